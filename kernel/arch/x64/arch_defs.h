@@ -1,0 +1,25 @@
+/* arch_defs.h: x86-64 definitions the portable kernel sees through arch.h. */
+#pragma once
+
+#include <warp/types.h>
+
+#define KERNEL_STACK_PAGES 4 /* 16 KiB per thread */
+
+/* Per-CPU state used by the entry code; must stay the first member of struct cpu (GS points at it). */
+struct arch_cpu {
+    struct arch_cpu *self; /* %gs:0, so C can find its struct cpu with one load */
+    uint64_t user_rsp;     /* %gs:8, scratch for the syscall entry */
+    uint64_t kernel_rsp;   /* %gs:16, top of the running thread's kernel stack */
+    struct tss *tss;       /* this CPU's task-state segment */
+    uint32_t apic_id;      /* local APIC id */
+};
+
+/* Saved state of a thread that is not running. */
+struct arch_thread {
+    uint64_t rsp;         /* kernel stack pointer saved by the context switch */
+    uint64_t kstack_top;  /* highest address of the kernel stack */
+    uint8_t fpu[512] __attribute__((aligned(16))); /* x87/SSE state (fxsave image), switched eagerly */
+};
+
+/* Hint to the CPU that we are spinning. */
+static inline void arch_cpu_relax(void) { __asm__ volatile("pause"); }

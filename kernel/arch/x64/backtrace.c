@@ -1,0 +1,43 @@
+/* backtrace.c: frame-pointer backtraces, symbolized with the kernel's embedded symbol table. */
+#include <arch.h>
+#include <ksyms.h>
+#include <log.h>
+#include "x64.h"
+
+#define MAX_FRAMES 32
+
+/* True when a frame pointer can be read without faulting: aligned, inside kernel memory. */
+static bool frame_ok(uint64_t rbp) {
+    if (rbp & 7)
+        return false;
+    bool in_image = rbp >= (uint64_t)__kernel_start && rbp + 16 <= (uint64_t)__kernel_end;
+    bool in_direct = rbp >= DIRECT_MAP_BASE && rbp + 16 <= DIRECT_MAP_BASE + (4ull << 30);
+    return in_image || in_direct;
+}
+
+/* Print one frame as "#n 0xaddr symbol+0xoff". */
+static void print_frame(int n, uint64_t addr) {
+    uint64_t off;
+    const char *name = ksym_lookup(addr, &off);
+    if (name)
+        log_raw("  #%-2d %016lx %s+%#lx\n", n, addr, name, off);
+    else
+        log_raw("  #%-2d %016lx ?\n", n, addr);
+}
+
+void backtrace_from(uint64_t rbp, uint64_t rip) {
+    log_raw("backtrace:\n");
+    print_frame(0, rip);
+    for (int n = 1; n < MAX_FRAMES && rbp && frame_ok(rbp); n++) {
+        const uint64_t *frame = (const uint64_t *)rbp;
+        if (!frame[1])
+            break;
+        /* Return addresses point after the call; step back one byte to name the caller's line. */
+        print_frame(n, frame[1] - 1);
+        rbp = frame[0];
+    }
+}
+
+void arch_backtrace_here(void) {
+    backtrace_from((uint64_t)__builtin_frame_address(0), (uint64_t)arch_backtrace_here);
+}

@@ -1,0 +1,44 @@
+/* idt.c: the interrupt descriptor table (Intel SDM vol. 3, 6.14) and the syscall MSRs. */
+#include <arch.h>
+#include "x64.h"
+
+struct idt_gate {
+    uint16_t offset_lo, selector;
+    uint8_t ist, type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_hi, zero;
+} __attribute__((packed));
+
+static struct idt_gate idt[256];
+
+/* Point vector n at its stub as a ring-0 interrupt gate (IF cleared on entry). */
+static void idt_set(int n, uint64_t handler, uint8_t ist) {
+    idt[n] = (struct idt_gate){
+        .offset_lo = handler & 0xffff,
+        .selector = GDT_KERNEL_CS,
+        .ist = ist,
+        .type_attr = 0x8e,
+        .offset_mid = (handler >> 16) & 0xffff,
+        .offset_hi = handler >> 32,
+    };
+}
+
+/* Install all 256 stubs; double fault, NMI and machine check run on their own IST stacks. */
+void idt_init(void) {
+    for (int i = 0; i < 256; i++)
+        idt_set(i, trap_vectors[i], 0);
+    idt_set(8, trap_vectors[8], 1);
+    idt_set(2, trap_vectors[2], 2);
+    idt_set(18, trap_vectors[18], 2);
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
+    __asm__ volatile("lidt %0" ::"m"(ptr));
+}
+
+/* Enable the syscall instruction: entry point, segments, and the flags cleared on entry. */
+void syscall_init(void) {
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1); /* SCE */
+    wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DS - 8) << 48) | ((uint64_t)GDT_KERNEL_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    /* IF (interrupts), TF (trap), DF (direction), AC (alignment check), NT. */
+    wrmsr(MSR_FMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
+}

@@ -1,0 +1,193 @@
+/* paging.c: 4-level page tables: the kernel half (direct map, image, MMIO) and user address spaces. */
+#include <arch.h>
+#include <boot.h>
+#include <log.h>
+#include <mm.h>
+#include <warp/abi.h>
+#include <warp/error.h>
+#include <warp/string.h>
+#include "x64.h"
+
+#define PML4_KERNEL_FIRST 256 /* entries 256..511 are the kernel half, shared by every address space */
+#define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+
+static paddr_t kernel_root;
+static uint64_t mmio_next = MMIO_BASE;
+
+uint64_t pte_nx(void) { return cpu_features.nx ? PTE_NX : 0; }
+
+void *arch_phys_to_virt(paddr_t pa) { return (void *)(DIRECT_MAP_BASE + pa); }
+
+paddr_t arch_virt_to_phys(const void *va) {
+    uint64_t v = (uint64_t)va;
+    return v >= KERNEL_BASE ? v - KERNEL_BASE : v - DIRECT_MAP_BASE;
+}
+
+/* The table entries of the page-table page at pa. */
+static uint64_t *table(paddr_t pa) { return arch_phys_to_virt(pa); }
+
+/* A fresh zeroed page-table page, or 0 when memory is out. */
+static paddr_t table_alloc(void) {
+    paddr_t pa;
+    return pmm_alloc(1, &pa) < 0 ? 0 : pa;
+}
+
+/*
+ * The leaf entry for va, creating intermediate tables with `inter` flags when create is set.
+ * NULL if a table is missing (and not created) or memory ran out.
+ */
+static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter) {
+    uint64_t *t = table(root);
+    for (int level = 3; level > 0; level--) {
+        uint64_t *e = &t[IDX(va, level)];
+        if (!(*e & PTE_P)) {
+            paddr_t pa;
+            if (!create || !(pa = table_alloc()))
+                return NULL;
+            *e = pa | inter;
+        }
+        if (*e & PTE_PS)
+            return NULL; /* large pages exist only in the kernel's direct map */
+        t = table(*e & PTE_ADDR);
+    }
+    return &t[IDX(va, 0)];
+}
+
+/* Map one kernel page; runs at boot, where running out of memory is fatal. */
+static void kmap(uint64_t va, paddr_t pa, uint64_t flags) {
+    uint64_t *e = pte_walk(kernel_root, va, true, PTE_P | PTE_W);
+    if (!e)
+        PANIC("out of memory building kernel page tables");
+    *e = pa | flags | PTE_P;
+}
+
+/* Map [0, top) at DIRECT_MAP_BASE with 2 MiB pages, read-write, never executable. */
+static void map_direct(uint64_t top) {
+    for (uint64_t pa = 0; pa < top; pa += 1ull << 21) {
+        uint64_t va = DIRECT_MAP_BASE + pa;
+        uint64_t *t = table(kernel_root);
+        for (int level = 3; level > 1; level--) {
+            uint64_t *e = &t[IDX(va, level)];
+            if (!(*e & PTE_P)) {
+                paddr_t npa = table_alloc();
+                if (!npa)
+                    PANIC("out of memory building the direct map");
+                *e = npa | PTE_P | PTE_W;
+            }
+            t = table(*e & PTE_ADDR);
+        }
+        t[IDX(va, 1)] = pa | PTE_P | PTE_W | PTE_PS | pte_nx();
+    }
+}
+
+/* Map the kernel image with W^X: text read-execute, rodata read-only, data and bss read-write. */
+static void map_image(void) {
+    for (uint64_t va = (uint64_t)__kernel_start; va < (uint64_t)__kernel_end; va += PAGE_SIZE) {
+        uint64_t flags = PTE_W | pte_nx();
+        if (va < (uint64_t)__text_end)
+            flags = 0;
+        else if (va < (uint64_t)__rodata_end)
+            flags = pte_nx();
+        kmap(va, va - KERNEL_BASE, flags);
+    }
+}
+
+/* Build the kernel's own page tables and switch to them (the boot tables are left behind). */
+void arch_mm_init(const struct boot_info *bi) {
+    /* All of the low 4 GiB (firmware tables live in reserved ranges there), then RAM above it. */
+    uint64_t top = 4ull << 30;
+    for (uint32_t i = 0; i < bi->nmem; i++)
+        if (bi->mem[i].usable && bi->mem[i].base + bi->mem[i].len > top)
+            top = bi->mem[i].base + bi->mem[i].len;
+    top = (top + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+    if (!(kernel_root = table_alloc()))
+        PANIC("no memory for the kernel page table");
+    map_direct(top);
+    map_image();
+    /* Pre-create every kernel-half top-level entry so all address spaces share them. */
+    uint64_t *root = table(kernel_root);
+    for (int i = PML4_KERNEL_FIRST; i < 512; i++)
+        if (!(root[i] & PTE_P)) {
+            paddr_t pa = table_alloc();
+            if (!pa)
+                PANIC("no memory for kernel page tables");
+            root[i] = pa | PTE_P | PTE_W;
+        }
+    write_cr3(kernel_root);
+    log_printf("paging: kernel tables active: direct map %lu GiB, image W^X%s", top >> 30,
+               cpu_features.nx ? ", NX" : " (no NX on this CPU)");
+}
+
+/* Map device registers uncached into the kernel's MMIO window; boot-time only for now. */
+void *mmio_map(paddr_t pa, size_t len) {
+    paddr_t base = pa & ~(PAGE_SIZE - 1);
+    uint64_t va = mmio_next, n = (pa - base + len + PAGE_SIZE - 1) / PAGE_SIZE;
+    for (uint64_t i = 0; i < n; i++)
+        kmap(va + i * PAGE_SIZE, base + i * PAGE_SIZE, PTE_W | PTE_PCD | PTE_PWT | pte_nx());
+    mmio_next += n * PAGE_SIZE;
+    return (void *)(va + (pa - base));
+}
+
+paddr_t arch_vm_kernel_root(void) { return kernel_root; }
+
+long arch_vm_create(paddr_t *root_out) {
+    paddr_t root = table_alloc();
+    if (!root)
+        return ERR_NO_MEMORY;
+    memcpy(&table(root)[PML4_KERNEL_FIRST], &table(kernel_root)[PML4_KERNEL_FIRST], 256 * 8);
+    *root_out = root;
+    return 0;
+}
+
+/* Free the page-table pages under a table entry at the given level (1 = page table). */
+static void free_tables(paddr_t pa, int level) {
+    if (level > 1) {
+        uint64_t *t = table(pa);
+        for (int i = 0; i < 512; i++)
+            if (t[i] & PTE_P)
+                free_tables(t[i] & PTE_ADDR, level - 1);
+    }
+    pmm_free(pa, 1);
+}
+
+void arch_vm_destroy(paddr_t root) {
+    uint64_t *t = table(root);
+    for (int i = 0; i < PML4_KERNEL_FIRST; i++)
+        if (t[i] & PTE_P)
+            free_tables(t[i] & PTE_ADDR, 3);
+    pmm_free(root, 1);
+}
+
+long arch_vm_map(paddr_t root, uaddr_t va, paddr_t pa, unsigned prot) {
+    uint64_t *e = pte_walk(root, va, true, PTE_P | PTE_W | PTE_U);
+    if (!e)
+        return ERR_NO_MEMORY;
+    *e = pa | PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? 0 : pte_nx());
+    return 0;
+}
+
+paddr_t arch_vm_unmap(paddr_t root, uaddr_t va) {
+    uint64_t *e = pte_walk(root, va, false, 0);
+    if (!e || !(*e & PTE_P))
+        return 0;
+    paddr_t pa = *e & PTE_ADDR;
+    *e = 0;
+    if (read_cr3() == root)
+        __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+    return pa;
+}
+
+paddr_t arch_vm_lookup(paddr_t root, uaddr_t va, unsigned prot) {
+    if (va >= USER_TOP)
+        return 0;
+    uint64_t *e = pte_walk(root, va, false, 0);
+    uint64_t need = PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0);
+    if (!e || (*e & need) != need)
+        return 0;
+    return *e & PTE_ADDR;
+}
+
+void arch_vm_activate(paddr_t root) {
+    if (read_cr3() != root)
+        write_cr3(root);
+}

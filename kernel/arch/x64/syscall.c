@@ -1,0 +1,13 @@
+/* syscall.c: the C side of the x86-64 syscall entry (trap.S builds the frame). */
+#include <lock.h>
+#include <proc.h>
+#include <syscall.h>
+#include "x64.h"
+
+/* Called from syscall_entry with interrupts disabled; the result goes back in rax. */
+void syscall_handle(struct trap_frame *tf) {
+    kernel_lock();
+    tf->rax = (uint64_t)syscall_dispatch((long)tf->rax, tf->rdi, tf->rsi, tf->rdx);
+    proc_user_return();
+    kernel_unlock();
+}

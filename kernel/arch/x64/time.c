@@ -1,0 +1,50 @@
+/* time.c: the TSC as monotonic clock, calibrated against PIT channel 2 (Intel 8254). */
+#include <arch.h>
+#include <log.h>
+#include "x64.h"
+
+#define PIT_HZ 1193182u
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_GATE 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
+
+static uint64_t tsc_at_boot;
+static uint64_t tsc_per_ms = 1000000; /* placeholder until calibrated (1 GHz) */
+
+/* Busy-wait us microseconds (at most ~54 ms) with PIT channel 2 in one-shot mode. */
+void pit_wait_us(uint32_t us) {
+    uint32_t count = (uint32_t)((uint64_t)PIT_HZ * us / 1000000);
+    if (count > 0xffff)
+        count = 0xffff;
+    outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, speaker off */
+    outb(PIT_CMD, 0xb0);                            /* channel 2, lo/hi byte, mode 0 */
+    outb(PIT_CH2, count & 0xff);
+    outb(PIT_CH2, count >> 8);
+    /* Spin until OUT2 rises; bounded so a machine without a PIT cannot hang the boot. */
+    for (uint64_t spins = 0; spins < 50000000 && !(inb(PIT_GATE) & 0x20); spins++)
+        ;
+}
+
+/* Measure the TSC rate over 20 ms of PIT time; log lines before this use the 1 GHz guess. */
+void tsc_calibrate(void) {
+    tsc_at_boot = rdtsc();
+    uint64_t t0 = rdtsc();
+    pit_wait_us(20000);
+    uint64_t per_ms = (rdtsc() - t0) / 20;
+    if (per_ms < 1000) {
+        log_printf("time: PIT calibration failed, assuming a 1 GHz TSC");
+        return;
+    }
+    tsc_per_ms = per_ms;
+}
+
+uint64_t arch_time_ns(void) {
+    uint64_t d = rdtsc() - tsc_at_boot;
+    /* Split to avoid overflow: whole milliseconds, then the remainder. */
+    return d / tsc_per_ms * 1000000 + (d % tsc_per_ms) * 1000000 / tsc_per_ms;
+}
+
+uint64_t arch_cycles(void) { return rdtsc(); }
+
+/* TSC ticks per millisecond, for calibrating other timers. */
+uint64_t tsc_ticks_per_ms(void) { return tsc_per_ms; }

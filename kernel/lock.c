@@ -1,0 +1,21 @@
+/* lock.c: the big kernel lock (see lock.h for what it protects). */
+#include <lock.h>
+#include <arch.h>
+#include <log.h>
+
+static volatile uint32_t big_lock;
+
+/* Spin until the lock is ours; interrupts are disabled by the caller. */
+void kernel_lock(void) {
+    while (__atomic_exchange_n(&big_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&big_lock, __ATOMIC_RELAXED))
+            arch_cpu_relax();
+}
+
+/* Release the lock; the caller must hold it. */
+void kernel_unlock(void) {
+    ASSERT(big_lock);
+    __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE);
+}
+
+bool kernel_lock_held(void) { return __atomic_load_n(&big_lock, __ATOMIC_RELAXED); }

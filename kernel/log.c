@@ -1,0 +1,48 @@
+/* log.c: timestamped kernel log lines on the console, and panics. */
+#include <arch.h>
+#include <log.h>
+#include <warp/fmt.h>
+#include <stdarg.h>
+
+#define LOG_LINE_MAX 512
+
+/* Format into a line buffer and write it in one piece (lines never interleave mid-way). */
+static void log_vwrite(bool stamp, const char *fmt, va_list ap) {
+    char buf[LOG_LINE_MAX];
+    int n = 0;
+    if (stamp) {
+        uint64_t ns = arch_time_ns();
+        n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] ", ns / 1000000000, ns / 1000 % 1000000);
+    }
+    int m = fmt_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+    n += m < (int)(sizeof(buf) - (size_t)n - 1) ? m : (int)(sizeof(buf) - (size_t)n - 2);
+    if (stamp)
+        buf[n++] = '\n';
+    arch_console_write(buf, (size_t)n);
+}
+
+void log_printf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite(true, fmt, ap);
+    va_end(ap);
+}
+
+void log_raw(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite(false, fmt, ap);
+    va_end(ap);
+}
+
+_Noreturn void panic_at(const char *file, int line, const char *fmt, ...) {
+    log_raw("\nKERNEL PANIC at %s:%d: ", file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    log_vwrite(false, fmt, ap);
+    va_end(ap);
+    log_raw("\n");
+    arch_backtrace_here();
+    log_raw("system halted\n");
+    arch_halt();
+}

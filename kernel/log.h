@@ -1,0 +1,20 @@
+/* log.h: kernel logging, panics and assertions. */
+#pragma once
+
+#include <warp/types.h>
+
+/* Print a timestamped log line ("[    1.234567] text"); fmt carries no trailing newline. */
+void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print without a timestamp (continuation output such as register dumps). */
+void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Stop the kernel: print the message, a backtrace of the caller, and halt. */
+_Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define PANIC(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
+#define ASSERT(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            PANIC("assertion failed: %s", #cond);                                                  \
+    } while (0)

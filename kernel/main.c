@@ -1,0 +1,47 @@
+/* main.c: the portable boot sequence, from a working console to the first user process. */
+#include <arch.h>
+#include <boot.h>
+#include <cpu.h>
+#include <lock.h>
+#include <log.h>
+#include <mm.h>
+#include <proc.h>
+#include <sched.h>
+#include <warp/string.h>
+
+bool boot_has_option(const struct boot_info *bi, const char *opt) {
+    size_t n = strlen(opt);
+    for (const char *p = bi->cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - p) == n && !memcmp(p, opt, n))
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+/* warp.crashtest: fault on purpose so the panic report (registers, symbolized backtrace) can be checked. */
+__attribute__((noinline)) static void crashtest_fault(void) {
+    log_printf("kernel: warp.crashtest given, writing through a bad pointer on purpose");
+    *(volatile uint64_t *)0xdead0000 = 1;
+}
+
+_Noreturn void kernel_main(struct boot_info *bi) {
+    log_printf("warp: booting; cmdline \"%s\", initfs %lu KiB", bi->cmdline, bi->initfs_size >> 10);
+    kernel_lock();
+    pmm_init(bi);
+    arch_mm_init(bi);
+    arch_cpu_init();
+    arch_irq_init(bi);
+    if (boot_has_option(bi, "warp.crashtest"))
+        crashtest_fault();
+    proc_init(bi->initfs_base, bi->initfs_size);
+    sched_init();
+    proc_start_init("bin/init");
+    log_printf("warp: kernel up, %lu pages free; running user space", pmm_free_pages());
+    sched_idle_loop();
+}

@@ -1,0 +1,15 @@
+/* mm.h: physical pages and the kernel heap. */
+#pragma once
+
+#include <warp/types.h>
+
+struct boot_info;
+
+void pmm_init(const struct boot_info *bi);          /* page allocator over the firmware map */
+long pmm_alloc(uint64_t count, paddr_t *pa_out);    /* contiguous, zeroed pages; ERR_NO_MEMORY */
+void pmm_free(paddr_t pa, uint64_t count);          /* return pages; a bad free is a kernel bug */
+uint64_t pmm_free_pages(void);                      /* free pages now */
+uint64_t pmm_total_pages(void);                     /* pages under management */
+
+void *kmalloc(size_t size);  /* zeroed kernel memory or NULL; caller holds the kernel lock */
+void kfree(void *ptr);       /* free a kmalloc block (NULL is ignored) */

@@ -1,0 +1,127 @@
+/* heap.c: kmalloc: power-of-two slabs of one page for small blocks, whole pages for large ones. */
+#include <arch.h>
+#include <log.h>
+#include <mm.h>
+#include <warp/abi.h>
+#include <warp/string.h>
+
+#define SLAB_MAGIC 0x51ab51ab
+#define LARGE_MAGIC 0x1a46e000
+#define MIN_SHIFT 5  /* 32-byte blocks */
+#define MAX_SHIFT 11 /* 2 KiB blocks; anything larger gets its own pages */
+#define NCLASSES (MAX_SHIFT - MIN_SHIFT + 1)
+#define HEADER_SIZE 64 /* the header occupies the first block(s) of a page */
+
+struct free_block {
+    struct free_block *next;
+};
+
+/* At the start of every heap page. */
+struct page_header {
+    uint32_t magic;
+    uint32_t shift_or_pages; /* slab: block size shift; large: page count */
+    uint32_t nfree, capacity;
+    struct free_block *free;
+    struct page_header *next, *prev; /* the class's list of pages with free blocks */
+};
+
+_Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "heap page header too large");
+
+static struct page_header *partial[NCLASSES]; /* pages that have at least one free block */
+
+/* Smallest class shift that fits size. */
+static uint32_t class_shift(size_t size) {
+    uint32_t shift = MIN_SHIFT;
+    while (((size_t)1 << shift) < size)
+        shift++;
+    return shift;
+}
+
+/* Unlink a slab page from its class list. */
+static void slab_unlink(struct page_header *h) {
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        partial[h->shift_or_pages - MIN_SHIFT] = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    h->next = h->prev = NULL;
+}
+
+/* Push a slab page onto its class list. */
+static void slab_link(struct page_header *h) {
+    struct page_header **head = &partial[h->shift_or_pages - MIN_SHIFT];
+    h->prev = NULL;
+    h->next = *head;
+    if (*head)
+        (*head)->prev = h;
+    *head = h;
+}
+
+/* A new slab page for blocks of 1 << shift bytes, linked in; NULL when memory is out. */
+static struct page_header *slab_new(uint32_t shift) {
+    paddr_t pa;
+    if (pmm_alloc(1, &pa) < 0)
+        return NULL;
+    struct page_header *h = arch_phys_to_virt(pa);
+    uint32_t size = 1u << shift, first = (HEADER_SIZE + size - 1) / size * size;
+    *h = (struct page_header){.magic = SLAB_MAGIC, .shift_or_pages = shift};
+    for (uint32_t off = first; off + size <= PAGE_SIZE; off += size) {
+        struct free_block *b = (struct free_block *)((char *)h + off);
+        b->next = h->free;
+        h->free = b;
+        h->capacity++;
+    }
+    h->nfree = h->capacity;
+    slab_link(h);
+    return h;
+}
+
+/* A block of whole pages with the header in front. */
+static void *large_alloc(size_t size) {
+    uint64_t n = (size + HEADER_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
+    paddr_t pa;
+    if (pmm_alloc(n, &pa) < 0)
+        return NULL;
+    struct page_header *h = arch_phys_to_virt(pa);
+    *h = (struct page_header){.magic = LARGE_MAGIC, .shift_or_pages = (uint32_t)n};
+    return (char *)h + HEADER_SIZE;
+}
+
+void *kmalloc(size_t size) {
+    if (size == 0 || size > (1ul << 30))
+        return NULL;
+    if (size > (1u << MAX_SHIFT))
+        return large_alloc(size);
+    uint32_t shift = class_shift(size);
+    struct page_header *h = partial[shift - MIN_SHIFT];
+    if (!h && !(h = slab_new(shift)))
+        return NULL;
+    struct free_block *b = h->free;
+    h->free = b->next;
+    if (--h->nfree == 0)
+        slab_unlink(h);
+    memset(b, 0, 1u << shift);
+    return b;
+}
+
+void kfree(void *ptr) {
+    if (!ptr)
+        return;
+    struct page_header *h = (struct page_header *)((uint64_t)ptr & ~(PAGE_SIZE - 1));
+    if (h->magic == LARGE_MAGIC && (char *)ptr == (char *)h + HEADER_SIZE) {
+        pmm_free(arch_virt_to_phys(h), h->shift_or_pages);
+        return;
+    }
+    if (h->magic != SLAB_MAGIC)
+        PANIC("kfree of a pointer the heap never gave out: %p", ptr);
+    struct free_block *b = ptr;
+    b->next = h->free;
+    h->free = b;
+    if (h->nfree++ == 0)
+        slab_link(h);
+    if (h->nfree == h->capacity) {
+        slab_unlink(h);
+        pmm_free(arch_virt_to_phys(h), 1);
+    }
+}

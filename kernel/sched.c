@@ -1,0 +1,112 @@
+/* sched.c: a round-robin run queue per kernel, preemption by the timer tick, an idle thread per CPU. */
+#include <cpu.h>
+#include <lock.h>
+#include <log.h>
+#include <mm.h>
+#include <proc.h>
+#include <sched.h>
+
+static struct thread *runq_head, *runq_tail; /* runnable threads not running; protected by the kernel lock */
+static struct thread boot_idle;
+
+/* Append to the run queue. */
+static void runq_push(struct thread *t) {
+    t->next = NULL;
+    if (runq_tail)
+        runq_tail->next = t;
+    else
+        runq_head = t;
+    runq_tail = t;
+}
+
+/* Take the first runnable thread, or NULL. */
+static struct thread *runq_pop(void) {
+    struct thread *t = runq_head;
+    if (t && !(runq_head = t->next))
+        runq_tail = NULL;
+    return t;
+}
+
+void sched_init(void) {
+    struct cpu *c = cpu_self();
+    boot_idle.state = THREAD_RUNNABLE;
+    boot_idle.arch.kstack_top = (uint64_t)arch_boot_stack_top();
+    c->idle = c->current = &boot_idle;
+}
+
+void sched_add(struct thread *t) {
+    t->state = THREAD_RUNNABLE;
+    runq_push(t);
+}
+
+/* Free the stack of a thread that exited; runs on the next thread's stack, right after the switch. */
+static void sched_reap(struct cpu *c) {
+    struct thread *dead = c->reap;
+    if (!dead)
+        return;
+    c->reap = NULL;
+    pmm_free(dead->kstack, KERNEL_STACK_PAGES);
+    kfree(dead);
+}
+
+/* Switch to the next runnable thread (or idle). Precondition: kernel lock held, interrupts off. */
+static void sched_switch(void) {
+    struct cpu *c = cpu_self();
+    struct thread *prev = c->current, *next = runq_pop();
+    if (!next)
+        next = c->idle;
+    c->need_resched = false;
+    if (next == prev)
+        return;
+    c->current = next;
+    arch_thread_switch(prev, next);
+    sched_reap(cpu_self());
+}
+
+/* First code a new thread runs after its first switch; it then leaves for user mode, so unlock. */
+void sched_thread_started(void) {
+    sched_reap(cpu_self());
+    kernel_unlock();
+}
+
+void sched_yield(void) {
+    struct thread *t = current_thread();
+    if (t != cpu_self()->idle)
+        runq_push(t);
+    sched_switch();
+}
+
+void sched_block(void) {
+    current_thread()->state = THREAD_BLOCKED;
+    sched_switch();
+}
+
+void sched_wake(struct thread *t) {
+    if (t->state == THREAD_BLOCKED)
+        sched_add(t);
+}
+
+_Noreturn void sched_exit(void) {
+    struct cpu *c = cpu_self();
+    c->current->state = THREAD_DEAD;
+    c->reap = c->current;
+    sched_switch();
+    PANIC("a dead thread was scheduled");
+}
+
+void sched_tick(void) {
+    if (runq_head)
+        cpu_self()->need_resched = true;
+}
+
+_Noreturn void sched_idle_loop(void) {
+    for (;;) {
+        if (runq_head) {
+            sched_switch();
+            continue;
+        }
+        kernel_unlock();
+        arch_idle();
+        kernel_lock();
+    }
+}

@@ -1,0 +1,173 @@
+/* vm.c: user address spaces as lists of regions, and checked copies to and from user memory. */
+#include <arch.h>
+#include <cpu.h>
+#include <log.h>
+#include <mm.h>
+#include <proc.h>
+#include <vm.h>
+#include <warp/abi.h>
+#include <warp/error.h>
+#include <warp/string.h>
+
+long vm_space_init(struct vm_space *vs) {
+    memset(vs, 0, sizeof(*vs));
+    return arch_vm_create(&vs->root);
+}
+
+/* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
+static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
+    for (uint64_t i = 0; i < npages; i++) {
+        paddr_t pa = arch_vm_unmap(vs->root, start + i * PAGE_SIZE);
+        if (pa && owned)
+            pmm_free(pa, 1);
+    }
+}
+
+void vm_space_destroy(struct vm_space *vs) {
+    for (int i = 0; i < VM_MAX_REGIONS; i++) {
+        struct vm_region *r = &vs->regions[i];
+        if (r->kind)
+            unmap_pages(vs, r->start, r->npages, r->kind != VM_SHARED);
+        r->kind = 0;
+    }
+    arch_vm_destroy(vs->root);
+    vs->root = 0;
+}
+
+/* A free slot in the region table, or NULL. */
+static struct vm_region *region_slot(struct vm_space *vs) {
+    for (int i = 0; i < VM_MAX_REGIONS; i++)
+        if (!vs->regions[i].kind)
+            return &vs->regions[i];
+    return NULL;
+}
+
+/* True when [start, start + npages pages) meets an existing region. */
+static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t npages) {
+    for (int i = 0; i < VM_MAX_REGIONS; i++) {
+        const struct vm_region *r = &vs->regions[i];
+        if (r->kind && start < r->start + r->npages * PAGE_SIZE && r->start < start + npages * PAGE_SIZE)
+            return true;
+    }
+    return false;
+}
+
+long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind) {
+    struct vm_region *r = region_slot(vs);
+    if (!r || region_overlaps(vs, start, npages))
+        return ERR_NO_RESOURCES;
+    for (uint64_t i = 0; i < npages; i++) {
+        paddr_t pa;
+        long err = pmm_alloc(1, &pa);
+        if (err == 0 && (err = arch_vm_map(vs->root, start + i * PAGE_SIZE, pa, prot)) < 0)
+            pmm_free(pa, 1);
+        if (err < 0) {
+            unmap_pages(vs, start, i, true);
+            return ERR_NO_MEMORY;
+        }
+    }
+    *r = (struct vm_region){start, npages, prot, kind};
+    return 0;
+}
+
+long vm_map_shared(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages) {
+    struct vm_region *r = region_slot(vs);
+    if (!r || region_overlaps(vs, start, npages))
+        return ERR_NO_RESOURCES;
+    for (uint64_t i = 0; i < npages; i++)
+        if (arch_vm_map(vs->root, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, PROT_READ) < 0) {
+            unmap_pages(vs, start, i, false);
+            return ERR_NO_MEMORY;
+        }
+    *r = (struct vm_region){start, npages, PROT_READ, VM_SHARED};
+    return 0;
+}
+
+uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
+    uaddr_t candidate = USER_VM_BASE;
+    /* First fit: move past every region that overlaps the candidate until none does. */
+    for (bool moved = true; moved;) {
+        moved = false;
+        if (candidate + npages * PAGE_SIZE > USER_VM_TOP)
+            return 0;
+        for (int i = 0; i < VM_MAX_REGIONS; i++) {
+            const struct vm_region *r = &vs->regions[i];
+            uaddr_t end = r->start + r->npages * PAGE_SIZE;
+            if (r->kind && candidate < end && r->start < candidate + npages * PAGE_SIZE) {
+                candidate = end + PAGE_SIZE; /* keep a guard page between mappings */
+                moved = true;
+            }
+        }
+    }
+    return candidate;
+}
+
+long vm_unmap_region(struct vm_space *vs, uaddr_t start, uint64_t npages, enum vm_kind kind) {
+    for (int i = 0; i < VM_MAX_REGIONS; i++) {
+        struct vm_region *r = &vs->regions[i];
+        if (r->kind == (uint32_t)kind && r->start == start && r->npages == npages) {
+            unmap_pages(vs, start, npages, true);
+            r->kind = 0;
+            return 0;
+        }
+    }
+    return ERR_NOT_FOUND;
+}
+
+uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind) {
+    uint32_t n = 0;
+    for (int i = 0; i < VM_MAX_REGIONS; i++)
+        n += vs->regions[i].kind == (uint32_t)kind;
+    return n;
+}
+
+/* Reject ranges that wrap or leave the user half before looking at page tables. */
+static bool range_sane(uaddr_t addr, size_t len) {
+    return addr + len >= addr && addr + len <= USER_TOP;
+}
+
+/* Copy len bytes between kernel memory and user memory of vs, page by page; pages need prot. */
+static long copy_user(struct vm_space *vs, uaddr_t uaddr, void *kbuf, size_t len, bool to_user,
+                      unsigned prot) {
+    if (!range_sane(uaddr, len))
+        return ERR_BAD_ADDRESS;
+    while (len > 0) {
+        uint64_t off = uaddr & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off;
+        if (chunk > len)
+            chunk = len;
+        paddr_t pa = arch_vm_lookup(vs->root, uaddr - off, prot);
+        if (!pa)
+            return ERR_BAD_ADDRESS;
+        char *user = (char *)arch_phys_to_virt(pa) + off;
+        if (to_user)
+            memcpy(user, kbuf, chunk);
+        else
+            memcpy(kbuf, user, chunk);
+        kbuf = (char *)kbuf + chunk;
+        uaddr += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
+    struct vm_space *vs = &proc_current()->vm;
+    if (!range_sane(addr, len))
+        return ERR_BAD_ADDRESS;
+    for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
+        if (!arch_vm_lookup(vs->root, page, prot))
+            return ERR_BAD_ADDRESS;
+    return 0;
+}
+
+long copy_from_user(void *dst, uaddr_t src, size_t len) {
+    return copy_user(&proc_current()->vm, src, dst, len, false, PROT_READ);
+}
+
+long copy_to_user(uaddr_t dst, const void *src, size_t len) {
+    return copy_user(&proc_current()->vm, dst, (void *)src, len, true, PROT_WRITE);
+}
+
+long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
+    return copy_user(vs, dst, (void *)src, len, true, 0); /* the loader fills read-only pages too */
+}

@@ -1,0 +1,47 @@
+/* vm.h: user address spaces: regions of pages and checked access to user memory. */
+#pragma once
+
+#include <warp/types.h>
+
+#define VM_MAX_REGIONS 40   /* image segments + stack + initfs + SYS_VM_MAP mappings */
+#define VM_MAX_ANON 32      /* SYS_VM_MAP mappings per process */
+
+enum vm_kind {
+    VM_IMAGE = 1,  /* an ELF segment */
+    VM_STACK,      /* the initial thread's stack */
+    VM_ANON,       /* SYS_VM_MAP memory */
+    VM_SHARED,     /* frames the process does not own (the initfs) */
+};
+
+struct vm_region {
+    uaddr_t start;      /* page-aligned */
+    uint64_t npages;
+    uint32_t prot;      /* PROT_* */
+    uint32_t kind;      /* enum vm_kind; 0 = unused slot */
+};
+
+struct vm_space {
+    paddr_t root;                              /* page-table root */
+    struct vm_region regions[VM_MAX_REGIONS];
+};
+
+long vm_space_init(struct vm_space *vs);   /* empty address space; ERR_NO_MEMORY */
+void vm_space_destroy(struct vm_space *vs); /* free every owned page and the page tables */
+/* Map npages of fresh zeroed memory at start; ERR_NO_MEMORY/ERR_NO_RESOURCES, nothing left behind. */
+long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind);
+/* Map existing frames [pa, pa + npages pages) read-only without taking ownership. */
+long vm_map_shared(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages);
+/* Find a free range of npages in [USER_VM_BASE, USER_VM_TOP); 0 if none. */
+uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
+/* Unmap exactly the region [start, start + npages pages) of the given kind; ERR_NOT_FOUND. */
+long vm_unmap_region(struct vm_space *vs, uaddr_t start, uint64_t npages, enum vm_kind kind);
+/* Number of regions of a kind. */
+uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind);
+
+/* Copy between kernel and user memory of the current process; 0 or ERR_BAD_ADDRESS. */
+long copy_from_user(void *dst, uaddr_t src, size_t len);
+long copy_to_user(uaddr_t dst, const void *src, size_t len);
+/* Fill mapped pages of a process being built, whatever their protection. */
+long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len);
+/* Check that [addr, addr+len) is mapped user-accessible with prot in the current process. */
+long user_range_check(uaddr_t addr, size_t len, unsigned prot);

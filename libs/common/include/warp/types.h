@@ -1,0 +1,10 @@
+/* types.h: fixed-size scalar types shared by kernel and user space (no libc needed). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t paddr_t; /* physical address */
+typedef uint64_t vaddr_t; /* kernel virtual address */
+typedef uint64_t uaddr_t; /* user virtual address: only copy_{from,to}_user may touch it */

@@ -1,0 +1,2 @@
+# servers/hello/build.mk: the hello program (bin/hello in the initfs).
+$(eval $(call user_program,hello))

@@ -1,0 +1,329 @@
+/* manifest.c: the parser of init's manifest; pure (no system calls), so it can run in a host test. */
+#include "manifest.h"
+
+#include <stdarg.h>
+#include <warp/fmt.h>
+#include <warp/string.h>
+
+/* Keys of a service section, one bit each, to catch duplicates and a missing binary. */
+enum {
+    MANIFEST_KEY_BINARY = 1u << 0,
+    MANIFEST_KEY_INITFS = 1u << 1,
+    MANIFEST_KEY_ON_EXIT = 1u << 2,
+    MANIFEST_KEY_RESTART = 1u << 3,
+};
+
+/* Where the parser is: outside any section, in a service, or in a section it ignores. */
+enum manifest_state {
+    MANIFEST_OUTSIDE = 1,
+    MANIFEST_IN_SERVICE,
+    MANIFEST_IN_IGNORED,
+};
+
+struct manifest_parser {
+    struct manifest *out;
+    manifest_log_fn log;
+    void *ctx;
+    unsigned line;                /* current line, from 1 */
+    enum manifest_state state;
+    struct manifest_service cur;  /* the service being read */
+    bool cur_bad;                 /* an error was logged for it: skip it */
+    unsigned cur_keys;            /* MANIFEST_KEY_* seen */
+    unsigned cur_line;            /* line of its [service] header */
+};
+
+/* Logs "line N: <message>" through the caller's callback. */
+__attribute__((format(printf, 2, 3))) static void manifest_log(struct manifest_parser *p,
+                                                                const char *fmt, ...)
+{
+    char msg[192];
+    int n = fmt_snprintf(msg, sizeof(msg), "line %u: ", p->line);
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (p->log)
+        p->log(p->ctx, msg);
+}
+
+/* Marks the current service as skipped, logging why. */
+__attribute__((format(printf, 2, 3))) static void manifest_reject(struct manifest_parser *p,
+                                                                   const char *fmt, ...)
+{
+    char why[128];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (p->state == MANIFEST_IN_SERVICE) {
+        manifest_log(p, "%s; service %s skipped", why, p->cur.name);
+        p->cur_bad = true;
+    } else {
+        manifest_log(p, "%s; ignored", why);
+    }
+}
+
+/* True for a space or a tab. */
+static bool manifest_is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Strips a '#' comment and surrounding blanks from s in place; returns the trimmed start. */
+static char *manifest_trim(char *s)
+{
+    char *hash = strchr(s, '#');
+    if (hash)
+        *hash = '\0';
+    while (manifest_is_space(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && manifest_is_space(s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* True if s is a valid service name: 1..SPAWN_NAME_MAX of [A-Za-z0-9._-]. */
+static bool manifest_valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SPAWN_NAME_MAX)
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Index of the kept service named name, or -1. */
+static int manifest_find(const struct manifest *m, const char *name)
+{
+    for (unsigned i = 0; i < m->count; i++)
+        if (strcmp(m->services[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Closes the current section: keeps the service if it is complete and unique. */
+static void manifest_finish(struct manifest_parser *p)
+{
+    if (p->state != MANIFEST_IN_SERVICE || p->cur_bad) {
+        p->state = MANIFEST_OUTSIDE;
+        return;
+    }
+    p->state = MANIFEST_OUTSIDE;
+    unsigned line = p->line;
+    p->line = p->cur_line; /* report at the service's header */
+    if (!(p->cur_keys & MANIFEST_KEY_BINARY))
+        manifest_log(p, "service %s has no binary; skipped", p->cur.name);
+    else if (manifest_find(p->out, p->cur.name) >= 0)
+        manifest_log(p, "service %s defined twice; the second one skipped", p->cur.name);
+    else if (p->out->count == MANIFEST_MAX_SERVICES)
+        manifest_log(p, "more than %d services; %s skipped", MANIFEST_MAX_SERVICES, p->cur.name);
+    else
+        p->out->services[p->out->count++] = p->cur;
+    p->line = line;
+}
+
+/* Starts a service section with defaults. */
+static void manifest_begin_service(struct manifest_parser *p, const char *name)
+{
+    memset(&p->cur, 0, sizeof(p->cur));
+    memcpy(p->cur.name, name, strlen(name) + 1);
+    p->cur.on_exit = MANIFEST_ON_EXIT_IGNORE;
+    p->cur.restart = MANIFEST_RESTART_NEVER;
+    p->cur_bad = false;
+    p->cur_keys = 0;
+    p->cur_line = p->line;
+    p->state = MANIFEST_IN_SERVICE;
+}
+
+/* Handles a "[kind name]" line (s holds it without the brackets' surroundings). */
+static void manifest_section(struct manifest_parser *p, char *s)
+{
+    manifest_finish(p);
+    size_t n = strlen(s);
+    if (n < 2 || s[n - 1] != ']') {
+        manifest_log(p, "malformed section header; its keys are ignored");
+        p->state = MANIFEST_IN_IGNORED;
+        return;
+    }
+    s[n - 1] = '\0';
+    char *kind = manifest_trim(s + 1);
+    char *name = kind;
+    while (*name && !manifest_is_space(*name))
+        name++;
+    if (*name)
+        *name++ = '\0';
+    name = manifest_trim(name);
+    if (strcmp(kind, "service") != 0) {
+        manifest_log(p, "unknown section kind '%s'; its keys are ignored", kind);
+        p->state = MANIFEST_IN_IGNORED;
+    } else if (!manifest_valid_name(name)) {
+        manifest_log(p, "bad service name '%s' (1-%d of A-Z a-z 0-9 . _ -); its keys are ignored",
+                     name, SPAWN_NAME_MAX);
+        p->state = MANIFEST_IN_IGNORED;
+    } else {
+        manifest_begin_service(p, name);
+    }
+}
+
+/* Parses a yes/no value into *out; false if it is neither. */
+static bool manifest_bool(const char *v, bool *out)
+{
+    if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+        *out = v[0] == 'y';
+        return true;
+    }
+    return false;
+}
+
+/* Sets binary = path. */
+static void manifest_set_binary(struct manifest_parser *p, const char *v)
+{
+    size_t n = strlen(v);
+    if (n >= MANIFEST_PATH_MAX)
+        manifest_reject(p, "binary path longer than %d bytes", MANIFEST_PATH_MAX - 1);
+    else if (strchr(v, ' ') || strchr(v, '\t'))
+        manifest_reject(p, "binary path '%s' contains a blank", v);
+    else
+        memcpy(p->cur.binary, v, n + 1);
+}
+
+/* Sets on_exit = ignore|shutdown. */
+static void manifest_set_on_exit(struct manifest_parser *p, const char *v)
+{
+    if (strcmp(v, "ignore") == 0)
+        p->cur.on_exit = MANIFEST_ON_EXIT_IGNORE;
+    else if (strcmp(v, "shutdown") == 0)
+        p->cur.on_exit = MANIFEST_ON_EXIT_SHUTDOWN;
+    else
+        manifest_reject(p, "on_exit = '%s' is not ignore or shutdown", v);
+}
+
+/* Sets restart = never (on-failure and always are planned, not yet supported). */
+static void manifest_set_restart(struct manifest_parser *p, const char *v)
+{
+    if (strcmp(v, "never") == 0)
+        p->cur.restart = MANIFEST_RESTART_NEVER;
+    else if (strcmp(v, "on-failure") == 0 || strcmp(v, "always") == 0)
+        manifest_reject(p, "restart = %s is not supported yet (only never)", v);
+    else
+        manifest_reject(p, "restart = '%s' is not a restart policy (never)", v);
+}
+
+/* Maps a key name to its MANIFEST_KEY_* bit, 0 if unknown. */
+static unsigned manifest_key_bit(const char *key)
+{
+    if (strcmp(key, "binary") == 0)
+        return MANIFEST_KEY_BINARY;
+    if (strcmp(key, "initfs") == 0)
+        return MANIFEST_KEY_INITFS;
+    if (strcmp(key, "on_exit") == 0)
+        return MANIFEST_KEY_ON_EXIT;
+    if (strcmp(key, "restart") == 0)
+        return MANIFEST_KEY_RESTART;
+    return 0;
+}
+
+/* Applies key = value to the current service. */
+static void manifest_key(struct manifest_parser *p, const char *key, const char *v)
+{
+    unsigned bit = manifest_key_bit(key);
+    if (bit == 0) {
+        manifest_reject(p, "unknown key '%s'", key);
+    } else if (p->cur_keys & bit) {
+        manifest_reject(p, "key '%s' given twice", key);
+    } else if (*v == '\0') {
+        manifest_reject(p, "key '%s' has no value", key);
+    } else {
+        p->cur_keys |= bit;
+        if (bit == MANIFEST_KEY_BINARY)
+            manifest_set_binary(p, v);
+        else if (bit == MANIFEST_KEY_ON_EXIT)
+            manifest_set_on_exit(p, v);
+        else if (bit == MANIFEST_KEY_RESTART)
+            manifest_set_restart(p, v);
+        else if (!manifest_bool(v, &p->cur.share_initfs))
+            manifest_reject(p, "initfs = '%s' is not yes or no", v);
+    }
+}
+
+/* Handles one "key = value" line. */
+static void manifest_assignment(struct manifest_parser *p, char *s)
+{
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        manifest_reject(p, "expected 'key = value' or '[service name]'");
+        return;
+    }
+    *eq = '\0';
+    char *key = manifest_trim(s);
+    char *value = manifest_trim(eq + 1);
+    if (p->state == MANIFEST_OUTSIDE)
+        manifest_log(p, "'%s' outside any [service] section; ignored", key);
+    else if (p->state == MANIFEST_IN_SERVICE && !p->cur_bad)
+        manifest_key(p, key, value);
+}
+
+/* Handles one line (comments and blanks included); s is NUL-terminated and writable. */
+static void manifest_line(struct manifest_parser *p, char *s)
+{
+    s = manifest_trim(s);
+    if (*s == '\0' || *s == ';')
+        return;
+    if (*s == '[')
+        manifest_section(p, s);
+    else
+        manifest_assignment(p, s);
+}
+
+/* Copies the line starting at text[*pos] into buf (NUL-terminated), advancing *pos past its newline.
+ * Returns false if the line is too long or holds a control character (then buf is empty). */
+static bool manifest_next_line(const char *text, size_t len, size_t *pos, char *buf)
+{
+    size_t n = 0;
+    bool ok = true;
+    while (*pos < len && text[*pos] != '\n') {
+        char c = text[(*pos)++];
+        if (c == '\r' && (*pos == len || text[*pos] == '\n'))
+            continue;
+        if ((unsigned char)c < 0x20 && c != '\t')
+            ok = false;
+        if (n < MANIFEST_LINE_MAX)
+            buf[n++] = c;
+        else
+            ok = false;
+    }
+    if (*pos < len)
+        (*pos)++;
+    buf[ok ? n : 0] = '\0';
+    return ok;
+}
+
+/* Parses the whole manifest; see manifest.h. */
+unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log,
+                        void *ctx)
+{
+    struct manifest_parser p;
+    memset(&p, 0, sizeof(p));
+    memset(out, 0, sizeof(*out));
+    p.out = out;
+    p.log = log;
+    p.ctx = ctx;
+    p.state = MANIFEST_OUTSIDE;
+    char buf[MANIFEST_LINE_MAX + 1];
+    for (size_t pos = 0; pos < len;) {
+        p.line++;
+        if (manifest_next_line(text, len, &pos, buf))
+            manifest_line(&p, buf);
+        else
+            manifest_reject(&p, "line too long or holds a control character");
+    }
+    manifest_finish(&p);
+    return out->count;
+}

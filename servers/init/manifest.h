@@ -1,0 +1,52 @@
+/* manifest.h: init's service manifest (etc/init.manifest): the parsed form and a pure, host-testable parser. */
+#pragma once
+
+#include <warp/abi.h>
+#include <warp/types.h>
+
+/*
+ * The format (docs/userspace.md has the full description):
+ *
+ *     # comment
+ *     [service hello]        one section per service; the name is also the process name
+ *     binary = bin/hello     initfs path of its ELF image (required)
+ *     initfs = no            yes: share the initfs with it (SPAWN_SHARE_INITFS)
+ *     on_exit = ignore       shutdown: power off with its exit code as the verdict
+ *     restart = never        the only policy so far
+ */
+#define MANIFEST_MAX_SERVICES 16
+#define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
+#define MANIFEST_LINE_MAX 256 /* longest line, newline excluded */
+
+enum manifest_on_exit {
+    MANIFEST_ON_EXIT_IGNORE = 1, /* log it and carry on */
+    MANIFEST_ON_EXIT_SHUTDOWN,   /* power off; exit code is the verdict (fault or kill: 1) */
+};
+
+enum manifest_restart {
+    MANIFEST_RESTART_NEVER = 1,
+};
+
+struct manifest_service {
+    char name[SPAWN_NAME_MAX + 1];
+    char binary[MANIFEST_PATH_MAX];
+    bool share_initfs;
+    enum manifest_on_exit on_exit;
+    enum manifest_restart restart;
+};
+
+struct manifest {
+    struct manifest_service services[MANIFEST_MAX_SERVICES]; /* in file order */
+    unsigned count;
+};
+
+/* Receives one diagnostic ("line 4: unknown key 'colour'; service hello skipped"). */
+typedef void (*manifest_log_fn)(void *ctx, const char *msg);
+
+/*
+ * Parses the len bytes at text (need not be NUL-terminated) into *out. Never fails as a whole: a
+ * service with any error (unknown key or value, missing binary, duplicate name, bad line) is logged
+ * through log and left out; the rest are kept. Returns the number of services in out.
+ */
+unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log,
+                        void *ctx);
