@@ -79,7 +79,7 @@ static bool elf_segment_ok(const struct elf_phdr *ph, uint64_t len, uint64_t use
 {
     if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
         return false;
-    if (ph->p_memsz == 0 || ph->p_filesz > ph->p_memsz)
+    if (ph->p_filesz > ph->p_memsz)
         return false;
     if (ph->p_memsz > UINT64_MAX - ph->p_vaddr)
         return false;
@@ -90,7 +90,7 @@ static bool elf_segment_ok(const struct elf_phdr *ph, uint64_t len, uint64_t use
     return (ph->p_flags & (ELF_PF_W | ELF_PF_X)) != (ELF_PF_W | ELF_PF_X);
 }
 
-/* True if the pages touched by segments a and b overlap (memsz > 0 for both). */
+/* True if the pages touched by segments a and b overlap (both non-empty). */
 static bool elf_pages_overlap(const struct elf_segment *a, const struct elf_segment *b)
 {
     /* Inclusive page numbers: no rounding up, so no overflow. */
@@ -100,10 +100,16 @@ static bool elf_pages_overlap(const struct elf_segment *a, const struct elf_segm
     return a_first <= b_last && b_first <= a_last;
 }
 
-/* Validates one PT_LOAD header and appends it to img; false if it is bad or one too many. */
+/*
+ * Validates one PT_LOAD header and appends it to img; false if it is bad or one
+ * too many. Empty segments (p_memsz 0, which a PHDRS linker script can produce
+ * for an empty output section) map nothing and are skipped.
+ */
 static bool elf_add_segment(struct elf_image *img, const struct elf_phdr *ph, uint64_t len,
                             uint64_t user_min, uint64_t user_max)
 {
+    if (ph->p_memsz == 0 && ph->p_filesz == 0)
+        return true;
     if (img->nsegs == ELF_MAX_SEGMENTS || !elf_segment_ok(ph, len, user_min, user_max))
         return false;
     struct elf_segment seg = {

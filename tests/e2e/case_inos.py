@@ -62,11 +62,12 @@ def verdict(ctx, boot, name, lines, status):
 
     problems = []
     if status is None:
-        problems.append(f"no exit within {ctx.timeout(TIMEOUT):.0f} s (hang), QEMU killed")
+        problems.append(f"QEMU did not exit within {ctx.timeout(TIMEOUT):.0f} s (hang)")
     elif status == QEMU_FAIL:
         problems.append("init reported failure (QEMU exit status 3)")
     elif status != QEMU_PASS:
-        problems.append(f"QEMU exit status {status} (1 = pass, 3 = fail, else a crash)")
+        problems.append(f"QEMU exit status {status} (1 = pass, 3 = fail, else a crash)"
+                        + (f": {boot.stderr_tail()}" if boot.stderr_tail() else ""))
     if panicked:
         problems.append("the kernel panicked")
     if summary is None:
@@ -87,7 +88,7 @@ def verdict(ctx, boot, name, lines, status):
             notes.append(f"note: serial shows {seen_ok} ok and {len(taps) - seen_ok} not ok lines")
     if not problems:
         return Result(name, True, notes=notes, data=data)
-    failed = boot.fail(name, "; ".join(problems))
+    failed = boot.fail(name, "; ".join(problems), with_state=False)
     failed.notes[:0] = notes
     failed.data = data
     return failed

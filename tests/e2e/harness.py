@@ -95,11 +95,14 @@ class Context:
 
 _live_boots = set()
 _live_lock = threading.Lock()
+_stopping = False
 
 
 def kill_all_boots():
-    """Kills every QEMU this harness started (used on Ctrl-C)."""
+    """Kills every QEMU this harness started and lets no new one start (used on Ctrl-C)."""
+    global _stopping
     with _live_lock:
+        _stopping = True
         boots = list(_live_boots)
     for boot in boots:
         boot.kill()
@@ -128,6 +131,7 @@ class Boot:
         self.eof = False
         self.stderr = b""
         self.proc = None
+        self.readers = []
         self.t0 = None
         self.argv = None
         self.cond = threading.Condition()
@@ -146,12 +150,15 @@ class Boot:
         if found:
             raise Unbootable("; ".join(found))
         self.argv = qemu.command(self.image, serial="stdio", monitor="none", **self.options)
-        self.log = open(self.log_path, "wb")
-        # Own session: QEMU gets no terminal signals, and we end exactly the process we started.
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, start_new_session=True)
-        self.t0 = time.monotonic()
         with _live_lock:
+            if _stopping:
+                raise Unbootable("the harness is stopping")
+            self.log = open(self.log_path, "wb")
+            # Own session: QEMU gets no terminal signals, and we end exactly the process we started.
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         start_new_session=True)
+            self.t0 = time.monotonic()
             _live_boots.add(self)
         self.readers = [threading.Thread(target=self._read_serial, daemon=True),
                         threading.Thread(target=self._read_stderr, daemon=True)]
@@ -275,15 +282,20 @@ class Boot:
                 texts.append(self.partial)
         return texts[-n:]
 
+    def stderr_tail(self):
+        """QEMU's last message on stderr, or ""."""
+        with self.cond:
+            errors = self.stderr.decode(errors="replace").strip().splitlines()
+        return errors[-1].strip() if errors else ""
+
     def state(self):
         """Says how QEMU ended, or that it still runs, with its last stderr line."""
         status = self.proc.poll()
         if status is None:
             return "QEMU still running"
         text = f"QEMU exited with status {status}"
-        errors = self.stderr.decode(errors="replace").strip().splitlines()
-        if errors:
-            text += f" ({errors[-1].strip()})"
+        if self.stderr_tail():
+            text += f" ({self.stderr_tail()})"
         return text
 
     def kernel_stamp_before(self, index):
@@ -295,9 +307,11 @@ class Boot:
                     return float(stamp.group(1))
         return None
 
-    def fail(self, name, reason):
+    def fail(self, name, reason, with_state=True):
         """A failed Result carrying QEMU's state, the serial tail and how to reproduce."""
-        return Result(name, False, reason=f"{reason}; {self.state()}",
+        if with_state:
+            reason = f"{reason}; {self.state()}"
+        return Result(name, False, reason=reason,
                       notes=[f"serial log: {os.path.relpath(self.log_path, ROOT)}",
                              f"qemu: {qemu.shell_quote(self.argv)}"],
                       tail=self.tail())

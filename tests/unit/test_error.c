@@ -72,6 +72,7 @@ static void test_unknown(void **state)
         assert_string_equal(err_str(unknown[i]), "unknown error");
 }
 
+/* Runs the tests in this file; cmocka reports them (TAP with CMOCKA_MESSAGE_OUTPUT=TAP). */
 int main(void)
 {
     const struct CMUnitTest tests[] = {

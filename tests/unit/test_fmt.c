@@ -29,7 +29,7 @@ static void check_size(const char *fmt, size_t size, va_list ap)
     va_end(a1);
     va_end(a2);
     if (n_ours != n_libc || memcmp(ours, libc, sizeof(ours)) != 0) {
-        print_error("format \"%s\" size %zu: ours %d \"%.*s\", libc %d \"%.*s\"\n", fmt, size,
+        print_error("# format \"%s\" size %zu: ours %d \"%.*s\", libc %d \"%.*s\"\n", fmt, size,
                     n_ours, (int)(size ? size : 1), ours, n_libc, (int)(size ? size : 1), libc);
         fail();
     }
@@ -274,6 +274,7 @@ static void test_vformat_callback(void **state)
     assert_string_equal(s.text, "reg=beef!");
 }
 
+/* Runs the tests in this file; cmocka reports them (TAP with CMOCKA_MESSAGE_OUTPUT=TAP). */
 int main(void)
 {
     const struct CMUnitTest tests[] = {

@@ -414,6 +414,7 @@ static void test_large_range_next_fit(void **state)
     free(bm);
 }
 
+/* Runs the tests in this file; cmocka reports them (TAP with CMOCKA_MESSAGE_OUTPUT=TAP). */
 int main(void)
 {
     const struct CMUnitTest tests[] = {

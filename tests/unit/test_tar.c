@@ -476,6 +476,7 @@ static void test_fuzz(void **state)
     }
 }
 
+/* Runs the tests in this file; cmocka reports them (TAP with CMOCKA_MESSAGE_OUTPUT=TAP). */
 int main(void)
 {
     const struct CMUnitTest tests[] = {

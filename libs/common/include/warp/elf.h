@@ -18,19 +18,20 @@ struct elf_segment {
 /* What a loader needs from a validated executable. */
 struct elf_image {
     uint64_t entry;  /* inside an executable segment */
-    uint32_t nsegs;  /* 1..ELF_MAX_SEGMENTS */
+    uint32_t nsegs;  /* 1..ELF_MAX_SEGMENTS, all with memsz > 0 */
     struct elf_segment segs[ELF_MAX_SEGMENTS]; /* the PT_LOAD segments in file order */
 };
 
 /*
  * Checks the len-byte ELF image and describes its loadable segments. Accepts
  * only ELF64 little-endian ET_EXEC for x86-64 whose PT_LOAD segments (1 to
- * ELF_MAX_SEGMENTS, non-empty) lie inside the file and inside
- * [user_min, user_max), do not share a page with one another, have
- * p_vaddr % 4096 == p_offset % 4096 and filesz <= memsz, are never both
- * writable and executable, and whose entry point lies in an executable
- * segment. Returns 0 (with *out filled) or ERR_BAD_FORMAT (*out untouched).
- * Never reads outside the image; the image need not be aligned.
+ * ELF_MAX_SEGMENTS of them) lie inside the file and inside [user_min, user_max),
+ * do not share a page with one another, have p_vaddr % 4096 == p_offset % 4096
+ * and filesz <= memsz, are never both writable and executable, and whose entry
+ * point lies in an executable segment. Other program header types, and empty
+ * PT_LOAD segments (memsz 0), are ignored. Returns 0 (with *out filled) or
+ * ERR_BAD_FORMAT (*out untouched). Never reads outside the image; the image
+ * need not be aligned.
  */
 int elf_parse(const void *image, uint64_t len, uint64_t user_min, uint64_t user_max,
               struct elf_image *out);

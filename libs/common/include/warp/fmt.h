@@ -14,7 +14,7 @@
 /* Receives each output character in order; ctx is the caller's. */
 typedef void (*fmt_putc_fn)(void *ctx, char c);
 
-/* Formats into putc; returns the number of characters emitted. */
+/* Formats into putc; returns the number of characters emitted (saturating at INT_MAX). */
 int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 

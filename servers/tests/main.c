@@ -1,0 +1,89 @@
+/* tests: the in-OS test process: every system call's success and error paths, reported as TAP. */
+#include "tests.h"
+
+#include <warp/tar.h>
+
+/* Exit code of the suite process: its pass and fail counts packed together. */
+#define TESTS_SUITE_CODE(passed, failed) ((int)((passed) | ((failed) << 16)))
+
+/* Runs every test group in the suite process; returns the packed counts. */
+static int tests_suite(void)
+{
+    test_syscall_numbers();
+    test_entry();
+    test_console();
+    test_sysinfo();
+    test_clock_yield();
+    test_vm_map();
+    test_vm_unmap();
+    test_spawn_args();
+    test_spawn_images();
+    test_wait_kill();
+    test_faults();
+    test_preemption();
+    test_limits();
+    test_malloc();
+    test_shutdown();
+    return TESTS_SUITE_CODE(tap_passed() & 0xffff, tap_failed() & 0x7fff);
+}
+
+/* Spawns the suite and adds its counts to ours; reports a suite that did not end normally. */
+static void tests_run_suite(void)
+{
+    struct exit_info ei;
+    long r = tests_run("suite", TESTS_SUITE, 0, SPAWN_SHARE_INITFS, &ei);
+    if (r == 0 && ei.reason == EXIT_NORMAL) {
+        tap_add((unsigned)ei.code & 0xffff, (unsigned)ei.code >> 16);
+        return;
+    }
+    tap_exit(&ei, EXIT_NORMAL, 0, "the suite process ran to its end");
+}
+
+/* The supervisor: warm up, measure, run the suite in a child, check nothing leaked, print the verdict. */
+static int tests_supervise(void)
+{
+    printf("TAP version 13\n# warp in-OS tests\n");
+    struct exit_info ei;
+    /* Warm-up: the first spawn may set up kernel state that stays (caches); measure after it. */
+    tests_run("warmup", TESTS_EXIT_42, 0, 0, &ei);
+    struct sysinfo before, after;
+    warp_sysinfo(&before);
+    tests_run_suite();
+    warp_sysinfo(&after);
+    tap_eq((long)after.free_pages, (long)before.free_pages,
+           "free pages after the suite and all its children were reaped equal the count before it "
+           "(measured after a warm-up spawn)");
+    tap_eq((long)after.nprocs, (long)before.nprocs, "process count back to its value before the suite");
+    unsigned passed = tap_passed(), failed = tap_failed();
+    printf("1..%u\ntests: %u passed, %u failed\n", passed + failed, passed, failed);
+    return failed ? 1 : 0;
+}
+
+/* Finds bin/tests in the initfs; false (and a TAP failure) if we cannot spawn ourselves. */
+static bool tests_find_self(void)
+{
+    struct tar_file f;
+    int r = tests_env.initfs ? tar_find(tests_env.initfs, tests_env.initfs_size, TESTS_SELF_PATH, &f)
+                             : ERR_NOT_FOUND;
+    if (r == 0) {
+        tests_env.self = f.data;
+        tests_env.self_len = f.size;
+    }
+    return r == 0;
+}
+
+/* Entry: arg 0 supervises, TESTS_SUITE runs the groups, anything else is a child mode. */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    tests_env.initfs = initfs;
+    tests_env.initfs_size = initfs_size;
+    bool have_self = tests_find_self();
+    if (arg != 0 && (arg & 0xff) != TESTS_SUITE)
+        return child_main(arg);
+    if (!have_self) {
+        printf("not ok 1 - %s found in the initfs (start tests with initfs = yes)\n", TESTS_SELF_PATH);
+        printf("1..1\ntests: 0 passed, 1 failed\n");
+        return 1;
+    }
+    return arg == 0 ? tests_supervise() : tests_suite();
+}

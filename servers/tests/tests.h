@@ -1,0 +1,143 @@
+/* tests.h: shared declarations of the in-OS test process (TAP output, child modes, test groups). */
+#pragma once
+
+#include <warp/exitinfo.h>
+#include <warp/user.h>
+
+/*
+ * The process runs in one of three roles, chosen by its spawn argument:
+ *   arg == 0           supervisor: spawns the suite, then checks nothing leaked and prints the verdict
+ *   mode TESTS_SUITE   the suite: every test group, TAP lines numbered from 1
+ *   other modes        a child the suite spawns to fault, spin, exit 42, ...
+ * The argument is mode | payload << 8 (payload: up to 56 bits a mode may use).
+ */
+enum tests_mode {
+    TESTS_NULL_WRITE = 1,      /* write to address 0: page fault */
+    TESTS_PRIVILEGED = 2,      /* hlt in user mode: general protection fault */
+    TESTS_WRITE_CODE = 3,      /* write to main's first byte: page fault */
+    TESTS_SPIN = 4,            /* loop forever without system calls (needs preemption) */
+    TESTS_EXIT_42 = 5,         /* exit(42) */
+    TESTS_READ_KERNEL = 6,     /* read 0xffff800000000000: page fault */
+    TESTS_UD2 = 7,             /* ud2: invalid opcode */
+    TESTS_LEAK_PAGES = 8,      /* map many pages and exit without freeing them */
+    TESTS_NO_INITFS = 9,       /* run without the initfs: check it, try SPAWN_SHARE_INITFS */
+    TESTS_ENTRY = 10,          /* check the entry registers; payload TESTS_ENTRY_MAGIC */
+    TESTS_USE_AFTER_UNMAP = 11, /* write to a page after vm_unmap: page fault */
+    TESTS_WRITE_READONLY = 12, /* write to a PROT_READ mapping: page fault */
+    TESTS_EXEC_DATA = 13,      /* call into a RW mapping: page fault (NX) */
+    TESTS_SSE = 14,            /* hold a pattern in xmm0-15 for a while; payload: the pattern */
+    TESTS_NONCANONICAL = 15,   /* read 0x8000000000000000: general protection fault */
+    TESTS_DIVIDE = 16,         /* divide by zero: divide error */
+    TESTS_NOT_MY_PID = 17,     /* wait/kill on payload and payload + 1 (its own pid among them) */
+    TESTS_WRITE_RODATA = 18,   /* write to a const string: page fault */
+    TESTS_STACK_OVERFLOW = 19, /* unbounded recursion: page fault below the stack */
+    TESTS_BAD_RSP_SYSCALL = 20, /* syscall with rsp in the kernel half, then ud2 */
+    TESTS_INT_GATE = 21,       /* int $0x20 (no user gate): general protection fault */
+    TESTS_IO_PORT = 22,        /* out to port 0xf4 without I/O permission: general protection fault */
+    TESTS_WAIT_BLOCKED = 23,   /* spawn a TESTS_SLEEP grandchild and block waiting for it */
+    TESTS_SLEEP = 24,          /* yield for payload milliseconds, then exit 0 */
+    TESTS_EXEC_STACK = 25,     /* call into the stack: page fault (NX) */
+    TESTS_DATA_INIT = 26,      /* check .data and .bss start as the image says */
+    TESTS_REGS_SPIN = 27,      /* busy loop with every register holding a sentinel; exit with the damage */
+    TESTS_WRITE_INITFS = 28,   /* write to the shared (read-only) initfs: page fault */
+    TESTS_SUITE = 100,         /* run every test group */
+};
+
+#define TESTS_ARG(mode, payload) ((uint64_t)(mode) | ((uint64_t)(payload) << 8))
+#define TESTS_ENTRY_MAGIC 0xa5c30f1e2d3c4bull /* 56 bits: the top of the argument must arrive too */
+#define TESTS_SELF_PATH "bin/tests"
+
+/* Bits of the TESTS_ENTRY child's exit code, one per failed check. */
+enum {
+    TESTS_ENTRY_BAD_ARG = 1 << 0,
+    TESTS_ENTRY_BAD_INITFS_BASE = 1 << 1,
+    TESTS_ENTRY_BAD_INITFS_SIZE = 1 << 2,
+    TESTS_ENTRY_BAD_RSP = 1 << 3,
+    TESTS_ENTRY_NO_SELF = 1 << 4,
+};
+
+/* Bits of the TESTS_NO_INITFS child's exit code. */
+enum {
+    TESTS_NOFS_GOT_INITFS = 1 << 0,
+    TESTS_NOFS_SHARE_NOT_REFUSED = 1 << 1,
+    TESTS_NOFS_PLAIN_SPAWN_FAILED = 1 << 2,
+    TESTS_NOFS_GRANDCHILD_WRONG = 1 << 3,
+};
+
+/* Bits of the TESTS_NOT_MY_PID child's exit code. */
+enum {
+    TESTS_PID_WAIT_FIRST = 1 << 0,
+    TESTS_PID_KILL_FIRST = 1 << 1,
+    TESTS_PID_WAIT_SECOND = 1 << 2,
+    TESTS_PID_KILL_SECOND = 1 << 3,
+};
+
+/* What every part of the process needs: the initfs and our own image in it. */
+struct tests_env {
+    const void *initfs;
+    size_t initfs_size;
+    const void *self;  /* bin/tests inside the initfs */
+    size_t self_len;
+};
+extern struct tests_env tests_env;
+
+/* Linker-script symbols: the image's bounds and the end of its code. */
+extern char __image_start[], __image_end[];
+
+/* --- tap.c: TAP output --- */
+void tap_ok(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tap_eq(long got, long want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tap_skip(const char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tap_exit(const struct exit_info *got, int reason, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tap_add(unsigned passed, unsigned failed);
+unsigned tap_passed(void);
+unsigned tap_failed(void);
+
+/* --- util.c: spawning ourselves, time, hiding values from the optimizer --- */
+long tests_spawn(const char *name, unsigned mode, uint64_t payload, uint64_t flags);
+long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
+               struct exit_info *out);
+long tests_spawn_image(const char *name, const void *image, size_t len, uint64_t arg, uint64_t flags);
+long tests_run_image(const void *image, size_t len, struct exit_info *out);
+void tests_sleep_ms(uint64_t ms);
+uint64_t tests_free_pages(void);
+uint64_t tests_nprocs(void);
+uint64_t tests_hide(uint64_t v);
+bool tests_all_zero(const void *p, size_t len);
+
+/* Addresses no call may accept (NULL, unmapped, kernel half, non-canonical). */
+struct tests_bad_ptr {
+    const char *what;
+    uint64_t addr;
+};
+extern const struct tests_bad_ptr tests_bad_ptrs[];
+extern const unsigned tests_bad_ptr_count;
+
+/* --- asm.S: assembly probes --- */
+uint64_t asm_syscall_regs(long nr);     /* callee-saved registers changed by a system call: bitmask */
+uint64_t asm_spin_regs(uint64_t loops); /* registers changed during a busy loop: bitmask */
+uint64_t asm_sse_hold(uint64_t pattern, uint64_t deadline_ns, long clock_nr); /* 0 if xmm intact */
+_Noreturn void asm_syscall_bad_rsp(long nr); /* syscall with a kernel-half rsp, then ud2 */
+extern char asm_syscall_bad_rsp_ud2[];       /* the ud2 it reaches */
+
+/* --- child.c --- */
+int child_main(uint64_t arg);
+
+/* --- test groups, run in this order by the suite --- */
+void test_syscall_numbers(void);
+void test_entry(void);
+void test_console(void);
+void test_sysinfo(void);
+void test_clock_yield(void);
+void test_vm_map(void);
+void test_vm_unmap(void);
+void test_spawn_args(void);
+void test_spawn_images(void);
+void test_wait_kill(void);
+void test_faults(void);
+void test_preemption(void);
+void test_limits(void);
+void test_malloc(void);
+void test_shutdown(void);
