@@ -5,6 +5,8 @@
 #   make run        boot build/warp.iso in QEMU, COM1 on stdio
 #   make test       every test layer (host unit, in-OS, end-to-end); ends with "N passed, M failed"
 #   make unit-test  host unit tests only (ASan + UBSan)
+#   make e2e-test   the boot-based layers only (in-OS tests and end-to-end)
+#   make images     all three ISOs: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso (panic report)
 #   make clean      remove build/
 #
 # User-facing variables
@@ -15,8 +17,13 @@
 #   FIRMWARE=bios|uefi   SeaBIOS (default) or OVMF for `make run`
 #   MACHINE=pc|q35  QEMU machine type for `make run`
 #   CPU=qemu64      QEMU CPU model for `make run` (try max)
-#   RELEASE=1       build with -O2 and without debug assertions' extra checks
+#   BOOT=cdrom|disk `make run` attaches the ISO as a CD (default) or a virtio-scsi disk, as GCE does
+#   QEMU_EXTRA=...  extra QEMU arguments for `make run`
+#   KERNEL_CMDLINE= extra kernel command line for every image
+#   RELEASE=1       build without debug information
 #   V=1             echo every build command
+# Environment for the tests: WARP_E2E_TIMEOUT_SCALE (multiplies every timeout on slow machines),
+# WARP_BOOT_BUDGET_MS (boot-time check, default 30000).
 
 ACCEL    ?= tcg
 MEM      ?= 128M

@@ -81,8 +81,8 @@ struct tests_env {
 };
 extern struct tests_env tests_env;
 
-/* Linker-script symbols: the image's bounds and the end of its code. */
-extern char __image_start[], __image_end[];
+/* Linker-script symbols (libs/user/user.ld): the image's bounds and its first writable page. */
+extern char __image_start[], __image_end[], __data_start[];
 
 /* --- tap.c: TAP output --- */
 void tap_ok(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

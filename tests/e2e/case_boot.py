@@ -2,11 +2,14 @@
 
 import functools
 import os
+import re
 
 from harness import KERNEL_STAMP, Boot, Job, Result
 
 GROUP = "boot"
 HELLO = "Hello, World!"
+PANIC = "KERNEL PANIC"
+HELLO_OR_PANIC = re.compile(re.escape(HELLO) + "|" + re.escape(PANIC))
 GRUB_LINE = "grub: loading Warp"  # echoed by the grub.cfg that tools/build.mk writes
 MATRIX = [(firmware, machine, cpu)
           for firmware in ("bios", "uefi")
@@ -39,10 +42,15 @@ def boot_hello(ctx, name, firmware, machine, cpu, timed):
     """Boots warp.iso and waits for hello on COM1 (with a NIC attached, as `make run` has)."""
     with Boot(ctx, name, ctx.image("warp.iso"), firmware=firmware, machine=machine, cpu=cpu,
               mem="128M", net=True) as boot:
-        hit = boot.wait_for(HELLO, ctx.timeout(TIMEOUT[firmware]))
-        if hit is None:
-            failed = boot.fail(name, f"no '{HELLO}' within {ctx.timeout(TIMEOUT[firmware]):.0f} s")
-            results = [failed]
+        timeout = ctx.timeout(TIMEOUT[firmware])
+        hit = boot.wait_for(HELLO_OR_PANIC, timeout)
+        if hit is None or hit[1].group(0) == PANIC:
+            if hit is None:
+                reason = f"no '{HELLO}' within {timeout:.0f} s"
+            else:  # stop waiting at once, but let the report (registers, backtrace) arrive
+                boot.wait_for("system halted", timeout=3, after=hit[0].index)
+                reason = f"the kernel panicked after {hit[0].ms} ms, before '{HELLO}'"
+            results = [boot.fail(name, reason)]
             if timed:
                 results.append(Result(boot_time_name(), False, reason=f"{name} did not say hello"))
             return results

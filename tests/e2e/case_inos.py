@@ -31,7 +31,11 @@ def run_tests(ctx, name, firmware, machine, cpu, forward):
     """Boots the test image, waits for QEMU to exit, returns the forwarded results and the verdict."""
     with Boot(ctx, name, ctx.image("warp-test.iso"), firmware=firmware, machine=machine, cpu=cpu,
               mem="128M", net=False, debug_exit=True) as boot:
-        status = boot.wait_exit(ctx.timeout(TIMEOUT))
+        # A panic halts the machine without exiting QEMU: stop waiting when one shows.
+        panic = boot.wait_for(PANIC, ctx.timeout(TIMEOUT))
+        if panic is not None:
+            boot.wait_for("system halted", timeout=3, after=panic[0].index)
+        status = boot.wait_exit(5 if panic is None else 0)
         lines = boot.all_lines()
         results = forwarded(lines) if forward else []
         results.append(verdict(ctx, boot, name, lines, status))
@@ -61,15 +65,15 @@ def verdict(ctx, boot, name, lines, status):
     panicked = any(PANIC in l.text for l in lines)
 
     problems = []
-    if status is None:
+    if panicked:
+        problems.append("the kernel panicked")
+    elif status is None:
         problems.append(f"QEMU did not exit within {ctx.timeout(TIMEOUT):.0f} s (hang)")
     elif status == QEMU_FAIL:
         problems.append("init reported failure (QEMU exit status 3)")
     elif status != QEMU_PASS:
         problems.append(f"QEMU exit status {status} (1 = pass, 3 = fail, else a crash)"
                         + (f": {boot.stderr_tail()}" if boot.stderr_tail() else ""))
-    if panicked:
-        problems.append("the kernel panicked")
     if summary is None:
         problems.append("no 'tests: N passed, M failed' line")
     else:
