@@ -1,4 +1,4 @@
-# libs/user/build.mk: the user-space runtime (libuser.a) and user_program, the function every servers/<name>/build.mk calls.
+# libs/user/build.mk: the user-space runtime (libuser.a) and user_program, which servers/*/build.mk call.
 #
 # A user program is a static ELF64 executable linked at 0x400000 by libs/user/user.ld, W^X: text R-X,
 # rodata R, data+bss RW, each its own page-aligned PT_LOAD segment. Objects live under $(BUILD)/user/,

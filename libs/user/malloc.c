@@ -31,9 +31,11 @@ struct malloc_arena {
 };
 
 #define MALLOC_HDR sizeof(struct malloc_block)
-#define MALLOC_MIN_BLOCK sizeof(struct malloc_free)
+/* Smallest block: room for the free-list link, rounded so every block keeps payloads aligned. */
+#define MALLOC_MIN_BLOCK ((sizeof(struct malloc_free) + MALLOC_ALIGN - 1) & ~(size_t)(MALLOC_ALIGN - 1))
 _Static_assert(sizeof(struct malloc_arena) % MALLOC_ALIGN == 0, "arena header keeps blocks aligned");
 _Static_assert(MALLOC_HDR % MALLOC_ALIGN == 0, "block header keeps payloads aligned");
+_Static_assert(MALLOC_MIN_BLOCK % MALLOC_ALIGN == 0, "block sizes stay multiples of the alignment");
 
 static struct malloc_arena *malloc_arenas;
 static size_t malloc_large_count;

@@ -1,4 +1,4 @@
-/* manifest.h: init's service manifest (etc/init.manifest): the parsed form and a pure, host-testable parser. */
+/* manifest.h: init's service manifest (etc/init.manifest): its parsed form and a pure parser. */
 #pragma once
 
 #include <warp/abi.h>

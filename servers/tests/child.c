@@ -50,7 +50,7 @@ static int child_entry(uint64_t arg, const void *initfs, size_t initfs_size)
     if (initfs_size == 0)
         bad |= TESTS_ENTRY_BAD_INITFS_SIZE;
     uint64_t rsp = user_entry_rsp;
-    if (rsp % 16 != 0 || rsp >= USER_STACK_TOP || rsp < USER_STACK_TOP - PAGE_SIZE)
+    if (rsp % 16 != 0 || rsp > USER_STACK_TOP || rsp <= USER_STACK_TOP - PAGE_SIZE)
         bad |= TESTS_ENTRY_BAD_RSP;
     struct tar_file f;
     if (initfs && tar_find(initfs, initfs_size, TESTS_SELF_PATH, &f) != 0)

@@ -61,7 +61,8 @@ static void limits_process_table(void)
     long r = 0;
     while (n < LIMITS_MAX_PROCS && (r = tests_spawn_image("z", limits_image, len, 0, 0)) > 0)
         limits_pids[n++] = r;
-    tap_eq(r, ERR_NO_RESOURCES, "spawn with the process table full gives ERR_NO_RESOURCES (after %u children)", n);
+    tap_eq(r, ERR_NO_RESOURCES,
+           "spawn with the process table full gives ERR_NO_RESOURCES (after %u children)", n);
     tap_ok(n > 0 && limits_pids_distinct(n), "the %u children got distinct pids", n);
     unsigned bad = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -105,7 +106,8 @@ static void limits_out_of_memory(void)
     uint64_t left = tests_free_pages();
     tap_diag("mapped %u chunks; %lu of %lu free pages left", n, (unsigned long)left, (unsigned long)free0);
     if (left == 0) {
-        tap_eq(warp_vm_map(PAGE_SIZE, PROT_READ), ERR_NO_MEMORY, "vm_map with no free page gives ERR_NO_MEMORY");
+        tap_eq(warp_vm_map(PAGE_SIZE, PROT_READ), ERR_NO_MEMORY,
+               "vm_map with no free page gives ERR_NO_MEMORY");
         size_t len = elfgen_build(limits_image, ELFGEN_EXIT, 0);
         tap_eq(tests_spawn_image("oom", limits_image, len, 0, 0), ERR_NO_MEMORY,
                "spawn with no free page gives ERR_NO_MEMORY");
@@ -115,7 +117,8 @@ static void limits_out_of_memory(void)
     tap_eq(limits_unmap_all(n), 0, "all the chunks unmap");
     /* The chunks' page tables may stay with this process until it exits; the supervisor checks
      * the exact count after the suite has exited. */
-    tap_ok(tests_free_pages() + 64 >= free0, "free pages return to their count before (within 64 page-table pages)");
+    tap_ok(tests_free_pages() + 64 >= free0,
+           "free pages return to their count before (within 64 page-table pages)");
 }
 
 /* Resource limits. */

@@ -30,7 +30,8 @@ static void proc_own_pid(void)
     long pid = tests_spawn("self", TESTS_NOT_MY_PID, (uint64_t)dummy, 0);
     if (pid < 0 || warp_wait(pid, &ei) < 0)
         memset(&ei, 0, sizeof(ei));
-    tap_exit(&ei, EXIT_NORMAL, 0, "wait and kill on the pids around a child's own refuse it with ERR_NOT_CHILD");
+    tap_exit(&ei, EXIT_NORMAL, 0,
+             "wait and kill on the pids around a child's own refuse it with ERR_NOT_CHILD");
     if (pid == dummy || pid == dummy + 1)
         tap_ok(true, "... and one of those pids (%ld) was the child's own", pid);
     else
@@ -48,8 +49,9 @@ static void proc_wait(void)
                "wait with the record at %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
     tap_eq(warp_wait(pid, (struct exit_info *)(uintptr_t)main), ERR_BAD_ADDRESS,
            "wait with the record in the text segment gives ERR_BAD_ADDRESS");
-    tap_eq(warp_wait(pid, (struct exit_info *)(USER_STACK_TOP - 16)), ERR_BAD_ADDRESS,
-           "wait with the record running off the stack top gives ERR_BAD_ADDRESS");
+    long r = warp_wait(pid, tests_stack_top_borrow());
+    tests_stack_top_restore();
+    tap_eq(r, ERR_BAD_ADDRESS, "wait with the record running off the stack top gives ERR_BAD_ADDRESS");
     memset(&ei, 0xff, sizeof(ei));
     tap_eq(warp_wait(pid, &ei), 0, "wait returns 0 (the refused waits did not reap the child)");
     tap_exit(&ei, EXIT_NORMAL, 42, "exit(42) is reported as EXIT_NORMAL with code 42");

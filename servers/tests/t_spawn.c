@@ -46,17 +46,13 @@ static void spawn_bad_args_pointer(void)
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
         tap_eq(warp_spawn((const struct spawn_args *)tests_bad_ptrs[i].addr), ERR_BAD_ADDRESS,
                "spawn with args at %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
-    /* The first 16 bytes (name, name_len) fit below the guard page; the rest lies in it. Those
-     * 16 bytes are above the entry rsp (checked by test_entry), so nothing of ours lives there. */
+    /* The first 16 bytes (name, name_len) fit below the guard page; the rest lies in it. */
     struct spawn_args valid = spawn_valid();
-    struct spawn_args *top = (struct spawn_args *)(USER_STACK_TOP - 16);
-    if (user_entry_rsp <= USER_STACK_TOP - 16) {
-        memcpy(top, &valid, 16);
-        tap_eq(warp_spawn(top), ERR_BAD_ADDRESS,
-               "spawn with args running off the stack top gives ERR_BAD_ADDRESS");
-    } else {
-        tap_skip("entry rsp too close to the stack top", "spawn with args running off the stack top");
-    }
+    struct spawn_args *top = tests_stack_top_borrow();
+    memcpy(top, &valid, 16);
+    long r = warp_spawn(top);
+    tests_stack_top_restore();
+    tap_eq(r, ERR_BAD_ADDRESS, "spawn with args running off the stack top gives ERR_BAD_ADDRESS");
     tap_eq(warp_spawn((const struct spawn_args *)0xfffffffffffffff0), ERR_BAD_ADDRESS,
            "spawn with args wrapping around 2^64 gives ERR_BAD_ADDRESS");
 }
@@ -71,7 +67,8 @@ static void spawn_bad_name(void)
                tests_bad_ptrs[i].what);
     }
     a.name = USER_STACK_TOP - 2;
-    tap_eq(spawn_try(&a), ERR_BAD_ADDRESS, "spawn with a name running off the stack top gives ERR_BAD_ADDRESS");
+    tap_eq(spawn_try(&a), ERR_BAD_ADDRESS,
+           "spawn with a name running off the stack top gives ERR_BAD_ADDRESS");
     static const char long_name[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     a = spawn_valid();
     a.name = (uaddr_t)long_name;
@@ -99,7 +96,8 @@ static void spawn_bad_image(void)
     }
     a.image = (uaddr_t)__image_end - 64;
     a.image_len = 128;
-    tap_eq(spawn_try(&a), ERR_BAD_ADDRESS, "spawn with an image running off the end of ours gives ERR_BAD_ADDRESS");
+    tap_eq(spawn_try(&a), ERR_BAD_ADDRESS,
+           "spawn with an image running off the end of ours gives ERR_BAD_ADDRESS");
     a.image = 0xfffffffffffff000;
     a.image_len = 2 * PAGE_SIZE;
     tap_eq(spawn_try(&a), ERR_BAD_ADDRESS, "spawn with an image wrapping around 2^64 gives ERR_BAD_ADDRESS");
@@ -121,7 +119,8 @@ static void spawn_image_limit(void)
     struct spawn_args a = spawn_valid();
     a.image = (uaddr_t)buf;
     a.image_len = SPAWN_IMAGE_MAX + 1;
-    tap_eq(spawn_try(&a), ERR_TOO_LARGE, "spawn with an image of SPAWN_IMAGE_MAX + 1 bytes gives ERR_TOO_LARGE");
+    tap_eq(spawn_try(&a), ERR_TOO_LARGE,
+           "spawn with an image of SPAWN_IMAGE_MAX + 1 bytes gives ERR_TOO_LARGE");
     a.image_len = SPAWN_IMAGE_MAX;
     spawn_expect_run(&a, "with an image of exactly SPAWN_IMAGE_MAX bytes (the ELF, then zeros)");
     warp_vm_unmap((void *)buf, len);
@@ -142,7 +141,8 @@ static void spawn_bad_flags(void)
     bool ran = ei.reason == EXIT_NORMAL;
     if (!ran)
         tap_exit(&ei, EXIT_NORMAL, 0, "the child without the initfs ran to its end");
-    tap_ok(ran && !(ei.code & TESTS_NOFS_GOT_INITFS), "a child spawned without SPAWN_SHARE_INITFS gets rsi = rdx = 0");
+    tap_ok(ran && !(ei.code & TESTS_NOFS_GOT_INITFS),
+           "a child spawned without SPAWN_SHARE_INITFS gets rsi = rdx = 0");
     tap_ok(ran && !(ei.code & TESTS_NOFS_SHARE_NOT_REFUSED),
            "SPAWN_SHARE_INITFS by a process without the initfs gives ERR_PERMISSION");
     tap_ok(ran && !(ei.code & (TESTS_NOFS_PLAIN_SPAWN_FAILED | TESTS_NOFS_GRANDCHILD_WRONG)),

@@ -29,8 +29,9 @@ static void sysinfo_unmapped(void)
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
         tap_eq(warp_sysinfo((struct sysinfo *)tests_bad_ptrs[i].addr), ERR_BAD_ADDRESS,
                "sysinfo into %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
-    tap_eq(warp_sysinfo((struct sysinfo *)(USER_STACK_TOP - 16)), ERR_BAD_ADDRESS,
-           "sysinfo running off the stack top into the guard page gives ERR_BAD_ADDRESS");
+    long r = warp_sysinfo(tests_stack_top_borrow());
+    tests_stack_top_restore();
+    tap_eq(r, ERR_BAD_ADDRESS, "sysinfo running off the stack top into the guard page gives ERR_BAD_ADDRESS");
     tap_eq(warp_sysinfo((struct sysinfo *)0xfffffffffffffff0), ERR_BAD_ADDRESS,
            "sysinfo into a range wrapping around 2^64 gives ERR_BAD_ADDRESS");
 }

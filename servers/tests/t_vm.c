@@ -1,4 +1,4 @@
-/* t_vm.c: tests of SYS_VM_MAP and SYS_VM_UNMAP: fresh memory, protections, argument checks, exact unmapping. */
+/* t_vm.c: tests of SYS_VM_MAP and SYS_VM_UNMAP: fresh memory, protections, bad arguments, exact unmapping. */
 #include "tests.h"
 
 #include <warp/string.h>
@@ -61,7 +61,8 @@ static void vm_map_bad_args(void)
            "vm_map with PROT_WRITE|PROT_EXEC gives ERR_INVALID_ARG (W^X)");
     tap_eq(warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC), ERR_INVALID_ARG,
            "vm_map with PROT_READ|PROT_WRITE|PROT_EXEC gives ERR_INVALID_ARG (W^X)");
-    tap_eq(warp_vm_map(PAGE_SIZE, 8), ERR_INVALID_ARG, "vm_map with unknown prot bit 8 gives ERR_INVALID_ARG");
+    tap_eq(warp_vm_map(PAGE_SIZE, 8), ERR_INVALID_ARG,
+           "vm_map with unknown prot bit 8 gives ERR_INVALID_ARG");
     tap_eq(warp_vm_map(PAGE_SIZE, PROT_READ | 0x80000000u), ERR_INVALID_ARG,
            "vm_map with PROT_READ and unknown bit 31 gives ERR_INVALID_ARG");
     tap_eq(warp_syscall6(SYS_VM_MAP, PAGE_SIZE, (long)((1ul << 32) | PROT_READ), 0, 0, 0, 0),
@@ -101,11 +102,14 @@ static void vm_unmap_not_mappings(void)
 /* Ranges that touch a real 2-page mapping without being exactly it. */
 static void vm_unmap_partial(char *m)
 {
-    tap_eq(warp_vm_unmap(m + 1, PAGE_SIZE), ERR_INVALID_ARG, "vm_unmap of an unaligned address gives ERR_INVALID_ARG");
-    tap_eq(warp_vm_unmap(m, PAGE_SIZE), ERR_NOT_FOUND, "vm_unmap of the first page of a 2-page mapping gives ERR_NOT_FOUND");
+    tap_eq(warp_vm_unmap(m + 1, PAGE_SIZE), ERR_INVALID_ARG,
+           "vm_unmap of an unaligned address gives ERR_INVALID_ARG");
+    tap_eq(warp_vm_unmap(m, PAGE_SIZE), ERR_NOT_FOUND,
+           "vm_unmap of the first page of a 2-page mapping gives ERR_NOT_FOUND");
     tap_eq(warp_vm_unmap(m + PAGE_SIZE, PAGE_SIZE), ERR_NOT_FOUND,
            "vm_unmap of the second page of a 2-page mapping gives ERR_NOT_FOUND");
-    tap_eq(warp_vm_unmap(m, 3 * PAGE_SIZE), ERR_NOT_FOUND, "vm_unmap of 3 pages over a 2-page mapping gives ERR_NOT_FOUND");
+    tap_eq(warp_vm_unmap(m, 3 * PAGE_SIZE), ERR_NOT_FOUND,
+           "vm_unmap of 3 pages over a 2-page mapping gives ERR_NOT_FOUND");
     tap_eq(warp_vm_unmap(m, 0), ERR_NOT_FOUND, "vm_unmap of length 0 gives ERR_NOT_FOUND");
     tap_eq(warp_vm_unmap(m, -PAGE_SIZE), ERR_NOT_FOUND,
            "vm_unmap of a range wrapping around 2^64 gives ERR_NOT_FOUND");
@@ -124,6 +128,8 @@ void test_vm_unmap(void)
     m[0] = 1;
     m[2 * PAGE_SIZE - 1] = 2;
     vm_unmap_partial(m);
-    tap_eq(warp_vm_unmap(m, 2 * PAGE_SIZE - 10), 0, "vm_unmap with a length rounding up to the mapping returns 0");
-    tap_eq(warp_vm_unmap(m, 2 * PAGE_SIZE), ERR_NOT_FOUND, "vm_unmap of the same mapping twice gives ERR_NOT_FOUND");
+    tap_eq(warp_vm_unmap(m, 2 * PAGE_SIZE - 10), 0,
+           "vm_unmap with a length rounding up to the mapping returns 0");
+    tap_eq(warp_vm_unmap(m, 2 * PAGE_SIZE), ERR_NOT_FOUND,
+           "vm_unmap of the same mapping twice gives ERR_NOT_FOUND");
 }

@@ -105,6 +105,8 @@ void tests_sleep_ms(uint64_t ms);
 uint64_t tests_free_pages(void);
 uint64_t tests_nprocs(void);
 uint64_t tests_hide(uint64_t v);
+void *tests_stack_top_borrow(void);
+void tests_stack_top_restore(void);
 bool tests_all_zero(const void *p, size_t len);
 
 /* Addresses no call may accept (NULL, unmapped, kernel half, non-canonical). */

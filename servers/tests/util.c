@@ -67,6 +67,27 @@ long tests_run_image(const void *image, size_t len, struct exit_info *out)
     return tests_wait(tests_spawn_image("elf", image, len, 0, 0), out);
 }
 
+/*
+ * The 16 bytes just below USER_STACK_TOP hold main's return address into crt0 and its saved frame
+ * pointer (the kernel starts rsp at USER_STACK_TOP). Tests that need a buffer running off the top of
+ * the stack borrow them, and put them back long before main returns.
+ */
+static uint8_t tests_top_saved[16];
+
+/* Saves the top 16 bytes of the stack and returns their address. */
+void *tests_stack_top_borrow(void)
+{
+    void *top = (void *)(USER_STACK_TOP - sizeof(tests_top_saved));
+    memcpy(tests_top_saved, top, sizeof(tests_top_saved));
+    return top;
+}
+
+/* Puts back what tests_stack_top_borrow saved. */
+void tests_stack_top_restore(void)
+{
+    memcpy((void *)(USER_STACK_TOP - sizeof(tests_top_saved)), tests_top_saved, sizeof(tests_top_saved));
+}
+
 /* Yields the CPU until ms milliseconds have passed. */
 void tests_sleep_ms(uint64_t ms)
 {

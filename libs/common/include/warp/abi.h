@@ -29,7 +29,7 @@ enum {
 #define PROT_EXEC 4u
 
 /* SYS_SPAWN flags. */
-#define SPAWN_SHARE_INITFS 1u /* the child also gets the initfs mapped; caller must have it */
+#define SPAWN_SHARE_INITFS 1ull /* the child also gets the initfs mapped; caller must have it */
 #define SPAWN_FLAGS_ALL SPAWN_SHARE_INITFS
 
 #define SPAWN_NAME_MAX 31       /* longest process name */
