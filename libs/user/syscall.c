@@ -40,22 +40,22 @@ _Noreturn void warp_exit(int code)
     __builtin_trap();
 }
 
-/* SYS_SPAWN: starts a child from args. */
+/* SYS_SPAWN: starts a child from args; returns its process handle. */
 long warp_spawn(const struct spawn_args *args)
 {
     return syscall3(SYS_SPAWN, (long)args, 0, 0);
 }
 
-/* SYS_WAIT: waits for child pid and reaps it. */
-long warp_wait(long pid, struct exit_info *out)
+/* SYS_WAIT: waits for process proc to end. */
+long warp_wait(handle_t proc, struct exit_info *out)
 {
-    return syscall3(SYS_WAIT, pid, (long)out, 0);
+    return syscall3(SYS_WAIT, proc, (long)out, 0);
 }
 
-/* SYS_KILL: kills child pid. */
-long warp_kill(long pid)
+/* SYS_KILL: ends process proc. */
+long warp_kill(handle_t proc)
 {
-    return syscall3(SYS_KILL, pid, 0, 0);
+    return syscall3(SYS_KILL, proc, 0, 0);
 }
 
 /* SYS_VM_MAP: maps fresh zeroed pages. */
@@ -92,4 +92,89 @@ uint64_t warp_clock(void)
 long warp_shutdown(int code)
 {
     return syscall3(SYS_SHUTDOWN, code, 0, 0);
+}
+
+/* SYS_HANDLE_CLOSE: drops a handle. */
+long warp_handle_close(handle_t h)
+{
+    return syscall3(SYS_HANDLE_CLOSE, h, 0, 0);
+}
+
+/* SYS_HANDLE_INFO: the type and rights of a handle. */
+long warp_handle_info(handle_t h, struct handle_info *out)
+{
+    return syscall3(SYS_HANDLE_INFO, h, (long)out, 0);
+}
+
+/* SYS_HANDLE_REDUCE: a new handle to the same object with fewer rights. */
+long warp_handle_reduce(handle_t h, unsigned rights)
+{
+    return syscall3(SYS_HANDLE_REDUCE, h, (long)rights, 0);
+}
+
+/* SYS_CHANNEL_CREATE: two connected channel ends in out[0] and out[1]. */
+long warp_channel_create(handle_t out[2])
+{
+    return syscall3(SYS_CHANNEL_CREATE, (long)out, 0, 0);
+}
+
+/* SYS_CHANNEL_SEND: sends a message, call or reply. */
+long warp_channel_send(handle_t ch, const struct warp_msg *msg)
+{
+    return syscall3(SYS_CHANNEL_SEND, ch, (long)msg, 0);
+}
+
+/* SYS_CHANNEL_RECV: takes the next message or reply without blocking. */
+long warp_channel_recv(handle_t ch, struct warp_msg *out)
+{
+    return syscall3(SYS_CHANNEL_RECV, ch, (long)out, 0);
+}
+
+/* SYS_CALL_READ: copies from a pending call's buffer into dst. */
+long warp_call_read(handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, void *dst, size_t len)
+{
+    return warp_syscall6(SYS_CALL_READ, ch, (long)call_id, buf, (long)offset, (long)dst, (long)len);
+}
+
+/* SYS_CALL_WRITE: copies src into a pending call's buffer. */
+long warp_call_write(handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, const void *src,
+                     size_t len)
+{
+    return warp_syscall6(SYS_CALL_WRITE, ch, (long)call_id, buf, (long)offset, (long)src, (long)len);
+}
+
+/* SYS_EVENTQ_CREATE: a new event queue. */
+long warp_eventq_create(void)
+{
+    return syscall3(SYS_EVENTQ_CREATE, 0, 0, 0);
+}
+
+/* SYS_EVENTQ_ADD: registers a source with a cookie. */
+long warp_eventq_add(handle_t eq, handle_t source, uint64_t cookie)
+{
+    return syscall3(SYS_EVENTQ_ADD, eq, source, (long)cookie);
+}
+
+/* SYS_EVENTQ_REMOVE: unregisters a source. */
+long warp_eventq_remove(handle_t eq, handle_t source)
+{
+    return syscall3(SYS_EVENTQ_REMOVE, eq, source, 0);
+}
+
+/* SYS_EVENTQ_WAIT: the next event, waiting until deadline (absolute ns). */
+long warp_eventq_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
+{
+    return syscall3(SYS_EVENTQ_WAIT, eq, (long)out, (long)deadline);
+}
+
+/* SYS_TIMER_CREATE: a new one-shot timer. */
+long warp_timer_create(void)
+{
+    return syscall3(SYS_TIMER_CREATE, 0, 0, 0);
+}
+
+/* SYS_TIMER_SET: arms a timer at an absolute deadline (0 disarms). */
+long warp_timer_set(handle_t timer, uint64_t deadline)
+{
+    return syscall3(SYS_TIMER_SET, timer, (long)deadline, 0);
 }

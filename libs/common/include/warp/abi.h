@@ -9,17 +9,31 @@
  * a value >= 0 on success, a negative ERR_* code (warp/error.h) on failure.
  */
 enum {
-    SYS_CONSOLE_WRITE = 1, /* (const char *buf, size_t len) -> bytes written */
-    SYS_EXIT = 2,          /* (int code) -> does not return */
-    SYS_SPAWN = 3,         /* (const struct spawn_args *args) -> pid */
-    SYS_WAIT = 4,          /* (long pid, struct exit_info *out) -> 0, blocks */
-    SYS_KILL = 5,          /* (long pid) -> 0 */
-    SYS_VM_MAP = 6,        /* (size_t len, unsigned prot) -> address */
-    SYS_VM_UNMAP = 7,      /* (uaddr_t addr, size_t len) -> 0 */
-    SYS_SYSINFO = 8,       /* (struct sysinfo *out) -> 0 */
-    SYS_YIELD = 9,         /* () -> 0 */
-    SYS_CLOCK = 10,        /* () -> monotonic nanoseconds since boot */
-    SYS_SHUTDOWN = 11,     /* (int code) -> power off; only init (pid 1) may */
+    SYS_CONSOLE_WRITE = 1,  /* (const char *buf, size_t len) -> bytes written */
+    SYS_EXIT = 2,           /* (int code) -> does not return */
+    SYS_SPAWN = 3,          /* (const struct spawn_args *args) -> process handle */
+    SYS_WAIT = 4,           /* (handle_t proc, struct exit_info *out) -> 0, blocks until it ends */
+    SYS_KILL = 5,           /* (handle_t proc) -> 0 */
+    SYS_VM_MAP = 6,         /* (size_t len, unsigned prot) -> address */
+    SYS_VM_UNMAP = 7,       /* (uaddr_t addr, size_t len) -> 0 */
+    SYS_SYSINFO = 8,        /* (struct sysinfo *out) -> 0 */
+    SYS_YIELD = 9,          /* () -> 0 */
+    SYS_CLOCK = 10,         /* () -> monotonic nanoseconds since boot */
+    SYS_SHUTDOWN = 11,      /* (int code) -> power off; only init (pid 1) may */
+    SYS_HANDLE_CLOSE = 12,  /* (handle_t h) -> 0 */
+    SYS_HANDLE_INFO = 13,   /* (handle_t h, struct handle_info *out) -> 0 */
+    SYS_HANDLE_REDUCE = 14, /* (handle_t h, unsigned rights) -> new handle with rights & h's rights */
+    SYS_CHANNEL_CREATE = 15, /* (handle_t out[2]) -> 0; two connected ends */
+    SYS_CHANNEL_SEND = 16,  /* (handle_t ch, const struct warp_msg *msg) -> 0 */
+    SYS_CHANNEL_RECV = 17,  /* (handle_t ch, struct warp_msg *out) -> 0, never blocks */
+    SYS_CALL_READ = 18,     /* (handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, void *dst, size_t len) -> bytes */
+    SYS_CALL_WRITE = 19,    /* (handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, const void *src, size_t len) -> bytes */
+    SYS_EVENTQ_CREATE = 20, /* () -> event queue handle */
+    SYS_EVENTQ_ADD = 21,    /* (handle_t eq, handle_t source, uint64_t cookie) -> 0 */
+    SYS_EVENTQ_REMOVE = 22, /* (handle_t eq, handle_t source) -> 0 */
+    SYS_EVENTQ_WAIT = 23,   /* (handle_t eq, struct warp_event *out, uint64_t deadline_ns) -> 0 */
+    SYS_TIMER_CREATE = 24,  /* () -> timer handle */
+    SYS_TIMER_SET = 25,     /* (handle_t timer, uint64_t deadline_ns) -> 0; 0 disarms */
     SYS_COUNT
 };
 
@@ -33,6 +47,7 @@ enum {
 #define SPAWN_FLAGS_ALL SPAWN_SHARE_INITFS
 
 #define SPAWN_NAME_MAX 31       /* longest process name */
+#define SPAWN_HANDLES_MAX 8     /* handles moved into a new process */
 #define SPAWN_IMAGE_MAX (16u << 20) /* largest ELF image accepted */
 
 struct spawn_args {
@@ -42,6 +57,8 @@ struct spawn_args {
     uint64_t image_len; /* bytes, at most SPAWN_IMAGE_MAX */
     uint64_t arg;       /* passed to the child in its first argument register */
     uint64_t flags;     /* SPAWN_* */
+    uaddr_t handles;    /* handle_t[nhandles], moved into the child, where they become handles 1..n */
+    uint64_t nhandles;  /* at most SPAWN_HANDLES_MAX; each needs RIGHT_TRANSFER */
 };
 
 /* Why a process ended. */

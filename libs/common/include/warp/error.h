@@ -23,7 +23,8 @@
     X(ERR_NOT_SUPPORTED, -15, "not supported")                                 \
     X(ERR_TIMED_OUT, -16, "timed out")                                         \
     X(ERR_DOUBLE_FREE, -17, "freed twice")                                     \
-    X(ERR_NOT_CHILD, -18, "not a child of the caller")
+    X(ERR_QUEUE_FULL, -18, "queue full")                                       \
+    X(ERR_NO_RIGHTS, -19, "handle lacks the right")
 
 enum warp_error {
 #define WARP_ERROR_ENUM(name, value, text) name = (value),
@@ -32,7 +33,7 @@ enum warp_error {
 };
 
 /* Lowest (most negative) defined error code. */
-#define ERR_MIN (-18)
+#define ERR_MIN (-19)
 
 /* Human-readable text for an error code; "success" for 0, "unknown error" otherwise. */
 const char *err_str(long err);

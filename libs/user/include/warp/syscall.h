@@ -3,6 +3,7 @@
 
 #include <warp/abi.h>
 #include <warp/error.h>
+#include <warp/ipc.h>
 
 /*
  * Each wrapper returns what the kernel put in rax: a value >= 0 on success or a negative ERR_*.
@@ -16,12 +17,12 @@ long warp_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6
 long warp_console_write(const char *buf, size_t len);
 /* Ends the calling process with an exit code. */
 _Noreturn void warp_exit(int code);
-/* Starts a process from an ELF image in our memory; returns its pid. */
+/* Starts a process from an ELF image in our memory; returns its process handle. */
 long warp_spawn(const struct spawn_args *args);
-/* Blocks until child pid ends, fills *out and reaps it; returns 0. */
-long warp_wait(long pid, struct exit_info *out);
-/* Ends child pid with EXIT_KILLED; returns 0. */
-long warp_kill(long pid);
+/* Blocks until process proc ends and fills *out; returns 0 (can be repeated). */
+long warp_wait(handle_t proc, struct exit_info *out);
+/* Ends process proc with EXIT_KILLED; returns 0. */
+long warp_kill(handle_t proc);
 /* Maps len bytes (rounded up to pages) of zeroed memory; returns its address or an ERR_*. */
 long warp_vm_map(size_t len, unsigned prot);
 /* Unmaps exactly one mapping made by warp_vm_map; returns 0. */
@@ -34,6 +35,23 @@ long warp_yield(void);
 uint64_t warp_clock(void);
 /* Powers the machine off reporting code (0..255); returns only with an error (only init may). */
 long warp_shutdown(int code);
+
+/* IPC (docs/ipc.md): handles, channels, calls, memory copies, event queues, timers. */
+long warp_handle_close(handle_t h);
+long warp_handle_info(handle_t h, struct handle_info *out);
+long warp_handle_reduce(handle_t h, unsigned rights);
+long warp_channel_create(handle_t out[2]);
+long warp_channel_send(handle_t ch, const struct warp_msg *msg);
+long warp_channel_recv(handle_t ch, struct warp_msg *out);
+long warp_call_read(handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, void *dst, size_t len);
+long warp_call_write(handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, const void *src,
+                     size_t len);
+long warp_eventq_create(void);
+long warp_eventq_add(handle_t eq, handle_t source, uint64_t cookie);
+long warp_eventq_remove(handle_t eq, handle_t source);
+long warp_eventq_wait(handle_t eq, struct warp_event *out, uint64_t deadline);
+long warp_timer_create(void);
+long warp_timer_set(handle_t timer, uint64_t deadline);
 
 /* The rsp the kernel started this process with (saved by crt0). */
 extern uint64_t user_entry_rsp;
