@@ -1,15 +1,17 @@
 /* proc.c: processes: creation from ELF images, exit and its bookkeeping, wait and kill. */
 #include <cpu.h>
+#include <eventq.h>
 #include <log.h>
 #include <mm.h>
 #include <proc.h>
 #include <sched.h>
 #include <warp/elf.h>
 #include <warp/error.h>
+#include <warp/ipc.h>
 #include <warp/string.h>
 #include <warp/tar.h>
 
-static struct proc *procs[MAX_PROCS]; /* protected by the kernel lock */
+static struct proc *procs[MAX_PROCS]; /* live processes; protected by the kernel lock */
 static long next_pid = 1;
 static paddr_t initfs_pa;
 static uint64_t initfs_len;
@@ -22,14 +24,6 @@ void proc_init(paddr_t initfs_base, uint64_t initfs_size) {
 }
 
 struct proc *proc_current(void) { return current_thread()->proc; }
-
-/* The process with this pid, or NULL. */
-static struct proc *proc_find(long pid) {
-    for (int i = 0; i < MAX_PROCS; i++)
-        if (procs[i] && procs[i]->pid == pid)
-            return procs[i];
-    return NULL;
-}
 
 uint64_t proc_count(void) {
     uint64_t n = 0;
@@ -92,8 +86,17 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
     return 0;
 }
 
-long proc_spawn(struct proc *parent, const char *name, const void *image, uint64_t len, uint64_t arg,
-                bool share_initfs) {
+/* Move handles[0..n) of the current process into p as its handles 1..n. Pre: validated. */
+static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t n) {
+    struct proc *self = proc_current();
+    for (uint32_t i = 0; i < n; i++) {
+        struct handle_entry e = handle_take(self, handles[i]);
+        handle_install_at(p, i, e.obj, e.rights);
+    }
+}
+
+long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
+                const handle_t *handles, uint32_t nhandles, struct proc **out) {
     int slot = 0;
     while (slot < MAX_PROCS && procs[slot])
         slot++;
@@ -114,13 +117,17 @@ long proc_spawn(struct proc *parent, const char *name, const void *image, uint64
         return err;
     }
     /* Nothing fails from here on. */
+    obj_init(&p->obj, OBJ_PROCESS); /* the running process's own reference */
+    obj_ref(&p->obj);               /* the caller's */
+    p->link.obj = &p->obj;
     memcpy(p->name, name, strnlen(name, SPAWN_NAME_MAX));
     p->pid = next_pid++;
     p->state = PROC_LIVE;
-    p->parent = parent;
+    proc_move_handles(p, handles, nhandles);
     procs[slot] = p;
     sched_add(p->thread);
-    return p->pid;
+    *out = p;
+    return 0;
 }
 
 void proc_start_init(const char *path) {
@@ -129,47 +136,35 @@ void proc_start_init(const char *path) {
     long err = initfs_pa ? tar_find(archive, initfs_len, path, &f) : ERR_NOT_FOUND;
     if (err < 0)
         PANIC("cannot find %s in the initfs: %s", path, err_str(err));
-    long pid = proc_spawn(NULL, "init", f.data, f.size, 0, true);
-    if (pid < 0)
-        PANIC("cannot start %s: %s", path, err_str(pid));
-    log_printf("proc: started init from %s (pid %ld)", path, pid);
+    struct proc *p;
+    if ((err = proc_spawn("init", f.data, f.size, 0, true, NULL, 0, &p)) < 0)
+        PANIC("cannot start %s: %s", path, err_str(err));
+    obj_unref(&p->obj); /* nobody holds a handle to init */
+    log_printf("proc: started init from %s (pid %ld)", path, p->pid);
 }
 
-/* Remove a process from the table and free it. */
-static void proc_free(struct proc *p) {
-    for (int i = 0; i < MAX_PROCS; i++)
-        if (procs[i] == p)
-            procs[i] = NULL;
+void proc_destroy(struct proc *p) {
+    ASSERT(p->state == PROC_DEAD);
+    eventq_unlink(&p->link);
     kfree(p);
-}
-
-/* Detach the children of p: zombies among them are freed, the rest run on without a parent. */
-static void proc_orphan_children(struct proc *p) {
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct proc *c = procs[i];
-        if (!c || c->parent != p)
-            continue;
-        c->parent = NULL;
-        if (c->state == PROC_ZOMBIE)
-            proc_free(c);
-    }
 }
 
 _Noreturn void proc_exit(const struct exit_info *info) {
     struct proc *p = proc_current();
     if (p->pid == 1)
         PANIC("init ended (reason %d, code %d)", info->reason, info->code);
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] == p)
+            procs[i] = NULL;
     p->exit = *info;
-    p->state = PROC_ZOMBIE;
+    p->state = PROC_DEAD;
+    handle_close_all(p);
     arch_vm_activate(arch_vm_kernel_root());
     vm_space_destroy(&p->vm);
-    proc_orphan_children(p);
     p->thread = NULL;
-    struct proc *parent = p->parent;
-    if (!parent)
-        proc_free(p);
-    else if (parent->waiting_for == p->pid)
-        sched_wake(parent->thread);
+    waitq_wake_all(&p->exit_waiters);
+    eventq_notify(&p->link);
+    obj_unref(&p->obj); /* the process's reference to itself; handles may keep the record */
     sched_exit();
 }
 
@@ -182,31 +177,33 @@ _Noreturn void proc_fault(uint32_t vector, uint64_t error_code, uint64_t rip, ui
     proc_exit(&info);
 }
 
-long proc_wait(long pid, struct exit_info *out) {
-    struct proc *self = proc_current(), *c = proc_find(pid);
-    if (!c || c->parent != self)
-        return ERR_NOT_CHILD;
-    while (c->state != PROC_ZOMBIE) {
-        self->waiting_for = pid;
-        sched_block();
-        self->waiting_for = 0;
+long proc_wait(struct proc *p, struct exit_info *out) {
+    struct proc *self = proc_current();
+    while (p->state != PROC_DEAD) {
+        sched_wait(&p->exit_waiters, DEADLINE_FOREVER);
         if (self->killed)
-            return ERR_WOULD_BLOCK; /* never seen: the kill takes effect on the way out */
+            return ERR_TIMED_OUT; /* never seen: the kill takes effect on the way out */
     }
-    *out = c->exit;
-    proc_free(c);
+    *out = p->exit;
     return 0;
 }
 
-long proc_kill(long pid) {
-    struct proc *self = proc_current(), *c = proc_find(pid);
-    if (!c || c->parent != self)
-        return ERR_NOT_CHILD;
-    if (c->state == PROC_ZOMBIE)
+void proc_kill(struct proc *p) {
+    if (p->state == PROC_DEAD)
+        return;
+    p->killed = true;
+    if (p->thread->state == THREAD_BLOCKED)
+        sched_wake(p->thread);
+}
+
+long proc_take_event(struct proc *p, struct warp_event *ev, bool *more) {
+    *more = false;
+    if (p->state != PROC_DEAD || p->exit_reported)
         return 0;
-    c->killed = true;
-    sched_wake(c->thread);
-    return 0;
+    p->exit_reported = true;
+    ev->type = EV_PROC_EXIT;
+    ev->u.exit = p->exit;
+    return 1;
 }
 
 void proc_user_return(void) {

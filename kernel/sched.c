@@ -5,9 +5,13 @@
 #include <mm.h>
 #include <proc.h>
 #include <sched.h>
+#include <timer.h>
+#include <warp/error.h>
+#include <warp/ipc.h>
 
 static struct thread *runq_head, *runq_tail; /* runnable threads not running; protected by the kernel lock */
 static struct thread boot_idle;
+static struct thread *sleepers; /* threads in sched_wait with a finite deadline */
 
 /* Append to the run queue. */
 static void runq_push(struct thread *t) {
@@ -94,7 +98,64 @@ _Noreturn void sched_exit(void) {
     PANIC("a dead thread was scheduled");
 }
 
+/* Remove t from a waitq list (wait_next links) or the sleeper list (sleep_next links). */
+static void list_remove(struct thread **head, struct thread *t, bool sleep_list) {
+    for (struct thread **pp = head; *pp; pp = sleep_list ? &(*pp)->sleep_next : &(*pp)->wait_next)
+        if (*pp == t) {
+            *pp = sleep_list ? t->sleep_next : t->wait_next;
+            return;
+        }
+}
+
+long sched_wait(struct waitq *wq, uint64_t deadline) {
+    struct thread *t = current_thread();
+    t->waitq = wq;
+    t->wait_next = wq->head;
+    wq->head = t;
+    t->deadline = deadline;
+    t->timed_out = false;
+    if (deadline != DEADLINE_FOREVER) {
+        t->sleep_next = sleepers;
+        sleepers = t;
+    }
+    sched_block();
+    /* Woken by waitq_wake_all, a deadline, or a kill: leave whichever lists still hold us. */
+    if (t->waitq)
+        list_remove(&t->waitq->head, t, false);
+    t->waitq = NULL;
+    if (t->deadline != DEADLINE_FOREVER)
+        list_remove(&sleepers, t, true);
+    return t->timed_out ? ERR_TIMED_OUT : 0;
+}
+
+void waitq_wake_all(struct waitq *wq) {
+    while (wq->head) {
+        struct thread *t = wq->head;
+        wq->head = t->wait_next;
+        t->waitq = NULL;
+        sched_wake(t);
+    }
+}
+
+/* Wake sleepers whose deadline has passed. */
+static void sched_wake_expired(void) {
+    uint64_t now = arch_time_ns();
+    for (struct thread **pp = &sleepers; *pp;) {
+        struct thread *t = *pp;
+        if (t->deadline <= now) {
+            *pp = t->sleep_next;
+            t->deadline = DEADLINE_FOREVER; /* sched_wait must not look for it again */
+            t->timed_out = true;
+            sched_wake(t);
+        } else {
+            pp = &t->sleep_next;
+        }
+    }
+}
+
 void sched_tick(void) {
+    timer_poll();
+    sched_wake_expired();
     if (runq_head)
         cpu_self()->need_resched = true;
 }

@@ -7,6 +7,7 @@
 #include <proc.h>
 #include <sched.h>
 #include <syscall.h>
+#include <warp/ipc.h>
 #include <warp/abi.h>
 #include <warp/error.h>
 #include <warp/string.h>
@@ -36,16 +37,35 @@ static long sys_exit(uint64_t code) {
     proc_exit(&info);
 }
 
+/* Check the handles a spawn moves: transferable, distinct, and room for the new process handle. */
+static long spawn_check_handles(const handle_t *hs, uint64_t n) {
+    struct proc *self = proc_current();
+    for (uint64_t i = 0; i < n; i++) {
+        struct handle_entry *e;
+        long err = handle_get(self, hs[i], 0, RIGHT_TRANSFER, &e);
+        if (err < 0)
+            return err;
+        for (uint64_t j = 0; j < i; j++)
+            if (hs[j] == hs[i])
+                return ERR_INVALID_ARG;
+    }
+    /* The handles leave before the process handle arrives, so a full table with n > 0 still fits. */
+    return handle_free_slots(self) + n >= 1 ? 0 : ERR_NO_RESOURCES;
+}
+
 /* Copy the image named by args into kernel memory; the caller kfree()s *image_out. */
-static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], void **image_out) {
-    if (a->name_len == 0 || a->name_len > SPAWN_NAME_MAX || a->image_len == 0 || (a->flags & ~SPAWN_FLAGS_ALL))
+static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], handle_t *hs,
+                          void **image_out) {
+    if (a->name_len == 0 || a->name_len > SPAWN_NAME_MAX || a->image_len == 0 ||
+        (a->flags & ~SPAWN_FLAGS_ALL) || a->nhandles > SPAWN_HANDLES_MAX)
         return ERR_INVALID_ARG;
     if (a->image_len > SPAWN_IMAGE_MAX)
         return ERR_TOO_LARGE;
     if ((a->flags & SPAWN_SHARE_INITFS) && !proc_current()->has_initfs)
         return ERR_PERMISSION;
     long err = copy_from_user(name, a->name, a->name_len);
-    if (err < 0)
+    if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
+        (err = spawn_check_handles(hs, a->nhandles)) < 0)
         return err;
     name[a->name_len] = 0;
     if ((err = user_range_check(a->image, a->image_len, PROT_READ)) < 0)
@@ -67,22 +87,47 @@ static long sys_spawn(uaddr_t uargs) {
     if (err < 0)
         return err;
     char name[SPAWN_NAME_MAX + 1];
+    handle_t hs[SPAWN_HANDLES_MAX];
     void *image;
-    if ((err = spawn_copy_in(&a, name, &image)) < 0)
+    if ((err = spawn_copy_in(&a, name, hs, &image)) < 0)
         return err;
-    long pid = proc_spawn(proc_current(), name, image, a.image_len, a.arg, a.flags & SPAWN_SHARE_INITFS);
+    struct proc *child;
+    err = proc_spawn(name, image, a.image_len, a.arg, a.flags & SPAWN_SHARE_INITFS, hs,
+                     (uint32_t)a.nhandles, &child);
     kfree(image);
-    return pid;
-}
-
-static long sys_wait(long pid, uaddr_t out) {
-    long err = user_range_check(out, sizeof(struct exit_info), PROT_WRITE);
     if (err < 0)
         return err;
+    err = handle_install(proc_current(), &child->obj, RIGHTS_ALL);
+    ASSERT(err > 0); /* room was checked before the spawn */
+    return err;
+}
+
+/* The process behind handle h with the given rights. */
+static long proc_handle(handle_t h, uint32_t rights, struct proc **out) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, OBJ_PROCESS, rights, &e);
+    if (err == 0)
+        *out = (struct proc *)e->obj;
+    return err;
+}
+
+static long sys_wait(handle_t h, uaddr_t out) {
+    struct proc *p = NULL;
+    long err = proc_handle(h, RIGHT_READ, &p);
+    if (err < 0 || (err = user_range_check(out, sizeof(struct exit_info), PROT_WRITE)) < 0)
+        return err;
     struct exit_info info;
-    if ((err = proc_wait(pid, &info)) < 0)
+    if ((err = proc_wait(p, &info)) < 0)
         return err;
     return copy_to_user(out, &info, sizeof(info));
+}
+
+static long sys_kill(handle_t h) {
+    struct proc *p = NULL;
+    long err = proc_handle(h, RIGHT_WRITE, &p);
+    if (err == 0)
+        proc_kill(p);
+    return err;
 }
 
 static long sys_vm_map(uint64_t len, uint64_t prot) {
@@ -133,19 +178,21 @@ static long sys_shutdown(uint64_t code) {
 }
 
 /* Decode a system call by number; unknown numbers are an error, never a crash. */
-long syscall_dispatch(long nr, uint64_t a1, uint64_t a2, uint64_t a3) {
+long syscall_dispatch(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
+    if (nr >= SYS_HANDLE_CLOSE && nr < SYS_COUNT)
+        return syscall_ipc(nr, a1, a2, a3, a4, a5, a6);
     switch (nr) {
     case SYS_CONSOLE_WRITE: return sys_console_write(a1, a2);
     case SYS_EXIT: return sys_exit(a1);
     case SYS_SPAWN: return sys_spawn(a1);
-    case SYS_WAIT: return sys_wait((long)a1, a2);
-    case SYS_KILL: return proc_kill((long)a1);
+    case SYS_WAIT: return sys_wait(a1 <= 0x7fffffff ? (handle_t)a1 : 0, a2);
+    case SYS_KILL: return sys_kill(a1 <= 0x7fffffff ? (handle_t)a1 : 0);
     case SYS_VM_MAP: return sys_vm_map(a1, a2);
     case SYS_VM_UNMAP: return sys_vm_unmap(a1, a2);
     case SYS_SYSINFO: return sys_sysinfo(a1);
     case SYS_YIELD: return sys_yield();
     case SYS_CLOCK: return (long)arch_time_ns();
     case SYS_SHUTDOWN: return sys_shutdown(a1);
-    default: (void)a3; return ERR_BAD_SYSCALL;
+    default: return ERR_BAD_SYSCALL;
     }
 }

@@ -171,3 +171,23 @@ long copy_to_user(uaddr_t dst, const void *src, size_t len) {
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
     return copy_user(vs, dst, (void *)src, len, true, 0); /* the loader fills read-only pages too */
 }
+
+long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len) {
+    if (!range_sane(dst, len) || !range_sane(src, len))
+        return ERR_BAD_ADDRESS;
+    while (len > 0) {
+        uint64_t doff = dst & (PAGE_SIZE - 1), soff = src & (PAGE_SIZE - 1);
+        uint64_t chunk = PAGE_SIZE - (doff > soff ? doff : soff);
+        if (chunk > len)
+            chunk = len;
+        paddr_t dpa = arch_vm_lookup(dst_vs->root, dst - doff, PROT_WRITE);
+        paddr_t spa = arch_vm_lookup(src_vs->root, src - soff, PROT_READ);
+        if (!dpa || !spa)
+            return ERR_BAD_ADDRESS;
+        memcpy((char *)arch_phys_to_virt(dpa) + doff, (char *)arch_phys_to_virt(spa) + soff, chunk);
+        dst += chunk;
+        src += chunk;
+        len -= chunk;
+    }
+    return 0;
+}

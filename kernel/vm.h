@@ -43,5 +43,7 @@ long copy_from_user(void *dst, uaddr_t src, size_t len);
 long copy_to_user(uaddr_t dst, const void *src, size_t len);
 /* Fill mapped pages of a process being built, whatever their protection. */
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len);
+/* Copy between two user address spaces (memory-copy system calls); 0 or ERR_BAD_ADDRESS. */
+long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len);
 /* Check that [addr, addr+len) is mapped user-accessible with prot in the current process. */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot);

@@ -1,0 +1,308 @@
+/* channel.c: channels: bounded message queues, calls with reserved replies, copies into callers' buffers. */
+#include <channel.h>
+#include <eventq.h>
+#include <handle.h>
+#include <log.h>
+#include <mm.h>
+#include <proc.h>
+#include <vm.h>
+#include <warp/error.h>
+#include <warp/string.h>
+
+/* A fresh end with one reference. */
+static struct endpoint *endpoint_new(void) {
+    struct endpoint *ep = kmalloc(sizeof(*ep));
+    if (ep) {
+        obj_init(&ep->obj, OBJ_CHANNEL);
+        ep->link.obj = &ep->obj;
+    }
+    return ep;
+}
+
+long channel_create(struct endpoint **a, struct endpoint **b) {
+    struct endpoint *x = endpoint_new(), *y = endpoint_new();
+    if (!x || !y) {
+        kfree(x);
+        kfree(y);
+        return ERR_NO_MEMORY;
+    }
+    x->peer = y;
+    y->peer = x;
+    *a = x;
+    *b = y;
+    return 0;
+}
+
+/* Drop the object references a message carries. */
+static void kmsg_release(struct kmsg *k) {
+    for (uint32_t i = 0; i < k->m.nhandles; i++)
+        obj_unref(k->objs[i]);
+    k->m.nhandles = 0;
+}
+
+/* Free a call record, its unread reply and its hold on the caller. */
+static void call_free(struct call *c) {
+    kmsg_release(&c->reply);
+    obj_unref(&c->caller_proc->obj);
+    kfree(c);
+}
+
+/* Unlink c from a list threaded through out_next (out = true) or in_next. */
+static void call_unlink(struct call **head, struct call *c, bool out) {
+    for (struct call **pp = head; *pp; pp = out ? &(*pp)->out_next : &(*pp)->in_next)
+        if (*pp == c) {
+            *pp = out ? c->out_next : c->in_next;
+            return;
+        }
+}
+
+/* The call with this id in a list, or NULL. */
+static struct call *call_find(struct call *head, uint64_t id, bool out) {
+    for (; head; head = out ? head->out_next : head->in_next)
+        if (head->id == id)
+            return head;
+    return NULL;
+}
+
+/* Hand an answered call (reply already in c->reply) back to its caller, or free it if none. */
+static void call_complete(struct call *c) {
+    struct endpoint *caller = c->caller;
+    if (!caller) {
+        call_free(c);
+        return;
+    }
+    call_unlink(&caller->out, c, true);
+    caller->n_out--;
+    c->in_next = NULL;
+    if (caller->replies_tail)
+        caller->replies_tail->in_next = c;
+    else
+        caller->replies_head = c;
+    caller->replies_tail = c;
+    eventq_notify(&caller->link);
+}
+
+/* Answer a call on behalf of a callee that went away. */
+static void call_fail(struct call *c, long err) {
+    c->reply.m = (struct warp_msg){.type = MSG_ERROR, .flags = MSG_REPLY, .call_id = c->id, .status = err};
+    call_complete(c);
+}
+
+void channel_destroy(struct endpoint *ep) {
+    if (ep->peer) {
+        ep->peer->peer = NULL;
+        ep->peer->peer_closed = true;
+        eventq_notify(&ep->peer->link);
+    }
+    while (ep->in) {
+        struct call *c = ep->in;
+        ep->in = c->in_next;
+        call_fail(c, ERR_PEER_CLOSED);
+    }
+    while (ep->q_head) {
+        struct kmsg *k = ep->q_head;
+        ep->q_head = k->next;
+        kmsg_release(k);
+        if (k->call)
+            call_fail(k->call, ERR_PEER_CLOSED);
+        kfree(k);
+    }
+    for (struct call *c = ep->out; c; c = c->out_next)
+        c->caller = NULL;
+    while (ep->replies_head) {
+        struct call *c = ep->replies_head;
+        ep->replies_head = c->in_next;
+        call_free(c);
+    }
+    eventq_unlink(&ep->link);
+    kfree(ep);
+}
+
+/* Check a message's shape and the handles it moves; nothing changes. */
+static long send_validate(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
+    if ((m->flags & ~(MSG_CALL | MSG_REPLY)) || m->flags == (MSG_CALL | MSG_REPLY))
+        return ERR_INVALID_ARG;
+    if (m->data_len > MSG_DATA_MAX || m->nhandles > MSG_HANDLES_MAX || m->nbufs > MSG_BUFS_MAX ||
+        (m->nbufs && !(m->flags & MSG_CALL)))
+        return ERR_INVALID_ARG;
+    for (uint32_t i = 0; i < m->nbufs; i++) {
+        const struct msg_buf *b = &m->bufs[i];
+        if (!b->access || (b->access & ~(BUF_READ | BUF_WRITE)))
+            return ERR_INVALID_ARG;
+        if (b->addr + b->len < b->addr || b->addr + b->len > USER_TOP)
+            return ERR_BAD_ADDRESS;
+    }
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        struct handle_entry *e;
+        long err = handle_get(p, m->handles[i], 0, RIGHT_TRANSFER, &e);
+        if (err < 0)
+            return err;
+        if (e->obj == &ep->obj || (ep->peer && e->obj == &ep->peer->obj))
+            return ERR_INVALID_ARG; /* a channel inside itself could never be freed */
+        for (uint32_t j = 0; j < i; j++)
+            if (m->handles[j] == m->handles[i])
+                return ERR_INVALID_ARG;
+    }
+    return 0;
+}
+
+/* Move the message's handles out of p into k. Precondition: send_validate passed. */
+static void send_take_handles(struct proc *p, const struct warp_msg *m, struct kmsg *k) {
+    k->m = *m;
+    for (uint32_t i = 0; i < m->nhandles; i++) {
+        struct handle_entry e = handle_take(p, m->handles[i]);
+        k->objs[i] = e.obj;
+        k->rights[i] = e.rights;
+    }
+}
+
+/* Answer a call this end received. */
+static long send_reply(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
+    struct call *c = call_find(ep->in, m->call_id, false);
+    if (!c)
+        return ERR_NOT_FOUND;
+    call_unlink(&ep->in, c, false);
+    if (!c->caller) {
+        call_free(c);
+        return ERR_PEER_CLOSED;
+    }
+    send_take_handles(p, m, &c->reply);
+    call_complete(c);
+    return 0;
+}
+
+/* Queue k at the receiving end and tell its event queue. */
+static void enqueue(struct endpoint *to, struct kmsg *k) {
+    k->next = NULL;
+    if (to->q_tail)
+        to->q_tail->next = k;
+    else
+        to->q_head = k;
+    to->q_tail = k;
+    to->q_len++;
+    eventq_notify(&to->link);
+}
+
+long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
+    long err = send_validate(p, ep, m);
+    if (err < 0)
+        return err;
+    if (m->flags & MSG_REPLY)
+        return send_reply(p, ep, m);
+    struct endpoint *peer = ep->peer;
+    if (!peer)
+        return ERR_PEER_CLOSED;
+    if (peer->q_len >= MSG_QUEUE_MAX)
+        return ERR_QUEUE_FULL;
+    bool is_call = m->flags & MSG_CALL;
+    if (is_call && call_find(ep->out, m->call_id, true))
+        return ERR_ALREADY_EXISTS;
+    if (is_call && ep->n_out >= CALLS_MAX)
+        return ERR_QUEUE_FULL;
+    struct kmsg *k = kmalloc(sizeof(*k));
+    struct call *c = is_call ? kmalloc(sizeof(*c)) : NULL;
+    if (!k || (is_call && !c)) {
+        kfree(k);
+        kfree(c);
+        return ERR_NO_MEMORY;
+    }
+    /* Nothing fails from here on. */
+    send_take_handles(p, m, k);
+    if (c) {
+        *c = (struct call){.id = m->call_id, .caller = ep, .caller_proc = p, .nbufs = m->nbufs};
+        memcpy(c->bufs, m->bufs, sizeof(c->bufs));
+        obj_ref(&p->obj);
+        c->out_next = ep->out;
+        ep->out = c;
+        ep->n_out++;
+        k->call = c;
+    }
+    enqueue(peer, k);
+    return 0;
+}
+
+/* Install k's handles in p and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
+static long deliver(struct proc *p, struct kmsg *k, struct warp_msg *out) {
+    if (handle_free_slots(p) < k->m.nhandles)
+        return ERR_NO_RESOURCES;
+    *out = k->m;
+    for (uint32_t i = 0; i < k->m.nhandles; i++)
+        out->handles[i] = (handle_t)handle_install(p, k->objs[i], k->rights[i]);
+    for (uint32_t i = 0; i < out->nbufs; i++)
+        out->bufs[i].addr = 0; /* the caller's addresses are none of the receiver's business */
+    k->m.nhandles = 0;
+    return 0;
+}
+
+/* Take the next reply or message; 1 with *type set, 0 if there is none, or an error. */
+static long channel_take(struct endpoint *ep, struct proc *p, struct warp_msg *out, uint32_t *type) {
+    struct call *c = ep->replies_head;
+    if (c) {
+        long err = deliver(p, &c->reply, out);
+        if (err < 0)
+            return err;
+        if (!(ep->replies_head = c->in_next))
+            ep->replies_tail = NULL;
+        call_free(c);
+        *type = EV_REPLY;
+        return 1;
+    }
+    struct kmsg *k = ep->q_head;
+    if (!k)
+        return 0;
+    long err = deliver(p, k, out);
+    if (err < 0)
+        return err;
+    if (!(ep->q_head = k->next))
+        ep->q_tail = NULL;
+    ep->q_len--;
+    if (k->call) {
+        k->call->in_next = ep->in;
+        ep->in = k->call;
+    }
+    kfree(k);
+    *type = EV_MESSAGE;
+    return 1;
+}
+
+long channel_recv(struct endpoint *ep, struct proc *p, struct warp_msg *out) {
+    uint32_t type;
+    long r = channel_take(ep, p, out, &type);
+    if (r != 0)
+        return r < 0 ? r : 0;
+    return ep->peer_closed ? ERR_PEER_CLOSED : ERR_WOULD_BLOCK;
+}
+
+long channel_take_event(struct endpoint *ep, struct proc *p, struct warp_event *ev, bool *more) {
+    uint32_t type;
+    long r = channel_take(ep, p, &ev->u.msg, &type);
+    if (r == 0 && ep->peer_closed && !ep->peer_closed_reported) {
+        ep->peer_closed_reported = true;
+        type = EV_PEER_CLOSED;
+        r = 1;
+    }
+    if (r > 0)
+        ev->type = type;
+    *more = ep->replies_head || ep->q_head || (ep->peer_closed && !ep->peer_closed_reported);
+    return r;
+}
+
+long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_t buf, uint64_t offset,
+                  uaddr_t uaddr, uint64_t len, bool to_caller) {
+    struct call *c = call_find(ep->in, call_id, false);
+    if (!c)
+        return ERR_NOT_FOUND;
+    if (buf >= c->nbufs || offset > c->bufs[buf].len)
+        return ERR_INVALID_ARG;
+    if (!(c->bufs[buf].access & (to_caller ? BUF_WRITE : BUF_READ)))
+        return ERR_PERMISSION;
+    if (!c->caller || c->caller_proc->state != PROC_LIVE)
+        return ERR_PEER_CLOSED;
+    uint64_t n = c->bufs[buf].len - offset;
+    if (n > len)
+        n = len;
+    uaddr_t theirs = c->bufs[buf].addr + offset;
+    long err = to_caller ? vm_copy_between(&c->caller_proc->vm, theirs, &p->vm, uaddr, n)
+                         : vm_copy_between(&p->vm, uaddr, &c->caller_proc->vm, theirs, n);
+    return err < 0 ? err : (long)n;
+}

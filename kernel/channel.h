@@ -1,0 +1,54 @@
+/* channel.h: channel ends, messages in flight, and calls awaiting replies. */
+#pragma once
+
+#include <object.h>
+
+struct proc;
+
+/* A message queued in the kernel; moved handles travel as object references. */
+struct kmsg {
+    struct kmsg *next;
+    struct warp_msg m;                   /* as sent; m.handles is unused here */
+    struct kobj *objs[MSG_HANDLES_MAX];
+    uint32_t rights[MSG_HANDLES_MAX];
+    struct call *call;                   /* the call record when m is a call */
+};
+
+/* A call from its sending to the delivery of its reply. */
+struct call {
+    uint64_t id;                  /* the caller's id */
+    struct endpoint *caller;      /* the end the reply goes to; NULL once it closed */
+    struct proc *caller_proc;     /* referenced: its memory holds the buffers */
+    struct call *out_next;        /* in caller->out while unanswered */
+    struct call *in_next;         /* in callee->in while received, then in caller->replies */
+    uint32_t nbufs;
+    struct msg_buf bufs[MSG_BUFS_MAX];
+    struct kmsg reply;            /* reserved at send time so a reply never fails for memory */
+};
+
+struct endpoint {
+    struct kobj obj;
+    struct endpoint *peer;                  /* NULL once the peer closed */
+    struct kmsg *q_head, *q_tail;           /* incoming messages and calls */
+    uint32_t q_len;
+    struct call *out;                       /* calls this end sent, unanswered */
+    uint32_t n_out;
+    struct call *in;                        /* calls this end received, unanswered */
+    struct call *replies_head, *replies_tail; /* answered calls of ours, reply not yet taken */
+    bool peer_closed;
+    bool peer_closed_reported;
+    struct eq_link link;
+};
+
+/* Two connected ends, one reference each; ERR_NO_MEMORY. */
+long channel_create(struct endpoint **a, struct endpoint **b);
+void channel_destroy(struct endpoint *ep);
+/* Send a message, call or reply from process p (m validated here, handles moved on success). */
+long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m);
+/* Next reply or message for p (handles installed); ERR_WOULD_BLOCK, ERR_PEER_CLOSED, ERR_NO_RESOURCES. */
+long channel_recv(struct endpoint *ep, struct proc *p, struct warp_msg *out);
+/* Event-queue side of channel_recv: 1 produced, 0 none, or an error. */
+long channel_take_event(struct endpoint *ep, struct proc *p, struct warp_event *ev, bool *more);
+/* SYS_CALL_READ / SYS_CALL_WRITE: copy between p's memory and a pending call's buffer. */
+long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_t buf, uint64_t offset,
+                  uaddr_t uaddr, uint64_t len, bool to_caller);

@@ -1,0 +1,29 @@
+/* handle.h: per-process handle tables: slots with a generation, an object and rights. */
+#pragma once
+
+#include <object.h>
+
+struct proc;
+
+struct handle_entry {
+    struct kobj *obj; /* NULL when the slot is free */
+    uint32_t rights;
+    uint32_t gen;     /* bumped when the slot is freed, so stale values do not match */
+};
+
+struct handle_table {
+    struct handle_entry slots[HANDLES_MAX];
+};
+
+/* Put obj (whose reference the table takes over) in a free slot; the handle or ERR_NO_RESOURCES. */
+long handle_install(struct proc *p, struct kobj *obj, uint32_t rights);
+/* Put obj in slot `index` (which must be free), for the handles a new process starts with. */
+handle_t handle_install_at(struct proc *p, uint32_t index, struct kobj *obj, uint32_t rights);
+/* Look a handle up: type 0 accepts any; ERR_BAD_HANDLE, ERR_WRONG_TYPE, ERR_NO_RIGHTS. */
+long handle_get(struct proc *p, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out);
+/* Take the entry out of the table; the caller now owns the reference. */
+struct handle_entry handle_take(struct proc *p, handle_t h);
+/* Free slots in p's table. */
+uint32_t handle_free_slots(const struct proc *p);
+/* Close every handle (process exit). */
+void handle_close_all(struct proc *p);

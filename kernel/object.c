@@ -1,0 +1,36 @@
+/* object.c: reference counting and type dispatch for kernel objects. */
+#include <channel.h>
+#include <eventq.h>
+#include <log.h>
+#include <object.h>
+#include <proc.h>
+#include <timer.h>
+
+void obj_init(struct kobj *o, uint32_t type) {
+    o->type = type;
+    o->refs = 1;
+}
+
+void obj_ref(struct kobj *o) { o->refs++; }
+
+void obj_unref(struct kobj *o) {
+    ASSERT(o->refs > 0);
+    if (--o->refs)
+        return;
+    switch (o->type) {
+    case OBJ_CHANNEL: channel_destroy((struct endpoint *)o); break;
+    case OBJ_EVENTQ: eventq_destroy((struct eventq *)o); break;
+    case OBJ_TIMER: timer_destroy((struct timer *)o); break;
+    case OBJ_PROCESS: proc_destroy((struct proc *)o); break;
+    default: PANIC("unref of an object of unknown type %u", o->type);
+    }
+}
+
+struct eq_link *obj_link(struct kobj *o) {
+    switch (o->type) {
+    case OBJ_CHANNEL: return &((struct endpoint *)o)->link;
+    case OBJ_TIMER: return &((struct timer *)o)->link;
+    case OBJ_PROCESS: return &((struct proc *)o)->link;
+    default: return NULL;
+    }
+}

@@ -1,0 +1,192 @@
+/* sys_ipc.c: the IPC system calls (docs/ipc.md): decode and check handles, then call the object code. */
+#include <channel.h>
+#include <eventq.h>
+#include <handle.h>
+#include <proc.h>
+#include <syscall.h>
+#include <timer.h>
+#include <vm.h>
+#include <warp/error.h>
+#include <warp/ipc.h>
+
+/* The object behind h in the current process, of the given type, with the given rights. */
+static long get(handle_t h, uint32_t type, uint32_t rights, void **out) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, type, rights, &e);
+    if (err == 0)
+        *out = e->obj;
+    return err;
+}
+
+static long sys_handle_close(handle_t h) {
+    void *o = NULL;
+    long err = get(h, 0, 0, &o);
+    if (err < 0)
+        return err;
+    struct handle_entry e = handle_take(proc_current(), h);
+    obj_unref(e.obj);
+    return 0;
+}
+
+static long sys_handle_info(handle_t h, uaddr_t out) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, 0, 0, &e);
+    if (err < 0)
+        return err;
+    struct handle_info info = {.type = e->obj->type, .rights = e->rights};
+    return copy_to_user(out, &info, sizeof(info));
+}
+
+static long sys_handle_reduce(handle_t h, uint64_t rights) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, 0, 0, &e);
+    if (err < 0)
+        return err;
+    if (rights == 0 || (rights & ~(uint64_t)RIGHTS_ALL))
+        return ERR_INVALID_ARG;
+    err = handle_install(proc_current(), e->obj, e->rights & (uint32_t)rights);
+    if (err > 0)
+        obj_ref(e->obj);
+    return err;
+}
+
+static long sys_channel_create(uaddr_t out) {
+    struct proc *p = proc_current();
+    long err = user_range_check(out, 2 * sizeof(handle_t), PROT_WRITE);
+    if (err < 0)
+        return err;
+    if (handle_free_slots(p) < 2)
+        return ERR_NO_RESOURCES;
+    struct endpoint *a, *b;
+    if ((err = channel_create(&a, &b)) < 0)
+        return err;
+    handle_t hs[2] = {(handle_t)handle_install(p, &a->obj, RIGHTS_ALL),
+                      (handle_t)handle_install(p, &b->obj, RIGHTS_ALL)};
+    return copy_to_user(out, hs, sizeof(hs));
+}
+
+static long sys_channel_send(handle_t h, uaddr_t umsg) {
+    struct endpoint *ep = NULL;
+    long err = get(h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
+    if (err < 0)
+        return err;
+    struct warp_msg m;
+    if ((err = copy_from_user(&m, umsg, sizeof(m))) < 0)
+        return err;
+    return channel_send(proc_current(), ep, &m);
+}
+
+static long sys_channel_recv(handle_t h, uaddr_t out) {
+    struct endpoint *ep = NULL;
+    long err = get(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    if (err < 0 || (err = user_range_check(out, sizeof(struct warp_msg), PROT_WRITE)) < 0)
+        return err;
+    struct warp_msg m;
+    if ((err = channel_recv(ep, proc_current(), &m)) < 0)
+        return err;
+    return copy_to_user(out, &m, sizeof(m));
+}
+
+static long sys_call_copy(handle_t h, uint64_t id, uint64_t buf, uint64_t off, uaddr_t ptr, uint64_t len,
+                          bool to_caller) {
+    struct endpoint *ep = NULL;
+    long err = get(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    if (err < 0)
+        return err;
+    if (buf >= MSG_BUFS_MAX)
+        return ERR_INVALID_ARG;
+    return channel_copy(proc_current(), ep, id, (uint32_t)buf, off, ptr, len, to_caller);
+}
+
+static long sys_eventq_create(void) {
+    struct proc *p = proc_current();
+    if (handle_free_slots(p) < 1)
+        return ERR_NO_RESOURCES;
+    struct eventq *eq = eventq_create();
+    return eq ? handle_install(p, &eq->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
+}
+
+/* The event-queue link of the source behind h (needs RIGHT_READ). */
+static long source_link(handle_t h, struct eq_link **out) {
+    struct kobj *o = NULL;
+    long err = get(h, 0, RIGHT_READ, (void **)&o);
+    if (err < 0)
+        return err;
+    if (!(*out = obj_link(o)))
+        return ERR_WRONG_TYPE;
+    return 0;
+}
+
+static long sys_eventq_add(handle_t eqh, handle_t src, uint64_t cookie) {
+    struct eventq *eq = NULL;
+    struct eq_link *link;
+    long err = get(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
+    if (err < 0 || (err = source_link(src, &link)) < 0)
+        return err;
+    return eventq_add(eq, link, proc_current(), src, cookie);
+}
+
+static long sys_eventq_remove(handle_t eqh, handle_t src) {
+    struct eventq *eq = NULL;
+    struct eq_link *link;
+    long err = get(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
+    if (err < 0 || (err = source_link(src, &link)) < 0)
+        return err;
+    return eventq_remove(eq, link);
+}
+
+static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
+    struct eventq *eq = NULL;
+    long err = get(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)&eq);
+    if (err < 0 || (err = user_range_check(out, sizeof(struct warp_event), PROT_WRITE)) < 0)
+        return err;
+    struct warp_event ev;
+    obj_ref(&eq->obj); /* the handle may be closed by nobody else, but keep the queue while asleep */
+    err = eventq_wait(eq, proc_current(), &ev, deadline);
+    obj_unref(&eq->obj);
+    if (err < 0)
+        return err;
+    return copy_to_user(out, &ev, sizeof(ev));
+}
+
+static long sys_timer_create(void) {
+    struct proc *p = proc_current();
+    if (handle_free_slots(p) < 1)
+        return ERR_NO_RESOURCES;
+    struct timer *t = timer_create();
+    return t ? handle_install(p, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
+}
+
+static long sys_timer_set(handle_t h, uint64_t deadline) {
+    struct timer *t = NULL;
+    long err = get(h, OBJ_TIMER, RIGHT_WRITE, (void **)&t);
+    if (err == 0)
+        timer_set(t, deadline);
+    return err;
+}
+
+/* A register as a handle value; junk in the upper bits makes it 0, which names nothing. */
+static handle_t as_handle(uint64_t v) {
+    return v <= 0x7fffffff ? (handle_t)v : 0;
+}
+
+long syscall_ipc(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
+    handle_t h = as_handle(a1);
+    switch (nr) {
+    case SYS_HANDLE_CLOSE: return sys_handle_close(h);
+    case SYS_HANDLE_INFO: return sys_handle_info(h, a2);
+    case SYS_HANDLE_REDUCE: return sys_handle_reduce(h, a2);
+    case SYS_CHANNEL_CREATE: return sys_channel_create(a1);
+    case SYS_CHANNEL_SEND: return sys_channel_send(h, a2);
+    case SYS_CHANNEL_RECV: return sys_channel_recv(h, a2);
+    case SYS_CALL_READ: return sys_call_copy(h, a2, a3, a4, a5, a6, false);
+    case SYS_CALL_WRITE: return sys_call_copy(h, a2, a3, a4, a5, a6, true);
+    case SYS_EVENTQ_CREATE: return sys_eventq_create();
+    case SYS_EVENTQ_ADD: return sys_eventq_add(h, as_handle(a2), a3);
+    case SYS_EVENTQ_REMOVE: return sys_eventq_remove(h, as_handle(a2));
+    case SYS_EVENTQ_WAIT: return sys_eventq_wait(h, a2, a3);
+    case SYS_TIMER_CREATE: return sys_timer_create();
+    case SYS_TIMER_SET: return sys_timer_set(h, a2);
+    default: return ERR_BAD_SYSCALL;
+    }
+}
