@@ -13,10 +13,8 @@ void obj_init(struct kobj *o, uint32_t type) {
 
 void obj_ref(struct kobj *o) { o->refs++; }
 
-void obj_unref(struct kobj *o) {
-    ASSERT(o->refs > 0);
-    if (--o->refs)
-        return;
+/* Destroy one object whose last reference went. */
+static void obj_destroy(struct kobj *o) {
     switch (o->type) {
     case OBJ_CHANNEL: channel_destroy((struct endpoint *)o); break;
     case OBJ_EVENTQ: eventq_destroy((struct eventq *)o); break;
@@ -24,6 +22,31 @@ void obj_unref(struct kobj *o) {
     case OBJ_PROCESS: proc_destroy((struct proc *)o); break;
     default: PANIC("unref of an object of unknown type %u", o->type);
     }
+}
+
+/*
+ * Destroying an object drops the references it holds (a channel's queued messages carry handles),
+ * which can destroy more objects, as deep as users nest channels inside channels. A list instead of
+ * recursion keeps the kernel stack depth constant.
+ */
+static struct kobj *dead_list;
+static bool destroying;
+
+void obj_unref(struct kobj *o) {
+    ASSERT(o->refs > 0);
+    if (--o->refs)
+        return;
+    o->next_dead = dead_list;
+    dead_list = o;
+    if (destroying)
+        return;
+    destroying = true;
+    while (dead_list) {
+        struct kobj *d = dead_list;
+        dead_list = d->next_dead;
+        obj_destroy(d);
+    }
+    destroying = false;
 }
 
 struct eq_link *obj_link(struct kobj *o) {

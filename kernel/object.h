@@ -8,8 +8,9 @@ struct eventq;
 
 /* Every object starts with this header. */
 struct kobj {
-    uint32_t type; /* enum obj_type */
-    uint32_t refs; /* handles, in-flight messages and kernel links holding it */
+    uint32_t type;          /* enum obj_type */
+    uint32_t refs;          /* handles, in-flight messages and kernel links holding it */
+    struct kobj *next_dead; /* on the list of objects waiting to be destroyed */
 };
 
 /*
