@@ -38,6 +38,22 @@ paddr_t arch_vm_lookup(paddr_t root, uaddr_t va, unsigned prot);
 void arch_vm_activate(paddr_t root);     /* switch this CPU to the address space */
 paddr_t arch_vm_kernel_root(void);       /* the kernel-only address space */
 
+/* --- devices --- */
+/* PCI configuration space of bus:slot.fn; width 1, 2 or 4 at an offset aligned to it. */
+uint32_t arch_pci_read(uint8_t bus, uint8_t slot, uint8_t fn, uint16_t off, uint8_t width);
+void arch_pci_write(uint8_t bus, uint8_t slot, uint8_t fn, uint16_t off, uint8_t width, uint32_t v);
+void *arch_mmio_map(paddr_t pa, size_t len);      /* uncached kernel mapping of device registers */
+#define ARCH_PROT_DEVICE 0x100u                    /* arch_vm_map: uncached (device registers) */
+/* The address/data pair an MSI or MSI-X entry needs to raise `vector` on the boot CPU. */
+void arch_msi_message(uint32_t vector, uint64_t *address, uint32_t *data);
+/* Route a legacy ISA/PCI interrupt line to vector through the I/O APIC, masked; ERR_NOT_FOUND. */
+long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out);
+void arch_intx_mask(uint32_t gsi, bool masked);
+void arch_irq_eoi(void);                          /* acknowledge the interrupt being handled */
+/* Let the address space's process use ports [port, port+count); ERR_NO_MEMORY. */
+long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count);
+void arch_io_release(struct arch_vm *avm);        /* forget every port grant (process exit) */
+
 /* --- threads --- */
 /* Prepare a new thread so that its first switch enters user mode at entry with rsp = stack. */
 void arch_thread_init_user(struct thread *t, uaddr_t entry, uaddr_t stack, uint64_t a0, uint64_t a1,

@@ -2,6 +2,7 @@
 #include <arch.h>
 #include <channel.h>
 #include <eventq.h>
+#include <irq.h>
 #include <log.h>
 #include <mm.h>
 #include <proc.h>
@@ -92,6 +93,7 @@ static long source_take(struct eq_link *link, struct proc *p, struct warp_event 
     case OBJ_CHANNEL: return channel_take_event((struct endpoint *)link->obj, p, ev, more);
     case OBJ_TIMER: return timer_take_event((struct timer *)link->obj, ev, more);
     case OBJ_PROCESS: return proc_take_event((struct proc *)link->obj, ev, more);
+    case OBJ_IRQ: return irq_take_event((struct irq *)link->obj, ev, more);
     default: PANIC("event source of type %u", link->obj->type);
     }
 }

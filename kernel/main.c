@@ -5,6 +5,7 @@
 #include <lock.h>
 #include <log.h>
 #include <mm.h>
+#include <pci.h>
 #include <proc.h>
 #include <sched.h>
 #include <warp/string.h>
@@ -37,6 +38,7 @@ _Noreturn void kernel_main(struct boot_info *bi) {
     arch_mm_init(bi);
     arch_cpu_init();
     arch_irq_init(bi);
+    pci_init();
     if (boot_has_option(bi, "warp.crashtest"))
         crashtest_fault();
     proc_init(bi->initfs_base, bi->initfs_size);

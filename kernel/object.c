@@ -1,6 +1,8 @@
 /* object.c: reference counting and type dispatch for kernel objects. */
 #include <channel.h>
+#include <device.h>
 #include <eventq.h>
+#include <irq.h>
 #include <log.h>
 #include <object.h>
 #include <proc.h>
@@ -20,6 +22,8 @@ static void obj_destroy(struct kobj *o) {
     case OBJ_EVENTQ: eventq_destroy((struct eventq *)o); break;
     case OBJ_TIMER: timer_destroy((struct timer *)o); break;
     case OBJ_PROCESS: proc_destroy((struct proc *)o); break;
+    case OBJ_DEVICE: device_destroy((struct device *)o); break;
+    case OBJ_IRQ: irq_destroy((struct irq *)o); break;
     default: PANIC("unref of an object of unknown type %u", o->type);
     }
 }
@@ -54,6 +58,7 @@ struct eq_link *obj_link(struct kobj *o) {
     case OBJ_CHANNEL: return &((struct endpoint *)o)->link;
     case OBJ_TIMER: return &((struct timer *)o)->link;
     case OBJ_PROCESS: return &((struct proc *)o)->link;
+    case OBJ_IRQ: return &((struct irq *)o)->link;
     default: return NULL;
     }
 }

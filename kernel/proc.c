@@ -78,7 +78,7 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
         return err;
     if (p->has_initfs) {
         uint64_t npages = (initfs_len + PAGE_SIZE - 1) / PAGE_SIZE;
-        if ((err = vm_map_shared(&p->vm, USER_INITFS_BASE, initfs_pa, npages)) < 0)
+        if ((err = vm_map_phys(&p->vm, USER_INITFS_BASE, initfs_pa, npages, PROT_READ, VM_SHARED)) < 0)
             return err;
     }
     if (!(p->thread = thread_create(p, entry, arg)))

@@ -14,6 +14,9 @@ long vm_space_init(struct vm_space *vs) {
     return arch_vm_create(&vs->root);
 }
 
+/* True when a region of this kind owns its frames. */
+static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DEVICE; }
+
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
 static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
     for (uint64_t i = 0; i < npages; i++) {
@@ -27,10 +30,11 @@ void vm_space_destroy(struct vm_space *vs) {
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
         if (r->kind)
-            unmap_pages(vs, r->start, r->npages, r->kind != VM_SHARED);
+            unmap_pages(vs, r->start, r->npages, kind_owns(r->kind));
         r->kind = 0;
     }
     arch_vm_destroy(vs->root);
+    arch_io_release(&vs->arch);
     vs->root = 0;
 }
 
@@ -70,16 +74,17 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     return 0;
 }
 
-long vm_map_shared(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages) {
+long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
+                 enum vm_kind kind) {
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
     for (uint64_t i = 0; i < npages; i++)
-        if (arch_vm_map(vs->root, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, PROT_READ) < 0) {
-            unmap_pages(vs, start, i, false);
+        if (arch_vm_map(vs->root, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, prot) < 0) {
+            unmap_pages(vs, start, i, false); /* the caller still owns the frames */
             return ERR_NO_MEMORY;
         }
-    *r = (struct vm_region){start, npages, PROT_READ, VM_SHARED};
+    *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind};
     return 0;
 }
 
@@ -106,7 +111,7 @@ long vm_unmap_region(struct vm_space *vs, uaddr_t start, uint64_t npages, enum v
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
         if (r->kind == (uint32_t)kind && r->start == start && r->npages == npages) {
-            unmap_pages(vs, start, npages, true);
+            unmap_pages(vs, start, npages, kind_owns(kind));
             r->kind = 0;
             return 0;
         }

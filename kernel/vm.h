@@ -1,6 +1,7 @@
 /* vm.h: user address spaces: regions of pages and checked access to user memory. */
 #pragma once
 
+#include <arch.h>
 #include <warp/types.h>
 
 #define VM_MAX_REGIONS 40   /* image segments + stack + initfs + SYS_VM_MAP mappings */
@@ -11,6 +12,7 @@ enum vm_kind {
     VM_STACK,      /* the initial thread's stack */
     VM_ANON,       /* SYS_VM_MAP memory */
     VM_SHARED,     /* frames the process does not own (the initfs) */
+    VM_DEVICE,     /* device registers (a PCI BAR), uncached, not owned */
 };
 
 struct vm_region {
@@ -22,6 +24,7 @@ struct vm_region {
 
 struct vm_space {
     paddr_t root;                              /* page-table root */
+    struct arch_vm arch;                       /* arch extras (x86: I/O port bitmap) */
     struct vm_region regions[VM_MAX_REGIONS];
 };
 
@@ -29,8 +32,9 @@ long vm_space_init(struct vm_space *vs);   /* empty address space; ERR_NO_MEMORY
 void vm_space_destroy(struct vm_space *vs); /* free every owned page and the page tables */
 /* Map npages of fresh zeroed memory at start; ERR_NO_MEMORY/ERR_NO_RESOURCES, nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind);
-/* Map existing frames [pa, pa + npages pages) read-only without taking ownership. */
-long vm_map_shared(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages);
+/* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON. */
+long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
+                 enum vm_kind kind);
 /* Find a free range of npages in [USER_VM_BASE, USER_VM_TOP); 0 if none. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
 /* Unmap exactly the region [start, start + npages pages) of the given kind; ERR_NOT_FOUND. */

@@ -126,6 +126,23 @@ static paddr_t rsdp_scan(paddr_t pa, size_t len) {
     return 0;
 }
 
+/* PCI Express ECAM from the MCFG table (PCI Firmware spec 3.2, 4.1.2): segment group 0 only. */
+static void mcfg_parse(const struct acpi_header *mcfg) {
+    const uint8_t *p = (const uint8_t *)mcfg;
+    for (size_t off = sizeof(*mcfg) + 8; off + 16 <= mcfg->length; off += 16) {
+        uint64_t base;
+        uint16_t segment;
+        memcpy(&base, p + off, 8);
+        memcpy(&segment, p + off + 8, 2);
+        if (segment == 0) {
+            platform.ecam_base = base;
+            platform.ecam_bus_start = p[off + 10];
+            platform.ecam_bus_end = p[off + 11];
+            return;
+        }
+    }
+}
+
 bool mptable_parse(void);
 
 /* Fill `platform` from the MADT, else the MP table, else single-CPU defaults. */
@@ -137,9 +154,13 @@ void acpi_discover(const struct boot_info *bi) {
         if (!rsdp_pa)
             rsdp_pa = rsdp_scan(0xe0000, 0x20000);
     }
-    const struct acpi_header *madt = NULL;
-    if (rsdp_pa)
+    const struct acpi_header *madt = NULL, *mcfg = NULL;
+    if (rsdp_pa) {
         madt = acpi_find(arch_phys_to_virt(rsdp_pa), "APIC");
+        mcfg = acpi_find(arch_phys_to_virt(rsdp_pa), "MCFG");
+    }
+    if (mcfg)
+        mcfg_parse(mcfg);
     if (madt) {
         madt_parse(madt);
         platform.source = "ACPI MADT";

@@ -21,5 +21,11 @@ struct arch_thread {
     uint8_t fpu[512] __attribute__((aligned(16))); /* x87/SSE state (fxsave image), switched eagerly */
 };
 
+/* Per-address-space state of the port: the I/O permission bitmap (NULL: no ports at all). */
+struct arch_vm {
+    uint8_t *io_bitmap; /* IO_BITMAP_BYTES, bit set = port denied, as the TSS wants it */
+};
+#define IO_BITMAP_BYTES 8192
+
 /* Hint to the CPU that we are spinning. */
 static inline void arch_cpu_relax(void) { __asm__ volatile("pause"); }

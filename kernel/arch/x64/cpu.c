@@ -17,6 +17,7 @@ struct tss {
     uint64_t reserved2;
     uint16_t reserved3;
     uint16_t iomap_base;
+    uint8_t iomap[IO_BITMAP_BYTES + 1]; /* the running process's port grants; the extra byte ends it */
 } __attribute__((packed));
 
 static struct tss boot_tss;
@@ -64,7 +65,8 @@ void gdt_tss_init(struct arch_cpu *c) {
     gdt[GDT_USER_DS / 8] = seg_desc(0xf2, 0xc0);   /* present, ring 3, data */
     gdt[GDT_USER_CS / 8] = seg_desc(0xfa, 0xa0);   /* present, ring 3, code; L */
     c->tss = &boot_tss;
-    boot_tss.iomap_base = sizeof(boot_tss);
+    boot_tss.iomap_base = sizeof(boot_tss); /* beyond the limit: no port is allowed */
+    boot_tss.iomap[IO_BITMAP_BYTES] = 0xff;
     boot_tss.ist[0] = (uint64_t)ist_stack[0] + sizeof(ist_stack[0]);
     boot_tss.ist[1] = (uint64_t)ist_stack[1] + sizeof(ist_stack[1]);
     uint64_t base = (uint64_t)&boot_tss, limit = sizeof(boot_tss) - 1;
@@ -85,6 +87,17 @@ void gdt_tss_init(struct arch_cpu *c) {
                      :
                      : "m"(ptr), "i"(GDT_KERNEL_CS), "r"(GDT_KERNEL_DS), "r"(GDT_TSS)
                      : "rax", "memory");
+}
+
+/* Load the port grants of the address space about to run (NULL bitmap: none). */
+void cpu_load_io_bitmap(const struct arch_vm *avm) {
+    struct tss *tss = cpu_self()->arch.tss;
+    if (!avm || !avm->io_bitmap) {
+        tss->iomap_base = sizeof(*tss);
+        return;
+    }
+    memcpy(tss->iomap, avm->io_bitmap, IO_BITMAP_BYTES);
+    tss->iomap_base = __builtin_offsetof(struct tss, iomap);
 }
 
 /* Set the kernel stack used when this CPU enters the kernel from user mode. */

@@ -1,5 +1,6 @@
 /* ioapic.c: I/O APICs (Intel 82093AA datasheet): found through ACPI, every input masked until a driver asks. */
 #include <log.h>
+#include <warp/error.h>
 #include "x64.h"
 
 #define IOAPIC_REGSEL 0x00
@@ -20,10 +21,48 @@ static void ioapic_write(volatile uint32_t *regs, uint32_t reg, uint32_t v) {
     regs[IOAPIC_WINDOW / 4] = v;
 }
 
+static struct {
+    volatile uint32_t *regs;
+    uint32_t gsi_base, pins;
+} ioapics[PLATFORM_MAX_IOAPICS];
+static uint32_t nioapics;
+
+/* The I/O APIC serving gsi, with the pin index in *pin; NULL if none. */
+static volatile uint32_t *ioapic_for(uint32_t gsi, uint32_t *pin) {
+    for (uint32_t i = 0; i < nioapics; i++)
+        if (gsi >= ioapics[i].gsi_base && gsi < ioapics[i].gsi_base + ioapics[i].pins) {
+            *pin = gsi - ioapics[i].gsi_base;
+            return ioapics[i].regs;
+        }
+    return NULL;
+}
+
+long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id) {
+    uint32_t pin;
+    volatile uint32_t *regs = ioapic_for(gsi, &pin);
+    if (!regs)
+        return ERR_NOT_FOUND;
+    ioapic_write(regs, IOAPIC_REDTBL(pin) + 1, apic_id << 24);
+    ioapic_write(regs, IOAPIC_REDTBL(pin),
+                 vector | (level ? 1u << 15 : 0) | (active_low ? 1u << 13 : 0) | REDIR_MASKED);
+    return 0;
+}
+
+void ioapic_mask(uint32_t gsi, bool masked) {
+    uint32_t pin;
+    volatile uint32_t *regs = ioapic_for(gsi, &pin);
+    if (!regs)
+        return;
+    uint32_t v = ioapic_read(regs, IOAPIC_REDTBL(pin));
+    ioapic_write(regs, IOAPIC_REDTBL(pin), masked ? v | REDIR_MASKED : v & ~REDIR_MASKED);
+}
+
 /* Map an I/O APIC and mask all of its inputs. */
 void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base) {
     volatile uint32_t *regs = mmio_map(base, 4096);
     uint32_t pins = ((ioapic_read(regs, IOAPIC_VER) >> 16) & 0xff) + 1;
+    if (nioapics < PLATFORM_MAX_IOAPICS)
+        ioapics[nioapics++] = (typeof(ioapics[0])){regs, gsi_base, pins};
     for (uint32_t i = 0; i < pins; i++) {
         ioapic_write(regs, IOAPIC_REDTBL(i), REDIR_MASKED);
         ioapic_write(regs, IOAPIC_REDTBL(i) + 1, 0);

@@ -118,7 +118,7 @@ void arch_mm_init(const struct boot_info *bi) {
                cpu_features.nx ? ", NX" : " (no NX on this CPU)");
 }
 
-/* Map device registers uncached into the kernel's MMIO window; boot-time only for now. */
+/* Map device registers uncached into the kernel's MMIO window (never unmapped). */
 void *mmio_map(paddr_t pa, size_t len) {
     paddr_t base = pa & ~(PAGE_SIZE - 1);
     uint64_t va = mmio_next, n = (pa - base + len + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -162,7 +162,8 @@ long arch_vm_map(paddr_t root, uaddr_t va, paddr_t pa, unsigned prot) {
     uint64_t *e = pte_walk(root, va, true, PTE_P | PTE_W | PTE_U);
     if (!e)
         return ERR_NO_MEMORY;
-    *e = pa | PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? 0 : pte_nx());
+    *e = pa | PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? 0 : pte_nx()) |
+         ((prot & ARCH_PROT_DEVICE) ? PTE_PCD | PTE_PWT : 0);
     return 0;
 }
 
@@ -191,3 +192,5 @@ void arch_vm_activate(paddr_t root) {
     if (read_cr3() != root)
         write_cr3(root);
 }
+
+void *arch_mmio_map(paddr_t pa, size_t len) { return mmio_map(pa, len); }

@@ -45,5 +45,6 @@ void arch_thread_switch(struct thread *prev, struct thread *next) {
     __asm__ volatile("fxrstor %0" ::"m"(next->arch.fpu));
     cpu_set_kernel_stack(next->arch.kstack_top);
     arch_vm_activate(next->proc ? next->proc->vm.root : arch_vm_kernel_root());
+    cpu_load_io_bitmap(next->proc ? &next->proc->vm.arch : NULL);
     thread_switch_stack(&prev->arch.rsp, next->arch.rsp);
 }

@@ -1,5 +1,6 @@
 /* trap.c: exceptions and interrupts: user faults end the process, kernel faults panic with a report. */
 #include <cpu.h>
+#include <irq.h>
 #include <lock.h>
 #include <log.h>
 #include <proc.h>
@@ -49,6 +50,8 @@ static void trap_interrupt(const struct trap_frame *tf) {
     if (tf->vector == VEC_TIMER) {
         lapic_eoi();
         sched_tick();
+    } else if (tf->vector >= IRQ_VECTOR_FIRST && tf->vector < IRQ_VECTOR_END) {
+        irq_dispatch((uint32_t)tf->vector);
     } else if (tf->vector >= VEC_PIC_BASE && tf->vector < VEC_PIC_BASE + 16) {
         /* Spurious IRQ from the masked 8259s: nothing to acknowledge. */
     } else if (tf->vector != VEC_SPURIOUS) {

@@ -87,6 +87,7 @@ uint64_t tsc_ticks_per_ms(void);
 void cpu_detect_features(void);
 void gdt_tss_init(struct arch_cpu *c);
 void cpu_set_kernel_stack(uint64_t top);       /* rsp0 and the syscall stack of this CPU */
+void cpu_load_io_bitmap(const struct arch_vm *avm); /* the port grants of the next process */
 void idt_init(void);
 void syscall_init(void);
 void pic_disable(void);
@@ -95,6 +96,9 @@ void lapic_eoi(void);
 uint32_t lapic_id(void);
 void lapic_timer_start(uint32_t hz);
 void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base);
+/* Program the redirection entry of a GSI; ERR_NOT_FOUND if no I/O APIC has it. */
+long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id);
+void ioapic_mask(uint32_t gsi, bool masked);
 void *mmio_map(paddr_t pa, size_t len);     /* uncached kernel mapping of device registers */
 uint64_t pte_nx(void);                      /* the NX bit if the CPU has it, else 0 */
 void backtrace_from(uint64_t rbp, uint64_t rip); /* print frames starting at rip, then the rbp chain */
@@ -116,6 +120,8 @@ struct platform {
     uint32_t noverrides;
     struct { uint8_t irq; uint32_t gsi; uint16_t flags; } overrides[PLATFORM_MAX_OVERRIDES];
     const char *source;                     /* "ACPI MADT", "MP table" or "defaults" */
+    paddr_t ecam_base;                      /* PCI Express config space (ACPI MCFG), 0 if none */
+    uint8_t ecam_bus_start, ecam_bus_end;
 };
 extern struct platform platform;
 

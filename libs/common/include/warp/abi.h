@@ -34,6 +34,13 @@ enum {
     SYS_EVENTQ_WAIT = 23,   /* (handle_t eq, struct warp_event *out, uint64_t deadline_ns) -> 0 */
     SYS_TIMER_CREATE = 24,  /* () -> timer handle */
     SYS_TIMER_SET = 25,     /* (handle_t timer, uint64_t deadline_ns) -> 0; 0 disarms */
+    SYS_DEVICE_OPEN = 26,   /* (const struct device_match *m, struct device_info *out) -> device handle; init only */
+    SYS_DEVICE_CONFIG_READ = 27,  /* (handle_t dev, unsigned offset, unsigned width) -> value */
+    SYS_DEVICE_CONFIG_WRITE = 28, /* (handle_t dev, unsigned offset, unsigned width, uint32_t value) -> 0 */
+    SYS_DEVICE_MAP_BAR = 29,      /* (handle_t dev, unsigned bar) -> user address, or the port base of an I/O BAR */
+    SYS_IRQ_CREATE = 30,    /* (handle_t dev, unsigned index) -> IRQ handle (MSI-X entry index; 0 for MSI/INTx) */
+    SYS_IRQ_ACK = 31,       /* (handle_t irq) -> 0; the next interrupt may be delivered */
+    SYS_DMA_ALLOC = 32,     /* (handle_t dev, size_t len, paddr_t *phys_out) -> user address */
     SYS_COUNT
 };
 

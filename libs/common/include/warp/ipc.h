@@ -16,6 +16,8 @@ enum obj_type {
     OBJ_EVENTQ = 2,  /* collects events from channels, timers and processes */
     OBJ_TIMER = 3,   /* fires once at an absolute deadline */
     OBJ_PROCESS = 4, /* a process started with SYS_SPAWN */
+    OBJ_DEVICE = 5,  /* one PCI function granted to a driver (warp/device.h) */
+    OBJ_IRQ = 6,     /* a device interrupt delivered as events */
 };
 
 struct handle_info {
@@ -75,6 +77,7 @@ enum ev_type {
     EV_PEER_CLOSED = 3, /* the other end of channel `handle` is gone (after its last message) */
     EV_TIMER = 4,       /* timer `handle` fired; u.deadline is when it was due */
     EV_PROC_EXIT = 5,   /* process `handle` ended; u.exit says how */
+    EV_IRQ = 6,         /* IRQ `handle` fired; it stays masked until SYS_IRQ_ACK; u.deadline: when */
 };
 
 struct warp_event {

@@ -1,0 +1,54 @@
+/* interrupts.c: the x86-64 side of device interrupts: MSI messages, legacy INTx routing, port grants. */
+#include <arch.h>
+#include <cpu.h>
+#include <mm.h>
+#include <warp/error.h>
+#include <warp/string.h>
+#include "x64.h"
+
+void arch_msi_message(uint32_t vector, uint64_t *address, uint32_t *data) {
+    *address = 0xfee00000ull | ((uint64_t)cpus[0].arch.apic_id << 12); /* physical destination */
+    *data = vector; /* fixed delivery, edge */
+}
+
+/* Legacy line -> GSI through the MADT's overrides; PCI lines default to level, active low. */
+long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out) {
+    uint32_t gsi = line;
+    bool level = true, low = true;
+    for (uint32_t i = 0; i < platform.noverrides; i++)
+        if (platform.overrides[i].irq == line) {
+            uint16_t f = platform.overrides[i].flags;
+            gsi = platform.overrides[i].gsi;
+            if ((f & 3) == 1 || (f & 3) == 3)
+                low = (f & 3) == 3;
+            if (((f >> 2) & 3) == 1 || ((f >> 2) & 3) == 3)
+                level = ((f >> 2) & 3) == 3;
+        }
+    long err = ioapic_route(gsi, vector, level, low, cpus[0].arch.apic_id);
+    if (err == 0)
+        *gsi_out = gsi;
+    return err;
+}
+
+void arch_intx_mask(uint32_t gsi, bool masked) { ioapic_mask(gsi, masked); }
+
+void arch_irq_eoi(void) { lapic_eoi(); }
+
+long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count) {
+    if (port + count > 65536 || count == 0)
+        return ERR_INVALID_ARG;
+    if (!avm->io_bitmap) {
+        if (!(avm->io_bitmap = kmalloc(IO_BITMAP_BYTES)))
+            return ERR_NO_MEMORY;
+        memset(avm->io_bitmap, 0xff, IO_BITMAP_BYTES);
+    }
+    for (uint32_t p = port; p < port + count; p++)
+        avm->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+    cpu_load_io_bitmap(avm); /* the grantee is the running process */
+    return 0;
+}
+
+void arch_io_release(struct arch_vm *avm) {
+    kfree(avm->io_bitmap);
+    avm->io_bitmap = NULL;
+}

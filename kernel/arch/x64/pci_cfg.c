@@ -1,0 +1,68 @@
+/* pci_cfg.c: PCI configuration space access: ECAM (PCIe, from ACPI MCFG) or mechanism #1 (ports 0xcf8/0xcfc). */
+#include <arch.h>
+#include "x64.h"
+
+#define CFG_ADDRESS 0xcf8
+#define CFG_DATA 0xcfc
+#define ECAM_BUS_SIZE (1u << 20) /* 32 devices x 8 functions x 4 KiB */
+
+static volatile uint8_t *ecam_bus[256]; /* mapped lazily, one bus at a time */
+
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint32_t inl(uint16_t port) {
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/* The ECAM window of a function, or NULL to use mechanism #1. */
+static volatile uint8_t *ecam(uint8_t bus, uint8_t slot, uint8_t fn) {
+    if (!platform.ecam_base || bus < platform.ecam_bus_start || bus > platform.ecam_bus_end)
+        return NULL;
+    if (!ecam_bus[bus])
+        ecam_bus[bus] = mmio_map(platform.ecam_base + (uint64_t)(bus - platform.ecam_bus_start) * ECAM_BUS_SIZE,
+                                 ECAM_BUS_SIZE);
+    return ecam_bus[bus] + ((uint32_t)slot << 15) + ((uint32_t)fn << 12);
+}
+
+/* Read width (1, 2 or 4) bytes at an aligned offset; mechanism #1 reaches only the first 256 bytes. */
+uint32_t arch_pci_read(uint8_t bus, uint8_t slot, uint8_t fn, uint16_t off, uint8_t width) {
+    volatile uint8_t *e = ecam(bus, slot, fn);
+    if (e) {
+        if (width == 1)
+            return *(volatile uint8_t *)(e + off);
+        if (width == 2)
+            return *(volatile uint16_t *)(e + off);
+        return *(volatile uint32_t *)(e + off);
+    }
+    if (off >= 256)
+        return 0xffffffff;
+    outl(CFG_ADDRESS, 0x80000000u | ((uint32_t)bus << 16) | ((uint32_t)slot << 11) | ((uint32_t)fn << 8) |
+                          (off & 0xfc));
+    uint32_t v = inl(CFG_DATA) >> ((off & 3) * 8);
+    return width == 4 ? v : v & ((1u << (width * 8)) - 1);
+}
+
+/* Write width (1, 2 or 4) bytes at an aligned offset. */
+void arch_pci_write(uint8_t bus, uint8_t slot, uint8_t fn, uint16_t off, uint8_t width, uint32_t v) {
+    volatile uint8_t *e = ecam(bus, slot, fn);
+    if (e) {
+        if (width == 1)
+            *(volatile uint8_t *)(e + off) = (uint8_t)v;
+        else if (width == 2)
+            *(volatile uint16_t *)(e + off) = (uint16_t)v;
+        else
+            *(volatile uint32_t *)(e + off) = v;
+        return;
+    }
+    if (off >= 256)
+        return;
+    uint32_t addr = 0x80000000u | ((uint32_t)bus << 16) | ((uint32_t)slot << 11) | ((uint32_t)fn << 8) | (off & 0xfc);
+    if (width != 4) { /* read-modify-write the containing dword */
+        outl(CFG_ADDRESS, addr);
+        uint32_t shift = (off & 3) * 8, mask = ((1u << (width * 8)) - 1) << shift;
+        v = (inl(CFG_DATA) & ~mask) | ((v << shift) & mask);
+    }
+    outl(CFG_ADDRESS, addr);
+    outl(CFG_DATA, v);
+}

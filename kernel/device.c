@@ -1,0 +1,166 @@
+/* device.c: granting PCI functions to drivers: config space, BARs, port ranges, interrupts, DMA memory. */
+#include <device.h>
+#include <handle.h>
+#include <irq.h>
+#include <log.h>
+#include <mm.h>
+#include <pci.h>
+#include <proc.h>
+#include <syscall.h>
+#include <vm.h>
+#include <warp/device.h>
+#include <warp/error.h>
+
+#define DMA_ALLOC_MAX (4ul << 20)
+
+void device_destroy(struct device *dev) { kfree(dev); }
+
+/* The device behind handle h with the given rights. */
+static long device_get(handle_t h, uint32_t rights, struct device **out) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, OBJ_DEVICE, rights, &e);
+    if (err == 0)
+        *out = (struct device *)e->obj;
+    return err;
+}
+
+/* Init (pid 1) grants devices: it opens them and hands the handles to drivers. */
+static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
+    struct proc *p = proc_current();
+    if (p->pid != 1)
+        return ERR_PERMISSION;
+    struct device_match m;
+    long err = copy_from_user(&m, umatch, sizeof(m));
+    if (err < 0 || (err = user_range_check(uinfo, sizeof(struct device_info), PROT_WRITE)) < 0)
+        return err;
+    struct pci_dev *pci = pci_find(&m);
+    if (!pci)
+        return ERR_NOT_FOUND;
+    if (handle_free_slots(p) < 1)
+        return ERR_NO_RESOURCES;
+    struct device *dev = kmalloc(sizeof(*dev));
+    if (!dev)
+        return ERR_NO_MEMORY;
+    obj_init(&dev->obj, OBJ_DEVICE);
+    dev->pci = pci;
+    long h = handle_install(p, &dev->obj, RIGHTS_ALL);
+    copy_to_user(uinfo, &pci->info, sizeof(pci->info)); /* checked writable above */
+    return h;
+}
+
+/* A config-space access must be 1, 2 or 4 bytes, aligned, inside the 4 KiB space. */
+static bool config_args_ok(uint64_t off, uint64_t width) {
+    return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
+}
+
+static long sys_config_read(handle_t h, uint64_t off, uint64_t width) {
+    struct device *dev = NULL;
+    long err = device_get(h, RIGHT_READ, &dev);
+    if (err < 0)
+        return err;
+    if (!config_args_ok(off, width))
+        return ERR_INVALID_ARG;
+    return pci_read(dev->pci, (uint16_t)off, (uint8_t)width);
+}
+
+static long sys_config_write(handle_t h, uint64_t off, uint64_t width, uint64_t value) {
+    struct device *dev = NULL;
+    long err = device_get(h, RIGHT_WRITE, &dev);
+    if (err < 0)
+        return err;
+    if (!config_args_ok(off, width) || (width < 4 && value >> (width * 8)) || value > 0xffffffff)
+        return ERR_INVALID_ARG;
+    if (pci_config_protected(dev->pci, (uint16_t)off, (uint8_t)width))
+        return ERR_PERMISSION;
+    pci_write(dev->pci, (uint16_t)off, (uint8_t)width, (uint32_t)value);
+    return 0;
+}
+
+static long sys_map_bar(handle_t h, uint64_t index) {
+    struct device *dev = NULL;
+    long err = device_get(h, RIGHT_WRITE, &dev);
+    if (err < 0)
+        return err;
+    if (index >= 6)
+        return ERR_INVALID_ARG;
+    const struct device_bar *b = &dev->pci->info.bars[index];
+    if (!b->size)
+        return ERR_NOT_FOUND;
+    struct vm_space *vs = &proc_current()->vm;
+    if (b->flags & BAR_IO) {
+        err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size);
+        return err < 0 ? err : (long)b->base;
+    }
+    paddr_t first = b->base & ~(PAGE_SIZE - 1);
+    uint64_t npages = (b->base + b->size - first + PAGE_SIZE - 1) / PAGE_SIZE;
+    uaddr_t addr = vm_find_free(vs, npages);
+    if (!addr)
+        return ERR_NO_RESOURCES;
+    err = vm_map_phys(vs, addr, first, npages, PROT_READ | PROT_WRITE | ARCH_PROT_DEVICE, VM_DEVICE);
+    return err < 0 ? err : (long)(addr + (b->base - first));
+}
+
+static long sys_irq_create(handle_t h, uint64_t index) {
+    struct device *dev = NULL;
+    struct proc *p = proc_current();
+    long err = device_get(h, RIGHT_WRITE, &dev);
+    if (err < 0)
+        return err;
+    if (index > 0xffff)
+        return ERR_INVALID_ARG;
+    if (handle_free_slots(p) < 1)
+        return ERR_NO_RESOURCES;
+    struct irq *irq;
+    if ((err = irq_create(dev->pci, (uint32_t)index, &irq)) < 0)
+        return err;
+    return handle_install(p, &irq->obj, RIGHTS_ALL);
+}
+
+static long sys_irq_ack(handle_t h) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, OBJ_IRQ, RIGHT_WRITE, &e);
+    if (err == 0)
+        irq_ack((struct irq *)e->obj);
+    return err;
+}
+
+static long sys_dma_alloc(handle_t h, uint64_t len, uaddr_t phys_out) {
+    struct device *dev = NULL;
+    long err = device_get(h, RIGHT_WRITE, &dev);
+    if (err < 0)
+        return err;
+    if (len == 0)
+        return ERR_INVALID_ARG;
+    if (len > DMA_ALLOC_MAX)
+        return ERR_TOO_LARGE;
+    if ((err = user_range_check(phys_out, sizeof(paddr_t), PROT_WRITE)) < 0)
+        return err;
+    struct vm_space *vs = &proc_current()->vm;
+    uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    uaddr_t addr = vm_find_free(vs, npages);
+    if (vm_count(vs, VM_ANON) >= VM_MAX_ANON || !addr)
+        return ERR_NO_RESOURCES;
+    paddr_t pa;
+    if (pmm_alloc(npages, &pa) < 0)
+        return ERR_NO_MEMORY;
+    if ((err = vm_map_phys(vs, addr, pa, npages, PROT_READ | PROT_WRITE, VM_ANON)) < 0) {
+        pmm_free(pa, npages);
+        return err;
+    }
+    copy_to_user(phys_out, &pa, sizeof(pa)); /* checked writable above */
+    return (long)addr;
+}
+
+long syscall_device(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
+    handle_t h = a1 <= 0x7fffffff ? (handle_t)a1 : 0;
+    switch (nr) {
+    case SYS_DEVICE_OPEN: return sys_device_open(a1, a2);
+    case SYS_DEVICE_CONFIG_READ: return sys_config_read(h, a2, a3);
+    case SYS_DEVICE_CONFIG_WRITE: return sys_config_write(h, a2, a3, a4);
+    case SYS_DEVICE_MAP_BAR: return sys_map_bar(h, a2);
+    case SYS_IRQ_CREATE: return sys_irq_create(h, a2);
+    case SYS_IRQ_ACK: return sys_irq_ack(h);
+    case SYS_DMA_ALLOC: return sys_dma_alloc(h, a2, a3);
+    default: return ERR_BAD_SYSCALL;
+    }
+}

@@ -1,0 +1,164 @@
+/* irq.c: device interrupts: vector allocation, MSI-X/MSI programming, masking until the driver acks. */
+#include <arch.h>
+#include <eventq.h>
+#include <irq.h>
+#include <log.h>
+#include <mm.h>
+#include <pci.h>
+#include <warp/error.h>
+
+#define MSIX_ENTRY_WORDS 4 /* address low, address high, data, vector control */
+#define MSIX_CTRL_ENABLE (1u << 15)
+#define MSIX_CTRL_FUNCTION_MASK (1u << 14)
+#define PCI_COMMAND_INTX_DISABLE (1u << 10)
+
+static struct irq *vector_owner[IRQ_VECTOR_END]; /* protected by the kernel lock */
+
+/* A free device vector, or 0. */
+static uint32_t vector_alloc(void) {
+    for (uint32_t v = IRQ_VECTOR_FIRST; v < IRQ_VECTOR_END; v++)
+        if (!vector_owner[v])
+            return v;
+    return 0;
+}
+
+/* The kernel's mapping of dev's MSI-X table, made on first use. */
+static volatile uint32_t *msix_table(struct pci_dev *d) {
+    if (!d->msix_table) {
+        const struct device_bar *b = &d->info.bars[d->msix_bar];
+        d->msix_table = arch_mmio_map(b->base + d->msix_offset, (size_t)d->info.msix_entries * 16);
+    }
+    return d->msix_table;
+}
+
+/* Set or clear the mask bit of one MSI-X entry. */
+static void msix_mask(struct irq *irq, bool masked) {
+    volatile uint32_t *e = msix_table(irq->dev) + irq->index * MSIX_ENTRY_WORDS;
+    e[3] = masked ? 1 : 0;
+}
+
+/* Point the source at our vector and enable its delivery (still masked until armed). */
+static void irq_program(struct irq *irq) {
+    struct pci_dev *d = irq->dev;
+    uint64_t addr;
+    uint32_t data;
+    arch_msi_message(irq->vector, &addr, &data);
+    if (irq->mode == IRQ_MSIX) {
+        volatile uint32_t *e = msix_table(d) + irq->index * MSIX_ENTRY_WORDS;
+        e[0] = (uint32_t)addr;
+        e[1] = (uint32_t)(addr >> 32);
+        e[2] = data;
+        e[3] = 0;
+        uint16_t ctrl = pci_read(d, d->msix_cap + 2, 2);
+        pci_write(d, d->msix_cap + 2, 2, (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_FUNCTION_MASK);
+        pci_write(d, 0x04, 2, pci_read(d, 0x04, 2) | PCI_COMMAND_INTX_DISABLE);
+    } else if (irq->mode == IRQ_MSI) {
+        uint16_t ctrl = pci_read(d, d->msi_cap + 2, 2);
+        bool is64 = ctrl & (1u << 7);
+        pci_write(d, d->msi_cap + 4, 4, (uint32_t)addr);
+        if (is64)
+            pci_write(d, d->msi_cap + 8, 4, (uint32_t)(addr >> 32));
+        pci_write(d, d->msi_cap + (is64 ? 12 : 8), 2, data);
+        pci_write(d, d->msi_cap + 2, 2, (ctrl & ~(7u << 4)) | 1); /* one vector, enabled */
+        pci_write(d, 0x04, 2, pci_read(d, 0x04, 2) | PCI_COMMAND_INTX_DISABLE);
+    } else {
+        arch_intx_mask(irq->index, false);
+    }
+}
+
+/* Choose how dev interrupts: MSI-X entry index, else MSI, else its legacy line. */
+static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq) {
+    if (d->msix_cap) {
+        if (index >= d->info.msix_entries)
+            return ERR_INVALID_ARG;
+        for (uint32_t v = IRQ_VECTOR_FIRST; v < IRQ_VECTOR_END; v++)
+            if (vector_owner[v] && vector_owner[v]->dev == d && vector_owner[v]->index == index)
+                return ERR_ALREADY_EXISTS;
+        irq->mode = IRQ_MSIX;
+        irq->index = index;
+        return 0;
+    }
+    if (index != 0)
+        return ERR_INVALID_ARG;
+    for (uint32_t v = IRQ_VECTOR_FIRST; v < IRQ_VECTOR_END; v++)
+        if (vector_owner[v] && vector_owner[v]->dev == d)
+            return ERR_ALREADY_EXISTS;
+    if (d->msi_cap) {
+        irq->mode = IRQ_MSI;
+        return 0;
+    }
+    if (d->info.irq_line == 0 || d->info.irq_line == 0xff)
+        return ERR_NOT_SUPPORTED;
+    irq->mode = IRQ_INTX;
+    return 0;
+}
+
+long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
+    struct irq tmp = {.dev = dev};
+    long err = irq_choose(dev, index, &tmp);
+    if (err < 0)
+        return err;
+    uint32_t vector = vector_alloc();
+    if (!vector)
+        return ERR_NO_RESOURCES;
+    struct irq *irq = kmalloc(sizeof(*irq));
+    if (!irq)
+        return ERR_NO_MEMORY;
+    if (tmp.mode == IRQ_INTX && arch_intx_route(dev->info.irq_line, vector, &tmp.index) < 0) {
+        kfree(irq);
+        return ERR_NOT_SUPPORTED;
+    }
+    *irq = tmp;
+    obj_init(&irq->obj, OBJ_IRQ);
+    irq->link.obj = &irq->obj;
+    irq->vector = vector;
+    vector_owner[vector] = irq;
+    irq_program(irq);
+    *out = irq;
+    return 0;
+}
+
+/* Silence the source (used while an interrupt is unacknowledged, and at destruction). */
+static void irq_mask(struct irq *irq, bool masked) {
+    if (irq->mode == IRQ_MSIX)
+        msix_mask(irq, masked);
+    else if (irq->mode == IRQ_INTX)
+        arch_intx_mask(irq->index, masked);
+    /* MSI without per-vector masking: edges are counted as one pending event until the ack. */
+}
+
+void irq_destroy(struct irq *irq) {
+    irq_mask(irq, true);
+    vector_owner[irq->vector] = NULL;
+    eventq_unlink(&irq->link);
+    kfree(irq);
+}
+
+void irq_ack(struct irq *irq) {
+    if (!irq->masked)
+        return;
+    irq->masked = false;
+    irq_mask(irq, false);
+}
+
+void irq_dispatch(uint32_t vector) {
+    struct irq *irq = vector < IRQ_VECTOR_END ? vector_owner[vector] : NULL;
+    if (irq) {
+        irq->masked = true;
+        irq_mask(irq, true);
+        if (!irq->fired_at)
+            irq->fired_at = arch_time_ns();
+        eventq_notify(&irq->link);
+    }
+    arch_irq_eoi();
+}
+
+long irq_take_event(struct irq *irq, struct warp_event *ev, bool *more) {
+    *more = false;
+    if (!irq->fired_at)
+        return 0;
+    ev->type = EV_IRQ;
+    ev->u.deadline = irq->fired_at;
+    irq->fired_at = 0;
+    return 1;
+}

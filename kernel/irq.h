@@ -1,0 +1,29 @@
+/* irq.h: device interrupts as kernel objects that report events (MSI-X, MSI, or INTx via the I/O APIC). */
+#pragma once
+
+#include <object.h>
+
+struct pci_dev;
+
+#define IRQ_VECTOR_FIRST 0x40 /* vectors handed to devices: 0x40..0xef */
+#define IRQ_VECTOR_END 0xf0
+
+enum irq_mode { IRQ_MSIX = 1, IRQ_MSI, IRQ_INTX };
+
+struct irq {
+    struct kobj obj;
+    struct pci_dev *dev;
+    enum irq_mode mode;
+    uint32_t vector;
+    uint32_t index;    /* MSI-X entry, or the GSI for INTx */
+    uint64_t fired_at; /* an interrupt not yet reported (0: none) */
+    bool masked;       /* fired and not yet acknowledged */
+    struct eq_link link;
+};
+
+/* A new interrupt object for entry `index` of dev; ERR_INVALID_ARG, ERR_NOT_SUPPORTED, ERR_NO_RESOURCES. */
+long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out);
+void irq_destroy(struct irq *irq);
+void irq_ack(struct irq *irq);                 /* unmask: the next interrupt may come */
+void irq_dispatch(uint32_t vector);            /* from the arch interrupt entry, kernel lock held */
+long irq_take_event(struct irq *irq, struct warp_event *ev, bool *more);
