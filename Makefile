@@ -7,6 +7,7 @@
 #   make unit-test  host unit tests only (ASan + UBSan)
 #   make e2e-test   the boot-based layers only (in-OS tests and end-to-end)
 #   make images     all three ISOs: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso (panic report)
+#   make bench      IPC benchmark against a Linux guest under the same QEMU; updates docs/benchmarks.md
 #   make clean      remove build/
 #
 # User-facing variables
@@ -59,6 +60,7 @@ include kernel/build.mk
 include $(sort $(wildcard servers/*/build.mk))
 include tools/build.mk
 -include tests/unit/build.mk
+-include bench/build.mk
 
 clean:
 	rm -rf $(BUILD)

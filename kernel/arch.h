@@ -19,13 +19,13 @@ void arch_cpu_init(void);                      /* descriptor tables, per-CPU dat
 void arch_irq_init(const struct boot_info *bi); /* firmware tables, interrupt controllers, timer */
 
 /* --- per-CPU data and interrupts --- */
-struct cpu *arch_cpu_self(void); /* the running CPU's struct cpu */
+/* arch_cpu_self(): the running CPU's struct cpu; inline in arch_defs.h. */
 void arch_idle(void);            /* enable interrupts, wait for one, disable them again */
 _Noreturn void arch_halt(void);  /* stop this CPU for good */
 _Noreturn void arch_poweroff(int code); /* power the machine off, reporting code to a hypervisor if it listens */
 
 /* --- physical memory --- */
-void *arch_phys_to_virt(paddr_t pa); /* kernel pointer to a physical address (direct map) */
+/* arch_phys_to_virt(pa): kernel pointer to a physical address (direct map); inline in arch_defs.h. */
 paddr_t arch_virt_to_phys(const void *va); /* inverse of arch_phys_to_virt, for direct-map pointers */
 
 /* --- user address spaces (page-table roots are physical addresses) --- */

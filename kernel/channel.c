@@ -1,4 +1,5 @@
 /* channel.c: channels: bounded message queues, calls with reserved replies, copies into callers' buffers. */
+#include <arch.h>
 #include <channel.h>
 #include <eventq.h>
 #include <handle.h>
@@ -9,12 +10,18 @@
 #include <warp/error.h>
 #include <warp/string.h>
 
+static struct endpoint *all_endpoints; /* protected by the kernel lock */
+
 /* A fresh end with one reference. */
 static struct endpoint *endpoint_new(void) {
-    struct endpoint *ep = kmalloc(sizeof(*ep));
+    struct endpoint *ep = kzalloc(sizeof(*ep));
     if (ep) {
         obj_init(&ep->obj, OBJ_CHANNEL);
         ep->link.obj = &ep->obj;
+        ep->all_next = all_endpoints;
+        if (all_endpoints)
+            all_endpoints->all_prev = ep;
+        all_endpoints = ep;
     }
     return ep;
 }
@@ -31,6 +38,31 @@ long channel_create(struct endpoint **a, struct endpoint **b) {
     *a = x;
     *b = y;
     return 0;
+}
+
+#define MSG_HEAD __builtin_offsetof(struct warp_msg, data) /* header and handles */
+
+void msg_copy(struct warp_msg *dst, const struct warp_msg *src) {
+    arch_copy(dst, src, MSG_HEAD + src->data_len);
+    arch_copy(dst->bufs, src->bufs, src->nbufs * sizeof(src->bufs[0]));
+}
+
+long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
+    long err = copy_from_user(m, u, MSG_HEAD);
+    if (err < 0)
+        return err;
+    if (m->data_len > MSG_DATA_MAX || m->nbufs > MSG_BUFS_MAX)
+        return ERR_INVALID_ARG;
+    if ((err = copy_from_user(m->data, u + MSG_HEAD, m->data_len)) < 0 || !m->nbufs)
+        return err;
+    return copy_from_user(m->bufs, u + __builtin_offsetof(struct warp_msg, bufs), m->nbufs * sizeof(m->bufs[0]));
+}
+
+long msg_copy_to_user(uaddr_t u, const struct warp_msg *m) {
+    long err = copy_to_user(u, m, MSG_HEAD + m->data_len);
+    if (err < 0 || !m->nbufs)
+        return err;
+    return copy_to_user(u + __builtin_offsetof(struct warp_msg, bufs), m->bufs, m->nbufs * sizeof(m->bufs[0]));
 }
 
 /* Drop the object references a message carries. */
@@ -104,8 +136,9 @@ void channel_destroy(struct endpoint *ep) {
         ep->q_head = k->next;
         kmsg_release(k);
         if (k->call)
-            call_fail(k->call, ERR_PEER_CLOSED);
-        kfree(k);
+            call_fail(k->call, ERR_PEER_CLOSED); /* the message lives inside the call */
+        else
+            kfree(k);
     }
     for (struct call *c = ep->out; c; c = c->out_next)
         c->caller = NULL;
@@ -115,7 +148,72 @@ void channel_destroy(struct endpoint *ep) {
         call_free(c);
     }
     eventq_unlink(&ep->link);
+    if (ep->all_prev)
+        ep->all_prev->all_next = ep->all_next;
+    else
+        all_endpoints = ep->all_next;
+    if (ep->all_next)
+        ep->all_next->all_prev = ep->all_prev;
     kfree(ep);
+}
+
+/* Mark the channel ends carried by a message live; true if any was not yet. */
+static bool gc_mark_msg(const struct kmsg *k) {
+    bool changed = false;
+    for (uint32_t i = 0; i < k->m.nhandles; i++) {
+        struct kobj *o = k->objs[i];
+        if (o->type == OBJ_CHANNEL && !((struct endpoint *)o)->gc_live) {
+            ((struct endpoint *)o)->gc_live = true;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* Mark what a live end can still hand out: the messages and replies waiting for its reader. */
+static bool gc_mark_from(const struct endpoint *ep) {
+    bool changed = false;
+    for (const struct kmsg *k = ep->q_head; k; k = k->next)
+        changed |= gc_mark_msg(k);
+    for (const struct call *c = ep->replies_head; c; c = c->in_next)
+        changed |= gc_mark_msg(&c->reply);
+    return changed;
+}
+
+/* Drop the messages waiting at an unreachable end; their handles go with them. */
+static void gc_purge(struct endpoint *ep) {
+    for (struct kmsg *k = ep->q_head; k; k = k->next)
+        kmsg_release(k);
+    for (struct call *c = ep->replies_head; c; c = c->in_next)
+        kmsg_release(&c->reply);
+}
+
+void channel_gc(void) {
+    bool any_in_flight = false;
+    for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next) {
+        ep->gc_live = ep->obj.hrefs > 0;
+        any_in_flight |= !ep->gc_live;
+    }
+    if (!any_in_flight)
+        return;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
+            if (ep->gc_live)
+                changed |= gc_mark_from(ep);
+    }
+    /* Hold every dead end while the purge drops references, then let them go. */
+    for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
+        if (!ep->gc_live)
+            obj_ref(&ep->obj);
+    for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
+        if (!ep->gc_live)
+            gc_purge(ep);
+    for (struct endpoint *ep = all_endpoints, *next; ep; ep = next) {
+        next = ep->all_next;
+        if (!ep->gc_live)
+            obj_unref(&ep->obj);
+    }
 }
 
 /* Check a message's shape and the handles it moves; nothing changes. */
@@ -148,7 +246,7 @@ static long send_validate(struct proc *p, struct endpoint *ep, const struct warp
 
 /* Move the message's handles out of p into k. Precondition: send_validate passed. */
 static void send_take_handles(struct proc *p, const struct warp_msg *m, struct kmsg *k) {
-    k->m = *m;
+    msg_copy(&k->m, m);
     for (uint32_t i = 0; i < m->nhandles; i++) {
         struct handle_entry e = handle_take(p, m->handles[i]);
         k->objs[i] = e.obj;
@@ -199,23 +297,27 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
         return ERR_ALREADY_EXISTS;
     if (is_call && ep->n_out >= CALLS_MAX)
         return ERR_QUEUE_FULL;
-    struct kmsg *k = kmalloc(sizeof(*k));
+    /* A call carries its message and its reply in one allocation. */
     struct call *c = is_call ? kmalloc(sizeof(*c)) : NULL;
-    if (!k || (is_call && !c)) {
-        kfree(k);
-        kfree(c);
+    struct kmsg *k = is_call ? (c ? &c->req : NULL) : kmalloc(sizeof(*k));
+    if (!k)
         return ERR_NO_MEMORY;
-    }
     /* Nothing fails from here on. */
     send_take_handles(p, m, k);
+    k->call = c;
     if (c) {
-        *c = (struct call){.id = m->call_id, .caller = ep, .caller_proc = p, .nbufs = m->nbufs};
-        memcpy(c->bufs, m->bufs, sizeof(c->bufs));
+        c->id = m->call_id;
+        c->caller = ep;
+        c->caller_proc = p;
+        c->in_next = NULL;
+        c->nbufs = m->nbufs;
+        memcpy(c->bufs, m->bufs, m->nbufs * sizeof(m->bufs[0]));
+        c->reply.m.nhandles = 0;
+        c->reply.call = NULL;
         obj_ref(&p->obj);
         c->out_next = ep->out;
         ep->out = c;
         ep->n_out++;
-        k->call = c;
     }
     enqueue(peer, k);
     return 0;
@@ -223,9 +325,9 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
 
 /* Install k's handles in p and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
 static long deliver(struct proc *p, struct kmsg *k, struct warp_msg *out) {
-    if (handle_free_slots(p) < k->m.nhandles)
+    if (k->m.nhandles && handle_free_slots(p) < k->m.nhandles)
         return ERR_NO_RESOURCES;
-    *out = k->m;
+    msg_copy(out, &k->m);
     for (uint32_t i = 0; i < k->m.nhandles; i++)
         out->handles[i] = (handle_t)handle_install(p, k->objs[i], k->rights[i]);
     for (uint32_t i = 0; i < out->nbufs; i++)
@@ -259,8 +361,9 @@ static long channel_take(struct endpoint *ep, struct proc *p, struct warp_msg *o
     if (k->call) {
         k->call->in_next = ep->in;
         ep->in = k->call;
+    } else {
+        kfree(k);
     }
-    kfree(k);
     *type = EV_MESSAGE;
     return 1;
 }

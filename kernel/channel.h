@@ -23,6 +23,7 @@ struct call {
     struct call *in_next;         /* in callee->in while received, then in caller->replies */
     uint32_t nbufs;
     struct msg_buf bufs[MSG_BUFS_MAX];
+    struct kmsg req;              /* the call message itself, while queued at the callee */
     struct kmsg reply;            /* reserved at send time so a reply never fails for memory */
 };
 
@@ -37,6 +38,8 @@ struct endpoint {
     struct call *replies_head, *replies_tail; /* answered calls of ours, reply not yet taken */
     bool peer_closed;
     bool peer_closed_reported;
+    bool gc_live;                           /* channel_gc: reachable from some handle table */
+    struct endpoint *all_prev, *all_next;   /* every end, for channel_gc */
     struct eq_link link;
 };
 
@@ -49,6 +52,18 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
 long channel_recv(struct endpoint *ep, struct proc *p, struct warp_msg *out);
 /* Event-queue side of channel_recv: 1 produced, 0 none, or an error. */
 long channel_take_event(struct endpoint *ep, struct proc *p, struct warp_event *ev, bool *more);
+/*
+ * Close the ends nobody can ever read again: ends reachable from no handle table, only from the queues
+ * of other such ends (a channel end sent into the channel that carries the other end, and longer
+ * cycles). Runs when a handle to a channel end is closed.
+ */
+void channel_gc(void);
+/* Copy the used parts of a message: header, data[0..data_len), bufs[0..nbufs) (counts trusted). */
+void msg_copy(struct warp_msg *dst, const struct warp_msg *src);
+/* Copy a message from user memory, reading only what its counts cover; ERR_INVALID_ARG, ERR_BAD_ADDRESS. */
+long msg_copy_from_user(struct warp_msg *m, uaddr_t u);
+/* Copy a message to user memory, writing only what its counts cover. */
+long msg_copy_to_user(uaddr_t u, const struct warp_msg *m);
 /* SYS_CALL_READ / SYS_CALL_WRITE: copy between p's memory and a pending call's buffer. */
 long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_t buf, uint64_t offset,
                   uaddr_t uaddr, uint64_t len, bool to_caller);

@@ -38,7 +38,7 @@ static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
         return ERR_NOT_FOUND;
     if (handle_free_slots(p) < 1)
         return ERR_NO_RESOURCES;
-    struct device *dev = kmalloc(sizeof(*dev));
+    struct device *dev = kzalloc(sizeof(*dev));
     if (!dev)
         return ERR_NO_MEMORY;
     obj_init(&dev->obj, OBJ_DEVICE);

@@ -10,7 +10,7 @@
 #include <warp/error.h>
 
 struct eventq *eventq_create(void) {
-    struct eventq *eq = kmalloc(sizeof(*eq));
+    struct eventq *eq = kzalloc(sizeof(*eq));
     if (eq)
         obj_init(&eq->obj, OBJ_EVENTQ);
     return eq;

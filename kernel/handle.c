@@ -16,6 +16,7 @@ long handle_install(struct proc *p, struct kobj *obj, uint32_t rights) {
     struct handle_table *t = &p->handles;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (!t->slots[i].obj) {
+            obj->hrefs++;
             t->slots[i].obj = obj;
             t->slots[i].rights = rights;
             return handle_value(t, i);
@@ -25,6 +26,7 @@ long handle_install(struct proc *p, struct kobj *obj, uint32_t rights) {
 
 handle_t handle_install_at(struct proc *p, uint32_t index, struct kobj *obj, uint32_t rights) {
     struct handle_entry *e = &p->handles.slots[index];
+    obj->hrefs++;
     e->obj = obj;
     e->rights = rights;
     return handle_value(&p->handles, index);
@@ -54,6 +56,7 @@ struct handle_entry handle_take(struct proc *p, handle_t h) {
     e->obj = NULL;
     e->rights = 0;
     e->gen = (e->gen + 1) & GEN_MASK;
+    taken.obj->hrefs--;
     return taken;
 }
 

@@ -101,7 +101,7 @@ long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
     uint32_t vector = vector_alloc();
     if (!vector)
         return ERR_NO_RESOURCES;
-    struct irq *irq = kmalloc(sizeof(*irq));
+    struct irq *irq = kzalloc(sizeof(*irq));
     if (!irq)
         return ERR_NO_MEMORY;
     if (tmp.mode == IRQ_INTX && arch_intx_route(dev->info.irq_line, vector, &tmp.index) < 0) {

@@ -10,6 +10,7 @@ struct eventq;
 struct kobj {
     uint32_t type;          /* enum obj_type */
     uint32_t refs;          /* handles, in-flight messages and kernel links holding it */
+    uint32_t hrefs;         /* of which handle-table entries */
     struct kobj *next_dead; /* on the list of objects waiting to be destroyed */
 };
 

@@ -1,4 +1,5 @@
 /* proc.c: processes: creation from ELF images, exit and its bookkeeping, wait and kill. */
+#include <channel.h>
 #include <cpu.h>
 #include <eventq.h>
 #include <log.h>
@@ -22,8 +23,6 @@ void proc_init(paddr_t initfs_base, uint64_t initfs_size) {
     initfs_pa = initfs_base;
     initfs_len = initfs_size;
 }
-
-struct proc *proc_current(void) { return current_thread()->proc; }
 
 uint64_t proc_count(void) {
     uint64_t n = 0;
@@ -53,7 +52,7 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
 
 /* A thread with a fresh kernel stack, set up to enter p at entry; NULL when memory is out. */
 static struct thread *thread_create(struct proc *p, uaddr_t entry, uint64_t arg) {
-    struct thread *t = kmalloc(sizeof(*t));
+    struct thread *t = kzalloc(sizeof(*t));
     if (!t)
         return NULL;
     if (pmm_alloc(KERNEL_STACK_PAGES, &t->kstack) < 0) {
@@ -102,7 +101,7 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         slot++;
     if (slot == MAX_PROCS)
         return ERR_NO_RESOURCES;
-    struct proc *p = kmalloc(sizeof(*p));
+    struct proc *p = kzalloc(sizeof(*p));
     if (!p)
         return ERR_NO_MEMORY;
     long err = vm_space_init(&p->vm);
@@ -159,6 +158,7 @@ _Noreturn void proc_exit(const struct exit_info *info) {
     p->exit = *info;
     p->state = PROC_DEAD;
     handle_close_all(p);
+    channel_gc();
     arch_vm_activate(arch_vm_kernel_root());
     vm_space_destroy(&p->vm);
     p->thread = NULL;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <arch.h>
+#include <cpu.h>
 #include <handle.h>
 #include <object.h>
 #include <sched.h>
@@ -71,4 +72,4 @@ long proc_take_event(struct proc *p, struct warp_event *ev, bool *more);
 void proc_user_return(void);
 uint64_t proc_count(void);
 /* The current process. */
-struct proc *proc_current(void);
+static inline struct proc *proc_current(void) { return current_thread()->proc; }

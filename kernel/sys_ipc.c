@@ -24,7 +24,10 @@ static long sys_handle_close(handle_t h) {
     if (err < 0)
         return err;
     struct handle_entry e = handle_take(proc_current(), h);
+    bool channel = e.obj->type == OBJ_CHANNEL;
     obj_unref(e.obj);
+    if (channel)
+        channel_gc();
     return 0;
 }
 
@@ -71,7 +74,7 @@ static long sys_channel_send(handle_t h, uaddr_t umsg) {
     if (err < 0)
         return err;
     struct warp_msg m;
-    if ((err = copy_from_user(&m, umsg, sizeof(m))) < 0)
+    if ((err = msg_copy_from_user(&m, umsg)) < 0)
         return err;
     return channel_send(proc_current(), ep, &m);
 }
@@ -84,7 +87,7 @@ static long sys_channel_recv(handle_t h, uaddr_t out) {
     struct warp_msg m;
     if ((err = channel_recv(ep, proc_current(), &m)) < 0)
         return err;
-    return copy_to_user(out, &m, sizeof(m));
+    return msg_copy_to_user(out, &m);
 }
 
 static long sys_call_copy(handle_t h, uint64_t id, uint64_t buf, uint64_t off, uaddr_t ptr, uint64_t len,
@@ -135,6 +138,22 @@ static long sys_eventq_remove(handle_t eqh, handle_t src) {
     return eventq_remove(eq, link);
 }
 
+/* Copy an event out, only as much of its payload as its type uses. */
+static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
+    size_t head = __builtin_offsetof(struct warp_event, u);
+    long err = copy_to_user(out, ev, head);
+    if (err < 0)
+        return err;
+    switch (ev->type) {
+    case EV_MESSAGE:
+    case EV_REPLY: return msg_copy_to_user(out + head, &ev->u.msg);
+    case EV_PROC_EXIT: return copy_to_user(out + head, &ev->u.exit, sizeof(ev->u.exit));
+    case EV_TIMER:
+    case EV_IRQ: return copy_to_user(out + head, &ev->u.deadline, sizeof(ev->u.deadline));
+    default: return 0;
+    }
+}
+
 static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
     struct eventq *eq = NULL;
     long err = get(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)&eq);
@@ -146,7 +165,7 @@ static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
     obj_unref(&eq->obj);
     if (err < 0)
         return err;
-    return copy_to_user(out, &ev, sizeof(ev));
+    return event_copy_to_user(out, &ev);
 }
 
 static long sys_timer_create(void) {

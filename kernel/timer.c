@@ -7,7 +7,7 @@
 static struct timer *armed; /* unordered; protected by the kernel lock */
 
 struct timer *timer_create(void) {
-    struct timer *t = kmalloc(sizeof(*t));
+    struct timer *t = kzalloc(sizeof(*t));
     if (t) {
         obj_init(&t->obj, OBJ_TIMER);
         t->link.obj = &t->obj;
@@ -43,6 +43,8 @@ void timer_set(struct timer *t, uint64_t deadline) {
 }
 
 void timer_poll(void) {
+    if (!armed)
+        return; /* the common case: no clock read */
     uint64_t now = arch_time_ns();
     for (struct timer **pp = &armed; *pp;) {
         struct timer *t = *pp;

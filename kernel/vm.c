@@ -17,8 +17,26 @@ long vm_space_init(struct vm_space *vs) {
 /* True when a region of this kind owns its frames. */
 static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DEVICE; }
 
+/*
+ * The frame behind a user page if it allows prot, else 0. System calls copy to and from the same few
+ * pages (the caller's stack, its message buffers) again and again, so the last answer is remembered;
+ * unmap_pages forgets it (nothing else changes a mapping).
+ */
+static paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot) {
+    if (page == vs->tc_page && (vs->tc_prot & prot) == prot)
+        return vs->tc_frame;
+    paddr_t pa = arch_vm_lookup(vs->root, page, prot);
+    if (pa) {
+        vs->tc_page = page;
+        vs->tc_frame = pa;
+        vs->tc_prot = prot | PROT_READ;
+    }
+    return pa;
+}
+
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
 static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
+    vs->tc_page = 0;
     for (uint64_t i = 0; i < npages; i++) {
         paddr_t pa = arch_vm_unmap(vs->root, start + i * PAGE_SIZE);
         if (pa && owned)
@@ -136,18 +154,32 @@ static long copy_user(struct vm_space *vs, uaddr_t uaddr, void *kbuf, size_t len
                       unsigned prot) {
     if (!range_sane(uaddr, len))
         return ERR_BAD_ADDRESS;
+    uint64_t off = uaddr & (PAGE_SIZE - 1);
+    if (off + len <= PAGE_SIZE && uaddr - off == vs->tc_page && (vs->tc_prot & prot) == prot && prot) {
+        char *user = (char *)arch_phys_to_virt(vs->tc_frame) + off; /* one page, translation known */
+        if (to_user)
+            arch_copy(user, kbuf, len);
+        else
+            arch_copy(kbuf, user, len);
+        return 0;
+    }
+    /* Writes are all or nothing: a range running into a bad page must leave the good part alone. */
+    if (to_user)
+        for (uaddr_t page = uaddr - off; page < uaddr + len; page += PAGE_SIZE)
+            if (!vm_lookup(vs, page, prot))
+                return ERR_BAD_ADDRESS;
     while (len > 0) {
         uint64_t off = uaddr & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off;
         if (chunk > len)
             chunk = len;
-        paddr_t pa = arch_vm_lookup(vs->root, uaddr - off, prot);
+        paddr_t pa = prot ? vm_lookup(vs, uaddr - off, prot) : arch_vm_lookup(vs->root, uaddr - off, 0);
         if (!pa)
             return ERR_BAD_ADDRESS;
         char *user = (char *)arch_phys_to_virt(pa) + off;
         if (to_user)
-            memcpy(user, kbuf, chunk);
+            arch_copy(user, kbuf, chunk);
         else
-            memcpy(kbuf, user, chunk);
+            arch_copy(kbuf, user, chunk);
         kbuf = (char *)kbuf + chunk;
         uaddr += chunk;
         len -= chunk;
@@ -160,7 +192,7 @@ long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     if (!range_sane(addr, len))
         return ERR_BAD_ADDRESS;
     for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
-        if (!arch_vm_lookup(vs->root, page, prot))
+        if (!vm_lookup(vs, page, prot))
             return ERR_BAD_ADDRESS;
     return 0;
 }
@@ -180,16 +212,23 @@ long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len) {
     if (!range_sane(dst, len) || !range_sane(src, len))
         return ERR_BAD_ADDRESS;
+    /* All or nothing: check every page of both sides before the first byte moves. */
+    for (uaddr_t page = dst & ~(PAGE_SIZE - 1); page < dst + len; page += PAGE_SIZE)
+        if (!vm_lookup(dst_vs, page, PROT_WRITE))
+            return ERR_BAD_ADDRESS;
+    for (uaddr_t page = src & ~(PAGE_SIZE - 1); page < src + len; page += PAGE_SIZE)
+        if (!vm_lookup(src_vs, page, PROT_READ))
+            return ERR_BAD_ADDRESS;
     while (len > 0) {
         uint64_t doff = dst & (PAGE_SIZE - 1), soff = src & (PAGE_SIZE - 1);
         uint64_t chunk = PAGE_SIZE - (doff > soff ? doff : soff);
         if (chunk > len)
             chunk = len;
-        paddr_t dpa = arch_vm_lookup(dst_vs->root, dst - doff, PROT_WRITE);
-        paddr_t spa = arch_vm_lookup(src_vs->root, src - soff, PROT_READ);
+        paddr_t dpa = vm_lookup(dst_vs, dst - doff, PROT_WRITE);
+        paddr_t spa = vm_lookup(src_vs, src - soff, PROT_READ);
         if (!dpa || !spa)
             return ERR_BAD_ADDRESS;
-        memcpy((char *)arch_phys_to_virt(dpa) + doff, (char *)arch_phys_to_virt(spa) + soff, chunk);
+        arch_copy((char *)arch_phys_to_virt(dpa) + doff, (char *)arch_phys_to_virt(spa) + soff, chunk);
         dst += chunk;
         src += chunk;
         len -= chunk;

@@ -25,6 +25,9 @@ struct vm_region {
 struct vm_space {
     paddr_t root;                              /* page-table root */
     struct arch_vm arch;                       /* arch extras (x86: I/O port bitmap) */
+    uaddr_t tc_page;                           /* last translated page (0: none), for repeated copies */
+    paddr_t tc_frame;
+    unsigned tc_prot;                          /* the access that page is known to allow */
     struct vm_region regions[VM_MAX_REGIONS];
 };
 

@@ -6,8 +6,13 @@
 #                            through isa-debug-exit with the verdict
 #   $(BUILD)/warp-crash.iso  normal initfs, kernel command line `warp.crashtest`: the kernel faults on
 #                            purpose after boot and prints its panic report
+#   $(BUILD)/warp-net.iso    network test: initfs with servers/init/net-test.manifest (virtio_net,
+#                            devtest, nettest); init powers off with nettest's verdict
 #
-# Targets added here: setup, run, test, e2e-test, images (all three ISOs).
+# Targets added here: setup, run, test, e2e-test, images (all four ISOs).
+# GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
+# GiB, in an oldgnu tar.gz); deploy-gce builds it and runs tools/deploy-gce (PROJECT, BUCKET, ZONE;
+# DRY_RUN=1 only prints the gcloud commands).
 #
 # Variables read here (defaults in the top Makefile unless noted):
 #   ACCEL MEM SMP PORT FIRMWARE MACHINE CPU   passed to tools/run-qemu by `make run`
@@ -24,7 +29,7 @@ KERNEL_CMDLINE ?=
 
 .PHONY: setup run test e2e-test images FORCE
 
-IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso
+IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-net.iso
 
 images: $(IMAGES)
 
@@ -70,10 +75,12 @@ endef
 
 $(eval $(call warp_initfs,boot,servers/init/boot.manifest))
 $(eval $(call warp_initfs,test,servers/init/test.manifest))
+$(eval $(call warp_initfs,net,servers/init/net-test.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-test,test,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-crash,boot,warp.crashtest $(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 
 FORCE:
 
@@ -91,11 +98,28 @@ run:
 
 test:
 	$(Q)BUILD=$(BUILD) tools/setup
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-net.iso $(GCE_IMAGE)
 	$(Q)BUILD=$(BUILD) tests/run
 
 # Only the boot-based layers (in-OS and end-to-end), without the host unit tests.
 e2e-test:
 	$(Q)BUILD=$(BUILD) tools/setup
-	$(Q)$(MAKE) --no-print-directory $(IMAGES)
+	$(Q)$(MAKE) --no-print-directory $(IMAGES) $(GCE_IMAGE)
 	$(Q)BUILD=$(BUILD) tests/run in-os e2e
+
+# The GCE image: warp.iso as disk.raw, padded to a whole GiB, in a GNU (oldgnu) tar.gz (tools/mkgce).
+# `make deploy-gce PROJECT=p BUCKET=b [ZONE=z] [DRY_RUN=1]` uploads it and starts a VM (tools/deploy-gce;
+# PROJECT, BUCKET and ZONE reach it through the environment).
+.PHONY: gce-image deploy-gce
+GCE_IMAGE := $(BUILD)/warp-gce.tar.gz
+
+$(GCE_IMAGE): $(BUILD)/warp.iso tools/mkgce
+	@echo "  GCE     $@"
+	$(Q)tools/mkgce $@ $(BUILD)/warp.iso
+
+gce-image:
+	$(Q)BUILD=$(BUILD) tools/setup
+	$(Q)$(MAKE) --no-print-directory $(GCE_IMAGE)
+
+deploy-gce: gce-image
+	$(Q)tools/deploy-gce --tarball $(GCE_IMAGE) $(if $(filter-out 0,$(DRY_RUN)),--dry-run)

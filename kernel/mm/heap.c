@@ -28,6 +28,12 @@ struct page_header {
 _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "heap page header too large");
 
 static struct page_header *partial[NCLASSES]; /* pages that have at least one free block */
+/*
+ * One empty page kept per class: a message allocated and freed per call would otherwise take a page
+ * from the page allocator and give it back every time. Spares count as free memory (sysinfo) and go
+ * back to the page allocator when it runs dry (heap_release_spares).
+ */
+static struct page_header *spare[NCLASSES];
 
 /* Smallest class shift that fits size. */
 static uint32_t class_shift(size_t size) {
@@ -61,7 +67,7 @@ static void slab_link(struct page_header *h) {
 /* A new slab page for blocks of 1 << shift bytes, linked in; NULL when memory is out. */
 static struct page_header *slab_new(uint32_t shift) {
     paddr_t pa;
-    if (pmm_alloc(1, &pa) < 0)
+    if (pmm_alloc_raw(1, &pa) < 0) /* blocks are initialized by their users (or kzalloc) */
         return NULL;
     struct page_header *h = arch_phys_to_virt(pa);
     uint32_t size = 1u << shift, first = (HEADER_SIZE + size - 1) / size * size;
@@ -95,14 +101,24 @@ void *kmalloc(size_t size) {
         return large_alloc(size);
     uint32_t shift = class_shift(size);
     struct page_header *h = partial[shift - MIN_SHIFT];
+    if (!h && (h = spare[shift - MIN_SHIFT])) {
+        spare[shift - MIN_SHIFT] = NULL;
+        slab_link(h);
+    }
     if (!h && !(h = slab_new(shift)))
         return NULL;
     struct free_block *b = h->free;
     h->free = b->next;
     if (--h->nfree == 0)
         slab_unlink(h);
-    memset(b, 0, 1u << shift);
     return b;
+}
+
+void *kzalloc(size_t size) {
+    void *p = kmalloc(size);
+    if (p)
+        memset(p, 0, size);
+    return p;
 }
 
 void kfree(void *ptr) {
@@ -122,6 +138,28 @@ void kfree(void *ptr) {
         slab_link(h);
     if (h->nfree == h->capacity) {
         slab_unlink(h);
-        pmm_free(arch_virt_to_phys(h), 1);
+        uint32_t c = h->shift_or_pages - MIN_SHIFT;
+        if (spare[c])
+            pmm_free(arch_virt_to_phys(h), 1);
+        else
+            spare[c] = h;
     }
+}
+
+uint64_t heap_release_spares(void) {
+    uint64_t n = 0;
+    for (int c = 0; c < NCLASSES; c++)
+        if (spare[c]) {
+            pmm_free(arch_virt_to_phys(spare[c]), 1);
+            spare[c] = NULL;
+            n++;
+        }
+    return n;
+}
+
+uint64_t heap_spare_pages(void) {
+    uint64_t n = 0;
+    for (int c = 0; c < NCLASSES; c++)
+        n += spare[c] != NULL;
+    return n;
 }

@@ -63,13 +63,21 @@ void pmm_init(const struct boot_info *bi) {
                pages.managed_pages * PAGE_SIZE >> 20, page_alloc_free_count(&pages));
 }
 
-long pmm_alloc(uint64_t count, paddr_t *pa_out) {
+long pmm_alloc_raw(uint64_t count, paddr_t *pa_out) {
     int64_t pfn = page_alloc_alloc(&pages, count, 1);
+    if (pfn < 0 && heap_release_spares())
+        pfn = page_alloc_alloc(&pages, count, 1);
     if (pfn < 0)
         return ERR_NO_MEMORY;
     *pa_out = (paddr_t)pfn * PAGE_SIZE;
-    memset(arch_phys_to_virt(*pa_out), 0, count * PAGE_SIZE);
     return 0;
+}
+
+long pmm_alloc(uint64_t count, paddr_t *pa_out) {
+    long err = pmm_alloc_raw(count, pa_out);
+    if (err == 0)
+        memset(arch_phys_to_virt(*pa_out), 0, count * PAGE_SIZE);
+    return err;
 }
 
 void pmm_free(paddr_t pa, uint64_t count) {
@@ -78,5 +86,6 @@ void pmm_free(paddr_t pa, uint64_t count) {
         PANIC("bad page free %#lx x%lu: %s", pa, count, err_str(err));
 }
 
-uint64_t pmm_free_pages(void) { return page_alloc_free_count(&pages); }
+/* Free pages, counting the heap's reclaimable spares as free. */
+uint64_t pmm_free_pages(void) { return page_alloc_free_count(&pages) + heap_spare_pages(); }
 uint64_t pmm_total_pages(void) { return pages.managed_pages; }

@@ -84,7 +84,7 @@ static char *manifest_trim(char *s)
 }
 
 /* True if s is a valid service name: 1..SPAWN_NAME_MAX of [A-Za-z0-9._-]. */
-static bool manifest_valid_name(const char *s)
+bool manifest_valid_name(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || n > SPAWN_NAME_MAX)
@@ -205,15 +205,17 @@ static void manifest_set_on_exit(struct manifest_parser *p, const char *v)
         manifest_reject(p, "on_exit = '%s' is not ignore or shutdown", v);
 }
 
-/* Sets restart = never (on-failure and always are planned, not yet supported). */
+/* Sets restart = never|on-failure|always. */
 static void manifest_set_restart(struct manifest_parser *p, const char *v)
 {
     if (strcmp(v, "never") == 0)
         p->cur.restart = MANIFEST_RESTART_NEVER;
-    else if (strcmp(v, "on-failure") == 0 || strcmp(v, "always") == 0)
-        manifest_reject(p, "restart = %s is not supported yet (only never)", v);
+    else if (strcmp(v, "on-failure") == 0)
+        p->cur.restart = MANIFEST_RESTART_ON_FAILURE;
+    else if (strcmp(v, "always") == 0)
+        p->cur.restart = MANIFEST_RESTART_ALWAYS;
     else
-        manifest_reject(p, "restart = '%s' is not a restart policy (never)", v);
+        manifest_reject(p, "restart = '%s' is not never, on-failure or always", v);
 }
 
 /* Maps a key name to its MANIFEST_KEY_* bit, 0 if unknown. */

@@ -11,20 +11,24 @@
  *     [service hello]        one section per service; the name is also the process name
  *     binary = bin/hello     initfs path of its ELF image (required)
  *     initfs = no            yes: share the initfs with it (SPAWN_SHARE_INITFS)
- *     on_exit = ignore       shutdown: power off with its exit code as the verdict
- *     restart = never        the only policy so far
+ *     on_exit = ignore       shutdown: power off once it has ended for good (verdict: exit code)
+ *     restart = never        on-failure | always, with backoff and a limit (restart.h)
  */
 #define MANIFEST_MAX_SERVICES 16
 #define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
 #define MANIFEST_LINE_MAX 256 /* longest line, newline excluded */
 
+/* What init does once the service has ended and will not be restarted. */
 enum manifest_on_exit {
     MANIFEST_ON_EXIT_IGNORE = 1, /* log it and carry on */
-    MANIFEST_ON_EXIT_SHUTDOWN,   /* power off; exit code is the verdict (fault or kill: 1) */
+    MANIFEST_ON_EXIT_SHUTDOWN,   /* power off; exit code is the verdict (fault, kill, give-up: 1) */
 };
 
+/* When init starts the service again after it ended. */
 enum manifest_restart {
-    MANIFEST_RESTART_NEVER = 1,
+    MANIFEST_RESTART_NEVER = 1,  /* never */
+    MANIFEST_RESTART_ON_FAILURE, /* after anything but exit code 0 (a fault, a kill, a code != 0) */
+    MANIFEST_RESTART_ALWAYS,     /* after any end */
 };
 
 struct manifest_service {
@@ -50,3 +54,6 @@ typedef void (*manifest_log_fn)(void *ctx, const char *msg);
  */
 unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log,
                         void *ctx);
+
+/* True if s is a valid service name: 1..SPAWN_NAME_MAX characters of A-Z a-z 0-9 . _ - */
+bool manifest_valid_name(const char *s);

@@ -1,4 +1,4 @@
-/* child.c: the child modes the suite spawns (faults, spinning, exit codes, entry-state checks). */
+/* child.c: the child modes the suite spawns (faults, spinning, exit codes, entry state, IPC peers). */
 #include "elfgen.h"
 #include "tests.h"
 
@@ -68,29 +68,226 @@ static int child_no_initfs(const void *initfs, size_t initfs_size)
     size_t len = elfgen_build(image, ELFGEN_EXIT, 7);
     if (tests_spawn_image("share", image, len, 0, SPAWN_SHARE_INITFS) != ERR_PERMISSION)
         bad |= TESTS_NOFS_SHARE_NOT_REFUSED;
-    long pid = tests_spawn_image("plain", image, len, 0, 0);
+    long proc = tests_spawn_image("plain", image, len, 0, 0);
     struct exit_info ei;
-    if (pid < 0)
+    if (proc < 0)
         bad |= TESTS_NOFS_PLAIN_SPAWN_FAILED;
-    else if (warp_wait(pid, &ei) != 0 || ei.reason != EXIT_NORMAL || ei.code != 7)
+    else if (tests_wait_close(proc, &ei) != 0 || ei.reason != EXIT_NORMAL || ei.code != 7)
         bad |= TESTS_NOFS_GRANDCHILD_WRONG;
     return bad;
 }
 
-/* TESTS_NOT_MY_PID: pids p and p + 1 (one of them ours) are not our children; returns a bitmask. */
-static int child_not_my_pid(long p)
+/* TESTS_FOREIGN: h is valid in our parent, but we were given no handles; returns a bitmask. */
+static int child_foreign(handle_t h)
 {
     struct exit_info ei;
+    struct handle_info hi;
     int bad = 0;
-    if (warp_wait(p, &ei) != ERR_NOT_CHILD)
-        bad |= TESTS_PID_WAIT_FIRST;
-    if (warp_kill(p) != ERR_NOT_CHILD)
-        bad |= TESTS_PID_KILL_FIRST;
-    if (warp_wait(p + 1, &ei) != ERR_NOT_CHILD)
-        bad |= TESTS_PID_WAIT_SECOND;
-    if (warp_kill(p + 1) != ERR_NOT_CHILD)
-        bad |= TESTS_PID_KILL_SECOND;
+    if (warp_wait(h, &ei) != ERR_BAD_HANDLE)
+        bad |= TESTS_FOREIGN_WAIT;
+    if (warp_kill(h) != ERR_BAD_HANDLE)
+        bad |= TESTS_FOREIGN_KILL;
+    if (warp_handle_info(h, &hi) != ERR_BAD_HANDLE)
+        bad |= TESTS_FOREIGN_INFO;
+    if (warp_handle_close(h) != ERR_BAD_HANDLE)
+        bad |= TESTS_FOREIGN_CLOSE;
     return bad;
+}
+
+/* TESTS_HANDLES_IN: handles 1..n are what the payload says, n + 1 is nothing; returns a bitmask. */
+static int child_handles_in(uint64_t payload)
+{
+    unsigned n = payload & 0xf;
+    int bad = 0;
+    for (unsigned i = 1; i <= n; i++) {
+        uint64_t e = payload >> (4 + 6 * (i - 1));
+        if (!tests_handle_is((handle_t)i, e & 7, (e >> 3) & 7))
+            bad |= 1 << (i - 1);
+    }
+    struct handle_info hi;
+    if (warp_handle_info((handle_t)(n + 1), &hi) != ERR_BAD_HANDLE)
+        bad |= TESTS_HIN_EXTRA;
+    return bad;
+}
+
+/* Waits up to timeout_ms for the next message on ch, blocking in an event queue; 0 or an ERR_*. */
+static long child_wait_msg(handle_t ch, struct warp_msg *out, uint64_t timeout_ms)
+{
+    long eq = warp_eventq_create();
+    if (eq < 0)
+        return eq;
+    long r = warp_eventq_add((handle_t)eq, ch, 0);
+    struct warp_event ev;
+    if (r == 0)
+        r = tests_wait_event((handle_t)eq, &ev, timeout_ms);
+    if (r == 0 && ev.type == EV_PEER_CLOSED)
+        r = ERR_PEER_CLOSED;
+    else if (r == 0 && ev.type != EV_MESSAGE && ev.type != EV_REPLY)
+        r = ERR_INVALID_ARG;
+    if (r == 0)
+        *out = ev.u.msg;
+    warp_handle_close((handle_t)eq);
+    return r;
+}
+
+/* TESTS_SERVER: fills or sums a call's bufs[0] in 512-byte steps; returns the bytes or the sum, or an ERR_*. */
+static long child_serve_buf(handle_t ch, const struct warp_msg *m, struct warp_msg *reply)
+{
+    uint8_t chunk[512];
+    uint64_t len = m->nbufs ? m->bufs[0].len : 0, sum = 0;
+    for (uint64_t off = 0; off < len; off += sizeof(chunk)) {
+        size_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
+        long r;
+        if (m->type == TESTS_OP_FILL) {
+            for (size_t i = 0; i < n; i++)
+                chunk[i] = TESTS_PATTERN(off + i);
+            r = warp_call_write(ch, m->call_id, 0, off, chunk, n);
+        } else {
+            r = warp_call_read(ch, m->call_id, 0, off, chunk, n);
+            for (long i = 0; i < r; i++)
+                sum += chunk[i];
+            if (off == 0 && r >= 16) {
+                memcpy(reply->data, chunk, 16);
+                reply->data_len = 16;
+            }
+        }
+        if (r != (long)n)
+            return r < 0 ? r : ERR_INVALID_ARG;
+    }
+    return m->type == TESTS_OP_FILL ? (long)len : (long)sum;
+}
+
+/* TESTS_SERVER: answers one call (or not, for TESTS_OP_DIE and TESTS_OP_HANG); 0 or an exit code. */
+static int child_serve(handle_t ch, const struct warp_msg *m)
+{
+    struct warp_msg reply = tests_msg(m->type, MSG_REPLY, m->call_id, NULL);
+    switch (m->type) {
+    case TESTS_OP_ECHO:
+        reply.data_len = m->data_len;
+        memcpy(reply.data, m->data, m->data_len);
+        reply.status = m->data_len;
+        break;
+    case TESTS_OP_FILL:
+    case TESTS_OP_SUM: reply.status = child_serve_buf(ch, m, &reply); break;
+    case TESTS_OP_DIE: warp_exit(0);
+    case TESTS_OP_HANG: return 0;
+    default: reply.type = MSG_ERROR; reply.status = ERR_NOT_SUPPORTED; break;
+    }
+    return warp_channel_send(ch, &reply) == 0 ? 0 : 105;
+}
+
+/* TESTS_SERVER: answers calls on handle 1 until the peer closes (exit 0); 101.. on trouble. */
+static int child_server(void)
+{
+    for (;;) {
+        struct warp_msg m;
+        long r = child_wait_msg(1, &m, 20000);
+        if (r == ERR_PEER_CLOSED)
+            return 0;
+        if (r < 0)
+            return r == ERR_TIMED_OUT ? 102 : 101;
+        if (!(m.flags & MSG_CALL))
+            continue;
+        int code = child_serve(1, &m);
+        if (code)
+            return code;
+    }
+}
+
+/* TESTS_CALLER: one call with buffers on handle 1, in the scenario the payload names. */
+static int child_caller(uint64_t scenario)
+{
+    long mem = warp_vm_map(4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    if (mem < 0)
+        return 110;
+    uint8_t *src = (uint8_t *)mem + 1, *dst = (uint8_t *)mem + 3 * PAGE_SIZE + 8;
+    for (unsigned i = 0; i < TESTS_CALLER_LEN; i++)
+        src[i] = TESTS_PATTERN(i);
+    struct warp_msg m = tests_msg(MSG_WRITE, MSG_CALL, TESTS_CALLER_ID, "caller");
+    m.nbufs = 2;
+    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)src, .len = TESTS_CALLER_LEN, .access = BUF_READ };
+    m.bufs[1] = (struct msg_buf){ .addr = (uaddr_t)dst, .len = 300, .access = BUF_WRITE };
+    long page = 0;
+    if (scenario == TESTS_CALLER_UNMAP) {
+        if ((page = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE)) < 0)
+            return 110;
+        memset((void *)page, 0x11, PAGE_SIZE);
+        m.nbufs = 1;
+        m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)page, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE };
+    }
+    if (warp_channel_send(1, &m) != 0)
+        return 111;
+    if (scenario == TESTS_CALLER_EXIT)
+        return 0;
+    if (scenario == TESTS_CALLER_UNMAP && warp_vm_unmap((void *)page, PAGE_SIZE) != 0)
+        return 112;
+    if ((scenario == TESTS_CALLER_UNMAP || scenario == TESTS_CALLER_BLOCK) && tests_send_text(1, "sent") != 0)
+        return 113;
+    struct warp_msg reply;
+    long r = child_wait_msg(1, &reply, scenario == TESTS_CALLER_BLOCK ? 60000 : 20000);
+    if (r < 0)
+        return 114;
+    if (reply.flags != MSG_REPLY || reply.call_id != TESTS_CALLER_ID)
+        return 115;
+    if (scenario != TESTS_CALLER_COPY)
+        return 0;
+    if (reply.status != 77)
+        return 116;
+    for (unsigned i = 0; i < 300; i++)
+        if (dst[i] != TESTS_PATTERN2(i))
+            return 117;
+    return dst[300] == 0 && dst[-1] == 0 ? 0 : 118;
+}
+
+/* TESTS_IPC_LITTER: leaves channels, calls, queues and timers in every state for the exit to clean up. */
+static int child_ipc_litter(uint64_t block)
+{
+    handle_t a[2], b[2];
+    if (warp_channel_create(a) != 0 || warp_channel_create(b) != 0)
+        return 1;
+    long eq = warp_eventq_create(), eq2 = warp_eventq_create(), t = warp_timer_create(), t2 = warp_timer_create();
+    warp_timer_set((handle_t)t, warp_clock() + 60000 * TESTS_MS);
+    warp_timer_set((handle_t)t2, 1);
+    warp_eventq_add((handle_t)eq, a[0], 1);
+    warp_eventq_add((handle_t)eq, (handle_t)t2, 2);
+    warp_eventq_add((handle_t)eq2, b[1], 3);
+    struct warp_msg m = tests_msg(TESTS_OP_NOTE, 0, 0, "litter");
+    m.nhandles = 3;
+    m.handles[0] = b[0];
+    m.handles[1] = (handle_t)eq2;
+    m.handles[2] = (handle_t)t;
+    warp_channel_send(a[1], &m);       /* queued at a[0], holding a channel end, a queue and a timer */
+    tests_send_call(a[1], MSG_USER, 1); /* received below, never answered */
+    tests_send_call(a[0], MSG_USER, 2); /* never received */
+    tests_send_text(a[0], "unread");
+    struct warp_msg got;
+    for (int i = 0; i < 3; i++)
+        warp_channel_recv(a[0], &got); /* the note (its handles now ours), call 1, ... */
+    if (!block)
+        return 0;
+    if (tests_send_text(1, "littered") != 0)
+        return 2;
+    long empty = warp_eventq_create();
+    struct warp_event ev;
+    warp_eventq_wait((handle_t)empty, &ev, DEADLINE_FOREVER);
+    return 3;
+}
+
+/* TESTS_SEND_LATE: sleeps ms, then sends one note on handle 1. */
+static int child_send_late(uint64_t ms)
+{
+    tests_sleep_ms(ms);
+    return tests_send_text(1, "late") == 0 ? 0 : 1;
+}
+
+/* TESTS_WAIT_HANDLE: waits on process handle 1; exits with its code + 1 (100 + the error if wait fails). */
+static int child_wait_handle(void)
+{
+    struct exit_info ei;
+    long r = warp_wait(1, &ei);
+    if (r < 0)
+        return 100 - (int)r;
+    return ei.reason == EXIT_NORMAL ? ei.code + 1 : 99;
 }
 
 /* TESTS_LEAK_PAGES: maps and touches 8 x 64 pages plus some heap, then returns without freeing. */
@@ -122,11 +319,11 @@ static int child_recurse(uint64_t depth)
 /* TESTS_WAIT_BLOCKED: blocks in SYS_WAIT on a grandchild that sleeps 200 ms. */
 static int child_wait_blocked(void)
 {
-    long pid = tests_spawn("sleeper", TESTS_SLEEP, 200, 0);
-    if (pid < 0)
+    long proc = tests_spawn("sleeper", TESTS_SLEEP, 200, 0);
+    if (proc < 0)
         return 1;
     struct exit_info ei;
-    warp_wait(pid, &ei);
+    warp_wait((handle_t)proc, &ei);
     return 2; /* the test kills us before we get here */
 }
 
@@ -186,7 +383,13 @@ int child_main(uint64_t arg)
     case TESTS_ENTRY: return child_entry(arg, tests_env.initfs, tests_env.initfs_size);
     case TESTS_SSE:
         return (int)asm_sse_hold(payload, warp_clock() + 300 * 1000000ull, SYS_CLOCK);
-    case TESTS_NOT_MY_PID: return child_not_my_pid((long)payload);
+    case TESTS_FOREIGN: return child_foreign((handle_t)payload);
+    case TESTS_HANDLES_IN: return child_handles_in(payload);
+    case TESTS_SERVER: return child_server();
+    case TESTS_CALLER: return child_caller(payload);
+    case TESTS_SEND_LATE: return child_send_late(payload);
+    case TESTS_WAIT_HANDLE: return child_wait_handle();
+    case TESTS_IPC_LITTER: return child_ipc_litter(payload);
     case TESTS_WAIT_BLOCKED: return child_wait_blocked();
     case TESTS_SLEEP: tests_sleep_ms(payload); return 0;
     case TESTS_DATA_INIT: return child_data == 0x1234567887654321ull && child_bss == 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 /* elfgen.c: builds tiny ELF64 x86-64 executables byte by byte (gABI headers, hand-assembled code). */
 #include "elfgen.h"
 
+#include <warp/abi.h>
 #include <warp/string.h>
 
 _Static_assert(sizeof(struct elfgen_ehdr) == 64, "Elf64_Ehdr is 64 bytes");
@@ -22,6 +23,18 @@ static const uint8_t elfgen_code_bss[] = {
     0xb8, 0x02, 0, 0, 0,                                              /* mov eax, 2 */
     0x0f, 0x05,                                                       /* syscall */
     0x0f, 0x0b,                                                       /* ud2 */
+};
+
+/* eventq_create; eventq_wait(that queue, rsp - 512, DEADLINE_FOREVER); ud2 if it ever returns */
+static const uint8_t elfgen_code_block[] = {
+    0xb8, SYS_EVENTQ_CREATE, 0, 0, 0,               /* mov eax, SYS_EVENTQ_CREATE */
+    0x0f, 0x05,                                     /* syscall */
+    0x89, 0xc7,                                     /* mov edi, eax */
+    0x48, 0x8d, 0xb4, 0x24, 0x00, 0xfe, 0xff, 0xff, /* lea rsi, [rsp - 512] */
+    0x48, 0xc7, 0xc2, 0xff, 0xff, 0xff, 0xff,       /* mov rdx, -1 */
+    0xb8, SYS_EVENTQ_WAIT, 0, 0, 0,                 /* mov eax, SYS_EVENTQ_WAIT */
+    0x0f, 0x05,                                     /* syscall */
+    0x0f, 0x0b,                                     /* ud2 */
 };
 
 /* The file header at the start of buf. */
@@ -73,10 +86,14 @@ static void elfgen_segment(uint8_t *buf, unsigned i, uint64_t offset, uint64_t v
 size_t elfgen_build(uint8_t *buf, enum elfgen_kind kind, int code)
 {
     static const unsigned nsegs[] = { [ELFGEN_EXIT] = 1, [ELFGEN_BSS_RW] = 2, [ELFGEN_EIGHT] = 8,
-                                      [ELFGEN_NINE] = 9 };
+                                      [ELFGEN_NINE] = 9, [ELFGEN_BLOCK] = 1 };
     unsigned n = nsegs[kind];
-    const uint8_t *code_bytes = kind == ELFGEN_EXIT ? elfgen_code_exit : elfgen_code_bss;
-    size_t code_len = kind == ELFGEN_EXIT ? sizeof(elfgen_code_exit) : sizeof(elfgen_code_bss);
+    const uint8_t *code_bytes = kind == ELFGEN_EXIT    ? elfgen_code_exit
+                                : kind == ELFGEN_BLOCK ? elfgen_code_block
+                                                       : elfgen_code_bss;
+    size_t code_len = kind == ELFGEN_EXIT    ? sizeof(elfgen_code_exit)
+                      : kind == ELFGEN_BLOCK ? sizeof(elfgen_code_block)
+                                             : sizeof(elfgen_code_bss);
     size_t len = ELFGEN_CODE_OFF + code_len;
 
     memset(buf, 0, ELFGEN_BUF_SIZE);
@@ -84,7 +101,7 @@ size_t elfgen_build(uint8_t *buf, enum elfgen_kind kind, int code)
     memcpy(buf + ELFGEN_CODE_OFF, code_bytes, code_len);
     if (kind == ELFGEN_EXIT)
         buf[ELFGEN_CODE_OFF + 1] = (uint8_t)code;
-    else
+    else if (kind != ELFGEN_BLOCK)
         buf[ELFGEN_CODE_OFF + 11] = (uint8_t)code;
     elfgen_segment(buf, 0, 0, ELFGEN_TEXT, len, len, ELFGEN_PF_R | ELFGEN_PF_X);
     for (unsigned i = 1; i < n; i++)

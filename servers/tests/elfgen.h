@@ -49,6 +49,7 @@ enum elfgen_kind {
     ELFGEN_BSS_RW,   /* R-X code plus a RW bss page it reads (must be 0), writes, then exits */
     ELFGEN_EIGHT,    /* as ELFGEN_BSS_RW with six more RW pages: eight segments, the most allowed */
     ELFGEN_NINE,     /* as ELFGEN_EIGHT with one segment too many */
+    ELFGEN_BLOCK,    /* one R-X segment whose code blocks forever in SYS_EVENTQ_WAIT (to be killed) */
 };
 
 /* Builds an image of the kind into buf (ELFGEN_BUF_SIZE bytes, 8-aligned); returns its length.

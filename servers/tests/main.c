@@ -12,9 +12,10 @@
 #define TESTS_SUITE_CODE(passed, failed) \
     ((int)(TESTS_SUITE_MARK | ((failed) & TESTS_SUITE_MASK) << 15 | ((passed) & TESTS_SUITE_MASK)))
 
-/* Runs every test group in the suite process; returns the packed counts. */
-static int tests_suite(void)
+/* Runs every test group in the suite process, numbering from first; returns the packed counts. */
+static int tests_suite(unsigned first)
 {
+    tap_set_next(first);
     test_syscall_numbers();
     test_entry();
     test_console();
@@ -29,6 +30,14 @@ static int tests_suite(void)
     test_preemption();
     test_limits();
     test_malloc();
+    test_handles();
+    test_channels();
+    test_calls();
+    test_copies();
+    test_peers();
+    test_eventqs();
+    test_timers();
+    test_ipc_leaks();
     test_shutdown();
     return TESTS_SUITE_CODE(tap_passed(), tap_failed());
 }
@@ -37,7 +46,7 @@ static int tests_suite(void)
 static void tests_run_suite(void)
 {
     struct exit_info ei;
-    long r = tests_run("suite", TESTS_SUITE, 0, SPAWN_SHARE_INITFS, &ei);
+    long r = tests_run("suite", TESTS_SUITE, tap_next_number(), SPAWN_SHARE_INITFS, &ei);
     unsigned code = (unsigned)ei.code;
     unsigned known = TESTS_SUITE_MARK | TESTS_SUITE_MASK << 15 | TESTS_SUITE_MASK;
     if (r == 0 && ei.reason == EXIT_NORMAL && (code & TESTS_SUITE_MARK) && !(code & ~known)) {
@@ -49,10 +58,16 @@ static void tests_run_suite(void)
              "the suite process ran to its end (exit code = marker | counts)");
 }
 
-/* The supervisor: warm up, measure, run the suite in a child, check nothing leaked, print the verdict. */
+/*
+ * The supervisor: run the tests that need services (through init's channel, our handle 1), warm up,
+ * measure, run the suite in a child, check nothing leaked, and print the verdict. The service test
+ * comes first because it also waits for the system to settle: pong (started with us) allocates its
+ * memory as it starts, and again when init restarts it; a round trip with it proves it is done.
+ */
 static int tests_supervise(void)
 {
     printf("TAP version 13\n# warp in-OS tests\n");
+    test_service();
     struct exit_info ei;
     /* Warm-up: the first spawn may set up kernel state that stays (caches); measure after it. */
     tests_run("warmup", TESTS_EXIT_42, 0, 0, &ei);
@@ -61,8 +76,8 @@ static int tests_supervise(void)
     tests_run_suite();
     warp_sysinfo(&after);
     tap_eq((long)after.free_pages, (long)before.free_pages,
-           "free pages after the suite and all its children were reaped equal the count before it "
-           "(measured after a warm-up spawn)");
+           "free pages after the suite and all its children ended and their handles closed equal the "
+           "count before it (measured after a warm-up spawn)");
     tap_eq((long)after.nprocs, (long)before.nprocs, "process count back to its value before the suite");
     unsigned passed = tap_passed(), failed = tap_failed();
     printf("1..%u\ntests: %u passed, %u failed\n", passed + failed, passed, failed);
@@ -95,5 +110,5 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("1..1\ntests: 0 passed, 1 failed\n");
         return 1;
     }
-    return arg == 0 ? tests_supervise() : tests_suite();
+    return arg == 0 ? tests_supervise() : tests_suite((unsigned)(arg >> 8));
 }

@@ -123,7 +123,7 @@ static void elf_broken_images(void)
         long r = tests_spawn_image("elf", elf_buf, len, 0, 0);
         struct exit_info ei;
         if (r > 0)
-            warp_wait(r, &ei);
+            tests_wait_close(r, &ei);
         tap_eq(r, ERR_BAD_FORMAT, "spawn of an ELF with %s gives ERR_BAD_FORMAT", elf_break_names[b]);
     }
 }
@@ -134,7 +134,7 @@ static void elf_expect_refused(const uint8_t *img, size_t len, const char *what)
     long r = tests_spawn_image("copy", img, len, TESTS_ARG(TESTS_EXIT_42, 0), 0);
     struct exit_info ei;
     if (r > 0)
-        warp_wait(r, &ei);
+        tests_wait_close(r, &ei);
     tap_eq(r, ERR_BAD_FORMAT, "spawn of %s %s gives ERR_BAD_FORMAT", TESTS_SELF_PATH, what);
 }
 
@@ -186,9 +186,7 @@ static void elf_patched_self(uint8_t *img, size_t len)
 {
     memcpy(img, tests_env.self, len);
     struct exit_info ei;
-    long pid = tests_spawn_image("copy", img, len, TESTS_ARG(TESTS_EXIT_42, 0), 0);
-    if (pid < 0 || warp_wait(pid, &ei) < 0)
-        memset(&ei, 0, sizeof(ei));
+    tests_wait_close(tests_spawn_image("copy", img, len, TESTS_ARG(TESTS_EXIT_42, 0), 0), &ei);
     tap_exit(&ei, EXIT_NORMAL, 42, "an unmodified copy of %s in vm_map memory runs", TESTS_SELF_PATH);
     elf_expect_refused(img, 100, "cut to 100 bytes");
     elf_expect_refused(img, elf_load_end(img) - 1, "cut one byte short of its last segment's data");

@@ -112,14 +112,11 @@ static void fault_state_children(uint64_t loops)
     uint64_t mine = asm_spin_regs(loops);
     tap_eq((long)mine, 0, "all registers survive timer interrupts in a busy loop (bitmask of changed ones)");
     tap_ok(warp_clock() > t0, "the clock advanced during a loop without system calls");
-    if (sse1 < 0 || warp_wait(sse1, &ei) < 0)
-        ei.reason = 0;
+    tests_wait_close(sse1, &ei);
     tap_exit(&ei, EXIT_NORMAL, 0, "SSE registers of one child survive preemption by others");
-    if (sse2 < 0 || warp_wait(sse2, &ei) < 0)
-        ei.reason = 0;
+    tests_wait_close(sse2, &ei);
     tap_exit(&ei, EXIT_NORMAL, 0, "... and those of a second child with another pattern");
-    if (regs < 0 || warp_wait(regs, &ei) < 0)
-        ei.reason = 0;
+    tests_wait_close(regs, &ei);
     tap_exit(&ei, EXIT_NORMAL, 0, "a busy child's general registers survive preemption (code = bitmask)");
 }
 
@@ -136,8 +133,8 @@ void test_preemption(void)
     fault_state_children(loops);
     struct exit_info ei;
     tap_eq(warp_kill(spinner), 0, "kill of the spinner returns 0");
-    if (warp_wait(spinner, &ei) < 0)
-        ei.reason = 0;
+    tests_wait_close(spinner, &ei);
     tap_exit(&ei, EXIT_KILLED, 0, "the spinner ends with EXIT_KILLED");
-    tap_eq((long)tests_nprocs(), (long)nprocs, "sysinfo.nprocs is back after the spinner is reaped");
+    tap_eq((long)tests_nprocs(), (long)nprocs,
+           "sysinfo.nprocs is back once the spinner has ended and its handle is closed");
 }

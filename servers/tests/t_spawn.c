@@ -17,26 +17,24 @@ static struct spawn_args spawn_valid(void)
     return a;
 }
 
-/* Spawns with a; a child that starts anyway (a failed test) is reaped so it cannot linger. */
+/* Spawns with a; a child that starts anyway (a failed test) is waited for and its handle closed. */
 static long spawn_try(const struct spawn_args *a)
 {
     long r = warp_spawn(a);
     struct exit_info ei;
     if (r > 0)
-        warp_wait(r, &ei);
+        tests_wait_close(r, &ei);
     return r;
 }
 
 /* Spawns with a and checks the child runs and exits 42. */
 static void spawn_expect_run(const struct spawn_args *a, const char *what)
 {
-    long pid = warp_spawn(a);
+    long proc = warp_spawn(a);
     struct exit_info ei;
-    memset(&ei, 0, sizeof(ei));
-    if (pid > 0)
-        warp_wait(pid, &ei);
-    else
-        tap_diag("spawn failed: %s", err_str(pid));
+    if (proc < 0)
+        tap_diag("spawn failed: %s", err_str(proc));
+    tests_wait_close(proc, &ei);
     tap_exit(&ei, EXIT_NORMAL, 42, "spawn %s starts a child that exits 42", what);
 }
 

@@ -29,9 +29,10 @@ static void sysinfo_unmapped(void)
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
         tap_eq(warp_sysinfo((struct sysinfo *)tests_bad_ptrs[i].addr), ERR_BAD_ADDRESS,
                "sysinfo into %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
-    long r = warp_sysinfo(tests_stack_top_borrow());
-    tests_stack_top_restore();
+    long r = warp_sysinfo(tests_stack_top_poison());
+    bool untouched = tests_stack_top_untouched();
     tap_eq(r, ERR_BAD_ADDRESS, "sysinfo running off the stack top into the guard page gives ERR_BAD_ADDRESS");
+    tap_ok(untouched, "... and writes none of the 16 bytes below the guard page");
     tap_eq(warp_sysinfo((struct sysinfo *)0xfffffffffffffff0), ERR_BAD_ADDRESS,
            "sysinfo into a range wrapping around 2^64 gives ERR_BAD_ADDRESS");
 }

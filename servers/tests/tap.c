@@ -17,6 +17,18 @@ void tap_add(unsigned passed, unsigned failed)
     tap_next += passed + failed;
 }
 
+/* Number of the next result line (a suite started by the supervisor continues its numbering). */
+unsigned tap_next_number(void)
+{
+    return tap_next;
+}
+
+/* Makes the next result line number n. */
+void tap_set_next(unsigned n)
+{
+    tap_next = n;
+}
+
 /* Tests passed so far. */
 unsigned tap_passed(void)
 {

@@ -7,7 +7,7 @@
 /*
  * The process runs in one of three roles, chosen by its spawn argument:
  *   arg == 0           supervisor: spawns the suite, then checks nothing leaked and prints the verdict
- *   mode TESTS_SUITE   the suite: every test group, TAP lines numbered from 1
+ *   mode TESTS_SUITE   the suite: every test group, TAP lines numbered from the payload
  *   other modes        a child the suite spawns to fault, spin, exit 42, ...
  * The argument is mode | payload << 8 (payload: up to 56 bits a mode may use).
  */
@@ -28,7 +28,7 @@ enum tests_mode {
     TESTS_SSE = 14,            /* hold a pattern in xmm0-15 for a while; payload: the pattern */
     TESTS_NONCANONICAL = 15,   /* read 0x8000000000000000: general protection fault */
     TESTS_DIVIDE = 16,         /* divide by zero: divide error */
-    TESTS_NOT_MY_PID = 17,     /* wait/kill on payload and payload + 1 (its own pid among them) */
+    TESTS_FOREIGN = 17,        /* payload: a handle value of its parent's; every call on it is refused */
     TESTS_WRITE_RODATA = 18,   /* write to a const string: page fault */
     TESTS_STACK_OVERFLOW = 19, /* unbounded recursion: page fault below the stack */
     TESTS_BAD_RSP_SYSCALL = 20, /* syscall with rsp in the kernel half, then ud2 */
@@ -40,7 +40,14 @@ enum tests_mode {
     TESTS_DATA_INIT = 26,      /* check .data and .bss start as the image says */
     TESTS_REGS_SPIN = 27,      /* busy loop with every register holding a sentinel; exit with the damage */
     TESTS_WRITE_INITFS = 28,   /* write to the shared (read-only) initfs: page fault */
-    TESTS_SUITE = 100,         /* run every test group */
+    TESTS_HANDLES_IN = 29,     /* check handles 1..n moved in at spawn; payload TESTS_HIN_PAYLOAD */
+    TESTS_SERVER = 30,         /* answer calls on handle 1 (TESTS_OP_*) until its peer closes */
+    TESTS_CALLER = 31,         /* make a call on handle 1; payload: a TESTS_CALLER_* scenario */
+    TESTS_SEND_LATE = 32,      /* sleep payload ms, then send one message on handle 1 */
+    TESTS_WAIT_HANDLE = 33,    /* wait on process handle 1 (moved in at spawn); exit with its code + 1 */
+    TESTS_IPC_LITTER = 34,     /* make IPC objects in every state, then exit (payload 0) or, payload 1,
+                                  send a note on handle 1 and block until killed; closes nothing */
+    TESTS_SUITE = 100,         /* run every test group; payload: the first TAP number */
 };
 
 #define TESTS_ARG(mode, payload) ((uint64_t)(mode) | ((uint64_t)(payload) << 8))
@@ -64,13 +71,54 @@ enum {
     TESTS_NOFS_GRANDCHILD_WRONG = 1 << 3,
 };
 
-/* Bits of the TESTS_NOT_MY_PID child's exit code. */
+/* Bits of the TESTS_FOREIGN child's exit code: calls on its parent's handle value that were not refused. */
 enum {
-    TESTS_PID_WAIT_FIRST = 1 << 0,
-    TESTS_PID_KILL_FIRST = 1 << 1,
-    TESTS_PID_WAIT_SECOND = 1 << 2,
-    TESTS_PID_KILL_SECOND = 1 << 3,
+    TESTS_FOREIGN_WAIT = 1 << 0,
+    TESTS_FOREIGN_KILL = 1 << 1,
+    TESTS_FOREIGN_INFO = 1 << 2,
+    TESTS_FOREIGN_CLOSE = 1 << 3,
 };
+
+/*
+ * TESTS_HANDLES_IN: the payload says what the child must find: n (4 bits), then per handle i
+ * (1..n) its type (3 bits) and rights (3 bits). The exit code has bit i-1 set for each handle that
+ * does not match and TESTS_HIN_EXTRA if handle n + 1 (the next value) names anything.
+ */
+#define TESTS_HIN_PAYLOAD(n) ((uint64_t)(n))
+#define TESTS_HIN_ENTRY(i, type, rights) ((uint64_t)((type) | (rights) << 3) << (4 + 6 * ((i) - 1)))
+#define TESTS_HIN_EXTRA (1 << 9)
+
+/*
+ * TESTS_SERVER: what it does with each call it receives on handle 1 (the message type says):
+ *   TESTS_OP_ECHO   replies with the same type, data and status = data_len
+ *   TESTS_OP_FILL   writes TESTS_PATTERN(i) bytes into bufs[0] (its whole length); status = bytes
+ *   TESTS_OP_SUM    reads bufs[0] whole; status = sum of its bytes; data = its first 16 bytes
+ *   TESTS_OP_DIE    exits with code 0 without answering
+ *   TESTS_OP_HANG   never answers (the call stays pending until the server is killed)
+ * A one-way message is ignored. It exits 0 when its peer closes; codes above 100 say what failed.
+ */
+enum {
+    TESTS_OP_ECHO = MSG_USER + 1,
+    TESTS_OP_FILL,
+    TESTS_OP_SUM,
+    TESTS_OP_DIE,
+    TESTS_OP_HANG,
+    TESTS_OP_NOTE, /* one-way notes between a test and its child */
+};
+
+/* Byte i of the pattern the children fill buffers with, and of the one the suite writes back. */
+#define TESTS_PATTERN(i) ((uint8_t)((i) * 7 + 3))
+#define TESTS_PATTERN2(i) ((uint8_t)(TESTS_PATTERN(i) ^ 0xff))
+
+/* TESTS_CALLER scenarios (payload); the child uses call id TESTS_CALLER_ID. */
+enum {
+    TESTS_CALLER_COPY = 1,   /* a call with a pattern in bufs[0] (R) and bufs[1] (W); checks the reply */
+    TESTS_CALLER_UNMAP = 2,  /* a call with one RW page as bufs[0], unmapped after sending; note; reply */
+    TESTS_CALLER_EXIT = 3,   /* a call with buffers, then exits at once (before any answer) */
+    TESTS_CALLER_BLOCK = 4,  /* a call with buffers, then a note, then waits for the answer forever */
+};
+#define TESTS_CALLER_ID 0x1234abcdull
+#define TESTS_CALLER_LEN (2 * PAGE_SIZE + 100) /* bufs[0] of TESTS_CALLER_COPY: crosses pages */
 
 /* What every part of the process needs: the initfs and our own image in it. */
 struct tests_env {
@@ -93,10 +141,15 @@ void tap_exit(const struct exit_info *got, int reason, int code, const char *fmt
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_add(unsigned passed, unsigned failed);
 unsigned tap_passed(void);
+unsigned tap_next_number(void);
+void tap_set_next(unsigned n);
 unsigned tap_failed(void);
 
 /* --- util.c: spawning ourselves, time, hiding values from the optimizer --- */
 long tests_spawn(const char *name, unsigned mode, uint64_t payload, uint64_t flags);
+long tests_spawn_with(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
+                      const handle_t *handles, unsigned nhandles);
+long tests_wait_close(long proc, struct exit_info *out);
 long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
                struct exit_info *out);
 long tests_spawn_image(const char *name, const void *image, size_t len, uint64_t arg, uint64_t flags);
@@ -107,6 +160,8 @@ uint64_t tests_nprocs(void);
 uint64_t tests_hide(uint64_t v);
 void *tests_stack_top_borrow(void);
 void tests_stack_top_restore(void);
+void *tests_stack_top_poison(void);
+bool tests_stack_top_untouched(void);
 bool tests_all_zero(const void *p, size_t len);
 
 /* Addresses no call may accept (NULL, unmapped, kernel half, non-canonical). */
@@ -116,6 +171,38 @@ struct tests_bad_ptr {
 };
 extern const struct tests_bad_ptr tests_bad_ptrs[];
 extern const unsigned tests_bad_ptr_count;
+
+/* --- ipcutil.c: messages, handle bookkeeping and the bad-handle and wrong-type drivers --- */
+#define TESTS_MS 1000000ull /* nanoseconds */
+
+/* One handle of each object type, for wrong-type tests. */
+struct tests_objs {
+    handle_t chan[2]; /* a connected pair */
+    handle_t eq;
+    handle_t timer;
+    handle_t proc;    /* a child that has exited (its record stays while we hold this) */
+};
+bool tests_objs_make(struct tests_objs *o);
+void tests_objs_close(struct tests_objs *o);
+
+/* A call with a handle argument, as a raw register value (so 64-bit values reach the kernel). */
+typedef long (*tests_handle_fn)(long h, void *ctx);
+void tests_bad_handles(const char *call, tests_handle_fn fn, void *ctx, handle_t valid);
+void tests_wrong_types(const char *call, tests_handle_fn fn, void *ctx, const struct tests_objs *o,
+                       uint32_t right_type);
+void tests_no_rights(const char *call, tests_handle_fn fn, void *ctx, handle_t valid, unsigned needed);
+
+const char *tests_err_name(long err);
+struct warp_msg tests_msg(uint32_t type, uint32_t flags, uint64_t call_id, const char *text);
+long tests_send_text(handle_t ch, const char *text);
+long tests_send_call(handle_t ch, uint32_t type, uint64_t call_id);
+long tests_reply(handle_t ch, uint64_t call_id, int64_t status);
+bool tests_msg_is(const struct warp_msg *m, uint32_t type, const char *text);
+long tests_channel(handle_t ch[2]);
+unsigned tests_drain(handle_t ch);
+unsigned tests_handles_free(void);
+bool tests_handle_is(handle_t h, uint32_t type, uint32_t rights);
+long tests_wait_event(handle_t eq, struct warp_event *ev, uint64_t timeout_ms);
 
 /* --- asm.S: assembly probes --- */
 uint64_t asm_syscall_regs(long nr);     /* callee-saved registers changed by a system call: bitmask */
@@ -142,4 +229,15 @@ void test_faults(void);
 void test_preemption(void);
 void test_limits(void);
 void test_malloc(void);
+void test_handles(void);
+void test_channels(void);
+void test_calls(void);
+void test_copies(void);
+void test_peers(void);
+void test_eventqs(void);
+void test_timers(void);
+void test_ipc_leaks(void);
 void test_shutdown(void);
+
+/* --- t_service.c: run by the supervisor with init's channel (handle 1), before the leak check --- */
+void test_service(void);

@@ -17,8 +17,9 @@ const struct tests_bad_ptr tests_bad_ptrs[] = {
 };
 const unsigned tests_bad_ptr_count = sizeof(tests_bad_ptrs) / sizeof(tests_bad_ptrs[0]);
 
-/* Spawns an ELF image in our memory; returns the pid or an ERR_*. */
-long tests_spawn_image(const char *name, const void *image, size_t len, uint64_t arg, uint64_t flags)
+/* Spawns an ELF image in our memory, moving handles[0..n) into it; returns its process handle or an ERR_*. */
+static long tests_spawn_full(const char *name, const void *image, size_t len, uint64_t arg, uint64_t flags,
+                             const handle_t *handles, unsigned nhandles)
 {
     struct spawn_args a = {
         .name = (uaddr_t)name,
@@ -27,27 +28,46 @@ long tests_spawn_image(const char *name, const void *image, size_t len, uint64_t
         .image_len = len,
         .arg = arg,
         .flags = flags,
+        .handles = (uaddr_t)handles,
+        .nhandles = nhandles,
     };
     return warp_spawn(&a);
 }
 
-/* Spawns bin/tests in a child mode; returns the pid or an ERR_*. */
-long tests_spawn(const char *name, unsigned mode, uint64_t payload, uint64_t flags)
+/* Spawns an ELF image in our memory; returns its process handle or an ERR_*. */
+long tests_spawn_image(const char *name, const void *image, size_t len, uint64_t arg, uint64_t flags)
 {
-    return tests_spawn_image(name, tests_env.self, tests_env.self_len, TESTS_ARG(mode, payload),
-                             flags);
+    return tests_spawn_full(name, image, len, arg, flags, NULL, 0);
 }
 
-/* Waits for pid into *out; on failure clears *out so checks on it fail cleanly. */
-static long tests_wait(long pid, struct exit_info *out)
+/* Spawns bin/tests in a child mode; returns its process handle or an ERR_*. */
+long tests_spawn(const char *name, unsigned mode, uint64_t payload, uint64_t flags)
 {
-    if (pid < 0) {
+    return tests_spawn_with(name, mode, payload, flags, NULL, 0);
+}
+
+/* Spawns bin/tests in a child mode with handles moved into it (its handles 1..n). */
+long tests_spawn_with(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
+                      const handle_t *handles, unsigned nhandles)
+{
+    return tests_spawn_full(name, tests_env.self, tests_env.self_len, TESTS_ARG(mode, payload), flags,
+                            handles, nhandles);
+}
+
+/*
+ * Waits for process handle proc into *out, then closes the handle (the record goes with it); on
+ * failure clears *out so checks on it fail cleanly. A negative proc is passed through.
+ */
+long tests_wait_close(long proc, struct exit_info *out)
+{
+    if (proc < 0) {
         memset(out, 0, sizeof(*out));
-        return pid;
+        return proc;
     }
-    long r = warp_wait(pid, out);
+    long r = warp_wait((handle_t)proc, out);
     if (r < 0)
         memset(out, 0, sizeof(*out));
+    warp_handle_close((handle_t)proc);
     return r;
 }
 
@@ -55,7 +75,7 @@ static long tests_wait(long pid, struct exit_info *out)
 long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
                struct exit_info *out)
 {
-    long r = tests_wait(tests_spawn(name, mode, payload, flags), out);
+    long r = tests_wait_close(tests_spawn(name, mode, payload, flags), out);
     if (r < 0)
         tap_diag("running child mode %u failed: %s", mode, err_str(r));
     return r;
@@ -64,7 +84,7 @@ long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags
 /* Spawns an image with no argument and waits for it; returns 0 or the spawn/wait error. */
 long tests_run_image(const void *image, size_t len, struct exit_info *out)
 {
-    return tests_wait(tests_spawn_image("elf", image, len, 0, 0), out);
+    return tests_wait_close(tests_spawn_image("elf", image, len, 0, 0), out);
 }
 
 /*
@@ -86,6 +106,25 @@ void *tests_stack_top_borrow(void)
 void tests_stack_top_restore(void)
 {
     memcpy((void *)(USER_STACK_TOP - sizeof(tests_top_saved)), tests_top_saved, sizeof(tests_top_saved));
+}
+
+/* Borrows the top 16 bytes of the stack and fills them with 0xee; returns their address. */
+void *tests_stack_top_poison(void)
+{
+    void *top = tests_stack_top_borrow();
+    memset(top, 0xee, sizeof(tests_top_saved));
+    return top;
+}
+
+/* True if the poisoned top 16 bytes are intact (a refused call wrote nothing there); restores them. */
+bool tests_stack_top_untouched(void)
+{
+    const uint8_t *top = (const uint8_t *)(USER_STACK_TOP - sizeof(tests_top_saved));
+    bool untouched = true;
+    for (size_t i = 0; i < sizeof(tests_top_saved); i++)
+        untouched = untouched && top[i] == 0xee;
+    tests_stack_top_restore();
+    return untouched;
 }
 
 /* Yields the CPU until ms milliseconds have passed. */

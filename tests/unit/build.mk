@@ -1,20 +1,40 @@
 # tests/unit/build.mk: host unit tests (cmocka, ASan + UBSan), one binary per tests/unit/test_*.c.
 #
 # Every test links all the pure modules (libs/common/*.c except string.c, whose
-# functions libc provides on the host, and the page allocator). Objects go under
-# $(BUILD)/host/ so they never mix with the freestanding target builds.
+# functions libc provides on the host, and the page allocator). A test that needs
+# more pure code declares it in test_<name>_SRCS below; those files must make no
+# system calls. Objects go under $(BUILD)/host/ so they never mix with the
+# freestanding target builds. `-iquote .` lets a test include a server's private
+# header by its path from the top ("servers/init/manifest.h").
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Ilibs/common/include -Ikernel
+	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ikernel -iquote .
 UNIT_MODULE_SRCS := $(filter-out libs/common/string.c,$(COMMON_SRCS)) kernel/mm/page_alloc.c
 UNIT_MODULE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_MODULE_SRCS))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_TEST_SRCS))
 
-$(UNIT_MODULE_OBJS) $(UNIT_TEST_SRCS:%.c=$(BUILD)/host/%.o): $(BUILD)/host/%.o: %.c
+# Extra pure sources per test (test_<name>_SRCS := ...).
+test_msg_SRCS      := libs/user/msg.c
+test_loop_SRCS     := libs/user/loop.c libs/user/msg.c
+test_manifest_SRCS := servers/init/manifest.c
+test_restart_SRCS  := servers/init/restart.c
+test_http_SRCS     := servers/http_server/http.c
+test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c libs/user/loop.c \
+	libs/user/msg.c
+test_tcpip_addr_SRCS := servers/tcpip/addr.c
+test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
+
+UNIT_EXTRA_SRCS := $(sort $(foreach t,$(UNIT_TESTS),$($(notdir $(t))_SRCS)))
+UNIT_EXTRA_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_EXTRA_SRCS))
+
+$(UNIT_MODULE_OBJS) $(UNIT_EXTRA_OBJS) $(UNIT_TEST_SRCS:%.c=$(BUILD)/host/%.o): $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  HOSTCC  $<")
 	$(Q)$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+
+# Each test's own extra objects, as further prerequisites of its link ($^ below).
+$(foreach t,$(UNIT_TESTS),$(eval $(t): $(patsubst %.c,$(BUILD)/host/%.o,$($(notdir $(t))_SRCS))))
 
 $(UNIT_TESTS): $(BUILD)/host/%: $(BUILD)/host/tests/unit/%.o $(UNIT_MODULE_OBJS)
 	$(if $(Q),@echo "  HOSTLD  $@")

@@ -27,5 +27,25 @@ struct arch_vm {
 };
 #define IO_BITMAP_BYTES 8192
 
+struct cpu;
+/* The running CPU's struct cpu: GS points at it (its first member is struct arch_cpu). */
+static inline struct cpu *arch_cpu_self(void) {
+    struct cpu *c;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* Kernel pointer to a physical address: everything is mapped at the direct-map base. */
+static inline void *arch_phys_to_virt(paddr_t pa) { return (void *)(0xffff800000000000ull + pa); }
+
+/* Copy n bytes between kernel-visible buffers with the string instructions (the hot IPC copies). */
+static inline void arch_copy(void *dst, const void *src, size_t n) {
+    size_t words = n / 8, bytes = n % 8;
+    __asm__ volatile("rep movsq\n\tmov %3, %%rcx\n\trep movsb"
+                     : "+D"(dst), "+S"(src), "+c"(words)
+                     : "r"(bytes)
+                     : "memory");
+}
+
 /* Hint to the CPU that we are spinning. */
 static inline void arch_cpu_relax(void) { __asm__ volatile("pause"); }

@@ -136,12 +136,6 @@ void arch_cpu_init(void) {
                cpu_features.invariant_tsc ? " invariant-tsc" : "");
 }
 
-struct cpu *arch_cpu_self(void) {
-    struct cpu *c;
-    __asm__ volatile("mov %%gs:0, %0" : "=r"(c));
-    return c;
-}
-
 void arch_idle(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 
 _Noreturn void arch_halt(void) {

@@ -16,7 +16,7 @@ static uint64_t mmio_next = MMIO_BASE;
 
 uint64_t pte_nx(void) { return cpu_features.nx ? PTE_NX : 0; }
 
-void *arch_phys_to_virt(paddr_t pa) { return (void *)(DIRECT_MAP_BASE + pa); }
+_Static_assert(DIRECT_MAP_BASE == 0xffff800000000000ull, "arch_phys_to_virt in arch_defs.h disagrees");
 
 paddr_t arch_virt_to_phys(const void *va) {
     uint64_t v = (uint64_t)va;

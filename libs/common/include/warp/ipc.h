@@ -66,8 +66,10 @@ struct warp_msg {
     uint16_t nhandles; /* <= MSG_HANDLES_MAX */
     uint16_t nbufs;    /* <= MSG_BUFS_MAX, calls only */
     handle_t handles[MSG_HANDLES_MAX]; /* sender: handles to move; receiver: its new handles */
-    struct msg_buf bufs[MSG_BUFS_MAX];
     uint8_t data[MSG_DATA_MAX];
+    struct msg_buf bufs[MSG_BUFS_MAX];
+    /* The kernel copies only the header, data[0..data_len) and bufs[0..nbufs): fields beyond the
+     * counts are left as they were in the receiver's buffer. */
 };
 
 /* --- events --- */

@@ -1,0 +1,128 @@
+/* devtest: checks that device grants confine drivers; registers service/devtest with its verdict. */
+#include "devtest.h"
+
+#include <stdarg.h>
+#include <warp/loop.h>
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/tar.h>
+
+#define DT_BINARY "bin/devtest"
+
+static struct {
+    unsigned n, failed;
+    const void *initfs;
+    size_t initfs_size;
+    struct loop loop;
+} dt;
+
+/* Prints one TAP result; its description gets the "devtest: " prefix. */
+bool dt_ok(bool ok, const char *fmt, ...)
+{
+    char text[200];
+    va_list ap;
+    va_start(ap, fmt);
+    fmt_vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    dt.n++;
+    dt.failed += ok ? 0 : 1;
+    printf("%s %u - devtest: %s\n", ok ? "ok" : "not ok", dt.n, text);
+    return ok;
+}
+
+/* A result comparing a return value with the expected one. */
+bool dt_eq(long got, long want, const char *what)
+{
+    bool ok = dt_ok(got == want, "%s", what);
+    if (!ok)
+        printf("#   got %ld (%s), expected %ld (%s)\n", got, err_str(got), want, err_str(want));
+    return ok;
+}
+
+/* Spawns ourselves in a child mode and waits for it. */
+long dt_run_child(enum dt_mode mode, const handle_t *handles, unsigned n, struct exit_info *out)
+{
+    struct tar_file f;
+    long r = tar_find(dt.initfs, dt.initfs_size, DT_BINARY, &f);
+    if (r < 0)
+        return r;
+    struct spawn_args a = {
+        .name = (uaddr_t)"devtest-child",
+        .name_len = 13,
+        .image = (uaddr_t)f.data,
+        .image_len = f.size,
+        .arg = mode,
+        .handles = (uaddr_t)handles,
+        .nhandles = n,
+    };
+    long proc = warp_spawn(&a);
+    if (proc < 0)
+        return proc;
+    r = warp_wait((handle_t)proc, out);
+    warp_handle_close((handle_t)proc);
+    return r;
+}
+
+/* A session from nettest: GETATTR "result" runs the leak check, then answers pass or fail. */
+static void dt_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)ctx;
+    char name[MSG_DATA_MAX + 1];
+    struct warp_msg r;
+    if (!msg_is_call(m))
+        return;
+    if (m->type != MSG_GETATTR || msg_get_attr_name(m, name, sizeof(name)) < 0 ||
+        strcmp(name, "result") != 0) {
+        loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
+        return;
+    }
+    dt_check_dma_leak();
+    printf("devtest: %u passed, %u failed\n", dt.n - dt.failed, dt.failed);
+    msg_reply_text(&r, MSG_GETATTR, m->call_id, dt.failed ? "fail" : "pass");
+    loop_send(l, ch, &r);
+    loop_stop(l);
+}
+
+static const struct loop_channel_handlers dt_session_handlers = {.on_message = dt_on_message};
+
+/* init's channel: the one-way OPEN carrying nettest's session. */
+static void dt_on_init(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)ch;
+    (void)ctx;
+    for (unsigned i = 1; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        warp_handle_close(m->handles[i]);
+    if (m->type == MSG_OPEN && m->nhandles >= 1 &&
+        loop_add_channel(l, m->handles[0], &dt_session_handlers, NULL) < 0)
+        warp_handle_close(m->handles[0]);
+}
+
+static const struct loop_channel_handlers dt_init_handlers = {.on_message = dt_on_init};
+
+/* Registers service/devtest and serves until the verdict is asked for. */
+static int dt_serve(void)
+{
+    struct warp_msg m;
+    msg_open(&m, "listen:service/devtest");
+    long r = ipc_call_sync(DT_INIT_CH, &m, NULL);
+    if (r == 0)
+        r = loop_init(&dt.loop);
+    if (r == 0)
+        r = loop_add_channel(&dt.loop, DT_INIT_CH, &dt_init_handlers, NULL);
+    if (r == 0)
+        r = loop_run(&dt.loop);
+    if (r < 0)
+        printf("devtest: cannot serve service/devtest: %s\n", err_str(r));
+    return dt.failed || r < 0 ? 1 : 0;
+}
+
+/* arg selects the role (enum dt_mode). */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    if (arg != DT_MAIN)
+        return dt_child((enum dt_mode)arg);
+    dt.initfs = initfs;
+    dt.initfs_size = initfs_size;
+    dt_check_grant();
+    return dt_serve();
+}

@@ -1,0 +1,422 @@
+/* conn.c: http_server's per-connection state machine: READ, parse, serve, WRITE, keep-alive, close. */
+#include "conn.h"
+
+#include <warp/fmt.h>
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/tar.h>
+
+static void conn_read(struct http_conn *c);
+static void conn_process(struct http_conn *c);
+static void conn_send(struct http_conn *c);
+static void conn_shutdown(struct http_conn *c);
+
+/* Closes the connection at once and frees its slot; its pending calls are forgotten. */
+static void conn_free(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    loop_timeout_cancel(s->loop, &c->timeout);
+    loop_close(s->loop, c->ch);
+    if (c->reject)
+        s->rejecting--;
+    else
+        s->active--;
+    c->state = HTTP_CONN_FREE;
+    c->ch = 0;
+}
+
+/* The connection's one timeout fired: see conn.h for what each state does. */
+static void conn_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    struct http_conn *c = ctx;
+    (void)l;
+    (void)t;
+    if (c->state == HTTP_CONN_LINGERING) {
+        conn_shutdown(c); /* quiet long enough: FIN now (the READ stays pending) */
+        return;
+    }
+    c->srv->stats.timeouts++;
+    if (c->state == HTTP_CONN_READING && http_parser_started(&c->parser) && !c->reject) {
+        /* Part of a request came, too slowly: say so. The READ stays pending; see conn_on_read. */
+        long n = http_error_response(c->out, sizeof(c->out), 408, false,
+                                     http_parser_method(&c->parser) == HTTP_HEAD);
+        c->srv->stats.requests++;
+        c->out_len = (size_t)n;
+        c->out_off = 0;
+        c->body = NULL;
+        c->body_len = c->body_off = 0;
+        c->close_after = true;
+        conn_send(c);
+        return;
+    }
+    conn_free(c);
+}
+
+/* The peer (tcpip) closed the channel: the TCP connection was reset or timed out. */
+static void conn_on_peer_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    conn_free(ctx);
+}
+
+/* Messages tcpip sends on a connection are not expected: close their handles, refuse calls. */
+static void conn_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        loop_close(l, m->handles[i]);
+    if (msg_is_call(m))
+        loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
+}
+
+static const struct loop_channel_handlers conn_handlers = {
+    .on_message = conn_on_message,
+    .on_reply = NULL, /* every call goes through loop_call */
+    .on_peer_closed = conn_on_peer_closed,
+};
+
+/* Starts waiting for the next request: a fresh parser and the header timeout. */
+static void conn_next_request(struct http_conn *c)
+{
+    http_parser_init(&c->parser);
+    loop_timeout_after(c->srv->loop, &c->timeout, HTTP_HEADER_TIMEOUT_NS);
+}
+
+/* Our FIN is queued (or CLOSE failed): read until the client's FIN, or end now. */
+static void conn_on_close(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct http_conn *c = ctx;
+    (void)l;
+    (void)ch;
+    if (msg_result(m, MSG_CLOSE) < 0) {
+        conn_free(c);
+        return;
+    }
+    c->state = HTTP_CONN_DRAINING;
+    c->drained = 0;
+    if (!c->read_pending)
+        conn_read(c);
+}
+
+/* Sends FIN (CLOSE); if tcpip keeps the channel open after it, DRAINING reads until the client's FIN. */
+static void conn_shutdown(struct http_conn *c)
+{
+    struct warp_msg m;
+    msg_close(&m);
+    loop_timeout_after(c->srv->loop, &c->timeout, HTTP_LINGER_TIMEOUT_NS);
+    c->state = HTTP_CONN_CLOSING;
+    if (loop_call(c->srv->loop, c->ch, &m, conn_on_close, c) < 0)
+        conn_free(c);
+}
+
+/* Bytes read after the last response (LINGERING or DRAINING) are dropped; FIN or too many end it. */
+static void conn_on_discard(struct http_conn *c, long r)
+{
+    bool lingering = c->state == HTTP_CONN_LINGERING;
+    if (r < 0) {
+        conn_free(c);
+        return;
+    }
+    c->drained += (size_t)r;
+    if (r == 0 || c->drained > HTTP_LINGER_MAX ||
+        (lingering && ++c->linger_rounds > HTTP_LINGER_ROUNDS)) {
+        if (lingering)
+            conn_shutdown(c); /* the client's FIN (or enough): our FIN can go */
+        else
+            conn_free(c);
+        return;
+    }
+    if (lingering)
+        loop_timeout_after(c->srv->loop, &c->timeout, HTTP_LINGER_QUIET_NS);
+    conn_read(c);
+}
+
+/* A READ answered: request bytes, the client's FIN (0), or an error. */
+static void conn_on_read(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct http_conn *c = ctx;
+    (void)l;
+    (void)ch;
+    c->read_pending = false;
+    long r = msg_result(m, MSG_READ);
+    if (r > (long)sizeof(c->in))
+        r = ERR_BAD_FORMAT; /* more than we asked for: tcpip is broken */
+    if (c->state == HTTP_CONN_LINGERING || c->state == HTTP_CONN_DRAINING) {
+        conn_on_discard(c, r);
+        return;
+    }
+    if (c->state != HTTP_CONN_READING) {
+        /* A READ that outlived a header timeout, answered while the 408 goes out (or while our
+         * CLOSE is pending): the bytes are dropped; lingering reads again if it comes to that. */
+        if (r < 0)
+            conn_free(c);
+        return;
+    }
+    if (r <= 0) {
+        conn_free(c); /* FIN (a partial request cannot be answered) or a broken connection */
+        return;
+    }
+    c->in_pos = 0;
+    c->in_len = (size_t)r;
+    conn_process(c);
+}
+
+/* Asks for more bytes into in[] (whose contents are all consumed by now); the state stays. */
+static void conn_read(struct http_conn *c)
+{
+    struct warp_msg m;
+    c->in_pos = c->in_len = 0;
+    msg_read(&m, c->in, sizeof(c->in));
+    if (loop_call(c->srv->loop, c->ch, &m, conn_on_read, c) < 0) {
+        conn_free(c);
+        return;
+    }
+    c->read_pending = true;
+}
+
+/*
+ * The last response is out. A clean end (one complete request, nothing after it) sends FIN now;
+ * otherwise the client may still be sending and we linger first (conn.h says why).
+ */
+static void conn_finish(struct http_conn *c)
+{
+    bool clean = !c->reject && c->parser.result == HTTP_PARSE_DONE && c->in_pos == c->in_len;
+    if (clean) {
+        conn_shutdown(c);
+        return;
+    }
+    c->state = HTTP_CONN_LINGERING;
+    c->drained = 0;
+    c->linger_rounds = 1;
+    loop_timeout_after(c->srv->loop, &c->timeout, HTTP_LINGER_QUIET_NS);
+    if (!c->read_pending)
+        conn_read(c);
+}
+
+/* A WRITE answered: go on with the response, then the next request or the close. */
+static void conn_on_write(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct http_conn *c = ctx;
+    (void)l;
+    (void)ch;
+    long r = msg_result(m, MSG_WRITE);
+    if (r <= 0 || (size_t)r > c->write_len) {
+        conn_free(c);
+        return;
+    }
+    if (c->out_off < c->out_len)
+        c->out_off += (size_t)r;
+    else
+        c->body_off += (uint64_t)r;
+    if (c->out_off < c->out_len || c->body_off < c->body_len) {
+        conn_send(c);
+        return;
+    }
+    if (c->close_after) {
+        conn_finish(c);
+        return;
+    }
+    conn_next_request(c);
+    if (c->in_pos < c->in_len)
+        conn_process(c); /* pipelined: the next request is (partly) here already */
+    else
+        conn_read(c);
+}
+
+/* Sends the next piece of the response: the rest of out[], or the next chunk of the body. */
+static void conn_send(struct http_conn *c)
+{
+    struct warp_msg m;
+    if (c->out_off < c->out_len) {
+        c->write_len = c->out_len - c->out_off;
+        msg_write(&m, c->out + c->out_off, c->write_len);
+    } else {
+        uint64_t left = c->body_len - c->body_off;
+        c->write_len = left < HTTP_WRITE_CHUNK ? (size_t)left : HTTP_WRITE_CHUNK;
+        msg_write(&m, c->body + c->body_off, c->write_len);
+    }
+    c->state = HTTP_CONN_WRITING;
+    loop_timeout_after(c->srv->loop, &c->timeout, HTTP_SEND_TIMEOUT_NS);
+    if (loop_call(c->srv->loop, c->ch, &m, conn_on_write, c) < 0)
+        conn_free(c);
+}
+
+/* Puts a response into out[] (head, and the body if it fits there) or out[] plus c->body. */
+static void conn_set_response(struct http_conn *c, const struct http_response *r, const void *body,
+                              bool head_only)
+{
+    long n = http_response_head(c->out, sizeof(c->out), r);
+    if (n < 0) /* cannot happen: a head is far smaller than out[] */
+        n = http_error_response(c->out, sizeof(c->out), 500, false, head_only);
+    c->out_len = (size_t)n;
+    c->out_off = 0;
+    c->body = NULL;
+    c->body_len = c->body_off = 0;
+    if (head_only || r->content_length == 0)
+        return;
+    if (r->content_length <= sizeof(c->out) - c->out_len) {
+        memcpy(c->out + c->out_len, body, (size_t)r->content_length);
+        c->out_len += (size_t)r->content_length;
+    } else {
+        c->body = body;
+        c->body_len = r->content_length;
+    }
+}
+
+/* Puts an error response (text body) into out[]. */
+static void conn_set_error(struct http_conn *c, int status, bool keep_alive, bool head_only)
+{
+    long n = http_error_response(c->out, sizeof(c->out), status, keep_alive, head_only);
+    c->out_len = n < 0 ? 0 : (size_t)n;
+    c->out_off = 0;
+    c->body = NULL;
+    c->body_len = c->body_off = 0;
+    c->close_after = !keep_alive;
+}
+
+/* Finds the file for a decoded path under HTTP_DOC_ROOT ("/" at the end means index.html). */
+static int conn_find_file(const struct http_server *s, const char *path, struct tar_file *out)
+{
+    char name[sizeof(HTTP_DOC_ROOT) + HTTP_TARGET_MAX + sizeof("index.html")];
+    size_t len = strlen(path);
+    bool dir = len > 0 && path[len - 1] == '/';
+    fmt_snprintf(name, sizeof(name), "%s%s%s", HTTP_DOC_ROOT, path, dir ? "index.html" : "");
+    if (!s->initfs)
+        return ERR_NOT_FOUND;
+    return tar_find(s->initfs, s->initfs_size, name, out);
+}
+
+/* Serves the parsed request: the index page, a file, or 404. */
+static void conn_respond(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    const struct http_request *req = &c->parser.req;
+    bool head_only = req->method == HTTP_HEAD;
+    struct http_response r = {.status = 200, .keep_alive = req->keep_alive};
+    c->close_after = !req->keep_alive;
+    if (strcmp(req->path, "/") == 0 || strcmp(req->path, "/index.html") == 0) {
+        static char page[2048]; /* single-threaded: used only until it is copied into out[] */
+        long n = http_index_page(s, page, sizeof(page));
+        if (n < 0) {
+            conn_set_error(c, 500, req->keep_alive, head_only);
+            return;
+        }
+        r.content_type = "text/html; charset=utf-8";
+        r.content_length = (uint64_t)n;
+        conn_set_response(c, &r, page, head_only);
+        return;
+    }
+    struct tar_file f;
+    int e = conn_find_file(s, req->path, &f);
+    if (e < 0) {
+        conn_set_error(c, e == ERR_NOT_FOUND ? 404 : 500, req->keep_alive, head_only);
+        return;
+    }
+    r.content_type = http_content_type(f.name);
+    r.content_length = f.size;
+    conn_set_response(c, &r, f.data, head_only);
+}
+
+/* Feeds the parser what in[] holds; answers a complete or bad request, or reads on. */
+static void conn_process(struct http_conn *c)
+{
+    size_t used;
+    enum http_parse_result r =
+        http_parse(&c->parser, c->in + c->in_pos, c->in_len - c->in_pos, &used);
+    c->in_pos += used;
+    if (r == HTTP_PARSE_MORE) {
+        c->state = HTTP_CONN_READING;
+        conn_read(c);
+        return;
+    }
+    c->srv->stats.requests++;
+    c->requests++;
+    if (r == HTTP_PARSE_DONE)
+        conn_respond(c);
+    else /* the stream cannot be trusted past a bad request: answer and close */
+        conn_set_error(c, c->parser.status, false, http_parser_method(&c->parser) == HTTP_HEAD);
+    conn_send(c);
+}
+
+/* A free slot in conns[first, first + n), or NULL. */
+static struct http_conn *conn_slot(struct http_server *s, unsigned first, unsigned n)
+{
+    for (unsigned i = first; i < first + n; i++)
+        if (s->conns[i].state == HTTP_CONN_FREE)
+            return &s->conns[i];
+    return NULL;
+}
+
+/* Prepares the server. */
+void http_server_init(struct http_server *s, struct loop *l, const void *initfs, size_t initfs_size)
+{
+    memset(s, 0, sizeof(*s));
+    s->loop = l;
+    s->initfs = initfs;
+    s->initfs_size = initfs_size;
+    for (unsigned i = 0; i < HTTP_CONN_MAX + HTTP_REJECT_MAX; i++) {
+        s->conns[i].srv = s;
+        s->conns[i].reject = i >= HTTP_CONN_MAX;
+    }
+}
+
+/* A new connection: serve it, answer 503, or (with even the 503 pool busy) close it. */
+void http_server_accept(struct http_server *s, handle_t ch)
+{
+    bool reject = s->active == HTTP_CONN_MAX;
+    struct http_conn *c = reject ? conn_slot(s, HTTP_CONN_MAX, HTTP_REJECT_MAX)
+                                 : conn_slot(s, 0, HTTP_CONN_MAX);
+    if (!c || loop_add_channel(s->loop, ch, &conn_handlers, c) < 0) {
+        s->stats.dropped++;
+        loop_close(s->loop, ch);
+        return;
+    }
+    c->ch = ch;
+    c->read_pending = false;
+    c->requests = 0;
+    c->in_pos = c->in_len = 0;
+    loop_timeout_init(&c->timeout, conn_on_timeout, c);
+    if (reject) {
+        s->rejecting++;
+        s->stats.rejected++;
+        c->state = HTTP_CONN_WRITING;
+        http_parser_init(&c->parser);
+        conn_set_error(c, 503, false, false);
+        conn_send(c);
+        return;
+    }
+    s->active++;
+    s->stats.accepted++;
+    c->state = HTTP_CONN_READING;
+    conn_next_request(c);
+    conn_read(c);
+}
+
+/* The embedded page at "/". */
+long http_index_page(const struct http_server *s, char *buf, size_t size)
+{
+    int n = fmt_snprintf(
+        buf, size,
+        "<!DOCTYPE html>\n"
+        "<html lang=\"en\">\n"
+        "<head>\n"
+        "<meta charset=\"utf-8\">\n"
+        "<title>Warp</title>\n"
+        "<link rel=\"stylesheet\" href=\"/style.css\">\n"
+        "</head>\n"
+        "<body>\n"
+        "<h1>Warp</h1>\n"
+        "<p>This page comes from <code>http_server</code>, a user process on <b>Warp</b>, "
+        "a microkernel operating system for x86-64 written in C.</p>\n"
+        "<p>Your request travelled from the virtio-net driver to the TCP/IP server (lwIP) to this "
+        "web server: three isolated processes that talk only by message passing, served by a "
+        "microkernel.</p>\n"
+        "<p>Request number %llu; %u connection%s open.</p>\n"
+        "</body>\n"
+        "</html>\n",
+        (unsigned long long)s->stats.requests, s->active, s->active == 1 ? "" : "s");
+    if (n < 0 || (size_t)n >= size)
+        return ERR_TOO_LARGE;
+    return n;
+}

@@ -1,0 +1,336 @@
+/* http_host.c: http_server's connection code on Linux, with a stand-in for tcpip over real sockets (host testing only). */
+#define _GNU_SOURCE /* accept4 */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "servers/http_server/conn.h"
+#include <warp/loop.h>
+#include <warp/msg.h>
+
+/*
+ * Usage: http_host INITFS.tar PORT
+ *
+ * Serves what http_server serves (conn.c, http.c, the real event loop) on 127.0.0.1:PORT, so the
+ * end-to-end checks (tests/e2e/case_http.py --port PORT) can run against it without QEMU. The loop's
+ * system calls (struct loop_ops) are played here the way docs/network.md describes tcpip:
+ *
+ *   a handle is a file descriptor; the listening socket is the listener channel and each accepted
+ *   socket arrives on it as a one-way MSG_OPEN carrying the connection's handle;
+ *   READ   recv() into the call's buffer once the socket is readable: bytes, 0 at EOF, or an error
+ *   WRITE  send() until every byte is taken, then the reply (tcpip answers when lwIP has them all)
+ *   CLOSE  shutdown(SHUT_WR), answered at once
+ *   closing a handle is close(): unread data makes the kernel send RST, as lwIP's tcp_close does.
+ *
+ * Buffers are plain pointers here: a host process copies into its own memory.
+ */
+
+#define HOST_EQ 0x7fff0000
+#define HOST_HANDLES 4096
+#define HOST_EVENTS 4096
+
+/* One socket's pending calls. */
+struct host_sock {
+    bool open;
+    uint64_t cookie;
+    bool read_pending, write_pending;
+    uint64_t read_id, write_id;
+    uint8_t *read_buf;
+    size_t read_len;
+    const uint8_t *write_buf;
+    size_t write_len, write_off;
+};
+
+static struct host_sock host_socks[HOST_HANDLES];
+static int host_listen_fd = -1;
+static struct warp_event host_events[HOST_EVENTS]; /* ready, not yet taken: a ring */
+static unsigned host_ev_head, host_ev_count;
+
+/* Queues an event for the loop. */
+static void host_push(const struct warp_event *ev)
+{
+    if (host_ev_count == HOST_EVENTS) {
+        fprintf(stderr, "http_host: event queue full\n");
+        exit(1);
+    }
+    host_events[(host_ev_head + host_ev_count++) % HOST_EVENTS] = *ev;
+}
+
+/* Queues the reply to call_id (of type) on socket h. */
+static void host_reply(handle_t h, uint32_t type, uint64_t call_id, int64_t status)
+{
+    struct warp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_REPLY;
+    ev.handle = h;
+    ev.cookie = host_socks[h].cookie;
+    if (status < 0)
+        msg_reply_error(&ev.u.msg, call_id, status);
+    else
+        msg_reply(&ev.u.msg, type, call_id, status);
+    host_push(&ev);
+}
+
+static long host_add(handle_t eq, handle_t h, uint64_t cookie)
+{
+    if (eq != HOST_EQ || h <= 0 || h >= HOST_HANDLES)
+        return ERR_BAD_HANDLE;
+    host_socks[h].cookie = cookie;
+    return 0;
+}
+
+static long host_remove(handle_t eq, handle_t h)
+{
+    if (eq != HOST_EQ || h <= 0 || h >= HOST_HANDLES || !host_socks[h].cookie)
+        return ERR_NOT_FOUND;
+    host_socks[h].cookie = 0;
+    return 0;
+}
+
+/* A call (or message) the server sends on socket ch. */
+static long host_send(handle_t ch, const struct warp_msg *m)
+{
+    if (ch <= 0 || ch >= HOST_HANDLES || !host_socks[ch].open)
+        return ERR_BAD_HANDLE;
+    struct host_sock *s = &host_socks[ch];
+    if (!msg_is_call(m))
+        return 0; /* replies to calls tcpip never makes */
+    switch (m->type) {
+    case MSG_READ:
+        if (s->read_pending)
+            return ERR_ALREADY_EXISTS; /* sent as ERROR by tcpip; the server never does this */
+        s->read_pending = true;
+        s->read_id = m->call_id;
+        s->read_buf = (uint8_t *)(uintptr_t)m->bufs[0].addr;
+        s->read_len = m->bufs[0].len;
+        return 0;
+    case MSG_WRITE:
+        s->write_pending = true;
+        s->write_id = m->call_id;
+        s->write_buf = (const uint8_t *)(uintptr_t)m->bufs[0].addr;
+        s->write_len = m->bufs[0].len;
+        s->write_off = 0;
+        return 0;
+    case MSG_CLOSE:
+        shutdown(ch, SHUT_WR);
+        host_reply(ch, MSG_CLOSE, m->call_id, 0);
+        return 0;
+    default:
+        host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_SUPPORTED);
+        return 0;
+    }
+}
+
+/* Drops the queued events of h (its handle is gone). */
+static void host_forget(handle_t h)
+{
+    for (unsigned i = 0; i < host_ev_count; i++) {
+        struct warp_event *ev = &host_events[(host_ev_head + i) % HOST_EVENTS];
+        if (ev->handle == h)
+            ev->cookie = 0; /* the loop drops events whose cookie names no source */
+    }
+}
+
+static long host_close(handle_t h)
+{
+    if (h <= 0 || h >= HOST_HANDLES || !host_socks[h].open)
+        return ERR_BAD_HANDLE;
+    close(h);
+    memset(&host_socks[h], 0, sizeof(host_socks[h]));
+    host_forget(h);
+    return 0;
+}
+
+static uint64_t host_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Accepts every waiting connection; each becomes a MSG_OPEN on the listener. */
+static void host_accept(void)
+{
+    for (;;) {
+        int fd = accept4(host_listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        if (fd >= HOST_HANDLES) {
+            close(fd);
+            continue;
+        }
+        host_socks[fd] = (struct host_sock){.open = true};
+        struct warp_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = EV_MESSAGE;
+        ev.handle = host_listen_fd;
+        ev.cookie = host_socks[host_listen_fd].cookie;
+        msg_init(&ev.u.msg, MSG_OPEN, 0);
+        msg_add_handle(&ev.u.msg, fd);
+        host_push(&ev);
+    }
+}
+
+/* Socket h is readable (or hung up) with a READ pending. */
+static void host_do_read(handle_t h)
+{
+    struct host_sock *s = &host_socks[h];
+    ssize_t n = recv(h, s->read_buf, s->read_len, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    s->read_pending = false;
+    host_reply(h, MSG_READ, s->read_id, n < 0 ? ERR_PEER_CLOSED : n);
+}
+
+/* Socket h is writable with a WRITE pending. */
+static void host_do_write(handle_t h)
+{
+    struct host_sock *s = &host_socks[h];
+    while (s->write_off < s->write_len) {
+        ssize_t n = send(h, s->write_buf + s->write_off, s->write_len - s->write_off, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n < 0) {
+            s->write_pending = false;
+            host_reply(h, MSG_WRITE, s->write_id, ERR_PEER_CLOSED);
+            return;
+        }
+        s->write_off += (size_t)n;
+    }
+    s->write_pending = false;
+    host_reply(h, MSG_WRITE, s->write_id, (int64_t)s->write_len);
+}
+
+/* Polls the sockets that wait for something until one is ready or the deadline passes. */
+static void host_poll(uint64_t deadline)
+{
+    static struct pollfd fds[HOST_HANDLES];
+    nfds_t n = 0;
+    fds[n++] = (struct pollfd){.fd = host_listen_fd, .events = POLLIN};
+    for (int h = 1; h < HOST_HANDLES; h++) {
+        struct host_sock *s = &host_socks[h];
+        if (s->open && (s->read_pending || s->write_pending))
+            fds[n++] = (struct pollfd){.fd = h, .events = (short)((s->read_pending ? POLLIN : 0) |
+                                                                  (s->write_pending ? POLLOUT : 0))};
+    }
+    int timeout = -1;
+    if (deadline != DEADLINE_FOREVER) {
+        uint64_t now = host_clock();
+        timeout = deadline <= now ? 0 : (int)((deadline - now + 999999) / 1000000);
+    }
+    if (poll(fds, n, timeout) <= 0)
+        return;
+    for (nfds_t i = 0; i < n; i++) {
+        if (!fds[i].revents)
+            continue;
+        if (fds[i].fd == host_listen_fd) {
+            host_accept();
+            continue;
+        }
+        if (host_socks[fds[i].fd].read_pending && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            host_do_read(fds[i].fd);
+        if (host_socks[fds[i].fd].write_pending && (fds[i].revents & (POLLOUT | POLLHUP | POLLERR)))
+            host_do_write(fds[i].fd);
+    }
+}
+
+static long host_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
+{
+    if (eq != HOST_EQ)
+        return ERR_BAD_HANDLE;
+    while (host_ev_count == 0) {
+        host_poll(deadline);
+        if (host_ev_count == 0 && deadline != DEADLINE_FOREVER && host_clock() >= deadline)
+            return ERR_TIMED_OUT;
+    }
+    *out = host_events[host_ev_head];
+    host_ev_head = (host_ev_head + 1) % HOST_EVENTS;
+    host_ev_count--;
+    return 0;
+}
+
+static const struct loop_ops host_ops = {
+    .eventq_add = host_add,
+    .eventq_remove = host_remove,
+    .eventq_wait = host_wait,
+    .channel_send = host_send,
+    .handle_close = host_close,
+    .clock = host_clock,
+};
+
+/* The listener's one-way OPENs: accepted connections. */
+static void host_on_listener(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    if (m->type == MSG_OPEN && m->nhandles == 1)
+        http_server_accept(ctx, m->handles[0]);
+}
+
+static const struct loop_channel_handlers host_listener_handlers = {.on_message = host_on_listener};
+
+/* Reads a whole file into memory. */
+static void *host_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    fclose(f);
+    *size = (size_t)len;
+    return buf;
+}
+
+static struct loop host_loop;
+static struct http_server host_srv;
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s INITFS.tar PORT\n", argv[0]);
+        return 2;
+    }
+    size_t size;
+    void *initfs = host_read_file(argv[1], &size);
+    if (!initfs) {
+        perror(argv[1]);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    host_listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(host_listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (host_listen_fd < 0 || bind(host_listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+        listen(host_listen_fd, 512) < 0) {
+        perror("listen");
+        return 1;
+    }
+    host_socks[host_listen_fd].open = true;
+    loop_init_ops(&host_loop, HOST_EQ, &host_ops);
+    http_server_init(&host_srv, &host_loop, initfs, size);
+    if (loop_add_channel(&host_loop, host_listen_fd, &host_listener_handlers, &host_srv) < 0)
+        return 1;
+    printf("http_server: listening on :%s (host stand-in)\n", argv[2]);
+    fflush(stdout);
+    long r = loop_run(&host_loop);
+    fprintf(stderr, "http_host: loop_run: %s\n", err_str(r));
+    return 1;
+}

@@ -1,0 +1,64 @@
+/* init.h: init's state shared by its parts: supervisor (supervise.c) and name service (names.c). */
+#pragma once
+
+#include "manifest.h"
+#include "restart.h"
+
+#include <warp/loop.h>
+
+#define INIT_MANIFEST_PATH "etc/init.manifest"
+#define INIT_PENDING_MAX 8 /* OPEN calls waiting for one name whose server has not registered */
+#define INIT_SERVICE_PREFIX "service/" /* OPEN "service/<name>": connect to a service */
+#define INIT_LISTEN_PREFIX "listen:"   /* OPEN "listen:service/<name>": register as its server */
+
+/* A client's OPEN call waiting until the service it names registers. */
+struct init_pending {
+    handle_t ch;      /* init's end of the client's init channel */
+    uint64_t call_id; /* its call, answered when the server registers or ends for good */
+};
+
+enum init_state {
+    INIT_RUNNING = 1, /* started, its process not yet reported ended */
+    INIT_RESTARTING,  /* ended; restart_timer will start it again */
+    INIT_DONE,        /* ended for good (or never started) */
+};
+
+/* One manifest service and what init knows of it. */
+struct init_service {
+    const struct manifest_service *cfg;
+    enum init_state state;
+    handle_t proc;        /* its process handle while INIT_RUNNING, else 0 */
+    handle_t ch;          /* init's end of its init channel (handle 1 in the service), 0 if closed */
+    bool registered;      /* it called OPEN "listen:service/<name>" on ch */
+    uint64_t started_at;  /* SYS_CLOCK time of the last start */
+    unsigned starts;      /* how many times it was started */
+    struct restart_state restart;
+    struct loop_timeout restart_timer;
+    struct init_pending pending[INIT_PENDING_MAX]; /* in arrival order */
+    unsigned npending;
+};
+
+/* All of init's state. */
+struct init {
+    struct loop loop;
+    struct manifest manifest;
+    struct init_service services[MANIFEST_MAX_SERVICES]; /* services[i].cfg = &manifest.services[i] */
+    const void *initfs;
+    size_t initfs_size;
+};
+
+extern struct init init_g;
+
+/* supervise.c: starts every manifest service. */
+void init_start_all(void);
+/* supervise.c: powers the machine off with a verdict; logs and returns if the kernel refuses. */
+void init_shutdown(const char *why, int code);
+
+/* names.c: the handlers of a service's init channel (ctx: its struct init_service). */
+extern const struct loop_channel_handlers init_channel_handlers;
+/* names.c: the service named name, or NULL. */
+struct init_service *init_find(const char *name);
+/* names.c: closes s's init channel and drops its registration and the OPENs it was waiting for. */
+void init_disconnect(struct init_service *s);
+/* names.c: answers ERR_NOT_FOUND to every OPEN waiting for s (it ended for good). */
+void init_fail_pending(struct init_service *s, long err);

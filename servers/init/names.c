@@ -1,0 +1,198 @@
+/* names.c: init's name service: a server registers service/<name>; a client OPENs it, gets a channel. */
+#include "init.h"
+
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+/* True if s starts with prefix. */
+static bool init_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The service named name, or NULL. */
+struct init_service *init_find(const char *name)
+{
+    for (unsigned i = 0; i < init_g.manifest.count; i++)
+        if (strcmp(init_g.services[i].cfg->name, name) == 0)
+            return &init_g.services[i];
+    return NULL;
+}
+
+/* Sends a reply on ch; a client that has gone is no error of ours. */
+static void init_reply(handle_t ch, const struct warp_msg *m)
+{
+    long r = warp_channel_send(ch, m);
+    if (r < 0 && r != ERR_PEER_CLOSED)
+        printf("init: reply on channel %d failed: %s\n", ch, err_str(r));
+}
+
+/* Answers call_id on ch with ERROR(err). */
+static void init_reply_error(handle_t ch, uint64_t call_id, long err)
+{
+    struct warp_msg m;
+    msg_reply_error(&m, call_id, err);
+    init_reply(ch, &m);
+}
+
+/* Queues the OPEN call_id from client channel ch until server s registers. */
+static void init_queue(struct init_service *s, handle_t ch, uint64_t call_id)
+{
+    if (s->npending == INIT_PENDING_MAX) {
+        init_reply_error(ch, call_id, ERR_QUEUE_FULL);
+        return;
+    }
+    s->pending[s->npending++] = (struct init_pending){ch, call_id};
+}
+
+/*
+ * Connects the client that called OPEN (call_id on ch) to registered server s: a new channel pair,
+ * one end to s as a one-way OPEN on its init channel, the other in the reply to the client.
+ */
+static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
+{
+    handle_t pair[2];
+    long r = warp_channel_create(pair);
+    if (r < 0) {
+        init_reply_error(ch, call_id, r);
+        return;
+    }
+    struct warp_msg m;
+    msg_init(&m, MSG_OPEN, 0);
+    char uri[MSG_DATA_MAX + 1];
+    int n = fmt_snprintf(uri, sizeof(uri), INIT_SERVICE_PREFIX "%s", s->cfg->name);
+    msg_set_data(&m, uri, (size_t)n);
+    msg_add_handle(&m, pair[0]);
+    r = warp_channel_send(s->ch, &m);
+    if (r < 0) {
+        /* A failed send moves nothing: both ends are still ours. */
+        warp_handle_close(pair[0]);
+        warp_handle_close(pair[1]);
+        if (r == ERR_PEER_CLOSED) {
+            /* The server is gone and its exit not yet reported: wait for its successor. */
+            s->registered = false;
+            init_queue(s, ch, call_id);
+        } else {
+            printf("init: cannot pass a connection to %s: %s\n", s->cfg->name, err_str(r));
+            init_reply_error(ch, call_id, r);
+        }
+        return;
+    }
+    msg_reply_open(&m, call_id, pair[1]);
+    r = warp_channel_send(ch, &m);
+    if (r < 0)
+        warp_handle_close(pair[1]); /* the client went away; the server will see its peer close */
+}
+
+/* OPEN "service/<name>" from client c. */
+static void init_open(struct init_service *c, const char *uri, uint64_t call_id)
+{
+    struct init_service *s = NULL;
+    if (init_has_prefix(uri, INIT_SERVICE_PREFIX))
+        s = init_find(uri + strlen(INIT_SERVICE_PREFIX));
+    if (!s || s->state == INIT_DONE)
+        init_reply_error(c->ch, call_id, ERR_NOT_FOUND);
+    else if (s->registered)
+        init_connect(s, c->ch, call_id);
+    else
+        init_queue(s, c->ch, call_id);
+}
+
+/* OPEN "listen:service/<name>" from s: registers s as the server of its own name. */
+static void init_register(struct init_service *s, const char *name, uint64_t call_id)
+{
+    if (!init_has_prefix(name, INIT_SERVICE_PREFIX) ||
+        strcmp(name + strlen(INIT_SERVICE_PREFIX), s->cfg->name) != 0) {
+        init_reply_error(s->ch, call_id, ERR_PERMISSION);
+        return;
+    }
+    if (s->registered) {
+        init_reply_error(s->ch, call_id, ERR_ALREADY_EXISTS);
+        return;
+    }
+    struct warp_msg m;
+    msg_reply(&m, MSG_OPEN, call_id, 0);
+    if (warp_channel_send(s->ch, &m) < 0)
+        return;
+    s->registered = true;
+    printf("init: %s registered %s\n", s->cfg->name, name);
+    /* init_connect may queue again (server gone meanwhile): take the list first. */
+    struct init_pending pending[INIT_PENDING_MAX];
+    unsigned n = s->npending;
+    memcpy(pending, s->pending, n * sizeof(pending[0]));
+    s->npending = 0;
+    for (unsigned i = 0; i < n; i++)
+        init_connect(s, pending[i].ch, pending[i].call_id);
+}
+
+/* A message on s's init channel: OPEN calls are served, other calls refused, the rest dropped. */
+static void init_on_request(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct init_service *s = ctx;
+    (void)l;
+    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        warp_handle_close(m->handles[i]); /* init takes no handles */
+    if (!msg_is_call(m))
+        return;
+    if (m->type != MSG_OPEN) {
+        init_reply_error(ch, m->call_id, ERR_NOT_SUPPORTED);
+        return;
+    }
+    char uri[MSG_DATA_MAX + 1];
+    int r = msg_get_uri(m, uri, sizeof(uri));
+    if (r < 0)
+        init_reply_error(ch, m->call_id, r);
+    else if (init_has_prefix(uri, INIT_LISTEN_PREFIX))
+        init_register(s, uri + strlen(INIT_LISTEN_PREFIX), m->call_id);
+    else
+        init_open(s, uri, m->call_id);
+}
+
+/* The service closed its init channel (or died): it is no longer anyone's server or client. */
+static void init_on_channel_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    init_disconnect(ctx);
+}
+
+const struct loop_channel_handlers init_channel_handlers = {
+    .on_message = init_on_request,
+    .on_reply = NULL,
+    .on_peer_closed = init_on_channel_closed,
+};
+
+/* Forgets the OPENs client channel ch has waiting anywhere (it is being closed). */
+static void init_forget_client(handle_t ch)
+{
+    for (unsigned i = 0; i < init_g.manifest.count; i++) {
+        struct init_service *s = &init_g.services[i];
+        unsigned kept = 0;
+        for (unsigned p = 0; p < s->npending; p++)
+            if (s->pending[p].ch != ch)
+                s->pending[kept++] = s->pending[p];
+        s->npending = kept;
+    }
+}
+
+/* Closes s's init channel; idempotent. */
+void init_disconnect(struct init_service *s)
+{
+    if (s->registered)
+        printf("init: %s is no longer registered\n", s->cfg->name);
+    s->registered = false;
+    if (s->ch == 0)
+        return;
+    init_forget_client(s->ch);
+    loop_close(&init_g.loop, s->ch);
+    s->ch = 0;
+}
+
+/* Fails every OPEN waiting for s. */
+void init_fail_pending(struct init_service *s, long err)
+{
+    for (unsigned i = 0; i < s->npending; i++)
+        init_reply_error(s->pending[i].ch, s->pending[i].call_id, err);
+    s->npending = 0;
+}

@@ -1,0 +1,165 @@
+/* ctl.c: control channels (service/tcpip): OPEN tcp-listen:, GETATTR ipv4/mac/stats, SETATTR ipv4. */
+#include "addr.h"
+#include "tcpip.h"
+
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+/*
+ * A control channel carries no state of its own: listeners opened through it are channels of
+ * their own and outlive it. Requests (docs/network.md):
+ *
+ *   OPEN "tcp-listen:<addr>:<port>"   -> handles[0] = a listener channel
+ *   GETATTR "ipv4"                    -> "10.0.2.15/24 via 10.0.2.2", ERR_WOULD_BLOCK before DHCP binds
+ *   GETATTR "mac"                     -> "52:54:00:12:34:56", ERR_WOULD_BLOCK before the driver answers
+ *   GETATTR "stats"                   -> the stats line's fields (also logged)
+ *   SETATTR "ipv4=<addr>/<len> via <gw>"  a static address instead of DHCP; "ipv4=dhcp" goes back
+ */
+
+static unsigned ctl_open_count;
+
+unsigned ctl_count(void)
+{
+    return ctl_open_count;
+}
+
+/* OPEN: a listener. */
+static void ctl_open(handle_t ch, const struct warp_msg *m)
+{
+    char uri[MSG_DATA_MAX + 1];
+    uint32_t ip;
+    uint16_t port;
+    handle_t h;
+    int r = msg_get_uri(m, uri, sizeof(uri));
+    if (r < 0 || addr_listen_uri_parse(uri, &ip, &port) < 0) {
+        tcpip_reply_error(ch, m, ERR_INVALID_ARG);
+        return;
+    }
+    long e = listener_open(ip, port, &h);
+    if (e < 0) {
+        tcpip_reply_error(ch, m, e);
+        return;
+    }
+    struct warp_msg reply;
+    msg_reply_open(&reply, m->call_id, h);
+    if (warp_channel_send(ch, &reply) < 0)
+        warp_handle_close(h); /* the client left: its listener sees the peer close and stops */
+}
+
+/* Replies to GETATTR m with a text value. */
+static void ctl_reply_text(handle_t ch, const struct warp_msg *m, const char *text)
+{
+    struct warp_msg reply;
+    if (msg_reply_text(&reply, MSG_GETATTR, m->call_id, text) < 0) {
+        tcpip_reply_error(ch, m, ERR_TOO_LARGE);
+        return;
+    }
+    tcpip_send(ch, &reply);
+}
+
+/* GETATTR: ipv4, mac, stats. */
+static void ctl_getattr(handle_t ch, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
+    int r = msg_get_attr_name(m, name, sizeof(name));
+    if (r < 0) {
+        tcpip_reply_error(ch, m, r);
+        return;
+    }
+    if (strcmp(name, "ipv4") == 0) {
+        uint32_t ip, mask, gw;
+        r = eth_ipv4(&ip, &mask, &gw);
+        if (r == 0)
+            r = addr_config_format(ip, mask, gw, value, sizeof(value));
+    } else if (strcmp(name, "mac") == 0) {
+        r = eth_mac_text()[0] ? fmt_snprintf(value, sizeof(value), "%s", eth_mac_text())
+                              : ERR_WOULD_BLOCK;
+    } else if (strcmp(name, "stats") == 0) {
+        tcpip_stats_log();
+        r = tcpip_stats_format(value, sizeof(value));
+        if (r >= (int)sizeof(value))
+            value[sizeof(value) - 1] = '\0'; /* the log line has all of it */
+    } else {
+        r = ERR_NOT_FOUND;
+    }
+    if (r < 0)
+        tcpip_reply_error(ch, m, r);
+    else
+        ctl_reply_text(ch, m, value);
+}
+
+/* SETATTR: "ipv4=<addr>/<len> via <gw>" or "ipv4=dhcp". */
+static void ctl_setattr(handle_t ch, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
+    int r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
+    if (r < 0) {
+        tcpip_reply_error(ch, m, r);
+        return;
+    }
+    if (strcmp(name, "ipv4") != 0) {
+        tcpip_reply_error(ch, m, strcmp(name, "mac") == 0 || strcmp(name, "stats") == 0
+                                     ? ERR_PERMISSION : ERR_NOT_FOUND);
+        return;
+    }
+    uint32_t ip = 0, mask = 0, gw = 0;
+    if (strcmp(value, "dhcp") != 0 && (addr_config_parse(value, &ip, &mask, &gw) < 0 || mask == 0 ||
+                                       ip == 0)) {
+        tcpip_reply_error(ch, m, ERR_INVALID_ARG);
+        return;
+    }
+    r = eth_configure(ip, mask, gw);
+    if (r < 0)
+        tcpip_reply_error(ch, m, r);
+    else
+        tcpip_reply_status(ch, m, 0);
+}
+
+/* A request on a control channel. */
+static void ctl_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)l;
+    (void)ctx;
+    tcpip_drop_handles(m); /* no request here carries handles */
+    if (!msg_is_call(m))
+        return;
+    switch (m->type) {
+    case MSG_OPEN:
+        ctl_open(ch, m);
+        break;
+    case MSG_GETATTR:
+        ctl_getattr(ch, m);
+        break;
+    case MSG_SETATTR:
+        ctl_setattr(ch, m);
+        break;
+    default:
+        tcpip_reply_error(ch, m, ERR_NOT_SUPPORTED);
+        break;
+    }
+}
+
+/* The client closed its control channel. */
+static void ctl_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)ctx;
+    loop_close(l, ch);
+    ctl_open_count--;
+}
+
+static const struct loop_channel_handlers ctl_handlers = {
+    .on_message = ctl_on_message,
+    .on_peer_closed = ctl_on_closed,
+};
+
+void ctl_accept(handle_t ch)
+{
+    long r = loop_add_channel(&tcpip_loop, ch, &ctl_handlers, NULL);
+    if (r < 0) {
+        printf("tcpip: cannot serve a control channel: %s\n", err_str(r));
+        warp_handle_close(ch);
+        return;
+    }
+    ctl_open_count++;
+}

@@ -1,0 +1,442 @@
+/* eth.c: the lwIP interface over service/ethernet (virtio_net: READ/WRITE one frame, GETATTR "mac"). */
+#include "addr.h"
+#include "dhcpopt.h"
+#include "tcpip.h"
+
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/prot/dhcp.h"
+#include "netif/ethernet.h"
+
+/*
+ * The link's life:
+ *
+ *   CLOSED --OPEN service/ethernet via init--> OPENING --reply--> GETATTR "mac" --reply--> UP
+ *      ^                                                                                   |
+ *      +------------------- the driver closes its end (crash, restart) --------------------+
+ *
+ * init holds our OPEN until the driver registers, so starting before it is fine; an OPEN that fails
+ * (no driver in the manifest, init's queue full) is retried every ETH_RETRY_NS. While UP, ETH_RX_SLOTS
+ * READ calls stay pending, each into the payload of a pool pbuf, so a received frame is in lwIP's
+ * memory without a copy of ours. Sending copies each frame into one of ETH_TX_SLOTS buffers and
+ * sends it as a WRITE call; the slot is free again when the driver replies.
+ */
+
+#define ETH_FRAME_MAX 1536          /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
+#define ETH_MTU_DEFAULT 1500
+#define ETH_RX_SLOTS 1              /* READ calls kept pending (the driver answers one at a time) */
+#define ETH_TX_SLOTS 32             /* WRITE calls in flight; the channel allows CALLS_MAX in all */
+#define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
+#define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
+
+enum eth_state {
+    ETH_CLOSED = 0, /* no channel; eth.retry will OPEN */
+    ETH_OPENING,    /* OPEN call pending at init */
+    ETH_MAC,        /* channel open, GETATTR "mac" pending */
+    ETH_UP,         /* frames flow */
+};
+
+struct eth_rx_slot {
+    struct pbuf *p; /* the READ's buffer while the call is pending, else NULL */
+};
+
+struct eth_tx_slot {
+    bool busy; /* a WRITE from frame is pending */
+    uint8_t frame[ETH_FRAME_MAX];
+};
+
+static struct {
+    enum eth_state state;
+    handle_t ch;              /* our end of service/ethernet, 0 when CLOSED or OPENING */
+    struct netif netif;
+    bool netif_added;
+    bool static_config;       /* SETATTR "ipv4" replaced DHCP */
+    bool had_address;         /* to log "no address" only when one was lost */
+    uint8_t mac[6];
+    char mac_text[ADDR_MAC_TEXT_MAX];
+    long last_open_error;     /* to log each kind of failure once, not every second */
+    uint16_t dhcp_mtu;        /* option 26 of the latest DHCP ACK (clamped), 0 if none */
+    struct loop_timeout retry; /* OPEN again, or post READs again */
+    struct eth_rx_slot rx[ETH_RX_SLOTS];
+    struct eth_tx_slot tx[ETH_TX_SLOTS];
+    unsigned tx_busy;
+    bool tx_blocked;          /* a frame was refused for want of a slot: kick TCP when one frees */
+    struct eth_counters counters;
+} eth;
+
+static void eth_open(void);
+static void eth_post_reads(void);
+
+const struct eth_counters *eth_counters(void)
+{
+    return &eth.counters;
+}
+
+const char *eth_mac_text(void)
+{
+    return eth.mac_text;
+}
+
+/* The retry timeout: OPEN again when closed, otherwise post the READs that could not be posted. */
+static void eth_on_retry(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    if (eth.state == ETH_CLOSED)
+        eth_open();
+    else if (eth.state == ETH_UP)
+        eth_post_reads();
+}
+
+/* A WRITE came back: its slot is free; if TCP was refused a slot meanwhile, let it send again. */
+static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
+{
+    struct eth_tx_slot *slot = ctx;
+    (void)l;
+    (void)ch;
+    slot->busy = false;
+    eth.tx_busy--;
+    long r = msg_result(reply, MSG_WRITE);
+    if (r < 0 && r != ERR_PEER_CLOSED)
+        eth.counters.tx_errors++;
+    if (eth.tx_blocked && eth.state == ETH_UP) {
+        eth.tx_blocked = false;
+        conn_kick_all();
+    }
+}
+
+/* netif->linkoutput: sends one frame (a pbuf chain) as a WRITE call. ERR_MEM when every slot is in
+ * flight: TCP keeps the segment queued and sends it again (conn_kick_all when a slot frees). */
+static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
+{
+    (void)netif;
+    if (eth.state != ETH_UP)
+        return ERR_IF;
+    if (p->tot_len > ETH_FRAME_MAX)
+        return ERR_BUF;
+    struct eth_tx_slot *slot = NULL;
+    for (unsigned i = 0; i < ETH_TX_SLOTS && !slot; i++)
+        if (!eth.tx[i].busy)
+            slot = &eth.tx[i];
+    if (!slot) {
+        eth.counters.tx_full++;
+        eth.tx_blocked = true;
+        return ERR_MEM;
+    }
+    u16_t len = pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
+    struct warp_msg m;
+    msg_write(&m, slot->frame, len);
+    long r = loop_call(&tcpip_loop, eth.ch, &m, eth_on_written, slot);
+    if (r < 0) {
+        eth.counters.tx_errors++;
+        if (r == ERR_QUEUE_FULL)
+            eth.tx_blocked = true;
+        return r == ERR_QUEUE_FULL ? ERR_MEM : ERR_IF;
+    }
+    slot->busy = true;
+    eth.tx_busy++;
+    eth.counters.tx_frames++;
+    return ERR_OK;
+}
+
+/* A READ came back with a frame in its pbuf: hand it to lwIP, then post the READ again. */
+static void eth_on_frame(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
+{
+    struct eth_rx_slot *slot = ctx;
+    struct pbuf *p = slot->p;
+    (void)ch;
+    slot->p = NULL;
+    long r = msg_result(reply, MSG_READ);
+    if (r < SIZEOF_ETH_HDR || r > p->len) {
+        pbuf_free(p);
+        if (r == ERR_PEER_CLOSED || eth.state != ETH_UP)
+            return; /* the link is going down; eth_on_closed follows */
+        eth.counters.rx_errors++;
+        if (eth.counters.rx_errors <= 3)
+            printf("tcpip: ethernet READ failed: %s\n", r < 0 ? err_str(r) : "bad length");
+        loop_timeout_after(l, &eth.retry, ETH_RX_RETRY_NS); /* not at once: it may fail again */
+        return;
+    }
+    pbuf_realloc(p, (u16_t)r);
+    eth.counters.rx_frames++;
+    if (eth.netif.input(p, &eth.netif) != ERR_OK)
+        pbuf_free(p);
+    if (eth.state == ETH_UP)
+        eth_post_reads();
+}
+
+/* Keeps every READ slot pending, each with a fresh pool pbuf as its buffer. */
+static void eth_post_reads(void)
+{
+    for (unsigned i = 0; i < ETH_RX_SLOTS; i++) {
+        struct eth_rx_slot *slot = &eth.rx[i];
+        if (slot->p)
+            continue;
+        struct pbuf *p = pbuf_alloc(PBUF_RAW, ETH_FRAME_MAX, PBUF_POOL);
+        if (!p || p->next) { /* pool dry (frames pile up in TCP queues): try again shortly */
+            if (p)
+                pbuf_free(p);
+            loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RX_RETRY_NS);
+            return;
+        }
+        struct warp_msg m;
+        msg_read(&m, p->payload, p->len);
+        long r = loop_call(&tcpip_loop, eth.ch, &m, eth_on_frame, slot);
+        if (r < 0) {
+            pbuf_free(p);
+            if (r != ERR_PEER_CLOSED)
+                loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RX_RETRY_NS);
+            return;
+        }
+        slot->p = p;
+    }
+}
+
+/* The driver's end closed (it crashed or was restarted), or we gave up on it: link down, OPEN
+ * again. On a peer close the loop has already failed the pending calls (freeing their slots). */
+static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)ctx;
+    printf("tcpip: %s closed; link down\n", TCPIP_ETHERNET);
+    loop_close(l, ch);
+    /* Calls still pending now never complete (loop_close forgets them): take their buffers back. */
+    for (unsigned i = 0; i < ETH_RX_SLOTS; i++)
+        if (eth.rx[i].p) {
+            pbuf_free(eth.rx[i].p);
+            eth.rx[i].p = NULL;
+        }
+    for (unsigned i = 0; i < ETH_TX_SLOTS; i++)
+        eth.tx[i].busy = false;
+    eth.tx_busy = 0;
+    eth.ch = 0;
+    eth.state = ETH_CLOSED;
+    eth.last_open_error = 0;
+    if (eth.netif_added)
+        netif_set_link_down(&eth.netif);
+    loop_timeout_after(l, &eth.retry, ETH_RETRY_NS / 10);
+}
+
+/* The driver sends no requests; anything it does send is refused or dropped. */
+static void eth_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)l;
+    (void)ctx;
+    tcpip_drop_handles(m);
+    if (msg_is_call(m))
+        tcpip_reply_error(ch, m, ERR_NOT_SUPPORTED);
+}
+
+static const struct loop_channel_handlers eth_handlers = {
+    .on_message = eth_on_message,
+    .on_peer_closed = eth_on_closed,
+};
+
+/* netif_add's init callback: what lwIP needs to know about an Ethernet interface. */
+static err_t eth_netif_init(struct netif *netif)
+{
+    netif->name[0] = 'e';
+    netif->name[1] = 'n';
+    netif->output = etharp_output;
+    netif->linkoutput = eth_linkoutput;
+    netif->mtu = ETH_MTU_DEFAULT;
+    netif->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(netif->hwaddr, eth.mac, ETH_HWADDR_LEN);
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    return ERR_OK;
+}
+
+/* Host-order IPv4 address of an lwIP one. */
+static uint32_t eth_u32(const ip4_addr_t *a)
+{
+    return lwip_ntohl(ip4_addr_get_u32(a));
+}
+
+/* netif status callback: the address changed (DHCP bound, renewed elsewhere, lost; or static). */
+static void eth_on_status(struct netif *netif)
+{
+    uint32_t ip = eth_u32(netif_ip4_addr(netif));
+    if (ip == 0) {
+        if (eth.had_address)
+            printf("tcpip: address released\n");
+        eth.had_address = false;
+        return;
+    }
+    eth.had_address = true;
+    const char *how = "static";
+    if (dhcp_supplied_address(netif)) {
+        how = "dhcp bound";
+        /* Option 26 of the ACK that bound us; a lease without it means the Ethernet default. */
+        netif->mtu = eth.dhcp_mtu ? eth.dhcp_mtu : ETH_MTU_DEFAULT;
+    }
+    char a[ADDR_IPV4_TEXT_MAX], g[ADDR_IPV4_TEXT_MAX];
+    addr_ipv4_format(ip, a, sizeof(a));
+    addr_ipv4_format(eth_u32(netif_ip4_gw(netif)), g, sizeof(g));
+    int len = addr_prefix_len(eth_u32(netif_ip4_netmask(netif)));
+    printf("tcpip: %s %s/%d gw %s mtu %u\n", how, a, len < 0 ? 32 : len, g, (unsigned)netif->mtu);
+}
+
+/* First time the MAC is known: create the interface, bring it up and ask DHCP for an address. */
+static void eth_netif_create(void)
+{
+    netif_add(&eth.netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, eth_netif_init,
+              ethernet_input);
+    netif_set_default(&eth.netif);
+    netif_set_status_callback(&eth.netif, eth_on_status);
+    eth.netif_added = true;
+    netif_set_up(&eth.netif);
+    netif_set_link_up(&eth.netif);
+    err_t e = dhcp_start(&eth.netif);
+    if (e != ERR_OK)
+        printf("tcpip: dhcp_start failed (lwIP error %d)\n", e);
+}
+
+/* GETATTR "mac" answered: the link is up. */
+static void eth_on_mac(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
+{
+    (void)ctx;
+    uint8_t mac[6];
+    char text[MSG_DATA_MAX + 1];
+    long r = msg_result(reply, MSG_GETATTR);
+    if (r >= 0 && reply->data_len == 6)
+        memcpy(mac, reply->data, 6); /* six raw bytes */
+    else if (r >= 0 && (msg_get_text(reply, text, sizeof(text)) < 0 || addr_mac_parse(text, mac) < 0))
+        r = ERR_BAD_FORMAT;
+    if (r < 0) {
+        printf("tcpip: GETATTR mac on %s failed: %s\n", TCPIP_ETHERNET, err_str(r));
+        if (r != ERR_PEER_CLOSED)
+            eth_on_closed(l, ch, NULL); /* start over */
+        return;
+    }
+    memcpy(eth.mac, mac, sizeof(mac));
+    addr_mac_format(mac, eth.mac_text, sizeof(eth.mac_text));
+    printf("tcpip: mac %s\n", eth.mac_text);
+    eth.state = ETH_UP;
+    eth_post_reads();
+    if (!eth.netif_added) {
+        eth_netif_create();
+    } else {
+        /* Driver restarted: same NIC, same MAC as far as ARP caches go; DHCP restarts on link up. */
+        memcpy(eth.netif.hwaddr, mac, sizeof(mac));
+        netif_set_link_up(&eth.netif);
+    }
+}
+
+/* init answered our OPEN: a channel to the driver, or an error to retry after. */
+static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
+{
+    (void)ch;
+    (void)ctx;
+    long r = msg_result(reply, MSG_OPEN);
+    if (r >= 0 && reply->nhandles < 1)
+        r = ERR_BAD_FORMAT;
+    if (r < 0) {
+        tcpip_drop_handles(reply);
+        if (r != eth.last_open_error)
+            printf("tcpip: OPEN %s failed: %s; retrying every second\n", TCPIP_ETHERNET, err_str(r));
+        eth.last_open_error = r;
+        eth.state = ETH_CLOSED;
+        loop_timeout_after(l, &eth.retry, ETH_RETRY_NS);
+        return;
+    }
+    for (unsigned i = 1; i < reply->nhandles && i < MSG_HANDLES_MAX; i++)
+        warp_handle_close(reply->handles[i]);
+    eth.ch = reply->handles[0];
+    r = loop_add_channel(l, eth.ch, &eth_handlers, NULL);
+    struct warp_msg m;
+    if (r == 0)
+        r = msg_getattr(&m, "mac");
+    if (r == 0)
+        r = loop_call(l, eth.ch, &m, eth_on_mac, NULL);
+    if (r < 0) {
+        printf("tcpip: cannot use %s: %s\n", TCPIP_ETHERNET, err_str(r));
+        eth_on_closed(l, eth.ch, NULL);
+        return;
+    }
+    eth.state = ETH_MAC;
+}
+
+/* Asks init for a channel to the driver (init holds the call until the driver registers). */
+static void eth_open(void)
+{
+    struct warp_msg m;
+    msg_open(&m, TCPIP_ETHERNET);
+    long r = loop_call(&tcpip_loop, TCPIP_INIT_CH, &m, eth_on_open, NULL);
+    if (r < 0) {
+        printf("tcpip: cannot ask init for %s: %s\n", TCPIP_ETHERNET, err_str(r));
+        loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RETRY_NS);
+        return;
+    }
+    eth.state = ETH_OPENING;
+}
+
+void eth_start(void)
+{
+    loop_timeout_init(&eth.retry, eth_on_retry, NULL);
+    eth_open();
+}
+
+int eth_ipv4(uint32_t *ip, uint32_t *mask, uint32_t *gw)
+{
+    if (!eth.netif_added || ip4_addr_isany_val(*netif_ip4_addr(&eth.netif)))
+        return ERR_WOULD_BLOCK;
+    *ip = eth_u32(netif_ip4_addr(&eth.netif));
+    *mask = eth_u32(netif_ip4_netmask(&eth.netif));
+    *gw = eth_u32(netif_ip4_gw(&eth.netif));
+    return 0;
+}
+
+int eth_configure(uint32_t ip, uint32_t mask, uint32_t gw)
+{
+    if (!eth.netif_added)
+        return ERR_WOULD_BLOCK;
+    ip4_addr_t a, m, g;
+    ip4_addr_set_u32(&a, lwip_htonl(ip));
+    ip4_addr_set_u32(&m, lwip_htonl(mask));
+    ip4_addr_set_u32(&g, lwip_htonl(gw));
+    if (mask == 0) { /* back to DHCP */
+        eth.static_config = false;
+        netif_set_addr(&eth.netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4);
+        return dhcp_start(&eth.netif) == ERR_OK ? 0 : ERR_NO_RESOURCES;
+    }
+    dhcp_release_and_stop(&eth.netif);
+    eth.static_config = true;
+    eth.netif.mtu = ETH_MTU_DEFAULT;
+    netif_set_addr(&eth.netif, &a, &m, &g);
+    return 0;
+}
+
+/* LWIP_HOOK_DHCP_APPEND_OPTIONS: ask for the interface MTU in DISCOVER and REQUEST. */
+void tcpip_dhcp_append_options(struct netif *netif, struct dhcp_msg *msg, u8_t msg_type,
+                               u16_t *options_len)
+{
+    (void)netif;
+    if (msg_type == DHCP_DISCOVER || msg_type == DHCP_REQUEST)
+        *options_len = (u16_t)dhcpopt_request_add(msg->options, *options_len, DHCP_OPTIONS_LEN,
+                                                  DHCPOPT_MTU);
+}
+
+/* LWIP_HOOK_DHCP_PARSE_OPTION: keep option 26 of an ACK (applied when the lease binds). */
+void tcpip_dhcp_parse_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len,
+                             struct pbuf *p, u16_t offset)
+{
+    (void)netif;
+    uint8_t v[2];
+    if (option != DHCPOPT_MTU || msg_type != DHCP_ACK)
+        return;
+    if (len != 2 || pbuf_copy_partial(p, v, 2, offset) != 2) {
+        printf("tcpip: dhcp: malformed interface-MTU option ignored\n");
+        return;
+    }
+    uint16_t offered = (uint16_t)(v[0] << 8 | v[1]);
+    eth.dhcp_mtu = dhcpopt_mtu(offered, ETH_MTU_DEFAULT);
+    if (eth.dhcp_mtu != offered)
+        printf("tcpip: dhcp: interface MTU %u %s\n", (unsigned)offered,
+               eth.dhcp_mtu ? "capped at 1500 (frame buffers)" : "below 576 ignored");
+}

@@ -1,0 +1,176 @@
+/* listener.c: listening sockets: an lwIP listen pcb and the channel that announces accepted connections. */
+#include "addr.h"
+#include "tcpip.h"
+
+#include <warp/malloc.h>
+#include <warp/msg.h>
+#include <warp/user.h>
+
+#include "lwip/tcp.h"
+
+/*
+ * A listener lives until its client closes the channel (or sends CLOSE): then its pcb is closed;
+ * connections already accepted are independent and go on. lwIP itself would let two pcbs bind one
+ * port here (SO_REUSE, for TIME_WAIT), so the one-listener-per-port rule is checked in our list.
+ */
+struct listener {
+    handle_t ch;          /* our end of the listener channel */
+    struct tcp_pcb *pcb;  /* the listen pcb */
+    uint32_t ip;          /* host byte order; 0 = any */
+    uint16_t port;
+    struct listener *next;
+};
+
+static struct listener *listener_list;
+static unsigned listener_open_count;
+
+unsigned listener_count(void)
+{
+    return listener_open_count;
+}
+
+/* Logs a listener event ("listening on 0.0.0.0:80"). */
+static void listener_log(const struct listener *l, const char *what)
+{
+    char ip[ADDR_IPV4_TEXT_MAX];
+    addr_ipv4_format(l->ip, ip, sizeof(ip));
+    printf("tcpip: %s %s:%u\n", what, ip, (unsigned)l->port);
+}
+
+/* Stops listening: closes the pcb and the channel, frees l. */
+static void listener_close(struct listener *l)
+{
+    listener_log(l, "stopped listening on");
+    tcp_arg(l->pcb, NULL);
+    tcp_accept(l->pcb, NULL);
+    tcp_close(l->pcb); /* cannot fail for a listen pcb */
+    loop_close(&tcpip_loop, l->ch);
+    for (struct listener **p = &listener_list; *p; p = &(*p)->next)
+        if (*p == l) {
+            *p = l->next;
+            break;
+        }
+    listener_open_count--;
+    free(l);
+}
+
+/* lwIP accepted a connection on l's pcb. */
+static err_t listener_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    if (err != ERR_OK || !pcb || !arg)
+        return ERR_VAL;
+    return conn_accept(arg, pcb);
+}
+
+long listener_hand_over(struct listener *l, handle_t conn_end, uint32_t ip, uint16_t port)
+{
+    char uri[MSG_DATA_MAX + 1];
+    struct warp_msg m;
+    msg_init(&m, MSG_OPEN, 0);
+    int n = addr_conn_uri_format(ip, port, uri, sizeof(uri));
+    msg_set_data(&m, uri, (size_t)n);
+    msg_add_handle(&m, conn_end);
+    return warp_channel_send(l->ch, &m);
+}
+
+/* The client's requests on a listener channel: CLOSE stops listening; nothing else is served. */
+static void listener_on_message(struct loop *lp, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)lp;
+    tcpip_drop_handles(m);
+    if (!msg_is_call(m))
+        return;
+    if (m->type == MSG_CLOSE) {
+        tcpip_reply_status(ch, m, 0);
+        listener_close(ctx);
+    } else {
+        tcpip_reply_error(ch, m, ERR_NOT_SUPPORTED);
+    }
+}
+
+/* The client closed the listener channel. */
+static void listener_on_closed(struct loop *lp, handle_t ch, void *ctx)
+{
+    (void)lp;
+    (void)ch;
+    listener_close(ctx);
+}
+
+static const struct loop_channel_handlers listener_handlers = {
+    .on_message = listener_on_message,
+    .on_peer_closed = listener_on_closed,
+};
+
+/* True if a listener already covers ip:port (the same address, or either of them "any"). */
+static bool listener_taken(uint32_t ip, uint16_t port)
+{
+    for (const struct listener *l = listener_list; l; l = l->next)
+        if (l->port == port && (l->ip == ip || l->ip == 0 || ip == 0))
+            return true;
+    return false;
+}
+
+/* A listen pcb bound to ip:port, or NULL with *err set. */
+static struct tcp_pcb *listener_pcb(uint32_t ip, uint16_t port, long *err)
+{
+    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb) {
+        *err = ERR_NO_RESOURCES;
+        return NULL;
+    }
+    ip_set_option(pcb, SOF_REUSEADDR);
+    ip_addr_t addr;
+    ip_addr_set_ip4_u32_val(addr, lwip_htonl(ip));
+    err_t e = tcp_bind(pcb, &addr, port);
+    if (e != ERR_OK) {
+        tcp_close(pcb);
+        *err = e == ERR_USE ? ERR_ALREADY_EXISTS : ERR_INVALID_ARG;
+        return NULL;
+    }
+    struct tcp_pcb *lpcb = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &e);
+    if (!lpcb) {
+        tcp_close(pcb);
+        *err = ERR_NO_RESOURCES;
+    }
+    return lpcb;
+}
+
+long listener_open(uint32_t ip, uint16_t port, handle_t *out)
+{
+    if (listener_taken(ip, port))
+        return ERR_ALREADY_EXISTS;
+    struct listener *l = calloc(1, sizeof(*l));
+    if (!l)
+        return ERR_NO_RESOURCES;
+    long err = 0;
+    handle_t pair[2];
+    l->pcb = listener_pcb(ip, port, &err);
+    if (!l->pcb) {
+        free(l);
+        return err;
+    }
+    err = warp_channel_create(pair);
+    if (err == 0) {
+        err = loop_add_channel(&tcpip_loop, pair[0], &listener_handlers, l);
+        if (err < 0) {
+            warp_handle_close(pair[0]);
+            warp_handle_close(pair[1]);
+        }
+    }
+    if (err < 0) {
+        tcp_close(l->pcb);
+        free(l);
+        return err == ERR_NO_MEMORY ? ERR_NO_RESOURCES : err;
+    }
+    l->ch = pair[0];
+    l->ip = ip;
+    l->port = port;
+    l->next = listener_list;
+    listener_list = l;
+    listener_open_count++;
+    tcp_arg(l->pcb, l);
+    tcp_accept(l->pcb, listener_on_accept);
+    listener_log(l, "listening on");
+    *out = pair[1];
+    return 0;
+}

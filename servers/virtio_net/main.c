@@ -1,0 +1,65 @@
+/* virtio_net: the virtio-net driver: drives the NIC init grants it and serves service/ethernet. */
+#include "net.h"
+
+#include <warp/user.h>
+
+/*
+ * Handles from init (docs/drivers.md): 1 = the channel to init, 2 = the device handle of the first
+ * PCI function matching the manifest's `devices =` line (pci:1af4:1000 pci:1af4:1041).
+ */
+#define NET_INIT_CHANNEL 1
+#define NET_DEVICE 2
+
+/*
+ * Runs the loop, taking EV_IRQ itself: libs/user's loop has no IRQ sources yet, so the IRQ handles
+ * sit on the loop's event queue with cookie 0, which names no loop source.
+ */
+static long net_run(struct loop *l)
+{
+    for (;;) {
+        loop_fire_timeouts(l, warp_clock());
+        struct warp_event ev;
+        long r = warp_eventq_wait(l->eq, &ev, loop_next_deadline(l));
+        if (r == ERR_TIMED_OUT)
+            continue;
+        if (r < 0)
+            return r;
+        if (ev.type == EV_IRQ)
+            nic_on_irq(ev.handle);
+        else
+            loop_dispatch(l, &ev);
+    }
+}
+
+/* Adds the NIC's interrupts to the loop's event queue. */
+static long net_add_irqs(struct loop *l)
+{
+    long r = warp_eventq_add(l->eq, nic_g.irq_rx, 0);
+    if (r == 0 && nic_g.irq_tx != nic_g.irq_rx)
+        r = warp_eventq_add(l->eq, nic_g.irq_tx, 0);
+    return r;
+}
+
+/* Brings up the NIC, registers the service, serves until the loop fails. */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    (void)arg;
+    (void)initfs;
+    (void)initfs_size;
+    long r = loop_init(&net_loop);
+    if (r < 0) {
+        printf("virtio_net: no event queue: %s\n", err_str(r));
+        return 1;
+    }
+    if (nic_init(NET_DEVICE) < 0)
+        return 1;
+    if ((r = net_add_irqs(&net_loop)) < 0) {
+        printf("virtio_net: cannot wait for interrupts: %s\n", err_str(r));
+        return 1;
+    }
+    if (eth_service_start(NET_INIT_CHANNEL) < 0)
+        return 1;
+    r = net_run(&net_loop);
+    printf("virtio_net: event loop failed: %s\n", err_str(r));
+    return 1;
+}

@@ -1,0 +1,75 @@
+/* net.h: the virtio-net driver's state: the NIC (nic.c) and the service/ethernet sessions (service.c). */
+#pragma once
+
+#include <virtio/virtio.h>
+#include <warp/loop.h>
+
+/* §5.1.3: virtio-net feature bits the driver may accept. */
+#define VIRTIO_NET_F_MAC (1ull << 5)     /* the device config holds a MAC address */
+#define VIRTIO_NET_F_STATUS (1ull << 16) /* ... and a link status */
+#define VIRTIO_NET_S_LINK_UP 1u
+#define VIRTIO_NET_CFG_MAC 0    /* u8 mac[6] */
+#define VIRTIO_NET_CFG_STATUS 6 /* le16 status */
+#define VIRTIO_NET_TYPE 1       /* virtio device type of a network card */
+
+/* §5.1.6: struct virtio_net_hdr is 10 bytes, 12 with num_buffers (VERSION_1 or MRG_RXBUF). */
+#define NET_HDR_LEGACY 10
+#define NET_HDR_MODERN 12
+
+#define NET_RXQ 0 /* queue numbers (§5.1.2) */
+#define NET_TXQ 1
+
+#define ETH_ALEN 6
+#define ETH_HLEN 14          /* smallest frame we accept: a header */
+#define ETH_MTU 1500
+#define ETH_FRAME_MAX (ETH_HLEN + ETH_MTU) /* 1514: frames carry no FCS here */
+
+/*
+ * DMA layout: both rings, then NET_RX_BUFS + NET_TX_BUFS slots of NET_SLOT bytes. A slot holds the
+ * virtio-net header at offset 0 and the frame at NET_FRAME_OFF; each is its own descriptor, so one
+ * packet is a 2-descriptor chain (the layout a legacy device needs without VIRTIO_F_ANY_LAYOUT).
+ */
+#define NET_SLOT 2048
+#define NET_FRAME_OFF 16
+#define NET_RX_BUFS 64
+#define NET_TX_BUFS 64
+#define NET_QUEUE_WANT 256 /* queue size we pick where the device lets us (modern) */
+
+/* The NIC: transport, queues, buffers, interrupts, counters. */
+struct nic {
+    struct virtio_dev vdev;
+    struct virtq rx, tx;
+    uint8_t *slots;        /* NET_SLOT-byte buffers: rx first, then tx */
+    paddr_t slots_phys;
+    unsigned rx_bufs, tx_bufs; /* how many of each (bounded by the queue sizes) */
+    uint16_t tx_free[NET_TX_BUFS]; /* stack of free tx slot numbers */
+    unsigned tx_nfree;
+    unsigned hdr_len;      /* NET_HDR_LEGACY or NET_HDR_MODERN */
+    uint64_t features;     /* accepted */
+    uint8_t mac[ETH_ALEN];
+    bool msix;             /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
+    handle_t irq_rx, irq_tx; /* irq_tx == irq_rx without MSI-X */
+    uint64_t rx_frames, rx_bad, tx_frames, irqs;
+};
+
+extern struct nic nic_g;
+extern struct loop net_loop;
+
+/* nic.c: brings up the device behind handle dev; logs why not and returns an ERR_* on failure. */
+long nic_init(handle_t dev);
+/* nic.c: handles EV_IRQ of irq: ISR (INTx), ack, then the rings. */
+void nic_on_irq(handle_t irq);
+/* nic.c: a free tx slot exists. */
+bool nic_tx_ready(void);
+/* nic.c: sends the len-byte frame in bufs[0] of call call_id on ch (copied with SYS_CALL_READ);
+ * returns len or an ERR_*. Precondition: nic_tx_ready(), ETH_HLEN <= len <= ETH_FRAME_MAX. */
+long nic_send_from_call(handle_t ch, uint64_t call_id, uint32_t len);
+/* nic.c: link state (up unless the device reports otherwise). */
+bool nic_link_up(void);
+
+/* service.c: registers service/ethernet with init (handle 1) and serves it from net_loop. */
+long eth_service_start(handle_t init_ch);
+/* service.c: hands a received frame to every session (to a waiting READ, or its queue). */
+void eth_deliver(const uint8_t *frame, uint32_t len);
+/* service.c: tx slots were freed: serves WRITE calls that waited for one. */
+void eth_tx_space(void);

@@ -1,0 +1,308 @@
+/* service.c: service/ethernet: sessions that READ received frames, WRITE frames, GETATTR the MAC. */
+#include "net.h"
+
+#include <warp/malloc.h>
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+/*
+ * Every session sees every received frame (like a tap): a frame goes to the session's oldest
+ * waiting READ, else into its queue of ETH_RXQ_FRAMES, else it is dropped and counted. WRITE calls
+ * are answered once their frame is on the tx queue; when every tx slot is busy they wait (at most
+ * ETH_TXWAIT_MAX of them, over all sessions) for the device to finish one.
+ */
+#define ETH_SESSIONS_MAX 8
+#define ETH_READS_MAX 16   /* READ calls one session may have waiting; more: ERR_QUEUE_FULL */
+#define ETH_RXQ_FRAMES 32  /* frames queued per session while no READ waits */
+#define ETH_TXWAIT_MAX 64  /* WRITE calls waiting for a tx slot, all sessions */
+#define ETH_URI "service/ethernet"
+
+/* One client connection. */
+struct eth_session {
+    handle_t ch;                     /* 0: slot free */
+    uint64_t reads[ETH_READS_MAX];   /* waiting READ call ids, oldest at read_head */
+    unsigned read_head, nreads;
+    uint8_t *frames;                 /* ETH_RXQ_FRAMES * ETH_FRAME_MAX bytes */
+    uint16_t lens[ETH_RXQ_FRAMES];
+    unsigned frame_head, nframes;
+    uint64_t dropped;                /* frames lost because the queue was full */
+};
+
+/* A WRITE call waiting for a tx slot. */
+struct eth_txwait {
+    handle_t ch;
+    uint64_t call_id;
+    uint32_t len;
+};
+
+static struct eth_session sessions[ETH_SESSIONS_MAX];
+static struct eth_txwait txwait[ETH_TXWAIT_MAX];
+static unsigned txwait_head, ntxwait;
+static uint64_t tx_waited; /* WRITEs that had to wait for a tx slot */
+
+struct loop net_loop;
+
+/* Sends a reply; a client that has gone is not our problem. */
+static void eth_send(handle_t ch, const struct warp_msg *m)
+{
+    long r = loop_send(&net_loop, ch, m);
+    if (r < 0 && r != ERR_PEER_CLOSED)
+        printf("virtio_net: reply on channel %d failed: %s\n", ch, err_str(r));
+}
+
+/* Replies ERROR(err) to call_id on ch. */
+static void eth_error(handle_t ch, uint64_t call_id, long err)
+{
+    struct warp_msg m;
+    msg_reply_error(&m, call_id, err);
+    eth_send(ch, &m);
+}
+
+/* Answers READ call_id with the frame: copies it into the caller's buffer, replies its length. */
+static void eth_answer_read(handle_t ch, uint64_t call_id, const uint8_t *frame, uint32_t len)
+{
+    long n = warp_call_write(ch, call_id, 0, 0, frame, len);
+    struct warp_msg m;
+    if (n < 0)
+        msg_reply_error(&m, call_id, n);
+    else
+        msg_reply(&m, MSG_READ, call_id, n);
+    eth_send(ch, &m);
+}
+
+/* Hands a frame to session s: its oldest READ, else its queue, else the drop counter. */
+static void eth_session_deliver(struct eth_session *s, const uint8_t *frame, uint32_t len)
+{
+    if (s->nreads > 0) {
+        uint64_t call_id = s->reads[s->read_head];
+        s->read_head = (s->read_head + 1) % ETH_READS_MAX;
+        s->nreads--;
+        eth_answer_read(s->ch, call_id, frame, len);
+        return;
+    }
+    if (s->nframes == ETH_RXQ_FRAMES) {
+        s->dropped++;
+        return;
+    }
+    unsigned i = (s->frame_head + s->nframes++) % ETH_RXQ_FRAMES;
+    memcpy(s->frames + (size_t)i * ETH_FRAME_MAX, frame, len);
+    s->lens[i] = (uint16_t)len;
+}
+
+/* A received frame, for every session. */
+void eth_deliver(const uint8_t *frame, uint32_t len)
+{
+    for (unsigned i = 0; i < ETH_SESSIONS_MAX; i++)
+        if (sessions[i].ch)
+            eth_session_deliver(&sessions[i], frame, len);
+}
+
+/* READ: the buffer must hold any frame; answered now from the queue or when a frame comes. */
+static void eth_read(struct eth_session *s, const struct warp_msg *m)
+{
+    long len = msg_get_buf(m, 0, BUF_WRITE);
+    if (len >= 0 && len < ETH_FRAME_MAX)
+        len = ERR_INVALID_ARG;
+    if (len < 0) {
+        eth_error(s->ch, m->call_id, len);
+    } else if (s->nframes > 0) {
+        unsigned i = s->frame_head;
+        s->frame_head = (s->frame_head + 1) % ETH_RXQ_FRAMES;
+        s->nframes--;
+        eth_answer_read(s->ch, m->call_id, s->frames + (size_t)i * ETH_FRAME_MAX, s->lens[i]);
+    } else if (s->nreads == ETH_READS_MAX) {
+        eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
+    } else {
+        s->reads[(s->read_head + s->nreads++) % ETH_READS_MAX] = m->call_id;
+    }
+}
+
+/* Sends the frame of WRITE call_id now; replies its length or the error. */
+static void eth_write_now(handle_t ch, uint64_t call_id, uint32_t len)
+{
+    long r = nic_send_from_call(ch, call_id, len);
+    struct warp_msg m;
+    if (r < 0)
+        msg_reply_error(&m, call_id, r);
+    else
+        msg_reply(&m, MSG_WRITE, call_id, r);
+    eth_send(ch, &m);
+}
+
+/* WRITE: one frame of ETH_HLEN..ETH_FRAME_MAX bytes; waits for a tx slot if none is free. */
+static void eth_write(struct eth_session *s, const struct warp_msg *m)
+{
+    long len = msg_get_buf(m, 0, BUF_READ);
+    if (len > ETH_FRAME_MAX)
+        len = ERR_TOO_LARGE;
+    else if (len >= 0 && len < ETH_HLEN)
+        len = ERR_INVALID_ARG;
+    if (len < 0) {
+        eth_error(s->ch, m->call_id, len);
+    } else if (ntxwait == 0 && nic_tx_ready()) {
+        eth_write_now(s->ch, m->call_id, (uint32_t)len);
+    } else if (ntxwait == ETH_TXWAIT_MAX) {
+        eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
+    } else {
+        txwait[(txwait_head + ntxwait++) % ETH_TXWAIT_MAX] =
+            (struct eth_txwait){s->ch, m->call_id, (uint32_t)len};
+        tx_waited++;
+    }
+}
+
+/* Tx slots were freed: the waiting WRITEs go, oldest first. */
+void eth_tx_space(void)
+{
+    while (ntxwait > 0 && nic_tx_ready()) {
+        struct eth_txwait w = txwait[txwait_head];
+        txwait_head = (txwait_head + 1) % ETH_TXWAIT_MAX;
+        ntxwait--;
+        eth_write_now(w.ch, w.call_id, w.len);
+    }
+}
+
+/* GETATTR: mac (6 bytes), mtu, link, stats (text). */
+static void eth_getattr(struct eth_session *s, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1], text[MSG_DATA_MAX + 1];
+    struct warp_msg r;
+    long n = msg_get_attr_name(m, name, sizeof(name));
+    if (n < 0) {
+        eth_error(s->ch, m->call_id, n);
+        return;
+    }
+    if (strcmp(name, "mac") == 0) {
+        msg_reply_data(&r, MSG_GETATTR, m->call_id, nic_g.mac, ETH_ALEN);
+    } else if (strcmp(name, "mtu") == 0) {
+        fmt_snprintf(text, sizeof(text), "%u", ETH_MTU);
+        msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
+    } else if (strcmp(name, "link") == 0) {
+        msg_reply_text(&r, MSG_GETATTR, m->call_id, nic_link_up() ? "up" : "down");
+    } else if (strcmp(name, "stats") == 0) {
+        fmt_snprintf(text, sizeof(text),
+                     "rx %llu tx %llu rx_bad %llu dropped %llu tx_waited %llu irqs %llu",
+                     (unsigned long long)nic_g.rx_frames, (unsigned long long)nic_g.tx_frames,
+                     (unsigned long long)nic_g.rx_bad, (unsigned long long)s->dropped,
+                     (unsigned long long)tx_waited, (unsigned long long)nic_g.irqs);
+        msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
+    } else {
+        msg_reply_error(&r, m->call_id, ERR_NOT_FOUND);
+    }
+    eth_send(s->ch, &r);
+}
+
+/* Forgets session s: its queue, its waiting WRITEs; closes its channel. */
+static void eth_session_end(struct eth_session *s)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < ntxwait; i++) {
+        struct eth_txwait w = txwait[(txwait_head + i) % ETH_TXWAIT_MAX];
+        if (w.ch != s->ch)
+            txwait[(txwait_head + kept++) % ETH_TXWAIT_MAX] = w;
+    }
+    ntxwait = kept;
+    loop_close(&net_loop, s->ch);
+    free(s->frames);
+    memset(s, 0, sizeof(*s));
+}
+
+/* A message on a session: calls are served or refused; one-way messages are ignored. */
+static void eth_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct eth_session *s = ctx;
+    (void)l;
+    (void)ch;
+    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        warp_handle_close(m->handles[i]); /* we take no handles */
+    if (!msg_is_call(m))
+        return;
+    switch (m->type) {
+    case MSG_READ: eth_read(s, m); break;
+    case MSG_WRITE: eth_write(s, m); break;
+    case MSG_GETATTR: eth_getattr(s, m); break;
+    case MSG_CLOSE: {
+        struct warp_msg r;
+        msg_reply(&r, MSG_CLOSE, m->call_id, 0);
+        eth_send(s->ch, &r);
+        eth_session_end(s);
+        break;
+    }
+    default: eth_error(s->ch, m->call_id, ERR_NOT_SUPPORTED); break;
+    }
+}
+
+/* The client went away. */
+static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    eth_session_end(ctx);
+}
+
+static const struct loop_channel_handlers eth_session_handlers = {
+    .on_message = eth_on_message,
+    .on_peer_closed = eth_on_closed,
+};
+
+/* Starts a session on channel ch (given by init); closes ch if there is no room. */
+static void eth_session_start(handle_t ch)
+{
+    struct eth_session *s = NULL;
+    for (unsigned i = 0; i < ETH_SESSIONS_MAX && !s; i++)
+        if (!sessions[i].ch)
+            s = &sessions[i];
+    uint8_t *frames = s ? malloc((size_t)ETH_RXQ_FRAMES * ETH_FRAME_MAX) : NULL;
+    if (!frames || loop_add_channel(&net_loop, ch, &eth_session_handlers, s) < 0) {
+        printf("virtio_net: refusing a session: %s\n", s ? "out of memory" : "too many sessions");
+        free(frames);
+        warp_handle_close(ch);
+        return;
+    }
+    memset(s, 0, sizeof(*s));
+    s->ch = ch;
+    s->frames = frames;
+}
+
+/* init's channel: a one-way OPEN "service/ethernet" carries a new client's channel. */
+static void eth_on_init_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)l;
+    (void)ctx;
+    char uri[MSG_DATA_MAX + 1];
+    bool open = m->type == MSG_OPEN && !msg_is_call(m) && m->nhandles >= 1 &&
+                msg_get_uri(m, uri, sizeof(uri)) >= 0 && strcmp(uri, ETH_URI) == 0;
+    for (unsigned i = open ? 1 : 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        warp_handle_close(m->handles[i]);
+    if (open)
+        eth_session_start(m->handles[0]);
+    else if (msg_is_call(m))
+        eth_error(ch, m->call_id, ERR_NOT_SUPPORTED);
+}
+
+/* init is gone: nobody new can reach us; the sessions we have go on. */
+static void eth_on_init_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)ctx;
+    printf("virtio_net: init closed its channel\n");
+    loop_close(l, ch);
+}
+
+static const struct loop_channel_handlers eth_init_handlers = {
+    .on_message = eth_on_init_message,
+    .on_peer_closed = eth_on_init_closed,
+};
+
+/* Registers service/ethernet (OPEN "listen:service/ethernet" on init's channel), then listens. */
+long eth_service_start(handle_t init_ch)
+{
+    struct warp_msg m;
+    long r = msg_open(&m, "listen:" ETH_URI);
+    if (r == 0)
+        r = ipc_call_sync(init_ch, &m, NULL);
+    if (r < 0) {
+        printf("virtio_net: cannot register %s with init: %s\n", ETH_URI, err_str(r));
+        return r;
+    }
+    return loop_add_channel(&net_loop, init_ch, &eth_init_handlers, NULL);
+}

@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""tests/e2e/case_http.py: http_server over the whole stack (virtio_net, tcpip, http_server), from the host.
+
+One boot of warp.iso with a NIC whose guest port 80 is forwarded to a free port on 127.0.0.1, then
+real clients against it: curl (the page, 404, a file of more than 64 KiB compared byte for byte),
+python's http.client (many requests on one keep-alive connection, HEAD), raw sockets (pipelining,
+one malformed request of every kind with the status it must get, a slow client that must get 408
+after the header timeout, an idle keep-alive connection that must be closed, more connections than
+the cap), and wrk (100 concurrent connections for 5 s with no error). Every address is 127.0.0.1.
+
+Until boot.manifest starts both tcpip and http_server, the group reports one skipped result.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True  # also when run as a script: keep __pycache__ out of the tree
+from harness import ROOT, Boot, Job, Result
+
+GROUP = "http"
+LISTENING = "http_server: listening on :80"
+BOOT_TIMEOUT = 90        # seconds to the listening line (TCG)
+FIRST_RESPONSE = 60      # seconds for the first 200 once listening (DHCP may still run)
+HEADER_TIMEOUT = 10      # the server's header timeout (servers/http_server/conn.h)
+CONN_MAX = 112           # HTTP_CONN_MAX
+REJECT_MAX = 8           # HTTP_REJECT_MAX
+LARGE = os.path.join("http_server", "www", "large.txt")  # under the build directory
+MANIFEST = os.path.join(ROOT, "servers", "init", "boot.manifest")
+FAULT = re.compile(r"init: http_server (faulted|was killed|exited)")
+
+# (name, request bytes, expected status): every class of error the parser refuses.
+MALFORMED = [
+    ("two spaces in the request line", b"GET  / HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("no version (HTTP/0.9)", b"GET /\r\n\r\n", 400),
+    ("lower-case version", b"GET / http/1.1\r\nHost: w\r\n\r\n", 400),
+    ("no Host in HTTP/1.1", b"GET / HTTP/1.1\r\n\r\n", 400),
+    ("two Host fields", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    ("space before the colon", b"GET / HTTP/1.1\r\nHost : w\r\n\r\n", 400),
+    ("obs-fold", b"GET / HTTP/1.1\r\nHost: w\r\nX: a\r\n b\r\n\r\n", 400),
+    ("field line without colon", b"GET / HTTP/1.1\r\nHost: w\r\nnocolon\r\n\r\n", 400),
+    ("control byte in a value", b"GET / HTTP/1.1\r\nHost: w\r\nX: a\x01b\r\n\r\n", 400),
+    ("bare CR", b"GET / HTTP/1.1\r\nHost: w\r\nX: a\rb\r\n\r\n", 400),
+    ("duplicate Content-Length",
+     b"GET / HTTP/1.1\r\nHost: w\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n", 400),
+    ("Content-Length not a number", b"GET / HTTP/1.1\r\nHost: w\r\nContent-Length: 1x\r\n\r\n", 400),
+    ("Content-Length with Transfer-Encoding",
+     b"GET / HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    ("dot-dot segment", b"GET /../bin/init HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("encoded dot-dot", b"GET /%2e%2e/%2E%2e/bin/init HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("encoded slash dot-dot", b"GET /..%2fbin%2finit HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("backslash", b"GET /..\\bin\\init HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("encoded NUL", b"GET /style.css%00.html HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("bad percent escape", b"GET /%zz HTTP/1.1\r\nHost: w\r\n\r\n", 400),
+    ("TLS handshake", bytes.fromhex("16030100a5010000a10303") + b"\x00" * 40, 400),
+    ("POST", b"POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 5\r\n\r\nhello", 405),
+    ("DELETE", b"DELETE /style.css HTTP/1.1\r\nHost: w\r\n\r\n", 405),
+    ("GET with a body", b"GET / HTTP/1.1\r\nHost: w\r\nContent-Length: 5\r\n\r\nhello", 413),
+    ("chunked body", b"GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 413),
+    ("request-target of 3000 bytes", b"GET /" + b"a" * 3000 + b" HTTP/1.1\r\nHost: w\r\n\r\n", 414),
+    ("header block of 10 KiB", b"GET / HTTP/1.1\r\nHost: w\r\nX: " + b"v" * 10240 + b"\r\n\r\n", 431),
+    ("unknown method", b"BREW /pot HTTP/1.1\r\nHost: w\r\n\r\n", 501),
+    ("lower-case method", b"get / HTTP/1.1\r\nHost: w\r\n\r\n", 501),
+    ("HTTP/2.0", b"GET / HTTP/2.0\r\nHost: w\r\n\r\n", 505),
+]
+
+
+def stack_in_manifest():
+    """True when boot.manifest starts both tcpip and http_server."""
+    try:
+        with open(MANIFEST) as f:
+            text = f.read()
+    except OSError:
+        return False
+    return all(re.search(rf"^\s*\[service {name}\]", text, re.M) for name in ("tcpip", "http_server"))
+
+
+def jobs(ctx):
+    if not stack_in_manifest():
+        yield Job("http", lambda ctx: [Result(
+            "http # SKIP boot.manifest does not start tcpip and http_server yet", True)])
+        return
+    names = result_names()
+    yield Job(names[0], http_suite, also=names[1:])
+
+
+# --- small clients ---
+
+def read_response(sock, deadline):
+    """Reads one response (head + Content-Length body) from sock; returns (status, headers, body,
+    rest) where rest is what followed it. Raises TimeoutError, or ConnectionError on early EOF."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += recv_some(sock, deadline)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, rest
+
+
+def recv_some(sock, deadline):
+    """One recv before the deadline; ConnectionError at EOF."""
+    sock.settimeout(max(0.01, deadline - time.monotonic()))
+    chunk = sock.recv(65536)
+    if not chunk:
+        raise ConnectionError("connection closed")
+    return chunk
+
+
+def read_body(sock, rest, length, deadline):
+    """Completes a body of `length` bytes that starts with rest; returns (body, what follows)."""
+    while len(rest) < length:
+        rest += recv_some(sock, deadline)
+    return rest[:length], rest[length:]
+
+
+def until_eof(sock, deadline):
+    """Reads until the peer closes; returns (bytes, closed: bool). A reset counts as closed."""
+    data = b""
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return data, False
+        except ConnectionResetError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
+
+
+def connect(port, timeout=10):
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def curl(port, path, out=None, method=None, timeout=30):
+    """Runs curl; returns (http status, body bytes or None when written to out)."""
+    argv = ["curl", "-sS", "--max-time", str(timeout), "-w", "\n%{http_code}"]
+    if out:
+        argv += ["-o", out]
+    if method == "HEAD":
+        argv += ["-I"]
+    argv.append(f"http://127.0.0.1:{port}{path}")
+    proc = subprocess.run(argv, capture_output=True, timeout=timeout + 10)
+    body, _, code = proc.stdout.rpartition(b"\n")
+    if proc.returncode != 0:
+        raise RuntimeError(f"curl exited {proc.returncode}: {proc.stderr.decode().strip()}")
+    return int(code), (None if out else body)
+
+
+# --- the suite ---
+
+def http_suite(ctx):
+    """Boots once and runs every check against the forwarded port."""
+    names = result_names()
+    with Boot(ctx, "http", ctx.image("warp.iso"), mem="128M", net=True) as boot:
+        port = boot.options["port"]
+        hit = boot.wait_for(LISTENING, ctx.timeout(BOOT_TIMEOUT))
+        if hit is None:
+            failed = boot.fail(LISTEN_NAME, f"no '{LISTENING}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")
+            return [failed] + [Result(n, False, reason="http_server did not start") for n in names[1:]]
+        results = [Result(LISTEN_NAME, True, notes=[f"after {hit[0].ms} ms; host port {port}"],
+                          data={"listening_ms": hit[0].ms})]
+        first = wait_first_response(ctx, port)
+        if first is not None:
+            results.append(boot.fail(CHECKS[0][1][0], first))
+            return results + [Result(n, False, reason="no first response") for n in names[2:]]
+        for check, owned in CHECKS:
+            try:
+                results += check(ctx, port)
+            except Exception as e:  # one broken check must not hide the others
+                results += [Result(n, False, reason=f"{type(e).__name__}: {e}") for n in owned]
+        fault = boot.wait_for(FAULT, timeout=1)
+        if fault is None and boot.running():
+            results.append(Result(ALIVE_NAME, True))
+        else:
+            results.append(boot.fail(ALIVE_NAME, fault[0].text if fault else "QEMU ended"))
+        return results
+
+
+def result_names():
+    """Every result the suite reports, in order."""
+    return [LISTEN_NAME] + [n for _, owned in CHECKS for n in owned] + [ALIVE_NAME]
+
+
+def wait_first_response(ctx, port):
+    """Polls GET / until one answer comes (DHCP and ARP may take a moment); None or why not."""
+    deadline = time.monotonic() + ctx.timeout(FIRST_RESPONSE)
+    last = "no attempt"
+    while time.monotonic() < deadline:
+        try:
+            with connect(port, timeout=5) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: warp\r\nConnection: close\r\n\r\n")
+                status, _, _ = read_response(s, time.monotonic() + 5)
+                return None if status == 200 else f"first response: status {status}"
+        except (OSError, ConnectionError, ValueError, IndexError) as e:
+            last = f"{type(e).__name__}: {e}"
+        time.sleep(1)
+    return f"no response to GET / within {ctx.timeout(FIRST_RESPONSE):.0f} s (last: {last})"
+
+
+def check_curl_index(ctx, port):
+    name = "http: GET / with curl"
+    status, body = curl(port, "/")
+    text = body.decode("utf-8", errors="replace")
+    problems = []
+    if status != 200:
+        problems.append(f"status {status}")
+    for word in ("Warp", "microkernel", "Request number"):
+        if word not in text:
+            problems.append(f"body lacks '{word}'")
+    css_status, css = curl(port, "/style.css")
+    if css_status != 200 or b"body" not in css:
+        problems.append(f"/style.css: status {css_status}")
+    return [Result(name, not problems, reason="; ".join(problems),
+                   notes=[f"{len(body)} bytes of HTML"])]
+
+
+def check_404(ctx, port):
+    status, body = curl(port, "/no/such/file.html")
+    ok = status == 404 and body.startswith(b"404")
+    return [Result("http: 404", ok, reason="" if ok else f"status {status}, body {body[:40]!r}")]
+
+
+def check_keepalive(ctx, port):
+    """100 requests on one http.client connection; the socket must never change."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=ctx.timeout(20))
+    paths = ["/", "/style.css", "/missing", "/robots.txt", "/logo.svg"]
+    want = {"/missing": 404}
+    problems, first_sock, start = [], None, time.monotonic()
+    count = 100
+    for i in range(count):
+        path = paths[i % len(paths)]
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+        if first_sock is None:
+            first_sock = conn.sock
+        if resp.status != want.get(path, 200):
+            problems.append(f"request {i} {path}: status {resp.status}")
+        if conn.sock is not first_sock:
+            problems.append(f"request {i}: the connection was reopened")
+            break
+        if resp.getheader("Connection") != "keep-alive":
+            problems.append(f"request {i}: Connection: {resp.getheader('Connection')}")
+            break
+    conn.close()
+    elapsed = time.monotonic() - start
+    return [Result("http: keep-alive", not problems, reason="; ".join(problems[:5]),
+                   notes=[f"{count} requests on one connection in {elapsed:.2f} s"],
+                   data={"keepalive_rps": count / elapsed})]
+
+
+def check_head(ctx, port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=ctx.timeout(20))
+    conn.request("HEAD", "/large.txt")
+    resp = conn.getresponse()
+    body = resp.read()
+    size = os.path.getsize(os.path.join(ctx.build, LARGE))
+    problems = []
+    if resp.status != 200:
+        problems.append(f"status {resp.status}")
+    if resp.getheader("Content-Length") != str(size):
+        problems.append(f"Content-Length {resp.getheader('Content-Length')}, want {size}")
+    if body:
+        problems.append(f"{len(body)} body bytes")
+    # The connection must still be usable: nothing of a body may follow the head.
+    conn.request("GET", "/robots.txt")
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 200:
+        problems.append(f"GET after HEAD: status {resp.status}")
+    conn.close()
+    return [Result("http: HEAD", not problems, reason="; ".join(problems))]
+
+
+def check_pipelining(ctx, port):
+    """Three requests in one send; three responses, in order."""
+    deadline = time.monotonic() + ctx.timeout(20)
+    with connect(port) as s:
+        s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n"
+                  b"GET /missing HTTP/1.1\r\nHost: w\r\n\r\n"
+                  b"HEAD /style.css HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n")
+        got, rest = [], b""
+        for head_only in (False, False, True):
+            status, headers, rest = read_response_from(s, rest, deadline)
+            length = 0 if head_only else int(headers.get("content-length", "0"))
+            body, rest = read_body(s, rest, length, deadline)
+            got.append((status, body[:20]))
+        tail, closed = until_eof(s, deadline)
+    statuses = [g[0] for g in got]
+    ok = statuses == [200, 404, 200] and got[0][1].startswith(b"#") and closed and not tail + rest
+    return [Result("http: pipelining", ok,
+                   reason="" if ok else f"statuses {statuses}, closed {closed}, extra {tail + rest!r}")]
+
+
+def read_response_from(sock, buffered, deadline):
+    """read_response that starts with bytes already received."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        data += recv_some(sock, deadline)
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers[key.strip().lower()] = value.strip()
+    return int(lines[0].split(" ")[1]), headers, rest
+
+
+def check_large(ctx, port):
+    """A file of several 64 KiB WRITEs, fetched whole by curl, equals the one the build made."""
+    path = os.path.join(ctx.build, LARGE)
+    with open(path, "rb") as f:
+        want = f.read()
+    out = os.path.join(ctx.log_dir, "http-large.txt")
+    status, _ = curl(port, "/large.txt", out=out)
+    with open(out, "rb") as f:
+        got = f.read()
+    ok = status == 200 and got == want
+    reason = ""
+    if not ok:
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        reason = f"status {status}; {len(got)} bytes, want {len(want)}; first difference at {first}"
+    return [Result("http: large file", ok, reason=reason, notes=[f"{len(want)} bytes compared"])]
+
+
+def check_malformed(ctx, port):
+    """Each malformed request gets its status and a closed connection."""
+    failures = []
+    for label, request, want in MALFORMED:
+        deadline = time.monotonic() + ctx.timeout(15)
+        try:
+            with connect(port) as s:
+                s.sendall(request)
+                data, closed = until_eof(s, deadline)
+        except OSError as e:
+            failures.append(f"{label}: {type(e).__name__}: {e}")
+            continue
+        match = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+        got = int(match.group(1)) if match else None
+        if got != want:
+            failures.append(f"{label}: got {got} ({data[:40]!r}), want {want}")
+        elif not closed:
+            failures.append(f"{label}: {want} but the connection stayed open")
+        elif want == 405 and b"\r\nAllow: GET, HEAD\r\n" not in data:
+            failures.append(f"{label}: 405 without Allow")
+    return [Result("http: malformed requests", not failures,
+                   reason=f"{len(failures)} of {len(MALFORMED)} wrong" if failures else "",
+                   notes=failures or [f"{len(MALFORMED)} kinds, each answered and closed"])]
+
+
+def check_timeouts(ctx, port):
+    """A client that never finishes its header gets 408; an idle keep-alive one is closed; both in
+    about HEADER_TIMEOUT seconds. Run side by side."""
+    out = {}
+
+    def slow():
+        start = time.monotonic()
+        with connect(port) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: w\r\n")
+            data, closed = until_eof(s, start + ctx.timeout(HEADER_TIMEOUT * 3))
+        out["slow"] = (data, closed, time.monotonic() - start)
+
+    def idle():
+        with connect(port) as s:
+            s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
+            status, headers, rest = read_response(s, time.monotonic() + 20)
+            read_body(s, rest, int(headers.get("content-length", "0")), time.monotonic() + 20)
+            start = time.monotonic()
+            data, closed = until_eof(s, start + ctx.timeout(HEADER_TIMEOUT * 3))
+        out["idle"] = (data, closed, time.monotonic() - start)
+
+    threads = [threading.Thread(target=f) for f in (slow, idle)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results = []
+    low, high = HEADER_TIMEOUT * 0.8, HEADER_TIMEOUT + ctx.timeout(10)
+    if "slow" in out:
+        data, closed, secs = out["slow"]
+        ok = data.startswith(b"HTTP/1.1 408 ") and closed and low <= secs <= high
+        results.append(Result("http: slow client gets 408", ok,
+                              reason="" if ok else f"{data[:30]!r}, closed {closed}, after {secs:.1f} s",
+                              notes=[f"closed after {secs:.1f} s"]))
+    else:
+        results.append(Result("http: slow client gets 408", False, reason="the client failed"))
+    if "idle" in out:
+        data, closed, secs = out["idle"]
+        ok = not data and closed and low <= secs <= high
+        results.append(Result("http: idle keep-alive closed", ok,
+                              reason="" if ok else f"{data[:30]!r}, closed {closed}, after {secs:.1f} s",
+                              notes=[f"closed after {secs:.1f} s"]))
+    else:
+        results.append(Result("http: idle keep-alive closed", False, reason="the client failed"))
+    return results
+
+
+def check_wrk(ctx, port):
+    """wrk -t2 -c100 -d5s: requests must be answered, with no socket error and no non-2xx."""
+    name = "http: wrk 100 connections"
+    if shutil.which("wrk") is None:
+        return [Result(name, False, reason="wrk not found (tools/setup installs it)")]
+    argv = ["wrk", "-t2", "-c100", "-d5s", "--timeout", "10s", f"http://127.0.0.1:{port}/"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    text = proc.stdout
+    requests = re.search(r"(\d+) requests in", text)
+    rps = re.search(r"Requests/sec:\s*([\d.]+)", text)
+    problems = []
+    if proc.returncode != 0 or not requests or int(requests.group(1)) == 0:
+        problems.append(f"no requests answered (exit {proc.returncode}: {proc.stderr.strip()})")
+    errors = re.search(r"Socket errors: (.*)", text)
+    if errors:
+        problems.append(f"socket errors: {errors.group(1)}")
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non2xx:
+        problems.append(f"{non2xx.group(1)} non-2xx responses")
+    notes = [line for line in text.splitlines() if line.strip()]
+    return [Result(name, not problems, reason="; ".join(problems), notes=notes,
+                   data={"wrk_rps": float(rps.group(1)) if rps else 0.0})]
+
+
+def check_cap(ctx, port):
+    """More connections than the cap: the first CONN_MAX are served, the next ones get 503 at once
+    (they do not wait), and the served ones still work."""
+    name = "http: connection cap"
+    time.sleep(3)  # let earlier connections finish their lingering close
+    total = CONN_MAX + REJECT_MAX + 4
+    socks = []
+    try:
+        for _ in range(total):
+            socks.append(connect(port, timeout=10))
+        time.sleep(2)
+        got503, silent, closed_early = 0, 0, 0
+        for s in socks[CONN_MAX - 4:]:
+            data, closed = until_eof(s, time.monotonic() + 0.2)
+            if data.startswith(b"HTTP/1.1 503 "):
+                got503 += 1
+            elif closed:
+                closed_early += 1
+            else:
+                silent += 1
+        # One of the first ones, served, must still answer.
+        s = socks[0]
+        s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
+        status, _, _ = read_response(s, time.monotonic() + 20)
+    finally:
+        for s in socks:
+            s.close()
+    ok = got503 >= 1 and status == 200
+    return [Result(name, ok,
+                   reason="" if ok else f"{got503} answered 503, status of a served one {status}",
+                   notes=[f"{total} connections: of the last {total - CONN_MAX + 4}, {got503} got 503, "
+                          f"{closed_early} were closed without a response, {silent} wait"])]
+
+
+LISTEN_NAME = "http: listening"
+ALIVE_NAME = "http: server still running"
+# Each check and the results it reports.
+CHECKS = [
+    (check_curl_index, ["http: GET / with curl"]),
+    (check_404, ["http: 404"]),
+    (check_keepalive, ["http: keep-alive"]),
+    (check_head, ["http: HEAD"]),
+    (check_pipelining, ["http: pipelining"]),
+    (check_large, ["http: large file"]),
+    (check_malformed, ["http: malformed requests"]),
+    (check_timeouts, ["http: slow client gets 408", "http: idle keep-alive closed"]),
+    (check_wrk, ["http: wrk 100 connections"]),
+    (check_cap, ["http: connection cap"]),
+]
+
+
+def main(argv):
+    """Runs the checks against a server that is already listening on 127.0.0.1 (e.g. the host
+    stand-in, `make http-host`), without booting anything."""
+    import argparse
+    from harness import Context, print_result
+    p = argparse.ArgumentParser(prog="tests/e2e/case_http.py", description=main.__doc__)
+    p.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
+    p.add_argument("--build", default=os.environ.get("BUILD", "build"), help="build directory")
+    p.add_argument("--skip", action="append", default=[], metavar="CHECK",
+                   help="leave out a check by function name (repeatable)")
+    args = p.parse_args(argv)
+    ctx = Context(args.build, 1, float(os.environ.get("WARP_E2E_TIMEOUT_SCALE", "1")))
+    results = []
+    first = wait_first_response(ctx, args.port)
+    if first is not None:
+        results.append(Result(CHECKS[0][1][0], False, reason=first))
+    else:
+        for check, owned in CHECKS:
+            if check.__name__ in args.skip:
+                continue
+            try:
+                found = check(ctx, args.port)
+            except Exception as e:
+                found = [Result(n, False, reason=f"{type(e).__name__}: {e}") for n in owned]
+            for result in found:
+                print_result(result)
+            results += found
+    failed = sum(1 for r in results if not r.ok)
+    print(f"http: {len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,230 @@
+"""tests/e2e/case_tcpip.py: the tcpip server (lwIP) on two networks, checked from what it logs and from outside.
+
+(a) QEMU user networking (as `make run` has it): tcpip logs the driver's MAC and binds QEMU's DHCP
+    lease, `tcpip: dhcp bound 10.0.2.15/24 gw 10.0.2.2 mtu 1500`.
+(b) A GCE-like network in a network namespace (tests/e2e/netns.py: dnsmasq leases 198.18.0.2 as a /32
+    whose gateway 198.18.0.1 lies outside it, MTU 1460): tcpip logs `dhcp bound 198.18.0.2/32 gw
+    198.18.0.1 mtu 1460`; a host beyond the gateway (198.18.0.3, which the guest can reach only through
+    the gateway) pings it, with small packets and with 4000-byte ones that travel as IP fragments both
+    ways; the stats line that follows shows no pbuf or heap byte more in use than before.
+(c) With http_server in the image: 150 connections held open at once from that host, each answered,
+    then closed; tcpip's stats line must come back to conns=0 (no leaked pcb, pbuf or channel).
+
+Each check reports `# SKIP` until the image's manifest starts virtio_net and tcpip (and http_server
+for (c)). Needs root for the namespace; otherwise (b) and (c) are skipped with the reason.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+
+import netns
+from harness import ROOT, Boot, Job, Result
+
+GROUP = "tcpip"
+BOOT_TIMEOUT = 60   # seconds from QEMU start to the DHCP line under TCG
+PING_COUNT = 10
+BIG_PING = 4000     # bytes of ICMP payload: three fragments at MTU 1460
+CONNS = 150         # concurrent connections in (c): more than the 128 the design asks for
+
+USER_NAMES = ["tcpip user-net: MAC logged",
+              "tcpip user-net: DHCP lease 10.0.2.15/24 gw 10.0.2.2 mtu 1500 logged"]
+GCE_NAMES = ["tcpip gce-net: /32 lease, gateway outside it, MTU 1460 logged",
+             f"tcpip gce-net: {PING_COUNT} pings from beyond the gateway answered",
+             f"tcpip gce-net: {BIG_PING}-byte pings (IP fragments both ways) answered",
+             "tcpip gce-net: stats line after the pings shows nothing leaked",
+             f"tcpip gce-net: {CONNS} concurrent connections served, then none left"]
+
+DHCP_LINE = re.compile(r"tcpip: dhcp bound (\S+)/(\d+) gw (\S+) mtu (\d+)")
+MAC_LINE = re.compile(r"tcpip: mac ((?:[0-9a-f]{2}:){5}[0-9a-f]{2})")
+STATS_LINE = re.compile(r"tcpip: stats (.*)")
+
+
+def jobs(ctx):
+    yield Job(USER_NAMES[0], user_net, also=USER_NAMES[1:])
+    yield Job(GCE_NAMES[0], gce_net, also=GCE_NAMES[1:])
+
+
+def skip(name, why):
+    return Result(f"{name} # SKIP {why}", True)
+
+
+def manifest_services(ctx):
+    """Service names the normal image starts (from its initfs, else boot.manifest), and the source."""
+    try:
+        with tarfile.open(ctx.image("initfs-boot.tar")) as tar:
+            text = tar.extractfile("etc/init.manifest").read().decode(errors="replace")
+            source = "build/initfs-boot.tar:etc/init.manifest"
+    except (OSError, KeyError, tarfile.TarError):
+        with open(os.path.join(ROOT, "servers", "init", "boot.manifest")) as f:
+            text = f.read()
+        source = "servers/init/boot.manifest"
+    names = set(re.findall(r"^\s*\[service\s+([\w.-]+)\s*\]", text, re.M))
+    return names, source
+
+
+def missing(ctx, needed):
+    """Why the image cannot run these checks yet ("" when it can)."""
+    services, source = manifest_services(ctx)
+    absent = [n for n in needed if n not in services]
+    return f"{source} does not start {', '.join(absent)} yet" if absent else ""
+
+
+def stats_fields(text):
+    """The key=value fields of a stats line, values as ints."""
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", text)}
+
+
+def user_net(ctx):
+    """Boots warp.iso on QEMU user networking; checks the MAC and DHCP lines."""
+    why = missing(ctx, ("virtio_net", "tcpip"))
+    if why:
+        return [skip(n, why) for n in USER_NAMES]
+    with Boot(ctx, USER_NAMES[0], ctx.image("warp.iso"), net=True) as boot:
+        timeout = ctx.timeout(BOOT_TIMEOUT)
+        mac = boot.wait_for(MAC_LINE, timeout)
+        if mac is None:
+            return [boot.fail(USER_NAMES[0], f"no 'tcpip: mac ...' line within {timeout:.0f} s")] + \
+                   [Result(USER_NAMES[1], False, reason="no MAC, so no DHCP")]
+        results = [Result(USER_NAMES[0], True, notes=[f"'{mac[0].text}' after {mac[0].ms} ms"],
+                          data={"mac_ms": mac[0].ms})]
+        lease = boot.wait_for(DHCP_LINE, timeout, after=mac[0].index)
+        if lease is None:
+            return results + [boot.fail(USER_NAMES[1], f"no 'tcpip: dhcp bound' line within "
+                                                       f"{timeout:.0f} s")]
+        got = lease[1].groups()
+        want = ("10.0.2.15", "24", "10.0.2.2", "1500")
+        ok = got == want
+        results.append(Result(USER_NAMES[1], ok, reason="" if ok else f"got {got}, want {want}",
+                              notes=[f"'{lease[0].text}' after {lease[0].ms} ms "
+                                     f"({lease[0].ms - mac[0].ms} ms after the MAC)"],
+                              data={"dhcp_ms": lease[0].ms}))
+        return results
+
+
+def ping(net, size, count, deadline):
+    """Pings GUEST from CLIENT until one full run answers or the deadline passes; the last run."""
+    argv = ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", "2", "-s", str(size), "-I", netns.CLIENT,
+            netns.GUEST]
+    run = None
+    while time.monotonic() < deadline:
+        run = net.run(argv, timeout=count * 3 + 10)
+        if run.returncode == 0 and f"{count} received" in run.stdout:
+            break
+        time.sleep(0.5)
+    return run
+
+
+def ping_result(name, boot, run, count):
+    """A Result from a ping run: every echo answered, with the RTT summary as a note."""
+    if run is not None and run.returncode == 0 and f"{count} received" in run.stdout:
+        rtt = re.search(r"rtt min/avg/max/mdev = (\S+)", run.stdout)
+        return Result(name, True, notes=[f"{count}/{count} answered, rtt min/avg/max/mdev "
+                                         f"{rtt.group(1) if rtt else '?'} ms"])
+    out = (run.stdout + run.stderr).strip().splitlines()[-2:] if run else ["no time left"]
+    return boot.fail(name, "pings lost: " + " / ".join(out))
+
+
+def gce_net(ctx):
+    """Boots warp.iso on the GCE-like network; lease, pings, stats, and (with http_server) many
+    connections."""
+    why = missing(ctx, ("virtio_net", "tcpip")) or "; ".join(netns.GceNetwork.problems())
+    if why:
+        return [skip(n, why) for n in GCE_NAMES]
+    with netns.GceNetwork(ctx.log_dir, label="tcpip") as net:
+        pcap = os.path.join(net.dir, "guest.pcap")
+        with netns.NetnsBoot(ctx, GCE_NAMES[0], ctx.image("warp.iso"), net, pcap=pcap) as boot:
+            return gce_checks(ctx, net, boot)
+
+
+def gce_checks(ctx, net, boot):
+    """The checks of gce_net once QEMU runs in the namespace."""
+    timeout = ctx.timeout(BOOT_TIMEOUT)
+    lease = boot.wait_for(DHCP_LINE, timeout)
+    if lease is None:
+        return [boot.fail(GCE_NAMES[0], f"no 'tcpip: dhcp bound' line within {timeout:.0f} s "
+                                        f"(dnsmasq log: {os.path.relpath(net.log_path, ROOT)})")] + \
+               [Result(n, False, reason="no lease") for n in GCE_NAMES[1:]]
+    got = lease[1].groups()
+    want = (netns.GUEST, "32", netns.GATEWAY, str(netns.MTU))
+    results = [Result(GCE_NAMES[0], got == want, reason="" if got == want else f"got {got}, want {want}",
+                      notes=[f"'{lease[0].text}' after {lease[0].ms} ms"], data={"dhcp_ms": lease[0].ms})]
+
+    # The stats line comes every 10 s when it changed (DHCP changed it): the one after the lease is
+    # the baseline. lwIP's heap holds DHCP's state for good, so "nothing leaked" means back to it.
+    base = boot.wait_for(STATS_LINE, ctx.timeout(25), after=lease[0].index)
+    base_fields = stats_fields(base[1].group(1)) if base else {}
+
+    deadline = time.monotonic() + ctx.timeout(30)
+    results.append(ping_result(GCE_NAMES[1], boot, ping(net, 56, PING_COUNT, deadline), PING_COUNT))
+    deadline = time.monotonic() + ctx.timeout(30)
+    results.append(ping_result(GCE_NAMES[2], boot, ping(net, BIG_PING, 3, deadline), 3))
+
+    after = len(boot.all_lines())
+    stats = boot.wait_for(STATS_LINE, ctx.timeout(25), after=after)
+    if base is None or stats is None:
+        results.append(boot.fail(GCE_NAMES[3], "no stats line within 25 s " +
+                                 ("after the lease" if base is None else "after the pings")))
+    else:
+        f = stats_fields(stats[1].group(1))
+        # At rest: one pool pbuf (the READ pending at the driver), the heap as before the pings.
+        ok = f.get("pbufs") == 1 and f.get("ram") == base_fields.get("ram") and \
+            f.get("rx", 0) > base_fields.get("rx", 0)
+        results.append(Result(GCE_NAMES[3], ok, notes=[f"before: {base[0].text}", f"after: {stats[0].text}"],
+                              reason="" if ok else "expected pbufs=1, ram as before, rx grown"))
+    results.append(many_connections(ctx, net, boot, base_fields))
+    return results
+
+
+# Run inside the namespace: opens CONNS connections to GUEST:80 from CLIENT, sends a request on each,
+# waits for every response's first bytes with all connections still open, then closes them all.
+CLIENT_SCRIPT = r"""
+import socket, sys, time
+guest, client, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+socks, t0 = [], time.monotonic()
+for i in range(n):
+    s = socket.create_connection((guest, 80), timeout=20, source_address=(client, 0))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: warp\r\n\r\n")
+    socks.append(s)
+answered = 0
+for s in socks:
+    if s.recv(12).startswith(b"HTTP/1.1 "):
+        answered += 1
+print(f"{answered}/{n} answered with all open, {time.monotonic() - t0:.1f} s")
+for s in socks:
+    s.close()
+sys.exit(0 if answered == n else 1)
+"""
+
+
+def many_connections(ctx, net, boot, base):
+    """(c): CONNS connections at once through http_server, then tcpip's stats back to conns=0."""
+    name = GCE_NAMES[4]
+    why = missing(ctx, ("http_server",))
+    if why:
+        return skip(name, why)
+    try:
+        run = net.run([sys.executable, "-c", CLIENT_SCRIPT, netns.GUEST, netns.CLIENT, str(CONNS)],
+                      timeout=ctx.timeout(120))
+    except subprocess.TimeoutExpired:
+        return boot.fail(name, "the client did not finish within 120 s")
+    if run.returncode != 0:
+        return boot.fail(name, "client: " + (run.stdout + run.stderr).strip()[-300:])
+    after = len(boot.all_lines())
+    deadline = time.monotonic() + ctx.timeout(40)
+    last = None
+    while time.monotonic() < deadline:
+        hit = boot.wait_for(STATS_LINE, max(0.1, deadline - time.monotonic()), after=after)
+        if hit is None:
+            break
+        last, after = hit[0], hit[0].index + 1
+        f = stats_fields(hit[1].group(1))
+        # TIME_WAIT pcbs may linger (tw), but no established pcb, connection or queued byte.
+        if f.get("conns") == 0 and f.get("pcbs") == f.get("tw") and f.get("pbufs") == 1 and \
+                f.get("ram") == base.get("ram"):
+            return Result(name, True, notes=[run.stdout.strip(), last.text])
+    return boot.fail(name, "tcpip's stats did not come back to conns=0 pcbs=tw pbufs=1 and the heap "
+                           f"of before within 40 s; last: {last.text if last else 'none'}")

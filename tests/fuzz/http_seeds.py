@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""tests/fuzz/http_seeds.py: writes the seed corpus of fuzz_http into a directory (one file each).
+
+Usage: tests/fuzz/http_seeds.py OUTDIR
+
+Each seed is one byte that tells fuzz_http how to cut the input into pieces, then a stream of
+requests: good ones (pipelined too) and one of every kind the parser refuses.
+"""
+
+import hashlib
+import os
+import sys
+
+H = b"Host: warp\r\n"
+REQUESTS = [
+    b"GET / HTTP/1.1\r\n" + H + b"\r\n",
+    b"HEAD /style.css HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n",
+    b"GET /large.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    b"GET /a%20b/./c//d?x=1 HTTP/1.1\r\n" + H + b"Accept: */*\r\nUser-Agent: curl/7.88.1\r\n\r\n",
+    b"GET http://warp:80/logo.svg HTTP/1.1\r\n" + H + b"\r\n",
+    b"\r\nGET / HTTP/1.1\nHost: w\n\n",
+    b"GET / HTTP/1.1\r\n" + H + b"\r\nGET /robots.txt HTTP/1.1\r\n" + H + b"\r\n"
+    b"HEAD / HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"Content-Length: 0\r\nConnection: upgrade, keep-alive\r\n\r\n",
+    # refused: 400
+    b"GET  / HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET / HTTP/1.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost : w\r\n\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"X: a\r\n b\r\n\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"Content-Length: 1\r\nContent-Length: 1\r\n\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+    b"GET /%2e%2e/etc/passwd HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET /a\\b HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET /a%00 HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET /%zz HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"X: \x01\r\n\r\n",
+    # 405, 413, 414, 431, 501, 505
+    b"POST / HTTP/1.1\r\n" + H + b"Content-Length: 5\r\n\r\nhello",
+    b"GET / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"GET /" + b"x" * 2100 + b" HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"X: " + b"v" * 8200 + b"\r\n\r\n",
+    b"BREW /pot HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked\r\n\r\n",
+    b"GET / HTTP/2.0\r\n" + H + b"\r\n",
+]
+PIECES = [0, 1, 7, 64]  # the first byte: 0 = whole, n = n-byte pieces
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.exit(__doc__.splitlines()[2])
+    out = argv[0]
+    os.makedirs(out, exist_ok=True)
+    count = 0
+    for i, request in enumerate(REQUESTS):
+        seed = bytes([PIECES[i % len(PIECES)]]) + request
+        name = hashlib.sha1(seed).hexdigest()
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(seed)
+        count += 1
+    print(f"http_seeds: {count} seeds in {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

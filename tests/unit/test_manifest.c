@@ -1,0 +1,218 @@
+/* test_manifest.c: unit tests for init's manifest parser (servers/init/manifest.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "servers/init/manifest.h"
+
+/* Diagnostics the parser logged, one per line. */
+static char logbuf[8192];
+static unsigned nlogs;
+
+static void log_fn(void *ctx, const char *msg)
+{
+    assert_ptr_equal(ctx, &nlogs);
+    size_t used = strlen(logbuf);
+    snprintf(logbuf + used, sizeof(logbuf) - used, "%s\n", msg);
+    nlogs++;
+}
+
+static struct manifest M;
+
+/* Parses text (a C string), clearing the log first; returns the service count. */
+static unsigned parse(const char *text)
+{
+    logbuf[0] = '\0';
+    nlogs = 0;
+    return manifest_parse(text, strlen(text), &M, log_fn, &nlogs);
+}
+
+/* True if the log holds s. */
+static bool logged(const char *s)
+{
+    return strstr(logbuf, s) != NULL;
+}
+
+/* A full section with every key, and the defaults of a minimal one. */
+static void test_keys_and_defaults(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("# comment\n"
+                           "; another\n"
+                           "[service tests]\n"
+                           "binary = bin/tests   # trailing comment\n"
+                           "initfs = yes\n"
+                           "on_exit = shutdown\n"
+                           "restart = never\n"
+                           "\n"
+                           "[service pong]\n"
+                           "binary=bin/pong\n"),
+                     2);
+    assert_int_equal(nlogs, 0);
+    assert_string_equal(M.services[0].name, "tests");
+    assert_string_equal(M.services[0].binary, "bin/tests");
+    assert_true(M.services[0].share_initfs);
+    assert_int_equal(M.services[0].on_exit, MANIFEST_ON_EXIT_SHUTDOWN);
+    assert_int_equal(M.services[0].restart, MANIFEST_RESTART_NEVER);
+    assert_string_equal(M.services[1].name, "pong");
+    assert_string_equal(M.services[1].binary, "bin/pong");
+    assert_false(M.services[1].share_initfs);
+    assert_int_equal(M.services[1].on_exit, MANIFEST_ON_EXIT_IGNORE);
+    assert_int_equal(M.services[1].restart, MANIFEST_RESTART_NEVER);
+}
+
+/* The three restart policies parse; anything else skips the service. */
+static void test_restart_policies(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service a]\nbinary = bin/a\nrestart = never\n"
+                           "[service b]\nbinary = bin/b\nrestart = on-failure\n"
+                           "[service c]\nbinary = bin/c\nrestart = always\n"
+                           "[service d]\nbinary = bin/d\nrestart = sometimes\n"
+                           "[service e]\nbinary = bin/e\nrestart = On-Failure\n"),
+                     3);
+    assert_int_equal(M.services[0].restart, MANIFEST_RESTART_NEVER);
+    assert_int_equal(M.services[1].restart, MANIFEST_RESTART_ON_FAILURE);
+    assert_int_equal(M.services[2].restart, MANIFEST_RESTART_ALWAYS);
+    assert_int_equal(nlogs, 2);
+    assert_true(logged("line 12: restart = 'sometimes' is not never, on-failure or always; "
+                       "service d skipped"));
+    assert_true(logged("line 15: restart = 'On-Failure'"));
+}
+
+/* Broken services are skipped with their line; the good ones around them are kept. */
+static void test_errors_skip_one_service(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service ok1]\nbinary = bin/ok1\n"
+                           "[service b]\nbinary = bin/b\ncolour = red\n"        /* line 5 */
+                           "[service c]\nbinary = bin/c\nbinary = bin/c2\n"      /* line 8 */
+                           "[service d]\ninitfs = yes\n"                         /* no binary */
+                           "[service e]\nbinary = bin/e\ninitfs = maybe\n"       /* line 13 */
+                           "[service f]\nbinary = bin/f\non_exit = reboot\n"     /* line 16 */
+                           "[service g]\nbinary = bin/g\njunk\n"                 /* line 19 */
+                           "[service ok1]\nbinary = bin/dup\n"                   /* line 20 */
+                           "[service h]\nbinary = bin/h x\n"                     /* line 23 */
+                           "[service i]\nbinary =\n"                             /* line 25 */
+                           "[service ok2]\nbinary = bin/ok2\n"),
+                     2);
+    assert_string_equal(M.services[0].name, "ok1");
+    assert_string_equal(M.services[0].binary, "bin/ok1");
+    assert_string_equal(M.services[1].name, "ok2");
+    assert_true(logged("line 5: unknown key 'colour'; service b skipped"));
+    assert_true(logged("line 8: key 'binary' given twice; service c skipped"));
+    assert_true(logged("line 9: service d has no binary; skipped"));
+    assert_true(logged("line 13: initfs = 'maybe' is not yes or no; service e skipped"));
+    assert_true(logged("line 16: on_exit = 'reboot' is not ignore or shutdown; service f skipped"));
+    assert_true(logged("line 19: expected 'key = value' or '[service name]'; service g skipped"));
+    assert_true(logged("line 20: service ok1 defined twice; the second one skipped"));
+    assert_true(logged("line 23: binary path 'bin/h x' contains a blank; service h skipped"));
+    assert_true(logged("line 25: key 'binary' has no value; service i skipped"));
+}
+
+/* Section headers: unknown kinds and bad names are ignored with their keys. */
+static void test_sections(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("binary = bin/x\n"
+                           "[device nic]\nbinary = bin/y\n"
+                           "[service]\nbinary = bin/z\n"
+                           "[service a/b]\nbinary = bin/z\n"
+                           "[service 0123456789012345678901234567890123]\nbinary = bin/z\n"
+                           "[service x\n"
+                           "[ service  spaced ]\nbinary = bin/s\n"),
+                     1);
+    assert_string_equal(M.services[0].name, "spaced");
+    assert_true(logged("line 1: 'binary' outside any [service] section; ignored"));
+    assert_true(logged("line 2: unknown section kind 'device'; its keys are ignored"));
+    assert_true(logged("line 4: bad service name ''"));
+    assert_true(logged("line 6: bad service name 'a/b'"));
+    assert_true(logged("line 8: bad service name"));
+    assert_true(logged("line 10: malformed section header"));
+}
+
+/* Lines: CRLF endings, tabs, a missing final newline, control characters, overlong lines. */
+static void test_lines(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service a]\r\n\tbinary\t=\tbin/a\r\n[service b]\nbinary = bin/b"), 2);
+    assert_string_equal(M.services[0].binary, "bin/a");
+    assert_string_equal(M.services[1].binary, "bin/b");
+
+    char text[1024];
+    snprintf(text, sizeof(text), "[service a]\nbinary = bin/a\x01\n[service b]\nbinary = bin/%0300d\n"
+             "[service c]\nbinary = bin/c\n", 0);
+    assert_int_equal(parse(text), 1);
+    assert_string_equal(M.services[0].name, "c");
+    assert_true(logged("line 2: line too long or holds a control character; service a skipped"));
+    assert_true(logged("line 4: line too long or holds a control character; service b skipped"));
+}
+
+/* A path of MANIFEST_PATH_MAX - 1 bytes fits; one more does not. */
+static void test_binary_length(void **state)
+{
+    (void)state;
+    char path[MANIFEST_PATH_MAX + 1], text[512];
+    memset(path, 'p', sizeof(path));
+    path[MANIFEST_PATH_MAX - 1] = '\0';
+    snprintf(text, sizeof(text), "[service a]\nbinary = %s\n", path);
+    assert_int_equal(parse(text), 1);
+    assert_int_equal(strlen(M.services[0].binary), MANIFEST_PATH_MAX - 1);
+    path[MANIFEST_PATH_MAX - 1] = 'p';
+    path[MANIFEST_PATH_MAX] = '\0';
+    snprintf(text, sizeof(text), "[service a]\nbinary = %s\n", path);
+    assert_int_equal(parse(text), 0);
+    assert_true(logged("binary path longer than 99 bytes"));
+}
+
+/* At most MANIFEST_MAX_SERVICES services; an empty text gives none; no log function is fine. */
+static void test_limits(void **state)
+{
+    (void)state;
+    char text[4096] = "";
+    for (int i = 0; i < MANIFEST_MAX_SERVICES + 1; i++) {
+        size_t n = strlen(text);
+        snprintf(text + n, sizeof(text) - n, "[service s%d]\nbinary = bin/s\n", i);
+    }
+    assert_int_equal(parse(text), MANIFEST_MAX_SERVICES);
+    assert_true(logged("more than 16 services; s16 skipped"));
+    assert_int_equal(parse(""), 0);
+    assert_int_equal(manifest_parse("[service a]\ncolour = x\n", 24, &M, NULL, NULL), 0);
+    /* Not NUL-terminated: only len bytes are read. */
+    assert_int_equal(manifest_parse("[service a]\nbinary = bin/aXXXX", 26, &M, NULL, NULL), 1);
+    assert_string_equal(M.services[0].binary, "bin/a");
+}
+
+/* Service names: the characters and lengths manifest_valid_name accepts. */
+static void test_valid_name(void **state)
+{
+    (void)state;
+    assert_true(manifest_valid_name("pong"));
+    assert_true(manifest_valid_name("virtio_net-0.1"));
+    assert_true(manifest_valid_name("0123456789012345678901234567890")); /* 31 */
+    assert_false(manifest_valid_name("01234567890123456789012345678901")); /* 32 */
+    assert_false(manifest_valid_name(""));
+    assert_false(manifest_valid_name("a/b"));
+    assert_false(manifest_valid_name("a b"));
+    assert_false(manifest_valid_name("caf\xc3\xa9"));
+}
+
+/* Runs the tests in this file. */
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_and_defaults),
+        cmocka_unit_test(test_restart_policies),
+        cmocka_unit_test(test_errors_skip_one_service),
+        cmocka_unit_test(test_sections),
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_binary_length),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_valid_name),
+    };
+    return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
+}
