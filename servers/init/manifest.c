@@ -11,6 +11,7 @@ enum {
     MANIFEST_KEY_INITFS = 1u << 1,
     MANIFEST_KEY_ON_EXIT = 1u << 2,
     MANIFEST_KEY_RESTART = 1u << 3,
+    MANIFEST_KEY_DEVICES = 1u << 4,
 };
 
 /* Where the parser is: outside any section, in a service, or in a section it ignores. */
@@ -218,6 +219,67 @@ static void manifest_set_restart(struct manifest_parser *p, const char *v)
         manifest_reject(p, "restart = '%s' is not never, on-failure or always", v);
 }
 
+/* Parses exactly `digits` hex digits at s into *out; false on anything else. */
+static bool manifest_hex(const char *s, size_t digits, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < digits; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint32_t)d;
+    }
+    *out = v;
+    return s[digits] == '\0';
+}
+
+/* Parses one device id: pci:VVVV:DDDD or pci-class:CCCCCC. */
+static bool manifest_device_id(const char *tok, struct device_match *m)
+{
+    uint32_t a, b;
+    *m = (struct device_match){.vendor = PCI_ANY_ID, .device = PCI_ANY_ID, .class_code = PCI_ANY_CLASS};
+    if (strncmp(tok, "pci-class:", 10) == 0 && manifest_hex(tok + 10, 6, &a)) {
+        m->class_code = a;
+        return true;
+    }
+    if (strncmp(tok, "pci:", 4) != 0 || strlen(tok) != 13 || tok[8] != ':')
+        return false;
+    char vendor[5];
+    memcpy(vendor, tok + 4, 4);
+    vendor[4] = '\0';
+    if (!manifest_hex(vendor, 4, &a) || !manifest_hex(tok + 9, 4, &b))
+        return false;
+    m->vendor = (uint16_t)a;
+    m->device = (uint16_t)b;
+    return true;
+}
+
+/* Sets devices = a space-separated list of alternatives. */
+static void manifest_set_devices(struct manifest_parser *p, char *v)
+{
+    for (char *tok = v; *tok;) {
+        char *end = tok;
+        while (*end && *end != ' ' && *end != '\t')
+            end++;
+        char saved = *end;
+        *end = '\0';
+        if (p->cur.ndevices == MANIFEST_DEVICE_IDS) {
+            manifest_reject(p, "devices lists more than %d ids", MANIFEST_DEVICE_IDS);
+            return;
+        }
+        if (!manifest_device_id(tok, &p->cur.devices[p->cur.ndevices++])) {
+            manifest_reject(p, "'%s' is not pci:VVVV:DDDD or pci-class:CCCCCC", tok);
+            return;
+        }
+        *end = saved;
+        tok = end;
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+    }
+}
+
 /* Maps a key name to its MANIFEST_KEY_* bit, 0 if unknown. */
 static unsigned manifest_key_bit(const char *key)
 {
@@ -229,11 +291,13 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_ON_EXIT;
     if (strcmp(key, "restart") == 0)
         return MANIFEST_KEY_RESTART;
+    if (strcmp(key, "devices") == 0)
+        return MANIFEST_KEY_DEVICES;
     return 0;
 }
 
 /* Applies key = value to the current service. */
-static void manifest_key(struct manifest_parser *p, const char *key, const char *v)
+static void manifest_key(struct manifest_parser *p, const char *key, char *v)
 {
     unsigned bit = manifest_key_bit(key);
     if (bit == 0) {
@@ -250,6 +314,8 @@ static void manifest_key(struct manifest_parser *p, const char *key, const char 
             manifest_set_on_exit(p, v);
         else if (bit == MANIFEST_KEY_RESTART)
             manifest_set_restart(p, v);
+        else if (bit == MANIFEST_KEY_DEVICES)
+            manifest_set_devices(p, v);
         else if (!manifest_bool(v, &p->cur.share_initfs))
             manifest_reject(p, "initfs = '%s' is not yes or no", v);
     }

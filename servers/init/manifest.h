@@ -2,6 +2,7 @@
 #pragma once
 
 #include <warp/abi.h>
+#include <warp/device.h>
 #include <warp/types.h>
 
 /*
@@ -13,10 +14,13 @@
  *     initfs = no            yes: share the initfs with it (SPAWN_SHARE_INITFS)
  *     on_exit = ignore       shutdown: power off once it has ended for good (verdict: exit code)
  *     restart = never        on-failure | always, with backoff and a limit (restart.h)
+ *     devices = pci:1af4:1000 pci-class:020000
+ *                            grant the first PCI function matching any of these (handle 2)
  */
 #define MANIFEST_MAX_SERVICES 16
 #define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
 #define MANIFEST_LINE_MAX 256 /* longest line, newline excluded */
+#define MANIFEST_DEVICE_IDS 4 /* alternatives in one devices = line */
 
 /* What init does once the service has ended and will not be restarted. */
 enum manifest_on_exit {
@@ -37,6 +41,8 @@ struct manifest_service {
     bool share_initfs;
     enum manifest_on_exit on_exit;
     enum manifest_restart restart;
+    struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
+    unsigned ndevices;                                 /* 0: no device grant */
 };
 
 struct manifest {

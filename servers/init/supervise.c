@@ -1,6 +1,7 @@
 /* supervise.c: init's supervisor: starts services with a channel to init, reports ends, restarts. */
 #include "init.h"
 
+#include <warp/devcall.h>
 #include <warp/exitinfo.h>
 #include <warp/string.h>
 #include <warp/tar.h>
@@ -24,13 +25,38 @@ static int init_verdict(const struct exit_info *info)
     return 1;
 }
 
-/* Spawns s's binary with child_ch as its handle 1; returns the process handle or an ERR_*. */
+/* Opens the first PCI function matching one of s's device ids; a device handle or ERR_NOT_FOUND. */
+static long init_open_device(const struct manifest_service *cfg)
+{
+    struct device_info info;
+    for (unsigned i = 0; i < cfg->ndevices; i++) {
+        long h = warp_device_open(&cfg->devices[i], &info);
+        if (h >= 0) {
+            printf("init: granting %s the PCI function %02x:%02x.%x (%04x:%04x)\n", cfg->name, info.bus,
+                   info.slot, info.function, info.vendor, info.device);
+            return h;
+        }
+        if (h != ERR_NOT_FOUND)
+            return h;
+    }
+    return ERR_NOT_FOUND;
+}
+
+/* Spawns s's binary with child_ch as its handle 1 (and its device as handle 2); the process
+ * handle or an ERR_*. */
 static long init_spawn(struct init_service *s, handle_t child_ch)
 {
     struct tar_file f;
     long r = tar_find(init_g.initfs, init_g.initfs_size, s->cfg->binary, &f);
     if (r < 0)
         return r;
+    handle_t handles[2] = {child_ch, 0};
+    if (s->cfg->ndevices) {
+        long dev = init_open_device(s->cfg);
+        if (dev < 0)
+            return dev;
+        handles[1] = (handle_t)dev;
+    }
     struct spawn_args a = {
         .name = (uaddr_t)s->cfg->name,
         .name_len = strlen(s->cfg->name),
@@ -38,10 +64,13 @@ static long init_spawn(struct init_service *s, handle_t child_ch)
         .image_len = f.size,
         .arg = 0,
         .flags = s->cfg->share_initfs ? SPAWN_SHARE_INITFS : 0,
-        .handles = (uaddr_t)&child_ch,
-        .nhandles = 1,
+        .handles = (uaddr_t)handles,
+        .nhandles = s->cfg->ndevices ? 2 : 1,
     };
-    return warp_spawn(&a);
+    r = warp_spawn(&a);
+    if (r < 0 && handles[1])
+        warp_handle_close(handles[1]); /* a refused spawn moves nothing */
+    return r;
 }
 
 /* process on_exit: a service ended. */

@@ -188,6 +188,38 @@ static void test_limits(void **state)
 }
 
 /* Service names: the characters and lengths manifest_valid_name accepts. */
+/* devices = lists up to four alternatives; a malformed id or a fifth one skips the service. */
+static void test_devices(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service net]\n"
+                           "binary = bin/virtio_net\n"
+                           "devices = pci:1af4:1000  pci:1AF4:1041 pci-class:020000\n"
+                           "[service plain]\n"
+                           "binary = bin/hello\n"),
+                     2);
+    assert_int_equal(nlogs, 0);
+    assert_int_equal(M.services[0].ndevices, 3);
+    assert_int_equal(M.services[0].devices[0].vendor, 0x1af4);
+    assert_int_equal(M.services[0].devices[0].device, 0x1000);
+    assert_int_equal(M.services[0].devices[0].class_code, PCI_ANY_CLASS);
+    assert_int_equal(M.services[0].devices[1].device, 0x1041);
+    assert_int_equal(M.services[0].devices[2].vendor, PCI_ANY_ID);
+    assert_int_equal(M.services[0].devices[2].class_code, 0x020000);
+    assert_int_equal(M.services[1].ndevices, 0);
+
+    const char *bad[] = {"pci:1af4", "pci:1af4:10000", "pci:xyz4:1000", "usb:1234:5678",
+                         "pci-class:02000", "pci-class:02000g",
+                         "pci:1:1 pci:1:2 pci:1:3 pci:1:4 pci:1:5",
+                         "pci:0001:0001 pci:0001:0002 pci:0001:0003 pci:0001:0004 pci:0001:0005"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "[service x]\nbinary = bin/x\ndevices = %s\n", bad[i]);
+        assert_int_equal(parse(text), 0);
+        assert_int_equal(nlogs, 1);
+    }
+}
+
 static void test_valid_name(void **state)
 {
     (void)state;
@@ -213,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_binary_length),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_valid_name),
+        cmocka_unit_test(test_devices),
     };
     return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }
