@@ -56,6 +56,7 @@ all: $(BUILD)/warp.iso
 
 include libs/common/build.mk
 include libs/user/build.mk
+include libs/virtio/build.mk
 include kernel/build.mk
 include $(sort $(wildcard servers/*/build.mk))
 include tools/build.mk
@@ -65,4 +66,4 @@ include tools/build.mk
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

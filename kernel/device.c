@@ -13,7 +13,15 @@
 
 #define DMA_ALLOC_MAX (4ul << 20)
 
-void device_destroy(struct device *dev) { kfree(dev); }
+/*
+ * The driver's last handle is gone (it closed it or died). Its DMA pages are about to be freed (a dying
+ * process closes its handles before its memory goes), so the device must stop writing to them first.
+ */
+void device_destroy(struct device *dev) {
+    pci_quiesce(dev->pci);
+    dev->pci->granted = false;
+    kfree(dev);
+}
 
 /* The device behind handle h with the given rights. */
 static long device_get(handle_t h, uint32_t rights, struct device **out) {
@@ -36,6 +44,8 @@ static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
     struct pci_dev *pci = pci_find(&m);
     if (!pci)
         return ERR_NOT_FOUND;
+    if (pci->granted)
+        return ERR_ALREADY_EXISTS;
     if (handle_free_slots(p) < 1)
         return ERR_NO_RESOURCES;
     struct device *dev = kzalloc(sizeof(*dev));
@@ -43,6 +53,7 @@ static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
         return ERR_NO_MEMORY;
     obj_init(&dev->obj, OBJ_DEVICE);
     dev->pci = pci;
+    pci->granted = true;
     long h = handle_install(p, &dev->obj, RIGHTS_ALL);
     copy_to_user(uinfo, &pci->info, sizeof(pci->info)); /* checked writable above */
     return h;
@@ -51,6 +62,14 @@ static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
 /* A config-space access must be 1, 2 or 4 bytes, aligned, inside the 4 KiB space. */
 static bool config_args_ok(uint64_t off, uint64_t width) {
     return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
+}
+
+static long sys_device_info(handle_t h, uaddr_t out) {
+    struct device *dev = NULL;
+    long err = device_get(h, RIGHT_READ, &dev);
+    if (err < 0)
+        return err;
+    return copy_to_user(out, &dev->pci->info, sizeof(dev->pci->info));
 }
 
 static long sys_config_read(handle_t h, uint64_t off, uint64_t width) {
@@ -161,6 +180,7 @@ long syscall_device(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
     case SYS_IRQ_CREATE: return sys_irq_create(h, a2);
     case SYS_IRQ_ACK: return sys_irq_ack(h);
     case SYS_DMA_ALLOC: return sys_dma_alloc(h, a2, a3);
+    case SYS_DEVICE_INFO: return sys_device_info(h, a2);
     default: return ERR_BAD_SYSCALL;
     }
 }

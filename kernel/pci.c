@@ -146,6 +146,10 @@ struct pci_dev *pci_find(const struct device_match *m) {
     return NULL;
 }
 
+void pci_quiesce(struct pci_dev *d) {
+    pci_write(d, PCI_COMMAND, 2, pci_read(d, PCI_COMMAND, 2) & ~(1u << 2));
+}
+
 /* True when [a, a+alen) meets [b, b+blen). */
 static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
     return a < b + blen && b < a + alen;

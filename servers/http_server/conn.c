@@ -11,6 +11,8 @@ static void conn_process(struct http_conn *c);
 static void conn_send(struct http_conn *c);
 static void conn_shutdown(struct http_conn *c);
 
+static void http_listener_resume(struct http_server *s);
+
 /* Closes the connection at once and frees its slot; its pending calls are forgotten. */
 static void conn_free(struct http_conn *c)
 {
@@ -23,6 +25,7 @@ static void conn_free(struct http_conn *c)
         s->active--;
     c->state = HTTP_CONN_FREE;
     c->ch = 0;
+    http_listener_resume(s);
 }
 
 /* The connection's one timeout fired: see conn.h for what each state does. */
@@ -218,6 +221,7 @@ static void conn_on_write(struct loop *l, handle_t ch, struct warp_msg *m, void 
         return;
     }
     conn_next_request(c);
+    c->state = HTTP_CONN_READING;
     if (c->in_pos < c->in_len)
         conn_process(c); /* pipelined: the next request is (partly) here already */
     else
@@ -361,7 +365,34 @@ void http_server_init(struct http_server *s, struct loop *l, const void *initfs,
     }
 }
 
-/* A new connection: serve it, answer 503, or (with even the 503 pool busy) close it. */
+/* True when neither pool has a free slot. */
+static bool http_server_full(const struct http_server *s)
+{
+    return s->active == HTTP_CONN_MAX && s->rejecting == HTTP_REJECT_MAX;
+}
+
+/* Takes the listener off the loop when both pools are full (conn.h says why). */
+static void http_listener_pause(struct http_server *s)
+{
+    if (s->listener && !s->paused && !s->listener_closed && http_server_full(s)) {
+        loop_remove(s->loop, s->listener);
+        s->paused = true;
+        s->stats.pauses++;
+    }
+}
+
+static const struct loop_channel_handlers http_listener_handlers;
+
+/* A slot is free again: the listener goes back on the loop, which delivers what waited. */
+static void http_listener_resume(struct http_server *s)
+{
+    if (!s->paused || http_server_full(s))
+        return;
+    if (loop_add_channel(s->loop, s->listener, &http_listener_handlers, s) == 0)
+        s->paused = false;
+}
+
+/* A new connection: serve it, or answer 503; pause the listener when that fills the last slot. */
 void http_server_accept(struct http_server *s, handle_t ch)
 {
     bool reject = s->active == HTTP_CONN_MAX;
@@ -384,13 +415,51 @@ void http_server_accept(struct http_server *s, handle_t ch)
         http_parser_init(&c->parser);
         conn_set_error(c, 503, false, false);
         conn_send(c);
-        return;
+    } else {
+        s->active++;
+        s->stats.accepted++;
+        c->state = HTTP_CONN_READING;
+        conn_next_request(c);
+        conn_read(c);
     }
-    s->active++;
-    s->stats.accepted++;
-    c->state = HTTP_CONN_READING;
-    conn_next_request(c);
-    conn_read(c);
+    http_listener_pause(s);
+}
+
+/* On the listener: one-way OPENs, each bringing an accepted connection's channel. */
+static void http_on_listener_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    unsigned n = m->nhandles < MSG_HANDLES_MAX ? m->nhandles : MSG_HANDLES_MAX;
+    bool accept = m->type == MSG_OPEN && !msg_is_call(m) && n == 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (accept)
+            http_server_accept(ctx, m->handles[i]);
+        else
+            loop_close(l, m->handles[i]);
+    }
+    if (msg_is_call(m))
+        loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
+}
+
+/* tcpip closed the listener: nothing more will come; main decides what then. */
+static void http_on_listener_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    struct http_server *s = ctx;
+    loop_close(l, ch);
+    s->listener_closed = true;
+    loop_stop(l);
+}
+
+static const struct loop_channel_handlers http_listener_handlers = {
+    .on_message = http_on_listener_message,
+    .on_reply = NULL,
+    .on_peer_closed = http_on_listener_closed,
+};
+
+/* Starts serving the listener. */
+long http_server_listen(struct http_server *s, handle_t listener)
+{
+    s->listener = listener;
+    return loop_add_channel(s->loop, listener, &http_listener_handlers, s);
 }
 
 /* The embedded page at "/". */

@@ -37,8 +37,12 @@
  * draining after our FIN after HTTP_LINGER_TIMEOUT_NS or HTTP_LINGER_MAX bytes.
  *
  * Capacity: every connection holds one handle and the process has HANDLES_MAX (128), so at most
- * HTTP_CONN_MAX are served at once. The next HTTP_REJECT_MAX get "503 Service Unavailable" and are
- * closed; past those, new connections are closed at once. The served ones never wait for either.
+ * HTTP_CONN_MAX are served at once. The next HTTP_REJECT_MAX get "503 Service Unavailable" at once,
+ * without waiting for their request, and are closed. While both pools are full the listener is
+ * taken off the loop: further connections wait in its channel queue (tcpip refuses them with RST
+ * when that is full) and get their 503 as soon as a slot frees. Receiving them instead would fill
+ * the handle table, and the kernel would then refuse to deliver anything. The served connections
+ * never wait for any of this.
  */
 
 #define HTTP_CONN_MAX 112  /* connections served at once */
@@ -99,13 +103,17 @@ struct http_conn {
 struct http_stats {
     uint64_t accepted;  /* connections served */
     uint64_t rejected;  /* answered 503 */
-    uint64_t dropped;   /* closed at once: even the 503 pool was full */
+    uint64_t dropped;   /* closed at once (no slot though the listener was paused, or loop error) */
+    uint64_t pauses;    /* times the listener was taken off the loop */
     uint64_t requests;  /* responses started, errors included */
     uint64_t timeouts;  /* connections ended by a timeout */
 };
 
 struct http_server {
     struct loop *loop;
+    handle_t listener;  /* 0 until http_server_listen */
+    bool paused;        /* the listener is off the loop: both pools are full */
+    bool listener_closed; /* tcpip closed it: loop_run has been stopped */
     const void *initfs;
     size_t initfs_size;
     unsigned active;    /* connections in conns[0, HTTP_CONN_MAX) */
@@ -116,6 +124,12 @@ struct http_server {
 
 /* Prepares the server: no connections; files come from the initfs archive (may be NULL, 0). */
 void http_server_init(struct http_server *s, struct loop *l, const void *initfs, size_t initfs_size);
+
+/*
+ * Serves the listener channel (docs/network.md): its one-way OPENs bring accepted connections. If
+ * tcpip closes it, listener_closed is set and the loop stopped. Returns loop_add_channel's result.
+ */
+long http_server_listen(struct http_server *s, handle_t listener);
 
 /* Takes over ch, the connection channel of a newly accepted TCP connection (ours to close). */
 void http_server_accept(struct http_server *s, handle_t ch);

@@ -33,36 +33,6 @@ static handle_t http_open(handle_t ch, const char *uri)
     return reply.handles[0];
 }
 
-/* On the listener: one-way OPENs, each bringing an accepted connection's channel. */
-static void http_on_listener_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
-{
-    unsigned n = m->nhandles < MSG_HANDLES_MAX ? m->nhandles : MSG_HANDLES_MAX;
-    bool accept = m->type == MSG_OPEN && !msg_is_call(m) && n == 1;
-    for (unsigned i = 0; i < n; i++) {
-        if (accept)
-            http_server_accept(ctx, m->handles[i]);
-        else
-            loop_close(l, m->handles[i]);
-    }
-    if (msg_is_call(m))
-        loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
-}
-
-/* tcpip went away: without a listener there is nothing to serve; init may restart us. */
-static void http_on_listener_closed(struct loop *l, handle_t ch, void *ctx)
-{
-    (void)l;
-    (void)ch;
-    (void)ctx;
-    http_die("the listener closed", ERR_PEER_CLOSED);
-}
-
-static const struct loop_channel_handlers http_listener_handlers = {
-    .on_message = http_on_listener_message,
-    .on_reply = NULL,
-    .on_peer_closed = http_on_listener_closed,
-};
-
 /* Entry: connect to tcpip through init (which holds us until tcpip is up), listen, serve forever. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
@@ -75,10 +45,13 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     if (r < 0)
         http_die("loop_init", r);
     http_server_init(&http_srv, &http_loop, initfs, initfs_size);
-    r = loop_add_channel(&http_loop, listener, &http_listener_handlers, &http_srv);
+    r = http_server_listen(&http_srv, listener);
     if (r < 0)
         http_die("loop_add_channel", r);
     printf("http_server: listening on :80\n");
     r = loop_run(&http_loop);
-    http_die("loop_run", r);
+    /* tcpip went away (the listener closed) or the loop failed: without a listener there is
+     * nothing to serve; exit, and init's restart policy starts us again to wait for a new tcpip. */
+    http_die(http_srv.listener_closed ? "the listener closed" : "loop_run",
+             http_srv.listener_closed ? ERR_PEER_CLOSED : r);
 }

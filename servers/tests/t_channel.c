@@ -91,6 +91,60 @@ static void chan_basic(void)
     warp_handle_close(ch[1]);
 }
 
+/*
+ * Only the header (with the handles), data[0..data_len) and bufs[0..nbufs) are copied, both ways:
+ * a sender's unused bytes never reach the receiver, whose unused bytes stay as they were.
+ */
+static void chan_partial_copies(void)
+{
+    handle_t ch[2];
+    if (tests_channel(ch) != 0)
+        return;
+    struct warp_msg m, got;
+    memset(&m, 0x5c, sizeof(m)); /* the sender's unused bytes */
+    m.type = MSG_USER;
+    m.flags = 0;
+    m.data_len = 5;
+    m.nhandles = 0;
+    m.nbufs = 0;
+    memcpy(m.data, "abcde", 5);
+    warp_channel_send(ch[0], &m);
+    memset(&got, 0xaa, sizeof(got));
+    tap_eq(warp_channel_recv(ch[1], &got), 0, "a message with 5 data bytes and no buffers is received");
+    uint8_t aa[MSG_DATA_MAX];
+    memset(aa, 0xaa, sizeof(aa));
+    tap_ok(memcmp(got.data, "abcde", 5) == 0 && memcmp(got.data + 5, aa, MSG_DATA_MAX - 5) == 0,
+           "... the receiver's data past data_len is left as it was");
+    tap_ok(memcmp(got.bufs, aa, sizeof(got.bufs)) == 0,
+           "... and so are its bufs[] (none of the sender's unused bufs[] bytes arrive)");
+    m.flags = MSG_CALL;
+    m.call_id = 3;
+    m.nbufs = 1;
+    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)aa, .len = 16, .access = BUF_READ };
+    warp_channel_send(ch[0], &m);
+    memset(&got, 0xaa, sizeof(got));
+    warp_channel_recv(ch[1], &got);
+    tap_ok(got.nbufs == 1 && got.bufs[0].addr == 0 && got.bufs[0].len == 16 &&
+               memcmp(&got.bufs[1], aa, 3 * sizeof(got.bufs[0])) == 0,
+           "a call with one buffer fills bufs[0] only");
+    tests_reply(ch[1], 3, 0);
+    tests_drain(ch[0]);
+    /* The sender's side: nothing past data[data_len) is read, so it may lie in an unmapped page. */
+    long page = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE);
+    if (page > 0) {
+        struct warp_msg *edge = (struct warp_msg *)(page + PAGE_SIZE - __builtin_offsetof(struct warp_msg, data) - 5);
+        memset(edge, 0, __builtin_offsetof(struct warp_msg, data));
+        edge->type = MSG_USER;
+        edge->data_len = 5;
+        memcpy(edge->data, "edge!", 5);
+        tap_eq(warp_channel_send(ch[0], edge), 0, "send of a message whose data ends exactly at an unmapped page works");
+        tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, MSG_USER, "edge!"), "... and it arrives");
+        warp_vm_unmap((void *)page, PAGE_SIZE);
+    }
+    warp_handle_close(ch[0]);
+    warp_handle_close(ch[1]);
+}
+
 /* Bad message and output pointers: refused, and nothing sent or lost. */
 static void chan_bad_pointers(void)
 {
@@ -469,6 +523,7 @@ void test_channels(void)
     chan_create();
     chan_basic();
     chan_bad_pointers();
+    chan_partial_copies();
     chan_invalid();
     chan_invalid_bufs();
     chan_buffer_ranges();

@@ -34,6 +34,7 @@
 #define NET_RX_BUFS 64
 #define NET_TX_BUFS 64
 #define NET_QUEUE_WANT 256 /* queue size we pick where the device lets us (modern) */
+#define NET_RX_BATCH 64    /* frames handled per turn of the event loop */
 
 /* The NIC: transport, queues, buffers, interrupts, counters. */
 struct nic {
@@ -49,6 +50,7 @@ struct nic {
     uint8_t mac[ETH_ALEN];
     bool msix;             /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
     handle_t irq_rx, irq_tx; /* irq_tx == irq_rx without MSI-X */
+    struct loop_timeout rx_more; /* armed when a receive batch left frames behind */
     uint64_t rx_frames, rx_bad, tx_frames, irqs;
 };
 

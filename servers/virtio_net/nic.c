@@ -43,13 +43,29 @@ static void nic_kick(struct virtq *vq)
         virtio_notify(&nic_g.vdev, vq);
 }
 
-/* Collects received frames, hands them on, gives the buffers back to the device. */
+static void nic_rx_poll(void);
+
+/* The rest of a receive batch, after the loop has had its turn. */
+static void nic_rx_resume(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    nic_rx_poll();
+}
+
+/*
+ * Collects received frames, hands them on, gives the buffers back to the device. At most
+ * NET_RX_BATCH per turn: a device that never stops delivering must not starve the sessions' calls,
+ * so the rest waits for a zero-delay timeout (the interrupt that announced it is already acked).
+ */
 static void nic_rx_poll(void)
 {
     void *cookie;
     uint32_t len;
     long r;
-    while ((r = virtq_pop(&nic_g.rx, &cookie, &len)) != 0) {
+    unsigned budget = NET_RX_BATCH;
+    while (budget-- > 0 && (r = virtq_pop(&nic_g.rx, &cookie, &len)) != 0) {
         if (r < 0) {
             printf("virtio_net: the device returned a bad rx descriptor\n");
             nic_g.rx_bad++;
@@ -70,6 +86,8 @@ static void nic_rx_poll(void)
         nic_rx_post(slot); /* cannot fail: its two descriptors were just freed */
     }
     nic_kick(&nic_g.rx);
+    if (virtq_pending_used(&nic_g.rx) > 0)
+        loop_timeout_after(&net_loop, &nic_g.rx_more, 0);
 }
 
 /* Returns the tx slots the device is done with to the free stack; how many. */
@@ -288,6 +306,7 @@ long nic_init(handle_t dev)
     nic_read_mac();
     for (unsigned i = 0; i < nic_g.rx_bufs; i++)
         nic_rx_post(i);
+    loop_timeout_init(&nic_g.rx_more, nic_rx_resume, NULL);
     virtio_driver_ok(&nic_g.vdev);
     nic_kick(&nic_g.rx);
     nic_log_start();

@@ -50,7 +50,8 @@ VM = dict(machine="pc", cpu="max", mem="1G", smp=2, boot="disk")
 # firmware sees a disk larger than the ISO's partition tables say. The boots use such a disk.
 BOOT_DISK_GIB = 10
 # The services each check needs in the image's manifest: until they are there, it reports # SKIP.
-NEEDED_NET = ("virtio_net", "tcpip")
+NEEDED_NET = ("virtio_net", "tcpip")  # a service counts by its section name or binary (bin/virtio_net
+                                      # runs as [service ethernet])
 NEEDED_HTTP = NEEDED_NET + ("http_server",)
 DHCP_LINE = re.compile(r"dhcp bound \S+")  # tcpip's log line for a lease (tests/e2e/case_tcpip.py)
 MKGCE = os.path.join(ROOT, "tools", "mkgce")

@@ -779,6 +779,70 @@ static void test_connection_cap(void **state)
     assert_int_equal(srv.active, HTTP_CONN_MAX);
 }
 
+/* Delivers a message on the listener (handle 900) carrying handle h. */
+static void listener_open(handle_t h, uint32_t type, uint32_t flags)
+{
+    struct warp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_MESSAGE;
+    ev.handle = 900;
+    ev.cookie = fake.cookie[900];
+    msg_init(&ev.u.msg, type, flags);
+    ev.u.msg.call_id = 5;
+    msg_add_handle(&ev.u.msg, h);
+    loop_dispatch(&L, &ev);
+}
+
+static void test_listener_pauses_when_full(void **state)
+{
+    (void)state;
+    assert_int_equal(http_server_listen(&srv, 900), 0);
+    assert_true(fake.cookie[900] != 0);
+    for (handle_t h = 1; h <= HTTP_CONN_MAX + HTTP_REJECT_MAX; h++) {
+        assert_false(srv.paused);
+        listener_open(h, MSG_OPEN, 0);
+    }
+    /* Both pools full: the listener is off the loop, so nothing more is received (handles!). */
+    assert_true(srv.paused);
+    assert_int_equal(fake.cookie[900], 0);
+    assert_int_equal(srv.stats.dropped, 0);
+    /* A 503 finishes: its slot frees and the listener is back. */
+    handle_t last = HTTP_CONN_MAX + HTTP_REJECT_MAX;
+    assert_int_equal(status_of(collect(last)), 503);
+    expect_lingering_close(last);
+    assert_false(srv.paused);
+    assert_true(fake.cookie[900] != 0);
+    listener_open(last, MSG_OPEN, 0); /* the handle number is free again */
+    assert_true(srv.paused);
+    /* A served connection ends: a normal slot frees, the next connection is served. */
+    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = 1, .cookie = fake.cookie[1]};
+    loop_dispatch(&L, &ev);
+    assert_false(srv.paused);
+    listener_open(1, MSG_OPEN, 0);
+    assert_non_null(pending(1, MSG_READ));
+    assert_true(srv.paused);
+    assert_int_equal(srv.stats.pauses, 3);
+}
+
+static void test_listener_odd_messages(void **state)
+{
+    (void)state;
+    http_server_listen(&srv, 900);
+    listener_open(50, MSG_GETATTR, 0); /* not an OPEN: its handle is closed */
+    assert_true(fake.closed[50]);
+    listener_open(51, MSG_OPEN, MSG_CALL); /* a call: refused, handle closed */
+    assert_true(fake.closed[51]);
+    assert_int_equal(fake.nreplies, 1);
+    assert_int_equal(fake.sent_replies[0].status, ERR_NOT_SUPPORTED);
+    assert_int_equal(srv.active, 0);
+    /* tcpip closes the listener: the loop stops and main can tell why. */
+    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = 900, .cookie = fake.cookie[900]};
+    loop_dispatch(&L, &ev);
+    assert_true(srv.listener_closed);
+    assert_true(fake.closed[900]);
+    assert_true(L.stopped);
+}
+
 static void test_peer_errors(void **state)
 {
     (void)state;
@@ -912,6 +976,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_linger_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_408_read_answered_during_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connection_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listener_pauses_when_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listener_odd_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unexpected_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_failure, setup, teardown),

@@ -21,14 +21,16 @@
  *
  * Serves what http_server serves (conn.c, http.c, the real event loop) on 127.0.0.1:PORT, so the
  * end-to-end checks (tests/e2e/case_http.py --port PORT) can run against it without QEMU. The loop's
- * system calls (struct loop_ops) are played here the way docs/network.md describes tcpip:
+ * system calls (struct loop_ops) are played here the way servers/tcpip behaves:
  *
- *   a handle is a file descriptor; the listening socket is the listener channel and each accepted
- *   socket arrives on it as a one-way MSG_OPEN carrying the connection's handle;
+ *   each accepted socket gets a handle and arrives on the listener as a one-way MSG_OPEN;
  *   READ   recv() into the call's buffer once the socket is readable: bytes, 0 at EOF, or an error
  *   WRITE  send() until every byte is taken, then the reply (tcpip answers when lwIP has them all)
- *   CLOSE  shutdown(SHUT_WR), answered at once
- *   closing a handle is close(): unread data makes the kernel send RST, as lwIP's tcp_close does.
+ *   CLOSE  the reply, then close(): FIN, or RST when received bytes were never read, exactly like
+ *          lwIP's tcp_close; then tcpip's end of the channel closes (pending calls fail,
+ *          EV_PEER_CLOSED). With HTTP_HOST_HALF_CLOSE=1 in the environment, CLOSE is
+ *          shutdown(SHUT_WR) instead and the channel stays open (the DRAINING path).
+ *   closing a handle is close() too.
  *
  * Buffers are plain pointers here: a host process copies into its own memory.
  */
@@ -37,9 +39,10 @@
 #define HOST_HANDLES 4096
 #define HOST_EVENTS 4096
 
-/* One socket's pending calls. */
+/* One handle: a socket and its pending calls. */
 struct host_sock {
-    bool open;
+    bool open;      /* the handle exists */
+    int fd;         /* -1 once tcpip's side closed it (after CLOSE) */
     uint64_t cookie;
     bool read_pending, write_pending;
     uint64_t read_id, write_id;
@@ -51,6 +54,8 @@ struct host_sock {
 
 static struct host_sock host_socks[HOST_HANDLES];
 static int host_listen_fd = -1;
+static handle_t host_listener;  /* the listening socket's handle */
+static bool host_half_close;
 static struct warp_event host_events[HOST_EVENTS]; /* ready, not yet taken: a ring */
 static unsigned host_ev_head, host_ev_count;
 
@@ -79,11 +84,29 @@ static void host_reply(handle_t h, uint32_t type, uint64_t call_id, int64_t stat
     host_push(&ev);
 }
 
+/* Listener messages taken while it was off the loop: delivered again when it is back. */
+static struct warp_event host_backlog[64];
+static unsigned host_nbacklog;
+
+static void host_backlog_push(const struct warp_event *ev)
+{
+    if (host_nbacklog == sizeof(host_backlog) / sizeof(host_backlog[0])) {
+        fprintf(stderr, "http_host: listener backlog full\n");
+        exit(1);
+    }
+    host_backlog[host_nbacklog++] = *ev;
+}
+
 static long host_add(handle_t eq, handle_t h, uint64_t cookie)
 {
     if (eq != HOST_EQ || h <= 0 || h >= HOST_HANDLES)
         return ERR_BAD_HANDLE;
     host_socks[h].cookie = cookie;
+    if (h == host_listener) {
+        for (unsigned i = 0; i < host_nbacklog; i++)
+            host_push(&host_backlog[i]);
+        host_nbacklog = 0;
+    }
     return 0;
 }
 
@@ -95,12 +118,33 @@ static long host_remove(handle_t eq, handle_t h)
     return 0;
 }
 
+/* tcpip's end goes away: the socket closes, pending calls fail, then EV_PEER_CLOSED. */
+static void host_peer_close(handle_t h)
+{
+    struct host_sock *s = &host_socks[h];
+    close(s->fd);
+    s->fd = -1;
+    if (s->read_pending)
+        host_reply(h, MSG_READ, s->read_id, ERR_PEER_CLOSED);
+    if (s->write_pending)
+        host_reply(h, MSG_WRITE, s->write_id, ERR_PEER_CLOSED);
+    s->read_pending = s->write_pending = false;
+    struct warp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_PEER_CLOSED;
+    ev.handle = h;
+    ev.cookie = s->cookie;
+    host_push(&ev);
+}
+
 /* A call (or message) the server sends on socket ch. */
 static long host_send(handle_t ch, const struct warp_msg *m)
 {
     if (ch <= 0 || ch >= HOST_HANDLES || !host_socks[ch].open)
         return ERR_BAD_HANDLE;
     struct host_sock *s = &host_socks[ch];
+    if (s->fd < 0)
+        return ERR_PEER_CLOSED;
     if (!msg_is_call(m))
         return 0; /* replies to calls tcpip never makes */
     switch (m->type) {
@@ -120,8 +164,11 @@ static long host_send(handle_t ch, const struct warp_msg *m)
         s->write_off = 0;
         return 0;
     case MSG_CLOSE:
-        shutdown(ch, SHUT_WR);
         host_reply(ch, MSG_CLOSE, m->call_id, 0);
+        if (host_half_close)
+            shutdown(s->fd, SHUT_WR);
+        else
+            host_peer_close(ch);
         return 0;
     default:
         host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_SUPPORTED);
@@ -143,7 +190,8 @@ static long host_close(handle_t h)
 {
     if (h <= 0 || h >= HOST_HANDLES || !host_socks[h].open)
         return ERR_BAD_HANDLE;
-    close(h);
+    if (host_socks[h].fd >= 0)
+        close(host_socks[h].fd);
     memset(&host_socks[h], 0, sizeof(host_socks[h]));
     host_forget(h);
     return 0;
@@ -156,6 +204,18 @@ static uint64_t host_clock(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A free handle, or 0. */
+static handle_t host_new_handle(int fd)
+{
+    for (handle_t h = 1; h < HOST_HANDLES; h++) {
+        if (!host_socks[h].open) {
+            host_socks[h] = (struct host_sock){.open = true, .fd = fd};
+            return h;
+        }
+    }
+    return 0;
+}
+
 /* Accepts every waiting connection; each becomes a MSG_OPEN on the listener. */
 static void host_accept(void)
 {
@@ -163,18 +223,18 @@ static void host_accept(void)
         int fd = accept4(host_listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        if (fd >= HOST_HANDLES) {
+        handle_t h = host_new_handle(fd);
+        if (!h) {
             close(fd);
             continue;
         }
-        host_socks[fd] = (struct host_sock){.open = true};
         struct warp_event ev;
         memset(&ev, 0, sizeof(ev));
         ev.type = EV_MESSAGE;
-        ev.handle = host_listen_fd;
-        ev.cookie = host_socks[host_listen_fd].cookie;
+        ev.handle = host_listener;
+        ev.cookie = host_socks[host_listener].cookie;
         msg_init(&ev.u.msg, MSG_OPEN, 0);
-        msg_add_handle(&ev.u.msg, fd);
+        msg_add_handle(&ev.u.msg, h);
         host_push(&ev);
     }
 }
@@ -183,7 +243,7 @@ static void host_accept(void)
 static void host_do_read(handle_t h)
 {
     struct host_sock *s = &host_socks[h];
-    ssize_t n = recv(h, s->read_buf, s->read_len, 0);
+    ssize_t n = recv(s->fd, s->read_buf, s->read_len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     s->read_pending = false;
@@ -195,7 +255,8 @@ static void host_do_write(handle_t h)
 {
     struct host_sock *s = &host_socks[h];
     while (s->write_off < s->write_len) {
-        ssize_t n = send(h, s->write_buf + s->write_off, s->write_len - s->write_off, MSG_NOSIGNAL);
+        ssize_t n = send(s->fd, s->write_buf + s->write_off, s->write_len - s->write_off,
+                         MSG_NOSIGNAL);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n < 0) {
@@ -213,13 +274,20 @@ static void host_do_write(handle_t h)
 static void host_poll(uint64_t deadline)
 {
     static struct pollfd fds[HOST_HANDLES];
+    static handle_t owner[HOST_HANDLES];
     nfds_t n = 0;
-    fds[n++] = (struct pollfd){.fd = host_listen_fd, .events = POLLIN};
-    for (int h = 1; h < HOST_HANDLES; h++) {
+    /* A listener off the loop (paused) leaves connections waiting, as the channel queue would. */
+    if (host_socks[host_listener].cookie) {
+        fds[n] = (struct pollfd){.fd = host_listen_fd, .events = POLLIN};
+        owner[n++] = host_listener;
+    }
+    for (handle_t h = 1; h < HOST_HANDLES; h++) {
         struct host_sock *s = &host_socks[h];
-        if (s->open && (s->read_pending || s->write_pending))
-            fds[n++] = (struct pollfd){.fd = h, .events = (short)((s->read_pending ? POLLIN : 0) |
-                                                                  (s->write_pending ? POLLOUT : 0))};
+        if (h == host_listener || !s->open || s->fd < 0 || !(s->read_pending || s->write_pending))
+            continue;
+        fds[n] = (struct pollfd){.fd = s->fd, .events = (short)((s->read_pending ? POLLIN : 0) |
+                                                                (s->write_pending ? POLLOUT : 0))};
+        owner[n++] = h;
     }
     int timeout = -1;
     if (deadline != DEADLINE_FOREVER) {
@@ -229,16 +297,17 @@ static void host_poll(uint64_t deadline)
     if (poll(fds, n, timeout) <= 0)
         return;
     for (nfds_t i = 0; i < n; i++) {
+        handle_t h = owner[i];
         if (!fds[i].revents)
             continue;
-        if (fds[i].fd == host_listen_fd) {
+        if (h == host_listener) {
             host_accept();
             continue;
         }
-        if (host_socks[fds[i].fd].read_pending && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-            host_do_read(fds[i].fd);
-        if (host_socks[fds[i].fd].write_pending && (fds[i].revents & (POLLOUT | POLLHUP | POLLERR)))
-            host_do_write(fds[i].fd);
+        if (host_socks[h].read_pending && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            host_do_read(h);
+        if (host_socks[h].write_pending && (fds[i].revents & (POLLOUT | POLLHUP | POLLERR)))
+            host_do_write(h);
     }
 }
 
@@ -254,6 +323,14 @@ static long host_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
     *out = host_events[host_ev_head];
     host_ev_head = (host_ev_head + 1) % HOST_EVENTS;
     host_ev_count--;
+    if (out->handle == host_listener) {
+        /* The kernel keeps a message queued while its channel is off the event queue. */
+        if (!host_socks[host_listener].cookie) {
+            host_backlog_push(out);
+            return host_wait(eq, out, deadline);
+        }
+        out->cookie = host_socks[host_listener].cookie;
+    }
     return 0;
 }
 
@@ -265,17 +342,6 @@ static const struct loop_ops host_ops = {
     .handle_close = host_close,
     .clock = host_clock,
 };
-
-/* The listener's one-way OPENs: accepted connections. */
-static void host_on_listener(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
-{
-    (void)l;
-    (void)ch;
-    if (m->type == MSG_OPEN && m->nhandles == 1)
-        http_server_accept(ctx, m->handles[0]);
-}
-
-static const struct loop_channel_handlers host_listener_handlers = {.on_message = host_on_listener};
 
 /* Reads a whole file into memory. */
 static void *host_read_file(const char *path, size_t *size)
@@ -323,12 +389,15 @@ int main(int argc, char **argv)
         perror("listen");
         return 1;
     }
-    host_socks[host_listen_fd].open = true;
+    const char *half = getenv("HTTP_HOST_HALF_CLOSE");
+    host_half_close = half && strcmp(half, "1") == 0;
+    host_listener = host_new_handle(host_listen_fd);
     loop_init_ops(&host_loop, HOST_EQ, &host_ops);
     http_server_init(&host_srv, &host_loop, initfs, size);
-    if (loop_add_channel(&host_loop, host_listen_fd, &host_listener_handlers, &host_srv) < 0)
+    if (http_server_listen(&host_srv, host_listener) < 0)
         return 1;
-    printf("http_server: listening on :%s (host stand-in)\n", argv[2]);
+    printf("http_server: listening on :%s (host stand-in, CLOSE %s)\n", argv[2],
+           host_half_close ? "half-closes" : "closes like tcpip");
     fflush(stdout);
     long r = loop_run(&host_loop);
     fprintf(stderr, "http_host: loop_run: %s\n", err_str(r));

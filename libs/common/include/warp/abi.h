@@ -41,6 +41,7 @@ enum {
     SYS_IRQ_CREATE = 30,    /* (handle_t dev, unsigned index) -> IRQ handle (MSI-X entry index; 0 for MSI/INTx) */
     SYS_IRQ_ACK = 31,       /* (handle_t irq) -> 0; the next interrupt may be delivered */
     SYS_DMA_ALLOC = 32,     /* (handle_t dev, size_t len, paddr_t *phys_out) -> user address */
+    SYS_DEVICE_INFO = 33,   /* (handle_t dev, struct device_info *out) -> 0 */
     SYS_COUNT
 };
 
