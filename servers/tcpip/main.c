@@ -17,7 +17,7 @@ struct loop tcpip_loop;
 
 static struct loop_timeout tcpip_lwip_timer;  /* lwIP's next timeout (sys_check_timeouts) */
 static struct loop_timeout tcpip_stats_timer;
-static char tcpip_last_stats[160];
+static char tcpip_last_stats[256];
 
 void tcpip_send(handle_t ch, const struct warp_msg *m)
 {
@@ -61,21 +61,42 @@ static unsigned tcpip_pcb_count(const struct tcp_pcb *p)
     return n;
 }
 
+/* Appends the connection pcbs' states ("est:3/fw2:1"; "-" when there are none) to buf. */
+static void tcpip_states_format(char *buf, size_t size)
+{
+    static const char *const names[] = {"closed", "listen", "synsent", "synrcvd", "est", "fw1",
+                                        "fw2", "cw", "closing", "la", "tw"};
+    unsigned count[11] = {0};
+    for (const struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+        if ((unsigned)p->state < 11)
+            count[p->state]++;
+    count[TIME_WAIT] = tcpip_pcb_count(tcp_tw_pcbs);
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < 11; i++)
+        if (count[i] && n < size)
+            n += (size_t)fmt_snprintf(buf + n, size - n, "%s%s:%u", n ? "/" : "", names[i], count[i]);
+    if (n == 0)
+        fmt_snprintf(buf, size, "-");
+}
+
 int tcpip_stats_format(char *buf, size_t size)
 {
     const struct eth_counters *e = eth_counters();
+    char states[96];
+    tcpip_states_format(states, sizeof(states));
     /* pcbs: connection pcbs alive (TIME_WAIT included, tw of them); pbufs: pool buffers in use (the
      * pending READ holds one) plus reference pbufs; ram: lwIP heap bytes in use (queued output). */
     return fmt_snprintf(buf, size,
                         "pcbs=%u tw=%u listen=%u conns=%u listeners=%u ctl=%u pbufs=%u ram=%u segs=%u "
-                        "rx=%llu tx=%llu drop=%u txfull=%llu",
+                        "rx=%llu tx=%llu drop=%u txfull=%llu tcp=%s",
                         tcpip_memp_used(MEMP_TCP_PCB), tcpip_pcb_count(tcp_tw_pcbs),
                         tcpip_memp_used(MEMP_TCP_PCB_LISTEN), conn_count(), listener_count(),
                         ctl_count(), tcpip_memp_used(MEMP_PBUF_POOL) + tcpip_memp_used(MEMP_PBUF),
                         (unsigned)lwip_stats.mem.used, tcpip_memp_used(MEMP_TCP_SEG),
                         (unsigned long long)e->rx_frames, (unsigned long long)e->tx_frames,
                         (unsigned)(lwip_stats.link.drop + lwip_stats.ip.drop + lwip_stats.tcp.drop),
-                        (unsigned long long)e->tx_full);
+                        (unsigned long long)e->tx_full, states);
 }
 
 void tcpip_stats_log(void)
