@@ -6,7 +6,10 @@
 #   make test       every test layer (host unit, in-OS, end-to-end); ends with "N passed, M failed"
 #   make unit-test  host unit tests only (ASan + UBSan)
 #   make e2e-test   the boot-based layers only (in-OS tests and end-to-end)
-#   make images     all three ISOs: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso (panic report)
+#   make images     the boot images: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso (panic report),
+#                   warp-net.iso (driver tests)
+#   make fuzz       the HTTP parser under libFuzzer for FUZZ_SECONDS (60) with FUZZ_JOBS workers
+#   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
 #   make bench      IPC benchmark against a Linux guest under the same QEMU; updates docs/benchmarks.md
 #   make clean      remove build/
 #
@@ -61,6 +64,7 @@ include kernel/build.mk
 include $(sort $(wildcard servers/*/build.mk))
 include tools/build.mk
 -include tests/unit/build.mk
+-include tests/fuzz/build.mk
 -include bench/build.mk
 
 clean:

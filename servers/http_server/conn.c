@@ -10,6 +10,7 @@ static void conn_read(struct http_conn *c);
 static void conn_process(struct http_conn *c);
 static void conn_send(struct http_conn *c);
 static void conn_shutdown(struct http_conn *c);
+static void conn_set_error(struct http_conn *c, int status, bool keep_alive, bool head_only);
 
 static void http_listener_resume(struct http_server *s);
 
@@ -41,14 +42,8 @@ static void conn_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
     c->srv->stats.timeouts++;
     if (c->state == HTTP_CONN_READING && http_parser_started(&c->parser) && !c->reject) {
         /* Part of a request came, too slowly: say so. The READ stays pending; see conn_on_read. */
-        long n = http_error_response(c->out, sizeof(c->out), 408, false,
-                                     http_parser_method(&c->parser) == HTTP_HEAD);
         c->srv->stats.requests++;
-        c->out_len = (size_t)n;
-        c->out_off = 0;
-        c->body = NULL;
-        c->body_len = c->body_off = 0;
-        c->close_after = true;
+        conn_set_error(c, 408, false, http_parser_method(&c->parser) == HTTP_HEAD);
         conn_send(c);
         return;
     }

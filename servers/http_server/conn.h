@@ -36,8 +36,8 @@
  * HTTP_LINGER_QUIET_NS without a byte, HTTP_LINGER_ROUNDS quiet periods, or HTTP_LINGER_MAX bytes;
  * draining after our FIN after HTTP_LINGER_TIMEOUT_NS or HTTP_LINGER_MAX bytes.
  *
- * Capacity: every connection holds one handle and the process has HANDLES_MAX (128), so at most
- * HTTP_CONN_MAX are served at once. The next HTTP_REJECT_MAX get "503 Service Unavailable" at once,
+ * Capacity: every connection holds one handle (the process has HANDLES_MAX); at most HTTP_CONN_MAX
+ * are served at once, a bound on memory and on the work one server takes on. The next HTTP_REJECT_MAX get "503 Service Unavailable" at once,
  * without waiting for their request, and are closed. While both pools are full the listener is
  * taken off the loop: further connections wait in its channel queue (tcpip refuses them with RST
  * when that is full) and get their 503 as soon as a slot frees. Receiving them instead would fill

@@ -116,17 +116,8 @@ static void tcpip_on_stats_timer(struct loop *l, struct loop_timeout *t, void *c
     loop_timeout_after(l, t, TCPIP_STATS_NS);
 }
 
-/* lwIP's timers are due. */
-static void tcpip_on_lwip_timer(struct loop *l, struct loop_timeout *t, void *ctx)
-{
-    (void)l;
-    (void)t;
-    (void)ctx;
-    sys_check_timeouts();
-}
-
-/* Arms the loop timeout at lwIP's next deadline; called before every wait, since any handler may
- * have made lwIP add or move a timeout. */
+/* Arms the loop timeout at lwIP's next deadline. Called before every pass of the loop, since any
+ * handler may have made lwIP add or move a timeout, and after lwIP's timers ran (below). */
 static void tcpip_arm_lwip_timer(void)
 {
     u32_t ms = sys_timeouts_sleeptime();
@@ -134,6 +125,20 @@ static void tcpip_arm_lwip_timer(void)
         loop_timeout_cancel(&tcpip_loop, &tcpip_lwip_timer);
     else
         loop_timeout_after(&tcpip_loop, &tcpip_lwip_timer, (uint64_t)ms * 1000000u);
+}
+
+/*
+ * lwIP's timers are due. Re-arming here matters: loop_run_once fires due timeouts and then waits in
+ * the same call, so a timeout re-armed only before the next pass would leave this wait bounded by
+ * the other timeouts alone (the stats timer, 10 s), starving TCP's 250 ms timer.
+ */
+static void tcpip_on_lwip_timer(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    sys_check_timeouts();
+    tcpip_arm_lwip_timer();
 }
 
 /* On init's channel: one-way OPEN "service/tcpip" with a new client's control channel. */
