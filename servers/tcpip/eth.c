@@ -30,8 +30,8 @@
 
 #define ETH_FRAME_MAX 1536          /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
 #define ETH_MTU_DEFAULT 1500
-#define ETH_RX_SLOTS 8              /* READ calls kept pending: a burst of frames needs no round trip each */
-#define ETH_TX_SLOTS 32             /* WRITE calls in flight; the channel allows CALLS_MAX in all */
+#define ETH_RX_SLOTS 16             /* READ calls kept pending: a burst of frames needs no round trip each */
+#define ETH_TX_SLOTS 40             /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
 #define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
 

@@ -440,8 +440,9 @@ def guest_network(ctx, net, boot, services, source, pcap):
         results.append(Result(NET_NAMES[3], True, notes=[f"{netns.CLIENT} -> {netns.GUEST}: "
                                                          f"{rtt.group(0) if rtt else 'reply'}"]))
     else:
+        out = (ping.stdout + ping.stderr).strip().splitlines()[-2:] if ping else ["no time left"]
         results.append(boot.fail(NET_NAMES[3], f"no echo reply from {netns.GUEST} to {netns.CLIENT}: "
-                                 f"{(ping.stdout + ping.stderr).strip()[-200:] if ping else 'no time'}"))
+                                 + " / ".join(out)))
 
     why = absent(services, source, NEEDED_HTTP)
     if why:
@@ -457,8 +458,8 @@ def guest_network(ctx, net, boot, services, source, pcap):
             break
         time.sleep(1)
     if curl is None or curl.returncode != 0 or not curl.stdout.startswith("200"):
-        results.append(boot.fail(NET_NAMES[4], "GET / from the client failed: " +
-                                 (f"{curl.stdout} {curl.stderr}".strip() if curl else "no time")))
+        out = " ".join(f"{curl.stdout} {curl.stderr}".split()) if curl else "no time left"
+        results.append(boot.fail(NET_NAMES[4], f"GET / from the client failed: {out}"))
         return results
     mss = syn_ack_mss(read_pcap(pcap), netns.GUEST_MAC)
     limit = netns.MTU - 40

@@ -248,7 +248,9 @@ class GceNetwork(Namespace):
 
     def qemu_nic(self, pcap=None):
         """QEMU arguments for a virtio-net NIC on tap0 (optionally recording every frame to pcap)."""
-        argv = ["-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no",
+        # vnet_hdr=off: no virtio-net header before each frame, so a capture holds plain Ethernet
+        # frames (with it, filter-dump writes the 12-byte header in front of every frame).
+        argv = ["-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no,vnet_hdr=off",
                 "-device", f"virtio-net-pci,netdev=n0,mac={GUEST_MAC}"]
         if pcap:
             argv += ["-object", f"filter-dump,id=f0,netdev=n0,file={pcap}"]
