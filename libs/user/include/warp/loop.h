@@ -143,6 +143,12 @@ long loop_reply_error(struct loop *l, handle_t ch, uint64_t call_id, long err);
 /* Number of loop_calls waiting for a reply. */
 unsigned loop_pending_calls(const struct loop *l);
 
+/*
+ * Timeouts are one-shot. A periodic job (lwIP's timers, a stats line) re-arms its timeout from its
+ * own callback: the loop fires due timeouts and then waits until the earliest armed one, so a
+ * timeout re-armed only outside its callback can be starved by a long wait.
+ */
+
 /* Prepares a timeout (disarmed). */
 void loop_timeout_init(struct loop_timeout *t, loop_timeout_fn fn, void *ctx);
 /* Arms t to fire once at the absolute time deadline (a past one fires at the next pass); re-arming
