@@ -25,6 +25,7 @@
 #   BOOT=cdrom|disk `make run` attaches the ISO as a CD (default) or a virtio-scsi disk, as GCE does
 #   QEMU_EXTRA=...  extra QEMU arguments for `make run`
 #   KERNEL_CMDLINE= extra kernel command line for every image
+#   PROJECT= BUCKET= ZONE= MACHINE_TYPE= DRY_RUN=1   for `make deploy-gce` (docs/gce.md)
 #   RELEASE=1       build without debug information
 #   V=1             echo every build command
 # Environment for the tests: WARP_E2E_TIMEOUT_SCALE (multiplies every timeout on slow machines),

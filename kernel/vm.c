@@ -19,24 +19,25 @@ static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DE
 
 /*
  * The frame behind a user page if it allows prot, else 0. System calls copy to and from the same few
- * pages (the caller's stack, its message buffers) again and again, so the last answer is remembered;
- * unmap_pages forgets it (nothing else changes a mapping).
+ * pages (the caller's stack, its message buffers) again and again, so recent answers are remembered;
+ * unmap_pages forgets them (nothing else changes a mapping).
  */
 static paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot) {
-    if (page == vs->tc_page && (vs->tc_prot & prot) == prot)
-        return vs->tc_frame;
+    typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
+    if (page == e->page && (e->prot & prot) == prot)
+        return e->frame;
     paddr_t pa = arch_vm_lookup(vs->root, page, prot);
     if (pa) {
-        vs->tc_page = page;
-        vs->tc_frame = pa;
-        vs->tc_prot = prot | PROT_READ;
+        e->page = page;
+        e->frame = pa;
+        e->prot = prot | PROT_READ;
     }
     return pa;
 }
 
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
 static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
-    vs->tc_page = 0;
+    memset(vs->tc, 0, sizeof(vs->tc));
     for (uint64_t i = 0; i < npages; i++) {
         paddr_t pa = arch_vm_unmap(vs->root, start + i * PAGE_SIZE);
         if (pa && owned)
@@ -155,8 +156,9 @@ static long copy_user(struct vm_space *vs, uaddr_t uaddr, void *kbuf, size_t len
     if (!range_sane(uaddr, len))
         return ERR_BAD_ADDRESS;
     uint64_t off = uaddr & (PAGE_SIZE - 1);
-    if (off + len <= PAGE_SIZE && uaddr - off == vs->tc_page && (vs->tc_prot & prot) == prot && prot) {
-        char *user = (char *)arch_phys_to_virt(vs->tc_frame) + off; /* one page, translation known */
+    paddr_t one = off + len <= PAGE_SIZE && prot ? vm_lookup(vs, uaddr - off, prot) : 0;
+    if (one) {
+        char *user = (char *)arch_phys_to_virt(one) + off; /* the common case: one page */
         if (to_user)
             arch_copy(user, kbuf, len);
         else

@@ -6,6 +6,7 @@
 
 #define VM_MAX_REGIONS 40   /* image segments + stack + initfs + SYS_VM_MAP mappings */
 #define VM_MAX_ANON 32      /* SYS_VM_MAP mappings per process */
+#define VM_TC_SLOTS 4       /* translation cache entries, indexed by page number */
 
 enum vm_kind {
     VM_IMAGE = 1,  /* an ELF segment */
@@ -25,9 +26,11 @@ struct vm_region {
 struct vm_space {
     paddr_t root;                              /* page-table root */
     struct arch_vm arch;                       /* arch extras (x86: I/O port bitmap) */
-    uaddr_t tc_page;                           /* last translated page (0: none), for repeated copies */
-    paddr_t tc_frame;
-    unsigned tc_prot;                          /* the access that page is known to allow */
+    struct {                                   /* recent translations, for repeated copies */
+        uaddr_t page;                          /* 0: empty */
+        paddr_t frame;
+        unsigned prot;                         /* the access that page is known to allow */
+    } tc[VM_TC_SLOTS];
     struct vm_region regions[VM_MAX_REGIONS];
 };
 
