@@ -1,5 +1,6 @@
 /* http.c: the incremental HTTP/1.1 request parser and the response builder (RFC 9110, RFC 9112). */
 #include "http.h"
+#include <warp/text.h>
 
 #include <warp/error.h>
 #include <warp/fmt.h>
@@ -293,18 +294,6 @@ static enum http_parse_result http_line_end(struct http_parser *p)
     return HTTP_PARSE_MORE;
 }
 
-/* Value of a hex digit, or -1. */
-static int http_hex(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Case-insensitive prefix test on a NUL-terminated string. */
 static bool http_has_prefix_ci(const char *s, const char *prefix)
 {
@@ -341,8 +330,8 @@ static bool http_decode_path(const char *raw, char *out)
         if (c == '\\' || c == '#')
             return false;
         if (c == '%') {
-            int hi = http_hex((uint8_t)s[1]);
-            int lo = hi < 0 ? -1 : http_hex((uint8_t)s[2]);
+            int hi = text_hex_digit((uint8_t)s[1]);
+            int lo = hi < 0 ? -1 : text_hex_digit((uint8_t)s[2]);
             if (lo < 0)
                 return false;
             c = (uint8_t)(hi << 4 | lo);

@@ -1,5 +1,6 @@
 /* manifest.c: the parser of init's manifest; pure (no system calls), so it can run in a host test. */
 #include "manifest.h"
+#include <warp/text.h>
 
 #include <stdarg.h>
 #include <warp/fmt.h>
@@ -224,9 +225,7 @@ static bool manifest_hex(const char *s, size_t digits, uint32_t *out)
 {
     uint32_t v = 0;
     for (size_t i = 0; i < digits; i++) {
-        char c = s[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = text_hex_digit(s[i]);
         if (d < 0)
             return false;
         v = v << 4 | (uint32_t)d;

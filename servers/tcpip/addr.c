@@ -1,5 +1,6 @@
 /* addr.c: text forms of IPv4 and MAC addresses and the socket protocol's URIs (see addr.h). */
 #include "addr.h"
+#include <warp/text.h>
 
 #include <warp/error.h>
 #include <warp/fmt.h>
@@ -97,25 +98,13 @@ int addr_conn_uri_format(uint32_t ip, uint16_t port, char *buf, size_t size)
     return addr_fit(fmt_snprintf(buf, size, ADDR_CONN_PREFIX "%s:%u", text, (unsigned)port), size);
 }
 
-/* Value of one hex digit, or -1. */
-static int addr_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int addr_mac_parse(const char *s, uint8_t out[6])
 {
     uint8_t mac[6];
     if (strlen(s) != ADDR_MAC_TEXT_MAX - 1)
         return ERR_INVALID_ARG;
     for (unsigned i = 0; i < 6; i++) {
-        int hi = addr_hex(s[3 * i]), lo = addr_hex(s[3 * i + 1]);
+        int hi = text_hex_digit(s[3 * i]), lo = text_hex_digit(s[3 * i + 1]);
         if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
             return ERR_INVALID_ARG;
         mac[i] = (uint8_t)(hi << 4 | lo);

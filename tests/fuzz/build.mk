@@ -16,7 +16,7 @@ FUZZ_CC      := clang
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Ilibs/common/include -iquote .
-FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c servers/http_server/http.c libs/common/fmt.c
+FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c servers/http_server/http.c libs/common/fmt.c libs/common/text.c
 
 $(FUZZ_BUILD)/fuzz_http: $(FUZZ_HTTP_SRCS) servers/http_server/http.h tests/fuzz/build.mk
 	@mkdir -p $(@D)
