@@ -20,7 +20,8 @@
 #   QEMU_EXTRA=...    extra arguments appended to the QEMU command line of `make run`
 #   KERNEL_CMDLINE=.. extra kernel command line for every image (default empty)
 #   USER_PROGRAMS     user ELF files, appended by the libs/user and servers/* fragments (which the top
-#                     Makefile includes before this file); each becomes bin/<name> in the initfs
+#                     Makefile includes before this file); each one a manifest starts becomes
+#                     bin/<name> in that image's initfs (stripped of debug information)
 #   INITFS_FILES      extra initfs files as SRC:DEST pairs (e.g. servers/http/www/a.html:www/a.html)
 
 BOOT           ?= cdrom
