@@ -64,20 +64,20 @@ uint32_t lapic_id(void) {
     return lapic_mmio ? id >> 24 : id;
 }
 
-/* Calibrate the timer against the TSC over 10 ms, then start it periodic at hz. */
+/* Calibrate the timer against the TSC over 5 ms, then start it periodic at hz. */
 void lapic_timer_start(uint32_t hz) {
     lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-    uint64_t until = rdtsc() + tsc_ticks_per_ms() * 10;
+    uint64_t until = rdtsc() + tsc_ticks_per_ms() * 5;
     while (rdtsc() < until)
         ;
-    uint32_t per_10ms = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
-    uint32_t count = (uint32_t)((uint64_t)per_10ms * 100 / hz);
+    uint32_t per_5ms = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
+    uint32_t count = (uint32_t)((uint64_t)per_5ms * 200 / hz);
     if (count == 0)
         count = 1;
     lapic_write(LAPIC_TIMER_INIT, 0);
     lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
     lapic_write(LAPIC_TIMER_INIT, count);
     log_printf("apic: local APIC id %u (%s), timer %u Hz (%u bus ticks/ms)", lapic_id(),
-               lapic_mmio ? "xAPIC" : "x2APIC", hz, per_10ms / 10 * 16);
+               lapic_mmio ? "xAPIC" : "x2APIC", hz, per_5ms / 5 * 16);
 }

@@ -25,12 +25,13 @@ void pit_wait_us(uint32_t us) {
         ;
 }
 
-/* Measure the TSC rate over 20 ms of PIT time; log lines before this use the 1 GHz guess. */
+/* Measure the TSC rate over 5 ms of PIT time (the PIT's 0.84 us tick keeps the error near 0.02%);
+ * log lines before this use the 1 GHz guess. Boot time is a feature: every millisecond here counts. */
 void tsc_calibrate(void) {
     tsc_at_boot = rdtsc();
     uint64_t t0 = rdtsc();
-    pit_wait_us(20000);
-    uint64_t per_ms = (rdtsc() - t0) / 20;
+    pit_wait_us(5000);
+    uint64_t per_ms = (rdtsc() - t0) / 5;
     if (per_ms < 1000) {
         log_printf("time: PIT calibration failed, assuming a 1 GHz TSC");
         return;
