@@ -480,7 +480,7 @@ def check_cap(ctx, port):
     name = "http: connection cap"
     time.sleep(3)  # let earlier connections finish their lingering close
     total = CONN_MAX + CAP_EXTRA
-    served, counts, unanswered, socks = [], {200: 0, 503: 0}, 0, []
+    served, counts, unanswered, socks, idle_closed = [], {200: 0, 503: 0}, 0, [], 0
     try:
         while len(socks) < total:
             wave = connect_many(port, min(CAP_WAVE, total - len(socks)),
@@ -500,26 +500,39 @@ def check_cap(ctx, port):
                     unanswered += 1
                 if code == 200:
                     served.append([s, time.monotonic()])
-                keep_alive(served, ctx)
-            keep_alive(served, ctx)
+                idle_closed += keep_alive(served, ctx)
+            idle_closed += keep_alive(served, ctx)
         again = read_full_response_after(served[0][0], ctx) if served else None
     finally:
         for s in socks:
             s.close()
-    ok = unanswered == 0 and counts[200] == CONN_MAX and counts[503] == CAP_EXTRA and again == 200
+    # Every connection answered, never more than CONN_MAX served at once, and the rest refused with
+    # 503; a connection the server closed for idling freed its slot for one more 200.
+    ok = (unanswered == 0 and counts[200] + counts[503] == total and
+          CONN_MAX <= counts[200] <= CONN_MAX + idle_closed and again == 200)
     note = (f"{total} connections: {counts[200]} got 200, {counts[503]} got 503, {unanswered} no "
-            f"answer; a served one answered {again} afterwards")
+            f"answer, {idle_closed} served ones closed by the server's idle timeout; a served one "
+            f"answered {again} afterwards")
     return [Result(name, ok, reason="" if ok else note, notes=[note])]
 
 
 def keep_alive(served, ctx):
-    """Sends a request on every served connection idle for 2 s or more, far inside the server's
-    10 s header timeout even when a slow wave of connects takes several seconds."""
-    for entry in served:
-        if time.monotonic() - entry[1] > 2:
+    """Sends a request on every served connection idle for 2 s or more, inside the server's 10 s
+    header timeout. On a loaded host one slow answer can still hold the loop past it, and the server
+    then rightly closes an idle connection: such connections are dropped from `served` and counted;
+    returns how many."""
+    closed = 0
+    for entry in list(served):
+        if time.monotonic() - entry[1] <= 2:
+            continue
+        try:
             entry[0].sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
             read_full_response(entry[0], time.monotonic() + ctx.timeout(10))
             entry[1] = time.monotonic()
+        except (OSError, ConnectionError, ValueError):
+            served.remove(entry)
+            closed += 1
+    return closed
 
 
 def read_full_response(sock, deadline):
