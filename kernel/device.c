@@ -23,15 +23,6 @@ void device_destroy(struct device *dev) {
     kfree(dev);
 }
 
-/* The device behind handle h with the given rights. */
-static long device_get(handle_t h, uint32_t rights, struct device **out) {
-    struct handle_entry *e;
-    long err = handle_get(proc_current(), h, OBJ_DEVICE, rights, &e);
-    if (err == 0)
-        *out = (struct device *)e->obj;
-    return err;
-}
-
 /* Init (pid 1) grants devices: it opens them and hands the handles to drivers. */
 static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
     struct proc *p = proc_current();
@@ -66,7 +57,7 @@ static bool config_args_ok(uint64_t off, uint64_t width) {
 
 static long sys_device_info(handle_t h, uaddr_t out) {
     struct device *dev = NULL;
-    long err = device_get(h, RIGHT_READ, &dev);
+    long err = handle_object(h, OBJ_DEVICE, RIGHT_READ, (void **)&dev);
     if (err < 0)
         return err;
     return copy_to_user(out, &dev->pci->info, sizeof(dev->pci->info));
@@ -74,7 +65,7 @@ static long sys_device_info(handle_t h, uaddr_t out) {
 
 static long sys_config_read(handle_t h, uint64_t off, uint64_t width) {
     struct device *dev = NULL;
-    long err = device_get(h, RIGHT_READ, &dev);
+    long err = handle_object(h, OBJ_DEVICE, RIGHT_READ, (void **)&dev);
     if (err < 0)
         return err;
     if (!config_args_ok(off, width))
@@ -84,7 +75,7 @@ static long sys_config_read(handle_t h, uint64_t off, uint64_t width) {
 
 static long sys_config_write(handle_t h, uint64_t off, uint64_t width, uint64_t value) {
     struct device *dev = NULL;
-    long err = device_get(h, RIGHT_WRITE, &dev);
+    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
         return err;
     if (!config_args_ok(off, width) || (width < 4 && value >> (width * 8)) || value > 0xffffffff)
@@ -97,7 +88,7 @@ static long sys_config_write(handle_t h, uint64_t off, uint64_t width, uint64_t 
 
 static long sys_map_bar(handle_t h, uint64_t index) {
     struct device *dev = NULL;
-    long err = device_get(h, RIGHT_WRITE, &dev);
+    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
         return err;
     if (index >= 6)
@@ -122,7 +113,7 @@ static long sys_map_bar(handle_t h, uint64_t index) {
 static long sys_irq_create(handle_t h, uint64_t index) {
     struct device *dev = NULL;
     struct proc *p = proc_current();
-    long err = device_get(h, RIGHT_WRITE, &dev);
+    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
         return err;
     if (index > 0xffff)
@@ -136,16 +127,16 @@ static long sys_irq_create(handle_t h, uint64_t index) {
 }
 
 static long sys_irq_ack(handle_t h) {
-    struct handle_entry *e;
-    long err = handle_get(proc_current(), h, OBJ_IRQ, RIGHT_WRITE, &e);
+    struct irq *irq = NULL;
+    long err = handle_object(h, OBJ_IRQ, RIGHT_WRITE, (void **)&irq);
     if (err == 0)
-        irq_ack((struct irq *)e->obj);
+        irq_ack(irq);
     return err;
 }
 
 static long sys_dma_alloc(handle_t h, uint64_t len, uaddr_t phys_out) {
     struct device *dev = NULL;
-    long err = device_get(h, RIGHT_WRITE, &dev);
+    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
         return err;
     if (len == 0)
@@ -171,7 +162,7 @@ static long sys_dma_alloc(handle_t h, uint64_t len, uaddr_t phys_out) {
 }
 
 long syscall_device(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
-    handle_t h = a1 <= 0x7fffffff ? (handle_t)a1 : 0;
+    handle_t h = handle_from_reg(a1);
     switch (nr) {
     case SYS_DEVICE_OPEN: return sys_device_open(a1, a2);
     case SYS_DEVICE_CONFIG_READ: return sys_config_read(h, a2, a3);

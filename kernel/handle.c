@@ -47,6 +47,14 @@ long handle_get(struct proc *p, handle_t h, uint32_t type, uint32_t rights, stru
     return 0;
 }
 
+long handle_object(handle_t h, uint32_t type, uint32_t rights, void **out) {
+    struct handle_entry *e;
+    long err = handle_get(proc_current(), h, type, rights, &e);
+    if (err == 0)
+        *out = e->obj;
+    return err;
+}
+
 struct handle_entry handle_take(struct proc *p, handle_t h) {
     uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
     struct handle_entry *e = &p->handles.slots[i], taken = *e;

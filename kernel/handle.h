@@ -21,6 +21,11 @@ long handle_install(struct proc *p, struct kobj *obj, uint32_t rights);
 handle_t handle_install_at(struct proc *p, uint32_t index, struct kobj *obj, uint32_t rights);
 /* Look a handle up: type 0 accepts any; ERR_BAD_HANDLE, ERR_WRONG_TYPE, ERR_NO_RIGHTS. */
 long handle_get(struct proc *p, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out);
+/* The object behind h in the current process, of the given type (0: any) and rights; errors as
+ * handle_get. The reference stays the table's. */
+long handle_object(handle_t h, uint32_t type, uint32_t rights, void **out);
+/* A system-call register as a handle value: junk in the upper bits makes it 0, which names nothing. */
+static inline handle_t handle_from_reg(uint64_t v) { return v <= 0x7fffffff ? (handle_t)v : 0; }
 /* Take the entry out of the table; the caller now owns the reference. */
 struct handle_entry handle_take(struct proc *p, handle_t h);
 /* Free slots in p's table. */

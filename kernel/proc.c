@@ -192,8 +192,7 @@ void proc_kill(struct proc *p) {
     if (p->state == PROC_DEAD)
         return;
     p->killed = true;
-    if (p->thread->state == THREAD_BLOCKED)
-        sched_wake(p->thread);
+    sched_wake(p->thread); /* out of a wait, if it is in one */
 }
 
 long proc_take_event(struct proc *p, struct warp_event *ev, bool *more) {

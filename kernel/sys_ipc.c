@@ -9,18 +9,9 @@
 #include <warp/error.h>
 #include <warp/ipc.h>
 
-/* The object behind h in the current process, of the given type, with the given rights. */
-static long get(handle_t h, uint32_t type, uint32_t rights, void **out) {
-    struct handle_entry *e;
-    long err = handle_get(proc_current(), h, type, rights, &e);
-    if (err == 0)
-        *out = e->obj;
-    return err;
-}
-
 static long sys_handle_close(handle_t h) {
     void *o = NULL;
-    long err = get(h, 0, 0, &o);
+    long err = handle_object(h, 0, 0, &o);
     if (err < 0)
         return err;
     struct handle_entry e = handle_take(proc_current(), h);
@@ -70,7 +61,7 @@ static long sys_channel_create(uaddr_t out) {
 
 static long sys_channel_send(handle_t h, uaddr_t umsg) {
     struct endpoint *ep = NULL;
-    long err = get(h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
+    long err = handle_object(h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
     if (err < 0)
         return err;
     struct warp_msg m;
@@ -81,7 +72,7 @@ static long sys_channel_send(handle_t h, uaddr_t umsg) {
 
 static long sys_channel_recv(handle_t h, uaddr_t out) {
     struct endpoint *ep = NULL;
-    long err = get(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    long err = handle_object(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
     if (err < 0 || (err = user_range_check(out, sizeof(struct warp_msg), PROT_WRITE)) < 0)
         return err;
     struct warp_msg m;
@@ -93,7 +84,7 @@ static long sys_channel_recv(handle_t h, uaddr_t out) {
 static long sys_call_copy(handle_t h, uint64_t id, uint64_t buf, uint64_t off, uaddr_t ptr, uint64_t len,
                           bool to_caller) {
     struct endpoint *ep = NULL;
-    long err = get(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    long err = handle_object(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
     if (err < 0)
         return err;
     if (buf >= MSG_BUFS_MAX)
@@ -112,7 +103,7 @@ static long sys_eventq_create(void) {
 /* The event-queue link of the source behind h (needs RIGHT_READ). */
 static long source_link(handle_t h, struct eq_link **out) {
     struct kobj *o = NULL;
-    long err = get(h, 0, RIGHT_READ, (void **)&o);
+    long err = handle_object(h, 0, RIGHT_READ, (void **)&o);
     if (err < 0)
         return err;
     if (!(*out = obj_link(o)))
@@ -123,7 +114,7 @@ static long source_link(handle_t h, struct eq_link **out) {
 static long sys_eventq_add(handle_t eqh, handle_t src, uint64_t cookie) {
     struct eventq *eq = NULL;
     struct eq_link *link;
-    long err = get(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
+    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
     if (err < 0 || (err = source_link(src, &link)) < 0)
         return err;
     return eventq_add(eq, link, proc_current(), src, cookie);
@@ -132,7 +123,7 @@ static long sys_eventq_add(handle_t eqh, handle_t src, uint64_t cookie) {
 static long sys_eventq_remove(handle_t eqh, handle_t src) {
     struct eventq *eq = NULL;
     struct eq_link *link;
-    long err = get(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
+    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
     if (err < 0 || (err = source_link(src, &link)) < 0)
         return err;
     return eventq_remove(eq, link);
@@ -156,7 +147,7 @@ static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
 
 static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
     struct eventq *eq = NULL;
-    long err = get(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)&eq);
+    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)&eq);
     if (err < 0 || (err = user_range_check(out, sizeof(struct warp_event), PROT_WRITE)) < 0)
         return err;
     struct warp_event ev;
@@ -178,19 +169,14 @@ static long sys_timer_create(void) {
 
 static long sys_timer_set(handle_t h, uint64_t deadline) {
     struct timer *t = NULL;
-    long err = get(h, OBJ_TIMER, RIGHT_WRITE, (void **)&t);
+    long err = handle_object(h, OBJ_TIMER, RIGHT_WRITE, (void **)&t);
     if (err == 0)
         timer_set(t, deadline);
     return err;
 }
 
-/* A register as a handle value; junk in the upper bits makes it 0, which names nothing. */
-static handle_t as_handle(uint64_t v) {
-    return v <= 0x7fffffff ? (handle_t)v : 0;
-}
-
 long syscall_ipc(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
-    handle_t h = as_handle(a1);
+    handle_t h = handle_from_reg(a1);
     switch (nr) {
     case SYS_HANDLE_CLOSE: return sys_handle_close(h);
     case SYS_HANDLE_INFO: return sys_handle_info(h, a2);
@@ -201,8 +187,8 @@ long syscall_ipc(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, ui
     case SYS_CALL_READ: return sys_call_copy(h, a2, a3, a4, a5, a6, false);
     case SYS_CALL_WRITE: return sys_call_copy(h, a2, a3, a4, a5, a6, true);
     case SYS_EVENTQ_CREATE: return sys_eventq_create();
-    case SYS_EVENTQ_ADD: return sys_eventq_add(h, as_handle(a2), a3);
-    case SYS_EVENTQ_REMOVE: return sys_eventq_remove(h, as_handle(a2));
+    case SYS_EVENTQ_ADD: return sys_eventq_add(h, handle_from_reg(a2), a3);
+    case SYS_EVENTQ_REMOVE: return sys_eventq_remove(h, handle_from_reg(a2));
     case SYS_EVENTQ_WAIT: return sys_eventq_wait(h, a2, a3);
     case SYS_TIMER_CREATE: return sys_timer_create();
     case SYS_TIMER_SET: return sys_timer_set(h, a2);

@@ -103,18 +103,9 @@ static long sys_spawn(uaddr_t uargs) {
     return err;
 }
 
-/* The process behind handle h with the given rights. */
-static long proc_handle(handle_t h, uint32_t rights, struct proc **out) {
-    struct handle_entry *e;
-    long err = handle_get(proc_current(), h, OBJ_PROCESS, rights, &e);
-    if (err == 0)
-        *out = (struct proc *)e->obj;
-    return err;
-}
-
 static long sys_wait(handle_t h, uaddr_t out) {
     struct proc *p = NULL;
-    long err = proc_handle(h, RIGHT_READ, &p);
+    long err = handle_object(h, OBJ_PROCESS, RIGHT_READ, (void **)&p);
     if (err < 0 || (err = user_range_check(out, sizeof(struct exit_info), PROT_WRITE)) < 0)
         return err;
     struct exit_info info;
@@ -125,7 +116,7 @@ static long sys_wait(handle_t h, uaddr_t out) {
 
 static long sys_kill(handle_t h) {
     struct proc *p = NULL;
-    long err = proc_handle(h, RIGHT_WRITE, &p);
+    long err = handle_object(h, OBJ_PROCESS, RIGHT_WRITE, (void **)&p);
     if (err == 0)
         proc_kill(p);
     return err;
@@ -188,8 +179,8 @@ long syscall_dispatch(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
     case SYS_CONSOLE_WRITE: return sys_console_write(a1, a2);
     case SYS_EXIT: return sys_exit(a1);
     case SYS_SPAWN: return sys_spawn(a1);
-    case SYS_WAIT: return sys_wait(a1 <= 0x7fffffff ? (handle_t)a1 : 0, a2);
-    case SYS_KILL: return sys_kill(a1 <= 0x7fffffff ? (handle_t)a1 : 0);
+    case SYS_WAIT: return sys_wait(handle_from_reg(a1), a2);
+    case SYS_KILL: return sys_kill(handle_from_reg(a1));
     case SYS_VM_MAP: return sys_vm_map(a1, a2);
     case SYS_VM_UNMAP: return sys_vm_unmap(a1, a2);
     case SYS_SYSINFO: return sys_sysinfo(a1);
