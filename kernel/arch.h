@@ -35,6 +35,9 @@ long arch_vm_map(paddr_t root, uaddr_t va, paddr_t pa, unsigned prot); /* map on
 paddr_t arch_vm_unmap(paddr_t root, uaddr_t va); /* unmap one page, returns its frame or 0 */
 /* Frame behind a user page if mapped user-accessible with all of `prot`, else 0. */
 paddr_t arch_vm_lookup(paddr_t root, uaddr_t va, unsigned prot);
+/* Copy n bytes where one side lies in the active address space's user half: false if a page there
+ * is missing or refuses the access (bytes before it may have moved). The caller checks the range. */
+bool arch_user_copy(void *dst, const void *src, size_t n);
 void arch_vm_activate(paddr_t root);     /* switch this CPU to the address space */
 paddr_t arch_vm_kernel_root(void);       /* the kernel-only address space */
 

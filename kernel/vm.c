@@ -150,45 +150,6 @@ static bool range_sane(uaddr_t addr, size_t len) {
     return addr + len >= addr && addr + len <= USER_TOP;
 }
 
-/* Copy len bytes between kernel memory and user memory of vs, page by page; pages need prot. */
-static long copy_user(struct vm_space *vs, uaddr_t uaddr, void *kbuf, size_t len, bool to_user,
-                      unsigned prot) {
-    if (!range_sane(uaddr, len))
-        return ERR_BAD_ADDRESS;
-    uint64_t off = uaddr & (PAGE_SIZE - 1);
-    paddr_t one = off + len <= PAGE_SIZE && prot ? vm_lookup(vs, uaddr - off, prot) : 0;
-    if (one) {
-        char *user = (char *)arch_phys_to_virt(one) + off; /* the common case: one page */
-        if (to_user)
-            arch_copy(user, kbuf, len);
-        else
-            arch_copy(kbuf, user, len);
-        return 0;
-    }
-    /* Writes are all or nothing: a range running into a bad page must leave the good part alone. */
-    if (to_user)
-        for (uaddr_t page = uaddr - off; page < uaddr + len; page += PAGE_SIZE)
-            if (!vm_lookup(vs, page, prot))
-                return ERR_BAD_ADDRESS;
-    while (len > 0) {
-        uint64_t off = uaddr & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off;
-        if (chunk > len)
-            chunk = len;
-        paddr_t pa = prot ? vm_lookup(vs, uaddr - off, prot) : arch_vm_lookup(vs->root, uaddr - off, 0);
-        if (!pa)
-            return ERR_BAD_ADDRESS;
-        char *user = (char *)arch_phys_to_virt(pa) + off;
-        if (to_user)
-            arch_copy(user, kbuf, chunk);
-        else
-            arch_copy(kbuf, user, chunk);
-        kbuf = (char *)kbuf + chunk;
-        uaddr += chunk;
-        len -= chunk;
-    }
-    return 0;
-}
-
 long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     struct vm_space *vs = &proc_current()->vm;
     if (!range_sane(addr, len))
@@ -199,16 +160,44 @@ long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     return 0;
 }
 
+/*
+ * The current process's address space is the active one, so its user half is copied through
+ * directly and the CPU checks each page: missing or (with CR0.WP) read-only pages fault, and the
+ * fault ends the copy (arch_user_copy). Only user pages live below USER_TOP.
+ */
 long copy_from_user(void *dst, uaddr_t src, size_t len) {
-    return copy_user(&proc_current()->vm, src, dst, len, false, PROT_READ);
+    if (!range_sane(src, len))
+        return ERR_BAD_ADDRESS;
+    return arch_user_copy(dst, (const void *)src, len) ? 0 : ERR_BAD_ADDRESS;
 }
 
 long copy_to_user(uaddr_t dst, const void *src, size_t len) {
-    return copy_user(&proc_current()->vm, dst, (void *)src, len, true, PROT_WRITE);
+    if (!range_sane(dst, len))
+        return ERR_BAD_ADDRESS;
+    /* Writes are all or nothing. Within one page the first store faults if any would; a range
+     * over several pages is checked page by page before the first byte moves. */
+    if ((dst & (PAGE_SIZE - 1)) + len > PAGE_SIZE && user_range_check(dst, len, PROT_WRITE) < 0)
+        return ERR_BAD_ADDRESS;
+    return arch_user_copy((void *)dst, src, len) ? 0 : ERR_BAD_ADDRESS;
 }
 
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
-    return copy_user(vs, dst, (void *)src, len, true, 0); /* the loader fills read-only pages too */
+    if (!range_sane(dst, len))
+        return ERR_BAD_ADDRESS;
+    /* The loader fills read-only pages too, of a space that is not active: through the frames. */
+    while (len > 0) {
+        uint64_t off = dst & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off;
+        if (chunk > len)
+            chunk = len;
+        paddr_t pa = arch_vm_lookup(vs->root, dst - off, 0);
+        if (!pa)
+            return ERR_BAD_ADDRESS;
+        arch_copy((char *)arch_phys_to_virt(pa) + off, src, chunk);
+        src = (const char *)src + chunk;
+        dst += chunk;
+        len -= chunk;
+    }
+    return 0;
 }
 
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len) {

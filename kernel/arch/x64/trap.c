@@ -45,6 +45,22 @@ static _Noreturn void trap_kernel_fault(const struct trap_frame *tf) {
     arch_halt();
 }
 
+/* A fault table entry of usercopy.S: the instruction and where it resumes. */
+struct extable_entry {
+    uint64_t insn, fixup;
+};
+extern const struct extable_entry __extable_start[], __extable_end[];
+
+/* Resume a kernel page fault at its fixup if the faulting instruction is a user copy; false if not. */
+static bool trap_fixup(struct trap_frame *tf) {
+    for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
+        if (e->insn == tf->rip) {
+            tf->rip = e->fixup;
+            return true;
+        }
+    return false;
+}
+
 /* Device interrupts; called with the kernel lock held. */
 static void trap_interrupt(const struct trap_frame *tf) {
     if (tf->vector == VEC_TIMER) {
@@ -63,8 +79,11 @@ static void trap_interrupt(const struct trap_frame *tf) {
 /* C side of every interrupt and exception (trap.S); interrupts are disabled. */
 void trap_handle(struct trap_frame *tf) {
     bool from_user = tf->cs & 3;
-    if (tf->vector < 32 && !from_user)
+    if (tf->vector < 32 && !from_user) {
+        if (tf->vector == 14 && trap_fixup(tf))
+            return;
         trap_kernel_fault(tf);
+    }
     kernel_lock();
     if (tf->vector < 32) {
         uint64_t addr = tf->vector == 14 ? read_cr2() : 0;

@@ -1,0 +1,29 @@
+/* usercopy.S: copies that touch the current address space's user half and survive its page faults. */
+
+/*
+ * bool arch_user_copy(void *dst, const void *src, size_t n)
+ *
+ * Copies n bytes (8 at a time, then the tail) and returns true. If a user page is missing or read-only
+ * the CPU raises #PF at one of the two string instructions; trap_handle finds that address in the
+ * .extable section and resumes at the fixup, which returns false. Bytes before the faulting one may
+ * have moved.
+ */
+    .text
+    .global arch_user_copy
+arch_user_copy:
+    mov %rdx, %rcx
+    shr $3, %rcx
+    and $7, %edx
+1:  rep movsq
+    mov %rdx, %rcx
+2:  rep movsb
+    mov $1, %eax
+    ret
+3:  xor %eax, %eax
+    ret
+
+    /* (faulting instruction, where to resume) pairs, read by trap.c. */
+    .section .extable, "a"
+    .balign 8
+    .quad 1b, 3b
+    .quad 2b, 3b
