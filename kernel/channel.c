@@ -58,11 +58,13 @@ long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
     return copy_from_user(m->bufs, u + __builtin_offsetof(struct warp_msg, bufs), m->nbufs * sizeof(m->bufs[0]));
 }
 
-long msg_copy_to_user(uaddr_t u, const struct warp_msg *m) {
-    long err = copy_to_user(u, m, MSG_HEAD + m->data_len);
+long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m) {
+    size_t lead = (const char *)m - (const char *)base;
+    long err = copy_to_user(u, base, lead + MSG_HEAD + m->data_len);
     if (err < 0 || !m->nbufs)
         return err;
-    return copy_to_user(u + __builtin_offsetof(struct warp_msg, bufs), m->bufs, m->nbufs * sizeof(m->bufs[0]));
+    return copy_to_user(u + lead + __builtin_offsetof(struct warp_msg, bufs), m->bufs,
+                        m->nbufs * sizeof(m->bufs[0]));
 }
 
 /* Drop the object references a message carries. */

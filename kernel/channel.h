@@ -62,8 +62,9 @@ void channel_gc(void);
 void msg_copy(struct warp_msg *dst, const struct warp_msg *src);
 /* Copy a message from user memory, reading only what its counts cover; ERR_INVALID_ARG, ERR_BAD_ADDRESS. */
 long msg_copy_from_user(struct warp_msg *m, uaddr_t u);
-/* Copy a message to user memory, writing only what its counts cover. */
-long msg_copy_to_user(uaddr_t u, const struct warp_msg *m);
+/* Copy a message to user memory at u, writing only what its counts cover, preceded by the bytes from
+ * base up to m (an event's head; base == m for none): the head, header and data go in one copy. */
+long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m);
 /* SYS_CALL_READ / SYS_CALL_WRITE: copy between p's memory and a pending call's buffer. */
 long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_t buf, uint64_t offset,
                   uaddr_t uaddr, uint64_t len, bool to_caller);

@@ -78,7 +78,7 @@ static long sys_channel_recv(handle_t h, uaddr_t out) {
     struct warp_msg m;
     if ((err = channel_recv(ep, proc_current(), &m)) < 0)
         return err;
-    return msg_copy_to_user(out, &m);
+    return msg_copy_to_user(out, &m, &m);
 }
 
 static long sys_call_copy(handle_t h, uint64_t id, uint64_t buf, uint64_t off, uaddr_t ptr, uint64_t len,
@@ -129,34 +129,55 @@ static long sys_eventq_remove(handle_t eqh, handle_t src) {
     return eventq_remove(eq, link);
 }
 
-/* Copy an event out, only as much of its payload as its type uses. */
+/* Copy an event out, its head and only as much of its payload as its type uses. */
 static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
     size_t head = __builtin_offsetof(struct warp_event, u);
-    long err = copy_to_user(out, ev, head);
-    if (err < 0)
-        return err;
     switch (ev->type) {
     case EV_MESSAGE:
-    case EV_REPLY: return msg_copy_to_user(out + head, &ev->u.msg);
-    case EV_PROC_EXIT: return copy_to_user(out + head, &ev->u.exit, sizeof(ev->u.exit));
+    case EV_REPLY: return msg_copy_to_user(out, ev, &ev->u.msg);
+    case EV_PROC_EXIT: return copy_to_user(out, ev, head + sizeof(ev->u.exit));
     case EV_TIMER:
-    case EV_IRQ: return copy_to_user(out + head, &ev->u.deadline, sizeof(ev->u.deadline));
-    default: return 0;
+    case EV_IRQ: return copy_to_user(out, ev, head + sizeof(ev->u.deadline));
+    default: return copy_to_user(out, ev, head);
     }
+}
+
+/* What SYS_EVENTQ_WAIT checks before anything happens: the queue, and room for the event. */
+static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq) {
+    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)eq);
+    return err < 0 ? err : user_range_check(out, sizeof(struct warp_event), PROT_WRITE);
+}
+
+/* Wait on a checked queue and copy the event out; consumes a reference on eq (kept while asleep,
+ * whatever happens to the handle meanwhile). */
+static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
+    struct warp_event ev;
+    long err = eventq_wait(eq, proc_current(), &ev, deadline);
+    obj_unref(&eq->obj);
+    return err < 0 ? err : event_copy_to_user(out, &ev);
 }
 
 static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
     struct eventq *eq = NULL;
-    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)&eq);
-    if (err < 0 || (err = user_range_check(out, sizeof(struct warp_event), PROT_WRITE)) < 0)
-        return err;
-    struct warp_event ev;
-    obj_ref(&eq->obj); /* the handle may be closed by nobody else, but keep the queue while asleep */
-    err = eventq_wait(eq, proc_current(), &ev, deadline);
-    obj_unref(&eq->obj);
+    long err = wait_check(eqh, out, &eq);
     if (err < 0)
         return err;
-    return event_copy_to_user(out, &ev);
+    obj_ref(&eq->obj);
+    return wait_copy_out(eq, out, deadline);
+}
+
+/* SYS_CHANNEL_SEND then SYS_EVENTQ_WAIT in one kernel entry; a failed send waits for nothing. */
+static long sys_send_wait(handle_t ch, uaddr_t umsg, handle_t eqh, uaddr_t out, uint64_t deadline) {
+    struct eventq *eq = NULL;
+    long err = wait_check(eqh, out, &eq);
+    if (err < 0)
+        return err;
+    obj_ref(&eq->obj); /* the message may move the queue's handle away */
+    if ((err = sys_channel_send(ch, umsg)) < 0) {
+        obj_unref(&eq->obj);
+        return err;
+    }
+    return wait_copy_out(eq, out, deadline);
 }
 
 static long sys_timer_create(void) {
@@ -192,6 +213,7 @@ long syscall_ipc(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, ui
     case SYS_EVENTQ_WAIT: return sys_eventq_wait(h, a2, a3);
     case SYS_TIMER_CREATE: return sys_timer_create();
     case SYS_TIMER_SET: return sys_timer_set(h, a2);
+    case SYS_SEND_WAIT: return sys_send_wait(h, a2, handle_from_reg(a3), a4, a5);
     default: return ERR_BAD_SYSCALL;
     }
 }

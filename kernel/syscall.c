@@ -171,7 +171,7 @@ static long sys_shutdown(uint64_t code) {
 
 /* Decode a system call by number; unknown numbers are an error, never a crash. */
 long syscall_dispatch(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
-    if (nr >= SYS_DEVICE_OPEN && nr < SYS_COUNT)
+    if (nr >= SYS_DEVICE_OPEN && nr <= SYS_DEVICE_INFO)
         return syscall_device(nr, a1, a2, a3, a4);
     if (nr >= SYS_HANDLE_CLOSE && nr < SYS_COUNT)
         return syscall_ipc(nr, a1, a2, a3, a4, a5, a6);

@@ -17,22 +17,28 @@ long vm_space_init(struct vm_space *vs) {
 /* True when a region of this kind owns its frames. */
 static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DEVICE; }
 
-/*
- * The frame behind a user page if it allows prot, else 0. System calls copy to and from the same few
- * pages (the caller's stack, its message buffers) again and again, so recent answers are remembered;
- * unmap_pages forgets them (nothing else changes a mapping).
- */
-static paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot) {
-    typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
-    if (page == e->page && (e->prot & prot) == prot)
-        return e->frame;
+/* vm_lookup's miss: walk the page tables and remember the answer. */
+static __attribute__((noinline)) paddr_t vm_lookup_walk(struct vm_space *vs, uaddr_t page, unsigned prot) {
     paddr_t pa = arch_vm_lookup(vs->root, page, prot);
     if (pa) {
+        typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
         e->page = page;
         e->frame = pa;
         e->prot = prot | PROT_READ;
     }
     return pa;
+}
+
+/*
+ * The frame behind a user page if it allows prot, else 0. System calls check the same few pages
+ * (the caller's stack, its message buffers) again and again, so recent answers are remembered;
+ * unmap_pages forgets them (nothing else changes a mapping).
+ */
+static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot) {
+    typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
+    if (page == e->page && (e->prot & prot) == prot)
+        return e->frame;
+    return vm_lookup_walk(vs, page, prot);
 }
 
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
@@ -145,14 +151,9 @@ uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind) {
     return n;
 }
 
-/* Reject ranges that wrap or leave the user half before looking at page tables. */
-static bool range_sane(uaddr_t addr, size_t len) {
-    return addr + len >= addr && addr + len <= USER_TOP;
-}
-
 long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     struct vm_space *vs = &proc_current()->vm;
-    if (!range_sane(addr, len))
+    if (!user_range_sane(addr, len))
         return ERR_BAD_ADDRESS;
     for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
         if (!vm_lookup(vs, page, prot))
@@ -160,29 +161,8 @@ long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     return 0;
 }
 
-/*
- * The current process's address space is the active one, so its user half is copied through
- * directly and the CPU checks each page: missing or (with CR0.WP) read-only pages fault, and the
- * fault ends the copy (arch_user_copy). Only user pages live below USER_TOP.
- */
-long copy_from_user(void *dst, uaddr_t src, size_t len) {
-    if (!range_sane(src, len))
-        return ERR_BAD_ADDRESS;
-    return arch_user_copy(dst, (const void *)src, len) ? 0 : ERR_BAD_ADDRESS;
-}
-
-long copy_to_user(uaddr_t dst, const void *src, size_t len) {
-    if (!range_sane(dst, len))
-        return ERR_BAD_ADDRESS;
-    /* Writes are all or nothing. Within one page the first store faults if any would; a range
-     * over several pages is checked page by page before the first byte moves. */
-    if ((dst & (PAGE_SIZE - 1)) + len > PAGE_SIZE && user_range_check(dst, len, PROT_WRITE) < 0)
-        return ERR_BAD_ADDRESS;
-    return arch_user_copy((void *)dst, src, len) ? 0 : ERR_BAD_ADDRESS;
-}
-
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
-    if (!range_sane(dst, len))
+    if (!user_range_sane(dst, len))
         return ERR_BAD_ADDRESS;
     /* The loader fills read-only pages too, of a space that is not active: through the frames. */
     while (len > 0) {
@@ -201,7 +181,7 @@ long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
 }
 
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len) {
-    if (!range_sane(dst, len) || !range_sane(src, len))
+    if (!user_range_sane(dst, len) || !user_range_sane(src, len))
         return ERR_BAD_ADDRESS;
     /* All or nothing: check every page of both sides before the first byte moves. */
     for (uaddr_t page = dst & ~(PAGE_SIZE - 1); page < dst + len; page += PAGE_SIZE)

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <arch.h>
+#include <warp/abi.h>
+#include <warp/error.h>
 #include <warp/types.h>
 
 #define VM_MAX_REGIONS 40   /* image segments + stack + initfs + SYS_VM_MAP mappings */
@@ -48,12 +50,33 @@ long vm_unmap_region(struct vm_space *vs, uaddr_t start, uint64_t npages, enum v
 /* Number of regions of a kind. */
 uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind);
 
-/* Copy between kernel and user memory of the current process; 0 or ERR_BAD_ADDRESS. */
-long copy_from_user(void *dst, uaddr_t src, size_t len);
-long copy_to_user(uaddr_t dst, const void *src, size_t len);
 /* Fill mapped pages of a process being built, whatever their protection. */
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len);
 /* Copy between two user address spaces (memory-copy system calls); 0 or ERR_BAD_ADDRESS. */
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len);
 /* Check that [addr, addr+len) is mapped user-accessible with prot in the current process. */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot);
+
+/* True when [addr, addr + len) neither wraps nor leaves the user half. */
+static inline bool user_range_sane(uaddr_t addr, size_t len) {
+    return addr + len >= addr && addr + len <= USER_TOP;
+}
+
+/*
+ * Copy between kernel memory and the current process's user memory; 0 or ERR_BAD_ADDRESS. Its
+ * address space is the active one, so the copy goes straight through it and the CPU checks each
+ * page: a missing or (CR0.WP) read-only page faults, and the fault ends the copy (arch_user_copy).
+ * Only user pages live below USER_TOP.
+ */
+static inline long copy_from_user(void *dst, uaddr_t src, size_t len) {
+    return user_range_sane(src, len) && arch_user_copy(dst, (const void *)src, len) ? 0 : ERR_BAD_ADDRESS;
+}
+
+/* Writes are all or nothing. Within one page the first store faults if any would; a range over
+ * several pages is checked page by page before the first byte moves. */
+static inline long copy_to_user(uaddr_t dst, const void *src, size_t len) {
+    if (!user_range_sane(dst, len) ||
+        ((dst & (PAGE_SIZE - 1)) + len > PAGE_SIZE && user_range_check(dst, len, PROT_WRITE) < 0))
+        return ERR_BAD_ADDRESS;
+    return arch_user_copy((void *)dst, src, len) ? 0 : ERR_BAD_ADDRESS;
+}

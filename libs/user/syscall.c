@@ -167,6 +167,13 @@ long warp_eventq_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
     return syscall3(SYS_EVENTQ_WAIT, eq, (long)out, (long)deadline);
 }
 
+/* SYS_SEND_WAIT: sends msg on ch, then waits on eq as warp_eventq_wait does (one kernel entry). */
+long warp_send_wait(handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
+                    uint64_t deadline)
+{
+    return warp_syscall6(SYS_SEND_WAIT, ch, (long)msg, eq, (long)out, (long)deadline, 0);
+}
+
 /* SYS_TIMER_CREATE: a new one-shot timer. */
 long warp_timer_create(void)
 {

@@ -8,10 +8,13 @@
  *
  *   arg 0, the client (started by bench/bench.manifest)   arg 1, the server (spawned by the client)
  *   t0 = rdtsc
- *   channel_send(MSG_CALL, call_id i, 8 bytes)  ---->   eventq_wait -> EV_MESSAGE
+ *   send_wait(MSG_CALL, call_id i, 8 bytes)     ---->   ... -> EV_MESSAGE
  *                                                       [ool: call_write(bufs[0], 64 bytes)]
- *   eventq_wait -> EV_REPLY                     <----   channel_send(MSG_REPLY, call_id i, 8 bytes)
+ *             ... -> EV_REPLY               <----   send_wait(MSG_REPLY, call_id i, 8 bytes) -> ...
  *   t1 = rdtsc; sample = t1 - t0
+ *
+ * Each side enters the kernel once per message: SYS_SEND_WAIT sends and then waits on the event
+ * queue, the way a client makes a blocking call and a server answers one and takes the next.
  *
  * The method is the one of bench/linux/pipebench.c (the Linux guest's yardstick): BENCH_WARMUP
  * untimed round trips, then BENCH_ROUNDS timed ones; the message is built before t0 and checked
@@ -75,8 +78,8 @@ static uint8_t fill_byte(uint64_t call_id, unsigned i)
 
 /* --- server --- */
 
-/* Answers one call: fills its buffer for MSG_BENCH_FILL, then replies with the same 8 bytes. */
-static long serve_call(handle_t ch, const struct warp_msg *call)
+/* Answers one call into *reply: fills its buffer for MSG_BENCH_FILL, echoes the 8 bytes. */
+static long serve_call(handle_t ch, const struct warp_msg *call, struct warp_msg *reply)
 {
     if (call->flags != MSG_CALL || call->data_len != 8)
         return ERR_INVALID_ARG;
@@ -90,37 +93,41 @@ static long serve_call(handle_t ch, const struct warp_msg *call)
     } else if (call->type != MSG_BENCH_PING) {
         return ERR_INVALID_ARG;
     }
-    struct warp_msg reply = {
-        .type = call->type,
-        .flags = MSG_REPLY,
-        .call_id = call->call_id,
-        .data_len = 8,
-    };
-    memcpy(reply.data, call->data, 8);
-    return warp_channel_send(ch, &reply);
+    /* Only the header and the 8 bytes: the kernel reads no further than the counts say. */
+    reply->type = call->type;
+    reply->flags = MSG_REPLY;
+    reply->call_id = call->call_id;
+    reply->status = 0;
+    reply->data_len = 8;
+    reply->nhandles = 0;
+    reply->nbufs = 0;
+    memcpy(reply->data, call->data, 8);
+    return 0;
 }
 
-/* The server: answers calls on handle 1 until the client goes away (or kills us). */
+/* The server: answers calls on handle 1 until the client goes away (or kills us). Each reply goes
+ * out with the wait for the next call. */
 static int server_main(void)
 {
     static struct warp_event ev; /* ~300 bytes; off the stack */
+    static struct warp_msg reply;
     long eq = warp_eventq_create();
     if (eq < 0)
         return fail("server: eventq_create", eq);
     long r = warp_eventq_add((handle_t)eq, SERVER_CHANNEL, 0);
     if (r < 0)
         return fail("server: eventq_add", r);
+    r = warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
     for (;;) {
-        r = warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
         if (r < 0)
-            return fail("server: eventq_wait", r);
+            return fail("server: wait", r);
         if (ev.type == EV_PEER_CLOSED)
             return 0;
         if (ev.type != EV_MESSAGE)
             return fail("server: unexpected event", ERR_INVALID_ARG);
-        r = serve_call(SERVER_CHANNEL, &ev.u.msg);
-        if (r < 0)
-            return fail("server: reply", r);
+        if ((r = serve_call(SERVER_CHANNEL, &ev.u.msg, &reply)) < 0)
+            return fail("server: call", r);
+        r = warp_send_wait(SERVER_CHANNEL, &reply, (handle_t)eq, &ev, DEADLINE_FOREVER);
     }
 }
 
@@ -181,10 +188,7 @@ static long roundtrip(struct bench *b, uint64_t id, bool ool, uint64_t *cycles)
     memset(b->ool, 0, sizeof b->ool);
 
     uint64_t t0 = rdtsc();
-    long r = warp_channel_send(b->ch, &call);
-    if (r < 0)
-        return r;
-    r = warp_eventq_wait(b->eq, &ev, DEADLINE_FOREVER);
+    long r = warp_send_wait(b->ch, &call, b->eq, &ev, DEADLINE_FOREVER);
     uint64_t t1 = rdtsc();
     if (r < 0)
         return r;

@@ -42,6 +42,8 @@ enum {
     SYS_IRQ_ACK = 31,       /* (handle_t irq) -> 0; the next interrupt may be delivered */
     SYS_DMA_ALLOC = 32,     /* (handle_t dev, size_t len, paddr_t *phys_out) -> user address */
     SYS_DEVICE_INFO = 33,   /* (handle_t dev, struct device_info *out) -> 0 */
+    SYS_SEND_WAIT = 34,     /* (handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
+                               uint64_t deadline_ns) -> 0; SYS_CHANNEL_SEND, then SYS_EVENTQ_WAIT */
     SYS_COUNT
 };
 

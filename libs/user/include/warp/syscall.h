@@ -50,6 +50,8 @@ long warp_eventq_create(void);
 long warp_eventq_add(handle_t eq, handle_t source, uint64_t cookie);
 long warp_eventq_remove(handle_t eq, handle_t source);
 long warp_eventq_wait(handle_t eq, struct warp_event *out, uint64_t deadline);
+long warp_send_wait(handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
+                    uint64_t deadline);
 long warp_timer_create(void);
 long warp_timer_set(handle_t timer, uint64_t deadline);
 
