@@ -58,45 +58,44 @@ static void dt_check_config(void)
 {
     handle_t d = DT_DEVICE;
     long dev = warp_device_config_read(d, PCI_DEVICE_ID, 2);
-    dt_eq(warp_device_config_read(d, PCI_VENDOR_ID, 2), 0x1af4, "config read of the vendor id gives 0x1af4");
-    dt_ok(dev == 0x1005 || dev == 0x1044, "the granted device is a virtio-rng (device id %#lx)", dev);
-    dt_eq(warp_device_config_read(d, 0, 3), ERR_INVALID_ARG, "config read of width 3 gives ERR_INVALID_ARG");
-    dt_eq(warp_device_config_read(d, 1, 2), ERR_INVALID_ARG, "unaligned config read gives ERR_INVALID_ARG");
-    dt_eq(warp_device_config_read(d, 4096, 1), ERR_INVALID_ARG, "config read at 4096 gives ERR_INVALID_ARG");
-    dt_ok(warp_device_config_read(d, 4092, 4) >= 0, "config read of the last dword works");
+    tap_eq(warp_device_config_read(d, PCI_VENDOR_ID, 2), 0x1af4, "config read of the vendor id gives 0x1af4");
+    tap_ok(dev == 0x1005 || dev == 0x1044, "the granted device is a virtio-rng (device id %#lx)", dev);
+    tap_eq(warp_device_config_read(d, 0, 3), ERR_INVALID_ARG, "config read of width 3 gives ERR_INVALID_ARG");
+    tap_eq(warp_device_config_read(d, 1, 2), ERR_INVALID_ARG, "unaligned config read gives ERR_INVALID_ARG");
+    tap_eq(warp_device_config_read(d, 4096, 1), ERR_INVALID_ARG, "config read at 4096 gives ERR_INVALID_ARG");
+    tap_ok(warp_device_config_read(d, 4092, 4) >= 0, "config read of the last dword works");
     for (unsigned i = 0; i < 6; i++) {
-        char what[80];
-        fmt_snprintf(what, sizeof(what), "config write to BAR%u gives ERR_PERMISSION", i);
-        dt_eq(warp_device_config_write(d, PCI_BAR0 + 4 * i, 4, 0xffffffff), ERR_PERMISSION, what);
+        tap_eq(warp_device_config_write(d, PCI_BAR0 + 4 * i, 4, 0xffffffff), ERR_PERMISSION,
+               "config write to BAR%u gives ERR_PERMISSION", i);
     }
-    dt_eq(warp_device_config_write(d, PCI_BAR0 + 1, 1, 0), ERR_PERMISSION,
-          "config write to a byte of BAR0 gives ERR_PERMISSION");
-    dt_eq(warp_device_config_write(d, PCI_ROM, 4, 0), ERR_PERMISSION,
-          "config write to the expansion ROM BAR gives ERR_PERMISSION");
+    tap_eq(warp_device_config_write(d, PCI_BAR0 + 1, 1, 0), ERR_PERMISSION,
+           "config write to a byte of BAR0 gives ERR_PERMISSION");
+    tap_eq(warp_device_config_write(d, PCI_ROM, 4, 0), ERR_PERMISSION,
+           "config write to the expansion ROM BAR gives ERR_PERMISSION");
     unsigned msix = dt_msix_cap(d);
-    if (dt_ok(msix != 0, "the device has an MSI-X capability (at %#x)", msix))
-        dt_eq(warp_device_config_write(d, msix + 2, 2, 0x8000), ERR_PERMISSION,
-              "config write to the MSI-X control gives ERR_PERMISSION");
+    if (tap_ok(msix != 0, "the device has an MSI-X capability (at %#x)", msix))
+        tap_eq(warp_device_config_write(d, msix + 2, 2, 0x8000), ERR_PERMISSION,
+               "config write to the MSI-X control gives ERR_PERMISSION");
     long cmd = warp_device_config_read(d, PCI_COMMAND, 2);
-    dt_eq(warp_device_config_write(d, PCI_COMMAND, 2, (uint32_t)cmd), 0,
-          "config write to the command register works");
-    dt_eq(warp_device_config_write(d, PCI_COMMAND, 1, 0x100), ERR_INVALID_ARG,
-          "config write of 0x100 in one byte gives ERR_INVALID_ARG");
+    tap_eq(warp_device_config_write(d, PCI_COMMAND, 2, (uint32_t)cmd), 0,
+           "config write to the command register works");
+    tap_eq(warp_device_config_write(d, PCI_COMMAND, 1, 0x100), ERR_INVALID_ARG,
+           "config write of 0x100 in one byte gives ERR_INVALID_ARG");
 }
 
 /* BAR mapping: bad indexes, an unused BAR, the I/O BAR's port base. */
 static void dt_check_bars(void)
 {
     handle_t d = DT_DEVICE;
-    dt_eq(warp_device_map_bar(d, 6), ERR_INVALID_ARG, "map_bar 6 gives ERR_INVALID_ARG");
+    tap_eq(warp_device_map_bar(d, 6), ERR_INVALID_ARG, "map_bar 6 gives ERR_INVALID_ARG");
     int unused = dt_unused_bar(d);
-    if (dt_ok(unused >= 0, "the device has an unused BAR (%d)", unused))
-        dt_eq(warp_device_map_bar(d, (unsigned)unused), ERR_NOT_FOUND,
-              "map_bar of an unused BAR gives ERR_NOT_FOUND");
+    if (tap_ok(unused >= 0, "the device has an unused BAR (%d)", unused))
+        tap_eq(warp_device_map_bar(d, (unsigned)unused), ERR_NOT_FOUND,
+               "map_bar of an unused BAR gives ERR_NOT_FOUND");
     int io = dt_io_bar(d);
-    if (dt_ok(io >= 0, "the device has an I/O BAR (%d)", io)) {
+    if (tap_ok(io >= 0, "the device has an I/O BAR (%d)", io)) {
         long raw = warp_device_config_read(d, PCI_BAR0 + 4 * (unsigned)io, 4);
-        dt_eq(warp_device_map_bar(d, (unsigned)io), raw & ~3l, "map_bar of the I/O BAR gives its first port");
+        tap_eq(warp_device_map_bar(d, (unsigned)io), raw & ~3l, "map_bar of the I/O BAR gives its first port");
     }
 }
 
@@ -106,18 +105,18 @@ static void dt_check_irqs(void)
     handle_t d = DT_DEVICE;
     struct handle_info hi = {0};
     long irq = warp_irq_create(d, 0);
-    if (!dt_ok(irq > 0, "irq_create of MSI-X entry 0 gives a handle (%ld)", irq))
+    if (!tap_ok(irq > 0, "irq_create of MSI-X entry 0 gives a handle (%ld)", irq))
         return;
     warp_handle_info((handle_t)irq, &hi);
-    dt_eq(hi.type, OBJ_IRQ, "the IRQ handle is an OBJ_IRQ");
-    dt_eq(warp_irq_create(d, 0), ERR_ALREADY_EXISTS, "a second irq_create of entry 0 gives ERR_ALREADY_EXISTS");
-    dt_eq(warp_irq_create(d, 0x10000), ERR_INVALID_ARG, "irq_create of entry 0x10000 gives ERR_INVALID_ARG");
-    dt_eq(warp_irq_create(d, 2047), ERR_INVALID_ARG, "irq_create past the MSI-X table gives ERR_INVALID_ARG");
-    dt_eq(warp_irq_ack((handle_t)irq), 0, "irq_ack of an IRQ handle works");
-    dt_eq(warp_irq_ack(d), ERR_WRONG_TYPE, "irq_ack of a device handle gives ERR_WRONG_TYPE");
-    dt_eq(warp_handle_close((handle_t)irq), 0, "closing the IRQ handle works");
+    tap_eq(hi.type, OBJ_IRQ, "the IRQ handle is an OBJ_IRQ");
+    tap_eq(warp_irq_create(d, 0), ERR_ALREADY_EXISTS, "a second irq_create of entry 0 gives ERR_ALREADY_EXISTS");
+    tap_eq(warp_irq_create(d, 0x10000), ERR_INVALID_ARG, "irq_create of entry 0x10000 gives ERR_INVALID_ARG");
+    tap_eq(warp_irq_create(d, 2047), ERR_INVALID_ARG, "irq_create past the MSI-X table gives ERR_INVALID_ARG");
+    tap_eq(warp_irq_ack((handle_t)irq), 0, "irq_ack of an IRQ handle works");
+    tap_eq(warp_irq_ack(d), ERR_WRONG_TYPE, "irq_ack of a device handle gives ERR_WRONG_TYPE");
+    tap_eq(warp_handle_close((handle_t)irq), 0, "closing the IRQ handle works");
     irq = warp_irq_create(d, 0);
-    dt_ok(irq > 0, "entry 0 can be taken again after the close (%ld)", irq);
+    tap_ok(irq > 0, "entry 0 can be taken again after the close (%ld)", irq);
     if (irq > 0)
         warp_handle_close((handle_t)irq);
 }
@@ -127,24 +126,24 @@ static void dt_check_dma(void)
 {
     handle_t d = DT_DEVICE;
     paddr_t phys = 0;
-    dt_eq(warp_dma_alloc(d, 0, &phys), ERR_INVALID_ARG, "dma_alloc of 0 bytes gives ERR_INVALID_ARG");
-    dt_eq(warp_dma_alloc(d, DMA_MAX + 1, &phys), ERR_TOO_LARGE, "dma_alloc of 4 MiB + 1 gives ERR_TOO_LARGE");
-    dt_eq(warp_dma_alloc(d, 4096, NULL), ERR_BAD_ADDRESS, "dma_alloc with a NULL phys_out gives ERR_BAD_ADDRESS");
-    dt_eq(warp_dma_alloc(d, 4096, (paddr_t *)(uintptr_t)&dt_check_dma), ERR_BAD_ADDRESS,
-          "dma_alloc with phys_out in our text gives ERR_BAD_ADDRESS");
+    tap_eq(warp_dma_alloc(d, 0, &phys), ERR_INVALID_ARG, "dma_alloc of 0 bytes gives ERR_INVALID_ARG");
+    tap_eq(warp_dma_alloc(d, DMA_MAX + 1, &phys), ERR_TOO_LARGE, "dma_alloc of 4 MiB + 1 gives ERR_TOO_LARGE");
+    tap_eq(warp_dma_alloc(d, 4096, NULL), ERR_BAD_ADDRESS, "dma_alloc with a NULL phys_out gives ERR_BAD_ADDRESS");
+    tap_eq(warp_dma_alloc(d, 4096, (paddr_t *)(uintptr_t)&dt_check_dma), ERR_BAD_ADDRESS,
+           "dma_alloc with phys_out in our text gives ERR_BAD_ADDRESS");
     long addr = warp_dma_alloc(d, 8192, &phys);
-    if (!dt_ok(addr > 0, "dma_alloc of 8 KiB gives an address (%#lx)", addr))
+    if (!tap_ok(addr > 0, "dma_alloc of 8 KiB gives an address (%#lx)", addr))
         return;
-    dt_ok(phys != 0 && phys % 4096 == 0, "its physical address is page-aligned (%#llx)",
-          (unsigned long long)phys);
+    tap_ok(phys != 0 && phys % 4096 == 0, "its physical address is page-aligned (%#llx)",
+           (unsigned long long)phys);
     uint8_t *p = (uint8_t *)addr;
     bool zero = true;
     for (size_t i = 0; i < 8192; i++)
         zero &= p[i] == 0;
-    dt_ok(zero, "DMA memory starts zeroed");
+    tap_ok(zero, "DMA memory starts zeroed");
     memset(p, 0xa5, 8192);
-    dt_ok(p[8191] == 0xa5, "DMA memory is writable");
-    dt_eq(warp_vm_unmap(p, 8192), 0, "DMA memory unmaps with vm_unmap");
+    tap_ok(p[8191] == 0xa5, "DMA memory is writable");
+    tap_eq(warp_vm_unmap(p, 8192), 0, "DMA memory unmaps with vm_unmap");
 }
 
 /* A handle reduced to RIGHT_READ may read config and nothing else. */
@@ -152,21 +151,21 @@ static void dt_check_rights(void)
 {
     long ro = warp_handle_reduce(DT_DEVICE, RIGHT_READ);
     paddr_t phys;
-    if (!dt_ok(ro > 0, "handle_reduce of the device to RIGHT_READ works"))
+    if (!tap_ok(ro > 0, "handle_reduce of the device to RIGHT_READ works"))
         return;
     handle_t h = (handle_t)ro;
-    dt_eq(warp_device_config_read(h, PCI_VENDOR_ID, 2), 0x1af4, "config read with RIGHT_READ works");
-    dt_eq(warp_device_config_write(h, PCI_COMMAND, 2, 0), ERR_NO_RIGHTS,
-          "config write without RIGHT_WRITE gives ERR_NO_RIGHTS");
-    dt_eq(warp_device_map_bar(h, 0), ERR_NO_RIGHTS, "map_bar without RIGHT_WRITE gives ERR_NO_RIGHTS");
-    dt_eq(warp_irq_create(h, 1), ERR_NO_RIGHTS, "irq_create without RIGHT_WRITE gives ERR_NO_RIGHTS");
-    dt_eq(warp_dma_alloc(h, 4096, &phys), ERR_NO_RIGHTS, "dma_alloc without RIGHT_WRITE gives ERR_NO_RIGHTS");
+    tap_eq(warp_device_config_read(h, PCI_VENDOR_ID, 2), 0x1af4, "config read with RIGHT_READ works");
+    tap_eq(warp_device_config_write(h, PCI_COMMAND, 2, 0), ERR_NO_RIGHTS,
+           "config write without RIGHT_WRITE gives ERR_NO_RIGHTS");
+    tap_eq(warp_device_map_bar(h, 0), ERR_NO_RIGHTS, "map_bar without RIGHT_WRITE gives ERR_NO_RIGHTS");
+    tap_eq(warp_irq_create(h, 1), ERR_NO_RIGHTS, "irq_create without RIGHT_WRITE gives ERR_NO_RIGHTS");
+    tap_eq(warp_dma_alloc(h, 4096, &phys), ERR_NO_RIGHTS, "dma_alloc without RIGHT_WRITE gives ERR_NO_RIGHTS");
     warp_handle_close(h);
-    dt_eq(warp_device_config_read(DT_INIT_CH, 0, 2), ERR_WRONG_TYPE,
-          "config read on a channel handle gives ERR_WRONG_TYPE");
+    tap_eq(warp_device_config_read(DT_INIT_CH, 0, 2), ERR_WRONG_TYPE,
+           "config read on a channel handle gives ERR_WRONG_TYPE");
     struct device_match m = {0x1af4, PCI_ANY_ID, PCI_ANY_CLASS, 0};
     struct device_info info;
-    dt_eq(warp_device_open(&m, &info), ERR_PERMISSION, "device_open outside init gives ERR_PERMISSION");
+    tap_eq(warp_device_open(&m, &info), ERR_PERMISSION, "device_open outside init gives ERR_PERMISSION");
 }
 
 /* What a process without any device handle gets; bit i set = check i failed (in the child). */
@@ -196,8 +195,8 @@ static void dt_check_children(void)
     struct exit_info e;
     long r = dt_run_child(DT_CHILD_NO_GRANT, NULL, 0, &e);
     for (unsigned i = 0; i < sizeof(no_grant_checks) / sizeof(no_grant_checks[0]); i++)
-        dt_ok(r == 0 && e.reason == EXIT_NORMAL && !(e.code & (1 << i)),
-              "a process without a grant gets ERR_BAD_HANDLE from %s", no_grant_checks[i]);
+        tap_ok(r == 0 && e.reason == EXIT_NORMAL && !(e.code & (1 << i)),
+               "a process without a grant gets ERR_BAD_HANDLE from %s", no_grant_checks[i]);
     static const struct {
         enum dt_mode mode;
         bool faults;
@@ -212,9 +211,9 @@ static void dt_check_children(void)
         handle_t h = (handle_t)dup;
         r = dup < 0 ? dup : dt_run_child(ports[i].mode, &h, 1, &e);
         if (ports[i].faults)
-            dt_ok(r == 0 && e.reason == EXIT_FAULT && e.vector == VECTOR_GP, "%s", ports[i].what);
+            tap_ok(r == 0 && e.reason == EXIT_FAULT && e.vector == VECTOR_GP, "%s", ports[i].what);
         else
-            dt_ok(r == 0 && e.reason == EXIT_NORMAL && e.code == 0, "%s", ports[i].what);
+            tap_ok(r == 0 && e.reason == EXIT_NORMAL && e.code == 0, "%s", ports[i].what);
     }
 }
 
@@ -222,8 +221,8 @@ static void dt_check_children(void)
 void dt_check_grant(void)
 {
     struct handle_info hi = {0};
-    dt_eq(warp_handle_info(DT_DEVICE, &hi), 0, "handle 2 exists");
-    if (!dt_eq(hi.type, OBJ_DEVICE, "handle 2 is the granted device"))
+    tap_eq(warp_handle_info(DT_DEVICE, &hi), 0, "handle 2 exists");
+    if (!tap_eq(hi.type, OBJ_DEVICE, "handle 2 is the granted device"))
         return;
     dt_check_config();
     dt_check_bars();
@@ -252,11 +251,11 @@ bool dt_check_dma_leak(void)
     for (unsigned i = 0; i < LEAK_CHILDREN; i++)
         ok &= dt_dma_child();
     warp_sysinfo(&after);
-    dt_ok(ok, "children allocate 1 MiB of DMA memory each and exit");
+    tap_ok(ok, "children allocate 1 MiB of DMA memory each and exit");
     long lost = (long)before.free_pages - (long)after.free_pages;
-    return dt_ok(lost < LEAK_SLACK_PAGES,
-                 "free pages are back after %u children that held 1 MiB of DMA (%ld pages short)",
-                 LEAK_CHILDREN, lost);
+    return tap_ok(lost < LEAK_SLACK_PAGES,
+                  "free pages are back after %u children that held 1 MiB of DMA (%ld pages short)",
+                  LEAK_CHILDREN, lost);
 }
 
 /* DT_CHILD_DMA: allocates, touches, checks that the pages came out of the free count, exits. */

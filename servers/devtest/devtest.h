@@ -1,6 +1,7 @@
 /* devtest.h: in-OS checks of device grants (docs/drivers.md), run in the net-test boot. */
 #pragma once
 
+#include <warp/tap.h>
 #include <warp/user.h>
 
 /*
@@ -26,8 +27,6 @@ enum dt_mode {
 #define DT_IO_BAR_SIZE 32 /* QEMU's legacy virtio-rng BAR0: 20-24 bytes of registers, rounded up */
 
 /* main.c */
-bool dt_ok(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool dt_eq(long got, long want, const char *what);
 /* Spawns bin/devtest in mode with handles moved in; waits; fills *out. Returns 0 or an ERR_*. */
 long dt_run_child(enum dt_mode mode, const handle_t *handles, unsigned n, struct exit_info *out);
 

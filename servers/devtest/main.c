@@ -1,7 +1,6 @@
 /* devtest: checks that device grants confine drivers; registers service/devtest with its verdict. */
 #include "devtest.h"
 
-#include <stdarg.h>
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/string.h>
@@ -10,34 +9,10 @@
 #define DT_BINARY "bin/devtest"
 
 static struct {
-    unsigned n, failed;
     const void *initfs;
     size_t initfs_size;
     struct loop loop;
 } dt;
-
-/* Prints one TAP result; its description gets the "devtest: " prefix. */
-bool dt_ok(bool ok, const char *fmt, ...)
-{
-    char text[200];
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    dt.n++;
-    dt.failed += ok ? 0 : 1;
-    printf("%s %u - devtest: %s\n", ok ? "ok" : "not ok", dt.n, text);
-    return ok;
-}
-
-/* A result comparing a return value with the expected one. */
-bool dt_eq(long got, long want, const char *what)
-{
-    bool ok = dt_ok(got == want, "%s", what);
-    if (!ok)
-        printf("#   got %ld (%s), expected %ld (%s)\n", got, err_str(got), want, err_str(want));
-    return ok;
-}
 
 /* Spawns ourselves in a child mode and waits for it. */
 long dt_run_child(enum dt_mode mode, const handle_t *handles, unsigned n, struct exit_info *out)
@@ -77,8 +52,8 @@ static void dt_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void 
         return;
     }
     dt_check_dma_leak();
-    printf("devtest: %u passed, %u failed\n", dt.n - dt.failed, dt.failed);
-    msg_reply_text(&r, MSG_GETATTR, m->call_id, dt.failed ? "fail" : "pass");
+    tap_summary("devtest");
+    msg_reply_text(&r, MSG_GETATTR, m->call_id, tap_failed() ? "fail" : "pass");
     loop_send(l, ch, &r);
     loop_stop(l);
 }
@@ -113,7 +88,7 @@ static int dt_serve(void)
         r = loop_run(&dt.loop);
     if (r < 0)
         printf("devtest: cannot serve service/devtest: %s\n", err_str(r));
-    return dt.failed || r < 0 ? 1 : 0;
+    return tap_failed() || r < 0 ? 1 : 0;
 }
 
 /* arg selects the role (enum dt_mode). */
@@ -123,6 +98,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         return dt_child((enum dt_mode)arg);
     dt.initfs = initfs;
     dt.initfs_size = initfs_size;
+    tap_set_prefix("devtest: ");
     dt_check_grant();
     return dt_serve();
 }

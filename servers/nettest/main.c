@@ -1,10 +1,10 @@
 /* nettest: opens service/ethernet, checks the protocol, ARPs for and DHCP-discovers QEMU's slirp. */
 #include "nettest.h"
 
-#include <stdarg.h>
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/string.h>
+#include <warp/tap.h>
 #include <warp/user.h>
 
 /*
@@ -17,33 +17,6 @@
 #define NT_XID 0x57a4b001u
 #define NT_BURST 600 /* ARP round trips: each queue's ring (256 entries) goes round several times */
 #define NT_PIPELINE 48 /* WRITEs sent at once on each of two sessions: more than the driver's tx slots */
-
-static struct {
-    unsigned n, failed;
-} tap;
-
-/* Prints one TAP result. */
-static __attribute__((format(printf, 2, 3))) bool tap_ok(bool ok, const char *fmt, ...)
-{
-    char text[200];
-    va_list ap;
-    va_start(ap, fmt);
-    fmt_vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    tap.n++;
-    tap.failed += ok ? 0 : 1;
-    printf("%s %u - %s\n", ok ? "ok" : "not ok", tap.n, text);
-    return ok;
-}
-
-/* A result that compares a call's outcome with what was expected. */
-static bool tap_eq(long got, long want, const char *what)
-{
-    bool ok = tap_ok(got == want, "%s", what);
-    if (!ok)
-        printf("#   got %ld (%s), expected %ld (%s)\n", got, err_str(got), want, err_str(want));
-    return ok;
-}
 
 /* The network exchange's state. */
 static struct {
@@ -370,6 +343,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("#   %s\n", err_str(ch));
     }
     nt_devtest();
-    printf("1..%u\nnettest: %u passed, %u failed\n", tap.n, tap.n - tap.failed, tap.failed);
-    return tap.failed ? 1 : 0;
+    tap_plan();
+    tap_summary("nettest");
+    return tap_failed() ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-/* nettest.h: the network test client: frames it builds and recognises (frames.c), TAP output (main.c). */
+/* nettest.h: the network test client: frames it builds and recognises (frames.c). */
 #pragma once
 
 #include <warp/types.h>

@@ -79,9 +79,9 @@ static int tests_supervise(void)
            "free pages after the suite and all its children ended and their handles closed equal the "
            "count before it (measured after a warm-up spawn)");
     tap_eq((long)after.nprocs, (long)before.nprocs, "process count back to its value before the suite");
-    unsigned passed = tap_passed(), failed = tap_failed();
-    printf("1..%u\ntests: %u passed, %u failed\n", passed + failed, passed, failed);
-    return failed ? 1 : 0;
+    tap_plan();
+    tap_summary("tests");
+    return tap_failed() ? 1 : 0;
 }
 
 /* Finds bin/tests in the initfs; false (and a TAP failure) if we cannot spawn ourselves. */
@@ -106,8 +106,9 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     if (arg != 0 && (arg & 0xff) != TESTS_SUITE)
         return child_main(arg);
     if (!have_self) {
-        printf("not ok 1 - %s found in the initfs (start tests with initfs = yes)\n", TESTS_SELF_PATH);
-        printf("1..1\ntests: 0 passed, 1 failed\n");
+        tap_ok(false, "%s found in the initfs (start tests with initfs = yes)", TESTS_SELF_PATH);
+        tap_plan();
+        tap_summary("tests");
         return 1;
     }
     return arg == 0 ? tests_supervise() : tests_suite((unsigned)(arg >> 8));

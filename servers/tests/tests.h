@@ -1,7 +1,8 @@
-/* tests.h: shared declarations of the in-OS test process (TAP output, child modes, test groups). */
+/* tests.h: shared declarations of the in-OS test process (child modes, helpers, test groups). */
 #pragma once
 
 #include <warp/exitinfo.h>
+#include <warp/tap.h>
 #include <warp/user.h>
 
 /*
@@ -131,19 +132,6 @@ extern struct tests_env tests_env;
 
 /* Linker-script symbols (libs/user/user.ld): the image's bounds and its first writable page. */
 extern char __image_start[], __image_end[], __data_start[];
-
-/* --- tap.c: TAP output --- */
-void tap_ok(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tap_eq(long got, long want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void tap_skip(const char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tap_exit(const struct exit_info *got, int reason, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void tap_add(unsigned passed, unsigned failed);
-unsigned tap_passed(void);
-unsigned tap_next_number(void);
-void tap_set_next(unsigned n);
-unsigned tap_failed(void);
 
 /* --- util.c: spawning ourselves, time, hiding values from the optimizer --- */
 long tests_spawn(const char *name, unsigned mode, uint64_t payload, uint64_t flags);

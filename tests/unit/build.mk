@@ -3,9 +3,10 @@
 # Every test links all the pure modules (libs/common/*.c except string.c, whose
 # functions libc provides on the host, and the page allocator). A test that needs
 # more pure code declares it in test_<name>_SRCS below; those files must make no
-# system calls. Objects go under $(BUILD)/host/ so they never mix with the
-# freestanding target builds. `-iquote .` lets a test include a server's private
-# header by its path from the top ("servers/init/manifest.h").
+# system calls. Helpers shared by tests are listed there too (fake_loop_ops.c, a
+# fake kernel for the event loop). Objects go under $(BUILD)/host/ so they never
+# mix with the freestanding target builds. `-iquote .` lets a test include a
+# server's private header by its path from the top ("servers/init/manifest.h").
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ikernel -iquote .
@@ -16,12 +17,12 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_TEST_SRCS))
 
 # Extra pure sources per test (test_<name>_SRCS := ...).
 test_msg_SRCS      := libs/user/msg.c
-test_loop_SRCS     := libs/user/loop.c libs/user/msg.c
+test_loop_SRCS     := libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
 test_manifest_SRCS := servers/init/manifest.c
 test_restart_SRCS  := servers/init/restart.c
 test_http_SRCS     := servers/http_server/http.c
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c libs/user/loop.c \
-	libs/user/msg.c
+	libs/user/msg.c tests/unit/fake_loop_ops.c
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
 test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
 

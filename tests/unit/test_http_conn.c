@@ -9,113 +9,17 @@
 #include <string.h>
 
 #include "servers/http_server/conn.h"
-#include <warp/loop.h>
+#include "fake_loop_ops.h"
 #include <warp/msg.h>
 
 /*
- * The fake kernel records the calls the server makes (READ, WRITE, CLOSE) per channel; the test plays
- * tcpip: it fills a READ's buffer through the pointer the call carries (on the host the buffer
- * descriptors hold real addresses) and answers calls by dispatching EV_REPLY events to the loop.
+ * The fake kernel (fake_loop_ops.h) records the calls the server makes (READ, WRITE, CLOSE); the
+ * test plays tcpip: it fills a READ's buffer through the pointer the call carries (on the host the
+ * buffer descriptors hold real addresses) and answers calls by dispatching EV_REPLY events to the
+ * loop.
  */
 
-#define EQ 1000
-#define HMAX 1024
-#define CALLS 4096
 #define SEC 1000000000ull
-
-static struct {
-    uint64_t cookie[HMAX];
-    long add_err;
-    struct warp_msg calls[CALLS]; /* calls sent and not yet answered; type 0: answered */
-    handle_t call_ch[CALLS];
-    unsigned ncalls;
-    struct warp_msg sent_replies[64];
-    unsigned nreplies;
-    bool closed[HMAX];
-    uint64_t now;
-} fake;
-
-static long fake_add(handle_t eq, handle_t h, uint64_t cookie)
-{
-    assert_int_equal(eq, EQ);
-    assert_true(h > 0 && h < HMAX);
-    if (fake.add_err) {
-        long r = fake.add_err;
-        fake.add_err = 0;
-        return r;
-    }
-    if (fake.cookie[h])
-        return ERR_ALREADY_EXISTS;
-    fake.cookie[h] = cookie;
-    fake.closed[h] = false;
-    return 0;
-}
-
-static long fake_remove(handle_t eq, handle_t h)
-{
-    assert_int_equal(eq, EQ);
-    if (h <= 0 || h >= HMAX || !fake.cookie[h])
-        return ERR_NOT_FOUND;
-    fake.cookie[h] = 0;
-    return 0;
-}
-
-static long fake_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
-{
-    (void)eq;
-    (void)out;
-    (void)deadline;
-    return ERR_TIMED_OUT;
-}
-
-/* A closed channel loses its pending calls, as the kernel's peer-close rules say. */
-static void drop_calls(handle_t ch)
-{
-    for (unsigned i = 0; i < fake.ncalls; i++)
-        if (fake.call_ch[i] == ch)
-            fake.calls[i].type = 0;
-}
-
-static long fake_send(handle_t ch, const struct warp_msg *m)
-{
-    assert_true(ch > 0 && ch < HMAX);
-    if (fake.closed[ch])
-        return ERR_BAD_HANDLE;
-    if (m->flags & MSG_REPLY) {
-        assert_true(fake.nreplies < 64);
-        fake.sent_replies[fake.nreplies++] = *m;
-        return 0;
-    }
-    assert_true(m->flags & MSG_CALL);
-    assert_true(fake.ncalls < CALLS);
-    fake.call_ch[fake.ncalls] = ch;
-    fake.calls[fake.ncalls++] = *m;
-    return 0;
-}
-
-static long fake_close(handle_t h)
-{
-    assert_true(h > 0 && h < HMAX);
-    assert_false(fake.closed[h]);
-    fake.closed[h] = true;
-    fake.cookie[h] = 0;
-    drop_calls(h);
-    return 0;
-}
-
-static uint64_t fake_clock(void)
-{
-    return fake.now;
-}
-
-static const struct loop_ops fake_ops = {
-    .eventq_add = fake_add,
-    .eventq_remove = fake_remove,
-    .eventq_wait = fake_wait,
-    .channel_send = fake_send,
-    .handle_close = fake_close,
-    .clock = fake_clock,
-};
 
 static struct loop L;
 static struct http_server srv;
@@ -168,16 +72,18 @@ static void build_initfs(void)
 static int setup(void **state)
 {
     (void)state;
-    memset(&fake, 0, sizeof(fake));
-    loop_init_ops(&L, EQ, &fake_ops);
+    fake_loop_init(&L);
     build_initfs();
     http_server_init(&srv, &L, initfs, initfs_len);
     return 0;
 }
 
+/* The server sent calls (READ, WRITE, CLOSE) and replies (refusals), never a one-way message. */
 static int teardown(void **state)
 {
     (void)state;
+    for (unsigned i = 0; i < fake.nsent; i++)
+        assert_true(fake.sent[i].flags & (MSG_CALL | MSG_REPLY));
     loop_destroy(&L);
     return 0;
 }
@@ -187,9 +93,9 @@ static int teardown(void **state)
 /* The pending call of type on ch, or NULL. */
 static struct warp_msg *pending(handle_t ch, uint32_t type)
 {
-    for (unsigned i = 0; i < fake.ncalls; i++)
-        if (fake.call_ch[i] == ch && fake.calls[i].type == type)
-            return &fake.calls[i];
+    for (unsigned i = 0; i < fake.nsent; i++)
+        if (fake.call_pending[i] && fake.sent_on[i] == ch && fake.sent[i].type == type)
+            return &fake.sent[i];
     return NULL;
 }
 
@@ -197,9 +103,22 @@ static struct warp_msg *pending(handle_t ch, uint32_t type)
 static unsigned npending(handle_t ch)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < fake.ncalls; i++)
-        n += fake.call_ch[i] == ch && fake.calls[i].type != 0;
+    for (unsigned i = 0; i < fake.nsent; i++)
+        n += fake.call_pending[i] && fake.sent_on[i] == ch;
     return n;
+}
+
+/* The one reply the server has sent (an answer to a call it refused). */
+static const struct warp_msg *only_reply(void)
+{
+    const struct warp_msg *r = NULL;
+    for (unsigned i = 0; i < fake.nsent; i++)
+        if (fake.sent[i].flags & MSG_REPLY) {
+            assert_null(r);
+            r = &fake.sent[i];
+        }
+    assert_non_null(r);
+    return r;
 }
 
 /* Answers call m on ch with status (an ERROR reply for a negative one). */
@@ -215,7 +134,7 @@ static void reply(handle_t ch, struct warp_msg *m, int64_t status)
     else
         msg_reply(&ev.u.msg, m->type, m->call_id, status);
     ev.u.msg.flags = MSG_REPLY;
-    m->type = 0;
+    fake.call_pending[m - fake.sent] = false;
     loop_dispatch(&L, &ev);
 }
 
@@ -832,8 +751,7 @@ static void test_listener_odd_messages(void **state)
     assert_true(fake.closed[50]);
     listener_open(51, MSG_OPEN, MSG_CALL); /* a call: refused, handle closed */
     assert_true(fake.closed[51]);
-    assert_int_equal(fake.nreplies, 1);
-    assert_int_equal(fake.sent_replies[0].status, ERR_NOT_SUPPORTED);
+    assert_int_equal(only_reply()->status, ERR_NOT_SUPPORTED);
     assert_int_equal(srv.active, 0);
     /* tcpip closes the listener: the loop stops and main can tell why. */
     struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = 900, .cookie = fake.cookie[900]};
@@ -904,9 +822,8 @@ static void test_unexpected_messages(void **state)
     ev.u.msg.handles[0] = 41;
     loop_dispatch(&L, &ev);
     assert_true(fake.closed[41]);
-    assert_int_equal(fake.nreplies, 1);
-    assert_int_equal(fake.sent_replies[0].type, MSG_ERROR);
-    assert_int_equal(fake.sent_replies[0].status, ERR_NOT_SUPPORTED);
+    assert_int_equal(only_reply()->type, MSG_ERROR);
+    assert_int_equal(only_reply()->status, ERR_NOT_SUPPORTED);
     /* The connection goes on. */
     client_send(40, GET("/"));
     assert_int_equal(status_of(collect(40)), 200);
@@ -943,7 +860,7 @@ static void test_slot_reuse(void **state)
         client_send(h, "GET /style.css HTTP/1.0\r\n\r\n");
         assert_int_equal(status_of(collect(h)), 200);
         expect_clean_close(h);
-        fake.ncalls = 0; /* the fake's record only */
+        fake.nsent = 0; /* the fake's record only */
     }
     assert_int_equal(srv.active, 0);
     assert_int_equal(srv.stats.accepted, 1000);

@@ -6,109 +6,14 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include <warp/loop.h>
 #include <warp/msg.h>
 
-#define EQ 100          /* the fake event queue's handle */
-#define FAKE_MAX 256
-
-/* --- the fake kernel: registrations, a scripted event queue, sent messages, closed handles --- */
-
-static struct {
-    uint64_t cookie[FAKE_MAX]; /* by handle; 0: not registered */
-    long add_err;              /* next eventq_add fails with this, if not 0 */
-    struct warp_event events[FAKE_MAX];
-    unsigned nevents, next_event;
-    uint64_t deadlines[FAKE_MAX]; /* what each wait was given */
-    unsigned nwaits;
-    long wait_err_when_empty;  /* returned by a FOREVER wait with nothing scripted */
-    struct warp_msg sent[FAKE_MAX];
-    handle_t sent_on[FAKE_MAX];
-    unsigned nsent;
-    long send_err;
-    handle_t closed[FAKE_MAX];
-    unsigned nclosed;
-    uint64_t now;
-} fake;
-
-static long fake_add(handle_t eq, handle_t h, uint64_t cookie)
-{
-    assert_int_equal(eq, EQ);
-    assert_true(h > 0 && h < FAKE_MAX);
-    assert_true(cookie != 0);
-    if (fake.add_err) {
-        long r = fake.add_err;
-        fake.add_err = 0;
-        return r;
-    }
-    if (fake.cookie[h])
-        return ERR_ALREADY_EXISTS;
-    fake.cookie[h] = cookie;
-    return 0;
-}
-
-static long fake_remove(handle_t eq, handle_t h)
-{
-    assert_int_equal(eq, EQ);
-    if (h <= 0 || h >= FAKE_MAX || !fake.cookie[h])
-        return ERR_NOT_FOUND;
-    fake.cookie[h] = 0;
-    return 0;
-}
-
-static long fake_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
-{
-    assert_int_equal(eq, EQ);
-    assert_true(fake.nwaits < FAKE_MAX);
-    fake.deadlines[fake.nwaits++] = deadline;
-    if (fake.next_event < fake.nevents) {
-        *out = fake.events[fake.next_event++];
-        return 0;
-    }
-    if (deadline == DEADLINE_FOREVER)
-        return fake.wait_err_when_empty;
-    if (deadline > fake.now)
-        fake.now = deadline;
-    return ERR_TIMED_OUT;
-}
-
-static long fake_send(handle_t ch, const struct warp_msg *m)
-{
-    if (fake.send_err)
-        return fake.send_err;
-    assert_true(fake.nsent < FAKE_MAX);
-    fake.sent_on[fake.nsent] = ch;
-    fake.sent[fake.nsent++] = *m;
-    return 0;
-}
-
-static long fake_close(handle_t h)
-{
-    assert_true(fake.nclosed < FAKE_MAX);
-    fake.closed[fake.nclosed++] = h;
-    if (h > 0 && h < FAKE_MAX)
-        fake.cookie[h] = 0; /* closing a source removes it, as in the kernel */
-    return 0;
-}
-
-static uint64_t fake_clock(void)
-{
-    return fake.now;
-}
-
-static const struct loop_ops fake_ops = {
-    .eventq_add = fake_add,
-    .eventq_remove = fake_remove,
-    .eventq_wait = fake_wait,
-    .channel_send = fake_send,
-    .handle_close = fake_close,
-    .clock = fake_clock,
-};
+#include "fake_loop_ops.h"
 
 /* Queues an event of type for h with h's current cookie. */
 static struct warp_event *push(uint32_t type, handle_t h)
 {
-    assert_true(fake.nevents < FAKE_MAX);
+    assert_true(fake.nevents < FAKE_EVENTS);
     struct warp_event *ev = &fake.events[fake.nevents++];
     memset(ev, 0, sizeof(*ev));
     ev->type = type;
@@ -135,23 +40,13 @@ static void drain(struct loop *l)
     assert_int_equal(loop_run(l), ERR_BAD_HANDLE);
 }
 
-/* True if h was closed. */
-static bool was_closed(handle_t h)
-{
-    for (unsigned i = 0; i < fake.nclosed; i++)
-        if (fake.closed[i] == h)
-            return true;
-    return false;
-}
-
 static struct loop L;
 
 /* Fresh fake kernel and loop before every test. */
 static int setup(void **state)
 {
     (void)state;
-    memset(&fake, 0, sizeof(fake));
-    loop_init_ops(&L, EQ, &fake_ops);
+    fake_loop_init(&L);
     return 0;
 }
 
@@ -160,7 +55,7 @@ static int teardown(void **state)
 {
     (void)state;
     loop_destroy(&L);
-    assert_true(was_closed(EQ));
+    assert_true(fake.closed[FAKE_EQ]);
     return 0;
 }
 
@@ -334,11 +229,11 @@ static void test_remove_while_dispatching(void **state)
     assert_int_equal(rec.messages, 1);
     assert_int_equal(rec.replies, 0);
     assert_int_equal(rec.closes, 0);
-    assert_true(was_closed(6));
-    assert_false(was_closed(5));
-    assert_true(was_closed(40));
-    assert_true(was_closed(41));
-    assert_true(was_closed(42));
+    assert_true(fake.closed[6]);
+    assert_false(fake.closed[5]);
+    assert_true(fake.closed[40]);
+    assert_true(fake.closed[41]);
+    assert_true(fake.closed[42]);
     assert_false(loop_has(&L, 5));
 }
 
@@ -385,9 +280,9 @@ static void test_default_handlers(void **state)
     assert_int_equal(fake.sent[0].flags, MSG_REPLY);
     assert_int_equal(fake.sent[0].call_id, 77);
     assert_int_equal(fake.sent[0].status, ERR_NOT_SUPPORTED);
-    assert_true(was_closed(30));
-    assert_true(was_closed(31));
-    assert_true(was_closed(5));
+    assert_true(fake.closed[30]);
+    assert_true(fake.closed[31]);
+    assert_true(fake.closed[5]);
     assert_false(loop_has(&L, 5));
 }
 
@@ -512,7 +407,7 @@ static void test_peer_closed_callback_closes(void **state)
     push(EV_PEER_CLOSED, 5);
     drain(&L);
     assert_int_equal(rec.closes, 0);
-    assert_true(was_closed(5));
+    assert_true(fake.closed[5]);
     assert_int_equal(loop_pending_calls(&L), 0);
 }
 

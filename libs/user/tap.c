@@ -1,13 +1,22 @@
 /* tap.c: Test Anything Protocol output: "ok N - description", with got/expected on failure. */
-#include "tests.h"
-
+#include <warp/error.h>
+#include <warp/exitinfo.h>
 #include <warp/fmt.h>
+#include <warp/stdio.h>
+#include <warp/tap.h>
 
 #define TAP_DESC_MAX 200
 
+static const char *tap_prefix = "";
 static unsigned tap_next = 1;
 static unsigned tap_npassed;
 static unsigned tap_nfailed;
+
+/* Starts every description with prefix; the string must outlive the process's results. */
+void tap_set_prefix(const char *prefix)
+{
+    tap_prefix = prefix;
+}
 
 /* Counts results another process printed (the suite's), continuing the numbering after them. */
 void tap_add(unsigned passed, unsigned failed)
@@ -42,7 +51,7 @@ unsigned tap_failed(void)
 }
 
 /* Prints one result line, plus a diagnostic line when detail is non-empty; one write per call. */
-static void tap_result(bool ok, const char *desc, const char *detail)
+static bool tap_result(bool ok, const char *desc, const char *detail)
 {
     unsigned n = tap_next++;
     if (ok)
@@ -50,20 +59,21 @@ static void tap_result(bool ok, const char *desc, const char *detail)
     else
         tap_nfailed++;
     if (detail[0])
-        printf("%sok %u - %s\n#   %s\n", ok ? "" : "not ", n, desc, detail);
+        printf("%sok %u - %s%s\n#   %s\n", ok ? "" : "not ", n, tap_prefix, desc, detail);
     else
-        printf("%sok %u - %s\n", ok ? "" : "not ", n, desc);
+        printf("%sok %u - %s%s\n", ok ? "" : "not ", n, tap_prefix, desc);
+    return ok;
 }
 
 /* Records a test that passed when ok is true. */
-void tap_ok(bool ok, const char *fmt, ...)
+bool tap_ok(bool ok, const char *fmt, ...)
 {
     char desc[TAP_DESC_MAX];
     va_list ap;
     va_start(ap, fmt);
     fmt_vsnprintf(desc, sizeof(desc), fmt, ap);
     va_end(ap);
-    tap_result(ok, desc, "");
+    return tap_result(ok, desc, "");
 }
 
 /* Describes a system-call result: an error's name, or the number (in hex too when large). */
@@ -78,7 +88,7 @@ static void tap_value(char *buf, size_t size, long v)
 }
 
 /* Records a test that passes when got == want; prints both otherwise. */
-void tap_eq(long got, long want, const char *fmt, ...)
+bool tap_eq(long got, long want, const char *fmt, ...)
 {
     char desc[TAP_DESC_MAX], g[64], w[64], detail[160] = "";
     va_list ap;
@@ -90,7 +100,7 @@ void tap_eq(long got, long want, const char *fmt, ...)
         tap_value(w, sizeof(w), want);
         fmt_snprintf(detail, sizeof(detail), "got %s, expected %s", g, w);
     }
-    tap_result(got == want, desc, detail);
+    return tap_result(got == want, desc, detail);
 }
 
 /* Records a skipped test (counted as passed, as TAP does). */
@@ -102,7 +112,7 @@ void tap_skip(const char *why, const char *fmt, ...)
     fmt_vsnprintf(desc, sizeof(desc), fmt, ap);
     va_end(ap);
     tap_npassed++;
-    printf("ok %u - %s # SKIP %s\n", tap_next++, desc, why);
+    printf("ok %u - %s%s # SKIP %s\n", tap_next++, tap_prefix, desc, why);
 }
 
 /* Records a test on how a child ended: reason, and code (EXIT_NORMAL) or vector (EXIT_FAULT). */
@@ -135,4 +145,16 @@ void tap_diag(const char *fmt, ...)
     fmt_vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     printf("# %s\n", line);
+}
+
+/* Prints the plan, written after the results: "1..N". */
+void tap_plan(void)
+{
+    printf("1..%u\n", tap_npassed + tap_nfailed);
+}
+
+/* Prints the summary line "<program>: P passed, F failed", which the e2e tests read. */
+void tap_summary(const char *program)
+{
+    printf("%s: %u passed, %u failed\n", program, tap_npassed, tap_nfailed);
 }
