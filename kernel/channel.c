@@ -74,11 +74,24 @@ static void kmsg_release(struct kmsg *k) {
     k->m.nhandles = 0;
 }
 
-/* Free a call record, its unread reply and its hold on the caller. */
+/*
+ * Free a call record, its unread reply and its hold on the caller. A client making one call after
+ * another would allocate and free a record each time: its end keeps one for the next call.
+ */
 static void call_free(struct call *c) {
     kmsg_release(&c->reply);
     obj_unref(&c->caller_proc->obj);
-    kfree(c);
+    if (c->caller && !c->caller->spare_call)
+        c->caller->spare_call = c;
+    else
+        kfree(c);
+}
+
+/* A record for a new call from ep, or NULL when memory is out. */
+static struct call *call_alloc(struct endpoint *ep) {
+    struct call *c = ep->spare_call;
+    ep->spare_call = NULL;
+    return c ? c : kmalloc(sizeof(*c));
 }
 
 /* Unlink c from a list threaded through out_next (out = true) or in_next. */
@@ -149,6 +162,7 @@ void channel_destroy(struct endpoint *ep) {
         ep->replies_head = c->in_next;
         call_free(c);
     }
+    kfree(ep->spare_call);
     eventq_unlink(&ep->link);
     if (ep->all_prev)
         ep->all_prev->all_next = ep->all_next;
@@ -300,7 +314,7 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
     if (is_call && ep->n_out >= CALLS_MAX)
         return ERR_QUEUE_FULL;
     /* A call carries its message and its reply in one allocation. */
-    struct call *c = is_call ? kmalloc(sizeof(*c)) : NULL;
+    struct call *c = is_call ? call_alloc(ep) : NULL;
     struct kmsg *k = is_call ? (c ? &c->req : NULL) : kmalloc(sizeof(*k));
     if (!k)
         return ERR_NO_MEMORY;

@@ -36,6 +36,7 @@ struct endpoint {
     uint32_t n_out;
     struct call *in;                        /* calls this end received, unanswered */
     struct call *replies_head, *replies_tail; /* answered calls of ours, reply not yet taken */
+    struct call *spare_call;                /* the record of our last finished call, for the next */
     bool peer_closed;
     bool peer_closed_reported;
     bool gc_live;                           /* channel_gc: reachable from some handle table */

@@ -24,7 +24,9 @@ void device_destroy(struct device *dev) {
 }
 
 /* Init (pid 1) grants devices: it opens them and hands the handles to drivers. */
-static long sys_device_open(uaddr_t umatch, uaddr_t uinfo) {
+long sys_device_open(const struct syscall_args *a) {
+    uaddr_t umatch = a->a1;
+    uaddr_t uinfo = a->a2;
     struct proc *p = proc_current();
     if (p->pid != 1)
         return ERR_PERMISSION;
@@ -55,7 +57,9 @@ static bool config_args_ok(uint64_t off, uint64_t width) {
     return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
 }
 
-static long sys_device_info(handle_t h, uaddr_t out) {
+long sys_device_info(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uaddr_t out = a->a2;
     struct device *dev = NULL;
     long err = handle_object(h, OBJ_DEVICE, RIGHT_READ, (void **)&dev);
     if (err < 0)
@@ -63,7 +67,10 @@ static long sys_device_info(handle_t h, uaddr_t out) {
     return copy_to_user(out, &dev->pci->info, sizeof(dev->pci->info));
 }
 
-static long sys_config_read(handle_t h, uint64_t off, uint64_t width) {
+long sys_config_read(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t off = a->a2;
+    uint64_t width = a->a3;
     struct device *dev = NULL;
     long err = handle_object(h, OBJ_DEVICE, RIGHT_READ, (void **)&dev);
     if (err < 0)
@@ -73,7 +80,11 @@ static long sys_config_read(handle_t h, uint64_t off, uint64_t width) {
     return pci_read(dev->pci, (uint16_t)off, (uint8_t)width);
 }
 
-static long sys_config_write(handle_t h, uint64_t off, uint64_t width, uint64_t value) {
+long sys_config_write(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t off = a->a2;
+    uint64_t width = a->a3;
+    uint64_t value = a->a4;
     struct device *dev = NULL;
     long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
@@ -86,7 +97,9 @@ static long sys_config_write(handle_t h, uint64_t off, uint64_t width, uint64_t 
     return 0;
 }
 
-static long sys_map_bar(handle_t h, uint64_t index) {
+long sys_map_bar(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t index = a->a2;
     struct device *dev = NULL;
     long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
@@ -110,7 +123,9 @@ static long sys_map_bar(handle_t h, uint64_t index) {
     return err < 0 ? err : (long)(addr + (b->base - first));
 }
 
-static long sys_irq_create(handle_t h, uint64_t index) {
+long sys_irq_create(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t index = a->a2;
     struct device *dev = NULL;
     struct proc *p = proc_current();
     long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
@@ -126,7 +141,8 @@ static long sys_irq_create(handle_t h, uint64_t index) {
     return handle_install(p, &irq->obj, RIGHTS_ALL);
 }
 
-static long sys_irq_ack(handle_t h) {
+long sys_irq_ack(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
     struct irq *irq = NULL;
     long err = handle_object(h, OBJ_IRQ, RIGHT_WRITE, (void **)&irq);
     if (err == 0)
@@ -134,7 +150,10 @@ static long sys_irq_ack(handle_t h) {
     return err;
 }
 
-static long sys_dma_alloc(handle_t h, uint64_t len, uaddr_t phys_out) {
+long sys_dma_alloc(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t len = a->a2;
+    uaddr_t phys_out = a->a3;
     struct device *dev = NULL;
     long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
     if (err < 0)
@@ -159,19 +178,4 @@ static long sys_dma_alloc(handle_t h, uint64_t len, uaddr_t phys_out) {
     }
     copy_to_user(phys_out, &pa, sizeof(pa)); /* checked writable above */
     return (long)addr;
-}
-
-long syscall_device(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4) {
-    handle_t h = handle_from_reg(a1);
-    switch (nr) {
-    case SYS_DEVICE_OPEN: return sys_device_open(a1, a2);
-    case SYS_DEVICE_CONFIG_READ: return sys_config_read(h, a2, a3);
-    case SYS_DEVICE_CONFIG_WRITE: return sys_config_write(h, a2, a3, a4);
-    case SYS_DEVICE_MAP_BAR: return sys_map_bar(h, a2);
-    case SYS_IRQ_CREATE: return sys_irq_create(h, a2);
-    case SYS_IRQ_ACK: return sys_irq_ack(h);
-    case SYS_DMA_ALLOC: return sys_dma_alloc(h, a2, a3);
-    case SYS_DEVICE_INFO: return sys_device_info(h, a2);
-    default: return ERR_BAD_SYSCALL;
-    }
 }

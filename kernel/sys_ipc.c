@@ -9,7 +9,8 @@
 #include <warp/error.h>
 #include <warp/ipc.h>
 
-static long sys_handle_close(handle_t h) {
+long sys_handle_close(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
     void *o = NULL;
     long err = handle_object(h, 0, 0, &o);
     if (err < 0)
@@ -22,7 +23,9 @@ static long sys_handle_close(handle_t h) {
     return 0;
 }
 
-static long sys_handle_info(handle_t h, uaddr_t out) {
+long sys_handle_info(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uaddr_t out = a->a2;
     struct handle_entry *e;
     long err = handle_get(proc_current(), h, 0, 0, &e);
     if (err < 0)
@@ -31,7 +34,9 @@ static long sys_handle_info(handle_t h, uaddr_t out) {
     return copy_to_user(out, &info, sizeof(info));
 }
 
-static long sys_handle_reduce(handle_t h, uint64_t rights) {
+long sys_handle_reduce(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t rights = a->a2;
     struct handle_entry *e;
     long err = handle_get(proc_current(), h, 0, 0, &e);
     if (err < 0)
@@ -44,22 +49,24 @@ static long sys_handle_reduce(handle_t h, uint64_t rights) {
     return err;
 }
 
-static long sys_channel_create(uaddr_t out) {
+long sys_channel_create(const struct syscall_args *a) {
+    uaddr_t out = a->a1;
     struct proc *p = proc_current();
     long err = user_range_check(out, 2 * sizeof(handle_t), PROT_WRITE);
     if (err < 0)
         return err;
     if (handle_free_slots(p) < 2)
         return ERR_NO_RESOURCES;
-    struct endpoint *a, *b;
-    if ((err = channel_create(&a, &b)) < 0)
+    struct endpoint *x, *y;
+    if ((err = channel_create(&x, &y)) < 0)
         return err;
-    handle_t hs[2] = {(handle_t)handle_install(p, &a->obj, RIGHTS_ALL),
-                      (handle_t)handle_install(p, &b->obj, RIGHTS_ALL)};
+    handle_t hs[2] = {(handle_t)handle_install(p, &x->obj, RIGHTS_ALL),
+                      (handle_t)handle_install(p, &y->obj, RIGHTS_ALL)};
     return copy_to_user(out, hs, sizeof(hs));
 }
 
-static long sys_channel_send(handle_t h, uaddr_t umsg) {
+/* SYS_CHANNEL_SEND with decoded arguments (SYS_SEND_WAIT sends the same way). */
+static long send_from_user(handle_t h, uaddr_t umsg) {
     struct endpoint *ep = NULL;
     long err = handle_object(h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
     if (err < 0)
@@ -70,7 +77,9 @@ static long sys_channel_send(handle_t h, uaddr_t umsg) {
     return channel_send(proc_current(), ep, &m);
 }
 
-static long sys_channel_recv(handle_t h, uaddr_t out) {
+long sys_channel_recv(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uaddr_t out = a->a2;
     struct endpoint *ep = NULL;
     long err = handle_object(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
     if (err < 0 || (err = user_range_check(out, sizeof(struct warp_msg), PROT_WRITE)) < 0)
@@ -81,18 +90,27 @@ static long sys_channel_recv(handle_t h, uaddr_t out) {
     return msg_copy_to_user(out, &m, &m);
 }
 
-static long sys_call_copy(handle_t h, uint64_t id, uint64_t buf, uint64_t off, uaddr_t ptr, uint64_t len,
-                          bool to_caller) {
-    struct endpoint *ep = NULL;
-    long err = handle_object(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
-    if (err < 0)
-        return err;
-    if (buf >= MSG_BUFS_MAX)
-        return ERR_INVALID_ARG;
-    return channel_copy(proc_current(), ep, id, (uint32_t)buf, off, ptr, len, to_caller);
+long sys_channel_send(const struct syscall_args *a) {
+    return send_from_user(handle_from_reg(a->a1), a->a2);
 }
 
-static long sys_eventq_create(void) {
+/* SYS_CALL_READ and SYS_CALL_WRITE: (channel, call id, buffer index, offset, pointer, length). */
+static long call_copy(const struct syscall_args *a, bool to_caller) {
+    struct endpoint *ep = NULL;
+    long err = handle_object(handle_from_reg(a->a1), OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    if (err < 0)
+        return err;
+    if (a->a3 >= MSG_BUFS_MAX)
+        return ERR_INVALID_ARG;
+    return channel_copy(proc_current(), ep, a->a2, (uint32_t)a->a3, a->a4, a->a5, a->a6, to_caller);
+}
+
+long sys_call_read(const struct syscall_args *a) { return call_copy(a, false); }
+
+long sys_call_write(const struct syscall_args *a) { return call_copy(a, true); }
+
+long sys_eventq_create(const struct syscall_args *a) {
+    (void)a;
     struct proc *p = proc_current();
     if (handle_free_slots(p) < 1)
         return ERR_NO_RESOURCES;
@@ -111,7 +129,10 @@ static long source_link(handle_t h, struct eq_link **out) {
     return 0;
 }
 
-static long sys_eventq_add(handle_t eqh, handle_t src, uint64_t cookie) {
+long sys_eventq_add(const struct syscall_args *a) {
+    handle_t eqh = handle_from_reg(a->a1);
+    handle_t src = handle_from_reg(a->a2);
+    uint64_t cookie = a->a3;
     struct eventq *eq = NULL;
     struct eq_link *link;
     long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
@@ -120,7 +141,9 @@ static long sys_eventq_add(handle_t eqh, handle_t src, uint64_t cookie) {
     return eventq_add(eq, link, proc_current(), src, cookie);
 }
 
-static long sys_eventq_remove(handle_t eqh, handle_t src) {
+long sys_eventq_remove(const struct syscall_args *a) {
+    handle_t eqh = handle_from_reg(a->a1);
+    handle_t src = handle_from_reg(a->a2);
     struct eventq *eq = NULL;
     struct eq_link *link;
     long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
@@ -157,7 +180,10 @@ static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
     return err < 0 ? err : event_copy_to_user(out, &ev);
 }
 
-static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
+long sys_eventq_wait(const struct syscall_args *a) {
+    handle_t eqh = handle_from_reg(a->a1);
+    uaddr_t out = a->a2;
+    uint64_t deadline = a->a3;
     struct eventq *eq = NULL;
     long err = wait_check(eqh, out, &eq);
     if (err < 0)
@@ -167,20 +193,26 @@ static long sys_eventq_wait(handle_t eqh, uaddr_t out, uint64_t deadline) {
 }
 
 /* SYS_CHANNEL_SEND then SYS_EVENTQ_WAIT in one kernel entry; a failed send waits for nothing. */
-static long sys_send_wait(handle_t ch, uaddr_t umsg, handle_t eqh, uaddr_t out, uint64_t deadline) {
+long sys_send_wait(const struct syscall_args *a) {
+    handle_t ch = handle_from_reg(a->a1);
+    uaddr_t umsg = a->a2;
+    handle_t eqh = handle_from_reg(a->a3);
+    uaddr_t out = a->a4;
+    uint64_t deadline = a->a5;
     struct eventq *eq = NULL;
     long err = wait_check(eqh, out, &eq);
     if (err < 0)
         return err;
     obj_ref(&eq->obj); /* the message may move the queue's handle away */
-    if ((err = sys_channel_send(ch, umsg)) < 0) {
+    if ((err = send_from_user(ch, umsg)) < 0) {
         obj_unref(&eq->obj);
         return err;
     }
     return wait_copy_out(eq, out, deadline);
 }
 
-static long sys_timer_create(void) {
+long sys_timer_create(const struct syscall_args *a) {
+    (void)a;
     struct proc *p = proc_current();
     if (handle_free_slots(p) < 1)
         return ERR_NO_RESOURCES;
@@ -188,32 +220,12 @@ static long sys_timer_create(void) {
     return t ? handle_install(p, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
 
-static long sys_timer_set(handle_t h, uint64_t deadline) {
+long sys_timer_set(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uint64_t deadline = a->a2;
     struct timer *t = NULL;
     long err = handle_object(h, OBJ_TIMER, RIGHT_WRITE, (void **)&t);
     if (err == 0)
         timer_set(t, deadline);
     return err;
-}
-
-long syscall_ipc(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
-    handle_t h = handle_from_reg(a1);
-    switch (nr) {
-    case SYS_HANDLE_CLOSE: return sys_handle_close(h);
-    case SYS_HANDLE_INFO: return sys_handle_info(h, a2);
-    case SYS_HANDLE_REDUCE: return sys_handle_reduce(h, a2);
-    case SYS_CHANNEL_CREATE: return sys_channel_create(a1);
-    case SYS_CHANNEL_SEND: return sys_channel_send(h, a2);
-    case SYS_CHANNEL_RECV: return sys_channel_recv(h, a2);
-    case SYS_CALL_READ: return sys_call_copy(h, a2, a3, a4, a5, a6, false);
-    case SYS_CALL_WRITE: return sys_call_copy(h, a2, a3, a4, a5, a6, true);
-    case SYS_EVENTQ_CREATE: return sys_eventq_create();
-    case SYS_EVENTQ_ADD: return sys_eventq_add(h, handle_from_reg(a2), a3);
-    case SYS_EVENTQ_REMOVE: return sys_eventq_remove(h, handle_from_reg(a2));
-    case SYS_EVENTQ_WAIT: return sys_eventq_wait(h, a2, a3);
-    case SYS_TIMER_CREATE: return sys_timer_create();
-    case SYS_TIMER_SET: return sys_timer_set(h, a2);
-    case SYS_SEND_WAIT: return sys_send_wait(h, a2, handle_from_reg(a3), a4, a5);
-    default: return ERR_BAD_SYSCALL;
-    }
 }

@@ -16,7 +16,9 @@
 #define CONSOLE_WRITE_MAX 65536
 #define VM_MAP_MAX (1ul << 30)
 
-static long sys_console_write(uaddr_t buf, uint64_t len) {
+static long sys_console_write(const struct syscall_args *a) {
+    uaddr_t buf = a->a1;
+    uint64_t len = a->a2;
     if (len > CONSOLE_WRITE_MAX)
         return ERR_TOO_LARGE;
     long err = user_range_check(buf, len, PROT_READ);
@@ -33,7 +35,8 @@ static long sys_console_write(uaddr_t buf, uint64_t len) {
     return (long)len;
 }
 
-static long sys_exit(uint64_t code) {
+static long sys_exit(const struct syscall_args *a) {
+    uint64_t code = a->a1;
     struct exit_info info = {.reason = EXIT_NORMAL, .code = (int32_t)code};
     proc_exit(&info);
 }
@@ -82,19 +85,19 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     return 0;
 }
 
-static long sys_spawn(uaddr_t uargs) {
-    struct spawn_args a;
-    long err = copy_from_user(&a, uargs, sizeof(a));
+static long sys_spawn(const struct syscall_args *a) {
+    struct spawn_args sa;
+    long err = copy_from_user(&sa, a->a1, sizeof(sa));
     if (err < 0)
         return err;
     char name[SPAWN_NAME_MAX + 1];
     handle_t hs[SPAWN_HANDLES_MAX];
     void *image;
-    if ((err = spawn_copy_in(&a, name, hs, &image)) < 0)
+    if ((err = spawn_copy_in(&sa, name, hs, &image)) < 0)
         return err;
     struct proc *child;
-    err = proc_spawn(name, image, a.image_len, a.arg, a.flags & SPAWN_SHARE_INITFS, hs,
-                     (uint32_t)a.nhandles, &child);
+    err = proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, hs,
+                     (uint32_t)sa.nhandles, &child);
     kfree(image);
     if (err < 0)
         return err;
@@ -103,7 +106,9 @@ static long sys_spawn(uaddr_t uargs) {
     return err;
 }
 
-static long sys_wait(handle_t h, uaddr_t out) {
+static long sys_wait(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uaddr_t out = a->a2;
     struct proc *p = NULL;
     long err = handle_object(h, OBJ_PROCESS, RIGHT_READ, (void **)&p);
     if (err < 0 || (err = user_range_check(out, sizeof(struct exit_info), PROT_WRITE)) < 0)
@@ -114,7 +119,8 @@ static long sys_wait(handle_t h, uaddr_t out) {
     return copy_to_user(out, &info, sizeof(info));
 }
 
-static long sys_kill(handle_t h) {
+static long sys_kill(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
     struct proc *p = NULL;
     long err = handle_object(h, OBJ_PROCESS, RIGHT_WRITE, (void **)&p);
     if (err == 0)
@@ -122,7 +128,9 @@ static long sys_kill(handle_t h) {
     return err;
 }
 
-static long sys_vm_map(uint64_t len, uint64_t prot) {
+static long sys_vm_map(const struct syscall_args *a) {
+    uint64_t len = a->a1;
+    uint64_t prot = a->a2;
     if (len == 0 || prot == 0 || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
         ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
         return ERR_INVALID_ARG;
@@ -137,7 +145,9 @@ static long sys_vm_map(uint64_t len, uint64_t prot) {
     return err < 0 ? err : (long)addr;
 }
 
-static long sys_vm_unmap(uaddr_t addr, uint64_t len) {
+static long sys_vm_unmap(const struct syscall_args *a) {
+    uaddr_t addr = a->a1;
+    uint64_t len = a->a2;
     if (addr & (PAGE_SIZE - 1))
         return ERR_INVALID_ARG;
     if (len == 0 || len > VM_MAP_MAX)
@@ -145,7 +155,8 @@ static long sys_vm_unmap(uaddr_t addr, uint64_t len) {
     return vm_unmap_region(&proc_current()->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, VM_ANON);
 }
 
-static long sys_sysinfo(uaddr_t out) {
+static long sys_sysinfo(const struct syscall_args *a) {
+    uaddr_t out = a->a1;
     struct sysinfo info = {
         .total_pages = pmm_total_pages(),
         .free_pages = pmm_free_pages(),
@@ -155,12 +166,14 @@ static long sys_sysinfo(uaddr_t out) {
     return copy_to_user(out, &info, sizeof(info));
 }
 
-static long sys_yield(void) {
+static long sys_yield(const struct syscall_args *a) {
+    (void)a;
     sched_yield();
     return 0;
 }
 
-static long sys_shutdown(uint64_t code) {
+static long sys_shutdown(const struct syscall_args *a) {
+    uint64_t code = a->a1;
     if (proc_current()->pid != 1)
         return ERR_PERMISSION;
     if (code > 255)
@@ -169,24 +182,50 @@ static long sys_shutdown(uint64_t code) {
     arch_poweroff((int)code);
 }
 
-/* Decode a system call by number; unknown numbers are an error, never a crash. */
-long syscall_dispatch(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6) {
-    if (nr >= SYS_DEVICE_OPEN && nr <= SYS_DEVICE_INFO)
-        return syscall_device(nr, a1, a2, a3, a4);
-    if (nr >= SYS_HANDLE_CLOSE && nr < SYS_COUNT)
-        return syscall_ipc(nr, a1, a2, a3, a4, a5, a6);
-    switch (nr) {
-    case SYS_CONSOLE_WRITE: return sys_console_write(a1, a2);
-    case SYS_EXIT: return sys_exit(a1);
-    case SYS_SPAWN: return sys_spawn(a1);
-    case SYS_WAIT: return sys_wait(handle_from_reg(a1), a2);
-    case SYS_KILL: return sys_kill(handle_from_reg(a1));
-    case SYS_VM_MAP: return sys_vm_map(a1, a2);
-    case SYS_VM_UNMAP: return sys_vm_unmap(a1, a2);
-    case SYS_SYSINFO: return sys_sysinfo(a1);
-    case SYS_YIELD: return sys_yield();
-    case SYS_CLOCK: return (long)arch_time_ns();
-    case SYS_SHUTDOWN: return sys_shutdown(a1);
-    default: return ERR_BAD_SYSCALL;
-    }
+static long sys_clock(const struct syscall_args *a) {
+    (void)a;
+    return (long)arch_time_ns();
+}
+
+/* Every system call by number; a gap is ERR_BAD_SYSCALL. */
+static const syscall_fn syscall_table[SYS_COUNT] = {
+    [SYS_CONSOLE_WRITE] = sys_console_write,
+    [SYS_EXIT] = sys_exit,
+    [SYS_SPAWN] = sys_spawn,
+    [SYS_WAIT] = sys_wait,
+    [SYS_KILL] = sys_kill,
+    [SYS_VM_MAP] = sys_vm_map,
+    [SYS_VM_UNMAP] = sys_vm_unmap,
+    [SYS_SYSINFO] = sys_sysinfo,
+    [SYS_YIELD] = sys_yield,
+    [SYS_CLOCK] = sys_clock,
+    [SYS_SHUTDOWN] = sys_shutdown,
+    [SYS_HANDLE_CLOSE] = sys_handle_close,
+    [SYS_HANDLE_INFO] = sys_handle_info,
+    [SYS_HANDLE_REDUCE] = sys_handle_reduce,
+    [SYS_CHANNEL_CREATE] = sys_channel_create,
+    [SYS_CHANNEL_SEND] = sys_channel_send,
+    [SYS_CHANNEL_RECV] = sys_channel_recv,
+    [SYS_CALL_READ] = sys_call_read,
+    [SYS_CALL_WRITE] = sys_call_write,
+    [SYS_EVENTQ_CREATE] = sys_eventq_create,
+    [SYS_EVENTQ_ADD] = sys_eventq_add,
+    [SYS_EVENTQ_REMOVE] = sys_eventq_remove,
+    [SYS_EVENTQ_WAIT] = sys_eventq_wait,
+    [SYS_TIMER_CREATE] = sys_timer_create,
+    [SYS_TIMER_SET] = sys_timer_set,
+    [SYS_DEVICE_OPEN] = sys_device_open,
+    [SYS_DEVICE_CONFIG_READ] = sys_config_read,
+    [SYS_DEVICE_CONFIG_WRITE] = sys_config_write,
+    [SYS_DEVICE_MAP_BAR] = sys_map_bar,
+    [SYS_IRQ_CREATE] = sys_irq_create,
+    [SYS_IRQ_ACK] = sys_irq_ack,
+    [SYS_DMA_ALLOC] = sys_dma_alloc,
+    [SYS_DEVICE_INFO] = sys_device_info,
+    [SYS_SEND_WAIT] = sys_send_wait,
+};
+
+long syscall_dispatch(uint64_t nr, const struct syscall_args *a) {
+    syscall_fn fn = nr < SYS_COUNT ? syscall_table[nr] : NULL;
+    return fn ? fn(a) : ERR_BAD_SYSCALL;
 }

@@ -1,9 +1,42 @@
-/* syscall.h: the portable system-call dispatcher the arch entry code calls. */
+/* syscall.h: the system-call table: one handler per number (docs/syscalls.md), called by the arch entry. */
 #pragma once
 
 #include <warp/types.h>
 
-/* Run system call nr with its arguments; returns the value for the caller's result register. */
-long syscall_dispatch(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
-/* The IPC system calls (handles, channels, copies, event queues, timers): sys_ipc.c. */
-long syscall_ipc(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
+/* A system call's argument registers, in order. */
+struct syscall_args {
+    uint64_t a1, a2, a3, a4, a5, a6;
+};
+
+/* A handler decodes its registers, checks every argument, then acts; the result goes to the caller. */
+typedef long (*syscall_fn)(const struct syscall_args *a);
+
+/* Run system call nr; a number without a handler is ERR_BAD_SYSCALL, never a crash. */
+long syscall_dispatch(uint64_t nr, const struct syscall_args *a);
+
+/* The handlers outside syscall.c (which holds the process, memory, console and time calls). */
+/* sys_ipc.c: handles, channels, calls, event queues, timers */
+long sys_handle_close(const struct syscall_args *a);
+long sys_handle_info(const struct syscall_args *a);
+long sys_handle_reduce(const struct syscall_args *a);
+long sys_channel_create(const struct syscall_args *a);
+long sys_channel_send(const struct syscall_args *a);
+long sys_channel_recv(const struct syscall_args *a);
+long sys_call_read(const struct syscall_args *a);
+long sys_call_write(const struct syscall_args *a);
+long sys_eventq_create(const struct syscall_args *a);
+long sys_eventq_add(const struct syscall_args *a);
+long sys_eventq_remove(const struct syscall_args *a);
+long sys_eventq_wait(const struct syscall_args *a);
+long sys_send_wait(const struct syscall_args *a);
+long sys_timer_create(const struct syscall_args *a);
+long sys_timer_set(const struct syscall_args *a);
+/* device.c: devices, interrupts, DMA memory */
+long sys_device_open(const struct syscall_args *a);
+long sys_device_info(const struct syscall_args *a);
+long sys_config_read(const struct syscall_args *a);
+long sys_config_write(const struct syscall_args *a);
+long sys_map_bar(const struct syscall_args *a);
+long sys_irq_create(const struct syscall_args *a);
+long sys_irq_ack(const struct syscall_args *a);
+long sys_dma_alloc(const struct syscall_args *a);

@@ -44,6 +44,7 @@ static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
 static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
     memset(vs->tc, 0, sizeof(vs->tc));
+    memset(&vs->checked, 0, sizeof(vs->checked));
     for (uint64_t i = 0; i < npages; i++) {
         paddr_t pa = arch_vm_unmap(vs->root, start + i * PAGE_SIZE);
         if (pa && owned)
@@ -151,13 +152,22 @@ uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind) {
     return n;
 }
 
+/* A wait checks the same event buffer every time: the last range that passed is remembered (and
+ * forgotten with the translations, by unmap_pages). */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     struct vm_space *vs = &proc_current()->vm;
+    typeof(vs->checked) *c = &vs->checked;
+    if (addr >= c->start && addr + len <= c->end && addr + len >= addr && (c->prot & prot) == prot)
+        return 0;
     if (!user_range_sane(addr, len))
         return ERR_BAD_ADDRESS;
-    for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
+    uaddr_t first = addr & ~(PAGE_SIZE - 1), page = first;
+    for (; page < addr + len; page += PAGE_SIZE)
         if (!vm_lookup(vs, page, prot))
             return ERR_BAD_ADDRESS;
+    c->start = first;
+    c->end = page;
+    c->prot = prot | PROT_READ;
     return 0;
 }
 

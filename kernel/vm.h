@@ -33,6 +33,10 @@ struct vm_space {
         paddr_t frame;
         unsigned prot;                         /* the access that page is known to allow */
     } tc[VM_TC_SLOTS];
+    struct {                                   /* the last range user_range_check passed */
+        uaddr_t start, end;                    /* page-aligned; empty when equal */
+        unsigned prot;
+    } checked;
     struct vm_region regions[VM_MAX_REGIONS];
 };
 

@@ -37,10 +37,9 @@ static struct page_header *spare[NCLASSES];
 
 /* Smallest class shift that fits size. */
 static uint32_t class_shift(size_t size) {
-    uint32_t shift = MIN_SHIFT;
-    while (((size_t)1 << shift) < size)
-        shift++;
-    return shift;
+    if (size <= (1u << MIN_SHIFT))
+        return MIN_SHIFT;
+    return 64 - (uint32_t)__builtin_clzl(size - 1);
 }
 
 /* Unlink a slab page from its class list. */
