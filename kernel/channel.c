@@ -44,7 +44,8 @@ long channel_create(struct endpoint **a, struct endpoint **b) {
 
 void msg_copy(struct warp_msg *dst, const struct warp_msg *src) {
     arch_copy(dst, src, MSG_HEAD + src->data_len);
-    arch_copy(dst->bufs, src->bufs, src->nbufs * sizeof(src->bufs[0]));
+    if (src->nbufs)
+        arch_copy(dst->bufs, src->bufs, src->nbufs * sizeof(src->bufs[0]));
 }
 
 long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
@@ -327,7 +328,8 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
         c->caller_proc = p;
         c->in_next = NULL;
         c->nbufs = m->nbufs;
-        memcpy(c->bufs, m->bufs, m->nbufs * sizeof(m->bufs[0]));
+        if (m->nbufs)
+            memcpy(c->bufs, m->bufs, m->nbufs * sizeof(m->bufs[0]));
         c->reply.m.nhandles = 0;
         c->reply.call = NULL;
         obj_ref(&p->obj);

@@ -205,7 +205,7 @@ long proc_take_event(struct proc *p, struct warp_event *ev, bool *more) {
     return 1;
 }
 
-void proc_user_return(void) {
+void proc_user_return_slow(void) {
     for (;;) {
         struct proc *p = proc_current();
         if (p->killed) {

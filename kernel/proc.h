@@ -68,8 +68,12 @@ long proc_wait(struct proc *p, struct exit_info *out);
 void proc_kill(struct proc *p);
 /* Event-queue side: report the exit once; 1 produced, 0 none. */
 long proc_take_event(struct proc *p, struct warp_event *ev, bool *more);
-/* Called on every return to user mode: act on a pending kill or reschedule. */
-void proc_user_return(void);
 uint64_t proc_count(void);
 /* The current process. */
 static inline struct proc *proc_current(void) { return current_thread()->proc; }
+/* Called on every return to user mode: act on a pending kill or reschedule. */
+void proc_user_return_slow(void);
+static inline void proc_user_return(void) {
+    if (proc_current()->killed || cpu_self()->need_resched)
+        proc_user_return_slow();
+}

@@ -152,6 +152,20 @@ uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind) {
     return n;
 }
 
+/* user_range_check's walk: every page of the range; remembers a range that passes. */
+static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot) {
+    if (!user_range_sane(addr, len))
+        return ERR_BAD_ADDRESS;
+    uaddr_t first = addr & ~(PAGE_SIZE - 1), page = first;
+    for (; page < addr + len; page += PAGE_SIZE)
+        if (!vm_lookup(vs, page, prot))
+            return ERR_BAD_ADDRESS;
+    vs->checked.start = first;
+    vs->checked.end = page;
+    vs->checked.prot = prot | PROT_READ;
+    return 0;
+}
+
 /* A wait checks the same event buffer every time: the last range that passed is remembered (and
  * forgotten with the translations, by unmap_pages). */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
@@ -159,16 +173,7 @@ long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     typeof(vs->checked) *c = &vs->checked;
     if (addr >= c->start && addr + len <= c->end && addr + len >= addr && (c->prot & prot) == prot)
         return 0;
-    if (!user_range_sane(addr, len))
-        return ERR_BAD_ADDRESS;
-    uaddr_t first = addr & ~(PAGE_SIZE - 1), page = first;
-    for (; page < addr + len; page += PAGE_SIZE)
-        if (!vm_lookup(vs, page, prot))
-            return ERR_BAD_ADDRESS;
-    c->start = first;
-    c->end = page;
-    c->prot = prot | PROT_READ;
-    return 0;
+    return user_range_walk(vs, addr, len, prot);
 }
 
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {

@@ -2,6 +2,9 @@
 #include <stdint.h>
 #include <warp/string.h>
 
+#undef memcpy
+#undef memset
+
 /*
  * gcc recognises byte loops that look like memset/memcpy and replaces them with
  * calls to those very functions; here that would recurse forever, so every

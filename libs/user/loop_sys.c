@@ -44,32 +44,36 @@ static void call_sync_drop(handle_t ch, const struct warp_msg *m, bool is_messag
     }
 }
 
-/* Waits on the private queue for the reply to call_id on ch; returns its result. */
-static long call_sync_wait(handle_t ch, uint64_t call_id, struct warp_msg *reply)
+/*
+ * Takes events from the private queue until the reply to call_id on ch; returns its result. The
+ * first event (r, *ev) is the one SYS_SEND_WAIT returned with the send; later ones are waited for.
+ */
+static long call_sync_wait(handle_t ch, uint64_t call_id, long r, struct warp_event *ev, struct warp_msg *reply)
 {
-    struct warp_event ev;
-    for (;;) {
-        long r = warp_eventq_wait(call_sync_eq, &ev, DEADLINE_FOREVER);
-        if (r < 0)
-            return r;
-        if (ev.handle != ch)
+    for (; r >= 0; r = warp_eventq_wait(call_sync_eq, ev, DEADLINE_FOREVER)) {
+        if (ev->handle != ch)
             continue; /* cannot happen: ch is the queue's only source */
-        if (ev.type == EV_PEER_CLOSED)
+        if (ev->type == EV_PEER_CLOSED)
             return ERR_PEER_CLOSED;
-        if (ev.type == EV_REPLY && ev.u.msg.call_id == call_id)
+        if (ev->type == EV_REPLY && ev->u.msg.call_id == call_id)
             break;
-        if (ev.type == EV_MESSAGE || ev.type == EV_REPLY)
-            call_sync_drop(ch, &ev.u.msg, ev.type == EV_MESSAGE);
+        if (ev->type == EV_MESSAGE || ev->type == EV_REPLY)
+            call_sync_drop(ch, &ev->u.msg, ev->type == EV_MESSAGE);
     }
-    long result = ev.u.msg.type == MSG_ERROR ? msg_result(&ev.u.msg, MSG_ERROR) : ev.u.msg.status;
+    if (r < 0)
+        return r;
+    long result = ev->u.msg.type == MSG_ERROR ? msg_result(&ev->u.msg, MSG_ERROR) : ev->u.msg.status;
     if (reply)
-        *reply = ev.u.msg;
+        *reply = ev->u.msg;
     else
-        call_sync_drop(ch, &ev.u.msg, false);
+        call_sync_drop(ch, &ev->u.msg, false);
     return result;
 }
 
-/* Sends a call and blocks until its reply. */
+/*
+ * Sends a call and blocks until its reply. The send and the first wait are one SYS_SEND_WAIT (one
+ * kernel entry where the reply is quick); its error, the send's or the wait's, is returned as it is.
+ */
 long ipc_call_sync(handle_t ch, struct warp_msg *msg, struct warp_msg *reply)
 {
     if (call_sync_eq == 0) {
@@ -83,9 +87,9 @@ long ipc_call_sync(handle_t ch, struct warp_msg *msg, struct warp_msg *reply)
         return r;
     msg->flags = MSG_CALL;
     msg->call_id = call_sync_next_id++;
-    r = warp_channel_send(ch, msg);
-    if (r == 0)
-        r = call_sync_wait(ch, msg->call_id, reply);
+    struct warp_event ev;
+    r = warp_send_wait(ch, msg, call_sync_eq, &ev, DEADLINE_FOREVER);
+    r = call_sync_wait(ch, msg->call_id, r, &ev, reply);
     warp_eventq_remove(call_sync_eq, ch);
     return r;
 }

@@ -194,6 +194,38 @@ static int child_server(void)
     }
 }
 
+/*
+ * TESTS_SW_SERVER: a server loop on handle 1 that enters the kernel once per call: each SYS_SEND_WAIT
+ * sends the reply and waits for the next call. Exits 0 when its peer closes; 120.. on trouble.
+ */
+static int child_sw_server(void)
+{
+    long eq = warp_eventq_create();
+    if (eq < 0 || warp_eventq_add((handle_t)eq, 1, 0) != 0)
+        return 120;
+    struct warp_event ev;
+    int64_t answered = 0;
+    long r = warp_eventq_wait((handle_t)eq, &ev, warp_clock() + 20000 * TESTS_MS);
+    for (;;) {
+        if (r < 0)
+            return r == ERR_TIMED_OUT ? 121 : 122;
+        if (ev.type == EV_PEER_CLOSED)
+            return 0;
+        uint64_t deadline = warp_clock() + 20000 * TESTS_MS;
+        if (ev.type != EV_MESSAGE || !(ev.u.msg.flags & MSG_CALL)) {
+            r = warp_eventq_wait((handle_t)eq, &ev, deadline);
+            continue;
+        }
+        struct warp_msg reply = tests_msg(ev.u.msg.type, MSG_REPLY, ev.u.msg.call_id, NULL);
+        reply.data_len = ev.u.msg.data_len;
+        memcpy(reply.data, ev.u.msg.data, reply.data_len);
+        reply.status = ++answered;
+        r = warp_send_wait(1, &reply, (handle_t)eq, &ev, deadline);
+        if (r < 0 && r != ERR_TIMED_OUT)
+            return 123; /* the reply was refused, or the wait after it failed */
+    }
+}
+
 /* TESTS_CALLER: one call with buffers on handle 1, in the scenario the payload names. */
 static int child_caller(uint64_t scenario)
 {
@@ -387,6 +419,7 @@ int child_main(uint64_t arg)
     case TESTS_HANDLES_IN: return child_handles_in(payload);
     case TESTS_SERVER: return child_server();
     case TESTS_CALLER: return child_caller(payload);
+    case TESTS_SW_SERVER: return child_sw_server();
     case TESTS_SEND_LATE: return child_send_late(payload);
     case TESTS_WAIT_HANDLE: return child_wait_handle();
     case TESTS_IPC_LITTER: return child_ipc_litter(payload);

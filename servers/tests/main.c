@@ -37,6 +37,7 @@ static int tests_suite(unsigned first)
     test_peers();
     test_eventqs();
     test_timers();
+    test_send_wait();
     test_ipc_leaks();
     test_shutdown();
     return TESTS_SUITE_CODE(tap_passed(), tap_failed());

@@ -48,6 +48,8 @@ enum tests_mode {
     TESTS_WAIT_HANDLE = 33,    /* wait on process handle 1 (moved in at spawn); exit with its code + 1 */
     TESTS_IPC_LITTER = 34,     /* make IPC objects in every state, then exit (payload 0) or, payload 1,
                                   send a note on handle 1 and block until killed; closes nothing */
+    TESTS_SW_SERVER = 35,      /* answer calls on handle 1 with SYS_SEND_WAIT (reply and take the next call
+                                  in one entry): same type and data, status = calls answered so far */
     TESTS_SUITE = 100,         /* run every test group; payload: the first TAP number */
 };
 
@@ -224,6 +226,7 @@ void test_copies(void);
 void test_peers(void);
 void test_eventqs(void);
 void test_timers(void);
+void test_send_wait(void);
 void test_ipc_leaks(void);
 void test_shutdown(void);
 

@@ -12,6 +12,7 @@ struct arch_cpu {
     uint64_t kernel_rsp;   /* %gs:16, top of the running thread's kernel stack */
     struct tss *tss;       /* this CPU's task-state segment */
     uint32_t apic_id;      /* local APIC id */
+    bool io_granted;       /* the TSS holds a process's port grants (not the deny-all default) */
 };
 
 /* Saved state of a thread that is not running. */

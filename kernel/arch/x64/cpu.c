@@ -91,13 +91,14 @@ void gdt_tss_init(struct arch_cpu *c) {
 
 /* Load the port grants of the address space about to run (NULL bitmap: none). */
 void cpu_load_io_bitmap(const struct arch_vm *avm) {
-    struct tss *tss = cpu_self()->arch.tss;
-    if (!avm || !avm->io_bitmap) {
-        tss->iomap_base = sizeof(*tss);
+    struct arch_cpu *c = &cpu_self()->arch;
+    c->io_granted = avm && avm->io_bitmap;
+    if (!c->io_granted) {
+        c->tss->iomap_base = sizeof(*c->tss);
         return;
     }
-    memcpy(tss->iomap, avm->io_bitmap, IO_BITMAP_BYTES);
-    tss->iomap_base = __builtin_offsetof(struct tss, iomap);
+    memcpy(c->tss->iomap, avm->io_bitmap, IO_BITMAP_BYTES);
+    c->tss->iomap_base = __builtin_offsetof(struct tss, iomap);
 }
 
 /* Set the kernel stack used when this CPU enters the kernel from user mode. */

@@ -45,6 +45,9 @@ void arch_thread_switch(struct thread *prev, struct thread *next) {
     __asm__ volatile("fxrstor %0" ::"m"(next->arch.fpu));
     cpu_set_kernel_stack(next->arch.kstack_top);
     arch_vm_activate(next->proc ? next->proc->vm.root : arch_vm_kernel_root());
-    cpu_load_io_bitmap(next->proc ? &next->proc->vm.arch : NULL);
+    /* Most processes have no ports, and then a switch between two of them leaves the TSS alone. */
+    const struct arch_vm *avm = next->proc ? &next->proc->vm.arch : NULL;
+    if ((avm && avm->io_bitmap) || cpu_self()->arch.io_granted)
+        cpu_load_io_bitmap(avm);
     thread_switch_stack(&prev->arch.rsp, next->arch.rsp);
 }

@@ -6,7 +6,7 @@
  * Copies n bytes (8 at a time, then the tail) and returns true. If a user page is missing or read-only
  * the CPU raises #PF at one of the two string instructions; trap_handle finds that address in the
  * .extable section and resumes at the fixup, which returns false. Bytes before the faulting one may
- * have moved.
+ * have moved. The kernel leaves SMAP off (cpu.c); turning it on needs stac/clac around the copy.
  */
     .text
     .global arch_user_copy

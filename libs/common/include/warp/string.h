@@ -16,6 +16,14 @@ void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 /* Compares n bytes as unsigned chars: <0, 0 or >0. */
 int memcmp(const void *a, const void *b, size_t n);
+
+/*
+ * -ffreestanding turns the compiler's builtins off, so even an 8-byte copy would be a call. Through
+ * the builtins, copies and fills of a small known size become a few moves; the rest still calls
+ * the functions above (string.c defines them with these macros undone).
+ */
+#define memcpy(dst, src, n) __builtin_memcpy(dst, src, n)
+#define memset(dst, c, n) __builtin_memset(dst, c, n)
 /* Length of a NUL-terminated string. */
 size_t strlen(const char *s);
 /* Length of s, but at most max (reads no byte past s[max - 1]). */
