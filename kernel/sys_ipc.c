@@ -165,14 +165,18 @@ static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
     }
 }
 
-/* What SYS_EVENTQ_WAIT checks before anything happens: the queue, and room for the event. */
+/* What SYS_EVENTQ_WAIT checks before anything happens: the queue, and room for the event. On
+ * success *eq holds a reference of its own (for the wait, whatever happens to the handle meanwhile:
+ * SYS_SEND_WAIT's message may move it away). */
 static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq) {
     long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)eq);
-    return err < 0 ? err : user_range_check(out, sizeof(struct warp_event), PROT_WRITE);
+    if (err < 0 || (err = user_range_check(out, sizeof(struct warp_event), PROT_WRITE)) < 0)
+        return err;
+    obj_ref(&(*eq)->obj);
+    return 0;
 }
 
-/* Wait on a checked queue and copy the event out; consumes a reference on eq (kept while asleep,
- * whatever happens to the handle meanwhile). */
+/* Wait on a checked queue and copy the event out; drops wait_check's reference. */
 static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
     struct warp_event ev;
     long err = eventq_wait(eq, proc_current(), &ev, deadline);
@@ -186,10 +190,7 @@ long sys_eventq_wait(const struct syscall_args *a) {
     uint64_t deadline = a->a3;
     struct eventq *eq = NULL;
     long err = wait_check(eqh, out, &eq);
-    if (err < 0)
-        return err;
-    obj_ref(&eq->obj);
-    return wait_copy_out(eq, out, deadline);
+    return err < 0 ? err : wait_copy_out(eq, out, deadline);
 }
 
 /* SYS_CHANNEL_SEND then SYS_EVENTQ_WAIT in one kernel entry; a failed send waits for nothing. */
@@ -203,7 +204,6 @@ long sys_send_wait(const struct syscall_args *a) {
     long err = wait_check(eqh, out, &eq);
     if (err < 0)
         return err;
-    obj_ref(&eq->obj); /* the message may move the queue's handle away */
     if ((err = send_from_user(ch, umsg)) < 0) {
         obj_unref(&eq->obj);
         return err;

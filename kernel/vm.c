@@ -152,16 +152,20 @@ uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind) {
     return n;
 }
 
+/* True when every page of [addr, addr + len) is mapped in vs with prot (the range is sane). */
+static inline bool range_mapped(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot) {
+    for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
+        if (!vm_lookup(vs, page, prot))
+            return false;
+    return true;
+}
+
 /* user_range_check's walk: every page of the range; remembers a range that passes. */
 static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot) {
-    if (!user_range_sane(addr, len))
+    if (!user_range_sane(addr, len) || !range_mapped(vs, addr, len, prot))
         return ERR_BAD_ADDRESS;
-    uaddr_t first = addr & ~(PAGE_SIZE - 1), page = first;
-    for (; page < addr + len; page += PAGE_SIZE)
-        if (!vm_lookup(vs, page, prot))
-            return ERR_BAD_ADDRESS;
-    vs->checked.start = first;
-    vs->checked.end = page;
+    vs->checked.start = addr & ~(PAGE_SIZE - 1);
+    vs->checked.end = (addr + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     vs->checked.prot = prot | PROT_READ;
     return 0;
 }
@@ -199,12 +203,8 @@ long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_
     if (!user_range_sane(dst, len) || !user_range_sane(src, len))
         return ERR_BAD_ADDRESS;
     /* All or nothing: check every page of both sides before the first byte moves. */
-    for (uaddr_t page = dst & ~(PAGE_SIZE - 1); page < dst + len; page += PAGE_SIZE)
-        if (!vm_lookup(dst_vs, page, PROT_WRITE))
-            return ERR_BAD_ADDRESS;
-    for (uaddr_t page = src & ~(PAGE_SIZE - 1); page < src + len; page += PAGE_SIZE)
-        if (!vm_lookup(src_vs, page, PROT_READ))
-            return ERR_BAD_ADDRESS;
+    if (!range_mapped(dst_vs, dst, len, PROT_WRITE) || !range_mapped(src_vs, src, len, PROT_READ))
+        return ERR_BAD_ADDRESS;
     while (len > 0) {
         uint64_t doff = dst & (PAGE_SIZE - 1), soff = src & (PAGE_SIZE - 1);
         uint64_t chunk = PAGE_SIZE - (doff > soff ? doff : soff);
