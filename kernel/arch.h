@@ -12,6 +12,8 @@ struct exit_info;
 void arch_console_write(const char *s, size_t len); /* write bytes to the boot console */
 uint64_t arch_time_ns(void);                        /* monotonic nanoseconds since boot */
 uint64_t arch_cycles(void);                         /* raw cycle counter, for benchmarks */
+/* One 64-bit value from the CPU's hardware random source; false if it has none (or it keeps failing). */
+bool arch_random_hw(uint64_t *out);
 
 /* --- boot-time setup, in this order, called by kernel_main --- */
 void arch_mm_init(const struct boot_info *bi); /* kernel page tables (needs the page allocator) */

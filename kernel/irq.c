@@ -5,6 +5,7 @@
 #include <log.h>
 #include <mm.h>
 #include <pci.h>
+#include <random.h>
 #include <warp/error.h>
 
 #define MSIX_ENTRY_WORDS 4 /* address low, address high, data, vector control */
@@ -143,6 +144,7 @@ void irq_ack(struct irq *irq) {
 
 void irq_dispatch(uint32_t vector) {
     struct irq *irq = vector < IRQ_VECTOR_END ? vector_owner[vector] : NULL;
+    random_mix(arch_cycles() ^ vector);
     if (irq) {
         irq->masked = true;
         irq_mask(irq, true);

@@ -7,6 +7,7 @@
 #include <mm.h>
 #include <pci.h>
 #include <proc.h>
+#include <random.h>
 #include <sched.h>
 #include <warp/string.h>
 
@@ -39,6 +40,7 @@ _Noreturn void kernel_main(struct boot_info *bi) {
     arch_cpu_init();
     arch_irq_init(bi);
     pci_init();
+    random_init();
     if (boot_has_option(bi, "warp.crashtest"))
         crashtest_fault();
     proc_init(bi->initfs_base, bi->initfs_size);

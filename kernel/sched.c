@@ -4,6 +4,7 @@
 #include <log.h>
 #include <mm.h>
 #include <proc.h>
+#include <random.h>
 #include <sched.h>
 #include <timer.h>
 #include <warp/error.h>
@@ -154,6 +155,7 @@ static void sched_wake_expired(void) {
 }
 
 void sched_tick(void) {
+    random_mix(arch_cycles());
     timer_poll();
     sched_wake_expired();
     if (runq_head)

@@ -5,6 +5,7 @@
 #include <log.h>
 #include <mm.h>
 #include <proc.h>
+#include <random.h>
 #include <sched.h>
 #include <device.h>
 #include <syscall.h>
@@ -187,6 +188,21 @@ static long sys_clock(const struct syscall_args *a) {
     return (long)arch_time_ns();
 }
 
+static long sys_entropy(const struct syscall_args *a) {
+    uaddr_t buf = a->a1;
+    uint64_t len = a->a2;
+    if (len > ENTROPY_MAX)
+        return ERR_TOO_LARGE;
+    long err = user_range_check(buf, len, PROT_WRITE);
+    if (err < 0)
+        return err;
+    uint8_t bytes[ENTROPY_MAX];
+    random_fill(bytes, len);
+    err = copy_to_user(buf, bytes, len);
+    memset(bytes, 0, len); /* nothing of it stays on the kernel stack */
+    return err < 0 ? err : (long)len;
+}
+
 /* Every system call by number; a gap is ERR_BAD_SYSCALL. */
 static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_CONSOLE_WRITE] = sys_console_write,
@@ -223,6 +239,7 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_DMA_ALLOC] = sys_dma_alloc,
     [SYS_DEVICE_INFO] = sys_device_info,
     [SYS_SEND_WAIT] = sys_send_wait,
+    [SYS_ENTROPY] = sys_entropy,
 };
 
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a) {

@@ -82,6 +82,12 @@ long warp_yield(void)
     return syscall3(SYS_YIELD, 0, 0, 0);
 }
 
+/* SYS_ENTROPY: random bytes from the kernel's generator. */
+long warp_entropy(void *buf, size_t len)
+{
+    return syscall3(SYS_ENTROPY, (long)buf, (long)len, 0);
+}
+
 /* SYS_CLOCK: monotonic time in nanoseconds. */
 uint64_t warp_clock(void)
 {

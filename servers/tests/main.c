@@ -21,6 +21,7 @@ static int tests_suite(unsigned first)
     test_console();
     test_sysinfo();
     test_clock_yield();
+    test_entropy();
     test_vm_map();
     test_vm_unmap();
     test_spawn_args();

@@ -210,6 +210,7 @@ void test_entry(void);
 void test_console(void);
 void test_sysinfo(void);
 void test_clock_yield(void);
+void test_entropy(void);
 void test_vm_map(void);
 void test_vm_unmap(void);
 void test_spawn_args(void);

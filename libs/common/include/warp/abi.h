@@ -44,6 +44,7 @@ enum {
     SYS_DEVICE_INFO = 33,   /* (handle_t dev, struct device_info *out) -> 0 */
     SYS_SEND_WAIT = 34,     /* (handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
                                uint64_t deadline_ns) -> 0; SYS_CHANNEL_SEND, then SYS_EVENTQ_WAIT */
+    SYS_ENTROPY = 35,       /* (void *buf, size_t len) -> len; random bytes, len <= ENTROPY_MAX */
     SYS_COUNT
 };
 
@@ -51,6 +52,8 @@ enum {
 #define PROT_READ 1u
 #define PROT_WRITE 2u
 #define PROT_EXEC 4u
+
+#define ENTROPY_MAX 256 /* bytes per SYS_ENTROPY call */
 
 /* SYS_SPAWN flags. */
 #define SPAWN_SHARE_INITFS 1ull /* the child also gets the initfs mapped; caller must have it */

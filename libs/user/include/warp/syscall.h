@@ -33,6 +33,8 @@ long warp_sysinfo(struct sysinfo *out);
 long warp_yield(void);
 /* Monotonic nanoseconds since boot. */
 uint64_t warp_clock(void);
+/* Fills buf[0..len) with random bytes (len <= ENTROPY_MAX); returns len. */
+long warp_entropy(void *buf, size_t len);
 /* Powers the machine off reporting code (0..255); returns only with an error (only init may). */
 long warp_shutdown(int code);
 
