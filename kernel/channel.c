@@ -4,7 +4,7 @@
 #include <eventq.h>
 #include <handle.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <proc.h>
 #include <vm.h>
 #include <warp/error.h>
@@ -12,27 +12,37 @@
 
 static struct endpoint *all_endpoints; /* protected by the kernel lock */
 
-/* A fresh end with one reference. */
-static struct endpoint *endpoint_new(void) {
-    struct endpoint *ep = kzalloc(sizeof(*ep));
-    if (ep) {
-        obj_init(&ep->obj, OBJ_CHANNEL);
-        ep->link.obj = &ep->obj;
-        ep->all_next = all_endpoints;
-        if (all_endpoints)
-            all_endpoints->all_prev = ep;
-        all_endpoints = ep;
-    }
-    return ep;
+static void channel_destroy(struct kobj *o);
+static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more);
+
+static const struct obj_ops channel_ops = {
+    .type = OBJ_CHANNEL,
+    .name = "channel end",
+    .destroy = channel_destroy,
+    .link_offset = __builtin_offsetof(struct endpoint, link),
+    .take_event = channel_take_event,
+    .sweep = channel_gc,
+};
+
+/* Put a new end with one reference on the list channel_gc walks. */
+static void endpoint_init(struct endpoint *ep) {
+    obj_init(&ep->obj, &channel_ops);
+    ep->link.obj = &ep->obj;
+    ep->all_next = all_endpoints;
+    if (all_endpoints)
+        all_endpoints->all_prev = ep;
+    all_endpoints = ep;
 }
 
 long channel_create(struct endpoint **a, struct endpoint **b) {
-    struct endpoint *x = endpoint_new(), *y = endpoint_new();
-    if (!x || !y) {
+    /* Both allocations first: an end goes on the global list only once nothing can fail. */
+    struct endpoint *x = kzalloc(sizeof(*x)), *y = x ? kzalloc(sizeof(*y)) : NULL;
+    if (!y) {
         kfree(x);
-        kfree(y);
         return ERR_NO_MEMORY;
     }
+    endpoint_init(x);
+    endpoint_init(y);
     x->peer = y;
     y->peer = x;
     *a = x;
@@ -136,7 +146,9 @@ static void call_fail(struct call *c, long err) {
     call_complete(c);
 }
 
-void channel_destroy(struct endpoint *ep) {
+/* The last reference to an end went: its peer learns, its calls fail, its queues empty. */
+static void channel_destroy(struct kobj *o) {
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
     if (ep->peer) {
         ep->peer->peer = NULL;
         ep->peer->peer_closed = true;
@@ -249,7 +261,7 @@ static long send_validate(struct proc *p, struct endpoint *ep, const struct warp
     }
     for (uint32_t i = 0; i < m->nhandles; i++) {
         struct handle_entry *e;
-        long err = handle_get(p, m->handles[i], 0, RIGHT_TRANSFER, &e);
+        long err = handle_get(&p->handles, m->handles[i], 0, RIGHT_TRANSFER, &e);
         if (err < 0)
             return err;
         if (e->obj == &ep->obj || (ep->peer && e->obj == &ep->peer->obj))
@@ -265,7 +277,7 @@ static long send_validate(struct proc *p, struct endpoint *ep, const struct warp
 static void send_take_handles(struct proc *p, const struct warp_msg *m, struct kmsg *k) {
     msg_copy(&k->m, m);
     for (uint32_t i = 0; i < m->nhandles; i++) {
-        struct handle_entry e = handle_take(p, m->handles[i]);
+        struct handle_entry e = handle_take(&p->handles, m->handles[i]);
         k->objs[i] = e.obj;
         k->rights[i] = e.rights;
     }
@@ -341,13 +353,13 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
     return 0;
 }
 
-/* Install k's handles in p and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
-static long deliver(struct proc *p, struct kmsg *k, struct warp_msg *out) {
-    if (k->m.nhandles && handle_free_slots(p) < k->m.nhandles)
+/* Install k's handles in t and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
+static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out) {
+    if (k->m.nhandles && handle_free_slots(t) < k->m.nhandles)
         return ERR_NO_RESOURCES;
     msg_copy(out, &k->m);
     for (uint32_t i = 0; i < k->m.nhandles; i++)
-        out->handles[i] = (handle_t)handle_install(p, k->objs[i], k->rights[i]);
+        out->handles[i] = (handle_t)handle_install(t, k->objs[i], k->rights[i]);
     for (uint32_t i = 0; i < out->nbufs; i++)
         out->bufs[i].addr = 0; /* the caller's addresses are none of the receiver's business */
     k->m.nhandles = 0;
@@ -355,10 +367,10 @@ static long deliver(struct proc *p, struct kmsg *k, struct warp_msg *out) {
 }
 
 /* Take the next reply or message; 1 with *type set, 0 if there is none, or an error. */
-static long channel_take(struct endpoint *ep, struct proc *p, struct warp_msg *out, uint32_t *type) {
+static long channel_take(struct endpoint *ep, struct handle_table *t, struct warp_msg *out, uint32_t *type) {
     struct call *c = ep->replies_head;
     if (c) {
-        long err = deliver(p, &c->reply, out);
+        long err = deliver(t, &c->reply, out);
         if (err < 0)
             return err;
         if (!(ep->replies_head = c->in_next))
@@ -370,7 +382,7 @@ static long channel_take(struct endpoint *ep, struct proc *p, struct warp_msg *o
     struct kmsg *k = ep->q_head;
     if (!k)
         return 0;
-    long err = deliver(p, k, out);
+    long err = deliver(t, k, out);
     if (err < 0)
         return err;
     if (!(ep->q_head = k->next))
@@ -386,17 +398,19 @@ static long channel_take(struct endpoint *ep, struct proc *p, struct warp_msg *o
     return 1;
 }
 
-long channel_recv(struct endpoint *ep, struct proc *p, struct warp_msg *out) {
+long channel_recv(struct endpoint *ep, struct handle_table *t, struct warp_msg *out) {
     uint32_t type;
-    long r = channel_take(ep, p, out, &type);
+    long r = channel_take(ep, t, out, &type);
     if (r != 0)
         return r < 0 ? r : 0;
     return ep->peer_closed ? ERR_PEER_CLOSED : ERR_WOULD_BLOCK;
 }
 
-long channel_take_event(struct endpoint *ep, struct proc *p, struct warp_event *ev, bool *more) {
+/* Event-queue side of channel_recv: 1 produced, 0 none, or an error. */
+static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
     uint32_t type;
-    long r = channel_take(ep, p, &ev->u.msg, &type);
+    long r = channel_take(ep, receiver, &ev->u.msg, &type);
     if (r == 0 && ep->peer_closed && !ep->peer_closed_reported) {
         ep->peer_closed_reported = true;
         type = EV_PEER_CLOSED;

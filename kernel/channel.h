@@ -3,6 +3,7 @@
 
 #include <object.h>
 
+struct handle_table;
 struct proc;
 
 /* A message queued in the kernel; moved handles travel as object references. */
@@ -46,17 +47,14 @@ struct endpoint {
 
 /* Two connected ends, one reference each; ERR_NO_MEMORY. */
 long channel_create(struct endpoint **a, struct endpoint **b);
-void channel_destroy(struct endpoint *ep);
 /* Send a message, call or reply from process p (m validated here, handles moved on success). */
 long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m);
-/* Next reply or message for p (handles installed); ERR_WOULD_BLOCK, ERR_PEER_CLOSED, ERR_NO_RESOURCES. */
-long channel_recv(struct endpoint *ep, struct proc *p, struct warp_msg *out);
-/* Event-queue side of channel_recv: 1 produced, 0 none, or an error. */
-long channel_take_event(struct endpoint *ep, struct proc *p, struct warp_event *ev, bool *more);
+/* Next reply or message (its handles installed in t); ERR_WOULD_BLOCK, ERR_PEER_CLOSED, ERR_NO_RESOURCES. */
+long channel_recv(struct endpoint *ep, struct handle_table *t, struct warp_msg *out);
 /*
  * Close the ends nobody can ever read again: ends reachable from no handle table, only from the queues
  * of other such ends (a channel end sent into the channel that carries the other end, and longer
- * cycles). Runs when a handle to a channel end is closed.
+ * cycles). The sweep of channel ends (obj_sweep) after handles to them were closed.
  */
 void channel_gc(void);
 /* Copy the used parts of a message: header, data[0..data_len), bufs[0..nbufs) (counts trusted). */

@@ -4,10 +4,12 @@
 #include <arch.h>
 
 struct thread;
+struct vm_space;
 
 struct cpu {
     struct arch_cpu arch;    /* must be first: the arch entry code addresses it through GS */
     struct thread *current;  /* the thread running on this CPU */
+    struct vm_space *vm;     /* its address space (NULL: the kernel's only), for user-memory checks */
     struct thread *idle;     /* runs when nothing else can */
     struct thread *reap;     /* a thread that exited; its stack is freed after the next switch */
     bool need_resched;       /* set by the timer; honoured before returning to user mode */

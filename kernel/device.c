@@ -1,181 +1,88 @@
-/* device.c: granting PCI functions to drivers: config space, BARs, port ranges, interrupts, DMA memory. */
+/* device.c: device objects: the grant of one PCI function, and the DMA memory it may write to. */
 #include <device.h>
-#include <handle.h>
-#include <irq.h>
-#include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <pci.h>
-#include <proc.h>
-#include <syscall.h>
-#include <vm.h>
-#include <warp/device.h>
 #include <warp/error.h>
 
-#define DMA_ALLOC_MAX (4ul << 20)
+/*
+ * One physically contiguous DMA allocation. Two references keep it: the device's (dropped once the
+ * device's bus mastering is off) and the mapping's (dropped at unmap or exit). A driver can thus
+ * unmap memory the device still writes to, or give its device handle away and exit, without the
+ * frames going back to the allocator while the device may still write them.
+ */
+struct dma_buf {
+    struct kobj obj;
+    paddr_t pa;
+    uint64_t npages;
+    struct dma_buf *next; /* the device's list */
+};
+
+/* The last reference went: nobody maps the frames and the device no longer writes them. */
+static void dma_buf_destroy(struct kobj *o) {
+    struct dma_buf *b = container_of(o, struct dma_buf, obj);
+    pmm_free(b->pa, b->npages);
+    kfree(b);
+}
+
+static const struct obj_ops dma_buf_ops = {
+    .type = 0, /* never behind a handle */
+    .name = "DMA memory",
+    .destroy = dma_buf_destroy,
+};
 
 /*
- * The driver's last handle is gone (it closed it or died). Its DMA pages are about to be freed (a dying
- * process closes its handles before its memory goes), so the device must stop writing to them first.
+ * The driver's last handle is gone (it closed it or died). Stop the device's DMA first (bus mastering
+ * off), then let its memory go: the mappings that still exist keep their part until they go.
  */
-void device_destroy(struct device *dev) {
+static void device_destroy(struct kobj *o) {
+    struct device *dev = container_of(o, struct device, obj);
     pci_quiesce(dev->pci);
     dev->pci->granted = false;
+    while (dev->dma) {
+        struct dma_buf *b = dev->dma;
+        dev->dma = b->next;
+        obj_unref(&b->obj);
+    }
     kfree(dev);
 }
 
-/* Init (pid 1) grants devices: it opens them and hands the handles to drivers. */
-long sys_device_open(const struct syscall_args *a) {
-    uaddr_t umatch = a->a1;
-    uaddr_t uinfo = a->a2;
-    struct proc *p = proc_current();
-    if (p->pid != 1)
-        return ERR_PERMISSION;
-    struct device_match m;
-    long err = copy_from_user(&m, umatch, sizeof(m));
-    if (err < 0 || (err = user_range_check(uinfo, sizeof(struct device_info), PROT_WRITE)) < 0)
-        return err;
-    struct pci_dev *pci = pci_find(&m);
-    if (!pci)
-        return ERR_NOT_FOUND;
-    if (pci->granted)
-        return ERR_ALREADY_EXISTS;
-    if (handle_free_slots(p) < 1)
-        return ERR_NO_RESOURCES;
+static const struct obj_ops device_ops = {
+    .type = OBJ_DEVICE,
+    .name = "device",
+    .destroy = device_destroy,
+};
+
+struct device *device_create(struct pci_dev *pci) {
     struct device *dev = kzalloc(sizeof(*dev));
     if (!dev)
-        return ERR_NO_MEMORY;
-    obj_init(&dev->obj, OBJ_DEVICE);
+        return NULL;
+    obj_init(&dev->obj, &device_ops);
     dev->pci = pci;
     pci->granted = true;
-    long h = handle_install(p, &dev->obj, RIGHTS_ALL);
-    copy_to_user(uinfo, &pci->info, sizeof(pci->info)); /* checked writable above */
-    return h;
+    return dev;
 }
 
-/* A config-space access must be 1, 2 or 4 bytes, aligned, inside the 4 KiB space. */
-static bool config_args_ok(uint64_t off, uint64_t width) {
-    return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
-}
-
-long sys_device_info(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    uaddr_t out = a->a2;
-    struct device *dev = NULL;
-    long err = handle_object(h, OBJ_DEVICE, RIGHT_READ, (void **)&dev);
-    if (err < 0)
-        return err;
-    return copy_to_user(out, &dev->pci->info, sizeof(dev->pci->info));
-}
-
-long sys_config_read(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    uint64_t off = a->a2;
-    uint64_t width = a->a3;
-    struct device *dev = NULL;
-    long err = handle_object(h, OBJ_DEVICE, RIGHT_READ, (void **)&dev);
-    if (err < 0)
-        return err;
-    if (!config_args_ok(off, width))
-        return ERR_INVALID_ARG;
-    return pci_read(dev->pci, (uint16_t)off, (uint8_t)width);
-}
-
-long sys_config_write(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    uint64_t off = a->a2;
-    uint64_t width = a->a3;
-    uint64_t value = a->a4;
-    struct device *dev = NULL;
-    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
-    if (err < 0)
-        return err;
-    if (!config_args_ok(off, width) || (width < 4 && value >> (width * 8)) || value > 0xffffffff)
-        return ERR_INVALID_ARG;
-    if (pci_config_protected(dev->pci, (uint16_t)off, (uint8_t)width))
-        return ERR_PERMISSION;
-    pci_write(dev->pci, (uint16_t)off, (uint8_t)width, (uint32_t)value);
+long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct kobj **backing) {
+    if (npages > DMA_DEVICE_MAX / PAGE_SIZE - dev->dma_pages)
+        return ERR_TOO_LARGE;
+    struct dma_buf *b = kzalloc(sizeof(*b));
+    if (!b)
+        return ERR_NO_MEMORY;
+    if (pmm_alloc(npages, &b->pa) < 0) {
+        kfree(b);
+        return ERR_NO_MEMORY;
+    }
+    obj_init(&b->obj, &dma_buf_ops); /* the mapping's reference */
+    b->npages = npages;
+    *pa = b->pa;
+    *backing = &b->obj;
     return 0;
 }
 
-long sys_map_bar(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    uint64_t index = a->a2;
-    struct device *dev = NULL;
-    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
-    if (err < 0)
-        return err;
-    if (index >= 6)
-        return ERR_INVALID_ARG;
-    const struct device_bar *b = &dev->pci->info.bars[index];
-    if (!b->size)
-        return ERR_NOT_FOUND;
-    struct vm_space *vs = &proc_current()->vm;
-    if (b->flags & BAR_IO) {
-        err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size);
-        return err < 0 ? err : (long)b->base;
-    }
-    paddr_t first = b->base & ~(PAGE_SIZE - 1);
-    uint64_t npages = (b->base + b->size - first + PAGE_SIZE - 1) / PAGE_SIZE;
-    uaddr_t addr = vm_find_free(vs, npages);
-    if (!addr)
-        return ERR_NO_RESOURCES;
-    err = vm_map_phys(vs, addr, first, npages, PROT_READ | PROT_WRITE | ARCH_PROT_DEVICE, VM_DEVICE);
-    return err < 0 ? err : (long)(addr + (b->base - first));
-}
-
-long sys_irq_create(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    uint64_t index = a->a2;
-    struct device *dev = NULL;
-    struct proc *p = proc_current();
-    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
-    if (err < 0)
-        return err;
-    if (index > 0xffff)
-        return ERR_INVALID_ARG;
-    if (handle_free_slots(p) < 1)
-        return ERR_NO_RESOURCES;
-    struct irq *irq;
-    if ((err = irq_create(dev->pci, (uint32_t)index, &irq)) < 0)
-        return err;
-    return handle_install(p, &irq->obj, RIGHTS_ALL);
-}
-
-long sys_irq_ack(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    struct irq *irq = NULL;
-    long err = handle_object(h, OBJ_IRQ, RIGHT_WRITE, (void **)&irq);
-    if (err == 0)
-        irq_ack(irq);
-    return err;
-}
-
-long sys_dma_alloc(const struct syscall_args *a) {
-    handle_t h = handle_from_reg(a->a1);
-    uint64_t len = a->a2;
-    uaddr_t phys_out = a->a3;
-    struct device *dev = NULL;
-    long err = handle_object(h, OBJ_DEVICE, RIGHT_WRITE, (void **)&dev);
-    if (err < 0)
-        return err;
-    if (len == 0)
-        return ERR_INVALID_ARG;
-    if (len > DMA_ALLOC_MAX)
-        return ERR_TOO_LARGE;
-    if ((err = user_range_check(phys_out, sizeof(paddr_t), PROT_WRITE)) < 0)
-        return err;
-    struct vm_space *vs = &proc_current()->vm;
-    uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
-    uaddr_t addr = vm_find_free(vs, npages);
-    if (vm_count(vs, VM_ANON) >= VM_MAX_ANON || !addr)
-        return ERR_NO_RESOURCES;
-    paddr_t pa;
-    if (pmm_alloc(npages, &pa) < 0)
-        return ERR_NO_MEMORY;
-    if ((err = vm_map_phys(vs, addr, pa, npages, PROT_READ | PROT_WRITE, VM_ANON)) < 0) {
-        pmm_free(pa, npages);
-        return err;
-    }
-    copy_to_user(phys_out, &pa, sizeof(pa)); /* checked writable above */
-    return (long)addr;
+void device_dma_attach(struct device *dev, struct kobj *backing) {
+    struct dma_buf *b = container_of(backing, struct dma_buf, obj);
+    obj_ref(backing);
+    b->next = dev->dma;
+    dev->dma = b;
+    dev->dma_pages += b->npages;
 }

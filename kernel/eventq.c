@@ -1,28 +1,32 @@
 /* eventq.c: event queues: a ready list of sources, taken round-robin, and the threads waiting on it. */
 #include <arch.h>
-#include <channel.h>
 #include <eventq.h>
-#include <irq.h>
-#include <log.h>
-#include <mm.h>
-#include <proc.h>
-#include <timer.h>
+#include <ktimer.h>
+#include <mm/mm.h>
 #include <warp/error.h>
 
-struct eventq *eventq_create(void) {
-    struct eventq *eq = kzalloc(sizeof(*eq));
-    if (eq)
-        obj_init(&eq->obj, OBJ_EVENTQ);
-    return eq;
-}
-
-void eventq_destroy(struct eventq *eq) {
+/* The last reference went: forget every member, then free. */
+static void eventq_destroy(struct kobj *o) {
+    struct eventq *eq = container_of(o, struct eventq, obj);
     while (eq->members)
         eventq_unlink(eq->members);
     kfree(eq);
 }
 
-long eventq_add(struct eventq *eq, struct eq_link *link, struct proc *owner, handle_t h, uint64_t cookie) {
+static const struct obj_ops eventq_ops = {
+    .type = OBJ_EVENTQ,
+    .name = "event queue",
+    .destroy = eventq_destroy,
+};
+
+struct eventq *eventq_create(void) {
+    struct eventq *eq = kzalloc(sizeof(*eq));
+    if (eq)
+        obj_init(&eq->obj, &eventq_ops);
+    return eq;
+}
+
+long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *owner, handle_t h, uint64_t cookie) {
     if (link->eq)
         return ERR_ALREADY_EXISTS;
     link->eq = eq;
@@ -87,24 +91,13 @@ void eventq_notify(struct eq_link *link) {
     waitq_wake_all(&eq->waiters);
 }
 
-/* Ask the source behind link for one event: 1 produced, 0 none (stale), or an error. */
-static long source_take(struct eq_link *link, struct proc *p, struct warp_event *ev, bool *more) {
-    switch (link->obj->type) {
-    case OBJ_CHANNEL: return channel_take_event((struct endpoint *)link->obj, p, ev, more);
-    case OBJ_TIMER: return timer_take_event((struct timer *)link->obj, ev, more);
-    case OBJ_PROCESS: return proc_take_event((struct proc *)link->obj, ev, more);
-    case OBJ_IRQ: return irq_take_event((struct irq *)link->obj, ev, more);
-    default: PANIC("event source of type %u", link->obj->type);
-    }
-}
-
 /* One event from the first ready source that has one; 1, 0 (nothing ready) or an error. */
-static long eventq_take(struct eventq *eq, struct proc *p, struct warp_event *ev) {
+static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev) {
     while (eq->ready_head) {
         struct eq_link *link = eq->ready_head;
         ready_remove(eq, link);
         bool more = false;
-        long r = source_take(link, p, ev, &more);
+        long r = link->obj->ops->take_event(link->obj, receiver, ev, &more);
         if (r < 0 || more)
             eventq_notify(link); /* round-robin: back to the tail */
         if (r != 0) {
@@ -116,17 +109,16 @@ static long eventq_take(struct eventq *eq, struct proc *p, struct warp_event *ev
     return 0;
 }
 
-long eventq_wait(struct eventq *eq, struct proc *p, struct warp_event *ev, uint64_t deadline) {
+long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev, uint64_t deadline) {
     for (;;) {
-        timer_poll();
-        long r = eventq_take(eq, p, ev);
+        ktimer_poll(arch_time_ns()); /* a timer due since the last tick reports now, not at the next */
+        long r = eventq_take(eq, receiver, ev);
         if (r != 0)
             return r < 0 ? r : 0;
         if (deadline != DEADLINE_FOREVER && arch_time_ns() >= deadline)
             return ERR_TIMED_OUT;
-        long w = sched_wait(&eq->waiters, deadline);
-        if (p->killed)
-            return ERR_TIMED_OUT; /* never seen: the kill takes effect on the way out */
-        (void)w;
+        r = sched_wait(&eq->waiters, deadline);
+        if (r == ERR_INTERRUPTED)
+            return r;
     }
 }

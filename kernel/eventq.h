@@ -1,8 +1,10 @@
-/* eventq.h: event queues: one wait for channels, timers and processes. */
+/* eventq.h: event queues: one wait for channels, timers, processes and interrupts. */
 #pragma once
 
 #include <object.h>
 #include <sched.h>
+
+struct handle_table;
 
 struct eventq {
     struct kobj obj;
@@ -12,12 +14,13 @@ struct eventq {
 };
 
 struct eventq *eventq_create(void); /* NULL when memory is out */
-void eventq_destroy(struct eventq *eq);
 /* Register a source; ERR_ALREADY_EXISTS if it belongs to a queue already. */
-long eventq_add(struct eventq *eq, struct eq_link *link, struct proc *owner, handle_t h, uint64_t cookie);
+long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *owner, handle_t h, uint64_t cookie);
 /* Unregister a source from eq; ERR_NOT_FOUND if it is not a member. */
 long eventq_remove(struct eventq *eq, struct eq_link *link);
 void eventq_unlink(struct eq_link *link);  /* drop a source from whatever queue holds it */
 void eventq_notify(struct eq_link *link);  /* the source may have an event now */
-/* Next event for process p into ev, blocking until deadline; ERR_TIMED_OUT, ERR_NO_RESOURCES. */
-long eventq_wait(struct eventq *eq, struct proc *p, struct warp_event *ev, uint64_t deadline);
+/* Next event for the process whose handles are `receiver`, into ev, blocking until deadline:
+ * 0, ERR_TIMED_OUT, ERR_INTERRUPTED (the process is being killed), ERR_NO_RESOURCES (no room for a
+ * message's handles). */
+long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev, uint64_t deadline);

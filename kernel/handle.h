@@ -1,9 +1,7 @@
-/* handle.h: per-process handle tables: slots with a generation, an object and rights. */
+/* handle.h: handle tables: slots with a generation, an object and rights, one table per process. */
 #pragma once
 
 #include <object.h>
-
-struct proc;
 
 struct handle_entry {
     struct kobj *obj; /* NULL when the slot is free */
@@ -16,19 +14,22 @@ struct handle_table {
 };
 
 /* Put obj (whose reference the table takes over) in a free slot; the handle or ERR_NO_RESOURCES. */
-long handle_install(struct proc *p, struct kobj *obj, uint32_t rights);
+long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights);
 /* Put obj in slot `index` (which must be free), for the handles a new process starts with. */
-handle_t handle_install_at(struct proc *p, uint32_t index, struct kobj *obj, uint32_t rights);
+handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights);
 /* Look a handle up: type 0 accepts any; ERR_BAD_HANDLE, ERR_WRONG_TYPE, ERR_NO_RIGHTS. */
-long handle_get(struct proc *p, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out);
-/* The object behind h in the current process, of the given type (0: any) and rights; errors as
- * handle_get. The reference stays the table's. */
-long handle_object(handle_t h, uint32_t type, uint32_t rights, void **out);
+long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out);
+/* The object behind h, of the given type (0: any) and rights; errors as handle_get. The reference
+ * stays the table's. */
+long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, void **out);
 /* A system-call register as a handle value: junk in the upper bits makes it 0, which names nothing. */
 static inline handle_t handle_from_reg(uint64_t v) { return v <= 0x7fffffff ? (handle_t)v : 0; }
-/* Take the entry out of the table; the caller now owns the reference. */
-struct handle_entry handle_take(struct proc *p, handle_t h);
-/* Free slots in p's table. */
-uint32_t handle_free_slots(const struct proc *p);
-/* Close every handle (process exit). */
-void handle_close_all(struct proc *p);
+/* Take the entry of a valid handle out of the table (unregistering it from an event queue it was
+ * added through); the caller now owns the reference. */
+struct handle_entry handle_take(struct handle_table *t, handle_t h);
+/* Close a valid handle: drop its reference and note the sweep its type may owe (obj_sweep). */
+void handle_close(struct handle_table *t, handle_t h);
+/* Free slots in the table. */
+uint32_t handle_free_slots(const struct handle_table *t);
+/* Close every handle (process exit); the caller runs obj_sweep after. */
+void handle_close_all(struct handle_table *t);

@@ -3,7 +3,7 @@
 #include <eventq.h>
 #include <irq.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <pci.h>
 #include <random.h>
 #include <warp/error.h>
@@ -15,6 +15,17 @@
 
 static struct irq *vector_owner[IRQ_VECTOR_END]; /* protected by the kernel lock */
 
+static void irq_destroy(struct kobj *o);
+static long irq_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more);
+
+static const struct obj_ops irq_ops = {
+    .type = OBJ_IRQ,
+    .name = "interrupt",
+    .destroy = irq_destroy,
+    .link_offset = __builtin_offsetof(struct irq, link),
+    .take_event = irq_take_event,
+};
+
 /* A free device vector, or 0. */
 static uint32_t vector_alloc(void) {
     for (uint32_t v = IRQ_VECTOR_FIRST; v < IRQ_VECTOR_END; v++)
@@ -23,10 +34,12 @@ static uint32_t vector_alloc(void) {
     return 0;
 }
 
-/* The kernel's mapping of dev's MSI-X table, made on first use. */
+/* The kernel's mapping of dev's MSI-X table, made on first use; NULL if it cannot be mapped. */
 static volatile uint32_t *msix_table(struct pci_dev *d) {
     if (!d->msix_table) {
         const struct device_bar *b = &d->info.bars[d->msix_bar];
+        if (!b->size || (b->flags & BAR_IO) || d->msix_offset + (uint64_t)d->info.msix_entries * 16 > b->size)
+            return NULL; /* the capability points outside its BAR */
         d->msix_table = arch_mmio_map(b->base + d->msix_offset, (size_t)d->info.msix_entries * 16);
     }
     return d->msix_table;
@@ -99,6 +112,8 @@ long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
     long err = irq_choose(dev, index, &tmp);
     if (err < 0)
         return err;
+    if (tmp.mode == IRQ_MSIX && !msix_table(dev))
+        return ERR_NO_MEMORY; /* the kernel could not map the table (window full or memory out) */
     uint32_t vector = vector_alloc();
     if (!vector)
         return ERR_NO_RESOURCES;
@@ -110,7 +125,7 @@ long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
         return ERR_NOT_SUPPORTED;
     }
     *irq = tmp;
-    obj_init(&irq->obj, OBJ_IRQ);
+    obj_init(&irq->obj, &irq_ops);
     irq->link.obj = &irq->obj;
     irq->vector = vector;
     vector_owner[vector] = irq;
@@ -128,7 +143,9 @@ static void irq_mask(struct irq *irq, bool masked) {
     /* MSI without per-vector masking: edges are counted as one pending event until the ack. */
 }
 
-void irq_destroy(struct irq *irq) {
+/* The last reference went: silence the source and free its vector. */
+static void irq_destroy(struct kobj *o) {
+    struct irq *irq = container_of(o, struct irq, obj);
     irq_mask(irq, true);
     vector_owner[irq->vector] = NULL;
     eventq_unlink(&irq->link);
@@ -155,7 +172,10 @@ void irq_dispatch(uint32_t vector) {
     arch_irq_eoi();
 }
 
-long irq_take_event(struct irq *irq, struct warp_event *ev, bool *more) {
+/* Event-queue side: report an interrupt; 1 produced, 0 none. */
+static long irq_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+    struct irq *irq = container_of(o, struct irq, obj);
+    (void)receiver;
     *more = false;
     if (!irq->fired_at)
         return 0;

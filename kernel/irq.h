@@ -21,9 +21,8 @@ struct irq {
     struct eq_link link;
 };
 
-/* A new interrupt object for entry `index` of dev; ERR_INVALID_ARG, ERR_NOT_SUPPORTED, ERR_NO_RESOURCES. */
+/* A new interrupt object for entry `index` of dev; ERR_INVALID_ARG, ERR_ALREADY_EXISTS,
+ * ERR_NOT_SUPPORTED, ERR_NO_RESOURCES (vectors), ERR_NO_MEMORY. */
 long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out);
-void irq_destroy(struct irq *irq);
 void irq_ack(struct irq *irq);                 /* unmask: the next interrupt may come */
 void irq_dispatch(uint32_t vector);            /* from the arch interrupt entry, kernel lock held */
-long irq_take_event(struct irq *irq, struct warp_event *ev, bool *more);

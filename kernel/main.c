@@ -4,7 +4,7 @@
 #include <cpu.h>
 #include <lock.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <pci.h>
 #include <proc.h>
 #include <random.h>
@@ -32,6 +32,23 @@ __attribute__((noinline)) static void crashtest_fault(void) {
     *(volatile uint64_t *)0xdead0000 = 1;
 }
 
+/* One frame of warp.crashtest.stack's recursion, which ends only past any stack's size (not a tail
+ * call: the sum needs the frame). */
+__attribute__((noinline)) static uint64_t crashtest_recurse(uint64_t depth) {
+    volatile uint8_t frame[512];
+    frame[depth % sizeof(frame)] = (uint8_t)depth;
+    if (depth > (1u << 20))
+        return depth;
+    return crashtest_recurse(depth + 1) + frame[depth % sizeof(frame)];
+}
+
+/* warp.crashtest.stack: overflow the boot stack on purpose: the guard page below it must turn that
+ * into a panic that names the stack, not into silent corruption of whatever lies below. */
+static void crashtest_stack(void) {
+    log_printf("kernel: warp.crashtest.stack given, recursing until the stack overflows");
+    crashtest_recurse(0);
+}
+
 _Noreturn void kernel_main(struct boot_info *bi) {
     log_printf("warp: booting; cmdline \"%s\", initfs %lu KiB", bi->cmdline, bi->initfs_size >> 10);
     kernel_lock();
@@ -43,6 +60,8 @@ _Noreturn void kernel_main(struct boot_info *bi) {
     random_init();
     if (boot_has_option(bi, "warp.crashtest"))
         crashtest_fault();
+    if (boot_has_option(bi, "warp.crashtest.stack"))
+        crashtest_stack();
     proc_init(bi->initfs_base, bi->initfs_size);
     sched_init();
     proc_start_init("bin/init");

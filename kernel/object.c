@@ -1,31 +1,13 @@
-/* object.c: reference counting and type dispatch for kernel objects. */
-#include <channel.h>
-#include <device.h>
-#include <eventq.h>
-#include <irq.h>
+/* object.c: reference counting, iterative destruction, and the sweeps closed handles leave owed. */
 #include <log.h>
 #include <object.h>
-#include <proc.h>
-#include <timer.h>
 
-void obj_init(struct kobj *o, uint32_t type) {
-    o->type = type;
+void obj_init(struct kobj *o, const struct obj_ops *ops) {
+    o->ops = ops;
+    o->type = ops->type;
     o->refs = 1;
-}
-
-void obj_ref(struct kobj *o) { o->refs++; }
-
-/* Destroy one object whose last reference went. */
-static void obj_destroy(struct kobj *o) {
-    switch (o->type) {
-    case OBJ_CHANNEL: channel_destroy((struct endpoint *)o); break;
-    case OBJ_EVENTQ: eventq_destroy((struct eventq *)o); break;
-    case OBJ_TIMER: timer_destroy((struct timer *)o); break;
-    case OBJ_PROCESS: proc_destroy((struct proc *)o); break;
-    case OBJ_DEVICE: device_destroy((struct device *)o); break;
-    case OBJ_IRQ: irq_destroy((struct irq *)o); break;
-    default: PANIC("unref of an object of unknown type %u", o->type);
-    }
+    o->hrefs = 0;
+    o->next_dead = NULL;
 }
 
 /*
@@ -33,7 +15,7 @@ static void obj_destroy(struct kobj *o) {
  * which can destroy more objects, as deep as users nest channels inside channels. A list instead of
  * recursion keeps the kernel stack depth constant.
  */
-static struct kobj *dead_list;
+static struct kobj *dead_list; /* protected by the kernel lock, like everything here */
 static bool destroying;
 
 void obj_unref(struct kobj *o) {
@@ -48,17 +30,24 @@ void obj_unref(struct kobj *o) {
     while (dead_list) {
         struct kobj *d = dead_list;
         dead_list = d->next_dead;
-        obj_destroy(d);
+        d->ops->destroy(d);
     }
     destroying = false;
 }
 
-struct eq_link *obj_link(struct kobj *o) {
-    switch (o->type) {
-    case OBJ_CHANNEL: return &((struct endpoint *)o)->link;
-    case OBJ_TIMER: return &((struct timer *)o)->link;
-    case OBJ_PROCESS: return &((struct proc *)o)->link;
-    case OBJ_IRQ: return &((struct irq *)o)->link;
-    default: return NULL;
+/* Types whose sweep is owed, by type number (each slot holds that type's ops until the sweep). */
+static const struct obj_ops *owed[OBJ_TYPE_COUNT];
+
+void obj_handle_closed(struct kobj *o) {
+    if (o->ops->sweep && o->type < OBJ_TYPE_COUNT)
+        owed[o->type] = o->ops;
+}
+
+void obj_sweep(void) {
+    for (uint32_t t = 0; t < OBJ_TYPE_COUNT; t++) {
+        const struct obj_ops *ops = owed[t];
+        owed[t] = NULL;
+        if (ops)
+            ops->sweep();
     }
 }

@@ -1,9 +1,8 @@
 /* proc.c: processes: creation from ELF images, exit and its bookkeeping, wait and kill. */
-#include <channel.h>
 #include <cpu.h>
 #include <eventq.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <proc.h>
 #include <sched.h>
 #include <warp/elf.h>
@@ -17,7 +16,34 @@ static long next_pid = 1;
 static paddr_t initfs_pa;
 static uint64_t initfs_len;
 
-const char *trap_name(uint32_t vector);
+/* The last reference went: only the record of a dead process is left to free. */
+static void proc_destroy(struct kobj *o) {
+    struct proc *p = container_of(o, struct proc, obj);
+    ASSERT(p->state == PROC_DEAD);
+    eventq_unlink(&p->link);
+    kfree(p);
+}
+
+/* Event-queue side: report the exit once; 1 produced, 0 none. */
+static long proc_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+    struct proc *p = container_of(o, struct proc, obj);
+    (void)receiver;
+    *more = false;
+    if (p->state != PROC_DEAD || p->exit_reported)
+        return 0;
+    p->exit_reported = true;
+    ev->type = EV_PROC_EXIT;
+    ev->u.exit = p->exit;
+    return 1;
+}
+
+static const struct obj_ops proc_ops = {
+    .type = OBJ_PROCESS,
+    .name = "process",
+    .destroy = proc_destroy,
+    .link_offset = __builtin_offsetof(struct proc, link),
+    .take_event = proc_take_event,
+};
 
 void proc_init(paddr_t initfs_base, uint64_t initfs_size) {
     initfs_pa = initfs_base;
@@ -50,18 +76,13 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
     return 0;
 }
 
-/* A thread with a fresh kernel stack, set up to enter p at entry; NULL when memory is out. */
-static struct thread *thread_create(struct proc *p, uaddr_t entry, uint64_t arg) {
-    struct thread *t = kzalloc(sizeof(*t));
+/* p's thread, set up to enter it at entry with arg; NULL when memory is out. */
+static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uint64_t arg) {
+    struct thread *t = thread_create(p, &p->vm);
     if (!t)
         return NULL;
-    if (pmm_alloc(KERNEL_STACK_PAGES, &t->kstack) < 0) {
-        kfree(t);
-        return NULL;
-    }
-    t->proc = p;
     uaddr_t initfs = p->has_initfs ? USER_INITFS_BASE : 0;
-    arch_thread_init_user(t, entry, USER_STACK_TOP, arg, initfs, p->has_initfs ? initfs_len : 0);
+    arch_thread_init_user(&t->arch, entry, USER_STACK_TOP, arg, initfs, p->has_initfs ? initfs_len : 0);
     return t;
 }
 
@@ -77,10 +98,10 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
         return err;
     if (p->has_initfs) {
         uint64_t npages = (initfs_len + PAGE_SIZE - 1) / PAGE_SIZE;
-        if ((err = vm_map_phys(&p->vm, USER_INITFS_BASE, initfs_pa, npages, PROT_READ, VM_SHARED)) < 0)
+        if ((err = vm_map_phys(&p->vm, USER_INITFS_BASE, initfs_pa, npages, PROT_READ, VM_SHARED, NULL)) < 0)
             return err;
     }
-    if (!(p->thread = thread_create(p, entry, arg)))
+    if (!(p->thread = proc_thread_create(p, entry, arg)))
         return ERR_NO_MEMORY;
     return 0;
 }
@@ -89,8 +110,8 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
 static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t n) {
     struct proc *self = proc_current();
     for (uint32_t i = 0; i < n; i++) {
-        struct handle_entry e = handle_take(self, handles[i]);
-        handle_install_at(p, i, e.obj, e.rights);
+        struct handle_entry e = handle_take(&self->handles, handles[i]);
+        handle_install_at(&p->handles, i, e.obj, e.rights);
     }
 }
 
@@ -116,7 +137,7 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         return err;
     }
     /* Nothing fails from here on. */
-    obj_init(&p->obj, OBJ_PROCESS); /* the running process's own reference */
+    obj_init(&p->obj, &proc_ops);   /* the running process's own reference */
     obj_ref(&p->obj);               /* the caller's */
     p->link.obj = &p->obj;
     memcpy(p->name, name, strnlen(name, SPAWN_NAME_MAX));
@@ -142,12 +163,6 @@ void proc_start_init(const char *path) {
     log_printf("proc: started init from %s (pid %ld)", path, p->pid);
 }
 
-void proc_destroy(struct proc *p) {
-    ASSERT(p->state == PROC_DEAD);
-    eventq_unlink(&p->link);
-    kfree(p);
-}
-
 _Noreturn void proc_exit(const struct exit_info *info) {
     struct proc *p = proc_current();
     if (p->pid == 1)
@@ -157,9 +172,10 @@ _Noreturn void proc_exit(const struct exit_info *info) {
             procs[i] = NULL;
     p->exit = *info;
     p->state = PROC_DEAD;
-    handle_close_all(p);
-    channel_gc();
-    arch_vm_activate(arch_vm_kernel_root());
+    handle_close_all(&p->handles);
+    obj_sweep();
+    arch_vm_activate(NULL);
+    cpu_self()->vm = NULL;
     vm_space_destroy(&p->vm);
     p->thread = NULL;
     waitq_wake_all(&p->exit_waiters);
@@ -168,22 +184,23 @@ _Noreturn void proc_exit(const struct exit_info *info) {
     sched_exit();
 }
 
-_Noreturn void proc_fault(uint32_t vector, uint64_t error_code, uint64_t rip, uint64_t addr) {
+_Noreturn void proc_fault(const struct fault_info *f) {
     struct proc *p = proc_current();
-    log_printf("proc: %s (pid %ld) killed: %s at rip %#lx, address %#lx, error code %#lx", p->name, p->pid,
-               trap_name(vector), rip, addr, error_code);
-    struct exit_info info = {
-        .reason = EXIT_FAULT, .vector = vector, .rip = rip, .fault_addr = addr, .error_code = error_code};
+    if (f->kind == FAULT_MEMORY)
+        log_printf("proc: %s (pid %ld) killed: %s at pc %#lx, %s address %#lx, code %#lx", p->name, p->pid,
+                   f->name, f->pc, f->write ? "writing" : "reading", f->addr, f->detail);
+    else
+        log_printf("proc: %s (pid %ld) killed: %s at pc %#lx, code %#lx", p->name, p->pid, f->name, f->pc,
+                   f->detail);
+    struct exit_info info = {.reason = EXIT_FAULT, .vector = f->code, .kind = f->kind, .rip = f->pc,
+                             .fault_addr = f->addr, .error_code = f->detail};
     proc_exit(&info);
 }
 
 long proc_wait(struct proc *p, struct exit_info *out) {
-    struct proc *self = proc_current();
-    while (p->state != PROC_DEAD) {
-        sched_wait(&p->exit_waiters, DEADLINE_FOREVER);
-        if (self->killed)
-            return ERR_TIMED_OUT; /* never seen: the kill takes effect on the way out */
-    }
+    while (p->state != PROC_DEAD)
+        if (sched_wait(&p->exit_waiters, DEADLINE_FOREVER) == ERR_INTERRUPTED)
+            return ERR_INTERRUPTED;
     *out = p->exit;
     return 0;
 }
@@ -192,17 +209,7 @@ void proc_kill(struct proc *p) {
     if (p->state == PROC_DEAD)
         return;
     p->killed = true;
-    sched_wake(p->thread); /* out of a wait, if it is in one */
-}
-
-long proc_take_event(struct proc *p, struct warp_event *ev, bool *more) {
-    *more = false;
-    if (p->state != PROC_DEAD || p->exit_reported)
-        return 0;
-    p->exit_reported = true;
-    ev->type = EV_PROC_EXIT;
-    ev->u.exit = p->exit;
-    return 1;
+    sched_interrupt(p->thread); /* out of a wait, if it is in one, and into no other */
 }
 
 void proc_user_return_slow(void) {

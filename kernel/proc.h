@@ -1,4 +1,4 @@
-/* proc.h: processes and threads. */
+/* proc.h: processes: an address space, a handle table and (for now) one thread. */
 #pragma once
 
 #include <arch.h>
@@ -10,25 +10,6 @@
 #include <warp/abi.h>
 
 #define MAX_PROCS 128
-
-enum thread_state {
-    THREAD_RUNNABLE = 1, /* on the run queue or running */
-    THREAD_BLOCKED,      /* in sched_wait */
-    THREAD_DEAD,         /* exited; its stack is freed after the next switch */
-};
-
-struct thread {
-    struct arch_thread arch;   /* saved registers and kernel stack */
-    struct proc *proc;         /* owner; NULL for idle threads */
-    enum thread_state state;
-    paddr_t kstack;            /* physical base of the kernel stack (KERNEL_STACK_PAGES pages) */
-    struct thread *next;       /* run-queue link */
-    struct waitq *waitq;       /* what it sleeps on in sched_wait, or NULL */
-    struct thread *wait_next;  /* link in that waitq */
-    uint64_t deadline;         /* when sched_wait gives up (DEADLINE_FOREVER: never) */
-    struct thread *sleep_next; /* link in the list of sleepers with a deadline */
-    bool timed_out;
-};
 
 enum proc_state {
     PROC_LIVE = 1, /* running */
@@ -51,26 +32,27 @@ struct proc {
     struct eq_link link;       /* as an event source */
 };
 
+/* Where the initfs (a boot module) lies, for the processes that get it mapped. */
 void proc_init(paddr_t initfs_base, uint64_t initfs_size);
-/* Create the first process from the initfs file at path. */
+/* Create the first process from the initfs file at path; panics if it cannot. */
 void proc_start_init(const char *path);
 /* Create a process from an ELF image in kernel memory, moving handles[0..n) of the current process
  * into it (validated by the caller); the new process with one reference for the caller, or ERR_*. */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
                 const handle_t *handles, uint32_t nhandles, struct proc **out);
-void proc_destroy(struct proc *p);  /* last reference gone */
 /* End the current process with the given exit record; never returns. */
 _Noreturn void proc_exit(const struct exit_info *info);
-/* The current process took a CPU exception in user mode. */
-_Noreturn void proc_fault(uint32_t vector, uint64_t error_code, uint64_t rip, uint64_t addr);
-/* Block until p has ended, then copy its record. */
+/* The current process took a CPU exception in user mode (decoded by the port). */
+_Noreturn void proc_fault(const struct fault_info *f);
+/* Block until p has ended, then copy its record; ERR_INTERRUPTED if the caller is killed meanwhile. */
 long proc_wait(struct proc *p, struct exit_info *out);
+/* End p at its next return to user mode, waking it from any wait. */
 void proc_kill(struct proc *p);
-/* Event-queue side: report the exit once; 1 produced, 0 none. */
-long proc_take_event(struct proc *p, struct warp_event *ev, bool *more);
-uint64_t proc_count(void);
+uint64_t proc_count(void); /* live processes */
 /* The current process. */
 static inline struct proc *proc_current(void) { return current_thread()->proc; }
+/* The current process's handle table. */
+static inline struct handle_table *proc_handles(void) { return &proc_current()->handles; }
 /* Called on every return to user mode: act on a pending kill or reschedule. */
 void proc_user_return_slow(void);
 static inline void proc_user_return(void) {

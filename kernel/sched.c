@@ -1,18 +1,16 @@
-/* sched.c: a round-robin run queue per kernel, preemption by the timer tick, an idle thread per CPU. */
+/* sched.c: a round-robin run queue, preemption by the timer tick, blocking waits, an idle thread per CPU. */
 #include <cpu.h>
 #include <lock.h>
 #include <log.h>
-#include <mm.h>
-#include <proc.h>
+#include <mm/mm.h>
 #include <random.h>
 #include <sched.h>
-#include <timer.h>
+#include <vm.h>
 #include <warp/error.h>
 #include <warp/ipc.h>
 
 static struct thread *runq_head, *runq_tail; /* runnable threads not running; protected by the kernel lock */
 static struct thread boot_idle;
-static struct thread *sleepers; /* threads in sched_wait with a finite deadline */
 
 /* Append to the run queue. */
 static void runq_push(struct thread *t) {
@@ -30,6 +28,34 @@ static struct thread *runq_pop(void) {
     if (t && !(runq_head = t->next))
         runq_tail = NULL;
     return t;
+}
+
+/* A sleeper's deadline passed (ktimer callback). */
+static void wait_timeout(struct ktimer *kt) {
+    struct thread *t = container_of(kt, struct thread, timeout);
+    t->timed_out = true;
+    sched_wake(t);
+}
+
+struct thread *thread_create(struct proc *p, struct vm_space *vm) {
+    struct thread *t = kzalloc(sizeof(*t));
+    if (!t)
+        return NULL;
+    void *top = arch_kstack_alloc();
+    if (!top) {
+        kfree(t);
+        return NULL;
+    }
+    t->arch.kstack_top = (uint64_t)top;
+    t->proc = p;
+    t->vm = vm;
+    ktimer_init(&t->timeout, wait_timeout);
+    return t;
+}
+
+void thread_free(struct thread *t) {
+    arch_kstack_free((void *)t->arch.kstack_top);
+    kfree(t);
 }
 
 void sched_init(void) {
@@ -50,8 +76,7 @@ static void sched_reap(struct cpu *c) {
     if (!dead)
         return;
     c->reap = NULL;
-    pmm_free(dead->kstack, KERNEL_STACK_PAGES);
-    kfree(dead);
+    thread_free(dead);
 }
 
 /* Switch to the next runnable thread (or idle). Precondition: kernel lock held, interrupts off. */
@@ -64,7 +89,8 @@ static void sched_switch(void) {
     if (next == prev)
         return;
     c->current = next;
-    arch_thread_switch(prev, next);
+    c->vm = next->vm;
+    arch_thread_switch(&prev->arch, &next->arch, next->vm ? &next->vm->arch : NULL);
     sched_reap(cpu_self());
 }
 
@@ -81,14 +107,14 @@ void sched_yield(void) {
     sched_switch();
 }
 
-void sched_block(void) {
-    current_thread()->state = THREAD_BLOCKED;
-    sched_switch();
-}
-
 void sched_wake(struct thread *t) {
     if (t->state == THREAD_BLOCKED)
         sched_add(t);
+}
+
+void sched_interrupt(struct thread *t) {
+    t->interrupted = true;
+    sched_wake(t);
 }
 
 _Noreturn void sched_exit(void) {
@@ -99,33 +125,34 @@ _Noreturn void sched_exit(void) {
     PANIC("a dead thread was scheduled");
 }
 
-/* Remove t from a waitq list (wait_next links) or the sleeper list (sleep_next links). */
-static void list_remove(struct thread **head, struct thread *t, bool sleep_list) {
-    for (struct thread **pp = head; *pp; pp = sleep_list ? &(*pp)->sleep_next : &(*pp)->wait_next)
+/* Take t off wq's list if it is still there. */
+static void waitq_remove(struct waitq *wq, struct thread *t) {
+    for (struct thread **pp = &wq->head; *pp; pp = &(*pp)->wait_next)
         if (*pp == t) {
-            *pp = sleep_list ? t->sleep_next : t->wait_next;
+            *pp = t->wait_next;
             return;
         }
 }
 
 long sched_wait(struct waitq *wq, uint64_t deadline) {
     struct thread *t = current_thread();
+    if (t->interrupted)
+        return ERR_INTERRUPTED;
     t->waitq = wq;
     t->wait_next = wq->head;
     wq->head = t;
-    t->deadline = deadline;
     t->timed_out = false;
-    if (deadline != DEADLINE_FOREVER) {
-        t->sleep_next = sleepers;
-        sleepers = t;
-    }
-    sched_block();
-    /* Woken by waitq_wake_all, a deadline, or a kill: leave whichever lists still hold us. */
+    if (deadline != DEADLINE_FOREVER)
+        ktimer_arm(&t->timeout, deadline);
+    t->state = THREAD_BLOCKED;
+    sched_switch();
+    /* Woken by waitq_wake_all, the deadline, or an interrupt: leave whatever still holds us. */
     if (t->waitq)
-        list_remove(&t->waitq->head, t, false);
+        waitq_remove(t->waitq, t);
     t->waitq = NULL;
-    if (t->deadline != DEADLINE_FOREVER)
-        list_remove(&sleepers, t, true);
+    ktimer_cancel(&t->timeout);
+    if (t->interrupted)
+        return ERR_INTERRUPTED;
     return t->timed_out ? ERR_TIMED_OUT : 0;
 }
 
@@ -138,26 +165,9 @@ void waitq_wake_all(struct waitq *wq) {
     }
 }
 
-/* Wake sleepers whose deadline has passed. */
-static void sched_wake_expired(void) {
-    uint64_t now = arch_time_ns();
-    for (struct thread **pp = &sleepers; *pp;) {
-        struct thread *t = *pp;
-        if (t->deadline <= now) {
-            *pp = t->sleep_next;
-            t->deadline = DEADLINE_FOREVER; /* sched_wait must not look for it again */
-            t->timed_out = true;
-            sched_wake(t);
-        } else {
-            pp = &t->sleep_next;
-        }
-    }
-}
-
 void sched_tick(void) {
+    ktimer_poll(arch_time_ns());
     random_mix(arch_cycles());
-    timer_poll();
-    sched_wake_expired();
     if (runq_head)
         cpu_self()->need_resched = true;
 }

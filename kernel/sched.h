@@ -1,23 +1,53 @@
-/* sched.h: the round-robin scheduler. */
+/* sched.h: threads, the round-robin run queue, and blocking waits with deadlines. */
 #pragma once
 
+#include <arch.h>
+#include <ktimer.h>
 #include <warp/types.h>
 
-struct thread;
+struct proc;
+struct vm_space;
+
+enum thread_state {
+    THREAD_RUNNABLE = 1, /* on the run queue or running */
+    THREAD_BLOCKED,      /* in sched_wait */
+    THREAD_DEAD,         /* exited; its stack is freed after the next switch */
+};
+
+struct thread {
+    struct arch_thread arch;   /* saved registers and kernel stack */
+    struct proc *proc;         /* owner; NULL for idle threads */
+    struct vm_space *vm;       /* the address space it runs in; NULL for the kernel's own */
+    enum thread_state state;
+    struct thread *next;       /* run-queue link */
+    struct waitq *waitq;       /* what it sleeps on in sched_wait, or NULL */
+    struct thread *wait_next;  /* link in that waitq */
+    struct ktimer timeout;     /* sched_wait's deadline */
+    bool timed_out;            /* the deadline woke it */
+    bool interrupted;          /* its process is ending: every wait returns ERR_INTERRUPTED at once */
+};
 
 /* Threads blocked until something happens (an event, a process exit). */
 struct waitq {
     struct thread *head;
 };
 
+/* A thread of process p running in vm, with a fresh kernel stack, not yet runnable; NULL when
+ * memory is out. The caller sets up its first entry (arch_thread_init_user). */
+struct thread *thread_create(struct proc *p, struct vm_space *vm);
+/* Free a thread that never ran (a failed spawn); the scheduler frees the ones that exit. */
+void thread_free(struct thread *t);
+
 void sched_init(void);                /* make the boot context this CPU's idle thread */
 void sched_add(struct thread *t);     /* make a thread runnable */
 void sched_yield(void);               /* give up the CPU; returns when scheduled again */
-void sched_block(void);               /* current thread sleeps until sched_wake */
 void sched_wake(struct thread *t);    /* a blocked thread becomes runnable */
+/* t's process is ending: wake t if it waits, and make every later wait of it end at once. */
+void sched_interrupt(struct thread *t);
 _Noreturn void sched_exit(void);      /* current thread is dead; switch away for good */
-void sched_tick(void);                /* timer interrupt: ask for preemption if others wait */
+void sched_tick(void);                /* timer interrupt: expire deadlines, ask for preemption */
 _Noreturn void sched_idle_loop(void); /* the idle thread's body */
-/* Block the current thread on wq until woken or the clock reaches deadline; 0 or ERR_TIMED_OUT. */
+/* Block the current thread on wq until woken or the clock reaches deadline (DEADLINE_FOREVER:
+ * never): 0 woken, ERR_TIMED_OUT, or ERR_INTERRUPTED when its process is being killed. */
 long sched_wait(struct waitq *wq, uint64_t deadline);
 void waitq_wake_all(struct waitq *wq); /* make every thread on wq runnable */

@@ -12,14 +12,11 @@
 long sys_handle_close(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     void *o = NULL;
-    long err = handle_object(h, 0, 0, &o);
+    long err = handle_object(proc_handles(), h, 0, 0, &o);
     if (err < 0)
         return err;
-    struct handle_entry e = handle_take(proc_current(), h);
-    bool channel = e.obj->type == OBJ_CHANNEL;
-    obj_unref(e.obj);
-    if (channel)
-        channel_gc();
+    handle_close(proc_handles(), h);
+    obj_sweep();
     return 0;
 }
 
@@ -27,7 +24,7 @@ long sys_handle_info(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     struct handle_entry *e;
-    long err = handle_get(proc_current(), h, 0, 0, &e);
+    long err = handle_get(proc_handles(), h, 0, 0, &e);
     if (err < 0)
         return err;
     struct handle_info info = {.type = e->obj->type, .rights = e->rights};
@@ -38,12 +35,12 @@ long sys_handle_reduce(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t rights = a->a2;
     struct handle_entry *e;
-    long err = handle_get(proc_current(), h, 0, 0, &e);
+    long err = handle_get(proc_handles(), h, 0, 0, &e);
     if (err < 0)
         return err;
     if (rights == 0 || (rights & ~(uint64_t)RIGHTS_ALL))
         return ERR_INVALID_ARG;
-    err = handle_install(proc_current(), e->obj, e->rights & (uint32_t)rights);
+    err = handle_install(proc_handles(), e->obj, e->rights & (uint32_t)rights);
     if (err > 0)
         obj_ref(e->obj);
     return err;
@@ -55,20 +52,20 @@ long sys_channel_create(const struct syscall_args *a) {
     long err = user_range_check(out, 2 * sizeof(handle_t), PROT_WRITE);
     if (err < 0)
         return err;
-    if (handle_free_slots(p) < 2)
+    if (handle_free_slots(&p->handles) < 2)
         return ERR_NO_RESOURCES;
     struct endpoint *x, *y;
     if ((err = channel_create(&x, &y)) < 0)
         return err;
-    handle_t hs[2] = {(handle_t)handle_install(p, &x->obj, RIGHTS_ALL),
-                      (handle_t)handle_install(p, &y->obj, RIGHTS_ALL)};
+    handle_t hs[2] = {(handle_t)handle_install(&p->handles, &x->obj, RIGHTS_ALL),
+                      (handle_t)handle_install(&p->handles, &y->obj, RIGHTS_ALL)};
     return copy_to_user(out, hs, sizeof(hs));
 }
 
 /* SYS_CHANNEL_SEND with decoded arguments (SYS_SEND_WAIT sends the same way). */
 static long send_from_user(handle_t h, uaddr_t umsg) {
     struct endpoint *ep = NULL;
-    long err = handle_object(h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
+    long err = handle_object(proc_handles(), h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
     if (err < 0)
         return err;
     struct warp_msg m;
@@ -81,11 +78,11 @@ long sys_channel_recv(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     struct endpoint *ep = NULL;
-    long err = handle_object(h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    long err = handle_object(proc_handles(), h, OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
     if (err < 0 || (err = user_range_check(out, sizeof(struct warp_msg), PROT_WRITE)) < 0)
         return err;
     struct warp_msg m;
-    if ((err = channel_recv(ep, proc_current(), &m)) < 0)
+    if ((err = channel_recv(ep, proc_handles(), &m)) < 0)
         return err;
     return msg_copy_to_user(out, &m, &m);
 }
@@ -97,7 +94,7 @@ long sys_channel_send(const struct syscall_args *a) {
 /* SYS_CALL_READ and SYS_CALL_WRITE: (channel, call id, buffer index, offset, pointer, length). */
 static long call_copy(const struct syscall_args *a, bool to_caller) {
     struct endpoint *ep = NULL;
-    long err = handle_object(handle_from_reg(a->a1), OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
+    long err = handle_object(proc_handles(), handle_from_reg(a->a1), OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
     if (err < 0)
         return err;
     if (a->a3 >= MSG_BUFS_MAX)
@@ -112,16 +109,16 @@ long sys_call_write(const struct syscall_args *a) { return call_copy(a, true); }
 long sys_eventq_create(const struct syscall_args *a) {
     (void)a;
     struct proc *p = proc_current();
-    if (handle_free_slots(p) < 1)
+    if (handle_free_slots(&p->handles) < 1)
         return ERR_NO_RESOURCES;
     struct eventq *eq = eventq_create();
-    return eq ? handle_install(p, &eq->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
+    return eq ? handle_install(&p->handles, &eq->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
 
 /* The event-queue link of the source behind h (needs RIGHT_READ). */
 static long source_link(handle_t h, struct eq_link **out) {
     struct kobj *o = NULL;
-    long err = handle_object(h, 0, RIGHT_READ, (void **)&o);
+    long err = handle_object(proc_handles(), h, 0, RIGHT_READ, (void **)&o);
     if (err < 0)
         return err;
     if (!(*out = obj_link(o)))
@@ -135,10 +132,10 @@ long sys_eventq_add(const struct syscall_args *a) {
     uint64_t cookie = a->a3;
     struct eventq *eq = NULL;
     struct eq_link *link;
-    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
+    long err = handle_object(proc_handles(), eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
     if (err < 0 || (err = source_link(src, &link)) < 0)
         return err;
-    return eventq_add(eq, link, proc_current(), src, cookie);
+    return eventq_add(eq, link, proc_handles(), src, cookie);
 }
 
 long sys_eventq_remove(const struct syscall_args *a) {
@@ -146,7 +143,7 @@ long sys_eventq_remove(const struct syscall_args *a) {
     handle_t src = handle_from_reg(a->a2);
     struct eventq *eq = NULL;
     struct eq_link *link;
-    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
+    long err = handle_object(proc_handles(), eqh, OBJ_EVENTQ, RIGHT_WRITE, (void **)&eq);
     if (err < 0 || (err = source_link(src, &link)) < 0)
         return err;
     return eventq_remove(eq, link);
@@ -169,7 +166,7 @@ static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
  * success *eq holds a reference of its own (for the wait, whatever happens to the handle meanwhile:
  * SYS_SEND_WAIT's message may move it away). */
 static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq) {
-    long err = handle_object(eqh, OBJ_EVENTQ, RIGHT_READ, (void **)eq);
+    long err = handle_object(proc_handles(), eqh, OBJ_EVENTQ, RIGHT_READ, (void **)eq);
     if (err < 0 || (err = user_range_check(out, sizeof(struct warp_event), PROT_WRITE)) < 0)
         return err;
     obj_ref(&(*eq)->obj);
@@ -179,7 +176,7 @@ static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq) {
 /* Wait on a checked queue and copy the event out; drops wait_check's reference. */
 static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
     struct warp_event ev;
-    long err = eventq_wait(eq, proc_current(), &ev, deadline);
+    long err = eventq_wait(eq, proc_handles(), &ev, deadline);
     obj_unref(&eq->obj);
     return err < 0 ? err : event_copy_to_user(out, &ev);
 }
@@ -214,17 +211,17 @@ long sys_send_wait(const struct syscall_args *a) {
 long sys_timer_create(const struct syscall_args *a) {
     (void)a;
     struct proc *p = proc_current();
-    if (handle_free_slots(p) < 1)
+    if (handle_free_slots(&p->handles) < 1)
         return ERR_NO_RESOURCES;
     struct timer *t = timer_create();
-    return t ? handle_install(p, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
+    return t ? handle_install(&p->handles, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
 
 long sys_timer_set(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t deadline = a->a2;
     struct timer *t = NULL;
-    long err = handle_object(h, OBJ_TIMER, RIGHT_WRITE, (void **)&t);
+    long err = handle_object(proc_handles(), h, OBJ_TIMER, RIGHT_WRITE, (void **)&t);
     if (err == 0)
         timer_set(t, deadline);
     return err;

@@ -14,7 +14,22 @@ typedef long (*syscall_fn)(const struct syscall_args *a);
 /* Run system call nr; a number without a handler is ERR_BAD_SYSCALL, never a crash. */
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a);
 
-/* The handlers outside syscall.c (which holds the process, memory, console and time calls). */
+/* The handlers, by the file that holds them. */
+/* sys_proc.c: processes */
+long sys_exit(const struct syscall_args *a);
+long sys_spawn(const struct syscall_args *a);
+long sys_wait(const struct syscall_args *a);
+long sys_kill(const struct syscall_args *a);
+long sys_yield(const struct syscall_args *a);
+/* sys_vm.c: memory */
+long sys_vm_map(const struct syscall_args *a);
+long sys_vm_unmap(const struct syscall_args *a);
+/* sys_system.c: console, counters, time, randomness, power */
+long sys_console_write(const struct syscall_args *a);
+long sys_sysinfo(const struct syscall_args *a);
+long sys_clock(const struct syscall_args *a);
+long sys_entropy(const struct syscall_args *a);
+long sys_shutdown(const struct syscall_args *a);
 /* sys_ipc.c: handles, channels, calls, event queues, timers */
 long sys_handle_close(const struct syscall_args *a);
 long sys_handle_info(const struct syscall_args *a);
@@ -31,7 +46,7 @@ long sys_eventq_wait(const struct syscall_args *a);
 long sys_send_wait(const struct syscall_args *a);
 long sys_timer_create(const struct syscall_args *a);
 long sys_timer_set(const struct syscall_args *a);
-/* device.c: devices, interrupts, DMA memory */
+/* sys_device.c: devices, interrupts, DMA memory */
 long sys_device_open(const struct syscall_args *a);
 long sys_device_info(const struct syscall_args *a);
 long sys_config_read(const struct syscall_args *a);

@@ -1,65 +1,20 @@
-/* timer.c: timer objects, checked at each scheduler tick and before every event-queue wait. */
+/* timer.c: timer objects over kernel deadline timers (ktimer.c): SYS_TIMER_SET arms, expiry notifies. */
 #include <arch.h>
 #include <eventq.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <timer.h>
 
-static struct timer *armed; /* unordered; protected by the kernel lock */
-
-struct timer *timer_create(void) {
-    struct timer *t = kzalloc(sizeof(*t));
-    if (t) {
-        obj_init(&t->obj, OBJ_TIMER);
-        t->link.obj = &t->obj;
-    }
-    return t;
+/* The deadline passed (from ktimer_poll): record the expiry and tell the event queue. */
+static void timer_fire(struct ktimer *kt) {
+    struct timer *t = container_of(kt, struct timer, kt);
+    t->fired_at = kt->deadline;
+    eventq_notify(&t->link);
 }
 
-/* Take t off the armed list if it is there. */
-static void timer_disarm(struct timer *t) {
-    for (struct timer **pp = &armed; *pp; pp = &(*pp)->next_armed)
-        if (*pp == t) {
-            *pp = t->next_armed;
-            break;
-        }
-    t->deadline = 0;
-}
-
-void timer_destroy(struct timer *t) {
-    timer_disarm(t);
-    eventq_unlink(&t->link);
-    kfree(t);
-}
-
-void timer_set(struct timer *t, uint64_t deadline) {
-    timer_disarm(t);
-    t->fired_at = 0;
-    if (!deadline)
-        return;
-    t->deadline = deadline;
-    t->next_armed = armed;
-    armed = t;
-    timer_poll(); /* a deadline in the past fires at once */
-}
-
-void timer_poll(void) {
-    if (!armed)
-        return; /* the common case: no clock read */
-    uint64_t now = arch_time_ns();
-    for (struct timer **pp = &armed; *pp;) {
-        struct timer *t = *pp;
-        if (t->deadline <= now) {
-            *pp = t->next_armed;
-            t->fired_at = t->deadline;
-            t->deadline = 0;
-            eventq_notify(&t->link);
-        } else {
-            pp = &t->next_armed;
-        }
-    }
-}
-
-long timer_take_event(struct timer *t, struct warp_event *ev, bool *more) {
+/* Event-queue side: report an expiry; 1 produced, 0 none. */
+static long timer_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+    struct timer *t = container_of(o, struct timer, obj);
+    (void)receiver;
     *more = false;
     if (!t->fired_at)
         return 0;
@@ -67,4 +22,39 @@ long timer_take_event(struct timer *t, struct warp_event *ev, bool *more) {
     ev->u.deadline = t->fired_at;
     t->fired_at = 0;
     return 1;
+}
+
+/* The last reference went. */
+static void timer_destroy(struct kobj *o) {
+    struct timer *t = container_of(o, struct timer, obj);
+    ktimer_cancel(&t->kt);
+    eventq_unlink(&t->link);
+    kfree(t);
+}
+
+static const struct obj_ops timer_ops = {
+    .type = OBJ_TIMER,
+    .name = "timer",
+    .destroy = timer_destroy,
+    .link_offset = __builtin_offsetof(struct timer, link),
+    .take_event = timer_take_event,
+};
+
+struct timer *timer_create(void) {
+    struct timer *t = kzalloc(sizeof(*t));
+    if (t) {
+        obj_init(&t->obj, &timer_ops);
+        t->link.obj = &t->obj;
+        ktimer_init(&t->kt, timer_fire);
+    }
+    return t;
+}
+
+void timer_set(struct timer *t, uint64_t deadline) {
+    ktimer_cancel(&t->kt);
+    t->fired_at = 0;
+    if (!deadline)
+        return;
+    ktimer_arm(&t->kt, deadline);
+    ktimer_poll(arch_time_ns()); /* a deadline in the past fires at once */
 }

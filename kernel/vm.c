@@ -1,9 +1,8 @@
 /* vm.c: user address spaces as lists of regions, and checked copies to and from user memory. */
 #include <arch.h>
 #include <cpu.h>
-#include <log.h>
-#include <mm.h>
-#include <proc.h>
+#include <mm/mm.h>
+#include <object.h>
 #include <vm.h>
 #include <warp/abi.h>
 #include <warp/error.h>
@@ -11,15 +10,15 @@
 
 long vm_space_init(struct vm_space *vs) {
     memset(vs, 0, sizeof(*vs));
-    return arch_vm_create(&vs->root);
+    return arch_vm_create(&vs->arch);
 }
 
 /* True when a region of this kind owns its frames. */
-static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DEVICE; }
+static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DEVICE && kind != VM_DMA; }
 
 /* vm_lookup's miss: walk the page tables and remember the answer. */
 static __attribute__((noinline)) paddr_t vm_lookup_walk(struct vm_space *vs, uaddr_t page, unsigned prot) {
-    paddr_t pa = arch_vm_lookup(vs->root, page, prot);
+    paddr_t pa = arch_vm_lookup(&vs->arch, page, prot);
     if (pa) {
         typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
         e->page = page;
@@ -46,22 +45,25 @@ static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, boo
     memset(vs->tc, 0, sizeof(vs->tc));
     memset(&vs->checked, 0, sizeof(vs->checked));
     for (uint64_t i = 0; i < npages; i++) {
-        paddr_t pa = arch_vm_unmap(vs->root, start + i * PAGE_SIZE);
+        paddr_t pa = arch_vm_unmap(&vs->arch, start + i * PAGE_SIZE);
         if (pa && owned)
             pmm_free(pa, 1);
     }
 }
 
+/* Unmap a region and free it: its frames if it owns them, its reference on a backing object. */
+static void region_release(struct vm_space *vs, struct vm_region *r) {
+    unmap_pages(vs, r->start, r->npages, kind_owns(r->kind));
+    if (r->backing)
+        obj_unref(r->backing);
+    *r = (struct vm_region){0};
+}
+
 void vm_space_destroy(struct vm_space *vs) {
-    for (int i = 0; i < VM_MAX_REGIONS; i++) {
-        struct vm_region *r = &vs->regions[i];
-        if (r->kind)
-            unmap_pages(vs, r->start, r->npages, kind_owns(r->kind));
-        r->kind = 0;
-    }
-    arch_vm_destroy(vs->root);
-    arch_io_release(&vs->arch);
-    vs->root = 0;
+    for (int i = 0; i < VM_MAX_REGIONS; i++)
+        if (vs->regions[i].kind)
+            region_release(vs, &vs->regions[i]);
+    arch_vm_destroy(&vs->arch);
 }
 
 /* A free slot in the region table, or NULL. */
@@ -89,28 +91,28 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     for (uint64_t i = 0; i < npages; i++) {
         paddr_t pa;
         long err = pmm_alloc(1, &pa);
-        if (err == 0 && (err = arch_vm_map(vs->root, start + i * PAGE_SIZE, pa, prot)) < 0)
+        if (err == 0 && (err = arch_vm_map(&vs->arch, start + i * PAGE_SIZE, pa, prot)) < 0)
             pmm_free(pa, 1);
         if (err < 0) {
             unmap_pages(vs, start, i, true);
             return ERR_NO_MEMORY;
         }
     }
-    *r = (struct vm_region){start, npages, prot, kind};
+    *r = (struct vm_region){start, npages, prot, kind, NULL};
     return 0;
 }
 
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
-                 enum vm_kind kind) {
+                 enum vm_kind kind, struct kobj *backing) {
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
     for (uint64_t i = 0; i < npages; i++)
-        if (arch_vm_map(vs->root, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, prot) < 0) {
+        if (arch_vm_map(&vs->arch, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, prot) < 0) {
             unmap_pages(vs, start, i, false); /* the caller still owns the frames */
             return ERR_NO_MEMORY;
         }
-    *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind};
+    *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind, backing};
     return 0;
 }
 
@@ -133,22 +135,24 @@ uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
     return candidate;
 }
 
-long vm_unmap_region(struct vm_space *vs, uaddr_t start, uint64_t npages, enum vm_kind kind) {
+/* True for the regions a process maps itself, and may unmap. */
+static bool kind_user_mapped(uint32_t kind) { return kind == VM_ANON || kind == VM_DMA; }
+
+long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages) {
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
-        if (r->kind == (uint32_t)kind && r->start == start && r->npages == npages) {
-            unmap_pages(vs, start, npages, kind_owns(kind));
-            r->kind = 0;
+        if (kind_user_mapped(r->kind) && r->start == start && r->npages == npages) {
+            region_release(vs, r);
             return 0;
         }
     }
     return ERR_NOT_FOUND;
 }
 
-uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind) {
+uint32_t vm_count_user(const struct vm_space *vs) {
     uint32_t n = 0;
     for (int i = 0; i < VM_MAX_REGIONS; i++)
-        n += vs->regions[i].kind == (uint32_t)kind;
+        n += kind_user_mapped(vs->regions[i].kind);
     return n;
 }
 
@@ -173,7 +177,7 @@ static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr
 /* A wait checks the same event buffer every time: the last range that passed is remembered (and
  * forgotten with the translations, by unmap_pages). */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
-    struct vm_space *vs = &proc_current()->vm;
+    struct vm_space *vs = cpu_self()->vm;
     typeof(vs->checked) *c = &vs->checked;
     if (addr >= c->start && addr + len <= c->end && addr + len >= addr && (c->prot & prot) == prot)
         return 0;
@@ -188,7 +192,7 @@ long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
         uint64_t off = dst & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off;
         if (chunk > len)
             chunk = len;
-        paddr_t pa = arch_vm_lookup(vs->root, dst - off, 0);
+        paddr_t pa = arch_vm_lookup(&vs->arch, dst - off, 0);
         if (!pa)
             return ERR_BAD_ADDRESS;
         arch_copy((char *)arch_phys_to_virt(pa) + off, src, chunk);

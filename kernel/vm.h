@@ -16,18 +16,21 @@ enum vm_kind {
     VM_ANON,       /* SYS_VM_MAP memory */
     VM_SHARED,     /* frames the process does not own (the initfs) */
     VM_DEVICE,     /* device registers (a PCI BAR), uncached, not owned */
+    VM_DMA,        /* DMA memory: frames owned by a backing object that the device also holds */
 };
 
+struct kobj;
+
 struct vm_region {
-    uaddr_t start;      /* page-aligned */
+    uaddr_t start;        /* page-aligned */
     uint64_t npages;
-    uint32_t prot;      /* PROT_* */
-    uint32_t kind;      /* enum vm_kind; 0 = unused slot */
+    uint32_t prot;        /* PROT_* */
+    uint32_t kind;        /* enum vm_kind; 0 = unused slot */
+    struct kobj *backing; /* VM_DMA: a reference on the object owning the frames; else NULL */
 };
 
 struct vm_space {
-    paddr_t root;                              /* page-table root */
-    struct arch_vm arch;                       /* arch extras (x86: I/O port bitmap) */
+    struct arch_vm arch;                       /* the port's page-table root and extras */
     struct {                                   /* recent translations, for repeated copies */
         uaddr_t page;                          /* 0: empty */
         paddr_t frame;
@@ -44,21 +47,24 @@ long vm_space_init(struct vm_space *vs);   /* empty address space; ERR_NO_MEMORY
 void vm_space_destroy(struct vm_space *vs); /* free every owned page and the page tables */
 /* Map npages of fresh zeroed memory at start; ERR_NO_MEMORY/ERR_NO_RESOURCES, nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind);
-/* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON. */
+/* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON.
+ * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. */
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
-                 enum vm_kind kind);
+                 enum vm_kind kind, struct kobj *backing);
 /* Find a free range of npages in [USER_VM_BASE, USER_VM_TOP); 0 if none. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
-/* Unmap exactly the region [start, start + npages pages) of the given kind; ERR_NOT_FOUND. */
-long vm_unmap_region(struct vm_space *vs, uaddr_t start, uint64_t npages, enum vm_kind kind);
-/* Number of regions of a kind. */
-uint32_t vm_count(const struct vm_space *vs, enum vm_kind kind);
+/* Unmap exactly one mapping the process made (SYS_VM_MAP: VM_ANON, SYS_DMA_ALLOC: VM_DMA),
+ * [start, start + npages pages); ERR_NOT_FOUND if there is no such mapping. */
+long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages);
+/* Number of mappings the process made (VM_ANON and VM_DMA regions; at most VM_MAX_ANON). */
+uint32_t vm_count_user(const struct vm_space *vs);
 
 /* Fill mapped pages of a process being built, whatever their protection. */
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len);
 /* Copy between two user address spaces (memory-copy system calls); 0 or ERR_BAD_ADDRESS. */
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len);
-/* Check that [addr, addr+len) is mapped user-accessible with prot in the current process. */
+/* Check that [addr, addr+len) is mapped user-accessible with prot in the current address space
+ * (device registers do not count); 0 or ERR_BAD_ADDRESS. */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot);
 
 /* True when [addr, addr + len) neither wraps nor leaves the user half. */
@@ -69,11 +75,11 @@ static inline bool user_range_sane(uaddr_t addr, size_t len) {
 /*
  * Copy between kernel memory and the current process's user memory; 0 or ERR_BAD_ADDRESS. Its
  * address space is the active one, so the copy goes straight through it and the CPU checks each
- * page: a missing or (CR0.WP) read-only page faults, and the fault ends the copy (arch_user_copy).
+ * page: a missing or read-only page faults, and the fault ends the copy (arch_copy_from_user).
  * Only user pages live below USER_TOP.
  */
 static inline long copy_from_user(void *dst, uaddr_t src, size_t len) {
-    return user_range_sane(src, len) && arch_user_copy(dst, (const void *)src, len) ? 0 : ERR_BAD_ADDRESS;
+    return user_range_sane(src, len) && arch_copy_from_user(dst, src, len) ? 0 : ERR_BAD_ADDRESS;
 }
 
 /* Writes are all or nothing. Within one page the first store faults if any would; a range over
@@ -82,5 +88,5 @@ static inline long copy_to_user(uaddr_t dst, const void *src, size_t len) {
     if (!user_range_sane(dst, len) ||
         ((dst & (PAGE_SIZE - 1)) + len > PAGE_SIZE && user_range_check(dst, len, PROT_WRITE) < 0))
         return ERR_BAD_ADDRESS;
-    return arch_user_copy((void *)dst, src, len) ? 0 : ERR_BAD_ADDRESS;
+    return arch_copy_to_user(dst, src, len) ? 0 : ERR_BAD_ADDRESS;
 }

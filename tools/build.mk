@@ -6,6 +6,8 @@
 #                            through isa-debug-exit with the verdict
 #   $(BUILD)/warp-crash.iso  normal initfs, kernel command line `warp.crashtest`: the kernel faults on
 #                            purpose after boot and prints its panic report
+#   $(BUILD)/warp-crash-stack.iso  the same with `warp.crashtest.stack`: the kernel overflows its boot
+#                            stack on purpose; the guard page below it must turn that into a panic
 #   $(BUILD)/warp-net.iso    network test: initfs with servers/init/net-test.manifest (virtio_net,
 #                            devtest, nettest); init powers off with nettest's verdict
 #
@@ -30,7 +32,8 @@ KERNEL_CMDLINE ?=
 
 .PHONY: setup run test e2e-test images FORCE
 
-IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-net.iso
+IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
+	$(BUILD)/warp-net.iso
 
 images: $(IMAGES)
 
@@ -81,6 +84,7 @@ $(eval $(call warp_initfs,net,servers/init/net-test.manifest))
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-test,test,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-crash,boot,warp.crashtest $(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 
 FORCE:
@@ -99,7 +103,7 @@ run:
 
 test:
 	$(Q)BUILD=$(BUILD) tools/setup
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-net.iso $(GCE_IMAGE)
+	$(Q)$(MAKE) --no-print-directory $(IMAGES) $(GCE_IMAGE)
 	$(Q)BUILD=$(BUILD) tests/run
 
 # Only the boot-based layers (in-OS and end-to-end), without the host unit tests.

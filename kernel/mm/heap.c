@@ -1,7 +1,7 @@
 /* heap.c: kmalloc: power-of-two slabs of one page for small blocks, whole pages for large ones. */
 #include <arch.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <warp/abi.h>
 #include <warp/string.h>
 

@@ -2,7 +2,7 @@
 #include <arch.h>
 #include <boot.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <mm/page_alloc.h>
 #include <warp/abi.h>
 #include <warp/string.h>

@@ -32,5 +32,5 @@ long dt_run_child(enum dt_mode mode, const handle_t *handles, unsigned n, struct
 
 /* checks.c */
 void dt_check_grant(void);   /* config, BAR, IRQ, DMA, rights, processes without a grant, ports */
-bool dt_check_dma_leak(void); /* DMA freed at exit: free pages back after children that allocated */
+bool dt_check_dma_leak(void); /* DMA held while the device lives, freed when it goes; closes the device */
 int dt_child(enum dt_mode mode); /* a child mode's body; returns its exit code */

@@ -6,13 +6,13 @@
 
 #define MAX_FRAMES 32
 
-/* True when a frame pointer can be read without faulting: aligned, inside kernel memory. */
+/* True when a frame pointer can be read without faulting: aligned, inside the boot stack or a
+ * mapped page of the kernel stack window (thread and exception stacks live there). */
 static bool frame_ok(uint64_t rbp) {
     if (rbp & 7)
         return false;
-    bool in_image = rbp >= (uint64_t)__kernel_start && rbp + 16 <= (uint64_t)__kernel_end;
-    bool in_direct = rbp >= DIRECT_MAP_BASE && rbp + 16 <= DIRECT_MAP_BASE + (4ull << 30);
-    return in_image || in_direct;
+    bool in_boot = rbp >= (uint64_t)boot_stack_bottom && rbp + 16 <= (uint64_t)boot_stack_top;
+    return in_boot || (kstack_mapped(rbp) && kstack_mapped(rbp + 15));
 }
 
 /* Print one frame as "#n 0xaddr symbol+0xoff". */

@@ -165,7 +165,9 @@ boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4 * 4096
-    .global boot_stack_bottom, boot_stack_top
+    .global boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:               /* left unmapped by paging.c: an overflow faults */
+    .skip 4096
 boot_stack_bottom:
     .skip BOOT_STACK_SIZE
 boot_stack_top:

@@ -22,7 +22,6 @@ struct tss {
 
 static struct tss boot_tss;
 static uint64_t gdt[7]; /* null, kernel code/data, user data/code, TSS (two slots) */
-static char ist_stack[2][4096] __attribute__((aligned(16))); /* double fault, NMI/machine check */
 
 /* Read the CPUID bits Warp cares about; nothing here is required except long mode. */
 void cpu_detect_features(void) {
@@ -67,8 +66,12 @@ void gdt_tss_init(struct arch_cpu *c) {
     c->tss = &boot_tss;
     boot_tss.iomap_base = sizeof(boot_tss); /* beyond the limit: no port is allowed */
     boot_tss.iomap[IO_BITMAP_BYTES] = 0xff;
-    boot_tss.ist[0] = (uint64_t)ist_stack[0] + sizeof(ist_stack[0]);
-    boot_tss.ist[1] = (uint64_t)ist_stack[1] + sizeof(ist_stack[1]);
+    for (int i = 0; i < 2; i++) { /* double fault; NMI and machine check: stacks with guard pages */
+        void *top = arch_kstack_alloc();
+        if (!top)
+            PANIC("no memory for the exception stacks");
+        boot_tss.ist[i] = (uint64_t)top;
+    }
     uint64_t base = (uint64_t)&boot_tss, limit = sizeof(boot_tss) - 1;
     gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
                        (((base >> 24) & 0xff) << 56);

@@ -1,4 +1,4 @@
-/* idt.c: the interrupt descriptor table (Intel SDM vol. 3, 6.14) and the syscall MSRs. */
+/* idt.c: the interrupt descriptor table (Intel SDM vol. 3, 6.14). */
 #include <arch.h>
 #include "x64.h"
 
@@ -32,13 +32,4 @@ void idt_init(void) {
     idt_set(18, trap_vectors[18], 2);
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" ::"m"(ptr));
-}
-
-/* Enable the syscall instruction: entry point, segments, and the flags cleared on entry. */
-void syscall_init(void) {
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1); /* SCE */
-    wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DS - 8) << 48) | ((uint64_t)GDT_KERNEL_CS << 32));
-    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    /* IF (interrupts), TF (trap), DF (direction), AC (alignment check), NT. */
-    wrmsr(MSR_FMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
 }

@@ -1,7 +1,7 @@
 /* interrupts.c: the x86-64 side of device interrupts: MSI messages, legacy INTx routing, port grants. */
 #include <arch.h>
 #include <cpu.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <warp/error.h>
 #include <warp/string.h>
 #include "x64.h"
@@ -46,9 +46,4 @@ long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count) {
         avm->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
     cpu_load_io_bitmap(avm); /* the grantee is the running process */
     return 0;
-}
-
-void arch_io_release(struct arch_vm *avm) {
-    kfree(avm->io_bitmap);
-    avm->io_bitmap = NULL;
 }

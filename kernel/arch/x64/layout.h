@@ -4,7 +4,10 @@
 #define KERNEL_BASE      0xffffffff80000000 /* kernel image: -2 GiB, physical 0 maps here */
 #define KERNEL_LOAD_PHYS 0x200000           /* physical load address of the image (2 MiB) */
 #define DIRECT_MAP_BASE  0xffff800000000000 /* all of physical memory, linear */
-#define MMIO_BASE        0xfffffe0000000000 /* uncached device mappings */
+#define MMIO_BASE        0xfffffe0000000000 /* uncached device mappings ... */
+#define MMIO_SIZE        0x0000008000000000 /* ... 512 GiB of them at most */
+#define KSTACK_BASE      0xfffffc0000000000 /* kernel stacks, each with a guard page below ... */
+#define KSTACK_SIZE      0x0000000000800000 /* ... in 8 MiB: 256 slots of 32 KiB */
 #define BOOT_STACK_SIZE  16384
 
 #define GDT_KERNEL_CS 0x08

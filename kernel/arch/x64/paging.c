@@ -2,7 +2,7 @@
 #include <arch.h>
 #include <boot.h>
 #include <log.h>
-#include <mm.h>
+#include <mm/mm.h>
 #include <warp/abi.h>
 #include <warp/error.h>
 #include <warp/string.h>
@@ -53,12 +53,23 @@ static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter
     return &t[IDX(va, 0)];
 }
 
-/* Map one kernel page; runs at boot, where running out of memory is fatal. */
-static void kmap(uint64_t va, paddr_t pa, uint64_t flags) {
+/* Map one kernel page; false when a page table could not be allocated. */
+static bool kmap(uint64_t va, paddr_t pa, uint64_t flags) {
     uint64_t *e = pte_walk(kernel_root, va, true, PTE_P | PTE_W);
-    if (!e)
-        PANIC("out of memory building kernel page tables");
-    *e = pa | flags | PTE_P;
+    if (e)
+        *e = pa | flags | PTE_P;
+    return e != NULL;
+}
+
+/* Unmap one kernel page (its page tables stay) and flush it from this CPU's TLB; its frame or 0. */
+static paddr_t kunmap(uint64_t va) {
+    uint64_t *e = pte_walk(kernel_root, va, false, 0);
+    if (!e || !(*e & PTE_P))
+        return 0;
+    paddr_t pa = *e & PTE_ADDR;
+    *e = 0;
+    __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+    return pa;
 }
 
 /* Map [0, top) at DIRECT_MAP_BASE with 2 MiB pages, read-write, never executable. */
@@ -80,7 +91,8 @@ static void map_direct(uint64_t top) {
     }
 }
 
-/* Map the kernel image with W^X: text read-execute, rodata read-only, data and bss read-write. */
+/* Map the kernel image with W^X: text read-execute, rodata read-only, data and bss read-write;
+ * the page under the boot stack stays unmapped, a guard that turns an overflow into a fault. */
 static void map_image(void) {
     for (uint64_t va = (uint64_t)__kernel_start; va < (uint64_t)__kernel_end; va += PAGE_SIZE) {
         uint64_t flags = PTE_W | pte_nx();
@@ -88,7 +100,10 @@ static void map_image(void) {
             flags = 0;
         else if (va < (uint64_t)__rodata_end)
             flags = pte_nx();
-        kmap(va, va - KERNEL_BASE, flags);
+        if (va == (uint64_t)boot_stack_guard)
+            continue;
+        if (!kmap(va, va - KERNEL_BASE, flags))
+            PANIC("out of memory mapping the kernel image");
     }
 }
 
@@ -113,29 +128,106 @@ void arch_mm_init(const struct boot_info *bi) {
                 PANIC("no memory for kernel page tables");
             root[i] = pa | PTE_P | PTE_W;
         }
+    /* The stack window's page tables, made now so that a new stack never needs one. */
+    for (uint64_t va = KSTACK_BASE; va < KSTACK_BASE + KSTACK_SIZE; va += 1ull << 21)
+        if (!pte_walk(kernel_root, va, true, PTE_P | PTE_W))
+            PANIC("no memory for the kernel stack window");
     write_cr3(kernel_root);
     log_printf("paging: kernel tables active: direct map %lu GiB, image W^X%s", top >> 30,
                cpu_features.nx ? ", NX" : " (no NX on this CPU)");
 }
 
-/* Map device registers uncached into the kernel's MMIO window (never unmapped). */
+/*
+ * Map device registers uncached into the kernel's MMIO window (never unmapped); NULL when the window
+ * is used up or a page table cannot be allocated (then nothing of it stays mapped).
+ */
 void *mmio_map(paddr_t pa, size_t len) {
     paddr_t base = pa & ~(PAGE_SIZE - 1);
     uint64_t va = mmio_next, n = (pa - base + len + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (len == 0 || n > (MMIO_BASE + MMIO_SIZE - va) / PAGE_SIZE)
+        return NULL;
     for (uint64_t i = 0; i < n; i++)
-        kmap(va + i * PAGE_SIZE, base + i * PAGE_SIZE, PTE_W | PTE_PCD | PTE_PWT | pte_nx());
+        if (!kmap(va + i * PAGE_SIZE, base + i * PAGE_SIZE, PTE_W | PTE_PCD | PTE_PWT | pte_nx())) {
+            while (i--)
+                kunmap(va + i * PAGE_SIZE);
+            return NULL;
+        }
     mmio_next += n * PAGE_SIZE;
     return (void *)(va + (pa - base));
 }
 
-paddr_t arch_vm_kernel_root(void) { return kernel_root; }
+/* Kernel stacks: slots of KSTACK_SLOT_PAGES in the stack window, the lowest pages never mapped. */
+#define KSTACK_SLOT_PAGES 8
+#define KSTACK_SLOTS (KSTACK_SIZE / (KSTACK_SLOT_PAGES * PAGE_SIZE))
+_Static_assert(KERNEL_STACK_PAGES < KSTACK_SLOT_PAGES, "a stack slot needs room for a guard page");
+static uint64_t kstack_used[KSTACK_SLOTS / 64]; /* one bit per slot; protected by the kernel lock */
 
-long arch_vm_create(paddr_t *root_out) {
+/* A free slot's index (marked used), or -1. */
+static long kstack_slot_take(void) {
+    for (uint64_t w = 0; w < KSTACK_SLOTS / 64; w++)
+        if (~kstack_used[w]) {
+            int bit = __builtin_ctzll(~kstack_used[w]);
+            kstack_used[w] |= 1ull << bit;
+            return (long)(w * 64 + (uint64_t)bit);
+        }
+    return -1;
+}
+
+/* Unmap and free the lowest `pages` mapped pages under top, and give its slot back. */
+static void kstack_release(uint64_t top, uint64_t pages) {
+    uint64_t slot = (top - KSTACK_BASE) / (KSTACK_SLOT_PAGES * PAGE_SIZE) - 1;
+    for (uint64_t i = 1; i <= pages; i++)
+        pmm_free(kunmap(top - i * PAGE_SIZE), 1);
+    kstack_used[slot / 64] &= ~(1ull << (slot % 64));
+}
+
+void *arch_kstack_alloc(void) {
+    long slot = kstack_slot_take();
+    if (slot < 0)
+        return NULL;
+    uint64_t top = KSTACK_BASE + (uint64_t)(slot + 1) * KSTACK_SLOT_PAGES * PAGE_SIZE, mapped = 0;
+    for (; mapped < KERNEL_STACK_PAGES; mapped++) {
+        paddr_t pa;
+        if (pmm_alloc_raw(1, &pa) < 0)
+            break;
+        if (!kmap(top - (mapped + 1) * PAGE_SIZE, pa, PTE_W | pte_nx())) {
+            pmm_free(pa, 1);
+            break;
+        }
+    }
+    if (mapped == KERNEL_STACK_PAGES)
+        return (void *)top;
+    kstack_release(top, mapped);
+    return NULL;
+}
+
+void arch_kstack_free(void *top) { kstack_release((uint64_t)top, KERNEL_STACK_PAGES); }
+
+/* True when addr lies in a kernel stack in use (not its guard page, not a free slot). */
+bool kstack_mapped(uint64_t addr) {
+    if (addr < KSTACK_BASE || addr >= KSTACK_BASE + KSTACK_SIZE || kstack_guard_hit(addr))
+        return false;
+    uint64_t slot = (addr - KSTACK_BASE) / (KSTACK_SLOT_PAGES * PAGE_SIZE);
+    return kstack_used[slot / 64] & (1ull << (slot % 64));
+}
+
+/* The guard page under a kernel stack that addr hits, as the bottom of that stack; 0 if none. */
+uint64_t kstack_guard_hit(uint64_t addr) {
+    if (addr >= (uint64_t)boot_stack_guard && addr < (uint64_t)boot_stack_bottom)
+        return (uint64_t)boot_stack_bottom;
+    if (addr < KSTACK_BASE || addr >= KSTACK_BASE + KSTACK_SIZE)
+        return 0;
+    uint64_t slot_base = addr & ~(KSTACK_SLOT_PAGES * PAGE_SIZE - 1);
+    uint64_t bottom = slot_base + (KSTACK_SLOT_PAGES - KERNEL_STACK_PAGES) * PAGE_SIZE;
+    return addr < bottom ? bottom : 0;
+}
+
+long arch_vm_create(struct arch_vm *avm) {
     paddr_t root = table_alloc();
     if (!root)
         return ERR_NO_MEMORY;
     memcpy(&table(root)[PML4_KERNEL_FIRST], &table(kernel_root)[PML4_KERNEL_FIRST], 256 * 8);
-    *root_out = root;
+    *avm = (struct arch_vm){.root = root};
     return 0;
 }
 
@@ -150,16 +242,18 @@ static void free_tables(paddr_t pa, int level) {
     pmm_free(pa, 1);
 }
 
-void arch_vm_destroy(paddr_t root) {
-    uint64_t *t = table(root);
+void arch_vm_destroy(struct arch_vm *avm) {
+    uint64_t *t = table(avm->root);
     for (int i = 0; i < PML4_KERNEL_FIRST; i++)
         if (t[i] & PTE_P)
             free_tables(t[i] & PTE_ADDR, 3);
-    pmm_free(root, 1);
+    pmm_free(avm->root, 1);
+    kfree(avm->io_bitmap);
+    *avm = (struct arch_vm){0};
 }
 
-long arch_vm_map(paddr_t root, uaddr_t va, paddr_t pa, unsigned prot) {
-    uint64_t *e = pte_walk(root, va, true, PTE_P | PTE_W | PTE_U);
+long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot) {
+    uint64_t *e = pte_walk(avm->root, va, true, PTE_P | PTE_W | PTE_U);
     if (!e)
         return ERR_NO_MEMORY;
     *e = pa | PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? 0 : pte_nx()) |
@@ -167,28 +261,31 @@ long arch_vm_map(paddr_t root, uaddr_t va, paddr_t pa, unsigned prot) {
     return 0;
 }
 
-paddr_t arch_vm_unmap(paddr_t root, uaddr_t va) {
-    uint64_t *e = pte_walk(root, va, false, 0);
+paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va) {
+    uint64_t *e = pte_walk(avm->root, va, false, 0);
     if (!e || !(*e & PTE_P))
         return 0;
     paddr_t pa = *e & PTE_ADDR;
     *e = 0;
-    if (read_cr3() == root)
+    if (read_cr3() == avm->root)
         __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
     return pa;
 }
 
-paddr_t arch_vm_lookup(paddr_t root, uaddr_t va, unsigned prot) {
+paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot) {
     if (va >= USER_TOP)
         return 0;
-    uint64_t *e = pte_walk(root, va, false, 0);
+    uint64_t *e = pte_walk(avm->root, va, false, 0);
     uint64_t need = PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0);
     if (!e || (*e & need) != need)
         return 0;
+    if ((*e & PTE_PCD) && !(prot & ARCH_PROT_DEVICE))
+        return 0; /* device registers: maybe not RAM, maybe not in the direct map */
     return *e & PTE_ADDR;
 }
 
-void arch_vm_activate(paddr_t root) {
+void arch_vm_activate(const struct arch_vm *avm) {
+    paddr_t root = avm ? avm->root : kernel_root;
     if (read_cr3() != root)
         write_cr3(root);
 }

@@ -5,22 +5,48 @@
 #include <log.h>
 #include <proc.h>
 #include <sched.h>
+#include <warp/abi.h>
 #include "x64.h"
 
-static const char *const exception_names[32] = {
-    "divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
-    "bound range (#BR)", "invalid opcode (#UD)", "device not available (#NM)", "double fault (#DF)",
-    "coprocessor segment overrun", "invalid TSS (#TS)", "segment not present (#NP)",
-    "stack fault (#SS)", "general protection (#GP)", "page fault (#PF)", "reserved 15",
-    "x87 floating point (#MF)", "alignment check (#AC)", "machine check (#MC)", "SIMD floating point (#XM)",
-    "virtualization (#VE)", "control protection (#CP)", "reserved 22", "reserved 23", "reserved 24",
-    "reserved 25", "reserved 26", "reserved 27", "hypervisor injection (#HV)", "VMM communication (#VC)",
-    "security (#SX)", "reserved 31",
+/* Name and portable kind of each exception vector (Intel SDM vol. 3, table 6-1). */
+static const struct {
+    const char *name;
+    uint8_t kind;
+} exceptions[32] = {
+    {"divide error (#DE)", FAULT_ARITHMETIC},    {"debug (#DB)", FAULT_DEBUG},
+    {"NMI", FAULT_OTHER},                        {"breakpoint (#BP)", FAULT_DEBUG},
+    {"overflow (#OF)", FAULT_ARITHMETIC},        {"bound range (#BR)", FAULT_PROTECTION},
+    {"invalid opcode (#UD)", FAULT_ILLEGAL},     {"device not available (#NM)", FAULT_ILLEGAL},
+    {"double fault (#DF)", FAULT_OTHER},         {"coprocessor segment overrun", FAULT_OTHER},
+    {"invalid TSS (#TS)", FAULT_PROTECTION},     {"segment not present (#NP)", FAULT_PROTECTION},
+    {"stack fault (#SS)", FAULT_PROTECTION},     {"general protection (#GP)", FAULT_PROTECTION},
+    {"page fault (#PF)", FAULT_MEMORY},          {"reserved 15", FAULT_OTHER},
+    {"x87 floating point (#MF)", FAULT_ARITHMETIC}, {"alignment check (#AC)", FAULT_MEMORY},
+    {"machine check (#MC)", FAULT_OTHER},        {"SIMD floating point (#XM)", FAULT_ARITHMETIC},
+    {"virtualization (#VE)", FAULT_OTHER},       {"control protection (#CP)", FAULT_PROTECTION},
+    {"reserved 22", FAULT_OTHER},                {"reserved 23", FAULT_OTHER},
+    {"reserved 24", FAULT_OTHER},                {"reserved 25", FAULT_OTHER},
+    {"reserved 26", FAULT_OTHER},                {"reserved 27", FAULT_OTHER},
+    {"hypervisor injection (#HV)", FAULT_OTHER}, {"VMM communication (#VC)", FAULT_OTHER},
+    {"security (#SX)", FAULT_OTHER},             {"reserved 31", FAULT_OTHER},
 };
 
-/* Name of an exception vector. */
-const char *trap_name(uint32_t vector) {
-    return vector < 32 ? exception_names[vector] : "interrupt";
+#define PF_WRITE (1u << 1) /* page-fault error code: the access was a write */
+
+/* The portable record of a user-mode exception (vector < 32). */
+static struct fault_info trap_decode(const struct trap_frame *tf) {
+    struct fault_info f = {
+        .kind = exceptions[tf->vector].kind,
+        .code = (uint32_t)tf->vector,
+        .name = exceptions[tf->vector].name,
+        .pc = tf->rip,
+        .detail = tf->error_code,
+    };
+    if (tf->vector == 14) {
+        f.addr = read_cr2();
+        f.write = tf->error_code & PF_WRITE;
+    }
+    return f;
 }
 
 /* Print every saved register of a frame. */
@@ -33,9 +59,23 @@ void trap_dump(const struct trap_frame *tf) {
     log_raw("  r13 %016lx  r14 %016lx  r15 %016lx  cr2 %016lx\n", tf->r13, tf->r14, tf->r15, read_cr2());
 }
 
+/* Name a kernel stack overflow: a page fault, or the double fault it becomes when the CPU cannot
+ * push the page fault's frame, whose address (CR2) or stack pointer lies in a stack's guard page. */
+static void trap_report_overflow(const struct trap_frame *tf) {
+    uint64_t bottom = kstack_guard_hit(read_cr2());
+    if (!bottom)
+        bottom = kstack_guard_hit(tf->rsp);
+    if (!bottom)
+        return;
+    const char *which = bottom == (uint64_t)boot_stack_bottom ? "the boot (idle) stack" : "a kernel stack";
+    log_raw("  kernel stack overflow: %s, bottom %#lx, ran into its guard page\n", which, bottom);
+}
+
 /* A CPU exception in kernel mode is a kernel bug: report everything and stop. */
 static _Noreturn void trap_kernel_fault(const struct trap_frame *tf) {
-    log_raw("\nKERNEL PANIC: %s in kernel mode, error code %#lx\n", trap_name(tf->vector), tf->error_code);
+    log_raw("\nKERNEL PANIC: %s in kernel mode, error code %#lx\n", exceptions[tf->vector].name, tf->error_code);
+    if (tf->vector == 8 || tf->vector == 14)
+        trap_report_overflow(tf);
     if (tf->vector == 14)
         log_raw("  faulting address %#lx (%s, %s)\n", read_cr2(), tf->error_code & 2 ? "write" : "read",
                 tf->error_code & 1 ? "protection violation" : "not present");
@@ -86,8 +126,8 @@ void trap_handle(struct trap_frame *tf) {
     }
     kernel_lock();
     if (tf->vector < 32) {
-        uint64_t addr = tf->vector == 14 ? read_cr2() : 0;
-        proc_fault((uint32_t)tf->vector, tf->error_code, tf->rip, addr);
+        struct fault_info f = trap_decode(tf);
+        proc_fault(&f);
     }
     trap_interrupt(tf);
     if (from_user)

@@ -1,16 +1,19 @@
 /* usercopy.S: copies that touch the current address space's user half and survive its page faults. */
 
 /*
- * bool arch_user_copy(void *dst, const void *src, size_t n)
+ * bool arch_copy_from_user(void *dst, uaddr_t src, size_t n)
+ * bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n)
  *
- * Copies n bytes (8 at a time, then the tail) and returns true. If a user page is missing or read-only
- * the CPU raises #PF at one of the two string instructions; trap_handle finds that address in the
- * .extable section and resumes at the fixup, which returns false. Bytes before the faulting one may
- * have moved. The kernel leaves SMAP off (cpu.c); turning it on needs stac/clac around the copy.
+ * One routine serves both directions: it copies n bytes (8 at a time, then the tail) and returns
+ * true. If a user page is missing or read-only the CPU raises #PF at one of the two string
+ * instructions; trap.c finds that address in the .extable section and resumes at the fixup, which
+ * returns false. Bytes before the faulting one may have moved. The kernel leaves SMAP off (cpu.c);
+ * turning it on needs stac/clac around the copy.
  */
     .text
-    .global arch_user_copy
-arch_user_copy:
+    .global arch_copy_from_user, arch_copy_to_user
+arch_copy_from_user:
+arch_copy_to_user:
     mov %rdx, %rcx
     shr $3, %rcx
     and $7, %edx

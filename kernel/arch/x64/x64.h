@@ -99,7 +99,9 @@ void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base);
 /* Program the redirection entry of a GSI; ERR_NOT_FOUND if no I/O APIC has it. */
 long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id);
 void ioapic_mask(uint32_t gsi, bool masked);
-void *mmio_map(paddr_t pa, size_t len);     /* uncached kernel mapping of device registers */
+void *mmio_map(paddr_t pa, size_t len);     /* uncached kernel mapping of device registers; NULL if none */
+uint64_t kstack_guard_hit(uint64_t addr);   /* bottom of the kernel stack whose guard page addr is in, or 0 */
+bool kstack_mapped(uint64_t addr);          /* addr lies in a kernel stack in use, below its top */
 uint64_t pte_nx(void);                      /* the NX bit if the CPU has it, else 0 */
 void backtrace_from(uint64_t rbp, uint64_t rip); /* print frames starting at rip, then the rbp chain */
 void trap_dump(const struct trap_frame *tf);
@@ -130,5 +132,5 @@ void syscall_entry(void);
 void trap_return_user(void);   /* pops a struct trap_frame and irets; used for a thread's first run */
 void thread_switch_stack(uint64_t *save_rsp, uint64_t new_rsp);
 extern uint64_t trap_vectors[256];
-extern char boot_stack_bottom[], boot_stack_top[];
+extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
 extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];

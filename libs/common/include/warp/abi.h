@@ -81,14 +81,24 @@ enum exit_reason {
     EXIT_KILLED = 3, /* another process killed it */
 };
 
+/* What kind of CPU exception ended a process (EXIT_FAULT), whatever the architecture. */
+enum fault_kind {
+    FAULT_MEMORY = 1, /* an access to an address unmapped or forbidding it (page fault) */
+    FAULT_PROTECTION, /* a privileged or malformed operation (general protection, segment faults) */
+    FAULT_ILLEGAL,    /* an undefined or unavailable instruction */
+    FAULT_ARITHMETIC, /* divide error, overflow, x87 or SIMD floating point */
+    FAULT_DEBUG,      /* breakpoint or debug trap */
+    FAULT_OTHER,      /* anything else (machine check, ...) */
+};
+
 struct exit_info {
     int32_t reason;      /* enum exit_reason */
     int32_t code;        /* exit code for EXIT_NORMAL */
-    uint32_t vector;     /* exception vector for EXIT_FAULT */
-    uint32_t pad;
-    uint64_t rip;        /* faulting instruction */
-    uint64_t fault_addr; /* CR2 for page faults */
-    uint64_t error_code; /* the exception's error code */
+    uint32_t vector;     /* EXIT_FAULT: the architecture's number for the exception (x86-64: vector) */
+    uint32_t kind;       /* EXIT_FAULT: enum fault_kind */
+    uint64_t rip;        /* EXIT_FAULT: the faulting instruction */
+    uint64_t fault_addr; /* EXIT_FAULT: the address a memory fault was about (x86-64: CR2) */
+    uint64_t error_code; /* EXIT_FAULT: the architecture's extra word (x86-64: the error code) */
 };
 
 struct sysinfo {

@@ -18,6 +18,7 @@ enum obj_type {
     OBJ_PROCESS = 4, /* a process started with SYS_SPAWN */
     OBJ_DEVICE = 5,  /* one PCI function granted to a driver (warp/device.h) */
     OBJ_IRQ = 6,     /* a device interrupt delivered as events */
+    OBJ_TYPE_COUNT   /* one more than the last type */
 };
 
 struct handle_info {

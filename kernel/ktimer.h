@@ -1,0 +1,27 @@
+/* ktimer.h: the kernel's deadline timers: a callback runs once the monotonic clock passes a deadline. */
+#pragma once
+
+#include <warp/types.h>
+
+struct ktimer;
+/* Runs from ktimer_poll with the kernel lock held and interrupts off; may re-arm kt. */
+typedef void (*ktimer_fn)(struct ktimer *kt);
+
+/* One timer, embedded in whatever it serves (a timer object, a sleeping thread). */
+struct ktimer {
+    uint64_t deadline;
+    ktimer_fn fire;
+    bool armed;
+    struct ktimer *child, *next, *prev; /* pairing-heap links; prev is the parent for a first child */
+};
+
+/* Set kt up, disarmed, to call fire when it expires. */
+void ktimer_init(struct ktimer *kt, ktimer_fn fire);
+/* Arm kt for deadline (re-arming moves it); O(1). */
+void ktimer_arm(struct ktimer *kt, uint64_t deadline);
+/* Disarm kt if it is armed; O(log n) amortized. */
+void ktimer_cancel(struct ktimer *kt);
+/* Fire every armed timer whose deadline is at or before now, earliest first. */
+void ktimer_poll(uint64_t now);
+/* The earliest armed deadline, or UINT64_MAX when none is armed. */
+uint64_t ktimer_next_deadline(void);

@@ -1,0 +1,108 @@
+/* sys_proc.c: the process system calls: exit, spawn, wait, kill, yield (docs/syscalls.md). */
+#include <log.h>
+#include <mm/mm.h>
+#include <proc.h>
+#include <sched.h>
+#include <syscall.h>
+#include <warp/error.h>
+#include <warp/ipc.h>
+
+long sys_exit(const struct syscall_args *a) {
+    uint64_t code = a->a1;
+    struct exit_info info = {.reason = EXIT_NORMAL, .code = (int32_t)code};
+    proc_exit(&info);
+}
+
+/* Check the handles a spawn moves: transferable, distinct, and room for the new process handle. */
+static long spawn_check_handles(const handle_t *hs, uint64_t n) {
+    struct proc *self = proc_current();
+    for (uint64_t i = 0; i < n; i++) {
+        struct handle_entry *e;
+        long err = handle_get(&self->handles, hs[i], 0, RIGHT_TRANSFER, &e);
+        if (err < 0)
+            return err;
+        for (uint64_t j = 0; j < i; j++)
+            if (hs[j] == hs[i])
+                return ERR_INVALID_ARG;
+    }
+    /* The handles leave before the process handle arrives, so a full table with n > 0 still fits. */
+    return handle_free_slots(&self->handles) + n >= 1 ? 0 : ERR_NO_RESOURCES;
+}
+
+/* Copy the image named by args into kernel memory; the caller kfree()s *image_out. */
+static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], handle_t *hs,
+                          void **image_out) {
+    if (a->name_len == 0 || a->name_len > SPAWN_NAME_MAX || a->image_len == 0 ||
+        (a->flags & ~SPAWN_FLAGS_ALL) || a->nhandles > SPAWN_HANDLES_MAX)
+        return ERR_INVALID_ARG;
+    if (a->image_len > SPAWN_IMAGE_MAX)
+        return ERR_TOO_LARGE;
+    if ((a->flags & SPAWN_SHARE_INITFS) && !proc_current()->has_initfs)
+        return ERR_PERMISSION;
+    long err = copy_from_user(name, a->name, a->name_len);
+    if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
+        (err = spawn_check_handles(hs, a->nhandles)) < 0)
+        return err;
+    name[a->name_len] = 0;
+    if ((err = user_range_check(a->image, a->image_len, PROT_READ)) < 0)
+        return err;
+    void *image = kmalloc(a->image_len);
+    if (!image)
+        return ERR_NO_MEMORY;
+    if ((err = copy_from_user(image, a->image, a->image_len)) < 0) {
+        kfree(image);
+        return err;
+    }
+    *image_out = image;
+    return 0;
+}
+
+long sys_spawn(const struct syscall_args *a) {
+    struct spawn_args sa;
+    long err = copy_from_user(&sa, a->a1, sizeof(sa));
+    if (err < 0)
+        return err;
+    char name[SPAWN_NAME_MAX + 1];
+    handle_t hs[SPAWN_HANDLES_MAX];
+    void *image;
+    if ((err = spawn_copy_in(&sa, name, hs, &image)) < 0)
+        return err;
+    struct proc *child;
+    err = proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, hs,
+                     (uint32_t)sa.nhandles, &child);
+    kfree(image);
+    if (err < 0)
+        return err;
+    err = handle_install(proc_handles(), &child->obj, RIGHTS_ALL);
+    ASSERT(err > 0); /* room was checked before the spawn */
+    return err;
+}
+
+long sys_wait(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    uaddr_t out = a->a2;
+    struct proc *p = NULL;
+    long err = handle_object(proc_handles(), h, OBJ_PROCESS, RIGHT_READ, (void **)&p);
+    if (err < 0 || (err = user_range_check(out, sizeof(struct exit_info), PROT_WRITE)) < 0)
+        return err;
+    struct exit_info info;
+    if ((err = proc_wait(p, &info)) < 0)
+        return err;
+    return copy_to_user(out, &info, sizeof(info));
+}
+
+long sys_kill(const struct syscall_args *a) {
+    handle_t h = handle_from_reg(a->a1);
+    struct proc *p = NULL;
+    long err = handle_object(proc_handles(), h, OBJ_PROCESS, RIGHT_WRITE, (void **)&p);
+    if (err == 0)
+        proc_kill(p);
+    return err;
+}
+
+long sys_yield(const struct syscall_args *a) {
+    (void)a;
+    sched_yield();
+    return 0;
+}
+

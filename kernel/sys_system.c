@@ -1,0 +1,73 @@
+/* sys_system.c: the system-wide calls: console, counters, clock, entropy, power-off (docs/syscalls.md). */
+#include <arch.h>
+#include <log.h>
+#include <mm/mm.h>
+#include <proc.h>
+#include <random.h>
+#include <syscall.h>
+#include <vm.h>
+#include <warp/error.h>
+#include <warp/string.h>
+
+#define CONSOLE_WRITE_MAX 65536
+
+long sys_console_write(const struct syscall_args *a) {
+    uaddr_t buf = a->a1;
+    uint64_t len = a->a2;
+    if (len > CONSOLE_WRITE_MAX)
+        return ERR_TOO_LARGE;
+    long err = user_range_check(buf, len, PROT_READ);
+    if (err < 0)
+        return err;
+    char chunk[256];
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+        if ((err = copy_from_user(chunk, buf + done, n)) < 0)
+            return err;
+        arch_console_write(chunk, n);
+        done += n;
+    }
+    return (long)len;
+}
+
+long sys_sysinfo(const struct syscall_args *a) {
+    uaddr_t out = a->a1;
+    struct sysinfo info = {
+        .total_pages = pmm_total_pages(),
+        .free_pages = pmm_free_pages(),
+        .nprocs = proc_count(),
+        .uptime_ns = arch_time_ns(),
+    };
+    return copy_to_user(out, &info, sizeof(info));
+}
+
+long sys_clock(const struct syscall_args *a) {
+    (void)a;
+    return (long)arch_time_ns();
+}
+
+long sys_entropy(const struct syscall_args *a) {
+    uaddr_t buf = a->a1;
+    uint64_t len = a->a2;
+    if (len > ENTROPY_MAX)
+        return ERR_TOO_LARGE;
+    long err = user_range_check(buf, len, PROT_WRITE);
+    if (err < 0)
+        return err;
+    uint8_t bytes[ENTROPY_MAX];
+    random_fill(bytes, len);
+    err = copy_to_user(buf, bytes, len);
+    memset(bytes, 0, len); /* nothing of it stays on the kernel stack */
+    return err < 0 ? err : (long)len;
+}
+
+long sys_shutdown(const struct syscall_args *a) {
+    uint64_t code = a->a1;
+    if (proc_current()->pid != 1)
+        return ERR_PERMISSION;
+    if (code > 255)
+        return ERR_INVALID_ARG;
+    log_printf("kernel: power off requested by init (code %lu)", code);
+    arch_poweroff((int)code);
+}
+
