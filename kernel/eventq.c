@@ -111,7 +111,7 @@ static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct
 
 long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev, uint64_t deadline) {
     for (;;) {
-        ktimer_poll(arch_time_ns()); /* a timer due since the last tick reports now, not at the next */
+        ktimer_poll(); /* a timer due since the last tick reports now, not at the next */
         long r = eventq_take(eq, receiver, ev);
         if (r != 0)
             return r < 0 ? r : 0;

@@ -21,7 +21,8 @@ void ktimer_init(struct ktimer *kt, ktimer_fn fire);
 void ktimer_arm(struct ktimer *kt, uint64_t deadline);
 /* Disarm kt if it is armed; O(log n) amortized. */
 void ktimer_cancel(struct ktimer *kt);
-/* Fire every armed timer whose deadline is at or before now, earliest first. */
-void ktimer_poll(uint64_t now);
+/* Fire every armed timer whose deadline has passed, earliest first (reads the clock only when a
+ * timer is armed). */
+void ktimer_poll(void);
 /* The earliest armed deadline, or UINT64_MAX when none is armed. */
 uint64_t ktimer_next_deadline(void);

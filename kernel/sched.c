@@ -166,7 +166,7 @@ void waitq_wake_all(struct waitq *wq) {
 }
 
 void sched_tick(void) {
-    ktimer_poll(arch_time_ns());
+    ktimer_poll();
     random_mix(arch_cycles());
     if (runq_head)
         cpu_self()->need_resched = true;

@@ -56,5 +56,5 @@ void timer_set(struct timer *t, uint64_t deadline) {
     if (!deadline)
         return;
     ktimer_arm(&t->kt, deadline);
-    ktimer_poll(arch_time_ns()); /* a deadline in the past fires at once */
+    ktimer_poll(); /* a deadline in the past fires at once */
 }
