@@ -5,7 +5,7 @@
 # apart from the kernel's copy of libs/common under $(BUILD)/kernel/.
 
 USER_BUILD   := $(BUILD)/user
-USER_CFLAGS  := $(TARGET_CFLAGS) -Ilibs/user/include
+USER_CFLAGS  := $(TARGET_CFLAGS) -Ilibs/user/include -Ilibs/proto/include
 USER_LDFLAGS := -static -nostdlib -z max-page-size=4096 -z noexecstack --build-id=none \
 	-T libs/user/user.ld
 

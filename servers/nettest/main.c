@@ -22,8 +22,8 @@
 static struct {
     struct loop loop;
     handle_t ch;
-    uint8_t mac[ETH_ALEN];
-    uint8_t bufs[NT_READS][ETH_FRAME_MAX];
+    uint8_t mac[ETHERNET_ADDR_LEN];
+    uint8_t bufs[NT_READS][ETHERNET_FRAME_MAX];
     handle_t ch2;                        /* a second session, never READ until the end */
     struct loop_timeout timeout;
     enum { NT_DISCOVER, NT_BURSTING, NT_PIPELINE_OUT, NT_DONE } phase;
@@ -58,9 +58,9 @@ static bool nt_attrs(void)
     struct warp_msg reply;
     char text[MSG_DATA_MAX + 1];
     long r = nt_getattr(nt.ch, "mac", &reply);
-    if (!tap_eq(r, ETH_ALEN, "GETATTR mac gives 6 bytes"))
+    if (!tap_eq(r, ETHERNET_ADDR_LEN, "GETATTR mac gives 6 bytes"))
         return false;
-    memcpy(nt.mac, reply.data, ETH_ALEN);
+    memcpy(nt.mac, reply.data, ETHERNET_ADDR_LEN);
     printf("# MAC %02x:%02x:%02x:%02x:%02x:%02x\n", nt.mac[0], nt.mac[1], nt.mac[2], nt.mac[3],
            nt.mac[4], nt.mac[5]);
     r = nt_getattr(nt.ch, "mtu", &reply);
@@ -75,7 +75,7 @@ static bool nt_attrs(void)
 /* Bad requests get ERROR replies, and the driver still answers afterwards. */
 static void nt_bad_requests(void)
 {
-    static uint8_t big[ETH_FRAME_MAX + 1], small[64];
+    static uint8_t big[ETHERNET_FRAME_MAX + 1], small[64];
     struct warp_msg m, reply;
     msg_write(&m, big, 0);
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG, "WRITE of 0 bytes gives ERR_INVALID_ARG");
@@ -91,7 +91,7 @@ static void nt_bad_requests(void)
     msg_read(&m, small, sizeof(small));
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG, "READ into 64 bytes gives ERR_INVALID_ARG");
     msg_init(&m, MSG_READ, MSG_CALL);
-    msg_add_buf(&m, big, ETH_FRAME_MAX, BUF_READ);
+    msg_add_buf(&m, big, ETHERNET_FRAME_MAX, BUF_READ);
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION, "READ into a read-only buffer gives ERR_PERMISSION");
     tap_eq(nt_getattr(nt.ch, "colour", &reply), ERR_NOT_FOUND, "GETATTR colour gives ERR_NOT_FOUND");
     msg_setattr(&m, "mtu", "9000");
@@ -101,7 +101,8 @@ static void nt_bad_requests(void)
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_NOT_SUPPORTED, "an unknown call gives ERR_NOT_SUPPORTED");
     msg_init(&m, MSG_WRITE, 0);
     tap_eq(warp_channel_send(nt.ch, &m), 0, "a one-way WRITE is accepted (and ignored)");
-    tap_eq(nt_getattr(nt.ch, "mac", &reply), ETH_ALEN, "the driver still answers after bad requests");
+    tap_eq(nt_getattr(nt.ch, "mac", &reply), ETHERNET_ADDR_LEN,
+           "the driver still answers after bad requests");
 }
 
 static void nt_on_read(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx);
@@ -110,7 +111,7 @@ static void nt_on_read(struct loop *l, handle_t ch, struct warp_msg *reply, void
 static void nt_post_read(unsigned i)
 {
     struct warp_msg m;
-    msg_read(&m, nt.bufs[i], ETH_FRAME_MAX);
+    msg_read(&m, nt.bufs[i], ETHERNET_FRAME_MAX);
     long r = loop_call(&nt.loop, nt.ch, &m, nt_on_read, (void *)(uintptr_t)i);
     if (r < 0) {
         tap_ok(false, "READ call %u could be sent (%s)", i, err_str(r));
@@ -145,7 +146,7 @@ static void nt_burst_next(void)
 /* Looks at one received frame for the replies we wait for. */
 static void nt_frame(const uint8_t *f, size_t len)
 {
-    uint8_t sha[ETH_ALEN];
+    uint8_t sha[ETHERNET_ADDR_LEN];
     uint32_t yiaddr;
     nt.frames++;
     if (nt.phase == NT_PIPELINE_OUT || nt.phase == NT_DONE)
@@ -179,7 +180,7 @@ static void nt_on_read(struct loop *l, handle_t ch, struct warp_msg *reply, void
     (void)ch;
     unsigned i = (unsigned)(uintptr_t)ctx;
     long r = msg_result(reply, MSG_READ);
-    if (r < 14 || r > ETH_FRAME_MAX) {
+    if (r < 14 || r > ETHERNET_FRAME_MAX) {
         tap_ok(false, "READ gives a frame (got %ld: %s)", r, err_str(r));
         loop_stop(&nt.loop);
         return;
@@ -276,10 +277,10 @@ static const char *nt_find(const char *s, const char *word)
 /* The second session saw the same frames: it has a full queue, has dropped the rest, and CLOSEs. */
 static void nt_second_session(void)
 {
-    static uint8_t buf[ETH_FRAME_MAX];
+    static uint8_t buf[ETHERNET_FRAME_MAX];
     struct warp_msg m, reply;
     char text[MSG_DATA_MAX + 1];
-    uint8_t sha[ETH_ALEN];
+    uint8_t sha[ETHERNET_ADDR_LEN];
     msg_read(&m, buf, sizeof(buf));
     long r = ipc_call_sync(nt.ch2, &m, NULL);
     tap_ok(r >= 14 && (frame_is_arp_reply(buf, (size_t)r, nt.mac, NT_GATEWAY_IP, sha) ||

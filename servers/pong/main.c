@@ -1,9 +1,8 @@
 /* pong: demo server: registers service/pong with init, answers READ/WRITE/GETATTR/... per connection. */
-#include "pong.h"
-
 #include <warp/loop.h>
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/proto/pong.h>
 #include <warp/string.h>
 #include <warp/user.h>
 

@@ -26,7 +26,6 @@
  * lwIP's send buffer takes them; the reply comes when all are in it.
  */
 
-#define CONN_WRITES_MAX 8         /* WRITE calls one connection may have waiting */
 #define CONN_CHUNK (16 * 1024)    /* bytes copied from a caller per tcp_write */
 #define CONN_COMPACT_BELOW 512    /* received pbuf chains shorter than this are copied to the heap */
 #define CONN_RX_PBUFS_MAX 32      /* more pbufs waiting for READ are collapsed into one */
@@ -46,7 +45,7 @@ struct conn {
     bool reading;         /* a READ is pending */
     uint64_t read_id;
     uint64_t read_len;
-    struct conn_write writes[CONN_WRITES_MAX]; /* pending WRITEs, oldest at wr_head */
+    struct conn_write writes[TCPIP_WRITES_MAX]; /* pending WRITEs, oldest at wr_head */
     unsigned wr_head, wr_count;
     bool closing;         /* a CLOSE call waits for the WRITEs before it */
     bool close_wanted;    /* tcp_close failed for want of memory: the poll callback retries */
@@ -243,7 +242,7 @@ static void conn_write_done(struct conn *c, long status)
     else
         msg_reply(&r, MSG_WRITE, w->call_id, status);
     tcpip_send(c->ch, &r);
-    c->wr_head = (c->wr_head + 1) % CONN_WRITES_MAX;
+    c->wr_head = (c->wr_head + 1) % TCPIP_WRITES_MAX;
     c->wr_count--;
 }
 
@@ -375,11 +374,11 @@ static void conn_write(struct conn *c, const struct warp_msg *m)
         tcpip_reply_error(c->ch, m, ERR_INVALID_ARG); /* nothing may follow CLOSE */
         return;
     }
-    if (c->wr_count == CONN_WRITES_MAX) {
+    if (c->wr_count == TCPIP_WRITES_MAX) {
         tcpip_reply_error(c->ch, m, ERR_QUEUE_FULL);
         return;
     }
-    unsigned i = (c->wr_head + c->wr_count) % CONN_WRITES_MAX;
+    unsigned i = (c->wr_head + c->wr_count) % TCPIP_WRITES_MAX;
     c->writes[i] = (struct conn_write){m->call_id, (uint64_t)len, 0};
     c->wr_count++;
     conn_pump_tx(c);

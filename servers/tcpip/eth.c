@@ -31,6 +31,7 @@
 #define ETH_FRAME_MAX 1536          /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
 #define ETH_MTU_DEFAULT 1500
 #define ETH_RX_SLOTS 16             /* READ calls kept pending: a burst of frames needs no round trip each */
+_Static_assert(ETH_RX_SLOTS <= ETHERNET_READS_MAX, "the driver lets a session have that many READs");
 #define ETH_TX_SLOTS 40             /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
 #define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
@@ -204,7 +205,7 @@ static void eth_post_reads(void)
 static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;
-    printf("tcpip: %s closed; link down\n", TCPIP_ETHERNET);
+    printf("tcpip: %s closed; link down\n", ETHERNET_URI);
     loop_close(l, ch);
     /* Calls still pending now never complete (loop_close forgets them): take their buffers back. */
     for (unsigned i = 0; i < ETH_RX_SLOTS; i++)
@@ -309,7 +310,7 @@ static void eth_on_mac(struct loop *l, handle_t ch, struct warp_msg *reply, void
     else if (r >= 0 && (msg_get_text(reply, text, sizeof(text)) < 0 || addr_mac_parse(text, mac) < 0))
         r = ERR_BAD_FORMAT;
     if (r < 0) {
-        printf("tcpip: GETATTR mac on %s failed: %s\n", TCPIP_ETHERNET, err_str(r));
+        printf("tcpip: GETATTR mac on %s failed: %s\n", ETHERNET_URI, err_str(r));
         if (r != ERR_PEER_CLOSED)
             eth_on_closed(l, ch, NULL); /* start over */
         return;
@@ -339,7 +340,7 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
     if (r < 0) {
         tcpip_drop_handles(reply);
         if (r != eth.last_open_error)
-            printf("tcpip: OPEN %s failed: %s; retrying every second\n", TCPIP_ETHERNET, err_str(r));
+            printf("tcpip: OPEN %s failed: %s; retrying every second\n", ETHERNET_URI, err_str(r));
         eth.last_open_error = r;
         eth.state = ETH_CLOSED;
         loop_timeout_after(l, &eth.retry, ETH_RETRY_NS);
@@ -355,7 +356,7 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
     if (r == 0)
         r = loop_call(l, eth.ch, &m, eth_on_mac, NULL);
     if (r < 0) {
-        printf("tcpip: cannot use %s: %s\n", TCPIP_ETHERNET, err_str(r));
+        printf("tcpip: cannot use %s: %s\n", ETHERNET_URI, err_str(r));
         eth_on_closed(l, eth.ch, NULL);
         return;
     }
@@ -366,10 +367,10 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
 static void eth_open(void)
 {
     struct warp_msg m;
-    msg_open(&m, TCPIP_ETHERNET);
+    msg_open(&m, ETHERNET_URI);
     long r = loop_call(&tcpip_loop, TCPIP_INIT_CH, &m, eth_on_open, NULL);
     if (r < 0) {
-        printf("tcpip: cannot ask init for %s: %s\n", TCPIP_ETHERNET, err_str(r));
+        printf("tcpip: cannot ask init for %s: %s\n", ETHERNET_URI, err_str(r));
         loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RETRY_NS);
         return;
     }

@@ -181,7 +181,7 @@ static void tcpip_on_registered(struct loop *l, handle_t ch, struct warp_msg *re
     tcpip_drop_handles(reply);
     long r = msg_result(reply, MSG_OPEN);
     if (r < 0) {
-        printf("tcpip: cannot register %s: %s\n", TCPIP_SERVICE, err_str(r));
+        printf("tcpip: cannot register %s: %s\n", TCPIP_URI, err_str(r));
         warp_exit(1);
     }
 }
@@ -199,7 +199,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         r = loop_add_channel(&tcpip_loop, TCPIP_INIT_CH, &tcpip_init_handlers, NULL);
     struct warp_msg m;
     if (r == 0)
-        r = msg_open(&m, "listen:" TCPIP_SERVICE);
+        r = msg_open(&m, "listen:" TCPIP_URI);
     if (r == 0)
         r = loop_call(&tcpip_loop, TCPIP_INIT_CH, &m, tcpip_on_registered, NULL);
     if (r < 0) {

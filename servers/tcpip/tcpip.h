@@ -2,6 +2,8 @@
 #pragma once
 
 #include <warp/loop.h>
+#include <warp/proto/ethernet.h>
+#include <warp/proto/tcpip.h>
 
 #include "lwip/err.h"
 
@@ -9,8 +11,6 @@ struct tcp_pcb;
 struct listener;
 
 #define TCPIP_INIT_CH 1              /* init's channel: handle 1 (docs/userspace.md) */
-#define TCPIP_SERVICE "service/tcpip"
-#define TCPIP_ETHERNET "service/ethernet"
 
 /* The one event loop everything runs in (main.c). */
 extern struct loop tcpip_loop;

@@ -1,8 +1,8 @@
 /* t_service.c: the supervisor test: open service/pong through init, use it, crash it, and find it restarted. */
-#include "../pong/pong.h"
 #include "tests.h"
 
 #include <warp/fmt.h>
+#include <warp/proto/pong.h>
 #include <warp/string.h>
 
 #define SVC_INIT_CH 1            /* every service's channel to init (docs/userspace.md) */

@@ -3,6 +3,7 @@
 
 #include <virtio/virtio.h>
 #include <warp/loop.h>
+#include <warp/proto/ethernet.h>
 
 /* §5.1.3: virtio-net feature bits the driver may accept. */
 #define VIRTIO_NET_F_MAC (1ull << 5)     /* the device config holds a MAC address */
@@ -18,11 +19,6 @@
 
 #define NET_RXQ 0 /* queue numbers (§5.1.2) */
 #define NET_TXQ 1
-
-#define ETH_ALEN 6
-#define ETH_HLEN 14          /* smallest frame we accept: a header */
-#define ETH_MTU 1500
-#define ETH_FRAME_MAX (ETH_HLEN + ETH_MTU) /* 1514: frames carry no FCS here */
 
 /*
  * DMA layout: both rings, then NET_RX_BUFS + NET_TX_BUFS slots of NET_SLOT bytes. A slot holds the
@@ -47,7 +43,7 @@ struct nic {
     unsigned tx_nfree;
     unsigned hdr_len;      /* NET_HDR_LEGACY or NET_HDR_MODERN */
     uint64_t features;     /* accepted */
-    uint8_t mac[ETH_ALEN];
+    uint8_t mac[ETHERNET_ADDR_LEN];
     bool msix;             /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
     handle_t irq_rx, irq_tx; /* irq_tx == irq_rx without MSI-X */
     struct loop_timeout rx_more; /* armed when a receive batch left frames behind */
@@ -64,7 +60,7 @@ void nic_on_irq(handle_t irq);
 /* nic.c: a free tx slot exists. */
 bool nic_tx_ready(void);
 /* nic.c: sends the len-byte frame in bufs[0] of call call_id on ch (copied with SYS_CALL_READ);
- * returns len or an ERR_*. Precondition: nic_tx_ready(), ETH_HLEN <= len <= ETH_FRAME_MAX. */
+ * returns len or an ERR_*. Precondition: nic_tx_ready(), ETHERNET_HDR_LEN <= len <= ETHERNET_FRAME_MAX. */
 long nic_send_from_call(handle_t ch, uint64_t call_id, uint32_t len);
 /* nic.c: link state (up unless the device reports otherwise). */
 bool nic_link_up(void);

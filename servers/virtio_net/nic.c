@@ -77,7 +77,7 @@ static void nic_rx_poll(void)
             continue;
         }
         uint32_t frame_len = len >= nic_g.hdr_len ? len - nic_g.hdr_len : 0;
-        if (frame_len < ETH_HLEN || frame_len > ETH_FRAME_MAX) {
+        if (frame_len < ETHERNET_HDR_LEN || frame_len > ETHERNET_FRAME_MAX) {
             nic_g.rx_bad++;
         } else {
             nic_g.rx_frames++;
@@ -239,8 +239,8 @@ static long nic_setup_queue(struct virtq *vq, uint16_t vector)
 /* The MAC from the device config, or a fixed locally administered one without VIRTIO_NET_F_MAC. */
 static void nic_read_mac(void)
 {
-    static const uint8_t fallback[ETH_ALEN] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-    for (unsigned i = 0; i < ETH_ALEN; i++)
+    static const uint8_t fallback[ETHERNET_ADDR_LEN] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    for (unsigned i = 0; i < ETHERNET_ADDR_LEN; i++)
         nic_g.mac[i] = (nic_g.features & VIRTIO_NET_F_MAC)
                            ? (uint8_t)virtio_config_read(&nic_g.vdev, VIRTIO_NET_CFG_MAC + i, 1)
                            : fallback[i];

@@ -9,7 +9,7 @@
 # server's private header by its path from the top ("servers/init/manifest.h").
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ikernel -iquote .
+	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel -iquote .
 UNIT_MODULE_SRCS := $(filter-out libs/common/string.c,$(COMMON_SRCS)) kernel/mm/page_alloc.c
 UNIT_MODULE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_MODULE_SRCS))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
