@@ -63,10 +63,10 @@ include libs/common/build.mk
 include libs/user/build.mk
 include libs/virtio/build.mk
 include kernel/build.mk
-include $(sort $(wildcard servers/*/build.mk))
+# Programs (servers/: what warp.iso ships; tests/ and bench/: test and benchmark programs) and the
+# host-side test builds, each directory with its own build.mk.
+include $(sort $(wildcard servers/*/build.mk tests/*/build.mk bench/*/build.mk))
 include tools/build.mk
--include tests/unit/build.mk
--include tests/fuzz/build.mk
 -include bench/build.mk
 
 clean:

@@ -9,7 +9,7 @@
 
 /*
  * TAP on the console (`ok N - ...`, `nettest: N passed, M failed`), exit code 0 or 1. tests/e2e/
- * case_net.py boots it through servers/init/net-test.manifest and also checks QEMU's packet dump.
+ * case_net.py boots it through tests/nettest/net-test.manifest and also checks QEMU's packet dump.
  */
 #define NT_INIT_CH 1
 #define NT_READS 4                       /* READ calls kept waiting at the driver */
