@@ -1,4 +1,5 @@
 /* tcpip: the TCP/IP server: lwIP 2.1.3 (NO_SYS) in one event loop, sockets as channels (docs/network.md). */
+#include "port.h"
 #include "tcpip.h"
 
 #include <warp/msg.h>
@@ -192,7 +193,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     (void)arg;
     (void)initfs;
     (void)initfs_size;
-    tcpip_random_init();
+    port_init();
     lwip_init();
     long r = loop_init(&tcpip_loop);
     if (r == 0)

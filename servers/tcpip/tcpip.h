@@ -28,9 +28,6 @@ int tcpip_stats_format(char *buf, size_t size);
 /* main.c: logs the stats line now. */
 void tcpip_stats_log(void);
 
-/* port.c: gathers the entropy for tcpip_rand() and the ISN key; call before lwip_init(). */
-void tcpip_random_init(void);
-
 /* eth.c: the interface over service/ethernet (virtio_net): opens it through init, retrying until the
  * driver registers, reads its MAC, brings the netif up and starts DHCP. */
 void eth_start(void);
