@@ -1,5 +1,5 @@
 /* nic.c: the virtio-net device (virtio 1.1 §5.1) over either PCI transport: bring-up, rx, tx, IRQs. */
-#include "net.h"
+#include "nic.h"
 
 #include <warp/devcall.h>
 #include <warp/malloc.h>
@@ -81,13 +81,13 @@ static void nic_rx_poll(void)
             nic_g.rx_bad++;
         } else {
             nic_g.rx_frames++;
-            eth_deliver(nic_slot(slot) + NET_FRAME_OFF, frame_len);
+            nic_g.client->on_frame(nic_slot(slot) + NET_FRAME_OFF, frame_len);
         }
         nic_rx_post(slot); /* cannot fail: its two descriptors were just freed */
     }
     nic_kick(&nic_g.rx);
     if (virtq_pending_used(&nic_g.rx) > 0)
-        loop_timeout_after(&net_loop, &nic_g.rx_more, 0);
+        loop_timeout_after(nic_g.loop, &nic_g.rx_more, 0);
 }
 
 /* Returns the tx slots the device is done with to the free stack; how many. */
@@ -164,7 +164,7 @@ void nic_on_irq(handle_t irq)
         nic_rx_poll();
     if (irq == nic_g.irq_tx) {
         nic_tx_reclaim();
-        eth_tx_space(); /* WRITEs that waited for a slot */
+        nic_g.client->on_tx_space(); /* WRITEs that waited for a slot */
     }
 }
 
@@ -286,8 +286,10 @@ static long nic_bring_up(handle_t dev)
 }
 
 /* Brings the NIC up and starts receiving. */
-long nic_init(handle_t dev)
+long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
 {
+    nic_g.loop = l;
+    nic_g.client = client;
     struct handle_info hi;
     long r = warp_handle_info(dev, &hi);
     if (r < 0 || hi.type != OBJ_DEVICE) {

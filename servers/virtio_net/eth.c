@@ -1,8 +1,11 @@
-/* service.c: service/ethernet: sessions that READ received frames, WRITE frames, GETATTR the MAC. */
-#include "net.h"
+/* eth.c: service/ethernet: sessions that READ received frames, WRITE frames, GETATTR the MAC. */
+#include "eth.h"
+#include "nic.h"
 
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/proto/ethernet.h>
+#include <warp/service.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -39,14 +42,12 @@ static struct eth_txwait txwait[ETH_TXWAIT_MAX];
 static unsigned txwait_head, ntxwait;
 static uint64_t tx_waited; /* WRITEs that had to wait for a tx slot */
 
-struct loop net_loop;
+static struct loop *eth_loop; /* the driver's event loop */
 
 /* Sends a reply; a client that has gone is not our problem. */
 static void eth_send(handle_t ch, const struct warp_msg *m)
 {
-    long r = loop_send(&net_loop, ch, m);
-    if (r < 0 && r != ERR_PEER_CLOSED)
-        printf("virtio_net: reply on channel %d failed: %s\n", ch, err_str(r));
+    service_send(eth_loop, ch, m);
 }
 
 /* Replies ERROR(err) to call_id on ch. */
@@ -200,7 +201,7 @@ static void eth_session_end(struct eth_session *s)
             txwait[(txwait_head + kept++) % ETH_TXWAIT_MAX] = w;
     }
     ntxwait = kept;
-    loop_close(&net_loop, s->ch);
+    loop_close(eth_loop, s->ch);
     free(s->frames);
     memset(s, 0, sizeof(*s));
 }
@@ -209,10 +210,8 @@ static void eth_session_end(struct eth_session *s)
 static void eth_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     struct eth_session *s = ctx;
-    (void)l;
     (void)ch;
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]); /* we take no handles */
+    service_drop_handles(l, m); /* we take no handles */
     if (!msg_is_call(m))
         return;
     switch (m->type) {
@@ -243,15 +242,16 @@ static const struct loop_channel_handlers eth_session_handlers = {
     .on_peer_closed = eth_on_closed,
 };
 
-/* Starts a session on channel ch (given by init); closes ch if there is no room. */
-static void eth_session_start(handle_t ch)
+/* A new client, handed over by init: a free session and its frame queue, or ch is closed. */
+static void eth_session_start(struct loop *l, handle_t ch, void *ctx)
 {
+    (void)ctx;
     struct eth_session *s = NULL;
     for (unsigned i = 0; i < ETH_SESSIONS_MAX && !s; i++)
         if (!sessions[i].ch)
             s = &sessions[i];
     uint8_t *frames = s ? malloc((size_t)ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX) : NULL;
-    if (!frames || loop_add_channel(&net_loop, ch, &eth_session_handlers, s) < 0) {
+    if (!frames || loop_add_channel(l, ch, &eth_session_handlers, s) < 0) {
         printf("virtio_net: refusing a session: %s\n", s ? "out of memory" : "too many sessions");
         free(frames);
         warp_handle_close(ch);
@@ -262,45 +262,8 @@ static void eth_session_start(handle_t ch)
     s->frames = frames;
 }
 
-/* init's channel: a one-way OPEN "service/ethernet" carries a new client's channel. */
-static void eth_on_init_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+long eth_start(struct loop *l)
 {
-    (void)l;
-    (void)ctx;
-    char uri[MSG_DATA_MAX + 1];
-    bool open = m->type == MSG_OPEN && !msg_is_call(m) && m->nhandles >= 1 &&
-                msg_get_uri(m, uri, sizeof(uri)) >= 0 && strcmp(uri, ETHERNET_URI) == 0;
-    for (unsigned i = open ? 1 : 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]);
-    if (open)
-        eth_session_start(m->handles[0]);
-    else if (msg_is_call(m))
-        eth_error(ch, m->call_id, ERR_NOT_SUPPORTED);
-}
-
-/* init is gone: nobody new can reach us; the sessions we have go on. */
-static void eth_on_init_closed(struct loop *l, handle_t ch, void *ctx)
-{
-    (void)ctx;
-    printf("virtio_net: init closed its channel\n");
-    loop_close(l, ch);
-}
-
-static const struct loop_channel_handlers eth_init_handlers = {
-    .on_message = eth_on_init_message,
-    .on_peer_closed = eth_on_init_closed,
-};
-
-/* Registers service/ethernet (OPEN "listen:service/ethernet" on init's channel), then listens. */
-long eth_service_start(handle_t init_ch)
-{
-    struct warp_msg m;
-    long r = msg_open(&m, "listen:" ETHERNET_URI);
-    if (r == 0)
-        r = ipc_call_sync(init_ch, &m, NULL);
-    if (r < 0) {
-        printf("virtio_net: cannot register %s with init: %s\n", ETHERNET_URI, err_str(r));
-        return r;
-    }
-    return loop_add_channel(&net_loop, init_ch, &eth_init_handlers, NULL);
+    eth_loop = l;
+    return service_start(l, "ethernet", eth_session_start, NULL);
 }
