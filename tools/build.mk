@@ -9,7 +9,7 @@
 #   $(BUILD)/warp-net.iso    network test: initfs with tests/nettest/net-test.manifest (virtio_net,
 #                            devtest, nettest); init powers off with nettest's verdict
 #
-# Targets added here: setup, run, test, e2e-test, images (all four ISOs).
+# Targets added here: setup, run, test, e2e-test, images (all four ISOs), module-check.
 # GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
 # GiB, in an oldgnu tar.gz); deploy-gce builds it and runs tools/deploy-gce (PROJECT, BUCKET, ZONE;
 # DRY_RUN=1 only prints the gcloud commands).
@@ -84,6 +84,11 @@ $(eval $(call warp_iso,warp-crash,boot,warp.crashtest $(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 
 FORCE:
+
+# Cycles among the modules and headers of what ships (servers/, libs/), from the built objects.
+.PHONY: module-check
+module-check: user-programs
+	$(Q)BUILD=$(BUILD) tools/module-cycles
 
 # The phony targets below first run tools/setup, then build through a second make: that make parses
 # the Makefile again, now with the compilers and grub-mkrescue installed.
