@@ -28,6 +28,7 @@ static void service_close_handles(struct loop *l, const struct warp_msg *m, unsi
         loop_close(l, m->handles[i]);
 }
 
+/* Sends m; logs a failure other than ERR_PEER_CLOSED and closes the handles m would have moved. */
 long service_send(struct loop *l, handle_t ch, const struct warp_msg *m)
 {
     long r = loop_send(l, ch, m);
@@ -38,6 +39,7 @@ long service_send(struct loop *l, handle_t ch, const struct warp_msg *m)
     return r;
 }
 
+/* ERROR(err) to call. */
 long service_reply_error(struct loop *l, handle_t ch, const struct warp_msg *call, long err)
 {
     struct warp_msg r;
@@ -45,6 +47,7 @@ long service_reply_error(struct loop *l, handle_t ch, const struct warp_msg *cal
     return service_send(l, ch, &r);
 }
 
+/* A reply of call's own type with status. */
 long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *call, int64_t status)
 {
     struct warp_msg r;
@@ -52,6 +55,7 @@ long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *ca
     return service_send(l, ch, &r);
 }
 
+/* Closes every handle m brought. */
 void service_drop_handles(struct loop *l, const struct warp_msg *m)
 {
     service_close_handles(l, m, 0);
@@ -99,6 +103,7 @@ static void service_on_registered(struct loop *l, handle_t ch, struct warp_msg *
     }
 }
 
+/* Registers service/<name> on handle 1 through l; clients go to on_connect once init has them. */
 long service_start(struct loop *l, const char *name, service_connect_fn on_connect, void *ctx)
 {
     size_t n = strnlen(name, SERVICE_NAME_MAX + 1);

@@ -1,4 +1,4 @@
-/* state.c: init's one state (state.h), set up by main.c and worked on by the supervisor and the name service. */
+/* state.c: init's one state (state.h), which main.c sets up and the other parts work on. */
 #include "state.h"
 
 struct init init_g;

@@ -1,4 +1,4 @@
-/* state.h: init's state (state.c), which its parts share: the supervisor (supervise.c) and the name service (names.c). */
+/* state.h: init's state (state.c), shared by the supervisor (supervise.c) and the name service (names.c). */
 #pragma once
 
 #include "manifest.h"

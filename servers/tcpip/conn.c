@@ -423,6 +423,7 @@ static const struct loop_channel_handlers conn_handlers = {
     .on_peer_closed = conn_on_closed,
 };
 
+/* A connection lwIP accepted: its channel, handed over; a RST if that cannot be done. */
 err_t conn_accept(struct loop *l, struct tcp_pcb *pcb, conn_hand_over_fn hand_over, void *ctx)
 {
     struct conn *c = calloc(1, sizeof(*c));
@@ -459,6 +460,7 @@ err_t conn_accept(struct loop *l, struct tcp_pcb *pcb, conn_hand_over_fn hand_ov
     return ERR_OK;
 }
 
+/* A WRITE slot to the driver came free: every connection tries to send again. */
 void conn_kick_all(void)
 {
     for (struct conn *c = conn_list, *next; c; c = next) {

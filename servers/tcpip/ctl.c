@@ -148,6 +148,7 @@ static const struct loop_channel_handlers ctl_handlers = {
     .on_peer_closed = ctl_on_closed,
 };
 
+/* A new control channel, handed over by init. */
 void ctl_accept(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;

@@ -78,6 +78,7 @@ static struct {
 static void eth_open(void);
 static void eth_post_reads(void);
 
+/* The MAC as text ("" until the driver told it). */
 const char *eth_mac_text(void)
 {
     return eth.mac_text;
@@ -375,6 +376,7 @@ static void eth_open(void)
     eth.state = ETH_OPENING;
 }
 
+/* Starts opening the link; everything else follows from the replies. */
 void eth_start(struct loop *l)
 {
     eth.loop = l;
@@ -382,6 +384,7 @@ void eth_start(struct loop *l)
     eth_open();
 }
 
+/* The interface's configuration, once it has an address. */
 int eth_ipv4(uint32_t *ip, uint32_t *mask, uint32_t *gw)
 {
     if (!eth.netif_added || ip4_addr_isany_val(*netif_ip4_addr(&eth.netif)))
@@ -392,6 +395,7 @@ int eth_ipv4(uint32_t *ip, uint32_t *mask, uint32_t *gw)
     return 0;
 }
 
+/* A static address, or back to DHCP (mask 0). */
 int eth_configure(uint32_t ip, uint32_t mask, uint32_t gw)
 {
     if (!eth.netif_added)

@@ -136,6 +136,7 @@ static struct tcp_pcb *listener_pcb(uint32_t ip, uint16_t port, long *err)
     return lpcb;
 }
 
+/* A listen pcb on ip:port and its channel, served from lp. */
 long listener_open(struct loop *lp, uint32_t ip, uint16_t port, handle_t *out)
 {
     if (listener_taken(ip, port))

@@ -29,6 +29,7 @@ static void port_entropy(void *buf, size_t len)
     warp_exit(1);
 }
 
+/* The ISN hash key, from SYS_ENTROPY. */
 void port_init(void)
 {
     port_entropy(port_isn_key, sizeof(port_isn_key));

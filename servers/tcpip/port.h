@@ -1,4 +1,4 @@
-/* port.h: start-up of the platform glue lwIP calls (port.c): the secret behind TCP initial sequence numbers. */
+/* port.h: start-up of the platform glue lwIP calls (port.c): the TCP ISN secret. */
 #pragma once
 
 /* Draws the ISN hash key from SYS_ENTROPY; call before lwip_init(). */

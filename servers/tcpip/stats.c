@@ -49,6 +49,7 @@ static void stats_states_format(char *buf, size_t size)
         fmt_snprintf(buf, size, "-");
 }
 
+/* The stats line's fields. */
 int stats_format(char *buf, size_t size)
 {
     char states[96];
@@ -67,6 +68,7 @@ int stats_format(char *buf, size_t size)
                         (unsigned long long)stats_g.tx_full, states);
 }
 
+/* Logs the stats line and remembers it. */
 void stats_log(void)
 {
     stats_format(stats_last, sizeof(stats_last));
@@ -84,6 +86,7 @@ static void stats_on_timer(struct loop *l, struct loop_timeout *t, void *ctx)
     loop_timeout_after(l, t, STATS_PERIOD_NS);
 }
 
+/* Arms the periodic stats timer on l. */
 void stats_start(struct loop *l)
 {
     loop_timeout_init(&stats_timer, stats_on_timer, NULL);

@@ -262,6 +262,7 @@ static void eth_session_start(struct loop *l, handle_t ch, void *ctx)
     s->frames = frames;
 }
 
+/* Registers service/ethernet; its sessions are served from l. */
 long eth_start(struct loop *l)
 {
     eth_loop = l;

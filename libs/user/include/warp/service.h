@@ -1,4 +1,4 @@
-/* service.h: being a service: registering service/<name> with init, taking the clients it hands over, replying. */
+/* service.h: being a service: registering with init, taking the clients it hands over, replying. */
 #pragma once
 
 #include <warp/loop.h>
