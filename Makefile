@@ -10,6 +10,8 @@
 #                   warp-net.iso (driver tests)
 #   make fuzz       the HTTP parser under libFuzzer for FUZZ_SECONDS (60) with FUZZ_JOBS workers
 #   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
+#   make module-check  fails on a cycle among the C modules or headers of servers/ and libs/
+#                   (tools/module-cycles)
 #   make bench      IPC and network benchmarks against a Linux guest under the same QEMU; updates
 #                   docs/benchmarks.md
 #   make clean      remove build/
@@ -63,10 +65,10 @@ include libs/common/build.mk
 include libs/user/build.mk
 include libs/virtio/build.mk
 include kernel/build.mk
-include $(sort $(wildcard servers/*/build.mk))
+# Programs (servers/: what warp.iso ships; tests/ and bench/: test and benchmark programs) and the
+# host-side test builds, each directory with its own build.mk.
+include $(sort $(wildcard servers/*/build.mk tests/*/build.mk bench/*/build.mk))
 include tools/build.mk
--include tests/unit/build.mk
--include tests/fuzz/build.mk
 -include bench/build.mk
 
 clean:

@@ -1,6 +1,6 @@
 # bench/build.mk: the benchmark image and `make bench` (included by the top Makefile after tools/build.mk).
 #
-#   $(BUILD)/warp-bench.iso   initfs with bench/bench.manifest: init starts bin/ipcbench (servers/ipcbench),
+#   $(BUILD)/warp-bench.iso   initfs with bench/bench.manifest: init starts bin/ipcbench (bench/ipcbench),
 #                             which prints `bench: ...` lines and powers the machine off
 #   make bench                runs tools/setup, builds warp-bench.iso, warp.iso and the Linux guest
 #                             (tools/linux-guest), then bench/run (IPC: both guests under the same QEMU

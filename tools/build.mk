@@ -2,16 +2,16 @@
 #
 # Images (each a hybrid ISO: boots under SeaBIOS and UEFI, from a CD drive or as a raw disk):
 #   $(BUILD)/warp.iso        normal boot: initfs with servers/init/boot.manifest   (`make`, `make run`)
-#   $(BUILD)/warp-test.iso   in-OS tests: initfs with servers/init/test.manifest; init powers off
+#   $(BUILD)/warp-test.iso   in-OS tests: initfs with tests/inos/test.manifest; init powers off
 #                            through isa-debug-exit with the verdict
 #   $(BUILD)/warp-crash.iso  normal initfs, kernel command line `warp.crashtest`: the kernel faults on
 #                            purpose after boot and prints its panic report
 #   $(BUILD)/warp-crash-stack.iso  the same with `warp.crashtest.stack`: the kernel overflows its boot
 #                            stack on purpose; the guard page below it must turn that into a panic
-#   $(BUILD)/warp-net.iso    network test: initfs with servers/init/net-test.manifest (virtio_net,
+#   $(BUILD)/warp-net.iso    network test: initfs with tests/nettest/net-test.manifest (virtio_net,
 #                            devtest, nettest); init powers off with nettest's verdict
 #
-# Targets added here: setup, run, test, e2e-test, images (all four ISOs).
+# Targets added here: setup, run, test, e2e-test, images (all five ISOs), module-check.
 # GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
 # GiB, in an oldgnu tar.gz); deploy-gce builds it and runs tools/deploy-gce (PROJECT, BUCKET, ZONE;
 # DRY_RUN=1 only prints the gcloud commands).
@@ -21,10 +21,10 @@
 #   BOOT=cdrom|disk   `make run` attaches the ISO as a CD (default) or as a virtio-scsi raw disk, as GCE does
 #   QEMU_EXTRA=...    extra arguments appended to the QEMU command line of `make run`
 #   KERNEL_CMDLINE=.. extra kernel command line for every image (default empty)
-#   USER_PROGRAMS     user ELF files, appended by the libs/user and servers/* fragments (which the top
+#   USER_PROGRAMS     user ELF files, appended by the programs' build.mk fragments (which the top
 #                     Makefile includes before this file); each one a manifest starts becomes
 #                     bin/<name> in that image's initfs (stripped of debug information)
-#   INITFS_FILES      extra initfs files as SRC:DEST pairs (e.g. servers/http/www/a.html:www/a.html)
+#   INITFS_FILES      extra initfs files as SRC:DEST pairs (e.g. servers/http_server/www/a.css:www/a.css)
 
 BOOT           ?= cdrom
 QEMU_EXTRA     ?=
@@ -78,8 +78,8 @@ $(BUILD)/grub/$(1).cfg: FORCE
 endef
 
 $(eval $(call warp_initfs,boot,servers/init/boot.manifest))
-$(eval $(call warp_initfs,test,servers/init/test.manifest))
-$(eval $(call warp_initfs,net,servers/init/net-test.manifest))
+$(eval $(call warp_initfs,test,tests/inos/test.manifest))
+$(eval $(call warp_initfs,net,tests/nettest/net-test.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-test,test,$(KERNEL_CMDLINE)))
@@ -88,6 +88,11 @@ $(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLI
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 
 FORCE:
+
+# Cycles among the modules and headers of what ships (servers/, libs/), from the built objects.
+.PHONY: module-check
+module-check: user-programs
+	$(Q)BUILD=$(BUILD) tools/module-cycles
 
 # The phony targets below first run tools/setup, then build through a second make: that make parses
 # the Makefile again, now with the compilers and grub-mkrescue installed.

@@ -2,7 +2,7 @@
 
 /*
  * Built on the host with `gcc -O2 -static` by tools/linux-guest and run by the guest's /init.
- * The method is the one of servers/ipcbench, so the two lines compare like with like:
+ * The method is the one of bench/ipcbench, so the two lines compare like with like:
  *
  *   parent                          child
  *   t0 = rdtsc

@@ -1,4 +1,6 @@
 /* virtio_pci.c: virtio over PCI (virtio 1.1 §4.1, §3.1): probing, the init sequence, dispatch. */
+#include "msix.h"
+
 #include <virtio/virtio.h>
 
 #include <warp/devcall.h>
@@ -8,34 +10,10 @@
 #define PCI_VENDOR_ID 0x00
 #define PCI_DEVICE_ID 0x02
 #define PCI_COMMAND 0x04
-#define PCI_STATUS 0x06
-#define PCI_CAP_PTR 0x34
 #define PCI_COMMAND_IO 1u
 #define PCI_COMMAND_MEMORY 2u
 #define PCI_COMMAND_MASTER 4u
-#define PCI_STATUS_CAPS 0x10u
-#define PCI_CAP_MSIX 0x11
-#define MSIX_CTRL_ENABLE 0x8000u
 #define VIRTIO_RESET_POLLS 1000000 /* status reads before a modern reset counts as stuck */
-
-/* Finds the MSI-X capability; leaves d->msix_cap 0 if there is none. */
-static void virtio_find_msix(struct virtio_dev *d)
-{
-    long status = warp_device_config_read(d->handle, PCI_STATUS, 2);
-    if (status < 0 || !(status & PCI_STATUS_CAPS))
-        return;
-    long off = warp_device_config_read(d->handle, PCI_CAP_PTR, 1);
-    for (int guard = 0; off > 0 && guard < 48; guard++) {
-        off &= 0xfc;
-        if (warp_device_config_read(d->handle, (unsigned)off, 1) == PCI_CAP_MSIX) {
-            d->msix_cap = (uint8_t)off;
-            long ctrl = warp_device_config_read(d->handle, (unsigned)off + 2, 2);
-            d->msix_entries = ctrl < 0 ? 0 : (uint16_t)((ctrl & 0x7ff) + 1);
-            return;
-        }
-        off = warp_device_config_read(d->handle, (unsigned)off + 1, 1);
-    }
-}
 
 /* Turns on port and memory decoding and bus mastering (DMA), keeping the other command bits. */
 static long virtio_enable_function(struct virtio_dev *d)
@@ -61,7 +39,7 @@ long virtio_pci_open(struct virtio_dev *d, handle_t dev)
     if (vendor != VIRTIO_PCI_VENDOR || device < VIRTIO_PCI_LEGACY_FIRST || device > 0x107f)
         return ERR_NOT_SUPPORTED;
     d->pci_device = (uint16_t)device;
-    virtio_find_msix(d);
+    virtio_msix_find(d);
     long r = virtio_modern_open(d);
     if (r == ERR_NOT_FOUND && device <= VIRTIO_PCI_LEGACY_LAST)
         r = virtio_legacy_open(d);
@@ -136,15 +114,6 @@ uint16_t virtio_queue_max(struct virtio_dev *d, uint16_t q)
 long virtio_queue_setup(struct virtio_dev *d, struct virtq *vq)
 {
     return d->ops->queue_setup(d, vq);
-}
-
-/* True if the MSI-X enable bit is set in the function's capability. */
-bool virtio_msix_enabled(struct virtio_dev *d)
-{
-    if (!d->msix_cap)
-        return false;
-    long ctrl = warp_device_config_read(d->handle, d->msix_cap + 2u, 2);
-    return ctrl >= 0 && (ctrl & MSIX_CTRL_ENABLE);
 }
 
 /* Assigns queue q's MSI-X vector. */

@@ -34,7 +34,7 @@ $(HTTP_HOST): $(HTTP_HOST_SRCS) $(wildcard servers/http_server/*.h) servers/http
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  HOSTLD  $@")
 	$(Q)$(CC) -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -iquote . \
+		-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -iquote . \
 		$(HTTP_HOST_SRCS) -o $@
 
 .PHONY: http-host

@@ -3,11 +3,11 @@
 
 #include <warp/loop.h>
 #include <warp/msg.h>
+#include <warp/proto/tcpip.h>
 #include <warp/user.h>
 
 #define HTTP_INIT_CH 1 /* init's channel, handle 1 (docs/userspace.md) */
-#define HTTP_TCPIP_URI "service/tcpip"
-#define HTTP_LISTEN_URI "tcp-listen:0.0.0.0:80"
+#define HTTP_LISTEN_URI TCPIP_LISTEN_PREFIX "0.0.0.0:80"
 
 static struct loop http_loop;
 static struct http_server http_srv; /* large (the connections' buffers): in .bss, not on the stack */
@@ -39,7 +39,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     (void)arg;
     if (!initfs)
         printf("http_server: no initfs (initfs = yes in the manifest?): only / is served\n");
-    handle_t tcpip = http_open(HTTP_INIT_CH, HTTP_TCPIP_URI);
+    handle_t tcpip = http_open(HTTP_INIT_CH, TCPIP_URI);
     handle_t listener = http_open(tcpip, HTTP_LISTEN_URI);
     long r = loop_init(&http_loop);
     if (r < 0)

@@ -1,10 +1,9 @@
 /* init: process 1: starts the manifest's services, serves their names, restarts them per policy. */
-#include "init.h"
+#include "state.h"
+#include "supervise.h"
 
 #include <warp/tar.h>
 #include <warp/user.h>
-
-struct init init_g;
 
 /* manifest_log_fn: prints a manifest diagnostic. */
 static void init_manifest_log(void *ctx, const char *msg)

@@ -1,5 +1,6 @@
 /* names.c: init's name service: a server registers service/<name>; a client OPENs it, gets a channel. */
-#include "init.h"
+#include "names.h"
+#include "state.h"
 
 #include <warp/msg.h>
 #include <warp/string.h>
@@ -12,7 +13,7 @@ static bool init_has_prefix(const char *s, const char *prefix)
 }
 
 /* The service named name, or NULL. */
-struct init_service *init_find(const char *name)
+static struct init_service *init_find(const char *name)
 {
     for (unsigned i = 0; i < init_g.manifest.count; i++)
         if (strcmp(init_g.services[i].cfg->name, name) == 0)

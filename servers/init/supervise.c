@@ -1,5 +1,7 @@
 /* supervise.c: init's supervisor: starts services with a channel to init, reports ends, restarts. */
-#include "init.h"
+#include "names.h"
+#include "state.h"
+#include "supervise.h"
 
 #include <warp/devcall.h>
 #include <warp/exitinfo.h>
@@ -10,7 +12,7 @@
 static void init_ended(struct init_service *s, const struct exit_info *info);
 
 /* Powers the machine off with a verdict; logs and returns if the kernel refuses. */
-void init_shutdown(const char *why, int code)
+static void init_shutdown(const char *why, int code)
 {
     printf("init: %s: shutting down with code %d\n", why, code);
     long r = warp_shutdown(code);

@@ -1,8 +1,7 @@
 /* ping: demo client: opens service/pong through init, checks WRITE/READ/GETATTR/ECHO round trips. */
-#include "../pong/pong.h"
-
 #include <warp/loop.h>
 #include <warp/msg.h>
+#include <warp/proto/pong.h>
 #include <warp/string.h>
 #include <warp/user.h>
 

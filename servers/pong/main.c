@@ -1,14 +1,13 @@
 /* pong: demo server: registers service/pong with init, answers READ/WRITE/GETATTR/... per connection. */
-#include "pong.h"
-
 #include <warp/loop.h>
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/proto/pong.h>
+#include <warp/service.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
-#define PONG_INIT_CH 1   /* init's channel, handle 1 (docs/userspace.md) */
-#define PONG_CHUNK 4096  /* bytes copied per SYS_CALL_READ / SYS_CALL_WRITE */
+#define PONG_CHUNK 4096 /* bytes copied per SYS_CALL_READ / SYS_CALL_WRITE */
 
 /* One client connection: a channel init handed us, with what its WRITEs brought. */
 struct pong_conn {
@@ -20,28 +19,16 @@ struct pong_conn {
 static struct loop pong_loop;
 static unsigned pong_nconns;
 
-/* Sends a reply; the client may have gone, which is its business. */
-static void pong_send(handle_t ch, const struct warp_msg *m)
-{
-    long r = warp_channel_send(ch, m);
-    if (r < 0 && r != ERR_PEER_CLOSED)
-        printf("pong: reply failed: %s\n", err_str(r));
-}
-
 /* Replies ERROR(err) to call m. */
 static void pong_error(handle_t ch, const struct warp_msg *m, long err)
 {
-    struct warp_msg r;
-    msg_reply_error(&r, m->call_id, err);
-    pong_send(ch, &r);
+    service_reply_error(&pong_loop, ch, m, err);
 }
 
 /* Replies to call m with its own type and status. */
 static void pong_status(handle_t ch, const struct warp_msg *m, int64_t status)
 {
-    struct warp_msg r;
-    msg_reply(&r, m->type, m->call_id, status);
-    pong_send(ch, &r);
+    service_reply_status(&pong_loop, ch, m, status);
 }
 
 /* WRITE: consumes bufs[0] chunk by chunk into the checksum; replies the bytes taken. */
@@ -115,7 +102,7 @@ static void pong_getattr(struct pong_conn *c, const struct warp_msg *m)
     }
     struct warp_msg reply;
     msg_reply_text(&reply, MSG_GETATTR, m->call_id, value);
-    pong_send(c->ch, &reply);
+    service_send(&pong_loop, c->ch, &reply);
 }
 
 /* SETATTR: only "bytes=0", which starts the count and the checksum afresh. */
@@ -152,10 +139,7 @@ static void pong_echo(struct pong_conn *c, const struct warp_msg *m)
     reply.status = m->data_len;
     for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
         msg_add_handle(&reply, m->handles[i]);
-    long r = warp_channel_send(c->ch, &reply);
-    if (r < 0)
-        for (unsigned i = 0; i < reply.nhandles; i++)
-            warp_handle_close(reply.handles[i]);
+    service_send(&pong_loop, c->ch, &reply); /* closes the handles if the client cannot take them */
 }
 
 /* Ends a connection. */
@@ -173,13 +157,6 @@ __attribute__((noinline)) static void pong_crash(void)
     *(volatile uint32_t *)0 = 0xdead;
 }
 
-/* Closes the handles of a message that does not keep them. */
-static void pong_drop_handles(const struct warp_msg *m)
-{
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]);
-}
-
 /* on_message of a connection: one request. */
 static void pong_on_request(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
@@ -191,7 +168,7 @@ static void pong_on_request(struct loop *l, handle_t ch, struct warp_msg *m, voi
         pong_echo(c, m);
         return;
     }
-    pong_drop_handles(m);
+    service_drop_handles(l, m);
     if (m->type == MSG_CLOSE) {
         if (msg_is_call(m))
             pong_status(c->ch, m, 0);
@@ -224,9 +201,10 @@ static const struct loop_channel_handlers pong_conn_handlers = {
     .on_peer_closed = pong_on_conn_closed,
 };
 
-/* Takes a new connection's channel from init's OPEN message. */
-static void pong_accept(struct loop *l, handle_t ch)
+/* A new connection, handed over by init. */
+static void pong_accept(struct loop *l, handle_t ch, void *ctx)
 {
+    (void)ctx;
     struct pong_conn *c = pong_nconns < PONG_CONNS_MAX ? malloc(sizeof(*c)) : NULL;
     if (!c) {
         printf("pong: too many connections; refusing one\n");
@@ -246,64 +224,15 @@ static void pong_accept(struct loop *l, handle_t ch)
     pong_nconns++;
 }
 
-/* on_message of init's channel: OPEN "service/pong" with the new connection in handles[0]. */
-static void pong_on_init(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
-{
-    (void)ctx;
-    if (m->type == MSG_OPEN && !msg_is_call(m) && m->nhandles == 1) {
-        pong_accept(l, m->handles[0]);
-        return;
-    }
-    pong_drop_handles(m);
-    if (msg_is_call(m))
-        pong_error(ch, m, ERR_NOT_SUPPORTED);
-}
-
-/* on_peer_closed of init's channel: no new clients can come; nothing left to serve them. */
-static void pong_on_init_closed(struct loop *l, handle_t ch, void *ctx)
-{
-    (void)l;
-    (void)ch;
-    (void)ctx;
-    printf("pong: init closed its channel\n");
-    warp_exit(1);
-}
-
-static const struct loop_channel_handlers pong_init_handlers = {
-    .on_message = pong_on_init,
-    .on_peer_closed = pong_on_init_closed,
-};
-
-/* Reply to our registration: serve from now on, or give up. */
-static void pong_on_registered(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
-{
-    (void)l;
-    (void)ch;
-    (void)ctx;
-    long r = msg_result(reply, MSG_OPEN);
-    if (r < 0) {
-        printf("pong: cannot register %s: %s\n", PONG_URI, err_str(r));
-        warp_exit(1);
-    }
-}
-
-/*
- * Entry: register with init through the loop, then serve until killed. Registering with loop_call
- * rather than ipc_call_sync means everything pong allocates (its event queue, the loop's table, the
- * heap arena) exists before any client can reach it.
- */
+/* Entry: register with init (service_start), then serve until killed. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
     (void)arg;
     (void)initfs;
     (void)initfs_size;
-    struct warp_msg m;
-    msg_open(&m, "listen:" PONG_URI);
     long r = loop_init(&pong_loop);
     if (r == 0)
-        r = loop_add_channel(&pong_loop, PONG_INIT_CH, &pong_init_handlers, NULL);
-    if (r == 0)
-        r = loop_call(&pong_loop, PONG_INIT_CH, &m, pong_on_registered, NULL);
+        r = service_start(&pong_loop, "pong", pong_accept, NULL);
     if (r == 0)
         r = loop_run(&pong_loop);
     printf("pong: event loop failed: %s\n", err_str(r));

@@ -75,8 +75,8 @@ int addr_port_parse(const char *s, uint16_t *out)
 
 int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port)
 {
-    size_t plen = strlen(ADDR_LISTEN_PREFIX);
-    if (strncmp(uri, ADDR_LISTEN_PREFIX, plen) != 0)
+    size_t plen = strlen(TCPIP_LISTEN_PREFIX);
+    if (strncmp(uri, TCPIP_LISTEN_PREFIX, plen) != 0)
         return ERR_INVALID_ARG;
     const char *host = uri + plen;
     const char *colon = strchr(host, ':');
@@ -95,7 +95,7 @@ int addr_conn_uri_format(uint32_t ip, uint16_t port, char *buf, size_t size)
 {
     char text[ADDR_IPV4_TEXT_MAX];
     addr_ipv4_format(ip, text, sizeof(text));
-    return addr_fit(fmt_snprintf(buf, size, ADDR_CONN_PREFIX "%s:%u", text, (unsigned)port), size);
+    return addr_fit(fmt_snprintf(buf, size, TCPIP_CONN_PREFIX "%s:%u", text, (unsigned)port), size);
 }
 
 int addr_mac_parse(const char *s, uint8_t out[6])

@@ -1,6 +1,7 @@
 /* addr.h: text forms of IPv4 and MAC addresses and the URIs of the socket protocol; pure code. */
 #pragma once
 
+#include <warp/proto/tcpip.h>
 #include <warp/types.h>
 
 /*
@@ -11,10 +12,8 @@
  * whenever size > 0).
  */
 
-#define ADDR_LISTEN_PREFIX "tcp-listen:" /* OPEN on the control channel: tcp-listen:<addr>:<port> */
-#define ADDR_CONN_PREFIX "tcp:"          /* OPEN on a listener channel: tcp:<addr>:<port> */
-#define ADDR_IPV4_TEXT_MAX 16            /* "255.255.255.255" and its NUL */
-#define ADDR_MAC_TEXT_MAX 18             /* "52:54:00:12:34:56" and its NUL */
+#define ADDR_IPV4_TEXT_MAX 16 /* "255.255.255.255" and its NUL */
+#define ADDR_MAC_TEXT_MAX 18  /* "52:54:00:12:34:56" and its NUL */
 
 /* Dotted quad, exactly four decimal parts 0..255 without leading zeros ("010" is refused, as it
  * would mean 8 to inet_aton). */
@@ -25,9 +24,9 @@ int addr_ipv4_format(uint32_t ip, char *buf, size_t size);
 /* A port number 1..65535 in decimal without leading zeros or sign. */
 int addr_port_parse(const char *s, uint16_t *out);
 
-/* "tcp-listen:<addr>:<port>": addr a dotted quad (0.0.0.0 = any), port 1..65535. */
+/* TCPIP_LISTEN_PREFIX "<addr>:<port>": addr a dotted quad (0.0.0.0 = any), port 1..65535. */
 int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port);
-/* "tcp:<addr>:<port>", what a listener channel's OPEN carries for an accepted connection. */
+/* TCPIP_CONN_PREFIX "<addr>:<port>", what a listener channel's OPEN carries for an accepted connection. */
 int addr_conn_uri_format(uint32_t ip, uint16_t port, char *buf, size_t size);
 
 /* Six hex pairs separated by ':' (either case). */

@@ -1,8 +1,11 @@
 /* conn.c: TCP connections as channels: READ/WRITE/CLOSE from the application, lwIP callbacks from the peer. */
-#include "tcpip.h"
+#include "conn.h"
+#include "stats.h"
 
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/proto/tcpip.h>
+#include <warp/service.h>
 #include <warp/user.h>
 
 #include "lwip/tcp.h"
@@ -26,7 +29,6 @@
  * lwIP's send buffer takes them; the reply comes when all are in it.
  */
 
-#define CONN_WRITES_MAX 8         /* WRITE calls one connection may have waiting */
 #define CONN_CHUNK (16 * 1024)    /* bytes copied from a caller per tcp_write */
 #define CONN_COMPACT_BELOW 512    /* received pbuf chains shorter than this are copied to the heap */
 #define CONN_RX_PBUFS_MAX 32      /* more pbufs waiting for READ are collapsed into one */
@@ -39,6 +41,7 @@ struct conn_write {
 };
 
 struct conn {
+    struct loop *loop;    /* tcpip's one loop */
     handle_t ch;          /* our end of the connection channel; 0 once closed */
     struct tcp_pcb *pcb;  /* NULL once lwIP freed it or we handed it back */
     struct pbuf *rxq;     /* received and not yet READ; a chain, or NULL */
@@ -46,7 +49,7 @@ struct conn {
     bool reading;         /* a READ is pending */
     uint64_t read_id;
     uint64_t read_len;
-    struct conn_write writes[CONN_WRITES_MAX]; /* pending WRITEs, oldest at wr_head */
+    struct conn_write writes[TCPIP_WRITES_MAX]; /* pending WRITEs, oldest at wr_head */
     unsigned wr_head, wr_count;
     bool closing;         /* a CLOSE call waits for the WRITEs before it */
     bool close_wanted;    /* tcp_close failed for want of memory: the poll callback retries */
@@ -55,15 +58,9 @@ struct conn {
 };
 
 static struct conn *conn_list;
-static unsigned conn_open_count;
 static uint8_t conn_scratch[CONN_CHUNK]; /* one loop, one copy at a time */
 
 static void conn_pump_tx(struct conn *c);
-
-unsigned conn_count(void)
-{
-    return conn_open_count;
-}
 
 /* Frees c once neither its channel nor its pcb is left. */
 static void conn_maybe_free(struct conn *c)
@@ -78,7 +75,7 @@ static void conn_maybe_free(struct conn *c)
         conn_list = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    conn_open_count--;
+    stats_g.conns--;
     free(c);
 }
 
@@ -135,7 +132,7 @@ static void conn_close_channel(struct conn *c)
 {
     if (!c->ch)
         return;
-    loop_close(&tcpip_loop, c->ch);
+    loop_close(c->loop, c->ch);
     c->ch = 0;
     c->reading = false;
     c->wr_count = 0;
@@ -152,7 +149,7 @@ static void conn_pump_rx(struct conn *c)
             c->reading = false;
             struct warp_msg r;
             msg_reply(&r, MSG_READ, c->read_id, 0); /* end of stream */
-            tcpip_send(c->ch, &r);
+            service_send(c->loop, c->ch, &r);
         }
         return;
     }
@@ -180,7 +177,7 @@ static void conn_pump_rx(struct conn *c)
         msg_reply_error(&r, c->read_id, err);
     else
         msg_reply(&r, MSG_READ, c->read_id, (int64_t)off);
-    tcpip_send(c->ch, &r);
+    service_send(c->loop, c->ch, &r);
 }
 
 /* lwIP's recv callback: data (queued for READ), or p == NULL for the peer's FIN. */
@@ -242,8 +239,8 @@ static void conn_write_done(struct conn *c, long status)
         msg_reply_error(&r, w->call_id, status);
     else
         msg_reply(&r, MSG_WRITE, w->call_id, status);
-    tcpip_send(c->ch, &r);
-    c->wr_head = (c->wr_head + 1) % CONN_WRITES_MAX;
+    service_send(c->loop, c->ch, &r);
+    c->wr_head = (c->wr_head + 1) % TCPIP_WRITES_MAX;
     c->wr_count--;
 }
 
@@ -255,7 +252,7 @@ static void conn_finish_close(struct conn *c)
         return;
     struct warp_msg r;
     msg_reply(&r, MSG_CLOSE, c->close_id, 0);
-    tcpip_send(c->ch, &r);
+    service_send(c->loop, c->ch, &r);
     conn_close_channel(c);
     conn_maybe_free(c);
 }
@@ -346,15 +343,15 @@ static void conn_read(struct conn *c, const struct warp_msg *m)
 {
     long len = msg_get_buf(m, 0, BUF_WRITE);
     if (len < 0) {
-        tcpip_reply_error(c->ch, m, len);
+        service_reply_error(c->loop, c->ch, m, len);
         return;
     }
     if (c->reading) {
-        tcpip_reply_error(c->ch, m, ERR_ALREADY_EXISTS);
+        service_reply_error(c->loop, c->ch, m, ERR_ALREADY_EXISTS);
         return;
     }
     if (len == 0) {
-        tcpip_reply_status(c->ch, m, 0);
+        service_reply_status(c->loop, c->ch, m, 0);
         return;
     }
     c->reading = true;
@@ -368,18 +365,18 @@ static void conn_write(struct conn *c, const struct warp_msg *m)
 {
     long len = msg_get_buf(m, 0, BUF_READ);
     if (len < 0) {
-        tcpip_reply_error(c->ch, m, len);
+        service_reply_error(c->loop, c->ch, m, len);
         return;
     }
     if (c->closing) {
-        tcpip_reply_error(c->ch, m, ERR_INVALID_ARG); /* nothing may follow CLOSE */
+        service_reply_error(c->loop, c->ch, m, ERR_INVALID_ARG); /* nothing may follow CLOSE */
         return;
     }
-    if (c->wr_count == CONN_WRITES_MAX) {
-        tcpip_reply_error(c->ch, m, ERR_QUEUE_FULL);
+    if (c->wr_count == TCPIP_WRITES_MAX) {
+        service_reply_error(c->loop, c->ch, m, ERR_QUEUE_FULL);
         return;
     }
-    unsigned i = (c->wr_head + c->wr_count) % CONN_WRITES_MAX;
+    unsigned i = (c->wr_head + c->wr_count) % TCPIP_WRITES_MAX;
     c->writes[i] = (struct conn_write){m->call_id, (uint64_t)len, 0};
     c->wr_count++;
     conn_pump_tx(c);
@@ -389,9 +386,8 @@ static void conn_write(struct conn *c, const struct warp_msg *m)
 static void conn_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     struct conn *c = ctx;
-    (void)l;
     (void)ch;
-    tcpip_drop_handles(m);
+    service_drop_handles(l, m);
     if (!msg_is_call(m))
         return;
     if (m->type == MSG_READ) {
@@ -400,14 +396,14 @@ static void conn_on_message(struct loop *l, handle_t ch, struct warp_msg *m, voi
         conn_write(c, m);
     } else if (m->type == MSG_CLOSE) {
         if (c->closing) {
-            tcpip_reply_error(c->ch, m, ERR_ALREADY_EXISTS);
+            service_reply_error(c->loop, c->ch, m, ERR_ALREADY_EXISTS);
             return;
         }
         c->closing = true;
         c->close_id = m->call_id;
         conn_pump_tx(c);
     } else {
-        tcpip_reply_error(c->ch, m, ERR_NOT_SUPPORTED);
+        service_reply_error(c->loop, c->ch, m, ERR_NOT_SUPPORTED);
     }
 }
 
@@ -427,18 +423,19 @@ static const struct loop_channel_handlers conn_handlers = {
     .on_peer_closed = conn_on_closed,
 };
 
-err_t conn_accept(struct listener *l, struct tcp_pcb *pcb)
+/* A connection lwIP accepted: its channel, handed over; a RST if that cannot be done. */
+err_t conn_accept(struct loop *l, struct tcp_pcb *pcb, conn_hand_over_fn hand_over, void *ctx)
 {
     struct conn *c = calloc(1, sizeof(*c));
     handle_t pair[2] = {0, 0};
     long r = c ? warp_channel_create(pair) : ERR_NO_MEMORY;
     if (r == 0)
-        r = loop_add_channel(&tcpip_loop, pair[0], &conn_handlers, c);
+        r = loop_add_channel(l, pair[0], &conn_handlers, c);
     if (r == 0) {
-        r = listener_hand_over(l, pair[1], lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip))),
-                               pcb->remote_port);
+        r = hand_over(ctx, pair[1], lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip))),
+                      pcb->remote_port);
         if (r < 0)
-            loop_remove(&tcpip_loop, pair[0]);
+            loop_remove(l, pair[0]);
     }
     if (r < 0) {
         /* Handle table full, the application's queue full or it has gone: refuse with a RST. */
@@ -450,18 +447,20 @@ err_t conn_accept(struct listener *l, struct tcp_pcb *pcb)
         tcp_abort(pcb);
         return ERR_ABRT;
     }
+    c->loop = l;
     c->ch = pair[0];
     c->next = conn_list;
     if (conn_list)
         conn_list->prev = c;
     conn_list = c;
-    conn_open_count++;
+    stats_g.conns++;
     conn_attach(c, pcb);
     tcp_nagle_disable(pcb); /* WRITEs are whole messages: send them now, not after the next ACK */
     ip_set_option(pcb, SOF_KEEPALIVE);
     return ERR_OK;
 }
 
+/* A WRITE slot to the driver came free: every connection tries to send again. */
 void conn_kick_all(void)
 {
     for (struct conn *c = conn_list, *next; c; c = next) {

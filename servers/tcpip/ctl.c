@@ -1,8 +1,12 @@
 /* ctl.c: control channels (service/tcpip): OPEN tcp-listen:, GETATTR ipv4/mac/stats, SETATTR ipv4. */
 #include "addr.h"
-#include "tcpip.h"
+#include "ctl.h"
+#include "eth.h"
+#include "listener.h"
+#include "stats.h"
 
 #include <warp/msg.h>
+#include <warp/service.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -17,15 +21,8 @@
  *   SETATTR "ipv4=<addr>/<len> via <gw>"  a static address instead of DHCP; "ipv4=dhcp" goes back
  */
 
-static unsigned ctl_open_count;
-
-unsigned ctl_count(void)
-{
-    return ctl_open_count;
-}
-
 /* OPEN: a listener. */
-static void ctl_open(handle_t ch, const struct warp_msg *m)
+static void ctl_open(struct loop *l, handle_t ch, const struct warp_msg *m)
 {
     char uri[MSG_DATA_MAX + 1];
     uint32_t ip;
@@ -33,38 +30,37 @@ static void ctl_open(handle_t ch, const struct warp_msg *m)
     handle_t h;
     int r = msg_get_uri(m, uri, sizeof(uri));
     if (r < 0 || addr_listen_uri_parse(uri, &ip, &port) < 0) {
-        tcpip_reply_error(ch, m, ERR_INVALID_ARG);
+        service_reply_error(l, ch, m, ERR_INVALID_ARG);
         return;
     }
-    long e = listener_open(ip, port, &h);
+    long e = listener_open(l, ip, port, &h);
     if (e < 0) {
-        tcpip_reply_error(ch, m, e);
+        service_reply_error(l, ch, m, e);
         return;
     }
     struct warp_msg reply;
     msg_reply_open(&reply, m->call_id, h);
-    if (warp_channel_send(ch, &reply) < 0)
-        warp_handle_close(h); /* the client left: its listener sees the peer close and stops */
+    service_send(l, ch, &reply); /* if the client left, h is closed: its listener sees that and stops */
 }
 
 /* Replies to GETATTR m with a text value. */
-static void ctl_reply_text(handle_t ch, const struct warp_msg *m, const char *text)
+static void ctl_reply_text(struct loop *l, handle_t ch, const struct warp_msg *m, const char *text)
 {
     struct warp_msg reply;
     if (msg_reply_text(&reply, MSG_GETATTR, m->call_id, text) < 0) {
-        tcpip_reply_error(ch, m, ERR_TOO_LARGE);
+        service_reply_error(l, ch, m, ERR_TOO_LARGE);
         return;
     }
-    tcpip_send(ch, &reply);
+    service_send(l, ch, &reply);
 }
 
 /* GETATTR: ipv4, mac, stats. */
-static void ctl_getattr(handle_t ch, const struct warp_msg *m)
+static void ctl_getattr(struct loop *l, handle_t ch, const struct warp_msg *m)
 {
     char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
     int r = msg_get_attr_name(m, name, sizeof(name));
     if (r < 0) {
-        tcpip_reply_error(ch, m, r);
+        service_reply_error(l, ch, m, r);
         return;
     }
     if (strcmp(name, "ipv4") == 0) {
@@ -76,66 +72,65 @@ static void ctl_getattr(handle_t ch, const struct warp_msg *m)
         r = eth_mac_text()[0] ? fmt_snprintf(value, sizeof(value), "%s", eth_mac_text())
                               : ERR_WOULD_BLOCK;
     } else if (strcmp(name, "stats") == 0) {
-        tcpip_stats_log();
-        r = tcpip_stats_format(value, sizeof(value));
+        stats_log();
+        r = stats_format(value, sizeof(value));
         if (r >= (int)sizeof(value))
             value[sizeof(value) - 1] = '\0'; /* the log line has all of it */
     } else {
         r = ERR_NOT_FOUND;
     }
     if (r < 0)
-        tcpip_reply_error(ch, m, r);
+        service_reply_error(l, ch, m, r);
     else
-        ctl_reply_text(ch, m, value);
+        ctl_reply_text(l, ch, m, value);
 }
 
 /* SETATTR: "ipv4=<addr>/<len> via <gw>" or "ipv4=dhcp". */
-static void ctl_setattr(handle_t ch, const struct warp_msg *m)
+static void ctl_setattr(struct loop *l, handle_t ch, const struct warp_msg *m)
 {
     char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
     int r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
     if (r < 0) {
-        tcpip_reply_error(ch, m, r);
+        service_reply_error(l, ch, m, r);
         return;
     }
     if (strcmp(name, "ipv4") != 0) {
-        tcpip_reply_error(ch, m, strcmp(name, "mac") == 0 || strcmp(name, "stats") == 0
-                                     ? ERR_PERMISSION : ERR_NOT_FOUND);
+        service_reply_error(l, ch, m, strcmp(name, "mac") == 0 || strcmp(name, "stats") == 0
+                                          ? ERR_PERMISSION : ERR_NOT_FOUND);
         return;
     }
     uint32_t ip = 0, mask = 0, gw = 0;
     if (strcmp(value, "dhcp") != 0 && (addr_config_parse(value, &ip, &mask, &gw) < 0 || mask == 0 ||
                                        ip == 0)) {
-        tcpip_reply_error(ch, m, ERR_INVALID_ARG);
+        service_reply_error(l, ch, m, ERR_INVALID_ARG);
         return;
     }
     r = eth_configure(ip, mask, gw);
     if (r < 0)
-        tcpip_reply_error(ch, m, r);
+        service_reply_error(l, ch, m, r);
     else
-        tcpip_reply_status(ch, m, 0);
+        service_reply_status(l, ch, m, 0);
 }
 
 /* A request on a control channel. */
 static void ctl_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
-    (void)l;
     (void)ctx;
-    tcpip_drop_handles(m); /* no request here carries handles */
+    service_drop_handles(l, m); /* no request here carries handles */
     if (!msg_is_call(m))
         return;
     switch (m->type) {
     case MSG_OPEN:
-        ctl_open(ch, m);
+        ctl_open(l, ch, m);
         break;
     case MSG_GETATTR:
-        ctl_getattr(ch, m);
+        ctl_getattr(l, ch, m);
         break;
     case MSG_SETATTR:
-        ctl_setattr(ch, m);
+        ctl_setattr(l, ch, m);
         break;
     default:
-        tcpip_reply_error(ch, m, ERR_NOT_SUPPORTED);
+        service_reply_error(l, ch, m, ERR_NOT_SUPPORTED);
         break;
     }
 }
@@ -145,7 +140,7 @@ static void ctl_on_closed(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;
     loop_close(l, ch);
-    ctl_open_count--;
+    stats_g.ctls--;
 }
 
 static const struct loop_channel_handlers ctl_handlers = {
@@ -153,13 +148,15 @@ static const struct loop_channel_handlers ctl_handlers = {
     .on_peer_closed = ctl_on_closed,
 };
 
-void ctl_accept(handle_t ch)
+/* A new control channel, handed over by init. */
+void ctl_accept(struct loop *l, handle_t ch, void *ctx)
 {
-    long r = loop_add_channel(&tcpip_loop, ch, &ctl_handlers, NULL);
+    (void)ctx;
+    long r = loop_add_channel(l, ch, &ctl_handlers, NULL);
     if (r < 0) {
         printf("tcpip: cannot serve a control channel: %s\n", err_str(r));
         warp_handle_close(ch);
         return;
     }
-    ctl_open_count++;
+    stats_g.ctls++;
 }

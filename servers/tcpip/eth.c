@@ -1,9 +1,13 @@
 /* eth.c: the lwIP interface over service/ethernet (virtio_net: READ/WRITE one frame, GETATTR "mac"). */
 #include "addr.h"
+#include "conn.h"
 #include "dhcpopt.h"
-#include "tcpip.h"
+#include "eth.h"
+#include "stats.h"
 
 #include <warp/msg.h>
+#include <warp/proto/ethernet.h>
+#include <warp/service.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -31,6 +35,7 @@
 #define ETH_FRAME_MAX 1536          /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
 #define ETH_MTU_DEFAULT 1500
 #define ETH_RX_SLOTS 16             /* READ calls kept pending: a burst of frames needs no round trip each */
+_Static_assert(ETH_RX_SLOTS <= ETHERNET_READS_MAX, "the driver lets a session have that many READs");
 #define ETH_TX_SLOTS 40             /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
 #define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
@@ -52,6 +57,7 @@ struct eth_tx_slot {
 };
 
 static struct {
+    struct loop *loop;        /* tcpip's one loop */
     enum eth_state state;
     handle_t ch;              /* our end of service/ethernet, 0 when CLOSED or OPENING */
     struct netif netif;
@@ -67,17 +73,12 @@ static struct {
     struct eth_tx_slot tx[ETH_TX_SLOTS];
     unsigned tx_busy;
     bool tx_blocked;          /* a frame was refused for want of a slot: kick TCP when one frees */
-    struct eth_counters counters;
 } eth;
 
 static void eth_open(void);
 static void eth_post_reads(void);
 
-const struct eth_counters *eth_counters(void)
-{
-    return &eth.counters;
-}
-
+/* The MAC as text ("" until the driver told it). */
 const char *eth_mac_text(void)
 {
     return eth.mac_text;
@@ -105,7 +106,7 @@ static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, 
     eth.tx_busy--;
     long r = msg_result(reply, MSG_WRITE);
     if (r < 0 && r != ERR_PEER_CLOSED)
-        eth.counters.tx_errors++;
+        stats_g.tx_errors++;
     if (eth.tx_blocked && eth.state == ETH_UP) {
         eth.tx_blocked = false;
         conn_kick_all();
@@ -126,23 +127,23 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
         if (!eth.tx[i].busy)
             slot = &eth.tx[i];
     if (!slot) {
-        eth.counters.tx_full++;
+        stats_g.tx_full++;
         eth.tx_blocked = true;
         return ERR_MEM;
     }
     u16_t len = pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
     struct warp_msg m;
     msg_write(&m, slot->frame, len);
-    long r = loop_call(&tcpip_loop, eth.ch, &m, eth_on_written, slot);
+    long r = loop_call(eth.loop, eth.ch, &m, eth_on_written, slot);
     if (r < 0) {
-        eth.counters.tx_errors++;
+        stats_g.tx_errors++;
         if (r == ERR_QUEUE_FULL)
             eth.tx_blocked = true;
         return r == ERR_QUEUE_FULL ? ERR_MEM : ERR_IF;
     }
     slot->busy = true;
     eth.tx_busy++;
-    eth.counters.tx_frames++;
+    stats_g.tx_frames++;
     return ERR_OK;
 }
 
@@ -158,14 +159,14 @@ static void eth_on_frame(struct loop *l, handle_t ch, struct warp_msg *reply, vo
         pbuf_free(p);
         if (r == ERR_PEER_CLOSED || eth.state != ETH_UP)
             return; /* the link is going down; eth_on_closed follows */
-        eth.counters.rx_errors++;
-        if (eth.counters.rx_errors <= 3)
+        stats_g.rx_errors++;
+        if (stats_g.rx_errors <= 3)
             printf("tcpip: ethernet READ failed: %s\n", r < 0 ? err_str(r) : "bad length");
         loop_timeout_after(l, &eth.retry, ETH_RX_RETRY_NS); /* not at once: it may fail again */
         return;
     }
     pbuf_realloc(p, (u16_t)r);
-    eth.counters.rx_frames++;
+    stats_g.rx_frames++;
     if (eth.netif.input(p, &eth.netif) != ERR_OK)
         pbuf_free(p);
     if (eth.state == ETH_UP)
@@ -183,16 +184,16 @@ static void eth_post_reads(void)
         if (!p || p->next) { /* pool dry (frames pile up in TCP queues): try again shortly */
             if (p)
                 pbuf_free(p);
-            loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RX_RETRY_NS);
+            loop_timeout_after(eth.loop, &eth.retry, ETH_RX_RETRY_NS);
             return;
         }
         struct warp_msg m;
         msg_read(&m, p->payload, p->len);
-        long r = loop_call(&tcpip_loop, eth.ch, &m, eth_on_frame, slot);
+        long r = loop_call(eth.loop, eth.ch, &m, eth_on_frame, slot);
         if (r < 0) {
             pbuf_free(p);
             if (r != ERR_PEER_CLOSED)
-                loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RX_RETRY_NS);
+                loop_timeout_after(eth.loop, &eth.retry, ETH_RX_RETRY_NS);
             return;
         }
         slot->p = p;
@@ -204,7 +205,7 @@ static void eth_post_reads(void)
 static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;
-    printf("tcpip: %s closed; link down\n", TCPIP_ETHERNET);
+    printf("tcpip: %s closed; link down\n", ETHERNET_URI);
     loop_close(l, ch);
     /* Calls still pending now never complete (loop_close forgets them): take their buffers back. */
     for (unsigned i = 0; i < ETH_RX_SLOTS; i++)
@@ -226,11 +227,10 @@ static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
 /* The driver sends no requests; anything it does send is refused or dropped. */
 static void eth_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
-    (void)l;
     (void)ctx;
-    tcpip_drop_handles(m);
+    service_drop_handles(l, m);
     if (msg_is_call(m))
-        tcpip_reply_error(ch, m, ERR_NOT_SUPPORTED);
+        service_reply_error(l, ch, m, ERR_NOT_SUPPORTED);
 }
 
 static const struct loop_channel_handlers eth_handlers = {
@@ -309,7 +309,7 @@ static void eth_on_mac(struct loop *l, handle_t ch, struct warp_msg *reply, void
     else if (r >= 0 && (msg_get_text(reply, text, sizeof(text)) < 0 || addr_mac_parse(text, mac) < 0))
         r = ERR_BAD_FORMAT;
     if (r < 0) {
-        printf("tcpip: GETATTR mac on %s failed: %s\n", TCPIP_ETHERNET, err_str(r));
+        printf("tcpip: GETATTR mac on %s failed: %s\n", ETHERNET_URI, err_str(r));
         if (r != ERR_PEER_CLOSED)
             eth_on_closed(l, ch, NULL); /* start over */
         return;
@@ -337,9 +337,9 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
     if (r >= 0 && reply->nhandles < 1)
         r = ERR_BAD_FORMAT;
     if (r < 0) {
-        tcpip_drop_handles(reply);
+        service_drop_handles(l, reply);
         if (r != eth.last_open_error)
-            printf("tcpip: OPEN %s failed: %s; retrying every second\n", TCPIP_ETHERNET, err_str(r));
+            printf("tcpip: OPEN %s failed: %s; retrying every second\n", ETHERNET_URI, err_str(r));
         eth.last_open_error = r;
         eth.state = ETH_CLOSED;
         loop_timeout_after(l, &eth.retry, ETH_RETRY_NS);
@@ -355,7 +355,7 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
     if (r == 0)
         r = loop_call(l, eth.ch, &m, eth_on_mac, NULL);
     if (r < 0) {
-        printf("tcpip: cannot use %s: %s\n", TCPIP_ETHERNET, err_str(r));
+        printf("tcpip: cannot use %s: %s\n", ETHERNET_URI, err_str(r));
         eth_on_closed(l, eth.ch, NULL);
         return;
     }
@@ -366,22 +366,25 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
 static void eth_open(void)
 {
     struct warp_msg m;
-    msg_open(&m, TCPIP_ETHERNET);
-    long r = loop_call(&tcpip_loop, TCPIP_INIT_CH, &m, eth_on_open, NULL);
+    msg_open(&m, ETHERNET_URI);
+    long r = loop_call(eth.loop, SERVICE_INIT_CH, &m, eth_on_open, NULL);
     if (r < 0) {
-        printf("tcpip: cannot ask init for %s: %s\n", TCPIP_ETHERNET, err_str(r));
-        loop_timeout_after(&tcpip_loop, &eth.retry, ETH_RETRY_NS);
+        printf("tcpip: cannot ask init for %s: %s\n", ETHERNET_URI, err_str(r));
+        loop_timeout_after(eth.loop, &eth.retry, ETH_RETRY_NS);
         return;
     }
     eth.state = ETH_OPENING;
 }
 
-void eth_start(void)
+/* Starts opening the link; everything else follows from the replies. */
+void eth_start(struct loop *l)
 {
+    eth.loop = l;
     loop_timeout_init(&eth.retry, eth_on_retry, NULL);
     eth_open();
 }
 
+/* The interface's configuration, once it has an address. */
 int eth_ipv4(uint32_t *ip, uint32_t *mask, uint32_t *gw)
 {
     if (!eth.netif_added || ip4_addr_isany_val(*netif_ip4_addr(&eth.netif)))
@@ -392,6 +395,7 @@ int eth_ipv4(uint32_t *ip, uint32_t *mask, uint32_t *gw)
     return 0;
 }
 
+/* A static address, or back to DHCP (mask 0). */
 int eth_configure(uint32_t ip, uint32_t mask, uint32_t gw)
 {
     if (!eth.netif_added)

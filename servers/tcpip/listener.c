@@ -1,9 +1,12 @@
 /* listener.c: listening sockets: an lwIP listen pcb and the channel that announces accepted connections. */
 #include "addr.h"
-#include "tcpip.h"
+#include "conn.h"
+#include "listener.h"
+#include "stats.h"
 
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/service.h>
 #include <warp/user.h>
 
 #include "lwip/tcp.h"
@@ -14,6 +17,7 @@
  * port here (SO_REUSE, for TIME_WAIT), so the one-listener-per-port rule is checked in our list.
  */
 struct listener {
+    struct loop *loop;    /* tcpip's one loop */
     handle_t ch;          /* our end of the listener channel */
     struct tcp_pcb *pcb;  /* the listen pcb */
     uint32_t ip;          /* host byte order; 0 = any */
@@ -22,12 +26,6 @@ struct listener {
 };
 
 static struct listener *listener_list;
-static unsigned listener_open_count;
-
-unsigned listener_count(void)
-{
-    return listener_open_count;
-}
 
 /* Logs a listener event ("listening on 0.0.0.0:80"). */
 static void listener_log(const struct listener *l, const char *what)
@@ -44,26 +42,21 @@ static void listener_close(struct listener *l)
     tcp_arg(l->pcb, NULL);
     tcp_accept(l->pcb, NULL);
     tcp_close(l->pcb); /* cannot fail for a listen pcb */
-    loop_close(&tcpip_loop, l->ch);
+    loop_close(l->loop, l->ch);
     for (struct listener **p = &listener_list; *p; p = &(*p)->next)
         if (*p == l) {
             *p = l->next;
             break;
         }
-    listener_open_count--;
+    stats_g.listeners--;
     free(l);
 }
 
-/* lwIP accepted a connection on l's pcb. */
-static err_t listener_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+/* conn_hand_over_fn: passes an accepted connection's channel to listener ctx's client as a one-way
+ * OPEN with its "tcp:<addr>:<port>" URI; ERR_QUEUE_FULL or ERR_PEER_CLOSED if it cannot take it. */
+static long listener_hand_over(void *ctx, handle_t conn_end, uint32_t ip, uint16_t port)
 {
-    if (err != ERR_OK || !pcb || !arg)
-        return ERR_VAL;
-    return conn_accept(arg, pcb);
-}
-
-long listener_hand_over(struct listener *l, handle_t conn_end, uint32_t ip, uint16_t port)
-{
+    struct listener *l = ctx;
     char uri[MSG_DATA_MAX + 1];
     struct warp_msg m;
     msg_init(&m, MSG_OPEN, 0);
@@ -73,18 +66,26 @@ long listener_hand_over(struct listener *l, handle_t conn_end, uint32_t ip, uint
     return warp_channel_send(l->ch, &m);
 }
 
+/* lwIP accepted a connection on the pcb of listener arg. */
+static err_t listener_on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct listener *l = arg;
+    if (err != ERR_OK || !pcb || !l)
+        return ERR_VAL;
+    return conn_accept(l->loop, pcb, listener_hand_over, l);
+}
+
 /* The client's requests on a listener channel: CLOSE stops listening; nothing else is served. */
 static void listener_on_message(struct loop *lp, handle_t ch, struct warp_msg *m, void *ctx)
 {
-    (void)lp;
-    tcpip_drop_handles(m);
+    service_drop_handles(lp, m);
     if (!msg_is_call(m))
         return;
     if (m->type == MSG_CLOSE) {
-        tcpip_reply_status(ch, m, 0);
+        service_reply_status(lp, ch, m, 0);
         listener_close(ctx);
     } else {
-        tcpip_reply_error(ch, m, ERR_NOT_SUPPORTED);
+        service_reply_error(lp, ch, m, ERR_NOT_SUPPORTED);
     }
 }
 
@@ -135,7 +136,8 @@ static struct tcp_pcb *listener_pcb(uint32_t ip, uint16_t port, long *err)
     return lpcb;
 }
 
-long listener_open(uint32_t ip, uint16_t port, handle_t *out)
+/* A listen pcb on ip:port and its channel, served from lp. */
+long listener_open(struct loop *lp, uint32_t ip, uint16_t port, handle_t *out)
 {
     if (listener_taken(ip, port))
         return ERR_ALREADY_EXISTS;
@@ -151,7 +153,7 @@ long listener_open(uint32_t ip, uint16_t port, handle_t *out)
     }
     err = warp_channel_create(pair);
     if (err == 0) {
-        err = loop_add_channel(&tcpip_loop, pair[0], &listener_handlers, l);
+        err = loop_add_channel(lp, pair[0], &listener_handlers, l);
         if (err < 0) {
             warp_handle_close(pair[0]);
             warp_handle_close(pair[1]);
@@ -162,12 +164,13 @@ long listener_open(uint32_t ip, uint16_t port, handle_t *out)
         free(l);
         return err == ERR_NO_MEMORY ? ERR_NO_RESOURCES : err;
     }
+    l->loop = lp;
     l->ch = pair[0];
     l->ip = ip;
     l->port = port;
     l->next = listener_list;
     listener_list = l;
-    listener_open_count++;
+    stats_g.listeners++;
     tcp_arg(l->pcb, l);
     tcp_accept(l->pcb, listener_on_accept);
     listener_log(l, "listening on");

@@ -1,14 +1,20 @@
 /* virtio_net: the virtio-net driver: drives the NIC init grants it and serves service/ethernet. */
-#include "net.h"
+#include "eth.h"
+#include "nic.h"
 
 #include <warp/user.h>
 
 /*
- * Handles from init (docs/drivers.md): 1 = the channel to init, 2 = the device handle of the first
- * PCI function matching the manifest's `devices =` line (pci:1af4:1000 pci:1af4:1041).
+ * Handles from init (docs/drivers.md): 1 = the channel to init (SERVICE_INIT_CH), 2 = the device
+ * handle of the first PCI function matching the manifest's `devices =` line (pci:1af4:1000
+ * pci:1af4:1041).
  */
-#define NET_INIT_CHANNEL 1
 #define NET_DEVICE 2
+
+static struct loop net_loop;
+
+/* What the NIC reports goes to the sessions. */
+static const struct nic_client net_sessions = {.on_frame = eth_deliver, .on_tx_space = eth_tx_space};
 
 /*
  * Runs the loop, taking EV_IRQ itself: libs/user's loop has no IRQ sources yet, so the IRQ handles
@@ -51,14 +57,16 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("virtio_net: no event queue: %s\n", err_str(r));
         return 1;
     }
-    if (nic_init(NET_DEVICE) < 0)
+    if (nic_init(NET_DEVICE, &net_loop, &net_sessions) < 0)
         return 1;
     if ((r = net_add_irqs(&net_loop)) < 0) {
         printf("virtio_net: cannot wait for interrupts: %s\n", err_str(r));
         return 1;
     }
-    if (eth_service_start(NET_INIT_CHANNEL) < 0)
+    if ((r = eth_start(&net_loop)) < 0) {
+        printf("virtio_net: cannot register service/ethernet: %s\n", err_str(r));
         return 1;
+    }
     r = net_run(&net_loop);
     printf("virtio_net: event loop failed: %s\n", err_str(r));
     return 1;

@@ -1,5 +1,5 @@
 /* nic.c: the virtio-net device (virtio 1.1 §5.1) over either PCI transport: bring-up, rx, tx, IRQs. */
-#include "net.h"
+#include "nic.h"
 
 #include <warp/devcall.h>
 #include <warp/malloc.h>
@@ -77,17 +77,17 @@ static void nic_rx_poll(void)
             continue;
         }
         uint32_t frame_len = len >= nic_g.hdr_len ? len - nic_g.hdr_len : 0;
-        if (frame_len < ETH_HLEN || frame_len > ETH_FRAME_MAX) {
+        if (frame_len < ETHERNET_HDR_LEN || frame_len > ETHERNET_FRAME_MAX) {
             nic_g.rx_bad++;
         } else {
             nic_g.rx_frames++;
-            eth_deliver(nic_slot(slot) + NET_FRAME_OFF, frame_len);
+            nic_g.client->on_frame(nic_slot(slot) + NET_FRAME_OFF, frame_len);
         }
         nic_rx_post(slot); /* cannot fail: its two descriptors were just freed */
     }
     nic_kick(&nic_g.rx);
     if (virtq_pending_used(&nic_g.rx) > 0)
-        loop_timeout_after(&net_loop, &nic_g.rx_more, 0);
+        loop_timeout_after(nic_g.loop, &nic_g.rx_more, 0);
 }
 
 /* Returns the tx slots the device is done with to the free stack; how many. */
@@ -164,7 +164,7 @@ void nic_on_irq(handle_t irq)
         nic_rx_poll();
     if (irq == nic_g.irq_tx) {
         nic_tx_reclaim();
-        eth_tx_space(); /* WRITEs that waited for a slot */
+        nic_g.client->on_tx_space(); /* WRITEs that waited for a slot */
     }
 }
 
@@ -239,8 +239,8 @@ static long nic_setup_queue(struct virtq *vq, uint16_t vector)
 /* The MAC from the device config, or a fixed locally administered one without VIRTIO_NET_F_MAC. */
 static void nic_read_mac(void)
 {
-    static const uint8_t fallback[ETH_ALEN] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
-    for (unsigned i = 0; i < ETH_ALEN; i++)
+    static const uint8_t fallback[ETHERNET_ADDR_LEN] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    for (unsigned i = 0; i < ETHERNET_ADDR_LEN; i++)
         nic_g.mac[i] = (nic_g.features & VIRTIO_NET_F_MAC)
                            ? (uint8_t)virtio_config_read(&nic_g.vdev, VIRTIO_NET_CFG_MAC + i, 1)
                            : fallback[i];
@@ -286,8 +286,10 @@ static long nic_bring_up(handle_t dev)
 }
 
 /* Brings the NIC up and starts receiving. */
-long nic_init(handle_t dev)
+long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
 {
+    nic_g.loop = l;
+    nic_g.client = client;
     struct handle_info hi;
     long r = warp_handle_info(dev, &hi);
     if (r < 0 || hi.type != OBJ_DEVICE) {

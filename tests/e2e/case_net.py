@@ -1,6 +1,6 @@
 """tests/e2e/case_net.py: warp-net.iso drives a virtio-net NIC on QEMU user networking.
 
-The image runs servers/init/net-test.manifest: the virtio_net driver (service/ethernet), devtest
+The image runs tests/nettest/net-test.manifest: the virtio_net driver (service/ethernet), devtest
 (device-grant checks on a virtio-rng) and nettest, which sends an ARP request for 10.0.2.2 and a
 DHCP DISCOVER through the driver, READs slirp's ARP reply and DHCP OFFER, does 600 more ARP round
 trips and 96 WRITEs at once, and powers the machine off with its verdict. For each NIC variant (transport x machine, and

@@ -9,7 +9,7 @@
 # server's private header by its path from the top ("servers/init/manifest.h").
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ikernel -iquote .
+	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel -iquote .
 UNIT_MODULE_SRCS := $(filter-out libs/common/string.c,$(COMMON_SRCS)) kernel/mm/page_alloc.c
 UNIT_MODULE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_MODULE_SRCS))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -18,6 +18,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_TEST_SRCS))
 # Extra pure sources per test (test_<name>_SRCS := ...).
 test_msg_SRCS      := libs/user/msg.c
 test_loop_SRCS     := libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
+test_service_SRCS  := libs/user/service.c libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
 test_manifest_SRCS := servers/init/manifest.c
 test_restart_SRCS  := servers/init/restart.c
 test_http_SRCS     := servers/http_server/http.c

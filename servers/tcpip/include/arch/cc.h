@@ -40,8 +40,8 @@ _Noreturn void tcpip_assert_failed(const char *msg, const char *file, int line);
 #define LWIP_PLATFORM_ASSERT(x) tcpip_assert_failed((x), __FILE__, __LINE__)
 
 /*
- * Random numbers: DHCP transaction ids, the first local port. RDRAND/RDSEED when the CPU has them,
- * TSC jitter otherwise (port.c). TCP initial sequence numbers use LWIP_HOOK_TCP_ISN (tcpip_hooks.h).
+ * Random numbers: DHCP transaction ids, the first local port, from the kernel's SYS_ENTROPY (port.c).
+ * TCP initial sequence numbers use LWIP_HOOK_TCP_ISN (tcpip_hooks.h).
  */
 uint32_t tcpip_rand(void);
 #define LWIP_RAND() tcpip_rand()

@@ -1,8 +1,11 @@
-/* service.c: service/ethernet: sessions that READ received frames, WRITE frames, GETATTR the MAC. */
-#include "net.h"
+/* eth.c: service/ethernet: sessions that READ received frames, WRITE frames, GETATTR the MAC. */
+#include "eth.h"
+#include "nic.h"
 
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/proto/ethernet.h>
+#include <warp/service.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -13,17 +16,15 @@
  * ETH_TXWAIT_MAX of them, over all sessions) for the device to finish one.
  */
 #define ETH_SESSIONS_MAX 8
-#define ETH_READS_MAX 16   /* READ calls one session may have waiting; more: ERR_QUEUE_FULL */
 #define ETH_RXQ_FRAMES 32  /* frames queued per session while no READ waits */
 #define ETH_TXWAIT_MAX 64  /* WRITE calls waiting for a tx slot, all sessions */
-#define ETH_URI "service/ethernet"
 
 /* One client connection. */
 struct eth_session {
     handle_t ch;                     /* 0: slot free */
-    uint64_t reads[ETH_READS_MAX];   /* waiting READ call ids, oldest at read_head */
+    uint64_t reads[ETHERNET_READS_MAX]; /* waiting READ call ids, oldest at read_head */
     unsigned read_head, nreads;
-    uint8_t *frames;                 /* ETH_RXQ_FRAMES * ETH_FRAME_MAX bytes */
+    uint8_t *frames;                 /* ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX bytes */
     uint16_t lens[ETH_RXQ_FRAMES];
     unsigned frame_head, nframes;
     uint64_t dropped;                /* frames lost because the queue was full */
@@ -41,14 +42,12 @@ static struct eth_txwait txwait[ETH_TXWAIT_MAX];
 static unsigned txwait_head, ntxwait;
 static uint64_t tx_waited; /* WRITEs that had to wait for a tx slot */
 
-struct loop net_loop;
+static struct loop *eth_loop; /* the driver's event loop */
 
 /* Sends a reply; a client that has gone is not our problem. */
 static void eth_send(handle_t ch, const struct warp_msg *m)
 {
-    long r = loop_send(&net_loop, ch, m);
-    if (r < 0 && r != ERR_PEER_CLOSED)
-        printf("virtio_net: reply on channel %d failed: %s\n", ch, err_str(r));
+    service_send(eth_loop, ch, m);
 }
 
 /* Replies ERROR(err) to call_id on ch. */
@@ -76,7 +75,7 @@ static void eth_session_deliver(struct eth_session *s, const uint8_t *frame, uin
 {
     if (s->nreads > 0) {
         uint64_t call_id = s->reads[s->read_head];
-        s->read_head = (s->read_head + 1) % ETH_READS_MAX;
+        s->read_head = (s->read_head + 1) % ETHERNET_READS_MAX;
         s->nreads--;
         eth_answer_read(s->ch, call_id, frame, len);
         return;
@@ -86,7 +85,7 @@ static void eth_session_deliver(struct eth_session *s, const uint8_t *frame, uin
         return;
     }
     unsigned i = (s->frame_head + s->nframes++) % ETH_RXQ_FRAMES;
-    memcpy(s->frames + (size_t)i * ETH_FRAME_MAX, frame, len);
+    memcpy(s->frames + (size_t)i * ETHERNET_FRAME_MAX, frame, len);
     s->lens[i] = (uint16_t)len;
 }
 
@@ -102,7 +101,7 @@ void eth_deliver(const uint8_t *frame, uint32_t len)
 static void eth_read(struct eth_session *s, const struct warp_msg *m)
 {
     long len = msg_get_buf(m, 0, BUF_WRITE);
-    if (len >= 0 && len < ETH_FRAME_MAX)
+    if (len >= 0 && len < ETHERNET_FRAME_MAX)
         len = ERR_INVALID_ARG;
     if (len < 0) {
         eth_error(s->ch, m->call_id, len);
@@ -110,11 +109,11 @@ static void eth_read(struct eth_session *s, const struct warp_msg *m)
         unsigned i = s->frame_head;
         s->frame_head = (s->frame_head + 1) % ETH_RXQ_FRAMES;
         s->nframes--;
-        eth_answer_read(s->ch, m->call_id, s->frames + (size_t)i * ETH_FRAME_MAX, s->lens[i]);
-    } else if (s->nreads == ETH_READS_MAX) {
+        eth_answer_read(s->ch, m->call_id, s->frames + (size_t)i * ETHERNET_FRAME_MAX, s->lens[i]);
+    } else if (s->nreads == ETHERNET_READS_MAX) {
         eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
     } else {
-        s->reads[(s->read_head + s->nreads++) % ETH_READS_MAX] = m->call_id;
+        s->reads[(s->read_head + s->nreads++) % ETHERNET_READS_MAX] = m->call_id;
     }
 }
 
@@ -130,13 +129,13 @@ static void eth_write_now(handle_t ch, uint64_t call_id, uint32_t len)
     eth_send(ch, &m);
 }
 
-/* WRITE: one frame of ETH_HLEN..ETH_FRAME_MAX bytes; waits for a tx slot if none is free. */
+/* WRITE: one frame of ETHERNET_HDR_LEN..ETHERNET_FRAME_MAX bytes; waits for a tx slot if none is free. */
 static void eth_write(struct eth_session *s, const struct warp_msg *m)
 {
     long len = msg_get_buf(m, 0, BUF_READ);
-    if (len > ETH_FRAME_MAX)
+    if (len > ETHERNET_FRAME_MAX)
         len = ERR_TOO_LARGE;
-    else if (len >= 0 && len < ETH_HLEN)
+    else if (len >= 0 && len < ETHERNET_HDR_LEN)
         len = ERR_INVALID_ARG;
     if (len < 0) {
         eth_error(s->ch, m->call_id, len);
@@ -173,9 +172,9 @@ static void eth_getattr(struct eth_session *s, const struct warp_msg *m)
         return;
     }
     if (strcmp(name, "mac") == 0) {
-        msg_reply_data(&r, MSG_GETATTR, m->call_id, nic_g.mac, ETH_ALEN);
+        msg_reply_data(&r, MSG_GETATTR, m->call_id, nic_g.mac, ETHERNET_ADDR_LEN);
     } else if (strcmp(name, "mtu") == 0) {
-        fmt_snprintf(text, sizeof(text), "%u", ETH_MTU);
+        fmt_snprintf(text, sizeof(text), "%u", ETHERNET_MTU);
         msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
     } else if (strcmp(name, "link") == 0) {
         msg_reply_text(&r, MSG_GETATTR, m->call_id, nic_link_up() ? "up" : "down");
@@ -202,7 +201,7 @@ static void eth_session_end(struct eth_session *s)
             txwait[(txwait_head + kept++) % ETH_TXWAIT_MAX] = w;
     }
     ntxwait = kept;
-    loop_close(&net_loop, s->ch);
+    loop_close(eth_loop, s->ch);
     free(s->frames);
     memset(s, 0, sizeof(*s));
 }
@@ -211,10 +210,8 @@ static void eth_session_end(struct eth_session *s)
 static void eth_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     struct eth_session *s = ctx;
-    (void)l;
     (void)ch;
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]); /* we take no handles */
+    service_drop_handles(l, m); /* we take no handles */
     if (!msg_is_call(m))
         return;
     switch (m->type) {
@@ -245,15 +242,16 @@ static const struct loop_channel_handlers eth_session_handlers = {
     .on_peer_closed = eth_on_closed,
 };
 
-/* Starts a session on channel ch (given by init); closes ch if there is no room. */
-static void eth_session_start(handle_t ch)
+/* A new client, handed over by init: a free session and its frame queue, or ch is closed. */
+static void eth_session_start(struct loop *l, handle_t ch, void *ctx)
 {
+    (void)ctx;
     struct eth_session *s = NULL;
     for (unsigned i = 0; i < ETH_SESSIONS_MAX && !s; i++)
         if (!sessions[i].ch)
             s = &sessions[i];
-    uint8_t *frames = s ? malloc((size_t)ETH_RXQ_FRAMES * ETH_FRAME_MAX) : NULL;
-    if (!frames || loop_add_channel(&net_loop, ch, &eth_session_handlers, s) < 0) {
+    uint8_t *frames = s ? malloc((size_t)ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX) : NULL;
+    if (!frames || loop_add_channel(l, ch, &eth_session_handlers, s) < 0) {
         printf("virtio_net: refusing a session: %s\n", s ? "out of memory" : "too many sessions");
         free(frames);
         warp_handle_close(ch);
@@ -264,45 +262,9 @@ static void eth_session_start(handle_t ch)
     s->frames = frames;
 }
 
-/* init's channel: a one-way OPEN "service/ethernet" carries a new client's channel. */
-static void eth_on_init_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+/* Registers service/ethernet; its sessions are served from l. */
+long eth_start(struct loop *l)
 {
-    (void)l;
-    (void)ctx;
-    char uri[MSG_DATA_MAX + 1];
-    bool open = m->type == MSG_OPEN && !msg_is_call(m) && m->nhandles >= 1 &&
-                msg_get_uri(m, uri, sizeof(uri)) >= 0 && strcmp(uri, ETH_URI) == 0;
-    for (unsigned i = open ? 1 : 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]);
-    if (open)
-        eth_session_start(m->handles[0]);
-    else if (msg_is_call(m))
-        eth_error(ch, m->call_id, ERR_NOT_SUPPORTED);
-}
-
-/* init is gone: nobody new can reach us; the sessions we have go on. */
-static void eth_on_init_closed(struct loop *l, handle_t ch, void *ctx)
-{
-    (void)ctx;
-    printf("virtio_net: init closed its channel\n");
-    loop_close(l, ch);
-}
-
-static const struct loop_channel_handlers eth_init_handlers = {
-    .on_message = eth_on_init_message,
-    .on_peer_closed = eth_on_init_closed,
-};
-
-/* Registers service/ethernet (OPEN "listen:service/ethernet" on init's channel), then listens. */
-long eth_service_start(handle_t init_ch)
-{
-    struct warp_msg m;
-    long r = msg_open(&m, "listen:" ETH_URI);
-    if (r == 0)
-        r = ipc_call_sync(init_ch, &m, NULL);
-    if (r < 0) {
-        printf("virtio_net: cannot register %s with init: %s\n", ETH_URI, err_str(r));
-        return r;
-    }
-    return loop_add_channel(&net_loop, init_ch, &eth_init_handlers, NULL);
+    eth_loop = l;
+    return service_start(l, "ethernet", eth_session_start, NULL);
 }

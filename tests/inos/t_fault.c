@@ -128,7 +128,16 @@ void test_preemption(void)
     long spinner = tests_spawn("spinner", TESTS_SPIN, 0, 0);
     tap_ok(spinner > 0, "spawn of a child that spins without system calls");
     tests_sleep_ms(10);
-    tap_ok(true, "the suite still runs while that child spins (preemption works)");
+    /* A yield hands the CPU to the spinner, which makes no system call: only the timer gets it back
+     * to us, about a tick (10 ms) later each time. Without the spinner running the yields would be
+     * instant; without preemption they would never return. */
+    uint64_t t0 = warp_clock();
+    for (int i = 0; i < 3; i++)
+        warp_yield();
+    uint64_t ms = (warp_clock() - t0) / TESTS_MS;
+    tap_ok(ms >= 5 && ms < 5000,
+           "three yields while that child spins take %lu ms (5 or more: it ran until the timer preempted it)",
+           (unsigned long)ms);
     tap_eq((long)tests_nprocs(), (long)nprocs + 1, "sysinfo.nprocs counts the spinning child");
     fault_state_children(loops);
     struct exit_info ei;

@@ -1,14 +1,15 @@
-/* t_service.c: the supervisor test: open service/pong through init, use it, crash it, and find it restarted. */
-#include "../pong/pong.h"
+/* t_service.c: the supervisor tests of services through init: pong (used, crashed, restarted) and upper. */
 #include "tests.h"
 
 #include <warp/fmt.h>
+#include <warp/proto/pong.h>
 #include <warp/string.h>
 
 #define SVC_INIT_CH 1            /* every service's channel to init (docs/userspace.md) */
 #define SVC_TIMEOUT_MS 10000     /* for each reply, and for pong to come back */
 #define SVC_WRITE_LEN 10000      /* crosses pages in both processes */
 #define SVC_READ_LEN 9000
+#define SVC_UPPER_MSG (MSG_USER + 1) /* UPPER_MSG of the example service (docs/userspace.md) */
 
 static handle_t svc_eq;
 static uint64_t svc_next_id = 1;
@@ -35,10 +36,10 @@ static long svc_call(handle_t ch, struct warp_msg *m, struct warp_msg *reply)
     return r;
 }
 
-/* OPENs service/pong through init; the connection (added to the queue) or an ERR_*. */
-static long svc_open(void)
+/* OPENs uri through init; the connection (added to the queue) or an ERR_*. */
+static long svc_open(const char *uri)
 {
-    struct warp_msg m = tests_msg(MSG_OPEN, MSG_CALL, 0, PONG_URI), reply;
+    struct warp_msg m = tests_msg(MSG_OPEN, MSG_CALL, 0, uri), reply;
     long r = svc_call(SVC_INIT_CH, &m, &reply);
     if (r < 0)
         return r;
@@ -96,6 +97,91 @@ static void svc_crash(handle_t conn)
     tap_eq(tests_wait_event(svc_eq, &ev, 0), ERR_TIMED_OUT, "... once");
 }
 
+/* Calls upper with text (n bytes) on conn; the reply's status, its error, or a call's error. */
+static long svc_upper(handle_t conn, const char *text, size_t n, struct warp_msg *reply)
+{
+    struct warp_msg m = tests_msg(SVC_UPPER_MSG, MSG_CALL, 0, NULL);
+    memcpy(m.data, text, n);
+    m.data_len = (uint32_t)n;
+    long r = svc_call(conn, &m, reply);
+    if (r < 0)
+        return r;
+    return reply->type == MSG_ERROR ? reply->status : reply->type == SVC_UPPER_MSG ? reply->status
+                                                                                   : ERR_BAD_FORMAT;
+}
+
+/* Text, long text and text with handles come back in capitals; the handles are not kept. */
+static void svc_upper_texts(handle_t conn)
+{
+    struct warp_msg reply;
+    long r = svc_upper(conn, "Hello, Warp 1.0!", 16, &reply);
+    tap_ok(r == 16 && tests_msg_is(&reply, SVC_UPPER_MSG, "HELLO, WARP 1.0!"),
+           "upper answers \"Hello, Warp 1.0!\" with \"HELLO, WARP 1.0!\" (%ld)", r);
+    char big[MSG_DATA_MAX + 1];
+    for (unsigned i = 0; i < MSG_DATA_MAX; i++)
+        big[i] = (char)('a' + i % 26);
+    big[MSG_DATA_MAX] = '\0';
+    r = svc_upper(conn, big, MSG_DATA_MAX, &reply);
+    bool caps = r == MSG_DATA_MAX && reply.data_len == MSG_DATA_MAX;
+    for (unsigned i = 0; caps && i < MSG_DATA_MAX; i++)
+        caps = reply.data[i] == 'A' + i % 26;
+    tap_ok(caps, "... and %d bytes of a-z with as many capitals (%ld)", MSG_DATA_MAX, r);
+    handle_t pair[2];
+    if (tests_channel(pair) < 0)
+        return;
+    struct warp_msg m = tests_msg(SVC_UPPER_MSG, MSG_CALL, 0, "with a handle");
+    m.handles[0] = pair[1];
+    m.nhandles = 1;
+    r = svc_call(conn, &m, &reply);
+    tap_ok(r == 0 && tests_msg_is(&reply, SVC_UPPER_MSG, "WITH A HANDLE") && reply.nhandles == 0,
+           "... a call carrying a handle too, which does not come back (%ld)", r);
+    struct warp_msg note = tests_msg(MSG_USER, 0, 0, "x");
+    tap_eq(warp_channel_send(pair[0], &note), ERR_PEER_CLOSED,
+           "upper closed the handle it was sent (our end's peer is gone)");
+    warp_handle_close(pair[0]);
+}
+
+/* Bad input gets an error reply each time, and upper keeps answering. */
+static void svc_upper_errors(handle_t conn)
+{
+    struct warp_msg reply;
+    tap_eq(svc_upper(conn, "bad\x01text", 8, &reply), ERR_BAD_FORMAT,
+           "upper answers text with a control byte with ERROR(ERR_BAD_FORMAT)");
+    tap_eq(svc_upper(conn, "caf\xc3\xa9", 5, &reply), ERR_BAD_FORMAT,
+           "... and text with non-ASCII bytes too");
+    tap_eq(svc_upper(conn, "nul\0inside", 10, &reply), ERR_BAD_FORMAT, "... and text with a NUL inside");
+    struct warp_msg m = tests_msg(MSG_READ, MSG_CALL, 0, NULL);
+    long r = svc_call(conn, &m, &reply);
+    tap_ok(r == 0 && reply.type == MSG_ERROR && reply.status == ERR_NOT_SUPPORTED,
+           "a READ call gets ERROR(ERR_NOT_SUPPORTED) (%ld, type %u, status %ld)", r, reply.type,
+           (long)reply.status);
+    m = tests_msg(SVC_UPPER_MSG, 0, 0, "one-way");
+    tap_eq(warp_channel_send(conn, &m), 0, "a one-way UPPER message is sent (upper ignores it)");
+    r = svc_upper(conn, "still here", 10, &reply);
+    tap_ok(r == 10 && tests_msg_is(&reply, SVC_UPPER_MSG, "STILL HERE"),
+           "after all that, upper still answers (%ld)", r);
+}
+
+/* The example service of docs/userspace.md (bin/upper, built from the page) through init. */
+static void test_example_service(void)
+{
+    long conn = svc_open("service/upper");
+    tap_ok(conn > 0, "OPEN service/upper (docs/userspace.md's example) through init gives a channel (%ld)", conn);
+    if (conn <= 0)
+        return;
+    svc_upper_texts((handle_t)conn);
+    svc_upper_errors((handle_t)conn);
+    struct warp_msg m = tests_msg(MSG_CLOSE, MSG_CALL, 0, NULL), reply;
+    long r = svc_call((handle_t)conn, &m, &reply);
+    tap_ok(r == 0 && reply.type == MSG_CLOSE && reply.status == 0,
+           "CLOSE to upper is answered with status 0 (%ld)", r);
+    struct warp_event ev;
+    r = warp_eventq_wait(svc_eq, &ev, warp_clock() + SVC_TIMEOUT_MS * TESTS_MS);
+    tap_ok(r == 0 && ev.type == EV_PEER_CLOSED && ev.handle == (handle_t)conn,
+           "then upper closes the connection (EV_PEER_CLOSED, %ld)", r);
+    warp_handle_close((handle_t)conn);
+}
+
 /* The supervisor test: init serves service/pong and restarts it after a crash. */
 void test_service(void)
 {
@@ -106,7 +192,7 @@ void test_service(void)
         return;
     }
     svc_eq = (handle_t)eq;
-    long conn = svc_open();
+    long conn = svc_open(PONG_URI);
     tap_ok(conn > 0 && tests_handle_is((handle_t)conn, OBJ_CHANNEL, RIGHTS_ALL),
            "OPEN service/pong through init gives a channel (%ld)", conn);
     if (conn > 0) {
@@ -121,7 +207,7 @@ void test_service(void)
         warp_handle_close((handle_t)conn);
     }
     uint64_t t0 = warp_clock();
-    long again = svc_open();
+    long again = svc_open(PONG_URI);
     tap_ok(again > 0, "OPEN service/pong again works: init restarted it (%ld, after %lu ms)", again,
            (unsigned long)((warp_clock() - t0) / TESTS_MS));
     if (again > 0) {
@@ -130,5 +216,6 @@ void test_service(void)
         tap_ok(svc_call((handle_t)again, &m, &reply) == 0 && reply.status == 0, "CLOSE is answered with status 0");
         warp_handle_close((handle_t)again);
     }
+    test_example_service();
     warp_handle_close(svc_eq);
 }

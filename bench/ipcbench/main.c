@@ -1,4 +1,5 @@
-/* ipcbench: the IPC benchmark: call+reply round trips between two processes, timed with rdtsc. */
+/* ipcbench: the IPC benchmark: call+reply round trips between two processes, timed in cycles. */
+#include <warp/clock.h>
 #include <warp/string.h>
 #include <warp/tar.h>
 #include <warp/user.h>
@@ -7,11 +8,11 @@
  * One binary, two roles chosen by the spawn argument:
  *
  *   arg 0, the client (started by bench/bench.manifest)   arg 1, the server (spawned by the client)
- *   t0 = rdtsc
+ *   t0 = clock_cycles()
  *   send_wait(MSG_CALL, call_id i, 8 bytes)     ---->   ... -> EV_MESSAGE
  *                                                       [ool: call_write(bufs[0], 64 bytes)]
  *             ... -> EV_REPLY               <----   send_wait(MSG_REPLY, call_id i, 8 bytes) -> ...
- *   t1 = rdtsc; sample = t1 - t0
+ *   t1 = clock_cycles(); sample = t1 - t0
  *
  * Each side enters the kernel once per message: SYS_SEND_WAIT sends and then waits on the event
  * queue, the way a client makes a blocking call and a server answers one and takes the next.
@@ -19,7 +20,8 @@
  * The method is the one of bench/linux/pipebench.c (the Linux guest's yardstick): BENCH_WARMUP
  * untimed round trips, then BENCH_ROUNDS timed ones; the message is built before t0 and checked
  * after t1, so a sample holds only the system calls and the switches between the two processes.
- * Under QEMU `-icount shift=0` the TSC counts guest instructions. One line per measurement:
+ * Under QEMU `-icount shift=0` the cycle counter (TSC) counts guest instructions. One line per
+ * measurement:
  *
  *   bench: null_syscall median=<cycles> min=<..> p90=<..> n=<N> mean=<..>       (an unknown number)
  *   bench: ipc_roundtrip median=<cycles> min=<..> p90=<..> n=<N> mean=<..>      (8 bytes each way)
@@ -54,14 +56,6 @@ struct bench {
 };
 
 static uint64_t samples[BENCH_ROUNDS];
-
-/* The time-stamp counter (guest instructions under -icount shift=0). */
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 /* Prints `bench: error: what: <error>` and returns the exit code for a failure. */
 static int fail(const char *what, long err)
@@ -187,9 +181,9 @@ static long roundtrip(struct bench *b, uint64_t id, bool ool, uint64_t *cycles)
     memcpy(call.data, &id, 8);
     memset(b->ool, 0, sizeof b->ool);
 
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = clock_cycles();
     long r = warp_send_wait(b->ch, &call, b->eq, &ev, DEADLINE_FOREVER);
-    uint64_t t1 = rdtsc();
+    uint64_t t1 = clock_cycles();
     if (r < 0)
         return r;
     *cycles = t1 - t0;
@@ -221,9 +215,9 @@ static void bench_null_syscall(void)
     for (int i = 0; i < BENCH_WARMUP; i++)
         warp_syscall6(0, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < BENCH_ROUNDS; i++) {
-        uint64_t t0 = rdtsc();
+        uint64_t t0 = clock_cycles();
         warp_syscall6(0, 0, 0, 0, 0, 0, 0);
-        samples[i] = rdtsc() - t0;
+        samples[i] = clock_cycles() - t0;
     }
     report("null_syscall", samples, BENCH_ROUNDS);
 }

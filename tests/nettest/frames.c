@@ -3,7 +3,6 @@
 
 #include <warp/string.h>
 
-#define ETH_HLEN 14
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
 #define ARP_REQUEST 1
@@ -24,7 +23,7 @@
 #define DHCP_DISCOVER 1
 #define DHCP_OFFER 2
 
-static const uint8_t broadcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t broadcast[ETHERNET_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* Big-endian (network order) stores and loads. */
 static void put16(uint8_t *p, uint16_t v)
@@ -55,8 +54,8 @@ static uint32_t get32(const uint8_t *p)
 /* Ethernet header: dst, src, type. */
 static void put_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type)
 {
-    memcpy(f, dst, ETH_ALEN);
-    memcpy(f + ETH_ALEN, src, ETH_ALEN);
+    memcpy(f, dst, ETHERNET_ADDR_LEN);
+    memcpy(f + ETHERNET_ADDR_LEN, src, ETHERNET_ADDR_LEN);
     put16(f + 12, type);
 }
 
@@ -74,29 +73,29 @@ static uint16_t ip_checksum(const uint8_t *p, size_t len)
 }
 
 /* ARP request, padded to the minimum frame. */
-size_t frame_arp_request(uint8_t *out, const uint8_t mac[ETH_ALEN], uint32_t spa, uint32_t tpa)
+size_t frame_arp_request(uint8_t *out, const uint8_t mac[ETHERNET_ADDR_LEN], uint32_t spa, uint32_t tpa)
 {
     memset(out, 0, ETH_MIN_FRAME);
     put_eth(out, broadcast, mac, ETHERTYPE_ARP);
-    uint8_t *a = out + ETH_HLEN;
+    uint8_t *a = out + ETHERNET_HDR_LEN;
     put16(a, 1);              /* hardware: Ethernet */
     put16(a + 2, ETHERTYPE_IPV4);
-    a[4] = ETH_ALEN;
+    a[4] = ETHERNET_ADDR_LEN;
     a[5] = 4;
     put16(a + 6, ARP_REQUEST);
-    memcpy(a + 8, mac, ETH_ALEN);
+    memcpy(a + 8, mac, ETHERNET_ADDR_LEN);
     put32(a + 14, spa);
     put32(a + 24, tpa);       /* target hardware address stays zero */
     return ETH_MIN_FRAME;
 }
 
 /* DHCP DISCOVER from 0.0.0.0:68 to 255.255.255.255:67, asking for a broadcast answer. */
-size_t frame_dhcp_discover(uint8_t *out, const uint8_t mac[ETH_ALEN], uint32_t xid)
+size_t frame_dhcp_discover(uint8_t *out, const uint8_t mac[ETHERNET_ADDR_LEN], uint32_t xid)
 {
     size_t udp_len = UDP_HLEN + BOOTP_FIXED + BOOTP_VEND, ip_len = IP_HLEN + udp_len;
-    memset(out, 0, ETH_HLEN + ip_len);
+    memset(out, 0, ETHERNET_HDR_LEN + ip_len);
     put_eth(out, broadcast, mac, ETHERTYPE_IPV4);
-    uint8_t *ip = out + ETH_HLEN, *udp = ip + IP_HLEN, *b = udp + UDP_HLEN;
+    uint8_t *ip = out + ETHERNET_HDR_LEN, *udp = ip + IP_HLEN, *b = udp + UDP_HLEN;
     ip[0] = 0x45;             /* IPv4, 5-word header */
     put16(ip + 2, (uint16_t)ip_len);
     ip[8] = 64;               /* TTL */
@@ -108,28 +107,28 @@ size_t frame_dhcp_discover(uint8_t *out, const uint8_t mac[ETH_ALEN], uint32_t x
     put16(udp + 4, (uint16_t)udp_len); /* checksum 0: none (allowed for UDP over IPv4) */
     b[0] = 1;                 /* BOOTREQUEST */
     b[1] = 1;                 /* Ethernet */
-    b[2] = ETH_ALEN;
+    b[2] = ETHERNET_ADDR_LEN;
     put32(b + 4, xid);
     put16(b + 10, 0x8000);    /* broadcast flag */
-    memcpy(b + 28, mac, ETH_ALEN);
+    memcpy(b + 28, mac, ETHERNET_ADDR_LEN);
     uint8_t *o = b + BOOTP_FIXED;
     put32(o, DHCP_MAGIC);
     const uint8_t opts[] = {DHCP_OPT_MSG_TYPE, 1, DHCP_DISCOVER, DHCP_OPT_PARAMS, 3, 1, 3, 6,
                             DHCP_OPT_END};
     memcpy(o + 4, opts, sizeof(opts)); /* the rest is DHCP_OPT_PAD */
-    return ETH_HLEN + ip_len;
+    return ETHERNET_HDR_LEN + ip_len;
 }
 
 /* ARP reply addressed to mac from spa. */
-bool frame_is_arp_reply(const uint8_t *f, size_t len, const uint8_t mac[ETH_ALEN], uint32_t spa,
-                        uint8_t sha[ETH_ALEN])
+bool frame_is_arp_reply(const uint8_t *f, size_t len, const uint8_t mac[ETHERNET_ADDR_LEN], uint32_t spa,
+                        uint8_t sha[ETHERNET_ADDR_LEN])
 {
-    if (len < ETH_HLEN + 28 || get16(f + 12) != ETHERTYPE_ARP)
+    if (len < ETHERNET_HDR_LEN + 28 || get16(f + 12) != ETHERTYPE_ARP)
         return false;
-    const uint8_t *a = f + ETH_HLEN;
-    if (get16(a + 6) != ARP_REPLY || get32(a + 14) != spa || memcmp(a + 18, mac, ETH_ALEN) != 0)
+    const uint8_t *a = f + ETHERNET_HDR_LEN;
+    if (get16(a + 6) != ARP_REPLY || get32(a + 14) != spa || memcmp(a + 18, mac, ETHERNET_ADDR_LEN) != 0)
         return false;
-    memcpy(sha, a + 8, ETH_ALEN);
+    memcpy(sha, a + 8, ETHERNET_ADDR_LEN);
     return true;
 }
 
@@ -154,13 +153,13 @@ static int dhcp_msg_type(const uint8_t *o, size_t len)
 /* UDP to port 68 holding a BOOTREPLY for xid whose DHCP type is OFFER. */
 bool frame_is_dhcp_offer(const uint8_t *f, size_t len, uint32_t xid, uint32_t *yiaddr)
 {
-    if (len < ETH_HLEN + IP_HLEN || get16(f + 12) != ETHERTYPE_IPV4)
+    if (len < ETHERNET_HDR_LEN + IP_HLEN || get16(f + 12) != ETHERTYPE_IPV4)
         return false;
-    const uint8_t *ip = f + ETH_HLEN;
+    const uint8_t *ip = f + ETHERNET_HDR_LEN;
     size_t ihl = (size_t)(ip[0] & 0xf) * 4;
     if ((ip[0] >> 4) != 4 || ihl < IP_HLEN || ip[9] != IPPROTO_UDP)
         return false;
-    size_t off = ETH_HLEN + ihl;
+    size_t off = ETHERNET_HDR_LEN + ihl;
     if (len < off + UDP_HLEN + BOOTP_FIXED + 4)
         return false;
     const uint8_t *udp = f + off, *b = udp + UDP_HLEN;

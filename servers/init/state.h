@@ -1,4 +1,4 @@
-/* init.h: init's state shared by its parts: supervisor (supervise.c) and name service (names.c). */
+/* state.h: init's state (state.c), shared by the supervisor (supervise.c) and the name service (names.c). */
 #pragma once
 
 #include "manifest.h"
@@ -48,17 +48,3 @@ struct init {
 };
 
 extern struct init init_g;
-
-/* supervise.c: starts every manifest service. */
-void init_start_all(void);
-/* supervise.c: powers the machine off with a verdict; logs and returns if the kernel refuses. */
-void init_shutdown(const char *why, int code);
-
-/* names.c: the handlers of a service's init channel (ctx: its struct init_service). */
-extern const struct loop_channel_handlers init_channel_handlers;
-/* names.c: the service named name, or NULL. */
-struct init_service *init_find(const char *name);
-/* names.c: closes s's init channel and drops its registration and the OPENs it was waiting for. */
-void init_disconnect(struct init_service *s);
-/* names.c: answers ERR_NOT_FOUND to every OPEN waiting for s (it ended for good). */
-void init_fail_pending(struct init_service *s, long err);

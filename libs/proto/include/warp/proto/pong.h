@@ -1,4 +1,4 @@
-/* pong.h: the pong demo protocol (docs/userspace.md): message types, READ pattern, checksum. */
+/* pong.h: the service/pong demo protocol (docs/userspace.md): message types, READ pattern, checksum. */
 #pragma once
 
 #include <warp/ipc.h>

@@ -3,6 +3,7 @@
 
 #include <warp/loop.h>
 #include <warp/msg.h>
+#include <warp/service.h>
 #include <warp/string.h>
 #include <warp/tar.h>
 
@@ -60,30 +61,20 @@ static void dt_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void 
 
 static const struct loop_channel_handlers dt_session_handlers = {.on_message = dt_on_message};
 
-/* init's channel: the one-way OPEN carrying nettest's session. */
-static void dt_on_init(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+/* nettest's session, handed over by init. */
+static void dt_on_connect(struct loop *l, handle_t ch, void *ctx)
 {
-    (void)ch;
     (void)ctx;
-    for (unsigned i = 1; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]);
-    if (m->type == MSG_OPEN && m->nhandles >= 1 &&
-        loop_add_channel(l, m->handles[0], &dt_session_handlers, NULL) < 0)
-        warp_handle_close(m->handles[0]);
+    if (loop_add_channel(l, ch, &dt_session_handlers, NULL) < 0)
+        warp_handle_close(ch);
 }
-
-static const struct loop_channel_handlers dt_init_handlers = {.on_message = dt_on_init};
 
 /* Registers service/devtest and serves until the verdict is asked for. */
 static int dt_serve(void)
 {
-    struct warp_msg m;
-    msg_open(&m, "listen:service/devtest");
-    long r = ipc_call_sync(DT_INIT_CH, &m, NULL);
+    long r = loop_init(&dt.loop);
     if (r == 0)
-        r = loop_init(&dt.loop);
-    if (r == 0)
-        r = loop_add_channel(&dt.loop, DT_INIT_CH, &dt_init_handlers, NULL);
+        r = service_start(&dt.loop, "devtest", dt_on_connect, NULL);
     if (r == 0)
         r = loop_run(&dt.loop);
     if (r < 0)

@@ -1,8 +1,9 @@
-/* net.h: the virtio-net driver's state: the NIC (nic.c) and the service/ethernet sessions (service.c). */
+/* nic.h: the virtio-net device (nic.c): bring-up, receive and transmit rings, interrupts. */
 #pragma once
 
 #include <virtio/virtio.h>
 #include <warp/loop.h>
+#include <warp/proto/ethernet.h>
 
 /* §5.1.3: virtio-net feature bits the driver may accept. */
 #define VIRTIO_NET_F_MAC (1ull << 5)     /* the device config holds a MAC address */
@@ -19,11 +20,6 @@
 #define NET_RXQ 0 /* queue numbers (§5.1.2) */
 #define NET_TXQ 1
 
-#define ETH_ALEN 6
-#define ETH_HLEN 14          /* smallest frame we accept: a header */
-#define ETH_MTU 1500
-#define ETH_FRAME_MAX (ETH_HLEN + ETH_MTU) /* 1514: frames carry no FCS here */
-
 /*
  * DMA layout: both rings, then NET_RX_BUFS + NET_TX_BUFS slots of NET_SLOT bytes. A slot holds the
  * virtio-net header at offset 0 and the frame at NET_FRAME_OFF; each is its own descriptor, so one
@@ -36,8 +32,16 @@
 #define NET_QUEUE_WANT 256 /* queue size we pick where the device lets us (modern) */
 #define NET_RX_BATCH 64    /* frames handled per turn of the event loop */
 
+/* Where the NIC hands what the device did (the service/ethernet sessions, eth.c). */
+struct nic_client {
+    void (*on_frame)(const uint8_t *frame, uint32_t len); /* a frame arrived (valid during the call) */
+    void (*on_tx_space)(void);                            /* tx slots came free */
+};
+
 /* The NIC: transport, queues, buffers, interrupts, counters. */
 struct nic {
+    struct loop *loop;                /* the driver's event loop (rx_more) */
+    const struct nic_client *client;
     struct virtio_dev vdev;
     struct virtq rx, tx;
     uint8_t *slots;        /* NET_SLOT-byte buffers: rx first, then tx */
@@ -47,7 +51,7 @@ struct nic {
     unsigned tx_nfree;
     unsigned hdr_len;      /* NET_HDR_LEGACY or NET_HDR_MODERN */
     uint64_t features;     /* accepted */
-    uint8_t mac[ETH_ALEN];
+    uint8_t mac[ETHERNET_ADDR_LEN];
     bool msix;             /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
     handle_t irq_rx, irq_tx; /* irq_tx == irq_rx without MSI-X */
     struct loop_timeout rx_more; /* armed when a receive batch left frames behind */
@@ -55,23 +59,16 @@ struct nic {
 };
 
 extern struct nic nic_g;
-extern struct loop net_loop;
 
-/* nic.c: brings up the device behind handle dev; logs why not and returns an ERR_* on failure. */
-long nic_init(handle_t dev);
-/* nic.c: handles EV_IRQ of irq: ISR (INTx), ack, then the rings. */
+/* Brings up the device behind handle dev, to run from loop l and report to client; logs why not and
+ * returns an ERR_* on failure. */
+long nic_init(handle_t dev, struct loop *l, const struct nic_client *client);
+/* Handles EV_IRQ of irq: ISR (INTx), ack, then the rings. */
 void nic_on_irq(handle_t irq);
-/* nic.c: a free tx slot exists. */
+/* A free tx slot exists. */
 bool nic_tx_ready(void);
-/* nic.c: sends the len-byte frame in bufs[0] of call call_id on ch (copied with SYS_CALL_READ);
- * returns len or an ERR_*. Precondition: nic_tx_ready(), ETH_HLEN <= len <= ETH_FRAME_MAX. */
+/* Sends the len-byte frame in bufs[0] of call call_id on ch (copied with SYS_CALL_READ); returns len
+ * or an ERR_*. Precondition: nic_tx_ready(), ETHERNET_HDR_LEN <= len <= ETHERNET_FRAME_MAX. */
 long nic_send_from_call(handle_t ch, uint64_t call_id, uint32_t len);
-/* nic.c: link state (up unless the device reports otherwise). */
+/* Link state (up unless the device reports otherwise). */
 bool nic_link_up(void);
-
-/* service.c: registers service/ethernet with init (handle 1) and serves it from net_loop. */
-long eth_service_start(handle_t init_ch);
-/* service.c: hands a received frame to every session (to a waiting READ, or its queue). */
-void eth_deliver(const uint8_t *frame, uint32_t len);
-/* service.c: tx slots were freed: serves WRITE calls that waited for one. */
-void eth_tx_space(void);

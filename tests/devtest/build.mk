@@ -1,0 +1,2 @@
+# tests/devtest/build.mk: device-grant checks (bin/devtest), started by tests/nettest/net-test.manifest.
+$(eval $(call user_program,devtest))
