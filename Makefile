@@ -10,8 +10,6 @@
 #                   warp-net.iso (driver tests)
 #   make fuzz       the HTTP parser under libFuzzer for FUZZ_SECONDS (60) with FUZZ_JOBS workers
 #   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
-#   make module-check  fails on a cycle among the C modules or headers of servers/ and libs/
-#                   (tools/module-cycles)
 #   make bench      IPC and network benchmarks against a Linux guest under the same QEMU; updates
 #                   docs/benchmarks.md
 #   make clean      remove build/

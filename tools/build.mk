@@ -11,7 +11,7 @@
 #   $(BUILD)/warp-net.iso    network test: initfs with tests/nettest/net-test.manifest (virtio_net,
 #                            devtest, nettest); init powers off with nettest's verdict
 #
-# Targets added here: setup, run, test, e2e-test, images (all five ISOs), module-check.
+# Targets added here: setup, run, test, e2e-test, images (all five ISOs).
 # GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
 # GiB, in an oldgnu tar.gz); deploy-gce builds it and runs tools/deploy-gce (PROJECT, BUCKET, ZONE;
 # DRY_RUN=1 only prints the gcloud commands).
@@ -90,10 +90,6 @@ $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 FORCE:
 
 # Cycles among the modules and headers of what ships (servers/, libs/), from the built objects.
-.PHONY: module-check
-module-check: user-programs
-	$(Q)BUILD=$(BUILD) tools/module-cycles
-
 # The phony targets below first run tools/setup, then build through a second make: that make parses
 # the Makefile again, now with the compilers and grub-mkrescue installed.
 setup:
