@@ -13,6 +13,7 @@
 
 static struct proc *procs[MAX_PROCS]; /* live processes; protected by the kernel lock */
 static long next_pid = 1;
+struct proc *init_process;
 static paddr_t initfs_pa;
 static uint64_t initfs_len;
 
@@ -160,12 +161,13 @@ void proc_start_init(const char *path) {
     if ((err = proc_spawn("init", f.data, f.size, 0, true, NULL, 0, &p)) < 0)
         PANIC("cannot start %s: %s", path, err_str(err));
     obj_unref(&p->obj); /* nobody holds a handle to init */
+    init_process = p;
     log_printf("proc: started init from %s (pid %ld)", path, p->pid);
 }
 
 _Noreturn void proc_exit(const struct exit_info *info) {
     struct proc *p = proc_current();
-    if (p->pid == 1)
+    if (proc_is_init(p))
         PANIC("init ended (reason %d, code %d)", info->reason, info->code);
     for (int i = 0; i < MAX_PROCS; i++)
         if (procs[i] == p)

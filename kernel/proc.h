@@ -32,6 +32,11 @@ struct proc {
     struct eq_link link;       /* as an event source */
 };
 
+/* The first process: it grants devices, may power the machine off, and must never end. NULL
+ * before it starts (the host unit tests set it to the process that plays init). */
+extern struct proc *init_process;
+static inline bool proc_is_init(const struct proc *p) { return p == init_process; }
+
 /* Where the initfs (a boot module) lies, for the processes that get it mapped. */
 void proc_init(paddr_t initfs_base, uint64_t initfs_size);
 /* Create the first process from the initfs file at path; panics if it cannot. */

@@ -16,7 +16,7 @@ long sys_device_open(const struct syscall_args *a) {
     uaddr_t umatch = a->a1;
     uaddr_t uinfo = a->a2;
     struct proc *p = proc_current();
-    if (p->pid != 1)
+    if (!proc_is_init(p))
         return ERR_PERMISSION;
     struct device_match m;
     long err = copy_from_user(&m, umatch, sizeof(m));

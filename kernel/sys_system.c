@@ -63,7 +63,7 @@ long sys_entropy(const struct syscall_args *a) {
 
 long sys_shutdown(const struct syscall_args *a) {
     uint64_t code = a->a1;
-    if (proc_current()->pid != 1)
+    if (!proc_is_init(proc_current()))
         return ERR_PERMISSION;
     if (code > 255)
         return ERR_INVALID_ARG;

@@ -9,7 +9,8 @@
 # server's private header by its path from the top ("servers/init/manifest.h").
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel -iquote .
+	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel \
+	-Itests/unit/karch -iquote .
 UNIT_MODULE_SRCS := $(filter-out libs/common/string.c,$(COMMON_SRCS)) kernel/mm/page_alloc.c
 UNIT_MODULE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_MODULE_SRCS))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -26,6 +27,12 @@ test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c lib
 	libs/user/msg.c tests/unit/fake_loop_ops.c
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
 test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
+
+# The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
+# page and heap allocators, over the host port of the arch contract (tests/unit/karch/).
+KHOST_SRCS := $(filter-out kernel/main.c kernel/ksyms.c,$(wildcard kernel/*.c)) \
+	$(wildcard tests/unit/karch/*.c) tests/inos/elfgen.c
+$(foreach t,$(filter test_kcore_%,$(notdir $(UNIT_TESTS))),$(eval $(t)_SRCS := $(KHOST_SRCS)))
 
 UNIT_EXTRA_SRCS := $(sort $(foreach t,$(UNIT_TESTS),$($(notdir $(t))_SRCS)))
 UNIT_EXTRA_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_EXTRA_SRCS))

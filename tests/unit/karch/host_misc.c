@@ -1,0 +1,64 @@
+/* host_misc.c: the rest of the host port: per-CPU data, console (a log buffer), clock, randomness, halts. */
+#include "karch.h"
+
+#include <arch.h>
+#include <cpu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cpu cpus[MAX_CPUS];
+struct cpu *host_cpu = &cpus[0];
+uint64_t karch_now_ns;
+static char log_buf[1 << 16];
+static size_t log_len;
+
+void arch_console_write(const char *s, size_t len)
+{
+    if (getenv("KARCH_LOG"))
+        fwrite(s, 1, len, stderr);
+    if (len > sizeof(log_buf) - 1 - log_len) { /* keep the newest half */
+        memmove(log_buf, log_buf + log_len / 2, log_len - log_len / 2);
+        log_len -= log_len / 2;
+    }
+    if (len > sizeof(log_buf) - 1 - log_len)
+        len = sizeof(log_buf) - 1 - log_len;
+    memcpy(log_buf + log_len, s, len);
+    log_len += len;
+    log_buf[log_len] = 0;
+}
+
+bool karch_log_has(const char *text) { return strstr(log_buf, text) != NULL; }
+void karch_log_clear(void) { log_len = 0, log_buf[0] = 0; }
+const char *karch_log(void) { return log_buf; }
+
+uint64_t arch_time_ns(void) { return karch_now_ns; }
+uint64_t arch_cycles(void) { return karch_now_ns * 3; }
+
+/* A deterministic "hardware" source, so that the generator's hardware path runs too. */
+bool arch_random_hw(uint64_t *out)
+{
+    static uint64_t x = 0x9e3779b97f4a7c15ull;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    *out = x;
+    return true;
+}
+
+void arch_idle(void) {}
+void arch_irq_eoi(void) {}
+
+_Noreturn void arch_halt(void)
+{
+    fprintf(stderr, "kernel halted; its log:\n%s\n", log_buf);
+    abort();
+}
+
+_Noreturn void arch_poweroff(int code)
+{
+    fprintf(stderr, "kernel powered off with code %d\n", code);
+    arch_halt();
+}
+
+void arch_backtrace_here(void) {}
+
+paddr_t arch_virt_to_phys(const void *va) { return (paddr_t)((const uint8_t *)va - host_ram); }

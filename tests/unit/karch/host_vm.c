@@ -1,0 +1,149 @@
+/* host_vm.c: the host port's address spaces: 4-level tables in simulated RAM, user copies through them. */
+#include "karch.h"
+
+#include <arch.h>
+#include <mm/mm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <warp/abi.h>
+#include <warp/error.h>
+
+#define E_PRESENT 1ull
+#define E_WRITE 2ull
+#define E_DEVICE 4ull
+#define E_ADDR (~0xfffull)
+#define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+
+static const struct arch_vm *active; /* the address space user copies go through (NULL: none) */
+
+/* The entries of the table page at pa. */
+static uint64_t *table(paddr_t pa) { return arch_phys_to_virt(pa); }
+
+/* The leaf entry for va, creating tables when create is set; NULL if missing or memory is out. */
+static uint64_t *walk(paddr_t root, uaddr_t va, bool create)
+{
+    uint64_t *t = table(root);
+    for (int level = 3; level > 0; level--) {
+        uint64_t *e = &t[IDX(va, level)];
+        if (!(*e & E_PRESENT)) {
+            paddr_t pa;
+            if (!create || pmm_alloc(1, &pa) < 0)
+                return NULL;
+            *e = pa | E_PRESENT;
+        }
+        t = table(*e & E_ADDR);
+    }
+    return &t[IDX(va, 0)];
+}
+
+long arch_vm_create(struct arch_vm *avm)
+{
+    paddr_t root;
+    if (pmm_alloc(1, &root) < 0)
+        return ERR_NO_MEMORY;
+    *avm = (struct arch_vm){.root = root};
+    return 0;
+}
+
+/* Free the table at pa and the tables under it (level 1 holds leaves). */
+static void free_tables(paddr_t pa, int level)
+{
+    if (level > 1)
+        for (int i = 0; i < 512; i++)
+            if (table(pa)[i] & E_PRESENT)
+                free_tables(table(pa)[i] & E_ADDR, level - 1);
+    pmm_free(pa, 1);
+}
+
+void arch_vm_destroy(struct arch_vm *avm)
+{
+    free_tables(avm->root, 4);
+    kfree(avm->io_bitmap);
+    if (active == avm)
+        active = NULL;
+    *avm = (struct arch_vm){0};
+}
+
+long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
+{
+    uint64_t *e = walk(avm->root, va, true);
+    if (!e)
+        return ERR_NO_MEMORY;
+    *e = pa | E_PRESENT | ((prot & PROT_WRITE) ? E_WRITE : 0) | ((prot & ARCH_PROT_DEVICE) ? E_DEVICE : 0);
+    return 0;
+}
+
+paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va)
+{
+    uint64_t *e = walk(avm->root, va, false);
+    if (!e || !(*e & E_PRESENT))
+        return 0;
+    paddr_t pa = *e & E_ADDR;
+    *e = 0;
+    return pa;
+}
+
+paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
+{
+    if (va >= USER_TOP)
+        return 0;
+    uint64_t *e = walk(avm->root, va, false);
+    if (!e || !(*e & E_PRESENT) || ((prot & PROT_WRITE) && !(*e & E_WRITE)))
+        return 0;
+    if ((*e & E_DEVICE) && !(prot & ARCH_PROT_DEVICE))
+        return 0;
+    return *e & E_ADDR;
+}
+
+void arch_vm_activate(const struct arch_vm *avm) { active = avm; }
+
+/* Copy between user memory of the active space and the kernel, page by page, stopping at the first
+ * page the hardware would refuse (missing, read-only for a write), as a fault would. */
+static bool user_copy(uaddr_t u, void *k, size_t n, bool to_user)
+{
+    while (n > 0) {
+        uint64_t off = u & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
+        uint64_t *e = active && u < USER_TOP ? walk(active->root, u - off, false) : NULL;
+        if (!e || !(*e & E_PRESENT) || (to_user && !(*e & E_WRITE)))
+            return false;
+        if (*e & E_DEVICE)
+            abort(); /* the simulated RAM holds no registers: a copy through one is a test bug */
+        char *frame = (char *)arch_phys_to_virt(*e & E_ADDR) + off;
+        memcpy(to_user ? frame : k, to_user ? k : frame, chunk);
+        u += chunk;
+        k = (char *)k + chunk;
+        n -= chunk;
+    }
+    return true;
+}
+
+bool arch_copy_from_user(void *dst, uaddr_t src, size_t n) { return user_copy(src, dst, n, false); }
+bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n) { return user_copy(dst, (void *)src, n, true); }
+
+long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count)
+{
+    if (port + count > 65536 || count == 0)
+        return ERR_INVALID_ARG;
+    if (!avm->io_bitmap) {
+        if (!(avm->io_bitmap = kmalloc(IO_BITMAP_BYTES)))
+            return ERR_NO_MEMORY;
+        memset(avm->io_bitmap, 0xff, IO_BITMAP_BYTES);
+    }
+    for (uint32_t p = port; p < port + count; p++)
+        avm->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+    return 0;
+}
+
+/* The MMIO window: a small pool of fake register memory, so that running out of it can be tested. */
+static uint8_t mmio_pool[64 << 10] __attribute__((aligned(4096)));
+static size_t mmio_used;
+
+void *arch_mmio_map(paddr_t pa, size_t len)
+{
+    size_t off = pa & (PAGE_SIZE - 1), n = (off + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    if (len == 0 || n > sizeof(mmio_pool) - mmio_used || karch_alloc_fails())
+        return NULL;
+    void *p = mmio_pool + mmio_used + off;
+    mmio_used += n;
+    return p;
+}

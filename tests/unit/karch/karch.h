@@ -1,0 +1,33 @@
+/* karch.h: what the host port of the kernel offers the tests: simulated RAM and time, fault injection, the log. */
+#pragma once
+
+#include <warp/types.h>
+
+#define HOST_RAM_PAGES 4096 /* 16 MiB of simulated physical memory */
+
+/* --- allocation and fault injection (host_mm.c) --- */
+/* Every kernel allocation (kmalloc, kzalloc, pmm_alloc, pmm_alloc_raw, a kernel stack, an MMIO
+ * mapping) counts one; the one whose number equals karch_fail_at fails (0: none does). */
+extern long karch_alloc_count;
+extern long karch_fail_at;
+/* True when the allocation being made is the one to fail (counts it). */
+bool karch_alloc_fails(void);
+/* kmalloc blocks not yet freed. */
+long karch_live_blocks(void);
+/* Give the page allocator all of simulated RAM again (page 0 stays reserved: 0 means "no frame"). */
+void karch_mm_reset(void);
+
+/* --- time (host_misc.c) --- */
+extern uint64_t karch_now_ns; /* arch_time_ns(); tests move it forward */
+
+/* --- the kernel log (host_misc.c) --- */
+/* True when the log (since karch_log_clear) holds text. */
+bool karch_log_has(const char *text);
+void karch_log_clear(void);
+/* The log so far, for a failing test to print. */
+const char *karch_log(void);
+
+/* --- the one simulated PCI function (host_pci.c) --- */
+#define KARCH_PCI_SLOT 3            /* 00:03.0, a virtio-net-like function with MSI-X */
+#define KARCH_BAR0 0xfe000000u      /* its memory BAR, 16 KiB, the MSI-X table at offset 0 */
+#define KARCH_MSIX_ENTRIES 4

@@ -1,0 +1,62 @@
+/* kharness.h: running the portable kernel on the host: processes whose user programs are C functions. */
+#pragma once
+
+#include "karch.h"
+
+#include <proc.h>
+#include <warp/ipc.h>
+
+/*
+ * A test runs as the kernel's idle thread (holding the kernel lock, like the real idle loop). It
+ * spawns processes whose "user mode" is a C function on a stack of its own; a program reaches the
+ * kernel only through kh_sys, as real code does through the syscall instruction, and its buffers
+ * live in its simulated user memory (kh_ualloc). kh_run lets them run until all have ended or
+ * block forever, moving the clock to each armed deadline in turn.
+ */
+typedef void (*kh_prog)(uint64_t payload);
+
+extern unsigned long kh_switches; /* context switches so far (host_thread.c counts them) */
+
+/* Fresh simulated machine for one test: RAM, clock, log, fault injection off; the kernel idle. */
+void kh_setup(void);
+/* After a test: every process ended and released, no kernel block or page left over. cmocka
+ * assertions name what is not. */
+void kh_check_clean(void);
+/* Start a process (as if spawned by the kernel) whose user program is prog(payload); the caller
+ * holds a reference (kh_release). NULL if the kernel refused (out of memory under injection). */
+struct proc *kh_spawn(const char *name, kh_prog prog, uint64_t payload);
+void kh_release(struct proc *p);
+/* Run until no thread is runnable and no deadline is armed. */
+void kh_run(void);
+/* The host thread's entry into the user program chosen by a0 (host_thread.c calls it). */
+_Noreturn void kh_user_main(uint64_t a0);
+
+/* --- for user programs --- */
+long kh_sys(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
+/* n bytes of the current process's user memory (bump-allocated, zeroed), 16-byte aligned. */
+uaddr_t kh_ualloc(size_t n);
+/* Copy to or from the current process's user memory (aborts the test on a bad address). */
+void kh_uput(uaddr_t dst, const void *src, size_t n);
+void kh_uget(void *dst, uaddr_t src, size_t n);
+/* A valid ELF image (elfgen) for SYS_SPAWN, copied into user memory; *len its size. */
+uaddr_t kh_uimage(size_t *len);
+/* The spawn argument that makes a child started with SYS_SPAWN run prog(payload). */
+uint64_t kh_prog_arg(kh_prog prog, uint64_t payload);
+
+/* Wrappers: user-memory marshalling around the calls the tests make most (through a scratch page
+ * of the process's user memory). */
+long kh_channel_create(handle_t out[2]);
+long kh_send(handle_t ch, const struct warp_msg *m);
+long kh_recv(handle_t ch, struct warp_msg *out);
+long kh_wait(handle_t eq, struct warp_event *out, uint64_t deadline);
+long kh_close(handle_t h);
+
+/* --- fault injection --- */
+/* A user program's step: true if r succeeded; otherwise the error is recorded for the sweep's check
+ * (with an allocation failing on purpose, a program's first error must be ERR_NO_MEMORY, or
+ * ERR_PEER_CLOSED when a peer it needed could not be made; without one, there must be none). */
+bool kh_ok(long r);
+/* Runs scenario (which spawns, runs, and kills and releases what is left) once to count the kernel
+ * allocations it makes, then once per allocation with that one failing; after each run the
+ * machine must be clean and the errors programs saw allowed. Returns the allocation count. */
+long kh_fault_sweep(void (*scenario)(void));
