@@ -7,6 +7,11 @@
 # fake kernel for the event loop). Objects go under $(BUILD)/host/ so they never
 # mix with the freestanding target builds. `-iquote .` lets a test include a
 # server's private header by its path from the top ("servers/init/manifest.h").
+#
+# test_kcore_* run the portable kernel itself on the host: its files are built
+# against tests/unit/karch/, a host port of the arch contract (kernel/arch.h) with
+# simulated RAM and page tables, ucontext threads and an allocator that can fail
+# its Nth allocation (docs/testing.md).
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel \

@@ -60,11 +60,74 @@ static void test_kill_interrupts_forever_wait(void **state)
     kh_check_clean();
 }
 
+/* A process blocked in SYS_WAIT on a child that never ends, killed: its wait gives up with
+ * ERR_INTERRUPTED (seen by the kernel function; the process then ends EXIT_KILLED). */
+static struct proc *forever_child;
+
+static void prog_wait_child(uint64_t payload)
+{
+    (void)payload;
+    struct exit_info info;
+    kernel_lock();
+    observed = proc_wait(forever_child, &info);
+    proc_user_return();
+    kernel_unlock();
+}
+
+static void test_kill_interrupts_proc_wait(void **state)
+{
+    (void)state;
+    kh_setup();
+    observed = 0;
+    forever_child = kh_spawn("child", prog_wait_forever, 0);
+    struct proc *p = kh_spawn("parent", prog_wait_child, 0);
+    kh_run();
+    proc_kill(p);
+    kh_run();
+    assert_int_equal(observed, ERR_INTERRUPTED);
+    assert_int_equal(p->exit.reason, EXIT_KILLED);
+    proc_kill(forever_child);
+    kh_run();
+    assert_int_equal(forever_child->exit.reason, EXIT_KILLED);
+    kh_release(p);
+    kh_release(forever_child);
+    kh_check_clean();
+}
+
+/* A user-mode exception, as the port reports it: the process ends with the portable record. */
+static void prog_fault(uint64_t payload)
+{
+    (void)payload;
+    struct fault_info f = {.kind = FAULT_MEMORY, .code = 14, .name = "page fault (#PF)", .pc = 0x401000,
+                           .addr = 0xdead000, .detail = 6, .write = true};
+    kernel_lock();
+    proc_fault(&f);
+}
+
+static void test_fault_record(void **state)
+{
+    (void)state;
+    kh_setup();
+    struct proc *p = kh_spawn("faulty", prog_fault, 0);
+    kh_run();
+    assert_int_equal(p->exit.reason, EXIT_FAULT);
+    assert_int_equal(p->exit.kind, FAULT_MEMORY);
+    assert_int_equal(p->exit.vector, 14);
+    assert_int_equal(p->exit.rip, 0x401000);
+    assert_int_equal(p->exit.fault_addr, 0xdead000);
+    assert_true(karch_log_has("faulty (pid"));
+    assert_true(karch_log_has("page fault (#PF) at pc 0x401000, writing address 0xdead000"));
+    kh_release(p);
+    kh_check_clean();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spawn_exit),
         cmocka_unit_test(test_kill_interrupts_forever_wait),
+        cmocka_unit_test(test_kill_interrupts_proc_wait),
+        cmocka_unit_test(test_fault_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -238,3 +238,25 @@ long kh_fault_sweep(void (*scenario)(void))
     }
     return count;
 }
+
+char kh_failed_check[256];
+
+void kh_run_program(kh_prog prog, uint64_t payload)
+{
+    kh_setup();
+    kh_failed_check[0] = 0;
+    struct proc *p = kh_spawn("test", prog, payload);
+    assert_non_null(p);
+    kh_run();
+    if (p->state != PROC_DEAD) {
+        proc_kill(p);
+        kh_run();
+    }
+    bool ended = p->exit.reason == EXIT_NORMAL;
+    kh_release(p);
+    if (kh_failed_check[0])
+        fail_msg("%s", kh_failed_check);
+    if (!ended)
+        fail_msg("the program did not end by itself");
+    kh_check_clean();
+}

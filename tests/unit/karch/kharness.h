@@ -2,6 +2,7 @@
 #pragma once
 
 #include "karch.h"
+#include "kh_assert.h"
 
 #include <proc.h>
 #include <warp/ipc.h>
@@ -60,3 +61,7 @@ bool kh_ok(long r);
  * allocations it makes, then once per allocation with that one failing; after each run the
  * machine must be clean and the errors programs saw allowed. Returns the allocation count. */
 long kh_fault_sweep(void (*scenario)(void));
+
+/* Run prog(payload) as the one process of a test: setup, run to the end (killing it if it blocks
+ * forever), no check failed inside it (kh_assert.h), machine clean after. */
+void kh_run_program(kh_prog prog, uint64_t payload);
