@@ -150,7 +150,8 @@ long sched_wait(struct waitq *wq, uint64_t deadline) {
     if (t->waitq)
         waitq_remove(t->waitq, t);
     t->waitq = NULL;
-    ktimer_cancel(&t->timeout);
+    if (deadline != DEADLINE_FOREVER)
+        ktimer_cancel(&t->timeout);
     if (t->interrupted)
         return ERR_INTERRUPTED;
     return t->timed_out ? ERR_TIMED_OUT : 0;
