@@ -1,41 +1,31 @@
-/* exitinfo.c: names of CPU exception vectors and one-line descriptions of a process's end. */
+/* exitinfo.c: one-line descriptions of how a process ended, in the kernel's portable fault kinds. */
 #include <warp/exitinfo.h>
 #include <warp/fmt.h>
 
-/* x86-64 exception names by vector (Intel SDM vol. 3, table 6-1). */
-static const char *const exitinfo_vectors[] = {
-    [0] = "divide error",          [1] = "debug exception",
-    [2] = "NMI",                   [3] = "breakpoint",
-    [4] = "overflow",              [5] = "bound range exceeded",
-    [6] = "invalid opcode",        [7] = "device not available",
-    [8] = "double fault",          [10] = "invalid TSS",
-    [11] = "segment not present",  [12] = "stack-segment fault",
-    [13] = "general protection fault", [14] = "page fault",
-    [16] = "x87 floating-point error", [17] = "alignment check",
-    [18] = "machine check",        [19] = "SIMD floating-point exception",
-    [20] = "virtualization exception", [21] = "control protection exception",
+/* Names of the portable fault kinds (enum fault_kind in warp/abi.h). */
+static const char *const exitinfo_kinds[] = {
+    [FAULT_MEMORY] = "memory fault",        [FAULT_PROTECTION] = "protection fault",
+    [FAULT_ILLEGAL] = "illegal instruction", [FAULT_ARITHMETIC] = "arithmetic fault",
+    [FAULT_DEBUG] = "debug trap",            [FAULT_OTHER] = "fault",
 };
 
-/* Returns the exception's name, or "exception" for vectors without one. */
-const char *exitinfo_vector_name(uint32_t vector)
+/* Returns the kind's name, or "fault" for a kind this program does not know. */
+const char *exitinfo_kind_name(uint32_t kind)
 {
-    size_t n = sizeof(exitinfo_vectors) / sizeof(exitinfo_vectors[0]);
-    if (vector < n && exitinfo_vectors[vector])
-        return exitinfo_vectors[vector];
-    return "exception";
+    size_t n = sizeof(exitinfo_kinds) / sizeof(exitinfo_kinds[0]);
+    return kind < n && exitinfo_kinds[kind] ? exitinfo_kinds[kind] : "fault";
 }
 
-/* Describes a fault: page faults carry the address, the others the vector and error code. */
+/* Describes a fault: memory faults carry the address; the architecture's own numbers follow. */
 static int exitinfo_fault(char *buf, size_t size, const struct exit_info *info)
 {
-    const char *name = exitinfo_vector_name(info->vector);
-    if (info->vector == 14)
-        return fmt_snprintf(buf, size, "faulted: %s at rip 0x%llx addr 0x%llx (error 0x%llx)", name,
-                            (unsigned long long)info->rip, (unsigned long long)info->fault_addr,
+    const char *name = exitinfo_kind_name(info->kind);
+    if (info->kind == FAULT_MEMORY)
+        return fmt_snprintf(buf, size, "faulted: %s at rip 0x%llx addr 0x%llx (vector %u, error 0x%llx)", name,
+                            (unsigned long long)info->rip, (unsigned long long)info->fault_addr, info->vector,
                             (unsigned long long)info->error_code);
-    return fmt_snprintf(buf, size, "faulted: %s (vector %u) at rip 0x%llx (error 0x%llx)", name,
-                        info->vector, (unsigned long long)info->rip,
-                        (unsigned long long)info->error_code);
+    return fmt_snprintf(buf, size, "faulted: %s at rip 0x%llx (vector %u, error 0x%llx)", name,
+                        (unsigned long long)info->rip, info->vector, (unsigned long long)info->error_code);
 }
 
 /* Describes how a process ended, for log lines such as "init: hello exited with code 0". */

@@ -192,8 +192,11 @@ static long nic_alloc_queues(handle_t dev)
     paddr_t phys;
     long addr = warp_dma_alloc(dev, len, &phys);
     void **rx_cookies = malloc(rxn * sizeof(void *)), **tx_cookies = malloc(txn * sizeof(void *));
-    if (addr < 0 || !rx_cookies || !tx_cookies)
+    if (addr < 0 || !rx_cookies || !tx_cookies) {
+        free(rx_cookies);
+        free(tx_cookies);
         return addr < 0 ? addr : ERR_NO_MEMORY;
+    }
     uint8_t *mem = (uint8_t *)addr;
     long r = virtq_init(&nic_g.rx, NET_RXQ, rxn, mem, phys, rx_cookies);
     if (r == 0)
