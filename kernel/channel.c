@@ -34,6 +34,8 @@ static void endpoint_init(struct endpoint *ep) {
     all_endpoints = ep;
 }
 
+/* A connected pair. Peers point at each other without a reference, so either end can go first:
+ * channel_destroy clears the survivor's peer pointer. */
 long channel_create(struct endpoint **a, struct endpoint **b) {
     /* Both allocations first: an end goes on the global list only once nothing can fail. */
     struct endpoint *x = kzalloc(sizeof(*x)), *y = x ? kzalloc(sizeof(*y)) : NULL;
@@ -52,12 +54,15 @@ long channel_create(struct endpoint **a, struct endpoint **b) {
 
 #define MSG_HEAD __builtin_offsetof(struct warp_msg, data) /* header and handles */
 
+/* Only the used prefix moves: most of a struct warp_msg is empty data and buffer slots. */
 void msg_copy(struct warp_msg *dst, const struct warp_msg *src) {
     arch_copy(dst, src, MSG_HEAD + src->data_len);
     if (src->nbufs)
         arch_copy(dst->bufs, src->bufs, src->nbufs * sizeof(src->bufs[0]));
 }
 
+/* The counts are read once, into kernel memory, and only that copy bounds what follows: a user
+ * thread cannot change them between the check and the use. */
 long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
     long err = copy_from_user(m, u, MSG_HEAD);
     if (err < 0)
@@ -69,6 +74,8 @@ long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
     return copy_from_user(m->bufs, u + __builtin_offsetof(struct warp_msg, bufs), m->nbufs * sizeof(m->bufs[0]));
 }
 
+/* Two copies at most: the head, header and data are contiguous in both layouts; the buffer
+ * descriptors sit at their fixed offset after the full data array. */
 long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m) {
     size_t lead = (const char *)m - (const char *)base;
     long err = copy_to_user(u, base, lead + MSG_HEAD + m->data_len);
@@ -114,7 +121,8 @@ static void call_unlink(struct call **head, struct call *c, bool out) {
         }
 }
 
-/* The call with this id in a list, or NULL. */
+/* The call with this id in a list, or NULL. Linear: an end has at most CALLS_MAX calls out, and
+ * its peer at most as many in flight to it. */
 static struct call *call_find(struct call *head, uint64_t id, bool out) {
     for (; head; head = out ? head->out_next : head->in_next)
         if (head->id == id)
@@ -149,11 +157,13 @@ static void call_fail(struct call *c, long err) {
 /* The last reference to an end went: its peer learns, its calls fail, its queues empty. */
 static void channel_destroy(struct kobj *o) {
     struct endpoint *ep = container_of(o, struct endpoint, obj);
+    /* The peer holds no reference to us: it learns through peer_closed, after its queue drains. */
     if (ep->peer) {
         ep->peer->peer = NULL;
         ep->peer->peer_closed = true;
         eventq_notify(&ep->peer->link);
     }
+    /* Calls we received and had not answered: fail them for their callers. */
     while (ep->in) {
         struct call *c = ep->in;
         ep->in = c->in_next;
@@ -168,8 +178,11 @@ static void channel_destroy(struct kobj *o) {
         else
             kfree(k);
     }
+    /* Calls we sent stay where they are (queued or received at the peer); their replies will find
+     * no caller and just free the record. */
     for (struct call *c = ep->out; c; c = c->out_next)
         c->caller = NULL;
+    /* Replies nobody will read. call_free parks the first record in spare_call: freed just below. */
     while (ep->replies_head) {
         struct call *c = ep->replies_head;
         ep->replies_head = c->in_next;
@@ -191,6 +204,7 @@ static bool gc_mark_msg(const struct kmsg *k) {
     bool changed = false;
     for (uint32_t i = 0; i < k->m.nhandles; i++) {
         struct kobj *o = k->objs[i];
+        /* The cast is container_of: a struct endpoint starts with its kobj. */
         if (o->type == OBJ_CHANNEL && !((struct endpoint *)o)->gc_live) {
             ((struct endpoint *)o)->gc_live = true;
             changed = true;
@@ -217,7 +231,11 @@ static void gc_purge(struct endpoint *ep) {
         kmsg_release(&c->reply);
 }
 
+/* Mark and sweep over channel ends alone. Only a channel end can hold messages, so only ends can
+ * form the cycles that reference counting cannot free; other objects go with their last holder. */
 void channel_gc(void) {
+    /* Roots: ends that some handle table names. When every end has a handle nothing can be
+     * unreachable, and the common case ends after this one pass. */
     bool any_in_flight = false;
     for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next) {
         ep->gc_live = ep->obj.hrefs > 0;
@@ -225,19 +243,30 @@ void channel_gc(void) {
     }
     if (!any_in_flight)
         return;
+    /*
+     * Propagate: what waits in a live end's queue can still be received, so the ends inside it are
+     * live too, and so is what waits at them. Each pass is linear, but a chain of ends nested inside
+     * one another can take one pass per link when the list order runs against the nesting.
+     */
     for (bool changed = true; changed;) {
         changed = false;
         for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
             if (ep->gc_live)
                 changed |= gc_mark_from(ep);
     }
-    /* Hold every dead end while the purge drops references, then let them go. */
+    /*
+     * Hold every dead end while the purge drops references, then let them go. Purging one dead end
+     * can drop the last reference to another (it sat in the first one's queue); without the hold,
+     * that end would be destroyed, and unlinked from the list, while these loops still walk it.
+     */
     for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
         if (!ep->gc_live)
             obj_ref(&ep->obj);
     for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
         if (!ep->gc_live)
             gc_purge(ep);
+    /* next is read first: the unref may free ep. It frees no other end, as the purge left none
+     * referenced from a dead end's queue. */
     for (struct endpoint *ep = all_endpoints, *next; ep; ep = next) {
         next = ep->all_next;
         if (!ep->gc_live)
@@ -256,6 +285,8 @@ static long send_validate(struct proc *p, struct endpoint *ep, const struct warp
         const struct msg_buf *b = &m->bufs[i];
         if (!b->access || (b->access & ~(BUF_READ | BUF_WRITE)))
             return ERR_INVALID_ARG;
+        /* Only the range is checked here: the pages are checked at each copy, since the caller may
+         * unmap them while the call is pending. */
         if (b->addr + b->len < b->addr || b->addr + b->len > USER_TOP)
             return ERR_BAD_ADDRESS;
     }
@@ -310,6 +341,8 @@ static void enqueue(struct endpoint *to, struct kmsg *k) {
     eventq_notify(&to->link);
 }
 
+/* Every check, then the one allocation; after it nothing fails, so a message is sent whole or
+ * not at all, and its handles leave the sender only if it is sent. */
 long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
     long err = send_validate(p, ep, m);
     if (err < 0)
@@ -344,6 +377,8 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
             memcpy(c->bufs, m->bufs, m->nbufs * sizeof(m->bufs[0]));
         c->reply.m.nhandles = 0;
         c->reply.call = NULL;
+        /* The caller's process is referenced: channel_copy reads its state and memory for as long as
+         * the call is pending, even after this end has closed or the process has ended. */
         obj_ref(&p->obj);
         c->out_next = ep->out;
         ep->out = c;
@@ -368,6 +403,7 @@ static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out
 
 /* Take the next reply or message; 1 with *type set, 0 if there is none, or an error. */
 static long channel_take(struct endpoint *ep, struct handle_table *t, struct warp_msg *out, uint32_t *type) {
+    /* Replies first: a client's completions must not wait behind a flood of requests. */
     struct call *c = ep->replies_head;
     if (c) {
         long err = deliver(t, &c->reply, out);
@@ -388,6 +424,8 @@ static long channel_take(struct endpoint *ep, struct handle_table *t, struct war
     if (!(ep->q_head = k->next))
         ep->q_tail = NULL;
     ep->q_len--;
+    /* A received call moves to ep->in until it is answered; its record, with the reply reserved
+     * at send time, stays allocated until then. */
     if (k->call) {
         k->call->in_next = ep->in;
         ep->in = k->call;
@@ -398,6 +436,8 @@ static long channel_take(struct endpoint *ep, struct handle_table *t, struct war
     return 1;
 }
 
+/* Never blocks. Peer-closed is reported only once the queue is empty: what the peer sent
+ * before it went is still delivered. */
 long channel_recv(struct endpoint *ep, struct handle_table *t, struct warp_msg *out) {
     uint32_t type;
     long r = channel_take(ep, t, out, &type);
@@ -422,6 +462,8 @@ static long channel_take_event(struct kobj *o, struct handle_table *receiver, st
     return r;
 }
 
+/* Confined to the range and direction the caller granted, and only while the call is unanswered
+ * (it is found in ep->in); the bytes copied are min(len, what is left of the buffer). */
 long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_t buf, uint64_t offset,
                   uaddr_t uaddr, uint64_t len, bool to_caller) {
     struct call *c = call_find(ep->in, call_id, false);
@@ -431,6 +473,7 @@ long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_
         return ERR_INVALID_ARG;
     if (!(c->bufs[buf].access & (to_caller ? BUF_WRITE : BUF_READ)))
         return ERR_PERMISSION;
+    /* Checked per copy: the caller may close its end or die while the callee works on the call. */
     if (!c->caller || c->caller_proc->state != PROC_LIVE)
         return ERR_PEER_CLOSED;
     uint64_t n = c->bufs[buf].len - offset;

@@ -8,7 +8,13 @@
  * One physically contiguous DMA allocation. Two references keep it: the device's (dropped once the
  * device's bus mastering is off) and the mapping's (dropped at unmap or exit). A driver can thus
  * unmap memory the device still writes to, or give its device handle away and exit, without the
- * frames going back to the allocator while the device may still write them.
+ * frames going back to the allocator while the device may still write them. Either order is safe:
+ *
+ *   driver unmaps or exits    the mapping's reference goes; frames stay, the device may still write
+ *   device handle closes      bus mastering off, then the device's reference goes: frames freed
+ *
+ * or the other way round: bus mastering goes off and the device's reference with it, and the
+ * frames stay mapped in the driver until it unmaps them.
  */
 struct dma_buf {
     struct kobj obj;
@@ -37,6 +43,7 @@ static const struct obj_ops dma_buf_ops = {
 static void device_destroy(struct kobj *o) {
     struct device *dev = container_of(o, struct device, obj);
     pci_quiesce(dev->pci);
+    /* Only once its DMA is off may another driver be granted the function. */
     dev->pci->granted = false;
     while (dev->dma) {
         struct dma_buf *b = dev->dma;
@@ -52,6 +59,7 @@ static const struct obj_ops device_ops = {
     .destroy = device_destroy,
 };
 
+/* pci->granted is the one-driver rule: set here, cleared only when this object is destroyed. */
 struct device *device_create(struct pci_dev *pci) {
     struct device *dev = kzalloc(sizeof(*dev));
     if (!dev)
@@ -62,7 +70,11 @@ struct device *device_create(struct pci_dev *pci) {
     return dev;
 }
 
+/* The buffer starts with the mapping's reference only: the device takes its own in
+ * device_dma_attach, once the mapping exists and the address can reach the driver. */
 long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct kobj **backing) {
+    /* Written so it cannot overflow: dma_pages never exceeds the budget. The budget is for the
+     * device's life; freed buffers do not give it back. */
     if (npages > DMA_DEVICE_MAX / PAGE_SIZE - dev->dma_pages)
         return ERR_TOO_LARGE;
     struct dma_buf *b = kzalloc(sizeof(*b));
@@ -79,6 +91,7 @@ long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct k
     return 0;
 }
 
+/* The device's reference: freed only by device_destroy, after bus mastering is off. */
 void device_dma_attach(struct device *dev, struct kobj *backing) {
     struct dma_buf *b = container_of(backing, struct dma_buf, obj);
     obj_ref(backing);

@@ -19,6 +19,8 @@ static const struct obj_ops eventq_ops = {
     .destroy = eventq_destroy,
 };
 
+/* A queue holds no references to its members (they unlink themselves when they go), so a queue
+ * and its sources never keep each other alive. */
 struct eventq *eventq_create(void) {
     struct eventq *eq = kzalloc(sizeof(*eq));
     if (eq)
@@ -26,6 +28,8 @@ struct eventq *eventq_create(void) {
     return eq;
 }
 
+/* One queue per source, through the handle that registered it: its events carry that handle and
+ * the cookie, so the process need not map sources back itself. */
 long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *owner, handle_t h, uint64_t cookie) {
     if (link->eq)
         return ERR_ALREADY_EXISTS;
@@ -40,6 +44,7 @@ long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *ow
     return 0;
 }
 
+/* Only the queue a source joined may remove it. */
 long eventq_remove(struct eventq *eq, struct eq_link *link) {
     if (link->eq != eq)
         return ERR_NOT_FOUND;
@@ -47,7 +52,8 @@ long eventq_remove(struct eventq *eq, struct eq_link *link) {
     return 0;
 }
 
-/* Remove link from eq's ready list if it is there. */
+/* Remove link from eq's ready list if it is there; a linear walk, but the list holds only sources
+ * that may have an event. */
 static void ready_remove(struct eventq *eq, struct eq_link *link) {
     struct eq_link **pp = &eq->ready_head, *prev = NULL;
     for (; *pp; prev = *pp, pp = &(*pp)->next_ready)
@@ -61,6 +67,7 @@ static void ready_remove(struct eventq *eq, struct eq_link *link) {
     link->next_ready = NULL;
 }
 
+/* Whichever goes first ends the membership: the registering handle, the source, or the queue. */
 void eventq_unlink(struct eq_link *link) {
     struct eventq *eq = link->eq;
     if (!eq)
@@ -77,6 +84,8 @@ void eventq_unlink(struct eq_link *link) {
     link->next_member = NULL;
 }
 
+/* Cheap and idempotent: sources call it whenever they might have an event and take_event decides
+ * later. Every waiter wakes and looks; a queue usually has one. */
 void eventq_notify(struct eq_link *link) {
     struct eventq *eq = link->eq;
     if (!eq || link->queued)
@@ -98,6 +107,7 @@ static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct
         ready_remove(eq, link);
         bool more = false;
         long r = link->obj->ops->take_event(link->obj, receiver, ev, &more);
+        /* An error (no room for a message's handles) leaves the event with its source: keep it ready. */
         if (r < 0 || more)
             eventq_notify(link); /* round-robin: back to the tail */
         if (r != 0) {
@@ -109,6 +119,7 @@ static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct
     return 0;
 }
 
+/* A wake-up only says the ready list changed: look again, as a source may have had nothing after all. */
 long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev, uint64_t deadline) {
     for (;;) {
         ktimer_poll(); /* a timer due since the last tick reports now, not at the next */
@@ -117,6 +128,13 @@ long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_e
             return r < 0 ? r : 0;
         if (deadline != DEADLINE_FOREVER && arch_time_ns() >= deadline)
             return ERR_TIMED_OUT;
+        /*
+         * ERR_TIMED_OUT is not final: the loop looks once more, so an event that raced the deadline still
+         * wins. A wake-up and the deadline can both land before this thread runs again:
+         *   event: eventq_notify -> waitq_wake_all (runnable)
+         *   tick:  wait_timeout sets timed_out; sched_wake does nothing (already runnable)
+         *   here:  sched_wait says ERR_TIMED_OUT, yet the event is ready
+         */
         r = sched_wait(&eq->waiters, deadline);
         if (r == ERR_INTERRUPTED)
             return r;

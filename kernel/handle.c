@@ -13,6 +13,7 @@ static handle_t handle_value(const struct handle_table *t, uint32_t i) {
     return (handle_t)((t->slots[i].gen << SLOT_BITS) | (i + 1));
 }
 
+/* First free slot: slots are reused soonest, and the generation keeps the reused values distinct. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights) {
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (!t->slots[i].obj)
@@ -20,6 +21,8 @@ long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights) {
     return ERR_NO_RESOURCES;
 }
 
+/* The slot keeps its generation: in a new process's zeroed table, slots 0..n-1 are the handle
+ * values 1..n that it is told to expect. */
 handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights) {
     struct handle_entry *e = &t->slots[index];
     obj->hrefs++;
@@ -28,6 +31,8 @@ handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *
     return handle_value(t, index);
 }
 
+/* The slot comes from the low bits, but the whole value must match: a closed handle's value
+ * misses even after its slot has been reused. Slot bits of 0 wrap i past the bound. */
 long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out) {
     uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
     if (h <= 0 || i >= HANDLES_MAX)
@@ -43,6 +48,8 @@ long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t righ
     return 0;
 }
 
+/* No reference is taken: callers use the object within the system call, before any handle of theirs
+ * can close (SYS_SEND_WAIT, whose message may move one, takes its own). */
 long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, void **out) {
     struct handle_entry *e;
     long err = handle_get(t, h, type, rights, &e);
@@ -51,6 +58,8 @@ long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t r
     return err;
 }
 
+/* An event-queue registration belongs to the handle that made it, not to the object: it goes with
+ * this handle only, and the object's next holder starts unregistered. */
 struct handle_entry handle_take(struct handle_table *t, handle_t h) {
     uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
     struct handle_entry *e = &t->slots[i], taken = *e;
@@ -59,11 +68,14 @@ struct handle_entry handle_take(struct handle_table *t, handle_t h) {
         eventq_unlink(link);
     e->obj = NULL;
     e->rights = 0;
+    /* After 2^19 reuses of one slot a stale value matches again: generations make reuse unlikely to
+     * be confused, not impossible. */
     e->gen = (e->gen + 1) & GEN_MASK;
     taken.obj->hrefs--;
     return taken;
 }
 
+/* System calls count room before they commit, so installing their results cannot fail after. */
 uint32_t handle_free_slots(const struct handle_table *t) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
@@ -71,12 +83,14 @@ uint32_t handle_free_slots(const struct handle_table *t) {
     return n;
 }
 
+/* The sweep is only noted here: the caller runs obj_sweep when its batch of closes is done. */
 void handle_close(struct handle_table *t, handle_t h) {
     struct handle_entry e = handle_take(t, h);
     obj_handle_closed(e.obj);
     obj_unref(e.obj);
 }
 
+/* Process exit. A destroyed object never closes handles, so the walk sees the table it started on. */
 void handle_close_all(struct handle_table *t) {
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (t->slots[i].obj)

@@ -35,6 +35,7 @@ static uint32_t vector_alloc(void) {
 }
 
 /* The kernel's mapping of dev's MSI-X table, made on first use; NULL if it cannot be mapped. */
+/* Entries are 16 bytes (PCI Local Bus 3.0, 6.8.2); the whole table must lie inside its BAR. */
 static volatile uint32_t *msix_table(struct pci_dev *d) {
     if (!d->msix_table) {
         const struct device_bar *b = &d->info.bars[d->msix_bar];
@@ -51,7 +52,8 @@ static void msix_mask(struct irq *irq, bool masked) {
     e[3] = masked ? 1 : 0;
 }
 
-/* Point the source at our vector and enable its delivery (still masked until armed). */
+/* Point the source at our vector and enable its delivery, unmasked: it may interrupt from here on
+ * (the device itself raises nothing until its driver enables that). */
 static void irq_program(struct irq *irq) {
     struct pci_dev *d = irq->dev;
     uint64_t addr;
@@ -59,6 +61,7 @@ static void irq_program(struct irq *irq) {
     arch_msi_message(irq->vector, &addr, &data);
     if (irq->mode == IRQ_MSIX) {
         volatile uint32_t *e = msix_table(d) + irq->index * MSIX_ENTRY_WORDS;
+        /* Address and data before the vector control word: the entry goes live only once complete. */
         e[0] = (uint32_t)addr;
         e[1] = (uint32_t)(addr >> 32);
         e[2] = data;
@@ -67,6 +70,8 @@ static void irq_program(struct irq *irq) {
         pci_write(d, d->msix_cap + 2, 2, (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_FUNCTION_MASK);
         pci_write(d, 0x04, 2, pci_read(d, 0x04, 2) | PCI_COMMAND_INTX_DISABLE);
     } else if (irq->mode == IRQ_MSI) {
+        /* MSI capability (PCI Local Bus 3.0, 6.8.1): control at +2 (bit 7: 64-bit address), address
+         * at +4, data after the address. Legacy INTx goes off so the line cannot fire as well. */
         uint16_t ctrl = pci_read(d, d->msi_cap + 2, 2);
         bool is64 = ctrl & (1u << 7);
         pci_write(d, d->msi_cap + 4, 4, (uint32_t)addr);
@@ -92,6 +97,7 @@ static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq) {
         irq->index = index;
         return 0;
     }
+    /* MSI (as programmed here) and INTx give a function one interrupt: any irq of d blocks another. */
     if (index != 0)
         return ERR_INVALID_ARG;
     for (uint32_t v = IRQ_VECTOR_FIRST; v < IRQ_VECTOR_END; v++)
@@ -107,6 +113,8 @@ static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq) {
     return 0;
 }
 
+/* Choose, then allocate; the vector is claimed (vector_owner) and the source programmed only once
+ * nothing can fail, so a failure leaves nothing behind. */
 long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
     struct irq tmp = {.dev = dev};
     long err = irq_choose(dev, index, &tmp);
@@ -152,6 +160,8 @@ static void irq_destroy(struct kobj *o) {
     kfree(irq);
 }
 
+/* For MSI, which cannot be masked here, this only re-opens the event: edges before the ack were
+ * folded into the one that was pending. */
 void irq_ack(struct irq *irq) {
     if (!irq->masked)
         return;
@@ -159,6 +169,8 @@ void irq_ack(struct irq *irq) {
     irq_mask(irq, false);
 }
 
+/* Mask first, report later: a level-triggered line would fire again at once after the EOI, and
+ * a driver slow to run must not be flooded. The first interrupt's time is kept until reported. */
 void irq_dispatch(uint32_t vector) {
     struct irq *irq = vector < IRQ_VECTOR_END ? vector_owner[vector] : NULL;
     random_mix(arch_cycles() ^ vector);

@@ -10,6 +10,7 @@
  */
 static struct ktimer *root; /* protected by the kernel lock */
 
+/* Disarmed and in no heap: ktimer_cancel on it does nothing. */
 void ktimer_init(struct ktimer *kt, ktimer_fn fire) {
     *kt = (struct ktimer){.fire = fire};
 }
@@ -25,6 +26,7 @@ static struct ktimer *meld(struct ktimer *a, struct ktimer *b) {
         a = b;
         b = t;
     }
+    /* The later root becomes the first child of the earlier one: one comparison, no search. */
     b->prev = a;
     b->next = a->child;
     if (a->child)
@@ -47,6 +49,7 @@ static struct ktimer *merge_pairs(struct ktimer *first) {
         m->next = pairs;
         pairs = m;
     }
+    /* Pair, then fold from the right: the two-pass variant, whose amortized O(log n) is proven. */
     struct ktimer *heap = NULL;
     while (pairs) {
         struct ktimer *m = pairs;
@@ -59,6 +62,7 @@ static struct ktimer *merge_pairs(struct ktimer *first) {
 
 /* Take kt, which is in the heap but not its root, out of its parent's child list. */
 static void detach(struct ktimer *kt) {
+    /* A first child's prev is its parent. */
     if (kt->prev->child == kt)
         kt->prev->child = kt->next;
     else
@@ -68,6 +72,7 @@ static void detach(struct ktimer *kt) {
     kt->next = kt->prev = NULL;
 }
 
+/* The classic delete: cut kt out, pair its children into one heap, meld that with the root. */
 void ktimer_cancel(struct ktimer *kt) {
     if (!kt->armed)
         return;
@@ -82,6 +87,7 @@ void ktimer_cancel(struct ktimer *kt) {
     root = meld(root, merge_pairs(children));
 }
 
+/* O(1) for a disarmed timer: a meld with a one-node heap. Re-arming pays for the cancel first. */
 void ktimer_arm(struct ktimer *kt, uint64_t deadline) {
     ktimer_cancel(kt);
     kt->deadline = deadline;
@@ -90,6 +96,8 @@ void ktimer_arm(struct ktimer *kt, uint64_t deadline) {
     root = meld(root, kt);
 }
 
+/* Each timer leaves the heap before it fires, so its callback may re-arm it; one re-armed in the
+ * past fires again in this same loop. */
 void ktimer_poll(void) {
     if (!root)
         return; /* the common case on the IPC path: no clock read */
@@ -101,4 +109,5 @@ void ktimer_poll(void) {
     }
 }
 
+/* The root holds the earliest deadline. */
 uint64_t ktimer_next_deadline(void) { return root ? root->deadline : UINT64_MAX; }

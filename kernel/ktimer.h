@@ -17,7 +17,7 @@ struct ktimer {
 
 /* Set kt up, disarmed, to call fire when it expires. */
 void ktimer_init(struct ktimer *kt, ktimer_fn fire);
-/* Arm kt for deadline (re-arming moves it); O(1). */
+/* Arm kt for deadline (re-arming moves it); O(1), plus a cancel when it was armed. */
 void ktimer_arm(struct ktimer *kt, uint64_t deadline);
 /* Disarm kt if it is armed; O(log n) amortized. */
 void ktimer_cancel(struct ktimer *kt);

@@ -15,12 +15,14 @@ static void log_vwrite(bool stamp, const char *fmt, va_list ap) {
         n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] ", ns / 1000000000, ns / 1000 % 1000000);
     }
     int m = fmt_vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+    /* m is the untruncated length: count only what fit, keeping a byte for the newline. */
     n += m < (int)(sizeof(buf) - (size_t)n - 1) ? m : (int)(sizeof(buf) - (size_t)n - 2);
     if (stamp)
         buf[n++] = '\n';
     arch_console_write(buf, (size_t)n);
 }
 
+/* One stamped line per call; the newline is added here, so messages never carry their own. */
 void log_printf(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -28,6 +30,7 @@ void log_printf(const char *fmt, ...) {
     va_end(ap);
 }
 
+/* No stamp and no newline added: the pieces of multi-line reports (panics, register dumps). */
 void log_raw(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -35,6 +38,7 @@ void log_raw(const char *fmt, ...) {
     va_end(ap);
 }
 
+/* No lock and no allocation on this path: it must work whatever state the kernel is in. */
 _Noreturn void panic_at(const char *file, int line, const char *fmt, ...) {
     log_raw("\nKERNEL PANIC at %s:%d: ", file, line);
     va_list ap;

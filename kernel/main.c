@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <warp/string.h>
 
+/* Whole words only: "warp.crashtest" does not match "warp.crashtest.stack". */
 bool boot_has_option(const struct boot_info *bi, const char *opt) {
     size_t n = strlen(opt);
     for (const char *p = bi->cmdline; *p;) {
@@ -49,6 +50,9 @@ static void crashtest_stack(void) {
     crashtest_recurse(0);
 }
 
+/* Each step needs the ones before: page tables come from the page allocator, the CPU's exception
+ * stacks need the kernel's page tables, PCI may need ACPI's MCFG (read with the interrupt
+ * controllers). The boot context holds the kernel lock until it becomes the idle loop. */
 _Noreturn void kernel_main(struct boot_info *bi) {
     log_printf("warp: booting; cmdline \"%s\", initfs %lu KiB", bi->cmdline, bi->initfs_size >> 10);
     kernel_lock();

@@ -19,15 +19,18 @@
 static struct pci_dev devices[PCI_MAX_DEVICES];
 static uint32_t ndevices;
 
+/* Through the arch port, which picks ECAM or the legacy ports per bus (arch/x64/pci_cfg.c). */
 uint32_t pci_read(const struct pci_dev *d, uint16_t off, uint8_t width) {
     return arch_pci_read(d->info.bus, d->info.slot, d->info.function, off, width);
 }
 
+/* Unchecked: callers are the kernel, or a driver's write that pci_config_protected let through. */
 void pci_write(const struct pci_dev *d, uint16_t off, uint8_t width, uint32_t v) {
     arch_pci_write(d->info.bus, d->info.slot, d->info.function, off, width, v);
 }
 
-/* Size BAR i by writing all ones with decoding off; returns how many slots it used (1 or 2). */
+/* Size BAR i by writing all ones with decoding off (PCI Local Bus 3.0, 6.2.5.1); returns how many
+ * slots it used (1 or 2). */
 static int bar_probe(struct pci_dev *d, int i) {
     uint16_t off = PCI_BAR0 + i * 4;
     uint32_t orig = pci_read(d, off, 4);
@@ -35,6 +38,7 @@ static int bar_probe(struct pci_dev *d, int i) {
     uint32_t mask = pci_read(d, off, 4);
     pci_write(d, off, 4, orig);
     struct device_bar *b = &d->info.bars[i];
+    /* I/O BARs decode at most 64 KiB of ports, and the upper half may read back as zeros. */
     if (orig & 1) { /* I/O */
         b->base = orig & ~3u;
         b->size = (~(mask & ~3u) + 1) & 0xffff;
@@ -58,16 +62,19 @@ static int bar_probe(struct pci_dev *d, int i) {
     }
     b->base = base;
     b->size = size_mask ? ~size_mask + 1 : 0;
+    /* Unassigned (base 0) or not implemented: report no BAR rather than one a driver would map at 0. */
     if (!b->base || !b->size)
         *b = (struct device_bar){0};
     return used;
 }
 
-/* Walk the capability list for MSI and MSI-X. */
+/* Walk the capability list (PCI Local Bus 3.0, 6.7) for MSI and MSI-X. */
 static void caps_probe(struct pci_dev *d) {
     if (!(pci_read(d, PCI_STATUS, 2) & 0x10))
         return;
     uint8_t off = pci_read(d, PCI_CAP_PTR, 1) & 0xfc;
+    /* Capabilities sit at dword offsets in the 192 bytes after the header, so 48 at most: the guard
+     * ends a list that loops. */
     for (int guard = 0; off && guard < 48; guard++) {
         uint8_t id = pci_read(d, off, 1);
         if (id == CAP_MSI) {
@@ -91,6 +98,7 @@ static void function_probe(uint8_t bus, uint8_t slot, uint8_t fn, int depth) {
     uint32_t id = arch_pci_read(bus, slot, fn, PCI_VENDOR, 4);
     uint8_t header = arch_pci_read(bus, slot, fn, PCI_HEADER, 1) & 0x7f;
     uint32_t class_code = arch_pci_read(bus, slot, fn, PCI_CLASS, 4) >> 8;
+    /* Bridges are followed, not recorded: no driver is ever granted one. */
     if (header == 1) {
         uint8_t secondary = arch_pci_read(bus, slot, fn, PCI_SECONDARY_BUS, 1);
         if (secondary > bus)
@@ -115,6 +123,7 @@ static void function_probe(uint8_t bus, uint8_t slot, uint8_t fn, int depth) {
 
 /* Probe every slot and function of a bus. */
 static void bus_scan(uint8_t bus, int depth) {
+    /* Bounds the recursion (and the kernel stack) on a deep or malformed bridge tree. */
     if (depth > 8)
         return;
     for (uint8_t slot = 0; slot < 32; slot++) {
@@ -127,11 +136,13 @@ static void bus_scan(uint8_t bus, int depth) {
     }
 }
 
+/* Once at boot, before any driver: the table is fixed from then on (no hot plug). */
 void pci_init(void) {
     bus_scan(0, 0);
     log_printf("pci: %u function(s)", ndevices);
 }
 
+/* The m->index-th match in bus order, so identical devices are told apart by position. */
 struct pci_dev *pci_find(const struct device_match *m) {
     uint32_t seen = 0;
     for (uint32_t i = 0; i < ndevices; i++) {
@@ -146,6 +157,7 @@ struct pci_dev *pci_find(const struct device_match *m) {
     return NULL;
 }
 
+/* Bus master enable (command bit 2) off: no more DMA, and no MSI either, as an MSI is a DMA write. */
 void pci_quiesce(struct pci_dev *d) {
     pci_write(d, PCI_COMMAND, 2, pci_read(d, PCI_COMMAND, 2) & ~(1u << 2));
 }
@@ -155,6 +167,8 @@ static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
     return a < b + blen && b < a + alen;
 }
 
+/* BARs and expansion ROM (where the device decodes), MSI (24 bytes with per-vector masking), MSI-X
+ * (12 bytes). The command register stays the driver's: it must enable bus mastering itself. */
 bool pci_config_protected(const struct pci_dev *d, uint16_t off, uint8_t width) {
     if (overlaps(off, width, PCI_BAR0, 24) || overlaps(off, width, 0x30, 4)) /* BARs, expansion ROM */
         return true;

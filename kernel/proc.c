@@ -46,11 +46,13 @@ static const struct obj_ops proc_ops = {
     .take_event = proc_take_event,
 };
 
+/* Only remembered: proc_build maps the archive read-only into each process allowed to share it. */
 void proc_init(paddr_t initfs_base, uint64_t initfs_size) {
     initfs_pa = initfs_base;
     initfs_len = initfs_size;
 }
 
+/* A scan: SYS_SYSINFO is rare and the table small. */
 uint64_t proc_count(void) {
     uint64_t n = 0;
     for (int i = 0; i < MAX_PROCS; i++)
@@ -67,6 +69,8 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
         const struct elf_segment *s = &ei.segs[i];
         uaddr_t start = s->vaddr & ~(PAGE_SIZE - 1);
         uint64_t npages = (s->vaddr + s->memsz - start + PAGE_SIZE - 1) / PAGE_SIZE;
+        /* Each segment gets pages of its own: two segments sharing a page would overlap and be refused,
+         * which is why user.ld starts every segment on a page boundary. */
         long err = vm_map_anon(&p->vm, start, npages, s->prot, VM_IMAGE);
         if (err < 0)
             return err;
@@ -116,6 +120,8 @@ static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t 
     }
 }
 
+/* Everything that can fail (slot, record, address space, image, stack, thread) comes before the
+ * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
                 const handle_t *handles, uint32_t nhandles, struct proc **out) {
     int slot = 0;
@@ -151,6 +157,7 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
     return 0;
 }
 
+/* Boot cannot go on without init, so every failure here is a panic. */
 void proc_start_init(const char *path) {
     struct tar_file f;
     const void *archive = arch_phys_to_virt(initfs_pa);
@@ -165,6 +172,7 @@ void proc_start_init(const char *path) {
     log_printf("proc: started init from %s (pid %ld)", path, p->pid);
 }
 
+/* Runs on the dying thread's kernel stack, which sched_exit hands to the next thread to free. */
 _Noreturn void proc_exit(const struct exit_info *info) {
     struct proc *p = proc_current();
     if (proc_is_init(p))
@@ -173,9 +181,12 @@ _Noreturn void proc_exit(const struct exit_info *info) {
         if (procs[i] == p)
             procs[i] = NULL;
     p->exit = *info;
+    /* Dead before anything is torn down: from here a callee's channel_copy refuses this process's
+     * buffers, whose pages are about to go. */
     p->state = PROC_DEAD;
     handle_close_all(&p->handles);
     obj_sweep();
+    /* Off our page tables before they are freed; this stack lives in the shared kernel half. */
     arch_vm_activate(NULL);
     cpu_self()->vm = NULL;
     vm_space_destroy(&p->vm);
@@ -186,6 +197,7 @@ _Noreturn void proc_exit(const struct exit_info *info) {
     sched_exit();
 }
 
+/* The log line is for the operator; the exit record carries the same facts to the supervisor. */
 _Noreturn void proc_fault(const struct fault_info *f) {
     struct proc *p = proc_current();
     if (f->kind == FAULT_MEMORY)
@@ -199,6 +211,7 @@ _Noreturn void proc_fault(const struct fault_info *f) {
     proc_exit(&info);
 }
 
+/* A loop: exit_waiters are woken together, and only p->state says whether p has ended. */
 long proc_wait(struct proc *p, struct exit_info *out) {
     while (p->state != PROC_DEAD)
         if (sched_wait(&p->exit_waiters, DEADLINE_FOREVER) == ERR_INTERRUPTED)
@@ -207,6 +220,8 @@ long proc_wait(struct proc *p, struct exit_info *out) {
     return 0;
 }
 
+/* Only marks p: it ends itself at its next return to user mode, where no kernel path of its is
+ * half done. A sleeping p is woken so that it gets there. */
 void proc_kill(struct proc *p) {
     if (p->state == PROC_DEAD)
         return;
@@ -214,6 +229,7 @@ void proc_kill(struct proc *p) {
     sched_interrupt(p->thread); /* out of a wait, if it is in one, and into no other */
 }
 
+/* A loop: the thread may come back from sched_yield killed, or due to yield again. */
 void proc_user_return_slow(void) {
     for (;;) {
         struct proc *p = proc_current();

@@ -17,6 +17,7 @@ static struct {
     bool hw;         /* the key holds hardware seed material */
 } rng;
 
+/* n is 7, 8, 12 or 16 here, never 0 (a shift by 32 would be undefined). */
 static inline uint32_t rotl32(uint32_t v, int n) { return v << n | v >> (32 - n); }
 
 /* The ChaCha quarter round on words a, b, c, d of the state. */
@@ -85,6 +86,7 @@ static void rng_gather_jitter(unsigned samples) {
     uint64_t words[4];
     for (unsigned i = 0; i < samples; i++) {
         uint64_t t0 = arch_cycles();
+        /* The spin's length itself depends on the clock, so successive samples time different work. */
         for (volatile unsigned spin = 0; spin < 64 + (t0 & 63); spin++)
             ;
         words[i % 4] = (arch_cycles() - t0) << 32 ^ arch_time_ns() ^ t0;
@@ -93,6 +95,7 @@ static void rng_gather_jitter(unsigned samples) {
     }
 }
 
+/* Hardware words when the CPU has them, jitter always: neither source is trusted alone. */
 void random_init(void) {
     uint64_t hw[4];
     rng.hw = rng_hw_words(hw);
@@ -103,8 +106,10 @@ void random_init(void) {
                                                : "clock jitter only (no RDSEED/RDRAND): not for keys");
 }
 
+/* Runs on every interrupt, so only a rotate and an XOR; the pool is folded in at the next fill. */
 void random_mix(uint64_t v) { rng.pool = (rng.pool << 7 | rng.pool >> 57) ^ v; }
 
+/* Reseed, output, rekey: a key read out of memory later reveals nothing of this output. */
 void random_fill(void *buf, size_t n) {
     uint64_t seed[6];
     size_t k = rng_hw_words(seed) ? 4 : 0;
@@ -121,4 +126,5 @@ void random_fill(void *buf, size_t n) {
     rng_rekey();
 }
 
+/* Fixed at random_init: whether keys drawn now rest on more than jitter. */
 bool random_hw_seeded(void) { return rng.hw; }

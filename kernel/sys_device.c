@@ -9,9 +9,10 @@
 #include <warp/device.h>
 #include <warp/error.h>
 
+/* Per allocation (a ring, a buffer pool); DMA_DEVICE_MAX bounds what one device gets in all. */
 #define DMA_ALLOC_MAX (4ul << 20)
 
-/* SYS_DEVICE_OPEN: init (pid 1) grants devices: it opens them and hands the handles to drivers. */
+/* SYS_DEVICE_OPEN: init grants devices: it opens them and hands the handles to drivers. */
 long sys_device_open(const struct syscall_args *a) {
     uaddr_t umatch = a->a1;
     uaddr_t uinfo = a->a2;
@@ -42,6 +43,7 @@ static bool config_args_ok(uint64_t off, uint64_t width) {
     return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
 }
 
+/* What pci.c recorded at boot: identity, BARs, interrupt capabilities. */
 long sys_device_info(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
@@ -52,6 +54,7 @@ long sys_device_info(const struct syscall_args *a) {
     return copy_to_user(out, &dev->pci->info, sizeof(dev->pci->info));
 }
 
+/* Reads are not restricted: only writes can take the device out of the kernel's control. */
 long sys_config_read(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t off = a->a2;
@@ -65,6 +68,8 @@ long sys_config_read(const struct syscall_args *a) {
     return pci_read(dev->pci, (uint16_t)off, (uint8_t)width);
 }
 
+/* The kernel keeps the BARs and the MSI/MSI-X capabilities: a moved BAR could decode over other
+ * memory, and MSI aimed anywhere is a device write anywhere. */
 long sys_config_write(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t off = a->a2;
@@ -82,6 +87,8 @@ long sys_config_write(const struct syscall_args *a) {
     return 0;
 }
 
+/* A memory BAR is mapped uncached at a free user address (keeping the BAR's offset in its page);
+ * an I/O BAR becomes a port grant (arch_io_grant), and its port base is returned. */
 long sys_map_bar(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t index = a->a2;
@@ -108,6 +115,7 @@ long sys_map_bar(const struct syscall_args *a) {
     return err < 0 ? err : (long)(addr + (b->base - first));
 }
 
+/* index: an MSI-X entry, or 0 for MSI or the legacy line; room for the handle is checked first. */
 long sys_irq_create(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t index = a->a2;
@@ -126,6 +134,7 @@ long sys_irq_create(const struct syscall_args *a) {
     return handle_install(&p->handles, &irq->obj, RIGHTS_ALL);
 }
 
+/* The driver has served the device: unmask it. One event per interrupt, never a storm. */
 long sys_irq_ack(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     struct irq *irq = NULL;
@@ -135,6 +144,8 @@ long sys_irq_ack(const struct syscall_args *a) {
     return err;
 }
 
+/* Zeroed contiguous memory, mapped into the driver, its physical address written to phys_out.
+ * The order below is device.c's ownership rule: map, then let the device hold it too. */
 long sys_dma_alloc(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t len = a->a2;
@@ -162,6 +173,7 @@ long sys_dma_alloc(const struct syscall_args *a) {
         obj_unref(backing); /* nobody learned the address: the frames go back at once */
         return err;
     }
+    /* Only from here can the driver learn the address and program the device with it. */
     device_dma_attach(dev, backing);
     copy_to_user(phys_out, &pa, sizeof(pa)); /* checked writable above */
     return (long)addr;

@@ -9,6 +9,7 @@
 #include <warp/error.h>
 #include <warp/ipc.h>
 
+/* Validate, close, then sweep: the ends the close left unreachable are collected right away. */
 long sys_handle_close(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     void *o = NULL;
@@ -20,6 +21,7 @@ long sys_handle_close(const struct syscall_args *a) {
     return 0;
 }
 
+/* Type and rights, so a process can check what it was handed before it relies on it. */
 long sys_handle_info(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
@@ -31,6 +33,7 @@ long sys_handle_info(const struct syscall_args *a) {
     return copy_to_user(out, &info, sizeof(info));
 }
 
+/* A second handle with a subset of the rights; the original stays until the caller closes it. */
 long sys_handle_reduce(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t rights = a->a2;
@@ -41,11 +44,14 @@ long sys_handle_reduce(const struct syscall_args *a) {
     if (rights == 0 || (rights & ~(uint64_t)RIGHTS_ALL))
         return ERR_INVALID_ARG;
     err = handle_install(proc_handles(), e->obj, e->rights & (uint32_t)rights);
+    /* The table took over a reference it was not given: add that one. */
     if (err > 0)
         obj_ref(e->obj);
     return err;
 }
 
+/* Output and room checked first: once the pair exists nothing may fail, or the process would
+ * hold two ends it never learned the handles of. */
 long sys_channel_create(const struct syscall_args *a) {
     uaddr_t out = a->a1;
     struct proc *p = proc_current();
@@ -74,6 +80,8 @@ static long send_from_user(handle_t h, uaddr_t umsg) {
     return channel_send(proc_current(), ep, &m);
 }
 
+/* The output is checked writable before the receive: once the message's handles are installed
+ * it has been taken, and the copy out must not fail. */
 long sys_channel_recv(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
@@ -87,6 +95,7 @@ long sys_channel_recv(const struct syscall_args *a) {
     return msg_copy_to_user(out, &m, &m);
 }
 
+/* The other checks (shape, handles, peer, queue room) are channel_send's. */
 long sys_channel_send(const struct syscall_args *a) {
     return send_from_user(handle_from_reg(a->a1), a->a2);
 }
@@ -94,6 +103,7 @@ long sys_channel_send(const struct syscall_args *a) {
 /* SYS_CALL_READ and SYS_CALL_WRITE: (channel, call id, buffer index, offset, pointer, length). */
 static long call_copy(const struct syscall_args *a, bool to_caller) {
     struct endpoint *ep = NULL;
+    /* RIGHT_READ for both directions: they act on calls this end received (docs/ipc.md). */
     long err = handle_object(proc_handles(), handle_from_reg(a->a1), OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
     if (err < 0)
         return err;
@@ -102,10 +112,13 @@ static long call_copy(const struct syscall_args *a, bool to_caller) {
     return channel_copy(proc_current(), ep, a->a2, (uint32_t)a->a3, a->a4, a->a5, a->a6, to_caller);
 }
 
+/* The caller's buffer into our memory; the buffer must grant BUF_READ. */
 long sys_call_read(const struct syscall_args *a) { return call_copy(a, false); }
 
+/* Our memory into the caller's buffer; the buffer must grant BUF_WRITE. */
 long sys_call_write(const struct syscall_args *a) { return call_copy(a, true); }
 
+/* Room first, so the queue never exists without its handle. */
 long sys_eventq_create(const struct syscall_args *a) {
     (void)a;
     struct proc *p = proc_current();
@@ -126,6 +139,7 @@ static long source_link(handle_t h, struct eq_link **out) {
     return 0;
 }
 
+/* RIGHT_WRITE on the queue, which changes; RIGHT_READ on the source, whose events it will read. */
 long sys_eventq_add(const struct syscall_args *a) {
     handle_t eqh = handle_from_reg(a->a1);
     handle_t src = handle_from_reg(a->a2);
@@ -138,6 +152,7 @@ long sys_eventq_add(const struct syscall_args *a) {
     return eventq_add(eq, link, proc_handles(), src, cookie);
 }
 
+/* The rights of SYS_EVENTQ_ADD; the source must belong to this very queue. */
 long sys_eventq_remove(const struct syscall_args *a) {
     handle_t eqh = handle_from_reg(a->a1);
     handle_t src = handle_from_reg(a->a2);
@@ -181,6 +196,8 @@ static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
     return err < 0 ? err : event_copy_to_user(out, &ev);
 }
 
+/* Everything that can fail is checked before the wait: after it, the event has been taken from
+ * its source and must reach the process. */
 long sys_eventq_wait(const struct syscall_args *a) {
     handle_t eqh = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
@@ -208,6 +225,7 @@ long sys_send_wait(const struct syscall_args *a) {
     return wait_copy_out(eq, out, deadline);
 }
 
+/* Room first, so the timer never exists without its handle. */
 long sys_timer_create(const struct syscall_args *a) {
     (void)a;
     struct proc *p = proc_current();
@@ -217,6 +235,7 @@ long sys_timer_create(const struct syscall_args *a) {
     return t ? handle_install(&p->handles, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
 
+/* An absolute deadline on the monotonic clock (SYS_CLOCK's); 0 disarms. */
 long sys_timer_set(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uint64_t deadline = a->a2;

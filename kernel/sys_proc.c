@@ -7,6 +7,7 @@
 #include <warp/error.h>
 #include <warp/ipc.h>
 
+/* Never returns: proc_exit ends in sched_exit. The record keeps the low 32 bits of the code. */
 long sys_exit(const struct syscall_args *a) {
     uint64_t code = a->a1;
     struct exit_info info = {.reason = EXIT_NORMAL, .code = (int32_t)code};
@@ -57,6 +58,8 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     return 0;
 }
 
+/* Image, name and handles are copied in and checked before proc_spawn runs, and room for the
+ * process handle was counted, so installing it after the spawn cannot fail. */
 long sys_spawn(const struct syscall_args *a) {
     struct spawn_args sa;
     long err = copy_from_user(&sa, a->a1, sizeof(sa));
@@ -78,6 +81,8 @@ long sys_spawn(const struct syscall_args *a) {
     return err;
 }
 
+/* The output is checked before the wait, so an exit record waited for is not lost to a bad
+ * pointer. The caller's handle keeps p's record alive while it sleeps. */
 long sys_wait(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
@@ -91,6 +96,7 @@ long sys_wait(const struct syscall_args *a) {
     return copy_to_user(out, &info, sizeof(info));
 }
 
+/* Returns at once: p ends at its next return to user mode (SYS_WAIT or EV_PROC_EXIT tell when). */
 long sys_kill(const struct syscall_args *a) {
     handle_t h = handle_from_reg(a->a1);
     struct proc *p = NULL;
@@ -100,6 +106,7 @@ long sys_kill(const struct syscall_args *a) {
     return err;
 }
 
+/* Returns at once when no other thread is runnable. */
 long sys_yield(const struct syscall_args *a) {
     (void)a;
     sched_yield();

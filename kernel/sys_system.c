@@ -9,8 +9,10 @@
 #include <warp/error.h>
 #include <warp/string.h>
 
+/* Per call: the UART is polled with the kernel lock held, so this bounds how long one write stalls. */
 #define CONSOLE_WRITE_MAX 65536
 
+/* Through a small stack buffer, chunk by chunk: no allocation however long the write. */
 long sys_console_write(const struct syscall_args *a) {
     uaddr_t buf = a->a1;
     uint64_t len = a->a2;
@@ -30,6 +32,7 @@ long sys_console_write(const struct syscall_args *a) {
     return (long)len;
 }
 
+/* A snapshot for tools and tests; free pages count the heap's reclaimable spares. */
 long sys_sysinfo(const struct syscall_args *a) {
     uaddr_t out = a->a1;
     struct sysinfo info = {
@@ -41,11 +44,13 @@ long sys_sysinfo(const struct syscall_args *a) {
     return copy_to_user(out, &info, sizeof(info));
 }
 
+/* Nanoseconds since boot; as a long it stays positive for 292 years. */
 long sys_clock(const struct syscall_args *a) {
     (void)a;
     return (long)arch_time_ns();
 }
 
+/* Checked writable first, so no generator output is drawn for a copy that cannot land. */
 long sys_entropy(const struct syscall_args *a) {
     uaddr_t buf = a->a1;
     uint64_t len = a->a2;
@@ -61,6 +66,7 @@ long sys_entropy(const struct syscall_args *a) {
     return err < 0 ? err : (long)len;
 }
 
+/* init only; the code goes to the hypervisor's exit device when one listens. */
 long sys_shutdown(const struct syscall_args *a) {
     uint64_t code = a->a1;
     if (!proc_is_init(proc_current()))

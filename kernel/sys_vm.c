@@ -4,8 +4,11 @@
 #include <vm.h>
 #include <warp/error.h>
 
+/* One mapping at most: bounds the frames and page tables a single call can take. */
 #define VM_MAP_MAX (1ul << 30)
 
+/* Zeroed pages at an address the kernel picks, always readable; writable with executable is
+ * refused (W^X). */
 long sys_vm_map(const struct syscall_args *a) {
     uint64_t len = a->a1;
     uint64_t prot = a->a2;
@@ -23,6 +26,7 @@ long sys_vm_map(const struct syscall_args *a) {
     return err < 0 ? err : (long)addr;
 }
 
+/* A whole mapping only, named as it was made: len rounds up to pages just as at map time. */
 long sys_vm_unmap(const struct syscall_args *a) {
     uaddr_t addr = a->a1;
     uint64_t len = a->a2;

@@ -40,6 +40,7 @@ static const struct obj_ops timer_ops = {
     .take_event = timer_take_event,
 };
 
+/* Disarmed until SYS_TIMER_SET; the ktimer is embedded, so arming never allocates. */
 struct timer *timer_create(void) {
     struct timer *t = kzalloc(sizeof(*t));
     if (t) {
@@ -50,6 +51,8 @@ struct timer *timer_create(void) {
     return t;
 }
 
+/* Cancel first: re-arming replaces the deadline, and an expiry not yet taken is dropped, so an
+ * event never reports a deadline that was since replaced. */
 void timer_set(struct timer *t, uint64_t deadline) {
     ktimer_cancel(&t->kt);
     t->fired_at = 0;

@@ -8,6 +8,7 @@
 #include <warp/error.h>
 #include <warp/string.h>
 
+/* Zeroed first: no regions, and the translation cache and checked range empty. */
 long vm_space_init(struct vm_space *vs) {
     memset(vs, 0, sizeof(*vs));
     return arch_vm_create(&vs->arch);
@@ -23,6 +24,7 @@ static __attribute__((noinline)) paddr_t vm_lookup_walk(struct vm_space *vs, uad
         typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
         e->page = page;
         e->frame = pa;
+        /* A page that passed any check is readable: every user mapping is (on x86-64, any present page). */
         e->prot = prot | PROT_READ;
     }
     return pa;
@@ -42,6 +44,8 @@ static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot
 
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
 static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
+    /* Forget first: a remembered translation of a page unmapped here would let a later copy write
+     * to a frame that is free again, or someone else's. */
     memset(vs->tc, 0, sizeof(vs->tc));
     memset(&vs->checked, 0, sizeof(vs->checked));
     for (uint64_t i = 0; i < npages; i++) {
@@ -59,6 +63,7 @@ static void region_release(struct vm_space *vs, struct vm_region *r) {
     *r = (struct vm_region){0};
 }
 
+/* Regions first (their frames, their backing references), then the tables that mapped them. */
 void vm_space_destroy(struct vm_space *vs) {
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind)
@@ -84,6 +89,8 @@ static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t n
     return false;
 }
 
+/* Page by page: the frames need not be contiguous. The region slot is filled only once every page
+ * is in, and a failure unmaps and frees the pages mapped so far. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind) {
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
@@ -102,6 +109,7 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     return 0;
 }
 
+/* The frames are someone else's (the initfs, a BAR, a DMA buffer): a failure unmaps, frees nothing. */
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
                  enum vm_kind kind, struct kobj *backing) {
     struct vm_region *r = region_slot(vs);
@@ -112,10 +120,12 @@ long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages
             unmap_pages(vs, start, i, false); /* the caller still owns the frames */
             return ERR_NO_MEMORY;
         }
+    /* The region records PROT_* only; the device bit lives in the page-table entries. */
     *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind, backing};
     return 0;
 }
 
+/* The scan restarts whenever the candidate moves: quadratic in regions, and there are at most 40. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
     uaddr_t candidate = USER_VM_BASE;
     /* First fit: move past every region that overlaps the candidate until none does. */
@@ -138,6 +148,8 @@ uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
 /* True for the regions a process maps itself, and may unmap. */
 static bool kind_user_mapped(uint32_t kind) { return kind == VM_ANON || kind == VM_DMA; }
 
+/* Exact matches only: unmapping part of a region would split it, and the fixed table may have no
+ * slot for the second half. */
 long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages) {
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
@@ -149,6 +161,7 @@ long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages) {
     return ERR_NOT_FOUND;
 }
 
+/* Counted, not kept: the table is small and only SYS_VM_MAP and SYS_DMA_ALLOC ask. */
 uint32_t vm_count_user(const struct vm_space *vs) {
     uint32_t n = 0;
     for (int i = 0; i < VM_MAX_REGIONS; i++)
@@ -179,11 +192,13 @@ static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr
 long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
     struct vm_space *vs = cpu_self()->vm;
     typeof(vs->checked) *c = &vs->checked;
+    /* addr + len >= addr: a range that wraps would otherwise pass the remembered bounds. */
     if (addr >= c->start && addr + len <= c->end && addr + len >= addr && (c->prot & prot) == prot)
         return 0;
     return user_range_walk(vs, addr, len, prot);
 }
 
+/* Chunks end at page boundaries: consecutive user pages need not be consecutive frames. */
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
     if (!user_range_sane(dst, len))
         return ERR_BAD_ADDRESS;
@@ -203,6 +218,8 @@ long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
     return 0;
 }
 
+/* At most one of the two spaces is active, so both are walked in software and the copy goes
+ * through the direct map, frame to frame. */
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len) {
     if (!user_range_sane(dst, len) || !user_range_sane(src, len))
         return ERR_BAD_ADDRESS;
@@ -211,11 +228,13 @@ long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_
         return ERR_BAD_ADDRESS;
     while (len > 0) {
         uint64_t doff = dst & (PAGE_SIZE - 1), soff = src & (PAGE_SIZE - 1);
+        /* A chunk ends at the first page boundary on either side. */
         uint64_t chunk = PAGE_SIZE - (doff > soff ? doff : soff);
         if (chunk > len)
             chunk = len;
         paddr_t dpa = vm_lookup(dst_vs, dst - doff, PROT_WRITE);
         paddr_t spa = vm_lookup(src_vs, src - soff, PROT_READ);
+        /* Cannot fail after the check above: nothing runs in between that could unmap a page. */
         if (!dpa || !spa)
             return ERR_BAD_ADDRESS;
         arch_copy((char *)arch_phys_to_virt(dpa) + doff, (char *)arch_phys_to_virt(spa) + soff, chunk);

@@ -39,6 +39,7 @@ static struct page_header *spare[NCLASSES];
 static uint32_t class_shift(size_t size) {
     if (size <= (1u << MIN_SHIFT))
         return MIN_SHIFT;
+    /* 64 - clz(size - 1) is log2(size) rounded up. */
     return 64 - (uint32_t)__builtin_clzl(size - 1);
 }
 
@@ -69,6 +70,7 @@ static struct page_header *slab_new(uint32_t shift) {
     if (pmm_alloc_raw(1, &pa) < 0) /* blocks are initialized by their users (or kzalloc) */
         return NULL;
     struct page_header *h = arch_phys_to_virt(pa);
+    /* Blocks start at the first multiple of their size past the header: each is aligned to its size. */
     uint32_t size = 1u << shift, first = (HEADER_SIZE + size - 1) / size * size;
     *h = (struct page_header){.magic = SLAB_MAGIC, .shift_or_pages = shift};
     for (uint32_t off = first; off + size <= PAGE_SIZE; off += size) {
@@ -93,6 +95,8 @@ static void *large_alloc(size_t size) {
     return (char *)h + HEADER_SIZE;
 }
 
+/* Small sizes round up to a power of two and come from the class's partial pages, then its spare,
+ * then a new page; anything over 2 KiB gets whole pages. */
 void *kmalloc(size_t size) {
     if (size == 0 || size > (1ul << 30))
         return NULL;
@@ -108,11 +112,13 @@ void *kmalloc(size_t size) {
         return NULL;
     struct free_block *b = h->free;
     h->free = b->next;
+    /* A full page leaves the list: partial[] holds only pages that can serve. */
     if (--h->nfree == 0)
         slab_unlink(h);
     return b;
 }
 
+/* Zeroes the size asked for; the rest of the block is never handed out. */
 void *kzalloc(size_t size) {
     void *p = kmalloc(size);
     if (p)
@@ -120,6 +126,8 @@ void *kzalloc(size_t size) {
     return p;
 }
 
+/* The header is found by rounding down: a large block starts HEADER_SIZE into its first page and
+ * slab blocks share a page with theirs. An emptied page is kept as its class's one spare, or freed. */
 void kfree(void *ptr) {
     if (!ptr)
         return;
@@ -145,6 +153,7 @@ void kfree(void *ptr) {
     }
 }
 
+/* pmm_alloc_raw calls this when the page allocator runs dry, before it gives up. */
 uint64_t heap_release_spares(void) {
     uint64_t n = 0;
     for (int c = 0; c < NCLASSES; c++)
@@ -156,6 +165,7 @@ uint64_t heap_release_spares(void) {
     return n;
 }
 
+/* At most one per class. */
 uint64_t heap_spare_pages(void) {
     uint64_t n = 0;
     for (int c = 0; c < NCLASSES; c++)

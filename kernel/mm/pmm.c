@@ -40,6 +40,8 @@ static paddr_t bitmap_place(const struct boot_info *bi, uint64_t bytes) {
     PANIC("no room for the page allocator's bitmap");
 }
 
+/* Frames 0 up to the top of usable RAM: free what the map calls usable, then take back what is in
+ * use (reserved ranges, the bitmap itself), in the order page_alloc's contract asks. */
 void pmm_init(const struct boot_info *bi) {
     uint64_t npages = usable_top_pfn(bi);
     uint64_t bytes = page_alloc_bitmap_bytes(npages);
@@ -48,6 +50,7 @@ void pmm_init(const struct boot_info *bi) {
     for (uint32_t i = 0; i < bi->nmem; i++) {
         const struct boot_range *r = &bi->mem[i];
         if (r->usable) {
+            /* Usable ranges round inwards and reserved ones outwards: a page partly in use is never free. */
             uint64_t first = (r->base + PAGE_SIZE - 1) / PAGE_SIZE, end = (r->base + r->len) / PAGE_SIZE;
             if (end > first)
                 page_alloc_add_free(&pages, first, end - first);
@@ -63,6 +66,7 @@ void pmm_init(const struct boot_info *bi) {
                pages.managed_pages * PAGE_SIZE >> 20, page_alloc_free_count(&pages));
 }
 
+/* Out of pages, the heap's cached empty pages are released and the allocation tried once more. */
 long pmm_alloc_raw(uint64_t count, paddr_t *pa_out) {
     int64_t pfn = page_alloc_alloc(&pages, count, 1);
     if (pfn < 0 && heap_release_spares())
@@ -73,6 +77,7 @@ long pmm_alloc_raw(uint64_t count, paddr_t *pa_out) {
     return 0;
 }
 
+/* Zeroed through the direct map: no frame reaches a process or a page table with old contents. */
 long pmm_alloc(uint64_t count, paddr_t *pa_out) {
     long err = pmm_alloc_raw(count, pa_out);
     if (err == 0)
@@ -80,6 +85,7 @@ long pmm_alloc(uint64_t count, paddr_t *pa_out) {
     return err;
 }
 
+/* A bad free means the kernel's bookkeeping is broken; going on could hand a frame out twice. */
 void pmm_free(paddr_t pa, uint64_t count) {
     int err = page_alloc_free(&pages, pa / PAGE_SIZE, count);
     if (err < 0)
@@ -88,4 +94,5 @@ void pmm_free(paddr_t pa, uint64_t count) {
 
 /* Free pages, counting the heap's reclaimable spares as free. */
 uint64_t pmm_free_pages(void) { return page_alloc_free_count(&pages) + heap_spare_pages(); }
+/* Usable RAM under management, reserved ranges excluded. */
 uint64_t pmm_total_pages(void) { return pages.managed_pages; }
