@@ -47,7 +47,8 @@ static const struct acpi_header *acpi_table(paddr_t pa) {
     return h;
 }
 
-/* Search the RSDT or XSDT for a table by signature. */
+/* Search the XSDT (64-bit entries) when the RSDP has one, else the RSDT (32-bit), for a table by
+ * signature; tables with a bad checksum are skipped. */
 static const struct acpi_header *acpi_find(const struct acpi_rsdp *rsdp, const char *sig) {
     bool x = rsdp->revision >= 2 && rsdp->xsdt;
     const struct acpi_header *root = acpi_table(x ? rsdp->xsdt : rsdp->rsdt);
@@ -107,6 +108,7 @@ static void madt_parse(const struct acpi_header *madt) {
     uint32_t lapic;
     memcpy(&lapic, p + sizeof(*madt), 4);
     platform.lapic_base = lapic;
+    /* Entries follow the local APIC address and the flags (8 bytes); each starts with type and length. */
     for (size_t off = sizeof(*madt) + 8; off + 2 <= madt->length;) {
         uint8_t type = p[off], len = p[off + 1];
         if (len < 2 || off + len > madt->length)
@@ -116,7 +118,8 @@ static void madt_parse(const struct acpi_header *madt) {
     }
 }
 
-/* Scan [pa, pa+len) on 16-byte boundaries for a valid RSDP. */
+/* Scan [pa, pa+len) on 16-byte boundaries for a valid RSDP (ACPI 6.5, 5.2.5.1); the checksum covers
+ * the 20 bytes of the ACPI 1.0 structure. */
 static paddr_t rsdp_scan(paddr_t pa, size_t len) {
     for (size_t off = 0; off + 20 <= len; off += 16) {
         const struct acpi_rsdp *r = arch_phys_to_virt(pa + off);
@@ -148,6 +151,7 @@ bool mptable_parse(void);
 /* Fill `platform` from the MADT, else the MP table, else single-CPU defaults. */
 void acpi_discover(const struct boot_info *bi) {
     paddr_t rsdp_pa = bi->acpi_rsdp;
+    /* No multiboot2 tag: search where a BIOS leaves the RSDP. */
     if (!rsdp_pa) {
         uint16_t ebda_seg = *(const uint16_t *)arch_phys_to_virt(0x40e);
         rsdp_pa = rsdp_scan((paddr_t)ebda_seg << 4, 1024);
@@ -169,6 +173,7 @@ void acpi_discover(const struct boot_info *bi) {
     } else {
         platform.source = "defaults";
     }
+    /* Whatever the tables left out: the local APIC from its MSR, the I/O APIC every PC has at 0xfec00000. */
     if (!platform.lapic_base)
         platform.lapic_base = rdmsr(MSR_APIC_BASE) & ~0xfffull;
     if (platform.ncpus == 0)

@@ -30,7 +30,9 @@ static void lapic_write(uint32_t reg, uint32_t v) {
         lapic_mmio[reg / 4] = v;
 }
 
-/* Remap the 8259 pair away from the exception vectors, then mask every line. */
+/* Remap the 8259 pair away from the exception vectors (ICW1-ICW4, Intel 8259A datasheet), then
+ * mask every line. Remapped first, so that a stray interrupt from them (a spurious IRQ 7 or 15)
+ * lands on vectors of its own, never on a CPU exception's. */
 void pic_disable(void) {
     static const uint8_t init[2][4] = {{0x11, VEC_PIC_BASE, 4, 1}, {0x11, VEC_PIC_BASE + 8, 2, 1}};
     for (int i = 0; i < 2; i++) {
@@ -57,8 +59,10 @@ void lapic_init(paddr_t base) {
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
 }
 
+/* 0, as x2APIC mode requires: a non-zero write to its EOI register faults. */
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 
+/* xAPIC keeps the 8-bit id in bits 31:24; x2APIC reads the whole 32-bit id. */
 uint32_t lapic_id(void) {
     uint32_t id = lapic_read(LAPIC_ID);
     return lapic_mmio ? id >> 24 : id;

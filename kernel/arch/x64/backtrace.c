@@ -25,6 +25,8 @@ static void print_frame(int n, uint64_t addr) {
         log_raw("  #%-2d %016lx ?\n", n, addr);
 }
 
+/* The kernel keeps frame pointers, so saved rbp links chain the frames; each is checked readable
+ * first, as a panic may come from a corrupted stack. */
 void backtrace_from(uint64_t rbp, uint64_t rip) {
     log_raw("backtrace:\n");
     print_frame(0, rip);
@@ -38,6 +40,7 @@ void backtrace_from(uint64_t rbp, uint64_t rip) {
     }
 }
 
+/* Starts at our own frame: the first line names this function, the next its caller. */
 void arch_backtrace_here(void) {
     backtrace_from((uint64_t)__builtin_frame_address(0), (uint64_t)arch_backtrace_here);
 }

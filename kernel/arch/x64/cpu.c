@@ -53,6 +53,7 @@ void cpu_detect_features(void) {
 
 /* Descriptor for a flat code or data segment with the given access byte and flags. */
 static uint64_t seg_desc(uint8_t access, uint8_t flags) {
+    /* Base 0, limit 0xfffff: flat. In 64-bit mode the CPU ignores both for code and data anyway. */
     return 0xffffull | ((uint64_t)access << 40) | ((uint64_t)(flags | 0xf) << 48);
 }
 
@@ -66,6 +67,8 @@ void gdt_tss_init(struct arch_cpu *c) {
     c->tss = &boot_tss;
     boot_tss.iomap_base = sizeof(boot_tss); /* beyond the limit: no port is allowed */
     boot_tss.iomap[IO_BITMAP_BYTES] = 0xff;
+    /* An IST stack is switched to whatever rsp was, so a double fault caused by a kernel stack
+     * overflow still has a stack to report it on. */
     for (int i = 0; i < 2; i++) { /* double fault; NMI and machine check: stacks with guard pages */
         void *top = arch_kstack_alloc();
         if (!top)
@@ -78,6 +81,7 @@ void gdt_tss_init(struct arch_cpu *c) {
     gdt[GDT_TSS / 8 + 1] = base >> 32;
 
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
+    /* A far return reloads CS (a mov cannot); then the data segments and the task register. */
     __asm__ volatile("lgdt %0\n"
                      "pushq %1\n"
                      "leaq 1f(%%rip), %%rax\n"
@@ -96,6 +100,7 @@ void gdt_tss_init(struct arch_cpu *c) {
 void cpu_load_io_bitmap(const struct arch_vm *avm) {
     struct arch_cpu *c = &cpu_self()->arch;
     c->io_granted = avm && avm->io_bitmap;
+    /* An I/O map base past the TSS limit denies every port without touching the 8 KiB bitmap. */
     if (!c->io_granted) {
         c->tss->iomap_base = sizeof(*c->tss);
         return;
@@ -130,6 +135,7 @@ void arch_cpu_init(void) {
     c->id = 0;
     gdt_tss_init(&c->arch);
     wrmsr(MSR_GS_BASE, (uint64_t)c);
+    /* swapgs exchanges the two bases: user mode runs with GS base 0, the kernel with cpus[0]. */
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     idt_init();
     syscall_init();
@@ -140,8 +146,11 @@ void arch_cpu_init(void) {
                cpu_features.invariant_tsc ? " invariant-tsc" : "");
 }
 
+/* sti holds interrupts off for one more instruction, so one arriving now wakes the hlt instead of
+ * slipping in before it and leaving the CPU asleep. */
 void arch_idle(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 
+/* A loop: an NMI ends a hlt even with interrupts off. */
 _Noreturn void arch_halt(void) {
     for (;;)
         __asm__ volatile("cli; hlt");

@@ -27,6 +27,7 @@ static void idt_set(int n, uint64_t handler, uint8_t ist) {
 void idt_init(void) {
     for (int i = 0; i < 256; i++)
         idt_set(i, trap_vectors[i], 0);
+    /* #DF gets a stack of its own: a kernel stack overflow ends in one, on a stack that is unusable. */
     idt_set(8, trap_vectors[8], 1);
     idt_set(2, trap_vectors[2], 2);
     idt_set(18, trap_vectors[18], 2);

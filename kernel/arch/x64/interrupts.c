@@ -6,6 +6,8 @@
 #include <warp/string.h>
 #include "x64.h"
 
+/* Intel SDM vol. 3, 11.11: the address selects the destination APIC (8 bits, physical mode), the
+ * data word the vector; fixed delivery and edge trigger are the zero fields. */
 void arch_msi_message(uint32_t vector, uint64_t *address, uint32_t *data) {
     *address = 0xfee00000ull | ((uint64_t)cpus[0].arch.apic_id << 12); /* physical destination */
     *data = vector; /* fixed delivery, edge */
@@ -16,6 +18,8 @@ long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out) {
     uint32_t gsi = line;
     bool level = true, low = true;
     for (uint32_t i = 0; i < platform.noverrides; i++)
+        /* MPS INTI flags (MP spec 1.4, table 4-10, reused by the MADT): polarity bits 1:0, trigger
+         * bits 3:2; 01 high/edge, 11 low/level, 00 conforms to the bus: keep the PCI default. */
         if (platform.overrides[i].irq == line) {
             uint16_t f = platform.overrides[i].flags;
             gsi = platform.overrides[i].gsi;
@@ -30,10 +34,14 @@ long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out) {
     return err;
 }
 
+/* gsi is what arch_intx_route reported. */
 void arch_intx_mask(uint32_t gsi, bool masked) { ioapic_mask(gsi, masked); }
 
+/* The local APIC's EOI, whichever way the interrupt came (MSI or I/O APIC). */
 void arch_irq_eoi(void) { lapic_eoi(); }
 
+/* The bitmap is made at the first grant (8 KiB, all denied) and opened port by port; the TSS gets
+ * a copy whenever the process runs (cpu_load_io_bitmap). Not IOPL 3: that would open every port. */
 long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count) {
     if (port + count > 65536 || count == 0)
         return ERR_INVALID_ARG;

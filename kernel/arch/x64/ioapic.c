@@ -37,6 +37,8 @@ static volatile uint32_t *ioapic_for(uint32_t gsi, uint32_t *pin) {
     return NULL;
 }
 
+/* Destination word first, then the low word with the mask set (82093AA datasheet, 3.2.4): the
+ * entry is never live half written, and it stays masked until the interrupt object unmasks it. */
 long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id) {
     uint32_t pin;
     volatile uint32_t *regs = ioapic_for(gsi, &pin);
@@ -48,6 +50,7 @@ long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, ui
     return 0;
 }
 
+/* Read-modify-write of the low word: vector, trigger and polarity stay as routed. */
 void ioapic_mask(uint32_t gsi, bool masked) {
     uint32_t pin;
     volatile uint32_t *regs = ioapic_for(gsi, &pin);
@@ -60,6 +63,7 @@ void ioapic_mask(uint32_t gsi, bool masked) {
 /* Map an I/O APIC and mask all of its inputs. */
 void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base) {
     volatile uint32_t *regs = mmio_map(base, 4096);
+    /* IOAPICVER bits 23:16 hold the highest entry's index (3.2.2). */
     uint32_t pins = ((ioapic_read(regs, IOAPIC_VER) >> 16) & 0xff) + 1;
     if (nioapics < PLATFORM_MAX_IOAPICS)
         ioapics[nioapics++] = (typeof(ioapics[0])){regs, gsi_base, pins};

@@ -1,4 +1,4 @@
-/* mptable.c: the Intel MultiProcessor Specification 1.4 table, used when there is no ACPI MADT. */
+/* mptable.c: the Intel MultiProcessor Specification 1.4 table (ch. 4), used when there is no ACPI MADT. */
 #include <arch.h>
 #include <warp/string.h>
 #include "x64.h"
@@ -29,7 +29,7 @@ static uint8_t mp_sum(const void *p, size_t len) {
     return s;
 }
 
-/* Find the floating pointer structure in [pa, pa+len). */
+/* Find the floating pointer structure (4.1) in [pa, pa+len), on 16-byte boundaries. */
 static const struct mp_floating *mp_scan(paddr_t pa, size_t len) {
     for (size_t off = 0; off + sizeof(struct mp_floating) <= len; off += 16) {
         const struct mp_floating *f = arch_phys_to_virt(pa + off);
@@ -39,7 +39,8 @@ static const struct mp_floating *mp_scan(paddr_t pa, size_t len) {
     return NULL;
 }
 
-/* Record one configuration entry; returns its size or 0 for an unknown type. */
+/* Record one base configuration entry (4.3); returns its size or 0 for an unknown type, which ends
+ * the walk, as the sizes of what follows are then unknown. */
 static size_t mp_entry(const uint8_t *e) {
     switch (e[0]) {
     case 0: /* processor: apic id, version, flags (bit 0 enabled) */
@@ -63,6 +64,7 @@ static size_t mp_entry(const uint8_t *e) {
 /* Parse the MP table if the firmware has one; true when it was found and valid. */
 bool mptable_parse(void) {
     uint16_t ebda_seg = *(const uint16_t *)arch_phys_to_virt(0x40e);
+    /* Where ch. 4 says to look: the EBDA's first KiB, the last KiB of base memory, the BIOS ROM. */
     const struct mp_floating *f = mp_scan((paddr_t)ebda_seg << 4, 1024);
     if (!f)
         f = mp_scan(0x9fc00, 1024);

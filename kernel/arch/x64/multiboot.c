@@ -20,6 +20,7 @@ struct mb2_tag {
 /* Add a memory-map entry (type 1 = available RAM). */
 static void mb2_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi) {
     uint32_t esize;
+    /* Step by the entry size the tag gives, not our struct's: later loaders may append fields. */
     memcpy(&esize, tag + 8, 4);
     if (esize < 24)
         return;
@@ -38,6 +39,7 @@ static void mb2_module(const uint8_t *tag, uint32_t size, struct boot_info *bi) 
     uint32_t start, end;
     memcpy(&start, tag + 8, 4);
     memcpy(&end, tag + 12, 4);
+    /* 12: reserved[] holds 16, and x64_boot adds two ranges after parsing. */
     if (end < start || bi->nreserved >= 12)
         return;
     bi->reserved[bi->nreserved++] = (struct boot_range){start, end - start, false};
@@ -77,8 +79,10 @@ void multiboot_parse(uint32_t magic, paddr_t mbi, struct boot_info *bi) {
             mb2_module(t, tag.size, bi);
         else if (tag.type == TAG_CMDLINE)
             copy_str(bi->cmdline, sizeof(bi->cmdline), (const char *)t + 8, tag.size - 8);
+        /* The ACPI 2.0+ RSDP (with the XSDT) wins over the 1.0 one, in whichever order they come. */
         else if ((tag.type == TAG_ACPI_NEW || (tag.type == TAG_ACPI_OLD && !bi->acpi_rsdp)))
             bi->acpi_rsdp = mbi + off + 8;
+        /* Tags start 8-byte aligned; size does not count the padding. */
         off += (tag.size + 7) & ~7u;
     }
 }

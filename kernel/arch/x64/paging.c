@@ -14,10 +14,12 @@
 static paddr_t kernel_root;
 static uint64_t mmio_next = MMIO_BASE;
 
+/* Bit 63 is reserved without NX (and EFER.NXE): setting it there would fault every access. */
 uint64_t pte_nx(void) { return cpu_features.nx ? PTE_NX : 0; }
 
 _Static_assert(DIRECT_MAP_BASE == 0xffff800000000000ull, "arch_phys_to_virt in arch_defs.h disagrees");
 
+/* For the image and the direct map only: a stack or MMIO address would translate wrongly. */
 paddr_t arch_virt_to_phys(const void *va) {
     uint64_t v = (uint64_t)va;
     return v >= KERNEL_BASE ? v - KERNEL_BASE : v - DIRECT_MAP_BASE;
@@ -68,6 +70,7 @@ static paddr_t kunmap(uint64_t va) {
         return 0;
     paddr_t pa = *e & PTE_ADDR;
     *e = 0;
+    /* This CPU only: once others run, a kernel unmap will need a TLB shootdown. */
     __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
     return pa;
 }
@@ -87,6 +90,7 @@ static void map_direct(uint64_t top) {
             }
             t = table(*e & PTE_ADDR);
         }
+        /* A 2 MiB leaf: 512 times fewer tables than 4 KiB pages, and nothing ever splits the direct map. */
         t[IDX(va, 1)] = pa | PTE_P | PTE_W | PTE_PS | pte_nx();
     }
 }
@@ -181,6 +185,11 @@ static void kstack_release(uint64_t top, uint64_t pages) {
     kstack_used[slot / 64] &= ~(1ull << (slot % 64));
 }
 
+/*
+ * A slot of KSTACK_SLOT_PAGES in the stack window: the top KERNEL_STACK_PAGES mapped, the pages
+ * below never, so an overflow faults at once. The frames need not be contiguous or zeroed. The
+ * window's page tables exist since boot (arch_mm_init), so only the frame allocation can fail.
+ */
 void *arch_kstack_alloc(void) {
     long slot = kstack_slot_take();
     if (slot < 0)
@@ -197,10 +206,12 @@ void *arch_kstack_alloc(void) {
     }
     if (mapped == KERNEL_STACK_PAGES)
         return (void *)top;
+    /* Out of memory part way: unmap and free what was mapped, and give the slot back. */
     kstack_release(top, mapped);
     return NULL;
 }
 
+/* Called from sched_reap on another thread's stack, never on the stack being freed. */
 void arch_kstack_free(void *top) { kstack_release((uint64_t)top, KERNEL_STACK_PAGES); }
 
 /* True when addr lies in a kernel stack in use (not its guard page, not a free slot). */
@@ -222,6 +233,8 @@ uint64_t kstack_guard_hit(uint64_t addr) {
     return addr < bottom ? bottom : 0;
 }
 
+/* The kernel half's 256 top-level entries are copied: they all exist since boot and never change,
+ * so a kernel mapping made later (a stack, MMIO) is seen by every address space. */
 long arch_vm_create(struct arch_vm *avm) {
     paddr_t root = table_alloc();
     if (!root)
@@ -242,6 +255,7 @@ static void free_tables(paddr_t pa, int level) {
     pmm_free(pa, 1);
 }
 
+/* The user half's tables only: the kernel half is shared. vm.c has already freed the frames. */
 void arch_vm_destroy(struct arch_vm *avm) {
     uint64_t *t = table(avm->root);
     for (int i = 0; i < PML4_KERNEL_FIRST; i++)
@@ -252,6 +266,7 @@ void arch_vm_destroy(struct arch_vm *avm) {
     *avm = (struct arch_vm){0};
 }
 
+/* Intermediate tables are user and writable, so the leaf alone decides; NX unless executable. */
 long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot) {
     uint64_t *e = pte_walk(avm->root, va, true, PTE_P | PTE_W | PTE_U);
     if (!e)
@@ -261,6 +276,8 @@ long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot) {
     return 0;
 }
 
+/* invlpg only when the space is active here: switching CR3 flushes the rest (no PCID, and user
+ * pages are never global). */
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va) {
     uint64_t *e = pte_walk(avm->root, va, false, 0);
     if (!e || !(*e & PTE_P))
@@ -272,6 +289,7 @@ paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va) {
     return pa;
 }
 
+/* A software walk: the answer holds for any space, active or not. */
 paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot) {
     if (va >= USER_TOP)
         return 0;
@@ -284,10 +302,12 @@ paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot) {
     return *e & PTE_ADDR;
 }
 
+/* CR3 is written only on a change: each write flushes the TLB. */
 void arch_vm_activate(const struct arch_vm *avm) {
     paddr_t root = avm ? avm->root : kernel_root;
     if (read_cr3() != root)
         write_cr3(root);
 }
 
+/* Never unmapped: devices are found at boot and mapped once, so the window only grows. */
 void *arch_mmio_map(paddr_t pa, size_t len) { return mmio_map(pa, len); }

@@ -1,4 +1,5 @@
-/* pci_cfg.c: PCI configuration space access: ECAM (PCIe, from ACPI MCFG) or mechanism #1 (ports 0xcf8/0xcfc). */
+/* pci_cfg.c: PCI configuration space access: ECAM (PCIe, from ACPI MCFG) or mechanism #1 (ports 0xcf8/0xcfc).
+ * ECAM: PCI Express Base 3.0, 7.2.2; mechanism #1: PCI Local Bus 3.0, 3.2.2.3.2. */
 #include <arch.h>
 #include "x64.h"
 
@@ -8,7 +9,9 @@
 
 static volatile uint8_t *ecam_bus[256]; /* mapped lazily, one bus at a time */
 
+/* 32-bit port I/O, needed only here: the two registers of mechanism #1 are dwords. */
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+/* A read of CONFIG_DATA after CONFIG_ADDRESS is one configuration read. */
 static inline uint32_t inl(uint16_t port) {
     uint32_t v;
     __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
@@ -19,6 +22,7 @@ static inline uint32_t inl(uint16_t port) {
 static volatile uint8_t *ecam(uint8_t bus, uint8_t slot, uint8_t fn) {
     if (!platform.ecam_base || bus < platform.ecam_bus_start || bus > platform.ecam_bus_end)
         return NULL;
+    /* Lazily: mapping a whole 256 MiB segment up front would spend page tables on absent buses. */
     if (!ecam_bus[bus])
         ecam_bus[bus] = mmio_map(platform.ecam_base + (uint64_t)(bus - platform.ecam_bus_start) * ECAM_BUS_SIZE,
                                  ECAM_BUS_SIZE);
@@ -39,6 +43,7 @@ uint32_t arch_pci_read(uint8_t bus, uint8_t slot, uint8_t fn, uint16_t off, uint
         return 0xffffffff;
     outl(CFG_ADDRESS, 0x80000000u | ((uint32_t)bus << 16) | ((uint32_t)slot << 11) | ((uint32_t)fn << 8) |
                           (off & 0xfc));
+    /* Mechanism #1 addresses dwords: read the one holding off and shift the wanted bytes down. */
     uint32_t v = inl(CFG_DATA) >> ((off & 3) * 8);
     return width == 4 ? v : v & ((1u << (width * 8)) - 1);
 }

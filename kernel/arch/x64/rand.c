@@ -26,6 +26,7 @@ static bool rdrand64(uint64_t *out) {
     return false;
 }
 
+/* RDSEED first: it reads the entropy source itself, RDRAND a generator seeded from it. */
 bool arch_random_hw(uint64_t *out) {
     if (cpu_features.rdseed && rdseed64(out))
         return true;

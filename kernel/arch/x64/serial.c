@@ -1,4 +1,5 @@
-/* serial.c: COM1 (16550 UART at 0x3f8), 115200 8N1: the console, also GCE's serial port 1. */
+/* serial.c: COM1 (16550 UART at 0x3f8), 115200 8N1: the console, also GCE's serial port 1.
+ * Registers as in the PC16550D datasheet, section 8 (Registers). */
 #include <arch.h>
 #include "x64.h"
 
@@ -16,7 +17,8 @@ void serial_init(void) {
     outb(COM1 + 4, 0x03); /* DTR | RTS */
 }
 
-/* Send one byte, waiting for room in the transmitter. */
+/* Send one byte, waiting for room in the transmitter; the wait is bounded, so a machine without
+ * a UART at 0x3f8 still boots (silently). */
 static void serial_putc(char c) {
     for (int spins = 0; spins < 100000 && !(inb(COM1 + 5) & LSR_THR_EMPTY); spins++)
         ;
@@ -32,4 +34,5 @@ void serial_write(const char *s, size_t len) {
     }
 }
 
+/* Polled, unbuffered: it works before interrupts are set up, and in a panic. */
 void arch_console_write(const char *s, size_t len) { serial_write(s, len); }

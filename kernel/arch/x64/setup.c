@@ -31,4 +31,5 @@ void arch_irq_init(const struct boot_info *bi) {
     lapic_timer_start(100);
 }
 
+/* The idle thread keeps the stack boot.S set up (sched_init). */
 void *arch_boot_stack_top(void) { return boot_stack_top; }

@@ -11,6 +11,8 @@ struct switch_frame {
     uint64_t ret;
 };
 
+/* Two frames on the new stack: a trap frame to iret into user mode from, and below it a switch
+ * frame returning to thread_start, so the first switch to the thread is like any other. */
 void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, uint64_t a0, uint64_t a1,
                            uint64_t a2) {
     struct trap_frame *tf = (struct trap_frame *)t->kstack_top - 1;
@@ -35,6 +37,8 @@ void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, 
     memcpy(&t->fpu[24], &mxcsr, sizeof(mxcsr));
 }
 
+/* Everything but the stack changes first, on prev's kernel stack, which every address space maps;
+ * the stack switch comes last and returns on next's. */
 void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, const struct arch_vm *next_vm) {
     /* Eager FPU switching: the kernel itself never touches x87/SSE registers (built without them). */
     __asm__ volatile("fxsave %0" : "=m"(prev->fpu));

@@ -1,4 +1,5 @@
-/* time.c: the TSC as monotonic clock, calibrated against PIT channel 2 (Intel 8254). */
+/* time.c: the TSC as monotonic clock, calibrated against PIT channel 2 (Intel 8254 datasheet:
+ * control word format, mode 0), gated through the PC/AT system control port 0x61. */
 #include <arch.h>
 #include <log.h>
 #include "x64.h"
@@ -17,6 +18,8 @@ void pit_wait_us(uint32_t us) {
     if (count > 0xffff)
         count = 0xffff;
     outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, speaker off */
+    /* Mode 0 (interrupt on terminal count): OUT2 rises when the count reaches zero; port 0x61
+     * shows it in bit 5. */
     outb(PIT_CMD, 0xb0);                            /* channel 2, lo/hi byte, mode 0 */
     outb(PIT_CH2, count & 0xff);
     outb(PIT_CH2, count >> 8);
@@ -39,12 +42,14 @@ void tsc_calibrate(void) {
     tsc_per_ms = per_ms;
 }
 
+/* Monotonic as long as the TSC is: one CPU, and a TSC that keeps its rate (invariant TSC). */
 uint64_t arch_time_ns(void) {
     uint64_t d = rdtsc() - tsc_at_boot;
     /* Split to avoid overflow: whole milliseconds, then the remainder. */
     return d / tsc_per_ms * 1000000 + (d % tsc_per_ms) * 1000000 / tsc_per_ms;
 }
 
+/* The raw TSC: for jitter and benchmarks, where the rate does not matter. */
 uint64_t arch_cycles(void) { return rdtsc(); }
 
 /* TSC ticks per millisecond, for calibrating other timers. */

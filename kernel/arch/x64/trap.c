@@ -110,6 +110,7 @@ static void trap_interrupt(const struct trap_frame *tf) {
         irq_dispatch((uint32_t)tf->vector);
     } else if (tf->vector >= VEC_PIC_BASE && tf->vector < VEC_PIC_BASE + 16) {
         /* Spurious IRQ from the masked 8259s: nothing to acknowledge. */
+    /* The APIC's spurious vector gets no EOI: it was never in service. */
     } else if (tf->vector != VEC_SPURIOUS) {
         log_printf("trap: unexpected interrupt vector %lu", tf->vector);
         lapic_eoi();
@@ -119,11 +120,14 @@ static void trap_interrupt(const struct trap_frame *tf) {
 /* C side of every interrupt and exception (trap.S); interrupts are disabled. */
 void trap_handle(struct trap_frame *tf) {
     bool from_user = tf->cs & 3;
+    /* An exception in kernel mode is expected only from usercopy.S's page faults; anything else is a
+     * bug, reported without the lock (the faulting path may hold it). */
     if (tf->vector < 32 && !from_user) {
         if (tf->vector == 14 && trap_fixup(tf))
             return;
         trap_kernel_fault(tf);
     }
+    /* An interrupt from kernel mode can only have hit the idle loop's hlt, which released the lock. */
     kernel_lock();
     if (tf->vector < 32) {
         struct fault_info f = trap_decode(tf);
