@@ -7,6 +7,8 @@
 
     .section .multiboot, "a"
     .balign 8
+/* The Multiboot2 header (spec 1.0, 3.1): magic, architecture, length, and a checksum that makes
+ * the four fields sum to zero, then tags. It must lie in the image's first 32 KiB, 8-byte aligned. */
 mb2_header:
     .long MB2_MAGIC
     .long MB2_ARCH_I386
@@ -31,6 +33,11 @@ mb2_header_end:
     .section .boot.text, "ax"
     .code32
     .global boot_entry32
+/*
+ * GRUB enters here in 32-bit protected mode with paging off, eax = the Multiboot2 magic, ebx = the
+ * information structure's physical address. The image is linked at -2 GiB, so until the jump to
+ * the higher half every address is taken through V2P.
+ */
 boot_entry32:
     cli
     cld
@@ -49,7 +56,9 @@ boot_entry32:
     jz no_long_mode
     mov %edx, %ebp                  /* keep the NX bit (20) for EFER */
 
-    /* PD entries: 2 MiB pages covering 0..4 GiB (four page directories, contiguous). */
+    /* PD entries: 2 MiB pages covering 0..4 GiB (four page directories, contiguous): enough for what
+     * runs before paging.c replaces these tables: the image, the boot information, and the page
+     * allocator's bitmap and first frames (pmm.c keeps the bitmap below 4 GiB for this). */
     mov $V2P(boot_pd), %ebx
     xor %ecx, %ecx
 1:  mov %ecx, %eax
@@ -81,7 +90,9 @@ boot_entry32:
     or $0x3, %eax
     mov %eax, 510*8(%ebx)
 
-    /* PML4: identity (0), direct map (256), kernel (511). */
+    /* PML4: identity (0), direct map (256), kernel (511). The identity entry keeps the next
+     * instructions running once paging is on (they run at physical addresses); the kernel's own
+     * tables leave it out. */
     mov $V2P(boot_pml4), %ebx
     mov $V2P(boot_pdpt_low), %eax
     or $0x3, %eax
@@ -92,6 +103,8 @@ boot_entry32:
     mov %eax, 511*8(%ebx)
     mov %ebx, %cr3
 
+    /* Into long mode as the SDM's "Initializing IA-32e Mode" says: CR3 and PAE, then EFER.LME, and
+     * CR0.PG last; the far jump to a 64-bit code segment then leaves compatibility mode. */
     mov %cr4, %eax
     or $(1 << 5), %eax              /* PAE */
     mov %eax, %cr4
@@ -108,9 +121,11 @@ boot_entry32:
     or $((1 << 31) | (1 << 16) | 1), %eax   /* PG | WP | PE */
     mov %eax, %cr0
 
+    /* A minimal GDT: 64-bit code and data only. cpu.c loads the real one, with user segments and the TSS. */
     lgdt V2P(boot_gdt_ptr)
     ljmp $GDT_KERNEL_CS, $V2P(boot_entry64)
 
+/* No console driver yet: write straight to COM1's data port on its power-on settings, and stop. */
 no_long_mode:
     mov $V2P(no_lm_msg), %esi
     mov $0x3f8, %dx
@@ -131,6 +146,8 @@ boot_entry64:
     xor %ax, %ax
     mov %ax, %fs
     mov %ax, %gs
+    /* fs and gs are cleared; cpu.c sets the GS base. An absolute jump, as a relative one would stay in
+     * the identity-mapped copy. */
     movabs $boot_higher_half, %rax
     jmp *%rax
 
@@ -159,6 +176,8 @@ boot_gdt_ptr:
 no_lm_msg:
     .asciz "warp: this CPU has no 64-bit long mode; halting\r\n"
 
+    /* Zero at entry, as page tables must be (only the entries written above are set): the loader
+     * clears each segment's memory beyond its file contents. */
     .section .boot.bss, "aw", @nobits
     .balign 4096
 boot_pml4:      .skip 4096

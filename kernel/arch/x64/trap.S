@@ -62,6 +62,12 @@ vectors_start:
     .endr
     .noaltmacro
 
+/*
+ * Stack: vector, error code, then the CPU's rip, cs, rflags, rsp, ss. From user mode the GS base is
+ * still the user's, so swapgs brings back the kernel's (%gs:0 is our struct cpu); from kernel mode
+ * it already is. The CPU aligned rsp to 16 before its frame, and 22 words later the call is still
+ * aligned. cld: the C ABI wants the direction flag clear, and user mode may have set it.
+ */
 trap_common:
     testb $3, 24(%rsp)              /* cs: did we come from user mode? */
     jz 1f
@@ -71,6 +77,8 @@ trap_common:
     cld
     call trap_handle
     .global trap_return_user
+/* Also the way out of a new thread's first run and of syscalls that cannot sysret. The frame's cs
+ * says where we return to: swapgs only on the way to user mode, mirroring the entry. */
 trap_return_user:
     RESTORE_GPRS
     add $16, %rsp                   /* vector, error code */
@@ -92,6 +100,9 @@ thread_start:
     .global syscall_entry
 syscall_entry:
     swapgs
+    /* syscall does not switch stacks: park the user rsp in per-CPU scratch and load the thread's
+     * kernel stack. Interrupts stay off (FMASK) until sysret or iret, so nothing else uses the
+     * scratch meanwhile. Then the frame an interrupt would have: ss, rsp, rflags, cs, rip. */
     mov %rsp, %gs:CPU_USER_RSP
     mov %gs:CPU_KERNEL_RSP, %rsp
     push $(GDT_USER_DS | 3)
@@ -111,6 +122,7 @@ syscall_entry:
     ja trap_return_user
     RESTORE_GPRS
     add $16, %rsp
+    /* sysretq takes rip from rcx and rflags from r11, and forces the user cs and ss from STAR. */
     pop %rcx                        /* rip */
     add $8, %rsp                    /* cs */
     pop %r11                        /* rflags */
@@ -120,6 +132,8 @@ syscall_entry:
 
 /* thread_switch_stack(save_rsp, new_rsp): save callee-saved registers, change stacks, restore. */
     .global thread_switch_stack
+/* Only the callee-saved registers: to its C caller this is an ordinary call, so the others are
+ * saved already or dead. The other thread resumes in its own call of this function. */
 thread_switch_stack:
     push %rbp
     push %rbx
@@ -140,6 +154,7 @@ thread_switch_stack:
     .section .rodata
     .balign 8
     .global trap_vectors
+/* Each stub (two pushes and a jmp) fits in its 16-byte slot: vector n's is at vectors_start + 16n. */
 trap_vectors:
     .set i, 0
     .rept 256

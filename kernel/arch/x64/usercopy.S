@@ -14,6 +14,8 @@
     .global arch_copy_from_user, arch_copy_to_user
 arch_copy_from_user:
 arch_copy_to_user:
+    /* The argument registers are already movs's: rdi destination, rsi source; rdx = n. The direction
+     * flag is clear (every kernel entry runs cld), so the copy goes forward. */
     mov %rdx, %rcx
     shr $3, %rcx
     and $7, %edx
@@ -22,6 +24,8 @@ arch_copy_to_user:
 2:  rep movsb
     mov $1, %eax
     ret
+    /* Reached only through trap_fixup, with the faulting instruction's registers: how far the copy
+     * got is lost, as callers need only the failure. */
 3:  xor %eax, %eax
     ret
 
