@@ -115,8 +115,8 @@ static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq) {
 
 /* Choose, then allocate; the vector is claimed (vector_owner) and the source programmed only once
  * nothing can fail, so a failure leaves nothing behind. */
-long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
-    struct irq tmp = {.dev = dev};
+long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct irq **out) {
+    struct irq tmp = {.dev = dev, .grant = grant};
     long err = irq_choose(dev, index, &tmp);
     if (err < 0)
         return err;
@@ -133,6 +133,7 @@ long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out) {
         return ERR_NOT_SUPPORTED;
     }
     *irq = tmp;
+    obj_ref(grant);
     obj_init(&irq->obj, &irq_ops);
     irq->link.obj = &irq->obj;
     irq->vector = vector;
@@ -151,13 +152,18 @@ static void irq_mask(struct irq *irq, bool masked) {
     /* MSI without per-vector masking: edges are counted as one pending event until the ack. */
 }
 
-/* The last reference went: silence the source and free its vector. */
+/* The last reference went: silence the source for good (MSI, which has no mask here, is switched
+ * off), free its vector, and let go of the grant. */
 static void irq_destroy(struct kobj *o) {
     struct irq *irq = container_of(o, struct irq, obj);
     irq_mask(irq, true);
+    if (irq->mode == IRQ_MSI)
+        pci_write(irq->dev, irq->dev->msi_cap + 2, 2, pci_read(irq->dev, irq->dev->msi_cap + 2, 2) & ~1u);
     vector_owner[irq->vector] = NULL;
     eventq_unlink(&irq->link);
+    struct kobj *grant = irq->grant;
     kfree(irq);
+    obj_unref(grant);
 }
 
 /* For MSI, which cannot be masked here, this only re-opens the event: edges before the ack were

@@ -13,6 +13,7 @@ enum irq_mode { IRQ_MSIX = 1, IRQ_MSI, IRQ_INTX };
 struct irq {
     struct kobj obj;
     struct pci_dev *dev;
+    struct kobj *grant; /* a reference on the device object: the grant lives while its IRQs do */
     enum irq_mode mode;
     uint32_t vector;
     uint32_t index;    /* MSI-X entry, or the GSI for INTx */
@@ -21,8 +22,8 @@ struct irq {
     struct eq_link link;
 };
 
-/* A new interrupt object for entry `index` of dev; ERR_INVALID_ARG, ERR_ALREADY_EXISTS,
- * ERR_NOT_SUPPORTED, ERR_NO_RESOURCES (vectors), ERR_NO_MEMORY. */
-long irq_create(struct pci_dev *dev, uint32_t index, struct irq **out);
+/* A new interrupt object for entry `index` of dev, holding a reference on grant (the device object);
+ * ERR_INVALID_ARG, ERR_ALREADY_EXISTS, ERR_NOT_SUPPORTED, ERR_NO_RESOURCES (vectors), ERR_NO_MEMORY. */
+long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct irq **out);
 void irq_ack(struct irq *irq);                 /* unmask: the next interrupt may come */
 void irq_dispatch(uint32_t vector);            /* from the arch interrupt entry, kernel lock held */

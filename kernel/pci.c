@@ -80,10 +80,10 @@ static void caps_probe(struct pci_dev *d) {
         if (id == CAP_MSI) {
             d->msi_cap = off;
             d->info.has_msi = 1;
-        } else if (id == CAP_MSIX) {
+        } else if (id == CAP_MSIX && (pci_read(d, off + 4, 4) & 7) < 6) { /* BIR 6, 7: reserved */
+            uint32_t table = pci_read(d, off + 4, 4);
             d->msix_cap = off;
             d->info.msix_entries = (pci_read(d, off + 2, 2) & 0x7ff) + 1;
-            uint32_t table = pci_read(d, off + 4, 4);
             d->msix_bar = table & 7;
             d->msix_offset = table & ~7u;
         }

@@ -14,7 +14,6 @@ static struct {
     uint32_t key[8];
     uint64_t counter;
     uint64_t pool;   /* random_mix's accumulator, folded in at the next fill */
-    bool hw;         /* the key holds hardware seed material */
 } rng;
 
 /* n is 7, 8, 12 or 16 here, never 0 (a shift by 32 would be undefined). */
@@ -55,7 +54,7 @@ static void rng_rekey(void) {
     uint32_t block[16];
     chacha20_block(rng.key, rng.counter++, block);
     memcpy(rng.key, block, sizeof(rng.key));
-    memset(block, 0, sizeof(block));
+    random_wipe(block, sizeof(block));
 }
 
 /* Fold seed material into the key: XOR into it, then rekey (the block function does the mixing). */
@@ -98,11 +97,11 @@ static void rng_gather_jitter(unsigned samples) {
 /* Hardware words when the CPU has them, jitter always: neither source is trusted alone. */
 void random_init(void) {
     uint64_t hw[4];
-    rng.hw = rng_hw_words(hw);
-    if (rng.hw)
+    bool hw_seeded = rng_hw_words(hw);
+    if (hw_seeded)
         rng_absorb(hw, 4);
     rng_gather_jitter(256);
-    log_printf("random: keyed from %s", rng.hw ? "the CPU's hardware source and clock jitter"
+    log_printf("random: keyed from %s", hw_seeded ? "the CPU's hardware source and clock jitter"
                                                : "clock jitter only (no RDSEED/RDRAND): not for keys");
 }
 
@@ -121,10 +120,14 @@ void random_fill(void *buf, size_t n) {
         uint32_t block[16];
         chacha20_block(rng.key, rng.counter++, block);
         memcpy((char *)buf + done, block, n - done < 64 ? n - done : 64);
-        memset(block, 0, sizeof(block));
+        random_wipe(block, sizeof(block));
     }
     rng_rekey();
 }
 
-/* Fixed at random_init: whether keys drawn now rest on more than jitter. */
-bool random_hw_seeded(void) { return rng.hw; }
+/* The memset is an ordinary store the optimizer may delete; the empty asm that "reads" p through
+ * memory keeps it. */
+void random_wipe(void *p, size_t n) {
+    memset(p, 0, n);
+    __asm__ volatile("" : : "r"(p) : "memory");
+}

@@ -101,18 +101,26 @@ long sys_map_bar(const struct syscall_args *a) {
     const struct device_bar *b = &dev->pci->info.bars[index];
     if (!b->size)
         return ERR_NOT_FOUND;
+    /* The mapping or port grant keeps the device object (so the grant) alive: init cannot hand the
+     * function to another driver while this process can still reach its registers. */
     struct vm_space *vs = &proc_current()->vm;
     if (b->flags & BAR_IO) {
-        err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size);
-        return err < 0 ? err : (long)b->base;
+        if ((err = vm_keep(vs, &dev->obj)) < 0 || (err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size)) < 0)
+            return err; /* a kept reference without ports only delays the re-grant to our exit */
+        return (long)b->base;
     }
     paddr_t first = b->base & ~(PAGE_SIZE - 1);
     uint64_t npages = (b->base + b->size - first + PAGE_SIZE - 1) / PAGE_SIZE;
     uaddr_t addr = vm_find_free(vs, npages);
     if (!addr)
         return ERR_NO_RESOURCES;
-    err = vm_map_phys(vs, addr, first, npages, PROT_READ | PROT_WRITE | ARCH_PROT_DEVICE, VM_DEVICE, NULL);
-    return err < 0 ? err : (long)(addr + (b->base - first));
+    obj_ref(&dev->obj);
+    err = vm_map_phys(vs, addr, first, npages, PROT_READ | PROT_WRITE | ARCH_PROT_DEVICE, VM_DEVICE, &dev->obj);
+    if (err < 0) {
+        obj_unref(&dev->obj);
+        return err;
+    }
+    return (long)(addr + (b->base - first));
 }
 
 /* index: an MSI-X entry, or 0 for MSI or the legacy line; room for the handle is checked first. */
@@ -129,7 +137,7 @@ long sys_irq_create(const struct syscall_args *a) {
     if (handle_free_slots(&p->handles) < 1)
         return ERR_NO_RESOURCES;
     struct irq *irq;
-    if ((err = irq_create(dev->pci, (uint32_t)index, &irq)) < 0)
+    if ((err = irq_create(dev->pci, (uint32_t)index, &dev->obj, &irq)) < 0)
         return err;
     return handle_install(&p->handles, &irq->obj, RIGHTS_ALL);
 }

@@ -62,7 +62,7 @@ long sys_entropy(const struct syscall_args *a) {
     uint8_t bytes[ENTROPY_MAX];
     random_fill(bytes, len);
     err = copy_to_user(buf, bytes, len);
-    memset(bytes, 0, len); /* nothing of it stays on the kernel stack */
+    random_wipe(bytes, len); /* nothing of it stays on the kernel stack */
     return err < 0 ? err : (long)len;
 }
 

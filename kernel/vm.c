@@ -125,6 +125,19 @@ long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages
     return 0;
 }
 
+/* A VM_KEEP region maps nothing: region_release only drops its reference. */
+long vm_keep(struct vm_space *vs, struct kobj *obj) {
+    for (int i = 0; i < VM_MAX_REGIONS; i++)
+        if (vs->regions[i].kind == VM_KEEP && vs->regions[i].backing == obj)
+            return 0;
+    struct vm_region *r = region_slot(vs);
+    if (!r)
+        return ERR_NO_RESOURCES;
+    obj_ref(obj);
+    *r = (struct vm_region){0, 0, 0, VM_KEEP, obj};
+    return 0;
+}
+
 /* The scan restarts whenever the candidate moves: quadratic in regions, and there are at most 40. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
     uaddr_t candidate = USER_VM_BASE;

@@ -15,8 +15,9 @@ enum vm_kind {
     VM_STACK,      /* the initial thread's stack */
     VM_ANON,       /* SYS_VM_MAP memory */
     VM_SHARED,     /* frames the process does not own (the initfs) */
-    VM_DEVICE,     /* device registers (a PCI BAR), uncached, not owned */
+    VM_DEVICE,     /* device registers (a PCI BAR), uncached, not owned; holds the device object */
     VM_DMA,        /* DMA memory: frames owned by a backing object that the device also holds */
+    VM_KEEP,       /* no pages: a reference kept for the space's life (a device whose ports it uses) */
 };
 
 struct kobj;
@@ -51,6 +52,9 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
  * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. */
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
                  enum vm_kind kind, struct kobj *backing);
+/* Keep a reference on obj for as long as vs lives (once per object: a second call does nothing);
+ * ERR_NO_RESOURCES when the region table is full. */
+long vm_keep(struct vm_space *vs, struct kobj *obj);
 /* Find a free range of npages in [USER_VM_BASE, USER_VM_TOP); 0 if none. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
 /* Unmap exactly one mapping the process made (SYS_VM_MAP: VM_ANON, SYS_DMA_ALLOC: VM_DMA),

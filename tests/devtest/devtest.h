@@ -21,6 +21,7 @@ enum dt_mode {
     DT_CHILD_PORT_IN = 3,  /* device as handle 1: reads a port of its I/O BAR, exits 0 */
     DT_CHILD_PORT_PAST = 4, /* ... reads the port just past the BAR (#GP expected) */
     DT_CHILD_PORT_RTC = 5,  /* ... reads port 0x70, never granted (#GP expected) */
+    DT_CHILD_BARS = 6,      /* device as handle 1: maps its BARs, tries copies through them; exit: failures */
 };
 
 #define DT_DMA_CHILD_BYTES (1ul << 20)

@@ -172,6 +172,52 @@ static void test_irq_events(void **state)
     assert_int_equal(seen[4], ERR_PERMISSION);
 }
 
+/* A driver: map the BAR, take an interrupt, give up its device handle, then wait to be killed. */
+static void prog_driver(uint64_t payload)
+{
+    (void)payload;
+    seen[0] = kh_sys(SYS_DEVICE_MAP_BAR, 1, 0, 0, 0, 0, 0);
+    seen[1] = kh_sys(SYS_IRQ_CREATE, 1, 3, 0, 0, 0, 0);
+    seen[2] = kh_close(1);
+    long eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0);
+    struct warp_event ev;
+    kh_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
+}
+
+/* Init grants the device to a driver; while the driver still maps its registers and holds an
+ * interrupt, the function is not free to grant again, even though no handle names it any more. */
+static void prog_regrant(uint64_t payload)
+{
+    (void)payload;
+    long dev = open_device();
+    size_t len;
+    uaddr_t image = kh_uimage(&len), uname = kh_ualloc(8), uh = kh_ualloc(sizeof(handle_t)),
+            uargs = kh_ualloc(sizeof(struct spawn_args));
+    handle_t h = (handle_t)dev;
+    kh_uput(uh, &h, sizeof(h));
+    kh_uput(uname, "driver", 6);
+    struct spawn_args sa = {.name = uname, .name_len = 6, .image = image, .image_len = len,
+                            .arg = kh_prog_arg(prog_driver, 0), .handles = uh, .nhandles = 1};
+    kh_uput(uargs, &sa, sizeof(sa));
+    long child = kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
+    kh_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0); /* the driver runs until it blocks */
+    seen[3] = open_device();
+    kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0);
+    kh_sys(SYS_WAIT, (uint64_t)child, kh_ualloc(sizeof(struct exit_info)), 0, 0, 0, 0);
+    seen[4] = open_device();
+}
+
+static void test_grant_outlives_handles(void **state)
+{
+    (void)state;
+    run_as_init(prog_regrant);
+    assert_true(seen[0] > 0);
+    assert_true(seen[1] > 0);
+    assert_int_equal(seen[2], 0);
+    assert_int_equal(seen[3], ERR_ALREADY_EXISTS);
+    assert_true(seen[4] > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_dma_held_until_device_goes),
         cmocka_unit_test(test_copies_refuse_device_registers),
         cmocka_unit_test(test_irq_events),
+        cmocka_unit_test(test_grant_outlives_handles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ void gdt_tss_init(struct arch_cpu *c) {
     boot_tss.iomap[IO_BITMAP_BYTES] = 0xff;
     /* An IST stack is switched to whatever rsp was, so a double fault caused by a kernel stack
      * overflow still has a stack to report it on. */
-    for (int i = 0; i < 2; i++) { /* double fault; NMI and machine check: stacks with guard pages */
+    for (int i = 0; i < 3; i++) { /* double fault, NMI, machine check: stacks with guard pages */
         void *top = arch_kstack_alloc();
         if (!top)
             PANIC("no memory for the exception stacks");

@@ -27,10 +27,12 @@ static void idt_set(int n, uint64_t handler, uint8_t ist) {
 void idt_init(void) {
     for (int i = 0; i < 256; i++)
         idt_set(i, trap_vectors[i], 0);
-    /* #DF gets a stack of its own: a kernel stack overflow ends in one, on a stack that is unusable. */
-    idt_set(8, trap_vectors[8], 1);
-    idt_set(2, trap_vectors[2], 2);
-    idt_set(18, trap_vectors[18], 2);
+    /* #DF gets a stack of its own: a kernel stack overflow ends in one, on a stack that is unusable.
+     * NMI and #MC may strike anywhere, even on a stack in the middle of an update; one each, so
+     * that one arriving during the other does not overwrite its frame. */
+    idt_set(VEC_DOUBLE_FAULT, trap_vectors[VEC_DOUBLE_FAULT], 1);
+    idt_set(VEC_NMI, trap_vectors[VEC_NMI], 2);
+    idt_set(VEC_MACHINE_CHECK, trap_vectors[VEC_MACHINE_CHECK], 3);
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" ::"m"(ptr));
 }

@@ -11,6 +11,8 @@ static volatile uint8_t *ecam_bus[256]; /* mapped lazily, one bus at a time */
 
 /* 32-bit port I/O, needed only here: the two registers of mechanism #1 are dwords. */
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+/* A word to one of CONFIG_DATA's two halves. */
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
 /* A read of CONFIG_DATA after CONFIG_ADDRESS is one configuration read. */
 static inline uint32_t inl(uint16_t port) {
     uint32_t v;
@@ -26,6 +28,8 @@ static volatile uint8_t *ecam(uint8_t bus, uint8_t slot, uint8_t fn) {
     if (!ecam_bus[bus])
         ecam_bus[bus] = mmio_map(platform.ecam_base + (uint64_t)(bus - platform.ecam_bus_start) * ECAM_BUS_SIZE,
                                  ECAM_BUS_SIZE);
+    if (!ecam_bus[bus])
+        return NULL; /* the MMIO window is full: mechanism #1 still reaches the first 256 bytes */
     return ecam_bus[bus] + ((uint32_t)slot << 15) + ((uint32_t)fn << 12);
 }
 
@@ -63,11 +67,14 @@ void arch_pci_write(uint8_t bus, uint8_t slot, uint8_t fn, uint16_t off, uint8_t
     if (off >= 256)
         return;
     uint32_t addr = 0x80000000u | ((uint32_t)bus << 16) | ((uint32_t)slot << 11) | ((uint32_t)fn << 8) | (off & 0xfc);
-    if (width != 4) { /* read-modify-write the containing dword */
-        outl(CFG_ADDRESS, addr);
-        uint32_t shift = (off & 3) * 8, mask = ((1u << (width * 8)) - 1) << shift;
-        v = (inl(CFG_DATA) & ~mask) | ((v << shift) & mask);
-    }
     outl(CFG_ADDRESS, addr);
-    outl(CFG_DATA, v);
+    /* Bytes and words go to their own lanes of CONFIG_DATA: a read-modify-write of the whole dword
+     * would write the neighbouring register back, and Status (next to Command) clears its error
+     * bits on every 1 written to them. */
+    if (width == 1)
+        outb(CFG_DATA + (off & 3), (uint8_t)v);
+    else if (width == 2)
+        outw(CFG_DATA + (off & 2), (uint16_t)v);
+    else
+        outl(CFG_DATA, v);
 }

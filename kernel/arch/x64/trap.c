@@ -120,6 +120,14 @@ static void trap_interrupt(const struct trap_frame *tf) {
 /* C side of every interrupt and exception (trap.S); interrupts are disabled. */
 void trap_handle(struct trap_frame *tf) {
     bool from_user = tf->cs & 3;
+    /* An NMI is no fault of whoever runs: note it and go on. It can arrive anywhere, even with the
+     * kernel lock held, so it takes no lock (its line may interleave with another). */
+    if (tf->vector == VEC_NMI) {
+        log_printf("trap: NMI at rip %#lx (%s mode), ignored", tf->rip, from_user ? "user" : "kernel");
+        return;
+    }
+    if (tf->vector == VEC_MACHINE_CHECK)
+        trap_kernel_fault(tf); /* the hardware reports itself broken: nothing to recover */
     /* An exception in kernel mode is expected only from usercopy.S's page faults; anything else is a
      * bug, reported without the lock (the faulting path may hold it). */
     if (tf->vector < 32 && !from_user) {

@@ -74,6 +74,9 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* Interrupt vectors. */
+#define VEC_NMI 2             /* non-maskable interrupt: its own IST stack */
+#define VEC_DOUBLE_FAULT 8    /* its own IST stack: it may follow a kernel stack overflow */
+#define VEC_MACHINE_CHECK 18  /* its own IST stack */
 #define VEC_PIC_BASE 0x20     /* the masked 8259s are parked here; anything they raise is spurious */
 #define VEC_TIMER 0x30        /* local APIC timer */
 #define VEC_SPURIOUS 0xff     /* local APIC spurious */
