@@ -149,8 +149,11 @@ uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
         for (int i = 0; i < VM_MAX_REGIONS; i++) {
             const struct vm_region *r = &vs->regions[i];
             uaddr_t end = r->start + r->npages * PAGE_SIZE;
-            if (r->kind && candidate < end && r->start < candidate + npages * PAGE_SIZE) {
-                candidate = end + PAGE_SIZE; /* keep a guard page between mappings */
+            /* Each region counts one page longer at both ends: an unmapped guard page stays
+             * between any two, so running off one mapping faults instead of entering the next. */
+            if (r->kind && r->npages && candidate < end + PAGE_SIZE &&
+                r->start < candidate + (npages + 1) * PAGE_SIZE) {
+                candidate = end + PAGE_SIZE;
                 moved = true;
             }
         }

@@ -30,6 +30,26 @@ static void prog_maps(uint64_t payload)
     KH_CHECK_EQ(kh_sys(SYS_VM_UNMAP, a, 2 * PAGE_SIZE, 0, 0, 0, 0), ERR_NOT_FOUND);
 }
 
+/* Every mapping keeps an unmapped page on both sides, even when it fills a hole exactly. */
+static void prog_guards(uint64_t payload)
+{
+    (void)payload;
+    long a = kh_sys(SYS_VM_MAP, PAGE_SIZE, RW, 0, 0, 0, 0), b = kh_sys(SYS_VM_MAP, PAGE_SIZE, RW, 0, 0, 0, 0),
+         c = kh_sys(SYS_VM_MAP, PAGE_SIZE, RW, 0, 0, 0, 0);
+    KH_CHECK(b == a + 2 * (long)PAGE_SIZE && c == b + 2 * (long)PAGE_SIZE);
+    KH_CHECK_EQ(kh_sys(SYS_VM_UNMAP, b, PAGE_SIZE, 0, 0, 0, 0), 0);
+    long two = kh_sys(SYS_VM_MAP, 2 * PAGE_SIZE, RW, 0, 0, 0, 0); /* would touch c at b */
+    KH_CHECK(two >= c + 2 * (long)PAGE_SIZE);
+    long one = kh_sys(SYS_VM_MAP, PAGE_SIZE, RW, 0, 0, 0, 0); /* fits b's place with its guards */
+    KH_CHECK_EQ(one, b);
+}
+
+static void test_guards(void **state)
+{
+    (void)state;
+    kh_run_program(prog_guards, 0);
+}
+
 static void test_maps(void **state)
 {
     (void)state;
@@ -75,6 +95,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_maps),
+        cmocka_unit_test(test_guards),
         cmocka_unit_test(test_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
