@@ -189,17 +189,8 @@ static void prog_driver(uint64_t payload)
 static void prog_regrant(uint64_t payload)
 {
     (void)payload;
-    long dev = open_device();
-    size_t len;
-    uaddr_t image = kh_uimage(&len), uname = kh_ualloc(8), uh = kh_ualloc(sizeof(handle_t)),
-            uargs = kh_ualloc(sizeof(struct spawn_args));
-    handle_t h = (handle_t)dev;
-    kh_uput(uh, &h, sizeof(h));
-    kh_uput(uname, "driver", 6);
-    struct spawn_args sa = {.name = uname, .name_len = 6, .image = image, .image_len = len,
-                            .arg = kh_prog_arg(prog_driver, 0), .handles = uh, .nhandles = 1};
-    kh_uput(uargs, &sa, sizeof(sa));
-    long child = kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
+    handle_t dev = (handle_t)open_device();
+    long child = kh_spawn_child("driver", prog_driver, 0, &dev, 1);
     kh_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0); /* the driver runs until it blocks */
     seen[3] = open_device();
     kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0);

@@ -81,16 +81,7 @@ static void prog_ipc(uint64_t payload)
         !kh_ok(kh_wait((handle_t)eq, &ev, DEADLINE_FOREVER)))
         return;
     /* A call with two buffers to a child spawned with one end of channel b. */
-    size_t len;
-    uaddr_t image = kh_uimage(&len);
-    handle_t hs[1] = {b[1]};
-    uaddr_t uhs = kh_ualloc(sizeof(hs)), uname = kh_ualloc(8), uargs = kh_ualloc(sizeof(struct spawn_args));
-    kh_uput(uhs, hs, sizeof(hs));
-    kh_uput(uname, "server", 6);
-    struct spawn_args sa = {.name = uname, .name_len = 6, .image = image, .image_len = len,
-                            .arg = kh_prog_arg(prog_server, 0), .handles = uhs, .nhandles = 1};
-    kh_uput(uargs, &sa, sizeof(sa));
-    long child = kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
+    long child = kh_spawn_child("server", prog_server, 0, &b[1], 1);
     if (!kh_ok(child))
         return;
     if (ipc_with_server(eq, b[0]))
@@ -151,13 +142,7 @@ static void prog_block(uint64_t payload)
 static void prog_procs(uint64_t payload)
 {
     (void)payload;
-    size_t len;
-    uaddr_t image = kh_uimage(&len), uname = kh_ualloc(8), uargs = kh_ualloc(sizeof(struct spawn_args));
-    kh_uput(uname, "blocker", 7);
-    struct spawn_args sa = {.name = uname, .name_len = 7, .image = image, .image_len = len,
-                            .arg = kh_prog_arg(prog_block, 0)};
-    kh_uput(uargs, &sa, sizeof(sa));
-    long child = kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
+    long child = kh_spawn_child("blocker", prog_block, 0, NULL, 0);
     if (!kh_ok(child))
         return;
     long eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0);

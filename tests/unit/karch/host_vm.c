@@ -120,17 +120,13 @@ static bool user_copy(uaddr_t u, void *k, size_t n, bool to_user)
 bool arch_copy_from_user(void *dst, uaddr_t src, size_t n) { return user_copy(src, dst, n, false); }
 bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n) { return user_copy(dst, (void *)src, n, true); }
 
+/* Ports are not simulated: only the allocation (and its failure) and the argument checks are. */
 long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count)
 {
     if (port + count > 65536 || count == 0)
         return ERR_INVALID_ARG;
-    if (!avm->io_bitmap) {
-        if (!(avm->io_bitmap = kmalloc(IO_BITMAP_BYTES)))
-            return ERR_NO_MEMORY;
-        memset(avm->io_bitmap, 0xff, IO_BITMAP_BYTES);
-    }
-    for (uint32_t p = port; p < port + count; p++)
-        avm->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+    if (!avm->io_bitmap && !(avm->io_bitmap = kmalloc(IO_BITMAP_BYTES)))
+        return ERR_NO_MEMORY;
     return 0;
 }
 

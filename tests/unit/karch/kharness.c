@@ -169,6 +169,20 @@ uaddr_t kh_uimage(size_t *len)
     return u;
 }
 
+long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const handle_t *handles, unsigned n)
+{
+    size_t len, name_len = strlen(name);
+    uaddr_t image = kh_uimage(&len), uname = kh_ualloc(name_len), uargs = kh_ualloc(sizeof(struct spawn_args));
+    uaddr_t uhandles = n ? kh_ualloc(n * sizeof(handle_t)) : 0;
+    kh_uput(uname, name, name_len);
+    if (n)
+        kh_uput(uhandles, handles, n * sizeof(handle_t));
+    struct spawn_args sa = {.name = uname, .name_len = name_len, .image = image, .image_len = len,
+                            .arg = kh_prog_arg(prog, payload), .handles = uhandles, .nhandles = n};
+    kh_uput(uargs, &sa, sizeof(sa));
+    return kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
+}
+
 long kh_channel_create(handle_t out[2])
 {
     uaddr_t u = USCRATCH;

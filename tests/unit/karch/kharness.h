@@ -43,6 +43,9 @@ void kh_uget(void *dst, uaddr_t src, size_t n);
 uaddr_t kh_uimage(size_t *len);
 /* The spawn argument that makes a child started with SYS_SPAWN run prog(payload). */
 uint64_t kh_prog_arg(kh_prog prog, uint64_t payload);
+/* From a user program: SYS_SPAWN a child running prog(payload), moving handles[0..n) into it; the
+ * child's process handle or an error. */
+long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const handle_t *handles, unsigned n);
 
 /* Wrappers: user-memory marshalling around the calls the tests make most (through a scratch page
  * of the process's user memory). */
