@@ -160,7 +160,8 @@ void kh_uget(void *dst, uaddr_t src, size_t n)
         fail_msg("kh_uget from %#lx failed", src);
 }
 
-uaddr_t kh_uimage(size_t *len)
+/* A valid ELF image (elfgen) for SYS_SPAWN, copied into user memory; *len its size. */
+static uaddr_t kh_uimage(size_t *len)
 {
     uint8_t image[ELFGEN_BUF_SIZE] __attribute__((aligned(8)));
     *len = elfgen_build(image, ELFGEN_EXIT, 0);

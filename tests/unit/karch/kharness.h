@@ -39,8 +39,6 @@ uaddr_t kh_ualloc(size_t n);
 /* Copy to or from the current process's user memory (aborts the test on a bad address). */
 void kh_uput(uaddr_t dst, const void *src, size_t n);
 void kh_uget(void *dst, uaddr_t src, size_t n);
-/* A valid ELF image (elfgen) for SYS_SPAWN, copied into user memory; *len its size. */
-uaddr_t kh_uimage(size_t *len);
 /* The spawn argument that makes a child started with SYS_SPAWN run prog(payload). */
 uint64_t kh_prog_arg(kh_prog prog, uint64_t payload);
 /* From a user program: SYS_SPAWN a child running prog(payload), moving handles[0..n) into it; the
