@@ -6,9 +6,8 @@ real clients against it: curl (the page, 404, a file of more than 64 KiB compare
 python's http.client (many requests on one keep-alive connection, HEAD), raw sockets (pipelining,
 one malformed request of every kind with the status it must get, a slow client that must get 408
 after the header timeout, an idle keep-alive connection that must be closed, more connections than
-the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error). Every address is 127.0.0.1.
-
-Until boot.manifest starts both tcpip and http_server, the group reports one skipped result.
+the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error). Every
+address is 127.0.0.1.
 """
 
 import http.client
@@ -23,7 +22,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # also when run as a script: keep __pycache__ out of the tree
-from harness import ROOT, Boot, Job, Result
+from harness import Boot, Job, Result
 
 GROUP = "http"
 LISTENING = "http_server: listening on :80"
@@ -38,7 +37,6 @@ REJECT_MAX = 8           # HTTP_REJECT_MAX
 CAP_EXTRA = 6
 CAP_WAVE = 10            # connections opened at once in the cap check
 LARGE = os.path.join("http_server", "www", "large.txt")  # under the build directory
-MANIFEST = os.path.join(ROOT, "servers", "init", "boot.manifest")
 FAULT = re.compile(r"init: http_server (faulted|was killed|exited)")
 
 # (name, request bytes, expected status): every class of error the parser refuses.
@@ -77,21 +75,7 @@ MALFORMED = [
 ]
 
 
-def stack_in_manifest():
-    """True when boot.manifest starts both tcpip and http_server."""
-    try:
-        with open(MANIFEST) as f:
-            text = f.read()
-    except OSError:
-        return False
-    return all(re.search(rf"^\s*\[service {name}\]", text, re.M) for name in ("tcpip", "http_server"))
-
-
 def jobs(ctx):
-    if not stack_in_manifest():
-        yield Job("http", lambda ctx: [Result(
-            "http # SKIP boot.manifest does not start tcpip and http_server yet", True)])
-        return
     names = result_names()
     yield Job(names[0], http_suite, also=names[1:])
 

@@ -7,23 +7,21 @@
     198.18.0.1 mtu 1460`; a host beyond the gateway (198.18.0.3, which the guest can reach only through
     the gateway) pings it, with small packets and with 4000-byte ones that travel as IP fragments both
     ways; the stats line that follows shows no pbuf or heap byte more in use than before.
-(c) With http_server in the image: 150 connections held open at once from that host (100 while the
+(c) Through http_server: 150 connections held open at once from that host (100 while the
     kernel's HANDLES_MAX is 128), each answered, then closed; tcpip's stats line must come back to
     conns=0 with pbufs and heap as before (no leaked pcb, pbuf or channel).
 
-Each check reports `# SKIP` until the image's manifest starts virtio_net and tcpip (and http_server
-for (c)). Needs root for the namespace; otherwise (b) and (c) are skipped with the reason.
+(b) and (c) need root for the namespace; without it they report `# SKIP` with the reason.
 """
 
 import os
 import re
 import subprocess
 import sys
-import tarfile
 import time
 
 import netns
-from harness import ROOT, Boot, Job, Result
+from harness import ROOT, Boot, Job, Result, skipped
 
 GROUP = "tcpip"
 BOOT_TIMEOUT = 60   # seconds from QEMU start to the DHCP line under TCG
@@ -60,33 +58,6 @@ def jobs(ctx):
     yield Job(GCE_NAMES[0], gce_net, also=GCE_NAMES[1:])
 
 
-def skip(name, why):
-    return Result(f"{name} # SKIP {why}", True)
-
-
-def manifest_services(ctx):
-    """Service and binary names the normal image starts (its initfs, else boot.manifest); the source."""
-    try:
-        with tarfile.open(ctx.image("initfs-boot.tar")) as tar:
-            text = tar.extractfile("etc/init.manifest").read().decode(errors="replace")
-            source = "build/initfs-boot.tar:etc/init.manifest"
-    except (OSError, KeyError, tarfile.TarError):
-        with open(os.path.join(ROOT, "servers", "init", "boot.manifest")) as f:
-            text = f.read()
-        source = "servers/init/boot.manifest"
-    # Service names and binaries: the driver runs as service `ethernet` from bin/virtio_net.
-    names = set(re.findall(r"^\s*\[service\s+([\w.-]+)\s*\]", text, re.M))
-    names |= {os.path.basename(b) for b in re.findall(r"^\s*binary\s*=\s*(\S+)", text, re.M)}
-    return names, source
-
-
-def missing(ctx, needed):
-    """Why the image cannot run these checks yet ("" when it can)."""
-    services, source = manifest_services(ctx)
-    absent = [n for n in needed if n not in services]
-    return f"{source} does not start {', '.join(absent)} yet" if absent else ""
-
-
 def stats_fields(text):
     """The key=value fields of a stats line, values as ints."""
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", text)}
@@ -94,9 +65,6 @@ def stats_fields(text):
 
 def user_net(ctx):
     """Boots warp.iso on QEMU user networking; checks the MAC and DHCP lines."""
-    why = missing(ctx, ("virtio_net", "tcpip"))
-    if why:
-        return [skip(n, why) for n in USER_NAMES]
     with Boot(ctx, USER_NAMES[0], ctx.image("warp.iso"), net=True) as boot:
         timeout = ctx.timeout(BOOT_TIMEOUT)
         mac = boot.wait_for(MAC_LINE, timeout)
@@ -143,11 +111,10 @@ def ping_result(name, boot, run, count):
 
 
 def gce_net(ctx):
-    """Boots warp.iso on the GCE-like network; lease, pings, stats, and (with http_server) many
-    connections."""
-    why = missing(ctx, ("virtio_net", "tcpip")) or "; ".join(netns.GceNetwork.problems())
+    """Boots warp.iso on the GCE-like network; lease, pings, stats, many connections."""
+    why = "; ".join(netns.GceNetwork.problems())
     if why:
-        return [skip(n, why) for n in GCE_NAMES]
+        return [skipped(n, why) for n in GCE_NAMES]
     with netns.GceNetwork(ctx.log_dir, label="tcpip") as net:
         pcap = os.path.join(net.dir, "guest.pcap")
         with netns.NetnsBoot(ctx, GCE_NAMES[0], ctx.image("warp.iso"), net, pcap=pcap) as boot:
@@ -226,9 +193,6 @@ sys.exit(0 if status.get("200", 0) + status.get("503", 0) == n else 1)
 def many_connections(ctx, net, boot, base):
     """(c): CONNS connections at once through http_server, then tcpip's stats back to conns=0."""
     name = GCE_NAMES[4]
-    why = missing(ctx, ("http_server",))
-    if why:
-        return skip(name, why)
     try:
         run = net.run([sys.executable, "-c", CLIENT_SCRIPT, netns.GUEST, netns.CLIENT, str(CONNS)],
                       timeout=ctx.timeout(120))
