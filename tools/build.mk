@@ -29,8 +29,11 @@
 BOOT           ?= cdrom
 QEMU_EXTRA     ?=
 KERNEL_CMDLINE ?=
+SERVER         ?=
+GDB_PORT       ?= 1234
+PCAP           ?=
 
-.PHONY: setup run test e2e-test images FORCE
+.PHONY: setup run debug test test-long e2e-test images FORCE
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso
@@ -99,8 +102,18 @@ run:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/run-qemu --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
-		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) \
+		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) $(if $(PCAP),--pcap $(PCAP)) \
 		$(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
+
+# `make debug [SERVER=name] [GDB_PORT=1234]`: warp.iso paused under QEMU's gdb stub, gdb attached with
+# the kernel's symbols (and the server's, with a breakpoint on its main): tools/debug, docs/debugging.md.
+debug:
+	$(Q)BUILD=$(BUILD) tools/setup
+	$(Q)$(MAKE) --no-print-directory all $(if $(SERVER),$(USER_BUILD)/$(SERVER).elf)
+	$(Q)BUILD=$(BUILD) tools/debug --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
+		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) \
+		--gdb-port $(GDB_PORT) $(if $(SERVER),--server $(SERVER)) $(if $(PCAP),--pcap $(PCAP)) \
+		$(BUILD)/warp.iso
 
 test:
 	$(Q)BUILD=$(BUILD) tools/setup

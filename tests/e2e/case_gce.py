@@ -31,6 +31,7 @@ import urllib.error
 import urllib.request
 
 import netns
+import pcap
 from harness import ROOT, Boot, Job, Result, Unbootable, skipped
 
 GROUP = "gce"
@@ -284,46 +285,12 @@ NET_NAMES = ["gce network: dnsmasq offers a GCE-like lease",
              "gce network: HTTP from a non-gateway host, MSS fits MTU 1460"]
 
 
-def read_pcap(path):
-    """Frames of a pcap file (as QEMU's filter-dump writes it): a list of bytes."""
-    frames = []
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        return frames
-    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-    pos = 24
-    while pos + 16 <= len(data):
-        incl = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
-        frames.append(data[pos + 16:pos + 16 + incl])
-        pos += 16 + incl
-    return frames
-
-
 def syn_ack_mss(frames, mac):
     """MSS options of the TCP SYN-ACKs that `mac` sent (IPv4), in order."""
     src = bytes.fromhex(mac.replace(":", ""))
-    found = []
-    for fr in frames:
-        if len(fr) < 54 or fr[6:12] != src or fr[12:14] != b"\x08\x00" or fr[23] != 6:
-            continue
-        tcp = 14 + (fr[14] & 0x0F) * 4
-        flags = fr[tcp + 13]
-        if flags & 0x12 != 0x12:
-            continue
-        end = tcp + (fr[tcp + 12] >> 4) * 4
-        i = tcp + 20
-        while i < end:
-            kind = fr[i]
-            if kind == 0:
-                break
-            if kind == 1:
-                i += 1
-                continue
-            if kind == 2 and i + 4 <= end:
-                found.append(struct.unpack("!H", fr[i + 2:i + 4])[0])
-            i += max(2, fr[i + 1])
-    return found
+    return [pcap.mss_option(s) for s in pcap.tcp_segments(frames)
+            if s.src_mac == src and s.flags & (pcap.TCP_SYN | pcap.TCP_ACK) == pcap.TCP_SYN | pcap.TCP_ACK
+            and pcap.mss_option(s) is not None]
 
 
 def network(ctx):
@@ -346,19 +313,19 @@ def network(ctx):
         results.append(Result(NET_NAMES[0], not wrong, reason="; ".join(wrong),
                               notes=notes + [f"offer: {json.dumps(offer)}"]))
 
-        pcap = os.path.join(net.dir, "guest.pcap")
+        capture = os.path.join(net.dir, "guest.pcap")
         boot_name = NET_NAMES[1]
-        with netns.NetnsBoot(ctx, boot_name, disk, net, pcap=pcap, firmware="bios", **VM) as boot:
+        with netns.NetnsBoot(ctx, boot_name, disk, net, pcap=capture, firmware="bios", **VM) as boot:
             line, why = wait_booted(boot, ctx.timeout(BOOT_TIMEOUT["bios"]))
             if line is None:
                 return results + [boot.fail(boot_name, why)] + \
                        [Result(n, False, reason="disk.raw did not boot") for n in NET_NAMES[2:]]
             results.append(Result(boot_name, True, notes=[f"'{line.text}' after {line.ms} ms"]))
-            results += guest_network(ctx, net, boot, pcap)
+            results += guest_network(ctx, net, boot, capture)
     return results
 
 
-def guest_network(ctx, net, boot, pcap):
+def guest_network(ctx, net, boot, capture):
     """Lease, ping and HTTP checks against a booted guest in `net`."""
     ack = net.wait_lease(ctx.timeout(SERVICE_TIMEOUT))
     if ack is None:
@@ -400,13 +367,13 @@ def guest_network(ctx, net, boot, pcap):
         out = " ".join(f"{curl.stdout} {curl.stderr}".split()) if curl else "no time left"
         results.append(boot.fail(NET_NAMES[4], f"GET / from the client failed: {out}"))
         return results
-    mss = syn_ack_mss(read_pcap(pcap), netns.GUEST_MAC)
+    mss = syn_ack_mss(pcap.read_frames(capture), netns.GUEST_MAC)
     limit = netns.MTU - 40
     notes = [f"GET / -> {curl.stdout.split()[0]}, {curl.stdout.split()[1]} bytes",
              f"SYN-ACK MSS from the guest: {mss}"]
     if not mss:
         results.append(Result(NET_NAMES[4], False, notes=notes,
-                              reason=f"no SYN-ACK with an MSS option in {os.path.relpath(pcap, ROOT)}"))
+                              reason=f"no SYN-ACK with an MSS option in {os.path.relpath(capture, ROOT)}"))
     elif max(mss) > limit:
         results.append(Result(NET_NAMES[4], False, notes=notes,
                               reason=f"the guest announced MSS {max(mss)} > {limit}: it ignored the "
