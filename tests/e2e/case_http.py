@@ -6,8 +6,8 @@ real clients against it: curl (the page, 404, a file of more than 64 KiB compare
 python's http.client (many requests on one keep-alive connection, HEAD), raw sockets (pipelining,
 one malformed request of every kind with the status it must get, a slow client that must get 408
 after the header timeout, an idle keep-alive connection that must be closed, more connections than
-the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error). Every
-address is 127.0.0.1.
+the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error; for
+5 minutes at the long level, `make test-long`). Every address is 127.0.0.1.
 """
 
 import http.client
@@ -36,6 +36,8 @@ REJECT_MAX = 8           # HTTP_REJECT_MAX
 # and the host stand-in.)
 CAP_EXTRA = 6
 CAP_WAVE = 10            # connections opened at once in the cap check
+WRK_SECONDS = 5          # the wrk run; at the long level (make test-long) a 5-minute soak
+WRK_LONG_SECONDS = 300
 LARGE = os.path.join("http_server", "www", "large.txt")  # under the build directory
 FAULT = re.compile(r"init: http_server (faulted|was killed|exited)")
 
@@ -441,12 +443,14 @@ def check_timeouts(ctx, port):
 
 
 def check_wrk(ctx, port):
-    """wrk -t2 -c100 -d5s: requests must be answered, with no socket error and no non-2xx."""
+    """wrk -t2 -c100 for WRK_SECONDS (WRK_LONG_SECONDS at the long level): requests must be answered,
+    with no socket error and no non-2xx."""
     name = "http: wrk 100 connections"
     if shutil.which("wrk") is None:
         return [Result(name, False, reason="wrk not found (tools/setup installs it)")]
-    argv = ["wrk", "-t2", "-c100", "-d5s", "--timeout", "10s", f"http://127.0.0.1:{port}/"]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    seconds = WRK_LONG_SECONDS if ctx.long else WRK_SECONDS
+    argv = ["wrk", "-t2", "-c100", f"-d{seconds}s", "--timeout", "10s", f"http://127.0.0.1:{port}/"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     text = proc.stdout
     requests = re.search(r"(\d+) requests in", text)
     rps = re.search(r"Requests/sec:\s*([\d.]+)", text)

@@ -83,13 +83,15 @@ class Unbootable(Exception):
 
 
 class Context:
-    """What every job may use: paths, the pool width and the timeout scale."""
+    """What every job may use: paths, the pool width, the timeout scale, and `long`: run the long
+    levels too (`make test-long`: soak and repeat for minutes where a case has such a level)."""
 
-    def __init__(self, build, jobs, timeout_scale):
+    def __init__(self, build, jobs, timeout_scale, long=False):
         self.build = os.path.join(ROOT, build) if not os.path.isabs(build) else build
         self.log_dir = os.path.join(self.build, "e2e")
         self.jobs = jobs
         self.timeout_scale = timeout_scale
+        self.long = long
         os.makedirs(self.log_dir, exist_ok=True)
 
     def image(self, name):
