@@ -35,11 +35,10 @@ def read_frames(path):
     if len(data) < 24:
         raise ValueError(f"{path}: {len(data)} bytes, shorter than a pcap header")
     magic = data[:4]
-    if magic == b"\xd4\xc3\xb2\xa1":
-        endian = "<"
-    elif magic == b"\xa1\xb2\xc3\xd4":
-        endian = ">"
-    else:
+    # Microsecond or nanosecond timestamps, little- or big-endian writer.
+    endian = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
+              b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}.get(magic)
+    if endian is None:
         raise ValueError(f"{path}: not a pcap file (magic {magic.hex()})")
     linktype = struct.unpack(endian + "I", data[20:24])[0]
     if linktype != LINKTYPE_ETHERNET:
