@@ -11,15 +11,16 @@
 #                   a 5-minute wrk soak of http_server, ten rounds of 150 connections through tcpip
 #   make unit-test  host unit tests only (ASan + UBSan)
 #   make e2e-test   the boot-based layers only (in-OS tests and end-to-end)
-#   make images     the boot images: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso (panic report),
-#                   warp-net.iso (driver tests)
+#   make images     the boot images: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso and
+#                   warp-crash-stack.iso (panic reports), warp-net.iso (driver tests)
 #   make fuzz       every libFuzzer harness (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each
 #   make fuzz-test  every harness for FUZZ_TEST_SECONDS each (the fuzz layer of make test)
 #   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
 #   make bench      IPC and network benchmarks against a Linux guest under the same QEMU; updates
 #                   docs/benchmarks.md
 #   make clean      remove build/
-# tools/check-format (in make test's lint layer) checks the C style against .clang-format.
+# make test's lint layer runs every tools/check-*: check-includes, check-modules (no cycles), and
+# check-format (the C style of .clang-format).
 #
 # User-facing variables
 #   ACCEL=tcg|kvm   QEMU accelerator for `make run` (default tcg; kvm only on a host with real KVM)
