@@ -2,17 +2,25 @@
 #
 # Targets
 #   make            build build/warp.iso (kernel + initfs, GRUB hybrid BIOS/UEFI image)
-#   make run        boot build/warp.iso in QEMU, COM1 on stdio
-#   make test       every test layer (host unit, in-OS, end-to-end); ends with "N passed, M failed"
+#   make run        boot build/warp.iso in QEMU, COM1 on stdio (PCAP=file records the network)
+#   make debug      boot build/warp.iso paused under QEMU's gdb stub and attach gdb with the kernel's
+#                   symbols (SERVER=name: that program's too); docs/debugging.md
+#   make test       every test layer (lint, host unit, fuzz, in-OS, end-to-end); ends with
+#                   "N passed, M failed, K skipped" (run as root, as CI does, a skip counts as failed)
+#   make test-long  what make test runs, plus the long levels: each fuzz harness for FUZZ_SECONDS,
+#                   a 5-minute wrk soak of http_server, ten rounds of 150 connections through tcpip
 #   make unit-test  host unit tests only (ASan + UBSan)
 #   make e2e-test   the boot-based layers only (in-OS tests and end-to-end)
-#   make images     the boot images: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso (panic report),
-#                   warp-net.iso (driver tests)
-#   make fuzz       the HTTP parser under libFuzzer for FUZZ_SECONDS (60) with FUZZ_JOBS workers
+#   make images     the boot images: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso and
+#                   warp-crash-stack.iso (panic reports), warp-net.iso (driver tests)
+#   make fuzz       every libFuzzer harness (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each
+#   make fuzz-test  every harness for FUZZ_TEST_SECONDS each (the fuzz layer of make test)
 #   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
 #   make bench      IPC and network benchmarks against a Linux guest under the same QEMU; updates
 #                   docs/benchmarks.md
 #   make clean      remove build/
+# make test's lint layer runs every tools/check-*: check-includes, check-modules (no cycles), and
+# check-format (the C style of .clang-format).
 #
 # User-facing variables
 #   ACCEL=tcg|kvm   QEMU accelerator for `make run` (default tcg; kvm only on a host with real KVM)
@@ -24,9 +32,16 @@
 #   CPU=qemu64      QEMU CPU model for `make run` (try max)
 #   BOOT=cdrom|disk `make run` attaches the ISO as a CD (default) or a virtio-scsi disk, as GCE does
 #   QEMU_EXTRA=...  extra QEMU arguments for `make run`
+#   PCAP=file       `make run` and `make debug` write every frame of the guest's NIC to this pcap file
+#                   (open it with `tcpdump -nr file` or Wireshark)
+#   SERVER=name     `make debug` also loads build/user/name.elf and breaks in that program's main
+#   GDB_PORT=1234   port of QEMU's gdb stub on 127.0.0.1 for `make debug`
+#   FUZZ_SECONDS=600      how long `make fuzz` and `make test-long` run each fuzz harness
+#   FUZZ_TEST_SECONDS=20  how long `make test` runs each fuzz harness
+#   FUZZ_JOBS=1     libFuzzer workers per harness (-fork) for the fuzz targets
 #   KERNEL_CMDLINE= extra kernel command line for every image
 #   PROJECT= BUCKET= ZONE= MACHINE_TYPE= DRY_RUN=1   for `make deploy-gce` (docs/gce.md)
-#   RELEASE=1       build without debug information
+#   RELEASE=1       build without debug information (`make debug` then has symbols but no source lines)
 #   V=1             echo every build command
 # Environment for the tests: WARP_E2E_TIMEOUT_SCALE (multiplies every timeout on slow machines),
 # WARP_BOOT_BUDGET_MS (boot-time check, default 30000).

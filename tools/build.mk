@@ -11,7 +11,7 @@
 #   $(BUILD)/warp-net.iso    network test: initfs with tests/nettest/net-test.manifest (virtio_net,
 #                            devtest, nettest); init powers off with nettest's verdict
 #
-# Targets added here: setup, run, test, e2e-test, images (all five ISOs).
+# Targets added here: setup, run, debug, test, test-long, e2e-test, images (all five ISOs).
 # GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
 # GiB, in an oldgnu tar.gz); deploy-gce builds it and runs tools/deploy-gce (PROJECT, BUCKET, ZONE;
 # DRY_RUN=1 only prints the gcloud commands).
@@ -20,6 +20,9 @@
 #   ACCEL MEM SMP PORT FIRMWARE MACHINE CPU   passed to tools/run-qemu by `make run`
 #   BOOT=cdrom|disk   `make run` attaches the ISO as a CD (default) or as a virtio-scsi raw disk, as GCE does
 #   QEMU_EXTRA=...    extra arguments appended to the QEMU command line of `make run`
+#   PCAP=file         `make run` and `make debug` record the NIC's frames into this pcap file
+#   SERVER=name       `make debug` also loads $(BUILD)/user/name.elf and breaks in its main
+#   GDB_PORT=1234     `make debug`: port of QEMU's gdb stub on 127.0.0.1
 #   KERNEL_CMDLINE=.. extra kernel command line for every image (default empty)
 #   USER_PROGRAMS     user ELF files, appended by the programs' build.mk fragments (which the top
 #                     Makefile includes before this file); each one a manifest starts becomes
@@ -29,8 +32,11 @@
 BOOT           ?= cdrom
 QEMU_EXTRA     ?=
 KERNEL_CMDLINE ?=
+SERVER         ?=
+GDB_PORT       ?= 1234
+PCAP           ?=
 
-.PHONY: setup run test e2e-test images FORCE
+.PHONY: setup run debug test test-long e2e-test images FORCE
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso
@@ -99,13 +105,29 @@ run:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/run-qemu --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
-		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) \
+		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) $(if $(PCAP),--pcap $(PCAP)) \
 		$(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
+
+# `make debug [SERVER=name] [GDB_PORT=1234]`: warp.iso paused under QEMU's gdb stub, gdb attached with
+# the kernel's symbols (and the server's, with a breakpoint on its main): tools/debug, docs/debugging.md.
+debug:
+	$(Q)BUILD=$(BUILD) tools/setup
+	$(Q)$(MAKE) --no-print-directory all $(if $(SERVER),$(USER_BUILD)/$(SERVER).elf)
+	$(Q)BUILD=$(BUILD) tools/debug --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
+		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) \
+		--gdb-port $(GDB_PORT) $(if $(SERVER),--server $(SERVER)) $(if $(PCAP),--pcap $(PCAP)) \
+		$(BUILD)/warp.iso
 
 test:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory $(IMAGES) $(GCE_IMAGE)
 	$(Q)BUILD=$(BUILD) tests/run
+
+# make test plus the long levels (tests/run --long): fuzzing for FUZZ_SECONDS per harness, the soaks.
+test-long:
+	$(Q)BUILD=$(BUILD) tools/setup
+	$(Q)$(MAKE) --no-print-directory $(IMAGES) $(GCE_IMAGE)
+	$(Q)BUILD=$(BUILD) tests/run --long
 
 # Only the boot-based layers (in-OS and end-to-end), without the host unit tests.
 e2e-test:

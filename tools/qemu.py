@@ -45,7 +45,7 @@ def free_port():
 
 
 def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", smp=1,
-            accel="tcg", boot="cdrom", port=30080, net=True, serial="mon:stdio",
+            accel="tcg", boot="cdrom", port=30080, net=True, pcap=None, serial="mon:stdio",
             monitor=None, debug_exit=True, extra=()):
     """Returns the QEMU argv that boots `image`.
 
@@ -54,6 +54,8 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
               virtio-scsi, which is how a GCE VM sees its boot disk
     net       attach a virtio-net NIC on QEMU user networking, forwarding 127.0.0.1:port to guest
               port 80; False gives a machine with no NIC at all
+    pcap      with net: a file that receives every frame of the NIC, both ways, as a pcap
+              (QEMU's filter-dump; tcpdump -r FILE, Wireshark)
     serial    QEMU -serial backend for COM1 ("mon:stdio" = stdio with the monitor on Ctrl-A C)
     monitor   QEMU -monitor backend, or None for QEMU's default
     """
@@ -91,6 +93,10 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
     if net:
         argv += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
                  "-device", "virtio-net-pci,netdev=n0"]
+        if pcap:
+            argv += ["-object", f"filter-dump,id=pcap0,netdev=n0,file={pcap}"]
+    elif pcap:
+        raise ValueError("a packet capture needs the network card (net=True)")
     else:
         argv += ["-nic", "none"]
 

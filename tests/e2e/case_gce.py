@@ -9,9 +9,7 @@
 (d) deploy: tools/deploy-gce's --dry-run plans, its messages for missing settings and gcloud, and a run
     against a stand-in gcloud. The real gcloud is never run: PATH holds only the stand-in (or nothing).
 
-The DHCP and ping checks turn on by themselves once the image's manifest (etc/init.manifest of
-build/initfs-boot.tar, else servers/init/boot.manifest) starts virtio_net and tcpip, the HTTP checks
-once it also starts http_server; until then they report `# SKIP` with the reason.
+(c) needs root for the namespace; without it its checks report `# SKIP` with the reason.
 """
 
 import functools
@@ -33,7 +31,8 @@ import urllib.error
 import urllib.request
 
 import netns
-from harness import ROOT, Boot, Job, Result, Unbootable
+import pcap
+from harness import ROOT, Boot, Job, Result, Unbootable, skipped
 
 GROUP = "gce"
 TARBALL = "warp-gce.tar.gz"
@@ -49,10 +48,6 @@ VM = dict(machine="pc", cpu="max", mem="1G", smp=2, boot="disk")
 # tools/deploy-gce asks for a 10 GB boot disk: GCE copies the 1 GiB image to its start, so the
 # firmware sees a disk larger than the ISO's partition tables say. The boots use such a disk.
 BOOT_DISK_GIB = 10
-# The services each check needs in the image's manifest: until they are there, it reports # SKIP.
-NEEDED_NET = ("virtio_net", "tcpip")  # a service counts by its section name or binary (bin/virtio_net
-                                      # runs as [service ethernet])
-NEEDED_HTTP = NEEDED_NET + ("http_server",)
 DHCP_LINE = re.compile(r"dhcp bound \S+")  # tcpip's log line for a lease (tests/e2e/case_tcpip.py)
 MKGCE = os.path.join(ROOT, "tools", "mkgce")
 DEPLOY = os.path.join(ROOT, "tools", "deploy-gce")
@@ -72,42 +67,7 @@ def jobs(ctx):
     yield Job("deploy-gce: a run against a stand-in gcloud", check_fake_run)
 
 
-def skip(name, why):
-    return Result(f"{name} # SKIP {why}", True)
-
-
-def absent(services, source, needed):
-    """Why the image cannot be checked for this yet ("" when it can)."""
-    missing = [n for n in needed if n not in services]
-    return f"{source} does not start {', '.join(missing)} yet" if missing else ""
-
-
 # ---- the image ---------------------------------------------------------------------------------
-
-def manifest_services(ctx):
-    """Names of the services (and their binaries) the image's init manifest starts, and its source."""
-    text, source = None, None
-    initfs = ctx.image("initfs-boot.tar")
-    try:
-        with tarfile.open(initfs) as tar:
-            text = tar.extractfile("etc/init.manifest").read().decode(errors="replace")
-            source = os.path.relpath(initfs, ROOT) + ":etc/init.manifest"
-    except (OSError, KeyError, tarfile.TarError):
-        path = os.path.join(ROOT, "servers", "init", "boot.manifest")
-        with open(path) as f:
-            text = f.read()
-        source = os.path.relpath(path, ROOT)
-    names = set()
-    for line in text.splitlines():
-        line = line.split("#", 1)[0]
-        section = re.match(r"\s*\[service\s+([\w.-]+)\s*\]", line)
-        binary = re.match(r"\s*binary\s*=\s*(\S+)", line)
-        if section:
-            names.add(section.group(1))
-        elif binary:
-            names.add(os.path.basename(binary.group(1)))
-    return names, source
-
 
 _disk_lock = threading.Lock()
 _disk = {}
@@ -265,19 +225,12 @@ def check_deterministic(ctx):
 
 # ---- booting disk.raw ----------------------------------------------------------------------------
 
-def wait_booted(boot, services, timeout):
-    """Waits for the boot marker (hello when the manifest has it, else GRUB + a kernel line).
-
-    Returns (Line, None) or (None, reason).
-    """
-    if "hello" in services:
-        marker = re.compile(re.escape(HELLO) + "|" + re.escape(PANIC))
-    else:
-        marker = re.compile(r"^\[\s*\d+\.\d+\]|" + re.escape(PANIC))
-    hit = boot.wait_for(marker, timeout)
+def wait_booted(boot, timeout):
+    """Waits for the boot marker (hello's greeting) after GRUB's line. Returns (Line, None) or
+    (None, reason)."""
+    hit = boot.wait_for(re.compile(re.escape(HELLO) + "|" + re.escape(PANIC)), timeout)
     if hit is None:
-        what = f"'{HELLO}'" if "hello" in services else "a kernel log line"
-        return None, f"no {what} within {timeout:.0f} s"
+        return None, f"no '{HELLO}' within {timeout:.0f} s"
     if PANIC in hit[0].text:
         boot.wait_for("system halted", timeout=3, after=hit[0].index)
         return None, f"the kernel panicked after {hit[0].ms} ms"
@@ -303,20 +256,15 @@ def http_get(url, deadline):
 
 def boot_disk(ctx, name, firmware):
     """Boots disk.raw on virtio-scsi with virtio-net on user networking; hello, then HTTP."""
-    services, source = manifest_services(ctx)
     disk = boot_disk_path(ctx)
     with Boot(ctx, name, disk, firmware=firmware, net=True, **VM) as boot:
         timeout = ctx.timeout(BOOT_TIMEOUT[firmware])
-        line, why = wait_booted(boot, services, timeout)
+        line, why = wait_booted(boot, timeout)
         if line is None:
             return [boot.fail(f"{name}: disk.raw boots", why),
                     Result(f"{name}: HTTP", False, reason="disk.raw did not boot")]
         results = [Result(f"{name}: disk.raw boots", True, notes=[f"'{line.text}' after {line.ms} ms"],
                           data={"boot_ms": line.ms})]
-        why = absent(services, source, NEEDED_HTTP)
-        if why:
-            results.append(skip(f"{name}: HTTP", why))
-            return results
         url = f"http://127.0.0.1:{boot.options['port']}/"
         status, body, error = http_get(url, time.monotonic() + ctx.timeout(SERVICE_TIMEOUT))
         if status != 200:
@@ -337,54 +285,19 @@ NET_NAMES = ["gce network: dnsmasq offers a GCE-like lease",
              "gce network: HTTP from a non-gateway host, MSS fits MTU 1460"]
 
 
-def read_pcap(path):
-    """Frames of a pcap file (as QEMU's filter-dump writes it): a list of bytes."""
-    frames = []
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        return frames
-    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-    pos = 24
-    while pos + 16 <= len(data):
-        incl = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
-        frames.append(data[pos + 16:pos + 16 + incl])
-        pos += 16 + incl
-    return frames
-
-
 def syn_ack_mss(frames, mac):
     """MSS options of the TCP SYN-ACKs that `mac` sent (IPv4), in order."""
     src = bytes.fromhex(mac.replace(":", ""))
-    found = []
-    for fr in frames:
-        if len(fr) < 54 or fr[6:12] != src or fr[12:14] != b"\x08\x00" or fr[23] != 6:
-            continue
-        tcp = 14 + (fr[14] & 0x0F) * 4
-        flags = fr[tcp + 13]
-        if flags & 0x12 != 0x12:
-            continue
-        end = tcp + (fr[tcp + 12] >> 4) * 4
-        i = tcp + 20
-        while i < end:
-            kind = fr[i]
-            if kind == 0:
-                break
-            if kind == 1:
-                i += 1
-                continue
-            if kind == 2 and i + 4 <= end:
-                found.append(struct.unpack("!H", fr[i + 2:i + 4])[0])
-            i += max(2, fr[i + 1])
-    return found
+    return [pcap.mss_option(s) for s in pcap.tcp_segments(frames)
+            if s.src_mac == src and s.flags & (pcap.TCP_SYN | pcap.TCP_ACK) == pcap.TCP_SYN | pcap.TCP_ACK
+            and pcap.mss_option(s) is not None]
 
 
 def network(ctx):
-    """The GCE-like network: offer, boot, lease, ping, HTTP (each as far as the image allows)."""
+    """The GCE-like network: offer, boot, lease, ping, HTTP."""
     found = netns.GceNetwork.problems()
     if found:
-        return [skip(n, "; ".join(found)) for n in NET_NAMES]
-    services, source = manifest_services(ctx)
+        return [skipped(n, "; ".join(found)) for n in NET_NAMES]
     disk = boot_disk_path(ctx)
     results = []
     with netns.GceNetwork(ctx.log_dir, label="gce") as net:
@@ -400,22 +313,19 @@ def network(ctx):
         results.append(Result(NET_NAMES[0], not wrong, reason="; ".join(wrong),
                               notes=notes + [f"offer: {json.dumps(offer)}"]))
 
-        pcap = os.path.join(net.dir, "guest.pcap")
+        capture = os.path.join(net.dir, "guest.pcap")
         boot_name = NET_NAMES[1]
-        with netns.NetnsBoot(ctx, boot_name, disk, net, pcap=pcap, firmware="bios", **VM) as boot:
-            line, why = wait_booted(boot, services, ctx.timeout(BOOT_TIMEOUT["bios"]))
+        with netns.NetnsBoot(ctx, boot_name, disk, net, pcap=capture, firmware="bios", **VM) as boot:
+            line, why = wait_booted(boot, ctx.timeout(BOOT_TIMEOUT["bios"]))
             if line is None:
                 return results + [boot.fail(boot_name, why)] + \
                        [Result(n, False, reason="disk.raw did not boot") for n in NET_NAMES[2:]]
             results.append(Result(boot_name, True, notes=[f"'{line.text}' after {line.ms} ms"]))
-            why = absent(services, source, NEEDED_NET)
-            if why:
-                return results + [skip(n, why) for n in NET_NAMES[2:]]
-            results += guest_network(ctx, net, boot, services, source, pcap)
+            results += guest_network(ctx, net, boot, capture)
     return results
 
 
-def guest_network(ctx, net, boot, services, source, pcap):
+def guest_network(ctx, net, boot, capture):
     """Lease, ping and HTTP checks against a booted guest in `net`."""
     ack = net.wait_lease(ctx.timeout(SERVICE_TIMEOUT))
     if ack is None:
@@ -444,10 +354,6 @@ def guest_network(ctx, net, boot, services, source, pcap):
         results.append(boot.fail(NET_NAMES[3], f"no echo reply from {netns.GUEST} to {netns.CLIENT}: "
                                  + " / ".join(out)))
 
-    why = absent(services, source, NEEDED_HTTP)
-    if why:
-        results.append(skip(NET_NAMES[4], why))
-        return results
     curl = None
     deadline = time.monotonic() + ctx.timeout(SERVICE_TIMEOUT / 2)
     while time.monotonic() < deadline:
@@ -461,13 +367,13 @@ def guest_network(ctx, net, boot, services, source, pcap):
         out = " ".join(f"{curl.stdout} {curl.stderr}".split()) if curl else "no time left"
         results.append(boot.fail(NET_NAMES[4], f"GET / from the client failed: {out}"))
         return results
-    mss = syn_ack_mss(read_pcap(pcap), netns.GUEST_MAC)
+    mss = syn_ack_mss(pcap.read_frames(capture), netns.GUEST_MAC)
     limit = netns.MTU - 40
     notes = [f"GET / -> {curl.stdout.split()[0]}, {curl.stdout.split()[1]} bytes",
              f"SYN-ACK MSS from the guest: {mss}"]
     if not mss:
         results.append(Result(NET_NAMES[4], False, notes=notes,
-                              reason=f"no SYN-ACK with an MSS option in {os.path.relpath(pcap, ROOT)}"))
+                              reason=f"no SYN-ACK with an MSS option in {os.path.relpath(capture, ROOT)}"))
     elif max(mss) > limit:
         results.append(Result(NET_NAMES[4], False, notes=notes,
                               reason=f"the guest announced MSS {max(mss)} > {limit}: it ignored the "

@@ -6,9 +6,8 @@ real clients against it: curl (the page, 404, a file of more than 64 KiB compare
 python's http.client (many requests on one keep-alive connection, HEAD), raw sockets (pipelining,
 one malformed request of every kind with the status it must get, a slow client that must get 408
 after the header timeout, an idle keep-alive connection that must be closed, more connections than
-the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error). Every address is 127.0.0.1.
-
-Until boot.manifest starts both tcpip and http_server, the group reports one skipped result.
+the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error; for
+5 minutes at the long level, `make test-long`). Every address is 127.0.0.1.
 """
 
 import http.client
@@ -23,7 +22,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # also when run as a script: keep __pycache__ out of the tree
-from harness import ROOT, Boot, Job, Result
+from harness import Boot, Job, Result
 
 GROUP = "http"
 LISTENING = "http_server: listening on :80"
@@ -37,8 +36,9 @@ REJECT_MAX = 8           # HTTP_REJECT_MAX
 # and the host stand-in.)
 CAP_EXTRA = 6
 CAP_WAVE = 10            # connections opened at once in the cap check
+WRK_SECONDS = 5          # the wrk run; at the long level (make test-long) a 5-minute soak
+WRK_LONG_SECONDS = 300
 LARGE = os.path.join("http_server", "www", "large.txt")  # under the build directory
-MANIFEST = os.path.join(ROOT, "servers", "init", "boot.manifest")
 FAULT = re.compile(r"init: http_server (faulted|was killed|exited)")
 
 # (name, request bytes, expected status): every class of error the parser refuses.
@@ -77,21 +77,7 @@ MALFORMED = [
 ]
 
 
-def stack_in_manifest():
-    """True when boot.manifest starts both tcpip and http_server."""
-    try:
-        with open(MANIFEST) as f:
-            text = f.read()
-    except OSError:
-        return False
-    return all(re.search(rf"^\s*\[service {name}\]", text, re.M) for name in ("tcpip", "http_server"))
-
-
 def jobs(ctx):
-    if not stack_in_manifest():
-        yield Job("http", lambda ctx: [Result(
-            "http # SKIP boot.manifest does not start tcpip and http_server yet", True)])
-        return
     names = result_names()
     yield Job(names[0], http_suite, also=names[1:])
 
@@ -457,12 +443,14 @@ def check_timeouts(ctx, port):
 
 
 def check_wrk(ctx, port):
-    """wrk -t2 -c100 -d5s: requests must be answered, with no socket error and no non-2xx."""
+    """wrk -t2 -c100 for WRK_SECONDS (WRK_LONG_SECONDS at the long level): requests must be answered,
+    with no socket error and no non-2xx."""
     name = "http: wrk 100 connections"
     if shutil.which("wrk") is None:
         return [Result(name, False, reason="wrk not found (tools/setup installs it)")]
-    argv = ["wrk", "-t2", "-c100", "-d5s", "--timeout", "10s", f"http://127.0.0.1:{port}/"]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    seconds = WRK_LONG_SECONDS if ctx.long else WRK_SECONDS
+    argv = ["wrk", "-t2", "-c100", f"-d{seconds}s", "--timeout", "10s", f"http://127.0.0.1:{port}/"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     text = proc.stdout
     requests = re.search(r"(\d+) requests in", text)
     rps = re.search(r"Requests/sec:\s*([\d.]+)", text)

@@ -43,14 +43,15 @@ def run_tests(ctx, name, firmware, machine, cpu, forward):
 
 
 def forwarded(lines):
-    """Each TAP line of the in-OS run as a result `in-os: <description>`, `#` lines as its notes."""
+    """Each TAP line of the in-OS run as a result `in-os: <description>` (a skip stays a skip), `#`
+    lines as its notes."""
     results = []
     for line in lines:
         tap = TAP_LINE.match(line.text)
         if tap:
             ok = tap.group(1) == "ok"
-            description = tap.group(3) or f"test {tap.group(2)}"
-            results.append(Result(f"in-os: {description}", ok,
+            description, _, why = (tap.group(3) or f"test {tap.group(2)}").partition(" # SKIP ")
+            results.append(Result(f"in-os: {description}", ok, skip=why,
                                   reason="" if ok else "reported failed by the in-OS test process"))
         elif results and line.text.startswith("#"):
             results[-1].notes.append(line.text.lstrip("# "))

@@ -21,6 +21,7 @@ import os
 import re
 import struct
 
+import pcap
 from harness import TAP_LINE, Boot, Job, Result, slug
 
 GROUP = "net"
@@ -56,21 +57,21 @@ def jobs(ctx):
                   also=names[1:])
 
 
-def nic_args(options, pcap):
+def nic_args(options, capture):
     """QEMU arguments: the NIC under test on user networking, a packet dump, devtest's device."""
     nic = "virtio-net-pci,netdev=n0" + (f",{options}" if options else "")
     return ["-netdev", "user,id=n0", "-device", nic,
-            "-object", f"filter-dump,id=f0,netdev=n0,file={pcap}",
+            "-object", f"filter-dump,id=f0,netdev=n0,file={capture}",
             "-device", "virtio-rng-pci"]
 
 
 def run_variant(ctx, names, machine, options, transport, irq, forward):
     """Boots warp-net.iso with one NIC variant; returns the forwarded TAP lines and the checks."""
-    pcap = os.path.join(ctx.log_dir, slug(names[0].rsplit(":", 1)[0]) + ".pcap")
-    if os.path.exists(pcap):
-        os.unlink(pcap)
+    capture = os.path.join(ctx.log_dir, slug(names[0].rsplit(":", 1)[0]) + ".pcap")
+    if os.path.exists(capture):
+        os.unlink(capture)
     with Boot(ctx, names[0], ctx.image("warp-net.iso"), machine=machine, mem="128M", net=False,
-              debug_exit=True, extra=nic_args(options, pcap)) as boot:
+              debug_exit=True, extra=nic_args(options, capture)) as boot:
         end = boot.wait_for(re.compile(r"^nettest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
         status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
         lines = boot.all_lines()
@@ -79,7 +80,7 @@ def run_variant(ctx, names, machine, options, transport, irq, forward):
         mac, driver = driver_check(boot, names[1], lines, transport, irq)
         results.append(driver)
         results.append(client_check(boot, names[2], lines))
-        results.append(pcap_check(boot, names[3], pcap, mac))
+        results.append(pcap_check(boot, names[3], capture, mac))
         return results
 
 
@@ -154,28 +155,6 @@ def client_check(boot, name, lines):
     return Result(name, True, notes=list(found.values()))
 
 
-def read_pcap(path):
-    """The frames of a pcap file (Ethernet link type): a list of bytes objects."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        raise ValueError(f"{path}: {len(data)} bytes, no pcap header")
-    magic = data[:4]
-    endian = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
-              b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}.get(magic)
-    if endian is None:
-        raise ValueError(f"{path}: not a pcap file (magic {magic.hex()})")
-    linktype = struct.unpack(endian + "I", data[20:24])[0]
-    if linktype != 1:
-        raise ValueError(f"{path}: link type {linktype}, not Ethernet")
-    frames, off = [], 24
-    while off + 16 <= len(data):
-        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-        frames.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    return frames
-
-
 def is_arp(frame, op, sender_ip, target_ip):
     """An ARP frame with this operation, sender and target protocol addresses."""
     return (len(frame) >= 42 and frame[12:14] == b"\x08\x06" and
@@ -211,7 +190,7 @@ def pcap_check(boot, name, path, mac):
     if mac is None:
         return boot.fail(name, "the guest MAC is unknown (no driver line)")
     try:
-        frames = read_pcap(path)
+        frames = pcap.read_frames(path)
     except (OSError, ValueError) as e:
         return boot.fail(name, f"cannot read the packet dump: {e}")
     ours = [f for f in frames if f[6:12] == mac]

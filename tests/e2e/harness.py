@@ -3,7 +3,8 @@
 A test group is a file tests/e2e/case_<group>.py with GROUP (its name) and jobs(ctx), which returns
 Job objects. A job boots QEMU at most once at a time and returns a list of Result; jobs run in a pool
 of ctx.jobs threads, so ctx.jobs is also the most QEMUs alive at once. Results are printed in the
-order the jobs were planned, as `ok - name` / `not ok - name` plus `#` diagnostic lines.
+order the jobs were planned, as `ok - name` / `not ok - name` (`ok - name # SKIP why` for a check
+this host cannot run) plus `#` diagnostic lines.
 Standard library only.
 """
 
@@ -53,13 +54,20 @@ class Line:
 
 @dataclasses.dataclass
 class Result:
-    """One TAP result. `data` holds numbers for results.json (timings)."""
+    """One TAP result. `skip` says why the check could not run here (then it is neither passed nor
+    failed); `data` holds numbers for results.json (timings)."""
     name: str
     ok: bool
     reason: str = ""
+    skip: str = ""
     notes: list = dataclasses.field(default_factory=list)
     tail: list = dataclasses.field(default_factory=list)
     data: dict = dataclasses.field(default_factory=dict)
+
+
+def skipped(name, why):
+    """The Result of a check this host cannot run (no root for a network namespace, ...)."""
+    return Result(name, True, skip=why)
 
 
 @dataclasses.dataclass
@@ -75,13 +83,15 @@ class Unbootable(Exception):
 
 
 class Context:
-    """What every job may use: paths, the pool width and the timeout scale."""
+    """What every job may use: paths, the pool width, the timeout scale, and `long`: run the long
+    levels too (`make test-long`: soak and repeat for minutes where a case has such a level)."""
 
-    def __init__(self, build, jobs, timeout_scale):
+    def __init__(self, build, jobs, timeout_scale, long=False):
         self.build = os.path.join(ROOT, build) if not os.path.isabs(build) else build
         self.log_dir = os.path.join(self.build, "e2e")
         self.jobs = jobs
         self.timeout_scale = timeout_scale
+        self.long = long
         os.makedirs(self.log_dir, exist_ok=True)
 
     def image(self, name):
@@ -319,7 +329,8 @@ class Boot:
 
 def print_result(result, out=sys.stdout):
     """Prints one result as TAP, diagnostics as `#` lines (never mistaken for results)."""
-    out.write(f"{'ok' if result.ok else 'not ok'} - {result.name}\n")
+    skip = f" # SKIP {result.skip}" if result.skip else ""
+    out.write(f"{'ok' if result.ok else 'not ok'} - {result.name}{skip}\n")
     if result.reason:
         out.write(f"#   {result.reason}\n")
     for note in result.notes:

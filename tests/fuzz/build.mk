@@ -1,39 +1,61 @@
-# tests/fuzz/build.mk: `make fuzz`: libFuzzer (clang, with ASan and UBSan) on http_server's parser.
+# tests/fuzz/build.mk: libFuzzer harnesses (clang, ASan + UBSan), one per tests/fuzz/fuzz_<name>.c.
 #
-#   make fuzz               installs what is missing (tools/setup: clang, libclang-rt-14-dev), builds
-#                           $(BUILD)/fuzz/fuzz_http and runs it for FUZZ_SECONDS seconds
-#   FUZZ_SECONDS=60         how long the run lasts
-#   FUZZ_JOBS=1             parallel libFuzzer workers (-fork); keep it at most the number of cores
+#   make fuzz          installs what is missing (tools/setup: clang, libclang-rt-14-dev), then runs every
+#                      harness for FUZZ_SECONDS each with FUZZ_JOBS workers (tests/fuzz/run)
+#   make fuzz-run      the same without tools/setup (`make test-long` runs it)
+#   make fuzz-test     every harness for FUZZ_TEST_SECONDS each: the fuzz layer of `make test`
+#   make fuzz-harnesses   only build them, as $(BUILD)/fuzz/fuzz_<name>
+#   FUZZ_SECONDS=600   how long `make fuzz` runs each harness
+#   FUZZ_TEST_SECONDS=20   how long `make test` runs each harness
+#   FUZZ_JOBS=1        parallel libFuzzer workers (-fork) per harness; at most the number of cores
 #
-# The seed corpus is generated (tests/fuzz/http_seeds.py) into $(BUILD)/fuzz/seeds/http; what the
-# fuzzer finds accumulates in $(BUILD)/fuzz/corpus/http across runs. A crash stops the run, leaves
-# the input as $(BUILD)/fuzz/crash-<sha1> and fails the target; replay it with
-# `$(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/crash-<sha1>`.
+# A harness is found by its name: every tests/fuzz/fuzz_<name>.c is built and run, nothing lists them.
+# It links libs/common (but string.c: libc has those) and the extra sources it declares below as
+# fuzz_<name>_SRCS, like the unit tests' test_<name>_SRCS. Beside it, by name too (tests/fuzz/run):
+#   tests/fuzz/<name>_seeds.py OUTDIR   writes its seed corpus (or a directory tests/fuzz/<name>_seeds/)
+#   tests/fuzz/<name>.dict              its libFuzzer dictionary (optional)
+# What the fuzzer finds accumulates in $(BUILD)/fuzz/corpus/<name> across runs. A crash leaves the
+# input as $(BUILD)/fuzz/<name>-crash-<sha1>; replay it with `$(BUILD)/fuzz/fuzz_<name> FILE`.
 
-FUZZ_SECONDS ?= 60
-FUZZ_JOBS    ?= 1
-FUZZ_CC      := clang
-FUZZ_BUILD   := $(BUILD)/fuzz
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+FUZZ_SECONDS      ?= 600
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_JOBS         ?= 1
+FUZZ_CC     := clang
+FUZZ_BUILD  := $(BUILD)/fuzz
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Ilibs/common/include -iquote .
-FUZZ_HTTP_SRCS := tests/fuzz/fuzz_http.c servers/http_server/http.c libs/common/fmt.c libs/common/text.c
 
-$(FUZZ_BUILD)/fuzz_http: $(FUZZ_HTTP_SRCS) servers/http_server/http.h tests/fuzz/build.mk
+# Extra sources per harness (fuzz_<name>_SRCS := ...).
+fuzz_http_SRCS     := servers/http_server/http.c
+fuzz_manifest_SRCS := servers/init/manifest.c
+
+FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_COMMON    := $(filter-out libs/common/string.c,$(COMMON_SRCS))
+fuzz_objs = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(if $(Q),@echo "  FUZZCC  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_HTTP_SRCS) -o $@
+	$(if $(Q),@echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
-.PHONY: fuzz fuzz-run
+# Each harness's link: its own object, libs/common, its extra sources.
+$(foreach h,$(FUZZ_HARNESSES),$(eval $(h): $(call fuzz_objs,tests/fuzz/$(notdir $(h)).c \
+	$(FUZZ_COMMON) $($(notdir $(h))_SRCS))))
+
+$(FUZZ_HARNESSES):
+	$(if $(Q),@echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@
+
+.PHONY: fuzz fuzz-run fuzz-test fuzz-harnesses
+fuzz-harnesses: $(FUZZ_HARNESSES)
+
 # Like run and test (tools/build.mk): set up first, then build and run through a second make.
 fuzz:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory fuzz-run
 
-fuzz-run: $(FUZZ_BUILD)/fuzz_http
-	$(Q)rm -rf $(FUZZ_BUILD)/seeds/http
-	$(Q)python3 tests/fuzz/http_seeds.py $(FUZZ_BUILD)/seeds/http
-	$(Q)mkdir -p $(FUZZ_BUILD)/corpus/http
-	$(Q)$(FUZZ_BUILD)/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
-		-dict=tests/fuzz/http.dict -artifact_prefix=$(FUZZ_BUILD)/ -print_final_stats=1 \
-		$(if $(filter-out 1,$(FUZZ_JOBS)),-fork=$(FUZZ_JOBS)) \
-		$(FUZZ_BUILD)/corpus/http $(FUZZ_BUILD)/seeds/http
+fuzz-run: $(FUZZ_HARNESSES)
+	$(Q)tests/fuzz/run --build $(BUILD) --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
+
+fuzz-test: $(FUZZ_HARNESSES)
+	$(Q)tests/fuzz/run --build $(BUILD) --seconds $(FUZZ_TEST_SECONDS) --jobs $(FUZZ_JOBS)
