@@ -14,14 +14,14 @@ struct boot_range {
 };
 
 struct boot_info {
-    struct boot_range mem[BOOT_MAX_RANGES];  /* the firmware memory map */
+    struct boot_range mem[BOOT_MAX_RANGES]; /* the firmware memory map */
     uint32_t nmem;
-    struct boot_range reserved[16];           /* in-use ranges inside usable RAM: kernel, modules, ... */
+    struct boot_range reserved[16]; /* in-use ranges inside usable RAM: kernel, modules, ... */
     uint32_t nreserved;
-    paddr_t initfs_base;                      /* the initfs archive (boot module), 0 if none */
+    paddr_t initfs_base; /* the initfs archive (boot module), 0 if none */
     uint64_t initfs_size;
-    paddr_t acpi_rsdp;                        /* copy of the ACPI RSDP, 0 if the loader gave none */
-    char cmdline[BOOT_CMDLINE_MAX];           /* kernel command line, NUL-terminated */
+    paddr_t acpi_rsdp;              /* copy of the ACPI RSDP, 0 if the loader gave none */
+    char cmdline[BOOT_CMDLINE_MAX]; /* kernel command line, NUL-terminated */
 };
 
 /* Entry into the portable kernel, once the arch code has a console and a clock. */

@@ -13,7 +13,8 @@
 static struct endpoint *all_endpoints; /* protected by the kernel lock */
 
 static void channel_destroy(struct kobj *o);
-static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more);
+static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev,
+                               bool *more);
 
 static const struct obj_ops channel_ops = {
     .type = OBJ_CHANNEL,
@@ -25,7 +26,8 @@ static const struct obj_ops channel_ops = {
 };
 
 /* Put a new end with one reference on the list channel_gc walks. */
-static void endpoint_init(struct endpoint *ep) {
+static void endpoint_init(struct endpoint *ep)
+{
     obj_init(&ep->obj, &channel_ops);
     ep->link.obj = &ep->obj;
     ep->all_next = all_endpoints;
@@ -36,7 +38,8 @@ static void endpoint_init(struct endpoint *ep) {
 
 /* A connected pair. Peers point at each other without a reference, so either end can go first:
  * channel_destroy clears the survivor's peer pointer. */
-long channel_create(struct endpoint **a, struct endpoint **b) {
+long channel_create(struct endpoint **a, struct endpoint **b)
+{
     /* Both allocations first: an end goes on the global list only once nothing can fail. */
     struct endpoint *x = kzalloc(sizeof(*x)), *y = x ? kzalloc(sizeof(*y)) : NULL;
     if (!y) {
@@ -55,7 +58,8 @@ long channel_create(struct endpoint **a, struct endpoint **b) {
 #define MSG_HEAD __builtin_offsetof(struct warp_msg, data) /* header and handles */
 
 /* Only the used prefix moves: most of a struct warp_msg is empty data and buffer slots. */
-void msg_copy(struct warp_msg *dst, const struct warp_msg *src) {
+void msg_copy(struct warp_msg *dst, const struct warp_msg *src)
+{
     arch_copy(dst, src, MSG_HEAD + src->data_len);
     if (src->nbufs)
         arch_copy(dst->bufs, src->bufs, src->nbufs * sizeof(src->bufs[0]));
@@ -63,7 +67,8 @@ void msg_copy(struct warp_msg *dst, const struct warp_msg *src) {
 
 /* The counts are read once, into kernel memory, and only that copy bounds what follows: a user
  * thread cannot change them between the check and the use. */
-long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
+long msg_copy_from_user(struct warp_msg *m, uaddr_t u)
+{
     long err = copy_from_user(m, u, MSG_HEAD);
     if (err < 0)
         return err;
@@ -71,12 +76,14 @@ long msg_copy_from_user(struct warp_msg *m, uaddr_t u) {
         return ERR_INVALID_ARG;
     if ((err = copy_from_user(m->data, u + MSG_HEAD, m->data_len)) < 0 || !m->nbufs)
         return err;
-    return copy_from_user(m->bufs, u + __builtin_offsetof(struct warp_msg, bufs), m->nbufs * sizeof(m->bufs[0]));
+    return copy_from_user(m->bufs, u + __builtin_offsetof(struct warp_msg, bufs),
+                          m->nbufs * sizeof(m->bufs[0]));
 }
 
 /* Two copies at most: the head, header and data are contiguous in both layouts; the buffer
  * descriptors sit at their fixed offset after the full data array. */
-long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m) {
+long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m)
+{
     size_t lead = (const char *)m - (const char *)base;
     long err = copy_to_user(u, base, lead + MSG_HEAD + m->data_len);
     if (err < 0 || !m->nbufs)
@@ -86,7 +93,8 @@ long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m) {
 }
 
 /* Drop the object references a message carries. */
-static void kmsg_release(struct kmsg *k) {
+static void kmsg_release(struct kmsg *k)
+{
     for (uint32_t i = 0; i < k->m.nhandles; i++)
         obj_unref(k->objs[i]);
     k->m.nhandles = 0;
@@ -96,7 +104,8 @@ static void kmsg_release(struct kmsg *k) {
  * Free a call record, its unread reply and its hold on the caller. A client making one call after
  * another would allocate and free a record each time: its end keeps one for the next call.
  */
-static void call_free(struct call *c) {
+static void call_free(struct call *c)
+{
     kmsg_release(&c->reply);
     obj_unref(&c->caller_proc->obj);
     if (c->caller && !c->caller->spare_call)
@@ -106,14 +115,16 @@ static void call_free(struct call *c) {
 }
 
 /* A record for a new call from ep, or NULL when memory is out. */
-static struct call *call_alloc(struct endpoint *ep) {
+static struct call *call_alloc(struct endpoint *ep)
+{
     struct call *c = ep->spare_call;
     ep->spare_call = NULL;
     return c ? c : kmalloc(sizeof(*c));
 }
 
 /* Unlink c from a list threaded through out_next (out = true) or in_next. */
-static void call_unlink(struct call **head, struct call *c, bool out) {
+static void call_unlink(struct call **head, struct call *c, bool out)
+{
     for (struct call **pp = head; *pp; pp = out ? &(*pp)->out_next : &(*pp)->in_next)
         if (*pp == c) {
             *pp = out ? c->out_next : c->in_next;
@@ -123,7 +134,8 @@ static void call_unlink(struct call **head, struct call *c, bool out) {
 
 /* The call with this id in a list, or NULL. Linear: an end has at most CALLS_MAX calls out, and
  * its peer at most as many in flight to it. */
-static struct call *call_find(struct call *head, uint64_t id, bool out) {
+static struct call *call_find(struct call *head, uint64_t id, bool out)
+{
     for (; head; head = out ? head->out_next : head->in_next)
         if (head->id == id)
             return head;
@@ -131,7 +143,8 @@ static struct call *call_find(struct call *head, uint64_t id, bool out) {
 }
 
 /* Hand an answered call (reply already in c->reply) back to its caller, or free it if none. */
-static void call_complete(struct call *c) {
+static void call_complete(struct call *c)
+{
     struct endpoint *caller = c->caller;
     if (!caller) {
         call_free(c);
@@ -149,13 +162,15 @@ static void call_complete(struct call *c) {
 }
 
 /* Answer a call on behalf of a callee that went away. */
-static void call_fail(struct call *c, long err) {
+static void call_fail(struct call *c, long err)
+{
     c->reply.m = (struct warp_msg){.type = MSG_ERROR, .flags = MSG_REPLY, .call_id = c->id, .status = err};
     call_complete(c);
 }
 
 /* The last reference to an end went: its peer learns, its calls fail, its queues empty. */
-static void channel_destroy(struct kobj *o) {
+static void channel_destroy(struct kobj *o)
+{
     struct endpoint *ep = container_of(o, struct endpoint, obj);
     /* The peer holds no reference to us: it learns through peer_closed, after its queue drains. */
     if (ep->peer) {
@@ -200,7 +215,8 @@ static void channel_destroy(struct kobj *o) {
 }
 
 /* Mark the channel ends carried by a message live; true if any was not yet. */
-static bool gc_mark_msg(const struct kmsg *k) {
+static bool gc_mark_msg(const struct kmsg *k)
+{
     bool changed = false;
     for (uint32_t i = 0; i < k->m.nhandles; i++) {
         struct kobj *o = k->objs[i];
@@ -214,7 +230,8 @@ static bool gc_mark_msg(const struct kmsg *k) {
 }
 
 /* Mark what a live end can still hand out: the messages and replies waiting for its reader. */
-static bool gc_mark_from(const struct endpoint *ep) {
+static bool gc_mark_from(const struct endpoint *ep)
+{
     bool changed = false;
     for (const struct kmsg *k = ep->q_head; k; k = k->next)
         changed |= gc_mark_msg(k);
@@ -224,7 +241,8 @@ static bool gc_mark_from(const struct endpoint *ep) {
 }
 
 /* Drop the messages waiting at an unreachable end; their handles go with them. */
-static void gc_purge(struct endpoint *ep) {
+static void gc_purge(struct endpoint *ep)
+{
     for (struct kmsg *k = ep->q_head; k; k = k->next)
         kmsg_release(k);
     for (struct call *c = ep->replies_head; c; c = c->in_next)
@@ -233,7 +251,8 @@ static void gc_purge(struct endpoint *ep) {
 
 /* Mark and sweep over channel ends alone. Only a channel end can hold messages, so only ends can
  * form the cycles that reference counting cannot free; other objects go with their last holder. */
-void channel_gc(void) {
+void channel_gc(void)
+{
     /* Roots: ends that some handle table names. When every end has a handle nothing can be
      * unreachable, and the common case ends after this one pass. */
     bool any_in_flight = false;
@@ -275,7 +294,8 @@ void channel_gc(void) {
 }
 
 /* Check a message's shape and the handles it moves; nothing changes. */
-static long send_validate(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
+static long send_validate(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
+{
     if ((m->flags & ~(MSG_CALL | MSG_REPLY)) || m->flags == (MSG_CALL | MSG_REPLY))
         return ERR_INVALID_ARG;
     if (m->data_len > MSG_DATA_MAX || m->nhandles > MSG_HANDLES_MAX || m->nbufs > MSG_BUFS_MAX ||
@@ -305,7 +325,8 @@ static long send_validate(struct proc *p, struct endpoint *ep, const struct warp
 }
 
 /* Move the message's handles out of p into k. Precondition: send_validate passed. */
-static void send_take_handles(struct proc *p, const struct warp_msg *m, struct kmsg *k) {
+static void send_take_handles(struct proc *p, const struct warp_msg *m, struct kmsg *k)
+{
     msg_copy(&k->m, m);
     for (uint32_t i = 0; i < m->nhandles; i++) {
         struct handle_entry e = handle_take(&p->handles, m->handles[i]);
@@ -315,7 +336,8 @@ static void send_take_handles(struct proc *p, const struct warp_msg *m, struct k
 }
 
 /* Answer a call this end received. */
-static long send_reply(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
+static long send_reply(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
+{
     struct call *c = call_find(ep->in, m->call_id, false);
     if (!c)
         return ERR_NOT_FOUND;
@@ -330,7 +352,8 @@ static long send_reply(struct proc *p, struct endpoint *ep, const struct warp_ms
 }
 
 /* Queue k at the receiving end and tell its event queue. */
-static void enqueue(struct endpoint *to, struct kmsg *k) {
+static void enqueue(struct endpoint *to, struct kmsg *k)
+{
     k->next = NULL;
     if (to->q_tail)
         to->q_tail->next = k;
@@ -343,7 +366,8 @@ static void enqueue(struct endpoint *to, struct kmsg *k) {
 
 /* Every check, then the one allocation; after it nothing fails, so a message is sent whole or
  * not at all, and its handles leave the sender only if it is sent. */
-long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m) {
+long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
+{
     long err = send_validate(p, ep, m);
     if (err < 0)
         return err;
@@ -389,7 +413,8 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
 }
 
 /* Install k's handles in t and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
-static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out) {
+static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out)
+{
     if (k->m.nhandles && handle_free_slots(t) < k->m.nhandles)
         return ERR_NO_RESOURCES;
     msg_copy(out, &k->m);
@@ -402,7 +427,8 @@ static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out
 }
 
 /* Take the next reply or message; 1 with *type set, 0 if there is none, or an error. */
-static long channel_take(struct endpoint *ep, struct handle_table *t, struct warp_msg *out, uint32_t *type) {
+static long channel_take(struct endpoint *ep, struct handle_table *t, struct warp_msg *out, uint32_t *type)
+{
     /* Replies first: a client's completions must not wait behind a flood of requests. */
     struct call *c = ep->replies_head;
     if (c) {
@@ -438,7 +464,8 @@ static long channel_take(struct endpoint *ep, struct handle_table *t, struct war
 
 /* Never blocks. Peer-closed is reported only once the queue is empty: what the peer sent
  * before it went is still delivered. */
-long channel_recv(struct endpoint *ep, struct handle_table *t, struct warp_msg *out) {
+long channel_recv(struct endpoint *ep, struct handle_table *t, struct warp_msg *out)
+{
     uint32_t type;
     long r = channel_take(ep, t, out, &type);
     if (r != 0)
@@ -447,7 +474,9 @@ long channel_recv(struct endpoint *ep, struct handle_table *t, struct warp_msg *
 }
 
 /* Event-queue side of channel_recv: 1 produced, 0 none, or an error. */
-static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev,
+                               bool *more)
+{
     struct endpoint *ep = container_of(o, struct endpoint, obj);
     uint32_t type;
     long r = channel_take(ep, receiver, &ev->u.msg, &type);
@@ -465,7 +494,8 @@ static long channel_take_event(struct kobj *o, struct handle_table *receiver, st
 /* Confined to the range and direction the caller granted, and only while the call is unanswered
  * (it is found in ep->in); the bytes copied are min(len, what is left of the buffer). */
 long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_t buf, uint64_t offset,
-                  uaddr_t uaddr, uint64_t len, bool to_caller) {
+                  uaddr_t uaddr, uint64_t len, bool to_caller)
+{
     struct call *c = call_find(ep->in, call_id, false);
     if (!c)
         return ERR_NOT_FOUND;

@@ -9,39 +9,39 @@ struct proc;
 /* A message queued in the kernel; moved handles travel as object references. */
 struct kmsg {
     struct kmsg *next;
-    struct warp_msg m;                   /* as sent; m.handles is unused here */
+    struct warp_msg m; /* as sent; m.handles is unused here */
     struct kobj *objs[MSG_HANDLES_MAX];
     uint32_t rights[MSG_HANDLES_MAX];
-    struct call *call;                   /* the call record when m is a call */
+    struct call *call; /* the call record when m is a call */
 };
 
 /* A call from its sending to the delivery of its reply. */
 struct call {
-    uint64_t id;                  /* the caller's id */
-    struct endpoint *caller;      /* the end the reply goes to; NULL once it closed */
-    struct proc *caller_proc;     /* referenced: its memory holds the buffers */
-    struct call *out_next;        /* in caller->out while unanswered */
-    struct call *in_next;         /* in callee->in while received, then in caller->replies */
+    uint64_t id;              /* the caller's id */
+    struct endpoint *caller;  /* the end the reply goes to; NULL once it closed */
+    struct proc *caller_proc; /* referenced: its memory holds the buffers */
+    struct call *out_next;    /* in caller->out while unanswered */
+    struct call *in_next;     /* in callee->in while received, then in caller->replies */
     uint32_t nbufs;
     struct msg_buf bufs[MSG_BUFS_MAX];
-    struct kmsg req;              /* the call message itself, while queued at the callee */
-    struct kmsg reply;            /* reserved at send time so a reply never fails for memory */
+    struct kmsg req;   /* the call message itself, while queued at the callee */
+    struct kmsg reply; /* reserved at send time so a reply never fails for memory */
 };
 
 struct endpoint {
     struct kobj obj;
-    struct endpoint *peer;                  /* NULL once the peer closed */
-    struct kmsg *q_head, *q_tail;           /* incoming messages and calls */
+    struct endpoint *peer;        /* NULL once the peer closed */
+    struct kmsg *q_head, *q_tail; /* incoming messages and calls */
     uint32_t q_len;
-    struct call *out;                       /* calls this end sent, unanswered */
+    struct call *out; /* calls this end sent, unanswered */
     uint32_t n_out;
-    struct call *in;                        /* calls this end received, unanswered */
+    struct call *in;                          /* calls this end received, unanswered */
     struct call *replies_head, *replies_tail; /* answered calls of ours, reply not yet taken */
-    struct call *spare_call;                /* the record of our last finished call, for the next */
+    struct call *spare_call;                  /* the record of our last finished call, for the next */
     bool peer_closed;
     bool peer_closed_reported;
-    bool gc_live;                           /* channel_gc: reachable from some handle table */
-    struct endpoint *all_prev, *all_next;   /* every end, for channel_gc */
+    bool gc_live;                         /* channel_gc: reachable from some handle table */
+    struct endpoint *all_prev, *all_next; /* every end, for channel_gc */
     struct eq_link link;
 };
 

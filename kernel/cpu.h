@@ -7,19 +7,25 @@ struct thread;
 struct vm_space;
 
 struct cpu {
-    struct arch_cpu arch;    /* must be first: the arch entry code addresses it through GS */
-    struct thread *current;  /* the thread running on this CPU */
-    struct vm_space *vm;     /* its address space (NULL: the kernel's only), for user-memory checks */
-    struct thread *idle;     /* runs when nothing else can */
-    struct thread *reap;     /* a thread that exited; its stack is freed after the next switch */
-    bool need_resched;       /* set by the timer; honoured before returning to user mode */
-    uint32_t id;             /* index in cpus[] */
+    struct arch_cpu arch;   /* must be first: the arch entry code addresses it through GS */
+    struct thread *current; /* the thread running on this CPU */
+    struct vm_space *vm;    /* its address space (NULL: the kernel's only), for user-memory checks */
+    struct thread *idle;    /* runs when nothing else can */
+    struct thread *reap;    /* a thread that exited; its stack is freed after the next switch */
+    bool need_resched;      /* set by the timer; honoured before returning to user mode */
+    uint32_t id;            /* index in cpus[] */
 };
 
 #define MAX_CPUS 16
 extern struct cpu cpus[MAX_CPUS];
 
 /* The running CPU. */
-static inline struct cpu *cpu_self(void) { return arch_cpu_self(); }
+static inline struct cpu *cpu_self(void)
+{
+    return arch_cpu_self();
+}
 /* The thread running on this CPU. */
-static inline struct thread *current_thread(void) { return cpu_self()->current; }
+static inline struct thread *current_thread(void)
+{
+    return cpu_self()->current;
+}

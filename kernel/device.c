@@ -24,7 +24,8 @@ struct dma_buf {
 };
 
 /* The last reference went: nobody maps the frames and the device no longer writes them. */
-static void dma_buf_destroy(struct kobj *o) {
+static void dma_buf_destroy(struct kobj *o)
+{
     struct dma_buf *b = container_of(o, struct dma_buf, obj);
     pmm_free(b->pa, b->npages);
     kfree(b);
@@ -40,7 +41,8 @@ static const struct obj_ops dma_buf_ops = {
  * The driver's last handle is gone (it closed it or died). Stop the device's DMA first (bus mastering
  * off), then let its memory go: the mappings that still exist keep their part until they go.
  */
-static void device_destroy(struct kobj *o) {
+static void device_destroy(struct kobj *o)
+{
     struct device *dev = container_of(o, struct device, obj);
     pci_quiesce(dev->pci);
     /* Only once its DMA is off may another driver be granted the function. */
@@ -60,7 +62,8 @@ static const struct obj_ops device_ops = {
 };
 
 /* pci->granted is the one-driver rule: set here, cleared only when this object is destroyed. */
-struct device *device_create(struct pci_dev *pci) {
+struct device *device_create(struct pci_dev *pci)
+{
     struct device *dev = kzalloc(sizeof(*dev));
     if (!dev)
         return NULL;
@@ -72,7 +75,8 @@ struct device *device_create(struct pci_dev *pci) {
 
 /* The buffer starts with the mapping's reference only: the device takes its own in
  * device_dma_attach, once the mapping exists and the address can reach the driver. */
-long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct kobj **backing) {
+long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct kobj **backing)
+{
     /* Written so it cannot overflow: dma_pages never exceeds the budget. The budget is for the
      * device's life; freed buffers do not give it back. */
     if (npages > DMA_DEVICE_MAX / PAGE_SIZE - dev->dma_pages)
@@ -92,7 +96,8 @@ long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct k
 }
 
 /* The device's reference: freed only by device_destroy, after bus mastering is off. */
-void device_dma_attach(struct device *dev, struct kobj *backing) {
+void device_dma_attach(struct device *dev, struct kobj *backing)
+{
     struct dma_buf *b = container_of(backing, struct dma_buf, obj);
     obj_ref(backing);
     b->next = dev->dma;

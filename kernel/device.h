@@ -6,13 +6,14 @@
 struct pci_dev;
 struct dma_buf;
 
-#define DMA_DEVICE_MAX (64ul << 20) /* DMA memory allocated for one device over its life (freed when it goes) */
+#define DMA_DEVICE_MAX \
+    (64ul << 20) /* DMA memory allocated for one device over its life (freed when it goes) */
 
 struct device {
     struct kobj obj;
     struct pci_dev *pci;
-    struct dma_buf *dma;   /* the DMA memory allocated for it, which it may still be writing to */
-    uint64_t dma_pages;    /* their total */
+    struct dma_buf *dma; /* the DMA memory allocated for it, which it may still be writing to */
+    uint64_t dma_pages;  /* their total */
 };
 
 /* A device object for pci (granting it: no other until this one goes); NULL when memory is out. */

@@ -6,7 +6,8 @@
 #include <warp/error.h>
 
 /* The last reference went: forget every member, then free. */
-static void eventq_destroy(struct kobj *o) {
+static void eventq_destroy(struct kobj *o)
+{
     struct eventq *eq = container_of(o, struct eventq, obj);
     while (eq->members)
         eventq_unlink(eq->members);
@@ -21,7 +22,8 @@ static const struct obj_ops eventq_ops = {
 
 /* A queue holds no references to its members (they unlink themselves when they go), so a queue
  * and its sources never keep each other alive. */
-struct eventq *eventq_create(void) {
+struct eventq *eventq_create(void)
+{
     struct eventq *eq = kzalloc(sizeof(*eq));
     if (eq)
         obj_init(&eq->obj, &eventq_ops);
@@ -30,7 +32,9 @@ struct eventq *eventq_create(void) {
 
 /* One queue per source, through the handle that registered it: its events carry that handle and
  * the cookie, so the process need not map sources back itself. */
-long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *owner, handle_t h, uint64_t cookie) {
+long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *owner, handle_t h,
+                uint64_t cookie)
+{
     if (link->eq)
         return ERR_ALREADY_EXISTS;
     link->eq = eq;
@@ -45,7 +49,8 @@ long eventq_add(struct eventq *eq, struct eq_link *link, struct handle_table *ow
 }
 
 /* Only the queue a source joined may remove it. */
-long eventq_remove(struct eventq *eq, struct eq_link *link) {
+long eventq_remove(struct eventq *eq, struct eq_link *link)
+{
     if (link->eq != eq)
         return ERR_NOT_FOUND;
     eventq_unlink(link);
@@ -54,7 +59,8 @@ long eventq_remove(struct eventq *eq, struct eq_link *link) {
 
 /* Remove link from eq's ready list if it is there; a linear walk, but the list holds only sources
  * that may have an event. */
-static void ready_remove(struct eventq *eq, struct eq_link *link) {
+static void ready_remove(struct eventq *eq, struct eq_link *link)
+{
     struct eq_link **pp = &eq->ready_head, *prev = NULL;
     for (; *pp; prev = *pp, pp = &(*pp)->next_ready)
         if (*pp == link) {
@@ -68,7 +74,8 @@ static void ready_remove(struct eventq *eq, struct eq_link *link) {
 }
 
 /* Whichever goes first ends the membership: the registering handle, the source, or the queue. */
-void eventq_unlink(struct eq_link *link) {
+void eventq_unlink(struct eq_link *link)
+{
     struct eventq *eq = link->eq;
     if (!eq)
         return;
@@ -86,7 +93,8 @@ void eventq_unlink(struct eq_link *link) {
 
 /* Cheap and idempotent: sources call it whenever they might have an event and take_event decides
  * later. Every waiter wakes and looks; a queue usually has one. */
-void eventq_notify(struct eq_link *link) {
+void eventq_notify(struct eq_link *link)
+{
     struct eventq *eq = link->eq;
     if (!eq || link->queued)
         return;
@@ -101,7 +109,8 @@ void eventq_notify(struct eq_link *link) {
 }
 
 /* One event from the first ready source that has one; 1, 0 (nothing ready) or an error. */
-static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev) {
+static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev)
+{
     while (eq->ready_head) {
         struct eq_link *link = eq->ready_head;
         ready_remove(eq, link);
@@ -120,7 +129,8 @@ static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct
 }
 
 /* A wake-up only says the ready list changed: look again, as a source may have had nothing after all. */
-long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev, uint64_t deadline) {
+long eventq_wait(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev, uint64_t deadline)
+{
     for (;;) {
         ktimer_poll(); /* a timer due since the last tick reports now, not at the next */
         long r = eventq_take(eq, receiver, ev);

@@ -9,12 +9,14 @@
 _Static_assert(HANDLES_MAX < (1u << SLOT_BITS), "slot numbers must fit below the generation");
 
 /* The value naming slot i at its current generation. */
-static handle_t handle_value(const struct handle_table *t, uint32_t i) {
+static handle_t handle_value(const struct handle_table *t, uint32_t i)
+{
     return (handle_t)((t->slots[i].gen << SLOT_BITS) | (i + 1));
 }
 
 /* First free slot: slots are reused soonest, and the generation keeps the reused values distinct. */
-long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights) {
+long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
+{
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (!t->slots[i].obj)
             return handle_install_at(t, i, obj, rights);
@@ -23,7 +25,8 @@ long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights) {
 
 /* The slot keeps its generation: in a new process's zeroed table, slots 0..n-1 are the handle
  * values 1..n that it is told to expect. */
-handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights) {
+handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights)
+{
     struct handle_entry *e = &t->slots[index];
     obj->hrefs++;
     e->obj = obj;
@@ -33,7 +36,8 @@ handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *
 
 /* The slot comes from the low bits, but the whole value must match: a closed handle's value
  * misses even after its slot has been reused. Slot bits of 0 wrap i past the bound. */
-long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out) {
+long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out)
+{
     uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
     if (h <= 0 || i >= HANDLES_MAX)
         return ERR_BAD_HANDLE;
@@ -50,7 +54,8 @@ long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t righ
 
 /* No reference is taken: callers use the object within the system call, before any handle of theirs
  * can close (SYS_SEND_WAIT, whose message may move one, takes its own). */
-long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, void **out) {
+long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, void **out)
+{
     struct handle_entry *e;
     long err = handle_get(t, h, type, rights, &e);
     if (err == 0)
@@ -60,7 +65,8 @@ long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t r
 
 /* An event-queue registration belongs to the handle that made it, not to the object: it goes with
  * this handle only, and the object's next holder starts unregistered. */
-struct handle_entry handle_take(struct handle_table *t, handle_t h) {
+struct handle_entry handle_take(struct handle_table *t, handle_t h)
+{
     uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
     struct handle_entry *e = &t->slots[i], taken = *e;
     struct eq_link *link = obj_link(taken.obj);
@@ -76,7 +82,8 @@ struct handle_entry handle_take(struct handle_table *t, handle_t h) {
 }
 
 /* System calls count room before they commit, so installing their results cannot fail after. */
-uint32_t handle_free_slots(const struct handle_table *t) {
+uint32_t handle_free_slots(const struct handle_table *t)
+{
     uint32_t n = 0;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         n += !t->slots[i].obj;
@@ -84,14 +91,16 @@ uint32_t handle_free_slots(const struct handle_table *t) {
 }
 
 /* The sweep is only noted here: the caller runs obj_sweep when its batch of closes is done. */
-void handle_close(struct handle_table *t, handle_t h) {
+void handle_close(struct handle_table *t, handle_t h)
+{
     struct handle_entry e = handle_take(t, h);
     obj_handle_closed(e.obj);
     obj_unref(e.obj);
 }
 
 /* Process exit. A destroyed object never closes handles, so the walk sees the table it started on. */
-void handle_close_all(struct handle_table *t) {
+void handle_close_all(struct handle_table *t)
+{
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (t->slots[i].obj)
             handle_close(t, handle_value(t, i));

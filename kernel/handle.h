@@ -6,7 +6,7 @@
 struct handle_entry {
     struct kobj *obj; /* NULL when the slot is free */
     uint32_t rights;
-    uint32_t gen;     /* bumped when the slot is freed, so stale values do not match */
+    uint32_t gen; /* bumped when the slot is freed, so stale values do not match */
 };
 
 struct handle_table {
@@ -18,12 +18,16 @@ long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights);
 /* Put obj in slot `index` (which must be free), for the handles a new process starts with. */
 handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights);
 /* Look a handle up: type 0 accepts any; ERR_BAD_HANDLE, ERR_WRONG_TYPE, ERR_NO_RIGHTS. */
-long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out);
+long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights,
+                struct handle_entry **out);
 /* The object behind h, of the given type (0: any) and rights; errors as handle_get. The reference
  * stays the table's. */
 long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, void **out);
 /* A system-call register as a handle value: junk in the upper bits makes it 0, which names nothing. */
-static inline handle_t handle_from_reg(uint64_t v) { return v <= 0x7fffffff ? (handle_t)v : 0; }
+static inline handle_t handle_from_reg(uint64_t v)
+{
+    return v <= 0x7fffffff ? (handle_t)v : 0;
+}
 /* Take the entry of a valid handle out of the table (unregistering it from an event queue it was
  * added through); the caller now owns the reference. */
 struct handle_entry handle_take(struct handle_table *t, handle_t h);

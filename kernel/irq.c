@@ -27,7 +27,8 @@ static const struct obj_ops irq_ops = {
 };
 
 /* A free device vector, or 0. */
-static uint32_t vector_alloc(void) {
+static uint32_t vector_alloc(void)
+{
     for (uint32_t v = IRQ_VECTOR_FIRST; v < IRQ_VECTOR_END; v++)
         if (!vector_owner[v])
             return v;
@@ -36,7 +37,8 @@ static uint32_t vector_alloc(void) {
 
 /* The kernel's mapping of dev's MSI-X table, made on first use; NULL if it cannot be mapped. */
 /* Entries are 16 bytes (PCI Local Bus 3.0, 6.8.2); the whole table must lie inside its BAR. */
-static volatile uint32_t *msix_table(struct pci_dev *d) {
+static volatile uint32_t *msix_table(struct pci_dev *d)
+{
     if (!d->msix_table) {
         const struct device_bar *b = &d->info.bars[d->msix_bar];
         if (!b->size || (b->flags & BAR_IO) || d->msix_offset + (uint64_t)d->info.msix_entries * 16 > b->size)
@@ -47,14 +49,16 @@ static volatile uint32_t *msix_table(struct pci_dev *d) {
 }
 
 /* Set or clear the mask bit of one MSI-X entry. */
-static void msix_mask(struct irq *irq, bool masked) {
+static void msix_mask(struct irq *irq, bool masked)
+{
     volatile uint32_t *e = msix_table(irq->dev) + irq->index * MSIX_ENTRY_WORDS;
     e[3] = masked ? 1 : 0;
 }
 
 /* Point the source at our vector and enable its delivery, unmasked: it may interrupt from here on
  * (the device itself raises nothing until its driver enables that). */
-static void irq_program(struct irq *irq) {
+static void irq_program(struct irq *irq)
+{
     struct pci_dev *d = irq->dev;
     uint64_t addr;
     uint32_t data;
@@ -86,7 +90,8 @@ static void irq_program(struct irq *irq) {
 }
 
 /* Choose how dev interrupts: MSI-X entry index, else MSI, else its legacy line. */
-static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq) {
+static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq)
+{
     if (d->msix_cap) {
         if (index >= d->info.msix_entries)
             return ERR_INVALID_ARG;
@@ -115,7 +120,8 @@ static long irq_choose(struct pci_dev *d, uint32_t index, struct irq *irq) {
 
 /* Choose, then allocate; the vector is claimed (vector_owner) and the source programmed only once
  * nothing can fail, so a failure leaves nothing behind. */
-long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct irq **out) {
+long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct irq **out)
+{
     struct irq tmp = {.dev = dev, .grant = grant};
     long err = irq_choose(dev, index, &tmp);
     if (err < 0)
@@ -144,7 +150,8 @@ long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct 
 }
 
 /* Silence the source (used while an interrupt is unacknowledged, and at destruction). */
-static void irq_mask(struct irq *irq, bool masked) {
+static void irq_mask(struct irq *irq, bool masked)
+{
     if (irq->mode == IRQ_MSIX)
         msix_mask(irq, masked);
     else if (irq->mode == IRQ_INTX)
@@ -154,7 +161,8 @@ static void irq_mask(struct irq *irq, bool masked) {
 
 /* The last reference went: silence the source for good (MSI, which has no mask here, is switched
  * off), free its vector, and let go of the grant. */
-static void irq_destroy(struct kobj *o) {
+static void irq_destroy(struct kobj *o)
+{
     struct irq *irq = container_of(o, struct irq, obj);
     irq_mask(irq, true);
     if (irq->mode == IRQ_MSI)
@@ -168,7 +176,8 @@ static void irq_destroy(struct kobj *o) {
 
 /* For MSI, which cannot be masked here, this only re-opens the event: edges before the ack were
  * folded into the one that was pending. */
-void irq_ack(struct irq *irq) {
+void irq_ack(struct irq *irq)
+{
     if (!irq->masked)
         return;
     irq->masked = false;
@@ -177,7 +186,8 @@ void irq_ack(struct irq *irq) {
 
 /* Mask first, report later: a level-triggered line would fire again at once after the EOI, and
  * a driver slow to run must not be flooded. The first interrupt's time is kept until reported. */
-void irq_dispatch(uint32_t vector) {
+void irq_dispatch(uint32_t vector)
+{
     struct irq *irq = vector < IRQ_VECTOR_END ? vector_owner[vector] : NULL;
     random_mix(arch_cycles() ^ vector);
     if (irq) {
@@ -191,7 +201,8 @@ void irq_dispatch(uint32_t vector) {
 }
 
 /* Event-queue side: report an interrupt; 1 produced, 0 none. */
-static long irq_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+static long irq_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more)
+{
     struct irq *irq = container_of(o, struct irq, obj);
     (void)receiver;
     *more = false;

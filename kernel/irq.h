@@ -25,5 +25,5 @@ struct irq {
 /* A new interrupt object for entry `index` of dev, holding a reference on grant (the device object);
  * ERR_INVALID_ARG, ERR_ALREADY_EXISTS, ERR_NOT_SUPPORTED, ERR_NO_RESOURCES (vectors), ERR_NO_MEMORY. */
 long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct irq **out);
-void irq_ack(struct irq *irq);                 /* unmask: the next interrupt may come */
-void irq_dispatch(uint32_t vector);            /* from the arch interrupt entry, kernel lock held */
+void irq_ack(struct irq *irq);      /* unmask: the next interrupt may come */
+void irq_dispatch(uint32_t vector); /* from the arch interrupt entry, kernel lock held */

@@ -9,7 +9,8 @@ extern const char ksyms_names[];
 extern char __text_end[];
 
 /* Binary search for the last symbol at or below addr; past __text_end nothing is a function. */
-const char *ksym_lookup(uint64_t addr, uint64_t *offset) {
+const char *ksym_lookup(uint64_t addr, uint64_t *offset)
+{
     if (ksyms_count == 0 || addr < ksyms_addrs[0] || addr >= (uint64_t)__text_end)
         return NULL;
     uint64_t lo = 0, hi = ksyms_count; /* find the last entry <= addr */

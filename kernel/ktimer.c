@@ -11,12 +11,14 @@
 static struct ktimer *root; /* protected by the kernel lock */
 
 /* Disarmed and in no heap: ktimer_cancel on it does nothing. */
-void ktimer_init(struct ktimer *kt, ktimer_fn fire) {
+void ktimer_init(struct ktimer *kt, ktimer_fn fire)
+{
     *kt = (struct ktimer){.fire = fire};
 }
 
 /* Join two heaps (either may be NULL); returns the new root, whose sibling links are cleared. */
-static struct ktimer *meld(struct ktimer *a, struct ktimer *b) {
+static struct ktimer *meld(struct ktimer *a, struct ktimer *b)
+{
     if (!a)
         return b;
     if (!b)
@@ -37,7 +39,8 @@ static struct ktimer *meld(struct ktimer *a, struct ktimer *b) {
 }
 
 /* Meld a sibling list into one heap: pairs left to right, then the pairs right to left. */
-static struct ktimer *merge_pairs(struct ktimer *first) {
+static struct ktimer *merge_pairs(struct ktimer *first)
+{
     struct ktimer *pairs = NULL; /* the melded pairs, last first, chained through next */
     while (first) {
         struct ktimer *a = first, *b = a->next;
@@ -61,7 +64,8 @@ static struct ktimer *merge_pairs(struct ktimer *first) {
 }
 
 /* Take kt, which is in the heap but not its root, out of its parent's child list. */
-static void detach(struct ktimer *kt) {
+static void detach(struct ktimer *kt)
+{
     /* A first child's prev is its parent. */
     if (kt->prev->child == kt)
         kt->prev->child = kt->next;
@@ -73,7 +77,8 @@ static void detach(struct ktimer *kt) {
 }
 
 /* The classic delete: cut kt out, pair its children into one heap, meld that with the root. */
-void ktimer_cancel(struct ktimer *kt) {
+void ktimer_cancel(struct ktimer *kt)
+{
     if (!kt->armed)
         return;
     kt->armed = false;
@@ -88,7 +93,8 @@ void ktimer_cancel(struct ktimer *kt) {
 }
 
 /* O(1) for a disarmed timer: a meld with a one-node heap. Re-arming pays for the cancel first. */
-void ktimer_arm(struct ktimer *kt, uint64_t deadline) {
+void ktimer_arm(struct ktimer *kt, uint64_t deadline)
+{
     ktimer_cancel(kt);
     kt->deadline = deadline;
     kt->armed = true;
@@ -98,7 +104,8 @@ void ktimer_arm(struct ktimer *kt, uint64_t deadline) {
 
 /* Each timer leaves the heap before it fires, so its callback may re-arm it; one re-armed in the
  * past fires again in this same loop. */
-void ktimer_poll(void) {
+void ktimer_poll(void)
+{
     if (!root)
         return; /* the common case on the IPC path: no clock read */
     uint64_t now = arch_time_ns();
@@ -110,4 +117,7 @@ void ktimer_poll(void) {
 }
 
 /* The root holds the earliest deadline. */
-uint64_t ktimer_next_deadline(void) { return root ? root->deadline : UINT64_MAX; }
+uint64_t ktimer_next_deadline(void)
+{
+    return root ? root->deadline : UINT64_MAX;
+}

@@ -7,7 +7,8 @@
 #define LOG_LINE_MAX 512
 
 /* Format into a line buffer and write it in one piece (lines never interleave mid-way). */
-static void log_vwrite(bool stamp, const char *fmt, va_list ap) {
+static void log_vwrite(bool stamp, const char *fmt, va_list ap)
+{
     char buf[LOG_LINE_MAX];
     int n = 0;
     if (stamp) {
@@ -23,7 +24,8 @@ static void log_vwrite(bool stamp, const char *fmt, va_list ap) {
 }
 
 /* One stamped line per call; the newline is added here, so messages never carry their own. */
-void log_printf(const char *fmt, ...) {
+void log_printf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     log_vwrite(true, fmt, ap);
@@ -31,7 +33,8 @@ void log_printf(const char *fmt, ...) {
 }
 
 /* No stamp and no newline added: the pieces of multi-line reports (panics, register dumps). */
-void log_raw(const char *fmt, ...) {
+void log_raw(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     log_vwrite(false, fmt, ap);
@@ -39,7 +42,8 @@ void log_raw(const char *fmt, ...) {
 }
 
 /* No lock and no allocation on this path: it must work whatever state the kernel is in. */
-_Noreturn void panic_at(const char *file, int line, const char *fmt, ...) {
+_Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
+{
     log_raw("\nKERNEL PANIC at %s:%d: ", file, line);
     va_list ap;
     va_start(ap, fmt);

@@ -13,8 +13,8 @@ _Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define PANIC(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
-#define ASSERT(cond)                                                                               \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            PANIC("assertion failed: %s", #cond);                                                  \
+#define ASSERT(cond)                              \
+    do {                                          \
+        if (!(cond))                              \
+            PANIC("assertion failed: %s", #cond); \
     } while (0)

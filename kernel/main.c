@@ -12,7 +12,8 @@
 #include <warp/string.h>
 
 /* Whole words only: "warp.crashtest" does not match "warp.crashtest.stack". */
-bool boot_has_option(const struct boot_info *bi, const char *opt) {
+bool boot_has_option(const struct boot_info *bi, const char *opt)
+{
     size_t n = strlen(opt);
     for (const char *p = bi->cmdline; *p;) {
         while (*p == ' ')
@@ -28,14 +29,16 @@ bool boot_has_option(const struct boot_info *bi, const char *opt) {
 }
 
 /* warp.crashtest: fault on purpose so the panic report (registers, symbolized backtrace) can be checked. */
-__attribute__((noinline)) static void crashtest_fault(void) {
+__attribute__((noinline)) static void crashtest_fault(void)
+{
     log_printf("kernel: warp.crashtest given, writing through a bad pointer on purpose");
     *(volatile uint64_t *)0xdead0000 = 1;
 }
 
 /* One frame of warp.crashtest.stack's recursion, which ends only past any stack's size (not a tail
  * call: the sum needs the frame). */
-__attribute__((noinline)) static uint64_t crashtest_recurse(uint64_t depth) {
+__attribute__((noinline)) static uint64_t crashtest_recurse(uint64_t depth)
+{
     volatile uint8_t frame[512];
     frame[depth % sizeof(frame)] = (uint8_t)depth;
     if (depth > (1u << 20))
@@ -45,7 +48,8 @@ __attribute__((noinline)) static uint64_t crashtest_recurse(uint64_t depth) {
 
 /* warp.crashtest.stack: overflow the boot stack on purpose: the guard page below it must turn that
  * into a panic that names the stack, not into silent corruption of whatever lies below. */
-static void crashtest_stack(void) {
+static void crashtest_stack(void)
+{
     log_printf("kernel: warp.crashtest.stack given, recursing until the stack overflows");
     crashtest_recurse(0);
 }
@@ -53,7 +57,8 @@ static void crashtest_stack(void) {
 /* Each step needs the ones before: page tables come from the page allocator, the CPU's exception
  * stacks need the kernel's page tables, PCI may need ACPI's MCFG (read with the interrupt
  * controllers). The boot context holds the kernel lock until it becomes the idle loop. */
-_Noreturn void kernel_main(struct boot_info *bi) {
+_Noreturn void kernel_main(struct boot_info *bi)
+{
     log_printf("warp: booting; cmdline \"%s\", initfs %lu KiB", bi->cmdline, bi->initfs_size >> 10);
     kernel_lock();
     pmm_init(bi);

@@ -3,7 +3,8 @@
 #include <object.h>
 
 /* refs starts at the creator's one; hrefs counts only handle-table entries (channel_gc's roots). */
-void obj_init(struct kobj *o, const struct obj_ops *ops) {
+void obj_init(struct kobj *o, const struct obj_ops *ops)
+{
     o->ops = ops;
     o->type = ops->type;
     o->refs = 1;
@@ -21,7 +22,8 @@ static bool destroying;
 
 /* The outermost call drains the dead list; a destroy that drops more last references only queues
  * them, so nesting depth stays one however deep the objects nest. */
-void obj_unref(struct kobj *o) {
+void obj_unref(struct kobj *o)
+{
     ASSERT(o->refs > 0);
     if (--o->refs)
         return;
@@ -44,14 +46,16 @@ static const struct obj_ops *owed[OBJ_TYPE_COUNT];
 
 /* Only notes the type: a process exit closes every handle, and the sweep should run once after
  * them all, not once per handle. */
-void obj_handle_closed(struct kobj *o) {
+void obj_handle_closed(struct kobj *o)
+{
     if (o->ops->sweep && o->type < OBJ_TYPE_COUNT)
         owed[o->type] = o->ops;
 }
 
 /* Each slot is cleared before its sweep runs, so a sweep that closes handles in turn is owed
  * again rather than lost. */
-void obj_sweep(void) {
+void obj_sweep(void)
+{
     for (uint32_t t = 0; t < OBJ_TYPE_COUNT; t++) {
         const struct obj_ops *ops = owed[t];
         owed[t] = NULL;

@@ -14,8 +14,8 @@ struct handle_table;
  * it calls through these.
  */
 struct obj_ops {
-    uint32_t type;     /* enum obj_type, as SYS_HANDLE_INFO reports it */
-    const char *name;  /* for log lines */
+    uint32_t type;    /* enum obj_type, as SYS_HANDLE_INFO reports it */
+    const char *name; /* for log lines */
     /* The last reference went: release what the object holds and free it. */
     void (*destroy)(struct kobj *o);
     /* Event sources only (else 0): the offset of the object's struct eq_link. */
@@ -43,23 +43,27 @@ struct kobj {
  * SYS_EVENTQ_ADD through one particular handle, dropped when that handle goes.
  */
 struct eq_link {
-    struct kobj *obj;            /* the source this link is part of */
-    struct eventq *eq;           /* NULL when not registered */
-    struct handle_table *owner;  /* the handle table of the handle that registered it */
-    handle_t handle;             /* that handle, reported in events */
+    struct kobj *obj;           /* the source this link is part of */
+    struct eventq *eq;          /* NULL when not registered */
+    struct handle_table *owner; /* the handle table of the handle that registered it */
+    handle_t handle;            /* that handle, reported in events */
     uint64_t cookie;
-    bool queued;                 /* on eq's ready list */
+    bool queued; /* on eq's ready list */
     struct eq_link *next_ready;
     struct eq_link *next_member;
 };
 
 /* Make o an object of ops' type with one reference, held by the creator. */
 void obj_init(struct kobj *o, const struct obj_ops *ops);
-static inline void obj_ref(struct kobj *o) { o->refs++; }
+static inline void obj_ref(struct kobj *o)
+{
+    o->refs++;
+}
 /* Drop a reference; the last one destroys the object (and what only it held, iteratively). */
 void obj_unref(struct kobj *o);
 /* The object's event-queue link, NULL if its type is not an event source. */
-static inline struct eq_link *obj_link(struct kobj *o) {
+static inline struct eq_link *obj_link(struct kobj *o)
+{
     size_t off = o->ops->link_offset;
     return off ? (struct eq_link *)((char *)o + off) : NULL;
 }

@@ -20,18 +20,21 @@ static struct pci_dev devices[PCI_MAX_DEVICES];
 static uint32_t ndevices;
 
 /* Through the arch port, which picks ECAM or the legacy ports per bus (arch/x64/pci_cfg.c). */
-uint32_t pci_read(const struct pci_dev *d, uint16_t off, uint8_t width) {
+uint32_t pci_read(const struct pci_dev *d, uint16_t off, uint8_t width)
+{
     return arch_pci_read(d->info.bus, d->info.slot, d->info.function, off, width);
 }
 
 /* Unchecked: callers are the kernel, or a driver's write that pci_config_protected let through. */
-void pci_write(const struct pci_dev *d, uint16_t off, uint8_t width, uint32_t v) {
+void pci_write(const struct pci_dev *d, uint16_t off, uint8_t width, uint32_t v)
+{
     arch_pci_write(d->info.bus, d->info.slot, d->info.function, off, width, v);
 }
 
 /* Size BAR i by writing all ones with decoding off (PCI Local Bus 3.0, 6.2.5.1); returns how many
  * slots it used (1 or 2). */
-static int bar_probe(struct pci_dev *d, int i) {
+static int bar_probe(struct pci_dev *d, int i)
+{
     uint16_t off = PCI_BAR0 + i * 4;
     uint32_t orig = pci_read(d, off, 4);
     pci_write(d, off, 4, 0xffffffff);
@@ -69,7 +72,8 @@ static int bar_probe(struct pci_dev *d, int i) {
 }
 
 /* Walk the capability list (PCI Local Bus 3.0, 6.7) for MSI and MSI-X. */
-static void caps_probe(struct pci_dev *d) {
+static void caps_probe(struct pci_dev *d)
+{
     if (!(pci_read(d, PCI_STATUS, 2) & 0x10))
         return;
     uint8_t off = pci_read(d, PCI_CAP_PTR, 1) & 0xfc;
@@ -94,7 +98,8 @@ static void caps_probe(struct pci_dev *d) {
 static void bus_scan(uint8_t bus, int depth);
 
 /* Record one function; follow it if it is a PCI-to-PCI bridge. */
-static void function_probe(uint8_t bus, uint8_t slot, uint8_t fn, int depth) {
+static void function_probe(uint8_t bus, uint8_t slot, uint8_t fn, int depth)
+{
     uint32_t id = arch_pci_read(bus, slot, fn, PCI_VENDOR, 4);
     uint8_t header = arch_pci_read(bus, slot, fn, PCI_HEADER, 1) & 0x7f;
     uint32_t class_code = arch_pci_read(bus, slot, fn, PCI_CLASS, 4) >> 8;
@@ -108,8 +113,12 @@ static void function_probe(uint8_t bus, uint8_t slot, uint8_t fn, int depth) {
     if (header != 0 || ndevices == PCI_MAX_DEVICES)
         return;
     struct pci_dev *d = &devices[ndevices++];
-    d->info = (struct device_info){.vendor = id & 0xffff, .device = id >> 16, .class_code = class_code,
-                                   .bus = bus, .slot = slot, .function = fn};
+    d->info = (struct device_info){.vendor = id & 0xffff,
+                                   .device = id >> 16,
+                                   .class_code = class_code,
+                                   .bus = bus,
+                                   .slot = slot,
+                                   .function = fn};
     d->info.irq_line = pci_read(d, PCI_IRQ_LINE, 1);
     uint16_t cmd = pci_read(d, PCI_COMMAND, 2);
     pci_write(d, PCI_COMMAND, 2, cmd & ~3u); /* no decoding while the BARs are sized */
@@ -122,7 +131,8 @@ static void function_probe(uint8_t bus, uint8_t slot, uint8_t fn, int depth) {
 }
 
 /* Probe every slot and function of a bus. */
-static void bus_scan(uint8_t bus, int depth) {
+static void bus_scan(uint8_t bus, int depth)
+{
     /* Bounds the recursion (and the kernel stack) on a deep or malformed bridge tree. */
     if (depth > 8)
         return;
@@ -137,13 +147,15 @@ static void bus_scan(uint8_t bus, int depth) {
 }
 
 /* Once at boot, before any driver: the table is fixed from then on (no hot plug). */
-void pci_init(void) {
+void pci_init(void)
+{
     bus_scan(0, 0);
     log_printf("pci: %u function(s)", ndevices);
 }
 
 /* The m->index-th match in bus order, so identical devices are told apart by position. */
-struct pci_dev *pci_find(const struct device_match *m) {
+struct pci_dev *pci_find(const struct device_match *m)
+{
     uint32_t seen = 0;
     for (uint32_t i = 0; i < ndevices; i++) {
         const struct device_info *in = &devices[i].info;
@@ -158,18 +170,21 @@ struct pci_dev *pci_find(const struct device_match *m) {
 }
 
 /* Bus master enable (command bit 2) off: no more DMA, and no MSI either, as an MSI is a DMA write. */
-void pci_quiesce(struct pci_dev *d) {
+void pci_quiesce(struct pci_dev *d)
+{
     pci_write(d, PCI_COMMAND, 2, pci_read(d, PCI_COMMAND, 2) & ~(1u << 2));
 }
 
 /* True when [a, a+alen) meets [b, b+blen). */
-static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
+static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
     return a < b + blen && b < a + alen;
 }
 
 /* BARs and expansion ROM (where the device decodes), MSI (24 bytes with per-vector masking), MSI-X
  * (12 bytes). The command register stays the driver's: it must enable bus mastering itself. */
-bool pci_config_protected(const struct pci_dev *d, uint16_t off, uint8_t width) {
+bool pci_config_protected(const struct pci_dev *d, uint16_t off, uint8_t width)
+{
     if (overlaps(off, width, PCI_BAR0, 24) || overlaps(off, width, 0x30, 4)) /* BARs, expansion ROM */
         return true;
     if (d->msi_cap && overlaps(off, width, d->msi_cap, 24))

@@ -7,15 +7,15 @@
 
 struct pci_dev {
     struct device_info info;
-    uint8_t msi_cap;          /* config offset of the MSI capability, 0 if none */
-    uint8_t msix_cap;         /* ... of MSI-X */
-    uint8_t msix_bar;         /* BAR holding the MSI-X table */
-    uint32_t msix_offset;     /* offset of the table in that BAR */
+    uint8_t msi_cap;               /* config offset of the MSI capability, 0 if none */
+    uint8_t msix_cap;              /* ... of MSI-X */
+    uint8_t msix_bar;              /* BAR holding the MSI-X table */
+    uint32_t msix_offset;          /* offset of the table in that BAR */
     volatile uint32_t *msix_table; /* kernel mapping, made on first use */
-    bool granted;             /* a device object for it exists (one driver at a time) */
+    bool granted;                  /* a device object for it exists (one driver at a time) */
 };
 
-void pci_init(void);                    /* enumerate every bus reachable from bus 0 */
+void pci_init(void);                                    /* enumerate every bus reachable from bus 0 */
 struct pci_dev *pci_find(const struct device_match *m); /* NULL if no such function */
 uint32_t pci_read(const struct pci_dev *d, uint16_t off, uint8_t width);
 void pci_write(const struct pci_dev *d, uint16_t off, uint8_t width, uint32_t v);

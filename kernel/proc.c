@@ -18,7 +18,8 @@ static paddr_t initfs_pa;
 static uint64_t initfs_len;
 
 /* The last reference went: only the record of a dead process is left to free. */
-static void proc_destroy(struct kobj *o) {
+static void proc_destroy(struct kobj *o)
+{
     struct proc *p = container_of(o, struct proc, obj);
     ASSERT(p->state == PROC_DEAD);
     eventq_unlink(&p->link);
@@ -26,7 +27,8 @@ static void proc_destroy(struct kobj *o) {
 }
 
 /* Event-queue side: report the exit once; 1 produced, 0 none. */
-static long proc_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+static long proc_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more)
+{
     struct proc *p = container_of(o, struct proc, obj);
     (void)receiver;
     *more = false;
@@ -47,13 +49,15 @@ static const struct obj_ops proc_ops = {
 };
 
 /* Only remembered: proc_build maps the archive read-only into each process allowed to share it. */
-void proc_init(paddr_t initfs_base, uint64_t initfs_size) {
+void proc_init(paddr_t initfs_base, uint64_t initfs_size)
+{
     initfs_pa = initfs_base;
     initfs_len = initfs_size;
 }
 
 /* A scan: SYS_SYSINFO is rare and the table small. */
-uint64_t proc_count(void) {
+uint64_t proc_count(void)
+{
     uint64_t n = 0;
     for (int i = 0; i < MAX_PROCS; i++)
         n += procs[i] != NULL;
@@ -61,7 +65,8 @@ uint64_t proc_count(void) {
 }
 
 /* Load the PT_LOAD segments of an ELF image (kernel memory) into p; sets *entry. */
-static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *entry) {
+static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *entry)
+{
     struct elf_image ei;
     if (elf_parse(image, len, USER_IMAGE_MIN, USER_IMAGE_MAX, &ei) < 0)
         return ERR_BAD_FORMAT;
@@ -82,7 +87,8 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
 }
 
 /* p's thread, set up to enter it at entry with arg; NULL when memory is out. */
-static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uint64_t arg) {
+static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uint64_t arg)
+{
     struct thread *t = thread_create(p, &p->vm);
     if (!t)
         return NULL;
@@ -92,7 +98,8 @@ static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uint64_t
 }
 
 /* Build the address space and thread of p; on failure the caller destroys p->vm. */
-static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t arg) {
+static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t arg)
+{
     uaddr_t entry;
     long err = load_elf(p, image, len, &entry);
     if (err < 0)
@@ -112,7 +119,8 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
 }
 
 /* Move handles[0..n) of the current process into p as its handles 1..n. Pre: validated. */
-static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t n) {
+static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t n)
+{
     struct proc *self = proc_current();
     for (uint32_t i = 0; i < n; i++) {
         struct handle_entry e = handle_take(&self->handles, handles[i]);
@@ -123,7 +131,8 @@ static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t 
 /* Everything that can fail (slot, record, address space, image, stack, thread) comes before the
  * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
-                const handle_t *handles, uint32_t nhandles, struct proc **out) {
+                const handle_t *handles, uint32_t nhandles, struct proc **out)
+{
     int slot = 0;
     while (slot < MAX_PROCS && procs[slot])
         slot++;
@@ -144,8 +153,8 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         return err;
     }
     /* Nothing fails from here on. */
-    obj_init(&p->obj, &proc_ops);   /* the running process's own reference */
-    obj_ref(&p->obj);               /* the caller's */
+    obj_init(&p->obj, &proc_ops); /* the running process's own reference */
+    obj_ref(&p->obj);             /* the caller's */
     p->link.obj = &p->obj;
     memcpy(p->name, name, strnlen(name, SPAWN_NAME_MAX));
     p->pid = next_pid++;
@@ -158,7 +167,8 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
 }
 
 /* Boot cannot go on without init, so every failure here is a panic. */
-void proc_start_init(const char *path) {
+void proc_start_init(const char *path)
+{
     struct tar_file f;
     const void *archive = arch_phys_to_virt(initfs_pa);
     long err = initfs_pa ? tar_find(archive, initfs_len, path, &f) : ERR_NOT_FOUND;
@@ -173,7 +183,8 @@ void proc_start_init(const char *path) {
 }
 
 /* Runs on the dying thread's kernel stack, which sched_exit hands to the next thread to free. */
-_Noreturn void proc_exit(const struct exit_info *info) {
+_Noreturn void proc_exit(const struct exit_info *info)
+{
     struct proc *p = proc_current();
     if (proc_is_init(p))
         PANIC("init ended (reason %d, code %d)", info->reason, info->code);
@@ -198,7 +209,8 @@ _Noreturn void proc_exit(const struct exit_info *info) {
 }
 
 /* The log line is for the operator; the exit record carries the same facts to the supervisor. */
-_Noreturn void proc_fault(const struct fault_info *f) {
+_Noreturn void proc_fault(const struct fault_info *f)
+{
     struct proc *p = proc_current();
     if (f->kind == FAULT_MEMORY)
         log_printf("proc: %s (pid %ld) killed: %s at pc %#lx, %s address %#lx, code %#lx", p->name, p->pid,
@@ -206,13 +218,18 @@ _Noreturn void proc_fault(const struct fault_info *f) {
     else
         log_printf("proc: %s (pid %ld) killed: %s at pc %#lx, code %#lx", p->name, p->pid, f->name, f->pc,
                    f->detail);
-    struct exit_info info = {.reason = EXIT_FAULT, .vector = f->code, .kind = f->kind, .rip = f->pc,
-                             .fault_addr = f->addr, .error_code = f->detail};
+    struct exit_info info = {.reason = EXIT_FAULT,
+                             .vector = f->code,
+                             .kind = f->kind,
+                             .rip = f->pc,
+                             .fault_addr = f->addr,
+                             .error_code = f->detail};
     proc_exit(&info);
 }
 
 /* A loop: exit_waiters are woken together, and only p->state says whether p has ended. */
-long proc_wait(struct proc *p, struct exit_info *out) {
+long proc_wait(struct proc *p, struct exit_info *out)
+{
     while (p->state != PROC_DEAD)
         if (sched_wait(&p->exit_waiters, DEADLINE_FOREVER) == ERR_INTERRUPTED)
             return ERR_INTERRUPTED;
@@ -222,7 +239,8 @@ long proc_wait(struct proc *p, struct exit_info *out) {
 
 /* Only marks p: it ends itself at its next return to user mode, where no kernel path of its is
  * half done. A sleeping p is woken so that it gets there. */
-void proc_kill(struct proc *p) {
+void proc_kill(struct proc *p)
+{
     if (p->state == PROC_DEAD)
         return;
     p->killed = true;
@@ -230,7 +248,8 @@ void proc_kill(struct proc *p) {
 }
 
 /* A loop: the thread may come back from sched_yield killed, or due to yield again. */
-void proc_user_return_slow(void) {
+void proc_user_return_slow(void)
+{
     for (;;) {
         struct proc *p = proc_current();
         if (p->killed) {

@@ -17,11 +17,11 @@ enum proc_state {
 };
 
 struct proc {
-    struct kobj obj;           /* OBJ_PROCESS; a live process holds a reference to itself */
+    struct kobj obj; /* OBJ_PROCESS; a live process holds a reference to itself */
     long pid;
     char name[SPAWN_NAME_MAX + 1];
     enum proc_state state;
-    struct thread *thread;     /* the one thread (more per process later) */
+    struct thread *thread; /* the one thread (more per process later) */
     struct vm_space vm;
     struct handle_table handles;
     bool has_initfs;           /* the initfs is mapped in; it may pass it on */
@@ -35,7 +35,10 @@ struct proc {
 /* The first process: it grants devices, may power the machine off, and must never end. NULL
  * before it starts (the host unit tests set it to the process that plays init). */
 extern struct proc *init_process;
-static inline bool proc_is_init(const struct proc *p) { return p == init_process; }
+static inline bool proc_is_init(const struct proc *p)
+{
+    return p == init_process;
+}
 
 /* Where the initfs (a boot module) lies, for the processes that get it mapped. */
 void proc_init(paddr_t initfs_base, uint64_t initfs_size);
@@ -55,12 +58,19 @@ long proc_wait(struct proc *p, struct exit_info *out);
 void proc_kill(struct proc *p);
 uint64_t proc_count(void); /* live processes */
 /* The current process. */
-static inline struct proc *proc_current(void) { return current_thread()->proc; }
+static inline struct proc *proc_current(void)
+{
+    return current_thread()->proc;
+}
 /* The current process's handle table. */
-static inline struct handle_table *proc_handles(void) { return &proc_current()->handles; }
+static inline struct handle_table *proc_handles(void)
+{
+    return &proc_current()->handles;
+}
 /* Called on every return to user mode: act on a pending kill or reschedule. */
 void proc_user_return_slow(void);
-static inline void proc_user_return(void) {
+static inline void proc_user_return(void)
+{
     if (proc_current()->killed || cpu_self()->need_resched)
         proc_user_return_slow();
 }

@@ -3,7 +3,6 @@
 
 #include <warp/types.h>
 
-
 /* Seed the generator: the CPU's hardware source when it has one, and clock jitter. Boot, once. */
 void random_init(void);
 /* Fold an unpredictable-ish value (an interrupt's cycle count) into the pool of the next reseed. */

@@ -19,7 +19,8 @@ static struct thread *runq_head, *runq_tail; /* runnable threads not running; pr
 static struct thread boot_idle;
 
 /* Append to the run queue. */
-static void runq_push(struct thread *t) {
+static void runq_push(struct thread *t)
+{
     t->next = NULL;
     if (runq_tail)
         runq_tail->next = t;
@@ -29,7 +30,8 @@ static void runq_push(struct thread *t) {
 }
 
 /* Take the first runnable thread, or NULL. */
-static struct thread *runq_pop(void) {
+static struct thread *runq_pop(void)
+{
     struct thread *t = runq_head;
     if (t && !(runq_head = t->next))
         runq_tail = NULL;
@@ -37,14 +39,16 @@ static struct thread *runq_pop(void) {
 }
 
 /* A sleeper's deadline passed (ktimer callback). */
-static void wait_timeout(struct ktimer *kt) {
+static void wait_timeout(struct ktimer *kt)
+{
     struct thread *t = container_of(kt, struct thread, timeout);
     t->timed_out = true;
     sched_wake(t);
 }
 
 /* Zeroed: on no wait queue, no flags set; its deadline timer is ready but unarmed. */
-struct thread *thread_create(struct proc *p, struct vm_space *vm) {
+struct thread *thread_create(struct proc *p, struct vm_space *vm)
+{
     struct thread *t = kzalloc(sizeof(*t));
     if (!t)
         return NULL;
@@ -61,13 +65,15 @@ struct thread *thread_create(struct proc *p, struct vm_space *vm) {
 }
 
 /* Never for a thread that ran: that one is on its own stack until the switch away (sched_reap). */
-void thread_free(struct thread *t) {
+void thread_free(struct thread *t)
+{
     arch_kstack_free((void *)t->arch.kstack_top);
     kfree(t);
 }
 
 /* The boot context becomes the idle thread: it keeps the boot stack and ends in sched_idle_loop. */
-void sched_init(void) {
+void sched_init(void)
+{
     struct cpu *c = cpu_self();
     boot_idle.state = THREAD_RUNNABLE;
     boot_idle.arch.kstack_top = (uint64_t)arch_boot_stack_top();
@@ -75,13 +81,15 @@ void sched_init(void) {
 }
 
 /* Appended: a thread made runnable runs after those already waiting (round-robin). */
-void sched_add(struct thread *t) {
+void sched_add(struct thread *t)
+{
     t->state = THREAD_RUNNABLE;
     runq_push(t);
 }
 
 /* Free the stack of a thread that exited; runs on the next thread's stack, right after the switch. */
-static void sched_reap(struct cpu *c) {
+static void sched_reap(struct cpu *c)
+{
     struct thread *dead = c->reap;
     if (!dead)
         return;
@@ -90,7 +98,8 @@ static void sched_reap(struct cpu *c) {
 }
 
 /* Switch to the next runnable thread (or idle). Precondition: kernel lock held, interrupts off. */
-static void sched_switch(void) {
+static void sched_switch(void)
+{
     struct cpu *c = cpu_self();
     struct thread *prev = c->current, *next = runq_pop();
     if (!next)
@@ -107,13 +116,15 @@ static void sched_switch(void) {
 }
 
 /* First code a new thread runs after its first switch; it then leaves for user mode, so unlock. */
-void sched_thread_started(void) {
+void sched_thread_started(void)
+{
     sched_reap(cpu_self());
     kernel_unlock();
 }
 
 /* The idle thread is never queued: it runs exactly when the queue is empty. */
-void sched_yield(void) {
+void sched_yield(void)
+{
     struct thread *t = current_thread();
     if (t != cpu_self()->idle)
         runq_push(t);
@@ -121,20 +132,23 @@ void sched_yield(void) {
 }
 
 /* Only a blocked thread moves: a runnable one woken twice would be queued twice. */
-void sched_wake(struct thread *t) {
+void sched_wake(struct thread *t)
+{
     if (t->state == THREAD_BLOCKED)
         sched_add(t);
 }
 
 /* Sticky: every later sched_wait of t returns at once, so a dying process cannot block again on
  * its way out. */
-void sched_interrupt(struct thread *t) {
+void sched_interrupt(struct thread *t)
+{
     t->interrupted = true;
     sched_wake(t);
 }
 
 /* The stack we run on cannot be freed yet: c->reap hands it to the next thread (sched_reap). */
-_Noreturn void sched_exit(void) {
+_Noreturn void sched_exit(void)
+{
     struct cpu *c = cpu_self();
     c->current->state = THREAD_DEAD;
     c->reap = c->current;
@@ -143,7 +157,8 @@ _Noreturn void sched_exit(void) {
 }
 
 /* Take t off wq's list if it is still there. */
-static void waitq_remove(struct waitq *wq, struct thread *t) {
+static void waitq_remove(struct waitq *wq, struct thread *t)
+{
     for (struct thread **pp = &wq->head; *pp; pp = &(*pp)->wait_next)
         if (*pp == t) {
             *pp = t->wait_next;
@@ -160,7 +175,8 @@ static void waitq_remove(struct waitq *wq, struct thread *t) {
  * timed out over woken. Callers loop on their own condition, as a wake-up promises nothing. A kill
  * that came while t was running is caught by the check before it sleeps.
  */
-long sched_wait(struct waitq *wq, uint64_t deadline) {
+long sched_wait(struct waitq *wq, uint64_t deadline)
+{
     struct thread *t = current_thread();
     if (t->interrupted)
         return ERR_INTERRUPTED;
@@ -186,7 +202,8 @@ long sched_wait(struct waitq *wq, uint64_t deadline) {
 }
 
 /* Clearing t->waitq tells sched_wait's cleanup that t is already off the list. */
-void waitq_wake_all(struct waitq *wq) {
+void waitq_wake_all(struct waitq *wq)
+{
     while (wq->head) {
         struct thread *t = wq->head;
         wq->head = t->wait_next;
@@ -197,7 +214,8 @@ void waitq_wake_all(struct waitq *wq) {
 
 /* Preemption is only requested, and only when another thread waits: the switch happens on the
  * way back to user mode. */
-void sched_tick(void) {
+void sched_tick(void)
+{
     ktimer_poll();
     random_mix(arch_cycles());
     if (runq_head)
@@ -205,7 +223,8 @@ void sched_tick(void) {
 }
 
 /* Holds the kernel lock except while halted, so the interrupt that wakes it can take the lock. */
-_Noreturn void sched_idle_loop(void) {
+_Noreturn void sched_idle_loop(void)
+{
     for (;;) {
         if (runq_head) {
             sched_switch();

@@ -15,16 +15,16 @@ enum thread_state {
 };
 
 struct thread {
-    struct arch_thread arch;   /* saved registers and kernel stack */
-    struct proc *proc;         /* owner; NULL for idle threads */
-    struct vm_space *vm;       /* the address space it runs in; NULL for the kernel's own */
+    struct arch_thread arch; /* saved registers and kernel stack */
+    struct proc *proc;       /* owner; NULL for idle threads */
+    struct vm_space *vm;     /* the address space it runs in; NULL for the kernel's own */
     enum thread_state state;
-    struct thread *next;       /* run-queue link */
-    struct waitq *waitq;       /* what it sleeps on in sched_wait, or NULL */
-    struct thread *wait_next;  /* link in that waitq */
-    struct ktimer timeout;     /* sched_wait's deadline */
-    bool timed_out;            /* the deadline woke it */
-    bool interrupted;          /* its process is ending: every wait returns ERR_INTERRUPTED at once */
+    struct thread *next;      /* run-queue link */
+    struct waitq *waitq;      /* what it sleeps on in sched_wait, or NULL */
+    struct thread *wait_next; /* link in that waitq */
+    struct ktimer timeout;    /* sched_wait's deadline */
+    bool timed_out;           /* the deadline woke it */
+    bool interrupted;         /* its process is ending: every wait returns ERR_INTERRUPTED at once */
 };
 
 /* Threads blocked until something happens (an event, a process exit). */
@@ -38,10 +38,10 @@ struct thread *thread_create(struct proc *p, struct vm_space *vm);
 /* Free a thread that never ran (a failed spawn); the scheduler frees the ones that exit. */
 void thread_free(struct thread *t);
 
-void sched_init(void);                /* make the boot context this CPU's idle thread */
-void sched_add(struct thread *t);     /* make a thread runnable */
-void sched_yield(void);               /* give up the CPU; returns when scheduled again */
-void sched_wake(struct thread *t);    /* a blocked thread becomes runnable */
+void sched_init(void);             /* make the boot context this CPU's idle thread */
+void sched_add(struct thread *t);  /* make a thread runnable */
+void sched_yield(void);            /* give up the CPU; returns when scheduled again */
+void sched_wake(struct thread *t); /* a blocked thread becomes runnable */
 /* t's process is ending: wake t if it waits, and make every later wait of it end at once. */
 void sched_interrupt(struct thread *t);
 _Noreturn void sched_exit(void);      /* current thread is dead; switch away for good */

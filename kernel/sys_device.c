@@ -13,7 +13,8 @@
 #define DMA_ALLOC_MAX (4ul << 20)
 
 /* SYS_DEVICE_OPEN: init grants devices: it opens them and hands the handles to drivers. */
-long sys_device_open(const struct syscall_args *a) {
+long sys_device_open(const struct syscall_args *a)
+{
     uaddr_t umatch = a->a1;
     uaddr_t uinfo = a->a2;
     struct proc *p = proc_current();
@@ -39,12 +40,14 @@ long sys_device_open(const struct syscall_args *a) {
 }
 
 /* A config-space access must be 1, 2 or 4 bytes, aligned, inside the 4 KiB space. */
-static bool config_args_ok(uint64_t off, uint64_t width) {
+static bool config_args_ok(uint64_t off, uint64_t width)
+{
     return (width == 1 || width == 2 || width == 4) && off % width == 0 && off + width <= 4096;
 }
 
 /* What pci.c recorded at boot: identity, BARs, interrupt capabilities. */
-long sys_device_info(const struct syscall_args *a) {
+long sys_device_info(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     struct device *dev = NULL;
@@ -55,7 +58,8 @@ long sys_device_info(const struct syscall_args *a) {
 }
 
 /* Reads are not restricted: only writes can take the device out of the kernel's control. */
-long sys_config_read(const struct syscall_args *a) {
+long sys_config_read(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t off = a->a2;
     uint64_t width = a->a3;
@@ -70,7 +74,8 @@ long sys_config_read(const struct syscall_args *a) {
 
 /* The kernel keeps the BARs and the MSI/MSI-X capabilities: a moved BAR could decode over other
  * memory, and MSI aimed anywhere is a device write anywhere. */
-long sys_config_write(const struct syscall_args *a) {
+long sys_config_write(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t off = a->a2;
     uint64_t width = a->a3;
@@ -89,7 +94,8 @@ long sys_config_write(const struct syscall_args *a) {
 
 /* A memory BAR is mapped uncached at a free user address (keeping the BAR's offset in its page);
  * an I/O BAR becomes a port grant (arch_io_grant), and its port base is returned. */
-long sys_map_bar(const struct syscall_args *a) {
+long sys_map_bar(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t index = a->a2;
     struct device *dev = NULL;
@@ -105,7 +111,8 @@ long sys_map_bar(const struct syscall_args *a) {
      * function to another driver while this process can still reach its registers. */
     struct vm_space *vs = &proc_current()->vm;
     if (b->flags & BAR_IO) {
-        if ((err = vm_keep(vs, &dev->obj)) < 0 || (err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size)) < 0)
+        if ((err = vm_keep(vs, &dev->obj)) < 0 ||
+            (err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size)) < 0)
             return err; /* a kept reference without ports only delays the re-grant to our exit */
         return (long)b->base;
     }
@@ -115,7 +122,8 @@ long sys_map_bar(const struct syscall_args *a) {
     if (!addr)
         return ERR_NO_RESOURCES;
     obj_ref(&dev->obj);
-    err = vm_map_phys(vs, addr, first, npages, PROT_READ | PROT_WRITE | ARCH_PROT_DEVICE, VM_DEVICE, &dev->obj);
+    err =
+        vm_map_phys(vs, addr, first, npages, PROT_READ | PROT_WRITE | ARCH_PROT_DEVICE, VM_DEVICE, &dev->obj);
     if (err < 0) {
         obj_unref(&dev->obj);
         return err;
@@ -124,7 +132,8 @@ long sys_map_bar(const struct syscall_args *a) {
 }
 
 /* index: an MSI-X entry, or 0 for MSI or the legacy line; room for the handle is checked first. */
-long sys_irq_create(const struct syscall_args *a) {
+long sys_irq_create(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t index = a->a2;
     struct device *dev = NULL;
@@ -143,7 +152,8 @@ long sys_irq_create(const struct syscall_args *a) {
 }
 
 /* The driver has served the device: unmask it. One event per interrupt, never a storm. */
-long sys_irq_ack(const struct syscall_args *a) {
+long sys_irq_ack(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     struct irq *irq = NULL;
     long err = handle_object(proc_handles(), h, OBJ_IRQ, RIGHT_WRITE, (void **)&irq);
@@ -154,7 +164,8 @@ long sys_irq_ack(const struct syscall_args *a) {
 
 /* Zeroed contiguous memory, mapped into the driver, its physical address written to phys_out.
  * The order below is device.c's ownership rule: map, then let the device hold it too. */
-long sys_dma_alloc(const struct syscall_args *a) {
+long sys_dma_alloc(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t len = a->a2;
     uaddr_t phys_out = a->a3;

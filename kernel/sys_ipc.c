@@ -10,7 +10,8 @@
 #include <warp/ipc.h>
 
 /* Validate, close, then sweep: the ends the close left unreachable are collected right away. */
-long sys_handle_close(const struct syscall_args *a) {
+long sys_handle_close(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     void *o = NULL;
     long err = handle_object(proc_handles(), h, 0, 0, &o);
@@ -22,7 +23,8 @@ long sys_handle_close(const struct syscall_args *a) {
 }
 
 /* Type and rights, so a process can check what it was handed before it relies on it. */
-long sys_handle_info(const struct syscall_args *a) {
+long sys_handle_info(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     struct handle_entry *e;
@@ -34,7 +36,8 @@ long sys_handle_info(const struct syscall_args *a) {
 }
 
 /* A second handle with a subset of the rights; the original stays until the caller closes it. */
-long sys_handle_reduce(const struct syscall_args *a) {
+long sys_handle_reduce(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t rights = a->a2;
     struct handle_entry *e;
@@ -52,7 +55,8 @@ long sys_handle_reduce(const struct syscall_args *a) {
 
 /* Output and room checked first: once the pair exists nothing may fail, or the process would
  * hold two ends it never learned the handles of. */
-long sys_channel_create(const struct syscall_args *a) {
+long sys_channel_create(const struct syscall_args *a)
+{
     uaddr_t out = a->a1;
     struct proc *p = proc_current();
     long err = user_range_check(out, 2 * sizeof(handle_t), PROT_WRITE);
@@ -69,7 +73,8 @@ long sys_channel_create(const struct syscall_args *a) {
 }
 
 /* SYS_CHANNEL_SEND with decoded arguments (SYS_SEND_WAIT sends the same way). */
-static long send_from_user(handle_t h, uaddr_t umsg) {
+static long send_from_user(handle_t h, uaddr_t umsg)
+{
     struct endpoint *ep = NULL;
     long err = handle_object(proc_handles(), h, OBJ_CHANNEL, RIGHT_WRITE, (void **)&ep);
     if (err < 0)
@@ -82,7 +87,8 @@ static long send_from_user(handle_t h, uaddr_t umsg) {
 
 /* The output is checked writable before the receive: once the message's handles are installed
  * it has been taken, and the copy out must not fail. */
-long sys_channel_recv(const struct syscall_args *a) {
+long sys_channel_recv(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     struct endpoint *ep = NULL;
@@ -96,12 +102,14 @@ long sys_channel_recv(const struct syscall_args *a) {
 }
 
 /* The other checks (shape, handles, peer, queue room) are channel_send's. */
-long sys_channel_send(const struct syscall_args *a) {
+long sys_channel_send(const struct syscall_args *a)
+{
     return send_from_user(handle_from_reg(a->a1), a->a2);
 }
 
 /* SYS_CALL_READ and SYS_CALL_WRITE: (channel, call id, buffer index, offset, pointer, length). */
-static long call_copy(const struct syscall_args *a, bool to_caller) {
+static long call_copy(const struct syscall_args *a, bool to_caller)
+{
     struct endpoint *ep = NULL;
     /* RIGHT_READ for both directions: they act on calls this end received (docs/ipc.md). */
     long err = handle_object(proc_handles(), handle_from_reg(a->a1), OBJ_CHANNEL, RIGHT_READ, (void **)&ep);
@@ -113,13 +121,20 @@ static long call_copy(const struct syscall_args *a, bool to_caller) {
 }
 
 /* The caller's buffer into our memory; the buffer must grant BUF_READ. */
-long sys_call_read(const struct syscall_args *a) { return call_copy(a, false); }
+long sys_call_read(const struct syscall_args *a)
+{
+    return call_copy(a, false);
+}
 
 /* Our memory into the caller's buffer; the buffer must grant BUF_WRITE. */
-long sys_call_write(const struct syscall_args *a) { return call_copy(a, true); }
+long sys_call_write(const struct syscall_args *a)
+{
+    return call_copy(a, true);
+}
 
 /* Room first, so the queue never exists without its handle. */
-long sys_eventq_create(const struct syscall_args *a) {
+long sys_eventq_create(const struct syscall_args *a)
+{
     (void)a;
     struct proc *p = proc_current();
     if (handle_free_slots(&p->handles) < 1)
@@ -129,7 +144,8 @@ long sys_eventq_create(const struct syscall_args *a) {
 }
 
 /* The event-queue link of the source behind h (needs RIGHT_READ). */
-static long source_link(handle_t h, struct eq_link **out) {
+static long source_link(handle_t h, struct eq_link **out)
+{
     struct kobj *o = NULL;
     long err = handle_object(proc_handles(), h, 0, RIGHT_READ, (void **)&o);
     if (err < 0)
@@ -140,7 +156,8 @@ static long source_link(handle_t h, struct eq_link **out) {
 }
 
 /* RIGHT_WRITE on the queue, which changes; RIGHT_READ on the source, whose events it will read. */
-long sys_eventq_add(const struct syscall_args *a) {
+long sys_eventq_add(const struct syscall_args *a)
+{
     handle_t eqh = handle_from_reg(a->a1);
     handle_t src = handle_from_reg(a->a2);
     uint64_t cookie = a->a3;
@@ -153,7 +170,8 @@ long sys_eventq_add(const struct syscall_args *a) {
 }
 
 /* The rights of SYS_EVENTQ_ADD; the source must belong to this very queue. */
-long sys_eventq_remove(const struct syscall_args *a) {
+long sys_eventq_remove(const struct syscall_args *a)
+{
     handle_t eqh = handle_from_reg(a->a1);
     handle_t src = handle_from_reg(a->a2);
     struct eventq *eq = NULL;
@@ -165,7 +183,8 @@ long sys_eventq_remove(const struct syscall_args *a) {
 }
 
 /* Copy an event out, its head and only as much of its payload as its type uses. */
-static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
+static long event_copy_to_user(uaddr_t out, const struct warp_event *ev)
+{
     size_t head = __builtin_offsetof(struct warp_event, u);
     switch (ev->type) {
     case EV_MESSAGE:
@@ -180,7 +199,8 @@ static long event_copy_to_user(uaddr_t out, const struct warp_event *ev) {
 /* What SYS_EVENTQ_WAIT checks before anything happens: the queue, and room for the event. On
  * success *eq holds a reference of its own (for the wait, whatever happens to the handle meanwhile:
  * SYS_SEND_WAIT's message may move it away). */
-static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq) {
+static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq)
+{
     long err = handle_object(proc_handles(), eqh, OBJ_EVENTQ, RIGHT_READ, (void **)eq);
     if (err < 0 || (err = user_range_check(out, sizeof(struct warp_event), PROT_WRITE)) < 0)
         return err;
@@ -189,7 +209,8 @@ static long wait_check(handle_t eqh, uaddr_t out, struct eventq **eq) {
 }
 
 /* Wait on a checked queue and copy the event out; drops wait_check's reference. */
-static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
+static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline)
+{
     struct warp_event ev;
     long err = eventq_wait(eq, proc_handles(), &ev, deadline);
     obj_unref(&eq->obj);
@@ -198,7 +219,8 @@ static long wait_copy_out(struct eventq *eq, uaddr_t out, uint64_t deadline) {
 
 /* Everything that can fail is checked before the wait: after it, the event has been taken from
  * its source and must reach the process. */
-long sys_eventq_wait(const struct syscall_args *a) {
+long sys_eventq_wait(const struct syscall_args *a)
+{
     handle_t eqh = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     uint64_t deadline = a->a3;
@@ -208,7 +230,8 @@ long sys_eventq_wait(const struct syscall_args *a) {
 }
 
 /* SYS_CHANNEL_SEND then SYS_EVENTQ_WAIT in one kernel entry; a failed send waits for nothing. */
-long sys_send_wait(const struct syscall_args *a) {
+long sys_send_wait(const struct syscall_args *a)
+{
     handle_t ch = handle_from_reg(a->a1);
     uaddr_t umsg = a->a2;
     handle_t eqh = handle_from_reg(a->a3);
@@ -226,7 +249,8 @@ long sys_send_wait(const struct syscall_args *a) {
 }
 
 /* Room first, so the timer never exists without its handle. */
-long sys_timer_create(const struct syscall_args *a) {
+long sys_timer_create(const struct syscall_args *a)
+{
     (void)a;
     struct proc *p = proc_current();
     if (handle_free_slots(&p->handles) < 1)
@@ -236,7 +260,8 @@ long sys_timer_create(const struct syscall_args *a) {
 }
 
 /* An absolute deadline on the monotonic clock (SYS_CLOCK's); 0 disarms. */
-long sys_timer_set(const struct syscall_args *a) {
+long sys_timer_set(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uint64_t deadline = a->a2;
     struct timer *t = NULL;

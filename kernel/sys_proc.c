@@ -8,14 +8,16 @@
 #include <warp/ipc.h>
 
 /* Never returns: proc_exit ends in sched_exit. The record keeps the low 32 bits of the code. */
-long sys_exit(const struct syscall_args *a) {
+long sys_exit(const struct syscall_args *a)
+{
     uint64_t code = a->a1;
     struct exit_info info = {.reason = EXIT_NORMAL, .code = (int32_t)code};
     proc_exit(&info);
 }
 
 /* Check the handles a spawn moves: transferable, distinct, and room for the new process handle. */
-static long spawn_check_handles(const handle_t *hs, uint64_t n) {
+static long spawn_check_handles(const handle_t *hs, uint64_t n)
+{
     struct proc *self = proc_current();
     for (uint64_t i = 0; i < n; i++) {
         struct handle_entry *e;
@@ -32,7 +34,8 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n) {
 
 /* Copy the image named by args into kernel memory; the caller kfree()s *image_out. */
 static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], handle_t *hs,
-                          void **image_out) {
+                          void **image_out)
+{
     if (a->name_len == 0 || a->name_len > SPAWN_NAME_MAX || a->image_len == 0 ||
         (a->flags & ~SPAWN_FLAGS_ALL) || a->nhandles > SPAWN_HANDLES_MAX)
         return ERR_INVALID_ARG;
@@ -60,7 +63,8 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
 
 /* Image, name and handles are copied in and checked before proc_spawn runs, and room for the
  * process handle was counted, so installing it after the spawn cannot fail. */
-long sys_spawn(const struct syscall_args *a) {
+long sys_spawn(const struct syscall_args *a)
+{
     struct spawn_args sa;
     long err = copy_from_user(&sa, a->a1, sizeof(sa));
     if (err < 0)
@@ -83,7 +87,8 @@ long sys_spawn(const struct syscall_args *a) {
 
 /* The output is checked before the wait, so an exit record waited for is not lost to a bad
  * pointer. The caller's handle keeps p's record alive while it sleeps. */
-long sys_wait(const struct syscall_args *a) {
+long sys_wait(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     uaddr_t out = a->a2;
     struct proc *p = NULL;
@@ -97,7 +102,8 @@ long sys_wait(const struct syscall_args *a) {
 }
 
 /* Returns at once: p ends at its next return to user mode (SYS_WAIT or EV_PROC_EXIT tell when). */
-long sys_kill(const struct syscall_args *a) {
+long sys_kill(const struct syscall_args *a)
+{
     handle_t h = handle_from_reg(a->a1);
     struct proc *p = NULL;
     long err = handle_object(proc_handles(), h, OBJ_PROCESS, RIGHT_WRITE, (void **)&p);
@@ -107,9 +113,9 @@ long sys_kill(const struct syscall_args *a) {
 }
 
 /* Returns at once when no other thread is runnable. */
-long sys_yield(const struct syscall_args *a) {
+long sys_yield(const struct syscall_args *a)
+{
     (void)a;
     sched_yield();
     return 0;
 }
-

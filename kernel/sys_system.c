@@ -13,7 +13,8 @@
 #define CONSOLE_WRITE_MAX 65536
 
 /* Through a small stack buffer, chunk by chunk: no allocation however long the write. */
-long sys_console_write(const struct syscall_args *a) {
+long sys_console_write(const struct syscall_args *a)
+{
     uaddr_t buf = a->a1;
     uint64_t len = a->a2;
     if (len > CONSOLE_WRITE_MAX)
@@ -33,7 +34,8 @@ long sys_console_write(const struct syscall_args *a) {
 }
 
 /* A snapshot for tools and tests; free pages count the heap's reclaimable spares. */
-long sys_sysinfo(const struct syscall_args *a) {
+long sys_sysinfo(const struct syscall_args *a)
+{
     uaddr_t out = a->a1;
     struct sysinfo info = {
         .total_pages = pmm_total_pages(),
@@ -45,13 +47,15 @@ long sys_sysinfo(const struct syscall_args *a) {
 }
 
 /* Nanoseconds since boot; as a long it stays positive for 292 years. */
-long sys_clock(const struct syscall_args *a) {
+long sys_clock(const struct syscall_args *a)
+{
     (void)a;
     return (long)arch_time_ns();
 }
 
 /* Checked writable first, so no generator output is drawn for a copy that cannot land. */
-long sys_entropy(const struct syscall_args *a) {
+long sys_entropy(const struct syscall_args *a)
+{
     uaddr_t buf = a->a1;
     uint64_t len = a->a2;
     if (len > ENTROPY_MAX)
@@ -67,7 +71,8 @@ long sys_entropy(const struct syscall_args *a) {
 }
 
 /* init only; the code goes to the hypervisor's exit device when one listens. */
-long sys_shutdown(const struct syscall_args *a) {
+long sys_shutdown(const struct syscall_args *a)
+{
     uint64_t code = a->a1;
     if (!proc_is_init(proc_current()))
         return ERR_PERMISSION;
@@ -76,4 +81,3 @@ long sys_shutdown(const struct syscall_args *a) {
     log_printf("kernel: power off requested by init (code %lu)", code);
     arch_poweroff((int)code);
 }
-

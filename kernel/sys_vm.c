@@ -9,7 +9,8 @@
 
 /* Zeroed pages at an address the kernel picks, always readable; writable with executable is
  * refused (W^X). */
-long sys_vm_map(const struct syscall_args *a) {
+long sys_vm_map(const struct syscall_args *a)
+{
     uint64_t len = a->a1;
     uint64_t prot = a->a2;
     if (len == 0 || prot == 0 || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
@@ -27,7 +28,8 @@ long sys_vm_map(const struct syscall_args *a) {
 }
 
 /* A whole mapping only, named as it was made: len rounds up to pages just as at map time. */
-long sys_vm_unmap(const struct syscall_args *a) {
+long sys_vm_unmap(const struct syscall_args *a)
+{
     uaddr_t addr = a->a1;
     uint64_t len = a->a2;
     if (addr & (PAGE_SIZE - 1))
@@ -36,4 +38,3 @@ long sys_vm_unmap(const struct syscall_args *a) {
         return ERR_NOT_FOUND;
     return vm_unmap_user(&proc_current()->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE);
 }
-

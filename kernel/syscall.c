@@ -43,7 +43,8 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
 };
 
 /* nr is a raw register: bounded before it indexes the table. */
-long syscall_dispatch(uint64_t nr, const struct syscall_args *a) {
+long syscall_dispatch(uint64_t nr, const struct syscall_args *a)
+{
     syscall_fn fn = nr < SYS_COUNT ? syscall_table[nr] : NULL;
     return fn ? fn(a) : ERR_BAD_SYSCALL;
 }

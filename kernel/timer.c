@@ -5,14 +5,16 @@
 #include <timer.h>
 
 /* The deadline passed (from ktimer_poll): record the expiry and tell the event queue. */
-static void timer_fire(struct ktimer *kt) {
+static void timer_fire(struct ktimer *kt)
+{
     struct timer *t = container_of(kt, struct timer, kt);
     t->fired_at = kt->deadline;
     eventq_notify(&t->link);
 }
 
 /* Event-queue side: report an expiry; 1 produced, 0 none. */
-static long timer_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more) {
+static long timer_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev, bool *more)
+{
     struct timer *t = container_of(o, struct timer, obj);
     (void)receiver;
     *more = false;
@@ -25,7 +27,8 @@ static long timer_take_event(struct kobj *o, struct handle_table *receiver, stru
 }
 
 /* The last reference went. */
-static void timer_destroy(struct kobj *o) {
+static void timer_destroy(struct kobj *o)
+{
     struct timer *t = container_of(o, struct timer, obj);
     ktimer_cancel(&t->kt);
     eventq_unlink(&t->link);
@@ -41,7 +44,8 @@ static const struct obj_ops timer_ops = {
 };
 
 /* Disarmed until SYS_TIMER_SET; the ktimer is embedded, so arming never allocates. */
-struct timer *timer_create(void) {
+struct timer *timer_create(void)
+{
     struct timer *t = kzalloc(sizeof(*t));
     if (t) {
         obj_init(&t->obj, &timer_ops);
@@ -53,7 +57,8 @@ struct timer *timer_create(void) {
 
 /* Cancel first: re-arming replaces the deadline, and an expiry not yet taken is dropped, so an
  * event never reports a deadline that was since replaced. */
-void timer_set(struct timer *t, uint64_t deadline) {
+void timer_set(struct timer *t, uint64_t deadline)
+{
     ktimer_cancel(&t->kt);
     t->fired_at = 0;
     if (!deadline)

@@ -6,10 +6,10 @@
 
 struct timer {
     struct kobj obj;
-    struct ktimer kt;   /* armed while the timer is */
-    uint64_t fired_at;  /* the deadline of an expiry not yet reported; 0 if none */
+    struct ktimer kt;  /* armed while the timer is */
+    uint64_t fired_at; /* the deadline of an expiry not yet reported; 0 if none */
     struct eq_link link;
 };
 
-struct timer *timer_create(void); /* NULL when memory is out */
+struct timer *timer_create(void);                   /* NULL when memory is out */
 void timer_set(struct timer *t, uint64_t deadline); /* arm (0 disarms); drops an unreported expiry */

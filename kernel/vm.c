@@ -9,16 +9,21 @@
 #include <warp/string.h>
 
 /* Zeroed first: no regions, and the translation cache and checked range empty. */
-long vm_space_init(struct vm_space *vs) {
+long vm_space_init(struct vm_space *vs)
+{
     memset(vs, 0, sizeof(*vs));
     return arch_vm_create(&vs->arch);
 }
 
 /* True when a region of this kind owns its frames. */
-static bool kind_owns(uint32_t kind) { return kind != VM_SHARED && kind != VM_DEVICE && kind != VM_DMA; }
+static bool kind_owns(uint32_t kind)
+{
+    return kind != VM_SHARED && kind != VM_DEVICE && kind != VM_DMA;
+}
 
 /* vm_lookup's miss: walk the page tables and remember the answer. */
-static __attribute__((noinline)) paddr_t vm_lookup_walk(struct vm_space *vs, uaddr_t page, unsigned prot) {
+static __attribute__((noinline)) paddr_t vm_lookup_walk(struct vm_space *vs, uaddr_t page, unsigned prot)
+{
     paddr_t pa = arch_vm_lookup(&vs->arch, page, prot);
     if (pa) {
         typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
@@ -35,7 +40,8 @@ static __attribute__((noinline)) paddr_t vm_lookup_walk(struct vm_space *vs, uad
  * (the caller's stack, its message buffers) again and again, so recent answers are remembered;
  * unmap_pages forgets them (nothing else changes a mapping).
  */
-static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot) {
+static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot)
+{
     typeof(vs->tc[0]) *e = &vs->tc[(page / PAGE_SIZE) % VM_TC_SLOTS];
     if (page == e->page && (e->prot & prot) == prot)
         return e->frame;
@@ -43,7 +49,8 @@ static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot
 }
 
 /* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
-static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned) {
+static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned)
+{
     /* Forget first: a remembered translation of a page unmapped here would let a later copy write
      * to a frame that is free again, or someone else's. */
     memset(vs->tc, 0, sizeof(vs->tc));
@@ -56,7 +63,8 @@ static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, boo
 }
 
 /* Unmap a region and free it: its frames if it owns them, its reference on a backing object. */
-static void region_release(struct vm_space *vs, struct vm_region *r) {
+static void region_release(struct vm_space *vs, struct vm_region *r)
+{
     unmap_pages(vs, r->start, r->npages, kind_owns(r->kind));
     if (r->backing)
         obj_unref(r->backing);
@@ -64,7 +72,8 @@ static void region_release(struct vm_space *vs, struct vm_region *r) {
 }
 
 /* Regions first (their frames, their backing references), then the tables that mapped them. */
-void vm_space_destroy(struct vm_space *vs) {
+void vm_space_destroy(struct vm_space *vs)
+{
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind)
             region_release(vs, &vs->regions[i]);
@@ -72,7 +81,8 @@ void vm_space_destroy(struct vm_space *vs) {
 }
 
 /* A free slot in the region table, or NULL. */
-static struct vm_region *region_slot(struct vm_space *vs) {
+static struct vm_region *region_slot(struct vm_space *vs)
+{
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (!vs->regions[i].kind)
             return &vs->regions[i];
@@ -80,7 +90,8 @@ static struct vm_region *region_slot(struct vm_space *vs) {
 }
 
 /* True when [start, start + npages pages) meets an existing region. */
-static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t npages) {
+static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t npages)
+{
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         const struct vm_region *r = &vs->regions[i];
         if (r->kind && start < r->start + r->npages * PAGE_SIZE && r->start < start + npages * PAGE_SIZE)
@@ -91,7 +102,8 @@ static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t n
 
 /* Page by page: the frames need not be contiguous. The region slot is filled only once every page
  * is in, and a failure unmaps and frees the pages mapped so far. */
-long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind) {
+long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind)
+{
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
@@ -111,7 +123,8 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
 
 /* The frames are someone else's (the initfs, a BAR, a DMA buffer): a failure unmaps, frees nothing. */
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
-                 enum vm_kind kind, struct kobj *backing) {
+                 enum vm_kind kind, struct kobj *backing)
+{
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
@@ -126,7 +139,8 @@ long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages
 }
 
 /* A VM_KEEP region maps nothing: region_release only drops its reference. */
-long vm_keep(struct vm_space *vs, struct kobj *obj) {
+long vm_keep(struct vm_space *vs, struct kobj *obj)
+{
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind == VM_KEEP && vs->regions[i].backing == obj)
             return 0;
@@ -139,7 +153,8 @@ long vm_keep(struct vm_space *vs, struct kobj *obj) {
 }
 
 /* The scan restarts whenever the candidate moves: quadratic in regions, and there are at most 40. */
-uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
+uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages)
+{
     uaddr_t candidate = USER_VM_BASE;
     /* First fit: move past every region that overlaps the candidate until none does. */
     for (bool moved = true; moved;) {
@@ -162,11 +177,15 @@ uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages) {
 }
 
 /* True for the regions a process maps itself, and may unmap. */
-static bool kind_user_mapped(uint32_t kind) { return kind == VM_ANON || kind == VM_DMA; }
+static bool kind_user_mapped(uint32_t kind)
+{
+    return kind == VM_ANON || kind == VM_DMA;
+}
 
 /* Exact matches only: unmapping part of a region would split it, and the fixed table may have no
  * slot for the second half. */
-long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages) {
+long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages)
+{
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
         if (kind_user_mapped(r->kind) && r->start == start && r->npages == npages) {
@@ -178,7 +197,8 @@ long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages) {
 }
 
 /* Counted, not kept: the table is small and only SYS_VM_MAP and SYS_DMA_ALLOC ask. */
-uint32_t vm_count_user(const struct vm_space *vs) {
+uint32_t vm_count_user(const struct vm_space *vs)
+{
     uint32_t n = 0;
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         n += kind_user_mapped(vs->regions[i].kind);
@@ -186,7 +206,8 @@ uint32_t vm_count_user(const struct vm_space *vs) {
 }
 
 /* True when every page of [addr, addr + len) is mapped in vs with prot (the range is sane). */
-static inline bool range_mapped(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot) {
+static inline bool range_mapped(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot)
+{
     for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
         if (!vm_lookup(vs, page, prot))
             return false;
@@ -194,7 +215,9 @@ static inline bool range_mapped(struct vm_space *vs, uaddr_t addr, size_t len, u
 }
 
 /* user_range_check's walk: every page of the range; remembers a range that passes. */
-static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot) {
+static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr_t addr, size_t len,
+                                                      unsigned prot)
+{
     if (!user_range_sane(addr, len) || !range_mapped(vs, addr, len, prot))
         return ERR_BAD_ADDRESS;
     vs->checked.start = addr & ~(PAGE_SIZE - 1);
@@ -205,7 +228,8 @@ static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr
 
 /* A wait checks the same event buffer every time: the last range that passed is remembered (and
  * forgotten with the translations, by unmap_pages). */
-long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
+long user_range_check(uaddr_t addr, size_t len, unsigned prot)
+{
     struct vm_space *vs = cpu_self()->vm;
     typeof(vs->checked) *c = &vs->checked;
     /* addr + len >= addr: a range that wraps would otherwise pass the remembered bounds. */
@@ -215,7 +239,8 @@ long user_range_check(uaddr_t addr, size_t len, unsigned prot) {
 }
 
 /* Chunks end at page boundaries: consecutive user pages need not be consecutive frames. */
-long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
+long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len)
+{
     if (!user_range_sane(dst, len))
         return ERR_BAD_ADDRESS;
     /* The loader fills read-only pages too, of a space that is not active: through the frames. */
@@ -236,7 +261,8 @@ long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len) {
 
 /* At most one of the two spaces is active, so both are walked in software and the copy goes
  * through the direct map, frame to frame. */
-long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len) {
+long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len)
+{
     if (!user_range_sane(dst, len) || !user_range_sane(src, len))
         return ERR_BAD_ADDRESS;
     /* All or nothing: check every page of both sides before the first byte moves. */

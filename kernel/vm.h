@@ -6,24 +6,24 @@
 #include <warp/error.h>
 #include <warp/types.h>
 
-#define VM_MAX_REGIONS 40   /* image segments + stack + initfs + SYS_VM_MAP mappings */
-#define VM_MAX_ANON 32      /* SYS_VM_MAP mappings per process */
-#define VM_TC_SLOTS 4       /* translation cache entries, indexed by page number */
+#define VM_MAX_REGIONS 40 /* image segments + stack + initfs + SYS_VM_MAP mappings */
+#define VM_MAX_ANON 32    /* SYS_VM_MAP mappings per process */
+#define VM_TC_SLOTS 4     /* translation cache entries, indexed by page number */
 
 enum vm_kind {
-    VM_IMAGE = 1,  /* an ELF segment */
-    VM_STACK,      /* the initial thread's stack */
-    VM_ANON,       /* SYS_VM_MAP memory */
-    VM_SHARED,     /* frames the process does not own (the initfs) */
-    VM_DEVICE,     /* device registers (a PCI BAR), uncached, not owned; holds the device object */
-    VM_DMA,        /* DMA memory: frames owned by a backing object that the device also holds */
-    VM_KEEP,       /* no pages: a reference kept for the space's life (a device whose ports it uses) */
+    VM_IMAGE = 1, /* an ELF segment */
+    VM_STACK,     /* the initial thread's stack */
+    VM_ANON,      /* SYS_VM_MAP memory */
+    VM_SHARED,    /* frames the process does not own (the initfs) */
+    VM_DEVICE,    /* device registers (a PCI BAR), uncached, not owned; holds the device object */
+    VM_DMA,       /* DMA memory: frames owned by a backing object that the device also holds */
+    VM_KEEP,      /* no pages: a reference kept for the space's life (a device whose ports it uses) */
 };
 
 struct kobj;
 
 struct vm_region {
-    uaddr_t start;        /* page-aligned */
+    uaddr_t start; /* page-aligned */
     uint64_t npages;
     uint32_t prot;        /* PROT_* */
     uint32_t kind;        /* enum vm_kind; 0 = unused slot */
@@ -31,20 +31,20 @@ struct vm_region {
 };
 
 struct vm_space {
-    struct arch_vm arch;                       /* the port's page-table root and extras */
-    struct {                                   /* recent translations, for repeated copies */
-        uaddr_t page;                          /* 0: empty */
+    struct arch_vm arch; /* the port's page-table root and extras */
+    struct {             /* recent translations, for repeated copies */
+        uaddr_t page;    /* 0: empty */
         paddr_t frame;
-        unsigned prot;                         /* the access that page is known to allow */
+        unsigned prot; /* the access that page is known to allow */
     } tc[VM_TC_SLOTS];
-    struct {                                   /* the last range user_range_check passed */
-        uaddr_t start, end;                    /* page-aligned; empty when equal */
+    struct {                /* the last range user_range_check passed */
+        uaddr_t start, end; /* page-aligned; empty when equal */
         unsigned prot;
     } checked;
     struct vm_region regions[VM_MAX_REGIONS];
 };
 
-long vm_space_init(struct vm_space *vs);   /* empty address space; ERR_NO_MEMORY */
+long vm_space_init(struct vm_space *vs);    /* empty address space; ERR_NO_MEMORY */
 void vm_space_destroy(struct vm_space *vs); /* free every owned page and the page tables */
 /* Map npages of fresh zeroed memory at start; ERR_NO_MEMORY/ERR_NO_RESOURCES, nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind);
@@ -72,7 +72,8 @@ long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_
 long user_range_check(uaddr_t addr, size_t len, unsigned prot);
 
 /* True when [addr, addr + len) neither wraps nor leaves the user half. */
-static inline bool user_range_sane(uaddr_t addr, size_t len) {
+static inline bool user_range_sane(uaddr_t addr, size_t len)
+{
     return addr + len >= addr && addr + len <= USER_TOP;
 }
 
@@ -82,13 +83,15 @@ static inline bool user_range_sane(uaddr_t addr, size_t len) {
  * page: a missing or read-only page faults, and the fault ends the copy (arch_copy_from_user).
  * Only user pages live below USER_TOP.
  */
-static inline long copy_from_user(void *dst, uaddr_t src, size_t len) {
+static inline long copy_from_user(void *dst, uaddr_t src, size_t len)
+{
     return user_range_sane(src, len) && arch_copy_from_user(dst, src, len) ? 0 : ERR_BAD_ADDRESS;
 }
 
 /* Writes are all or nothing. Within one page the first store faults if any would; a range over
  * several pages is checked page by page before the first byte moves. */
-static inline long copy_to_user(uaddr_t dst, const void *src, size_t len) {
+static inline long copy_to_user(uaddr_t dst, const void *src, size_t len)
+{
     if (!user_range_sane(dst, len) ||
         ((dst & (PAGE_SIZE - 1)) + len > PAGE_SIZE && user_range_check(dst, len, PROT_WRITE) < 0))
         return ERR_BAD_ADDRESS;

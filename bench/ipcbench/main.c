@@ -44,14 +44,14 @@
 #define SERVER_CHANNEL ((handle_t)1)
 
 /* Message types of this program. */
-#define MSG_BENCH_PING (MSG_USER + 0)     /* 8 bytes in, the same 8 bytes back */
-#define MSG_BENCH_FILL (MSG_USER + 1)     /* also bufs[0] BUF_WRITE: the server fills it */
+#define MSG_BENCH_PING (MSG_USER + 0) /* 8 bytes in, the same 8 bytes back */
+#define MSG_BENCH_FILL (MSG_USER + 1) /* also bufs[0] BUF_WRITE: the server fills it */
 
 /* The client's side of the benchmark. */
 struct bench {
-    handle_t ch;       /* our channel end */
-    handle_t eq;       /* event queue holding ch */
-    handle_t server;   /* the server's process handle */
+    handle_t ch;     /* our channel end */
+    handle_t eq;     /* event queue holding ch */
+    handle_t server; /* the server's process handle */
     uint8_t ool[BENCH_OOL_LEN];
 };
 
@@ -146,8 +146,8 @@ static void report(const char *name, uint64_t *s, size_t n)
     for (size_t i = 0; i < n; i++)
         sum += s[i];
     sort_u64(s, n);
-    printf("bench: %s median=%lu min=%lu p90=%lu n=%zu mean=%lu\n", name, s[n / 2], s[0],
-           s[n * 9 / 10], n, sum / n);
+    printf("bench: %s median=%lu min=%lu p90=%lu n=%zu mean=%lu\n", name, s[n / 2], s[0], s[n * 9 / 10], n,
+           sum / n);
 }
 
 /* Checks that a reply event answers call `id` with its 8 bytes (and, for FILL, the buffer). */
@@ -176,7 +176,7 @@ static long roundtrip(struct bench *b, uint64_t id, bool ool, uint64_t *cycles)
         .call_id = id,
         .data_len = 8,
         .nbufs = ool ? 1 : 0,
-        .bufs[0] = { .addr = (uaddr_t)b->ool, .len = BENCH_OOL_LEN, .access = BUF_WRITE },
+        .bufs[0] = {.addr = (uaddr_t)b->ool, .len = BENCH_OOL_LEN, .access = BUF_WRITE},
     };
     memcpy(call.data, &id, 8);
     memset(b->ool, 0, sizeof b->ool);

@@ -57,9 +57,8 @@ static void report(const char *name, uint64_t *s, size_t n)
     for (size_t i = 0; i < n; i++)
         sum += s[i];
     qsort(s, n, sizeof *s, cmp_u64);
-    printf("bench: %s median=%llu min=%llu p90=%llu n=%zu mean=%llu\n", name,
-           (unsigned long long)s[n / 2], (unsigned long long)s[0], (unsigned long long)s[n * 9 / 10],
-           n, (unsigned long long)(sum / n));
+    printf("bench: %s median=%llu min=%llu p90=%llu n=%zu mean=%llu\n", name, (unsigned long long)s[n / 2],
+           (unsigned long long)s[0], (unsigned long long)s[n * 9 / 10], n, (unsigned long long)(sum / n));
     fflush(stdout);
 }
 

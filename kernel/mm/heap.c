@@ -36,7 +36,8 @@ static struct page_header *partial[NCLASSES]; /* pages that have at least one fr
 static struct page_header *spare[NCLASSES];
 
 /* Smallest class shift that fits size. */
-static uint32_t class_shift(size_t size) {
+static uint32_t class_shift(size_t size)
+{
     if (size <= (1u << MIN_SHIFT))
         return MIN_SHIFT;
     /* 64 - clz(size - 1) is log2(size) rounded up. */
@@ -44,7 +45,8 @@ static uint32_t class_shift(size_t size) {
 }
 
 /* Unlink a slab page from its class list. */
-static void slab_unlink(struct page_header *h) {
+static void slab_unlink(struct page_header *h)
+{
     if (h->prev)
         h->prev->next = h->next;
     else
@@ -55,7 +57,8 @@ static void slab_unlink(struct page_header *h) {
 }
 
 /* Push a slab page onto its class list. */
-static void slab_link(struct page_header *h) {
+static void slab_link(struct page_header *h)
+{
     struct page_header **head = &partial[h->shift_or_pages - MIN_SHIFT];
     h->prev = NULL;
     h->next = *head;
@@ -65,7 +68,8 @@ static void slab_link(struct page_header *h) {
 }
 
 /* A new slab page for blocks of 1 << shift bytes, linked in; NULL when memory is out. */
-static struct page_header *slab_new(uint32_t shift) {
+static struct page_header *slab_new(uint32_t shift)
+{
     paddr_t pa;
     if (pmm_alloc_raw(1, &pa) < 0) /* blocks are initialized by their users (or kzalloc) */
         return NULL;
@@ -85,7 +89,8 @@ static struct page_header *slab_new(uint32_t shift) {
 }
 
 /* A block of whole pages with the header in front. */
-static void *large_alloc(size_t size) {
+static void *large_alloc(size_t size)
+{
     uint64_t n = (size + HEADER_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
     paddr_t pa;
     if (pmm_alloc(n, &pa) < 0)
@@ -97,7 +102,8 @@ static void *large_alloc(size_t size) {
 
 /* Small sizes round up to a power of two and come from the class's partial pages, then its spare,
  * then a new page; anything over 2 KiB gets whole pages. */
-void *kmalloc(size_t size) {
+void *kmalloc(size_t size)
+{
     if (size == 0 || size > (1ul << 30))
         return NULL;
     if (size > (1u << MAX_SHIFT))
@@ -119,7 +125,8 @@ void *kmalloc(size_t size) {
 }
 
 /* Zeroes the size asked for; the rest of the block is never handed out. */
-void *kzalloc(size_t size) {
+void *kzalloc(size_t size)
+{
     void *p = kmalloc(size);
     if (p)
         memset(p, 0, size);
@@ -128,7 +135,8 @@ void *kzalloc(size_t size) {
 
 /* The header is found by rounding down: a large block starts HEADER_SIZE into its first page and
  * slab blocks share a page with theirs. An emptied page is kept as its class's one spare, or freed. */
-void kfree(void *ptr) {
+void kfree(void *ptr)
+{
     if (!ptr)
         return;
     struct page_header *h = (struct page_header *)((uint64_t)ptr & ~(PAGE_SIZE - 1));
@@ -154,7 +162,8 @@ void kfree(void *ptr) {
 }
 
 /* pmm_alloc_raw calls this when the page allocator runs dry, before it gives up. */
-uint64_t heap_release_spares(void) {
+uint64_t heap_release_spares(void)
+{
     uint64_t n = 0;
     for (int c = 0; c < NCLASSES; c++)
         if (spare[c]) {
@@ -166,7 +175,8 @@ uint64_t heap_release_spares(void) {
 }
 
 /* At most one per class. */
-uint64_t heap_spare_pages(void) {
+uint64_t heap_spare_pages(void)
+{
     uint64_t n = 0;
     for (int c = 0; c < NCLASSES; c++)
         n += spare[c] != NULL;

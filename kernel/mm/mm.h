@@ -5,15 +5,15 @@
 
 struct boot_info;
 
-void pmm_init(const struct boot_info *bi);          /* page allocator over the firmware map */
-long pmm_alloc(uint64_t count, paddr_t *pa_out);    /* contiguous, zeroed pages; ERR_NO_MEMORY */
+void pmm_init(const struct boot_info *bi);           /* page allocator over the firmware map */
+long pmm_alloc(uint64_t count, paddr_t *pa_out);     /* contiguous, zeroed pages; ERR_NO_MEMORY */
 long pmm_alloc_raw(uint64_t count, paddr_t *pa_out); /* the same, contents left as they were */
-void pmm_free(paddr_t pa, uint64_t count);          /* return pages; a bad free is a kernel bug */
-uint64_t pmm_free_pages(void);                      /* free pages now */
-uint64_t pmm_total_pages(void);                     /* pages under management */
+void pmm_free(paddr_t pa, uint64_t count);           /* return pages; a bad free is a kernel bug */
+uint64_t pmm_free_pages(void);                       /* free pages now */
+uint64_t pmm_total_pages(void);                      /* pages under management */
 
-void *kmalloc(size_t size);  /* uninitialized kernel memory or NULL; caller holds the kernel lock */
-void *kzalloc(size_t size);  /* the same, zeroed */
-void kfree(void *ptr);       /* free a kmalloc block (NULL is ignored) */
+void *kmalloc(size_t size);         /* uninitialized kernel memory or NULL; caller holds the kernel lock */
+void *kzalloc(size_t size);         /* the same, zeroed */
+void kfree(void *ptr);              /* free a kmalloc block (NULL is ignored) */
 uint64_t heap_release_spares(void); /* give the heap's cached empty pages back; how many */
 uint64_t heap_spare_pages(void);    /* cached empty pages (reclaimable, so reported as free) */

@@ -39,8 +39,7 @@ static uint64_t page_alloc_change(struct page_alloc *pa, uint64_t first, uint64_
     while (first < end) {
         uint64_t w = first / PA_WORD_BITS;
         unsigned lo = (unsigned)(first % PA_WORD_BITS);
-        unsigned hi = end - w * PA_WORD_BITS >= PA_WORD_BITS ? PA_WORD_BITS
-                                                               : (unsigned)(end % PA_WORD_BITS);
+        unsigned hi = end - w * PA_WORD_BITS >= PA_WORD_BITS ? PA_WORD_BITS : (unsigned)(end % PA_WORD_BITS);
         uint64_t mask = page_alloc_mask(lo, hi);
         uint64_t flips = (set ? ~pa->bitmap[w] : pa->bitmap[w]) & mask;
         changed += page_alloc_popcount(flips);
@@ -73,8 +72,8 @@ static uint64_t page_alloc_find(const struct page_alloc *pa, uint64_t from, uint
 }
 
 /* Clips [pfn, pfn + count) to the managed range as page indexes; false if nothing is left. */
-static bool page_alloc_clip(const struct page_alloc *pa, uint64_t pfn, uint64_t count,
-                            uint64_t *first, uint64_t *end)
+static bool page_alloc_clip(const struct page_alloc *pa, uint64_t pfn, uint64_t count, uint64_t *first,
+                            uint64_t *end)
 {
     uint64_t lo = pfn > pa->base_pfn ? pfn - pa->base_pfn : 0;
     uint64_t skipped = pfn < pa->base_pfn ? pa->base_pfn - pfn : 0;
@@ -143,8 +142,8 @@ static uint64_t page_alloc_align_up(const struct page_alloc *pa, uint64_t i, uin
 }
 
 /* Finds count free pages starting at an aligned index in [from, limit); npages if none. */
-static uint64_t page_alloc_search(const struct page_alloc *pa, uint64_t from, uint64_t limit,
-                                  uint64_t count, uint64_t align)
+static uint64_t page_alloc_search(const struct page_alloc *pa, uint64_t from, uint64_t limit, uint64_t count,
+                                  uint64_t align)
 {
     uint64_t i = from;
 

@@ -10,7 +10,8 @@
 static struct page_alloc pages;
 
 /* Highest end of usable RAM, as a page frame number. */
-static uint64_t usable_top_pfn(const struct boot_info *bi) {
+static uint64_t usable_top_pfn(const struct boot_info *bi)
+{
     uint64_t top = 0;
     for (uint32_t i = 0; i < bi->nmem; i++)
         if (bi->mem[i].usable && (bi->mem[i].base + bi->mem[i].len) / PAGE_SIZE > top)
@@ -19,7 +20,8 @@ static uint64_t usable_top_pfn(const struct boot_info *bi) {
 }
 
 /* True when [pa, pa+len) overlaps any boot-reserved range. */
-static bool overlaps_reserved(const struct boot_info *bi, paddr_t pa, uint64_t len) {
+static bool overlaps_reserved(const struct boot_info *bi, paddr_t pa, uint64_t len)
+{
     for (uint32_t i = 0; i < bi->nreserved; i++)
         if (pa < bi->reserved[i].base + bi->reserved[i].len && bi->reserved[i].base < pa + len)
             return true;
@@ -27,7 +29,8 @@ static bool overlaps_reserved(const struct boot_info *bi, paddr_t pa, uint64_t l
 }
 
 /* Place the bitmap in usable RAM below 4 GiB (the boot page tables map only that) and clear of reserved ranges. */
-static paddr_t bitmap_place(const struct boot_info *bi, uint64_t bytes) {
+static paddr_t bitmap_place(const struct boot_info *bi, uint64_t bytes)
+{
     for (uint32_t i = 0; i < bi->nmem; i++) {
         const struct boot_range *r = &bi->mem[i];
         if (!r->usable)
@@ -42,7 +45,8 @@ static paddr_t bitmap_place(const struct boot_info *bi, uint64_t bytes) {
 
 /* Frames 0 up to the top of usable RAM: free what the map calls usable, then take back what is in
  * use (reserved ranges, the bitmap itself), in the order page_alloc's contract asks. */
-void pmm_init(const struct boot_info *bi) {
+void pmm_init(const struct boot_info *bi)
+{
     uint64_t npages = usable_top_pfn(bi);
     uint64_t bytes = page_alloc_bitmap_bytes(npages);
     paddr_t bitmap = bitmap_place(bi, bytes);
@@ -67,7 +71,8 @@ void pmm_init(const struct boot_info *bi) {
 }
 
 /* Out of pages, the heap's cached empty pages are released and the allocation tried once more. */
-long pmm_alloc_raw(uint64_t count, paddr_t *pa_out) {
+long pmm_alloc_raw(uint64_t count, paddr_t *pa_out)
+{
     int64_t pfn = page_alloc_alloc(&pages, count, 1);
     if (pfn < 0 && heap_release_spares())
         pfn = page_alloc_alloc(&pages, count, 1);
@@ -78,7 +83,8 @@ long pmm_alloc_raw(uint64_t count, paddr_t *pa_out) {
 }
 
 /* Zeroed through the direct map: no frame reaches a process or a page table with old contents. */
-long pmm_alloc(uint64_t count, paddr_t *pa_out) {
+long pmm_alloc(uint64_t count, paddr_t *pa_out)
+{
     long err = pmm_alloc_raw(count, pa_out);
     if (err == 0)
         memset(arch_phys_to_virt(*pa_out), 0, count * PAGE_SIZE);
@@ -86,13 +92,20 @@ long pmm_alloc(uint64_t count, paddr_t *pa_out) {
 }
 
 /* A bad free means the kernel's bookkeeping is broken; going on could hand a frame out twice. */
-void pmm_free(paddr_t pa, uint64_t count) {
+void pmm_free(paddr_t pa, uint64_t count)
+{
     int err = page_alloc_free(&pages, pa / PAGE_SIZE, count);
     if (err < 0)
         PANIC("bad page free %#lx x%lu: %s", pa, count, err_str(err));
 }
 
 /* Free pages, counting the heap's reclaimable spares as free. */
-uint64_t pmm_free_pages(void) { return page_alloc_free_count(&pages) + heap_spare_pages(); }
+uint64_t pmm_free_pages(void)
+{
+    return page_alloc_free_count(&pages) + heap_spare_pages();
+}
 /* Usable RAM under management, reserved ranges excluded. */
-uint64_t pmm_total_pages(void) { return pages.managed_pages; }
+uint64_t pmm_total_pages(void)
+{
+    return pages.managed_pages;
+}

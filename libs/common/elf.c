@@ -74,8 +74,7 @@ static uint32_t elf_prot(uint32_t flags)
 }
 
 /* Checks one PT_LOAD header on its own: file range, sizes, address range, alignment, W^X. */
-static bool elf_segment_ok(const struct elf_phdr *ph, uint64_t len, uint64_t user_min,
-                           uint64_t user_max)
+static bool elf_segment_ok(const struct elf_phdr *ph, uint64_t len, uint64_t user_min, uint64_t user_max)
 {
     if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
         return false;
@@ -105,8 +104,8 @@ static bool elf_pages_overlap(const struct elf_segment *a, const struct elf_segm
  * too many. Empty segments (p_memsz 0, which a PHDRS linker script can produce
  * for an empty output section) map nothing and are skipped.
  */
-static bool elf_add_segment(struct elf_image *img, const struct elf_phdr *ph, uint64_t len,
-                            uint64_t user_min, uint64_t user_max)
+static bool elf_add_segment(struct elf_image *img, const struct elf_phdr *ph, uint64_t len, uint64_t user_min,
+                            uint64_t user_max)
 {
     if (ph->p_memsz == 0 && ph->p_filesz == 0)
         return true;
@@ -139,12 +138,11 @@ static bool elf_entry_ok(const struct elf_image *img)
 }
 
 /* Validates an executable and fills *out with its entry point and PT_LOAD segments. */
-int elf_parse(const void *image, uint64_t len, uint64_t user_min, uint64_t user_max,
-              struct elf_image *out)
+int elf_parse(const void *image, uint64_t len, uint64_t user_min, uint64_t user_max, struct elf_image *out)
 {
     const uint8_t *bytes = image;
     struct elf_ehdr eh;
-    struct elf_image img = { .entry = 0, .nsegs = 0 };
+    struct elf_image img = {.entry = 0, .nsegs = 0};
 
     if (len < sizeof(eh))
         return ERR_BAD_FORMAT;

@@ -11,14 +11,11 @@ _Static_assert(-(0 WARP_ERRORS(ERROR_COUNT_ONE)) == ERR_MIN,
 const char *err_str(long err)
 {
     switch (err) {
-    case 0:
-        return "success";
+    case 0: return "success";
 #define ERROR_CASE(name, value, text) \
-    case (value):                     \
-        return (text);
+    case (value): return (text);
         WARP_ERRORS(ERROR_CASE)
 #undef ERROR_CASE
-    default:
-        return "unknown error";
+    default: return "unknown error";
     }
 }

@@ -17,11 +17,11 @@ enum fmt_length { FMT_INT, FMT_CHAR, FMT_SHORT, FMT_LONG, FMT_LLONG, FMT_SIZE, F
 
 /* One parsed conversion specification. */
 struct fmt_spec {
-    unsigned flags;        /* FMT_* */
-    int width;             /* minimum field width; 0 when absent */
-    int prec;              /* precision; -1 when absent */
-    enum fmt_length len;   /* argument type */
-    char conv;             /* conversion character ('\0' if the format ended) */
+    unsigned flags;      /* FMT_* */
+    int width;           /* minimum field width; 0 when absent */
+    int prec;            /* precision; -1 when absent */
+    enum fmt_length len; /* argument type */
+    char conv;           /* conversion character ('\0' if the format ended) */
 };
 
 /* Where characters go, and how many went. */
@@ -194,8 +194,8 @@ static int fmt_prefix(char *out, const struct fmt_spec *spec, unsigned long long
         out[n++] = '+';
     else if (is_signed && (spec->flags & FMT_SPACE))
         out[n++] = ' ';
-    if (spec->conv == 'p' || ((spec->flags & FMT_ALT) && mag != 0 &&
-                              (spec->conv == 'x' || spec->conv == 'X'))) {
+    if (spec->conv == 'p' ||
+        ((spec->flags & FMT_ALT) && mag != 0 && (spec->conv == 'x' || spec->conv == 'X'))) {
         out[n++] = '0';
         out[n++] = spec->conv == 'X' ? 'X' : 'x';
     }
@@ -203,8 +203,8 @@ static int fmt_prefix(char *out, const struct fmt_spec *spec, unsigned long long
 }
 
 /* Prints an integer of magnitude mag (negative if neg) with padding, precision and prefix. */
-static void fmt_integer(struct fmt_out *out, const struct fmt_spec *spec, unsigned long long mag,
-                        bool neg, unsigned base)
+static void fmt_integer(struct fmt_out *out, const struct fmt_spec *spec, unsigned long long mag, bool neg,
+                        unsigned base)
 {
     char digits[24], prefix[4];
     int nd = fmt_digits(digits, mag, base, spec->conv == 'X');
@@ -290,7 +290,7 @@ static bool fmt_convert(struct fmt_out *out, struct fmt_spec *spec, va_list *ap)
 /* Handles the conversion starting at the '%' at p; returns where the format continues. */
 static const char *fmt_conversion(struct fmt_out *out, const char *p, va_list *ap)
 {
-    struct fmt_spec spec = { .flags = 0, .width = 0, .prec = -1, .len = FMT_INT, .conv = 0 };
+    struct fmt_spec spec = {.flags = 0, .width = 0, .prec = -1, .len = FMT_INT, .conv = 0};
     const char *start = p;
 
     p = fmt_parse_flags(p + 1, &spec);
@@ -311,7 +311,7 @@ static const char *fmt_conversion(struct fmt_out *out, const char *p, va_list *a
 /* Formats fmt with the arguments in ap into putc; returns the number of characters emitted. */
 int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap)
 {
-    struct fmt_out out = { .emit = putc, .ctx = ctx, .count = 0 };
+    struct fmt_out out = {.emit = putc, .ctx = ctx, .count = 0};
     va_list args;
 
     /* A copy we can hand around by pointer (va_list may be an array type). */
@@ -339,7 +339,7 @@ static void fmt_buf_putc(void *ctx, char c)
 /* Formats into buf with C99 vsnprintf semantics. */
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct fmt_buf b = { .buf = buf, .size = size, .pos = 0 };
+    struct fmt_buf b = {.buf = buf, .size = size, .pos = 0};
     int n = fmt_vformat(fmt_buf_putc, &b, fmt, ap);
 
     if (size > 0)

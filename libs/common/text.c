@@ -1,7 +1,8 @@
 /* text.c: small character helpers shared by parsers. */
 #include <warp/text.h>
 
-int text_hex_digit(int c) {
+int text_hex_digit(int c)
+{
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')

@@ -4,9 +4,12 @@
 
 /* Names of the portable fault kinds (enum fault_kind in warp/abi.h). */
 static const char *const exitinfo_kinds[] = {
-    [FAULT_MEMORY] = "memory fault",        [FAULT_PROTECTION] = "protection fault",
-    [FAULT_ILLEGAL] = "illegal instruction", [FAULT_ARITHMETIC] = "arithmetic fault",
-    [FAULT_DEBUG] = "debug trap",            [FAULT_OTHER] = "fault",
+    [FAULT_MEMORY] = "memory fault",
+    [FAULT_PROTECTION] = "protection fault",
+    [FAULT_ILLEGAL] = "illegal instruction",
+    [FAULT_ARITHMETIC] = "arithmetic fault",
+    [FAULT_DEBUG] = "debug trap",
+    [FAULT_OTHER] = "fault",
 };
 
 /* Returns the kind's name, or "fault" for a kind this program does not know. */
@@ -21,9 +24,9 @@ static int exitinfo_fault(char *buf, size_t size, const struct exit_info *info)
 {
     const char *name = exitinfo_kind_name(info->kind);
     if (info->kind == FAULT_MEMORY)
-        return fmt_snprintf(buf, size, "faulted: %s at rip 0x%llx addr 0x%llx (vector %u, error 0x%llx)", name,
-                            (unsigned long long)info->rip, (unsigned long long)info->fault_addr, info->vector,
-                            (unsigned long long)info->error_code);
+        return fmt_snprintf(buf, size, "faulted: %s at rip 0x%llx addr 0x%llx (vector %u, error 0x%llx)",
+                            name, (unsigned long long)info->rip, (unsigned long long)info->fault_addr,
+                            info->vector, (unsigned long long)info->error_code);
     return fmt_snprintf(buf, size, "faulted: %s at rip 0x%llx (vector %u, error 0x%llx)", name,
                         (unsigned long long)info->rip, info->vector, (unsigned long long)info->error_code);
 }
@@ -32,13 +35,9 @@ static int exitinfo_fault(char *buf, size_t size, const struct exit_info *info)
 int exitinfo_describe(char *buf, size_t size, const struct exit_info *info)
 {
     switch (info->reason) {
-    case EXIT_NORMAL:
-        return fmt_snprintf(buf, size, "exited with code %d", info->code);
-    case EXIT_FAULT:
-        return exitinfo_fault(buf, size, info);
-    case EXIT_KILLED:
-        return fmt_snprintf(buf, size, "was killed");
-    default:
-        return fmt_snprintf(buf, size, "ended for an unknown reason %d", info->reason);
+    case EXIT_NORMAL: return fmt_snprintf(buf, size, "exited with code %d", info->code);
+    case EXIT_FAULT: return exitinfo_fault(buf, size, info);
+    case EXIT_KILLED: return fmt_snprintf(buf, size, "was killed");
+    default: return fmt_snprintf(buf, size, "ended for an unknown reason %d", info->reason);
     }
 }

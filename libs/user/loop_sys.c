@@ -48,7 +48,8 @@ static void call_sync_drop(handle_t ch, const struct warp_msg *m, bool is_messag
  * Takes events from the private queue until the reply to call_id on ch; returns its result. The
  * first event (r, *ev) is the one SYS_SEND_WAIT returned with the send; later ones are waited for.
  */
-static long call_sync_wait(handle_t ch, uint64_t call_id, long r, struct warp_event *ev, struct warp_msg *reply)
+static long call_sync_wait(handle_t ch, uint64_t call_id, long r, struct warp_event *ev,
+                           struct warp_msg *reply)
 {
     for (; r >= 0; r = warp_eventq_wait(call_sync_eq, ev, DEADLINE_FOREVER)) {
         if (ev->handle != ch)

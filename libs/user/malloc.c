@@ -12,7 +12,7 @@
 
 /* Header in front of every block; the payload follows it. */
 struct malloc_block {
-    size_t size;   /* whole block, header included: a multiple of MALLOC_ALIGN (large: the mapping) */
+    size_t size; /* whole block, header included: a multiple of MALLOC_ALIGN (large: the mapping) */
     uint64_t magic;
 };
 

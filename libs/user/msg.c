@@ -173,8 +173,7 @@ void msg_reply_open(struct warp_msg *m, uint64_t call_id, handle_t h)
 }
 
 /* A reply with inline data. */
-int msg_reply_data(struct warp_msg *m, uint32_t type, uint64_t call_id, const void *data,
-                   size_t len)
+int msg_reply_data(struct warp_msg *m, uint32_t type, uint64_t call_id, const void *data, size_t len)
 {
     if (len > MSG_DATA_MAX)
         return ERR_TOO_LARGE;
@@ -216,8 +215,7 @@ int msg_get_attr_name(const struct warp_msg *m, char *out, size_t size)
 }
 
 /* SETATTR's name and value. */
-int msg_get_setattr(const struct warp_msg *m, char *name, size_t name_size, char *value,
-                    size_t value_size)
+int msg_get_setattr(const struct warp_msg *m, char *name, size_t name_size, char *value, size_t value_size)
 {
     if (m->data_len > MSG_DATA_MAX)
         return ERR_BAD_FORMAT;

@@ -5,8 +5,8 @@
 /* Output being collected by one printf call. */
 struct stdio_buf {
     char data[STDIO_BUF_SIZE];
-    size_t len;  /* bytes in data */
-    long err;    /* first console write error, 0 if none */
+    size_t len; /* bytes in data */
+    long err;   /* first console write error, 0 if none */
 };
 
 /* Writes out what the buffer holds. */

@@ -9,13 +9,13 @@
 #define LEGACY_QUEUE_PFN 8       /* 32 bits: physical address >> 12 of the selected queue, 0 = off */
 #define LEGACY_QUEUE_SIZE 12     /* 16 bits, read-only: the selected queue's size, 0 = none */
 #define LEGACY_QUEUE_SELECT 14
-#define LEGACY_QUEUE_NOTIFY 16   /* write a queue index to kick it */
-#define LEGACY_STATUS 18         /* 8 bits */
-#define LEGACY_ISR 19            /* 8 bits, read to clear */
-#define LEGACY_CONFIG_VECTOR 20  /* 16 bits, only while MSI-X is enabled */
+#define LEGACY_QUEUE_NOTIFY 16  /* write a queue index to kick it */
+#define LEGACY_STATUS 18        /* 8 bits */
+#define LEGACY_ISR 19           /* 8 bits, read to clear */
+#define LEGACY_CONFIG_VECTOR 20 /* 16 bits, only while MSI-X is enabled */
 #define LEGACY_QUEUE_VECTOR 22
-#define LEGACY_CONFIG 20         /* device config without MSI-X ... */
-#define LEGACY_CONFIG_MSIX 24    /* ... and with it */
+#define LEGACY_CONFIG 20      /* device config without MSI-X ... */
+#define LEGACY_CONFIG_MSIX 24 /* ... and with it */
 #define LEGACY_PFN_SHIFT 12
 #define PCI_BAR0 0x10
 

@@ -9,11 +9,11 @@
 #define PCI_BAR0 0x10
 #define PCI_STATUS_CAPS 0x10u
 #define PCI_CAP_VENDOR 0x09
-#define CAP_LEN 2      /* u8 cap_len */
-#define CAP_CFG_TYPE 3 /* u8 cfg_type */
-#define CAP_BAR 4      /* u8 bar */
-#define CAP_OFFSET 8   /* le32 offset within the BAR */
-#define CAP_LENGTH 12  /* le32 length of the structure */
+#define CAP_LEN 2          /* u8 cap_len */
+#define CAP_CFG_TYPE 3     /* u8 cfg_type */
+#define CAP_BAR 4          /* u8 bar */
+#define CAP_OFFSET 8       /* le32 offset within the BAR */
+#define CAP_LENGTH 12      /* le32 length of the structure */
 #define CAP_NOTIFY_MULT 16 /* le32 notify_off_multiplier (notify capability only) */
 #define CAP_TYPE_COMMON 1
 #define CAP_TYPE_NOTIFY 2

@@ -46,8 +46,7 @@ size_t virtq_bytes(uint16_t size)
 }
 
 /* Lays out and zeroes a queue; every descriptor starts on the free list. */
-long virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, paddr_t phys,
-                void **cookies)
+long virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, paddr_t phys, void **cookies)
 {
     if (!virtq_size_ok(size) || phys % VIRTQ_ALIGN != 0 || !mem || !cookies)
         return ERR_INVALID_ARG;

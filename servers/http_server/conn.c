@@ -117,8 +117,7 @@ static void conn_on_discard(struct http_conn *c, long r)
         return;
     }
     c->drained += (size_t)r;
-    if (r == 0 || c->drained > HTTP_LINGER_MAX ||
-        (lingering && ++c->linger_rounds > HTTP_LINGER_ROUNDS)) {
+    if (r == 0 || c->drained > HTTP_LINGER_MAX || (lingering && ++c->linger_rounds > HTTP_LINGER_ROUNDS)) {
         if (lingering)
             conn_shutdown(c); /* the client's FIN (or enough): our FIN can go */
         else
@@ -321,8 +320,7 @@ static void conn_respond(struct http_conn *c)
 static void conn_process(struct http_conn *c)
 {
     size_t used;
-    enum http_parse_result r =
-        http_parse(&c->parser, c->in + c->in_pos, c->in_len - c->in_pos, &used);
+    enum http_parse_result r = http_parse(&c->parser, c->in + c->in_pos, c->in_len - c->in_pos, &used);
     c->in_pos += used;
     if (r == HTTP_PARSE_MORE) {
         c->state = HTTP_CONN_READING;
@@ -391,8 +389,8 @@ static void http_listener_resume(struct http_server *s)
 void http_server_accept(struct http_server *s, handle_t ch)
 {
     bool reject = s->active == HTTP_CONN_MAX;
-    struct http_conn *c = reject ? conn_slot(s, HTTP_CONN_MAX, HTTP_REJECT_MAX)
-                                 : conn_slot(s, 0, HTTP_CONN_MAX);
+    struct http_conn *c =
+        reject ? conn_slot(s, HTTP_CONN_MAX, HTTP_REJECT_MAX) : conn_slot(s, 0, HTTP_CONN_MAX);
     if (!c || loop_add_channel(s->loop, ch, &conn_handlers, c) < 0) {
         s->stats.dropped++;
         loop_close(s->loop, ch);

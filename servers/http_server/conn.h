@@ -45,8 +45,8 @@
  * never wait for any of this.
  */
 
-#define HTTP_CONN_MAX 112  /* connections served at once */
-#define HTTP_REJECT_MAX 8  /* connections being answered 503 at once */
+#define HTTP_CONN_MAX 112    /* connections served at once */
+#define HTTP_REJECT_MAX 8    /* connections being answered 503 at once */
 #define HTTP_FIXED_HANDLES 5 /* init's channel, tcpip's control channel, the listener, two event queues */
 _Static_assert(HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_MAX,
                "every connection needs a handle");
@@ -68,11 +68,11 @@ _Static_assert(HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_M
 
 enum http_conn_state {
     HTTP_CONN_FREE,
-    HTTP_CONN_READING,  /* READ pending: waiting for request bytes */
-    HTTP_CONN_WRITING,  /* WRITE pending: part of a response */
+    HTTP_CONN_READING,   /* READ pending: waiting for request bytes */
+    HTTP_CONN_WRITING,   /* WRITE pending: part of a response */
     HTTP_CONN_LINGERING, /* READ pending after the last response: bytes are dropped until quiet */
-    HTTP_CONN_CLOSING,  /* CLOSE pending: FIN after the last response */
-    HTTP_CONN_DRAINING, /* READ pending after our FIN: bytes are discarded until the client's FIN */
+    HTTP_CONN_CLOSING,   /* CLOSE pending: FIN after the last response */
+    HTTP_CONN_DRAINING,  /* READ pending after our FIN: bytes are discarded until the client's FIN */
 };
 
 struct http_server;
@@ -82,18 +82,18 @@ struct http_conn {
     struct http_server *srv;
     handle_t ch;
     enum http_conn_state state;
-    bool reject;           /* in the 503 pool */
-    bool close_after;      /* close once the response being sent is out */
-    bool read_pending;     /* a READ is outstanding (it may outlive READING after a timeout) */
+    bool reject;       /* in the 503 pool */
+    bool close_after;  /* close once the response being sent is out */
+    bool read_pending; /* a READ is outstanding (it may outlive READING after a timeout) */
     struct loop_timeout timeout;
     size_t in_pos, in_len;
-    size_t out_len, out_off;       /* the response head (and small body) in out[] */
-    const uint8_t *body;           /* a larger body, sent after out[] (points into the initfs) */
+    size_t out_len, out_off; /* the response head (and small body) in out[] */
+    const uint8_t *body;     /* a larger body, sent after out[] (points into the initfs) */
     uint64_t body_len, body_off;
-    size_t write_len;              /* bytes of the pending WRITE */
-    size_t drained;                /* bytes dropped while LINGERING or DRAINING */
-    unsigned linger_rounds;        /* quiet periods begun while LINGERING */
-    unsigned requests;             /* responses started on this connection */
+    size_t write_len;       /* bytes of the pending WRITE */
+    size_t drained;         /* bytes dropped while LINGERING or DRAINING */
+    unsigned linger_rounds; /* quiet periods begun while LINGERING */
+    unsigned requests;      /* responses started on this connection */
     struct http_parser parser;
     uint8_t in[HTTP_IN_SIZE];
     char out[HTTP_OUT_SIZE];
@@ -101,18 +101,18 @@ struct http_conn {
 
 /* Counters since start (the index page shows some). */
 struct http_stats {
-    uint64_t accepted;  /* connections served */
-    uint64_t rejected;  /* answered 503 */
-    uint64_t dropped;   /* closed at once (no slot though the listener was paused, or loop error) */
-    uint64_t pauses;    /* times the listener was taken off the loop */
-    uint64_t requests;  /* responses started, errors included */
-    uint64_t timeouts;  /* connections ended by a timeout */
+    uint64_t accepted; /* connections served */
+    uint64_t rejected; /* answered 503 */
+    uint64_t dropped;  /* closed at once (no slot though the listener was paused, or loop error) */
+    uint64_t pauses;   /* times the listener was taken off the loop */
+    uint64_t requests; /* responses started, errors included */
+    uint64_t timeouts; /* connections ended by a timeout */
 };
 
 struct http_server {
     struct loop *loop;
-    handle_t listener;  /* 0 until http_server_listen */
-    bool paused;        /* the listener is off the loop: both pools are full */
+    handle_t listener;    /* 0 until http_server_listen */
+    bool paused;          /* the listener is off the loop: both pools are full */
     bool listener_closed; /* tcpip closed it: loop_run has been stopped */
     const void *initfs;
     size_t initfs_size;

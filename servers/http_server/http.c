@@ -8,21 +8,21 @@
 
 /* Parser states: where the next byte goes. */
 enum {
-    HP_START,      /* before the request line; blank lines are skipped */
-    HP_START_LF,   /* a CR of a leading blank line: LF must follow */
+    HP_START,    /* before the request line; blank lines are skipped */
+    HP_START_LF, /* a CR of a leading blank line: LF must follow */
     HP_METHOD,
-    HP_TARGET0,    /* the target's first byte (a second space is an error) */
+    HP_TARGET0, /* the target's first byte (a second space is an error) */
     HP_TARGET,
-    HP_VERSION,    /* inside "HTTP/d.d", vpos says where */
-    HP_VERSION_END,/* after the version: CR or LF */
-    HP_LINE_LF,    /* a CR ended the request line: LF must follow */
-    HP_FIELD,      /* the start of a field line, or of the final blank line */
+    HP_VERSION,     /* inside "HTTP/d.d", vpos says where */
+    HP_VERSION_END, /* after the version: CR or LF */
+    HP_LINE_LF,     /* a CR ended the request line: LF must follow */
+    HP_FIELD,       /* the start of a field line, or of the final blank line */
     HP_NAME,
-    HP_OWS,        /* whitespace after the colon */
+    HP_OWS, /* whitespace after the colon */
     HP_VALUE,
-    HP_FIELD_LF,   /* a CR ended a field line */
-    HP_END_LF,     /* a CR of the final blank line */
-    HP_FINISHED,   /* DONE or ERROR: nothing more is consumed */
+    HP_FIELD_LF, /* a CR ended a field line */
+    HP_END_LF,   /* a CR of the final blank line */
+    HP_FINISHED, /* DONE or ERROR: nothing more is consumed */
 };
 
 /* The fields the parser looks into; the others are only checked for syntax. */
@@ -36,7 +36,7 @@ enum {
 
 /* Where a list element (Connection, Transfer-Encoding) is. */
 enum {
-    EL_START,  /* before the token: OWS or empty elements */
+    EL_START, /* before the token: OWS or empty elements */
     EL_TOKEN,
     EL_AFTER,  /* whitespace after the token: only OWS, ',' (or ';' for codings) may follow */
     EL_PARAMS, /* ";param" of a transfer coding, up to the next ',' */
@@ -111,9 +111,9 @@ static enum http_method http_method_lookup(const char *m)
         const char *name;
         enum http_method method;
     } methods[] = {
-        {"GET", HTTP_GET},         {"HEAD", HTTP_HEAD},       {"POST", HTTP_POST},
-        {"PUT", HTTP_PUT},         {"DELETE", HTTP_DELETE},   {"PATCH", HTTP_PATCH},
-        {"OPTIONS", HTTP_OPTIONS}, {"TRACE", HTTP_TRACE},     {"CONNECT", HTTP_CONNECT},
+        {"GET", HTTP_GET},         {"HEAD", HTTP_HEAD},     {"POST", HTTP_POST},
+        {"PUT", HTTP_PUT},         {"DELETE", HTTP_DELETE}, {"PATCH", HTTP_PATCH},
+        {"OPTIONS", HTTP_OPTIONS}, {"TRACE", HTTP_TRACE},   {"CONNECT", HTTP_CONNECT},
     };
     for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
         if (strcmp(m, methods[i].name) == 0)
@@ -155,11 +155,8 @@ static enum http_parse_result http_field_begin(struct http_parser *p)
             return http_fail(p, 400); /* even with equal values: nobody sends that by accident */
         p->cl_digits = false;
         break;
-    case HF_TRANSFER_ENCODING:
-        p->te_seen = true;
-        break;
-    default:
-        break;
+    case HF_TRANSFER_ENCODING: p->te_seen = true; break;
+    default: break;
     }
     return HTTP_PARSE_MORE;
 }
@@ -218,8 +215,7 @@ static enum http_parse_result http_list_byte(struct http_parser *p, uint8_t c)
         if (ws)
             return HTTP_PARSE_MORE;
         break;
-    case EL_PARAMS:
-        return HTTP_PARSE_MORE; /* parameters are not looked into */
+    case EL_PARAMS: return HTTP_PARSE_MORE; /* parameters are not looked into */
     }
     if (c == ';' && p->field == HF_TRANSFER_ENCODING && p->el_state != EL_START) {
         p->el_state = EL_PARAMS;
@@ -261,15 +257,11 @@ static enum http_parse_result http_host_byte(struct http_parser *p, uint8_t c)
 static enum http_parse_result http_value_byte(struct http_parser *p, uint8_t c)
 {
     switch (p->field) {
-    case HF_HOST:
-        return http_host_byte(p, c);
-    case HF_CONTENT_LENGTH:
-        return http_length_byte(p, c);
+    case HF_HOST: return http_host_byte(p, c);
+    case HF_CONTENT_LENGTH: return http_length_byte(p, c);
     case HF_TRANSFER_ENCODING:
-    case HF_CONNECTION:
-        return http_list_byte(p, c);
-    default:
-        return HTTP_PARSE_MORE;
+    case HF_CONNECTION: return http_list_byte(p, c);
+    default: return HTTP_PARSE_MORE;
     }
 }
 
@@ -541,8 +533,7 @@ static enum http_parse_result http_field_byte(struct http_parser *p, uint8_t c)
         p->name_len = 0;
         p->state = HP_NAME;
         return http_name_byte(p, c);
-    case HP_NAME:
-        return http_name_byte(p, c);
+    case HP_NAME: return http_name_byte(p, c);
     case HP_OWS:
     case HP_VALUE:
         if (c == '\r') {
@@ -570,8 +561,7 @@ static enum http_parse_result http_field_byte(struct http_parser *p, uint8_t c)
 }
 
 /* Feeds bytes until the request is complete, bad, or the bytes run out. */
-enum http_parse_result http_parse(struct http_parser *p, const void *buf, size_t len,
-                                  size_t *consumed)
+enum http_parse_result http_parse(struct http_parser *p, const void *buf, size_t len, size_t *consumed)
 {
     const uint8_t *b = buf;
     size_t i = 0;
@@ -664,11 +654,9 @@ long http_response_head(char *buf, size_t size, const struct http_response *r)
                          "%s"
                          "Connection: %s\r\n"
                          "\r\n",
-                         r->status, http_reason(r->status),
-                         r->content_type ? "Content-Type: " : "",
+                         r->status, http_reason(r->status), r->content_type ? "Content-Type: " : "",
                          r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "",
-                         (unsigned long long)r->content_length,
-                         r->allow ? "Allow: GET, HEAD\r\n" : "",
+                         (unsigned long long)r->content_length, r->allow ? "Allow: GET, HEAD\r\n" : "",
                          r->keep_alive ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= size)
         return ERR_TOO_LARGE;

@@ -68,35 +68,35 @@ enum http_parse_result {
 /* A request the parser accepted (HTTP_PARSE_DONE). Only GET and HEAD get this far. */
 struct http_request {
     enum http_method method;
-    unsigned version;                 /* 10 or 11 */
-    bool keep_alive;                  /* 1.1 unless "Connection: close"; 1.0 only with keep-alive */
-    char path[HTTP_TARGET_MAX + 1];   /* decoded, starts with '/', no "." or ".." or empty segments,
+    unsigned version;               /* 10 or 11 */
+    bool keep_alive;                /* 1.1 unless "Connection: close"; 1.0 only with keep-alive */
+    char path[HTTP_TARGET_MAX + 1]; /* decoded, starts with '/', no "." or ".." or empty segments,
                                          no query; NUL-terminated (it holds no other NUL) */
 };
 
 /* Parser state. Fields other than req and status are private to http.c. */
 struct http_parser {
-    unsigned state;          /* HP_* in http.c */
+    unsigned state; /* HP_* in http.c */
     enum http_parse_result result;
-    int status;              /* the error's status code once result is HTTP_PARSE_ERROR */
-    size_t total;            /* header-block bytes consumed so far */
-    unsigned fields;         /* header fields seen */
-    unsigned vpos;           /* position inside "HTTP/d.d" */
+    int status;      /* the error's status code once result is HTTP_PARSE_ERROR */
+    size_t total;    /* header-block bytes consumed so far */
+    unsigned fields; /* header fields seen */
+    unsigned vpos;   /* position inside "HTTP/d.d" */
     unsigned major, minor;
     char method[HTTP_METHOD_MAX + 1];
     unsigned method_len;
     char target[HTTP_TARGET_MAX + 1];
     size_t target_len;
-    char name[24];           /* the current field name, lower-cased, if it is short */
+    char name[24]; /* the current field name, lower-cased, if it is short */
     unsigned name_len;
-    unsigned field;          /* which field the current line is (HF_* in http.c) */
-    char tok[16];            /* current list element (Connection, Transfer-Encoding), lower-cased */
+    unsigned field; /* which field the current line is (HF_* in http.c) */
+    char tok[16];   /* current list element (Connection, Transfer-Encoding), lower-cased */
     unsigned tok_len;
-    unsigned el_state;       /* where in a list element we are */
-    bool tok_long;           /* the element is longer than tok: it is none we know */
-    bool tok_params;         /* the element has parameters (";..."): it is none we know */
-    bool value_ws;           /* whitespace seen after a single-valued field's value */
-    bool cl_digits;          /* Content-Length has at least one digit */
+    unsigned el_state; /* where in a list element we are */
+    bool tok_long;     /* the element is longer than tok: it is none we know */
+    bool tok_params;   /* the element has parameters (";..."): it is none we know */
+    bool value_ws;     /* whitespace seen after a single-valued field's value */
+    bool cl_digits;    /* Content-Length has at least one digit */
     unsigned host_count, cl_count;
     uint64_t content_length;
     bool te_seen, te_last_chunked, te_other;
@@ -114,8 +114,7 @@ void http_parser_init(struct http_parser *p);
  * up to the offending byte for HTTP_PARSE_ERROR. Once DONE or ERROR, it returns the same result
  * again, consuming nothing, until http_parser_init.
  */
-enum http_parse_result http_parse(struct http_parser *p, const void *buf, size_t len,
-                                  size_t *consumed);
+enum http_parse_result http_parse(struct http_parser *p, const void *buf, size_t len, size_t *consumed);
 
 /* True once any byte of the current request (a leading blank line included) was consumed. */
 bool http_parser_started(const struct http_parser *p);
@@ -135,10 +134,10 @@ const char *http_content_type(const char *path);
 /* What goes into a response's header block. */
 struct http_response {
     int status;
-    const char *content_type;  /* NULL: no Content-Type field */
+    const char *content_type; /* NULL: no Content-Type field */
     uint64_t content_length;
-    bool keep_alive;           /* Connection: keep-alive, else Connection: close */
-    bool allow;                /* add "Allow: GET, HEAD" (405) */
+    bool keep_alive; /* Connection: keep-alive, else Connection: close */
+    bool allow;      /* add "Allow: GET, HEAD" (405) */
 };
 
 /*

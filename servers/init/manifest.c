@@ -26,17 +26,17 @@ struct manifest_parser {
     struct manifest *out;
     manifest_log_fn log;
     void *ctx;
-    unsigned line;                /* current line, from 1 */
+    unsigned line; /* current line, from 1 */
     enum manifest_state state;
-    struct manifest_service cur;  /* the service being read */
-    bool cur_bad;                 /* an error was logged for it: skip it */
-    unsigned cur_keys;            /* MANIFEST_KEY_* seen */
-    unsigned cur_line;            /* line of its [service] header */
+    struct manifest_service cur; /* the service being read */
+    bool cur_bad;                /* an error was logged for it: skip it */
+    unsigned cur_keys;           /* MANIFEST_KEY_* seen */
+    unsigned cur_line;           /* line of its [service] header */
 };
 
 /* Logs "line N: <message>" through the caller's callback. */
-__attribute__((format(printf, 2, 3))) static void manifest_log(struct manifest_parser *p,
-                                                                const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void manifest_log(struct manifest_parser *p, const char *fmt,
+                                                               ...)
 {
     char msg[192];
     int n = fmt_snprintf(msg, sizeof(msg), "line %u: ", p->line);
@@ -49,8 +49,8 @@ __attribute__((format(printf, 2, 3))) static void manifest_log(struct manifest_p
 }
 
 /* Marks the current service as skipped, logging why. */
-__attribute__((format(printf, 2, 3))) static void manifest_reject(struct manifest_parser *p,
-                                                                   const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void manifest_reject(struct manifest_parser *p, const char *fmt,
+                                                                  ...)
 {
     char why[128];
     va_list ap;
@@ -93,8 +93,8 @@ bool manifest_valid_name(const char *s)
         return false;
     for (; *s; s++) {
         char c = *s;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-';
         if (!ok)
             return false;
     }
@@ -166,8 +166,8 @@ static void manifest_section(struct manifest_parser *p, char *s)
         manifest_log(p, "unknown section kind '%s'; its keys are ignored", kind);
         p->state = MANIFEST_IN_IGNORED;
     } else if (!manifest_valid_name(name)) {
-        manifest_log(p, "bad service name '%s' (1-%d of A-Z a-z 0-9 . _ -); its keys are ignored",
-                     name, SPAWN_NAME_MAX);
+        manifest_log(p, "bad service name '%s' (1-%d of A-Z a-z 0-9 . _ -); its keys are ignored", name,
+                     SPAWN_NAME_MAX);
         p->state = MANIFEST_IN_IGNORED;
     } else {
         manifest_begin_service(p, name);
@@ -373,8 +373,7 @@ static bool manifest_next_line(const char *text, size_t len, size_t *pos, char *
 }
 
 /* Parses the whole manifest; see manifest.h. */
-unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log,
-                        void *ctx)
+unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log, void *ctx)
 {
     struct manifest_parser p;
     memset(&p, 0, sizeof(p));

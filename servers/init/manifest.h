@@ -42,7 +42,7 @@ struct manifest_service {
     enum manifest_on_exit on_exit;
     enum manifest_restart restart;
     struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
-    unsigned ndevices;                                 /* 0: no device grant */
+    unsigned ndevices;                                /* 0: no device grant */
 };
 
 struct manifest {
@@ -58,8 +58,7 @@ typedef void (*manifest_log_fn)(void *ctx, const char *msg);
  * service with any error (unknown key or value, missing binary, duplicate name, bad line) is logged
  * through log and left out; the rest are kept. Returns the number of services in out.
  */
-unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log,
-                        void *ctx);
+unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log, void *ctx);
 
 /* True if s is a valid service name: 1..SPAWN_NAME_MAX characters of A-Z a-z 0-9 . _ - */
 bool manifest_valid_name(const char *s);

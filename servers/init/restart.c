@@ -19,14 +19,13 @@ static uint64_t restart_delay(unsigned k)
 }
 
 /* Applies the policy and the backoff to one end of the service. */
-enum restart_verdict restart_decide(struct restart_state *st, enum manifest_restart policy,
-                                    bool failed, uint64_t ran_ns, uint64_t *delay_ns)
+enum restart_verdict restart_decide(struct restart_state *st, enum manifest_restart policy, bool failed,
+                                    uint64_t ran_ns, uint64_t *delay_ns)
 {
     *delay_ns = 0;
     if (ran_ns >= RESTART_STABLE_NS)
         st->streak = 0;
-    bool wanted = policy == MANIFEST_RESTART_ALWAYS ||
-                  (policy == MANIFEST_RESTART_ON_FAILURE && failed);
+    bool wanted = policy == MANIFEST_RESTART_ALWAYS || (policy == MANIFEST_RESTART_ON_FAILURE && failed);
     if (!wanted)
         return RESTART_NO;
     if (st->streak >= RESTART_LIMIT)

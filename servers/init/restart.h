@@ -22,9 +22,9 @@ struct restart_state {
 };
 
 enum restart_verdict {
-    RESTART_NO = 1,    /* the policy does not restart after this end */
-    RESTART_YES,       /* start it again after *delay_ns */
-    RESTART_GIVE_UP,   /* it would, but the service keeps failing: RESTART_LIMIT reached */
+    RESTART_NO = 1,  /* the policy does not restart after this end */
+    RESTART_YES,     /* start it again after *delay_ns */
+    RESTART_GIVE_UP, /* it would, but the service keeps failing: RESTART_LIMIT reached */
 };
 
 /* True if an end counts as a failure: anything but EXIT_NORMAL with code 0. */
@@ -34,5 +34,5 @@ bool restart_is_failure(const struct exit_info *info);
  * Decides what follows the end of a run that lasted ran_ns (failed: restart_is_failure) under policy,
  * updating *st. For RESTART_YES, *delay_ns is the time to wait before starting again.
  */
-enum restart_verdict restart_decide(struct restart_state *st, enum manifest_restart policy,
-                                    bool failed, uint64_t ran_ns, uint64_t *delay_ns);
+enum restart_verdict restart_decide(struct restart_state *st, enum manifest_restart policy, bool failed,
+                                    uint64_t ran_ns, uint64_t *delay_ns);

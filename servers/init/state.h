@@ -7,7 +7,7 @@
 #include <warp/loop.h>
 
 #define INIT_MANIFEST_PATH "etc/init.manifest"
-#define INIT_PENDING_MAX 8 /* OPEN calls waiting for one name whose server has not registered */
+#define INIT_PENDING_MAX 8             /* OPEN calls waiting for one name whose server has not registered */
 #define INIT_SERVICE_PREFIX "service/" /* OPEN "service/<name>": connect to a service */
 #define INIT_LISTEN_PREFIX "listen:"   /* OPEN "listen:service/<name>": register as its server */
 
@@ -27,11 +27,11 @@ enum init_state {
 struct init_service {
     const struct manifest_service *cfg;
     enum init_state state;
-    handle_t proc;        /* its process handle while INIT_RUNNING, else 0 */
-    handle_t ch;          /* init's end of its init channel (handle 1 in the service), 0 if closed */
-    bool registered;      /* it called OPEN "listen:service/<name>" on ch */
-    uint64_t started_at;  /* SYS_CLOCK time of the last start */
-    unsigned starts;      /* how many times it was started */
+    handle_t proc;       /* its process handle while INIT_RUNNING, else 0 */
+    handle_t ch;         /* init's end of its init channel (handle 1 in the service), 0 if closed */
+    bool registered;     /* it called OPEN "listen:service/<name>" on ch */
+    uint64_t started_at; /* SYS_CLOCK time of the last start */
+    unsigned starts;     /* how many times it was started */
     struct restart_state restart;
     struct loop_timeout restart_timer;
     struct init_pending pending[INIT_PENDING_MAX]; /* in arrival order */

@@ -148,16 +148,14 @@ static void init_ended(struct init_service *s, const struct exit_info *info)
     enum restart_verdict v =
         restart_decide(&s->restart, s->cfg->restart, restart_is_failure(info), ran, &delay);
     if (v == RESTART_YES) {
-        printf("init: restarting %s in %llu ms\n", s->cfg->name,
-               (unsigned long long)(delay / 1000000));
+        printf("init: restarting %s in %llu ms\n", s->cfg->name, (unsigned long long)(delay / 1000000));
         s->state = INIT_RESTARTING;
         loop_timeout_after(&init_g.loop, &s->restart_timer, delay);
         return;
     }
     if (v == RESTART_GIVE_UP)
         printf("init: %s ended %u times in a row within %llu s of starting; not restarting it\n",
-               s->cfg->name, RESTART_LIMIT + 1,
-               (unsigned long long)(RESTART_STABLE_NS / 1000000000ull));
+               s->cfg->name, RESTART_LIMIT + 1, (unsigned long long)(RESTART_STABLE_NS / 1000000000ull));
     s->state = INIT_DONE;
     init_fail_pending(s, ERR_NOT_FOUND);
     if (s->cfg->on_exit == MANIFEST_ON_EXIT_SHUTDOWN)

@@ -5,8 +5,8 @@
 #include <warp/string.h>
 #include <warp/user.h>
 
-#define PING_INIT_CH 1  /* init's channel, handle 1 */
-#define PING_ROUNDS 50  /* each a WRITE and a READ */
+#define PING_INIT_CH 1 /* init's channel, handle 1 */
+#define PING_ROUNDS 50 /* each a WRITE and a READ */
 #define PING_BUF_MAX 9000
 
 static uint8_t ping_out[PING_BUF_MAX];
@@ -21,8 +21,7 @@ _Noreturn static void ping_fail(const char *what, long r)
 }
 
 /* One blocking call; fails the run unless the result is want. */
-static void ping_call(handle_t ch, struct warp_msg *m, struct warp_msg *reply, long want,
-                      const char *what)
+static void ping_call(handle_t ch, struct warp_msg *m, struct warp_msg *reply, long want, const char *what)
 {
     long r = ipc_call_sync(ch, m, reply);
     ping_trips++;

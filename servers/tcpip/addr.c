@@ -8,8 +8,7 @@
 
 /* Parses a decimal number of at most max_digits digits, no sign, no leading zero, value <= max,
  * from s[0..len). */
-static int addr_decimal(const char *s, size_t len, unsigned max_digits, uint32_t max,
-                        uint32_t *out)
+static int addr_decimal(const char *s, size_t len, unsigned max_digits, uint32_t max, uint32_t *out)
 {
     if (len == 0 || len > max_digits || (len > 1 && s[0] == '0'))
         return ERR_INVALID_ARG;
@@ -115,8 +114,8 @@ int addr_mac_parse(const char *s, uint8_t out[6])
 
 int addr_mac_format(const uint8_t mac[6], char *buf, size_t size)
 {
-    int n = fmt_snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                         mac[4], mac[5]);
+    int n = fmt_snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                         mac[5]);
     return addr_fit(n, size);
 }
 

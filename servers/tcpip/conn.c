@@ -29,10 +29,10 @@
  * lwIP's send buffer takes them; the reply comes when all are in it.
  */
 
-#define CONN_CHUNK (16 * 1024)    /* bytes copied from a caller per tcp_write */
-#define CONN_COMPACT_BELOW 512    /* received pbuf chains shorter than this are copied to the heap */
-#define CONN_RX_PBUFS_MAX 32      /* more pbufs waiting for READ are collapsed into one */
-#define CONN_POLL_INTERVAL 2      /* lwIP poll callback every 2 coarse ticks (1 s): retries */
+#define CONN_CHUNK (16 * 1024) /* bytes copied from a caller per tcp_write */
+#define CONN_COMPACT_BELOW 512 /* received pbuf chains shorter than this are copied to the heap */
+#define CONN_RX_PBUFS_MAX 32   /* more pbufs waiting for READ are collapsed into one */
+#define CONN_POLL_INTERVAL 2   /* lwIP poll callback every 2 coarse ticks (1 s): retries */
 
 struct conn_write {
     uint64_t call_id;
@@ -41,18 +41,18 @@ struct conn_write {
 };
 
 struct conn {
-    struct loop *loop;    /* tcpip's one loop */
-    handle_t ch;          /* our end of the connection channel; 0 once closed */
-    struct tcp_pcb *pcb;  /* NULL once lwIP freed it or we handed it back */
-    struct pbuf *rxq;     /* received and not yet READ; a chain, or NULL */
-    bool fin;             /* the peer sent FIN: READ gives 0 once rxq is empty */
-    bool reading;         /* a READ is pending */
+    struct loop *loop;   /* tcpip's one loop */
+    handle_t ch;         /* our end of the connection channel; 0 once closed */
+    struct tcp_pcb *pcb; /* NULL once lwIP freed it or we handed it back */
+    struct pbuf *rxq;    /* received and not yet READ; a chain, or NULL */
+    bool fin;            /* the peer sent FIN: READ gives 0 once rxq is empty */
+    bool reading;        /* a READ is pending */
     uint64_t read_id;
     uint64_t read_len;
     struct conn_write writes[TCPIP_WRITES_MAX]; /* pending WRITEs, oldest at wr_head */
     unsigned wr_head, wr_count;
-    bool closing;         /* a CLOSE call waits for the WRITEs before it */
-    bool close_wanted;    /* tcp_close failed for want of memory: the poll callback retries */
+    bool closing;      /* a CLOSE call waits for the WRITEs before it */
+    bool close_wanted; /* tcp_close failed for want of memory: the poll callback retries */
     uint64_t close_id;
     struct conn *prev, *next;
 };

@@ -69,8 +69,7 @@ static void ctl_getattr(struct loop *l, handle_t ch, const struct warp_msg *m)
         if (r == 0)
             r = addr_config_format(ip, mask, gw, value, sizeof(value));
     } else if (strcmp(name, "mac") == 0) {
-        r = eth_mac_text()[0] ? fmt_snprintf(value, sizeof(value), "%s", eth_mac_text())
-                              : ERR_WOULD_BLOCK;
+        r = eth_mac_text()[0] ? fmt_snprintf(value, sizeof(value), "%s", eth_mac_text()) : ERR_WOULD_BLOCK;
     } else if (strcmp(name, "stats") == 0) {
         stats_log();
         r = stats_format(value, sizeof(value));
@@ -95,13 +94,14 @@ static void ctl_setattr(struct loop *l, handle_t ch, const struct warp_msg *m)
         return;
     }
     if (strcmp(name, "ipv4") != 0) {
-        service_reply_error(l, ch, m, strcmp(name, "mac") == 0 || strcmp(name, "stats") == 0
-                                          ? ERR_PERMISSION : ERR_NOT_FOUND);
+        service_reply_error(l, ch, m,
+                            strcmp(name, "mac") == 0 || strcmp(name, "stats") == 0 ? ERR_PERMISSION
+                                                                                   : ERR_NOT_FOUND);
         return;
     }
     uint32_t ip = 0, mask = 0, gw = 0;
-    if (strcmp(value, "dhcp") != 0 && (addr_config_parse(value, &ip, &mask, &gw) < 0 || mask == 0 ||
-                                       ip == 0)) {
+    if (strcmp(value, "dhcp") != 0 &&
+        (addr_config_parse(value, &ip, &mask, &gw) < 0 || mask == 0 || ip == 0)) {
         service_reply_error(l, ch, m, ERR_INVALID_ARG);
         return;
     }
@@ -120,18 +120,10 @@ static void ctl_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void
     if (!msg_is_call(m))
         return;
     switch (m->type) {
-    case MSG_OPEN:
-        ctl_open(l, ch, m);
-        break;
-    case MSG_GETATTR:
-        ctl_getattr(l, ch, m);
-        break;
-    case MSG_SETATTR:
-        ctl_setattr(l, ch, m);
-        break;
-    default:
-        service_reply_error(l, ch, m, ERR_NOT_SUPPORTED);
-        break;
+    case MSG_OPEN: ctl_open(l, ch, m); break;
+    case MSG_GETATTR: ctl_getattr(l, ch, m); break;
+    case MSG_SETATTR: ctl_setattr(l, ch, m); break;
+    default: service_reply_error(l, ch, m, ERR_NOT_SUPPORTED); break;
     }
 }
 

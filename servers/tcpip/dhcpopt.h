@@ -5,9 +5,9 @@
 
 #define DHCPOPT_PAD 0
 #define DHCPOPT_END 255
-#define DHCPOPT_MTU 26            /* RFC 2132 5.1: interface MTU, 2 bytes, at least 68 */
-#define DHCPOPT_REQUEST_LIST 55   /* RFC 2132 9.8: parameter request list */
-#define DHCPOPT_MTU_MIN 576       /* below this we keep the default: every IPv4 host must take 576 */
+#define DHCPOPT_MTU 26          /* RFC 2132 5.1: interface MTU, 2 bytes, at least 68 */
+#define DHCPOPT_REQUEST_LIST 55 /* RFC 2132 9.8: parameter request list */
+#define DHCPOPT_MTU_MIN 576     /* below this we keep the default: every IPv4 host must take 576 */
 
 /*
  * Adds code to the parameter request list inside opts[0..len) (a sequence of DHCP options in wire

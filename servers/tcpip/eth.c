@@ -32,9 +32,9 @@
  * sends it as a WRITE call; the slot is free again when the driver replies.
  */
 
-#define ETH_FRAME_MAX 1536          /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
+#define ETH_FRAME_MAX 1536 /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
 #define ETH_MTU_DEFAULT 1500
-#define ETH_RX_SLOTS 16             /* READ calls kept pending: a burst of frames needs no round trip each */
+#define ETH_RX_SLOTS 16 /* READ calls kept pending: a burst of frames needs no round trip each */
 _Static_assert(ETH_RX_SLOTS <= ETHERNET_READS_MAX, "the driver lets a session have that many READs");
 #define ETH_TX_SLOTS 40             /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
@@ -57,22 +57,22 @@ struct eth_tx_slot {
 };
 
 static struct {
-    struct loop *loop;        /* tcpip's one loop */
+    struct loop *loop; /* tcpip's one loop */
     enum eth_state state;
-    handle_t ch;              /* our end of service/ethernet, 0 when CLOSED or OPENING */
+    handle_t ch; /* our end of service/ethernet, 0 when CLOSED or OPENING */
     struct netif netif;
     bool netif_added;
-    bool static_config;       /* SETATTR "ipv4" replaced DHCP */
-    bool had_address;         /* to log "no address" only when one was lost */
+    bool static_config; /* SETATTR "ipv4" replaced DHCP */
+    bool had_address;   /* to log "no address" only when one was lost */
     uint8_t mac[6];
     char mac_text[ADDR_MAC_TEXT_MAX];
-    long last_open_error;     /* to log each kind of failure once, not every second */
-    uint16_t dhcp_mtu;        /* option 26 of the latest DHCP ACK (clamped), 0 if none */
+    long last_open_error;      /* to log each kind of failure once, not every second */
+    uint16_t dhcp_mtu;         /* option 26 of the latest DHCP ACK (clamped), 0 if none */
     struct loop_timeout retry; /* OPEN again, or post READs again */
     struct eth_rx_slot rx[ETH_RX_SLOTS];
     struct eth_tx_slot tx[ETH_TX_SLOTS];
     unsigned tx_busy;
-    bool tx_blocked;          /* a frame was refused for want of a slot: kick TCP when one frees */
+    bool tx_blocked; /* a frame was refused for want of a slot: kick TCP when one frees */
 } eth;
 
 static void eth_open(void);
@@ -285,8 +285,7 @@ static void eth_on_status(struct netif *netif)
 /* First time the MAC is known: create the interface, bring it up and ask DHCP for an address. */
 static void eth_netif_create(void)
 {
-    netif_add(&eth.netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, eth_netif_init,
-              ethernet_input);
+    netif_add(&eth.netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, eth_netif_init, ethernet_input);
     netif_set_default(&eth.netif);
     netif_set_status_callback(&eth.netif, eth_on_status);
     eth.netif_added = true;
@@ -417,18 +416,16 @@ int eth_configure(uint32_t ip, uint32_t mask, uint32_t gw)
 }
 
 /* LWIP_HOOK_DHCP_APPEND_OPTIONS: ask for the interface MTU in DISCOVER and REQUEST. */
-void tcpip_dhcp_append_options(struct netif *netif, struct dhcp_msg *msg, u8_t msg_type,
-                               u16_t *options_len)
+void tcpip_dhcp_append_options(struct netif *netif, struct dhcp_msg *msg, u8_t msg_type, u16_t *options_len)
 {
     (void)netif;
     if (msg_type == DHCP_DISCOVER || msg_type == DHCP_REQUEST)
-        *options_len = (u16_t)dhcpopt_request_add(msg->options, *options_len, DHCP_OPTIONS_LEN,
-                                                  DHCPOPT_MTU);
+        *options_len = (u16_t)dhcpopt_request_add(msg->options, *options_len, DHCP_OPTIONS_LEN, DHCPOPT_MTU);
 }
 
 /* LWIP_HOOK_DHCP_PARSE_OPTION: keep option 26 of an ACK (applied when the lease binds). */
-void tcpip_dhcp_parse_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len,
-                             struct pbuf *p, u16_t offset)
+void tcpip_dhcp_parse_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len, struct pbuf *p,
+                             u16_t offset)
 {
     (void)netif;
     uint8_t v[2];

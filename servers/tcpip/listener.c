@@ -17,10 +17,10 @@
  * port here (SO_REUSE, for TIME_WAIT), so the one-listener-per-port rule is checked in our list.
  */
 struct listener {
-    struct loop *loop;    /* tcpip's one loop */
-    handle_t ch;          /* our end of the listener channel */
-    struct tcp_pcb *pcb;  /* the listen pcb */
-    uint32_t ip;          /* host byte order; 0 = any */
+    struct loop *loop;   /* tcpip's one loop */
+    handle_t ch;         /* our end of the listener channel */
+    struct tcp_pcb *pcb; /* the listen pcb */
+    uint32_t ip;         /* host byte order; 0 = any */
     uint16_t port;
     struct listener *next;
 };

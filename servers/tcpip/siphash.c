@@ -48,8 +48,8 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     const uint8_t *in = data;
     uint64_t k0 = siphash_load(key), k1 = siphash_load(key + 8);
     /* The initial state: the key xor "somepseudorandomlygeneratedbytes" in ASCII. */
-    uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
-                     k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull};
+    uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull, k0 ^ 0x6c7967656e657261ull,
+                     k1 ^ 0x7465646279746573ull};
     size_t whole = len - len % 8;
     for (size_t i = 0; i < whole; i += 8)
         siphash_compress(v, siphash_load(in + i));

@@ -34,7 +34,7 @@ static unsigned stats_pcb_count(const struct tcp_pcb *p)
 static void stats_states_format(char *buf, size_t size)
 {
     static const char *const names[] = {"closed", "listen", "synsent", "synrcvd", "est", "fw1",
-                                        "fw2", "cw", "closing", "la", "tw"};
+                                        "fw2",    "cw",     "closing", "la",      "tw"};
     unsigned count[11] = {0};
     for (const struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
         if ((unsigned)p->state < 11)
@@ -60,8 +60,8 @@ int stats_format(char *buf, size_t size)
                         "pcbs=%u tw=%u listen=%u conns=%u listeners=%u ctl=%u pbufs=%u ram=%u segs=%u "
                         "rx=%llu tx=%llu drop=%u txfull=%llu tcp=%s",
                         stats_memp_used(MEMP_TCP_PCB), stats_pcb_count(tcp_tw_pcbs),
-                        stats_memp_used(MEMP_TCP_PCB_LISTEN), stats_g.conns, stats_g.listeners,
-                        stats_g.ctls, stats_memp_used(MEMP_PBUF_POOL) + stats_memp_used(MEMP_PBUF),
+                        stats_memp_used(MEMP_TCP_PCB_LISTEN), stats_g.conns, stats_g.listeners, stats_g.ctls,
+                        stats_memp_used(MEMP_PBUF_POOL) + stats_memp_used(MEMP_PBUF),
                         (unsigned)lwip_stats.mem.used, stats_memp_used(MEMP_TCP_SEG),
                         (unsigned long long)stats_g.rx_frames, (unsigned long long)stats_g.tx_frames,
                         (unsigned)(lwip_stats.link.drop + lwip_stats.ip.drop + lwip_stats.tcp.drop),

@@ -16,18 +16,18 @@
  * ETH_TXWAIT_MAX of them, over all sessions) for the device to finish one.
  */
 #define ETH_SESSIONS_MAX 8
-#define ETH_RXQ_FRAMES 32  /* frames queued per session while no READ waits */
-#define ETH_TXWAIT_MAX 64  /* WRITE calls waiting for a tx slot, all sessions */
+#define ETH_RXQ_FRAMES 32 /* frames queued per session while no READ waits */
+#define ETH_TXWAIT_MAX 64 /* WRITE calls waiting for a tx slot, all sessions */
 
 /* One client connection. */
 struct eth_session {
-    handle_t ch;                     /* 0: slot free */
+    handle_t ch;                        /* 0: slot free */
     uint64_t reads[ETHERNET_READS_MAX]; /* waiting READ call ids, oldest at read_head */
     unsigned read_head, nreads;
-    uint8_t *frames;                 /* ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX bytes */
+    uint8_t *frames; /* ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX bytes */
     uint16_t lens[ETH_RXQ_FRAMES];
     unsigned frame_head, nframes;
-    uint64_t dropped;                /* frames lost because the queue was full */
+    uint64_t dropped; /* frames lost because the queue was full */
 };
 
 /* A WRITE call waiting for a tx slot. */
@@ -179,8 +179,7 @@ static void eth_getattr(struct eth_session *s, const struct warp_msg *m)
     } else if (strcmp(name, "link") == 0) {
         msg_reply_text(&r, MSG_GETATTR, m->call_id, nic_link_up() ? "up" : "down");
     } else if (strcmp(name, "stats") == 0) {
-        fmt_snprintf(text, sizeof(text),
-                     "rx %llu tx %llu rx_bad %llu dropped %llu tx_waited %llu irqs %llu",
+        fmt_snprintf(text, sizeof(text), "rx %llu tx %llu rx_bad %llu dropped %llu tx_waited %llu irqs %llu",
                      (unsigned long long)nic_g.rx_frames, (unsigned long long)nic_g.tx_frames,
                      (unsigned long long)nic_g.rx_bad, (unsigned long long)s->dropped,
                      (unsigned long long)tx_waited, (unsigned long long)nic_g.irqs);

@@ -126,7 +126,7 @@ long nic_send_from_call(handle_t ch, uint64_t call_id, uint32_t len)
     if (n < 0)
         return n;
     if ((uint32_t)n != len)
-        return ERR_BAD_ADDRESS; /* cannot happen: len is the buffer's length */
+        return ERR_BAD_ADDRESS;  /* cannot happen: len is the buffer's length */
     memset(p, 0, nic_g.hdr_len); /* no checksum offload, no GSO */
     struct virtq_buf bufs[2] = {
         {nic_slot_phys(slot), nic_g.hdr_len, false},
@@ -296,12 +296,11 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
     struct handle_info hi;
     long r = warp_handle_info(dev, &hi);
     if (r < 0 || hi.type != OBJ_DEVICE) {
-        printf("virtio_net: handle %d is no device (%s); is a `devices =` grant in the manifest?\n",
-               dev, r < 0 ? err_str(r) : "wrong type");
+        printf("virtio_net: handle %d is no device (%s); is a `devices =` grant in the manifest?\n", dev,
+               r < 0 ? err_str(r) : "wrong type");
         return r < 0 ? r : ERR_WRONG_TYPE;
     }
-    if ((r = virtio_pci_open(&nic_g.vdev, dev)) < 0 ||
-        virtio_device_type(&nic_g.vdev) != VIRTIO_NET_TYPE) {
+    if ((r = virtio_pci_open(&nic_g.vdev, dev)) < 0 || virtio_device_type(&nic_g.vdev) != VIRTIO_NET_TYPE) {
         printf("virtio_net: not a virtio network device I can drive: %s\n",
                r < 0 ? err_str(r) : "wrong device type");
         return r < 0 ? r : ERR_NOT_SUPPORTED;

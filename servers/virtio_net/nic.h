@@ -40,20 +40,20 @@ struct nic_client {
 
 /* The NIC: transport, queues, buffers, interrupts, counters. */
 struct nic {
-    struct loop *loop;                /* the driver's event loop (rx_more) */
+    struct loop *loop; /* the driver's event loop (rx_more) */
     const struct nic_client *client;
     struct virtio_dev vdev;
     struct virtq rx, tx;
-    uint8_t *slots;        /* NET_SLOT-byte buffers: rx first, then tx */
+    uint8_t *slots; /* NET_SLOT-byte buffers: rx first, then tx */
     paddr_t slots_phys;
-    unsigned rx_bufs, tx_bufs; /* how many of each (bounded by the queue sizes) */
+    unsigned rx_bufs, tx_bufs;     /* how many of each (bounded by the queue sizes) */
     uint16_t tx_free[NET_TX_BUFS]; /* stack of free tx slot numbers */
     unsigned tx_nfree;
-    unsigned hdr_len;      /* NET_HDR_LEGACY or NET_HDR_MODERN */
-    uint64_t features;     /* accepted */
+    unsigned hdr_len;  /* NET_HDR_LEGACY or NET_HDR_MODERN */
+    uint64_t features; /* accepted */
     uint8_t mac[ETHERNET_ADDR_LEN];
-    bool msix;             /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
-    handle_t irq_rx, irq_tx; /* irq_tx == irq_rx without MSI-X */
+    bool msix;                   /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
+    handle_t irq_rx, irq_tx;     /* irq_tx == irq_rx without MSI-X */
     struct loop_timeout rx_more; /* armed when a receive batch left frames behind */
     uint64_t rx_frames, rx_bad, tx_frames, irqs;
 };

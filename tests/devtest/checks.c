@@ -167,9 +167,11 @@ static void dt_check_irqs(void)
         return;
     warp_handle_info((handle_t)irq, &hi);
     tap_eq(hi.type, OBJ_IRQ, "the IRQ handle is an OBJ_IRQ");
-    tap_eq(warp_irq_create(d, 0), ERR_ALREADY_EXISTS, "a second irq_create of entry 0 gives ERR_ALREADY_EXISTS");
+    tap_eq(warp_irq_create(d, 0), ERR_ALREADY_EXISTS,
+           "a second irq_create of entry 0 gives ERR_ALREADY_EXISTS");
     tap_eq(warp_irq_create(d, 0x10000), ERR_INVALID_ARG, "irq_create of entry 0x10000 gives ERR_INVALID_ARG");
-    tap_eq(warp_irq_create(d, 2047), ERR_INVALID_ARG, "irq_create past the MSI-X table gives ERR_INVALID_ARG");
+    tap_eq(warp_irq_create(d, 2047), ERR_INVALID_ARG,
+           "irq_create past the MSI-X table gives ERR_INVALID_ARG");
     tap_eq(warp_irq_ack((handle_t)irq), 0, "irq_ack of an IRQ handle works");
     tap_eq(warp_irq_ack(d), ERR_WRONG_TYPE, "irq_ack of a device handle gives ERR_WRONG_TYPE");
     tap_eq(warp_handle_close((handle_t)irq), 0, "closing the IRQ handle works");
@@ -185,8 +187,10 @@ static void dt_check_dma(void)
     handle_t d = DT_DEVICE;
     paddr_t phys = 0;
     tap_eq(warp_dma_alloc(d, 0, &phys), ERR_INVALID_ARG, "dma_alloc of 0 bytes gives ERR_INVALID_ARG");
-    tap_eq(warp_dma_alloc(d, DMA_MAX + 1, &phys), ERR_TOO_LARGE, "dma_alloc of 4 MiB + 1 gives ERR_TOO_LARGE");
-    tap_eq(warp_dma_alloc(d, 4096, NULL), ERR_BAD_ADDRESS, "dma_alloc with a NULL phys_out gives ERR_BAD_ADDRESS");
+    tap_eq(warp_dma_alloc(d, DMA_MAX + 1, &phys), ERR_TOO_LARGE,
+           "dma_alloc of 4 MiB + 1 gives ERR_TOO_LARGE");
+    tap_eq(warp_dma_alloc(d, 4096, NULL), ERR_BAD_ADDRESS,
+           "dma_alloc with a NULL phys_out gives ERR_BAD_ADDRESS");
     tap_eq(warp_dma_alloc(d, 4096, (paddr_t *)(uintptr_t)&dt_check_dma), ERR_BAD_ADDRESS,
            "dma_alloc with phys_out in our text gives ERR_BAD_ADDRESS");
     long addr = warp_dma_alloc(d, 8192, &phys);
@@ -217,7 +221,8 @@ static void dt_check_rights(void)
            "config write without RIGHT_WRITE gives ERR_NO_RIGHTS");
     tap_eq(warp_device_map_bar(h, 0), ERR_NO_RIGHTS, "map_bar without RIGHT_WRITE gives ERR_NO_RIGHTS");
     tap_eq(warp_irq_create(h, 1), ERR_NO_RIGHTS, "irq_create without RIGHT_WRITE gives ERR_NO_RIGHTS");
-    tap_eq(warp_dma_alloc(h, 4096, &phys), ERR_NO_RIGHTS, "dma_alloc without RIGHT_WRITE gives ERR_NO_RIGHTS");
+    tap_eq(warp_dma_alloc(h, 4096, &phys), ERR_NO_RIGHTS,
+           "dma_alloc without RIGHT_WRITE gives ERR_NO_RIGHTS");
     warp_handle_close(h);
     tap_eq(warp_device_config_read(DT_INIT_CH, 0, 2), ERR_WRONG_TYPE,
            "config read on a channel handle gives ERR_WRONG_TYPE");
@@ -236,9 +241,12 @@ static int dt_child_no_grant(void)
 {
     paddr_t phys;
     long got[] = {
-        warp_device_config_read(DT_DEVICE, 0, 2), warp_device_config_write(DT_DEVICE, 4, 2, 7),
-        warp_device_map_bar(DT_DEVICE, 0),        warp_irq_create(DT_DEVICE, 0),
-        warp_irq_ack(DT_DEVICE),                  warp_dma_alloc(DT_DEVICE, 4096, &phys),
+        warp_device_config_read(DT_DEVICE, 0, 2),
+        warp_device_config_write(DT_DEVICE, 4, 2, 7),
+        warp_device_map_bar(DT_DEVICE, 0),
+        warp_irq_create(DT_DEVICE, 0),
+        warp_irq_ack(DT_DEVICE),
+        warp_dma_alloc(DT_DEVICE, 4096, &phys),
     };
     int failed = 0;
     for (unsigned i = 0; i < sizeof(got) / sizeof(got[0]); i++)
@@ -297,8 +305,7 @@ static bool dt_dma_child(void)
     struct exit_info e;
     long dup = warp_handle_reduce(DT_DEVICE, RIGHTS_ALL);
     handle_t h = (handle_t)dup;
-    return dup > 0 && dt_run_child(DT_CHILD_DMA, &h, 1, &e) == 0 && e.reason == EXIT_NORMAL &&
-           e.code == 0;
+    return dup > 0 && dt_run_child(DT_CHILD_DMA, &h, 1, &e) == 0 && e.reason == EXIT_NORMAL && e.code == 0;
 }
 
 /* Pages short of `before` now. */
@@ -322,7 +329,8 @@ bool dt_check_dma_leak(void)
     bool ok = dt_dma_child(); /* warm-up: the first spawn may leave kernel caches behind */
     warp_sysinfo(&start);
     long addr = warp_dma_alloc(DT_DEVICE, DT_DMA_CHILD_BYTES, &phys);
-    tap_ok(addr > 0 && warp_vm_unmap((void *)addr, DT_DMA_CHILD_BYTES) == 0, "1 MiB of DMA memory maps and unmaps");
+    tap_ok(addr > 0 && warp_vm_unmap((void *)addr, DT_DMA_CHILD_BYTES) == 0,
+           "1 MiB of DMA memory maps and unmaps");
     long held = dt_pages_held_since(&start);
     tap_ok(held >= mib && held < mib + LEAK_SLACK_PAGES,
            "unmapped DMA memory stays allocated while the device may still write it (%ld pages held)", held);

@@ -16,9 +16,9 @@
 
 enum dt_mode {
     DT_MAIN = 0,
-    DT_CHILD_NO_GRANT = 1, /* no handles: every device call must say ERR_BAD_HANDLE */
-    DT_CHILD_DMA = 2,      /* device as handle 1: allocates DMA_CHILD_BYTES, exits without freeing */
-    DT_CHILD_PORT_IN = 3,  /* device as handle 1: reads a port of its I/O BAR, exits 0 */
+    DT_CHILD_NO_GRANT = 1,  /* no handles: every device call must say ERR_BAD_HANDLE */
+    DT_CHILD_DMA = 2,       /* device as handle 1: allocates DMA_CHILD_BYTES, exits without freeing */
+    DT_CHILD_PORT_IN = 3,   /* device as handle 1: reads a port of its I/O BAR, exits 0 */
     DT_CHILD_PORT_PAST = 4, /* ... reads the port just past the BAR (#GP expected) */
     DT_CHILD_PORT_RTC = 5,  /* ... reads port 0x70, never granted (#GP expected) */
     DT_CHILD_BARS = 6,      /* device as handle 1: maps its BARs, tries copies through them; exit: failures */
@@ -32,6 +32,6 @@ enum dt_mode {
 long dt_run_child(enum dt_mode mode, const handle_t *handles, unsigned n, struct exit_info *out);
 
 /* checks.c */
-void dt_check_grant(void);   /* config, BAR, IRQ, DMA, rights, processes without a grant, ports */
-bool dt_check_dma_leak(void); /* DMA held while the device lives, freed when it goes; closes the device */
+void dt_check_grant(void);       /* config, BAR, IRQ, DMA, rights, processes without a grant, ports */
+bool dt_check_dma_leak(void);    /* DMA held while the device lives, freed when it goes; closes the device */
 int dt_child(enum dt_mode mode); /* a child mode's body; returns its exit code */

@@ -23,7 +23,7 @@ long dt_run_child(enum dt_mode mode, const handle_t *handles, unsigned n, struct
     if (r < 0)
         return r;
     struct spawn_args a = {
-        .name = (uaddr_t)"devtest-child",
+        .name = (uaddr_t) "devtest-child",
         .name_len = 13,
         .image = (uaddr_t)f.data,
         .image_len = f.size,

@@ -42,8 +42,10 @@ static void check_request(const struct http_request *req)
     }
     /* Whatever the path, building a response for it must work. */
     char buf[1024];
-    struct http_response r = {.status = 200, .content_type = http_content_type(p),
-                              .content_length = len, .keep_alive = req->keep_alive};
+    struct http_response r = {.status = 200,
+                              .content_type = http_content_type(p),
+                              .content_length = len,
+                              .keep_alive = req->keep_alive};
     if (http_response_head(buf, sizeof(buf), &r) <= 0)
         abort();
 }
@@ -58,8 +60,7 @@ static void check_error(const struct http_parser *p)
     if (!ok)
         abort();
     char buf[512];
-    if (http_error_response(buf, sizeof(buf), p->status, false,
-                            http_parser_method(p) == HTTP_HEAD) <= 0)
+    if (http_error_response(buf, sizeof(buf), p->status, false, http_parser_method(p) == HTTP_HEAD) <= 0)
         abort();
 }
 

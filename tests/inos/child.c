@@ -171,7 +171,10 @@ static int child_serve(handle_t ch, const struct warp_msg *m)
     case TESTS_OP_SUM: reply.status = child_serve_buf(ch, m, &reply); break;
     case TESTS_OP_DIE: warp_exit(0);
     case TESTS_OP_HANG: return 0;
-    default: reply.type = MSG_ERROR; reply.status = ERR_NOT_SUPPORTED; break;
+    default:
+        reply.type = MSG_ERROR;
+        reply.status = ERR_NOT_SUPPORTED;
+        break;
     }
     return warp_channel_send(ch, &reply) == 0 ? 0 : 105;
 }
@@ -237,15 +240,15 @@ static int child_caller(uint64_t scenario)
         src[i] = TESTS_PATTERN(i);
     struct warp_msg m = tests_msg(MSG_WRITE, MSG_CALL, TESTS_CALLER_ID, "caller");
     m.nbufs = 2;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)src, .len = TESTS_CALLER_LEN, .access = BUF_READ };
-    m.bufs[1] = (struct msg_buf){ .addr = (uaddr_t)dst, .len = 300, .access = BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)src, .len = TESTS_CALLER_LEN, .access = BUF_READ};
+    m.bufs[1] = (struct msg_buf){.addr = (uaddr_t)dst, .len = 300, .access = BUF_WRITE};
     long page = 0;
     if (scenario == TESTS_CALLER_UNMAP) {
         if ((page = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE)) < 0)
             return 110;
         memset((void *)page, 0x11, PAGE_SIZE);
         m.nbufs = 1;
-        m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)page, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE };
+        m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)page, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE};
     }
     if (warp_channel_send(1, &m) != 0)
         return 111;
@@ -277,7 +280,8 @@ static int child_ipc_litter(uint64_t block)
     handle_t a[2], b[2];
     if (warp_channel_create(a) != 0 || warp_channel_create(b) != 0)
         return 1;
-    long eq = warp_eventq_create(), eq2 = warp_eventq_create(), t = warp_timer_create(), t2 = warp_timer_create();
+    long eq = warp_eventq_create(), eq2 = warp_eventq_create(), t = warp_timer_create(),
+         t2 = warp_timer_create();
     warp_timer_set((handle_t)t, warp_clock() + 60000 * TESTS_MS);
     warp_timer_set((handle_t)t2, 1);
     warp_eventq_add((handle_t)eq, a[0], 1);
@@ -288,7 +292,7 @@ static int child_ipc_litter(uint64_t block)
     m.handles[0] = b[0];
     m.handles[1] = (handle_t)eq2;
     m.handles[2] = (handle_t)t;
-    warp_channel_send(a[1], &m);       /* queued at a[0], holding a channel end, a queue and a timer */
+    warp_channel_send(a[1], &m);        /* queued at a[0], holding a channel end, a queue and a timer */
     tests_send_call(a[1], MSG_USER, 1); /* received below, never answered */
     tests_send_call(a[0], MSG_USER, 2); /* never received */
     tests_send_text(a[0], "unread");
@@ -362,7 +366,7 @@ static int child_wait_blocked(void)
 /* TESTS_EXEC_STACK: calls a `ret` placed on the stack. */
 static void child_exec_stack(void)
 {
-    volatile uint8_t code[16] = { 0xc3 };
+    volatile uint8_t code[16] = {0xc3};
     child_call((uint64_t)code);
 }
 
@@ -373,7 +377,9 @@ static void child_misbehave(unsigned mode)
     case TESTS_NULL_WRITE: child_poke(0); break;
     case TESTS_PRIVILEGED: __asm__ volatile("hlt"); break;
     case TESTS_WRITE_CODE: child_poke((uint64_t)main); break;
-    case TESTS_SPIN: for (;;) __asm__ volatile("" ::: "memory");
+    case TESTS_SPIN:
+        for (;;)
+            __asm__ volatile("" ::: "memory");
     case TESTS_READ_KERNEL: child_peek(0xffff800000000000); break;
     case TESTS_UD2: __asm__ volatile("ud2"); break;
     case TESTS_USE_AFTER_UNMAP: {
@@ -413,8 +419,7 @@ int child_main(uint64_t arg)
     case TESTS_LEAK_PAGES: return child_leak_pages();
     case TESTS_NO_INITFS: return child_no_initfs(tests_env.initfs, tests_env.initfs_size);
     case TESTS_ENTRY: return child_entry(arg, tests_env.initfs, tests_env.initfs_size);
-    case TESTS_SSE:
-        return (int)asm_sse_hold(payload, warp_clock() + 300 * 1000000ull, SYS_CLOCK);
+    case TESTS_SSE: return (int)asm_sse_hold(payload, warp_clock() + 300 * 1000000ull, SYS_CLOCK);
     case TESTS_FOREIGN: return child_foreign((handle_t)payload);
     case TESTS_HANDLES_IN: return child_handles_in(payload);
     case TESTS_SERVER: return child_server();

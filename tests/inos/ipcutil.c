@@ -18,7 +18,8 @@ bool tests_objs_make(struct tests_objs *o)
         warp_wait(o->proc, &ei);
     bool ok = r == 0 && o->chan[0] > 0 && o->chan[1] > 0 && o->eq && o->timer && o->proc;
     if (!ok)
-        tap_ok(false, "a channel, an event queue, a timer and a process for the wrong-type tests (%ld %ld %ld %ld)",
+        tap_ok(false,
+               "a channel, an event queue, a timer and a process for the wrong-type tests (%ld %ld %ld %ld)",
                r, eq, timer, proc);
     return ok;
 }
@@ -26,7 +27,7 @@ bool tests_objs_make(struct tests_objs *o)
 /* Closes what tests_objs_make made. */
 void tests_objs_close(struct tests_objs *o)
 {
-    handle_t all[] = { o->chan[0], o->chan[1], o->eq, o->timer, o->proc };
+    handle_t all[] = {o->chan[0], o->chan[1], o->eq, o->timer, o->proc};
     for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i] > 0)
             warp_handle_close(all[i]);
@@ -52,15 +53,15 @@ void tests_bad_handles(const char *call, tests_handle_fn fn, void *ctx, handle_t
         const char *what;
         long value;
     } bad[] = {
-        { "0", 0 },
-        { "-1", -1 },
-        { "INT32_MIN", INT32_MIN },
-        { "HANDLES_MAX + 1 (out of range)", HANDLES_MAX + 1 },
-        { "INT32_MAX (never handed out)", INT32_MAX },
-        { "just closed", closed },
-        { "stale (closed, its slot reused since)", stale },
-        { "valid + 2^32 (upper register half set)", valid ? (long)((1ul << 32) | (uint32_t)valid) : 0 },
-        { "INT64_MIN", (long)(1ul << 63) },
+        {"0", 0},
+        {"-1", -1},
+        {"INT32_MIN", INT32_MIN},
+        {"HANDLES_MAX + 1 (out of range)", HANDLES_MAX + 1},
+        {"INT32_MAX (never handed out)", INT32_MAX},
+        {"just closed", closed},
+        {"stale (closed, its slot reused since)", stale},
+        {"valid + 2^32 (upper register half set)", valid ? (long)((1ul << 32) | (uint32_t)valid) : 0},
+        {"INT64_MIN", (long)(1ul << 63)},
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (bad[i].value == 0 && i != 0)
@@ -83,10 +84,10 @@ void tests_wrong_types(const char *call, tests_handle_fn fn, void *ctx, const st
         const char *what;
         handle_t h;
     } objs[] = {
-        { OBJ_CHANNEL, "a channel", o->chan[0] },
-        { OBJ_EVENTQ, "an event queue", o->eq },
-        { OBJ_TIMER, "a timer", o->timer },
-        { OBJ_PROCESS, "a process", o->proc },
+        {OBJ_CHANNEL, "a channel", o->chan[0]},
+        {OBJ_EVENTQ, "an event queue", o->eq},
+        {OBJ_TIMER, "a timer", o->timer},
+        {OBJ_PROCESS, "a process", o->proc},
     };
     for (unsigned i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
         if (objs[i].type != right_type)
@@ -96,7 +97,7 @@ void tests_wrong_types(const char *call, tests_handle_fn fn, void *ctx, const st
 /* Calls fn with a copy of valid that has every right but `needed`; expects ERR_NO_RIGHTS. */
 void tests_no_rights(const char *call, tests_handle_fn fn, void *ctx, handle_t valid, unsigned needed)
 {
-    static const char *const names[] = { "", "RIGHT_READ", "RIGHT_WRITE", "", "RIGHT_TRANSFER" };
+    static const char *const names[] = {"", "RIGHT_READ", "RIGHT_WRITE", "", "RIGHT_TRANSFER"};
     long h = warp_handle_reduce(valid, RIGHTS_ALL & ~needed);
     if (h < 0) {
         tap_eq(h, 1, "handle_reduce for the %s rights test", call);
@@ -204,7 +205,7 @@ unsigned tests_handles_free(void)
 /* True if h names an object of this type with exactly these rights. */
 bool tests_handle_is(handle_t h, uint32_t type, uint32_t rights)
 {
-    struct handle_info hi = { 0, 0 };
+    struct handle_info hi = {0, 0};
     return warp_handle_info(h, &hi) == 0 && hi.type == type && hi.rights == rights;
 }
 

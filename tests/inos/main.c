@@ -10,7 +10,7 @@
 #define TESTS_SUITE_MARK (1u << 30)
 #define TESTS_SUITE_MASK 0x7fffu
 #define TESTS_SUITE_CODE(passed, failed) \
-    ((int)(TESTS_SUITE_MARK | ((failed) & TESTS_SUITE_MASK) << 15 | ((passed) & TESTS_SUITE_MASK)))
+    ((int)(TESTS_SUITE_MARK | ((failed)&TESTS_SUITE_MASK) << 15 | ((passed)&TESTS_SUITE_MASK)))
 
 /* Runs every test group in the suite process, numbering from first; returns the packed counts. */
 static int tests_suite(unsigned first)

@@ -6,12 +6,12 @@ static const struct {
     const char *what;
     long nr;
 } basic_bad_numbers[] = {
-    { "0", 0 },
-    { "SYS_COUNT", SYS_COUNT },
-    { "1000", 1000 },
-    { "-1", -1 },
-    { "INT64_MIN", (long)(1ul << 63) },
-    { "2^32 + SYS_YIELD (upper half set)", (long)((1ul << 32) | SYS_YIELD) },
+    {"0", 0},
+    {"SYS_COUNT", SYS_COUNT},
+    {"1000", 1000},
+    {"-1", -1},
+    {"INT64_MIN", (long)(1ul << 63)},
+    {"2^32 + SYS_YIELD (upper half set)", (long)((1ul << 32) | SYS_YIELD)},
 };
 
 /* Unknown numbers fail cleanly and every call keeps the callee-saved registers. */
@@ -20,12 +20,12 @@ void test_syscall_numbers(void)
     for (unsigned i = 0; i < sizeof(basic_bad_numbers) / sizeof(basic_bad_numbers[0]); i++)
         tap_eq(warp_syscall6(basic_bad_numbers[i].nr, 0, 0, 0, 0, 0, 0), ERR_BAD_SYSCALL,
                "system call number %s gives ERR_BAD_SYSCALL", basic_bad_numbers[i].what);
-    static const long nrs[] = { SYS_YIELD, SYS_CLOCK, SYS_SYSINFO, 1000 };
-    static const char *const names[] = { "SYS_YIELD", "SYS_CLOCK", "SYS_SYSINFO (bad pointer)",
-                                         "an unknown number" };
+    static const long nrs[] = {SYS_YIELD, SYS_CLOCK, SYS_SYSINFO, 1000};
+    static const char *const names[] = {"SYS_YIELD", "SYS_CLOCK", "SYS_SYSINFO (bad pointer)",
+                                        "an unknown number"};
     for (unsigned i = 0; i < 4; i++)
-        tap_eq((long)asm_syscall_regs(nrs[i]), 0,
-               "%s keeps rbx, rbp, r12-r15 (bitmask of changed registers)", names[i]);
+        tap_eq((long)asm_syscall_regs(nrs[i]), 0, "%s keeps rbx, rbp, r12-r15 (bitmask of changed registers)",
+               names[i]);
 }
 
 /* Reports each bit of a TESTS_ENTRY child's result as its own test. */
@@ -42,16 +42,14 @@ static void basic_entry_child(void)
     tap_ok(ran && !(ei.code & TESTS_ENTRY_BAD_INITFS_SIZE), "child gets rdx = initfs size > 0");
     tap_ok(ran && !(ei.code & TESTS_ENTRY_BAD_RSP),
            "child starts with rsp 16-byte aligned, at most USER_STACK_TOP and within its page");
-    tap_ok(ran && !(ei.code & TESTS_ENTRY_NO_SELF), "child can read %s from its initfs",
-           TESTS_SELF_PATH);
+    tap_ok(ran && !(ei.code & TESTS_ENTRY_NO_SELF), "child can read %s from its initfs", TESTS_SELF_PATH);
 }
 
 /* The entry registers of this process and of a child. */
 void test_entry(void)
 {
     tap_eq((long)tests_env.initfs, (long)USER_INITFS_BASE, "the initfs is at USER_INITFS_BASE");
-    tap_ok(tests_env.self_len > 0, "%s is in the initfs (%zu bytes)", TESTS_SELF_PATH,
-           tests_env.self_len);
+    tap_ok(tests_env.self_len > 0, "%s is in the initfs (%zu bytes)", TESTS_SELF_PATH, tests_env.self_len);
     tap_eq((long)(user_entry_rsp % 16), 0, "entry rsp 0x%lx is 16-byte aligned",
            (unsigned long)user_entry_rsp);
     tap_ok(user_entry_rsp <= USER_STACK_TOP && user_entry_rsp > USER_STACK_TOP - PAGE_SIZE,

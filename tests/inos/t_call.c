@@ -15,7 +15,8 @@ static void call_basic(void)
     tap_eq(warp_channel_recv(ch[1], &got), 0, "the receiver gets it");
     tap_ok(tests_msg_is(&got, MSG_USER + 7, "ping") && got.flags == MSG_CALL && got.call_id == 7,
            "... as a call (MSG_CALL) with its call id and data");
-    tap_eq(warp_channel_recv(ch[0], &got), ERR_WOULD_BLOCK, "the caller has nothing to receive before the reply");
+    tap_eq(warp_channel_recv(ch[0], &got), ERR_WOULD_BLOCK,
+           "the caller has nothing to receive before the reply");
     struct warp_msg r = tests_msg(MSG_USER + 8, MSG_REPLY, 7, "pong");
     r.status = 42;
     tap_eq(warp_channel_send(ch[1], &r), 0, "the reply returns 0");
@@ -59,7 +60,8 @@ static void call_ids(void)
     tests_reply(ch[1], 1, 0);
     /* docs/ipc.md: replies to this end's calls come before messages queued earlier. */
     tap_eq(warp_channel_recv(ch[0], &got), 0, "the first end receives the reply to its call 1 ...");
-    tap_ok(got.flags == MSG_REPLY && got.call_id == 1, "... first, as a reply, before the other end's earlier call");
+    tap_ok(got.flags == MSG_REPLY && got.call_id == 1,
+           "... first, as a reply, before the other end's earlier call");
     tap_eq(warp_channel_recv(ch[0], &got), 0, "then the other end's call 1");
     tap_ok(got.flags == MSG_CALL && got.call_id == 1, "... as a call");
     warp_handle_close(ch[0]);
@@ -123,19 +125,21 @@ static void call_bad_replies(void)
     tests_send_call(ch[0], MSG_USER, 5);
     tap_eq(tests_reply(ch[1], 5, 0), ERR_NOT_FOUND, "a reply to a call not yet received gives ERR_NOT_FOUND");
     warp_channel_recv(ch[1], &got);
-    tap_eq(tests_reply(ch[0], 5, 0), ERR_NOT_FOUND, "a reply by the caller's own end to its call gives ERR_NOT_FOUND");
+    tap_eq(tests_reply(ch[0], 5, 0), ERR_NOT_FOUND,
+           "a reply by the caller's own end to its call gives ERR_NOT_FOUND");
     tap_eq(tests_reply(other[1], 5, 0), ERR_NOT_FOUND,
            "a reply to call 5 sent on another channel than the one it came on gives ERR_NOT_FOUND");
     tap_eq(tests_reply(other[0], 5, 0), ERR_NOT_FOUND, "... from either of its ends");
     struct warp_msg r = tests_msg(MSG_USER, MSG_REPLY, 5, NULL);
     static uint8_t buf[16];
     r.nbufs = 1;
-    r.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ };
+    r.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ};
     tap_eq(warp_channel_send(ch[1], &r), ERR_INVALID_ARG, "a reply with a buffer gives ERR_INVALID_ARG");
     tap_eq(warp_channel_recv(ch[0], &got), ERR_WOULD_BLOCK, "none of the refused replies reached the caller");
     tap_eq(tests_reply(ch[1], 5, 1), 0, "the proper reply works");
     tap_eq(tests_reply(ch[1], 5, 2), ERR_NOT_FOUND, "a second reply to the same call gives ERR_NOT_FOUND");
-    tap_ok(warp_channel_recv(ch[0], &got) == 0 && got.status == 1 && warp_channel_recv(ch[0], &got) == ERR_WOULD_BLOCK,
+    tap_ok(warp_channel_recv(ch[0], &got) == 0 && got.status == 1 &&
+               warp_channel_recv(ch[0], &got) == ERR_WOULD_BLOCK,
            "the caller gets exactly one reply");
     tap_eq(tests_drain(other[0]) + tests_drain(other[1]), 0, "nothing arrived on the other channel");
     warp_handle_close(ch[0]);

@@ -44,7 +44,8 @@ static void chan_create(void)
     uint8_t *top = tests_stack_top_poison();
     long r = warp_channel_create((handle_t *)(top + 12));
     bool untouched = tests_stack_top_untouched();
-    tap_eq(r, ERR_BAD_ADDRESS, "channel_create with the second end running off the stack top gives ERR_BAD_ADDRESS");
+    tap_eq(r, ERR_BAD_ADDRESS,
+           "channel_create with the second end running off the stack top gives ERR_BAD_ADDRESS");
     tap_ok(untouched, "... and writes none of the first end below the guard page");
     tap_eq(tests_handles_free(), free0, "the refused creates left no handle behind");
 }
@@ -66,7 +67,7 @@ static void chan_basic(void)
            "it carries the type, data and status sent, no flags, handles or buffers");
     tap_eq(warp_channel_recv(ch[1], &got), ERR_WOULD_BLOCK, "recv of an empty queue gives ERR_WOULD_BLOCK");
     tap_eq(warp_channel_recv(ch[0], &got), ERR_WOULD_BLOCK, "nothing came back to the sending end");
-    static const char *const words[] = { "one", "two", "three" };
+    static const char *const words[] = {"one", "two", "three"};
     for (unsigned i = 0; i < 3; i++)
         tests_send_text(ch[0], words[i]);
     bool order = true;
@@ -84,7 +85,7 @@ static void chan_basic(void)
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.data_len == MSG_DATA_MAX &&
                memcmp(got.data, m.data, MSG_DATA_MAX) == 0,
            "all MSG_DATA_MAX bytes arrive");
-    static const struct warp_msg ro_msg = { .type = MSG_USER, .data_len = 2, .data = "ro" };
+    static const struct warp_msg ro_msg = {.type = MSG_USER, .data_len = 2, .data = "ro"};
     tap_eq(warp_channel_send(ch[0], &ro_msg), 0, "send of a message in read-only data works");
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, MSG_USER, "ro"), "... and it arrives");
     warp_handle_close(ch[0]);
@@ -120,7 +121,7 @@ static void chan_partial_copies(void)
     m.flags = MSG_CALL;
     m.call_id = 3;
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)aa, .len = 16, .access = BUF_READ };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)aa, .len = 16, .access = BUF_READ};
     warp_channel_send(ch[0], &m);
     memset(&got, 0xaa, sizeof(got));
     warp_channel_recv(ch[1], &got);
@@ -132,13 +133,16 @@ static void chan_partial_copies(void)
     /* The sender's side: nothing past data[data_len) is read, so it may lie in an unmapped page. */
     long page = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE);
     if (page > 0) {
-        struct warp_msg *edge = (struct warp_msg *)(page + PAGE_SIZE - __builtin_offsetof(struct warp_msg, data) - 5);
+        struct warp_msg *edge =
+            (struct warp_msg *)(page + PAGE_SIZE - __builtin_offsetof(struct warp_msg, data) - 5);
         memset(edge, 0, __builtin_offsetof(struct warp_msg, data));
         edge->type = MSG_USER;
         edge->data_len = 5;
         memcpy(edge->data, "edge!", 5);
-        tap_eq(warp_channel_send(ch[0], edge), 0, "send of a message whose data ends exactly at an unmapped page works");
-        tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, MSG_USER, "edge!"), "... and it arrives");
+        tap_eq(warp_channel_send(ch[0], edge), 0,
+               "send of a message whose data ends exactly at an unmapped page works");
+        tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, MSG_USER, "edge!"),
+               "... and it arrives");
         warp_vm_unmap((void *)page, PAGE_SIZE);
     }
     warp_handle_close(ch[0]);
@@ -205,10 +209,10 @@ static void chan_invalid(void)
         uint32_t flags;
         const char *what;
     } flags[] = {
-        { MSG_CALL | MSG_REPLY, "flags MSG_CALL|MSG_REPLY" },
-        { 4, "unknown flag 4" },
-        { 1u << 31, "unknown flag bit 31" },
-        { MSG_CALL | 8, "MSG_CALL with unknown flag 8" },
+        {MSG_CALL | MSG_REPLY, "flags MSG_CALL|MSG_REPLY"},
+        {4, "unknown flag 4"},
+        {1u << 31, "unknown flag bit 31"},
+        {MSG_CALL | 8, "MSG_CALL with unknown flag 8"},
     };
     for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         m = tests_msg(MSG_USER, flags[i].flags, 1, "x");
@@ -236,7 +240,7 @@ static void chan_invalid_bufs(void)
         return;
     struct warp_msg m;
     static uint8_t page[64];
-    struct msg_buf good = { .addr = (uaddr_t)page, .len = sizeof(page), .access = BUF_READ };
+    struct msg_buf good = {.addr = (uaddr_t)page, .len = sizeof(page), .access = BUF_READ};
     m = tests_msg(MSG_USER, MSG_CALL, 2, NULL);
     m.nbufs = MSG_BUFS_MAX + 1;
     for (unsigned i = 0; i < MSG_BUFS_MAX; i++)
@@ -252,10 +256,10 @@ static void chan_invalid_bufs(void)
         uint32_t access;
         const char *what;
     } access[] = {
-        { 0, "access 0" },
-        { 4, "unknown access bit 4" },
-        { BUF_READ | BUF_WRITE | 8, "BUF_READ|BUF_WRITE with unknown bit 8" },
-        { 1u << 31, "unknown access bit 31" },
+        {0, "access 0"},
+        {4, "unknown access bit 4"},
+        {BUF_READ | BUF_WRITE | 8, "BUF_READ|BUF_WRITE with unknown bit 8"},
+        {1u << 31, "unknown access bit 31"},
     };
     for (unsigned i = 0; i < sizeof(access) / sizeof(access[0]); i++) {
         m = tests_msg(MSG_USER, MSG_CALL, 3, NULL);
@@ -281,19 +285,19 @@ static void chan_buffer_ranges(void)
         uint64_t addr, len;
         const char *what;
     } bad[] = {
-        { 0xfffffffffffff000, 0x2000, "wrapping around 2^64" },
-        { 0x1000, ~0ul, "of length 2^64 - 1 (wrapping)" },
-        { USER_TOP - 16, 32, "crossing the end of the user half" },
-        { USER_TOP, 16, "starting at the end of the user half" },
-        { 0xffff800000000000, 16, "in the kernel half" },
-        { 0xffffffff80000000, 4096, "on the kernel image" },
-        { 0x8000000000000000, 16, "at non-canonical 0x8000000000000000" },
+        {0xfffffffffffff000, 0x2000, "wrapping around 2^64"},
+        {0x1000, ~0ul, "of length 2^64 - 1 (wrapping)"},
+        {USER_TOP - 16, 32, "crossing the end of the user half"},
+        {USER_TOP, 16, "starting at the end of the user half"},
+        {0xffff800000000000, 16, "in the kernel half"},
+        {0xffffffff80000000, 4096, "on the kernel image"},
+        {0x8000000000000000, 16, "at non-canonical 0x8000000000000000"},
     };
     struct warp_msg m;
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         m = tests_msg(MSG_USER, MSG_CALL, 10 + i, NULL);
         m.nbufs = 1;
-        m.bufs[0] = (struct msg_buf){ .addr = bad[i].addr, .len = bad[i].len, .access = BUF_READ };
+        m.bufs[0] = (struct msg_buf){.addr = bad[i].addr, .len = bad[i].len, .access = BUF_READ};
         char what[96];
         fmt_snprintf(what, sizeof(what), "a call with a buffer %s", bad[i].what);
         chan_expect_refused(ch, &m, ERR_BAD_ADDRESS, what);
@@ -302,16 +306,18 @@ static void chan_buffer_ranges(void)
     tap_eq(warp_channel_send(ch[0], &m), 0, "the refused calls left no call id pending (id 10 is free)");
     m = tests_msg(MSG_USER, MSG_CALL, 30, NULL);
     m.nbufs = 2;
-    m.bufs[0] = (struct msg_buf){ .addr = 0x7000000000, .len = 1ul << 30, .access = BUF_READ | BUF_WRITE };
-    m.bufs[1] = (struct msg_buf){ .addr = USER_TOP - 16, .len = 16, .access = BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = 0x7000000000, .len = 1ul << 30, .access = BUF_READ | BUF_WRITE};
+    m.bufs[1] = (struct msg_buf){.addr = USER_TOP - 16, .len = 16, .access = BUF_WRITE};
     tap_eq(warp_channel_send(ch[0], &m), 0,
            "a call with unmapped buffers inside the user half (one ending at USER_TOP) is accepted");
     struct warp_msg got;
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 10, "the receiver gets call 10");
     tests_reply(ch[1], got.call_id, 0);
-    tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 30 && got.nbufs == 2, "... then call 30 with 2 buffers");
-    tap_ok(got.bufs[0].addr == 0 && got.bufs[0].len == (1ul << 30) && got.bufs[0].access == (BUF_READ | BUF_WRITE) &&
-               got.bufs[1].addr == 0 && got.bufs[1].len == 16 && got.bufs[1].access == BUF_WRITE,
+    tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 30 && got.nbufs == 2,
+           "... then call 30 with 2 buffers");
+    tap_ok(got.bufs[0].addr == 0 && got.bufs[0].len == (1ul << 30) &&
+               got.bufs[0].access == (BUF_READ | BUF_WRITE) && got.bufs[1].addr == 0 &&
+               got.bufs[1].len == 16 && got.bufs[1].access == BUF_WRITE,
            "received buffer descriptors keep len and access and show addr 0");
     tests_reply(ch[1], got.call_id, 0);
     tap_eq(tests_drain(ch[0]), 2, "both calls are answered");
@@ -357,10 +363,11 @@ static void chan_move(void)
     m.handles[1] = (handle_t)eq;
     m.handles[2] = b[0];
     m.handles[3] = (handle_t)p;
-    tap_eq(warp_channel_send(a[0], &m), 0, "send moving four handles (timer, event queue, channel end, process) returns 0");
+    tap_eq(warp_channel_send(a[0], &m), 0,
+           "send moving four handles (timer, event queue, channel end, process) returns 0");
     unsigned gone = 0;
     for (unsigned i = 0; i < 4; i++)
-        gone += warp_handle_info(m.handles[i], &(struct handle_info){ 0, 0 }) == ERR_BAD_HANDLE;
+        gone += warp_handle_info(m.handles[i], &(struct handle_info){0, 0}) == ERR_BAD_HANDLE;
     tap_eq(gone, 4, "all four are gone from the sender");
     struct warp_msg got;
     tap_eq(warp_channel_recv(a[1], &got), 0, "the receiver gets the message");
@@ -412,14 +419,17 @@ static void chan_move_refused(void)
     chan_expect_refused(a, &m, ERR_INVALID_ARG, "a message moving the channel it is sent on");
     /* Its peer would land in its own queue, where nothing could ever take it out or free it. */
     m.handles[0] = a[1];
-    chan_expect_refused(a, &m, ERR_INVALID_ARG, "a message moving the channel's own peer end (into its own queue)");
+    chan_expect_refused(a, &m, ERR_INVALID_ARG,
+                        "a message moving the channel's own peer end (into its own queue)");
     m.nhandles = 2;
     m.handles[0] = (handle_t)t;
     m.handles[1] = (handle_t)t2;
     warp_handle_close((handle_t)t2);
     chan_expect_refused(a, &m, ERR_BAD_HANDLE, "a message moving a valid handle and a closed one");
-    tap_ok(tests_handle_is((handle_t)t, OBJ_TIMER, RIGHTS_ALL) && tests_handle_is((handle_t)nt, OBJ_TIMER, RIGHT_READ | RIGHT_WRITE) &&
-               tests_handle_is(a[0], OBJ_CHANNEL, RIGHTS_ALL) && tests_handle_is(a[1], OBJ_CHANNEL, RIGHTS_ALL),
+    tap_ok(tests_handle_is((handle_t)t, OBJ_TIMER, RIGHTS_ALL) &&
+               tests_handle_is((handle_t)nt, OBJ_TIMER, RIGHT_READ | RIGHT_WRITE) &&
+               tests_handle_is(a[0], OBJ_CHANNEL, RIGHTS_ALL) &&
+               tests_handle_is(a[1], OBJ_CHANNEL, RIGHTS_ALL),
            "after the refused sends every handle is still the sender's");
     tests_bad_handles("channel_send moving a handle", chan_move_fn, &a[0], 0);
     tap_eq(tests_drain(a[1]), 0, "none of those sends delivered anything");
@@ -487,7 +497,8 @@ static void chan_peer_closed(void)
     struct warp_msg got;
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "first"),
            "after the peer closes, messages it sent before are still received");
-    tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "second"), "... all of them");
+    tap_ok(warp_channel_recv(ch[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "second"),
+           "... all of them");
     tap_eq(warp_channel_recv(ch[1], &got), ERR_PEER_CLOSED, "then recv gives ERR_PEER_CLOSED");
     tap_eq(warp_channel_recv(ch[1], &got), ERR_PEER_CLOSED, "... and keeps giving it");
     tap_eq(tests_send_text(ch[1], "void"), ERR_PEER_CLOSED, "send to a closed peer gives ERR_PEER_CLOSED");
@@ -495,7 +506,8 @@ static void chan_peer_closed(void)
     struct warp_msg m = tests_msg(TESTS_OP_NOTE, 0, 0, "void");
     m.nhandles = 1;
     m.handles[0] = (handle_t)t;
-    tap_eq(warp_channel_send(ch[1], &m), ERR_PEER_CLOSED, "send moving a handle to a closed peer gives ERR_PEER_CLOSED");
+    tap_eq(warp_channel_send(ch[1], &m), ERR_PEER_CLOSED,
+           "send moving a handle to a closed peer gives ERR_PEER_CLOSED");
     tap_ok(tests_handle_is((handle_t)t, OBJ_TIMER, RIGHTS_ALL), "... and the handle stays with the sender");
     warp_handle_close((handle_t)t);
     warp_handle_close(ch[1]);

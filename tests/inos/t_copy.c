@@ -51,11 +51,13 @@ static bool copy_call(handle_t ch[2], const struct copy_bufs *b)
 {
     struct warp_msg m = tests_msg(MSG_WRITE, MSG_CALL, COPY_ID, NULL);
     m.nbufs = 3;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)b->src, .len = COPY_SRC_LEN, .access = BUF_READ };
-    m.bufs[1] = (struct msg_buf){ .addr = (uaddr_t)b->dst, .len = COPY_DST_LEN, .access = BUF_WRITE };
-    m.bufs[2] = (struct msg_buf){ .addr = (uaddr_t)b->both, .len = COPY_BOTH_LEN, .access = BUF_READ | BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)b->src, .len = COPY_SRC_LEN, .access = BUF_READ};
+    m.bufs[1] = (struct msg_buf){.addr = (uaddr_t)b->dst, .len = COPY_DST_LEN, .access = BUF_WRITE};
+    m.bufs[2] =
+        (struct msg_buf){.addr = (uaddr_t)b->both, .len = COPY_BOTH_LEN, .access = BUF_READ | BUF_WRITE};
     struct warp_msg got;
-    bool ok = warp_channel_send(ch[0], &m) == 0 && warp_channel_recv(ch[1], &got) == 0 && got.call_id == COPY_ID;
+    bool ok =
+        warp_channel_send(ch[0], &m) == 0 && warp_channel_recv(ch[1], &got) == 0 && got.call_id == COPY_ID;
     if (!ok)
         tap_ok(false, "a call with three buffers is sent and received");
     return ok;
@@ -78,14 +80,16 @@ static void copy_read(handle_t ch)
            "call_read of a whole 3-page buffer returns its length");
     tap_ok(copy_tmp_is_pattern(0, COPY_SRC_LEN), "... and copies it exactly");
     memset(copy_tmp, 0, sizeof(copy_tmp));
-    tap_eq(warp_call_read(ch, COPY_ID, 0, 4000, copy_tmp, 500), 500, "call_read of 500 bytes at offset 4000 returns 500");
+    tap_eq(warp_call_read(ch, COPY_ID, 0, 4000, copy_tmp, 500), 500,
+           "call_read of 500 bytes at offset 4000 returns 500");
     tap_ok(copy_tmp_is_pattern(4000, 500) && copy_tmp[500] == 0, "... and copies those bytes, no more");
     tap_eq(warp_call_read(ch, COPY_ID, 0, COPY_SRC_LEN - 10, copy_tmp, 100), 10,
            "call_read of 100 bytes 10 before the end returns 10");
     tap_ok(copy_tmp_is_pattern(COPY_SRC_LEN - 10, 10), "... the last 10 bytes");
     tap_eq(warp_call_read(ch, COPY_ID, 0, COPY_SRC_LEN - 10, copy_tmp, ~0ul), 10,
            "call_read of 2^64 - 1 bytes 10 before the end returns 10 (min of the two lengths)");
-    tap_eq(warp_call_read(ch, COPY_ID, 0, COPY_SRC_LEN, copy_tmp, 100), 0, "call_read at offset == length returns 0");
+    tap_eq(warp_call_read(ch, COPY_ID, 0, COPY_SRC_LEN, copy_tmp, 100), 0,
+           "call_read at offset == length returns 0");
     tap_eq(warp_call_read(ch, COPY_ID, 0, 0, copy_tmp, 0), 0, "call_read of 0 bytes returns 0");
     tap_eq(warp_call_read(ch, COPY_ID, 0, COPY_SRC_LEN + 1, copy_tmp, 1), ERR_INVALID_ARG,
            "call_read at offset length + 1 gives ERR_INVALID_ARG");
@@ -111,20 +115,30 @@ static void copy_write(handle_t ch, const struct copy_bufs *b)
     bool same = true;
     for (unsigned i = 0; i < COPY_DST_LEN; i++)
         same = same && b->dst[i] == TESTS_PATTERN2(i);
-    tap_ok(same && b->dst[COPY_DST_LEN] == 0 && b->dst[-1] == 0, "... the caller's memory holds it, nothing around it changed");
-    tap_eq(warp_call_write(ch, COPY_ID, 1, COPY_DST_LEN - 3, "abcdef", 6), 3, "call_write of 6 bytes 3 before the end returns 3");
-    tap_ok(memcmp(b->dst + COPY_DST_LEN - 3, "abc", 3) == 0 && b->dst[COPY_DST_LEN] == 0, "... and writes only those 3");
-    tap_eq(warp_call_write(ch, COPY_ID, 1, COPY_DST_LEN, "x", 1), 0, "call_write at offset == length returns 0");
+    tap_ok(same && b->dst[COPY_DST_LEN] == 0 && b->dst[-1] == 0,
+           "... the caller's memory holds it, nothing around it changed");
+    tap_eq(warp_call_write(ch, COPY_ID, 1, COPY_DST_LEN - 3, "abcdef", 6), 3,
+           "call_write of 6 bytes 3 before the end returns 3");
+    tap_ok(memcmp(b->dst + COPY_DST_LEN - 3, "abc", 3) == 0 && b->dst[COPY_DST_LEN] == 0,
+           "... and writes only those 3");
+    tap_eq(warp_call_write(ch, COPY_ID, 1, COPY_DST_LEN, "x", 1), 0,
+           "call_write at offset == length returns 0");
     tap_eq(warp_call_write(ch, COPY_ID, 1, COPY_DST_LEN + 1, "x", 1), ERR_INVALID_ARG,
            "call_write at offset length + 1 gives ERR_INVALID_ARG");
-    tap_eq(warp_call_write(ch, COPY_ID, 3, 0, "x", 1), ERR_INVALID_ARG, "call_write of buffer 3 of 3 gives ERR_INVALID_ARG");
+    tap_eq(warp_call_write(ch, COPY_ID, 3, 0, "x", 1), ERR_INVALID_ARG,
+           "call_write of buffer 3 of 3 gives ERR_INVALID_ARG");
     tap_eq(warp_call_write(ch, COPY_ID, 0, 0, "x", 1), ERR_PERMISSION,
            "call_write into a BUF_READ-only buffer gives ERR_PERMISSION");
     tap_ok(b->src[0] == TESTS_PATTERN(0), "... and leaves it unchanged");
     tap_eq(warp_call_write(ch, COPY_ID, 2, 10, "both", 4), 4, "call_write into a READ|WRITE buffer works");
     memset(copy_tmp, 0, 16);
     tap_eq(warp_call_read(ch, COPY_ID, 2, 8, copy_tmp, 8), 8, "... and call_read from it too");
-    tap_ok(memcmp(copy_tmp, "\x42\x42" "both" "\x42\x42", 8) == 0, "... reading back what was written");
+    tap_ok(memcmp(copy_tmp,
+                  "\x42\x42"
+                  "both"
+                  "\x42\x42",
+                  8) == 0,
+           "... reading back what was written");
 }
 
 /* Our side of the copy: bad pointers and read-only memory are ERR_BAD_ADDRESS. */
@@ -160,12 +174,13 @@ static void copy_caller_pages(void)
     long ro = warp_vm_map(PAGE_SIZE, PROT_READ);
     struct warp_msg m = tests_msg(MSG_READ, MSG_CALL, 1, NULL);
     m.nbufs = 2;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)ro, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE };
-    m.bufs[1] = (struct msg_buf){ .addr = 0x7000000000, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)ro, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE};
+    m.bufs[1] = (struct msg_buf){.addr = 0x7000000000, .len = PAGE_SIZE, .access = BUF_READ | BUF_WRITE};
     struct warp_msg got;
     tap_ok(warp_channel_send(ch[0], &m) == 0 && warp_channel_recv(ch[1], &got) == 0,
            "a call granting a PROT_READ page and an unmapped range is sent and received");
-    tap_eq(warp_call_read(ch[1], 1, 0, 0, copy_tmp, 64), 64, "call_read from the caller's PROT_READ page works");
+    tap_eq(warp_call_read(ch[1], 1, 0, 0, copy_tmp, 64), 64,
+           "call_read from the caller's PROT_READ page works");
     tap_eq(warp_call_write(ch[1], 1, 0, 0, "x", 1), ERR_BAD_ADDRESS,
            "call_write into the caller's PROT_READ page gives ERR_BAD_ADDRESS");
     tap_ok(tests_all_zero((void *)ro, PAGE_SIZE), "... and the page stays zero");
@@ -182,7 +197,8 @@ static void copy_caller_pages(void)
 /* Copies need a call this end received and has not answered. */
 static void copy_not_pending(handle_t ch[2], const struct copy_bufs *b)
 {
-    tap_eq(warp_call_read(ch[1], 12345, 0, 0, copy_tmp, 1), ERR_NOT_FOUND, "call_read of an unknown call id gives ERR_NOT_FOUND");
+    tap_eq(warp_call_read(ch[1], 12345, 0, 0, copy_tmp, 1), ERR_NOT_FOUND,
+           "call_read of an unknown call id gives ERR_NOT_FOUND");
     tap_eq(warp_call_read(ch[0], COPY_ID, 0, 0, copy_tmp, 1), ERR_NOT_FOUND,
            "call_read on the caller's own end gives ERR_NOT_FOUND");
     handle_t other[2];
@@ -194,7 +210,7 @@ static void copy_not_pending(handle_t ch[2], const struct copy_bufs *b)
     }
     struct warp_msg m = tests_msg(MSG_WRITE, MSG_CALL, COPY_ID + 1, NULL);
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)b->src, .len = 16, .access = BUF_READ | BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)b->src, .len = 16, .access = BUF_READ | BUF_WRITE};
     warp_channel_send(ch[0], &m);
     tap_eq(warp_call_read(ch[1], COPY_ID + 1, 0, 0, copy_tmp, 1), ERR_NOT_FOUND,
            "call_read of a call not yet received gives ERR_NOT_FOUND");
@@ -204,8 +220,10 @@ static void copy_not_pending(handle_t ch[2], const struct copy_bufs *b)
     tests_drain(ch[1]);
     tests_reply(ch[1], COPY_ID + 1, 0);
     tests_reply(ch[1], COPY_ID, 0);
-    tap_eq(warp_call_read(ch[1], COPY_ID, 0, 0, copy_tmp, 1), ERR_NOT_FOUND, "call_read after the reply gives ERR_NOT_FOUND");
-    tap_eq(warp_call_write(ch[1], COPY_ID, 1, 0, "x", 1), ERR_NOT_FOUND, "call_write after the reply gives ERR_NOT_FOUND");
+    tap_eq(warp_call_read(ch[1], COPY_ID, 0, 0, copy_tmp, 1), ERR_NOT_FOUND,
+           "call_read after the reply gives ERR_NOT_FOUND");
+    tap_eq(warp_call_write(ch[1], COPY_ID, 1, 0, "x", 1), ERR_NOT_FOUND,
+           "call_write after the reply gives ERR_NOT_FOUND");
     tap_eq(tests_drain(ch[0]), 2, "the caller got both replies");
 }
 
@@ -215,7 +233,7 @@ static void copy_handles(handle_t ch[2])
     struct tests_objs o;
     if (!tests_objs_make(&o))
         return;
-    struct copy_ctx r = { false, COPY_ID }, w = { true, COPY_ID };
+    struct copy_ctx r = {false, COPY_ID}, w = {true, COPY_ID};
     tests_bad_handles("call_read", copy_fn, &r, ch[1]);
     tests_bad_handles("call_write", copy_fn, &w, ch[1]);
     tests_wrong_types("call_read", copy_fn, &r, &o, OBJ_CHANNEL);
@@ -223,8 +241,10 @@ static void copy_handles(handle_t ch[2])
     tests_no_rights("call_read", copy_fn, &r, ch[1], RIGHT_READ);
     tests_no_rights("call_write", copy_fn, &w, ch[1], RIGHT_READ);
     long ro = warp_handle_reduce(ch[1], RIGHT_READ);
-    tap_eq(ro > 0 ? copy_fn(ro, &r) : ro, 16, "call_read through a second handle (RIGHT_READ only) to the end works");
-    tap_eq(ro > 0 ? copy_fn(ro, &w) : ro, 16, "call_write through it works too (copies need only RIGHT_READ)");
+    tap_eq(ro > 0 ? copy_fn(ro, &r) : ro, 16,
+           "call_read through a second handle (RIGHT_READ only) to the end works");
+    tap_eq(ro > 0 ? copy_fn(ro, &w) : ro, 16,
+           "call_write through it works too (copies need only RIGHT_READ)");
     warp_handle_close((handle_t)ro);
     tests_objs_close(&o);
 }
@@ -241,7 +261,8 @@ static void copy_child_caller(void)
     struct warp_event ev;
     long r = tests_wait_event((handle_t)eq, &ev, 10000);
     struct warp_msg *m = &ev.u.msg;
-    tap_ok(r == 0 && ev.type == EV_MESSAGE && m->flags == MSG_CALL && m->call_id == TESTS_CALLER_ID && m->nbufs == 2,
+    tap_ok(r == 0 && ev.type == EV_MESSAGE && m->flags == MSG_CALL && m->call_id == TESTS_CALLER_ID &&
+               m->nbufs == 2,
            "a child's call with two buffers arrives (%ld)", r);
     memset(copy_tmp, 0, sizeof(copy_tmp));
     tap_eq(warp_call_read(ch[0], TESTS_CALLER_ID, 0, 0, copy_tmp, TESTS_CALLER_LEN), TESTS_CALLER_LEN,
@@ -284,17 +305,18 @@ static void copy_child_server(void)
     size_t len = 3 * PAGE_SIZE + 11;
     struct warp_msg m = tests_msg(TESTS_OP_FILL, MSG_CALL, 1, NULL), got;
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = len, .access = BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = len, .access = BUF_WRITE};
     warp_channel_send(ch[0], &m);
     tap_eq(copy_wait_reply((handle_t)eq, 1, &got), 0, "a child server answers a fill call");
     tap_eq(got.status, (long)len, "... with the length of our buffer");
     bool filled = true;
     for (size_t i = 0; i < len; i++)
         filled = filled && buf[i] == TESTS_PATTERN(i);
-    tap_ok(filled && buf[-1] == 0 && buf[len] == 0, "our buffer holds its pattern, nothing around it changed");
+    tap_ok(filled && buf[-1] == 0 && buf[len] == 0,
+           "our buffer holds its pattern, nothing around it changed");
     m = tests_msg(TESTS_OP_SUM, MSG_CALL, 2, NULL);
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = len, .access = BUF_READ };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = len, .access = BUF_READ};
     warp_channel_send(ch[0], &m);
     long sum = 0;
     for (size_t i = 0; i < len; i++)
@@ -304,7 +326,7 @@ static void copy_child_server(void)
            "... with the sum of our bytes and the first 16 of them");
     m = tests_msg(TESTS_OP_FILL, MSG_CALL, 3, NULL);
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = len, .access = BUF_READ };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = len, .access = BUF_READ};
     warp_channel_send(ch[0], &m);
     tap_eq(copy_wait_reply((handle_t)eq, 3, &got), 0, "the child answers a fill call on a read-only grant");
     tap_eq(got.status, ERR_PERMISSION, "... with the ERR_PERMISSION its call_write got");

@@ -81,16 +81,34 @@ static void elf_apply(uint8_t *buf, enum elf_break b, size_t *len)
     case ELF_NO_SEGMENTS: eh->phnum = 0; break;
     case ELF_DATA_PAST_END: text->filesz = text->memsz = *len + 1; break;
     case ELF_OFFSET_WRAPS: text->offset = 0xfffffffffffff000; break;
-    case ELF_FILESZ_OVER_MEMSZ: bss->filesz = 16; bss->memsz = 8; break;
+    case ELF_FILESZ_OVER_MEMSZ:
+        bss->filesz = 16;
+        bss->memsz = 8;
+        break;
     case ELF_TEXT_RWX: text->flags = ELFGEN_PF_R | ELFGEN_PF_W | ELFGEN_PF_X; break;
     case ELF_TEXT_WX: text->flags = ELFGEN_PF_W | ELFGEN_PF_X; break;
-    case ELF_BELOW_IMAGE_MIN: text->vaddr = 0x10000; eh->entry = 0x10000 + ELFGEN_CODE_OFF; break;
-    case ELF_ABOVE_IMAGE_MAX: bss->vaddr = USER_IMAGE_MAX - PAGE_SIZE; bss->memsz = 2 * PAGE_SIZE; break;
+    case ELF_BELOW_IMAGE_MIN:
+        text->vaddr = 0x10000;
+        eh->entry = 0x10000 + ELFGEN_CODE_OFF;
+        break;
+    case ELF_ABOVE_IMAGE_MAX:
+        bss->vaddr = USER_IMAGE_MAX - PAGE_SIZE;
+        bss->memsz = 2 * PAGE_SIZE;
+        break;
     case ELF_KERNEL_HALF: bss->vaddr = 0xffff800000000000; break;
-    case ELF_VADDR_WRAPS: bss->vaddr = 0xfffffffffffff000; bss->memsz = 2 * PAGE_SIZE; break;
+    case ELF_VADDR_WRAPS:
+        bss->vaddr = 0xfffffffffffff000;
+        bss->memsz = 2 * PAGE_SIZE;
+        break;
     case ELF_OVERLAP: bss->vaddr = ELFGEN_TEXT; break;
-    case ELF_SHARED_PAGE: bss->vaddr = ELFGEN_TEXT + 0x800; bss->offset = 0x800; break;
-    case ELF_MISALIGNED: text->vaddr += 0x10; eh->entry += 0x10; break;
+    case ELF_SHARED_PAGE:
+        bss->vaddr = ELFGEN_TEXT + 0x800;
+        bss->offset = 0x800;
+        break;
+    case ELF_MISALIGNED:
+        text->vaddr += 0x10;
+        eh->entry += 0x10;
+        break;
     case ELF_ENTRY_OUTSIDE: eh->entry = 0x500000; break;
     case ELF_ENTRY_NOT_EXEC: eh->entry = ELFGEN_BSS; break;
     case ELF_TRUNCATED_HEADER: *len = 63; break;

@@ -37,7 +37,8 @@ static void entropy_lengths(void)
     uint8_t big[ENTROPY_MAX + 1];
     memset(big, 0, sizeof(big));
     tap_eq(warp_entropy(big, 0), 0, "entropy of 0 bytes returns 0");
-    tap_eq(warp_entropy(big, ENTROPY_MAX + 1), ERR_TOO_LARGE, "entropy of ENTROPY_MAX + 1 bytes gives ERR_TOO_LARGE");
+    tap_eq(warp_entropy(big, ENTROPY_MAX + 1), ERR_TOO_LARGE,
+           "entropy of ENTROPY_MAX + 1 bytes gives ERR_TOO_LARGE");
     tap_ok(tests_all_zero(big, sizeof(big)), "... and writes nothing");
     tap_eq(warp_entropy(big, ENTROPY_MAX), ENTROPY_MAX, "entropy of ENTROPY_MAX bytes returns ENTROPY_MAX");
     tap_eq(big[ENTROPY_MAX], 0, "... and writes no byte beyond them");

@@ -58,19 +58,23 @@ static void eq_membership(void)
     tap_eq(warp_eventq_add(o.eq, o.chan[0], 1), 0, "eventq_add of a channel end returns 0");
     tap_eq(warp_eventq_add(o.eq, o.timer, 2), 0, "eventq_add of a timer returns 0");
     tap_eq(warp_eventq_add(o.eq, o.proc, 3), 0, "eventq_add of a process returns 0");
-    tap_eq(warp_eventq_add(o.eq, o.chan[0], 1), ERR_ALREADY_EXISTS, "adding the same source again gives ERR_ALREADY_EXISTS");
+    tap_eq(warp_eventq_add(o.eq, o.chan[0], 1), ERR_ALREADY_EXISTS,
+           "adding the same source again gives ERR_ALREADY_EXISTS");
     tap_eq(warp_eventq_add((handle_t)eq2, o.chan[0], 1), ERR_ALREADY_EXISTS,
            "adding it to a second queue gives ERR_ALREADY_EXISTS");
-    tap_eq(warp_eventq_add(o.eq, (handle_t)eq2, 1), ERR_WRONG_TYPE, "adding an event queue gives ERR_WRONG_TYPE");
+    tap_eq(warp_eventq_add(o.eq, (handle_t)eq2, 1), ERR_WRONG_TYPE,
+           "adding an event queue gives ERR_WRONG_TYPE");
     tap_eq(warp_eventq_add(o.eq, o.eq, 1), ERR_WRONG_TYPE, "adding a queue to itself gives ERR_WRONG_TYPE");
     tap_eq(warp_eventq_remove((handle_t)eq2, o.chan[0]), ERR_NOT_FOUND,
            "removing a source from a queue it is not in gives ERR_NOT_FOUND");
-    tap_eq(warp_eventq_remove(o.eq, o.chan[1]), ERR_NOT_FOUND, "removing a source never added gives ERR_NOT_FOUND");
+    tap_eq(warp_eventq_remove(o.eq, o.chan[1]), ERR_NOT_FOUND,
+           "removing a source never added gives ERR_NOT_FOUND");
     tap_eq(warp_eventq_remove(o.eq, o.chan[0]), 0, "eventq_remove returns 0");
     tap_eq(warp_eventq_remove(o.eq, o.chan[0]), ERR_NOT_FOUND, "a second remove gives ERR_NOT_FOUND");
-    tap_eq(warp_eventq_add((handle_t)eq2, o.chan[0], 1), 0, "once removed, the source can join another queue");
+    tap_eq(warp_eventq_add((handle_t)eq2, o.chan[0], 1), 0,
+           "once removed, the source can join another queue");
     tap_eq(warp_eventq_remove((handle_t)eq2, o.chan[0]), 0, "... and leave it");
-    struct eq_ctx c = { o.eq, o.chan[1] };
+    struct eq_ctx c = {o.eq, o.chan[1]};
     tests_bad_handles("eventq_add (queue)", eq_add_eq_fn, &c, o.eq);
     tests_bad_handles("eventq_add (source)", eq_add_source_fn, &c, o.chan[1]);
     tests_bad_handles("eventq_remove (queue)", eq_remove_eq_fn, &c, o.eq);
@@ -85,7 +89,8 @@ static void eq_membership(void)
     tests_no_rights("eventq_wait", eq_wait_fn, NULL, o.eq, RIGHT_READ);
     tests_bad_handles("eventq_wait", eq_wait_fn, NULL, o.eq);
     long w = warp_handle_reduce(o.chan[1], RIGHT_READ);
-    tap_eq(w > 0 ? warp_eventq_add(o.eq, (handle_t)w, 9) : w, 0, "a source handle with only RIGHT_READ can be added");
+    tap_eq(w > 0 ? warp_eventq_add(o.eq, (handle_t)w, 9) : w, 0,
+           "a source handle with only RIGHT_READ can be added");
     warp_handle_close((handle_t)w);
     warp_handle_close((handle_t)eq2);
     tests_objs_close(&o);
@@ -103,7 +108,8 @@ static void eq_deadlines(void)
     long r = warp_eventq_wait((handle_t)eq, &ev, deadline);
     uint64_t t1 = warp_clock();
     tap_eq(r, ERR_TIMED_OUT, "eventq_wait with a deadline 50 ms ahead gives ERR_TIMED_OUT");
-    tap_ok(t1 >= deadline && t1 < deadline + 100 * TESTS_MS, "... not before the deadline and within 100 ms of it (%lu ms)",
+    tap_ok(t1 >= deadline && t1 < deadline + 100 * TESTS_MS,
+           "... not before the deadline and within 100 ms of it (%lu ms)",
            (unsigned long)((t1 - t0) / TESTS_MS));
     handle_t ch[2];
     if (tests_channel(ch) != 0)
@@ -111,11 +117,11 @@ static void eq_deadlines(void)
     warp_eventq_add((handle_t)eq, ch[1], 1);
     tests_send_text(ch[0], "kept");
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
-        tap_eq(warp_eventq_wait((handle_t)eq, (struct warp_event *)tests_bad_ptrs[i].addr, DEADLINE_NONE), ERR_BAD_ADDRESS,
-               "eventq_wait into %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
+        tap_eq(warp_eventq_wait((handle_t)eq, (struct warp_event *)tests_bad_ptrs[i].addr, DEADLINE_NONE),
+               ERR_BAD_ADDRESS, "eventq_wait into %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
     static const struct warp_event ro;
-    tap_eq(warp_eventq_wait((handle_t)eq, (struct warp_event *)(uintptr_t)&ro, DEADLINE_NONE), ERR_BAD_ADDRESS,
-           "eventq_wait into read-only data gives ERR_BAD_ADDRESS");
+    tap_eq(warp_eventq_wait((handle_t)eq, (struct warp_event *)(uintptr_t)&ro, DEADLINE_NONE),
+           ERR_BAD_ADDRESS, "eventq_wait into read-only data gives ERR_BAD_ADDRESS");
     uint8_t *top = tests_stack_top_poison();
     r = warp_eventq_wait((handle_t)eq, (struct warp_event *)top, DEADLINE_NONE);
     bool untouched = tests_stack_top_untouched();
@@ -146,33 +152,40 @@ static void eq_channel_events(void)
     tap_eq(tests_wait_event((handle_t)eq, &ev, 1000), 0, "a call to a member end makes an event");
     tap_ok(ev.type == EV_MESSAGE && ev.handle == ch[1] && ev.cookie == 0xc0ffee0000000002ull,
            "... EV_MESSAGE naming the receiving end, with its cookie");
-    tap_ok(tests_msg_is(&ev.u.msg, MSG_USER + 3, "event") && ev.u.msg.flags == MSG_CALL && ev.u.msg.call_id == 21 &&
-               ev.u.msg.nhandles == 1 && tests_handle_is(ev.u.msg.handles[0], OBJ_TIMER, RIGHTS_ALL),
+    tap_ok(tests_msg_is(&ev.u.msg, MSG_USER + 3, "event") && ev.u.msg.flags == MSG_CALL &&
+               ev.u.msg.call_id == 21 && ev.u.msg.nhandles == 1 &&
+               tests_handle_is(ev.u.msg.handles[0], OBJ_TIMER, RIGHTS_ALL),
            "... carrying the message, its moved handle installed");
     warp_handle_close(ev.u.msg.handles[0]);
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "the message was taken: nothing else is ready");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
+           "the message was taken: nothing else is ready");
     struct warp_msg x;
     tap_eq(warp_channel_recv(ch[1], &x), ERR_WOULD_BLOCK, "... and channel_recv finds nothing either");
     struct warp_msg r = tests_msg(MSG_USER + 4, MSG_REPLY, 21, "answer");
     r.status = 5;
     warp_channel_send(ch[1], &r);
     tap_eq(tests_wait_event((handle_t)eq, &ev, 1000), 0, "the reply makes an event");
-    tap_ok(ev.type == EV_REPLY && ev.handle == ch[0] && ev.cookie == 0xc0ffee0000000001ull && ev.u.msg.call_id == 21 &&
-               ev.u.msg.status == 5 && ev.u.msg.flags == MSG_REPLY && tests_msg_is(&ev.u.msg, MSG_USER + 4, "answer"),
+    tap_ok(ev.type == EV_REPLY && ev.handle == ch[0] && ev.cookie == 0xc0ffee0000000001ull &&
+               ev.u.msg.call_id == 21 && ev.u.msg.status == 5 && ev.u.msg.flags == MSG_REPLY &&
+               tests_msg_is(&ev.u.msg, MSG_USER + 4, "answer"),
            "... EV_REPLY on the caller's end with its cookie, the call id, status and data");
     tests_send_text(ch[0], "recv still works");
     tap_ok(warp_channel_recv(ch[1], &x) == 0 && tests_msg_is(&x, TESTS_OP_NOTE, "recv still works"),
            "channel_recv still works on a member end");
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "... and the message it took makes no event");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
+           "... and the message it took makes no event");
     tests_send_text(ch[0], "last words");
     warp_handle_close(ch[0]);
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 1000), 0, "after the peer closes, the queued message comes first");
-    tap_ok(ev.type == EV_MESSAGE && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "last words"), "... as EV_MESSAGE");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 1000), 0,
+           "after the peer closes, the queued message comes first");
+    tap_ok(ev.type == EV_MESSAGE && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "last words"),
+           "... as EV_MESSAGE");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 1000), 0, "then an event for the close");
     tap_ok(ev.type == EV_PEER_CLOSED && ev.handle == ch[1] && ev.cookie == 0xc0ffee0000000002ull,
            "... EV_PEER_CLOSED naming the end and its cookie");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 30), ERR_TIMED_OUT, "EV_PEER_CLOSED comes only once");
-    tap_eq(warp_channel_recv(ch[1], &x), ERR_PEER_CLOSED, "channel_recv on the end still says ERR_PEER_CLOSED");
+    tap_eq(warp_channel_recv(ch[1], &x), ERR_PEER_CLOSED,
+           "channel_recv on the end still says ERR_PEER_CLOSED");
     warp_handle_close(ch[1]);
     warp_handle_close((handle_t)eq);
 }
@@ -236,7 +249,8 @@ static void eq_remove_and_close(void)
     warp_eventq_add((handle_t)eq, ch[1], 1);
     tests_send_text(ch[0], "before remove");
     warp_eventq_remove((handle_t)eq, ch[1]);
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "a removed source makes no event, even with a message ready");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
+           "a removed source makes no event, even with a message ready");
     tap_eq(warp_channel_recv(ch[1], &x), 0, "... the message is still there for channel_recv");
     long dup = warp_handle_reduce(ch[1], RIGHTS_ALL);
     warp_eventq_add((handle_t)eq, ch[1], 2);
@@ -244,8 +258,10 @@ static void eq_remove_and_close(void)
     tap_eq(warp_handle_close(ch[1]), 0, "closing the handle a source was added through returns 0");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
            "... and removes it: no event although another handle keeps the end open with a message");
-    tap_eq(warp_eventq_add((handle_t)eq, (handle_t)dup, 3), 0, "the end can be added again through its other handle");
-    tap_ok(tests_wait_event((handle_t)eq, &ev, 1000) == 0 && ev.type == EV_MESSAGE && ev.cookie == 3 && ev.handle == dup,
+    tap_eq(warp_eventq_add((handle_t)eq, (handle_t)dup, 3), 0,
+           "the end can be added again through its other handle");
+    tap_ok(tests_wait_event((handle_t)eq, &ev, 1000) == 0 && ev.type == EV_MESSAGE && ev.cookie == 3 &&
+               ev.handle == dup,
            "... and then reports its message with the new handle and cookie");
     dup = eq_member_moved((handle_t)eq, ch[0], (handle_t)dup);
     long eq2 = warp_eventq_create();
@@ -268,7 +284,8 @@ static void eq_proc_exit(void)
     struct warp_event ev;
     tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "a running process makes no event");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 5000), 0, "a process that exits makes an event");
-    tap_ok(ev.type == EV_PROC_EXIT && ev.handle == p && ev.cookie == 0x5eed, "... EV_PROC_EXIT with its handle and cookie");
+    tap_ok(ev.type == EV_PROC_EXIT && ev.handle == p && ev.cookie == 0x5eed,
+           "... EV_PROC_EXIT with its handle and cookie");
     tap_exit(&ev.u.exit, EXIT_NORMAL, 0, "... carrying its exit record");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 30), ERR_TIMED_OUT, "EV_PROC_EXIT comes only once");
     warp_handle_close((handle_t)p);
@@ -283,7 +300,8 @@ static void eq_proc_exit(void)
     p = tests_spawn("spinner", TESTS_SPIN, 0, 0);
     warp_eventq_add((handle_t)eq, (handle_t)p, 2);
     warp_kill((handle_t)p);
-    tap_ok(tests_wait_event((handle_t)eq, &ev, 5000) == 0 && ev.type == EV_PROC_EXIT, "a killed process is reported");
+    tap_ok(tests_wait_event((handle_t)eq, &ev, 5000) == 0 && ev.type == EV_PROC_EXIT,
+           "a killed process is reported");
     tap_exit(&ev.u.exit, EXIT_KILLED, 0, "... as EXIT_KILLED");
     warp_handle_close((handle_t)p);
     warp_handle_close((handle_t)eq);
@@ -326,7 +344,7 @@ static void eq_fairness(void)
         tests_send_text(a[0], "a");
         tests_send_text(b[0], "b");
     }
-    char seq[21] = { 0 };
+    char seq[21] = {0};
     unsigned na = 0, nb = 0;
     bool alternate = true;
     struct warp_event ev;

@@ -1,7 +1,7 @@
 /* t_fault.c: tests that a CPU exception kills only the faulting child, with the right record; preemption. */
 #include "tests.h"
 
-#define PF_PRESENT 1u  /* page-fault error code bits (Intel SDM vol. 3, 4.7) */
+#define PF_PRESENT 1u /* page-fault error code bits (Intel SDM vol. 3, 4.7) */
 #define PF_WRITE 2u
 #define PF_USER 4u
 #define PF_FETCH 16u
@@ -14,23 +14,23 @@ struct fault_case {
 };
 
 static const struct fault_case fault_cases[] = {
-    { TESTS_NULL_WRITE, "a write to address 0", 14 },
-    { TESTS_WRITE_CODE, "a write to its own code", 14 },
-    { TESTS_WRITE_RODATA, "a write to read-only data", 14 },
-    { TESTS_WRITE_INITFS, "a write to the shared initfs", 14 },
-    { TESTS_READ_KERNEL, "a read of kernel address 0xffff800000000000", 14 },
-    { TESTS_USE_AFTER_UNMAP, "a write to a page after vm_unmap", 14 },
-    { TESTS_WRITE_READONLY, "a write to a PROT_READ mapping", 14 },
-    { TESTS_EXEC_DATA, "a call into a read-write mapping (NX)", 14 },
-    { TESTS_EXEC_STACK, "a call into the stack (NX)", 14 },
-    { TESTS_STACK_OVERFLOW, "a stack overflow", 14 },
-    { TESTS_PRIVILEGED, "hlt in user mode", 13 },
-    { TESTS_NONCANONICAL, "a read of non-canonical 0x8000000000000000", 13 },
-    { TESTS_INT_GATE, "int $0x20 (no user gate)", 13 },
-    { TESTS_IO_PORT, "out to I/O port 0xf4 without permission", 13 },
-    { TESTS_UD2, "ud2", 6 },
-    { TESTS_BAD_RSP_SYSCALL, "ud2 after a system call made with a kernel-half rsp", 6 },
-    { TESTS_DIVIDE, "a division by zero", 0 },
+    {TESTS_NULL_WRITE, "a write to address 0", 14},
+    {TESTS_WRITE_CODE, "a write to its own code", 14},
+    {TESTS_WRITE_RODATA, "a write to read-only data", 14},
+    {TESTS_WRITE_INITFS, "a write to the shared initfs", 14},
+    {TESTS_READ_KERNEL, "a read of kernel address 0xffff800000000000", 14},
+    {TESTS_USE_AFTER_UNMAP, "a write to a page after vm_unmap", 14},
+    {TESTS_WRITE_READONLY, "a write to a PROT_READ mapping", 14},
+    {TESTS_EXEC_DATA, "a call into a read-write mapping (NX)", 14},
+    {TESTS_EXEC_STACK, "a call into the stack (NX)", 14},
+    {TESTS_STACK_OVERFLOW, "a stack overflow", 14},
+    {TESTS_PRIVILEGED, "hlt in user mode", 13},
+    {TESTS_NONCANONICAL, "a read of non-canonical 0x8000000000000000", 13},
+    {TESTS_INT_GATE, "int $0x20 (no user gate)", 13},
+    {TESTS_IO_PORT, "out to I/O port 0xf4 without permission", 13},
+    {TESTS_UD2, "ud2", 6},
+    {TESTS_BAD_RSP_SYSCALL, "ud2 after a system call made with a kernel-half rsp", 6},
+    {TESTS_DIVIDE, "a division by zero", 0},
 };
 
 /* True if addr lies in [lo, hi). */
@@ -75,8 +75,8 @@ static void fault_run(const struct fault_case *c)
     bool ok = ei.reason == EXIT_FAULT && fault_details_ok(c->mode, &ei);
     tap_ok(ok, "... and its record has the expected rip/address/error code");
     if (!ok)
-        tap_diag("rip 0x%lx addr 0x%lx error 0x%lx", (unsigned long)ei.rip,
-                 (unsigned long)ei.fault_addr, (unsigned long)ei.error_code);
+        tap_diag("rip 0x%lx addr 0x%lx error 0x%lx", (unsigned long)ei.rip, (unsigned long)ei.fault_addr,
+                 (unsigned long)ei.error_code);
 }
 
 /* Every faulting mode; the suite goes on, and no process is left behind. */

@@ -32,10 +32,11 @@ static long handle_reduce_fn(long h, void *ctx)
 /* New objects: positive, distinct handles with their type and all rights. */
 static void handle_new_objects(void)
 {
-    handle_t ch[2] = { 0, 0 };
+    handle_t ch[2] = {0, 0};
     tap_eq(warp_channel_create(ch), 0, "channel_create returns 0");
     long eq = warp_eventq_create(), t = warp_timer_create();
-    tap_ok(ch[0] > 0 && ch[1] > 0 && eq > 0 && t > 0, "new handles are > 0 (%d %d %ld %ld)", ch[0], ch[1], eq, t);
+    tap_ok(ch[0] > 0 && ch[1] > 0 && eq > 0 && t > 0, "new handles are > 0 (%d %d %ld %ld)", ch[0], ch[1], eq,
+           t);
     tap_ok(ch[0] != ch[1] && ch[0] != eq && ch[1] != eq && t != eq && t != ch[0] && t != ch[1],
            "new handles are distinct");
     tap_ok(tests_handle_is(ch[0], OBJ_CHANNEL, RIGHTS_ALL) && tests_handle_is(ch[1], OBJ_CHANNEL, RIGHTS_ALL),
@@ -60,7 +61,8 @@ static void handle_new_objects(void)
     tap_ok(untouched, "... and writes none of the 4 bytes below the guard page");
     tap_eq(warp_handle_close(ch[0]), 0, "handle_close of a channel end returns 0");
     tap_eq(warp_handle_close(ch[0]), ERR_BAD_HANDLE, "a second close of it gives ERR_BAD_HANDLE");
-    tap_eq(warp_handle_info(ch[0], &handle_hi), ERR_BAD_HANDLE, "handle_info of the closed handle gives ERR_BAD_HANDLE");
+    tap_eq(warp_handle_info(ch[0], &handle_hi), ERR_BAD_HANDLE,
+           "handle_info of the closed handle gives ERR_BAD_HANDLE");
     tap_eq(warp_handle_close(ch[1]), 0, "handle_close of the other end returns 0");
     tap_eq(warp_handle_close((handle_t)eq), 0, "handle_close of an event queue returns 0");
     tap_eq(warp_handle_close((handle_t)t), 0, "handle_close of a timer returns 0");
@@ -112,11 +114,11 @@ static void handle_reduce(void)
         long rights;
         const char *what;
     } bad[] = {
-        { 0, "0" },
-        { 8, "unknown bit 8" },
-        { RIGHTS_ALL | 8, "RIGHTS_ALL | 8" },
-        { 1l << 31, "bit 31" },
-        { (1l << 32) | RIGHT_READ, "RIGHT_READ with bit 32 of the register" },
+        {0, "0"},
+        {8, "unknown bit 8"},
+        {RIGHTS_ALL | 8, "RIGHTS_ALL | 8"},
+        {1l << 31, "bit 31"},
+        {(1l << 32) | RIGHT_READ, "RIGHT_READ with bit 32 of the register"},
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         long x = warp_syscall6(SYS_HANDLE_REDUCE, ch[0], bad[i].rights, 0, 0, 0, 0);
@@ -177,22 +179,25 @@ static void handle_table_full(void)
     unsigned n = handle_fill_table();
     tap_eq(n + 2, HANDLES_MAX, "the table holds HANDLES_MAX handles (%u timers + 2 channel ends)", n);
     tap_eq(warp_timer_create(), ERR_NO_RESOURCES, "timer_create with the table full gives ERR_NO_RESOURCES");
-    tap_eq(warp_eventq_create(), ERR_NO_RESOURCES, "eventq_create with the table full gives ERR_NO_RESOURCES");
-    handle_t c[2] = { 0, 0 };
-    tap_eq(warp_channel_create(c), ERR_NO_RESOURCES, "channel_create with the table full gives ERR_NO_RESOURCES");
+    tap_eq(warp_eventq_create(), ERR_NO_RESOURCES,
+           "eventq_create with the table full gives ERR_NO_RESOURCES");
+    handle_t c[2] = {0, 0};
+    tap_eq(warp_channel_create(c), ERR_NO_RESOURCES,
+           "channel_create with the table full gives ERR_NO_RESOURCES");
     tap_eq(warp_handle_reduce(a[0], RIGHT_READ), ERR_NO_RESOURCES,
            "handle_reduce with the table full gives ERR_NO_RESOURCES");
     uint64_t nprocs = tests_nprocs();
     long p = tests_spawn("full", TESTS_EXIT_42, 0, 0);
     tap_eq(p, ERR_NO_RESOURCES, "spawn with the table full gives ERR_NO_RESOURCES");
     if (p > 0)
-        tests_wait_close(p, &(struct exit_info){ 0 });
+        tests_wait_close(p, &(struct exit_info){0});
     tap_eq((long)tests_nprocs(), (long)nprocs, "... and starts no process");
     memset(&m, 0, sizeof(m));
     tap_eq(warp_channel_recv(a[1], &m), ERR_NO_RESOURCES,
            "recv of a message carrying a handle with the table full gives ERR_NO_RESOURCES");
     warp_handle_close(handle_fill[--n]);
-    tap_eq(warp_channel_create(c), ERR_NO_RESOURCES, "with one slot free, channel_create (two ends) still fails");
+    tap_eq(warp_channel_create(c), ERR_NO_RESOURCES,
+           "with one slot free, channel_create (two ends) still fails");
     tap_eq(warp_channel_recv(a[1], &m), 0, "with one slot free, the message is received (it stayed queued)");
     tap_ok(tests_msg_is(&m, TESTS_OP_NOTE, "with a handle") && m.nhandles == 1 &&
                tests_handle_is(m.handles[0], OBJ_TIMER, RIGHTS_ALL),
@@ -207,7 +212,8 @@ static void handle_table_full(void)
         warp_handle_close(handle_fill[--n]);
     warp_handle_close(a[0]);
     warp_handle_close(a[1]);
-    tap_eq(tests_handles_free(), HANDLES_MAX, "after closing everything all HANDLES_MAX slots are free again");
+    tap_eq(tests_handles_free(), HANDLES_MAX,
+           "after closing everything all HANDLES_MAX slots are free again");
 }
 
 /* With the table full, a reply or an event carrying a handle waits, queued, until there is room. */
@@ -253,13 +259,15 @@ static void handle_table_full_delivery(void)
     warp_handle_close(a[1]);
     warp_handle_close(b[0]);
     warp_handle_close(b[1]);
-    tap_eq(tests_handles_free(), HANDLES_MAX, "after closing everything all HANDLES_MAX slots are free again");
+    tap_eq(tests_handles_free(), HANDLES_MAX,
+           "after closing everything all HANDLES_MAX slots are free again");
 }
 
 /* Handles: info, reduce, close, stale values, a full table. */
 void test_handles(void)
 {
-    tap_eq(tests_handles_free(), HANDLES_MAX, "the suite starts with an empty handle table (%d slots)", HANDLES_MAX);
+    tap_eq(tests_handles_free(), HANDLES_MAX, "the suite starts with an empty handle table (%d slots)",
+           HANDLES_MAX);
     handle_new_objects();
     handle_stale();
     handle_reduce();

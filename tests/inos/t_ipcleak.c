@@ -158,14 +158,16 @@ static void leak_reachable(void)
     warp_channel_send(d[1], &r); /* e[1] waits in a reply at d[0], which we hold */
     leak_collect();
     long b1 = leak_recv_handle(a[1]), c1 = b1 > 0 ? leak_recv_handle((handle_t)b1) : b1;
-    tap_ok(b1 > 0 && c1 > 0, "after a collection, ends waiting in queues we can read (nested two deep) are received");
-    tap_eq(tests_send_text(c[0], "alive"), 0, "... and the innermost one was not closed: its peer still sends");
+    tap_ok(b1 > 0 && c1 > 0,
+           "after a collection, ends waiting in queues we can read (nested two deep) are received");
+    tap_eq(tests_send_text(c[0], "alive"), 0,
+           "... and the innermost one was not closed: its peer still sends");
     tap_ok(c1 > 0 && warp_channel_recv((handle_t)c1, &m) == 0 && tests_msg_is(&m, TESTS_OP_NOTE, "alive"),
            "... and it receives");
     long e1 = leak_recv_handle(d[0]);
     tap_ok(e1 > 0 && tests_send_text(e[0], "reply") == 0 && warp_channel_recv((handle_t)e1, &m) == 0,
            "an end waiting in a reply survives a collection too");
-    handle_t all[] = { a[0], a[1], b[0], c[0], d[0], d[1], e[0], (handle_t)b1, (handle_t)c1, (handle_t)e1 };
+    handle_t all[] = {a[0], a[1], b[0], c[0], d[0], d[1], e[0], (handle_t)b1, (handle_t)c1, (handle_t)e1};
     for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i] > 0)
             warp_handle_close(all[i]);
@@ -219,22 +221,28 @@ void test_ipc_leaks(void)
     unsigned handles = tests_handles_free();
     uint64_t lost;
     bool ok = leak_rounds(leak_queued_handles, LEAK_ROUNDS, &lost);
-    tap_ok(ok, "%d channels closed with queued messages holding handles and pending calls free every page (%lu lost)",
-           LEAK_ROUNDS, (unsigned long)lost);
+    tap_ok(
+        ok,
+        "%d channels closed with queued messages holding handles and pending calls free every page (%lu lost)",
+        LEAK_ROUNDS, (unsigned long)lost);
     ok = leak_rounds(leak_eventq, LEAK_ROUNDS, &lost);
     tap_ok(ok, "%d event queues closed with members and ready events free every page (%lu lost)", LEAK_ROUNDS,
            (unsigned long)lost);
     ok = leak_rounds(leak_child_exits, LEAK_CHILD_ROUNDS, &lost);
-    tap_ok(ok, "%d children exiting with channels, calls, queues and timers in every state open free every page "
-           "(%lu lost)", LEAK_CHILD_ROUNDS, (unsigned long)lost);
+    tap_ok(ok,
+           "%d children exiting with channels, calls, queues and timers in every state open free every page "
+           "(%lu lost)",
+           LEAK_CHILD_ROUNDS, (unsigned long)lost);
     ok = leak_rounds(leak_child_killed, LEAK_CHILD_ROUNDS, &lost);
     tap_ok(ok, "%d such children killed while blocked free every page (%lu lost)", LEAK_CHILD_ROUNDS,
            (unsigned long)lost);
     tap_eq(tests_handles_free(), handles, "no handle is left over");
     ok = leak_rounds(leak_cycle, LEAK_ROUNDS, &lost);
     tap_eq(leak_cycle_sends, 2 * (LEAK_ROUNDS + 1), "each channel end can be sent through the other channel");
-    tap_ok(ok, "%d pairs of channels holding each other's receiving end, senders closed, free every page (%lu lost)",
-           LEAK_ROUNDS, (unsigned long)lost);
+    tap_ok(
+        ok,
+        "%d pairs of channels holding each other's receiving end, senders closed, free every page (%lu lost)",
+        LEAK_ROUNDS, (unsigned long)lost);
     tap_eq(tests_handles_free(), handles, "no handle is left over");
     leak_reachable();
     leak_reachable_elsewhere();

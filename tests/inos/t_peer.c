@@ -35,10 +35,12 @@ static void peer_server_closes(void)
         e3 = e3 || peer_error_reply(&got, 3);
     }
     tap_ok(r2, "the reply sent before the close is delivered");
-    tap_ok(e1 && e3, "calls 1 and 3, received and unanswered, complete as MSG_ERROR replies with ERR_PEER_CLOSED");
+    tap_ok(e1 && e3,
+           "calls 1 and 3, received and unanswered, complete as MSG_ERROR replies with ERR_PEER_CLOSED");
     tap_eq(n, 3, "exactly three replies arrive");
     tap_eq(r, ERR_PEER_CLOSED, "then recv gives ERR_PEER_CLOSED");
-    tap_eq(tests_send_call(ch[0], MSG_USER, 1), ERR_PEER_CLOSED, "a new call to the closed end gives ERR_PEER_CLOSED");
+    tap_eq(tests_send_call(ch[0], MSG_USER, 1), ERR_PEER_CLOSED,
+           "a new call to the closed end gives ERR_PEER_CLOSED");
     warp_handle_close(ch[0]);
 
     /* A call still queued, never received, when the end closes: its caller must not wait forever. */
@@ -61,7 +63,7 @@ static void peer_caller_closes(void)
     static uint8_t buf[64] = "caller's bytes";
     struct warp_msg m = tests_msg(MSG_READ, MSG_CALL, 4, NULL), got;
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ | BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ | BUF_WRITE};
     warp_channel_send(ch[0], &m);
     m.call_id = 5;
     warp_channel_send(ch[0], &m);
@@ -74,7 +76,8 @@ static void peer_caller_closes(void)
     tap_eq(tests_reply(ch[1], 4, 0), ERR_PEER_CLOSED, "the reply then gives ERR_PEER_CLOSED");
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 5 && got.flags == MSG_CALL,
            "a call queued before the close is still received");
-    tap_eq(warp_call_read(ch[1], 5, 0, 0, peer_tmp, 8), ERR_PEER_CLOSED, "... but its copies give ERR_PEER_CLOSED");
+    tap_eq(warp_call_read(ch[1], 5, 0, 0, peer_tmp, 8), ERR_PEER_CLOSED,
+           "... but its copies give ERR_PEER_CLOSED");
     tap_eq(tests_reply(ch[1], 5, 0), ERR_PEER_CLOSED, "... and so does its reply");
     tap_eq(warp_channel_recv(ch[1], &got), ERR_PEER_CLOSED, "then recv gives ERR_PEER_CLOSED");
     warp_handle_close(ch[1]);
@@ -126,7 +129,8 @@ static void peer_server_dies(void)
     struct warp_msg m = tests_msg(TESTS_OP_ECHO, MSG_CALL, 11, "echo");
     warp_channel_send(ch[0], &m);
     tap_eq(peer_next(eq, &got), EV_REPLY, "a child server answers an echo call after taking a call it keeps");
-    tap_ok(got.call_id == 11 && tests_msg_is(&got, TESTS_OP_ECHO, "echo") && got.status == 4, "... with our data");
+    tap_ok(got.call_id == 11 && tests_msg_is(&got, TESTS_OP_ECHO, "echo") && got.status == 4,
+           "... with our data");
     tap_eq(warp_kill((handle_t)p), 0, "kill of the server holding our call returns 0");
     tap_eq(peer_next(eq, &got), EV_REPLY, "we get an EV_REPLY for the call it held");
     tap_ok(peer_error_reply(&got, 10), "... a MSG_ERROR reply with ERR_PEER_CLOSED for call 10");
@@ -150,12 +154,14 @@ static void peer_caller_dies(void)
     tests_wait_close(p, &ei);
     tap_exit(&ei, EXIT_NORMAL, 0, "a child that calls and exits at once ends");
     tap_eq(peer_next(eq, &got), EV_MESSAGE, "its call is still delivered after its death");
-    tap_ok(got.flags == MSG_CALL && got.call_id == TESTS_CALLER_ID && got.nbufs == 2, "... as the call it sent");
+    tap_ok(got.flags == MSG_CALL && got.call_id == TESTS_CALLER_ID && got.nbufs == 2,
+           "... as the call it sent");
     tap_eq(warp_call_read(ch[0], TESTS_CALLER_ID, 0, 0, peer_tmp, 16), ERR_PEER_CLOSED,
            "call_read of a dead caller's buffer gives ERR_PEER_CLOSED");
     tap_eq(warp_call_write(ch[0], TESTS_CALLER_ID, 1, 0, "x", 1), ERR_PEER_CLOSED,
            "call_write into a dead caller's buffer gives ERR_PEER_CLOSED");
-    tap_eq(tests_reply(ch[0], TESTS_CALLER_ID, 0), ERR_PEER_CLOSED, "the reply to a dead caller gives ERR_PEER_CLOSED");
+    tap_eq(tests_reply(ch[0], TESTS_CALLER_ID, 0), ERR_PEER_CLOSED,
+           "the reply to a dead caller gives ERR_PEER_CLOSED");
     tap_eq(peer_next(eq, &got), EV_PEER_CLOSED, "then EV_PEER_CLOSED");
     warp_handle_close((handle_t)eq);
     warp_handle_close(ch[0]);
@@ -165,7 +171,8 @@ static void peer_caller_dies(void)
     p = peer_spawn(ch, TESTS_CALLER, TESTS_CALLER_BLOCK, &eq);
     tap_eq(peer_next(eq, &got), EV_MESSAGE, "a child's call arrives");
     tap_eq(peer_next(eq, &got), EV_MESSAGE, "... then its note that it now waits for the reply");
-    tap_eq(warp_call_read(ch[0], TESTS_CALLER_ID, 0, 0, peer_tmp, 16), 16, "call_read from the live caller works");
+    tap_eq(warp_call_read(ch[0], TESTS_CALLER_ID, 0, 0, peer_tmp, 16), 16,
+           "call_read from the live caller works");
     tap_eq(warp_kill((handle_t)p), 0, "kill of the caller returns 0");
     tests_wait_close(p, &ei);
     tap_exit(&ei, EXIT_KILLED, 0, "... it was killed waiting for the reply");

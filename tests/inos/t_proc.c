@@ -76,7 +76,8 @@ static void proc_wait(void)
     tap_eq(warp_kill((handle_t)p), ERR_BAD_HANDLE, "kill of the closed handle gives ERR_BAD_HANDLE");
     long q = tests_spawn("exit42", TESTS_EXIT_42, 0, 0); /* takes the freed slot */
     tap_ok(q > 0 && q != p, "the next process handle differs from the closed one (%ld, was %ld)", q, p);
-    tap_eq(warp_wait((handle_t)p, &ei), ERR_BAD_HANDLE, "wait on the stale value (slot reused) gives ERR_BAD_HANDLE");
+    tap_eq(warp_wait((handle_t)p, &ei), ERR_BAD_HANDLE,
+           "wait on the stale value (slot reused) gives ERR_BAD_HANDLE");
     tap_eq(warp_kill((handle_t)p), ERR_BAD_HANDLE, "kill of the stale value gives ERR_BAD_HANDLE");
     tests_wait_close(q, &ei);
     tap_exit(&ei, EXIT_NORMAL, 42, "... and the new process was not touched by them");
@@ -84,7 +85,8 @@ static void proc_wait(void)
     tests_run("sleeper", TESTS_SLEEP, 100, 0, &ei);
     uint64_t took = warp_clock() - t0;
     tap_exit(&ei, EXIT_NORMAL, 0, "a child that sleeps 100 ms exits 0");
-    tap_ok(took >= 100 * TESTS_MS, "wait blocks until that child ends (%lu ms)", (unsigned long)(took / TESTS_MS));
+    tap_ok(took >= 100 * TESTS_MS, "wait blocks until that child ends (%lu ms)",
+           (unsigned long)(took / TESTS_MS));
 }
 
 /* The record lives while any handle does; the process lives on when all are closed. */
@@ -131,7 +133,7 @@ static void proc_handle_moved(void)
     handle_t h = (handle_t)p;
     long w = tests_spawn_with("waiter", TESTS_WAIT_HANDLE, 0, 0, &h, 1);
     tap_ok(w > 0, "spawn with our process handle of another child moved in");
-    tap_eq(warp_handle_info(h, &(struct handle_info){ 0, 0 }), ERR_BAD_HANDLE,
+    tap_eq(warp_handle_info(h, &(struct handle_info){0, 0}), ERR_BAD_HANDLE,
            "the moved process handle is gone from us");
     tests_wait_close(w, &ei);
     tap_exit(&ei, EXIT_NORMAL, 43, "the receiver waits on its sibling through it (exit code 42 + 1)");
@@ -185,7 +187,7 @@ static long proc_spawn_moving(const handle_t *h, uint64_t n)
 static long proc_spawn_fn(long h, void *ctx)
 {
     (void)ctx;
-    handle_t list[1] = { (handle_t)h };
+    handle_t list[1] = {(handle_t)h};
     return proc_spawn_moving(list, 1);
 }
 
@@ -204,7 +206,8 @@ static void proc_spawn_bad_lists(void)
     uint64_t nprocs = tests_nprocs();
     tap_eq(proc_spawn_moving(t, SPAWN_HANDLES_MAX + 1), ERR_INVALID_ARG,
            "spawn moving SPAWN_HANDLES_MAX + 1 handles gives ERR_INVALID_ARG");
-    tap_eq(proc_spawn_moving(t, 1ul << 32), ERR_INVALID_ARG, "spawn with nhandles 2^32 gives ERR_INVALID_ARG");
+    tap_eq(proc_spawn_moving(t, 1ul << 32), ERR_INVALID_ARG,
+           "spawn with nhandles 2^32 gives ERR_INVALID_ARG");
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
         tap_eq(proc_spawn_moving((const handle_t *)tests_bad_ptrs[i].addr, 1), ERR_BAD_ADDRESS,
                "spawn with the handle list at %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
@@ -215,14 +218,14 @@ static void proc_spawn_bad_lists(void)
     tap_eq(r, ERR_BAD_ADDRESS, "spawn with a handle list running off the stack top gives ERR_BAD_ADDRESS");
     tests_bad_handles("spawn moving a handle", proc_spawn_fn, NULL, 0);
     long nt = warp_handle_reduce(t[0], RIGHT_READ | RIGHT_WRITE);
-    handle_t no_transfer[2] = { t[1], (handle_t)nt };
+    handle_t no_transfer[2] = {t[1], (handle_t)nt};
     tap_eq(proc_spawn_moving(no_transfer, 2), ERR_NO_RIGHTS,
            "spawn moving a handle without RIGHT_TRANSFER gives ERR_NO_RIGHTS");
     warp_handle_close((handle_t)nt);
-    handle_t dup[3] = { t[2], t[3], t[2] };
+    handle_t dup[3] = {t[2], t[3], t[2]};
     r = proc_spawn_moving(dup, 3);
     tap_ok(r < 0, "spawn moving the same handle twice is refused (%s)", tests_err_name(r));
-    handle_t good[2] = { t[4], t[5] };
+    handle_t good[2] = {t[4], t[5]};
     struct spawn_args a = {
         .name = (uaddr_t) "bad-image",
         .name_len = 9,
@@ -256,14 +259,10 @@ static void proc_spawn_handles(void)
         long h;
         uint32_t type, rights;
     } in[SPAWN_HANDLES_MAX] = {
-        { ch[0], OBJ_CHANNEL, RIGHTS_ALL },
-        { ch_rt, OBJ_CHANNEL, RIGHT_READ | RIGHT_TRANSFER },
-        { eq, OBJ_EVENTQ, RIGHTS_ALL },
-        { timer, OBJ_TIMER, RIGHTS_ALL },
-        { proc, OBJ_PROCESS, RIGHTS_ALL },
-        { timer_wt, OBJ_TIMER, RIGHT_WRITE | RIGHT_TRANSFER },
-        { ch2[0], OBJ_CHANNEL, RIGHTS_ALL },
-        { eq2, OBJ_EVENTQ, RIGHTS_ALL },
+        {ch[0], OBJ_CHANNEL, RIGHTS_ALL},  {ch_rt, OBJ_CHANNEL, RIGHT_READ | RIGHT_TRANSFER},
+        {eq, OBJ_EVENTQ, RIGHTS_ALL},      {timer, OBJ_TIMER, RIGHTS_ALL},
+        {proc, OBJ_PROCESS, RIGHTS_ALL},   {timer_wt, OBJ_TIMER, RIGHT_WRITE | RIGHT_TRANSFER},
+        {ch2[0], OBJ_CHANNEL, RIGHTS_ALL}, {eq2, OBJ_EVENTQ, RIGHTS_ALL},
     };
     handle_t list[SPAWN_HANDLES_MAX];
     uint64_t payload = TESTS_HIN_PAYLOAD(SPAWN_HANDLES_MAX);
@@ -276,7 +275,7 @@ static void proc_spawn_handles(void)
     tap_ok(p > 0, "spawn moving SPAWN_HANDLES_MAX handles of every type works (%ld)", p);
     unsigned gone = 0;
     for (unsigned i = 0; i < SPAWN_HANDLES_MAX; i++)
-        gone += warp_handle_info(list[i], &(struct handle_info){ 0, 0 }) == ERR_BAD_HANDLE;
+        gone += warp_handle_info(list[i], &(struct handle_info){0, 0}) == ERR_BAD_HANDLE;
     tap_eq(gone, SPAWN_HANDLES_MAX, "all eight moved handles are gone from us");
     tests_wait_close(p, &ei);
     tap_exit(&ei, EXIT_NORMAL, 0,

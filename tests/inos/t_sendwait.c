@@ -34,14 +34,15 @@ static bool sw_env_make(struct sw_env *e)
     e->note = tests_msg(TESTS_OP_NOTE, 0, 0, "must not arrive");
     bool ok = r == 0 && e->eq && e->timer && warp_eventq_add(e->eq, e->timer, 's') == 0;
     if (!ok)
-        tap_ok(false, "a channel and a queue holding a timer for the send_wait tests (%ld %ld %ld)", r, eq, t);
+        tap_ok(false, "a channel and a queue holding a timer for the send_wait tests (%ld %ld %ld)", r, eq,
+               t);
     return ok;
 }
 
 /* Closes what sw_env_make made. */
 static void sw_env_close(struct sw_env *e)
 {
-    handle_t all[] = { e->a[0], e->a[1], e->eq, e->timer };
+    handle_t all[] = {e->a[0], e->a[1], e->eq, e->timer};
     for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i] > 0)
             warp_handle_close(all[i]);
@@ -61,8 +62,8 @@ static long sw_call(struct sw_env *e, long ch, long msg, long eq, long out)
     e->calls++;
     if (q != ERR_WOULD_BLOCK) {
         e->leaked++;
-        tap_ok(false, "a send_wait that returned %s sent nothing (the peer's recv gave %s)", tests_err_name(r),
-               tests_err_name(q));
+        tap_ok(false, "a send_wait that returned %s sent nothing (the peer's recv gave %s)",
+               tests_err_name(r), tests_err_name(q));
         for (unsigned i = 0; q == 0 && i < got.nhandles && i < MSG_HANDLES_MAX; i++)
             warp_handle_close(got.handles[i]);
         tests_drain(e->a[1]);
@@ -97,13 +98,14 @@ static void sw_queue_checks(struct sw_env *e)
            "send_wait with a bad channel handle and a timer as the queue gives the queue's ERR_WRONG_TYPE");
     tap_eq(sw_call(e, 0, (long)&e->note, e->eq, 0), ERR_BAD_ADDRESS,
            "send_wait with a bad channel handle and a NULL event gives the event's ERR_BAD_ADDRESS");
-    static const struct warp_msg bad = { .type = MSG_USER, .flags = MSG_CALL | MSG_REPLY };
+    static const struct warp_msg bad = {.type = MSG_USER, .flags = MSG_CALL | MSG_REPLY};
     tap_eq(sw_call(e, e->a[0], (long)&bad, e->eq, 0), ERR_BAD_ADDRESS,
            "send_wait of an invalid message with a NULL event gives ERR_BAD_ADDRESS too");
     long rd = warp_handle_reduce(e->eq, RIGHT_READ);
     warp_timer_set(e->timer, 0);
-    tap_eq(rd > 0 ? warp_send_wait(e->a[0], &e->note, (handle_t)rd, &sw_ev, DEADLINE_NONE) : rd, ERR_TIMED_OUT,
-           "send_wait through a queue handle with only RIGHT_READ passes the checks (polling: ERR_TIMED_OUT)");
+    tap_eq(
+        rd > 0 ? warp_send_wait(e->a[0], &e->note, (handle_t)rd, &sw_ev, DEADLINE_NONE) : rd, ERR_TIMED_OUT,
+        "send_wait through a queue handle with only RIGHT_READ passes the checks (polling: ERR_TIMED_OUT)");
     tap_eq(tests_drain(e->a[1]), 1, "... and its message went out");
     warp_handle_close((handle_t)rd);
     tests_objs_close(&o);
@@ -131,7 +133,8 @@ static void sw_bad_events(struct sw_env *e)
     uint8_t *top = tests_stack_top_poison();
     long r = sw_call(e, e->a[0], (long)&e->note, e->eq, (long)top);
     bool untouched = tests_stack_top_untouched();
-    tap_eq(r, ERR_BAD_ADDRESS, "send_wait into an event running off the stack top gives ERR_BAD_ADDRESS, nothing sent");
+    tap_eq(r, ERR_BAD_ADDRESS,
+           "send_wait into an event running off the stack top gives ERR_BAD_ADDRESS, nothing sent");
     tap_ok(untouched, "... and writes none of the 16 bytes below the guard page");
 }
 
@@ -154,7 +157,8 @@ static void sw_send_refused(struct sw_env *e)
     tests_objs_close(&o);
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
         tap_eq(sw_call(e, e->a[0], (long)tests_bad_ptrs[i].addr, e->eq, (long)&sw_ev), ERR_BAD_ADDRESS,
-               "send_wait (forever) of a message at %s gives ERR_BAD_ADDRESS at once", tests_bad_ptrs[i].what);
+               "send_wait (forever) of a message at %s gives ERR_BAD_ADDRESS at once",
+               tests_bad_ptrs[i].what);
     tap_eq(sw_call(e, e->a[0], (long)(USER_STACK_TOP - 16), e->eq, (long)&sw_ev), ERR_BAD_ADDRESS,
            "send_wait (forever) of a message running off the stack top gives ERR_BAD_ADDRESS at once");
     struct warp_msg m = tests_msg(MSG_USER, MSG_CALL | MSG_REPLY, 1, "x");
@@ -168,7 +172,7 @@ static void sw_send_refused(struct sw_env *e)
     static uint8_t buf[16];
     m = tests_msg(MSG_USER, 0, 0, NULL);
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ};
     sw_expect_refused(e, &m, ERR_INVALID_ARG, "a one-way message with a buffer");
     m.flags = MSG_CALL;
     m.call_id = 2;
@@ -193,12 +197,14 @@ static void sw_send_refused(struct sw_env *e)
     long eqr = warp_handle_reduce(e->eq, RIGHT_READ | RIGHT_WRITE);
     m.nhandles = 1;
     m.handles[0] = (handle_t)eqr;
-    tap_eq(sw_call(e, e->a[0], (long)&m, eqr, (long)&sw_ev), ERR_NO_RIGHTS,
-           "send_wait (forever) moving the queue's own handle without RIGHT_TRANSFER gives ERR_NO_RIGHTS at once");
+    tap_eq(
+        sw_call(e, e->a[0], (long)&m, eqr, (long)&sw_ev), ERR_NO_RIGHTS,
+        "send_wait (forever) moving the queue's own handle without RIGHT_TRANSFER gives ERR_NO_RIGHTS at once");
     tap_ok(tests_handle_is((handle_t)t, OBJ_TIMER, RIGHTS_ALL) &&
                tests_handle_is((handle_t)nt, OBJ_TIMER, RIGHT_READ | RIGHT_WRITE) &&
                tests_handle_is((handle_t)eqr, OBJ_EVENTQ, RIGHT_READ | RIGHT_WRITE) &&
-               tests_handle_is(e->a[0], OBJ_CHANNEL, RIGHTS_ALL) && tests_handle_is(e->a[1], OBJ_CHANNEL, RIGHTS_ALL),
+               tests_handle_is(e->a[0], OBJ_CHANNEL, RIGHTS_ALL) &&
+               tests_handle_is(e->a[1], OBJ_CHANNEL, RIGHTS_ALL),
            "after the refused send_waits every handle is still ours");
     warp_handle_close((handle_t)t);
     warp_handle_close((handle_t)nt);
@@ -239,7 +245,7 @@ static void sw_send_refused_ipc(struct sw_env *e)
            "send_wait (forever) of a reply by the caller's own end gives ERR_NOT_FOUND at once");
     static uint8_t buf[16];
     r.nbufs = 1;
-    r.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ };
+    r.bufs[0] = (struct msg_buf){.addr = (uaddr_t)buf, .len = sizeof(buf), .access = BUF_READ};
     tap_eq(sw_call(e, c[1], (long)&r, e->eq, (long)&sw_ev), ERR_INVALID_ARG,
            "send_wait (forever) of a reply with a buffer gives ERR_INVALID_ARG at once");
     tap_eq(tests_drain(c[0]) + tests_drain(c[1]), 0, "none of the refused replies arrived");
@@ -257,7 +263,8 @@ static void sw_send_refused_ipc(struct sw_env *e)
         queued += tests_send_text(c[0], "filler") == 0;
     tap_eq(sw_call(e, c[0], (long)&e->note, e->eq, (long)&sw_ev), ERR_QUEUE_FULL,
            "send_wait (forever) to a queue holding MSG_QUEUE_MAX messages gives ERR_QUEUE_FULL at once");
-    tap_ok(queued == MSG_QUEUE_MAX && tests_drain(c[1]) == MSG_QUEUE_MAX, "... and the refused message was not queued");
+    tap_ok(queued == MSG_QUEUE_MAX && tests_drain(c[1]) == MSG_QUEUE_MAX,
+           "... and the refused message was not queued");
     warp_handle_close(c[0]);
     warp_handle_close(c[1]);
 }
@@ -281,12 +288,15 @@ static void sw_success(void)
            "send_wait of a message to an end in the queue returns 0");
     tap_ok(ev.type == EV_MESSAGE && ev.handle == a[1] && ev.cookie == 0xa1,
            "... with the peer's EV_MESSAGE, its handle and cookie");
-    tap_ok(tests_msg_is(&ev.u.msg, MSG_USER + 9, "one entry") && ev.u.msg.flags == 0 && ev.u.msg.status == 99 &&
-               ev.u.msg.nhandles == 1 && tests_handle_is(ev.u.msg.handles[0], OBJ_TIMER, RIGHTS_ALL),
+    tap_ok(tests_msg_is(&ev.u.msg, MSG_USER + 9, "one entry") && ev.u.msg.flags == 0 &&
+               ev.u.msg.status == 99 && ev.u.msg.nhandles == 1 &&
+               tests_handle_is(ev.u.msg.handles[0], OBJ_TIMER, RIGHTS_ALL),
            "... carrying the message, its moved timer installed");
-    tap_eq(warp_handle_info((handle_t)t, &(struct handle_info){ 0, 0 }), ERR_BAD_HANDLE, "the moved timer left the sender");
+    tap_eq(warp_handle_info((handle_t)t, &(struct handle_info){0, 0}), ERR_BAD_HANDLE,
+           "the moved timer left the sender");
     warp_handle_close(ev.u.msg.handles[0]);
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "the event was taken: nothing else is ready");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
+           "the event was taken: nothing else is ready");
     tap_eq(warp_channel_recv(a[1], &x), ERR_WOULD_BLOCK, "... and the message is not left at the peer");
     m = tests_msg(TESTS_OP_NOTE, 0, 0, "polled");
     tap_eq(warp_send_wait(a[0], &m, (handle_t)eq, &ev, DEADLINE_NONE), 0,
@@ -303,16 +313,17 @@ static void sw_success(void)
            "... then the message sent");
     long w = warp_handle_reduce(a[0], RIGHT_WRITE), rd = warp_handle_reduce((handle_t)eq, RIGHT_READ);
     m = tests_msg(TESTS_OP_NOTE, 0, 0, "reduced");
-    tap_ok(w > 0 && rd > 0 && warp_send_wait((handle_t)w, &m, (handle_t)rd, &ev, DEADLINE_FOREVER) == 0 &&
-               ev.handle == a[1] && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "reduced"),
-           "send_wait through a channel handle with only RIGHT_WRITE and a queue handle with only RIGHT_READ works");
+    tap_ok(
+        w > 0 && rd > 0 && warp_send_wait((handle_t)w, &m, (handle_t)rd, &ev, DEADLINE_FOREVER) == 0 &&
+            ev.handle == a[1] && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "reduced"),
+        "send_wait through a channel handle with only RIGHT_WRITE and a queue handle with only RIGHT_READ works");
     warp_handle_close((handle_t)w);
     warp_handle_close((handle_t)rd);
     long page = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE);
     struct warp_event *edge = (struct warp_event *)(page + PAGE_SIZE - sizeof(struct warp_event));
     m = tests_msg(TESTS_OP_NOTE, 0, 0, "edge");
-    tap_ok(page > 0 && warp_send_wait(a[0], &m, (handle_t)eq, edge, DEADLINE_FOREVER) == 0 && edge->type == EV_MESSAGE &&
-               tests_msg_is(&edge->u.msg, TESTS_OP_NOTE, "edge"),
+    tap_ok(page > 0 && warp_send_wait(a[0], &m, (handle_t)eq, edge, DEADLINE_FOREVER) == 0 &&
+               edge->type == EV_MESSAGE && tests_msg_is(&edge->u.msg, TESTS_OP_NOTE, "edge"),
            "send_wait into an event that ends exactly at the end of a mapped page works");
     if (page > 0)
         warp_vm_unmap((void *)page, PAGE_SIZE);
@@ -338,10 +349,11 @@ static void sw_round_trip_local(void)
     warp_eventq_add((handle_t)server, ch[1], 's');
     struct warp_event ev;
     struct warp_msg m = tests_msg(MSG_USER + 1, MSG_CALL, 41, "question");
-    tap_ok(warp_send_wait(ch[0], &m, (handle_t)server, &ev, DEADLINE_FOREVER) == 0 && ev.type == EV_MESSAGE &&
-               ev.handle == ch[1] && ev.cookie == 's' && ev.u.msg.flags == MSG_CALL && ev.u.msg.call_id == 41 &&
-               tests_msg_is(&ev.u.msg, MSG_USER + 1, "question"),
-           "send_wait of a call, waiting on the server's queue, returns the call as EV_MESSAGE on the server's end");
+    tap_ok(
+        warp_send_wait(ch[0], &m, (handle_t)server, &ev, DEADLINE_FOREVER) == 0 && ev.type == EV_MESSAGE &&
+            ev.handle == ch[1] && ev.cookie == 's' && ev.u.msg.flags == MSG_CALL && ev.u.msg.call_id == 41 &&
+            tests_msg_is(&ev.u.msg, MSG_USER + 1, "question"),
+        "send_wait of a call, waiting on the server's queue, returns the call as EV_MESSAGE on the server's end");
     tests_send_call(ch[0], MSG_USER + 1, 42);
     struct warp_msg r = tests_msg(MSG_USER + 2, MSG_REPLY, 41, "answer");
     r.status = 410;
@@ -350,15 +362,17 @@ static void sw_round_trip_local(void)
            "the server's send_wait replies to call 41 and returns the next call, 42");
     r = tests_msg(MSG_USER + 2, MSG_REPLY, 42, "second");
     r.status = 420;
-    tap_ok(warp_send_wait(ch[1], &r, (handle_t)client, &ev, DEADLINE_FOREVER) == 0 && ev.type == EV_REPLY &&
-               ev.handle == ch[0] && ev.cookie == 'c' && ev.u.msg.flags == MSG_REPLY && ev.u.msg.call_id == 41 &&
-               ev.u.msg.status == 410 && tests_msg_is(&ev.u.msg, MSG_USER + 2, "answer"),
-           "a reply by send_wait on the client's queue returns the first reply as EV_REPLY, with its status and data");
+    tap_ok(
+        warp_send_wait(ch[1], &r, (handle_t)client, &ev, DEADLINE_FOREVER) == 0 && ev.type == EV_REPLY &&
+            ev.handle == ch[0] && ev.cookie == 'c' && ev.u.msg.flags == MSG_REPLY && ev.u.msg.call_id == 41 &&
+            ev.u.msg.status == 410 && tests_msg_is(&ev.u.msg, MSG_USER + 2, "answer"),
+        "a reply by send_wait on the client's queue returns the first reply as EV_REPLY, with its status and data");
     tap_ok(tests_wait_event((handle_t)client, &ev, 0) == 0 && ev.type == EV_REPLY && ev.u.msg.call_id == 42 &&
                ev.u.msg.status == 420,
            "... and the second reply follows");
     long rc = tests_wait_event((handle_t)client, &ev, 0), rs = tests_wait_event((handle_t)server, &ev, 0);
-    tap_ok(rc == ERR_TIMED_OUT && rs == ERR_TIMED_OUT, "nothing else is ready on either queue (%ld, %ld)", rc, rs);
+    tap_ok(rc == ERR_TIMED_OUT && rs == ERR_TIMED_OUT, "nothing else is ready on either queue (%ld, %ld)", rc,
+           rs);
     warp_handle_close((handle_t)client);
     warp_handle_close((handle_t)server);
     warp_handle_close(ch[0]);
@@ -383,16 +397,18 @@ static void sw_round_trip_child(void)
         fmt_snprintf(text, sizeof(text), "round %u", i);
         struct warp_msg m = tests_msg(TESTS_OP_ECHO, MSG_CALL, 1000 + i, text);
         long r = warp_send_wait(ch[0], &m, (handle_t)eq, &ev, warp_clock() + 10000 * TESTS_MS);
-        if (r != 0 || ev.type != EV_REPLY || ev.handle != ch[0] || ev.cookie != 0xca11 || ev.u.msg.call_id != 1000 + i ||
-            ev.u.msg.status != (int64_t)i || !tests_msg_is(&ev.u.msg, TESTS_OP_ECHO, text)) {
-            tap_diag("round %u: %ld, event %u, call id %lu, status %ld", i, r, ev.type, (unsigned long)ev.u.msg.call_id,
-                     (long)ev.u.msg.status);
+        if (r != 0 || ev.type != EV_REPLY || ev.handle != ch[0] || ev.cookie != 0xca11 ||
+            ev.u.msg.call_id != 1000 + i || ev.u.msg.status != (int64_t)i ||
+            !tests_msg_is(&ev.u.msg, TESTS_OP_ECHO, text)) {
+            tap_diag("round %u: %ld, event %u, call id %lu, status %ld", i, r, ev.type,
+                     (unsigned long)ev.u.msg.call_id, (long)ev.u.msg.status);
             break;
         }
         rounds++;
     }
-    tap_eq(rounds, 20,
-           "20 calls to a child server, each a send_wait blocking until its reply (the child answers with send_wait)");
+    tap_eq(
+        rounds, 20,
+        "20 calls to a child server, each a send_wait blocking until its reply (the child answers with send_wait)");
     tests_send_call(ch[0], TESTS_OP_ECHO, 1);
     struct warp_msg m = tests_msg(TESTS_OP_ECHO, MSG_CALL, 2, NULL);
     long r = p > 0 ? warp_send_wait(ch[0], &m, (handle_t)eq, &ev, warp_clock() + 10000 * TESTS_MS) : p;
@@ -423,14 +439,17 @@ static void sw_timed_out(void)
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 5 && tests_msg_is(&got, MSG_USER, "poll"),
            "... after sending: the peer receives the call");
     m = tests_msg(MSG_USER, MSG_CALL, 6, "past");
-    tap_eq(warp_send_wait(ch[0], &m, (handle_t)eq, &ev, 1), ERR_TIMED_OUT, "... and with a deadline in the past");
+    tap_eq(warp_send_wait(ch[0], &m, (handle_t)eq, &ev, 1), ERR_TIMED_OUT,
+           "... and with a deadline in the past");
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 6, "... the peer receives that call too");
     m = tests_msg(MSG_USER, MSG_CALL, 7, "soon");
     uint64_t t0 = warp_clock(), deadline = t0 + 50 * TESTS_MS;
     long r = warp_send_wait(ch[0], &m, (handle_t)eq, &ev, deadline);
     uint64_t t1 = warp_clock();
-    tap_eq(r, ERR_TIMED_OUT, "send_wait of a call with a deadline 50 ms ahead and no reply gives ERR_TIMED_OUT");
-    tap_ok(t1 >= deadline && t1 < deadline + 100 * TESTS_MS, "... not before the deadline and within 100 ms of it (%lu ms)",
+    tap_eq(r, ERR_TIMED_OUT,
+           "send_wait of a call with a deadline 50 ms ahead and no reply gives ERR_TIMED_OUT");
+    tap_ok(t1 >= deadline && t1 < deadline + 100 * TESTS_MS,
+           "... not before the deadline and within 100 ms of it (%lu ms)",
            (unsigned long)((t1 - t0) / TESTS_MS));
     tap_ok(warp_channel_recv(ch[1], &got) == 0 && got.call_id == 7 && tests_msg_is(&got, MSG_USER, "soon"),
            "... and the call went out");
@@ -438,8 +457,8 @@ static void sw_timed_out(void)
     for (uint64_t id = 5; id <= 7; id++)
         tests_reply(ch[1], id, (int64_t)id);
     for (uint64_t id = 5; id <= 7; id++)
-        replies += tests_wait_event((handle_t)eq, &ev, 1000) == 0 && ev.type == EV_REPLY && ev.u.msg.call_id == id &&
-                   ev.u.msg.status == (int64_t)id;
+        replies += tests_wait_event((handle_t)eq, &ev, 1000) == 0 && ev.type == EV_REPLY &&
+                   ev.u.msg.call_id == id && ev.u.msg.status == (int64_t)id;
     tap_eq(replies, 3, "the three calls stayed pending: their replies come as events");
     warp_handle_close((handle_t)eq);
     warp_handle_close(ch[0]);
@@ -464,12 +483,13 @@ static void sw_no_resources(void)
         sw_fill[n++] = (handle_t)t;
     m = tests_msg(TESTS_OP_NOTE, 0, 0, "after");
     struct warp_event ev;
-    tap_eq(warp_send_wait(a[0], &m, (handle_t)eq, &ev, DEADLINE_FOREVER), ERR_NO_RESOURCES,
-           "send_wait whose wait meets a message carrying a handle, with the table full, gives ERR_NO_RESOURCES");
+    tap_eq(
+        warp_send_wait(a[0], &m, (handle_t)eq, &ev, DEADLINE_FOREVER), ERR_NO_RESOURCES,
+        "send_wait whose wait meets a message carrying a handle, with the table full, gives ERR_NO_RESOURCES");
     if (n > 0)
         warp_handle_close(sw_fill[--n]);
-    tap_ok(warp_channel_recv(a[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "with a handle") && got.nhandles == 1 &&
-               tests_handle_is(got.handles[0], OBJ_TIMER, RIGHTS_ALL),
+    tap_ok(warp_channel_recv(a[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "with a handle") &&
+               got.nhandles == 1 && tests_handle_is(got.handles[0], OBJ_TIMER, RIGHTS_ALL),
            "with a slot free, the waiting message is received with its handle");
     warp_handle_close(got.handles[0]);
     tap_ok(warp_channel_recv(a[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "after"),
@@ -497,17 +517,20 @@ static void sw_move_queue_home(void)
     tap_eq(warp_send_wait(b[0], &m, (handle_t)eq, &ev, warp_clock() + 5000 * TESTS_MS), 0,
            "send_wait moving the queue's own handle to an end in that queue returns 0");
     handle_t moved = ev.u.msg.handles[0];
-    bool got_queue = ev.type == EV_MESSAGE && ev.u.msg.nhandles == 1 && tests_handle_is(moved, OBJ_EVENTQ, RIGHTS_ALL);
-    tap_ok(got_queue && ev.handle == b[1] && ev.cookie == 0xb1 && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "the queue"),
+    bool got_queue =
+        ev.type == EV_MESSAGE && ev.u.msg.nhandles == 1 && tests_handle_is(moved, OBJ_EVENTQ, RIGHTS_ALL);
+    tap_ok(got_queue && ev.handle == b[1] && ev.cookie == 0xb1 &&
+               tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "the queue"),
            "... the wait ran on the queue anyway: EV_MESSAGE with the queue as a new handle");
     tap_eq(warp_eventq_wait((handle_t)eq, &ev, DEADLINE_NONE), ERR_BAD_HANDLE,
            "the sender's queue handle is gone: eventq_wait on it gives ERR_BAD_HANDLE");
     m = tests_msg(TESTS_OP_NOTE, 0, 0, "lost");
-    tap_eq(warp_send_wait(b[0], &m, (handle_t)eq, &ev, DEADLINE_NONE), ERR_BAD_HANDLE, "... and so does send_wait with it");
+    tap_eq(warp_send_wait(b[0], &m, (handle_t)eq, &ev, DEADLINE_NONE), ERR_BAD_HANDLE,
+           "... and so does send_wait with it");
     tap_eq(warp_channel_recv(b[1], &got), ERR_WOULD_BLOCK, "... which sent nothing");
     tests_send_text(b[0], "again");
-    tap_ok(got_queue && tests_wait_event(moved, &ev, 1000) == 0 && ev.type == EV_MESSAGE && ev.handle == b[1] &&
-               ev.cookie == 0xb1 && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "again"),
+    tap_ok(got_queue && tests_wait_event(moved, &ev, 1000) == 0 && ev.type == EV_MESSAGE &&
+               ev.handle == b[1] && ev.cookie == 0xb1 && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "again"),
            "the new handle names the same queue, its member still in it");
     if (got_queue)
         warp_handle_close(moved);
@@ -534,17 +557,21 @@ static void sw_move_queue_away(void)
     /* Without the child nothing would ever come: do not wait then. */
     long r = warp_send_wait(x[0], &m, (handle_t)eq, &ev, p > 0 ? t0 + 5000 * TESTS_MS : DEADLINE_NONE);
     uint64_t took = warp_clock() - t0;
-    tap_ok(r == 0 && ev.type == EV_MESSAGE && ev.handle == c[0] && ev.cookie == 0xc0 &&
-               tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "late"),
-           "send_wait moving the queue's handle away blocks on that queue until a child's message comes (%ld)", r);
+    tap_ok(
+        r == 0 && ev.type == EV_MESSAGE && ev.handle == c[0] && ev.cookie == 0xc0 &&
+            tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "late"),
+        "send_wait moving the queue's handle away blocks on that queue until a child's message comes (%ld)",
+        r);
     tap_ok(took >= 100 * TESTS_MS && took < 5000 * TESTS_MS, "... after blocking until it was sent (%lu ms)",
            (unsigned long)(took / TESTS_MS));
-    tap_eq(warp_eventq_wait((handle_t)eq, &ev, DEADLINE_NONE), ERR_BAD_HANDLE, "the sender's queue handle is gone");
+    tap_eq(warp_eventq_wait((handle_t)eq, &ev, DEADLINE_NONE), ERR_BAD_HANDLE,
+           "the sender's queue handle is gone");
     bool got_queue = warp_channel_recv(x[1], &got) == 0 && tests_msg_is(&got, TESTS_OP_NOTE, "carrier") &&
                      got.nhandles == 1 && tests_handle_is(got.handles[0], OBJ_EVENTQ, RIGHTS_ALL);
     tap_ok(got_queue, "the queue arrives at the other end of the channel it was sent on");
     handle_t moved = got_queue ? got.handles[0] : 0;
-    tap_ok(got_queue && tests_wait_event(moved, &ev, 5000) == 0 && ev.type == EV_PEER_CLOSED && ev.handle == c[0],
+    tap_ok(got_queue && tests_wait_event(moved, &ev, 5000) == 0 && ev.type == EV_PEER_CLOSED &&
+               ev.handle == c[0],
            "... and works: it reports the child's end closing as the child exits");
     struct exit_info ei;
     tests_wait_close(p, &ei);
@@ -578,9 +605,10 @@ void test_send_wait(void)
         sw_bad_events(&e);
         sw_send_refused(&e);
         sw_send_refused_ipc(&e);
-        tap_ok(e.calls > 0 && e.leaked == 0,
-               "after each of the %u refused send_waits above the peer's recv gave ERR_WOULD_BLOCK (%u did not)", e.calls,
-               e.leaked);
+        tap_ok(
+            e.calls > 0 && e.leaked == 0,
+            "after each of the %u refused send_waits above the peer's recv gave ERR_WOULD_BLOCK (%u did not)",
+            e.calls, e.leaked);
     }
     sw_env_close(&e);
     sw_success();

@@ -5,9 +5,9 @@
 #include <warp/proto/pong.h>
 #include <warp/string.h>
 
-#define SVC_INIT_CH 1            /* every service's channel to init (docs/userspace.md) */
-#define SVC_TIMEOUT_MS 10000     /* for each reply, and for pong to come back */
-#define SVC_WRITE_LEN 10000      /* crosses pages in both processes */
+#define SVC_INIT_CH 1        /* every service's channel to init (docs/userspace.md) */
+#define SVC_TIMEOUT_MS 10000 /* for each reply, and for pong to come back */
+#define SVC_WRITE_LEN 10000  /* crosses pages in both processes */
 #define SVC_READ_LEN 9000
 #define SVC_UPPER_MSG (MSG_USER + 1) /* UPPER_MSG of the example service (docs/userspace.md) */
 
@@ -59,11 +59,11 @@ static void svc_use(handle_t conn, unsigned seed, const char *when)
         svc_out[i] = (uint8_t)(i * 13 + seed);
     m = tests_msg(MSG_WRITE, MSG_CALL, 0, NULL);
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)svc_out, .len = SVC_WRITE_LEN, .access = BUF_READ };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)svc_out, .len = SVC_WRITE_LEN, .access = BUF_READ};
     long r = svc_call(conn, &m, &reply);
     tap_ok(r == 0 && reply.type == MSG_WRITE && reply.status == SVC_WRITE_LEN,
-           "%s: WRITE of %d bytes to pong is answered with their count (%ld, status %ld)", when, SVC_WRITE_LEN, r,
-           (long)reply.status);
+           "%s: WRITE of %d bytes to pong is answered with their count (%ld, status %ld)", when,
+           SVC_WRITE_LEN, r, (long)reply.status);
     m = tests_msg(MSG_GETATTR, MSG_CALL, 0, "checksum");
     r = svc_call(conn, &m, &reply);
     char want[16];
@@ -73,14 +73,15 @@ static void svc_use(handle_t conn, unsigned seed, const char *when)
     memset(svc_in, 0, sizeof(svc_in));
     m = tests_msg(MSG_READ, MSG_CALL, 0, NULL);
     m.nbufs = 1;
-    m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)svc_in, .len = SVC_READ_LEN, .access = BUF_WRITE };
+    m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)svc_in, .len = SVC_READ_LEN, .access = BUF_WRITE};
     r = svc_call(conn, &m, &reply);
     bool same = true;
     for (unsigned i = 0; i < SVC_READ_LEN; i++)
         same = same && svc_in[i] == pong_pattern(i);
-    tap_ok(r == 0 && reply.type == MSG_READ && reply.status == SVC_READ_LEN && same && svc_in[SVC_READ_LEN] == 0,
-           "%s: READ of %d bytes fills our buffer with pong's pattern, no more (%ld, status %ld)", when, SVC_READ_LEN, r,
-           (long)reply.status);
+    tap_ok(r == 0 && reply.type == MSG_READ && reply.status == SVC_READ_LEN && same &&
+               svc_in[SVC_READ_LEN] == 0,
+           "%s: READ of %d bytes fills our buffer with pong's pattern, no more (%ld, status %ld)", when,
+           SVC_READ_LEN, r, (long)reply.status);
 }
 
 /* Crashes pong with a call: the call completes as an error and the connection closes. */
@@ -90,10 +91,12 @@ static void svc_crash(handle_t conn)
     long r = svc_call(conn, &m, &reply);
     tap_eq(r, 0, "the crash call gets a reply (pong died holding it)");
     tap_ok(r == 0 && reply.type == MSG_ERROR && reply.status == ERR_PEER_CLOSED,
-           "... a MSG_ERROR reply with ERR_PEER_CLOSED (type %u, status %ld)", reply.type, (long)reply.status);
+           "... a MSG_ERROR reply with ERR_PEER_CLOSED (type %u, status %ld)", reply.type,
+           (long)reply.status);
     struct warp_event ev;
     r = warp_eventq_wait(svc_eq, &ev, warp_clock() + SVC_TIMEOUT_MS * TESTS_MS);
-    tap_ok(r == 0 && ev.type == EV_PEER_CLOSED && ev.handle == conn, "then EV_PEER_CLOSED on the connection (%ld)", r);
+    tap_ok(r == 0 && ev.type == EV_PEER_CLOSED && ev.handle == conn,
+           "then EV_PEER_CLOSED on the connection (%ld)", r);
     tap_eq(tests_wait_event(svc_eq, &ev, 0), ERR_TIMED_OUT, "... once");
 }
 
@@ -106,8 +109,9 @@ static long svc_upper(handle_t conn, const char *text, size_t n, struct warp_msg
     long r = svc_call(conn, &m, reply);
     if (r < 0)
         return r;
-    return reply->type == MSG_ERROR ? reply->status : reply->type == SVC_UPPER_MSG ? reply->status
-                                                                                   : ERR_BAD_FORMAT;
+    return reply->type == MSG_ERROR       ? reply->status
+           : reply->type == SVC_UPPER_MSG ? reply->status
+                                          : ERR_BAD_FORMAT;
 }
 
 /* Text, long text and text with handles come back in capitals; the handles are not kept. */
@@ -166,7 +170,8 @@ static void svc_upper_errors(handle_t conn)
 static void test_example_service(void)
 {
     long conn = svc_open("service/upper");
-    tap_ok(conn > 0, "OPEN service/upper (docs/userspace.md's example) through init gives a channel (%ld)", conn);
+    tap_ok(conn > 0, "OPEN service/upper (docs/userspace.md's example) through init gives a channel (%ld)",
+           conn);
     if (conn <= 0)
         return;
     svc_upper_texts((handle_t)conn);
@@ -185,7 +190,8 @@ static void test_example_service(void)
 /* The supervisor test: init serves service/pong and restarts it after a crash. */
 void test_service(void)
 {
-    tap_ok(tests_handle_is(SVC_INIT_CH, OBJ_CHANNEL, RIGHTS_ALL), "the tests service holds a channel to init as handle 1");
+    tap_ok(tests_handle_is(SVC_INIT_CH, OBJ_CHANNEL, RIGHTS_ALL),
+           "the tests service holds a channel to init as handle 1");
     long eq = warp_eventq_create();
     if (eq < 0 || warp_eventq_add((handle_t)eq, SVC_INIT_CH, 1) < 0) {
         tap_ok(false, "an event queue watching init's channel (%ld)", eq);
@@ -199,10 +205,11 @@ void test_service(void)
         svc_use((handle_t)conn, 1, "first connection");
         struct warp_msg m = tests_msg(MSG_READ, MSG_CALL, 0, NULL), reply;
         m.nbufs = 1;
-        m.bufs[0] = (struct msg_buf){ .addr = (uaddr_t)svc_in, .len = 64, .access = BUF_READ };
+        m.bufs[0] = (struct msg_buf){.addr = (uaddr_t)svc_in, .len = 64, .access = BUF_READ};
         long r = svc_call((handle_t)conn, &m, &reply);
         tap_ok(r == 0 && reply.type == MSG_ERROR && reply.status == ERR_PERMISSION,
-               "a READ granting a read-only buffer is answered with MSG_ERROR ERR_PERMISSION (%ld)", (long)reply.status);
+               "a READ granting a read-only buffer is answered with MSG_ERROR ERR_PERMISSION (%ld)",
+               (long)reply.status);
         svc_crash((handle_t)conn);
         warp_handle_close((handle_t)conn);
     }
@@ -213,7 +220,8 @@ void test_service(void)
     if (again > 0) {
         svc_use((handle_t)again, 2, "after the restart");
         struct warp_msg m = tests_msg(MSG_CLOSE, MSG_CALL, 0, NULL), reply;
-        tap_ok(svc_call((handle_t)again, &m, &reply) == 0 && reply.status == 0, "CLOSE is answered with status 0");
+        tap_ok(svc_call((handle_t)again, &m, &reply) == 0 && reply.status == 0,
+               "CLOSE is answered with status 0");
         warp_handle_close((handle_t)again);
     }
     test_example_service();

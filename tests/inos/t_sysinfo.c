@@ -18,8 +18,7 @@ static void sysinfo_read_only(void)
     long page = warp_vm_map(PAGE_SIZE, PROT_READ);
     tap_eq(warp_sysinfo((struct sysinfo *)page), ERR_BAD_ADDRESS,
            "sysinfo into a PROT_READ mapping gives ERR_BAD_ADDRESS");
-    tap_ok(page > 0 && tests_all_zero((void *)page, PAGE_SIZE),
-           "the PROT_READ mapping is still all zero");
+    tap_ok(page > 0 && tests_all_zero((void *)page, PAGE_SIZE), "the PROT_READ mapping is still all zero");
     warp_vm_unmap((void *)page, PAGE_SIZE);
 }
 

@@ -38,15 +38,18 @@ static void timer_fires(void)
     tap_eq(warp_timer_set((handle_t)t, deadline), 0, "timer_set 50 ms ahead returns 0");
     long r = warp_eventq_wait((handle_t)eq, &ev, deadline + 2000 * TESTS_MS);
     uint64_t now = warp_clock();
-    tap_ok(r == 0 && ev.type == EV_TIMER && ev.handle == t && ev.cookie == 't', "the timer makes an EV_TIMER event with its handle and cookie");
+    tap_ok(r == 0 && ev.type == EV_TIMER && ev.handle == t && ev.cookie == 't',
+           "the timer makes an EV_TIMER event with its handle and cookie");
     tap_eq((long)ev.u.deadline, (long)deadline, "... whose deadline is the one set");
-    tap_ok(now >= deadline && now < deadline + 100 * TESTS_MS, "... not before it, and within 100 ms of it (%ld ms late)",
+    tap_ok(now >= deadline && now < deadline + 100 * TESTS_MS,
+           "... not before it, and within 100 ms of it (%ld ms late)",
            (long)(now - deadline) / (long)TESTS_MS);
     tap_eq(tests_wait_event((handle_t)eq, &ev, 100), ERR_TIMED_OUT, "a one-shot timer fires once");
     deadline = warp_clock() + 20 * TESTS_MS;
     warp_timer_set((handle_t)t, deadline);
     r = tests_wait_event((handle_t)eq, &ev, 2000);
-    tap_ok(r == 0 && ev.type == EV_TIMER && ev.u.deadline == deadline, "set again after firing, it fires again");
+    tap_ok(r == 0 && ev.type == EV_TIMER && ev.u.deadline == deadline,
+           "set again after firing, it fires again");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 60), ERR_TIMED_OUT, "... once");
     timer_free(t, eq);
 }
@@ -65,7 +68,8 @@ static void timer_past(void)
     tap_ok(r == 0 && ev.type == EV_TIMER && ev.u.deadline == 1, "it fires");
     tap_ok(took < 20 * TESTS_MS, "... at once (%lu ms)", (unsigned long)(took / TESTS_MS));
     warp_timer_set((handle_t)t, warp_clock());
-    tap_ok(tests_wait_event((handle_t)eq, &ev, 1000) == 0 && ev.type == EV_TIMER, "a deadline of now fires too");
+    tap_ok(tests_wait_event((handle_t)eq, &ev, 1000) == 0 && ev.type == EV_TIMER,
+           "a deadline of now fires too");
     tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "... once");
     timer_free(t, eq);
 }
@@ -99,7 +103,8 @@ static void timer_rearm(void)
     tests_sleep_ms(30); /* the expiry happens (a tick passes) but is not reported yet */
     far = warp_clock() + 60 * TESTS_MS;
     warp_timer_set((handle_t)t, far);
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "re-arming drops an expiry not yet reported");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
+           "re-arming drops an expiry not yet reported");
     r = tests_wait_event((handle_t)eq, &ev, 1000);
     tap_ok(r == 0 && ev.type == EV_TIMER && ev.u.deadline == far, "... and the new deadline fires");
 
@@ -109,7 +114,8 @@ static void timer_rearm(void)
     warp_timer_set((handle_t)t, 1);
     tests_sleep_ms(30);
     warp_timer_set((handle_t)t, 0);
-    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT, "disarming also drops an unreported expiry");
+    tap_eq(tests_wait_event((handle_t)eq, &ev, 0), ERR_TIMED_OUT,
+           "disarming also drops an unreported expiry");
     timer_free(t, eq);
 }
 

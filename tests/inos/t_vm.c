@@ -12,8 +12,7 @@ static void vm_map_fresh(size_t len, const char *what)
     uint64_t free1 = tests_free_pages();
     tap_ok(addr > 0 && addr % PAGE_SIZE == 0 && (uint64_t)addr >= USER_VM_BASE &&
                (uint64_t)addr + pages * PAGE_SIZE <= USER_VM_TOP,
-           "vm_map(%s) returns a page-aligned address in the VM area (0x%lx)", what,
-           (unsigned long)addr);
+           "vm_map(%s) returns a page-aligned address in the VM area (0x%lx)", what, (unsigned long)addr);
     if (addr <= 0)
         return;
     tap_ok(tests_all_zero((void *)addr, pages * PAGE_SIZE), "vm_map(%s): all %zu pages are zero", what,
@@ -34,10 +33,10 @@ static void vm_map_prots(void)
         unsigned prot;
         const char *what;
     } ok[] = {
-        { PROT_READ, "PROT_READ" },
-        { PROT_WRITE, "PROT_WRITE" },
-        { PROT_READ | PROT_EXEC, "PROT_READ|PROT_EXEC" },
-        { PROT_EXEC, "PROT_EXEC" },
+        {PROT_READ, "PROT_READ"},
+        {PROT_WRITE, "PROT_WRITE"},
+        {PROT_READ | PROT_EXEC, "PROT_READ|PROT_EXEC"},
+        {PROT_EXEC, "PROT_EXEC"},
     };
     for (unsigned i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         long addr = warp_vm_map(PAGE_SIZE, ok[i].prot);
@@ -65,8 +64,8 @@ static void vm_map_bad_args(void)
            "vm_map with unknown prot bit 8 gives ERR_INVALID_ARG");
     tap_eq(warp_vm_map(PAGE_SIZE, PROT_READ | 0x80000000u), ERR_INVALID_ARG,
            "vm_map with PROT_READ and unknown bit 31 gives ERR_INVALID_ARG");
-    tap_eq(warp_syscall6(SYS_VM_MAP, PAGE_SIZE, (long)((1ul << 32) | PROT_READ), 0, 0, 0, 0),
-           ERR_INVALID_ARG, "vm_map with PROT_READ and bit 32 of the register set gives ERR_INVALID_ARG");
+    tap_eq(warp_syscall6(SYS_VM_MAP, PAGE_SIZE, (long)((1ul << 32) | PROT_READ), 0, 0, 0, 0), ERR_INVALID_ARG,
+           "vm_map with PROT_READ and bit 32 of the register set gives ERR_INVALID_ARG");
     tap_eq(warp_vm_map((1ul << 30) + 1, rw), ERR_TOO_LARGE, "vm_map of 1 GiB + 1 gives ERR_TOO_LARGE");
     tap_eq(warp_vm_map(~0ul, rw), ERR_TOO_LARGE, "vm_map of 2^64-1 bytes gives ERR_TOO_LARGE");
     tap_eq(warp_vm_map(~0ul - PAGE_SIZE + 2, rw), ERR_TOO_LARGE,

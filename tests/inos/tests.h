@@ -13,44 +13,44 @@
  * The argument is mode | payload << 8 (payload: up to 56 bits a mode may use).
  */
 enum tests_mode {
-    TESTS_NULL_WRITE = 1,      /* write to address 0: page fault */
-    TESTS_PRIVILEGED = 2,      /* hlt in user mode: general protection fault */
-    TESTS_WRITE_CODE = 3,      /* write to main's first byte: page fault */
-    TESTS_SPIN = 4,            /* loop forever without system calls (needs preemption) */
-    TESTS_EXIT_42 = 5,         /* exit(42) */
-    TESTS_READ_KERNEL = 6,     /* read 0xffff800000000000: page fault */
-    TESTS_UD2 = 7,             /* ud2: invalid opcode */
-    TESTS_LEAK_PAGES = 8,      /* map many pages and exit without freeing them */
-    TESTS_NO_INITFS = 9,       /* run without the initfs: check it, try SPAWN_SHARE_INITFS */
-    TESTS_ENTRY = 10,          /* check the entry registers; payload TESTS_ENTRY_MAGIC */
+    TESTS_NULL_WRITE = 1,       /* write to address 0: page fault */
+    TESTS_PRIVILEGED = 2,       /* hlt in user mode: general protection fault */
+    TESTS_WRITE_CODE = 3,       /* write to main's first byte: page fault */
+    TESTS_SPIN = 4,             /* loop forever without system calls (needs preemption) */
+    TESTS_EXIT_42 = 5,          /* exit(42) */
+    TESTS_READ_KERNEL = 6,      /* read 0xffff800000000000: page fault */
+    TESTS_UD2 = 7,              /* ud2: invalid opcode */
+    TESTS_LEAK_PAGES = 8,       /* map many pages and exit without freeing them */
+    TESTS_NO_INITFS = 9,        /* run without the initfs: check it, try SPAWN_SHARE_INITFS */
+    TESTS_ENTRY = 10,           /* check the entry registers; payload TESTS_ENTRY_MAGIC */
     TESTS_USE_AFTER_UNMAP = 11, /* write to a page after vm_unmap: page fault */
-    TESTS_WRITE_READONLY = 12, /* write to a PROT_READ mapping: page fault */
-    TESTS_EXEC_DATA = 13,      /* call into a RW mapping: page fault (NX) */
-    TESTS_SSE = 14,            /* hold a pattern in xmm0-15 for a while; payload: the pattern */
-    TESTS_NONCANONICAL = 15,   /* read 0x8000000000000000: general protection fault */
-    TESTS_DIVIDE = 16,         /* divide by zero: divide error */
-    TESTS_FOREIGN = 17,        /* payload: a handle value of its parent's; every call on it is refused */
-    TESTS_WRITE_RODATA = 18,   /* write to a const string: page fault */
-    TESTS_STACK_OVERFLOW = 19, /* unbounded recursion: page fault below the stack */
+    TESTS_WRITE_READONLY = 12,  /* write to a PROT_READ mapping: page fault */
+    TESTS_EXEC_DATA = 13,       /* call into a RW mapping: page fault (NX) */
+    TESTS_SSE = 14,             /* hold a pattern in xmm0-15 for a while; payload: the pattern */
+    TESTS_NONCANONICAL = 15,    /* read 0x8000000000000000: general protection fault */
+    TESTS_DIVIDE = 16,          /* divide by zero: divide error */
+    TESTS_FOREIGN = 17,         /* payload: a handle value of its parent's; every call on it is refused */
+    TESTS_WRITE_RODATA = 18,    /* write to a const string: page fault */
+    TESTS_STACK_OVERFLOW = 19,  /* unbounded recursion: page fault below the stack */
     TESTS_BAD_RSP_SYSCALL = 20, /* syscall with rsp in the kernel half, then ud2 */
-    TESTS_INT_GATE = 21,       /* int $0x20 (no user gate): general protection fault */
-    TESTS_IO_PORT = 22,        /* out to port 0xf4 without I/O permission: general protection fault */
-    TESTS_WAIT_BLOCKED = 23,   /* spawn a TESTS_SLEEP grandchild and block waiting for it */
-    TESTS_SLEEP = 24,          /* yield for payload milliseconds, then exit 0 */
-    TESTS_EXEC_STACK = 25,     /* call into the stack: page fault (NX) */
-    TESTS_DATA_INIT = 26,      /* check .data and .bss start as the image says */
-    TESTS_REGS_SPIN = 27,      /* busy loop with every register holding a sentinel; exit with the damage */
-    TESTS_WRITE_INITFS = 28,   /* write to the shared (read-only) initfs: page fault */
-    TESTS_HANDLES_IN = 29,     /* check handles 1..n moved in at spawn; payload TESTS_HIN_PAYLOAD */
-    TESTS_SERVER = 30,         /* answer calls on handle 1 (TESTS_OP_*) until its peer closes */
-    TESTS_CALLER = 31,         /* make a call on handle 1; payload: a TESTS_CALLER_* scenario */
-    TESTS_SEND_LATE = 32,      /* sleep payload ms, then send one message on handle 1 */
-    TESTS_WAIT_HANDLE = 33,    /* wait on process handle 1 (moved in at spawn); exit with its code + 1 */
-    TESTS_IPC_LITTER = 34,     /* make IPC objects in every state, then exit (payload 0) or, payload 1,
+    TESTS_INT_GATE = 21,        /* int $0x20 (no user gate): general protection fault */
+    TESTS_IO_PORT = 22,         /* out to port 0xf4 without I/O permission: general protection fault */
+    TESTS_WAIT_BLOCKED = 23,    /* spawn a TESTS_SLEEP grandchild and block waiting for it */
+    TESTS_SLEEP = 24,           /* yield for payload milliseconds, then exit 0 */
+    TESTS_EXEC_STACK = 25,      /* call into the stack: page fault (NX) */
+    TESTS_DATA_INIT = 26,       /* check .data and .bss start as the image says */
+    TESTS_REGS_SPIN = 27,       /* busy loop with every register holding a sentinel; exit with the damage */
+    TESTS_WRITE_INITFS = 28,    /* write to the shared (read-only) initfs: page fault */
+    TESTS_HANDLES_IN = 29,      /* check handles 1..n moved in at spawn; payload TESTS_HIN_PAYLOAD */
+    TESTS_SERVER = 30,          /* answer calls on handle 1 (TESTS_OP_*) until its peer closes */
+    TESTS_CALLER = 31,          /* make a call on handle 1; payload: a TESTS_CALLER_* scenario */
+    TESTS_SEND_LATE = 32,       /* sleep payload ms, then send one message on handle 1 */
+    TESTS_WAIT_HANDLE = 33,     /* wait on process handle 1 (moved in at spawn); exit with its code + 1 */
+    TESTS_IPC_LITTER = 34,      /* make IPC objects in every state, then exit (payload 0) or, payload 1,
                                   send a note on handle 1 and block until killed; closes nothing */
-    TESTS_SW_SERVER = 35,      /* answer calls on handle 1 with SYS_SEND_WAIT (reply and take the next call
+    TESTS_SW_SERVER = 35,       /* answer calls on handle 1 with SYS_SEND_WAIT (reply and take the next call
                                   in one entry): same type and data, status = calls answered so far */
-    TESTS_SUITE = 100,         /* run every test group; payload: the first TAP number */
+    TESTS_SUITE = 100,          /* run every test group; payload: the first TAP number */
 };
 
 #define TESTS_ARG(mode, payload) ((uint64_t)(mode) | ((uint64_t)(payload) << 8))
@@ -88,7 +88,7 @@ enum {
  * does not match and TESTS_HIN_EXTRA if handle n + 1 (the next value) names anything.
  */
 #define TESTS_HIN_PAYLOAD(n) ((uint64_t)(n))
-#define TESTS_HIN_ENTRY(i, type, rights) ((uint64_t)((type) | (rights) << 3) << (4 + 6 * ((i) - 1)))
+#define TESTS_HIN_ENTRY(i, type, rights) ((uint64_t)((type) | (rights) << 3) << (4 + 6 * ((i)-1)))
 #define TESTS_HIN_EXTRA (1 << 9)
 
 /*
@@ -110,15 +110,15 @@ enum {
 };
 
 /* Byte i of the pattern the children fill buffers with, and of the one the suite writes back. */
-#define TESTS_PATTERN(i) ((uint8_t)((i) * 7 + 3))
+#define TESTS_PATTERN(i) ((uint8_t)((i)*7 + 3))
 #define TESTS_PATTERN2(i) ((uint8_t)(TESTS_PATTERN(i) ^ 0xff))
 
 /* TESTS_CALLER scenarios (payload); the child uses call id TESTS_CALLER_ID. */
 enum {
-    TESTS_CALLER_COPY = 1,   /* a call with a pattern in bufs[0] (R) and bufs[1] (W); checks the reply */
-    TESTS_CALLER_UNMAP = 2,  /* a call with one RW page as bufs[0], unmapped after sending; note; reply */
-    TESTS_CALLER_EXIT = 3,   /* a call with buffers, then exits at once (before any answer) */
-    TESTS_CALLER_BLOCK = 4,  /* a call with buffers, then a note, then waits for the answer forever */
+    TESTS_CALLER_COPY = 1,  /* a call with a pattern in bufs[0] (R) and bufs[1] (W); checks the reply */
+    TESTS_CALLER_UNMAP = 2, /* a call with one RW page as bufs[0], unmapped after sending; note; reply */
+    TESTS_CALLER_EXIT = 3,  /* a call with buffers, then exits at once (before any answer) */
+    TESTS_CALLER_BLOCK = 4, /* a call with buffers, then a note, then waits for the answer forever */
 };
 #define TESTS_CALLER_ID 0x1234abcdull
 #define TESTS_CALLER_LEN (2 * PAGE_SIZE + 100) /* bufs[0] of TESTS_CALLER_COPY: crosses pages */
@@ -127,7 +127,7 @@ enum {
 struct tests_env {
     const void *initfs;
     size_t initfs_size;
-    const void *self;  /* bin/tests inside the initfs */
+    const void *self; /* bin/tests inside the initfs */
     size_t self_len;
 };
 extern struct tests_env tests_env;
@@ -140,8 +140,7 @@ long tests_spawn(const char *name, unsigned mode, uint64_t payload, uint64_t fla
 long tests_spawn_with(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
                       const handle_t *handles, unsigned nhandles);
 long tests_wait_close(long proc, struct exit_info *out);
-long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
-               struct exit_info *out);
+long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags, struct exit_info *out);
 long tests_spawn_image(const char *name, const void *image, size_t len, uint64_t arg, uint64_t flags);
 long tests_run_image(const void *image, size_t len, struct exit_info *out);
 void tests_sleep_ms(uint64_t ms);
@@ -170,7 +169,7 @@ struct tests_objs {
     handle_t chan[2]; /* a connected pair */
     handle_t eq;
     handle_t timer;
-    handle_t proc;    /* a child that has exited (its record stays while we hold this) */
+    handle_t proc; /* a child that has exited (its record stays while we hold this) */
 };
 bool tests_objs_make(struct tests_objs *o);
 void tests_objs_close(struct tests_objs *o);

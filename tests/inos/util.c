@@ -7,13 +7,13 @@ struct tests_env tests_env;
 
 /* Addresses every pointer argument must refuse with ERR_BAD_ADDRESS. */
 const struct tests_bad_ptr tests_bad_ptrs[] = {
-    { "NULL", 0 },
-    { "the unmapped page at 0x1000", 0x1000 },
-    { "an unmapped user address", 0x7000000000 },
-    { "a kernel-half address", 0xffff800000000000 },
-    { "the kernel image", 0xffffffff80000000 },
-    { "non-canonical 0x0000800000000000", 0x0000800000000000 },
-    { "non-canonical 0x8000000000000000", 0x8000000000000000 },
+    {"NULL", 0},
+    {"the unmapped page at 0x1000", 0x1000},
+    {"an unmapped user address", 0x7000000000},
+    {"a kernel-half address", 0xffff800000000000},
+    {"the kernel image", 0xffffffff80000000},
+    {"non-canonical 0x0000800000000000", 0x0000800000000000},
+    {"non-canonical 0x8000000000000000", 0x8000000000000000},
 };
 const unsigned tests_bad_ptr_count = sizeof(tests_bad_ptrs) / sizeof(tests_bad_ptrs[0]);
 
@@ -72,8 +72,7 @@ long tests_wait_close(long proc, struct exit_info *out)
 }
 
 /* Spawns bin/tests in a child mode and waits for it; returns 0 or the failing call's ERR_*. */
-long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags,
-               struct exit_info *out)
+long tests_run(const char *name, unsigned mode, uint64_t payload, uint64_t flags, struct exit_info *out)
 {
     long r = tests_wait_close(tests_spawn(name, mode, payload, flags), out);
     if (r < 0)

@@ -78,14 +78,14 @@ size_t frame_arp_request(uint8_t *out, const uint8_t mac[ETHERNET_ADDR_LEN], uin
     memset(out, 0, ETH_MIN_FRAME);
     put_eth(out, broadcast, mac, ETHERTYPE_ARP);
     uint8_t *a = out + ETHERNET_HDR_LEN;
-    put16(a, 1);              /* hardware: Ethernet */
+    put16(a, 1); /* hardware: Ethernet */
     put16(a + 2, ETHERTYPE_IPV4);
     a[4] = ETHERNET_ADDR_LEN;
     a[5] = 4;
     put16(a + 6, ARP_REQUEST);
     memcpy(a + 8, mac, ETHERNET_ADDR_LEN);
     put32(a + 14, spa);
-    put32(a + 24, tpa);       /* target hardware address stays zero */
+    put32(a + 24, tpa); /* target hardware address stays zero */
     return ETH_MIN_FRAME;
 }
 
@@ -96,25 +96,24 @@ size_t frame_dhcp_discover(uint8_t *out, const uint8_t mac[ETHERNET_ADDR_LEN], u
     memset(out, 0, ETHERNET_HDR_LEN + ip_len);
     put_eth(out, broadcast, mac, ETHERTYPE_IPV4);
     uint8_t *ip = out + ETHERNET_HDR_LEN, *udp = ip + IP_HLEN, *b = udp + UDP_HLEN;
-    ip[0] = 0x45;             /* IPv4, 5-word header */
+    ip[0] = 0x45; /* IPv4, 5-word header */
     put16(ip + 2, (uint16_t)ip_len);
-    ip[8] = 64;               /* TTL */
+    ip[8] = 64; /* TTL */
     ip[9] = IPPROTO_UDP;
     put32(ip + 16, 0xffffffffu);
     put16(ip + 10, ip_checksum(ip, IP_HLEN));
     put16(udp, DHCP_CLIENT_PORT);
     put16(udp + 2, DHCP_SERVER_PORT);
     put16(udp + 4, (uint16_t)udp_len); /* checksum 0: none (allowed for UDP over IPv4) */
-    b[0] = 1;                 /* BOOTREQUEST */
-    b[1] = 1;                 /* Ethernet */
+    b[0] = 1;                          /* BOOTREQUEST */
+    b[1] = 1;                          /* Ethernet */
     b[2] = ETHERNET_ADDR_LEN;
     put32(b + 4, xid);
-    put16(b + 10, 0x8000);    /* broadcast flag */
+    put16(b + 10, 0x8000); /* broadcast flag */
     memcpy(b + 28, mac, ETHERNET_ADDR_LEN);
     uint8_t *o = b + BOOTP_FIXED;
     put32(o, DHCP_MAGIC);
-    const uint8_t opts[] = {DHCP_OPT_MSG_TYPE, 1, DHCP_DISCOVER, DHCP_OPT_PARAMS, 3, 1, 3, 6,
-                            DHCP_OPT_END};
+    const uint8_t opts[] = {DHCP_OPT_MSG_TYPE, 1, DHCP_DISCOVER, DHCP_OPT_PARAMS, 3, 1, 3, 6, DHCP_OPT_END};
     memcpy(o + 4, opts, sizeof(opts)); /* the rest is DHCP_OPT_PAD */
     return ETHERNET_HDR_LEN + ip_len;
 }

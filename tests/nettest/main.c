@@ -12,10 +12,10 @@
  * case_net.py boots it through tests/nettest/net-test.manifest and also checks QEMU's packet dump.
  */
 #define NT_INIT_CH 1
-#define NT_READS 4                       /* READ calls kept waiting at the driver */
+#define NT_READS 4 /* READ calls kept waiting at the driver */
 #define NT_TIMEOUT_NS (10ull * 1000000000ull)
 #define NT_XID 0x57a4b001u
-#define NT_BURST 600 /* ARP round trips: each queue's ring (256 entries) goes round several times */
+#define NT_BURST 600   /* ARP round trips: each queue's ring (256 entries) goes round several times */
 #define NT_PIPELINE 48 /* WRITEs sent at once on each of two sessions: more than the driver's tx slots */
 
 /* The network exchange's state. */
@@ -24,7 +24,7 @@ static struct {
     handle_t ch;
     uint8_t mac[ETHERNET_ADDR_LEN];
     uint8_t bufs[NT_READS][ETHERNET_FRAME_MAX];
-    handle_t ch2;                        /* a second session, never READ until the end */
+    handle_t ch2; /* a second session, never READ until the end */
     struct loop_timeout timeout;
     enum { NT_DISCOVER, NT_BURSTING, NT_PIPELINE_OUT, NT_DONE } phase;
     bool arp_seen, offer_seen;
@@ -63,8 +63,8 @@ static bool nt_attrs(void)
     if (!tap_eq(r, ETHERNET_ADDR_LEN, "GETATTR mac gives 6 bytes"))
         return false;
     memcpy(nt.mac, reply.data, ETHERNET_ADDR_LEN);
-    printf("# MAC %02x:%02x:%02x:%02x:%02x:%02x\n", nt.mac[0], nt.mac[1], nt.mac[2], nt.mac[3],
-           nt.mac[4], nt.mac[5]);
+    printf("# MAC %02x:%02x:%02x:%02x:%02x:%02x\n", nt.mac[0], nt.mac[1], nt.mac[2], nt.mac[3], nt.mac[4],
+           nt.mac[5]);
     r = nt_getattr(nt.ch, "mtu", &reply);
     tap_ok(r == 4 && msg_get_text(&reply, text, sizeof(text)) == 4 && strcmp(text, "1500") == 0,
            "GETATTR mtu gives 1500");
@@ -89,12 +89,14 @@ static void nt_bad_requests(void)
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG, "WRITE without a buffer gives ERR_INVALID_ARG");
     msg_init(&m, MSG_WRITE, MSG_CALL);
     msg_add_buf(&m, big, 60, BUF_WRITE);
-    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION, "WRITE of a write-only buffer gives ERR_PERMISSION");
+    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION,
+           "WRITE of a write-only buffer gives ERR_PERMISSION");
     msg_read(&m, small, sizeof(small));
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG, "READ into 64 bytes gives ERR_INVALID_ARG");
     msg_init(&m, MSG_READ, MSG_CALL);
     msg_add_buf(&m, big, ETHERNET_FRAME_MAX, BUF_READ);
-    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION, "READ into a read-only buffer gives ERR_PERMISSION");
+    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION,
+           "READ into a read-only buffer gives ERR_PERMISSION");
     tap_eq(nt_getattr(nt.ch, "colour", &reply), ERR_NOT_FOUND, "GETATTR colour gives ERR_NOT_FOUND");
     msg_setattr(&m, "mtu", "9000");
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR gives ERR_NOT_SUPPORTED");
@@ -151,13 +153,13 @@ static void nt_check_replies(void)
 {
     static const uint8_t zero[ETHERNET_ADDR_LEN];
     const uint8_t *g = nt.gateway_mac;
-    bool unicast = !(g[0] & 1) && memcmp(g, zero, ETHERNET_ADDR_LEN) != 0 &&
-                   memcmp(g, nt.mac, ETHERNET_ADDR_LEN) != 0;
-    tap_ok(nt.arp_seen && unicast, "received ARP reply: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x",
-           g[0], g[1], g[2], g[3], g[4], g[5]);
+    bool unicast =
+        !(g[0] & 1) && memcmp(g, zero, ETHERNET_ADDR_LEN) != 0 && memcmp(g, nt.mac, ETHERNET_ADDR_LEN) != 0;
+    tap_ok(nt.arp_seen && unicast, "received ARP reply: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x", g[0],
+           g[1], g[2], g[3], g[4], g[5]);
     uint32_t a = nt.offered;
-    tap_ok(nt.offer_seen && a == NT_GUEST_IP, "received DHCP OFFER of %u.%u.%u.%u", a >> 24,
-           (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+    tap_ok(nt.offer_seen && a == NT_GUEST_IP, "received DHCP OFFER of %u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+           (a >> 8) & 0xff, a & 0xff);
 }
 
 /* Looks at one received frame for the replies we wait for. */
@@ -219,8 +221,8 @@ static void nt_on_write(struct loop *l, handle_t ch, struct warp_msg *reply, voi
         }
         return;
     }
-    tap_eq(got, want, want == 60 ? "WRITE of the ARP request gives 60"
-                                 : "WRITE of the DHCP DISCOVER gives 590");
+    tap_eq(got, want,
+           want == 60 ? "WRITE of the ARP request gives 60" : "WRITE of the DHCP DISCOVER gives 590");
 }
 
 /* Sends one frame as a WRITE call on ch (the buffer must live until the reply: static). */
@@ -266,12 +268,11 @@ static void nt_exchange(void)
         printf("# loop failed: %s\n", err_str(r));
     nt_check_replies();
     if (nt.phase >= NT_BURSTING)
-        tap_ok(nt.burst_replies == NT_BURST, "%u ARP round trips (%u replies)", NT_BURST,
-               nt.burst_replies);
+        tap_ok(nt.burst_replies == NT_BURST, "%u ARP round trips (%u replies)", NT_BURST, nt.burst_replies);
     if (nt.phase >= NT_PIPELINE_OUT)
         tap_ok(nt.pipeline_replies == 2 * NT_PIPELINE && nt.writes_failed == 0,
-               "%u WRITEs at once on two sessions all answered (%u replies, %u failed)",
-               2 * NT_PIPELINE, nt.pipeline_replies, nt.writes_failed);
+               "%u WRITEs at once on two sessions all answered (%u replies, %u failed)", 2 * NT_PIPELINE,
+               nt.pipeline_replies, nt.writes_failed);
     loop_remove(&nt.loop, nt.ch);
     loop_remove(&nt.loop, nt.ch2);
 }

@@ -11,28 +11,28 @@
  * on it, and a closed channel refuses sends (ERR_BAD_HANDLE) until its number is added again.
  */
 
-#define FAKE_EQ 1000       /* the fake event queue's handle */
-#define FAKE_HANDLES 1024  /* handle values the fake tracks: 1..FAKE_HANDLES - 1 */
+#define FAKE_EQ 1000      /* the fake event queue's handle */
+#define FAKE_HANDLES 1024 /* handle values the fake tracks: 1..FAKE_HANDLES - 1 */
 #define FAKE_EVENTS 256
 #define FAKE_WAITS 256
 #define FAKE_SENT 4096
 
 struct fake_kernel {
-    uint64_t cookie[FAKE_HANDLES]; /* by handle; 0: not registered */
-    bool closed[FAKE_HANDLES];     /* closed, and not added to the queue again since */
-    unsigned nclosed;              /* handle_close calls, whatever the value */
-    long add_err;                  /* the next eventq_add fails with this, if not 0 */
-    long send_err;                 /* every channel_send fails with this, if not 0 */
+    uint64_t cookie[FAKE_HANDLES];         /* by handle; 0: not registered */
+    bool closed[FAKE_HANDLES];             /* closed, and not added to the queue again since */
+    unsigned nclosed;                      /* handle_close calls, whatever the value */
+    long add_err;                          /* the next eventq_add fails with this, if not 0 */
+    long send_err;                         /* every channel_send fails with this, if not 0 */
     struct warp_event events[FAKE_EVENTS]; /* what eventq_wait returns, in order */
     unsigned nevents, next_event;
-    long wait_err_when_empty;      /* returned by a DEADLINE_FOREVER wait once the events are used up */
+    long wait_err_when_empty;       /* returned by a DEADLINE_FOREVER wait once the events are used up */
     uint64_t deadlines[FAKE_WAITS]; /* what each wait was given */
     unsigned nwaits;
     struct warp_msg sent[FAKE_SENT]; /* every message sent, in order */
     handle_t sent_on[FAKE_SENT];     /* the channel each went on */
     bool call_pending[FAKE_SENT];    /* a call not yet answered (the test clears it) nor dropped */
     unsigned nsent;
-    uint64_t now;                  /* the clock; a wait that times out moves it to its deadline */
+    uint64_t now; /* the clock; a wait that times out moves it to its deadline */
 };
 
 extern struct fake_kernel fake;

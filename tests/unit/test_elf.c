@@ -33,12 +33,17 @@ static Elf64_Phdr *ph(int i)
 }
 
 /* Fills program header i. */
-static void set_ph(int i, uint32_t type, uint32_t flags, uint64_t off, uint64_t vaddr,
-                   uint64_t filesz, uint64_t memsz)
+static void set_ph(int i, uint32_t type, uint32_t flags, uint64_t off, uint64_t vaddr, uint64_t filesz,
+                   uint64_t memsz)
 {
-    *ph(i) = (Elf64_Phdr){ .p_type = type, .p_flags = flags, .p_offset = off, .p_vaddr = vaddr,
-                           .p_paddr = vaddr, .p_filesz = filesz, .p_memsz = memsz,
-                           .p_align = 0x1000 };
+    *ph(i) = (Elf64_Phdr){.p_type = type,
+                          .p_flags = flags,
+                          .p_offset = off,
+                          .p_vaddr = vaddr,
+                          .p_paddr = vaddr,
+                          .p_filesz = filesz,
+                          .p_memsz = memsz,
+                          .p_align = 0x1000};
 }
 
 /* Builds a valid executable: text (R+X) at 0x401000, data+bss (R+W) at 0x403000, a GNU_STACK. */
@@ -138,7 +143,7 @@ static void test_out_untouched_on_error(void **state)
 static void test_truncated(void **state)
 {
     struct elf_image out;
-    static const uint64_t lens[] = { 0, 1, 4, 63, 64, 64 + 56, 0x1000, 0x10ff, 0x2000, 0x200f };
+    static const uint64_t lens[] = {0, 1, 4, 63, 64, 64 + 56, 0x1000, 0x10ff, 0x2000, 0x200f};
 
     (void)state;
     build();
@@ -188,8 +193,8 @@ static void test_bad_header(void **state)
 /* Program header tables that leave the file, however the numbers overflow. */
 static void test_phdrs_outside_file(void **state)
 {
-    static const uint64_t offs[] = { IMG_LEN, IMG_LEN - 56, IMG_LEN - 3 * 56 + 1, UINT64_MAX,
-                                     UINT64_MAX - 55, 1ull << 63 };
+    static const uint64_t offs[] = {IMG_LEN,    IMG_LEN - 56,    IMG_LEN - 3 * 56 + 1,
+                                    UINT64_MAX, UINT64_MAX - 55, 1ull << 63};
 
     (void)state;
     for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
@@ -344,8 +349,8 @@ static void test_wx(void **state)
 /* The entry point must be inside an executable segment. */
 static void test_entry(void **state)
 {
-    static const uint64_t bad[] = { 0, TEXT_VADDR - 1, TEXT_VADDR + 0x100, DATA_VADDR + 8,
-                                    0xffffffff80000000ull };
+    static const uint64_t bad[] = {0, TEXT_VADDR - 1, TEXT_VADDR + 0x100, DATA_VADDR + 8,
+                                   0xffffffff80000000ull};
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -366,8 +371,7 @@ static void build_many(int n)
     build();
     eh()->e_phnum = (uint16_t)n;
     for (int i = 0; i < n; i++)
-        set_ph(i, PT_LOAD, i == 0 ? PF_R | PF_X : PF_R, 0x1000, TEXT_VADDR + 0x1000ull * i, 0x100,
-               0x1000);
+        set_ph(i, PT_LOAD, i == 0 ? PF_R | PF_X : PF_R, 0x1000, TEXT_VADDR + 0x1000ull * i, 0x100, 0x1000);
 }
 
 /* At most ELF_MAX_SEGMENTS PT_LOAD segments; other types do not count. */
@@ -412,8 +416,7 @@ static void check_accepted(const struct elf_image *out, uint64_t len)
         assert_true(s->vaddr >= USER_IMAGE_MIN && s->vaddr + s->memsz <= USER_IMAGE_MAX);
         assert_int_equal(s->vaddr % 4096, s->offset % 4096);
         assert_true((s->prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC));
-        entry_ok |= (s->prot & PROT_EXEC) && out->entry >= s->vaddr &&
-                    out->entry < s->vaddr + s->memsz;
+        entry_ok |= (s->prot & PROT_EXEC) && out->entry >= s->vaddr && out->entry < s->vaddr + s->memsz;
     }
     assert_true(entry_ok);
 }

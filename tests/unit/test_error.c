@@ -65,7 +65,7 @@ static void test_codes_fill_range(void **state)
 /* Anything outside the table is "unknown error". */
 static void test_unknown(void **state)
 {
-    static const long unknown[] = { 1, 2, 12345, ERR_MIN - 1, -1000, LONG_MIN, LONG_MAX };
+    static const long unknown[] = {1, 2, 12345, ERR_MIN - 1, -1000, LONG_MIN, LONG_MAX};
 
     (void)state;
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)

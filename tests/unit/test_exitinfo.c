@@ -22,8 +22,12 @@ static void test_describe(void **state)
     expect(&(struct exit_info){.reason = EXIT_NORMAL, .code = -3}, "exited with code -3");
     expect(&(struct exit_info){.reason = EXIT_KILLED}, "was killed");
     expect(&(struct exit_info){.reason = 9}, "ended for an unknown reason 9");
-    expect(&(struct exit_info){.reason = EXIT_FAULT, .kind = FAULT_MEMORY, .vector = 14, .rip = 0x401000,
-                               .fault_addr = 0, .error_code = 6},
+    expect(&(struct exit_info){.reason = EXIT_FAULT,
+                               .kind = FAULT_MEMORY,
+                               .vector = 14,
+                               .rip = 0x401000,
+                               .fault_addr = 0,
+                               .error_code = 6},
            "faulted: memory fault at rip 0x401000 addr 0x0 (vector 14, error 0x6)");
     expect(&(struct exit_info){.reason = EXIT_FAULT, .kind = FAULT_ILLEGAL, .vector = 6, .rip = 0x401234},
            "faulted: illegal instruction at rip 0x401234 (vector 6, error 0x0)");

@@ -29,8 +29,8 @@ static void check_size(const char *fmt, size_t size, va_list ap)
     va_end(a1);
     va_end(a2);
     if (n_ours != n_libc || memcmp(ours, libc, sizeof(ours)) != 0) {
-        print_error("# format \"%s\" size %zu: ours %d \"%.*s\", libc %d \"%.*s\"\n", fmt, size,
-                    n_ours, (int)(size ? size : 1), ours, n_libc, (int)(size ? size : 1), libc);
+        print_error("# format \"%s\" size %zu: ours %d \"%.*s\", libc %d \"%.*s\"\n", fmt, size, n_ours,
+                    (int)(size ? size : 1), ours, n_libc, (int)(size ? size : 1), libc);
         fail();
     }
 }
@@ -75,7 +75,7 @@ static void test_literal(void **state)
 /* %d and %i with flags, width and precision. */
 static void test_signed(void **state)
 {
-    static const int vals[] = { 0, 1, -1, 7, -42, 123456, INT_MAX, INT_MIN };
+    static const int vals[] = {0, 1, -1, 7, -42, 123456, INT_MAX, INT_MIN};
 
     (void)state;
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
@@ -92,7 +92,7 @@ static void test_signed(void **state)
 /* %u %x %X %o with flags, including '#'. */
 static void test_unsigned(void **state)
 {
-    static const unsigned vals[] = { 0, 1, 7, 8, 255, 4096, 0xdeadbeef, UINT_MAX };
+    static const unsigned vals[] = {0, 1, 7, 8, 255, 4096, 0xdeadbeef, UINT_MAX};
 
     (void)state;
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
@@ -125,7 +125,7 @@ static void test_lengths(void **state)
 /* %s and %c. */
 static void test_strings_chars(void **state)
 {
-    static const char unterminated[3] = { 'a', 'b', 'c' };
+    static const char unterminated[3] = {'a', 'b', 'c'};
     const char *volatile null = NULL;
 
     (void)state;
@@ -265,7 +265,7 @@ __attribute__((format(printf, 2, 3))) static int sink_format(struct sink *s, con
 /* fmt_vformat sends every character to the callback and counts them. */
 static void test_vformat_callback(void **state)
 {
-    struct sink s = { .n = 0 };
+    struct sink s = {.n = 0};
 
     (void)state;
     assert_int_equal(sink_format(&s, "%s=%04x%c", "reg", 0xbeef, '!'), 9);
@@ -278,16 +278,11 @@ static void test_vformat_callback(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_literal),
-        cmocka_unit_test(test_signed),
-        cmocka_unit_test(test_unsigned),
-        cmocka_unit_test(test_lengths),
-        cmocka_unit_test(test_strings_chars),
-        cmocka_unit_test(test_pointers),
-        cmocka_unit_test(test_mixed_and_long),
-        cmocka_unit_test(test_huge_width),
-        cmocka_unit_test(test_truncation),
-        cmocka_unit_test(test_unknown_conversions),
+        cmocka_unit_test(test_literal),          cmocka_unit_test(test_signed),
+        cmocka_unit_test(test_unsigned),         cmocka_unit_test(test_lengths),
+        cmocka_unit_test(test_strings_chars),    cmocka_unit_test(test_pointers),
+        cmocka_unit_test(test_mixed_and_long),   cmocka_unit_test(test_huge_width),
+        cmocka_unit_test(test_truncation),       cmocka_unit_test(test_unknown_conversions),
         cmocka_unit_test(test_vformat_callback),
     };
     return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);

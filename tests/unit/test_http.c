@@ -133,21 +133,20 @@ static void test_connection_close(void **state)
     (void)state;
     assert_false(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n", "/").req.keep_alive);
     assert_false(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nconnection: CLOSE\r\n\r\n", "/").req.keep_alive);
-    assert_false(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: upgrade, close\r\n\r\n", "/")
+    assert_false(
+        expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: upgrade, close\r\n\r\n", "/").req.keep_alive);
+    assert_false(
+        expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: ,, close ,\r\n\r\n", "/").req.keep_alive);
+    assert_false(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: te\r\nConnection: close\r\n\r\n", "/")
                      .req.keep_alive);
-    assert_false(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: ,, close ,\r\n\r\n", "/")
-                     .req.keep_alive);
-    assert_false(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: te\r\nConnection: close\r\n\r\n",
-                           "/").req.keep_alive);
     /* "closed" and "xclose" are other options, not close. */
-    assert_true(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: closed, xclose\r\n\r\n", "/")
-                    .req.keep_alive);
-    assert_true(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: keep-alive\r\n\r\n", "/")
-                    .req.keep_alive);
+    assert_true(
+        expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: closed, xclose\r\n\r\n", "/").req.keep_alive);
+    assert_true(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: keep-alive\r\n\r\n", "/").req.keep_alive);
     assert_true(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection:\r\n\r\n", "/").req.keep_alive);
     /* An option longer than the parser keeps is no option it knows. */
-    assert_true(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: closecloseclosecloseclose\r\n\r\n",
-                          "/").req.keep_alive);
+    assert_true(expect_ok("GET / HTTP/1.1\r\nHost: w\r\nConnection: closecloseclosecloseclose\r\n\r\n", "/")
+                    .req.keep_alive);
 }
 
 static void test_bare_lf_and_blank_lines(void **state)
@@ -283,7 +282,7 @@ static void test_400_request_line(void **state)
     expect_status(" GET / HTTP/1.1\r\nHost: w\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1 \r\nHost: w\r\n\r\n", 400);
     expect_status("GET /  HTTP/1.1\r\nHost: w\r\n\r\n", 400);
-    expect_status("GET /\r\n\r\n", 400);             /* HTTP/0.9: no version */
+    expect_status("GET /\r\n\r\n", 400); /* HTTP/0.9: no version */
     expect_status("GET / \r\n\r\n", 400);
     expect_status("GET\r\n\r\n", 400);
     expect_status("GET / http/1.1\r\nHost: w\r\n\r\n", 400);
@@ -314,7 +313,7 @@ static void test_400_target_bytes(void **state)
 static void test_400_header_lines(void **state)
 {
     (void)state;
-    expect_status("GET / HTTP/1.1\r\nHost : w\r\n\r\n", 400);   /* space before the colon */
+    expect_status("GET / HTTP/1.1\r\nHost : w\r\n\r\n", 400); /* space before the colon */
     expect_status("GET / HTTP/1.1\r\nHost\t: w\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nX-A: 1\r\n  continued\r\n\r\n", 400); /* obs-fold */
     expect_status("GET / HTTP/1.1\r\nHost: w\r\n\tX: 1\r\n\r\n", 400);
@@ -324,9 +323,9 @@ static void test_400_header_lines(void **state)
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nX(Y): 1\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nX: a\x01b\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nX: a\x7f\r\n\r\n", 400);
-    expect_status("GET / HTTP/1.1\r\nHost: w\r\nX: a\rb\r\n\r\n", 400);     /* bare CR */
+    expect_status("GET / HTTP/1.1\r\nHost: w\r\nX: a\rb\r\n\r\n", 400); /* bare CR */
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nX: a\r\r\n\r\n", 400);
-    expect_status("GET / HTTP/1.1\r\nHost: w\r\n\rX\r\n", 400);              /* CR not ending */
+    expect_status("GET / HTTP/1.1\r\nHost: w\r\n\rX\r\n", 400); /* CR not ending */
     static const char nul[] = "GET / HTTP/1.1\r\nHost: w\r\nX: a\0b\r\n\r\n";
     struct outcome o = parse_len(nul, sizeof(nul) - 1);
     assert_int_equal(o.status, 400);
@@ -363,14 +362,16 @@ static void test_400_content_length(void **state)
 static void test_400_transfer_encoding(void **state)
 {
     (void)state;
-    expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400);
-    expect_status("GET / HTTP/1.1\r\nHost: w\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
+    expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+                  400);
+    expect_status("GET / HTTP/1.1\r\nHost: w\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n",
+                  400);
     expect_status("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: gzip\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400);
-    expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-                  400);
+    expect_status(
+        "GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding:\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked;x=1\r\n\r\n", 400);
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: ;chunked\r\n\r\n", 400);
@@ -562,8 +563,9 @@ static void test_501_methods(void **state)
     expect_status("ABCDEFGHIJKLMNOPQ / HTTP/1.1\r\nHost: w\r\n\r\n", 501); /* 17 bytes */
     expect_status("ABCDEFGHIJKLMNOP / HTTP/1.1\r\nHost: w\r\n\r\n", 501);  /* 16: unknown */
     expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501);
-    expect_status("GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: gzip;q=1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                  501);
+    expect_status(
+        "GET / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: gzip;q=1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        501);
 }
 
 static void test_505_versions(void **state)
@@ -580,8 +582,8 @@ static void test_response_head(void **state)
 {
     (void)state;
     char buf[512];
-    struct http_response r = {.status = 200, .content_type = "text/css; charset=utf-8",
-                              .content_length = 1234, .keep_alive = true};
+    struct http_response r = {
+        .status = 200, .content_type = "text/css; charset=utf-8", .content_length = 1234, .keep_alive = true};
     long n = http_response_head(buf, sizeof(buf), &r);
     const char *want = "HTTP/1.1 200 OK\r\n"
                        "Server: warp\r\n"

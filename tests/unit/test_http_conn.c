@@ -61,7 +61,10 @@ static void build_initfs(void)
     initfs_len = 0;
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (uint8_t)(i * 7 + i / 251);
-    tar_add("bin/init", "\x7f" "ELF", 4);
+    tar_add("bin/init",
+            "\x7f"
+            "ELF",
+            4);
     tar_add("www/style.css", STYLE, strlen(STYLE));
     tar_add("www/big.bin", big, sizeof(big));
     tar_add("www/dir/index.html", DIR_INDEX, strlen(DIR_INDEX));

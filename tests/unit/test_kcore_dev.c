@@ -86,7 +86,7 @@ static void prog_dma_after_unmap(uint64_t payload)
     kh_uget(&phys, uphys, sizeof(phys));
     seen[0] = va;
     seen[1] = kh_sys(SYS_VM_UNMAP, (uint64_t)va, 4 * PAGE_SIZE, 0, 0, 0, 0);
-    seen[2] = (long)(before - pmm_free_pages()); /* the DMA pages, and page tables, still held */
+    seen[2] = (long)(before - pmm_free_pages());          /* the DMA pages, and page tables, still held */
     memset(arch_phys_to_virt(phys), 0x5a, 4 * PAGE_SIZE); /* the device writes them */
     uint64_t open = pmm_free_pages();
     seen[3] = kh_close((handle_t)dev);

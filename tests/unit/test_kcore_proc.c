@@ -12,7 +12,10 @@
 static long observed; /* what a program saw, for the test to check */
 
 /* A program that just ends. */
-static void prog_nothing(uint64_t payload) { (void)payload; }
+static void prog_nothing(uint64_t payload)
+{
+    (void)payload;
+}
 
 static void test_spawn_exit(void **state)
 {
@@ -98,8 +101,13 @@ static void test_kill_interrupts_proc_wait(void **state)
 static void prog_fault(uint64_t payload)
 {
     (void)payload;
-    struct fault_info f = {.kind = FAULT_MEMORY, .code = 14, .name = "page fault (#PF)", .pc = 0x401000,
-                           .addr = 0xdead000, .detail = 6, .write = true};
+    struct fault_info f = {.kind = FAULT_MEMORY,
+                           .code = 14,
+                           .name = "page fault (#PF)",
+                           .pc = 0x401000,
+                           .addr = 0xdead000,
+                           .detail = 6,
+                           .write = true};
     kernel_lock();
     proc_fault(&f);
 }

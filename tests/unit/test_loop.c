@@ -189,7 +189,7 @@ static void test_timer_and_process(void **state)
     ev->u.exit.reason = EXIT_NORMAL;
     ev->u.exit.code = 42;
     push(EV_MESSAGE, 7)->u.msg.nhandles = 0; /* a message for a timer: dropped */
-    push(EV_TIMER, 8);                        /* a timer event for a process: dropped */
+    push(EV_TIMER, 8);                       /* a timer event for a process: dropped */
     drain(&L);
     assert_int_equal(rec.timers, 1);
     assert_int_equal(rec.last_deadline, 12345);

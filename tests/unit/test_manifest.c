@@ -89,15 +89,15 @@ static void test_errors_skip_one_service(void **state)
 {
     (void)state;
     assert_int_equal(parse("[service ok1]\nbinary = bin/ok1\n"
-                           "[service b]\nbinary = bin/b\ncolour = red\n"        /* line 5 */
-                           "[service c]\nbinary = bin/c\nbinary = bin/c2\n"      /* line 8 */
-                           "[service d]\ninitfs = yes\n"                         /* no binary */
-                           "[service e]\nbinary = bin/e\ninitfs = maybe\n"       /* line 13 */
-                           "[service f]\nbinary = bin/f\non_exit = reboot\n"     /* line 16 */
-                           "[service g]\nbinary = bin/g\njunk\n"                 /* line 19 */
-                           "[service ok1]\nbinary = bin/dup\n"                   /* line 20 */
-                           "[service h]\nbinary = bin/h x\n"                     /* line 23 */
-                           "[service i]\nbinary =\n"                             /* line 25 */
+                           "[service b]\nbinary = bin/b\ncolour = red\n"     /* line 5 */
+                           "[service c]\nbinary = bin/c\nbinary = bin/c2\n"  /* line 8 */
+                           "[service d]\ninitfs = yes\n"                     /* no binary */
+                           "[service e]\nbinary = bin/e\ninitfs = maybe\n"   /* line 13 */
+                           "[service f]\nbinary = bin/f\non_exit = reboot\n" /* line 16 */
+                           "[service g]\nbinary = bin/g\njunk\n"             /* line 19 */
+                           "[service ok1]\nbinary = bin/dup\n"               /* line 20 */
+                           "[service h]\nbinary = bin/h x\n"                 /* line 23 */
+                           "[service i]\nbinary =\n"                         /* line 25 */
                            "[service ok2]\nbinary = bin/ok2\n"),
                      2);
     assert_string_equal(M.services[0].name, "ok1");
@@ -144,8 +144,10 @@ static void test_lines(void **state)
     assert_string_equal(M.services[1].binary, "bin/b");
 
     char text[1024];
-    snprintf(text, sizeof(text), "[service a]\nbinary = bin/a\x01\n[service b]\nbinary = bin/%0300d\n"
-             "[service c]\nbinary = bin/c\n", 0);
+    snprintf(text, sizeof(text),
+             "[service a]\nbinary = bin/a\x01\n[service b]\nbinary = bin/%0300d\n"
+             "[service c]\nbinary = bin/c\n",
+             0);
     assert_int_equal(parse(text), 1);
     assert_string_equal(M.services[0].name, "c");
     assert_true(logged("line 2: line too long or holds a control character; service a skipped"));
@@ -208,8 +210,12 @@ static void test_devices(void **state)
     assert_int_equal(M.services[0].devices[2].class_code, 0x020000);
     assert_int_equal(M.services[1].ndevices, 0);
 
-    const char *bad[] = {"pci:1af4", "pci:1af4:10000", "pci:xyz4:1000", "usb:1234:5678",
-                         "pci-class:02000", "pci-class:02000g",
+    const char *bad[] = {"pci:1af4",
+                         "pci:1af4:10000",
+                         "pci:xyz4:1000",
+                         "usb:1234:5678",
+                         "pci-class:02000",
+                         "pci-class:02000g",
                          "pci:1:1 pci:1:2 pci:1:3 pci:1:4 pci:1:5",
                          "pci:0001:0001 pci:0001:0002 pci:0001:0003 pci:0001:0004 pci:0001:0005"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -225,7 +231,7 @@ static void test_valid_name(void **state)
     (void)state;
     assert_true(manifest_valid_name("pong"));
     assert_true(manifest_valid_name("virtio_net-0.1"));
-    assert_true(manifest_valid_name("0123456789012345678901234567890")); /* 31 */
+    assert_true(manifest_valid_name("0123456789012345678901234567890"));   /* 31 */
     assert_false(manifest_valid_name("01234567890123456789012345678901")); /* 32 */
     assert_false(manifest_valid_name(""));
     assert_false(manifest_valid_name("a/b"));

@@ -375,24 +375,15 @@ static void test_close_and_init(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_open_builds),
-        cmocka_unit_test(test_open_limits),
-        cmocka_unit_test(test_open_bad_uri),
-        cmocka_unit_test(test_read_write_bufs),
-        cmocka_unit_test(test_add_limits),
-        cmocka_unit_test(test_set_data),
-        cmocka_unit_test(test_getattr),
-        cmocka_unit_test(test_setattr_round_trip),
-        cmocka_unit_test(test_setattr_bad),
-        cmocka_unit_test(test_setattr_parse_bad),
-        cmocka_unit_test(test_get_uri),
-        cmocka_unit_test(test_uri_every_byte),
-        cmocka_unit_test(test_get_text),
-        cmocka_unit_test(test_replies),
-        cmocka_unit_test(test_reply_data),
-        cmocka_unit_test(test_result),
-        cmocka_unit_test(test_get_buf),
-        cmocka_unit_test(test_close_and_init),
+        cmocka_unit_test(test_open_builds),  cmocka_unit_test(test_open_limits),
+        cmocka_unit_test(test_open_bad_uri), cmocka_unit_test(test_read_write_bufs),
+        cmocka_unit_test(test_add_limits),   cmocka_unit_test(test_set_data),
+        cmocka_unit_test(test_getattr),      cmocka_unit_test(test_setattr_round_trip),
+        cmocka_unit_test(test_setattr_bad),  cmocka_unit_test(test_setattr_parse_bad),
+        cmocka_unit_test(test_get_uri),      cmocka_unit_test(test_uri_every_byte),
+        cmocka_unit_test(test_get_text),     cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_reply_data),   cmocka_unit_test(test_result),
+        cmocka_unit_test(test_get_buf),      cmocka_unit_test(test_close_and_init),
     };
     return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
 }

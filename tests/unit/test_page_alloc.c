@@ -328,8 +328,7 @@ struct block {
 };
 
 /* Tries one random allocation and checks it against the shadow model. */
-static void stress_alloc(struct page_alloc *a, bool *used, struct block *blocks, size_t *n,
-                         uint64_t *seed)
+static void stress_alloc(struct page_alloc *a, bool *used, struct block *blocks, size_t *n, uint64_t *seed)
 {
     uint64_t count = 1 + rng_next(seed) % (rng_next(seed) % 4 == 0 ? 40 : 4);
     uint64_t align = 1ull << (rng_next(seed) % 5);
@@ -346,12 +345,11 @@ static void stress_alloc(struct page_alloc *a, bool *used, struct block *blocks,
         assert_false(used[i]);
         used[i] = true;
     }
-    blocks[(*n)++] = (struct block){ (uint64_t)p, count };
+    blocks[(*n)++] = (struct block){(uint64_t)p, count};
 }
 
 /* Frees a random live block (sometimes trying a double free first) against the shadow model. */
-static void stress_free(struct page_alloc *a, bool *used, struct block *blocks, size_t *n,
-                        uint64_t *seed)
+static void stress_free(struct page_alloc *a, bool *used, struct block *blocks, size_t *n, uint64_t *seed)
 {
     size_t k = rng_next(seed) % *n;
     struct block b = blocks[k];

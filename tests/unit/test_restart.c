@@ -46,23 +46,18 @@ static void test_policies(void **state)
 static void test_backoff_and_limit(void **state)
 {
     (void)state;
-    static const uint64_t want[RESTART_LIMIT] = {0, 50 * MS, 100 * MS, 200 * MS, 400 * MS,
-                                                 800 * MS, 1600 * MS, 2000 * MS, 2000 * MS,
-                                                 2000 * MS};
+    static const uint64_t want[RESTART_LIMIT] = {0,        50 * MS,   100 * MS,  200 * MS,  400 * MS,
+                                                 800 * MS, 1600 * MS, 2000 * MS, 2000 * MS, 2000 * MS};
     struct restart_state st = {0};
     uint64_t d;
     for (unsigned k = 0; k < RESTART_LIMIT; k++) {
-        assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, true, 5 * MS, &d),
-                         RESTART_YES);
+        assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, true, 5 * MS, &d), RESTART_YES);
         assert_int_equal(d, want[k]);
     }
-    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, true, 5 * MS, &d),
-                     RESTART_GIVE_UP);
-    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, true, 5 * MS, &d),
-                     RESTART_GIVE_UP);
+    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, true, 5 * MS, &d), RESTART_GIVE_UP);
+    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, true, 5 * MS, &d), RESTART_GIVE_UP);
     /* A success under on-failure is simply not restarted, even at the limit. */
-    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, false, 5 * MS, &d),
-                     RESTART_NO);
+    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ON_FAILURE, false, 5 * MS, &d), RESTART_NO);
 }
 
 /* A run of RESTART_STABLE_NS or more ends the streak: the next restart is immediate again. */
@@ -77,17 +72,14 @@ static void test_stable_run_resets(void **state)
     assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, RESTART_STABLE_NS - 1, &d),
                      RESTART_YES);
     assert_int_equal(d, 800 * MS);
-    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, RESTART_STABLE_NS, &d),
-                     RESTART_YES);
+    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, RESTART_STABLE_NS, &d), RESTART_YES);
     assert_int_equal(d, 0);
     assert_int_equal(st.streak, 1);
     for (unsigned k = 0; k < RESTART_LIMIT; k++)
         restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, 1 * MS, &d);
-    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, 1 * MS, &d),
-                     RESTART_GIVE_UP);
+    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, 1 * MS, &d), RESTART_GIVE_UP);
     /* Even a given-up streak ends with a stable run. */
-    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, UINT64_MAX, &d),
-                     RESTART_YES);
+    assert_int_equal(restart_decide(&st, MANIFEST_RESTART_ALWAYS, true, UINT64_MAX, &d), RESTART_YES);
     assert_int_equal(d, 0);
 }
 

@@ -12,7 +12,7 @@
 #include "fake_loop_ops.h"
 
 static struct loop L;
-static jmp_buf exit_jmp;  /* where warp_exit returns to */
+static jmp_buf exit_jmp;   /* where warp_exit returns to */
 static int exit_code = -1; /* what it was called with; -1: not called */
 static handle_t connected[8];
 static unsigned nconnected;
@@ -35,8 +35,8 @@ static void on_connect(struct loop *l, handle_t ch, void *ctx)
 }
 
 /* Queues a message on handle h: type, flags, call id, text data and handles. */
-static struct warp_msg *push(uint32_t ev_type, handle_t h, uint32_t type, uint32_t flags,
-                             uint64_t call_id, const char *data, unsigned nhandles, handle_t first)
+static struct warp_msg *push(uint32_t ev_type, handle_t h, uint32_t type, uint32_t flags, uint64_t call_id,
+                             const char *data, unsigned nhandles, handle_t first)
 {
     assert_true(fake.nevents < FAKE_EVENTS);
     struct warp_event *ev = &fake.events[fake.nevents++];

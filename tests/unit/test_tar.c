@@ -63,8 +63,8 @@ static void make_header(uint8_t *h, const char *prefix, const char *name, uint64
 }
 
 /* Appends a member and its padded contents; returns its header. */
-static uint8_t *add(struct archive *a, const char *prefix, const char *name, const void *data,
-                    size_t size, char type)
+static uint8_t *add(struct archive *a, const char *prefix, const char *name, const void *data, size_t size,
+                    char type)
 {
     uint8_t *h = a->buf + a->len;
     size_t padded = (size + BLOCK - 1) / BLOCK * BLOCK;
@@ -314,7 +314,7 @@ static void test_size_garbage(void **state)
 {
     static struct archive a;
     static const char *const bad[] = {
-        "0000000001x\0", "           \0", "\0\0\0\0\0\0\0\0\0\0\0\0", "-0000000001\0",
+        "0000000001x\0", "           \0",  "\0\0\0\0\0\0\0\0\0\0\0\0",     "-0000000001\0",
         "00000 00001\0", "0000000009\0\0", "\x80\0\0\0\0\0\0\0\0\0\0\x01", "777777777777",
     };
 

@@ -37,9 +37,10 @@ static void test_ipv4_parse_invalid(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", ".", "1.2.3", "1.2.3.4.", "1.2.3.4.5", ".1.2.3", "1..2.3", "256.0.0.1", "1.2.3.256",
-        "01.2.3.4", "1.2.3.04", "00.0.0.0", "1.2.3.-4", "+1.2.3.4", "1.2.3.4 ", " 1.2.3.4", "a.b.c.d",
-        "1.2.3.4x", "1000.2.3.4", "4294967296.0.0.0", "1,2,3,4", "0x1.2.3.4",
+        "",          ".",         "1.2.3",    "1.2.3.4.", "1.2.3.4.5",  ".1.2.3",           "1..2.3",
+        "256.0.0.1", "1.2.3.256", "01.2.3.4", "1.2.3.04", "00.0.0.0",   "1.2.3.-4",         "+1.2.3.4",
+        "1.2.3.4 ",  " 1.2.3.4",  "a.b.c.d",  "1.2.3.4x", "1000.2.3.4", "4294967296.0.0.0", "1,2,3,4",
+        "0x1.2.3.4",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint32_t ip = 0x12345678;
@@ -75,8 +76,8 @@ static void test_port_parse(void **state)
     assert_int_equal(p, 65535);
     assert_int_equal(addr_port_parse("1", &p), 0);
     assert_int_equal(p, 1);
-    static const char *const bad[] = {"", "0", "65536", "99999", "080", "-1", "+80", "80 ", "8o",
-                                      "123456", "http"};
+    static const char *const bad[] = {"",    "0",   "65536", "99999",  "080", "-1",
+                                      "+80", "80 ", "8o",    "123456", "http"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         p = 7;
         assert_int_equal(addr_port_parse(bad[i], &p), ERR_INVALID_ARG);
@@ -97,11 +98,24 @@ static void test_listen_uri(void **state)
     assert_int_equal(ip, 0xc6120002);
     assert_int_equal(port, 8080);
     static const char *const bad[] = {
-        "", "tcp-listen:", "tcp-listen:0.0.0.0", "tcp-listen:0.0.0.0:", "tcp-listen::80",
-        "tcp-listen:0.0.0.0:0", "tcp-listen:0.0.0.0:65536", "tcp-listen:0.0.0.0:80:81",
-        "tcp-listen:localhost:80", "tcp-listen:1.2.3:80", "TCP-LISTEN:0.0.0.0:80", "tcp:0.0.0.0:80",
-        "udp-listen:0.0.0.0:80", "tcp-listen: 0.0.0.0:80", "tcp-listen:0.0.0.0:80 ",
-        "tcp-listen:[::]:80", "xtcp-listen:0.0.0.0:80", "tcp-listen0.0.0.0:80",
+        "",
+        "tcp-listen:",
+        "tcp-listen:0.0.0.0",
+        "tcp-listen:0.0.0.0:",
+        "tcp-listen::80",
+        "tcp-listen:0.0.0.0:0",
+        "tcp-listen:0.0.0.0:65536",
+        "tcp-listen:0.0.0.0:80:81",
+        "tcp-listen:localhost:80",
+        "tcp-listen:1.2.3:80",
+        "TCP-LISTEN:0.0.0.0:80",
+        "tcp:0.0.0.0:80",
+        "udp-listen:0.0.0.0:80",
+        "tcp-listen: 0.0.0.0:80",
+        "tcp-listen:0.0.0.0:80 ",
+        "tcp-listen:[::]:80",
+        "xtcp-listen:0.0.0.0:80",
+        "tcp-listen0.0.0.0:80",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ip = 1;
@@ -137,9 +151,15 @@ static void test_mac(void **state)
     char buf[ADDR_MAC_TEXT_MAX];
     assert_int_equal(addr_mac_format(want, buf, sizeof(buf)), 17);
     assert_string_equal(buf, "52:54:00:12:34:ab");
-    static const char *const bad[] = {"", "52:54:00:12:34", "52:54:00:12:34:ab:", "52-54-00-12-34-ab",
-                                      "52:54:00:12:34:g0", "5:54:00:12:34:ab0", "525400123456",
-                                      "52:54:00:12:34:ab ", "52:54:00:12:34:a"};
+    static const char *const bad[] = {"",
+                                      "52:54:00:12:34",
+                                      "52:54:00:12:34:ab:",
+                                      "52-54-00-12-34-ab",
+                                      "52:54:00:12:34:g0",
+                                      "5:54:00:12:34:ab0",
+                                      "525400123456",
+                                      "52:54:00:12:34:ab ",
+                                      "52:54:00:12:34:a"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint8_t out[6] = {1, 2, 3, 4, 5, 6};
         static const uint8_t same[6] = {1, 2, 3, 4, 5, 6};
@@ -187,10 +207,20 @@ static void test_config(void **state)
     assert_int_equal(ip, 0x0a00020f);
     assert_int_equal(mask, 0xffffff00);
     assert_int_equal(gw, 0);
-    static const char *const bad[] = {"", "10.0.2.15", "10.0.2.15/", "10.0.2.15/33", "10.0.2.15/024",
-                                      "10.0.2.15/24 via", "10.0.2.15/24 via ", "10.0.2.15/24 gw 10.0.2.2",
-                                      "10.0.2.15/24via 10.0.2.2", "10.0.2.15/24  via 10.0.2.2",
-                                      "10.0.2/24", "/24", "10.0.2.15/x", "10.0.2.15/24 via 10.0.2.256"};
+    static const char *const bad[] = {"",
+                                      "10.0.2.15",
+                                      "10.0.2.15/",
+                                      "10.0.2.15/33",
+                                      "10.0.2.15/024",
+                                      "10.0.2.15/24 via",
+                                      "10.0.2.15/24 via ",
+                                      "10.0.2.15/24 gw 10.0.2.2",
+                                      "10.0.2.15/24via 10.0.2.2",
+                                      "10.0.2.15/24  via 10.0.2.2",
+                                      "10.0.2/24",
+                                      "/24",
+                                      "10.0.2.15/x",
+                                      "10.0.2.15/24 via 10.0.2.256"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ip = mask = gw = 1;
         assert_int_equal(addr_config_parse(bad[i], &ip, &mask, &gw), ERR_INVALID_ARG);
@@ -203,10 +233,14 @@ static void test_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ipv4_parse_valid), cmocka_unit_test(test_ipv4_parse_invalid),
-        cmocka_unit_test(test_ipv4_format),      cmocka_unit_test(test_port_parse),
-        cmocka_unit_test(test_listen_uri),       cmocka_unit_test(test_conn_uri),
-        cmocka_unit_test(test_mac),              cmocka_unit_test(test_prefix),
+        cmocka_unit_test(test_ipv4_parse_valid),
+        cmocka_unit_test(test_ipv4_parse_invalid),
+        cmocka_unit_test(test_ipv4_format),
+        cmocka_unit_test(test_port_parse),
+        cmocka_unit_test(test_listen_uri),
+        cmocka_unit_test(test_conn_uri),
+        cmocka_unit_test(test_mac),
+        cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests_name("tcpip_addr", tests, NULL, NULL);

@@ -53,8 +53,7 @@ static void test_request_add_refused(void **state)
 
     static const uint8_t truncated[] = {53, 1, 1, 55, 9, 1, 3};
     memcpy(opts, truncated, sizeof(truncated));
-    assert_int_equal(dhcpopt_request_add(opts, sizeof(truncated), CAP, DHCPOPT_MTU),
-                     sizeof(truncated));
+    assert_int_equal(dhcpopt_request_add(opts, sizeof(truncated), CAP, DHCPOPT_MTU), sizeof(truncated));
     assert_memory_equal(opts, truncated, sizeof(truncated));
 
     static const uint8_t lone_code[] = {53, 1, 1, 55};
@@ -105,8 +104,10 @@ static void test_siphash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_request_add_last), cmocka_unit_test(test_request_add_middle),
-        cmocka_unit_test(test_request_add_refused), cmocka_unit_test(test_mtu),
+        cmocka_unit_test(test_request_add_last),
+        cmocka_unit_test(test_request_add_middle),
+        cmocka_unit_test(test_request_add_refused),
+        cmocka_unit_test(test_mtu),
         cmocka_unit_test(test_siphash),
     };
     return cmocka_run_group_tests_name("tcpip_dhcp", tests, NULL, NULL);

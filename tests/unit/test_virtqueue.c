@@ -18,7 +18,7 @@ struct fixture {
     struct virtq vq;
     void *mem;
     void *cookies[VIRTQ_SIZE_MAX];
-    uint16_t dev_avail;      /* the device's next available entry */
+    uint16_t dev_avail;            /* the device's next available entry */
     uint16_t held[VIRTQ_SIZE_MAX]; /* heads the device took and has not returned */
     unsigned nheld;
 };
@@ -178,7 +178,7 @@ static void test_bad_device(void **state)
     virtq_publish(&f->vq);
     void *cookie;
     uint32_t len;
-    f->vq.used->ring[0] = (struct virtq_used_elem){QSIZE + 3, 1};   /* out of range */
+    f->vq.used->ring[0] = (struct virtq_used_elem){QSIZE + 3, 1};          /* out of range */
     f->vq.used->ring[1] = (struct virtq_used_elem){(uint32_t)head ^ 1, 1}; /* not out */
     f->vq.used->ring[2] = (struct virtq_used_elem){(uint32_t)head, 9};
     f->vq.used->ring[3] = (struct virtq_used_elem){(uint32_t)head, 9}; /* twice */
@@ -289,12 +289,9 @@ static void test_wrap_stress(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout),
-        cmocka_unit_test(test_init_errors),
-        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_add_errors),
-        cmocka_unit_test(test_bad_device),
-        cmocka_unit_test(test_notify_flags),
+        cmocka_unit_test(test_layout),      cmocka_unit_test(test_init_errors),
+        cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_add_errors),
+        cmocka_unit_test(test_bad_device),  cmocka_unit_test(test_notify_flags),
         cmocka_unit_test(test_wrap_stress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

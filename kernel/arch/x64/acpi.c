@@ -30,7 +30,8 @@ struct acpi_header {
 #define MAX_TABLE_LEN (1u << 20) /* sanity bound on a table's claimed length */
 
 /* Sum of bytes, for ACPI checksums (a valid structure sums to 0). */
-static uint8_t acpi_sum(const void *p, size_t len) {
+static uint8_t acpi_sum(const void *p, size_t len)
+{
     uint8_t s = 0;
     for (size_t i = 0; i < len; i++)
         s += ((const uint8_t *)p)[i];
@@ -38,7 +39,8 @@ static uint8_t acpi_sum(const void *p, size_t len) {
 }
 
 /* Map a table header at pa and check its length and checksum; NULL if invalid. */
-static const struct acpi_header *acpi_table(paddr_t pa) {
+static const struct acpi_header *acpi_table(paddr_t pa)
+{
     if (!pa)
         return NULL;
     const struct acpi_header *h = arch_phys_to_virt(pa);
@@ -49,7 +51,8 @@ static const struct acpi_header *acpi_table(paddr_t pa) {
 
 /* Search the XSDT (64-bit entries) when the RSDP has one, else the RSDT (32-bit), for a table by
  * signature; tables with a bad checksum are skipped. */
-static const struct acpi_header *acpi_find(const struct acpi_rsdp *rsdp, const char *sig) {
+static const struct acpi_header *acpi_find(const struct acpi_rsdp *rsdp, const char *sig)
+{
     bool x = rsdp->revision >= 2 && rsdp->xsdt;
     const struct acpi_header *root = acpi_table(x ? rsdp->xsdt : rsdp->rsdt);
     if (!root)
@@ -67,7 +70,8 @@ static const struct acpi_header *acpi_find(const struct acpi_rsdp *rsdp, const c
 }
 
 /* Record one MADT entry of interest. */
-static void madt_entry(uint8_t type, const uint8_t *e, uint8_t len) {
+static void madt_entry(uint8_t type, const uint8_t *e, uint8_t len)
+{
     uint32_t flags, gsi, addr;
     switch (type) {
     case 0: /* processor local APIC: uid, apic id, flags (bit 0 enabled, bit 1 online-capable) */
@@ -103,7 +107,8 @@ static void madt_entry(uint8_t type, const uint8_t *e, uint8_t len) {
 }
 
 /* Walk the MADT's variable-length entries. */
-static void madt_parse(const struct acpi_header *madt) {
+static void madt_parse(const struct acpi_header *madt)
+{
     const uint8_t *p = (const uint8_t *)madt;
     uint32_t lapic;
     memcpy(&lapic, p + sizeof(*madt), 4);
@@ -120,7 +125,8 @@ static void madt_parse(const struct acpi_header *madt) {
 
 /* Scan [pa, pa+len) on 16-byte boundaries for a valid RSDP (ACPI 6.5, 5.2.5.1); the checksum covers
  * the 20 bytes of the ACPI 1.0 structure. */
-static paddr_t rsdp_scan(paddr_t pa, size_t len) {
+static paddr_t rsdp_scan(paddr_t pa, size_t len)
+{
     for (size_t off = 0; off + 20 <= len; off += 16) {
         const struct acpi_rsdp *r = arch_phys_to_virt(pa + off);
         if (!memcmp(r->signature, "RSD PTR ", 8) && !acpi_sum(r, 20))
@@ -130,7 +136,8 @@ static paddr_t rsdp_scan(paddr_t pa, size_t len) {
 }
 
 /* PCI Express ECAM from the MCFG table (PCI Firmware spec 3.2, 4.1.2): segment group 0 only. */
-static void mcfg_parse(const struct acpi_header *mcfg) {
+static void mcfg_parse(const struct acpi_header *mcfg)
+{
     const uint8_t *p = (const uint8_t *)mcfg;
     for (size_t off = sizeof(*mcfg) + 8; off + 16 <= mcfg->length; off += 16) {
         uint64_t base;
@@ -149,7 +156,8 @@ static void mcfg_parse(const struct acpi_header *mcfg) {
 bool mptable_parse(void);
 
 /* Fill `platform` from the MADT, else the MP table, else single-CPU defaults. */
-void acpi_discover(const struct boot_info *bi) {
+void acpi_discover(const struct boot_info *bi)
+{
     paddr_t rsdp_pa = bi->acpi_rsdp;
     /* No multiboot2 tag: search where a BIOS leaves the RSDP. */
     if (!rsdp_pa) {

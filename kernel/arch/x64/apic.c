@@ -12,18 +12,19 @@
 #define LVT_MASKED (1u << 16)
 #define LVT_PERIODIC (1u << 17)
 
-
 static volatile uint32_t *lapic_mmio; /* NULL in x2APIC mode */
 
 /* Read a local APIC register by its xAPIC offset. */
-static uint32_t lapic_read(uint32_t reg) {
+static uint32_t lapic_read(uint32_t reg)
+{
     if (!lapic_mmio)
         return (uint32_t)rdmsr(0x800 + (reg >> 4));
     return lapic_mmio[reg / 4];
 }
 
 /* Write a local APIC register by its xAPIC offset. */
-static void lapic_write(uint32_t reg, uint32_t v) {
+static void lapic_write(uint32_t reg, uint32_t v)
+{
     if (!lapic_mmio)
         wrmsr(0x800 + (reg >> 4), v);
     else
@@ -33,7 +34,8 @@ static void lapic_write(uint32_t reg, uint32_t v) {
 /* Remap the 8259 pair away from the exception vectors (ICW1-ICW4, Intel 8259A datasheet), then
  * mask every line. Remapped first, so that a stray interrupt from them (a spurious IRQ 7 or 15)
  * lands on vectors of its own, never on a CPU exception's. */
-void pic_disable(void) {
+void pic_disable(void)
+{
     static const uint8_t init[2][4] = {{0x11, VEC_PIC_BASE, 4, 1}, {0x11, VEC_PIC_BASE + 8, 2, 1}};
     for (int i = 0; i < 2; i++) {
         uint16_t cmd = i ? 0xa0 : 0x20;
@@ -46,7 +48,8 @@ void pic_disable(void) {
 }
 
 /* Enable this CPU's local APIC, in x2APIC mode when the CPU has it. */
-void lapic_init(paddr_t base) {
+void lapic_init(paddr_t base)
+{
     uint64_t msr = rdmsr(MSR_APIC_BASE) | (1u << 11); /* global enable */
     if (cpu_features.x2apic) {
         wrmsr(MSR_APIC_BASE, msr | (1u << 10));
@@ -60,16 +63,21 @@ void lapic_init(paddr_t base) {
 }
 
 /* 0, as x2APIC mode requires: a non-zero write to its EOI register faults. */
-void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
 
 /* xAPIC keeps the 8-bit id in bits 31:24; x2APIC reads the whole 32-bit id. */
-uint32_t lapic_id(void) {
+uint32_t lapic_id(void)
+{
     uint32_t id = lapic_read(LAPIC_ID);
     return lapic_mmio ? id >> 24 : id;
 }
 
 /* Calibrate the timer against the TSC over 5 ms, then start it periodic at hz. */
-void lapic_timer_start(uint32_t hz) {
+void lapic_timer_start(uint32_t hz)
+{
     lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
     lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
     uint64_t until = rdtsc() + tsc_ticks_per_ms() * 5;

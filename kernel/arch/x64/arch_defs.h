@@ -17,8 +17,8 @@ struct arch_cpu {
 
 /* Saved state of a thread that is not running. */
 struct arch_thread {
-    uint64_t rsp;         /* kernel stack pointer saved by the context switch */
-    uint64_t kstack_top;  /* highest address of the kernel stack */
+    uint64_t rsp;                                  /* kernel stack pointer saved by the context switch */
+    uint64_t kstack_top;                           /* highest address of the kernel stack */
     uint8_t fpu[512] __attribute__((aligned(16))); /* x87/SSE state (fxsave image), switched eagerly */
 };
 

@@ -3,16 +3,21 @@
 
 #include <arch_defs.h>
 
-static inline struct cpu *arch_cpu_self(void) {
+static inline struct cpu *arch_cpu_self(void)
+{
     struct cpu *c;
     __asm__ volatile("mov %%gs:0, %0" : "=r"(c)); /* GS points at struct cpu, whose first word is itself */
     return c;
 }
 
-static inline void *arch_phys_to_virt(paddr_t pa) { return (void *)(0xffff800000000000ull + pa); }
+static inline void *arch_phys_to_virt(paddr_t pa)
+{
+    return (void *)(0xffff800000000000ull + pa);
+}
 
 /* The string instructions: 8 bytes at a time, then the tail. */
-static inline void arch_copy(void *dst, const void *src, size_t n) {
+static inline void arch_copy(void *dst, const void *src, size_t n)
+{
     size_t words = n / 8, bytes = n % 8;
     __asm__ volatile("rep movsq\n\tmov %3, %%rcx\n\trep movsb"
                      : "+D"(dst), "+S"(src), "+c"(words)
@@ -20,4 +25,7 @@ static inline void arch_copy(void *dst, const void *src, size_t n) {
                      : "memory");
 }
 
-static inline void arch_cpu_relax(void) { __asm__ volatile("pause"); }
+static inline void arch_cpu_relax(void)
+{
+    __asm__ volatile("pause");
+}

@@ -8,7 +8,8 @@
 
 /* True when a frame pointer can be read without faulting: aligned, inside the boot stack or a
  * mapped page of the kernel stack window (thread and exception stacks live there). */
-static bool frame_ok(uint64_t rbp) {
+static bool frame_ok(uint64_t rbp)
+{
     if (rbp & 7)
         return false;
     bool in_boot = rbp >= (uint64_t)boot_stack_bottom && rbp + 16 <= (uint64_t)boot_stack_top;
@@ -16,7 +17,8 @@ static bool frame_ok(uint64_t rbp) {
 }
 
 /* Print one frame as "#n 0xaddr symbol+0xoff". */
-static void print_frame(int n, uint64_t addr) {
+static void print_frame(int n, uint64_t addr)
+{
     uint64_t off;
     const char *name = ksym_lookup(addr, &off);
     if (name)
@@ -27,7 +29,8 @@ static void print_frame(int n, uint64_t addr) {
 
 /* The kernel keeps frame pointers, so saved rbp links chain the frames; each is checked readable
  * first, as a panic may come from a corrupted stack. */
-void backtrace_from(uint64_t rbp, uint64_t rip) {
+void backtrace_from(uint64_t rbp, uint64_t rip)
+{
     log_raw("backtrace:\n");
     print_frame(0, rip);
     for (int n = 1; n < MAX_FRAMES && rbp && frame_ok(rbp); n++) {
@@ -41,6 +44,7 @@ void backtrace_from(uint64_t rbp, uint64_t rip) {
 }
 
 /* Starts at our own frame: the first line names this function, the next its caller. */
-void arch_backtrace_here(void) {
+void arch_backtrace_here(void)
+{
     backtrace_from((uint64_t)__builtin_frame_address(0), (uint64_t)arch_backtrace_here);
 }

@@ -24,7 +24,8 @@ static struct tss boot_tss;
 static uint64_t gdt[7]; /* null, kernel code/data, user data/code, TSS (two slots) */
 
 /* Read the CPUID bits Warp cares about; nothing here is required except long mode. */
-void cpu_detect_features(void) {
+void cpu_detect_features(void)
+{
     uint32_t r[4];
     cpuid(0, 0, r);
     uint32_t max_leaf = r[0];
@@ -52,13 +53,15 @@ void cpu_detect_features(void) {
 }
 
 /* Descriptor for a flat code or data segment with the given access byte and flags. */
-static uint64_t seg_desc(uint8_t access, uint8_t flags) {
+static uint64_t seg_desc(uint8_t access, uint8_t flags)
+{
     /* Base 0, limit 0xfffff: flat. In 64-bit mode the CPU ignores both for code and data anyway. */
     return 0xffffull | ((uint64_t)access << 40) | ((uint64_t)(flags | 0xf) << 48);
 }
 
 /* Load a GDT with kernel/user segments and this CPU's TSS, then reload the segment registers. */
-void gdt_tss_init(struct arch_cpu *c) {
+void gdt_tss_init(struct arch_cpu *c)
+{
     gdt[0] = 0;
     gdt[GDT_KERNEL_CS / 8] = seg_desc(0x9a, 0xa0); /* present, ring 0, code; L */
     gdt[GDT_KERNEL_DS / 8] = seg_desc(0x92, 0xc0); /* present, ring 0, data */
@@ -76,11 +79,14 @@ void gdt_tss_init(struct arch_cpu *c) {
         boot_tss.ist[i] = (uint64_t)top;
     }
     uint64_t base = (uint64_t)&boot_tss, limit = sizeof(boot_tss) - 1;
-    gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-                       (((base >> 24) & 0xff) << 56);
+    gdt[GDT_TSS / 8] =
+        (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((base >> 24) & 0xff) << 56);
     gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) ptr = {sizeof(gdt) - 1, (uint64_t)gdt};
     /* A far return reloads CS (a mov cannot); then the data segments and the task register. */
     __asm__ volatile("lgdt %0\n"
                      "pushq %1\n"
@@ -97,7 +103,8 @@ void gdt_tss_init(struct arch_cpu *c) {
 }
 
 /* Load the port grants of the address space about to run (NULL bitmap: none). */
-void cpu_load_io_bitmap(const struct arch_vm *avm) {
+void cpu_load_io_bitmap(const struct arch_vm *avm)
+{
     struct arch_cpu *c = &cpu_self()->arch;
     c->io_granted = avm && avm->io_bitmap;
     /* An I/O map base past the TSS limit denies every port without touching the 8 KiB bitmap. */
@@ -110,14 +117,16 @@ void cpu_load_io_bitmap(const struct arch_vm *avm) {
 }
 
 /* Set the kernel stack used when this CPU enters the kernel from user mode. */
-void cpu_set_kernel_stack(uint64_t top) {
+void cpu_set_kernel_stack(uint64_t top)
+{
     struct arch_cpu *c = &cpu_self()->arch;
     c->kernel_rsp = top;
     c->tss->rsp0 = top;
 }
 
 /* Let user code use x87 and SSE (saved with fxsave on every switch); AVX stays off (no XSAVE yet). */
-static void fpu_enable(void) {
+static void fpu_enable(void)
+{
     uint64_t cr0, cr4;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
     cr0 = (cr0 & ~((1ull << 2) | (1ull << 3))) | (1ull << 1) | (1ull << 5); /* EM, TS off; MP, NE on */
@@ -129,7 +138,8 @@ static void fpu_enable(void) {
 }
 
 /* Per-CPU data for the boot CPU: GS points at cpus[0] while in the kernel. */
-void arch_cpu_init(void) {
+void arch_cpu_init(void)
+{
     struct cpu *c = &cpus[0];
     c->arch.self = &c->arch;
     c->id = 0;
@@ -148,16 +158,21 @@ void arch_cpu_init(void) {
 
 /* sti holds interrupts off for one more instruction, so one arriving now wakes the hlt instead of
  * slipping in before it and leaving the CPU asleep. */
-void arch_idle(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+void arch_idle(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
 
 /* A loop: an NMI ends a hlt even with interrupts off. */
-_Noreturn void arch_halt(void) {
+_Noreturn void arch_halt(void)
+{
     for (;;)
         __asm__ volatile("cli; hlt");
 }
 
 /* ACPI S5 needs the DSDT's AML; until then, QEMU's isa-debug-exit or a halted CPU. */
-_Noreturn void arch_poweroff(int code) {
+_Noreturn void arch_poweroff(int code)
+{
     outb(QEMU_EXIT_PORT, (uint8_t)code); /* QEMU exits here when the device is present */
     log_printf("cpu: no power-off device answered; halted");
     arch_halt();

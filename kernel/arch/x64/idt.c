@@ -12,7 +12,8 @@ struct idt_gate {
 static struct idt_gate idt[256];
 
 /* Point vector n at its stub as a ring-0 interrupt gate (IF cleared on entry). */
-static void idt_set(int n, uint64_t handler, uint8_t ist) {
+static void idt_set(int n, uint64_t handler, uint8_t ist)
+{
     idt[n] = (struct idt_gate){
         .offset_lo = handler & 0xffff,
         .selector = GDT_KERNEL_CS,
@@ -24,7 +25,8 @@ static void idt_set(int n, uint64_t handler, uint8_t ist) {
 }
 
 /* Install all 256 stubs; double fault, NMI and machine check run on their own IST stacks. */
-void idt_init(void) {
+void idt_init(void)
+{
     for (int i = 0; i < 256; i++)
         idt_set(i, trap_vectors[i], 0);
     /* #DF gets a stack of its own: a kernel stack overflow ends in one, on a stack that is unusable.
@@ -33,6 +35,9 @@ void idt_init(void) {
     idt_set(VEC_DOUBLE_FAULT, trap_vectors[VEC_DOUBLE_FAULT], 1);
     idt_set(VEC_NMI, trap_vectors[VEC_NMI], 2);
     idt_set(VEC_MACHINE_CHECK, trap_vectors[VEC_MACHINE_CHECK], 3);
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) ptr = {sizeof(idt) - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" ::"m"(ptr));
 }

@@ -8,13 +8,15 @@
 
 /* Intel SDM vol. 3, 11.11: the address selects the destination APIC (8 bits, physical mode), the
  * data word the vector; fixed delivery and edge trigger are the zero fields. */
-void arch_msi_message(uint32_t vector, uint64_t *address, uint32_t *data) {
+void arch_msi_message(uint32_t vector, uint64_t *address, uint32_t *data)
+{
     *address = 0xfee00000ull | ((uint64_t)cpus[0].arch.apic_id << 12); /* physical destination */
-    *data = vector; /* fixed delivery, edge */
+    *data = vector;                                                    /* fixed delivery, edge */
 }
 
 /* Legacy line -> GSI through the MADT's overrides; PCI lines default to level, active low. */
-long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out) {
+long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out)
+{
     uint32_t gsi = line;
     bool level = true, low = true;
     for (uint32_t i = 0; i < platform.noverrides; i++)
@@ -35,14 +37,21 @@ long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out) {
 }
 
 /* gsi is what arch_intx_route reported. */
-void arch_intx_mask(uint32_t gsi, bool masked) { ioapic_mask(gsi, masked); }
+void arch_intx_mask(uint32_t gsi, bool masked)
+{
+    ioapic_mask(gsi, masked);
+}
 
 /* The local APIC's EOI, whichever way the interrupt came (MSI or I/O APIC). */
-void arch_irq_eoi(void) { lapic_eoi(); }
+void arch_irq_eoi(void)
+{
+    lapic_eoi();
+}
 
 /* The bitmap is made at the first grant (8 KiB, all denied) and opened port by port; the TSS gets
  * a copy whenever the process runs (cpu_load_io_bitmap). Not IOPL 3: that would open every port. */
-long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count) {
+long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count)
+{
     if (port + count > 65536 || count == 0)
         return ERR_INVALID_ARG;
     if (!avm->io_bitmap) {
@@ -51,7 +60,7 @@ long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count) {
         memset(avm->io_bitmap, 0xff, IO_BITMAP_BYTES);
     }
     for (uint32_t p = port; p < port + count; p++)
-        avm->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+        avm->io_bitmap[p / 8] &= (uint8_t) ~(1u << (p % 8));
     cpu_load_io_bitmap(avm); /* the grantee is the running process */
     return 0;
 }

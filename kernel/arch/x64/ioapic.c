@@ -10,13 +10,15 @@
 #define REDIR_MASKED (1u << 16)
 
 /* Read an I/O APIC register through its index/data window. */
-static uint32_t ioapic_read(volatile uint32_t *regs, uint32_t reg) {
+static uint32_t ioapic_read(volatile uint32_t *regs, uint32_t reg)
+{
     regs[IOAPIC_REGSEL / 4] = reg;
     return regs[IOAPIC_WINDOW / 4];
 }
 
 /* Write an I/O APIC register through its index/data window. */
-static void ioapic_write(volatile uint32_t *regs, uint32_t reg, uint32_t v) {
+static void ioapic_write(volatile uint32_t *regs, uint32_t reg, uint32_t v)
+{
     regs[IOAPIC_REGSEL / 4] = reg;
     regs[IOAPIC_WINDOW / 4] = v;
 }
@@ -28,7 +30,8 @@ static struct {
 static uint32_t nioapics;
 
 /* The I/O APIC serving gsi, with the pin index in *pin; NULL if none. */
-static volatile uint32_t *ioapic_for(uint32_t gsi, uint32_t *pin) {
+static volatile uint32_t *ioapic_for(uint32_t gsi, uint32_t *pin)
+{
     for (uint32_t i = 0; i < nioapics; i++)
         if (gsi >= ioapics[i].gsi_base && gsi < ioapics[i].gsi_base + ioapics[i].pins) {
             *pin = gsi - ioapics[i].gsi_base;
@@ -39,7 +42,8 @@ static volatile uint32_t *ioapic_for(uint32_t gsi, uint32_t *pin) {
 
 /* Destination word first, then the low word with the mask set (82093AA datasheet, 3.2.4): the
  * entry is never live half written, and it stays masked until the interrupt object unmasks it. */
-long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id) {
+long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id)
+{
     uint32_t pin;
     volatile uint32_t *regs = ioapic_for(gsi, &pin);
     if (!regs)
@@ -51,7 +55,8 @@ long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, ui
 }
 
 /* Read-modify-write of the low word: vector, trigger and polarity stay as routed. */
-void ioapic_mask(uint32_t gsi, bool masked) {
+void ioapic_mask(uint32_t gsi, bool masked)
+{
     uint32_t pin;
     volatile uint32_t *regs = ioapic_for(gsi, &pin);
     if (!regs)
@@ -61,7 +66,8 @@ void ioapic_mask(uint32_t gsi, bool masked) {
 }
 
 /* Map an I/O APIC and mask all of its inputs. */
-void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base) {
+void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base)
+{
     volatile uint32_t *regs = mmio_map(base, 4096);
     /* IOAPICVER bits 23:16 hold the highest entry's index (3.2.2). */
     uint32_t pins = ((ioapic_read(regs, IOAPIC_VER) >> 16) & 0xff) + 1;

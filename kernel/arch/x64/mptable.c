@@ -22,7 +22,8 @@ struct mp_config {
 } __attribute__((packed));
 
 /* Byte sum for MP checksums. */
-static uint8_t mp_sum(const void *p, size_t len) {
+static uint8_t mp_sum(const void *p, size_t len)
+{
     uint8_t s = 0;
     for (size_t i = 0; i < len; i++)
         s += ((const uint8_t *)p)[i];
@@ -30,7 +31,8 @@ static uint8_t mp_sum(const void *p, size_t len) {
 }
 
 /* Find the floating pointer structure (4.1) in [pa, pa+len), on 16-byte boundaries. */
-static const struct mp_floating *mp_scan(paddr_t pa, size_t len) {
+static const struct mp_floating *mp_scan(paddr_t pa, size_t len)
+{
     for (size_t off = 0; off + sizeof(struct mp_floating) <= len; off += 16) {
         const struct mp_floating *f = arch_phys_to_virt(pa + off);
         if (!memcmp(f->signature, "_MP_", 4) && !mp_sum(f, 16))
@@ -41,7 +43,8 @@ static const struct mp_floating *mp_scan(paddr_t pa, size_t len) {
 
 /* Record one base configuration entry (4.3); returns its size or 0 for an unknown type, which ends
  * the walk, as the sizes of what follows are then unknown. */
-static size_t mp_entry(const uint8_t *e) {
+static size_t mp_entry(const uint8_t *e)
+{
     switch (e[0]) {
     case 0: /* processor: apic id, version, flags (bit 0 enabled) */
         if ((e[3] & 1) && platform.ncpus < 32)
@@ -54,15 +57,16 @@ static size_t mp_entry(const uint8_t *e) {
             platform.ioapics[platform.nioapics++] = (typeof(platform.ioapics[0])){e[1], addr, 0};
         return 8;
     }
-    case 1: case 3: case 4:
-        return 8;
-    default:
-        return 0;
+    case 1:
+    case 3:
+    case 4: return 8;
+    default: return 0;
     }
 }
 
 /* Parse the MP table if the firmware has one; true when it was found and valid. */
-bool mptable_parse(void) {
+bool mptable_parse(void)
+{
     uint16_t ebda_seg = *(const uint16_t *)arch_phys_to_virt(0x40e);
     /* Where ch. 4 says to look: the EBDA's first KiB, the last KiB of base memory, the BIOS ROM. */
     const struct mp_floating *f = mp_scan((paddr_t)ebda_seg << 4, 1024);

@@ -18,7 +18,8 @@ struct mb2_tag {
 };
 
 /* Add a memory-map entry (type 1 = available RAM). */
-static void mb2_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi) {
+static void mb2_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+{
     uint32_t esize;
     /* Step by the entry size the tag gives, not our struct's: later loaders may append fields. */
     memcpy(&esize, tag + 8, 4);
@@ -35,7 +36,8 @@ static void mb2_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi) {
 }
 
 /* Record a module: the first one named "initfs" (or the first of all) is the initfs. */
-static void mb2_module(const uint8_t *tag, uint32_t size, struct boot_info *bi) {
+static void mb2_module(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+{
     uint32_t start, end;
     memcpy(&start, tag + 8, 4);
     memcpy(&end, tag + 12, 4);
@@ -52,7 +54,8 @@ static void mb2_module(const uint8_t *tag, uint32_t size, struct boot_info *bi) 
 }
 
 /* Copy a string of at most src_max bytes into dst, always NUL-terminated. */
-static void copy_str(char *dst, size_t dst_size, const char *src, size_t src_max) {
+static void copy_str(char *dst, size_t dst_size, const char *src, size_t src_max)
+{
     size_t n = 0;
     while (n + 1 < dst_size && n < src_max && src[n])
         dst[n] = src[n], n++;
@@ -60,7 +63,8 @@ static void copy_str(char *dst, size_t dst_size, const char *src, size_t src_max
 }
 
 /* Copy what the kernel needs out of the boot loader's structure (it lives in usable RAM). */
-void multiboot_parse(uint32_t magic, paddr_t mbi, struct boot_info *bi) {
+void multiboot_parse(uint32_t magic, paddr_t mbi, struct boot_info *bi)
+{
     if (magic != MB2_BOOT_MAGIC)
         PANIC("not booted by a multiboot2 loader (magic %#x)", magic);
     const uint8_t *p = arch_phys_to_virt(mbi);

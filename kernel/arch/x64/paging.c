@@ -15,21 +15,29 @@ static paddr_t kernel_root;
 static uint64_t mmio_next = MMIO_BASE;
 
 /* Bit 63 is reserved without NX (and EFER.NXE): setting it there would fault every access. */
-uint64_t pte_nx(void) { return cpu_features.nx ? PTE_NX : 0; }
+uint64_t pte_nx(void)
+{
+    return cpu_features.nx ? PTE_NX : 0;
+}
 
 _Static_assert(DIRECT_MAP_BASE == 0xffff800000000000ull, "arch_phys_to_virt in arch_defs.h disagrees");
 
 /* For the image and the direct map only: a stack or MMIO address would translate wrongly. */
-paddr_t arch_virt_to_phys(const void *va) {
+paddr_t arch_virt_to_phys(const void *va)
+{
     uint64_t v = (uint64_t)va;
     return v >= KERNEL_BASE ? v - KERNEL_BASE : v - DIRECT_MAP_BASE;
 }
 
 /* The table entries of the page-table page at pa. */
-static uint64_t *table(paddr_t pa) { return arch_phys_to_virt(pa); }
+static uint64_t *table(paddr_t pa)
+{
+    return arch_phys_to_virt(pa);
+}
 
 /* A fresh zeroed page-table page, or 0 when memory is out. */
-static paddr_t table_alloc(void) {
+static paddr_t table_alloc(void)
+{
     paddr_t pa;
     return pmm_alloc(1, &pa) < 0 ? 0 : pa;
 }
@@ -38,7 +46,8 @@ static paddr_t table_alloc(void) {
  * The leaf entry for va, creating intermediate tables with `inter` flags when create is set.
  * NULL if a table is missing (and not created) or memory ran out.
  */
-static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter) {
+static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter)
+{
     uint64_t *t = table(root);
     for (int level = 3; level > 0; level--) {
         uint64_t *e = &t[IDX(va, level)];
@@ -56,7 +65,8 @@ static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter
 }
 
 /* Map one kernel page; false when a page table could not be allocated. */
-static bool kmap(uint64_t va, paddr_t pa, uint64_t flags) {
+static bool kmap(uint64_t va, paddr_t pa, uint64_t flags)
+{
     uint64_t *e = pte_walk(kernel_root, va, true, PTE_P | PTE_W);
     if (e)
         *e = pa | flags | PTE_P;
@@ -64,7 +74,8 @@ static bool kmap(uint64_t va, paddr_t pa, uint64_t flags) {
 }
 
 /* Unmap one kernel page (its page tables stay) and flush it from this CPU's TLB; its frame or 0. */
-static paddr_t kunmap(uint64_t va) {
+static paddr_t kunmap(uint64_t va)
+{
     uint64_t *e = pte_walk(kernel_root, va, false, 0);
     if (!e || !(*e & PTE_P))
         return 0;
@@ -76,7 +87,8 @@ static paddr_t kunmap(uint64_t va) {
 }
 
 /* Map [0, top) at DIRECT_MAP_BASE with 2 MiB pages, read-write, never executable. */
-static void map_direct(uint64_t top) {
+static void map_direct(uint64_t top)
+{
     for (uint64_t pa = 0; pa < top; pa += 1ull << 21) {
         uint64_t va = DIRECT_MAP_BASE + pa;
         uint64_t *t = table(kernel_root);
@@ -97,7 +109,8 @@ static void map_direct(uint64_t top) {
 
 /* Map the kernel image with W^X: text read-execute, rodata read-only, data and bss read-write;
  * the page under the boot stack stays unmapped, a guard that turns an overflow into a fault. */
-static void map_image(void) {
+static void map_image(void)
+{
     for (uint64_t va = (uint64_t)__kernel_start; va < (uint64_t)__kernel_end; va += PAGE_SIZE) {
         uint64_t flags = PTE_W | pte_nx();
         if (va < (uint64_t)__text_end)
@@ -112,7 +125,8 @@ static void map_image(void) {
 }
 
 /* Build the kernel's own page tables and switch to them (the boot tables are left behind). */
-void arch_mm_init(const struct boot_info *bi) {
+void arch_mm_init(const struct boot_info *bi)
+{
     /* All of the low 4 GiB (firmware tables live in reserved ranges there), then RAM above it. */
     uint64_t top = 4ull << 30;
     for (uint32_t i = 0; i < bi->nmem; i++)
@@ -145,7 +159,8 @@ void arch_mm_init(const struct boot_info *bi) {
  * Map device registers uncached into the kernel's MMIO window (never unmapped); NULL when the window
  * is used up or a page table cannot be allocated (then nothing of it stays mapped).
  */
-void *mmio_map(paddr_t pa, size_t len) {
+void *mmio_map(paddr_t pa, size_t len)
+{
     paddr_t base = pa & ~(PAGE_SIZE - 1);
     uint64_t va = mmio_next, n = (pa - base + len + PAGE_SIZE - 1) / PAGE_SIZE;
     if (len == 0 || n > (MMIO_BASE + MMIO_SIZE - va) / PAGE_SIZE)
@@ -167,7 +182,8 @@ _Static_assert(KERNEL_STACK_PAGES < KSTACK_SLOT_PAGES, "a stack slot needs room 
 static uint64_t kstack_used[KSTACK_SLOTS / 64]; /* one bit per slot; protected by the kernel lock */
 
 /* A free slot's index (marked used), or -1. */
-static long kstack_slot_take(void) {
+static long kstack_slot_take(void)
+{
     for (uint64_t w = 0; w < KSTACK_SLOTS / 64; w++)
         if (~kstack_used[w]) {
             int bit = __builtin_ctzll(~kstack_used[w]);
@@ -178,7 +194,8 @@ static long kstack_slot_take(void) {
 }
 
 /* Unmap and free the lowest `pages` mapped pages under top, and give its slot back. */
-static void kstack_release(uint64_t top, uint64_t pages) {
+static void kstack_release(uint64_t top, uint64_t pages)
+{
     uint64_t slot = (top - KSTACK_BASE) / (KSTACK_SLOT_PAGES * PAGE_SIZE) - 1;
     for (uint64_t i = 1; i <= pages; i++)
         pmm_free(kunmap(top - i * PAGE_SIZE), 1);
@@ -190,7 +207,8 @@ static void kstack_release(uint64_t top, uint64_t pages) {
  * below never, so an overflow faults at once. The frames need not be contiguous or zeroed. The
  * window's page tables exist since boot (arch_mm_init), so only the frame allocation can fail.
  */
-void *arch_kstack_alloc(void) {
+void *arch_kstack_alloc(void)
+{
     long slot = kstack_slot_take();
     if (slot < 0)
         return NULL;
@@ -212,10 +230,14 @@ void *arch_kstack_alloc(void) {
 }
 
 /* Called from sched_reap on another thread's stack, never on the stack being freed. */
-void arch_kstack_free(void *top) { kstack_release((uint64_t)top, KERNEL_STACK_PAGES); }
+void arch_kstack_free(void *top)
+{
+    kstack_release((uint64_t)top, KERNEL_STACK_PAGES);
+}
 
 /* True when addr lies in a kernel stack in use (not its guard page, not a free slot). */
-bool kstack_mapped(uint64_t addr) {
+bool kstack_mapped(uint64_t addr)
+{
     if (addr < KSTACK_BASE || addr >= KSTACK_BASE + KSTACK_SIZE || kstack_guard_hit(addr))
         return false;
     uint64_t slot = (addr - KSTACK_BASE) / (KSTACK_SLOT_PAGES * PAGE_SIZE);
@@ -223,7 +245,8 @@ bool kstack_mapped(uint64_t addr) {
 }
 
 /* The guard page under a kernel stack that addr hits, as the bottom of that stack; 0 if none. */
-uint64_t kstack_guard_hit(uint64_t addr) {
+uint64_t kstack_guard_hit(uint64_t addr)
+{
     if (addr >= (uint64_t)boot_stack_guard && addr < (uint64_t)boot_stack_bottom)
         return (uint64_t)boot_stack_bottom;
     if (addr < KSTACK_BASE || addr >= KSTACK_BASE + KSTACK_SIZE)
@@ -235,7 +258,8 @@ uint64_t kstack_guard_hit(uint64_t addr) {
 
 /* The kernel half's 256 top-level entries are copied: they all exist since boot and never change,
  * so a kernel mapping made later (a stack, MMIO) is seen by every address space. */
-long arch_vm_create(struct arch_vm *avm) {
+long arch_vm_create(struct arch_vm *avm)
+{
     paddr_t root = table_alloc();
     if (!root)
         return ERR_NO_MEMORY;
@@ -245,7 +269,8 @@ long arch_vm_create(struct arch_vm *avm) {
 }
 
 /* Free the page-table pages under a table entry at the given level (1 = page table). */
-static void free_tables(paddr_t pa, int level) {
+static void free_tables(paddr_t pa, int level)
+{
     if (level > 1) {
         uint64_t *t = table(pa);
         for (int i = 0; i < 512; i++)
@@ -256,7 +281,8 @@ static void free_tables(paddr_t pa, int level) {
 }
 
 /* The user half's tables only: the kernel half is shared. vm.c has already freed the frames. */
-void arch_vm_destroy(struct arch_vm *avm) {
+void arch_vm_destroy(struct arch_vm *avm)
+{
     uint64_t *t = table(avm->root);
     for (int i = 0; i < PML4_KERNEL_FIRST; i++)
         if (t[i] & PTE_P)
@@ -267,7 +293,8 @@ void arch_vm_destroy(struct arch_vm *avm) {
 }
 
 /* Intermediate tables are user and writable, so the leaf alone decides; NX unless executable. */
-long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot) {
+long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
+{
     uint64_t *e = pte_walk(avm->root, va, true, PTE_P | PTE_W | PTE_U);
     if (!e)
         return ERR_NO_MEMORY;
@@ -278,7 +305,8 @@ long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot) {
 
 /* invlpg only when the space is active here: switching CR3 flushes the rest (no PCID, and user
  * pages are never global). */
-paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va) {
+paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va)
+{
     uint64_t *e = pte_walk(avm->root, va, false, 0);
     if (!e || !(*e & PTE_P))
         return 0;
@@ -290,7 +318,8 @@ paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va) {
 }
 
 /* A software walk: the answer holds for any space, active or not. */
-paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot) {
+paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
+{
     if (va >= USER_TOP)
         return 0;
     uint64_t *e = pte_walk(avm->root, va, false, 0);
@@ -303,11 +332,15 @@ paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot) {
 }
 
 /* CR3 is written only on a change: each write flushes the TLB. */
-void arch_vm_activate(const struct arch_vm *avm) {
+void arch_vm_activate(const struct arch_vm *avm)
+{
     paddr_t root = avm ? avm->root : kernel_root;
     if (read_cr3() != root)
         write_cr3(root);
 }
 
 /* Never unmapped: devices are found at boot and mapped once, so the window only grows. */
-void *arch_mmio_map(paddr_t pa, size_t len) { return mmio_map(pa, len); }
+void *arch_mmio_map(paddr_t pa, size_t len)
+{
+    return mmio_map(pa, len);
+}

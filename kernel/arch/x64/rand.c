@@ -6,7 +6,8 @@
 
 /* One 64-bit value from RDSEED (seed: a conditioned entropy source) or RDRAND (a DRBG the CPU
  * reseeds from that source); false if the instruction has no data after HW_RANDOM_TRIES tries. */
-static bool hw_read(bool seed, uint64_t *out) {
+static bool hw_read(bool seed, uint64_t *out)
+{
     for (int i = 0; i < HW_RANDOM_TRIES; i++) {
         uint8_t ok;
         if (seed)
@@ -20,7 +21,8 @@ static bool hw_read(bool seed, uint64_t *out) {
 }
 
 /* RDSEED first: it draws on the entropy source directly; RDRAND when RDSEED is absent or dry. */
-bool arch_random_hw(uint64_t *out) {
+bool arch_random_hw(uint64_t *out)
+{
     if (cpu_features.rdseed && hw_read(true, out))
         return true;
     return cpu_features.rdrand && hw_read(false, out);

@@ -7,7 +7,8 @@
 #define LSR_THR_EMPTY 0x20
 
 /* Program the UART; interrupts stay off (the console is polled). */
-void serial_init(void) {
+void serial_init(void)
+{
     outb(COM1 + 1, 0x00); /* no interrupts */
     outb(COM1 + 3, 0x80); /* DLAB on */
     outb(COM1 + 0, 0x01); /* divisor 1: 115200 baud */
@@ -19,14 +20,16 @@ void serial_init(void) {
 
 /* Send one byte, waiting for room in the transmitter; the wait is bounded, so a machine without
  * a UART at 0x3f8 still boots (silently). */
-static void serial_putc(char c) {
+static void serial_putc(char c)
+{
     for (int spins = 0; spins < 100000 && !(inb(COM1 + 5) & LSR_THR_EMPTY); spins++)
         ;
     outb(COM1, (uint8_t)c);
 }
 
 /* Write bytes, turning "\n" into "\r\n" for terminals. */
-void serial_write(const char *s, size_t len) {
+void serial_write(const char *s, size_t len)
+{
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n')
             serial_putc('\r');
@@ -35,4 +38,7 @@ void serial_write(const char *s, size_t len) {
 }
 
 /* Polled, unbuffered: it works before interrupts are set up, and in a panic. */
-void arch_console_write(const char *s, size_t len) { serial_write(s, len); }
+void arch_console_write(const char *s, size_t len)
+{
+    serial_write(s, len);
+}

@@ -7,7 +7,8 @@
 static struct boot_info boot_info;
 
 /* Called by boot.S on the boot stack with paging on; rdi = multiboot2 magic, rsi = its info. */
-_Noreturn void x64_boot(uint32_t magic, paddr_t mbi) {
+_Noreturn void x64_boot(uint32_t magic, paddr_t mbi)
+{
     serial_init();
     tsc_calibrate();
     cpu_detect_features();
@@ -21,7 +22,8 @@ _Noreturn void x64_boot(uint32_t magic, paddr_t mbi) {
 }
 
 /* Interrupt controllers from the firmware tables, then the periodic scheduler tick. */
-void arch_irq_init(const struct boot_info *bi) {
+void arch_irq_init(const struct boot_info *bi)
+{
     pic_disable();
     acpi_discover(bi);
     lapic_init(platform.lapic_base);
@@ -32,4 +34,7 @@ void arch_irq_init(const struct boot_info *bi) {
 }
 
 /* The idle thread keeps the stack boot.S set up (sched_init). */
-void *arch_boot_stack_top(void) { return boot_stack_top; }
+void *arch_boot_stack_top(void)
+{
+    return boot_stack_top;
+}

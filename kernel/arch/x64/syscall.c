@@ -5,7 +5,8 @@
 #include "x64.h"
 
 /* Enable the syscall instruction: entry point, segments, and the flags cleared on entry. */
-void syscall_init(void) {
+void syscall_init(void)
+{
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | 1); /* SCE */
     /* sysret loads CS from STAR[63:48] + 16 and SS from + 8: hence user data just below user code in
      * the GDT (layout.h). syscall loads CS from STAR[47:32] and SS from + 8. */
@@ -16,7 +17,8 @@ void syscall_init(void) {
 }
 
 /* Called from syscall_entry (trap.S) with interrupts disabled; the result goes back in rax. */
-void syscall_handle(struct trap_frame *tf) {
+void syscall_handle(struct trap_frame *tf)
+{
     kernel_lock();
     struct syscall_args a = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
     tf->rax = (uint64_t)syscall_dispatch(tf->rax, &a);

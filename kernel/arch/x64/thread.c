@@ -14,7 +14,8 @@ struct switch_frame {
 /* Two frames on the new stack: a trap frame to iret into user mode from, and below it a switch
  * frame returning to thread_start, so the first switch to the thread is like any other. */
 void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, uint64_t a0, uint64_t a1,
-                           uint64_t a2) {
+                           uint64_t a2)
+{
     struct trap_frame *tf = (struct trap_frame *)t->kstack_top - 1;
     memset(tf, 0, sizeof(*tf));
     tf->rip = entry;
@@ -39,7 +40,8 @@ void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, 
 
 /* Everything but the stack changes first, on prev's kernel stack, which every address space maps;
  * the stack switch comes last and returns on next's. */
-void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, const struct arch_vm *next_vm) {
+void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, const struct arch_vm *next_vm)
+{
     /* Eager FPU switching: the kernel itself never touches x87/SSE registers (built without them). */
     __asm__ volatile("fxsave %0" : "=m"(prev->fpu));
     __asm__ volatile("fxrstor %0" ::"m"(next->fpu));

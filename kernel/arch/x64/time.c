@@ -13,14 +13,15 @@ static uint64_t tsc_at_boot;
 static uint64_t tsc_per_ms = 1000000; /* placeholder until calibrated (1 GHz) */
 
 /* Busy-wait us microseconds (at most ~54 ms) with PIT channel 2 in one-shot mode. */
-void pit_wait_us(uint32_t us) {
+void pit_wait_us(uint32_t us)
+{
     uint32_t count = (uint32_t)((uint64_t)PIT_HZ * us / 1000000);
     if (count > 0xffff)
         count = 0xffff;
     outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, speaker off */
     /* Mode 0 (interrupt on terminal count): OUT2 rises when the count reaches zero; port 0x61
      * shows it in bit 5. */
-    outb(PIT_CMD, 0xb0);                            /* channel 2, lo/hi byte, mode 0 */
+    outb(PIT_CMD, 0xb0); /* channel 2, lo/hi byte, mode 0 */
     outb(PIT_CH2, count & 0xff);
     outb(PIT_CH2, count >> 8);
     /* Spin until OUT2 rises; bounded so a machine without a PIT cannot hang the boot. */
@@ -30,7 +31,8 @@ void pit_wait_us(uint32_t us) {
 
 /* Measure the TSC rate over 5 ms of PIT time (the PIT's 0.84 us tick keeps the error near 0.02%);
  * log lines before this use the 1 GHz guess. Boot time is a feature: every millisecond here counts. */
-void tsc_calibrate(void) {
+void tsc_calibrate(void)
+{
     tsc_at_boot = rdtsc();
     uint64_t t0 = rdtsc();
     pit_wait_us(5000);
@@ -43,14 +45,21 @@ void tsc_calibrate(void) {
 }
 
 /* Monotonic as long as the TSC is: one CPU, and a TSC that keeps its rate (invariant TSC). */
-uint64_t arch_time_ns(void) {
+uint64_t arch_time_ns(void)
+{
     uint64_t d = rdtsc() - tsc_at_boot;
     /* Split to avoid overflow: whole milliseconds, then the remainder. */
     return d / tsc_per_ms * 1000000 + (d % tsc_per_ms) * 1000000 / tsc_per_ms;
 }
 
 /* The raw TSC: for jitter and benchmarks, where the rate does not matter. */
-uint64_t arch_cycles(void) { return rdtsc(); }
+uint64_t arch_cycles(void)
+{
+    return rdtsc();
+}
 
 /* TSC ticks per millisecond, for calibrating other timers. */
-uint64_t tsc_ticks_per_ms(void) { return tsc_per_ms; }
+uint64_t tsc_ticks_per_ms(void)
+{
+    return tsc_per_ms;
+}

@@ -13,28 +13,45 @@ static const struct {
     const char *name;
     uint8_t kind;
 } exceptions[32] = {
-    {"divide error (#DE)", FAULT_ARITHMETIC},    {"debug (#DB)", FAULT_DEBUG},
-    {"NMI", FAULT_OTHER},                        {"breakpoint (#BP)", FAULT_DEBUG},
-    {"overflow (#OF)", FAULT_ARITHMETIC},        {"bound range (#BR)", FAULT_PROTECTION},
-    {"invalid opcode (#UD)", FAULT_ILLEGAL},     {"device not available (#NM)", FAULT_ILLEGAL},
-    {"double fault (#DF)", FAULT_OTHER},         {"coprocessor segment overrun", FAULT_OTHER},
-    {"invalid TSS (#TS)", FAULT_PROTECTION},     {"segment not present (#NP)", FAULT_PROTECTION},
-    {"stack fault (#SS)", FAULT_PROTECTION},     {"general protection (#GP)", FAULT_PROTECTION},
-    {"page fault (#PF)", FAULT_MEMORY},          {"reserved 15", FAULT_OTHER},
-    {"x87 floating point (#MF)", FAULT_ARITHMETIC}, {"alignment check (#AC)", FAULT_MEMORY},
-    {"machine check (#MC)", FAULT_OTHER},        {"SIMD floating point (#XM)", FAULT_ARITHMETIC},
-    {"virtualization (#VE)", FAULT_OTHER},       {"control protection (#CP)", FAULT_PROTECTION},
-    {"reserved 22", FAULT_OTHER},                {"reserved 23", FAULT_OTHER},
-    {"reserved 24", FAULT_OTHER},                {"reserved 25", FAULT_OTHER},
-    {"reserved 26", FAULT_OTHER},                {"reserved 27", FAULT_OTHER},
-    {"hypervisor injection (#HV)", FAULT_OTHER}, {"VMM communication (#VC)", FAULT_OTHER},
-    {"security (#SX)", FAULT_OTHER},             {"reserved 31", FAULT_OTHER},
+    {"divide error (#DE)", FAULT_ARITHMETIC},
+    {"debug (#DB)", FAULT_DEBUG},
+    {"NMI", FAULT_OTHER},
+    {"breakpoint (#BP)", FAULT_DEBUG},
+    {"overflow (#OF)", FAULT_ARITHMETIC},
+    {"bound range (#BR)", FAULT_PROTECTION},
+    {"invalid opcode (#UD)", FAULT_ILLEGAL},
+    {"device not available (#NM)", FAULT_ILLEGAL},
+    {"double fault (#DF)", FAULT_OTHER},
+    {"coprocessor segment overrun", FAULT_OTHER},
+    {"invalid TSS (#TS)", FAULT_PROTECTION},
+    {"segment not present (#NP)", FAULT_PROTECTION},
+    {"stack fault (#SS)", FAULT_PROTECTION},
+    {"general protection (#GP)", FAULT_PROTECTION},
+    {"page fault (#PF)", FAULT_MEMORY},
+    {"reserved 15", FAULT_OTHER},
+    {"x87 floating point (#MF)", FAULT_ARITHMETIC},
+    {"alignment check (#AC)", FAULT_MEMORY},
+    {"machine check (#MC)", FAULT_OTHER},
+    {"SIMD floating point (#XM)", FAULT_ARITHMETIC},
+    {"virtualization (#VE)", FAULT_OTHER},
+    {"control protection (#CP)", FAULT_PROTECTION},
+    {"reserved 22", FAULT_OTHER},
+    {"reserved 23", FAULT_OTHER},
+    {"reserved 24", FAULT_OTHER},
+    {"reserved 25", FAULT_OTHER},
+    {"reserved 26", FAULT_OTHER},
+    {"reserved 27", FAULT_OTHER},
+    {"hypervisor injection (#HV)", FAULT_OTHER},
+    {"VMM communication (#VC)", FAULT_OTHER},
+    {"security (#SX)", FAULT_OTHER},
+    {"reserved 31", FAULT_OTHER},
 };
 
 #define PF_WRITE (1u << 1) /* page-fault error code: the access was a write */
 
 /* The portable record of a user-mode exception (vector < 32). */
-static struct fault_info trap_decode(const struct trap_frame *tf) {
+static struct fault_info trap_decode(const struct trap_frame *tf)
+{
     struct fault_info f = {
         .kind = exceptions[tf->vector].kind,
         .code = (uint32_t)tf->vector,
@@ -50,7 +67,8 @@ static struct fault_info trap_decode(const struct trap_frame *tf) {
 }
 
 /* Print every saved register of a frame. */
-void trap_dump(const struct trap_frame *tf) {
+void trap_dump(const struct trap_frame *tf)
+{
     log_raw("  rip %016lx  cs %04lx  rflags %08lx  rsp %016lx  ss %04lx\n", tf->rip, tf->cs, tf->rflags,
             tf->rsp, tf->ss);
     log_raw("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
@@ -61,7 +79,8 @@ void trap_dump(const struct trap_frame *tf) {
 
 /* Name a kernel stack overflow: a page fault, or the double fault it becomes when the CPU cannot
  * push the page fault's frame, whose address (CR2) or stack pointer lies in a stack's guard page. */
-static void trap_report_overflow(const struct trap_frame *tf) {
+static void trap_report_overflow(const struct trap_frame *tf)
+{
     uint64_t bottom = kstack_guard_hit(read_cr2());
     if (!bottom)
         bottom = kstack_guard_hit(tf->rsp);
@@ -72,8 +91,10 @@ static void trap_report_overflow(const struct trap_frame *tf) {
 }
 
 /* A CPU exception in kernel mode is a kernel bug: report everything and stop. */
-static _Noreturn void trap_kernel_fault(const struct trap_frame *tf) {
-    log_raw("\nKERNEL PANIC: %s in kernel mode, error code %#lx\n", exceptions[tf->vector].name, tf->error_code);
+static _Noreturn void trap_kernel_fault(const struct trap_frame *tf)
+{
+    log_raw("\nKERNEL PANIC: %s in kernel mode, error code %#lx\n", exceptions[tf->vector].name,
+            tf->error_code);
     if (tf->vector == 8 || tf->vector == 14)
         trap_report_overflow(tf);
     if (tf->vector == 14)
@@ -92,7 +113,8 @@ struct extable_entry {
 extern const struct extable_entry __extable_start[], __extable_end[];
 
 /* Resume a kernel page fault at its fixup if the faulting instruction is a user copy; false if not. */
-static bool trap_fixup(struct trap_frame *tf) {
+static bool trap_fixup(struct trap_frame *tf)
+{
     for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
         if (e->insn == tf->rip) {
             tf->rip = e->fixup;
@@ -102,7 +124,8 @@ static bool trap_fixup(struct trap_frame *tf) {
 }
 
 /* Device interrupts; called with the kernel lock held. */
-static void trap_interrupt(const struct trap_frame *tf) {
+static void trap_interrupt(const struct trap_frame *tf)
+{
     if (tf->vector == VEC_TIMER) {
         lapic_eoi();
         sched_tick();
@@ -110,7 +133,7 @@ static void trap_interrupt(const struct trap_frame *tf) {
         irq_dispatch((uint32_t)tf->vector);
     } else if (tf->vector >= VEC_PIC_BASE && tf->vector < VEC_PIC_BASE + 16) {
         /* Spurious IRQ from the masked 8259s: nothing to acknowledge. */
-    /* The APIC's spurious vector gets no EOI: it was never in service. */
+        /* The APIC's spurious vector gets no EOI: it was never in service. */
     } else if (tf->vector != VEC_SPURIOUS) {
         log_printf("trap: unexpected interrupt vector %lu", tf->vector);
         lapic_eoi();
@@ -118,7 +141,8 @@ static void trap_interrupt(const struct trap_frame *tf) {
 }
 
 /* C side of every interrupt and exception (trap.S); interrupts are disabled. */
-void trap_handle(struct trap_frame *tf) {
+void trap_handle(struct trap_frame *tf)
+{
     bool from_user = tf->cs & 3;
     /* An NMI is no fault of whoever runs: note it and go on. It can arrive anywhere, even with the
      * kernel lock held, so it takes no lock (its line may interleave with another). */

@@ -20,39 +20,52 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 /* --- port and MSR access --- */
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port) {
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
     uint8_t v;
     __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
     return v;
 }
-static inline uint64_t rdmsr(uint32_t msr) {
+static inline uint64_t rdmsr(uint32_t msr)
+{
     uint32_t lo, hi;
     __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
     return ((uint64_t)hi << 32) | lo;
 }
-static inline void wrmsr(uint32_t msr, uint64_t v) {
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
     __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
-static inline uint64_t rdtsc(void) {
+static inline uint64_t rdtsc(void)
+{
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
 }
-static inline uint64_t read_cr2(void) {
+static inline uint64_t read_cr2(void)
+{
     uint64_t v;
     __asm__ volatile("mov %%cr2, %0" : "=r"(v));
     return v;
 }
-static inline uint64_t read_cr3(void) {
+static inline uint64_t read_cr3(void)
+{
     uint64_t v;
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
-static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+static inline void write_cr3(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
 
 #define MSR_APIC_BASE 0x1b
 #define MSR_EFER 0xc0000080
@@ -74,22 +87,22 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* Interrupt vectors. */
-#define VEC_NMI 2             /* non-maskable interrupt: its own IST stack */
-#define VEC_DOUBLE_FAULT 8    /* its own IST stack: it may follow a kernel stack overflow */
-#define VEC_MACHINE_CHECK 18  /* its own IST stack */
-#define VEC_PIC_BASE 0x20     /* the masked 8259s are parked here; anything they raise is spurious */
-#define VEC_TIMER 0x30        /* local APIC timer */
-#define VEC_SPURIOUS 0xff     /* local APIC spurious */
+#define VEC_NMI 2            /* non-maskable interrupt: its own IST stack */
+#define VEC_DOUBLE_FAULT 8   /* its own IST stack: it may follow a kernel stack overflow */
+#define VEC_MACHINE_CHECK 18 /* its own IST stack */
+#define VEC_PIC_BASE 0x20    /* the masked 8259s are parked here; anything they raise is spurious */
+#define VEC_TIMER 0x30       /* local APIC timer */
+#define VEC_SPURIOUS 0xff    /* local APIC spurious */
 
 /* --- functions across files of the port --- */
 void serial_init(void);
 void serial_write(const char *s, size_t len);
-void tsc_calibrate(void);                   /* time.c, PIT-based */
-void pit_wait_us(uint32_t us);              /* busy-wait on PIT channel 2; false timing if absent */
+void tsc_calibrate(void);      /* time.c, PIT-based */
+void pit_wait_us(uint32_t us); /* busy-wait on PIT channel 2; false timing if absent */
 uint64_t tsc_ticks_per_ms(void);
 void cpu_detect_features(void);
 void gdt_tss_init(struct arch_cpu *c);
-void cpu_set_kernel_stack(uint64_t top);       /* rsp0 and the syscall stack of this CPU */
+void cpu_set_kernel_stack(uint64_t top);            /* rsp0 and the syscall stack of this CPU */
 void cpu_load_io_bitmap(const struct arch_vm *avm); /* the port grants of the next process */
 void idt_init(void);
 void syscall_init(void);
@@ -102,10 +115,10 @@ void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base);
 /* Program the redirection entry of a GSI; ERR_NOT_FOUND if no I/O APIC has it. */
 long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id);
 void ioapic_mask(uint32_t gsi, bool masked);
-void *mmio_map(paddr_t pa, size_t len);     /* uncached kernel mapping of device registers; NULL if none */
-uint64_t kstack_guard_hit(uint64_t addr);   /* bottom of the kernel stack whose guard page addr is in, or 0 */
-bool kstack_mapped(uint64_t addr);          /* addr lies in a kernel stack in use, below its top */
-uint64_t pte_nx(void);                      /* the NX bit if the CPU has it, else 0 */
+void *mmio_map(paddr_t pa, size_t len);   /* uncached kernel mapping of device registers; NULL if none */
+uint64_t kstack_guard_hit(uint64_t addr); /* bottom of the kernel stack whose guard page addr is in, or 0 */
+bool kstack_mapped(uint64_t addr);        /* addr lies in a kernel stack in use, below its top */
+uint64_t pte_nx(void);                    /* the NX bit if the CPU has it, else 0 */
 void backtrace_from(uint64_t rbp, uint64_t rip); /* print frames starting at rip, then the rbp chain */
 void trap_dump(const struct trap_frame *tf);
 
@@ -121,18 +134,26 @@ struct platform {
     uint32_t cpu_apic_ids[32];
     paddr_t lapic_base;
     uint32_t nioapics;
-    struct { uint32_t id; paddr_t base; uint32_t gsi_base; } ioapics[PLATFORM_MAX_IOAPICS];
+    struct {
+        uint32_t id;
+        paddr_t base;
+        uint32_t gsi_base;
+    } ioapics[PLATFORM_MAX_IOAPICS];
     uint32_t noverrides;
-    struct { uint8_t irq; uint32_t gsi; uint16_t flags; } overrides[PLATFORM_MAX_OVERRIDES];
-    const char *source;                     /* "ACPI MADT", "MP table" or "defaults" */
-    paddr_t ecam_base;                      /* PCI Express config space (ACPI MCFG), 0 if none */
+    struct {
+        uint8_t irq;
+        uint32_t gsi;
+        uint16_t flags;
+    } overrides[PLATFORM_MAX_OVERRIDES];
+    const char *source; /* "ACPI MADT", "MP table" or "defaults" */
+    paddr_t ecam_base;  /* PCI Express config space (ACPI MCFG), 0 if none */
     uint8_t ecam_bus_start, ecam_bus_end;
 };
 extern struct platform platform;
 
 /* Entry points in assembly. */
 void syscall_entry(void);
-void trap_return_user(void);   /* pops a struct trap_frame and irets; used for a thread's first run */
+void trap_return_user(void); /* pops a struct trap_frame and irets; used for a thread's first run */
 void thread_switch_stack(uint64_t *save_rsp, uint64_t new_rsp);
 extern uint64_t trap_vectors[256];
 extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];

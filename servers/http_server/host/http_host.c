@@ -41,8 +41,8 @@
 
 /* One handle: a socket and its pending calls. */
 struct host_sock {
-    bool open;      /* the handle exists */
-    int fd;         /* -1 once tcpip's side closed it (after CLOSE) */
+    bool open; /* the handle exists */
+    int fd;    /* -1 once tcpip's side closed it (after CLOSE) */
     uint64_t cookie;
     bool read_pending, write_pending;
     uint64_t read_id, write_id;
@@ -54,7 +54,7 @@ struct host_sock {
 
 static struct host_sock host_socks[HOST_HANDLES];
 static int host_listen_fd = -1;
-static handle_t host_listener;  /* the listening socket's handle */
+static handle_t host_listener; /* the listening socket's handle */
 static bool host_half_close;
 static struct warp_event host_events[HOST_EVENTS]; /* ready, not yet taken: a ring */
 static unsigned host_ev_head, host_ev_count;
@@ -170,9 +170,7 @@ static long host_send(handle_t ch, const struct warp_msg *m)
         else
             host_peer_close(ch);
         return 0;
-    default:
-        host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_SUPPORTED);
-        return 0;
+    default: host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_SUPPORTED); return 0;
     }
 }
 
@@ -255,8 +253,7 @@ static void host_do_write(handle_t h)
 {
     struct host_sock *s = &host_socks[h];
     while (s->write_off < s->write_len) {
-        ssize_t n = send(s->fd, s->write_buf + s->write_off, s->write_len - s->write_off,
-                         MSG_NOSIGNAL);
+        ssize_t n = send(s->fd, s->write_buf + s->write_off, s->write_len - s->write_off, MSG_NOSIGNAL);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n < 0) {
@@ -285,8 +282,9 @@ static void host_poll(uint64_t deadline)
         struct host_sock *s = &host_socks[h];
         if (h == host_listener || !s->open || s->fd < 0 || !(s->read_pending || s->write_pending))
             continue;
-        fds[n] = (struct pollfd){.fd = s->fd, .events = (short)((s->read_pending ? POLLIN : 0) |
-                                                                (s->write_pending ? POLLOUT : 0))};
+        fds[n] = (struct pollfd){
+            .fd = s->fd,
+            .events = (short)((s->read_pending ? POLLIN : 0) | (s->write_pending ? POLLOUT : 0))};
         owner[n++] = h;
     }
     int timeout = -1;
@@ -382,7 +380,8 @@ int main(int argc, char **argv)
     host_listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(host_listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])),
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)atoi(argv[2])),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (host_listen_fd < 0 || bind(host_listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
         listen(host_listen_fd, 512) < 0) {

@@ -20,16 +20,15 @@ u32_t tcpip_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t
     tcpip_tcp_isn(local_ip, local_port, remote_ip, remote_port)
 
 /* Adds option 26 (interface MTU) to the parameter request list of the message being built. */
-void tcpip_dhcp_append_options(struct netif *netif, struct dhcp_msg *msg, u8_t msg_type,
-                               u16_t *options_len);
+void tcpip_dhcp_append_options(struct netif *netif, struct dhcp_msg *msg, u8_t msg_type, u16_t *options_len);
 #define LWIP_HOOK_DHCP_APPEND_OPTIONS(netif, dhcp, state, msg, msg_type, options_len_ptr) \
     tcpip_dhcp_append_options(netif, msg, msg_type, options_len_ptr)
 
 /* Sees each option lwIP does not parse itself; keeps the interface MTU of an ACK. */
-void tcpip_dhcp_parse_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len,
-                             struct pbuf *p, u16_t offset);
+void tcpip_dhcp_parse_option(struct netif *netif, u8_t msg_type, u8_t option, u8_t len, struct pbuf *p,
+                             u16_t offset);
 #define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, len, pbuf, offset) \
-    do {                                                                                        \
-        LWIP_UNUSED_ARG(msg);                                                                   \
-        tcpip_dhcp_parse_option(netif, msg_type, option, len, pbuf, offset);                    \
+    do {                                                                                          \
+        LWIP_UNUSED_ARG(msg);                                                                     \
+        tcpip_dhcp_parse_option(netif, msg_type, option, len, pbuf, offset);                      \
     } while (0)

@@ -5,10 +5,21 @@
 #include <string.h>
 
 struct cpu;
-extern struct cpu *host_cpu;  /* the one simulated CPU's struct cpu (host_misc.c) */
-extern uint8_t *host_ram;     /* simulated physical memory: physical address 0 is host_ram[0] */
+extern struct cpu *host_cpu; /* the one simulated CPU's struct cpu (host_misc.c) */
+extern uint8_t *host_ram;    /* simulated physical memory: physical address 0 is host_ram[0] */
 
-static inline struct cpu *arch_cpu_self(void) { return host_cpu; }
-static inline void *arch_phys_to_virt(paddr_t pa) { return host_ram + pa; }
-static inline void arch_copy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
-static inline void arch_cpu_relax(void) {}
+static inline struct cpu *arch_cpu_self(void)
+{
+    return host_cpu;
+}
+static inline void *arch_phys_to_virt(paddr_t pa)
+{
+    return host_ram + pa;
+}
+static inline void arch_copy(void *dst, const void *src, size_t n)
+{
+    memcpy(dst, src, n);
+}
+static inline void arch_cpu_relax(void)
+{
+}

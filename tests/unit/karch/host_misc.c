@@ -28,12 +28,27 @@ void arch_console_write(const char *s, size_t len)
     log_buf[log_len] = 0;
 }
 
-bool karch_log_has(const char *text) { return strstr(log_buf, text) != NULL; }
-void karch_log_clear(void) { log_len = 0, log_buf[0] = 0; }
-const char *karch_log(void) { return log_buf; }
+bool karch_log_has(const char *text)
+{
+    return strstr(log_buf, text) != NULL;
+}
+void karch_log_clear(void)
+{
+    log_len = 0, log_buf[0] = 0;
+}
+const char *karch_log(void)
+{
+    return log_buf;
+}
 
-uint64_t arch_time_ns(void) { return karch_now_ns; }
-uint64_t arch_cycles(void) { return karch_now_ns * 3; }
+uint64_t arch_time_ns(void)
+{
+    return karch_now_ns;
+}
+uint64_t arch_cycles(void)
+{
+    return karch_now_ns * 3;
+}
 
 /* A deterministic "hardware" source, so that the generator's hardware path runs too. */
 bool arch_random_hw(uint64_t *out)
@@ -44,8 +59,12 @@ bool arch_random_hw(uint64_t *out)
     return true;
 }
 
-void arch_idle(void) {}
-void arch_irq_eoi(void) {}
+void arch_idle(void)
+{
+}
+void arch_irq_eoi(void)
+{
+}
 
 _Noreturn void arch_halt(void)
 {
@@ -59,6 +78,11 @@ _Noreturn void arch_poweroff(int code)
     arch_halt();
 }
 
-void arch_backtrace_here(void) {}
+void arch_backtrace_here(void)
+{
+}
 
-paddr_t arch_virt_to_phys(const void *va) { return (paddr_t)((const uint8_t *)va - host_ram); }
+paddr_t arch_virt_to_phys(const void *va)
+{
+    return (paddr_t)((const uint8_t *)va - host_ram);
+}

@@ -15,8 +15,14 @@ static struct page_alloc pages;
 long karch_alloc_count, karch_fail_at;
 static long live_blocks;
 
-bool karch_alloc_fails(void) { return ++karch_alloc_count == karch_fail_at; }
-long karch_live_blocks(void) { return live_blocks; }
+bool karch_alloc_fails(void)
+{
+    return ++karch_alloc_count == karch_fail_at;
+}
+long karch_live_blocks(void)
+{
+    return live_blocks;
+}
 
 void karch_mm_reset(void)
 {
@@ -57,8 +63,14 @@ void pmm_free(paddr_t pa, uint64_t count)
     ASAN_POISON_MEMORY_REGION(host_ram + pa, count * PAGE_SIZE);
 }
 
-uint64_t pmm_free_pages(void) { return page_alloc_free_count(&pages); }
-uint64_t pmm_total_pages(void) { return pages.managed_pages; }
+uint64_t pmm_free_pages(void)
+{
+    return page_alloc_free_count(&pages);
+}
+uint64_t pmm_total_pages(void)
+{
+    return pages.managed_pages;
+}
 
 void *kmalloc(size_t size)
 {

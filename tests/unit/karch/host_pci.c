@@ -15,15 +15,15 @@ static bool cfg_ready;
 static void cfg_init(void)
 {
     const uint32_t words[][2] = {
-        {0x00, 0x10001af4},           /* vendor, device */
-        {0x04, 0x00100000},           /* status: capability list */
-        {0x08, 0x02000000},           /* class: ethernet */
-        {0x10, KARCH_BAR0},           /* BAR0: 32-bit memory */
-        {0x34, MSIX_CAP},             /* capabilities */
-        {0x3c, 0x0000010b},           /* interrupt pin A, line 11 */
-        {MSIX_CAP, 0x00030011},       /* MSI-X, last capability, 4 entries, disabled */
-        {MSIX_CAP + 4, 0x00000000},   /* table in BAR0 at 0 */
-        {MSIX_CAP + 8, 0x00002000},   /* pending bits in BAR0 at 0x2000 */
+        {0x00, 0x10001af4},         /* vendor, device */
+        {0x04, 0x00100000},         /* status: capability list */
+        {0x08, 0x02000000},         /* class: ethernet */
+        {0x10, KARCH_BAR0},         /* BAR0: 32-bit memory */
+        {0x34, MSIX_CAP},           /* capabilities */
+        {0x3c, 0x0000010b},         /* interrupt pin A, line 11 */
+        {MSIX_CAP, 0x00030011},     /* MSI-X, last capability, 4 entries, disabled */
+        {MSIX_CAP + 4, 0x00000000}, /* table in BAR0 at 0 */
+        {MSIX_CAP + 8, 0x00002000}, /* pending bits in BAR0 at 0x2000 */
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         memcpy(&cfg[words[i][0]], &words[i][1], 4);
@@ -67,4 +67,7 @@ long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out)
     return 0;
 }
 
-void arch_intx_mask(uint32_t gsi, bool masked) { (void)gsi, (void)masked; }
+void arch_intx_mask(uint32_t gsi, bool masked)
+{
+    (void)gsi, (void)masked;
+}

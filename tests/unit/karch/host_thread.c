@@ -23,9 +23,15 @@ void *arch_kstack_alloc(void)
     return base ? base + HOST_KSTACK_SIZE : NULL;
 }
 
-void arch_kstack_free(void *top) { free((char *)top - HOST_KSTACK_SIZE); }
+void arch_kstack_free(void *top)
+{
+    free((char *)top - HOST_KSTACK_SIZE);
+}
 
-void *arch_boot_stack_top(void) { return NULL; }
+void *arch_boot_stack_top(void)
+{
+    return NULL;
+}
 
 /* Where a new thread starts: finish the switch, then run its user program (kharness.c). */
 static void thread_entry(unsigned hi, unsigned lo, unsigned a0_hi, unsigned a0_lo)

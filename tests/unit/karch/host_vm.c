@@ -17,7 +17,10 @@
 static const struct arch_vm *active; /* the address space user copies go through (NULL: none) */
 
 /* The entries of the table page at pa. */
-static uint64_t *table(paddr_t pa) { return arch_phys_to_virt(pa); }
+static uint64_t *table(paddr_t pa)
+{
+    return arch_phys_to_virt(pa);
+}
 
 /* The leaf entry for va, creating tables when create is set; NULL if missing or memory is out. */
 static uint64_t *walk(paddr_t root, uaddr_t va, bool create)
@@ -95,7 +98,10 @@ paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
     return *e & E_ADDR;
 }
 
-void arch_vm_activate(const struct arch_vm *avm) { active = avm; }
+void arch_vm_activate(const struct arch_vm *avm)
+{
+    active = avm;
+}
 
 /* Copy between user memory of the active space and the kernel, page by page, stopping at the first
  * page the hardware would refuse (missing, read-only for a write), as a fault would. */
@@ -117,8 +123,14 @@ static bool user_copy(uaddr_t u, void *k, size_t n, bool to_user)
     return true;
 }
 
-bool arch_copy_from_user(void *dst, uaddr_t src, size_t n) { return user_copy(src, dst, n, false); }
-bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n) { return user_copy(dst, (void *)src, n, true); }
+bool arch_copy_from_user(void *dst, uaddr_t src, size_t n)
+{
+    return user_copy(src, dst, n, false);
+}
+bool arch_copy_to_user(uaddr_t dst, const void *src, size_t n)
+{
+    return user_copy(dst, (void *)src, n, true);
+}
 
 /* Ports are not simulated: only the allocation (and its failure) and the argument checks are. */
 long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count)

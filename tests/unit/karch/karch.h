@@ -28,6 +28,6 @@ void karch_log_clear(void);
 const char *karch_log(void);
 
 /* --- the one simulated PCI function (host_pci.c) --- */
-#define KARCH_PCI_SLOT 3            /* 00:03.0, a virtio-net-like function with MSI-X */
-#define KARCH_BAR0 0xfe000000u      /* its memory BAR, 16 KiB, the MSI-X table at offset 0 */
+#define KARCH_PCI_SLOT 3       /* 00:03.0, a virtio-net-like function with MSI-X */
+#define KARCH_BAR0 0xfe000000u /* its memory BAR, 16 KiB, the MSI-X table at offset 0 */
 #define KARCH_MSIX_ENTRIES 4

@@ -173,13 +173,19 @@ static uaddr_t kh_uimage(size_t *len)
 long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const handle_t *handles, unsigned n)
 {
     size_t len, name_len = strlen(name);
-    uaddr_t image = kh_uimage(&len), uname = kh_ualloc(name_len), uargs = kh_ualloc(sizeof(struct spawn_args));
+    uaddr_t image = kh_uimage(&len), uname = kh_ualloc(name_len),
+            uargs = kh_ualloc(sizeof(struct spawn_args));
     uaddr_t uhandles = n ? kh_ualloc(n * sizeof(handle_t)) : 0;
     kh_uput(uname, name, name_len);
     if (n)
         kh_uput(uhandles, handles, n * sizeof(handle_t));
-    struct spawn_args sa = {.name = uname, .name_len = name_len, .image = image, .image_len = len,
-                            .arg = kh_prog_arg(prog, payload), .handles = uhandles, .nhandles = n};
+    struct spawn_args sa = {.name = uname,
+                            .name_len = name_len,
+                            .image = image,
+                            .image_len = len,
+                            .arg = kh_prog_arg(prog, payload),
+                            .handles = uhandles,
+                            .nhandles = n};
     kh_uput(uargs, &sa, sizeof(sa));
     return kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
 }
@@ -216,7 +222,10 @@ long kh_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
     return r;
 }
 
-long kh_close(handle_t h) { return kh_sys(SYS_HANDLE_CLOSE, (uint64_t)h, 0, 0, 0, 0, 0); }
+long kh_close(handle_t h)
+{
+    return kh_sys(SYS_HANDLE_CLOSE, (uint64_t)h, 0, 0, 0, 0, 0);
+}
 
 static long bad_error; /* the first error a program saw that the current run does not allow */
 
@@ -228,7 +237,8 @@ bool kh_ok(long r)
     if (!allowed && !bad_error) {
         bad_error = r;
         if (getenv("KH_TRACE"))
-            fprintf(stderr, "kh_ok: %s at kh_ok%+ld\n", err_str(r), (long)((char *)__builtin_return_address(0) - (char *)&kh_ok));
+            fprintf(stderr, "kh_ok: %s at kh_ok%+ld\n", err_str(r),
+                    (long)((char *)__builtin_return_address(0) - (char *)&kh_ok));
     }
     return false;
 }

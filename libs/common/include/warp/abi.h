@@ -9,42 +9,47 @@
  * a value >= 0 on success, a negative ERR_* code (warp/error.h) on failure.
  */
 enum {
-    SYS_CONSOLE_WRITE = 1,  /* (const char *buf, size_t len) -> bytes written */
-    SYS_EXIT = 2,           /* (int code) -> does not return */
-    SYS_SPAWN = 3,          /* (const struct spawn_args *args) -> process handle */
-    SYS_WAIT = 4,           /* (handle_t proc, struct exit_info *out) -> 0, blocks until it ends */
-    SYS_KILL = 5,           /* (handle_t proc) -> 0 */
-    SYS_VM_MAP = 6,         /* (size_t len, unsigned prot) -> address */
-    SYS_VM_UNMAP = 7,       /* (uaddr_t addr, size_t len) -> 0 */
-    SYS_SYSINFO = 8,        /* (struct sysinfo *out) -> 0 */
-    SYS_YIELD = 9,          /* () -> 0 */
-    SYS_CLOCK = 10,         /* () -> monotonic nanoseconds since boot */
-    SYS_SHUTDOWN = 11,      /* (int code) -> power off; only init (pid 1) may */
-    SYS_HANDLE_CLOSE = 12,  /* (handle_t h) -> 0 */
-    SYS_HANDLE_INFO = 13,   /* (handle_t h, struct handle_info *out) -> 0 */
-    SYS_HANDLE_REDUCE = 14, /* (handle_t h, unsigned rights) -> new handle with rights & h's rights */
+    SYS_CONSOLE_WRITE = 1,   /* (const char *buf, size_t len) -> bytes written */
+    SYS_EXIT = 2,            /* (int code) -> does not return */
+    SYS_SPAWN = 3,           /* (const struct spawn_args *args) -> process handle */
+    SYS_WAIT = 4,            /* (handle_t proc, struct exit_info *out) -> 0, blocks until it ends */
+    SYS_KILL = 5,            /* (handle_t proc) -> 0 */
+    SYS_VM_MAP = 6,          /* (size_t len, unsigned prot) -> address */
+    SYS_VM_UNMAP = 7,        /* (uaddr_t addr, size_t len) -> 0 */
+    SYS_SYSINFO = 8,         /* (struct sysinfo *out) -> 0 */
+    SYS_YIELD = 9,           /* () -> 0 */
+    SYS_CLOCK = 10,          /* () -> monotonic nanoseconds since boot */
+    SYS_SHUTDOWN = 11,       /* (int code) -> power off; only init (pid 1) may */
+    SYS_HANDLE_CLOSE = 12,   /* (handle_t h) -> 0 */
+    SYS_HANDLE_INFO = 13,    /* (handle_t h, struct handle_info *out) -> 0 */
+    SYS_HANDLE_REDUCE = 14,  /* (handle_t h, unsigned rights) -> new handle with rights & h's rights */
     SYS_CHANNEL_CREATE = 15, /* (handle_t out[2]) -> 0; two connected ends */
-    SYS_CHANNEL_SEND = 16,  /* (handle_t ch, const struct warp_msg *msg) -> 0 */
-    SYS_CHANNEL_RECV = 17,  /* (handle_t ch, struct warp_msg *out) -> 0, never blocks */
-    SYS_CALL_READ = 18,     /* (handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, void *dst, size_t len) -> bytes */
-    SYS_CALL_WRITE = 19,    /* (handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, const void *src, size_t len) -> bytes */
+    SYS_CHANNEL_SEND = 16,   /* (handle_t ch, const struct warp_msg *msg) -> 0 */
+    SYS_CHANNEL_RECV = 17,   /* (handle_t ch, struct warp_msg *out) -> 0, never blocks */
+    SYS_CALL_READ =
+        18, /* (handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, void *dst, size_t len) -> bytes */
+    SYS_CALL_WRITE =
+        19, /* (handle_t ch, uint64_t call_id, unsigned buf, uint64_t offset, const void *src, size_t len) -> bytes */
     SYS_EVENTQ_CREATE = 20, /* () -> event queue handle */
     SYS_EVENTQ_ADD = 21,    /* (handle_t eq, handle_t source, uint64_t cookie) -> 0 */
     SYS_EVENTQ_REMOVE = 22, /* (handle_t eq, handle_t source) -> 0 */
     SYS_EVENTQ_WAIT = 23,   /* (handle_t eq, struct warp_event *out, uint64_t deadline_ns) -> 0 */
     SYS_TIMER_CREATE = 24,  /* () -> timer handle */
     SYS_TIMER_SET = 25,     /* (handle_t timer, uint64_t deadline_ns) -> 0; 0 disarms */
-    SYS_DEVICE_OPEN = 26,   /* (const struct device_match *m, struct device_info *out) -> device handle; init only */
+    SYS_DEVICE_OPEN =
+        26, /* (const struct device_match *m, struct device_info *out) -> device handle; init only */
     SYS_DEVICE_CONFIG_READ = 27,  /* (handle_t dev, unsigned offset, unsigned width) -> value */
     SYS_DEVICE_CONFIG_WRITE = 28, /* (handle_t dev, unsigned offset, unsigned width, uint32_t value) -> 0 */
-    SYS_DEVICE_MAP_BAR = 29,      /* (handle_t dev, unsigned bar) -> user address, or the port base of an I/O BAR */
-    SYS_IRQ_CREATE = 30,    /* (handle_t dev, unsigned index) -> IRQ handle (MSI-X entry index; 0 for MSI/INTx) */
-    SYS_IRQ_ACK = 31,       /* (handle_t irq) -> 0; the next interrupt may be delivered */
-    SYS_DMA_ALLOC = 32,     /* (handle_t dev, size_t len, paddr_t *phys_out) -> user address */
-    SYS_DEVICE_INFO = 33,   /* (handle_t dev, struct device_info *out) -> 0 */
-    SYS_SEND_WAIT = 34,     /* (handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
+    SYS_DEVICE_MAP_BAR =
+        29, /* (handle_t dev, unsigned bar) -> user address, or the port base of an I/O BAR */
+    SYS_IRQ_CREATE =
+        30,             /* (handle_t dev, unsigned index) -> IRQ handle (MSI-X entry index; 0 for MSI/INTx) */
+    SYS_IRQ_ACK = 31,   /* (handle_t irq) -> 0; the next interrupt may be delivered */
+    SYS_DMA_ALLOC = 32, /* (handle_t dev, size_t len, paddr_t *phys_out) -> user address */
+    SYS_DEVICE_INFO = 33, /* (handle_t dev, struct device_info *out) -> 0 */
+    SYS_SEND_WAIT = 34,   /* (handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
                                uint64_t deadline_ns) -> 0; SYS_CHANNEL_SEND, then SYS_EVENTQ_WAIT */
-    SYS_ENTROPY = 35,       /* (void *buf, size_t len) -> len; random bytes, len <= ENTROPY_MAX */
+    SYS_ENTROPY = 35,     /* (void *buf, size_t len) -> len; random bytes, len <= ENTROPY_MAX */
     SYS_COUNT
 };
 
@@ -59,8 +64,8 @@ enum {
 #define SPAWN_SHARE_INITFS 1ull /* the child also gets the initfs mapped; caller must have it */
 #define SPAWN_FLAGS_ALL SPAWN_SHARE_INITFS
 
-#define SPAWN_NAME_MAX 31       /* longest process name */
-#define SPAWN_HANDLES_MAX 8     /* handles moved into a new process */
+#define SPAWN_NAME_MAX 31           /* longest process name */
+#define SPAWN_HANDLES_MAX 8         /* handles moved into a new process */
 #define SPAWN_IMAGE_MAX (16u << 20) /* largest ELF image accepted */
 
 struct spawn_args {
@@ -113,12 +118,12 @@ struct sysinfo {
  * [USER_BASE, USER_TOP); the kernel owns the upper half.
  */
 #define PAGE_SIZE 4096ul
-#define USER_BASE 0x10000ul             /* lowest mappable address; below it faults (null guard) */
-#define USER_TOP 0x800000000000ul       /* end of the canonical lower half */
-#define USER_IMAGE_MIN 0x400000ul       /* ELF segments start at or above this */
-#define USER_IMAGE_MAX 0x10000000000ul  /* ... and end below this (1 TiB) */
+#define USER_BASE 0x10000ul              /* lowest mappable address; below it faults (null guard) */
+#define USER_TOP 0x800000000000ul        /* end of the canonical lower half */
+#define USER_IMAGE_MIN 0x400000ul        /* ELF segments start at or above this */
+#define USER_IMAGE_MAX 0x10000000000ul   /* ... and end below this (1 TiB) */
 #define USER_INITFS_BASE 0x10000000000ul /* initfs mapped read-only here (rsi=base, rdx=size) */
-#define USER_VM_BASE 0x200000000000ul   /* SYS_VM_MAP allocations */
+#define USER_VM_BASE 0x200000000000ul    /* SYS_VM_MAP allocations */
 #define USER_VM_TOP 0x700000000000ul
 #define USER_STACK_TOP 0x7ffffffff000ul /* initial rsp; a guard page lies above */
 #define USER_STACK_SIZE (64ul << 10)

@@ -17,8 +17,8 @@ struct elf_segment {
 
 /* What a loader needs from a validated executable. */
 struct elf_image {
-    uint64_t entry;  /* inside an executable segment */
-    uint32_t nsegs;  /* 1..ELF_MAX_SEGMENTS, all with memsz > 0 */
+    uint64_t entry;                            /* inside an executable segment */
+    uint32_t nsegs;                            /* 1..ELF_MAX_SEGMENTS, all with memsz > 0 */
     struct elf_segment segs[ELF_MAX_SEGMENTS]; /* the PT_LOAD segments in file order */
 };
 
@@ -33,5 +33,4 @@ struct elf_image {
  * ERR_BAD_FORMAT (*out untouched). Never reads outside the image; the image
  * need not be aligned.
  */
-int elf_parse(const void *image, uint64_t len, uint64_t user_min, uint64_t user_max,
-              struct elf_image *out);
+int elf_parse(const void *image, uint64_t len, uint64_t user_min, uint64_t user_max, struct elf_image *out);

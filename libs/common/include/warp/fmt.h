@@ -23,9 +23,7 @@ int fmt_vformat(fmt_putc_fn putc, void *ctx, const char *fmt, va_list ap)
  * when size > 0; buf may be NULL when size is 0) and returns the length the
  * whole output would have had.
  */
-int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* C99 snprintf on top of fmt_vsnprintf. */
-int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

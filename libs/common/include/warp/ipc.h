@@ -27,11 +27,11 @@ struct handle_info {
 };
 
 /* --- messages --- */
-#define MSG_DATA_MAX 128   /* inline bytes */
-#define MSG_HANDLES_MAX 4  /* handles moved with one message */
-#define MSG_BUFS_MAX 4     /* out-of-line buffers granted to the receiver of a call */
-#define MSG_QUEUE_MAX 64   /* messages waiting at one channel end; one more is ERR_QUEUE_FULL */
-#define CALLS_MAX 64       /* unanswered calls one channel end may have outstanding */
+#define MSG_DATA_MAX 128  /* inline bytes */
+#define MSG_HANDLES_MAX 4 /* handles moved with one message */
+#define MSG_BUFS_MAX 4    /* out-of-line buffers granted to the receiver of a call */
+#define MSG_QUEUE_MAX 64  /* messages waiting at one channel end; one more is ERR_QUEUE_FULL */
+#define CALLS_MAX 64      /* unanswered calls one channel end may have outstanding */
 
 /* The few predefined message types; no IDL. Servers are explicit state machines over these. */
 enum msg_type {
@@ -52,20 +52,20 @@ enum msg_type {
 #define BUF_WRITE 2u /* the receiver may copy into the buffer (SYS_CALL_WRITE) */
 
 struct msg_buf {
-    uaddr_t addr;    /* in the caller's memory; the receiver sees 0 */
+    uaddr_t addr; /* in the caller's memory; the receiver sees 0 */
     uint64_t len;
     uint32_t access; /* BUF_READ and/or BUF_WRITE */
     uint32_t pad;
 };
 
 struct warp_msg {
-    uint32_t type;     /* enum msg_type */
-    uint32_t flags;    /* MSG_CALL, MSG_REPLY or neither (one-way) */
+    uint32_t type;  /* enum msg_type */
+    uint32_t flags; /* MSG_CALL, MSG_REPLY or neither (one-way) */
     uint64_t call_id;
-    int64_t status;    /* replies: result >= 0 or ERR_*; otherwise free for the sender */
-    uint32_t data_len; /* <= MSG_DATA_MAX */
-    uint16_t nhandles; /* <= MSG_HANDLES_MAX */
-    uint16_t nbufs;    /* <= MSG_BUFS_MAX, calls only */
+    int64_t status;                    /* replies: result >= 0 or ERR_*; otherwise free for the sender */
+    uint32_t data_len;                 /* <= MSG_DATA_MAX */
+    uint16_t nhandles;                 /* <= MSG_HANDLES_MAX */
+    uint16_t nbufs;                    /* <= MSG_BUFS_MAX, calls only */
     handle_t handles[MSG_HANDLES_MAX]; /* sender: handles to move; receiver: its new handles */
     uint8_t data[MSG_DATA_MAX];
     struct msg_buf bufs[MSG_BUFS_MAX];
@@ -94,5 +94,5 @@ struct warp_event {
     } u;
 };
 
-#define DEADLINE_NONE 0           /* SYS_EVENTQ_WAIT: return at once if nothing is ready */
+#define DEADLINE_NONE 0             /* SYS_EVENTQ_WAIT: return at once if nothing is ready */
 #define DEADLINE_FOREVER UINT64_MAX /* SYS_EVENTQ_WAIT: wait as long as it takes */

@@ -8,7 +8,7 @@ struct tar_file {
     char name[256];   /* prefix "/" name (prefix only if non-empty), leading "./" stripped, NUL-terminated */
     const void *data; /* size bytes of contents, inside the archive */
     uint64_t size;
-    char type;        /* the typeflag: '0' or '\0' regular file, '5' directory, others as stored */
+    char type; /* the typeflag: '0' or '\0' regular file, '5' directory, others as stored */
 };
 
 /* Iteration state over an archive in memory: the header at base + off comes next. */

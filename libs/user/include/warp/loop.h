@@ -42,8 +42,8 @@ typedef void (*loop_timeout_fn)(struct loop *l, struct loop_timeout *t, void *ct
 
 /* A channel's handlers; any may be NULL (see the defaults above). Usually a static const. */
 struct loop_channel_handlers {
-    loop_msg_fn on_message;     /* a message or call arrived */
-    loop_msg_fn on_reply;       /* a reply that no loop_call is waiting for */
+    loop_msg_fn on_message; /* a message or call arrived */
+    loop_msg_fn on_reply;   /* a reply that no loop_call is waiting for */
     loop_closed_fn on_peer_closed;
 };
 
@@ -95,7 +95,7 @@ struct loop {
     struct loop_source *sources; /* grown with realloc; index = cookie's low half - 1 */
     unsigned nsources;           /* slots in use or freed */
     unsigned sources_cap;
-    struct loop_call *calls;     /* pending loop_calls, unordered */
+    struct loop_call *calls; /* pending loop_calls, unordered */
     unsigned ncalls;
     unsigned calls_cap;
     struct loop_timeout *timeouts;

@@ -21,7 +21,7 @@ void *realloc(void *ptr, size_t size);
 
 /* What the heap holds right now. */
 struct malloc_stats {
-    size_t mappings;      /* SYS_VM_MAP mappings: arenas plus large blocks */
+    size_t mappings; /* SYS_VM_MAP mappings: arenas plus large blocks */
     size_t arenas;
     size_t blocks_in_use; /* allocated and not yet freed */
     size_t bytes_in_use;  /* their sizes, headers included */

@@ -50,8 +50,7 @@ void msg_reply_error(struct warp_msg *m, uint64_t call_id, long err);
 /* The reply to OPEN: status 0, handles[0] = h (moved to the caller). */
 void msg_reply_open(struct warp_msg *m, uint64_t call_id, handle_t h);
 /* A reply of type carrying data (GETATTR's value): status = len. ERR_TOO_LARGE if it does not fit. */
-int msg_reply_data(struct warp_msg *m, uint32_t type, uint64_t call_id, const void *data,
-                   size_t len);
+int msg_reply_data(struct warp_msg *m, uint32_t type, uint64_t call_id, const void *data, size_t len);
 /* The same, for a text value (GETATTR): ERR_BAD_FORMAT if it is not printable. */
 int msg_reply_text(struct warp_msg *m, uint32_t type, uint64_t call_id, const char *text);
 
@@ -75,8 +74,7 @@ int msg_get_uri(const struct warp_msg *m, char *out, size_t size);
 int msg_get_attr_name(const struct warp_msg *m, char *out, size_t size);
 /* Splits SETATTR's "name=value" at the first '=' into name and value (both NUL-terminated);
  * returns the value's length. ERR_BAD_FORMAT without '=' or with a bad name or value. */
-int msg_get_setattr(const struct warp_msg *m, char *name, size_t name_size, char *value,
-                    size_t value_size);
+int msg_get_setattr(const struct warp_msg *m, char *name, size_t name_size, char *value, size_t value_size);
 /* Copies printable text (a GETATTR reply's value, possibly empty) into out; returns its length. */
 int msg_get_text(const struct warp_msg *m, char *out, size_t size);
 

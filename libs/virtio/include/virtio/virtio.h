@@ -24,7 +24,7 @@
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_LEGACY_FIRST 0x1000 /* transitional/legacy ids: 0x1000 + (type - 1) */
 #define VIRTIO_PCI_LEGACY_LAST 0x103f
-#define VIRTIO_PCI_MODERN_BASE 0x1040  /* modern ids: 0x1040 + device type */
+#define VIRTIO_PCI_MODERN_BASE 0x1040 /* modern ids: 0x1040 + device type */
 
 /* §2.1: device status bits. */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1u
@@ -78,9 +78,9 @@ struct virtio_dev {
     /* legacy */
     uint16_t io_base; /* first port of BAR0 */
     /* modern */
-    volatile uint8_t *common;  /* struct virtio_pci_common_cfg */
+    volatile uint8_t *common; /* struct virtio_pci_common_cfg */
     volatile uint8_t *notify_base;
-    uint32_t notify_mult;      /* notify_off_multiplier */
+    uint32_t notify_mult; /* notify_off_multiplier */
     volatile uint8_t *isr_reg;
     volatile uint8_t *device_cfg;
     uint32_t device_cfg_len;

@@ -23,8 +23,8 @@
 #define VIRTQ_ALIGN 4096     /* legacy: the used ring starts on this boundary (QUEUE_ALIGN) */
 #define VIRTQ_SIZE_MAX 32768 /* the largest queue the spec allows */
 
-#define VIRTQ_DESC_F_NEXT 1u     /* the chain continues at next */
-#define VIRTQ_DESC_F_WRITE 2u    /* the device writes this buffer (else it reads it) */
+#define VIRTQ_DESC_F_NEXT 1u          /* the chain continues at next */
+#define VIRTQ_DESC_F_WRITE 2u         /* the device writes this buffer (else it reads it) */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1u /* driver to device: no interrupt needed for used entries */
 #define VIRTQ_USED_F_NO_NOTIFY 1u     /* device to driver: no kick needed for new chains */
 
@@ -86,8 +86,7 @@ size_t virtq_bytes(uint16_t size);
  * physical address phys is VIRTQ_ALIGN-aligned, zeroing it; cookies has room for size pointers.
  * ERR_INVALID_ARG for a bad size or an unaligned phys.
  */
-long virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, paddr_t phys,
-                void **cookies);
+long virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, paddr_t phys, void **cookies);
 
 /*
  * Adds one chain of n buffers (device-readable ones first, then device-writable ones, as §2.6.4.2

@@ -14,8 +14,8 @@
  */
 #define ETHERNET_URI "service/ethernet"
 
-#define ETHERNET_ADDR_LEN 6  /* a MAC address */
-#define ETHERNET_HDR_LEN 14  /* destination, source, EtherType: the shortest frame a WRITE takes */
+#define ETHERNET_ADDR_LEN 6 /* a MAC address */
+#define ETHERNET_HDR_LEN 14 /* destination, source, EtherType: the shortest frame a WRITE takes */
 #define ETHERNET_MTU 1500
 #define ETHERNET_FRAME_MAX (ETHERNET_HDR_LEN + ETHERNET_MTU) /* 1514: frames carry no FCS */
 #define ETHERNET_READS_MAX 16 /* READ calls one session may have waiting; one more: ERR_QUEUE_FULL */

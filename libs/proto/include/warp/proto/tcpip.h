@@ -20,4 +20,4 @@
 
 #define TCPIP_LISTEN_PREFIX "tcp-listen:" /* OPEN on the control channel: tcp-listen:<addr>:<port> */
 #define TCPIP_CONN_PREFIX "tcp:"          /* OPEN on a listener channel: tcp:<addr>:<port> */
-#define TCPIP_WRITES_MAX 8 /* WRITE calls waiting per connection; one more: ERR_QUEUE_FULL */
+#define TCPIP_WRITES_MAX 8                /* WRITE calls waiting per connection; one more: ERR_QUEUE_FULL */
