@@ -1,24 +1,23 @@
-/* handle.c: handle tables. A handle value is (generation << 12) | (slot + 1), always > 0. */
+/* handle.c: handle tables. A handle value is (generation << 12) | (slot + 1), always > 0: with 51
+ * bits of generation a slot can be reused 2^51 times before it retires, and no value ever comes back. */
 #include <eventq.h>
 #include <handle.h>
 #include <warp/error.h>
 
-#define SLOT_BITS 12
-#define GEN_MASK 0x7ffffu /* keeps handle values positive */
 
-_Static_assert(HANDLES_MAX < (1u << SLOT_BITS), "slot numbers must fit below the generation");
+_Static_assert(HANDLES_MAX < (1u << HANDLE_SLOT_BITS), "slot numbers must fit below the generation");
 
 /* The value naming slot i at its current generation. */
 static handle_t handle_value(const struct handle_table *t, uint32_t i)
 {
-    return (handle_t)((t->slots[i].gen << SLOT_BITS) | (i + 1));
+    return (handle_t)((t->slots[i].gen << HANDLE_SLOT_BITS) | (i + 1));
 }
 
 /* First free slot: slots are reused soonest, and the generation keeps the reused values distinct. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
 {
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
-        if (!t->slots[i].obj)
+        if (!t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED))
             return handle_install_at(t, i, obj, rights);
     return ERR_NO_RESOURCES;
 }
@@ -38,7 +37,7 @@ handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *
  * misses even after its slot has been reused. Slot bits of 0 wrap i past the bound. */
 long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out)
 {
-    uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
+    uint32_t i = ((uint32_t)h & ((1u << HANDLE_SLOT_BITS) - 1)) - 1;
     if (h <= 0 || i >= HANDLES_MAX)
         return ERR_BAD_HANDLE;
     struct handle_entry *e = &t->slots[i];
@@ -67,16 +66,19 @@ long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t r
  * this handle only, and the object's next holder starts unregistered. */
 struct handle_entry handle_take(struct handle_table *t, handle_t h)
 {
-    uint32_t i = ((uint32_t)h & ((1u << SLOT_BITS) - 1)) - 1;
+    uint32_t i = ((uint32_t)h & ((1u << HANDLE_SLOT_BITS) - 1)) - 1;
     struct handle_entry *e = &t->slots[i], taken = *e;
     struct eq_link *link = obj_link(taken.obj);
     if (link && link->eq && link->owner == t && link->handle == h)
         eventq_unlink(link);
     e->obj = NULL;
     e->rights = 0;
-    /* After 2^19 reuses of one slot a stale value matches again: generations make reuse unlikely to
-     * be confused, not impossible. */
-    e->gen = (e->gen + 1) & GEN_MASK;
+    /* A slot whose generations are used up retires for good: bumping past the last one would
+     * bring an old value back to name a new object. */
+    if (e->gen == HANDLE_GEN_MAX)
+        e->rights = HANDLE_RETIRED;
+    else
+        e->gen++;
     taken.obj->hrefs--;
     return taken;
 }
@@ -86,7 +88,7 @@ uint32_t handle_free_slots(const struct handle_table *t)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
-        n += !t->slots[i].obj;
+        n += !t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED);
     return n;
 }
 

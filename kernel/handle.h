@@ -5,9 +5,13 @@
 
 struct handle_entry {
     struct kobj *obj; /* NULL when the slot is free */
-    uint32_t rights;
-    uint32_t gen; /* bumped when the slot is freed, so stale values do not match */
+    uint32_t rights;  /* RIGHT_*; HANDLE_RETIRED on a free slot that must never be used again */
+    uint64_t gen;     /* bumped when the slot is freed, so stale values do not match */
 };
+
+#define HANDLE_RETIRED 0x80000000u /* the slot's generations are used up: a new one would alias */
+#define HANDLE_SLOT_BITS 12        /* a handle value: generation << HANDLE_SLOT_BITS | (slot + 1) */
+#define HANDLE_GEN_MAX ((1ull << (63 - HANDLE_SLOT_BITS)) - 1) /* the last generation: values stay > 0 */
 
 struct handle_table {
     struct handle_entry slots[HANDLES_MAX];
@@ -26,7 +30,7 @@ long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t r
 /* A system-call register as a handle value: junk in the upper bits makes it 0, which names nothing. */
 static inline handle_t handle_from_reg(uint64_t v)
 {
-    return v <= 0x7fffffff ? (handle_t)v : 0;
+    return v <= (uint64_t)INT64_MAX ? (handle_t)v : 0;
 }
 /* Take the entry of a valid handle out of the table (unregistering it from an event queue it was
  * added through); the caller now owns the reference. */

@@ -33,7 +33,7 @@ long service_send(struct loop *l, handle_t ch, const struct warp_msg *m)
 {
     long r = loop_send(l, ch, m);
     if (r < 0 && r != ERR_PEER_CLOSED)
-        printf("%s: send on channel %d failed: %s\n", service_name(), ch, err_str(r));
+        printf("%s: send on channel %ld failed: %s\n", service_name(), ch, err_str(r));
     if (r < 0)
         service_close_handles(l, m, 0); /* a refused send leaves them with us */
     return r;

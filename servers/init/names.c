@@ -26,7 +26,7 @@ static void init_reply(handle_t ch, const struct warp_msg *m)
 {
     long r = warp_channel_send(ch, m);
     if (r < 0 && r != ERR_PEER_CLOSED)
-        printf("init: reply on channel %d failed: %s\n", ch, err_str(r));
+        printf("init: reply on channel %ld failed: %s\n", ch, err_str(r));
 }
 
 /* Answers call_id on ch with ERROR(err). */

@@ -296,7 +296,7 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
     struct handle_info hi;
     long r = warp_handle_info(dev, &hi);
     if (r < 0 || hi.type != OBJ_DEVICE) {
-        printf("virtio_net: handle %d is no device (%s); is a `devices =` grant in the manifest?\n", dev,
+        printf("virtio_net: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", dev,
                r < 0 ? err_str(r) : "wrong type");
         return r < 0 ? r : ERR_WRONG_TYPE;
     }

@@ -211,9 +211,9 @@ static void proc_spawn_bad_lists(void)
     for (unsigned i = 0; i < tests_bad_ptr_count; i++)
         tap_eq(proc_spawn_moving((const handle_t *)tests_bad_ptrs[i].addr, 1), ERR_BAD_ADDRESS,
                "spawn with the handle list at %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
-    handle_t *top = tests_stack_top_borrow(); /* 4 handles fit below the guard page */
-    memcpy(top, t, 4 * sizeof(handle_t));
-    long r = proc_spawn_moving(top, 5);
+    handle_t *top = tests_stack_top_borrow(); /* 2 handles fit below the guard page */
+    memcpy(top, t, 2 * sizeof(handle_t));
+    long r = proc_spawn_moving(top, 3);
     tests_stack_top_restore();
     tap_eq(r, ERR_BAD_ADDRESS, "spawn with a handle list running off the stack top gives ERR_BAD_ADDRESS");
     tests_bad_handles("spawn moving a handle", proc_spawn_fn, NULL, 0);

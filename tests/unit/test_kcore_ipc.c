@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <handle.h>
 #include <string.h>
 
 #define SYS0(nr) kh_sys(nr, 0, 0, 0, 0, 0, 0)
@@ -44,6 +45,37 @@ static void test_handles(void **state)
 {
     (void)state;
     kh_run_program(prog_handles, 0);
+}
+
+/* A slot whose generations run out retires: its last value never names anything new. The table
+ * is set just short of the last generation (2^51 reuses would take a while). */
+static void prog_retire(uint64_t payload)
+{
+    (void)payload;
+    struct handle_table *t = &proc_current()->handles;
+    long first = kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0);
+    uint32_t slot = (uint32_t)(first & ((1 << HANDLE_SLOT_BITS) - 1)) - 1;
+    KH_CHECK_EQ(kh_close((handle_t)first), 0);
+    t->slots[slot].gen = HANDLE_GEN_MAX - 1;
+    long a = kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0); /* the slot's second-to-last value */
+    KH_CHECK_EQ((a >> HANDLE_SLOT_BITS), (long)HANDLE_GEN_MAX - 1);
+    KH_CHECK_EQ(kh_close((handle_t)a), 0);
+    long b = kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0); /* its last */
+    KH_CHECK_EQ(b, (long)(HANDLE_GEN_MAX << HANDLE_SLOT_BITS | (slot + 1)));
+    KH_CHECK(b > 0);
+    uint32_t free_before = handle_free_slots(t);
+    KH_CHECK_EQ(kh_close((handle_t)b), 0);
+    KH_CHECK_EQ(handle_free_slots(t), free_before); /* retired: not free again */
+    long c = kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0);
+    KH_CHECK(c > 0 && c != a && c != b && (c & ((1 << HANDLE_SLOT_BITS) - 1)) != slot + 1);
+    KH_CHECK_EQ(kh_sys(SYS_TIMER_SET, (uint64_t)b, 1, 0, 0, 0, 0), ERR_BAD_HANDLE);
+    KH_CHECK_EQ(kh_sys(SYS_TIMER_SET, (uint64_t)a, 1, 0, 0, 0, 0), ERR_BAD_HANDLE);
+}
+
+static void test_handles_retire(void **state)
+{
+    (void)state;
+    kh_run_program(prog_retire, 0);
 }
 
 /* --- channels: messages, backpressure, peers that go --- */
@@ -224,7 +256,7 @@ static void test_gc_chain(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_handles), cmocka_unit_test(test_channels),    cmocka_unit_test(test_calls),
+        cmocka_unit_test(test_handles), cmocka_unit_test(test_handles_retire), cmocka_unit_test(test_channels),    cmocka_unit_test(test_calls),
         cmocka_unit_test(test_events),  cmocka_unit_test(test_many_timers), cmocka_unit_test(test_gc_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
