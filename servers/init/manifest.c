@@ -13,6 +13,7 @@ enum {
     MANIFEST_KEY_ON_EXIT = 1u << 2,
     MANIFEST_KEY_RESTART = 1u << 3,
     MANIFEST_KEY_DEVICES = 1u << 4,
+    MANIFEST_KEY_ESSENTIAL = 1u << 5,
 };
 
 /* Where the parser is: outside any section, in a service, or in a section it ignores. */
@@ -292,6 +293,8 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_RESTART;
     if (strcmp(key, "devices") == 0)
         return MANIFEST_KEY_DEVICES;
+    if (strcmp(key, "essential") == 0)
+        return MANIFEST_KEY_ESSENTIAL;
     return 0;
 }
 
@@ -315,7 +318,9 @@ static void manifest_key(struct manifest_parser *p, const char *key, char *v)
             manifest_set_restart(p, v);
         else if (bit == MANIFEST_KEY_DEVICES)
             manifest_set_devices(p, v);
-        else if (!manifest_bool(v, &p->cur.share_initfs))
+        else if (bit == MANIFEST_KEY_ESSENTIAL && !manifest_bool(v, &p->cur.essential))
+            manifest_reject(p, "essential = '%s' is not yes or no", v);
+        else if (bit == MANIFEST_KEY_INITFS && !manifest_bool(v, &p->cur.share_initfs))
             manifest_reject(p, "initfs = '%s' is not yes or no", v);
     }
 }

@@ -19,18 +19,20 @@ static uint64_t restart_delay(unsigned k)
 }
 
 /* Applies the policy and the backoff to one end of the service. */
-enum restart_verdict restart_decide(struct restart_state *st, enum manifest_restart policy, bool failed,
+enum restart_verdict restart_decide(struct restart_state *st, const struct manifest_service *svc, bool failed,
                                     uint64_t ran_ns, uint64_t *delay_ns)
 {
     *delay_ns = 0;
     if (ran_ns >= RESTART_STABLE_NS)
         st->streak = 0;
+    enum manifest_restart policy = svc->restart;
     bool wanted = policy == MANIFEST_RESTART_ALWAYS || (policy == MANIFEST_RESTART_ON_FAILURE && failed);
     if (!wanted)
         return RESTART_NO;
-    if (st->streak >= RESTART_LIMIT)
+    if (st->streak >= RESTART_LIMIT && !svc->essential)
         return RESTART_GIVE_UP;
-    st->streak++;
+    if (st->streak < RESTART_LIMIT + 1)
+        st->streak++; /* an essential service's streak stops growing: its delay is at the cap */
     *delay_ns = restart_delay(st->streak);
     return RESTART_YES;
 }

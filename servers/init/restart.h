@@ -9,7 +9,8 @@
  * RESTART_DELAY_MAX_NS. A service that ends quickly once more after RESTART_LIMIT restarts in a
  * streak is given up. A run of RESTART_STABLE_NS or more ends the streak: its restart is immediate.
  * So a crash-looping service costs at most RESTART_LIMIT more starts, spread over about 9 seconds
- * (0 + 50 + 100 + ... + 2000 ms), before init stops trying.
+ * (0 + 50 + 100 + ... + 2000 ms), before init stops trying. An essential service (essential = yes)
+ * is never given up: it keeps being restarted, RESTART_DELAY_MAX_NS apart once the streak is long.
  */
 #define RESTART_STABLE_NS (10ull * 1000000000ull)
 #define RESTART_DELAY_MIN_NS (50ull * 1000000ull)
@@ -31,8 +32,8 @@ enum restart_verdict {
 bool restart_is_failure(const struct exit_info *info);
 
 /*
- * Decides what follows the end of a run that lasted ran_ns (failed: restart_is_failure) under policy,
+ * Decides what follows the end of a run of svc that lasted ran_ns (failed: restart_is_failure),
  * updating *st. For RESTART_YES, *delay_ns is the time to wait before starting again.
  */
-enum restart_verdict restart_decide(struct restart_state *st, enum manifest_restart policy, bool failed,
+enum restart_verdict restart_decide(struct restart_state *st, const struct manifest_service *svc, bool failed,
                                     uint64_t ran_ns, uint64_t *delay_ns);

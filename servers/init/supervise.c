@@ -145,10 +145,10 @@ static void init_ended(struct init_service *s, const struct exit_info *info)
 {
     init_disconnect(s);
     uint64_t ran = warp_clock() - s->started_at, delay;
-    enum restart_verdict v =
-        restart_decide(&s->restart, s->cfg->restart, restart_is_failure(info), ran, &delay);
+    enum restart_verdict v = restart_decide(&s->restart, s->cfg, restart_is_failure(info), ran, &delay);
     if (v == RESTART_YES) {
-        printf("init: restarting %s in %llu ms\n", s->cfg->name, (unsigned long long)(delay / 1000000));
+        printf("init: restarting %s in %llu ms%s\n", s->cfg->name, (unsigned long long)(delay / 1000000),
+               s->restart.streak > RESTART_LIMIT ? " (essential: init never gives up on it)" : "");
         s->state = INIT_RESTARTING;
         loop_timeout_after(&init_g.loop, &s->restart_timer, delay);
         return;

@@ -62,9 +62,11 @@ static size_t write_manifest(char *buf, size_t size, const struct manifest *m)
     for (unsigned i = 0; i < m->count; i++) {
         const struct manifest_service *s = &m->services[i];
         len += (size_t)snprintf(
-            buf + len, size - len, "[service %s]\nbinary = %s\ninitfs = %s\non_exit = %s\nrestart = %s\n",
-            s->name, s->binary, s->share_initfs ? "yes" : "no",
-            s->on_exit == MANIFEST_ON_EXIT_SHUTDOWN ? "shutdown" : "ignore", restart[s->restart]);
+            buf + len, size - len,
+            "[service %s]\nbinary = %s\ninitfs = %s\non_exit = %s\nrestart = %s\nessential = %s\n", s->name,
+            s->binary, s->share_initfs ? "yes" : "no",
+            s->on_exit == MANIFEST_ON_EXIT_SHUTDOWN ? "shutdown" : "ignore", restart[s->restart],
+            s->essential ? "yes" : "no");
         if (s->ndevices > 0) {
             len += (size_t)snprintf(buf + len, size - len, "devices =");
             for (unsigned d = 0; d < s->ndevices; d++)
@@ -82,7 +84,7 @@ static int same_service(const struct manifest_service *a, const struct manifest_
 {
     if (strcmp(a->name, b->name) != 0 || strcmp(a->binary, b->binary) != 0 ||
         a->share_initfs != b->share_initfs || a->on_exit != b->on_exit || a->restart != b->restart ||
-        a->ndevices != b->ndevices)
+        a->essential != b->essential || a->ndevices != b->ndevices)
         return 0;
     for (unsigned d = 0; d < a->ndevices; d++) {
         const struct device_match *x = &a->devices[d], *y = &b->devices[d];

@@ -48,6 +48,7 @@ static void test_keys_and_defaults(void **state)
                            "initfs = yes\n"
                            "on_exit = shutdown\n"
                            "restart = never\n"
+                           "essential = yes\n"
                            "\n"
                            "[service pong]\n"
                            "binary=bin/pong\n"),
@@ -58,11 +59,13 @@ static void test_keys_and_defaults(void **state)
     assert_true(M.services[0].share_initfs);
     assert_int_equal(M.services[0].on_exit, MANIFEST_ON_EXIT_SHUTDOWN);
     assert_int_equal(M.services[0].restart, MANIFEST_RESTART_NEVER);
+    assert_true(M.services[0].essential);
     assert_string_equal(M.services[1].name, "pong");
     assert_string_equal(M.services[1].binary, "bin/pong");
     assert_false(M.services[1].share_initfs);
     assert_int_equal(M.services[1].on_exit, MANIFEST_ON_EXIT_IGNORE);
     assert_int_equal(M.services[1].restart, MANIFEST_RESTART_NEVER);
+    assert_false(M.services[1].essential);
 }
 
 /* The three restart policies parse; anything else skips the service. */
@@ -98,6 +101,7 @@ static void test_errors_skip_one_service(void **state)
                            "[service ok1]\nbinary = bin/dup\n"               /* line 20 */
                            "[service h]\nbinary = bin/h x\n"                 /* line 23 */
                            "[service i]\nbinary =\n"                         /* line 25 */
+                           "[service j]\nbinary = bin/j\nessential = 1\n"    /* line 28 */
                            "[service ok2]\nbinary = bin/ok2\n"),
                      2);
     assert_string_equal(M.services[0].name, "ok1");
@@ -112,6 +116,7 @@ static void test_errors_skip_one_service(void **state)
     assert_true(logged("line 20: service ok1 defined twice; the second one skipped"));
     assert_true(logged("line 23: binary path 'bin/h x' contains a blank; service h skipped"));
     assert_true(logged("line 25: key 'binary' has no value; service i skipped"));
+    assert_true(logged("line 28: essential = '1' is not yes or no; service j skipped"));
 }
 
 /* Section headers: unknown kinds and bad names are ignored with their keys. */
