@@ -256,8 +256,10 @@ static void test_gc_chain(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_handles), cmocka_unit_test(test_handles_retire), cmocka_unit_test(test_channels),    cmocka_unit_test(test_calls),
-        cmocka_unit_test(test_events),  cmocka_unit_test(test_many_timers), cmocka_unit_test(test_gc_chain),
+        cmocka_unit_test(test_handles),  cmocka_unit_test(test_handles_retire),
+        cmocka_unit_test(test_channels), cmocka_unit_test(test_calls),
+        cmocka_unit_test(test_events),   cmocka_unit_test(test_many_timers),
+        cmocka_unit_test(test_gc_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
