@@ -4,7 +4,6 @@
 #include <handle.h>
 #include <warp/error.h>
 
-
 _Static_assert(HANDLES_MAX < (1u << HANDLE_SLOT_BITS), "slot numbers must fit below the generation");
 
 /* The value naming slot i at its current generation. */

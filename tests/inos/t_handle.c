@@ -35,8 +35,8 @@ static void handle_new_objects(void)
     handle_t ch[2] = {0, 0};
     tap_eq(warp_channel_create(ch), 0, "channel_create returns 0");
     long eq = warp_eventq_create(), t = warp_timer_create();
-    tap_ok(ch[0] > 0 && ch[1] > 0 && eq > 0 && t > 0, "new handles are > 0 (%ld %ld %ld %ld)", ch[0], ch[1], eq,
-           t);
+    tap_ok(ch[0] > 0 && ch[1] > 0 && eq > 0 && t > 0, "new handles are > 0 (%ld %ld %ld %ld)", ch[0], ch[1],
+           eq, t);
     tap_ok(ch[0] != ch[1] && ch[0] != eq && ch[1] != eq && t != eq && t != ch[0] && t != ch[1],
            "new handles are distinct");
     tap_ok(tests_handle_is(ch[0], OBJ_CHANNEL, RIGHTS_ALL) && tests_handle_is(ch[1], OBJ_CHANNEL, RIGHTS_ALL),
