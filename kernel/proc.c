@@ -247,7 +247,7 @@ void proc_kill(struct proc *p)
     sched_interrupt(p->thread); /* out of a wait, if it is in one, and into no other */
 }
 
-/* A loop: the thread may come back from sched_yield killed, or due to yield again. */
+/* A loop: the thread may come back from sched_preempt killed, or due to yield again. */
 void proc_user_return_slow(void)
 {
     for (;;) {
@@ -258,6 +258,6 @@ void proc_user_return_slow(void)
         }
         if (!cpu_self()->need_resched)
             return;
-        sched_yield();
+        sched_preempt();
     }
 }

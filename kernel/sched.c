@@ -1,4 +1,4 @@
-/* sched.c: a round-robin run queue, preemption by the timer tick, blocking waits, an idle thread per CPU. */
+/* sched.c: fair scheduling by virtual runtime, preemption by the tick and by wake-ups, blocking waits, idle. */
 #include <cpu.h>
 #include <lock.h>
 #include <log.h>
@@ -11,12 +11,28 @@
 
 /*
  * The kernel runs with interrupts off and the kernel lock held, so nothing preempts kernel code: a
- * thread leaves the CPU only in sched_wait, sched_yield or sched_exit, and the timer's preemption
+ * thread leaves the CPU only in sched_wait, sched_yield_cpu or sched_exit, and the timer's preemption
  * waits for the next return to user mode (proc_user_return). Only the idle thread halts with
  * interrupts on.
  */
-static struct thread *runq_head, *runq_tail; /* runnable threads not running; protected by the kernel lock */
+/*
+ * Fairness (docs/scheduling.md): every thread has a virtual runtime, the CPU cycles it has used, and
+ * the runnable thread with the least runs next. A thread that sleeps does not bank its idle time:
+ * when it wakes its virtual runtime is raised to SLEEPER_CREDIT_MS below the smallest one, so a
+ * server that blocks on I/O runs ahead of CPU-bound processes, which take turns. A wake-up preempts
+ * a thread that has already run WAKEUP_GRANULARITY_MS since it got the CPU (a spinner), so a
+ * packet's interrupt reaches its driver at once instead of a tick later; a server that just started
+ * its work is not preempted by each message it sends.
+ */
+#define SLEEPER_CREDIT_MS 5
+#define WAKEUP_GRANULARITY_MS 1
+
+static struct thread *runq_head, *runq_tail; /* runnable threads not running, in arrival order;
+                                                protected by the kernel lock */
 static struct thread boot_idle;
+static uint64_t min_vruntime;  /* the virtual runtime of the last thread picked; never decreases */
+static uint64_t credit_cycles; /* SLEEPER_CREDIT_MS in cycles */
+static uint64_t gran_cycles;   /* WAKEUP_GRANULARITY_MS in cycles */
 
 /* Append to the run queue. */
 static void runq_push(struct thread *t)
@@ -29,13 +45,33 @@ static void runq_push(struct thread *t)
     runq_tail = t;
 }
 
-/* Take the first runnable thread, or NULL. */
+/* Take the runnable thread with the least virtual runtime (the oldest among equals), or NULL. A
+ * scan: the queue holds at most a few hundred threads, and usually one or two. */
 static struct thread *runq_pop(void)
 {
-    struct thread *t = runq_head;
-    if (t && !(runq_head = t->next))
-        runq_tail = NULL;
+    struct thread **best = NULL, *prev = NULL, *best_prev = NULL;
+    for (struct thread **pp = &runq_head; *pp; prev = *pp, pp = &(*pp)->next)
+        if (!best || (*pp)->vruntime < (*best)->vruntime) {
+            best = pp;
+            best_prev = prev;
+        }
+    if (!best)
+        return NULL;
+    struct thread *t = *best;
+    *best = t->next;
+    if (runq_tail == t)
+        runq_tail = best_prev;
     return t;
+}
+
+/* The largest virtual runtime among the runnable threads (0 if none). */
+static uint64_t runq_max_vruntime(void)
+{
+    uint64_t max = 0;
+    for (struct thread *t = runq_head; t; t = t->next)
+        if (t->vruntime > max)
+            max = t->vruntime;
+    return max;
 }
 
 /* A sleeper's deadline passed (ktimer callback). */
@@ -78,11 +114,15 @@ void sched_init(void)
     boot_idle.state = THREAD_RUNNABLE;
     boot_idle.arch.kstack_top = (uint64_t)arch_boot_stack_top();
     c->idle = c->current = &boot_idle;
+    credit_cycles = SLEEPER_CREDIT_MS * arch_cycles_per_ms();
+    gran_cycles = WAKEUP_GRANULARITY_MS * arch_cycles_per_ms();
+    min_vruntime = 0;
 }
 
-/* Appended: a thread made runnable runs after those already waiting (round-robin). */
+/* A new thread starts level with the others: neither ahead of them nor owed anything. */
 void sched_add(struct thread *t)
 {
+    t->vruntime = min_vruntime;
     t->state = THREAD_RUNNABLE;
     runq_push(t);
 }
@@ -101,9 +141,16 @@ static void sched_reap(struct cpu *c)
 static void sched_switch(void)
 {
     struct cpu *c = cpu_self();
-    struct thread *prev = c->current, *next = runq_pop();
+    struct thread *prev = c->current;
+    uint64_t now = arch_cycles();
+    if (prev != c->idle)
+        prev->vruntime += now - prev->run_start;
+    struct thread *next = runq_pop();
     if (!next)
         next = c->idle;
+    else if (next->vruntime > min_vruntime)
+        min_vruntime = next->vruntime;
+    next->run_start = now;
     c->need_resched = false;
     if (next == prev)
         return;
@@ -122,8 +169,9 @@ void sched_thread_started(void)
     kernel_unlock();
 }
 
-/* The idle thread is never queued: it runs exactly when the queue is empty. */
-void sched_yield(void)
+/* Preempted (by the tick or a wake-up): back in the queue with what it has used, which decides
+ * when it runs again. The idle thread is never queued: it runs exactly when the queue is empty. */
+void sched_preempt(void)
 {
     struct thread *t = current_thread();
     if (t != cpu_self()->idle)
@@ -131,18 +179,54 @@ void sched_yield(void)
     sched_switch();
 }
 
-/* Only a blocked thread moves: a runnable one woken twice would be queued twice. */
+/* SYS_YIELD: behind every thread runnable now, whatever the caller has used: they all run first. */
+void sched_yield_cpu(void)
+{
+    struct thread *t = current_thread();
+    uint64_t last = runq_max_vruntime();
+    if (t != cpu_self()->idle && t->vruntime <= last)
+        t->vruntime = last + 1;
+    sched_preempt();
+}
+
+/* Ask for the current thread's preemption if t should run before it (see the top of the file). */
+static void sched_consider_preempt(struct thread *t)
+{
+    struct cpu *c = cpu_self();
+    struct thread *cur = c->current;
+    if (cur == c->idle) {
+        c->need_resched = true;
+        return;
+    }
+    uint64_t ran = arch_cycles() - cur->run_start;
+    if (ran >= gran_cycles && t->vruntime < cur->vruntime + ran)
+        c->need_resched = true;
+}
+
+/* Only a blocked thread moves: a runnable one woken twice would be queued twice. It comes back no
+ * further than SLEEPER_CREDIT_MS behind the others: a long sleep is no claim on the CPU. */
 void sched_wake(struct thread *t)
 {
-    if (t->state == THREAD_BLOCKED)
-        sched_add(t);
+    if (t->state != THREAD_BLOCKED)
+        return;
+    uint64_t floor = min_vruntime > credit_cycles ? min_vruntime - credit_cycles : 0;
+    if (t->vruntime < floor)
+        t->vruntime = floor;
+    t->state = THREAD_RUNNABLE;
+    runq_push(t);
+    sched_consider_preempt(t);
 }
 
 /* Sticky: every later sched_wait of t returns at once, so a dying process cannot block again on
- * its way out. */
+ * its way out. A runnable t goes to the front (no virtual runtime at all) so that the kill takes
+ * effect at once, not after every spinner has had its turn. */
 void sched_interrupt(struct thread *t)
 {
     t->interrupted = true;
+    if (t->state == THREAD_RUNNABLE && t != current_thread()) {
+        t->vruntime = 0;
+        sched_consider_preempt(t);
+    }
     sched_wake(t);
 }
 

@@ -25,6 +25,8 @@ struct thread {
     struct ktimer timeout;    /* sched_wait's deadline */
     bool timed_out;           /* the deadline woke it */
     bool interrupted;         /* its process is ending: every wait returns ERR_INTERRUPTED at once */
+    uint64_t vruntime;        /* virtual runtime: the cycles it has used, adjusted (sched.c) */
+    uint64_t run_start;       /* arch_cycles() when it last got the CPU */
 };
 
 /* Threads blocked until something happens (an event, a process exit). */
@@ -40,7 +42,8 @@ void thread_free(struct thread *t);
 
 void sched_init(void);             /* make the boot context this CPU's idle thread */
 void sched_add(struct thread *t);  /* make a thread runnable */
-void sched_yield(void);            /* give up the CPU; returns when scheduled again */
+void sched_preempt(void);          /* give up the CPU as the tick or a wake-up asked; returns when picked */
+void sched_yield_cpu(void);        /* SYS_YIELD: let every runnable thread run first */
 void sched_wake(struct thread *t); /* a blocked thread becomes runnable */
 /* t's process is ending: wake t if it waits, and make every later wait of it end at once. */
 void sched_interrupt(struct thread *t);

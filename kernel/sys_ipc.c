@@ -255,7 +255,7 @@ long sys_timer_create(const struct syscall_args *a)
     struct proc *p = proc_current();
     if (handle_free_slots(&p->handles) < 1)
         return ERR_NO_RESOURCES;
-    struct timer *t = timer_create();
+    struct timer *t = timer_new();
     return t ? handle_install(&p->handles, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
 

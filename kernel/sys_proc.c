@@ -116,6 +116,6 @@ long sys_kill(const struct syscall_args *a)
 long sys_yield(const struct syscall_args *a)
 {
     (void)a;
-    sched_yield();
+    sched_yield_cpu();
     return 0;
 }

@@ -44,7 +44,7 @@ static const struct obj_ops timer_ops = {
 };
 
 /* Disarmed until SYS_TIMER_SET; the ktimer is embedded, so arming never allocates. */
-struct timer *timer_create(void)
+struct timer *timer_new(void)
 {
     struct timer *t = kzalloc(sizeof(*t));
     if (t) {

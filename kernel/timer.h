@@ -11,5 +11,5 @@ struct timer {
     struct eq_link link;
 };
 
-struct timer *timer_create(void);                   /* NULL when memory is out */
+struct timer *timer_new(void);                      /* NULL when memory is out */
 void timer_set(struct timer *t, uint64_t deadline); /* arm (0 disarms); drops an unreported expiry */

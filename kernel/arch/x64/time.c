@@ -58,6 +58,11 @@ uint64_t arch_cycles(void)
     return rdtsc();
 }
 
+uint64_t arch_cycles_per_ms(void)
+{
+    return tsc_per_ms;
+}
+
 /* TSC ticks per millisecond, for calibrating other timers. */
 uint64_t tsc_ticks_per_ms(void)
 {

@@ -50,6 +50,11 @@ uint64_t arch_cycles(void)
     return karch_now_ns * 3;
 }
 
+uint64_t arch_cycles_per_ms(void)
+{
+    return 3000000; /* arch_cycles counts three per simulated nanosecond */
+}
+
 /* A deterministic "hardware" source, so that the generator's hardware path runs too. */
 bool arch_random_hw(uint64_t *out)
 {

@@ -101,7 +101,7 @@ void kh_run(void)
 {
     for (unsigned guard = 0; guard < KH_RUN_GUARD; guard++) {
         unsigned long before = kh_switches;
-        sched_yield();
+        sched_yield_cpu();
         if (kh_switches != before)
             continue;
         uint64_t next = ktimer_next_deadline();
