@@ -20,7 +20,7 @@ struct cpu;
 /* --- console, time and randomness --- */
 void arch_console_write(const char *s, size_t len); /* write bytes to the boot console */
 uint64_t arch_time_ns(void);                        /* monotonic nanoseconds since boot */
-uint64_t arch_cycles(void);                         /* raw cycle counter (scheduling, jitter) */
+static inline uint64_t arch_cycles(void);           /* raw cycle counter (scheduling, jitter) */
 uint64_t arch_cycles_per_ms(void);                  /* the cycle counter's rate */
 /* One 64-bit value from the CPU's hardware random source; false if it has none (or it keeps failing). */
 bool arch_random_hw(uint64_t *out);

@@ -13,6 +13,9 @@ struct cpu {
     struct thread *idle;    /* runs when nothing else can */
     struct thread *reap;    /* a thread that exited; its stack is freed after the next switch */
     bool need_resched;      /* set by the timer; honoured before returning to user mode */
+    bool woke;              /* a thread was woken since current got the CPU: on the way back to user
+                               mode, check whether it should run first (sched_check_wakeups) */
+    uint64_t woke_vruntime; /* the least virtual runtime among those woken */
     uint32_t id;            /* index in cpus[] */
 };
 

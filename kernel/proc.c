@@ -256,6 +256,8 @@ void proc_user_return_slow(void)
             struct exit_info info = {.reason = EXIT_KILLED};
             proc_exit(&info);
         }
+        if (cpu_self()->woke)
+            sched_check_wakeups();
         if (!cpu_self()->need_resched)
             return;
         sched_preempt();

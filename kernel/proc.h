@@ -71,6 +71,7 @@ static inline struct handle_table *proc_handles(void)
 void proc_user_return_slow(void);
 static inline void proc_user_return(void)
 {
-    if (proc_current()->killed || cpu_self()->need_resched)
+    struct cpu *c = cpu_self();
+    if (c->need_resched || c->woke || proc_current()->killed)
         proc_user_return_slow();
 }

@@ -22,56 +22,44 @@
  * server that blocks on I/O runs ahead of CPU-bound processes, which take turns. A wake-up preempts
  * a thread that has already run WAKEUP_GRANULARITY_MS since it got the CPU (a spinner), so a
  * packet's interrupt reaches its driver at once instead of a tick later; a server that just started
- * its work is not preempted by each message it sends.
+ * its work is not preempted by each message it sends. That check waits for the way back to user
+ * mode (sched_check_wakeups): a thread that wakes another and then blocks, as every call and reply
+ * on the IPC path does, pays nothing for it.
  */
 #define SLEEPER_CREDIT_MS 5
 #define WAKEUP_GRANULARITY_MS 1
 
-static struct thread *runq_head, *runq_tail; /* runnable threads not running, in arrival order;
+static struct thread *runq_head, *runq_tail; /* runnable threads not running, by virtual runtime;
                                                 protected by the kernel lock */
 static struct thread boot_idle;
 static uint64_t min_vruntime;  /* the virtual runtime of the last thread picked; never decreases */
 static uint64_t credit_cycles; /* SLEEPER_CREDIT_MS in cycles */
 static uint64_t gran_cycles;   /* WAKEUP_GRANULARITY_MS in cycles */
 
-/* Append to the run queue. */
+/* Insert t in virtual-runtime order, after those with as little (first come, first served among
+ * equals). A walk: the queue holds a few threads at most on the IPC path (usually none), and a few
+ * hundred under the heaviest load; the pick then takes the head. */
 static void runq_push(struct thread *t)
 {
-    t->next = NULL;
-    if (runq_tail)
-        runq_tail->next = t;
+    struct thread **pp = &runq_head;
+    if (runq_tail && runq_tail->vruntime <= t->vruntime)
+        pp = &runq_tail->next; /* the common case: it goes last */
     else
-        runq_head = t;
-    runq_tail = t;
+        while (*pp && (*pp)->vruntime <= t->vruntime)
+            pp = &(*pp)->next;
+    t->next = *pp;
+    *pp = t;
+    if (!t->next)
+        runq_tail = t;
 }
 
-/* Take the runnable thread with the least virtual runtime (the oldest among equals), or NULL. A
- * scan: the queue holds at most a few hundred threads, and usually one or two. */
+/* Take the runnable thread with the least virtual runtime, or NULL. */
 static struct thread *runq_pop(void)
 {
-    struct thread **best = NULL, *prev = NULL, *best_prev = NULL;
-    for (struct thread **pp = &runq_head; *pp; prev = *pp, pp = &(*pp)->next)
-        if (!best || (*pp)->vruntime < (*best)->vruntime) {
-            best = pp;
-            best_prev = prev;
-        }
-    if (!best)
-        return NULL;
-    struct thread *t = *best;
-    *best = t->next;
-    if (runq_tail == t)
-        runq_tail = best_prev;
+    struct thread *t = runq_head;
+    if (t && !(runq_head = t->next))
+        runq_tail = NULL;
     return t;
-}
-
-/* The largest virtual runtime among the runnable threads (0 if none). */
-static uint64_t runq_max_vruntime(void)
-{
-    uint64_t max = 0;
-    for (struct thread *t = runq_head; t; t = t->next)
-        if (t->vruntime > max)
-            max = t->vruntime;
-    return max;
 }
 
 /* A sleeper's deadline passed (ktimer callback). */
@@ -152,6 +140,7 @@ static void sched_switch(void)
         min_vruntime = next->vruntime;
     next->run_start = now;
     c->need_resched = false;
+    c->woke = false;
     if (next == prev)
         return;
     c->current = next;
@@ -183,23 +172,33 @@ void sched_preempt(void)
 void sched_yield_cpu(void)
 {
     struct thread *t = current_thread();
-    uint64_t last = runq_max_vruntime();
+    uint64_t last = runq_tail ? runq_tail->vruntime : 0;
     if (t != cpu_self()->idle && t->vruntime <= last)
         t->vruntime = last + 1;
     sched_preempt();
 }
 
-/* Ask for the current thread's preemption if t should run before it (see the top of the file). */
-static void sched_consider_preempt(struct thread *t)
+/* Note that t, now runnable, may have to preempt the current thread: at once if it is the idle
+ * thread, else on its way back to user mode (sched_check_wakeups). */
+static void sched_note_wakeup(struct thread *t)
+{
+    struct cpu *c = cpu_self();
+    if (c->current == c->idle) {
+        c->need_resched = true;
+    } else if (!c->woke || t->vruntime < c->woke_vruntime) {
+        c->woke = true;
+        c->woke_vruntime = t->vruntime;
+    }
+}
+
+/* A woken thread preempts one that has run WAKEUP_GRANULARITY_MS and would now be behind it. */
+void sched_check_wakeups(void)
 {
     struct cpu *c = cpu_self();
     struct thread *cur = c->current;
-    if (cur == c->idle) {
-        c->need_resched = true;
-        return;
-    }
+    c->woke = false;
     uint64_t ran = arch_cycles() - cur->run_start;
-    if (ran >= gran_cycles && t->vruntime < cur->vruntime + ran)
+    if (ran >= gran_cycles && c->woke_vruntime < cur->vruntime + ran)
         c->need_resched = true;
 }
 
@@ -214,7 +213,7 @@ void sched_wake(struct thread *t)
         t->vruntime = floor;
     t->state = THREAD_RUNNABLE;
     runq_push(t);
-    sched_consider_preempt(t);
+    sched_note_wakeup(t);
 }
 
 /* Sticky: every later sched_wait of t returns at once, so a dying process cannot block again on
@@ -225,7 +224,7 @@ void sched_interrupt(struct thread *t)
     t->interrupted = true;
     if (t->state == THREAD_RUNNABLE && t != current_thread()) {
         t->vruntime = 0;
-        sched_consider_preempt(t);
+        cpu_self()->need_resched = true;
     }
     sched_wake(t);
 }

@@ -40,9 +40,11 @@ struct thread *thread_create(struct proc *p, struct vm_space *vm);
 /* Free a thread that never ran (a failed spawn); the scheduler frees the ones that exit. */
 void thread_free(struct thread *t);
 
-void sched_init(void);             /* make the boot context this CPU's idle thread */
-void sched_add(struct thread *t);  /* make a thread runnable */
-void sched_preempt(void);          /* give up the CPU as the tick or a wake-up asked; returns when picked */
+void sched_init(void);            /* make the boot context this CPU's idle thread */
+void sched_add(struct thread *t); /* make a thread runnable */
+void sched_preempt(void);
+/* On the way back to user mode after wake-ups: ask for preemption if a woken thread should run first. */
+void sched_check_wakeups(void);    /* give up the CPU as the tick or a wake-up asked; returns when picked */
 void sched_yield_cpu(void);        /* SYS_YIELD: let every runnable thread run first */
 void sched_wake(struct thread *t); /* a blocked thread becomes runnable */
 /* t's process is ending: wake t if it waits, and make every later wait of it end at once. */

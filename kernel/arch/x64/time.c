@@ -52,12 +52,6 @@ uint64_t arch_time_ns(void)
     return d / tsc_per_ms * 1000000 + (d % tsc_per_ms) * 1000000 / tsc_per_ms;
 }
 
-/* The raw TSC: for jitter and benchmarks, where the rate does not matter. */
-uint64_t arch_cycles(void)
-{
-    return rdtsc();
-}
-
 uint64_t arch_cycles_per_ms(void)
 {
     return tsc_per_ms;

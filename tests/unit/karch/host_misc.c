@@ -45,11 +45,6 @@ uint64_t arch_time_ns(void)
 {
     return karch_now_ns;
 }
-uint64_t arch_cycles(void)
-{
-    return karch_now_ns * 3;
-}
-
 uint64_t arch_cycles_per_ms(void)
 {
     return 3000000; /* arch_cycles counts three per simulated nanosecond */
