@@ -20,9 +20,9 @@
  * the runnable thread with the least runs next. A thread that sleeps does not bank its idle time:
  * when it wakes its virtual runtime is raised to SLEEPER_CREDIT_MS below the smallest one, so a
  * server that blocks on I/O runs ahead of CPU-bound processes, which take turns. A wake-up preempts
- * a thread that has already run WAKEUP_GRANULARITY_MS since it got the CPU (a spinner), so a
- * packet's interrupt reaches its driver at once instead of a tick later; a server that just started
- * its work is not preempted by each message it sends. That check waits for the way back to user
+ * a thread more than WAKEUP_GRANULARITY_MS of virtual runtime ahead of the woken one (a spinner),
+ * so a packet's interrupt reaches its driver at once instead of a tick later; servers, all close to
+ * one another, are not preempted by each message they send. That check waits for the way back to user
  * mode (sched_check_wakeups): a thread that wakes another and then blocks, as every call and reply
  * on the IPC path does, pays nothing for it.
  */
@@ -125,14 +125,24 @@ static void sched_reap(struct cpu *c)
     thread_free(dead);
 }
 
+/* Add the cycles t has run since it got the CPU (or was last charged) to its virtual runtime;
+ * returns the time of the charge. The idle thread is never charged. */
+static uint64_t sched_charge(struct thread *t)
+{
+    uint64_t now = arch_cycles();
+    if (t != cpu_self()->idle) {
+        t->vruntime += now - t->run_start;
+        t->run_start = now;
+    }
+    return now;
+}
+
 /* Switch to the next runnable thread (or idle). Precondition: kernel lock held, interrupts off. */
 static void sched_switch(void)
 {
     struct cpu *c = cpu_self();
     struct thread *prev = c->current;
-    uint64_t now = arch_cycles();
-    if (prev != c->idle)
-        prev->vruntime += now - prev->run_start;
+    uint64_t now = sched_charge(prev);
     struct thread *next = runq_pop();
     if (!next)
         next = c->idle;
@@ -163,8 +173,10 @@ void sched_thread_started(void)
 void sched_preempt(void)
 {
     struct thread *t = current_thread();
-    if (t != cpu_self()->idle)
+    if (t != cpu_self()->idle) {
+        sched_charge(t); /* before it takes its place by virtual runtime */
         runq_push(t);
+    }
     sched_switch();
 }
 
@@ -191,14 +203,14 @@ static void sched_note_wakeup(struct thread *t)
     }
 }
 
-/* A woken thread preempts one that has run WAKEUP_GRANULARITY_MS and would now be behind it. */
+/* A woken thread preempts one that is more than WAKEUP_GRANULARITY_MS of virtual runtime ahead of it. */
 void sched_check_wakeups(void)
 {
     struct cpu *c = cpu_self();
     struct thread *cur = c->current;
     c->woke = false;
     uint64_t ran = arch_cycles() - cur->run_start;
-    if (ran >= gran_cycles && c->woke_vruntime < cur->vruntime + ran)
+    if (c->woke_vruntime + gran_cycles < cur->vruntime + ran)
         c->need_resched = true;
 }
 

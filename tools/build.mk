@@ -10,8 +10,10 @@
 #                            stack on purpose; the guard page below it must turn that into a panic
 #   $(BUILD)/warp-net.iso    network test: initfs with tests/nettest/net-test.manifest (virtio_net,
 #                            devtest, nettest); init powers off with nettest's verdict
+#   $(BUILD)/warp-adversary.iso  the network stack and tests/adversary (hostile processes on command
+#                            over TCP port 81), for tests/e2e/case_adversary.py
 #
-# Targets added here: setup, run, debug, test, test-long, e2e-test, images (all five ISOs).
+# Targets added here: setup, run, debug, test, test-long, e2e-test, images (all six ISOs).
 # GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
 # GiB, in an oldgnu tar.gz); deploy-gce builds it and runs tools/deploy-gce (PROJECT, BUCKET, ZONE;
 # DRY_RUN=1 only prints the gcloud commands).
@@ -39,7 +41,7 @@ PCAP           ?=
 .PHONY: setup run debug test test-long e2e-test images FORCE
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
-	$(BUILD)/warp-net.iso
+	$(BUILD)/warp-net.iso $(BUILD)/warp-adversary.iso
 
 images: $(IMAGES)
 
@@ -86,12 +88,14 @@ endef
 $(eval $(call warp_initfs,boot,servers/init/boot.manifest))
 $(eval $(call warp_initfs,test,tests/inos/test.manifest))
 $(eval $(call warp_initfs,net,tests/nettest/net-test.manifest))
+$(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-test,test,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-crash,boot,warp.crashtest $(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 
 FORCE:
 

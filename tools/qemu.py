@@ -46,7 +46,7 @@ def free_port():
 
 def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", smp=1,
             accel="tcg", boot="cdrom", port=30080, net=True, pcap=None, serial="mon:stdio",
-            monitor=None, debug_exit=True, extra=()):
+            monitor=None, debug_exit=True, forward=(), extra=()):
     """Returns the QEMU argv that boots `image`.
 
     firmware  "bios" (SeaBIOS, QEMU's default) or "uefi" (OVMF)
@@ -54,6 +54,7 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
               virtio-scsi, which is how a GCE VM sees its boot disk
     net       attach a virtio-net NIC on QEMU user networking, forwarding 127.0.0.1:port to guest
               port 80; False gives a machine with no NIC at all
+    forward   more (host port, guest port) pairs to forward from 127.0.0.1 (with net)
     pcap      with net: a file that receives every frame of the NIC, both ways, as a pcap
               (QEMU's filter-dump; tcpdump -r FILE, Wireshark)
     serial    QEMU -serial backend for COM1 ("mon:stdio" = stdio with the monitor on Ctrl-A C)
@@ -91,7 +92,8 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
         argv += ["-monitor", monitor]
 
     if net:
-        argv += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80",
+        more = "".join(f",hostfwd=tcp:127.0.0.1:{host}-:{guest}" for host, guest in forward)
+        argv += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:80{more}",
                  "-device", "virtio-net-pci,netdev=n0"]
         if pcap:
             argv += ["-object", f"filter-dump,id=pcap0,netdev=n0,file={pcap}"]

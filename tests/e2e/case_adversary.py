@@ -1,0 +1,109 @@
+"""tests/e2e/case_adversary.py: hostile processes must not slow the web service down (docs/security.md).
+
+Boots warp-adversary.iso: the network stack of a normal boot and tests/adversary, which keeps N
+processes spinning in user mode (never making a system call) when told "spin N" on TCP port 81. On
+one keep-alive connection it times REQUESTS GETs with 0, 1, 10 and 50 spinners: with each load the
+median must stay within MEDIAN_FACTOR times the idle median and the 99th percentile within
+P99_FACTOR times it (fair scheduling: a woken server runs ahead of the spinners). The figures go to
+the result's notes and data (results.json).
+"""
+
+import socket
+import statistics
+import time
+
+from harness import Boot, Job, Result, qemu
+
+GROUP = "adversary"
+NAME = "adversary: HTTP latency with 0, 1, 10, 50 spinning processes"
+LISTENING = "adversary: listening on :81"
+SPINNERS = [0, 1, 10, 50]
+REQUESTS = 60
+MEDIAN_FACTOR = 2.0
+P99_FACTOR = 10.0
+BOOT_TIMEOUT = 120  # seconds to the adversary's listening line (TCG)
+IO_TIMEOUT = 30     # seconds for one command or request
+
+
+def jobs(ctx):
+    yield Job(NAME, measure)
+
+
+def command(port, text, ctx):
+    """Sends one command line to the adversary; its answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=ctx.timeout(IO_TIMEOUT)) as s:
+        s.sendall(text.encode() + b"\n")
+        answer = b""
+        while chunk := s.recv(256):
+            answer += chunk
+    return answer.decode(errors="replace").strip()
+
+
+def get(sock, ctx):
+    """One GET /robots.txt on a kept-alive connection; seconds until its whole answer came."""
+    start = time.monotonic()
+    sock.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += recv(sock)
+    head, body = data.split(b"\r\n\r\n", 1)
+    if not head.startswith(b"HTTP/1.1 200 "):
+        raise ValueError(f"answer {head[:40]!r}")
+    length = int([line.split(b":")[1] for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:")][0])
+    while len(body) < length:
+        body += recv(sock)
+    return time.monotonic() - start
+
+
+def recv(sock):
+    """Some bytes, or an error at the end of the stream."""
+    chunk = sock.recv(65536)
+    if not chunk:
+        raise ConnectionError("the server closed the connection")
+    return chunk
+
+
+def latencies(port, ctx):
+    """REQUESTS timed GETs on one connection, after one untimed (ms, sorted)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=ctx.timeout(IO_TIMEOUT)) as s:
+        get(s, ctx)
+        return sorted(get(s, ctx) * 1000 for _ in range(REQUESTS))
+
+
+def p99(values):
+    """The 99th percentile of sorted values (nearest rank)."""
+    return values[min(len(values) - 1, int(0.99 * len(values)))]
+
+
+def measure(ctx):
+    """Boots the adversarial image and checks the latency under each load."""
+    ctl = qemu.free_port()
+    with Boot(ctx, NAME, ctx.image("warp-adversary.iso"), mem="256M", net=True, forward=[(ctl, 81)]) as boot:
+        if boot.wait_for(LISTENING, deadline=time.monotonic() + ctx.timeout(BOOT_TIMEOUT)) is None:
+            return [boot.fail(NAME, f"no '{LISTENING}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")]
+        notes, data, problems, idle = [], {}, [], None
+        for n in SPINNERS:
+            answer = command(ctl, f"spin {n}", ctx)
+            if answer != f"ok spin {n}":
+                return [boot.fail(NAME, f"spin {n}: the adversary answered {answer!r}")]
+            try:
+                ms = latencies(boot.options["port"], ctx)
+            except (OSError, ValueError) as e:
+                problems.append(f"HTTP with {n} spinners: {e}")
+                break
+            median, tail = statistics.median(ms), p99(ms)
+            idle = idle or median
+            notes.append(f"{n:2} spinners: median {median:.2f} ms, p99 {tail:.2f} ms "
+                         f"({median / idle:.1f}x and {tail / idle:.1f}x the idle median)")
+            data[f"spinners_{n}"] = {"median_ms": median, "p99_ms": tail}
+            if median > MEDIAN_FACTOR * idle or tail > P99_FACTOR * idle:
+                problems.append(f"{n} spinners: median {median:.2f} ms, p99 {tail:.2f} ms against an idle "
+                                f"median of {idle:.2f} ms (limits {MEDIAN_FACTOR:g}x, {P99_FACTOR:g}x)")
+        try:
+            answer = command(ctl, "spin 0", ctx)
+        except OSError as e:
+            answer = f"no answer ({e})"
+        if answer != "ok spin 0":
+            problems.append(f"stopping the {SPINNERS[-1]} spinners: the adversary answered {answer!r}")
+        return [Result(NAME, not problems, reason="; ".join(problems), notes=notes, data=data)]
