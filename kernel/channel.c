@@ -214,30 +214,28 @@ static void channel_destroy(struct kobj *o)
     kfree(ep);
 }
 
-/* Mark the channel ends carried by a message live; true if any was not yet. */
-static bool gc_mark_msg(const struct kmsg *k)
+/* Mark the channel ends a message carries live, putting each one newly marked on the work list. */
+static void gc_mark_msg(const struct kmsg *k, struct endpoint **work)
 {
-    bool changed = false;
     for (uint32_t i = 0; i < k->m.nhandles; i++) {
         struct kobj *o = k->objs[i];
         /* The cast is container_of: a struct endpoint starts with its kobj. */
-        if (o->type == OBJ_CHANNEL && !((struct endpoint *)o)->gc_live) {
-            ((struct endpoint *)o)->gc_live = true;
-            changed = true;
+        struct endpoint *ep = (struct endpoint *)o;
+        if (o->type == OBJ_CHANNEL && !ep->gc_live) {
+            ep->gc_live = true;
+            ep->gc_work = *work;
+            *work = ep;
         }
     }
-    return changed;
 }
 
 /* Mark what a live end can still hand out: the messages and replies waiting for its reader. */
-static bool gc_mark_from(const struct endpoint *ep)
+static void gc_mark_from(const struct endpoint *ep, struct endpoint **work)
 {
-    bool changed = false;
     for (const struct kmsg *k = ep->q_head; k; k = k->next)
-        changed |= gc_mark_msg(k);
+        gc_mark_msg(k, work);
     for (const struct call *c = ep->replies_head; c; c = c->in_next)
-        changed |= gc_mark_msg(&c->reply);
-    return changed;
+        gc_mark_msg(&c->reply, work);
 }
 
 /* Drop the messages waiting at an unreachable end; their handles go with them. */
@@ -256,22 +254,27 @@ void channel_gc(void)
     /* Roots: ends that some handle table names. When every end has a handle nothing can be
      * unreachable, and the common case ends after this one pass. */
     bool any_in_flight = false;
+    struct endpoint *work = NULL; /* live ends whose queues are still to be looked at */
     for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next) {
         ep->gc_live = ep->obj.hrefs > 0;
         any_in_flight |= !ep->gc_live;
+        if (ep->gc_live) {
+            ep->gc_work = work;
+            work = ep;
+        }
     }
     if (!any_in_flight)
         return;
     /*
      * Propagate: what waits in a live end's queue can still be received, so the ends inside it are
-     * live too, and so is what waits at them. Each pass is linear, but a chain of ends nested inside
-     * one another can take one pass per link when the list order runs against the nesting.
+     * live too, and so is what waits at them. Each end enters the work list once, when first marked,
+     * and each queued message is looked at once: linear in ends and messages, however deep ends
+     * are nested inside one another (the repeated passes this replaced were quadratic in the depth).
      */
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
-            if (ep->gc_live)
-                changed |= gc_mark_from(ep);
+    while (work) {
+        struct endpoint *ep = work;
+        work = ep->gc_work;
+        gc_mark_from(ep, &work);
     }
     /*
      * Hold every dead end while the purge drops references, then let them go. Purging one dead end

@@ -41,6 +41,7 @@ struct endpoint {
     bool peer_closed;
     bool peer_closed_reported;
     bool gc_live;                         /* channel_gc: reachable from some handle table */
+    struct endpoint *gc_work;             /* channel_gc's work list */
     struct endpoint *all_prev, *all_next; /* every end, for channel_gc */
     struct eq_link link;
 };

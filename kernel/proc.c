@@ -131,7 +131,7 @@ static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t 
 /* Everything that can fail (slot, record, address space, image, stack, thread) comes before the
  * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
-                const handle_t *handles, uint32_t nhandles, struct proc **out)
+                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct proc **out)
 {
     int slot = 0;
     while (slot < MAX_PROCS && procs[slot])
@@ -159,6 +159,8 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
     memcpy(p->name, name, strnlen(name, SPAWN_NAME_MAX));
     p->pid = next_pid++;
     p->state = PROC_LIVE;
+    p->weight = weight;
+    p->thread->weight = weight;
     proc_move_handles(p, handles, nhandles);
     procs[slot] = p;
     sched_add(p->thread);
@@ -175,7 +177,7 @@ void proc_start_init(const char *path)
     if (err < 0)
         PANIC("cannot find %s in the initfs: %s", path, err_str(err));
     struct proc *p;
-    if ((err = proc_spawn("init", f.data, f.size, 0, true, NULL, 0, &p)) < 0)
+    if ((err = proc_spawn("init", f.data, f.size, 0, true, SPAWN_WEIGHT_MAX, NULL, 0, &p)) < 0)
         PANIC("cannot start %s: %s", path, err_str(err));
     obj_unref(&p->obj); /* nobody holds a handle to init */
     init_process = p;

@@ -24,6 +24,7 @@ struct proc {
     struct thread *thread; /* the one thread (more per process later) */
     struct vm_space vm;
     struct handle_table handles;
+    uint32_t weight;           /* CPU weight 1..SPAWN_WEIGHT_MAX; its thread's share (sched.c) */
     bool has_initfs;           /* the initfs is mapped in; it may pass it on */
     bool killed;               /* end at the next return to user mode */
     struct exit_info exit;     /* valid when PROC_DEAD */
@@ -47,7 +48,7 @@ void proc_start_init(const char *path);
 /* Create a process from an ELF image in kernel memory, moving handles[0..n) of the current process
  * into it (validated by the caller); the new process with one reference for the caller, or ERR_*. */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
-                const handle_t *handles, uint32_t nhandles, struct proc **out);
+                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct proc **out);
 /* End the current process with the given exit record; never returns. */
 _Noreturn void proc_exit(const struct exit_info *info);
 /* The current process took a CPU exception in user mode (decoded by the port). */

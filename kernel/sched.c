@@ -16,8 +16,9 @@
  * interrupts on.
  */
 /*
- * Fairness (docs/scheduling.md): every thread has a virtual runtime, the CPU cycles it has used, and
- * the runnable thread with the least runs next. A thread that sleeps does not bank its idle time:
+ * Fairness (docs/scheduling.md): every thread has a virtual runtime, the CPU cycles it has used
+ * divided by its weight (its process's, from the manifest), and the runnable thread with the least
+ * runs next: a thread of weight w gets w times the share of one of weight 1. A thread that sleeps does not bank its idle time:
  * when it wakes its virtual runtime is raised to SLEEPER_CREDIT_MS below the smallest one, so a
  * server that blocks on I/O runs ahead of CPU-bound processes, which take turns. A wake-up preempts
  * a thread more than WAKEUP_GRANULARITY_MS of virtual runtime ahead of the woken one (a spinner),
@@ -84,6 +85,7 @@ struct thread *thread_create(struct proc *p, struct vm_space *vm)
     t->arch.kstack_top = (uint64_t)top;
     t->proc = p;
     t->vm = vm;
+    t->weight = 1;
     ktimer_init(&t->timeout, wait_timeout);
     return t;
 }
@@ -131,7 +133,7 @@ static uint64_t sched_charge(struct thread *t)
 {
     uint64_t now = arch_cycles();
     if (t != cpu_self()->idle) {
-        t->vruntime += now - t->run_start;
+        t->vruntime += (now - t->run_start) / t->weight;
         t->run_start = now;
     }
     return now;

@@ -25,7 +25,8 @@ struct thread {
     struct ktimer timeout;    /* sched_wait's deadline */
     bool timed_out;           /* the deadline woke it */
     bool interrupted;         /* its process is ending: every wait returns ERR_INTERRUPTED at once */
-    uint64_t vruntime;        /* virtual runtime: the cycles it has used, adjusted (sched.c) */
+    uint64_t vruntime;        /* virtual runtime: the cycles it has used, over its weight (sched.c) */
+    uint32_t weight;          /* its share of the CPU against others' (1..SPAWN_WEIGHT_MAX) */
     uint64_t run_start;       /* arch_cycles() when it last got the CPU */
 };
 

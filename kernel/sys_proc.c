@@ -43,6 +43,8 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
         return ERR_TOO_LARGE;
     if ((a->flags & SPAWN_SHARE_INITFS) && !proc_current()->has_initfs)
         return ERR_PERMISSION;
+    if (a->weight > proc_current()->weight)
+        return ERR_PERMISSION; /* no process makes one that outweighs it */
     long err = copy_from_user(name, a->name, a->name_len);
     if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
         (err = spawn_check_handles(hs, a->nhandles)) < 0)
@@ -75,7 +77,8 @@ long sys_spawn(const struct syscall_args *a)
     if ((err = spawn_copy_in(&sa, name, hs, &image)) < 0)
         return err;
     struct proc *child;
-    err = proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, hs,
+    uint32_t weight = sa.weight ? (uint32_t)sa.weight : proc_current()->weight;
+    err = proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, weight, hs,
                      (uint32_t)sa.nhandles, &child);
     kfree(image);
     if (err < 0)

@@ -14,6 +14,7 @@ enum {
     MANIFEST_KEY_RESTART = 1u << 3,
     MANIFEST_KEY_DEVICES = 1u << 4,
     MANIFEST_KEY_ESSENTIAL = 1u << 5,
+    MANIFEST_KEY_WEIGHT = 1u << 6,
 };
 
 /* Where the parser is: outside any section, in a service, or in a section it ignores. */
@@ -139,6 +140,7 @@ static void manifest_begin_service(struct manifest_parser *p, const char *name)
     memcpy(p->cur.name, name, strlen(name) + 1);
     p->cur.on_exit = MANIFEST_ON_EXIT_IGNORE;
     p->cur.restart = MANIFEST_RESTART_NEVER;
+    p->cur.weight = 1;
     p->cur_bad = false;
     p->cur_keys = 0;
     p->cur_line = p->line;
@@ -206,6 +208,19 @@ static void manifest_set_on_exit(struct manifest_parser *p, const char *v)
         p->cur.on_exit = MANIFEST_ON_EXIT_SHUTDOWN;
     else
         manifest_reject(p, "on_exit = '%s' is not ignore or shutdown", v);
+}
+
+/* Sets weight = 1..SPAWN_WEIGHT_MAX (decimal, no sign, no leading zero). */
+static void manifest_set_weight(struct manifest_parser *p, const char *v)
+{
+    unsigned n = 0;
+    size_t len = strlen(v);
+    for (size_t i = 0; i < len && len <= 3; i++)
+        n = v[i] >= '0' && v[i] <= '9' ? n * 10 + (unsigned)(v[i] - '0') : 1000;
+    if (len == 0 || len > 3 || v[0] == '0' || n < 1 || n > SPAWN_WEIGHT_MAX)
+        manifest_reject(p, "weight = '%s' is not a number from 1 to %d", v, SPAWN_WEIGHT_MAX);
+    else
+        p->cur.weight = n;
 }
 
 /* Sets restart = never|on-failure|always. */
@@ -295,6 +310,8 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_DEVICES;
     if (strcmp(key, "essential") == 0)
         return MANIFEST_KEY_ESSENTIAL;
+    if (strcmp(key, "weight") == 0)
+        return MANIFEST_KEY_WEIGHT;
     return 0;
 }
 
@@ -318,6 +335,8 @@ static void manifest_key(struct manifest_parser *p, const char *key, char *v)
             manifest_set_restart(p, v);
         else if (bit == MANIFEST_KEY_DEVICES)
             manifest_set_devices(p, v);
+        else if (bit == MANIFEST_KEY_WEIGHT)
+            manifest_set_weight(p, v);
         else if (bit == MANIFEST_KEY_ESSENTIAL && !manifest_bool(v, &p->cur.essential))
             manifest_reject(p, "essential = '%s' is not yes or no", v);
         else if (bit == MANIFEST_KEY_INITFS && !manifest_bool(v, &p->cur.share_initfs))

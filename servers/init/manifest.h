@@ -15,6 +15,7 @@
  *     on_exit = ignore       shutdown: power off once it has ended for good (verdict: exit code)
  *     restart = never        on-failure | always, with backoff and a limit (restart.h)
  *     essential = no         yes: restart forever (backoff capped, no limit): the system needs it
+ *     weight = 1             CPU weight 1..SPAWN_WEIGHT_MAX: its share against others' (docs/scheduling.md)
  *     devices = pci:1af4:1000 pci-class:020000
  *                            grant the first PCI function matching any of these (handle 2)
  */
@@ -43,6 +44,7 @@ struct manifest_service {
     enum manifest_on_exit on_exit;
     enum manifest_restart restart;
     bool essential;                                   /* restarts are never given up (restart.h) */
+    unsigned weight;                                  /* CPU weight, 1..SPAWN_WEIGHT_MAX */
     struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
     unsigned ndevices;                                /* 0: no device grant */
 };

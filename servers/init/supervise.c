@@ -68,6 +68,7 @@ static long init_spawn(struct init_service *s, handle_t child_ch)
         .flags = s->cfg->share_initfs ? SPAWN_SHARE_INITFS : 0,
         .handles = (uaddr_t)handles,
         .nhandles = s->cfg->ndevices ? 2 : 1,
+        .weight = s->cfg->weight,
     };
     r = warp_spawn(&a);
     if (r < 0 && handles[1])

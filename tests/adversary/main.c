@@ -53,8 +53,11 @@ static handle_t adv_open(handle_t ch, const char *uri)
 static bool adv_spawn_spinner(void)
 {
     static const char name[] = "spinner";
-    struct spawn_args a = {.name = (uaddr_t)name, .name_len = sizeof(name) - 1, .image = (uaddr_t)adv.self.data,
-                           .image_len = adv.self.size, .arg = ADV_MODE_SPIN};
+    struct spawn_args a = {.name = (uaddr_t)name,
+                           .name_len = sizeof(name) - 1,
+                           .image = (uaddr_t)adv.self.data,
+                           .image_len = adv.self.size,
+                           .arg = ADV_MODE_SPIN};
     long h = warp_spawn(&a);
     if (h < 0)
         return false;
@@ -97,7 +100,8 @@ static void adv_spin(const char *arg, char *out, size_t size)
         adv_stop_spinner();
     while (adv.nspinners < (unsigned long)n && adv_spawn_spinner())
         ;
-    fmt_snprintf(out, size, "%s spin %u\n", adv.nspinners == (unsigned long)n ? "ok" : "error", adv.nspinners);
+    fmt_snprintf(out, size, "%s spin %u\n", adv.nspinners == (unsigned long)n ? "ok" : "error",
+                 adv.nspinners);
     printf("adversary: %u spinner(s) running\n", adv.nspinners);
 }
 

@@ -332,14 +332,14 @@ bool dt_check_dma_leak(void)
     tap_ok(addr > 0 && warp_vm_unmap((void *)addr, DT_DMA_CHILD_BYTES) == 0,
            "1 MiB of DMA memory maps and unmaps");
     long held = dt_pages_held_since(&start);
-    tap_ok(held >= mib && held < mib + LEAK_SLACK_PAGES,
+    tap_ok(held > mib - LEAK_SLACK_PAGES && held < mib + LEAK_SLACK_PAGES,
            "unmapped DMA memory stays allocated while the device may still write it (%ld pages held)", held);
     warp_sysinfo(&mid);
     for (unsigned i = 0; i < LEAK_CHILDREN; i++)
         ok &= dt_dma_child();
     tap_ok(ok, "children allocate 1 MiB of DMA memory each and exit");
     held = dt_pages_held_since(&mid);
-    tap_ok(held >= LEAK_CHILDREN * mib && held < LEAK_CHILDREN * mib + LEAK_SLACK_PAGES,
+    tap_ok(held > LEAK_CHILDREN * mib - LEAK_SLACK_PAGES && held < LEAK_CHILDREN * mib + LEAK_SLACK_PAGES,
            "the DMA memory of %u children that exited stays allocated while the device lives (%ld pages)",
            LEAK_CHILDREN, held);
     warp_sysinfo(&end);
@@ -361,7 +361,8 @@ static int dt_child_dma(void)
         return 3;
     memset((void *)addr, 1, DT_DMA_CHILD_BYTES);
     warp_sysinfo(&after);
-    return before.free_pages - after.free_pages >= DT_DMA_CHILD_BYTES / 4096 ? 0 : 2;
+    /* Others may free a few pages meanwhile (a kernel stack reaped, a heap page): a slack, as above. */
+    return before.free_pages - after.free_pages > DT_DMA_CHILD_BYTES / 4096 - LEAK_SLACK_PAGES ? 0 : 2;
 }
 
 /* The port children: map the I/O BAR (handle 1), then read one port. */

@@ -38,6 +38,8 @@ static void check_service(const struct manifest_service *s)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s->binary[i] < 0x20 || s->binary[i] == ' ' || s->binary[i] == '#')
             abort();
+    if (s->weight < 1 || s->weight > SPAWN_WEIGHT_MAX)
+        abort();
     if (s->on_exit != MANIFEST_ON_EXIT_IGNORE && s->on_exit != MANIFEST_ON_EXIT_SHUTDOWN)
         abort();
     if (s->restart < MANIFEST_RESTART_NEVER || s->restart > MANIFEST_RESTART_ALWAYS)
@@ -63,10 +65,10 @@ static size_t write_manifest(char *buf, size_t size, const struct manifest *m)
         const struct manifest_service *s = &m->services[i];
         len += (size_t)snprintf(
             buf + len, size - len,
-            "[service %s]\nbinary = %s\ninitfs = %s\non_exit = %s\nrestart = %s\nessential = %s\n", s->name,
-            s->binary, s->share_initfs ? "yes" : "no",
+            "[service %s]\nbinary = %s\ninitfs = %s\non_exit = %s\nrestart = %s\nessential = %s\nweight = %u\n",
+            s->name, s->binary, s->share_initfs ? "yes" : "no",
             s->on_exit == MANIFEST_ON_EXIT_SHUTDOWN ? "shutdown" : "ignore", restart[s->restart],
-            s->essential ? "yes" : "no");
+            s->essential ? "yes" : "no", s->weight);
         if (s->ndevices > 0) {
             len += (size_t)snprintf(buf + len, size - len, "devices =");
             for (unsigned d = 0; d < s->ndevices; d++)
@@ -84,7 +86,7 @@ static int same_service(const struct manifest_service *a, const struct manifest_
 {
     if (strcmp(a->name, b->name) != 0 || strcmp(a->binary, b->binary) != 0 ||
         a->share_initfs != b->share_initfs || a->on_exit != b->on_exit || a->restart != b->restart ||
-        a->essential != b->essential || a->ndevices != b->ndevices)
+        a->essential != b->essential || a->weight != b->weight || a->ndevices != b->ndevices)
         return 0;
     for (unsigned d = 0; d < a->ndevices; d++) {
         const struct device_match *x = &a->devices[d], *y = &b->devices[d];

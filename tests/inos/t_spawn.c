@@ -82,6 +82,20 @@ static void spawn_bad_name(void)
     spawn_expect_run(&a, "with a 1-byte name");
 }
 
+/* The CPU weight: at most the spawner's own (ours is 1, test.manifest gives no weight). */
+static void spawn_weight(void)
+{
+    struct spawn_args a = spawn_valid();
+    a.weight = 2;
+    tap_eq(spawn_try(&a), ERR_PERMISSION, "spawn with a weight above the spawner's gives ERR_PERMISSION");
+    a.weight = SPAWN_WEIGHT_MAX + 1;
+    tap_eq(spawn_try(&a), ERR_PERMISSION, "spawn with weight SPAWN_WEIGHT_MAX + 1 gives ERR_PERMISSION");
+    a.weight = 1ull << 63;
+    tap_eq(spawn_try(&a), ERR_PERMISSION, "spawn with weight 2^63 gives ERR_PERMISSION");
+    a.weight = 1;
+    spawn_expect_run(&a, "with the spawner's own weight");
+}
+
 /* The image pointer and length. */
 static void spawn_bad_image(void)
 {
@@ -158,5 +172,6 @@ void test_spawn_args(void)
     spawn_bad_image();
     spawn_image_limit();
     spawn_bad_flags();
+    spawn_weight();
     tap_eq((long)tests_nprocs(), (long)nprocs, "no process is left over from the refused spawns");
 }

@@ -49,6 +49,7 @@ static void test_keys_and_defaults(void **state)
                            "on_exit = shutdown\n"
                            "restart = never\n"
                            "essential = yes\n"
+                           "weight = 100\n"
                            "\n"
                            "[service pong]\n"
                            "binary=bin/pong\n"),
@@ -60,12 +61,14 @@ static void test_keys_and_defaults(void **state)
     assert_int_equal(M.services[0].on_exit, MANIFEST_ON_EXIT_SHUTDOWN);
     assert_int_equal(M.services[0].restart, MANIFEST_RESTART_NEVER);
     assert_true(M.services[0].essential);
+    assert_int_equal(M.services[0].weight, 100);
     assert_string_equal(M.services[1].name, "pong");
     assert_string_equal(M.services[1].binary, "bin/pong");
     assert_false(M.services[1].share_initfs);
     assert_int_equal(M.services[1].on_exit, MANIFEST_ON_EXIT_IGNORE);
     assert_int_equal(M.services[1].restart, MANIFEST_RESTART_NEVER);
     assert_false(M.services[1].essential);
+    assert_int_equal(M.services[1].weight, 1);
 }
 
 /* The three restart policies parse; anything else skips the service. */
@@ -102,6 +105,8 @@ static void test_errors_skip_one_service(void **state)
                            "[service h]\nbinary = bin/h x\n"                 /* line 23 */
                            "[service i]\nbinary =\n"                         /* line 25 */
                            "[service j]\nbinary = bin/j\nessential = 1\n"    /* line 28 */
+                           "[service k]\nbinary = bin/k\nweight = 101\n"     /* line 31 */
+                           "[service l]\nbinary = bin/l\nweight = 07\n"      /* line 34 */
                            "[service ok2]\nbinary = bin/ok2\n"),
                      2);
     assert_string_equal(M.services[0].name, "ok1");
@@ -117,6 +122,8 @@ static void test_errors_skip_one_service(void **state)
     assert_true(logged("line 23: binary path 'bin/h x' contains a blank; service h skipped"));
     assert_true(logged("line 25: key 'binary' has no value; service i skipped"));
     assert_true(logged("line 28: essential = '1' is not yes or no; service j skipped"));
+    assert_true(logged("line 31: weight = '101' is not a number from 1 to 100; service k skipped"));
+    assert_true(logged("line 34: weight = '07' is not a number from 1 to 100"));
 }
 
 /* Section headers: unknown kinds and bad names are ignored with their keys. */

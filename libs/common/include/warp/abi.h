@@ -66,6 +66,7 @@ enum {
 
 #define SPAWN_NAME_MAX 31           /* longest process name */
 #define SPAWN_HANDLES_MAX 8         /* handles moved into a new process */
+#define SPAWN_WEIGHT_MAX 100        /* the largest CPU weight (init's); an ordinary process has 1 */
 #define SPAWN_IMAGE_MAX (16u << 20) /* largest ELF image accepted */
 
 struct spawn_args {
@@ -77,6 +78,8 @@ struct spawn_args {
     uint64_t flags;     /* SPAWN_* */
     uaddr_t handles;    /* handle_t[nhandles], moved into the child, where they become handles 1..n */
     uint64_t nhandles;  /* at most SPAWN_HANDLES_MAX; each needs RIGHT_TRANSFER */
+    uint64_t weight;    /* CPU weight 1..SPAWN_WEIGHT_MAX (docs/scheduling.md), at most the spawner's;
+                           0: the spawner's own */
 };
 
 /* Why a process ended. */
