@@ -2,13 +2,16 @@
 """tests/e2e/case_http.py: http_server over the whole stack (virtio_net, tcpip, http_server), from the host.
 
 One boot of warp.iso on the GCE-like network of a private namespace (tests/e2e/netns.py: tap0,
-dnsmasq, the guest at 198.18.0.2), then real clients against it from inside that namespace: curl (the page, 404, a file of more than 64 KiB compared byte for byte),
-python's http.client (many requests on one keep-alive connection, HEAD), raw sockets (pipelining,
-one malformed request of every kind with the status it must get, a slow client that must get 408
-after the header timeout, an idle keep-alive connection that must be closed, more connections than
-the cap: every extra one gets 503), and wrk (100 concurrent connections for 5 s with no error; for
-5 minutes at the long level, `make test-long`). The clients run in a child process (this file as a
-script) started in the namespace; every address is in 198.18.0.0/15 there.
+dnsmasq, the guest at 198.18.0.2), then real clients against it from inside that namespace: curl
+(the page, 404, a file of more than 64 KiB compared byte for byte), python's http.client (many
+requests on one keep-alive connection, HEAD), raw sockets (pipelining, one malformed request of
+every kind with the status it must get, a slow client that must get 408 after the header timeout,
+an idle keep-alive connection that must be closed, more connections than the cap of 1024: every
+extra one gets 503), and load (tests/e2e/load.py): wrk with 10, 100 and 1000 connections and 2,000
+fresh connections, with no socket error and no non-2xx; at the long level (`make test-long`) a
+minute per wrk level, 10,000 fresh connections, and p99 within 5x the median. The clients run in a
+child process (this file as a script) started in the namespace; every address is in
+198.18.0.0/15 there.
 
 Why not QEMU's user-mode network with a forwarded port: QEMU listens on the host with a backlog of
 one, so a burst of connections (wrk's hundred, the cap check's waves) overflows the host's accept
@@ -21,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import selectors
 import shutil
 import socket
@@ -30,6 +34,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # also when run as a script: keep __pycache__ out of the tree
+import load
 import netns
 from harness import Job, Result, skipped
 
@@ -38,16 +43,21 @@ LISTENING = "http_server: listening on :80"
 BOOT_TIMEOUT = 90        # seconds to the listening line (TCG)
 FIRST_RESPONSE = 60      # seconds for the first 200 once listening (DHCP may still run)
 HEADER_TIMEOUT = 10      # the server's header timeout (servers/http_server/conn.h)
-CONN_MAX = 112           # HTTP_CONN_MAX
+CONN_MAX = 1024          # HTTP_CONN_MAX
 REJECT_MAX = 8           # HTTP_REJECT_MAX
 # Connections over the cap in the cap check: a few, so that the check stays quick under TCG. (The
 # paused-listener path for more than CONN_MAX + REJECT_MAX is covered by tests/unit/test_http_conn.c
 # and the host stand-in.)
 CAP_EXTRA = 6
-CAP_WAVE = 10            # connections opened at once in the cap check
-WRK_SECONDS = 5          # the wrk run; at the long level (make test-long) a 5-minute soak
-WRK_LONG_SECONDS = 300
-WRK_TAIL = 5             # p99 latency at most this many times the median
+CAP_WAVE = 100           # connections opened at once in the cap check
+KEEP_IDLE = 4            # seconds a served connection of the cap check may idle before a request
+IDLE_WAIT = 60           # seconds for the earlier checks' connections to end before the cap check
+WRK_LEVELS = (10, 100, 1000)  # wrk's connections, one run each
+WRK_SECONDS = 5          # each wrk run; at the long level (make test-long) a minute
+WRK_LONG_SECONDS = 60
+FRESH, FRESH_LONG = 2000, 10000  # new connections of one request each (the long level: 10,000)
+FRESH_PARALLEL = 10
+FRESH_NAME = "http: fresh connections"
 CLIENTS_TIMEOUT = 600    # seconds for all the checks together (the long soak comes on top)
 LARGE = os.path.join("http_server", "www", "large.txt")  # under the build directory
 FAULT = re.compile(r"init: http_server (faulted|was killed|exited)")
@@ -224,7 +234,7 @@ def run_clients(ctx, net, names):
     curl and wrk all in there), talking to the guest's address; returns the Results it reported."""
     argv = [sys.executable, os.path.abspath(__file__), "--host", netns.GUEST, "--port", "80",
             "--build", ctx.build, "--json"] + (["--long"] if ctx.long else [])
-    budget = ctx.timeout(CLIENTS_TIMEOUT) + (WRK_LONG_SECONDS if ctx.long else 0)
+    budget = ctx.timeout(CLIENTS_TIMEOUT) + (len(WRK_LEVELS) * WRK_LONG_SECONDS + 300 if ctx.long else 0)
     env = dict(os.environ, WARP_E2E_TIMEOUT_SCALE=str(ctx.timeout_scale))
     try:
         run = net.run(argv, timeout=budget, env=env)
@@ -460,53 +470,33 @@ def check_timeouts(ctx, addr):
 
 
 def check_wrk(ctx, addr):
-    """wrk -t2 -c100 for WRK_SECONDS (WRK_LONG_SECONDS at the long level): requests must be answered,
-    with no socket error, no non-2xx, and a p99 latency within WRK_TAIL times the median."""
-    name = "http: wrk 100 connections"
-    if shutil.which("wrk") is None:
-        return [Result(name, False, reason="wrk not found (tools/setup installs it)")]
+    """wrk at each of WRK_LEVELS connections for WRK_SECONDS (WRK_LONG_SECONDS at the long level),
+    then FRESH (FRESH_LONG) new connections, FRESH_PARALLEL at a time: no socket error, no non-2xx,
+    and at the long level p99 within load.TAIL times the median (tests/e2e/load.py says why)."""
     seconds = WRK_LONG_SECONDS if ctx.long else WRK_SECONDS
-    argv = ["wrk", "-t2", "-c100", "--latency", f"-d{seconds}s", "--timeout", "10s", f"http://{addr[0]}:{addr[1]}/"]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-    text = proc.stdout
-    requests = re.search(r"(\d+) requests in", text)
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", text)
-    problems = []
-    if proc.returncode != 0 or not requests or int(requests.group(1)) == 0:
-        problems.append(f"no requests answered (exit {proc.returncode}: {proc.stderr.strip()})")
-    errors = re.search(r"Socket errors: (.*)", text)
-    if errors:
-        problems.append(f"socket errors: {errors.group(1)}")
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if non2xx:
-        problems.append(f"{non2xx.group(1)} non-2xx responses")
-    p50, p99 = wrk_percentile(text, "50%"), wrk_percentile(text, "99%")
-    if p50 is None or p99 is None:
-        problems.append("no latency distribution in wrk's output")
-    elif p99 > WRK_TAIL * p50:
-        problems.append(f"p99 {p99:.2f} ms is more than {WRK_TAIL}x the median {p50:.2f} ms")
-    notes = [line for line in text.splitlines() if line.strip()]
-    return [Result(name, not problems, reason="; ".join(problems), notes=notes,
-                   data={"wrk_rps": float(rps.group(1)) if rps else 0.0, "p50_ms": p50, "p99_ms": p99})]
-
-
-def wrk_percentile(text, label):
-    """A percentile of wrk --latency's distribution ("99%   12.34ms"), in ms; None if absent."""
-    match = re.search(rf"^\s*{re.escape(label)}\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    if not match:
-        return None
-    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+    results = []
+    for conns in WRK_LEVELS:
+        problems, notes, data = load.wrk(addr, conns, seconds, tail=ctx.long)
+        results.append(Result(f"http: wrk {conns} connections", not problems, reason="; ".join(problems),
+                              notes=notes, data=data))
+    total = FRESH_LONG if ctx.long else FRESH
+    problems, notes, data = load.fresh_connections(addr, total, FRESH_PARALLEL, tail=ctx.long)
+    results.append(Result(FRESH_NAME, not problems, reason="; ".join(problems), notes=notes, data=data))
+    return results
 
 
 def check_cap(ctx, addr):
     """More connections than the cap, each sending GET /robots.txt: every one must be answered, the
     first CONN_MAX with 200 (and kept alive), the others with 503; a served one must still work.
 
-    Connections are opened in waves of CAP_WAVE, and the served ones send a request again whenever
-    they have been idle for 2 s, so that none reaches the header timeout meanwhile. The total stays
-    within what tcpip can hold (CAP_EXTRA)."""
+    Connections are opened in waves of CAP_WAVE (each wave's requests all sent, then all answers
+    read), and the served ones send a request again whenever they have been idle for KEEP_IDLE
+    seconds, so that none reaches the server's header timeout meanwhile."""
     name = "http: connection cap"
-    time.sleep(3)  # let earlier connections finish their lingering close
+    open_before = wait_idle(ctx, addr)
+    if open_before != 1:
+        return [Result(name, False, reason=f"the server still had {open_before} connections open "
+                                           f"{ctx.timeout(IDLE_WAIT):.0f} s after the earlier checks")]
     total = CONN_MAX + CAP_EXTRA
     served, counts, unanswered, socks, lost = [], {200: 0, 503: 0}, 0, [], 0
     try:
@@ -514,21 +504,14 @@ def check_cap(ctx, addr):
             wave = connect_many(addr, min(CAP_WAVE, total - len(socks)),
                                 time.monotonic() + ctx.timeout(30))
             socks += wave
-            for s in wave:
-                s.setblocking(True)
-                s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
-            for s in wave:
-                try:
-                    code = read_full_response(s, time.monotonic() + ctx.timeout(30))
-                except (OSError, ConnectionError, ValueError):
-                    code = None
+            codes = request_all(wave, time.monotonic() + ctx.timeout(30))
+            for s, code in zip(wave, codes):
                 if code in counts:
                     counts[code] += 1
                 else:
                     unanswered += 1
                 if code == 200:
                     served.append([s, time.monotonic()])
-                lost += keep_alive(served, ctx)
             lost += keep_alive(served, ctx)
         again = read_full_response_after(served[0][0], ctx) if served else None
     finally:
@@ -542,19 +525,55 @@ def check_cap(ctx, addr):
     return [Result(name, ok, reason="" if ok else note, notes=[note])]
 
 
-def keep_alive(served, ctx):
-    """Sends a request on every served connection idle for 2 s or more, well inside the server's
-    10 s header timeout; a connection that fails to answer is dropped from `served` and counted.
-    Returns how many."""
-    lost = 0
-    for entry in list(served):
-        if time.monotonic() - entry[1] <= 2:
-            continue
+def wait_idle(ctx, addr):
+    """Waits until the earlier checks' connections have ended: the index page, fetched on a
+    connection of its own, counts the open connections; returns the last count (1: only ours)."""
+    deadline = time.monotonic() + ctx.timeout(IDLE_WAIT)
+    count = None
+    while time.monotonic() < deadline:
         try:
-            entry[0].sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
-            read_full_response(entry[0], time.monotonic() + ctx.timeout(10))
-            entry[1] = time.monotonic()
+            with connect(addr, timeout=5) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n")
+                data, _ = until_eof(s, time.monotonic() + 5)
+            match = re.search(rb"; (\d+) connections? open", data)
+            count = int(match.group(1)) if match else None
+        except OSError:
+            count = None
+        if count == 1:
+            return 1
+        time.sleep(0.5)
+    return count
+
+
+def request_all(socks, deadline):
+    """Sends GET /robots.txt on every socket, then reads every answer; their statuses (None where
+    none came whole)."""
+    for s in socks:
+        s.setblocking(True)
+        try:
+            s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\n\r\n")
+        except OSError:
+            pass  # the read below reports it
+    codes = []
+    for s in socks:
+        try:
+            codes.append(read_full_response(s, deadline))
         except (OSError, ConnectionError, ValueError):
+            codes.append(None)
+    return codes
+
+
+def keep_alive(served, ctx):
+    """Sends a request on every served connection idle for KEEP_IDLE seconds or more, well inside the
+    server's header timeout; a connection that fails to answer is dropped from `served` and
+    counted. Returns how many."""
+    due = [entry for entry in served if time.monotonic() - entry[1] > KEEP_IDLE]
+    codes = request_all([entry[0] for entry in due], time.monotonic() + ctx.timeout(10))
+    lost = 0
+    for entry, code in zip(due, codes):
+        if code == 200:
+            entry[1] = time.monotonic()
+        else:
             served.remove(entry)
             lost += 1
     return lost
@@ -585,7 +604,7 @@ CHECKS = [
     (check_large, ["http: large file"]),
     (check_malformed, ["http: malformed requests"]),
     (check_timeouts, ["http: slow client gets 408", "http: idle keep-alive closed"]),
-    (check_wrk, ["http: wrk 100 connections"]),
+    (check_wrk, [f"http: wrk {n} connections" for n in WRK_LEVELS] + [FRESH_NAME]),
     (check_cap, ["http: connection cap"]),
 ]
 
@@ -604,6 +623,9 @@ def main(argv):
     p.add_argument("--skip", action="append", default=[], metavar="CHECK",
                    help="leave out a check by function name (repeatable)")
     args = p.parse_args(argv)
+    # The cap check and wrk hold over a thousand sockets at once: raise the soft limit on files.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     ctx = Context(args.build, 1, float(os.environ.get("WARP_E2E_TIMEOUT_SCALE", "1")), long=args.long)
     addr = (args.host, args.port)
     results = []
