@@ -23,7 +23,8 @@
 /* Handle values past the served ones (1..HTTP_CONN_MAX): connections over the cap, the listener. */
 #define REJECTED (HTTP_CONN_MAX + 100)
 #define LISTENER (HTTP_CONN_MAX + 400)
-_Static_assert(REJECTED > HTTP_CONN_MAX + HTTP_REJECT_MAX && REJECTED + 200 < LISTENER && LISTENER < FAKE_HANDLES,
+_Static_assert(REJECTED > HTTP_CONN_MAX + HTTP_REJECT_MAX && REJECTED + 200 < LISTENER &&
+                   LISTENER < FAKE_HANDLES,
                "distinct handle values, all tracked by the fake");
 
 static struct loop L;
