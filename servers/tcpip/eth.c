@@ -28,8 +28,12 @@
  * init holds our OPEN until the driver registers, so starting before it is fine; an OPEN that fails
  * (no driver in the manifest, init's queue full) is retried every ETH_RETRY_NS. While UP, ETH_RX_SLOTS
  * READ calls stay pending, each into the payload of a pool pbuf, so a received frame is in lwIP's
- * memory without a copy of ours. Sending copies each frame into one of ETH_TX_SLOTS buffers and
- * sends it as a WRITE call; the slot is free again when the driver replies.
+ * memory without a copy of ours. Sending copies each frame into one of ETH_TX_FRAMES buffers, in
+ * order, and sends it as a WRITE call as soon as fewer than ETH_TX_SLOTS are in flight; the buffer
+ * is free again when the driver replies. Frames wait in those buffers while the driver is busy
+ * (a burst of SYN-ACKs for wrk's thousand connections): refusing one would lose a SYN-ACK, an ACK or
+ * a RST outright, and cost the peer a retransmission timeout. Only when all are taken does
+ * linkoutput say ERR_MEM (counted: txfull).
  */
 
 #define ETH_FRAME_MAX 1536 /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
@@ -37,6 +41,7 @@
 #define ETH_RX_SLOTS 16 /* READ calls kept pending: a burst of frames needs no round trip each */
 _Static_assert(ETH_RX_SLOTS <= ETHERNET_READS_MAX, "the driver lets a session have that many READs");
 #define ETH_TX_SLOTS 40             /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
+#define ETH_TX_FRAMES 256           /* frames sent or waiting to be (384 KiB) */
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
 #define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
 
@@ -52,7 +57,8 @@ struct eth_rx_slot {
 };
 
 struct eth_tx_slot {
-    bool busy; /* a WRITE from frame is pending */
+    bool busy;    /* holds a frame: waiting for, or in, a WRITE */
+    uint16_t len; /* the frame's bytes */
     uint8_t frame[ETH_FRAME_MAX];
 };
 
@@ -70,9 +76,12 @@ static struct {
     uint16_t dhcp_mtu;         /* option 26 of the latest DHCP ACK (clamped), 0 if none */
     struct loop_timeout retry; /* OPEN again, or post READs again */
     struct eth_rx_slot rx[ETH_RX_SLOTS];
-    struct eth_tx_slot tx[ETH_TX_SLOTS];
-    unsigned tx_busy;
-    bool tx_blocked; /* a frame was refused for want of a slot: kick TCP when one frees */
+    struct eth_tx_slot tx[ETH_TX_FRAMES];
+    unsigned tx_next;     /* the next slot to fill: slots are used in ring order */
+    unsigned tx_unsent;   /* the oldest busy slot not yet in a WRITE */
+    unsigned tx_busy;     /* busy slots */
+    unsigned tx_inflight; /* WRITEs pending */
+    bool tx_blocked;      /* a frame was refused for want of a slot: kick TCP when one frees */
 } eth;
 
 static void eth_open(void);
@@ -96,7 +105,34 @@ static void eth_on_retry(struct loop *l, struct loop_timeout *t, void *ctx)
         eth_post_reads();
 }
 
-/* A WRITE came back: its slot is free; if TCP was refused a slot meanwhile, let it send again. */
+static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx);
+
+/* Sends waiting frames, oldest first, while fewer than ETH_TX_SLOTS WRITEs are in flight. A frame the
+ * driver's channel refuses (its queue is full) waits for the next reply; one it cannot take at all
+ * (the channel is gone) is dropped and counted. */
+static void eth_tx_pump(void)
+{
+    while (eth.tx_inflight < ETH_TX_SLOTS && eth.tx_inflight < eth.tx_busy) {
+        struct eth_tx_slot *slot = &eth.tx[eth.tx_unsent];
+        struct warp_msg m;
+        msg_write(&m, slot->frame, slot->len);
+        long r = loop_call(eth.loop, eth.ch, &m, eth_on_written, slot);
+        if (r == ERR_QUEUE_FULL && eth.tx_inflight > 0)
+            return;
+        eth.tx_unsent = (eth.tx_unsent + 1) % ETH_TX_FRAMES;
+        if (r < 0) {
+            stats_g.tx_errors++;
+            slot->busy = false;
+            eth.tx_busy--;
+            continue;
+        }
+        eth.tx_inflight++;
+        stats_g.tx_frames++;
+    }
+}
+
+/* A WRITE came back: its slot is free and the next frame can go; if TCP was refused a slot
+ * meanwhile, let it send again. */
 static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
 {
     struct eth_tx_slot *slot = ctx;
@@ -104,17 +140,21 @@ static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, 
     (void)ch;
     slot->busy = false;
     eth.tx_busy--;
+    eth.tx_inflight--;
     long r = msg_result(reply, MSG_WRITE);
     if (r < 0 && r != ERR_PEER_CLOSED)
         stats_g.tx_errors++;
+    eth_tx_pump();
     if (eth.tx_blocked && eth.state == ETH_UP) {
         eth.tx_blocked = false;
         conn_kick_all();
     }
 }
 
-/* netif->linkoutput: sends one frame (a pbuf chain) as a WRITE call. ERR_MEM when every slot is in
- * flight: TCP keeps the segment queued and sends it again (conn_kick_all when a slot frees). */
+/* netif->linkoutput: copies one frame (a pbuf chain) into the next slot and sends what it can. ERR_MEM
+ * when every slot holds a frame: TCP keeps the segment queued and sends it again (conn_kick_all when
+ * a slot frees). Slots free in the order they were filled, except when a WRITE fails: the slot
+ * after the newest is then still busy, and the frame is refused as if all were. */
 static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
 {
     (void)netif;
@@ -122,28 +162,17 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
         return ERR_IF;
     if (p->tot_len > ETH_FRAME_MAX)
         return ERR_BUF;
-    struct eth_tx_slot *slot = NULL;
-    for (unsigned i = 0; i < ETH_TX_SLOTS && !slot; i++)
-        if (!eth.tx[i].busy)
-            slot = &eth.tx[i];
-    if (!slot) {
+    struct eth_tx_slot *slot = &eth.tx[eth.tx_next];
+    if (slot->busy) {
         stats_g.tx_full++;
         eth.tx_blocked = true;
         return ERR_MEM;
     }
-    u16_t len = pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
-    struct warp_msg m;
-    msg_write(&m, slot->frame, len);
-    long r = loop_call(eth.loop, eth.ch, &m, eth_on_written, slot);
-    if (r < 0) {
-        stats_g.tx_errors++;
-        if (r == ERR_QUEUE_FULL)
-            eth.tx_blocked = true;
-        return r == ERR_QUEUE_FULL ? ERR_MEM : ERR_IF;
-    }
+    slot->len = pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
     slot->busy = true;
     eth.tx_busy++;
-    stats_g.tx_frames++;
+    eth.tx_next = (eth.tx_next + 1) % ETH_TX_FRAMES;
+    eth_tx_pump();
     return ERR_OK;
 }
 
@@ -213,9 +242,9 @@ static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
             pbuf_free(eth.rx[i].p);
             eth.rx[i].p = NULL;
         }
-    for (unsigned i = 0; i < ETH_TX_SLOTS; i++)
+    for (unsigned i = 0; i < ETH_TX_FRAMES; i++)
         eth.tx[i].busy = false;
-    eth.tx_busy = 0;
+    eth.tx_busy = eth.tx_inflight = eth.tx_next = eth.tx_unsent = 0;
     eth.ch = 0;
     eth.state = ETH_CLOSED;
     eth.last_open_error = 0;

@@ -51,6 +51,7 @@ REJECT_MAX = 8           # HTTP_REJECT_MAX
 CAP_EXTRA = 6
 CAP_WAVE = 100           # connections opened at once in the cap check
 KEEP_IDLE = 4            # seconds a served connection of the cap check may idle before a request
+REUSE_CONNECT = 0.9      # seconds: less than a client's first SYN retransmission (1 s)
 IDLE_WAIT = 60           # seconds for the earlier checks' connections to end before the cap check
 WRK_LEVELS = (10, 100, 1000)  # wrk's connections, one run each
 WRK_SECONDS = 5          # each wrk run; at the long level (make test-long) a minute
@@ -485,6 +486,36 @@ def check_wrk(ctx, addr):
     return results
 
 
+def check_port_reuse(ctx, addr):
+    """A client that reuses its source port at once, while the server's side of the previous
+    connection (the server closed first) is in TIME_WAIT: the new SYN must be taken at once, not
+    answered with a bare ACK until the client's retransmissions give up (tcpip's timewait.c)."""
+    name = "http: a new connection reuses a port in TIME_WAIT"
+    port, times = None, []
+    try:
+        for _ in range(3):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("", port or 0))
+            port = s.getsockname()[1]
+            s.settimeout(REUSE_CONNECT)
+            start = time.monotonic()
+            s.connect(addr)
+            times.append(time.monotonic() - start)
+            s.settimeout(10)
+            s.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n")
+            data, closed = until_eof(s, time.monotonic() + ctx.timeout(10))
+            s.close()
+            if not data.startswith(b"HTTP/1.1 200 ") or not closed:
+                return [Result(name, False, reason=f"from port {port}: {data[:30]!r}, closed {closed}")]
+            time.sleep(0.3)  # our side's LAST_ACK ends, so that the port may be bound again
+    except OSError as e:
+        return [Result(name, False, reason=f"connection {len(times) + 1} from port {port}: "
+                                           f"{type(e).__name__}: {e} (the SYN was not taken)")]
+    return [Result(name, True, notes=[f"3 connections from port {port}, each connected in "
+                                      f"{max(times) * 1000:.0f} ms or less"])]
+
+
 def check_cap(ctx, addr):
     """More connections than the cap, each sending GET /robots.txt: every one must be answered, the
     first CONN_MAX with 200 (and kept alive), the others with 503; a served one must still work.
@@ -605,6 +636,7 @@ CHECKS = [
     (check_malformed, ["http: malformed requests"]),
     (check_timeouts, ["http: slow client gets 408", "http: idle keep-alive closed"]),
     (check_wrk, [f"http: wrk {n} connections" for n in WRK_LEVELS] + [FRESH_NAME]),
+    (check_port_reuse, ["http: a new connection reuses a port in TIME_WAIT"]),
     (check_cap, ["http: connection cap"]),
 ]
 

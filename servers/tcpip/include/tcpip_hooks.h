@@ -1,4 +1,5 @@
-/* tcpip_hooks.h: the lwIP hooks of Warp's tcpip (LWIP_HOOK_FILENAME): TCP ISNs, the DHCP MTU option. */
+/* tcpip_hooks.h: the lwIP hooks of Warp's tcpip (LWIP_HOOK_FILENAME): TCP ISNs, TIME_WAIT reuse, the
+ * DHCP MTU option. */
 #pragma once
 
 #include "lwip/arch.h"
@@ -18,6 +19,10 @@ u32_t tcpip_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t
                     u16_t remote_port);
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
     tcpip_tcp_isn(local_ip, local_port, remote_ip, remote_port)
+
+/* A SYN newer than the TIME_WAIT connection of its four-tuple ends that TIME_WAIT (timewait.c). */
+int timewait_on_ip4_input(struct pbuf *p);
+#define LWIP_HOOK_IP4_INPUT(pbuf, input_netif) timewait_on_ip4_input(pbuf)
 
 /* Adds option 26 (interface MTU) to the parameter request list of the message being built. */
 void tcpip_dhcp_append_options(struct netif *netif, struct dhcp_msg *msg, u8_t msg_type, u16_t *options_len);
