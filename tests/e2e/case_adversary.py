@@ -31,7 +31,7 @@ IO_TIMEOUT = 30     # seconds for one command or request
 
 
 def jobs(ctx):
-    yield Job(NAME, measure)
+    yield Job(NAME, measure, alone=True)
 
 
 def command(port, text, ctx):

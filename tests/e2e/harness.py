@@ -72,10 +72,13 @@ def skipped(name, why):
 
 @dataclasses.dataclass
 class Job:
-    """A unit of work for the pool. If it cannot boot, `name` and every name in `also` fail."""
+    """A unit of work for the pool. If it cannot boot, `name` and every name in `also` fail. An
+    `alone` job measures latency against targets: it runs after the others, with no other QEMU
+    beside it, so that what it measures is the guest's and not the neighbouring boot's."""
     name: str
     run: object  # callable(ctx) -> list[Result]
     also: list = dataclasses.field(default_factory=list)
+    alone: bool = False
 
 
 class Unbootable(Exception):
@@ -354,9 +357,18 @@ def _run_job(job, ctx):
 
 
 def run_jobs(ctx, jobs, out=sys.stdout):
-    """Runs jobs ctx.jobs at a time, prints results in plan order; returns every Result."""
+    """Runs jobs ctx.jobs at a time, then the `alone` ones one by one; prints results in that order;
+    returns every Result."""
+    jobs = list(jobs)
+    shared, alone = [j for j in jobs if not j.alone], [j for j in jobs if j.alone]
+    results = _run_pool(ctx, shared, ctx.jobs, out)
+    return results + _run_pool(ctx, alone, 1, out)
+
+
+def _run_pool(ctx, jobs, width, out):
+    """Runs jobs `width` at a time, prints results in plan order; returns them."""
     results = []
-    with ThreadPoolExecutor(max_workers=ctx.jobs) as pool:
+    with ThreadPoolExecutor(max_workers=width) as pool:
         futures = [pool.submit(_run_job, job, ctx) for job in jobs]
         try:
             for future in futures:
