@@ -2,6 +2,7 @@
 #include "names.h"
 #include "state.h"
 
+#include <warp/grant.h>
 #include <warp/msg.h>
 #include <warp/string.h>
 #include <warp/user.h>
@@ -37,21 +38,38 @@ static void init_reply_error(handle_t ch, uint64_t call_id, long err)
     init_reply(ch, &m);
 }
 
-/* Queues the OPEN call_id from client channel ch until server s registers. */
-static void init_queue(struct init_service *s, handle_t ch, uint64_t call_id)
+/* Queues the OPEN call_id from client c (channel ch) until server s registers. */
+static void init_queue(struct init_service *s, const struct manifest_service *c, handle_t ch,
+                       uint64_t call_id)
 {
     if (s->npending == INIT_PENDING_MAX) {
         init_reply_error(ch, call_id, ERR_QUEUE_FULL);
         return;
     }
-    s->pending[s->npending++] = (struct init_pending){ch, call_id};
+    s->pending[s->npending++] = (struct init_pending){ch, call_id, c};
+}
+
+/* Sends s the grant notice of client c (warp/grant.h): who comes next and what it may do. */
+static long init_send_grant(struct init_service *s, const struct manifest_service *c)
+{
+    struct grant g;
+    memset(&g, 0, sizeof(g));
+    memcpy(g.client, c->name, sizeof(g.client));
+    g.admin = c->access.admin;
+    g.nports = c->access.nports;
+    memcpy(g.ports, c->access.ports, c->access.nports * sizeof(g.ports[0]));
+    struct warp_msg m;
+    long r = grant_msg(&m, &g);
+    return r < 0 ? r : warp_channel_send(s->ch, &m);
 }
 
 /*
- * Connects the client that called OPEN (call_id on ch) to registered server s: a new channel pair,
- * one end to s as a one-way OPEN on its init channel, the other in the reply to the client.
+ * Connects client c, which called OPEN (call_id on ch), to registered server s: a new channel pair,
+ * c's grant notice and then one end as a one-way OPEN on s's init channel, the other in the reply to
+ * the client. (A notice whose OPEN then fails is harmless: the next notice replaces it.)
  */
-static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
+static void init_connect(struct init_service *s, const struct manifest_service *c, handle_t ch,
+                         uint64_t call_id)
 {
     handle_t pair[2];
     long r = warp_channel_create(pair);
@@ -65,7 +83,9 @@ static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
     int n = fmt_snprintf(uri, sizeof(uri), INIT_SERVICE_PREFIX "%s", s->cfg->name);
     msg_set_data(&m, uri, (size_t)n);
     msg_add_handle(&m, pair[0]);
-    r = warp_channel_send(s->ch, &m);
+    r = init_send_grant(s, c);
+    if (r == 0)
+        r = warp_channel_send(s->ch, &m);
     if (r < 0) {
         /* A failed send moves nothing: both ends are still ours. */
         warp_handle_close(pair[0]);
@@ -73,7 +93,7 @@ static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
         if (r == ERR_PEER_CLOSED) {
             /* The server is gone and its exit not yet reported: wait for its successor. */
             s->registered = false;
-            init_queue(s, ch, call_id);
+            init_queue(s, c, ch, call_id);
         } else {
             printf("init: cannot pass a connection to %s: %s\n", s->cfg->name, err_str(r));
             init_reply_error(ch, call_id, r);
@@ -86,18 +106,28 @@ static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
         warp_handle_close(pair[1]); /* the client went away; the server will see its peer close */
 }
 
-/* OPEN "service/<name>" from client c. */
+/*
+ * OPEN "service/<name>" from client c. Its manifest's uses decides first, before the name is looked
+ * up, so a refusal (ERR_PERMISSION) says nothing about which services exist.
+ */
 static void init_open(struct init_service *c, const char *uri, uint64_t call_id)
 {
     struct init_service *s = NULL;
-    if (init_has_prefix(uri, INIT_SERVICE_PREFIX))
-        s = init_find(uri + strlen(INIT_SERVICE_PREFIX));
+    if (init_has_prefix(uri, INIT_SERVICE_PREFIX)) {
+        const char *name = uri + strlen(INIT_SERVICE_PREFIX);
+        if (!manifest_access_uses(&c->cfg->access, name)) {
+            printf("init: %s may not open %s (not in its uses)\n", c->cfg->name, uri);
+            init_reply_error(c->ch, call_id, ERR_PERMISSION);
+            return;
+        }
+        s = init_find(name);
+    }
     if (!s || s->state == INIT_DONE)
         init_reply_error(c->ch, call_id, ERR_NOT_FOUND);
     else if (s->registered)
-        init_connect(s, c->ch, call_id);
+        init_connect(s, c->cfg, c->ch, call_id);
     else
-        init_queue(s, c->ch, call_id);
+        init_queue(s, c->cfg, c->ch, call_id);
 }
 
 /* OPEN "listen:service/<name>" from s: registers s as the server of its own name. */
@@ -124,7 +154,7 @@ static void init_register(struct init_service *s, const char *name, uint64_t cal
     memcpy(pending, s->pending, n * sizeof(pending[0]));
     s->npending = 0;
     for (unsigned i = 0; i < n; i++)
-        init_connect(s, pending[i].ch, pending[i].call_id);
+        init_connect(s, pending[i].client, pending[i].ch, pending[i].call_id);
 }
 
 /* A message on s's init channel: OPEN calls are served, other calls refused, the rest dropped. */

@@ -23,10 +23,12 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_TEST_SRCS))
 
 # Extra pure sources per test (test_<name>_SRCS := ...).
 test_msg_SRCS      := libs/user/msg.c
+test_grant_SRCS    := libs/user/grant.c libs/user/msg.c
 test_exitinfo_SRCS := libs/user/exitinfo.c
 test_loop_SRCS     := libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
-test_service_SRCS  := libs/user/service.c libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
-test_manifest_SRCS := servers/init/manifest.c
+test_service_SRCS  := libs/user/service.c libs/user/grant.c libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
+test_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c
+test_manifest_access_SRCS := servers/init/manifest.c servers/init/manifest_access.c
 test_restart_SRCS  := servers/init/restart.c
 test_http_SRCS     := servers/http_server/http.c
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c libs/user/loop.c \

@@ -1,6 +1,7 @@
 /* service.h: being a service: registering with init, taking the clients it hands over, replying. */
 #pragma once
 
+#include <warp/grant.h>
 #include <warp/loop.h>
 
 /*
@@ -10,8 +11,10 @@
  *
  *   service_start(l, "echo", on_connect, ctx)
  *     -> call OPEN "listen:service/echo" on handle 1     (init refuses: log, exit(1); init restarts us)
+ *   init: one-way GRANT_MSG "client=ping admin=no ports=" (warp/grant.h): who comes next
  *   init: one-way OPEN "service/echo", handles[0] = a client's channel
- *     -> on_connect(l, ch, ctx)                          (ch is the server's: add it to l, or close it)
+ *     -> on_connect(l, ch, ctx)                          (ch is the server's: add it to l, or close it;
+ *                                                         service_grant() says who the client is)
  *   anything else on handle 1                            -> its handles closed; a call gets ERR_NOT_SUPPORTED
  *   init closes handle 1                                 -> log, exit(1): no client could reach us again
  *
@@ -31,6 +34,10 @@ typedef void (*service_connect_fn)(struct loop *l, handle_t ch, void *ctx);
  * name of 0 or more than SERVICE_NAME_MAX characters, ERR_BAD_FORMAT for one with a blank or an
  * unprintable byte, or the error of adding handle 1 to l or of sending. */
 long service_start(struct loop *l, const char *name, service_connect_fn on_connect, void *ctx);
+
+/* The grant of the client whose channel on_connect is being given (valid during on_connect; copy
+ * what the session needs). A client init sent no notice for has client "" and nothing allowed. */
+const struct grant *service_grant(void);
 
 /* Sends m on ch. A failure other than ERR_PEER_CLOSED (the client left: its business) is logged;
  * on any failure the handles m would have moved are closed. Returns the send's result. */
