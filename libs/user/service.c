@@ -64,6 +64,16 @@ long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *ca
     return service_send(l, ch, &r);
 }
 
+/* Refuses a session init handed over: a one-way MSG_ERROR(err), then the channel closed. */
+void service_refuse(struct loop *l, handle_t ch, long err)
+{
+    struct warp_msg m;
+    msg_reply_error(&m, 0, err);
+    m.flags = 0; /* one-way: the client has no call to answer yet */
+    loop_send(l, ch, &m);
+    loop_close(l, ch);
+}
+
 /* Closes every handle m brought. */
 void service_drop_handles(struct loop *l, const struct warp_msg *m)
 {

@@ -1,4 +1,5 @@
 /* names.c: init's name service: a server registers service/<name>; a client OPENs it, gets a channel. */
+#include "admin.h"
 #include "names.h"
 #include "state.h"
 
@@ -166,6 +167,10 @@ static void init_on_request(struct loop *l, handle_t ch, struct warp_msg *m, voi
         warp_handle_close(m->handles[i]); /* init takes no handles */
     if (!msg_is_call(m))
         return;
+    if (m->type == MSG_SETATTR) {
+        init_admin_setattr(s, m); /* privileged requests (admin.c) */
+        return;
+    }
     if (m->type != MSG_OPEN) {
         init_reply_error(ch, m->call_id, ERR_NOT_SUPPORTED);
         return;

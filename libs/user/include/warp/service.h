@@ -46,5 +46,9 @@ long service_send(struct loop *l, handle_t ch, const struct warp_msg *m);
 long service_reply_error(struct loop *l, handle_t ch, const struct warp_msg *call, long err);
 /* Replies to call with its own type and status, through service_send. */
 long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *call, int64_t status);
+/* Refuses a session init handed over (a client past a cap, warp/sessions.h): sends a one-way
+ * MSG_ERROR whose status is err on ch, then closes ch. The client reads that message, then sees
+ * EV_PEER_CLOSED; its calls on ch complete with ERR_PEER_CLOSED. */
+void service_refuse(struct loop *l, handle_t ch, long err);
 /* Closes every handle m brought (for a handler that keeps none). */
 void service_drop_handles(struct loop *l, const struct warp_msg *m);
