@@ -106,8 +106,8 @@ static long intruder_session_status(handle_t eq, handle_t ch)
     msg_getattr(&m, "mac");
     m.call_id = 1;
     long r = warp_eventq_add(eq, ch, 0);
-    if (r == 0)
-        r = warp_channel_send(ch, &m);
+    if (r == 0 && warp_channel_send(ch, &m) == ERR_PEER_CLOSED)
+        r = 0; /* refused before our call: the notice still waits in the queue */
     long notice = 0;
     uint64_t deadline = warp_clock() + INTRUDER_REFUSE_NS;
     struct warp_event ev;
