@@ -12,12 +12,14 @@
  * per control channel; listeners and connections are bounded by lwIP's pools): past them a channel
  * is refused with an error, never by running out of handles, which would stop our event loop.
  */
-static struct sessions access_sessions;
+static struct sessions access_sessions;  /* control channels */
+static struct sessions access_listeners; /* listeners, by the client that opened them */
 
 /* Forgets every session. */
 void access_init(void)
 {
     sessions_init(&access_sessions, ACCESS_CTLS_MAX, ACCESS_CTLS_PER_CLIENT);
+    sessions_init(&access_listeners, ACCESS_LISTENERS_MAX, ACCESS_LISTENERS_PER_CLIENT);
 }
 
 /* Admits one more control channel of the client granted g (access.h). */
@@ -50,6 +52,18 @@ void access_close(struct access_client *c)
 long access_listen(const struct access_client *c, uint16_t port)
 {
     return grant_port(&c->grant, port) ? 0 : ERR_PERMISSION;
+}
+
+/* Counts one more listener of c's client. */
+long access_listener_take(const struct access_client *c)
+{
+    return sessions_take(&access_listeners, c->grant.client);
+}
+
+/* A counted listener has closed. */
+void access_listener_put(long slot)
+{
+    sessions_put(&access_listeners, slot);
 }
 
 /* 0 if c may change the interface. */

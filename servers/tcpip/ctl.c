@@ -35,10 +35,13 @@ static void ctl_open(struct loop *l, handle_t ch, const struct warp_msg *m, cons
         service_reply_error(l, ch, m, ERR_INVALID_ARG);
         return;
     }
-    long e = access_listen(c, port);
+    long e = access_listen(c, port), slot = -1;
     if (e == 0)
-        e = listener_open(l, ip, port, &h);
+        e = slot = access_listener_take(c);
+    if (e >= 0)
+        e = listener_open(l, ip, port, slot, &h);
     if (e < 0) {
+        access_listener_put(slot);
         service_reply_error(l, ch, m, e);
         return;
     }

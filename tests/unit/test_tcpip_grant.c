@@ -137,6 +137,30 @@ static void test_sessions_in_total(void **state)
         access_close(held[i]);
 }
 
+/* Listeners: ACCESS_LISTENERS_PER_CLIENT per client (whatever its control channels), counted back. */
+static void test_listeners_per_client(void **state)
+{
+    (void)state;
+    long err = 0;
+    struct grant web = grant_of("client=http_server admin=no ports=80");
+    struct access_client *a = access_open(&web, &err), *b = access_open(&web, &err);
+    long slots[ACCESS_LISTENERS_PER_CLIENT];
+    for (unsigned i = 0; i < ACCESS_LISTENERS_PER_CLIENT; i++)
+        assert_true((slots[i] = access_listener_take(i % 2 ? a : b)) >= 0);
+    assert_int_equal(access_listener_take(a), ERR_NO_RESOURCES);
+    assert_int_equal(access_listener_take(b), ERR_NO_RESOURCES);
+    access_close(a); /* listeners outlive their control channel: still counted */
+    assert_int_equal(access_listener_take(b), ERR_NO_RESOURCES);
+    access_listener_put(slots[0]);
+    long again = access_listener_take(b);
+    assert_true(again >= 0);
+    access_listener_put(again);
+    access_listener_put(-1); /* a failed take's slot: ignored */
+    for (unsigned i = 1; i < ACCESS_LISTENERS_PER_CLIENT; i++)
+        access_listener_put(slots[i]);
+    access_close(b);
+}
+
 /* The counting underneath: slots, counts back to zero, bad slots ignored, more clients than slots. */
 static void test_sessions_table(void **state)
 {
@@ -172,6 +196,7 @@ int main(void)
         cmocka_unit_test_setup(test_setattr_needs_admin, setup),
         cmocka_unit_test_setup(test_sessions_per_client, setup),
         cmocka_unit_test_setup(test_sessions_in_total, setup),
+        cmocka_unit_test_setup(test_listeners_per_client, setup),
         cmocka_unit_test_setup(test_sessions_table, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
