@@ -197,6 +197,25 @@ static void test_grants(void **state)
     assert_int_equal(fake.sent[0].status, ERR_NOT_SUPPORTED);
 }
 
+/* service_refuse: a one-way ERROR with the error on the channel, then the channel closed; a client
+ * already gone (the send fails) still gets its channel closed. */
+static void test_refuse(void **state)
+{
+    (void)state;
+    start_echo();
+    service_refuse(&L, 40, ERR_NO_RESOURCES);
+    assert_int_equal(fake.nsent, 1);
+    assert_int_equal(fake.sent_on[0], 40);
+    assert_int_equal(fake.sent[0].type, MSG_ERROR);
+    assert_int_equal(fake.sent[0].flags, 0);
+    assert_int_equal(fake.sent[0].status, ERR_NO_RESOURCES);
+    assert_int_equal(fake.sent[0].nhandles, 0);
+    assert_true(fake.closed[40]);
+    fake.send_err = ERR_PEER_CLOSED;
+    service_refuse(&L, 41, ERR_NO_RESOURCES);
+    assert_true(fake.closed[41]);
+}
+
 /* Anything else on handle 1 is refused (calls with ERR_NOT_SUPPORTED), and the next client still comes. */
 static void test_bad_init_messages(void **state)
 {
@@ -280,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_or_orphaned_exits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clients_handed_over, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_init_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_handles, setup, teardown),
