@@ -1,4 +1,5 @@
 /* service.c: registering service/<name> with init and taking the clients init hands over (warp/service.h). */
+#include <warp/grant.h>
 #include <warp/msg.h>
 #include <warp/service.h>
 #include <warp/stdio.h>
@@ -13,7 +14,15 @@ static struct {
     char uri[sizeof(SERVICE_URI_PREFIX) + SERVICE_NAME_MAX]; /* "service/<name>"; "" before the start */
     service_connect_fn on_connect;
     void *ctx;
+    struct grant next;    /* the last grant notice, for the next client; client "" if none came */
+    struct grant current; /* the grant of the client being (or last) handed over */
 } service;
+
+/* The grant of the client being handed over (warp/service.h). */
+const struct grant *service_grant(void)
+{
+    return &service.current;
+}
 
 /* The name log lines start with: the service's, or "service" before it has one. */
 static const char *service_name(void)
@@ -55,23 +64,44 @@ long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *ca
     return service_send(l, ch, &r);
 }
 
+/* Refuses a session init handed over: a one-way MSG_ERROR(err), then the channel closed. */
+void service_refuse(struct loop *l, handle_t ch, long err)
+{
+    struct warp_msg m;
+    msg_reply_error(&m, 0, err);
+    m.flags = 0; /* one-way: the client has no call to answer yet */
+    loop_send(l, ch, &m);
+    loop_close(l, ch);
+}
+
 /* Closes every handle m brought. */
 void service_drop_handles(struct loop *l, const struct warp_msg *m)
 {
     service_close_handles(l, m, 0);
 }
 
-/* On handle 1: init's one-way OPEN of our name brings a client's channel; anything else is refused. */
+/*
+ * On handle 1: init's grant notice names the next client; its one-way OPEN of our name brings that
+ * client's channel, with the grant taken (a client without a notice gets an empty grant: nothing
+ * allowed); anything else is refused.
+ */
 static void service_on_init_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     (void)ctx;
+    if (m->type == GRANT_MSG && !msg_is_call(m) && m->nhandles == 0) {
+        if (grant_parse(m, &service.next) < 0)
+            printf("%s: malformed grant notice from init\n", service_name());
+        return;
+    }
     char uri[MSG_DATA_MAX + 1];
     bool open = m->type == MSG_OPEN && !msg_is_call(m) && m->nhandles >= 1 &&
                 msg_get_uri(m, uri, sizeof(uri)) >= 0 && strcmp(uri, service.uri) == 0;
     service_close_handles(l, m, open ? 1 : 0);
-    if (open)
+    if (open) {
+        service.current = service.next;
+        memset(&service.next, 0, sizeof(service.next));
         service.on_connect(l, m->handles[0], service.ctx);
-    else if (msg_is_call(m))
+    } else if (msg_is_call(m))
         service_reply_error(l, ch, m, ERR_NOT_SUPPORTED);
 }
 

@@ -460,10 +460,12 @@ static const struct loop_channel_handlers http_listener_handlers = {
     .on_peer_closed = http_on_listener_closed,
 };
 
-/* Starts serving the listener. */
+/* Starts serving the listener (the first, or a new one after tcpip restarted). */
 long http_server_listen(struct http_server *s, handle_t listener)
 {
     s->listener = listener;
+    s->listener_closed = false;
+    s->paused = false;
     return loop_add_channel(s->loop, listener, &http_listener_handlers, s);
 }
 

@@ -8,6 +8,7 @@
 
 #define HTTP_INIT_CH 1 /* init's channel, handle 1 (docs/userspace.md) */
 #define HTTP_LISTEN_URI TCPIP_LISTEN_PREFIX "0.0.0.0:80"
+#define HTTP_RETRY_NS 20000000ull /* between attempts to listen while tcpip restarts: 20 ms */
 
 static struct loop http_loop;
 static struct http_server http_srv; /* large (the connections' buffers): in .bss, not on the stack */
@@ -19,8 +20,8 @@ _Noreturn static void http_die(const char *what, long err)
     warp_exit(1);
 }
 
-/* OPENs uri as a call on ch and returns the channel the reply carries. */
-static handle_t http_open(handle_t ch, const char *uri)
+/* OPENs uri as a call on ch; the channel the reply carries, or an error. */
+static long http_open(handle_t ch, const char *uri)
 {
     struct warp_msg m, reply;
     long r = msg_open(&m, uri);
@@ -28,30 +29,60 @@ static handle_t http_open(handle_t ch, const char *uri)
         r = ipc_call_sync(ch, &m, &reply);
     if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
         r = ERR_BAD_FORMAT;
-    if (r < 0)
-        http_die(uri, r);
-    return reply.handles[0];
+    return r < 0 ? r : reply.handles[0];
 }
 
-/* Entry: connect to tcpip through init (which holds us until tcpip is up), listen, serve forever. */
+/* Waits ns nanoseconds (on an event queue of its own that nothing will wake). */
+static void http_pause(uint64_t ns)
+{
+    long eq = warp_eventq_create();
+    struct warp_event ev;
+    if (eq < 0)
+        return;
+    warp_eventq_wait((handle_t)eq, &ev, warp_clock() + ns);
+    warp_handle_close((handle_t)eq);
+}
+
+/*
+ * A listener on :80 through a fresh control channel of tcpip. init holds our OPEN while tcpip is
+ * being (re)started; if tcpip dies again before we listen, we try again after HTTP_RETRY_NS. A
+ * refusal that no retry can change (ERR_PERMISSION: the manifest does not let us) ends us.
+ */
+static handle_t http_connect(void)
+{
+    for (;;) {
+        long tcpip = http_open(HTTP_INIT_CH, TCPIP_URI);
+        long listener = tcpip < 0 ? tcpip : http_open((handle_t)tcpip, HTTP_LISTEN_URI);
+        if (tcpip >= 0)
+            warp_handle_close((handle_t)tcpip); /* the listener outlives its control channel */
+        if (listener >= 0)
+            return (handle_t)listener;
+        if (listener == ERR_PERMISSION || listener == ERR_NOT_FOUND)
+            http_die(tcpip < 0 ? TCPIP_URI : HTTP_LISTEN_URI, listener);
+        printf("http_server: cannot listen yet (%s); retrying\n", err_str(listener));
+        http_pause(HTTP_RETRY_NS);
+    }
+}
+
+/* Entry: connect to tcpip through init (which holds us until tcpip is up), listen, serve; when
+ * tcpip goes away (it crashed or was restarted: our listener closes), listen again on the new one. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
     (void)arg;
     if (!initfs)
         printf("http_server: no initfs (initfs = yes in the manifest?): only / is served\n");
-    handle_t tcpip = http_open(HTTP_INIT_CH, TCPIP_URI);
-    handle_t listener = http_open(tcpip, HTTP_LISTEN_URI);
     long r = loop_init(&http_loop);
     if (r < 0)
         http_die("loop_init", r);
     http_server_init(&http_srv, &http_loop, initfs, initfs_size);
-    r = http_server_listen(&http_srv, listener);
-    if (r < 0)
-        http_die("loop_add_channel", r);
-    printf("http_server: listening on :80\n");
-    r = loop_run(&http_loop);
-    /* tcpip went away (the listener closed) or the loop failed: without a listener there is
-     * nothing to serve; exit, and init's restart policy starts us again to wait for a new tcpip. */
-    http_die(http_srv.listener_closed ? "the listener closed" : "loop_run",
-             http_srv.listener_closed ? ERR_PEER_CLOSED : r);
+    for (bool again = false;; again = true) {
+        r = http_server_listen(&http_srv, http_connect());
+        if (r < 0)
+            http_die("loop_add_channel", r);
+        printf("http_server: listening on :80%s\n", again ? " again" : "");
+        r = loop_run(&http_loop);
+        if (!http_srv.listener_closed)
+            http_die("loop_run", r);
+        printf("http_server: the listener closed (tcpip restarting?); connecting again\n");
+    }
 }

@@ -312,7 +312,7 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_ESSENTIAL;
     if (strcmp(key, "weight") == 0)
         return MANIFEST_KEY_WEIGHT;
-    return 0;
+    return manifest_access_key_bit(key);
 }
 
 /* Applies key = value to the current service. */
@@ -327,7 +327,11 @@ static void manifest_key(struct manifest_parser *p, const char *key, char *v)
         manifest_reject(p, "key '%s' has no value", key);
     } else {
         p->cur_keys |= bit;
-        if (bit == MANIFEST_KEY_BINARY)
+        char why[128];
+        if (bit & MANIFEST_ACCESS_KEYS) {
+            if (!manifest_access_set(&p->cur.access, bit, v, p->line, why, sizeof(why)))
+                manifest_reject(p, "%s", why);
+        } else if (bit == MANIFEST_KEY_BINARY)
             manifest_set_binary(p, v);
         else if (bit == MANIFEST_KEY_ON_EXIT)
             manifest_set_on_exit(p, v);
@@ -396,6 +400,32 @@ static bool manifest_next_line(const char *text, size_t len, size_t *pos, char *
     return ok;
 }
 
+/* manifest_access_unknown's test: true if the manifest kept a service named name. */
+static bool manifest_known(const char *name, void *m)
+{
+    return manifest_find(m, name) >= 0;
+}
+
+/* Drops the services whose uses names one not kept, at their uses line; again until none is left,
+ * since a drop may leave another's uses dangling. */
+static void manifest_drop_unknown_uses(struct manifest_parser *p)
+{
+    struct manifest *m = p->out;
+    for (unsigned i = 0; i < m->count;) {
+        struct manifest_service *s = &m->services[i];
+        const char *bad = manifest_access_unknown(&s->access, manifest_known, m);
+        if (!bad) {
+            i++;
+            continue;
+        }
+        p->line = s->access.uses_line;
+        manifest_log(p, "uses names unknown service '%s'; service %s skipped", bad, s->name);
+        memmove(s, s + 1, (m->count - i - 1) * sizeof(*s));
+        m->count--;
+        i = 0;
+    }
+}
+
 /* Parses the whole manifest; see manifest.h. */
 unsigned manifest_parse(const char *text, size_t len, struct manifest *out, manifest_log_fn log, void *ctx)
 {
@@ -415,5 +445,6 @@ unsigned manifest_parse(const char *text, size_t len, struct manifest *out, mani
             manifest_reject(&p, "line too long or holds a control character");
     }
     manifest_finish(&p);
+    manifest_drop_unknown_uses(&p);
     return out->count;
 }

@@ -1,6 +1,8 @@
 /* manifest.h: init's service manifest (etc/init.manifest): its parsed form and a pure parser. */
 #pragma once
 
+#include "manifest_access.h"
+
 #include <warp/abi.h>
 #include <warp/device.h>
 #include <warp/types.h>
@@ -18,6 +20,9 @@
  *     weight = 1             CPU weight 1..SPAWN_WEIGHT_MAX: its share against others' (docs/scheduling.md)
  *     devices = pci:1af4:1000 pci-class:020000
  *                            grant the first PCI function matching any of these (handle 2)
+ *     uses = tcpip pong      services it may open through init (default: none)
+ *     ports = 80 8080        TCP ports it may listen on (default: none)
+ *     admin = no             yes: it may use services' privileged operations (tcpip's SETATTR)
  */
 #define MANIFEST_MAX_SERVICES 16
 #define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
@@ -47,6 +52,7 @@ struct manifest_service {
     unsigned weight;                                  /* CPU weight, 1..SPAWN_WEIGHT_MAX */
     struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
     unsigned ndevices;                                /* 0: no device grant */
+    struct manifest_access access;                    /* uses, ports, admin (manifest_access.h) */
 };
 
 struct manifest {

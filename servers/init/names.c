@@ -1,7 +1,9 @@
 /* names.c: init's name service: a server registers service/<name>; a client OPENs it, gets a channel. */
+#include "admin.h"
 #include "names.h"
 #include "state.h"
 
+#include <warp/grant.h>
 #include <warp/msg.h>
 #include <warp/string.h>
 #include <warp/user.h>
@@ -37,21 +39,38 @@ static void init_reply_error(handle_t ch, uint64_t call_id, long err)
     init_reply(ch, &m);
 }
 
-/* Queues the OPEN call_id from client channel ch until server s registers. */
-static void init_queue(struct init_service *s, handle_t ch, uint64_t call_id)
+/* Queues the OPEN call_id from client c (channel ch) until server s registers. */
+static void init_queue(struct init_service *s, const struct manifest_service *c, handle_t ch,
+                       uint64_t call_id)
 {
     if (s->npending == INIT_PENDING_MAX) {
         init_reply_error(ch, call_id, ERR_QUEUE_FULL);
         return;
     }
-    s->pending[s->npending++] = (struct init_pending){ch, call_id};
+    s->pending[s->npending++] = (struct init_pending){ch, call_id, c};
+}
+
+/* Sends s the grant notice of client c (warp/grant.h): who comes next and what it may do. */
+static long init_send_grant(struct init_service *s, const struct manifest_service *c)
+{
+    struct grant g;
+    memset(&g, 0, sizeof(g));
+    memcpy(g.client, c->name, sizeof(g.client));
+    g.admin = c->access.admin;
+    g.nports = c->access.nports;
+    memcpy(g.ports, c->access.ports, c->access.nports * sizeof(g.ports[0]));
+    struct warp_msg m;
+    long r = grant_msg(&m, &g);
+    return r < 0 ? r : warp_channel_send(s->ch, &m);
 }
 
 /*
- * Connects the client that called OPEN (call_id on ch) to registered server s: a new channel pair,
- * one end to s as a one-way OPEN on its init channel, the other in the reply to the client.
+ * Connects client c, which called OPEN (call_id on ch), to registered server s: a new channel pair,
+ * c's grant notice and then one end as a one-way OPEN on s's init channel, the other in the reply to
+ * the client. (A notice whose OPEN then fails is harmless: the next notice replaces it.)
  */
-static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
+static void init_connect(struct init_service *s, const struct manifest_service *c, handle_t ch,
+                         uint64_t call_id)
 {
     handle_t pair[2];
     long r = warp_channel_create(pair);
@@ -65,7 +84,9 @@ static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
     int n = fmt_snprintf(uri, sizeof(uri), INIT_SERVICE_PREFIX "%s", s->cfg->name);
     msg_set_data(&m, uri, (size_t)n);
     msg_add_handle(&m, pair[0]);
-    r = warp_channel_send(s->ch, &m);
+    r = init_send_grant(s, c);
+    if (r == 0)
+        r = warp_channel_send(s->ch, &m);
     if (r < 0) {
         /* A failed send moves nothing: both ends are still ours. */
         warp_handle_close(pair[0]);
@@ -73,7 +94,7 @@ static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
         if (r == ERR_PEER_CLOSED) {
             /* The server is gone and its exit not yet reported: wait for its successor. */
             s->registered = false;
-            init_queue(s, ch, call_id);
+            init_queue(s, c, ch, call_id);
         } else {
             printf("init: cannot pass a connection to %s: %s\n", s->cfg->name, err_str(r));
             init_reply_error(ch, call_id, r);
@@ -86,18 +107,28 @@ static void init_connect(struct init_service *s, handle_t ch, uint64_t call_id)
         warp_handle_close(pair[1]); /* the client went away; the server will see its peer close */
 }
 
-/* OPEN "service/<name>" from client c. */
+/*
+ * OPEN "service/<name>" from client c. Its manifest's uses decides first, before the name is looked
+ * up, so a refusal (ERR_PERMISSION) says nothing about which services exist.
+ */
 static void init_open(struct init_service *c, const char *uri, uint64_t call_id)
 {
     struct init_service *s = NULL;
-    if (init_has_prefix(uri, INIT_SERVICE_PREFIX))
-        s = init_find(uri + strlen(INIT_SERVICE_PREFIX));
+    if (init_has_prefix(uri, INIT_SERVICE_PREFIX)) {
+        const char *name = uri + strlen(INIT_SERVICE_PREFIX);
+        if (!manifest_access_uses(&c->cfg->access, name)) {
+            printf("init: %s may not open %s (not in its uses)\n", c->cfg->name, uri);
+            init_reply_error(c->ch, call_id, ERR_PERMISSION);
+            return;
+        }
+        s = init_find(name);
+    }
     if (!s || s->state == INIT_DONE)
         init_reply_error(c->ch, call_id, ERR_NOT_FOUND);
     else if (s->registered)
-        init_connect(s, c->ch, call_id);
+        init_connect(s, c->cfg, c->ch, call_id);
     else
-        init_queue(s, c->ch, call_id);
+        init_queue(s, c->cfg, c->ch, call_id);
 }
 
 /* OPEN "listen:service/<name>" from s: registers s as the server of its own name. */
@@ -124,7 +155,7 @@ static void init_register(struct init_service *s, const char *name, uint64_t cal
     memcpy(pending, s->pending, n * sizeof(pending[0]));
     s->npending = 0;
     for (unsigned i = 0; i < n; i++)
-        init_connect(s, pending[i].ch, pending[i].call_id);
+        init_connect(s, pending[i].client, pending[i].ch, pending[i].call_id);
 }
 
 /* A message on s's init channel: OPEN calls are served, other calls refused, the rest dropped. */
@@ -136,6 +167,10 @@ static void init_on_request(struct loop *l, handle_t ch, struct warp_msg *m, voi
         warp_handle_close(m->handles[i]); /* init takes no handles */
     if (!msg_is_call(m))
         return;
+    if (m->type == MSG_SETATTR) {
+        init_admin_setattr(s, m); /* privileged requests (admin.c) */
+        return;
+    }
     if (m->type != MSG_OPEN) {
         init_reply_error(ch, m->call_id, ERR_NOT_SUPPORTED);
         return;

@@ -13,8 +13,9 @@
 
 /* A client's OPEN call waiting until the service it names registers. */
 struct init_pending {
-    handle_t ch;      /* init's end of the client's init channel */
-    uint64_t call_id; /* its call, answered when the server registers or ends for good */
+    handle_t ch;                           /* init's end of the client's init channel */
+    uint64_t call_id;                      /* its call, answered when the server registers or ends for good */
+    const struct manifest_service *client; /* who asked: its grant goes to the server */
 };
 
 enum init_state {

@@ -4,6 +4,7 @@
 #include <warp/msg.h>
 #include <warp/proto/pong.h>
 #include <warp/service.h>
+#include <warp/sessions.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -12,12 +13,14 @@
 /* One client connection: a channel init handed us, with what its WRITEs brought. */
 struct pong_conn {
     handle_t ch;
-    uint32_t checksum; /* FNV-1a of every byte written on this connection */
-    uint64_t bytes;    /* how many */
+    uint32_t checksum;  /* FNV-1a of every byte written on this connection */
+    uint64_t bytes;     /* how many */
+    long slot;          /* its client's count in pong_sessions */
+    struct grant grant; /* who the client is, as init said (GETATTR client) */
 };
 
 static struct loop pong_loop;
-static unsigned pong_nconns;
+static struct sessions pong_sessions; /* PONG_CONNS_MAX in all, PONG_CONNS_PER_CLIENT each */
 
 /* Replies ERROR(err) to call m. */
 static void pong_error(handle_t ch, const struct warp_msg *m, long err)
@@ -83,10 +86,10 @@ static void pong_read(struct pong_conn *c, const struct warp_msg *m)
     pong_status(c->ch, m, (int64_t)off);
 }
 
-/* GETATTR: "checksum" (8 hex digits) or "bytes" (decimal). */
+/* GETATTR: "checksum" (8 hex digits), "bytes" (decimal) or "client" (the grant init sent). */
 static void pong_getattr(struct pong_conn *c, const struct warp_msg *m)
 {
-    char name[MSG_DATA_MAX + 1], value[32];
+    char name[MSG_DATA_MAX + 1], value[GRANT_TEXT_MAX + 1];
     int r = msg_get_attr_name(m, name, sizeof(name));
     if (r < 0) {
         pong_error(c->ch, m, r);
@@ -96,7 +99,9 @@ static void pong_getattr(struct pong_conn *c, const struct warp_msg *m)
         fmt_snprintf(value, sizeof(value), "%08x", c->checksum);
     else if (strcmp(name, "bytes") == 0)
         fmt_snprintf(value, sizeof(value), "%llu", (unsigned long long)c->bytes);
-    else {
+    else if (strcmp(name, "client") == 0 && grant_format(&c->grant, value, sizeof(value)) < 0)
+        fmt_snprintf(value, sizeof(value), "none"); /* no notice came with this client */
+    else if (strcmp(name, "client") != 0) {
         pong_error(c->ch, m, ERR_NOT_FOUND);
         return;
     }
@@ -146,8 +151,8 @@ static void pong_echo(struct pong_conn *c, const struct warp_msg *m)
 static void pong_close(struct loop *l, struct pong_conn *c)
 {
     loop_close(l, c->ch);
+    sessions_put(&pong_sessions, c->slot);
     free(c);
-    pong_nconns--;
 }
 
 /* Writes to address 0 on purpose: the supervisor test's crash. */
@@ -205,12 +210,16 @@ static const struct loop_channel_handlers pong_conn_handlers = {
 static void pong_accept(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;
-    struct pong_conn *c = pong_nconns < PONG_CONNS_MAX ? malloc(sizeof(*c)) : NULL;
+    long slot = sessions_take(&pong_sessions, service_grant()->client);
+    struct pong_conn *c = slot >= 0 ? malloc(sizeof(*c)) : NULL;
     if (!c) {
-        printf("pong: too many connections; refusing one\n");
-        warp_handle_close(ch);
+        printf("pong: too many connections of '%s' or in all; refusing one\n", service_grant()->client);
+        sessions_put(&pong_sessions, slot);
+        service_refuse(l, ch, ERR_NO_RESOURCES);
         return;
     }
+    c->slot = slot;
+    c->grant = *service_grant();
     c->ch = ch;
     c->checksum = PONG_CHECKSUM_INIT;
     c->bytes = 0;
@@ -218,10 +227,10 @@ static void pong_accept(struct loop *l, handle_t ch, void *ctx)
     if (r < 0) {
         printf("pong: cannot watch a connection: %s\n", err_str(r));
         warp_handle_close(ch);
+        sessions_put(&pong_sessions, slot);
         free(c);
         return;
     }
-    pong_nconns++;
 }
 
 /* Entry: register with init (service_start), then serve until killed. */
@@ -230,6 +239,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     (void)arg;
     (void)initfs;
     (void)initfs_size;
+    sessions_init(&pong_sessions, PONG_CONNS_MAX, PONG_CONNS_PER_CLIENT);
     long r = loop_init(&pong_loop);
     if (r == 0)
         r = service_start(&pong_loop, "pong", pong_accept, NULL);

@@ -1,4 +1,5 @@
 /* ctl.c: control channels (service/tcpip): OPEN tcp-listen:, GETATTR ipv4/mac/stats, SETATTR ipv4. */
+#include "access.h"
 #include "addr.h"
 #include "ctl.h"
 #include "eth.h"
@@ -11,18 +12,19 @@
 #include <warp/user.h>
 
 /*
- * A control channel carries no state of its own: listeners opened through it are channels of
- * their own and outlive it. Requests (docs/network.md):
+ * A control channel carries only its client's grant (access.h): listeners opened through it are
+ * channels of their own and outlive it. Requests (docs/network.md):
  *
- *   OPEN "tcp-listen:<addr>:<port>"   -> handles[0] = a listener channel
+ *   OPEN "tcp-listen:<addr>:<port>"   -> handles[0] = a listener channel; ERR_PERMISSION for a port
+ *                                        not in the client's ports
  *   GETATTR "ipv4"                    -> "10.0.2.15/24 via 10.0.2.2", ERR_WOULD_BLOCK before DHCP binds
  *   GETATTR "mac"                     -> "52:54:00:12:34:56", ERR_WOULD_BLOCK before the driver answers
  *   GETATTR "stats"                   -> the stats line's fields (also logged)
  *   SETATTR "ipv4=<addr>/<len> via <gw>"  a static address instead of DHCP; "ipv4=dhcp" goes back
  */
 
-/* OPEN: a listener. */
-static void ctl_open(struct loop *l, handle_t ch, const struct warp_msg *m)
+/* OPEN: a listener, on one of the client's ports. */
+static void ctl_open(struct loop *l, handle_t ch, const struct warp_msg *m, const struct access_client *c)
 {
     char uri[MSG_DATA_MAX + 1];
     uint32_t ip;
@@ -33,8 +35,13 @@ static void ctl_open(struct loop *l, handle_t ch, const struct warp_msg *m)
         service_reply_error(l, ch, m, ERR_INVALID_ARG);
         return;
     }
-    long e = listener_open(l, ip, port, &h);
+    long e = access_listen(c, port), slot = -1;
+    if (e == 0)
+        e = slot = access_listener_take(c);
+    if (e >= 0)
+        e = listener_open(l, ip, port, slot, &h);
     if (e < 0) {
+        access_listener_put(slot);
         service_reply_error(l, ch, m, e);
         return;
     }
@@ -84,11 +91,16 @@ static void ctl_getattr(struct loop *l, handle_t ch, const struct warp_msg *m)
         ctl_reply_text(l, ch, m, value);
 }
 
-/* SETATTR: "ipv4=<addr>/<len> via <gw>" or "ipv4=dhcp". */
-static void ctl_setattr(struct loop *l, handle_t ch, const struct warp_msg *m)
+/* SETATTR: "ipv4=<addr>/<len> via <gw>" or "ipv4=dhcp"; only for an admin client. */
+static void ctl_setattr(struct loop *l, handle_t ch, const struct warp_msg *m, const struct access_client *c)
 {
     char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
-    int r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
+    long r = access_setattr(c);
+    if (r < 0) {
+        service_reply_error(l, ch, m, r);
+        return;
+    }
+    r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
     if (r < 0) {
         service_reply_error(l, ch, m, r);
         return;
@@ -115,14 +127,14 @@ static void ctl_setattr(struct loop *l, handle_t ch, const struct warp_msg *m)
 /* A request on a control channel. */
 static void ctl_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
-    (void)ctx;
+    const struct access_client *c = ctx;
     service_drop_handles(l, m); /* no request here carries handles */
     if (!msg_is_call(m))
         return;
     switch (m->type) {
-    case MSG_OPEN: ctl_open(l, ch, m); break;
+    case MSG_OPEN: ctl_open(l, ch, m, c); break;
     case MSG_GETATTR: ctl_getattr(l, ch, m); break;
-    case MSG_SETATTR: ctl_setattr(l, ch, m); break;
+    case MSG_SETATTR: ctl_setattr(l, ch, m, c); break;
     default: service_reply_error(l, ch, m, ERR_NOT_SUPPORTED); break;
     }
 }
@@ -130,8 +142,8 @@ static void ctl_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void
 /* The client closed its control channel. */
 static void ctl_on_closed(struct loop *l, handle_t ch, void *ctx)
 {
-    (void)ctx;
     loop_close(l, ch);
+    access_close(ctx);
     stats_g.ctls--;
 }
 
@@ -140,14 +152,20 @@ static const struct loop_channel_handlers ctl_handlers = {
     .on_peer_closed = ctl_on_closed,
 };
 
-/* A new control channel, handed over by init. */
+/* A new control channel, handed over by init with its client's grant; refused (a one-way ERROR,
+ * then closed) past the client's or everyone's cap. */
 void ctl_accept(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;
-    long r = loop_add_channel(l, ch, &ctl_handlers, NULL);
+    long r = 0;
+    struct access_client *c = access_open(service_grant(), &r);
+    if (c)
+        r = loop_add_channel(l, ch, &ctl_handlers, c);
     if (r < 0) {
-        printf("tcpip: cannot serve a control channel: %s\n", err_str(r));
-        warp_handle_close(ch);
+        printf("tcpip: control channel of '%s' refused: %s\n", service_grant()->client, err_str(r));
+        if (c)
+            access_close(c);
+        service_refuse(l, ch, r == ERR_NO_MEMORY ? ERR_NO_RESOURCES : r);
         return;
     }
     stats_g.ctls++;

@@ -1,4 +1,5 @@
 /* listener.c: listening sockets: an lwIP listen pcb and the channel that announces accepted connections. */
+#include "access.h"
 #include "addr.h"
 #include "conn.h"
 #include "listener.h"
@@ -42,6 +43,7 @@ struct listener {
     struct pending_conn backlog[LISTENER_BACKLOG]; /* oldest at head */
     unsigned head, npending;
     struct loop_timeout retry; /* armed while the backlog is not empty */
+    long slot;                 /* its client's count of listeners (access.h) */
     struct listener *next;
 };
 
@@ -73,6 +75,7 @@ static void listener_close(struct listener *l)
             break;
         }
     stats_g.listeners--;
+    access_listener_put(l->slot);
     free(l);
 }
 
@@ -199,7 +202,7 @@ static struct tcp_pcb *listener_pcb(uint32_t ip, uint16_t port, long *err)
 }
 
 /* A listen pcb on ip:port and its channel, served from lp. */
-long listener_open(struct loop *lp, uint32_t ip, uint16_t port, handle_t *out)
+long listener_open(struct loop *lp, uint32_t ip, uint16_t port, long slot, handle_t *out)
 {
     if (listener_taken(ip, port))
         return ERR_ALREADY_EXISTS;
@@ -231,6 +234,7 @@ long listener_open(struct loop *lp, uint32_t ip, uint16_t port, handle_t *out)
     loop_timeout_init(&l->retry, listener_drain, l);
     l->ip = ip;
     l->port = port;
+    l->slot = slot;
     l->next = listener_list;
     listener_list = l;
     stats_g.listeners++;

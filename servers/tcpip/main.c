@@ -1,4 +1,5 @@
 /* tcpip: the TCP/IP server: lwIP 2.1.3 (NO_SYS) in one event loop, sockets as channels (docs/network.md). */
+#include "access.h"
 #include "ctl.h"
 #include "eth.h"
 #include "port.h"
@@ -47,6 +48,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     (void)initfs_size;
     port_init();
     lwip_init();
+    access_init();
     long r = loop_init(&tcpip_loop);
     if (r == 0)
         r = service_start(&tcpip_loop, "tcpip", ctl_accept, NULL);

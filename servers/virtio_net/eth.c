@@ -297,7 +297,7 @@ static void eth_session_start(struct loop *l, handle_t ch, void *ctx)
     if (!frames || loop_add_channel(l, ch, &eth_session_handlers, s) < 0) {
         printf("virtio_net: refusing a session: %s\n", s ? "out of memory" : "too many sessions");
         free(frames);
-        warp_handle_close(ch);
+        service_refuse(l, ch, ERR_NO_RESOURCES);
         return;
     }
     memset(s, 0, sizeof(*s));

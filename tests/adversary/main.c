@@ -1,4 +1,6 @@
 /* adversary: hostile processes on command, so the tests can measure what they do to the system. */
+#include "intruder.h"
+
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/proto/tcpip.h>
@@ -11,11 +13,13 @@
  * connection, answering "ok ...\n" or "error ...\n":
  *
  *   spin N    keep N child processes spinning in user mode, never making a system call (N <= 64)
+ *   intrude, restart NAME    access-control attacks and init's admin request (intruder.h)
  *
  * Children are this same program (bin/adversary from the initfs) started with a mode argument.
  */
 #define ADV_INIT_CH 1
-#define ADV_LISTEN_URI TCPIP_LISTEN_PREFIX "0.0.0.0:81"
+#define ADV_PORT 81          /* the adversary's commands */
+#define ADV_OPERATOR_PORT 82 /* the operator's (the same program, admin = yes in the manifest) */
 #define ADV_SELF "bin/adversary"
 #define ADV_MODE_SERVE 0
 #define ADV_MODE_SPIN 1
@@ -26,6 +30,7 @@ static struct {
     struct tar_file self;
     handle_t spinners[ADV_SPINNERS_MAX];
     unsigned nspinners;
+    uint16_t port; /* the port we listen on */
 } adv;
 
 /* Logs why we cannot go on and ends. */
@@ -46,6 +51,27 @@ static handle_t adv_open(handle_t ch, const char *uri)
         r = ERR_BAD_FORMAT;
     if (r < 0)
         adv_die(uri, r);
+    return reply.handles[0];
+}
+
+/* A listener on the adversary's port, 81, or where tcpip refuses that (ERR_PERMISSION: the
+ * manifest lists another port), on ADV_OPERATOR_PORT: the same program as the admin operator. */
+static handle_t adv_listen(handle_t tcpip)
+{
+    static const uint16_t ports[] = {ADV_PORT, ADV_OPERATOR_PORT};
+    char uri[32];
+    struct warp_msg m, reply;
+    long r = ERR_PERMISSION;
+    for (unsigned i = 0; i < 2 && r == ERR_PERMISSION; i++) {
+        adv.port = ports[i];
+        fmt_snprintf(uri, sizeof(uri), TCPIP_LISTEN_PREFIX "0.0.0.0:%u", (unsigned)adv.port);
+        msg_open(&m, uri);
+        r = ipc_call_sync(tcpip, &m, &reply);
+    }
+    if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
+        r = ERR_BAD_FORMAT;
+    if (r < 0)
+        adv_die("listen", r);
     return reply.handles[0];
 }
 
@@ -108,7 +134,7 @@ static void adv_spin(const char *arg, char *out, size_t size)
 /* One connection: read a command line, act, answer, close. */
 static void adv_serve(handle_t conn)
 {
-    char cmd[ADV_COMMAND_MAX + 1], out[64] = "error unknown command\n";
+    char cmd[ADV_COMMAND_MAX + 1], out[128] = "error unknown command\n";
     struct warp_msg m, reply;
     msg_read(&m, cmd, ADV_COMMAND_MAX);
     long n = ipc_call_sync(conn, &m, &reply);
@@ -120,6 +146,8 @@ static void adv_serve(handle_t conn)
             cmd[i] = 0;
         if (strncmp(cmd, "spin ", 5) == 0)
             adv_spin(cmd + 5, out, sizeof(out));
+        else
+            intruder_command(cmd, out, sizeof(out)); /* intrude, restart NAME (intruder.c) */
         msg_write(&m, out, strlen(out));
         ipc_call_sync(conn, &m, &reply);
         msg_close(&m);
@@ -135,11 +163,11 @@ static int adv_main(const void *initfs, size_t initfs_size)
     if (r < 0)
         adv_die(ADV_SELF " (initfs = yes in the manifest?)", r);
     handle_t tcpip = adv_open(ADV_INIT_CH, TCPIP_URI);
-    handle_t listener = adv_open(tcpip, ADV_LISTEN_URI);
+    handle_t listener = adv_listen(tcpip);
     long eq = warp_eventq_create();
     if (eq < 0 || (r = warp_eventq_add((handle_t)eq, listener, 0)) < 0)
         adv_die("event queue", eq < 0 ? eq : r);
-    printf("adversary: listening on :81\n");
+    printf("adversary: listening on :%u\n", adv.port);
     for (;;) {
         struct warp_event ev;
         r = warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);

@@ -12,8 +12,10 @@ back would cost whole ticks (10 ms) per hop, and their medians fail first. The f
 the result's notes and data (results.json).
 """
 
+import re
 import socket
 import statistics
+import threading
 import time
 
 from harness import Boot, Job, Result, qemu
@@ -32,6 +34,8 @@ IO_TIMEOUT = 30     # seconds for one command or request
 
 def jobs(ctx):
     yield Job(NAME, measure, alone=True)
+    yield Job(INTRUDER_NAME, intrusion, alone=True)
+    yield Job(RESTART_NAME, tcpip_restart, alone=True)
 
 
 def command(port, text, ctx):
@@ -112,3 +116,153 @@ def measure(ctx):
         if answer != "ok spin 0":
             problems.append(f"stopping the {SPINNERS[-1]} spinners: the adversary answered {answer!r}")
         return [Result(NAME, not problems, reason="; ".join(problems), notes=notes, data=data)]
+
+
+# --- access control (docs/security.md): an intruder while HTTP is probed; tcpip's restart ---
+
+INTRUDER_NAME = "adversary: an undeclared, unprivileged process is refused everything, HTTP keeps answering"
+RESTART_NAME = "adversary: tcpip restarted by init, http_server listens again (outage from kill to HTTP 200)"
+INTRUDE_TIMEOUT = 60   # seconds for the whole "intrude" command (TCG)
+PROBE_EVERY = 0.02     # seconds between HTTP probes during the intrusion
+INTRUDE_ROUNDS = 10    # "intrude" commands in a row, while HTTP is probed
+OUTAGE_LIMIT = 1.0     # seconds from the restart request to the first HTTP 200 (the issue's target)
+OUTAGE_GIVE_UP = 30    # seconds after which the outage counts as "never came back"
+PROBE_TIMEOUT = 0.2    # seconds one probe may take while tcpip restarts: the outage's resolution
+KILL_LINE = "init: operator asked to restart tcpip"
+TCPIP_ENDED = re.compile(r"init: tcpip (exited|faulted|was killed)|restarting tcpip")
+
+
+def http_ok(port, timeout):
+    """One GET / on a fresh connection: True for a whole 200 answer."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        return data.startswith(b"HTTP/1.1 200 ") and data.rstrip().endswith(b"</html>")
+    except OSError:
+        return False
+
+
+class Prober(threading.Thread):
+    """Probes HTTP every PROBE_EVERY seconds until stopped; counts answers and failures."""
+
+    def __init__(self, port, timeout):
+        super().__init__(daemon=True)
+        self.port, self.timeout, self.stop = port, timeout, threading.Event()
+        self.ok = self.failed = 0
+        self.worst = 0.0
+
+    def run(self):
+        while not self.stop.is_set():
+            start = time.monotonic()
+            if http_ok(self.port, self.timeout):
+                self.ok += 1
+            else:
+                self.failed += 1
+            self.worst = max(self.worst, time.monotonic() - start)
+            self.stop.wait(PROBE_EVERY)
+
+
+def intrusion(ctx):
+    """The adversary (uses = tcpip, ports = 81, admin = no) tries service/ethernet, other services,
+    init's admin request, SETATTR on tcpip, undeclared ports and control channels past the cap: each
+    must be refused with its error, HTTP must answer every probe meanwhile, tcpip must never end."""
+    ctl = qemu.free_port()
+    with Boot(ctx, INTRUDER_NAME, ctx.image("warp-adversary.iso"), mem="256M", net=True,
+              forward=[(ctl, 81)]) as boot:
+        deadline = time.monotonic() + ctx.timeout(BOOT_TIMEOUT)
+        if boot.wait_for(LISTENING, deadline=deadline) is None:
+            return [boot.fail(INTRUDER_NAME, f"no '{LISTENING}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")]
+        port = boot.options["port"]
+        if not http_ok(port, ctx.timeout(IO_TIMEOUT)):
+            return [boot.fail(INTRUDER_NAME, "HTTP does not answer before the intrusion")]
+        prober = Prober(port, ctx.timeout(IO_TIMEOUT))
+        prober.start()
+        try:
+            for _ in range(INTRUDE_ROUNDS):
+                answer = command(ctl, "intrude", ctx)
+                if not answer.startswith("ok intrude "):
+                    break
+        except OSError as e:
+            answer = f"no answer ({e})"
+        prober.stop.set()
+        prober.join()
+        problems = []
+        if not answer.startswith("ok intrude "):
+            problems.append(f"the intruder answered {answer!r}")
+        attempts = [l.text for l in boot.all_lines() if l.text.startswith("intruder: ")]
+        missed = [t for t in attempts if "NOT REFUSED" in t]
+        if missed:
+            problems.append(f"not refused: {missed[:3]}")
+        if prober.failed or not prober.ok:
+            problems.append(f"HTTP failed {prober.failed} of {prober.ok + prober.failed} probes during the intrusion")
+        ended = [l.text for l in boot.all_lines() if TCPIP_ENDED.search(l.text)]
+        if ended:
+            problems.append(f"tcpip ended: {ended[0]!r}")
+        if not http_ok(port, ctx.timeout(IO_TIMEOUT)):
+            problems.append("HTTP does not answer after the intrusion")
+        notes = [f"{len(attempts)} attempts in {INTRUDE_ROUNDS} rounds, last answer {answer!r}",
+                 f"HTTP meanwhile: {prober.ok} probes answered, {prober.failed} failed, slowest {prober.worst * 1000:.0f} ms"]
+        data = {"attempts": len(attempts), "probes_ok": prober.ok, "probes_failed": prober.failed,
+                "slowest_probe_ms": prober.worst * 1000}
+        return [Result(INTRUDER_NAME, not problems, reason="; ".join(problems), notes=notes, data=data,
+                       tail=[] if not problems else boot.tail())]
+
+
+def tcpip_restart(ctx):
+    """The operator (admin = yes) asks init to restart tcpip; init kills it and starts it again; the
+    time from the request to the first whole HTTP 200 on a fresh connection is the outage. http_server
+    must listen again by itself (never exit), and the outage must stay within OUTAGE_LIMIT."""
+    op = qemu.free_port()
+    with Boot(ctx, RESTART_NAME, ctx.image("warp-adversary.iso"), mem="256M", net=True,
+              forward=[(op, 82)]) as boot:
+        deadline = time.monotonic() + ctx.timeout(BOOT_TIMEOUT)
+        if boot.wait_for("adversary: listening on :82", deadline=deadline) is None:
+            return [boot.fail(RESTART_NAME, "the operator never listened on :82")]
+        port = boot.options["port"]
+        if not http_ok(port, ctx.timeout(IO_TIMEOUT)):
+            return [boot.fail(RESTART_NAME, "HTTP does not answer before the restart")]
+        mark = len(boot.all_lines())
+        # The operator's answer would travel through the tcpip it restarts: it is lost, and waiting
+        # for it would time slirp's retransmissions. Send, then probe; the outage runs from when
+        # init's line about the kill reached us (QEMU's serial port: no measurable lag) to the
+        # first whole 200 of a probe begun after it.
+        with socket.create_connection(("127.0.0.1", op), timeout=ctx.timeout(IO_TIMEOUT)) as s:
+            s.sendall(b"restart tcpip\n")
+            start, kill_at, outage = time.monotonic(), None, None
+            while time.monotonic() - start < ctx.timeout(OUTAGE_GIVE_UP):
+                if kill_at is None:
+                    hit = boot.wait_for(KILL_LINE, timeout=0, after=mark)
+                    if hit:
+                        kill_at = time.monotonic() - (boot.elapsed_ms() - hit[0].ms) / 1000
+                begun = time.monotonic()
+                if http_ok(port, PROBE_TIMEOUT) and kill_at is not None and begun >= kill_at:
+                    outage = time.monotonic() - kill_at
+                    break
+                time.sleep(0.01)
+        if kill_at is None:
+            return [boot.fail(RESTART_NAME, f"no '{KILL_LINE}': init did not restart tcpip")]
+        problems = []
+        killed = boot.wait_for("init: tcpip was killed", timeout=5, after=mark)
+        again = boot.wait_for("http_server: listening on :80 again", timeout=5, after=mark)
+        if killed is None:
+            problems.append("init never reported tcpip killed")
+        if again is None:
+            problems.append("http_server never said it listens again")
+        if any(re.search(r"init: http_server (exited|faulted|was killed)", l.text) for l in boot.all_lines()):
+            problems.append("http_server ended instead of listening again")
+        if outage is None:
+            problems.append(f"no HTTP 200 within {ctx.timeout(OUTAGE_GIVE_UP):.0f} s of the restart")
+        elif outage > ctx.timeout(OUTAGE_LIMIT):
+            problems.append(f"outage {outage * 1000:.0f} ms (limit {ctx.timeout(OUTAGE_LIMIT) * 1000:.0f} ms)")
+        notes = [f"outage from the kill to the first HTTP 200: "
+                 f"{outage * 1000:.0f} ms" if outage is not None else "HTTP never came back"]
+        bound = boot.wait_for("tcpip: dhcp bound", timeout=5, after=mark)
+        if killed and again and bound:
+            notes.append(f"in the guest, from tcpip killed: http_server listening again after "
+                         f"{again[0].ms - killed[0].ms} ms, DHCP bound after {bound[0].ms - killed[0].ms} ms")
+        return [Result(RESTART_NAME, not problems, reason="; ".join(problems), notes=notes,
+                       data={"outage_ms": outage * 1000 if outage is not None else None},
+                       tail=[] if not problems else boot.tail())]

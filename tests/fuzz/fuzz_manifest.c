@@ -11,7 +11,8 @@
  * The input is a manifest, not NUL-terminated (ASan catches a read past its end). Whatever it holds,
  * the parser must keep only services that satisfy every promise of manifest.h: at most
  * MANIFEST_MAX_SERVICES, each with a valid unique name, a non-empty binary path without blanks or
- * control bytes, known on_exit and restart values and at most MANIFEST_DEVICE_IDS device ids; every
+ * control bytes, known on_exit and restart values, at most MANIFEST_DEVICE_IDS device ids, distinct
+ * ports (none 0) and uses naming distinct services that are themselves kept; every
  * diagnostic is a short string handed the caller's context. Then the round trip: the kept services,
  * written back out as a manifest, must parse without a diagnostic into exactly the same services.
  * abort() on any broken promise; ASan and UBSan catch the rest.
@@ -44,8 +45,49 @@ static void check_service(const struct manifest_service *s)
         abort();
     if (s->restart < MANIFEST_RESTART_NEVER || s->restart > MANIFEST_RESTART_ALWAYS)
         abort();
-    if (s->ndevices > MANIFEST_DEVICE_IDS)
+    if (s->ndevices > MANIFEST_DEVICE_IDS || s->access.nuses > MANIFEST_USES_MAX ||
+        s->access.nports > MANIFEST_PORTS_MAX)
         abort();
+    for (unsigned i = 0; i < s->access.nports; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (s->access.ports[i] == 0 || s->access.ports[i] == s->access.ports[j])
+                abort();
+    for (unsigned i = 0; i < s->access.nuses; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(s->access.uses[i], s->access.uses[j]) == 0)
+                abort();
+}
+
+/* Checks that every service a kept service uses is kept too. */
+static void check_uses(const struct manifest *m)
+{
+    for (unsigned i = 0; i < m->count; i++)
+        for (unsigned u = 0; u < m->services[i].access.nuses; u++) {
+            unsigned j = 0;
+            while (j < m->count && strcmp(m->services[j].name, m->services[i].access.uses[u]) != 0)
+                j++;
+            if (j == m->count)
+                abort();
+        }
+}
+
+/* Writes s's access keys (uses, ports, admin) the way a manifest spells them. */
+static size_t write_access(char *buf, size_t size, const struct manifest_service *s)
+{
+    size_t len = (size_t)snprintf(buf, size, "admin = %s\n", s->access.admin ? "yes" : "no");
+    if (s->access.nuses > 0) {
+        len += (size_t)snprintf(buf + len, size - len, "uses =");
+        for (unsigned u = 0; u < s->access.nuses; u++)
+            len += (size_t)snprintf(buf + len, size - len, " %s", s->access.uses[u]);
+        len += (size_t)snprintf(buf + len, size - len, "\n");
+    }
+    if (s->access.nports > 0) {
+        len += (size_t)snprintf(buf + len, size - len, "ports =");
+        for (unsigned p = 0; p < s->access.nports; p++)
+            len += (size_t)snprintf(buf + len, size - len, " %u", (unsigned)s->access.ports[p]);
+        len += (size_t)snprintf(buf + len, size - len, "\n");
+    }
+    return len;
 }
 
 /* Writes one device id the way a manifest spells it. */
@@ -75,6 +117,7 @@ static size_t write_manifest(char *buf, size_t size, const struct manifest *m)
                 len += (size_t)write_device(buf + len, size - len, &s->devices[d]);
             len += (size_t)snprintf(buf + len, size - len, "\n");
         }
+        len += write_access(buf + len, size - len, s);
         if (len >= size)
             abort(); /* the buffer below is sized for the largest manifest */
     }
@@ -86,7 +129,14 @@ static int same_service(const struct manifest_service *a, const struct manifest_
 {
     if (strcmp(a->name, b->name) != 0 || strcmp(a->binary, b->binary) != 0 ||
         a->share_initfs != b->share_initfs || a->on_exit != b->on_exit || a->restart != b->restart ||
-        a->essential != b->essential || a->weight != b->weight || a->ndevices != b->ndevices)
+        a->essential != b->essential || a->weight != b->weight || a->ndevices != b->ndevices ||
+        a->access.admin != b->access.admin || a->access.nuses != b->access.nuses ||
+        a->access.nports != b->access.nports)
+        return 0;
+    for (unsigned u = 0; u < a->access.nuses; u++)
+        if (strcmp(a->access.uses[u], b->access.uses[u]) != 0)
+            return 0;
+    if (memcmp(a->access.ports, b->access.ports, a->access.nports * sizeof(a->access.ports[0])) != 0)
         return 0;
     for (unsigned d = 0; d < a->ndevices; d++) {
         const struct device_match *x = &a->devices[d], *y = &b->devices[d];
@@ -100,7 +150,8 @@ static int same_service(const struct manifest_service *a, const struct manifest_
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct manifest m, again;
-    static char text[MANIFEST_MAX_SERVICES * (2 * MANIFEST_PATH_MAX + 256)];
+    static char
+        text[MANIFEST_MAX_SERVICES * (2 * MANIFEST_PATH_MAX + 256 + 32 * (MANIFEST_USES_MAX + 1) + 64)];
     unsigned logs = 0;
     unsigned count = manifest_parse((const char *)data, size, &m, count_log, &logs);
     if (count != m.count || count > MANIFEST_MAX_SERVICES)
@@ -111,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (strcmp(m.services[i].name, m.services[j].name) == 0)
                 abort();
     }
+    check_uses(&m);
 
     size_t len = write_manifest(text, sizeof(text), &m);
     logs = 0;

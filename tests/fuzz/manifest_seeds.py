@@ -5,7 +5,8 @@ Usage: tests/fuzz/manifest_seeds.py OUTDIR
 
 The seeds are every *.manifest file in the tree (the manifests init really reads) and a few small
 ones with what the parser refuses or tolerates: each error kind, CRLF line ends, tabs, comments,
-devices lists, too many services, a line of more than 256 bytes, no final newline.
+devices lists, the access keys (uses, ports, admin) with their errors, too many services, a line of
+more than 256 bytes, no final newline.
 """
 
 import hashlib
@@ -34,6 +35,11 @@ SMALL = [
     b"[service " + b"n" * 40 + b"]\nbinary = bin/a\n",
     b"".join(b"[service s%d]\nbinary = bin/s%d\n" % (i, i) for i in range(20)),
     b"[service a]\nbinary = bin/a",
+    b"[service a]\nbinary = bin/a\nuses = b c\nports = 80 8080\nadmin = yes\n[service b]\nbinary = bin/b\n"
+    b"[service c]\nbinary = bin/c\nuses = a\n",
+    b"[service a]\nbinary = bin/a\nuses = nosuch\n[service b]\nbinary = bin/b\nuses = a\n",
+    b"[service a]\nbinary = bin/a\nports = 0 65536 080 80 80\nadmin = maybe\nuses = a a\n",
+    b"[service a]\nbinary = bin/a\nports = 1 2 3 4 5 6 7 8 9\nuses =\nadmin = no\nadmin = no\n",
 ]
 
 

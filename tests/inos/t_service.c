@@ -187,6 +187,32 @@ static void test_example_service(void)
     warp_handle_close((handle_t)conn);
 }
 
+/* Access control (docs/security.md): the manifest lets tests open pong and upper only, so init refuses
+ * every other name with ERR_PERMISSION, the same for a service that exists and one that does not;
+ * and it is no admin. pong learns who we are from init's grant notice. */
+static void test_access(void)
+{
+    static const char *const denied[] = {"service/ethernet", "service/tests", "service/nosuch",
+                                         "service/PONG"};
+    for (unsigned i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+        tap_eq(svc_open(denied[i]), ERR_PERMISSION, "OPEN %s (not in our uses) gives ERR_PERMISSION",
+               denied[i]);
+    struct warp_msg m = tests_msg(MSG_SETATTR, MSG_CALL, 0, "restart=pong"), reply;
+    long r = svc_call(SVC_INIT_CH, &m, &reply);
+    tap_ok(r == 0 && reply.type == MSG_ERROR && reply.status == ERR_PERMISSION,
+           "SETATTR restart=pong on init (admin = no) gives ERR_PERMISSION (%ld, status %ld)", r,
+           (long)reply.status);
+    long conn = svc_open(PONG_URI);
+    tap_ok(conn > 0, "OPEN service/pong (in our uses) still works (%ld)", conn);
+    if (conn <= 0)
+        return;
+    m = tests_msg(MSG_GETATTR, MSG_CALL, 0, "client");
+    r = svc_call((handle_t)conn, &m, &reply);
+    tap_ok(r == 0 && tests_msg_is(&reply, MSG_GETATTR, "client=tests admin=no ports="),
+           "pong got init's grant notice: GETATTR client is 'client=tests admin=no ports=' (%ld)", r);
+    warp_handle_close((handle_t)conn);
+}
+
 /* The supervisor test: init serves service/pong and restarts it after a crash. */
 void test_service(void)
 {
@@ -225,5 +251,6 @@ void test_service(void)
         warp_handle_close((handle_t)again);
     }
     test_example_service();
+    test_access();
     warp_handle_close(svc_eq);
 }

@@ -23,15 +23,18 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_TEST_SRCS))
 
 # Extra pure sources per test (test_<name>_SRCS := ...).
 test_msg_SRCS      := libs/user/msg.c
+test_grant_SRCS    := libs/user/grant.c libs/user/msg.c
 test_exitinfo_SRCS := libs/user/exitinfo.c
 test_loop_SRCS     := libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
-test_service_SRCS  := libs/user/service.c libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
-test_manifest_SRCS := servers/init/manifest.c
+test_service_SRCS  := libs/user/service.c libs/user/grant.c libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
+test_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c
+test_manifest_access_SRCS := servers/init/manifest.c servers/init/manifest_access.c
 test_restart_SRCS  := servers/init/restart.c
 test_http_SRCS     := servers/http_server/http.c
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c libs/user/loop.c \
 	libs/user/msg.c tests/unit/fake_loop_ops.c
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
+test_tcpip_grant_SRCS := servers/tcpip/access.c libs/user/sessions.c libs/user/grant.c libs/user/msg.c
 test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the

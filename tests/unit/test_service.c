@@ -17,6 +17,7 @@ static int exit_code = -1; /* what it was called with; -1: not called */
 static handle_t connected[8];
 static unsigned nconnected;
 static void *connect_ctx;
+static struct grant grants[8]; /* service_grant() as on_connect saw it */
 
 /* The runtime's warp_exit, for service.c: records the code and unwinds to the test. */
 _Noreturn void warp_exit(int code)
@@ -30,6 +31,7 @@ static void on_connect(struct loop *l, handle_t ch, void *ctx)
 {
     (void)l;
     assert_true(nconnected < 8);
+    grants[nconnected] = *service_grant();
     connected[nconnected++] = ch;
     connect_ctx = ctx;
 }
@@ -160,6 +162,60 @@ static void test_clients_handed_over(void **state)
     assert_int_equal(fake.nsent, 0);
 }
 
+/* init's grant notice applies to the next client only; a client without one (or after a malformed
+ * notice) gets the empty grant: no name, no admin, no ports. A notice sent as a call is refused. */
+static void test_grants(void **state)
+{
+    (void)state;
+    start_echo();
+    push(EV_MESSAGE, SERVICE_INIT_CH, GRANT_MSG, 0, 0, "client=web admin=no ports=80,8080", 0, 0);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 1, 7);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 1, 8);
+    push(EV_MESSAGE, SERVICE_INIT_CH, GRANT_MSG, 0, 0, "client=old admin=yes ports=", 0, 0);
+    push(EV_MESSAGE, SERVICE_INIT_CH, GRANT_MSG, 0, 0, "client=ops admin=yes ports=", 0, 0);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 1, 9);
+    push(EV_MESSAGE, SERVICE_INIT_CH, GRANT_MSG, 0, 0, "client=ops admin=yes", 0, 0);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 1, 10);
+    push(EV_MESSAGE, SERVICE_INIT_CH, GRANT_MSG, MSG_CALL, 3, "client=ops admin=yes ports=", 0, 0);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 1, 11);
+    assert_int_equal(drain(), -1);
+    assert_int_equal(nconnected, 5);
+    assert_string_equal(grants[0].client, "web");
+    assert_false(grants[0].admin);
+    assert_int_equal(grants[0].nports, 2);
+    assert_true(grant_port(&grants[0], 8080));
+    assert_string_equal(grants[1].client, "");
+    assert_int_equal(grants[1].nports, 0);
+    assert_string_equal(grants[2].client, "ops");
+    assert_true(grants[2].admin);
+    assert_string_equal(grants[3].client, "");
+    assert_false(grants[3].admin);
+    assert_string_equal(grants[4].client, "");
+    assert_false(grants[4].admin);
+    assert_int_equal(fake.nsent, 1); /* the call: ERR_NOT_SUPPORTED */
+    assert_int_equal(fake.sent[0].type, MSG_ERROR);
+    assert_int_equal(fake.sent[0].status, ERR_NOT_SUPPORTED);
+}
+
+/* service_refuse: a one-way ERROR with the error on the channel, then the channel closed; a client
+ * already gone (the send fails) still gets its channel closed. */
+static void test_refuse(void **state)
+{
+    (void)state;
+    start_echo();
+    service_refuse(&L, 40, ERR_NO_RESOURCES);
+    assert_int_equal(fake.nsent, 1);
+    assert_int_equal(fake.sent_on[0], 40);
+    assert_int_equal(fake.sent[0].type, MSG_ERROR);
+    assert_int_equal(fake.sent[0].flags, 0);
+    assert_int_equal(fake.sent[0].status, ERR_NO_RESOURCES);
+    assert_int_equal(fake.sent[0].nhandles, 0);
+    assert_true(fake.closed[40]);
+    fake.send_err = ERR_PEER_CLOSED;
+    service_refuse(&L, 41, ERR_NO_RESOURCES);
+    assert_true(fake.closed[41]);
+}
+
 /* Anything else on handle 1 is refused (calls with ERR_NOT_SUPPORTED), and the next client still comes. */
 static void test_bad_init_messages(void **state)
 {
@@ -242,6 +298,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_or_orphaned_exits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clients_handed_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_init_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_handles, setup, teardown),

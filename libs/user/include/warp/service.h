@@ -1,6 +1,7 @@
 /* service.h: being a service: registering with init, taking the clients it hands over, replying. */
 #pragma once
 
+#include <warp/grant.h>
 #include <warp/loop.h>
 
 /*
@@ -10,8 +11,10 @@
  *
  *   service_start(l, "echo", on_connect, ctx)
  *     -> call OPEN "listen:service/echo" on handle 1     (init refuses: log, exit(1); init restarts us)
+ *   init: one-way GRANT_MSG "client=ping admin=no ports=" (warp/grant.h): who comes next
  *   init: one-way OPEN "service/echo", handles[0] = a client's channel
- *     -> on_connect(l, ch, ctx)                          (ch is the server's: add it to l, or close it)
+ *     -> on_connect(l, ch, ctx)                          (ch is the server's: add it to l, or close it;
+ *                                                         service_grant() says who the client is)
  *   anything else on handle 1                            -> its handles closed; a call gets ERR_NOT_SUPPORTED
  *   init closes handle 1                                 -> log, exit(1): no client could reach us again
  *
@@ -32,6 +35,10 @@ typedef void (*service_connect_fn)(struct loop *l, handle_t ch, void *ctx);
  * unprintable byte, or the error of adding handle 1 to l or of sending. */
 long service_start(struct loop *l, const char *name, service_connect_fn on_connect, void *ctx);
 
+/* The grant of the client whose channel on_connect is being given (valid during on_connect; copy
+ * what the session needs). A client init sent no notice for has client "" and nothing allowed. */
+const struct grant *service_grant(void);
+
 /* Sends m on ch. A failure other than ERR_PEER_CLOSED (the client left: its business) is logged;
  * on any failure the handles m would have moved are closed. Returns the send's result. */
 long service_send(struct loop *l, handle_t ch, const struct warp_msg *m);
@@ -39,5 +46,9 @@ long service_send(struct loop *l, handle_t ch, const struct warp_msg *m);
 long service_reply_error(struct loop *l, handle_t ch, const struct warp_msg *call, long err);
 /* Replies to call with its own type and status, through service_send. */
 long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *call, int64_t status);
+/* Refuses a session init handed over (a client past a cap, warp/sessions.h): sends a one-way
+ * MSG_ERROR whose status is err on ch, then closes ch. The client reads that message, then sees
+ * EV_PEER_CLOSED; its calls on ch complete with ERR_PEER_CLOSED. */
+void service_refuse(struct loop *l, handle_t ch, long err);
 /* Closes every handle m brought (for a handler that keeps none). */
 void service_drop_handles(struct loop *l, const struct warp_msg *m);

@@ -9,7 +9,8 @@
 #define PONG_MSG_CRASH (MSG_USER + 1) /* pong writes to address 0 and dies (supervisor tests) */
 #define PONG_MSG_ECHO (MSG_USER + 2)  /* reply: the same data (status = data_len) and handles */
 
-#define PONG_CONNS_MAX 32 /* connections at once; one more is closed at once */
+#define PONG_CONNS_MAX 32       /* connections at once; one more is refused (one-way ERROR, closed) */
+#define PONG_CONNS_PER_CLIENT 8 /* connections of one client at once; likewise */
 
 /* Byte i of what a READ fills in (i counted from the start of the buffer). */
 static inline uint8_t pong_pattern(uint64_t i)

@@ -1,0 +1,129 @@
+/* manifest_access.c: the access keys of a manifest service (uses, ports, admin); pure, host-tested. */
+#include "manifest_access.h"
+
+#include <warp/fmt.h>
+#include <warp/string.h>
+
+/* The MANIFEST_KEY_* bit of access key `key`, 0 if it is not one. */
+unsigned manifest_access_key_bit(const char *key)
+{
+    if (strcmp(key, "uses") == 0)
+        return MANIFEST_KEY_USES;
+    if (strcmp(key, "ports") == 0)
+        return MANIFEST_KEY_PORTS;
+    if (strcmp(key, "admin") == 0)
+        return MANIFEST_KEY_ADMIN;
+    return 0;
+}
+
+/* Cuts the next blank-separated item off *v (NUL-terminating it in place); NULL when none is left. */
+static char *manifest_access_item(char **v)
+{
+    char *s = *v;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s == '\0')
+        return NULL;
+    char *end = s;
+    while (*end && *end != ' ' && *end != '\t')
+        end++;
+    if (*end)
+        *end++ = '\0';
+    *v = end;
+    return s;
+}
+
+/* True if s may open service/<name> (it lists name in uses). */
+bool manifest_access_uses(const struct manifest_access *s, const char *name)
+{
+    for (unsigned i = 0; i < s->nuses; i++)
+        if (strcmp(s->uses[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* uses = name...: each listed once, at most MANIFEST_USES_MAX (whether each exists is checked later,
+ * by manifest_access_check: a name that is not a service's is refused there). */
+static bool manifest_access_set_uses(struct manifest_access *s, char *v, char *why, size_t why_size)
+{
+    for (char *name; (name = manifest_access_item(&v)) != NULL;) {
+        if (strlen(name) > SPAWN_NAME_MAX)
+            fmt_snprintf(why, why_size, "uses: '%s' is longer than a service name", name);
+        else if (manifest_access_uses(s, name))
+            fmt_snprintf(why, why_size, "uses: '%s' listed twice", name);
+        else if (s->nuses == MANIFEST_USES_MAX)
+            fmt_snprintf(why, why_size, "uses lists more than %d services", MANIFEST_USES_MAX);
+        else {
+            memcpy(s->uses[s->nuses++], name, strlen(name) + 1);
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* A TCP port: 1..65535 in decimal, no sign, no leading zero; -1 for anything else. */
+static long manifest_access_port(const char *t)
+{
+    size_t len = strlen(t);
+    long n = 0;
+    if (len == 0 || len > 5 || t[0] == '0')
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] < '0' || t[i] > '9')
+            return -1;
+        n = n * 10 + (t[i] - '0');
+    }
+    return n <= 65535 ? n : -1;
+}
+
+/* ports = N...: TCP ports it may listen on, each once, at most MANIFEST_PORTS_MAX. */
+static bool manifest_access_set_ports(struct manifest_access *s, char *v, char *why, size_t why_size)
+{
+    for (char *t; (t = manifest_access_item(&v)) != NULL;) {
+        long port = manifest_access_port(t);
+        bool dup = false;
+        for (unsigned i = 0; i < s->nports; i++)
+            dup = dup || s->ports[i] == port;
+        if (port < 0)
+            fmt_snprintf(why, why_size, "ports: '%s' is not a port from 1 to 65535", t);
+        else if (dup)
+            fmt_snprintf(why, why_size, "ports: %ld listed twice", port);
+        else if (s->nports == MANIFEST_PORTS_MAX)
+            fmt_snprintf(why, why_size, "ports lists more than %d ports", MANIFEST_PORTS_MAX);
+        else {
+            s->ports[s->nports++] = (uint16_t)port;
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* Applies access key `bit` = v to s (see manifest_access.h). */
+bool manifest_access_set(struct manifest_access *s, unsigned bit, char *v, unsigned line, char *why,
+                         size_t why_size)
+{
+    if (bit == MANIFEST_KEY_USES) {
+        s->uses_line = line;
+        return manifest_access_set_uses(s, v, why, why_size);
+    }
+    if (bit == MANIFEST_KEY_PORTS)
+        return manifest_access_set_ports(s, v, why, why_size);
+    if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+        s->admin = v[0] == 'y';
+        return true;
+    }
+    fmt_snprintf(why, why_size, "admin = '%s' is not yes or no", v);
+    return false;
+}
+
+/* The first name in a's uses that known() denies, or NULL (manifest_access.h). */
+const char *manifest_access_unknown(const struct manifest_access *a,
+                                    bool (*known)(const char *name, void *ctx), void *ctx)
+{
+    for (unsigned u = 0; u < a->nuses; u++)
+        if (!known(a->uses[u], ctx))
+            return a->uses[u];
+    return NULL;
+}
