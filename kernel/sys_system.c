@@ -1,5 +1,6 @@
 /* sys_system.c: the system-wide calls: console, counters, clock, entropy, power-off (docs/syscalls.md). */
 #include <arch.h>
+#include <kstat.h>
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
@@ -37,11 +38,16 @@ long sys_console_write(const struct syscall_args *a)
 long sys_sysinfo(const struct syscall_args *a)
 {
     uaddr_t out = a->a1;
+    struct kstat ks;
+    kstat_read(&ks);
     struct sysinfo info = {
         .total_pages = pmm_total_pages(),
         .free_pages = pmm_free_pages(),
         .nprocs = proc_count(),
         .uptime_ns = arch_time_ns(),
+        .irqoff_max_ns = ks.irqoff_max_ns,
+        .syscall_max_ns = ks.syscall_max_ns,
+        .syscall_max_nr = ks.syscall_max_nr,
     };
     return copy_to_user(out, &info, sizeof(info));
 }
@@ -78,6 +84,7 @@ long sys_shutdown(const struct syscall_args *a)
         return ERR_PERMISSION;
     if (code > 255)
         return ERR_INVALID_ARG;
+    kstat_log();
     log_printf("kernel: power off requested by init (code %lu)", code);
     arch_poweroff((int)code);
 }

@@ -1,4 +1,7 @@
 /* syscall.c: the system-call table: one handler per number (docs/syscalls.md), each in its sys_*.c file. */
+#include <cpu.h>
+#include <kstat.h>
+#include <sched.h>
 #include <syscall.h>
 #include <warp/abi.h>
 #include <warp/error.h>
@@ -42,9 +45,16 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_ENTROPY] = sys_entropy,
 };
 
-/* nr is a raw register: bounded before it indexes the table. */
+/* nr is a raw register: bounded before it indexes the table. The call is timed on the CPU: the
+ * cycles its thread spent switched out (waiting, or preempted at a preemption point) do not count. */
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
     syscall_fn fn = nr < SYS_COUNT ? syscall_table[nr] : NULL;
-    return fn ? fn(a) : ERR_BAD_SYSCALL;
+    if (!fn)
+        return ERR_BAD_SYSCALL;
+    struct thread *t = current_thread();
+    uint64_t start = arch_cycles(), away = t->away_cycles;
+    long r = fn(a);
+    kstat_syscall(nr, arch_cycles() - start - (t->away_cycles - away));
+    return r;
 }

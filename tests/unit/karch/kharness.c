@@ -38,6 +38,8 @@ void kh_setup(void)
 {
     static bool booted;
     karch_fail_at = 0;
+    karch_irq_window_hook = NULL;
+    karch_irq_windows = 0;
     karch_now_ns = 1000000000;
     karch_log_clear();
     karch_mm_reset();
