@@ -161,6 +161,7 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
     p->state = PROC_LIVE;
     p->weight = weight;
     p->thread->weight = weight;
+    console_bucket_init(&p->console);
     proc_move_handles(p, handles, nhandles);
     procs[slot] = p;
     sched_add(p->thread);
@@ -194,6 +195,8 @@ _Noreturn void proc_exit(const struct exit_info *info)
         if (procs[i] == p)
             procs[i] = NULL;
     p->exit = *info;
+    struct console_writer w = proc_console(p);
+    console_writer_exit(&w);
     /* Dead before anything is torn down: from here a callee's channel_copy refuses this process's
      * buffers, whose pages are about to go. */
     p->state = PROC_DEAD;

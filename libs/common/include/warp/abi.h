@@ -119,6 +119,7 @@ struct sysinfo {
     uint64_t irqoff_max_ns;
     uint64_t syscall_max_ns;
     uint64_t syscall_max_nr;
+    uint64_t console_dropped; /* console bytes dropped over processes' rate limits (docs/security.md) */
 };
 
 /*
