@@ -14,6 +14,7 @@
 
 enum proc_state {
     PROC_LIVE = 1, /* running */
+    PROC_EXITING,  /* ending: its memory is being freed (with preemption points) */
     PROC_DEAD,     /* ended; the record stays while handles name it */
 };
 

@@ -1,5 +1,6 @@
 /* sched.c: fair scheduling by virtual runtime, preemption by the tick and by wake-ups, blocking waits, idle. */
 #include <cpu.h>
+#include <kstat.h>
 #include <lock.h>
 #include <log.h>
 #include <mm/mm.h>
@@ -158,11 +159,12 @@ static void sched_switch(void)
         return;
     c->current = next;
     c->vm = next->vm;
-    prev->left_at = now;
+    if (prev->sys_nr) /* a system call's stretch on the CPU ends here */
+        kstat_syscall(prev->sys_nr, now - prev->sys_since);
     /* Returns only when prev is switched back to; other threads ran meanwhile and may have exited.
      * cpu_self() again below, not c: once more CPUs run, prev may resume on another one. */
     arch_thread_switch(&prev->arch, &next->arch, next->vm ? &next->vm->arch : NULL);
-    prev->away_cycles += arch_cycles() - prev->left_at;
+    prev->sys_since = arch_cycles();
     sched_reap(cpu_self());
 }
 
@@ -199,9 +201,13 @@ void sched_yield_cpu(void)
  * idle loop, and is handled before this thread goes on. */
 long sched_preempt_point(void)
 {
+    struct thread *t = current_thread();
+    if (t->sys_nr)
+        kstat_syscall(t->sys_nr, arch_cycles() - t->sys_since);
     kernel_unlock();
     arch_irq_window();
     kernel_lock();
+    t->sys_since = arch_cycles();
     struct cpu *c = cpu_self();
     if (c->woke)
         sched_check_wakeups();

@@ -28,8 +28,8 @@ struct thread {
     uint64_t vruntime;        /* virtual runtime: the cycles it has used, over its weight (sched.c) */
     uint32_t weight;          /* its share of the CPU against others' (1..SPAWN_WEIGHT_MAX) */
     uint64_t run_start;       /* arch_cycles() when it last got the CPU */
-    uint64_t left_at;         /* arch_cycles() when it last left the CPU */
-    uint64_t away_cycles;     /* all the cycles it spent switched out (system-call timing, kstat.h) */
+    uint64_t sys_nr;          /* the system call it is in, 0 if none (timed by kstat.h) */
+    uint64_t sys_since;       /* arch_cycles() when that call's current stretch on the CPU began */
 };
 
 /* Threads blocked until something happens (an event, a process exit). */

@@ -45,16 +45,18 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_ENTROPY] = sys_entropy,
 };
 
-/* nr is a raw register: bounded before it indexes the table. The call is timed on the CPU: the
- * cycles its thread spent switched out (waiting, or preempted at a preemption point) do not count. */
+/* nr is a raw register: bounded before it indexes the table. The call is timed in stretches that
+ * end where it lets the CPU go (a wait, a preemption point: sched.c) and at its return. */
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
     syscall_fn fn = nr < SYS_COUNT ? syscall_table[nr] : NULL;
     if (!fn)
         return ERR_BAD_SYSCALL;
     struct thread *t = current_thread();
-    uint64_t start = arch_cycles(), away = t->away_cycles;
+    t->sys_nr = nr;
+    t->sys_since = arch_cycles();
     long r = fn(a);
-    kstat_syscall(nr, arch_cycles() - start - (t->away_cycles - away));
+    kstat_syscall(nr, arch_cycles() - t->sys_since);
+    t->sys_nr = 0;
     return r;
 }
