@@ -80,6 +80,12 @@ uint64_t kh_prog_arg(kh_prog prog, uint64_t payload)
     return 0;
 }
 
+void kh_prog_arg_drop(uint64_t arg)
+{
+    if (arg < KH_SLOTS)
+        slots[arg].prog = NULL;
+}
+
 struct proc *kh_spawn(const char *name, kh_prog prog, uint64_t payload)
 {
     static uint8_t image[ELFGEN_BUF_SIZE] __attribute__((aligned(8)));
