@@ -8,6 +8,7 @@ static uint64_t lock_since;  /* arch_cycles() when the lock was taken */
 static uint64_t irqoff_max;  /* cycles */
 static uint64_t syscall_max; /* cycles */
 static uint64_t syscall_max_nr;
+static bool log_pending; /* a new longest system call to log once no user line is open */
 
 /* A new longest system call is logged once it passes this: the operator sees what stalled. */
 #define KSTAT_LOG_NS 1000000
@@ -46,8 +47,7 @@ void kstat_syscall(uint64_t nr, uint64_t cycles)
     if (started && cycles > syscall_max) {
         syscall_max = cycles;
         syscall_max_nr = nr;
-        if (cycles_to_ns(cycles) >= KSTAT_LOG_NS)
-            kstat_log();
+        log_pending = cycles_to_ns(cycles) >= KSTAT_LOG_NS;
     }
 }
 
@@ -57,6 +57,16 @@ void kstat_read(struct kstat *out)
     out->irqoff_max_ns = cycles_to_ns(irqoff_max);
     out->syscall_max_ns = cycles_to_ns(syscall_max);
     out->syscall_max_nr = syscall_max_nr;
+}
+
+/* Log a new longest system call, if any, unless a process's console line is unfinished: the
+ * kernel line would end it (log.c), splitting the process's line in two. Pre: kernel lock held. */
+void kstat_poll(void)
+{
+    if (log_pending && !log_line_owner()) {
+        log_pending = false;
+        kstat_log();
+    }
 }
 
 /* The boot stats line's form: the maxima in microseconds. Pre: kernel lock held. */

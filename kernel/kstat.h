@@ -21,4 +21,6 @@ void kstat_lock_taken(void);                      /* kernel_lock got the lock */
 void kstat_lock_released(void);                   /* kernel_unlock is about to let it go */
 void kstat_syscall(uint64_t nr, uint64_t cycles); /* system call nr kept the CPU this long */
 void kstat_read(struct kstat *out);               /* the maxima so far, in nanoseconds */
-void kstat_log(void);                             /* one log line with the maxima */
+void kstat_log(void);
+void kstat_poll(void);
+    /* after each system call: log a new longest one past 1 ms */ /* one log line with the maxima */

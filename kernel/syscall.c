@@ -58,5 +58,6 @@ long syscall_dispatch(uint64_t nr, const struct syscall_args *a)
     long r = fn(a);
     kstat_syscall(nr, arch_cycles() - t->sys_since);
     t->sys_nr = 0;
+    kstat_poll();
     return r;
 }
