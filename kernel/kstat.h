@@ -23,4 +23,4 @@ void kstat_syscall(uint64_t nr, uint64_t cycles); /* system call nr kept the CPU
 void kstat_read(struct kstat *out);               /* the maxima so far, in nanoseconds */
 void kstat_log(void);
 void kstat_poll(void);
-    /* after each system call: log a new longest one past 1 ms */ /* one log line with the maxima */
+/* after each system call: log a new longest one past 1 ms */ /* one log line with the maxima */

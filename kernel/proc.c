@@ -65,7 +65,7 @@ uint64_t proc_count(void)
 }
 
 /* Bytes of a segment copied into a process being built between two preemption points. */
-#define LOAD_COPY_CHUNK (256u << 10)
+#define LOAD_COPY_CHUNK (64u << 10)
 
 /* Copy a segment's file bytes into p, a chunk at a time; ERR_INTERRUPTED if the spawner is killed. */
 static long load_copy(struct proc *p, uaddr_t dst, const char *src, uint64_t len)

@@ -33,7 +33,7 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n)
 }
 
 /* Bytes of an image copied in between two preemption points. */
-#define SPAWN_COPY_CHUNK (256u << 10)
+#define SPAWN_COPY_CHUNK (64u << 10)
 
 /* Copy len bytes of the image at src into kernel memory, a chunk at a time with a preemption point
  * between chunks; ERR_BAD_ADDRESS, or ERR_INTERRUPTED if the caller is killed meanwhile. */

@@ -9,7 +9,7 @@
 #define VM_MAX_REGIONS 40 /* image segments + stack + initfs + SYS_VM_MAP mappings */
 #define VM_MAX_ANON 32    /* SYS_VM_MAP mappings per process */
 #define VM_TC_SLOTS 4     /* translation cache entries, indexed by page number */
-#define VM_CHUNK_PAGES 64 /* pages mapped or unmapped between two pauses (256 KiB) */
+#define VM_CHUNK_PAGES 16 /* pages mapped or unmapped between two pauses (64 KiB) */
 
 /* A long map or unmap calls this between chunks (the scheduler's preemption point, for system
  * calls): 0 goes on; an error (the caller is being killed) makes a map undo itself and return it. */
