@@ -11,12 +11,15 @@
  * becomes "_"): the kernel's own lines start with "[ seconds.micros]", which always holds a dot, so
  * no process can write a line that reads as the kernel's. Control characters other than newline and
  * tab become '?', so no escape sequence or carriage return can move the cursor back over a tag.
- * Output goes out in chunks of CONSOLE_CHUNK bytes with a preemption point after each: the UART
- * is polled byte by byte, which under QEMU's TCG costs some 40 us a byte and at a real 115200 baud
- * 87 us, so a chunk holds the CPU for 3 to 6 ms at most. A writer preempted mid-line may have its
- * line ended by another's output or a kernel line; its rest then starts a new tagged line.
+ * Output goes out in chunks of at most CONSOLE_CHUNK bytes, each cut after a newline, and a
+ * preemption point comes after each chunk that ends a line, and after CONSOLE_LINE_CAP bytes of one
+ * line: pausing between lines keeps other writers, and kernel lines, from splitting a process's
+ * lines, while the CPU is held for one line at most. The UART is polled byte by byte, which under
+ * QEMU's TCG costs some 40 us a byte and at a real 115200 baud 87 us. A writer preempted in the
+ * middle of a longer line may have it ended by another's output; its rest starts a new tagged line.
  */
 #define CONSOLE_CHUNK 64
+#define CONSOLE_LINE_CAP 256
 #define CONSOLE_REPORT_NS 1000000000ul /* at most one "bytes dropped" line a second per process */
 
 static uint64_t dropped_total; /* bytes dropped since boot */
@@ -89,6 +92,15 @@ static void console_emit(const struct console_writer *w, const char *s, size_t n
     arch_console_write(out, len);
 }
 
+/* The length of s[0..n) up to and including its first newline (n if it has none). */
+static uint64_t console_line_cut(const char *s, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (s[i] == '\n')
+            return i + 1;
+    return n;
+}
+
 /* A chunk at a time, each copied in afresh (the process may change its buffer meanwhile: that
  * changes only what it prints). */
 long console_write_user(const struct console_writer *w, uaddr_t buf, uint64_t len)
@@ -102,15 +114,22 @@ long console_write_user(const struct console_writer *w, uaddr_t buf, uint64_t le
     dropped_total += len - allowed;
     bucket_report(w, now);
     char chunk[CONSOLE_CHUNK];
+    uint64_t line_bytes = 0; /* written since the last pause */
     for (uint64_t done = 0; done < allowed;) {
         uint64_t n = allowed - done < sizeof(chunk) ? allowed - done : sizeof(chunk);
         long err = copy_from_user(chunk, buf + done, n);
         if (err < 0)
             return err;
+        n = console_line_cut(chunk, n);
         console_emit(w, chunk, n);
         done += n;
-        if (done < allowed && (err = sched_preempt_point()) < 0)
-            return err;
+        line_bytes += n;
+        bool line_ended = chunk[n - 1] == '\n';
+        if (done < allowed && (line_ended || line_bytes >= CONSOLE_LINE_CAP)) {
+            line_bytes = 0;
+            if ((err = sched_preempt_point()) < 0)
+                return err;
+        }
     }
     return (long)len;
 }
