@@ -34,6 +34,7 @@ void arch_irq_init(const struct boot_info *bi); /* firmware tables, interrupt co
 static inline struct cpu *arch_cpu_self(void); /* the running CPU's struct cpu */
 static inline void arch_cpu_relax(void);       /* hint that we are spinning */
 void arch_idle(void);                          /* enable interrupts, wait for one, disable them again */
+void arch_irq_window(void);                    /* enable interrupts for an instant: pending ones run */
 _Noreturn void arch_halt(void);                /* stop this CPU for good */
 _Noreturn void arch_poweroff(int code);        /* power off, reporting code to a hypervisor if it listens */
 

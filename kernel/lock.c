@@ -1,6 +1,7 @@
 /* lock.c: the big kernel lock (see lock.h for what it protects). */
 #include <lock.h>
 #include <arch.h>
+#include <kstat.h>
 #include <log.h>
 
 static volatile uint32_t big_lock;
@@ -12,12 +13,14 @@ void kernel_lock(void)
         /* Wait with plain loads: waiters share the cache line instead of fighting over it. */
         while (__atomic_load_n(&big_lock, __ATOMIC_RELAXED))
             arch_cpu_relax();
+    kstat_lock_taken();
 }
 
 /* Release the lock; the caller must hold it. */
 void kernel_unlock(void)
 {
     ASSERT(big_lock);
+    kstat_lock_released();
     __atomic_store_n(&big_lock, 0, __ATOMIC_RELEASE);
 }
 

@@ -8,6 +8,11 @@ void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print without a timestamp (continuation output such as register dumps). */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The process whose console line is unfinished (0: none), kept by console.c: a kernel line ends
+ * that line first, so it always starts a line of its own. */
+long log_line_owner(void);
+void log_set_line_owner(long pid);
+
 /* Stop the kernel: print the message, a backtrace of the caller, and halt. */
 _Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,6 +1,7 @@
 /* main.c: the portable boot sequence, from a working console to the first user process. */
 #include <arch.h>
 #include <boot.h>
+#include <kstat.h>
 #include <cpu.h>
 #include <lock.h>
 #include <log.h>
@@ -75,5 +76,6 @@ _Noreturn void kernel_main(struct boot_info *bi)
     sched_init();
     proc_start_init("bin/init");
     log_printf("warp: kernel up, %lu pages free; running user space", pmm_free_pages());
+    kstat_start();
     sched_idle_loop();
 }

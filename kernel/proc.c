@@ -64,6 +64,21 @@ uint64_t proc_count(void)
     return n;
 }
 
+/* Bytes of a segment copied into a process being built between two preemption points. */
+#define LOAD_COPY_CHUNK (64u << 10)
+
+/* Copy a segment's file bytes into p, a chunk at a time; ERR_INTERRUPTED if the spawner is killed. */
+static long load_copy(struct proc *p, uaddr_t dst, const char *src, uint64_t len)
+{
+    for (uint64_t done = 0; done < len; done += LOAD_COPY_CHUNK) {
+        uint64_t n = len - done < LOAD_COPY_CHUNK ? len - done : LOAD_COPY_CHUNK;
+        long err = done ? sched_preempt_point() : 0;
+        if (err < 0 || (err = vm_copy_to(&p->vm, dst + done, src + done, n)) < 0)
+            return err;
+    }
+    return 0;
+}
+
 /* Load the PT_LOAD segments of an ELF image (kernel memory) into p; sets *entry. */
 static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *entry)
 {
@@ -76,10 +91,8 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
         uint64_t npages = (s->vaddr + s->memsz - start + PAGE_SIZE - 1) / PAGE_SIZE;
         /* Each segment gets pages of its own: two segments sharing a page would overlap and be refused,
          * which is why user.ld starts every segment on a page boundary. */
-        long err = vm_map_anon(&p->vm, start, npages, s->prot, VM_IMAGE);
-        if (err < 0)
-            return err;
-        if ((err = vm_copy_to(&p->vm, s->vaddr, (const char *)image + s->offset, s->filesz)) < 0)
+        long err = vm_map_anon(&p->vm, start, npages, s->prot, VM_IMAGE, sched_preempt_point);
+        if (err < 0 || (err = load_copy(p, s->vaddr, (const char *)image + s->offset, s->filesz)) < 0)
             return err;
     }
     *entry = ei.entry;
@@ -105,7 +118,7 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
     if (err < 0)
         return err;
     err = vm_map_anon(&p->vm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE / PAGE_SIZE,
-                      PROT_READ | PROT_WRITE, VM_STACK);
+                      PROT_READ | PROT_WRITE, VM_STACK, sched_preempt_point);
     if (err < 0)
         return err;
     if (p->has_initfs) {
@@ -128,16 +141,25 @@ static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t 
     }
 }
 
+/* A free slot in the process table, or -1. */
+static int proc_free_slot(void)
+{
+    for (int slot = 0; slot < MAX_PROCS; slot++)
+        if (!procs[slot])
+            return slot;
+    return -1;
+}
+
 /* Everything that can fail (slot, record, address space, image, stack, thread) comes before the
- * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. */
+ * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. The
+ * image's large segments are mapped in chunks with preemption points between them (vm_map_anon),
+ * so other spawns may run meanwhile: the slot is looked for again once the process is built. A
+ * kill of the spawner midway ends the build with ERR_INTERRUPTED. */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
                 uint32_t weight, const handle_t *handles, uint32_t nhandles, struct proc **out)
 {
-    int slot = 0;
-    while (slot < MAX_PROCS && procs[slot])
-        slot++;
-    if (slot == MAX_PROCS)
-        return ERR_NO_RESOURCES;
+    if (proc_free_slot() < 0)
+        return ERR_NO_RESOURCES; /* fail early, before building anything */
     struct proc *p = kzalloc(sizeof(*p));
     if (!p)
         return ERR_NO_MEMORY;
@@ -147,11 +169,15 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         return err;
     }
     p->has_initfs = share_initfs && initfs_pa;
-    if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0) {
+    int slot = -1;
+    if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0 ||
+        (slot = proc_free_slot()) < 0) {
+        if (p->thread)
+            thread_free(p->thread);
         handle_close_all(&p->handles); /* empty: frees what the reservation took */
-        vm_space_destroy(&p->vm);
+        vm_space_destroy(&p->vm, sched_preempt_point);
         kfree(p);
-        return err;
+        return err < 0 ? err : ERR_NO_RESOURCES;
     }
     /* Nothing fails from here on. */
     obj_init(&p->obj, &proc_ops); /* the running process's own reference */
@@ -162,6 +188,7 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
     p->state = PROC_LIVE;
     p->weight = weight;
     p->thread->weight = weight;
+    console_bucket_init(&p->console);
     proc_move_handles(p, handles, nhandles);
     procs[slot] = p;
     sched_add(p->thread);
@@ -195,16 +222,21 @@ _Noreturn void proc_exit(const struct exit_info *info)
         if (procs[i] == p)
             procs[i] = NULL;
     p->exit = *info;
-    /* Dead before anything is torn down: from here a callee's channel_copy refuses this process's
-     * buffers, whose pages are about to go. */
-    p->state = PROC_DEAD;
+    struct console_writer w = proc_console(p);
+    console_writer_exit(&w);
+    /* Exiting before anything is torn down: from here a callee's channel_copy refuses this process's
+     * buffers, whose pages are about to go. Dead (for waits and exit events) only once all is freed. */
+    p->state = PROC_EXITING;
     handle_close_all(&p->handles);
     obj_sweep();
-    /* Off our page tables before they are freed; this stack lives in the shared kernel half. */
+    /* Off our page tables before they are freed, for good: the preemption points of the teardown
+     * may switch away and back, and this stack lives in the shared kernel half. */
     arch_vm_activate(NULL);
     cpu_self()->vm = NULL;
-    vm_space_destroy(&p->vm);
+    p->thread->vm = NULL;
+    vm_space_destroy(&p->vm, sched_preempt_point);
     p->thread = NULL;
+    p->state = PROC_DEAD;
     waitq_wake_all(&p->exit_waiters);
     eventq_notify(&p->link);
     obj_unref(&p->obj); /* the process's reference to itself; handles may keep the record */
@@ -244,7 +276,7 @@ long proc_wait(struct proc *p, struct exit_info *out)
  * half done. A sleeping p is woken so that it gets there. */
 void proc_kill(struct proc *p)
 {
-    if (p->state == PROC_DEAD)
+    if (p->state != PROC_LIVE)
         return;
     p->killed = true;
     sched_interrupt(p->thread); /* out of a wait, if it is in one, and into no other */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <arch.h>
+#include <console.h>
 #include <cpu.h>
 #include <handle.h>
 #include <object.h>
@@ -13,6 +14,7 @@
 
 enum proc_state {
     PROC_LIVE = 1, /* running */
+    PROC_EXITING,  /* ending: its memory is being freed (with preemption points) */
     PROC_DEAD,     /* ended; the record stays while handles name it */
 };
 
@@ -24,13 +26,14 @@ struct proc {
     struct thread *thread; /* the one thread (more per process later) */
     struct vm_space vm;
     struct handle_table handles;
-    uint32_t weight;           /* CPU weight 1..SPAWN_WEIGHT_MAX; its thread's share (sched.c) */
-    bool has_initfs;           /* the initfs is mapped in; it may pass it on */
-    bool killed;               /* end at the next return to user mode */
-    struct exit_info exit;     /* valid when PROC_DEAD */
-    bool exit_reported;        /* EV_PROC_EXIT delivered */
-    struct waitq exit_waiters; /* threads in SYS_WAIT on it */
-    struct eq_link link;       /* as an event source */
+    uint32_t weight;               /* CPU weight 1..SPAWN_WEIGHT_MAX; its thread's share (sched.c) */
+    bool has_initfs;               /* the initfs is mapped in; it may pass it on */
+    bool killed;                   /* end at the next return to user mode */
+    struct exit_info exit;         /* valid when PROC_DEAD */
+    bool exit_reported;            /* EV_PROC_EXIT delivered */
+    struct waitq exit_waiters;     /* threads in SYS_WAIT on it */
+    struct eq_link link;           /* as an event source */
+    struct console_bucket console; /* its console budget (console.h) */
 };
 
 /* The first process: it grants devices, may power the machine off, and must never end. NULL
@@ -58,6 +61,11 @@ long proc_wait(struct proc *p, struct exit_info *out);
 /* End p at its next return to user mode, waking it from any wait. */
 void proc_kill(struct proc *p);
 uint64_t proc_count(void); /* live processes */
+/* p as a console writer (console.h). */
+static inline struct console_writer proc_console(struct proc *p)
+{
+    return (struct console_writer){p->name, p->pid, &p->console};
+}
 /* The current process. */
 static inline struct proc *proc_current(void)
 {

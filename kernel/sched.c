@@ -1,5 +1,6 @@
 /* sched.c: fair scheduling by virtual runtime, preemption by the tick and by wake-ups, blocking waits, idle. */
 #include <cpu.h>
+#include <kstat.h>
 #include <lock.h>
 #include <log.h>
 #include <mm/mm.h>
@@ -11,9 +12,10 @@
 
 /*
  * The kernel runs with interrupts off and the kernel lock held, so nothing preempts kernel code: a
- * thread leaves the CPU only in sched_wait, sched_yield_cpu or sched_exit, and the timer's preemption
- * waits for the next return to user mode (proc_user_return). Only the idle thread halts with
- * interrupts on.
+ * thread leaves the CPU only in sched_wait, sched_yield_cpu, sched_exit or at a preemption point
+ * (sched_preempt_point, which long operations call between chunks of work), and otherwise the
+ * timer's preemption waits for the next return to user mode (proc_user_return). Only the idle
+ * thread and preemption points let interrupts in, each with the lock released.
  */
 /*
  * Fairness (docs/scheduling.md): every thread has a virtual runtime, the CPU cycles it has used
@@ -157,9 +159,12 @@ static void sched_switch(void)
         return;
     c->current = next;
     c->vm = next->vm;
+    if (prev->sys_nr) /* a system call's stretch on the CPU ends here */
+        kstat_syscall(prev->sys_nr, now - prev->sys_since);
     /* Returns only when prev is switched back to; other threads ran meanwhile and may have exited.
      * cpu_self() again below, not c: once more CPUs run, prev may resume on another one. */
     arch_thread_switch(&prev->arch, &next->arch, next->vm ? &next->vm->arch : NULL);
+    prev->sys_since = arch_cycles();
     sched_reap(cpu_self());
 }
 
@@ -190,6 +195,25 @@ void sched_yield_cpu(void)
     if (t != cpu_self()->idle && t->vruntime <= last)
         t->vruntime = last + 1;
     sched_preempt();
+}
+
+/* The lock is let go for the window: an interrupt that arrives then takes it as it would from the
+ * idle loop, and is handled before this thread goes on. */
+long sched_preempt_point(void)
+{
+    struct thread *t = current_thread();
+    if (t->sys_nr)
+        kstat_syscall(t->sys_nr, arch_cycles() - t->sys_since);
+    kernel_unlock();
+    arch_irq_window();
+    kernel_lock();
+    t->sys_since = arch_cycles();
+    struct cpu *c = cpu_self();
+    if (c->woke)
+        sched_check_wakeups();
+    if (c->need_resched)
+        sched_preempt();
+    return current_thread()->interrupted ? ERR_INTERRUPTED : 0;
 }
 
 /* Note that t, now runnable, may have to preempt the current thread: at once if it is the idle

@@ -28,6 +28,8 @@ struct thread {
     uint64_t vruntime;        /* virtual runtime: the cycles it has used, over its weight (sched.c) */
     uint32_t weight;          /* its share of the CPU against others' (1..SPAWN_WEIGHT_MAX) */
     uint64_t run_start;       /* arch_cycles() when it last got the CPU */
+    uint64_t sys_nr;          /* the system call it is in, 0 if none (timed by kstat.h) */
+    uint64_t sys_since;       /* arch_cycles() when that call's current stretch on the CPU began */
 };
 
 /* Threads blocked until something happens (an event, a process exit). */
@@ -45,8 +47,13 @@ void sched_init(void);            /* make the boot context this CPU's idle threa
 void sched_add(struct thread *t); /* make a thread runnable */
 void sched_preempt(void);
 /* On the way back to user mode after wake-ups: ask for preemption if a woken thread should run first. */
-void sched_check_wakeups(void);    /* give up the CPU as the tick or a wake-up asked; returns when picked */
-void sched_yield_cpu(void);        /* SYS_YIELD: let every runnable thread run first */
+void sched_check_wakeups(void); /* give up the CPU as the tick or a wake-up asked; returns when picked */
+void sched_yield_cpu(void);     /* SYS_YIELD: let every runnable thread run first */
+/* A long kernel operation's preemption point (between chunks of its work): lets pending interrupts
+ * in, gives the CPU away if the tick or a wake-up asked, and returns ERR_INTERRUPTED if the caller's
+ * process is being killed (the caller then undoes its work and returns that), else 0. Pre: kernel
+ * lock held, interrupts off, and nothing half done that another thread could see. */
+long sched_preempt_point(void);
 void sched_wake(struct thread *t); /* a blocked thread becomes runnable */
 /* t's process is ending: wake t if it waits, and make every later wait of it end at once. */
 void sched_interrupt(struct thread *t);

@@ -32,7 +32,24 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n)
     return n >= 1 ? 0 : handle_reserve(&self->handles, 1);
 }
 
-/* Copy the image named by args into kernel memory; the caller kfree()s *image_out. */
+/* Bytes of an image copied in between two preemption points. */
+#define SPAWN_COPY_CHUNK (64u << 10)
+
+/* Copy len bytes of the image at src into kernel memory, a chunk at a time with a preemption point
+ * between chunks; ERR_BAD_ADDRESS, or ERR_INTERRUPTED if the caller is killed meanwhile. */
+static long spawn_copy_image(void *dst, uaddr_t src, uint64_t len)
+{
+    for (uint64_t done = 0; done < len; done += SPAWN_COPY_CHUNK) {
+        uint64_t n = len - done < SPAWN_COPY_CHUNK ? len - done : SPAWN_COPY_CHUNK;
+        long err = done ? sched_preempt_point() : 0;
+        if (err < 0 || (err = copy_from_user((char *)dst + done, src + done, n)) < 0)
+            return err;
+    }
+    return 0;
+}
+
+/* Copy the image named by args into kernel memory; the caller kfree()s *image_out. The handles are
+ * checked after the image is in: the copy's preemption points come before that check. */
 static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], handle_t *hs,
                           void **image_out)
 {
@@ -46,8 +63,7 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     if (a->weight > proc_current()->weight)
         return ERR_PERMISSION; /* no process makes one that outweighs it */
     long err = copy_from_user(name, a->name, a->name_len);
-    if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
-        (err = spawn_check_handles(hs, a->nhandles)) < 0)
+    if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0)
         return err;
     name[a->name_len] = 0;
     if ((err = user_range_check(a->image, a->image_len, PROT_READ)) < 0)
@@ -55,7 +71,8 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     void *image = kmalloc(a->image_len);
     if (!image)
         return ERR_NO_MEMORY;
-    if ((err = copy_from_user(image, a->image, a->image_len)) < 0) {
+    if ((err = spawn_copy_image(image, a->image, a->image_len)) < 0 ||
+        (err = spawn_check_handles(hs, a->nhandles)) < 0) {
         kfree(image);
         return err;
     }

@@ -1,5 +1,7 @@
 /* sys_system.c: the system-wide calls: console, counters, clock, entropy, power-off (docs/syscalls.md). */
 #include <arch.h>
+#include <console.h>
+#include <kstat.h>
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
@@ -9,10 +11,11 @@
 #include <warp/error.h>
 #include <warp/string.h>
 
-/* Per call: the UART is polled with the kernel lock held, so this bounds how long one write stalls. */
+/* Per call: the largest write a program may ask for in one go. */
 #define CONSOLE_WRITE_MAX 65536
 
-/* Through a small stack buffer, chunk by chunk: no allocation however long the write. */
+/* The whole buffer is checked first; the output goes out in chunks, tagged and within the
+ * process's rate limit (console.c). */
 long sys_console_write(const struct syscall_args *a)
 {
     uaddr_t buf = a->a1;
@@ -22,26 +25,25 @@ long sys_console_write(const struct syscall_args *a)
     long err = user_range_check(buf, len, PROT_READ);
     if (err < 0)
         return err;
-    char chunk[256];
-    for (uint64_t done = 0; done < len;) {
-        uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-        if ((err = copy_from_user(chunk, buf + done, n)) < 0)
-            return err;
-        arch_console_write(chunk, n);
-        done += n;
-    }
-    return (long)len;
+    struct console_writer w = proc_console(proc_current());
+    return console_write_user(&w, buf, len);
 }
 
 /* A snapshot for tools and tests; free pages count the heap's reclaimable spares. */
 long sys_sysinfo(const struct syscall_args *a)
 {
     uaddr_t out = a->a1;
+    struct kstat ks;
+    kstat_read(&ks);
     struct sysinfo info = {
         .total_pages = pmm_total_pages(),
         .free_pages = pmm_free_pages(),
         .nprocs = proc_count(),
         .uptime_ns = arch_time_ns(),
+        .irqoff_max_ns = ks.irqoff_max_ns,
+        .syscall_max_ns = ks.syscall_max_ns,
+        .syscall_max_nr = ks.syscall_max_nr,
+        .console_dropped = console_dropped_total(),
     };
     return copy_to_user(out, &info, sizeof(info));
 }
@@ -78,6 +80,7 @@ long sys_shutdown(const struct syscall_args *a)
         return ERR_PERMISSION;
     if (code > 255)
         return ERR_INVALID_ARG;
+    kstat_log();
     log_printf("kernel: power off requested by init (code %lu)", code);
     arch_poweroff((int)code);
 }

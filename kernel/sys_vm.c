@@ -1,5 +1,6 @@
 /* sys_vm.c: the memory system calls: SYS_VM_MAP and SYS_VM_UNMAP (docs/syscalls.md). */
 #include <proc.h>
+#include <sched.h>
 #include <syscall.h>
 #include <vm.h>
 #include <warp/error.h>
@@ -23,7 +24,7 @@ long sys_vm_map(const struct syscall_args *a)
     uaddr_t addr = vm_find_free(vs, npages);
     if (vm_count_user(vs) >= VM_MAX_ANON || !addr)
         return ERR_NO_RESOURCES;
-    long err = vm_map_anon(vs, addr, npages, (unsigned)(prot | PROT_READ), VM_ANON);
+    long err = vm_map_anon(vs, addr, npages, (unsigned)(prot | PROT_READ), VM_ANON, sched_preempt_point);
     return err < 0 ? err : (long)addr;
 }
 
@@ -36,5 +37,5 @@ long sys_vm_unmap(const struct syscall_args *a)
         return ERR_INVALID_ARG;
     if (len == 0 || len > VM_MAP_MAX)
         return ERR_NOT_FOUND;
-    return vm_unmap_user(&proc_current()->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE);
+    return vm_unmap_user(&proc_current()->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
 }

@@ -1,4 +1,7 @@
 /* syscall.c: the system-call table: one handler per number (docs/syscalls.md), each in its sys_*.c file. */
+#include <cpu.h>
+#include <kstat.h>
+#include <sched.h>
 #include <syscall.h>
 #include <warp/abi.h>
 #include <warp/error.h>
@@ -42,9 +45,19 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_ENTROPY] = sys_entropy,
 };
 
-/* nr is a raw register: bounded before it indexes the table. */
+/* nr is a raw register: bounded before it indexes the table. The call is timed in stretches that
+ * end where it lets the CPU go (a wait, a preemption point: sched.c) and at its return. */
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
     syscall_fn fn = nr < SYS_COUNT ? syscall_table[nr] : NULL;
-    return fn ? fn(a) : ERR_BAD_SYSCALL;
+    if (!fn)
+        return ERR_BAD_SYSCALL;
+    struct thread *t = current_thread();
+    t->sys_nr = nr;
+    t->sys_since = arch_cycles();
+    long r = fn(a);
+    kstat_syscall(nr, arch_cycles() - t->sys_since);
+    t->sys_nr = 0;
+    kstat_poll();
+    return r;
 }

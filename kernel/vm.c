@@ -48,14 +48,21 @@ static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot
     return vm_lookup_walk(vs, page, prot);
 }
 
-/* Unmap [start, start + npages pages), freeing the frames when the region owns them. */
-static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned)
+/* Unmap [start, start + npages pages), freeing the frames when the region owns them, with pause()
+ * (if any) between chunks of VM_CHUNK_PAGES. It always finishes: a pause that asks to stop is
+ * ignored, as a half-freed range helps nobody. */
+static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned, vm_pause_fn pause)
 {
-    /* Forget first: a remembered translation of a page unmapped here would let a later copy write
-     * to a frame that is free again, or someone else's. */
-    memset(vs->tc, 0, sizeof(vs->tc));
-    memset(&vs->checked, 0, sizeof(vs->checked));
     for (uint64_t i = 0; i < npages; i++) {
+        /* Forget first, at every chunk: a translation remembered before, or while another thread
+         * copied to this space during a pause, would let a later copy write to a frame that is
+         * free again, or someone else's. */
+        if (i % VM_CHUNK_PAGES == 0) {
+            if (i && pause)
+                pause();
+            memset(vs->tc, 0, sizeof(vs->tc));
+            memset(&vs->checked, 0, sizeof(vs->checked));
+        }
         paddr_t pa = arch_vm_unmap(&vs->arch, start + i * PAGE_SIZE);
         if (pa && owned)
             pmm_free(pa, 1);
@@ -63,20 +70,20 @@ static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, boo
 }
 
 /* Unmap a region and free it: its frames if it owns them, its reference on a backing object. */
-static void region_release(struct vm_space *vs, struct vm_region *r)
+static void region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn pause)
 {
-    unmap_pages(vs, r->start, r->npages, kind_owns(r->kind));
+    unmap_pages(vs, r->start, r->npages, kind_owns(r->kind), pause);
     if (r->backing)
         obj_unref(r->backing);
     *r = (struct vm_region){0};
 }
 
 /* Regions first (their frames, their backing references), then the tables that mapped them. */
-void vm_space_destroy(struct vm_space *vs)
+void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause)
 {
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind)
-            region_release(vs, &vs->regions[i]);
+            region_release(vs, &vs->regions[i], pause);
     arch_vm_destroy(&vs->arch);
 }
 
@@ -100,22 +107,44 @@ static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t n
     return false;
 }
 
-/* Page by page: the frames need not be contiguous. The region slot is filled only once every page
- * is in, and a failure unmaps and frees the pages mapped so far. */
-long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind)
+/* Map one fresh zeroed frame at va: the page-allocation point of every anonymous page. */
+static long map_fresh_page(struct vm_space *vs, uaddr_t va, unsigned prot)
+{
+    paddr_t pa;
+    if (pmm_alloc(1, &pa) < 0)
+        return ERR_NO_MEMORY;
+    if (arch_vm_map(&vs->arch, va, pa, prot) < 0) {
+        pmm_free(pa, 1);
+        return ERR_NO_MEMORY;
+    }
+    return 0;
+}
+
+/*
+ * Page by page (the frames need not be contiguous), VM_CHUNK_PAGES at a time with pause() between
+ * chunks, so a large mapping never keeps interrupts off for its whole zeroing. The region slot is
+ * filled only once every page is in: until then nothing else of this space changes (its one thread
+ * is here, or, for a process being built, nobody else knows it), and a failure, or pause() asking
+ * to stop, unmaps and frees the pages mapped so far.
+ */
+long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind,
+                 vm_pause_fn pause)
 {
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
-    for (uint64_t i = 0; i < npages; i++) {
-        paddr_t pa;
-        long err = pmm_alloc(1, &pa);
-        if (err == 0 && (err = arch_vm_map(&vs->arch, start + i * PAGE_SIZE, pa, prot)) < 0)
-            pmm_free(pa, 1);
-        if (err < 0) {
-            unmap_pages(vs, start, i, true);
-            return ERR_NO_MEMORY;
-        }
+    uint64_t done = 0;
+    long err = 0;
+    while (done < npages && err == 0) {
+        uint64_t end = npages - done > VM_CHUNK_PAGES ? done + VM_CHUNK_PAGES : npages;
+        while (done < end && (err = map_fresh_page(vs, start + done * PAGE_SIZE, prot)) == 0)
+            done++;
+        if (err == 0 && done < npages && pause)
+            err = pause();
+    }
+    if (err < 0) {
+        unmap_pages(vs, start, done, true, pause);
+        return err;
     }
     *r = (struct vm_region){start, npages, prot, kind, NULL};
     return 0;
@@ -130,7 +159,7 @@ long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages
         return ERR_NO_RESOURCES;
     for (uint64_t i = 0; i < npages; i++)
         if (arch_vm_map(&vs->arch, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, prot) < 0) {
-            unmap_pages(vs, start, i, false); /* the caller still owns the frames */
+            unmap_pages(vs, start, i, false, NULL); /* the caller still owns the frames */
             return ERR_NO_MEMORY;
         }
     /* The region records PROT_* only; the device bit lives in the page-table entries. */
@@ -184,12 +213,12 @@ static bool kind_user_mapped(uint32_t kind)
 
 /* Exact matches only: unmapping part of a region would split it, and the fixed table may have no
  * slot for the second half. */
-long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages)
+long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause)
 {
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
         if (kind_user_mapped(r->kind) && r->start == start && r->npages == npages) {
-            region_release(vs, r);
+            region_release(vs, r, pause);
             return 0;
         }
     }

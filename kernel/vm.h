@@ -9,6 +9,11 @@
 #define VM_MAX_REGIONS 40 /* image segments + stack + initfs + SYS_VM_MAP mappings */
 #define VM_MAX_ANON 32    /* SYS_VM_MAP mappings per process */
 #define VM_TC_SLOTS 4     /* translation cache entries, indexed by page number */
+#define VM_CHUNK_PAGES 16 /* pages mapped or unmapped between two pauses (64 KiB) */
+
+/* A long map or unmap calls this between chunks (the scheduler's preemption point, for system
+ * calls): 0 goes on; an error (the caller is being killed) makes a map undo itself and return it. */
+typedef long (*vm_pause_fn)(void);
 
 enum vm_kind {
     VM_IMAGE = 1, /* an ELF segment */
@@ -44,10 +49,13 @@ struct vm_space {
     struct vm_region regions[VM_MAX_REGIONS];
 };
 
-long vm_space_init(struct vm_space *vs);    /* empty address space; ERR_NO_MEMORY */
-void vm_space_destroy(struct vm_space *vs); /* free every owned page and the page tables */
-/* Map npages of fresh zeroed memory at start; ERR_NO_MEMORY/ERR_NO_RESOURCES, nothing left behind. */
-long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind);
+long vm_space_init(struct vm_space *vs); /* empty address space; ERR_NO_MEMORY */
+/* Free every owned page (pause, if any, between chunks) and the page tables. */
+void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause);
+/* Map npages of fresh zeroed memory at start, with pause (may be NULL) between chunks;
+ * ERR_NO_MEMORY/ERR_NO_RESOURCES or pause's error, nothing left behind. */
+long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind,
+                 vm_pause_fn pause);
 /* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON.
  * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. */
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
@@ -59,7 +67,7 @@ long vm_keep(struct vm_space *vs, struct kobj *obj);
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
 /* Unmap exactly one mapping the process made (SYS_VM_MAP: VM_ANON, SYS_DMA_ALLOC: VM_DMA),
  * [start, start + npages pages); ERR_NOT_FOUND if there is no such mapping. */
-long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages);
+long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause);
 /* Number of mappings the process made (VM_ANON and VM_DMA regions; at most VM_MAX_ANON). */
 uint32_t vm_count_user(const struct vm_space *vs);
 

@@ -88,12 +88,14 @@ static struct page_header *slab_new(uint32_t shift)
     return h;
 }
 
-/* A block of whole pages with the header in front. */
+/* A block of whole pages with the header in front. Not zeroed, like a slab block (kzalloc zeroes):
+ * SYS_SPAWN's image buffer is up to 16 MiB, which the copy-in overwrites anyway, and zeroing it
+ * first would keep interrupts off for tens of milliseconds. */
 static void *large_alloc(size_t size)
 {
     uint64_t n = (size + HEADER_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
     paddr_t pa;
-    if (pmm_alloc(n, &pa) < 0)
+    if (pmm_alloc_raw(n, &pa) < 0)
         return NULL;
     struct page_header *h = arch_phys_to_virt(pa);
     *h = (struct page_header){.magic = LARGE_MAGIC, .shift_or_pages = (uint32_t)n};

@@ -8,6 +8,8 @@
 #include <warp/tar.h>
 #include <warp/user.h>
 
+#include "longcall.h"
+
 /*
  * It listens on TCP port 81 (the e2e test forwards a host port to it) and serves one command per
  * connection, answering "ok ...\n" or "error ...\n":
@@ -146,7 +148,7 @@ static void adv_serve(handle_t conn)
             cmd[i] = 0;
         if (strncmp(cmd, "spin ", 5) == 0)
             adv_spin(cmd + 5, out, sizeof(out));
-        else
+        else if (!longcall_command(cmd, &adv.self, out, sizeof(out))) /* longcall.c */
             intruder_command(cmd, out, sizeof(out)); /* intrude, restart NAME (intruder.c) */
         msg_write(&m, out, strlen(out));
         ipc_call_sync(conn, &m, &reply);
@@ -181,6 +183,8 @@ static int adv_main(const void *initfs, size_t initfs_size)
 /* arg selects the role: the command server, or one of its hostile children. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
+    if (arg >= LONGCALL_MODE_FIRST && arg <= LONGCALL_MODE_LAST)
+        longcall_child(arg, initfs, initfs_size);
     if (arg == ADV_MODE_SPIN)
         for (;;)
             __asm__ volatile("" ::: "memory"); /* no system call: only the timer takes the CPU back */

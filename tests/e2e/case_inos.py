@@ -13,6 +13,8 @@ from harness import TAP_LINE, Boot, Job, Result
 GROUP = "in-os"
 SUMMARY = re.compile(r"^tests: (\d+) passed, (\d+) failed")
 PANIC = "KERNEL PANIC"
+# tests/inos/t_console.c writes this line; the kernel must tag it with the writer's name.
+FORGED = "kernel: forged by the in-OS tests"
 TIMEOUT = 120
 QEMU_PASS, QEMU_FAIL = 1, 3  # isa-debug-exit statuses for the bytes 0 and 1
 # Where the tests run: the first (QEMU's defaults) reports every test; the others (x2APIC and other
@@ -66,6 +68,12 @@ def verdict(ctx, boot, name, lines, status):
     panicked = any(PANIC in l.text for l in lines)
 
     problems = []
+    untagged = [l.text for l in lines if TAP_LINE.match(l.text) and not l.tag]
+    if untagged:
+        problems.append(f"a TAP line without its writer's tag: {untagged[0]!r}")
+    forged = [l for l in lines if FORGED in l.text]
+    if any(not l.tag for l in forged) or not forged:
+        problems.append("the in-OS tests' forged kernel line is missing or shows untagged")
     if panicked:
         problems.append("the kernel panicked")
     elif status is None:

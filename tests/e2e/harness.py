@@ -30,6 +30,9 @@ ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?=]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78])
 KERNEL_STAMP = re.compile(r"^\[\s*(\d+\.\d+)\]")
 # A TAP result line, as the in-OS test process and cmocka print them.
 TAP_LINE = re.compile(r"^(ok|not ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
+# A user process's console line starts with its name, `[tcpip] text` (kernel/console.c); the
+# harness keeps the name apart (Line.tag), so checks match what the process printed.
+USER_TAG = re.compile(r"^\[([A-Za-z0-9_-]+)\] ")
 TAIL_LINES = 25
 
 
@@ -37,6 +40,18 @@ def clean_line(raw):
     """Decodes one serial line and drops escape sequences and carriage returns."""
     text = raw.decode("utf-8", errors="replace")
     return ANSI_ESCAPE.sub("", text).replace("\r", "").rstrip()
+
+
+def split_tag(text):
+    """(tag, text) of a cleaned line: the writer's name and the rest, or "" and the whole line."""
+    match = USER_TAG.match(text)
+    return (match.group(1), text[match.end():]) if match else ("", text)
+
+
+def tagged_line(index, ms, raw):
+    """A Line from one raw serial line, its writer's tag taken off."""
+    tag, text = split_tag(clean_line(raw))
+    return Line(index, ms, text, tag)
 
 
 def slug(name):
@@ -50,6 +65,7 @@ class Line:
     index: int
     ms: int
     text: str
+    tag: str = ""  # the user process that wrote it ("" for the kernel and firmware)
 
 
 @dataclasses.dataclass
@@ -192,7 +208,7 @@ class Boot:
             with self.cond:
                 if not chunk:
                     if pending:
-                        self.lines.append(Line(len(self.lines), now, clean_line(pending)))
+                        self.lines.append(tagged_line(len(self.lines), now, pending))
                     self.partial = ""
                     self.eof = True
                     self.cond.notify_all()
@@ -201,8 +217,8 @@ class Boot:
                 pending += chunk
                 while b"\n" in pending:
                     raw, pending = pending.split(b"\n", 1)
-                    self.lines.append(Line(len(self.lines), now, clean_line(raw)))
-                self.partial = clean_line(pending)
+                    self.lines.append(tagged_line(len(self.lines), now, raw))
+                self.partial = split_tag(clean_line(pending))[1]
                 self.partial_ms = now
                 self.cond.notify_all()
 

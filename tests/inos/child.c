@@ -326,6 +326,22 @@ static int child_wait_handle(void)
     return ei.reason == EXIT_NORMAL ? ei.code + 1 : 99;
 }
 
+/* TESTS_CONSOLE_FLOOD: 64 KiB of short lines, written again and again as fast as it can. */
+static int child_console_flood(void)
+{
+    size_t len = 65536;
+    long buf = warp_vm_map(len, PROT_READ | PROT_WRITE);
+    if (buf < 0)
+        return TESTS_FLOOD_WRITES + 1;
+    char *s = (char *)buf;
+    for (size_t i = 0; i < len; i++)
+        s[i] = i % 64 == 63 ? '\n' : "flood "[i % 64 < 6 ? i % 64 : 5];
+    int bad = 0;
+    for (int i = 0; i < TESTS_FLOOD_WRITES; i++)
+        bad += warp_console_write(s, len) != (long)len;
+    return bad;
+}
+
 /* TESTS_LEAK_PAGES: maps and touches 8 x 64 pages plus some heap, then returns without freeing. */
 static int child_leak_pages(void)
 {
@@ -417,6 +433,7 @@ int child_main(uint64_t arg)
     switch (mode) {
     case TESTS_EXIT_42: return 42;
     case TESTS_LEAK_PAGES: return child_leak_pages();
+    case TESTS_CONSOLE_FLOOD: return child_console_flood();
     case TESTS_NO_INITFS: return child_no_initfs(tests_env.initfs, tests_env.initfs_size);
     case TESTS_ENTRY: return child_entry(arg, tests_env.initfs, tests_env.initfs_size);
     case TESTS_SSE: return (int)asm_sse_hold(payload, warp_clock() + 300 * 1000000ull, SYS_CLOCK);

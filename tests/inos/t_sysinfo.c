@@ -36,6 +36,22 @@ static void sysinfo_unmapped(void)
            "sysinfo into a range wrapping around 2^64 gives ERR_BAD_ADDRESS");
 }
 
+/* The bounded-work counters: set once processes have run, within reason, and never going down. */
+static void sysinfo_kstat(const struct sysinfo *first)
+{
+    struct sysinfo si;
+    tap_eq(warp_sysinfo(&si), 0, "sysinfo again returns 0");
+    tap_ok(first->irqoff_max_ns > 0 && first->irqoff_max_ns < 1000000000ul,
+           "sysinfo: irqoff_max_ns (%lu) is above 0 and below a second", (unsigned long)first->irqoff_max_ns);
+    tap_ok(first->syscall_max_ns > 0 && first->syscall_max_ns < 1000000000ul,
+           "sysinfo: syscall_max_ns (%lu) is above 0 and below a second",
+           (unsigned long)first->syscall_max_ns);
+    tap_ok(first->syscall_max_nr > 0 && first->syscall_max_nr < SYS_COUNT,
+           "sysinfo: syscall_max_nr (%lu) is a system call", (unsigned long)first->syscall_max_nr);
+    tap_ok(si.irqoff_max_ns >= first->irqoff_max_ns && si.syscall_max_ns >= first->syscall_max_ns,
+           "sysinfo: the maxima never go down");
+}
+
 /* The counters make sense; bad output buffers are refused. */
 void test_sysinfo(void)
 {
@@ -50,6 +66,7 @@ void test_sysinfo(void)
     tap_ok(si.nprocs >= 3, "sysinfo: nprocs (%lu) counts at least init, the supervisor and us",
            (unsigned long)si.nprocs);
     tap_ok(si.uptime_ns >= t0 && si.uptime_ns <= t1, "sysinfo: uptime_ns lies between two clock readings");
+    sysinfo_kstat(&si);
     uint8_t unaligned[sizeof(si) + 1];
     tap_eq(warp_sysinfo((struct sysinfo *)(unaligned + 1)), 0, "sysinfo into an unaligned buffer works");
     sysinfo_unmapped();

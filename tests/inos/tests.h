@@ -50,9 +50,12 @@ enum tests_mode {
                                   send a note on handle 1 and block until killed; closes nothing */
     TESTS_SW_SERVER = 35,       /* answer calls on handle 1 with SYS_SEND_WAIT (reply and take the next call
                                   in one entry): same type and data, status = calls answered so far */
+    TESTS_CONSOLE_FLOOD = 36,   /* write TESTS_FLOOD_WRITES x 64 KiB to the console; exit with the
+                                  number of writes that did not return their length */
     TESTS_SUITE = 100,          /* run every test group; payload: the first TAP number */
 };
 
+#define TESTS_FLOOD_WRITES 4
 #define TESTS_ARG(mode, payload) ((uint64_t)(mode) | ((uint64_t)(payload) << 8))
 #define TESTS_ENTRY_MAGIC 0xa5c30f1e2d3c4bull /* 56 bits: the top of the argument must arrive too */
 #define TESTS_SELF_PATH "bin/tests"

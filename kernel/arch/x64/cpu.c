@@ -163,6 +163,13 @@ void arch_idle(void)
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
+/* sti takes effect after the next instruction, so the nop is the window in which pending
+ * interrupts are taken (each on this stack, with the kernel lock free: trap_handle takes it). */
+void arch_irq_window(void)
+{
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
 /* A loop: an NMI ends a hlt even with interrupts off. */
 _Noreturn void arch_halt(void)
 {

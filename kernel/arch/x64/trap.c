@@ -159,7 +159,8 @@ void trap_handle(struct trap_frame *tf)
             return;
         trap_kernel_fault(tf);
     }
-    /* An interrupt from kernel mode can only have hit the idle loop's hlt, which released the lock. */
+    /* An interrupt from kernel mode can only have hit the idle loop's hlt or a preemption point's
+     * window (sched_preempt_point), and both released the lock. */
     kernel_lock();
     if (tf->vector < 32) {
         struct fault_info f = trap_decode(tf);

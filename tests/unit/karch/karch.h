@@ -20,6 +20,12 @@ void karch_mm_reset(void);
 /* --- time (host_misc.c) --- */
 extern uint64_t karch_now_ns; /* arch_time_ns(); tests move it forward */
 
+/* --- preemption points (host_misc.c) --- */
+/* arch_irq_window calls so far, and a hook each calls (with that count) where the hardware would
+ * take pending interrupts: a test may kill a process there, as another CPU or an interrupt could. */
+extern long karch_irq_windows;
+extern void (*karch_irq_window_hook)(long n);
+
 /* --- the kernel log (host_misc.c) --- */
 /* True when the log (since karch_log_clear) holds text. */
 bool karch_log_has(const char *text);

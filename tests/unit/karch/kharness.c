@@ -38,6 +38,8 @@ void kh_setup(void)
 {
     static bool booted;
     karch_fail_at = 0;
+    karch_irq_window_hook = NULL;
+    karch_irq_windows = 0;
     karch_now_ns = 1000000000;
     karch_log_clear();
     karch_mm_reset();
@@ -76,6 +78,12 @@ uint64_t kh_prog_arg(kh_prog prog, uint64_t payload)
         }
     fail_msg("more than %d programs waiting to start", KH_SLOTS);
     return 0;
+}
+
+void kh_prog_arg_drop(uint64_t arg)
+{
+    if (arg < KH_SLOTS)
+        slots[arg].prog = NULL;
 }
 
 struct proc *kh_spawn(const char *name, kh_prog prog, uint64_t payload)

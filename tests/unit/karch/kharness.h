@@ -41,6 +41,8 @@ void kh_uput(uaddr_t dst, const void *src, size_t n);
 void kh_uget(void *dst, uaddr_t src, size_t n);
 /* The spawn argument that makes a child started with SYS_SPAWN run prog(payload). */
 uint64_t kh_prog_arg(kh_prog prog, uint64_t payload);
+/* Give back the program slot of an argument whose spawn failed (the child will never start). */
+void kh_prog_arg_drop(uint64_t arg);
 /* From a user program: SYS_SPAWN a child running prog(payload), moving handles[0..n) into it; the
  * child's process handle or an error. */
 long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const handle_t *handles, unsigned n);

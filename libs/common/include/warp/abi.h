@@ -114,6 +114,12 @@ struct sysinfo {
     uint64_t free_pages;  /* of which free now */
     uint64_t nprocs;      /* live processes */
     uint64_t uptime_ns;   /* monotonic time since boot */
+    /* Bounded kernel work since boot (docs/syscalls.md): the longest stretch with interrupts off
+     * (the kernel lock held), and the longest a system call kept the CPU, with its number. */
+    uint64_t irqoff_max_ns;
+    uint64_t syscall_max_ns;
+    uint64_t syscall_max_nr;
+    uint64_t console_dropped; /* console bytes dropped over processes' rate limits (docs/security.md) */
 };
 
 /*
