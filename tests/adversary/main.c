@@ -149,7 +149,7 @@ static void adv_serve(handle_t conn)
         if (strncmp(cmd, "spin ", 5) == 0)
             adv_spin(cmd + 5, out, sizeof(out));
         else if (!longcall_command(cmd, &adv.self, out, sizeof(out))) /* longcall.c */
-            intruder_command(cmd, out, sizeof(out)); /* intrude, restart NAME (intruder.c) */
+            intruder_command(cmd, out, sizeof(out));                  /* intrude, restart NAME (intruder.c) */
         msg_write(&m, out, strlen(out));
         ipc_call_sync(conn, &m, &reply);
         msg_close(&m);
