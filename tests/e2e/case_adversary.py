@@ -23,6 +23,7 @@ from harness import Boot, Job, Result, qemu
 GROUP = "adversary"
 NAME = "adversary: HTTP latency with 0, 1, 10, 50 spinning processes"
 LISTENING = "adversary: listening on :81"
+HTTP_LISTENING = "http_server: listening on :80"
 SPINNERS = [0, 1, 10, 50]
 REQUESTS = 300
 MEDIAN_FACTOR = 2.0
@@ -37,6 +38,13 @@ def jobs(ctx):
     yield Job(INTRUDER_NAME, intrusion, alone=True)
     yield Job(RESTART_NAME, tcpip_restart, alone=True)
     yield Job(LONGCALL_NAME, measure_longcalls, alone=True)
+
+
+def ready(boot, ctx):
+    """Waits until both the adversary and http_server listen (in either order): probing HTTP before
+    http_server listens gets a reset, not a latency."""
+    deadline = time.monotonic() + ctx.timeout(BOOT_TIMEOUT)
+    return all(boot.wait_for(line, deadline=deadline) is not None for line in (LISTENING, HTTP_LISTENING))
 
 
 def command(port, text, ctx):
@@ -90,8 +98,9 @@ def measure(ctx):
     """Boots the adversarial image and checks the latency under each load."""
     ctl = qemu.free_port()
     with Boot(ctx, NAME, ctx.image("warp-adversary.iso"), mem="256M", net=True, forward=[(ctl, 81)]) as boot:
-        if boot.wait_for(LISTENING, deadline=time.monotonic() + ctx.timeout(BOOT_TIMEOUT)) is None:
-            return [boot.fail(NAME, f"no '{LISTENING}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")]
+        if not ready(boot, ctx):
+            return [boot.fail(NAME, f"no '{LISTENING}' and '{HTTP_LISTENING}' within "
+                                    f"{ctx.timeout(BOOT_TIMEOUT):.0f} s")]
         notes, data, problems, idle, idle_tail = [], {}, [], None, None
         for n in SPINNERS:
             answer = command(ctl, f"spin {n}", ctx)
@@ -337,8 +346,9 @@ def measure_longcalls(ctx):
     ctl = qemu.free_port()
     with Boot(ctx, LONGCALL_NAME, ctx.image("warp-adversary.iso"), mem="2G", net=True,
               forward=[(ctl, 81)], extra=ICOUNT) as boot:
-        if boot.wait_for(LISTENING, deadline=time.monotonic() + ctx.timeout(BOOT_TIMEOUT)) is None:
-            return [boot.fail(LONGCALL_NAME, f"no '{LISTENING}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")]
+        if not ready(boot, ctx):
+            return [boot.fail(LONGCALL_NAME, f"no '{LISTENING}' and '{HTTP_LISTENING}' within "
+                                             f"{ctx.timeout(BOOT_TIMEOUT):.0f} s")]
         port = boot.options["port"]
         try:
             ms = latencies_for(port, ctx, LONGCALL_PROBE_S / 2)
