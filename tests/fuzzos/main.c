@@ -1,0 +1,170 @@
+/* fuzzos: a typed, resource-aware system-call fuzzer that runs inside Warp (docs/testing.md).
+ *
+ * The main process reads its settings from etc/fuzzos.conf in the initfs (`calls`, `seed`, `chunk`;
+ * seed 0 or absent: one from SYS_ENTROPY), notes the free pages, and runs the calls in workers:
+ * children (this same program) of `chunk` calls each, whose streams derive from the seed. A worker
+ * keeps a pool of what it made (channels, event queues, timers, children, mappings) and feeds it
+ * back into later calls, mixed with stale, wrong-type and made-up handles and bad pointers. At its
+ * end it kills its children, closes and unmaps everything, and exits. Afterwards the free pages
+ * must be back where they were. Verdict: TAP lines, then "fuzzos: P passed, F failed"; the exit
+ * code (init powers off with it) is 0 only if all passed.
+ */
+#include "report.h"
+#include "worker.h"
+
+#include <warp/string.h>
+#include <warp/tap.h>
+#include <warp/tar.h>
+#include <warp/user.h>
+
+#define SELF "bin/fuzzos"
+#define CONF "etc/fuzzos.conf"
+#define SETTLE_NS 3000000000ull /* how long freed memory may take to come back (deferred teardown) */
+
+static struct {
+    uint64_t calls, seed, chunk;
+    struct tar_file self;
+    const void *initfs;
+    size_t initfs_size;
+    struct fz_stats total;
+    unsigned workers, failed_workers;
+} fz = {.calls = 20000, .chunk = 10000};
+
+/* The value of `key=` in the config text, or dflt. Numbers in decimal or 0x-hex. */
+static uint64_t conf_value(const char *text, size_t len, const char *key, uint64_t dflt)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i + klen < len; i++) {
+        if ((i && text[i - 1] != '\n') || memcmp(text + i, key, klen) || text[i + klen] != '=')
+            continue;
+        uint64_t v = 0, base = 10;
+        size_t j = i + klen + 1;
+        if (j + 1 < len && text[j] == '0' && text[j + 1] == 'x')
+            base = 16, j += 2;
+        for (; j < len; j++) {
+            int d = text[j] >= '0' && text[j] <= '9' ? text[j] - '0'
+                    : base == 16 && (text[j] | 0x20) >= 'a' && (text[j] | 0x20) <= 'f'
+                        ? (text[j] | 0x20) - 'a' + 10
+                        : -1;
+            if (d < 0)
+                break;
+            v = v * base + (uint64_t)d;
+        }
+        return v;
+    }
+    return dflt;
+}
+
+static void read_config(void)
+{
+    struct tar_file conf;
+    if (tar_find(fz.initfs, fz.initfs_size, CONF, &conf) == 0) {
+        fz.calls = conf_value(conf.data, conf.size, "calls", fz.calls);
+        fz.seed = conf_value(conf.data, conf.size, "seed", 0);
+        fz.chunk = conf_value(conf.data, conf.size, "chunk", fz.chunk);
+    }
+    if (fz.chunk == 0)
+        fz.chunk = 10000;
+    while (fz.seed == 0)
+        warp_entropy(&fz.seed, sizeof(fz.seed));
+}
+
+/* Free pages, once they stop changing toward `want` (a dead process's memory may come back a moment
+ * after its handle is closed) or SETTLE_NS has passed. */
+static uint64_t free_pages_settled(uint64_t want)
+{
+    struct sysinfo si;
+    uint64_t end = warp_clock() + SETTLE_NS;
+    do {
+        warp_yield();
+        warp_sysinfo(&si);
+    } while (si.free_pages != want && warp_clock() < end);
+    return si.free_pages;
+}
+
+/* Runs worker `index` for `calls` calls; its counts are added to fz.total. False if it failed. */
+static bool run_worker(unsigned index, uint64_t calls)
+{
+    handle_t ch[2];
+    if (warp_channel_create(ch) != 0)
+        return false;
+    struct worker_config cfg = {.seed = fz.seed, .calls = calls, .index = index, .shared = 1};
+    struct warp_msg m = {.type = WORKER_MSG_CONFIG, .data_len = sizeof(cfg)};
+    memcpy(m.data, &cfg, sizeof(cfg));
+    warp_channel_send(ch[0], &m);
+    struct spawn_args a = {.name = (uint64_t) "fuzzos-worker",
+                           .name_len = 13,
+                           .image = (uint64_t)fz.self.data,
+                           .image_len = fz.self.size,
+                           .arg = WORKER_ARG,
+                           .flags = SPAWN_SHARE_INITFS,
+                           .handles = (uint64_t)&ch[1],
+                           .nhandles = 1};
+    long p = warp_spawn(&a);
+    struct exit_info ei = {0};
+    bool ok = p > 0 && warp_wait((handle_t)p, &ei) == 0 && ei.reason == EXIT_NORMAL && ei.code == 0;
+    struct fz_stats s = {0};
+    if (warp_channel_recv(ch[0], &m) == 0 && m.type == WORKER_MSG_STATS && m.data_len == sizeof(s))
+        memcpy(&s, m.data, sizeof(s));
+    else
+        ok = false;
+    if (!ok)
+        printf("# fuzzos: worker %u (seed %#lx) ended with reason %d code %d (spawn %ld)\n", index,
+               (unsigned long)fz.seed, ei.reason, ei.code, p);
+    fz.total.calls += s.calls, fz.total.succeeded += s.succeeded, fz.total.failures += s.failures;
+    fz.total.desync += s.desync, fz.total.spawned += s.spawned;
+    fz.total.by_nr_made |= s.by_nr_made, fz.total.by_nr_ok |= s.by_nr_ok;
+    if (p > 0)
+        warp_handle_close((handle_t)p);
+    warp_handle_close(ch[0]);
+    return ok;
+}
+
+/* Counts the bits set. */
+static unsigned bits(uint64_t v)
+{
+    unsigned n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    if (arg == WORKER_ARG)
+        return worker_main(initfs, initfs_size);
+    fz.initfs = initfs, fz.initfs_size = initfs_size;
+    read_config();
+    if (tar_find(initfs, initfs_size, SELF, &fz.self) != 0) {
+        printf("fuzzos: %s not in the initfs\nfuzzos: 0 passed, 1 failed\n", SELF);
+        return 1;
+    }
+    printf("# fuzzos: seed %#lx, %lu calls in workers of %lu (again: make fuzz-os FUZZ_OS_SEED=%#lx "
+           "FUZZ_OS_CALLS=%lu)\n",
+           (unsigned long)fz.seed, (unsigned long)fz.calls, (unsigned long)fz.chunk, (unsigned long)fz.seed,
+           (unsigned long)fz.calls);
+    struct sysinfo si;
+    warp_sysinfo(&si);
+    uint64_t before = free_pages_settled(si.free_pages), t0 = warp_clock();
+    for (uint64_t done = 0; done < fz.calls && fz.failed_workers < 3; done += fz.chunk) {
+        uint64_t n = fz.calls - done < fz.chunk ? fz.calls - done : fz.chunk;
+        fz.failed_workers += !run_worker(fz.workers++, n);
+    }
+    uint64_t ns = warp_clock() - t0, after = free_pages_settled(before);
+    printf("# fuzzos: %lu calls in %lu ms (%lu calls/s), %lu succeeded, %lu children, %u of %u call numbers "
+           "made (SYS_EXIT only by ending), %u succeeded at least once\n",
+           (unsigned long)fz.total.calls, (unsigned long)(ns / 1000000),
+           (unsigned long)(fz.total.calls * 1000000000ull / (ns ? ns : 1)), (unsigned long)fz.total.succeeded,
+           (unsigned long)fz.total.spawned, bits(fz.total.by_nr_made), SYS_COUNT - 1,
+           bits(fz.total.by_nr_ok));
+    if (fz.total.desync)
+        tap_diag("fuzzos: %lu handles or mappings were gone before the end", (unsigned long)fz.total.desync);
+    tap_ok(fz.failed_workers == 0 && fz.total.failures == 0 && fz.total.calls >= fz.calls,
+           "fuzzos: %lu fuzzed system calls in %u workers (seed %#lx), no check failed",
+           (unsigned long)fz.total.calls, fz.workers, (unsigned long)fz.seed);
+    tap_ok(after == before, "fuzzos: free pages back to the baseline afterwards (before %lu, after %lu)",
+           (unsigned long)before, (unsigned long)after);
+    tap_plan();
+    tap_summary("fuzzos");
+    return tap_failed() ? 1 : 0;
+}

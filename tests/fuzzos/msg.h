@@ -1,0 +1,14 @@
+/* msg.h: random messages for the fuzzer's sends, and what happens to the handles they list. */
+#pragma once
+
+#include <warp/ipc.h>
+
+/* Fills *m for a send on channel ch: random type, flags, call id (often that of a call we received,
+ * for replies), inline data, handles of ours to move, buffers. True if the kernel must refuse it
+ * (a count past its maximum, a handle that is not ours or lacks RIGHT_TRANSFER). */
+bool msg_build(struct warp_msg *m, handle_t ch);
+/* After a send of m: a refused send (sent false) must have moved nothing, and a sent one moved the
+ * handles it listed; the pool follows. A reply that went drops the call it answered. */
+void msg_after_send(const struct warp_msg *m, handle_t ch, bool sent, bool refusal_moves_nothing);
+/* Takes what an event (written by the kernel at ev) brings: handles, calls to answer. */
+void msg_take_event(const struct warp_event *ev);
