@@ -12,7 +12,7 @@ FUZZ_OS_SEED       ?= 0
 define fuzzos_initfs
 $(BUILD)/fuzzos/$(1).conf: FORCE
 	@mkdir -p $$(@D)
-	$(Q)printf 'calls=%s\nseed=%s\nchunk=10000\n' $(2) $(FUZZ_OS_SEED) > $$@.tmp
+	$(Q)printf 'calls=%s\nseed=%s\nchunk=5000\n' $(2) $(FUZZ_OS_SEED) > $$@.tmp
 	$(Q)if cmp -s $$@.tmp $$@; then rm $$@.tmp; else mv $$@.tmp $$@; fi
 
 $(BUILD)/initfs-$(1).tar: tests/fuzzos/fuzzos.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/fuzzos.elf \

@@ -2,12 +2,13 @@
  *
  * The main process reads its settings from etc/fuzzos.conf in the initfs (`calls`, `seed`, `chunk`;
  * seed 0 or absent: one from SYS_ENTROPY), notes the free pages, and runs the calls in workers:
- * children (this same program) of `chunk` calls each, whose streams derive from the seed. A worker
- * keeps a pool of what it made (channels, event queues, timers, children, mappings) and feeds it
- * back into later calls, mixed with stale, wrong-type and made-up handles and bad pointers. At its
- * end it kills its children, closes and unmaps everything, and exits. Afterwards the free pages
- * must be back where they were. Verdict: TAP lines, then "fuzzos: P passed, F failed"; the exit
- * code (init powers off with it) is 0 only if all passed.
+ * children (this same program) of `chunk` calls each, two at a time joined by a channel, whose
+ * streams derive from the seed. A worker keeps a pool of what it made (channels, event queues,
+ * timers, children, mappings, calls received) and feeds it back into later calls, mixed with stale,
+ * wrong-type and made-up handles and bad pointers. At its end it kills its children, closes and
+ * unmaps everything, and exits; every second round one worker is killed instead. Afterwards the
+ * free pages must be back where they were. Verdict: TAP lines, then "fuzzos: P passed, F failed";
+ * the exit code (init powers off with it) is 0 only if all passed.
  */
 #include "report.h"
 #include "worker.h"
@@ -19,7 +20,8 @@
 
 #define SELF "bin/fuzzos"
 #define CONF "etc/fuzzos.conf"
-#define SETTLE_NS 3000000000ull /* how long freed memory may take to come back (deferred teardown) */
+#define SETTLE_NS 3000000000ull        /* how long freed memory may take to come back (deferred teardown) */
+#define KILL_DELAY_MAX_NS 300000000ull /* a mortal worker is killed within this of its start */
 
 static struct {
     uint64_t calls, seed, chunk;
@@ -27,7 +29,7 @@ static struct {
     const void *initfs;
     size_t initfs_size;
     struct fz_stats total;
-    unsigned workers, failed_workers;
+    unsigned workers, failed_workers, killed;
 } fz = {.calls = 20000, .chunk = 10000};
 
 /* The value of `key=` in the config text, or dflt. Numbers in decimal or 0x-hex. */
@@ -82,42 +84,104 @@ static uint64_t free_pages_settled(uint64_t want)
     return si.free_pages;
 }
 
-/* Runs worker `index` for `calls` calls; its counts are added to fz.total. False if it failed. */
-static bool run_worker(unsigned index, uint64_t calls)
+/* A worker on its way: its process and its channel. */
+struct worker {
+    long proc;
+    handle_t ch;
+    bool mortal;
+};
+
+/* Starts worker `index` for `calls` calls, moving `link` (if > 0) into it as WORKER_LINK. */
+static struct worker start_worker(unsigned index, uint64_t calls, handle_t link, bool mortal)
 {
+    struct worker w = {.proc = ERR_NO_RESOURCES, .mortal = mortal};
     handle_t ch[2];
     if (warp_channel_create(ch) != 0)
-        return false;
-    struct worker_config cfg = {.seed = fz.seed, .calls = calls, .index = index, .shared = 1};
+        return w;
+    struct worker_config cfg = {
+        .seed = fz.seed, .calls = calls, .index = index, .shared = 1, .linked = link > 0, .mortal = mortal};
     struct warp_msg m = {.type = WORKER_MSG_CONFIG, .data_len = sizeof(cfg)};
     memcpy(m.data, &cfg, sizeof(cfg));
     warp_channel_send(ch[0], &m);
+    handle_t moved[2] = {ch[1], link};
     struct spawn_args a = {.name = (uint64_t) "fuzzos-worker",
                            .name_len = 13,
                            .image = (uint64_t)fz.self.data,
                            .image_len = fz.self.size,
                            .arg = WORKER_ARG,
                            .flags = SPAWN_SHARE_INITFS,
-                           .handles = (uint64_t)&ch[1],
-                           .nhandles = 1};
-    long p = warp_spawn(&a);
+                           .handles = (uint64_t)moved,
+                           .nhandles = link > 0 ? 2 : 1};
+    w.proc = warp_spawn(&a);
+    w.ch = ch[0];
+    if (w.proc < 0) {
+        warp_handle_close(ch[1]);
+        if (link > 0)
+            warp_handle_close(link);
+    }
+    return w;
+}
+
+/* Waits for w's end and adds its counts to fz.total. False if it failed (a mortal worker may also
+ * have been killed). */
+static bool finish_worker(const struct worker *w, unsigned index)
+{
     struct exit_info ei = {0};
-    bool ok = p > 0 && warp_wait((handle_t)p, &ei) == 0 && ei.reason == EXIT_NORMAL && ei.code == 0;
+    bool ok = w->proc > 0 && warp_wait((handle_t)w->proc, &ei) == 0;
+    bool killed = ok && w->mortal && ei.reason == EXIT_KILLED;
+    ok = ok && (killed || (ei.reason == EXIT_NORMAL && ei.code == 0));
+    struct warp_msg m;
     struct fz_stats s = {0};
-    if (warp_channel_recv(ch[0], &m) == 0 && m.type == WORKER_MSG_STATS && m.data_len == sizeof(s))
+    if (warp_channel_recv(w->ch, &m) == 0 && m.type == WORKER_MSG_STATS && m.data_len == sizeof(s))
         memcpy(&s, m.data, sizeof(s));
     else
-        ok = false;
+        ok = ok && killed;
     if (!ok)
         printf("# fuzzos: worker %u (seed %#lx) ended with reason %d code %d (spawn %ld)\n", index,
-               (unsigned long)fz.seed, ei.reason, ei.code, p);
+               (unsigned long)fz.seed, ei.reason, ei.code, w->proc);
     fz.total.calls += s.calls, fz.total.succeeded += s.succeeded, fz.total.failures += s.failures;
-    fz.total.desync += s.desync, fz.total.spawned += s.spawned;
+    fz.total.desync += s.desync, fz.total.spawned += s.spawned, fz.total.no_memory += s.no_memory;
     fz.total.by_nr_made |= s.by_nr_made, fz.total.by_nr_ok |= s.by_nr_ok;
-    if (p > 0)
-        warp_handle_close((handle_t)p);
-    warp_handle_close(ch[0]);
+    fz.killed += killed;
+    if (w->proc > 0)
+        warp_handle_close((handle_t)w->proc);
+    warp_handle_close(w->ch);
     return ok;
+}
+
+/* Sleeps for ns on a timer of its own. */
+static void sleep_ns(uint64_t ns)
+{
+    long eq = warp_eventq_create(), t = warp_timer_create();
+    struct warp_event ev;
+    if (eq > 0 && t > 0 && warp_timer_set((handle_t)t, warp_clock() + ns) == 0 &&
+        warp_eventq_add((handle_t)eq, (handle_t)t, 0) == 0)
+        warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
+    warp_handle_close((handle_t)t);
+    warp_handle_close((handle_t)eq);
+}
+
+/*
+ * Runs round r: two workers at once, linked by a channel, so calls, buffers and handles cross
+ * between processes. Every second round the second worker is killed after a delay drawn from the
+ * seed, with whatever it holds at that moment (calls pending both ways, mappings, children). False
+ * if a worker failed.
+ */
+static bool run_round(unsigned r, uint64_t calls)
+{
+    handle_t link[2];
+    if (warp_channel_create(link) != 0)
+        return false;
+    bool kill = r % 2 == 1;
+    struct worker a = start_worker(2 * r, calls, link[0], false);
+    struct worker b = start_worker(2 * r + 1, calls, link[1], kill);
+    if (kill && b.proc > 0) {
+        uint64_t x = (fz.seed + r) * 0x9e3779b97f4a7c15ull;
+        sleep_ns((x >> 20) % KILL_DELAY_MAX_NS);
+        warp_kill((handle_t)b.proc);
+    }
+    bool ok = finish_worker(&a, 2 * r);
+    return finish_worker(&b, 2 * r + 1) && ok;
 }
 
 /* Counts the bits set. */
@@ -146,17 +210,20 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     struct sysinfo si;
     warp_sysinfo(&si);
     uint64_t before = free_pages_settled(si.free_pages), t0 = warp_clock();
-    for (uint64_t done = 0; done < fz.calls && fz.failed_workers < 3; done += fz.chunk) {
-        uint64_t n = fz.calls - done < fz.chunk ? fz.calls - done : fz.chunk;
-        fz.failed_workers += !run_worker(fz.workers++, n);
+    for (unsigned r = 0; fz.total.calls < fz.calls && fz.failed_workers == 0; r++) {
+        uint64_t left = (fz.calls - fz.total.calls + 1) / 2;
+        fz.failed_workers += !run_round(r, left < fz.chunk ? left : fz.chunk);
+        fz.workers += 2;
     }
     uint64_t ns = warp_clock() - t0, after = free_pages_settled(before);
-    printf("# fuzzos: %lu calls in %lu ms (%lu calls/s), %lu succeeded, %lu children, %u of %u call numbers "
-           "made (SYS_EXIT only by ending), %u succeeded at least once\n",
-           (unsigned long)fz.total.calls, (unsigned long)(ns / 1000000),
-           (unsigned long)(fz.total.calls * 1000000000ull / (ns ? ns : 1)), (unsigned long)fz.total.succeeded,
-           (unsigned long)fz.total.spawned, bits(fz.total.by_nr_made), SYS_COUNT - 1,
-           bits(fz.total.by_nr_ok));
+    printf(
+        "# fuzzos: %lu calls in %lu ms (%lu calls/s), %lu succeeded, %lu ERR_NO_MEMORY, %lu children, %u "
+        "workers (%u killed on purpose), %u of %u call numbers made (SYS_EXIT only by ending), %u succeeded "
+        "at least once\n",
+        (unsigned long)fz.total.calls, (unsigned long)(ns / 1000000),
+        (unsigned long)(fz.total.calls * 1000000000ull / (ns ? ns : 1)), (unsigned long)fz.total.succeeded,
+        (unsigned long)fz.total.no_memory, (unsigned long)fz.total.spawned, fz.workers, fz.killed,
+        bits(fz.total.by_nr_made), SYS_COUNT - 1, bits(fz.total.by_nr_ok));
     if (fz.total.desync)
         tap_diag("fuzzos: %lu handles or mappings were gone before the end", (unsigned long)fz.total.desync);
     tap_ok(fz.failed_workers == 0 && fz.total.failures == 0 && fz.total.calls >= fz.calls,

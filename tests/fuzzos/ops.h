@@ -17,5 +17,6 @@ extern const unsigned fz_nops_ipc;
 extern const struct fz_op fz_ops_sys[];
 extern const unsigned fz_nops_sys;
 
-/* The child images (ops_sys.c): built once before the first call. */
-void fz_ops_init(void);
+/* The child images (ops_sys.c): built once before the first call. mortal: only children that end
+ * by themselves (a worker that may be killed cannot kill its children at its end). */
+void fz_ops_init(bool mortal);

@@ -20,13 +20,15 @@ static struct {
     struct spawn_args args;
     handle_t handles[SPAWN_HANDLES_MAX + 1];
     uint64_t last_clock;
+    bool mortal;
 } sys;
 
 /* What each prebuilt image does: all end by themselves but the last, which blocks until killed. */
 static const enum elfgen_kind image_kinds[IMAGES] = {ELFGEN_EXIT, ELFGEN_BSS_RW, ELFGEN_EIGHT, ELFGEN_BLOCK};
 
-void fz_ops_init(void)
+void fz_ops_init(bool mortal)
 {
+    sys.mortal = mortal;
     for (unsigned i = 0; i < IMAGES; i++)
         sys.len[i] = elfgen_build(sys.buf[i], image_kinds[i], 3);
 }
@@ -51,8 +53,8 @@ static bool spawn_args(uint32_t *flags)
 {
     static const char name[] = "fuzz-child-with-a-name-too-long-to-take";
     enum gen_kind kind;
-    unsigned img = (unsigned)gen_below(IMAGES);
-    bool mutated = gen_one_in(3), refused = false;
+    unsigned img = (unsigned)gen_below(sys.mortal ? IMAGES - 1 : IMAGES);
+    bool mutated = !sys.mortal && gen_one_in(3), refused = false;
     *flags = !mutated && image_kinds[img] != ELFGEN_BLOCK ? PH_ENDS : 0;
     struct spawn_args *a = &sys.args;
     a->name_len = gen_below(8) ? 1 + gen_below(12) : gen_len(SPAWN_NAME_MAX);

@@ -38,6 +38,7 @@ long fz_sys(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_
             fz_stats.by_nr_ok |= 1ull << nr;
     }
     fz_stats.succeeded += r >= 0;
+    fz_stats.no_memory += r == ERR_NO_MEMORY;
     fz_check(fz_result_plausible(r), "the result is a value or an error code");
     return r;
 }

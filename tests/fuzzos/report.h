@@ -16,6 +16,7 @@ struct fz_stats {
     uint64_t spawned;    /* children started */
     uint64_t by_nr_ok;   /* distinct system-call numbers that succeeded at least once (bit set) */
     uint64_t by_nr_made; /* distinct system-call numbers made (bit set) */
+    uint64_t no_memory;  /* calls that failed with ERR_NO_MEMORY (the kernel's own failure paths) */
 };
 
 extern struct fz_stats fz_stats;
