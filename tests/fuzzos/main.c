@@ -22,6 +22,7 @@
 #define CONF "etc/fuzzos.conf"
 #define SETTLE_NS 3000000000ull        /* how long freed memory may take to come back (deferred teardown) */
 #define KILL_DELAY_MAX_NS 300000000ull /* a mortal worker is killed within this of its start */
+#define SPAWN_RETRY_NS 10000000000ull  /* how long a worker's spawn may wait for memory */
 
 static struct {
     uint64_t calls, seed, chunk;
@@ -84,6 +85,18 @@ static uint64_t free_pages_settled(uint64_t want)
     return si.free_pages;
 }
 
+/* Sleeps for ns on a timer of its own. */
+static void sleep_ns(uint64_t ns)
+{
+    long eq = warp_eventq_create(), t = warp_timer_create();
+    struct warp_event ev;
+    if (eq > 0 && t > 0 && warp_timer_set((handle_t)t, warp_clock() + ns) == 0 &&
+        warp_eventq_add((handle_t)eq, (handle_t)t, 0) == 0)
+        warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
+    warp_handle_close((handle_t)t);
+    warp_handle_close((handle_t)eq);
+}
+
 /* A worker on its way: its process and its channel. */
 struct worker {
     long proc;
@@ -112,7 +125,10 @@ static struct worker start_worker(unsigned index, uint64_t calls, handle_t link,
                            .flags = SPAWN_SHARE_INITFS,
                            .handles = (uint64_t)moved,
                            .nhandles = link > 0 ? 2 : 1};
-    w.proc = warp_spawn(&a);
+    /* The sibling may hold all memory for a while (op_hog): try again until it lets go. */
+    uint64_t give_up = warp_clock() + SPAWN_RETRY_NS;
+    while ((w.proc = warp_spawn(&a)) == ERR_NO_MEMORY && warp_clock() < give_up)
+        sleep_ns(10000000);
     w.ch = ch[0];
     if (w.proc < 0) {
         warp_handle_close(ch[1]);
@@ -147,18 +163,6 @@ static bool finish_worker(const struct worker *w, unsigned index)
         warp_handle_close((handle_t)w->proc);
     warp_handle_close(w->ch);
     return ok;
-}
-
-/* Sleeps for ns on a timer of its own. */
-static void sleep_ns(uint64_t ns)
-{
-    long eq = warp_eventq_create(), t = warp_timer_create();
-    struct warp_event ev;
-    if (eq > 0 && t > 0 && warp_timer_set((handle_t)t, warp_clock() + ns) == 0 &&
-        warp_eventq_add((handle_t)eq, (handle_t)t, 0) == 0)
-        warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
-    warp_handle_close((handle_t)t);
-    warp_handle_close((handle_t)eq);
 }
 
 /*

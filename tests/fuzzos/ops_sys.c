@@ -151,6 +151,18 @@ static void op_vm_map(void)
     }
 }
 
+/* Takes memory in MAP_MAX pieces until the kernel says no (or the pool is full): on a small machine
+ * every allocation the kernel then tries, for our calls or our sibling's, fails for real. */
+static void op_hog(void)
+{
+    while (pool.nmaps < POOL_MAPS) {
+        long r = fz_sys(SYS_VM_MAP, MAP_MAX, PROT_READ, 0, 0, 0, 0);
+        if (r < 0)
+            break;
+        pool_add_map((uint64_t)r, MAP_MAX);
+    }
+}
+
 static void op_vm_unmap(void)
 {
     uint64_t addr = gen_edge() & ~(PAGE_SIZE - 1), len = gen_len(MAP_MAX);
@@ -259,6 +271,6 @@ const struct fz_op fz_ops_sys[] = {
     {"spawn", 3, op_spawn},           {"wait", 2, op_wait},         {"kill", 2, op_kill},
     {"vm_map", 3, op_vm_map},         {"vm_unmap", 3, op_vm_unmap}, {"sysinfo", 1, op_sysinfo},
     {"clock_yield", 1, op_clock},     {"entropy", 1, op_entropy},   {"console", 1, op_console},
-    {"privileged", 2, op_privileged}, {"raw", 3, op_raw},
+    {"privileged", 2, op_privileged}, {"raw", 3, op_raw},           {"hog", 1, op_hog},
 };
 const unsigned fz_nops_sys = sizeof(fz_ops_sys) / sizeof(fz_ops_sys[0]);
