@@ -123,6 +123,8 @@ void pool_add_child(handle_t h, uint32_t flags)
 unsigned pool_release_all(void)
 {
     unsigned bad = 0;
+    while (pool.nballast)
+        bad += warp_handle_close(pool.ballast[--pool.nballast]) != 0;
     while (pool.nkeepers)
         bad += end_child(pool.nkeepers - 1);
     while (pool.nh) {

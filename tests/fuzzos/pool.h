@@ -4,12 +4,13 @@
 
 #include <warp/ipc.h>
 
-#define POOL_HANDLES 96 /* live handles tracked; a new one past this is closed at once */
-#define POOL_STALE 32   /* handle values that named something once (closed or moved away) */
-#define POOL_MAPS 24    /* SYS_VM_MAP mappings (the kernel allows 32 per process) */
-#define POOL_UNMAPPED 8 /* addresses of mappings since unmapped */
-#define POOL_CALLS 16   /* calls received and not answered */
-#define POOL_KEEPERS 12 /* children alive at once */
+#define POOL_HANDLES 96          /* live handles tracked; a new one past this is closed at once */
+#define POOL_STALE 32            /* handle values that named something once (closed or moved away) */
+#define POOL_MAPS 24             /* SYS_VM_MAP mappings (the kernel allows 32 per process) */
+#define POOL_UNMAPPED 8          /* addresses of mappings since unmapped */
+#define POOL_CALLS 16            /* calls received and not answered */
+#define POOL_KEEPERS 12          /* children alive at once */
+#define POOL_BALLAST HANDLES_MAX /* copies of a handle that only fill the table */
 
 #define PH_ENDS 1u   /* a process that ends by itself (SYS_WAIT on it returns) */
 #define PH_KILLED 2u /* a process this handle killed */
@@ -46,6 +47,9 @@ struct pool {
      * out: whatever the fuzzing does with the other handles, the child can be killed at the end. */
     handle_t keepers[POOL_KEEPERS];
     unsigned nkeepers;
+    /* Handles that only take up slots, so that calls meet a full handle table. */
+    handle_t ballast[POOL_BALLAST];
+    unsigned nballast;
 };
 
 extern struct pool pool;
