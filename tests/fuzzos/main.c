@@ -22,7 +22,9 @@
 #define CONF "etc/fuzzos.conf"
 #define SETTLE_NS 3000000000ull        /* how long freed memory may take to come back (deferred teardown) */
 #define KILL_DELAY_MAX_NS 300000000ull /* a mortal worker is killed within this of its start */
-#define SPAWN_RETRY_NS 10000000000ull  /* how long a worker's spawn may wait for memory */
+#define RETRY_NS 10000000000ull        /* how long starting a worker may wait for memory */
+#define RETRY_SLEEP_NS 10000000ull     /* between tries */
+#define PROGRESS_EVERY 100000          /* calls between progress lines (a hang shows where) */
 
 static struct {
     uint64_t calls, seed, chunk;
@@ -104,18 +106,32 @@ struct worker {
     bool mortal;
 };
 
-/* Starts worker `index` for `calls` calls, moving `link` (if > 0) into it as WORKER_LINK. */
+/* True if r is ERR_NO_MEMORY and there is time left before give_up: then it has slept a little.
+ * The sibling worker may hold all memory for a while (op_hog) and lets go at the latest when it ends. */
+static bool retry(long r, uint64_t give_up)
+{
+    if (r != ERR_NO_MEMORY || warp_clock() >= give_up)
+        return false;
+    sleep_ns(RETRY_SLEEP_NS);
+    return true;
+}
+
+/* Starts worker `index` for `calls` calls, moving `link` (if > 0) into it as WORKER_LINK (closing it
+ * if the worker cannot start). */
 static struct worker start_worker(unsigned index, uint64_t calls, handle_t link, bool mortal)
 {
     struct worker w = {.proc = ERR_NO_RESOURCES, .mortal = mortal};
-    handle_t ch[2];
-    if (warp_channel_create(ch) != 0)
-        return w;
+    handle_t ch[2] = {0, 0};
     struct worker_config cfg = {
         .seed = fz.seed, .calls = calls, .index = index, .shared = 1, .linked = link > 0, .mortal = mortal};
     struct warp_msg m = {.type = WORKER_MSG_CONFIG, .data_len = sizeof(cfg)};
     memcpy(m.data, &cfg, sizeof(cfg));
-    warp_channel_send(ch[0], &m);
+    uint64_t give_up = warp_clock() + RETRY_NS;
+    long r;
+    while (retry(r = warp_channel_create(ch), give_up))
+        ;
+    while (r == 0 && retry(r = warp_channel_send(ch[0], &m), give_up))
+        ;
     handle_t moved[2] = {ch[1], link};
     struct spawn_args a = {.name = (uint64_t) "fuzzos-worker",
                            .name_len = 13,
@@ -125,13 +141,13 @@ static struct worker start_worker(unsigned index, uint64_t calls, handle_t link,
                            .flags = SPAWN_SHARE_INITFS,
                            .handles = (uint64_t)moved,
                            .nhandles = link > 0 ? 2 : 1};
-    /* The sibling may hold all memory for a while (op_hog): try again until it lets go. */
-    uint64_t give_up = warp_clock() + SPAWN_RETRY_NS;
-    while ((w.proc = warp_spawn(&a)) == ERR_NO_MEMORY && warp_clock() < give_up)
-        sleep_ns(10000000);
+    while (r == 0 && retry(w.proc = warp_spawn(&a), give_up))
+        ;
     w.ch = ch[0];
     if (w.proc < 0) {
-        warp_handle_close(ch[1]);
+        printf("# fuzzos: worker %u could not start: %s\n", index, err_str(r < 0 ? r : w.proc));
+        if (ch[1] > 0)
+            warp_handle_close(ch[1]);
         if (link > 0)
             warp_handle_close(link);
     }
@@ -161,7 +177,8 @@ static bool finish_worker(const struct worker *w, unsigned index)
     fz.killed += killed;
     if (w->proc > 0)
         warp_handle_close((handle_t)w->proc);
-    warp_handle_close(w->ch);
+    if (w->ch > 0)
+        warp_handle_close(w->ch);
     return ok;
 }
 
@@ -174,7 +191,11 @@ static bool finish_worker(const struct worker *w, unsigned index)
 static bool run_round(unsigned r, uint64_t calls)
 {
     handle_t link[2];
-    if (warp_channel_create(link) != 0)
+    uint64_t give_up = warp_clock() + RETRY_NS;
+    long err;
+    while (retry(err = warp_channel_create(link), give_up))
+        ;
+    if (err != 0)
         return false;
     bool kill = r % 2 == 1;
     struct worker a = start_worker(2 * r, calls, link[0], false);
@@ -213,11 +234,16 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
            (unsigned long)fz.calls);
     struct sysinfo si;
     warp_sysinfo(&si);
-    uint64_t before = free_pages_settled(si.free_pages), t0 = warp_clock();
+    uint64_t before = free_pages_settled(si.free_pages), t0 = warp_clock(), progress = PROGRESS_EVERY;
     for (unsigned r = 0; fz.total.calls < fz.calls && fz.failed_workers == 0; r++) {
         uint64_t left = (fz.calls - fz.total.calls + 1) / 2;
         fz.failed_workers += !run_round(r, left < fz.chunk ? left : fz.chunk);
         fz.workers += 2;
+        if (fz.total.calls >= progress) {
+            printf("# fuzzos: %lu calls, %lu ms\n", (unsigned long)fz.total.calls,
+                   (unsigned long)((warp_clock() - t0) / 1000000));
+            progress = fz.total.calls + PROGRESS_EVERY;
+        }
     }
     uint64_t ns = warp_clock() - t0, after = free_pages_settled(before);
     printf(
