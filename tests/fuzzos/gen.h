@@ -25,6 +25,8 @@ uint64_t gen_edge(void);
 
 /* Remembers what the process may use as read-only memory (the initfs, when shared). */
 void gen_set_readonly(const void *base, size_t size);
+/* Names the channel to a sibling worker, which gen_handle then offers more often than the rest. */
+void gen_set_link(handle_t link);
 /* A handle for an argument wanting an object of type (OBJ_*, 0 for any) with rights: mostly one
  * of ours of that type; else another type, a stale value or a made-up one. *kind says which. */
 handle_t gen_handle(uint32_t type, uint32_t rights, enum gen_kind *kind);

@@ -8,12 +8,13 @@
 
 static struct warp_msg out_msg; /* what we send: built here, the kernel reads it */
 
-/* A deadline that never blocks for long: none, one past, or a little from now. */
+/* A deadline that never blocks for long: none, one past, or a little from now (now and then a few
+ * ms, so that a worker killed by the main process is sometimes killed while it waits). */
 static uint64_t short_deadline(void)
 {
     switch (gen_below(8)) {
     case 0: return 1;
-    case 1: return warp_clock() + gen_below(100000);
+    case 1: return warp_clock() + (gen_one_in(32) ? gen_below(5000000) : gen_below(100000));
     default: return DEADLINE_NONE;
     }
 }

@@ -46,8 +46,10 @@ int worker_main(const void *initfs, size_t initfs_size)
     gen_set_readonly(cfg.shared ? initfs : NULL, cfg.shared ? initfs_size : 0);
     fz_report_init(cfg.seed, cfg.index);
     fz_ops_init(cfg.mortal);
-    if (cfg.linked) /* calls, handles and buffers now also cross to another process */
+    if (cfg.linked) { /* calls, handles and buffers now also cross to another process */
         pool_add(WORKER_LINK, OBJ_CHANNEL, RIGHTS_ALL, 0);
+        gen_set_link(WORKER_LINK);
+    }
     unsigned total = total_weight();
     while (fz_stats.calls < cfg.calls && fz_stats.failures < FZ_FAILURES_MAX)
         pick_op(total)->run();
