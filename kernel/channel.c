@@ -418,8 +418,9 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
 /* Install k's handles in t and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
 static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out)
 {
-    if (k->m.nhandles && handle_free_slots(t) < k->m.nhandles)
-        return ERR_NO_RESOURCES;
+    long err = handle_reserve(t, k->m.nhandles);
+    if (err < 0)
+        return err;
     msg_copy(out, &k->m);
     for (uint32_t i = 0; i < k->m.nhandles; i++)
         out->handles[i] = (handle_t)handle_install(t, k->objs[i], k->rights[i]);

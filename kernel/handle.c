@@ -2,33 +2,73 @@
  * bits of generation a slot can be reused 2^51 times before it retires, and no value ever comes back. */
 #include <eventq.h>
 #include <handle.h>
+#include <mm/mm.h>
 #include <warp/error.h>
 
 _Static_assert(HANDLES_MAX < (1u << HANDLE_SLOT_BITS), "slot numbers must fit below the generation");
 
+/* Slot i; i < the allocated slots. */
+static struct handle_entry *slot(const struct handle_table *t, uint32_t i)
+{
+    return &t->chunks[i / HANDLE_CHUNK][i % HANDLE_CHUNK];
+}
+
+/* Slots allocated so far; the last chunk stops at HANDLES_MAX. */
+static uint32_t slots_allocated(const struct handle_table *t)
+{
+    uint32_t n = t->nchunks * HANDLE_CHUNK;
+    return n < HANDLES_MAX ? n : HANDLES_MAX;
+}
+
 /* The value naming slot i at its current generation. */
 static handle_t handle_value(const struct handle_table *t, uint32_t i)
 {
-    return (handle_t)((t->slots[i].gen << HANDLE_SLOT_BITS) | (i + 1));
+    return (handle_t)((slot(t, i)->gen << HANDLE_SLOT_BITS) | (i + 1));
 }
 
-/* First free slot: slots are reused soonest, and the generation keeps the reused values distinct. */
+uint32_t handle_free_slots(const struct handle_table *t)
+{
+    return HANDLES_MAX - t->used - t->retired;
+}
+
+/* New chunks are zeroed: generation 0, so a new process's slots 0..n-1 are the values 1..n. */
+long handle_reserve(struct handle_table *t, uint32_t n)
+{
+    if (handle_free_slots(t) < n)
+        return ERR_NO_RESOURCES;
+    while (slots_allocated(t) - t->used - t->retired < n) {
+        struct handle_entry *chunk = kzalloc(HANDLE_CHUNK * sizeof(*chunk));
+        if (!chunk)
+            return ERR_NO_MEMORY;
+        t->chunks[t->nchunks++] = chunk;
+    }
+    return 0;
+}
+
+/* Lowest free slot: slots are reused soonest, and the generation keeps the reused values distinct.
+ * hint skips the full prefix, so filling a table costs linear time, not quadratic. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
 {
-    for (uint32_t i = 0; i < HANDLES_MAX; i++)
-        if (!t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED))
+    if (handle_reserve(t, 1) < 0)
+        return ERR_NO_RESOURCES;
+    for (uint32_t i = t->hint; i < slots_allocated(t); i++) {
+        struct handle_entry *e = slot(t, i);
+        if (!e->obj && !(e->rights & HANDLE_RETIRED)) {
+            t->hint = i + 1;
             return handle_install_at(t, i, obj, rights);
-    return ERR_NO_RESOURCES;
+        }
+    }
+    return ERR_NO_RESOURCES; /* not reached: handle_reserve found room */
 }
 
-/* The slot keeps its generation: in a new process's zeroed table, slots 0..n-1 are the handle
- * values 1..n that it is told to expect. */
+/* The slot keeps its generation. */
 handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights)
 {
-    struct handle_entry *e = &t->slots[index];
+    struct handle_entry *e = slot(t, index);
     obj->hrefs++;
     e->obj = obj;
     e->rights = rights;
+    t->used++;
     return handle_value(t, index);
 }
 
@@ -37,9 +77,9 @@ handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *
 long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out)
 {
     uint32_t i = ((uint32_t)h & ((1u << HANDLE_SLOT_BITS) - 1)) - 1;
-    if (h <= 0 || i >= HANDLES_MAX)
+    if (h <= 0 || i >= slots_allocated(t))
         return ERR_BAD_HANDLE;
-    struct handle_entry *e = &t->slots[i];
+    struct handle_entry *e = slot(t, i);
     if (!e->obj || handle_value(t, i) != h)
         return ERR_BAD_HANDLE;
     if (type && e->obj->type != type)
@@ -66,29 +106,25 @@ long handle_object(struct handle_table *t, handle_t h, uint32_t type, uint32_t r
 struct handle_entry handle_take(struct handle_table *t, handle_t h)
 {
     uint32_t i = ((uint32_t)h & ((1u << HANDLE_SLOT_BITS) - 1)) - 1;
-    struct handle_entry *e = &t->slots[i], taken = *e;
+    struct handle_entry *e = slot(t, i), taken = *e;
     struct eq_link *link = obj_link(taken.obj);
     if (link && link->eq && link->owner == t && link->handle == h)
         eventq_unlink(link);
     e->obj = NULL;
     e->rights = 0;
+    t->used--;
     /* A slot whose generations are used up retires for good: bumping past the last one would
      * bring an old value back to name a new object. */
-    if (e->gen == HANDLE_GEN_MAX)
+    if (e->gen == HANDLE_GEN_MAX) {
         e->rights = HANDLE_RETIRED;
-    else
+        t->retired++;
+    } else {
         e->gen++;
+        if (i < t->hint)
+            t->hint = i;
+    }
     taken.obj->hrefs--;
     return taken;
-}
-
-/* System calls count room before they commit, so installing their results cannot fail after. */
-uint32_t handle_free_slots(const struct handle_table *t)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < HANDLES_MAX; i++)
-        n += !t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED);
-    return n;
 }
 
 /* The sweep is only noted here: the caller runs obj_sweep when its batch of closes is done. */
@@ -102,7 +138,10 @@ void handle_close(struct handle_table *t, handle_t h)
 /* Process exit. A destroyed object never closes handles, so the walk sees the table it started on. */
 void handle_close_all(struct handle_table *t)
 {
-    for (uint32_t i = 0; i < HANDLES_MAX; i++)
-        if (t->slots[i].obj)
+    for (uint32_t i = 0; i < slots_allocated(t); i++)
+        if (slot(t, i)->obj)
             handle_close(t, handle_value(t, i));
+    for (uint32_t c = 0; c < t->nchunks; c++)
+        kfree(t->chunks[c]);
+    *t = (struct handle_table){0};
 }

@@ -147,7 +147,8 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         return err;
     }
     p->has_initfs = share_initfs && initfs_pa;
-    if ((err = proc_build(p, image, len, arg)) < 0) {
+    if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0) {
+        handle_close_all(&p->handles); /* empty: frees what the reservation took */
         vm_space_destroy(&p->vm);
         kfree(p);
         return err;

@@ -62,8 +62,8 @@ long sys_channel_create(const struct syscall_args *a)
     long err = user_range_check(out, 2 * sizeof(handle_t), PROT_WRITE);
     if (err < 0)
         return err;
-    if (handle_free_slots(&p->handles) < 2)
-        return ERR_NO_RESOURCES;
+    if ((err = handle_reserve(&p->handles, 2)) < 0)
+        return err;
     struct endpoint *x, *y;
     if ((err = channel_create(&x, &y)) < 0)
         return err;
@@ -137,8 +137,9 @@ long sys_eventq_create(const struct syscall_args *a)
 {
     (void)a;
     struct proc *p = proc_current();
-    if (handle_free_slots(&p->handles) < 1)
-        return ERR_NO_RESOURCES;
+    long err = handle_reserve(&p->handles, 1);
+    if (err < 0)
+        return err;
     struct eventq *eq = eventq_create();
     return eq ? handle_install(&p->handles, &eq->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
@@ -253,8 +254,9 @@ long sys_timer_create(const struct syscall_args *a)
 {
     (void)a;
     struct proc *p = proc_current();
-    if (handle_free_slots(&p->handles) < 1)
-        return ERR_NO_RESOURCES;
+    long err = handle_reserve(&p->handles, 1);
+    if (err < 0)
+        return err;
     struct timer *t = timer_new();
     return t ? handle_install(&p->handles, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }

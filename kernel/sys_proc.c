@@ -29,7 +29,7 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n)
                 return ERR_INVALID_ARG;
     }
     /* The handles leave before the process handle arrives, so a full table with n > 0 still fits. */
-    return handle_free_slots(&self->handles) + n >= 1 ? 0 : ERR_NO_RESOURCES;
+    return n >= 1 ? 0 : handle_reserve(&self->handles, 1);
 }
 
 /* Copy the image named by args into kernel memory; the caller kfree()s *image_out. */

@@ -56,18 +56,30 @@ static char *malloc_block_end(struct malloc_block *b)
     return (char *)b + b->size;
 }
 
+/* A new arena is twice the largest one there is (MALLOC_ARENA_SIZE for the first, MALLOC_ARENA_MAX
+ * at most): the few mappings a process may hold then cover a heap of hundreds of MiB. */
+static size_t malloc_arena_next_size(void)
+{
+    size_t size = MALLOC_ARENA_SIZE;
+    for (const struct malloc_arena *a = malloc_arenas; a; a = a->next)
+        if (a->size >= size)
+            size = a->size < MALLOC_ARENA_MAX ? a->size * 2 : MALLOC_ARENA_MAX;
+    return size;
+}
+
 /* Maps a new arena holding one free block and links it in; NULL if the kernel refuses. */
 static struct malloc_arena *malloc_arena_new(void)
 {
-    long addr = warp_vm_map(MALLOC_ARENA_SIZE, PROT_READ | PROT_WRITE);
+    size_t size = malloc_arena_next_size();
+    long addr = warp_vm_map(size, PROT_READ | PROT_WRITE);
     if (addr < 0)
         return NULL;
     struct malloc_arena *a = (struct malloc_arena *)addr;
     struct malloc_free *f = (struct malloc_free *)(a + 1);
-    f->hdr.size = MALLOC_ARENA_SIZE - sizeof(*a);
+    f->hdr.size = size - sizeof(*a);
     f->hdr.magic = MALLOC_MAGIC_FREE;
     f->next = NULL;
-    a->size = MALLOC_ARENA_SIZE;
+    a->size = size;
     a->free = f;
     a->used = 0;
     a->next = malloc_arenas;

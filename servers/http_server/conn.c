@@ -2,6 +2,7 @@
 #include "conn.h"
 
 #include <warp/fmt.h>
+#include <warp/malloc.h>
 #include <warp/msg.h>
 #include <warp/string.h>
 #include <warp/tar.h>
@@ -137,7 +138,7 @@ static void conn_on_read(struct loop *l, handle_t ch, struct warp_msg *m, void *
     (void)ch;
     c->read_pending = false;
     long r = msg_result(m, MSG_READ);
-    if (r > (long)sizeof(c->in))
+    if (r > (long)HTTP_IN_SIZE)
         r = ERR_BAD_FORMAT; /* more than we asked for: tcpip is broken */
     if (c->state == HTTP_CONN_LINGERING || c->state == HTTP_CONN_DRAINING) {
         conn_on_discard(c, r);
@@ -164,7 +165,7 @@ static void conn_read(struct http_conn *c)
 {
     struct warp_msg m;
     c->in_pos = c->in_len = 0;
-    msg_read(&m, c->in, sizeof(c->in));
+    msg_read(&m, c->in, HTTP_IN_SIZE);
     if (loop_call(c->srv->loop, c->ch, &m, conn_on_read, c) < 0) {
         conn_free(c);
         return;
@@ -244,16 +245,16 @@ static void conn_send(struct http_conn *c)
 static void conn_set_response(struct http_conn *c, const struct http_response *r, const void *body,
                               bool head_only)
 {
-    long n = http_response_head(c->out, sizeof(c->out), r);
+    long n = http_response_head(c->out, HTTP_OUT_SIZE, r);
     if (n < 0) /* cannot happen: a head is far smaller than out[] */
-        n = http_error_response(c->out, sizeof(c->out), 500, false, head_only);
+        n = http_error_response(c->out, HTTP_OUT_SIZE, 500, false, head_only);
     c->out_len = (size_t)n;
     c->out_off = 0;
     c->body = NULL;
     c->body_len = c->body_off = 0;
     if (head_only || r->content_length == 0)
         return;
-    if (r->content_length <= sizeof(c->out) - c->out_len) {
+    if (r->content_length <= HTTP_OUT_SIZE - c->out_len) {
         memcpy(c->out + c->out_len, body, (size_t)r->content_length);
         c->out_len += (size_t)r->content_length;
     } else {
@@ -265,7 +266,7 @@ static void conn_set_response(struct http_conn *c, const struct http_response *r
 /* Puts an error response (text body) into out[]. */
 static void conn_set_error(struct http_conn *c, int status, bool keep_alive, bool head_only)
 {
-    long n = http_error_response(c->out, sizeof(c->out), status, keep_alive, head_only);
+    long n = http_error_response(c->out, HTTP_OUT_SIZE, status, keep_alive, head_only);
     c->out_len = n < 0 ? 0 : (size_t)n;
     c->out_off = 0;
     c->body = NULL;
@@ -385,13 +386,24 @@ static void http_listener_resume(struct http_server *s)
         s->paused = false;
 }
 
+/* Gives slot c its buffers if it has none yet (a slot keeps them: the server's memory grows to its
+ * busiest moment, never past HTTP_CONN_MAX + HTTP_REJECT_MAX slots); false when memory is out. */
+static bool conn_buffers(struct http_conn *c)
+{
+    if (!c->in)
+        c->in = malloc(HTTP_IN_SIZE);
+    if (!c->out)
+        c->out = malloc(HTTP_OUT_SIZE);
+    return c->in && c->out;
+}
+
 /* A new connection: serve it, or answer 503; pause the listener when that fills the last slot. */
 void http_server_accept(struct http_server *s, handle_t ch)
 {
     bool reject = s->active == HTTP_CONN_MAX;
     struct http_conn *c =
         reject ? conn_slot(s, HTTP_CONN_MAX, HTTP_REJECT_MAX) : conn_slot(s, 0, HTTP_CONN_MAX);
-    if (!c || loop_add_channel(s->loop, ch, &conn_handlers, c) < 0) {
+    if (!c || !conn_buffers(c) || loop_add_channel(s->loop, ch, &conn_handlers, c) < 0) {
         s->stats.dropped++;
         loop_close(s->loop, ch);
         return;

@@ -45,7 +45,7 @@
  * never wait for any of this.
  */
 
-#define HTTP_CONN_MAX 112    /* connections served at once */
+#define HTTP_CONN_MAX 1024   /* connections served at once */
 #define HTTP_REJECT_MAX 8    /* connections being answered 503 at once */
 #define HTTP_FIXED_HANDLES 5 /* init's channel, tcpip's control channel, the listener, two event queues */
 _Static_assert(HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_MAX,
@@ -95,8 +95,8 @@ struct http_conn {
     unsigned linger_rounds; /* quiet periods begun while LINGERING */
     unsigned requests;      /* responses started on this connection */
     struct http_parser parser;
-    uint8_t in[HTTP_IN_SIZE];
-    char out[HTTP_OUT_SIZE];
+    uint8_t *in; /* HTTP_IN_SIZE bytes; allocated with the slot's first connection, then kept */
+    char *out;   /* HTTP_OUT_SIZE bytes, likewise */
 };
 
 /* Counters since start (the index page shows some). */

@@ -4,6 +4,7 @@
 #include "listener.h"
 #include "stats.h"
 
+#include <warp/clock.h>
 #include <warp/malloc.h>
 #include <warp/msg.h>
 #include <warp/service.h>
@@ -15,13 +16,32 @@
  * A listener lives until its client closes the channel (or sends CLOSE): then its pcb is closed;
  * connections already accepted are independent and go on. lwIP itself would let two pcbs bind one
  * port here (SO_REUSE, for TIME_WAIT), so the one-listener-per-port rule is checked in our list.
+ *
+ * The accept backlog: an accepted connection is announced with a one-way OPEN on the listener
+ * channel, whose queue holds MSG_QUEUE_MAX messages. A burst of handshakes (wrk opening a thousand
+ * connections) completes faster than the client takes them, so what does not fit waits here, up to
+ * LISTENER_BACKLOG connections, and goes out as the client drains its queue (looked at every
+ * LISTENER_RETRY_MS). Only past the backlog is a connection refused with a RST.
  */
+#define LISTENER_BACKLOG 256
+#define LISTENER_RETRY_MS 2
+
+/* An accepted connection not yet announced: its channel end for the client, and its peer. */
+struct pending_conn {
+    handle_t end;
+    uint32_t ip;
+    uint16_t port;
+};
+
 struct listener {
     struct loop *loop;   /* tcpip's one loop */
     handle_t ch;         /* our end of the listener channel */
     struct tcp_pcb *pcb; /* the listen pcb */
     uint32_t ip;         /* host byte order; 0 = any */
     uint16_t port;
+    struct pending_conn backlog[LISTENER_BACKLOG]; /* oldest at head */
+    unsigned head, npending;
+    struct loop_timeout retry; /* armed while the backlog is not empty */
     struct listener *next;
 };
 
@@ -35,13 +55,17 @@ static void listener_log(const struct listener *l, const char *what)
     printf("tcpip: %s %s:%u\n", what, ip, (unsigned)l->port);
 }
 
-/* Stops listening: closes the pcb and the channel, frees l. */
+/* Stops listening: closes the pcb and the channel, frees l. A connection still in the backlog loses
+ * its client: closing its end makes tcpip's side reset it. */
 static void listener_close(struct listener *l)
 {
     listener_log(l, "stopped listening on");
     tcp_arg(l->pcb, NULL);
     tcp_accept(l->pcb, NULL);
     tcp_close(l->pcb); /* cannot fail for a listen pcb */
+    loop_timeout_cancel(l->loop, &l->retry);
+    for (unsigned i = 0; i < l->npending; i++)
+        warp_handle_close(l->backlog[(l->head + i) % LISTENER_BACKLOG].end);
     loop_close(l->loop, l->ch);
     for (struct listener **p = &listener_list; *p; p = &(*p)->next)
         if (*p == l) {
@@ -52,18 +76,56 @@ static void listener_close(struct listener *l)
     free(l);
 }
 
-/* conn_hand_over_fn: passes an accepted connection's channel to listener ctx's client as a one-way
- * OPEN with its "tcp:<addr>:<port>" URI; ERR_QUEUE_FULL or ERR_PEER_CLOSED if it cannot take it. */
-static long listener_hand_over(void *ctx, handle_t conn_end, uint32_t ip, uint16_t port)
+/* Announces a connection to l's client: a one-way OPEN with its "tcp:<addr>:<port>" URI carrying
+ * conn_end; 0, ERR_QUEUE_FULL (the client's queue is full: the handle stays ours) or another error. */
+static long listener_announce(struct listener *l, const struct pending_conn *p)
 {
-    struct listener *l = ctx;
     char uri[MSG_DATA_MAX + 1];
     struct warp_msg m;
     msg_init(&m, MSG_OPEN, 0);
-    int n = addr_conn_uri_format(ip, port, uri, sizeof(uri));
+    int n = addr_conn_uri_format(p->ip, p->port, uri, sizeof(uri));
     msg_set_data(&m, uri, (size_t)n);
-    msg_add_handle(&m, conn_end);
+    msg_add_handle(&m, p->end);
     return warp_channel_send(l->ch, &m);
+}
+
+/* Announces what the backlog holds, oldest first, until the client's queue is full again. A
+ * connection the client cannot take (it has gone) is closed, which resets it. */
+static void listener_drain(struct loop *lp, struct loop_timeout *t, void *ctx)
+{
+    struct listener *l = ctx;
+    (void)t;
+    while (l->npending > 0) {
+        struct pending_conn *p = &l->backlog[l->head];
+        long r = listener_announce(l, p);
+        if (r == ERR_QUEUE_FULL) {
+            loop_timeout_after(lp, &l->retry, LISTENER_RETRY_MS * CLOCK_NS_PER_MS);
+            return;
+        }
+        if (r < 0)
+            warp_handle_close(p->end);
+        l->head = (l->head + 1) % LISTENER_BACKLOG;
+        l->npending--;
+    }
+}
+
+/* conn_hand_over_fn: announces an accepted connection to listener ctx's client now, or queues it in
+ * the backlog while the client's queue is full; ERR_QUEUE_FULL when the backlog is full too, or
+ * ERR_PEER_CLOSED if the client has gone. */
+static long listener_hand_over(void *ctx, handle_t conn_end, uint32_t ip, uint16_t port)
+{
+    struct listener *l = ctx;
+    struct pending_conn p = {conn_end, ip, port};
+    if (l->npending == 0) {
+        long r = listener_announce(l, &p);
+        if (r != ERR_QUEUE_FULL)
+            return r;
+    }
+    if (l->npending == LISTENER_BACKLOG)
+        return ERR_QUEUE_FULL;
+    l->backlog[(l->head + l->npending++) % LISTENER_BACKLOG] = p;
+    loop_timeout_after(l->loop, &l->retry, LISTENER_RETRY_MS * CLOCK_NS_PER_MS);
+    return 0;
 }
 
 /* lwIP accepted a connection on the pcb of listener arg. */
@@ -166,6 +228,7 @@ long listener_open(struct loop *lp, uint32_t ip, uint16_t port, handle_t *out)
     }
     l->loop = lp;
     l->ch = pair[0];
+    loop_timeout_init(&l->retry, listener_drain, l);
     l->ip = ip;
     l->port = port;
     l->next = listener_list;

@@ -2,6 +2,7 @@
 #include "eth.h"
 #include "nic.h"
 
+#include <warp/clock.h>
 #include <warp/malloc.h>
 #include <warp/msg.h>
 #include <warp/proto/ethernet.h>
@@ -11,13 +12,22 @@
 
 /*
  * Every session sees every received frame (like a tap): a frame goes to the session's oldest
- * waiting READ, else into its queue of ETH_RXQ_FRAMES, else it is dropped and counted. WRITE calls
- * are answered once their frame is on the tx queue; when every tx slot is busy they wait (at most
- * ETH_TXWAIT_MAX of them, over all sessions) for the device to finish one.
+ * waiting READ, else into its queue of ETH_RXQ_FRAMES. WRITE calls are answered once their frame is
+ * on the tx queue; when every tx slot is busy they wait (at most ETH_TXWAIT_MAX of them, over all
+ * sessions) for the device to finish one.
+ *
+ * Receive back-pressure: while a session's queue is full, eth_can_take() tells the NIC to leave
+ * frames in the device's rx ring (and the host behind it holds the rest), and the session's next
+ * READ resumes delivery. A frame dropped here would cost the peer a retransmission timeout (1 s
+ * for a SYN): tcpip working through a burst (a hundred SYNs, wrk's requests) falls behind for a few
+ * milliseconds, not for good. A session whose queue stays full for ETH_HOLD_MS is not waited for:
+ * its frames are dropped, counted and logged, so one that stopped reading cannot stall the others.
  */
 #define ETH_SESSIONS_MAX 8
-#define ETH_RXQ_FRAMES 32 /* frames queued per session while no READ waits */
-#define ETH_TXWAIT_MAX 64 /* WRITE calls waiting for a tx slot, all sessions */
+#define ETH_RXQ_FRAMES 64    /* frames queued per session while no READ waits (~95 KiB) */
+#define ETH_HOLD_MS 500      /* longest a full session holds back everyone's frames */
+#define ETH_DROP_LOG_MS 1000 /* at most one drop line per second */
+#define ETH_TXWAIT_MAX 64    /* WRITE calls waiting for a tx slot, all sessions */
 
 /* One client connection. */
 struct eth_session {
@@ -27,7 +37,9 @@ struct eth_session {
     uint8_t *frames; /* ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX bytes */
     uint16_t lens[ETH_RXQ_FRAMES];
     unsigned frame_head, nframes;
-    uint64_t dropped; /* frames lost because the queue was full */
+    uint64_t full_since_ms;  /* when the queue filled up; 0 while it has room */
+    uint64_t dropped;        /* frames lost because the queue stayed full */
+    uint64_t dropped_logged; /* dropped at the last drop line */
 };
 
 /* A WRITE call waiting for a tx slot. */
@@ -42,7 +54,8 @@ static struct eth_txwait txwait[ETH_TXWAIT_MAX];
 static unsigned txwait_head, ntxwait;
 static uint64_t tx_waited; /* WRITEs that had to wait for a tx slot */
 
-static struct loop *eth_loop; /* the driver's event loop */
+static struct loop *eth_loop;   /* the driver's event loop */
+static uint64_t drop_logged_ms; /* when the last drop line was printed */
 
 /* Sends a reply; a client that has gone is not our problem. */
 static void eth_send(handle_t ch, const struct warp_msg *m)
@@ -70,6 +83,18 @@ static void eth_answer_read(handle_t ch, uint64_t call_id, const uint8_t *frame,
     eth_send(ch, &m);
 }
 
+/* A frame was dropped for s: says so, at most once per ETH_DROP_LOG_MS, with the count since. */
+static void eth_note_drop(struct eth_session *s)
+{
+    uint64_t now = clock_ms();
+    if (drop_logged_ms && now - drop_logged_ms < ETH_DROP_LOG_MS)
+        return;
+    drop_logged_ms = now;
+    printf("virtio_net: dropped %llu frames: a session's queue of %u was full\n",
+           (unsigned long long)(s->dropped - s->dropped_logged), ETH_RXQ_FRAMES);
+    s->dropped_logged = s->dropped;
+}
+
 /* Hands a frame to session s: its oldest READ, else its queue, else the drop counter. */
 static void eth_session_deliver(struct eth_session *s, const uint8_t *frame, uint32_t len)
 {
@@ -82,11 +107,27 @@ static void eth_session_deliver(struct eth_session *s, const uint8_t *frame, uin
     }
     if (s->nframes == ETH_RXQ_FRAMES) {
         s->dropped++;
+        eth_note_drop(s);
         return;
     }
     unsigned i = (s->frame_head + s->nframes++) % ETH_RXQ_FRAMES;
     memcpy(s->frames + (size_t)i * ETHERNET_FRAME_MAX, frame, len);
     s->lens[i] = (uint16_t)len;
+    if (s->nframes == ETH_RXQ_FRAMES)
+        s->full_since_ms = clock_ms();
+}
+
+/* Whether a received frame can be handed on now without a loss: every session has a READ waiting
+ * or room in its queue, or has been full for ETH_HOLD_MS (then it loses the frame). */
+bool eth_can_take(void)
+{
+    for (unsigned i = 0; i < ETH_SESSIONS_MAX; i++) {
+        const struct eth_session *s = &sessions[i];
+        if (s->ch && s->nreads == 0 && s->nframes == ETH_RXQ_FRAMES &&
+            clock_ms() - s->full_since_ms < ETH_HOLD_MS)
+            return false;
+    }
+    return true;
 }
 
 /* A received frame, for every session. */
@@ -108,7 +149,8 @@ static void eth_read(struct eth_session *s, const struct warp_msg *m)
     } else if (s->nframes > 0) {
         unsigned i = s->frame_head;
         s->frame_head = (s->frame_head + 1) % ETH_RXQ_FRAMES;
-        s->nframes--;
+        if (s->nframes-- == ETH_RXQ_FRAMES)
+            nic_rx_resume(); /* frames held back for this session can come now */
         eth_answer_read(s->ch, m->call_id, s->frames + (size_t)i * ETHERNET_FRAME_MAX, s->lens[i]);
     } else if (s->nreads == ETHERNET_READS_MAX) {
         eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
@@ -202,6 +244,8 @@ static void eth_session_end(struct eth_session *s)
     ntxwait = kept;
     loop_close(eth_loop, s->ch);
     free(s->frames);
+    if (s->nframes == ETH_RXQ_FRAMES)
+        nic_rx_resume();
     memset(s, 0, sizeof(*s));
 }
 

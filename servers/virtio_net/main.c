@@ -14,7 +14,8 @@
 static struct loop net_loop;
 
 /* What the NIC reports goes to the sessions. */
-static const struct nic_client net_sessions = {.on_frame = eth_deliver, .on_tx_space = eth_tx_space};
+static const struct nic_client net_sessions = {
+    .on_frame = eth_deliver, .can_take = eth_can_take, .on_tx_space = eth_tx_space};
 
 /*
  * Runs the loop, taking EV_IRQ itself: libs/user's loop has no IRQ sources yet, so the IRQ handles

@@ -1,6 +1,7 @@
 /* nic.c: the virtio-net device (virtio 1.1 §5.1) over either PCI transport: bring-up, rx, tx, IRQs. */
 #include "nic.h"
 
+#include <warp/clock.h>
 #include <warp/devcall.h>
 #include <warp/malloc.h>
 #include <warp/string.h>
@@ -45,8 +46,8 @@ static void nic_kick(struct virtq *vq)
 
 static void nic_rx_poll(void);
 
-/* The rest of a receive batch, after the loop has had its turn. */
-static void nic_rx_resume(struct loop *l, struct loop_timeout *t, void *ctx)
+/* The rest of a receive batch, after the loop has had its turn (or frames held back). */
+static void nic_rx_more(struct loop *l, struct loop_timeout *t, void *ctx)
 {
     (void)l;
     (void)t;
@@ -54,10 +55,17 @@ static void nic_rx_resume(struct loop *l, struct loop_timeout *t, void *ctx)
     nic_rx_poll();
 }
 
+void nic_rx_resume(void)
+{
+    loop_timeout_after(nic_g.loop, &nic_g.rx_more, 0);
+}
+
 /*
  * Collects received frames, hands them on, gives the buffers back to the device. At most
  * NET_RX_BATCH per turn: a device that never stops delivering must not starve the sessions' calls,
  * so the rest waits for a zero-delay timeout (the interrupt that announced it is already acked).
+ * While the client cannot take a frame, the rest stay in the ring (the device then holds new ones
+ * back): its nic_rx_resume, or a look every NET_RX_HOLD_CHECK_MS, goes on.
  */
 static void nic_rx_poll(void)
 {
@@ -65,7 +73,7 @@ static void nic_rx_poll(void)
     uint32_t len;
     long r;
     unsigned budget = NET_RX_BATCH;
-    while (budget-- > 0 && (r = virtq_pop(&nic_g.rx, &cookie, &len)) != 0) {
+    while (budget-- > 0 && nic_g.client->can_take() && (r = virtq_pop(&nic_g.rx, &cookie, &len)) != 0) {
         if (r < 0) {
             printf("virtio_net: the device returned a bad rx descriptor\n");
             nic_g.rx_bad++;
@@ -86,8 +94,10 @@ static void nic_rx_poll(void)
         nic_rx_post(slot); /* cannot fail: its two descriptors were just freed */
     }
     nic_kick(&nic_g.rx);
-    if (virtq_pending_used(&nic_g.rx) > 0)
-        loop_timeout_after(nic_g.loop, &nic_g.rx_more, 0);
+    if (virtq_pending_used(&nic_g.rx) > 0) {
+        uint64_t ms = nic_g.client->can_take() ? 0 : NET_RX_HOLD_CHECK_MS;
+        loop_timeout_after(nic_g.loop, &nic_g.rx_more, ms * CLOCK_NS_PER_MS);
+    }
 }
 
 /* Returns the tx slots the device is done with to the free stack; how many. */
@@ -310,7 +320,7 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
     nic_read_mac();
     for (unsigned i = 0; i < nic_g.rx_bufs; i++)
         nic_rx_post(i);
-    loop_timeout_init(&nic_g.rx_more, nic_rx_resume, NULL);
+    loop_timeout_init(&nic_g.rx_more, nic_rx_more, NULL);
     virtio_driver_ok(&nic_g.vdev);
     nic_kick(&nic_g.rx);
     nic_log_start();

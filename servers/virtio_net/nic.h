@@ -29,13 +29,15 @@
 #define NET_FRAME_OFF 16
 #define NET_RX_BUFS 64
 #define NET_TX_BUFS 64
-#define NET_QUEUE_WANT 256 /* queue size we pick where the device lets us (modern) */
-#define NET_RX_BATCH 64    /* frames handled per turn of the event loop */
+#define NET_QUEUE_WANT 256      /* queue size we pick where the device lets us (modern) */
+#define NET_RX_BATCH 64         /* frames handled per turn of the event loop */
+#define NET_RX_HOLD_CHECK_MS 50 /* while the client holds frames back, how often to look again */
 
 /* Where the NIC hands what the device did (the service/ethernet sessions, eth.c). */
 struct nic_client {
     void (*on_frame)(const uint8_t *frame, uint32_t len); /* a frame arrived (valid during the call) */
-    void (*on_tx_space)(void);                            /* tx slots came free */
+    bool (*can_take)(void);    /* false: leave received frames in the ring (back-pressure) */
+    void (*on_tx_space)(void); /* tx slots came free */
 };
 
 /* The NIC: transport, queues, buffers, interrupts, counters. */
@@ -54,7 +56,7 @@ struct nic {
     uint8_t mac[ETHERNET_ADDR_LEN];
     bool msix;                   /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
     handle_t irq_rx, irq_tx;     /* irq_tx == irq_rx without MSI-X */
-    struct loop_timeout rx_more; /* armed when a receive batch left frames behind */
+    struct loop_timeout rx_more; /* armed when a receive batch left frames behind, or was held back */
     uint64_t rx_frames, rx_bad, tx_frames, irqs;
 };
 
@@ -65,6 +67,8 @@ extern struct nic nic_g;
 long nic_init(handle_t dev, struct loop *l, const struct nic_client *client);
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the rings. */
 void nic_on_irq(handle_t irq);
+/* The client can take frames again (after can_take said no): collects those in the ring soon. */
+void nic_rx_resume(void);
 /* A free tx slot exists. */
 bool nic_tx_ready(void);
 /* Sends the len-byte frame in bufs[0] of call call_id on ch (copied with SYS_CALL_READ); returns len

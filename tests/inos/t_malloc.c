@@ -74,6 +74,31 @@ static void malloc_t_large(void)
     tap_eq((long)after.mappings, (long)before.mappings, "free of the large block unmaps it");
 }
 
+/* A heap far larger than 32 arenas of the first size (4 MiB): arenas grow, so 24 MiB of small blocks
+ * fit in a handful of mappings, and freeing them gives the arenas back. */
+#define MALLOC_T_GROW_BLOCKS 1536 /* of 16 KiB: 24 MiB */
+static uint8_t *malloc_t_grow[MALLOC_T_GROW_BLOCKS];
+
+static void malloc_t_growth(void)
+{
+    struct malloc_stats before, during, after;
+    malloc_get_stats(&before);
+    unsigned got = 0;
+    while (got < MALLOC_T_GROW_BLOCKS && (malloc_t_grow[got] = malloc(16 << 10)) != NULL)
+        memset(malloc_t_grow[got++], 0x33, 16 << 10);
+    malloc_get_stats(&during);
+    tap_eq(got, MALLOC_T_GROW_BLOCKS, "24 MiB of 16 KiB blocks are all allocated");
+    tap_ok(during.arenas <= 10, "in at most 10 arenas, each twice the last (%zu)", during.arenas);
+    bool intact = true;
+    for (unsigned i = 0; i < got; i++) {
+        intact = intact && malloc_t_grow[i][0] == 0x33 && malloc_t_grow[i][(16 << 10) - 1] == 0x33;
+        free(malloc_t_grow[i]);
+    }
+    malloc_get_stats(&after);
+    tap_ok(intact && malloc_check() && after.arenas <= 1 && after.bytes_in_use == before.bytes_in_use,
+           "the blocks kept their contents; freed, the arenas go back (%zu left)", after.arenas);
+}
+
 /* Edge cases: zero sizes, overflow, calloc zeroing of reused memory. */
 static void malloc_t_edges(void)
 {
@@ -100,5 +125,6 @@ void test_malloc(void)
 {
     malloc_t_small();
     malloc_t_large();
+    malloc_t_growth();
     malloc_t_edges();
 }

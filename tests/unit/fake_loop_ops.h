@@ -11,8 +11,8 @@
  * on it, and a closed channel refuses sends (ERR_BAD_HANDLE) until its number is added again.
  */
 
-#define FAKE_EQ 1000      /* the fake event queue's handle */
-#define FAKE_HANDLES 1024 /* handle values the fake tracks: 1..FAKE_HANDLES - 1 */
+#define FAKE_EQ 4000      /* the fake event queue's handle */
+#define FAKE_HANDLES 4096 /* handle values the fake tracks: 1..FAKE_HANDLES - 1 */
 #define FAKE_EVENTS 256
 #define FAKE_WAITS 256
 #define FAKE_SENT 4096

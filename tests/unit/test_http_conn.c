@@ -20,6 +20,12 @@
  */
 
 #define SEC 1000000000ull
+/* Handle values past the served ones (1..HTTP_CONN_MAX): connections over the cap, the listener. */
+#define REJECTED (HTTP_CONN_MAX + 100)
+#define LISTENER (HTTP_CONN_MAX + 400)
+_Static_assert(REJECTED > HTTP_CONN_MAX + HTTP_REJECT_MAX && REJECTED + 200 < LISTENER &&
+                   LISTENER < FAKE_HANDLES,
+               "distinct handle values, all tracked by the fake");
 
 static struct loop L;
 static struct http_server srv;
@@ -81,13 +87,18 @@ static int setup(void **state)
     return 0;
 }
 
-/* The server sent calls (READ, WRITE, CLOSE) and replies (refusals), never a one-way message. */
+/* The server sent calls (READ, WRITE, CLOSE) and replies (refusals), never a one-way message.
+ * The slots' buffers (kept for the server's life) go back, so that LeakSanitizer sees no leak. */
 static int teardown(void **state)
 {
     (void)state;
     for (unsigned i = 0; i < fake.nsent; i++)
         assert_true(fake.sent[i].flags & (MSG_CALL | MSG_REPLY));
     loop_destroy(&L);
+    for (unsigned i = 0; i < HTTP_CONN_MAX + HTTP_REJECT_MAX; i++) {
+        free(srv.conns[i].in);
+        free(srv.conns[i].out);
+    }
     return 0;
 }
 
@@ -670,21 +681,21 @@ static void test_connection_cap(void **state)
         http_server_accept(&srv, h);
     assert_int_equal(srv.active, HTTP_CONN_MAX);
     /* Over the cap: 503 and close, at once, without waiting for the request. */
-    for (handle_t h = 500; h < 500 + HTTP_REJECT_MAX; h++) {
+    for (handle_t h = REJECTED; h < REJECTED + HTTP_REJECT_MAX; h++) {
         http_server_accept(&srv, h);
         assert_null(pending(h, MSG_READ));
         assert_non_null(pending(h, MSG_WRITE));
     }
     assert_int_equal(srv.rejecting, HTTP_REJECT_MAX);
     /* Past the 503 pool: closed at once. */
-    http_server_accept(&srv, 600);
-    assert_true(fake.closed[600]);
+    http_server_accept(&srv, (REJECTED + 100));
+    assert_true(fake.closed[(REJECTED + 100)]);
     assert_int_equal(srv.stats.dropped, 1);
 
-    const char *r = collect(500);
+    const char *r = collect(REJECTED);
     assert_int_equal(status_of(r), 503);
     assert_non_null(strstr(r, "\r\nConnection: close\r\n"));
-    expect_lingering_close(500);
+    expect_lingering_close(REJECTED);
     assert_int_equal(srv.rejecting, HTTP_REJECT_MAX - 1);
 
     /* The served connections still work. */
@@ -696,19 +707,19 @@ static void test_connection_cap(void **state)
     loop_dispatch(&L, &ev);
     assert_true(fake.closed[2]);
     assert_int_equal(srv.active, HTTP_CONN_MAX - 1);
-    http_server_accept(&srv, 700);
-    assert_non_null(pending(700, MSG_READ));
+    http_server_accept(&srv, (REJECTED + 200));
+    assert_non_null(pending((REJECTED + 200), MSG_READ));
     assert_int_equal(srv.active, HTTP_CONN_MAX);
 }
 
-/* Delivers a message on the listener (handle 900) carrying handle h. */
+/* Delivers a message on the listener (handle LISTENER) carrying handle h. */
 static void listener_open(handle_t h, uint32_t type, uint32_t flags)
 {
     struct warp_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.type = EV_MESSAGE;
-    ev.handle = 900;
-    ev.cookie = fake.cookie[900];
+    ev.handle = LISTENER;
+    ev.cookie = fake.cookie[LISTENER];
     msg_init(&ev.u.msg, type, flags);
     ev.u.msg.call_id = 5;
     msg_add_handle(&ev.u.msg, h);
@@ -718,22 +729,22 @@ static void listener_open(handle_t h, uint32_t type, uint32_t flags)
 static void test_listener_pauses_when_full(void **state)
 {
     (void)state;
-    assert_int_equal(http_server_listen(&srv, 900), 0);
-    assert_true(fake.cookie[900] != 0);
+    assert_int_equal(http_server_listen(&srv, LISTENER), 0);
+    assert_true(fake.cookie[LISTENER] != 0);
     for (handle_t h = 1; h <= HTTP_CONN_MAX + HTTP_REJECT_MAX; h++) {
         assert_false(srv.paused);
         listener_open(h, MSG_OPEN, 0);
     }
     /* Both pools full: the listener is off the loop, so nothing more is received (handles!). */
     assert_true(srv.paused);
-    assert_int_equal(fake.cookie[900], 0);
+    assert_int_equal(fake.cookie[LISTENER], 0);
     assert_int_equal(srv.stats.dropped, 0);
     /* A 503 finishes: its slot frees and the listener is back. */
     handle_t last = HTTP_CONN_MAX + HTTP_REJECT_MAX;
     assert_int_equal(status_of(collect(last)), 503);
     expect_lingering_close(last);
     assert_false(srv.paused);
-    assert_true(fake.cookie[900] != 0);
+    assert_true(fake.cookie[LISTENER] != 0);
     listener_open(last, MSG_OPEN, 0); /* the handle number is free again */
     assert_true(srv.paused);
     /* A served connection ends: a normal slot frees, the next connection is served. */
@@ -749,7 +760,7 @@ static void test_listener_pauses_when_full(void **state)
 static void test_listener_odd_messages(void **state)
 {
     (void)state;
-    http_server_listen(&srv, 900);
+    http_server_listen(&srv, LISTENER);
     listener_open(50, MSG_GETATTR, 0); /* not an OPEN: its handle is closed */
     assert_true(fake.closed[50]);
     listener_open(51, MSG_OPEN, MSG_CALL); /* a call: refused, handle closed */
@@ -757,10 +768,10 @@ static void test_listener_odd_messages(void **state)
     assert_int_equal(only_reply()->status, ERR_NOT_SUPPORTED);
     assert_int_equal(srv.active, 0);
     /* tcpip closes the listener: the loop stops and main can tell why. */
-    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = 900, .cookie = fake.cookie[900]};
+    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = LISTENER, .cookie = fake.cookie[LISTENER]};
     loop_dispatch(&L, &ev);
     assert_true(srv.listener_closed);
-    assert_true(fake.closed[900]);
+    assert_true(fake.closed[LISTENER]);
     assert_true(L.stopped);
 }
 

@@ -56,7 +56,7 @@ static void prog_retire(uint64_t payload)
     long first = kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0);
     uint32_t slot = (uint32_t)(first & ((1 << HANDLE_SLOT_BITS) - 1)) - 1;
     KH_CHECK_EQ(kh_close((handle_t)first), 0);
-    t->slots[slot].gen = HANDLE_GEN_MAX - 1;
+    t->chunks[slot / HANDLE_CHUNK][slot % HANDLE_CHUNK].gen = HANDLE_GEN_MAX - 1;
     long a = kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0); /* the slot's second-to-last value */
     KH_CHECK_EQ((a >> HANDLE_SLOT_BITS), (long)HANDLE_GEN_MAX - 1);
     KH_CHECK_EQ(kh_close((handle_t)a), 0);

@@ -139,11 +139,11 @@
  * announce and use per connection (TCP_CALCULATE_EFF_SEND_MSS, lwIP's default). */
 #define TCP_MSS 1460
 /*
- * Concurrent connections: at least 128 established (the design target) plus those in TIME_WAIT
- * after a server-side close, which lwIP recycles (oldest first) when the pool runs dry. ~200 bytes
- * each.
+ * Concurrent connections: http_server's 1024 served and 8 refused, tcpip's accept backlog of 256
+ * (listener.c), plus those in TIME_WAIT after a server-side close, which lwIP recycles (oldest
+ * first) when the pool runs dry. ~200 bytes each.
  */
-#define MEMP_NUM_TCP_PCB 256
+#define MEMP_NUM_TCP_PCB 1536
 /* Listening sockets: a few per application (http on 80, ...). */
 #define MEMP_NUM_TCP_PCB_LISTEN 32
 /*

@@ -4,7 +4,7 @@
 #include <warp/abi.h>
 
 /* --- handles --- */
-#define HANDLES_MAX 512 /* per process */
+#define HANDLES_MAX 4095 /* per process: slot numbers fit in 12 bits */
 
 #define RIGHT_READ 1u     /* receive, copy from/to a call's buffers, wait on an event queue or process */
 #define RIGHT_WRITE 2u    /* send and reply, add to an event queue, set a timer, kill a process */

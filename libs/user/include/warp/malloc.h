@@ -5,13 +5,15 @@
 #include <stddef.h>
 
 /*
- * Small blocks come from arenas of MALLOC_ARENA_SIZE bytes, first fit over an address-ordered free
- * list per arena, coalesced on free. Requests of MALLOC_LARGE_MIN bytes or more get a mapping of
+ * Small blocks come from arenas, first fit over an address-ordered free list per arena, coalesced on
+ * free. The first arena has MALLOC_ARENA_SIZE bytes, each next one twice the largest so far, up to
+ * MALLOC_ARENA_MAX. Requests of MALLOC_LARGE_MIN bytes or more get a mapping of
  * their own, returned to the kernel by free. Every process may hold only 32 mappings (heap included).
  * Pointers are 16-byte aligned. Not thread-safe (servers are single-threaded event loops).
  * free of a pointer malloc did not return, or of a block already freed, prints why and exits.
  */
 #define MALLOC_ARENA_SIZE (128u << 10)
+#define MALLOC_ARENA_MAX (16u << 20)
 #define MALLOC_LARGE_MIN (32u << 10)
 
 void *malloc(size_t size);
