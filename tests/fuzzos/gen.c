@@ -82,7 +82,8 @@ static handle_t bad_handle(void)
 {
     if (pool.nstale && gen_below(3))
         return pool.stale[gen_below(pool.nstale)];
-    static const handle_t made_up[] = {0, -1, INT64_MIN, INT64_MAX, 0x1000, 0xfff, 0x7ff, 0x800, 513};
+    /* Slot bits 0, or negative: no table has them (any slot 1..HANDLES_MAX at generation 0 may be live). */
+    static const handle_t made_up[] = {0, -1, INT64_MIN, 0x1000, 0x2000, 1ll << 40, -0x1000};
     if (gen_one_in(2))
         return made_up[gen_below(sizeof(made_up) / sizeof(made_up[0]))];
     /* A slot's number with a generation we never saw: slot bits 1..512, generation far ahead. */

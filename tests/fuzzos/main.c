@@ -21,6 +21,7 @@
 #define SELF "bin/fuzzos"
 #define CONF "etc/fuzzos.conf"
 #define SETTLE_NS 3000000000ull        /* how long freed memory may take to come back (deferred teardown) */
+#define STABLE_NS 50000000ull          /* the baseline is a count that held this long */
 #define KILL_DELAY_MAX_NS 300000000ull /* a mortal worker is killed within this of its start */
 #define RETRY_NS 10000000000ull        /* how long starting a worker may wait for memory */
 #define RETRY_SLEEP_NS 10000000ull     /* between tries */
@@ -74,17 +75,36 @@ static void read_config(void)
         warp_entropy(&fz.seed, sizeof(fz.seed));
 }
 
-/* Free pages, once they stop changing toward `want` (a dead process's memory may come back a moment
- * after its handle is closed) or SETTLE_NS has passed. */
-static uint64_t free_pages_settled(uint64_t want)
+/* Free pages now. */
+static uint64_t free_pages(void)
 {
-    struct sysinfo si;
-    uint64_t end = warp_clock() + SETTLE_NS;
-    do {
-        warp_yield();
-        warp_sysinfo(&si);
-    } while (si.free_pages != want && warp_clock() < end);
+    struct sysinfo si = {0};
+    warp_sysinfo(&si);
     return si.free_pages;
+}
+
+/* Free pages once they equal `want`, or after SETTLE_NS (a dead process's memory may come back a
+ * moment after its handle is closed). */
+static uint64_t free_pages_back_to(uint64_t want)
+{
+    uint64_t end = warp_clock() + SETTLE_NS, now;
+    while ((now = free_pages()) != want && warp_clock() < end)
+        warp_yield();
+    return now;
+}
+
+/* The baseline: free pages once they stayed the same for STABLE_NS (init may still be settling),
+ * or after SETTLE_NS. */
+static uint64_t free_pages_stable(void)
+{
+    uint64_t end = warp_clock() + SETTLE_NS, last = free_pages(), since = warp_clock();
+    while (warp_clock() < end && warp_clock() - since < STABLE_NS) {
+        warp_yield();
+        uint64_t now = free_pages();
+        if (now != last)
+            last = now, since = warp_clock();
+    }
+    return last;
 }
 
 /* Sleeps for ns on a timer of its own. */
@@ -232,9 +252,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
            "FUZZ_OS_CALLS=%lu)\n",
            (unsigned long)fz.seed, (unsigned long)fz.calls, (unsigned long)fz.chunk, (unsigned long)fz.seed,
            (unsigned long)fz.calls);
-    struct sysinfo si;
-    warp_sysinfo(&si);
-    uint64_t before = free_pages_settled(si.free_pages), t0 = warp_clock(), progress = PROGRESS_EVERY;
+    uint64_t before = free_pages_stable(), t0 = warp_clock(), progress = PROGRESS_EVERY;
     for (unsigned r = 0; fz.total.calls < fz.calls && fz.failed_workers == 0; r++) {
         uint64_t left = (fz.calls - fz.total.calls + 1) / 2;
         fz.failed_workers += !run_round(r, left < fz.chunk ? left : fz.chunk);
@@ -245,7 +263,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
             progress = fz.total.calls + PROGRESS_EVERY;
         }
     }
-    uint64_t ns = warp_clock() - t0, after = free_pages_settled(before);
+    uint64_t ns = warp_clock() - t0, after = free_pages_back_to(before);
     printf(
         "# fuzzos: %lu calls in %lu ms (%lu calls/s), %lu succeeded, %lu ERR_NO_MEMORY, %lu children, %u "
         "workers (%u killed on purpose), %u of %u call numbers made (SYS_EXIT only by ending), %u succeeded "

@@ -206,9 +206,9 @@ static void op_send_wait(void)
         msg_take_event((const struct warp_event *)out);
 }
 
-/* Fills our handle table to the last slot with copies of one handle (or frees all of them again):
- * the calls that follow meet ERR_NO_RESOURCES where they install handles, with state half made.
- * The copies are set-up, not fuzzing: made with the plain wrappers, and not counted. */
+/* Fills our handle table to the last slot with copies of one handle, once per worker, or frees them
+ * all again: the calls in between meet ERR_NO_RESOURCES where they install handles, with state half
+ * made. The copies are set-up, not fuzzing: made with the plain wrappers, and not counted. */
 static void op_ballast(void)
 {
     if (pool.nballast) {
@@ -216,14 +216,16 @@ static void op_ballast(void)
             fz_check(warp_handle_close(pool.ballast[--pool.nballast]) == 0, "a copy of a handle closes");
         return;
     }
-    if (!pool.nh)
+    static bool filled; /* once per worker: thousands of slots are thousands of calls */
+    if (!pool.nh || filled)
         return;
+    filled = true;
     long r = 0;
     while (pool.nballast < POOL_BALLAST && (r = warp_handle_reduce(pool.h[0].h, RIGHT_READ)) > 0)
         pool.ballast[pool.nballast++] = (handle_t)r;
-    fz_check(r == ERR_NO_RESOURCES || pool.nballast == POOL_BALLAST ||
+    fz_check(r == ERR_NO_RESOURCES || r == ERR_NO_MEMORY || pool.nballast == POOL_BALLAST ||
                  (r == ERR_BAD_HANDLE && !pool.nballast),
-             "copies of a handle run out only when the table is full");
+             "copies of a handle run out only when the table is full (or memory for it)");
 }
 
 const struct fz_op fz_ops_ipc[] = {
