@@ -55,13 +55,17 @@ bool msg_build(struct warp_msg *m, handle_t ch)
     return refused;
 }
 
-void msg_after_send(const struct warp_msg *m, handle_t ch, bool sent, bool refusal_moves_nothing)
+unsigned msg_live(const struct warp_msg *m)
 {
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++) {
-        bool ours = pool_find(m->handles[i]) != NULL;
-        if (pool_resync(m->handles[i]) && ours && !sent && refusal_moves_nothing)
+    return pool_live(m->handles, m->nhandles < MSG_HANDLES_MAX ? m->nhandles : MSG_HANDLES_MAX);
+}
+
+void msg_after_send(const struct warp_msg *m, handle_t ch, bool sent, bool refusal_moves_nothing,
+                    unsigned live)
+{
+    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        if (pool_resync(m->handles[i]) && (live & 1u << i) && !sent && refusal_moves_nothing)
             fz_check(false, "a refused send moved none of the handles it listed");
-    }
     if (sent && m->flags == MSG_REPLY)
         for (unsigned i = 0; i < pool.ncalls; i++)
             if (pool.calls[i].ch == ch && pool.calls[i].id == m->call_id) {

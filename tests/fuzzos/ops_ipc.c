@@ -89,10 +89,13 @@ static void op_send(void)
     handle_t ch = gen_handle(OBJ_CHANNEL, RIGHT_WRITE, &kind);
     bool refused = msg_build(&out_msg, ch) || kind == GEN_BAD;
     uint64_t m = struct_ptr(&out_msg, sizeof(out_msg), false, &mkind);
+    unsigned live = msg_live(&out_msg);
     long r = fz_sys(SYS_CHANNEL_SEND, (uint64_t)ch, m, 0, 0, 0, 0);
     if (m == (uint64_t)&out_msg) {
         fz_check(r < 0 || !refused, "SYS_CHANNEL_SEND refuses a message that breaks its rules");
-        msg_after_send(&out_msg, ch, r == 0, true);
+        msg_after_send(&out_msg, ch, r == 0, true, live);
+    } else if (r == 0) {
+        pool_resync_all();
     }
     fz_check(r < 0 || mkind != GEN_BAD, "SYS_CHANNEL_SEND refuses a bad message pointer");
 }
@@ -197,11 +200,14 @@ static void op_send_wait(void)
     uint64_t m = struct_ptr(&out_msg, sizeof(out_msg), false, &mkind);
     handle_t eq = gen_handle(OBJ_EVENTQ, RIGHT_READ, &qkind);
     uint64_t out = gen_ptr(sizeof(struct warp_event), true, &okind);
+    unsigned live = msg_live(&out_msg);
     long r = fz_sys(SYS_SEND_WAIT, (uint64_t)ch, m, (uint64_t)eq, out, short_deadline(), 0);
     fz_check(r < 0 || (kind != GEN_BAD && mkind != GEN_BAD && qkind != GEN_BAD && okind != GEN_BAD),
              "SYS_SEND_WAIT refuses bad arguments");
     if (m == (uint64_t)&out_msg)
-        msg_after_send(&out_msg, ch, r == 0, false);
+        msg_after_send(&out_msg, ch, r == 0, false, live);
+    else
+        pool_resync_all(); /* the send may have gone through even if the wait failed */
     if (r == 0)
         msg_take_event((const struct warp_event *)out);
 }

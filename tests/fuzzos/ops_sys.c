@@ -89,15 +89,21 @@ static void op_spawn(void)
     pool_make_room_for_child();
     bool refused = spawn_args(&flags);
     uint64_t args = gen_below(16) ? (uint64_t)&sys.args : gen_ptr(sizeof(sys.args), false, &kind);
+    unsigned n = sys.args.nhandles <= SPAWN_HANDLES_MAX ? (unsigned)sys.args.nhandles : SPAWN_HANDLES_MAX + 1;
+    unsigned live = pool_live(sys.handles, n);
     long r = fz_sys(SYS_SPAWN, args, 0, 0, 0, 0, 0);
-    if (args != (uint64_t)&sys.args)
-        return fz_check(r < 0 || kind != GEN_BAD, "SYS_SPAWN refuses a bad args pointer"), (void)0;
-    fz_check(r < 0 || !refused, "SYS_SPAWN refuses what breaks its rules");
-    for (unsigned i = 0; i < sys.args.nhandles && i <= SPAWN_HANDLES_MAX; i++) {
-        bool ours = pool_find(sys.handles[i]) != NULL;
-        if (pool_resync(sys.handles[i]) && ours && r < 0)
-            fz_check(false, "a refused spawn moved none of the handles it listed");
+    if (args != (uint64_t)&sys.args) { /* whatever was there: it may even have started something */
+        fz_check(r < 0 || kind != GEN_BAD, "SYS_SPAWN refuses a bad args pointer");
+        if (r > 0) {
+            pool_resync_all();
+            pool_add_child((handle_t)r, 0);
+        }
+        return;
     }
+    fz_check(r < 0 || !refused, "SYS_SPAWN refuses what breaks its rules");
+    for (unsigned i = 0; i < n; i++)
+        if (pool_resync(sys.handles[i]) && (live & 1u << i) && r < 0)
+            fz_check(false, "a refused spawn moved none of the handles it listed");
     if (r > 0) {
         fz_stats.spawned++;
         pool_add_child((handle_t)r, flags);

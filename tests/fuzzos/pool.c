@@ -60,6 +60,22 @@ bool pool_resync(handle_t h)
     return true;
 }
 
+unsigned pool_live(const handle_t *hs, unsigned n)
+{
+    struct handle_info info;
+    unsigned live = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (pool_find(hs[i]) && warp_handle_info(hs[i], &info) == 0)
+            live |= 1u << i;
+    return live;
+}
+
+void pool_resync_all(void)
+{
+    for (unsigned i = pool.nh; i > 0; i--)
+        pool_resync(pool.h[i - 1].h);
+}
+
 void pool_add_map(uint64_t addr, uint64_t len)
 {
     if (pool.nmaps == POOL_MAPS) {

@@ -64,6 +64,12 @@ struct pool_handle *pool_find(handle_t h);
 void pool_forget(handle_t h);
 /* After a call that may have moved h: forget it if the kernel no longer knows it. True if gone. */
 bool pool_resync(handle_t h);
+/* Bit i set if hs[i] is ours and the kernel knows it now (asked before a call that lists them, so
+ * a handle that left earlier, unnoticed, is not blamed on that call). */
+unsigned pool_live(const handle_t *hs, unsigned n);
+/* Asks the kernel about every handle of the pool, after a call that may have moved any of them (a
+ * message or spawn list made of whatever was in memory). */
+void pool_resync_all(void);
 /* A mapping the kernel made for us; unmapped at once if the pool is full. */
 void pool_add_map(uint64_t addr, uint64_t len);
 /* Mapping i was unmapped. */
