@@ -43,6 +43,11 @@ PCAP           ?=
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-adversary.iso
 
+# The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
+# make test-long and make fuzz-os.
+IMAGES += $(BUILD)/warp-fuzzos.iso
+LONG_IMAGES := $(BUILD)/warp-fuzzos-long.iso
+
 images: $(IMAGES)
 
 # $(call warp_initfs,NAME,MANIFEST): rule for $(BUILD)/initfs-NAME.tar. Its .inputs file lists what
@@ -96,6 +101,8 @@ $(eval $(call warp_iso,warp-crash,boot,warp.crashtest $(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))
 
 FORCE:
 
@@ -130,7 +137,7 @@ test:
 # make test plus the long levels (tests/run --long): fuzzing for FUZZ_SECONDS per harness, the soaks.
 test-long:
 	$(Q)BUILD=$(BUILD) tools/setup
-	$(Q)$(MAKE) --no-print-directory $(IMAGES) $(GCE_IMAGE)
+	$(Q)$(MAKE) --no-print-directory $(IMAGES) $(LONG_IMAGES) $(GCE_IMAGE)
 	$(Q)BUILD=$(BUILD) tests/run --long
 
 # Only the boot-based layers (in-OS and end-to-end), without the host unit tests.

@@ -133,8 +133,13 @@ _Noreturn void kh_user_main(uint64_t a0)
     abort(); /* SYS_EXIT returned */
 }
 
+unsigned long kh_syscalls_made[SYS_COUNT];
+static bool sweeping; /* kh_fault_sweep is running: kh_sys counts the calls made */
+
 long kh_sys(long nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
+    if (sweeping && nr >= 0 && nr < SYS_COUNT)
+        kh_syscalls_made[nr]++;
     kernel_lock();
     struct syscall_args a = {a1, a2, a3, a4, a5, a6};
     long r = syscall_dispatch((uint64_t)nr, &a);
@@ -253,6 +258,7 @@ bool kh_ok(long r)
 
 long kh_fault_sweep(void (*scenario)(void))
 {
+    sweeping = true;
     kh_setup();
     long before = karch_alloc_count;
     scenario();
@@ -269,6 +275,7 @@ long kh_fault_sweep(void (*scenario)(void))
             fail_msg("with allocation %ld of %ld failing, a program saw %s", i, count, err_str(bad_error));
         kh_check_clean();
     }
+    sweeping = false;
     return count;
 }
 

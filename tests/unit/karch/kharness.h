@@ -64,6 +64,9 @@ bool kh_ok(long r);
  * allocations it makes, then once per allocation with that one failing; after each run the
  * machine must be clean and the errors programs saw allowed. Returns the allocation count. */
 long kh_fault_sweep(void (*scenario)(void));
+/* How many times each system-call number (indexed by number, 0..SYS_COUNT-1) was made by a program
+ * during a sweep, summed over every sweep this test program ran: what no scenario reaches shows. */
+extern unsigned long kh_syscalls_made[SYS_COUNT];
 
 /* Run prog(payload) as the one process of a test: setup, run to the end (killing it if it blocks
  * forever), no check failed inside it (kh_assert.h), machine clean after. */
