@@ -12,9 +12,18 @@ static handle_t handle_value(const struct handle_table *t, uint32_t i)
     return (handle_t)((t->slots[i].gen << HANDLE_SLOT_BITS) | (i + 1));
 }
 
+/* The table's quota. */
+static uint32_t handle_limit(const struct handle_table *t)
+{
+    return t->limit ? t->limit : HANDLES_MAX;
+}
+
 /* First free slot: slots are reused soonest, and the generation keeps the reused values distinct. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
 {
+    long err = handle_room(t, 1);
+    if (err < 0)
+        return err;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (!t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED))
             return handle_install_at(t, i, obj, rights);
@@ -27,6 +36,7 @@ handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *
 {
     struct handle_entry *e = &t->slots[index];
     obj->hrefs++;
+    t->used++;
     e->obj = obj;
     e->rights = rights;
     return handle_value(t, index);
@@ -79,6 +89,7 @@ struct handle_entry handle_take(struct handle_table *t, handle_t h)
     else
         e->gen++;
     taken.obj->hrefs--;
+    t->used--;
     return taken;
 }
 
@@ -88,7 +99,16 @@ uint32_t handle_free_slots(const struct handle_table *t)
     uint32_t n = 0;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         n += !t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED);
-    return n;
+    uint32_t quota = handle_limit(t) > t->used ? handle_limit(t) - t->used : 0;
+    return n < quota ? n : quota;
+}
+
+/* The quota is named only when it is what stops the call: a table of HANDLES_MAX is just full. */
+long handle_room(const struct handle_table *t, uint32_t n)
+{
+    if (t->used + n > handle_limit(t) && handle_limit(t) < HANDLES_MAX)
+        return ERR_LIMIT;
+    return handle_free_slots(t) >= n ? 0 : ERR_NO_RESOURCES;
 }
 
 /* The sweep is only noted here: the caller runs obj_sweep when its batch of closes is done. */

@@ -15,9 +15,12 @@ struct handle_entry {
 
 struct handle_table {
     struct handle_entry slots[HANDLES_MAX];
+    uint32_t used;  /* slots holding an object */
+    uint32_t limit; /* the process's handle quota (LIMIT_HANDLES); 0 counts as HANDLES_MAX */
 };
 
-/* Put obj (whose reference the table takes over) in a free slot; the handle or ERR_NO_RESOURCES. */
+/* Put obj (whose reference the table takes over) in a free slot; the handle, ERR_LIMIT at the
+ * table's quota or ERR_NO_RESOURCES when no slot is left. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights);
 /* Put obj in slot `index` (which must be free), for the handles a new process starts with. */
 handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights);
@@ -37,7 +40,9 @@ static inline handle_t handle_from_reg(uint64_t v)
 struct handle_entry handle_take(struct handle_table *t, handle_t h);
 /* Close a valid handle: drop its reference and note the sweep its type may owe (obj_sweep). */
 void handle_close(struct handle_table *t, handle_t h);
-/* Free slots in the table. */
+/* Free slots in the table, within its quota. */
 uint32_t handle_free_slots(const struct handle_table *t);
+/* Room for n more handles: 0, ERR_LIMIT (the quota) or ERR_NO_RESOURCES (no slot left). */
+long handle_room(const struct handle_table *t, uint32_t n);
 /* Close every handle (process exit); the caller runs obj_sweep after. */
 void handle_close_all(struct handle_table *t);

@@ -23,6 +23,10 @@ static void proc_destroy(struct kobj *o)
     struct proc *p = container_of(o, struct proc, obj);
     ASSERT(p->state == PROC_DEAD);
     eventq_unlink(&p->link);
+    /* The record counted as its parent's child until now: a parent cannot pile up dead children. */
+    if (p->quota->parent)
+        quota_uncharge(p->quota->parent, LIMIT_CHILDREN, 1);
+    quota_put(p->quota);
     kfree(p);
 }
 
@@ -128,16 +132,23 @@ static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t 
     }
 }
 
-/* Everything that can fail (slot, record, address space, image, stack, thread) comes before the
- * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. */
-long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
-                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct proc **out)
+/* A free process-table slot for a process with account q, or ERR_NO_RESOURCES: the last
+ * PROC_RESERVE_SLOTS are kept for reserve holders, so a squatter cannot stop init restarting one. */
+static long proc_slot(const struct quota *q)
 {
+    uint64_t cap = q->reserve ? MAX_PROCS : MAX_PROCS - PROC_RESERVE_SLOTS;
+    if (proc_count() >= cap)
+        return ERR_NO_RESOURCES;
     int slot = 0;
     while (slot < MAX_PROCS && procs[slot])
         slot++;
-    if (slot == MAX_PROCS)
-        return ERR_NO_RESOURCES;
+    return slot < MAX_PROCS ? slot : ERR_NO_RESOURCES;
+}
+
+/* The record and its address space, charged to q; on failure nothing is left and q is kept. */
+static long proc_alloc(const void *image, uint64_t len, uint64_t arg, bool share_initfs, struct quota *q,
+                       struct proc **out)
+{
     struct proc *p = kzalloc(sizeof(*p));
     if (!p)
         return ERR_NO_MEMORY;
@@ -146,13 +157,47 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         kfree(p);
         return err;
     }
+    p->vm.quota = q;
     p->has_initfs = share_initfs && initfs_pa;
     if ((err = proc_build(p, image, len, arg)) < 0) {
         vm_space_destroy(&p->vm);
         kfree(p);
         return err;
     }
+    *out = p;
+    return 0;
+}
+
+/* The account of a new process: the one given, or a new root. NULL when memory is out. */
+static struct quota *proc_quota(struct quota *given)
+{
+    return given ? given : quota_new(NULL, NULL, true);
+}
+
+/* Everything that can fail (slot, quota, record, address space, image, stack, thread) comes before
+ * the process is visible, so a failure undoes only memory: no handle has moved, no pid is used. */
+long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
+                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct quota *quota,
+                struct proc **out)
+{
+    struct quota *q = proc_quota(quota);
+    if (!q)
+        return ERR_NO_MEMORY;
+    long slot = proc_slot(q), err = slot;
+    if (slot < 0 || (err = quota_charge(q->parent, LIMIT_CHILDREN, 1)) < 0) {
+        quota_put(q);
+        return err;
+    }
+    struct proc *p;
+    if ((err = proc_alloc(image, len, arg, share_initfs, q, &p)) < 0) {
+        quota_uncharge(q->parent, LIMIT_CHILDREN, 1);
+        quota_put(q);
+        return err;
+    }
     /* Nothing fails from here on. */
+    p->quota = q;
+    p->handles.limit = (uint32_t)q->limit[LIMIT_HANDLES];
+    p->ppid = quota ? proc_current()->pid : 0; /* an account is given only by SYS_SPAWN */
     obj_init(&p->obj, &proc_ops); /* the running process's own reference */
     obj_ref(&p->obj);             /* the caller's */
     p->link.obj = &p->obj;
@@ -177,11 +222,32 @@ void proc_start_init(const char *path)
     if (err < 0)
         PANIC("cannot find %s in the initfs: %s", path, err_str(err));
     struct proc *p;
-    if ((err = proc_spawn("init", f.data, f.size, 0, true, SPAWN_WEIGHT_MAX, NULL, 0, &p)) < 0)
+    if ((err = proc_spawn("init", f.data, f.size, 0, true, SPAWN_WEIGHT_MAX, NULL, 0, NULL, &p)) < 0)
         PANIC("cannot start %s: %s", path, err_str(err));
     obj_unref(&p->obj); /* nobody holds a handle to init */
     init_process = p;
     log_printf("proc: started init from %s (pid %ld)", path, p->pid);
+}
+
+/* True when a live process has this pid. */
+static bool proc_pid_live(long pid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] && procs[i]->pid == pid)
+            return true;
+    return false;
+}
+
+/* Children nobody holds a handle to any more, whose parent is gone (dying ends up here: it is off
+ * the table), are killed, so no one can fill the process table with processes no one will reap.
+ * A child whose handle was passed on lives while its holder keeps it. Pre: dying's handles closed. */
+static void proc_kill_orphans(const struct proc *dying)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *c = procs[i];
+        if (c && c->ppid && c->obj.hrefs == 0 && (c->ppid == dying->pid || !proc_pid_live(c->ppid)))
+            proc_kill(c);
+    }
 }
 
 /* Runs on the dying thread's kernel stack, which sched_exit hands to the next thread to free. */
@@ -199,6 +265,7 @@ _Noreturn void proc_exit(const struct exit_info *info)
     p->state = PROC_DEAD;
     handle_close_all(&p->handles);
     obj_sweep();
+    proc_kill_orphans(p);
     /* Off our page tables before they are freed; this stack lives in the shared kernel half. */
     arch_vm_activate(NULL);
     cpu_self()->vm = NULL;

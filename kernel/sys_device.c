@@ -29,8 +29,9 @@ long sys_device_open(const struct syscall_args *a)
         return ERR_NOT_FOUND;
     if (pci->granted)
         return ERR_ALREADY_EXISTS;
-    if (handle_free_slots(&p->handles) < 1)
-        return ERR_NO_RESOURCES;
+    long room = handle_room(&p->handles, 1);
+    if (room < 0)
+        return room;
     struct device *dev = device_create(pci);
     if (!dev)
         return ERR_NO_MEMORY;
@@ -143,8 +144,8 @@ long sys_irq_create(const struct syscall_args *a)
         return err;
     if (index > 0xffff)
         return ERR_INVALID_ARG;
-    if (handle_free_slots(&p->handles) < 1)
-        return ERR_NO_RESOURCES;
+    if ((err = handle_room(&p->handles, 1)) < 0)
+        return err;
     struct irq *irq;
     if ((err = irq_create(dev->pci, (uint32_t)index, &dev->obj, &irq)) < 0)
         return err;

@@ -2,6 +2,7 @@
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
+#include <quota.h>
 #include <sched.h>
 #include <syscall.h>
 #include <warp/error.h>
@@ -29,7 +30,30 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n)
                 return ERR_INVALID_ARG;
     }
     /* The handles leave before the process handle arrives, so a full table with n > 0 still fits. */
-    return handle_free_slots(&self->handles) + n >= 1 ? 0 : ERR_NO_RESOURCES;
+    return n >= 1 ? 0 : handle_room(&self->handles, 1);
+}
+
+/* The quotas asked for: none above the spawner's, the reserve only from a holder, and room in the
+ * child's handle table for the handles it is given. */
+static long spawn_check_limits(const struct spawn_args *a)
+{
+    struct quota *mine = proc_current()->quota;
+    if ((a->flags & SPAWN_RESERVE) && !mine->reserve)
+        return ERR_PERMISSION;
+    long err = quota_check_limits(mine, a->limits);
+    if (err < 0)
+        return err;
+    uint64_t handles = a->limits[LIMIT_HANDLES] ? a->limits[LIMIT_HANDLES] : mine->limit[LIMIT_HANDLES];
+    return a->nhandles > handles ? ERR_INVALID_ARG : 0;
+}
+
+/* The child's account, below the caller's; NULL when memory is out. Pre: spawn_check_limits passed. */
+static struct quota *spawn_quota(const struct spawn_args *a)
+{
+    struct quota *mine = proc_current()->quota;
+    uint64_t limits[LIMIT_COUNT];
+    quota_child_limits(mine, a->limits, limits);
+    return quota_new(mine, limits, a->flags & SPAWN_RESERVE);
 }
 
 /* Copy the image named by args into kernel memory; the caller kfree()s *image_out. */
@@ -45,7 +69,10 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
         return ERR_PERMISSION;
     if (a->weight > proc_current()->weight)
         return ERR_PERMISSION; /* no process makes one that outweighs it */
-    long err = copy_from_user(name, a->name, a->name_len);
+    long err = spawn_check_limits(a);
+    if (err < 0)
+        return err;
+    err = copy_from_user(name, a->name, a->name_len);
     if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
         (err = spawn_check_handles(hs, a->nhandles)) < 0)
         return err;
@@ -78,8 +105,10 @@ long sys_spawn(const struct syscall_args *a)
         return err;
     struct proc *child;
     uint32_t weight = sa.weight ? (uint32_t)sa.weight : proc_current()->weight;
-    err = proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, weight, hs,
-                     (uint32_t)sa.nhandles, &child);
+    struct quota *q = spawn_quota(&sa);
+    err = q ? proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, weight, hs,
+                         (uint32_t)sa.nhandles, q, &child)
+            : ERR_NO_MEMORY;
     kfree(image);
     if (err < 0)
         return err;

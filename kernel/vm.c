@@ -3,6 +3,7 @@
 #include <cpu.h>
 #include <mm/mm.h>
 #include <object.h>
+#include <quota.h>
 #include <vm.h>
 #include <warp/abi.h>
 #include <warp/error.h>
@@ -66,6 +67,8 @@ static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, boo
 static void region_release(struct vm_space *vs, struct vm_region *r)
 {
     unmap_pages(vs, r->start, r->npages, kind_owns(r->kind));
+    if (kind_owns(r->kind))
+        quota_uncharge(vs->quota, LIMIT_PAGES, r->npages);
     if (r->backing)
         obj_unref(r->backing);
     *r = (struct vm_region){0};
@@ -107,6 +110,9 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
+    long charged = quota_charge(vs->quota, LIMIT_PAGES, npages);
+    if (charged < 0)
+        return charged;
     for (uint64_t i = 0; i < npages; i++) {
         paddr_t pa;
         long err = pmm_alloc(1, &pa);
@@ -114,6 +120,7 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
             pmm_free(pa, 1);
         if (err < 0) {
             unmap_pages(vs, start, i, true);
+            quota_uncharge(vs->quota, LIMIT_PAGES, npages);
             return ERR_NO_MEMORY;
         }
     }

@@ -21,6 +21,7 @@ enum vm_kind {
 };
 
 struct kobj;
+struct quota;
 
 struct vm_region {
     uaddr_t start; /* page-aligned */
@@ -42,11 +43,13 @@ struct vm_space {
         unsigned prot;
     } checked;
     struct vm_region regions[VM_MAX_REGIONS];
+    struct quota *quota; /* charged for the frames it owns (LIMIT_PAGES); NULL: nobody */
 };
 
 long vm_space_init(struct vm_space *vs);    /* empty address space; ERR_NO_MEMORY */
 void vm_space_destroy(struct vm_space *vs); /* free every owned page and the page tables */
-/* Map npages of fresh zeroed memory at start; ERR_NO_MEMORY/ERR_NO_RESOURCES, nothing left behind. */
+/* Map npages of fresh zeroed memory at start, charged to vs->quota; ERR_NO_MEMORY (out of memory or
+ * over the quota), ERR_NO_RESOURCES; nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind);
 /* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON.
  * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. */
