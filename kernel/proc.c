@@ -198,8 +198,8 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
     p->quota = q;
     p->handles.limit = (uint32_t)q->limit[LIMIT_HANDLES];
     p->ppid = quota ? proc_current()->pid : 0; /* an account is given only by SYS_SPAWN */
-    obj_init(&p->obj, &proc_ops); /* the running process's own reference */
-    obj_ref(&p->obj);             /* the caller's */
+    obj_init(&p->obj, &proc_ops);              /* the running process's own reference */
+    obj_ref(&p->obj);                          /* the caller's */
     p->link.obj = &p->obj;
     memcpy(p->name, name, strnlen(name, SPAWN_NAME_MAX));
     p->pid = next_pid++;

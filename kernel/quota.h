@@ -16,8 +16,8 @@
  */
 struct quota {
     uint32_t refs;
-    bool reserve;          /* may use the kernel's reserve (SPAWN_RESERVE, init) */
-    struct quota *parent;  /* referenced; NULL for init and the processes the kernel starts */
+    bool reserve;         /* may use the kernel's reserve (SPAWN_RESERVE, init) */
+    struct quota *parent; /* referenced; NULL for init and the processes the kernel starts */
     uint64_t limit[LIMIT_COUNT];
     uint64_t used[LIMIT_COUNT]; /* LIMIT_HANDLES: unused here (the handle table counts its own) */
 };

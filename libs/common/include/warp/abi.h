@@ -62,7 +62,7 @@ enum {
 
 /* SYS_SPAWN flags. */
 #define SPAWN_SHARE_INITFS 1ull /* the child also gets the initfs mapped; caller must have it */
-#define SPAWN_RESERVE 2ull /* the child may use the kernel's reserve (docs/security.md); caller must hold it */
+#define SPAWN_RESERVE 2ull      /* the child may use the kernel's reserve; caller must hold it */
 #define SPAWN_FLAGS_ALL (SPAWN_SHARE_INITFS | SPAWN_RESERVE)
 
 /* Per-process quotas (docs/security.md), the index into spawn_args.limits. */
