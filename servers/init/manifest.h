@@ -18,6 +18,8 @@
  *     weight = 1             CPU weight 1..SPAWN_WEIGHT_MAX: its share against others' (docs/scheduling.md)
  *     devices = pci:1af4:1000 pci-class:020000
  *                            grant the first PCI function matching any of these (handle 2)
+ *     pages = 4096           quotas (manifest_limits.h, docs/security.md): pages, handles, channels,
+ *                            timers, messages, children
  */
 #define MANIFEST_MAX_SERVICES 16
 #define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
@@ -47,6 +49,7 @@ struct manifest_service {
     unsigned weight;                                  /* CPU weight, 1..SPAWN_WEIGHT_MAX */
     struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
     unsigned ndevices;                                /* 0: no device grant */
+    uint64_t limits[LIMIT_COUNT];                     /* quotas, enum limit_kind (manifest_limits.h) */
 };
 
 struct manifest {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "servers/init/manifest.h"
+#include "servers/init/manifest_limits.h"
+#include <warp/ipc.h>
 
 /*
  * The input is a manifest, not NUL-terminated (ASan catches a read past its end). Whatever it holds,
@@ -46,6 +48,9 @@ static void check_service(const struct manifest_service *s)
         abort();
     if (s->ndevices > MANIFEST_DEVICE_IDS)
         abort();
+    for (unsigned k = 0; k < LIMIT_COUNT; k++)
+        if (s->limits[k] == 0 || (k == LIMIT_HANDLES && s->limits[k] > HANDLES_MAX))
+            abort(); /* 0 would mean "no limit" to the kernel */
 }
 
 /* Writes one device id the way a manifest spells it. */
@@ -75,6 +80,9 @@ static size_t write_manifest(char *buf, size_t size, const struct manifest *m)
                 len += (size_t)write_device(buf + len, size - len, &s->devices[d]);
             len += (size_t)snprintf(buf + len, size - len, "\n");
         }
+        for (unsigned k = 0; k < LIMIT_COUNT; k++)
+            len += (size_t)snprintf(buf + len, size - len, "%s = %lu\n", manifest_limit_name(k),
+                                    (unsigned long)s->limits[k]);
         if (len >= size)
             abort(); /* the buffer below is sized for the largest manifest */
     }
@@ -86,7 +94,8 @@ static int same_service(const struct manifest_service *a, const struct manifest_
 {
     if (strcmp(a->name, b->name) != 0 || strcmp(a->binary, b->binary) != 0 ||
         a->share_initfs != b->share_initfs || a->on_exit != b->on_exit || a->restart != b->restart ||
-        a->essential != b->essential || a->weight != b->weight || a->ndevices != b->ndevices)
+        a->essential != b->essential || a->weight != b->weight || a->ndevices != b->ndevices ||
+        memcmp(a->limits, b->limits, sizeof(a->limits)) != 0)
         return 0;
     for (unsigned d = 0; d < a->ndevices; d++) {
         const struct device_match *x = &a->devices[d], *y = &b->devices[d];
