@@ -16,7 +16,7 @@ static const struct {
     [LIMIT_CHANNELS] = {"channels", MANIFEST_DEFAULT_CHANNELS, 1, 4096},
     [LIMIT_TIMERS] = {"timers", MANIFEST_DEFAULT_TIMERS, 1, 4096},
     [LIMIT_MESSAGES] = {"messages", MANIFEST_DEFAULT_MESSAGES, 1, 65536},
-    [LIMIT_CHILDREN] = {"children", MANIFEST_DEFAULT_CHILDREN, 1, 100},
+    [LIMIT_CHILDREN] = {"children", MANIFEST_DEFAULT_CHILDREN, 1, 128}, /* the kernel's process table */
 };
 
 int manifest_limit_index(const char *key)

@@ -50,6 +50,7 @@ enum tests_mode {
                                   send a note on handle 1 and block until killed; closes nothing */
     TESTS_SW_SERVER = 35,       /* answer calls on handle 1 with SYS_SEND_WAIT (reply and take the next call
                                   in one entry): same type and data, status = calls answered so far */
+    TESTS_QUOTA = 36,           /* reach each quota it was given and recover (t_quota.c); exit: failures */
     TESTS_SUITE = 100,          /* run every test group; payload: the first TAP number */
 };
 
@@ -218,6 +219,8 @@ void test_wait_kill(void);
 void test_faults(void);
 void test_preemption(void);
 void test_limits(void);
+void test_quota(void);
+int quota_child(void); /* TESTS_QUOTA */
 void test_malloc(void);
 void test_handles(void);
 void test_channels(void);
