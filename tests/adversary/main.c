@@ -6,6 +6,8 @@
 #include <warp/tar.h>
 #include <warp/user.h>
 
+#include "hog.h"
+
 /*
  * It listens on TCP port 81 (the e2e test forwards a host port to it) and serves one command per
  * connection, answering "ok ...\n" or "error ...\n":
@@ -120,6 +122,8 @@ static void adv_serve(handle_t conn)
             cmd[i] = 0;
         if (strncmp(cmd, "spin ", 5) == 0)
             adv_spin(cmd + 5, out, sizeof(out));
+        else
+            hog_command(cmd, out, sizeof(out), &adv.self); /* hog.c: resource hogs */
         msg_write(&m, out, strlen(out));
         ipc_call_sync(conn, &m, &reply);
         msg_close(&m);
@@ -153,6 +157,8 @@ static int adv_main(const void *initfs, size_t initfs_size)
 /* arg selects the role: the command server, or one of its hostile children. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
+    if (arg >= HOG_MODE_FIRST)
+        return hog_child(arg, initfs, initfs_size);
     if (arg == ADV_MODE_SPIN)
         for (;;)
             __asm__ volatile("" ::: "memory"); /* no system call: only the timer takes the CPU back */
