@@ -21,9 +21,8 @@ static uint32_t handle_limit(const struct handle_table *t)
 /* First free slot: slots are reused soonest, and the generation keeps the reused values distinct. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
 {
-    long err = handle_room(t, 1);
-    if (err < 0)
-        return err;
+    if (t->used >= handle_limit(t))
+        return handle_limit(t) < HANDLES_MAX ? ERR_LIMIT : ERR_NO_RESOURCES;
     for (uint32_t i = 0; i < HANDLES_MAX; i++)
         if (!t->slots[i].obj && !(t->slots[i].rights & HANDLE_RETIRED))
             return handle_install_at(t, i, obj, rights);

@@ -72,19 +72,23 @@ static long over(enum limit_kind kind)
     return kind == LIMIT_PAGES ? ERR_NO_MEMORY : ERR_LIMIT;
 }
 
-/* Checked all the way up before anything is counted, so a refusal changes nothing. The reserve
- * is the free memory below quota_page_reserve(): only a holder's pages may come out of it. */
+/* Counted on the way up and undone if an ancestor is over, so a refusal changes nothing; one pass,
+ * since this runs for every message sent. The reserve is the free memory below
+ * quota_page_reserve(): only a holder's pages may come out of it. */
 long quota_charge(struct quota *q, enum limit_kind kind, uint64_t n)
 {
     if (!q)
         return 0;
     if (kind == LIMIT_PAGES && !q->reserve && pmm_free_pages() < n + quota_page_reserve())
         return ERR_NO_MEMORY;
-    for (struct quota *a = q; a; a = a->parent)
-        if (a->used[kind] + n > a->limit[kind] || a->used[kind] + n < n)
+    for (struct quota *a = q; a; a = a->parent) {
+        if (a->used[kind] + n > a->limit[kind] || a->used[kind] + n < n) {
+            for (struct quota *b = q; b != a; b = b->parent)
+                b->used[kind] -= n;
             return over(kind);
-    for (struct quota *a = q; a; a = a->parent)
+        }
         a->used[kind] += n;
+    }
     return 0;
 }
 
