@@ -153,10 +153,21 @@ def sysinfo(ctl, ctx):
     return int(words[2]), int(words[4])
 
 
-def run_hogs(ctl, ctx, problems, notes, data):
-    """Runs each hog and the squatter; what each got before its refusal goes to notes and data."""
+def after(port, ctx, what, problems):
+    """One GET on a fresh connection right after a hog: HTTP must still answer."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=ctx.timeout(IO_TIMEOUT)) as s:
+            get(s, ctx)
+    except (OSError, ValueError) as e:
+        problems.append(f"HTTP after {what}: {e}")
+
+
+def run_hogs(ctl, port, ctx, problems, notes, data):
+    """Runs each hog and the squatter, each followed by a GET; what each got before its refusal goes
+    to notes and data."""
     for kind, want in HOGS.items():
         words = command(ctl, f"hog {kind}", ctx).split()  # ok hog KIND got N err E
+        after(port, ctx, f"hog {kind}", problems)
         if len(words) != 7 or words[0] != "ok":
             problems.append(f"hog {kind}: answered {' '.join(words)!r}")
             continue
@@ -171,6 +182,7 @@ def run_hogs(ctl, ctx, problems, notes, data):
         return
     notes.append(f"squatter: {words[3]} children before error {words[5]}")
     data["squat_children"] = int(words[3])
+    after(port, ctx, "the squatter filled the process table", problems)
     words = command(ctl, "crash pong", ctx).split()  # ok crash pong restarted in T ms
     if len(words) != 7 or words[0] != "ok" or int(words[5]) > RESTART_LIMIT_MS:
         problems.append(f"crash pong with the table squatted: answered {' '.join(words)!r}")
@@ -195,13 +207,14 @@ def hogs(ctx):
         prober = Prober(port, ctx)
         prober.start()
         try:
-            run_hogs(ctl, ctx, problems, notes, data)
+            run_hogs(ctl, port, ctx, problems, notes, data)
         finally:
             prober.stop.set()
             prober.join()
         free1, procs1 = sysinfo(ctl, ctx)
         notes.append(f"free pages {free0} before, {free1} after; processes {procs0} before, {procs1} after")
-        notes.append(f"HTTP during the hogs: {prober.ok} answered 200, {len(prober.failures)} failed")
+        notes.append(f"HTTP probes during the hogs: {prober.ok} answered 200, {len(prober.failures)} failed "
+                     "(besides one GET after each hog)")
         data.update(free_before=free0, free_after=free1, http_ok=prober.ok, http_failed=len(prober.failures))
         if prober.failures or prober.ok == 0:
             problems.append(f"HTTP during the hogs: {prober.ok} ok, failures {prober.failures[:3]}")
