@@ -6,6 +6,7 @@
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
+#include <quota.h>
 #include <vm.h>
 #include <warp/error.h>
 #include <warp/string.h>
@@ -90,6 +91,14 @@ long msg_copy_to_user(uaddr_t u, const void *base, const struct warp_msg *m)
         return err;
     return copy_to_user(u + lead + __builtin_offsetof(struct warp_msg, bufs), m->bufs,
                         m->nbufs * sizeof(m->bufs[0]));
+}
+
+/* A queued message leaves its queue: its sender's account gets the charge back. */
+static void kmsg_dequeued(struct kmsg *k)
+{
+    quota_uncharge(k->charged, LIMIT_MESSAGES, k->charged ? 1 : 0);
+    quota_put(k->charged);
+    k->charged = NULL;
 }
 
 /* Drop the object references a message carries. */
@@ -187,6 +196,7 @@ static void channel_destroy(struct kobj *o)
     while (ep->q_head) {
         struct kmsg *k = ep->q_head;
         ep->q_head = k->next;
+        kmsg_dequeued(k);
         kmsg_release(k);
         if (k->call)
             call_fail(k->call, ERR_PEER_CLOSED); /* the message lives inside the call */
@@ -204,6 +214,13 @@ static void channel_destroy(struct kobj *o)
         call_free(c);
     }
     kfree(ep->spare_call);
+    /* A channel counts against its creator while either end is left: the survivor takes the charge. */
+    if (ep->peer && !ep->peer->charged) {
+        ep->peer->charged = ep->charged;
+    } else if (ep->charged) {
+        quota_uncharge(ep->charged, LIMIT_CHANNELS, 1);
+        quota_put(ep->charged);
+    }
     eventq_unlink(&ep->link);
     if (ep->all_prev)
         ep->all_prev->all_next = ep->all_next;
@@ -386,14 +403,20 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
         return ERR_ALREADY_EXISTS;
     if (is_call && ep->n_out >= CALLS_MAX)
         return ERR_QUEUE_FULL;
+    long charged = quota_charge(p->quota, LIMIT_MESSAGES, 1);
+    if (charged < 0)
+        return charged;
     /* A call carries its message and its reply in one allocation. */
     struct call *c = is_call ? call_alloc(ep) : NULL;
     struct kmsg *k = is_call ? (c ? &c->req : NULL) : kmalloc(sizeof(*k));
-    if (!k)
+    if (!k) {
+        quota_uncharge(p->quota, LIMIT_MESSAGES, 1);
         return ERR_NO_MEMORY;
+    }
     /* Nothing fails from here on. */
     send_take_handles(p, m, k);
     k->call = c;
+    k->charged = quota_get(p->quota);
     if (c) {
         c->id = m->call_id;
         c->caller = ep;
@@ -415,7 +438,7 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
     return 0;
 }
 
-/* Install k's handles in t and copy the message out; ERR_NO_RESOURCES leaves k untouched. */
+/* Install k's handles in t and copy the message out; an error (no room) leaves k untouched. */
 static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out)
 {
     long err = handle_reserve(t, k->m.nhandles);
@@ -454,6 +477,7 @@ static long channel_take(struct endpoint *ep, struct handle_table *t, struct war
     if (!(ep->q_head = k->next))
         ep->q_tail = NULL;
     ep->q_len--;
+    kmsg_dequeued(k);
     /* A received call moves to ep->in until it is answered; its record, with the reply reserved
      * at send time, stays allocated until then. */
     if (k->call) {

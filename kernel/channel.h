@@ -5,6 +5,7 @@
 
 struct handle_table;
 struct proc;
+struct quota;
 
 /* A message queued in the kernel; moved handles travel as object references. */
 struct kmsg {
@@ -12,7 +13,8 @@ struct kmsg {
     struct warp_msg m; /* as sent; m.handles is unused here */
     struct kobj *objs[MSG_HANDLES_MAX];
     uint32_t rights[MSG_HANDLES_MAX];
-    struct call *call; /* the call record when m is a call */
+    struct call *call;     /* the call record when m is a call */
+    struct quota *charged; /* the sender's account (LIMIT_MESSAGES) while queued; else NULL */
 };
 
 /* A call from its sending to the delivery of its reply. */
@@ -43,6 +45,7 @@ struct endpoint {
     bool gc_live;                         /* channel_gc: reachable from some handle table */
     struct endpoint *gc_work;             /* channel_gc's work list */
     struct endpoint *all_prev, *all_next; /* every end, for channel_gc */
+    struct quota *charged;                /* the creator's account (LIMIT_CHANNELS), held by one end */
     struct eq_link link;
 };
 

@@ -26,14 +26,25 @@ static handle_t handle_value(const struct handle_table *t, uint32_t i)
     return (handle_t)((slot(t, i)->gen << HANDLE_SLOT_BITS) | (i + 1));
 }
 
-uint32_t handle_free_slots(const struct handle_table *t)
+/* The table's quota. */
+static uint32_t handle_limit(const struct handle_table *t)
 {
-    return HANDLES_MAX - t->used - t->retired;
+    return t->limit ? t->limit : HANDLES_MAX;
 }
 
-/* New chunks are zeroed: generation 0, so a new process's slots 0..n-1 are the values 1..n. */
+uint32_t handle_free_slots(const struct handle_table *t)
+{
+    uint32_t free = HANDLES_MAX - t->used - t->retired;
+    uint32_t quota = handle_limit(t) > t->used ? handle_limit(t) - t->used : 0;
+    return free < quota ? free : quota;
+}
+
+/* New chunks are zeroed: generation 0, so a new process's slots 0..n-1 are the values 1..n. The
+ * quota is named only when it is what stops the call: a table of HANDLES_MAX is just full. */
 long handle_reserve(struct handle_table *t, uint32_t n)
 {
+    if (t->used + n > handle_limit(t) && handle_limit(t) < HANDLES_MAX)
+        return ERR_LIMIT;
     if (handle_free_slots(t) < n)
         return ERR_NO_RESOURCES;
     while (slots_allocated(t) - t->used - t->retired < n) {
@@ -49,8 +60,9 @@ long handle_reserve(struct handle_table *t, uint32_t n)
  * hint skips the full prefix, so filling a table costs linear time, not quadratic. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
 {
-    if (handle_reserve(t, 1) < 0)
-        return ERR_NO_RESOURCES;
+    long err = handle_reserve(t, 1);
+    if (err < 0)
+        return err;
     for (uint32_t i = t->hint; i < slots_allocated(t); i++) {
         struct handle_entry *e = slot(t, i);
         if (!e->obj && !(e->rights & HANDLE_RETIRED)) {
@@ -143,5 +155,5 @@ void handle_close_all(struct handle_table *t)
             handle_close(t, handle_value(t, i));
     for (uint32_t c = 0; c < t->nchunks; c++)
         kfree(t->chunks[c]);
-    *t = (struct handle_table){0};
+    *t = (struct handle_table){.limit = t->limit};
 }

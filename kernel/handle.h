@@ -24,13 +24,14 @@ struct handle_table {
     uint32_t used;    /* slots holding an object */
     uint32_t retired; /* slots retired for good */
     uint32_t hint;    /* no slot below this index is free */
+    uint32_t limit;   /* the process's handle quota (LIMIT_HANDLES); 0 counts as HANDLES_MAX */
 };
 
 /* Makes sure n more handles can be installed without failing: grows the table as needed.
- * 0, ERR_NO_RESOURCES (HANDLES_MAX reached) or ERR_NO_MEMORY. */
+ * 0, ERR_LIMIT (the quota stops it), ERR_NO_RESOURCES (HANDLES_MAX reached) or ERR_NO_MEMORY. */
 long handle_reserve(struct handle_table *t, uint32_t n);
-/* Put obj (whose reference the table takes over) in a free slot; the handle or ERR_NO_RESOURCES.
- * Cannot fail after a successful handle_reserve for it. */
+/* Put obj (whose reference the table takes over) in a free slot; the handle, or the error of
+ * handle_reserve. Cannot fail after a successful handle_reserve for it. */
 long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights);
 /* Put obj in slot `index` (free, and reserved), for the handles a new process starts with. */
 handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights);
@@ -50,7 +51,8 @@ static inline handle_t handle_from_reg(uint64_t v)
 struct handle_entry handle_take(struct handle_table *t, handle_t h);
 /* Close a valid handle: drop its reference and note the sweep its type may owe (obj_sweep). */
 void handle_close(struct handle_table *t, handle_t h);
-/* Handles that could still be installed (free slots, and those the table can grow by). */
+/* Handles that could still be installed (free slots, and those the table can grow by), within
+ * its quota. */
 uint32_t handle_free_slots(const struct handle_table *t);
 /* Close every handle (process exit) and free the table's chunks; the caller runs obj_sweep after. */
 void handle_close_all(struct handle_table *t);

@@ -23,6 +23,10 @@ static void proc_destroy(struct kobj *o)
     struct proc *p = container_of(o, struct proc, obj);
     ASSERT(p->state == PROC_DEAD);
     eventq_unlink(&p->link);
+    /* The record counted as its parent's child until now: a parent cannot pile up dead children. */
+    if (p->quota->parent)
+        quota_uncharge(p->quota->parent, LIMIT_CHILDREN, 1);
+    quota_put(p->quota);
     kfree(p);
 }
 
@@ -141,25 +145,36 @@ static void proc_move_handles(struct proc *p, const handle_t *handles, uint32_t 
     }
 }
 
-/* A free slot in the process table, or -1. */
-static int proc_free_slot(void)
+/* A free process-table slot for a process with account q, or ERR_NO_RESOURCES: the last
+ * PROC_RESERVE_SLOTS are kept for reserve holders, so a squatter cannot stop init restarting one. */
+static long proc_slot(const struct quota *q)
 {
-    for (int slot = 0; slot < MAX_PROCS; slot++)
-        if (!procs[slot])
-            return slot;
-    return -1;
+    uint64_t cap = q->reserve ? MAX_PROCS : MAX_PROCS - PROC_RESERVE_SLOTS;
+    if (proc_count() >= cap)
+        return ERR_NO_RESOURCES;
+    int slot = 0;
+    while (slot < MAX_PROCS && procs[slot])
+        slot++;
+    return slot < MAX_PROCS ? slot : ERR_NO_RESOURCES;
 }
 
-/* Everything that can fail (slot, record, address space, image, stack, thread) comes before the
- * process is visible, so a failure undoes only memory: no handle has moved, no pid is used. The
- * image's large segments are mapped in chunks with preemption points between them (vm_map_anon),
- * so other spawns may run meanwhile: the slot is looked for again once the process is built. A
- * kill of the spawner midway ends the build with ERR_INTERRUPTED. */
-long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
-                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct proc **out)
+/* Undoes proc_alloc: a process that was built but never became visible. */
+static void proc_unbuild(struct proc *p)
 {
-    if (proc_free_slot() < 0)
-        return ERR_NO_RESOURCES; /* fail early, before building anything */
+    if (p->thread)
+        thread_free(p->thread);
+    handle_close_all(&p->handles); /* empty: frees what the reservation took */
+    vm_space_destroy(&p->vm, sched_preempt_point);
+    kfree(p);
+}
+
+/* The record, room for its first nhandles handles, its address space and image, charged to q; on
+ * failure nothing is left and q is kept. The image's large segments are mapped in chunks with
+ * preemption points between them (vm_map_anon); a kill of the spawner midway ends the build with
+ * ERR_INTERRUPTED. */
+static long proc_alloc(const void *image, uint64_t len, uint64_t arg, bool share_initfs, struct quota *q,
+                       uint32_t nhandles, struct proc **out)
+{
     struct proc *p = kzalloc(sizeof(*p));
     if (!p)
         return ERR_NO_MEMORY;
@@ -168,20 +183,53 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
         kfree(p);
         return err;
     }
+    p->vm.quota = q;
     p->has_initfs = share_initfs && initfs_pa;
-    int slot = -1;
-    if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0 ||
-        (slot = proc_free_slot()) < 0) {
-        if (p->thread)
-            thread_free(p->thread);
-        handle_close_all(&p->handles); /* empty: frees what the reservation took */
-        vm_space_destroy(&p->vm, sched_preempt_point);
-        kfree(p);
-        return err < 0 ? err : ERR_NO_RESOURCES;
+    p->handles.limit = (uint32_t)q->limit[LIMIT_HANDLES];
+    if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0) {
+        proc_unbuild(p);
+        return err;
+    }
+    *out = p;
+    return 0;
+}
+
+/* The account of a new process: the one given, or a new root. NULL when memory is out. */
+static struct quota *proc_quota(struct quota *given)
+{
+    return given ? given : quota_new(NULL, NULL, true);
+}
+
+/* Everything that can fail (slot, quota, record, address space, image, stack, thread) comes before
+ * the process is visible, so a failure undoes only memory: no handle has moved, no pid is used.
+ * The build has preemption points, so other spawns may run meanwhile: the slot is looked for again
+ * once the process is built. */
+long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
+                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct quota *quota,
+                struct proc **out)
+{
+    struct quota *q = proc_quota(quota);
+    if (!q)
+        return ERR_NO_MEMORY;
+    long slot = proc_slot(q), err = slot; /* fail early, before building anything */
+    if (slot < 0 || (err = quota_charge(q->parent, LIMIT_CHILDREN, 1)) < 0) {
+        quota_put(q);
+        return err;
+    }
+    struct proc *p = NULL;
+    if ((err = proc_alloc(image, len, arg, share_initfs, q, nhandles, &p)) < 0 ||
+        (err = slot = proc_slot(q)) < 0) {
+        if (p)
+            proc_unbuild(p);
+        quota_uncharge(q->parent, LIMIT_CHILDREN, 1);
+        quota_put(q);
+        return err;
     }
     /* Nothing fails from here on. */
-    obj_init(&p->obj, &proc_ops); /* the running process's own reference */
-    obj_ref(&p->obj);             /* the caller's */
+    p->quota = q;
+    p->ppid = quota ? proc_current()->pid : 0; /* an account is given only by SYS_SPAWN */
+    obj_init(&p->obj, &proc_ops);              /* the running process's own reference */
+    obj_ref(&p->obj);                          /* the caller's */
     p->link.obj = &p->obj;
     memcpy(p->name, name, strnlen(name, SPAWN_NAME_MAX));
     p->pid = next_pid++;
@@ -205,11 +253,32 @@ void proc_start_init(const char *path)
     if (err < 0)
         PANIC("cannot find %s in the initfs: %s", path, err_str(err));
     struct proc *p;
-    if ((err = proc_spawn("init", f.data, f.size, 0, true, SPAWN_WEIGHT_MAX, NULL, 0, &p)) < 0)
+    if ((err = proc_spawn("init", f.data, f.size, 0, true, SPAWN_WEIGHT_MAX, NULL, 0, NULL, &p)) < 0)
         PANIC("cannot start %s: %s", path, err_str(err));
     obj_unref(&p->obj); /* nobody holds a handle to init */
     init_process = p;
     log_printf("proc: started init from %s (pid %ld)", path, p->pid);
+}
+
+/* True when a live process has this pid. */
+static bool proc_pid_live(long pid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] && procs[i]->pid == pid)
+            return true;
+    return false;
+}
+
+/* Children nobody holds a handle to any more, whose parent is gone (dying ends up here: it is off
+ * the table), are killed, so no one can fill the process table with processes no one will reap.
+ * A child whose handle was passed on lives while its holder keeps it. Pre: dying's handles closed. */
+static void proc_kill_orphans(const struct proc *dying)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *c = procs[i];
+        if (c && c->ppid && c->obj.hrefs == 0 && (c->ppid == dying->pid || !proc_pid_live(c->ppid)))
+            proc_kill(c);
+    }
 }
 
 /* Runs on the dying thread's kernel stack, which sched_exit hands to the next thread to free. */
@@ -229,6 +298,7 @@ _Noreturn void proc_exit(const struct exit_info *info)
     p->state = PROC_EXITING;
     handle_close_all(&p->handles);
     obj_sweep();
+    proc_kill_orphans(p);
     /* Off our page tables before they are freed, for good: the preemption points of the teardown
      * may switch away and back, and this stack lives in the shared kernel half. */
     arch_vm_activate(NULL);

@@ -6,6 +6,7 @@
 #include <cpu.h>
 #include <handle.h>
 #include <object.h>
+#include <quota.h>
 #include <sched.h>
 #include <vm.h>
 #include <warp/abi.h>
@@ -21,11 +22,13 @@ enum proc_state {
 struct proc {
     struct kobj obj; /* OBJ_PROCESS; a live process holds a reference to itself */
     long pid;
+    long ppid; /* the spawner's pid; 0 for the processes the kernel starts */
     char name[SPAWN_NAME_MAX + 1];
     enum proc_state state;
     struct thread *thread; /* the one thread (more per process later) */
     struct vm_space vm;
     struct handle_table handles;
+    struct quota *quota;           /* its account (quota.h); referenced */
     uint32_t weight;               /* CPU weight 1..SPAWN_WEIGHT_MAX; its thread's share (sched.c) */
     bool has_initfs;               /* the initfs is mapped in; it may pass it on */
     bool killed;                   /* end at the next return to user mode */
@@ -49,9 +52,12 @@ void proc_init(paddr_t initfs_base, uint64_t initfs_size);
 /* Create the first process from the initfs file at path; panics if it cannot. */
 void proc_start_init(const char *path);
 /* Create a process from an ELF image in kernel memory, moving handles[0..n) of the current process
- * into it (validated by the caller); the new process with one reference for the caller, or ERR_*. */
+ * into it (validated by the caller); the new process with one reference for the caller, or ERR_*.
+ * quota is its account, whose reference proc_spawn takes over (even on failure); NULL makes it a
+ * root: unlimited, holding the reserve, with no parent (init, and the host tests' processes). */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
-                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct proc **out);
+                uint32_t weight, const handle_t *handles, uint32_t nhandles, struct quota *quota,
+                struct proc **out);
 /* End the current process with the given exit record; never returns. */
 _Noreturn void proc_exit(const struct exit_info *info);
 /* The current process took a CPU exception in user mode (decoded by the port). */

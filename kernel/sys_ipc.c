@@ -3,6 +3,7 @@
 #include <eventq.h>
 #include <handle.h>
 #include <proc.h>
+#include <quota.h>
 #include <syscall.h>
 #include <timer.h>
 #include <vm.h>
@@ -62,11 +63,14 @@ long sys_channel_create(const struct syscall_args *a)
     long err = user_range_check(out, 2 * sizeof(handle_t), PROT_WRITE);
     if (err < 0)
         return err;
-    if ((err = handle_reserve(&p->handles, 2)) < 0)
+    if ((err = handle_reserve(&p->handles, 2)) < 0 || (err = quota_charge(p->quota, LIMIT_CHANNELS, 1)) < 0)
         return err;
     struct endpoint *x, *y;
-    if ((err = channel_create(&x, &y)) < 0)
+    if ((err = channel_create(&x, &y)) < 0) {
+        quota_uncharge(p->quota, LIMIT_CHANNELS, 1);
         return err;
+    }
+    x->charged = quota_get(p->quota);
     handle_t hs[2] = {(handle_t)handle_install(&p->handles, &x->obj, RIGHTS_ALL),
                       (handle_t)handle_install(&p->handles, &y->obj, RIGHTS_ALL)};
     return copy_to_user(out, hs, sizeof(hs));
@@ -137,9 +141,9 @@ long sys_eventq_create(const struct syscall_args *a)
 {
     (void)a;
     struct proc *p = proc_current();
-    long err = handle_reserve(&p->handles, 1);
-    if (err < 0)
-        return err;
+    long room = handle_reserve(&p->handles, 1);
+    if (room < 0)
+        return room;
     struct eventq *eq = eventq_create();
     return eq ? handle_install(&p->handles, &eq->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
@@ -255,10 +259,15 @@ long sys_timer_create(const struct syscall_args *a)
     (void)a;
     struct proc *p = proc_current();
     long err = handle_reserve(&p->handles, 1);
-    if (err < 0)
+    if (err < 0 || (err = quota_charge(p->quota, LIMIT_TIMERS, 1)) < 0)
         return err;
     struct timer *t = timer_new();
-    return t ? handle_install(&p->handles, &t->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
+    if (!t) {
+        quota_uncharge(p->quota, LIMIT_TIMERS, 1);
+        return ERR_NO_MEMORY;
+    }
+    t->charged = quota_get(p->quota);
+    return handle_install(&p->handles, &t->obj, RIGHTS_ALL);
 }
 
 /* An absolute deadline on the monotonic clock (SYS_CLOCK's); 0 disarms. */

@@ -2,6 +2,7 @@
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
+#include <quota.h>
 #include <sched.h>
 #include <syscall.h>
 #include <warp/error.h>
@@ -30,6 +31,29 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n)
     }
     /* The handles leave before the process handle arrives, so a full table with n > 0 still fits. */
     return n >= 1 ? 0 : handle_reserve(&self->handles, 1);
+}
+
+/* The quotas asked for: none above the spawner's, the reserve only from a holder, and room in the
+ * child's handle table for the handles it is given. */
+static long spawn_check_limits(const struct spawn_args *a)
+{
+    struct quota *mine = proc_current()->quota;
+    if ((a->flags & SPAWN_RESERVE) && !mine->reserve)
+        return ERR_PERMISSION;
+    long err = quota_check_limits(mine, a->limits);
+    if (err < 0)
+        return err;
+    uint64_t handles = a->limits[LIMIT_HANDLES] ? a->limits[LIMIT_HANDLES] : mine->limit[LIMIT_HANDLES];
+    return a->nhandles > handles ? ERR_INVALID_ARG : 0;
+}
+
+/* The child's account, below the caller's; NULL when memory is out. Pre: spawn_check_limits passed. */
+static struct quota *spawn_quota(const struct spawn_args *a)
+{
+    struct quota *mine = proc_current()->quota;
+    uint64_t limits[LIMIT_COUNT];
+    quota_child_limits(mine, a->limits, limits);
+    return quota_new(mine, limits, a->flags & SPAWN_RESERVE);
 }
 
 /* Bytes of an image copied in between two preemption points. */
@@ -62,8 +86,12 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
         return ERR_PERMISSION;
     if (a->weight > proc_current()->weight)
         return ERR_PERMISSION; /* no process makes one that outweighs it */
-    long err = copy_from_user(name, a->name, a->name_len);
-    if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0)
+    long err = spawn_check_limits(a);
+    if (err < 0)
+        return err;
+    err = copy_from_user(name, a->name, a->name_len);
+    if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
+        (err = spawn_check_handles(hs, a->nhandles)) < 0)
         return err;
     name[a->name_len] = 0;
     if ((err = user_range_check(a->image, a->image_len, PROT_READ)) < 0)
@@ -95,8 +123,10 @@ long sys_spawn(const struct syscall_args *a)
         return err;
     struct proc *child;
     uint32_t weight = sa.weight ? (uint32_t)sa.weight : proc_current()->weight;
-    err = proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, weight, hs,
-                     (uint32_t)sa.nhandles, &child);
+    struct quota *q = spawn_quota(&sa);
+    err = q ? proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, weight, hs,
+                         (uint32_t)sa.nhandles, q, &child)
+            : ERR_NO_MEMORY;
     kfree(image);
     if (err < 0)
         return err;

@@ -2,6 +2,7 @@
 #include <arch.h>
 #include <eventq.h>
 #include <mm/mm.h>
+#include <quota.h>
 #include <timer.h>
 
 /* The deadline passed (from ktimer_poll): record the expiry and tell the event queue. */
@@ -32,6 +33,8 @@ static void timer_destroy(struct kobj *o)
     struct timer *t = container_of(o, struct timer, obj);
     ktimer_cancel(&t->kt);
     eventq_unlink(&t->link);
+    quota_uncharge(t->charged, LIMIT_TIMERS, t->charged ? 1 : 0);
+    quota_put(t->charged);
     kfree(t);
 }
 

@@ -4,10 +4,13 @@
 #include <ktimer.h>
 #include <object.h>
 
+struct quota;
+
 struct timer {
     struct kobj obj;
-    struct ktimer kt;  /* armed while the timer is */
-    uint64_t fired_at; /* the deadline of an expiry not yet reported; 0 if none */
+    struct ktimer kt;      /* armed while the timer is */
+    uint64_t fired_at;     /* the deadline of an expiry not yet reported; 0 if none */
+    struct quota *charged; /* the creator's account (LIMIT_TIMERS); NULL: nobody's */
     struct eq_link link;
 };
 

@@ -3,6 +3,7 @@
 #include <cpu.h>
 #include <mm/mm.h>
 #include <object.h>
+#include <quota.h>
 #include <vm.h>
 #include <warp/abi.h>
 #include <warp/error.h>
@@ -73,6 +74,8 @@ static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, boo
 static void region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn pause)
 {
     unmap_pages(vs, r->start, r->npages, kind_owns(r->kind), pause);
+    if (kind_owns(r->kind))
+        quota_uncharge(vs->quota, LIMIT_PAGES, r->npages);
     if (r->backing)
         obj_unref(r->backing);
     *r = (struct vm_region){0};
@@ -133,8 +136,10 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
+    long err = quota_charge(vs->quota, LIMIT_PAGES, npages);
+    if (err < 0)
+        return err;
     uint64_t done = 0;
-    long err = 0;
     while (done < npages && err == 0) {
         uint64_t end = npages - done > VM_CHUNK_PAGES ? done + VM_CHUNK_PAGES : npages;
         while (done < end && (err = map_fresh_page(vs, start + done * PAGE_SIZE, prot)) == 0)
@@ -144,6 +149,7 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     }
     if (err < 0) {
         unmap_pages(vs, start, done, true, pause);
+        quota_uncharge(vs->quota, LIMIT_PAGES, npages);
         return err;
     }
     *r = (struct vm_region){start, npages, prot, kind, NULL};

@@ -26,6 +26,7 @@ enum vm_kind {
 };
 
 struct kobj;
+struct quota;
 
 struct vm_region {
     uaddr_t start; /* page-aligned */
@@ -47,13 +48,15 @@ struct vm_space {
         unsigned prot;
     } checked;
     struct vm_region regions[VM_MAX_REGIONS];
+    struct quota *quota; /* charged for the frames it owns (LIMIT_PAGES); NULL: nobody */
 };
 
 long vm_space_init(struct vm_space *vs); /* empty address space; ERR_NO_MEMORY */
 /* Free every owned page (pause, if any, between chunks) and the page tables. */
 void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause);
-/* Map npages of fresh zeroed memory at start, with pause (may be NULL) between chunks;
- * ERR_NO_MEMORY/ERR_NO_RESOURCES or pause's error, nothing left behind. */
+/* Map npages of fresh zeroed memory at start, charged to vs->quota, with pause (may be NULL) between
+ * chunks; ERR_NO_MEMORY (out of memory or over the quota), ERR_NO_RESOURCES or pause's error;
+ * nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind,
                  vm_pause_fn pause);
 /* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON.

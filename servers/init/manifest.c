@@ -1,5 +1,6 @@
 /* manifest.c: the parser of init's manifest; pure (no system calls), so it can run in a host test. */
 #include "manifest.h"
+#include "manifest_limits.h"
 #include <warp/text.h>
 
 #include <stdarg.h>
@@ -15,6 +16,7 @@ enum {
     MANIFEST_KEY_DEVICES = 1u << 4,
     MANIFEST_KEY_ESSENTIAL = 1u << 5,
     MANIFEST_KEY_WEIGHT = 1u << 6,
+    MANIFEST_KEY_LIMIT0 = 1u << 8, /* the quota keys: this bit shifted by their limit_kind (8..13) */
 };
 
 /* Where the parser is: outside any section, in a service, or in a section it ignores. */
@@ -141,6 +143,7 @@ static void manifest_begin_service(struct manifest_parser *p, const char *name)
     p->cur.on_exit = MANIFEST_ON_EXIT_IGNORE;
     p->cur.restart = MANIFEST_RESTART_NEVER;
     p->cur.weight = 1;
+    manifest_limits_default(p->cur.limits);
     p->cur_bad = false;
     p->cur_keys = 0;
     p->cur_line = p->line;
@@ -295,6 +298,14 @@ static void manifest_set_devices(struct manifest_parser *p, char *v)
     }
 }
 
+/* Sets one of the quota keys (manifest_limits.c checks the value). */
+static void manifest_set_limit(struct manifest_parser *p, unsigned k, const char *v)
+{
+    char why[96];
+    if (!manifest_limit_value(k, v, &p->cur.limits[k], why, sizeof(why)))
+        manifest_reject(p, "%s", why);
+}
+
 /* Maps a key name to its MANIFEST_KEY_* bit, 0 if unknown. */
 static unsigned manifest_key_bit(const char *key)
 {
@@ -312,7 +323,11 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_ESSENTIAL;
     if (strcmp(key, "weight") == 0)
         return MANIFEST_KEY_WEIGHT;
-    return manifest_access_key_bit(key);
+    unsigned access = manifest_access_key_bit(key);
+    if (access)
+        return access;
+    int limit = manifest_limit_index(key);
+    return limit >= 0 ? MANIFEST_KEY_LIMIT0 << limit : 0;
 }
 
 /* Applies key = value to the current service. */
@@ -345,6 +360,8 @@ static void manifest_key(struct manifest_parser *p, const char *key, char *v)
             manifest_reject(p, "essential = '%s' is not yes or no", v);
         else if (bit == MANIFEST_KEY_INITFS && !manifest_bool(v, &p->cur.share_initfs))
             manifest_reject(p, "initfs = '%s' is not yes or no", v);
+        else if (bit >= MANIFEST_KEY_LIMIT0)
+            manifest_set_limit(p, (unsigned)__builtin_ctz(bit / MANIFEST_KEY_LIMIT0), v);
     }
 }
 

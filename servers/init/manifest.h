@@ -23,6 +23,8 @@
  *     uses = tcpip pong      services it may open through init (default: none)
  *     ports = 80 8080        TCP ports it may listen on (default: none)
  *     admin = no             yes: it may use services' privileged operations (tcpip's SETATTR)
+ *     pages = 4096           quotas (manifest_limits.h, docs/security.md): pages, handles, channels,
+ *                            timers, messages, children
  */
 #define MANIFEST_MAX_SERVICES 16
 #define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
@@ -53,6 +55,7 @@ struct manifest_service {
     struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
     unsigned ndevices;                                /* 0: no device grant */
     struct manifest_access access;                    /* uses, ports, admin (manifest_access.h) */
+    uint64_t limits[LIMIT_COUNT];                     /* quotas, enum limit_kind (manifest_limits.h) */
 };
 
 struct manifest {

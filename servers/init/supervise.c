@@ -70,6 +70,11 @@ static long init_spawn(struct init_service *s, handle_t child_ch)
         .nhandles = s->cfg->ndevices ? 2 : 1,
         .weight = s->cfg->weight,
     };
+    /* Its quotas, and the kernel's reserve for a service the system cannot do without: init can
+     * restart it even when others have filled the process table or memory (docs/security.md). */
+    memcpy(a.limits, s->cfg->limits, sizeof(a.limits));
+    if (s->cfg->essential)
+        a.flags |= SPAWN_RESERVE;
     r = warp_spawn(&a);
     if (r < 0 && handles[1])
         warp_handle_close(handles[1]); /* a refused spawn moves nothing */

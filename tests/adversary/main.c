@@ -8,6 +8,7 @@
 #include <warp/tar.h>
 #include <warp/user.h>
 
+#include "hog.h"
 #include "longcall.h"
 
 /*
@@ -148,8 +149,9 @@ static void adv_serve(handle_t conn)
             cmd[i] = 0;
         if (strncmp(cmd, "spin ", 5) == 0)
             adv_spin(cmd + 5, out, sizeof(out));
-        else if (!longcall_command(cmd, &adv.self, out, sizeof(out))) /* longcall.c */
-            intruder_command(cmd, out, sizeof(out));                  /* intrude, restart NAME (intruder.c) */
+        else if (!longcall_command(cmd, &adv.self, out, sizeof(out)) && /* longcall.c */
+                 !hog_command(cmd, out, sizeof(out), &adv.self))        /* hog.c: resource hogs */
+            intruder_command(cmd, out, sizeof(out)); /* intrude, restart NAME (intruder.c) */
         msg_write(&m, out, strlen(out));
         ipc_call_sync(conn, &m, &reply);
         msg_close(&m);
@@ -185,6 +187,8 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
     if (arg >= LONGCALL_MODE_FIRST && arg <= LONGCALL_MODE_LAST)
         longcall_child(arg, initfs, initfs_size);
+    if (arg >= HOG_MODE_FIRST)
+        return hog_child(arg, initfs, initfs_size);
     if (arg == ADV_MODE_SPIN)
         for (;;)
             __asm__ volatile("" ::: "memory"); /* no system call: only the timer takes the CPU back */

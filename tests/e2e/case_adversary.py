@@ -38,6 +38,7 @@ def jobs(ctx):
     yield Job(INTRUDER_NAME, intrusion, alone=True)
     yield Job(RESTART_NAME, tcpip_restart, alone=True)
     yield Job(LONGCALL_NAME, measure_longcalls, alone=True)
+    yield Job(HOGS_NAME, hogs, alone=True)
 
 
 def ready(boot, ctx):
@@ -382,3 +383,116 @@ def measure_longcalls(ctx):
         if after[3] == 0:
             problems.append("the console flood was not rate-limited (no bytes dropped)")
         return [Result(LONGCALL_NAME, not problems, reason="; ".join(problems), notes=notes, data=data)]
+
+
+# --- resource hogs (tests/adversary/hog.c) against the quotas (docs/security.md) ---
+
+HOGS_NAME = "adversary: resource hogs stopped by quotas"
+ERR_NO_MEMORY, ERR_NO_RESOURCES, ERR_LIMIT = -3, -9, -21
+# Each hog and the refusal its quota must give it (adversary.manifest: pages 8192, the rest default).
+HOGS = {"pages": ERR_NO_MEMORY, "handles": ERR_LIMIT, "channels": ERR_LIMIT, "timers": ERR_LIMIT,
+        "messages": ERR_LIMIT, "children": ERR_LIMIT}
+HOG_MAX = {"pages": 8192, "handles": 256, "channels": 64, "timers": 32, "messages": 256, "children": 16}
+FREE_SLACK = 16        # pages: the kernel heap may keep a few more or fewer cached afterwards
+RESTART_LIMIT_MS = 5000
+
+
+class HogProber(threading.Thread):
+    """GETs / on a fresh connection every 50 ms while the hogs run; counts what did not answer 200."""
+
+    def __init__(self, port, ctx):
+        super().__init__(daemon=True)
+        self.port, self.ctx = port, ctx
+        self.ok, self.failures, self.stop = 0, [], threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.05):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=self.ctx.timeout(10)) as s:
+                    self.ok += get(s, self.ctx) >= 0
+            except (OSError, ValueError) as e:
+                self.failures.append(str(e))
+
+
+def sysinfo(ctl, ctx):
+    """(free pages, live processes) as the adversary reads them."""
+    words = command(ctl, "sysinfo", ctx).split()
+    if len(words) != 5 or words[0] != "ok":
+        raise ValueError(f"sysinfo answered {' '.join(words)!r}")
+    return int(words[2]), int(words[4])
+
+
+def after(port, ctx, what, problems):
+    """One GET on a fresh connection right after a hog: HTTP must still answer."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=ctx.timeout(IO_TIMEOUT)) as s:
+            get(s, ctx)
+    except (OSError, ValueError) as e:
+        problems.append(f"HTTP after {what}: {e}")
+
+
+def run_hogs(ctl, port, ctx, problems, notes, data):
+    """Runs each hog and the squatter, each followed by a GET; what each got before its refusal goes
+    to notes and data."""
+    for kind, want in HOGS.items():
+        words = command(ctl, f"hog {kind}", ctx).split()  # ok hog KIND got N err E
+        after(port, ctx, f"hog {kind}", problems)
+        if len(words) != 7 or words[0] != "ok":
+            problems.append(f"hog {kind}: answered {' '.join(words)!r}")
+            continue
+        got, err = int(words[4]), int(words[6])
+        notes.append(f"hog {kind}: got {got} before error {err}")
+        data[f"hog_{kind}"] = got
+        if err != want or got == 0 or got > HOG_MAX[kind]:
+            problems.append(f"hog {kind}: got {got} then error {err}, wanted error {want} within {HOG_MAX[kind]}")
+    words = command(ctl, "squat", ctx).split()  # ok squat got N err E
+    if len(words) != 6 or words[0] != "ok" or int(words[5]) not in (ERR_NO_RESOURCES, ERR_LIMIT):
+        problems.append(f"squat: answered {' '.join(words)!r}")
+        return
+    notes.append(f"squatter: {words[3]} children before error {words[5]}")
+    data["squat_children"] = int(words[3])
+    after(port, ctx, "the squatter filled the process table", problems)
+    words = command(ctl, "crash pong", ctx).split()  # ok crash pong restarted in T ms
+    if len(words) != 7 or words[0] != "ok" or int(words[5]) > RESTART_LIMIT_MS:
+        problems.append(f"crash pong with the table squatted: answered {' '.join(words)!r}")
+    else:
+        notes.append(f"pong restarted in {words[5]} ms with the process table squatted")
+        data["pong_restart_ms"] = int(words[5])
+    words = command(ctl, "unsquat", ctx).split()
+    if not words or words[0] != "ok":
+        problems.append(f"unsquat: answered {' '.join(words)!r}")
+
+
+def hogs(ctx):
+    """Boots the adversarial image, runs every hog while HTTP is probed, checks the system recovered."""
+    ctl = qemu.free_port()
+    with Boot(ctx, HOGS_NAME, ctx.image("warp-adversary.iso"), mem="256M", net=True,
+              forward=[(ctl, 81)]) as boot:
+        if not ready(boot, ctx):
+            return [boot.fail(HOGS_NAME, f"no '{LISTENING}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")]
+        port, problems, notes, data = boot.options["port"], [], [], {}
+        latencies(port, ctx)  # warm up: http_server's and tcpip's memory settle
+        free0, procs0 = sysinfo(ctl, ctx)
+        prober = HogProber(port, ctx)
+        prober.start()
+        try:
+            run_hogs(ctl, port, ctx, problems, notes, data)
+        finally:
+            prober.stop.set()
+            prober.join()
+        free1, procs1 = sysinfo(ctl, ctx)
+        notes.append(f"free pages {free0} before, {free1} after; processes {procs0} before, {procs1} after")
+        notes.append(f"HTTP probes during the hogs: {prober.ok} answered 200, {len(prober.failures)} failed "
+                     "(besides one GET after each hog)")
+        data.update(free_before=free0, free_after=free1, http_ok=prober.ok, http_failed=len(prober.failures))
+        if prober.failures or prober.ok == 0:
+            problems.append(f"HTTP during the hogs: {prober.ok} ok, failures {prober.failures[:3]}")
+        if abs(free1 - free0) > FREE_SLACK:
+            problems.append(f"free pages {free1} after the hogs, {free0} before")
+        if procs1 != procs0:
+            problems.append(f"{procs1} processes after the hogs, {procs0} before")
+        if any("PANIC" in line.text or "panic" in line.text for line in boot.all_lines()):
+            problems.append("the kernel panicked")
+        if not boot.running():
+            problems.append("QEMU is not running any more")
+        return [Result(HOGS_NAME, not problems, reason="; ".join(problems), notes=notes, data=data)]

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "servers/init/manifest.h"
+#include "servers/init/manifest_limits.h"
+#include <warp/ipc.h>
 
 /*
  * The input is a manifest, not NUL-terminated (ASan catches a read past its end). Whatever it holds,
@@ -56,6 +58,9 @@ static void check_service(const struct manifest_service *s)
         for (unsigned j = 0; j < i; j++)
             if (strcmp(s->access.uses[i], s->access.uses[j]) == 0)
                 abort();
+    for (unsigned k = 0; k < LIMIT_COUNT; k++)
+        if (s->limits[k] == 0 || (k == LIMIT_HANDLES && s->limits[k] > HANDLES_MAX))
+            abort(); /* 0 would mean "no limit" to the kernel */
 }
 
 /* Checks that every service a kept service uses is kept too. */
@@ -118,6 +123,9 @@ static size_t write_manifest(char *buf, size_t size, const struct manifest *m)
             len += (size_t)snprintf(buf + len, size - len, "\n");
         }
         len += write_access(buf + len, size - len, s);
+        for (unsigned k = 0; k < LIMIT_COUNT; k++)
+            len += (size_t)snprintf(buf + len, size - len, "%s = %lu\n", manifest_limit_name(k),
+                                    (unsigned long)s->limits[k]);
         if (len >= size)
             abort(); /* the buffer below is sized for the largest manifest */
     }
@@ -131,7 +139,7 @@ static int same_service(const struct manifest_service *a, const struct manifest_
         a->share_initfs != b->share_initfs || a->on_exit != b->on_exit || a->restart != b->restart ||
         a->essential != b->essential || a->weight != b->weight || a->ndevices != b->ndevices ||
         a->access.admin != b->access.admin || a->access.nuses != b->access.nuses ||
-        a->access.nports != b->access.nports)
+        a->access.nports != b->access.nports || memcmp(a->limits, b->limits, sizeof(a->limits)) != 0)
         return 0;
     for (unsigned u = 0; u < a->access.nuses; u++)
         if (strcmp(a->access.uses[u], b->access.uses[u]) != 0)
@@ -150,8 +158,8 @@ static int same_service(const struct manifest_service *a, const struct manifest_
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct manifest m, again;
-    static char
-        text[MANIFEST_MAX_SERVICES * (2 * MANIFEST_PATH_MAX + 256 + 32 * (MANIFEST_USES_MAX + 1) + 64)];
+    static char text[MANIFEST_MAX_SERVICES *
+                     (2 * MANIFEST_PATH_MAX + 256 + 32 * (MANIFEST_USES_MAX + 1) + 64 + 32 * LIMIT_COUNT)];
     unsigned logs = 0;
     unsigned count = manifest_parse((const char *)data, size, &m, count_log, &logs);
     if (count != m.count || count > MANIFEST_MAX_SERVICES)

@@ -447,6 +447,7 @@ int child_main(uint64_t arg)
     case TESTS_IPC_LITTER: return child_ipc_litter(payload);
     case TESTS_WAIT_BLOCKED: return child_wait_blocked();
     case TESTS_SLEEP: tests_sleep_ms(payload); return 0;
+    case TESTS_QUOTA: return quota_child();
     case TESTS_DATA_INIT: return child_data == 0x1234567887654321ull && child_bss == 0 ? 0 : 1;
     case TESTS_REGS_SPIN: return (int)asm_spin_regs(payload);
     }

@@ -30,6 +30,7 @@ static int tests_suite(unsigned first)
     test_faults();
     test_preemption();
     test_limits();
+    test_quota();
     test_malloc();
     test_handles();
     test_channels();

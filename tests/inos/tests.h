@@ -52,6 +52,7 @@ enum tests_mode {
                                   in one entry): same type and data, status = calls answered so far */
     TESTS_CONSOLE_FLOOD = 36,   /* write TESTS_FLOOD_WRITES x 64 KiB to the console; exit with the
                                   number of writes that did not return their length */
+    TESTS_QUOTA = 37,           /* reach each quota it was given and recover (t_quota.c); exit: failures */
     TESTS_SUITE = 100,          /* run every test group; payload: the first TAP number */
 };
 
@@ -221,6 +222,8 @@ void test_wait_kill(void);
 void test_faults(void);
 void test_preemption(void);
 void test_limits(void);
+void test_quota(void);
+int quota_child(void); /* TESTS_QUOTA */
 void test_malloc(void);
 void test_handles(void);
 void test_channels(void);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "servers/init/manifest.h"
+#include "servers/init/manifest_limits.h"
 
 /* Diagnostics the parser logged, one per line. */
 static char logbuf[8192];
@@ -251,6 +252,41 @@ static void test_valid_name(void **state)
     assert_false(manifest_valid_name("caf\xc3\xa9"));
 }
 
+/* The quota keys: defaults, every key set, and bad values refused with their line. */
+static void test_quota_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service a]\nbinary = bin/a\n"
+                           "[service b]\nbinary = bin/b\npages = 300\nhandles = 40\nchannels = 7\n"
+                           "timers = 3\nmessages = 90\nchildren = 2\n"),
+                     2);
+    assert_int_equal(nlogs, 0);
+    assert_int_equal(M.services[0].limits[LIMIT_PAGES], MANIFEST_DEFAULT_PAGES);
+    assert_int_equal(M.services[0].limits[LIMIT_HANDLES], MANIFEST_DEFAULT_HANDLES);
+    assert_int_equal(M.services[0].limits[LIMIT_CHANNELS], MANIFEST_DEFAULT_CHANNELS);
+    assert_int_equal(M.services[0].limits[LIMIT_TIMERS], MANIFEST_DEFAULT_TIMERS);
+    assert_int_equal(M.services[0].limits[LIMIT_MESSAGES], MANIFEST_DEFAULT_MESSAGES);
+    assert_int_equal(M.services[0].limits[LIMIT_CHILDREN], MANIFEST_DEFAULT_CHILDREN);
+    const uint64_t want[LIMIT_COUNT] = {300, 40, 7, 3, 90, 2};
+    assert_memory_equal(M.services[1].limits, want, sizeof(want));
+
+    assert_int_equal(parse("[service a]\nbinary = bin/a\npages = 0\n"
+                           "[service b]\nbinary = bin/b\nhandles = 4096\n"
+                           "[service c]\nbinary = bin/c\ntimers = -1\n"
+                           "[service d]\nbinary = bin/d\nchildren = 2x\n"
+                           "[service e]\nbinary = bin/e\nmessages = 5\nmessages = 6\n"
+                           "[service f]\nbinary = bin/f\nchannels = 99999999\n"
+                           "[service g]\nbinary = bin/g\nchildren = 1\n"),
+                     1);
+    assert_string_equal(M.services[0].name, "g");
+    assert_true(logged("line 3: pages = '0' is not a number from 32 to 1048576"));
+    assert_true(logged("line 6: handles = '4096' is not a number from 8 to 4095"));
+    assert_true(logged("line 9: timers = '-1'"));
+    assert_true(logged("line 12: children = '2x'"));
+    assert_true(logged("line 16: key 'messages' given twice"));
+    assert_true(logged("line 19: channels = '99999999'"));
+}
+
 /* Runs the tests in this file. */
 int main(void)
 {
@@ -262,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_binary_length),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_quota_keys),
         cmocka_unit_test(test_valid_name),
         cmocka_unit_test(test_devices),
     };

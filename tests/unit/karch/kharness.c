@@ -92,7 +92,7 @@ struct proc *kh_spawn(const char *name, kh_prog prog, uint64_t payload)
     size_t len = elfgen_build(image, ELFGEN_EXIT, 0);
     uint64_t arg = kh_prog_arg(prog, payload);
     struct proc *p = NULL;
-    if (proc_spawn(name, image, len, arg, false, 1, NULL, 0, &p) < 0) {
+    if (proc_spawn(name, image, len, arg, false, 1, NULL, 0, NULL, &p) < 0) {
         slots[arg].prog = NULL;
         return NULL;
     }

@@ -62,7 +62,19 @@ enum {
 
 /* SYS_SPAWN flags. */
 #define SPAWN_SHARE_INITFS 1ull /* the child also gets the initfs mapped; caller must have it */
-#define SPAWN_FLAGS_ALL SPAWN_SHARE_INITFS
+#define SPAWN_RESERVE 2ull      /* the child may use the kernel's reserve; caller must hold it */
+#define SPAWN_FLAGS_ALL (SPAWN_SHARE_INITFS | SPAWN_RESERVE)
+
+/* Per-process quotas (docs/security.md), the index into spawn_args.limits. */
+enum limit_kind {
+    LIMIT_PAGES,    /* memory pages it owns (image, stack, SYS_VM_MAP), it and its descendants */
+    LIMIT_HANDLES,  /* entries in its own handle table, at most HANDLES_MAX */
+    LIMIT_CHANNELS, /* channels it created that still have an end, it and its descendants */
+    LIMIT_TIMERS,   /* timers it created that still exist, it and its descendants */
+    LIMIT_MESSAGES, /* messages it sent that wait in a channel queue, it and its descendants */
+    LIMIT_CHILDREN, /* processes below it whose record still exists */
+    LIMIT_COUNT
+};
 
 #define SPAWN_NAME_MAX 31           /* longest process name */
 #define SPAWN_HANDLES_MAX 8         /* handles moved into a new process */
@@ -80,6 +92,8 @@ struct spawn_args {
     uint64_t nhandles;  /* at most SPAWN_HANDLES_MAX; each needs RIGHT_TRANSFER */
     uint64_t weight;    /* CPU weight 1..SPAWN_WEIGHT_MAX (docs/scheduling.md), at most the spawner's;
                            0: the spawner's own */
+    uint64_t limits[LIMIT_COUNT]; /* quotas, enum limit_kind; each at most the spawner's own; 0: the
+                                     spawner's (its charges cap what the child can use anyway) */
 };
 
 /* Why a process ended. */

@@ -1,0 +1,59 @@
+/* manifest_limits.c: the quota keys of init's manifest; pure, like manifest.c (docs/security.md). */
+#include "manifest_limits.h"
+
+#include <warp/fmt.h>
+#include <warp/ipc.h>
+#include <warp/string.h>
+
+/* One key: its name, default and allowed range. 0 is never allowed: in spawn_args it means
+ * "inherit the spawner's", which for init's children would be no limit at all. */
+static const struct {
+    const char *name;
+    uint64_t def, min, max;
+} limit_keys[LIMIT_COUNT] = {
+    [LIMIT_PAGES] = {"pages", MANIFEST_DEFAULT_PAGES, 32, 1u << 20}, /* 128 KiB .. 4 GiB */
+    [LIMIT_HANDLES] = {"handles", MANIFEST_DEFAULT_HANDLES, 8, HANDLES_MAX},
+    [LIMIT_CHANNELS] = {"channels", MANIFEST_DEFAULT_CHANNELS, 1, 4096},
+    [LIMIT_TIMERS] = {"timers", MANIFEST_DEFAULT_TIMERS, 1, 4096},
+    [LIMIT_MESSAGES] = {"messages", MANIFEST_DEFAULT_MESSAGES, 1, 65536},
+    [LIMIT_CHILDREN] = {"children", MANIFEST_DEFAULT_CHILDREN, 1, 128}, /* the kernel's process table */
+};
+
+int manifest_limit_index(const char *key)
+{
+    for (unsigned k = 0; k < LIMIT_COUNT; k++)
+        if (strcmp(key, limit_keys[k].name) == 0)
+            return (int)k;
+    return -1;
+}
+
+const char *manifest_limit_name(unsigned k)
+{
+    return k < LIMIT_COUNT ? limit_keys[k].name : "?";
+}
+
+void manifest_limits_default(uint64_t out[LIMIT_COUNT])
+{
+    for (unsigned k = 0; k < LIMIT_COUNT; k++)
+        out[k] = limit_keys[k].def;
+}
+
+/* Decimal digits only, no sign, no leading zero, at most 7 digits (every max fits). */
+bool manifest_limit_value(unsigned k, const char *v, uint64_t *out, char *why, size_t n)
+{
+    size_t len = strlen(v);
+    uint64_t x = 0;
+    bool ok = k < LIMIT_COUNT && len >= 1 && len <= 7 && v[0] != '0';
+    for (size_t i = 0; ok && i < len; i++) {
+        ok = v[i] >= '0' && v[i] <= '9';
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (ok && x >= limit_keys[k].min && x <= limit_keys[k].max) {
+        *out = x;
+        return true;
+    }
+    if (k < LIMIT_COUNT)
+        fmt_snprintf(why, n, "%s = '%s' is not a number from %lu to %lu", limit_keys[k].name, v,
+                     (unsigned long)limit_keys[k].min, (unsigned long)limit_keys[k].max);
+    return false;
+}
