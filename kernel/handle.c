@@ -147,12 +147,17 @@ void handle_close(struct handle_table *t, handle_t h)
     obj_unref(e.obj);
 }
 
-/* Process exit. A destroyed object never closes handles, so the walk sees the table it started on. */
-void handle_close_all(struct handle_table *t)
+/* Process exit. A destroyed object never closes handles, and nothing installs into an exiting
+ * process's table, so the walk sees the table it started on; pause (may be NULL) runs after every
+ * HANDLE_CHUNK slots, so closing thousands of handles never keeps interrupts off throughout. */
+void handle_close_all(struct handle_table *t, long (*pause)(void))
 {
-    for (uint32_t i = 0; i < slots_allocated(t); i++)
+    for (uint32_t i = 0; i < slots_allocated(t); i++) {
         if (slot(t, i)->obj)
             handle_close(t, handle_value(t, i));
+        if (pause && i % HANDLE_CHUNK == HANDLE_CHUNK - 1 && i + 1 < slots_allocated(t))
+            pause();
+    }
     for (uint32_t c = 0; c < t->nchunks; c++)
         kfree(t->chunks[c]);
     *t = (struct handle_table){.limit = t->limit};

@@ -54,5 +54,6 @@ void handle_close(struct handle_table *t, handle_t h);
 /* Handles that could still be installed (free slots, and those the table can grow by), within
  * its quota. */
 uint32_t handle_free_slots(const struct handle_table *t);
-/* Close every handle (process exit) and free the table's chunks; the caller runs obj_sweep after. */
-void handle_close_all(struct handle_table *t);
+/* Close every handle (process exit), with pause (may be NULL) between chunks of slots, and free the
+ * table's chunks; the caller runs obj_sweep after. */
+void handle_close_all(struct handle_table *t, long (*pause)(void));

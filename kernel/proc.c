@@ -163,7 +163,7 @@ static void proc_unbuild(struct proc *p)
 {
     if (p->thread)
         thread_free(p->thread);
-    handle_close_all(&p->handles); /* empty: frees what the reservation took */
+    handle_close_all(&p->handles, NULL); /* empty: frees what the reservation took */
     vm_space_destroy(&p->vm, sched_preempt_point);
     kfree(p);
 }
@@ -296,7 +296,7 @@ _Noreturn void proc_exit(const struct exit_info *info)
     /* Exiting before anything is torn down: from here a callee's channel_copy refuses this process's
      * buffers, whose pages are about to go. Dead (for waits and exit events) only once all is freed. */
     p->state = PROC_EXITING;
-    handle_close_all(&p->handles);
+    handle_close_all(&p->handles, sched_preempt_point);
     obj_sweep();
     proc_kill_orphans(p);
     /* Off our page tables before they are freed, for good: the preemption points of the teardown

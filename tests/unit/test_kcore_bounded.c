@@ -14,8 +14,9 @@
 #include <string.h>
 
 #define RW (PROT_READ | PROT_WRITE)
-#define BIG_PAGES 2048 /* 8 MiB: half the simulated RAM, 32 chunks */
-#define KILL_AT 5      /* the preemption point at which a test kills the caller */
+#define BIG_PAGES 2048        /* 8 MiB: half the simulated RAM, 32 chunks */
+#define KILL_AT 5             /* the preemption point at which a test kills the caller */
+#define TEARDOWN_HANDLES 1000 /* handles a child exits with: 15 chunks and some */
 
 /* karch_irq_window_hook: the process in the system call is killed at preemption point KILL_AT, as
  * another CPU or an interrupt's wake-up could do. */
@@ -142,6 +143,44 @@ static void test_spawn_huge_segment(void **state)
     kh_run_program(prog_spawn_big, 0);
 }
 
+/* A child that makes n timers (n handles) and ends with them all open. */
+static void prog_timers_child(uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        KH_CHECK(kh_sys(SYS_TIMER_CREATE, 0, 0, 0, 0, 0, 0) > 0);
+}
+
+/* Preemption points while a child with n handles is spawned, runs and its exit is waited for. */
+static long windows_of_child_with_timers(uint64_t n)
+{
+    long before = karch_irq_windows;
+    long child = spawn_big_bss(1, prog_timers_child, n);
+    if (!kh_ok(child))
+        return -1;
+    uaddr_t info = kh_ualloc(sizeof(struct exit_info));
+    KH_CHECK_EQ(kh_sys(SYS_WAIT, (uint64_t)child, info, 0, 0, 0, 0), 0);
+    struct exit_info ei;
+    kh_uget(&ei, info, sizeof(ei));
+    KH_CHECK_EQ(ei.reason, EXIT_NORMAL);
+    return karch_irq_windows - before;
+}
+
+/* Exit closes a big handle table in chunks: a pause after every HANDLE_CHUNK slots, beyond what a
+ * child without handles costs. */
+static void prog_exit_many_handles(uint64_t payload)
+{
+    (void)payload;
+    long none = windows_of_child_with_timers(0), many = windows_of_child_with_timers(TEARDOWN_HANDLES);
+    KH_CHECK(none >= 0 && many >= 0);
+    KH_CHECK(many - none >= TEARDOWN_HANDLES / HANDLE_CHUNK - 1);
+}
+
+static void test_exit_closes_handles_in_chunks(void **state)
+{
+    (void)state;
+    kh_run_program(prog_exit_many_handles, 0);
+}
+
 /* The spawner is killed while the child's bss is being mapped: no child, nothing kept. */
 static void prog_spawn_until_killed(uint64_t payload)
 {
@@ -266,10 +305,15 @@ static void test_console_rate_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_map_in_chunks),       cmocka_unit_test(test_map_out_of_memory_midway),
-        cmocka_unit_test(test_map_killed_midway),   cmocka_unit_test(test_spawn_huge_segment),
-        cmocka_unit_test(test_spawn_killed_midway), cmocka_unit_test(test_faults_chunked),
-        cmocka_unit_test(test_console_tags),        cmocka_unit_test(test_console_rate_limit),
+        cmocka_unit_test(test_map_in_chunks),
+        cmocka_unit_test(test_map_out_of_memory_midway),
+        cmocka_unit_test(test_map_killed_midway),
+        cmocka_unit_test(test_spawn_huge_segment),
+        cmocka_unit_test(test_spawn_killed_midway),
+        cmocka_unit_test(test_faults_chunked),
+        cmocka_unit_test(test_console_tags),
+        cmocka_unit_test(test_console_rate_limit),
+        cmocka_unit_test(test_exit_closes_handles_in_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
