@@ -94,3 +94,14 @@ long ipc_call_sync(handle_t ch, struct warp_msg *msg, struct warp_msg *reply)
     warp_eventq_remove(call_sync_eq, ch);
     return r;
 }
+
+long ipc_open_sync(handle_t ch, const char *uri)
+{
+    struct warp_msg m, reply;
+    long r = msg_open(&m, uri);
+    if (r >= 0)
+        r = ipc_call_sync(ch, &m, &reply);
+    if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
+        r = ERR_BAD_FORMAT;
+    return r < 0 ? r : reply.handles[0];
+}

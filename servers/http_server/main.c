@@ -20,18 +20,6 @@ _Noreturn static void http_die(const char *what, long err)
     warp_exit(1);
 }
 
-/* OPENs uri as a call on ch; the channel the reply carries, or an error. */
-static long http_open(handle_t ch, const char *uri)
-{
-    struct warp_msg m, reply;
-    long r = msg_open(&m, uri);
-    if (r >= 0)
-        r = ipc_call_sync(ch, &m, &reply);
-    if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
-        r = ERR_BAD_FORMAT;
-    return r < 0 ? r : reply.handles[0];
-}
-
 /* Waits ns nanoseconds (on an event queue of its own that nothing will wake). */
 static void http_pause(uint64_t ns)
 {
@@ -51,8 +39,8 @@ static void http_pause(uint64_t ns)
 static handle_t http_connect(void)
 {
     for (;;) {
-        long tcpip = http_open(HTTP_INIT_CH, TCPIP_URI);
-        long listener = tcpip < 0 ? tcpip : http_open((handle_t)tcpip, HTTP_LISTEN_URI);
+        long tcpip = ipc_open_sync(HTTP_INIT_CH, TCPIP_URI);
+        long listener = tcpip < 0 ? tcpip : ipc_open_sync((handle_t)tcpip, HTTP_LISTEN_URI);
         if (tcpip >= 0)
             warp_handle_close((handle_t)tcpip); /* the listener outlives its control channel */
         if (listener >= 0)

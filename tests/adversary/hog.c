@@ -234,22 +234,10 @@ static void hog_unsquat(char *out, size_t size)
                  (unsigned long)before);
 }
 
-/* OPENs service/pong through init; the connection or an error. */
-static long hog_open_pong(void)
-{
-    struct warp_msg m, reply;
-    long r = msg_open(&m, PONG_URI);
-    if (r >= 0)
-        r = ipc_call_sync(HOG_INIT_CH, &m, &reply);
-    if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
-        r = reply.type == MSG_ERROR ? (long)reply.status : ERR_BAD_FORMAT;
-    return r < 0 ? r : reply.handles[0];
-}
-
 /* "crash pong": crash it, then time how long until init has it serving again. */
 static void hog_crash_pong(char *out, size_t size)
 {
-    long conn = hog_open_pong();
+    long conn = ipc_open_sync(HOG_INIT_CH, PONG_URI);
     if (conn < 0) {
         fmt_snprintf(out, size, "error open pong %ld\n", conn);
         return;
@@ -258,7 +246,8 @@ static void hog_crash_pong(char *out, size_t size)
     ipc_call_sync((handle_t)conn, &m, &reply);
     warp_handle_close((handle_t)conn);
     uint64_t t0 = warp_clock();
-    while ((conn = hog_open_pong()) < 0 && warp_clock() - t0 < HOG_RESTART_TIMEOUT_MS * HOG_MS)
+    while ((conn = ipc_open_sync(HOG_INIT_CH, PONG_URI)) < 0 &&
+           warp_clock() - t0 < HOG_RESTART_TIMEOUT_MS * HOG_MS)
         warp_yield();
     uint64_t ms = (warp_clock() - t0) / HOG_MS;
     if (conn < 0) {

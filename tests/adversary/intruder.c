@@ -45,18 +45,6 @@ static long intruder_call(handle_t ch, struct warp_msg *m)
     return r;
 }
 
-/* OPENs uri on ch (init, or a tcpip control channel): the new channel or the error. */
-static long intruder_open(handle_t ch, const char *uri)
-{
-    struct warp_msg m, reply;
-    long r = msg_open(&m, uri);
-    if (r >= 0)
-        r = ipc_call_sync(ch, &m, &reply);
-    if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
-        r = ERR_BAD_FORMAT;
-    return r < 0 ? r : reply.handles[0];
-}
-
 /* Services through init: none but tcpip, and no privileged request. */
 static void intruder_init(void)
 {
@@ -64,7 +52,7 @@ static void intruder_init(void)
                                        "service/nosuch"};
     char what[64];
     for (unsigned i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
-        long ch = intruder_open(INTRUDER_INIT_CH, uris[i]);
+        long ch = ipc_open_sync(INTRUDER_INIT_CH, uris[i]);
         fmt_snprintf(what, sizeof(what), "OPEN %s", uris[i]);
         intruder_expect(what, ch, ERR_PERMISSION);
         if (ch >= 0)
@@ -89,7 +77,7 @@ static void intruder_tcpip(handle_t ctl)
     }
     for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
         fmt_snprintf(what, sizeof(what), TCPIP_LISTEN_PREFIX "%s", ports[i]);
-        long l = intruder_open(ctl, what);
+        long l = ipc_open_sync(ctl, what);
         intruder_expect(what, l, ERR_PERMISSION);
         if (l >= 0)
             warp_handle_close((handle_t)l);
@@ -129,7 +117,7 @@ static void intruder_sessions(void)
     unsigned n = 0, kept = 0, first_refusal = 0; /* kept after a refusal would be a miss */
     long eq = warp_eventq_create(), last = 0;
     for (; eq >= 0 && n < INTRUDER_SESSIONS_TRY; n++) {
-        held[n] = intruder_open(INTRUDER_INIT_CH, TCPIP_URI);
+        held[n] = ipc_open_sync(INTRUDER_INIT_CH, TCPIP_URI);
         last = held[n] < 0 ? held[n] : intruder_session_status((handle_t)eq, (handle_t)held[n]);
         if (last == 0)
             kept++;
@@ -153,7 +141,7 @@ static void intruder_run(char *out, size_t size)
     intr.refused = 0;
     intr.miss[0] = '\0';
     intruder_init();
-    long ctl = intruder_open(INTRUDER_INIT_CH, TCPIP_URI);
+    long ctl = ipc_open_sync(INTRUDER_INIT_CH, TCPIP_URI);
     if (ctl < 0 && !intr.miss[0])
         fmt_snprintf(intr.miss, sizeof(intr.miss), "OPEN service/tcpip (declared): %s", err_str(ctl));
     if (ctl >= 0) {

@@ -46,15 +46,10 @@ _Noreturn static void adv_die(const char *what, long err)
 /* OPENs uri as a call on ch; the channel the reply carries. */
 static handle_t adv_open(handle_t ch, const char *uri)
 {
-    struct warp_msg m, reply;
-    long r = msg_open(&m, uri);
-    if (r >= 0)
-        r = ipc_call_sync(ch, &m, &reply);
-    if (r >= 0 && (reply.type != MSG_OPEN || reply.nhandles != 1))
-        r = ERR_BAD_FORMAT;
+    long r = ipc_open_sync(ch, uri);
     if (r < 0)
         adv_die(uri, r);
-    return reply.handles[0];
+    return (handle_t)r;
 }
 
 /* A listener on the adversary's port, 81, or where tcpip refuses that (ERR_PERMISSION: the

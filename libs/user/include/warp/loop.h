@@ -186,3 +186,7 @@ void loop_stop(struct loop *l);
  * only answers (a client's connection), or before handing ch to a loop.
  */
 long ipc_call_sync(handle_t ch, struct warp_msg *msg, struct warp_msg *reply);
+/* OPENs uri as a call on ch with ipc_call_sync (init's channel, a service's control channel): the
+ * channel the reply carries, or an error: ipc_call_sync's (an ERROR reply's status among them), or
+ * ERR_BAD_FORMAT for a reply that is not an OPEN with one handle. */
+long ipc_open_sync(handle_t ch, const char *uri);
