@@ -441,7 +441,7 @@ long channel_send(struct proc *p, struct endpoint *ep, const struct warp_msg *m)
 /* Install k's handles in t and copy the message out; an error (no room) leaves k untouched. */
 static long deliver(struct handle_table *t, struct kmsg *k, struct warp_msg *out)
 {
-    long err = handle_reserve(t, k->m.nhandles);
+    long err = k->m.nhandles ? handle_reserve(t, k->m.nhandles) : 0;
     if (err < 0)
         return err;
     msg_copy(out, &k->m);

@@ -89,10 +89,10 @@ handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *
 long handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t rights, struct handle_entry **out)
 {
     uint32_t i = ((uint32_t)h & ((1u << HANDLE_SLOT_BITS) - 1)) - 1;
-    if (h <= 0 || i >= slots_allocated(t))
+    if (h <= 0 || i >= t->nchunks * HANDLE_CHUNK) /* i < 4095: the slot bits cannot name the last */
         return ERR_BAD_HANDLE;
     struct handle_entry *e = slot(t, i);
-    if (!e->obj || handle_value(t, i) != h)
+    if (!e->obj || e->gen != (uint64_t)h >> HANDLE_SLOT_BITS)
         return ERR_BAD_HANDLE;
     if (type && e->obj->type != type)
         return ERR_WRONG_TYPE;
