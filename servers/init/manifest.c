@@ -216,14 +216,11 @@ static void manifest_set_on_exit(struct manifest_parser *p, const char *v)
 /* Sets weight = 1..SPAWN_WEIGHT_MAX (decimal, no sign, no leading zero). */
 static void manifest_set_weight(struct manifest_parser *p, const char *v)
 {
-    unsigned n = 0;
-    size_t len = strlen(v);
-    for (size_t i = 0; i < len && len <= 3; i++)
-        n = v[i] >= '0' && v[i] <= '9' ? n * 10 + (unsigned)(v[i] - '0') : 1000;
-    if (len == 0 || len > 3 || v[0] == '0' || n < 1 || n > SPAWN_WEIGHT_MAX)
+    long n = text_decimal(v, 1, SPAWN_WEIGHT_MAX);
+    if (n < 0)
         manifest_reject(p, "weight = '%s' is not a number from 1 to %d", v, SPAWN_WEIGHT_MAX);
     else
-        p->cur.weight = n;
+        p->cur.weight = (unsigned)n;
 }
 
 /* Sets restart = never|on-failure|always. */

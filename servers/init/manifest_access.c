@@ -3,6 +3,7 @@
 
 #include <warp/fmt.h>
 #include <warp/string.h>
+#include <warp/text.h>
 
 /* The MANIFEST_KEY_* bit of access key `key`, 0 if it is not one. */
 unsigned manifest_access_key_bit(const char *key)
@@ -62,26 +63,11 @@ static bool manifest_access_set_uses(struct manifest_access *s, char *v, char *w
     return true;
 }
 
-/* A TCP port: 1..65535 in decimal, no sign, no leading zero; -1 for anything else. */
-static long manifest_access_port(const char *t)
-{
-    size_t len = strlen(t);
-    long n = 0;
-    if (len == 0 || len > 5 || t[0] == '0')
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (t[i] < '0' || t[i] > '9')
-            return -1;
-        n = n * 10 + (t[i] - '0');
-    }
-    return n <= 65535 ? n : -1;
-}
-
 /* ports = N...: TCP ports it may listen on, each once, at most MANIFEST_PORTS_MAX. */
 static bool manifest_access_set_ports(struct manifest_access *s, char *v, char *why, size_t why_size)
 {
     for (char *t; (t = manifest_access_item(&v)) != NULL;) {
-        long port = manifest_access_port(t);
+        long port = text_decimal(t, 1, 65535);
         bool dup = false;
         for (unsigned i = 0; i < s->nports; i++)
             dup = dup || s->ports[i] == port;

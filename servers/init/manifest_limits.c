@@ -4,6 +4,7 @@
 #include <warp/fmt.h>
 #include <warp/ipc.h>
 #include <warp/string.h>
+#include <warp/text.h>
 
 /* One key: its name, default and allowed range. 0 is never allowed: in spawn_args it means
  * "inherit the spawner's", which for init's children would be no limit at all. */
@@ -38,18 +39,12 @@ void manifest_limits_default(uint64_t out[LIMIT_COUNT])
         out[k] = limit_keys[k].def;
 }
 
-/* Decimal digits only, no sign, no leading zero, at most 7 digits (every max fits). */
+/* Decimal digits only, no sign, no leading zero, within the key's range. */
 bool manifest_limit_value(unsigned k, const char *v, uint64_t *out, char *why, size_t n)
 {
-    size_t len = strlen(v);
-    uint64_t x = 0;
-    bool ok = k < LIMIT_COUNT && len >= 1 && len <= 7 && v[0] != '0';
-    for (size_t i = 0; ok && i < len; i++) {
-        ok = v[i] >= '0' && v[i] <= '9';
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    }
-    if (ok && x >= limit_keys[k].min && x <= limit_keys[k].max) {
-        *out = x;
+    long x = k < LIMIT_COUNT ? text_decimal(v, (long)limit_keys[k].min, (long)limit_keys[k].max) : -1;
+    if (x >= 0) {
+        *out = (uint64_t)x;
         return true;
     }
     if (k < LIMIT_COUNT)
