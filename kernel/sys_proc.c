@@ -73,7 +73,8 @@ static long spawn_copy_image(void *dst, uaddr_t src, uint64_t len)
 }
 
 /* Copy the image named by args into kernel memory; the caller kfree()s *image_out. The handles are
- * checked after the image is in: the copy's preemption points come before that check. */
+ * checked before the copy and stay valid through its preemption points (and proc_spawn's): only the
+ * caller's own thread, which is here, changes its handle table. */
 static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], handle_t *hs,
                           void **image_out)
 {
@@ -99,8 +100,7 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     void *image = kmalloc(a->image_len);
     if (!image)
         return ERR_NO_MEMORY;
-    if ((err = spawn_copy_image(image, a->image, a->image_len)) < 0 ||
-        (err = spawn_check_handles(hs, a->nhandles)) < 0) {
+    if ((err = spawn_copy_image(image, a->image, a->image_len)) < 0) {
         kfree(image);
         return err;
     }
