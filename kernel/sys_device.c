@@ -29,9 +29,8 @@ long sys_device_open(const struct syscall_args *a)
         return ERR_NOT_FOUND;
     if (pci->granted)
         return ERR_ALREADY_EXISTS;
-    long room = handle_reserve(&p->handles, 1);
-    if (room < 0)
-        return room;
+    if ((err = handle_reserve(&p->handles, 1)) < 0)
+        return err;
     struct device *dev = device_create(pci);
     if (!dev)
         return ERR_NO_MEMORY;

@@ -141,9 +141,9 @@ long sys_eventq_create(const struct syscall_args *a)
 {
     (void)a;
     struct proc *p = proc_current();
-    long room = handle_reserve(&p->handles, 1);
-    if (room < 0)
-        return room;
+    long err = handle_reserve(&p->handles, 1);
+    if (err < 0)
+        return err;
     struct eventq *eq = eventq_create();
     return eq ? handle_install(&p->handles, &eq->obj, RIGHTS_ALL) : ERR_NO_MEMORY;
 }
