@@ -99,9 +99,10 @@ static void pong_getattr(struct pong_conn *c, const struct warp_msg *m)
         fmt_snprintf(value, sizeof(value), "%08x", c->checksum);
     else if (strcmp(name, "bytes") == 0)
         fmt_snprintf(value, sizeof(value), "%llu", (unsigned long long)c->bytes);
-    else if (strcmp(name, "client") == 0 && grant_format(&c->grant, value, sizeof(value)) < 0)
-        fmt_snprintf(value, sizeof(value), "none"); /* no notice came with this client */
-    else if (strcmp(name, "client") != 0) {
+    else if (strcmp(name, "client") == 0) {
+        if (grant_format(&c->grant, value, sizeof(value)) < 0)
+            fmt_snprintf(value, sizeof(value), "none"); /* no notice came with this client */
+    } else {
         pong_error(c->ch, m, ERR_NOT_FOUND);
         return;
     }

@@ -37,7 +37,7 @@ struct eth_session {
     uint8_t *frames; /* ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX bytes */
     uint16_t lens[ETH_RXQ_FRAMES];
     unsigned frame_head, nframes;
-    uint64_t full_since_ms;  /* when the queue filled up; 0 while it has room */
+    uint64_t full_since_ms;  /* when the queue last filled up (read only while it is full) */
     uint64_t dropped;        /* frames lost because the queue stayed full */
     uint64_t dropped_logged; /* dropped at the last drop line */
 };
