@@ -157,11 +157,11 @@ def http_ok(port, timeout):
 
 
 class Prober(threading.Thread):
-    """Probes HTTP every PROBE_EVERY seconds until stopped; counts answers and failures."""
+    """Probes HTTP (http_ok) every `every` seconds until stopped; counts answers and failures."""
 
-    def __init__(self, port, timeout):
+    def __init__(self, port, timeout, every=PROBE_EVERY):
         super().__init__(daemon=True)
-        self.port, self.timeout, self.stop = port, timeout, threading.Event()
+        self.port, self.timeout, self.every, self.stop = port, timeout, every, threading.Event()
         self.ok = self.failed = 0
         self.worst = 0.0
 
@@ -173,7 +173,7 @@ class Prober(threading.Thread):
             else:
                 self.failed += 1
             self.worst = max(self.worst, time.monotonic() - start)
-            self.stop.wait(PROBE_EVERY)
+            self.stop.wait(self.every)
 
 
 def intrusion(ctx):
@@ -393,25 +393,9 @@ ERR_NO_MEMORY, ERR_NO_RESOURCES, ERR_LIMIT = -3, -9, -21
 HOGS = {"pages": ERR_NO_MEMORY, "handles": ERR_LIMIT, "channels": ERR_LIMIT, "timers": ERR_LIMIT,
         "messages": ERR_LIMIT, "children": ERR_LIMIT}
 HOG_MAX = {"pages": 8192, "handles": 256, "channels": 64, "timers": 32, "messages": 256, "children": 16}
+HOG_PROBE_EVERY = 0.05  # seconds between HTTP probes while the hogs run
 FREE_SLACK = 16        # pages: the kernel heap may keep a few more or fewer cached afterwards
 RESTART_LIMIT_MS = 5000
-
-
-class HogProber(threading.Thread):
-    """GETs / on a fresh connection every 50 ms while the hogs run; counts what did not answer 200."""
-
-    def __init__(self, port, ctx):
-        super().__init__(daemon=True)
-        self.port, self.ctx = port, ctx
-        self.ok, self.failures, self.stop = 0, [], threading.Event()
-
-    def run(self):
-        while not self.stop.wait(0.05):
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=self.ctx.timeout(10)) as s:
-                    self.ok += get(s, self.ctx) >= 0
-            except (OSError, ValueError) as e:
-                self.failures.append(str(e))
 
 
 def sysinfo(ctl, ctx):
@@ -473,7 +457,7 @@ def hogs(ctx):
         port, problems, notes, data = boot.options["port"], [], [], {}
         latencies(port, ctx)  # warm up: http_server's and tcpip's memory settle
         free0, procs0 = sysinfo(ctl, ctx)
-        prober = HogProber(port, ctx)
+        prober = Prober(port, ctx.timeout(10), every=HOG_PROBE_EVERY)
         prober.start()
         try:
             run_hogs(ctl, port, ctx, problems, notes, data)
@@ -482,11 +466,11 @@ def hogs(ctx):
             prober.join()
         free1, procs1 = sysinfo(ctl, ctx)
         notes.append(f"free pages {free0} before, {free1} after; processes {procs0} before, {procs1} after")
-        notes.append(f"HTTP probes during the hogs: {prober.ok} answered 200, {len(prober.failures)} failed "
+        notes.append(f"HTTP probes during the hogs: {prober.ok} answered 200, {prober.failed} failed "
                      "(besides one GET after each hog)")
-        data.update(free_before=free0, free_after=free1, http_ok=prober.ok, http_failed=len(prober.failures))
-        if prober.failures or prober.ok == 0:
-            problems.append(f"HTTP during the hogs: {prober.ok} ok, failures {prober.failures[:3]}")
+        data.update(free_before=free0, free_after=free1, http_ok=prober.ok, http_failed=prober.failed)
+        if prober.failed or prober.ok == 0:
+            problems.append(f"HTTP during the hogs: {prober.ok} answered, {prober.failed} failed")
         if abs(free1 - free0) > FREE_SLACK:
             problems.append(f"free pages {free1} after the hogs, {free0} before")
         if procs1 != procs0:
