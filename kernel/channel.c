@@ -11,9 +11,11 @@
 #include <warp/error.h>
 #include <warp/string.h>
 
-static struct endpoint *all_endpoints; /* protected by the kernel lock */
+/* The ends no handle table names (hrefs 0): only these can be garbage. Protected by the kernel lock. */
+static struct endpoint *unheld_ends;
 
 static void channel_destroy(struct kobj *o);
+static void channel_held_changed(struct kobj *o, bool held);
 static long channel_take_event(struct kobj *o, struct handle_table *receiver, struct warp_event *ev,
                                bool *more);
 
@@ -24,17 +26,46 @@ static const struct obj_ops channel_ops = {
     .link_offset = __builtin_offsetof(struct endpoint, link),
     .take_event = channel_take_event,
     .sweep = channel_gc,
+    .held_changed = channel_held_changed,
 };
 
-/* Put a new end with one reference on the list channel_gc walks. */
+/* Put ep on the list of unheld ends. */
+static void unheld_push(struct endpoint *ep)
+{
+    ep->unheld_prev = NULL;
+    ep->unheld_next = unheld_ends;
+    if (unheld_ends)
+        unheld_ends->unheld_prev = ep;
+    unheld_ends = ep;
+}
+
+/* Take ep off the list of unheld ends. */
+static void unheld_remove(struct endpoint *ep)
+{
+    if (ep->unheld_prev)
+        ep->unheld_prev->unheld_next = ep->unheld_next;
+    else
+        unheld_ends = ep->unheld_next;
+    if (ep->unheld_next)
+        ep->unheld_next->unheld_prev = ep->unheld_prev;
+}
+
+/* A handle table now names the end (held), or none does any more. */
+static void channel_held_changed(struct kobj *o, bool held)
+{
+    struct endpoint *ep = container_of(o, struct endpoint, obj);
+    if (held)
+        unheld_remove(ep);
+    else
+        unheld_push(ep);
+}
+
+/* A new end with one reference and no handle yet: on the unheld list until one names it. */
 static void endpoint_init(struct endpoint *ep)
 {
     obj_init(&ep->obj, &channel_ops);
     ep->link.obj = &ep->obj;
-    ep->all_next = all_endpoints;
-    if (all_endpoints)
-        all_endpoints->all_prev = ep;
-    all_endpoints = ep;
+    unheld_push(ep);
 }
 
 /* A connected pair. Peers point at each other without a reference, so either end can go first:
@@ -222,23 +253,25 @@ static void channel_destroy(struct kobj *o)
         quota_put(ep->charged);
     }
     eventq_unlink(&ep->link);
-    if (ep->all_prev)
-        ep->all_prev->all_next = ep->all_next;
-    else
-        all_endpoints = ep->all_next;
-    if (ep->all_next)
-        ep->all_next->all_prev = ep->all_prev;
+    unheld_remove(ep); /* its last reference went, so no handle names it */
     kfree(ep);
 }
 
-/* Mark the channel ends a message carries live, putting each one newly marked on the work list. */
-static void gc_mark_msg(const struct kmsg *k, struct endpoint **work)
+/*
+ * Look at the unheld ends a message carries. Counting (work NULL): one more reference from an
+ * unheld end's queue for each. Marking: each not yet live is marked live and put on the work list.
+ */
+static void gc_msg(const struct kmsg *k, struct endpoint **work)
 {
     for (uint32_t i = 0; i < k->m.nhandles; i++) {
         struct kobj *o = k->objs[i];
         /* The cast is container_of: a struct endpoint starts with its kobj. */
         struct endpoint *ep = (struct endpoint *)o;
-        if (o->type == OBJ_CHANNEL && !ep->gc_live) {
+        if (o->type != OBJ_CHANNEL || o->hrefs)
+            continue;
+        if (!work) {
+            ep->gc_inner++;
+        } else if (!ep->gc_live) {
             ep->gc_live = true;
             ep->gc_work = *work;
             *work = ep;
@@ -246,13 +279,13 @@ static void gc_mark_msg(const struct kmsg *k, struct endpoint **work)
     }
 }
 
-/* Mark what a live end can still hand out: the messages and replies waiting for its reader. */
-static void gc_mark_from(const struct endpoint *ep, struct endpoint **work)
+/* gc_msg on what waits for ep's reader: its messages, and the replies to its calls. */
+static void gc_scan(const struct endpoint *ep, struct endpoint **work)
 {
     for (const struct kmsg *k = ep->q_head; k; k = k->next)
-        gc_mark_msg(k, work);
+        gc_msg(k, work);
     for (const struct call *c = ep->replies_head; c; c = c->in_next)
-        gc_mark_msg(&c->reply, work);
+        gc_msg(&c->reply, work);
 }
 
 /* Drop the messages waiting at an unreachable end; their handles go with them. */
@@ -264,53 +297,60 @@ static void gc_purge(struct endpoint *ep)
         kmsg_release(&c->reply);
 }
 
-/* Mark and sweep over channel ends alone. Only a channel end can hold messages, so only ends can
- * form the cycles that reference counting cannot free; other objects go with their last holder. */
-void channel_gc(void)
+/* Close the unheld ends that gc_live left unmarked. */
+static void gc_collect(void)
 {
-    /* Roots: ends that some handle table names. When every end has a handle nothing can be
-     * unreachable, and the common case ends after this one pass. */
-    bool any_in_flight = false;
-    struct endpoint *work = NULL; /* live ends whose queues are still to be looked at */
-    for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next) {
-        ep->gc_live = ep->obj.hrefs > 0;
-        any_in_flight |= !ep->gc_live;
-        if (ep->gc_live) {
-            ep->gc_work = work;
-            work = ep;
-        }
-    }
-    if (!any_in_flight)
-        return;
-    /*
-     * Propagate: what waits in a live end's queue can still be received, so the ends inside it are
-     * live too, and so is what waits at them. Each end enters the work list once, when first marked,
-     * and each queued message is looked at once: linear in ends and messages, however deep ends
-     * are nested inside one another (the repeated passes this replaced were quadratic in the depth).
-     */
-    while (work) {
-        struct endpoint *ep = work;
-        work = ep->gc_work;
-        gc_mark_from(ep, &work);
-    }
     /*
      * Hold every dead end while the purge drops references, then let them go. Purging one dead end
      * can drop the last reference to another (it sat in the first one's queue); without the hold,
      * that end would be destroyed, and unlinked from the list, while these loops still walk it.
      */
-    for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
+    for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
         if (!ep->gc_live)
             obj_ref(&ep->obj);
-    for (struct endpoint *ep = all_endpoints; ep; ep = ep->all_next)
+    for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
         if (!ep->gc_live)
             gc_purge(ep);
     /* next is read first: the unref may free ep. It frees no other end, as the purge left none
      * referenced from a dead end's queue. */
-    for (struct endpoint *ep = all_endpoints, *next; ep; ep = next) {
-        next = ep->all_next;
+    for (struct endpoint *ep = unheld_ends, *next; ep; ep = next) {
+        next = ep->unheld_next;
         if (!ep->gc_live)
             obj_unref(&ep->obj);
     }
+}
+
+/*
+ * Mark and sweep over the unheld ends alone, so the work grows with the ends in flight, not with
+ * every end in the system, and a close with none in flight (the common case) costs nothing. Only a
+ * channel end can hold messages, so only ends can form the cycles that reference counting cannot
+ * free; other objects go with their last holder. An unheld end is live if some reference to it
+ * comes from outside the unheld ends' queues (a held end's queue, or the kernel in the middle of a
+ * call): more references than gc_inner counted. What waits in a live end's queue is live too.
+ * Each end and each queued message is looked at a bounded number of times: linear in the ends in
+ * flight and their messages (the repeated passes of the first collector were quadratic in depth).
+ */
+void channel_gc(void)
+{
+    for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next) {
+        ep->gc_inner = 0;
+        ep->gc_live = false;
+    }
+    for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
+        gc_scan(ep, NULL);
+    struct endpoint *work = NULL; /* live ends whose queues are still to be looked at */
+    for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
+        if (ep->obj.refs > ep->gc_inner) {
+            ep->gc_live = true;
+            ep->gc_work = work;
+            work = ep;
+        }
+    while (work) {
+        struct endpoint *ep = work;
+        work = ep->gc_work;
+        gc_scan(ep, &work);
+    }
+    gc_collect();
 }
 
 /* Check a message's shape and the handles it moves; nothing changes. */

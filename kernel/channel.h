@@ -42,10 +42,11 @@ struct endpoint {
     struct call *spare_call;                  /* the record of our last finished call, for the next */
     bool peer_closed;
     bool peer_closed_reported;
-    bool gc_live;                         /* channel_gc: reachable from some handle table */
-    struct endpoint *gc_work;             /* channel_gc's work list */
-    struct endpoint *all_prev, *all_next; /* every end, for channel_gc */
-    struct quota *charged;                /* the creator's account (LIMIT_CHANNELS), held by one end */
+    bool gc_live;                               /* channel_gc: reachable from some handle table */
+    uint32_t gc_inner;                          /* channel_gc: references from unheld ends' queues */
+    struct endpoint *gc_work;                   /* channel_gc's work list */
+    struct endpoint *unheld_prev, *unheld_next; /* on the list of ends no handle table names */
+    struct quota *charged;                      /* the creator's account (LIMIT_CHANNELS), held by one end */
     struct eq_link link;
 };
 

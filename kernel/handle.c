@@ -77,7 +77,8 @@ long handle_install(struct handle_table *t, struct kobj *obj, uint32_t rights)
 handle_t handle_install_at(struct handle_table *t, uint32_t index, struct kobj *obj, uint32_t rights)
 {
     struct handle_entry *e = slot(t, index);
-    obj->hrefs++;
+    if (obj->hrefs++ == 0 && obj->ops->held_changed)
+        obj->ops->held_changed(obj, true);
     e->obj = obj;
     e->rights = rights;
     t->used++;
@@ -135,7 +136,8 @@ struct handle_entry handle_take(struct handle_table *t, handle_t h)
         if (i < t->hint)
             t->hint = i;
     }
-    taken.obj->hrefs--;
+    if (--taken.obj->hrefs == 0 && taken.obj->ops->held_changed)
+        taken.obj->ops->held_changed(taken.obj, false);
     return taken;
 }
 

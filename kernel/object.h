@@ -27,6 +27,8 @@ struct obj_ops {
     /* Optional: work owed after handles to objects of this type were closed (channel ends: collect
      * the ones nobody can reach any more); obj_sweep runs it once per batch of closes. */
     void (*sweep)(void);
+    /* Optional: o's first handle-table entry appeared (held) or its last one went (!held). */
+    void (*held_changed)(struct kobj *o, bool held);
 };
 
 /* Every object starts with this header. */
