@@ -301,22 +301,24 @@ static void gc_purge(struct endpoint *ep)
 static void gc_collect(void)
 {
     /*
-     * Hold every dead end while the purge drops references, then let them go. Purging one dead end
-     * can drop the last reference to another (it sat in the first one's queue); without the hold,
-     * that end would be destroyed, and unlinked from the list, while these loops still walk it.
+     * Hold every dead end, on a list of their own, while the purge drops references, then let them
+     * go. Purging one dead end can drop the last reference to another (it sat in the first one's
+     * queue), and any unref may run a batch of pending destructions (obj_unref): without the hold
+     * and the private list, an end could be destroyed, and unlinked, while these loops walk it.
      */
+    struct endpoint *dead = NULL;
     for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
-        if (!ep->gc_live)
+        if (!ep->gc_live) {
             obj_ref(&ep->obj);
-    for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
-        if (!ep->gc_live)
-            gc_purge(ep);
-    /* next is read first: the unref may free ep. It frees no other end, as the purge left none
-     * referenced from a dead end's queue. */
-    for (struct endpoint *ep = unheld_ends, *next; ep; ep = next) {
-        next = ep->unheld_next;
-        if (!ep->gc_live)
-            obj_unref(&ep->obj);
+            ep->gc_work = dead;
+            dead = ep;
+        }
+    for (struct endpoint *ep = dead; ep; ep = ep->gc_work)
+        gc_purge(ep);
+    /* next is read first: the unref may free ep, but no other held one. */
+    for (struct endpoint *ep = dead, *next; ep; ep = next) {
+        next = ep->gc_work;
+        obj_unref(&ep->obj);
     }
 }
 
@@ -332,15 +334,18 @@ static void gc_collect(void)
  */
 void channel_gc(void)
 {
+    /* An end on the dead list (no reference left, destruction pending: obj_reap) is neither root
+     * nor garbage: marked live, it is left alone, and what waits in its queue goes with it. */
     for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next) {
         ep->gc_inner = 0;
-        ep->gc_live = false;
+        ep->gc_live = ep->obj.refs == 0;
     }
     for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
-        gc_scan(ep, NULL);
+        if (ep->obj.refs)
+            gc_scan(ep, NULL);
     struct endpoint *work = NULL; /* live ends whose queues are still to be looked at */
     for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
-        if (ep->obj.refs > ep->gc_inner) {
+        if (!ep->gc_live && ep->obj.refs > ep->gc_inner) {
             ep->gc_live = true;
             ep->gc_work = work;
             work = ep;

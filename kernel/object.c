@@ -15,30 +15,49 @@ void obj_init(struct kobj *o, const struct obj_ops *ops)
 /*
  * Destroying an object drops the references it holds (a channel's queued messages carry handles),
  * which can destroy more objects, as deep as users nest channels inside channels. A list instead of
- * recursion keeps the kernel stack depth constant.
+ * recursion keeps the kernel stack depth constant, and destroying at most OBJ_DESTROY_BATCH objects
+ * in one go keeps a close from running with interrupts off for as long as what it frees: the rest
+ * waits on the list for obj_reap, which the thread runs before it returns to user mode (or ends),
+ * with a preemption point between batches. So the caller's next instruction in user mode sees
+ * everything destroyed, as before, and no stretch of the kernel grows with what a process owned.
  */
-static struct kobj *dead_list; /* protected by the kernel lock, like everything here */
+struct kobj *obj_dead_list; /* protected by the kernel lock, like everything here */
 static bool destroying;
 
-/* The outermost call drains the dead list; a destroy that drops more last references only queues
- * them, so nesting depth stays one however deep the objects nest. */
+/* Destroy up to OBJ_DESTROY_BATCH objects from the dead list. Destroys that drop more last
+ * references only queue them, so nesting depth stays one however deep the objects nest. */
+static void obj_destroy_batch(void)
+{
+    destroying = true;
+    for (int n = 0; obj_dead_list && n < OBJ_DESTROY_BATCH; n++) {
+        struct kobj *d = obj_dead_list;
+        obj_dead_list = d->next_dead;
+        d->ops->destroy(d);
+    }
+    destroying = false;
+}
+
+/* Queue o for destruction; unless a batch further up this stack is running, run one. */
 void obj_unref(struct kobj *o)
 {
     ASSERT(o->refs > 0);
     if (--o->refs)
         return;
-    o->next_dead = dead_list;
-    dead_list = o;
-    /* A drain further up this stack will reach o. */
-    if (destroying)
-        return;
-    destroying = true;
-    while (dead_list) {
-        struct kobj *d = dead_list;
-        dead_list = d->next_dead;
-        d->ops->destroy(d);
+    o->next_dead = obj_dead_list;
+    obj_dead_list = o;
+    if (!destroying)
+        obj_destroy_batch();
+}
+
+/* Precondition: no batch is running on this stack (a preemption point may switch threads). */
+void obj_reap(long (*pause)(void))
+{
+    ASSERT(!destroying);
+    while (obj_dead_list) {
+        obj_destroy_batch();
+        if (obj_dead_list && pause)
+            pause();
     }
-    destroying = false;
 }
 
 /* Types whose sweep is owed, by type number (each slot holds that type's ops until the sweep). */

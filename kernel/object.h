@@ -61,8 +61,14 @@ static inline void obj_ref(struct kobj *o)
 {
     o->refs++;
 }
-/* Drop a reference; the last one destroys the object (and what only it held, iteratively). */
+/* Drop a reference; the last one destroys the object (and what only it held, iteratively), or,
+ * past a batch of destructions in one go, leaves it on the dead list for obj_reap. */
 void obj_unref(struct kobj *o);
+#define OBJ_DESTROY_BATCH 64 /* destructions in one go at most (object.c) */
+/* Objects whose last reference went and that wait to be destroyed (object.c). */
+extern struct kobj *obj_dead_list;
+/* Destroy every object on the dead list, calling pause (may be NULL) between batches. */
+void obj_reap(long (*pause)(void));
 /* The object's event-queue link, NULL if its type is not an event source. */
 static inline struct eq_link *obj_link(struct kobj *o)
 {

@@ -298,6 +298,7 @@ _Noreturn void proc_exit(const struct exit_info *info)
     p->state = PROC_EXITING;
     handle_close_all(&p->handles, sched_preempt_point);
     obj_sweep();
+    obj_reap(sched_preempt_point);
     proc_kill_orphans(p);
     /* Off our page tables before they are freed, for good: the preemption points of the teardown
      * may switch away and back, and this stack lives in the shared kernel half. */
@@ -310,6 +311,9 @@ _Noreturn void proc_exit(const struct exit_info *info)
     waitq_wake_all(&p->exit_waiters);
     eventq_notify(&p->link);
     obj_unref(&p->obj); /* the process's reference to itself; handles may keep the record */
+    /* No preemption point once the record may be gone: the scheduler reads a thread's process.
+     * Freeing the record drops little (its account and exit waiters); the big teardown is above. */
+    obj_reap(NULL);
     sched_exit();
 }
 
@@ -357,6 +361,7 @@ void proc_user_return_slow(void)
 {
     for (;;) {
         struct proc *p = proc_current();
+        obj_reap(sched_preempt_point); /* what this call freed, before user mode can look */
         if (p->killed) {
             struct exit_info info = {.reason = EXIT_KILLED};
             proc_exit(&info);

@@ -87,6 +87,6 @@ void proc_user_return_slow(void);
 static inline void proc_user_return(void)
 {
     struct cpu *c = cpu_self();
-    if (c->need_resched || c->woke || proc_current()->killed)
+    if (c->need_resched || c->woke || proc_current()->killed || obj_dead_list)
         proc_user_return_slow();
 }
