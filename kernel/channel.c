@@ -297,29 +297,17 @@ static void gc_purge(struct endpoint *ep)
         kmsg_release(&c->reply);
 }
 
-/* Close the unheld ends that gc_live left unmarked. */
+/* Drop the unheld ends that gc_live left unmarked. Every reference to such an end comes from the
+ * queue of another (an outside one would have made it live), so purging them all takes each to no
+ * references. Deferred, the purge destroys nothing under the walk; obj_reap destroys them in
+ * batches before the thread returns to user mode. */
 static void gc_collect(void)
 {
-    /*
-     * Hold every dead end, on a list of their own, while the purge drops references, then let them
-     * go. Purging one dead end can drop the last reference to another (it sat in the first one's
-     * queue), and any unref may run a batch of pending destructions (obj_unref): without the hold
-     * and the private list, an end could be destroyed, and unlinked, while these loops walk it.
-     */
-    struct endpoint *dead = NULL;
+    obj_defer_begin();
     for (struct endpoint *ep = unheld_ends; ep; ep = ep->unheld_next)
-        if (!ep->gc_live) {
-            obj_ref(&ep->obj);
-            ep->gc_work = dead;
-            dead = ep;
-        }
-    for (struct endpoint *ep = dead; ep; ep = ep->gc_work)
-        gc_purge(ep);
-    /* next is read first: the unref may free ep, but no other held one. */
-    for (struct endpoint *ep = dead, *next; ep; ep = next) {
-        next = ep->gc_work;
-        obj_unref(&ep->obj);
-    }
+        if (!ep->gc_live)
+            gc_purge(ep);
+    obj_defer_end();
 }
 
 /*

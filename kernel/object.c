@@ -22,7 +22,7 @@ void obj_init(struct kobj *o, const struct obj_ops *ops)
  * everything destroyed, as before, and no stretch of the kernel grows with what a process owned.
  */
 struct kobj *obj_dead_list; /* protected by the kernel lock, like everything here */
-static bool destroying;
+static bool destroying;     /* a batch runs, or obj_defer_begin: last references only queue */
 
 /* Destroy up to OBJ_DESTROY_BATCH objects from the dead list. Destroys that drop more last
  * references only queue them, so nesting depth stays one however deep the objects nest. */
@@ -37,16 +37,30 @@ static void obj_destroy_batch(void)
     destroying = false;
 }
 
-/* Queue o for destruction; unless a batch further up this stack is running, run one. */
+/* Queue o for destruction. The unref that finds the list empty runs one batch; with objects
+ * already waiting, obj_reap is owed anyway, and a loop of unrefs (an exit closing its handles)
+ * must not run a batch at each. */
 void obj_unref(struct kobj *o)
 {
     ASSERT(o->refs > 0);
     if (--o->refs)
         return;
+    bool first = !obj_dead_list;
     o->next_dead = obj_dead_list;
     obj_dead_list = o;
-    if (!destroying)
+    if (first && !destroying)
         obj_destroy_batch();
+}
+
+void obj_defer_begin(void)
+{
+    ASSERT(!destroying);
+    destroying = true;
+}
+
+void obj_defer_end(void)
+{
+    destroying = false;
 }
 
 /* Precondition: no batch is running on this stack (a preemption point may switch threads). */

@@ -69,6 +69,10 @@ void obj_unref(struct kobj *o);
 extern struct kobj *obj_dead_list;
 /* Destroy every object on the dead list, calling pause (may be NULL) between batches. */
 void obj_reap(long (*pause)(void));
+/* Between these (not nested), a last reference only queues its object for obj_reap: for a walk of
+ * objects that must not see any of them destroyed under it. */
+void obj_defer_begin(void);
+void obj_defer_end(void);
 /* The object's event-queue link, NULL if its type is not an event source. */
 static inline struct eq_link *obj_link(struct kobj *o)
 {

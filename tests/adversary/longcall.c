@@ -1,4 +1,5 @@
-/* longcall.c: hostile long system calls on command: map a GiB, spawn huge images, flood the console. */
+/* longcall.c: hostile long system calls on command: map a GiB, spawn huge images, flood the console,
+ * drop thousands of nested channels. */
 #include "longcall.h"
 
 #include <warp/fmt.h>
@@ -12,6 +13,9 @@
  *   longcall spawn    a child spawns, for ever, a 16 MiB copy of this program whose last writable
  *                     segment is made LONGCALL_BSS bigger (the child's bss), each of which exits at once
  *   longcall flood    a child writes 64 KiB to the console, for ever
+ *   longcall nest     a child nests as many channels as its quota allows inside one end's queue
+ *                     (a tree, two levels deep, of full queues) and drops it, for ever: every other
+ *                     time by closing the root, else by closing it into a cycle for the collector
  *   longcall forge    prints a line made to look like the kernel's
  *   longcall stop     kills every longcall child
  *   longcall kstat    answers "ok kstat IRQOFF_NS SYSCALL_NS SYSCALL_NR DROPPED" from sysinfo
@@ -20,10 +24,12 @@
 #define LONGCALL_SPAWN (LONGCALL_MODE_FIRST + 1)
 #define LONGCALL_FLOOD (LONGCALL_MODE_FIRST + 2)
 #define LONGCALL_EXIT (LONGCALL_MODE_FIRST + 3) /* the huge image's process: exits at once */
+#define LONGCALL_NEST (LONGCALL_MODE_FIRST + 4)
 #define LONGCALL_CHILDREN 8
 #define LONGCALL_GIB (1ul << 30)
 #define LONGCALL_BSS (512ul << 20)
 #define LONGCALL_FLOOD_LEN 65536
+#define NEST_PAIRS (MSG_HANDLES_MAX / 2) /* channels carried by one message */
 #define LONGCALL_SELF "bin/adversary"
 
 static handle_t children[LONGCALL_CHILDREN];
@@ -71,6 +77,8 @@ bool longcall_command(const char *cmd, const struct tar_file *self, char *out, s
         r = longcall_start(self, LONGCALL_SPAWN);
     else if (strcmp(what, "flood") == 0)
         r = longcall_start(self, LONGCALL_FLOOD);
+    else if (strcmp(what, "nest") == 0)
+        r = longcall_start(self, LONGCALL_NEST);
     else if (strcmp(what, "forge") == 0)
         printf("[    0.000001] kernel: forged by the adversary\n");
     else if (strcmp(what, "stop") == 0)
@@ -179,6 +187,62 @@ _Noreturn static void longcall_flood(void)
         warp_console_write(s, LONGCALL_FLOOD_LEN);
 }
 
+/* Fills the queue that ch[0] writes into with messages of NEST_PAIRS channels each, made by make
+ * (NULL: fresh empty ones), until the queue or a quota refuses; the messages sent. */
+static unsigned nest_fill(const handle_t ch[2], long (*make)(handle_t out[2]))
+{
+    unsigned sent = 0;
+    for (int i = 0; i < MSG_QUEUE_MAX; i++, sent++) {
+        struct warp_msg m = {.type = MSG_USER};
+        while (m.nhandles < MSG_HANDLES_MAX && make(&m.handles[m.nhandles]) == 0)
+            m.nhandles += 2;
+        if (m.nhandles == 0 || warp_channel_send(ch[0], &m) < 0) {
+            for (uint32_t j = 0; j < m.nhandles; j++)
+                warp_handle_close(m.handles[j]);
+            break;
+        }
+    }
+    return sent;
+}
+
+/* A channel whose queue is full of fresh empty channels. */
+static long nest_filled(handle_t out[2])
+{
+    long err = warp_channel_create(out);
+    if (err == 0 && nest_fill(out, warp_channel_create) == 0) {
+        warp_handle_close(out[0]);
+        warp_handle_close(out[1]);
+        return ERR_LIMIT;
+    }
+    return err;
+}
+
+/* Builds the tree under a root channel and lets it go, for ever; round counts the drops. */
+_Noreturn static void longcall_nest(void)
+{
+    for (uint64_t round = 0;; round++) {
+        handle_t root[2], loop[2];
+        if (warp_channel_create(root) < 0 || warp_channel_create(loop) < 0)
+            warp_exit(1);
+        nest_fill(root, nest_filled); /* until the channels quota says no */
+        if (round % 2) {
+            /* root's reader waits in loop's queue and loop's reader in root's: a cycle that only
+             * the collector can free once the two writers are closed. */
+            struct warp_msg m = {.type = MSG_USER, .nhandles = 1, .handles = {root[1]}};
+            if (warp_channel_send(loop[0], &m) < 0)
+                warp_handle_close(root[1]);
+            m.handles[0] = loop[1];
+            if (warp_channel_send(root[0], &m) < 0)
+                warp_handle_close(loop[1]);
+        } else {
+            warp_handle_close(root[1]);
+            warp_handle_close(loop[1]);
+        }
+        warp_handle_close(root[0]);
+        warp_handle_close(loop[0]);
+    }
+}
+
 _Noreturn void longcall_child(uint64_t mode, const void *initfs, size_t initfs_size)
 {
     if (mode == LONGCALL_MAP)
@@ -187,5 +251,7 @@ _Noreturn void longcall_child(uint64_t mode, const void *initfs, size_t initfs_s
         longcall_spawn(initfs, initfs_size);
     if (mode == LONGCALL_FLOOD)
         longcall_flood();
+    if (mode == LONGCALL_NEST)
+        longcall_nest();
     warp_exit(0); /* LONGCALL_EXIT */
 }

@@ -1,4 +1,4 @@
-/* longcall.h: hostile long system calls on command (issue 12, class 3): huge maps and spawns, console floods. */
+/* longcall.h: hostile long system calls on command (issue 12, class 3): huge maps and spawns, console floods, nested channels. */
 #pragma once
 
 #include <warp/tar.h>
@@ -6,7 +6,7 @@
 
 /* Child modes of bin/adversary that longcall.c starts (main's argument); clear of the others. */
 #define LONGCALL_MODE_FIRST 16
-#define LONGCALL_MODE_LAST 19
+#define LONGCALL_MODE_LAST 20
 
 /* Acts on cmd if it is a "longcall ..." command, writing the answer line into out; false if not. */
 bool longcall_command(const char *cmd, const struct tar_file *self, char *out, size_t size);

@@ -181,31 +181,51 @@ static void test_exit_closes_handles_in_chunks(void **state)
     kh_run_program(prog_exit_many_handles, 0);
 }
 
-/* A channel end whose full queue carries MSG_QUEUE_MAX messages of MSG_HANDLES_MAX channel ends
- * each: closing it destroys them all, in batches with a pause between, and before the close
- * returns (the other end sees its peer gone, and nothing is left for kh_check_clean). */
-static void prog_close_full_queue(uint64_t payload)
+#define LOADED_MSGS (MSG_QUEUE_MAX - 1) /* room for one more: the cycle's */
+
+/*
+ * A channel end whose queue carries LOADED_MSGS messages of MSG_HANDLES_MAX channel ends each:
+ * dropping it destroys them all, in batches with a pause between, and before the call returns
+ * (the other end sees its peer gone, and nothing is left for kh_check_clean). Payload 0
+ * closes the loaded end; 1 leaves it in a cycle with a second channel, for the collector.
+ */
+static void prog_drop_full_queue(uint64_t payload)
 {
-    (void)payload;
-    handle_t ch[2];
+    handle_t ch[2], loop[2];
     KH_CHECK_EQ(kh_channel_create(ch), 0);
-    for (int i = 0; i < MSG_QUEUE_MAX; i++) {
+    KH_CHECK_EQ(kh_channel_create(loop), 0);
+    for (int i = 0; i < LOADED_MSGS; i++) {
         struct warp_msg m = {.type = MSG_USER, .nhandles = MSG_HANDLES_MAX};
         for (uint32_t j = 0; j < MSG_HANDLES_MAX; j += 2)
             KH_CHECK_EQ(kh_channel_create(&m.handles[j]), 0);
         KH_CHECK_EQ(kh_send(ch[0], &m), 0);
     }
     long before = karch_irq_windows;
-    KH_CHECK_EQ(kh_close(ch[1]), 0);
-    KH_CHECK(karch_irq_windows - before >= MSG_QUEUE_MAX * MSG_HANDLES_MAX / OBJ_DESTROY_BATCH - 1);
-    struct warp_msg m = {.type = MSG_USER};
-    KH_CHECK_EQ(kh_send(ch[0], &m), ERR_PEER_CLOSED);
+    if (payload) {
+        struct warp_msg m = {.type = MSG_USER, .nhandles = 1, .handles = {ch[1]}};
+        KH_CHECK_EQ(kh_send(loop[0], &m), 0); /* the loaded end waits at loop[1], */
+        m.handles[0] = loop[1];
+        KH_CHECK_EQ(kh_send(ch[0], &m), 0); /* and loop[1] at the loaded end */
+        KH_CHECK_EQ(kh_close(loop[0]), 0);
+        KH_CHECK_EQ(kh_close(ch[0]), 0); /* now only the collector can free them */
+    } else {
+        KH_CHECK_EQ(kh_close(ch[1]), 0);
+        struct warp_msg m = {.type = MSG_USER};
+        KH_CHECK_EQ(kh_send(ch[0], &m), ERR_PEER_CLOSED);
+    }
+    KH_CHECK(karch_irq_windows - before >= LOADED_MSGS * MSG_HANDLES_MAX / OBJ_DESTROY_BATCH - 1);
 }
 
 static void test_close_full_queue_in_batches(void **state)
 {
     (void)state;
-    kh_run_program(prog_close_full_queue, 0);
+    kh_run_program(prog_drop_full_queue, 0);
+}
+
+static void test_collect_full_queue_in_batches(void **state)
+{
+    (void)state;
+    kh_run_program(prog_drop_full_queue, 1);
 }
 
 /* The spawner is killed while the child's bss is being mapped: no child, nothing kept. */
@@ -342,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_console_rate_limit),
         cmocka_unit_test(test_exit_closes_handles_in_chunks),
         cmocka_unit_test(test_close_full_queue_in_batches),
+        cmocka_unit_test(test_collect_full_queue_in_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
