@@ -263,6 +263,8 @@ static void channel_destroy(struct kobj *o)
  */
 static void gc_msg(const struct kmsg *k, struct endpoint **work)
 {
+    if (!k->nends)
+        return;
     for (uint32_t i = 0; i < k->m.nhandles; i++) {
         struct kobj *o = k->objs[i];
         /* The cast is container_of: a struct endpoint starts with its kobj. */
@@ -381,10 +383,12 @@ static long send_validate(struct proc *p, struct endpoint *ep, const struct warp
 static void send_take_handles(struct proc *p, const struct warp_msg *m, struct kmsg *k)
 {
     msg_copy(&k->m, m);
+    k->nends = 0;
     for (uint32_t i = 0; i < m->nhandles; i++) {
         struct handle_entry e = handle_take(&p->handles, m->handles[i]);
         k->objs[i] = e.obj;
         k->rights[i] = e.rights;
+        k->nends += e.obj->type == OBJ_CHANNEL;
     }
 }
 

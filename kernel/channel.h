@@ -13,6 +13,7 @@ struct kmsg {
     struct warp_msg m; /* as sent; m.handles is unused here */
     struct kobj *objs[MSG_HANDLES_MAX];
     uint32_t rights[MSG_HANDLES_MAX];
+    uint32_t nends;        /* of objs, channel ends: channel_gc passes over messages carrying none */
     struct call *call;     /* the call record when m is a call */
     struct quota *charged; /* the sender's account (LIMIT_MESSAGES) while queued; else NULL */
 };

@@ -1,5 +1,5 @@
 /* longcall.c: hostile long system calls on command: map a GiB, spawn huge images, flood the console,
- * drop thousands of nested channels. */
+ * drop tens of thousands of nested objects. */
 #include "longcall.h"
 
 #include <warp/fmt.h>
@@ -13,9 +13,10 @@
  *   longcall spawn    a child spawns, for ever, a 16 MiB copy of this program whose last writable
  *                     segment is made LONGCALL_BSS bigger (the child's bss), each of which exits at once
  *   longcall flood    a child writes 64 KiB to the console, for ever
- *   longcall nest     a child nests as many channels as its quota allows inside one end's queue
- *                     (a tree, two levels deep, of full queues) and drops it, for ever: every other
- *                     time by closing the root, else by closing it into a cycle for the collector
+ *   longcall nest     a child nests as many objects as its messages quota allows inside one end's
+ *                     queue (channels full of event queues, in the root's full queue) and drops
+ *                     them, for ever: every other time by closing the root, else by closing it into
+ *                     a cycle for the collector
  *   longcall forge    prints a line made to look like the kernel's
  *   longcall stop     kills every longcall child
  *   longcall kstat    answers "ok kstat IRQOFF_NS SYSCALL_NS SYSCALL_NR DROPPED" from sysinfo
@@ -205,11 +206,26 @@ static unsigned nest_fill(const handle_t ch[2], long (*make)(handle_t out[2]))
     return sent;
 }
 
-/* A channel whose queue is full of fresh empty channels. */
+/* Two event queues: objects no quota counts once their handles travel in a message, so only the
+ * messages quota bounds how many a nest holds. */
+static long nest_eventqs(handle_t out[2])
+{
+    long a = warp_eventq_create(), b = a < 0 ? a : warp_eventq_create();
+    if (b < 0) {
+        if (a >= 0)
+            warp_handle_close((handle_t)a);
+        return b;
+    }
+    out[0] = (handle_t)a;
+    out[1] = (handle_t)b;
+    return 0;
+}
+
+/* A channel whose queue is full of event queues. */
 static long nest_filled(handle_t out[2])
 {
     long err = warp_channel_create(out);
-    if (err == 0 && nest_fill(out, warp_channel_create) == 0) {
+    if (err == 0 && nest_fill(out, nest_eventqs) == 0) {
         warp_handle_close(out[0]);
         warp_handle_close(out[1]);
         return ERR_LIMIT;
@@ -224,7 +240,7 @@ _Noreturn static void longcall_nest(void)
         handle_t root[2], loop[2];
         if (warp_channel_create(root) < 0 || warp_channel_create(loop) < 0)
             warp_exit(1);
-        nest_fill(root, nest_filled); /* until the channels quota says no */
+        nest_fill(root, nest_filled); /* until the messages quota says no */
         if (round % 2) {
             /* root's reader waits in loop's queue and loop's reader in root's: a cycle that only
              * the collector can free once the two writers are closed. */
