@@ -186,7 +186,7 @@ long sys_dma_alloc(const struct syscall_args *a)
         return ERR_NO_RESOURCES;
     paddr_t pa;
     struct kobj *backing;
-    if ((err = device_dma_alloc(dev, npages, &pa, &backing)) < 0)
+    if ((err = device_dma_alloc(dev, proc_current()->quota, npages, &pa, &backing)) < 0)
         return err;
     if ((err = vm_map_phys(vs, addr, pa, npages, PROT_READ | PROT_WRITE, VM_DMA, backing)) < 0) {
         obj_unref(backing); /* nobody learned the address: the frames go back at once */
