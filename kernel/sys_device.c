@@ -162,8 +162,9 @@ long sys_irq_ack(const struct syscall_args *a)
     return err;
 }
 
-/* Zeroed contiguous memory, mapped into the driver, its physical address written to phys_out.
- * The order below is device.c's ownership rule: map, then let the device hold it too. */
+/* Zeroed contiguous memory, mapped into the driver, its physical address written to phys_out,
+ * charged to the driver's pages quota until freed. The order below is device.c's ownership rule:
+ * map, then let the device hold it too. */
 long sys_dma_alloc(const struct syscall_args *a)
 {
     handle_t h = handle_from_reg(a->a1);

@@ -525,7 +525,7 @@ static void prog_mem_hog(uint64_t payload)
         chunk /= 2;
     }
     seen[0] = SYS2(SYS_VM_MAP, PAGE_SIZE, RW);
-    seen[1] = (long)pmm_free_pages() >= (long)quota_page_reserve() - 8; /* page tables may dip in */
+    seen[1] = (long)pmm_free_pages() >= (long)quota_page_reserve() - 8; /* heap blocks may dip in */
     struct warp_event ev;
     long eq = SYS0(SYS_EVENTQ_CREATE);
     kh_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
