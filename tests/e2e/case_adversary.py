@@ -396,8 +396,10 @@ HOG_MAX = {"pages": 8192, "handles": 256, "channels": 64, "timers": 32, "message
 HOG_PROBE_EVERY = 0.05  # seconds between HTTP probes while the hogs run
 FREE_SLACK = 16        # pages: the kernel heap may keep a few more or fewer cached afterwards
 # The kernel-memory hog's page quota (hog.c): its children's page tables, kernel stacks and records
-# count in it, so what they take stays within it (before they counted, they took about twice that).
+# count in it, so what they take stays within it (before they counted, they took about twice that),
+# give or take their kernel heap blocks (under a page each, bounded by the count quotas instead).
 HOG_SPARSE_QUOTA = 2048
+HOG_SPARSE_SLACK = 64
 RESTART_LIMIT_MS = 5000
 
 
@@ -429,9 +431,10 @@ def run_sparse(ctl, port, ctx, problems, notes, data):
     got, err, used = int(words[4]), int(words[6]), int(words[8])
     notes.append(f"hog sparse: {got} children took {used} pages before error {err}")
     data.update(hog_sparse=got, hog_sparse_pages=used)
-    if err != ERR_NO_MEMORY or got == 0 or used > HOG_SPARSE_QUOTA:
+    if err != ERR_NO_MEMORY or got == 0 or used > HOG_SPARSE_QUOTA + HOG_SPARSE_SLACK:
         problems.append(f"hog sparse: {got} children took {used} pages, then error {err}; wanted error "
-                        f"{ERR_NO_MEMORY} with at most its quota of {HOG_SPARSE_QUOTA} pages taken")
+                        f"{ERR_NO_MEMORY} with at most its quota of {HOG_SPARSE_QUOTA} pages (and "
+                        f"{HOG_SPARSE_SLACK} of heap) taken")
 
 
 def run_hogs(ctl, port, ctx, problems, notes, data):

@@ -12,7 +12,9 @@
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 static paddr_t kernel_root;
-static uint64_t kernel_tables; /* page-table pages the kernel half made after boot (MMIO, stacks) */
+/* Page-table pages kmap made (the stack window's, the MMIO window's): counted as a user space's are,
+ * charged to no one. */
+static uint64_t kernel_tables;
 static uint64_t mmio_next = MMIO_BASE;
 
 /* Bit 63 is reserved without NX (and EFER.NXE): setting it there would fault every access. */
