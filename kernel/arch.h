@@ -57,6 +57,12 @@ long arch_vm_create(struct arch_vm *avm);  /* empty user half sharing the kernel
 void arch_vm_destroy(struct arch_vm *avm); /* free the page tables and port grants (not the mapped pages) */
 /* Map one user page; ERR_NO_MEMORY (page tables). */
 long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot);
+/* Page-table pages avm holds, its root included: they only grow, until arch_vm_destroy frees them all
+ * (vm.c charges them to the space's owner). */
+uint64_t arch_vm_tables(const struct arch_vm *avm);
+/* Page-table pages that mapping every page of [va, va + npages pages) would add to avm now: exact,
+ * so that vm.c can charge them before it maps. */
+uint64_t arch_vm_tables_needed(const struct arch_vm *avm, uaddr_t va, uint64_t npages);
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va); /* unmap one page; its frame, or 0 */
 /* The frame behind a user page mapped with all of `prot`, else 0. Device mappings count only when
  * prot has ARCH_PROT_DEVICE: the kernel never copies through them (they may not be RAM). */

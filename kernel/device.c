@@ -2,6 +2,7 @@
 #include <device.h>
 #include <mm/mm.h>
 #include <pci.h>
+#include <quota.h>
 #include <warp/error.h>
 
 /*
@@ -20,14 +21,18 @@ struct dma_buf {
     struct kobj obj;
     paddr_t pa;
     uint64_t npages;
-    struct dma_buf *next; /* the device's list */
+    struct quota *charged; /* the allocating driver's account, charged npages; referenced */
+    struct dma_buf *next;  /* the device's list */
 };
 
-/* The last reference went: nobody maps the frames and the device no longer writes them. */
+/* The last reference went: nobody maps the frames and the device no longer writes them. The charge
+ * goes with the frames, even when that is after the driver has ended (its account lives on). */
 static void dma_buf_destroy(struct kobj *o)
 {
     struct dma_buf *b = container_of(o, struct dma_buf, obj);
     pmm_free(b->pa, b->npages);
+    quota_uncharge(b->charged, LIMIT_PAGES, b->npages);
+    quota_put(b->charged);
     kfree(b);
 }
 
@@ -75,21 +80,25 @@ struct device *device_create(struct pci_dev *pci)
 
 /* The buffer starts with the mapping's reference only: the device takes its own in
  * device_dma_attach, once the mapping exists and the address can reach the driver. */
-long device_dma_alloc(struct device *dev, uint64_t npages, paddr_t *pa, struct kobj **backing)
+long device_dma_alloc(struct device *dev, struct quota *quota, uint64_t npages, paddr_t *pa,
+                      struct kobj **backing)
 {
     /* Written so it cannot overflow: dma_pages never exceeds the budget. The budget is for the
      * device's life; freed buffers do not give it back. */
     if (npages > DMA_DEVICE_MAX / PAGE_SIZE - dev->dma_pages)
         return ERR_TOO_LARGE;
+    long err = quota_charge(quota, LIMIT_PAGES, npages);
+    if (err < 0)
+        return err;
     struct dma_buf *b = kzalloc(sizeof(*b));
-    if (!b)
-        return ERR_NO_MEMORY;
-    if (pmm_alloc(npages, &b->pa) < 0) {
+    if (!b || pmm_alloc(npages, &b->pa) < 0) {
         kfree(b);
+        quota_uncharge(quota, LIMIT_PAGES, npages);
         return ERR_NO_MEMORY;
     }
     obj_init(&b->obj, &dma_buf_ops); /* the mapping's reference */
     b->npages = npages;
+    b->charged = quota_get(quota);
     *pa = b->pa;
     *backing = &b->obj;
     return 0;

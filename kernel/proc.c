@@ -26,6 +26,7 @@ static void proc_destroy(struct kobj *o)
     /* The record counted as its parent's child until now: a parent cannot pile up dead children. */
     if (p->quota->parent)
         quota_uncharge(p->quota->parent, LIMIT_CHILDREN, 1);
+    quota_uncharge(p->quota, LIMIT_PAGES, PROC_RECORD_PAGES);
     quota_put(p->quota);
     kfree(p);
 }
@@ -106,7 +107,7 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
 /* p's thread, set up to enter it at entry with arg; NULL when memory is out. */
 static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uint64_t arg)
 {
-    struct thread *t = thread_create(p, &p->vm);
+    struct thread *t = thread_create(p, &p->vm, p->vm.quota);
     if (!t)
         return NULL;
     uaddr_t initfs = p->has_initfs ? USER_INITFS_BASE : 0;
@@ -161,29 +162,32 @@ static long proc_slot(const struct quota *q)
 /* Undoes proc_alloc: a process that was built but never became visible. */
 static void proc_unbuild(struct proc *p)
 {
+    struct quota *q = p->vm.quota;
     if (p->thread)
         thread_free(p->thread);
     handle_close_all(&p->handles, NULL); /* empty: frees what the reservation took */
     vm_space_destroy(&p->vm, sched_preempt_point);
     kfree(p);
+    quota_uncharge(q, LIMIT_PAGES, PROC_RECORD_PAGES);
 }
 
-/* The record, room for its first nhandles handles, its address space and image, charged to q; on
- * failure nothing is left and q is kept. The image's large segments are mapped in chunks with
+/* The record, room for its first nhandles handles, its address space and image, charged to q (the
+ * record, page tables, image, stack and kernel stack as pages); on failure nothing is left and q
+ * is kept. The image's large segments are mapped in chunks with
  * preemption points between them (vm_map_anon); a kill of the spawner midway ends the build with
  * ERR_INTERRUPTED. */
 static long proc_alloc(const void *image, uint64_t len, uint64_t arg, bool share_initfs, struct quota *q,
                        uint32_t nhandles, struct proc **out)
 {
-    struct proc *p = kzalloc(sizeof(*p));
-    if (!p)
-        return ERR_NO_MEMORY;
-    long err = vm_space_init(&p->vm);
-    if (err < 0) {
-        kfree(p);
+    long err = quota_charge(q, LIMIT_PAGES, PROC_RECORD_PAGES);
+    if (err < 0)
         return err;
+    struct proc *p = kzalloc(sizeof(*p));
+    if (!p || (err = vm_space_init(&p->vm, q)) < 0) {
+        kfree(p);
+        quota_uncharge(q, LIMIT_PAGES, PROC_RECORD_PAGES);
+        return p ? err : ERR_NO_MEMORY;
     }
-    p->vm.quota = q;
     p->has_initfs = share_initfs && initfs_pa;
     p->handles.limit = (uint32_t)q->limit[LIMIT_HANDLES];
     if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0) {

@@ -12,6 +12,9 @@
 #include <warp/abi.h>
 
 #define MAX_PROCS 128
+/* Pages a process record is charged as: struct proc is over the heap's largest block (2 KiB), so
+ * it takes a page of its own. */
+#define PROC_RECORD_PAGES 1
 
 enum proc_state {
     PROC_LIVE = 1, /* running */

@@ -4,6 +4,7 @@
 #include <lock.h>
 #include <log.h>
 #include <mm/mm.h>
+#include <quota.h>
 #include <random.h>
 #include <sched.h>
 #include <vm.h>
@@ -74,17 +75,19 @@ static void wait_timeout(struct ktimer *kt)
 }
 
 /* Zeroed: on no wait queue, no flags set; its deadline timer is ready but unarmed. */
-struct thread *thread_create(struct proc *p, struct vm_space *vm)
+struct thread *thread_create(struct proc *p, struct vm_space *vm, struct quota *quota)
 {
-    struct thread *t = kzalloc(sizeof(*t));
-    if (!t)
+    if (quota_charge(quota, LIMIT_PAGES, KERNEL_STACK_PAGES) < 0)
         return NULL;
-    void *top = arch_kstack_alloc();
+    struct thread *t = kzalloc(sizeof(*t));
+    void *top = t ? arch_kstack_alloc() : NULL;
     if (!top) {
         kfree(t);
+        quota_uncharge(quota, LIMIT_PAGES, KERNEL_STACK_PAGES);
         return NULL;
     }
     t->arch.kstack_top = (uint64_t)top;
+    t->quota = quota_get(quota);
     t->proc = p;
     t->vm = vm;
     t->weight = 1;
@@ -96,6 +99,8 @@ struct thread *thread_create(struct proc *p, struct vm_space *vm)
 void thread_free(struct thread *t)
 {
     arch_kstack_free((void *)t->arch.kstack_top);
+    quota_uncharge(t->quota, LIMIT_PAGES, KERNEL_STACK_PAGES);
+    quota_put(t->quota);
     kfree(t);
 }
 

@@ -6,6 +6,7 @@
 #include <warp/types.h>
 
 struct proc;
+struct quota;
 struct vm_space;
 
 enum thread_state {
@@ -18,6 +19,7 @@ struct thread {
     struct arch_thread arch; /* saved registers and kernel stack */
     struct proc *proc;       /* owner; NULL for idle threads */
     struct vm_space *vm;     /* the address space it runs in; NULL for the kernel's own */
+    struct quota *quota;     /* charged for its kernel stack (LIMIT_PAGES); referenced; NULL: nobody */
     enum thread_state state;
     struct thread *next;      /* run-queue link */
     struct waitq *waitq;      /* what it sleeps on in sched_wait, or NULL */
@@ -37,10 +39,12 @@ struct waitq {
     struct thread *head;
 };
 
-/* A thread of process p running in vm, with a fresh kernel stack, not yet runnable; NULL when
- * memory is out. The caller sets up its first entry (arch_thread_init_user). */
-struct thread *thread_create(struct proc *p, struct vm_space *vm);
-/* Free a thread that never ran (a failed spawn); the scheduler frees the ones that exit. */
+/* A thread of process p running in vm, with a fresh kernel stack charged to quota as
+ * KERNEL_STACK_PAGES pages (NULL: to nobody), not yet runnable; NULL when memory is out or the
+ * quota is over. The caller sets up its first entry (arch_thread_init_user). */
+struct thread *thread_create(struct proc *p, struct vm_space *vm, struct quota *quota);
+/* Free a thread that never ran (a failed spawn), and its stack's charge; the scheduler frees the
+ * ones that exit. */
 void thread_free(struct thread *t);
 
 void sched_init(void);            /* make the boot context this CPU's idle thread */

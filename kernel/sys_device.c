@@ -162,8 +162,9 @@ long sys_irq_ack(const struct syscall_args *a)
     return err;
 }
 
-/* Zeroed contiguous memory, mapped into the driver, its physical address written to phys_out.
- * The order below is device.c's ownership rule: map, then let the device hold it too. */
+/* Zeroed contiguous memory, mapped into the driver, its physical address written to phys_out,
+ * charged to the driver's pages quota until freed. The order below is device.c's ownership rule:
+ * map, then let the device hold it too. */
 long sys_dma_alloc(const struct syscall_args *a)
 {
     handle_t h = handle_from_reg(a->a1);
@@ -186,7 +187,7 @@ long sys_dma_alloc(const struct syscall_args *a)
         return ERR_NO_RESOURCES;
     paddr_t pa;
     struct kobj *backing;
-    if ((err = device_dma_alloc(dev, npages, &pa, &backing)) < 0)
+    if ((err = device_dma_alloc(dev, proc_current()->quota, npages, &pa, &backing)) < 0)
         return err;
     if ((err = vm_map_phys(vs, addr, pa, npages, PROT_READ | PROT_WRITE, VM_DMA, backing)) < 0) {
         obj_unref(backing); /* nobody learned the address: the frames go back at once */

@@ -1,6 +1,7 @@
 /* vm.c: user address spaces as lists of regions, and checked copies to and from user memory. */
 #include <arch.h>
 #include <cpu.h>
+#include <log.h>
 #include <mm/mm.h>
 #include <object.h>
 #include <quota.h>
@@ -10,10 +11,18 @@
 #include <warp/string.h>
 
 /* Zeroed first: no regions, and the translation cache and checked range empty. */
-long vm_space_init(struct vm_space *vs)
+long vm_space_init(struct vm_space *vs, struct quota *quota)
 {
     memset(vs, 0, sizeof(*vs));
-    return arch_vm_create(&vs->arch);
+    long err = arch_vm_create(&vs->arch);
+    if (err < 0)
+        return err;
+    if ((err = quota_charge(quota, LIMIT_PAGES, arch_vm_tables(&vs->arch))) < 0) {
+        arch_vm_destroy(&vs->arch);
+        return err;
+    }
+    vs->quota = quota;
+    return 0;
 }
 
 /* True when a region of this kind owns its frames. */
@@ -81,12 +90,14 @@ static void region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn
     *r = (struct vm_region){0};
 }
 
-/* Regions first (their frames, their backing references), then the tables that mapped them. */
+/* Regions first (their frames, their backing references), then the tables that mapped them: an
+ * unmap leaves its tables in place, so they are freed, and uncharged, only here. */
 void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause)
 {
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind)
             region_release(vs, &vs->regions[i], pause);
+    quota_uncharge(vs->quota, LIMIT_PAGES, arch_vm_tables(&vs->arch));
     arch_vm_destroy(&vs->arch);
 }
 
@@ -110,6 +121,23 @@ static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t n
     return false;
 }
 
+/* Charge vs->quota, all or nothing, for `frames` pages and the page tables mapping [start, start +
+ * npages pages) adds, which it returns in *tables. Pre: the range is free. */
+static long charge_map(struct vm_space *vs, uaddr_t start, uint64_t npages, uint64_t frames, uint64_t *tables)
+{
+    *tables = arch_vm_tables_needed(&vs->arch, start, npages);
+    return quota_charge(vs->quota, LIMIT_PAGES, frames + *tables);
+}
+
+/* After a map charged for `charged` tables when the space had `before`, done or undone: give back
+ * the charge for the tables a failure part way did not make. */
+static void settle_tables(struct vm_space *vs, uint64_t before, uint64_t charged)
+{
+    uint64_t made = arch_vm_tables(&vs->arch) - before;
+    ASSERT(made <= charged);
+    quota_uncharge(vs->quota, LIMIT_PAGES, charged - made);
+}
+
 /* Map one fresh zeroed frame at va: the page-allocation point of every anonymous page. */
 static long map_fresh_page(struct vm_space *vs, uaddr_t va, unsigned prot)
 {
@@ -128,7 +156,9 @@ static long map_fresh_page(struct vm_space *vs, uaddr_t va, unsigned prot)
  * chunks, so a large mapping never keeps interrupts off for its whole zeroing. The region slot is
  * filled only once every page is in: until then nothing else of this space changes (its one thread
  * is here, or, for a process being built, nobody else knows it), and a failure, or pause() asking
- * to stop, unmaps and frees the pages mapped so far.
+ * to stop, unmaps and frees the pages mapped so far. The page tables the range needs are charged
+ * with its pages up front; a failure gives back the charge of those it did not make (the ones it
+ * made stay, charged, until the space goes).
  */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind,
                  vm_pause_fn pause)
@@ -136,10 +166,10 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
-    long err = quota_charge(vs->quota, LIMIT_PAGES, npages);
+    uint64_t tables, before = arch_vm_tables(&vs->arch), done = 0;
+    long err = charge_map(vs, start, npages, npages, &tables);
     if (err < 0)
         return err;
-    uint64_t done = 0;
     while (done < npages && err == 0) {
         uint64_t end = npages - done > VM_CHUNK_PAGES ? done + VM_CHUNK_PAGES : npages;
         while (done < end && (err = map_fresh_page(vs, start + done * PAGE_SIZE, prot)) == 0)
@@ -147,6 +177,7 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
         if (err == 0 && done < npages && pause)
             err = pause();
     }
+    settle_tables(vs, before, tables);
     if (err < 0) {
         unmap_pages(vs, start, done, true, pause);
         quota_uncharge(vs->quota, LIMIT_PAGES, npages);
@@ -163,11 +194,17 @@ long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages
     struct vm_region *r = region_slot(vs);
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
+    uint64_t tables, before = arch_vm_tables(&vs->arch);
+    long err = charge_map(vs, start, npages, 0, &tables);
+    if (err < 0)
+        return err;
     for (uint64_t i = 0; i < npages; i++)
         if (arch_vm_map(&vs->arch, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, prot) < 0) {
             unmap_pages(vs, start, i, false, NULL); /* the caller still owns the frames */
+            settle_tables(vs, before, tables);
             return ERR_NO_MEMORY;
         }
+    settle_tables(vs, before, tables);
     /* The region records PROT_* only; the device bit lives in the page-table entries. */
     *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind, backing};
     return 0;

@@ -48,19 +48,23 @@ struct vm_space {
         unsigned prot;
     } checked;
     struct vm_region regions[VM_MAX_REGIONS];
-    struct quota *quota; /* charged for the frames it owns (LIMIT_PAGES); NULL: nobody */
+    /* Charged (LIMIT_PAGES) for the frames it owns and for its page tables; NULL: nobody. */
+    struct quota *quota;
 };
 
-long vm_space_init(struct vm_space *vs); /* empty address space; ERR_NO_MEMORY */
-/* Free every owned page (pause, if any, between chunks) and the page tables. */
+/* Empty address space charged to quota (kept, not referenced: its owner outlives it) for its page
+ * tables from the start; ERR_NO_MEMORY (out of memory or over the quota), nothing left behind. */
+long vm_space_init(struct vm_space *vs, struct quota *quota);
+/* Free every owned page (pause, if any, between chunks) and the page tables, and their charges. */
 void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause);
-/* Map npages of fresh zeroed memory at start, charged to vs->quota, with pause (may be NULL) between
- * chunks; ERR_NO_MEMORY (out of memory or over the quota), ERR_NO_RESOURCES or pause's error;
- * nothing left behind. */
+/* Map npages of fresh zeroed memory at start, charged to vs->quota with the page tables it adds,
+ * with pause (may be NULL) between chunks; ERR_NO_MEMORY (out of memory or over the quota),
+ * ERR_NO_RESOURCES or pause's error; nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind,
                  vm_pause_fn pause);
 /* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON.
- * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. */
+ * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. The page
+ * tables it adds are charged to vs->quota; ERR_NO_MEMORY (out of memory or over the quota). */
 long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages, unsigned prot,
                  enum vm_kind kind, struct kobj *backing);
 /* Keep a reference on obj for as long as vs lives (once per object: a second call does nothing);

@@ -1,6 +1,8 @@
 /* hog.c: hostile processes that try to take every resource a quota bounds (docs/security.md). */
 #include "hog.h"
 
+#include "../inos/elfgen.h"
+
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/proto/pong.h>
@@ -14,6 +16,11 @@
  *             a child takes that resource until the kernel refuses; "ok hog KIND got N err E"
  *             (N units before the refusal E). Everything it took goes when it ends; the children
  *             hog's blocked children are orphans then, which the kernel kills and reaps.
+ *   hog sparse
+ *             a child under a small page quota spawns children whose eight image pages lie GiB
+ *             apart (18 page-table pages for 8 pages) until refused: "ok hog sparse got N err E
+ *             used U", U the free pages its children took. The quota pays for their page tables,
+ *             kernel stacks and records, so U stays within it.
  *   squat     a child fills the process table with children blocked for ever, keeps them, and
  *             reports "ok squat got N err E"; it stays until "unsquat" ("ok unsquat procs P").
  *   crash pong   crash the essential service pong; "ok crash pong restarted in T ms" once init has
@@ -29,18 +36,24 @@ enum hog_mode {
     HOG_TIMERS,
     HOG_MESSAGES,
     HOG_CHILDREN,
-    HOG_SQUAT, /* handle 1: a channel to report on */
-    HOG_BLOCK, /* wait for ever */
+    HOG_SPARSE, /* kernel memory: children with sparse images */
+    HOG_SQUAT,  /* handle 1: a channel to report on */
+    HOG_BLOCK,  /* wait for ever */
 };
 
 #define HOG_INIT_CH 1
+#define HOG_SPARSE_QUOTA 2048   /* pages: without kernel memory charged, its children took twice that */
+#define HOG_SPARSE_CHILDREN 100 /* more than the pages allow, so the page quota is what stops it */
 #define HOG_RESTART_TIMEOUT_MS 20000
 #define HOG_MS 1000000ull
 
-/* By enum limit_kind. Each hog runs under its own quota: the defaults (docs/security.md), but 32 MiB
- * of pages, far below the adversary's own (longcall.c maps a GiB; its nest needs channels). */
-static const char *const hog_names[] = {"pages", "handles", "channels", "timers", "messages", "children"};
+/* The first six by enum limit_kind, each hog under its own quota: the defaults (docs/security.md),
+ * but 32 MiB of pages, far below the adversary's own (longcall.c maps a GiB; its nest needs
+ * messages). The sparse hog's quotas are its own (hog_spawn_sparse). */
+static const char *const hog_names[] = {"pages",    "handles",  "channels", "timers",
+                                        "messages", "children", "sparse"};
 static const uint64_t hog_quota[] = {8192, 256, 64, 32, 256, 16};
+#define HOG_KINDS (sizeof(hog_names) / sizeof(hog_names[0]))
 static const struct tar_file *hog_self;
 static handle_t hog_squatter;
 static uint64_t hog_procs_before; /* live processes before the squatter came */
@@ -135,6 +148,32 @@ static int hog_children(handle_t report)
     return (int)(got * 64 + (uint64_t)-r);
 }
 
+/* Free pages now. */
+static uint64_t hog_free_pages(void)
+{
+    struct sysinfo si;
+    warp_sysinfo(&si);
+    return si.free_pages;
+}
+
+/* Kernel memory: children from a sparse image (they block) until refused. They are orphans when
+ * this ends, killed and reaped. The exit code carries the free pages they took, over 64 * 128. */
+static int hog_sparse(void)
+{
+    static uint8_t image[ELFGEN_BUF_SIZE] __attribute__((aligned(8)));
+    static const char name[] = "sparse";
+    struct spawn_args a = {.name = (uaddr_t)name,
+                           .name_len = sizeof(name) - 1,
+                           .image = (uaddr_t)image,
+                           .image_len = elfgen_build(image, ELFGEN_SPARSE, 0)};
+    uint64_t got = 0, free0 = hog_free_pages();
+    long r;
+    while (got < 127 && (r = warp_spawn(&a)) > 0)
+        got++;
+    uint64_t used = free0 - hog_free_pages();
+    return (int)((used * 128 + got) * 64 + (uint64_t)-r);
+}
+
 int hog_child(uint64_t arg, const void *initfs, size_t initfs_size)
 {
     static struct tar_file self;
@@ -147,6 +186,7 @@ int hog_child(uint64_t arg, const void *initfs, size_t initfs_size)
     case HOG_TIMERS: return hog_objects((unsigned)arg);
     case HOG_MESSAGES: return hog_messages();
     case HOG_CHILDREN: return hog_children(0);
+    case HOG_SPARSE: return hog_sparse();
     case HOG_SQUAT: return hog_children(HOG_INIT_CH);
     default: break;
     }
@@ -156,21 +196,41 @@ int hog_child(uint64_t arg, const void *initfs, size_t initfs_size)
         warp_eventq_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
 }
 
+/* The sparse hog, under its page quota and a children quota that its pages run out before. */
+static long hog_spawn_sparse(void)
+{
+    static const char name[] = "hog";
+    struct spawn_args a = {.name = (uaddr_t)name,
+                           .name_len = sizeof(name) - 1,
+                           .image = (uaddr_t)hog_self->data,
+                           .image_len = hog_self->size,
+                           .arg = HOG_SPARSE};
+    a.limits[LIMIT_PAGES] = HOG_SPARSE_QUOTA;
+    a.limits[LIMIT_CHILDREN] = HOG_SPARSE_CHILDREN;
+    return warp_spawn(&a);
+}
+
 /* "hog KIND": run that hog to its refusal and report what it got. */
 static void hog_run(const char *kind, char *out, size_t size)
 {
     unsigned k = 0;
-    while (k < 6 && strcmp(kind, hog_names[k]) != 0)
+    while (k < HOG_KINDS && strcmp(kind, hog_names[k]) != 0)
         k++;
-    if (k == 6) {
+    if (k == HOG_KINDS) {
         fmt_snprintf(out, size, "error unknown hog\n");
         return;
     }
     unsigned mode = HOG_MODE_FIRST + k;
-    long h = hog_spawn(mode, NULL, 0, LIMIT_PAGES + (int)k, hog_quota[k]);
+    long h = mode == HOG_SPARSE ? hog_spawn_sparse()
+                                : hog_spawn(mode, NULL, 0, LIMIT_PAGES + (int)k, hog_quota[k]);
     struct exit_info ei;
     if (h < 0 || warp_wait((handle_t)h, &ei) < 0 || ei.reason != EXIT_NORMAL) {
         fmt_snprintf(out, size, "error hog %s did not run to its end (%ld)\n", kind, h);
+    } else if (mode == HOG_SPARSE) {
+        int got = ei.code / 64 % 128, used = ei.code / 64 / 128;
+        fmt_snprintf(out, size, "ok hog %s got %d err %d used %d\n", kind, got, -(ei.code % 64), used);
+        printf("adversary: hog sparse: %d children (%d pages) before the kernel said %s\n", got, used,
+               err_str(-(ei.code % 64)));
     } else {
         fmt_snprintf(out, size, "ok hog %s got %d err %d\n", kind, ei.code / 64, -(ei.code % 64));
         printf("adversary: hog %s got %d before the kernel said %s\n", kind, ei.code / 64,

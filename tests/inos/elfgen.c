@@ -94,15 +94,16 @@ static void elfgen_segment(uint8_t *buf, unsigned i, uint64_t offset, uint64_t v
 /* Builds the image; see elfgen.h. */
 size_t elfgen_build(uint8_t *buf, enum elfgen_kind kind, int code)
 {
-    static const unsigned nsegs[] = {
-        [ELFGEN_EXIT] = 1, [ELFGEN_BSS_RW] = 2, [ELFGEN_EIGHT] = 8, [ELFGEN_NINE] = 9, [ELFGEN_BLOCK] = 1};
+    static const unsigned nsegs[] = {[ELFGEN_EXIT] = 1, [ELFGEN_BSS_RW] = 2, [ELFGEN_EIGHT] = 8,
+                                     [ELFGEN_NINE] = 9, [ELFGEN_BLOCK] = 1,  [ELFGEN_SPARSE] = 8};
     unsigned n = nsegs[kind];
-    const uint8_t *code_bytes = kind == ELFGEN_EXIT    ? elfgen_code_exit
-                                : kind == ELFGEN_BLOCK ? elfgen_code_block
-                                                       : elfgen_code_bss;
-    size_t code_len = kind == ELFGEN_EXIT    ? sizeof(elfgen_code_exit)
-                      : kind == ELFGEN_BLOCK ? sizeof(elfgen_code_block)
-                                             : sizeof(elfgen_code_bss);
+    bool blocks = kind == ELFGEN_BLOCK || kind == ELFGEN_SPARSE;
+    const uint8_t *code_bytes = kind == ELFGEN_EXIT ? elfgen_code_exit
+                                : blocks            ? elfgen_code_block
+                                                    : elfgen_code_bss;
+    size_t code_len = kind == ELFGEN_EXIT ? sizeof(elfgen_code_exit)
+                      : blocks            ? sizeof(elfgen_code_block)
+                                          : sizeof(elfgen_code_bss);
     size_t len = ELFGEN_CODE_OFF + code_len;
 
     memset(buf, 0, ELFGEN_BUF_SIZE);
@@ -110,10 +111,13 @@ size_t elfgen_build(uint8_t *buf, enum elfgen_kind kind, int code)
     memcpy(buf + ELFGEN_CODE_OFF, code_bytes, code_len);
     if (kind == ELFGEN_EXIT)
         buf[ELFGEN_CODE_OFF + 1] = (uint8_t)code;
-    else if (kind != ELFGEN_BLOCK)
+    else if (!blocks)
         buf[ELFGEN_CODE_OFF + 11] = (uint8_t)code;
     elfgen_segment(buf, 0, 0, ELFGEN_TEXT, len, len, ELFGEN_PF_R | ELFGEN_PF_X);
-    for (unsigned i = 1; i < n; i++)
-        elfgen_segment(buf, i, 0, ELFGEN_BSS + (i - 1) * 4096ul, 0, 4096, ELFGEN_PF_R | ELFGEN_PF_W);
+    for (unsigned i = 1; i < n; i++) {
+        uint64_t va =
+            kind == ELFGEN_SPARSE ? ELFGEN_TEXT + i * ELFGEN_SPARSE_STEP : ELFGEN_BSS + (i - 1) * 4096ul;
+        elfgen_segment(buf, i, 0, va, 0, 4096, ELFGEN_PF_R | ELFGEN_PF_W);
+    }
     return len;
 }

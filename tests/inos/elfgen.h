@@ -50,7 +50,11 @@ enum elfgen_kind {
     ELFGEN_EIGHT,    /* as ELFGEN_BSS_RW with six more RW pages: eight segments, the most allowed */
     ELFGEN_NINE,     /* as ELFGEN_EIGHT with one segment too many */
     ELFGEN_BLOCK,    /* one R-X segment whose code blocks forever in SYS_EVENTQ_WAIT (to be killed) */
+    ELFGEN_SPARSE,   /* as ELFGEN_BLOCK with seven RW pages ELFGEN_SPARSE_STEP apart: eight pages
+                      * that need 18 page-table pages (ELFGEN_EIGHT's need 3) */
 };
+
+#define ELFGEN_SPARSE_STEP (128ul << 30) /* each in a GiB of its own, over both 512 GiB halves */
 
 /* Builds an image of the kind into buf (ELFGEN_BUF_SIZE bytes, 8-aligned); returns its length.
  * code (0..127) is the exit status of the program. */

@@ -1,4 +1,5 @@
 /* t_quota.c: per-process quotas (docs/security.md): each limit refused, and the process recovering. */
+#include "elfgen.h"
 #include "tests.h"
 
 #include <warp/string.h>
@@ -181,6 +182,46 @@ int quota_child(void)
 }
 
 /* Quotas: a child under small limits reaches each and recovers; nothing of it is left after. */
+/* The smallest page limit a child from this image spawns under (every smaller one refused with
+ * ERR_NO_MEMORY), or 0 on any other answer. The child is killed (a sparse one blocks) and reaped. */
+static uint64_t quota_min_pages(const void *image, size_t len)
+{
+    for (uint64_t pages = 1; pages <= 256; pages++) {
+        struct spawn_args a = {
+            .name = (uaddr_t) "kmem", .name_len = 4, .image = (uaddr_t)image, .image_len = len};
+        a.limits[LIMIT_PAGES] = pages;
+        long h = warp_spawn(&a);
+        if (h > 0) {
+            struct exit_info ei;
+            warp_kill((handle_t)h);
+            tests_wait_close(h, &ei);
+            return pages;
+        }
+        if (h != ERR_NO_MEMORY)
+            return 0;
+    }
+    return 0;
+}
+
+/* Kernel memory a child causes counts in its page quota: its record, kernel stack and page tables.
+ * Eight image pages each in a GiB of its own need 15 page-table pages more than eight side by side;
+ * a limit one page short of that fails the spawn, and nothing stays behind. */
+static void quota_kernel_memory(void)
+{
+    static uint8_t img[ELFGEN_BUF_SIZE] __attribute__((aligned(8)));
+    uint64_t free0 = tests_free_pages();
+    uint64_t dense = quota_min_pages(img, elfgen_build(img, ELFGEN_EIGHT, 0));
+    uint64_t sparse = quota_min_pages(img, elfgen_build(img, ELFGEN_SPARSE, 0));
+    uint64_t own = 8 + USER_STACK_SIZE / PAGE_SIZE; /* image and stack pages */
+    tap_ok(dense > own, "a child's page quota pays its kernel memory too: %lu pages for %lu of its own",
+           (unsigned long)dense, (unsigned long)own);
+    tap_ok(sparse == dense + 15, "a sparse image's page tables count: it needs %lu pages, a dense one %lu",
+           (unsigned long)sparse, (unsigned long)dense);
+    uint64_t free1 = tests_free_pages();
+    tap_ok(free1 + 4 >= free0, "free pages are back after the kernel-memory children (%lu, %lu before)",
+           (unsigned long)free1, (unsigned long)free0);
+}
+
 void test_quota(void)
 {
     static const char *const what[] = {
@@ -224,4 +265,5 @@ void test_quota(void)
     tap_eq(warp_spawn(&a), ERR_INVALID_ARG,
            "spawn moving more handles than the child's handle quota "
            "gives ERR_INVALID_ARG");
+    quota_kernel_memory();
 }

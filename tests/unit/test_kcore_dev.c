@@ -73,24 +73,27 @@ static void test_irq_when_msix_table_unmappable(void **state)
 /*
  * DMA memory stays allocated after the driver unmaps it, as long as the device may write to it:
  * the "device" writes the frames after the unmap (ASan poisons freed pages, so a premature free
- * shows as a use after free), and only closing the device handle gives the pages back.
+ * shows as a use after free), and only closing the device handle gives the pages back. The driver's
+ * account is charged for them (and the page tables) exactly while they are held.
  */
 static void prog_dma_after_unmap(uint64_t payload)
 {
     (void)payload;
     long dev = open_device();
     uaddr_t uphys = kh_ualloc(sizeof(paddr_t));
-    uint64_t before = pmm_free_pages();
+    uint64_t before = pmm_free_pages(), used0 = proc_current()->quota->used[LIMIT_PAGES];
     long va = kh_sys(SYS_DMA_ALLOC, (uint64_t)dev, 4 * PAGE_SIZE, uphys, 0, 0, 0);
     paddr_t phys;
     kh_uget(&phys, uphys, sizeof(phys));
     seen[0] = va;
     seen[1] = kh_sys(SYS_VM_UNMAP, (uint64_t)va, 4 * PAGE_SIZE, 0, 0, 0, 0);
-    seen[2] = (long)(before - pmm_free_pages());          /* the DMA pages, and page tables, still held */
+    seen[2] = (long)(before - pmm_free_pages()); /* the DMA pages, and page tables, still held */
+    seen[5] = (long)(proc_current()->quota->used[LIMIT_PAGES] - used0) == seen[2];
     memset(arch_phys_to_virt(phys), 0x5a, 4 * PAGE_SIZE); /* the device writes them */
     uint64_t open = pmm_free_pages();
     seen[3] = kh_close((handle_t)dev);
     seen[4] = (long)(pmm_free_pages() - open); /* what the device's going gave back */
+    seen[6] = (long)(proc_current()->quota->used[LIMIT_PAGES] - used0) == seen[2] - 4; /* tables stay */
 }
 
 static void test_dma_held_until_device_goes(void **state)
@@ -102,6 +105,8 @@ static void test_dma_held_until_device_goes(void **state)
     assert_true(seen[2] >= 4);
     assert_int_equal(seen[3], 0);
     assert_int_equal(seen[4], 4);
+    assert_int_equal(seen[5], 1);
+    assert_int_equal(seen[6], 1);
 }
 
 /* A call whose buffer lies in a mapped BAR: the memory-copy calls refuse it (the kernel copies

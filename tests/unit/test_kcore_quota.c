@@ -99,15 +99,145 @@ static void run_limited(enum limit_kind kind, uint64_t limit, kh_prog prog, uint
 }
 
 /* --- memory pages --- */
+
+/* The page tables a SYS_VM_MAP of n pages would add to the current process now. */
+static uint64_t map_tables(uint64_t n)
+{
+    struct vm_space *vs = &proc_current()->vm;
+    return arch_vm_tables_needed(&vs->arch, vm_find_free(vs, n), n);
+}
+
+/* The most pages one SYS_VM_MAP can still get: what is left of the quota, less its page tables. */
+static uint64_t map_room(void)
+{
+    uint64_t left = my_quota()->limit[LIMIT_PAGES] - my_quota()->used[LIMIT_PAGES], n = left;
+    while (n && n + map_tables(n) > left)
+        n--;
+    return n;
+}
+
 static void prog_pages(uint64_t limit)
 {
-    uint64_t base = my_quota()->used[LIMIT_PAGES]; /* image and stack */
-    long a = SYS2(SYS_VM_MAP, (limit - base) * PAGE_SIZE, RW);
-    KH_CHECK(a > 0);
+    uint64_t base = my_quota()->used[LIMIT_PAGES]; /* record, kernel stack, tables, image, stack */
+    uint64_t n = map_room(), tables = map_tables(n);
+    /* As many pages as the quota has left: refused, as their page tables would not fit. */
+    seen[4] = SYS2(SYS_VM_MAP, (limit - base) * PAGE_SIZE, RW);
+    long a = SYS2(SYS_VM_MAP, n * PAGE_SIZE, RW);
+    KH_CHECK(a > 0 && tables > 0);
     seen[0] = SYS2(SYS_VM_MAP, PAGE_SIZE, RW);
-    KH_CHECK_EQ(SYS2(SYS_VM_UNMAP, a, PAGE_SIZE * (limit - base)), 0);
+    seen[3] = (long)my_quota()->used[LIMIT_PAGES] == (long)limit; /* to the last page */
+    KH_CHECK_EQ(SYS2(SYS_VM_UNMAP, a, PAGE_SIZE * n), 0);
     seen[1] = SYS2(SYS_VM_MAP, PAGE_SIZE, RW) > 0; /* recovered */
-    seen[2] = (long)my_quota()->used[LIMIT_PAGES] - (long)base;
+    /* The tables stay (and stay charged) until the process ends: the page went where they map. */
+    seen[2] = (long)my_quota()->used[LIMIT_PAGES] - (long)base - (long)tables;
+}
+
+/* --- kernel memory a process causes: page tables, kernel stack, record --- */
+static void prog_nothing(uint64_t payload)
+{
+    (void)payload;
+}
+
+/* A spawn of prog with an image of some kind, laid out in user memory once (spawn_image_use). */
+struct image_spawn {
+    uaddr_t args;
+    struct spawn_args sa;
+};
+
+static struct image_spawn spawn_image_make(enum elfgen_kind kind)
+{
+    uint8_t image[ELFGEN_BUF_SIZE] __attribute__((aligned(8)));
+    size_t len = elfgen_build(image, kind, 0);
+    uaddr_t uimage = kh_ualloc(len), uname = kh_ualloc(4);
+    kh_uput(uimage, image, len);
+    kh_uput(uname, "kid", 3);
+    struct image_spawn is = {kh_ualloc(sizeof(struct spawn_args)),
+                             {.name = uname, .name_len = 3, .image = uimage, .image_len = len}};
+    return is;
+}
+
+/* From a user program: SYS_SPAWN prog from that image with a page limit; a handle or error. */
+static long spawn_image_use(struct image_spawn *is, kh_prog prog, uint64_t pages)
+{
+    struct spawn_args sa = is->sa;
+    sa.limits[LIMIT_PAGES] = pages;
+    sa.arg = kh_prog_arg(prog, 0);
+    kh_uput(is->args, &sa, sizeof(sa));
+    long h = SYS1(SYS_SPAWN, is->args);
+    if (h < 0)
+        kh_prog_arg_drop(sa.arg);
+    return h;
+}
+
+/* The smallest page limit a child with this image spawns under; every smaller one is refused with
+ * ERR_NO_MEMORY and leaves the spawner's account as it was. */
+static long min_pages(enum elfgen_kind kind)
+{
+    uint64_t used = my_quota()->used[LIMIT_PAGES];
+    struct image_spawn is = spawn_image_make(kind);
+    for (uint64_t pages = 1; pages < 128; pages++) {
+        long h = spawn_image_use(&is, prog_nothing, pages);
+        if (h > 0) {
+            KH_CHECK_EQ(reap(h), EXIT_NORMAL);
+            KH_CHECK_EQ(my_quota()->used[LIMIT_PAGES], used); /* all of it came back */
+            return (long)pages;
+        }
+        KH_CHECK_EQ(h, ERR_NO_MEMORY);
+        KH_CHECK_EQ(my_quota()->used[LIMIT_PAGES], used);
+    }
+    return -1;
+}
+
+static void prog_image_costs(uint64_t payload)
+{
+    (void)payload;
+    seen[0] = min_pages(ELFGEN_EIGHT);
+    seen[1] = min_pages(ELFGEN_SPARSE);
+}
+
+/* A process is charged its record, its kernel stack and every page table, not only its own pages:
+ * eight pages spread over seven GiB-apart places need 15 more tables than eight side by side. */
+static void test_kernel_memory_charged(void **state)
+{
+    (void)state;
+    memset(seen, 0, sizeof(seen));
+    kh_run_program(prog_image_costs, 0);
+    long stack = USER_STACK_SIZE / PAGE_SIZE + 3; /* its pages and PDPT, PD, PT */
+    long dense = PROC_RECORD_PAGES + 1 + 3 + 8;   /* record, root table, image tables and pages */
+    assert_int_equal(seen[0], dense + stack + KERNEL_STACK_PAGES);
+    assert_int_equal(seen[1], dense + 15 + stack + KERNEL_STACK_PAGES);
+}
+
+/* What an account is charged is what the machine gave: the simulated RAM in use (page tables and
+ * user pages) plus each process's kernel stack and record (malloc'd on the host). */
+static void prog_exact_child(uint64_t payload)
+{
+    (void)payload;
+    uint64_t per_proc = KERNEL_STACK_PAGES + PROC_RECORD_PAGES;
+    KH_CHECK(SYS2(SYS_VM_MAP, 100 * PAGE_SIZE, RW) > 0);
+    seen[0] = (long)my_quota()->parent->used[LIMIT_PAGES] == (long)(kh_pages_used() + 2 * per_proc);
+}
+
+static void prog_exact(uint64_t payload)
+{
+    (void)payload;
+    uint64_t before = my_quota()->used[LIMIT_PAGES];
+    seen[1] = (long)before == (long)(kh_pages_used() + KERNEL_STACK_PAGES + PROC_RECORD_PAGES);
+    struct image_spawn is = spawn_image_make(ELFGEN_SPARSE);
+    long h = spawn_image_use(&is, prog_exact_child, 0);
+    KH_CHECK(h > 0);
+    KH_CHECK_EQ(reap(h), EXIT_NORMAL);
+    seen[2] = (long)my_quota()->used[LIMIT_PAGES] == (long)before;
+}
+
+static void test_charges_exact(void **state)
+{
+    (void)state;
+    memset(seen, 0, sizeof(seen));
+    kh_run_program(prog_exact, 0);
+    assert_int_equal(seen[0], 1);
+    assert_int_equal(seen[1], 1);
+    assert_int_equal(seen[2], 1);
 }
 
 static void test_pages(void **state)
@@ -117,6 +247,8 @@ static void test_pages(void **state)
     assert_int_equal(seen[0], ERR_NO_MEMORY);
     assert_int_equal(seen[1], 1);
     assert_int_equal(seen[2], 1);
+    assert_int_equal(seen[3], 1);
+    assert_int_equal(seen[4], ERR_NO_MEMORY);
 }
 
 /* --- handles: the process's own table --- */
@@ -231,10 +363,6 @@ static void test_messages(void **state)
 }
 
 /* --- children, and charges up the tree --- */
-static void prog_nothing(uint64_t payload)
-{
-    (void)payload;
-}
 
 /* Spawns until refused; a dead child's record counts until its handle is closed. */
 static void prog_children(uint64_t limit)
@@ -269,8 +397,11 @@ static void prog_grandchild(uint64_t payload)
     (void)payload;
     struct quota *q = my_quota();
     uint64_t parent_left = q->parent->limit[LIMIT_PAGES] - q->parent->used[LIMIT_PAGES];
-    seen[0] = SYS2(SYS_VM_MAP, (parent_left + 1) * PAGE_SIZE, RW);
-    seen[1] = SYS2(SYS_VM_MAP, parent_left * PAGE_SIZE, RW) > 0;
+    uint64_t n = parent_left;
+    while (n + map_tables(n) > parent_left)
+        n--;
+    seen[0] = SYS2(SYS_VM_MAP, (n + 1) * PAGE_SIZE, RW);
+    seen[1] = SYS2(SYS_VM_MAP, n * PAGE_SIZE, RW) > 0;
     seen[2] = (long)q->parent->used[LIMIT_PAGES] == (long)q->parent->limit[LIMIT_PAGES];
     /* A grandchild also counts among its grandparent's children. */
     seen[3] = (long)q->parent->parent->used[LIMIT_CHILDREN];
@@ -394,7 +525,7 @@ static void prog_mem_hog(uint64_t payload)
         chunk /= 2;
     }
     seen[0] = SYS2(SYS_VM_MAP, PAGE_SIZE, RW);
-    seen[1] = (long)pmm_free_pages() >= (long)quota_page_reserve() - 8; /* page tables may dip in */
+    seen[1] = (long)pmm_free_pages() >= (long)quota_page_reserve() - 8; /* heap blocks may dip in */
     struct warp_event ev;
     long eq = SYS0(SYS_EVENTQ_CREATE);
     kh_wait((handle_t)eq, &ev, DEADLINE_FOREVER);
@@ -518,6 +649,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_kernel_memory_charged),
+        cmocka_unit_test(test_charges_exact),
         cmocka_unit_test(test_handles),
         cmocka_unit_test(test_channels),
         cmocka_unit_test(test_timers),

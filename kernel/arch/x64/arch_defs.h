@@ -25,6 +25,7 @@ struct arch_thread {
 /* A user address space as the port sees it. */
 struct arch_vm {
     paddr_t root;       /* the PML4 */
+    uint64_t tables;    /* page-table pages under and including root (arch_vm_tables) */
     uint8_t *io_bitmap; /* IO_BITMAP_BYTES, bit set = port denied, as the TSS wants it; NULL: no ports */
 };
 #define IO_BITMAP_BYTES 8192

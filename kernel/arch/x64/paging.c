@@ -12,6 +12,9 @@
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 static paddr_t kernel_root;
+/* Page-table pages kmap made (the stack window's, the MMIO window's): counted as a user space's are,
+ * charged to no one. */
+static uint64_t kernel_tables;
 static uint64_t mmio_next = MMIO_BASE;
 
 /* Bit 63 is reserved without NX (and EFER.NXE): setting it there would fault every access. */
@@ -43,19 +46,20 @@ static paddr_t table_alloc(void)
 }
 
 /*
- * The leaf entry for va, creating intermediate tables with `inter` flags when create is set.
- * NULL if a table is missing (and not created) or memory ran out.
+ * The leaf entry for va, creating intermediate tables with `inter` flags when made is not NULL (and
+ * counting them in *made). NULL if a table is missing (and not created) or memory ran out.
  */
-static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter)
+static uint64_t *pte_walk(paddr_t root, uint64_t va, uint64_t *made, uint64_t inter)
 {
     uint64_t *t = table(root);
     for (int level = 3; level > 0; level--) {
         uint64_t *e = &t[IDX(va, level)];
         if (!(*e & PTE_P)) {
             paddr_t pa;
-            if (!create || !(pa = table_alloc()))
+            if (!made || !(pa = table_alloc()))
                 return NULL;
             *e = pa | inter;
+            ++*made;
         }
         if (*e & PTE_PS)
             return NULL; /* large pages exist only in the kernel's direct map */
@@ -67,7 +71,7 @@ static uint64_t *pte_walk(paddr_t root, uint64_t va, bool create, uint64_t inter
 /* Map one kernel page; false when a page table could not be allocated. */
 static bool kmap(uint64_t va, paddr_t pa, uint64_t flags)
 {
-    uint64_t *e = pte_walk(kernel_root, va, true, PTE_P | PTE_W);
+    uint64_t *e = pte_walk(kernel_root, va, &kernel_tables, PTE_P | PTE_W);
     if (e)
         *e = pa | flags | PTE_P;
     return e != NULL;
@@ -76,7 +80,7 @@ static bool kmap(uint64_t va, paddr_t pa, uint64_t flags)
 /* Unmap one kernel page (its page tables stay) and flush it from this CPU's TLB; its frame or 0. */
 static paddr_t kunmap(uint64_t va)
 {
-    uint64_t *e = pte_walk(kernel_root, va, false, 0);
+    uint64_t *e = pte_walk(kernel_root, va, NULL, 0);
     if (!e || !(*e & PTE_P))
         return 0;
     paddr_t pa = *e & PTE_ADDR;
@@ -148,7 +152,7 @@ void arch_mm_init(const struct boot_info *bi)
         }
     /* The stack window's page tables, made now so that a new stack never needs one. */
     for (uint64_t va = KSTACK_BASE; va < KSTACK_BASE + KSTACK_SIZE; va += 1ull << 21)
-        if (!pte_walk(kernel_root, va, true, PTE_P | PTE_W))
+        if (!pte_walk(kernel_root, va, &kernel_tables, PTE_P | PTE_W))
             PANIC("no memory for the kernel stack window");
     write_cr3(kernel_root);
     log_printf("paging: kernel tables active: direct map %lu GiB, image W^X%s", top >> 30,
@@ -264,38 +268,71 @@ long arch_vm_create(struct arch_vm *avm)
     if (!root)
         return ERR_NO_MEMORY;
     memcpy(&table(root)[PML4_KERNEL_FIRST], &table(kernel_root)[PML4_KERNEL_FIRST], 256 * 8);
-    *avm = (struct arch_vm){.root = root};
+    *avm = (struct arch_vm){.root = root, .tables = 1};
     return 0;
 }
 
-/* Free the page-table pages under a table entry at the given level (1 = page table). */
-static void free_tables(paddr_t pa, int level)
+/* Free the page-table pages under a table entry at the given level (1 = page table); how many. */
+static uint64_t free_tables(paddr_t pa, int level)
 {
+    uint64_t n = 1;
     if (level > 1) {
         uint64_t *t = table(pa);
         for (int i = 0; i < 512; i++)
             if (t[i] & PTE_P)
-                free_tables(t[i] & PTE_ADDR, level - 1);
+                n += free_tables(t[i] & PTE_ADDR, level - 1);
     }
     pmm_free(pa, 1);
+    return n;
 }
 
 /* The user half's tables only: the kernel half is shared. vm.c has already freed the frames. */
 void arch_vm_destroy(struct arch_vm *avm)
 {
-    uint64_t *t = table(avm->root);
+    uint64_t *t = table(avm->root), freed = 1;
     for (int i = 0; i < PML4_KERNEL_FIRST; i++)
         if (t[i] & PTE_P)
-            free_tables(t[i] & PTE_ADDR, 3);
+            freed += free_tables(t[i] & PTE_ADDR, 3);
+    ASSERT(freed == avm->tables); /* what was charged for them is what goes */
     pmm_free(avm->root, 1);
     kfree(avm->io_bitmap);
     *avm = (struct arch_vm){0};
 }
 
+uint64_t arch_vm_tables(const struct arch_vm *avm)
+{
+    return avm->tables;
+}
+
+/* True when the table that va's entry at this level (3 = PML4, 1 = page directory) points to exists. */
+static bool table_present(paddr_t root, uint64_t va, int level)
+{
+    uint64_t *t = table(root);
+    for (int l = 3;; l--) {
+        uint64_t e = t[IDX(va, l)];
+        if (!(e & PTE_P) || l == level)
+            return e & PTE_P;
+        t = table(e & PTE_ADDR);
+    }
+}
+
+/* Per level, one table for each span its entries cover (512 GiB, 1 GiB, 2 MiB) that meets the
+ * range and has none yet: a 1 GiB map looks at 513 page-table spans at most. */
+uint64_t arch_vm_tables_needed(const struct arch_vm *avm, uaddr_t va, uint64_t npages)
+{
+    uint64_t need = 0, end = va + npages * PAGE_SIZE;
+    for (int level = 3; level > 0 && npages; level--) {
+        uint64_t span = 1ull << (12 + 9 * level);
+        for (uint64_t a = va & ~(span - 1); a < end; a += span)
+            need += !table_present(avm->root, a, level);
+    }
+    return need;
+}
+
 /* Intermediate tables are user and writable, so the leaf alone decides; NX unless executable. */
 long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
 {
-    uint64_t *e = pte_walk(avm->root, va, true, PTE_P | PTE_W | PTE_U);
+    uint64_t *e = pte_walk(avm->root, va, &avm->tables, PTE_P | PTE_W | PTE_U);
     if (!e)
         return ERR_NO_MEMORY;
     *e = pa | PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? 0 : pte_nx()) |
@@ -307,7 +344,7 @@ long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
  * pages are never global). */
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va)
 {
-    uint64_t *e = pte_walk(avm->root, va, false, 0);
+    uint64_t *e = pte_walk(avm->root, va, NULL, 0);
     if (!e || !(*e & PTE_P))
         return 0;
     paddr_t pa = *e & PTE_ADDR;
@@ -322,7 +359,7 @@ paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
 {
     if (va >= USER_TOP)
         return 0;
-    uint64_t *e = pte_walk(avm->root, va, false, 0);
+    uint64_t *e = pte_walk(avm->root, va, NULL, 0);
     uint64_t need = PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0);
     if (!e || (*e & need) != need)
         return 0;

@@ -21,6 +21,7 @@ struct arch_thread {
 /* A simulated address space: a 4-level table in simulated RAM (host_vm.c). */
 struct arch_vm {
     paddr_t root;
+    uint64_t tables;    /* table pages under and including root (arch_vm_tables) */
     uint8_t *io_bitmap; /* port grants, kept but never enforced on the host */
 };
 #define IO_BITMAP_BYTES 8192

@@ -22,17 +22,19 @@ static uint64_t *table(paddr_t pa)
     return arch_phys_to_virt(pa);
 }
 
-/* The leaf entry for va, creating tables when create is set; NULL if missing or memory is out. */
-static uint64_t *walk(paddr_t root, uaddr_t va, bool create)
+/* The leaf entry for va, creating tables (counted in *made) when made is not NULL; NULL if missing
+ * or memory is out. */
+static uint64_t *walk(paddr_t root, uaddr_t va, uint64_t *made)
 {
     uint64_t *t = table(root);
     for (int level = 3; level > 0; level--) {
         uint64_t *e = &t[IDX(va, level)];
         if (!(*e & E_PRESENT)) {
             paddr_t pa;
-            if (!create || pmm_alloc(1, &pa) < 0)
+            if (!made || pmm_alloc(1, &pa) < 0)
                 return NULL;
             *e = pa | E_PRESENT;
+            ++*made;
         }
         t = table(*e & E_ADDR);
     }
@@ -44,23 +46,26 @@ long arch_vm_create(struct arch_vm *avm)
     paddr_t root;
     if (pmm_alloc(1, &root) < 0)
         return ERR_NO_MEMORY;
-    *avm = (struct arch_vm){.root = root};
+    *avm = (struct arch_vm){.root = root, .tables = 1};
     return 0;
 }
 
-/* Free the table at pa and the tables under it (level 1 holds leaves). */
-static void free_tables(paddr_t pa, int level)
+/* Free the table at pa and the tables under it (level 1 holds leaves); how many. */
+static uint64_t free_tables(paddr_t pa, int level)
 {
+    uint64_t n = 1;
     if (level > 1)
         for (int i = 0; i < 512; i++)
             if (table(pa)[i] & E_PRESENT)
-                free_tables(table(pa)[i] & E_ADDR, level - 1);
+                n += free_tables(table(pa)[i] & E_ADDR, level - 1);
     pmm_free(pa, 1);
+    return n;
 }
 
 void arch_vm_destroy(struct arch_vm *avm)
 {
-    free_tables(avm->root, 4);
+    if (free_tables(avm->root, 4) != avm->tables)
+        abort(); /* vm.c charged for a count the tables do not have */
     kfree(avm->io_bitmap);
     if (active == avm)
         active = NULL;
@@ -69,16 +74,45 @@ void arch_vm_destroy(struct arch_vm *avm)
 
 long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
 {
-    uint64_t *e = walk(avm->root, va, true);
+    uint64_t *e = walk(avm->root, va, &avm->tables);
     if (!e)
         return ERR_NO_MEMORY;
     *e = pa | E_PRESENT | ((prot & PROT_WRITE) ? E_WRITE : 0) | ((prot & ARCH_PROT_DEVICE) ? E_DEVICE : 0);
     return 0;
 }
 
+uint64_t arch_vm_tables(const struct arch_vm *avm)
+{
+    return avm->tables;
+}
+
+/* True when the table that va's entry at this level (3: the root's) points to exists. */
+static bool table_present(paddr_t root, uaddr_t va, int level)
+{
+    uint64_t *t = table(root);
+    for (int l = 3;; l--) {
+        uint64_t e = t[IDX(va, l)];
+        if (!(e & E_PRESENT) || l == level)
+            return e & E_PRESENT;
+        t = table(e & E_ADDR);
+    }
+}
+
+/* Per level, each span one entry covers that meets the range and has no table yet. */
+uint64_t arch_vm_tables_needed(const struct arch_vm *avm, uaddr_t va, uint64_t npages)
+{
+    uint64_t need = 0, end = va + npages * PAGE_SIZE;
+    for (int level = 3; level > 0 && npages; level--) {
+        uint64_t span = 1ull << (12 + 9 * level);
+        for (uint64_t a = va & ~(span - 1); a < end; a += span)
+            need += !table_present(avm->root, a, level);
+    }
+    return need;
+}
+
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va)
 {
-    uint64_t *e = walk(avm->root, va, false);
+    uint64_t *e = walk(avm->root, va, NULL);
     if (!e || !(*e & E_PRESENT))
         return 0;
     paddr_t pa = *e & E_ADDR;
@@ -90,7 +124,7 @@ paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
 {
     if (va >= USER_TOP)
         return 0;
-    uint64_t *e = walk(avm->root, va, false);
+    uint64_t *e = walk(avm->root, va, NULL);
     if (!e || !(*e & E_PRESENT) || ((prot & PROT_WRITE) && !(*e & E_WRITE)))
         return 0;
     if ((*e & E_DEVICE) && !(prot & ARCH_PROT_DEVICE))
@@ -109,7 +143,7 @@ static bool user_copy(uaddr_t u, void *k, size_t n, bool to_user)
 {
     while (n > 0) {
         uint64_t off = u & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
-        uint64_t *e = active && u < USER_TOP ? walk(active->root, u - off, false) : NULL;
+        uint64_t *e = active && u < USER_TOP ? walk(active->root, u - off, NULL) : NULL;
         if (!e || !(*e & E_PRESENT) || (to_user && !(*e & E_WRITE)))
             return false;
         if (*e & E_DEVICE)

@@ -68,6 +68,11 @@ void kh_check_clean(void)
         fail_msg("a kernel timer is still armed");
 }
 
+uint64_t kh_pages_used(void)
+{
+    return ram_baseline - pmm_free_pages();
+}
+
 uint64_t kh_prog_arg(kh_prog prog, uint64_t payload)
 {
     for (uint64_t i = 0; i < KH_SLOTS; i++)

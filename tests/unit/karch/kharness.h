@@ -23,6 +23,8 @@ void kh_setup(void);
 /* After a test: every process ended and released, no kernel block or page left over. cmocka
  * assertions name what is not. */
 void kh_check_clean(void);
+/* Pages of the simulated RAM in use since kh_setup (the host's kernel stacks and heap are malloc's). */
+uint64_t kh_pages_used(void);
 /* Start a process (as if spawned by the kernel) whose user program is prog(payload); the caller
  * holds a reference (kh_release). NULL if the kernel refused (out of memory under injection). */
 struct proc *kh_spawn(const char *name, kh_prog prog, uint64_t payload);

@@ -67,7 +67,8 @@ enum {
 
 /* Per-process quotas (docs/security.md), the index into spawn_args.limits. */
 enum limit_kind {
-    LIMIT_PAGES,    /* memory pages it owns (image, stack, SYS_VM_MAP), it and its descendants */
+    LIMIT_PAGES,    /* pages it makes the kernel allocate (its memory, DMA memory, page tables,
+                     * kernel stack, record: docs/security.md), it and its descendants */
     LIMIT_HANDLES,  /* entries in its own handle table, at most HANDLES_MAX */
     LIMIT_CHANNELS, /* channels it created that still have an end, it and its descendants */
     LIMIT_TIMERS,   /* timers it created that still exist, it and its descendants */
