@@ -74,7 +74,7 @@ void service_refuse(struct loop *l, handle_t ch, long err)
     msg_reply_error(&m, 0, err);
     if (ch == service.handing && ch)
         service.refused = m.status; /* msg_reply_error made it negative */
-    m.flags = 0; /* one-way: the client has no call to answer yet */
+    m.flags = 0;                    /* one-way: the client has no call to answer yet */
     loop_send(l, ch, &m);
     loop_close(l, ch);
 }

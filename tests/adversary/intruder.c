@@ -15,11 +15,11 @@
  * is logged as "intruder: <what>: <error> (refused|NOT REFUSED ...)"; the tally is the answer.
  */
 #define INTRUDER_INIT_CH 1
-#define INTRUDER_SESSIONS_TRY 40         /* control channels asked for: well past any cap */
-#define INTRUDER_REFUSE_NS 5000000000ull /* how long one refusal may take to arrive: 5 s */
-#define INTRUDER_FLOOD 48                     /* OPENs of one "openflood" (below CALLS_MAX) */
-#define INTRUDER_FLOOD_ID (1ull << 40)        /* their call ids (ipc_call_sync's start at 2^62) */
-#define INTRUDER_FLOOD_WAIT_NS 1000000000ull  /* how long "openflood" counts the answers: 1 s */
+#define INTRUDER_SESSIONS_TRY 40             /* control channels asked for: well past any cap */
+#define INTRUDER_REFUSE_NS 5000000000ull     /* how long one refusal may take to arrive: 5 s */
+#define INTRUDER_FLOOD 48                    /* OPENs of one "openflood" (below CALLS_MAX) */
+#define INTRUDER_FLOOD_ID (1ull << 40)       /* their call ids (ipc_call_sync's start at 2^62) */
+#define INTRUDER_FLOOD_WAIT_NS 1000000000ull /* how long "openflood" counts the answers: 1 s */
 
 static struct {
     unsigned refused;
