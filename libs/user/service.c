@@ -16,6 +16,8 @@ static struct {
     void *ctx;
     struct grant next;    /* the last grant notice, for the next client; client "" if none came */
     struct grant current; /* the grant of the client being (or last) handed over */
+    handle_t handing;     /* during on_connect: the channel being handed over, else 0 */
+    long refused;         /* during on_connect: the error service_refuse gave it, else 0 */
 } service;
 
 /* The grant of the client being handed over (warp/service.h). */
@@ -64,12 +66,15 @@ long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *ca
     return service_send(l, ch, &r);
 }
 
-/* Refuses a session init handed over: a one-way MSG_ERROR(err), then the channel closed. */
+/* Refuses a session init handed over: a one-way MSG_ERROR(err), then the channel closed; during
+ * on_connect, init's hand-over call is answered with err as well (service_on_init_message). */
 void service_refuse(struct loop *l, handle_t ch, long err)
 {
     struct warp_msg m;
     msg_reply_error(&m, 0, err);
-    m.flags = 0; /* one-way: the client has no call to answer yet */
+    if (ch == service.handing && ch)
+        service.refused = m.status; /* msg_reply_error made it negative */
+    m.flags = 0;                    /* one-way: the client has no call to answer yet */
     loop_send(l, ch, &m);
     loop_close(l, ch);
 }
@@ -81,9 +86,12 @@ void service_drop_handles(struct loop *l, const struct warp_msg *m)
 }
 
 /*
- * On handle 1: init's grant notice names the next client; its one-way OPEN of our name brings that
- * client's channel, with the grant taken (a client without a notice gets an empty grant: nothing
- * allowed); anything else is refused.
+ * On handle 1: init's grant notice names the next client; its OPEN of our name brings that client's
+ * channel, with the grant taken (a client without a notice gets an empty grant: nothing allowed).
+ * init sends that OPEN as a call and holds the client's OPEN until our answer: status 0 once
+ * on_connect has taken the channel, or ERROR(err) if on_connect refused it with service_refuse, which
+ * init passes on to the client. (A one-way OPEN is taken the same way, unanswered.) Anything else is
+ * refused.
  */
 static void service_on_init_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
@@ -94,13 +102,20 @@ static void service_on_init_message(struct loop *l, handle_t ch, struct warp_msg
         return;
     }
     char uri[MSG_DATA_MAX + 1];
-    bool open = m->type == MSG_OPEN && !msg_is_call(m) && m->nhandles >= 1 &&
-                msg_get_uri(m, uri, sizeof(uri)) >= 0 && strcmp(uri, service.uri) == 0;
+    bool open = m->type == MSG_OPEN && m->nhandles >= 1 && msg_get_uri(m, uri, sizeof(uri)) >= 0 &&
+                strcmp(uri, service.uri) == 0;
     service_close_handles(l, m, open ? 1 : 0);
     if (open) {
         service.current = service.next;
         memset(&service.next, 0, sizeof(service.next));
+        service.handing = m->handles[0];
+        service.refused = 0;
         service.on_connect(l, m->handles[0], service.ctx);
+        service.handing = 0;
+        if (msg_is_call(m) && service.refused)
+            service_reply_error(l, ch, m, service.refused);
+        else if (msg_is_call(m))
+            service_reply_status(l, ch, m, 0);
     } else if (msg_is_call(m))
         service_reply_error(l, ch, m, ERR_NOT_SUPPORTED);
 }

@@ -39,15 +39,30 @@ static void init_reply_error(handle_t ch, uint64_t call_id, long err)
     init_reply(ch, &m);
 }
 
-/* Queues the OPEN call_id from client c (channel ch) until server s registers. */
-static void init_queue(struct init_service *s, const struct manifest_service *c, handle_t ch,
-                       uint64_t call_id)
+/* Answers op's client with ERROR(err) (if it is still there) and forgets op. */
+static void init_answer_error(struct init_open *op, long err)
 {
-    if (s->npending == INIT_PENDING_MAX) {
-        init_reply_error(ch, call_id, ERR_QUEUE_FULL);
-        return;
-    }
-    s->pending[s->npending++] = (struct init_pending){ch, call_id, c};
+    if (op->ch)
+        init_reply_error(op->ch, op->call_id, err);
+    opens_drop(op);
+}
+
+/* The service whose OPENs op is one of; NULL if none (cannot happen). */
+static struct init_service *init_owner(const struct init_open *op)
+{
+    for (unsigned i = 0; i < init_g.manifest.count; i++)
+        if (opens_holds(&init_g.services[i].opens, op))
+            return &init_g.services[i];
+    return NULL;
+}
+
+/* A HANDED OPEN goes back to WAITING (its server went): the client's end is closed; the service's
+ * next server gets a new connection for it. */
+static void init_repark(struct init_open *op)
+{
+    warp_handle_close(op->client_end);
+    op->client_end = 0;
+    op->state = INIT_OPEN_WAITING;
 }
 
 /* Sends s the grant notice of client c (warp/grant.h): who comes next and what it may do. */
@@ -65,17 +80,50 @@ static long init_send_grant(struct init_service *s, const struct manifest_servic
 }
 
 /*
- * Connects client c, which called OPEN (call_id on ch), to registered server s: a new channel pair,
- * c's grant notice and then one end as a one-way OPEN on s's init channel, the other in the reply to
- * the client. (A notice whose OPEN then fails is harmless: the next notice replaces it.)
+ * The server's answer to a connection init handed it (loop_call on its init channel): it took the
+ * connection, so the client gets its end; or it refused (its session caps: ERR_NO_RESOURCES), so
+ * the client gets that error; or it went (ERR_PEER_CLOSED from the loop) before it answered, so
+ * the OPEN waits for its successor.
  */
-static void init_connect(struct init_service *s, const struct manifest_service *c, handle_t ch,
-                         uint64_t call_id)
+static void init_on_taken(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
+{
+    struct init_open *op = ctx;
+    struct init_service *s = init_owner(op);
+    (void)l;
+    (void)ch;
+    for (unsigned i = 0; i < reply->nhandles && i < MSG_HANDLES_MAX; i++)
+        warp_handle_close(reply->handles[i]);
+    if (!s || op->state != INIT_OPEN_HANDED)
+        return;
+    long r = msg_result(reply, MSG_OPEN);
+    if (r == ERR_PEER_CLOSED) {
+        s->registered = false;
+        init_repark(op);
+        return;
+    }
+    if (r < 0) {
+        warp_handle_close(op->client_end);
+        init_answer_error(op, r);
+        return;
+    }
+    struct warp_msg m;
+    msg_reply_open(&m, op->call_id, op->client_end);
+    if (!op->ch || warp_channel_send(op->ch, &m) < 0)
+        warp_handle_close(op->client_end); /* the client went away; the server will see its peer close */
+    opens_drop(op);
+}
+
+/*
+ * Hands the OPEN op to registered server s: a new channel pair, op's client's grant notice and
+ * then one end in an OPEN call on s's init channel; the client's end waits in op for the server's
+ * answer (init_on_taken). (A notice whose OPEN then fails is harmless: the next notice replaces it.)
+ */
+static void init_connect(struct init_service *s, struct init_open *op)
 {
     handle_t pair[2];
     long r = warp_channel_create(pair);
     if (r < 0) {
-        init_reply_error(ch, call_id, r);
+        init_answer_error(op, r);
         return;
     }
     struct warp_msg m;
@@ -84,27 +132,23 @@ static void init_connect(struct init_service *s, const struct manifest_service *
     int n = fmt_snprintf(uri, sizeof(uri), INIT_SERVICE_PREFIX "%s", s->cfg->name);
     msg_set_data(&m, uri, (size_t)n);
     msg_add_handle(&m, pair[0]);
-    r = init_send_grant(s, c);
+    r = init_send_grant(s, op->client);
     if (r == 0)
-        r = warp_channel_send(s->ch, &m);
+        r = loop_call(&init_g.loop, s->ch, &m, init_on_taken, op);
     if (r < 0) {
         /* A failed send moves nothing: both ends are still ours. */
         warp_handle_close(pair[0]);
         warp_handle_close(pair[1]);
         if (r == ERR_PEER_CLOSED) {
-            /* The server is gone and its exit not yet reported: wait for its successor. */
-            s->registered = false;
-            init_queue(s, c, ch, call_id);
+            s->registered = false; /* the server is gone, its exit not yet reported: op waits */
         } else {
             printf("init: cannot pass a connection to %s: %s\n", s->cfg->name, err_str(r));
-            init_reply_error(ch, call_id, r);
+            init_answer_error(op, r);
         }
         return;
     }
-    msg_reply_open(&m, call_id, pair[1]);
-    r = warp_channel_send(ch, &m);
-    if (r < 0)
-        warp_handle_close(pair[1]); /* the client went away; the server will see its peer close */
+    op->state = INIT_OPEN_HANDED;
+    op->client_end = pair[1];
 }
 
 /*
@@ -123,12 +167,16 @@ static void init_open(struct init_service *c, const char *uri, uint64_t call_id)
         }
         s = init_find(name);
     }
-    if (!s || s->state == INIT_DONE)
+    if (!s || s->state == INIT_DONE) {
         init_reply_error(c->ch, call_id, ERR_NOT_FOUND);
+        return;
+    }
+    /* Held until the server registers and takes the connection; capped per client (opens.h). */
+    struct init_open *op = opens_add(&s->opens, c->cfg, c->ch, call_id);
+    if (!op)
+        init_reply_error(c->ch, call_id, ERR_NO_RESOURCES);
     else if (s->registered)
-        init_connect(s, c->cfg, c->ch, call_id);
-    else
-        init_queue(s, c->cfg, c->ch, call_id);
+        init_connect(s, op);
 }
 
 /* OPEN "listen:service/<name>" from s: registers s as the server of its own name. */
@@ -149,13 +197,10 @@ static void init_register(struct init_service *s, const char *name, uint64_t cal
         return;
     s->registered = true;
     printf("init: %s registered %s\n", s->cfg->name, name);
-    /* init_connect may queue again (server gone meanwhile): take the list first. */
-    struct init_pending pending[INIT_PENDING_MAX];
-    unsigned n = s->npending;
-    memcpy(pending, s->pending, n * sizeof(pending[0]));
-    s->npending = 0;
-    for (unsigned i = 0; i < n; i++)
-        init_connect(s, pending[i].client, pending[i].ch, pending[i].call_id);
+    /* Each pass hands op over, answers it, or finds the server gone (registered false again). */
+    struct init_open *op;
+    while (s->registered && (op = opens_oldest_waiting(&s->opens)) != NULL)
+        init_connect(s, op);
 }
 
 /* A message on s's init channel: OPEN calls are served, other calls refused, the rest dropped. */
@@ -202,17 +247,12 @@ const struct loop_channel_handlers init_channel_handlers = {
 /* Forgets the OPENs client channel ch has waiting anywhere (it is being closed). */
 static void init_forget_client(handle_t ch)
 {
-    for (unsigned i = 0; i < init_g.manifest.count; i++) {
-        struct init_service *s = &init_g.services[i];
-        unsigned kept = 0;
-        for (unsigned p = 0; p < s->npending; p++)
-            if (s->pending[p].ch != ch)
-                s->pending[kept++] = s->pending[p];
-        s->npending = kept;
-    }
+    for (unsigned i = 0; i < init_g.manifest.count; i++)
+        opens_forget_client(&init_g.services[i].opens, ch);
 }
 
-/* Closes s's init channel; idempotent. */
+/* Closes s's init channel; idempotent. Connections handed to s that it has not taken yet wait for
+ * its successor (closing the channel drops their calls without an answer). */
 void init_disconnect(struct init_service *s)
 {
     if (s->registered)
@@ -221,14 +261,21 @@ void init_disconnect(struct init_service *s)
     if (s->ch == 0)
         return;
     init_forget_client(s->ch);
+    struct init_open *op;
+    for (unsigned i = 0; (op = opens_next(&s->opens, INIT_OPEN_HANDED, &i)) != NULL;)
+        init_repark(op);
     loop_close(&init_g.loop, s->ch);
     s->ch = 0;
 }
 
-/* Fails every OPEN waiting for s. */
+/* Fails every OPEN held for s. */
 void init_fail_pending(struct init_service *s, long err)
 {
-    for (unsigned i = 0; i < s->npending; i++)
-        init_reply_error(s->pending[i].ch, s->pending[i].call_id, err);
-    s->npending = 0;
+    struct init_open *op;
+    for (unsigned i = 0; (op = opens_next(&s->opens, INIT_OPEN_WAITING, &i)) != NULL;)
+        init_answer_error(op, err);
+    for (unsigned i = 0; (op = opens_next(&s->opens, INIT_OPEN_HANDED, &i)) != NULL;) {
+        warp_handle_close(op->client_end);
+        init_answer_error(op, err);
+    }
 }

@@ -2,21 +2,14 @@
 #pragma once
 
 #include "manifest.h"
+#include "opens.h"
 #include "restart.h"
 
 #include <warp/loop.h>
 
 #define INIT_MANIFEST_PATH "etc/init.manifest"
-#define INIT_PENDING_MAX 8             /* OPEN calls waiting for one name whose server has not registered */
 #define INIT_SERVICE_PREFIX "service/" /* OPEN "service/<name>": connect to a service */
 #define INIT_LISTEN_PREFIX "listen:"   /* OPEN "listen:service/<name>": register as its server */
-
-/* A client's OPEN call waiting until the service it names registers. */
-struct init_pending {
-    handle_t ch;                           /* init's end of the client's init channel */
-    uint64_t call_id;                      /* its call, answered when the server registers or ends for good */
-    const struct manifest_service *client; /* who asked: its grant goes to the server */
-};
 
 enum init_state {
     INIT_RUNNING = 1, /* started, its process not yet reported ended */
@@ -35,8 +28,7 @@ struct init_service {
     unsigned starts;     /* how many times it was started */
     struct restart_state restart;
     struct loop_timeout restart_timer;
-    struct init_pending pending[INIT_PENDING_MAX]; /* in arrival order */
-    unsigned npending;
+    struct init_opens opens; /* the clients' OPENs init holds for it (opens.h) */
 };
 
 /* All of init's state. */

@@ -15,8 +15,11 @@
  * is logged as "intruder: <what>: <error> (refused|NOT REFUSED ...)"; the tally is the answer.
  */
 #define INTRUDER_INIT_CH 1
-#define INTRUDER_SESSIONS_TRY 40         /* control channels asked for: well past any cap */
-#define INTRUDER_REFUSE_NS 5000000000ull /* how long one refusal may take to arrive: 5 s */
+#define INTRUDER_SESSIONS_TRY 40             /* control channels asked for: well past any cap */
+#define INTRUDER_REFUSE_NS 5000000000ull     /* how long one refusal may take to arrive: 5 s */
+#define INTRUDER_FLOOD 48                    /* OPENs of one "openflood" (below CALLS_MAX) */
+#define INTRUDER_FLOOD_ID (1ull << 40)       /* their call ids (ipc_call_sync's start at 2^62) */
+#define INTRUDER_FLOOD_WAIT_NS 1000000000ull /* how long "openflood" counts the answers: 1 s */
 
 static struct {
     unsigned refused;
@@ -155,6 +158,83 @@ static void intruder_run(char *out, size_t size)
         fmt_snprintf(out, size, "ok intrude %u refused\n", intr.refused);
 }
 
+/*
+ * "openflood NAME": INTRUDER_FLOOD OPEN calls of service/NAME at init at once, without waiting
+ * between them; the answers that come within INTRUDER_FLOOD_WAIT_NS are counted (channels got are
+ * closed at once). Init must cap what it holds for one client, so the rest are refused at once and
+ * the OPENs of other clients go on. Those still unanswered stay with init; their late replies are
+ * dropped by the next ipc_call_sync on handle 1.
+ */
+static void intruder_openflood(const char *name, char *out, size_t size)
+{
+    char uri[80];
+    struct warp_msg m;
+    fmt_snprintf(uri, sizeof(uri), "service/%s", name);
+    long r = msg_open(&m, uri), eq = r < 0 ? r : warp_eventq_create();
+    if (eq >= 0 && (r = warp_eventq_add((handle_t)eq, INTRUDER_INIT_CH, 0)) < 0) {
+        warp_handle_close((handle_t)eq);
+        eq = r;
+    }
+    if (eq < 0) {
+        fmt_snprintf(out, size, "error openflood %s: %s\n", name, err_str(eq));
+        return;
+    }
+    static uint64_t next_id = INTRUDER_FLOOD_ID;
+    uint64_t first_id = next_id; /* replies to an earlier flood's calls may still come: not counted */
+    next_id += INTRUDER_FLOOD;
+    unsigned sent = 0, opened = 0, refused = 0, full = 0, other = 0;
+    for (; sent < INTRUDER_FLOOD; sent++) {
+        m.flags = MSG_CALL;
+        m.call_id = first_id + sent;
+        if ((r = warp_channel_send(INTRUDER_INIT_CH, &m)) < 0)
+            break;
+    }
+    uint64_t deadline = warp_clock() + INTRUDER_FLOOD_WAIT_NS;
+    struct warp_event ev;
+    while (opened + refused + full + other < sent && warp_eventq_wait((handle_t)eq, &ev, deadline) == 0) {
+        if (ev.type != EV_REPLY && ev.type != EV_MESSAGE)
+            continue;
+        for (unsigned i = 0; i < ev.u.msg.nhandles && i < MSG_HANDLES_MAX; i++)
+            warp_handle_close(ev.u.msg.handles[i]);
+        long got = msg_result(&ev.u.msg, MSG_OPEN);
+        if (ev.type != EV_REPLY || ev.u.msg.call_id < first_id)
+            continue;
+        if (got >= 0)
+            opened++;
+        else if (got == ERR_NO_RESOURCES)
+            refused++;
+        else if (got == ERR_QUEUE_FULL)
+            full++;
+        else
+            other++;
+    }
+    warp_eventq_remove((handle_t)eq, INTRUDER_INIT_CH);
+    warp_handle_close((handle_t)eq);
+    unsigned waiting = sent - opened - refused - full - other;
+    printf("intruder: openflood %s: %u sent (%s), %u opened, %u ERR_NO_RESOURCES, %u ERR_QUEUE_FULL, "
+           "%u other errors, %u waiting\n",
+           name, sent, sent == INTRUDER_FLOOD ? "all" : err_str(r), opened, refused, full, other, waiting);
+    fmt_snprintf(out, size, "ok openflood %s sent %u opened %u refused %u full %u other %u waiting %u\n",
+                 name, sent, opened, refused, full, other, waiting);
+}
+
+/* "open NAME": one OPEN of service/NAME through init, timed; the channel is closed again. */
+static void intruder_open(const char *name, char *out, size_t size)
+{
+    char uri[80];
+    fmt_snprintf(uri, sizeof(uri), "service/%s", name);
+    uint64_t start = warp_clock();
+    long ch = ipc_open_sync(INTRUDER_INIT_CH, uri);
+    unsigned ms = (unsigned)((warp_clock() - start) / 1000000);
+    if (ch >= 0)
+        warp_handle_close((handle_t)ch);
+    printf("intruder: open %s: %s after %u ms\n", uri, ch >= 0 ? "opened" : err_str(ch), ms);
+    if (ch >= 0)
+        fmt_snprintf(out, size, "ok open %s in %u ms\n", name, ms);
+    else
+        fmt_snprintf(out, size, "error open %s: %s after %u ms\n", name, err_str(ch), ms);
+}
+
 /* "restart NAME": init's admin-only request. */
 static void intruder_restart(const char *name, char *out, size_t size)
 {
@@ -173,6 +253,10 @@ void intruder_command(const char *cmd, char *out, size_t size)
         intruder_run(out, size);
     else if (strncmp(cmd, "restart ", 8) == 0)
         intruder_restart(cmd + 8, out, size);
+    else if (strncmp(cmd, "openflood ", 10) == 0)
+        intruder_openflood(cmd + 10, out, size);
+    else if (strncmp(cmd, "open ", 5) == 0)
+        intruder_open(cmd + 5, out, size);
     else
         fmt_snprintf(out, size, "error unknown command\n");
 }

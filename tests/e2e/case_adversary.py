@@ -37,6 +37,7 @@ def jobs(ctx):
     yield Job(NAME, measure, alone=True)
     yield Job(INTRUDER_NAME, intrusion, alone=True)
     yield Job(RESTART_NAME, tcpip_restart, alone=True)
+    yield Job(OPENFLOOD_NAME, open_flood, alone=True)
     yield Job(LONGCALL_NAME, measure_longcalls, alone=True)
     yield Job(HOGS_NAME, hogs, alone=True)
 
@@ -279,12 +280,97 @@ def tcpip_restart(ctx):
                        tail=[] if not problems else boot.tail())]
 
 
+# --- an OPEN flood at init (docs/security.md, Access control): what init holds for one client ---
+
+OPENFLOOD_NAME = "adversary: an OPEN flood from one client is capped in init, another client's OPEN goes through"
+OPENFLOOD_OPEN_LIMIT = 20  # seconds the operator's OPEN may take: laggard starts serving 6 s after its start
+LAGGARD_STARTED = "init: started laggard again"
+LAGGARD_SERVING = "laggard: serving"
+LAGGARD_DEAF = "laggard: registering"
+OPENS_PER_CLIENT = 2       # INIT_OPENS_PER_CLIENT (servers/init/opens.h)
+FLOOD_ANSWER = re.compile(r"ok openflood laggard sent (\d+) opened (\d+) refused (\d+) full (\d+) "
+                          r"other (\d+) waiting (\d+)")
+
+
+def flood_phase(boot, ctl, op, ctx, phase, ready_line, problems, notes):
+    """Restarts laggard, waits for ready_line, floods it from the adversary and OPENs it once from
+    the operator; checks both answers."""
+    mark = len(boot.all_lines())
+    answer = command(op, "restart laggard", ctx)
+    if answer != "ok restart laggard":
+        problems.append(f"{phase}: restart laggard: the operator answered {answer!r}")
+        return
+    if boot.wait_for(ready_line, timeout=ctx.timeout(IO_TIMEOUT), after=mark) is None:
+        problems.append(f"{phase}: no '{ready_line}'")
+        return
+    flood = command(ctl, "openflood laggard", ctx)
+    late = boot.wait_for(LAGGARD_SERVING, timeout=0, after=mark)
+    opened = command(op, "open laggard", ctx)
+    notes += [f"{phase}: flood: {flood!r}", f"{phase}: the operator's OPEN: {opened!r}"]
+    if late is not None:
+        problems.append(f"{phase}: laggard was serving before the flood: the test came too late to mean anything")
+    m = FLOOD_ANSWER.fullmatch(flood)
+    if not m:
+        problems.append(f"{phase}: openflood: the adversary answered {flood!r}")
+    else:
+        sent, got, refused, full, other, waiting = (int(v) for v in m.groups())
+        if full or other:
+            problems.append(f"{phase}: the flood got {full} ERR_QUEUE_FULL and {other} other errors "
+                            "(wanted ERR_NO_RESOURCES past the cap)")
+        if got + waiting > OPENS_PER_CLIENT or refused != sent - got - waiting:
+            problems.append(f"{phase}: init held {got + waiting} of the flood's {sent} OPENs "
+                            f"(cap {OPENS_PER_CLIENT}), refused {refused}")
+    t = re.fullmatch(r"ok open laggard in (\d+) ms", opened)
+    if not t:
+        problems.append(f"{phase}: the operator's OPEN during the flood: {opened!r}")
+    elif int(t.group(1)) > ctx.timeout(OPENFLOOD_OPEN_LIMIT) * 1000:
+        problems.append(f"{phase}: the operator's OPEN took {t.group(1)} ms "
+                        f"(limit {ctx.timeout(OPENFLOOD_OPEN_LIMIT):.0f} s)")
+
+
+def open_flood(ctx):
+    """laggard (tests/laggard) is restarted: for 3 s it has not registered (OPENs of it wait in init),
+    for 3 s more it reads nothing (the clients init hands over wait on its handle 1). In each of the
+    two stretches (one restart each) the adversary sends 48 OPENs of service/laggard at once, and
+    then the operator, another client, OPENs it once. Init must answer the adversary's excess with
+    ERR_NO_RESOURCES at once and hold at most OPENS_PER_CLIENT of its OPENs; the operator's OPEN must
+    succeed once laggard serves; HTTP must answer every probe throughout. (Before the cap, one client
+    filled the 8 OPENs init kept waiting per name, or the 64 messages of laggard's handle 1, and the
+    operator got ERR_QUEUE_FULL.)"""
+    ctl, op = qemu.free_port(), qemu.free_port()
+    with Boot(ctx, OPENFLOOD_NAME, ctx.image("warp-adversary.iso"), mem="256M", net=True,
+              forward=[(ctl, 81), (op, 82)]) as boot:
+        deadline = time.monotonic() + ctx.timeout(BOOT_TIMEOUT)
+        for line in (LISTENING, "adversary: listening on :82", HTTP_LISTENING, LAGGARD_SERVING):
+            if boot.wait_for(line, deadline=deadline) is None:
+                return [boot.fail(OPENFLOOD_NAME, f"no '{line}' within {ctx.timeout(BOOT_TIMEOUT):.0f} s")]
+        port, problems, notes = boot.options["port"], [], []
+        prober = Prober(port, ctx.timeout(IO_TIMEOUT))
+        prober.start()
+        try:
+            flood_phase(boot, ctl, op, ctx, "unregistered", LAGGARD_STARTED, problems, notes)
+            flood_phase(boot, ctl, op, ctx, "registered, not reading", LAGGARD_DEAF, problems, notes)
+        except OSError as e:
+            problems.append(f"talking to the adversary or the operator: {e}")
+        finally:
+            prober.stop.set()
+            prober.join()
+        notes.append(f"HTTP meanwhile: {prober.ok} probes answered, {prober.failed} failed, "
+                     f"slowest {prober.worst * 1000:.0f} ms")
+        if prober.failed or not prober.ok:
+            problems.append(f"HTTP failed {prober.failed} of {prober.ok + prober.failed} probes during the floods")
+        if any(re.search(r"init: (tcpip|http_server) (exited|faulted|was killed)", l.text) for l in boot.all_lines()):
+            problems.append("a network service ended during the floods")
+        return [Result(OPENFLOOD_NAME, not problems, reason="; ".join(problems), notes=notes,
+                       tail=[] if not problems else boot.tail())]
+
+
 # Long system calls (issue 12, classes 1 and 3; tests/adversary/longcall.c): while a child maps and
 # unmaps a GiB, spawns 16 MiB images with a 512 MiB bss, floods the console, or drops a nest of some
-# 500,000 event queues in 1,000 channels (closed outright, or left in a cycle for the collector), HTTP
-# must keep the latency targets above, the kernel's counters (sysinfo, kernel/kstat.c) must show no interrupts-off stretch
-# and no system-call stretch over KSTAT_BOUND_MS, and a line forged to look like the kernel's must
-# show with the adversary's tag. This boot counts time in guest instructions (QEMU's -icount
+# 500,000 event queues in 1,000 channels (closed outright, or left in a cycle for the collector),
+# HTTP must keep the latency targets above, the kernel's counters (sysinfo, kernel/kstat.c) must
+# show no interrupts-off stretch and no system-call stretch over KSTAT_BOUND_MS, and a line forged
+# to look like the kernel's must show with the adversary's tag. This boot counts time in guest instructions (QEMU's -icount
 # shift=0: one instruction, one nanosecond), so the counters measure the kernel's own work: on a
 # host busy with other QEMUs, wall-clock stretches under TCG also hold whatever time the host took
 # the CPU from QEMU, ten milliseconds and more. Before the long calls were chunked, the map alone

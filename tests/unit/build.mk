@@ -30,6 +30,7 @@ test_service_SRCS  := libs/user/service.c libs/user/grant.c libs/user/loop.c lib
 test_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c servers/init/manifest_limits.c
 test_manifest_access_SRCS := servers/init/manifest.c servers/init/manifest_access.c servers/init/manifest_limits.c
 test_restart_SRCS  := servers/init/restart.c
+test_init_opens_SRCS := servers/init/opens.c
 test_http_SRCS     := servers/http_server/http.c
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c libs/user/loop.c \
 	libs/user/msg.c tests/unit/fake_loop_ops.c

@@ -18,6 +18,7 @@ static handle_t connected[8];
 static unsigned nconnected;
 static void *connect_ctx;
 static struct grant grants[8]; /* service_grant() as on_connect saw it */
+static long refuse_with;       /* on_connect refuses the channel with this error when not 0 */
 
 /* The runtime's warp_exit, for service.c: records the code and unwinds to the test. */
 _Noreturn void warp_exit(int code)
@@ -34,6 +35,8 @@ static void on_connect(struct loop *l, handle_t ch, void *ctx)
     grants[nconnected] = *service_grant();
     connected[nconnected++] = ch;
     connect_ctx = ctx;
+    if (refuse_with)
+        service_refuse(l, ch, refuse_with);
 }
 
 /* Queues a message on handle h: type, flags, call id, text data and handles. */
@@ -85,6 +88,7 @@ static int setup(void **state)
     fake_loop_init(&L);
     nconnected = 0;
     connect_ctx = NULL;
+    refuse_with = 0;
     return 0;
 }
 
@@ -162,6 +166,63 @@ static void test_clients_handed_over(void **state)
     assert_int_equal(fake.nsent, 0);
 }
 
+/* init's hand-over as a call (what init sends): on_connect gets the channel, then init gets
+ * OPEN status 0 for that call, so it can hand the client its end. */
+static void test_handover_call_answered(void **state)
+{
+    (void)state;
+    start_echo();
+    push(EV_MESSAGE, SERVICE_INIT_CH, GRANT_MSG, 0, 0, "client=web admin=no ports=", 0, 0);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, MSG_CALL, 5, "service/echo", 2, 7);
+    assert_int_equal(drain(), -1);
+    assert_int_equal(nconnected, 1);
+    assert_int_equal(connected[0], 7);
+    assert_string_equal(grants[0].client, "web");
+    assert_true(fake.closed[8]);
+    assert_false(fake.closed[7]);
+    assert_int_equal(fake.nsent, 1);
+    assert_int_equal(fake.sent_on[0], SERVICE_INIT_CH);
+    assert_int_equal(fake.sent[0].type, MSG_OPEN);
+    assert_int_equal(fake.sent[0].flags, MSG_REPLY);
+    assert_int_equal(fake.sent[0].call_id, 5);
+    assert_int_equal(fake.sent[0].status, 0);
+}
+
+/* A channel on_connect refuses with service_refuse: the one-way ERROR on it and its close as
+ * always, and init's hand-over call answered with that error (init passes it to the client's OPEN).
+ * The next client, taken, is answered 0 again. */
+static void test_handover_refusal_reaches_init(void **state)
+{
+    (void)state;
+    start_echo();
+    refuse_with = ERR_NO_RESOURCES;
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, MSG_CALL, 6, "service/echo", 1, 7);
+    assert_int_equal(drain(), -1);
+    assert_int_equal(fake.nsent, 2);
+    assert_int_equal(fake.sent_on[0], 7);
+    assert_int_equal(fake.sent[0].type, MSG_ERROR);
+    assert_int_equal(fake.sent[0].flags, 0);
+    assert_int_equal(fake.sent[0].status, ERR_NO_RESOURCES);
+    assert_true(fake.closed[7]);
+    assert_int_equal(fake.sent_on[1], SERVICE_INIT_CH);
+    assert_int_equal(fake.sent[1].type, MSG_ERROR);
+    assert_int_equal(fake.sent[1].flags, MSG_REPLY);
+    assert_int_equal(fake.sent[1].call_id, 6);
+    assert_int_equal(fake.sent[1].status, ERR_NO_RESOURCES);
+    refuse_with = 0;
+    fake.nsent = 0;
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, MSG_CALL, 7, "service/echo", 1, 9);
+    assert_int_equal(drain(), -1);
+    assert_int_equal(fake.nsent, 1);
+    assert_int_equal(fake.sent[0].type, MSG_OPEN);
+    assert_int_equal(fake.sent[0].status, 0);
+    /* service_refuse outside a hand-over tells init nothing. */
+    fake.nsent = 0;
+    service_refuse(&L, 9, ERR_NO_RESOURCES);
+    assert_int_equal(fake.nsent, 1);
+    assert_int_equal(fake.sent_on[0], 9);
+}
+
 /* init's grant notice applies to the next client only; a client without one (or after a malformed
  * notice) gets the empty grant: no name, no admin, no ports. A notice sent as a call is refused. */
 static void test_grants(void **state)
@@ -225,7 +286,7 @@ static void test_bad_init_messages(void **state)
     push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 0, 0);
     push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, NULL, 1, 11);
     push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo\x01", 1, 12);
-    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, MSG_CALL, 5, "service/echo", 1, 13);
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, MSG_CALL, 5, "service/other", 1, 13);
     push(EV_MESSAGE, SERVICE_INIT_CH, MSG_GETATTR, MSG_CALL, 6, "name", 2, 14);
     push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, 0, 0, "service/echo", 1, 20);
     assert_int_equal(drain(), -1);
@@ -298,6 +359,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_start_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_or_orphaned_exits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clients_handed_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handover_call_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handover_refusal_reaches_init, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_init_messages, setup, teardown),

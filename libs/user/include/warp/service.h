@@ -12,9 +12,12 @@
  *   service_start(l, "echo", on_connect, ctx)
  *     -> call OPEN "listen:service/echo" on handle 1     (init refuses: log, exit(1); init restarts us)
  *   init: one-way GRANT_MSG "client=ping admin=no ports=" (warp/grant.h): who comes next
- *   init: one-way OPEN "service/echo", handles[0] = a client's channel
- *     -> on_connect(l, ch, ctx)                          (ch is the server's: add it to l, or close it;
- *                                                         service_grant() says who the client is)
+ *   init: call OPEN "service/echo", handles[0] = a client's channel
+ *     -> on_connect(l, ch, ctx)                          (ch is the server's: add it to l, or refuse it
+ *                                                         with service_refuse; service_grant() says who
+ *                                                         the client is)
+ *     -> reply OPEN status 0, or ERROR(err) if on_connect refused ch with err (init hands the client
+ *        its end, or passes err on to the client's OPEN)
  *   anything else on handle 1                            -> its handles closed; a call gets ERR_NOT_SUPPORTED
  *   init closes handle 1                                 -> log, exit(1): no client could reach us again
  *
@@ -47,8 +50,10 @@ long service_reply_error(struct loop *l, handle_t ch, const struct warp_msg *cal
 /* Replies to call with its own type and status, through service_send. */
 long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *call, int64_t status);
 /* Refuses a session init handed over (a client past a cap, warp/sessions.h): sends a one-way
- * MSG_ERROR whose status is err on ch, then closes ch. The client reads that message, then sees
- * EV_PEER_CLOSED; its calls on ch complete with ERR_PEER_CLOSED. */
+ * MSG_ERROR whose status is err on ch, then closes ch. Called from on_connect, it also makes init's
+ * hand-over answered with err, which init passes to the client's OPEN (the client never gets ch).
+ * Called later, the client reads that message, then sees EV_PEER_CLOSED; its calls on ch complete
+ * with ERR_PEER_CLOSED. */
 void service_refuse(struct loop *l, handle_t ch, long err);
 /* Closes every handle m brought (for a handler that keeps none). */
 void service_drop_handles(struct loop *l, const struct warp_msg *m);
