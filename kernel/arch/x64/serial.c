@@ -1,28 +1,44 @@
-/* serial.c: COM1 (16550 UART at 0x3f8), 115200 8N1: the console, also GCE's serial port 1.
+/* serial.c: COM1 (16550A UART at 0x3f8, ISA IRQ 4), 115200 8N1: the console, also GCE's serial port 1.
  * Registers as in the PC16550D datasheet, section 8 (Registers). */
 #include <arch.h>
+#include <conring.h>
 #include "x64.h"
 
 #define COM1 0x3f8
-#define LSR_THR_EMPTY 0x20
+#define COM1_IRQ 4 /* its ISA line; the MADT may route it to another GSI */
+#define REG_IER 1  /* interrupt enable */
+#define REG_IIR 2  /* interrupt identification (read), FIFO control (write) */
+#define REG_MCR 4  /* modem control */
+#define REG_LSR 5  /* line status */
+#define IER_THR_EMPTY 0x02
+#define IIR_FIFOS_ON 0xc0 /* both bits set: the 16-byte FIFOs work (a 16550A) */
+#define MCR_DTR_RTS 0x03
+#define MCR_OUT2 0x08 /* on a PC, OUT2 gates the UART's interrupt onto the ISA line */
+#define LSR_THR_EMPTY 0x20 /* with the FIFO on: the whole transmit FIFO is empty */
+#define UART_FIFO 16
 
-/* Program the UART; interrupts stay off (the console is polled). */
+static bool present;       /* LSR read other than 0xff: something answers at COM1 */
+static bool fifo_on;       /* a 16550A: the transmitter takes UART_FIFO bytes at once */
+
+/* Program the UART; its interrupts stay off (polled) until arch_console_irq_start. */
 void serial_init(void)
 {
-    outb(COM1 + 1, 0x00); /* no interrupts */
-    outb(COM1 + 3, 0x80); /* DLAB on */
-    outb(COM1 + 0, 0x01); /* divisor 1: 115200 baud */
+    outb(COM1 + REG_IER, 0x00); /* no interrupts */
+    outb(COM1 + 3, 0x80);       /* DLAB on */
+    outb(COM1 + 0, 0x01);       /* divisor 1: 115200 baud */
     outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03); /* 8N1, DLAB off */
-    outb(COM1 + 2, 0xc7); /* FIFO on, cleared, 14-byte threshold */
-    outb(COM1 + 4, 0x03); /* DTR | RTS */
+    outb(COM1 + 3, 0x03);          /* 8N1, DLAB off */
+    outb(COM1 + REG_IIR, 0xc7);    /* FIFO on, cleared, 14-byte threshold */
+    outb(COM1 + REG_MCR, MCR_DTR_RTS);
+    present = inb(COM1 + REG_LSR) != 0xff; /* an empty ISA port reads all ones */
+    fifo_on = (inb(COM1 + REG_IIR) & IIR_FIFOS_ON) == IIR_FIFOS_ON;
 }
 
 /* Send one byte, waiting for room in the transmitter; the wait is bounded, so a machine without
  * a UART at 0x3f8 still boots (silently). */
 static void serial_putc(char c)
 {
-    for (int spins = 0; spins < 100000 && !(inb(COM1 + 5) & LSR_THR_EMPTY); spins++)
+    for (int spins = 0; spins < 100000 && !(inb(COM1 + REG_LSR) & LSR_THR_EMPTY); spins++)
         ;
     outb(COM1, (uint8_t)c);
 }
@@ -41,4 +57,62 @@ void serial_write(const char *s, size_t len)
 void arch_console_write(const char *s, size_t len)
 {
     serial_write(s, len);
+}
+
+/* Move the console ring's oldest bytes into the transmitter if it is empty, as many as its FIFO
+ * takes ("\n" as "\r\n", both in the same fill). A transmitter still busy raises its THR-empty
+ * interrupt once done, which fills it then. Pre: kernel lock held. */
+static void serial_fill(void)
+{
+    char buf[UART_FIFO];
+    size_t n = conring_peek(buf, sizeof(buf));
+    if (!n || !(inb(COM1 + REG_LSR) & LSR_THR_EMPTY))
+        return;
+    size_t room = UART_FIFO, sent = 0;
+    for (; sent < n && room >= (buf[sent] == '\n' ? 2u : 1u); sent++) {
+        if (buf[sent] == '\n') {
+            outb(COM1, '\r');
+            room--;
+        }
+        outb(COM1, (uint8_t)buf[sent]);
+        room--;
+    }
+    conring_consume(sent);
+}
+
+/* Only a 16550A with its FIFO: a FIFO-less UART would need an interrupt per byte, and stays polled.
+ * The pin is unmasked before THR-empty interrupts are enabled, so the one the UART raises at once
+ * (its transmitter is empty) reaches an edge-triggered input that listens. */
+bool arch_console_irq_start(void)
+{
+    uint32_t gsi;
+    if (!present || !fifo_on || isa_irq_route(COM1_IRQ, VEC_COM1, &gsi) < 0)
+        return false;
+    ioapic_mask(gsi, false);
+    outb(COM1 + REG_MCR, MCR_DTR_RTS | MCR_OUT2);
+    outb(COM1 + REG_IER, IER_THR_EMPTY);
+    return true;
+}
+
+/* The ring was empty: the transmitter may be idle, with no interrupt to come. Pre: kernel lock held. */
+void arch_console_kick(void)
+{
+    serial_fill();
+}
+
+/* VEC_COM1. Reading IIR acknowledges a THR-empty interrupt (the only kind enabled); then refill.
+ * Pre: kernel lock held. */
+void serial_irq(void)
+{
+    (void)inb(COM1 + REG_IIR);
+    serial_fill();
+    lapic_eoi();
+}
+
+/* Per timer tick: an interrupt lost anyway (a UART that does not raise THR-empty again, an edge
+ * the I/O APIC missed) would leave bytes queued for ever; this refills an idle transmitter within
+ * a tick. Costs nothing while the ring is empty. Pre: kernel lock held. */
+void serial_tick(void)
+{
+    serial_fill();
 }
