@@ -27,9 +27,9 @@ void arch_console_write(const char *s, size_t len);
 bool arch_console_irq_start(void);
 /* The console ring just went from empty to holding bytes: start the transmitter if it is idle. */
 void arch_console_kick(void);
-uint64_t arch_time_ns(void);                        /* monotonic nanoseconds since boot */
-static inline uint64_t arch_cycles(void);           /* raw cycle counter (scheduling, jitter) */
-uint64_t arch_cycles_per_ms(void);                  /* the cycle counter's rate */
+uint64_t arch_time_ns(void);              /* monotonic nanoseconds since boot */
+static inline uint64_t arch_cycles(void); /* raw cycle counter (scheduling, jitter) */
+uint64_t arch_cycles_per_ms(void);        /* the cycle counter's rate */
 /* One 64-bit value from the CPU's hardware random source; false if it has none (or it keeps failing). */
 bool arch_random_hw(uint64_t *out);
 

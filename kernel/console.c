@@ -51,7 +51,8 @@ static void bucket_report(const struct console_writer *w, uint64_t now)
     struct console_bucket *b = w->bucket;
     if (!b->dropped || (b->report_ns && now - b->report_ns < CONSOLE_REPORT_NS))
         return;
-    log_printf("console: %s (pid %ld): %lu bytes dropped over its rate limit or a full console", w->name, w->pid, b->dropped);
+    log_printf("console: %s (pid %ld): %lu bytes dropped over its rate limit or a full console", w->name,
+               w->pid, b->dropped);
     b->dropped = 0;
     b->report_ns = now;
 }

@@ -13,12 +13,12 @@
 #define IER_THR_EMPTY 0x02
 #define IIR_FIFOS_ON 0xc0 /* both bits set: the 16-byte FIFOs work (a 16550A) */
 #define MCR_DTR_RTS 0x03
-#define MCR_OUT2 0x08 /* on a PC, OUT2 gates the UART's interrupt onto the ISA line */
+#define MCR_OUT2 0x08      /* on a PC, OUT2 gates the UART's interrupt onto the ISA line */
 #define LSR_THR_EMPTY 0x20 /* with the FIFO on: the whole transmit FIFO is empty */
 #define UART_FIFO 16
 
-static bool present;       /* LSR read other than 0xff: something answers at COM1 */
-static bool fifo_on;       /* a 16550A: the transmitter takes UART_FIFO bytes at once */
+static bool present; /* LSR read other than 0xff: something answers at COM1 */
+static bool fifo_on; /* a 16550A: the transmitter takes UART_FIFO bytes at once */
 
 /* Program the UART; its interrupts stay off (polled) until arch_console_irq_start. */
 void serial_init(void)
@@ -27,8 +27,8 @@ void serial_init(void)
     outb(COM1 + 3, 0x80);       /* DLAB on */
     outb(COM1 + 0, 0x01);       /* divisor 1: 115200 baud */
     outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03);          /* 8N1, DLAB off */
-    outb(COM1 + REG_IIR, 0xc7);    /* FIFO on, cleared, 14-byte threshold */
+    outb(COM1 + 3, 0x03);       /* 8N1, DLAB off */
+    outb(COM1 + REG_IIR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
     outb(COM1 + REG_MCR, MCR_DTR_RTS);
     present = inb(COM1 + REG_LSR) != 0xff; /* an empty ISA port reads all ones */
     fifo_on = (inb(COM1 + REG_IIR) & IIR_FIFOS_ON) == IIR_FIFOS_ON;

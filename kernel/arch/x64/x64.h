@@ -98,8 +98,8 @@ static inline void write_cr3(uint64_t v)
 /* --- functions across files of the port --- */
 void serial_init(void);
 void serial_write(const char *s, size_t len);
-void serial_irq(void);  /* VEC_COM1's handler */
-void serial_tick(void); /* per timer tick: restart a transmitter whose interrupt was lost */
+void serial_irq(void);         /* VEC_COM1's handler */
+void serial_tick(void);        /* per timer tick: restart a transmitter whose interrupt was lost */
 void tsc_calibrate(void);      /* time.c, PIT-based */
 void pit_wait_us(uint32_t us); /* busy-wait on PIT channel 2; false timing if absent */
 uint64_t tsc_ticks_per_ms(void);
