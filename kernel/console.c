@@ -16,8 +16,9 @@
  * console ring (conring.h), which the UART's interrupt drains; a preemption point comes after each
  * chunk that ends a line, and after CONSOLE_LINE_CAP bytes of one line, so that a long write lets
  * that interrupt, and other writers, in. A chunk the ring has no room for is dropped whole and
- * counted with the bytes over the rate limit: the console then reads as if it had never been
- * written (the tag state is left as it was), so what follows is tagged as it must be. A writer
+ * counted with the bytes over the rate limit; a line it leaves unfinished counts as cut
+ * (LOG_LINE_CUT), so whatever comes next, the writer's rest or anyone else's, starts a line of its
+ * own with its tag: no process text ever lands untagged at a line start. A writer
  * preempted in the middle of a longer line may have it ended by another's output; its rest starts
  * a new tagged line.
  */
@@ -94,7 +95,7 @@ static bool console_emit(const struct console_writer *w, const char *s, size_t n
     }
     if (conring_write(out, len, false))
         return true;
-    log_set_line_owner(owner);
+    log_set_line_owner(owner ? LOG_LINE_CUT : 0); /* the console reads as before this chunk */
     return false;
 }
 
