@@ -1,7 +1,6 @@
 /* conring.c: the console's output ring: kernel and process output queued for the port's transmit interrupt. */
 #include <arch.h>
 #include <conring.h>
-#include <log.h>
 
 /*
  * Why 16 KiB: at 115200 baud a UART sends some 11,500 bytes a second, so a full ring is about 1.4 s
@@ -51,21 +50,18 @@ size_t conring_peek(char *out, size_t max)
     return n;
 }
 
-/* Pre: interrupts off. */
+/* Pre: interrupts off. Never past head: a port that overstated would otherwise make the ring
+ * read as holding 4 GiB. (No ASSERT here: a panic writes through this ring.) */
 void conring_consume(size_t n)
 {
-    ASSERT(n <= head - tail);
-    tail += (uint32_t)n;
+    tail += (uint32_t)(n < head - tail ? n : head - tail);
 }
 
 /* Pre: the boot, kernel lock held; the ring is empty (everything so far was polled). */
-void conring_start(void)
+bool conring_start(void)
 {
     irq_mode = arch_console_irq_start();
-    if (irq_mode)
-        log_printf("console: interrupt-driven, through a %u KiB ring", CONRING_SIZE / 1024);
-    else
-        log_printf("console: polled (no transmit interrupt)");
+    return irq_mode;
 }
 
 /* The polled writes wait for the transmitter, so they follow whatever it still holds, in order. A

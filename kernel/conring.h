@@ -21,7 +21,8 @@ bool conring_write(const char *s, size_t n, bool kernel);
 size_t conring_peek(char *out, size_t max);
 /* Port side: the n oldest bytes went to the device. Pre: n at most what conring_peek gave. */
 void conring_consume(size_t n);
-/* Boot, once its log is out: switch to interrupt-driven output if the port can (arch_console_irq_start). */
-void conring_start(void);
+/* Boot, once its log is out: switch to interrupt-driven output if the port can
+ * (arch_console_irq_start); whether it did. */
+bool conring_start(void);
 /* Fatal paths and power-off: send what is queued, polled, and stay polled from here on. */
 void conring_sync(void);

@@ -77,7 +77,10 @@ _Noreturn void kernel_main(struct boot_info *bi)
     proc_init(bi->initfs_base, bi->initfs_size);
     sched_init();
     proc_start_init("bin/init");
-    conring_start();
+    if (conring_start())
+        log_printf("console: interrupt-driven, through a %u KiB ring", CONRING_SIZE / 1024);
+    else
+        log_printf("console: polled (no transmit interrupt)");
     log_printf("warp: kernel up, %lu pages free; running user space", pmm_free_pages());
     kstat_start();
     sched_idle_loop();
