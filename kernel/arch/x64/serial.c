@@ -59,30 +59,44 @@ void arch_console_write(const char *s, size_t len)
     serial_write(s, len);
 }
 
+static bool thr_irq_on; /* IER's THR-empty bit as last written */
+
+/* Enable the THR-empty interrupt while the ring holds bytes the transmitter has yet to take, and
+ * only then: a write that fits in the FIFO at once (most lines under QEMU, whose UART sends
+ * instantly) then costs no interrupt at all. Enabled with the FIFO still busy, it comes once the FIFO
+ * drains; enabled with it empty, at once (16550 datasheet, IIR priorities). */
+static void serial_thr_irq(bool on)
+{
+    if (on != thr_irq_on) {
+        outb(COM1 + REG_IER, on ? IER_THR_EMPTY : 0);
+        thr_irq_on = on;
+    }
+}
+
 /* Move the console ring's oldest bytes into the transmitter if it is empty, as many as its FIFO
- * takes ("\n" as "\r\n", both in the same fill). A transmitter still busy raises its THR-empty
- * interrupt once done, which fills it then. Pre: kernel lock held. */
+ * takes ("\n" as "\r\n", both in the same fill), then ask for the interrupt if bytes are left.
+ * Pre: kernel lock held. (Bytes are queued only once arch_console_irq_start said yes.) */
 static void serial_fill(void)
 {
     char buf[UART_FIFO];
     size_t n = conring_peek(buf, sizeof(buf));
-    if (!n || !(inb(COM1 + REG_LSR) & LSR_THR_EMPTY))
-        return;
-    size_t room = UART_FIFO, sent = 0;
-    for (; sent < n && room >= (buf[sent] == '\n' ? 2u : 1u); sent++) {
-        if (buf[sent] == '\n') {
-            outb(COM1, '\r');
+    if (n && (inb(COM1 + REG_LSR) & LSR_THR_EMPTY)) {
+        size_t room = UART_FIFO, sent = 0;
+        for (; sent < n && room >= (buf[sent] == '\n' ? 2u : 1u); sent++) {
+            if (buf[sent] == '\n') {
+                outb(COM1, '\r');
+                room--;
+            }
+            outb(COM1, (uint8_t)buf[sent]);
             room--;
         }
-        outb(COM1, (uint8_t)buf[sent]);
-        room--;
+        conring_consume(sent);
     }
-    conring_consume(sent);
+    serial_thr_irq(conring_peek(buf, 1) > 0);
 }
 
 /* Only a 16550A with its FIFO: a FIFO-less UART would need an interrupt per byte, and stays polled.
- * The pin is unmasked before THR-empty interrupts are enabled, so the one the UART raises at once
- * (its transmitter is empty) reaches an edge-triggered input that listens. */
+ * The THR-empty interrupt itself is enabled only while bytes wait (serial_thr_irq). */
 bool arch_console_irq_start(void)
 {
     uint32_t gsi;
@@ -90,7 +104,6 @@ bool arch_console_irq_start(void)
         return false;
     ioapic_mask(gsi, false);
     outb(COM1 + REG_MCR, MCR_DTR_RTS | MCR_OUT2);
-    outb(COM1 + REG_IER, IER_THR_EMPTY);
     return true;
 }
 
@@ -111,8 +124,10 @@ void serial_irq(void)
 
 /* Per timer tick: an interrupt lost anyway (a UART that does not raise THR-empty again, an edge
  * the I/O APIC missed) would leave bytes queued for ever; this refills an idle transmitter within
- * a tick. Costs nothing while the ring is empty. Pre: kernel lock held. */
+ * a tick. Costs a memory read while the ring is empty. Pre: kernel lock held. */
 void serial_tick(void)
 {
-    serial_fill();
+    char c;
+    if (conring_peek(&c, 1))
+        serial_fill();
 }
