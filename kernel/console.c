@@ -18,9 +18,8 @@
  * that interrupt, and other writers, in. A chunk the ring has no room for is dropped whole and
  * counted with the bytes over the rate limit; a line it leaves unfinished counts as cut
  * (LOG_LINE_CUT), so whatever comes next, the writer's rest or anyone else's, starts a line of its
- * own with its tag: no process text ever lands untagged at a line start. A writer
- * preempted in the middle of a longer line may have it ended by another's output; its rest starts
- * a new tagged line.
+ * own with its tag: no process text ever lands untagged at a line start. A writer preempted in the
+ * middle of a longer line may have it ended by another's output; its rest starts a new tagged line.
  */
 #define CONSOLE_CHUNK 64
 #define CONSOLE_LINE_CAP 256
