@@ -11,17 +11,25 @@
  * console and clock work; syscall_dispatch (syscall.h) per system call; sched_tick (sched.h) per
  * timer interrupt; irq_dispatch (irq.h) per device interrupt; proc_fault (proc.h) for a user-mode
  * exception; proc_user_return (proc.h) before every return to user mode; sched_thread_started
- * (sched.h) when a new thread first runs; kernel_lock/kernel_unlock (lock.h) around each entry.
+ * (sched.h) when a new thread first runs; kernel_lock/kernel_unlock (lock.h) around each entry;
+ * conring_peek/conring_consume (conring.h) to drain the console ring, and conring_sync before a
+ * fatal report of its own.
  */
 
 struct boot_info;
 struct cpu;
 
 /* --- console, time and randomness --- */
-void arch_console_write(const char *s, size_t len); /* write bytes to the boot console */
-uint64_t arch_time_ns(void);                        /* monotonic nanoseconds since boot */
-static inline uint64_t arch_cycles(void);           /* raw cycle counter (scheduling, jitter) */
-uint64_t arch_cycles_per_ms(void);                  /* the cycle counter's rate */
+/* Write bytes to the console, polled: returns once the device has taken them (boot, panics). */
+void arch_console_write(const char *s, size_t len);
+/* Route and enable the console's transmit interrupt, which drains the console ring (conring.h); false
+ * if there is none (no device, no route): the console then stays polled. */
+bool arch_console_irq_start(void);
+/* The console ring just went from empty to holding bytes: start the transmitter if it is idle. */
+void arch_console_kick(void);
+uint64_t arch_time_ns(void);              /* monotonic nanoseconds since boot */
+static inline uint64_t arch_cycles(void); /* raw cycle counter (scheduling, jitter) */
+uint64_t arch_cycles_per_ms(void);        /* the cycle counter's rate */
 /* One 64-bit value from the CPU's hardware random source; false if it has none (or it keeps failing). */
 bool arch_random_hw(uint64_t *out);
 

@@ -1,5 +1,6 @@
 /* console.c: user processes' console output: tagged lines, a rate limit per process (console.h). */
 #include <arch.h>
+#include <conring.h>
 #include <console.h>
 #include <log.h>
 #include <sched.h>
@@ -11,11 +12,13 @@
  * becomes "_"): the kernel's own lines start with "[ seconds.micros]", which always holds a dot, so
  * no process can write a line that reads as the kernel's. Control characters other than newline and
  * tab become '?', so no escape sequence or carriage return can move the cursor back over a tag.
- * Output goes out in chunks of at most CONSOLE_CHUNK bytes, each cut after a newline, and a
- * preemption point comes after each chunk that ends a line, and after CONSOLE_LINE_CAP bytes of one
- * line: pausing between lines keeps other writers, and kernel lines, from splitting a process's
- * lines, while the CPU is held for one line at most. The UART is polled byte by byte, which under
- * QEMU's TCG costs some 40 us a byte and at a real 115200 baud 87 us. A writer preempted in the
+ * Output is copied in chunks of at most CONSOLE_CHUNK bytes, each cut after a newline, into the
+ * console ring (conring.h), which the UART's interrupt drains; a preemption point comes after each
+ * chunk that ends a line, and after CONSOLE_LINE_CAP bytes of one line, so that a long write lets
+ * that interrupt, and other writers, in. A chunk the ring has no room for is dropped whole and
+ * counted with the bytes over the rate limit; a line it leaves unfinished counts as cut
+ * (LOG_LINE_CUT), so whatever comes next, the writer's rest or anyone else's, starts a line of its
+ * own with its tag: no process text ever lands untagged at a line start. A writer preempted in the
  * middle of a longer line may have it ended by another's output; its rest starts a new tagged line.
  */
 #define CONSOLE_CHUNK 64
@@ -48,7 +51,8 @@ static void bucket_report(const struct console_writer *w, uint64_t now)
     struct console_bucket *b = w->bucket;
     if (!b->dropped || (b->report_ns && now - b->report_ns < CONSOLE_REPORT_NS))
         return;
-    log_printf("console: %s (pid %ld): %lu bytes dropped over its rate limit", w->name, w->pid, b->dropped);
+    log_printf("console: %s (pid %ld): %lu bytes dropped over its rate limit or a full console", w->name,
+               w->pid, b->dropped);
     b->dropped = 0;
     b->report_ns = now;
 }
@@ -68,11 +72,14 @@ static size_t console_tag(const struct console_writer *w, char *out)
     return n;
 }
 
-/* Write s[0..n) of p's output: tags at line starts, another writer's open line ended first. */
-static void console_emit(const struct console_writer *w, const char *s, size_t n)
+/* Queue s[0..n) (one line at most) of w's output: a tag at a line start, another writer's open
+ * line ended first. False if the console ring had no room: nothing was queued. */
+static bool console_emit(const struct console_writer *w, const char *s, size_t n)
 {
-    char out[CONSOLE_CHUNK * 2 + SPAWN_NAME_MAX + 4];
+    char out[CONSOLE_CHUNK + SPAWN_NAME_MAX + 4]; /* a newline, "[name] ", the chunk */
     size_t len = 0;
+    ASSERT(n <= CONSOLE_CHUNK);
+    long owner = log_line_owner();
     for (size_t i = 0; i < n; i++) {
         if (log_line_owner() != w->pid) {
             if (log_line_owner())
@@ -84,12 +91,11 @@ static void console_emit(const struct console_writer *w, const char *s, size_t n
         out[len++] = (c >= ' ' && c != 0x7f) || c == '\n' || c == '\t' ? c : '?';
         if (c == '\n')
             log_set_line_owner(0);
-        if (len > sizeof(out) - (SPAWN_NAME_MAX + 4)) {
-            arch_console_write(out, len);
-            len = 0;
-        }
     }
-    arch_console_write(out, len);
+    if (conring_write(out, len, false))
+        return true;
+    log_set_line_owner(owner ? LOG_LINE_CUT : 0); /* the console reads as before this chunk */
+    return false;
 }
 
 /* The length of s[0..n) up to and including its first newline (n if it has none). */
@@ -121,7 +127,10 @@ long console_write_user(const struct console_writer *w, uaddr_t buf, uint64_t le
         if (err < 0)
             return err;
         n = console_line_cut(chunk, n);
-        console_emit(w, chunk, n);
+        if (!console_emit(w, chunk, n)) {
+            b->dropped += n;
+            dropped_total += n;
+        }
         done += n;
         line_bytes += n;
         bool line_ended = chunk[n - 1] == '\n';

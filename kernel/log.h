@@ -8,8 +8,10 @@ void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print without a timestamp (continuation output such as register dumps). */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The process whose console line is unfinished (0: none), kept by console.c: a kernel line ends
- * that line first, so it always starts a line of its own. */
+/* The process whose console line is unfinished (0: none; LOG_LINE_CUT: one whose rest the full
+ * console ring refused), kept by console.c: a kernel line ends that line first, so it always
+ * starts a line of its own. */
+#define LOG_LINE_CUT (-1L)
 long log_line_owner(void);
 void log_set_line_owner(long pid);
 

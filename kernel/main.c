@@ -1,6 +1,7 @@
 /* main.c: the portable boot sequence, from a working console to the first user process. */
 #include <arch.h>
 #include <boot.h>
+#include <conring.h>
 #include <kstat.h>
 #include <cpu.h>
 #include <lock.h>
@@ -57,7 +58,8 @@ static void crashtest_stack(void)
 
 /* Each step needs the ones before: page tables come from the page allocator, the CPU's exception
  * stacks need the kernel's page tables, PCI may need ACPI's MCFG (read with the interrupt
- * controllers). The boot context holds the kernel lock until it becomes the idle loop. */
+ * controllers). The boot context holds the kernel lock until it becomes the idle loop. The boot's
+ * log goes out polled; from conring_start on, the console is interrupt-driven. */
 _Noreturn void kernel_main(struct boot_info *bi)
 {
     log_printf("warp: booting; cmdline \"%s\", initfs %lu KiB", bi->cmdline, bi->initfs_size >> 10);
@@ -75,6 +77,10 @@ _Noreturn void kernel_main(struct boot_info *bi)
     proc_init(bi->initfs_base, bi->initfs_size);
     sched_init();
     proc_start_init("bin/init");
+    if (conring_start())
+        log_printf("console: interrupt-driven, through a %u KiB ring", CONRING_SIZE / 1024);
+    else
+        log_printf("console: polled (no transmit interrupt)");
     log_printf("warp: kernel up, %lu pages free; running user space", pmm_free_pages());
     kstat_start();
     sched_idle_loop();

@@ -1,5 +1,6 @@
 /* sys_system.c: the system-wide calls: console, counters, clock, entropy, power-off (docs/syscalls.md). */
 #include <arch.h>
+#include <conring.h>
 #include <console.h>
 #include <kstat.h>
 #include <log.h>
@@ -82,5 +83,6 @@ long sys_shutdown(const struct syscall_args *a)
         return ERR_INVALID_ARG;
     kstat_log();
     log_printf("kernel: power off requested by init (code %lu)", code);
+    conring_sync(); /* every line out before the machine goes */
     arch_poweroff((int)code);
 }

@@ -20,6 +20,8 @@
  *   longcall forge    prints a line made to look like the kernel's
  *   longcall stop     kills every longcall child
  *   longcall kstat    answers "ok kstat IRQOFF_NS SYSCALL_NS SYSCALL_NR DROPPED" from sysinfo
+ *   longcall lines    times LONGCALL_LINES console writes of one 80-byte line each and answers
+ *                     "ok lines MEDIAN_NS P90_NS MAX_NS TOTAL_NS"
  */
 #define LONGCALL_MAP (LONGCALL_MODE_FIRST + 0)
 #define LONGCALL_SPAWN (LONGCALL_MODE_FIRST + 1)
@@ -32,6 +34,7 @@
 #define LONGCALL_FLOOD_LEN 65536
 #define NEST_PAIRS (MSG_HANDLES_MAX / 2) /* channels carried by one message */
 #define LONGCALL_SELF "bin/adversary"
+#define LONGCALL_LINES 101
 
 static handle_t children[LONGCALL_CHILDREN];
 static unsigned nchildren;
@@ -66,6 +69,29 @@ static void longcall_stop(void)
     }
 }
 
+/* Times LONGCALL_LINES console writes of one 80-byte line each: "ok lines MEDIAN_NS P90_NS MAX_NS
+ * TOTAL_NS" in out. */
+static void longcall_lines(char *out, size_t size)
+{
+    static const char line[] =
+        "adversary: a timed console line, eighty bytes long with its newline .........\n";
+    uint64_t ns[LONGCALL_LINES];
+    for (unsigned i = 0; i < LONGCALL_LINES; i++) {
+        uint64_t t0 = warp_clock();
+        warp_console_write(line, sizeof(line) - 1);
+        uint64_t t = warp_clock() - t0, j = i;
+        for (; j > 0 && ns[j - 1] > t; j--) /* insertion sort */
+            ns[j] = ns[j - 1];
+        ns[j] = t;
+    }
+    uint64_t total = 0;
+    for (unsigned i = 0; i < LONGCALL_LINES; i++)
+        total += ns[i];
+    fmt_snprintf(out, size, "ok lines %lu %lu %lu %lu\n", (unsigned long)ns[LONGCALL_LINES / 2],
+                 (unsigned long)ns[LONGCALL_LINES * 9 / 10], (unsigned long)ns[LONGCALL_LINES - 1],
+                 (unsigned long)total);
+}
+
 bool longcall_command(const char *cmd, const struct tar_file *self, char *out, size_t size)
 {
     if (strncmp(cmd, "longcall ", 9) != 0)
@@ -84,7 +110,10 @@ bool longcall_command(const char *cmd, const struct tar_file *self, char *out, s
         printf("[    0.000001] kernel: forged by the adversary\n");
     else if (strcmp(what, "stop") == 0)
         longcall_stop();
-    else if (strcmp(what, "kstat") == 0) {
+    else if (strcmp(what, "lines") == 0) {
+        longcall_lines(out, size);
+        return true;
+    } else if (strcmp(what, "kstat") == 0) {
         struct sysinfo si;
         if ((r = warp_sysinfo(&si)) == 0) {
             fmt_snprintf(out, size, "ok kstat %lu %lu %lu %lu\n", (unsigned long)si.irqoff_max_ns,

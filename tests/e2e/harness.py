@@ -13,8 +13,10 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -142,12 +144,20 @@ class Boot:
 
     Use as a context manager: QEMU starts on entry and is killed on exit if still running.
     Options are those of tools/qemu.py command(); the serial port and monitor are chosen here.
+    `baud=N` makes COM1 as slow as a real serial line at N baud (8N1: N / 10 bytes a second): QEMU's
+    UART sends to a Unix socket that is read no faster than that. QEMU writes it a byte at a time
+    and each byte waits as a buffer of its own, charged to QEMU's small send allowance, so after a
+    few hundred bytes the guest's transmitter stays busy as a real one would (QEMU's 16550 otherwise
+    sends every byte the moment it is written; a TCP socket would queue megabytes first).
     """
 
     PARTIAL_GRACE = 0.5  # seconds a matching unfinished line may wait for its end of line
 
-    def __init__(self, ctx, name, image, **options):
+    def __init__(self, ctx, name, image, baud=None, **options):
         options.setdefault("net", False)
+        self.baud = baud
+        self.serial_sock = None  # a `baud` boot's COM1, in serial_tmp
+        self.serial_tmp = None
         if options["net"] and "port" not in options:
             options["port"] = qemu.free_port()
         self.name = name
@@ -178,17 +188,25 @@ class Boot:
         found = qemu.problems(self.image, **self.options)
         if found:
             raise Unbootable("; ".join(found))
-        self.argv = qemu.command(self.image, serial="stdio", monitor="none", **self.options)
+        serial_path = os.path.join(self._serial_dir(), "com1") if self.baud else None
+        serial = f"unix:{serial_path},server=on,wait=on" if self.baud else "stdio"
+        self.argv = qemu.command(self.image, serial=serial, monitor="none", **self.options)
         with _live_lock:
             if _stopping:
                 raise Unbootable("the harness is stopping")
             self.log = open(self.log_path, "wb")
             # Own session: QEMU gets no terminal signals, and we end exactly the process we started.
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         start_new_session=True)
+                                         stdout=subprocess.DEVNULL if self.baud else subprocess.PIPE,
+                                         stderr=subprocess.PIPE, start_new_session=True)
             self.t0 = time.monotonic()
             _live_boots.add(self)
+        if self.baud:
+            try:
+                self.serial_sock = self._connect_serial(serial_path)
+            except Unbootable:
+                self.kill()  # no context-manager exit follows a failed start
+                raise
         self.readers = [threading.Thread(target=self._read_serial, daemon=True),
                         threading.Thread(target=self._read_stderr, daemon=True)]
         for reader in self.readers:
@@ -198,12 +216,49 @@ class Boot:
         """Milliseconds since QEMU started."""
         return int((time.monotonic() - self.t0) * 1000)
 
-    def _read_serial(self):
-        """Splits QEMU's stdout (COM1) into stamped lines until QEMU closes it."""
-        fd = self.proc.stdout.fileno()
-        pending = b""
+    def _serial_dir(self):
+        """A fresh directory for a `baud` boot's socket (a socket path must stay under 108 bytes)."""
+        self.serial_tmp = tempfile.TemporaryDirectory(prefix="warp-com1-")
+        return self.serial_tmp.name
+
+    def _connect_serial(self, path):
+        """The socket of a `baud` boot's COM1: QEMU waits for it before it runs the guest."""
+        deadline = time.monotonic() + 30
         while True:
-            chunk = os.read(fd, 4096)
+            sock = socket.socket(socket.AF_UNIX)
+            try:
+                sock.connect(path)
+                return sock
+            except OSError:
+                sock.close()
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise Unbootable(f"QEMU's serial socket {path} never answered")
+                time.sleep(0.05)
+
+    def _serial_chunks(self):
+        """COM1's bytes as they come: QEMU's stdout, or a `baud` boot's socket read at the line's pace."""
+        if not self.baud:
+            fd = self.proc.stdout.fileno()
+            while chunk := os.read(fd, 4096):
+                yield chunk
+            return
+        rate = self.baud / 10
+        while True:
+            try:
+                chunk = self.serial_sock.recv(16)  # a 16550's FIFO: room comes 16 bytes at a time
+            except OSError:
+                return
+            if not chunk:
+                return
+            yield chunk
+            time.sleep(len(chunk) / rate)  # a line idle meanwhile banks nothing: no burst after it
+
+    def _read_serial(self):
+        """Splits COM1's output into stamped lines until QEMU closes it."""
+        pending = b""
+        chunks = self._serial_chunks()
+        while True:
+            chunk = next(chunks, b"")
             now = self.elapsed_ms()
             with self.cond:
                 if not chunk:
@@ -290,6 +345,10 @@ class Boot:
                 self.proc.wait()
         for reader in self.readers:
             reader.join(5)
+        if self.serial_sock is not None:
+            self.serial_sock.close()
+        if self.serial_tmp is not None:
+            self.serial_tmp.cleanup()
         with _live_lock:
             _live_boots.discard(self)
         if not self.log.closed:

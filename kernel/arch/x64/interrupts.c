@@ -14,14 +14,14 @@ void arch_msi_message(uint32_t vector, uint64_t *address, uint32_t *data)
     *data = vector;                                                    /* fixed delivery, edge */
 }
 
-/* Legacy line -> GSI through the MADT's overrides; PCI lines default to level, active low. */
-long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out)
+/* Legacy line -> GSI, trigger and polarity through the MADT's overrides, from the bus's defaults
+ * (*level, *low) where an override keeps them; then routed to vector, masked. */
+static long intx_route(uint8_t line, uint32_t vector, bool level, bool low, uint32_t *gsi_out)
 {
     uint32_t gsi = line;
-    bool level = true, low = true;
     for (uint32_t i = 0; i < platform.noverrides; i++)
         /* MPS INTI flags (MP spec 1.4, table 4-10, reused by the MADT): polarity bits 1:0, trigger
-         * bits 3:2; 01 high/edge, 11 low/level, 00 conforms to the bus: keep the PCI default. */
+         * bits 3:2; 01 high/edge, 11 low/level, 00 conforms to the bus: keep its default. */
         if (platform.overrides[i].irq == line) {
             uint16_t f = platform.overrides[i].flags;
             gsi = platform.overrides[i].gsi;
@@ -34,6 +34,18 @@ long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out)
     if (err == 0)
         *gsi_out = gsi;
     return err;
+}
+
+/* PCI lines default to level, active low. */
+long arch_intx_route(uint8_t line, uint32_t vector, uint32_t *gsi_out)
+{
+    return intx_route(line, vector, true, true, gsi_out);
+}
+
+/* ISA lines default to edge, active high. */
+long isa_irq_route(uint8_t irq, uint32_t vector, uint32_t *gsi_out)
+{
+    return intx_route(irq, vector, false, false, gsi_out);
 }
 
 /* gsi is what arch_intx_route reported. */

@@ -1,4 +1,5 @@
 /* trap.c: exceptions and interrupts: user faults end the process, kernel faults panic with a report. */
+#include <conring.h>
 #include <cpu.h>
 #include <irq.h>
 #include <lock.h>
@@ -90,9 +91,11 @@ static void trap_report_overflow(const struct trap_frame *tf)
     log_raw("  kernel stack overflow: %s, bottom %#lx, ran into its guard page\n", which, bottom);
 }
 
-/* A CPU exception in kernel mode is a kernel bug: report everything and stop. */
+/* A CPU exception in kernel mode is a kernel bug: report everything, polled, after what the
+ * console ring holds, and stop. */
 static _Noreturn void trap_kernel_fault(const struct trap_frame *tf)
 {
+    conring_sync();
     log_raw("\nKERNEL PANIC: %s in kernel mode, error code %#lx\n", exceptions[tf->vector].name,
             tf->error_code);
     if (tf->vector == 8 || tf->vector == 14)
@@ -128,7 +131,10 @@ static void trap_interrupt(const struct trap_frame *tf)
 {
     if (tf->vector == VEC_TIMER) {
         lapic_eoi();
+        serial_tick();
         sched_tick();
+    } else if (tf->vector == VEC_COM1) {
+        serial_irq();
     } else if (tf->vector >= IRQ_VECTOR_FIRST && tf->vector < IRQ_VECTOR_END) {
         irq_dispatch((uint32_t)tf->vector);
     } else if (tf->vector >= VEC_PIC_BASE && tf->vector < VEC_PIC_BASE + 16) {

@@ -92,11 +92,14 @@ static inline void write_cr3(uint64_t v)
 #define VEC_MACHINE_CHECK 18 /* its own IST stack */
 #define VEC_PIC_BASE 0x20    /* the masked 8259s are parked here; anything they raise is spurious */
 #define VEC_TIMER 0x30       /* local APIC timer */
+#define VEC_COM1 0x31        /* the console UART's transmit interrupt (serial.c) */
 #define VEC_SPURIOUS 0xff    /* local APIC spurious */
 
 /* --- functions across files of the port --- */
 void serial_init(void);
 void serial_write(const char *s, size_t len);
+void serial_irq(void);         /* VEC_COM1's handler */
+void serial_tick(void);        /* per timer tick: restart a transmitter whose interrupt was lost */
 void tsc_calibrate(void);      /* time.c, PIT-based */
 void pit_wait_us(uint32_t us); /* busy-wait on PIT channel 2; false timing if absent */
 uint64_t tsc_ticks_per_ms(void);
@@ -115,6 +118,9 @@ void ioapic_add(uint32_t id, paddr_t base, uint32_t gsi_base);
 /* Program the redirection entry of a GSI; ERR_NOT_FOUND if no I/O APIC has it. */
 long ioapic_route(uint32_t gsi, uint32_t vector, bool level, bool active_low, uint32_t apic_id);
 void ioapic_mask(uint32_t gsi, bool masked);
+/* Route ISA line irq (MADT overrides applied; ISA's edge, active high otherwise) to vector, masked;
+ * its GSI in *gsi_out. ERR_NOT_FOUND if no I/O APIC has it. */
+long isa_irq_route(uint8_t irq, uint32_t vector, uint32_t *gsi_out);
 void *mmio_map(paddr_t pa, size_t len);   /* uncached kernel mapping of device registers; NULL if none */
 uint64_t kstack_guard_hit(uint64_t addr); /* bottom of the kernel stack whose guard page addr is in, or 0 */
 bool kstack_mapped(uint64_t addr);        /* addr lies in a kernel stack in use, below its top */

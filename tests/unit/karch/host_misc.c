@@ -1,7 +1,8 @@
-/* host_misc.c: the rest of the host port: per-CPU data, console (a log buffer), clock, randomness, halts. */
+/* host_misc.c: the rest of the host port: per-CPU data, console (a log buffer behind a UART that can stall), clock, randomness, halts. */
 #include "karch.h"
 
 #include <arch.h>
+#include <conring.h>
 #include <cpu.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ uint64_t karch_now_ns;
 static char log_buf[1 << 16];
 static size_t log_len;
 
+/* The polled write, and the simulated UART's transmission of what it takes from the ring. */
 void arch_console_write(const char *s, size_t len)
 {
     if (getenv("KARCH_LOG"))
@@ -26,6 +28,28 @@ void arch_console_write(const char *s, size_t len)
     memcpy(log_buf + log_len, s, len);
     log_len += len;
     log_buf[log_len] = 0;
+}
+
+bool karch_console_stalled;
+
+/* The simulated transmit interrupt: the UART takes everything queued at once (unless stalled). */
+void karch_console_drain(void)
+{
+    char chunk[256];
+    size_t n;
+    while (!karch_console_stalled && (n = conring_peek(chunk, sizeof(chunk))) > 0) {
+        arch_console_write(chunk, n);
+        conring_consume(n);
+    }
+}
+
+bool arch_console_irq_start(void)
+{
+    return true;
+}
+void arch_console_kick(void)
+{
+    karch_console_drain();
 }
 
 bool karch_log_has(const char *text)
@@ -69,6 +93,7 @@ void (*karch_irq_window_hook)(long n);
 void arch_irq_window(void)
 {
     karch_irq_windows++;
+    karch_console_drain();
     if (karch_irq_window_hook)
         karch_irq_window_hook(karch_irq_windows);
 }

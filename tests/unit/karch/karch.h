@@ -26,6 +26,11 @@ extern uint64_t karch_now_ns; /* arch_time_ns(); tests move it forward */
 extern long karch_irq_windows;
 extern void (*karch_irq_window_hook)(long n);
 
+/* --- the console UART (host_misc.c): it sends what the console ring (conring.h) holds at once,
+ * when kicked and at every preemption point, unless stalled: then the ring fills up. --- */
+extern bool karch_console_stalled;
+void karch_console_drain(void); /* send what the ring holds now (nothing while stalled) */
+
 /* --- the kernel log (host_misc.c) --- */
 /* True when the log (since karch_log_clear) holds text. */
 bool karch_log_has(const char *text);

@@ -4,6 +4,7 @@
 #include "../../inos/elfgen.h"
 
 #include <channel.h>
+#include <conring.h>
 #include <mm/mm.h>
 #include <ktimer.h>
 #include <lock.h>
@@ -41,6 +42,8 @@ void kh_setup(void)
     karch_irq_window_hook = NULL;
     karch_irq_windows = 0;
     karch_now_ns = 1000000000;
+    karch_console_stalled = false;
+    karch_console_drain(); /* a test that stalled the console may have left bytes queued */
     karch_log_clear();
     karch_mm_reset();
     if (!kernel_lock_held())
@@ -49,6 +52,7 @@ void kh_setup(void)
     if (!booted) {
         pci_init();
         random_init();
+        conring_start(); /* interrupt-driven from here on, as after a real boot */
         booted = true;
     }
     init_process = NULL;
