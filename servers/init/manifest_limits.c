@@ -12,7 +12,7 @@ static const struct {
     const char *name;
     uint64_t def, min, max;
 } limit_keys[LIMIT_COUNT] = {
-    [LIMIT_PAGES] = {"pages", MANIFEST_DEFAULT_PAGES, 32, 1u << 20}, /* 128 KiB .. 4 GiB */
+    [LIMIT_PAGES] = {"pages", MANIFEST_DEFAULT_PAGES, 64, 1u << 20}, /* 256 KiB .. 4 GiB */
     [LIMIT_HANDLES] = {"handles", MANIFEST_DEFAULT_HANDLES, 8, HANDLES_MAX},
     [LIMIT_CHANNELS] = {"channels", MANIFEST_DEFAULT_CHANNELS, 1, 4096},
     [LIMIT_TIMERS] = {"timers", MANIFEST_DEFAULT_TIMERS, 1, 4096},

@@ -279,7 +279,7 @@ static void test_quota_keys(void **state)
                            "[service g]\nbinary = bin/g\nchildren = 1\n"),
                      1);
     assert_string_equal(M.services[0].name, "g");
-    assert_true(logged("line 3: pages = '0' is not a number from 32 to 1048576"));
+    assert_true(logged("line 3: pages = '0' is not a number from 64 to 1048576"));
     assert_true(logged("line 6: handles = '4096' is not a number from 8 to 4095"));
     assert_true(logged("line 9: timers = '-1'"));
     assert_true(logged("line 12: children = '2x'"));
