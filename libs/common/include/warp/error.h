@@ -26,7 +26,8 @@
     X(ERR_QUEUE_FULL, -18, "queue full")                          \
     X(ERR_NO_RIGHTS, -19, "handle lacks the right")               \
     X(ERR_INTERRUPTED, -20, "interrupted: the process is ending") \
-    X(ERR_LIMIT, -21, "over its quota")
+    X(ERR_LIMIT, -21, "over its quota")                           \
+    X(ERR_IO, -22, "device I/O error")
 
 enum warp_error {
 #define WARP_ERROR_ENUM(name, value, text) name = (value),
@@ -35,7 +36,7 @@ enum warp_error {
 };
 
 /* Lowest (most negative) defined error code. */
-#define ERR_MIN (-21)
+#define ERR_MIN (-22)
 
 /* Human-readable text for an error code; "success" for 0, "unknown error" otherwise. */
 const char *err_str(long err);
