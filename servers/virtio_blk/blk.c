@@ -1,0 +1,214 @@
+/* blk.c: service/block0: sessions whose READ and WRITE calls become virtio-blk requests. */
+#include "blk.h"
+#include "disk.h"
+
+#include <warp/msg.h>
+#include <warp/service.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+/*
+ * A valid READ or WRITE takes a free disk slot (a WRITE first copies the caller's data into the
+ * slot's bounce buffer with SYS_CALL_READ) and is answered when the device finishes it (a READ's
+ * data goes back with SYS_CALL_WRITE). While every slot is in flight, calls wait in one FIFO of
+ * BLK_WAIT_MAX (over all sessions; one more gets ERR_QUEUE_FULL) and take slots as they come free.
+ *
+ * A session that ends with requests in flight: the slots stay busy until the device is done (the
+ * DMA must finish), but their calls are forgotten, so no answer goes to a channel number that a
+ * later session may hold.
+ */
+#define BLK_SESSIONS_MAX 8
+#define BLK_WAIT_MAX 64
+
+/* A READ or WRITE call that passed the checks. */
+struct blk_call {
+    handle_t ch; /* 0: nobody waits for the answer (its session ended) */
+    uint64_t call_id;
+    bool write;
+    struct block_io io;
+};
+
+static handle_t sessions[BLK_SESSIONS_MAX]; /* 0: slot free */
+static struct blk_call inflight[DISK_SLOTS_MAX];
+static struct blk_call waiting[BLK_WAIT_MAX];
+static unsigned wait_head, nwaiting;
+static struct loop *blk_loop;
+
+/* Replies status to call_id on ch as type, or ERROR when status is an ERR_*. */
+static void blk_reply(handle_t ch, uint64_t call_id, uint32_t type, long status)
+{
+    struct warp_msg m;
+    if (status < 0)
+        msg_reply_error(&m, call_id, status);
+    else
+        msg_reply(&m, type, call_id, status);
+    service_send(blk_loop, ch, &m);
+}
+
+/* Starts c in a free slot (precondition: one is free); a WRITE whose data cannot be read is answered. */
+static void blk_issue(const struct blk_call *c)
+{
+    unsigned slot = (unsigned)disk_slot_get();
+    if (c->write) {
+        long n = warp_call_read(c->ch, c->call_id, 0, 0, disk_slot_data(slot), c->io.len);
+        if (n != (long)c->io.len) {
+            disk_slot_put(slot);
+            blk_reply(c->ch, c->call_id, MSG_WRITE, n < 0 ? n : ERR_BAD_ADDRESS);
+            return;
+        }
+    }
+    inflight[slot] = *c;
+    disk_submit(slot, c->write, c->io.sector, (uint32_t)c->io.len);
+}
+
+/* Starts waiting calls, oldest first, while slots are free. */
+static void blk_drain(void)
+{
+    while (nwaiting > 0 && disk_g.nfree > 0) {
+        struct blk_call c = waiting[wait_head];
+        wait_head = (wait_head + 1) % BLK_WAIT_MAX;
+        nwaiting--;
+        blk_issue(&c);
+    }
+}
+
+/* Answers slot's call (a READ's data copied out first), frees the slot, starts a waiting call. */
+void blk_done(unsigned slot, long result)
+{
+    struct blk_call *c = &inflight[slot];
+    if (c->ch && result == 0 && !c->write) {
+        long n = warp_call_write(c->ch, c->call_id, 0, 0, disk_slot_data(slot), c->io.len);
+        if (n < 0)
+            result = n;
+    }
+    if (c->ch)
+        blk_reply(c->ch, c->call_id, c->write ? MSG_WRITE : MSG_READ, result < 0 ? result : (long)c->io.len);
+    memset(c, 0, sizeof(*c));
+    disk_slot_put(slot);
+    blk_drain();
+}
+
+/* Checks a READ or WRITE: its struct block_io, its buffer, the range. 0 or the ERR_* to answer. */
+static long blk_check(const struct warp_msg *m, bool write, struct block_io *io)
+{
+    if (m->data_len != sizeof(*io))
+        return ERR_BAD_FORMAT;
+    memcpy(io, m->data, sizeof(*io));
+    long buf = msg_get_buf(m, 0, write ? BUF_READ : BUF_WRITE);
+    uint32_t size = disk_g.sector_size;
+    if (buf < 0)
+        return buf;
+    if (io->len == 0 || io->len % size != 0 || (uint64_t)buf < io->len)
+        return ERR_INVALID_ARG;
+    if (io->len > BLOCK_IO_MAX)
+        return ERR_TOO_LARGE;
+    if (io->sector >= disk_g.sectors || io->len / size > disk_g.sectors - io->sector)
+        return ERR_INVALID_ARG; /* past the end */
+    if (write && (disk_g.features & VIRTIO_BLK_F_RO))
+        return ERR_PERMISSION;
+    return 0;
+}
+
+/* READ or WRITE on session ch: checked, then started now or queued for a slot. */
+static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
+{
+    struct blk_call c = {ch, m->call_id, write, {0, 0}};
+    long r = blk_check(m, write, &c.io);
+    if (r < 0)
+        blk_reply(ch, m->call_id, m->type, r);
+    else if (nwaiting == 0 && disk_g.nfree > 0)
+        blk_issue(&c);
+    else if (nwaiting == BLK_WAIT_MAX)
+        blk_reply(ch, m->call_id, m->type, ERR_QUEUE_FULL);
+    else
+        waiting[(wait_head + nwaiting++) % BLK_WAIT_MAX] = c;
+}
+
+/* GETATTR "geometry": struct block_geometry. */
+static void blk_getattr(handle_t ch, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1];
+    struct warp_msg r;
+    long n = msg_get_attr_name(m, name, sizeof(name));
+    if (n < 0) {
+        msg_reply_error(&r, m->call_id, n);
+    } else if (strcmp(name, "geometry") == 0) {
+        struct block_geometry g = {disk_g.sectors, disk_g.sector_size,
+                                   (disk_g.features & VIRTIO_BLK_F_RO) ? 1u : 0u};
+        msg_reply_data(&r, MSG_GETATTR, m->call_id, &g, sizeof(g));
+    } else {
+        msg_reply_error(&r, m->call_id, ERR_NOT_FOUND);
+    }
+    service_send(blk_loop, ch, &r);
+}
+
+/* Forgets session *s: its waiting calls go, its calls in flight lose their answer; closes it. */
+static void blk_session_end(handle_t *s)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < nwaiting; i++) {
+        struct blk_call c = waiting[(wait_head + i) % BLK_WAIT_MAX];
+        if (c.ch != *s)
+            waiting[(wait_head + kept++) % BLK_WAIT_MAX] = c;
+    }
+    nwaiting = kept;
+    for (unsigned i = 0; i < DISK_SLOTS_MAX; i++)
+        if (inflight[i].ch == *s)
+            inflight[i].ch = 0;
+    loop_close(blk_loop, *s);
+    *s = 0;
+}
+
+/* A message on a session: calls are served or refused; one-way messages are ignored. */
+static void blk_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    service_drop_handles(l, m); /* we take no handles */
+    if (!msg_is_call(m))
+        return;
+    switch (m->type) {
+    case MSG_READ: blk_io(ch, m, false); break;
+    case MSG_WRITE: blk_io(ch, m, true); break;
+    case MSG_GETATTR: blk_getattr(ch, m); break;
+    case MSG_CLOSE:
+        blk_reply(ch, m->call_id, MSG_CLOSE, 0);
+        blk_session_end(ctx);
+        break;
+    default: blk_reply(ch, m->call_id, m->type, ERR_NOT_SUPPORTED); break;
+    }
+}
+
+/* The client went away. */
+static void blk_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    blk_session_end(ctx);
+}
+
+static const struct loop_channel_handlers blk_session_handlers = {
+    .on_message = blk_on_message,
+    .on_peer_closed = blk_on_closed,
+};
+
+/* A new client, handed over by init: a free session, or ch is refused. */
+static void blk_session_start(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)ctx;
+    handle_t *s = NULL;
+    for (unsigned i = 0; i < BLK_SESSIONS_MAX && !s; i++)
+        if (!sessions[i])
+            s = &sessions[i];
+    if (!s || loop_add_channel(l, ch, &blk_session_handlers, s) < 0) {
+        printf("virtio_blk: refusing a session: %s\n", s ? "cannot watch its channel" : "too many sessions");
+        service_refuse(l, ch, ERR_NO_RESOURCES);
+        return;
+    }
+    *s = ch;
+}
+
+/* Registers service/block0 (init takes only the manifest's own name). */
+long blk_start(struct loop *l)
+{
+    blk_loop = l;
+    return service_start(l, "block0", blk_session_start, NULL);
+}

@@ -1,0 +1,9 @@
+/* blk.h: service/block0 (blk.c): the sessions' READ, WRITE and GETATTR calls on the disk. */
+#pragma once
+
+#include <warp/loop.h>
+
+/* Registers service/block0; its sessions are served from l. Precondition: disk_init succeeded. */
+long blk_start(struct loop *l);
+/* The disk finished the request in slot with result (0 or an ERR_*): answers its call. */
+void blk_done(unsigned slot, long result);

@@ -1,0 +1,70 @@
+/* virtio_blk: the virtio-blk driver: drives the disk init grants it and serves service/block0. */
+#include "blk.h"
+#include "disk.h"
+
+#include <warp/user.h>
+
+/*
+ * Handles from init (docs/drivers.md): 1 = the channel to init (SERVICE_INIT_CH), 2 = the device
+ * handle of the first PCI function matching the manifest's `devices =` line (pci:1af4:1001
+ * pci:1af4:1042).
+ */
+#define BLK_DEVICE 2
+
+static struct loop blk_main_loop;
+
+/* Runs the loop, taking EV_IRQ itself (the IRQ handle sits on the loop's queue with cookie 0, which
+ * names no loop source, as in virtio_net). */
+static long blk_run(struct loop *l)
+{
+    for (;;) {
+        loop_fire_timeouts(l, warp_clock());
+        struct warp_event ev;
+        long r = warp_eventq_wait(l->eq, &ev, loop_next_deadline(l));
+        if (r == ERR_TIMED_OUT)
+            continue;
+        if (r < 0)
+            return r;
+        if (ev.type == EV_IRQ)
+            disk_on_irq(ev.handle);
+        else
+            loop_dispatch(l, &ev);
+    }
+}
+
+/* Logs the one start-up line: size and service. */
+static void blk_log_start(void)
+{
+    uint64_t bytes = disk_g.sectors * disk_g.sector_size;
+    printf("virtio_blk: %llu sectors of %u bytes (%llu MiB), service block0\n",
+           (unsigned long long)disk_g.sectors, disk_g.sector_size, (unsigned long long)(bytes >> 20));
+    printf("virtio_blk: %s transport, %u requests in flight, %s%s\n", disk_g.vdev.ops->name, disk_g.nslots,
+           disk_g.msix ? "MSI-X" : "INTx", (disk_g.features & VIRTIO_BLK_F_RO) ? ", read-only" : "");
+}
+
+/* Brings up the disk, registers the service, serves until the loop fails. */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    (void)arg;
+    (void)initfs;
+    (void)initfs_size;
+    long r = loop_init(&blk_main_loop);
+    if (r < 0) {
+        printf("virtio_blk: no event queue: %s\n", err_str(r));
+        return 1;
+    }
+    if (disk_init(BLK_DEVICE, blk_done) < 0)
+        return 1;
+    if ((r = warp_eventq_add(blk_main_loop.eq, disk_g.irq, 0)) < 0) {
+        printf("virtio_blk: cannot wait for interrupts: %s\n", err_str(r));
+        return 1;
+    }
+    if ((r = blk_start(&blk_main_loop)) < 0) {
+        printf("virtio_blk: cannot register service/block0: %s\n", err_str(r));
+        return 1;
+    }
+    blk_log_start();
+    r = blk_run(&blk_main_loop);
+    printf("virtio_blk: event loop failed: %s\n", err_str(r));
+    return 1;
+}
