@@ -1,0 +1,239 @@
+/* blktest: opens service/block0 and checks the block protocol on the disk tests/e2e/case_blk.py gives. */
+#include <warp/loop.h>
+#include <warp/msg.h>
+#include <warp/proto/block.h>
+#include <warp/string.h>
+#include <warp/tap.h>
+#include <warp/user.h>
+
+/*
+ * TAP on the console (`ok N - ...`, `blktest: N passed, M failed`), exit code 0 or 1. The host
+ * made the disk: BT_DISK_SECTORS sectors of 512 bytes, zero but for BT_HOST_LEN bytes of
+ * bt_host_byte(i, BT_HOST_SEED) at sector BT_HOST_SECTOR and the last sector filled with
+ * bt_host_byte(i, BT_LAST_SEED). tests/e2e/case_blk.py writes the same patterns.
+ */
+#define BT_INIT_CH 1
+#define BT_DISK_SECTORS 16384 /* 8 MiB */
+#define BT_SECTOR 512
+#define BT_HOST_SECTOR 2048 /* byte offset 1 MiB */
+#define BT_HOST_LEN 4096
+#define BT_HOST_SEED 0x5a
+#define BT_LAST_SEED 0x33
+#define BT_RW_SECTOR 100 /* the write-then-read range: 32 sectors */
+#define BT_RW_LEN (32 * BT_SECTOR)
+#define BT_CONCURRENT 40    /* calls at once: more than the driver's 32 slots, so some wait */
+#define BT_CONC_SECTOR 4096 /* each concurrent call has BT_CONC_LEN bytes of its own from here */
+#define BT_CONC_LEN 4096
+#define BT_TIMEOUT_NS (10ull * 1000000000ull)
+
+/* Byte i of a host pattern (the e2e case computes the same). */
+static uint8_t bt_host_byte(uint64_t i, uint8_t seed)
+{
+    return (uint8_t)(i * 13 + seed);
+}
+
+/* Byte i of what this test writes with tag (a call number, or 0xff for the sequential test). */
+static uint8_t bt_pattern(uint64_t i, unsigned tag)
+{
+    return (uint8_t)((i >> 3) ^ (i * 7) ^ (tag * 31 + 1));
+}
+
+/* The concurrent phase's state. */
+static struct {
+    struct loop loop;
+    struct loop_timeout timeout;
+    bool timed_out;
+    unsigned replies, good;
+    uint8_t bufs[BT_CONCURRENT][BT_CONC_LEN];
+} bt;
+
+static uint8_t big[BLOCK_IO_MAX + BT_SECTOR];
+
+/* Builds a READ (write = false) or WRITE call of len bytes at sector with buffer buf of buf_len. */
+static void bt_msg(struct warp_msg *m, bool write, uint64_t sector, uint64_t len, void *buf, size_t buf_len)
+{
+    struct block_io io = {sector, len};
+    if (write)
+        msg_write(m, buf, buf_len);
+    else
+        msg_read(m, buf, buf_len);
+    msg_set_data(m, &io, sizeof(io));
+}
+
+/* One synchronous READ or WRITE; the call's result. */
+static long bt_io(handle_t ch, bool write, uint64_t sector, uint64_t len, void *buf, size_t buf_len)
+{
+    struct warp_msg m;
+    bt_msg(&m, write, sector, len, buf, buf_len);
+    return ipc_call_sync(ch, &m, NULL);
+}
+
+/* GETATTR geometry: 8 MiB of 512-byte sectors, writable. */
+static void bt_geometry(handle_t ch)
+{
+    struct warp_msg m, reply;
+    struct block_geometry g = {0, 0, 0};
+    msg_getattr(&m, "geometry");
+    long r = ipc_call_sync(ch, &m, &reply);
+    if (tap_eq(r, sizeof(g), "GETATTR geometry gives a struct block_geometry"))
+        memcpy(&g, reply.data, sizeof(g));
+    tap_eq((long)g.sectors, BT_DISK_SECTORS, "the disk has 16384 sectors (8 MiB)");
+    tap_eq(g.sector_size, BT_SECTOR, "sectors are 512 bytes");
+    tap_eq(g.read_only, 0, "the disk is writable");
+}
+
+/* True if the n bytes at p are pattern seed of the host's. */
+static bool bt_is_host(const uint8_t *p, size_t n, uint8_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != bt_host_byte(i, seed))
+            return false;
+    return true;
+}
+
+/* What the host wrote is there: the pattern at 1 MiB and the last sector. */
+static void bt_host_data(handle_t ch)
+{
+    static uint8_t buf[BT_HOST_LEN];
+    long r = bt_io(ch, false, BT_HOST_SECTOR, BT_HOST_LEN, buf, sizeof(buf));
+    tap_eq(r, BT_HOST_LEN, "READ of 8 sectors at sector 2048 gives 4096");
+    tap_ok(bt_is_host(buf, BT_HOST_LEN, BT_HOST_SEED), "they hold the host's pattern");
+    r = bt_io(ch, false, BT_DISK_SECTORS - 1, BT_SECTOR, buf, sizeof(buf));
+    tap_eq(r, BT_SECTOR, "READ of the last sector gives 512");
+    tap_ok(bt_is_host(buf, BT_SECTOR, BT_LAST_SEED), "it holds the host's last-sector pattern");
+}
+
+/* 32 sectors written, read back into another buffer, compared. */
+static void bt_write_read(handle_t ch)
+{
+    static uint8_t out[BT_RW_LEN], in[BT_RW_LEN];
+    for (size_t i = 0; i < BT_RW_LEN; i++)
+        out[i] = bt_pattern(i, 0xff);
+    tap_eq(bt_io(ch, true, BT_RW_SECTOR, BT_RW_LEN, out, sizeof(out)), BT_RW_LEN,
+           "WRITE of 32 sectors at sector 100 gives 16384");
+    tap_eq(bt_io(ch, false, BT_RW_SECTOR, BT_RW_LEN, in, sizeof(in)), BT_RW_LEN, "READ of them gives 16384");
+    tap_ok(memcmp(in, out, BT_RW_LEN) == 0, "what was read is what was written");
+    tap_eq(bt_io(ch, false, 0, BLOCK_IO_MAX, big, sizeof(big)), BLOCK_IO_MAX,
+           "READ of BLOCK_IO_MAX (65536) bytes gives 65536");
+}
+
+/* Requests outside the rules get ERROR replies. */
+static void bt_bad_requests(handle_t ch)
+{
+    static uint8_t buf[2 * BT_SECTOR];
+    struct warp_msg m;
+    tap_eq(bt_io(ch, false, BT_DISK_SECTORS, BT_SECTOR, buf, sizeof(buf)), ERR_INVALID_ARG,
+           "READ at sector 16384 (past the end) gives ERR_INVALID_ARG");
+    tap_eq(bt_io(ch, true, BT_DISK_SECTORS - 1, 2 * BT_SECTOR, buf, sizeof(buf)), ERR_INVALID_ARG,
+           "WRITE of 2 sectors at the last one gives ERR_INVALID_ARG");
+    tap_eq(bt_io(ch, false, UINT64_MAX, BT_SECTOR, buf, sizeof(buf)), ERR_INVALID_ARG,
+           "READ at sector 2^64-1 gives ERR_INVALID_ARG");
+    tap_eq(bt_io(ch, false, 0, 100, buf, sizeof(buf)), ERR_INVALID_ARG,
+           "READ of 100 bytes (misaligned) gives ERR_INVALID_ARG");
+    tap_eq(bt_io(ch, true, 0, 0, buf, sizeof(buf)), ERR_INVALID_ARG,
+           "WRITE of 0 bytes gives ERR_INVALID_ARG");
+    tap_eq(bt_io(ch, false, 0, 2 * BT_SECTOR, buf, BT_SECTOR), ERR_INVALID_ARG,
+           "READ of 1024 bytes into a 512-byte buffer gives ERR_INVALID_ARG");
+    tap_eq(bt_io(ch, false, 0, BLOCK_IO_MAX + BT_SECTOR, big, sizeof(big)), ERR_TOO_LARGE,
+           "READ of 66048 bytes gives ERR_TOO_LARGE");
+    bt_msg(&m, false, 0, BT_SECTOR, buf, sizeof(buf));
+    m.bufs[0].access = BUF_READ;
+    tap_eq(ipc_call_sync(ch, &m, NULL), ERR_PERMISSION, "READ into a read-only buffer gives ERR_PERMISSION");
+    bt_msg(&m, false, 0, BT_SECTOR, buf, sizeof(buf));
+    m.data_len = 8;
+    tap_eq(ipc_call_sync(ch, &m, NULL), ERR_BAD_FORMAT, "READ with 8 bytes of data gives ERR_BAD_FORMAT");
+    msg_getattr(&m, "colour");
+    tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_FOUND, "GETATTR colour gives ERR_NOT_FOUND");
+    msg_setattr(&m, "geometry", "1");
+    tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR gives ERR_NOT_SUPPORTED");
+}
+
+/* The concurrent phase ran out of time. */
+static void bt_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    bt.timed_out = true;
+}
+
+/* One concurrent call answered: counted good if it moved its BT_CONC_LEN bytes. */
+static void bt_on_reply(struct loop *l, handle_t ch, struct warp_msg *msg, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    bt.replies++;
+    if (msg_result(msg, (uint32_t)(uintptr_t)ctx) == BT_CONC_LEN)
+        bt.good++;
+}
+
+/* BT_CONCURRENT READs or WRITEs sent at once, each of its own range; waits for every answer. */
+static unsigned bt_concurrent(handle_t ch, bool write)
+{
+    bt.replies = bt.good = 0;
+    unsigned sent = 0;
+    for (unsigned i = 0; i < BT_CONCURRENT; i++) {
+        struct warp_msg m;
+        bt_msg(&m, write, BT_CONC_SECTOR + i * (BT_CONC_LEN / BT_SECTOR), BT_CONC_LEN, bt.bufs[i],
+               BT_CONC_LEN);
+        uint32_t type = write ? MSG_WRITE : MSG_READ;
+        if (loop_call(&bt.loop, ch, &m, bt_on_reply, (void *)(uintptr_t)type) == 0)
+            sent++;
+    }
+    bt.timed_out = false;
+    loop_timeout_after(&bt.loop, &bt.timeout, BT_TIMEOUT_NS);
+    while (bt.replies < sent && !bt.timed_out && loop_run_once(&bt.loop) >= 0)
+        ;
+    loop_timeout_cancel(&bt.loop, &bt.timeout);
+    tap_eq(sent, BT_CONCURRENT, "%u %s calls sent at once", BT_CONCURRENT, write ? "WRITE" : "READ");
+    return bt.good;
+}
+
+/* 40 WRITEs in flight at once, then 40 READs of the same ranges: every one right. */
+static void bt_in_flight(handle_t ch)
+{
+    static const struct loop_channel_handlers none = {0};
+    if (!tap_eq(loop_add_channel(&bt.loop, ch, &none, NULL), 0, "the session joins an event loop"))
+        return;
+    loop_timeout_init(&bt.timeout, bt_on_timeout, NULL);
+    for (unsigned i = 0; i < BT_CONCURRENT; i++)
+        for (unsigned j = 0; j < BT_CONC_LEN; j++)
+            bt.bufs[i][j] = bt_pattern(j, i);
+    tap_eq(bt_concurrent(ch, true), BT_CONCURRENT, "every concurrent WRITE gives 4096");
+    memset(bt.bufs, 0, sizeof(bt.bufs));
+    tap_eq(bt_concurrent(ch, false), BT_CONCURRENT, "every concurrent READ gives 4096");
+    unsigned right = 0;
+    for (unsigned i = 0; i < BT_CONCURRENT; i++) {
+        bool same = true;
+        for (unsigned j = 0; j < BT_CONC_LEN && same; j++)
+            same = bt.bufs[i][j] == bt_pattern(j, i);
+        right += same;
+    }
+    tap_eq(right, BT_CONCURRENT, "every concurrent READ gives back its WRITE's data");
+    loop_remove(&bt.loop, ch);
+}
+
+/* Runs every check; exit code 0 if all passed. */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    (void)arg;
+    (void)initfs;
+    (void)initfs_size;
+    long ch = ipc_open_sync(BT_INIT_CH, BLOCK_URI);
+    if (tap_ok(ch >= 0, "OPEN service/block0 gives a channel")) {
+        bt_geometry((handle_t)ch);
+        bt_host_data((handle_t)ch);
+        bt_write_read((handle_t)ch);
+        bt_bad_requests((handle_t)ch);
+        if (tap_eq(loop_init(&bt.loop), 0, "an event loop for the concurrent calls"))
+            bt_in_flight((handle_t)ch);
+        struct warp_msg m;
+        msg_close(&m);
+        tap_eq(ipc_call_sync((handle_t)ch, &m, NULL), 0, "CLOSE gives 0");
+    } else {
+        printf("#   %s\n", err_str(ch));
+    }
+    tap_plan();
+    tap_summary("blktest");
+    return tap_failed() ? 1 : 0;
+}
