@@ -1,0 +1,153 @@
+"""tests/e2e/case_blk.py: warp-blk.iso drives a virtio-blk disk that the host prepared.
+
+The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block0) and blktest,
+which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
+40 concurrent calls, and powers the machine off with its verdict. Each variant boots with a fresh
+8 MiB raw disk (zero but for a pattern of 4096 bytes at 1 MiB and one in the last sector, the ones
+tests/blktest/main.c expects) on one transport, and checks:
+
+  verdict  QEMU exit status 1 (blktest passed), no failing TAP line
+  driver   the driver's start-up lines: the disk's size and the expected transport
+  disk     after the boot the host finds blktest's sequential write (32 sectors at sector 100) in
+           the file, byte for byte: the data really reached the disk
+
+The first variant also forwards every TAP line of blktest as a result of its own.
+"""
+
+import functools
+import os
+import re
+import tempfile
+
+from harness import TAP_LINE, Boot, Job, Result
+
+GROUP = "blk"
+TIMEOUT = 60
+QEMU_PASS = 1
+PANIC = "KERNEL PANIC"
+SUMMARY = re.compile(r"^blktest: (\d+) passed, (\d+) failed")
+SIZE_LINE = "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0"
+TRANSPORT = re.compile(r"^virtio_blk: (\w+) transport, (\d+) requests in flight")
+
+DISK_BYTES = 8 << 20
+SECTOR = 512
+HOST_OFFSET, HOST_LEN, HOST_SEED = 2048 * SECTOR, 4096, 0x5A  # as in tests/blktest/main.c
+LAST_SEED = 0x33
+RW_SECTOR, RW_LEN = 100, 32 * SECTOR
+
+# (name, virtio-blk-pci options, expected transport)
+VARIANTS = [
+    ("modern", "disable-legacy=on,disable-modern=off", "modern"),
+    ("legacy", "disable-legacy=off,disable-modern=on", "legacy"),
+]
+CHECKS = ("verdict", "driver", "disk")
+
+
+def jobs(ctx):
+    for i, (variant, options, transport) in enumerate(VARIANTS):
+        names = [f"blk {variant}: {check}" for check in CHECKS]
+        yield Job(names[0], functools.partial(run_variant, names=names, options=options,
+                                              transport=transport, forward=(i == 0)),
+                  also=names[1:])
+
+
+def host_pattern(n, seed):
+    """Byte i of a host pattern is (i * 13 + seed) mod 256."""
+    return bytes((i * 13 + seed) & 0xFF for i in range(n))
+
+
+def test_pattern(n, tag):
+    """What blktest writes with tag (its bt_pattern)."""
+    return bytes(((i >> 3) ^ (i * 7) ^ (tag * 31 + 1)) & 0xFF for i in range(n))
+
+
+def make_disk(path):
+    """The raw disk image blktest expects."""
+    with open(path, "wb") as f:
+        f.truncate(DISK_BYTES)
+        f.seek(HOST_OFFSET)
+        f.write(host_pattern(HOST_LEN, HOST_SEED))
+        f.seek(DISK_BYTES - SECTOR)
+        f.write(host_pattern(SECTOR, LAST_SEED))
+
+
+def run_variant(ctx, names, options, transport, forward):
+    """Boots warp-blk.iso with a fresh disk on one transport; returns the TAP lines and the checks."""
+    with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
+        disk = os.path.join(tmp, "disk.raw")
+        make_disk(disk)
+        extra = ["-drive", f"file={disk},if=none,id=d0,format=raw",
+                 "-device", f"virtio-blk-pci,drive=d0,{options}"]
+        with Boot(ctx, names[0], ctx.image("warp-blk.iso"), mem="128M", net=False,
+                  debug_exit=True, extra=extra) as boot:
+            end = boot.wait_for(re.compile(r"^blktest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
+            status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
+            lines = boot.all_lines()
+            results = forwarded(lines) if forward else []
+            results.append(verdict(boot, names[0], lines, status, end))
+            results.append(driver_check(boot, names[1], lines, transport))
+            results.append(disk_check(boot, names[2], disk, status))
+            return results
+
+
+def forwarded(lines):
+    """blktest's TAP lines as results `blk: <description>`."""
+    results = []
+    for line in lines:
+        tap = TAP_LINE.match(line.text)
+        if tap:
+            ok = tap.group(1) == "ok"
+            results.append(Result(f"blk: {tap.group(3) or 'test ' + tap.group(2)}", ok,
+                                  reason="" if ok else "reported failed in the guest"))
+        elif results and line.text.startswith("#"):
+            results[-1].notes.append(line.text.lstrip("# "))
+    return results
+
+
+def verdict(boot, name, lines, status, end):
+    """Passes with QEMU status 1, the summary at 0 failed, and no `not ok` line."""
+    summary = next((m for m in (SUMMARY.match(l.text) for l in lines) if m), None)
+    failing = [l.text for l in lines if l.text.startswith("not ok")]
+    problems = []
+    if any(PANIC in l.text for l in lines):
+        problems.append("the kernel panicked")
+    elif end is None:
+        problems.append("no 'blktest: N passed' line in time")
+    elif status != QEMU_PASS:
+        problems.append(f"QEMU exit status {status} (1 = pass, 3 = fail)")
+    if summary is None:
+        problems.append("no 'blktest: N passed, M failed' line")
+    elif int(summary.group(2)) or not int(summary.group(1)):
+        problems.append(summary.group(0))
+    if failing:
+        problems.append(f"{len(failing)} failing TAP line(s), first: {failing[0]}")
+    if problems:
+        return boot.fail(name, "; ".join(problems), with_state=False)
+    return Result(name, True, notes=[summary.group(0), f"QEMU exited after {boot.elapsed_ms()} ms"])
+
+
+def driver_check(boot, name, lines, transport):
+    """The size line, exactly, and the transport line naming the expected transport."""
+    texts = [l.text for l in lines]
+    line = next((t for t in texts if TRANSPORT.match(t)), None)
+    if SIZE_LINE not in texts:
+        return boot.fail(name, f"no '{SIZE_LINE}' line")
+    if line is None or TRANSPORT.match(line).group(1) != transport:
+        return boot.fail(name, f"expected the {transport} transport, got: {line}")
+    return Result(name, True, notes=[SIZE_LINE, line])
+
+
+def disk_check(boot, name, disk, status):
+    """blktest's sequential write is in the disk file; the host's pattern outside it is intact."""
+    if status is None:
+        return boot.fail(name, "QEMU did not exit: the disk file may be incomplete")
+    with open(disk, "rb") as f:
+        f.seek(RW_SECTOR * SECTOR)
+        written = f.read(RW_LEN)
+        f.seek(HOST_OFFSET)
+        host = f.read(HOST_LEN)
+    if written != test_pattern(RW_LEN, 0xFF):
+        return boot.fail(name, "sectors 100..131 of the disk file do not hold blktest's pattern")
+    if host != host_pattern(HOST_LEN, HOST_SEED):
+        return boot.fail(name, "the host's pattern at 1 MiB changed")
+    return Result(name, True, notes=[f"{RW_LEN} bytes at sector {RW_SECTOR} as written by the guest"])
