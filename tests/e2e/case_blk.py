@@ -4,10 +4,11 @@ The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/b
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
 40 concurrent calls, and powers the machine off with its verdict. Each variant boots with a fresh
 8 MiB raw disk (zero but for a pattern of 4096 bytes at 1 MiB and one in the last sector, the ones
-tests/blktest/main.c expects) on one transport, and checks:
+tests/blktest/main.c expects) on one transport (modern-only, legacy-only, and transitional without
+MSI-X, `vectors=0`, so one INTx interrupt and the ISR), and checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
-  driver   the driver's start-up lines: the disk's size and the expected transport
+  driver   the driver's start-up lines: the disk's size, the expected transport and interrupts
   disk     after the boot the host finds blktest's sequential write (32 sectors at sector 100) in
            the file, byte for byte: the data really reached the disk
 
@@ -27,7 +28,7 @@ QEMU_PASS = 1
 PANIC = "KERNEL PANIC"
 SUMMARY = re.compile(r"^blktest: (\d+) passed, (\d+) failed")
 SIZE_LINE = "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0"
-TRANSPORT = re.compile(r"^virtio_blk: (\w+) transport, (\d+) requests in flight")
+TRANSPORT = re.compile(r"^virtio_blk: (\w+) transport, (\d+) requests in flight, (MSI-X|INTx)")
 
 DISK_BYTES = 8 << 20
 SECTOR = 512
@@ -35,19 +36,20 @@ HOST_OFFSET, HOST_LEN, HOST_SEED = 2048 * SECTOR, 4096, 0x5A  # as in tests/blkt
 LAST_SEED = 0x33
 RW_SECTOR, RW_LEN = 100, 32 * SECTOR
 
-# (name, virtio-blk-pci options, expected transport)
+# (name, virtio-blk-pci options, expected transport, expected interrupts)
 VARIANTS = [
-    ("modern", "disable-legacy=on,disable-modern=off", "modern"),
-    ("legacy", "disable-legacy=off,disable-modern=on", "legacy"),
+    ("modern", "disable-legacy=on,disable-modern=off", "modern", "MSI-X"),
+    ("legacy", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X"),
+    ("transitional INTx", "vectors=0", "modern", "INTx"),
 ]
 CHECKS = ("verdict", "driver", "disk")
 
 
 def jobs(ctx):
-    for i, (variant, options, transport) in enumerate(VARIANTS):
+    for i, (variant, options, transport, irq) in enumerate(VARIANTS):
         names = [f"blk {variant}: {check}" for check in CHECKS]
         yield Job(names[0], functools.partial(run_variant, names=names, options=options,
-                                              transport=transport, forward=(i == 0)),
+                                              transport=transport, irq=irq, forward=(i == 0)),
                   also=names[1:])
 
 
@@ -71,7 +73,7 @@ def make_disk(path):
         f.write(host_pattern(SECTOR, LAST_SEED))
 
 
-def run_variant(ctx, names, options, transport, forward):
+def run_variant(ctx, names, options, transport, irq, forward):
     """Boots warp-blk.iso with a fresh disk on one transport; returns the TAP lines and the checks."""
     with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
         disk = os.path.join(tmp, "disk.raw")
@@ -85,7 +87,7 @@ def run_variant(ctx, names, options, transport, forward):
             lines = boot.all_lines()
             results = forwarded(lines) if forward else []
             results.append(verdict(boot, names[0], lines, status, end))
-            results.append(driver_check(boot, names[1], lines, transport))
+            results.append(driver_check(boot, names[1], lines, transport, irq))
             results.append(disk_check(boot, names[2], disk, status))
             return results
 
@@ -126,14 +128,15 @@ def verdict(boot, name, lines, status, end):
     return Result(name, True, notes=[summary.group(0), f"QEMU exited after {boot.elapsed_ms()} ms"])
 
 
-def driver_check(boot, name, lines, transport):
-    """The size line, exactly, and the transport line naming the expected transport."""
+def driver_check(boot, name, lines, transport, irq):
+    """The size line, exactly, and the transport line naming the expected transport and interrupts."""
     texts = [l.text for l in lines]
     line = next((t for t in texts if TRANSPORT.match(t)), None)
     if SIZE_LINE not in texts:
         return boot.fail(name, f"no '{SIZE_LINE}' line")
-    if line is None or TRANSPORT.match(line).group(1) != transport:
-        return boot.fail(name, f"expected the {transport} transport, got: {line}")
+    m = TRANSPORT.match(line) if line else None
+    if m is None or (m.group(1), m.group(3)) != (transport, irq):
+        return boot.fail(name, f"expected the {transport} transport with {irq}, got: {line}")
     return Result(name, True, notes=[SIZE_LINE, line])
 
 
