@@ -10,7 +10,9 @@
  * TAP on the console (`ok N - ...`, `blktest: N passed, M failed`), exit code 0 or 1. The host
  * made the disk: BT_DISK_SECTORS sectors of 512 bytes, zero but for BT_HOST_LEN bytes of
  * bt_host_byte(i, BT_HOST_SEED) at sector BT_HOST_SECTOR and the last sector filled with
- * bt_host_byte(i, BT_LAST_SEED). tests/e2e/case_blk.py writes the same patterns.
+ * bt_host_byte(i, BT_LAST_SEED). tests/e2e/case_blk.py writes the same patterns, and attaches the
+ * disk through QEMU's blkdebug driver, which fails every read that touches sector BT_BAD_SECTOR with
+ * EIO (the device then answers VIRTIO_BLK_S_IOERR).
  */
 #define BT_INIT_CH 1
 #define BT_DISK_SECTORS 16384 /* 8 MiB */
@@ -19,7 +21,8 @@
 #define BT_HOST_LEN 4096
 #define BT_HOST_SEED 0x5a
 #define BT_LAST_SEED 0x33
-#define BT_RW_SECTOR 100 /* the write-then-read range: 32 sectors */
+#define BT_BAD_SECTOR 8000 /* reads fail here (blkdebug) */
+#define BT_RW_SECTOR 100   /* the write-then-read range: 32 sectors */
 #define BT_RW_LEN (32 * BT_SECTOR)
 #define BT_CONCURRENT 40    /* calls at once: more than the driver's 32 slots, so some wait */
 #define BT_CONC_SECTOR 4096 /* each concurrent call has BT_CONC_LEN bytes of its own from here */
@@ -148,6 +151,18 @@ static void bt_bad_requests(handle_t ch)
     tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR gives ERR_NOT_SUPPORTED");
 }
 
+/* A read the device fails gives ERR_IO, and the sectors beside it still read. */
+static void bt_device_error(handle_t ch)
+{
+    static uint8_t buf[2 * BT_SECTOR];
+    tap_eq(bt_io(ch, false, BT_BAD_SECTOR, BT_SECTOR, buf, sizeof(buf)), ERR_IO,
+           "READ of sector 8000 (the host fails it) gives ERR_IO");
+    tap_eq(bt_io(ch, false, BT_BAD_SECTOR - 1, 2 * BT_SECTOR, buf, sizeof(buf)), ERR_IO,
+           "READ of sectors 7999..8000 gives ERR_IO");
+    tap_eq(bt_io(ch, false, BT_BAD_SECTOR + 1, BT_SECTOR, buf, sizeof(buf)), BT_SECTOR,
+           "READ of sector 8001 then gives 512");
+}
+
 /* The concurrent phase ran out of time. */
 static void bt_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
 {
@@ -225,6 +240,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         bt_host_data((handle_t)ch);
         bt_write_read((handle_t)ch);
         bt_bad_requests((handle_t)ch);
+        bt_device_error((handle_t)ch);
         if (tap_eq(loop_init(&bt.loop), 0, "an event loop for the concurrent calls"))
             bt_in_flight((handle_t)ch);
         struct warp_msg m;

@@ -4,7 +4,8 @@ The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/b
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
 40 concurrent calls, and powers the machine off with its verdict. Each variant boots with a fresh
 8 MiB raw disk (zero but for a pattern of 4096 bytes at 1 MiB and one in the last sector, the ones
-tests/blktest/main.c expects) on one transport (modern-only, legacy-only, and transitional without
+tests/blktest/main.c expects), attached through QEMU's blkdebug driver so that reads of sector 8000
+fail with EIO (blktest expects ERR_IO there), on one transport (modern-only, legacy-only, and transitional without
 MSI-X, `vectors=0`, so one INTx interrupt and the ISR), and checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
@@ -35,6 +36,7 @@ SECTOR = 512
 HOST_OFFSET, HOST_LEN, HOST_SEED = 2048 * SECTOR, 4096, 0x5A  # as in tests/blktest/main.c
 LAST_SEED = 0x33
 RW_SECTOR, RW_LEN = 100, 32 * SECTOR
+BAD_SECTOR = 8000  # blkdebug fails every read touching it with EIO (blktest's BT_BAD_SECTOR)
 
 # (name, virtio-blk-pci options, expected transport, expected interrupts)
 VARIANTS = [
@@ -73,12 +75,20 @@ def make_disk(path):
         f.write(host_pattern(SECTOR, LAST_SEED))
 
 
+def blkdebug_config(path):
+    """A blkdebug rule: reads that touch BAD_SECTOR fail with EIO (errno 5), every time."""
+    with open(path, "w") as f:
+        f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{BAD_SECTOR}"\n')
+
+
 def run_variant(ctx, names, options, transport, irq, forward):
     """Boots warp-blk.iso with a fresh disk on one transport; returns the TAP lines and the checks."""
     with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
         disk = os.path.join(tmp, "disk.raw")
+        config = os.path.join(tmp, "blkdebug.conf")
         make_disk(disk)
-        extra = ["-drive", f"file={disk},if=none,id=d0,format=raw",
+        blkdebug_config(config)
+        extra = ["-drive", f"file=blkdebug:{config}:{disk},if=none,id=d0,format=raw",
                  "-device", f"virtio-blk-pci,drive=d0,{options}"]
         with Boot(ctx, names[0], ctx.image("warp-blk.iso"), mem="128M", net=False,
                   debug_exit=True, extra=extra) as boot:
