@@ -228,6 +228,45 @@ static void bt_in_flight(handle_t ch)
     loop_remove(&bt.loop, ch);
 }
 
+/* Ignores a reply (the abandoned session's, which never come: its channel is closed). */
+static void bt_on_ignored(struct loop *l, handle_t ch, struct warp_msg *msg, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    (void)msg;
+    (void)ctx;
+}
+
+/* A session that closes with 40 READs in flight: the driver forgets them and serves a new session. */
+static void bt_abandon(void)
+{
+    static const struct loop_channel_handlers none = {0};
+    long ch = ipc_open_sync(BT_INIT_CH, BLOCK_URI);
+    if (!tap_ok(ch >= 0, "OPEN of a second session gives a channel") ||
+        !tap_eq(loop_add_channel(&bt.loop, (handle_t)ch, &none, NULL), 0, "it joins the event loop"))
+        return;
+    unsigned sent = 0;
+    for (unsigned i = 0; i < BT_CONCURRENT; i++) {
+        struct warp_msg m;
+        bt_msg(&m, false, BT_CONC_SECTOR + i * (BT_CONC_LEN / BT_SECTOR), BT_CONC_LEN, bt.bufs[i],
+               BT_CONC_LEN);
+        sent += loop_call(&bt.loop, (handle_t)ch, &m, bt_on_ignored, NULL) == 0;
+    }
+    tap_eq(sent, BT_CONCURRENT, "40 READs sent on it at once");
+    tap_eq(loop_close(&bt.loop, (handle_t)ch), 0, "it closes with them in flight");
+    static uint8_t buf[BT_HOST_LEN];
+    long ch3 = ipc_open_sync(BT_INIT_CH, BLOCK_URI);
+    if (!tap_ok(ch3 >= 0, "a third session opens"))
+        return;
+    for (unsigned i = 0; i < 3; i++) {
+        memset(buf, 0, sizeof(buf));
+        tap_eq(bt_io((handle_t)ch3, false, BT_HOST_SECTOR, BT_HOST_LEN, buf, sizeof(buf)), BT_HOST_LEN,
+               "READ %u on the third session gives 4096", i + 1);
+        tap_ok(bt_is_host(buf, BT_HOST_LEN, BT_HOST_SEED), "it holds the host's pattern");
+    }
+    warp_handle_close((handle_t)ch3);
+}
+
 /* Runs every check; exit code 0 if all passed. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
@@ -241,8 +280,10 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         bt_write_read((handle_t)ch);
         bt_bad_requests((handle_t)ch);
         bt_device_error((handle_t)ch);
-        if (tap_eq(loop_init(&bt.loop), 0, "an event loop for the concurrent calls"))
+        if (tap_eq(loop_init(&bt.loop), 0, "an event loop for the concurrent calls")) {
             bt_in_flight((handle_t)ch);
+            bt_abandon();
+        }
         struct warp_msg m;
         msg_close(&m);
         tap_eq(ipc_call_sync((handle_t)ch, &m, NULL), 0, "CLOSE gives 0");
