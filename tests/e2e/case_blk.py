@@ -2,11 +2,12 @@
 
 The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block0) and blktest,
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
-40 concurrent calls, abandons a session with 40 calls in flight, and powers the machine off with its verdict. Each variant boots with a fresh
-8 MiB raw disk (zero but for a pattern of 4096 bytes at 1 MiB and one in the last sector, the ones
-tests/blktest/main.c expects), attached through QEMU's blkdebug driver so that reads of sector 8000
-fail with EIO (blktest expects ERR_IO there), on one transport (modern-only, legacy-only, and transitional without
-MSI-X, `vectors=0`, so one INTx interrupt and the ISR), and checks:
+40 concurrent calls, abandons a session with 40 calls in flight, and powers the machine off with its
+verdict. Each variant boots with a fresh 8 MiB raw disk (zero but for a pattern of 4096 bytes at
+1 MiB and one in the last sector, the ones tests/blktest/main.c expects), attached through QEMU's
+blkdebug driver so that reads of sector 8000 fail with EIO (blktest expects ERR_IO there), on one
+transport (modern-only, legacy-only, and transitional without MSI-X, `vectors=0`, so one INTx
+interrupt and the ISR), and checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
   driver   the driver's start-up lines: the disk's size, the expected transport and interrupts
