@@ -32,6 +32,7 @@ static handle_t sessions[BLK_SESSIONS_MAX]; /* 0: slot free */
 static struct blk_call inflight[DISK_SLOTS_MAX];
 static struct blk_call waiting[BLK_WAIT_MAX];
 static unsigned wait_head, nwaiting;
+static uint64_t waited, forgotten; /* calls that waited for a slot; answers dropped at a session's end */
 static struct loop *blk_loop;
 
 /* Replies status to call_id on ch as type, or ERROR when status is an ERR_*. */
@@ -120,14 +121,16 @@ static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
         blk_issue(&c);
     else if (nwaiting == BLK_WAIT_MAX)
         blk_reply(ch, m->call_id, m->type, ERR_QUEUE_FULL);
-    else
+    else {
         waiting[(wait_head + nwaiting++) % BLK_WAIT_MAX] = c;
+        waited++;
+    }
 }
 
-/* GETATTR "geometry": struct block_geometry. */
+/* GETATTR "geometry": struct block_geometry; "stats": counters as text. */
 static void blk_getattr(handle_t ch, const struct warp_msg *m)
 {
-    char name[MSG_DATA_MAX + 1];
+    char name[MSG_DATA_MAX + 1], text[MSG_DATA_MAX + 1];
     struct warp_msg r;
     long n = msg_get_attr_name(m, name, sizeof(name));
     if (n < 0) {
@@ -136,6 +139,12 @@ static void blk_getattr(handle_t ch, const struct warp_msg *m)
         struct block_geometry g = {disk_g.sectors, disk_g.sector_size,
                                    (disk_g.features & VIRTIO_BLK_F_RO) ? 1u : 0u};
         msg_reply_data(&r, MSG_GETATTR, m->call_id, &g, sizeof(g));
+    } else if (strcmp(name, "stats") == 0) {
+        fmt_snprintf(text, sizeof(text), "requests %llu errors %llu irqs %llu waited %llu forgotten %llu",
+                     (unsigned long long)disk_g.requests, (unsigned long long)disk_g.errors,
+                     (unsigned long long)disk_g.irqs, (unsigned long long)waited,
+                     (unsigned long long)forgotten);
+        msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
     } else {
         msg_reply_error(&r, m->call_id, ERR_NOT_FOUND);
     }
@@ -151,10 +160,13 @@ static void blk_session_end(handle_t *s)
         if (c.ch != *s)
             waiting[(wait_head + kept++) % BLK_WAIT_MAX] = c;
     }
+    forgotten += nwaiting - kept;
     nwaiting = kept;
     for (unsigned i = 0; i < DISK_SLOTS_MAX; i++)
-        if (inflight[i].ch == *s)
+        if (inflight[i].ch == *s) {
             inflight[i].ch = 0;
+            forgotten++;
+        }
     loop_close(blk_loop, *s);
     *s = 0;
 }

@@ -264,6 +264,14 @@ static void bt_abandon(void)
                "READ %u on the third session gives 4096", i + 1);
         tap_ok(bt_is_host(buf, BT_HOST_LEN, BT_HOST_SEED), "it holds the host's pattern");
     }
+    struct warp_msg m, reply;
+    char text[MSG_DATA_MAX + 1] = "";
+    msg_getattr(&m, "stats");
+    long r = ipc_call_sync((handle_t)ch3, &m, &reply);
+    if (r >= 0)
+        msg_get_text(&reply, text, sizeof(text));
+    tap_ok(r > 0 && strncmp(text, "requests ", 9) == 0, "GETATTR stats gives the counters");
+    tap_diag("%s", text);
     warp_handle_close((handle_t)ch3);
 }
 

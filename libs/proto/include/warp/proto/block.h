@@ -11,7 +11,7 @@
  *                -> io.len bytes from sector io.sector on copied into the buffer, status = io.len
  *   MSG_WRITE    data = struct block_io, bufs[0] BUF_READ of at least io.len bytes
  *                -> the buffer's first io.len bytes written from sector io.sector on, status = io.len
- *   MSG_GETATTR  "geometry" -> struct block_geometry (status = its size)
+ *   MSG_GETATTR  "geometry" -> struct block_geometry (status = its size); "stats" -> counters (text)
  *   MSG_CLOSE    -> status 0, the session ends
  *
  * io.len is a non-zero multiple of the sector size, at most BLOCK_IO_MAX, and the range lies within
