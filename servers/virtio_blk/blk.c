@@ -11,7 +11,8 @@
  * A valid READ or WRITE takes a free disk slot (a WRITE first copies the caller's data into the
  * slot's bounce buffer with SYS_CALL_READ) and is answered when the device finishes it (a READ's
  * data goes back with SYS_CALL_WRITE). While every slot is in flight, calls wait in one FIFO of
- * BLK_WAIT_MAX (over all sessions; one more gets ERR_QUEUE_FULL) and take slots as they come free.
+ * BLK_WAIT_MAX, at most BLK_WAIT_PER_SESSION of each session (one more gets ERR_QUEUE_FULL, so a
+ * flooding session never takes another's room), and take slots as they come free.
  *
  * A session that ends with requests in flight: the slots stay busy until the device is done (the
  * DMA must finish), but their calls are forgotten, so no answer goes to a channel number that a
@@ -19,6 +20,7 @@
  */
 #define BLK_SESSIONS_MAX 8
 #define BLK_WAIT_MAX 64
+#define BLK_WAIT_PER_SESSION (BLK_WAIT_MAX / BLK_SESSIONS_MAX) /* no session fills the FIFO for others */
 
 /* A READ or WRITE call that passed the checks. */
 struct blk_call {
@@ -110,6 +112,15 @@ static long blk_check(const struct warp_msg *m, bool write, struct block_io *io)
     return 0;
 }
 
+/* Calls of session ch waiting for a slot. */
+static unsigned blk_waiting_of(handle_t ch)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < nwaiting; i++)
+        n += waiting[(wait_head + i) % BLK_WAIT_MAX].ch == ch;
+    return n;
+}
+
 /* READ or WRITE on session ch: checked, then started now or queued for a slot. */
 static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
 {
@@ -119,7 +130,7 @@ static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
         blk_reply(ch, m->call_id, m->type, r);
     else if (nwaiting == 0 && disk_g.nfree > 0)
         blk_issue(&c);
-    else if (nwaiting == BLK_WAIT_MAX)
+    else if (blk_waiting_of(ch) == BLK_WAIT_PER_SESSION)
         blk_reply(ch, m->call_id, m->type, ERR_QUEUE_FULL);
     else {
         waiting[(wait_head + nwaiting++) % BLK_WAIT_MAX] = c;
