@@ -4,6 +4,7 @@
 
 #include <warp/msg.h>
 #include <warp/service.h>
+#include <warp/sessions.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -19,6 +20,7 @@
  * later session may hold.
  */
 #define BLK_SESSIONS_MAX 8
+#define BLK_SESSIONS_PER_CLIENT 4 /* so one client cannot hold every session */
 #define BLK_WAIT_MAX 64
 #define BLK_WAIT_PER_SESSION (BLK_WAIT_MAX / BLK_SESSIONS_MAX) /* no session fills the FIFO for others */
 
@@ -30,7 +32,14 @@ struct blk_call {
     struct block_io io;
 };
 
-static handle_t sessions[BLK_SESSIONS_MAX]; /* 0: slot free */
+/* A session: its channel (0: free) and its count in blk_counts. */
+struct blk_session {
+    handle_t ch;
+    long count_slot;
+};
+
+static struct blk_session sessions[BLK_SESSIONS_MAX];
+static struct sessions blk_counts; /* sessions per client (warp/sessions.h) */
 static struct blk_call inflight[DISK_SLOTS_MAX];
 static struct blk_call waiting[BLK_WAIT_MAX];
 static unsigned wait_head, nwaiting;
@@ -162,24 +171,25 @@ static void blk_getattr(handle_t ch, const struct warp_msg *m)
     service_send(blk_loop, ch, &r);
 }
 
-/* Forgets session *s: its waiting calls go, its calls in flight lose their answer; closes it. */
-static void blk_session_end(handle_t *s)
+/* Forgets session s: its waiting calls go, its calls in flight lose their answer; closes it. */
+static void blk_session_end(struct blk_session *s)
 {
     unsigned kept = 0;
     for (unsigned i = 0; i < nwaiting; i++) {
         struct blk_call c = waiting[(wait_head + i) % BLK_WAIT_MAX];
-        if (c.ch != *s)
+        if (c.ch != s->ch)
             waiting[(wait_head + kept++) % BLK_WAIT_MAX] = c;
     }
     forgotten += nwaiting - kept;
     nwaiting = kept;
     for (unsigned i = 0; i < DISK_SLOTS_MAX; i++)
-        if (inflight[i].ch == *s) {
+        if (inflight[i].ch == s->ch) {
             inflight[i].ch = 0;
             forgotten++;
         }
-    loop_close(blk_loop, *s);
-    *s = 0;
+    loop_close(blk_loop, s->ch);
+    sessions_put(&blk_counts, s->count_slot);
+    memset(s, 0, sizeof(*s));
 }
 
 /* A message on a session: calls are served or refused; one-way messages are ignored. */
@@ -213,25 +223,30 @@ static const struct loop_channel_handlers blk_session_handlers = {
     .on_peer_closed = blk_on_closed,
 };
 
-/* A new client, handed over by init: a free session, or ch is refused. */
+/* A new client, handed over by init: a free session within the client's cap, or ch is refused. */
 static void blk_session_start(struct loop *l, handle_t ch, void *ctx)
 {
     (void)ctx;
-    handle_t *s = NULL;
+    struct blk_session *s = NULL;
     for (unsigned i = 0; i < BLK_SESSIONS_MAX && !s; i++)
-        if (!sessions[i])
+        if (!sessions[i].ch)
             s = &sessions[i];
-    if (!s || loop_add_channel(l, ch, &blk_session_handlers, s) < 0) {
-        printf("virtio_blk: refusing a session: %s\n", s ? "cannot watch its channel" : "too many sessions");
+    long count_slot = s ? sessions_take(&blk_counts, service_grant()->client) : ERR_NO_RESOURCES;
+    if (count_slot < 0 || loop_add_channel(l, ch, &blk_session_handlers, s) < 0) {
+        printf("virtio_blk: refusing a session of '%s': %s\n", service_grant()->client,
+               count_slot < 0 ? "too many sessions of it or in all" : "cannot watch its channel");
+        sessions_put(&blk_counts, count_slot);
         service_refuse(l, ch, ERR_NO_RESOURCES);
         return;
     }
-    *s = ch;
+    s->ch = ch;
+    s->count_slot = count_slot;
 }
 
 /* Registers service/block0 (init takes only the manifest's own name). */
 long blk_start(struct loop *l)
 {
     blk_loop = l;
+    sessions_init(&blk_counts, BLK_SESSIONS_MAX, BLK_SESSIONS_PER_CLIENT);
     return service_start(l, "block0", blk_session_start, NULL);
 }

@@ -27,6 +27,7 @@
 #define BT_CONCURRENT 40    /* calls at once: more than the driver's 32 slots, so some wait */
 #define BT_CONC_SECTOR 4096 /* each concurrent call has BT_CONC_LEN bytes of its own from here */
 #define BT_CONC_LEN 4096
+#define BT_SESSIONS_PER_CLIENT 4 /* the driver's cap */
 #define BT_TIMEOUT_NS (10ull * 1000000000ull)
 
 /* Byte i of a host pattern (the e2e case computes the same). */
@@ -149,6 +150,35 @@ static void bt_bad_requests(handle_t ch)
     tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_FOUND, "GETATTR colour gives ERR_NOT_FOUND");
     msg_setattr(&m, "geometry", "1");
     tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR gives ERR_NOT_SUPPORTED");
+}
+
+/* CLOSEs session ch with a call (the driver has forgotten it when the answer comes), then the handle. */
+static long bt_close(handle_t ch)
+{
+    struct warp_msg m;
+    msg_close(&m);
+    long r = ipc_call_sync(ch, &m, NULL);
+    warp_handle_close(ch);
+    return r;
+}
+
+/* A client holds at most BT_SESSIONS_PER_CLIENT sessions: the next OPEN gives ERR_NO_RESOURCES. */
+static void bt_session_cap(void)
+{
+    long more[BT_SESSIONS_PER_CLIENT - 1];
+    unsigned opened = 0;
+    for (unsigned i = 0; i < BT_SESSIONS_PER_CLIENT - 1; i++)
+        if ((more[i] = ipc_open_sync(BT_INIT_CH, BLOCK_URI)) >= 0)
+            opened++;
+    tap_eq(opened, BT_SESSIONS_PER_CLIENT - 1, "3 more sessions open (4 of this client)");
+    long r = ipc_open_sync(BT_INIT_CH, BLOCK_URI);
+    tap_eq(r, ERR_NO_RESOURCES, "a fifth session of the client gives ERR_NO_RESOURCES");
+    if (r >= 0)
+        warp_handle_close((handle_t)r);
+    unsigned closed = 0;
+    for (unsigned i = 0; i < BT_SESSIONS_PER_CLIENT - 1; i++)
+        closed += more[i] >= 0 && bt_close((handle_t)more[i]) == 0;
+    tap_eq(closed, opened, "CLOSE of each gives 0");
 }
 
 /* A read the device fails gives ERR_IO, and the sectors beside it still read. */
@@ -284,6 +314,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     long ch = ipc_open_sync(BT_INIT_CH, BLOCK_URI);
     if (tap_ok(ch >= 0, "OPEN service/block0 gives a channel")) {
         bt_geometry((handle_t)ch);
+        bt_session_cap();
         bt_host_data((handle_t)ch);
         bt_write_read((handle_t)ch);
         bt_bad_requests((handle_t)ch);
