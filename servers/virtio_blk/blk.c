@@ -9,7 +9,7 @@
 #include <warp/user.h>
 
 /*
- * A valid READ or WRITE takes a free disk slot (a WRITE first copies the caller's data into the
+ * A valid READ, WRITE or flush takes a free disk slot (a WRITE first copies the caller's data into the
  * slot's bounce buffer with SYS_CALL_READ) and is answered when the device finishes it (a READ's
  * data goes back with SYS_CALL_WRITE). While every slot is in flight, calls wait in one FIFO of
  * BLK_WAIT_MAX, at most BLK_WAIT_PER_SESSION of each session (one more gets ERR_QUEUE_FULL, so a
@@ -24,12 +24,12 @@
 #define BLK_WAIT_MAX 64
 #define BLK_WAIT_PER_SESSION (BLK_WAIT_MAX / BLK_SESSIONS_MAX) /* no session fills the FIFO for others */
 
-/* A READ or WRITE call that passed the checks. */
+/* A READ, WRITE or flush (SETATTR) call that passed the checks. */
 struct blk_call {
     handle_t ch; /* 0: nobody waits for the answer (its session ended) */
     uint64_t call_id;
-    bool write;
-    struct block_io io;
+    uint32_t type;      /* MSG_READ, MSG_WRITE, or MSG_SETATTR for "flush" */
+    struct block_io io; /* {0, 0} for a flush */
 };
 
 /* A session: its channel (0: free) and its count in blk_counts. */
@@ -57,11 +57,19 @@ static void blk_reply(handle_t ch, uint64_t call_id, uint32_t type, long status)
     service_send(blk_loop, ch, &m);
 }
 
+/* The device request type of call type. */
+static uint32_t blk_request_type(uint32_t type)
+{
+    if (type == MSG_SETATTR)
+        return VIRTIO_BLK_T_FLUSH;
+    return type == MSG_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+}
+
 /* Starts c in a free slot (precondition: one is free); a WRITE whose data cannot be read is answered. */
 static void blk_issue(const struct blk_call *c)
 {
     unsigned slot = (unsigned)disk_slot_get();
-    if (c->write) {
+    if (c->type == MSG_WRITE) {
         long n = warp_call_read(c->ch, c->call_id, 0, 0, disk_slot_data(slot), c->io.len);
         if (n != (long)c->io.len) {
             disk_slot_put(slot);
@@ -70,7 +78,7 @@ static void blk_issue(const struct blk_call *c)
         }
     }
     inflight[slot] = *c;
-    disk_submit(slot, c->write, c->io.sector, (uint32_t)c->io.len);
+    disk_submit(slot, blk_request_type(c->type), c->io.sector, (uint32_t)c->io.len);
 }
 
 /* Starts waiting calls, oldest first, while slots are free. */
@@ -88,13 +96,13 @@ static void blk_drain(void)
 void blk_done(unsigned slot, long result)
 {
     struct blk_call *c = &inflight[slot];
-    if (c->ch && result == 0 && !c->write) {
+    if (c->ch && result == 0 && c->type == MSG_READ) {
         long n = warp_call_write(c->ch, c->call_id, 0, 0, disk_slot_data(slot), c->io.len);
         if (n < 0)
             result = n;
     }
     if (c->ch)
-        blk_reply(c->ch, c->call_id, c->write ? MSG_WRITE : MSG_READ, result < 0 ? result : (long)c->io.len);
+        blk_reply(c->ch, c->call_id, c->type, result < 0 ? result : (long)c->io.len);
     memset(c, 0, sizeof(*c));
     disk_slot_put(slot);
     blk_drain();
@@ -130,21 +138,43 @@ static unsigned blk_waiting_of(handle_t ch)
     return n;
 }
 
+/* Starts c now or queues it for a slot; ERR_QUEUE_FULL if its session has its share waiting. */
+static void blk_start_or_wait(struct blk_call *c)
+{
+    if (nwaiting == 0 && disk_g.nfree > 0)
+        blk_issue(c);
+    else if (blk_waiting_of(c->ch) == BLK_WAIT_PER_SESSION)
+        blk_reply(c->ch, c->call_id, c->type, ERR_QUEUE_FULL);
+    else {
+        waiting[(wait_head + nwaiting++) % BLK_WAIT_MAX] = *c;
+        waited++;
+    }
+}
+
 /* READ or WRITE on session ch: checked, then started now or queued for a slot. */
 static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
 {
-    struct blk_call c = {ch, m->call_id, write, {0, 0}};
+    struct blk_call c = {ch, m->call_id, m->type, {0, 0}};
     long r = blk_check(m, write, &c.io);
     if (r < 0)
         blk_reply(ch, m->call_id, m->type, r);
-    else if (nwaiting == 0 && disk_g.nfree > 0)
-        blk_issue(&c);
-    else if (blk_waiting_of(ch) == BLK_WAIT_PER_SESSION)
-        blk_reply(ch, m->call_id, m->type, ERR_QUEUE_FULL);
-    else {
-        waiting[(wait_head + nwaiting++) % BLK_WAIT_MAX] = c;
-        waited++;
-    }
+    else
+        blk_start_or_wait(&c);
+}
+
+/* SETATTR "flush=..." on session ch: a device flush, answered 0 when the device has written back
+ * every WRITE it answered before; ERR_NOT_SUPPORTED without VIRTIO_BLK_F_FLUSH or for another name. */
+static void blk_setattr(handle_t ch, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
+    struct blk_call c = {ch, m->call_id, MSG_SETATTR, {0, 0}};
+    long r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
+    if (r >= 0 && (strcmp(name, BLOCK_FLUSH) != 0 || !(disk_g.features & VIRTIO_BLK_F_FLUSH)))
+        r = ERR_NOT_SUPPORTED;
+    if (r < 0)
+        blk_reply(ch, m->call_id, MSG_SETATTR, r);
+    else
+        blk_start_or_wait(&c);
 }
 
 /* GETATTR "geometry": struct block_geometry; "stats": counters as text. */
@@ -202,6 +232,7 @@ static void blk_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void
     case MSG_READ: blk_io(ch, m, false); break;
     case MSG_WRITE: blk_io(ch, m, true); break;
     case MSG_GETATTR: blk_getattr(ch, m); break;
+    case MSG_SETATTR: blk_setattr(ch, m); break;
     case MSG_CLOSE:
         blk_reply(ch, m->call_id, MSG_CLOSE, 0);
         blk_session_end(ctx);

@@ -1,4 +1,4 @@
-/* blk.h: service/block0 (blk.c): the sessions' READ, WRITE and GETATTR calls on the disk. */
+/* blk.h: service/block0 (blk.c): the sessions' READ, WRITE, GETATTR and flush calls on the disk. */
 #pragma once
 
 #include <warp/loop.h>

@@ -50,21 +50,22 @@ static void disk_kick(void)
         virtio_notify(&disk_g.vdev, &disk_g.vq);
 }
 
-/* Header, data, status as one chain; the device sees it at once. */
-void disk_submit(unsigned slot, bool write, uint64_t sector, uint32_t len)
+/* Header, data (none for a flush), status as one chain; the device sees it at once. */
+void disk_submit(unsigned slot, uint32_t type, uint64_t sector, uint32_t len)
 {
     uint8_t *meta = disk_g.slots + (size_t)slot * DISK_META;
     paddr_t meta_phys = disk_g.slots_phys + (paddr_t)slot * DISK_META;
-    struct disk_req_hdr hdr = {write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN, 0,
-                               sector * (disk_g.sector_size / DISK_SECTOR)};
+    struct disk_req_hdr hdr = {type, 0, sector * (disk_g.sector_size / DISK_SECTOR)};
     memcpy(meta, &hdr, sizeof(hdr));
     meta[DISK_STATUS_OFF] = 0xff; /* not a status the device writes: a short completion shows */
     struct virtq_buf bufs[3] = {
         {meta_phys, DISK_HDR_LEN, false},
-        {disk_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX, len, !write},
+        {disk_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX, len, type == VIRTIO_BLK_T_IN},
         {meta_phys + DISK_STATUS_OFF, 1, true},
     };
-    virtq_add(&disk_g.vq, bufs, 3, disk_cookie(slot)); /* cannot fail: 3 descriptors per slot */
+    if (len == 0)
+        bufs[1] = bufs[2];
+    virtq_add(&disk_g.vq, bufs, len ? 3 : 2, disk_cookie(slot)); /* cannot fail: 3 descriptors per slot */
     disk_g.requests++;
     disk_kick();
 }
@@ -194,7 +195,8 @@ static long disk_bring_up(handle_t dev)
     long r;
     if ((r = virtio_reset(&disk_g.vdev)) < 0)
         return disk_failed("reset", r);
-    r = virtio_negotiate(&disk_g.vdev, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE, &disk_g.features);
+    r = virtio_negotiate(&disk_g.vdev, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH,
+                         &disk_g.features);
     if (r < 0)
         return disk_failed("feature negotiation", r);
     if ((r = disk_alloc_queue(dev)) < 0)

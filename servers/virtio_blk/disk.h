@@ -7,6 +7,7 @@
 /* virtio 1.1 §5.2.3: feature bits the driver may accept. */
 #define VIRTIO_BLK_F_RO (1ull << 5)       /* the device is read-only */
 #define VIRTIO_BLK_F_BLK_SIZE (1ull << 6) /* blk_size in the config is valid */
+#define VIRTIO_BLK_F_FLUSH (1ull << 9)    /* VIRTIO_BLK_T_FLUSH works */
 #define VIRTIO_BLK_TYPE 2                 /* virtio device type of a block device */
 
 /* §5.2.4: device config offsets. */
@@ -16,6 +17,7 @@
 /* §5.2.6: request types and status values. */
 #define VIRTIO_BLK_T_IN 0 /* read */
 #define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_S_OK 0
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
@@ -25,7 +27,7 @@
  * virtio_blk_req's type/reserved/sector, at 0 and the status byte at DISK_STATUS_OFF), then nslots
  * bounce buffers of BLOCK_IO_MAX bytes. A request is a 3-descriptor chain: header (device reads),
  * data (device reads for a write, writes for a read), status (device writes): the split layout a
- * legacy device needs without VIRTIO_F_ANY_LAYOUT.
+ * legacy device needs without VIRTIO_F_ANY_LAYOUT. A flush has no data: header and status.
  */
 #define DISK_META 32
 #define DISK_HDR_LEN 16
@@ -70,9 +72,10 @@ long disk_slot_get(void);
 uint8_t *disk_slot_data(unsigned slot);
 /* Gives slot back (after its done call). */
 void disk_slot_put(unsigned slot);
-/* Starts slot's request: len bytes (a multiple of sector_size, <= BLOCK_IO_MAX) at sector (in
- * units of sector_size), from (write) or into the slot's buffer. Precondition: the range is on the
- * disk. Cannot fail: every slot has its three descriptors. */
-void disk_submit(unsigned slot, bool write, uint64_t sector, uint32_t len);
+/* Starts slot's request of type (VIRTIO_BLK_T_IN, _OUT, _FLUSH): len bytes (a multiple of
+ * sector_size, <= BLOCK_IO_MAX; 0 for a flush) at sector (in units of sector_size), from (OUT) or
+ * into (IN) the slot's buffer. Precondition: the range is on the disk; FLUSH was negotiated for a
+ * flush. Cannot fail: every slot has its three descriptors. */
+void disk_submit(unsigned slot, uint32_t type, uint64_t sector, uint32_t len);
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the finished requests. */
 void disk_on_irq(handle_t irq);

@@ -38,8 +38,9 @@ static void blk_log_start(void)
     uint64_t bytes = disk_g.sectors * disk_g.sector_size;
     printf("virtio_blk: %llu sectors of %u bytes (%llu MiB), service block0\n",
            (unsigned long long)disk_g.sectors, disk_g.sector_size, (unsigned long long)(bytes >> 20));
-    printf("virtio_blk: %s transport, %u requests in flight, %s%s\n", disk_g.vdev.ops->name, disk_g.nslots,
-           disk_g.msix ? "MSI-X" : "INTx", (disk_g.features & VIRTIO_BLK_F_RO) ? ", read-only" : "");
+    printf("virtio_blk: %s transport, %u requests in flight, %s%s%s\n", disk_g.vdev.ops->name, disk_g.nslots,
+           disk_g.msix ? "MSI-X" : "INTx", (disk_g.features & VIRTIO_BLK_F_RO) ? ", read-only" : "",
+           (disk_g.features & VIRTIO_BLK_F_FLUSH) ? ", flush" : "");
 }
 
 /* Brings up the disk, registers the service, serves until the loop fails. */

@@ -119,6 +119,9 @@ static void bt_write_read(handle_t ch)
     tap_ok(memcmp(in, out, BT_RW_LEN) == 0, "what was read is what was written");
     tap_eq(bt_io(ch, false, 0, BLOCK_IO_MAX, big, sizeof(big)), BLOCK_IO_MAX,
            "READ of BLOCK_IO_MAX (65536) bytes gives 65536");
+    struct warp_msg m;
+    msg_setattr(&m, BLOCK_FLUSH, "1");
+    tap_eq(ipc_call_sync(ch, &m, NULL), 0, "SETATTR flush=1 gives 0 (QEMU offers VIRTIO_BLK_F_FLUSH)");
 }
 
 /* Requests outside the rules get ERROR replies. */
@@ -149,7 +152,7 @@ static void bt_bad_requests(handle_t ch)
     msg_getattr(&m, "colour");
     tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_FOUND, "GETATTR colour gives ERR_NOT_FOUND");
     msg_setattr(&m, "geometry", "1");
-    tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR gives ERR_NOT_SUPPORTED");
+    tap_eq(ipc_call_sync(ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR geometry=1 gives ERR_NOT_SUPPORTED");
 }
 
 /* CLOSEs session ch with a call (the driver has forgotten it when the answer comes), then the handle. */

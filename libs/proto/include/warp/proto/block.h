@@ -1,4 +1,4 @@
-/* block.h: the service/block0 protocol (virtio_blk): READ and WRITE of sector ranges, GETATTR geometry. */
+/* block.h: the service/block0 protocol (virtio_blk): READ and WRITE of sector ranges, GETATTR geometry, flush. */
 #pragma once
 
 #include <warp/ipc.h>
@@ -12,6 +12,8 @@
  *   MSG_WRITE    data = struct block_io, bufs[0] BUF_READ of at least io.len bytes
  *                -> the buffer's first io.len bytes written from sector io.sector on, status = io.len
  *   MSG_GETATTR  "geometry" -> struct block_geometry (status = its size); "stats" -> counters (text)
+ *   MSG_SETATTR  "flush=1" (BLOCK_FLUSH) -> status 0 once the device has made every WRITE answered
+ *                before it durable; ERR_NOT_SUPPORTED if the device cannot flush (any other name too)
  *   MSG_CLOSE    -> status 0, the session ends
  *
  * io.len is a non-zero multiple of the sector size, at most BLOCK_IO_MAX, and the range lies within
@@ -20,7 +22,8 @@
  */
 #define BLOCK_URI "service/block0"
 
-#define BLOCK_IO_MAX 65536 /* bytes one READ or WRITE may move */
+#define BLOCK_IO_MAX 65536  /* bytes one READ or WRITE may move */
+#define BLOCK_FLUSH "flush" /* the SETATTR name of a flush; its value is ignored */
 
 /* The data of a READ or WRITE call. */
 struct block_io {
