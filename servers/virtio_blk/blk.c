@@ -190,10 +190,11 @@ static void blk_getattr(handle_t ch, const struct warp_msg *m)
                                    (disk_g.features & VIRTIO_BLK_F_RO) ? 1u : 0u};
         msg_reply_data(&r, MSG_GETATTR, m->call_id, &g, sizeof(g));
     } else if (strcmp(name, "stats") == 0) {
-        fmt_snprintf(text, sizeof(text), "requests %llu errors %llu irqs %llu waited %llu forgotten %llu",
+        fmt_snprintf(text, sizeof(text),
+                     "requests %llu errors %llu irqs %llu resets %llu waited %llu forgotten %llu",
                      (unsigned long long)disk_g.requests, (unsigned long long)disk_g.errors,
-                     (unsigned long long)disk_g.irqs, (unsigned long long)waited,
-                     (unsigned long long)forgotten);
+                     (unsigned long long)disk_g.irqs, (unsigned long long)disk_g.resets,
+                     (unsigned long long)waited, (unsigned long long)forgotten);
         msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
     } else {
         msg_reply_error(&r, m->call_id, ERR_NOT_FOUND);

@@ -50,24 +50,33 @@ static void disk_kick(void)
         virtio_notify(&disk_g.vdev, &disk_g.vq);
 }
 
-/* Header, data (none for a flush), status as one chain; the device sees it at once. */
-void disk_submit(unsigned slot, uint32_t type, uint64_t sector, uint32_t len)
+/* Header, data (none for a flush), status of slot's recorded request as one chain; the device sees
+ * it at once. */
+static void disk_post(unsigned slot)
 {
+    const struct disk_req *q = &disk_g.reqs[slot];
     uint8_t *meta = disk_g.slots + (size_t)slot * DISK_META;
     paddr_t meta_phys = disk_g.slots_phys + (paddr_t)slot * DISK_META;
-    struct disk_req_hdr hdr = {type, 0, sector * (disk_g.sector_size / DISK_SECTOR)};
+    struct disk_req_hdr hdr = {q->type, 0, q->sector * (disk_g.sector_size / DISK_SECTOR)};
     memcpy(meta, &hdr, sizeof(hdr));
     meta[DISK_STATUS_OFF] = 0xff; /* not a status the device writes: a short completion shows */
     struct virtq_buf bufs[3] = {
         {meta_phys, DISK_HDR_LEN, false},
-        {disk_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX, len, type == VIRTIO_BLK_T_IN},
+        {disk_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX, q->len, q->type == VIRTIO_BLK_T_IN},
         {meta_phys + DISK_STATUS_OFF, 1, true},
     };
-    if (len == 0)
+    if (q->len == 0)
         bufs[1] = bufs[2];
-    virtq_add(&disk_g.vq, bufs, len ? 3 : 2, disk_cookie(slot)); /* cannot fail: 3 descriptors per slot */
+    virtq_add(&disk_g.vq, bufs, q->len ? 3 : 2, disk_cookie(slot)); /* cannot fail: 3 descriptors per slot */
     disk_g.requests++;
     disk_kick();
+}
+
+/* Records slot's request and posts it. */
+void disk_submit(unsigned slot, uint32_t type, uint64_t sector, uint32_t len)
+{
+    disk_g.reqs[slot] = (struct disk_req){true, type, len, sector, warp_clock(), 0};
+    disk_post(slot);
 }
 
 /* The outcome of a finished slot from its status byte. */
@@ -92,6 +101,7 @@ static void disk_collect(void)
             printf("virtio_blk: the device returned a bad descriptor\n");
             continue;
         }
+        disk_g.reqs[slot].busy = false;
         disk_g.done(slot, disk_result(slot));
     }
 }
@@ -137,6 +147,10 @@ static long disk_alloc_queue(handle_t dev)
         return addr < 0 ? addr : ERR_NO_MEMORY;
     }
     uint8_t *mem = (uint8_t *)addr;
+    disk_g.ring = mem;
+    disk_g.ring_phys = phys;
+    disk_g.cookies = cookies;
+    disk_g.qsize = n;
     disk_g.slots = mem + ring;
     disk_g.slots_phys = phys + ring;
     disk_g.data = mem + ring + meta;
@@ -144,6 +158,20 @@ static long disk_alloc_queue(handle_t dev)
     for (unsigned i = 0; i < disk_g.nslots; i++)
         disk_g.free[disk_g.nfree++] = (uint16_t)(disk_g.nslots - 1 - i);
     return virtq_init(&disk_g.vq, DISK_REQQ, n, mem, phys, cookies);
+}
+
+/* The queue's MSI-X vector 0 (no config vector) when MSI-X is in use; then hands the queue to the
+ * device. Also after a reset, which forgets both. */
+static long disk_setup_queue(void)
+{
+    if (disk_g.msix) {
+        long r = virtio_config_vector(&disk_g.vdev, VIRTIO_MSI_NO_VECTOR);
+        if (r == 0)
+            r = virtio_queue_vector(&disk_g.vdev, DISK_REQQ, 0);
+        if (r < 0)
+            return r;
+    }
+    return virtio_queue_setup(&disk_g.vdev, &disk_g.vq);
 }
 
 /* MSI-X vector 0 for the queue (no config vector) when the function has MSI-X, else one INTx or
@@ -154,15 +182,8 @@ static long disk_setup_irq(handle_t dev)
     if (irq < 0)
         return irq;
     disk_g.irq = (handle_t)irq;
-    if (disk_g.vdev.msix_entries >= 1) {
-        disk_g.msix = true;
-        long r = virtio_config_vector(&disk_g.vdev, VIRTIO_MSI_NO_VECTOR);
-        if (r == 0)
-            r = virtio_queue_vector(&disk_g.vdev, DISK_REQQ, 0);
-        if (r < 0)
-            return r;
-    }
-    return virtio_queue_setup(&disk_g.vdev, &disk_g.vq);
+    disk_g.msix = disk_g.vdev.msix_entries >= 1;
+    return disk_setup_queue();
 }
 
 /* Capacity and sector size from the config: blk_size when offered, a power of two 512..4096 that
@@ -225,4 +246,67 @@ long disk_init(handle_t dev, disk_done_fn done)
         return r < 0 ? r : ERR_NOT_SUPPORTED;
     }
     return disk_bring_up(dev);
+}
+
+/* §3.1.1 again after a reset: the same features, the queue laid out anew in its memory, DRIVER_OK. */
+static long disk_restart(void)
+{
+    uint64_t accepted;
+    long r = virtio_reset(&disk_g.vdev);
+    if (r == 0)
+        r = virtio_negotiate(&disk_g.vdev, disk_g.features, &accepted);
+    if (r == 0 && accepted != disk_g.features)
+        r = ERR_NOT_SUPPORTED;
+    if (r == 0)
+        r = virtq_init(&disk_g.vq, DISK_REQQ, disk_g.qsize, disk_g.ring, disk_g.ring_phys, disk_g.cookies);
+    if (r == 0)
+        r = disk_setup_queue();
+    if (r < 0)
+        return disk_failed("reset after a timeout", r);
+    virtio_driver_ok(&disk_g.vdev);
+    return 0;
+}
+
+/*
+ * Resets the device and resubmits what was in flight: a WRITE's data is still in its bounce buffer,
+ * a READ is simply read again. Slots that saw DISK_RESETS_MAX resets fail instead, after the others
+ * are resubmitted: their done calls may submit new requests into the fresh queue.
+ */
+static long disk_recover(uint64_t now)
+{
+    bool fail[DISK_SLOTS_MAX] = {false};
+    disk_collect(); /* what finished before the reset is answered normally */
+    disk_g.resets++;
+    printf("virtio_blk: a request is not done after %llu s; resetting the device\n",
+           (unsigned long long)(DISK_DEADLINE_NS / 1000000000ull));
+    long r = disk_restart();
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < disk_g.nslots; i++) {
+        struct disk_req *q = &disk_g.reqs[i];
+        if (!q->busy)
+            continue;
+        if (++q->resets >= DISK_RESETS_MAX) {
+            fail[i] = true;
+            q->busy = false;
+            continue;
+        }
+        q->started = now;
+        disk_post(i);
+    }
+    for (unsigned i = 0; i < disk_g.nslots; i++)
+        if (fail[i])
+            disk_g.done(i, ERR_TIMED_OUT);
+    return 0;
+}
+
+/* Any request past its deadline resets the device. */
+long disk_watch(uint64_t now)
+{
+    for (unsigned i = 0; i < disk_g.nslots; i++) {
+        const struct disk_req *q = &disk_g.reqs[i];
+        if (q->busy && now - q->started > DISK_DEADLINE_NS)
+            return disk_recover(now);
+    }
+    return 0;
 }
