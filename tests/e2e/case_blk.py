@@ -2,8 +2,9 @@
 
 The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block0) and blktest,
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
-40 concurrent calls, abandons a session with 40 calls in flight, and powers the machine off with its
-verdict. Each variant boots with a fresh 8 MiB raw disk (zero but for a pattern of 4096 bytes at
+40 concurrent calls, abandons a session with 40 calls in flight, has init kill the driver with 40
+WRITEs and READs in flight (and retries the cut ones on the restarted driver), and powers the machine
+off with its verdict. Each variant boots with a fresh 8 MiB raw disk (zero but for a pattern of 4096 bytes at
 1 MiB and one in the last sector, the ones tests/blktest/main.c expects), attached through QEMU's
 blkdebug driver so that reads of sector 8000 fail with EIO (blktest expects ERR_IO there), on one
 transport (modern-only, legacy-only, and transitional without MSI-X, `vectors=0`, so one INTx
@@ -12,7 +13,9 @@ interrupt and the ISR), and checks:
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
   driver   the driver's start-up lines: the disk's size, the expected transport and interrupts
   disk     after the boot the host finds blktest's sequential write (32 sectors at sector 100) in
-           the file, byte for byte: the data really reached the disk
+           the file, byte for byte: the data really reached the disk; and the 40 ranges of the kill
+           phase hold the last data blktest wrote to them
+  restart  init killed the driver at blktest's request and the driver came up (and registered) again
 
 The first variant also forwards every TAP line of blktest as a result of its own.
 """
@@ -45,7 +48,9 @@ VARIANTS = [
     ("legacy", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X"),
     ("transitional INTx", "vectors=0", "modern", "INTx"),
 ]
-CHECKS = ("verdict", "driver", "disk")
+CHECKS = ("verdict", "driver", "disk", "restart")
+CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
+KILLED = "init: block0 was killed"
 
 
 def jobs(ctx):
@@ -100,6 +105,7 @@ def run_variant(ctx, names, options, transport, irq, forward):
             results.append(verdict(boot, names[0], lines, status, end))
             results.append(driver_check(boot, names[1], lines, transport, irq))
             results.append(disk_check(boot, names[2], disk, status))
+            results.append(restart_check(boot, names[3], lines))
             return results
 
 
@@ -164,4 +170,27 @@ def disk_check(boot, name, disk, status):
         return boot.fail(name, "sectors 100..131 of the disk file do not hold blktest's pattern")
     if host != host_pattern(HOST_LEN, HOST_SEED):
         return boot.fail(name, "the host's pattern at 1 MiB changed")
-    return Result(name, True, notes=[f"{RW_LEN} bytes at sector {RW_SECTOR} as written by the guest"])
+    wrong = [i for i, data in enumerate(kill_ranges(disk))
+             if data != test_pattern(CONC_LEN, i + 100 if i % 2 == 0 else i)]
+    if wrong:
+        return boot.fail(name, f"kill-phase ranges {wrong} do not hold what blktest last wrote")
+    return Result(name, True, notes=[f"{RW_LEN} bytes at sector {RW_SECTOR} as written by the guest",
+                                     f"the {CONC_CALLS} ranges of the kill phase as last written"])
+
+
+def kill_ranges(disk):
+    """The 40 ranges of blktest's concurrent and kill phases, as the disk file holds them."""
+    with open(disk, "rb") as f:
+        f.seek(CONC_SECTOR * SECTOR)
+        return [f.read(CONC_LEN) for _ in range(CONC_CALLS)]
+
+
+def restart_check(boot, name, lines):
+    """init killed the driver once, and the driver started and registered again after that."""
+    texts = [l.text for l in lines]
+    if KILLED not in texts:
+        return boot.fail(name, f"no '{KILLED}' line")
+    after = texts[texts.index(KILLED):]
+    if SIZE_LINE not in after or "init: block0 registered service/block0" not in after:
+        return boot.fail(name, "the driver did not start and register again after the kill")
+    return Result(name, True, notes=[KILLED, "the driver registered service/block0 again"])
