@@ -13,7 +13,8 @@
  * bt_host_byte(i, BT_HOST_SEED) at sector BT_HOST_SECTOR and the last sector filled with
  * bt_host_byte(i, BT_LAST_SEED). tests/e2e/case_blk.py writes the same patterns, and attaches the
  * disk through QEMU's blkdebug driver, which fails every read that touches sector BT_BAD_SECTOR with
- * EIO (the device then answers VIRTIO_BLK_S_IOERR).
+ * EIO (the device then answers VIRTIO_BLK_S_IOERR). Its "stall" variant serves the disk so that the
+ * first read of sector BT_STALL_SECTOR takes 7 s, past the driver's 5 s deadline.
  */
 #define BT_INIT_CH 1
 #define BT_DISK_SECTORS 16384 /* 8 MiB */
@@ -22,8 +23,9 @@
 #define BT_HOST_LEN 4096
 #define BT_HOST_SEED 0x5a
 #define BT_LAST_SEED 0x33
-#define BT_BAD_SECTOR 8000 /* reads fail here (blkdebug) */
-#define BT_RW_SECTOR 100   /* the write-then-read range: 32 sectors */
+#define BT_BAD_SECTOR 8000    /* reads fail here (blkdebug) */
+#define BT_STALL_SECTOR 12000 /* the stall variant holds the first read of it for 7 s */
+#define BT_RW_SECTOR 100      /* the write-then-read range: 32 sectors */
 #define BT_RW_LEN (32 * BT_SECTOR)
 #define BT_CONCURRENT 40    /* calls at once: more than the driver's 32 slots, so some wait */
 #define BT_CONC_SECTOR 4096 /* each concurrent call has BT_CONC_LEN bytes of its own from here */
@@ -195,6 +197,18 @@ static void bt_device_error(handle_t ch)
            "READ of sectors 7999..8000 gives ERR_IO");
     tap_eq(bt_io(ch, false, BT_BAD_SECTOR + 1, BT_SECTOR, buf, sizeof(buf)), BT_SECTOR,
            "READ of sector 8001 then gives 512");
+}
+
+/* A read of the sector the e2e case's stall variant holds back: its answer still comes, with the
+ * right bytes (the driver resets the device after 5 s and reads again). */
+static void bt_stall(handle_t ch)
+{
+    static uint8_t buf[BT_SECTOR];
+    static const uint8_t zero[BT_SECTOR];
+    memset(buf, 0xee, sizeof(buf));
+    tap_eq(bt_io(ch, false, BT_STALL_SECTOR, BT_SECTOR, buf, sizeof(buf)), BT_SECTOR,
+           "READ of sector 12000 gives 512 (held 7 s by the stall variant's host)");
+    tap_ok(memcmp(buf, zero, BT_SECTOR) == 0, "it holds zeros, as the disk does there");
 }
 
 /* The concurrent phase ran out of time. */
@@ -422,6 +436,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         bt_write_read(bc.ch);
         bt_bad_requests(bc.ch);
         bt_device_error(bc.ch);
+        bt_stall(bc.ch);
         if (tap_eq(loop_init(&bt.loop), 0, "an event loop for the concurrent calls")) {
             bt_in_flight(bc.ch);
             bt_abandon();

@@ -8,10 +8,14 @@ off with its verdict. Each variant boots with a fresh 8 MiB raw disk (zero but f
 1 MiB and one in the last sector, the ones tests/blktest/main.c expects), attached through QEMU's
 blkdebug driver so that reads of sector 8000 fail with EIO (blktest expects ERR_IO there), on one
 transport (modern-only, legacy-only, and transitional without MSI-X, `vectors=0`, so one INTx
-interrupt and the ISR), and checks:
+interrupt and the ISR; and "stall", modern with the disk served by nbdstall.py under blkdebug,
+which holds blktest's first read of sector 12000 for 7 s, past the driver's 5 s deadline), and
+checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
-  driver   the driver's start-up lines: the disk's size, the expected transport and interrupts
+  driver   the driver's start-up lines: the disk's size, the expected transport and interrupts; its
+           reset line in the stall variant (blktest's read still gives the right bytes) and none
+           elsewhere
   disk     after the boot the host finds blktest's sequential write (32 sectors at sector 100) in
            the file, byte for byte: the data really reached the disk; and the 40 ranges of the kill
            phase hold the last data blktest wrote to them
@@ -21,11 +25,13 @@ The first variant also forwards every TAP line of blktest as a result of its own
 """
 
 import functools
+import json
 import os
 import re
 import tempfile
 
 from harness import TAP_LINE, Boot, Job, Result
+from nbdstall import NbdStall
 
 GROUP = "blk"
 TIMEOUT = 60
@@ -42,11 +48,15 @@ LAST_SEED = 0x33
 RW_SECTOR, RW_LEN = 100, 32 * SECTOR
 BAD_SECTOR = 8000  # blkdebug fails every read touching it with EIO (blktest's BT_BAD_SECTOR)
 
-# (name, virtio-blk-pci options, expected transport, expected interrupts)
+STALL_SECTOR, STALL_S = 12000, 7  # blktest's BT_STALL_SECTOR; over the driver's 5 s deadline
+RESET_LINE = "virtio_blk: a request is not done after 5 s; resetting the device"
+
+# (name, virtio-blk-pci options, expected transport, expected interrupts, disk behind NbdStall)
 VARIANTS = [
-    ("modern", "disable-legacy=on,disable-modern=off", "modern", "MSI-X"),
-    ("legacy", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X"),
-    ("transitional INTx", "vectors=0", "modern", "INTx"),
+    ("modern", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False),
+    ("legacy", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False),
+    ("transitional INTx", "vectors=0", "modern", "INTx", False),
+    ("stall", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", True),
 ]
 CHECKS = ("verdict", "driver", "disk", "restart")
 CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
@@ -54,10 +64,10 @@ KILLED = "init: block0 was killed"
 
 
 def jobs(ctx):
-    for i, (variant, options, transport, irq) in enumerate(VARIANTS):
+    for i, (variant, options, transport, irq, stall) in enumerate(VARIANTS):
         names = [f"blk {variant}: {check}" for check in CHECKS]
-        yield Job(names[0], functools.partial(run_variant, names=names, options=options,
-                                              transport=transport, irq=irq, forward=(i == 0)),
+        yield Job(names[0], functools.partial(run_variant, names=names, options=options, transport=transport,
+                                              irq=irq, stall=stall, forward=(i == 0)),
                   also=names[1:])
 
 
@@ -87,15 +97,27 @@ def blkdebug_config(path):
         f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{BAD_SECTOR}"\n')
 
 
-def run_variant(ctx, names, options, transport, irq, forward):
+def drive(tmp, disk, config, stall):
+    """QEMU options of node d0: blkdebug over the file, or (stall) over NbdStall serving it; the server."""
+    if not stall:
+        return ["-drive", f"file=blkdebug:{config}:{disk},if=none,id=d0,format=raw"], None
+    sock = os.path.join(tmp, "nbd.sock")
+    server = NbdStall(sock, disk, STALL_SECTOR, STALL_S)
+    spec = {"driver": "raw", "node-name": "d0",
+            "file": {"driver": "blkdebug", "config": config,
+                     "image": {"driver": "nbd", "server": {"type": "unix", "path": sock}}}}
+    return ["-blockdev", json.dumps(spec)], server
+
+
+def run_variant(ctx, names, options, transport, irq, stall, forward):
     """Boots warp-blk.iso with a fresh disk on one transport; returns the TAP lines and the checks."""
     with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
         disk = os.path.join(tmp, "disk.raw")
         config = os.path.join(tmp, "blkdebug.conf")
         make_disk(disk)
         blkdebug_config(config)
-        extra = ["-drive", f"file=blkdebug:{config}:{disk},if=none,id=d0,format=raw",
-                 "-device", f"virtio-blk-pci,drive=d0,{options}"]
+        extra, server = drive(tmp, disk, config, stall)
+        extra += ["-device", f"virtio-blk-pci,drive=d0,{options}"]
         with Boot(ctx, names[0], ctx.image("warp-blk.iso"), mem="128M", net=False,
                   debug_exit=True, extra=extra) as boot:
             end = boot.wait_for(re.compile(r"^blktest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
@@ -103,9 +125,11 @@ def run_variant(ctx, names, options, transport, irq, forward):
             lines = boot.all_lines()
             results = forwarded(lines) if forward else []
             results.append(verdict(boot, names[0], lines, status, end))
-            results.append(driver_check(boot, names[1], lines, transport, irq))
+            results.append(driver_check(boot, names[1], lines, transport, irq, stall))
             results.append(disk_check(boot, names[2], disk, status))
             results.append(restart_check(boot, names[3], lines))
+            if server:
+                server.close()
             return results
 
 
@@ -145,9 +169,13 @@ def verdict(boot, name, lines, status, end):
     return Result(name, True, notes=[summary.group(0), f"QEMU exited after {boot.elapsed_ms()} ms"])
 
 
-def driver_check(boot, name, lines, transport, irq):
-    """The size line, exactly, and the transport line naming the expected transport and interrupts."""
+def driver_check(boot, name, lines, transport, irq, stall):
+    """The size line, exactly, the transport line naming the expected transport and interrupts, and
+    the reset line where (only where) the host stalled a read."""
     texts = [l.text for l in lines]
+    if stall != (RESET_LINE in texts):
+        return boot.fail(name, f"'{RESET_LINE}' " + ("missing: the stalled read did not reset the device"
+                                                      if stall else "logged, but no read was stalled"))
     line = next((t for t in texts if TRANSPORT.match(t)), None)
     if SIZE_LINE not in texts:
         return boot.fail(name, f"no '{SIZE_LINE}' line")
