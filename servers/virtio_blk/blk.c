@@ -1,6 +1,6 @@
-/* blk.c: service/block0: sessions whose READ and WRITE calls become virtio-blk requests. */
+/* blk.c: service/block0: sessions whose READ, WRITE and flush calls become requests of a disk backend (blkdev.h). */
 #include "blk.h"
-#include "disk.h"
+#include "blkdev.h"
 
 #include <warp/msg.h>
 #include <warp/service.h>
@@ -40,7 +40,7 @@ struct blk_session {
 
 static struct blk_session sessions[BLK_SESSIONS_MAX];
 static struct sessions blk_counts; /* sessions per client (warp/sessions.h) */
-static struct blk_call inflight[DISK_SLOTS_MAX];
+static struct blk_call inflight[BLKDEV_SLOTS_MAX];
 static struct blk_call waiting[BLK_WAIT_MAX];
 static unsigned wait_head, nwaiting;
 static uint64_t waited, forgotten; /* calls that waited for a slot; answers dropped at a session's end */
@@ -57,34 +57,34 @@ static void blk_reply(handle_t ch, uint64_t call_id, uint32_t type, long status)
     service_send(blk_loop, ch, &m);
 }
 
-/* The device request type of call type. */
-static uint32_t blk_request_type(uint32_t type)
+/* The disk operation of call type. */
+static enum blkdev_op blk_request_op(uint32_t type)
 {
     if (type == MSG_SETATTR)
-        return VIRTIO_BLK_T_FLUSH;
-    return type == MSG_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+        return BLKDEV_FLUSH;
+    return type == MSG_WRITE ? BLKDEV_WRITE : BLKDEV_READ;
 }
 
 /* Starts c in a free slot (precondition: one is free); a WRITE whose data cannot be read is answered. */
 static void blk_issue(const struct blk_call *c)
 {
-    unsigned slot = (unsigned)disk_slot_get();
+    unsigned slot = (unsigned)blkdev_slot_get();
     if (c->type == MSG_WRITE) {
-        long n = warp_call_read(c->ch, c->call_id, 0, 0, disk_slot_data(slot), c->io.len);
+        long n = warp_call_read(c->ch, c->call_id, 0, 0, blkdev_slot_data(slot), c->io.len);
         if (n != (long)c->io.len) {
-            disk_slot_put(slot);
+            blkdev_slot_put(slot);
             blk_reply(c->ch, c->call_id, MSG_WRITE, n < 0 ? n : ERR_BAD_ADDRESS);
             return;
         }
     }
     inflight[slot] = *c;
-    disk_submit(slot, blk_request_type(c->type), c->io.sector, (uint32_t)c->io.len);
+    blkdev_submit(slot, blk_request_op(c->type), c->io.sector, (uint32_t)c->io.len);
 }
 
 /* Starts waiting calls, oldest first, while slots are free. */
 static void blk_drain(void)
 {
-    while (nwaiting > 0 && disk_g.nfree > 0) {
+    while (nwaiting > 0 && blkdev_free_slots() > 0) {
         struct blk_call c = waiting[wait_head];
         wait_head = (wait_head + 1) % BLK_WAIT_MAX;
         nwaiting--;
@@ -97,14 +97,14 @@ void blk_done(unsigned slot, long result)
 {
     struct blk_call *c = &inflight[slot];
     if (c->ch && result == 0 && c->type == MSG_READ) {
-        long n = warp_call_write(c->ch, c->call_id, 0, 0, disk_slot_data(slot), c->io.len);
+        long n = warp_call_write(c->ch, c->call_id, 0, 0, blkdev_slot_data(slot), c->io.len);
         if (n < 0)
             result = n;
     }
     if (c->ch)
         blk_reply(c->ch, c->call_id, c->type, result < 0 ? result : (long)c->io.len);
     memset(c, 0, sizeof(*c));
-    disk_slot_put(slot);
+    blkdev_slot_put(slot);
     blk_drain();
 }
 
@@ -115,16 +115,17 @@ static long blk_check(const struct warp_msg *m, bool write, struct block_io *io)
         return ERR_BAD_FORMAT;
     memcpy(io, m->data, sizeof(*io));
     long buf = msg_get_buf(m, 0, write ? BUF_READ : BUF_WRITE);
-    uint32_t size = disk_g.sector_size;
+    const struct blkdev_info *d = blkdev_info();
+    uint32_t size = d->sector_size;
     if (buf < 0)
         return buf;
     if (io->len == 0 || io->len % size != 0 || (uint64_t)buf < io->len)
         return ERR_INVALID_ARG;
     if (io->len > BLOCK_IO_MAX)
         return ERR_TOO_LARGE;
-    if (io->sector >= disk_g.sectors || io->len / size > disk_g.sectors - io->sector)
+    if (io->sector >= d->sectors || io->len / size > d->sectors - io->sector)
         return ERR_INVALID_ARG; /* past the end */
-    if (write && (disk_g.features & VIRTIO_BLK_F_RO))
+    if (write && d->read_only)
         return ERR_PERMISSION;
     return 0;
 }
@@ -141,7 +142,7 @@ static unsigned blk_waiting_of(handle_t ch)
 /* Starts c now or queues it for a slot; ERR_QUEUE_FULL if its session has its share waiting. */
 static void blk_start_or_wait(struct blk_call *c)
 {
-    if (nwaiting == 0 && disk_g.nfree > 0)
+    if (nwaiting == 0 && blkdev_free_slots() > 0)
         blk_issue(c);
     else if (blk_waiting_of(c->ch) == BLK_WAIT_PER_SESSION)
         blk_reply(c->ch, c->call_id, c->type, ERR_QUEUE_FULL);
@@ -163,13 +164,13 @@ static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
 }
 
 /* SETATTR "flush=..." on session ch: a device flush, answered 0 when the device has written back
- * every WRITE it answered before; ERR_NOT_SUPPORTED without VIRTIO_BLK_F_FLUSH or for another name. */
+ * every WRITE it answered before; ERR_NOT_SUPPORTED if the disk cannot flush or for another name. */
 static void blk_setattr(handle_t ch, const struct warp_msg *m)
 {
     char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
     struct blk_call c = {ch, m->call_id, MSG_SETATTR, {0, 0}};
     long r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
-    if (r >= 0 && (strcmp(name, BLOCK_FLUSH) != 0 || !(disk_g.features & VIRTIO_BLK_F_FLUSH)))
+    if (r >= 0 && (strcmp(name, BLOCK_FLUSH) != 0 || !blkdev_info()->can_flush))
         r = ERR_NOT_SUPPORTED;
     if (r < 0)
         blk_reply(ch, m->call_id, MSG_SETATTR, r);
@@ -181,19 +182,18 @@ static void blk_setattr(handle_t ch, const struct warp_msg *m)
 static void blk_getattr(handle_t ch, const struct warp_msg *m)
 {
     char name[MSG_DATA_MAX + 1], text[MSG_DATA_MAX + 1];
+    const struct blkdev_info *d = blkdev_info();
     struct warp_msg r;
     long n = msg_get_attr_name(m, name, sizeof(name));
     if (n < 0) {
         msg_reply_error(&r, m->call_id, n);
     } else if (strcmp(name, "geometry") == 0) {
-        struct block_geometry g = {disk_g.sectors, disk_g.sector_size,
-                                   (disk_g.features & VIRTIO_BLK_F_RO) ? 1u : 0u};
+        struct block_geometry g = {d->sectors, d->sector_size, d->read_only ? 1u : 0u};
         msg_reply_data(&r, MSG_GETATTR, m->call_id, &g, sizeof(g));
     } else if (strcmp(name, "stats") == 0) {
-        fmt_snprintf(text, sizeof(text),
-                     "requests %llu errors %llu irqs %llu resets %llu waited %llu forgotten %llu",
-                     (unsigned long long)disk_g.requests, (unsigned long long)disk_g.errors,
-                     (unsigned long long)disk_g.irqs, (unsigned long long)disk_g.resets,
+        blkdev_stats(text, sizeof(text));
+        size_t len = strlen(text);
+        fmt_snprintf(text + len, sizeof(text) - len, " waited %llu forgotten %llu",
                      (unsigned long long)waited, (unsigned long long)forgotten);
         msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
     } else {
@@ -213,7 +213,7 @@ static void blk_session_end(struct blk_session *s)
     }
     forgotten += nwaiting - kept;
     nwaiting = kept;
-    for (unsigned i = 0; i < DISK_SLOTS_MAX; i++)
+    for (unsigned i = 0; i < BLKDEV_SLOTS_MAX; i++)
         if (inflight[i].ch == s->ch) {
             inflight[i].ch = 0;
             forgotten++;
@@ -265,7 +265,7 @@ static void blk_session_start(struct loop *l, handle_t ch, void *ctx)
             s = &sessions[i];
     long count_slot = s ? sessions_take(&blk_counts, service_grant()->client) : ERR_NO_RESOURCES;
     if (count_slot < 0 || loop_add_channel(l, ch, &blk_session_handlers, s) < 0) {
-        printf("virtio_blk: refusing a session of '%s': %s\n", service_grant()->client,
+        printf("%s: refusing a session of '%s': %s\n", blkdev_info()->driver, service_grant()->client,
                count_slot < 0 ? "too many sessions of it or in all" : "cannot watch its channel");
         sessions_put(&blk_counts, count_slot);
         service_refuse(l, ch, ERR_NO_RESOURCES);

@@ -23,8 +23,32 @@ static void *disk_cookie(unsigned slot)
     return (void *)(uintptr_t)(slot + 1);
 }
 
+/* The geometry disk_read_geometry found and the features accepted. */
+const struct blkdev_info *blkdev_info(void)
+{
+    static struct blkdev_info info;
+    info = (struct blkdev_info){"virtio_blk", disk_g.sectors, disk_g.sector_size,
+                                (disk_g.features & VIRTIO_BLK_F_RO) != 0,
+                                (disk_g.features & VIRTIO_BLK_F_FLUSH) != 0};
+    return &info;
+}
+
+/* Slots on the free stack. */
+unsigned blkdev_free_slots(void)
+{
+    return disk_g.nfree;
+}
+
+/* The device's counters. */
+void blkdev_stats(char *buf, size_t n)
+{
+    fmt_snprintf(buf, n, "requests %llu errors %llu irqs %llu resets %llu",
+                 (unsigned long long)disk_g.requests, (unsigned long long)disk_g.errors,
+                 (unsigned long long)disk_g.irqs, (unsigned long long)disk_g.resets);
+}
+
 /* A free slot, or ERR_NO_RESOURCES. */
-long disk_slot_get(void)
+long blkdev_slot_get(void)
 {
     if (disk_g.nfree == 0)
         return ERR_NO_RESOURCES;
@@ -32,13 +56,13 @@ long disk_slot_get(void)
 }
 
 /* Slot's bounce buffer. */
-uint8_t *disk_slot_data(unsigned slot)
+uint8_t *blkdev_slot_data(unsigned slot)
 {
     return disk_g.data + (size_t)slot * BLOCK_IO_MAX;
 }
 
 /* Back to the free stack. */
-void disk_slot_put(unsigned slot)
+void blkdev_slot_put(unsigned slot)
 {
     disk_g.free[disk_g.nfree++] = (uint16_t)slot;
 }
@@ -72,9 +96,12 @@ static void disk_post(unsigned slot)
     disk_kick();
 }
 
-/* Records slot's request and posts it. */
-void disk_submit(unsigned slot, uint32_t type, uint64_t sector, uint32_t len)
+/* Records slot's request as its VIRTIO_BLK_T_* type and posts it. */
+void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t len)
 {
+    uint32_t type = op == BLKDEV_FLUSH   ? VIRTIO_BLK_T_FLUSH
+                    : op == BLKDEV_WRITE ? VIRTIO_BLK_T_OUT
+                                         : VIRTIO_BLK_T_IN;
     disk_g.reqs[slot] = (struct disk_req){true, type, len, sector, warp_clock(), 0};
     disk_post(slot);
 }

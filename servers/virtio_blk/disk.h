@@ -1,6 +1,8 @@
 /* disk.h: the virtio-blk device (disk.c): bring-up, the request queue, its slots, interrupts. */
 #pragma once
 
+#include "blkdev.h"
+
 #include <virtio/virtio.h>
 #include <warp/proto/block.h>
 
@@ -35,7 +37,7 @@
 
 #define DISK_SECTOR 512                         /* the unit of the request header's sector and of capacity */
 #define DISK_REQQ 0                             /* the request queue (§5.2.2: requestq1) */
-#define DISK_SLOTS_MAX 32                       /* requests in flight at most */
+#define DISK_SLOTS_MAX BLKDEV_SLOTS_MAX         /* requests in flight at most */
 #define DISK_QUEUE_WANT 128                     /* queue size we pick where the device lets us (modern) */
 #define DISK_DEADLINE_NS (5ull * 1000000000ull) /* a request not done by then resets the device */
 #define DISK_RESETS_MAX 3 /* resets one request may see; after that it fails with ERR_TIMED_OUT */
@@ -83,17 +85,7 @@ extern struct disk disk_g;
 /* Brings up the device behind handle dev, reporting completions to done; logs why not and returns
  * an ERR_* on failure. */
 long disk_init(handle_t dev, disk_done_fn done);
-/* A free slot's number, or ERR_NO_RESOURCES when every slot is in flight. */
-long disk_slot_get(void);
-/* Slot's bounce buffer (BLOCK_IO_MAX bytes). */
-uint8_t *disk_slot_data(unsigned slot);
-/* Gives slot back (after its done call). */
-void disk_slot_put(unsigned slot);
-/* Starts slot's request of type (VIRTIO_BLK_T_IN, _OUT, _FLUSH): len bytes (a multiple of
- * sector_size, <= BLOCK_IO_MAX; 0 for a flush) at sector (in units of sector_size), from (OUT) or
- * into (IN) the slot's buffer. Precondition: the range is on the disk; FLUSH was negotiated for a
- * flush. Cannot fail: every slot has its three descriptors. */
-void disk_submit(unsigned slot, uint32_t type, uint64_t sector, uint32_t len);
+/* The sessions' interface (blkdev_slot_get, blkdev_submit, ...) is blkdev.h. */
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the finished requests. */
 void disk_on_irq(handle_t irq);
 /* At time now: if a request has been in flight over DISK_DEADLINE_NS, resets the device and

@@ -1,0 +1,40 @@
+/* blkdev.h: what blk.c (service/block0's sessions) needs of a disk backend: virtio_blk's disk.c, virtio_scsi's scsi.c. */
+#pragma once
+
+#include <warp/proto/block.h>
+#include <warp/types.h>
+
+#define BLKDEV_SLOTS_MAX 32 /* requests a backend has in flight at most */
+
+/* What a session call asks of the disk. */
+enum blkdev_op {
+    BLKDEV_READ,
+    BLKDEV_WRITE,
+    BLKDEV_FLUSH,
+};
+
+/* The disk as the sessions see it; the backend fills it before blk_start. */
+struct blkdev_info {
+    const char *driver;   /* the log prefix: "virtio_blk", "virtio_scsi" */
+    uint64_t sectors;     /* capacity in units of sector_size */
+    uint32_t sector_size; /* bytes */
+    bool read_only;
+    bool can_flush; /* BLKDEV_FLUSH works */
+};
+
+/* The disk's geometry and abilities. */
+const struct blkdev_info *blkdev_info(void);
+/* Slots free now. */
+unsigned blkdev_free_slots(void);
+/* A free slot's number, or ERR_NO_RESOURCES when every slot is in flight. */
+long blkdev_slot_get(void);
+/* Slot's bounce buffer (BLOCK_IO_MAX bytes). */
+uint8_t *blkdev_slot_data(unsigned slot);
+/* Gives slot back (after its done call). */
+void blkdev_slot_put(unsigned slot);
+/* Starts slot's request: len bytes (a multiple of sector_size, <= BLOCK_IO_MAX; 0 for a flush) at
+ * sector, from (WRITE) or into (READ) the slot's buffer; its end comes as blk_done(slot, result).
+ * Precondition: the range is on the disk; can_flush for a flush. */
+void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t len);
+/* The backend's counters as text (requests, errors, ...) into buf of size n. */
+void blkdev_stats(char *buf, size_t n);
