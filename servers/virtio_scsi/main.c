@@ -1,0 +1,67 @@
+/* virtio_scsi: the virtio-scsi driver: serves the first disk of the host init grants it as service/block0. */
+#include "blk.h"
+#include "scsi.h"
+
+#include <warp/user.h>
+
+/*
+ * Handles from init (docs/drivers.md): 1 = the channel to init (SERVICE_INIT_CH), 2 = the device
+ * handle of the first PCI function matching the manifest's `devices =` line (pci:1af4:1004
+ * pci:1af4:1048).
+ */
+#define SCSI_DEVICE 2
+
+static struct loop scsi_main_loop;
+
+/* Runs the loop, taking EV_IRQ itself (the IRQ handle sits on the loop's queue with cookie 0, which
+ * names no loop source, as in virtio_blk). */
+static long scsi_run(struct loop *l)
+{
+    for (;;) {
+        loop_fire_timeouts(l, warp_clock());
+        struct warp_event ev;
+        long r = warp_eventq_wait(l->eq, &ev, loop_next_deadline(l));
+        if (r == ERR_TIMED_OUT)
+            continue;
+        if (r < 0)
+            return r;
+        if (ev.type == EV_IRQ)
+            scsi_on_irq(ev.handle);
+        else
+            loop_dispatch(l, &ev);
+    }
+}
+
+/* Logs the start-up lines: the disk, its size and service; transport and interrupts. */
+static void scsi_log_start(void)
+{
+    uint64_t bytes = scsi_g.sectors * scsi_g.sector_size;
+    printf("virtio_scsi: %s %s at target %u lun 0: %llu sectors of %u bytes (%llu MiB), service block0\n",
+           scsi_g.vendor, scsi_g.product, scsi_g.target, (unsigned long long)scsi_g.sectors,
+           scsi_g.sector_size, (unsigned long long)(bytes >> 20));
+    printf("virtio_scsi: %s transport, %u requests in flight, %s\n", scsi_g.vdev.ops->name, scsi_g.nslots,
+           scsi_g.msix ? "MSI-X" : "INTx");
+}
+
+/* Brings up the host and its disk, registers the service, serves until the loop fails. */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    (void)arg;
+    (void)initfs;
+    (void)initfs_size;
+    long r = loop_init(&scsi_main_loop);
+    if (r < 0) {
+        printf("virtio_scsi: no event queue: %s\n", err_str(r));
+        return 1;
+    }
+    if (scsi_init(SCSI_DEVICE, scsi_main_loop.eq) < 0)
+        return 1;
+    if ((r = blk_start(&scsi_main_loop)) < 0) {
+        printf("virtio_scsi: cannot register service/block0: %s\n", err_str(r));
+        return 1;
+    }
+    scsi_log_start();
+    r = scsi_run(&scsi_main_loop);
+    printf("virtio_scsi: event loop failed: %s\n", err_str(r));
+    return 1;
+}

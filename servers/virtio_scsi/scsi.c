@@ -1,0 +1,474 @@
+/* scsi.c: the virtio-scsi host (virtio 1.1 §5.6) and its first disk (SPC-4 INQUIRY, TEST UNIT READY; SBC-3 READ CAPACITY(16), READ(16), WRITE(16), SYNCHRONIZE CACHE(10)). */
+#include "scsi.h"
+
+#include "blk.h"
+
+#include <warp/devcall.h>
+#include <warp/malloc.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+struct scsi_host scsi_g;
+
+/* §5.6.6: struct virtio_scsi_req_cmd up to its CDB (no T10 PI), and struct virtio_scsi_resp_cmd. */
+struct scsi_req_hdr {
+    uint8_t lun[8];
+    uint64_t id;
+    uint8_t task_attr; /* VIRTIO_SCSI_S_SIMPLE = 0 */
+    uint8_t prio;
+    uint8_t crn;
+    uint8_t cdb[SCSI_CDB_SIZE];
+} __attribute__((packed));
+
+struct scsi_resp {
+    uint32_t sense_len;
+    uint32_t residual;
+    uint16_t status_qualifier;
+    uint8_t status;   /* SAM status: SCSI_GOOD, SCSI_CHECK_CONDITION, ... */
+    uint8_t response; /* VIRTIO_SCSI_S_*: did the command reach the LUN */
+    uint8_t sense[SCSI_SENSE_SIZE];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct scsi_req_hdr) <= SCSI_RESP_OFF, "request header fits before the response");
+_Static_assert(SCSI_RESP_OFF + sizeof(struct scsi_resp) <= SCSI_META, "response fits in the slot");
+
+#define VIRTIO_SCSI_S_OK 0
+#define VIRTIO_SCSI_S_BAD_TARGET 3
+#define SCSI_GOOD 0
+#define SCSI_CHECK_CONDITION 2
+
+/* SPC-4 §4.5.6: sense keys we act on. */
+#define SENSE_NOT_READY 2
+#define SENSE_MEDIUM_ERROR 3
+#define SENSE_ILLEGAL_REQUEST 5
+#define SENSE_UNIT_ATTENTION 6
+
+/* Operation codes. */
+#define SCSI_TEST_UNIT_READY 0x00
+#define SCSI_INQUIRY 0x12
+#define SCSI_SYNC_CACHE_10 0x35
+#define SCSI_READ_16 0x88
+#define SCSI_WRITE_16 0x8a
+#define SCSI_SERVICE_IN_16 0x9e /* with service action 0x10: READ CAPACITY(16) */
+#define SCSI_READ_CAPACITY_16 0x10
+
+#define SCSI_INQUIRY_LEN 36
+#define SCSI_CAPACITY_LEN 32
+#define SCSI_RETRY 1 /* scsi_result: a UNIT ATTENTION (or NOT READY): send the command again */
+
+/* Cookies are slot numbers + 1 (a cookie may not be NULL). */
+static void *scsi_cookie(unsigned slot)
+{
+    return (void *)(uintptr_t)(slot + 1);
+}
+
+/* Stores v big-endian in n bytes at p. */
+static void scsi_put_be(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+/* The big-endian number in n bytes at p. */
+static uint64_t scsi_get_be(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Slot's request header, response. */
+static struct scsi_req_hdr *scsi_hdr(unsigned slot)
+{
+    return (struct scsi_req_hdr *)(scsi_g.slots + (size_t)slot * SCSI_META);
+}
+
+static struct scsi_resp *scsi_resp(unsigned slot)
+{
+    return (struct scsi_resp *)(scsi_g.slots + (size_t)slot * SCSI_META + SCSI_RESP_OFF);
+}
+
+/*
+ * Posts slot's CDB (already in its header) to target, LUN 0 (§5.6.6.1: byte 0 is 1, byte 1 the
+ * target, bytes 2-3 the LUN in flat space), moving len bytes of the slot's buffer out (write) or in.
+ */
+static void scsi_post(unsigned slot, unsigned target, uint32_t len, bool write)
+{
+    struct scsi_req_hdr *h = scsi_hdr(slot);
+    paddr_t meta = scsi_g.slots_phys + (paddr_t)slot * SCSI_META;
+    paddr_t data = scsi_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX;
+    memset(h->lun, 0, sizeof(h->lun));
+    h->lun[0] = 1;
+    h->lun[1] = (uint8_t)target;
+    h->lun[2] = 0x40;
+    h->id = scsi_g.requests++;
+    h->task_attr = h->prio = h->crn = 0;
+    memset(scsi_resp(slot), 0, sizeof(struct scsi_resp));
+    scsi_resp(slot)->response = 0xff; /* not a response the device writes: a short completion shows */
+    struct virtq_buf bufs[3] = {{meta, sizeof(*h), false}};
+    unsigned n = 1;
+    if (len && write)
+        bufs[n++] = (struct virtq_buf){data, len, false};
+    bufs[n++] = (struct virtq_buf){meta + SCSI_RESP_OFF, sizeof(struct scsi_resp), true};
+    if (len && !write)
+        bufs[n++] = (struct virtq_buf){data, len, true};
+    virtq_add(&scsi_g.vq, bufs, n, scsi_cookie(slot)); /* cannot fail: 3 descriptors per slot */
+    if (virtq_publish(&scsi_g.vq))
+        virtio_notify(&scsi_g.vdev, &scsi_g.vq);
+}
+
+/* Sense key, ASC and ASCQ of a CHECK CONDITION, fixed (0x70/0x71) or descriptor (0x72/0x73) format. */
+static void scsi_sense(const struct scsi_resp *r, unsigned *key, unsigned *asc, unsigned *ascq)
+{
+    const uint8_t *s = r->sense;
+    *key = *asc = *ascq = 0;
+    if (r->sense_len < 4)
+        return;
+    if ((s[0] & 0x7f) >= 0x72) {
+        *key = s[1] & 0xf, *asc = s[2], *ascq = s[3];
+    } else if (r->sense_len >= 14) {
+        *key = s[2] & 0xf, *asc = s[12], *ascq = s[13];
+    }
+}
+
+/* The outcome of slot's finished command: 0, SCSI_RETRY (UNIT ATTENTION or NOT READY, worth
+ * another try), or an ERR_*: ERR_NOT_FOUND for no such target, ERR_IO for the rest. */
+static long scsi_result(unsigned slot)
+{
+    const struct scsi_resp *r = scsi_resp(slot);
+    unsigned key, asc, ascq;
+    if (r->response == VIRTIO_SCSI_S_BAD_TARGET)
+        return ERR_NOT_FOUND;
+    if (r->response == VIRTIO_SCSI_S_OK && r->status == SCSI_GOOD)
+        return 0;
+    if (r->response != VIRTIO_SCSI_S_OK || r->status != SCSI_CHECK_CONDITION) {
+        printf("virtio_scsi: command %#x: response %u, status %#x\n", scsi_hdr(slot)->cdb[0], r->response,
+               r->status);
+        return ERR_IO;
+    }
+    scsi_sense(r, &key, &asc, &ascq);
+    if (key == SENSE_UNIT_ATTENTION || key == SENSE_NOT_READY)
+        return SCSI_RETRY;
+    printf("virtio_scsi: command %#x: check condition, sense key %#x, ASC/ASCQ %#x/%#x%s\n",
+           scsi_hdr(slot)->cdb[0], key, asc, ascq, key == SENSE_MEDIUM_ERROR ? " (medium error)" : "");
+    return key == SENSE_ILLEGAL_REQUEST && scsi_hdr(slot)->cdb[0] == SCSI_SYNC_CACHE_10 ? ERR_NOT_SUPPORTED
+                                                                                        : ERR_IO;
+}
+
+/* Writes slot's CDB for its recorded request: READ(16), WRITE(16) (LBA and block count
+ * big-endian) or SYNCHRONIZE CACHE(10) of the whole disk; then posts it. */
+static void scsi_post_req(unsigned slot)
+{
+    const struct scsi_req *q = &scsi_g.reqs[slot];
+    uint8_t *cdb = scsi_hdr(slot)->cdb;
+    memset(cdb, 0, SCSI_CDB_SIZE);
+    if (q->op == BLKDEV_FLUSH) {
+        cdb[0] = SCSI_SYNC_CACHE_10;
+    } else {
+        cdb[0] = q->op == BLKDEV_WRITE ? SCSI_WRITE_16 : SCSI_READ_16;
+        scsi_put_be(cdb + 2, q->lba, 8);
+        scsi_put_be(cdb + 10, q->len / scsi_g.sector_size, 4);
+    }
+    scsi_post(slot, scsi_g.target, q->len, q->op == BLKDEV_WRITE);
+}
+
+/* Records slot's request and posts it. */
+void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t len)
+{
+    scsi_g.reqs[slot] = (struct scsi_req){op, len, sector, 0};
+    scsi_post_req(slot);
+}
+
+/* Answers every command the device finished; one that met a UNIT ATTENTION goes again, up to
+ * SCSI_RETRIES_MAX times. */
+static void scsi_collect(void)
+{
+    void *cookie;
+    uint32_t len;
+    long r;
+    while ((r = virtq_pop(&scsi_g.vq, &cookie, &len)) != 0) {
+        unsigned slot = (unsigned)(uintptr_t)cookie - 1;
+        if (r < 0 || slot >= scsi_g.nslots) {
+            printf("virtio_scsi: the device returned a bad descriptor\n");
+            continue;
+        }
+        long result = scsi_result(slot);
+        if (result == SCSI_RETRY && scsi_g.reqs[slot].retries++ < SCSI_RETRIES_MAX) {
+            scsi_g.retries++;
+            scsi_post_req(slot);
+            continue;
+        }
+        if (result != 0)
+            scsi_g.errors++;
+        blk_done(slot, result == SCSI_RETRY ? ERR_IO : result);
+    }
+}
+
+/* One interrupt: ISR first with INTx (it lowers the line), ack, then drain (as in virtio_blk). */
+void scsi_on_irq(handle_t irq)
+{
+    scsi_g.irqs++;
+    if (!scsi_g.msix)
+        virtio_isr(&scsi_g.vdev);
+    warp_irq_ack(irq);
+    scsi_collect();
+}
+
+/*
+ * A scan command: slot 0's CDB to target with len bytes in, waited for on eq up to SCSI_SYNC_NS.
+ * Precondition: nothing else is in flight (the sessions are not served yet). 0, SCSI_RETRY or ERR_*.
+ */
+static long scsi_sync(handle_t eq, unsigned target, uint32_t len)
+{
+    uint64_t deadline = warp_clock() + SCSI_SYNC_NS;
+    void *cookie;
+    uint32_t used;
+    scsi_post(0, target, len, false);
+    for (;;) {
+        long r = virtq_pop(&scsi_g.vq, &cookie, &used);
+        if (r == 1 && cookie == scsi_cookie(0))
+            return scsi_result(0);
+        if (r != 0)
+            return ERR_IO;
+        struct warp_event ev;
+        if ((r = warp_eventq_wait(eq, &ev, deadline)) < 0)
+            return r;
+        if (ev.type == EV_IRQ) {
+            if (!scsi_g.msix)
+                virtio_isr(&scsi_g.vdev);
+            warp_irq_ack(ev.handle);
+        }
+    }
+}
+
+/* Slot 0's CDB zeroed with opcode op, its length byte(s) set by the caller. */
+static uint8_t *scsi_cdb(uint8_t op)
+{
+    uint8_t *cdb = scsi_hdr(0)->cdb;
+    memset(cdb, 0, SCSI_CDB_SIZE);
+    cdb[0] = op;
+    return cdb;
+}
+
+/* Copies n bytes of INQUIRY text at s into out without trailing blanks. */
+static void scsi_trim(char *out, const uint8_t *s, unsigned n)
+{
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == 0))
+        n--;
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+/* INQUIRY of target, LUN 0: true if a connected disk (peripheral qualifier 0, type 0) answers;
+ * keeps its vendor and product. */
+static bool scsi_inquiry(handle_t eq, unsigned target)
+{
+    scsi_cdb(SCSI_INQUIRY)[4] = SCSI_INQUIRY_LEN;
+    if (scsi_sync(eq, target, SCSI_INQUIRY_LEN) != 0)
+        return false;
+    const uint8_t *d = scsi_g.data;
+    if (d[0] != 0)
+        return false;
+    scsi_trim(scsi_g.vendor, d + 8, 8);
+    scsi_trim(scsi_g.product, d + 16, 16);
+    return true;
+}
+
+/* TEST UNIT READY until it passes, retrying a UNIT ATTENTION (the power-on one) a few times. */
+static long scsi_ready(handle_t eq)
+{
+    long r = SCSI_RETRY;
+    for (unsigned i = 0; i <= SCSI_RETRIES_MAX && r == SCSI_RETRY; i++) {
+        scsi_cdb(SCSI_TEST_UNIT_READY);
+        r = scsi_sync(eq, scsi_g.target, 0);
+    }
+    return r == SCSI_RETRY ? ERR_IO : r;
+}
+
+/* READ CAPACITY(16): sectors and the logical block length (a power of two 512..4096 that divides
+ * BLOCK_IO_MAX), else ERR_NOT_SUPPORTED. */
+static long scsi_capacity(handle_t eq)
+{
+    uint8_t *cdb = scsi_cdb(SCSI_SERVICE_IN_16);
+    cdb[1] = SCSI_READ_CAPACITY_16;
+    scsi_put_be(cdb + 10, SCSI_CAPACITY_LEN, 4);
+    long r = scsi_sync(eq, scsi_g.target, SCSI_CAPACITY_LEN);
+    if (r != 0)
+        return r == SCSI_RETRY ? ERR_IO : r;
+    uint64_t last = scsi_get_be(scsi_g.data, 8);
+    uint32_t size = (uint32_t)scsi_get_be(scsi_g.data + 8, 4);
+    if (size < 512 || size > 4096 || (size & (size - 1)) != 0 || last == UINT64_MAX)
+        return ERR_NOT_SUPPORTED;
+    scsi_g.sectors = last + 1;
+    scsi_g.sector_size = size;
+    return 0;
+}
+
+/* Targets 0..max_target (at most SCSI_TARGETS_MAX) of bus 0, LUN 0: the first disk, made ready and
+ * measured. ERR_NOT_FOUND if there is none. */
+static long scsi_scan(handle_t eq)
+{
+    unsigned max = virtio_config_read(&scsi_g.vdev, SCSI_CFG_MAX_TARGET, 2);
+    for (unsigned t = 0; t <= max && t < SCSI_TARGETS_MAX; t++) {
+        if (!scsi_inquiry(eq, t))
+            continue;
+        scsi_g.target = t;
+        long r = scsi_ready(eq);
+        if (r == 0)
+            r = scsi_capacity(eq);
+        if (r == 0)
+            return 0;
+        printf("virtio_scsi: disk at target %u is not usable: %s\n", t, err_str(r));
+    }
+    return ERR_NOT_FOUND;
+}
+
+/* The disk scsi_scan found. */
+const struct blkdev_info *blkdev_info(void)
+{
+    static struct blkdev_info info;
+    info = (struct blkdev_info){"virtio_scsi", scsi_g.sectors, scsi_g.sector_size, false, true};
+    return &info;
+}
+
+/* Slots on the free stack. */
+unsigned blkdev_free_slots(void)
+{
+    return scsi_g.nfree;
+}
+
+/* A free slot, or ERR_NO_RESOURCES. */
+long blkdev_slot_get(void)
+{
+    if (scsi_g.nfree == 0)
+        return ERR_NO_RESOURCES;
+    return scsi_g.free[--scsi_g.nfree];
+}
+
+/* Slot's bounce buffer. */
+uint8_t *blkdev_slot_data(unsigned slot)
+{
+    return scsi_g.data + (size_t)slot * BLOCK_IO_MAX;
+}
+
+/* Back to the free stack. */
+void blkdev_slot_put(unsigned slot)
+{
+    scsi_g.free[scsi_g.nfree++] = (uint16_t)slot;
+}
+
+/* The host's counters. */
+void blkdev_stats(char *buf, size_t n)
+{
+    fmt_snprintf(buf, n, "requests %llu errors %llu irqs %llu retries %llu",
+                 (unsigned long long)scsi_g.requests, (unsigned long long)scsi_g.errors,
+                 (unsigned long long)scsi_g.irqs, (unsigned long long)scsi_g.retries);
+}
+
+/* Queue size to use: legacy devices fix it; modern ones take ours if smaller. 0 if unusable. */
+static uint16_t scsi_queue_size(void)
+{
+    uint16_t max = virtio_queue_max(&scsi_g.vdev, SCSI_REQQ);
+    if (max < 4 || max > VIRTQ_SIZE_MAX || (max & (max - 1)) != 0)
+        return 0;
+    if (scsi_g.vdev.transport == VIRTIO_MODERN && max > SCSI_QUEUE_WANT)
+        return SCSI_QUEUE_WANT;
+    return max;
+}
+
+/* One DMA allocation for the ring, the slots' headers and responses, and their bounce buffers. */
+static long scsi_alloc_queue(handle_t dev)
+{
+    uint16_t n = scsi_queue_size();
+    if (n == 0)
+        return ERR_NOT_SUPPORTED;
+    scsi_g.nslots = n / 3 < SCSI_SLOTS_MAX ? n / 3 : SCSI_SLOTS_MAX;
+    size_t ring = virtq_bytes(n), meta = (size_t)scsi_g.nslots * SCSI_META;
+    paddr_t phys;
+    long addr = warp_dma_alloc(dev, ring + meta + (size_t)scsi_g.nslots * BLOCK_IO_MAX, &phys);
+    void **cookies = malloc(n * sizeof(void *));
+    if (addr < 0 || !cookies) {
+        free(cookies);
+        return addr < 0 ? addr : ERR_NO_MEMORY;
+    }
+    uint8_t *mem = (uint8_t *)addr;
+    scsi_g.slots = mem + ring;
+    scsi_g.slots_phys = phys + ring;
+    scsi_g.data = mem + ring + meta;
+    scsi_g.data_phys = phys + ring + meta;
+    for (unsigned i = 0; i < scsi_g.nslots; i++)
+        scsi_g.free[scsi_g.nfree++] = (uint16_t)(scsi_g.nslots - 1 - i);
+    return virtq_init(&scsi_g.vq, SCSI_REQQ, n, mem, phys, cookies);
+}
+
+/* MSI-X vector 0 for the request queue (no config vector) when the function has MSI-X, else one
+ * INTx or MSI interrupt; then hands the queue to the device. The control and event queues stay
+ * off: we send no task management and take no events. */
+static long scsi_setup_irq(handle_t dev)
+{
+    long irq = warp_irq_create(dev, 0);
+    if (irq < 0)
+        return irq;
+    scsi_g.irq = (handle_t)irq;
+    scsi_g.msix = scsi_g.vdev.msix_entries >= 1;
+    if (scsi_g.msix) {
+        long r = virtio_config_vector(&scsi_g.vdev, VIRTIO_MSI_NO_VECTOR);
+        if (r == 0)
+            r = virtio_queue_vector(&scsi_g.vdev, SCSI_REQQ, 0);
+        if (r < 0)
+            return r;
+    }
+    return virtio_queue_setup(&scsi_g.vdev, &scsi_g.vq);
+}
+
+/* Logs which bring-up step failed, marks the device FAILED, returns r. */
+static long scsi_failed(const char *step, long r)
+{
+    printf("virtio_scsi: %s failed: %s\n", step, err_str(r));
+    virtio_fail(&scsi_g.vdev);
+    return r;
+}
+
+/* §3.1.1 for a SCSI host: reset, features (none of §5.6.3's), the request queue, its interrupt,
+ * the config's CDB and sense sizes checked, DRIVER_OK; then the scan. */
+static long scsi_bring_up(handle_t dev, handle_t eq)
+{
+    long r;
+    if ((r = virtio_reset(&scsi_g.vdev)) < 0)
+        return scsi_failed("reset", r);
+    if ((r = virtio_negotiate(&scsi_g.vdev, 0, &scsi_g.features)) < 0)
+        return scsi_failed("feature negotiation", r);
+    if ((r = scsi_alloc_queue(dev)) < 0)
+        return scsi_failed("queue memory", r);
+    if ((r = scsi_setup_irq(dev)) < 0)
+        return scsi_failed("interrupt and queue setup", r);
+    if ((r = warp_eventq_add(eq, scsi_g.irq, 0)) < 0)
+        return scsi_failed("waiting for interrupts", r);
+    if (virtio_config_read(&scsi_g.vdev, SCSI_CFG_CDB_SIZE, 4) != SCSI_CDB_SIZE ||
+        virtio_config_read(&scsi_g.vdev, SCSI_CFG_SENSE_SIZE, 4) != SCSI_SENSE_SIZE)
+        return scsi_failed("config check (CDB and sense sizes other than 32 and 96)", ERR_NOT_SUPPORTED);
+    virtio_driver_ok(&scsi_g.vdev);
+    if ((r = scsi_scan(eq)) < 0)
+        return scsi_failed("scan for a disk", r);
+    return 0;
+}
+
+/* Checks the handle is a virtio-scsi host and brings it up. */
+long scsi_init(handle_t dev, handle_t eq)
+{
+    struct handle_info hi;
+    long r = warp_handle_info(dev, &hi);
+    if (r < 0 || hi.type != OBJ_DEVICE) {
+        printf("virtio_scsi: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", dev,
+               r < 0 ? err_str(r) : "wrong type");
+        return r < 0 ? r : ERR_WRONG_TYPE;
+    }
+    if ((r = virtio_pci_open(&scsi_g.vdev, dev)) < 0 ||
+        virtio_device_type(&scsi_g.vdev) != VIRTIO_SCSI_TYPE) {
+        printf("virtio_scsi: not a virtio SCSI host I can drive: %s\n",
+               r < 0 ? err_str(r) : "wrong device type");
+        return r < 0 ? r : ERR_NOT_SUPPORTED;
+    }
+    return scsi_bring_up(dev, eq);
+}
