@@ -1,4 +1,4 @@
-"""tests/e2e/case_blk.py: warp-blk.iso drives a virtio-blk disk that the host prepared.
+"""tests/e2e/case_blk.py: warp-blk.iso drives a virtio-blk disk, warp-scsi.iso a virtio-scsi one, that the host prepared.
 
 The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block0) and blktest,
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
@@ -9,8 +9,11 @@ off with its verdict. Each variant boots with a fresh 8 MiB raw disk (zero but f
 blkdebug driver so that reads of sector 8000 fail with EIO (blktest expects ERR_IO there), on one
 transport (modern-only, legacy-only, and transitional without MSI-X, `vectors=0`, so one INTx
 interrupt and the ISR; and "stall", modern with the disk served by nbdstall.py under blkdebug,
-which holds blktest's first read of sector 12000 for 9 s, past the driver's 5 s deadline), and
-checks:
+which holds blktest's first read of sector 12000 for 9 s, past the driver's 5 s deadline). The "scsi"
+variants boot warp-scsi.iso (tests/blktest/scsi-test.manifest: virtio_scsi as service block0, the
+same blktest) with the disk as a scsi-hd on a virtio-scsi-pci host, on the modern, legacy and
+transitional-INTx transports; the stall variant stays virtio-blk's (virtio_scsi has no deadline).
+Each variant checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
   driver   the driver's start-up lines: the disk's size, the expected transport and interrupts; its
@@ -38,8 +41,11 @@ TIMEOUT = 60
 QEMU_PASS = 1
 PANIC = "KERNEL PANIC"
 SUMMARY = re.compile(r"^blktest: (\d+) passed, (\d+) failed")
-SIZE_LINE = "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0"
-TRANSPORT = re.compile(r"^virtio_blk: (\w+) transport, (\d+) requests in flight, (MSI-X|INTx)")
+SIZE_LINES = {"blk": "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0",
+              "scsi": "virtio_scsi: QEMU QEMU HARDDISK at target 0 lun 0: 16384 sectors of 512 bytes (8 MiB), "
+                      "service block0"}
+TRANSPORT = re.compile(r"^virtio_(?:blk|scsi): (\w+) transport, (\d+) requests in flight, (MSI-X|INTx)")
+IMAGES = {"blk": "warp-blk.iso", "scsi": "warp-scsi.iso"}
 
 DISK_BYTES = 8 << 20
 SECTOR = 512
@@ -51,12 +57,16 @@ BAD_SECTOR = 8000  # blkdebug fails every read touching it with EIO (blktest's B
 STALL_SECTOR, STALL_S = 12000, 9  # blktest's BT_STALL_SECTOR; well past the driver's 5 s deadline
 RESET_LINE = "virtio_blk: a request is not done after 5 s; resetting the device"
 
-# (name, virtio-blk-pci options, expected transport, expected interrupts, disk behind NbdStall)
+# (name, driver, virtio-blk-pci or virtio-scsi-pci options, expected transport, expected interrupts,
+# disk behind NbdStall)
 VARIANTS = [
-    ("modern", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False),
-    ("legacy", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False),
-    ("transitional INTx", "vectors=0", "modern", "INTx", False),
-    ("stall", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", True),
+    ("modern", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False),
+    ("legacy", "blk", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False),
+    ("transitional INTx", "blk", "vectors=0", "modern", "INTx", False),
+    ("stall", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", True),
+    ("scsi modern", "scsi", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False),
+    ("scsi legacy", "scsi", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False),
+    ("scsi transitional INTx", "scsi", "vectors=0", "modern", "INTx", False),
 ]
 CHECKS = ("verdict", "driver", "disk", "restart")
 CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
@@ -64,10 +74,10 @@ KILLED = "init: block0 was killed"
 
 
 def jobs(ctx):
-    for i, (variant, options, transport, irq, stall) in enumerate(VARIANTS):
+    for i, (variant, driver, options, transport, irq, stall) in enumerate(VARIANTS):
         names = [f"blk {variant}: {check}" for check in CHECKS]
-        yield Job(names[0], functools.partial(run_variant, names=names, options=options, transport=transport,
-                                              irq=irq, stall=stall, forward=(i == 0)),
+        yield Job(names[0], functools.partial(run_variant, names=names, driver=driver, options=options,
+                                              transport=transport, irq=irq, stall=stall, forward=(i == 0)),
                   also=names[1:])
 
 
@@ -109,34 +119,41 @@ def drive(tmp, disk, config, stall):
     return ["-blockdev", json.dumps(spec)], server
 
 
-def run_variant(ctx, names, options, transport, irq, stall, forward):
-    """Boots warp-blk.iso with a fresh disk on one transport; returns the TAP lines and the checks."""
+def devices(driver, options):
+    """QEMU options attaching node d0: a virtio-blk-pci disk, or a scsi-hd on a virtio-scsi-pci host."""
+    if driver == "blk":
+        return ["-device", f"virtio-blk-pci,drive=d0,{options}"]
+    return ["-device", f"virtio-scsi-pci,id=s0,{options}", "-device", "scsi-hd,drive=d0,bus=s0.0"]
+
+
+def run_variant(ctx, names, driver, options, transport, irq, stall, forward):
+    """Boots the driver's image with a fresh disk on one transport; returns the TAP lines and the checks."""
     with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
         disk = os.path.join(tmp, "disk.raw")
         config = os.path.join(tmp, "blkdebug.conf")
         make_disk(disk)
         blkdebug_config(config)
         extra, server = drive(tmp, disk, config, stall)
-        extra += ["-device", f"virtio-blk-pci,drive=d0,{options}"]
+        extra += devices(driver, options)
         try:
-            return boot_variant(ctx, names, extra, disk, transport, irq, stall, forward)
+            return boot_variant(ctx, names, driver, extra, disk, transport, irq, stall, forward)
         finally:
             if server:
                 server.close()
 
 
-def boot_variant(ctx, names, extra, disk, transport, irq, stall, forward):
+def boot_variant(ctx, names, driver, extra, disk, transport, irq, stall, forward):
     """One boot with the QEMU options extra; the TAP lines (if forward) and the checks."""
-    with Boot(ctx, names[0], ctx.image("warp-blk.iso"), mem="128M", net=False,
+    with Boot(ctx, names[0], ctx.image(IMAGES[driver]), mem="128M", net=False,
               debug_exit=True, extra=extra) as boot:
         end = boot.wait_for(re.compile(r"^blktest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
         status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
         lines = boot.all_lines()
         results = forwarded(lines) if forward else []
         results.append(verdict(boot, names[0], lines, status, end))
-        results.append(driver_check(boot, names[1], lines, transport, irq, stall))
+        results.append(driver_check(boot, names[1], lines, SIZE_LINES[driver], transport, irq, stall))
         results.append(disk_check(boot, names[2], disk, status))
-        results.append(restart_check(boot, names[3], lines))
+        results.append(restart_check(boot, names[3], lines, SIZE_LINES[driver]))
         return results
 
 
@@ -176,7 +193,7 @@ def verdict(boot, name, lines, status, end):
     return Result(name, True, notes=[summary.group(0), f"QEMU exited after {boot.elapsed_ms()} ms"])
 
 
-def driver_check(boot, name, lines, transport, irq, stall):
+def driver_check(boot, name, lines, size_line, transport, irq, stall):
     """The size line, exactly, the transport line naming the expected transport and interrupts, and
     the reset line where (only where) the host stalled a read."""
     texts = [l.text for l in lines]
@@ -184,12 +201,12 @@ def driver_check(boot, name, lines, transport, irq, stall):
         return boot.fail(name, f"'{RESET_LINE}' " + ("missing: the stalled read did not reset the device"
                                                       if stall else "logged, but no read was stalled"))
     line = next((t for t in texts if TRANSPORT.match(t)), None)
-    if SIZE_LINE not in texts:
-        return boot.fail(name, f"no '{SIZE_LINE}' line")
+    if size_line not in texts:
+        return boot.fail(name, f"no '{size_line}' line")
     m = TRANSPORT.match(line) if line else None
     if m is None or (m.group(1), m.group(3)) != (transport, irq):
         return boot.fail(name, f"expected the {transport} transport with {irq}, got: {line}")
-    return Result(name, True, notes=[SIZE_LINE, line])
+    return Result(name, True, notes=[size_line, line])
 
 
 def disk_check(boot, name, disk, status):
@@ -220,12 +237,12 @@ def kill_ranges(disk):
         return [f.read(CONC_LEN) for _ in range(CONC_CALLS)]
 
 
-def restart_check(boot, name, lines):
+def restart_check(boot, name, lines, size_line):
     """init killed the driver once, and the driver started and registered again after that."""
     texts = [l.text for l in lines]
     if KILLED not in texts:
         return boot.fail(name, f"no '{KILLED}' line")
     after = texts[texts.index(KILLED):]
-    if SIZE_LINE not in after or "init: block0 registered service/block0" not in after:
+    if size_line not in after or "init: block0 registered service/block0" not in after:
         return boot.fail(name, "the driver did not start and register again after the kill")
     return Result(name, True, notes=[KILLED, "the driver registered service/block0 again"])
