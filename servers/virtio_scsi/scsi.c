@@ -148,10 +148,14 @@ static long scsi_result(unsigned slot)
         return ERR_IO;
     }
     scsi_sense(r, &key, &asc, &ascq);
-    if (key == SENSE_UNIT_ATTENTION || key == SENSE_NOT_READY)
-        return SCSI_RETRY;
+    bool retry = key == SENSE_UNIT_ATTENTION || key == SENSE_NOT_READY;
     printf("virtio_scsi: command %#x: check condition, sense key %#x, ASC/ASCQ %#x/%#x%s\n",
-           scsi_hdr(slot)->cdb[0], key, asc, ascq, key == SENSE_MEDIUM_ERROR ? " (medium error)" : "");
+           scsi_hdr(slot)->cdb[0], key, asc, ascq,
+           retry                       ? " (unit attention or not ready: sent again)"
+           : key == SENSE_MEDIUM_ERROR ? " (medium error)"
+                                       : "");
+    if (retry)
+        return SCSI_RETRY;
     return key == SENSE_ILLEGAL_REQUEST && scsi_hdr(slot)->cdb[0] == SCSI_SYNC_CACHE_10 ? ERR_NOT_SUPPORTED
                                                                                         : ERR_IO;
 }
@@ -181,7 +185,7 @@ void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t l
 }
 
 /* Answers every command the device finished; one that met a UNIT ATTENTION goes again, up to
- * SCSI_RETRIES_MAX times. */
+ * SCSI_RETRIES_MAX times; one that moved less than asked (a residual) fails. */
 static void scsi_collect(void)
 {
     void *cookie;
@@ -198,6 +202,11 @@ static void scsi_collect(void)
             scsi_g.retries++;
             scsi_post_req(slot);
             continue;
+        }
+        if (result == 0 && scsi_resp(slot)->residual != 0) {
+            printf("virtio_scsi: command %#x moved %u bytes short\n", scsi_hdr(slot)->cdb[0],
+                   scsi_resp(slot)->residual);
+            result = ERR_IO; /* a READ's buffer would hold stale bytes */
         }
         if (result != 0)
             scsi_g.errors++;
@@ -260,19 +269,20 @@ static void scsi_trim(char *out, const uint8_t *s, unsigned n)
     out[n] = 0;
 }
 
-/* INQUIRY of target, LUN 0: true if a connected disk (peripheral qualifier 0, type 0) answers;
- * keeps its vendor and product. */
-static bool scsi_inquiry(handle_t eq, unsigned target)
+/* INQUIRY of target, LUN 0: 1 if a connected disk (peripheral qualifier 0, type 0) answers, and
+ * keeps its vendor and product; 0 if not; ERR_TIMED_OUT if the host did not answer. */
+static long scsi_inquiry(handle_t eq, unsigned target)
 {
     scsi_cdb(SCSI_INQUIRY)[4] = SCSI_INQUIRY_LEN;
-    if (scsi_sync(eq, target, SCSI_INQUIRY_LEN) != 0)
-        return false;
+    long r = scsi_sync(eq, target, SCSI_INQUIRY_LEN);
+    if (r == ERR_TIMED_OUT)
+        return r;
     const uint8_t *d = scsi_g.data;
-    if (d[0] != 0)
-        return false;
+    if (r != 0 || d[0] != 0)
+        return 0;
     scsi_trim(scsi_g.vendor, d + 8, 8);
     scsi_trim(scsi_g.product, d + 16, 16);
-    return true;
+    return 1;
 }
 
 /* TEST UNIT READY until it passes, retrying a UNIT ATTENTION (the power-on one) a few times. */
@@ -306,19 +316,24 @@ static long scsi_capacity(handle_t eq)
 }
 
 /* Targets 0..max_target (at most SCSI_TARGETS_MAX) of bus 0, LUN 0: the first disk, made ready and
- * measured. ERR_NOT_FOUND if there is none. */
+ * measured. ERR_NOT_FOUND if there is none; ERR_TIMED_OUT as soon as a command is not answered (it
+ * still holds slot 0: the driver gives up, and its restart resets the device). */
 static long scsi_scan(handle_t eq)
 {
     unsigned max = virtio_config_read(&scsi_g.vdev, SCSI_CFG_MAX_TARGET, 2);
     for (unsigned t = 0; t <= max && t < SCSI_TARGETS_MAX; t++) {
-        if (!scsi_inquiry(eq, t))
+        long r = scsi_inquiry(eq, t);
+        if (r <= 0) {
+            if (r == ERR_TIMED_OUT)
+                return r;
             continue;
+        }
         scsi_g.target = t;
-        long r = scsi_ready(eq);
+        r = scsi_ready(eq);
         if (r == 0)
             r = scsi_capacity(eq);
-        if (r == 0)
-            return 0;
+        if (r == 0 || r == ERR_TIMED_OUT)
+            return r;
         printf("virtio_scsi: disk at target %u is not usable: %s\n", t, err_str(r));
     }
     return ERR_NOT_FOUND;
