@@ -12,7 +12,8 @@ interrupt and the ISR; and "stall", modern with the disk served by nbdstall.py u
 which holds blktest's first read of sector 12000 for 9 s, past the driver's 5 s deadline). The "scsi"
 variants boot warp-scsi.iso (tests/blktest/scsi-test.manifest: virtio_scsi as service block0, the
 same blktest) with the disk as a scsi-hd on a virtio-scsi-pci host, on the modern, legacy and
-transitional-INTx transports; the stall variant stays virtio-blk's (virtio_scsi has no deadline).
+transitional-INTx transports, and modern with the disk at target 3 (the driver scans past 0..2); the
+stall variant stays virtio-blk's (virtio_scsi has no deadline).
 Each variant checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
@@ -42,8 +43,8 @@ QEMU_PASS = 1
 PANIC = "KERNEL PANIC"
 SUMMARY = re.compile(r"^blktest: (\d+) passed, (\d+) failed")
 SIZE_LINES = {"blk": "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0",
-              "scsi": "virtio_scsi: QEMU QEMU HARDDISK at target 0 lun 0: 16384 sectors of 512 bytes (8 MiB), "
-                      "service block0"}
+              "scsi": "virtio_scsi: QEMU QEMU HARDDISK at target {target} lun 0: 16384 sectors of 512 bytes "
+                      "(8 MiB), service block0"}
 TRANSPORT = re.compile(r"^virtio_(?:blk|scsi): (\w+) transport, (\d+) requests in flight, (MSI-X|INTx)")
 IMAGES = {"blk": "warp-blk.iso", "scsi": "warp-scsi.iso"}
 
@@ -58,15 +59,16 @@ STALL_SECTOR, STALL_S = 12000, 9  # blktest's BT_STALL_SECTOR; well past the dri
 RESET_LINE = "virtio_blk: a request is not done after 5 s; resetting the device"
 
 # (name, driver, virtio-blk-pci or virtio-scsi-pci options, expected transport, expected interrupts,
-# disk behind NbdStall)
+# disk behind NbdStall, SCSI target of the scsi-hd)
 VARIANTS = [
-    ("modern", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False),
-    ("legacy", "blk", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False),
-    ("transitional INTx", "blk", "vectors=0", "modern", "INTx", False),
-    ("stall", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", True),
-    ("scsi modern", "scsi", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False),
-    ("scsi legacy", "scsi", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False),
-    ("scsi transitional INTx", "scsi", "vectors=0", "modern", "INTx", False),
+    ("modern", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False, 0),
+    ("legacy", "blk", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False, 0),
+    ("transitional INTx", "blk", "vectors=0", "modern", "INTx", False, 0),
+    ("stall", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", True, 0),
+    ("scsi modern", "scsi", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False, 0),
+    ("scsi legacy", "scsi", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False, 0),
+    ("scsi transitional INTx", "scsi", "vectors=0", "modern", "INTx", False, 0),
+    ("scsi target 3", "scsi", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False, 3),
 ]
 CHECKS = ("verdict", "driver", "disk", "restart")
 CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
@@ -74,10 +76,11 @@ KILLED = "init: block0 was killed"
 
 
 def jobs(ctx):
-    for i, (variant, driver, options, transport, irq, stall) in enumerate(VARIANTS):
+    for i, (variant, driver, options, transport, irq, stall, target) in enumerate(VARIANTS):
         names = [f"blk {variant}: {check}" for check in CHECKS]
         yield Job(names[0], functools.partial(run_variant, names=names, driver=driver, options=options,
-                                              transport=transport, irq=irq, stall=stall, forward=(i == 0)),
+                                              transport=transport, irq=irq, stall=stall, target=target,
+                                              forward=(i == 0)),
                   also=names[1:])
 
 
@@ -119,14 +122,15 @@ def drive(tmp, disk, config, stall):
     return ["-blockdev", json.dumps(spec)], server
 
 
-def devices(driver, options):
-    """QEMU options attaching node d0: a virtio-blk-pci disk, or a scsi-hd on a virtio-scsi-pci host."""
+def devices(driver, options, target):
+    """QEMU options attaching node d0: a virtio-blk-pci disk, or a scsi-hd at target on a virtio-scsi host."""
     if driver == "blk":
         return ["-device", f"virtio-blk-pci,drive=d0,{options}"]
-    return ["-device", f"virtio-scsi-pci,id=s0,{options}", "-device", "scsi-hd,drive=d0,bus=s0.0"]
+    return ["-device", f"virtio-scsi-pci,id=s0,{options}",
+            "-device", f"scsi-hd,drive=d0,bus=s0.0,scsi-id={target},lun=0"]
 
 
-def run_variant(ctx, names, driver, options, transport, irq, stall, forward):
+def run_variant(ctx, names, driver, options, transport, irq, stall, target, forward):
     """Boots the driver's image with a fresh disk on one transport; returns the TAP lines and the checks."""
     with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
         disk = os.path.join(tmp, "disk.raw")
@@ -134,15 +138,16 @@ def run_variant(ctx, names, driver, options, transport, irq, stall, forward):
         make_disk(disk)
         blkdebug_config(config)
         extra, server = drive(tmp, disk, config, stall)
-        extra += devices(driver, options)
+        extra += devices(driver, options, target)
+        size_line = SIZE_LINES[driver].format(target=target)
         try:
-            return boot_variant(ctx, names, driver, extra, disk, transport, irq, stall, forward)
+            return boot_variant(ctx, names, driver, size_line, extra, disk, transport, irq, stall, forward)
         finally:
             if server:
                 server.close()
 
 
-def boot_variant(ctx, names, driver, extra, disk, transport, irq, stall, forward):
+def boot_variant(ctx, names, driver, size_line, extra, disk, transport, irq, stall, forward):
     """One boot with the QEMU options extra; the TAP lines (if forward) and the checks."""
     with Boot(ctx, names[0], ctx.image(IMAGES[driver]), mem="128M", net=False,
               debug_exit=True, extra=extra) as boot:
@@ -151,9 +156,9 @@ def boot_variant(ctx, names, driver, extra, disk, transport, irq, stall, forward
         lines = boot.all_lines()
         results = forwarded(lines) if forward else []
         results.append(verdict(boot, names[0], lines, status, end))
-        results.append(driver_check(boot, names[1], lines, SIZE_LINES[driver], transport, irq, stall))
+        results.append(driver_check(boot, names[1], lines, size_line, transport, irq, stall))
         results.append(disk_check(boot, names[2], disk, status))
-        results.append(restart_check(boot, names[3], lines, SIZE_LINES[driver]))
+        results.append(restart_check(boot, names[3], lines, size_line))
         return results
 
 
