@@ -2,6 +2,7 @@
 #include "scsi.h"
 
 #include "blk.h"
+#include "cdb.h"
 
 #include <warp/devcall.h>
 #include <warp/malloc.h>
@@ -62,22 +63,6 @@ static void *scsi_cookie(unsigned slot)
     return (void *)(uintptr_t)(slot + 1);
 }
 
-/* Stores v big-endian in n bytes at p. */
-static void scsi_put_be(uint8_t *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-/* The big-endian number in n bytes at p. */
-static uint64_t scsi_get_be(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* Slot's request header, response. */
 static struct scsi_req_hdr *scsi_hdr(unsigned slot)
 {
@@ -118,26 +103,12 @@ static void scsi_post(unsigned slot, unsigned target, uint32_t len, bool write)
         virtio_notify(&scsi_g.vdev, &scsi_g.vq);
 }
 
-/* Sense key, ASC and ASCQ of a CHECK CONDITION, fixed (0x70/0x71) or descriptor (0x72/0x73) format. */
-static void scsi_sense(const struct scsi_resp *r, unsigned *key, unsigned *asc, unsigned *ascq)
-{
-    const uint8_t *s = r->sense;
-    *key = *asc = *ascq = 0;
-    if (r->sense_len < 4)
-        return;
-    if ((s[0] & 0x7f) >= 0x72) {
-        *key = s[1] & 0xf, *asc = s[2], *ascq = s[3];
-    } else if (r->sense_len >= 14) {
-        *key = s[2] & 0xf, *asc = s[12], *ascq = s[13];
-    }
-}
-
 /* The outcome of slot's finished command: 0, SCSI_RETRY (UNIT ATTENTION or NOT READY, worth
  * another try), or an ERR_*: ERR_NOT_FOUND for no such target, ERR_IO for the rest. */
 static long scsi_result(unsigned slot)
 {
     const struct scsi_resp *r = scsi_resp(slot);
-    unsigned key, asc, ascq;
+    struct cdb_sense sense;
     if (r->response == VIRTIO_SCSI_S_BAD_TARGET)
         return ERR_NOT_FOUND;
     if (r->response == VIRTIO_SCSI_S_OK && r->status == SCSI_GOOD)
@@ -147,10 +118,11 @@ static long scsi_result(unsigned slot)
                r->status);
         return ERR_IO;
     }
-    scsi_sense(r, &key, &asc, &ascq);
+    cdb_sense(r->sense, r->sense_len < SCSI_SENSE_SIZE ? r->sense_len : SCSI_SENSE_SIZE, &sense);
+    unsigned key = sense.key;
     bool retry = key == SENSE_UNIT_ATTENTION || key == SENSE_NOT_READY;
     printf("virtio_scsi: command %#x: check condition, sense key %#x, ASC/ASCQ %#x/%#x%s\n",
-           scsi_hdr(slot)->cdb[0], key, asc, ascq,
+           scsi_hdr(slot)->cdb[0], key, sense.asc, sense.ascq,
            retry                       ? " (unit attention or not ready: sent again)"
            : key == SENSE_MEDIUM_ERROR ? " (medium error)"
                                        : "");
@@ -171,8 +143,8 @@ static void scsi_post_req(unsigned slot)
         cdb[0] = SCSI_SYNC_CACHE_10;
     } else {
         cdb[0] = q->op == BLKDEV_WRITE ? SCSI_WRITE_16 : SCSI_READ_16;
-        scsi_put_be(cdb + 2, q->lba, 8);
-        scsi_put_be(cdb + 10, q->len / scsi_g.sector_size, 4);
+        cdb_put_be(cdb + 2, q->lba, 8);
+        cdb_put_be(cdb + 10, q->len / scsi_g.sector_size, 4);
     }
     scsi_post(slot, scsi_g.target, q->len, q->op == BLKDEV_WRITE);
 }
@@ -302,17 +274,11 @@ static long scsi_capacity(handle_t eq)
 {
     uint8_t *cdb = scsi_cdb(SCSI_SERVICE_IN_16);
     cdb[1] = SCSI_READ_CAPACITY_16;
-    scsi_put_be(cdb + 10, SCSI_CAPACITY_LEN, 4);
+    cdb_put_be(cdb + 10, SCSI_CAPACITY_LEN, 4);
     long r = scsi_sync(eq, scsi_g.target, SCSI_CAPACITY_LEN);
     if (r != 0)
         return r == SCSI_RETRY ? ERR_IO : r;
-    uint64_t last = scsi_get_be(scsi_g.data, 8);
-    uint32_t size = (uint32_t)scsi_get_be(scsi_g.data + 8, 4);
-    if (size < 512 || size > 4096 || (size & (size - 1)) != 0 || last == UINT64_MAX)
-        return ERR_NOT_SUPPORTED;
-    scsi_g.sectors = last + 1;
-    scsi_g.sector_size = size;
-    return 0;
+    return cdb_capacity(scsi_g.data, &scsi_g.sectors, &scsi_g.sector_size);
 }
 
 /* Targets 0..max_target (at most SCSI_TARGETS_MAX) of bus 0, LUN 0: the first disk, made ready and
