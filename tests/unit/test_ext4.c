@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "servers/fs/ext4.h"
@@ -51,7 +52,7 @@ struct image {
     size_t size;
 };
 
-static struct image img4k, img1k;
+static struct image img4k, img1k, img128;
 static struct ext4_fs *fs;
 
 /* The read callback over an in-memory image. */
@@ -107,6 +108,7 @@ static int setup(void **state)
         "(cd %s && mke2fs -q -F -t ext4 -b 4096 -I 256 -O 64bit,metadata_csum,dir_index -d src img4k 48M && "
         "{ e2fsck -fyD img4k; test $? -le 1; } && "
         "mke2fs -q -F -t ext4 -b 1024 -O ^64bit,^metadata_csum -d src img1k 48M && "
+        "mke2fs -q -F -t ext4 -b 1024 -I 128 -O ^64bit,metadata_csum -d src img128 16M && "
         "mke2fs -q -F -t ext3 -d src img3 8M) >/dev/null 2>&1",
         tmpdir);
     if (system(cmd) != 0)
@@ -116,6 +118,8 @@ static int setup(void **state)
     load(path, &img4k);
     snprintf(path, sizeof(path), "%s/img1k", tmpdir);
     load(path, &img1k);
+    snprintf(path, sizeof(path), "%s/img128", tmpdir);
+    load(path, &img128);
     fs = calloc(1, sizeof(*fs));
     return fs == NULL ? -1 : 0;
 }
@@ -128,6 +132,7 @@ static int teardown(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
     free(img4k.data);
     free(img1k.data);
+    free(img128.data);
     free(fs);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -154,6 +159,12 @@ static void check_files(struct image *im)
         size_t len;
         uint8_t *want = host_file(FILES[i], &len);
         assert_int_equal(in.size, len);
+        char path[512];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/src/%s", tmpdir, FILES[i]);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(in.mode, st.st_mode);
+        assert_int_equal(in.mtime, st.st_mtime);
         uint8_t *got = malloc(len + 1);
         size_t done = 0;
         while (done < len) {
@@ -180,6 +191,13 @@ static void test_files_1k(void **state)
 {
     (void)state;
     check_files(&img1k);
+}
+
+/* 1 KiB blocks, 128-byte inodes (16-bit inode checksums) and metadata_csum: the same. */
+static void test_files_128(void **state)
+{
+    (void)state;
+    check_files(&img128);
 }
 
 /* Counts the entries of a directory by path, checking each name's inode through lookup. */
@@ -216,6 +234,14 @@ static void test_directories(void **state)
     assert_int_equal(count_entries("/"), host + 1); /* mke2fs adds lost+found */
     assert_true(ext4_lookup(fs, &big, "file-with-a-longish-name-1", 26) > 0);
     assert_int_equal(ext4_lookup(fs, &big, "nope", 4), ERR_NOT_FOUND);
+    char longname[EXT4_NAME_MAX + 2];
+    memset(longname, 'x', sizeof(longname));
+    longname[EXT4_NAME_MAX] = '\0';
+    assert_int_equal(ext4_resolve(fs, longname, true, &big), 0);
+    assert_int_equal(big.size, 0);
+    longname[EXT4_NAME_MAX] = 'x';
+    longname[EXT4_NAME_MAX + 1] = '\0';
+    assert_int_equal(ext4_resolve(fs, longname, true, &big), ERR_TOO_LARGE);
     assert_int_equal(count_entries("/a/b/c/d/e/f/g/h"), 3);
 }
 
@@ -346,8 +372,9 @@ static void test_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_files_4k), cmocka_unit_test(test_files_1k),  cmocka_unit_test(test_directories),
-        cmocka_unit_test(test_paths),    cmocka_unit_test(test_checksums), cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_files_4k),    cmocka_unit_test(test_files_1k), cmocka_unit_test(test_files_128),
+        cmocka_unit_test(test_directories), cmocka_unit_test(test_paths),    cmocka_unit_test(test_checksums),
+        cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("ext4", tests, setup, teardown);
 }
