@@ -135,6 +135,7 @@ static int sb_features(struct ext4_fs *fs, const uint8_t *sb)
     return 0;
 }
 
+/* Reads and checks the super block into fs; see ext4.h. */
 int ext4_mount(struct ext4_fs *fs, ext4_read_fn read, void *ctx)
 {
     uint8_t sb[SB_SIZE];
@@ -207,6 +208,7 @@ static enum ext4_type mode_type(uint16_t mode)
     }
 }
 
+/* Reads and checks one inode; see ext4.h. */
 int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
 {
     if (ino == 0 || ino > fs->inodes_count)
@@ -325,6 +327,7 @@ static int file_block(struct ext4_fs *fs, const struct ext4_inode *in, uint32_t 
     return block_read(fs, phys, buf);
 }
 
+/* Reads file bytes block by block through the extent tree; see ext4.h. */
 int64_t ext4_read(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t off, void *buf, size_t len)
 {
     if (in->type != EXT4_TYPE_FILE && in->type != EXT4_TYPE_DIR && in->type != EXT4_TYPE_SYMLINK)
@@ -384,6 +387,7 @@ static uint32_t rec_len(const struct ext4_fs *fs, const uint8_t *e)
     return fs->block_size < 65536 ? r : ((r & 65532) | (r & 3) << 16);
 }
 
+/* Returns the next live entry of a directory, checking each entry's bounds; see ext4.h. */
 int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos, struct ext4_dirent *out)
 {
     if (dir->type != EXT4_TYPE_DIR)
@@ -419,6 +423,7 @@ int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos
     return 0;
 }
 
+/* Finds a name by a linear walk of the directory; see ext4.h. */
 int64_t ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char *name, size_t len)
 {
     struct ext4_dirent d;
@@ -431,6 +436,7 @@ int64_t ext4_lookup(struct ext4_fs *fs, const struct ext4_inode *dir, const char
     return r < 0 ? r : fail(fs, ERR_NOT_FOUND, "no such name");
 }
 
+/* Reads a fast or slow symlink's target; see ext4.h. */
 int ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf, size_t cap)
 {
     if (in->type != EXT4_TYPE_SYMLINK)
@@ -503,6 +509,7 @@ static int step(struct ext4_fs *fs, const struct ext4_inode *cur, const char *na
     return ext4_inode_get(fs, ino, next);
 }
 
+/* Resolves a path one component at a time, splicing in symlink targets; see ext4.h. */
 int ext4_resolve(struct ext4_fs *fs, const char *path, bool follow_last, struct ext4_inode *out)
 {
     size_t plen = strnlen(path, EXT4_PATH_MAX);
