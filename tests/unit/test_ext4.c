@@ -52,7 +52,7 @@ struct image {
     size_t size;
 };
 
-static struct image img4k, img1k, img128;
+static struct image img4k, img1k, img128, img64k;
 static struct ext4_fs *fs;
 
 /* The read callback over an in-memory image. */
@@ -109,6 +109,7 @@ static int setup(void **state)
         "{ e2fsck -fyD img4k; test $? -le 1; } && "
         "mke2fs -q -F -t ext4 -b 1024 -O ^64bit,^metadata_csum -d src img1k 48M && "
         "mke2fs -q -F -t ext4 -b 1024 -I 128 -O ^64bit,metadata_csum -d src img128 16M && "
+        "mke2fs -q -F -t ext4 -b 65536 -N 4096 -O 64bit,metadata_csum -d src img64k 64M && "
         "mke2fs -q -F -t ext3 -d src img3 8M) >/dev/null 2>&1",
         tmpdir);
     if (system(cmd) != 0)
@@ -120,6 +121,8 @@ static int setup(void **state)
     load(path, &img1k);
     snprintf(path, sizeof(path), "%s/img128", tmpdir);
     load(path, &img128);
+    snprintf(path, sizeof(path), "%s/img64k", tmpdir);
+    load(path, &img64k);
     fs = calloc(1, sizeof(*fs));
     return fs == NULL ? -1 : 0;
 }
@@ -133,6 +136,7 @@ static int teardown(void **state)
     free(img4k.data);
     free(img1k.data);
     free(img128.data);
+    free(img64k.data);
     free(fs);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -198,6 +202,14 @@ static void test_files_128(void **state)
 {
     (void)state;
     check_files(&img128);
+}
+
+/* 64 KiB blocks (the largest; rec_len keeps its top bits in the low two): the same. */
+static void test_files_64k(void **state)
+{
+    (void)state;
+    check_files(&img64k);
+    assert_int_equal(fs->block_size, 65536);
 }
 
 /* Counts the entries of a directory by path, checking each name's inode through lookup. */
@@ -372,9 +384,10 @@ static void test_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_files_4k),    cmocka_unit_test(test_files_1k), cmocka_unit_test(test_files_128),
-        cmocka_unit_test(test_directories), cmocka_unit_test(test_paths),    cmocka_unit_test(test_checksums),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_files_4k),    cmocka_unit_test(test_files_1k),
+        cmocka_unit_test(test_files_128),   cmocka_unit_test(test_files_64k),
+        cmocka_unit_test(test_directories), cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_checksums),   cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("ext4", tests, setup, teardown);
 }
