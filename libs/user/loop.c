@@ -9,6 +9,7 @@ enum {
     LOOP_KIND_CHANNEL = 1,
     LOOP_KIND_TIMER,
     LOOP_KIND_PROCESS,
+    LOOP_KIND_IRQ,
 };
 
 #define LOOP_COOKIE_SLOT_MASK 0xffffffffull
@@ -106,6 +107,15 @@ long loop_add_process(struct loop *l, handle_t proc, loop_exit_fn on_exit, void 
         return ERR_INVALID_ARG;
     struct loop_source s = {.kind = LOOP_KIND_PROCESS, .fn.exit = on_exit, .ctx = ctx};
     return loop_add(l, proc, &s);
+}
+
+/* Registers a driver's interrupt. */
+long loop_add_irq(struct loop *l, handle_t irq, loop_irq_fn on_irq, void *ctx)
+{
+    if (!on_irq)
+        return ERR_INVALID_ARG;
+    struct loop_source s = {.kind = LOOP_KIND_IRQ, .fn.irq = on_irq, .ctx = ctx};
+    return loop_add(l, irq, &s);
 }
 
 /* Forgets pending call i (order is not kept). */
@@ -299,6 +309,8 @@ void loop_dispatch(struct loop *l, struct warp_event *ev)
         s.fn.timer(l, s.handle, ev->u.deadline, s.ctx);
     else if (ev->type == EV_PROC_EXIT && s.kind == LOOP_KIND_PROCESS)
         s.fn.exit(l, s.handle, &ev->u.exit, s.ctx);
+    else if (ev->type == EV_IRQ && s.kind == LOOP_KIND_IRQ)
+        s.fn.irq(l, s.handle, s.ctx);
     else
         loop_drop(l, ev);
 }

@@ -137,8 +137,10 @@ static void disk_collect(void)
  * One interrupt. Ack first, then drain: a request finishing meanwhile raises a new event (as in
  * virtio_net). With INTx the ISR read comes before the ack: it lowers the level-triggered line.
  */
-void disk_on_irq(handle_t irq)
+void disk_on_irq(struct loop *l, handle_t irq, void *ctx)
 {
+    (void)l;
+    (void)ctx;
     disk_g.irqs++;
     if (!disk_g.msix)
         virtio_isr(&disk_g.vdev);

@@ -4,6 +4,7 @@
 #include "blkdev.h"
 
 #include <virtio/virtio.h>
+#include <warp/loop.h>
 #include <warp/proto/block.h>
 
 /* virtio 1.1 §5.2.3: feature bits the driver may accept. */
@@ -87,7 +88,7 @@ extern struct disk disk_g;
 long disk_init(handle_t dev, disk_done_fn done);
 /* The sessions' interface (blkdev_slot_get, blkdev_submit, ...) is blkdev.h. */
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the finished requests. */
-void disk_on_irq(handle_t irq);
+void disk_on_irq(struct loop *l, handle_t irq, void *ctx);
 /* At time now: if a request has been in flight over DISK_DEADLINE_NS, resets the device and
  * resubmits every request in flight (one reset DISK_RESETS_MAX times fails with ERR_TIMED_OUT).
  * An ERR_* if the device did not come back up (the driver should exit so init restarts it). */

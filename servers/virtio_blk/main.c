@@ -26,25 +26,6 @@ static void blk_watch(struct loop *l, struct loop_timeout *t, void *ctx)
     loop_timeout_after(l, t, BLK_WATCH_NS);
 }
 
-/* Runs the loop, taking EV_IRQ itself (the IRQ handle sits on the loop's queue with cookie 0, which
- * names no loop source, as in virtio_net). */
-static long blk_run(struct loop *l)
-{
-    for (;;) {
-        loop_fire_timeouts(l, warp_clock());
-        struct warp_event ev;
-        long r = warp_eventq_wait(l->eq, &ev, loop_next_deadline(l));
-        if (r == ERR_TIMED_OUT)
-            continue;
-        if (r < 0)
-            return r;
-        if (ev.type == EV_IRQ)
-            disk_on_irq(ev.handle);
-        else
-            loop_dispatch(l, &ev);
-    }
-}
-
 /* Logs the one start-up line: size and service. */
 static void blk_log_start(void)
 {
@@ -69,7 +50,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     }
     if (disk_init(BLK_DEVICE, blk_done) < 0)
         return 1;
-    if ((r = warp_eventq_add(blk_main_loop.eq, disk_g.irq, 0)) < 0) {
+    if ((r = loop_add_irq(&blk_main_loop, disk_g.irq, disk_on_irq, NULL)) < 0) {
         printf("virtio_blk: cannot wait for interrupts: %s\n", err_str(r));
         return 1;
     }
@@ -80,7 +61,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     blk_log_start();
     loop_timeout_init(&blk_watch_timeout, blk_watch, NULL);
     loop_timeout_after(&blk_main_loop, &blk_watch_timeout, BLK_WATCH_NS);
-    r = blk_run(&blk_main_loop);
+    r = loop_run(&blk_main_loop);
     printf("virtio_blk: event loop failed: %s\n", err_str(r));
     return 1;
 }

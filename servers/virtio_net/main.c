@@ -17,33 +17,12 @@ static struct loop net_loop;
 static const struct nic_client net_sessions = {
     .on_frame = eth_deliver, .can_take = eth_can_take, .on_tx_space = eth_tx_space};
 
-/*
- * Runs the loop, taking EV_IRQ itself: libs/user's loop has no IRQ sources yet, so the IRQ handles
- * sit on the loop's event queue with cookie 0, which names no loop source.
- */
-static long net_run(struct loop *l)
-{
-    for (;;) {
-        loop_fire_timeouts(l, warp_clock());
-        struct warp_event ev;
-        long r = warp_eventq_wait(l->eq, &ev, loop_next_deadline(l));
-        if (r == ERR_TIMED_OUT)
-            continue;
-        if (r < 0)
-            return r;
-        if (ev.type == EV_IRQ)
-            nic_on_irq(ev.handle);
-        else
-            loop_dispatch(l, &ev);
-    }
-}
-
-/* Adds the NIC's interrupts to the loop's event queue. */
+/* Makes the NIC's interrupts sources of the loop. */
 static long net_add_irqs(struct loop *l)
 {
-    long r = warp_eventq_add(l->eq, nic_g.irq_rx, 0);
+    long r = loop_add_irq(l, nic_g.irq_rx, nic_on_irq, NULL);
     if (r == 0 && nic_g.irq_tx != nic_g.irq_rx)
-        r = warp_eventq_add(l->eq, nic_g.irq_tx, 0);
+        r = loop_add_irq(l, nic_g.irq_tx, nic_on_irq, NULL);
     return r;
 }
 
@@ -68,7 +47,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("virtio_net: cannot register service/ethernet: %s\n", err_str(r));
         return 1;
     }
-    r = net_run(&net_loop);
+    r = loop_run(&net_loop);
     printf("virtio_net: event loop failed: %s\n", err_str(r));
     return 1;
 }

@@ -164,8 +164,10 @@ bool nic_link_up(void)
  * kernel keeps an MSI-X entry's pending bit while it is masked; INTx stays asserted), none is lost.
  * With INTx the ISR read comes before the ack: it lowers the level-triggered line.
  */
-void nic_on_irq(handle_t irq)
+void nic_on_irq(struct loop *l, handle_t irq, void *ctx)
 {
+    (void)l;
+    (void)ctx;
     nic_g.irqs++;
     if (!nic_g.msix)
         virtio_isr(&nic_g.vdev);

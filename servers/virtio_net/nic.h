@@ -66,7 +66,7 @@ extern struct nic nic_g;
  * returns an ERR_* on failure. */
 long nic_init(handle_t dev, struct loop *l, const struct nic_client *client);
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the rings. */
-void nic_on_irq(handle_t irq);
+void nic_on_irq(struct loop *l, handle_t irq, void *ctx);
 /* The client can take frames again (after can_take said no): collects those in the ring soon. */
 void nic_rx_resume(void);
 /* A free tx slot exists. */

@@ -13,25 +13,6 @@
 
 static struct loop scsi_main_loop;
 
-/* Runs the loop, taking EV_IRQ itself (the IRQ handle sits on the loop's queue with cookie 0, which
- * names no loop source, as in virtio_blk). */
-static long scsi_run(struct loop *l)
-{
-    for (;;) {
-        loop_fire_timeouts(l, warp_clock());
-        struct warp_event ev;
-        long r = warp_eventq_wait(l->eq, &ev, loop_next_deadline(l));
-        if (r == ERR_TIMED_OUT)
-            continue;
-        if (r < 0)
-            return r;
-        if (ev.type == EV_IRQ)
-            scsi_on_irq(ev.handle);
-        else
-            loop_dispatch(l, &ev);
-    }
-}
-
 /* Logs the start-up lines: the disk, its size and service; transport and interrupts. */
 static void scsi_log_start(void)
 {
@@ -54,14 +35,14 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("virtio_scsi: no event queue: %s\n", err_str(r));
         return 1;
     }
-    if (scsi_init(SCSI_DEVICE, scsi_main_loop.eq) < 0)
+    if (scsi_init(SCSI_DEVICE, &scsi_main_loop) < 0)
         return 1;
     if ((r = blk_start(&scsi_main_loop)) < 0) {
         printf("virtio_scsi: cannot register service/block0: %s\n", err_str(r));
         return 1;
     }
     scsi_log_start();
-    r = scsi_run(&scsi_main_loop);
+    r = loop_run(&scsi_main_loop);
     printf("virtio_scsi: event loop failed: %s\n", err_str(r));
     return 1;
 }

@@ -187,8 +187,10 @@ static void scsi_collect(void)
 }
 
 /* One interrupt: ISR first with INTx (it lowers the line), ack, then drain (as in virtio_blk). */
-void scsi_on_irq(handle_t irq)
+void scsi_on_irq(struct loop *l, handle_t irq, void *ctx)
 {
+    (void)l;
+    (void)ctx;
     scsi_g.irqs++;
     if (!scsi_g.msix)
         virtio_isr(&scsi_g.vdev);
@@ -413,7 +415,7 @@ static long scsi_failed(const char *step, long r)
 
 /* §3.1.1 for a SCSI host: reset, features (none of §5.6.3's), the request queue, its interrupt,
  * the config's CDB and sense sizes checked, DRIVER_OK; then the scan. */
-static long scsi_bring_up(handle_t dev, handle_t eq)
+static long scsi_bring_up(handle_t dev, struct loop *l)
 {
     long r;
     if ((r = virtio_reset(&scsi_g.vdev)) < 0)
@@ -424,19 +426,19 @@ static long scsi_bring_up(handle_t dev, handle_t eq)
         return scsi_failed("queue memory", r);
     if ((r = scsi_setup_irq(dev)) < 0)
         return scsi_failed("interrupt and queue setup", r);
-    if ((r = warp_eventq_add(eq, scsi_g.irq, 0)) < 0)
+    if ((r = loop_add_irq(l, scsi_g.irq, scsi_on_irq, NULL)) < 0)
         return scsi_failed("waiting for interrupts", r);
     if (virtio_config_read(&scsi_g.vdev, SCSI_CFG_CDB_SIZE, 4) != SCSI_CDB_SIZE ||
         virtio_config_read(&scsi_g.vdev, SCSI_CFG_SENSE_SIZE, 4) != SCSI_SENSE_SIZE)
         return scsi_failed("config check (CDB and sense sizes other than 32 and 96)", ERR_NOT_SUPPORTED);
     virtio_driver_ok(&scsi_g.vdev);
-    if ((r = scsi_scan(eq)) < 0)
+    if ((r = scsi_scan(l->eq)) < 0)
         return scsi_failed("scan for a disk", r);
     return 0;
 }
 
 /* Checks the handle is a virtio-scsi host and brings it up. */
-long scsi_init(handle_t dev, handle_t eq)
+long scsi_init(handle_t dev, struct loop *l)
 {
     struct handle_info hi;
     long r = warp_handle_info(dev, &hi);
@@ -451,5 +453,5 @@ long scsi_init(handle_t dev, handle_t eq)
                r < 0 ? err_str(r) : "wrong device type");
         return r < 0 ? r : ERR_NOT_SUPPORTED;
     }
-    return scsi_bring_up(dev, eq);
+    return scsi_bring_up(dev, l);
 }

@@ -4,6 +4,7 @@
 #include "blkdev.h"
 
 #include <virtio/virtio.h>
+#include <warp/loop.h>
 
 #define VIRTIO_SCSI_TYPE 8 /* virtio device type of a SCSI host */
 
@@ -67,8 +68,8 @@ struct scsi_host {
 
 extern struct scsi_host scsi_g;
 
-/* Brings up the host behind handle dev and finds its first disk, waiting for its answers on event
- * queue eq (which init made and the caller serves later); logs why not and returns an ERR_*. */
-long scsi_init(handle_t dev, handle_t eq);
+/* Brings up the host behind handle dev and finds its first disk, waiting for its answers on l's
+ * event queue (its interrupt a source of l, served later); logs why not and returns an ERR_*. */
+long scsi_init(handle_t dev, struct loop *l);
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the finished commands (to blk_done). */
-void scsi_on_irq(handle_t irq);
+void scsi_on_irq(struct loop *l, handle_t irq, void *ctx);

@@ -62,7 +62,7 @@ static int teardown(void **state)
 /* --- what handlers record --- */
 
 struct record {
-    unsigned messages, replies, closes, timers, exits;
+    unsigned messages, replies, closes, timers, exits, irqs;
     handle_t last_ch;
     uint64_t last_call_id;
     uint32_t last_type;
@@ -118,6 +118,14 @@ static void on_exit_fn(struct loop *l, handle_t p, const struct exit_info *info,
     rec.exits++;
     rec.last_ch = p;
     rec.last_code = info->code;
+    rec.last_ctx = ctx;
+}
+
+static void on_irq(struct loop *l, handle_t irq, void *ctx)
+{
+    (void)l;
+    rec.irqs++;
+    rec.last_ch = irq;
     rec.last_ctx = ctx;
 }
 
@@ -196,6 +204,27 @@ static void test_timer_and_process(void **state)
     assert_int_equal(rec.exits, 1);
     assert_int_equal(rec.last_code, 42);
     assert_ptr_equal(rec.last_ctx, &p);
+}
+
+/* An interrupt's events reach its handler; its other events, and EV_IRQ for a timer, are dropped. */
+static void test_irq(void **state)
+{
+    (void)state;
+    int i;
+    memset(&rec, 0, sizeof(rec));
+    assert_int_equal(loop_add_irq(&L, 9, NULL, NULL), ERR_INVALID_ARG);
+    assert_int_equal(loop_add_irq(&L, 9, on_irq, &i), 0);
+    assert_int_equal(loop_add_irq(&L, 9, on_irq, &i), ERR_ALREADY_EXISTS);
+    assert_int_equal(loop_add_timer(&L, 7, on_timer, NULL), 0);
+    push(EV_IRQ, 9);
+    push(EV_TIMER, 9); /* a timer event for an interrupt: dropped */
+    push(EV_IRQ, 7);   /* an interrupt for a timer: dropped */
+    push(EV_IRQ, 9);
+    drain(&L);
+    assert_int_equal(rec.irqs, 2);
+    assert_int_equal(rec.timers, 0);
+    assert_int_equal(rec.last_ch, 9);
+    assert_ptr_equal(rec.last_ctx, &i);
 }
 
 /* A handler removing its own source and another: their queued events are dropped, handles closed. */
@@ -591,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dispatch_by_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_and_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_irq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_while_dispatching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_cookie_after_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_handlers, setup, teardown),

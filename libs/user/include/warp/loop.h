@@ -12,6 +12,7 @@
  *            on_peer_closed (the other end is gone)
  *   timer    on_timer (a SYS_TIMER_* handle fired)
  *   process  on_exit (a process handle ended)
+ *   irq      on_irq (a driver's interrupt fired: EV_IRQ)
  *
  * and one-shot timeouts (struct loop_timeout, storage owned by the caller), which cost no handle:
  * loop_run waits on the event queue with the earliest timeout as its deadline.
@@ -38,6 +39,8 @@ typedef void (*loop_msg_fn)(struct loop *l, handle_t ch, struct warp_msg *msg, v
 typedef void (*loop_closed_fn)(struct loop *l, handle_t ch, void *ctx);
 typedef void (*loop_timer_fn)(struct loop *l, handle_t timer, uint64_t deadline, void *ctx);
 typedef void (*loop_exit_fn)(struct loop *l, handle_t proc, const struct exit_info *info, void *ctx);
+/* A driver's interrupt fired (EV_IRQ); the source stays masked until the handler's SYS_IRQ_ACK. */
+typedef void (*loop_irq_fn)(struct loop *l, handle_t irq, void *ctx);
 typedef void (*loop_timeout_fn)(struct loop *l, struct loop_timeout *t, void *ctx);
 
 /* A channel's handlers; any may be NULL (see the defaults above). Usually a static const. */
@@ -76,6 +79,7 @@ struct loop_source {
         const struct loop_channel_handlers *channel;
         loop_timer_fn timer;
         loop_exit_fn exit;
+        loop_irq_fn irq;
     } fn;
     void *ctx;
 };
@@ -119,6 +123,7 @@ void loop_destroy(struct loop *l);
 long loop_add_channel(struct loop *l, handle_t ch, const struct loop_channel_handlers *h, void *ctx);
 long loop_add_timer(struct loop *l, handle_t timer, loop_timer_fn on_timer, void *ctx);
 long loop_add_process(struct loop *l, handle_t proc, loop_exit_fn on_exit, void *ctx);
+long loop_add_irq(struct loop *l, handle_t irq, loop_irq_fn on_irq, void *ctx);
 /* Unregisters a source (its handle stays open); drops the loop_calls pending on it without calling
  * their callbacks. ERR_NOT_FOUND if it is not registered. */
 long loop_remove(struct loop *l, handle_t h);
