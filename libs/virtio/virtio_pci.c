@@ -110,6 +110,15 @@ uint16_t virtio_queue_max(struct virtio_dev *d, uint16_t q)
     return d->ops->queue_max(d, q);
 }
 
+/* The size queue q gets (virtio.h). */
+uint16_t virtio_queue_size(struct virtio_dev *d, uint16_t q, uint16_t want)
+{
+    uint16_t max = virtio_queue_max(d, q);
+    if (!virtq_size_ok(max))
+        return 0;
+    return d->transport == VIRTIO_MODERN && max > want ? want : max;
+}
+
 /* Hands vq to the device. */
 long virtio_queue_setup(struct virtio_dev *d, struct virtq *vq)
 {

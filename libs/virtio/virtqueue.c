@@ -31,8 +31,8 @@ static size_t virtq_used_offset(uint16_t size)
     return virtq_align_up(16u * size + 6u + 2u * size, VIRTQ_ALIGN);
 }
 
-/* True if size is a usable split-queue size. */
-static bool virtq_size_ok(uint16_t size)
+/* A power of two, at most VIRTQ_SIZE_MAX. */
+bool virtq_size_ok(uint16_t size)
 {
     return size != 0 && size <= VIRTQ_SIZE_MAX && (size & (size - 1)) == 0;
 }

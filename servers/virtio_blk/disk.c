@@ -148,22 +148,11 @@ void disk_on_irq(struct loop *l, handle_t irq, void *ctx)
     disk_collect();
 }
 
-/* Queue size to use: legacy devices fix it; modern ones take ours if smaller. 0 if unusable. */
-static uint16_t disk_queue_size(void)
-{
-    uint16_t max = virtio_queue_max(&disk_g.vdev, DISK_REQQ);
-    if (max < 4 || max > VIRTQ_SIZE_MAX || (max & (max - 1)) != 0)
-        return 0;
-    if (disk_g.vdev.transport == VIRTIO_MODERN && max > DISK_QUEUE_WANT)
-        return DISK_QUEUE_WANT;
-    return max;
-}
-
 /* One DMA allocation for the ring, the slots' headers and status bytes, and their bounce buffers. */
 static long disk_alloc_queue(handle_t dev)
 {
-    uint16_t n = disk_queue_size();
-    if (n == 0)
+    uint16_t n = virtio_queue_size(&disk_g.vdev, DISK_REQQ, DISK_QUEUE_WANT);
+    if (n < 4) /* a slot takes 3 descriptors */
         return ERR_NOT_SUPPORTED;
     disk_g.nslots = n / 3 < DISK_SLOTS_MAX ? n / 3 : DISK_SLOTS_MAX;
     size_t ring = virtq_bytes(n), meta = (size_t)disk_g.nslots * DISK_META;

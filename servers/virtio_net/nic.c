@@ -180,21 +180,11 @@ void nic_on_irq(struct loop *l, handle_t irq, void *ctx)
     }
 }
 
-/* Queue size to use: legacy devices fix it; modern ones take ours if smaller. 0 if unusable. */
-static uint16_t nic_queue_size(uint16_t q)
-{
-    uint16_t max = virtio_queue_max(&nic_g.vdev, q);
-    if (max == 0 || max > VIRTQ_SIZE_MAX || (max & (max - 1)) != 0)
-        return 0;
-    if (nic_g.vdev.transport == VIRTIO_MODERN && max > NET_QUEUE_WANT)
-        return NET_QUEUE_WANT;
-    return max;
-}
-
 /* One DMA allocation for both rings and every slot; the queues laid out in it. */
 static long nic_alloc_queues(handle_t dev)
 {
-    uint16_t rxn = nic_queue_size(NET_RXQ), txn = nic_queue_size(NET_TXQ);
+    uint16_t rxn = virtio_queue_size(&nic_g.vdev, NET_RXQ, NET_QUEUE_WANT),
+             txn = virtio_queue_size(&nic_g.vdev, NET_TXQ, NET_QUEUE_WANT);
     if (rxn < 2 || txn < 2)
         return ERR_NOT_SUPPORTED;
     nic_g.rx_bufs = rxn / 2 < NET_RX_BUFS ? rxn / 2 : NET_RX_BUFS;

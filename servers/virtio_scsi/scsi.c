@@ -349,22 +349,11 @@ void blkdev_stats(char *buf, size_t n)
                  (unsigned long long)scsi_g.irqs, (unsigned long long)scsi_g.retries);
 }
 
-/* Queue size to use: legacy devices fix it; modern ones take ours if smaller. 0 if unusable. */
-static uint16_t scsi_queue_size(void)
-{
-    uint16_t max = virtio_queue_max(&scsi_g.vdev, SCSI_REQQ);
-    if (max < 4 || max > VIRTQ_SIZE_MAX || (max & (max - 1)) != 0)
-        return 0;
-    if (scsi_g.vdev.transport == VIRTIO_MODERN && max > SCSI_QUEUE_WANT)
-        return SCSI_QUEUE_WANT;
-    return max;
-}
-
 /* One DMA allocation for the ring, the slots' headers and responses, and their bounce buffers. */
 static long scsi_alloc_queue(handle_t dev)
 {
-    uint16_t n = scsi_queue_size();
-    if (n == 0)
+    uint16_t n = virtio_queue_size(&scsi_g.vdev, SCSI_REQQ, SCSI_QUEUE_WANT);
+    if (n < 4) /* a slot takes 3 descriptors */
         return ERR_NOT_SUPPORTED;
     scsi_g.nslots = n / 3 < SCSI_SLOTS_MAX ? n / 3 : SCSI_SLOTS_MAX;
     size_t ring = virtq_bytes(n), meta = (size_t)scsi_g.nslots * SCSI_META;

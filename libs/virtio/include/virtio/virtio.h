@@ -110,6 +110,9 @@ long virtio_negotiate(struct virtio_dev *d, uint64_t wanted, uint64_t *accepted)
 
 /* Largest size of queue q (legacy: its only size); 0 if the queue does not exist. */
 uint16_t virtio_queue_max(struct virtio_dev *d, uint16_t q);
+/* The size to give queue q: legacy devices fix it; modern ones take want if the device allows
+ * more. 0 if unusable (no queue, over VIRTQ_SIZE_MAX, or not a power of two). */
+uint16_t virtio_queue_size(struct virtio_dev *d, uint16_t q, uint16_t want);
 
 /*
  * Tells the device where vq lives and enables it (vq->index, vq->size set by virtq_init; on legacy

@@ -81,6 +81,9 @@ struct virtq {
 /* Bytes of ring memory (VIRTQ_ALIGN-aligned) a queue of size entries needs; 0 if size is invalid. */
 size_t virtq_bytes(uint16_t size);
 
+/* True if size is a usable split-queue size: a power of two, 1..VIRTQ_SIZE_MAX. */
+bool virtq_size_ok(uint16_t size);
+
 /*
  * Lays out a queue of size entries (a power of two, 1..VIRTQ_SIZE_MAX) in ring memory mem, whose
  * physical address phys is VIRTQ_ALIGN-aligned, zeroing it; cookies has room for size pointers.
