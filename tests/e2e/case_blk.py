@@ -34,7 +34,7 @@ import os
 import re
 import tempfile
 
-from harness import TAP_LINE, Boot, Job, Result
+from harness import Boot, Job, Result, guest_results
 from nbdstall import NbdStall
 
 GROUP = "blk"
@@ -154,26 +154,13 @@ def boot_variant(ctx, names, driver, size_line, extra, disk, transport, irq, sta
         end = boot.wait_for(re.compile(r"^blktest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
         status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
         lines = boot.all_lines()
-        results = forwarded(lines) if forward else []
+        results = guest_results(lines, "blk") if forward else []
         results.append(verdict(boot, names[0], lines, status, end))
         results.append(driver_check(boot, names[1], lines, size_line, transport, irq, stall))
         results.append(disk_check(boot, names[2], disk, status))
         results.append(restart_check(boot, names[3], lines, size_line))
         return results
 
-
-def forwarded(lines):
-    """blktest's TAP lines as results `blk: <description>`."""
-    results = []
-    for line in lines:
-        tap = TAP_LINE.match(line.text)
-        if tap:
-            ok = tap.group(1) == "ok"
-            results.append(Result(f"blk: {tap.group(3) or 'test ' + tap.group(2)}", ok,
-                                  reason="" if ok else "reported failed in the guest"))
-        elif results and line.text.startswith("#"):
-            results[-1].notes.append(line.text.lstrip("# "))
-    return results
 
 
 def verdict(boot, name, lines, status, end):

@@ -8,7 +8,7 @@ exits with status 1 (pass) or 3 (fail). Any other status is a crash, and no exit
 import functools
 import re
 
-from harness import TAP_LINE, Boot, Job, Result
+from harness import TAP_LINE, Boot, Job, Result, guest_results
 
 GROUP = "in-os"
 SUMMARY = re.compile(r"^tests: (\d+) passed, (\d+) failed")
@@ -39,25 +39,10 @@ def run_tests(ctx, name, firmware, machine, cpu, forward):
             boot.wait_for("system halted", timeout=3, after=panic[0].index)
         status = boot.wait_exit(5 if panic is None else 0)
         lines = boot.all_lines()
-        results = forwarded(lines) if forward else []
+        results = guest_results(lines, "in-os", "reported failed by the in-OS test process") if forward else []
         results.append(verdict(ctx, boot, name, lines, status))
         return results
 
-
-def forwarded(lines):
-    """Each TAP line of the in-OS run as a result `in-os: <description>` (a skip stays a skip), `#`
-    lines as its notes."""
-    results = []
-    for line in lines:
-        tap = TAP_LINE.match(line.text)
-        if tap:
-            ok = tap.group(1) == "ok"
-            description, _, why = (tap.group(3) or f"test {tap.group(2)}").partition(" # SKIP ")
-            results.append(Result(f"in-os: {description}", ok, skip=why,
-                                  reason="" if ok else "reported failed by the in-OS test process"))
-        elif results and line.text.startswith("#"):
-            results[-1].notes.append(line.text.lstrip("# "))
-    return results
 
 
 def verdict(ctx, boot, name, lines, status):

@@ -22,7 +22,7 @@ import re
 import struct
 
 import pcap
-from harness import TAP_LINE, Boot, Job, Result, slug
+from harness import Boot, Job, Result, guest_results, slug
 
 GROUP = "net"
 TIMEOUT = 90
@@ -75,7 +75,7 @@ def run_variant(ctx, names, machine, options, transport, irq, forward):
         end = boot.wait_for(re.compile(r"^nettest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
         status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
         lines = boot.all_lines()
-        results = forwarded(lines) if forward else []
+        results = guest_results(lines, "net") if forward else []
         results.append(verdict(boot, names[0], lines, status, end, ctx.timeout(TIMEOUT)))
         mac, driver = driver_check(boot, names[1], lines, transport, irq)
         results.append(driver)
@@ -83,19 +83,6 @@ def run_variant(ctx, names, machine, options, transport, irq, forward):
         results.append(pcap_check(boot, names[3], capture, mac))
         return results
 
-
-def forwarded(lines):
-    """nettest's and devtest's TAP lines as results `net: <description>`."""
-    results = []
-    for line in lines:
-        tap = TAP_LINE.match(line.text)
-        if tap:
-            ok = tap.group(1) == "ok"
-            results.append(Result(f"net: {tap.group(3) or 'test ' + tap.group(2)}", ok,
-                                  reason="" if ok else "reported failed in the guest"))
-        elif results and line.text.startswith("#"):
-            results[-1].notes.append(line.text.lstrip("# "))
-    return results
 
 
 def verdict(boot, name, lines, status, end, timeout):

@@ -83,6 +83,21 @@ class Result:
     data: dict = dataclasses.field(default_factory=dict)
 
 
+def guest_results(lines, prefix, failed="reported failed in the guest"):
+    """Each TAP line a guest program printed as a result `<prefix>: <description>` (a skip stays a
+    skip, a failure gets `failed` as its reason), the `#` lines after it as its notes."""
+    results = []
+    for line in lines:
+        tap = TAP_LINE.match(line.text)
+        if tap:
+            ok = tap.group(1) == "ok"
+            description, _, why = (tap.group(3) or f"test {tap.group(2)}").partition(" # SKIP ")
+            results.append(Result(f"{prefix}: {description}", ok, skip=why, reason="" if ok else failed))
+        elif results and line.text.startswith("#"):
+            results[-1].notes.append(line.text.lstrip("# "))
+    return results
+
+
 def skipped(name, why):
     """The Result of a check this host cannot run (no root for a network namespace, ...)."""
     return Result(name, True, skip=why)
