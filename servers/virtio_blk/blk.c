@@ -45,6 +45,35 @@ static struct blk_call waiting[BLK_WAIT_MAX];
 static unsigned wait_head, nwaiting;
 static uint64_t waited, forgotten; /* calls that waited for a slot; answers dropped at a session's end */
 static struct loop *blk_loop;
+static uint16_t free_slots[BLKDEV_SLOTS_MAX]; /* stack of the backend's free slot numbers */
+static unsigned nfree;
+static uint8_t *slot_buffers; /* BLOCK_IO_MAX bytes of bounce buffer per slot */
+
+/* Every one of the backend's slots free. */
+static void slots_init(const struct blkdev_info *d)
+{
+    slot_buffers = d->buffers;
+    for (nfree = 0; nfree < d->nslots; nfree++)
+        free_slots[nfree] = (uint16_t)(d->nslots - 1 - nfree);
+}
+
+/* A free slot's number (precondition: nfree > 0). */
+static unsigned slot_get(void)
+{
+    return free_slots[--nfree];
+}
+
+/* Slot's bounce buffer. */
+static uint8_t *slot_data(unsigned slot)
+{
+    return slot_buffers + (size_t)slot * BLOCK_IO_MAX;
+}
+
+/* Gives slot back (after its request ended). */
+static void slot_put(unsigned slot)
+{
+    free_slots[nfree++] = (uint16_t)slot;
+}
 
 /* Replies status to call_id on ch as type, or ERROR when status is an ERR_*. */
 static void blk_reply(handle_t ch, uint64_t call_id, uint32_t type, long status)
@@ -68,11 +97,11 @@ static enum blkdev_op blk_request_op(uint32_t type)
 /* Starts c in a free slot (precondition: one is free); a WRITE whose data cannot be read is answered. */
 static void blk_issue(const struct blk_call *c)
 {
-    unsigned slot = (unsigned)blkdev_slot_get();
+    unsigned slot = slot_get();
     if (c->type == MSG_WRITE) {
-        long n = warp_call_read(c->ch, c->call_id, 0, 0, blkdev_slot_data(slot), c->io.len);
+        long n = warp_call_read(c->ch, c->call_id, 0, 0, slot_data(slot), c->io.len);
         if (n != (long)c->io.len) {
-            blkdev_slot_put(slot);
+            slot_put(slot);
             blk_reply(c->ch, c->call_id, MSG_WRITE, n < 0 ? n : ERR_BAD_ADDRESS);
             return;
         }
@@ -84,7 +113,7 @@ static void blk_issue(const struct blk_call *c)
 /* Starts waiting calls, oldest first, while slots are free. */
 static void blk_drain(void)
 {
-    while (nwaiting > 0 && blkdev_free_slots() > 0) {
+    while (nwaiting > 0 && nfree > 0) {
         struct blk_call c = waiting[wait_head];
         wait_head = (wait_head + 1) % BLK_WAIT_MAX;
         nwaiting--;
@@ -97,14 +126,14 @@ void blk_done(unsigned slot, long result)
 {
     struct blk_call *c = &inflight[slot];
     if (c->ch && result == 0 && c->type == MSG_READ) {
-        long n = warp_call_write(c->ch, c->call_id, 0, 0, blkdev_slot_data(slot), c->io.len);
+        long n = warp_call_write(c->ch, c->call_id, 0, 0, slot_data(slot), c->io.len);
         if (n < 0)
             result = n;
     }
     if (c->ch)
         blk_reply(c->ch, c->call_id, c->type, result < 0 ? result : (long)c->io.len);
     memset(c, 0, sizeof(*c));
-    blkdev_slot_put(slot);
+    slot_put(slot);
     blk_drain();
 }
 
@@ -142,7 +171,7 @@ static unsigned blk_waiting_of(handle_t ch)
 /* Starts c now or queues it for a slot; ERR_QUEUE_FULL if its session has its share waiting. */
 static void blk_start_or_wait(struct blk_call *c)
 {
-    if (nwaiting == 0 && blkdev_free_slots() > 0)
+    if (nwaiting == 0 && nfree > 0)
         blk_issue(c);
     else if (blk_waiting_of(c->ch) == BLK_WAIT_PER_SESSION)
         blk_reply(c->ch, c->call_id, c->type, ERR_QUEUE_FULL);
@@ -279,6 +308,7 @@ static void blk_session_start(struct loop *l, handle_t ch, void *ctx)
 long blk_start(struct loop *l)
 {
     blk_loop = l;
+    slots_init(blkdev_info());
     sessions_init(&blk_counts, BLK_SESSIONS_MAX, BLK_SESSIONS_PER_CLIENT);
     return service_start(l, "block0", blk_session_start, NULL);
 }

@@ -19,19 +19,13 @@ struct blkdev_info {
     uint64_t sectors;     /* capacity in units of sector_size */
     uint32_t sector_size; /* bytes */
     bool read_only;
-    bool can_flush; /* BLKDEV_FLUSH works */
+    bool can_flush;   /* BLKDEV_FLUSH works */
+    unsigned nslots;  /* requests in flight at most (<= BLKDEV_SLOTS_MAX): slots 0..nslots-1 */
+    uint8_t *buffers; /* BLOCK_IO_MAX bytes of bounce buffer per slot, slot 0's first */
 };
 
 /* The disk's geometry and abilities. */
 const struct blkdev_info *blkdev_info(void);
-/* Slots free now. */
-unsigned blkdev_free_slots(void);
-/* A free slot's number, or ERR_NO_RESOURCES when every slot is in flight. */
-long blkdev_slot_get(void);
-/* Slot's bounce buffer (BLOCK_IO_MAX bytes). */
-uint8_t *blkdev_slot_data(unsigned slot);
-/* Gives slot back (after its done call). */
-void blkdev_slot_put(unsigned slot);
 /* Starts slot's request: len bytes (a multiple of sector_size, <= BLOCK_IO_MAX; 0 for a flush) at
  * sector, from (WRITE) or into (READ) the slot's buffer; its end comes as blk_done(slot, result).
  * Precondition: the range is on the disk; can_flush for a flush. */

@@ -27,16 +27,14 @@ static void *disk_cookie(unsigned slot)
 const struct blkdev_info *blkdev_info(void)
 {
     static struct blkdev_info info;
-    info = (struct blkdev_info){"virtio_blk", disk_g.sectors, disk_g.sector_size,
+    info = (struct blkdev_info){"virtio_blk",
+                                disk_g.sectors,
+                                disk_g.sector_size,
                                 (disk_g.features & VIRTIO_BLK_F_RO) != 0,
-                                (disk_g.features & VIRTIO_BLK_F_FLUSH) != 0};
+                                (disk_g.features & VIRTIO_BLK_F_FLUSH) != 0,
+                                disk_g.nslots,
+                                disk_g.data};
     return &info;
-}
-
-/* Slots on the free stack. */
-unsigned blkdev_free_slots(void)
-{
-    return disk_g.nfree;
 }
 
 /* The device's counters. */
@@ -45,26 +43,6 @@ void blkdev_stats(char *buf, size_t n)
     fmt_snprintf(buf, n, "requests %llu errors %llu irqs %llu resets %llu",
                  (unsigned long long)disk_g.requests, (unsigned long long)disk_g.errors,
                  (unsigned long long)disk_g.irqs, (unsigned long long)disk_g.resets);
-}
-
-/* A free slot, or ERR_NO_RESOURCES. */
-long blkdev_slot_get(void)
-{
-    if (disk_g.nfree == 0)
-        return ERR_NO_RESOURCES;
-    return disk_g.free[--disk_g.nfree];
-}
-
-/* Slot's bounce buffer. */
-uint8_t *blkdev_slot_data(unsigned slot)
-{
-    return disk_g.data + (size_t)slot * BLOCK_IO_MAX;
-}
-
-/* Back to the free stack. */
-void blkdev_slot_put(unsigned slot)
-{
-    disk_g.free[disk_g.nfree++] = (uint16_t)slot;
 }
 
 /* Publishes what was added and kicks the device if it wants it. */
@@ -173,8 +151,6 @@ static long disk_alloc_queue(handle_t dev)
     disk_g.slots_phys = phys + ring;
     disk_g.data = mem + ring + meta;
     disk_g.data_phys = phys + ring + meta;
-    for (unsigned i = 0; i < disk_g.nslots; i++)
-        disk_g.free[disk_g.nfree++] = (uint16_t)(disk_g.nslots - 1 - i);
     return virtq_init(&disk_g.vq, DISK_REQQ, n, mem, phys, cookies);
 }
 

@@ -71,8 +71,6 @@ struct disk {
     paddr_t data_phys;
     unsigned nslots; /* min(DISK_SLOTS_MAX, queue size / 3) */
     struct disk_req reqs[DISK_SLOTS_MAX];
-    uint16_t free[DISK_SLOTS_MAX]; /* stack of free slot numbers */
-    unsigned nfree;
     uint64_t features;    /* accepted */
     uint64_t sectors;     /* capacity in units of sector_size */
     uint32_t sector_size; /* the device's blk_size if offered and sane, else 512 */

@@ -311,34 +311,9 @@ static long scsi_scan(handle_t eq)
 const struct blkdev_info *blkdev_info(void)
 {
     static struct blkdev_info info;
-    info = (struct blkdev_info){"virtio_scsi", scsi_g.sectors, scsi_g.sector_size, false, true};
+    info = (struct blkdev_info){"virtio_scsi", scsi_g.sectors, scsi_g.sector_size, false,
+                                true,          scsi_g.nslots,  scsi_g.data};
     return &info;
-}
-
-/* Slots on the free stack. */
-unsigned blkdev_free_slots(void)
-{
-    return scsi_g.nfree;
-}
-
-/* A free slot, or ERR_NO_RESOURCES. */
-long blkdev_slot_get(void)
-{
-    if (scsi_g.nfree == 0)
-        return ERR_NO_RESOURCES;
-    return scsi_g.free[--scsi_g.nfree];
-}
-
-/* Slot's bounce buffer. */
-uint8_t *blkdev_slot_data(unsigned slot)
-{
-    return scsi_g.data + (size_t)slot * BLOCK_IO_MAX;
-}
-
-/* Back to the free stack. */
-void blkdev_slot_put(unsigned slot)
-{
-    scsi_g.free[scsi_g.nfree++] = (uint16_t)slot;
 }
 
 /* The host's counters. */
@@ -369,8 +344,6 @@ static long scsi_alloc_queue(handle_t dev)
     scsi_g.slots_phys = phys + ring;
     scsi_g.data = mem + ring + meta;
     scsi_g.data_phys = phys + ring + meta;
-    for (unsigned i = 0; i < scsi_g.nslots; i++)
-        scsi_g.free[scsi_g.nfree++] = (uint16_t)(scsi_g.nslots - 1 - i);
     return virtq_init(&scsi_g.vq, SCSI_REQQ, n, mem, phys, cookies);
 }
 

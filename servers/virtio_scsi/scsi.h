@@ -54,8 +54,6 @@ struct scsi_host {
     paddr_t data_phys;
     unsigned nslots; /* min(SCSI_SLOTS_MAX, queue size / 4) */
     struct scsi_req reqs[SCSI_SLOTS_MAX];
-    uint16_t free[SCSI_SLOTS_MAX]; /* stack of free slot numbers */
-    unsigned nfree;
     uint64_t features; /* accepted */
     unsigned target;   /* the disk's: target on bus 0, LUN 0 */
     char vendor[9], product[17];
