@@ -391,7 +391,7 @@ static uint32_t rec_len(const struct ext4_fs *fs, const uint8_t *e)
 int ext4_readdir(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t *pos, struct ext4_dirent *out)
 {
     if (dir->type != EXT4_TYPE_DIR)
-        return fail(fs, ERR_WRONG_TYPE, "not a directory");
+        return fail(fs, ERR_NOT_DIR, "not a directory");
     if (dir->size > EXT4_DIR_MAX)
         return fail(fs, ERR_TOO_LARGE, "directory larger than EXT4_DIR_MAX");
     uint64_t blocks = dir->size / fs->block_size;
@@ -464,7 +464,7 @@ static int splice_link(struct ext4_fs *fs, size_t tlen, const char **rest)
 {
     size_t rlen = strlen(*rest);
     if (tlen + 1 + rlen + 1 > EXT4_PATH_MAX)
-        return fail(fs, ERR_TOO_LARGE, "path too long after a symlink");
+        return fail(fs, ERR_NAME_TOO_LONG, "path too long after a symlink");
     char *t = fs->path[1];
     t[tlen] = '/';
     memcpy(t + tlen + 1, *rest, rlen + 1);
@@ -478,7 +478,7 @@ static int follow_link(struct ext4_fs *fs, const struct ext4_inode *link, struct
                        const char **rest, unsigned *hops)
 {
     if (++*hops > EXT4_SYMLINK_HOPS)
-        return fail(fs, ERR_TOO_LARGE, "too many symlinks (a loop?)");
+        return fail(fs, ERR_LOOP, "too many symlinks (a loop?)");
     int n = ext4_readlink(fs, link, fs->path[1], EXT4_PATH_MAX);
     if (n < 0)
         return n;
@@ -495,9 +495,9 @@ static int step(struct ext4_fs *fs, const struct ext4_inode *cur, const char *na
                 struct ext4_inode *next)
 {
     if (cur->type != EXT4_TYPE_DIR)
-        return fail(fs, ERR_WRONG_TYPE, "a path component is not a directory");
+        return fail(fs, ERR_NOT_DIR, "a path component is not a directory");
     if (len > EXT4_NAME_MAX)
-        return fail(fs, ERR_TOO_LARGE, "a path component is too long");
+        return fail(fs, ERR_NAME_TOO_LONG, "a path component is too long");
     uint32_t ino = cur->ino;
     bool dotdot = len == 2 && name[0] == '.' && name[1] == '.';
     if (!(len == 1 && name[0] == '.') && !(dotdot && cur->ino == EXT4_ROOT_INO)) {
@@ -514,7 +514,7 @@ int ext4_resolve(struct ext4_fs *fs, const char *path, bool follow_last, struct 
 {
     size_t plen = strnlen(path, EXT4_PATH_MAX);
     if (plen == EXT4_PATH_MAX)
-        return fail(fs, ERR_TOO_LARGE, "path too long");
+        return fail(fs, ERR_NAME_TOO_LONG, "path too long");
     memcpy(fs->path[0], path, plen + 1);
     const char *rest = fs->path[0];
     unsigned hops = 0;

@@ -27,7 +27,13 @@
     X(ERR_NO_RIGHTS, -19, "handle lacks the right")               \
     X(ERR_INTERRUPTED, -20, "interrupted: the process is ending") \
     X(ERR_LIMIT, -21, "over its quota")                           \
-    X(ERR_IO, -22, "device I/O error")
+    X(ERR_IO, -22, "device I/O error")                            \
+    X(ERR_NOT_DIR, -23, "not a directory")                        \
+    X(ERR_IS_DIR, -24, "is a directory")                          \
+    X(ERR_NAME_TOO_LONG, -25, "name too long")                    \
+    X(ERR_LOOP, -26, "too many symbolic links")                   \
+    X(ERR_READ_ONLY, -27, "read-only file system")                \
+    X(ERR_NOT_EMPTY, -28, "directory not empty")
 
 enum warp_error {
 #define WARP_ERROR_ENUM(name, value, text) name = (value),
@@ -36,7 +42,7 @@ enum warp_error {
 };
 
 /* Lowest (most negative) defined error code. */
-#define ERR_MIN (-22)
+#define ERR_MIN (-28)
 
 /* Human-readable text for an error code; "success" for 0, "unknown error" otherwise. */
 const char *err_str(long err);
