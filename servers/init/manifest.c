@@ -16,6 +16,7 @@ enum {
     MANIFEST_KEY_DEVICES = 1u << 4,
     MANIFEST_KEY_ESSENTIAL = 1u << 5,
     MANIFEST_KEY_WEIGHT = 1u << 6,
+    MANIFEST_KEY_ARG = 1u << 7,
     MANIFEST_KEY_LIMIT0 = 1u << 8, /* the quota keys: this bit shifted by their limit_kind (8..13) */
 };
 
@@ -190,16 +191,37 @@ static bool manifest_bool(const char *v, bool *out)
     return false;
 }
 
-/* Sets binary = path. */
-static void manifest_set_binary(struct manifest_parser *p, const char *v)
+/* Copies binary path v into out (MANIFEST_PATH_MAX bytes); false (logged) if it does not fit. */
+static bool manifest_path(struct manifest_parser *p, const char *v, char *out)
 {
     size_t n = strlen(v);
-    if (n >= MANIFEST_PATH_MAX)
+    if (n == 0)
+        manifest_reject(p, "empty binary path");
+    else if (n >= MANIFEST_PATH_MAX)
         manifest_reject(p, "binary path longer than %d bytes", MANIFEST_PATH_MAX - 1);
     else if (strchr(v, ' ') || strchr(v, '\t'))
         manifest_reject(p, "binary path '%s' contains a blank", v);
+    else {
+        memcpy(out, v, n + 1);
+        return true;
+    }
+    return false;
+}
+
+/* Sets binary = path. */
+static void manifest_set_binary(struct manifest_parser *p, const char *v)
+{
+    manifest_path(p, v, p->cur.binary);
+}
+
+/* Sets arg = a decimal number (main's arg). */
+static void manifest_set_arg(struct manifest_parser *p, const char *v)
+{
+    long n = text_decimal(v, 0, MANIFEST_ARG_MAX);
+    if (n < 0)
+        manifest_reject(p, "arg = '%s' is not a number from 0 to %ld", v, (long)MANIFEST_ARG_MAX);
     else
-        memcpy(p->cur.binary, v, n + 1);
+        p->cur.arg = (uint64_t)n;
 }
 
 /* Sets on_exit = ignore|shutdown. */
@@ -284,10 +306,16 @@ static void manifest_set_devices(struct manifest_parser *p, char *v)
             manifest_reject(p, "devices lists more than %d ids", MANIFEST_DEVICE_IDS);
             return;
         }
-        if (!manifest_device_id(tok, &p->cur.devices[p->cur.ndevices++])) {
+        unsigned i = p->cur.ndevices++;
+        char *bin = strchr(tok, '=');
+        if (bin)
+            *bin++ = '\0';
+        if (!manifest_device_id(tok, &p->cur.devices[i])) {
             manifest_reject(p, "'%s' is not pci:VVVV:DDDD or pci-class:CCCCCC", tok);
             return;
         }
+        if (bin && !manifest_path(p, bin, p->cur.device_binary[i]))
+            return;
         *end = saved;
         tok = end;
         while (*tok == ' ' || *tok == '\t')
@@ -320,6 +348,8 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_ESSENTIAL;
     if (strcmp(key, "weight") == 0)
         return MANIFEST_KEY_WEIGHT;
+    if (strcmp(key, "arg") == 0)
+        return MANIFEST_KEY_ARG;
     unsigned access = manifest_access_key_bit(key);
     if (access)
         return access;
@@ -353,6 +383,8 @@ static void manifest_key(struct manifest_parser *p, const char *key, char *v)
             manifest_set_devices(p, v);
         else if (bit == MANIFEST_KEY_WEIGHT)
             manifest_set_weight(p, v);
+        else if (bit == MANIFEST_KEY_ARG)
+            manifest_set_arg(p, v);
         else if (bit == MANIFEST_KEY_ESSENTIAL && !manifest_bool(v, &p->cur.essential))
             manifest_reject(p, "essential = '%s' is not yes or no", v);
         else if (bit == MANIFEST_KEY_INITFS && !manifest_bool(v, &p->cur.share_initfs))

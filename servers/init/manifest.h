@@ -18,8 +18,11 @@
  *     restart = never        on-failure | always, with backoff and a limit (restart.h)
  *     essential = no         yes: restart forever (backoff capped, no limit): the system needs it
  *     weight = 1             CPU weight 1..SPAWN_WEIGHT_MAX: its share against others' (docs/scheduling.md)
- *     devices = pci:1af4:1000 pci-class:020000
- *                            grant the first PCI function matching any of these (handle 2)
+ *     devices = pci:1af4:1000 pci-class:020000=bin/other
+ *                            grant the first PCI function matching any of these (handle 2); an
+ *                            id's optional =path runs that binary instead when it is the one found;
+ *                            none found: the service is absent (not started, OPENs: ERR_NOT_FOUND)
+ *     arg = 64               a number handed to the program as main's arg (default 0)
  *     uses = tcpip pong      services it may open through init (default: none)
  *     ports = 80 8080        TCP ports it may listen on (default: none)
  *     admin = no             yes: it may use services' privileged operations (tcpip's SETATTR)
@@ -27,9 +30,10 @@
  *                            timers, messages, children
  */
 #define MANIFEST_MAX_SERVICES 16
-#define MANIFEST_PATH_MAX 100 /* longest binary path, NUL included */
-#define MANIFEST_LINE_MAX 256 /* longest line, newline excluded */
-#define MANIFEST_DEVICE_IDS 4 /* alternatives in one devices = line */
+#define MANIFEST_PATH_MAX 100        /* longest binary path, NUL included */
+#define MANIFEST_LINE_MAX 256        /* longest line, newline excluded */
+#define MANIFEST_DEVICE_IDS 8        /* alternatives in one devices = line */
+#define MANIFEST_ARG_MAX 0x7fffffffL /* largest arg = */
 
 /* What init does once the service has ended and will not be restarted. */
 enum manifest_on_exit {
@@ -50,12 +54,14 @@ struct manifest_service {
     bool share_initfs;
     enum manifest_on_exit on_exit;
     enum manifest_restart restart;
-    bool essential;                                   /* restarts are never given up (restart.h) */
-    unsigned weight;                                  /* CPU weight, 1..SPAWN_WEIGHT_MAX */
-    struct device_match devices[MANIFEST_DEVICE_IDS]; /* alternatives, in order of preference */
-    unsigned ndevices;                                /* 0: no device grant */
-    struct manifest_access access;                    /* uses, ports, admin (manifest_access.h) */
-    uint64_t limits[LIMIT_COUNT];                     /* quotas, enum limit_kind (manifest_limits.h) */
+    bool essential;                                             /* restarts are never given up (restart.h) */
+    unsigned weight;                                            /* CPU weight, 1..SPAWN_WEIGHT_MAX */
+    struct device_match devices[MANIFEST_DEVICE_IDS];           /* alternatives, in order of preference */
+    char device_binary[MANIFEST_DEVICE_IDS][MANIFEST_PATH_MAX]; /* "": the binary above */
+    unsigned ndevices;                                          /* 0: no device grant */
+    uint64_t arg;                                               /* main's arg */
+    struct manifest_access access;                              /* uses, ports, admin (manifest_access.h) */
+    uint64_t limits[LIMIT_COUNT]; /* quotas, enum limit_kind (manifest_limits.h) */
 };
 
 struct manifest {

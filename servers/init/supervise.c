@@ -27,15 +27,17 @@ static int init_verdict(const struct exit_info *info)
     return 1;
 }
 
-/* Opens the first PCI function matching one of s's device ids; a device handle or ERR_NOT_FOUND. */
-static long init_open_device(const struct manifest_service *cfg)
+/* Opens the first PCI function matching one of s's device ids: a device handle (and in *binary
+ * the program to run for it), or ERR_NOT_FOUND when the machine has none of them. */
+static long init_open_device(const struct manifest_service *cfg, const char **binary)
 {
     struct device_info info;
     for (unsigned i = 0; i < cfg->ndevices; i++) {
         long h = warp_device_open(&cfg->devices[i], &info);
         if (h >= 0) {
-            printf("init: granting %s the PCI function %02x:%02x.%x (%04x:%04x)\n", cfg->name, info.bus,
-                   info.slot, info.function, info.vendor, info.device);
+            *binary = cfg->device_binary[i][0] ? cfg->device_binary[i] : cfg->binary;
+            printf("init: granting %s the PCI function %02x:%02x.%x (%04x:%04x) for %s\n", cfg->name,
+                   info.bus, info.slot, info.function, info.vendor, info.device, *binary);
             return h;
         }
         if (h != ERR_NOT_FOUND)
@@ -44,30 +46,24 @@ static long init_open_device(const struct manifest_service *cfg)
     return ERR_NOT_FOUND;
 }
 
-/* Spawns s's binary with child_ch as its handle 1 (and its device as handle 2); the process
- * handle or an ERR_*. */
-static long init_spawn(struct init_service *s, handle_t child_ch)
+/* Spawns binary with child_ch as its handle 1 (and dev, if not 0, as handle 2); the process handle
+ * or an ERR_*. Moves child_ch and dev only on success. */
+static long init_spawn(struct init_service *s, const char *binary, handle_t child_ch, handle_t dev)
 {
     struct tar_file f;
-    long r = tar_find(init_g.initfs, init_g.initfs_size, s->cfg->binary, &f);
+    long r = tar_find(init_g.initfs, init_g.initfs_size, binary, &f);
     if (r < 0)
         return r;
-    handle_t handles[2] = {child_ch, 0};
-    if (s->cfg->ndevices) {
-        long dev = init_open_device(s->cfg);
-        if (dev < 0)
-            return dev;
-        handles[1] = (handle_t)dev;
-    }
+    handle_t handles[2] = {child_ch, dev};
     struct spawn_args a = {
         .name = (uaddr_t)s->cfg->name,
         .name_len = strlen(s->cfg->name),
         .image = (uaddr_t)f.data,
         .image_len = f.size,
-        .arg = 0,
+        .arg = s->cfg->arg,
         .flags = s->cfg->share_initfs ? SPAWN_SHARE_INITFS : 0,
         .handles = (uaddr_t)handles,
-        .nhandles = s->cfg->ndevices ? 2 : 1,
+        .nhandles = dev ? 2 : 1,
         .weight = s->cfg->weight,
     };
     /* Its quotas, and the kernel's reserve for a service the system cannot do without: init can
@@ -75,10 +71,15 @@ static long init_spawn(struct init_service *s, handle_t child_ch)
     memcpy(a.limits, s->cfg->limits, sizeof(a.limits));
     if (s->cfg->essential)
         a.flags |= SPAWN_RESERVE;
-    r = warp_spawn(&a);
-    if (r < 0 && handles[1])
-        warp_handle_close(handles[1]); /* a refused spawn moves nothing */
-    return r;
+    return warp_spawn(&a);
+}
+
+/* A service whose devices this machine lacks is absent: never started, OPENs of it fail. */
+static void init_absent(struct init_service *s)
+{
+    printf("init: %s: no matching device on this machine; not started\n", s->cfg->name);
+    s->state = INIT_DONE;
+    init_fail_pending(s, ERR_NOT_FOUND);
 }
 
 /* process on_exit: a service ended. */
@@ -97,17 +98,25 @@ static void init_on_exit(struct loop *l, handle_t proc, const struct exit_info *
 static void init_start(struct init_service *s)
 {
     handle_t pair[2];
-    long r = warp_channel_create(pair);
+    const char *binary = s->cfg->binary;
+    long dev = s->cfg->ndevices ? init_open_device(s->cfg, &binary) : 0;
+    if (dev == ERR_NOT_FOUND) {
+        init_absent(s);
+        return;
+    }
+    long r = dev < 0 ? dev : warp_channel_create(pair);
     if (r == 0) {
-        r = init_spawn(s, pair[1]);
+        r = init_spawn(s, binary, pair[1], (handle_t)dev);
         if (r < 0) {
-            /* A refused spawn moves nothing: both ends are still ours. */
+            /* A refused spawn moves nothing: the ends and the device are still ours. */
             warp_handle_close(pair[0]);
             warp_handle_close(pair[1]);
         }
     }
+    if (r < 0 && dev > 0)
+        warp_handle_close((handle_t)dev);
     if (r < 0) {
-        printf("init: cannot start %s from %s: %s\n", s->cfg->name, s->cfg->binary, err_str(r));
+        printf("init: cannot start %s from %s: %s\n", s->cfg->name, binary, err_str(r));
         struct exit_info failed = {.reason = EXIT_NORMAL, .code = 1};
         s->started_at = warp_clock();
         init_ended(s, &failed);

@@ -202,19 +202,22 @@ static void test_limits(void **state)
     assert_string_equal(M.services[0].binary, "bin/a");
 }
 
-/* Service names: the characters and lengths manifest_valid_name accepts. */
-/* devices = lists up to four alternatives; a malformed id or a fifth one skips the service. */
+/* devices = lists up to eight alternatives, each with an optional =binary; a malformed id or
+ * binary, or a ninth one, skips the service. */
 static void test_devices(void **state)
 {
     (void)state;
     assert_int_equal(parse("[service net]\n"
                            "binary = bin/virtio_net\n"
-                           "devices = pci:1af4:1000  pci:1AF4:1041 pci-class:020000\n"
+                           "devices = pci:1af4:1000  pci:1AF4:1041 pci-class:020000=bin/other\n"
                            "[service plain]\n"
                            "binary = bin/hello\n"),
                      2);
     assert_int_equal(nlogs, 0);
     assert_int_equal(M.services[0].ndevices, 3);
+    assert_string_equal(M.services[0].device_binary[0], "");
+    assert_string_equal(M.services[0].device_binary[1], "");
+    assert_string_equal(M.services[0].device_binary[2], "bin/other");
     assert_int_equal(M.services[0].devices[0].vendor, 0x1af4);
     assert_int_equal(M.services[0].devices[0].device, 0x1000);
     assert_int_equal(M.services[0].devices[0].class_code, PCI_ANY_CLASS);
@@ -229,8 +232,11 @@ static void test_devices(void **state)
                          "usb:1234:5678",
                          "pci-class:02000",
                          "pci-class:02000g",
+                         "pci:1af4:1000=",
+                         "pci:1af4=bin/a",
                          "pci:1:1 pci:1:2 pci:1:3 pci:1:4 pci:1:5",
-                         "pci:0001:0001 pci:0001:0002 pci:0001:0003 pci:0001:0004 pci:0001:0005"};
+                         "pci:0001:0001 pci:0001:0002 pci:0001:0003 pci:0001:0004 pci:0001:0005 "
+                         "pci:0001:0006 pci:0001:0007 pci:0001:0008 pci:0001:0009"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[256];
         snprintf(text, sizeof(text), "[service x]\nbinary = bin/x\ndevices = %s\n", bad[i]);
@@ -239,6 +245,24 @@ static void test_devices(void **state)
     }
 }
 
+/* arg = a decimal number handed to main; anything else skips the service. */
+static void test_arg(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service a]\nbinary = bin/a\narg = 64\n[service b]\nbinary = bin/b\n"), 2);
+    assert_int_equal(nlogs, 0);
+    assert_int_equal(M.services[0].arg, 64);
+    assert_int_equal(M.services[1].arg, 0);
+    const char *bad[] = {"-1", "x", "2147483648", "1 2", "0x10"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[128];
+        snprintf(text, sizeof(text), "[service x]\nbinary = bin/x\narg = %s\n", bad[i]);
+        assert_int_equal(parse(text), 0);
+        assert_int_equal(nlogs, 1);
+    }
+}
+
+/* Service names: the characters and lengths manifest_valid_name accepts. */
 static void test_valid_name(void **state)
 {
     (void)state;
@@ -301,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_quota_keys),
         cmocka_unit_test(test_valid_name),
         cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_arg),
     };
     return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }
