@@ -27,6 +27,9 @@
 #   BOOT=cdrom|disk   `make run` attaches the ISO as a CD (default) or as a virtio-scsi raw disk, as GCE does
 #   QEMU_EXTRA=...    extra arguments appended to the QEMU command line of `make run`
 #   PCAP=file         `make run` and `make debug` record the NIC's frames into this pcap file
+#   SITE=dir          `make run`: an ext4 image of dir (tools/mksite, $(BUILD)/site.img) attached read-only
+#                     as a virtio-blk disk, which http_server serves; `make gce-image`: the same image as a
+#                     partition of the GCE disk (tools/mkgce --site)
 #   SERVER=name       `make debug` also loads $(BUILD)/user/name.elf and breaks in its main
 #   GDB_PORT=1234     `make debug`: port of QEMU's gdb stub on 127.0.0.1
 #   KERNEL_CMDLINE=.. extra kernel command line for every image (default empty)
@@ -41,6 +44,8 @@ KERNEL_CMDLINE ?=
 SERVER         ?=
 GDB_PORT       ?= 1234
 PCAP           ?=
+SITE           ?=
+SITE_IMAGE     := $(BUILD)/site.img
 
 .PHONY: setup run debug test test-long e2e-test images FORCE
 
@@ -123,9 +128,10 @@ setup:
 run:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory all
+	$(if $(SITE),$(Q)tools/mksite $(SITE) $(SITE_IMAGE))
 	$(Q)tools/run-qemu --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
 		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) $(if $(PCAP),--pcap $(PCAP)) \
-		$(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
+		$(if $(SITE),--site $(SITE_IMAGE)) $(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
 
 # `make debug [SERVER=name] [GDB_PORT=1234]`: warp.iso paused under QEMU's gdb stub, gdb attached with
 # the kernel's symbols (and the server's, with a breakpoint on its main): tools/debug, docs/debugging.md.
@@ -160,9 +166,10 @@ e2e-test:
 .PHONY: gce-image deploy-gce
 GCE_IMAGE := $(BUILD)/warp-gce.tar.gz
 
-$(GCE_IMAGE): $(BUILD)/warp.iso tools/mkgce
-	@echo "  GCE     $@"
-	$(Q)tools/mkgce $@ $(BUILD)/warp.iso
+$(GCE_IMAGE): $(BUILD)/warp.iso tools/mkgce $(if $(SITE),FORCE)
+	@echo "  GCE     $@$(if $(SITE), (site: $(SITE)))"
+	$(if $(SITE),$(Q)tools/mksite $(SITE) $(SITE_IMAGE))
+	$(Q)tools/mkgce $(if $(SITE),--site $(SITE_IMAGE)) $@ $(BUILD)/warp.iso
 
 gce-image:
 	$(Q)BUILD=$(BUILD) tools/setup

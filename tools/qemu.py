@@ -46,7 +46,7 @@ def free_port():
 
 def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", smp=1,
             accel="tcg", boot="cdrom", port=30080, net=True, pcap=None, serial="mon:stdio",
-            monitor=None, debug_exit=True, forward=(), extra=()):
+            monitor=None, debug_exit=True, forward=(), site=None, extra=()):
     """Returns the QEMU argv that boots `image`.
 
     firmware  "bios" (SeaBIOS, QEMU's default) or "uefi" (OVMF)
@@ -59,6 +59,8 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
               (QEMU's filter-dump; tcpdump -r FILE, Wireshark)
     serial    QEMU -serial backend for COM1 ("mon:stdio" = stdio with the monitor on Ctrl-A C)
     monitor   QEMU -monitor backend, or None for QEMU's default
+    site      a raw disk image (tools/mksite's ext4) attached read-only as a virtio-blk disk, which
+              the fs server mounts at /disk0 and http_server serves
     """
     if firmware not in FIRMWARES:
         raise ValueError(f"firmware must be one of {FIRMWARES}, not {firmware!r}")
@@ -85,6 +87,10 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
                  "-drive", f"file={image},format=raw,if=none,id=disk0,snapshot=on",
                  "-device", "scsi-hd,drive=disk0,bus=scsi0.0,bootindex=0"]
 
+    if site:
+        argv += ["-drive", f"file={site},format=raw,if=none,id=site,readonly=on",
+                 "-device", "virtio-blk-pci,drive=site"]
+
     if debug_exit:
         argv += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
     argv += ["-display", "none", "-vga", "none", "-serial", serial]
@@ -107,13 +113,15 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
     return argv
 
 
-def problems(image, *, firmware="bios", mem="128M", accel="tcg", **_):
+def problems(image, *, firmware="bios", mem="128M", accel="tcg", site=None, **_):
     """Returns a list of reasons why `command(image, ...)` cannot boot on this host (empty = fine)."""
     found = []
     if shutil.which(QEMU) is None:
         found.append(f"{QEMU} not found (install qemu-system-x86: tools/setup)")
     if not os.path.exists(image):
         found.append(f"image {image} does not exist (build it with make)")
+    if site and not os.path.exists(site):
+        found.append(f"site image {site} does not exist (tools/mksite DIR IMG makes one)")
     if firmware == "uefi":
         if ovmf_path() is None:
             found.append("OVMF firmware not found (install ovmf: tools/setup)")

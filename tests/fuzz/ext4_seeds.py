@@ -6,7 +6,8 @@ Usage: tests/fuzz/ext4_seeds.py OUTDIR
 Each image (1 KiB blocks, 16 inodes, no journal) holds a file, a directory with a multi-block file,
 a fast and a slow symlink; one has 64bit and metadata_csum, one neither. Images are written
 without their trailing zeros (fuzz_ext4 reads past the input as zeros), so they fit the harness's
-65536-byte max_len.
+65536-byte max_len. A third seed is a GPT disk (sgdisk) with one Linux partition and another one,
+for the partition finder.
 """
 
 import os
@@ -45,6 +46,15 @@ def main():
                 data = f.read().rstrip(b"\0")
             with open(os.path.join(out, f"image{i}"), "wb") as f:
                 f.write(data)
+        disk = os.path.join(tmp, "disk")
+        with open(disk, "wb") as f:
+            f.truncate(1 << 20)
+        subprocess.run(["sgdisk", "-n", "1:40:100", "-t", "1:ef00", "-n", "2:101:2000", "-t", "2:8300", disk],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(disk, "rb") as f:
+            data = f.read(65536).rstrip(b"\0")
+        with open(os.path.join(out, "gpt"), "wb") as f:
+            f.write(data)
 
 
 main()

@@ -1,10 +1,11 @@
-/* fuzz_ext4.c: libFuzzer harness for the ext4 reader (servers/fs/ext4.c) on a hostile image. */
+/* fuzz_ext4.c: libFuzzer harness for the ext4 reader (servers/fs/ext4.c) and the partition finder (part.c) on a hostile image. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "servers/fs/ext4.h"
+#include "servers/fs/part.h"
 #include <warp/error.h>
 
 /*
@@ -95,6 +96,14 @@ static void visit(uint32_t ino, int level)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = {data, size};
+    struct part parts[PART_MAX];
+    const char *why = NULL;
+    int n = part_find_linux(fuzz_read, &in, IMAGE_MAX, 512, parts, &why);
+    if (n > PART_MAX || (n == ERR_BAD_FORMAT && !why) || (n < 0 && n != ERR_BAD_FORMAT && n != ERR_IO))
+        abort();
+    for (int i = 0; i < n; i++)
+        if (parts[i].offset == 0 || parts[i].size == 0 || parts[i].offset + parts[i].size > IMAGE_MAX)
+            abort();
     int err = ext4_mount(&fs, fuzz_read, &in);
     check(err);
     if (err < 0)
