@@ -30,6 +30,7 @@
 #   SITE=dir          `make run`: an ext4 image of dir (tools/mksite, $(BUILD)/site.img) attached read-only
 #                     as a virtio-blk disk, which http_server serves; `make gce-image`: the same image as a
 #                     partition of the GCE disk (tools/mkgce --site)
+#   SITE_IF=nvme      `make run SITE=dir`: the site disk's controller (tools/qemu.py SITE_INTERFACES)
 #   SERVER=name       `make debug` also loads $(BUILD)/user/name.elf and breaks in its main
 #   GDB_PORT=1234     `make debug`: port of QEMU's gdb stub on 127.0.0.1
 #   KERNEL_CMDLINE=.. extra kernel command line for every image (default empty)
@@ -45,6 +46,7 @@ SERVER         ?=
 GDB_PORT       ?= 1234
 PCAP           ?=
 SITE           ?=
+SITE_IF        ?= virtio-blk
 SITE_IMAGE     := $(BUILD)/site.img
 
 .PHONY: setup run debug test test-long e2e-test images FORCE
@@ -131,7 +133,7 @@ run:
 	$(if $(SITE),$(Q)tools/mksite $(SITE) $(SITE_IMAGE))
 	$(Q)tools/run-qemu --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
 		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) $(if $(PCAP),--pcap $(PCAP)) \
-		$(if $(SITE),--site $(SITE_IMAGE)) $(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
+		$(if $(SITE),--site $(SITE_IMAGE) --site-if $(SITE_IF)) $(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
 
 # `make debug [SERVER=name] [GDB_PORT=1234]`: warp.iso paused under QEMU's gdb stub, gdb attached with
 # the kernel's symbols (and the server's, with a breakpoint on its main): tools/debug, docs/debugging.md.
