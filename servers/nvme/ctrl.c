@@ -88,8 +88,9 @@ static long nvme_wait_ready(bool ready)
     }
 }
 
-/* Runs one admin command and polls for its completion (NVME_ADMIN_NS at most); 0 or an ERR_*,
- * logged with what. Stale or foreign completions are counted and skipped. */
+/* Runs one admin command and polls for its completion (NVME_ADMIN_NS at most, even if the
+ * controller keeps posting others); 0 or an ERR_*, logged with what. Stale or foreign completions
+ * are counted and skipped. */
 static long nvme_admin(struct nvme_sqe *cmd, const char *what)
 {
     uint16_t cid = ++nvme_g.admin_cid;
@@ -98,12 +99,12 @@ static long nvme_admin(struct nvme_sqe *cmd, const char *what)
     uint64_t deadline = warp_clock() + NVME_ADMIN_NS;
     struct nvme_cqe e;
     for (;;) {
+        if (warp_clock() > deadline) {
+            printf("nvme: %s: no completion after %llu s\n", what,
+                   (unsigned long long)(NVME_ADMIN_NS / 1000000000ull));
+            return ERR_TIMED_OUT;
+        }
         if (!nvme_cq_pop(&nvme_g.acq, &e)) {
-            if (warp_clock() > deadline) {
-                printf("nvme: %s: no completion after %llu s\n", what,
-                       (unsigned long long)(NVME_ADMIN_NS / 1000000000ull));
-                return ERR_TIMED_OUT;
-            }
             warp_yield();
             continue;
         }

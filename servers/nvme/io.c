@@ -10,10 +10,12 @@
  * A slot's request is one command at a time, its command identifier the slot number, so a
  * completion names its slot and nothing else needs a table. A request longer than the controller's
  * transfer limit (MDTS) goes in parts, each sent when the one before completed. Every completion is
- * checked before it is believed: its queue, its identifier (a slot with a command out), its SQ head
+ * checked (nvme_cqe_ok) before it is believed: its queue, its identifier (a slot with a command out), its SQ head
  * (inside the queue); anything else is counted (`bad`) and dropped, so a confused or hostile
  * controller cannot make the driver touch memory outside its tables.
  */
+
+#define NVME_BAD_LOGGED 8 /* bad completions logged; the rest are only counted (no log flood) */
 
 static long nvme_reset(void);
 
@@ -52,7 +54,7 @@ static void nvme_post(unsigned slot)
         c.cdw12 = part / nvme_g.ns.sector_size - 1; /* number of logical blocks, 0-based */
         q->part = part;
     }
-    q->busy = true;
+    nvme_g.out |= 1u << slot;
     nvme_g.requests++;
     nvme_sq_push(&nvme_g.iosq, &c); /* room: at most nslots < entries commands are out */
 }
@@ -63,7 +65,7 @@ void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t l
     uint8_t opcode = op == BLKDEV_FLUSH   ? NVME_CMD_FLUSH
                      : op == BLKDEV_WRITE ? NVME_CMD_WRITE
                                           : NVME_CMD_READ;
-    nvme_g.reqs[slot] = (struct nvme_req){false, opcode, sector, len, 0, 0};
+    nvme_g.reqs[slot] = (struct nvme_req){opcode, sector, len, 0, 0};
     nvme_post(slot);
 }
 
@@ -81,16 +83,15 @@ static void nvme_log_error(const struct nvme_req *q, uint16_t sf)
 static void nvme_complete(const struct nvme_cqe *e)
 {
     unsigned slot = e->cid;
-    if (e->sqid != NVME_IO_QID || slot >= nvme_g.nslots || !nvme_g.reqs[slot].busy ||
-        e->sqhd >= nvme_g.iosq.entries) {
-        nvme_g.bad++;
-        printf("nvme: ignoring a completion of command %u on queue %u (SQ head %u)\n", e->cid, e->sqid,
-               e->sqhd);
+    if (!nvme_cqe_ok(e, NVME_IO_QID, nvme_g.iosq.entries, nvme_g.out)) {
+        if (nvme_g.bad++ < NVME_BAD_LOGGED)
+            printf("nvme: ignoring a completion of command %u on queue %u (SQ head %u)\n", e->cid, e->sqid,
+                   e->sqhd);
         return;
     }
     struct nvme_req *q = &nvme_g.reqs[slot];
     uint16_t sf = NVME_STATUS_SF(e->status);
-    q->busy = false;
+    nvme_g.out &= ~(1u << slot);
     if (sf != 0) {
         nvme_g.errors++;
         nvme_log_error(q, sf);
@@ -142,7 +143,6 @@ static long nvme_reset(void)
 {
     nvme_collect();
     nvme_g.resets++;
-    for (unsigned i = 0; i < nvme_g.nslots; i++)
-        nvme_g.reqs[i].busy = false;
+    nvme_g.out = 0;
     return nvme_restart();
 }

@@ -13,6 +13,7 @@
 #define NVME_PRP_PER_SLOT 16                 /* a slot's PRP list: BLOCK_IO_MAX / NVME_PAGE entries */
 #define NVME_ADMIN_NS (5ull * 1000000000ull) /* an admin command not done by then fails */
 
+_Static_assert(BLKDEV_SLOTS_MAX <= 32, "struct nvme's out has a bit per slot");
 _Static_assert(NVME_PRP_PER_SLOT *NVME_PAGE >= BLOCK_IO_MAX, "a slot's PRP list covers its buffer");
 _Static_assert(NVME_IO_ENTRIES * sizeof(struct nvme_sqe) <= NVME_PAGE, "the I/O SQ fits one page");
 
@@ -43,7 +44,6 @@ struct nvme_queue {
 
 /* A slot's request, as blkdev_submit gave it, moved in parts of at most max_xfer bytes. */
 struct nvme_req {
-    bool busy;      /* a command of it is with the controller */
     uint8_t opcode; /* NVME_CMD_* */
     uint64_t lba;
     uint32_t len;  /* bytes in all */
@@ -74,6 +74,7 @@ struct nvme {
     bool irq_edge;        /* MSI-X/MSI: ack before draining; INTx: after (the drain lowers the line) */
     handle_t irq;
     struct nvme_req reqs[BLKDEV_SLOTS_MAX];
+    uint32_t out;                                 /* bit per slot whose command is with the controller */
     uint64_t requests, errors, irqs, resets, bad; /* bad: completions the driver could not take */
 };
 

@@ -51,6 +51,12 @@ uint32_t nvme_doorbell(unsigned qid, bool cq, unsigned dstrd)
     return NVME_REG_DOORBELLS + (2u * qid + (cq ? 1u : 0u)) * (4u << dstrd);
 }
 
+/* Nothing in a completion is used before it passed these checks. */
+bool nvme_cqe_ok(const struct nvme_cqe *e, unsigned qid, unsigned sq_entries, uint32_t out)
+{
+    return e->sqid == qid && e->sqhd < sq_entries && e->cid < 32 && (out >> e->cid & 1u);
+}
+
 /* True if an entry size byte (required log2 in 3:0, maximum in 7:4) allows 2^want. */
 static bool entry_size_ok(uint8_t sizes, unsigned want)
 {

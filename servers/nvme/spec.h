@@ -88,6 +88,10 @@ struct nvme_ns_id {
     bool read_only;       /* NSATTR's write protection */
 };
 
+/* Whether completion e can be believed: it names I/O queue qid, whose submission queue has
+ * sq_entries entries (its SQ head must lie inside), and a command identifier whose bit is set in out
+ * (identifiers are slot numbers below 32, a bit set while the slot has a command out). */
+bool nvme_cqe_ok(const struct nvme_cqe *e, unsigned qid, unsigned sq_entries, uint32_t out);
 /* The doorbell offset in BAR0 of queue qid's submission tail (cq false) or completion head (cq true). */
 uint32_t nvme_doorbell(unsigned qid, bool cq, unsigned dstrd);
 /* Identify Controller data d (NVME_IDENTIFY_LEN bytes) into *out, MDTS in pages of 4096 << mpsmin

@@ -55,6 +55,25 @@ static void test_doorbell(void **state)
     assert_int_equal(nvme_doorbell(1, true, 15), 0x1000 + 3u * (4u << 15));
 }
 
+/* A completion is believed only for the I/O queue, an SQ head inside it, and a command out. */
+static void test_cqe_ok(void **state)
+{
+    (void)state;
+    struct nvme_cqe e = {.sqhd = 63, .sqid = 1, .cid = 31};
+    uint32_t out = 1u << 31 | 1u << 3;
+    assert_true(nvme_cqe_ok(&e, 1, 64, out));
+    assert_false(nvme_cqe_ok(&e, 1, 63, out));     /* SQ head past the queue */
+    assert_false(nvme_cqe_ok(&e, 2, 64, out));     /* another queue */
+    assert_false(nvme_cqe_ok(&e, 1, 64, 1u << 3)); /* no command out in that slot */
+    e.cid = 3;
+    e.sqhd = 0;
+    assert_true(nvme_cqe_ok(&e, 1, 64, out));
+    e.cid = 32; /* past every slot, and past the mask's width */
+    assert_false(nvme_cqe_ok(&e, 1, 64, 0xffffffffu));
+    e.cid = 0xffff;
+    assert_false(nvme_cqe_ok(&e, 1, 64, 0xffffffffu));
+}
+
 /* Model and serial lose their padding; MDTS scales with the minimum page; MDTS 0 is no limit. */
 static void test_ctrl(void **state)
 {
@@ -227,7 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doorbell),     cmocka_unit_test(test_ctrl), cmocka_unit_test(test_ctrl_text),
         cmocka_unit_test(test_ctrl_refused), cmocka_unit_test(test_ns),   cmocka_unit_test(test_ns_refused),
-        cmocka_unit_test(test_status),       cmocka_unit_test(test_prp),
+        cmocka_unit_test(test_status),       cmocka_unit_test(test_prp),  cmocka_unit_test(test_cqe_ok),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
