@@ -14,6 +14,8 @@
 #                            blktest); init powers off with blktest's verdict
 #   $(BUILD)/warp-scsi.iso   the same block test with tests/blktest/scsi-test.manifest (virtio_scsi
 #                            in virtio_blk's place, as service block0)
+#   $(BUILD)/warp-nvme.iso   the same block test with tests/blktest/nvme-test.manifest (nvme in
+#                            virtio_blk's place, as service block0)
 #   $(BUILD)/warp-adversary.iso  the network stack and tests/adversary (hostile processes on command
 #                            over TCP port 81), for tests/e2e/case_adversary.py
 #
@@ -52,7 +54,8 @@ SITE_IMAGE     := $(BUILD)/site.img
 .PHONY: setup run debug test test-long e2e-test images FORCE
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
-	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-adversary.iso
+	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
+	$(BUILD)/warp-adversary.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -106,6 +109,7 @@ $(eval $(call warp_initfs,test,tests/inos/test.manifest))
 $(eval $(call warp_initfs,net,tests/nettest/net-test.manifest))
 $(eval $(call warp_initfs,blk,tests/blktest/blk-test.manifest))
 $(eval $(call warp_initfs,scsi,tests/blktest/scsi-test.manifest))
+$(eval $(call warp_initfs,nvme,tests/blktest/nvme-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
@@ -115,6 +119,7 @@ $(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLI
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-blk,blk,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-scsi,scsi,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-nvme,nvme,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))
