@@ -39,6 +39,7 @@ test_scsi_cdb_SRCS := servers/virtio_scsi/cdb.c
 test_tcpip_grant_SRCS := servers/tcpip/access.c libs/user/sessions.c libs/user/grant.c libs/user/msg.c
 test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
 test_ext4_SRCS     := servers/fs/ext4.c
+test_fs_cache_SRCS := servers/fs/cache.c
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).
