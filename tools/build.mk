@@ -14,6 +14,8 @@
 #                            blktest); init powers off with blktest's verdict
 #   $(BUILD)/warp-scsi.iso   the same block test with tests/blktest/scsi-test.manifest (virtio_scsi
 #                            in virtio_blk's place, as service block0)
+#   $(BUILD)/warp-fs.iso     file system test: initfs with tests/fstest/fs-test.manifest (virtio_blk,
+#                            fs, fstest); init powers off with fstest's verdict
 #   $(BUILD)/warp-adversary.iso  the network stack and tests/adversary (hostile processes on command
 #                            over TCP port 81), for tests/e2e/case_adversary.py
 #
@@ -45,7 +47,8 @@ PCAP           ?=
 .PHONY: setup run debug test test-long e2e-test images FORCE
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
-	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-adversary.iso
+	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-adversary.iso \
+	$(BUILD)/warp-fs.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -99,6 +102,7 @@ $(eval $(call warp_initfs,test,tests/inos/test.manifest))
 $(eval $(call warp_initfs,net,tests/nettest/net-test.manifest))
 $(eval $(call warp_initfs,blk,tests/blktest/blk-test.manifest))
 $(eval $(call warp_initfs,scsi,tests/blktest/scsi-test.manifest))
+$(eval $(call warp_initfs,fs,tests/fstest/fs-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
@@ -108,6 +112,7 @@ $(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLI
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-blk,blk,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-scsi,scsi,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-fs,fs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))

@@ -413,32 +413,29 @@ int vfs_init(struct vfs *v, struct tmpfs *root)
     return 0;
 }
 
-/* Adds mount m at /name: a directory of the root tmpfs covered by it. */
-static long vfs_mount_add(struct vfs *v, const char *name, struct vfs_mount m)
+/* Adds mount m as number id at /name: a directory of the root tmpfs covered by it. */
+static int vfs_mount_add(struct vfs *v, uint32_t id, const char *name, struct vfs_mount m)
 {
-    unsigned i = 1;
-    while (i < VFS_MOUNTS_MAX && v->mounts[i].kind != VFS_NONE)
-        i++;
-    if (i == VFS_MOUNTS_MAX)
-        return ERR_NO_RESOURCES;
+    if (id == VFS_ROOT_MOUNT || id >= VFS_MOUNTS_MAX || v->mounts[id].kind != VFS_NONE)
+        return ERR_INVALID_ARG;
     struct tmpfs *root = v->mounts[VFS_ROOT_MOUNT].tmp;
     struct tmpfs_node *dir;
     int err = tmpfs_create(root, root->root, name, strlen(name), TMPFS_S_IFDIR | 0755, &dir);
     if (err < 0)
         return err;
-    dir->mount = i;
-    v->mounts[i] = m;
-    return i;
+    dir->mount = id;
+    v->mounts[id] = m;
+    return 0;
 }
 
 /* Mounts a tmpfs at /name. */
-long vfs_mount_tmpfs(struct vfs *v, const char *name, struct tmpfs *t)
+int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *t)
 {
-    return vfs_mount_add(v, name, (struct vfs_mount){.kind = VFS_TMPFS, .tmp = t, .path = name});
+    return vfs_mount_add(v, id, name, (struct vfs_mount){.kind = VFS_TMPFS, .tmp = t, .path = name});
 }
 
 /* Mounts a mounted ext4 reader at /name, read-only. */
-long vfs_mount_ext4(struct vfs *v, const char *name, struct ext4_fs *fs)
+int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs)
 {
-    return vfs_mount_add(v, name, (struct vfs_mount){.kind = VFS_EXT4, .ext4 = fs, .path = name});
+    return vfs_mount_add(v, id, name, (struct vfs_mount){.kind = VFS_EXT4, .ext4 = fs, .path = name});
 }

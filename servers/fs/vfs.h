@@ -53,9 +53,11 @@ struct vfs {
 
 /* The root tmpfs alone (it holds at most a few mount points): 0 or ERR_NO_MEMORY. */
 int vfs_init(struct vfs *v, struct tmpfs *root);
-/* Mounts a file system at /name (a new directory of the root, mode 0755): its mount number, or an error. */
-long vfs_mount_tmpfs(struct vfs *v, const char *name, struct tmpfs *t);
-long vfs_mount_ext4(struct vfs *v, const char *name, struct ext4_fs *fs);
+/* Mounts a file system as mount number id (1..VFS_MOUNTS_MAX - 1, free) at /name (a new directory
+ * of the root, mode 0755): 0 or an error. Numbers are fixed by the caller, so a mount keeps its
+ * number whether or not another is there. */
+int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *t);
+int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs);
 
 /*
  * OPEN: resolves path (len bytes, not NUL-terminated) from base (NULL or an absolute path: the

@@ -75,7 +75,7 @@ static int setup(void **state)
     if (tmpfs_init(&root_tmpfs, 64 << 10, 0755, NULL) < 0 || tmpfs_init(&tmp_tmpfs, 1 << 20, 0777, NULL) < 0)
         return -1;
     vfs_init(&vfs, &root_tmpfs);
-    if (vfs_mount_ext4(&vfs, "disk0", &ext4) != 1 || vfs_mount_tmpfs(&vfs, "tmp", &tmp_tmpfs) != 2)
+    if (vfs_mount_ext4(&vfs, 1, "disk0", &ext4) != 0 || vfs_mount_tmpfs(&vfs, 2, "tmp", &tmp_tmpfs) != 0)
         return -1;
     return 0;
 }

@@ -1,0 +1,120 @@
+/* fs: the file system server: ext4 of the first disk at /disk0 (read-only), a tmpfs at /tmp (docs/fs.md). */
+#include "cache.h"
+#include "disk.h"
+#include "session.h"
+#include "vfs.h"
+
+#include <warp/clock.h>
+#include <warp/fmt.h>
+#include <warp/service.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+#define FS_CACHE_MAX_MIB 1024      /* a larger arg is cut to this */
+#define FS_ROOT_BYTES (64u << 10)  /* the root tmpfs: a few mount points */
+#define FS_TMP_BYTES (16ull << 20) /* /tmp */
+#define FS_DISK_ID 1               /* mount numbers (struct fs_attr.mount), the same with or without a disk */
+#define FS_TMP_ID 2
+#define FS_STATS_PERIOD_NS (10 * 1000000000ull) /* the stats line, when it changed */
+
+static struct loop fs_loop;
+static struct disk fs_disk;
+static struct cache fs_cache;
+static struct ext4_fs fs_ext4;
+static struct tmpfs fs_root, fs_tmp;
+static struct vfs fs_vfs;
+static struct loop_timeout fs_stats_timer;
+static char fs_stats_last[256];
+static size_t fs_cache_mib;
+
+/* The counters: the page cache's, then the server's (GETATTR "stats" and the stats line). */
+static int fs_stats_format(char *buf, size_t size)
+{
+    const struct cache_stats *c = &fs_cache.st;
+    return fmt_snprintf(buf, size,
+                        "hits=%llu misses=%llu disk_bytes=%llu evictions=%llu readahead=%llu pages=%llu "
+                        "sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu errors=%llu tmp_bytes=%llu",
+                        (unsigned long long)c->hits, (unsigned long long)c->misses,
+                        (unsigned long long)c->disk_bytes, (unsigned long long)c->evictions,
+                        (unsigned long long)c->ra_pages, (unsigned long long)fs_cache.npages,
+                        session_stats.sessions, session_stats.nodes, (unsigned long long)session_stats.opens,
+                        (unsigned long long)session_stats.reads, (unsigned long long)session_stats.writes,
+                        (unsigned long long)session_stats.errors, (unsigned long long)fs_tmp.bytes_used);
+}
+
+/* Every FS_STATS_PERIOD_NS: the stats line, if anything in it changed. */
+static void fs_on_stats(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)ctx;
+    char line[sizeof(fs_stats_last)];
+    fs_stats_format(line, sizeof(line));
+    if (strcmp(line, fs_stats_last) != 0) {
+        memcpy(fs_stats_last, line, sizeof(line));
+        printf("fs: stats %s\n", line);
+    }
+    loop_timeout_after(l, t, FS_STATS_PERIOD_NS);
+}
+
+/* Mounts the first disk's ext4 at /disk0 if there is a disk and ext4 takes it; one line says why not. */
+static void fs_mount_disk(void)
+{
+    long r = disk_open(&fs_disk, SERVICE_INIT_CH);
+    if (r == ERR_NOT_FOUND) {
+        printf("fs: no disk: %s not mounted\n", FS_DISK_MOUNT);
+        return;
+    }
+    if (r < 0) {
+        printf("fs: disk: %s: %s not mounted\n", err_str(r), FS_DISK_MOUNT);
+        return;
+    }
+    r = cache_init(&fs_cache, fs_cache_mib * ((1u << 20) / CACHE_PAGE), fs_disk.size, disk_read, &fs_disk);
+    if (r == 0) {
+        r = ext4_mount(&fs_ext4, cache_read, &fs_cache);
+        if (r < 0) {
+            printf("fs: %s not mounted: ext4 refused the disk (%s): %s\n", FS_DISK_MOUNT, err_str(r),
+                   fs_ext4.why);
+            return;
+        }
+        r = vfs_mount_ext4(&fs_vfs, FS_DISK_ID, FS_DISK_MOUNT + 1, &fs_ext4);
+    }
+    if (r < 0)
+        printf("fs: cannot mount %s: %s\n", FS_DISK_MOUNT, err_str(r));
+}
+
+/* Entry: the tree, service/fs, the stats line; then the loop, forever. arg: the cache's MiB (0: the
+ * default). */
+int main(uint64_t arg, const void *initfs, size_t initfs_size)
+{
+    (void)initfs;
+    (void)initfs_size;
+    fs_cache_mib = arg == 0 ? CACHE_DEFAULT_MIB : arg > FS_CACHE_MAX_MIB ? FS_CACHE_MAX_MIB : (size_t)arg;
+    long r = loop_init(&fs_loop);
+    if (r == 0)
+        r = tmpfs_init(&fs_root, FS_ROOT_BYTES, 0755, clock_ns);
+    if (r == 0)
+        r = tmpfs_init(&fs_tmp, FS_TMP_BYTES, 0777, clock_ns);
+    if (r == 0)
+        r = vfs_init(&fs_vfs, &fs_root);
+    if (r == 0)
+        fs_mount_disk(); /* before registering: its OPEN of block0 is a synchronous call on handle 1 */
+    if (r == 0)
+        r = vfs_mount_tmpfs(&fs_vfs, FS_TMP_ID, FS_TMP_MOUNT + 1, &fs_tmp);
+    if (r >= 0) {
+        session_init(&fs_vfs, fs_stats_format);
+        r = service_start(&fs_loop, "fs", session_accept, NULL);
+    }
+    if (r < 0) {
+        printf("fs: cannot start: %s\n", err_str(r));
+        return 1;
+    }
+    bool disk = fs_vfs.mounts[FS_DISK_ID].kind == VFS_EXT4;
+    printf("fs: serving %s%s (tmpfs, %llu MiB); page cache %llu MiB%s\n",
+           disk ? FS_DISK_MOUNT " (ext4, read-only), " : "", FS_TMP_MOUNT,
+           (unsigned long long)(FS_TMP_BYTES >> 20), (unsigned long long)fs_cache_mib,
+           disk ? "" : " (unused: no disk)");
+    loop_timeout_init(&fs_stats_timer, fs_on_stats, NULL);
+    loop_timeout_after(&fs_loop, &fs_stats_timer, FS_STATS_PERIOD_NS);
+    r = loop_run(&fs_loop);
+    printf("fs: event loop failed: %s\n", err_str(r));
+    return 1;
+}
