@@ -48,12 +48,12 @@
  */
 #define FS_URI "service/fs"
 
-#define FS_DISK_MOUNT "/disk0"  /* the first disk's file system, when there is one */
-#define FS_TMP_MOUNT "/tmp"     /* scratch: a tmpfs */
-#define FS_PATH_MAX 4096        /* bytes of a path, no NUL */
-#define FS_NAME_MAX 255         /* bytes of one name */
-#define FS_SYMLINK_HOPS 40      /* symlinks followed in one OPEN */
-#define FS_IO_MAX (256u << 10)  /* bytes one READ or WRITE moves at most */
+#define FS_DISK_MOUNT "/disk0" /* the first disk's file system, when there is one */
+#define FS_TMP_MOUNT "/tmp"    /* scratch: a tmpfs */
+#define FS_PATH_MAX 4096       /* bytes of a path, no NUL */
+#define FS_NAME_MAX 255        /* bytes of one name */
+#define FS_SYMLINK_HOPS 40     /* symlinks followed in one OPEN */
+#define FS_IO_MAX (256u << 10) /* bytes one READ or WRITE moves at most */
 
 /* OPEN flags. */
 #define FS_O_READ 0x1u       /* READ allowed on the node channel */
