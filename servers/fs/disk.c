@@ -4,7 +4,9 @@
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/proto/block.h>
+#include <warp/service.h>
 #include <warp/string.h>
+#include <warp/user.h>
 
 /* Opens the session and checks the geometry: the page cache reads whole 4 KiB pages, so a sector
  * must divide one. */
@@ -29,6 +31,29 @@ long disk_open(struct disk *d, handle_t init_ch)
     d->sector_size = g.sector_size;
     d->size = g.sectors * g.sector_size;
     return 0;
+}
+
+/* block_client's open_fn: OPEN uri through init with handle 1 out of the loop meanwhile. */
+static long disk_reopen(void *ctx, const char *uri)
+{
+    struct loop *l = ctx;
+    long r = service_init_pause(l);
+    if (r < 0)
+        return r;
+    long ch = ipc_open_sync(SERVICE_INIT_CH, uri);
+    r = service_init_resume(l);
+    if (r < 0) { /* no client could reach us again: init restarts us */
+        printf("fs: cannot watch init's channel again: %s\n", err_str(r));
+        warp_exit(1);
+    }
+    return ch;
+}
+
+/* Reopens through disk_reopen from now on. */
+void disk_follow_loop(struct disk *d, struct loop *l)
+{
+    d->bc.open_fn = disk_reopen;
+    d->bc.open_ctx = l;
 }
 
 /* One READ of len bytes at byte off (both whole sectors, len at most BLOCK_IO_MAX); the server waits

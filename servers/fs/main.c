@@ -31,15 +31,16 @@ static size_t fs_cache_mib;
 static int fs_stats_format(char *buf, size_t size)
 {
     const struct cache_stats *c = &fs_cache.st;
-    return fmt_snprintf(buf, size,
-                        "hits=%llu misses=%llu disk_bytes=%llu evictions=%llu readahead=%llu pages=%llu "
-                        "sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu errors=%llu tmp_bytes=%llu",
-                        (unsigned long long)c->hits, (unsigned long long)c->misses,
-                        (unsigned long long)c->disk_bytes, (unsigned long long)c->evictions,
-                        (unsigned long long)c->ra_pages, (unsigned long long)fs_cache.npages,
-                        session_stats.sessions, session_stats.nodes, (unsigned long long)session_stats.opens,
-                        (unsigned long long)session_stats.reads, (unsigned long long)session_stats.writes,
-                        (unsigned long long)session_stats.errors, (unsigned long long)fs_tmp.bytes_used);
+    return fmt_snprintf(
+        buf, size,
+        "hits=%llu misses=%llu disk_bytes=%llu evictions=%llu readahead=%llu pages=%llu "
+        "reopens=%u sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu errors=%llu tmp_bytes=%llu",
+        (unsigned long long)c->hits, (unsigned long long)c->misses, (unsigned long long)c->disk_bytes,
+        (unsigned long long)c->evictions, (unsigned long long)c->ra_pages,
+        (unsigned long long)fs_cache.npages, fs_disk.bc.reopens, session_stats.sessions, session_stats.nodes,
+        (unsigned long long)session_stats.opens, (unsigned long long)session_stats.reads,
+        (unsigned long long)session_stats.writes, (unsigned long long)session_stats.errors,
+        (unsigned long long)fs_tmp.bytes_used);
 }
 
 /* Every FS_STATS_PERIOD_NS: the stats line, if anything in it changed. */
@@ -102,6 +103,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     if (r >= 0) {
         session_init(&fs_vfs, fs_stats_format);
         r = service_start(&fs_loop, "fs", session_accept, NULL);
+        disk_follow_loop(&fs_disk, &fs_loop);
     }
     if (r < 0) {
         printf("fs: cannot start: %s\n", err_str(r));

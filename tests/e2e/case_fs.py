@@ -7,7 +7,8 @@ machine off with its verdict. Each boot gets a disk made here with `mke2fs -t ex
 tree written at test time (the files, modes and symlinks tests/fstest/main.c expects). Variants:
 
   mounted   the image as made: fs logs its start line naming /disk0, fstest passes every check
-            (its TAP lines are forwarded as results of their own)
+            (its TAP lines are forwarded as results of their own); init kills the disk driver
+            at fstest's request and fs reads on through the restarted one
   refused   the same image with the journal's needs_recovery flag set (debugfs): fs logs one line
             naming ext4's reason and serves /tmp alone; fstest finds /disk0 absent and passes the rest
 """
@@ -28,6 +29,7 @@ SUMMARY = re.compile(r"^fstest: (\d+) passed, (\d+) failed")
 START = re.compile(r"^fs: serving (.*); page cache (\d+) MiB")
 REFUSED = "fs: /disk0 not mounted: ext4 refused the disk (not supported): the journal needs recovery (needs_recovery)"
 BIG_LEN = 300000  # as in tests/fstest/main.c
+FAR_LEN = 4 << 20
 MANY = 50
 
 # (variant, set needs_recovery, what the start line must say is served)
@@ -63,6 +65,7 @@ def make_tree(root):
 
     write("hello.txt", b"hello from the host\n")
     write("big.bin", bytes(big_byte(i) for i in range(BIG_LEN)))
+    write("far.bin", bytes(big_byte(i) for i in range(FAR_LEN)))
     write("secret", b"secret\n", 0o600)
     write("private/x", b"x\n")
     os.chmod(os.path.join(root, "private"), 0o700)
@@ -77,13 +80,13 @@ def make_tree(root):
 
 
 def make_disk(tmp, refuse):
-    """An 8 MiB ext4 image of the tree (needs_recovery set if refuse); its path, or None without mke2fs."""
+    """A 16 MiB ext4 image of the tree (needs_recovery set if refuse); its path, or None without mke2fs."""
     tree = os.path.join(tmp, "tree")
     os.mkdir(tree)
     make_tree(tree)
     disk = os.path.join(tmp, "disk.img")
     try:
-        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", tree, disk, "8M"],
+        subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-d", tree, disk, "16M"],
                        check=True, capture_output=True)
         if refuse:
             subprocess.run(["debugfs", "-w", "-R", "feature needs_recovery", disk], check=True,

@@ -16,7 +16,7 @@
  *   dir/sub/deep/leaf.txt   "leaf\n"             many/       FT_MANY empty files entry-00..
  *   rel -> hello.txt    abs -> /dir/sub/deep/leaf.txt        climb -> ../../../hello.txt
  *   loop1 -> loop2 -> loop1                      dirlink -> dir/sub
- *   a file named with FT_NAME_MAX 'n's
+ *   a file named with 255 'n's             far.bin     FT_FAR_LEN bytes of ft_big_byte(i)
  *
  * When /disk0 is absent (the variant whose image fs refuses) the disk checks are replaced by one
  * that says so; /tmp and the malformed calls are checked in every variant.
@@ -26,6 +26,7 @@
 #define FT_BIG_LEN 300000
 #define FT_MANY 50
 #define FT_NODES_CAP 512 /* fs's FS_NODES_PER_CLIENT */
+#define FT_FAR_LEN (4u << 20)
 
 static uint8_t ft_buf[FS_IO_MAX + 4096];
 static handle_t ft_nodes[FT_NODES_CAP + 1];
@@ -359,6 +360,31 @@ static long ft_raw(handle_t ch, struct warp_msg *m)
     return ipc_call_sync(ch, m, NULL);
 }
 
+/*
+ * init kills the disk driver (SETATTR restart=block0: fstest is admin) and restarts it; fs's next
+ * disk read fails on the dead session, and block_call reopens service/block0 through init (with
+ * handle 1 out of fs's loop meanwhile). The read is of far.bin's last page, which nothing before
+ * read or read ahead, so it must reach the disk.
+ */
+static void ft_driver_restart(handle_t s)
+{
+    struct warp_msg m;
+    handle_t n;
+    msg_setattr(&m, "restart", "block0");
+    tap_eq(ipc_call_sync(FT_INIT_CH, &m, NULL), 0, "init kills the disk driver (SETATTR restart=block0)");
+    uint64_t disk = ft_stat(s, "disk_bytes");
+    tap_eq(ft_open(s, "/disk0/far.bin", FS_O_READ, &n, NULL), 0, "OPEN /disk0/far.bin after the kill");
+    uint64_t off = FT_FAR_LEN - 4096;
+    long r = ft_read(n, off, ft_buf, 4096);
+    bool right = r == 4096;
+    for (long i = 0; right && i < r; i++)
+        right = ft_buf[i] == ft_big_byte(off + (uint64_t)i);
+    tap_ok(right, "its last page reads right from the restarted driver");
+    tap_ok(ft_stat(s, "disk_bytes") > disk, "it came from the disk");
+    tap_ok(ft_stat(s, "reopens") >= 1, "fs reopened service/block0");
+    ft_close(n);
+}
+
 /* Malformed calls on a session and a node each get an ERROR, and the server goes on. */
 static void ft_bad(handle_t s)
 {
@@ -453,6 +479,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
             ft_disk_files(s);
             ft_disk_dirs(s);
             ft_disk_errors(s);
+            ft_driver_restart(s);
         }
         ft_tmp(s);
         ft_bad(s);
