@@ -201,7 +201,7 @@ long http_location(char *buf, size_t size, const char *path)
     static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
     for (const uint8_t *p = (const uint8_t *)path; *p; p++) {
-        if (n + 4 > size)
+        if (n + (cond_pchar(*p) ? 1 : 3) + 2 > size) /* and room for the '/' and the NUL */
             return ERR_TOO_LARGE;
         if (cond_pchar(*p)) {
             buf[n++] = (char)*p;

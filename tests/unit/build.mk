@@ -32,6 +32,7 @@ test_manifest_access_SRCS := servers/init/manifest.c servers/init/manifest_acces
 test_restart_SRCS  := servers/init/restart.c
 test_init_opens_SRCS := servers/init/opens.c
 test_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c servers/http_server/date.c
+test_http_cond_SRCS := servers/http_server/cond.c servers/http_server/date.c servers/http_server/http.c
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c servers/http_server/cond.c \
 	servers/http_server/date.c servers/http_server/fsfile.c servers/http_server/fsroot.c libs/user/loop.c \
 	libs/user/msg.c tests/unit/fake_loop_ops.c
