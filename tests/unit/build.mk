@@ -36,6 +36,7 @@ test_http_cond_SRCS := servers/http_server/cond.c servers/http_server/date.c ser
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c servers/http_server/cond.c \
 	servers/http_server/date.c servers/http_server/fsfile.c servers/http_server/fsroot.c libs/user/loop.c \
 	libs/user/msg.c tests/unit/fake_loop_ops.c
+test_http_files_SRCS := $(test_http_conn_SRCS)
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
 test_scsi_cdb_SRCS := servers/virtio_scsi/cdb.c
 test_tcpip_grant_SRCS := servers/tcpip/access.c libs/user/sessions.c libs/user/grant.c libs/user/msg.c
