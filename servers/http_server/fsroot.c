@@ -45,8 +45,12 @@ static void fs_retry(struct http_fs *fs, const char *why, long err)
     loop_timeout_after(fs->loop, &fs->retry, HTTP_FS_RETRY_NS);
 }
 
-/* The session or the root closed: fs ended (and init restarts it). Reopen both. */
-static void fs_on_peer_closed(struct loop *l, handle_t ch, void *ctx)
+/*
+ * The root's node closed: fs ended (init restarts it). The loop has failed the OPENs pending on it
+ * already (those requests get 503). Close the session too (nothing of ours waits there) and reopen
+ * both.
+ */
+static void fs_on_root_closed(struct loop *l, handle_t ch, void *ctx)
 {
     struct http_fs *fs = ctx;
     (void)l;
@@ -58,6 +62,18 @@ static void fs_on_peer_closed(struct loop *l, handle_t ch, void *ctx)
     fs_open_session(fs);
 }
 
+/*
+ * The session closed. The root's node may live on (a node outlives its session), and closing it
+ * here would drop the OPENs pending on it unanswered: it stays, and serves, until it closes too.
+ * (While CONNECTING, the OPEN of the root pending here has been failed already: fs_on_root retries.)
+ */
+static void fs_on_session_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    struct http_fs *fs = ctx;
+    loop_close(l, ch);
+    fs->session = 0;
+}
+
 /* init's channel: nothing comes unasked; if init ends, the loop's default closes it. */
 static const struct loop_channel_handlers fs_init_handlers = {
     .on_message = fs_on_message,
@@ -65,10 +81,16 @@ static const struct loop_channel_handlers fs_init_handlers = {
     .on_peer_closed = NULL,
 };
 
-static const struct loop_channel_handlers fs_handlers = {
+static const struct loop_channel_handlers fs_session_handlers = {
     .on_message = fs_on_message,
     .on_reply = NULL,
-    .on_peer_closed = fs_on_peer_closed,
+    .on_peer_closed = fs_on_session_closed,
+};
+
+static const struct loop_channel_handlers fs_root_handlers = {
+    .on_message = fs_on_message,
+    .on_reply = NULL,
+    .on_peer_closed = fs_on_root_closed,
 };
 
 /* The OPEN of FS_DISK_MOUNT answered: the root node, or no disk. */
@@ -87,7 +109,7 @@ static void fs_on_root(struct loop *l, handle_t ch, struct warp_msg *m, void *ct
         return;
     }
     if (r >= 0)
-        r = loop_add_channel(l, root, &fs_handlers, fs);
+        r = loop_add_channel(l, root, &fs_root_handlers, fs);
     if (r < 0) {
         if (root)
             loop_close(l, root);
@@ -130,7 +152,7 @@ static void fs_on_session(struct loop *l, handle_t ch, struct warp_msg *m, void 
         return;
     }
     if (r >= 0)
-        r = loop_add_channel(l, session, &fs_handlers, fs);
+        r = loop_add_channel(l, session, &fs_session_handlers, fs);
     if (r < 0) {
         if (session)
             loop_close(l, session);

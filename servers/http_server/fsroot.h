@@ -9,13 +9,15 @@
  * when there is one. http_fs_start OPENs FS_URI through init and then FS_DISK_MOUNT (a directory) on
  * the session, both through the loop: nothing blocks the server.
  *
- *   CONNECTING ──session and root open──▶ READY ──session or root closes (fs restarted)──▶ CONNECTING
+ *   CONNECTING ──session and root open──▶ READY ──the root's node closes (fs restarted)──▶ CONNECTING
  *       │
  *       └─ no service/fs (ERR_NOT_FOUND from init, or ERR_PERMISSION: not in `uses`), or no
  *          FS_DISK_MOUNT in it ──▶ OFF: the embedded page and the initfs's www/ (for good)
  *
  * Other failures (init or fs going away while we ask) try again after HTTP_FS_RETRY_NS. One line
  * is logged at each change of what is served. While CONNECTING after a restart, requests get 503.
+ * The session closing alone changes nothing: the root's node outlives it (fs.h), and closing the
+ * node then would drop the OPENs pending on it without an answer; when fs ends, the node closes too.
  */
 
 #define HTTP_FS_RETRY_NS 200000000ull /* 200 ms between attempts after a transient failure */

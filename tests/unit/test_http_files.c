@@ -428,6 +428,25 @@ static void test_fs_restart(void **state)
     assert_int_equal(status_of(collect(0, NULL, 0)), 200);
 }
 
+/* The session closing alone keeps the root: the OPEN in flight on it is still answered. */
+static void test_session_closes_first(void **state)
+{
+    (void)state;
+    client_send(CONN, GET("/a"));
+    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = SESSION, .cookie = fake.cookie[SESSION]};
+    loop_dispatch(&L, &ev);
+    assert_true(fake.closed[SESSION]);
+    assert_false(fake.closed[ROOT]);
+    assert_int_equal(srv.fs.state, HTTP_FS_READY);
+    fs_open_file("x", 1, NODE);
+    assert_int_equal(status_of(collect(0, NULL, 0)), 200);
+    /* Then the root closes (fs ended): reopen through init. */
+    ev = (struct warp_event){.type = EV_PEER_CLOSED, .handle = ROOT, .cookie = fake.cookie[ROOT]};
+    loop_dispatch(&L, &ev);
+    assert_int_equal(srv.fs.state, HTTP_FS_CONNECTING);
+    fs_connect();
+}
+
 /* An OPEN that fs does not answer in time: 503 and close; the slot stays out of use until the
  * late reply comes (its prefetch may still land in out[]), whose node is then closed. */
 static void test_open_timeout(void **state)
@@ -494,6 +513,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conditional, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fs_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_closes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_fs, setup, teardown),
     };
