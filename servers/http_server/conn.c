@@ -17,9 +17,32 @@ static void conn_stream_pump(struct http_conn *c);
 
 static void http_listener_resume(struct http_server *s);
 
+/* Takes c out of the queue of connections waiting to send their OPEN, if it is there. */
+static void conn_open_dequeue(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    if (!c->open_queued)
+        return;
+    struct http_conn *prev = NULL;
+    for (struct http_conn *q = s->open_head; q; prev = q, q = q->open_next) {
+        if (q != c)
+            continue;
+        if (prev)
+            prev->open_next = c->open_next;
+        else
+            s->open_head = c->open_next;
+        if (s->open_tail == c)
+            s->open_tail = prev;
+        break;
+    }
+    c->open_queued = false;
+    c->open_next = NULL;
+}
+
 /* Closes the file being served (its pending calls are forgotten) and gives its chunk buffers back. */
 static void conn_file_release(struct http_conn *c)
 {
+    conn_open_dequeue(c);
     http_file_close(&c->file);
     if (c->st.mem) {
         free(c->st.mem); /* the node is closed: fs can no longer copy into it */
@@ -556,10 +579,58 @@ static void conn_on_open(struct http_file *f, long r, void *ctx)
     conn_serve_file(c, (size_t)r);
 }
 
+/* Puts c at the end of the queue of connections waiting to send their OPEN. */
+static void conn_open_enqueue(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    c->open_queued = true;
+    c->open_next = NULL;
+    if (s->open_tail)
+        s->open_tail->open_next = c;
+    else
+        s->open_head = c;
+    s->open_tail = c;
+}
+
+/*
+ * Sends the OPEN of the request's path (req.path, with index.html appended for a directory) on the
+ * root's node: without its leading '/' it is relative to the root, and "..", which the parser
+ * refuses anyway, could not leave it (fs keeps ".." at a mount's root). A failure is answered here.
+ */
+static void conn_open_send(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    const struct http_request *req = &c->parser.req;
+    bool head_only = req->method == HTTP_HEAD;
+    long r = s->fs.state == HTTP_FS_READY ? 0 : ERR_PEER_CLOSED;
+    if (r == 0)
+        r = http_file_open(&c->file, s->fs.root, req->path + 1, strlen(req->path) - 1,
+                           head_only ? NULL : c->out + HTTP_HEAD_ROOM, HTTP_OUT_SIZE - HTTP_HEAD_ROOM,
+                           conn_on_open, c);
+    if (r == ERR_QUEUE_FULL) {
+        conn_open_enqueue(c);
+    } else if (r < 0) {
+        conn_set_error(c, 503, req->keep_alive, head_only);
+        conn_send(c);
+    }
+}
+
+/* An OPEN was answered (opens.on_free): the connections waiting send theirs, in order. */
+static void conn_open_next(void *ctx)
+{
+    struct http_server *s = ctx;
+    while (s->open_head && s->opens.inflight < HTTP_FILE_OPENS_MAX) {
+        struct http_conn *c = s->open_head;
+        conn_open_dequeue(c);
+        conn_open_send(c);
+    }
+}
+
 /*
  * Serves the request from service/fs: OPEN its path relative to the root directory's node (a
- * trailing '/' asks for that directory's index.html). Returns false while the OPEN is on its way
- * (conn_on_open answers), true when the response is in out[] already (an error).
+ * trailing '/' asks for that directory's index.html), now or when its turn comes. Returns false
+ * while the OPEN is on its way or waits (conn_on_open answers), true when the response is in out[]
+ * already (an error).
  */
 static bool conn_respond_fs(struct http_conn *c)
 {
@@ -578,19 +649,13 @@ static bool conn_respond_fs(struct http_conn *c)
             return true;
         }
         memcpy(req->path + len, index, sizeof(index));
-        len += sizeof(index) - 1;
-    }
-    /* The path without its leading '/' is relative to the root: "..", which the parser refuses
-     * anyway, could not leave it (fs keeps ".." at a mount's root there). */
-    long r = http_file_open(&c->file, s->fs.root, req->path + 1, len - 1,
-                            head_only ? NULL : c->out + HTTP_HEAD_ROOM, HTTP_OUT_SIZE - HTTP_HEAD_ROOM,
-                            conn_on_open, c);
-    if (r < 0) {
-        conn_set_error(c, 503, req->keep_alive, head_only);
-        return true;
     }
     c->state = HTTP_CONN_OPENING;
     loop_timeout_after(s->loop, &c->timeout, HTTP_FS_TIMEOUT_NS);
+    if (s->open_head || s->opens.inflight >= HTTP_FILE_OPENS_MAX)
+        conn_open_enqueue(c); /* others wait already, or no room: in order */
+    else
+        conn_open_send(c);
     return false;
 }
 
@@ -680,8 +745,10 @@ void http_server_init(struct http_server *s, struct loop *l, const void *initfs,
     s->initfs = initfs;
     s->initfs_size = initfs_size;
     http_fs_init(&s->fs, l);
+    s->opens.on_free = conn_open_next;
+    s->opens.ctx = s;
     for (unsigned i = 0; i < HTTP_CONN_MAX + HTTP_REJECT_MAX; i++) {
-        http_file_init(&s->conns[i].file, l);
+        http_file_init(&s->conns[i].file, l, &s->opens);
         s->conns[i].srv = s;
         s->conns[i].reject = i >= HTTP_CONN_MAX;
     }

@@ -57,6 +57,8 @@
  * prefetched part go first, then READs of up to HTTP_STREAM_CHUNK at increasing offsets, each
  * followed by its WRITE. Up to HTTP_STREAMS_MAX connections at once get two chunk buffers, so the
  * next READ overlaps the current WRITE; the others stream through out[] (read, write, read...).
+ * At most HTTP_FILE_OPENS_MAX OPENs are in flight on the root at once (a channel's calls are
+ * bounded); further requests wait their turn in order (still OPENING, under the same timeout).
  * Memory stays constant per connection whatever the file's size. The node is closed when the body
  * is out. An fs failure before the head went out is an error response (conn.c maps the codes);
  * after it, the connection closes: the client sees a short body, never wrong bytes.
@@ -141,10 +143,12 @@ struct http_conn {
     unsigned linger_rounds; /* quiet periods begun while LINGERING */
     unsigned requests;      /* responses started on this connection */
     struct http_parser parser;
-    struct http_file file; /* the file being served from service/fs */
-    struct http_stream st; /* its body, while STREAMING */
-    uint8_t *in;           /* HTTP_IN_SIZE bytes; allocated with the slot's first connection, then kept */
-    char *out;             /* HTTP_OUT_SIZE bytes, likewise */
+    struct http_file file;       /* the file being served from service/fs */
+    bool open_queued;            /* OPENING, waiting for room among the OPENs in flight */
+    struct http_conn *open_next; /* the next one waiting */
+    struct http_stream st;       /* its body, while STREAMING */
+    uint8_t *in; /* HTTP_IN_SIZE bytes; allocated with the slot's first connection, then kept */
+    char *out;   /* HTTP_OUT_SIZE bytes, likewise */
 };
 
 /* Counters since start (the index page shows some). */
@@ -167,7 +171,9 @@ struct http_server {
     bool listener_closed; /* tcpip closed it: loop_run has been stopped */
     const void *initfs;
     size_t initfs_size;
-    struct http_fs fs;  /* the document root in service/fs, if any */
+    struct http_fs fs;                       /* the document root in service/fs, if any */
+    struct http_file_opens opens;            /* the OPENs in flight on the root's node */
+    struct http_conn *open_head, *open_tail; /* connections waiting to send their OPEN, in order */
     unsigned streams;   /* connections holding chunk buffers (at most HTTP_STREAMS_MAX) */
     unsigned active;    /* connections in conns[0, HTTP_CONN_MAX) */
     unsigned rejecting; /* in conns[HTTP_CONN_MAX, ...) */

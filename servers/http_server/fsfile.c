@@ -5,10 +5,11 @@
 #include <warp/string.h>
 
 /* Prepares f. */
-void http_file_init(struct http_file *f, struct loop *l)
+void http_file_init(struct http_file *f, struct loop *l, struct http_file_opens *opens)
 {
     memset(f, 0, sizeof(*f));
     f->loop = l;
+    f->opens = opens;
 }
 
 /* Closes the handles a reply carries from index first on. */
@@ -23,11 +24,15 @@ static void file_close_handles(struct loop *l, const struct warp_msg *m, unsigne
 static void file_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     struct http_file *f = ctx;
+    struct http_file_opens *opens = f->opens;
     (void)ch;
+    opens->inflight--;
     if (m->call_id != f->open_call || !f->open_call) {
         if (m->call_id == f->stale_call)
             f->stale_call = 0; /* its buffers are ours again */
         file_close_handles(l, m, 0);
+        if (opens->on_free)
+            opens->on_free(opens->ctx);
         return;
     }
     f->open_call = 0;
@@ -42,6 +47,8 @@ static void file_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
         memcpy(&f->attr, m->data, sizeof(f->attr));
     }
     f->fn(f, r, f->ctx);
+    if (opens->on_free)
+        opens->on_free(opens->ctx);
 }
 
 /* OPEN path relative to dir. */
@@ -49,6 +56,8 @@ long http_file_open(struct http_file *f, handle_t dir, const char *path, size_t 
                     size_t prefetch_len, http_file_fn fn, void *ctx)
 {
     http_file_close(f);
+    if (f->opens->inflight >= HTTP_FILE_OPENS_MAX)
+        return ERR_QUEUE_FULL;
     struct fs_open o = {.flags = FS_O_READ, .path_len = (uint32_t)len};
     struct warp_msg m;
     msg_init(&m, MSG_OPEN, MSG_CALL);
@@ -63,6 +72,7 @@ long http_file_open(struct http_file *f, handle_t dir, const char *path, size_t 
     if (r < 0)
         return r;
     f->open_call = m.call_id;
+    f->opens->inflight++;
     return 0;
 }
 

@@ -8,7 +8,8 @@ builds it, makes a document root (files of 0 B, 1 B, 4 KiB, 100 KiB, 5 MiB and 2
 pages, a file others may not read, one file per media type), runs http_host on it and checks from
 real clients: byte-identical GETs (sha256), index.html, 301, 404, 403, HEAD, ETag/If-None-Match and
 If-Modified-Since with 304, Range (206 at the start, middle, suffix and open-ended; 416), the
-Content-Types, a 200 MiB file streamed while the server's RSS stays bounded, an fs restart in the
+Content-Types, a 200 MiB file streamed while the server's RSS stays bounded, 48 parallel downloads
+(more streams than get chunk buffers), an fs restart in the
 middle of a stream (the client sees a prefix of the file, never other bytes; the next request is
 served by the reopened session), and without service/fs the embedded page and the initfs.
 The booted image's fallback (no disk) is checked by the http group (case_http.py).
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -56,6 +58,7 @@ NAMES = [
     "httpfs: unsatisfiable Range gives 416",
     "httpfs: Content-Type by extension",
     f"httpfs: a {BIG_MIB} MiB file streams with bounded memory",
+    "httpfs: 48 parallel downloads of 5 MiB (more streams than have chunk buffers) are byte-identical",
     "httpfs: fs restarting mid-stream cuts the body, never corrupts it; the session reopens",
     "httpfs: without service/fs the embedded page and the initfs are served",
 ]
@@ -335,6 +338,28 @@ def check_big(port, server, digest):
     return check(NAMES[12], problems, [f"RSS {base} KiB before, {peak} KiB at most while streaming"])
 
 
+def check_parallel(port, files):
+    """More simultaneous streams than HTTP_STREAMS_MAX (32): the rest go through out[]; all must be
+    exact."""
+    want = hashlib.sha256(files["r5m.bin"]).hexdigest()
+    got = [None] * 48
+
+    def fetch(i):
+        try:
+            st, _, body = get(port, "/r5m.bin")
+            got[i] = (st, hashlib.sha256(body).hexdigest())
+        except Exception as e:  # reported below
+            got[i] = (0, f"{type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(len(got))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bad = [f"#{i}: {g}" for i, g in enumerate(got) if g != (200, want)]
+    return check(NAMES[13], bad[:5] + ([f"{len(bad)} bad in all"] if bad else []))
+
+
 def check_restart(port, server, big):
     """SIGUSR1 makes the fs stand-in end every session and node (as fs dying would) while a stream
     is under way: what the client got must be a prefix of the file; then the session reopens."""
@@ -371,7 +396,7 @@ def check_restart(port, server, big):
         problems.append(f"after the restart: {st}")
     if "reopening" not in server.output() or "serving /disk0 through service/fs again" not in server.output():
         problems.append("no 'reopening' and 'again' lines in the server's log")
-    return check(NAMES[13], problems, [f"{len(body)} bytes of the body before the cut"])
+    return check(NAMES[14], problems, [f"{len(body)} bytes of the body before the cut"])
 
 
 def check_fallback(ctx):
@@ -386,7 +411,7 @@ def check_fallback(ctx):
         st, _, body = get(server.port, "/style.css")
         if st != 200:
             problems.append(f"/style.css: {st}")
-        return check(NAMES[14], problems)
+        return check(NAMES[15], problems)
     finally:
         server.close()
 
@@ -418,7 +443,7 @@ def suite(ctx):
                  lambda: check_etag(server.port), lambda: check_ims(server.port, root),
                  lambda: check_range(server.port, files), lambda: check_416(server.port, files),
                  lambda: check_types(server.port), lambda: check_big(server.port, server, digest),
-                 lambda: check_restart(server.port, server, big)]
+                 lambda: check_parallel(server.port, files), lambda: check_restart(server.port, server, big)]
         for i, step in enumerate(steps):
             try:
                 results.append(step())
@@ -432,5 +457,5 @@ def suite(ctx):
     try:
         results.append(check_fallback(ctx))
     except Exception as e:
-        results.append(Result(NAMES[14], False, reason=f"{type(e).__name__}: {e}"))
+        results.append(Result(NAMES[15], False, reason=f"{type(e).__name__}: {e}"))
     return results

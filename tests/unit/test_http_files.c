@@ -477,6 +477,38 @@ static void test_open_timeout(void **state)
     assert_false(http_file_busy(&c->file));
 }
 
+/* More requests than OPENs may be in flight: the rest wait in order, and go as answers come; one
+ * that waits past the timeout gets 503 without ever being sent. */
+static void test_open_queue(void **state)
+{
+    (void)state;
+    enum { N = HTTP_FILE_OPENS_MAX + 3 };
+    for (handle_t i = 0; i < N; i++) {
+        if (i)
+            http_server_accept(&srv, CONN + i);
+        client_send(CONN + i, GET("/q"));
+    }
+    unsigned opens = 0;
+    for (unsigned i = 0; i < fake.nsent; i++)
+        opens += fake.call_pending[i] && fake.sent_on[i] == ROOT;
+    assert_int_equal(opens, HTTP_FILE_OPENS_MAX);
+    assert_int_equal(srv.opens.inflight, HTTP_FILE_OPENS_MAX);
+    /* One answer lets the first waiting one (the connection after the last sent) go. */
+    struct warp_msg *m = pending(ROOT, MSG_OPEN);
+    reply(ROOT, m, ERR_NOT_FOUND);
+    assert_int_equal(srv.opens.inflight, HTTP_FILE_OPENS_MAX);
+    assert_true(srv.conns[HTTP_FILE_OPENS_MAX].file.open_call != 0);
+    assert_true(srv.conns[HTTP_FILE_OPENS_MAX + 1].open_queued);
+    /* The two still waiting time out: 503, and nothing is sent for them later. */
+    fake.now += HTTP_FS_TIMEOUT_NS;
+    loop_fire_timeouts(&L, fake.now);
+    assert_null(srv.open_head);
+    rx.len = 0;
+    assert_true(take_write(CONN + N - 1));
+    rx.data[rx.len] = '\0';
+    assert_int_equal(status_of(rx.data), 503);
+}
+
 /* No service/fs: the fallback (the embedded page), for good. */
 static void test_no_fs(void **state)
 {
@@ -515,6 +547,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fs_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_closes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_fs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
