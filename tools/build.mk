@@ -20,6 +20,9 @@
 #                            fs, fstest); init powers off with fstest's verdict
 #   $(BUILD)/warp-adversary.iso  the network stack and tests/adversary (hostile processes on command
 #                            over TCP port 81), for tests/e2e/case_adversary.py
+#   $(BUILD)/warp-operator.iso   the normal system (boot.manifest) plus tests/adversary as an admin
+#                            operator on TCP port 82 (tests/adversary/operator.manifest), for
+#                            tests/e2e/case_site.py's driver kill during a download
 #
 # Targets added here: setup, run, debug, test, test-long, e2e-test, images (all the ISOs above).
 # GCE (docs/gce.md): gce-image builds $(BUILD)/warp-gce.tar.gz (disk.raw = warp.iso padded to a whole
@@ -57,7 +60,7 @@ SITE_IMAGE     := $(BUILD)/site.img
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
-	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso
+	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso $(BUILD)/warp-operator.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -114,6 +117,10 @@ $(eval $(call warp_initfs,scsi,tests/blktest/scsi-test.manifest))
 $(eval $(call warp_initfs,nvme,tests/blktest/nvme-test.manifest))
 $(eval $(call warp_initfs,fs,tests/fstest/fs-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
+$(BUILD)/operator.manifest: servers/init/boot.manifest tests/adversary/operator.manifest
+	@mkdir -p $(@D)
+	$(Q)cat $^ > $@
+$(eval $(call warp_initfs,operator,$(BUILD)/operator.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-test,test,$(KERNEL_CMDLINE)))
@@ -125,6 +132,7 @@ $(eval $(call warp_iso,warp-scsi,scsi,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-nvme,nvme,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fs,fs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-operator,operator,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))
 

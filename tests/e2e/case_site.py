@@ -17,7 +17,9 @@ virtio-scsi modern, NVMe and gce with the tree but for its 64 MiB file; `make te
 eleven with the whole tree. The first variant
 also checks the page cache (32 MiB, the boot manifest's): after one read of the 16 MiB file, the
 stats lines around a second read show hits for all of it and no new miss, and read-ahead at work
-during the cold reads.
+during the cold reads. A last boot (warp-operator.iso: the same system plus an admin operator on
+TCP port 82) has init kill the disk driver twice during a 64 MiB download, which must still complete
+with the right bytes.
 """
 
 import hashlib
@@ -32,13 +34,17 @@ import threading
 import time
 import urllib.parse
 
-from harness import ROOT, Boot, Job, Result
+from harness import ROOT, Boot, Job, Result, qemu
 
 GROUP = "site"
+KILL_NAME = "site driver kill: a 64 MiB download survives two kills of the disk driver, byte for byte"
+KILL_LINE = "init: operator asked to restart block0"
+KILL_RATE = "8M"  # curl's rate limit: the download lasts about 8 s, the kills come at 2 s and 5 s
 BOOT_TIMEOUT = 60
 FETCH_TIMEOUT = 300
 STATS = re.compile(r"^fs: stats (.*)$")
-STATS_WAIT = 25  # fs logs its stats line every 10 s when it changed
+STATS_PERIOD = 10  # fs logs its stats line this often (seconds) when it changed
+STATS_WAIT = 25
 BIG = "files/sixty-four-mib.bin"
 CACHED = "files/sixteen-mib.bin"
 
@@ -158,14 +164,28 @@ def wait_serving(boot, port, ctx):
     return f"http_server did not answer / within {BOOT_TIMEOUT} s"
 
 
+def parse_stats(match):
+    """The numeric name=value fields of a STATS match."""
+    fields = dict(kv.split("=", 1) for kv in match.group(1).split() if "=" in kv)
+    return {k: int(v) for k, v in fields.items() if v.isdigit()}
+
+
 def stats_after(boot, index):
     """The fields of the first fs stats line after line `index` (waits for it), or None."""
     found = boot.wait_for(STATS, timeout=STATS_WAIT, after=index)
     if found is None:
         return None, index
     line, match = found
-    fields = dict(kv.split("=", 1) for kv in match.group(1).split() if "=" in kv)
-    return {k: int(v) for k, v in fields.items() if v.isdigit()}, line.index + 1
+    return parse_stats(match), line.index + 1
+
+
+def last_stats(boot):
+    """The fields of the last fs stats line so far, or None."""
+    for line in reversed(boot.all_lines()):
+        match = STATS.match(line.text)
+        if match:
+            return parse_stats(match)
+    return None
 
 
 def check_cache(boot, port, served):
@@ -267,6 +287,56 @@ def check_answers(name, port, served):
     return results
 
 
+def operator(port, text):
+    """Sends one command to the operator (tests/adversary, admin = yes); its answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(text.encode() + b"\n")
+        answer = b""
+        while chunk := sock.recv(256):
+            answer += chunk
+    return answer.decode(errors="replace").strip()
+
+
+def run_kill(ctx, served, image):
+    """warp-operator.iso (the normal system plus an admin operator on :82) serves the site; while
+    curl downloads the 64 MiB file (twice the page cache, so it comes from the disk), the operator
+    has init kill the disk driver twice. block_call in fs reopens the restarted driver and sends the
+    cut READs again: the download must complete with the right bytes."""
+    op = qemu.free_port()
+    with Boot(ctx, "site driver kill", ctx.image("warp-operator.iso"), net=True, mem="256M", site=image,
+              forward=[(op, 82)]) as boot:
+        port = boot.options["port"]
+        why = wait_serving(boot, port, ctx)
+        if why is None and boot.wait_for("adversary: listening on :82", timeout=ctx.timeout(BOOT_TIMEOUT)) is None:
+            why = "the operator never listened on :82"
+        if why:
+            return [boot.fail(KILL_NAME, why)]
+        with tempfile.NamedTemporaryFile() as body:
+            url = f"http://127.0.0.1:{port}/{BIG}"
+            download = subprocess.Popen(["curl", "-sS", "--max-time", str(FETCH_TIMEOUT), "--limit-rate", KILL_RATE,
+                                         "-o", body.name, "-w", "%{http_code}", url],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            answers = []
+            for at in (2, 3):
+                time.sleep(at)
+                running = download.poll() is None
+                answers.append((operator(op, "restart block0"), running))
+            out, err = download.communicate(timeout=FETCH_TIMEOUT)
+            digest = sha256_file(body.name)
+        time.sleep(STATS_PERIOD + 1)  # the stats line reflects the download by now
+        stats = last_stats(boot)
+    kills = sum(1 for line in boot.all_lines() if line.text == KILL_LINE)
+    notes = [f"operator: {answers}", f"curl: {out.strip()} {err.strip()}", f"fs stats after: {stats}"]
+    problems = []
+    if out.strip() != "200" or digest != sha256_file(served["/" + BIG]):
+        problems.append("the download did not complete with the right bytes")
+    if kills != 2 or not all(a.startswith("ok") and running for a, running in answers):
+        problems.append(f"{kills} kills logged; both must come while curl was still downloading")
+    if not stats or stats.get("reopens", 0) < 1:
+        problems.append("fs never reopened block0")
+    return [Result(KILL_NAME, not problems, "; ".join(problems), notes=notes, tail=boot.tail() if problems else [])]
+
+
 def jobs(ctx):
     tmp = os.path.join(ctx.log_dir, "site")  # replaced at every run
     state = {}
@@ -306,5 +376,11 @@ def jobs(ctx):
             return results
         return run
 
+    def kill(ctx):
+        s = prepare()
+        if not s["image"]:
+            return [Result(KILL_NAME, False, s["why"])]
+        return run_kill(ctx, s["served"], s["image"])
+
     picked = [v for v in VARIANTS if ctx.long or v[4]]
-    return [Job(f"site {v[0]}", job(v[0], v[1], v[2], v[3])) for v in picked]
+    return [Job(f"site {v[0]}", job(v[0], v[1], v[2], v[3])) for v in picked] + [Job("site driver kill", kill)]
