@@ -36,6 +36,14 @@ static void fs_off(struct http_fs *fs, const char *why, long err)
     printf("http_server: serving the embedded page and the initfs's www/ (%s: %s)\n", why, err_str(err));
 }
 
+/* True for the errors a later attempt may not meet (fs or a driver restarting, a table full for
+ * now); the others (no /disk0, a disk whose root is corrupt: ERR_IO, ...) stay. */
+static bool fs_transient(long err)
+{
+    return err == ERR_PEER_CLOSED || err == ERR_WOULD_BLOCK || err == ERR_NO_RESOURCES ||
+           err == ERR_NO_MEMORY || err == ERR_TIMED_OUT || err == ERR_QUEUE_FULL;
+}
+
 /* A transient failure: close what is open and try again after HTTP_FS_RETRY_NS. */
 static void fs_retry(struct http_fs *fs, const char *why, long err)
 {
@@ -104,7 +112,7 @@ static void fs_on_root(struct loop *l, handle_t ch, struct warp_msg *m, void *ct
         loop_close(l, m->handles[i]);
     if (r >= 0 && !root)
         r = ERR_BAD_FORMAT;
-    if (r == ERR_NOT_FOUND || r == ERR_NOT_DIR || r == ERR_PERMISSION) {
+    if (r < 0 && !fs_transient(r)) {
         fs_off(fs, FS_DISK_MOUNT, r);
         return;
     }

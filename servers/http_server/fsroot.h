@@ -12,9 +12,11 @@
  *   CONNECTING ──session and root open──▶ READY ──the root's node closes (fs restarted)──▶ CONNECTING
  *       │
  *       └─ no service/fs (ERR_NOT_FOUND from init, or ERR_PERMISSION: not in `uses`), or no
- *          FS_DISK_MOUNT in it ──▶ OFF: the embedded page and the initfs's www/ (for good)
+ *          FS_DISK_MOUNT in it, or one that cannot be opened (ERR_IO: its root directory is
+ *          corrupt, ...) ──▶ OFF: the embedded page and the initfs's www/ (for good)
  *
- * Other failures (init or fs going away while we ask) try again after HTTP_FS_RETRY_NS. One line
+ * Transient failures (init or fs going away while we ask, ERR_WOULD_BLOCK, a table full for now:
+ * fs_transient) try again after HTTP_FS_RETRY_NS. One line
  * is logged at each change of what is served. While CONNECTING after a restart, requests get 503.
  * The session closing alone changes nothing: the root's node outlives it (fs.h), and closing the
  * node then would drop the OPENs pending on it without an answer; when fs ends, the node closes too.
