@@ -22,8 +22,10 @@
 #define INCOMPAT_KNOWN                                                                         \
     (INCOMPAT_FILETYPE | INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_MMP | INCOMPAT_FLEX_BG | \
      INCOMPAT_CSUM_SEED | INCOMPAT_LARGEDIR)
+#define RO_COMPAT_GDT_CSUM 0x10u /* uninit_bg: crc16 group descriptor checksums */
 #define RO_COMPAT_METADATA_CSUM 0x400u
 
+#define INODE_FLAG_INDEX 0x1000u /* an htree (hashed, indexed) directory */
 #define INODE_FLAG_EXTENTS 0x80000u
 #define INODE_FLAG_INLINE 0x10000000u
 #define DIR_TAIL_TYPE 0xDE /* file_type of the fake entry holding a directory block's checksum */
@@ -57,6 +59,18 @@ static uint32_t crc32c_u32(uint32_t crc, uint32_t v)
 {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     return crc32c(crc, b, sizeof(b));
+}
+
+/* crc16 (ANSI polynomial 0x8005, reflected: 0xA001) without a final inversion, as gdt_csum uses it. */
+static uint16_t crc16(uint16_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (uint16_t)((crc >> 1) ^ (0xA001u & (0u - (crc & 1u))));
+    }
+    return crc;
 }
 
 /* Records why, and returns err. */
@@ -124,7 +138,11 @@ static int sb_features(struct ext4_fs *fs, const uint8_t *sb)
         return fail(fs, ERR_NOT_SUPPORTED, "the journal needs recovery (needs_recovery)");
     if (incompat & ~INCOMPAT_KNOWN)
         return fail(fs, ERR_NOT_SUPPORTED, "unknown or unsupported incompatible features");
-    fs->csum = (le32(sb + 0x64) & RO_COMPAT_METADATA_CSUM) != 0;
+    uint32_t ro_compat = le32(sb + 0x64);
+    fs->csum = (ro_compat & RO_COMPAT_METADATA_CSUM) != 0;
+    /* metadata_csum supersedes gdt_csum when an image has both, as in the kernel */
+    fs->gdt_csum = !fs->csum && (ro_compat & RO_COMPAT_GDT_CSUM) != 0;
+    fs->gdt_seed = fs->gdt_csum ? crc16(0xFFFF, sb + 0x68, 16) : 0;
     if (!fs->csum)
         return 0;
     if (sb[0x175] != 1)
@@ -157,22 +175,40 @@ int ext4_mount(struct ext4_fs *fs, ext4_read_fn read, void *ctx)
     return 0;
 }
 
+/*
+ * Checks group g's descriptor d (desc_size bytes): the low 16 bits of a crc32c with metadata_csum,
+ * a crc16 seeded with the UUID's with gdt_csum. Both cover the group number and the descriptor
+ * without its checksum field (bg_checksum, at 0x1E).
+ */
+static int group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *d)
+{
+    uint16_t want = le16(d + 0x1E);
+    if (fs->csum) {
+        uint32_t c = crc32c_u32(fs->seed, g);
+        c = crc32c(c, d, 0x1E);
+        c = crc32c(c, "\0\0", 2);
+        c = crc32c(c, d + 0x20, fs->desc_size - 0x20);
+        if ((c & 0xFFFF) != want)
+            return fail(fs, ERR_IO, "group descriptor checksum mismatch");
+    } else if (fs->gdt_csum) {
+        uint8_t gle[4] = {(uint8_t)g, (uint8_t)(g >> 8), (uint8_t)(g >> 16), (uint8_t)(g >> 24)};
+        uint16_t c = crc16(fs->gdt_seed, gle, sizeof(gle));
+        c = crc16(c, d, 0x1E);
+        c = crc16(c, d + 0x20, fs->desc_size - 0x20); /* the 64bit half, when there is one */
+        if (c != want)
+            return fail(fs, ERR_IO, "group descriptor checksum (gdt_csum) mismatch");
+    }
+    return 0;
+}
+
 /* Reads group g's descriptor and returns its inode table's first block in *table. */
 static int group_inode_table(struct ext4_fs *fs, uint32_t g, uint64_t *table)
 {
     uint8_t d[1024];
     uint64_t gdt = (uint64_t)(fs->first_data_block + 1) * fs->block_size;
     int err = dev_read(fs, gdt + (uint64_t)g * fs->desc_size, d, fs->desc_size);
-    if (err < 0)
+    if (err < 0 || (err = group_csum(fs, g, d)) < 0)
         return err;
-    if (fs->csum) {
-        uint32_t c = crc32c_u32(fs->seed, g);
-        c = crc32c(c, d, 0x1E);
-        c = crc32c(c, "\0\0", 2);
-        c = crc32c(c, d + 0x20, fs->desc_size - 0x20);
-        if ((c & 0xFFFF) != le16(d + 0x1E))
-            return fail(fs, ERR_IO, "group descriptor checksum mismatch");
-    }
     *table = le32(d + 0x8);
     if (fs->desc_size >= 64)
         *table |= (uint64_t)le32(d + 0x28) << 32;
@@ -355,11 +391,59 @@ int64_t ext4_read(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t off,
     return (int64_t)done;
 }
 
-/* Checks a directory block's checksum, when it ends with a checksum entry (htree nodes do not). */
-static int dir_csum(struct ext4_fs *fs, const struct ext4_inode *dir, const uint8_t *b)
+/* Decodes a rec_len (64 KiB blocks keep the top bits in the low two, and write 65536 as 0xFFFF). */
+static uint32_t rec_len(const struct ext4_fs *fs, const uint8_t *e)
 {
+    uint32_t r = le16(e + 4);
+    if (fs->block_size < 65536)
+        return r;
+    if (r == 0xFFFF || r == 0)
+        return 65536;
+    return (r & 65532) | (r & 3) << 16;
+}
+
+/*
+ * Checks an htree index block's dx_tail (metadata_csum). The root (block 0) holds `.`, `..` (whose
+ * rec_len hides the rest) and an 8-byte dx_root_info; an interior node one empty entry as long as
+ * the block. Then come limit and count (in the first dx_entry's place) and the dx_entries; the
+ * tail sits just past limit entries. Its crc32c covers the block up to the last entry in use, then
+ * the tail with its checksum field as zeros.
+ */
+static int dx_csum(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t lblk, const uint8_t *b)
+{
+    size_t at = 8; /* where limit and count sit */
+    if (lblk == 0) {
+        if (rec_len(fs, b) != 12 || rec_len(fs, b + 12) != fs->block_size - 12 || le32(b + 0x18) != 0 ||
+            b[0x1D] != 8)
+            return fail(fs, ERR_BAD_FORMAT, "htree root block malformed");
+        at = 0x18 + 8;
+    }
+    uint32_t limit = le16(b + at), count = le16(b + at + 2);
+    size_t tail = at + (size_t)limit * 8;
+    if (count == 0 || count > limit || tail + 8 > fs->block_size)
+        return fail(fs, ERR_BAD_FORMAT, "htree index count or limit out of range");
+    uint32_t c = crc32c(dir->csum_seed, b, at + (size_t)count * 8);
+    c = crc32c(c, b + tail, 4);
+    c = crc32c(c, "\0\0\0\0", 4);
+    if (c != le32(b + tail + 4))
+        return fail(fs, ERR_IO, "htree index block checksum mismatch");
+    return 0;
+}
+
+/*
+ * Checks directory block lblk's checksum (metadata_csum). In an htree directory block 0 is the
+ * index root and a block whose first entry spans it whole an interior node (a leaf's entries stop
+ * before its checksum entry): both carry a dx_tail. Other blocks are leaves, checked when they end
+ * with a checksum entry.
+ */
+static int dir_csum(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t lblk, const uint8_t *b)
+{
+    if (!fs->csum)
+        return 0;
+    if ((dir->flags & INODE_FLAG_INDEX) && (lblk == 0 || rec_len(fs, b) == fs->block_size))
+        return dx_csum(fs, dir, lblk, b);
     const uint8_t *t = b + fs->block_size - 12;
-    if (!fs->csum || le32(t) != 0 || le16(t + 4) != 12 || t[6] != 0 || t[7] != DIR_TAIL_TYPE)
+    if (le32(t) != 0 || le16(t + 4) != 12 || t[6] != 0 || t[7] != DIR_TAIL_TYPE)
         return 0;
     if (crc32c(dir->csum_seed, b, fs->block_size - 12) != le32(t + 8))
         return fail(fs, ERR_IO, "directory block checksum mismatch");
@@ -373,18 +457,11 @@ static int dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t 
         return 0;
     fs->dir_ino = 0;
     int err = file_block(fs, dir, (uint32_t)lblk, fs->dir);
-    if (err < 0 || (err = dir_csum(fs, dir, fs->dir)) < 0)
+    if (err < 0 || (err = dir_csum(fs, dir, lblk, fs->dir)) < 0)
         return err;
     fs->dir_ino = dir->ino;
     fs->dir_lblk = lblk;
     return 0;
-}
-
-/* Decodes a rec_len (64 KiB blocks keep the top bits in the low two). */
-static uint32_t rec_len(const struct ext4_fs *fs, const uint8_t *e)
-{
-    uint32_t r = le16(e + 4);
-    return fs->block_size < 65536 ? r : ((r & 65532) | (r & 3) << 16);
 }
 
 /* Returns the next live entry of a directory, checking each entry's bounds; see ext4.h. */

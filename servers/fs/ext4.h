@@ -7,8 +7,9 @@
 
 /*
  * Follows the kernel's "ext4 Data Structures and Algorithms" (Documentation/filesystems/ext4):
- * super block, block group descriptors, inode table, extent tree, linear directories, symbolic
- * links and the metadata_csum checksums. docs/fs.md says what is supported and what is refused.
+ * super block, block group descriptors, inode table, extent tree, linear directories (htree ones
+ * too), symbolic links, and the metadata_csum and gdt_csum checksums. docs/fs.md says what is
+ * supported and what is refused.
  *
  * The reader allocates nothing: struct ext4_fs holds every buffer (about 140 KiB), so the caller
  * places it (static storage or its heap). Every function returns 0 (or a count) or a negative
@@ -66,8 +67,10 @@ struct ext4_fs {
     uint32_t first_data_block;
     uint32_t inode_size;
     uint32_t desc_size;
-    bool csum;     /* metadata_csum: verify checksums */
-    uint32_t seed; /* crc32c seed of every metadata checksum */
+    bool csum;         /* metadata_csum: verify checksums */
+    uint32_t seed;     /* crc32c seed of every metadata checksum */
+    bool gdt_csum;     /* gdt_csum (uninit_bg) without metadata_csum: verify group descriptors' crc16 */
+    uint16_t gdt_seed; /* crc16 of the UUID, where each group descriptor's crc16 starts */
     uint32_t dir_ino;
     uint64_t dir_lblk; /* which directory block dir[] holds (dir_ino 0: none) */
     uint8_t node[EXT4_BLOCK_MAX];

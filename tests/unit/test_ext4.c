@@ -17,7 +17,9 @@
 /*
  * The source tree every image holds (made once, in a temporary directory): files of each shape,
  * deep directories, long and non-ASCII names, symlinks (fast, slow, to a file, to a directory, a
- * loop, one climbing past the root) and a directory of 2000 entries that mke2fs indexes (htree).
+ * loop, one climbing past the root) and a directory of 2000 entries that e2fsck indexes (htree).
+ * A second tree, deep/, holds one directory of 700 names of 204 bytes or so: on 1 KiB blocks its
+ * htree has a level of interior nodes under the root.
  */
 static const char MAKE_TREE[] =
     "set -e; cd \"$1\"; mkdir src; cd src; : > empty; printf 'hello\\n' > small;"
@@ -27,7 +29,9 @@ static const char MAKE_TREE[] =
     "touch \"$(printf 'x%.0s' $(seq 255))\"; echo utf8 > 'h\xc3\xa9llo-\xe6\x97\xa5\xe6\x9c\xac';"
     "ln -s small link_file; ln -s a/b dirlink; ln -s loop2 loop1; ln -s loop1 loop2;"
     "ln -s ../../../../small escape; ln -s \"$(printf './%.0s' $(seq 50))small\" slowlink;"
-    "mkdir big; cd big; for i in $(seq 2000); do : > file-with-a-longish-name-$i; done";
+    "mkdir big; cd big; for i in $(seq 2000); do : > file-with-a-longish-name-$i; done;"
+    "mkdir -p \"$1/deep/d\"; cd \"$1/deep/d\"; n=$(printf 'n%.0s' $(seq 200));"
+    "for i in $(seq 700); do : > $n-$i; done";
 
 /* Host-side paths compared byte for byte with what the reader reads. */
 static const char *const FILES[] = {
@@ -52,7 +56,7 @@ struct image {
     size_t size;
 };
 
-static struct image img4k, img1k, img128, img64k;
+static struct image img4k, img1k, img128, img64k, imgdeep, imggdt, imggdt64;
 static struct ext4_fs *fs;
 
 /* The read callback over an in-memory image. */
@@ -110,6 +114,11 @@ static int setup(void **state)
         "mke2fs -q -F -t ext4 -b 1024 -O ^64bit,^metadata_csum -d src img1k 48M && "
         "mke2fs -q -F -t ext4 -b 1024 -I 128 -O ^64bit,metadata_csum -d src img128 16M && "
         "mke2fs -q -F -t ext4 -b 65536 -N 4096 -O 64bit,metadata_csum -d src img64k 64M && "
+        "{ e2fsck -fyD img64k; test $? -le 1; } && "
+        "mke2fs -q -F -t ext4 -b 1024 -O ^64bit,metadata_csum -d deep imgdeep 8M && "
+        "{ e2fsck -fyD imgdeep; test $? -le 1; } && "
+        "mke2fs -q -F -t ext4 -b 1024 -O ^64bit,^metadata_csum,uninit_bg -d src imggdt 16M && "
+        "mke2fs -q -F -t ext4 -b 4096 -O 64bit,^metadata_csum,uninit_bg -d src imggdt64 16M && "
         "mke2fs -q -F -t ext3 -d src img3 8M) >/dev/null 2>&1",
         tmpdir);
     if (system(cmd) != 0)
@@ -123,6 +132,12 @@ static int setup(void **state)
     load(path, &img128);
     snprintf(path, sizeof(path), "%s/img64k", tmpdir);
     load(path, &img64k);
+    snprintf(path, sizeof(path), "%s/imgdeep", tmpdir);
+    load(path, &imgdeep);
+    snprintf(path, sizeof(path), "%s/imggdt", tmpdir);
+    load(path, &imggdt);
+    snprintf(path, sizeof(path), "%s/imggdt64", tmpdir);
+    load(path, &imggdt64);
     fs = calloc(1, sizeof(*fs));
     return fs == NULL ? -1 : 0;
 }
@@ -137,6 +152,9 @@ static int teardown(void **state)
     free(img1k.data);
     free(img128.data);
     free(img64k.data);
+    free(imgdeep.data);
+    free(imggdt.data);
+    free(imggdt64.data);
     free(fs);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -204,12 +222,26 @@ static void test_files_128(void **state)
     check_files(&img128);
 }
 
-/* 64 KiB blocks (the largest; rec_len keeps its top bits in the low two): the same. */
+/* 64 KiB blocks (the largest; rec_len keeps its top bits in the low two), big/ an htree: the same. */
 static void test_files_64k(void **state)
 {
     (void)state;
     check_files(&img64k);
     assert_int_equal(fs->block_size, 65536);
+    struct ext4_inode big;
+    assert_int_equal(ext4_resolve(fs, "/big", true, &big), 0);
+    assert_true(big.flags & 0x1000); /* EXT4_INDEX_FL */
+}
+
+/* gdt_csum (uninit_bg) without metadata_csum, 32- and 64-byte descriptors: the same. */
+static void test_files_gdt(void **state)
+{
+    (void)state;
+    check_files(&imggdt);
+    assert_true(fs->gdt_csum && !fs->csum);
+    assert_true(fs->groups > 1);
+    check_files(&imggdt64);
+    assert_true(fs->gdt_csum && fs->desc_size == 64);
 }
 
 /* Counts the entries of a directory by path, checking each name's inode through lookup. */
@@ -288,13 +320,46 @@ static void test_paths(void **state)
     assert_true(b.block[6] > 0); /* 60 extents: the tree has a depth */
 }
 
-/* Mounts a copy of img4k with one byte xored at off; returns the copy (caller frees). */
-static struct image corrupt(size_t off)
+/* A copy of image src with one byte xored at off (caller frees). */
+static struct image corrupt_image(const struct image *src, size_t off)
 {
-    struct image im = {malloc(img4k.size), img4k.size};
-    memcpy(im.data, img4k.data, im.size);
+    struct image im = {malloc(src->size), src->size};
+    assert_non_null(im.data);
+    assert_true(off < im.size);
+    memcpy(im.data, src->data, im.size);
     im.data[off] ^= 0x5A;
     return im;
+}
+
+/* A copy of img4k with one byte xored at off (caller frees). */
+static struct image corrupt(size_t off)
+{
+    return corrupt_image(&img4k, off);
+}
+
+/* Loads a little-endian 16-bit value. */
+static uint32_t get16(const uint8_t *p)
+{
+    return (uint32_t)(p[0] | p[1] << 8);
+}
+
+/* Loads a little-endian 32-bit value. */
+static uint32_t get32(const uint8_t *p)
+{
+    return get16(p) | get16(p + 2) << 16;
+}
+
+/* The physical block of logical block lblk of an inode whose extent tree is its root alone. */
+static uint64_t map_block(const struct ext4_inode *in, uint32_t lblk)
+{
+    assert_int_equal(get16(in->block + 6), 0); /* depth 0 */
+    for (uint32_t i = 0; i < get16(in->block + 2); i++) {
+        const uint8_t *e = in->block + 12 + 12 * i;
+        if (lblk >= get32(e) && lblk - get32(e) < get16(e + 4))
+            return ((uint64_t)get16(e + 6) << 32 | get32(e + 8)) + (lblk - get32(e));
+    }
+    fail_msg("logical block %u not mapped", lblk);
+    return 0;
 }
 
 /* The first block of an extent-mapped inode's first extent (depth 0). */
@@ -348,6 +413,83 @@ static void test_checksums(void **state)
     free(im.data);
 }
 
+/* Mounts im, resolves dir, and lists it whole: readdir's last result (0 at the end, or an error). */
+static int list_dir(struct image *im, const char *dir)
+{
+    assert_int_equal(ext4_mount(fs, mem_read, im), 0);
+    struct ext4_inode in;
+    assert_int_equal(ext4_resolve(fs, dir, true, &in), 0);
+    struct ext4_dirent d;
+    uint64_t pos = 0;
+    int r;
+    while ((r = ext4_readdir(fs, &in, &pos, &d)) > 0)
+        ;
+    return r;
+}
+
+/* A flipped byte in an htree's root or interior node (its dx_tail's checksum) or leaf is ERR_IO. */
+static void test_htree_checksums(void **state)
+{
+    (void)state;
+    assert_int_equal(ext4_mount(fs, mem_read, &img4k), 0);
+    struct ext4_inode big;
+    assert_int_equal(ext4_resolve(fs, "/big", true, &big), 0);
+    uint64_t root = map_block(&big, 0), leaf = map_block(&big, 1);
+    /* one level: the root's entries name leaves; flip dx_entry 1's hash */
+    assert_int_equal(img4k.data[root * 4096 + 0x1E], 0);
+    struct image im = corrupt(root * 4096 + 0x28);
+    assert_int_equal(list_dir(&im, "/big"), ERR_IO);
+    assert_non_null(strstr(fs->why, "htree"));
+    assert_int_equal(ext4_lookup(fs, &big, "file-with-a-longish-name-1", 26), ERR_IO);
+    free(im.data);
+    im = corrupt(root * 4096 + 4096 - 8); /* dt_reserved, covered too */
+    assert_int_equal(list_dir(&im, "/big"), ERR_IO);
+    free(im.data);
+    im = corrupt(leaf * 4096 + 20);
+    assert_int_equal(list_dir(&im, "/big"), ERR_IO);
+    assert_non_null(strstr(fs->why, "directory block"));
+    free(im.data);
+
+    /* two levels: the root's first entry names an interior node */
+    assert_int_equal(ext4_mount(fs, mem_read, &imgdeep), 0);
+    assert_int_equal(count_entries("/d"), 702);
+    struct ext4_inode d;
+    assert_int_equal(ext4_resolve(fs, "/d", true, &d), 0);
+    assert_true(d.flags & 0x1000);
+    const uint8_t *r = imgdeep.data + map_block(&d, 0) * 1024;
+    assert_int_equal(r[0x1E], 1);
+    uint64_t node = map_block(&d, get32(r + 0x24));
+    assert_int_equal(get16(imgdeep.data + node * 1024 + 4), 1024); /* one empty entry spans it */
+    im = corrupt_image(&imgdeep, node * 1024 + 0x10);
+    assert_int_equal(list_dir(&im, "/d"), ERR_IO);
+    assert_non_null(strstr(fs->why, "htree index block checksum"));
+    free(im.data);
+    im = corrupt_image(&imgdeep, node * 1024 + 0x8); /* limit below count: malformed, before any checksum */
+    assert_int_equal(list_dir(&im, "/d"), ERR_BAD_FORMAT);
+    free(im.data);
+}
+
+/* A flipped byte in a group descriptor of a gdt_csum file system (crc16) is ERR_IO. */
+static void test_gdt_checksums(void **state)
+{
+    (void)state;
+    struct ext4_inode in;
+    struct image im = corrupt_image(&imggdt, 2048 + 0x0C); /* 1 KiB blocks: group 0's at block 2 */
+    assert_int_equal(ext4_mount(fs, mem_read, &im), 0);
+    assert_int_equal(ext4_inode_get(fs, EXT4_ROOT_INO, &in), ERR_IO);
+    assert_non_null(strstr(fs->why, "gdt_csum"));
+    free(im.data);
+    im = corrupt_image(&imggdt, 2048 + 32 + 0x0C); /* group 1's: group 0 still reads */
+    assert_int_equal(ext4_mount(fs, mem_read, &im), 0);
+    assert_int_equal(ext4_inode_get(fs, EXT4_ROOT_INO, &in), 0);
+    assert_int_equal(ext4_inode_get(fs, fs->inodes_per_group + 1, &in), ERR_IO);
+    free(im.data);
+    im = corrupt_image(&imggdt64, 4096 + 0x30); /* the 64bit half of a 64-byte descriptor */
+    assert_int_equal(ext4_mount(fs, mem_read, &im), 0);
+    assert_int_equal(ext4_inode_get(fs, EXT4_ROOT_INO, &in), ERR_IO);
+    free(im.data);
+}
+
 /* needs_recovery, an unsupported incompatible feature and block-mapped files are refused. */
 static void test_refused(void **state)
 {
@@ -387,7 +529,9 @@ int main(void)
         cmocka_unit_test(test_files_4k),    cmocka_unit_test(test_files_1k),
         cmocka_unit_test(test_files_128),   cmocka_unit_test(test_files_64k),
         cmocka_unit_test(test_directories), cmocka_unit_test(test_paths),
-        cmocka_unit_test(test_checksums),   cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_checksums),   cmocka_unit_test(test_htree_checksums),
+        cmocka_unit_test(test_files_gdt),   cmocka_unit_test(test_gdt_checksums),
+        cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("ext4", tests, setup, teardown);
 }
