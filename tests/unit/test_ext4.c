@@ -15,10 +15,11 @@
 #include <warp/error.h>
 
 /*
- * The source tree every image holds (made once, in a temporary directory): files of each shape,
- * deep directories, long and non-ASCII names, symlinks (fast, slow, to a file, to a directory, a
- * loop, one climbing past the root) and a directory of 2000 entries that e2fsck indexes (htree).
- * A second tree, deep/, holds one directory of 700 names of 204 bytes or so: on 1 KiB blocks its
+ * The source tree src/ that every image but imgdeep holds (made once, in a temporary directory):
+ * files of each shape, deep directories, long and non-ASCII names, symlinks (fast, slow, to a file,
+ * to a directory, a loop, one climbing past the root) and a directory of 2000 entries that e2fsck
+ * indexes (htree).
+ * imgdeep's tree, deep/, is one directory of 700 names of about 204 bytes: on 1 KiB blocks its
  * htree has a level of interior nodes under the root.
  */
 static const char MAKE_TREE[] =
