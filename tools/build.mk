@@ -14,6 +14,8 @@
 #                            blktest); init powers off with blktest's verdict
 #   $(BUILD)/warp-scsi.iso   the same block test with tests/blktest/scsi-test.manifest (virtio_scsi
 #                            in virtio_blk's place, as service block0)
+#   $(BUILD)/warp-nvme.iso   the same block test with tests/blktest/nvme-test.manifest (nvme in
+#                            virtio_blk's place, as service block0)
 #   $(BUILD)/warp-adversary.iso  the network stack and tests/adversary (hostile processes on command
 #                            over TCP port 81), for tests/e2e/case_adversary.py
 #
@@ -30,6 +32,7 @@
 #   SITE=dir          `make run`: an ext4 image of dir (tools/mksite, $(BUILD)/site.img) attached read-only
 #                     as a virtio-blk disk, which http_server serves; `make gce-image`: the same image as a
 #                     partition of the GCE disk (tools/mkgce --site)
+#   SITE_IF=nvme      `make run SITE=dir`: the site disk's controller (tools/qemu.py SITE_INTERFACES)
 #   SERVER=name       `make debug` also loads $(BUILD)/user/name.elf and breaks in its main
 #   GDB_PORT=1234     `make debug`: port of QEMU's gdb stub on 127.0.0.1
 #   KERNEL_CMDLINE=.. extra kernel command line for every image (default empty)
@@ -45,12 +48,14 @@ SERVER         ?=
 GDB_PORT       ?= 1234
 PCAP           ?=
 SITE           ?=
+SITE_IF        ?= virtio-blk
 SITE_IMAGE     := $(BUILD)/site.img
 
 .PHONY: setup run debug test test-long e2e-test images FORCE
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
-	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-adversary.iso
+	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
+	$(BUILD)/warp-adversary.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -104,6 +109,7 @@ $(eval $(call warp_initfs,test,tests/inos/test.manifest))
 $(eval $(call warp_initfs,net,tests/nettest/net-test.manifest))
 $(eval $(call warp_initfs,blk,tests/blktest/blk-test.manifest))
 $(eval $(call warp_initfs,scsi,tests/blktest/scsi-test.manifest))
+$(eval $(call warp_initfs,nvme,tests/blktest/nvme-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
@@ -113,6 +119,7 @@ $(eval $(call warp_iso,warp-crash-stack,boot,warp.crashtest.stack $(KERNEL_CMDLI
 $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-blk,blk,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-scsi,scsi,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-nvme,nvme,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))
@@ -131,7 +138,7 @@ run:
 	$(if $(SITE),$(Q)tools/mksite $(SITE) $(SITE_IMAGE))
 	$(Q)tools/run-qemu --accel $(ACCEL) --mem $(MEM) --smp $(SMP) --port $(PORT) \
 		--firmware $(FIRMWARE) --machine $(MACHINE) --cpu $(CPU) --boot $(BOOT) $(if $(PCAP),--pcap $(PCAP)) \
-		$(if $(SITE),--site $(SITE_IMAGE)) $(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
+		$(if $(SITE),--site $(SITE_IMAGE) --site-if $(SITE_IF)) $(BUILD)/warp.iso $(if $(strip $(QEMU_EXTRA)),-- $(QEMU_EXTRA))
 
 # `make debug [SERVER=name] [GDB_PORT=1234]`: warp.iso paused under QEMU's gdb stub, gdb attached with
 # the kernel's symbols (and the server's, with a breakpoint on its main): tools/debug, docs/debugging.md.

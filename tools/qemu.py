@@ -14,6 +14,8 @@ FIRMWARES = ("bios", "uefi")
 MACHINES = ("pc", "q35")
 ACCELS = ("tcg", "kvm")
 BOOTS = ("cdrom", "disk")
+# How a site disk (`site`) is attached: the controller and, for virtio, the transport.
+SITE_INTERFACES = ("virtio-blk", "virtio-blk-legacy", "virtio-scsi", "virtio-scsi-legacy", "nvme")
 # OVMF needs room for itself and its page tables; below this it hangs or resets without a word.
 UEFI_MIN_MEM_MIB = 128
 # isa-debug-exit: a byte V written to this port ends QEMU with exit status (V << 1) | 1.
@@ -46,7 +48,7 @@ def free_port():
 
 def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", smp=1,
             accel="tcg", boot="cdrom", port=30080, net=True, pcap=None, serial="mon:stdio",
-            monitor=None, debug_exit=True, forward=(), site=None, extra=()):
+            monitor=None, debug_exit=True, forward=(), site=None, site_if="virtio-blk", extra=()):
     """Returns the QEMU argv that boots `image`.
 
     firmware  "bios" (SeaBIOS, QEMU's default) or "uefi" (OVMF)
@@ -59,8 +61,10 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
               (QEMU's filter-dump; tcpdump -r FILE, Wireshark)
     serial    QEMU -serial backend for COM1 ("mon:stdio" = stdio with the monitor on Ctrl-A C)
     monitor   QEMU -monitor backend, or None for QEMU's default
-    site      a raw disk image (tools/mksite's ext4) attached read-only as a virtio-blk disk, which
-              the fs server mounts at /disk0 and http_server serves
+    site      a raw disk image (tools/mksite's ext4) attached read-only, which the fs server mounts
+              at /disk0 and http_server serves
+    site_if   its controller, one of SITE_INTERFACES: virtio-blk (modern, the default), virtio-scsi
+              or their legacy-only transports, or nvme
     """
     if firmware not in FIRMWARES:
         raise ValueError(f"firmware must be one of {FIRMWARES}, not {firmware!r}")
@@ -88,8 +92,7 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
                  "-device", "scsi-hd,drive=disk0,bus=scsi0.0,bootindex=0"]
 
     if site:
-        argv += ["-drive", f"file={site},format=raw,if=none,id=site,readonly=on",
-                 "-device", "virtio-blk-pci,drive=site"]
+        argv += site_args(site, site_if)
 
     if debug_exit:
         argv += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
@@ -111,6 +114,21 @@ def command(image, *, firmware="bios", machine="pc", cpu="qemu64", mem="128M", s
     argv += ["-no-reboot"]
     argv += list(extra)
     return argv
+
+
+def site_args(site, site_if):
+    """The QEMU arguments that attach disk image `site` read-only through controller `site_if`."""
+    if site_if not in SITE_INTERFACES:
+        raise ValueError(f"site_if must be one of {SITE_INTERFACES}, not {site_if!r}")
+    argv = ["-drive", f"file={site},format=raw,if=none,id=site,readonly=on"]
+    transport = ",disable-legacy=on,disable-modern=off" if not site_if.endswith("-legacy") else \
+        ",disable-legacy=off,disable-modern=on"
+    if site_if.startswith("virtio-blk"):
+        return argv + ["-device", f"virtio-blk-pci,drive=site{transport}"]
+    if site_if.startswith("virtio-scsi"):
+        return argv + ["-device", f"virtio-scsi-pci,id=sitescsi{transport}",
+                       "-device", "scsi-hd,drive=site,bus=sitescsi.0"]
+    return argv + ["-device", "nvme,serial=warp-site,drive=site"]
 
 
 def problems(image, *, firmware="bios", mem="128M", accel="tcg", site=None, **_):

@@ -8,6 +8,12 @@ long warp_device_open(const struct device_match *match, struct device_info *out)
     return warp_syscall6(SYS_DEVICE_OPEN, (long)match, (long)out, 0, 0, 0, 0);
 }
 
+/* SYS_DEVICE_INFO: what SYS_DEVICE_OPEN reported of the function. */
+long warp_device_info(handle_t dev, struct device_info *out)
+{
+    return warp_syscall6(SYS_DEVICE_INFO, dev, (long)out, 0, 0, 0, 0);
+}
+
 /* SYS_DEVICE_CONFIG_READ: reads config space. */
 long warp_device_config_read(handle_t dev, unsigned offset, unsigned width)
 {
@@ -18,6 +24,15 @@ long warp_device_config_read(handle_t dev, unsigned offset, unsigned width)
 long warp_device_config_write(handle_t dev, unsigned offset, unsigned width, uint32_t value)
 {
     return warp_syscall6(SYS_DEVICE_CONFIG_WRITE, dev, offset, width, value, 0, 0);
+}
+
+/* Turns on the command register's bits (decoding, bus mastering) by a read and a write of it. */
+long warp_device_enable(handle_t dev, uint32_t bits)
+{
+    long cmd = warp_device_config_read(dev, PCI_COMMAND, 2);
+    if (cmd < 0)
+        return cmd;
+    return warp_device_config_write(dev, PCI_COMMAND, 2, (uint32_t)cmd | bits);
 }
 
 /* SYS_DEVICE_MAP_BAR: maps a memory BAR or opens an I/O BAR's ports. */

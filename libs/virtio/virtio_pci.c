@@ -9,21 +9,7 @@
 
 #define PCI_VENDOR_ID 0x00
 #define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
-#define PCI_COMMAND_IO 1u
-#define PCI_COMMAND_MEMORY 2u
-#define PCI_COMMAND_MASTER 4u
 #define VIRTIO_RESET_POLLS 1000000 /* status reads before a modern reset counts as stuck */
-
-/* Turns on port and memory decoding and bus mastering (DMA), keeping the other command bits. */
-static long virtio_enable_function(struct virtio_dev *d)
-{
-    long cmd = warp_device_config_read(d->handle, PCI_COMMAND, 2);
-    if (cmd < 0)
-        return cmd;
-    cmd |= PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-    return warp_device_config_write(d->handle, PCI_COMMAND, 2, (uint32_t)cmd);
-}
 
 /* Probes the function and picks its transport. */
 long virtio_pci_open(struct virtio_dev *d, handle_t dev)
@@ -47,7 +33,7 @@ long virtio_pci_open(struct virtio_dev *d, handle_t dev)
         r = ERR_NOT_SUPPORTED;
     if (r < 0)
         return r;
-    return virtio_enable_function(d);
+    return warp_device_enable(dev, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 /* Device type from the PCI id (§4.1.2): modern ids directly, transitional ones through a table. */

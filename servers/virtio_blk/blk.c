@@ -18,11 +18,19 @@
  * A session that ends with requests in flight: the slots stay busy until the device is done (the
  * DMA must finish), but their calls are forgotten, so no answer goes to a channel number that a
  * later session may hold.
+ *
+ * Deadlines (when the backend can reset its device): every BLK_WATCH_NS a timeout looks for a request
+ * submitted over BLKDEV_DEADLINE_NS ago. Then the backend answers what the device finished, resets it
+ * and brings it up empty, and every request still in flight is submitted again with a fresh deadline:
+ * a WRITE's data is still in its slot's bounce buffer, a READ is simply read again, so no call is
+ * answered twice or with another's bytes. A request in flight at its BLKDEV_RESETS_MAX-th reset is
+ * answered ERR_TIMED_OUT instead.
  */
 #define BLK_SESSIONS_MAX 8
 #define BLK_SESSIONS_PER_CLIENT 4 /* so one client cannot hold every session */
 #define BLK_WAIT_MAX 64
 #define BLK_WAIT_PER_SESSION (BLK_WAIT_MAX / BLK_SESSIONS_MAX) /* no session fills the FIFO for others */
+#define BLK_WATCH_NS 1000000000ull /* how often requests are checked against their deadline */
 
 /* A READ, WRITE or flush (SETATTR) call that passed the checks. */
 struct blk_call {
@@ -30,6 +38,9 @@ struct blk_call {
     uint64_t call_id;
     uint32_t type;      /* MSG_READ, MSG_WRITE, or MSG_SETATTR for "flush" */
     struct block_io io; /* {0, 0} for a flush */
+    bool busy;          /* in flight (in inflight[]) */
+    uint64_t started;   /* warp_clock() of the last submission */
+    unsigned resets;    /* device resets while it was in flight */
 };
 
 /* A session: its channel (0: free) and its count in blk_counts. */
@@ -48,6 +59,7 @@ static struct loop *blk_loop;
 static uint16_t free_slots[BLKDEV_SLOTS_MAX]; /* stack of the backend's free slot numbers */
 static unsigned nfree;
 static uint8_t *slot_buffers; /* BLOCK_IO_MAX bytes of bounce buffer per slot */
+static struct loop_timeout watch_timeout;
 
 /* Every one of the backend's slots free. */
 static void slots_init(const struct blkdev_info *d)
@@ -107,6 +119,9 @@ static void blk_issue(const struct blk_call *c)
         }
     }
     inflight[slot] = *c;
+    inflight[slot].busy = true;
+    inflight[slot].started = warp_clock();
+    inflight[slot].resets = 0;
     blkdev_submit(slot, blk_request_op(c->type), c->io.sector, (uint32_t)c->io.len);
 }
 
@@ -184,7 +199,7 @@ static void blk_start_or_wait(struct blk_call *c)
 /* READ or WRITE on session ch: checked, then started now or queued for a slot. */
 static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
 {
-    struct blk_call c = {ch, m->call_id, m->type, {0, 0}};
+    struct blk_call c = {.ch = ch, .call_id = m->call_id, .type = m->type};
     long r = blk_check(m, write, &c.io);
     if (r < 0)
         blk_reply(ch, m->call_id, m->type, r);
@@ -197,7 +212,7 @@ static void blk_io(handle_t ch, const struct warp_msg *m, bool write)
 static void blk_setattr(handle_t ch, const struct warp_msg *m)
 {
     char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
-    struct blk_call c = {ch, m->call_id, MSG_SETATTR, {0, 0}};
+    struct blk_call c = {.ch = ch, .call_id = m->call_id, .type = MSG_SETATTR};
     long r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
     if (r >= 0 && (strcmp(name, BLOCK_FLUSH) != 0 || !blkdev_info()->can_flush))
         r = ERR_NOT_SUPPORTED;
@@ -304,11 +319,67 @@ static void blk_session_start(struct loop *l, handle_t ch, void *ctx)
     s->count_slot = count_slot;
 }
 
-/* Registers service/block0 (init takes only the manifest's own name). */
+/*
+ * Resets the device (a request missed its deadline) and submits again what was in flight. Slots at
+ * their BLKDEV_RESETS_MAX-th reset fail instead, after the others are resubmitted: their answers may
+ * start waiting calls in the fresh queue.
+ */
+static long blk_recover(const struct blkdev_info *d, uint64_t now)
+{
+    bool fail[BLKDEV_SLOTS_MAX] = {false};
+    printf("%s: a request is not done after %llu s; resetting the device\n", d->driver,
+           (unsigned long long)(BLKDEV_DEADLINE_NS / 1000000000ull));
+    long r = d->reset();
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < d->nslots; i++) {
+        struct blk_call *c = &inflight[i];
+        if (!c->busy)
+            continue;
+        if (++c->resets >= BLKDEV_RESETS_MAX) {
+            fail[i] = true;
+            continue;
+        }
+        c->started = now;
+        blkdev_submit(i, blk_request_op(c->type), c->io.sector, (uint32_t)c->io.len);
+    }
+    for (unsigned i = 0; i < d->nslots; i++)
+        if (fail[i])
+            blk_done(i, ERR_TIMED_OUT);
+    return 0;
+}
+
+/* Every BLK_WATCH_NS: a request past its deadline resets the device; if it does not come back, the
+ * driver exits (with 1: its manifest's restart = on-failure has init start it again). */
+static void blk_watch(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)ctx;
+    const struct blkdev_info *d = blkdev_info();
+    uint64_t now = warp_clock();
+    for (unsigned i = 0; i < d->nslots; i++) {
+        if (inflight[i].busy && now - inflight[i].started > BLKDEV_DEADLINE_NS) {
+            if (blk_recover(d, now) < 0) {
+                printf("%s: the device did not come back after a reset; exiting\n", d->driver);
+                warp_exit(1);
+            }
+            break;
+        }
+    }
+    loop_timeout_after(l, t, BLK_WATCH_NS);
+}
+
+/* Registers service/block0 (init takes only the manifest's own name); watches deadlines if the
+ * backend can reset its device. */
 long blk_start(struct loop *l)
 {
+    const struct blkdev_info *d = blkdev_info();
     blk_loop = l;
-    slots_init(blkdev_info());
+    slots_init(d);
     sessions_init(&blk_counts, BLK_SESSIONS_MAX, BLK_SESSIONS_PER_CLIENT);
-    return service_start(l, "block0", blk_session_start, NULL);
+    long r = service_start(l, "block0", blk_session_start, NULL);
+    if (r >= 0 && d->reset) {
+        loop_timeout_init(&watch_timeout, blk_watch, NULL);
+        loop_timeout_after(l, &watch_timeout, BLK_WATCH_NS);
+    }
+    return r;
 }

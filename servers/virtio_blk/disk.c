@@ -23,6 +23,8 @@ static void *disk_cookie(unsigned slot)
     return (void *)(uintptr_t)(slot + 1);
 }
 
+static long disk_reset(void);
+
 /* The geometry disk_read_geometry found and the features accepted. */
 const struct blkdev_info *blkdev_info(void)
 {
@@ -33,7 +35,8 @@ const struct blkdev_info *blkdev_info(void)
                                 (disk_g.features & VIRTIO_BLK_F_RO) != 0,
                                 (disk_g.features & VIRTIO_BLK_F_FLUSH) != 0,
                                 disk_g.nslots,
-                                disk_g.data};
+                                disk_g.data,
+                                disk_reset};
     return &info;
 }
 
@@ -52,36 +55,34 @@ static void disk_kick(void)
         virtio_notify(&disk_g.vdev, &disk_g.vq);
 }
 
-/* Header, data (none for a flush), status of slot's recorded request as one chain; the device sees
- * it at once. */
-static void disk_post(unsigned slot)
+/* Header, data (none for a flush), status of slot's request (type VIRTIO_BLK_T_*, len bytes at
+ * sector) as one chain; the device sees it at once. */
+static void disk_post(unsigned slot, uint32_t type, uint64_t sector, uint32_t len)
 {
-    const struct disk_req *q = &disk_g.reqs[slot];
     uint8_t *meta = disk_g.slots + (size_t)slot * DISK_META;
     paddr_t meta_phys = disk_g.slots_phys + (paddr_t)slot * DISK_META;
-    struct disk_req_hdr hdr = {q->type, 0, q->sector * (disk_g.sector_size / DISK_SECTOR)};
+    struct disk_req_hdr hdr = {type, 0, sector * (disk_g.sector_size / DISK_SECTOR)};
     memcpy(meta, &hdr, sizeof(hdr));
     meta[DISK_STATUS_OFF] = 0xff; /* not a status the device writes: a short completion shows */
     struct virtq_buf bufs[3] = {
         {meta_phys, DISK_HDR_LEN, false},
-        {disk_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX, q->len, q->type == VIRTIO_BLK_T_IN},
+        {disk_g.data_phys + (paddr_t)slot * BLOCK_IO_MAX, len, type == VIRTIO_BLK_T_IN},
         {meta_phys + DISK_STATUS_OFF, 1, true},
     };
-    if (q->len == 0)
+    if (len == 0)
         bufs[1] = bufs[2];
-    virtq_add(&disk_g.vq, bufs, q->len ? 3 : 2, disk_cookie(slot)); /* cannot fail: 3 descriptors per slot */
+    virtq_add(&disk_g.vq, bufs, len ? 3 : 2, disk_cookie(slot)); /* cannot fail: 3 descriptors per slot */
     disk_g.requests++;
     disk_kick();
 }
 
-/* Records slot's request as its VIRTIO_BLK_T_* type and posts it. */
+/* Posts slot's request as its VIRTIO_BLK_T_* type. */
 void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t len)
 {
     uint32_t type = op == BLKDEV_FLUSH   ? VIRTIO_BLK_T_FLUSH
                     : op == BLKDEV_WRITE ? VIRTIO_BLK_T_OUT
                                          : VIRTIO_BLK_T_IN;
-    disk_g.reqs[slot] = (struct disk_req){true, type, len, sector, warp_clock(), 0};
-    disk_post(slot);
+    disk_post(slot, type, sector, len);
 }
 
 /* The outcome of a finished slot from its status byte. */
@@ -106,7 +107,6 @@ static void disk_collect(void)
             printf("virtio_blk: the device returned a bad descriptor\n");
             continue;
         }
-        disk_g.reqs[slot].busy = false;
         disk_g.done(slot, disk_result(slot));
     }
 }
@@ -261,46 +261,11 @@ static long disk_restart(void)
     return 0;
 }
 
-/*
- * Resets the device and resubmits what was in flight: a WRITE's data is still in its bounce buffer,
- * a READ is simply read again. Slots that saw DISK_RESETS_MAX resets fail instead, after the others
- * are resubmitted: their done calls may submit new requests into the fresh queue.
- */
-static long disk_recover(uint64_t now)
+/* blkdev_info's reset, after a request missed its deadline: answers what the device finished,
+ * resets it and sets it up again, empty (blk.c resubmits what is still in flight). */
+static long disk_reset(void)
 {
-    bool fail[DISK_SLOTS_MAX] = {false};
-    disk_collect(); /* what finished before the reset is answered normally */
+    disk_collect();
     disk_g.resets++;
-    printf("virtio_blk: a request is not done after %llu s; resetting the device\n",
-           (unsigned long long)(DISK_DEADLINE_NS / 1000000000ull));
-    long r = disk_restart();
-    if (r < 0)
-        return r;
-    for (unsigned i = 0; i < disk_g.nslots; i++) {
-        struct disk_req *q = &disk_g.reqs[i];
-        if (!q->busy)
-            continue;
-        if (++q->resets >= DISK_RESETS_MAX) {
-            fail[i] = true;
-            q->busy = false;
-            continue;
-        }
-        q->started = now;
-        disk_post(i);
-    }
-    for (unsigned i = 0; i < disk_g.nslots; i++)
-        if (fail[i])
-            disk_g.done(i, ERR_TIMED_OUT);
-    return 0;
-}
-
-/* Any request past its deadline resets the device. */
-long disk_watch(uint64_t now)
-{
-    for (unsigned i = 0; i < disk_g.nslots; i++) {
-        const struct disk_req *q = &disk_g.reqs[i];
-        if (q->busy && now - q->started > DISK_DEADLINE_NS)
-            return disk_recover(now);
-    }
-    return 0;
+    return disk_restart();
 }

@@ -36,25 +36,13 @@
 #define DISK_HDR_LEN 16
 #define DISK_STATUS_OFF 16
 
-#define DISK_SECTOR 512                         /* the unit of the request header's sector and of capacity */
-#define DISK_REQQ 0                             /* the request queue (§5.2.2: requestq1) */
-#define DISK_SLOTS_MAX BLKDEV_SLOTS_MAX         /* requests in flight at most */
-#define DISK_QUEUE_WANT 128                     /* queue size we pick where the device lets us (modern) */
-#define DISK_DEADLINE_NS (5ull * 1000000000ull) /* a request not done by then resets the device */
-#define DISK_RESETS_MAX 3 /* resets one request may see; after that it fails with ERR_TIMED_OUT */
+#define DISK_SECTOR 512                 /* the unit of the request header's sector and of capacity */
+#define DISK_REQQ 0                     /* the request queue (§5.2.2: requestq1) */
+#define DISK_SLOTS_MAX BLKDEV_SLOTS_MAX /* requests in flight at most */
+#define DISK_QUEUE_WANT 128             /* queue size we pick where the device lets us (modern) */
 
 /* What the sessions (blk.c) learn: a request in slot finished with 0 or an ERR_*. */
 typedef void (*disk_done_fn)(unsigned slot, long result);
-
-/* A slot's request as submitted, kept to resubmit it after a reset. */
-struct disk_req {
-    bool busy;
-    uint32_t type; /* VIRTIO_BLK_T_* */
-    uint32_t len;
-    uint64_t sector;  /* in units of sector_size */
-    uint64_t started; /* warp_clock() of the last submission */
-    unsigned resets;  /* device resets while it was in flight */
-};
 
 /* The device: transport, queue, slots, geometry. */
 struct disk {
@@ -69,8 +57,7 @@ struct disk {
     paddr_t slots_phys;
     uint8_t *data; /* ... and BLOCK_IO_MAX bytes of bounce buffer */
     paddr_t data_phys;
-    unsigned nslots; /* min(DISK_SLOTS_MAX, queue size / 3) */
-    struct disk_req reqs[DISK_SLOTS_MAX];
+    unsigned nslots;      /* min(DISK_SLOTS_MAX, queue size / 3) */
     uint64_t features;    /* accepted */
     uint64_t sectors;     /* capacity in units of sector_size */
     uint32_t sector_size; /* the device's blk_size if offered and sane, else 512 */
@@ -84,10 +71,6 @@ extern struct disk disk_g;
 /* Brings up the device behind handle dev, reporting completions to done; logs why not and returns
  * an ERR_* on failure. */
 long disk_init(handle_t dev, disk_done_fn done);
-/* The sessions' interface (blkdev_slot_get, blkdev_submit, ...) is blkdev.h. */
+/* The sessions' interface (blkdev_submit, blkdev_info with its reset, ...) is blkdev.h. */
 /* Handles EV_IRQ of irq: ISR (INTx), ack, then the finished requests. */
 void disk_on_irq(struct loop *l, handle_t irq, void *ctx);
-/* At time now: if a request has been in flight over DISK_DEADLINE_NS, resets the device and
- * resubmits every request in flight (one reset DISK_RESETS_MAX times fails with ERR_TIMED_OUT).
- * An ERR_* if the device did not come back up (the driver should exit so init restarts it). */
-long disk_watch(uint64_t now);

@@ -11,20 +11,7 @@
  */
 #define BLK_DEVICE 2
 
-#define BLK_WATCH_NS 1000000000ull /* how often requests are checked against their deadline */
-
 static struct loop blk_main_loop;
-static struct loop_timeout blk_watch_timeout;
-
-/* Every BLK_WATCH_NS: a request past its deadline resets the device; if it does not come back, the
- * driver exits (with 1: its manifest's restart = on-failure has init start it again). */
-static void blk_watch(struct loop *l, struct loop_timeout *t, void *ctx)
-{
-    (void)ctx;
-    if (disk_watch(warp_clock()) < 0)
-        warp_exit(1);
-    loop_timeout_after(l, t, BLK_WATCH_NS);
-}
 
 /* Logs the one start-up line: size and service. */
 static void blk_log_start(void)
@@ -59,8 +46,6 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         return 1;
     }
     blk_log_start();
-    loop_timeout_init(&blk_watch_timeout, blk_watch, NULL);
-    loop_timeout_after(&blk_main_loop, &blk_watch_timeout, BLK_WATCH_NS);
     r = loop_run(&blk_main_loop);
     printf("virtio_blk: event loop failed: %s\n", err_str(r));
     return 1;

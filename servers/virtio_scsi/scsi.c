@@ -312,7 +312,7 @@ const struct blkdev_info *blkdev_info(void)
 {
     static struct blkdev_info info;
     info = (struct blkdev_info){"virtio_scsi", scsi_g.sectors, scsi_g.sector_size, false,
-                                true,          scsi_g.nslots,  scsi_g.data};
+                                true,          scsi_g.nslots,  scsi_g.data,        NULL};
     return &info;
 }
 

@@ -6,7 +6,6 @@
 
 #define PCI_VENDOR_ID 0x00
 #define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
 #define PCI_STATUS 0x06
 #define PCI_BAR0 0x10
 #define PCI_ROM 0x30

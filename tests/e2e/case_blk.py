@@ -1,4 +1,4 @@
-"""tests/e2e/case_blk.py: warp-blk.iso drives a virtio-blk disk, warp-scsi.iso a virtio-scsi one, that the host prepared.
+"""tests/e2e/case_blk.py: warp-blk.iso drives a virtio-blk disk, warp-scsi.iso a virtio-scsi one, warp-nvme.iso an NVMe one, that the host prepared.
 
 The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block0) and blktest,
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
@@ -13,13 +13,17 @@ which holds blktest's first read of sector 12000 for 9 s, past the driver's 5 s 
 variants boot warp-scsi.iso (tests/blktest/scsi-test.manifest: virtio_scsi as service block0, the
 same blktest) with the disk as a scsi-hd on a virtio-scsi-pci host, on the modern, legacy and
 transitional-INTx transports, and modern with the disk at target 3 (the driver scans past 0..2); the
-stall variant stays virtio-blk's (virtio_scsi has no deadline).
+stall variant stays virtio-blk's (virtio_scsi has no deadline). The "nvme" variants boot warp-nvme.iso
+(tests/blktest/nvme-test.manifest: the nvme driver as service block0) with the disk as namespace 1 of
+QEMU's NVMe controller (`-device nvme,serial=warp0,drive=d0`): as it comes (MSI-X, 512 KiB per
+command, so the driver's 64 KiB limit), with `mdts=1` (8 KiB per command: a 64 KiB call goes in 8
+commands), and "stall" over nbdstall.py as virtio-blk's (the driver resets the controller).
 Each variant checks:
 
   verdict  QEMU exit status 1 (blktest passed), no failing TAP line
-  driver   the driver's start-up lines: the disk's size, the expected transport and interrupts; its
-           reset line in the stall variant (blktest's read still gives the right bytes) and none
-           elsewhere
+  driver   the driver's start-up lines: the disk's size, the expected transport (virtio), transfer
+           limit (nvme) and interrupts; its reset line in the stall variant (blktest's read still
+           gives the right bytes) and none elsewhere
   disk     after the boot the host finds blktest's sequential write (32 sectors at sector 100) in
            the file, byte for byte: the data really reached the disk; and the 40 ranges of the kill
            phase hold the last data blktest wrote to them
@@ -42,11 +46,19 @@ TIMEOUT = 60
 QEMU_PASS = 1
 PANIC = "KERNEL PANIC"
 SUMMARY = re.compile(r"^blktest: (\d+) passed, (\d+) failed")
-SIZE_LINES = {"blk": "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0",
-              "scsi": "virtio_scsi: QEMU QEMU HARDDISK at target {target} lun 0: 16384 sectors of 512 bytes "
-                      "(8 MiB), service block0"}
-TRANSPORT = re.compile(r"^virtio_(?:blk|scsi): (\w+) transport, (\d+) requests in flight, (MSI-X|INTx)")
-IMAGES = {"blk": "warp-blk.iso", "scsi": "warp-scsi.iso"}
+# Per driver: its image, its log prefix, its size line (exactly, formatted with the variant's SCSI
+# target and expectations), and the start-up line whose named groups must equal the variant's
+# expectations.
+DRIVERS = {
+    "blk": ("warp-blk.iso", "virtio_blk", "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0",
+            re.compile(r"^virtio_blk: (?P<transport>\w+) transport, \d+ requests in flight, (?P<irq>MSI-X|INTx)")),
+    "scsi": ("warp-scsi.iso", "virtio_scsi", "virtio_scsi: QEMU QEMU HARDDISK at target {target} lun 0: 16384 "
+             "sectors of 512 bytes (8 MiB), service block0",
+             re.compile(r"^virtio_scsi: (?P<transport>\w+) transport, \d+ requests in flight, (?P<irq>MSI-X|INTx)")),
+    "nvme": ("warp-nvme.iso", "nvme", "nvme: QEMU NVMe Ctrl (serial warp0): 16384 sectors of 512 bytes (8 MiB), "
+             "queue depth 32, {xfer} KiB per command, {irq}, flush, service block0",
+             re.compile(r"^nvme: .* (?P<xfer>\d+) KiB per command, (?P<irq>MSI-X|MSI|INTx)")),
+}
 
 DISK_BYTES = 8 << 20
 SECTOR = 512
@@ -56,19 +68,23 @@ RW_SECTOR, RW_LEN = 100, 32 * SECTOR
 BAD_SECTOR = 8000  # blkdebug fails every read touching it with EIO (blktest's BT_BAD_SECTOR)
 
 STALL_SECTOR, STALL_S = 12000, 9  # blktest's BT_STALL_SECTOR; well past the driver's 5 s deadline
-RESET_LINE = "virtio_blk: a request is not done after 5 s; resetting the device"
+RESET_LINE = "{prefix}: a request is not done after 5 s; resetting the device"
 
-# (name, driver, virtio-blk-pci or virtio-scsi-pci options, expected transport, expected interrupts,
-# disk behind NbdStall, SCSI target of the scsi-hd)
+MODERN, LEGACY = "disable-legacy=on,disable-modern=off", "disable-legacy=off,disable-modern=on"
+# (name, driver, virtio-blk-pci, virtio-scsi-pci or nvme options, what the driver's start-up line
+# must say, disk behind NbdStall, SCSI target of the scsi-hd)
 VARIANTS = [
-    ("modern", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False, 0),
-    ("legacy", "blk", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False, 0),
-    ("transitional INTx", "blk", "vectors=0", "modern", "INTx", False, 0),
-    ("stall", "blk", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", True, 0),
-    ("scsi modern", "scsi", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False, 0),
-    ("scsi legacy", "scsi", "disable-legacy=off,disable-modern=on", "legacy", "MSI-X", False, 0),
-    ("scsi transitional INTx", "scsi", "vectors=0", "modern", "INTx", False, 0),
-    ("scsi target 3", "scsi", "disable-legacy=on,disable-modern=off", "modern", "MSI-X", False, 3),
+    ("modern", "blk", MODERN, {"transport": "modern", "irq": "MSI-X"}, False, 0),
+    ("legacy", "blk", LEGACY, {"transport": "legacy", "irq": "MSI-X"}, False, 0),
+    ("transitional INTx", "blk", "vectors=0", {"transport": "modern", "irq": "INTx"}, False, 0),
+    ("stall", "blk", MODERN, {"transport": "modern", "irq": "MSI-X"}, True, 0),
+    ("scsi modern", "scsi", MODERN, {"transport": "modern", "irq": "MSI-X"}, False, 0),
+    ("scsi legacy", "scsi", LEGACY, {"transport": "legacy", "irq": "MSI-X"}, False, 0),
+    ("scsi transitional INTx", "scsi", "vectors=0", {"transport": "modern", "irq": "INTx"}, False, 0),
+    ("scsi target 3", "scsi", MODERN, {"transport": "modern", "irq": "MSI-X"}, False, 3),
+    ("nvme", "nvme", "serial=warp0", {"xfer": "64", "irq": "MSI-X"}, False, 0),
+    ("nvme mdts 8 KiB", "nvme", "serial=warp0,mdts=1", {"xfer": "8", "irq": "MSI-X"}, False, 0),
+    ("nvme stall", "nvme", "serial=warp0", {"xfer": "64", "irq": "MSI-X"}, True, 0),
 ]
 CHECKS = ("verdict", "driver", "disk", "restart")
 CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
@@ -76,11 +92,10 @@ KILLED = "init: block0 was killed"
 
 
 def jobs(ctx):
-    for i, (variant, driver, options, transport, irq, stall, target) in enumerate(VARIANTS):
+    for i, (variant, driver, options, expect, stall, target) in enumerate(VARIANTS):
         names = [f"blk {variant}: {check}" for check in CHECKS]
         yield Job(names[0], functools.partial(run_variant, names=names, driver=driver, options=options,
-                                              transport=transport, irq=irq, stall=stall, target=target,
-                                              forward=(i == 0)),
+                                              expect=expect, stall=stall, target=target, forward=(i == 0)),
                   also=names[1:])
 
 
@@ -123,14 +138,17 @@ def drive(tmp, disk, config, stall):
 
 
 def devices(driver, options, target):
-    """QEMU options attaching node d0: a virtio-blk-pci disk, or a scsi-hd at target on a virtio-scsi host."""
+    """QEMU options attaching node d0: a virtio-blk-pci disk, a scsi-hd at target on a virtio-scsi host, or
+    namespace 1 of an NVMe controller."""
     if driver == "blk":
         return ["-device", f"virtio-blk-pci,drive=d0,{options}"]
+    if driver == "nvme":
+        return ["-device", f"nvme,drive=d0,{options}"]
     return ["-device", f"virtio-scsi-pci,id=s0,{options}",
             "-device", f"scsi-hd,drive=d0,bus=s0.0,scsi-id={target},lun=0"]
 
 
-def run_variant(ctx, names, driver, options, transport, irq, stall, target, forward):
+def run_variant(ctx, names, driver, options, expect, stall, target, forward):
     """Boots the driver's image with a fresh disk on one transport; returns the TAP lines and the checks."""
     with tempfile.TemporaryDirectory(prefix="warp-blk-") as tmp:
         disk = os.path.join(tmp, "disk.raw")
@@ -139,24 +157,26 @@ def run_variant(ctx, names, driver, options, transport, irq, stall, target, forw
         blkdebug_config(config)
         extra, server = drive(tmp, disk, config, stall)
         extra += devices(driver, options, target)
-        size_line = SIZE_LINES[driver].format(target=target)
         try:
-            return boot_variant(ctx, names, driver, size_line, extra, disk, transport, irq, stall, forward)
+            return boot_variant(ctx, names, driver, extra, disk, expect, stall, target, forward)
         finally:
             if server:
                 server.close()
 
 
-def boot_variant(ctx, names, driver, size_line, extra, disk, transport, irq, stall, forward):
+def boot_variant(ctx, names, driver, extra, disk, expect, stall, target, forward):
     """One boot with the QEMU options extra; the TAP lines (if forward) and the checks."""
-    with Boot(ctx, names[0], ctx.image(IMAGES[driver]), mem="128M", net=False,
+    image, prefix, size_line, start = DRIVERS[driver]
+    size_line = size_line.format(target=target, **expect)
+    with Boot(ctx, names[0], ctx.image(image), mem="128M", net=False,
               debug_exit=True, extra=extra) as boot:
         end = boot.wait_for(re.compile(r"^blktest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
         status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
         lines = boot.all_lines()
         results = guest_results(lines, "blk") if forward else []
         results.append(verdict(boot, names[0], lines, status, end))
-        results.append(driver_check(boot, names[1], lines, size_line, transport, irq, stall))
+        reset_line = RESET_LINE.format(prefix=prefix)
+        results.append(driver_check(boot, names[1], lines, size_line, start, expect, reset_line, stall))
         results.append(disk_check(boot, names[2], disk, status))
         results.append(restart_check(boot, names[3], lines, size_line))
         return results
@@ -185,19 +205,20 @@ def verdict(boot, name, lines, status, end):
     return Result(name, True, notes=[summary.group(0), f"QEMU exited after {boot.elapsed_ms()} ms"])
 
 
-def driver_check(boot, name, lines, size_line, transport, irq, stall):
-    """The size line, exactly, the transport line naming the expected transport and interrupts, and
-    the reset line where (only where) the host stalled a read."""
+def driver_check(boot, name, lines, size_line, start, expect, reset_line, stall):
+    """The size line, exactly, the start-up line matching start with the expected groups (transport or
+    transfer limit, interrupts), and the reset line where (only where) the host stalled a read."""
     texts = [l.text for l in lines]
-    if stall != (RESET_LINE in texts):
-        return boot.fail(name, f"'{RESET_LINE}' " + ("missing: the stalled read did not reset the device"
+    if stall != (reset_line in texts):
+        return boot.fail(name, f"'{reset_line}' " + ("missing: the stalled read did not reset the device"
                                                       if stall else "logged, but no read was stalled"))
-    line = next((t for t in texts if TRANSPORT.match(t)), None)
+    line = next((t for t in texts if start.match(t)), None)
     if size_line not in texts:
         return boot.fail(name, f"no '{size_line}' line")
-    m = TRANSPORT.match(line) if line else None
-    if m is None or (m.group(1), m.group(3)) != (transport, irq):
-        return boot.fail(name, f"expected the {transport} transport with {irq}, got: {line}")
+    m = start.match(line) if line else None
+    got = {key: m.group(key) for key in expect} if m else None
+    if got != expect:
+        return boot.fail(name, f"expected {expect}, got: {line}")
     return Result(name, True, notes=[size_line, line])
 
 

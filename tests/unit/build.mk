@@ -36,6 +36,7 @@ test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c lib
 	libs/user/msg.c tests/unit/fake_loop_ops.c
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
 test_scsi_cdb_SRCS := servers/virtio_scsi/cdb.c
+test_nvme_spec_SRCS := servers/nvme/spec.c
 test_tcpip_grant_SRCS := servers/tcpip/access.c libs/user/sessions.c libs/user/grant.c libs/user/msg.c
 test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
 test_ext4_SRCS     := servers/fs/ext4.c

@@ -12,10 +12,19 @@
 
 /* SYS_DEVICE_OPEN: the match->index-th function matching *match (init only); fills *out. */
 long warp_device_open(const struct device_match *match, struct device_info *out);
+/* SYS_DEVICE_INFO: the function's ids, BARs with sizes, MSI and MSI-X (as at open) into *out. */
+long warp_device_info(handle_t dev, struct device_info *out);
 /* SYS_DEVICE_CONFIG_READ: width (1, 2 or 4) bytes of config space at offset. */
 long warp_device_config_read(handle_t dev, unsigned offset, unsigned width);
 /* SYS_DEVICE_CONFIG_WRITE: writes value (width bytes) at offset; BARs and MSI/MSI-X are refused. */
 long warp_device_config_write(handle_t dev, unsigned offset, unsigned width, uint32_t value);
+/* PCI configuration space: the command register and its bits a driver turns on (PCI Local Bus 3.0 §6.2.2). */
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_IO 1u     /* I/O space decoding */
+#define PCI_COMMAND_MEMORY 2u /* memory space decoding */
+#define PCI_COMMAND_MASTER 4u /* bus mastering: the function may DMA */
+/* Sets bits (PCI_COMMAND_*) in the function's command register, keeping the others. */
+long warp_device_enable(handle_t dev, uint32_t bits);
 /* SYS_DEVICE_MAP_BAR: a memory BAR's user address, or an I/O BAR's first port (now granted). */
 long warp_device_map_bar(handle_t dev, unsigned bar);
 /* SYS_IRQ_CREATE: an IRQ handle for MSI-X entry index (0 for MSI or INTx). */

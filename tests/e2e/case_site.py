@@ -1,0 +1,288 @@
+"""tests/e2e/case_site.py: Warp serves a user's site from a disk: every file read back over HTTP, byte for byte.
+
+The test builds a tree of files on the host (sizes from 0 B to 64 MiB, deep directories, a 255-byte
+and a non-ASCII name, symlinks to a file and to a directory, a file with a hole, index.html pages,
+a file others may not read), makes its ext4 image with tools/mksite (mke2fs -d, then e2fsck -fn,
+which must find it clean), and boots the normal image, warp.iso, with it attached read-only. The
+boot manifest's block0 runs whichever driver the disk's controller needs, fs mounts it at /disk0
+and http_server serves it. Each variant fetches every file with curl through QEMU's port forward and
+compares its sha256 with the host's, and checks what a static web server answers: index.html for a
+directory, 301 for a directory without its slash, 404, 403, Content-Type, HEAD.
+
+Variants: the controller (virtio-blk, virtio-scsi, NVMe), the transport (modern, legacy) and the
+firmware (SeaBIOS, OVMF), and "gce": the GCE image made with the site (tools/mkgce --site: the site
+as a GPT partition of the boot disk) booted as GCE boots it, from a virtio-scsi disk. `make test` boots
+five of them: virtio-blk modern under SeaBIOS with the whole tree, and virtio-blk legacy under OVMF,
+virtio-scsi modern, NVMe and gce with the tree but for its 64 MiB file; `make test-long` boots all
+eleven with the whole tree. The first variant
+also checks the page cache: fs's stats line after a second read of the 16 MiB file shows hits for
+all of it and no new miss, and read-ahead at work during the cold read.
+"""
+
+import hashlib
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+
+from harness import ROOT, Boot, Job, Result
+
+GROUP = "site"
+BOOT_TIMEOUT = 60
+FETCH_TIMEOUT = 300
+STATS = re.compile(r"^fs: stats (.*)$")
+STATS_WAIT = 25  # fs logs its stats line every 10 s when it changed
+BIG = "files/sixty-four-mib.bin"
+CACHED = "files/sixteen-mib.bin"
+
+# (name, controller, firmware, whole tree, quick): quick ones run in make test.
+VARIANTS = [
+    ("virtio-blk modern bios", "virtio-blk", "bios", True, True),
+    ("virtio-blk legacy uefi", "virtio-blk-legacy", "uefi", False, True),
+    ("virtio-scsi modern bios", "virtio-scsi", "bios", False, True),
+    ("nvme bios", "nvme", "bios", False, True),
+    ("gce disk uefi", "gce", "uefi", False, True),
+    ("virtio-blk modern uefi", "virtio-blk", "uefi", True, False),
+    ("virtio-blk legacy bios", "virtio-blk-legacy", "bios", True, False),
+    ("virtio-scsi modern uefi", "virtio-scsi", "uefi", True, False),
+    ("virtio-scsi legacy bios", "virtio-scsi-legacy", "bios", True, False),
+    ("virtio-scsi legacy uefi", "virtio-scsi-legacy", "uefi", True, False),
+    ("nvme uefi", "nvme", "uefi", True, False),
+    ("gce disk bios", "gce", "bios", True, False),
+]
+
+NON_ASCII = "h\u00e9llo-\u65e5\u672c\u8a9e.txt"
+LONG_NAME = "n" * 251 + ".txt"
+
+
+def write_random(path, size, seed):
+    """A file of `size` pseudo-random bytes (fixed by seed)."""
+    rng = random.Random(seed)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 1 << 20)
+            f.write(rng.randbytes(n))
+            left -= n
+
+
+def make_tree(top, whole):
+    """The site: {url path: host file} of everything served, plus the paths checked apart."""
+    os.makedirs(os.path.join(top, "files"))
+    os.makedirs(os.path.join(top, "sub"))
+    deep = os.path.join(top, *[f"d{i}" for i in range(1, 21)])
+    os.makedirs(deep)
+    with open(os.path.join(top, "index.html"), "w") as f:
+        f.write("<!DOCTYPE html>\n<title>site</title>\n<p>Served from a disk.</p>\n")
+    with open(os.path.join(top, "sub", "index.html"), "w") as f:
+        f.write("<p>sub</p>\n")
+    with open(os.path.join(top, "style.css"), "w") as f:
+        f.write("body { color: black; }\n")
+    with open(os.path.join(deep, "deep.txt"), "w") as f:
+        f.write("twenty levels down\n")
+    with open(os.path.join(top, NON_ASCII), "w") as f:
+        f.write("non-ASCII name\n")
+    with open(os.path.join(top, LONG_NAME), "w") as f:
+        f.write("a 255-byte name\n")
+    sizes = [0, 1, 4095, 4096, 4097, 65536, 65537, (1 << 20) + 7, 16 << 20] + ([64 << 20] if whole else [])
+    names = {16 << 20: CACHED, 64 << 20: BIG}
+    for i, size in enumerate(sizes):
+        write_random(os.path.join(top, names.get(size, f"files/size-{size}.bin")), size, i)
+    with open(os.path.join(top, "files", "hole.bin"), "wb") as f:
+        f.write(b"start")
+        f.seek(8 << 20)
+        f.write(b"end")
+    os.symlink("files/size-4096.bin", os.path.join(top, "link-to-file"))
+    os.symlink("d1/d2/d3", os.path.join(top, "link-to-dir"))
+    with open(os.path.join(top, "private.txt"), "w") as f:
+        f.write("secret\n")
+    os.chmod(os.path.join(top, "private.txt"), 0o600)
+    served = {}
+    for dirpath, _, files in os.walk(top):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, top)
+            if rel != "private.txt":
+                served["/" + rel] = path
+    served["/link-to-file"] = os.path.join(top, "files", "size-4096.bin")
+    served["/link-to-dir/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16/d17/d18/d19/d20/deep.txt"] = \
+        os.path.join(deep, "deep.txt")
+    return served
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def curl(port, path, *args):
+    """(status, headers text, sha256 of the body, body length) of one request with curl."""
+    url = f"http://127.0.0.1:{port}" + urllib.parse.quote(path, safe="/")
+    with tempfile.NamedTemporaryFile() as body, tempfile.NamedTemporaryFile(mode="r") as head:
+        run = subprocess.run(["curl", "-sS", "--max-time", str(FETCH_TIMEOUT), "-D", head.name, "-o", body.name,
+                              "-w", "%{http_code}", *args, url], capture_output=True, text=True)
+        if run.returncode != 0:
+            return None, run.stderr.strip(), None, 0
+        return int(run.stdout), head.read(), sha256_file(body.name), os.path.getsize(body.name)
+
+
+def header(headers, name):
+    """The value of header `name` in a curl -D dump, or None."""
+    for line in headers.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
+def wait_serving(boot, port, ctx):
+    """Waits until http_server answers /; None or why not."""
+    deadline = time.monotonic() + ctx.timeout(BOOT_TIMEOUT)
+    while time.monotonic() < deadline:
+        status, _, _, _ = curl(port, "/", "--max-time", "3")
+        if status == 200:
+            return None
+        if not boot.running():
+            return "QEMU ended before http_server answered"
+        time.sleep(0.5)
+    return f"http_server did not answer / within {BOOT_TIMEOUT} s"
+
+
+def stats_after(boot, index):
+    """The fields of the first fs stats line after line `index` (waits for it), or None."""
+    line = boot.wait_for(STATS, timeout=STATS_WAIT, after=index)
+    if line is None:
+        return None, index
+    fields = dict(kv.split("=", 1) for kv in STATS.match(line.text).group(1).split() if "=" in kv)
+    return {k: int(v) for k, v in fields.items() if v.isdigit()}, line.index + 1
+
+
+def check_cache(boot, port, served):
+    """A second read of CACHED is all hits: the stats line's misses stay, its hits grow."""
+    name = "cache: a second read of a 16 MiB file is served from the page cache"
+    before, index = stats_after(boot, len(boot.all_lines()))
+    if before is None:
+        return Result(name, False, f"no fs stats line within {STATS_WAIT} s")
+    status, _, digest, _ = curl(port, "/" + CACHED)
+    after, _ = stats_after(boot, index)
+    if status != 200 or digest != sha256_file(served["/" + CACHED]) or after is None:
+        return Result(name, False, f"GET -> {status}, stats line after it: {after}")
+    pages = (16 << 20) // 4096
+    notes = [f"before: {before}", f"after: {after}"]
+    ok = after.get("misses") == before.get("misses") and after.get("hits", 0) - before.get("hits", 0) >= pages
+    ok = ok and before.get("readahead", 0) > 0
+    return Result(name, ok, "" if ok else "misses moved, too few hits, or no read-ahead", notes=notes)
+
+
+def gce_disk(ctx, tmp, site):
+    """disk.raw of the GCE image made with the site (tools/mkgce --site), unpacked; or raises."""
+    tarball = os.path.join(tmp, "gce.tar.gz")
+    subprocess.run([os.path.join(ROOT, "tools", "mkgce"), "--site", site, tarball, ctx.image("warp.iso")],
+                   check=True, capture_output=True)
+    subprocess.run(["tar", "-xzSf", tarball, "-C", tmp, "disk.raw"], check=True)
+    return os.path.join(tmp, "disk.raw")
+
+
+def run_variant(ctx, name, site_if, firmware, whole, served, image):
+    """Boots warp.iso with the site on `site_if` (or the GCE disk holding it) under `firmware` and
+    checks everything served."""
+    results = []
+    if site_if == "gce":
+        boot_options = dict(image=image, boot="disk")
+    else:
+        boot_options = dict(image=ctx.image("warp.iso"), site=image, site_if=site_if)
+    with Boot(ctx, f"site {name}", net=True, firmware=firmware, mem="256M", **boot_options) as boot:
+        why = wait_serving(boot, boot.options["port"], ctx)
+        if why:
+            return [boot.fail(f"site {name}: serves the site", why)]
+        port = boot.options["port"]
+        mounted = boot.wait_for(re.compile(r"^fs: .*/disk0"), timeout=1)
+        results.append(Result(f"site {name}: fs mounted the disk at /disk0", mounted is not None,
+                              "" if mounted else "no fs line about /disk0", tail=boot.tail()))
+        bad = []
+        for path, host in sorted(served.items()):
+            if not whole and path == "/" + BIG:
+                continue
+            status, head, digest, _ = curl(port, path)
+            if status != 200 or digest != sha256_file(host):
+                bad.append(f"{path[:60]}: {status} {head[:80] if status is None else ''}")
+        results.append(Result(f"site {name}: every file reads back byte for byte over HTTP", not bad,
+                              f"{len(bad)} wrong" if bad else "", notes=bad[:10] or [f"{len(served)} files"]))
+        results += check_answers(name, port, served)
+        if name == VARIANTS[0][0]:
+            results.append(check_cache(boot, port, served))
+    return results
+
+
+def check_answers(name, port, served):
+    """index.html, 301, 404, 403, Content-Type and HEAD, as a static web server answers them."""
+    results = []
+    status, head, digest, _ = curl(port, "/")
+    results.append(Result(f"site {name}: / serves index.html", status == 200 and
+                          digest == sha256_file(served["/index.html"]), f"status {status}"))
+    status, head, _, _ = curl(port, "/sub")
+    results.append(Result(f"site {name}: a directory without its slash is 301 to it",
+                          status == 301 and (header(head, "Location") or "").endswith("/sub/"), f"status {status}"))
+    checks = [("/missing.html", 404), ("/private.txt", 403), ("/files/size-1.bin/x", 404)]
+    for path, want in checks:
+        status, _, _, _ = curl(port, path)
+        results.append(Result(f"site {name}: {path} is {want}", status == want, f"status {status}"))
+    status, head, _, _ = curl(port, "/style.css")
+    ctype = header(head, "Content-Type") or ""
+    results.append(Result(f"site {name}: .css is text/css", status == 200 and ctype.startswith("text/css"), ctype))
+    status, head, _, length = curl(port, "/" + CACHED, "-I")
+    results.append(Result(f"site {name}: HEAD gives the length and no body",
+                          status == 200 and header(head, "Content-Length") == str(16 << 20) and length == 0,
+                          f"status {status}, Content-Length {header(head, 'Content-Length')}"))
+    return results
+
+
+def jobs(ctx):
+    tmp = os.path.join(ctx.log_dir, "site")  # replaced at every run
+    state = {}
+    lock = threading.Lock()
+
+    def prepare():
+        """The tree and its image, made once for every variant (by the first job to need them)."""
+        with lock:
+            if "image" in state:
+                return state
+            shutil.rmtree(tmp, ignore_errors=True)
+            served = make_tree(os.path.join(tmp, "tree"), True)
+            image = os.path.join(tmp, "site.img")
+            run = subprocess.run([os.path.join(ROOT, "tools", "mksite"), os.path.join(tmp, "tree"), image],
+                                 capture_output=True, text=True)
+            state["image"] = image if run.returncode == 0 else None
+            state["why"] = run.stderr.strip()
+            state["served"] = served
+            state["gce"] = None
+            if state["image"]:
+                try:
+                    state["gce"] = gce_disk(ctx, tmp, image)
+                except subprocess.CalledProcessError as e:
+                    state["why"] = f"tools/mkgce --site failed: {(e.stderr or b'').decode()[-300:]}"
+            return state
+
+    def job(name, site_if, firmware, whole):
+        def run(ctx):
+            s = prepare()
+            image = s["gce"] if site_if == "gce" else s["image"]
+            if not image:
+                return [Result(f"site {name}: the image is made and e2fsck finds it clean", False, s["why"])]
+            results = run_variant(ctx, name, site_if, firmware, whole, s["served"], image)
+            check = subprocess.run(["e2fsck", "-fn", s["image"]], capture_output=True, text=True)
+            results.append(Result(f"site {name}: e2fsck -n still finds the image clean", check.returncode == 0,
+                                  check.stdout[-300:]))
+            return results
+        return run
+
+    picked = [v for v in VARIANTS if ctx.long or v[4]]
+    return [Job(f"site {v[0]}", job(v[0], v[1], v[2], v[3])) for v in picked]
