@@ -16,6 +16,8 @@
 #                            in virtio_blk's place, as service block0)
 #   $(BUILD)/warp-nvme.iso   the same block test with tests/blktest/nvme-test.manifest (nvme in
 #                            virtio_blk's place, as service block0)
+#   $(BUILD)/warp-fs.iso     file system test: initfs with tests/fstest/fs-test.manifest (virtio_blk,
+#                            fs, fstest); init powers off with fstest's verdict
 #   $(BUILD)/warp-adversary.iso  the network stack and tests/adversary (hostile processes on command
 #                            over TCP port 81), for tests/e2e/case_adversary.py
 #
@@ -55,7 +57,7 @@ SITE_IMAGE     := $(BUILD)/site.img
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
-	$(BUILD)/warp-adversary.iso
+	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -110,6 +112,7 @@ $(eval $(call warp_initfs,net,tests/nettest/net-test.manifest))
 $(eval $(call warp_initfs,blk,tests/blktest/blk-test.manifest))
 $(eval $(call warp_initfs,scsi,tests/blktest/scsi-test.manifest))
 $(eval $(call warp_initfs,nvme,tests/blktest/nvme-test.manifest))
+$(eval $(call warp_initfs,fs,tests/fstest/fs-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
@@ -120,6 +123,7 @@ $(eval $(call warp_iso,warp-net,net,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-blk,blk,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-scsi,scsi,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-nvme,nvme,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-fs,fs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))

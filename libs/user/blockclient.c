@@ -11,6 +11,8 @@ long block_client_open(struct block_client *c, handle_t init_ch)
     c->init_ch = init_ch;
     c->ch = 0;
     c->reopens = 0;
+    c->open_fn = NULL;
+    c->open_ctx = NULL;
     long ch = ipc_open_sync(init_ch, BLOCK_URI);
     if (ch < 0)
         return ch;
@@ -24,7 +26,7 @@ static long block_reopen(struct block_client *c)
     if (c->ch)
         warp_handle_close(c->ch);
     c->ch = 0;
-    long ch = ipc_open_sync(c->init_ch, BLOCK_URI);
+    long ch = c->open_fn ? c->open_fn(c->open_ctx, BLOCK_URI) : ipc_open_sync(c->init_ch, BLOCK_URI);
     if (ch < 0)
         return ch;
     c->ch = (handle_t)ch;

@@ -18,6 +18,7 @@ static struct {
     struct grant current; /* the grant of the client being (or last) handed over */
     handle_t handing;     /* during on_connect: the channel being handed over, else 0 */
     long refused;         /* during on_connect: the error service_refuse gave it, else 0 */
+    bool registered;      /* init answered the registration */
 } service;
 
 /* The grant of the client being handed over (warp/service.h). */
@@ -146,6 +147,19 @@ static void service_on_registered(struct loop *l, handle_t ch, struct warp_msg *
         printf("%s: cannot register %s: %s\n", service_name(), service.uri, err_str(r));
         warp_exit(1);
     }
+    service.registered = true;
+}
+
+/* Takes handle 1 out of the loop for a synchronous call; see service.h. */
+long service_init_pause(struct loop *l)
+{
+    return service.registered ? loop_remove(l, SERVICE_INIT_CH) : ERR_WOULD_BLOCK;
+}
+
+/* Puts handle 1 back into the loop after service_init_pause. */
+long service_init_resume(struct loop *l)
+{
+    return loop_add_channel(l, SERVICE_INIT_CH, &service_init_handlers, NULL);
 }
 
 /* Registers service/<name> on handle 1 through l; clients go to on_connect once init has them. */
@@ -169,6 +183,7 @@ long service_start(struct loop *l, const char *name, service_connect_fn on_conne
         return r;
     }
     memcpy(service.uri, uri, sizeof(uri)); /* the reply and the clients come later, through l */
+    service.registered = false;
     service.on_connect = on_connect;
     service.ctx = ctx;
     return 0;

@@ -352,6 +352,26 @@ static void test_drop_handles(void **state)
         assert_true(fake.closed[40 + i]);
 }
 
+/* service_init_pause takes handle 1 out of the loop only once registered; resume puts it back and
+ * clients are handed over again. */
+static void test_init_pause(void **state)
+{
+    (void)state;
+    assert_int_equal(service_start(&L, "echo", on_connect, NULL), 0);
+    assert_int_equal(service_init_pause(&L), ERR_WOULD_BLOCK); /* the registration's reply is due */
+    assert_true(loop_has(&L, SERVICE_INIT_CH));
+    push(EV_REPLY, SERVICE_INIT_CH, MSG_OPEN, MSG_REPLY, fake.sent[0].call_id, NULL, 0, 0);
+    assert_int_equal(drain(), -1);
+    assert_int_equal(service_init_pause(&L), 0);
+    assert_false(loop_has(&L, SERVICE_INIT_CH));
+    assert_int_equal(service_init_resume(&L), 0);
+    assert_true(loop_has(&L, SERVICE_INIT_CH));
+    push(EV_MESSAGE, SERVICE_INIT_CH, MSG_OPEN, MSG_CALL, 9, "service/echo", 1, 40);
+    assert_int_equal(drain(), -1);
+    assert_int_equal(nconnected, 1);
+    assert_int_equal(connected[0], 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +386,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_init_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_handles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_init_pause, setup, teardown),
     };
     return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }

@@ -20,6 +20,10 @@ struct block_client {
     handle_t init_ch; /* the channel OPENs go to (handle 1 for a service) */
     handle_t ch;      /* the session; 0 when none is open */
     unsigned reopens; /* sessions opened again after the driver went away */
+    /* How a reopen OPENs BLOCK_URI (NULL: ipc_open_sync on init_ch); a server whose loop holds
+     * init_ch sets one that takes it out of the loop for the call (service_init_pause). */
+    long (*open_fn)(void *ctx, const char *uri);
+    void *open_ctx;
 };
 
 /* Opens a session of BLOCK_URI through init_ch: 0 or the OPEN's ERR_*. */

@@ -55,5 +55,15 @@ long service_reply_status(struct loop *l, handle_t ch, const struct warp_msg *ca
  * Called later, the client reads that message, then sees EV_PEER_CLOSED; its calls on ch complete
  * with ERR_PEER_CLOSED. */
 void service_refuse(struct loop *l, handle_t ch, long err);
+/*
+ * A synchronous call on handle 1 (ipc_call_sync: an OPEN of another service made from inside a
+ * handler, as the fs server does when its disk driver restarted) needs handle 1 out of the loop:
+ * service_init_pause takes it out, service_init_resume puts it back. Meanwhile ipc_call_sync drops
+ * what init sends: a client handed over then is answered ERR_WOULD_BLOCK (init passes that to the
+ * client's OPEN). Pause returns 0, ERR_WOULD_BLOCK before init answered the registration (its reply
+ * must reach the loop), or loop_remove's error; resume returns loop_add_channel's.
+ */
+long service_init_pause(struct loop *l);
+long service_init_resume(struct loop *l);
 /* Closes every handle m brought (for a handler that keeps none). */
 void service_drop_handles(struct loop *l, const struct warp_msg *m);

@@ -1,0 +1,2 @@
+# servers/fs/build.mk: the file system server (bin/fs), server of service/fs (docs/fs.md).
+$(eval $(call user_program,fs))

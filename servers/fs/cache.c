@@ -1,0 +1,232 @@
+/* cache.c: the page cache under the ext4 reader: hash lookup, LRU eviction, sequential read-ahead (cache.h). */
+#include "cache.h"
+
+#include <warp/error.h>
+#include <warp/malloc.h>
+#include <warp/string.h>
+
+#define CACHE_NO_OFF UINT64_MAX /* next_off before the first read */
+
+/* Chain of page number pno. */
+static struct cache_page **cache_chain(struct cache *c, uint64_t pno)
+{
+    return &c->hash[(pno * 0x9e3779b97f4a7c15ull) >> (64 - c->hash_bits)];
+}
+
+/* The cached page pno, or NULL. */
+static struct cache_page *cache_find(struct cache *c, uint64_t pno)
+{
+    for (struct cache_page *p = *cache_chain(c, pno); p; p = p->hnext)
+        if (p->pno == pno)
+            return p;
+    return NULL;
+}
+
+/* Takes p off the LRU list. */
+static void cache_lru_unlink(struct cache *c, struct cache_page *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        c->lru_head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        c->lru_tail = p->prev;
+    p->prev = p->next = NULL;
+}
+
+/* Puts p at the LRU list's head (most recently used). */
+static void cache_lru_push(struct cache *c, struct cache_page *p)
+{
+    p->prev = NULL;
+    p->next = c->lru_head;
+    if (c->lru_head)
+        c->lru_head->prev = p;
+    else
+        c->lru_tail = p;
+    c->lru_head = p;
+}
+
+/* Takes p out of its hash chain. */
+static void cache_unhash(struct cache *c, struct cache_page *p)
+{
+    struct cache_page **pp = cache_chain(c, p->pno);
+    while (*pp != p)
+        pp = &(*pp)->hnext;
+    *pp = p->hnext;
+}
+
+/* A page to fill: a new one while under the limit, else the least recently used, evicted. NULL
+ * only if memory runs out with no page to evict. */
+static struct cache_page *cache_page_get(struct cache *c)
+{
+    struct cache_page *p;
+    if (c->npages < c->max_pages) {
+        p = malloc(sizeof(*p));
+        uint8_t *data = p ? malloc(CACHE_PAGE) : NULL;
+        if (data) {
+            p->data = data;
+            c->npages++;
+            return p;
+        }
+        free(p);
+        if (!c->lru_tail)
+            return NULL;
+    }
+    p = c->lru_tail;
+    cache_lru_unlink(c, p);
+    cache_unhash(c, p);
+    c->st.evictions++;
+    return p;
+}
+
+/* Sets up an empty cache; see cache.h. */
+int cache_init(struct cache *c, size_t max_pages, uint64_t dev_size, cache_dev_fn dev_read, void *ctx)
+{
+    memset(c, 0, sizeof(*c));
+    c->dev_read = dev_read;
+    c->ctx = ctx;
+    c->dev_size = dev_size;
+    c->max_pages = max_pages < 2 ? 2 : max_pages;
+    c->next_off = CACHE_NO_OFF;
+    c->hash_bits = 1;
+    while (((size_t)1 << c->hash_bits) < c->max_pages)
+        c->hash_bits++;
+    c->hash = calloc((size_t)1 << c->hash_bits, sizeof(*c->hash));
+    c->bounce = malloc(CACHE_FETCH_MAX);
+    if (!c->hash || !c->bounce) {
+        cache_destroy(c);
+        return ERR_NO_MEMORY;
+    }
+    return 0;
+}
+
+/* Frees every page and the tables. */
+void cache_destroy(struct cache *c)
+{
+    while (c->lru_head) {
+        struct cache_page *p = c->lru_head;
+        c->lru_head = p->next;
+        free(p->data);
+        free(p);
+    }
+    free(c->hash);
+    free(c->bounce);
+    c->hash = NULL;
+    c->bounce = NULL;
+    c->lru_tail = NULL;
+    c->npages = 0;
+}
+
+/*
+ * Fetches page pno (not cached) and the uncached pages that follow it, up to ra_end (bytes), in
+ * one device read of at most CACHE_FETCH_MAX bytes and never more pages than half the cache, so
+ * the run cannot evict its own first page. Pages at or past req_end are read-ahead. Returns the
+ * pages fetched or an error.
+ */
+static long cache_fetch(struct cache *c, uint64_t pno, uint64_t req_end, uint64_t ra_end)
+{
+    size_t n = 1, most = CACHE_FETCH_MAX / CACHE_PAGE;
+    if (most > c->max_pages / 2)
+        most = c->max_pages / 2 ? c->max_pages / 2 : 1;
+    while (n < most && (pno + n) * CACHE_PAGE < ra_end && !cache_find(c, pno + n))
+        n++;
+    uint64_t start = pno * CACHE_PAGE;
+    size_t bytes = n * CACHE_PAGE;
+    if (bytes > c->dev_size - start)
+        bytes = (size_t)(c->dev_size - start);
+    int err = c->dev_read(c->ctx, start, c->bounce, bytes);
+    if (err < 0)
+        return err;
+    c->st.disk_bytes += bytes;
+    memset(c->bounce + bytes, 0, n * CACHE_PAGE - bytes);
+    for (size_t i = 0; i < n; i++) {
+        struct cache_page *p = cache_page_get(c);
+        if (!p)
+            return i > 0 ? (long)i : ERR_NO_MEMORY;
+        p->pno = pno + i;
+        p->fetch_gen = c->gen;
+        memcpy(p->data, c->bounce + i * CACHE_PAGE, CACHE_PAGE);
+        struct cache_page **chain = cache_chain(c, p->pno);
+        p->hnext = *chain;
+        *chain = p;
+        cache_lru_push(c, p);
+        if (p->pno * CACHE_PAGE >= req_end)
+            c->st.ra_pages++;
+    }
+    return (long)n;
+}
+
+/*
+ * After a sequential read: if the page past its end is not cached, the reader has caught up with
+ * what was read ahead, so the window from there to ra_end is fetched now (several device reads).
+ */
+static void cache_readahead(struct cache *c, uint64_t end, uint64_t ra_end)
+{
+    uint64_t pno = (end + CACHE_PAGE - 1) / CACHE_PAGE;
+    if (pno * CACHE_PAGE >= ra_end || cache_find(c, pno))
+        return;
+    while (pno * CACHE_PAGE < ra_end) {
+        if (cache_find(c, pno)) {
+            pno++;
+            continue;
+        }
+        long n = cache_fetch(c, pno, end, ra_end);
+        if (n <= 0)
+            return; /* read-ahead is a guess: its errors are the later read's to see */
+        pno += (uint64_t)n;
+    }
+}
+
+/* Grows the read-ahead window on a read that continues the previous one, closes it otherwise. */
+static void cache_ra_update(struct cache *c, uint64_t off, size_t len)
+{
+    if (off == c->next_off)
+        c->ra_window = c->ra_window ? c->ra_window * 2 : CACHE_RA_MIN;
+    else
+        c->ra_window = 0;
+    if (c->ra_window > CACHE_RA_MAX)
+        c->ra_window = CACHE_RA_MAX;
+    c->next_off = off + len;
+}
+
+/* Copies device bytes out of the cache, fetching what misses; see cache.h. */
+int cache_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    struct cache *c = ctx;
+    if (off > c->dev_size || len > c->dev_size - off)
+        return ERR_IO;
+    if (len == 0)
+        return 0;
+    cache_ra_update(c, off, len);
+    c->gen++;
+    uint64_t end = off + len;
+    size_t window =
+        c->ra_window < c->max_pages / 2 * CACHE_PAGE ? c->ra_window : c->max_pages / 2 * CACHE_PAGE;
+    uint64_t ra_end = (end + CACHE_PAGE - 1) / CACHE_PAGE * CACHE_PAGE + window;
+    if (ra_end > c->dev_size)
+        ra_end = c->dev_size;
+    uint8_t *out = buf;
+    for (uint64_t pno = off / CACHE_PAGE; pno * CACHE_PAGE < end; pno++) {
+        struct cache_page *p = cache_find(c, pno);
+        if (!p) {
+            long err = cache_fetch(c, pno, end, ra_end > end ? ra_end : end);
+            if (err < 0)
+                return (int)err;
+            p = cache_find(c, pno);
+        }
+        if (p->fetch_gen == c->gen)
+            c->st.misses++;
+        else
+            c->st.hits++;
+        cache_lru_unlink(c, p);
+        cache_lru_push(c, p);
+        uint64_t from = pno * CACHE_PAGE > off ? pno * CACHE_PAGE : off;
+        uint64_t to = (pno + 1) * CACHE_PAGE < end ? (pno + 1) * CACHE_PAGE : end;
+        memcpy(out + (from - off), p->data + (from - pno * CACHE_PAGE), (size_t)(to - from));
+    }
+    if (window)
+        cache_readahead(c, end, ra_end);
+    return 0;
+}

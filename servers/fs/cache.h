@@ -1,0 +1,66 @@
+/* cache.h: the fs server's page cache: 4 KiB device pages in a hash and an LRU list, with read-ahead. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The cache sits under the ext4 reader's read callback (cache_read has its shape), so metadata and
+ * file data share it. A miss is fetched from the device through dev_read in reads of up to
+ * CACHE_FETCH_MAX bytes (the block protocol's BLOCK_IO_MAX), synchronously. A read that starts where
+ * the previous one ended is sequential: it fetches a read-ahead window past its end, which starts
+ * at CACHE_RA_MIN and doubles up to CACHE_RA_MAX while the reads stay sequential. At most max_pages
+ * pages are held; a new page past that evicts the least recently used one. Pure: no system calls
+ * (tests/unit/test_fs_cache.c drives it over a fake device).
+ */
+#define CACHE_PAGE 4096u
+#define CACHE_FETCH_MAX 65536u    /* bytes of one device read */
+#define CACHE_RA_MIN (64u << 10)  /* the first read-ahead window */
+#define CACHE_RA_MAX (512u << 10) /* the largest */
+#define CACHE_DEFAULT_MIB 16      /* size when the manifest's arg gives none */
+
+/* Reads len bytes (whole sectors) at byte off of the device into buf: 0 or an ERR_* code. */
+typedef int (*cache_dev_fn)(void *ctx, uint64_t off, void *buf, size_t len);
+
+/* The counters GETATTR "stats" and the stats line show. */
+struct cache_stats {
+    uint64_t hits;       /* pages a read found cached */
+    uint64_t misses;     /* pages a read had to fetch */
+    uint64_t disk_bytes; /* bytes read from the device */
+    uint64_t evictions;  /* pages dropped to make room */
+    uint64_t ra_pages;   /* pages fetched ahead of a sequential read */
+};
+
+/* Private: one cached page. */
+struct cache_page {
+    uint64_t pno;                   /* device byte offset / CACHE_PAGE */
+    struct cache_page *hnext;       /* hash chain */
+    struct cache_page *prev, *next; /* LRU list, most recent first */
+    uint64_t fetch_gen;             /* the cache_read call that fetched it */
+    uint8_t *data;
+};
+
+struct cache {
+    cache_dev_fn dev_read;
+    void *ctx;
+    uint64_t dev_size; /* bytes; reads past it fail with ERR_IO */
+    size_t max_pages;  /* at least 2 */
+    size_t npages;
+    struct cache_page **hash;
+    unsigned hash_bits; /* the hash has 1 << hash_bits chains */
+    struct cache_page *lru_head, *lru_tail;
+    uint64_t next_off; /* where the previous read ended */
+    size_t ra_window;  /* bytes; 0 when the last read was not sequential */
+    uint64_t gen;
+    uint8_t *bounce; /* CACHE_FETCH_MAX bytes */
+    struct cache_stats st;
+};
+
+/* Sets up an empty cache of max_pages (at least 2) over a device of dev_size bytes; 0 or ERR_NO_MEMORY. */
+int cache_init(struct cache *c, size_t max_pages, uint64_t dev_size, cache_dev_fn dev_read, void *ctx);
+/* Frees every page. */
+void cache_destroy(struct cache *c);
+/* Copies len bytes at byte off of the device into buf (an ext4_read_fn): 0, ERR_IO past the device's
+ * end, or the device's error. ctx is the struct cache. */
+int cache_read(void *ctx, uint64_t off, void *buf, size_t len);

@@ -1,0 +1,407 @@
+/* session.c: service/fs sessions and node channels: OPEN, READ, WRITE, GETATTR, SETATTR, CLOSE (session.h). */
+#include "session.h"
+
+#include <warp/malloc.h>
+#include <warp/msg.h>
+#include <warp/service.h>
+#include <warp/sessions.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+/*
+ * A session is the channel init handed over; each OPEN through it (or through a directory node)
+ * makes a node channel, a channel pair whose server end sits in the loop with a struct fs_node.
+ * Node channels belong to the client that opened them and count against its FS_NODES_PER_CLIENT,
+ * so a client cannot fill our handle table (which would stop the loop). Every call is checked
+ * before anything happens: a malformed one gets an ERROR reply, and the server goes on.
+ *
+ * Data moves through one bounce buffer of FS_IO_MAX bytes: SYS_CALL_READ from a WRITE's buffer,
+ * SYS_CALL_WRITE into a READ's, one copy per call.
+ */
+
+/* A session: its client and its place in the counts. */
+struct fs_session {
+    char client[GRANT_NAME_MAX + 1];
+    long slot;
+};
+
+/* An opened node. */
+struct fs_node {
+    struct vfs_node vn;
+    uint32_t flags; /* FS_O_* it was opened with */
+    bool dir;
+    long slot; /* in node_counts */
+    char client[GRANT_NAME_MAX + 1];
+};
+
+struct session_stats session_stats;
+
+static struct vfs *session_vfs;
+static int (*session_stats_text)(char *buf, size_t size);
+static struct sessions session_counts, node_counts;
+static uint8_t session_bounce[FS_IO_MAX];
+static char session_path[FS_PATH_MAX];
+
+static void node_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx);
+static void node_on_closed(struct loop *l, handle_t ch, void *ctx);
+
+static const struct loop_channel_handlers node_handlers = {
+    .on_message = node_on_message,
+    .on_peer_closed = node_on_closed,
+};
+
+/* Sets up the counts; see session.h. */
+void session_init(struct vfs *v, int (*stats_fn)(char *buf, size_t size))
+{
+    session_vfs = v;
+    session_stats_text = stats_fn;
+    sessions_init(&session_counts, FS_SESSIONS_MAX, FS_SESSIONS_PER_CLIENT);
+    sessions_init(&node_counts, FS_NODES_MAX, FS_NODES_PER_CLIENT);
+}
+
+/* Replies ERROR(err) and counts it. */
+static void session_error(struct loop *l, handle_t ch, const struct warp_msg *m, long err)
+{
+    session_stats.errors++;
+    service_reply_error(l, ch, m, err);
+}
+
+/* Copies the prefetch of a file just opened into bufs[1]: the bytes copied, or an error. */
+static long session_prefetch(handle_t ch, const struct warp_msg *m, const struct fs_node *n, long cap)
+{
+    if (cap <= 0 || n->dir || !(n->flags & FS_O_READ))
+        return 0;
+    size_t len = (size_t)cap < FS_IO_MAX ? (size_t)cap : FS_IO_MAX;
+    int64_t r = vfs_read(session_vfs, &n->vn, 0, session_bounce, len);
+    if (r <= 0)
+        return (long)r;
+    long w = warp_call_write(ch, m->call_id, 1, 0, session_bounce, (size_t)r);
+    return w < 0 ? w : (long)r;
+}
+
+/* Reads and checks OPEN's arguments: the struct fs_open, the path into session_path, bufs[1]'s
+ * length (0 without one). 0 or the error to answer. */
+static long session_open_args(handle_t ch, const struct warp_msg *m, struct fs_open *o, long *prefetch)
+{
+    if (m->data_len != sizeof(*o))
+        return ERR_INVALID_ARG;
+    memcpy(o, m->data, sizeof(*o));
+    if (o->pad != 0 || o->path_len == 0 || m->nbufs > 2)
+        return ERR_INVALID_ARG;
+    if (o->path_len > FS_PATH_MAX)
+        return ERR_NAME_TOO_LONG;
+    long len = msg_get_buf(m, 0, BUF_READ);
+    if (len < 0)
+        return len;
+    if ((uint64_t)len < o->path_len)
+        return ERR_INVALID_ARG;
+    *prefetch = 0;
+    if (m->nbufs == 2) {
+        *prefetch = msg_get_buf(m, 1, BUF_WRITE);
+        if (*prefetch < 0)
+            return *prefetch;
+    }
+    long r = warp_call_read(ch, m->call_id, 0, 0, session_path, o->path_len);
+    if (r < 0)
+        return r;
+    return r == (long)o->path_len ? 0 : ERR_BAD_ADDRESS;
+}
+
+/* Sends OPEN's reply: the node channel's client end and the node's attributes. */
+static void session_open_reply(struct loop *l, handle_t ch, const struct warp_msg *m, handle_t end,
+                               long count, const struct fs_attr *a)
+{
+    struct warp_msg reply;
+    msg_reply(&reply, MSG_OPEN, m->call_id, count);
+    msg_add_handle(&reply, end);
+    msg_set_data(&reply, a, sizeof(*a));
+    service_send(l, ch, &reply); /* if the client left, end is closed and the node sees that */
+}
+
+/* Makes node n's channel pair, its server end in the loop: the client end, or an error. */
+static long session_node_channel(struct loop *l, struct fs_node *n)
+{
+    handle_t pair[2];
+    long r = warp_channel_create(pair);
+    if (r < 0)
+        return r;
+    r = loop_add_channel(l, pair[0], &node_handlers, n);
+    if (r < 0) {
+        warp_handle_close(pair[0]);
+        warp_handle_close(pair[1]);
+        return r;
+    }
+    return pair[1];
+}
+
+/* OPEN on a session (base NULL) or on a directory node (base its node) of client. */
+static void session_open(struct loop *l, handle_t ch, const struct warp_msg *m, const struct vfs_node *base,
+                         const char *client)
+{
+    struct fs_open o;
+    struct fs_attr a;
+    long prefetch;
+    long r = session_open_args(ch, m, &o, &prefetch);
+    struct fs_node *n = r < 0 ? NULL : malloc(sizeof(*n));
+    if (r == 0 && !n)
+        r = ERR_NO_RESOURCES;
+    if (r == 0)
+        r = n->slot = sessions_take(&node_counts, client);
+    if (r >= 0)
+        r = vfs_open(session_vfs, base, session_path, o.path_len, o.flags, o.mode, &n->vn, &a);
+    long count = 0, end = 0;
+    if (r >= 0) {
+        n->flags = o.flags;
+        n->dir = a.type == FS_TYPE_DIR;
+        memcpy(n->client, client, strnlen(client, GRANT_NAME_MAX) + 1);
+        r = count = session_prefetch(ch, m, n, prefetch);
+    }
+    if (r >= 0)
+        r = end = session_node_channel(l, n);
+    if (r < 0) {
+        if (n && n->slot >= 0)
+            sessions_put(&node_counts, n->slot);
+        free(n);
+        session_error(l, ch, m, r == ERR_NO_MEMORY ? ERR_NO_RESOURCES : r);
+        return;
+    }
+    session_stats.opens++;
+    session_stats.nodes++;
+    session_open_reply(l, ch, m, (handle_t)end, count, &a);
+}
+
+/* Replies to GETATTR m with text. */
+static void session_reply_text(struct loop *l, handle_t ch, const struct warp_msg *m, const char *text)
+{
+    struct warp_msg reply;
+    if (msg_reply_text(&reply, MSG_GETATTR, m->call_id, text) < 0)
+        session_error(l, ch, m, ERR_TOO_LARGE);
+    else
+        service_send(l, ch, &reply);
+}
+
+/* GETATTR on a session: "stats". */
+static void session_getattr(struct loop *l, handle_t ch, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1], text[256];
+    int r = msg_get_attr_name(m, name, sizeof(name));
+    if (r < 0) {
+        session_error(l, ch, m, r);
+        return;
+    }
+    if (strcmp(name, FS_ATTR_STATS) != 0) {
+        session_error(l, ch, m, ERR_NOT_FOUND);
+        return;
+    }
+    session_stats_text(text, sizeof(text));
+    text[MSG_DATA_MAX] = '\0'; /* the stats line has all of it */
+    session_reply_text(l, ch, m, text);
+}
+
+/* Ends session s on ch. */
+static void session_end(struct loop *l, handle_t ch, struct fs_session *s)
+{
+    loop_close(l, ch);
+    sessions_put(&session_counts, s->slot);
+    free(s);
+    session_stats.sessions--;
+}
+
+/* A call on a session. */
+static void session_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct fs_session *s = ctx;
+    service_drop_handles(l, m); /* no request here carries handles */
+    if (!msg_is_call(m))
+        return;
+    switch (m->type) {
+    case MSG_OPEN: session_open(l, ch, m, NULL, s->client); break;
+    case MSG_GETATTR: session_getattr(l, ch, m); break;
+    case MSG_CLOSE:
+        service_reply_status(l, ch, m, 0);
+        session_end(l, ch, s);
+        break;
+    default: session_error(l, ch, m, ERR_NOT_SUPPORTED); break;
+    }
+}
+
+/* The client closed its session. */
+static void session_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    session_end(l, ch, ctx);
+}
+
+static const struct loop_channel_handlers session_handlers = {
+    .on_message = session_on_message,
+    .on_peer_closed = session_on_closed,
+};
+
+/* A new session, handed over by init; refused past the client's or everyone's cap. */
+void session_accept(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)ctx;
+    const char *client = service_grant()->client;
+    struct fs_session *s = malloc(sizeof(*s));
+    long r = s ? sessions_take(&session_counts, client) : ERR_NO_RESOURCES;
+    if (r >= 0) {
+        s->slot = r;
+        memcpy(s->client, client, strnlen(client, GRANT_NAME_MAX) + 1);
+        r = loop_add_channel(l, ch, &session_handlers, s);
+        if (r < 0)
+            sessions_put(&session_counts, s->slot);
+    }
+    if (r < 0) {
+        printf("fs: session of '%s' refused: %s\n", client, err_str(r));
+        free(s);
+        service_refuse(l, ch, r == ERR_NO_MEMORY ? ERR_NO_RESOURCES : r);
+        return;
+    }
+    session_stats.sessions++;
+}
+
+/* Reads the struct fs_io of a READ or WRITE: its offset, or ERR_INVALID_ARG (a bad length, an
+ * offset past INT64_MAX: a negative one as the client sees it). */
+static int64_t node_offset(const struct warp_msg *m)
+{
+    struct fs_io io;
+    if (m->data_len != sizeof(io))
+        return ERR_INVALID_ARG;
+    memcpy(&io, m->data, sizeof(io));
+    return io.offset > (uint64_t)INT64_MAX ? ERR_INVALID_ARG : (int64_t)io.offset;
+}
+
+/* READ: file bytes or directory records into bufs[0], through the bounce buffer. */
+static void node_read(struct loop *l, handle_t ch, const struct warp_msg *m, struct fs_node *n)
+{
+    int64_t off = node_offset(m);
+    long cap = off < 0 ? (long)off : msg_get_buf(m, 0, BUF_WRITE);
+    int64_t r = cap < 0 ? cap : !(n->flags & FS_O_READ) ? ERR_PERMISSION : 0;
+    if (r == 0) {
+        size_t len = (size_t)cap < FS_IO_MAX ? (size_t)cap : FS_IO_MAX;
+        r = n->dir ? vfs_readdir(session_vfs, &n->vn, (uint64_t)off, session_bounce, len)
+                   : vfs_read(session_vfs, &n->vn, (uint64_t)off, session_bounce, len);
+    }
+    if (r > 0) {
+        long w = warp_call_write(ch, m->call_id, 0, 0, session_bounce, (size_t)r);
+        if (w < 0)
+            r = w;
+    }
+    if (r < 0) {
+        session_error(l, ch, m, (long)r);
+        return;
+    }
+    session_stats.reads++;
+    service_reply_status(l, ch, m, r);
+}
+
+/* WRITE: bytes from bufs[0] into a tmpfs file opened for writing. */
+static void node_write(struct loop *l, handle_t ch, const struct warp_msg *m, struct fs_node *n)
+{
+    int64_t off = node_offset(m);
+    long cap = off < 0 ? (long)off : msg_get_buf(m, 0, BUF_READ);
+    int64_t r = cap < 0 ? cap : n->dir ? ERR_IS_DIR : !(n->flags & FS_O_WRITE) ? ERR_PERMISSION : 0;
+    size_t len = r == 0 && (size_t)cap < FS_IO_MAX ? (size_t)cap : FS_IO_MAX;
+    if (r == 0 && len > 0) {
+        long got = warp_call_read(ch, m->call_id, 0, 0, session_bounce, len);
+        r = got < 0 ? got : got != (long)len ? ERR_BAD_ADDRESS : 0;
+    }
+    if (r == 0)
+        r = vfs_write(session_vfs, &n->vn, (uint64_t)off, session_bounce, len);
+    if (r < 0) {
+        session_error(l, ch, m, (long)r);
+        return;
+    }
+    session_stats.writes++;
+    service_reply_status(l, ch, m, r);
+}
+
+/* GETATTR on a node: "attr". */
+static void node_getattr(struct loop *l, handle_t ch, const struct warp_msg *m, struct fs_node *n)
+{
+    char name[MSG_DATA_MAX + 1];
+    struct fs_attr a;
+    int r = msg_get_attr_name(m, name, sizeof(name));
+    if (r >= 0)
+        r = strcmp(name, FS_ATTR_NODE) == 0 ? vfs_getattr(session_vfs, &n->vn, &a) : ERR_NOT_FOUND;
+    struct warp_msg reply;
+    if (r == 0)
+        r = msg_reply_data(&reply, MSG_GETATTR, m->call_id, &a, sizeof(a));
+    if (r < 0)
+        session_error(l, ch, m, r);
+    else
+        service_send(l, ch, &reply);
+}
+
+/* Parses a decimal size (digits only, no overflow): 0 or ERR_INVALID_ARG. */
+static int node_parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return ERR_INVALID_ARG;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+            return ERR_INVALID_ARG;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* SETATTR on a node: "size=N" cuts or grows a file opened for writing. */
+static void node_setattr(struct loop *l, handle_t ch, const struct warp_msg *m, struct fs_node *n)
+{
+    char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
+    uint64_t size = 0;
+    int r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
+    if (r >= 0)
+        r = strcmp(name, FS_ATTR_SIZE) != 0 ? ERR_NOT_FOUND : node_parse_size(value, &size);
+    if (r >= 0)
+        r = n->dir ? ERR_IS_DIR : !(n->flags & FS_O_WRITE) ? ERR_PERMISSION : 0;
+    if (r >= 0)
+        r = vfs_truncate(session_vfs, &n->vn, size);
+    if (r < 0)
+        session_error(l, ch, m, r);
+    else
+        service_reply_status(l, ch, m, 0);
+}
+
+/* Frees node n, whose channel is ch. */
+static void node_free(struct loop *l, handle_t ch, struct fs_node *n)
+{
+    loop_close(l, ch);
+    sessions_put(&node_counts, n->slot);
+    free(n);
+    session_stats.nodes--;
+}
+
+/* A call on a node channel. */
+static void node_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct fs_node *n = ctx;
+    service_drop_handles(l, m);
+    if (!msg_is_call(m))
+        return;
+    switch (m->type) {
+    case MSG_OPEN:
+        if (n->dir)
+            session_open(l, ch, m, &n->vn, n->client);
+        else
+            session_error(l, ch, m, ERR_NOT_DIR);
+        break;
+    case MSG_READ: node_read(l, ch, m, n); break;
+    case MSG_WRITE: node_write(l, ch, m, n); break;
+    case MSG_GETATTR: node_getattr(l, ch, m, n); break;
+    case MSG_SETATTR: node_setattr(l, ch, m, n); break;
+    case MSG_CLOSE:
+        service_reply_status(l, ch, m, 0);
+        node_free(l, ch, n);
+        break;
+    default: session_error(l, ch, m, ERR_NOT_SUPPORTED); break;
+    }
+}
+
+/* The client closed a node channel. */
+static void node_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    node_free(l, ch, ctx);
+}

@@ -1,0 +1,81 @@
+/* tmpfs.h: an in-memory file system: directories and files in the heap, under a byte limit. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Nodes are never freed while the file system lives (the protocol has no unlink), so a pointer to a
+ * node stays valid. A file's bytes live in TMPFS_PAGE pages made on first write: a gap a write or
+ * a truncate leaves reads as zeros and costs nothing. The limit counts the pages, the nodes and
+ * the names; past it a create or write fails with ERR_NO_RESOURCES. A directory lists `.` and `..`
+ * (cookies 0 and 1), then its entries in the order they were made; an entry's cookie never changes.
+ * There are no symlinks: the protocol cannot make one. Pure: no system calls (test_fs_tmpfs.c).
+ */
+#define TMPFS_PAGE 4096u
+#define TMPFS_NAME_MAX 255
+#define TMPFS_S_IFDIR 0040000u
+#define TMPFS_S_IFREG 0100000u
+#define TMPFS_S_IFMT 0170000u
+
+struct tmpfs_entry;
+
+/* A file or a directory. */
+struct tmpfs_node {
+    uint64_t ino;
+    uint32_t mode;             /* TMPFS_S_IFDIR or TMPFS_S_IFREG, and the permission bits */
+    uint32_t mount;            /* the VFS's: the mount whose root covers this directory (0: none) */
+    uint64_t mtime_ns;         /* the tmpfs clock's time of the last change */
+    struct tmpfs_node *parent; /* the directory holding it (the root: itself) */
+    /* a directory's entries, oldest first */
+    struct tmpfs_entry *first, *last;
+    uint64_t next_cookie;
+    /* a file's bytes */
+    uint64_t size;
+    uint8_t **pages; /* npages slots, NULL where nothing was written */
+    size_t npages;
+};
+
+/* A name in a directory. */
+struct tmpfs_entry {
+    struct tmpfs_entry *next;
+    uint64_t cookie; /* where a listing continues after the entry before it */
+    struct tmpfs_node *node;
+    uint8_t name_len;
+    char name[TMPFS_NAME_MAX + 1];
+};
+
+struct tmpfs {
+    uint64_t bytes_max;
+    uint64_t bytes_used;
+    uint64_t next_ino;
+    uint64_t (*clock)(void); /* nanoseconds for mtime (NULL: always 0) */
+    struct tmpfs_node *root;
+};
+
+/* An empty tmpfs of at most bytes_max bytes whose root has permission bits mode: 0 or ERR_NO_MEMORY. */
+int tmpfs_init(struct tmpfs *t, uint64_t bytes_max, uint32_t mode, uint64_t (*clock)(void));
+/* Frees every node. */
+void tmpfs_destroy(struct tmpfs *t);
+/* The node named name (len bytes) in dir: ".." is the parent, "." dir itself. NULL if missing. */
+struct tmpfs_node *tmpfs_lookup(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size_t len);
+/* Makes a file or directory (mode's type bits) named name in dir: 0 and *out, ERR_ALREADY_EXISTS,
+ * ERR_NOT_DIR, ERR_NAME_TOO_LONG, ERR_INVALID_ARG (empty, ".", "..", a '/' or NUL), ERR_NO_RESOURCES. */
+int tmpfs_create(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size_t len, uint32_t mode,
+                 struct tmpfs_node **out);
+/* Copies up to len bytes of file f at off into buf; the count (0 at or past the end). */
+int64_t tmpfs_read(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, void *buf, size_t len);
+/* Writes len bytes at off into file f, growing it: len, or ERR_NO_RESOURCES (nothing written). */
+int64_t tmpfs_write(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, const void *buf, size_t len);
+/* Cuts or grows (zeros) file f to size bytes: 0 or ERR_NO_RESOURCES. */
+int tmpfs_truncate(struct tmpfs *t, struct tmpfs_node *f, uint64_t size);
+/* The entry of dir at cookie *cookie: 1 with *name, *len, *node and *cookie advanced past it, or 0
+ * at the end. */
+int tmpfs_readdir(struct tmpfs *t, struct tmpfs_node *dir, uint64_t *cookie, const char **name, size_t *len,
+                  struct tmpfs_node **node);
+/* True if n is a directory. */
+static inline bool tmpfs_is_dir(const struct tmpfs_node *n)
+{
+    return (n->mode & TMPFS_S_IFMT) == TMPFS_S_IFDIR;
+}

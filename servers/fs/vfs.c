@@ -1,0 +1,441 @@
+/* vfs.c: the fs server's tree: mounts, path resolution with permissions, and the calls on nodes (vfs.h). */
+#include "vfs.h"
+
+#include <warp/error.h>
+#include <warp/string.h>
+
+/* The protocol's error for an ext4 reader's: what a client can act on passes, the rest is ERR_IO
+ * (a corrupt image, a failed device, a format the reader refuses). */
+int vfs_ext4_error(int err)
+{
+    switch (err) {
+    case ERR_NOT_FOUND:
+    case ERR_NOT_DIR:
+    case ERR_NAME_TOO_LONG:
+    case ERR_LOOP:
+    case ERR_NO_MEMORY: return err;
+    default: return err < 0 ? ERR_IO : err;
+    }
+}
+
+/* Mount m of n. */
+static struct vfs_mount *vfs_mount_of(struct vfs *v, const struct vfs_node *n)
+{
+    return &v->mounts[n->mount];
+}
+
+/* The root node of mount m. */
+static void vfs_root(struct vfs *v, uint32_t m, struct vfs_node *out)
+{
+    out->mount = m;
+    if (v->mounts[m].kind == VFS_TMPFS) {
+        out->tn = v->mounts[m].tmp->root;
+        out->ino = out->tn->ino;
+    } else {
+        out->tn = NULL;
+        out->ino = EXT4_ROOT_INO;
+    }
+}
+
+/* The inode of an ext4 node: 0 or the protocol's error. */
+static int vfs_ext4_inode(struct vfs_mount *mt, const struct vfs_node *n, struct ext4_inode *in)
+{
+    return vfs_ext4_error(ext4_inode_get(mt->ext4, (uint32_t)n->ino, in));
+}
+
+/* The node's attributes; see vfs.h. */
+int vfs_getattr(struct vfs *v, const struct vfs_node *n, struct fs_attr *attr)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    memset(attr, 0, sizeof(*attr));
+    attr->mount = n->mount;
+    attr->ino = n->ino;
+    if (mt->kind == VFS_TMPFS) {
+        attr->size = tmpfs_is_dir(n->tn) ? 0 : n->tn->size;
+        attr->mode = n->tn->mode;
+        attr->type = tmpfs_is_dir(n->tn) ? FS_TYPE_DIR : FS_TYPE_FILE;
+        attr->mtime = (int64_t)(n->tn->mtime_ns / 1000000000u);
+        attr->mtime_nsec = (uint32_t)(n->tn->mtime_ns % 1000000000u);
+        return 0;
+    }
+    struct ext4_inode in;
+    int err = vfs_ext4_inode(mt, n, &in);
+    if (err < 0)
+        return err;
+    attr->size = in.size;
+    attr->mode = in.mode;
+    attr->type = (uint32_t)in.type; /* enum ext4_type has fs_type's values */
+    attr->mtime = in.mtime;
+    return 0;
+}
+
+/* Looks name up in directory dir, entering the mount whose root covers what it finds. */
+static int vfs_lookup(struct vfs *v, const struct vfs_node *dir, const char *name, size_t len,
+                      struct vfs_node *out)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, dir);
+    out->mount = dir->mount;
+    if (mt->kind == VFS_TMPFS) {
+        struct tmpfs_node *tn = tmpfs_lookup(mt->tmp, dir->tn, name, len);
+        if (!tn)
+            return ERR_NOT_FOUND;
+        if (tn->mount) {
+            vfs_root(v, tn->mount, out);
+            return 0;
+        }
+        out->tn = tn;
+        out->ino = tn->ino;
+        return 0;
+    }
+    struct ext4_inode in;
+    int err = vfs_ext4_inode(mt, dir, &in);
+    int64_t ino = err < 0 ? err : vfs_ext4_error((int)ext4_lookup(mt->ext4, &in, name, len));
+    if (ino < 0)
+        return (int)ino;
+    out->tn = NULL;
+    out->ino = (uint64_t)ino;
+    return 0;
+}
+
+/* A symlink's target into buf (FS_PATH_MAX + 1 bytes): its length, or an error. */
+static int vfs_readlink(struct vfs *v, const struct vfs_node *n, char *buf)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    struct ext4_inode in;
+    int err = mt->kind == VFS_EXT4 ? vfs_ext4_inode(mt, n, &in) : ERR_IO; /* tmpfs has none */
+    if (err < 0)
+        return err;
+    err = ext4_readlink(mt->ext4, &in, buf, FS_PATH_MAX + 1);
+    if (err == 0)
+        return ERR_NOT_FOUND; /* an empty target names nothing */
+    return vfs_ext4_error(err);
+}
+
+/* Makes the last component name in directory dir (attributes da) for an OPEN with FS_O_CREATE. */
+static int vfs_create(struct vfs *v, const struct vfs_node *dir, const struct fs_attr *da, const char *name,
+                      size_t len, uint32_t flags, uint32_t mode, struct vfs_node *out)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, dir);
+    if (mt->kind != VFS_TMPFS)
+        return ERR_READ_ONLY;
+    if (!(da->mode & VFS_S_IWOTH))
+        return ERR_PERMISSION;
+    struct tmpfs_node *tn;
+    uint32_t type = flags & FS_O_DIRECTORY ? TMPFS_S_IFDIR : TMPFS_S_IFREG;
+    int err = tmpfs_create(mt->tmp, dir->tn, name, len, type | mode, &tn);
+    if (err == ERR_INVALID_ARG)
+        err = ERR_NOT_FOUND; /* only "." or ".." get here, and they exist: never */
+    if (err < 0)
+        return err;
+    out->mount = dir->mount;
+    out->tn = tn;
+    out->ino = tn->ino;
+    return 0;
+}
+
+/* Splices symlink n's target in front of rest: the new path in the other work buffer. */
+static int vfs_splice(struct vfs *v, const struct vfs_node *n, const char *rest, unsigned *which,
+                      const char **out)
+{
+    char *dst = v->path[*which ^ 1u];
+    int tl = vfs_readlink(v, n, dst);
+    if (tl < 0)
+        return tl;
+    size_t rl = strlen(rest);
+    if ((size_t)tl + rl > FS_PATH_MAX)
+        return ERR_NAME_TOO_LONG;
+    memcpy(dst + tl, rest, rl + 1); /* rest is empty or starts with '/' */
+    *which ^= 1u;
+    *out = dst;
+    return 0;
+}
+
+/* The resolution state of one OPEN. */
+struct vfs_walk {
+    struct vfs_node cur;
+    const char *rest;
+    unsigned which; /* v->path[which] holds rest */
+    unsigned hops;
+    bool created;
+};
+
+/*
+ * One component of w->rest (name, len; last when nothing but slashes follows): a step into
+ * w->cur's directory, through a symlink (whose target replaces the component), or a create.
+ */
+static int vfs_step(struct vfs *v, struct vfs_walk *w, const char *name, size_t len, bool last,
+                    uint32_t flags, uint32_t mode)
+{
+    struct fs_attr da, na;
+    if (len > FS_NAME_MAX)
+        return ERR_NAME_TOO_LONG;
+    int err = vfs_getattr(v, &w->cur, &da);
+    if (err < 0)
+        return err;
+    if (da.type != FS_TYPE_DIR)
+        return ERR_NOT_DIR;
+    if (!(da.mode & VFS_S_IXOTH))
+        return ERR_PERMISSION;
+    if (len == 1 && name[0] == '.')
+        return 0;
+    struct vfs_node next;
+    err = vfs_lookup(v, &w->cur, name, len, &next); /* ".." at a mount's root is the root itself */
+    if (err == ERR_NOT_FOUND && last && (flags & FS_O_CREATE)) {
+        err = vfs_create(v, &w->cur, &da, name, len, flags, mode, &w->cur);
+        w->created = err == 0;
+        return err;
+    }
+    if (err == 0)
+        err = vfs_getattr(v, &next, &na);
+    if (err < 0)
+        return err;
+    if (na.type != FS_TYPE_SYMLINK) {
+        w->cur = next;
+        return 0;
+    }
+    if (last && (flags & FS_O_NOFOLLOW))
+        return ERR_LOOP;
+    if (++w->hops > FS_SYMLINK_HOPS)
+        return ERR_LOOP;
+    err = vfs_splice(v, &next, w->rest, &w->which, &w->rest);
+    if (err == 0 && w->rest[0] == '/')
+        vfs_root(v, w->cur.mount, &w->cur); /* an absolute target starts at its mount's root */
+    return err;
+}
+
+/* Resolves a path from base (see vfs_open), creating its last component if flags ask. */
+static int vfs_resolve(struct vfs *v, const struct vfs_node *base, const char *path, size_t len,
+                       uint32_t flags, uint32_t mode, struct vfs_walk *w)
+{
+    memcpy(v->path[0], path, len);
+    v->path[0][len] = '\0';
+    w->rest = v->path[0];
+    w->which = 0;
+    w->hops = 0;
+    w->created = false;
+    if (!base || path[0] == '/')
+        vfs_root(v, VFS_ROOT_MOUNT, &w->cur);
+    else
+        w->cur = *base;
+    for (;;) {
+        while (*w->rest == '/')
+            w->rest++;
+        if (*w->rest == '\0')
+            return 0;
+        const char *name = w->rest;
+        size_t n = 0;
+        while (name[n] != '\0' && name[n] != '/')
+            n++;
+        w->rest = name + n;
+        const char *after = w->rest;
+        while (*after == '/')
+            after++;
+        int err = vfs_step(v, w, name, n, *after == '\0', flags, mode);
+        if (err < 0)
+            return err;
+    }
+}
+
+/* The checks of an OPEN's arguments that need no lookup. */
+static int vfs_open_args(const char *path, size_t len, uint32_t flags, uint32_t mode)
+{
+    if ((flags & ~FS_O_ALL) || mode > 07777 || len == 0)
+        return ERR_INVALID_ARG;
+    if (((flags & FS_O_TRUNC) && !(flags & FS_O_WRITE)) || ((flags & FS_O_EXCL) && !(flags & FS_O_CREATE)))
+        return ERR_INVALID_ARG;
+    if (len > FS_PATH_MAX)
+        return ERR_NAME_TOO_LONG;
+    if (strnlen(path, len) != len)
+        return ERR_INVALID_ARG; /* a NUL inside */
+    if ((flags & FS_O_DIRECTORY) && (flags & FS_O_WRITE))
+        return ERR_IS_DIR;
+    return 0;
+}
+
+/* What the opened node allows: 0 or the error. */
+static int vfs_open_check(struct vfs *v, const struct vfs_walk *w, uint32_t flags, const struct fs_attr *a)
+{
+    if ((flags & FS_O_EXCL) && !w->created)
+        return ERR_ALREADY_EXISTS;
+    if (a->type == FS_TYPE_OTHER)
+        return ERR_NOT_SUPPORTED;
+    if ((flags & FS_O_DIRECTORY) && a->type != FS_TYPE_DIR)
+        return ERR_NOT_DIR;
+    if ((flags & FS_O_WRITE) && a->type == FS_TYPE_DIR)
+        return ERR_IS_DIR;
+    if ((flags & FS_O_WRITE) && v->mounts[w->cur.mount].kind != VFS_TMPFS)
+        return ERR_READ_ONLY;
+    if (w->created) /* its maker may use it as it asked, whatever mode it gave */
+        return 0;
+    if (((flags & FS_O_READ) && !(a->mode & VFS_S_IROTH)) ||
+        ((flags & FS_O_WRITE) && !(a->mode & VFS_S_IWOTH)))
+        return ERR_PERMISSION;
+    return 0;
+}
+
+/* OPEN; see vfs.h. */
+int vfs_open(struct vfs *v, const struct vfs_node *base, const char *path, size_t len, uint32_t flags,
+             uint32_t mode, struct vfs_node *out, struct fs_attr *attr)
+{
+    struct vfs_walk w;
+    int err = vfs_open_args(path, len, flags, mode);
+    if (err == 0)
+        err = vfs_resolve(v, base, path, len, flags, mode, &w);
+    if (err == 0)
+        err = vfs_getattr(v, &w.cur, attr);
+    if (err == 0)
+        err = vfs_open_check(v, &w, flags, attr);
+    if (err == 0 && (flags & FS_O_TRUNC) && !w.created) {
+        err = tmpfs_truncate(v->mounts[w.cur.mount].tmp, w.cur.tn, 0);
+        if (err == 0)
+            err = vfs_getattr(v, &w.cur, attr);
+    }
+    if (err < 0)
+        return err;
+    *out = w.cur;
+    return 0;
+}
+
+/* File bytes; see vfs.h. */
+int64_t vfs_read(struct vfs *v, const struct vfs_node *n, uint64_t off, void *buf, size_t len)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    if (mt->kind == VFS_TMPFS)
+        return tmpfs_read(mt->tmp, n->tn, off, buf, len);
+    struct ext4_inode in;
+    int err = vfs_ext4_inode(mt, n, &in);
+    if (err < 0)
+        return err;
+    if (in.type == EXT4_TYPE_DIR)
+        return ERR_IS_DIR;
+    int64_t r = ext4_read(mt->ext4, &in, off, buf, len);
+    return r < 0 ? vfs_ext4_error((int)r) : r;
+}
+
+/* Appends one record to a listing at *used; ERR_TOO_LARGE if it does not fit. */
+static int vfs_dirent_put(uint8_t *buf, size_t cap, size_t *used, uint64_t ino, uint64_t next, uint32_t type,
+                          const char *name, size_t len)
+{
+    size_t size = FS_DIRENT_SIZE(len);
+    if (size > cap - *used)
+        return ERR_TOO_LARGE;
+    struct fs_dirent d = {
+        .ino = ino, .next = next, .reclen = (uint16_t)size, .type = (uint8_t)type, .name_len = (uint8_t)len};
+    uint8_t *p = buf + *used;
+    memset(p, 0, size);
+    memcpy(p, &d, sizeof(d));
+    memcpy(p + sizeof(d), name, len);
+    *used += size;
+    return 0;
+}
+
+/* A tmpfs directory's listing from cookie. */
+static int64_t vfs_readdir_tmpfs(struct vfs_mount *mt, struct tmpfs_node *dir, uint64_t cookie, uint8_t *buf,
+                                 size_t cap)
+{
+    size_t used = 0;
+    const char *name;
+    size_t len;
+    struct tmpfs_node *tn;
+    for (;;) {
+        uint64_t at = cookie;
+        int r = tmpfs_readdir(mt->tmp, dir, &at, &name, &len, &tn);
+        if (r <= 0)
+            return r < 0 ? r : (int64_t)used;
+        uint32_t type = tmpfs_is_dir(tn) ? FS_TYPE_DIR : FS_TYPE_FILE;
+        if (vfs_dirent_put(buf, cap, &used, tn->ino, at, type, name, len) < 0)
+            return used ? (int64_t)used : ERR_TOO_LARGE;
+        cookie = at;
+    }
+}
+
+/* An ext4 directory's listing from cookie (a byte position in the directory). */
+static int64_t vfs_readdir_ext4(struct vfs_mount *mt, const struct ext4_inode *dir, uint64_t cookie,
+                                uint8_t *buf, size_t cap)
+{
+    size_t used = 0;
+    struct ext4_dirent d;
+    struct ext4_inode in;
+    if (cookie % 4)
+        return ERR_INVALID_ARG; /* never a cookie this server gave */
+    for (;;) {
+        uint64_t at = cookie;
+        int r = ext4_readdir(mt->ext4, dir, &at, &d);
+        if (r <= 0)
+            return r < 0 ? vfs_ext4_error(r) : (int64_t)used;
+        r = ext4_inode_get(mt->ext4, d.ino, &in);
+        if (r < 0)
+            return vfs_ext4_error(r);
+        if (vfs_dirent_put(buf, cap, &used, d.ino, at, (uint32_t)in.type, d.name, d.name_len) < 0)
+            return used ? (int64_t)used : ERR_TOO_LARGE;
+        cookie = at;
+    }
+}
+
+/* A directory listing; see vfs.h. */
+int64_t vfs_readdir(struct vfs *v, const struct vfs_node *n, uint64_t cookie, void *buf, size_t cap)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    if (mt->kind == VFS_TMPFS)
+        return tmpfs_is_dir(n->tn) ? vfs_readdir_tmpfs(mt, n->tn, cookie, buf, cap) : ERR_NOT_DIR;
+    struct ext4_inode in;
+    int err = vfs_ext4_inode(mt, n, &in);
+    if (err < 0)
+        return err;
+    if (in.type != EXT4_TYPE_DIR)
+        return ERR_NOT_DIR;
+    return vfs_readdir_ext4(mt, &in, cookie, buf, cap);
+}
+
+/* File bytes written; see vfs.h. */
+int64_t vfs_write(struct vfs *v, const struct vfs_node *n, uint64_t off, const void *buf, size_t len)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    if (mt->kind != VFS_TMPFS)
+        return ERR_READ_ONLY;
+    return tmpfs_write(mt->tmp, n->tn, off, buf, len);
+}
+
+/* A file cut or grown; see vfs.h. */
+int vfs_truncate(struct vfs *v, const struct vfs_node *n, uint64_t size)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    if (mt->kind != VFS_TMPFS)
+        return ERR_READ_ONLY;
+    return tmpfs_truncate(mt->tmp, n->tn, size);
+}
+
+/* The root tmpfs as mount 0. */
+int vfs_init(struct vfs *v, struct tmpfs *root)
+{
+    memset(v, 0, sizeof(*v));
+    v->mounts[VFS_ROOT_MOUNT] = (struct vfs_mount){.kind = VFS_TMPFS, .tmp = root, .path = "/"};
+    return 0;
+}
+
+/* Adds mount m as number id at /name: a directory of the root tmpfs covered by it. */
+static int vfs_mount_add(struct vfs *v, uint32_t id, const char *name, struct vfs_mount m)
+{
+    if (id == VFS_ROOT_MOUNT || id >= VFS_MOUNTS_MAX || v->mounts[id].kind != VFS_NONE)
+        return ERR_INVALID_ARG;
+    struct tmpfs *root = v->mounts[VFS_ROOT_MOUNT].tmp;
+    struct tmpfs_node *dir;
+    int err = tmpfs_create(root, root->root, name, strlen(name), TMPFS_S_IFDIR | 0755, &dir);
+    if (err < 0)
+        return err;
+    dir->mount = id;
+    v->mounts[id] = m;
+    return 0;
+}
+
+/* Mounts a tmpfs at /name. */
+int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *t)
+{
+    return vfs_mount_add(v, id, name, (struct vfs_mount){.kind = VFS_TMPFS, .tmp = t, .path = name});
+}
+
+/* Mounts a mounted ext4 reader at /name, read-only. */
+int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs)
+{
+    return vfs_mount_add(v, id, name, (struct vfs_mount){.kind = VFS_EXT4, .ext4 = fs, .path = name});
+}

@@ -1,0 +1,81 @@
+/* vfs.h: the fs server's tree: a mount table over tmpfs and ext4, path resolution, permissions. */
+#pragma once
+
+#include "ext4.h"
+#include "tmpfs.h"
+
+#include <warp/proto/fs.h>
+
+/*
+ * The tree (libs/proto/include/warp/proto/fs.h): mount 0 is a tmpfs root that holds one directory
+ * per other mount; walking into such a directory enters that mount's root. Paths resolve one
+ * component at a time here, for every kind of mount, so permissions, `..` at a mount's root (it
+ * stays there) and symlinks (an absolute target starts at the root of the symlink's mount) behave
+ * alike everywhere. Permissions are those of "others": a directory walked through needs S_IXOTH,
+ * opening for reading S_IROTH, for writing (or creating in a directory) S_IWOTH; no client is the
+ * owner of anything. ext4 mounts are read-only. Pure: no system calls (tests/unit/test_fs_vfs.c).
+ */
+#define VFS_MOUNTS_MAX 4
+#define VFS_ROOT_MOUNT 0
+#define VFS_S_IFMT 0170000u
+#define VFS_S_IFDIR 0040000u
+#define VFS_S_IFREG 0100000u
+#define VFS_S_IFLNK 0120000u
+#define VFS_S_IROTH 04u
+#define VFS_S_IWOTH 02u
+#define VFS_S_IXOTH 01u
+
+enum vfs_kind {
+    VFS_NONE = 0, /* a free slot */
+    VFS_TMPFS,
+    VFS_EXT4,
+};
+
+/* One mounted file system. */
+struct vfs_mount {
+    enum vfs_kind kind;
+    struct tmpfs *tmp;
+    struct ext4_fs *ext4;
+    const char *path; /* where it is mounted ("/" for the root) */
+};
+
+/* A node of the tree, as an opened node channel keeps it. */
+struct vfs_node {
+    uint32_t mount;
+    uint64_t ino;          /* ext4's inode number, or the tmpfs node's */
+    struct tmpfs_node *tn; /* tmpfs: the node */
+};
+
+struct vfs {
+    struct vfs_mount mounts[VFS_MOUNTS_MAX];
+    char path[2][FS_PATH_MAX + 1]; /* resolution's work buffers */
+};
+
+/* The root tmpfs alone (it holds at most a few mount points): 0 or ERR_NO_MEMORY. */
+int vfs_init(struct vfs *v, struct tmpfs *root);
+/* Mounts a file system as mount number id (1..VFS_MOUNTS_MAX - 1, free) at /name (a new directory
+ * of the root, mode 0755): 0 or an error. Numbers are fixed by the caller, so a mount keeps its
+ * number whether or not another is there. */
+int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *t);
+int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs);
+
+/*
+ * OPEN: resolves path (len bytes, not NUL-terminated) from base (NULL or an absolute path: the
+ * root) with flags FS_O_* (creating with mode), checks permissions; 0 with *out and *attr, or the
+ * protocol's error (fs.h).
+ */
+int vfs_open(struct vfs *v, const struct vfs_node *base, const char *path, size_t len, uint32_t flags,
+             uint32_t mode, struct vfs_node *out, struct fs_attr *attr);
+/* The node's attributes: 0 or an error. */
+int vfs_getattr(struct vfs *v, const struct vfs_node *n, struct fs_attr *attr);
+/* Up to len bytes of file n at off: the count (0 at or past the end), or an error (ERR_IS_DIR). */
+int64_t vfs_read(struct vfs *v, const struct vfs_node *n, uint64_t off, void *buf, size_t len);
+/* Whole struct fs_dirent records of directory n from cookie on, into buf (cap bytes): the bytes
+ * filled (0 at the end), ERR_TOO_LARGE if the next record does not fit, or an error. */
+int64_t vfs_readdir(struct vfs *v, const struct vfs_node *n, uint64_t cookie, void *buf, size_t cap);
+/* Writes len bytes at off into file n: the count or an error (ERR_READ_ONLY on ext4). */
+int64_t vfs_write(struct vfs *v, const struct vfs_node *n, uint64_t off, const void *buf, size_t len);
+/* Cuts or grows file n to size: 0 or an error. */
+int vfs_truncate(struct vfs *v, const struct vfs_node *n, uint64_t size);
+/* The protocol's error for an ext4 reader's (fs.h lists what a client may see). */
+int vfs_ext4_error(int err);

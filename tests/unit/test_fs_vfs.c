@@ -1,0 +1,314 @@
+/* test_fs_vfs.c: unit tests for the fs server's tree (servers/fs/vfs.c) over a tmpfs and an mke2fs image. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "servers/fs/cache.h"
+#include "servers/fs/vfs.h"
+#include <warp/error.h>
+
+/*
+ * The image's tree: a file of known bytes, a 0600 file, a 0700 directory, symlinks (relative,
+ * absolute, climbing past the root, a loop, to a directory), deep directories, a 255-byte name and
+ * a directory of 40 entries for listings in pieces. The image is read through the page cache over
+ * a device that can be told to fail.
+ */
+static const char MAKE_TREE[] =
+    "set -e; cd \"$1\"; mkdir src; cd src; printf 'hello, disk\\n' > hello.txt; seq 1 20000 > numbers;"
+    "echo secret > secret; chmod 0600 secret; mkdir private; echo x > private/x; chmod 0700 private;"
+    "mkdir -p a/b/c; echo deep > a/b/c/deep.txt; ln -s hello.txt rel; ln -s /a/b/c/deep.txt abs;"
+    "ln -s ../../../../hello.txt climb; ln -s loop2 loop1; ln -s loop1 loop2; ln -s a/b dirlink;"
+    "touch \"$(printf 'y%.0s' $(seq 255))\"; mkdir many; for i in $(seq 40); do : > many/entry-$i; done;"
+    "chmod 0755 . ; cd ..; mke2fs -q -F -t ext4 -b 4096 -O metadata_csum -d src img 16M";
+
+static char tmpdir[] = "/tmp/test_fs_vfs.XXXXXX";
+static uint8_t *image;
+static uint64_t image_size;
+static bool dev_fail;
+
+static struct ext4_fs ext4;
+static struct cache cache;
+static struct tmpfs root_tmpfs, tmp_tmpfs;
+static struct vfs vfs;
+
+/* The device under the cache: the image in memory, or ERR_IO while dev_fail is set. */
+static int dev_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    (void)ctx;
+    if (dev_fail)
+        return ERR_IO;
+    memcpy(buf, image + off, len);
+    return 0;
+}
+
+/* Builds the image and the tree: / (root tmpfs), /disk0 (the image), /tmp (a 1 MiB tmpfs). */
+static int setup(void **state)
+{
+    (void)state;
+    if (mkdtemp(tmpdir) == NULL)
+        return -1;
+    FILE *p = popen("bash -s >/dev/null 2>&1", "w");
+    if (!p)
+        return -1;
+    fprintf(p, "set -- %s\n%s\n", tmpdir, MAKE_TREE);
+    if (pclose(p) != 0)
+        return -1;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/img", tmpdir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    image_size = (uint64_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    image = malloc(image_size);
+    if (!image || fread(image, 1, image_size, f) != image_size)
+        return -1;
+    fclose(f);
+    if (cache_init(&cache, 64, image_size, dev_read, NULL) < 0 || ext4_mount(&ext4, cache_read, &cache) < 0)
+        return -1;
+    if (tmpfs_init(&root_tmpfs, 64 << 10, 0755, NULL) < 0 || tmpfs_init(&tmp_tmpfs, 1 << 20, 0777, NULL) < 0)
+        return -1;
+    vfs_init(&vfs, &root_tmpfs);
+    if (vfs_mount_ext4(&vfs, 1, "disk0", &ext4) != 0 || vfs_mount_tmpfs(&vfs, 2, "tmp", &tmp_tmpfs) != 0)
+        return -1;
+    return 0;
+}
+
+/* Frees everything and removes the temporary directory. */
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    cache_destroy(&cache);
+    tmpfs_destroy(&root_tmpfs);
+    tmpfs_destroy(&tmp_tmpfs);
+    free(image);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* vfs_open of a NUL-terminated path from the root. */
+static int op(const char *path, uint32_t flags, struct vfs_node *n, struct fs_attr *a)
+{
+    return vfs_open(&vfs, NULL, path, strlen(path), flags, 0644, n, a);
+}
+
+/* Reads a whole small file into buf (NUL-terminated): its length. */
+static int64_t slurp(const char *path, char *buf, size_t cap)
+{
+    struct vfs_node n;
+    struct fs_attr a;
+    int err = op(path, FS_O_READ, &n, &a);
+    if (err < 0)
+        return err;
+    int64_t r = vfs_read(&vfs, &n, 0, buf, cap - 1);
+    if (r >= 0)
+        buf[r] = '\0';
+    return r;
+}
+
+/* Files on the disk read as written; symlinks and `..` stay inside the mount. */
+static void test_disk_paths(void **state)
+{
+    (void)state;
+    char buf[256];
+    struct vfs_node n;
+    struct fs_attr a;
+    assert_int_equal(op("/disk0/hello.txt", FS_O_READ, &n, &a), 0);
+    assert_int_equal(a.size, 12);
+    assert_int_equal(a.type, FS_TYPE_FILE);
+    assert_int_equal(a.mount, 1);
+    assert_int_equal(a.mode & VFS_S_IFMT, VFS_S_IFREG);
+    assert_int_equal(vfs_read(&vfs, &n, 7, buf, sizeof(buf)), 5);
+    assert_memory_equal(buf, "disk\n", 5);
+    assert_int_equal(vfs_read(&vfs, &n, 12, buf, sizeof(buf)), 0);
+    assert_int_equal(vfs_read(&vfs, &n, 1000, buf, sizeof(buf)), 0);
+    assert_int_equal(slurp("/disk0/rel", buf, sizeof(buf)), 12);
+    assert_int_equal(slurp("/disk0/abs", buf, sizeof(buf)), 5);
+    assert_string_equal(buf, "deep\n");
+    assert_int_equal(slurp("/disk0/climb", buf, sizeof(buf)), 12);
+    assert_int_equal(slurp("/disk0/../../a/./../hello.txt", buf, sizeof(buf)), 12);
+    assert_int_equal(slurp("disk0/dirlink/c/deep.txt", buf, sizeof(buf)), 5);
+    assert_int_equal(op("/disk0/..", FS_O_READ, &n, &a), 0);
+    assert_int_equal(a.mount, 1); /* `..` at the mount's root stays there */
+    struct vfs_node dir;
+    assert_int_equal(op("/disk0/a/b", FS_O_DIRECTORY, &dir, &a), 0);
+    assert_int_equal(vfs_open(&vfs, &dir, "c/deep.txt", 10, FS_O_READ, 0, &n, &a), 0);
+    assert_int_equal(a.size, 5);
+    assert_int_equal(vfs_open(&vfs, &dir, "/disk0/hello.txt", 16, FS_O_READ, 0, &n, &a), 0);
+    assert_int_equal(a.size, 12);
+    char name[300] = "/disk0/";
+    memset(name + 7, 'y', 255);
+    assert_int_equal(op(name, FS_O_READ, &n, &a), 0);
+}
+
+/* Every refusal of an OPEN on the disk. */
+static void test_disk_errors(void **state)
+{
+    (void)state;
+    struct vfs_node n;
+    struct fs_attr a;
+    assert_int_equal(op("/disk0/nope", FS_O_READ, &n, &a), ERR_NOT_FOUND);
+    assert_int_equal(op("/nope/x", FS_O_READ, &n, &a), ERR_NOT_FOUND);
+    assert_int_equal(op("/disk0/hello.txt/x", FS_O_READ, &n, &a), ERR_NOT_DIR);
+    assert_int_equal(op("/disk0/hello.txt", FS_O_READ | FS_O_DIRECTORY, &n, &a), ERR_NOT_DIR);
+    assert_int_equal(op("/disk0/a", FS_O_READ | FS_O_WRITE, &n, &a), ERR_IS_DIR);
+    assert_int_equal(op("/disk0/secret", FS_O_READ, &n, &a), ERR_PERMISSION);
+    assert_int_equal(op("/disk0/secret", 0, &n, &a), 0); /* attributes only */
+    assert_int_equal(op("/disk0/private/x", FS_O_READ, &n, &a), ERR_PERMISSION);
+    assert_int_equal(op("/disk0/loop1", FS_O_READ, &n, &a), ERR_LOOP);
+    assert_int_equal(op("/disk0/rel", FS_O_READ | FS_O_NOFOLLOW, &n, &a), ERR_LOOP);
+    assert_int_equal(op("/disk0/hello.txt", FS_O_READ | FS_O_NOFOLLOW, &n, &a), 0);
+    assert_int_equal(op("/disk0/hello.txt", FS_O_WRITE, &n, &a), ERR_READ_ONLY);
+    assert_int_equal(op("/disk0/new", FS_O_WRITE | FS_O_CREATE, &n, &a), ERR_READ_ONLY);
+    assert_int_equal(op("/disk0/hello.txt", FS_O_CREATE | FS_O_EXCL, &n, &a), ERR_ALREADY_EXISTS);
+    assert_int_equal(op("/disk0/hello.txt", FS_O_READ | FS_O_TRUNC, &n, &a), ERR_INVALID_ARG);
+    assert_int_equal(op("/disk0/hello.txt", 0x80, &n, &a), ERR_INVALID_ARG);
+    assert_int_equal(vfs_open(&vfs, NULL, "", 0, FS_O_READ, 0, &n, &a), ERR_INVALID_ARG);
+    assert_int_equal(vfs_open(&vfs, NULL, "/disk0\0x", 8, FS_O_READ, 0, &n, &a), ERR_INVALID_ARG);
+    assert_int_equal(vfs_open(&vfs, NULL, "/tmp/x", 6, FS_O_CREATE, 010000, &n, &a), ERR_INVALID_ARG);
+    static char longpath[FS_PATH_MAX + 2];
+    memset(longpath, '/', sizeof(longpath) - 1);
+    assert_int_equal(vfs_open(&vfs, NULL, longpath, FS_PATH_MAX, FS_O_READ, 0, &n, &a), 0);
+    assert_int_equal(vfs_open(&vfs, NULL, longpath, FS_PATH_MAX + 1, FS_O_READ, 0, &n, &a),
+                     ERR_NAME_TOO_LONG);
+    char name[300] = "/disk0/";
+    memset(name + 7, 'y', 256);
+    assert_int_equal(op(name, FS_O_READ, &n, &a), ERR_NAME_TOO_LONG);
+    assert_int_equal(op("/disk0", FS_O_READ, &n, &a), 0);
+    char buf[16];
+    assert_int_equal(vfs_read(&vfs, &n, 0, buf, sizeof(buf)), ERR_IS_DIR);
+    assert_int_equal(vfs_write(&vfs, &n, 0, buf, 1), ERR_READ_ONLY);
+    assert_int_equal(vfs_truncate(&vfs, &n, 0), ERR_READ_ONLY);
+}
+
+/* Collects a directory's names through listings of buffers of cap bytes; returns how many. */
+static int list(const char *path, size_t cap, char names[][64], int most)
+{
+    struct vfs_node n;
+    struct fs_attr a;
+    uint8_t buf[4096];
+    assert_int_equal(op(path, FS_O_READ | FS_O_DIRECTORY, &n, &a), 0);
+    uint64_t cookie = 0;
+    int count = 0;
+    for (;;) {
+        int64_t r = vfs_readdir(&vfs, &n, cookie, buf, cap);
+        assert_true(r >= 0);
+        if (r == 0)
+            return count;
+        for (int64_t at = 0; at < r;) {
+            struct fs_dirent d;
+            memcpy(&d, buf + at, sizeof(d));
+            assert_true(d.reclen % 8 == 0 && d.reclen == FS_DIRENT_SIZE(d.name_len) && at + d.reclen <= r);
+            assert_int_equal(buf[at + sizeof(d) + d.name_len], 0);
+            assert_true(count < most);
+            memcpy(names[count], buf + at + sizeof(d), d.name_len < 63 ? d.name_len : 63);
+            names[count][d.name_len < 63 ? d.name_len : 63] = '\0';
+            count++;
+            cookie = d.next;
+            at += d.reclen;
+        }
+    }
+}
+
+/* True if name is among the n names. */
+static bool has(char names[][64], int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Listings: whole records, pieces continued by cookies, a buffer too small for one record. */
+static void test_listing(void **state)
+{
+    (void)state;
+    static char names[64][64];
+    int n = list("/", 4096, names, 64);
+    assert_true(has(names, n, "disk0") && has(names, n, "tmp") && has(names, n, ".."));
+    n = list("/disk0/many", 4096, names, 64);
+    assert_int_equal(n, 42);
+    assert_true(has(names, n, "entry-1") && has(names, n, "entry-40") && has(names, n, "."));
+    assert_int_equal(list("/disk0/many", FS_DIRENT_SIZE(8), names, 64), 42);
+    assert_int_equal(list("/", 40, names, 64), list("/", 4096, names, 64));
+    struct vfs_node d, f;
+    struct fs_attr a;
+    uint8_t buf[64];
+    assert_int_equal(op("/disk0/many", FS_O_READ, &d, &a), 0);
+    assert_int_equal(vfs_readdir(&vfs, &d, 0, buf, 8), ERR_TOO_LARGE);
+    assert_int_equal(vfs_readdir(&vfs, &d, 1u << 30, buf, sizeof(buf)), 0);
+    assert_int_equal(op("/disk0/hello.txt", FS_O_READ, &f, &a), 0);
+    assert_int_equal(vfs_readdir(&vfs, &f, 0, buf, sizeof(buf)), ERR_NOT_DIR);
+}
+
+/* /tmp: create, write, read back, truncate; directories; relative opens; what the root refuses. */
+static void test_tmp(void **state)
+{
+    (void)state;
+    struct vfs_node n, d, m;
+    struct fs_attr a;
+    char buf[64];
+    assert_int_equal(op("/tmp/f", FS_O_READ | FS_O_WRITE | FS_O_CREATE | FS_O_EXCL, &n, &a), 0);
+    assert_int_equal(a.mode, VFS_S_IFREG | 0644);
+    assert_int_equal(a.mount, 2);
+    assert_int_equal(vfs_write(&vfs, &n, 3, "abc", 3), 3);
+    assert_int_equal(vfs_read(&vfs, &n, 0, buf, sizeof(buf)), 6);
+    assert_memory_equal(buf, "\0\0\0abc", 6);
+    assert_int_equal(op("/tmp/f", FS_O_CREATE | FS_O_EXCL, &m, &a), ERR_ALREADY_EXISTS);
+    assert_int_equal(op("/tmp/f", FS_O_WRITE | FS_O_TRUNC, &m, &a), ERR_PERMISSION); /* 0644 */
+    assert_int_equal(vfs_open(&vfs, NULL, "/tmp/w", 6, FS_O_WRITE | FS_O_CREATE, 0666, &m, &a), 0);
+    assert_int_equal(vfs_write(&vfs, &m, 0, "abc", 3), 3);
+    assert_int_equal(op("/tmp/w", FS_O_WRITE | FS_O_TRUNC, &m, &a), 0);
+    assert_int_equal(a.size, 0);
+    assert_int_equal(vfs_truncate(&vfs, &n, 100), 0);
+    assert_int_equal(vfs_getattr(&vfs, &n, &a), 0);
+    assert_int_equal(a.size, 100);
+    assert_int_equal(op("/tmp/r", FS_O_CREATE | FS_O_DIRECTORY, &d, &a), 0);
+    assert_int_equal(vfs_open(&vfs, &d, "g", 1, FS_O_CREATE, 0600, &m, &a), ERR_PERMISSION); /* 0644 */
+    assert_int_equal(vfs_open(&vfs, NULL, "/tmp/d", 6, FS_O_CREATE | FS_O_DIRECTORY, 0777, &d, &a), 0);
+    assert_int_equal(a.type, FS_TYPE_DIR);
+    assert_int_equal(vfs_open(&vfs, &d, "g", 1, FS_O_WRITE | FS_O_CREATE, 0600, &m, &a), 0);
+    assert_int_equal(vfs_write(&vfs, &m, 0, "x", 1), 1);
+    assert_int_equal(op("/tmp/d/g", FS_O_READ, &m, &a), ERR_PERMISSION); /* 0600 */
+    assert_int_equal(op("/tmp/d/../d/./g", 0, &m, &a), 0);
+    assert_int_equal(op("/tmp/d", FS_O_WRITE | FS_O_CREATE | FS_O_DIRECTORY, &m, &a), ERR_IS_DIR);
+    assert_int_equal(op("/tmp/nodir/x", FS_O_CREATE, &m, &a), ERR_NOT_FOUND);
+    assert_int_equal(op("/newdir", FS_O_CREATE | FS_O_DIRECTORY, &m, &a), ERR_PERMISSION);
+    assert_int_equal(op("/tmp/..", FS_O_READ, &m, &a), 0);
+    assert_int_equal(a.mount, 2);
+}
+
+/* A device failing under the disk fails that read with ERR_IO; the rest of the tree goes on. */
+static void test_device_error(void **state)
+{
+    (void)state;
+    struct vfs_node n;
+    struct fs_attr a;
+    char buf[200000];
+    assert_int_equal(op("/disk0/numbers", FS_O_READ, &n, &a), 0);
+    dev_fail = true;
+    assert_int_equal(vfs_read(&vfs, &n, 0, buf, sizeof(buf)), ERR_IO);
+    assert_int_equal(op("/tmp/f", FS_O_READ, &n, &a), 0);
+    dev_fail = false;
+    assert_int_equal(op("/disk0/numbers", FS_O_READ, &n, &a), 0);
+    assert_int_equal(vfs_read(&vfs, &n, 0, buf, sizeof(buf)), a.size);
+    assert_memory_equal(buf, "1\n2\n3\n", 6);
+}
+
+/* Runs the tests in this file. */
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_disk_paths),   cmocka_unit_test(test_disk_errors),
+        cmocka_unit_test(test_listing),      cmocka_unit_test(test_tmp),
+        cmocka_unit_test(test_device_error),
+    };
+    return cmocka_run_group_tests_name("fs_vfs", tests, setup, teardown);
+}
