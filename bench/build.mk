@@ -4,7 +4,8 @@
 #                             which prints `bench: ...` lines and powers the machine off
 #   $(BUILD)/warp-files.iso   warp.iso's services with the fs server's cache set to BENCH_FS_CACHE_MIB
 #                             (bench/manifest-set writes $(BUILD)/files.manifest: servers/init/
-#                             boot.manifest with `arg = N` in [service fs])
+#                             boot.manifest with `arg = N` in [service fs] and its pages quota
+#                             raised by BENCH_FS_EXTRA_PAGES)
 #   make bench                runs tools/setup, builds warp-bench.iso, warp.iso, warp-files.iso and the
 #                             Linux guest (tools/linux-guest), then bench/run (IPC: both guests under
 #                             the same QEMU flags, a table with the Linux/Warp ratios), bench/net
@@ -31,6 +32,10 @@ BENCH_NET_ARGS ?=
 BENCH_FILES_ARGS ?=
 BENCH_ONLY ?=
 BENCH_FS_CACHE_MIB ?= 64
+# boot.manifest's fs quota covers a 16 MiB cache. Each further MiB takes 263 pages (a 4 KiB page
+# plus malloc's header and the page's record: 4,192 bytes), and the heap may map one more 16 MiB
+# arena (4096 pages) than it fills.
+BENCH_FS_EXTRA_PAGES = $(shell echo $$(( ($(BENCH_FS_CACHE_MIB) > 16 ? ($(BENCH_FS_CACHE_MIB) - 16) * 263 : 0) + 4096 )))
 
 .PHONY: bench
 
@@ -39,7 +44,7 @@ $(eval $(call warp_iso,warp-bench,bench,$(KERNEL_CMDLINE)))
 
 # Rewritten only when its text changes (a new BENCH_FS_CACHE_MIB or boot.manifest rebuilds the ISO).
 $(BUILD)/files.manifest: servers/init/boot.manifest bench/manifest-set FORCE
-	$(Q)bench/manifest-set $< $@.new fs arg $(BENCH_FS_CACHE_MIB)
+	$(Q)bench/manifest-set $< $@.new fs arg=$(BENCH_FS_CACHE_MIB) pages+=$(BENCH_FS_EXTRA_PAGES)
 	$(Q)if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(eval $(call warp_initfs,files,$(BUILD)/files.manifest))
