@@ -26,7 +26,8 @@ $(HTTP_LARGE): servers/http_server/build.mk
 # ASan and UBSan. It serves the boot initfs's www/ so tests/e2e/case_http.py can run against it
 # without QEMU:  build/host/http_host build/initfs-boot.tar 18080 &  tests/e2e/case_http.py --port 18080
 HTTP_HOST      := $(BUILD)/host/http_host
-HTTP_HOST_SRCS := servers/http_server/host/http_host.c servers/http_server/conn.c \
+HTTP_HOST_SRCS := servers/http_server/host/http_host.c servers/http_server/conn.c servers/http_server/cond.c \
+	servers/http_server/date.c servers/http_server/fsfile.c servers/http_server/fsroot.c \
 	servers/http_server/http.c libs/user/loop.c libs/user/msg.c libs/common/tar.c libs/common/fmt.c \
 	libs/common/error.c libs/common/text.c
 

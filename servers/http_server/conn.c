@@ -1,5 +1,6 @@
 /* conn.c: http_server's per-connection state machine: READ, parse, serve, WRITE, keep-alive, close. */
 #include "conn.h"
+#include "cond.h"
 
 #include <warp/fmt.h>
 #include <warp/malloc.h>
@@ -12,13 +13,50 @@ static void conn_process(struct http_conn *c);
 static void conn_send(struct http_conn *c);
 static void conn_shutdown(struct http_conn *c);
 static void conn_set_error(struct http_conn *c, int status, bool keep_alive, bool head_only);
+static void conn_stream_pump(struct http_conn *c);
 
 static void http_listener_resume(struct http_server *s);
+
+/* Takes c out of the queue of connections waiting to send their OPEN, if it is there. */
+static void conn_open_dequeue(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    if (!c->open_queued)
+        return;
+    struct http_conn *prev = NULL;
+    for (struct http_conn *q = s->open_head; q; prev = q, q = q->open_next) {
+        if (q != c)
+            continue;
+        if (prev)
+            prev->open_next = c->open_next;
+        else
+            s->open_head = c->open_next;
+        if (s->open_tail == c)
+            s->open_tail = prev;
+        break;
+    }
+    c->open_queued = false;
+    c->open_next = NULL;
+}
+
+/* Closes the file being served (its pending calls are forgotten) and gives its chunk buffers back. */
+static void conn_file_release(struct http_conn *c)
+{
+    conn_open_dequeue(c);
+    http_file_close(&c->file);
+    if (c->st.mem) {
+        free(c->st.mem); /* the node is closed: fs can no longer copy into it */
+        c->st.mem = NULL;
+        c->srv->streams--;
+    }
+    c->st.reading = c->st.writing = false;
+}
 
 /* Closes the connection at once and frees its slot; its pending calls are forgotten. */
 static void conn_free(struct http_conn *c)
 {
     struct http_server *s = c->srv;
+    conn_file_release(c);
     loop_timeout_cancel(s->loop, &c->timeout);
     loop_close(s->loop, c->ch);
     if (c->reject)
@@ -41,6 +79,13 @@ static void conn_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
         return;
     }
     c->srv->stats.timeouts++;
+    if (c->state == HTTP_CONN_OPENING) {
+        /* fs is slow to answer: say so, and close (the OPEN's prefetch lands in out[] later). */
+        conn_file_release(c);
+        conn_set_error(c, 503, false, c->parser.req.method == HTTP_HEAD);
+        conn_send(c);
+        return;
+    }
     if (c->state == HTTP_CONN_READING && http_parser_started(&c->parser) && !c->reject) {
         /* Part of a request came, too slowly: say so. The READ stays pending; see conn_on_read. */
         c->srv->stats.requests++;
@@ -192,6 +237,21 @@ static void conn_finish(struct http_conn *c)
         conn_read(c);
 }
 
+/* The whole response is out: the next request, or the end. */
+static void conn_response_done(struct http_conn *c)
+{
+    if (c->close_after) {
+        conn_finish(c);
+        return;
+    }
+    conn_next_request(c);
+    c->state = HTTP_CONN_READING;
+    if (c->in_pos < c->in_len)
+        conn_process(c); /* pipelined: the next request is (partly) here already */
+    else
+        conn_read(c);
+}
+
 /* A WRITE answered: go on with the response, then the next request or the close. */
 static void conn_on_write(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
@@ -211,16 +271,7 @@ static void conn_on_write(struct loop *l, handle_t ch, struct warp_msg *m, void 
         conn_send(c);
         return;
     }
-    if (c->close_after) {
-        conn_finish(c);
-        return;
-    }
-    conn_next_request(c);
-    c->state = HTTP_CONN_READING;
-    if (c->in_pos < c->in_len)
-        conn_process(c); /* pipelined: the next request is (partly) here already */
-    else
-        conn_read(c);
+    conn_response_done(c);
 }
 
 /* Sends the next piece of the response: the rest of out[], or the next chunk of the body. */
@@ -274,6 +325,340 @@ static void conn_set_error(struct http_conn *c, int status, bool keep_alive, boo
     c->close_after = !keep_alive;
 }
 
+/* The status an fs error gets (the connection stays open). */
+static int conn_fs_status(long err)
+{
+    switch (err) {
+    case ERR_NOT_FOUND:
+    case ERR_NOT_DIR:
+    case ERR_IS_DIR:
+    case ERR_LOOP:
+    case ERR_INVALID_ARG: return 404;
+    case ERR_PERMISSION: return 403;
+    case ERR_NAME_TOO_LONG: return 414;
+    case ERR_NO_RESOURCES:
+    case ERR_PEER_CLOSED: return 503; /* too many open files; fs restarting */
+    default: return 500;              /* ERR_IO, a broken reply... */
+    }
+}
+
+/* A stream's WRITE answered: the slot is empty again (or its rest goes next). */
+static void conn_on_stream_write(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct http_conn *c = ctx;
+    struct http_stream *st = &c->st;
+    struct http_slot *sl = &st->slot[st->wr];
+    (void)l;
+    (void)ch;
+    long r = msg_result(m, MSG_WRITE);
+    st->writing = false;
+    if (r <= 0 || (size_t)r > sl->len - sl->off) {
+        conn_free(c);
+        return;
+    }
+    sl->off += (size_t)r;
+    if (sl->off < sl->len) {
+        sl->state = HTTP_SLOT_FULL; /* a short WRITE: the rest goes next */
+    } else {
+        sl->state = HTTP_SLOT_EMPTY;
+        if (st->wr == 0) { /* out[] held the head: from now on it is a whole buffer */
+            sl->buf = (uint8_t *)c->out;
+            sl->cap = HTTP_OUT_SIZE;
+        }
+        st->wr = st->wr + 1 < st->nslots ? st->wr + 1 : st->first_body;
+    }
+    conn_stream_pump(c);
+}
+
+/* A stream's READ answered: its slot is full; a short or failed READ ends the connection (the
+ * head promised the length: the client must see the body cut, not other bytes). */
+static void conn_on_stream_read(struct http_file *f, long r, void *ctx)
+{
+    struct http_conn *c = ctx;
+    struct http_stream *st = &c->st;
+    struct http_slot *sl = &st->slot[st->rd];
+    (void)f;
+    st->reading = false;
+    if (r <= 0) {
+        c->srv->stats.fs_errors++;
+        conn_free(c);
+        return;
+    }
+    sl->len = (size_t)r;
+    sl->off = 0;
+    sl->state = HTTP_SLOT_FULL;
+    st->read_off += (uint64_t)r;
+    st->rd = st->rd + 1 < st->nslots ? st->rd + 1 : st->first_body;
+    conn_stream_pump(c);
+}
+
+/* Starts what can start: the WRITE of the next full slot, the READ into the next empty one; when
+ * nothing is left, the response is done. Each step re-arms the timeout. */
+static void conn_stream_pump(struct http_conn *c)
+{
+    struct http_stream *st = &c->st;
+    struct warp_msg m;
+    loop_timeout_after(c->srv->loop, &c->timeout, HTTP_FS_TIMEOUT_NS);
+    struct http_slot *w = &st->slot[st->wr];
+    if (!st->writing && w->state == HTTP_SLOT_FULL) {
+        msg_write(&m, w->buf + w->off, w->len - w->off);
+        if (loop_call(c->srv->loop, c->ch, &m, conn_on_stream_write, c) < 0) {
+            conn_free(c);
+            return;
+        }
+        w->state = HTTP_SLOT_WRITING;
+        st->writing = true;
+    }
+    struct http_slot *r = &st->slot[st->rd];
+    if (!st->reading && st->read_off < st->end && r->state == HTTP_SLOT_EMPTY) {
+        uint64_t left = st->end - st->read_off;
+        size_t n = left < r->cap ? (size_t)left : r->cap;
+        if (http_file_read(&c->file, st->read_off, r->buf, n, conn_on_stream_read, c) < 0) {
+            conn_free(c);
+            return;
+        }
+        r->state = HTTP_SLOT_READING;
+        st->reading = true;
+    }
+    if (!st->writing && !st->reading && st->read_off == st->end) {
+        conn_file_release(c);
+        conn_response_done(c);
+    }
+}
+
+/*
+ * Streams bytes [first, end) of the open file: head (head_len bytes at head) and the prefetched
+ * bytes behind it go first from out[]; the READs start at read_off (the first byte not prefetched).
+ */
+static void conn_stream_start(struct http_conn *c, uint8_t *head, size_t len, uint64_t read_off, uint64_t end)
+{
+    struct http_server *s = c->srv;
+    struct http_stream *st = &c->st;
+    memset(st, 0, sizeof(*st));
+    st->slot[0] = (struct http_slot){.buf = head, .cap = len, .len = len, .state = HTTP_SLOT_FULL};
+    st->nslots = 1;
+    if (s->streams < HTTP_STREAMS_MAX && (st->mem = malloc(2 * HTTP_STREAM_CHUNK)) != NULL) {
+        s->streams++;
+        for (unsigned i = 1; i < 3; i++)
+            st->slot[i] =
+                (struct http_slot){.buf = st->mem + (i - 1) * HTTP_STREAM_CHUNK, .cap = HTTP_STREAM_CHUNK};
+        st->nslots = 3;
+        st->first_body = st->rd = 1;
+    }
+    st->read_off = read_off;
+    st->end = end;
+    s->stats.streamed++;
+    c->state = HTTP_CONN_STREAMING;
+    conn_stream_pump(c);
+}
+
+/* Sends a response without a body from the file (304, 416): head only. */
+static void conn_send_head(struct http_conn *c, const struct http_response *r, bool head_only)
+{
+    long n = r->status == 416 ? http_error_response_with(c->out, HTTP_OUT_SIZE, r, head_only)
+                              : http_response_head(c->out, HTTP_OUT_SIZE, r);
+    if (n < 0)
+        n = http_error_response(c->out, HTTP_OUT_SIZE, 500, false, head_only);
+    c->out_len = (size_t)n;
+    c->out_off = 0;
+    c->body = NULL;
+    c->body_len = c->body_off = 0;
+    conn_send(c);
+}
+
+/* A directory asked for without its trailing slash: 301 to path + "/" (its index.html is there). */
+static void conn_redirect(struct http_conn *c, bool head_only)
+{
+    static char location[3 * HTTP_TARGET_MAX + HTTP_LOCATION_EXTRA]; /* single-threaded */
+    const struct http_request *req = &c->parser.req;
+    if (http_location(location, sizeof(location), req->path) < 0) {
+        conn_set_error(c, 414, req->keep_alive, head_only);
+        conn_send(c);
+        return;
+    }
+    struct http_response r = {.status = 301, .keep_alive = req->keep_alive, .location = location};
+    long n = http_error_response_with(c->out, HTTP_OUT_SIZE, &r, head_only);
+    if (n < 0) {
+        conn_set_error(c, 414, req->keep_alive, head_only);
+    } else {
+        c->out_len = (size_t)n;
+        c->out_off = 0;
+        c->body = NULL;
+        c->body_len = c->body_off = 0;
+    }
+    conn_send(c);
+}
+
+/*
+ * The file is open (prefetched bytes of it at out[HTTP_HEAD_ROOM]): preconditions and Range decide
+ * the status (cond.h); the head goes right before the body's first prefetched byte, so that a body
+ * the prefetch holds goes out with its head in one WRITE; a longer one streams.
+ */
+static void conn_serve_file(struct http_conn *c, size_t pre)
+{
+    const struct http_request *req = &c->parser.req;
+    const struct fs_attr *a = &c->file.attr;
+    bool head_only = req->method == HTTP_HEAD;
+    char etag[HTTP_ETAG_MAX];
+    http_etag_format(etag, sizeof(etag), a->mount, a->ino, a->size, a->mtime, a->mtime_nsec);
+    struct http_entity e = {.size = a->size, .mtime = a->mtime, .etag = etag};
+    uint64_t first = 0, last = a->size ? a->size - 1 : 0;
+    struct http_response r = {
+        .status = http_select(req, &e, &first, &last),
+        .content_type = http_content_type(req->path),
+        .keep_alive = req->keep_alive,
+        .accept_ranges = true,
+        .has_mtime = true,
+        .mtime = a->mtime,
+        .etag = etag,
+        .range_first = first,
+        .range_last = last,
+        .range_size = a->size,
+    };
+    c->srv->stats.files++;
+    r.content_range = r.status == 206 || r.status == 416;
+    if (r.status == 304 || r.status == 416) {
+        conn_file_release(c);
+        conn_send_head(c, &r, head_only);
+        return;
+    }
+    uint64_t body = a->size == 0 ? 0 : last - first + 1;
+    r.content_length = body;
+    char head[HTTP_HEAD_ROOM];
+    long n = http_response_head(head, sizeof(head), &r);
+    if (n < 0 || head_only || body == 0) {
+        conn_file_release(c);
+        conn_send_head(c, &r, head_only);
+        return;
+    }
+    /* The head ends where the body's first byte is (or would be) in the prefetch. */
+    uint64_t at = HTTP_HEAD_ROOM + (first < pre ? first : pre);
+    memcpy(c->out + at - (size_t)n, head, (size_t)n);
+    if (first + body <= pre) {
+        conn_file_release(c);
+        c->out_off = (size_t)at - (size_t)n;
+        c->out_len = (size_t)(at + body);
+        c->body = NULL;
+        c->body_len = c->body_off = 0;
+        conn_send(c);
+        return;
+    }
+    uint64_t from = first < pre ? pre : first;
+    conn_stream_start(c, (uint8_t *)c->out + at - n, (size_t)n + (size_t)(from - first), from, last + 1);
+}
+
+/* The OPEN of the requested path answered. */
+static void conn_on_open(struct http_file *f, long r, void *ctx)
+{
+    struct http_conn *c = ctx;
+    const struct http_request *req = &c->parser.req;
+    bool head_only = req->method == HTTP_HEAD;
+    if (r < 0) {
+        c->srv->stats.fs_errors++;
+        conn_set_error(c, conn_fs_status(r), req->keep_alive, head_only);
+        conn_send(c);
+        return;
+    }
+    if (f->attr.type == FS_TYPE_DIR) {
+        size_t len = strlen(req->path);
+        conn_file_release(c);
+        if (req->path[len - 1] == '/') { /* ".../index.html" is a directory: nothing to serve */
+            conn_set_error(c, 404, req->keep_alive, head_only);
+            conn_send(c);
+        } else {
+            conn_redirect(c, head_only);
+        }
+        return;
+    }
+    if (f->attr.type != FS_TYPE_FILE) {
+        conn_file_release(c);
+        conn_set_error(c, 404, req->keep_alive, head_only);
+        conn_send(c);
+        return;
+    }
+    conn_serve_file(c, (size_t)r);
+}
+
+/* Puts c at the end of the queue of connections waiting to send their OPEN. */
+static void conn_open_enqueue(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    c->open_queued = true;
+    c->open_next = NULL;
+    if (s->open_tail)
+        s->open_tail->open_next = c;
+    else
+        s->open_head = c;
+    s->open_tail = c;
+}
+
+/*
+ * Sends the OPEN of the request's path (req.path, with index.html appended for a directory) on the
+ * root's node: without its leading '/' it is relative to the root, and "..", which the parser
+ * refuses anyway, could not leave it (fs keeps ".." at a mount's root). A failure is answered here.
+ */
+static void conn_open_send(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    const struct http_request *req = &c->parser.req;
+    bool head_only = req->method == HTTP_HEAD;
+    long r = s->fs.state == HTTP_FS_READY ? 0 : ERR_PEER_CLOSED;
+    if (r == 0)
+        r = http_file_open(&c->file, s->fs.root, req->path + 1, strlen(req->path) - 1,
+                           head_only ? NULL : c->out + HTTP_HEAD_ROOM, HTTP_OUT_SIZE - HTTP_HEAD_ROOM,
+                           conn_on_open, c);
+    if (r == ERR_QUEUE_FULL) {
+        conn_open_enqueue(c);
+    } else if (r < 0) {
+        conn_set_error(c, 503, req->keep_alive, head_only);
+        conn_send(c);
+    }
+}
+
+/* An OPEN was answered (opens.on_free): the connections waiting send theirs, in order. */
+static void conn_open_next(void *ctx)
+{
+    struct http_server *s = ctx;
+    while (s->open_head && s->opens.inflight < HTTP_FILE_OPENS_MAX) {
+        struct http_conn *c = s->open_head;
+        conn_open_dequeue(c);
+        conn_open_send(c);
+    }
+}
+
+/*
+ * Serves the request from service/fs: OPEN its path relative to the root directory's node (a
+ * trailing '/' asks for that directory's index.html), now or when its turn comes. Returns false
+ * while the OPEN is on its way or waits (conn_on_open answers), true when the response is in out[]
+ * already (an error).
+ */
+static bool conn_respond_fs(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    struct http_request *req = &c->parser.req;
+    bool head_only = req->method == HTTP_HEAD;
+    if (s->fs.state != HTTP_FS_READY) {
+        conn_set_error(c, 503, req->keep_alive, head_only); /* fs is restarting */
+        return true;
+    }
+    static const char index[] = "index.html";
+    size_t len = strlen(req->path);
+    if (req->path[len - 1] == '/') {
+        if (len + sizeof(index) > sizeof(req->path)) {
+            conn_set_error(c, 414, req->keep_alive, head_only);
+            return true;
+        }
+        memcpy(req->path + len, index, sizeof(index));
+    }
+    c->state = HTTP_CONN_OPENING;
+    loop_timeout_after(s->loop, &c->timeout, HTTP_FS_TIMEOUT_NS);
+    if (s->open_head || s->opens.inflight >= HTTP_FILE_OPENS_MAX)
+        conn_open_enqueue(c); /* others wait already, or no room: in order */
+    else
+        conn_open_send(c);
+    return false;
+}
+
 /* Finds the file for a decoded path under HTTP_DOC_ROOT ("/" at the end means index.html). */
 static int conn_find_file(const struct http_server *s, const char *path, struct tar_file *out)
 {
@@ -286,35 +671,39 @@ static int conn_find_file(const struct http_server *s, const char *path, struct 
     return tar_find(s->initfs, s->initfs_size, name, out);
 }
 
-/* Serves the parsed request: the index page, a file, or 404. */
-static void conn_respond(struct http_conn *c)
+/* Serves the parsed request: from service/fs (false: its answer comes later), or the index page,
+ * an initfs file, or 404 (true: the response is in out[]). */
+static bool conn_respond(struct http_conn *c)
 {
     struct http_server *s = c->srv;
     const struct http_request *req = &c->parser.req;
     bool head_only = req->method == HTTP_HEAD;
     struct http_response r = {.status = 200, .keep_alive = req->keep_alive};
     c->close_after = !req->keep_alive;
+    if (s->fs.state != HTTP_FS_OFF)
+        return conn_respond_fs(c);
     if (strcmp(req->path, "/") == 0 || strcmp(req->path, "/index.html") == 0) {
         static char page[2048]; /* single-threaded: used only until it is copied into out[] */
         long n = http_index_page(s, page, sizeof(page));
         if (n < 0) {
             conn_set_error(c, 500, req->keep_alive, head_only);
-            return;
+            return true;
         }
         r.content_type = "text/html; charset=utf-8";
         r.content_length = (uint64_t)n;
         conn_set_response(c, &r, page, head_only);
-        return;
+        return true;
     }
     struct tar_file f;
     int e = conn_find_file(s, req->path, &f);
     if (e < 0) {
         conn_set_error(c, e == ERR_NOT_FOUND ? 404 : 500, req->keep_alive, head_only);
-        return;
+        return true;
     }
     r.content_type = http_content_type(f.name);
     r.content_length = f.size;
     conn_set_response(c, &r, f.data, head_only);
+    return true;
 }
 
 /* Feeds the parser what in[] holds; answers a complete or bad request, or reads on. */
@@ -330,10 +719,12 @@ static void conn_process(struct http_conn *c)
     }
     c->srv->stats.requests++;
     c->requests++;
-    if (r == HTTP_PARSE_DONE)
-        conn_respond(c);
-    else /* the stream cannot be trusted past a bad request: answer and close */
+    if (r == HTTP_PARSE_DONE) {
+        if (!conn_respond(c))
+            return; /* the file's OPEN answers */
+    } else {        /* the stream cannot be trusted past a bad request: answer and close */
         conn_set_error(c, c->parser.status, false, http_parser_method(&c->parser) == HTTP_HEAD);
+    }
     conn_send(c);
 }
 
@@ -341,8 +732,8 @@ static void conn_process(struct http_conn *c)
 static struct http_conn *conn_slot(struct http_server *s, unsigned first, unsigned n)
 {
     for (unsigned i = first; i < first + n; i++)
-        if (s->conns[i].state == HTTP_CONN_FREE)
-            return &s->conns[i];
+        if (s->conns[i].state == HTTP_CONN_FREE && !http_file_busy(&s->conns[i].file))
+            return &s->conns[i]; /* (a busy file: an OPEN given up may still write into out[]) */
     return NULL;
 }
 
@@ -353,7 +744,11 @@ void http_server_init(struct http_server *s, struct loop *l, const void *initfs,
     s->loop = l;
     s->initfs = initfs;
     s->initfs_size = initfs_size;
+    http_fs_init(&s->fs, l);
+    s->opens.on_free = conn_open_next;
+    s->opens.ctx = s;
     for (unsigned i = 0; i < HTTP_CONN_MAX + HTTP_REJECT_MAX; i++) {
+        http_file_init(&s->conns[i].file, l, &s->opens);
         s->conns[i].srv = s;
         s->conns[i].reject = i >= HTTP_CONN_MAX;
     }

@@ -1,6 +1,8 @@
 /* conn.h: http_server's connections: one explicit state machine per accepted TCP connection. */
 #pragma once
 
+#include "fsfile.h"
+#include "fsroot.h"
 #include "http.h"
 
 #include <warp/ipc.h>
@@ -8,7 +10,9 @@
 
 /*
  * A connection is a channel from tcpip (docs/network.md). It makes one call at a time, READ, WRITE
- * or CLOSE, through the loop, so its state says which call is pending:
+ * or CLOSE, through the loop, so its state says which call is pending (a file from service/fs adds
+ * OPENING, the OPEN of the file with its prefetch, and STREAMING, READs of the file overlapped with
+ * WRITEs of what was read: see "Files from service/fs" below):
  *
  *   READING ──request parsed──▶ WRITING ──response out, keep-alive──▶ READING (or parse the
  *      │                           │                                  pipelined bytes already here)
@@ -45,11 +49,29 @@
  * never wait for any of this.
  */
 
-#define HTTP_CONN_MAX 1024   /* connections served at once */
-#define HTTP_REJECT_MAX 8    /* connections being answered 503 at once */
-#define HTTP_FIXED_HANDLES 5 /* init's channel, tcpip's control channel, the listener, two event queues */
-_Static_assert(HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_MAX,
-               "every connection needs a handle");
+/*
+ * Files from service/fs (fsroot.h, fsfile.h): a request OPENs its path relative to the root
+ * directory's node with out[HTTP_HEAD_ROOM, HTTP_OUT_SIZE) as the prefetch buffer, so a file of up
+ * to 7 KiB needs one round trip: the head is built behind the prefetched bytes, at out[HTTP_HEAD_ROOM
+ * - head length], and both go out in one WRITE. A larger file (or range) streams: the head and the
+ * prefetched part go first, then READs of up to HTTP_STREAM_CHUNK at increasing offsets, each
+ * followed by its WRITE. Up to HTTP_STREAMS_MAX connections at once get two chunk buffers, so the
+ * next READ overlaps the current WRITE; the others stream through out[] (read, write, read...).
+ * At most HTTP_FILE_OPENS_MAX OPENs are in flight on the root at once (a channel's calls are
+ * bounded); further requests wait their turn in order (still OPENING, under the same timeout).
+ * Memory stays constant per connection whatever the file's size. The node is closed when the body
+ * is out. An fs failure before the head went out is an error response (conn.c maps the codes);
+ * after it, the connection closes: the client sees a short body, never wrong bytes.
+ */
+#define HTTP_HEAD_ROOM 1024           /* out[] bytes before the prefetch: a file response's head */
+#define HTTP_STREAM_CHUNK (64u << 10) /* bytes of one READ from fs and of its WRITE */
+#define HTTP_STREAMS_MAX 32           /* connections with two chunk buffers at once */
+#define HTTP_CONN_MAX 1024            /* connections served at once */
+#define HTTP_REJECT_MAX 8             /* connections being answered 503 at once */
+#define HTTP_FIXED_HANDLES 7 /* init's channel, tcpip's control channel, the listener, two event queues, */
+                             /* the fs session and the root directory's node */
+_Static_assert(2 * HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_MAX,
+               "every connection needs a handle, and one more for the file it serves");
 
 #define HTTP_IN_SIZE 4096            /* bytes asked for by one READ */
 #define HTTP_OUT_SIZE 8192           /* a response head, plus the body when both fit */
@@ -59,6 +81,7 @@ _Static_assert(HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_M
 #define HTTP_MS 1000000ull
 #define HTTP_HEADER_TIMEOUT_NS (10000 * HTTP_MS)
 #define HTTP_SEND_TIMEOUT_NS (10000 * HTTP_MS)
+#define HTTP_FS_TIMEOUT_NS (10000 * HTTP_MS) /* an fs OPEN; in a stream, each READ or WRITE */
 #define HTTP_LINGER_TIMEOUT_NS (2000 * HTTP_MS)
 #define HTTP_LINGER_QUIET_NS (500 * HTTP_MS)
 #define HTTP_LINGER_ROUNDS (HTTP_LINGER_TIMEOUT_NS / HTTP_LINGER_QUIET_NS)
@@ -69,6 +92,8 @@ _Static_assert(HTTP_CONN_MAX + HTTP_REJECT_MAX + HTTP_FIXED_HANDLES <= HANDLES_M
 enum http_conn_state {
     HTTP_CONN_FREE,
     HTTP_CONN_READING,   /* READ pending: waiting for request bytes */
+    HTTP_CONN_OPENING,   /* the fs OPEN of the requested file is pending */
+    HTTP_CONN_STREAMING, /* a file's body: an fs READ, a WRITE, or both pending */
     HTTP_CONN_WRITING,   /* WRITE pending: part of a response */
     HTTP_CONN_LINGERING, /* READ pending after the last response: bytes are dropped until quiet */
     HTTP_CONN_CLOSING,   /* CLOSE pending: FIN after the last response */
@@ -76,6 +101,29 @@ enum http_conn_state {
 };
 
 struct http_server;
+
+/* A buffer of a stream: [off, len) of buf is still to be written while it is FULL or WRITING. */
+enum http_slot_state { HTTP_SLOT_EMPTY, HTTP_SLOT_READING, HTTP_SLOT_FULL, HTTP_SLOT_WRITING };
+struct http_slot {
+    uint8_t *buf;
+    size_t cap, len, off;
+    enum http_slot_state state;
+};
+
+/*
+ * A file body being streamed. slot[0] is out[] (the head and the prefetched bytes, written first);
+ * with chunk buffers (mem) slot[1] and slot[2] then take turns, else slot[0] is reused. READs fill
+ * slots in the order rd walks them and WRITEs empty them in the same order (wr), so the bytes go out
+ * in file order.
+ */
+struct http_stream {
+    struct http_slot slot[3];
+    unsigned nslots, first_body; /* after slot nslots - 1 comes slot first_body */
+    unsigned rd, wr;             /* the next slot to read into, and to write from */
+    uint64_t read_off, end;      /* the next file offset to READ; the end of the body's bytes */
+    bool reading, writing;       /* an fs READ, a tcpip WRITE pending */
+    uint8_t *mem;                /* 2 * HTTP_STREAM_CHUNK bytes, or NULL */
+};
 
 /* One connection. in[in_pos, in_len) holds received bytes the parser has not taken yet. */
 struct http_conn {
@@ -95,18 +143,25 @@ struct http_conn {
     unsigned linger_rounds; /* quiet periods begun while LINGERING */
     unsigned requests;      /* responses started on this connection */
     struct http_parser parser;
+    struct http_file file;       /* the file being served from service/fs */
+    bool open_queued;            /* OPENING, waiting for room among the OPENs in flight */
+    struct http_conn *open_next; /* the next one waiting */
+    struct http_stream st;       /* its body, while STREAMING */
     uint8_t *in; /* HTTP_IN_SIZE bytes; allocated with the slot's first connection, then kept */
     char *out;   /* HTTP_OUT_SIZE bytes, likewise */
 };
 
 /* Counters since start (the index page shows some). */
 struct http_stats {
-    uint64_t accepted; /* connections served */
-    uint64_t rejected; /* answered 503 */
-    uint64_t dropped;  /* closed at once (no slot though the listener was paused, or loop error) */
-    uint64_t pauses;   /* times the listener was taken off the loop */
-    uint64_t requests; /* responses started, errors included */
-    uint64_t timeouts; /* connections ended by a timeout */
+    uint64_t accepted;  /* connections served */
+    uint64_t rejected;  /* answered 503 */
+    uint64_t dropped;   /* closed at once (no slot though the listener was paused, or loop error) */
+    uint64_t pauses;    /* times the listener was taken off the loop */
+    uint64_t requests;  /* responses started, errors included */
+    uint64_t timeouts;  /* connections ended by a timeout */
+    uint64_t files;     /* file responses from service/fs (200, 206, 304) */
+    uint64_t streamed;  /* of which streamed (larger than the prefetch) */
+    uint64_t fs_errors; /* fs OPENs or READs that failed (not found included) */
 };
 
 struct http_server {
@@ -116,13 +171,18 @@ struct http_server {
     bool listener_closed; /* tcpip closed it: loop_run has been stopped */
     const void *initfs;
     size_t initfs_size;
+    struct http_fs fs;                       /* the document root in service/fs, if any */
+    struct http_file_opens opens;            /* the OPENs in flight on the root's node */
+    struct http_conn *open_head, *open_tail; /* connections waiting to send their OPEN, in order */
+    unsigned streams;   /* connections holding chunk buffers (at most HTTP_STREAMS_MAX) */
     unsigned active;    /* connections in conns[0, HTTP_CONN_MAX) */
     unsigned rejecting; /* in conns[HTTP_CONN_MAX, ...) */
     struct http_stats stats;
     struct http_conn conns[HTTP_CONN_MAX + HTTP_REJECT_MAX];
 };
 
-/* Prepares the server: no connections; files come from the initfs archive (may be NULL, 0). */
+/* Prepares the server: no connections; files come from service/fs once http_fs_start(&s->fs, ..)
+ * found it, else from the initfs archive (may be NULL, 0). */
 void http_server_init(struct http_server *s, struct loop *l, const void *initfs, size_t initfs_size);
 
 /*

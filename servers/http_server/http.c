@@ -1,5 +1,6 @@
 /* http.c: the incremental HTTP/1.1 request parser and the response builder (RFC 9110, RFC 9112). */
 #include "http.h"
+#include "date.h"
 #include <warp/text.h>
 
 #include <warp/error.h>
@@ -32,6 +33,7 @@ enum {
     HF_CONTENT_LENGTH,
     HF_TRANSFER_ENCODING,
     HF_CONNECTION,
+    HF_KEPT, /* HF_KEPT + enum http_kept_field: a field kept for cond.c */
 };
 
 /* Where a list element (Connection, Transfer-Encoding) is. */
@@ -134,7 +136,75 @@ static unsigned http_field_lookup(const struct http_parser *p)
         return HF_TRANSFER_ENCODING;
     if (strcmp(p->name, "connection") == 0)
         return HF_CONNECTION;
+    if (strcmp(p->name, "if-none-match") == 0)
+        return HF_KEPT + HTTP_KEPT_IF_NONE_MATCH;
+    if (strcmp(p->name, "if-modified-since") == 0)
+        return HF_KEPT + HTTP_KEPT_IF_MODIFIED_SINCE;
+    if (strcmp(p->name, "range") == 0)
+        return HF_KEPT + HTTP_KEPT_RANGE;
+    if (strcmp(p->name, "if-range") == 0)
+        return HF_KEPT + HTTP_KEPT_IF_RANGE;
     return HF_OTHER;
+}
+
+/* The buffer of kept field f and its size (NUL included). */
+static char *http_kept_buf(struct http_request *r, unsigned f, size_t *size)
+{
+    switch (f) {
+    case HTTP_KEPT_IF_NONE_MATCH: *size = sizeof(r->if_none_match); return r->if_none_match;
+    case HTTP_KEPT_IF_MODIFIED_SINCE: *size = sizeof(r->if_modified_since); return r->if_modified_since;
+    case HTTP_KEPT_RANGE: *size = sizeof(r->range); return r->range;
+    default: *size = sizeof(r->if_range); return r->if_range;
+    }
+}
+
+/* Appends byte c to kept field f; a value that does not fit makes the field unusable. */
+static void http_kept_byte(struct http_parser *p, unsigned f, char c)
+{
+    size_t size;
+    char *buf = http_kept_buf(&p->req, f, &size);
+    if (p->req.kept[f] != HTTP_KEPT_OK)
+        return;
+    if (p->kept_len[f] + 1 >= size) {
+        p->req.kept[f] = HTTP_KEPT_UNUSABLE;
+        return;
+    }
+    buf[p->kept_len[f]++] = c;
+}
+
+/* A kept field's line begins: the first makes it present; a second one is joined to If-None-Match's
+ * list (RFC 9110 §5.3) and makes any other unusable. */
+static void http_kept_begin(struct http_parser *p, unsigned f)
+{
+    if (p->req.kept[f] == HTTP_KEPT_ABSENT) {
+        p->req.kept[f] = HTTP_KEPT_OK;
+        return;
+    }
+    if (f != HTTP_KEPT_IF_NONE_MATCH) {
+        p->req.kept[f] = HTTP_KEPT_UNUSABLE;
+        return;
+    }
+    http_kept_byte(p, f, ',');
+    http_kept_byte(p, f, ' ');
+}
+
+/* A kept field's line ended: trailing whitespace goes, the value is terminated. */
+static void http_kept_end(struct http_parser *p, unsigned f)
+{
+    size_t size;
+    char *buf = http_kept_buf(&p->req, f, &size);
+    while (p->kept_len[f] > 0 && (buf[p->kept_len[f] - 1] == ' ' || buf[p->kept_len[f] - 1] == '\t'))
+        p->kept_len[f]--;
+    buf[p->kept_len[f]] = '\0';
+}
+
+/* A kept field's value, if usable. */
+const char *http_request_field(const struct http_request *r, enum http_kept_field f)
+{
+    if ((unsigned)f >= HTTP_KEPT_COUNT || r->kept[f] != HTTP_KEPT_OK)
+        return NULL;
+    size_t size;
+    return http_kept_buf((struct http_request *)r, f, &size);
 }
 
 /* A field name ended with its colon: note which field it is; a second Host or Content-Length is 400. */
@@ -156,7 +226,10 @@ static enum http_parse_result http_field_begin(struct http_parser *p)
         p->cl_digits = false;
         break;
     case HF_TRANSFER_ENCODING: p->te_seen = true; break;
-    default: break;
+    default:
+        if (p->field >= HF_KEPT)
+            http_kept_begin(p, p->field - HF_KEPT);
+        break;
     }
     return HTTP_PARSE_MORE;
 }
@@ -261,7 +334,10 @@ static enum http_parse_result http_value_byte(struct http_parser *p, uint8_t c)
     case HF_CONTENT_LENGTH: return http_length_byte(p, c);
     case HF_TRANSFER_ENCODING:
     case HF_CONNECTION: return http_list_byte(p, c);
-    default: return HTTP_PARSE_MORE;
+    default:
+        if (p->field >= HF_KEPT)
+            http_kept_byte(p, p->field - HF_KEPT, (char)c);
+        return HTTP_PARSE_MORE;
     }
 }
 
@@ -272,6 +348,8 @@ static enum http_parse_result http_field_end(struct http_parser *p)
         http_element_end(p);
     if (p->field == HF_CONTENT_LENGTH && !p->cl_digits)
         return http_fail(p, 400);
+    if (p->field >= HF_KEPT)
+        http_kept_end(p, p->field - HF_KEPT);
     p->state = HP_FIELD;
     return HTTP_PARSE_MORE;
 }
@@ -583,12 +661,17 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
+    case 416: return "Range Not Satisfiable";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -618,9 +701,12 @@ const char *http_content_type(const char *path)
         {"gif", "image/gif"},
         {"svg", "image/svg+xml"},
         {"ico", "image/x-icon"},
+        {"webp", "image/webp"},
         {"wasm", "application/wasm"},
         {"xml", "application/xml"},
         {"pdf", "application/pdf"},
+        {"mp4", "video/mp4"},
+        {"woff2", "font/woff2"},
     };
     const char *dot = NULL;
     for (const char *s = path; *s; s++) {
@@ -643,38 +729,72 @@ const char *http_content_type(const char *path)
     return "application/octet-stream";
 }
 
+/* The optional fields of a head (ETag, Last-Modified, Accept-Ranges, Content-Range, Location). */
+static int http_head_extras(char *buf, size_t size, const struct http_response *r)
+{
+    char date[HTTP_DATE_LEN + 1];
+    char range[80] = "";
+    if (r->has_mtime && http_date_format(r->mtime, date, sizeof(date)) < 0)
+        return -1;
+    if (r->content_range && r->status == 416)
+        fmt_snprintf(range, sizeof(range), "Content-Range: bytes */%llu\r\n",
+                     (unsigned long long)r->range_size);
+    else if (r->content_range)
+        fmt_snprintf(range, sizeof(range), "Content-Range: bytes %llu-%llu/%llu\r\n",
+                     (unsigned long long)r->range_first, (unsigned long long)r->range_last,
+                     (unsigned long long)r->range_size);
+    return fmt_snprintf(
+        buf, size, "%s%s%s%s%s%s%s%s%s%s%s", r->etag ? "ETag: " : "", r->etag ? r->etag : "",
+        r->etag ? "\r\n" : "", r->has_mtime ? "Last-Modified: " : "", r->has_mtime ? date : "",
+        r->has_mtime ? "\r\n" : "", r->accept_ranges ? "Accept-Ranges: bytes\r\n" : "", range,
+        r->location ? "Location: " : "", r->location ? r->location : "", r->location ? "\r\n" : "");
+}
+
 /* The header block. */
 long http_response_head(char *buf, size_t size, const struct http_response *r)
 {
+    char length[48] = "";
+    if (r->status != 304) /* RFC 9110 §8.6: a 304 need not say the length of what it does not send */
+        fmt_snprintf(length, sizeof(length), "Content-Length: %llu\r\n",
+                     (unsigned long long)r->content_length);
     int n = fmt_snprintf(buf, size,
                          "HTTP/1.1 %d %s\r\n"
                          "Server: warp\r\n"
                          "%s%s%s"
-                         "Content-Length: %llu\r\n"
                          "%s"
-                         "Connection: %s\r\n"
-                         "\r\n",
+                         "%s",
                          r->status, http_reason(r->status), r->content_type ? "Content-Type: " : "",
-                         r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "",
-                         (unsigned long long)r->content_length, r->allow ? "Allow: GET, HEAD\r\n" : "",
-                         r->keep_alive ? "keep-alive" : "close");
+                         r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "", length,
+                         r->allow ? "Allow: GET, HEAD\r\n" : "");
     if (n < 0 || (size_t)n >= size)
         return ERR_TOO_LARGE;
-    return n;
+    int m = http_head_extras(buf + n, size - (size_t)n, r);
+    if (m < 0 || (size_t)m >= size - (size_t)n)
+        return ERR_TOO_LARGE;
+    n += m;
+    m = fmt_snprintf(buf + n, size - (size_t)n, "Connection: %s\r\n\r\n",
+                     r->keep_alive ? "keep-alive" : "close");
+    if (m < 0 || (size_t)m >= size - (size_t)n)
+        return ERR_TOO_LARGE;
+    return n + m;
 }
 
 /* A whole error response with its short text body. */
 long http_error_response(char *buf, size_t size, int status, bool keep_alive, bool head_only)
 {
+    struct http_response r = {.status = status, .keep_alive = keep_alive};
+    return http_error_response_with(buf, size, &r, head_only);
+}
+
+/* An error (or redirect) response with its short text body and the head's fields of base. */
+long http_error_response_with(char *buf, size_t size, const struct http_response *base, bool head_only)
+{
     char body[64];
-    int blen = fmt_snprintf(body, sizeof(body), "%d %s\n", status, http_reason(status));
-    struct http_response r = {
-        .status = status,
-        .content_type = "text/plain; charset=utf-8",
-        .content_length = (uint64_t)blen,
-        .keep_alive = keep_alive,
-        .allow = status == 405,
-    };
+    int blen = fmt_snprintf(body, sizeof(body), "%d %s\n", base->status, http_reason(base->status));
+    struct http_response r = *base;
+    r.content_type = "text/plain; charset=utf-8";
+    r.content_length = (uint64_t)blen;
+    r.allow = base->status == 405;
     long n = http_response_head(buf, size, &r);
     if (n < 0 || head_only)
         return n;

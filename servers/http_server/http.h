@@ -44,6 +44,27 @@
 #define HTTP_TARGET_MAX 2048 /* bytes of the request-target as sent; more: 414 */
 #define HTTP_METHOD_MAX 16   /* bytes of a method; longer ones are no method we know: 501 */
 #define HTTP_FIELDS_MAX 100  /* header fields per request; more: 431 */
+#define HTTP_INM_MAX 512     /* bytes of If-None-Match kept (its field lines joined by ", ") */
+#define HTTP_KEPT_MAX 128    /* bytes kept of If-Modified-Since, Range and If-Range */
+
+/*
+ * Four fields are kept for the file server's conditional and range requests (cond.h), each as its
+ * value without surrounding whitespace and a state: absent, kept, or unusable (longer than kept, or
+ * given twice: only If-None-Match is a list whose lines may be joined). They never make a request
+ * bad; an unusable one is ignored by http_select (cond.h says how).
+ */
+enum http_kept_field {
+    HTTP_KEPT_IF_NONE_MATCH,
+    HTTP_KEPT_IF_MODIFIED_SINCE,
+    HTTP_KEPT_RANGE,
+    HTTP_KEPT_IF_RANGE,
+    HTTP_KEPT_COUNT,
+};
+enum http_kept_state {
+    HTTP_KEPT_ABSENT = 0,
+    HTTP_KEPT_OK,       /* the value is in its buffer */
+    HTTP_KEPT_UNUSABLE, /* too long, or repeated */
+};
 
 enum http_method {
     HTTP_METHOD_NONE = 0, /* not parsed yet */
@@ -72,6 +93,11 @@ struct http_request {
     bool keep_alive;                /* 1.1 unless "Connection: close"; 1.0 only with keep-alive */
     char path[HTTP_TARGET_MAX + 1]; /* decoded, starts with '/', no "." or ".." or empty segments,
                                          no query; NUL-terminated (it holds no other NUL) */
+    uint8_t kept[HTTP_KEPT_COUNT];  /* enum http_kept_state of each kept field */
+    char if_none_match[HTTP_INM_MAX + 1];
+    char if_modified_since[HTTP_KEPT_MAX + 1];
+    char range[HTTP_KEPT_MAX + 1];
+    char if_range[HTTP_KEPT_MAX + 1];
 };
 
 /* Parser state. Fields other than req and status are private to http.c. */
@@ -102,6 +128,7 @@ struct http_parser {
     bool te_seen, te_last_chunked, te_other;
     unsigned te_count, te_chunked;
     bool conn_close, conn_keep_alive;
+    unsigned kept_len[HTTP_KEPT_COUNT]; /* bytes in each kept field's buffer */
     struct http_request req;
 };
 
@@ -122,12 +149,15 @@ bool http_parser_started(const struct http_parser *p);
 /* The method as far as it is known (HTTP_METHOD_NONE before the request line's first space). */
 enum http_method http_parser_method(const struct http_parser *p);
 
+/* A kept field's value (NUL-terminated) if the request had it usable, else NULL. */
+const char *http_request_field(const struct http_request *r, enum http_kept_field f);
+
 /* The reason phrase of a status code this server sends ("Not Found"); "Unknown" otherwise. */
 const char *http_reason(int status);
 
 /*
  * The media type for a path by its extension, case-insensitively: html htm txt css js mjs json png
- * jpg jpeg gif svg ico wasm xml pdf; application/octet-stream for any other or none.
+ * jpg jpeg gif svg ico webp wasm xml pdf mp4 woff2; application/octet-stream for any other or none.
  */
 const char *http_content_type(const char *path);
 
@@ -135,16 +165,24 @@ const char *http_content_type(const char *path);
 struct http_response {
     int status;
     const char *content_type; /* NULL: no Content-Type field */
-    uint64_t content_length;
-    bool keep_alive; /* Connection: keep-alive, else Connection: close */
-    bool allow;      /* add "Allow: GET, HEAD" (405) */
+    uint64_t content_length;  /* not sent with 304 (which has no content) */
+    bool keep_alive;          /* Connection: keep-alive, else Connection: close */
+    bool allow;               /* add "Allow: GET, HEAD" (405) */
+    bool accept_ranges;       /* add "Accept-Ranges: bytes" */
+    bool has_mtime;           /* add "Last-Modified: <IMF-fixdate of mtime>" */
+    int64_t mtime;
+    const char *etag;     /* ETag value (quoted), or NULL */
+    const char *location; /* Location (301), or NULL */
+    bool content_range;   /* 206: "Content-Range: bytes first-last/size"; 416: "bytes * /size" */
+    uint64_t range_first, range_last, range_size;
 };
 
 /*
  * Writes the status line and header block (HTTP/1.1, Server: warp, Content-Type, Content-Length,
- * Connection, the final blank line) into buf; returns its length, or ERR_TOO_LARGE if size is too
- * small (buf then holds nothing useful). There is no Date field: Warp has no clock that knows the
- * date (RFC 9110 section 6.6.1 lets such a server leave it out).
+ * and the optional fields of struct http_response, Connection, the final blank line) into buf;
+ * returns its length, or ERR_TOO_LARGE if size is too small (buf then holds nothing useful). There
+ * is no Date field: Warp has no clock that knows the date (RFC 9110 section 6.6.1 lets such a
+ * server leave it out).
  */
 long http_response_head(char *buf, size_t size, const struct http_response *r);
 
@@ -154,3 +192,7 @@ long http_response_head(char *buf, size_t size, const struct http_response *r);
  * Returns the length or ERR_TOO_LARGE.
  */
 long http_error_response(char *buf, size_t size, int status, bool keep_alive, bool head_only);
+
+/* The same with the head's other fields (Location, Content-Range) from r; its content type and
+ * length are the text body's. */
+long http_error_response_with(char *buf, size_t size, const struct http_response *r, bool head_only);

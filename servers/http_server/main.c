@@ -1,4 +1,4 @@
-/* http_server: serves the embedded page at / and static files from the initfs's www/ on TCP port 80. */
+/* http_server: serves the first disk's files through service/fs (else the embedded page and the initfs's www/) on TCP port 80. */
 #include "conn.h"
 
 #include <warp/loop.h>
@@ -52,8 +52,12 @@ static handle_t http_connect(void)
     }
 }
 
-/* Entry: connect to tcpip through init (which holds us until tcpip is up), listen, serve; when
- * tcpip goes away (it crashed or was restarted: our listener closes), listen again on the new one. */
+/*
+ * Entry: connect to tcpip through init (which holds us until tcpip is up), find out whether service/fs
+ * serves FS_DISK_MOUNT (the loop runs until that is decided, so the first request already knows what
+ * is served), listen, serve; when tcpip goes away (it crashed or was restarted: our listener
+ * closes), listen again on the new one. The blocking OPENs on init's channel need it off the loop.
+ */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
     (void)arg;
@@ -63,8 +67,20 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     if (r < 0)
         http_die("loop_init", r);
     http_server_init(&http_srv, &http_loop, initfs, initfs_size);
+    handle_t listener = http_connect();
+    http_fs_start(&http_srv.fs, HTTP_INIT_CH);
+    while (http_srv.fs.state == HTTP_FS_CONNECTING) {
+        r = loop_run_once(&http_loop);
+        if (r < 0)
+            http_die("loop_run_once", r);
+    }
     for (bool again = false;; again = true) {
-        r = http_server_listen(&http_srv, http_connect());
+        if (again) {
+            http_fs_pause(&http_srv.fs);
+            listener = http_connect();
+            http_fs_resume(&http_srv.fs);
+        }
+        r = http_server_listen(&http_srv, listener);
         if (r < 0)
             http_die("loop_add_channel", r);
         printf("http_server: listening on :80%s\n", again ? " again" : "");

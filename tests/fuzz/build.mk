@@ -26,7 +26,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address
 	-fno-sanitize-recover=all -Ilibs/common/include -iquote .
 
 # Extra sources per harness (fuzz_<name>_SRCS := ...).
-fuzz_http_SRCS     := servers/http_server/http.c
+fuzz_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c servers/http_server/date.c
 fuzz_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c servers/init/manifest_limits.c
 fuzz_ext4_SRCS     := servers/fs/ext4.c servers/fs/part.c
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "servers/http_server/cond.h"
+#include "servers/http_server/date.h"
 #include "servers/http_server/http.h"
 
 /*
@@ -13,8 +15,49 @@
  * pieces and whole, and the two parses must agree. An accepted request must satisfy every promise
  * http.h makes about req (a path inside the root: starts with '/', no "." or ".." segment, no
  * backslash, NUL or control byte, no "//"); a refused one must carry a status the server knows.
+ * The kept fields (If-None-Match, If-Modified-Since, Range, If-Range) go through http_select for
+ * files of a few sizes: a 206 must name bytes inside the file, and its head must build.
  * abort() on any broken promise; ASan and UBSan catch the rest.
  */
+
+/* Preconditions and ranges of the request against files of several sizes (cond.h's promises). */
+static void check_conditions(const struct http_request *req)
+{
+    static const uint64_t sizes[] = {0, 1, 100, 1ull << 40};
+    for (int f = 0; f < HTTP_KEPT_COUNT; f++) {
+        const char *v = http_request_field(req, f);
+        if (v && (strlen(v) > HTTP_INM_MAX || (v[0] && (v[strlen(v) - 1] == ' ' || v[0] == ' '))))
+            abort(); /* kept values fit and carry no surrounding whitespace */
+        int64_t t;
+        char date[HTTP_DATE_LEN + 1];
+        if (v && http_date_parse(v, &t) && http_date_format(t, date, sizeof(date)) != HTTP_DATE_LEN)
+            abort(); /* every date we accept can be written back */
+    }
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char etag[HTTP_ETAG_MAX];
+        http_etag_format(etag, sizeof(etag), 1, i, sizes[i], 784111777, 0);
+        struct http_entity e = {.size = sizes[i], .mtime = 784111777, .etag = etag};
+        uint64_t first = 0, last = 0;
+        int st = http_select(req, &e, &first, &last);
+        if (st != 200 && st != 206 && st != 304 && st != 416)
+            abort();
+        if (st == 206 && (first > last || last >= sizes[i]))
+            abort();
+        char buf[1024];
+        struct http_response r = {.status = st,
+                                  .content_length = last - first + 1,
+                                  .has_mtime = true,
+                                  .mtime = e.mtime,
+                                  .etag = etag,
+                                  .accept_ranges = true,
+                                  .content_range = st == 206 || st == 416,
+                                  .range_first = first,
+                                  .range_last = last,
+                                  .range_size = sizes[i]};
+        if (http_response_head(buf, sizeof(buf), &r) <= 0)
+            abort();
+    }
+}
 
 /* Checks what http.h promises about an accepted request. */
 static void check_request(const struct http_request *req)
@@ -48,6 +91,7 @@ static void check_request(const struct http_request *req)
                               .keep_alive = req->keep_alive};
     if (http_response_head(buf, sizeof(buf), &r) <= 0)
         abort();
+    check_conditions(req);
 }
 
 /* Checks a refused request's status and that its error response can be built. */

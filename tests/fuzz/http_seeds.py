@@ -18,6 +18,10 @@ REQUESTS = [
     b"GET /large.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
     b"GET /a%20b/./c//d?x=1 HTTP/1.1\r\n" + H + b"Accept: */*\r\nUser-Agent: curl/7.88.1\r\n\r\n",
     b"GET http://warp:80/logo.svg HTTP/1.1\r\n" + H + b"\r\n",
+    b"GET /f.bin HTTP/1.1\r\n" + H + b"If-None-Match: W/\"a\", \"1-0-64-2ebc5aa1.0\"\r\n"
+    b"If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+    b"GET /f.bin HTTP/1.1\r\n" + H + b"Range: bytes=10-19\r\nIf-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+    b"HEAD /f.bin HTTP/1.1\r\n" + H + b"Range: bytes=-5\r\nIf-None-Match: *\r\n\r\n",
     b"\r\nGET / HTTP/1.1\nHost: w\n\n",
     b"GET / HTTP/1.1\r\n" + H + b"\r\nGET /robots.txt HTTP/1.1\r\n" + H + b"\r\n"
     b"HEAD / HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n",

@@ -31,9 +31,12 @@ test_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c ser
 test_manifest_access_SRCS := servers/init/manifest.c servers/init/manifest_access.c servers/init/manifest_limits.c
 test_restart_SRCS  := servers/init/restart.c
 test_init_opens_SRCS := servers/init/opens.c
-test_http_SRCS     := servers/http_server/http.c
-test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c libs/user/loop.c \
+test_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c servers/http_server/date.c
+test_http_cond_SRCS := servers/http_server/cond.c servers/http_server/date.c servers/http_server/http.c
+test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c servers/http_server/cond.c \
+	servers/http_server/date.c servers/http_server/fsfile.c servers/http_server/fsroot.c libs/user/loop.c \
 	libs/user/msg.c tests/unit/fake_loop_ops.c
+test_http_files_SRCS := $(test_http_conn_SRCS)
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
 test_scsi_cdb_SRCS := servers/virtio_scsi/cdb.c
 test_nvme_spec_SRCS := servers/nvme/spec.c

@@ -67,6 +67,13 @@ static struct outcome parse_len(const char *buf, size_t len)
             assert_int_equal(others[i]->req.keep_alive, whole.req.keep_alive);
             assert_int_equal(others[i]->req.method, whole.req.method);
             assert_int_equal(others[i]->req.version, whole.req.version);
+            assert_memory_equal(others[i]->req.kept, whole.req.kept, sizeof(whole.req.kept));
+            for (int f = 0; f < HTTP_KEPT_COUNT; f++) {
+                const char *a = http_request_field(&others[i]->req, f),
+                           *b = http_request_field(&whole.req, f);
+                if (a || b)
+                    assert_string_equal(a, b);
+            }
         }
     }
     return whole;
@@ -607,6 +614,119 @@ static void test_response_head(void **state)
     assert_non_null(strstr(buf, "Content-Length: 5000000000\r\n"));
 }
 
+/* A file response's head: validators, Accept-Ranges, Content-Range; 304 has no Content-Length. */
+static void test_response_head_file(void **state)
+{
+    (void)state;
+    char buf[1024];
+    struct http_response r = {
+        .status = 206,
+        .content_type = "image/png",
+        .content_length = 10,
+        .keep_alive = true,
+        .accept_ranges = true,
+        .has_mtime = true,
+        .mtime = 784111777,
+        .etag = "\"1-2-3-4.5\"",
+        .content_range = true,
+        .range_first = 10,
+        .range_last = 19,
+        .range_size = 100,
+    };
+    long n = http_response_head(buf, sizeof(buf), &r);
+    const char *want = "HTTP/1.1 206 Partial Content\r\n"
+                       "Server: warp\r\n"
+                       "Content-Type: image/png\r\n"
+                       "Content-Length: 10\r\n"
+                       "ETag: \"1-2-3-4.5\"\r\n"
+                       "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                       "Accept-Ranges: bytes\r\n"
+                       "Content-Range: bytes 10-19/100\r\n"
+                       "Connection: keep-alive\r\n"
+                       "\r\n";
+    assert_string_equal(buf, want);
+    assert_int_equal(n, strlen(want));
+    for (size_t size = 0; size <= (size_t)n; size++)
+        assert_int_equal(http_response_head(buf, size, &r), ERR_TOO_LARGE);
+
+    r.status = 304;
+    r.content_range = false;
+    http_response_head(buf, sizeof(buf), &r);
+    assert_null(strstr(buf, "Content-Length"));
+    assert_non_null(strstr(buf, "HTTP/1.1 304 Not Modified\r\n"));
+    assert_non_null(strstr(buf, "\r\nETag: \"1-2-3-4.5\"\r\n"));
+
+    /* 416: Content-Range names only the size; the text body comes along. */
+    r = (struct http_response){.status = 416, .keep_alive = true, .content_range = true, .range_size = 77};
+    n = http_error_response_with(buf, sizeof(buf), &r, false);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "\r\nContent-Range: bytes */77\r\n"));
+    assert_non_null(strstr(buf, "\r\n\r\n416 Range Not Satisfiable\n"));
+
+    r = (struct http_response){.status = 301, .keep_alive = false, .location = "/a%20b/"};
+    n = http_error_response_with(buf, sizeof(buf), &r, true);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 301 Moved Permanently\r\n"));
+    assert_non_null(strstr(buf, "\r\nLocation: /a%20b/\r\n"));
+    assert_non_null(strstr(buf, "\r\nContent-Length: 22\r\n"));
+    assert_true(strstr(buf, "\r\n\r\n") + 4 == buf + n); /* HEAD: no body */
+}
+
+/* The fields kept for conditional and range requests: trimmed values, joined If-None-Match lines,
+ * repeated or over-long ones unusable, and never a reason to refuse the request. */
+static void test_kept_fields(void **state)
+{
+    (void)state;
+    struct outcome o = parse("GET /f HTTP/1.1\r\nHost: w\r\nIf-None-Match:   \"a\" , W/\"b\"  \r\n"
+                             "if-modified-since: Sun, 06 Nov 1994 08:49:37 GMT\t\r\nRANGE: bytes=0-9\r\n"
+                             "If-Range: \"x\"\r\n\r\n");
+    assert_int_equal(o.result, HTTP_PARSE_DONE);
+    assert_string_equal(http_request_field(&o.req, HTTP_KEPT_IF_NONE_MATCH), "\"a\" , W/\"b\"");
+    assert_string_equal(http_request_field(&o.req, HTTP_KEPT_IF_MODIFIED_SINCE),
+                        "Sun, 06 Nov 1994 08:49:37 GMT");
+    assert_string_equal(http_request_field(&o.req, HTTP_KEPT_RANGE), "bytes=0-9");
+    assert_string_equal(http_request_field(&o.req, HTTP_KEPT_IF_RANGE), "\"x\"");
+
+    o = parse("GET /f HTTP/1.1\r\nHost: w\r\n\r\n");
+    for (int f = 0; f < HTTP_KEPT_COUNT; f++) {
+        assert_int_equal(o.req.kept[f], HTTP_KEPT_ABSENT);
+        assert_null(http_request_field(&o.req, f));
+    }
+    assert_null(http_request_field(&o.req, HTTP_KEPT_COUNT));
+
+    /* Two If-None-Match lines are one list; two Range or If-Modified-Since lines are unusable. */
+    o = parse("GET /f HTTP/1.1\r\nHost: w\r\nIf-None-Match: \"a\"\r\nIf-None-Match: \"b\"\r\n"
+              "Range: bytes=0-1\r\nRange: bytes=2-3\r\nIf-Modified-Since: x\r\nIf-Modified-Since: y\r\n\r\n");
+    assert_int_equal(o.result, HTTP_PARSE_DONE);
+    assert_string_equal(http_request_field(&o.req, HTTP_KEPT_IF_NONE_MATCH), "\"a\", \"b\"");
+    assert_int_equal(o.req.kept[HTTP_KEPT_RANGE], HTTP_KEPT_UNUSABLE);
+    assert_null(http_request_field(&o.req, HTTP_KEPT_RANGE));
+    assert_int_equal(o.req.kept[HTTP_KEPT_IF_MODIFIED_SINCE], HTTP_KEPT_UNUSABLE);
+
+    /* Exactly HTTP_KEPT_MAX bytes fit; one more makes it unusable (the request is still fine). */
+    static char req[1024];
+    char value[HTTP_INM_MAX + 2];
+    memset(value, 'r', HTTP_KEPT_MAX);
+    value[HTTP_KEPT_MAX] = '\0';
+    snprintf(req, sizeof(req), "GET /f HTTP/1.1\r\nHost: w\r\nRange: %s\r\n\r\n", value);
+    o = parse(req);
+    assert_int_equal(o.result, HTTP_PARSE_DONE);
+    assert_string_equal(http_request_field(&o.req, HTTP_KEPT_RANGE), value);
+    snprintf(req, sizeof(req), "GET /f HTTP/1.1\r\nHost: w\r\nRange: %sr\r\n\r\n", value);
+    o = parse(req);
+    assert_int_equal(o.result, HTTP_PARSE_DONE);
+    assert_int_equal(o.req.kept[HTTP_KEPT_RANGE], HTTP_KEPT_UNUSABLE);
+    memset(value, 'e', HTTP_INM_MAX + 1);
+    value[HTTP_INM_MAX + 1] = '\0';
+    snprintf(req, sizeof(req), "GET /f HTTP/1.1\r\nHost: w\r\nIf-None-Match: %s\r\n\r\n", value);
+    o = parse(req);
+    assert_int_equal(o.result, HTTP_PARSE_DONE);
+    assert_int_equal(o.req.kept[HTTP_KEPT_IF_NONE_MATCH], HTTP_KEPT_UNUSABLE);
+
+    /* Their values are still checked as field values: a control byte is 400. */
+    expect_status("GET /f HTTP/1.1\r\nHost: w\r\nRange: bytes=0-1\x01\r\n\r\n", 400);
+}
+
 static void test_error_response(void **state)
 {
     (void)state;
@@ -632,7 +752,7 @@ static void test_error_response(void **state)
     assert_non_null(strstr(buf, "\r\nConnection: close\r\n"));
     assert_non_null(strstr(buf, "\r\n\r\n405 Method Not Allowed\n"));
 
-    int statuses[] = {400, 408, 413, 414, 431, 500, 501, 503, 505};
+    int statuses[] = {301, 400, 403, 408, 413, 414, 416, 431, 500, 501, 503, 505};
     for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
         n = http_error_response(buf, sizeof(buf), statuses[i], false, false);
         assert_true(n > 0);
@@ -663,6 +783,13 @@ static void test_content_types(void **state)
         {"/l.svg", "image/svg+xml"},
         {"/favicon.ico", "image/x-icon"},
         {"/m.wasm", "application/wasm"},
+        {"/p.webp", "image/webp"},
+        {"/doc.PDF", "application/pdf"},
+        {"/feed.xml", "application/xml"},
+        {"/v.mp4", "video/mp4"},
+        {"/f.woff2", "font/woff2"},
+        {"/i.gif", "image/gif"},
+        {"/m.mjs", "text/javascript; charset=utf-8"},
         {"/x.tar.gz", "application/octet-stream"},
         {"/noext", "application/octet-stream"},
         {"/dir.css/noext", "application/octet-stream"},
@@ -709,6 +836,8 @@ int main(void)
         cmocka_unit_test(test_501_methods),
         cmocka_unit_test(test_505_versions),
         cmocka_unit_test(test_response_head),
+        cmocka_unit_test(test_response_head_file),
+        cmocka_unit_test(test_kept_fields),
         cmocka_unit_test(test_error_response),
         cmocka_unit_test(test_content_types),
     };

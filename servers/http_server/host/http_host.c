@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,15 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "servers/http_server/conn.h"
 #include <warp/loop.h>
 #include <warp/msg.h>
+#include <warp/proto/fs.h>
 
 /*
- * Usage: http_host INITFS.tar PORT
+ * Usage: http_host INITFS.tar PORT [DOCROOT]
  *
  * Serves what http_server serves (conn.c, http.c, the real event loop) on 127.0.0.1:PORT, so the
  * end-to-end checks (tests/e2e/case_http.py --port PORT) can run against it without QEMU. The loop's
@@ -33,15 +37,35 @@
  *   closing a handle is close() too.
  *
  * Buffers are plain pointers here: a host process copies into its own memory.
+ *
+ * It stands in for init and service/fs too, so that conn.c's file serving runs as on Warp. Handle 1
+ * is init's channel: OPEN "service/fs" gets a session when DOCROOT is given, ERR_NOT_FOUND
+ * otherwise (the server then serves the initfs, as on an image without fs). On the session, OPEN
+ * of FS_DISK_MOUNT (or a path under it) opens DOCROOT (or that path); on a directory node, OPEN of
+ * a relative path opens it beneath that directory (openat2 RESOLVE_IN_ROOT: ".." stays inside and
+ * symlinks resolve there, like fs's mounts), with fs's permission rule on the node opened: a file
+ * needs S_IROTH, a directory S_IXOTH (the directories on the way are not checked here). OPEN
+ * answers with the node, its struct fs_attr and up to bufs[1]'s length of the file's first bytes;
+ * READ with the bytes at fs_io.offset (at most FS_IO_MAX); CLOSE and closing the handle close it.
+ * SIGUSR1 plays an fs restart: every session and node closes (EV_PEER_CLOSED), and the next OPEN
+ * through init gets a new session.
  */
 
 #define HOST_EQ 0x7fff0000
 #define HOST_HANDLES 4096
 #define HOST_EVENTS 4096
 
-/* One handle: a socket and its pending calls. */
+enum host_kind {
+    HOST_SOCKET, /* a TCP connection or the listener (tcpip's side) */
+    HOST_INIT,   /* init's channel */
+    HOST_FS,     /* an fs session (fd -1) or node (fd: the file or directory) */
+};
+
+/* One handle: a socket and its pending calls, or a channel of the init and fs stand-ins. */
 struct host_sock {
     bool open; /* the handle exists */
+    enum host_kind kind;
+    bool dead; /* HOST_FS: the stand-in "restarted": sends fail with ERR_PEER_CLOSED */
     int fd;    /* -1 once tcpip's side closed it (after CLOSE) */
     uint64_t cookie;
     bool read_pending, write_pending;
@@ -56,6 +80,8 @@ static struct host_sock host_socks[HOST_HANDLES];
 static int host_listen_fd = -1;
 static handle_t host_listener; /* the listening socket's handle */
 static bool host_half_close;
+static const char *host_docroot; /* NULL: no service/fs */
+static volatile sig_atomic_t host_fs_restart;
 static struct warp_event host_events[HOST_EVENTS]; /* ready, not yet taken: a ring */
 static unsigned host_ev_head, host_ev_count;
 
@@ -137,12 +163,19 @@ static void host_peer_close(handle_t h)
     host_push(&ev);
 }
 
+static long host_fs_send(handle_t ch, const struct warp_msg *m);
+static long host_init_send(handle_t ch, const struct warp_msg *m);
+
 /* A call (or message) the server sends on socket ch. */
 static long host_send(handle_t ch, const struct warp_msg *m)
 {
     if (ch <= 0 || ch >= HOST_HANDLES || !host_socks[ch].open)
         return ERR_BAD_HANDLE;
     struct host_sock *s = &host_socks[ch];
+    if (s->kind == HOST_INIT)
+        return host_init_send(ch, m);
+    if (s->kind == HOST_FS)
+        return host_fs_send(ch, m);
     if (s->fd < 0)
         return ERR_PEER_CLOSED;
     if (!msg_is_call(m))
@@ -214,6 +247,232 @@ static handle_t host_new_handle(int fd)
     return 0;
 }
 
+/* --- the init and service/fs stand-ins --- */
+
+/* Queues a reply message (data, handles already in it) to call_id on h. */
+static void host_reply_msg(handle_t h, struct warp_msg *m)
+{
+    struct warp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_REPLY;
+    ev.handle = h;
+    ev.cookie = host_socks[h].cookie;
+    ev.u.msg = *m;
+    host_push(&ev);
+}
+
+/* A new fs channel (session: fd -1; node: its open file), or 0. */
+static handle_t host_fs_handle(int fd)
+{
+    handle_t h = host_new_handle(fd);
+    if (h)
+        host_socks[h].kind = HOST_FS;
+    return h;
+}
+
+/* init's channel: OPEN "service/fs" is the only call it answers with something else than an error. */
+static long host_init_send(handle_t ch, const struct warp_msg *m)
+{
+    char uri[MSG_DATA_MAX + 1];
+    if (!msg_is_call(m))
+        return 0;
+    if (m->type != MSG_OPEN || msg_get_uri(m, uri, sizeof(uri)) < 0 || strcmp(uri, FS_URI) != 0 ||
+        !host_docroot) {
+        host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_FOUND);
+        return 0;
+    }
+    handle_t session = host_fs_handle(-1);
+    struct warp_msg r;
+    if (!session) {
+        host_reply(ch, MSG_ERROR, m->call_id, ERR_NO_RESOURCES);
+        return 0;
+    }
+    msg_reply_open(&r, m->call_id, session);
+    host_reply_msg(ch, &r);
+    return 0;
+}
+
+/* The fs error for an errno of open or read. */
+static long host_fs_errno(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case EXDEV: return ERR_NOT_FOUND;
+    case ENOTDIR: return ERR_NOT_DIR;
+    case EISDIR: return ERR_IS_DIR;
+    case EACCES:
+    case EPERM: return ERR_PERMISSION;
+    case ENAMETOOLONG: return ERR_NAME_TOO_LONG;
+    case ELOOP: return ERR_LOOP;
+    case EMFILE:
+    case ENFILE: return ERR_NO_RESOURCES;
+    default: return ERR_IO;
+    }
+}
+
+/* Opens path beneath directory fd dir (or DOCROOT for dir < 0) as fs would; the fd or an ERR_*. */
+static long host_fs_openat(int dir, const char *path, struct stat *st)
+{
+    int root = dir;
+    if (dir < 0 && (root = open(host_docroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return host_fs_errno(errno);
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
+    int e = errno;
+    if (dir < 0)
+        close(root);
+    if (fd < 0)
+        return host_fs_errno(e);
+    bool ok = fstat(fd, st) == 0;
+    bool dir_node = ok && S_ISDIR(st->st_mode);
+    if (!ok || (!S_ISREG(st->st_mode) && !dir_node)) {
+        close(fd);
+        return ok ? ERR_NOT_FOUND : ERR_IO;
+    }
+    if (!(st->st_mode & (dir_node ? S_IXOTH : S_IROTH))) {
+        close(fd);
+        return ERR_PERMISSION;
+    }
+    return fd;
+}
+
+/* OPEN on a session (absolute: FS_DISK_MOUNT or beneath it) or a directory node (relative). */
+static void host_fs_open(handle_t ch, const struct warp_msg *m)
+{
+    struct host_sock *s = &host_socks[ch];
+    struct fs_open o;
+    char path[FS_PATH_MAX + 1];
+    if (m->data_len < sizeof(o) || m->nbufs < 1) {
+        host_reply(ch, MSG_ERROR, m->call_id, ERR_INVALID_ARG);
+        return;
+    }
+    memcpy(&o, m->data, sizeof(o));
+    if (o.path_len == 0 || o.path_len > FS_PATH_MAX || o.path_len > m->bufs[0].len) {
+        host_reply(ch, MSG_ERROR, m->call_id, o.path_len > FS_PATH_MAX ? ERR_NAME_TOO_LONG : ERR_INVALID_ARG);
+        return;
+    }
+    memcpy(path, (const void *)(uintptr_t)m->bufs[0].addr, o.path_len);
+    path[o.path_len] = '\0';
+    const char *rel = path;
+    int dir = s->fd;
+    if (path[0] == '/' || s->fd < 0) { /* from the top of the tree: only FS_DISK_MOUNT is in it */
+        size_t n = strlen(FS_DISK_MOUNT);
+        if (strncmp(path, FS_DISK_MOUNT, n) != 0 || (path[n] != '/' && path[n] != '\0')) {
+            host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_FOUND);
+            return;
+        }
+        rel = path + n + (path[n] == '/');
+        dir = -1;
+    }
+    struct stat st;
+    long fd = host_fs_openat(dir, rel, &st);
+    if (fd >= 0 && (o.flags & FS_O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+        close((int)fd);
+        fd = ERR_NOT_DIR;
+    }
+    handle_t node = fd >= 0 ? host_fs_handle((int)fd) : 0;
+    if (fd >= 0 && !node) {
+        close((int)fd);
+        fd = ERR_NO_RESOURCES;
+    }
+    if (fd < 0) {
+        host_reply(ch, MSG_ERROR, m->call_id, fd);
+        return;
+    }
+    ssize_t pre = 0;
+    if (m->nbufs >= 2 && S_ISREG(st.st_mode)) {
+        size_t len = m->bufs[1].len < FS_IO_MAX ? m->bufs[1].len : FS_IO_MAX;
+        pre = pread((int)fd, (void *)(uintptr_t)m->bufs[1].addr, len, 0);
+        if (pre < 0)
+            pre = 0;
+    }
+    struct fs_attr a = {
+        .ino = st.st_ino,
+        .size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+        .mtime = st.st_mtim.tv_sec,
+        .mtime_nsec = (uint32_t)st.st_mtim.tv_nsec,
+        .mode = st.st_mode,
+        .type = S_ISDIR(st.st_mode) ? FS_TYPE_DIR : FS_TYPE_FILE,
+        .mount = 1,
+    };
+    struct warp_msg r;
+    msg_reply(&r, MSG_OPEN, m->call_id, pre);
+    msg_set_data(&r, &a, sizeof(a));
+    msg_add_handle(&r, node);
+    host_reply_msg(ch, &r);
+}
+
+/* READ on a node: the bytes at fs_io.offset. */
+static void host_fs_read(handle_t ch, const struct warp_msg *m)
+{
+    struct fs_io io;
+    struct stat st;
+    int fd = host_socks[ch].fd;
+    if (m->data_len < sizeof(io) || m->nbufs < 1 || fd < 0) {
+        host_reply(ch, MSG_ERROR, m->call_id, ERR_INVALID_ARG);
+        return;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        host_reply(ch, MSG_ERROR, m->call_id, ERR_IS_DIR);
+        return;
+    }
+    memcpy(&io, m->data, sizeof(io));
+    size_t len = m->bufs[0].len < FS_IO_MAX ? m->bufs[0].len : FS_IO_MAX;
+    ssize_t n = pread(fd, (void *)(uintptr_t)m->bufs[0].addr, len, (off_t)io.offset);
+    host_reply(ch, MSG_READ, m->call_id, n < 0 ? host_fs_errno(errno) : n);
+}
+
+/* A call on an fs session or node. */
+static long host_fs_send(handle_t ch, const struct warp_msg *m)
+{
+    struct host_sock *s = &host_socks[ch];
+    if (s->dead)
+        return ERR_PEER_CLOSED;
+    if (!msg_is_call(m))
+        return 0;
+    switch (m->type) {
+    case MSG_OPEN:
+        if (s->fd >= 0) { /* a node: only a directory opens further */
+            struct stat st;
+            if (fstat(s->fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_DIR);
+                return 0;
+            }
+        }
+        host_fs_open(ch, m);
+        return 0;
+    case MSG_READ: host_fs_read(ch, m); return 0;
+    case MSG_CLOSE: host_reply(ch, MSG_CLOSE, m->call_id, 0); return 0;
+    default: host_reply(ch, MSG_ERROR, m->call_id, ERR_NOT_SUPPORTED); return 0;
+    }
+}
+
+/* SIGUSR1: fs "restarts": its every channel closes (the server's handles stay until it closes them). */
+static void host_fs_kill(void)
+{
+    for (handle_t h = 1; h < HOST_HANDLES; h++) {
+        struct host_sock *s = &host_socks[h];
+        if (!s->open || s->kind != HOST_FS || s->dead)
+            continue;
+        s->dead = true;
+        if (s->fd >= 0)
+            close(s->fd);
+        s->fd = -1;
+        struct warp_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = EV_PEER_CLOSED;
+        ev.handle = h;
+        ev.cookie = s->cookie;
+        host_push(&ev);
+    }
+}
+
+static void host_on_sigusr1(int sig)
+{
+    (void)sig;
+    host_fs_restart = 1;
+}
+
 /* Accepts every waiting connection; each becomes a MSG_OPEN on the listener. */
 static void host_accept(void)
 {
@@ -280,7 +539,8 @@ static void host_poll(uint64_t deadline)
     }
     for (handle_t h = 1; h < HOST_HANDLES; h++) {
         struct host_sock *s = &host_socks[h];
-        if (h == host_listener || !s->open || s->fd < 0 || !(s->read_pending || s->write_pending))
+        if (h == host_listener || !s->open || s->kind != HOST_SOCKET || s->fd < 0 ||
+            !(s->read_pending || s->write_pending))
             continue;
         fds[n] = (struct pollfd){
             .fd = s->fd,
@@ -314,6 +574,11 @@ static long host_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
     if (eq != HOST_EQ)
         return ERR_BAD_HANDLE;
     while (host_ev_count == 0) {
+        if (host_fs_restart) {
+            host_fs_restart = 0;
+            host_fs_kill();
+            continue;
+        }
         host_poll(deadline);
         if (host_ev_count == 0 && deadline != DEADLINE_FOREVER && host_clock() >= deadline)
             return ERR_TIMED_OUT;
@@ -366,10 +631,12 @@ static struct http_server host_srv;
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s INITFS.tar PORT\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s INITFS.tar PORT [DOCROOT]\n", argv[0]);
         return 2;
     }
+    host_docroot = argc == 4 ? argv[3] : NULL;
+    setvbuf(stdout, NULL, _IOLBF, 0);
     size_t size;
     void *initfs = host_read_file(argv[1], &size);
     if (!initfs) {
@@ -377,6 +644,8 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = {.sa_handler = host_on_sigusr1}; /* no SA_RESTART: poll returns */
+    sigaction(SIGUSR1, &sa, NULL);
     host_listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(host_listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -390,9 +659,15 @@ int main(int argc, char **argv)
     }
     const char *half = getenv("HTTP_HOST_HALF_CLOSE");
     host_half_close = half && strcmp(half, "1") == 0;
+    handle_t init = host_new_handle(-1);
+    host_socks[init].kind = HOST_INIT;
     host_listener = host_new_handle(host_listen_fd);
     loop_init_ops(&host_loop, HOST_EQ, &host_ops);
     http_server_init(&host_srv, &host_loop, initfs, size);
+    http_fs_start(&host_srv.fs, init); /* as main.c does: decided before the first request */
+    while (host_srv.fs.state == HTTP_FS_CONNECTING)
+        if (loop_run_once(&host_loop) < 0)
+            return 1;
     if (http_server_listen(&host_srv, host_listener) < 0)
         return 1;
     printf("http_server: listening on :%s (host stand-in, CLOSE %s)\n", argv[2],
