@@ -32,10 +32,13 @@ BENCH_NET_ARGS ?=
 BENCH_FILES_ARGS ?=
 BENCH_ONLY ?=
 BENCH_FS_CACHE_MIB ?= 64
-# boot.manifest's fs quota covers a 16 MiB cache. Each further MiB takes 263 pages (a 4 KiB page
-# plus malloc's header and the page's record: 4,192 bytes), and the heap may map one more 16 MiB
-# arena (4096 pages) than it fills.
-BENCH_FS_EXTRA_PAGES = $(shell echo $$(( ($(BENCH_FS_CACHE_MIB) > 16 ? ($(BENCH_FS_CACHE_MIB) - 16) * 263 : 0) + 4096 )))
+# boot.manifest's fs quota covers its own cache (its `arg`, else fs's default of 16 MiB). Each further
+# MiB takes 263 pages (a 4 KiB page plus malloc's header and the page's record: 4,192 bytes), and the
+# heap may map one more 16 MiB arena (4096 pages) than it fills.
+BENCH_FS_BOOT_MIB = $(or $(shell awk '/^\[service /{s = ($$2 == "fs]")} s && $$1 == "arg" {print $$3}' \
+	servers/init/boot.manifest),16)
+BENCH_FS_EXTRA_PAGES = $(shell echo $$(( ($(BENCH_FS_CACHE_MIB) > $(BENCH_FS_BOOT_MIB) ? \
+	($(BENCH_FS_CACHE_MIB) - $(BENCH_FS_BOOT_MIB)) * 263 : 0) + 4096 )))
 
 .PHONY: bench
 
