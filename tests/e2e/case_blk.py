@@ -23,7 +23,7 @@ Every driver, on its modern (or only) device, also runs
 and virtio-blk and virtio-scsi
   read-only  the drive `readonly=on`: the geometry says read-only, every WRITE gets ERR_PERMISSION,
              the disk file is untouched
-At the long level (`--long`, make test-long; it takes half a minute more) virtio-blk also runs
+and at the long level (`--long`, make test-long: each boot takes half a minute more) every driver
   timeout    nbdstall.py holds the first three reads of sector 13000 9 s each: the driver resets
              the device three times and answers that READ ERR_TIMED_OUT; the next read of it works
 
@@ -121,7 +121,7 @@ VARIANTS = [
     Variant("nvme mdts 8 KiB", "nvme", "serial=warp0,mdts=1", {"xfer": "8", "irq": "MSI-X"}),
 ] + [plain(driver, "stall", hold=STALL) for driver in PLAIN] + [
     plain(driver, "read-only", read_only=True) for driver in ("blk", "scsi")] + [
-    plain("blk", "timeout", hold=TIMEOUT_HOLD, long=True)]
+    plain(driver, "timeout", hold=TIMEOUT_HOLD, long=True) for driver in PLAIN]
 CHECKS = ("verdict", "driver", "deadline", "disk", "restart")
 CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
 KILLED = "init: block0 was killed"
