@@ -16,7 +16,8 @@ the nvme driver as service block0) with the disk as namespace 1 of QEMU's NVMe c
 (`-device nvme,serial=warp0,drive=d0`): as it comes (MSI-X, 512 KiB per command, so the driver's
 64 KiB limit), and with `mdts=1` (8 KiB per command: a 64 KiB call goes in 8 commands).
 
-Every driver, on its modern (or only) device, also runs
+Every driver, on its modern (or only) device, also runs (virtio-scsi on its legacy and
+transitional-INTx devices too)
   stall      the disk served by nbdstall.py under blkdebug, which holds blktest's first read of
              sector 12000 for 9 s, past the driver's 5 s deadline: the driver resets the device once
              and the read still gives the right bytes
@@ -33,7 +34,8 @@ Each variant checks:
   driver   the driver's start-up lines: the disk's size, the expected transport (virtio), transfer
            limit (nvme) and interrupts; the geometry blktest saw (writable or read-only)
   deadline as many reset lines as the host held reads past the deadline (none but in the stall and
-           timeout variants), `resets N` in the driver's stats, and the outcome of blktest's READ
+           timeout variants), `resets N` in the driver's stats (virtio-scsi: `retries N` too, one
+           command sent again after each reset's UNIT ATTENTION), and the outcome of blktest's READ
            of sector 13000 (ERR_TIMED_OUT in the timeout variant, 512 bytes elsewhere)
   disk     after the boot the host finds blktest's sequential write (32 sectors at sector 100) in
            the file, byte for byte: the data really reached the disk; and the 40 ranges of the kill
@@ -86,6 +88,7 @@ STALL = (12000, 9, 1)    # blktest's BT_STALL_SECTOR: one reset, then the read g
 TIMEOUT_HOLD = (13000, 9, 3)  # BT_HOLD_SECTOR: at its third reset the read gets ERR_TIMED_OUT
 RESET_LINE = "{prefix}: a request is not done after 5 s; resetting the device"
 STATS = re.compile(r"^# requests .*\bresets (\d+)\b")  # blktest's diagnostic line of GETATTR stats
+RETRIES = re.compile(r"\bretries (\d+)\b")  # virtio_scsi's: commands sent again after a UNIT ATTENTION
 HELD_READ = "# READ of sector 13000: {}"  # blktest's diagnostic line: "512" or the error's name
 TIMED_OUT = "timed out"  # err_str(ERR_TIMED_OUT)
 GEOMETRY = "# the disk is {}"
@@ -109,7 +112,7 @@ def plain(driver, what, **kw):
     return Variant(prefix + what, driver, options, expect, **kw)
 
 
-VARIANTS = [
+TRANSPORTS = [
     Variant("modern", "blk", MODERN, MODERN_MSIX),
     Variant("legacy", "blk", LEGACY, {"transport": "legacy", "irq": "MSI-X"}),
     Variant("transitional INTx", "blk", "vectors=0", {"transport": "modern", "irq": "INTx"}),
@@ -119,7 +122,12 @@ VARIANTS = [
     Variant("scsi target 3", "scsi", MODERN, MODERN_MSIX, target=3),
     Variant("nvme", "nvme", NVME, NVME_EXPECT),
     Variant("nvme mdts 8 KiB", "nvme", "serial=warp0,mdts=1", {"xfer": "8", "irq": "MSI-X"}),
-] + [plain(driver, "stall", hold=STALL) for driver in PLAIN] + [
+]
+# virtio_scsi's reset also runs on the legacy transport (the queue set up again by page frame number,
+# the vector registers moved) and with INTx.
+SCSI_STALL_TOO = ("scsi legacy", "scsi transitional INTx")
+VARIANTS = TRANSPORTS + [plain(driver, "stall", hold=STALL) for driver in PLAIN] + [
+    v._replace(name=f"{v.name} stall", hold=STALL) for v in TRANSPORTS if v.name in SCSI_STALL_TOO] + [
     plain(driver, "read-only", read_only=True) for driver in ("blk", "scsi")] + [
     plain(driver, "timeout", hold=TIMEOUT_HOLD, long=True) for driver in PLAIN]
 CHECKS = ("verdict", "driver", "deadline", "disk", "restart")
@@ -215,7 +223,7 @@ def boot_variant(ctx, names, v, extra, disk, forward):
         results = guest_results(lines, "blk") if forward else []
         results.append(verdict(boot, names[0], lines, status, end))
         results.append(driver_check(boot, names[1], lines, size_line, start, v))
-        results.append(deadline_check(boot, names[2], lines, RESET_LINE.format(prefix=prefix), v.hold))
+        results.append(deadline_check(boot, names[2], lines, RESET_LINE.format(prefix=prefix), v))
         results.append(disk_check(boot, names[3], disk, status, v.read_only))
         results.append(restart_check(boot, names[4], lines, size_line))
         return results
@@ -260,11 +268,13 @@ def driver_check(boot, name, lines, size_line, start, v):
     return Result(name, True, notes=[size_line, line, geometry])
 
 
-def deadline_check(boot, name, lines, reset_line, hold):
+def deadline_check(boot, name, lines, reset_line, v):
     """One reset line per read the host held past the deadline (none without), the same count in the
-    driver's stats, and blktest's READ of sector 13000 timed out where (only where) the host held it
-    past three resets."""
+    driver's stats (virtio_scsi: as many commands retried, the one that met each reset's UNIT
+    ATTENTION), and blktest's READ of sector 13000 timed out where (only where) the host held it past
+    three resets."""
     texts = [l.text for l in lines]
+    hold = v.hold
     want = hold[2] if hold else 0
     got = texts.count(reset_line)
     if got != want:
@@ -273,6 +283,9 @@ def deadline_check(boot, name, lines, reset_line, hold):
     if stats is None or int(stats.group(1)) != want:
         return boot.fail(name, f"expected 'resets {want}' in the driver's stats, got: "
                                f"{stats.group(0) if stats else 'no stats line'}")
+    retries = RETRIES.search(stats.group(0))
+    if v.driver == "scsi" and (retries is None or int(retries.group(1)) != want):
+        return boot.fail(name, f"expected 'retries {want}' (each reset's UNIT ATTENTION) in: {stats.group(0)}")
     outcome = HELD_READ.format(TIMED_OUT if hold == TIMEOUT_HOLD else "512")
     if outcome not in texts:
         return boot.fail(name, f"no '{outcome}' line from blktest")
