@@ -313,7 +313,9 @@ static long scsi_write_protect(handle_t eq)
     if (r != 0)
         printf("virtio_scsi: MODE SENSE failed (%s); serving the disk writable\n",
                r == SCSI_RETRY ? "unit attention" : err_str(r));
-    scsi_g.read_only = r == 0 && cdb_mode_wp(scsi_g.data, SCSI_MODE_LEN);
+    uint32_t residual = scsi_resp(0)->residual;
+    uint32_t got = residual < SCSI_MODE_LEN ? SCSI_MODE_LEN - residual : 0; /* bytes the disk sent */
+    scsi_g.read_only = r == 0 && cdb_mode_wp(scsi_g.data, got);
     return 0;
 }
 
