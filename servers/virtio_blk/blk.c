@@ -322,9 +322,10 @@ static void blk_session_start(struct loop *l, handle_t ch, void *ctx)
 /*
  * Resets the device (a request missed its deadline) and submits again what was in flight. Slots at
  * their BLKDEV_RESETS_MAX-th reset fail instead, after the others are resubmitted: their answers may
- * start waiting calls in the fresh queue.
+ * start waiting calls in the fresh queue. The fresh deadlines count from the end of the reset: a
+ * device may take seconds to finish or cancel the stalled request before it reads back as reset.
  */
-static long blk_recover(const struct blkdev_info *d, uint64_t now)
+static long blk_recover(const struct blkdev_info *d)
 {
     bool fail[BLKDEV_SLOTS_MAX] = {false};
     printf("%s: a request is not done after %llu s; resetting the device\n", d->driver,
@@ -332,6 +333,7 @@ static long blk_recover(const struct blkdev_info *d, uint64_t now)
     long r = d->reset();
     if (r < 0)
         return r;
+    uint64_t now = warp_clock();
     for (unsigned i = 0; i < d->nslots; i++) {
         struct blk_call *c = &inflight[i];
         if (!c->busy)
@@ -358,7 +360,7 @@ static void blk_watch(struct loop *l, struct loop_timeout *t, void *ctx)
     uint64_t now = warp_clock();
     for (unsigned i = 0; i < d->nslots; i++) {
         if (inflight[i].busy && now - inflight[i].started > BLKDEV_DEADLINE_NS) {
-            if (blk_recover(d, now) < 0) {
+            if (blk_recover(d) < 0) {
                 printf("%s: the device did not come back after a reset; exiting\n", d->driver);
                 warp_exit(1);
             }

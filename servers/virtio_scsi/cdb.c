@@ -1,4 +1,4 @@
-/* cdb.c: the SCSI bytes virtio_scsi builds and reads (SPC-4 sense data §4.5, SBC-3 READ CAPACITY(16) data §5.16.2). */
+/* cdb.c: the SCSI bytes virtio_scsi builds and reads (SPC-4 sense data §4.5, mode parameter header §7.5.5; SBC-3 READ CAPACITY(16) data §5.16.2, WP §6.5.1). */
 #include "cdb.h"
 
 #include <warp/error.h>
@@ -42,4 +42,10 @@ long cdb_capacity(const uint8_t *d, uint64_t *sectors, uint32_t *size)
     *sectors = last + 1;
     *size = len;
     return 0;
+}
+
+/* Byte 2 of the mode parameter header(6) is the device-specific parameter; SBC-3 puts WP in bit 7. */
+bool cdb_mode_wp(const uint8_t *d, uint32_t len)
+{
+    return len >= 3 && (d[2] & 0x80) != 0;
 }

@@ -1,4 +1,4 @@
-/* cdb.h: the SCSI bytes virtio_scsi builds and reads (cdb.c, pure, host-tested): big-endian fields, sense, capacity. */
+/* cdb.h: the SCSI bytes virtio_scsi builds and reads (cdb.c, pure, host-tested): big-endian fields, sense, capacity, write protection. */
 #pragma once
 
 #include <warp/types.h>
@@ -18,3 +18,6 @@ void cdb_sense(const uint8_t *s, uint32_t len, struct cdb_sense *out);
 /* READ CAPACITY(16) data at d: sectors (last LBA + 1) and the logical block length, a power of two
  * from 512 to 4096; ERR_NOT_SUPPORTED for another length or a capacity that overflows. */
 long cdb_capacity(const uint8_t *d, uint64_t *sectors, uint32_t *size);
+/* The WP bit of the len bytes of MODE SENSE(6) data at d (the mode parameter header's device-specific
+ * parameter, bit 7, for a direct-access device); false when too short to say. */
+bool cdb_mode_wp(const uint8_t *d, uint32_t len);

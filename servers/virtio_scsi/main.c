@@ -13,15 +13,15 @@
 
 static struct loop scsi_main_loop;
 
-/* Logs the start-up lines: the disk, its size and service; transport and interrupts. */
+/* Logs the start-up lines: the disk, its size and service; transport, interrupts, write protection. */
 static void scsi_log_start(void)
 {
     uint64_t bytes = scsi_g.sectors * scsi_g.sector_size;
     printf("virtio_scsi: %s %s at target %u lun 0: %llu sectors of %u bytes (%llu MiB), service block0\n",
            scsi_g.vendor, scsi_g.product, scsi_g.target, (unsigned long long)scsi_g.sectors,
            scsi_g.sector_size, (unsigned long long)(bytes >> 20));
-    printf("virtio_scsi: %s transport, %u requests in flight, %s\n", scsi_g.vdev.ops->name, scsi_g.nslots,
-           scsi_g.msix ? "MSI-X" : "INTx");
+    printf("virtio_scsi: %s transport, %u requests in flight, %s%s\n", scsi_g.vdev.ops->name, scsi_g.nslots,
+           scsi_g.msix ? "MSI-X" : "INTx", scsi_g.read_only ? ", read-only" : "");
 }
 
 /* Brings up the host and its disk, registers the service, serves until the loop fails. */

@@ -43,10 +43,12 @@ _Static_assert(SCSI_RESP_OFF + sizeof(struct scsi_resp) <= SCSI_META, "response 
 #define SENSE_MEDIUM_ERROR 3
 #define SENSE_ILLEGAL_REQUEST 5
 #define SENSE_UNIT_ATTENTION 6
+#define SENSE_DATA_PROTECT 7
 
 /* Operation codes. */
 #define SCSI_TEST_UNIT_READY 0x00
 #define SCSI_INQUIRY 0x12
+#define SCSI_MODE_SENSE_6 0x1a
 #define SCSI_SYNC_CACHE_10 0x35
 #define SCSI_READ_16 0x88
 #define SCSI_WRITE_16 0x8a
@@ -55,7 +57,10 @@ _Static_assert(SCSI_RESP_OFF + sizeof(struct scsi_resp) <= SCSI_META, "response 
 
 #define SCSI_INQUIRY_LEN 36
 #define SCSI_CAPACITY_LEN 32
-#define SCSI_RETRY 1 /* scsi_result: a UNIT ATTENTION (or NOT READY): send the command again */
+#define SCSI_MODE_LEN 4    /* MODE SENSE(6): the mode parameter header alone */
+#define SCSI_MODE_DBD 0x08 /* MODE SENSE: disable block descriptors */
+#define SCSI_MODE_ALL 0x3f /* MODE SENSE: every page (the header is what we want) */
+#define SCSI_RETRY 1       /* scsi_result: a UNIT ATTENTION (or NOT READY): send the command again */
 
 /* Cookies are slot numbers + 1 (a cookie may not be NULL). */
 static void *scsi_cookie(unsigned slot)
@@ -104,7 +109,9 @@ static void scsi_post(unsigned slot, unsigned target, uint32_t len, bool write)
 }
 
 /* The outcome of slot's finished command: 0, SCSI_RETRY (UNIT ATTENTION or NOT READY, worth
- * another try), or an ERR_*: ERR_NOT_FOUND for no such target, ERR_IO for the rest. */
+ * another try), or an ERR_*: ERR_NOT_FOUND for no such target, ERR_PERMISSION for DATA PROTECT (a
+ * write to a write-protected disk), ERR_NOT_SUPPORTED for a flush the disk refuses, ERR_IO for the
+ * rest. */
 static long scsi_result(unsigned slot)
 {
     const struct scsi_resp *r = scsi_resp(slot);
@@ -125,9 +132,12 @@ static long scsi_result(unsigned slot)
            scsi_hdr(slot)->cdb[0], key, sense.asc, sense.ascq,
            retry                       ? " (unit attention or not ready: sent again)"
            : key == SENSE_MEDIUM_ERROR ? " (medium error)"
+           : key == SENSE_DATA_PROTECT ? " (data protect)"
                                        : "");
     if (retry)
         return SCSI_RETRY;
+    if (key == SENSE_DATA_PROTECT)
+        return ERR_PERMISSION;
     return key == SENSE_ILLEGAL_REQUEST && scsi_hdr(slot)->cdb[0] == SCSI_SYNC_CACHE_10 ? ERR_NOT_SUPPORTED
                                                                                         : ERR_IO;
 }
@@ -156,8 +166,13 @@ void blkdev_submit(unsigned slot, enum blkdev_op op, uint64_t sector, uint32_t l
     scsi_post_req(slot);
 }
 
-/* Answers every command the device finished; one that met a UNIT ATTENTION goes again, up to
- * SCSI_RETRIES_MAX times; one that moved less than asked (a residual) fails. */
+/*
+ * Answers every command the device finished; one that met a UNIT ATTENTION goes again, up to
+ * SCSI_RETRIES_MAX times; one that moved less than asked (a residual) fails. The first command to
+ * reach the disk after a device reset (scsi_reset) meets the UNIT ATTENTION "power on, reset"
+ * (ASC 0x29): the disk did not run it, so sending it again as it was is right, and a READ's buffer
+ * is only handed on once the command that fills it ended GOOD with no residual.
+ */
 static void scsi_collect(void)
 {
     void *cookie;
@@ -283,6 +298,27 @@ static long scsi_capacity(handle_t eq)
     return cdb_capacity(scsi_g.data, &scsi_g.sectors, &scsi_g.sector_size);
 }
 
+/* MODE SENSE(6) of the mode parameter header: its WP bit makes the disk read-only. A disk that
+ * refuses the command is served writable (a write then meets DATA PROTECT if it is not); ERR_TIMED_OUT
+ * if the host did not answer. */
+static long scsi_write_protect(handle_t eq)
+{
+    uint8_t *cdb = scsi_cdb(SCSI_MODE_SENSE_6);
+    cdb[1] = SCSI_MODE_DBD;
+    cdb[2] = SCSI_MODE_ALL;
+    cdb[4] = SCSI_MODE_LEN;
+    long r = scsi_sync(eq, scsi_g.target, SCSI_MODE_LEN);
+    if (r == ERR_TIMED_OUT)
+        return r;
+    if (r != 0)
+        printf("virtio_scsi: MODE SENSE failed (%s); serving the disk writable\n",
+               r == SCSI_RETRY ? "unit attention" : err_str(r));
+    uint32_t residual = scsi_resp(0)->residual;
+    uint32_t got = residual < SCSI_MODE_LEN ? SCSI_MODE_LEN - residual : 0; /* bytes the disk sent */
+    scsi_g.read_only = r == 0 && cdb_mode_wp(scsi_g.data, got);
+    return 0;
+}
+
 /* Targets 0..max_target (at most SCSI_TARGETS_MAX) of bus 0, LUN 0: the first disk, made ready and
  * measured. ERR_NOT_FOUND if there is none; ERR_TIMED_OUT as soon as a command is not answered (it
  * still holds slot 0: the driver gives up, and its restart resets the device). */
@@ -300,6 +336,8 @@ static long scsi_scan(handle_t eq)
         r = scsi_ready(eq);
         if (r == 0)
             r = scsi_capacity(eq);
+        if (r == 0)
+            r = scsi_write_protect(eq);
         if (r == 0 || r == ERR_TIMED_OUT)
             return r;
         printf("virtio_scsi: disk at target %u is not usable: %s\n", t, err_str(r));
@@ -307,21 +345,24 @@ static long scsi_scan(handle_t eq)
     return ERR_NOT_FOUND;
 }
 
-/* The disk scsi_scan found. */
+static long scsi_reset(void);
+
+/* The disk scsi_scan found; the host can be reset after a missed deadline. */
 const struct blkdev_info *blkdev_info(void)
 {
     static struct blkdev_info info;
-    info = (struct blkdev_info){"virtio_scsi", scsi_g.sectors, scsi_g.sector_size, false,
-                                true,          scsi_g.nslots,  scsi_g.data,        NULL};
+    info = (struct blkdev_info){"virtio_scsi", scsi_g.sectors, scsi_g.sector_size, scsi_g.read_only,
+                                true,          scsi_g.nslots,  scsi_g.data,        scsi_reset};
     return &info;
 }
 
 /* The host's counters. */
 void blkdev_stats(char *buf, size_t n)
 {
-    fmt_snprintf(buf, n, "requests %llu errors %llu irqs %llu retries %llu",
+    fmt_snprintf(buf, n, "requests %llu errors %llu irqs %llu retries %llu resets %llu",
                  (unsigned long long)scsi_g.requests, (unsigned long long)scsi_g.errors,
-                 (unsigned long long)scsi_g.irqs, (unsigned long long)scsi_g.retries);
+                 (unsigned long long)scsi_g.irqs, (unsigned long long)scsi_g.retries,
+                 (unsigned long long)scsi_g.resets);
 }
 
 /* One DMA allocation for the ring, the slots' headers and responses, and their bounce buffers. */
@@ -340,6 +381,10 @@ static long scsi_alloc_queue(handle_t dev)
         return addr < 0 ? addr : ERR_NO_MEMORY;
     }
     uint8_t *mem = (uint8_t *)addr;
+    scsi_g.ring = mem;
+    scsi_g.ring_phys = phys;
+    scsi_g.cookies = cookies;
+    scsi_g.qsize = n;
     scsi_g.slots = mem + ring;
     scsi_g.slots_phys = phys + ring;
     scsi_g.data = mem + ring + meta;
@@ -347,16 +392,11 @@ static long scsi_alloc_queue(handle_t dev)
     return virtq_init(&scsi_g.vq, SCSI_REQQ, n, mem, phys, cookies);
 }
 
-/* MSI-X vector 0 for the request queue (no config vector) when the function has MSI-X, else one
- * INTx or MSI interrupt; then hands the queue to the device. The control and event queues stay
- * off: we send no task management and take no events. */
-static long scsi_setup_irq(handle_t dev)
+/* The request queue's MSI-X vector 0 (no config vector) when MSI-X is in use; then hands the queue
+ * to the device. Also after a reset, which forgets both. The control and event queues stay off: we
+ * send no task management and take no events. */
+static long scsi_setup_queue(void)
 {
-    long irq = warp_irq_create(dev, 0);
-    if (irq < 0)
-        return irq;
-    scsi_g.irq = (handle_t)irq;
-    scsi_g.msix = scsi_g.vdev.msix_entries >= 1;
     if (scsi_g.msix) {
         long r = virtio_config_vector(&scsi_g.vdev, VIRTIO_MSI_NO_VECTOR);
         if (r == 0)
@@ -365,6 +405,18 @@ static long scsi_setup_irq(handle_t dev)
             return r;
     }
     return virtio_queue_setup(&scsi_g.vdev, &scsi_g.vq);
+}
+
+/* MSI-X vector 0 for the request queue when the function has MSI-X, else one INTx or MSI
+ * interrupt; then hands the queue to the device. */
+static long scsi_setup_irq(handle_t dev)
+{
+    long irq = warp_irq_create(dev, 0);
+    if (irq < 0)
+        return irq;
+    scsi_g.irq = (handle_t)irq;
+    scsi_g.msix = scsi_g.vdev.msix_entries >= 1;
+    return scsi_setup_queue();
 }
 
 /* Logs which bring-up step failed, marks the device FAILED, returns r. */
@@ -416,4 +468,41 @@ long scsi_init(handle_t dev, struct loop *l)
         return r < 0 ? r : ERR_NOT_SUPPORTED;
     }
     return scsi_bring_up(dev, l);
+}
+
+/*
+ * §3.1.1 again after a reset: the same features, the request queue laid out anew in its memory (its
+ * MSI-X vector too), DRIVER_OK. The interrupt handle stays: a reset changes neither the MSI-X table,
+ * which the kernel owns, nor the INTx line.
+ */
+static long scsi_restart(void)
+{
+    uint64_t accepted;
+    long r = virtio_reset(&scsi_g.vdev);
+    if (r == 0)
+        r = virtio_negotiate(&scsi_g.vdev, scsi_g.features, &accepted);
+    if (r == 0 && accepted != scsi_g.features)
+        r = ERR_NOT_SUPPORTED;
+    if (r == 0)
+        r = virtq_init(&scsi_g.vq, SCSI_REQQ, scsi_g.qsize, scsi_g.ring, scsi_g.ring_phys, scsi_g.cookies);
+    if (r == 0)
+        r = scsi_setup_queue();
+    if (r < 0)
+        return scsi_failed("reset after a timeout", r);
+    virtio_driver_ok(&scsi_g.vdev);
+    return 0;
+}
+
+/*
+ * blkdev_info's reset, after a command missed its deadline: answers what the host finished, resets
+ * it (§4.1.4.3.2: modern waits until the status reads back 0; from then on the host touches none
+ * of the old queue's buffers) and sets it up again, empty; blk.c resubmits what is still in flight. The disk
+ * reports the reset to the first command that reaches it as a UNIT ATTENTION, which scsi_collect
+ * sends again.
+ */
+static long scsi_reset(void)
+{
+    scsi_collect();
+    scsi_g.resets++;
+    return scsi_restart();
 }

@@ -48,20 +48,25 @@ struct scsi_req {
 struct scsi_host {
     struct virtio_dev vdev;
     struct virtq vq;
+    void *ring; /* the queue's memory and its cookies, set up anew after a reset */
+    paddr_t ring_phys;
+    void **cookies;
+    uint16_t qsize;
     uint8_t *slots; /* per slot: request header and response (SCSI_META bytes) ... */
     paddr_t slots_phys;
     uint8_t *data; /* ... and BLOCK_IO_MAX bytes of bounce buffer */
     paddr_t data_phys;
-    unsigned nslots; /* min(SCSI_SLOTS_MAX, queue size / 4) */
+    unsigned nslots; /* min(SCSI_SLOTS_MAX, queue size / 3) */
     struct scsi_req reqs[SCSI_SLOTS_MAX];
     uint64_t features; /* accepted */
     unsigned target;   /* the disk's: target on bus 0, LUN 0 */
     char vendor[9], product[17];
     uint64_t sectors;     /* READ CAPACITY(16): last LBA + 1 */
     uint32_t sector_size; /* its logical block length */
+    bool read_only;       /* MODE SENSE's WP bit: the disk is write-protected */
     bool msix;            /* one MSI-X vector for the queue; else INTx/MSI and the ISR */
     handle_t irq;
-    uint64_t requests, errors, irqs, retries;
+    uint64_t requests, errors, irqs, retries, resets;
 };
 
 extern struct scsi_host scsi_g;

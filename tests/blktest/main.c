@@ -13,8 +13,13 @@
  * bt_host_byte(i, BT_HOST_SEED) at sector BT_HOST_SECTOR and the last sector filled with
  * bt_host_byte(i, BT_LAST_SEED). tests/e2e/case_blk.py writes the same patterns, and attaches the
  * disk through QEMU's blkdebug driver, which fails every read that touches sector BT_BAD_SECTOR with
- * EIO (the device then answers VIRTIO_BLK_S_IOERR). Its "stall" variant serves the disk so that the
- * first read of sector BT_STALL_SECTOR takes 9 s, past the driver's 5 s deadline.
+ * EIO (the device then answers VIRTIO_BLK_S_IOERR). Its "stall" variants serve the disk so that the
+ * first read of sector BT_STALL_SECTOR takes 9 s, past the driver's 5 s deadline; its "timeout"
+ * variant holds the first three reads of sector BT_HOLD_SECTOR 9 s each, so that the driver answers
+ * ERR_TIMED_OUT at the third reset (elsewhere that read simply succeeds); the e2e case checks which
+ * of the two each variant saw. Its "read-only" variants give the disk read-only (the geometry says
+ * so): every WRITE must then get ERR_PERMISSION, and the checks read zeros where they would read
+ * back what they wrote.
  */
 #define BT_INIT_CH 1
 #define BT_DISK_SECTORS 16384 /* 8 MiB */
@@ -24,7 +29,8 @@
 #define BT_HOST_SEED 0x5a
 #define BT_LAST_SEED 0x33
 #define BT_BAD_SECTOR 8000    /* reads fail here (blkdebug) */
-#define BT_STALL_SECTOR 12000 /* the stall variant holds the first read of it for 9 s */
+#define BT_STALL_SECTOR 12000 /* the stall variants hold the first read of it for 9 s */
+#define BT_HOLD_SECTOR 13000  /* the timeout variant holds the first three reads of it, 9 s each */
 #define BT_RW_SECTOR 100      /* the write-then-read range: 32 sectors */
 #define BT_RW_LEN (32 * BT_SECTOR)
 #define BT_CONCURRENT 40    /* calls at once: more than the driver's 32 slots, so some wait */
@@ -45,8 +51,9 @@ static uint8_t bt_pattern(uint64_t i, unsigned tag)
     return (uint8_t)((i >> 3) ^ (i * 7) ^ (tag * 31 + 1));
 }
 
-/* The concurrent phase's state. */
+/* The concurrent phase's state, and the disk's read_only from the geometry. */
 static struct {
+    bool read_only;
     struct loop loop;
     struct loop_timeout timeout;
     bool timed_out;
@@ -75,7 +82,8 @@ static long bt_io(handle_t ch, bool write, uint64_t sector, uint64_t len, void *
     return ipc_call_sync(ch, &m, NULL);
 }
 
-/* GETATTR geometry: 8 MiB of 512-byte sectors, writable. */
+/* GETATTR geometry: 8 MiB of 512-byte sectors, writable or read-only (the e2e case checks which,
+ * from the diagnostic line). */
 static void bt_geometry(handle_t ch)
 {
     struct warp_msg m, reply;
@@ -86,7 +94,15 @@ static void bt_geometry(handle_t ch)
         memcpy(&g, reply.data, sizeof(g));
     tap_eq((long)g.sectors, BT_DISK_SECTORS, "the disk has 16384 sectors (8 MiB)");
     tap_eq(g.sector_size, BT_SECTOR, "sectors are 512 bytes");
-    tap_eq(g.read_only, 0, "the disk is writable");
+    tap_ok(g.read_only <= 1, "read_only is 0 or 1");
+    bt.read_only = g.read_only == 1;
+    tap_diag("the disk is %s", bt.read_only ? "read-only" : "writable");
+}
+
+/* What a WRITE of len bytes should give: len, or ERR_PERMISSION on a read-only disk. */
+static long bt_write_result(long len)
+{
+    return bt.read_only ? ERR_PERMISSION : len;
 }
 
 /* True if the n bytes at p are pattern seed of the host's. */
@@ -110,16 +126,20 @@ static void bt_host_data(handle_t ch)
     tap_ok(bt_is_host(buf, BT_SECTOR, BT_LAST_SEED), "it holds the host's last-sector pattern");
 }
 
-/* 32 sectors written, read back into another buffer, compared. */
+/* 32 sectors written, read back into another buffer, compared (on a read-only disk: the WRITE gets
+ * ERR_PERMISSION and the sectors keep their zeros). */
 static void bt_write_read(handle_t ch)
 {
     static uint8_t out[BT_RW_LEN], in[BT_RW_LEN];
+    static const uint8_t zero[BT_RW_LEN];
     for (size_t i = 0; i < BT_RW_LEN; i++)
         out[i] = bt_pattern(i, 0xff);
-    tap_eq(bt_io(ch, true, BT_RW_SECTOR, BT_RW_LEN, out, sizeof(out)), BT_RW_LEN,
-           "WRITE of 32 sectors at sector 100 gives 16384");
+    tap_eq(bt_io(ch, true, BT_RW_SECTOR, BT_RW_LEN, out, sizeof(out)), bt_write_result(BT_RW_LEN),
+           "WRITE of 32 sectors at sector 100 gives %s",
+           bt.read_only ? "ERR_PERMISSION (read-only)" : "16384");
     tap_eq(bt_io(ch, false, BT_RW_SECTOR, BT_RW_LEN, in, sizeof(in)), BT_RW_LEN, "READ of them gives 16384");
-    tap_ok(memcmp(in, out, BT_RW_LEN) == 0, "what was read is what was written");
+    tap_ok(memcmp(in, bt.read_only ? zero : out, BT_RW_LEN) == 0, "what was read is %s",
+           bt.read_only ? "the zeros the disk held" : "what was written");
     tap_eq(bt_io(ch, false, 0, BLOCK_IO_MAX, big, sizeof(big)), BLOCK_IO_MAX,
            "READ of BLOCK_IO_MAX (65536) bytes gives 65536");
     struct warp_msg m;
@@ -199,16 +219,27 @@ static void bt_device_error(handle_t ch)
            "READ of sector 8001 then gives 512");
 }
 
-/* A read of the sector the e2e case's stall variant holds back: its answer still comes, with the
- * right bytes (the driver resets the device after 5 s and reads again). */
+/* A read of the sector the e2e case's stall variants hold back: its answer still comes, with the
+ * right bytes (the driver resets the device after 5 s and reads again). Then the sector the timeout
+ * variant holds past three resets: ERR_TIMED_OUT there (the diagnostic line tells the e2e case),
+ * 512 zeros elsewhere; either way the sector reads right afterwards. */
 static void bt_stall(handle_t ch)
 {
     static uint8_t buf[BT_SECTOR];
     static const uint8_t zero[BT_SECTOR];
     memset(buf, 0xee, sizeof(buf));
     tap_eq(bt_io(ch, false, BT_STALL_SECTOR, BT_SECTOR, buf, sizeof(buf)), BT_SECTOR,
-           "READ of sector 12000 gives 512 (the stall variant holds it past the deadline)");
+           "READ of sector 12000 gives 512 (the stall variants hold it past the deadline)");
     tap_ok(memcmp(buf, zero, BT_SECTOR) == 0, "it holds zeros, as the disk does there");
+    memset(buf, 0xee, sizeof(buf));
+    long r = bt_io(ch, false, BT_HOLD_SECTOR, BT_SECTOR, buf, sizeof(buf));
+    tap_ok(r == ERR_TIMED_OUT || (r == BT_SECTOR && memcmp(buf, zero, BT_SECTOR) == 0),
+           "READ of sector 13000 gives 512 zeros, or ERR_TIMED_OUT where the host holds it past 3 resets");
+    tap_diag("READ of sector 13000: %s", r == BT_SECTOR ? "512" : err_str(r));
+    memset(buf, 0xee, sizeof(buf));
+    tap_eq(bt_io(ch, false, BT_HOLD_SECTOR, BT_SECTOR, buf, sizeof(buf)), BT_SECTOR,
+           "READ of sector 13000 again gives 512");
+    tap_ok(memcmp(buf, zero, BT_SECTOR) == 0, "it holds zeros");
 }
 
 /* The concurrent phase ran out of time. */
@@ -220,14 +251,22 @@ static void bt_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
     bt.timed_out = true;
 }
 
-/* One concurrent call answered: counted good if it moved its BT_CONC_LEN bytes. */
+/* One concurrent call answered: counted good if it moved its BT_CONC_LEN bytes (a WRITE on a
+ * read-only disk: if it got ERR_PERMISSION). */
 static void bt_on_reply(struct loop *l, handle_t ch, struct warp_msg *msg, void *ctx)
 {
     (void)l;
     (void)ch;
+    uint32_t type = (uint32_t)(uintptr_t)ctx;
     bt.replies++;
-    if (msg_result(msg, (uint32_t)(uintptr_t)ctx) == BT_CONC_LEN)
+    if (msg_result(msg, type) == (type == MSG_WRITE ? bt_write_result(BT_CONC_LEN) : BT_CONC_LEN))
         bt.good++;
+}
+
+/* Byte j of range i as the concurrent phase leaves it: WRITE i's data, or zeros on a read-only disk. */
+static uint8_t bt_conc_byte(unsigned i, unsigned j)
+{
+    return bt.read_only ? 0 : bt_pattern(j, i);
 }
 
 /* BT_CONCURRENT READs or WRITEs sent at once, each of its own range; waits for every answer. */
@@ -262,17 +301,19 @@ static void bt_in_flight(handle_t ch)
     for (unsigned i = 0; i < BT_CONCURRENT; i++)
         for (unsigned j = 0; j < BT_CONC_LEN; j++)
             bt.bufs[i][j] = bt_pattern(j, i);
-    tap_eq(bt_concurrent(ch, true), BT_CONCURRENT, "every concurrent WRITE gives 4096");
-    memset(bt.bufs, 0, sizeof(bt.bufs));
+    tap_eq(bt_concurrent(ch, true), BT_CONCURRENT, "every concurrent WRITE gives %s",
+           bt.read_only ? "ERR_PERMISSION" : "4096");
+    memset(bt.bufs, 0xee, sizeof(bt.bufs));
     tap_eq(bt_concurrent(ch, false), BT_CONCURRENT, "every concurrent READ gives 4096");
     unsigned right = 0;
     for (unsigned i = 0; i < BT_CONCURRENT; i++) {
         bool same = true;
         for (unsigned j = 0; j < BT_CONC_LEN && same; j++)
-            same = bt.bufs[i][j] == bt_pattern(j, i);
+            same = bt.bufs[i][j] == bt_conc_byte(i, j);
         right += same;
     }
-    tap_eq(right, BT_CONCURRENT, "every concurrent READ gives back its WRITE's data");
+    tap_eq(right, BT_CONCURRENT, "every concurrent READ gives back %s",
+           bt.read_only ? "the disk's zeros" : "its WRITE's data");
     loop_remove(&bt.loop, ch);
 }
 
@@ -346,6 +387,13 @@ static void bt_on_kill_closed(struct loop *l, handle_t ch, void *ctx)
     loop_remove(l, ch);
 }
 
+/* Byte j of range i as the kill phase leaves it: even ranges were written with tag i + 100, odd ones
+ * keep bt_in_flight's tag i; a read-only disk keeps its zeros. */
+static uint8_t bt_kill_byte(unsigned i, unsigned j)
+{
+    return bt.read_only ? 0 : bt_pattern(j, i % 2 == 0 ? i + 100 : i);
+}
+
 /* Sends the kill phase's calls on session ch: even ranges written with tag i + 100, odd ones read
  * (bt_in_flight left tag i in them). The number sent. */
 static unsigned bt_kill_send(handle_t ch)
@@ -356,7 +404,7 @@ static unsigned bt_kill_send(handle_t ch)
             for (unsigned j = 0; j < BT_CONC_LEN; j++)
                 bt.bufs[i][j] = bt_pattern(j, i + 100);
         else
-            memset(bt.bufs[i], 0, BT_CONC_LEN);
+            memset(bt.bufs[i], 0xee, BT_CONC_LEN); /* not what any range holds */
         struct warp_msg m;
         bt_msg(&m, i % 2 == 0, BT_CONC_SECTOR + i * (BT_CONC_LEN / BT_SECTOR), BT_CONC_LEN, bt.bufs[i],
                BT_CONC_LEN);
@@ -367,7 +415,7 @@ static unsigned bt_kill_send(handle_t ch)
 }
 
 /* Calls the kill cut off are sent again with block_call (a new session); then every range is read
- * back with it and compared. The ranges whose bytes are right. */
+ * back with it and compared (and each READ's buffer too). The ranges whose bytes are right. */
 static unsigned bt_kill_check(struct block_client *bc)
 {
     static uint8_t buf[BT_CONC_LEN];
@@ -380,11 +428,13 @@ static unsigned bt_kill_check(struct block_client *bc)
                    BT_CONC_LEN);
             btk.results[i] = block_call(bc, &m, NULL);
         }
-        memset(buf, 0, sizeof(buf));
+        memset(buf, 0xee, sizeof(buf));
         bt_msg(&m, false, BT_CONC_SECTOR + i * (BT_CONC_LEN / BT_SECTOR), BT_CONC_LEN, buf, sizeof(buf));
-        bool same = btk.results[i] == BT_CONC_LEN && block_call(bc, &m, NULL) == BT_CONC_LEN;
+        bool write = i % 2 == 0;
+        long want = write ? bt_write_result(BT_CONC_LEN) : BT_CONC_LEN;
+        bool same = btk.results[i] == want && block_call(bc, &m, NULL) == BT_CONC_LEN;
         for (unsigned j = 0; j < BT_CONC_LEN && same; j++)
-            same = buf[j] == bt_pattern(j, i % 2 == 0 ? i + 100 : i) && bt.bufs[i][j] == buf[j];
+            same = buf[j] == bt_kill_byte(i, j) && (write || bt.bufs[i][j] == buf[j]);
         right += same;
     }
     return right;

@@ -1,11 +1,11 @@
-"""tests/e2e/nbdstall.py: a minimal NBD server over a file that stalls the first read of one sector.
+"""tests/e2e/nbdstall.py: a minimal NBD server over a file that stalls the first reads of one sector.
 
 QEMU offers no other way to make one virtio-blk request hang (blkdebug fails requests, it cannot
 delay them; a request blkdebug suspends would hang QEMU's device reset, which drains it). QEMU's NBD
 client attaches to this server on a Unix socket; the server serves a raw disk file (fixed newstyle
 handshake, NBD_OPT_GO, simple replies; READ, WRITE, FLUSH, DISC, one request at a time) and answers
-the first READ that touches the stall sector only after `stall` seconds. Later requests wait behind
-it, as on a disk that hangs.
+each of the first `times` READs that touch the stall sector only after `stall` seconds (a driver that
+reads again after a reset meets the next one). Later requests wait behind it, as on a disk that hangs.
 """
 
 import os
@@ -29,10 +29,12 @@ EINVAL = 22
 
 
 class NbdStall:
-    """Serves path on a Unix socket at sock_path; reads touching stall_sector wait stall seconds once."""
+    """Serves path on a Unix socket at sock_path; the first `times` reads touching stall_sector wait
+    stall seconds each."""
 
-    def __init__(self, sock_path, path, stall_sector, stall, sector=512):
+    def __init__(self, sock_path, path, stall_sector, stall, times=1, sector=512):
         self.path, self.stall_offset, self.stall, self.sector = path, stall_sector * sector, stall, sector
+        self.times = times
         self.stalled = 0  # reads held back so far
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(sock_path)
@@ -79,14 +81,14 @@ class NbdStall:
             conn.sendall(struct.pack(">QIII", OPT_REPLY_MAGIC, opt, REP_ERR_UNSUP, 0))
 
     def transmit(self, conn, disk):
-        """Requests in order; the first READ over the stall sector is answered stall seconds late."""
+        """Requests in order; the first `times` READs over the stall sector are answered stall seconds late."""
         while True:
             magic, _flags, cmd, handle, offset, length = struct.unpack(">IHHQQI", recv_exact(conn, 28))
             if magic != REQUEST_MAGIC or cmd == CMD_DISC:
                 return
             data, error = b"", 0
             if cmd == CMD_READ:
-                if self.stalled == 0 and offset <= self.stall_offset < offset + length:
+                if self.stalled < self.times and offset <= self.stall_offset < offset + length:
                     self.stalled += 1
                     time.sleep(self.stall)
                 disk.seek(offset)

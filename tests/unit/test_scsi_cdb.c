@@ -1,4 +1,4 @@
-/* test_scsi_cdb.c: unit tests for virtio_scsi's SCSI bytes: big-endian fields, sense, capacity (servers/virtio_scsi/cdb.c). */
+/* test_scsi_cdb.c: unit tests for virtio_scsi's SCSI bytes: big-endian fields, sense, capacity, write protection (servers/virtio_scsi/cdb.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,12 +72,25 @@ static void test_capacity(void **state)
     assert_int_equal(size, 4096); /* untouched on failure */
 }
 
+/* MODE SENSE(6) data: WP is bit 7 of byte 2; DPOFUA (bit 4) beside it is not WP; short data says no. */
+static void test_mode_wp(void **state)
+{
+    (void)state;
+    const uint8_t wp[4] = {3, 0, 0x80, 0}, dpofua[4] = {3, 0, 0x10, 0}, both[4] = {3, 0, 0x90, 8};
+    assert_true(cdb_mode_wp(wp, sizeof(wp)));
+    assert_false(cdb_mode_wp(dpofua, sizeof(dpofua)));
+    assert_true(cdb_mode_wp(both, sizeof(both)));
+    assert_false(cdb_mode_wp(wp, 2));
+    assert_false(cdb_mode_wp(wp, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_be),
         cmocka_unit_test(test_sense),
         cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_mode_wp),
     };
     return cmocka_run_group_tests_name("scsi_cdb", tests, NULL, NULL);
 }
