@@ -1,6 +1,19 @@
 /* device.c: the device system-call wrappers of warp/devcall.h. */
 #include <warp/devcall.h>
+#include <warp/stdio.h>
 #include <warp/syscall.h>
+
+/* A driver's first check of the handle init gave it (devcall.h). */
+long warp_device_check(handle_t dev, const char *driver)
+{
+    struct handle_info hi;
+    long r = warp_handle_info(dev, &hi);
+    if (r >= 0 && hi.type == OBJ_DEVICE)
+        return 0;
+    printf("%s: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", driver, (long)dev,
+           r < 0 ? err_str(r) : "wrong type");
+    return r < 0 ? r : ERR_WRONG_TYPE;
+}
 
 /* SYS_DEVICE_OPEN: grants the matching PCI function (init only). */
 long warp_device_open(const struct device_match *match, struct device_info *out)

@@ -292,6 +292,15 @@ static void conn_send(struct http_conn *c)
         conn_free(c);
 }
 
+/* The response is out[off, len) alone: no body to send after it (yet). */
+static void conn_out_set(struct http_conn *c, size_t off, size_t len)
+{
+    c->out_off = off;
+    c->out_len = len;
+    c->body = NULL;
+    c->body_len = c->body_off = 0;
+}
+
 /* Puts a response into out[] (head, and the body if it fits there) or out[] plus c->body. */
 static void conn_set_response(struct http_conn *c, const struct http_response *r, const void *body,
                               bool head_only)
@@ -299,10 +308,7 @@ static void conn_set_response(struct http_conn *c, const struct http_response *r
     long n = http_response_head(c->out, HTTP_OUT_SIZE, r);
     if (n < 0) /* cannot happen: a head is far smaller than out[] */
         n = http_error_response(c->out, HTTP_OUT_SIZE, 500, false, head_only);
-    c->out_len = (size_t)n;
-    c->out_off = 0;
-    c->body = NULL;
-    c->body_len = c->body_off = 0;
+    conn_out_set(c, 0, (size_t)n);
     if (head_only || r->content_length == 0)
         return;
     if (r->content_length <= HTTP_OUT_SIZE - c->out_len) {
@@ -318,10 +324,7 @@ static void conn_set_response(struct http_conn *c, const struct http_response *r
 static void conn_set_error(struct http_conn *c, int status, bool keep_alive, bool head_only)
 {
     long n = http_error_response(c->out, HTTP_OUT_SIZE, status, keep_alive, head_only);
-    c->out_len = n < 0 ? 0 : (size_t)n;
-    c->out_off = 0;
-    c->body = NULL;
-    c->body_len = c->body_off = 0;
+    conn_out_set(c, 0, n < 0 ? 0 : (size_t)n);
     c->close_after = !keep_alive;
 }
 
@@ -459,10 +462,7 @@ static void conn_send_head(struct http_conn *c, const struct http_response *r, b
                               : http_response_head(c->out, HTTP_OUT_SIZE, r);
     if (n < 0)
         n = http_error_response(c->out, HTTP_OUT_SIZE, 500, false, head_only);
-    c->out_len = (size_t)n;
-    c->out_off = 0;
-    c->body = NULL;
-    c->body_len = c->body_off = 0;
+    conn_out_set(c, 0, (size_t)n);
     conn_send(c);
 }
 
@@ -478,14 +478,10 @@ static void conn_redirect(struct http_conn *c, bool head_only)
     }
     struct http_response r = {.status = 301, .keep_alive = req->keep_alive, .location = location};
     long n = http_error_response_with(c->out, HTTP_OUT_SIZE, &r, head_only);
-    if (n < 0) {
+    if (n < 0)
         conn_set_error(c, 414, req->keep_alive, head_only);
-    } else {
-        c->out_len = (size_t)n;
-        c->out_off = 0;
-        c->body = NULL;
-        c->body_len = c->body_off = 0;
-    }
+    else
+        conn_out_set(c, 0, (size_t)n);
     conn_send(c);
 }
 
@@ -536,10 +532,7 @@ static void conn_serve_file(struct http_conn *c, size_t pre)
     memcpy(c->out + at - (size_t)n, head, (size_t)n);
     if (first + body <= pre) {
         conn_file_release(c);
-        c->out_off = (size_t)at - (size_t)n;
-        c->out_len = (size_t)(at + body);
-        c->body = NULL;
-        c->body_len = c->body_off = 0;
+        conn_out_set(c, (size_t)at - (size_t)n, (size_t)(at + body));
         conn_send(c);
         return;
     }

@@ -276,13 +276,9 @@ static long nvme_alloc(void)
 static long nvme_open(handle_t dev)
 {
     struct device_info info;
-    struct handle_info hi;
-    long r = warp_handle_info(dev, &hi);
-    if (r < 0 || hi.type != OBJ_DEVICE) {
-        printf("nvme: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", dev,
-               r < 0 ? err_str(r) : "wrong type");
-        return r < 0 ? r : ERR_WRONG_TYPE;
-    }
+    long r = warp_device_check(dev, "nvme");
+    if (r < 0)
+        return r;
     if ((r = warp_device_info(dev, &info)) < 0 || info.class_code != NVME_CLASS ||
         !(info.bars[NVME_BAR].flags & BAR_MEM)) {
         printf("nvme: not an NVMe controller with a memory BAR0: %s\n", r < 0 ? err_str(r) : "class or BAR");

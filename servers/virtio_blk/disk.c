@@ -227,13 +227,9 @@ static long disk_bring_up(handle_t dev)
 long disk_init(handle_t dev, disk_done_fn done)
 {
     disk_g.done = done;
-    struct handle_info hi;
-    long r = warp_handle_info(dev, &hi);
-    if (r < 0 || hi.type != OBJ_DEVICE) {
-        printf("virtio_blk: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", dev,
-               r < 0 ? err_str(r) : "wrong type");
-        return r < 0 ? r : ERR_WRONG_TYPE;
-    }
+    long r = warp_device_check(dev, "virtio_blk");
+    if (r < 0)
+        return r;
     if ((r = virtio_pci_open(&disk_g.vdev, dev)) < 0 || virtio_device_type(&disk_g.vdev) != VIRTIO_BLK_TYPE) {
         printf("virtio_blk: not a virtio block device I can drive: %s\n",
                r < 0 ? err_str(r) : "wrong device type");

@@ -295,13 +295,9 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
 {
     nic_g.loop = l;
     nic_g.client = client;
-    struct handle_info hi;
-    long r = warp_handle_info(dev, &hi);
-    if (r < 0 || hi.type != OBJ_DEVICE) {
-        printf("virtio_net: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", dev,
-               r < 0 ? err_str(r) : "wrong type");
-        return r < 0 ? r : ERR_WRONG_TYPE;
-    }
+    long r = warp_device_check(dev, "virtio_net");
+    if (r < 0)
+        return r;
     if ((r = virtio_pci_open(&nic_g.vdev, dev)) < 0 || virtio_device_type(&nic_g.vdev) != VIRTIO_NET_TYPE) {
         printf("virtio_net: not a virtio network device I can drive: %s\n",
                r < 0 ? err_str(r) : "wrong device type");

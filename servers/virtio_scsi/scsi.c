@@ -454,13 +454,9 @@ static long scsi_bring_up(handle_t dev, struct loop *l)
 /* Checks the handle is a virtio-scsi host and brings it up. */
 long scsi_init(handle_t dev, struct loop *l)
 {
-    struct handle_info hi;
-    long r = warp_handle_info(dev, &hi);
-    if (r < 0 || hi.type != OBJ_DEVICE) {
-        printf("virtio_scsi: handle %ld is no device (%s); is a `devices =` grant in the manifest?\n", dev,
-               r < 0 ? err_str(r) : "wrong type");
-        return r < 0 ? r : ERR_WRONG_TYPE;
-    }
+    long r = warp_device_check(dev, "virtio_scsi");
+    if (r < 0)
+        return r;
     if ((r = virtio_pci_open(&scsi_g.vdev, dev)) < 0 ||
         virtio_device_type(&scsi_g.vdev) != VIRTIO_SCSI_TYPE) {
         printf("virtio_scsi: not a virtio SCSI host I can drive: %s\n",

@@ -34,6 +34,7 @@ import threading
 import time
 import urllib.parse
 
+from case_adversary import command  # one command line to the operator, its answer
 from harness import ROOT, Boot, Job, Result, qemu
 
 GROUP = "site"
@@ -287,16 +288,6 @@ def check_answers(name, port, served):
     return results
 
 
-def operator(port, text):
-    """Sends one command to the operator (tests/adversary, admin = yes); its answer."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(text.encode() + b"\n")
-        answer = b""
-        while chunk := sock.recv(256):
-            answer += chunk
-    return answer.decode(errors="replace").strip()
-
-
 def run_kill(ctx, served, image):
     """warp-operator.iso (the normal system plus an admin operator on :82) serves the site; while
     curl downloads the 64 MiB file (twice the page cache, so it comes from the disk), the operator
@@ -320,7 +311,7 @@ def run_kill(ctx, served, image):
             for at in (2, 3):
                 time.sleep(at)
                 running = download.poll() is None
-                answers.append((operator(op, "restart block0"), running))
+                answers.append((command(op, "restart block0", ctx), running))
             out, err = download.communicate(timeout=FETCH_TIMEOUT)
             digest = sha256_file(body.name)
         time.sleep(STATS_PERIOD + 1)  # the stats line reflects the download by now

@@ -10,6 +10,9 @@
  * A driver gets its device handle from init (handle 2, see docs/drivers.md); only init may open one.
  */
 
+/* Checks that handle dev (a driver's handle 2) is a device; otherwise logs "<driver>: handle N is no
+ * device ..." and returns the error (ERR_WRONG_TYPE, or warp_handle_info's). 0 when it is one. */
+long warp_device_check(handle_t dev, const char *driver);
 /* SYS_DEVICE_OPEN: the match->index-th function matching *match (init only); fills *out. */
 long warp_device_open(const struct device_match *match, struct device_info *out);
 /* SYS_DEVICE_INFO: the function's ids, BARs with sizes, MSI and MSI-X (as at open) into *out. */
