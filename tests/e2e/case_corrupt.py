@@ -21,6 +21,7 @@ path); a file none of whose blocks was hit is intact. Then:
 `make test` boots three copies (fixed seeds, so a failure repeats); `make test-long` ten more.
 """
 
+import functools
 import os
 import random
 import re
@@ -81,25 +82,34 @@ def block_size(image):
     return int(re.search(r"^Block size:\s+(\d+)", out, re.M).group(1))
 
 
+@functools.lru_cache(maxsize=None)
+def node_ranges(image, p, block):
+    """(the byte ranges of p's data blocks, the byte range of its inode slot or None), by debugfs.
+    Cached: every file below a directory asks for it again."""
+    blocks, imap = debugfs(image, f"blocks {p}", f"imap {p}")
+    data = tuple((int(b) * block, (int(b) + 1) * block) for b in blocks.split())
+    m = re.search(r"located at block (\d+), offset 0x([0-9a-f]+)", imap)
+    start = int(m.group(1)) * block + int(m.group(2), 16) if m else None
+    return data, (start, start + 256) if m else None
+
+
 def depends(image, path, block):
     """The byte ranges (start, end) path's answer depends on: data blocks and inode slots of it and
-    of every directory on its way, the symlink's target's too."""
+    of every directory on its way, the symlink's target's too; and those of them that are metadata
+    (inode slots, directories' blocks)."""
     ranges, meta = [], []
     parts = path.strip("/").split("/")
     walk = ["/"] + ["/" + "/".join(parts[:i + 1]) for i in range(len(parts))]
     if path == "/link":
         walk += ["/dir1", "/dir1/sub1", "/dir1/sub1/file1.txt"]
     for p in walk:
-        blocks, imap = debugfs(image, f"blocks {p}", f"imap {p}")
-        for b in blocks.split():
-            ranges.append((int(b) * block, (int(b) + 1) * block))
-            if p != walk[-1] or path == "/link":
-                meta.append(ranges[-1])  # a directory's block
-        m = re.search(r"located at block (\d+), offset 0x([0-9a-f]+)", imap)
-        if m:
-            start = int(m.group(1)) * block + int(m.group(2), 16)
-            ranges.append((start, start + 256))
-            meta.append(ranges[-1])
+        data, slot = node_ranges(image, p, block)
+        ranges += data
+        if p != walk[-1]:
+            meta += data  # a directory's blocks (the fast symlink /link has none)
+        if slot:
+            ranges.append(slot)
+            meta.append(slot)
     return ranges, meta
 
 
