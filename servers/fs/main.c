@@ -26,23 +26,29 @@ static struct tmpfs fs_root, fs_tmp;
 static struct vfs fs_vfs;
 static struct loop_timeout fs_stats_timer;
 static struct part fs_volume; /* the bytes of the disk /disk0 is: all of it, or a partition */
-static char fs_stats_last[256];
+static char fs_stats_last[384];
 static size_t fs_cache_mib;
 
 /* The counters: the page cache's, then the server's (GETATTR "stats" and the stats line). */
 static int fs_stats_format(char *buf, size_t size)
 {
     const struct cache_stats *c = &fs_cache.st;
+    static const struct icache_stats none;
+    const struct icache *ic = fs_vfs.mounts[FS_DISK_ID].icache;
+    const struct icache_stats *i = ic ? &ic->st : &none;
     return fmt_snprintf(
         buf, size,
         "hits=%llu misses=%llu disk_bytes=%llu evictions=%llu readahead=%llu pages=%llu "
-        "reopens=%u sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu errors=%llu tmp_bytes=%llu",
+        "reopens=%u sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu errors=%llu tmp_bytes=%llu "
+        "inode_hits=%llu inode_misses=%llu name_hits=%llu name_misses=%llu",
         (unsigned long long)c->hits, (unsigned long long)c->misses, (unsigned long long)c->disk_bytes,
         (unsigned long long)c->evictions, (unsigned long long)c->ra_pages,
         (unsigned long long)fs_cache.npages, fs_disk.bc.reopens, session_stats.sessions, session_stats.nodes,
         (unsigned long long)session_stats.opens, (unsigned long long)session_stats.reads,
         (unsigned long long)session_stats.writes, (unsigned long long)session_stats.errors,
-        (unsigned long long)fs_tmp.bytes_used);
+        (unsigned long long)fs_tmp.bytes_used, (unsigned long long)i->inode_hits,
+        (unsigned long long)i->inode_misses, (unsigned long long)i->name_hits,
+        (unsigned long long)i->name_misses);
 }
 
 /* Every FS_STATS_PERIOD_NS: the stats line, if anything in it changed. */

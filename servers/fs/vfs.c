@@ -2,6 +2,7 @@
 #include "vfs.h"
 
 #include <warp/error.h>
+#include <warp/malloc.h>
 #include <warp/string.h>
 
 /* The protocol's error for an ext4 reader's: what a client can act on passes, the rest is ERR_IO
@@ -40,7 +41,7 @@ static void vfs_root(struct vfs *v, uint32_t m, struct vfs_node *out)
 /* The inode of an ext4 node: 0 or the protocol's error. */
 static int vfs_ext4_inode(struct vfs_mount *mt, const struct vfs_node *n, struct ext4_inode *in)
 {
-    return vfs_ext4_error(ext4_inode_get(mt->ext4, (uint32_t)n->ino, in));
+    return vfs_ext4_error(icache_inode(mt->icache, (uint32_t)n->ino, in));
 }
 
 /* The node's attributes; see vfs.h. */
@@ -89,7 +90,7 @@ static int vfs_lookup(struct vfs *v, const struct vfs_node *dir, const char *nam
     }
     struct ext4_inode in;
     int err = vfs_ext4_inode(mt, dir, &in);
-    int64_t ino = err < 0 ? err : vfs_ext4_error((int)ext4_lookup(mt->ext4, &in, name, len));
+    int64_t ino = err < 0 ? err : vfs_ext4_error((int)icache_lookup(mt->icache, &in, name, len));
     if (ino < 0)
         return (int)ino;
     out->tn = NULL;
@@ -363,7 +364,7 @@ static int64_t vfs_readdir_ext4(struct vfs_mount *mt, const struct ext4_inode *d
         int r = ext4_readdir(mt->ext4, dir, &at, &d);
         if (r <= 0)
             return r < 0 ? vfs_ext4_error(r) : (int64_t)used;
-        r = ext4_inode_get(mt->ext4, d.ino, &in);
+        r = icache_inode(mt->icache, d.ino, &in);
         if (r < 0)
             return vfs_ext4_error(r);
         if (vfs_dirent_put(buf, cap, &used, d.ino, at, (uint32_t)in.type, d.name, d.name_len) < 0)
@@ -437,5 +438,13 @@ int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *
 /* Mounts a mounted ext4 reader at /name, read-only. */
 int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs)
 {
-    return vfs_mount_add(v, id, name, (struct vfs_mount){.kind = VFS_EXT4, .ext4 = fs, .path = name});
+    struct icache *ic = malloc(sizeof(*ic));
+    if (!ic)
+        return ERR_NO_MEMORY;
+    icache_init(ic, fs);
+    int err = vfs_mount_add(v, id, name,
+                            (struct vfs_mount){.kind = VFS_EXT4, .ext4 = fs, .icache = ic, .path = name});
+    if (err < 0)
+        free(ic);
+    return err;
 }

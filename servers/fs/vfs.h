@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ext4.h"
+#include "icache.h"
 #include "tmpfs.h"
 
 #include <warp/proto/fs.h>
@@ -36,7 +37,8 @@ struct vfs_mount {
     enum vfs_kind kind;
     struct tmpfs *tmp;
     struct ext4_fs *ext4;
-    const char *path; /* where it is mounted ("/" for the root) */
+    struct icache *icache; /* ext4: its inodes and names (icache.h) */
+    const char *path;      /* where it is mounted ("/" for the root) */
 };
 
 /* A node of the tree, as an opened node channel keeps it. */
@@ -55,7 +57,7 @@ struct vfs {
 int vfs_init(struct vfs *v, struct tmpfs *root);
 /* Mounts a file system as mount number id (1..VFS_MOUNTS_MAX - 1, free) at /name (a new directory
  * of the root, mode 0755): 0 or an error. Numbers are fixed by the caller, so a mount keeps its
- * number whether or not another is there. */
+ * number whether or not another is there. An ext4 mount gets its icache (ERR_NO_MEMORY without). */
 int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *t);
 int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs);
 

@@ -46,7 +46,7 @@ test_ext4_SRCS     := servers/fs/ext4.c
 test_part_SRCS     := servers/fs/part.c
 test_fs_cache_SRCS := servers/fs/cache.c
 test_fs_tmpfs_SRCS := servers/fs/tmpfs.c
-test_fs_vfs_SRCS   := servers/fs/vfs.c servers/fs/tmpfs.c servers/fs/ext4.c servers/fs/cache.c
+test_fs_vfs_SRCS   := servers/fs/vfs.c servers/fs/icache.c servers/fs/tmpfs.c servers/fs/ext4.c servers/fs/cache.c
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).

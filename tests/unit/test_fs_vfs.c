@@ -302,13 +302,54 @@ static void test_device_error(void **state)
     assert_memory_equal(buf, "1\n2\n3\n", 6);
 }
 
+/* The mount's icache answers a path walked before without the device, "not found" included, and
+ * gives the same answers as the walk that filled it; a name past ICACHE_NAME_MAX is never kept. */
+static void test_icache(void **state)
+{
+    (void)state;
+    struct vfs_node n, again;
+    struct fs_attr a, b;
+    const struct icache_stats *st = &vfs.mounts[1].icache->st;
+    assert_int_equal(op("/disk0/a/b/c/deep.txt", FS_O_READ, &n, &a), 0);
+    assert_int_equal(op("/disk0/a/nothing", FS_O_READ, &again, &b), ERR_NOT_FOUND);
+    uint64_t name_hits = st->name_hits, inode_hits = st->inode_hits;
+    dev_fail = true;
+    cache_destroy(&cache); /* nothing left below the icache: every device read would fail */
+    assert_int_equal(cache_init(&cache, 64, image_size, dev_read, NULL), 0);
+    assert_int_equal(op("/disk0/a/b/c/deep.txt", FS_O_READ, &again, &b), 0);
+    assert_int_equal(again.ino, n.ino);
+    assert_memory_equal(&a, &b, sizeof(a));
+    assert_int_equal(op("/disk0/a/nothing", FS_O_READ, &again, &b), ERR_NOT_FOUND);
+    assert_true(st->name_hits >= name_hits + 5);
+    assert_true(st->inode_hits > inode_hits);
+    char longname[300];
+    memset(longname, 'y', 255);
+    longname[255] = '\0';
+    char path[320];
+    snprintf(path, sizeof(path), "/disk0/%s", longname);
+    uint64_t misses = st->name_misses;
+    assert_int_equal(op(path, FS_O_READ, &again, &b), ERR_IO); /* looked up on the failing device */
+    assert_int_equal(st->name_misses, misses + 1);
+    dev_fail = false;
+    assert_int_equal(op(path, FS_O_READ, &again, &b), 0);
+    assert_int_equal(op(path, FS_O_READ, &again, &b), 0);
+    assert_int_equal(st->name_misses, misses + 3);
+    for (int i = 1; i <= 40; i++) { /* a directory's worth of names, twice: the same inodes */
+        char p1[64];
+        snprintf(p1, sizeof(p1), "/disk0/many/entry-%d", i);
+        assert_int_equal(op(p1, FS_O_READ, &n, &a), 0);
+        assert_int_equal(op(p1, FS_O_READ, &again, &b), 0);
+        assert_int_equal(again.ino, n.ino);
+    }
+}
+
 /* Runs the tests in this file. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disk_paths),   cmocka_unit_test(test_disk_errors),
         cmocka_unit_test(test_listing),      cmocka_unit_test(test_tmp),
-        cmocka_unit_test(test_device_error),
+        cmocka_unit_test(test_device_error), cmocka_unit_test(test_icache),
     };
     return cmocka_run_group_tests_name("fs_vfs", tests, setup, teardown);
 }
