@@ -174,25 +174,35 @@ static void irq_destroy(struct kobj *o)
     obj_unref(grant);
 }
 
-/* For MSI, which cannot be masked here, this only re-opens the event: edges before the ack were
- * folded into the one that was pending. */
+/* Re-opens the event; a source masked while it was pending is unmasked (an MSI-X entry then sends
+ * what its pending bit kept). */
 void irq_ack(struct irq *irq)
 {
+    irq->pending = false;
     if (!irq->masked)
         return;
     irq->masked = false;
     irq_mask(irq, false);
 }
 
-/* Mask first, report later: a level-triggered line would fire again at once after the EOI, and
- * a driver slow to run must not be flooded. The first interrupt's time is kept until reported. */
+/*
+ * Reports the interrupt, masking its source only where that is needed. A level-triggered INTx line
+ * would fire again at once after the EOI: masked now. An edge (MSI-X, MSI) folds into the pending
+ * event, and an MSI-X entry is masked when a second edge comes before the ack: a driver that acks
+ * before its device speaks again costs no register write per interrupt (each an exit to the
+ * hypervisor, two per interrupt when masking always), and a slow driver still sees one pending
+ * event, not a storm. The first interrupt's time is kept until reported.
+ */
 void irq_dispatch(uint32_t vector)
 {
     struct irq *irq = vector < IRQ_VECTOR_END ? vector_owner[vector] : NULL;
     random_mix(arch_cycles() ^ vector);
     if (irq) {
-        irq->masked = true;
-        irq_mask(irq, true);
+        if ((irq->mode == IRQ_INTX || irq->pending) && !irq->masked) {
+            irq->masked = true;
+            irq_mask(irq, true);
+        }
+        irq->pending = true;
         if (!irq->fired_at)
             irq->fired_at = arch_time_ns();
         eventq_notify(&irq->link);

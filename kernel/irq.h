@@ -18,12 +18,13 @@ struct irq {
     uint32_t vector;
     uint32_t index;    /* MSI-X entry, or the GSI for INTx */
     uint64_t fired_at; /* an interrupt not yet reported (0: none) */
-    bool masked;       /* fired and not yet acknowledged */
+    bool pending;      /* fired and not yet acknowledged */
+    bool masked;       /* the source is masked (INTx while pending; MSI-X after a second edge) */
     struct eq_link link;
 };
 
 /* A new interrupt object for entry `index` of dev, holding a reference on grant (the device object);
  * ERR_INVALID_ARG, ERR_ALREADY_EXISTS, ERR_NOT_SUPPORTED, ERR_NO_RESOURCES (vectors), ERR_NO_MEMORY. */
 long irq_create(struct pci_dev *dev, uint32_t index, struct kobj *grant, struct irq **out);
-void irq_ack(struct irq *irq);      /* unmask: the next interrupt may come */
+void irq_ack(struct irq *irq);      /* re-open: the next interrupt is a new event */
 void irq_dispatch(uint32_t vector); /* from the arch interrupt entry, kernel lock held */

@@ -3,6 +3,7 @@
 
 #include <device.h>
 #include <irq.h>
+#include <pci.h>
 #include <lock.h>
 #include <mm/mm.h>
 #include <string.h>
@@ -143,7 +144,8 @@ static void test_copies_refuse_device_registers(void **state)
     assert_int_equal(seen[5], ERR_BAD_ADDRESS);
 }
 
-/* An interrupt becomes one event and stays masked until acknowledged; only init opens devices. */
+/* Interrupts before the ack become one event, the MSI-X entry masked from the second on until the
+ * ack; only init opens devices. */
 static void prog_irq_events(uint64_t payload)
 {
     (void)payload;
@@ -154,14 +156,18 @@ static void prog_irq_events(uint64_t payload)
     struct irq *obj = NULL;
     kernel_lock();
     handle_object(proc_handles(), (handle_t)irq, OBJ_IRQ, 0, (void **)&obj);
+    volatile uint32_t *ctrl = obj->dev->msix_table + obj->index * 4 + 3; /* the entry's mask word */
     irq_dispatch(obj->vector); /* as the interrupt entry would, twice before the driver looks */
+    seen[5] = (long)*ctrl;     /* one edge: left unmasked */
     irq_dispatch(obj->vector);
+    seen[6] = (long)*ctrl; /* a second before the ack: masked */
     kernel_unlock();
     struct warp_event ev;
     seen[0] = kh_wait((handle_t)eq, &ev, DEADLINE_NONE);
     seen[1] = ev.type;
     seen[2] = kh_wait((handle_t)eq, &ev, DEADLINE_NONE); /* the second one merged into the first */
     seen[3] = kh_sys(SYS_IRQ_ACK, (uint64_t)irq, 0, 0, 0, 0, 0);
+    seen[7] = (long)*ctrl; /* unmasked by the ack */
     init_process = NULL;
     seen[4] = open_device(); /* not init now */
 }
@@ -175,6 +181,9 @@ static void test_irq_events(void **state)
     assert_int_equal(seen[2], ERR_TIMED_OUT);
     assert_int_equal(seen[3], 0);
     assert_int_equal(seen[4], ERR_PERMISSION);
+    assert_int_equal(seen[5], 0);
+    assert_int_equal(seen[6], 1);
+    assert_int_equal(seen[7], 0);
 }
 
 /* A driver: map the BAR, take an interrupt, give up its device handle, then wait to be killed. */
