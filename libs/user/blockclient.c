@@ -1,4 +1,4 @@
-/* blockclient.c: service/block0 calls that reopen the session when the driver restarted (warp/blockclient.h). */
+/* blockclient.c: service/block:0 calls that reopen the session when the driver restarted (warp/blockclient.h). */
 #include <warp/blockclient.h>
 #include <warp/error.h>
 #include <warp/loop.h>

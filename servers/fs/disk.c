@@ -1,4 +1,4 @@
-/* disk.c: the fs server's disk: geometry and synchronous READs on service/block0 (disk.h, warp/proto/block.h). */
+/* disk.c: the fs server's disk: geometry and synchronous READs on service/block:0 (disk.h, warp/proto/block.h). */
 #include "disk.h"
 
 #include <warp/loop.h>

@@ -147,7 +147,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     if (r == 0)
         r = vfs_init(&fs_vfs, &fs_root);
     if (r == 0)
-        fs_mount_disk(); /* before registering: its OPEN of block0 is a synchronous call on handle 1 */
+        fs_mount_disk(); /* before registering: its OPEN of block:0 is a synchronous call on handle 1 */
     if (r == 0)
         r = vfs_mount_tmpfs(&fs_vfs, FS_TMP_ID, FS_TMP_MOUNT + 1, &fs_tmp);
     if (r >= 0) {

@@ -1,7 +1,10 @@
 /* init: process 1: starts the manifest's services, serves their names, restarts them per policy. */
+#include "instances.h"
 #include "state.h"
 #include "supervise.h"
 
+#include <warp/devcall.h>
+#include <warp/error.h>
 #include <warp/tar.h>
 #include <warp/user.h>
 
@@ -12,7 +15,27 @@ static void init_manifest_log(void *ctx, const char *msg)
     printf("init: %s: %s\n", INIT_MANIFEST_PATH, msg);
 }
 
-/* Reads and parses the manifest from the initfs; returns the number of services. */
+/* instances_count_fn: how many PCI functions match id, found by opening each in turn (and closing
+ * it again; one granted already counts too). */
+static unsigned init_count_devices(void *ctx, const struct device_match *id)
+{
+    (void)ctx;
+    struct device_info info;
+    unsigned n = 0;
+    for (; n < MANIFEST_INSTANCES_MAX; n++) {
+        struct device_match m = *id;
+        m.index = n;
+        long h = warp_device_open(&m, &info);
+        if (h >= 0)
+            warp_handle_close((handle_t)h);
+        else if (h != ERR_ALREADY_EXISTS)
+            break;
+    }
+    return n;
+}
+
+/* Reads and parses the manifest from the initfs, per_device services made instances; returns the
+ * number of services. */
 static unsigned init_load_manifest(void)
 {
     struct tar_file f;
@@ -21,7 +44,9 @@ static unsigned init_load_manifest(void)
         printf("init: cannot read %s: %s\n", INIT_MANIFEST_PATH, err_str(r));
         return 0;
     }
-    return manifest_parse(f.data, f.size, &init_g.manifest, init_manifest_log, NULL);
+    if (manifest_parse(f.data, f.size, &init_g.manifest, init_manifest_log, NULL) == 0)
+        return 0;
+    return manifest_instances(&init_g.manifest, init_count_devices, NULL, init_manifest_log, NULL);
 }
 
 /* init may not exit (the kernel treats that as fatal): when its loop cannot run, it parks here. */

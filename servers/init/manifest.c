@@ -17,7 +17,8 @@ enum {
     MANIFEST_KEY_ESSENTIAL = 1u << 5,
     MANIFEST_KEY_WEIGHT = 1u << 6,
     MANIFEST_KEY_ARG = 1u << 7,
-    MANIFEST_KEY_LIMIT0 = 1u << 8, /* the quota keys: this bit shifted by their limit_kind (8..13) */
+    MANIFEST_KEY_LIMIT0 = 1u << 8,      /* the quota keys: this bit shifted by their limit_kind (8..13) */
+    MANIFEST_KEY_PER_DEVICE = 1u << 19, /* past the access keys (16..18) */
 };
 
 /* Where the parser is: outside any section, in a service, or in a section it ignores. */
@@ -127,6 +128,12 @@ static void manifest_finish(struct manifest_parser *p)
     p->line = p->cur_line; /* report at the service's header */
     if (!(p->cur_keys & MANIFEST_KEY_BINARY))
         manifest_log(p, "service %s has no binary; skipped", p->cur.name);
+    else if (p->cur.per_device && !p->cur.ndevices)
+        manifest_log(p, "service %s: per_device without devices; skipped", p->cur.name);
+    else if (p->cur.per_device && (p->cur_keys & MANIFEST_KEY_ARG))
+        manifest_log(p, "service %s: per_device gives each instance its number as arg; skipped", p->cur.name);
+    else if (p->cur.per_device && strlen(p->cur.name) + 2 > SPAWN_NAME_MAX)
+        manifest_log(p, "service %s: name too long for its instances' NAME:N; skipped", p->cur.name);
     else if (manifest_find(p->out, p->cur.name) >= 0)
         manifest_log(p, "service %s defined twice; the second one skipped", p->cur.name);
     else if (p->out->count == MANIFEST_MAX_SERVICES)
@@ -350,6 +357,8 @@ static unsigned manifest_key_bit(const char *key)
         return MANIFEST_KEY_WEIGHT;
     if (strcmp(key, "arg") == 0)
         return MANIFEST_KEY_ARG;
+    if (strcmp(key, "per_device") == 0)
+        return MANIFEST_KEY_PER_DEVICE;
     unsigned access = manifest_access_key_bit(key);
     if (access)
         return access;
@@ -389,7 +398,10 @@ static void manifest_key(struct manifest_parser *p, const char *key, char *v)
             manifest_reject(p, "essential = '%s' is not yes or no", v);
         else if (bit == MANIFEST_KEY_INITFS && !manifest_bool(v, &p->cur.share_initfs))
             manifest_reject(p, "initfs = '%s' is not yes or no", v);
-        else if (bit >= MANIFEST_KEY_LIMIT0)
+        else if (bit == MANIFEST_KEY_PER_DEVICE) {
+            if (!manifest_bool(v, &p->cur.per_device))
+                manifest_reject(p, "per_device = '%s' is not yes or no", v);
+        } else if (bit >= MANIFEST_KEY_LIMIT0)
             manifest_set_limit(p, (unsigned)__builtin_ctz(bit / MANIFEST_KEY_LIMIT0), v);
     }
 }

@@ -22,6 +22,8 @@
  *                            grant the first PCI function matching any of these (handle 2); an
  *                            id's optional =path runs that binary instead when it is the one found;
  *                            none found: the service is absent (not started, OPENs: ERR_NOT_FOUND)
+ *     per_device = no        yes: one instance per PCI function devices = matches (instances.h),
+ *                            named NAME:N and given N as main's arg; uses = NAME opens any of them
  *     arg = 64               a number handed to the program as main's arg (default 0)
  *     uses = tcpip pong      services it may open through init (default: none)
  *     ports = 80 8080        TCP ports it may listen on (default: none)
@@ -34,6 +36,7 @@
 #define MANIFEST_LINE_MAX 256        /* longest line, newline excluded */
 #define MANIFEST_DEVICE_IDS 8        /* alternatives in one devices = line */
 #define MANIFEST_ARG_MAX 0x7fffffffL /* largest arg = */
+#define MANIFEST_INSTANCES_MAX 8     /* instances of a per_device service (one digit) */
 
 /* What init does once the service has ended and will not be restarted. */
 enum manifest_on_exit {
@@ -59,6 +62,7 @@ struct manifest_service {
     struct device_match devices[MANIFEST_DEVICE_IDS];           /* alternatives, in order of preference */
     char device_binary[MANIFEST_DEVICE_IDS][MANIFEST_PATH_MAX]; /* "": the binary above */
     unsigned ndevices;                                          /* 0: no device grant */
+    bool per_device;                                            /* one instance per device (instances.h) */
     uint64_t arg;                                               /* main's arg */
     struct manifest_access access;                              /* uses, ports, admin (manifest_access.h) */
     uint64_t limits[LIMIT_COUNT]; /* quotas, enum limit_kind (manifest_limits.h) */

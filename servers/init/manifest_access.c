@@ -43,6 +43,25 @@ bool manifest_access_uses(const struct manifest_access *s, const char *name)
     return false;
 }
 
+/* True if name is base or one of its per_device instances: base:N, N one digit. */
+static bool manifest_access_instance_of(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0)
+        return false;
+    name += n;
+    return name[0] == '\0' || (name[0] == ':' && name[1] >= '0' && name[1] <= '9' && name[2] == '\0');
+}
+
+/* True if s may open service/<name>: uses lists it, or the per_device service it is an instance of. */
+bool manifest_access_may_open(const struct manifest_access *s, const char *name)
+{
+    for (unsigned i = 0; i < s->nuses; i++)
+        if (manifest_access_instance_of(name, s->uses[i]))
+            return true;
+    return false;
+}
+
 /* uses = name...: each listed once, at most MANIFEST_USES_MAX (whether each exists is checked later,
  * by manifest_access_check: a name that is not a service's is refused there). */
 static bool manifest_access_set_uses(struct manifest_access *s, char *v, char *why, size_t why_size)

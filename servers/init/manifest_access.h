@@ -39,5 +39,8 @@ bool manifest_access_set(struct manifest_access *a, unsigned bit, char *v, unsig
 const char *manifest_access_unknown(const struct manifest_access *a,
                                     bool (*known)(const char *name, void *ctx), void *ctx);
 
-/* True if a lets its service open service/<name> (uses lists name). */
+/* True if a's uses lists name itself. */
 bool manifest_access_uses(const struct manifest_access *a, const char *name);
+/* True if s may open service/<name>: name is in its uses, or is NAME:N of a NAME in its uses (the
+ * instances of a per_device service, instances.h). */
+bool manifest_access_may_open(const struct manifest_access *s, const char *name);

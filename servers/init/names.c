@@ -160,7 +160,7 @@ static void init_open(struct init_service *c, const char *uri, uint64_t call_id)
     struct init_service *s = NULL;
     if (init_has_prefix(uri, INIT_SERVICE_PREFIX)) {
         const char *name = uri + strlen(INIT_SERVICE_PREFIX);
-        if (!manifest_access_uses(&c->cfg->access, name)) {
+        if (!manifest_access_may_open(&c->cfg->access, name)) {
             printf("init: %s may not open %s (not in its uses)\n", c->cfg->name, uri);
             init_reply_error(c->ch, call_id, ERR_PERMISSION);
             return;

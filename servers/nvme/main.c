@@ -1,4 +1,4 @@
-/* nvme: the NVMe driver: drives the controller init grants it and serves namespace 1 as service/block0. */
+/* nvme: the NVMe driver: drives the controller init grants it and serves namespace 1 as service/block:N (N: main's arg, from init). */
 #include "blk.h"
 #include "nvme.h"
 
@@ -17,16 +17,15 @@ static void nvme_log_start(void)
 {
     uint64_t bytes = nvme_g.ns.sectors * nvme_g.ns.sector_size;
     printf("nvme: %s (serial %s): %llu sectors of %u bytes (%llu MiB), queue depth %u, %u KiB per command, "
-           "%s%s%s, service block0\n",
+           "%s%s%s, service %s\n",
            nvme_g.id.model, nvme_g.id.serial, (unsigned long long)nvme_g.ns.sectors, nvme_g.ns.sector_size,
            (unsigned long long)(bytes >> 20), nvme_g.nslots, nvme_g.max_xfer >> 10, nvme_g.irq_kind,
-           nvme_g.ns.read_only ? ", read-only" : "", nvme_g.id.vwc ? ", flush" : "");
+           nvme_g.ns.read_only ? ", read-only" : "", nvme_g.id.vwc ? ", flush" : "", blk_name());
 }
 
 /* Brings up the controller, registers the service, serves until the loop fails. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
-    (void)arg;
     (void)initfs;
     (void)initfs_size;
     long r = loop_init(&nvme_main_loop);
@@ -40,8 +39,8 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("nvme: cannot wait for interrupts: %s\n", err_str(r));
         return 1;
     }
-    if ((r = blk_start(&nvme_main_loop)) < 0) {
-        printf("nvme: cannot register service/block0: %s\n", err_str(r));
+    if ((r = blk_start(&nvme_main_loop, arg)) < 0) {
+        printf("nvme: cannot register service/block:%llu: %s\n", (unsigned long long)arg, err_str(r));
         return 1;
     }
     nvme_log_start();

@@ -1,4 +1,4 @@
-/* blk.c: service/block0: sessions whose READ, WRITE and flush calls become requests of a disk backend (blkdev.h). */
+/* blk.c: service/block:N: sessions whose READ, WRITE and flush calls become requests of a disk backend (blkdev.h). */
 #include "blk.h"
 #include "blkdev.h"
 
@@ -55,6 +55,7 @@ static struct blk_call inflight[BLKDEV_SLOTS_MAX];
 static struct blk_call waiting[BLK_WAIT_MAX];
 static unsigned wait_head, nwaiting;
 static uint64_t waited, forgotten; /* calls that waited for a slot; answers dropped at a session's end */
+static char blk_service[sizeof("block:9")]; /* our name: block:N */
 static struct loop *blk_loop;
 static uint16_t free_slots[BLKDEV_SLOTS_MAX]; /* stack of the backend's free slot numbers */
 static unsigned nfree;
@@ -370,18 +371,27 @@ static void blk_watch(struct loop *l, struct loop_timeout *t, void *ctx)
     loop_timeout_after(l, t, BLK_WATCH_NS);
 }
 
-/* Registers service/block0 (init takes only the manifest's own name); watches deadlines if the
- * backend can reset its device. */
-long blk_start(struct loop *l)
+/* Registers service/block:N, N the instance number init gave as main's arg (init takes only the
+ * manifest's name for the instance); watches deadlines if the backend can reset its device. */
+long blk_start(struct loop *l, uint64_t instance)
 {
+    if (instance > 9)
+        return ERR_INVALID_ARG;
+    fmt_snprintf(blk_service, sizeof(blk_service), "block:%u", (unsigned)instance);
     const struct blkdev_info *d = blkdev_info();
     blk_loop = l;
     slots_init(d);
     sessions_init(&blk_counts, BLK_SESSIONS_MAX, BLK_SESSIONS_PER_CLIENT);
-    long r = service_start(l, "block0", blk_session_start, NULL);
+    long r = service_start(l, blk_service, blk_session_start, NULL);
     if (r >= 0 && d->reset) {
         loop_timeout_init(&watch_timeout, blk_watch, NULL);
         loop_timeout_after(l, &watch_timeout, BLK_WATCH_NS);
     }
     return r;
+}
+
+/* The service's name, block:N (blk_start set it). */
+const char *blk_name(void)
+{
+    return blk_service;
 }

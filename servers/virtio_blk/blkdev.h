@@ -1,4 +1,4 @@
-/* blkdev.h: what blk.c (service/block0's sessions) needs of a disk backend: virtio_blk's disk.c, virtio_scsi's scsi.c, nvme's io.c. */
+/* blkdev.h: what blk.c (service/block:0's sessions) needs of a disk backend: virtio_blk's disk.c, virtio_scsi's scsi.c, nvme's io.c. */
 #pragma once
 
 #include <warp/proto/block.h>

@@ -1,4 +1,4 @@
-/* virtio_blk: the virtio-blk driver: drives the disk init grants it and serves service/block0. */
+/* virtio_blk: the virtio-blk driver: drives the disk init grants it and serves service/block:N (N: main's arg, from init). */
 #include "blk.h"
 #include "disk.h"
 
@@ -17,8 +17,9 @@ static struct loop blk_main_loop;
 static void blk_log_start(void)
 {
     uint64_t bytes = disk_g.sectors * disk_g.sector_size;
-    printf("virtio_blk: %llu sectors of %u bytes (%llu MiB), service block0\n",
-           (unsigned long long)disk_g.sectors, disk_g.sector_size, (unsigned long long)(bytes >> 20));
+    printf("virtio_blk: %llu sectors of %u bytes (%llu MiB), service %s\n",
+           (unsigned long long)disk_g.sectors, disk_g.sector_size, (unsigned long long)(bytes >> 20),
+           blk_name());
     printf("virtio_blk: %s transport, %u requests in flight, %s%s%s\n", disk_g.vdev.ops->name, disk_g.nslots,
            disk_g.msix ? "MSI-X" : "INTx", (disk_g.features & VIRTIO_BLK_F_RO) ? ", read-only" : "",
            (disk_g.features & VIRTIO_BLK_F_FLUSH) ? ", flush" : "");
@@ -27,7 +28,6 @@ static void blk_log_start(void)
 /* Brings up the disk, registers the service, serves until the loop fails. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
-    (void)arg;
     (void)initfs;
     (void)initfs_size;
     long r = loop_init(&blk_main_loop);
@@ -41,8 +41,8 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("virtio_blk: cannot wait for interrupts: %s\n", err_str(r));
         return 1;
     }
-    if ((r = blk_start(&blk_main_loop)) < 0) {
-        printf("virtio_blk: cannot register service/block0: %s\n", err_str(r));
+    if ((r = blk_start(&blk_main_loop, arg)) < 0) {
+        printf("virtio_blk: cannot register service/block:%llu: %s\n", (unsigned long long)arg, err_str(r));
         return 1;
     }
     blk_log_start();

@@ -1,4 +1,4 @@
-/* virtio_scsi: the virtio-scsi driver: serves the first disk of the host init grants it as service/block0. */
+/* virtio_scsi: the virtio-scsi driver: serves the first disk of the host init grants it as service/block:N (N: main's arg). */
 #include "blk.h"
 #include "scsi.h"
 
@@ -17,9 +17,9 @@ static struct loop scsi_main_loop;
 static void scsi_log_start(void)
 {
     uint64_t bytes = scsi_g.sectors * scsi_g.sector_size;
-    printf("virtio_scsi: %s %s at target %u lun 0: %llu sectors of %u bytes (%llu MiB), service block0\n",
+    printf("virtio_scsi: %s %s at target %u lun 0: %llu sectors of %u bytes (%llu MiB), service %s\n",
            scsi_g.vendor, scsi_g.product, scsi_g.target, (unsigned long long)scsi_g.sectors,
-           scsi_g.sector_size, (unsigned long long)(bytes >> 20));
+           scsi_g.sector_size, (unsigned long long)(bytes >> 20), blk_name());
     printf("virtio_scsi: %s transport, %u requests in flight, %s%s\n", scsi_g.vdev.ops->name, scsi_g.nslots,
            scsi_g.msix ? "MSI-X" : "INTx", scsi_g.read_only ? ", read-only" : "");
 }
@@ -27,7 +27,6 @@ static void scsi_log_start(void)
 /* Brings up the host and its disk, registers the service, serves until the loop fails. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
-    (void)arg;
     (void)initfs;
     (void)initfs_size;
     long r = loop_init(&scsi_main_loop);
@@ -37,8 +36,8 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     }
     if (scsi_init(SCSI_DEVICE, &scsi_main_loop) < 0)
         return 1;
-    if ((r = blk_start(&scsi_main_loop)) < 0) {
-        printf("virtio_scsi: cannot register service/block0: %s\n", err_str(r));
+    if ((r = blk_start(&scsi_main_loop, arg)) < 0) {
+        printf("virtio_scsi: cannot register service/block:%llu: %s\n", (unsigned long long)arg, err_str(r));
         return 1;
     }
     scsi_log_start();

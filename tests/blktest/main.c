@@ -1,4 +1,4 @@
-/* blktest: opens service/block0 and checks the block protocol on the disk tests/e2e/case_blk.py gives. */
+/* blktest: opens service/block:0 and checks the block protocol on the disk tests/e2e/case_blk.py gives. */
 #include <warp/blockclient.h>
 #include <warp/loop.h>
 #include <warp/msg.h>
@@ -442,7 +442,7 @@ static unsigned bt_kill_check(struct block_client *bc)
 
 /*
  * The driver killed mid-request: 40 WRITEs and READs in flight, then init is asked to restart
- * block0 (blktest is admin = yes for this alone). Every call is answered with its bytes or cut off
+ * block:0 (blktest is admin = yes for this alone). Every call is answered with its bytes or cut off
  * with ERR_PEER_CLOSED; block_call sends the cut ones again on a new session once the restarted
  * driver registered, and every range then holds, and every READ gave, the right bytes.
  */
@@ -455,9 +455,9 @@ static void bt_driver_killed(struct block_client *bc)
     btk.replies = btk.cut = 0;
     unsigned sent = bt_kill_send(bc->ch);
     struct warp_msg m;
-    msg_setattr(&m, "restart", "block0");
+    msg_setattr(&m, "restart", "block:0");
     tap_eq(ipc_call_sync(BT_INIT_CH, &m, NULL), 0,
-           "%u calls in flight, init kills the driver (SETATTR restart=block0)", sent);
+           "%u calls in flight, init kills the driver (SETATTR restart=block:0)", sent);
     bt.timed_out = false;
     loop_timeout_after(&bt.loop, &bt.timeout, BT_TIMEOUT_NS);
     while (btk.replies < sent && !bt.timed_out && loop_run_once(&bt.loop) >= 0)
@@ -479,7 +479,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     (void)initfs_size;
     struct block_client bc;
     long r = block_client_open(&bc, BT_INIT_CH);
-    if (tap_eq(r, 0, "OPEN service/block0 gives a channel")) {
+    if (tap_eq(r, 0, "OPEN service/block:0 gives a channel")) {
         bt_geometry(bc.ch);
         bt_session_cap();
         bt_host_data(bc.ch);

@@ -1,6 +1,6 @@
 """tests/e2e/case_blk.py: warp-blk.iso drives a virtio-blk disk, warp-scsi.iso a virtio-scsi one, warp-nvme.iso an NVMe one, that the host prepared.
 
-The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block0) and blktest,
+The image runs tests/blktest/blk-test.manifest: the virtio_blk driver (service/block:0) and blktest,
 which checks the geometry, reads what the host wrote, writes and reads back, sends bad requests and
 40 concurrent calls, abandons a session with 40 calls in flight, has init kill the driver with 40
 WRITEs and READs in flight (and retries the cut ones on the restarted driver), and powers the machine
@@ -9,10 +9,10 @@ off with its verdict. Each variant boots with a fresh 8 MiB raw disk (zero but f
 blkdebug driver so that reads of sector 8000 fail with EIO (blktest expects ERR_IO there), on one
 transport (modern-only, legacy-only, and transitional without MSI-X, `vectors=0`, so one INTx
 interrupt and the ISR). The "scsi" variants boot warp-scsi.iso (tests/blktest/scsi-test.manifest:
-virtio_scsi as service block0, the same blktest) with the disk as a scsi-hd on a virtio-scsi-pci host,
+virtio_scsi as service block:0, the same blktest) with the disk as a scsi-hd on a virtio-scsi-pci host,
 on the modern, legacy and transitional-INTx transports, and modern with the disk at target 3 (the
 driver scans past 0..2). The "nvme" variants boot warp-nvme.iso (tests/blktest/nvme-test.manifest:
-the nvme driver as service block0) with the disk as namespace 1 of QEMU's NVMe controller
+the nvme driver as service block:0) with the disk as namespace 1 of QEMU's NVMe controller
 (`-device nvme,serial=warp0,drive=d0`): as it comes (MSI-X, 512 KiB per command, so the driver's
 64 KiB limit), and with `mdts=1` (8 KiB per command: a 64 KiB call goes in 8 commands).
 
@@ -64,13 +64,13 @@ SUMMARY = re.compile(r"^blktest: (\d+) passed, (\d+) failed")
 # target and expectations), and the start-up line whose named groups must equal the variant's
 # expectations.
 DRIVERS = {
-    "blk": ("warp-blk.iso", "virtio_blk", "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block0",
+    "blk": ("warp-blk.iso", "virtio_blk", "virtio_blk: 16384 sectors of 512 bytes (8 MiB), service block:0",
             re.compile(r"^virtio_blk: (?P<transport>\w+) transport, \d+ requests in flight, (?P<irq>MSI-X|INTx)")),
     "scsi": ("warp-scsi.iso", "virtio_scsi", "virtio_scsi: QEMU QEMU HARDDISK at target {target} lun 0: 16384 "
-             "sectors of 512 bytes (8 MiB), service block0",
+             "sectors of 512 bytes (8 MiB), service block:0",
              re.compile(r"^virtio_scsi: (?P<transport>\w+) transport, \d+ requests in flight, (?P<irq>MSI-X|INTx)")),
     "nvme": ("warp-nvme.iso", "nvme", "nvme: QEMU NVMe Ctrl (serial warp0): 16384 sectors of 512 bytes (8 MiB), "
-             "queue depth 32, {xfer} KiB per command, {irq}, flush, service block0",
+             "queue depth 32, {xfer} KiB per command, {irq}, flush, service block:0",
              re.compile(r"^nvme: .* (?P<xfer>\d+) KiB per command, (?P<irq>MSI-X|MSI|INTx)")),
 }
 
@@ -132,7 +132,7 @@ VARIANTS = TRANSPORTS + [plain(driver, "stall", hold=STALL) for driver in PLAIN]
     plain(driver, "timeout", hold=TIMEOUT_HOLD, long=True) for driver in PLAIN]
 CHECKS = ("verdict", "driver", "deadline", "disk", "restart")
 CONC_SECTOR, CONC_LEN, CONC_CALLS = 4096, 4096, 40  # blktest's BT_CONC_*: range i at CONC_SECTOR + 8 i
-KILLED = "init: block0 was killed"
+KILLED = "init: block:0 was killed"
 
 
 def jobs(ctx):
@@ -335,6 +335,6 @@ def restart_check(boot, name, lines, size_line):
     if KILLED not in texts:
         return boot.fail(name, f"no '{KILLED}' line")
     after = texts[texts.index(KILLED):]
-    if size_line not in after or "init: block0 registered service/block0" not in after:
+    if size_line not in after or "init: block:0 registered service/block:0" not in after:
         return boot.fail(name, "the driver did not start and register again after the kill")
-    return Result(name, True, notes=[KILLED, "the driver registered service/block0 again"])
+    return Result(name, True, notes=[KILLED, "the driver registered service/block:0 again"])

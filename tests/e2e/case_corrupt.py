@@ -4,7 +4,7 @@ The test makes a site of many small files in nested directories, a 1 MiB file an
 (tools/mksite: ext4 with metadata_csum), then copies of it with bytes overwritten at random offsets:
 a third inside inode slots and directory blocks (checksummed metadata), a third in the first 4 MiB,
 where the group descriptors, the bitmaps, the inode tables and the first directories and files lie,
-a third anywhere. Each copy boots in warp.iso (block0 on virtio-blk, fs,
+a third anywhere. Each copy boots in warp.iso (block:0 on virtio-blk, fs,
 http_server) and every file is requested over HTTP. For each file debugfs says which blocks it
 depends on (its data, its inode's place in the inode table, and the same for every directory on its
 path); a file none of whose blocks was hit is intact. Then:
@@ -41,7 +41,7 @@ HIT_BYTES = 64     # bytes each
 FRONT = 4 << 20    # half the hits land in this many first bytes
 SEEDS = [11, 23, 37]
 LONG_SEEDS = list(range(100, 110))
-ENDED = re.compile(r"^init: (fs|http_server|block0) (exited|was killed|crashed|faulted|ended)")
+ENDED = re.compile(r"^init: (fs|http_server|block:0) (exited|was killed|crashed|faulted|ended)")
 REFUSED = re.compile(r"^fs: /disk0 not mounted")
 
 

@@ -1,6 +1,6 @@
 """tests/e2e/case_fs.py: warp-fs.iso serves an ext4 image the host made at /disk0, and fstest checks it.
 
-The image runs tests/fstest/fs-test.manifest: the virtio_blk driver (service/block0), the file system
+The image runs tests/fstest/fs-test.manifest: the virtio_blk driver (service/block:0), the file system
 server fs (service/fs: the disk's ext4 at /disk0, read-only, and a tmpfs at /tmp) and fstest, which
 checks every call of the protocol (libs/proto/include/warp/proto/fs.h) on both mounts and powers the
 machine off with its verdict. Each boot gets a disk made here with `mke2fs -t ext4 -d TREE` from a

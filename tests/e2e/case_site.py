@@ -4,7 +4,7 @@ The test builds a tree of files on the host (sizes from 0 B to 64 MiB, deep dire
 and a non-ASCII name, symlinks to a file and to a directory, a file with a hole, index.html pages,
 a file others may not read), makes its ext4 image with tools/mksite (mke2fs -d, then e2fsck -fn,
 which must find it clean), and boots the normal image, warp.iso, with it attached read-only. The
-boot manifest's block0 runs whichever driver the disk's controller needs, fs mounts it at /disk0
+boot manifest's block service runs whichever driver the disk's controller needs, fs mounts it at /disk0
 and http_server serves it. Each variant fetches every file with curl through QEMU's port forward and
 compares its sha256 with the host's, and checks what a static web server answers: index.html for a
 directory, 301 for a directory without its slash, 404, 403, Content-Type, HEAD.
@@ -39,7 +39,7 @@ from harness import ROOT, Boot, Job, Result, qemu
 
 GROUP = "site"
 KILL_NAME = "site driver kill: a 64 MiB download survives two kills of the disk driver, byte for byte"
-KILL_LINE = "init: operator asked to restart block0"
+KILL_LINE = "init: operator asked to restart block:0"
 KILL_RATE = "8M"  # curl's rate limit: the download lasts about 8 s, the kills come at 2 s and 5 s
 BOOT_TIMEOUT = 60
 FETCH_TIMEOUT = 300
@@ -49,8 +49,12 @@ STATS_WAIT = 25
 BIG = "files/sixty-four-mib.bin"
 CACHED = "files/sixteen-mib.bin"
 
-# (name, controller, firmware, whole tree, quick): quick ones run in make test.
+# (name, controller, firmware, whole tree, quick[, a second disk's controller]): quick ones run in
+# make test. With a second (blank) disk, each disk has its driver process: block:0 the site's,
+# block:1 the other, each under its own name.
+CACHE_VARIANT = "virtio-blk modern bios"  # the variant that also checks the cache counters
 VARIANTS = [
+    ("two disks bios", "virtio-blk", "bios", False, True, "nvme"),
     ("virtio-blk modern bios", "virtio-blk", "bios", True, True),
     ("virtio-blk legacy uefi", "virtio-blk-legacy", "uefi", False, True),
     ("virtio-scsi modern bios", "virtio-scsi", "bios", False, True),
@@ -234,14 +238,36 @@ def gce_disk(ctx, tmp, site):
     return os.path.join(tmp, "disk.raw")
 
 
-def run_variant(ctx, name, site_if, firmware, whole, served, image):
-    """Boots warp.iso with the site on `site_if` (or the GCE disk holding it) under `firmware` and
-    checks everything served."""
+def second_disk(ctx, name, second_if):
+    """QEMU arguments for a blank 8 MiB disk on controller second_if (nvme), made in the log dir."""
+    path = os.path.join(ctx.log_dir, f"site-{name.replace(' ', '-')}-second.img")
+    with open(path, "wb") as f:
+        f.truncate(8 << 20)
+    assert second_if == "nvme"
+    return ("-drive", f"file={path},format=raw,if=none,id=second", "-device", "nvme,serial=warp-second,drive=second")
+
+
+def check_instances(boot, name):
+    """With two disks: a driver process for each, registered as block:0 and block:1."""
+    lines = [line.text for line in boot.all_lines()]
+    want = ["init: block:0 registered service/block:0", "init: block:1 registered service/block:1"]
+    missing = [w for w in want if w not in lines]
+    if not any(re.match(r"^nvme: .*, service block:1$", t) for t in lines):
+        missing.append("nvme's start-up line naming service block:1")
+    return Result(f"site {name}: one driver per disk, block:0 (the site) and block:1 (nvme)", not missing,
+                  "; ".join(missing), tail=boot.tail() if missing else None)
+
+
+def run_variant(ctx, name, site_if, firmware, whole, served, image, second_if=None):
+    """Boots warp.iso with the site on `site_if` (or the GCE disk holding it) under `firmware`, and
+    a second blank disk on second_if if given, and checks everything served."""
     results = []
     if site_if == "gce":
         boot_options = dict(image=image, boot="disk")
     else:
         boot_options = dict(image=ctx.image("warp.iso"), site=image, site_if=site_if)
+    if second_if:
+        boot_options["extra"] = second_disk(ctx, name, second_if)
     with Boot(ctx, f"site {name}", net=True, firmware=firmware, mem="256M", **boot_options) as boot:
         why = wait_serving(boot, boot.options["port"], ctx)
         if why:
@@ -260,7 +286,9 @@ def run_variant(ctx, name, site_if, firmware, whole, served, image):
         results.append(Result(f"site {name}: every file reads back byte for byte over HTTP", not bad,
                               f"{len(bad)} wrong" if bad else "", notes=bad[:10] or [f"{len(served)} files"]))
         results += check_answers(name, port, served)
-        if name == VARIANTS[0][0]:
+        if second_if:
+            results.append(check_instances(boot, name))
+        if name == CACHE_VARIANT:
             results.append(check_cache(boot, port, served))
     return results
 
@@ -311,7 +339,7 @@ def run_kill(ctx, served, image):
             for at in (2, 3):
                 time.sleep(at)
                 running = download.poll() is None
-                answers.append((command(op, "restart block0", ctx), running))
+                answers.append((command(op, "restart block:0", ctx), running))
             out, err = download.communicate(timeout=FETCH_TIMEOUT)
             digest = sha256_file(body.name)
         time.sleep(STATS_PERIOD + 1)  # the stats line reflects the download by now
@@ -324,7 +352,7 @@ def run_kill(ctx, served, image):
     if kills != 2 or not all(a.startswith("ok") and running for a, running in answers):
         problems.append(f"{kills} kills logged; both must come while curl was still downloading")
     if not stats or stats.get("reopens", 0) < 1:
-        problems.append("fs never reopened block0")
+        problems.append("fs never reopened block:0")
     return [Result(KILL_NAME, not problems, "; ".join(problems), notes=notes, tail=boot.tail() if problems else [])]
 
 
@@ -354,13 +382,13 @@ def jobs(ctx):
                     state["why"] = f"tools/mkgce --site failed: {(e.stderr or b'').decode()[-300:]}"
             return state
 
-    def job(name, site_if, firmware, whole):
+    def job(name, site_if, firmware, whole, second_if=None):
         def run(ctx):
             s = prepare()
             image = s["gce"] if site_if == "gce" else s["image"]
             if not image:
                 return [Result(f"site {name}: the image is made and e2fsck finds it clean", False, s["why"])]
-            results = run_variant(ctx, name, site_if, firmware, whole, s["served"], image)
+            results = run_variant(ctx, name, site_if, firmware, whole, s["served"], image, second_if)
             check = subprocess.run(["e2fsck", "-fn", s["image"]], capture_output=True, text=True)
             results.append(Result(f"site {name}: e2fsck -n still finds the image clean", check.returncode == 0,
                                   check.stdout[-300:]))
@@ -374,4 +402,5 @@ def jobs(ctx):
         return run_kill(ctx, s["served"], s["image"])
 
     picked = [v for v in VARIANTS if ctx.long or v[4]]
-    return [Job(f"site {v[0]}", job(v[0], v[1], v[2], v[3])) for v in picked] + [Job("site driver kill", kill)]
+    return [Job(f"site {v[0]}", job(v[0], v[1], v[2], v[3], *v[5:])) for v in picked] + \
+        [Job("site driver kill", kill)]

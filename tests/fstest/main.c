@@ -361,8 +361,8 @@ static long ft_raw(handle_t ch, struct warp_msg *m)
 }
 
 /*
- * init kills the disk driver (SETATTR restart=block0: fstest is admin) and restarts it; fs's next
- * disk read fails on the dead session, and block_call reopens service/block0 through init (with
+ * init kills the disk driver (SETATTR restart=block:0: fstest is admin) and restarts it; fs's next
+ * disk read fails on the dead session, and block_call reopens service/block:0 through init (with
  * handle 1 out of fs's loop meanwhile). The read is of far.bin's last page, which nothing before
  * read or read ahead, so it must reach the disk.
  */
@@ -370,8 +370,8 @@ static void ft_driver_restart(handle_t s)
 {
     struct warp_msg m;
     handle_t n;
-    msg_setattr(&m, "restart", "block0");
-    tap_eq(ipc_call_sync(FT_INIT_CH, &m, NULL), 0, "init kills the disk driver (SETATTR restart=block0)");
+    msg_setattr(&m, "restart", "block:0");
+    tap_eq(ipc_call_sync(FT_INIT_CH, &m, NULL), 0, "init kills the disk driver (SETATTR restart=block:0)");
     uint64_t disk = ft_stat(s, "disk_bytes");
     tap_eq(ft_open(s, "/disk0/far.bin", FS_O_READ, &n, NULL), 0, "OPEN /disk0/far.bin after the kill");
     uint64_t off = FT_FAR_LEN - 4096;
@@ -381,7 +381,7 @@ static void ft_driver_restart(handle_t s)
         right = ft_buf[i] == ft_big_byte(off + (uint64_t)i);
     tap_ok(right, "its last page reads right from the restarted driver");
     tap_ok(ft_stat(s, "disk_bytes") > disk, "it came from the disk");
-    tap_ok(ft_stat(s, "reopens") >= 1, "fs reopened service/block0");
+    tap_ok(ft_stat(s, "reopens") >= 1, "fs reopened service/block:0");
     ft_close(n);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "servers/init/instances.h"
 #include "servers/init/manifest.h"
 #include "servers/init/manifest_limits.h"
 
@@ -311,6 +312,129 @@ static void test_quota_keys(void **state)
     assert_true(logged("line 19: channels = '99999999'"));
 }
 
+/* per_device: yes or no; it needs devices, leaves arg to init, and its name room for ":N". */
+static void test_per_device_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        parse("[service block]\nbinary = bin/virtio_blk\ndevices = pci:1af4:1001\nper_device = yes\n"
+              "[service plain]\nbinary = bin/x\nper_device = no\n"),
+        2);
+    assert_int_equal(nlogs, 0);
+    assert_true(M.services[0].per_device);
+    assert_false(M.services[1].per_device);
+    assert_int_equal(
+        parse("[service a]\nbinary = bin/a\nper_device = yes\n"
+              "[service b]\nbinary = bin/b\ndevices = pci:1af4:1001\nper_device = yes\narg = 3\n"
+              "[service c]\nbinary = bin/c\nper_device = maybe\n"
+              "[service abcdefghijklmnopqrstuvwxyz01234]\nbinary = bin/d\ndevices = pci:1af4:1001\n"
+              "per_device = yes\n"),
+        0);
+    assert_true(logged("service a: per_device without devices; skipped"));
+    assert_true(logged("service b: per_device gives each instance its number as arg; skipped"));
+    assert_true(logged("per_device = 'maybe' is not yes or no"));
+    assert_true(logged("name too long for its instances' NAME:N; skipped"));
+}
+
+/* The fake machine of the instances tests: how many functions match each device id. */
+static unsigned fake_count(void *ctx, const struct device_match *id)
+{
+    const unsigned *counts = ctx; /* by device id: 0x1001, 0x1042, anything else (a class) */
+    assert_int_equal(id->index, 0);
+    if (id->device == 0x1001)
+        return counts[0];
+    return id->device == 0x1042 ? counts[1] : counts[2];
+}
+
+static const char BLOCK_MANIFEST[] = "[service before]\nbinary = bin/b\n"
+                                     "[service block]\nbinary = bin/virtio_blk\nper_device = yes\n"
+                                     "devices = pci:1af4:1001 pci:1af4:1042 pci-class:010802=bin/nvme\n"
+                                     "[service after]\nbinary = bin/a\nuses = block\n";
+
+/* Instances in the order of the ids, then of the functions: each its own id and index, binary and
+ * number; the other services keep their order around them. */
+static void test_instances(void **state)
+{
+    (void)state;
+    unsigned counts[3] = {2, 0, 1};
+    assert_int_equal(parse(BLOCK_MANIFEST), 3);
+    assert_int_equal(manifest_instances(&M, fake_count, counts, log_fn, &nlogs), 5);
+    assert_int_equal(nlogs, 0);
+    const char *names[5] = {"before", "block:0", "block:1", "block:2", "after"};
+    for (unsigned i = 0; i < 5; i++)
+        assert_string_equal(M.services[i].name, names[i]);
+    for (unsigned i = 1; i <= 3; i++) {
+        const struct manifest_service *b = &M.services[i];
+        assert_int_equal(b->ndevices, 1);
+        assert_false(b->per_device);
+        assert_int_equal(b->arg, i - 1);
+        assert_string_equal(b->binary, "bin/virtio_blk");
+    }
+    assert_int_equal(M.services[1].devices[0].device, 0x1001);
+    assert_int_equal(M.services[1].devices[0].index, 0);
+    assert_int_equal(M.services[2].devices[0].device, 0x1001);
+    assert_int_equal(M.services[2].devices[0].index, 1);
+    assert_string_equal(M.services[2].device_binary[0], "");
+    assert_int_equal(M.services[3].devices[0].class_code, 0x010802);
+    assert_int_equal(M.services[3].devices[0].index, 0);
+    assert_string_equal(M.services[3].device_binary[0], "bin/nvme");
+    assert_true(manifest_access_may_open(&M.services[4].access, "block:2"));
+}
+
+/* No device: the service stays as written (init reports it absent); too many: the first
+ * MANIFEST_INSTANCES_MAX are served and the rest logged. */
+static void test_instances_none_and_too_many(void **state)
+{
+    (void)state;
+    unsigned none[3] = {0, 0, 0}, many[3] = {5, 5, 0};
+    assert_int_equal(parse(BLOCK_MANIFEST), 3);
+    assert_int_equal(manifest_instances(&M, fake_count, none, log_fn, &nlogs), 3);
+    assert_string_equal(M.services[1].name, "block");
+    assert_true(M.services[1].per_device);
+    assert_int_equal(parse(BLOCK_MANIFEST), 3);
+    assert_int_equal(manifest_instances(&M, fake_count, many, log_fn, &nlogs), 2 + MANIFEST_INSTANCES_MAX);
+    assert_string_equal(M.services[MANIFEST_INSTANCES_MAX].name, "block:7");
+    assert_int_equal(M.services[MANIFEST_INSTANCES_MAX].devices[0].device, 0x1042);
+    assert_int_equal(M.services[MANIFEST_INSTANCES_MAX].devices[0].index, 2);
+    assert_string_equal(M.services[MANIFEST_INSTANCES_MAX + 1].name, "after");
+    assert_true(logged("block: 2 more device(s) than instances init can run; not served"));
+}
+
+/* A full table: instances past MANIFEST_MAX_SERVICES are not served, and logged. */
+static void test_instances_table_full(void **state)
+{
+    (void)state;
+    char text[4096] = "";
+    for (unsigned i = 0; i < MANIFEST_MAX_SERVICES - 2; i++) {
+        size_t used = strlen(text);
+        snprintf(text + used, sizeof(text) - used, "[service s%u]\nbinary = bin/s\n", i);
+    }
+    strcat(text, "[service block]\nbinary = bin/virtio_blk\nper_device = yes\ndevices = pci:1af4:1001\n");
+    unsigned counts[3] = {4, 0, 0};
+    assert_int_equal(parse(text), MANIFEST_MAX_SERVICES - 1);
+    assert_int_equal(manifest_instances(&M, fake_count, counts, log_fn, &nlogs), MANIFEST_MAX_SERVICES);
+    assert_string_equal(M.services[MANIFEST_MAX_SERVICES - 1].name, "block:1");
+    assert_true(logged("block: 2 more device(s) than instances init can run; not served"));
+}
+
+/* uses = NAME opens NAME and NAME:N (one digit), nothing else. */
+static void test_may_open_instances(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service block]\nbinary = bin/b\n[service fs]\nbinary = bin/fs\nuses = block\n"),
+                     2);
+    const struct manifest_access *a = &M.services[1].access;
+    assert_true(manifest_access_may_open(a, "block"));
+    assert_true(manifest_access_may_open(a, "block:0"));
+    assert_true(manifest_access_may_open(a, "block:9"));
+    assert_false(manifest_access_may_open(a, "block:10"));
+    assert_false(manifest_access_may_open(a, "block:"));
+    assert_false(manifest_access_may_open(a, "block:x"));
+    assert_false(manifest_access_may_open(a, "blockx"));
+    assert_false(manifest_access_may_open(a, "bloc"));
+    assert_false(manifest_access_may_open(a, "fs"));
+}
+
 /* Runs the tests in this file. */
 int main(void)
 {
@@ -326,6 +450,11 @@ int main(void)
         cmocka_unit_test(test_valid_name),
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_arg),
+        cmocka_unit_test(test_per_device_keys),
+        cmocka_unit_test(test_instances),
+        cmocka_unit_test(test_instances_none_and_too_many),
+        cmocka_unit_test(test_instances_table_full),
+        cmocka_unit_test(test_may_open_instances),
     };
     return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }

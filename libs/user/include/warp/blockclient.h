@@ -1,4 +1,4 @@
-/* blockclient.h: a service/block0 session whose calls survive a restart of the driver. */
+/* blockclient.h: a service/block:0 session whose calls survive a restart of the driver. */
 #pragma once
 
 #include <warp/ipc.h>

@@ -1,4 +1,4 @@
-/* block.h: the service/block0 protocol (virtio_blk): READ and WRITE of sector ranges, GETATTR geometry, flush. */
+/* block.h: the service/block:0 protocol (virtio_blk): READ and WRITE of sector ranges, GETATTR geometry, flush. */
 #pragma once
 
 #include <warp/ipc.h>
@@ -20,7 +20,7 @@
  * the disk. A session may have many calls in flight; the driver answers each when its device request
  * completes, in whatever order the device finishes them.
  */
-#define BLOCK_URI "service/block0"
+#define BLOCK_URI "service/block:0"
 
 #define BLOCK_IO_MAX 65536  /* bytes one READ or WRITE may move */
 #define BLOCK_FLUSH "flush" /* the SETATTR name of a flush; its value is ignored */
