@@ -12,7 +12,8 @@
  * frames going back to the allocator while the device may still write them. Either order is safe:
  *
  *   driver unmaps or exits    the mapping's reference goes; frames stay, the device may still write
- *   device handle closes      bus mastering off, then the device's reference goes: frames freed
+ *   device handle closes      bus mastering off; the device's reference goes when the function's
+ *                             next grant ends (device_destroy): frames freed
  *
  * or the other way round: bus mastering goes off and the device's reference with it, and the
  * frames stay mapped in the driver until it unmaps them.
@@ -42,22 +43,42 @@ static const struct obj_ops dma_buf_ops = {
     .destroy = dma_buf_destroy,
 };
 
+/* Drops the device's references on a list of DMA allocations (the mappings keep theirs). */
+static void dma_list_release(struct dma_buf *b)
+{
+    while (b) {
+        struct dma_buf *next = b->next;
+        obj_unref(&b->obj);
+        b = next;
+    }
+}
+
 /*
- * The driver's last handle is gone (it closed it or died). Stop the device's DMA first (bus mastering
- * off), then let its memory go: the mappings that still exist keep their part until they go.
+ * The driver's last handle is gone (it closed it or died). Bus mastering goes off at once, and
+ * another driver may be granted the function. The memory is kept a while longer: a device can
+ * still finish requests the dead driver gave it (QEMU's virtio-blk reads and writes the buffers of
+ * an I/O already in its host thread, bus mastering or not) until its next driver resets it; frames
+ * reused meanwhile would take a dead request's bytes (a stale READ's data in the new driver's WRITE
+ * buffer). So they stay with the function until its next grant ends, by which time that driver has
+ * reset the device; the grant before's memory goes then. At most one grant's DMA memory per
+ * function waits so, charged to the driver that allocated it.
  */
 static void device_destroy(struct kobj *o)
 {
     struct device *dev = container_of(o, struct device, obj);
     pci_quiesce(dev->pci);
-    /* Only once its DMA is off may another driver be granted the function. */
+    dma_list_release(dev->pci->stale_dma);
+    dev->pci->stale_dma = dev->dma;
+    dev->dma = NULL;
     dev->pci->granted = false;
-    while (dev->dma) {
-        struct dma_buf *b = dev->dma;
-        dev->dma = b->next;
-        obj_unref(&b->obj);
-    }
     kfree(dev);
+}
+
+/* Lets a function's kept DMA memory go now; see device.h. */
+void device_release_stale(struct pci_dev *pci)
+{
+    dma_list_release(pci->stale_dma);
+    pci->stale_dma = NULL;
 }
 
 static const struct obj_ops device_ops = {

@@ -8,7 +8,7 @@ struct dma_buf;
 struct quota;
 
 #define DMA_DEVICE_MAX \
-    (64ul << 20) /* DMA memory allocated for one device over its life (freed when it goes) */
+    (64ul << 20) /* DMA memory allocated for one device over its life (freed after it goes) */
 
 struct device {
     struct kobj obj;
@@ -28,5 +28,8 @@ struct device *device_create(struct pci_dev *pci);
 long device_dma_alloc(struct device *dev, struct quota *quota, uint64_t npages, paddr_t *pa,
                       struct kobj **backing);
 /* Once the driver can learn the frames' address: dev takes a reference too, so they are freed only
- * after the device is quiesced and the mapping is gone, in whichever order. */
+ * after the device is quiesced (and the function's next grant has ended: device.c) and the mapping
+ * is gone, in whichever order. */
 void device_dma_attach(struct device *dev, struct kobj *backing);
+/* Frees now the DMA memory pci keeps from its last grant (a test's clean slate). */
+void device_release_stale(struct pci_dev *pci);

@@ -5,6 +5,8 @@
 
 #define PCI_MAX_DEVICES 64
 
+struct dma_buf;
+
 struct pci_dev {
     struct device_info info;
     uint8_t msi_cap;               /* config offset of the MSI capability, 0 if none */
@@ -13,6 +15,7 @@ struct pci_dev {
     uint32_t msix_offset;          /* offset of the table in that BAR */
     volatile uint32_t *msix_table; /* kernel mapping, made on first use */
     bool granted;                  /* a device object for it exists (one driver at a time) */
+    struct dma_buf *stale_dma; /* the last grant's DMA memory, kept until the next grant ends (device.c) */
 };
 
 void pci_init(void);                                    /* enumerate every bus reachable from bus 0 */
