@@ -28,13 +28,13 @@
  * init holds our OPEN until the driver registers, so starting before it is fine; an OPEN that fails
  * (no driver in the manifest, init's queue full) is retried every ETH_RETRY_NS. While UP, ETH_RX_SLOTS
  * READ calls stay pending, each into the payload of a pool pbuf, so a received frame is in lwIP's
- * memory without a copy of ours. Sending copies each frame into one of ETH_TX_FRAMES buffers, in
- * order; once the event that made them has been handled (a zero-delay timeout: lwIP sends a window's
- * worth of segments for one ACK), they go in WRITE calls of up to ETHERNET_WRITE_FRAMES frames, one
- * per buffer, while fewer than ETH_TX_SLOTS calls are in flight; the buffers are free again when the
- * driver replies. Frames wait in those buffers while the driver is busy (a burst of SYN-ACKs for
- * wrk's thousand connections): refusing one would lose a SYN-ACK, an ACK or a RST outright, and cost
- * the peer a retransmission timeout. Only when all are taken does
+ * memory without a copy of ours. Sending puts each frame into one of ETH_TX_FRAMES slots, in order
+ * (by reference where it can: eth_tx_hold); once the event that made them has been handled (a
+ * zero-delay timeout: lwIP sends a window's worth of segments for one ACK), they go in WRITE calls of
+ * up to ETHERNET_WRITE_FRAMES frames, one per buffer, while fewer than ETH_TX_SLOTS calls are in
+ * flight; the slots are free again when the driver replies. Frames wait in them while the driver is
+ * busy (a burst of SYN-ACKs for wrk's thousand connections): refusing one would lose a SYN-ACK, an
+ * ACK or a RST outright, and cost the peer a retransmission timeout. Only when all are taken does
  * linkoutput say ERR_MEM (counted: txfull).
  */
 
@@ -61,8 +61,11 @@ struct eth_rx_slot {
 };
 
 struct eth_tx_slot {
-    bool busy;    /* holds a frame: waiting for, or in, a WRITE */
-    uint16_t len; /* the frame's bytes */
+    bool busy;         /* holds a frame: waiting for, or in, a WRITE */
+    uint16_t len;      /* the frame's bytes */
+    struct pbuf *p;    /* the frame's pbuf, referenced (pbuf_ref) until the WRITE is answered; NULL
+                        * when the frame was copied into frame[] */
+    const void *bytes; /* where the frame is: p's payload or frame[] */
     uint8_t frame[ETH_FRAME_MAX];
 };
 
@@ -116,8 +119,13 @@ static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, 
 /* Frees n slots from first on: their WRITE was answered, or could not be sent. */
 static void eth_tx_release(unsigned first, unsigned n)
 {
-    for (unsigned i = 0; i < n; i++)
-        eth.tx[(first + i) % ETH_TX_FRAMES].busy = false;
+    for (unsigned i = 0; i < n; i++) {
+        struct eth_tx_slot *slot = &eth.tx[(first + i) % ETH_TX_FRAMES];
+        if (slot->p)
+            pbuf_free(slot->p);
+        slot->p = NULL;
+        slot->busy = false;
+    }
     eth.tx_busy -= n;
 }
 
@@ -128,7 +136,7 @@ static long eth_tx_send_batch(unsigned n)
     msg_init(&m, MSG_WRITE, MSG_CALL);
     for (unsigned i = 0; i < n; i++) {
         const struct eth_tx_slot *slot = &eth.tx[(eth.tx_unsent + i) % ETH_TX_FRAMES];
-        msg_add_buf(&m, slot->frame, slot->len, BUF_READ);
+        msg_add_buf(&m, slot->bytes, slot->len, BUF_READ);
     }
     void *ctx = (void *)(uintptr_t)(eth.tx_unsent << ETH_TX_CALL_SHIFT | n);
     return loop_call(eth.loop, eth.ch, &m, eth_on_written, ctx);
@@ -190,6 +198,26 @@ static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, 
     }
 }
 
+/*
+ * Puts frame p in slot. A frame in one pbuf whose memory stays put (not PBUF_REF: TCP's segments,
+ * ARP's and DHCP's packets) is sent from where it is: the slot takes a reference, so the memory
+ * lives until the driver has copied it, and lwIP does not retransmit a segment while another
+ * reference to it exists (tcp_output_segment_busy), so its header is not rewritten under the WRITE.
+ * Anything else (a chain, volatile memory) is copied into the slot's buffer.
+ */
+static void eth_tx_hold(struct eth_tx_slot *slot, struct pbuf *p)
+{
+    slot->len = p->tot_len;
+    if (!p->next && !PBUF_NEEDS_COPY(p)) {
+        pbuf_ref(p);
+        slot->p = p;
+        slot->bytes = p->payload;
+        return;
+    }
+    pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
+    slot->bytes = slot->frame;
+}
+
 /* netif->linkoutput: copies one frame (a pbuf chain) into the next slot; the flush sends it. ERR_MEM
  * when every slot holds a frame: TCP keeps the segment queued and sends it again (conn_kick_all when
  * a slot frees). Slots free in the order they were filled, except when a WRITE fails: the slot
@@ -207,7 +235,7 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
         eth.tx_blocked = true;
         return ERR_MEM;
     }
-    slot->len = pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
+    eth_tx_hold(slot, p);
     slot->busy = true;
     eth.tx_busy++;
     eth.tx_next = (eth.tx_next + 1) % ETH_TX_FRAMES;
@@ -283,7 +311,8 @@ static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
             eth.rx[i].p = NULL;
         }
     for (unsigned i = 0; i < ETH_TX_FRAMES; i++)
-        eth.tx[i].busy = false;
+        if (eth.tx[i].busy)
+            eth_tx_release(i, 1);
     eth.tx_busy = eth.tx_sending = eth.tx_inflight = eth.tx_next = eth.tx_unsent = 0;
     loop_timeout_cancel(l, &eth.flush);
     eth.ch = 0;
