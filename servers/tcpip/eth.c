@@ -218,7 +218,7 @@ static void eth_tx_hold(struct eth_tx_slot *slot, struct pbuf *p)
     slot->bytes = slot->frame;
 }
 
-/* netif->linkoutput: copies one frame (a pbuf chain) into the next slot; the flush sends it. ERR_MEM
+/* netif->linkoutput: puts one frame (a pbuf chain) into the next slot; the flush sends it. ERR_MEM
  * when every slot holds a frame: TCP keeps the segment queued and sends it again (conn_kick_all when
  * a slot frees). Slots free in the order they were filled, except when a WRITE fails: the slot
  * after the newest is then still busy, and the frame is refused as if all were. */
@@ -227,7 +227,7 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
     (void)netif;
     if (eth.state != ETH_UP)
         return ERR_IF;
-    if (p->tot_len > ETH_FRAME_MAX)
+    if (p->tot_len > ETHERNET_FRAME_MAX) /* the driver would refuse it, and its WRITE's other frames */
         return ERR_BUF;
     struct eth_tx_slot *slot = &eth.tx[eth.tx_next];
     if (slot->busy) {
