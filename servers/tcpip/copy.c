@@ -1,5 +1,5 @@
 /* copy.c: the copy lwIP's MEMCPY uses (lwipopts.h): eight bytes at a time whatever the alignment. */
-#include "lwipopts.h"
+#include "copy.h"
 
 #include <stdint.h>
 

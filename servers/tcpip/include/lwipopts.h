@@ -206,8 +206,7 @@
 /* lwIP's copies of data (tcp_write's, pbuf_copy_partial's) go a word at a time at any alignment
  * (copy.c): the shared memcpy goes a byte at a time unless source and destination are aligned
  * alike, and a segment's payload rarely is. */
-#include <stddef.h>
-void *tcpip_memcpy(void *dst, const void *src, size_t n);
+#include "../copy.h"
 #define MEMCPY(dst, src, len) tcpip_memcpy((dst), (src), (len))
 
 /* ---- Statistics and debugging ---- */
