@@ -4,6 +4,7 @@
 
 #include <warp/malloc.h>
 #include <warp/msg.h>
+#include <warp/proto/ethernet.h>
 #include <warp/proto/tcpip.h>
 #include <warp/service.h>
 #include <warp/user.h>
@@ -30,6 +31,9 @@
  */
 
 #define CONN_CHUNK (16 * 1024) /* bytes copied from a caller per tcp_write */
+/* Send-buffer room an acknowledgement must have freed before more of a WRITE goes in: a segment's
+ * worth per WRITE frame to the driver (conn_on_sent). */
+#define CONN_TX_BURST (ETHERNET_WRITE_FRAMES * TCP_MSS)
 #define CONN_COMPACT_BELOW 512 /* received pbuf chains shorter than this are copied to the heap */
 #define CONN_RX_PBUFS_MAX 32   /* more pbufs waiting for READ are collapsed into one */
 #define CONN_POLL_INTERVAL 2   /* lwIP poll callback every 2 coarse ticks (1 s): retries */
@@ -299,12 +303,17 @@ static void conn_pump_tx(struct conn *c)
         conn_finish_close(c);
 }
 
-/* lwIP's sent callback: the peer acknowledged data, so the send buffer has room again. */
+/*
+ * lwIP's sent callback: the peer acknowledged data, so the send buffer has room again. The WRITEs
+ * go on once CONN_TX_BURST bytes of room are free (or nothing is unacknowledged): a peer that
+ * acknowledges every segment (QEMU's slirp does) would otherwise have us copy, segment and send one
+ * segment per acknowledgement, each frame a WRITE call and a device notification of its own. Data is
+ * still in flight while we wait, so its acknowledgements (or the poll callback) come back here.
+ */
 static err_t conn_on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
-    (void)pcb;
     (void)len;
-    if (arg)
+    if (arg && (tcp_sndbuf(pcb) >= CONN_TX_BURST || !pcb->unacked))
         conn_pump_tx(arg);
     return ERR_OK;
 }

@@ -1,4 +1,4 @@
-/* eth.c: the lwIP interface over service/ethernet (virtio_net: READ/WRITE one frame, GETATTR "mac"). */
+/* eth.c: the lwIP interface over service/ethernet (virtio_net: READ a frame, WRITE frames, GETATTR "mac"). */
 #include "addr.h"
 #include "conn.h"
 #include "dhcpopt.h"
@@ -28,11 +28,13 @@
  * init holds our OPEN until the driver registers, so starting before it is fine; an OPEN that fails
  * (no driver in the manifest, init's queue full) is retried every ETH_RETRY_NS. While UP, ETH_RX_SLOTS
  * READ calls stay pending, each into the payload of a pool pbuf, so a received frame is in lwIP's
- * memory without a copy of ours. Sending copies each frame into one of ETH_TX_FRAMES buffers, in
- * order, and sends it as a WRITE call as soon as fewer than ETH_TX_SLOTS are in flight; the buffer
- * is free again when the driver replies. Frames wait in those buffers while the driver is busy
- * (a burst of SYN-ACKs for wrk's thousand connections): refusing one would lose a SYN-ACK, an ACK or
- * a RST outright, and cost the peer a retransmission timeout. Only when all are taken does
+ * memory without a copy of ours. Sending puts each frame into one of ETH_TX_FRAMES slots, in order
+ * (by reference where it can: eth_tx_hold); once the event that made them has been handled (a
+ * zero-delay timeout: lwIP sends a window's worth of segments for one ACK), they go in WRITE calls of
+ * up to ETHERNET_WRITE_FRAMES frames, one per buffer, while fewer than ETH_TX_SLOTS calls are in
+ * flight; the slots are free again when the driver replies. Frames wait in them while the driver is
+ * busy (a burst of SYN-ACKs for wrk's thousand connections): refusing one would lose a SYN-ACK, an
+ * ACK or a RST outright, and cost the peer a retransmission timeout. Only when all are taken does
  * linkoutput say ERR_MEM (counted: txfull).
  */
 
@@ -40,8 +42,10 @@
 #define ETH_MTU_DEFAULT 1500
 #define ETH_RX_SLOTS 16 /* READ calls kept pending: a burst of frames needs no round trip each */
 _Static_assert(ETH_RX_SLOTS <= ETHERNET_READS_MAX, "the driver lets a session have that many READs");
-#define ETH_TX_SLOTS 40             /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
-#define ETH_TX_FRAMES 256           /* frames sent or waiting to be (384 KiB) */
+#define ETH_TX_SLOTS 40     /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
+#define ETH_TX_FRAMES 256   /* frames sent or waiting to be (384 KiB) */
+#define ETH_TX_CALL_SHIFT 8 /* a WRITE's reply context: first frame << this | frames */
+_Static_assert(ETHERNET_WRITE_FRAMES < (1 << ETH_TX_CALL_SHIFT), "a WRITE's frame count fits its context");
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
 #define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
 
@@ -57,8 +61,11 @@ struct eth_rx_slot {
 };
 
 struct eth_tx_slot {
-    bool busy;    /* holds a frame: waiting for, or in, a WRITE */
-    uint16_t len; /* the frame's bytes */
+    bool busy;         /* holds a frame: waiting for, or in, a WRITE */
+    uint16_t len;      /* the frame's bytes */
+    struct pbuf *p;    /* the frame's pbuf, referenced (pbuf_ref) until the WRITE is answered; NULL
+                        * when the frame was copied into frame[] */
+    const void *bytes; /* where the frame is: p's payload or frame[] */
     uint8_t frame[ETH_FRAME_MAX];
 };
 
@@ -75,11 +82,13 @@ static struct {
     long last_open_error;      /* to log each kind of failure once, not every second */
     uint16_t dhcp_mtu;         /* option 26 of the latest DHCP ACK (clamped), 0 if none */
     struct loop_timeout retry; /* OPEN again, or post READs again */
+    struct loop_timeout flush; /* armed while frames wait to go into WRITEs */
     struct eth_rx_slot rx[ETH_RX_SLOTS];
     struct eth_tx_slot tx[ETH_TX_FRAMES];
     unsigned tx_next;     /* the next slot to fill: slots are used in ring order */
     unsigned tx_unsent;   /* the oldest busy slot not yet in a WRITE */
     unsigned tx_busy;     /* busy slots */
+    unsigned tx_sending;  /* busy slots in a pending WRITE */
     unsigned tx_inflight; /* WRITEs pending */
     bool tx_blocked;      /* a frame was refused for want of a slot: kick TCP when one frees */
 } eth;
@@ -107,43 +116,81 @@ static void eth_on_retry(struct loop *l, struct loop_timeout *t, void *ctx)
 
 static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx);
 
-/* Sends waiting frames, oldest first, while fewer than ETH_TX_SLOTS WRITEs are in flight. A frame the
- * driver's channel refuses (its queue is full) waits for the next reply; one it cannot take at all
- * (the channel is gone) is dropped and counted. */
+/* Frees n slots from first on: their WRITE was answered, or could not be sent. */
+static void eth_tx_release(unsigned first, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct eth_tx_slot *slot = &eth.tx[(first + i) % ETH_TX_FRAMES];
+        if (slot->p)
+            pbuf_free(slot->p);
+        slot->p = NULL;
+        slot->busy = false;
+    }
+    eth.tx_busy -= n;
+}
+
+/* Sends the n oldest unsent frames as one WRITE call, a buffer each; the send's result. */
+static long eth_tx_send_batch(unsigned n)
+{
+    struct warp_msg m;
+    msg_init(&m, MSG_WRITE, MSG_CALL);
+    for (unsigned i = 0; i < n; i++) {
+        const struct eth_tx_slot *slot = &eth.tx[(eth.tx_unsent + i) % ETH_TX_FRAMES];
+        msg_add_buf(&m, slot->bytes, slot->len, BUF_READ);
+    }
+    void *ctx = (void *)(uintptr_t)(eth.tx_unsent << ETH_TX_CALL_SHIFT | n);
+    return loop_call(eth.loop, eth.ch, &m, eth_on_written, ctx);
+}
+
+/* Sends waiting frames, oldest first, up to ETHERNET_WRITE_FRAMES per WRITE, while fewer than
+ * ETH_TX_SLOTS WRITEs are in flight. Frames the driver's channel refuses (its queue is full) wait for
+ * the next reply; those it cannot take at all (the channel is gone) are dropped and counted. */
 static void eth_tx_pump(void)
 {
-    while (eth.tx_inflight < ETH_TX_SLOTS && eth.tx_inflight < eth.tx_busy) {
-        struct eth_tx_slot *slot = &eth.tx[eth.tx_unsent];
-        struct warp_msg m;
-        msg_write(&m, slot->frame, slot->len);
-        long r = loop_call(eth.loop, eth.ch, &m, eth_on_written, slot);
+    while (eth.tx_inflight < ETH_TX_SLOTS && eth.tx_sending < eth.tx_busy) {
+        unsigned first = eth.tx_unsent, n = eth.tx_busy - eth.tx_sending;
+        if (n > ETHERNET_WRITE_FRAMES)
+            n = ETHERNET_WRITE_FRAMES;
+        long r = eth_tx_send_batch(n);
         if (r == ERR_QUEUE_FULL && eth.tx_inflight > 0)
             return;
-        eth.tx_unsent = (eth.tx_unsent + 1) % ETH_TX_FRAMES;
+        eth.tx_unsent = (eth.tx_unsent + n) % ETH_TX_FRAMES;
         if (r < 0) {
-            stats_g.tx_errors++;
-            slot->busy = false;
-            eth.tx_busy--;
+            stats_g.tx_errors += n;
+            eth_tx_release(first, n);
             continue;
         }
         eth.tx_inflight++;
-        stats_g.tx_frames++;
+        eth.tx_sending += n;
+        stats_g.tx_frames += n;
+        stats_g.tx_writes++;
     }
 }
 
-/* A WRITE came back: its slot is free and the next frame can go; if TCP was refused a slot
+/* The flush timeout: the frames of the event just handled go out. */
+static void eth_on_flush(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    if (eth.state == ETH_UP)
+        eth_tx_pump();
+}
+
+/* A WRITE came back: its slots are free and the next frames can go; if TCP was refused a slot
  * meanwhile, let it send again. */
 static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
 {
-    struct eth_tx_slot *slot = ctx;
+    unsigned first = (unsigned)((uintptr_t)ctx >> ETH_TX_CALL_SHIFT),
+             n = (unsigned)((uintptr_t)ctx & ((1u << ETH_TX_CALL_SHIFT) - 1));
     (void)l;
     (void)ch;
-    slot->busy = false;
-    eth.tx_busy--;
+    eth_tx_release(first, n);
+    eth.tx_sending -= n;
     eth.tx_inflight--;
     long r = msg_result(reply, MSG_WRITE);
     if (r < 0 && r != ERR_PEER_CLOSED)
-        stats_g.tx_errors++;
+        stats_g.tx_errors += n;
     eth_tx_pump();
     if (eth.tx_blocked && eth.state == ETH_UP) {
         eth.tx_blocked = false;
@@ -151,7 +198,27 @@ static void eth_on_written(struct loop *l, handle_t ch, struct warp_msg *reply, 
     }
 }
 
-/* netif->linkoutput: copies one frame (a pbuf chain) into the next slot and sends what it can. ERR_MEM
+/*
+ * Puts frame p in slot. A frame in one pbuf whose memory stays put (not PBUF_REF: TCP's segments,
+ * ARP's and DHCP's packets) is sent from where it is: the slot takes a reference, so the memory
+ * lives until the driver has copied it, and lwIP does not retransmit a segment while another
+ * reference to it exists (tcp_output_segment_busy), so its header is not rewritten under the WRITE.
+ * Anything else (a chain, volatile memory) is copied into the slot's buffer.
+ */
+static void eth_tx_hold(struct eth_tx_slot *slot, struct pbuf *p)
+{
+    slot->len = p->tot_len;
+    if (!p->next && !PBUF_NEEDS_COPY(p)) {
+        pbuf_ref(p);
+        slot->p = p;
+        slot->bytes = p->payload;
+        return;
+    }
+    pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
+    slot->bytes = slot->frame;
+}
+
+/* netif->linkoutput: puts one frame (a pbuf chain) into the next slot; the flush sends it. ERR_MEM
  * when every slot holds a frame: TCP keeps the segment queued and sends it again (conn_kick_all when
  * a slot frees). Slots free in the order they were filled, except when a WRITE fails: the slot
  * after the newest is then still busy, and the frame is refused as if all were. */
@@ -160,7 +227,7 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
     (void)netif;
     if (eth.state != ETH_UP)
         return ERR_IF;
-    if (p->tot_len > ETH_FRAME_MAX)
+    if (p->tot_len > ETHERNET_FRAME_MAX) /* the driver would refuse it, and its WRITE's other frames */
         return ERR_BUF;
     struct eth_tx_slot *slot = &eth.tx[eth.tx_next];
     if (slot->busy) {
@@ -168,11 +235,12 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
         eth.tx_blocked = true;
         return ERR_MEM;
     }
-    slot->len = pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
+    eth_tx_hold(slot, p);
     slot->busy = true;
     eth.tx_busy++;
     eth.tx_next = (eth.tx_next + 1) % ETH_TX_FRAMES;
-    eth_tx_pump();
+    if (!eth.flush.armed)
+        loop_timeout_after(eth.loop, &eth.flush, 0);
     return ERR_OK;
 }
 
@@ -243,8 +311,10 @@ static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
             eth.rx[i].p = NULL;
         }
     for (unsigned i = 0; i < ETH_TX_FRAMES; i++)
-        eth.tx[i].busy = false;
-    eth.tx_busy = eth.tx_inflight = eth.tx_next = eth.tx_unsent = 0;
+        if (eth.tx[i].busy)
+            eth_tx_release(i, 1);
+    eth.tx_busy = eth.tx_sending = eth.tx_inflight = eth.tx_next = eth.tx_unsent = 0;
+    loop_timeout_cancel(l, &eth.flush);
     eth.ch = 0;
     eth.state = ETH_CLOSED;
     eth.last_open_error = 0;
@@ -409,6 +479,7 @@ void eth_start(struct loop *l)
 {
     eth.loop = l;
     loop_timeout_init(&eth.retry, eth_on_retry, NULL);
+    loop_timeout_init(&eth.flush, eth_on_flush, NULL);
     eth_open();
 }
 

@@ -9,6 +9,7 @@ struct stats_counts {
     unsigned listeners;            /* listener.c: listeners open */
     unsigned ctls;                 /* ctl.c: control channels open */
     uint64_t rx_frames, tx_frames; /* eth.c: frames handed to lwIP / to the driver */
+    uint64_t tx_writes;            /* eth.c: WRITE calls that carried the tx frames */
     uint64_t rx_errors, tx_errors; /* eth.c: READ/WRITE calls the driver failed */
     uint64_t tx_full;              /* eth.c: frames refused because every WRITE slot was in flight */
 };

@@ -12,9 +12,10 @@
 
 /*
  * Every session sees every received frame (like a tap): a frame goes to the session's oldest
- * waiting READ, else into its queue of ETH_RXQ_FRAMES. WRITE calls are answered once their frame is
- * on the tx queue; when every tx slot is busy they wait (at most ETH_TXWAIT_MAX of them, over all
- * sessions) for the device to finish one.
+ * waiting READ, else into its queue of ETH_RXQ_FRAMES. A WRITE call carries 1..ETHERNET_WRITE_FRAMES frames,
+ * one per buffer, and is answered once all of them are on the tx queue; the device is notified once
+ * per call, not per frame. When too few tx slots are free the call waits (at most ETH_TXWAIT_MAX of
+ * them, over all sessions) for the device to finish some; only then is the tx interrupt on.
  *
  * Receive back-pressure: while a session's queue is full, eth_can_take() tells the NIC to leave
  * frames in the device's rx ring (and the host behind it holds the rest), and the session's next
@@ -42,11 +43,12 @@ struct eth_session {
     uint64_t dropped_logged; /* dropped at the last drop line */
 };
 
-/* A WRITE call waiting for a tx slot. */
+/* A WRITE call waiting for tx slots. */
 struct eth_txwait {
     handle_t ch;
     uint64_t call_id;
-    uint32_t len;
+    uint32_t lens[ETHERNET_WRITE_FRAMES]; /* its frames' lengths */
+    unsigned nframes;
 };
 
 static struct eth_session sessions[ETH_SESSIONS_MAX];
@@ -159,48 +161,71 @@ static void eth_read(struct eth_session *s, const struct warp_msg *m)
     }
 }
 
-/* Sends the frame of WRITE call_id now; replies its length or the error. */
-static void eth_write_now(handle_t ch, uint64_t call_id, uint32_t len)
+/* Queues the frames of WRITE w now; replies the sum of their lengths or the error. */
+static void eth_write_now(const struct eth_txwait *w)
 {
-    long r = nic_send_from_call(ch, call_id, len);
+    long r = nic_send_from_call(w->ch, w->call_id, w->lens, w->nframes);
     struct warp_msg m;
     if (r < 0)
-        msg_reply_error(&m, call_id, r);
+        msg_reply_error(&m, w->call_id, r);
     else
-        msg_reply(&m, MSG_WRITE, call_id, r);
-    eth_send(ch, &m);
+        msg_reply(&m, MSG_WRITE, w->call_id, r);
+    eth_send(w->ch, &m);
 }
 
-/* WRITE: one frame of ETHERNET_HDR_LEN..ETHERNET_FRAME_MAX bytes; waits for a tx slot if none is free. */
+/* Checks WRITE m's frames (every buffer readable, ETHERNET_HDR_LEN..ETHERNET_FRAME_MAX bytes) into
+ * *w; the first bad buffer's ERR_*, or 0. */
+static long eth_write_check(handle_t ch, const struct warp_msg *m, struct eth_txwait *w)
+{
+    *w = (struct eth_txwait){.ch = ch, .call_id = m->call_id, .nframes = m->nbufs};
+    if (m->nbufs == 0 || m->nbufs > ETHERNET_WRITE_FRAMES)
+        return ERR_INVALID_ARG;
+    for (unsigned i = 0; i < m->nbufs; i++) {
+        long len = msg_get_buf(m, i, BUF_READ);
+        if (len < 0)
+            return len;
+        if (len > ETHERNET_FRAME_MAX)
+            return ERR_TOO_LARGE;
+        if (len < ETHERNET_HDR_LEN)
+            return ERR_INVALID_ARG;
+        w->lens[i] = (uint32_t)len;
+    }
+    return 0;
+}
+
+/* WRITE: 1..ETHERNET_WRITE_FRAMES frames, all checked before any is sent; waits for tx slots if too few are
+ * free (or earlier WRITEs wait: they go first). */
 static void eth_write(struct eth_session *s, const struct warp_msg *m)
 {
-    long len = msg_get_buf(m, 0, BUF_READ);
-    if (len > ETHERNET_FRAME_MAX)
-        len = ERR_TOO_LARGE;
-    else if (len >= 0 && len < ETHERNET_HDR_LEN)
-        len = ERR_INVALID_ARG;
-    if (len < 0) {
-        eth_error(s->ch, m->call_id, len);
-    } else if (ntxwait == 0 && nic_tx_ready()) {
-        eth_write_now(s->ch, m->call_id, (uint32_t)len);
+    struct eth_txwait w;
+    long r = eth_write_check(s->ch, m, &w);
+    if (r < 0) {
+        eth_error(s->ch, m->call_id, r);
+    } else if (ntxwait == 0 && nic_tx_room(w.nframes)) {
+        eth_write_now(&w);
+        nic_tx_kick();
     } else if (ntxwait == ETH_TXWAIT_MAX) {
         eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
     } else {
-        txwait[(txwait_head + ntxwait++) % ETH_TXWAIT_MAX] =
-            (struct eth_txwait){s->ch, m->call_id, (uint32_t)len};
+        txwait[(txwait_head + ntxwait++) % ETH_TXWAIT_MAX] = w;
         tx_waited++;
+        nic_tx_want_space(true);
     }
 }
 
-/* Tx slots were freed: the waiting WRITEs go, oldest first. */
+/* Tx slots were freed: the waiting WRITEs go, oldest first, with one notification for all; the tx
+ * interrupt goes off again once none waits. */
 void eth_tx_space(void)
 {
-    while (ntxwait > 0 && nic_tx_ready()) {
+    while (ntxwait > 0 && nic_tx_room(txwait[txwait_head].nframes)) {
         struct eth_txwait w = txwait[txwait_head];
         txwait_head = (txwait_head + 1) % ETH_TXWAIT_MAX;
         ntxwait--;
-        eth_write_now(w.ch, w.call_id, w.len);
+        eth_write_now(&w);
     }
+    nic_tx_kick();
+    if (ntxwait == 0)
+        nic_tx_want_space(false);
 }
 
 /* GETATTR: mac (6 bytes), mtu, link, stats (text). */
@@ -221,10 +246,12 @@ static void eth_getattr(struct eth_session *s, const struct warp_msg *m)
     } else if (strcmp(name, "link") == 0) {
         msg_reply_text(&r, MSG_GETATTR, m->call_id, nic_link_up() ? "up" : "down");
     } else if (strcmp(name, "stats") == 0) {
-        fmt_snprintf(text, sizeof(text), "rx %llu tx %llu rx_bad %llu dropped %llu tx_waited %llu irqs %llu",
+        fmt_snprintf(text, sizeof(text),
+                     "rx %llu tx %llu rx_bad %llu dropped %llu tx_waited %llu tx_kicks %llu irqs %llu",
                      (unsigned long long)nic_g.rx_frames, (unsigned long long)nic_g.tx_frames,
                      (unsigned long long)nic_g.rx_bad, (unsigned long long)s->dropped,
-                     (unsigned long long)tx_waited, (unsigned long long)nic_g.irqs);
+                     (unsigned long long)tx_waited, (unsigned long long)nic_g.tx_kicks,
+                     (unsigned long long)nic_g.irqs);
         msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
     } else {
         msg_reply_error(&r, m->call_id, ERR_NOT_FOUND);
@@ -242,6 +269,8 @@ static void eth_session_end(struct eth_session *s)
             txwait[(txwait_head + kept++) % ETH_TXWAIT_MAX] = w;
     }
     ntxwait = kept;
+    if (ntxwait == 0)
+        nic_tx_want_space(false);
     loop_close(eth_loop, s->ch);
     free(s->frames);
     if (s->nframes == ETH_RXQ_FRAMES)

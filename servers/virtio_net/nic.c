@@ -119,36 +119,101 @@ static unsigned nic_tx_reclaim(void)
     return freed;
 }
 
-/* True if a tx slot is free (collecting finished ones first). */
-bool nic_tx_ready(void)
+/* True if n tx slots are free (collecting finished ones first). */
+bool nic_tx_room(unsigned n)
 {
-    if (nic_g.tx_nfree == 0)
+    if (nic_g.tx_nfree < n)
         nic_tx_reclaim();
-    return nic_g.tx_nfree > 0;
+    return nic_g.tx_nfree >= n;
 }
 
-/* Copies the caller's frame into a tx slot behind a zeroed header and queues it. */
-long nic_send_from_call(handle_t ch, uint64_t call_id, uint32_t len)
+/* Copies one frame of the caller's (buffer buf) behind a zeroed header into tx slot slot. */
+static long nic_tx_copy(handle_t ch, uint64_t call_id, unsigned buf, unsigned slot, uint32_t len)
 {
-    unsigned slot = nic_g.tx_free[nic_g.tx_nfree - 1];
     uint8_t *p = nic_slot(slot);
-    long n = warp_call_read(ch, call_id, 0, 0, p + NET_FRAME_OFF, len);
+    long n = warp_call_read(ch, call_id, buf, 0, p + NET_FRAME_OFF, len);
     if (n < 0)
         return n;
     if ((uint32_t)n != len)
         return ERR_BAD_ADDRESS;  /* cannot happen: len is the buffer's length */
     memset(p, 0, nic_g.hdr_len); /* no checksum offload, no GSO */
+    return 0;
+}
+
+/* Puts tx slot slot, holding a len-byte frame, on the tx queue: header and frame, device-readable. */
+static long nic_tx_post(unsigned slot, uint32_t len)
+{
     struct virtq_buf bufs[2] = {
         {nic_slot_phys(slot), nic_g.hdr_len, false},
         {nic_slot_phys(slot) + NET_FRAME_OFF, len, false},
     };
-    long r = virtq_add(&nic_g.tx, bufs, 2, nic_cookie(slot));
-    if (r < 0)
-        return r;
-    nic_g.tx_nfree--;
-    nic_g.tx_frames++;
-    nic_kick(&nic_g.tx);
-    return len;
+    return virtq_add(&nic_g.tx, bufs, 2, nic_cookie(slot));
+}
+
+/*
+ * Copies every frame into a slot from the top of the free stack first, and only then queues them:
+ * a copy that fails (the client unmapped a buffer) leaves the stack as it was and nothing queued.
+ * Queueing cannot fail: a tx slot's two descriptors are free whenever the slot is (the queue has
+ * two per slot).
+ */
+long nic_send_from_call(handle_t ch, uint64_t call_id, const uint32_t *lens, unsigned n)
+{
+    long total = 0;
+    for (unsigned i = 0; i < n; i++) {
+        long r = nic_tx_copy(ch, call_id, i, nic_g.tx_free[nic_g.tx_nfree - 1 - i], lens[i]);
+        if (r < 0)
+            return r;
+        total += lens[i];
+    }
+    for (unsigned i = 0; i < n; i++) {
+        long r = nic_tx_post(nic_g.tx_free[nic_g.tx_nfree - 1], lens[i]);
+        if (r < 0)
+            return r;
+        nic_g.tx_nfree--;
+        nic_g.tx_frames++;
+    }
+    return total;
+}
+
+/* One notification for everything queued since the last. */
+void nic_tx_kick(void)
+{
+    if (virtq_publish(&nic_g.tx)) {
+        virtio_notify(&nic_g.vdev, &nic_g.tx);
+        nic_g.tx_kicks++;
+    }
+}
+
+/* Collects finished tx slots and reports them to the client. */
+static void nic_tx_collect(void)
+{
+    nic_tx_reclaim();
+    nic_g.client->on_tx_space(); /* WRITEs that waited for a slot */
+}
+
+/* Slots came free before the tx interrupt was enabled: report them as the interrupt would have. */
+static void nic_tx_more(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    if (nic_g.tx_space_wanted)
+        nic_tx_collect();
+}
+
+/*
+ * The tx interrupt is needed only while the client waits for slots. Turning it on races with the
+ * device finishing the last busy slots just before (it saw NO_INTERRUPT and raised nothing): used
+ * entries already there are reported from a zero-delay timeout instead.
+ */
+void nic_tx_want_space(bool on)
+{
+    if (on == nic_g.tx_space_wanted)
+        return;
+    nic_g.tx_space_wanted = on;
+    virtq_set_interrupts(&nic_g.tx, on);
+    if (on && virtq_pending_used(&nic_g.tx) > 0)
+        loop_timeout_after(nic_g.loop, &nic_g.tx_more, 0);
 }
 
 /* Link state: STATUS negotiated and the bit clear means down. */
@@ -174,10 +239,8 @@ void nic_on_irq(struct loop *l, handle_t irq, void *ctx)
     warp_irq_ack(irq);
     if (irq == nic_g.irq_rx)
         nic_rx_poll();
-    if (irq == nic_g.irq_tx) {
-        nic_tx_reclaim();
-        nic_g.client->on_tx_space(); /* WRITEs that waited for a slot */
-    }
+    if (irq == nic_g.irq_tx && nic_g.tx_space_wanted)
+        nic_tx_collect();
 }
 
 /* One DMA allocation for both rings and every slot; the queues laid out in it. */
@@ -309,6 +372,8 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
     for (unsigned i = 0; i < nic_g.rx_bufs; i++)
         nic_rx_post(i);
     loop_timeout_init(&nic_g.rx_more, nic_rx_more, NULL);
+    loop_timeout_init(&nic_g.tx_more, nic_tx_more, NULL);
+    virtq_set_interrupts(&nic_g.tx, false); /* until a WRITE waits for a slot */
     virtio_driver_ok(&nic_g.vdev);
     nic_kick(&nic_g.rx);
     nic_log_start();

@@ -57,7 +57,9 @@ struct nic {
     bool msix;                   /* two MSI-X vectors (rx, tx); else one INTx/MSI interrupt and the ISR */
     handle_t irq_rx, irq_tx;     /* irq_tx == irq_rx without MSI-X */
     struct loop_timeout rx_more; /* armed when a receive batch left frames behind, or was held back */
-    uint64_t rx_frames, rx_bad, tx_frames, irqs;
+    struct loop_timeout tx_more; /* armed when tx slots came free before the tx interrupt was on */
+    bool tx_space_wanted;        /* the client waits for slots: the tx interrupt is on */
+    uint64_t rx_frames, rx_bad, tx_frames, tx_kicks, irqs;
 };
 
 extern struct nic nic_g;
@@ -69,10 +71,22 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client);
 void nic_on_irq(struct loop *l, handle_t irq, void *ctx);
 /* The client can take frames again (after can_take said no): collects those in the ring soon. */
 void nic_rx_resume(void);
-/* A free tx slot exists. */
-bool nic_tx_ready(void);
-/* Sends the len-byte frame in bufs[0] of call call_id on ch (copied with SYS_CALL_READ); returns len
- * or an ERR_*. Precondition: nic_tx_ready(), ETHERNET_HDR_LEN <= len <= ETHERNET_FRAME_MAX. */
-long nic_send_from_call(handle_t ch, uint64_t call_id, uint32_t len);
+/* True if n tx slots are free (collecting those the device has finished first). */
+bool nic_tx_room(unsigned n);
+/*
+ * Queues the n frames in bufs[0..n) of call call_id on ch, frame i lens[i] bytes (copied with
+ * SYS_CALL_READ), all or none: returns the sum of the lengths, or the first copy's ERR_* with nothing
+ * queued. The device hears of them at the next nic_tx_kick. Precondition: nic_tx_room(n), every
+ * length ETHERNET_HDR_LEN..ETHERNET_FRAME_MAX.
+ */
+long nic_send_from_call(handle_t ch, uint64_t call_id, const uint32_t *lens, unsigned n);
+/* Publishes the queued frames and notifies the device once (if it asks for notifications). */
+void nic_tx_kick(void);
+/*
+ * Whether the client waits for tx slots. Off (the normal case), the device raises no tx interrupt
+ * and finished slots are collected when sending; on, the tx interrupt is enabled and on_tx_space
+ * reports freed slots (also those freed just before it was turned on).
+ */
+void nic_tx_want_space(bool on);
 /* Link state (up unless the device reports otherwise). */
 bool nic_link_up(void);

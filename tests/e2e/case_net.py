@@ -133,7 +133,8 @@ def client_check(boot, name, lines):
     """nettest READ slirp's ARP reply and DHCP OFFER, and the burst came back."""
     wanted = ["received ARP reply: 10.0.2.2 is at", "received DHCP OFFER of 10.0.2.15",
               f"{BURST} ARP round trips ({BURST} replies)",
-              f"{PIPELINE} WRITEs at once on two sessions all answered ({PIPELINE} replies, 0 failed)"]
+              f"{PIPELINE} frames at once on two sessions ({PIPELINE // 8} WRITEs of 4, {PIPELINE // 2} of 1) "
+              f"all answered ({PIPELINE // 8 + PIPELINE // 2} replies, 0 failed)"]
     found = {w: next((l.text for l in lines if l.text.startswith("ok ") and w in l.text), None)
              for w in wanted}
     missing = [w for w, line in found.items() if line is None]

@@ -16,7 +16,9 @@
 #define NT_TIMEOUT_NS (10ull * 1000000000ull)
 #define NT_XID 0x57a4b001u
 #define NT_BURST 600   /* ARP round trips: each queue's ring (256 entries) goes round several times */
-#define NT_PIPELINE 48 /* WRITEs sent at once on each of two sessions: more than the driver's tx slots */
+#define NT_PIPELINE 48 /* frames sent at once on each of two sessions: more than the driver's tx slots */
+#define NT_BATCH 4     /* frames per WRITE on the first session then (ETHERNET_WRITE_FRAMES) */
+#define NT_PIPELINE_WRITES (NT_PIPELINE / NT_BATCH + NT_PIPELINE) /* their WRITE calls */
 
 /* The network exchange's state. */
 static struct {
@@ -74,6 +76,69 @@ static bool nt_attrs(void)
     return true;
 }
 
+/* The first occurrence of word in s, or NULL (libs/common has no strstr). */
+static const char *nt_find(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncmp(s, word, n) == 0)
+            return s;
+    return NULL;
+}
+
+/* The driver's count of transmitted frames ("tx N" of GETATTR stats), or -1. */
+static long nt_tx_count(void)
+{
+    struct warp_msg reply;
+    char text[MSG_DATA_MAX + 1];
+    if (nt_getattr(nt.ch, "stats", &reply) < 0 || msg_get_text(&reply, text, sizeof(text)) < 0)
+        return -1;
+    const char *tx = nt_find(text, " tx ");
+    long n = -1;
+    for (const char *p = tx ? tx + 4 : ""; *p >= '0' && *p <= '9'; p++)
+        n = (n < 0 ? 0 : n * 10) + (*p - '0');
+    return n;
+}
+
+/* A WRITE of n buffers of len bytes from buf (all frames alike), except buffer bad: bad_len bytes from
+ * bad_buf with bad_access; its result. */
+static long nt_batch(unsigned n, unsigned bad, const void *bad_buf, size_t bad_len, uint32_t bad_access)
+{
+    static uint8_t frame[ETHERNET_FRAME_MAX];
+    struct warp_msg m;
+    msg_init(&m, MSG_WRITE, MSG_CALL);
+    for (unsigned i = 0; i < n; i++)
+        msg_add_buf(&m, i == bad ? bad_buf : frame, i == bad ? bad_len : 60,
+                    i == bad ? bad_access : BUF_READ);
+    return ipc_call_sync(nt.ch, &m, NULL);
+}
+
+/* WRITEs of several frames with one bad buffer are refused whole: the error of that buffer, and the
+ * driver's tx count shows that none of their frames went out. */
+static void nt_bad_batches(void)
+{
+    static uint8_t big[ETHERNET_FRAME_MAX + 1];
+    long before = nt_tx_count();
+    tap_eq(nt_batch(4, 3, big, 13, BUF_READ), ERR_INVALID_ARG,
+           "WRITE of 4 frames, the last 13 bytes, gives ERR_INVALID_ARG");
+    tap_eq(nt_batch(3, 1, big, sizeof(big), BUF_READ), ERR_TOO_LARGE,
+           "WRITE of 3 frames, the second 1515 bytes, gives ERR_TOO_LARGE");
+    tap_eq(nt_batch(2, 0, big, 60, BUF_WRITE), ERR_PERMISSION,
+           "WRITE of 2 frames, the first write-only, gives ERR_PERMISSION");
+    tap_eq(nt_batch(4, 2, (const void *)0x7000000000ull, 60, BUF_READ), ERR_BAD_ADDRESS,
+           "WRITE of 4 frames, the third unmapped, gives ERR_BAD_ADDRESS");
+    long after = nt_tx_count();
+    tap_ok(before >= 0 && after == before, "refused batches sent no frame (tx %ld before, %ld after)", before,
+           after);
+    struct warp_msg m;
+    msg_init(&m, MSG_WRITE, MSG_CALL);
+    for (unsigned i = 0; i < MSG_BUFS_MAX; i++)
+        msg_add_buf(&m, big, 60, BUF_READ);
+    m.nbufs = MSG_BUFS_MAX + 1;
+    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG,
+           "a WRITE of 5 buffers is refused (ERR_INVALID_ARG) before it reaches the driver");
+}
+
 /* Bad requests get ERROR replies, and the driver still answers afterwards. */
 static void nt_bad_requests(void)
 {
@@ -103,6 +168,7 @@ static void nt_bad_requests(void)
     msg_init(&m, MSG_USER + 7, MSG_CALL);
     msg_set_data(&m, "\x01\x02", 2);
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_NOT_SUPPORTED, "an unknown call gives ERR_NOT_SUPPORTED");
+    nt_bad_batches();
     msg_init(&m, MSG_WRITE, 0);
     tap_eq(warp_channel_send(nt.ch, &m), 0, "a one-way WRITE is accepted (and ignored)");
     tap_eq(nt_getattr(nt.ch, "mac", &reply), ETHERNET_ADDR_LEN,
@@ -123,15 +189,17 @@ static void nt_post_read(unsigned i)
     }
 }
 
+static void nt_send_batch(handle_t ch, const uint8_t *frame, size_t len, unsigned n);
 static void nt_send(handle_t ch, const uint8_t *frame, size_t len);
 
-/* Pipeline phase: NT_PIPELINE WRITEs on each session at once; the driver must queue what its tx
- * slots cannot take and answer every one. */
+/* Pipeline phase: NT_PIPELINE frames on each session at once, NT_BATCH per WRITE on the first and one
+ * per WRITE on the second; the driver must queue what its tx slots cannot take and answer every one. */
 static void nt_pipeline(void)
 {
     nt.phase = NT_PIPELINE_OUT;
     for (unsigned i = 0; i < NT_PIPELINE; i++) {
-        nt_send(nt.ch, nt_arp, 60);
+        if (i % NT_BATCH == 0)
+            nt_send_batch(nt.ch, nt_arp, 60, NT_BATCH);
         nt_send(nt.ch2, nt_arp, 60);
     }
 }
@@ -206,7 +274,7 @@ static void nt_on_read(struct loop *l, handle_t ch, struct warp_msg *reply, void
     nt_post_read(i);
 }
 
-/* A WRITE's reply: its status must be the frame's length (ctx). */
+/* A WRITE's reply: its status must be the sum of its frames' lengths (ctx). */
 static void nt_on_write(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
 {
     (void)l;
@@ -215,7 +283,7 @@ static void nt_on_write(struct loop *l, handle_t ch, struct warp_msg *reply, voi
     if (nt.phase != NT_DISCOVER) {
         if (got != want && nt.writes_failed++ == 0)
             printf("# WRITE gave %ld (%s)\n", got, err_str(got));
-        if (nt.phase == NT_PIPELINE_OUT && ++nt.pipeline_replies == 2 * NT_PIPELINE) {
+        if (nt.phase == NT_PIPELINE_OUT && ++nt.pipeline_replies == NT_PIPELINE_WRITES) {
             nt.phase = NT_DONE;
             loop_stop(&nt.loop);
         }
@@ -225,14 +293,23 @@ static void nt_on_write(struct loop *l, handle_t ch, struct warp_msg *reply, voi
            want == 60 ? "WRITE of the ARP request gives 60" : "WRITE of the DHCP DISCOVER gives 590");
 }
 
-/* Sends one frame as a WRITE call on ch (the buffer must live until the reply: static). */
-static void nt_send(handle_t ch, const uint8_t *frame, size_t len)
+/* Sends n copies of a frame as one WRITE call on ch, a buffer each (the frame must live until the
+ * reply: static). */
+static void nt_send_batch(handle_t ch, const uint8_t *frame, size_t len, unsigned n)
 {
     struct warp_msg m;
-    msg_write(&m, frame, len);
-    long r = loop_call(&nt.loop, ch, &m, nt_on_write, (void *)(uintptr_t)len);
+    msg_init(&m, MSG_WRITE, MSG_CALL);
+    for (unsigned i = 0; i < n; i++)
+        msg_add_buf(&m, frame, len, BUF_READ);
+    long r = loop_call(&nt.loop, ch, &m, nt_on_write, (void *)(uintptr_t)(len * n));
     if (r < 0 && nt.writes_failed++ == 0)
         printf("# WRITE call could not be sent: %s\n", err_str(r));
+}
+
+/* Sends one frame as a WRITE call on ch. */
+static void nt_send(handle_t ch, const uint8_t *frame, size_t len)
+{
+    nt_send_batch(ch, frame, len, 1);
 }
 
 /* Nothing came in time. */
@@ -246,7 +323,7 @@ static void nt_on_timeout(struct loop *l, struct loop_timeout *t, void *ctx)
 
 /*
  * The exchange: READs out, ARP request and DHCP DISCOVER sent; once both are answered, NT_BURST
- * more ARP round trips one at a time, then 2 * NT_PIPELINE WRITEs at once. All within NT_TIMEOUT_NS
+ * more ARP round trips one at a time, then 2 * NT_PIPELINE frames at once. All within NT_TIMEOUT_NS
  * (the rest takes about a second under TCG).
  */
 static void nt_exchange(void)
@@ -270,21 +347,13 @@ static void nt_exchange(void)
     if (nt.phase >= NT_BURSTING)
         tap_ok(nt.burst_replies == NT_BURST, "%u ARP round trips (%u replies)", NT_BURST, nt.burst_replies);
     if (nt.phase >= NT_PIPELINE_OUT)
-        tap_ok(nt.pipeline_replies == 2 * NT_PIPELINE && nt.writes_failed == 0,
-               "%u WRITEs at once on two sessions all answered (%u replies, %u failed)", 2 * NT_PIPELINE,
-               nt.pipeline_replies, nt.writes_failed);
+        tap_ok(nt.pipeline_replies == NT_PIPELINE_WRITES && nt.writes_failed == 0,
+               "%u frames at once on two sessions (%u WRITEs of %u, %u of 1) all answered (%u replies, %u "
+               "failed)",
+               2 * NT_PIPELINE, NT_PIPELINE / NT_BATCH, NT_BATCH, NT_PIPELINE, nt.pipeline_replies,
+               nt.writes_failed);
     loop_remove(&nt.loop, nt.ch);
     loop_remove(&nt.loop, nt.ch2);
-}
-
-/* The first occurrence of word in s, or NULL (libs/common has no strstr). */
-static const char *nt_find(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    for (; *s; s++)
-        if (strncmp(s, word, n) == 0)
-            return s;
-    return NULL;
 }
 
 /* The second session saw the same frames: it has a full queue, has dropped the rest, and CLOSEs. */
