@@ -1,6 +1,7 @@
 /* string.c: freestanding memcpy/memset/strlen and friends for the kernel and user space. */
 #include <stdint.h>
 #include <warp/string.h>
+#include <warp/wordcopy.h>
 
 #undef memcpy
 #undef memset
@@ -18,37 +19,21 @@ typedef uint64_t __attribute__((may_alias)) string_word_t;
 #define STRING_WORD sizeof(string_word_t)
 #define STRING_MISALIGN(p) ((uintptr_t)(p) & (STRING_WORD - 1))
 
-/* Copies n bytes forward, a word at a time when src and dst share an alignment. */
+/* Copies n bytes forward, a word at a time (warp/wordcopy.h). */
 STRING_NO_LIBCALLS void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-
-    if (STRING_MISALIGN(d) == STRING_MISALIGN(s)) {
-        for (; n > 0 && STRING_MISALIGN(d) != 0; n--)
-            *d++ = *s++;
-        for (; n >= STRING_WORD; n -= STRING_WORD, d += STRING_WORD, s += STRING_WORD)
-            *(string_word_t *)d = *(const string_word_t *)s;
-    }
-    for (; n > 0; n--)
-        *d++ = *s++;
+    wordcopy_forward(dst, src, n);
     return dst;
 }
 
 /* Copies n bytes between possibly overlapping ranges, in whichever direction is safe. */
 STRING_NO_LIBCALLS void *memmove(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-
     /* Integer comparison: the pointers may belong to different objects. */
-    if ((uintptr_t)d <= (uintptr_t)s || (uintptr_t)d - (uintptr_t)s >= n) {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
-    } else {
-        while (n-- > 0)
-            d[n] = s[n];
-    }
+    if ((uintptr_t)dst <= (uintptr_t)src || (uintptr_t)dst - (uintptr_t)src >= n)
+        wordcopy_forward(dst, src, n);
+    else
+        wordcopy_backward(dst, src, n);
     return dst;
 }
 

@@ -201,14 +201,6 @@
 /* lwIP's fastest portable checksum loop (32-bit accumulation). */
 #define LWIP_CHKSUM_ALGORITHM 3
 
-/* ---- Copies ---- */
-
-/* lwIP's copies of data (tcp_write's, pbuf_copy_partial's) go a word at a time at any alignment
- * (copy.c): the shared memcpy goes a byte at a time unless source and destination are aligned
- * alike, and a segment's payload rarely is. */
-#include "../copy.h"
-#define MEMCPY(dst, src, len) tcpip_memcpy((dst), (src), (len))
-
 /* ---- Statistics and debugging ---- */
 
 /* Counters for the stats line (pcbs, pbufs, heap, drops): the leak check of the e2e tests. */
