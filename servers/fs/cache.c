@@ -5,8 +5,6 @@
 #include <warp/malloc.h>
 #include <warp/string.h>
 
-#define CACHE_NO_OFF UINT64_MAX /* next_off before the first read */
-
 /* Chain of page number pno. */
 static struct cache_page **cache_chain(struct cache *c, uint64_t pno)
 {
@@ -89,7 +87,6 @@ int cache_init(struct cache *c, size_t max_pages, uint64_t dev_size, cache_dev_f
     c->ctx = ctx;
     c->dev_size = dev_size;
     c->max_pages = max_pages < 2 ? 2 : max_pages;
-    c->next_off = CACHE_NO_OFF;
     c->hash_bits = 1;
     while (((size_t)1 << c->hash_bits) < c->max_pages)
         c->hash_bits++;
@@ -179,16 +176,29 @@ static void cache_readahead(struct cache *c, uint64_t end, uint64_t ra_end)
     }
 }
 
-/* Grows the read-ahead window on a read that continues the previous one, closes it otherwise. */
-static void cache_ra_update(struct cache *c, uint64_t off, size_t len)
+/*
+ * The read-ahead window of a read of len bytes at off (the call c->gen): the window of the stream it
+ * continues, grown, or 0 for a new stream, which replaces the least recently read one.
+ */
+static size_t cache_ra_update(struct cache *c, uint64_t off, size_t len)
 {
-    if (off == c->next_off)
-        c->ra_window = c->ra_window ? c->ra_window * 2 : CACHE_RA_MIN;
-    else
-        c->ra_window = 0;
-    if (c->ra_window > CACHE_RA_MAX)
-        c->ra_window = CACHE_RA_MAX;
-    c->next_off = off + len;
+    struct cache_stream *s = NULL, *oldest = &c->streams[0];
+    for (unsigned i = 0; i < CACHE_STREAMS && !s; i++) {
+        struct cache_stream *t = &c->streams[i];
+        if (t->gen != 0 && t->next_off == off)
+            s = t;
+        else if (t->gen < oldest->gen)
+            oldest = t;
+    }
+    if (s) {
+        s->window = s->window == 0 ? CACHE_RA_MIN : s->window < CACHE_RA_MAX ? s->window * 2 : CACHE_RA_MAX;
+    } else {
+        s = oldest;
+        s->window = 0;
+    }
+    s->next_off = off + len;
+    s->gen = c->gen;
+    return s->window;
 }
 
 /* Copies device bytes out of the cache, fetching what misses; see cache.h. */
@@ -199,11 +209,11 @@ int cache_read(void *ctx, uint64_t off, void *buf, size_t len)
         return ERR_IO;
     if (len == 0)
         return 0;
-    cache_ra_update(c, off, len);
     c->gen++;
+    size_t window = cache_ra_update(c, off, len);
     uint64_t end = off + len;
-    size_t window =
-        c->ra_window < c->max_pages / 2 * CACHE_PAGE ? c->ra_window : c->max_pages / 2 * CACHE_PAGE;
+    if (window > c->max_pages / 2 * CACHE_PAGE)
+        window = c->max_pages / 2 * CACHE_PAGE;
     uint64_t ra_end = (end + CACHE_PAGE - 1) / CACHE_PAGE * CACHE_PAGE + window;
     if (ra_end > c->dev_size)
         ra_end = c->dev_size;

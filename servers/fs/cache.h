@@ -9,8 +9,10 @@
  * The cache sits under the ext4 reader's read callback (cache_read has its shape), so metadata and
  * file data share it. A miss is fetched from the device through dev_read in reads of up to
  * CACHE_FETCH_MAX bytes (the block protocol's BLOCK_IO_MAX), synchronously. A read that starts where
- * the previous one ended is sequential: it fetches a read-ahead window past its end, which starts
- * at CACHE_RA_MIN and doubles up to CACHE_RA_MAX while the reads stay sequential. At most max_pages
+ * one of the last CACHE_STREAMS streams of reads ended is sequential: it fetches a read-ahead window
+ * past its end, which starts at CACHE_RA_MIN and doubles up to CACHE_RA_MAX while that stream's
+ * reads stay sequential. Streams keep a file's data reads apart from the metadata reads between
+ * them (its inode before each), which would otherwise break every run. At most max_pages
  * pages are held; a new page past that evicts the least recently used one. Pure: no system calls
  * (tests/unit/test_fs_cache.c drives it over a fake device).
  */
@@ -19,6 +21,7 @@
 #define CACHE_RA_MIN (64u << 10)  /* the first read-ahead window */
 #define CACHE_RA_MAX (512u << 10) /* the largest */
 #define CACHE_DEFAULT_MIB 16      /* size when the manifest's arg gives none */
+#define CACHE_STREAMS 4           /* sequential streams of reads told apart */
 
 /* Reads len bytes (whole sectors) at byte off of the device into buf: 0 or an ERR_* code. */
 typedef int (*cache_dev_fn)(void *ctx, uint64_t off, void *buf, size_t len);
@@ -41,6 +44,13 @@ struct cache_page {
     uint8_t *data;
 };
 
+/* Private: one stream of reads, each starting where the one before ended. */
+struct cache_stream {
+    uint64_t next_off; /* where its last read ended */
+    size_t window;     /* read-ahead bytes; 0 until a read continues the stream */
+    uint64_t gen;      /* the cache_read call that read last in it; 0: unused */
+};
+
 struct cache {
     cache_dev_fn dev_read;
     void *ctx;
@@ -50,9 +60,8 @@ struct cache {
     struct cache_page **hash;
     unsigned hash_bits; /* the hash has 1 << hash_bits chains */
     struct cache_page *lru_head, *lru_tail;
-    uint64_t next_off; /* where the previous read ended */
-    size_t ra_window;  /* bytes; 0 when the last read was not sequential */
-    uint64_t gen;
+    struct cache_stream streams[CACHE_STREAMS];
+    uint64_t gen;    /* cache_read calls so far */
     uint8_t *bounce; /* CACHE_FETCH_MAX bytes */
     struct cache_stats st;
 };

@@ -56,6 +56,16 @@ static bool same(const uint8_t *buf, uint64_t off, size_t n)
     return true;
 }
 
+/* The stream the last cache_read went to. */
+static const struct cache_stream *last_stream(const struct cache *c)
+{
+    for (unsigned i = 0; i < CACHE_STREAMS; i++)
+        if (c->streams[i].gen == c->gen)
+            return &c->streams[i];
+    fail_msg("no stream holds the last read");
+    return NULL;
+}
+
 /* A cache of pages pages over the fake device, counters zero. */
 static void start(struct cache *c, size_t pages)
 {
@@ -134,9 +144,9 @@ static void test_readahead(void **state)
     uint8_t buf[CACHE_PAGE];
     start(&c, 1024);
     assert_int_equal(cache_read(&c, 0, buf, CACHE_PAGE), 0);
-    assert_int_equal(c.ra_window, 0);
+    assert_int_equal(last_stream(&c)->window, 0);
     assert_int_equal(cache_read(&c, CACHE_PAGE, buf, CACHE_PAGE), 0);
-    assert_int_equal(c.ra_window, CACHE_RA_MIN);
+    assert_int_equal(last_stream(&c)->window, CACHE_RA_MIN);
     assert_int_equal(c.st.ra_pages, CACHE_RA_MIN / CACHE_PAGE - 1); /* one run of 64 KiB */
     uint64_t misses = c.st.misses;
     for (uint64_t p = 2; p < 16; p++) {
@@ -144,7 +154,7 @@ static void test_readahead(void **state)
         assert_true(same(buf, p * CACHE_PAGE, CACHE_PAGE));
     }
     assert_int_equal(c.st.misses, misses);
-    assert_int_equal(c.ra_window, CACHE_RA_MAX);
+    assert_int_equal(last_stream(&c)->window, CACHE_RA_MAX);
     assert_int_equal(dev.max_len, CACHE_FETCH_MAX);
     for (uint64_t p = 16; p < 256; p++) {
         assert_int_equal(cache_read(&c, p * CACHE_PAGE, buf, CACHE_PAGE), 0);
@@ -154,7 +164,32 @@ static void test_readahead(void **state)
     assert_true(c.st.ra_pages >= 256 - 2);
     assert_true(dev.reads < 256 / 8); /* in runs of many pages */
     assert_int_equal(cache_read(&c, 3 * CACHE_PAGE, buf, 10), 0);
-    assert_int_equal(c.ra_window, 0);
+    assert_int_equal(last_stream(&c)->window, 0);
+    cache_destroy(&c);
+}
+
+/* A sequential stream keeps its window while small reads elsewhere come between its reads (a
+ * file's inode before each of its data reads); more streams than CACHE_STREAMS push the oldest out. */
+static void test_streams(void **state)
+{
+    (void)state;
+    struct cache c;
+    uint8_t buf[CACHE_PAGE], meta[256];
+    start(&c, 1024);
+    uint64_t data = 1u << 20;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(cache_read(&c, 5 * CACHE_PAGE + 128, meta, sizeof(meta)), 0);
+        assert_int_equal(last_stream(&c)->window, 0);
+        assert_int_equal(cache_read(&c, data, buf, sizeof(buf)), 0);
+        assert_true(same(buf, data, sizeof(buf)));
+        assert_int_equal(last_stream(&c)->window, i == 0 ? 0 : CACHE_RA_MIN << (i - 1));
+        data += sizeof(buf);
+    }
+    assert_true(c.st.ra_pages > 0);
+    for (uint64_t k = 0; k < CACHE_STREAMS; k++)
+        assert_int_equal(cache_read(&c, (k + 8) * CACHE_PAGE, meta, sizeof(meta)), 0);
+    assert_int_equal(cache_read(&c, data, buf, sizeof(buf)), 0);
+    assert_int_equal(last_stream(&c)->window, 0); /* its stream was the oldest, and went */
     cache_destroy(&c);
 }
 
@@ -170,7 +205,7 @@ static void test_limit(void **state)
         uint64_t off = (uint64_t)rand() % (DEV_SIZE - sizeof(buf));
         size_t len = (size_t)rand() % sizeof(buf);
         if (i % 3 == 0)
-            off = c.next_off < DEV_SIZE - sizeof(buf) ? c.next_off : 0;
+            off = i > 0 && last_stream(&c)->next_off < DEV_SIZE - sizeof(buf) ? last_stream(&c)->next_off : 0;
         assert_int_equal(cache_read(&c, off, buf, len), 0);
         assert_true(same(buf, off, len));
         assert_true(c.npages <= 8);
@@ -206,7 +241,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_miss),  cmocka_unit_test(test_unaligned), cmocka_unit_test(test_lru),
-        cmocka_unit_test(test_readahead), cmocka_unit_test(test_limit),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_readahead), cmocka_unit_test(test_streams),   cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("fs_cache", tests, NULL, NULL);
 }
