@@ -193,6 +193,130 @@ static void test_streams(void **state)
     cache_destroy(&c);
 }
 
+/* The fake device's read-ahead READs in flight, by tag, and how starting one ends. */
+static struct {
+    bool busy[CACHE_ASYNC_MAX];
+    uint64_t off[CACHE_ASYNC_MAX];
+    size_t len[CACHE_ASYNC_MAX];
+    uint8_t *buf[CACHE_ASYNC_MAX];
+    unsigned started, waits;
+    int fail;    /* returned by every start when not 0 */
+    int outcome; /* of the READs a wait ends */
+    struct cache *c;
+} ra;
+
+/* The fake device's cache_start_fn: records the READ; its outcome comes from ra_finish. */
+static int ra_start(void *ctx, uint64_t off, void *buf, size_t len, unsigned tag)
+{
+    uint64_t size = *(uint64_t *)ctx;
+    assert_true(tag < CACHE_ASYNC_MAX && !ra.busy[tag]);
+    assert_true(off % 512 == 0 && len % 512 == 0 && len > 0 && len <= CACHE_FETCH_MAX && off + len <= size);
+    if (ra.fail)
+        return ra.fail;
+    ra.busy[tag] = true;
+    ra.off[tag] = off;
+    ra.len[tag] = len;
+    ra.buf[tag] = buf;
+    ra.started++;
+    return 0;
+}
+
+/* Ends every READ in flight with result (the bytes filled in when it is 0); returns how many. */
+static unsigned ra_finish(struct cache *c, int result)
+{
+    unsigned n = 0;
+    for (unsigned t = 0; t < CACHE_ASYNC_MAX; t++) {
+        if (!ra.busy[t])
+            continue;
+        for (size_t i = 0; result == 0 && i < ra.len[t]; i++)
+            ra.buf[t][i] = dev_byte(ra.off[t] + i);
+        ra.busy[t] = false;
+        cache_fetch_done(c, t, result);
+        n++;
+    }
+    return n;
+}
+
+/* The fake device's cache_poll_fn: a wait ends every READ in flight with ra.outcome. */
+static int ra_poll(void *ctx, bool wait)
+{
+    (void)ctx;
+    if (!wait)
+        return 0;
+    ra.waits++;
+    return ra_finish(ra.c, ra.outcome) > 0 ? 0 : ERR_NOT_FOUND;
+}
+
+/* With an asynchronous device the window's READs are started, not waited for; once they end the
+ * reader finds their pages; a failed one caches nothing; a page still in flight is fetched again
+ * synchronously, and the late READ leaves it as it is. */
+static void test_async(void **state)
+{
+    (void)state;
+    struct cache c;
+    uint8_t buf[4 * CACHE_PAGE];
+    start(&c, 1024);
+    memset(&ra, 0, sizeof(ra));
+    ra.c = &c;
+    assert_int_equal(cache_set_async(&c, ra_start, ra_poll, &dev_size), 0);
+    assert_int_equal(cache_read(&c, 0, buf, sizeof(buf)), 0);
+    assert_int_equal(cache_read(&c, sizeof(buf), buf, sizeof(buf)), 0);
+    assert_int_equal(dev.reads, 2);  /* the pages asked for, synchronously, and nothing more */
+    assert_int_equal(ra.started, 1); /* the 64 KiB window in one READ */
+    assert_int_equal(ra_finish(&c, 0), 1);
+    uint64_t misses = c.st.misses;
+    for (uint64_t off = 2 * sizeof(buf); off < 8 * sizeof(buf); off += sizeof(buf)) {
+        assert_int_equal(cache_read(&c, off, buf, sizeof(buf)), 0);
+        assert_true(same(buf, off, sizeof(buf)));
+        ra_finish(&c, 0);
+    }
+    assert_int_equal(c.st.misses, misses); /* the window kept ahead */
+    assert_int_equal(dev.reads, 2);
+    /* a READ that fails caches nothing: its pages are fetched when read */
+    assert_int_equal(cache_read(&c, 8 * sizeof(buf), buf, sizeof(buf)), 0);
+    uint64_t lost = UINT64_MAX;
+    for (unsigned t = 0; t < CACHE_ASYNC_MAX; t++)
+        if (ra.busy[t] && ra.off[t] < lost)
+            lost = ra.off[t];
+    assert_true(lost != UINT64_MAX && ra_finish(&c, ERR_IO) > 0);
+    unsigned reads = dev.reads;
+    assert_int_equal(cache_read(&c, lost, buf, sizeof(buf)), 0);
+    assert_true(same(buf, lost, sizeof(buf)));
+    assert_int_equal(dev.reads, reads + 1);
+    /* the reader catches up with pages in flight: it waits for them, and reads nothing itself */
+    assert_int_equal(cache_read(&c, lost + sizeof(buf), buf, sizeof(buf)), 0);
+    assert_true(ra.busy[0] + ra.busy[1] + ra.busy[2] > 0);
+    reads = dev.reads;
+    assert_int_equal(cache_read(&c, lost + 2 * sizeof(buf), buf, sizeof(buf)), 0);
+    assert_true(same(buf, lost + 2 * sizeof(buf), sizeof(buf)));
+    assert_int_equal(dev.reads, reads);
+    assert_int_equal(ra.waits, 1);
+    /* ...and when what it waited for fails, it fetches the pages itself */
+    ra.outcome = ERR_IO;
+    assert_int_equal(cache_read(&c, lost + 3 * sizeof(buf), buf, sizeof(buf)), 0);
+    uint64_t next = UINT64_MAX;
+    for (unsigned t = 0; t < CACHE_ASYNC_MAX; t++)
+        if (ra.busy[t] && ra.off[t] < next)
+            next = ra.off[t];
+    assert_true(next != UINT64_MAX);
+    reads = dev.reads;
+    assert_int_equal(cache_read(&c, next, buf, sizeof(buf)), 0);
+    assert_true(same(buf, next, sizeof(buf)));
+    assert_true(dev.reads > reads && ra.waits == 2);
+    ra.outcome = 0;
+    ra_finish(&c, 0);
+    /* a start that fails stops read-ahead; the reads go on */
+    ra.fail = ERR_QUEUE_FULL;
+    uint64_t far = 2u << 20;
+    for (uint64_t off = far; off < far + 8 * sizeof(buf); off += sizeof(buf)) {
+        assert_int_equal(cache_read(&c, off, buf, sizeof(buf)), 0);
+        assert_true(same(buf, off, sizeof(buf)));
+    }
+    for (unsigned t = 0; t < CACHE_ASYNC_MAX; t++)
+        assert_false(ra.busy[t]);
+    cache_destroy(&c);
+}
+
 /* However the reads go, the cache never holds more than its limit, and the bytes stay right. */
 static void test_limit(void **state)
 {
@@ -241,8 +365,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_miss),  cmocka_unit_test(test_unaligned), cmocka_unit_test(test_lru),
-        cmocka_unit_test(test_readahead), cmocka_unit_test(test_streams),   cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_readahead), cmocka_unit_test(test_streams),   cmocka_unit_test(test_async),
+        cmocka_unit_test(test_limit),     cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("fs_cache", tests, NULL, NULL);
 }
