@@ -42,15 +42,27 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* crc32c (Castagnoli, reflected) without the final inversion, as ext4 chains it. */
+/* crc32c's table: the remainder of each byte value, a byte at a time instead of a bit. */
+static uint32_t crc32c_table[256];
+
+/* Fills crc32c_table (the same every time: no harm in filling it again). */
+static void crc32c_init(void)
+{
+    for (uint32_t b = 0; b < 256; b++) {
+        uint32_t crc = b;
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+        crc32c_table[b] = crc;
+    }
+}
+
+/* crc32c (Castagnoli, reflected) without the final inversion, as ext4 chains it. Precondition:
+ * crc32c_init ran (ext4_mount does it). */
 static uint32_t crc32c(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
-    }
+    for (size_t i = 0; i < len; i++)
+        crc = (crc >> 8) ^ crc32c_table[(crc ^ p[i]) & 0xFF];
     return crc;
 }
 
@@ -162,6 +174,9 @@ int ext4_mount(struct ext4_fs *fs, ext4_read_fn read, void *ctx)
     fs->why = NULL;
     fs->dir_ino = 0;
     fs->node_ok = false;
+    memset(fs->inodes, 0, sizeof(fs->inodes));
+    if (crc32c_table[1] == 0)
+        crc32c_init();
     int err = read(ctx, SB_OFFSET, sb, sizeof(sb));
     if (err < 0)
         return fail(fs, err, "the device refused the super block read");
@@ -245,8 +260,8 @@ static enum ext4_type mode_type(uint16_t mode)
     }
 }
 
-/* Reads and checks one inode; see ext4.h. */
-int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
+/* Reads and checks inode ino from its table. */
+static int inode_read(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
 {
     if (ino == 0 || ino > fs->inodes_count)
         return fail(fs, ERR_BAD_FORMAT, "inode number out of range");
@@ -274,6 +289,20 @@ int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
     out->flags = le32(raw + 0x20);
     memcpy(out->block, raw + 0x28, sizeof(out->block));
     return 0;
+}
+
+/* Reads and checks one inode, or finds it among those read before; see ext4.h. */
+int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
+{
+    struct ext4_inode *kept = &fs->inodes[ino % EXT4_INODES_KEPT];
+    if (ino != 0 && kept->ino == ino) {
+        *out = *kept;
+        return 0;
+    }
+    int err = inode_read(fs, ino, out);
+    if (err == 0)
+        *kept = *out;
+    return err;
 }
 
 /* Checks an extent node's header (node holds cap bytes) for the depth expected; returns entries. */

@@ -22,6 +22,7 @@
 #define EXT4_SYMLINK_HOPS 40     /* symlinks followed in one resolution; more is ERR_TOO_LARGE */
 #define EXT4_ROOT_INO 2          /* the root directory's inode number */
 #define EXT4_DIR_MAX (16u << 20) /* largest directory read (bytes): bounds a lookup's work */
+#define EXT4_INODES_KEPT 16      /* inodes kept once read and checked (slot: number % this) */
 
 /* Reads len bytes at byte_offset of the device into buf: 0, or a negative ERR_* code. */
 typedef int (*ext4_read_fn)(void *ctx, uint64_t byte_offset, void *buf, size_t len);
@@ -73,7 +74,10 @@ struct ext4_fs {
     uint16_t gdt_seed; /* crc16 of the UUID, where each group descriptor's crc16 starts */
     uint32_t dir_ino;
     uint64_t dir_lblk; /* which directory block dir[] holds (dir_ino 0: none) */
-    bool node_ok;      /* node[] holds extent block node_nr, checked with seed node_seed */
+    /* Inodes read and checked, by number % EXT4_INODES_KEPT (ino 0: empty): the image does not
+     * change under a mount, and a file's every READ asks for its inode again. */
+    struct ext4_inode inodes[EXT4_INODES_KEPT];
+    bool node_ok; /* node[] holds extent block node_nr, checked with seed node_seed */
     uint64_t node_nr;
     uint32_t node_seed;
     uint8_t node[EXT4_BLOCK_MAX];
@@ -85,7 +89,7 @@ struct ext4_fs {
 /* Reads and checks the super block. Refuses what the reader cannot read faithfully. */
 int ext4_mount(struct ext4_fs *fs, ext4_read_fn read, void *ctx);
 
-/* Reads inode ino into *out, checking its checksum. */
+/* Reads inode ino into *out, checking its checksum (once: it is kept for the next time). */
 int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out);
 
 /* Reads up to len bytes of a file or directory at off; returns the count (0 at or past the end). */
