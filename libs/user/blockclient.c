@@ -21,7 +21,7 @@ long block_client_open(struct block_client *c, handle_t init_ch)
 }
 
 /* Closes the dead session and opens a new one (waits in init until the driver registers again). */
-static long block_reopen(struct block_client *c)
+long block_client_reopen(struct block_client *c)
 {
     if (c->ch)
         warp_handle_close(c->ch);
@@ -40,7 +40,7 @@ long block_call(struct block_client *c, struct warp_msg *m, struct warp_msg *rep
     long r = ERR_PEER_CLOSED;
     for (unsigned i = 0; i < BLOCK_CALL_TRIES && r == ERR_PEER_CLOSED; i++) {
         if (i > 0 || !c->ch) {
-            long o = block_reopen(c);
+            long o = block_client_reopen(c);
             if (o < 0)
                 return o;
         }

@@ -42,15 +42,27 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* crc32c (Castagnoli, reflected) without the final inversion, as ext4 chains it. */
+/* crc32c's table: the remainder of each byte value, a byte at a time instead of a bit. */
+static uint32_t crc32c_table[256];
+
+/* Fills crc32c_table (the same every time: no harm in filling it again). */
+static void crc32c_init(void)
+{
+    for (uint32_t b = 0; b < 256; b++) {
+        uint32_t crc = b;
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+        crc32c_table[b] = crc;
+    }
+}
+
+/* crc32c (Castagnoli, reflected) without the final inversion, as ext4 chains it. Precondition:
+ * crc32c_init ran (ext4_mount does it). */
 static uint32_t crc32c(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
-    }
+    for (size_t i = 0; i < len; i++)
+        crc = (crc >> 8) ^ crc32c_table[(crc ^ p[i]) & 0xFF];
     return crc;
 }
 
@@ -161,6 +173,9 @@ int ext4_mount(struct ext4_fs *fs, ext4_read_fn read, void *ctx)
     fs->ctx = ctx;
     fs->why = NULL;
     fs->dir_ino = 0;
+    fs->node_ok = false;
+    if (crc32c_table[1] == 0)
+        crc32c_init();
     int err = read(ctx, SB_OFFSET, sb, sizeof(sb));
     if (err < 0)
         return fail(fs, err, "the device refused the super block read");
@@ -258,7 +273,7 @@ int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out)
         return err;
     if (table >= fs->blocks_count)
         return fail(fs, ERR_BAD_FORMAT, "inode table past the end of the file system");
-    uint8_t *raw = fs->node; /* inode_size <= block_size */
+    uint8_t *raw = fs->inode; /* inode_size <= block_size */
     err = dev_read(fs, table * fs->block_size + (uint64_t)idx * fs->inode_size, raw, fs->inode_size);
     if (err < 0)
         return err;
@@ -286,57 +301,97 @@ static int ext_header(struct ext4_fs *fs, const uint8_t *node, size_t cap, unsig
     return entries;
 }
 
-/* Reads an extent tree block into fs->node and checks its tail checksum. */
+/*
+ * Reads an extent tree block into fs->node and checks its tail checksum, unless fs->node still holds
+ * that block checked with in's seed: a sequential read maps each of its runs through the same leaf.
+ */
 static int ext_block(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t nr)
 {
+    if (fs->node_ok && fs->node_nr == nr && fs->node_seed == in->csum_seed)
+        return 0;
+    fs->node_ok = false;
     int err = block_read(fs, nr, fs->node);
-    if (err < 0 || !fs->csum)
+    if (err < 0)
         return err;
-    uint16_t max = le16(fs->node + 4);
-    size_t tail = 12 + (size_t)max * 12;
-    if (tail + 4 > fs->block_size)
-        return fail(fs, ERR_BAD_FORMAT, "extent block has no room for its checksum");
-    if (crc32c(in->csum_seed, fs->node, tail) != le32(fs->node + tail))
-        return fail(fs, ERR_IO, "extent block checksum mismatch");
+    if (fs->csum) {
+        uint16_t max = le16(fs->node + 4);
+        size_t tail = 12 + (size_t)max * 12;
+        if (tail + 4 > fs->block_size)
+            return fail(fs, ERR_BAD_FORMAT, "extent block has no room for its checksum");
+        if (crc32c(in->csum_seed, fs->node, tail) != le32(fs->node + tail))
+            return fail(fs, ERR_IO, "extent block checksum mismatch");
+    }
+    fs->node_ok = true;
+    fs->node_nr = nr;
+    fs->node_seed = in->csum_seed;
     return 0;
 }
 
-/* Index entry of node (entries of them) to follow for logical block lblk: the last starting <= lblk. */
-static const uint8_t *ext_pick(const uint8_t *node, int entries, uint32_t lblk)
+/* Entry i of an extent node (its logical block in the first four bytes). */
+static const uint8_t *ext_entry(const uint8_t *node, int i)
 {
-    const uint8_t *pick = NULL;
-    for (int i = 0; i < entries; i++) {
-        const uint8_t *e = node + 12 + (size_t)i * 12;
-        if (le32(e) > lblk)
-            break;
-        pick = e;
-    }
+    return node + 12 + (size_t)i * 12;
+}
+
+/* Index of the entry of node (entries of them) to follow for logical block lblk: the last starting
+ * at or before lblk, before the first starting past it; -1 when the first does. */
+static int ext_pick(const uint8_t *node, int entries, uint32_t lblk)
+{
+    int pick = -1;
+    for (int i = 0; i < entries && le32(ext_entry(node, i)) <= lblk; i++)
+        pick = i;
     return pick;
 }
 
-/* Maps logical block lblk to a physical block in *phys (0: a hole, or unwritten: reads as zeros). */
-static int ext_map(struct ext4_fs *fs, const struct ext4_inode *in, uint32_t lblk, uint64_t *phys)
+/*
+ * Maps lblk through leaf entry e into *phys (left 0 for a hole: lblk past the extent, or an
+ * unwritten one, which reads as zeros) and lowers *limit to where the extent ends.
+ */
+static int ext_leaf(struct ext4_fs *fs, const uint8_t *e, uint32_t lblk, uint64_t *phys, uint64_t *limit)
+{
+    uint32_t len = le16(e + 4), off = lblk - le32(e);
+    if (len > 32768 || off >= len) /* longer: unwritten */
+        return 0;
+    uint64_t start = (uint64_t)le16(e + 6) << 32 | le32(e + 8);
+    if (start == 0)
+        return fail(fs, ERR_BAD_FORMAT, "an extent maps physical block 0");
+    *phys = start + off;
+    if ((uint64_t)le32(e) + len < *limit)
+        *limit = (uint64_t)le32(e) + len;
+    return 0;
+}
+
+/*
+ * Maps logical block lblk to a run of *count blocks (at least 1): from physical block *phys on, or
+ * a hole when *phys is 0. The run ends where its extent does and where the next entry of each node
+ * on the way starts, so each of its blocks maps exactly as it would on its own.
+ */
+static int ext_map(struct ext4_fs *fs, const struct ext4_inode *in, uint32_t lblk, uint64_t *phys,
+                   uint64_t *count)
 {
     const uint8_t *node = in->block;
     size_t cap = sizeof(in->block);
     int depth = le16(node + 6);
     if (depth > EXT_DEPTH_MAX)
         return fail(fs, ERR_BAD_FORMAT, "extent tree too deep");
+    uint64_t limit = (uint64_t)UINT32_MAX + 1; /* the run's end, lowered on the way down */
     *phys = 0;
     for (;;) {
         int entries = ext_header(fs, node, cap, (unsigned)depth);
         if (entries < 0)
             return entries;
-        const uint8_t *e = ext_pick(node, entries, lblk);
-        if (e == NULL)
-            return 0;
-        if (depth == 0) {
-            uint32_t len = le16(e + 4), off = lblk - le32(e);
-            if (len <= 32768 && off < len) /* longer: unwritten, reads as zeros */
-                *phys = ((uint64_t)le16(e + 6) << 32 | le32(e + 8)) + off;
+        int i = ext_pick(node, entries, lblk);
+        if (i + 1 < entries && le32(ext_entry(node, i + 1)) < limit)
+            limit = le32(ext_entry(node, i + 1));
+        int err = i >= 0 && depth == 0 ? ext_leaf(fs, ext_entry(node, i), lblk, phys, &limit) : 0;
+        if (err < 0)
+            return err;
+        if (i < 0 || depth == 0) {
+            *count = limit - lblk;
             return 0;
         }
-        int err = ext_block(fs, in, (uint64_t)le16(e + 8) << 32 | le32(e + 4));
+        const uint8_t *e = ext_entry(node, i);
+        err = ext_block(fs, in, (uint64_t)le16(e + 8) << 32 | le32(e + 4));
         if (err < 0)
             return err;
         node = fs->node;
@@ -345,25 +400,38 @@ static int ext_map(struct ext4_fs *fs, const struct ext4_inode *in, uint32_t lbl
     }
 }
 
-/* Reads logical block lblk of in into buf (block_size bytes); holes read as zeros. */
-static int file_block(struct ext4_fs *fs, const struct ext4_inode *in, uint32_t lblk, uint8_t *buf)
+/*
+ * Reads len bytes of in at byte off (no end-of-file clamp) into buf, one device read per extent
+ * run: the callback takes any byte range, so a run's partial first and last blocks need no bounce
+ * buffer. Holes read as zeros.
+ */
+static int file_bytes(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t off, uint8_t *buf, size_t len)
 {
     if (in->flags & INODE_FLAG_INLINE)
         return fail(fs, ERR_NOT_SUPPORTED, "inline data");
     if (!(in->flags & INODE_FLAG_EXTENTS))
         return fail(fs, ERR_NOT_SUPPORTED, "block-mapped (non-extent) file");
-    uint64_t phys;
-    int err = ext_map(fs, in, lblk, &phys);
-    if (err < 0)
-        return err;
-    if (phys == 0) {
-        memset(buf, 0, fs->block_size);
-        return 0;
+    size_t done = 0;
+    while (done < len) {
+        uint64_t pos = off + done, phys, count;
+        uint32_t in_blk = (uint32_t)(pos % fs->block_size);
+        int err = ext_map(fs, in, (uint32_t)(pos / fs->block_size), &phys, &count);
+        if (err < 0)
+            return err;
+        uint64_t run = count * fs->block_size - in_blk;
+        size_t n = run < len - done ? (size_t)run : len - done;
+        if (phys == 0)
+            memset(buf + done, 0, n);
+        else if (phys >= fs->blocks_count || count > fs->blocks_count - phys)
+            return fail(fs, ERR_BAD_FORMAT, "an extent lies past the end of the file system");
+        else if ((err = dev_read(fs, phys * fs->block_size + in_blk, buf + done, n)) < 0)
+            return err;
+        done += n;
     }
-    return block_read(fs, phys, buf);
+    return 0;
 }
 
-/* Reads file bytes block by block through the extent tree; see ext4.h. */
+/* Reads file bytes an extent run at a time; see ext4.h. */
 int64_t ext4_read(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t off, void *buf, size_t len)
 {
     if (in->type != EXT4_TYPE_FILE && in->type != EXT4_TYPE_DIR && in->type != EXT4_TYPE_SYMLINK)
@@ -376,19 +444,8 @@ int64_t ext4_read(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t off,
         len = INT32_MAX;
     if ((off + len - 1) / fs->block_size > UINT32_MAX)
         return fail(fs, ERR_BAD_FORMAT, "file size past the largest logical block");
-    size_t done = 0;
-    while (done < len) {
-        uint64_t pos = off + done;
-        uint32_t in_blk = (uint32_t)(pos % fs->block_size);
-        size_t n = fs->block_size - in_blk < len - done ? fs->block_size - in_blk : len - done;
-        int err = file_block(fs, in, (uint32_t)(pos / fs->block_size), fs->dir);
-        fs->dir_ino = 0; /* fs->dir now holds file data, not a directory block */
-        if (err < 0)
-            return err;
-        memcpy((uint8_t *)buf + done, fs->dir + in_blk, n);
-        done += n;
-    }
-    return (int64_t)done;
+    int err = file_bytes(fs, in, off, buf, len);
+    return err < 0 ? err : (int64_t)len;
 }
 
 /* Decodes a rec_len (64 KiB blocks keep the top bits in the low two, and write 65536 as 0xFFFF). */
@@ -456,7 +513,7 @@ static int dir_block(struct ext4_fs *fs, const struct ext4_inode *dir, uint64_t 
     if (fs->dir_ino == dir->ino && fs->dir_lblk == lblk)
         return 0;
     fs->dir_ino = 0;
-    int err = file_block(fs, dir, (uint32_t)lblk, fs->dir);
+    int err = file_bytes(fs, dir, lblk * fs->block_size, fs->dir, fs->block_size);
     if (err < 0 || (err = dir_csum(fs, dir, lblk, fs->dir)) < 0)
         return err;
     fs->dir_ino = dir->ino;

@@ -11,7 +11,7 @@
  * too), symbolic links, and the metadata_csum and gdt_csum checksums. docs/fs.md says what is
  * supported and what is refused.
  *
- * The reader allocates nothing: struct ext4_fs holds every buffer (about 140 KiB), so the caller
+ * The reader allocates nothing: struct ext4_fs holds every buffer (about 200 KiB), so the caller
  * places it (static storage or its heap). Every function returns 0 (or a count) or a negative
  * ERR_* code; on an error fs->why holds a short static reason.
  */
@@ -73,7 +73,11 @@ struct ext4_fs {
     uint16_t gdt_seed; /* crc16 of the UUID, where each group descriptor's crc16 starts */
     uint32_t dir_ino;
     uint64_t dir_lblk; /* which directory block dir[] holds (dir_ino 0: none) */
+    bool node_ok;      /* node[] holds extent block node_nr, checked with seed node_seed */
+    uint64_t node_nr;
+    uint32_t node_seed;
     uint8_t node[EXT4_BLOCK_MAX];
+    uint8_t inode[EXT4_BLOCK_MAX]; /* the inode being read (node[] keeps its extent block) */
     uint8_t dir[EXT4_BLOCK_MAX];
     char path[2][EXT4_PATH_MAX];
 };
@@ -81,7 +85,7 @@ struct ext4_fs {
 /* Reads and checks the super block. Refuses what the reader cannot read faithfully. */
 int ext4_mount(struct ext4_fs *fs, ext4_read_fn read, void *ctx);
 
-/* Reads inode ino into *out, checking its checksum. */
+/* Reads inode ino into *out, checking its checksum (the fs server keeps it: icache.h). */
 int ext4_inode_get(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *out);
 
 /* Reads up to len bytes of a file or directory at off; returns the count (0 at or past the end). */

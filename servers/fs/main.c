@@ -43,8 +43,8 @@ static int fs_stats_format(char *buf, size_t size)
         "inode_hits=%llu inode_misses=%llu name_hits=%llu name_misses=%llu",
         (unsigned long long)c->hits, (unsigned long long)c->misses, (unsigned long long)c->disk_bytes,
         (unsigned long long)c->evictions, (unsigned long long)c->ra_pages,
-        (unsigned long long)fs_cache.npages, fs_disk.bc.reopens, session_stats.sessions, session_stats.nodes,
-        (unsigned long long)session_stats.opens, (unsigned long long)session_stats.reads,
+        (unsigned long long)fs_cache.npages, fs_disk.bc.reopens + fs_disk.ra.reopens, session_stats.sessions,
+        session_stats.nodes, (unsigned long long)session_stats.opens, (unsigned long long)session_stats.reads,
         (unsigned long long)session_stats.writes, (unsigned long long)session_stats.errors,
         (unsigned long long)fs_tmp.bytes_used, (unsigned long long)i->inode_hits,
         (unsigned long long)i->inode_misses, (unsigned long long)i->name_hits,
@@ -71,6 +71,14 @@ static int fs_volume_read(void *ctx, uint64_t off, void *buf, size_t len)
         return ERR_IO;
     return cache_read(ctx, fs_volume.offset + off, buf, len);
 }
+
+/* A read-ahead READ ended: its pages go into the page cache. */
+static void fs_ra_done(void *ctx, unsigned tag, int result)
+{
+    cache_fetch_done(ctx, tag, result);
+}
+
+_Static_assert(CACHE_ASYNC_MAX <= DISK_RA_MAX, "each read-ahead fetch of the cache is one disk READ");
 
 /*
  * Mounts ext4 from the whole disk or, when the disk does not start with one (the GCE image: the
@@ -155,11 +163,14 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         r = service_start(&fs_loop, "fs", session_accept, NULL);
         disk_follow_loop(&fs_disk, &fs_loop);
     }
+    bool disk = fs_vfs.mounts[FS_DISK_ID].kind == VFS_EXT4;
+    disk_ra_init(&fs_disk, fs_ra_done, &fs_cache);
+    if (r >= 0 && disk && cache_set_async(&fs_cache, disk_start, disk_poll, &fs_disk) < 0)
+        printf("fs: no memory for read-ahead buffers: read-ahead stays synchronous\n");
     if (r < 0) {
         printf("fs: cannot start: %s\n", err_str(r));
         return 1;
     }
-    bool disk = fs_vfs.mounts[FS_DISK_ID].kind == VFS_EXT4;
     printf("fs: serving %s%s (tmpfs, %llu MiB); page cache %llu MiB%s\n",
            disk ? FS_DISK_MOUNT " (ext4, read-only), " : "", FS_TMP_MOUNT,
            (unsigned long long)(FS_TMP_BYTES >> 20), (unsigned long long)fs_cache_mib,

@@ -59,11 +59,13 @@ struct image {
 
 static struct image img4k, img1k, img128, img64k, imgdeep, imggdt, imggdt64;
 static struct ext4_fs *fs;
+static unsigned mem_reads; /* calls of mem_read */
 
 /* The read callback over an in-memory image. */
 static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
     const struct image *im = ctx;
+    mem_reads++;
     if (off > im->size || len > im->size - off)
         return ERR_IO;
     memcpy(buf, im->data + off, len);
@@ -232,6 +234,41 @@ static void test_files_64k(void **state)
     struct ext4_inode big;
     assert_int_equal(ext4_resolve(fs, "/big", true, &big), 0);
     assert_true(big.flags & 0x1000); /* EXT4_INDEX_FL */
+}
+
+/* Reads file rel of img4k at off (len bytes, all there) and compares them with the host's; returns
+ * the device reads it took. */
+static unsigned read_counted(const char *rel, uint64_t off, size_t len)
+{
+    struct ext4_inode in;
+    assert_int_equal(ext4_resolve(fs, rel, true, &in), 0);
+    size_t host_len;
+    uint8_t *want = host_file(rel, &host_len), *got = malloc(len);
+    assert_true(off + len <= host_len);
+    mem_reads = 0;
+    assert_int_equal(ext4_read(fs, &in, off, got, len), (int64_t)len);
+    unsigned reads = mem_reads;
+    assert_memory_equal(got, want + off, len);
+    free(got);
+    free(want);
+    return reads;
+}
+
+/* A read takes one device read per extent run, partial blocks at its ends included, and reads an
+ * extent tree block once for all the runs under it. */
+static void test_runs(void **state)
+{
+    (void)state;
+    assert_int_equal(ext4_mount(fs, mem_read, &img4k), 0);
+    assert_int_equal(read_counted("multi", 100, 300000), 1);
+    /* sparse: a block of data every 64 KiB (16 blocks), under one leaf of its depth-1 tree */
+    assert_int_equal(read_counted("sparse", 0, 3 * 65536), 1 + 3);
+    struct ext4_inode in;
+    assert_int_equal(ext4_resolve(fs, "sparse", true, &in), 0);
+    uint8_t buf[3 * 65536];
+    mem_reads = 0;
+    assert_int_equal(ext4_read(fs, &in, 3 * 65536, buf, sizeof(buf)), (int64_t)sizeof(buf));
+    assert_int_equal(mem_reads, 3); /* the leaf is still held */
 }
 
 /* gdt_csum (uninit_bg) without metadata_csum, 32- and 64-byte descriptors: the same. */
@@ -527,12 +564,12 @@ static void test_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_files_4k),    cmocka_unit_test(test_files_1k),
-        cmocka_unit_test(test_files_128),   cmocka_unit_test(test_files_64k),
-        cmocka_unit_test(test_directories), cmocka_unit_test(test_paths),
-        cmocka_unit_test(test_checksums),   cmocka_unit_test(test_htree_checksums),
-        cmocka_unit_test(test_files_gdt),   cmocka_unit_test(test_gdt_checksums),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_files_4k),      cmocka_unit_test(test_files_1k),
+        cmocka_unit_test(test_files_128),     cmocka_unit_test(test_files_64k),
+        cmocka_unit_test(test_directories),   cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_checksums),     cmocka_unit_test(test_htree_checksums),
+        cmocka_unit_test(test_files_gdt),     cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_gdt_checksums), cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("ext4", tests, setup, teardown);
 }

@@ -28,6 +28,9 @@ struct block_client {
 
 /* Opens a session of BLOCK_URI through init_ch: 0 or the OPEN's ERR_*. */
 long block_client_open(struct block_client *c, handle_t init_ch);
+/* Closes c's session (if any) and opens a new one, through open_fn when set: 0 or the OPEN's ERR_*.
+ * For a session whose calls go through a loop (loop_call), which notices the driver's end itself. */
+long block_client_reopen(struct block_client *c);
 /* ipc_call_sync of m on c's session, sent again on a new session after ERR_PEER_CLOSED, at most
  * BLOCK_CALL_TRIES times in all; the call's result, or the reopen's ERR_*. */
 long block_call(struct block_client *c, struct warp_msg *m, struct warp_msg *reply);
