@@ -159,6 +159,13 @@ long loop_close(struct loop *l, handle_t h)
     return l->ops->handle_close(h);
 }
 
+/* loop_closes m's handles from index first on; MSG_HANDLES_MAX bounds a peer's bad nhandles. */
+void loop_close_handles(struct loop *l, const struct warp_msg *m, unsigned first)
+{
+    for (unsigned i = first; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
+        loop_close(l, m->handles[i]);
+}
+
 /* True if h is registered. */
 bool loop_has(const struct loop *l, handle_t h)
 {
@@ -220,19 +227,11 @@ unsigned loop_pending_calls(const struct loop *l)
     return l->ncalls;
 }
 
-/* Closes the handles a message brought that nobody will take. */
-static void loop_close_msg_handles(struct loop *l, const struct warp_msg *m)
-{
-    unsigned n = m->nhandles < MSG_HANDLES_MAX ? m->nhandles : MSG_HANDLES_MAX;
-    for (unsigned i = 0; i < n; i++)
-        l->ops->handle_close(m->handles[i]);
-}
-
 /* Drops an event nobody handles: frees what its message brought. */
 static void loop_drop(struct loop *l, const struct warp_event *ev)
 {
     if (ev->type == EV_MESSAGE || ev->type == EV_REPLY)
-        loop_close_msg_handles(l, &ev->u.msg);
+        loop_close_handles(l, &ev->u.msg, 0);
 }
 
 /* EV_MESSAGE on a registered channel. */
@@ -242,7 +241,7 @@ static void loop_on_message(struct loop *l, const struct loop_source *s, struct 
         s->fn.channel->on_message(l, s->handle, m, s->ctx);
         return;
     }
-    loop_close_msg_handles(l, m);
+    loop_close_handles(l, m, 0);
     if (msg_is_call(m))
         loop_reply_error(l, s->handle, m->call_id, ERR_NOT_SUPPORTED);
 }
@@ -258,7 +257,7 @@ static void loop_on_reply(struct loop *l, const struct loop_source *s, struct wa
     } else if (s->fn.channel->on_reply) {
         s->fn.channel->on_reply(l, s->handle, m, s->ctx);
     } else {
-        loop_close_msg_handles(l, m);
+        loop_close_handles(l, m, 0);
     }
 }
 

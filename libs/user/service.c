@@ -33,13 +33,6 @@ static const char *service_name(void)
     return service.uri[0] ? service.uri + strlen(SERVICE_URI_PREFIX) : "service";
 }
 
-/* Closes m's handles from index `from` on. */
-static void service_close_handles(struct loop *l, const struct warp_msg *m, unsigned from)
-{
-    for (unsigned i = from; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        loop_close(l, m->handles[i]);
-}
-
 /* Sends m; logs a failure other than ERR_PEER_CLOSED and closes the handles m would have moved. */
 long service_send(struct loop *l, handle_t ch, const struct warp_msg *m)
 {
@@ -47,7 +40,7 @@ long service_send(struct loop *l, handle_t ch, const struct warp_msg *m)
     if (r < 0 && r != ERR_PEER_CLOSED)
         printf("%s: send on channel %ld failed: %s\n", service_name(), ch, err_str(r));
     if (r < 0)
-        service_close_handles(l, m, 0); /* a refused send leaves them with us */
+        loop_close_handles(l, m, 0); /* a refused send leaves them with us */
     return r;
 }
 
@@ -83,7 +76,7 @@ void service_refuse(struct loop *l, handle_t ch, long err)
 /* Closes every handle m brought. */
 void service_drop_handles(struct loop *l, const struct warp_msg *m)
 {
-    service_close_handles(l, m, 0);
+    loop_close_handles(l, m, 0);
 }
 
 /*
@@ -105,7 +98,7 @@ static void service_on_init_message(struct loop *l, handle_t ch, struct warp_msg
     char uri[MSG_DATA_MAX + 1];
     bool open = m->type == MSG_OPEN && m->nhandles >= 1 && msg_get_uri(m, uri, sizeof(uri)) >= 0 &&
                 strcmp(uri, service.uri) == 0;
-    service_close_handles(l, m, open ? 1 : 0);
+    loop_close_handles(l, m, open ? 1 : 0);
     if (open) {
         service.current = service.next;
         memset(&service.next, 0, sizeof(service.next));
@@ -141,7 +134,7 @@ static void service_on_registered(struct loop *l, handle_t ch, struct warp_msg *
 {
     (void)ch;
     (void)ctx;
-    service_close_handles(l, reply, 0);
+    loop_close_handles(l, reply, 0);
     long r = msg_result(reply, MSG_OPEN);
     if (r < 0) {
         printf("%s: cannot register %s: %s\n", service_name(), service.uri, err_str(r));

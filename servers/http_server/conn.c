@@ -108,8 +108,7 @@ static void conn_on_peer_closed(struct loop *l, handle_t ch, void *ctx)
 static void conn_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     (void)ctx;
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        loop_close(l, m->handles[i]);
+    loop_close_handles(l, m, 0);
     if (msg_is_call(m))
         loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
 }

@@ -12,13 +12,6 @@ void http_file_init(struct http_file *f, struct loop *l, struct http_file_opens 
     f->opens = opens;
 }
 
-/* Closes the handles a reply carries from index first on. */
-static void file_close_handles(struct loop *l, const struct warp_msg *m, unsigned first)
-{
-    for (unsigned i = first; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        loop_close(l, m->handles[i]);
-}
-
 /* The OPEN answered: keep the node and its attributes, or pass the error on. A reply to an OPEN
  * given up (another id) only has its handles closed. */
 static void file_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
@@ -30,7 +23,7 @@ static void file_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
     if (m->call_id != f->open_call || !f->open_call) {
         if (m->call_id == f->stale_call)
             f->stale_call = 0; /* its buffers are ours again */
-        file_close_handles(l, m, 0);
+        loop_close_handles(l, m, 0);
         if (opens->on_free)
             opens->on_free(opens->ctx);
         return;
@@ -39,7 +32,7 @@ static void file_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
     long r = msg_result(m, MSG_OPEN);
     bool ok =
         r >= 0 && m->nhandles >= 1 && m->data_len >= sizeof(struct fs_attr) && (size_t)r <= f->prefetch_len;
-    file_close_handles(l, m, ok ? 1 : 0);
+    loop_close_handles(l, m, ok ? 1 : 0);
     if (r >= 0 && !ok)
         r = ERR_BAD_FORMAT;
     if (ok) {
@@ -97,7 +90,7 @@ static void file_on_read(struct loop *l, handle_t ch, struct warp_msg *m, void *
 {
     struct http_file *f = ctx;
     (void)ch;
-    file_close_handles(l, m, 0);
+    loop_close_handles(l, m, 0);
     long r = msg_result(m, MSG_READ);
     if (r > (long)f->read_len)
         r = ERR_BAD_FORMAT; /* more than we asked for */

@@ -12,8 +12,7 @@ static void fs_open_session(struct http_fs *fs);
 static void fs_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     (void)ctx;
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        loop_close(l, m->handles[i]);
+    loop_close_handles(l, m, 0);
     if (msg_is_call(m))
         loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
 }
@@ -108,8 +107,7 @@ static void fs_on_root(struct loop *l, handle_t ch, struct warp_msg *m, void *ct
     (void)ch;
     long r = msg_result(m, MSG_OPEN);
     handle_t root = m->nhandles >= 1 ? m->handles[0] : 0;
-    for (unsigned i = r >= 0 ? 1 : 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        loop_close(l, m->handles[i]);
+    loop_close_handles(l, m, r >= 0 ? 1 : 0);
     if (r >= 0 && !root)
         r = ERR_BAD_FORMAT;
     if (r < 0 && !fs_transient(r)) {
@@ -151,8 +149,7 @@ static void fs_on_session(struct loop *l, handle_t ch, struct warp_msg *m, void 
     fs->init_call = false;
     long r = msg_result(m, MSG_OPEN);
     handle_t session = m->nhandles >= 1 ? m->handles[0] : 0;
-    for (unsigned i = r >= 0 ? 1 : 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        loop_close(l, m->handles[i]);
+    loop_close_handles(l, m, r >= 0 ? 1 : 0);
     if (r >= 0 && !session)
         r = ERR_BAD_FORMAT;
     if (r == ERR_NOT_FOUND || r == ERR_PERMISSION) {

@@ -89,10 +89,8 @@ static void init_on_taken(struct loop *l, handle_t ch, struct warp_msg *reply, v
 {
     struct init_open *op = ctx;
     struct init_service *s = init_owner(op);
-    (void)l;
     (void)ch;
-    for (unsigned i = 0; i < reply->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(reply->handles[i]);
+    loop_close_handles(l, reply, 0);
     if (!s || op->state != INIT_OPEN_HANDED)
         return;
     long r = msg_result(reply, MSG_OPEN);
@@ -207,9 +205,7 @@ static void init_register(struct init_service *s, const char *name, uint64_t cal
 static void init_on_request(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
     struct init_service *s = ctx;
-    (void)l;
-    for (unsigned i = 0; i < m->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(m->handles[i]); /* init takes no handles */
+    loop_close_handles(l, m, 0); /* init takes no handles */
     if (!msg_is_call(m))
         return;
     if (m->type == MSG_SETATTR) {

@@ -443,8 +443,7 @@ static void eth_on_open(struct loop *l, handle_t ch, struct warp_msg *reply, voi
         loop_timeout_after(l, &eth.retry, ETH_RETRY_NS);
         return;
     }
-    for (unsigned i = 1; i < reply->nhandles && i < MSG_HANDLES_MAX; i++)
-        warp_handle_close(reply->handles[i]);
+    loop_close_handles(l, reply, 1);
     eth.ch = reply->handles[0];
     r = loop_add_channel(l, eth.ch, &eth_handlers, NULL);
     struct warp_msg m;

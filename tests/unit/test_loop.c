@@ -325,6 +325,40 @@ static void test_corrupt_nhandles(void **state)
     assert_int_equal(fake.nclosed, MSG_HANDLES_MAX);
 }
 
+/* loop_close_handles closes from index first on, unregisters a handle the loop has, and reads no
+ * further than MSG_HANDLES_MAX whatever nhandles says. */
+static void test_close_handles(void **state)
+{
+    (void)state;
+    struct warp_msg m;
+    msg_init(&m, MSG_OPEN, 0);
+    for (unsigned i = 0; i < MSG_HANDLES_MAX; i++)
+        m.handles[i] = (handle_t)(40 + i);
+    m.nhandles = 3;
+    assert_int_equal(loop_add_channel(&L, 41, &no_handlers, NULL), 0);
+    loop_close_handles(&L, &m, 1);
+    assert_int_equal(fake.nclosed, 2);
+    assert_false(fake.closed[40]);
+    assert_true(fake.closed[41]);
+    assert_true(fake.closed[42]);
+    assert_false(fake.closed[43]);
+    assert_false(loop_has(&L, 41));
+
+    memset(fake.closed, 0, sizeof(fake.closed));
+    fake.nclosed = 0;
+    m.nhandles = 60000;
+    loop_close_handles(&L, &m, 0);
+    assert_int_equal(fake.nclosed, MSG_HANDLES_MAX);
+    for (unsigned i = 0; i < MSG_HANDLES_MAX; i++)
+        assert_true(fake.closed[40 + i]);
+
+    fake.nclosed = 0;
+    m.nhandles = 2;
+    loop_close_handles(&L, &m, 2);
+    loop_close_handles(&L, &m, MSG_HANDLES_MAX + 1);
+    assert_int_equal(fake.nclosed, 0);
+}
+
 /* loop_call numbers its calls and routes each reply to its callback, not to on_reply. */
 static void call_done(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
 {
@@ -625,6 +659,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_cookie_after_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_handlers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_nhandles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_call_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_closed_fails_calls, setup, teardown),

@@ -129,6 +129,8 @@ long loop_add_irq(struct loop *l, handle_t irq, loop_irq_fn on_irq, void *ctx);
 long loop_remove(struct loop *l, handle_t h);
 /* Unregisters h if registered, then closes it; returns SYS_HANDLE_CLOSE's result. */
 long loop_close(struct loop *l, handle_t h);
+/* loop_closes m's handles from index first on, at most MSG_HANDLES_MAX whatever m->nhandles says. */
+void loop_close_handles(struct loop *l, const struct warp_msg *m, unsigned first);
 /* True if h is registered. */
 bool loop_has(const struct loop *l, handle_t h);
 /* Replaces a registered source's ctx; ERR_NOT_FOUND if it is not registered. */
