@@ -27,8 +27,8 @@
  *
  * init holds our OPEN until the driver registers, so starting before it is fine; an OPEN that fails
  * (no driver in the manifest, init's queue full) is retried every ETH_RETRY_NS. While UP, ETH_RX_SLOTS
- * READ calls stay pending, each into the payload of a pool pbuf, so a received frame is in lwIP's
- * memory without a copy of ours. Sending puts each frame into one of ETH_TX_FRAMES slots, in order
+ * READ calls stay pending, each into the payloads of ETH_RX_BUFS pool pbufs, so a received frame is
+ * in lwIP's memory without a copy of ours, and frames that arrive together come in one reply. Sending puts each frame into one of ETH_TX_FRAMES slots, in order
  * (by reference where it can: eth_tx_hold); once the event that made them has been handled (a
  * zero-delay timeout: lwIP sends a window's worth of segments for one ACK), they go in WRITE calls of
  * up to ETHERNET_WRITE_FRAMES frames, one per buffer, while fewer than ETH_TX_SLOTS calls are in
@@ -40,11 +40,12 @@
 
 #define ETH_FRAME_MAX 1536 /* = PBUF_POOL_BUFSIZE: an Ethernet frame with a VLAN tag, rounded */
 #define ETH_MTU_DEFAULT 1500
-#define ETH_RX_SLOTS 16 /* READ calls kept pending: a burst of frames needs no round trip each */
+#define ETH_RX_SLOTS 8 /* READ calls kept pending: a burst of frames needs no round trip each */
 _Static_assert(ETH_RX_SLOTS <= ETHERNET_READS_MAX, "the driver lets a session have that many READs");
-#define ETH_TX_SLOTS 40     /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
-#define ETH_TX_FRAMES 256   /* frames sent or waiting to be (384 KiB) */
-#define ETH_TX_CALL_SHIFT 8 /* a WRITE's reply context: first frame << this | frames */
+#define ETH_RX_BUFS ETHERNET_READ_FRAMES /* frames (pool pbufs) per READ */
+#define ETH_TX_SLOTS 40                  /* WRITE calls in flight; with the READs within CALLS_MAX (64) */
+#define ETH_TX_FRAMES 256                /* frames sent or waiting to be (384 KiB) */
+#define ETH_TX_CALL_SHIFT 8              /* a WRITE's reply context: first frame << this | frames */
 _Static_assert(ETHERNET_WRITE_FRAMES < (1 << ETH_TX_CALL_SHIFT), "a WRITE's frame count fits its context");
 #define ETH_RETRY_NS 1000000000ull  /* between failed OPEN attempts */
 #define ETH_RX_RETRY_NS 10000000ull /* after the pbuf pool ran dry or a READ failed */
@@ -57,7 +58,8 @@ enum eth_state {
 };
 
 struct eth_rx_slot {
-    struct pbuf *p; /* the READ's buffer while the call is pending, else NULL */
+    bool pending;                /* its READ is at the driver */
+    struct pbuf *p[ETH_RX_BUFS]; /* the READ's buffers; those no frame filled stay for the next */
 };
 
 struct eth_tx_slot {
@@ -244,56 +246,86 @@ static err_t eth_linkoutput(struct netif *netif, struct pbuf *p)
     return ERR_OK;
 }
 
-/* A READ came back with a frame in its pbuf: hand it to lwIP, then post the READ again. */
+/* Frees slot's pbufs (the link went down with its READ unanswered). */
+static void eth_rx_slot_free(struct eth_rx_slot *slot)
+{
+    slot->pending = false;
+    for (unsigned i = 0; i < ETH_RX_BUFS; i++)
+        if (slot->p[i]) {
+            pbuf_free(slot->p[i]);
+            slot->p[i] = NULL;
+        }
+}
+
+/* A READ came back with frames in its pbufs: hand them to lwIP, then post the READ again. */
 static void eth_on_frame(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
 {
     struct eth_rx_slot *slot = ctx;
-    struct pbuf *p = slot->p;
+    uint16_t lens[ETH_RX_BUFS];
     (void)ch;
-    slot->p = NULL;
+    slot->pending = false;
     long r = msg_result(reply, MSG_READ);
-    if (r < SIZEOF_ETH_HDR || r > p->len) {
-        pbuf_free(p);
+    long n = r < 0 ? r : ethernet_read_lens(reply, r, ETH_RX_BUFS, lens);
+    if (n < 0) {
         if (r == ERR_PEER_CLOSED || eth.state != ETH_UP)
-            return; /* the link is going down; eth_on_closed follows */
+            return; /* the link is going down; eth_on_closed follows and frees the pbufs */
         stats_g.rx_errors++;
         if (stats_g.rx_errors <= 3)
-            printf("tcpip: ethernet READ failed: %s\n", r < 0 ? err_str(r) : "bad length");
+            printf("tcpip: ethernet READ failed: %s\n", err_str(n));
         loop_timeout_after(l, &eth.retry, ETH_RX_RETRY_NS); /* not at once: it may fail again */
         return;
     }
-    pbuf_realloc(p, (u16_t)r);
-    stats_g.rx_frames++;
-    if (eth.netif.input(p, &eth.netif) != ERR_OK)
-        pbuf_free(p);
+    for (long i = 0; i < n; i++) {
+        struct pbuf *p = slot->p[i];
+        slot->p[i] = NULL;
+        pbuf_realloc(p, lens[i]);
+        stats_g.rx_frames++;
+        if (eth.netif.input(p, &eth.netif) != ERR_OK)
+            pbuf_free(p);
+    }
     if (eth.state == ETH_UP)
         eth_post_reads();
 }
 
-/* Keeps every READ slot pending, each with a fresh pool pbuf as its buffer. */
+/* Gives slot a pool pbuf for each buffer it lacks; false if the pool ran dry. */
+static bool eth_rx_slot_fill(struct eth_rx_slot *slot)
+{
+    for (unsigned i = 0; i < ETH_RX_BUFS; i++) {
+        if (slot->p[i])
+            continue;
+        struct pbuf *p = pbuf_alloc(PBUF_RAW, ETH_FRAME_MAX, PBUF_POOL);
+        if (!p || p->next) { /* pool dry (frames pile up in TCP queues) */
+            if (p)
+                pbuf_free(p);
+            return false;
+        }
+        slot->p[i] = p;
+    }
+    return true;
+}
+
+/* Keeps every READ slot pending, each with ETH_RX_BUFS pool pbufs as its buffers. */
 static void eth_post_reads(void)
 {
     for (unsigned i = 0; i < ETH_RX_SLOTS; i++) {
         struct eth_rx_slot *slot = &eth.rx[i];
-        if (slot->p)
+        if (slot->pending)
             continue;
-        struct pbuf *p = pbuf_alloc(PBUF_RAW, ETH_FRAME_MAX, PBUF_POOL);
-        if (!p || p->next) { /* pool dry (frames pile up in TCP queues): try again shortly */
-            if (p)
-                pbuf_free(p);
-            loop_timeout_after(eth.loop, &eth.retry, ETH_RX_RETRY_NS);
+        if (!eth_rx_slot_fill(slot)) {
+            loop_timeout_after(eth.loop, &eth.retry, ETH_RX_RETRY_NS); /* try again shortly */
             return;
         }
         struct warp_msg m;
-        msg_read(&m, p->payload, p->len);
+        msg_init(&m, MSG_READ, MSG_CALL);
+        for (unsigned b = 0; b < ETH_RX_BUFS; b++)
+            msg_add_buf(&m, slot->p[b]->payload, slot->p[b]->len, BUF_WRITE);
         long r = loop_call(eth.loop, eth.ch, &m, eth_on_frame, slot);
         if (r < 0) {
-            pbuf_free(p);
             if (r != ERR_PEER_CLOSED)
                 loop_timeout_after(eth.loop, &eth.retry, ETH_RX_RETRY_NS);
             return;
         }
-        slot->p = p;
+        slot->pending = true;
     }
 }
 
@@ -306,10 +338,7 @@ static void eth_on_closed(struct loop *l, handle_t ch, void *ctx)
     loop_close(l, ch);
     /* Calls still pending now never complete (loop_close forgets them): take their buffers back. */
     for (unsigned i = 0; i < ETH_RX_SLOTS; i++)
-        if (eth.rx[i].p) {
-            pbuf_free(eth.rx[i].p);
-            eth.rx[i].p = NULL;
-        }
+        eth_rx_slot_free(&eth.rx[i]);
     for (unsigned i = 0; i < ETH_TX_FRAMES; i++)
         if (eth.tx[i].busy)
             eth_tx_release(i, 1);

@@ -11,8 +11,11 @@
 #include <warp/user.h>
 
 /*
- * Every session sees every received frame (like a tap): a frame goes to the session's oldest
- * waiting READ, else into its queue of ETH_RXQ_FRAMES. A WRITE call carries 1..ETHERNET_WRITE_FRAMES frames,
+ * Every session sees every received frame (like a tap): a frame goes into the next free buffer of
+ * the session's oldest waiting READ, else into its queue of ETH_RXQ_FRAMES. A READ is answered when
+ * its buffers are full or when the frames the device had ready are all handed out (eth_rx_done, at
+ * the end of each receive batch), so frames that arrive together share one reply and a lone frame
+ * is not held back. A WRITE call carries 1..ETHERNET_WRITE_FRAMES frames,
  * one per buffer, and is answered once all of them are on the tx queue; the device is notified once
  * per call, not per frame. When too few tx slots are free the call waits (at most ETH_TXWAIT_MAX of
  * them, over all sessions) for the device to finish some; only then is the tx interrupt on.
@@ -30,10 +33,18 @@
 #define ETH_DROP_LOG_MS 1000 /* at most one drop line per second */
 #define ETH_TXWAIT_MAX 64    /* WRITE calls waiting for a tx slot, all sessions */
 
+/* A waiting READ call. */
+struct eth_read {
+    uint64_t call_id;
+    unsigned nbufs;                      /* buffers it offered, 1..ETHERNET_READ_FRAMES */
+    unsigned filled;                     /* frames copied into them so far */
+    uint16_t lens[ETHERNET_READ_FRAMES]; /* those frames' lengths */
+};
+
 /* One client connection. */
 struct eth_session {
-    handle_t ch;                        /* 0: slot free */
-    uint64_t reads[ETHERNET_READS_MAX]; /* waiting READ call ids, oldest at read_head */
+    handle_t ch;                               /* 0: slot free */
+    struct eth_read reads[ETHERNET_READS_MAX]; /* waiting READs, oldest at read_head */
     unsigned read_head, nreads;
     uint8_t *frames; /* ETH_RXQ_FRAMES * ETHERNET_FRAME_MAX bytes */
     uint16_t lens[ETH_RXQ_FRAMES];
@@ -73,16 +84,46 @@ static void eth_error(handle_t ch, uint64_t call_id, long err)
     eth_send(ch, &m);
 }
 
-/* Answers READ call_id with the frame: copies it into the caller's buffer, replies its length. */
-static void eth_answer_read(handle_t ch, uint64_t call_id, const uint8_t *frame, uint32_t len)
+/* Answers s's oldest READ with the frames in its buffers (their lengths as data) and drops it. */
+static void eth_read_answer(struct eth_session *s)
 {
-    long n = warp_call_write(ch, call_id, 0, 0, frame, len);
+    struct eth_read *rd = &s->reads[s->read_head];
+    long total = 0;
+    for (unsigned i = 0; i < rd->filled; i++)
+        total += rd->lens[i];
     struct warp_msg m;
-    if (n < 0)
-        msg_reply_error(&m, call_id, n);
-    else
-        msg_reply(&m, MSG_READ, call_id, n);
-    eth_send(ch, &m);
+    msg_reply_data(&m, MSG_READ, rd->call_id, rd->lens, rd->filled * sizeof(uint16_t));
+    m.status = total;
+    eth_send(s->ch, &m);
+    s->read_head = (s->read_head + 1) % ETHERNET_READS_MAX;
+    s->nreads--;
+}
+
+/*
+ * Copies a frame into the next buffer of s's oldest READ, which is answered once full. A buffer
+ * that cannot be written ends its READ: with the frames before it, or with the error if it was the
+ * first; the frame then goes to the next READ. False when no READ waits.
+ */
+static bool eth_read_fill(struct eth_session *s, const uint8_t *frame, uint32_t len)
+{
+    while (s->nreads > 0) {
+        struct eth_read *rd = &s->reads[s->read_head];
+        long n = warp_call_write(s->ch, rd->call_id, rd->filled, 0, frame, len);
+        if (n == (long)len)
+            rd->lens[rd->filled++] = (uint16_t)len;
+        if (n == (long)len && rd->filled < rd->nbufs)
+            return true;
+        if (rd->filled > 0) {
+            eth_read_answer(s);
+        } else {
+            eth_error(s->ch, rd->call_id, n < 0 ? n : ERR_BAD_ADDRESS);
+            s->read_head = (s->read_head + 1) % ETHERNET_READS_MAX;
+            s->nreads--;
+        }
+        if (n == (long)len)
+            return true;
+    }
+    return false;
 }
 
 /* A frame was dropped for s: says so, at most once per ETH_DROP_LOG_MS, with the count since. */
@@ -100,13 +141,8 @@ static void eth_note_drop(struct eth_session *s)
 /* Hands a frame to session s: its oldest READ, else its queue, else the drop counter. */
 static void eth_session_deliver(struct eth_session *s, const uint8_t *frame, uint32_t len)
 {
-    if (s->nreads > 0) {
-        uint64_t call_id = s->reads[s->read_head];
-        s->read_head = (s->read_head + 1) % ETHERNET_READS_MAX;
-        s->nreads--;
-        eth_answer_read(s->ch, call_id, frame, len);
+    if (eth_read_fill(s, frame, len))
         return;
-    }
     if (s->nframes == ETH_RXQ_FRAMES) {
         s->dropped++;
         eth_note_drop(s);
@@ -140,25 +176,60 @@ void eth_deliver(const uint8_t *frame, uint32_t len)
             eth_session_deliver(&sessions[i], frame, len);
 }
 
-/* READ: the buffer must hold any frame; answered now from the queue or when a frame comes. */
+/* The frames the device had ready are handed out: READs holding some are answered now. */
+void eth_rx_done(void)
+{
+    for (unsigned i = 0; i < ETH_SESSIONS_MAX; i++) {
+        struct eth_session *s = &sessions[i];
+        if (s->ch && s->nreads > 0 && s->reads[s->read_head].filled > 0)
+            eth_read_answer(s);
+    }
+}
+
+/* Checks READ m's buffers (1..ETHERNET_READ_FRAMES, each writable and able to hold any frame) into
+ * *rd; the first bad buffer's ERR_*, or 0. */
+static long eth_read_check(const struct warp_msg *m, struct eth_read *rd)
+{
+    *rd = (struct eth_read){.call_id = m->call_id, .nbufs = m->nbufs};
+    if (m->nbufs == 0 || m->nbufs > ETHERNET_READ_FRAMES)
+        return ERR_INVALID_ARG;
+    for (unsigned i = 0; i < m->nbufs; i++) {
+        long len = msg_get_buf(m, i, BUF_WRITE);
+        if (len < 0)
+            return len;
+        if (len < ETHERNET_FRAME_MAX)
+            return ERR_INVALID_ARG;
+    }
+    return 0;
+}
+
+/* READ: answered at once with the queued frames (as many as it has buffers for), else when frames
+ * come. */
 static void eth_read(struct eth_session *s, const struct warp_msg *m)
 {
-    long len = msg_get_buf(m, 0, BUF_WRITE);
-    if (len >= 0 && len < ETHERNET_FRAME_MAX)
-        len = ERR_INVALID_ARG;
-    if (len < 0) {
-        eth_error(s->ch, m->call_id, len);
-    } else if (s->nframes > 0) {
+    struct eth_read rd;
+    long r = eth_read_check(m, &rd);
+    if (r < 0) {
+        eth_error(s->ch, m->call_id, r);
+        return;
+    }
+    if (s->nreads == ETHERNET_READS_MAX) {
+        eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
+        return;
+    }
+    s->reads[(s->read_head + s->nreads++) % ETHERNET_READS_MAX] = rd;
+    if (s->nframes == 0)
+        return; /* frames queue only while no READ waits: this one is the only one */
+    if (s->nframes == ETH_RXQ_FRAMES)
+        nic_rx_resume(); /* frames held back for this session can come now */
+    while (s->nframes > 0 && s->nreads > 0) {
         unsigned i = s->frame_head;
         s->frame_head = (s->frame_head + 1) % ETH_RXQ_FRAMES;
-        if (s->nframes-- == ETH_RXQ_FRAMES)
-            nic_rx_resume(); /* frames held back for this session can come now */
-        eth_answer_read(s->ch, m->call_id, s->frames + (size_t)i * ETHERNET_FRAME_MAX, s->lens[i]);
-    } else if (s->nreads == ETHERNET_READS_MAX) {
-        eth_error(s->ch, m->call_id, ERR_QUEUE_FULL);
-    } else {
-        s->reads[(s->read_head + s->nreads++) % ETHERNET_READS_MAX] = m->call_id;
+        s->nframes--;
+        eth_read_fill(s, s->frames + (size_t)i * ETHERNET_FRAME_MAX, s->lens[i]);
     }
+    if (s->nreads > 0 && s->reads[s->read_head].filled > 0)
+        eth_read_answer(s);
 }
 
 /* Queues the frames of WRITE w now; replies the sum of their lengths or the error. */

@@ -14,8 +14,10 @@
 static struct loop net_loop;
 
 /* What the NIC reports goes to the sessions. */
-static const struct nic_client net_sessions = {
-    .on_frame = eth_deliver, .can_take = eth_can_take, .on_tx_space = eth_tx_space};
+static const struct nic_client net_sessions = {.on_frame = eth_deliver,
+                                               .on_rx_done = eth_rx_done,
+                                               .can_take = eth_can_take,
+                                               .on_tx_space = eth_tx_space};
 
 /* Makes the NIC's interrupts sources of the loop. */
 static long net_add_irqs(struct loop *l)

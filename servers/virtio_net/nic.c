@@ -93,6 +93,7 @@ static void nic_rx_poll(void)
         }
         nic_rx_post(slot); /* cannot fail: its two descriptors were just freed */
     }
+    nic_g.client->on_rx_done();
     nic_kick(&nic_g.rx);
     if (virtq_pending_used(&nic_g.rx) > 0) {
         uint64_t ms = nic_g.client->can_take() ? 0 : NET_RX_HOLD_CHECK_MS;

@@ -36,6 +36,7 @@
 /* Where the NIC hands what the device did (the service/ethernet sessions, eth.c). */
 struct nic_client {
     void (*on_frame)(const uint8_t *frame, uint32_t len); /* a frame arrived (valid during the call) */
+    void (*on_rx_done)(void);  /* a receive batch's frames have all been handed to on_frame */
     bool (*can_take)(void);    /* false: leave received frames in the ring (back-pressure) */
     void (*on_tx_space)(void); /* tx slots came free */
 };

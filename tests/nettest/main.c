@@ -12,7 +12,8 @@
  * case_net.py boots it through tests/nettest/net-test.manifest and also checks QEMU's packet dump.
  */
 #define NT_INIT_CH 1
-#define NT_READS 4 /* READ calls kept waiting at the driver */
+#define NT_READS 4                        /* READ calls kept waiting at the driver */
+#define NT_READ_BUFS ETHERNET_READ_FRAMES /* buffers (frames) per READ */
 #define NT_TIMEOUT_NS (10ull * 1000000000ull)
 #define NT_XID 0x57a4b001u
 #define NT_BURST 600   /* ARP round trips: each queue's ring (256 entries) goes round several times */
@@ -25,7 +26,7 @@ static struct {
     struct loop loop;
     handle_t ch;
     uint8_t mac[ETHERNET_ADDR_LEN];
-    uint8_t bufs[NT_READS][ETHERNET_FRAME_MAX];
+    uint8_t bufs[NT_READS][NT_READ_BUFS][ETHERNET_FRAME_MAX];
     handle_t ch2; /* a second session, never READ until the end */
     struct loop_timeout timeout;
     enum { NT_DISCOVER, NT_BURSTING, NT_PIPELINE_OUT, NT_DONE } phase;
@@ -33,6 +34,7 @@ static struct {
     uint8_t gateway_mac[ETHERNET_ADDR_LEN]; /* what the ARP reply said 10.0.2.2 is at */
     uint32_t offered;                       /* the address the DHCP OFFER made us */
     unsigned frames, burst_sent, burst_replies, writes_failed, pipeline_replies;
+    unsigned read_replies; /* READ replies, each with 1..NT_READ_BUFS frames */
 } nt;
 
 static uint8_t nt_arp[64], nt_dhcp[600];
@@ -162,6 +164,19 @@ static void nt_bad_requests(void)
     msg_add_buf(&m, big, ETHERNET_FRAME_MAX, BUF_READ);
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION,
            "READ into a read-only buffer gives ERR_PERMISSION");
+    msg_init(&m, MSG_READ, MSG_CALL);
+    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG, "READ without a buffer gives ERR_INVALID_ARG");
+    static uint8_t two[2][ETHERNET_FRAME_MAX];
+    msg_init(&m, MSG_READ, MSG_CALL);
+    msg_add_buf(&m, two[0], ETHERNET_FRAME_MAX, BUF_WRITE);
+    msg_add_buf(&m, two[1], 64, BUF_WRITE);
+    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_INVALID_ARG,
+           "READ whose second buffer holds 64 bytes gives ERR_INVALID_ARG");
+    msg_init(&m, MSG_READ, MSG_CALL);
+    msg_add_buf(&m, two[0], ETHERNET_FRAME_MAX, BUF_WRITE);
+    msg_add_buf(&m, two[1], ETHERNET_FRAME_MAX, BUF_READ);
+    tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_PERMISSION,
+           "READ whose second buffer is read-only gives ERR_PERMISSION");
     tap_eq(nt_getattr(nt.ch, "colour", &reply), ERR_NOT_FOUND, "GETATTR colour gives ERR_NOT_FOUND");
     msg_setattr(&m, "mtu", "9000");
     tap_eq(ipc_call_sync(nt.ch, &m, NULL), ERR_NOT_SUPPORTED, "SETATTR gives ERR_NOT_SUPPORTED");
@@ -177,11 +192,13 @@ static void nt_bad_requests(void)
 
 static void nt_on_read(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx);
 
-/* Posts READ call i (buffer bufs[i]); its reply comes to nt_on_read. */
+/* Posts READ call i (buffers bufs[i][*]); its reply comes to nt_on_read. */
 static void nt_post_read(unsigned i)
 {
     struct warp_msg m;
-    msg_read(&m, nt.bufs[i], ETHERNET_FRAME_MAX);
+    msg_init(&m, MSG_READ, MSG_CALL);
+    for (unsigned b = 0; b < NT_READ_BUFS; b++)
+        msg_add_buf(&m, nt.bufs[i][b], ETHERNET_FRAME_MAX, BUF_WRITE);
     long r = loop_call(&nt.loop, nt.ch, &m, nt_on_read, (void *)(uintptr_t)i);
     if (r < 0) {
         tap_ok(false, "READ call %u could be sent (%s)", i, err_str(r));
@@ -258,19 +275,24 @@ static void nt_frame(const uint8_t *f, size_t len)
     }
 }
 
-/* A READ's reply: a frame (status = its length) or an error; then the READ is posted again. */
+/* A READ's reply: 1..NT_READ_BUFS frames (status = their total, data = their lengths) or an error;
+ * then the READ is posted again. */
 static void nt_on_read(struct loop *l, handle_t ch, struct warp_msg *reply, void *ctx)
 {
     (void)l;
     (void)ch;
     unsigned i = (unsigned)(uintptr_t)ctx;
+    uint16_t lens[ETHERNET_READ_FRAMES];
     long r = msg_result(reply, MSG_READ);
-    if (r < 14 || r > ETHERNET_FRAME_MAX) {
-        tap_ok(false, "READ gives a frame (got %ld: %s)", r, err_str(r));
+    long n = r < 0 ? r : ethernet_read_lens(reply, r, NT_READ_BUFS, lens);
+    if (n < 0) {
+        tap_ok(false, "READ gives frames (got %ld: %s)", r, err_str(n));
         loop_stop(&nt.loop);
         return;
     }
-    nt_frame(nt.bufs[i], (size_t)r);
+    nt.read_replies++;
+    for (long f = 0; f < n; f++)
+        nt_frame(nt.bufs[i][f], lens[f]);
     nt_post_read(i);
 }
 
@@ -356,6 +378,28 @@ static void nt_exchange(void)
     loop_remove(&nt.loop, nt.ch2);
 }
 
+/* On the second session's full queue, a READ with NT_READ_BUFS buffers gets that many frames, each
+ * a reply from slirp, with their lengths. */
+static void nt_second_session_batch(void)
+{
+    static uint8_t bufs[NT_READ_BUFS][ETHERNET_FRAME_MAX];
+    uint16_t lens[ETHERNET_READ_FRAMES];
+    uint8_t sha[ETHERNET_ADDR_LEN];
+    struct warp_msg m, reply;
+    msg_init(&m, MSG_READ, MSG_CALL);
+    for (unsigned b = 0; b < NT_READ_BUFS; b++)
+        msg_add_buf(&m, bufs[b], ETHERNET_FRAME_MAX, BUF_WRITE);
+    long r = ipc_call_sync(nt.ch2, &m, &reply);
+    long n = r < 0 ? r : ethernet_read_lens(&reply, r, NT_READ_BUFS, lens);
+    unsigned replies = 0;
+    for (long f = 0; f < n; f++)
+        replies += frame_is_arp_reply(bufs[f], lens[f], nt.mac, NT_GATEWAY_IP, sha) ||
+                   frame_is_dhcp_offer(bufs[f], lens[f], NT_XID, &(uint32_t){0});
+    tap_ok(n == NT_READ_BUFS && replies == NT_READ_BUFS,
+           "a READ with %u buffers takes %u queued replies at once (%ld frames, %ld bytes)", NT_READ_BUFS,
+           NT_READ_BUFS, n, r);
+}
+
 /* The second session saw the same frames: it has a full queue, has dropped the rest, and CLOSEs. */
 static void nt_second_session(void)
 {
@@ -368,6 +412,7 @@ static void nt_second_session(void)
     tap_ok(r >= 14 && (frame_is_arp_reply(buf, (size_t)r, nt.mac, NT_GATEWAY_IP, sha) ||
                        frame_is_dhcp_offer(buf, (size_t)r, NT_XID, &(uint32_t){0})),
            "a second session READs the first reply from its queue (%ld bytes)", r);
+    nt_second_session_batch();
     r = nt_getattr(nt.ch2, "stats", &reply);
     text[0] = 0;
     if (r >= 0)
@@ -386,6 +431,7 @@ static void nt_stats(void)
     char text[MSG_DATA_MAX + 1];
     if (nt_getattr(nt.ch, "stats", &reply) >= 0 && msg_get_text(&reply, text, sizeof(text)) >= 0)
         printf("# driver stats: %s\n", text);
+    printf("# %u frames came in %u READ replies\n", nt.frames, nt.read_replies);
 }
 
 /* devtest (same boot) registers service/devtest when its checks are done; asks for its verdict. */
