@@ -42,6 +42,7 @@ test_scsi_cdb_SRCS := servers/virtio_scsi/cdb.c
 test_nvme_spec_SRCS := servers/nvme/spec.c
 test_tcpip_grant_SRCS := servers/tcpip/access.c libs/user/sessions.c libs/user/grant.c libs/user/msg.c
 test_tcpip_dhcp_SRCS := servers/tcpip/dhcpopt.c servers/tcpip/siphash.c
+test_tcpip_chksum_SRCS := servers/tcpip/chksum.c
 test_ext4_SRCS     := servers/fs/ext4.c
 test_part_SRCS     := servers/fs/part.c
 test_fs_cache_SRCS := servers/fs/cache.c

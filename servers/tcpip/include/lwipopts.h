@@ -202,10 +202,13 @@
 #define CHECKSUM_CHECK_UDP 1
 #define CHECKSUM_CHECK_TCP 1
 #define CHECKSUM_CHECK_ICMP 1
-/* tcp_write sums the bytes while it copies them: one pass over the data instead of two. */
+/* tcp_write sums the bytes while it copies them (LWIP_CHKSUM_COPY): one pass over the data instead
+ * of lwIP's memcpy and then a sum. */
 #define LWIP_CHECKSUM_ON_COPY 1
-/* lwIP's fastest portable checksum loop (32-bit accumulation). */
-#define LWIP_CHKSUM_ALGORITHM 3
+/* Our loops (chksum.c) add eight bytes a step; lwIP's fastest adds four. */
+#include "tcpip_chksum.h"
+#define LWIP_CHKSUM tcpip_chksum
+#define LWIP_CHKSUM_COPY(dst, src, len) tcpip_chksum_copy(dst, src, len)
 
 /* ---- Statistics and debugging ---- */
 
