@@ -120,6 +120,7 @@ static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct
         if (r < 0 || more)
             eventq_notify(link); /* round-robin: back to the tail */
         if (r != 0) {
+            ev->reserved = 0;
             ev->handle = link->handle;
             ev->cookie = link->cookie;
             return r;

@@ -127,8 +127,10 @@ static void eq_deadlines(void)
     bool untouched = tests_stack_top_untouched();
     tap_eq(r, ERR_BAD_ADDRESS, "eventq_wait running off the stack top gives ERR_BAD_ADDRESS");
     tap_ok(untouched, "... and writes none of the 16 bytes below the guard page");
+    memset(&ev, 0xa5, sizeof(ev));
     tap_eq(warp_eventq_wait((handle_t)eq, &ev, DEADLINE_NONE), 0, "the event survived the refused waits");
     tap_ok(ev.type == EV_MESSAGE && tests_msg_is(&ev.u.msg, TESTS_OP_NOTE, "kept"), "... with its message");
+    tap_eq(ev.reserved, 0, "... and its head's reserved word is 0 (nothing of the kernel's stack)");
     warp_handle_close(ch[0]);
     warp_handle_close(ch[1]);
     warp_handle_close((handle_t)eq);

@@ -84,9 +84,10 @@ enum ev_type {
 };
 
 struct warp_event {
-    uint32_t type;   /* enum ev_type */
-    handle_t handle; /* the source, as added to the event queue */
-    uint64_t cookie; /* given to SYS_EVENTQ_ADD */
+    uint32_t type;     /* enum ev_type */
+    uint32_t reserved; /* 0: named so that the kernel writes it (it was padding copied out unset) */
+    handle_t handle;   /* the source, as added to the event queue */
+    uint64_t cookie;   /* given to SYS_EVENTQ_ADD */
     union {
         struct warp_msg msg;
         struct exit_info exit;
