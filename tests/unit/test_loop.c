@@ -591,6 +591,80 @@ static void test_timeouts_rearm_and_cancel_in_callback(void **state)
     assert_false(c.armed);
 }
 
+/* Many timeouts armed, re-armed and cancelled at random against a plain model (an array): the loop
+ * always names the model's earliest deadline, and firing takes them in (deadline, arming) order. */
+#define HEAP_N 300
+static struct loop_timeout heap_t[HEAP_N];
+static struct {
+    bool armed;
+    uint64_t deadline, seq;
+} heap_model[HEAP_N];
+static uint64_t heap_seq;
+static unsigned heap_fired[HEAP_N], heap_nfired; /* what one loop_fire_timeouts fired, in order */
+
+static void heap_fn(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    heap_fired[heap_nfired++] = (unsigned)(uintptr_t)ctx;
+}
+
+/* The model's earliest armed timeout, or HEAP_N. */
+static unsigned heap_model_min(void)
+{
+    unsigned best = HEAP_N;
+    for (unsigned i = 0; i < HEAP_N; i++)
+        if (heap_model[i].armed && (best == HEAP_N || heap_model[i].deadline < heap_model[best].deadline ||
+                                    (heap_model[i].deadline == heap_model[best].deadline &&
+                                     heap_model[i].seq < heap_model[best].seq)))
+            best = i;
+    return best;
+}
+
+static void test_timeouts_heap_model(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    memset(heap_model, 0, sizeof(heap_model));
+    heap_seq = 0;
+    for (unsigned i = 0; i < HEAP_N; i++)
+        loop_timeout_init(&heap_t[i], heap_fn, (void *)(uintptr_t)i);
+    for (unsigned step = 0; step < 20000; step++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned i = (unsigned)(rng >> 33) % HEAP_N, op = (unsigned)(rng >> 20) % 8;
+        if (op < 5) {
+            uint64_t d = (rng >> 40) % 64; /* few distinct deadlines: many ties */
+            loop_timeout_set(&L, &heap_t[i], d);
+            heap_model[i].armed = true;
+            heap_model[i].deadline = d;
+            heap_model[i].seq = ++heap_seq;
+        } else if (op < 7) {
+            loop_timeout_cancel(&L, &heap_t[i]);
+            heap_model[i].armed = false;
+        } else {
+            /* Firing at the earliest deadline takes exactly the model's timeouts due then, in the
+             * order they were armed. */
+            unsigned want = heap_model_min();
+            heap_nfired = 0;
+            unsigned fired = loop_fire_timeouts(&L, want == HEAP_N ? 0 : heap_model[want].deadline);
+            assert_int_equal(fired, heap_nfired);
+            for (unsigned k = 0; k < heap_nfired; k++) {
+                unsigned next = heap_model_min();
+                assert_int_equal(heap_fired[k], next);
+                heap_model[next].armed = false;
+            }
+            unsigned left = heap_model_min();
+            assert_true(want == HEAP_N || fired >= 1);
+            assert_true(left == HEAP_N || want == HEAP_N ||
+                        heap_model[left].deadline > heap_model[want].deadline);
+        }
+        unsigned m = heap_model_min();
+        assert_int_equal(loop_next_deadline(&L), m == HEAP_N ? DEADLINE_FOREVER : heap_model[m].deadline);
+        for (unsigned k = 0; k < HEAP_N; k++)
+            assert_int_equal(heap_t[k].armed, heap_model[k].armed);
+    }
+}
+
 /* loop_run waits until the earliest timeout, fires it, and stops when a handler says so. */
 static void stop_fn(struct loop *l, struct loop_timeout *t, void *ctx)
 {
@@ -667,6 +741,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_grow_while_dispatching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_rearm_and_cancel_in_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeouts_heap_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_waits_for_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_handler, setup, teardown),
     };

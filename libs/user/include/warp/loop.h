@@ -62,9 +62,12 @@ struct loop_ops {
 
 /* One-shot timeout. Initialise with loop_timeout_init; the storage must outlive its arming. */
 struct loop_timeout {
-    struct loop_timeout *next; /* in the loop's list, earliest first */
-    uint64_t deadline;         /* absolute, SYS_CLOCK nanoseconds */
-    uint64_t seq;              /* when it was armed, so a pass never fires one armed during it */
+    /* In the loop's pairing heap, ordered by (deadline, seq): the first child, the next sibling,
+     * and the parent (for a first child) or the left sibling. */
+    struct loop_timeout *child, *sibling, *prev;
+    uint64_t deadline; /* absolute, SYS_CLOCK nanoseconds */
+    uint64_t seq;      /* when it was armed: ties go in arming order, and a pass never fires one
+                        * armed during it */
     loop_timeout_fn fn;
     void *ctx;
     bool armed;
@@ -102,7 +105,7 @@ struct loop {
     struct loop_call *calls; /* pending loop_calls, unordered */
     unsigned ncalls;
     unsigned calls_cap;
-    struct loop_timeout *timeouts;
+    struct loop_timeout *timeouts; /* the root of the armed ones' heap: the earliest */
     uint64_t timeout_seq;
     uint64_t next_call_id;
     bool stopped;
@@ -167,7 +170,8 @@ void loop_timeout_after(struct loop *l, struct loop_timeout *t, uint64_t ns);
 void loop_timeout_cancel(struct loop *l, struct loop_timeout *t);
 /* Deadline of the earliest armed timeout, DEADLINE_FOREVER if none. */
 uint64_t loop_next_deadline(const struct loop *l);
-/* Fires every timeout due at now that was armed before this call; returns how many fired. */
+/* Fires the timeouts due at now that were armed before this call, earliest first (one armed during
+ * it waits for the next, and with a deadline in the past so do those behind it); how many fired. */
 unsigned loop_fire_timeouts(struct loop *l, uint64_t now);
 
 /* Hands one event to its handler (what loop_run does after each wait). */
