@@ -721,6 +721,137 @@ static void test_stop_from_handler(void **state)
     assert_int_equal(loop_run(&L), ERR_NO_RIGHTS);
 }
 
+/* --- idle work --- */
+
+struct idle_probe {
+    unsigned runs;
+    unsigned messages_seen;   /* rec.messages when it last ran */
+    struct loop_idle *rearm;  /* armed again from the callback, if set */
+    struct loop_idle *cancel; /* cancelled from the callback, if set */
+};
+
+static void idle_fn(struct loop *l, struct loop_idle *w, void *ctx)
+{
+    (void)w;
+    struct idle_probe *p = ctx;
+    p->runs++;
+    p->messages_seen = rec.messages;
+    if (p->rearm)
+        loop_idle_arm(l, p->rearm);
+    if (p->cancel)
+        loop_idle_cancel(l, p->cancel);
+}
+
+static void count_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)l;
+    (void)ch;
+    (void)m;
+    struct loop_idle *w = ctx;
+    rec.messages++;
+    if (w)
+        loop_idle_arm(l, w); /* each message puts the work off again: still once per idle point */
+}
+
+/* Idle work runs once no event waits: after the burst's last event (the one without EV_F_MORE),
+ * once, whatever it was armed by, with no wait to find out; the loop polls (DEADLINE_NONE) while it
+ * is armed and blocks again after. */
+static void test_idle_after_burst(void **state)
+{
+    (void)state;
+    static const struct loop_channel_handlers h = {count_message, NULL, NULL};
+    struct idle_probe p = {0};
+    struct loop_idle w;
+    memset(&rec, 0, sizeof(rec));
+    loop_idle_init(&w, idle_fn, &p);
+    assert_int_equal(loop_add_channel(&L, 5, &h, &w), 0);
+    for (int i = 0; i < 3; i++)
+        push_msg(EV_MESSAGE, 5, MSG_USER, 0, 0);
+    drain(&L);
+    assert_int_equal(rec.messages, 3);
+    assert_int_equal(p.runs, 1);
+    assert_int_equal(p.messages_seen, 3);
+    assert_false(w.armed);
+    assert_int_equal(fake.deadlines[0], DEADLINE_FOREVER); /* nothing armed before the first */
+    assert_int_equal(fake.deadlines[1], DEADLINE_NONE);
+    assert_int_equal(fake.deadlines[2], DEADLINE_NONE);
+    assert_int_equal(fake.deadlines[3], DEADLINE_FOREVER); /* idle ran before it: no extra poll */
+}
+
+/* A hint that was wrong (EV_F_MORE, then nothing) costs one poll: the work runs when it finds
+ * nothing, and never waits for a blocking wait to end. */
+static void test_idle_wrong_hint(void **state)
+{
+    (void)state;
+    static const struct loop_channel_handlers h = {count_message, NULL, NULL};
+    struct idle_probe p = {0};
+    struct loop_idle w;
+    memset(&rec, 0, sizeof(rec));
+    loop_idle_init(&w, idle_fn, &p);
+    assert_int_equal(loop_add_channel(&L, 5, &h, &w), 0);
+    push_msg(EV_MESSAGE, 5, MSG_USER, 0, 0);
+    fake.events[0].flags = EV_F_MORE;
+    drain(&L);
+    assert_int_equal(p.runs, 1);
+    assert_int_equal(fake.deadlines[1], DEADLINE_NONE); /* the poll that found nothing: idle ran */
+    assert_int_equal(fake.deadlines[2], DEADLINE_FOREVER);
+}
+
+/* A stream of events cannot hold it off: it runs after LOOP_IDLE_EVENTS of them at the latest. */
+static void test_idle_not_starved(void **state)
+{
+    (void)state;
+    static const struct loop_channel_handlers h = {count_message, NULL, NULL};
+    struct idle_probe p = {0};
+    struct loop_idle w;
+    memset(&rec, 0, sizeof(rec));
+    loop_idle_init(&w, idle_fn, &p);
+    assert_int_equal(loop_add_channel(&L, 5, &h, &w), 0);
+    for (int i = 0; i < 2 * LOOP_IDLE_EVENTS + 4; i++)
+        push_msg(EV_MESSAGE, 5, MSG_USER, 0, 0);
+    drain(&L);
+    assert_int_equal(rec.messages, 2 * LOOP_IDLE_EVENTS + 4);
+    assert_int_equal(p.runs, 3); /* twice during the stream, once after it */
+}
+
+/* Work armed from idle work runs at the next idle point, not in the same run: here the poll after
+ * it, which finds nothing; cancelled work, armed or about to run in the same run, does not run. */
+static void test_idle_rearm_and_cancel(void **state)
+{
+    (void)state;
+    struct idle_probe a = {0}, b = {0}, c = {0};
+    struct loop_idle wa, wb, wc;
+    loop_idle_init(&wa, idle_fn, &a);
+    loop_idle_init(&wb, idle_fn, &b);
+    loop_idle_init(&wc, idle_fn, &c);
+    fake.wait_err_when_empty = ERR_WOULD_BLOCK; /* a blocking wait with nothing scripted: no event */
+    a.rearm = &wa;
+    loop_idle_arm(&L, &wa);
+    loop_idle_arm(&L, &wa); /* armed twice is armed once */
+    assert_int_equal(loop_run_once(&L), 0);
+    assert_int_equal(a.runs, 2); /* before the wait (no event said more), and after its poll */
+    assert_true(wa.armed);
+    assert_int_equal(fake.deadlines[0], DEADLINE_NONE);
+    a.rearm = NULL;
+    assert_int_equal(loop_run_once(&L), 0);
+    assert_int_equal(a.runs, 3);
+    assert_false(wa.armed);
+    /* wb and wc armed together (wc runs first: newest first); wc cancels wb before it runs. */
+    loop_idle_arm(&L, &wb);
+    loop_idle_arm(&L, &wc);
+    c.cancel = &wb;
+    assert_int_equal(loop_run_once(&L), 0);
+    assert_int_equal(c.runs, 1);
+    assert_int_equal(b.runs, 0);
+    assert_false(wb.armed);
+    loop_idle_arm(&L, &wb);
+    loop_idle_cancel(&L, &wb);
+    loop_idle_cancel(&L, &wb); /* harmless */
+    assert_int_equal(loop_run_once(&L), 0);
+    assert_int_equal(b.runs, 0);
+    assert_int_equal(fake.deadlines[fake.nwaits - 1], DEADLINE_FOREVER);
+}
+
 /* Runs the tests in this file. */
 int main(void)
 {
@@ -744,6 +875,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeouts_heap_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_waits_for_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_after_burst, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_wrong_hint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_not_starved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_rearm_and_cancel, setup, teardown),
     };
     return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
 }
