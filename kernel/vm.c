@@ -224,7 +224,8 @@ long vm_keep(struct vm_space *vs, struct kobj *obj)
     return 0;
 }
 
-/* The scan restarts whenever the candidate moves: quadratic in regions, and there are at most 40. */
+/* The scan restarts whenever the candidate moves: quadratic in regions, of which there are at most
+ * VM_MAX_REGIONS. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages)
 {
     uaddr_t candidate = USER_VM_BASE;
@@ -266,6 +267,38 @@ long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause
         }
     }
     return ERR_NOT_FOUND;
+}
+
+/* Remapping a present page keeps its frame and finds its page tables in place, so it cannot fail.
+ * The translations remembered for the space are forgotten: they may allow what is now refused. */
+long vm_protect_user(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, vm_pause_fn pause)
+{
+    struct vm_region *r = NULL;
+    for (int i = 0; i < VM_MAX_REGIONS && !r; i++)
+        if (vs->regions[i].kind == VM_ANON && vs->regions[i].start == start &&
+            vs->regions[i].npages == npages)
+            r = &vs->regions[i];
+    if (!r)
+        return ERR_NOT_FOUND;
+    for (uint64_t i = 0; i < npages; i++) {
+        if (i % VM_CHUNK_PAGES == 0) {
+            if (i && pause)
+                pause();
+            memset(vs->tc, 0, sizeof(vs->tc));
+            memset(&vs->checked, 0, sizeof(vs->checked));
+        }
+        uaddr_t va = start + i * PAGE_SIZE;
+        long err = arch_vm_map(&vs->arch, va, arch_vm_unmap(&vs->arch, va), prot);
+        ASSERT(err == 0);
+    }
+    r->prot = prot;
+    return 0;
+}
+
+/* The region table's own test, for callers that choose the address. */
+bool vm_range_free(const struct vm_space *vs, uaddr_t start, uint64_t npages)
+{
+    return !region_overlaps(vs, start, npages);
 }
 
 /* Counted, not kept: the table is small and only SYS_VM_MAP and SYS_DMA_ALLOC ask. */
