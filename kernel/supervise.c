@@ -160,7 +160,8 @@ long supervise_syscall(uint64_t nr, const struct syscall_args *a)
 }
 
 /* A reply with status >= 0 resumes the process with its registers as they are (the supervisor may
- * have set them); a negative one, or no supervisor, ends it as an unsupervised fault would. */
+ * have set them); a negative one ends it as an unsupervised fault would. A failed trap (no
+ * supervisor) killed it: "resumed", it ends with EXIT_KILLED before reaching user mode. */
 static bool supervise_fault(struct proc *p, const struct fault_info *f)
 {
     struct trap_info ti = {.kind = TRAP_FAULT,
@@ -170,7 +171,7 @@ static bool supervise_fault(struct proc *p, const struct fault_info *f)
                            .error_code = f->detail};
     trap_where(p, &ti);
     int64_t status = -1;
-    return trap(p, &ti, &status) == 0 && status >= 0;
+    return trap(p, &ti, &status) < 0 || status >= 0;
 }
 
 /* A kill ends the start wait (ERR_INTERRUPTED), and the caller's loop then ends the process; so

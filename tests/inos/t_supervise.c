@@ -207,6 +207,7 @@ static void sup_regs_refused(void)
         {"a non-canonical pc", &r.pc, 0x8000000000000000ul},
         {"a kernel-half pc", &r.pc, 0xffffffff80000000ul},
         {"sp above USER_TOP", &r.sp, USER_TOP + PAGE_SIZE},
+        {"a non-canonical sp", &r.sp, 0x8000000000000000ul},
         {"a kernel-half TLS base", &r.tls, 0xffff800000000000ul},
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

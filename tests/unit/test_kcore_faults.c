@@ -289,22 +289,6 @@ static void prog_supervised(uint64_t payload)
     kh_ok(r == 42 ? 0 : ERR_INVALID_ARG);
 }
 
-/* SYS_SPAWN of a supervised child whose supervision channel is `end`, running prog_supervised. */
-static long spawn_supervised(handle_t end)
-{
-    uaddr_t uname = kh_ualloc(4), uargs = kh_ualloc(sizeof(struct spawn_args)), uh = kh_ualloc(sizeof(end));
-    kh_uput(uname, "supd", 4);
-    kh_uput(uh, &end, sizeof(end));
-    uint64_t arg = kh_prog_arg(prog_supervised, 0);
-    struct spawn_args sa = {
-        .name = uname, .name_len = 4, .arg = arg, .flags = SPAWN_SUPERVISED, .handles = uh, .nhandles = 1};
-    kh_uput(uargs, &sa, sizeof(sa));
-    long child = kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
-    if (child < 0)
-        kh_prog_arg_drop(arg);
-    return child;
-}
-
 /* Every call on the child's memory and registers, then its start. */
 static bool supervise_setup(long child)
 {
@@ -336,7 +320,7 @@ static void prog_supervisor(uint64_t payload)
     long eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0), child;
     if (!kh_ok(eq) || !kh_ok(kh_channel_create(c)) ||
         !kh_ok(kh_sys(SYS_EVENTQ_ADD, (uint64_t)eq, c[0], 1, 0, 0, 0)) ||
-        !kh_ok(child = spawn_supervised(c[1])))
+        !kh_ok(child = kh_spawn_supervised(prog_supervised, 0, c[1])))
         return;
     struct warp_event ev;
     if (supervise_setup(child) && next_trap(eq, &ev)) {
