@@ -108,7 +108,7 @@ long sys_proc_vm_map(const struct syscall_args *a)
     return err < 0 ? err : (long)addr;
 }
 
-/* As SYS_VM_UNMAP, in the process: one whole mapping. */
+/* Linux's munmap: any page range inside one mapping, which may split it. */
 long sys_proc_vm_unmap(const struct syscall_args *a)
 {
     uaddr_t addr = a->a2;
@@ -122,13 +122,13 @@ long sys_proc_vm_unmap(const struct syscall_args *a)
     if (len == 0 || len > VM_MAP_MAX)
         return ERR_NOT_FOUND;
     p->vm_busy = true;
-    err = vm_unmap_user(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
+    err = vm_unmap_part(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
     p->vm_busy = false;
     return err;
 }
 
-/* A new protection for one whole mapping, W^X kept: code is written while writable, then made
- * executable. */
+/* Linux's mprotect: any page range inside one mapping, W^X kept (code is written while writable,
+ * then made executable). */
 long sys_proc_vm_protect(const struct syscall_args *a)
 {
     uaddr_t addr = a->a2;
@@ -142,7 +142,7 @@ long sys_proc_vm_protect(const struct syscall_args *a)
     if (len == 0 || len > VM_MAP_MAX)
         return ERR_NOT_FOUND;
     p->vm_busy = true;
-    err = vm_protect_user(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, (unsigned)(prot | PROT_READ),
+    err = vm_protect_part(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, (unsigned)(prot | PROT_READ),
                           sched_preempt_point);
     p->vm_busy = false;
     return err;

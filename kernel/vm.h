@@ -77,9 +77,14 @@ uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
 /* Unmap exactly one mapping the process made (SYS_VM_MAP: VM_ANON, SYS_DMA_ALLOC: VM_DMA),
  * [start, start + npages pages); ERR_NOT_FOUND if there is no such mapping. */
 long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause);
-/* Change the protection of exactly one VM_ANON mapping [start, start + npages pages), every page
- * (pause between chunks; it always finishes); ERR_NOT_FOUND if there is no such mapping. */
-long vm_protect_user(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, vm_pause_fn pause);
+/* Unmap [start, start + npages pages) lying inside one VM_ANON mapping (all of it, or any part:
+ * what is left on either side stays, as mappings of their own), with pause between chunks (it
+ * always finishes); ERR_NOT_FOUND if no mapping holds the range, ERR_NO_RESOURCES if the pieces
+ * would pass VM_MAX_ANON mappings. */
+long vm_unmap_part(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause);
+/* Change the protection of such a range, every page, splitting the mapping as vm_unmap_part
+ * does; the same errors. */
+long vm_protect_part(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, vm_pause_fn pause);
 /* True when [start, start + npages pages) meets no region of vs. */
 bool vm_range_free(const struct vm_space *vs, uaddr_t start, uint64_t npages);
 /* Number of mappings the process made (VM_ANON and VM_DMA regions; at most VM_MAX_ANON). */

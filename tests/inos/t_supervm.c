@@ -1,5 +1,5 @@
-/* t_supervm.c: tests of SYS_PROC_VM_*: a supervised child's memory mapped, protected, read and
- * written by its supervisor, and every refusal. */
+/* t_supervm.c: tests of SYS_PROC_VM_*: a supervised child's memory mapped, protected (parts of
+ * mappings too), read and written by its supervisor, and every refusal. */
 #include "tests.h"
 
 #include <warp/string.h>
@@ -78,7 +78,7 @@ static void supvm_copy(handle_t p)
     tap_eq(warp_proc_vm_read(p, mid, in, 8), ERR_BAD_ADDRESS, "... after which a read gives ERR_BAD_ADDRESS");
 }
 
-/* Protections: W^X kept, read-only refuses writes, exact mappings only. */
+/* Protections: W^X kept, read-only refuses writes. */
 static void supvm_protect(handle_t p)
 {
     long a = warp_proc_vm_map(p, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
@@ -93,15 +93,17 @@ static void supvm_protect(handle_t p)
            "proc_vm_protect to PROT_WRITE|PROT_EXEC gives ERR_INVALID_ARG (W^X)");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, 0), ERR_INVALID_ARG,
            "proc_vm_protect to 0 gives ERR_INVALID_ARG");
-    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, PAGE_SIZE, PROT_READ), ERR_NOT_FOUND,
-           "proc_vm_protect of part of a mapping gives ERR_NOT_FOUND");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, 8), ERR_INVALID_ARG,
+           "proc_vm_protect with an unknown bit gives ERR_INVALID_ARG");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a + 1, 2 * PAGE_SIZE, PROT_READ), ERR_INVALID_ARG,
            "proc_vm_protect at an unaligned address gives ERR_INVALID_ARG");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 3 * PAGE_SIZE, PROT_READ), ERR_NOT_FOUND,
+           "proc_vm_protect running past the mapping gives ERR_NOT_FOUND");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 0, PROT_READ), ERR_NOT_FOUND,
+           "proc_vm_protect of length 0 gives ERR_NOT_FOUND");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE), 0,
            "proc_vm_protect back to read-write returns 0");
     tap_eq(warp_proc_vm_write(p, (uaddr_t)a, &word, 8), 8, "... and writes work again");
-    tap_eq(warp_proc_vm_unmap(p, (uaddr_t)a, PAGE_SIZE), ERR_NOT_FOUND,
-           "proc_vm_unmap of part of a mapping gives ERR_NOT_FOUND");
     tap_eq(warp_proc_vm_unmap(p, (uaddr_t)a + 1, 2 * PAGE_SIZE), ERR_INVALID_ARG,
            "proc_vm_unmap at an unaligned address gives ERR_INVALID_ARG");
     tap_eq(warp_proc_vm_unmap(p, (uaddr_t)a, 0), ERR_NOT_FOUND,
@@ -112,16 +114,51 @@ static void supvm_protect(handle_t p)
            "... and a second time gives ERR_NOT_FOUND");
 }
 
-/* The mapping count: VM_MAX_ANON (256) mappings, then ERR_NO_RESOURCES. */
+/* Parts of a mapping, as Linux's mprotect and munmap take them: the mapping splits. */
+static void supvm_parts(handle_t p)
+{
+    long a = warp_proc_vm_map(p, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    uint64_t word = 7;
+    uaddr_t pg[4];
+    for (unsigned i = 0; i < 4; i++)
+        pg[i] = (uaddr_t)a + i * PAGE_SIZE;
+    tap_eq(warp_proc_vm_protect(p, pg[1], 2 * PAGE_SIZE, PROT_READ), 0,
+           "proc_vm_protect of the middle two of four pages returns 0");
+    tap_ok(warp_proc_vm_write(p, pg[0], &word, 8) == 8 &&
+               warp_proc_vm_write(p, pg[1], &word, 8) == ERR_BAD_ADDRESS &&
+               warp_proc_vm_write(p, pg[2], &word, 8) == ERR_BAD_ADDRESS &&
+               warp_proc_vm_write(p, pg[3], &word, 8) == 8,
+           "... only those two became read-only");
+    tap_eq(warp_proc_vm_unmap(p, pg[2], PAGE_SIZE), 0, "proc_vm_unmap of one page inside them returns 0");
+    tap_ok(warp_proc_vm_read(p, pg[2], &word, 8) == ERR_BAD_ADDRESS &&
+               warp_proc_vm_read(p, pg[1], &word, 8) == 8 && warp_proc_vm_read(p, pg[3], &word, 8) == 8,
+           "... only that page is gone");
+    tap_eq(warp_proc_vm_unmap(p, pg[0], 2 * PAGE_SIZE), ERR_NOT_FOUND,
+           "proc_vm_unmap over two pieces of a split mapping gives ERR_NOT_FOUND (one mapping at a time)");
+    tap_eq(warp_proc_vm_unmap(p, pg[1], 2 * PAGE_SIZE), ERR_NOT_FOUND,
+           "proc_vm_unmap over a hole gives ERR_NOT_FOUND");
+    tap_ok(warp_proc_vm_unmap(p, pg[0], PAGE_SIZE) == 0 && warp_proc_vm_unmap(p, pg[1], PAGE_SIZE) == 0 &&
+               warp_proc_vm_unmap(p, pg[3], PAGE_SIZE) == 0,
+           "the three pieces unmap one by one");
+}
+
+/* The mapping count: VM_MAX_ANON (256) mappings, then ERR_NO_RESOURCES, also for a split that
+ * would make one more. */
 static void supvm_count(handle_t p, unsigned already)
 {
-    unsigned made = already;
-    long r = 0;
-    while (made < 256 && (r = warp_proc_vm_map(p, 0, PAGE_SIZE, PROT_READ)) > 0)
+    long three = warp_proc_vm_map(p, 0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE);
+    unsigned made = already + (three > 0);
+    while (made < 256 && warp_proc_vm_map(p, 0, PAGE_SIZE, PROT_READ) > 0)
         made++;
     tap_eq(made, 256, "a supervised child takes 256 mappings");
     tap_eq(warp_proc_vm_map(p, 0, PAGE_SIZE, PROT_READ), ERR_NO_RESOURCES,
            "... and one more gives ERR_NO_RESOURCES");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)three + PAGE_SIZE, PAGE_SIZE, PROT_READ), ERR_NO_RESOURCES,
+           "... and so does proc_vm_protect of a middle page (a split into three)");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)three, 3 * PAGE_SIZE, PROT_READ), 0,
+           "... while proc_vm_protect of the whole mapping works");
+    tap_eq(warp_proc_vm_unmap(p, (uaddr_t)three, PAGE_SIZE), 0,
+           "... and so does proc_vm_unmap of its first page (one piece left: no more mappings)");
 }
 
 void test_supervise_vm(void)
@@ -136,6 +173,7 @@ void test_supervise_vm(void)
     supvm_map(p);     /* leaves 3 mappings */
     supvm_copy(p);    /* leaves none */
     supvm_protect(p); /* leaves none */
+    supvm_parts(p);   /* leaves none */
     supvm_count(p, 3);
     struct exit_info ei;
     tap_ok(sup_exit(&s, true, &ei) && ei.reason == EXIT_KILLED, "the child with 256 mappings is killed");

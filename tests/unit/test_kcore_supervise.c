@@ -2,7 +2,10 @@
  * and the ends of a child whose supervisor closes its channel or exits, with nothing left behind. */
 #include "karch/kharness.h"
 
+#include <handle.h>
 #include <lock.h>
+#include <quota.h>
+#include <vm.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,12 +163,61 @@ static void test_supervisor_exit(void **state)
     kh_run_program(prog_leave_trapped, 0);
 }
 
+/* The child's process behind a handle of ours (a peek the host allows). */
+static struct proc *child_proc(long h)
+{
+    struct proc *p = NULL;
+    KH_CHECK_EQ(handle_object(proc_handles(), (handle_t)h, OBJ_PROCESS, RIGHT_MANAGE, (void **)&p), 0);
+    return p;
+}
+
+/* Parts of a mapping: a page unmapped from its middle returns that page and its charge, a
+ * protected part is one more mapping, a range over two pieces is refused, and unmapping every
+ * piece gives back every page's charge. */
+static void prog_split(uint64_t payload)
+{
+    (void)payload;
+    handle_t ch;
+    long eq, child = supervise(prog_one_call, &ch, &eq);
+    struct quota *q = child_proc(child)->quota;
+    uint64_t before = q->used[LIMIT_PAGES], count = vm_count_user(&child_proc(child)->vm);
+    long a = kh_sys(SYS_PROC_VM_MAP, (uint64_t)child, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0);
+    KH_CHECK(a > 0);
+    uint64_t mapped = q->used[LIMIT_PAGES], used = kh_pages_used();
+    KH_CHECK(mapped >= before + 4);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)a + PAGE_SIZE, PAGE_SIZE, 0, 0, 0), 0);
+    KH_CHECK_EQ(q->used[LIMIT_PAGES], mapped - 1);
+    KH_CHECK_EQ(kh_pages_used(), used - 1);
+    KH_CHECK_EQ(vm_count_user(&child_proc(child)->vm), count + 2);
+    KH_CHECK_EQ(
+        kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)child, (uint64_t)a + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ, 0, 0),
+        0);
+    KH_CHECK_EQ(vm_count_user(&child_proc(child)->vm), count + 3);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)child, (uint64_t)a + 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+                       PROT_READ, 0, 0),
+                ERR_NOT_FOUND); /* two pieces */
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)a, PAGE_SIZE, 0, 0, 0), 0);
+    for (uint64_t i = 2; i < 4; i++)
+        KH_CHECK_EQ(
+            kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)a + i * PAGE_SIZE, PAGE_SIZE, 0, 0, 0), 0);
+    KH_CHECK_EQ(q->used[LIMIT_PAGES], mapped - 4);
+    KH_CHECK_EQ(vm_count_user(&child_proc(child)->vm), count);
+    KH_CHECK_EQ(kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(exit_reason(child), EXIT_KILLED);
+}
+
+static void test_split(void **state)
+{
+    (void)state;
+    kh_run_program(prog_split, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_resumed),       cmocka_unit_test(test_fault_refused),
         cmocka_unit_test(test_close_kills_trapped), cmocka_unit_test(test_close_kills_new),
-        cmocka_unit_test(test_supervisor_exit),
+        cmocka_unit_test(test_supervisor_exit),     cmocka_unit_test(test_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
