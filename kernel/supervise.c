@@ -80,6 +80,16 @@ long supervise_start(struct proc *p)
     return 0;
 }
 
+/* Only a flag: the process is not on a CPU while its supervisor runs (one CPU), so it passes
+ * supervise_user_return before its next user instruction, and the trap is sent from there. */
+long supervise_interrupt(struct proc *p)
+{
+    if (p->state != PROC_LIVE || p->sup->state != SUP_RUNNING)
+        return ERR_BAD_STATE;
+    p->sup->interrupt = true;
+    return 0;
+}
+
 /* The handles a message from the supervisor carried landed in p's table: p has no use for them. */
 static void drop_handles(struct proc *p, const struct warp_msg *m)
 {
@@ -174,12 +184,26 @@ static bool supervise_fault(struct proc *p, const struct fault_info *f)
     return trap(p, &ti, &status) < 0 || status >= 0;
 }
 
+/* The interrupt the supervisor asked for: a reply >= 0 resumes the process with its registers as
+ * they are (the supervisor may have set them: a signal handler), a negative one kills it. */
+static void trap_interrupt(struct proc *p)
+{
+    struct trap_info ti = {.kind = TRAP_INTERRUPT};
+    trap_where(p, &ti);
+    p->sup->interrupt = false;
+    int64_t status = 0;
+    if (trap(p, &ti, &status) == 0 && status < 0)
+        proc_kill(p);
+}
+
 /* A kill ends the start wait (ERR_INTERRUPTED), and the caller's loop then ends the process; so
- * does the supervisor's close, which kills it here. */
+ * does the supervisor's close, which kills it here. An interrupt asked for is delivered here. */
 static void supervise_user_return(struct proc *p)
 {
     while (p->sup->state == SUP_NEW && !p->killed && !p->sup->ep->peer_closed)
         sched_wait(&p->sup->eq->waiters, DEADLINE_FOREVER);
     if (p->sup->ep->peer_closed)
         proc_kill(p);
+    if (p->sup->interrupt && !p->killed)
+        trap_interrupt(p);
 }

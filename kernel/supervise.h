@@ -21,6 +21,7 @@ struct supervision {
     struct eventq *eq;    /* a queue of the kernel's with ep as its one member (referenced) */
     enum sup_state state; /* meaningful while the process lives */
     uint64_t next_call;   /* the call id of the last trap */
+    bool interrupt;       /* SYS_PROC_INTERRUPT asked for a TRAP_INTERRUPT before it next runs */
 };
 
 /* A supervision not yet attached (its queue made): NULL when memory is out. */
@@ -34,3 +35,6 @@ void supervise_attach(struct proc *p, struct supervision *sv, struct kobj *end);
 bool supervise_stopped(const struct proc *p);
 /* SYS_PROC_START: let a new supervised process run; ERR_BAD_STATE if it was started already. */
 long supervise_start(struct proc *p);
+/* SYS_PROC_INTERRUPT: stop a running supervised process with a TRAP_INTERRUPT before it runs user
+ * code again; ERR_BAD_STATE if it is not running (not started, in a trap, or ended). */
+long supervise_interrupt(struct proc *p);

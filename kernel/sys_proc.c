@@ -232,6 +232,14 @@ long sys_proc_start(const struct syscall_args *a)
     return err < 0 ? err : supervise_start(p);
 }
 
+/* Takes effect before the process next runs user code (supervise_interrupt). */
+long sys_proc_interrupt(const struct syscall_args *a)
+{
+    struct proc *p;
+    long err = managed_proc(a->a1, &p);
+    return err < 0 ? err : supervise_interrupt(p);
+}
+
 /* Registers are read only while the process is stopped: a running one's are changing. */
 long sys_proc_get_regs(const struct syscall_args *a)
 {

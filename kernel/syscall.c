@@ -52,6 +52,7 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_PROC_VM_PROTECT] = sys_proc_vm_protect,
     [SYS_PROC_VM_READ] = sys_proc_vm_read,
     [SYS_PROC_VM_WRITE] = sys_proc_vm_write,
+    [SYS_PROC_INTERRUPT] = sys_proc_interrupt,
 };
 
 /* nr is a raw register: bounded before it indexes the table. The call is timed in stretches that

@@ -198,6 +198,12 @@ long warp_proc_start(handle_t proc)
     return syscall3(SYS_PROC_START, proc, 0, 0);
 }
 
+/* SYS_PROC_INTERRUPT: a running supervised process traps before it runs user code again. */
+long warp_proc_interrupt(handle_t proc)
+{
+    return syscall3(SYS_PROC_INTERRUPT, proc, 0, 0);
+}
+
 /* SYS_PROC_GET_REGS: a stopped supervised process's registers. */
 long warp_proc_get_regs(handle_t proc, struct cpu_regs *out)
 {

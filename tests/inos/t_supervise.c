@@ -161,6 +161,49 @@ static const uint8_t prog_spin[] = {0xeb, 0xfe};
 /* syscall with rax 9; jmp $ */
 static const uint8_t prog_one_call[] = {0x0f, 0x05, 0xeb, 0xfe};
 
+/* jmp $; then at +2: mov eax,10; syscall; jmp $ */
+static const uint8_t prog_spin_then_call[] = {0xeb, 0xfe, 0xb8, 10, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xfe};
+
+/* A spinning child is interrupted: it traps where it was, resumes where its supervisor sets it, and
+ * a negative answer to the next interrupt kills it. */
+static void sup_interrupt(void)
+{
+    struct sup s;
+    struct trap_info ti;
+    uint64_t id;
+    struct cpu_regs r;
+    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, prog_spin_then_call, sizeof(prog_spin_then_call), 0) < 0) {
+        tap_ok(false, "a supervised child to interrupt");
+        return sup_close(&s);
+    }
+    handle_t p = (handle_t)s.proc;
+    tap_eq(warp_proc_interrupt(p), ERR_BAD_STATE,
+           "proc_interrupt of a child not started gives ERR_BAD_STATE");
+    warp_proc_start(p);
+    tests_sleep_ms(20);
+    tap_eq(warp_proc_interrupt(p), 0, "proc_interrupt of a spinning child returns 0");
+    if (!sup_trap(&s, &ti, &id, "the interrupted child"))
+        return sup_close(&s);
+    tap_ok(ti.kind == TRAP_INTERRUPT && ti.pc == SUP_CODE && ti.sp == SUP_STACK + PAGE_SIZE,
+           "... reported as TRAP_INTERRUPT with pc and sp where it spun");
+    tap_eq(warp_proc_interrupt(p), ERR_BAD_STATE, "proc_interrupt of a trapped child gives ERR_BAD_STATE");
+    warp_proc_get_regs(p, &r);
+    r.pc = SUP_CODE + 2;
+    warp_proc_set_regs(p, &r);
+    sup_reply(&s, id, 0);
+    if (sup_trap(&s, &ti, &id, "the syscall after the interrupt"))
+        tap_eq(ti.nr, 10, "the child resumed at the pc its supervisor set");
+    sup_reply(&s, id, 0);
+    tests_sleep_ms(20);
+    warp_proc_interrupt(p);
+    if (sup_trap(&s, &ti, &id, "a second interrupt"))
+        sup_reply(&s, id, ERR_INVALID_ARG);
+    struct exit_info ei;
+    tap_ok(sup_exit(&s, false, &ei) && ei.reason == EXIT_KILLED,
+           "an interrupt answered negatively kills the child");
+    sup_close(&s);
+}
+
 /* The states a call needs: started once, registers only while stopped, nothing once ended. */
 static void sup_states(void)
 {
@@ -291,6 +334,11 @@ static long h_start(long h, void *ctx)
     (void)ctx;
     return warp_syscall6(SYS_PROC_START, h, 0, 0, 0, 0, 0);
 }
+static long h_interrupt(long h, void *ctx)
+{
+    (void)ctx;
+    return warp_syscall6(SYS_PROC_INTERRUPT, h, 0, 0, 0, 0, 0);
+}
 static long h_get_regs(long h, void *ctx)
 {
     return warp_syscall6(SYS_PROC_GET_REGS, h, (long)ctx, 0, 0, 0, 0);
@@ -330,9 +378,9 @@ static void sup_handles_refused(void)
         const char *name;
         tests_handle_fn fn;
     } calls[] = {
-        {"proc_start", h_start},  {"proc_get_regs", h_get_regs}, {"proc_set_regs", h_set_regs},
-        {"proc_vm_map", h_map},   {"proc_vm_unmap", h_unmap},    {"proc_vm_protect", h_protect},
-        {"proc_vm_read", h_read}, {"proc_vm_write", h_write},
+        {"proc_start", h_start},        {"proc_interrupt", h_interrupt}, {"proc_get_regs", h_get_regs},
+        {"proc_set_regs", h_set_regs},  {"proc_vm_map", h_map},          {"proc_vm_unmap", h_unmap},
+        {"proc_vm_protect", h_protect}, {"proc_vm_read", h_read},        {"proc_vm_write", h_write},
     };
     struct sup s;
     struct tests_objs o;
@@ -437,6 +485,7 @@ void test_supervise(void)
     sup_set_regs_resume();
     sup_tls();
     sup_fault_resume();
+    sup_interrupt();
     sup_states();
     sup_regs_refused();
     sup_spawn_refused();

@@ -301,6 +301,7 @@ static bool supervise_setup(long child)
            kh_ok(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)addr, 2 * PAGE_SIZE, 0, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_GET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_SET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
+           expect_error(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE) &&
            kh_ok(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0));
 }
 

@@ -1,5 +1,6 @@
 /* test_kcore_supervise.c: supervised processes in the kernel core: a fault resumed by the supervisor,
- * and the ends of a child whose supervisor closes its channel or exits, with nothing left behind. */
+ * the ends of a child whose supervisor closes its channel or exits, split mappings, interrupts,
+ * with nothing left behind. */
 #include "karch/kharness.h"
 
 #include <handle.h>
@@ -163,6 +164,47 @@ static void test_supervisor_exit(void **state)
     kh_run_program(prog_leave_trapped, 0);
 }
 
+/* A supervised program that spins, giving the CPU away as a timer tick would make it (the host has
+ * none) and coming back through the return to user mode. */
+static void prog_spin(uint64_t payload)
+{
+    (void)payload;
+    for (;;) {
+        kernel_lock();
+        sched_yield_cpu();
+        proc_user_return();
+        kernel_unlock();
+    }
+}
+
+/* SYS_PROC_INTERRUPT: refused before the start and while trapped; asked while the child runs, it
+ * traps with TRAP_INTERRUPT; a reply >= 0 resumes it, a negative one kills it. */
+static void prog_interrupt(uint64_t payload)
+{
+    (void)payload;
+    handle_t ch;
+    long eq, child = supervise(prog_spin, &ch, &eq);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+    struct warp_msg r = {.type = MSG_TRAP, .flags = MSG_REPLY};
+    struct trap_info ti;
+    for (int64_t status = 0; status >= ERR_INVALID_ARG; status += ERR_INVALID_ARG) {
+        KH_CHECK_EQ(kh_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0), 0); /* the child runs */
+        KH_CHECK_EQ(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+        r.call_id = expect_trap(eq, TRAP_INTERRUPT, &ti);
+        KH_CHECK_EQ(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE);
+        r.status = status;
+        KH_CHECK_EQ(kh_send(ch, &r), 0);
+    }
+    KH_CHECK_EQ(exit_reason(child), EXIT_KILLED);
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    kh_run_program(prog_interrupt, 0);
+}
+
 /* The child's process behind a handle of ours (a peek the host allows). */
 static struct proc *child_proc(long h)
 {
@@ -218,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_fault_resumed),       cmocka_unit_test(test_fault_refused),
         cmocka_unit_test(test_close_kills_trapped), cmocka_unit_test(test_close_kills_new),
         cmocka_unit_test(test_supervisor_exit),     cmocka_unit_test(test_split),
+        cmocka_unit_test(test_interrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

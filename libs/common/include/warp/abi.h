@@ -59,6 +59,7 @@ enum {
     SYS_PROC_VM_PROTECT = 41, /* (handle_t proc, uaddr_t addr, size_t len, unsigned prot) -> 0 */
     SYS_PROC_VM_READ = 42,    /* (handle_t proc, uaddr_t addr, void *dst, size_t len) -> len */
     SYS_PROC_VM_WRITE = 43,   /* (handle_t proc, uaddr_t addr, const void *src, size_t len) -> len */
+    SYS_PROC_INTERRUPT = 44,  /* (handle_t proc) -> 0; a running one stops with a TRAP_INTERRUPT */
     SYS_COUNT
 };
 
@@ -149,8 +150,9 @@ struct cpu_regs {
 
 /* What a supervised process did: the data of a MSG_TRAP call (docs/linux-compat.md). */
 enum trap_kind {
-    TRAP_SYSCALL = 1, /* it ran the system-call instruction: nr and args hold its registers */
-    TRAP_FAULT = 2,   /* it took a CPU exception: fault_* say which, as exit_info would */
+    TRAP_SYSCALL = 1,   /* it ran the system-call instruction: nr and args hold its registers */
+    TRAP_FAULT = 2,     /* it took a CPU exception: fault_* say which, as exit_info would */
+    TRAP_INTERRUPT = 3, /* its supervisor asked (SYS_PROC_INTERRUPT): pc and sp say where it was */
 };
 
 struct trap_info {
@@ -158,7 +160,7 @@ struct trap_info {
     uint32_t fault_kind; /* TRAP_FAULT: enum fault_kind */
     uint64_t nr;         /* TRAP_SYSCALL: the number (rax) */
     uint64_t args[6];    /* TRAP_SYSCALL: rdi, rsi, rdx, r10, r8, r9 */
-    uint64_t pc;         /* after the system-call instruction, or the faulting instruction */
+    uint64_t pc;         /* after the system-call instruction, the faulting instruction, or the next */
     uint64_t sp;
     uint64_t fault_vector; /* TRAP_FAULT: the architecture's number (x86-64: the vector) */
     uint64_t fault_addr;   /* TRAP_FAULT: the address a memory fault was about */

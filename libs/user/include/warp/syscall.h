@@ -40,6 +40,8 @@ long warp_shutdown(int code);
 
 /* A supervised process (SPAWN_SUPERVISED; docs/linux-compat.md), through its handle (RIGHT_MANAGE). */
 long warp_proc_start(handle_t proc);
+/* Stops a running supervised process with a TRAP_INTERRUPT before it runs user code again. */
+long warp_proc_interrupt(handle_t proc);
 long warp_proc_get_regs(handle_t proc, struct cpu_regs *out);
 long warp_proc_set_regs(handle_t proc, const struct cpu_regs *regs);
 /* Maps zeroed memory in proc at addr, or (addr 0) where the kernel picks; returns the address. */
