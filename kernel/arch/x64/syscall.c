@@ -16,10 +16,8 @@ void syscall_init(void)
     wrmsr(MSR_FMASK, (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
 }
 
-/* Called from syscall_entry (trap.S) with interrupts disabled; the result goes back in rax. True
- * when the return must take the iret path: sysret would fault in ring 0 on a non-canonical rip, and
- * it overwrites rcx and r11, which a supervisor may have set (arch_thread_set_regs). */
-bool syscall_handle(struct trap_frame *tf)
+/* Called from syscall_entry (trap.S) with interrupts disabled; the result goes back in rax. */
+void syscall_handle(struct trap_frame *tf)
 {
     kernel_lock();
     struct syscall_args a = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9};
@@ -27,9 +25,5 @@ bool syscall_handle(struct trap_frame *tf)
     /* May switch to another thread (preemption) or end the process; this thread unlocks only once it
      * is on its way back to user mode. */
     proc_user_return();
-    struct arch_thread *t = &current_thread()->arch;
-    bool iret = t->full_restore || tf->rip >= USER_TOP;
-    t->full_restore = false;
     kernel_unlock();
-    return iret;
 }

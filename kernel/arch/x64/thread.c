@@ -77,8 +77,8 @@ void arch_thread_get_regs(const struct arch_thread *t, struct cpu_regs *out)
 
 /* Addresses must lie in the user half (so canonical): iret to a non-canonical rip would fault in
  * the kernel, and a kernel-half FS base would only fault later. Flags outside CPU_FLAGS_USER keep
- * their fixed values (IF on, the reserved bit 1 set). The frame returns by iret, so every
- * register is restored as set, rcx and r11 too. */
+ * their fixed values (IF on, the reserved bit 1 set). The frame returns by iret (syscall_entry
+ * sees the error code set), so every register is restored as set, rcx and r11 too. */
 long arch_thread_set_regs(struct arch_thread *t, const struct cpu_regs *in)
 {
     if (in->pc >= USER_TOP || in->sp > USER_TOP || in->tls >= USER_TOP)
@@ -91,7 +91,7 @@ long arch_thread_set_regs(struct arch_thread *t, const struct cpu_regs *in)
     tf->rsp = in->sp;
     tf->rflags = (in->flags & CPU_FLAGS_USER) | 0x202; /* IF and the always-set bit 1 */
     t->fs_base = in->tls;
-    t->full_restore = true;
+    tf->error_code = 1; /* a system call's frame (0 there) then returns by iret, not sysret */
     return 0;
 }
 
@@ -102,10 +102,12 @@ void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, cons
     /* Eager FPU switching: the kernel itself never touches x87/SSE registers (built without them). */
     __asm__ volatile("fxsave %0" : "=m"(prev->fpu));
     __asm__ volatile("fxrstor %0" ::"m"(next->fpu));
-    /* The FS base is user state (TLS) the kernel never uses: read back, since a user segment load
-     * may have changed it, and written only when the next thread's differs. */
-    prev->fs_base = rdmsr(MSR_FS_BASE);
-    if (next->fs_base != prev->fs_base)
+    /* The FS base is user state (TLS) the kernel never uses. Only a supervisor sets it to anything
+     * but 0 (arch_thread_set_regs), and a user segment load can only make it 0, so between two
+     * threads whose base is 0 the register holds 0 already: the MSR is written only when either
+     * thread has one, never read. (A process that clears its own base with a segment load gets
+     * it back at its next switch.) */
+    if (prev->fs_base || next->fs_base)
         wrmsr(MSR_FS_BASE, next->fs_base);
     cpu_set_kernel_stack(next->kstack_top);
     arch_vm_activate(next_vm);
