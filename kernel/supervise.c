@@ -109,22 +109,39 @@ static void refuse_message(struct proc *p, const struct warp_msg *m)
     channel_send(p, p->sup->ep, &r); /* a reply needs no memory; a closed peer needs no answer */
 }
 
+/*
+ * The next event of the supervision channel, waiting until deadline: messages the supervisor sent
+ * on its own are dealt with here (dropped, a call refused) and not returned. 0 with *ev (a reply,
+ * or EV_PEER_CLOSED), or eventq_wait's error. Taking events is also what keeps the queue's ready
+ * list true: a source left on it is not notified again, so a wait that took nothing would miss
+ * the supervisor's close.
+ */
+static long next_event(struct proc *p, struct warp_event *ev, uint64_t deadline)
+{
+    for (;;) {
+        long err = eventq_wait(p->sup->eq, &p->handles, ev, deadline);
+        if (err < 0 || ev->type == EV_PEER_CLOSED)
+            return err;
+        drop_handles(p, &ev->u.msg);
+        if (ev->type != EV_MESSAGE)
+            return 0;
+        refuse_message(p, &ev->u.msg);
+    }
+}
+
 /* Wait for the reply to call `id`: 0 with its status, or ERR_PEER_CLOSED (the supervisor is gone:
  * its end closed, before or after answering), ERR_INTERRUPTED (p is being killed) or
- * ERR_NO_RESOURCES (the reply's handles found no room in p's table). */
+ * ERR_NO_RESOURCES (a message's handles found no room in p's table). */
 static long trap_wait(struct proc *p, uint64_t id, int64_t *status)
 {
     for (;;) {
         struct warp_event ev;
-        long err = eventq_wait(p->sup->eq, &p->handles, &ev, DEADLINE_FOREVER);
+        long err = next_event(p, &ev, DEADLINE_FOREVER);
         if (err < 0)
             return err;
         if (ev.type == EV_PEER_CLOSED)
             return ERR_PEER_CLOSED;
-        drop_handles(p, &ev.u.msg);
-        if (ev.type == EV_MESSAGE) {
-            refuse_message(p, &ev.u.msg);
-        } else if (ev.u.msg.call_id == id) {
+        if (ev.u.msg.call_id == id) {
             *status = ev.u.msg.status;
             return p->sup->ep->peer_closed ? ERR_PEER_CLOSED : 0;
         }
@@ -196,12 +213,25 @@ static void trap_interrupt(struct proc *p)
         proc_kill(p);
 }
 
-/* A kill ends the start wait (ERR_INTERRUPTED), and the caller's loop then ends the process; so
- * does the supervisor's close, which kills it here. An interrupt asked for is delivered here. */
+/* Until SYS_PROC_START (which wakes the queue's waiters), the supervisor's close or a kill: what
+ * the supervisor sends meanwhile is taken (next_event), so that its close still wakes us. */
+static void start_wait(struct proc *p)
+{
+    while (p->sup->state == SUP_NEW && !p->killed && !p->sup->ep->peer_closed) {
+        struct warp_event ev;
+        long err = next_event(p, &ev, DEADLINE_NONE);
+        if (err == ERR_TIMED_OUT)
+            sched_wait(&p->sup->eq->waiters, DEADLINE_FOREVER);
+        else if (err < 0)
+            proc_kill(p); /* a message whose handles find no room: the supervisor's doing */
+    }
+}
+
+/* A kill ends the start wait, and the caller's loop then ends the process; so does the
+ * supervisor's close, which kills it here. An interrupt asked for is delivered here. */
 static void supervise_user_return(struct proc *p)
 {
-    while (p->sup->state == SUP_NEW && !p->killed && !p->sup->ep->peer_closed)
-        sched_wait(&p->sup->eq->waiters, DEADLINE_FOREVER);
+    start_wait(p);
     if (p->sup->ep->peer_closed)
         proc_kill(p);
     if (p->sup->interrupt && !p->killed)

@@ -438,6 +438,17 @@ static void sup_supervisor_gone(void)
                "closing the supervision channel kills a child never started");
     }
     sup_close(&s);
+    /* The child waits for its start before we close; a message sent first must not hide the close. */
+    if (sup_spawn(&s, NULL) == 0) {
+        tests_sleep_ms(20);
+        tests_send_text(s.ch, "early");
+        tests_sleep_ms(20);
+        warp_handle_close(s.ch);
+        s.ch = 0;
+        tap_ok(sup_exit(&s, false, &ei) && ei.reason == EXIT_KILLED,
+               "closing the supervision channel kills a child waiting for its start, after a message");
+    }
+    sup_close(&s);
 }
 
 /* A message or call the supervisor sends on its own is not a reply: a call gets ERR_NOT_SUPPORTED
