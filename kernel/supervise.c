@@ -32,6 +32,7 @@ struct supervision *supervise_new(void)
     return sv;
 }
 
+/* Its queue goes with it; it holds nothing else before it is attached. */
 void supervise_free(struct supervision *sv)
 {
     obj_unref(&sv->eq->obj);

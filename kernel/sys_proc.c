@@ -113,7 +113,7 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     name[a->name_len] = 0;
     *image_out = NULL;
     if (supervised)
-        return 0; /* no image: proc_spawn makes it supervised */
+        return 0; /* no image: spawn_supervised makes the process */
     if ((err = user_range_check(a->image, a->image_len, PROT_READ)) < 0)
         return err;
     void *image = kmalloc(a->image_len);

@@ -167,11 +167,13 @@ static long proc_copy(const struct syscall_args *a, bool to_proc)
     return err < 0 ? err : (long)len;
 }
 
+/* From the process into our memory. */
 long sys_proc_vm_read(const struct syscall_args *a)
 {
     return proc_copy(a, false);
 }
 
+/* From our memory into the process. */
 long sys_proc_vm_write(const struct syscall_args *a)
 {
     return proc_copy(a, true);

@@ -71,6 +71,7 @@ bool sup_trap(struct sup *s, struct trap_info *ti, uint64_t *call_id, const char
     return true;
 }
 
+/* A reply of type MSG_TRAP (any type does: the kernel reads the status). */
 long sup_reply(struct sup *s, uint64_t call_id, int64_t status)
 {
     struct warp_msg r = {.type = MSG_TRAP, .flags = MSG_REPLY, .call_id = call_id, .status = status};
@@ -94,6 +95,7 @@ bool sup_exit(struct sup *s, bool kill, struct exit_info *ei)
     return ended;
 }
 
+/* Safe on a half-made or already closed one: zeroed fields are skipped. */
 void sup_close(struct sup *s)
 {
     if (s->proc > 0) {

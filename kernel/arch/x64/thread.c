@@ -49,6 +49,7 @@ static struct trap_frame *user_frame(const struct arch_thread *t)
     return (struct trap_frame *)t->kstack_top - 1;
 }
 
+/* The frame's registers, the FS base, and of the flags only the user's. */
 void arch_thread_get_regs(const struct arch_thread *t, struct cpu_regs *out)
 {
     const struct trap_frame *tf = user_frame(t);
