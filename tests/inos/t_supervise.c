@@ -120,6 +120,11 @@ static void sup_tls(void)
     if (sup_trap(&s, &ti, &id, "a syscall after reading fs:[0]"))
         tap_ok(ti.nr == 3 && ti.args[0] == SUP_VALUE, "the child read its TLS word through fs");
     tests_sleep_ms(30); /* other threads run (and switch the FS base) before the next read */
+    struct exit_info ei;
+    tests_run("readfs", TESTS_READ_FS, 0, 0, &ei);
+    tap_ok(ei.reason == EXIT_FAULT && ei.vector == 14 && ei.fault_addr == 0,
+           "another process's FS base is still 0 (its fs:0 read faults at 0, fault address 0x%lx)",
+           (unsigned long)ei.fault_addr);
     warp_proc_get_regs((handle_t)s.proc, &r);
     tap_eq(r.tls, (uint64_t)tls, "proc_get_regs reports the TLS base");
     sup_reply(&s, id, 0);

@@ -53,6 +53,7 @@ enum tests_mode {
     TESTS_CONSOLE_FLOOD = 36,   /* write TESTS_FLOOD_WRITES x 64 KiB to the console; exit with the
                                   number of writes that did not return their length */
     TESTS_QUOTA = 37,           /* reach each quota it was given and recover (t_quota.c); exit: failures */
+    TESTS_READ_FS = 38,         /* read fs:0, its FS base being 0: page fault at address 0 */
     TESTS_SUITE = 100,          /* run every test group; payload: the first TAP number */
 };
 
