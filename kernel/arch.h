@@ -10,14 +10,15 @@
  * calls into the portable kernel only through these entry points: kernel_main (boot.h) once the
  * console and clock work; syscall_dispatch (syscall.h) per system call; sched_tick (sched.h) per
  * timer interrupt; irq_dispatch (irq.h) per device interrupt; proc_fault (proc.h) for a user-mode
- * exception; proc_user_return (proc.h) before every return to user mode; sched_thread_started
- * (sched.h) when a new thread first runs; kernel_lock/kernel_unlock (lock.h) around each entry;
+ * exception; proc_user_return (proc.h) before every return to user mode; proc_thread_started
+ * (proc.h) when a new thread first runs; kernel_lock/kernel_unlock (lock.h) around each entry;
  * conring_peek/conring_consume (conring.h) to drain the console ring, and conring_sync before a
  * fatal report of its own.
  */
 
 struct boot_info;
 struct cpu;
+struct cpu_regs;
 
 /* --- console, time and randomness --- */
 /* Write bytes to the console, polled: returns once the device has taken them (boot, panics). */
@@ -99,6 +100,12 @@ long arch_io_grant(struct arch_vm *avm, uint32_t port, uint32_t count);
  * the stack pointer at stack and a0..a2 in the first argument registers. */
 void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, uint64_t a0, uint64_t a1,
                            uint64_t a2);
+/* The user registers of a thread that entered the kernel from user mode (a system call or an
+ * exception) and waits there, or of one that has not run yet; the thread must not be running. */
+void arch_thread_get_regs(const struct arch_thread *t, struct cpu_regs *out);
+/* Set them (same condition), for its return to user mode; ERR_INVALID_ARG for a pc, sp or TLS
+ * base outside the user half. Flags the user may not set keep their fixed values. */
+long arch_thread_set_regs(struct arch_thread *t, const struct cpu_regs *in);
 /* Switch from prev to next (registers, kernel stack, FPU, address space next_vm; NULL: kernel
  * only); returns when prev runs again. Kernel lock held, interrupts off. */
 void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, const struct arch_vm *next_vm);

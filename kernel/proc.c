@@ -1,6 +1,7 @@
 /* proc.c: processes: creation from ELF images, exit and its bookkeeping, wait and kill. */
 #include <cpu.h>
 #include <eventq.h>
+#include <lock.h>
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
@@ -104,20 +105,25 @@ static long load_elf(struct proc *p, const void *image, uint64_t len, uaddr_t *e
     return 0;
 }
 
-/* p's thread, set up to enter it at entry with arg; NULL when memory is out. */
-static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uint64_t arg)
+/* p's thread, set up to enter it at entry with the stack pointer at stack and arg; NULL when
+ * memory is out. */
+static struct thread *proc_thread_create(struct proc *p, uaddr_t entry, uaddr_t stack, uint64_t arg)
 {
     struct thread *t = thread_create(p, &p->vm, p->vm.quota);
     if (!t)
         return NULL;
     uaddr_t initfs = p->has_initfs ? USER_INITFS_BASE : 0;
-    arch_thread_init_user(&t->arch, entry, USER_STACK_TOP, arg, initfs, p->has_initfs ? initfs_len : 0);
+    arch_thread_init_user(&t->arch, entry, stack, arg, initfs, p->has_initfs ? initfs_len : 0);
     return t;
 }
 
-/* Build the address space and thread of p; on failure the caller destroys p->vm. */
+/* Build the address space and thread of p; on failure the caller destroys p->vm. An empty process
+ * (no image, to be supervised) gets no memory and only arg (in the first argument register) of its
+ * registers: its supervisor gives the rest. */
 static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t arg)
 {
+    if (!image)
+        return (p->thread = proc_thread_create(p, 0, 0, arg)) ? 0 : ERR_NO_MEMORY;
     uaddr_t entry;
     long err = load_elf(p, image, len, &entry);
     if (err < 0)
@@ -131,7 +137,7 @@ static long proc_build(struct proc *p, const void *image, uint64_t len, uint64_t
         if ((err = vm_map_phys(&p->vm, USER_INITFS_BASE, initfs_pa, npages, PROT_READ, VM_SHARED, NULL)) < 0)
             return err;
     }
-    if (!(p->thread = proc_thread_create(p, entry, arg)))
+    if (!(p->thread = proc_thread_create(p, entry, USER_STACK_TOP, arg)))
         return ERR_NO_MEMORY;
     return 0;
 }
@@ -301,9 +307,15 @@ _Noreturn void proc_exit(const struct exit_info *info)
      * buffers, whose pages are about to go. Dead (for waits and exit events) only once all is freed. */
     p->state = PROC_EXITING;
     handle_close_all(&p->handles, sched_preempt_point);
+    if (p->sup_ops)
+        p->sup_ops->release(p);
     obj_sweep();
     obj_reap(sched_preempt_point);
     proc_kill_orphans(p);
+    /* A supervisor's call may be working on our memory between its preemption points: it goes
+     * first, and no new one starts (we are no longer live). */
+    while (p->vm_busy)
+        sched_yield_cpu();
     /* Off our page tables before they are freed, for good: the preemption points of the teardown
      * may switch away and back, and this stack lives in the shared kernel half. */
     arch_vm_activate(NULL);
@@ -321,10 +333,13 @@ _Noreturn void proc_exit(const struct exit_info *info)
     sched_exit();
 }
 
-/* The log line is for the operator; the exit record carries the same facts to the supervisor. */
-_Noreturn void proc_fault(const struct fault_info *f)
+/* The log line is for the operator; the exit record carries the same facts to the supervisor. A
+ * supervised process's supervisor hears of the fault first and may resume it. */
+void proc_fault(const struct fault_info *f)
 {
     struct proc *p = proc_current();
+    if (p->sup_ops && p->sup_ops->fault(p, f))
+        return;
     if (f->kind == FAULT_MEMORY)
         log_printf("proc: %s (pid %ld) killed: %s at pc %#lx, %s address %#lx, code %#lx", p->name, p->pid,
                    f->name, f->pc, f->write ? "writing" : "reading", f->addr, f->detail);
@@ -360,12 +375,23 @@ void proc_kill(struct proc *p)
     sched_interrupt(p->thread); /* out of a wait, if it is in one, and into no other */
 }
 
+/* A process killed before its thread first ran ends here, without running a user instruction;
+ * a supervised one waits here to be started (supervise_user_return). */
+void proc_thread_started(void)
+{
+    sched_thread_started();
+    proc_user_return();
+    kernel_unlock();
+}
+
 /* A loop: the thread may come back from sched_preempt killed, or due to yield again. */
 void proc_user_return_slow(void)
 {
     for (;;) {
         struct proc *p = proc_current();
         obj_reap(sched_preempt_point); /* what this call freed, before user mode can look */
+        if (p->sup_ops)
+            p->sup_ops->user_return(p);
         if (p->killed) {
             struct exit_info info = {.reason = EXIT_KILLED};
             proc_exit(&info);

@@ -5,6 +5,7 @@
 #include <console.h>
 #include <cpu.h>
 #include <handle.h>
+#include <mm/mm.h>
 #include <object.h>
 #include <quota.h>
 #include <sched.h>
@@ -12,14 +13,25 @@
 #include <warp/abi.h>
 
 #define MAX_PROCS 128
-/* Pages a process record is charged as: struct proc is over the heap's largest block (2 KiB), so
- * it takes a page of its own. */
-#define PROC_RECORD_PAGES 1
 
 enum proc_state {
     PROC_LIVE = 1, /* running */
     PROC_EXITING,  /* ending: its memory is being freed (with preemption points) */
     PROC_DEAD,     /* ended; the record stays while handles name it */
+};
+
+struct proc;
+struct supervision; /* supervise.h */
+
+/* What supervision does at the points this module owns (supervise.c sets them): proc.c calls
+ * through these and knows nothing else of it. */
+struct supervision_ops {
+    /* Every return to user mode: hold a process not started yet, kill one whose supervisor went. */
+    void (*user_return)(struct proc *p);
+    /* A CPU exception in user mode: true when the supervisor resumes the process. */
+    bool (*fault)(struct proc *p, const struct fault_info *f);
+    /* The process is ending: the supervision goes, and a pending trap with it. */
+    void (*release)(struct proc *p);
 };
 
 struct proc {
@@ -31,16 +43,24 @@ struct proc {
     struct thread *thread; /* the one thread (more per process later) */
     struct vm_space vm;
     struct handle_table handles;
-    struct quota *quota;           /* its account (quota.h); referenced */
-    uint32_t weight;               /* CPU weight 1..SPAWN_WEIGHT_MAX; its thread's share (sched.c) */
-    bool has_initfs;               /* the initfs is mapped in; it may pass it on */
-    bool killed;                   /* end at the next return to user mode */
-    struct exit_info exit;         /* valid when PROC_DEAD */
-    bool exit_reported;            /* EV_PROC_EXIT delivered */
-    struct waitq exit_waiters;     /* threads in SYS_WAIT on it */
-    struct eq_link link;           /* as an event source */
-    struct console_bucket console; /* its console budget (console.h) */
+    struct quota *quota;                   /* its account (quota.h); referenced */
+    uint32_t weight;                       /* CPU weight 1..SPAWN_WEIGHT_MAX; its thread's share (sched.c) */
+    bool has_initfs;                       /* the initfs is mapped in; it may pass it on */
+    bool killed;                           /* end at the next return to user mode */
+    struct exit_info exit;                 /* valid when PROC_DEAD */
+    bool exit_reported;                    /* EV_PROC_EXIT delivered */
+    struct waitq exit_waiters;             /* threads in SYS_WAIT on it */
+    struct eq_link link;                   /* as an event source */
+    struct console_bucket console;         /* its console budget (console.h) */
+    struct supervision *sup;               /* SPAWN_SUPERVISED only: supervise.h; NULL otherwise */
+    const struct supervision_ops *sup_ops; /* set with sup */
+    bool vm_busy; /* a call of its supervisor's works on its memory, with preemption points */
 };
+
+/* Pages a process record is charged as: struct proc (its region table above all) is over the
+ * heap's largest small block, so it takes whole pages of its own, with the heap's header. */
+_Static_assert(sizeof(struct proc) > KMALLOC_SMALL_MAX, "a process record takes whole pages");
+#define PROC_RECORD_PAGES ((sizeof(struct proc) + KMALLOC_HEADER + PAGE_SIZE - 1) / PAGE_SIZE)
 
 /* The first process: it grants devices, may power the machine off, and must never end. NULL
  * before it starts (the host unit tests set it to the process that plays init). */
@@ -56,6 +76,8 @@ void proc_init(paddr_t initfs_base, uint64_t initfs_size);
 void proc_start_init(const char *path);
 /* Create a process from an ELF image in kernel memory, moving handles[0..n) of the current process
  * into it (validated by the caller); the new process with one reference for the caller, or ERR_*.
+ * With no image (NULL) the process is empty: no memory, its thread's registers 0 but for arg; the
+ * caller makes it supervised (supervise_attach) before it can run.
  * quota is its account, whose reference proc_spawn takes over (even on failure); NULL makes it a
  * root: unlimited, holding the reserve, with no parent (init, and the host tests' processes). */
 long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg, bool share_initfs,
@@ -63,8 +85,9 @@ long proc_spawn(const char *name, const void *image, uint64_t len, uint64_t arg,
                 struct proc **out);
 /* End the current process with the given exit record; never returns. */
 _Noreturn void proc_exit(const struct exit_info *info);
-/* The current process took a CPU exception in user mode (decoded by the port). */
-_Noreturn void proc_fault(const struct fault_info *f);
+/* The current process took a CPU exception in user mode (decoded by the port). Returns only when
+ * the process is supervised and its supervisor resumes it. */
+void proc_fault(const struct fault_info *f);
 /* Block until p has ended, then copy its record; ERR_INTERRUPTED if the caller is killed meanwhile. */
 long proc_wait(struct proc *p, struct exit_info *out);
 /* End p at its next return to user mode, waking it from any wait. */
@@ -85,11 +108,15 @@ static inline struct handle_table *proc_handles(void)
 {
     return &proc_current()->handles;
 }
+/* A new thread's first run (the port's start-up frame calls it, kernel lock held): finish the
+ * switch, take the way to user mode every return takes, and unlock. */
+void proc_thread_started(void);
 /* Called on every return to user mode: act on a pending kill or reschedule. */
 void proc_user_return_slow(void);
 static inline void proc_user_return(void)
 {
     struct cpu *c = cpu_self();
-    if (c->need_resched || c->woke || proc_current()->killed || obj_dead_list)
+    struct proc *p = proc_current();
+    if (c->need_resched || c->woke || p->killed || obj_dead_list || p->sup)
         proc_user_return_slow();
 }

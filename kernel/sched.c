@@ -173,11 +173,10 @@ static void sched_switch(void)
     sched_reap(cpu_self());
 }
 
-/* First code a new thread runs after its first switch; it then leaves for user mode, so unlock. */
+/* First code a new thread runs after its first switch (from proc_thread_started): finish it. */
 void sched_thread_started(void)
 {
     sched_reap(cpu_self());
-    kernel_unlock();
 }
 
 /* Preempted (by the tick or a wake-up): back in the queue with what it has used, which decides

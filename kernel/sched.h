@@ -62,6 +62,7 @@ void sched_wake(struct thread *t); /* a blocked thread becomes runnable */
 /* t's process is ending: wake t if it waits, and make every later wait of it end at once. */
 void sched_interrupt(struct thread *t);
 _Noreturn void sched_exit(void);      /* current thread is dead; switch away for good */
+void sched_thread_started(void);      /* a new thread's first run: finish the switch to it */
 void sched_tick(void);                /* timer interrupt: expire deadlines, ask for preemption */
 _Noreturn void sched_idle_loop(void); /* the idle thread's body */
 /* Block the current thread on wq until woken or the clock reaches deadline (DEADLINE_FOREVER:

@@ -45,7 +45,7 @@ long sys_handle_reduce(const struct syscall_args *a)
     long err = handle_get(proc_handles(), h, 0, 0, &e);
     if (err < 0)
         return err;
-    if (rights == 0 || (rights & ~(uint64_t)RIGHTS_ALL))
+    if (rights == 0 || (rights & ~(uint64_t)RIGHTS_KNOWN))
         return ERR_INVALID_ARG;
     err = handle_install(proc_handles(), e->obj, e->rights & (uint32_t)rights);
     /* The table took over a reference it was not given: add that one. */

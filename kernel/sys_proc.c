@@ -1,9 +1,11 @@
-/* sys_proc.c: the process system calls: exit, spawn, wait, kill, yield (docs/syscalls.md). */
+/* sys_proc.c: the process system calls: exit, spawn, wait, kill, yield, and starting a supervised
+ * process and its registers (docs/syscalls.md). */
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
 #include <quota.h>
 #include <sched.h>
+#include <supervise.h>
 #include <syscall.h>
 #include <warp/error.h>
 #include <warp/ipc.h>
@@ -31,6 +33,17 @@ static long spawn_check_handles(const handle_t *hs, uint64_t n)
     }
     /* The handles leave before the process handle arrives, so a full table with n > 0 still fits. */
     return n >= 1 ? 0 : handle_reserve(&self->handles, 1);
+}
+
+/* A supervision channel's end: a channel end that only this handle names, so that nobody else can
+ * take the replies meant for the kernel. */
+static long spawn_check_channel(handle_t h)
+{
+    struct handle_entry *e;
+    long err = handle_get(proc_handles(), h, OBJ_CHANNEL, RIGHT_TRANSFER, &e);
+    if (err == 0 && e->obj->hrefs != 1)
+        err = ERR_INVALID_ARG;
+    return err;
 }
 
 /* The quotas asked for: none above the spawner's, the reserve only from a holder, and room in the
@@ -78,8 +91,10 @@ static long spawn_copy_image(void *dst, uaddr_t src, uint64_t len)
 static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX + 1], handle_t *hs,
                           void **image_out)
 {
-    if (a->name_len == 0 || a->name_len > SPAWN_NAME_MAX || a->image_len == 0 ||
-        (a->flags & ~SPAWN_FLAGS_ALL) || a->nhandles > SPAWN_HANDLES_MAX)
+    bool supervised = a->flags & SPAWN_SUPERVISED;
+    if (a->name_len == 0 || a->name_len > SPAWN_NAME_MAX || (a->flags & ~SPAWN_FLAGS_ALL) ||
+        a->nhandles > SPAWN_HANDLES_MAX || (!supervised && a->image_len == 0) ||
+        (supervised && (a->image_len || a->nhandles != 1 || (a->flags & SPAWN_SHARE_INITFS))))
         return ERR_INVALID_ARG;
     if (a->image_len > SPAWN_IMAGE_MAX)
         return ERR_TOO_LARGE;
@@ -92,9 +107,13 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
         return err;
     err = copy_from_user(name, a->name, a->name_len);
     if (err < 0 || (err = copy_from_user(hs, a->handles, a->nhandles * sizeof(handle_t))) < 0 ||
-        (err = spawn_check_handles(hs, a->nhandles)) < 0)
+        (err = spawn_check_handles(hs, a->nhandles)) < 0 ||
+        (supervised && (err = spawn_check_channel(hs[0])) < 0))
         return err;
     name[a->name_len] = 0;
+    *image_out = NULL;
+    if (supervised)
+        return 0; /* no image: spawn_supervised makes the process */
     if ((err = user_range_check(a->image, a->image_len, PROT_READ)) < 0)
         return err;
     void *image = kmalloc(a->image_len);
@@ -106,6 +125,26 @@ static long spawn_copy_in(const struct spawn_args *a, char name[SPAWN_NAME_MAX +
     }
     *image_out = image;
     return 0;
+}
+
+/* An empty process supervised through channel end `end` (checked): the supervision is made
+ * before it and attached before it can run. Only such a process can be managed (RIGHT_MANAGE):
+ * nobody reaches into the memory of a process that runs its own image. */
+static long spawn_supervised(const struct spawn_args *sa, const char *name, handle_t end, uint32_t weight)
+{
+    struct supervision *sv = supervise_new();
+    struct quota *q = sv ? spawn_quota(sa) : NULL;
+    struct proc *child;
+    long err = q ? proc_spawn(name, NULL, 0, sa->arg, false, weight, NULL, 0, q, &child) : ERR_NO_MEMORY;
+    if (err < 0) {
+        if (sv)
+            supervise_free(sv);
+        return err;
+    }
+    supervise_attach(child, sv, handle_take(proc_handles(), end).obj);
+    err = handle_install(proc_handles(), &child->obj, RIGHTS_KNOWN);
+    ASSERT(err > 0); /* the end's slot is free */
+    return err;
 }
 
 /* Image, name and handles are copied in and checked before proc_spawn runs, and room for the
@@ -123,6 +162,8 @@ long sys_spawn(const struct syscall_args *a)
         return err;
     struct proc *child;
     uint32_t weight = sa.weight ? (uint32_t)sa.weight : proc_current()->weight;
+    if (sa.flags & SPAWN_SUPERVISED)
+        return spawn_supervised(&sa, name, hs[0], weight);
     struct quota *q = spawn_quota(&sa);
     err = q ? proc_spawn(name, image, sa.image_len, sa.arg, sa.flags & SPAWN_SHARE_INITFS, weight, hs,
                          (uint32_t)sa.nhandles, q, &child)
@@ -168,4 +209,60 @@ long sys_yield(const struct syscall_args *a)
     (void)a;
     sched_yield_cpu();
     return 0;
+}
+
+/* The supervised process behind a register, through a handle with RIGHT_MANAGE, still live. */
+static long managed_proc(uint64_t reg, struct proc **out)
+{
+    struct proc *p;
+    long err = handle_object(proc_handles(), handle_from_reg(reg), OBJ_PROCESS, RIGHT_MANAGE, (void **)&p);
+    if (err < 0)
+        return err;
+    if (!p->sup || p->state != PROC_LIVE)
+        return ERR_BAD_STATE;
+    *out = p;
+    return 0;
+}
+
+/* Once only: its thread leaves the start wait and enters user mode with the registers set. */
+long sys_proc_start(const struct syscall_args *a)
+{
+    struct proc *p;
+    long err = managed_proc(a->a1, &p);
+    return err < 0 ? err : supervise_start(p);
+}
+
+/* Takes effect before the process next runs user code (supervise_interrupt). */
+long sys_proc_interrupt(const struct syscall_args *a)
+{
+    struct proc *p;
+    long err = managed_proc(a->a1, &p);
+    return err < 0 ? err : supervise_interrupt(p);
+}
+
+/* Registers are read only while the process is stopped: a running one's are changing. */
+long sys_proc_get_regs(const struct syscall_args *a)
+{
+    struct proc *p;
+    long err = managed_proc(a->a1, &p);
+    if (err < 0)
+        return err;
+    if (!supervise_stopped(p))
+        return ERR_BAD_STATE;
+    struct cpu_regs r;
+    arch_thread_get_regs(&p->thread->arch, &r);
+    return copy_to_user(a->a2, &r, sizeof(r));
+}
+
+/* They take effect when it next returns to user mode (start, or the trap's reply). */
+long sys_proc_set_regs(const struct syscall_args *a)
+{
+    struct cpu_regs r;
+    long err = copy_from_user(&r, a->a2, sizeof(r));
+    struct proc *p;
+    if (err < 0 || (err = managed_proc(a->a1, &p)) < 0)
+        return err;
+    if (!supervise_stopped(p))
+        return ERR_BAD_STATE;
+    return arch_thread_set_regs(&p->thread->arch, &r);
 }

@@ -1,12 +1,32 @@
-/* sys_vm.c: the memory system calls: SYS_VM_MAP and SYS_VM_UNMAP (docs/syscalls.md). */
+/* sys_vm.c: the memory system calls: SYS_VM_MAP and SYS_VM_UNMAP, and SYS_PROC_VM_* on a supervised
+ * process's memory (docs/syscalls.md). */
 #include <proc.h>
 #include <sched.h>
 #include <syscall.h>
 #include <vm.h>
 #include <warp/error.h>
+#include <warp/ipc.h>
 
 /* One mapping at most: bounds the frames and page tables a single call can take. */
 #define VM_MAP_MAX (1ul << 30)
+
+/* Bytes SYS_PROC_VM_READ and SYS_PROC_VM_WRITE copy at most: one copy, no preemption point. */
+#define PROC_COPY_MAX (64ul << 10)
+
+/* A protection a mapping may have: not empty, known bits, never writable and executable (W^X). */
+static bool prot_valid(uint64_t prot)
+{
+    return prot && !(prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) &&
+           !((prot & PROT_WRITE) && (prot & PROT_EXEC));
+}
+
+/* The arguments of a map: a valid protection, a length from 1 byte to VM_MAP_MAX. */
+static long map_args_check(uint64_t len, uint64_t prot)
+{
+    if (len == 0 || !prot_valid(prot))
+        return ERR_INVALID_ARG;
+    return len > VM_MAP_MAX ? ERR_TOO_LARGE : 0;
+}
 
 /* Zeroed pages at an address the kernel picks, always readable; writable with executable is
  * refused (W^X). */
@@ -14,11 +34,9 @@ long sys_vm_map(const struct syscall_args *a)
 {
     uint64_t len = a->a1;
     uint64_t prot = a->a2;
-    if (len == 0 || prot == 0 || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) ||
-        ((prot & PROT_WRITE) && (prot & PROT_EXEC)))
-        return ERR_INVALID_ARG;
-    if (len > VM_MAP_MAX)
-        return ERR_TOO_LARGE;
+    long check = map_args_check(len, prot);
+    if (check < 0)
+        return check;
     struct vm_space *vs = &proc_current()->vm;
     uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
     uaddr_t addr = vm_find_free(vs, npages);
@@ -38,4 +56,125 @@ long sys_vm_unmap(const struct syscall_args *a)
     if (len == 0 || len > VM_MAP_MAX)
         return ERR_NOT_FOUND;
     return vm_unmap_user(&proc_current()->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
+}
+
+/* The supervised process behind a register (RIGHT_MANAGE), live, whose memory no other call is
+ * working on: a map or unmap has preemption points, between which the space must not change. */
+static long managed_vm(uint64_t reg, struct proc **out)
+{
+    struct proc *p;
+    long err = handle_object(proc_handles(), handle_from_reg(reg), OBJ_PROCESS, RIGHT_MANAGE, (void **)&p);
+    if (err < 0)
+        return err;
+    if (!p->sup || p->state != PROC_LIVE || p->vm_busy)
+        return ERR_BAD_STATE;
+    *out = p;
+    return 0;
+}
+
+/* The address of a fixed mapping: page-aligned (ERR_INVALID_ARG), inside [USER_BASE, USER_TOP)
+ * (ERR_BAD_ADDRESS), and over no mapping (ERR_ALREADY_EXISTS). */
+static long fixed_check(const struct vm_space *vs, uaddr_t addr, uint64_t npages)
+{
+    if (addr & (PAGE_SIZE - 1))
+        return ERR_INVALID_ARG;
+    if (addr < USER_BASE || addr > USER_TOP || npages > (USER_TOP - addr) / PAGE_SIZE)
+        return ERR_BAD_ADDRESS;
+    return vm_range_free(vs, addr, npages) ? 0 : ERR_ALREADY_EXISTS;
+}
+
+/* Zeroed pages in the process, at addr or (addr 0) where the kernel picks, charged to its pages
+ * quota; the process may be running. The target is marked busy across the map's preemption
+ * points, so that its exit waits for the map to finish (or undo itself). */
+long sys_proc_vm_map(const struct syscall_args *a)
+{
+    uaddr_t addr = a->a2;
+    uint64_t len = a->a3, prot = a->a4;
+    long err = map_args_check(len, prot);
+    struct proc *p;
+    if (err < 0 || (err = managed_vm(a->a1, &p)) < 0)
+        return err;
+    struct vm_space *vs = &p->vm;
+    uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (addr && (err = fixed_check(vs, addr, npages)) < 0)
+        return err;
+    if (!addr)
+        addr = vm_find_free(vs, npages);
+    if (vm_count_user(vs) >= VM_MAX_ANON || !addr)
+        return ERR_NO_RESOURCES;
+    p->vm_busy = true;
+    err = vm_map_anon(vs, addr, npages, (unsigned)(prot | PROT_READ), VM_ANON, sched_preempt_point);
+    p->vm_busy = false;
+    return err < 0 ? err : (long)addr;
+}
+
+/* Linux's munmap: any page range inside one mapping, which may split it. */
+long sys_proc_vm_unmap(const struct syscall_args *a)
+{
+    uaddr_t addr = a->a2;
+    uint64_t len = a->a3;
+    struct proc *p;
+    long err = managed_vm(a->a1, &p);
+    if (err < 0)
+        return err;
+    if (addr & (PAGE_SIZE - 1))
+        return ERR_INVALID_ARG;
+    if (len == 0 || len > VM_MAP_MAX)
+        return ERR_NOT_FOUND;
+    p->vm_busy = true;
+    err = vm_unmap_part(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
+    p->vm_busy = false;
+    return err;
+}
+
+/* Linux's mprotect: any page range inside one mapping, W^X kept (code is written while writable,
+ * then made executable). */
+long sys_proc_vm_protect(const struct syscall_args *a)
+{
+    uaddr_t addr = a->a2;
+    uint64_t len = a->a3, prot = a->a4;
+    struct proc *p;
+    long err = prot_valid(prot) ? managed_vm(a->a1, &p) : ERR_INVALID_ARG;
+    if (err < 0)
+        return err;
+    if (addr & (PAGE_SIZE - 1))
+        return ERR_INVALID_ARG;
+    if (len == 0 || len > VM_MAP_MAX)
+        return ERR_NOT_FOUND;
+    p->vm_busy = true;
+    err = vm_protect_part(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, (unsigned)(prot | PROT_READ),
+                          sched_preempt_point);
+    p->vm_busy = false;
+    return err;
+}
+
+/* One copy between the caller and the process, all or nothing, with the access each side's pages
+ * allow: a read-only page of the process is not written (its supervisor protects code after
+ * writing it). */
+static long proc_copy(const struct syscall_args *a, bool to_proc)
+{
+    uaddr_t theirs = a->a2, ours = a->a3;
+    uint64_t len = a->a4;
+    if (len > PROC_COPY_MAX)
+        return ERR_TOO_LARGE;
+    struct proc *p;
+    long err = managed_vm(a->a1, &p);
+    if (err < 0)
+        return err;
+    struct vm_space *mine = &proc_current()->vm;
+    err = to_proc ? vm_copy_between(&p->vm, theirs, mine, ours, len)
+                  : vm_copy_between(mine, ours, &p->vm, theirs, len);
+    return err < 0 ? err : (long)len;
+}
+
+/* From the process into our memory. */
+long sys_proc_vm_read(const struct syscall_args *a)
+{
+    return proc_copy(a, false);
+}
+
+/* From our memory into the process. */
+long sys_proc_vm_write(const struct syscall_args *a)
+{
+    return proc_copy(a, true);
 }

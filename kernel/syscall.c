@@ -1,6 +1,7 @@
 /* syscall.c: the system-call table: one handler per number (docs/syscalls.md), each in its sys_*.c file. */
 #include <cpu.h>
 #include <kstat.h>
+#include <proc.h>
 #include <sched.h>
 #include <syscall.h>
 #include <warp/abi.h>
@@ -43,16 +44,27 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_DEVICE_INFO] = sys_device_info,
     [SYS_SEND_WAIT] = sys_send_wait,
     [SYS_ENTROPY] = sys_entropy,
+    [SYS_PROC_START] = sys_proc_start,
+    [SYS_PROC_GET_REGS] = sys_proc_get_regs,
+    [SYS_PROC_SET_REGS] = sys_proc_set_regs,
+    [SYS_PROC_VM_MAP] = sys_proc_vm_map,
+    [SYS_PROC_VM_UNMAP] = sys_proc_vm_unmap,
+    [SYS_PROC_VM_PROTECT] = sys_proc_vm_protect,
+    [SYS_PROC_VM_READ] = sys_proc_vm_read,
+    [SYS_PROC_VM_WRITE] = sys_proc_vm_write,
+    [SYS_PROC_INTERRUPT] = sys_proc_interrupt,
 };
 
 /* nr is a raw register: bounded before it indexes the table. The call is timed in stretches that
  * end where it lets the CPU go (a wait, a preemption point: sched.c) and at its return. */
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a)
 {
+    struct thread *t = current_thread();
+    if (t->proc->sup)
+        return supervise_syscall(nr, a); /* not a Warp system call: its supervisor's business */
     syscall_fn fn = nr < SYS_COUNT ? syscall_table[nr] : NULL;
     if (!fn)
         return ERR_BAD_SYSCALL;
-    struct thread *t = current_thread();
     t->sys_nr = nr;
     t->sys_since = arch_cycles();
     long r = fn(a);

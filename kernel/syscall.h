@@ -14,6 +14,11 @@ typedef long (*syscall_fn)(const struct syscall_args *a);
 /* Run system call nr; a number without a handler is ERR_BAD_SYSCALL, never a crash. */
 long syscall_dispatch(uint64_t nr, const struct syscall_args *a);
 
+/* supervise.c: a supervised process ran the system-call instruction: not a Warp call, but a trap
+ * its supervisor answers with the result (if the supervisor is gone, the process is being killed
+ * and the result never seen). */
+long supervise_syscall(uint64_t nr, const struct syscall_args *a);
+
 /* The handlers, by the file that holds them. */
 /* sys_proc.c: processes */
 long sys_exit(const struct syscall_args *a);
@@ -21,9 +26,18 @@ long sys_spawn(const struct syscall_args *a);
 long sys_wait(const struct syscall_args *a);
 long sys_kill(const struct syscall_args *a);
 long sys_yield(const struct syscall_args *a);
+long sys_proc_start(const struct syscall_args *a);
+long sys_proc_get_regs(const struct syscall_args *a);
+long sys_proc_set_regs(const struct syscall_args *a);
+long sys_proc_interrupt(const struct syscall_args *a);
 /* sys_vm.c: memory */
 long sys_vm_map(const struct syscall_args *a);
 long sys_vm_unmap(const struct syscall_args *a);
+long sys_proc_vm_map(const struct syscall_args *a);
+long sys_proc_vm_unmap(const struct syscall_args *a);
+long sys_proc_vm_protect(const struct syscall_args *a);
+long sys_proc_vm_read(const struct syscall_args *a);
+long sys_proc_vm_write(const struct syscall_args *a);
 /* sys_system.c: console, counters, time, randomness, power */
 long sys_console_write(const struct syscall_args *a);
 long sys_sysinfo(const struct syscall_args *a);

@@ -224,7 +224,8 @@ long vm_keep(struct vm_space *vs, struct kobj *obj)
     return 0;
 }
 
-/* The scan restarts whenever the candidate moves: quadratic in regions, and there are at most 40. */
+/* The scan restarts whenever the candidate moves: quadratic in regions, of which there are at most
+ * VM_MAX_REGIONS. */
 uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages)
 {
     uaddr_t candidate = USER_VM_BASE;
@@ -266,6 +267,89 @@ long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause
         }
     }
     return ERR_NOT_FOUND;
+}
+
+/* The VM_ANON region that holds all of [start, start + npages pages), or NULL. */
+static struct vm_region *region_holding(struct vm_space *vs, uaddr_t start, uint64_t npages)
+{
+    for (int i = 0; i < VM_MAX_REGIONS; i++) {
+        struct vm_region *r = &vs->regions[i];
+        if (r->kind == VM_ANON && start >= r->start && npages <= r->npages &&
+            start - r->start <= (r->npages - npages) * PAGE_SIZE)
+            return r;
+    }
+    return NULL;
+}
+
+/*
+ * Make [start, start + npages pages), inside VM_ANON region r, a region of its own: the pages
+ * before and after it stay in regions of their own (r keeps the first piece). The table slots and
+ * the mapping count (with `going` regions about to be released) are checked before anything
+ * changes: ERR_NO_RESOURCES, nothing split. Only the bookkeeping changes; the page tables already
+ * map every piece.
+ */
+static long region_split(struct vm_space *vs, struct vm_region **rp, uaddr_t start, uint64_t npages,
+                         uint32_t going)
+{
+    struct vm_region *r = *rp;
+    uaddr_t end = start + npages * PAGE_SIZE, r_end = r->start + r->npages * PAGE_SIZE;
+    uint32_t pieces = (start > r->start) + (end < r_end), free = 0;
+    for (int i = 0; i < VM_MAX_REGIONS; i++)
+        free += !vs->regions[i].kind;
+    if (free < pieces || vm_count_user(vs) + pieces - going > VM_MAX_ANON)
+        return ERR_NO_RESOURCES;
+    if (end < r_end) {
+        struct vm_region *after = region_slot(vs);
+        *after = (struct vm_region){end, (r_end - end) / PAGE_SIZE, r->prot, VM_ANON, NULL};
+        r->npages -= after->npages;
+    }
+    if (start > r->start) {
+        struct vm_region *mid = region_slot(vs);
+        *mid = (struct vm_region){start, npages, r->prot, VM_ANON, NULL};
+        r->npages -= npages;
+        r = mid;
+    }
+    *rp = r;
+    return 0;
+}
+
+/* Any page range of one mapping goes; what is left of the mapping on either side stays mapped. */
+long vm_unmap_part(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause)
+{
+    struct vm_region *r = region_holding(vs, start, npages);
+    long err = r ? region_split(vs, &r, start, npages, 1) : ERR_NOT_FOUND;
+    if (err == 0)
+        region_release(vs, r, pause);
+    return err;
+}
+
+/* Remapping a present page keeps its frame and finds its page tables in place, so it cannot fail.
+ * The translations remembered for the space are forgotten: they may allow what is now refused. */
+long vm_protect_part(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, vm_pause_fn pause)
+{
+    struct vm_region *r = region_holding(vs, start, npages);
+    long err = r ? region_split(vs, &r, start, npages, 0) : ERR_NOT_FOUND;
+    if (err < 0)
+        return err;
+    for (uint64_t i = 0; i < npages; i++) {
+        if (i % VM_CHUNK_PAGES == 0) {
+            if (i && pause)
+                pause();
+            memset(vs->tc, 0, sizeof(vs->tc));
+            memset(&vs->checked, 0, sizeof(vs->checked));
+        }
+        uaddr_t va = start + i * PAGE_SIZE;
+        err = arch_vm_map(&vs->arch, va, arch_vm_unmap(&vs->arch, va), prot);
+        ASSERT(err == 0);
+    }
+    r->prot = prot;
+    return 0;
+}
+
+/* The region table's own test, for callers that choose the address. */
+bool vm_range_free(const struct vm_space *vs, uaddr_t start, uint64_t npages)
+{
+    return !region_overlaps(vs, start, npages);
 }
 
 /* Counted, not kept: the table is small and only SYS_VM_MAP and SYS_DMA_ALLOC ask. */

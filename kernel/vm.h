@@ -6,10 +6,12 @@
 #include <warp/error.h>
 #include <warp/types.h>
 
-#define VM_MAX_REGIONS 40 /* image segments + stack + initfs + SYS_VM_MAP mappings */
-#define VM_MAX_ANON 32    /* SYS_VM_MAP mappings per process */
-#define VM_TC_SLOTS 4     /* translation cache entries, indexed by page number */
-#define VM_CHUNK_PAGES 16 /* pages mapped or unmapped between two pauses (64 KiB) */
+/* Mappings a process may make (SYS_VM_MAP, SYS_DMA_ALLOC, SYS_PROC_VM_MAP into it): enough for a
+ * Linux program's allocator (docs/linux-compat.md); the table is scanned linearly. */
+#define VM_MAX_ANON 256
+#define VM_MAX_REGIONS (VM_MAX_ANON + 8) /* + image segments, stack, initfs, kept objects */
+#define VM_TC_SLOTS 4                    /* translation cache entries, indexed by page number */
+#define VM_CHUNK_PAGES 16                /* pages mapped or unmapped between two pauses (64 KiB) */
 
 /* A long map or unmap calls this between chunks (the scheduler's preemption point, for system
  * calls): 0 goes on; an error (the caller is being killed) makes a map undo itself and return it. */
@@ -75,6 +77,16 @@ uaddr_t vm_find_free(const struct vm_space *vs, uint64_t npages);
 /* Unmap exactly one mapping the process made (SYS_VM_MAP: VM_ANON, SYS_DMA_ALLOC: VM_DMA),
  * [start, start + npages pages); ERR_NOT_FOUND if there is no such mapping. */
 long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause);
+/* Unmap [start, start + npages pages) lying inside one VM_ANON mapping (all of it, or any part:
+ * what is left on either side stays, as mappings of their own), with pause between chunks (it
+ * always finishes); ERR_NOT_FOUND if no mapping holds the range, ERR_NO_RESOURCES if the pieces
+ * would pass VM_MAX_ANON mappings. */
+long vm_unmap_part(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause);
+/* Change the protection of such a range, every page, splitting the mapping as vm_unmap_part
+ * does; the same errors. */
+long vm_protect_part(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, vm_pause_fn pause);
+/* True when [start, start + npages pages) meets no region of vs. */
+bool vm_range_free(const struct vm_space *vs, uaddr_t start, uint64_t npages);
 /* Number of mappings the process made (VM_ANON and VM_DMA regions; at most VM_MAX_ANON). */
 uint32_t vm_count_user(const struct vm_space *vs);
 

@@ -10,7 +10,7 @@
 #define MIN_SHIFT 5  /* 32-byte blocks */
 #define MAX_SHIFT 11 /* 2 KiB blocks; anything larger gets its own pages */
 #define NCLASSES (MAX_SHIFT - MIN_SHIFT + 1)
-#define HEADER_SIZE 64 /* the header occupies the first block(s) of a page */
+#define HEADER_SIZE KMALLOC_HEADER /* the header occupies the first block(s) of a page */
 
 struct free_block {
     struct free_block *next;
@@ -26,6 +26,7 @@ struct page_header {
 };
 
 _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "heap page header too large");
+_Static_assert(KMALLOC_SMALL_MAX == 1u << MAX_SHIFT, "mm.h and the classes disagree");
 
 static struct page_header *partial[NCLASSES]; /* pages that have at least one free block */
 /*

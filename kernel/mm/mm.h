@@ -12,6 +12,8 @@ void pmm_free(paddr_t pa, uint64_t count);           /* return pages; a bad free
 uint64_t pmm_free_pages(void);                       /* free pages now */
 uint64_t pmm_total_pages(void);                      /* pages under management */
 
+#define KMALLOC_SMALL_MAX 2048u     /* larger blocks take whole pages, with a header in front */
+#define KMALLOC_HEADER 64u          /* bytes of a large block's header */
 void *kmalloc(size_t size);         /* uninitialized kernel memory or NULL; caller holds the kernel lock */
 void *kzalloc(size_t size);         /* the same, zeroed */
 void kfree(void *ptr);              /* free a kmalloc block (NULL is ignored) */

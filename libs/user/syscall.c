@@ -191,3 +191,57 @@ long warp_timer_set(handle_t timer, uint64_t deadline)
 {
     return syscall3(SYS_TIMER_SET, timer, (long)deadline, 0);
 }
+
+/* SYS_PROC_START: lets a supervised process run from the registers set. */
+long warp_proc_start(handle_t proc)
+{
+    return syscall3(SYS_PROC_START, proc, 0, 0);
+}
+
+/* SYS_PROC_INTERRUPT: a running supervised process traps before it runs user code again. */
+long warp_proc_interrupt(handle_t proc)
+{
+    return syscall3(SYS_PROC_INTERRUPT, proc, 0, 0);
+}
+
+/* SYS_PROC_GET_REGS: a stopped supervised process's registers. */
+long warp_proc_get_regs(handle_t proc, struct cpu_regs *out)
+{
+    return syscall3(SYS_PROC_GET_REGS, proc, (long)out, 0);
+}
+
+/* SYS_PROC_SET_REGS: sets them, for its next return to user mode. */
+long warp_proc_set_regs(handle_t proc, const struct cpu_regs *regs)
+{
+    return syscall3(SYS_PROC_SET_REGS, proc, (long)regs, 0);
+}
+
+/* SYS_PROC_VM_MAP: zeroed pages in a supervised process. */
+long warp_proc_vm_map(handle_t proc, uaddr_t addr, size_t len, unsigned prot)
+{
+    return warp_syscall6(SYS_PROC_VM_MAP, proc, (long)addr, (long)len, (long)prot, 0, 0);
+}
+
+/* SYS_PROC_VM_UNMAP: one whole mapping of a supervised process. */
+long warp_proc_vm_unmap(handle_t proc, uaddr_t addr, size_t len)
+{
+    return syscall3(SYS_PROC_VM_UNMAP, proc, (long)addr, (long)len);
+}
+
+/* SYS_PROC_VM_PROTECT: a new protection for one whole mapping of a supervised process. */
+long warp_proc_vm_protect(handle_t proc, uaddr_t addr, size_t len, unsigned prot)
+{
+    return warp_syscall6(SYS_PROC_VM_PROTECT, proc, (long)addr, (long)len, (long)prot, 0, 0);
+}
+
+/* SYS_PROC_VM_READ: from a supervised process's memory into ours. */
+long warp_proc_vm_read(handle_t proc, uaddr_t addr, void *dst, size_t len)
+{
+    return warp_syscall6(SYS_PROC_VM_READ, proc, (long)addr, (long)dst, (long)len, 0, 0);
+}
+
+/* SYS_PROC_VM_WRITE: from our memory into a supervised process's. */
+long warp_proc_vm_write(handle_t proc, uaddr_t addr, const void *src, size_t len)
+{
+    return warp_syscall6(SYS_PROC_VM_WRITE, proc, (long)addr, (long)src, (long)len, 0, 0);
+}

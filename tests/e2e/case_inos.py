@@ -15,6 +15,9 @@ SUMMARY = re.compile(r"^tests: (\d+) passed, (\d+) failed")
 PANIC = "KERNEL PANIC"
 # tests/inos/t_console.c writes this line; the kernel must tag it with the writer's name.
 FORGED = "kernel: forged by the in-OS tests"
+# The kernel's line for an interrupt vector it has no handler for: no test makes one (a resumed
+# fault of a supervised process once went on to the interrupt path and logged this).
+UNEXPECTED = "trap: unexpected interrupt vector"
 TIMEOUT = 120
 QEMU_PASS, QEMU_FAIL = 1, 3  # isa-debug-exit statuses for the bytes 0 and 1
 # Where the tests run: the first (QEMU's defaults) reports every test; the others (x2APIC and other
@@ -59,6 +62,9 @@ def verdict(ctx, boot, name, lines, status):
     forged = [l for l in lines if FORGED in l.text]
     if any(not l.tag for l in forged) or not forged:
         problems.append("the in-OS tests' forged kernel line is missing or shows untagged")
+    unexpected = [l.text for l in lines if UNEXPECTED in l.text and not l.tag]
+    if unexpected:
+        problems.append(f"the kernel logged an unexpected interrupt: {unexpected[0]!r}")
     if panicked:
         problems.append("the kernel panicked")
     elif status is None:

@@ -13,6 +13,8 @@ struct fz_op {
 /* Channels, handles, calls, event queues, timers (ops_ipc.c, ops_msg.c). */
 extern const struct fz_op fz_ops_ipc[];
 extern const unsigned fz_nops_ipc;
+/* A supervised child's whole life with generated arguments (ops_sup.c), one of fz_ops_sys. */
+void fz_op_supervise(void);
 /* Processes, memory, the system-wide and device calls, unknown numbers (ops_sys.c). */
 extern const struct fz_op fz_ops_sys[];
 extern const unsigned fz_nops_sys;

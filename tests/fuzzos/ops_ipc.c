@@ -58,9 +58,9 @@ static void op_reduce(void)
 {
     enum gen_kind kind;
     handle_t h = gen_handle(0, 0, &kind);
-    uint64_t rights = gen_one_in(6) ? gen_edge() : gen_below(8);
+    uint64_t rights = gen_one_in(6) ? gen_edge() : gen_below(16);
     long r = fz_sys(SYS_HANDLE_REDUCE, (uint64_t)h, rights, 0, 0, 0, 0);
-    fz_check(r < 0 || (kind != GEN_BAD && rights && !(rights & ~(uint64_t)RIGHTS_ALL)),
+    fz_check(r < 0 || (kind != GEN_BAD && rights && !(rights & ~(uint64_t)RIGHTS_KNOWN)),
              "SYS_HANDLE_REDUCE refuses bad handles and rights");
     const struct pool_handle *e = pool_find(h);
     if (r > 0 && e)

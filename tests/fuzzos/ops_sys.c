@@ -274,9 +274,18 @@ static void op_raw(void)
 }
 
 const struct fz_op fz_ops_sys[] = {
-    {"spawn", 3, op_spawn},           {"wait", 2, op_wait},         {"kill", 2, op_kill},
-    {"vm_map", 3, op_vm_map},         {"vm_unmap", 3, op_vm_unmap}, {"sysinfo", 1, op_sysinfo},
-    {"clock_yield", 1, op_clock},     {"entropy", 1, op_entropy},   {"console", 1, op_console},
-    {"privileged", 2, op_privileged}, {"raw", 3, op_raw},           {"hog", 1, op_hog},
+    {"spawn", 3, op_spawn},
+    {"wait", 2, op_wait},
+    {"kill", 2, op_kill},
+    {"vm_map", 3, op_vm_map},
+    {"vm_unmap", 3, op_vm_unmap},
+    {"sysinfo", 1, op_sysinfo},
+    {"clock_yield", 1, op_clock},
+    {"entropy", 1, op_entropy},
+    {"console", 1, op_console},
+    {"privileged", 2, op_privileged},
+    {"raw", 3, op_raw},
+    {"hog", 1, op_hog},
+    {"supervise", 1, fz_op_supervise},
 };
 const unsigned fz_nops_sys = sizeof(fz_ops_sys) / sizeof(fz_ops_sys[0]);

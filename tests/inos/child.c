@@ -398,6 +398,11 @@ static void child_misbehave(unsigned mode)
             __asm__ volatile("" ::: "memory");
     case TESTS_READ_KERNEL: child_peek(0xffff800000000000); break;
     case TESTS_UD2: __asm__ volatile("ud2"); break;
+    case TESTS_READ_FS: {
+        uint64_t v;
+        __asm__ volatile("mov %%fs:0, %0" : "=r"(v)::"memory");
+        break;
+    }
     case TESTS_USE_AFTER_UNMAP: {
         uint64_t page = child_map_page(PROT_READ | PROT_WRITE);
         child_poke(page);

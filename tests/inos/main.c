@@ -40,6 +40,8 @@ static int tests_suite(unsigned first)
     test_eventqs();
     test_timers();
     test_send_wait();
+    test_supervise();
+    test_supervise_vm();
     test_ipc_leaks();
     test_shutdown();
     return TESTS_SUITE_CODE(tap_passed(), tap_failed());

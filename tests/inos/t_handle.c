@@ -115,8 +115,8 @@ static void handle_reduce(void)
         const char *what;
     } bad[] = {
         {0, "0"},
-        {8, "unknown bit 8"},
-        {RIGHTS_ALL | 8, "RIGHTS_ALL | 8"},
+        {16, "unknown bit 16"},
+        {RIGHTS_KNOWN | 16, "RIGHTS_KNOWN | 16"},
         {1l << 31, "bit 31"},
         {(1l << 32) | RIGHT_READ, "RIGHT_READ with bit 32 of the register"},
     };

@@ -1,12 +1,12 @@
-/* t_limits.c: tests of resource limits: 32 mappings, a full process table, and running out of memory. */
+/* t_limits.c: tests of resource limits: 256 mappings, a full process table, and running out of memory. */
 #include "elfgen.h"
 #include "tests.h"
 
 #include <warp/malloc.h>
 
-#define LIMITS_MAX_MAPS 64
+#define LIMITS_MAX_MAPS 300
 #define LIMITS_MAX_PROCS HANDLES_MAX
-#define LIMITS_PER_PROCESS_MAPS 32 /* docs/syscalls.md: SYS_VM_MAP mappings per process */
+#define LIMITS_PER_PROCESS_MAPS 256 /* docs/syscalls.md: SYS_VM_MAP mappings per process */
 
 static uint8_t limits_image[ELFGEN_BUF_SIZE] __attribute__((aligned(16)));
 static long limits_addr[LIMITS_MAX_MAPS];
@@ -22,7 +22,7 @@ static unsigned limits_unmap_all(unsigned n)
     return bad;
 }
 
-/* Mapping number 33 (counting the heap's) gives ERR_NO_RESOURCES. */
+/* Mapping number 257 (counting the heap's) gives ERR_NO_RESOURCES. */
 static void limits_mappings(void)
 {
     struct malloc_stats st;
@@ -35,7 +35,7 @@ static void limits_mappings(void)
     }
     tap_eq(r, ERR_NO_RESOURCES, "vm_map beyond the per-process limit gives ERR_NO_RESOURCES");
     tap_eq((long)(n + st.mappings), LIMITS_PER_PROCESS_MAPS,
-           "the limit is 32 mappings (%u new + %zu held by the heap)", n, st.mappings);
+           "the limit is 256 mappings (%u new + %zu held by the heap)", n, st.mappings);
     tap_eq(limits_unmap_all(n), 0, "all those mappings unmap");
     r = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE);
     tap_ok(r > 0, "vm_map works again once they are gone");

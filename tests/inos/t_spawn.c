@@ -141,7 +141,7 @@ static void spawn_image_limit(void)
 /* The flags. */
 static void spawn_bad_flags(void)
 {
-    static const uint64_t bad[] = {4, 1ul << 31, 1ul << 32, 1ul << 63, ~0ul};
+    static const uint64_t bad[] = {8, 1ul << 31, 1ul << 32, 1ul << 63, ~0ul};
     struct spawn_args a = spawn_valid();
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         a.flags = bad[i];

@@ -53,6 +53,7 @@ enum tests_mode {
     TESTS_CONSOLE_FLOOD = 36,   /* write TESTS_FLOOD_WRITES x 64 KiB to the console; exit with the
                                   number of writes that did not return their length */
     TESTS_QUOTA = 37,           /* reach each quota it was given and recover (t_quota.c); exit: failures */
+    TESTS_READ_FS = 38,         /* read fs:0, its FS base being 0: page fault at address 0 */
     TESTS_SUITE = 100,          /* run every test group; payload: the first TAP number */
 };
 
@@ -197,6 +198,30 @@ unsigned tests_handles_free(void);
 bool tests_handle_is(handle_t h, uint32_t type, uint32_t rights);
 long tests_wait_event(handle_t eq, struct warp_event *ev, uint64_t timeout_ms);
 
+/* --- suputil.c: a supervised child (SPAWN_SUPERVISED) for t_supervise.c and t_supervm.c --- */
+#define SUP_CODE 0x400000ul  /* where the tests write a child's code (one page) */
+#define SUP_STACK 0x800000ul /* ... and map its stack (one page) */
+
+struct sup {
+    long proc;   /* the child's process handle (RIGHTS_KNOWN) */
+    handle_t ch; /* our end of its supervision channel */
+    long eq;     /* an event queue with ch in it */
+};
+
+/* Spawns an empty supervised child (limits NULL: ours); 0 or the spawn's error (nothing left). */
+long sup_spawn(struct sup *s, const uint64_t *limits);
+/* Writes code into the child at SUP_CODE (mapped read-write, then made read-execute), maps its
+ * stack and sets pc, sp and rax; 0 or the first error. */
+long sup_load(struct sup *s, const uint8_t *code, size_t len, uint64_t rax);
+/* The next trap, within a second: true with *ti and its call id, false (reported) otherwise. */
+bool sup_trap(struct sup *s, struct trap_info *ti, uint64_t *call_id, const char *what);
+/* Answers a trap with status; the send's result. */
+long sup_reply(struct sup *s, uint64_t call_id, int64_t status);
+/* The child's end within a second (killing it first if kill): true with *ei. */
+bool sup_exit(struct sup *s, bool kill, struct exit_info *ei);
+/* Kills the child if it lives and closes every handle. */
+void sup_close(struct sup *s);
+
 /* --- asm.S: assembly probes --- */
 uint64_t asm_syscall_regs(long nr);     /* callee-saved registers changed by a system call: bitmask */
 uint64_t asm_spin_regs(uint64_t loops); /* registers changed during a busy loop: bitmask */
@@ -233,6 +258,8 @@ void test_peers(void);
 void test_eventqs(void);
 void test_timers(void);
 void test_send_wait(void);
+void test_supervise(void);
+void test_supervise_vm(void);
 void test_ipc_leaks(void);
 void test_shutdown(void);
 

@@ -278,6 +278,72 @@ static void test_faults_device(void **state)
     assert_true(kh_fault_sweep(scenario_device) > 3);
 }
 
+/* --- a supervised process: made empty, its memory and registers set, started, a trap answered --- */
+
+/* The supervised child: one system call, which its supervisor answers with 42; the next (SYS_EXIT,
+ * from kh_user_main) is where the supervisor kills it. A failed trap kills it: no return then. */
+static void prog_supervised(uint64_t payload)
+{
+    (void)payload;
+    long r = kh_sys(SYS_CLOCK, 1, 2, 3, 4, 5, 6);
+    kh_ok(r == 42 ? 0 : ERR_INVALID_ARG);
+}
+
+/* Every call on the child's memory and registers, then its start. */
+static bool supervise_setup(long child)
+{
+    uaddr_t regs = kh_ualloc(sizeof(struct cpu_regs)), buf = kh_ualloc(16);
+    long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)child, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0);
+    return kh_ok(addr) && kh_ok(kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, (uint64_t)addr, buf, 16, 0, 0)) &&
+           kh_ok(kh_sys(SYS_PROC_VM_READ, (uint64_t)child, (uint64_t)addr, buf, 16, 0, 0)) &&
+           kh_ok(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)child, (uint64_t)addr, 2 * PAGE_SIZE, PROT_READ, 0,
+                        0)) &&
+           kh_ok(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)addr, 2 * PAGE_SIZE, 0, 0, 0)) &&
+           kh_ok(kh_sys(SYS_PROC_GET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
+           kh_ok(kh_sys(SYS_PROC_SET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
+           expect_error(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE) &&
+           kh_ok(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0));
+}
+
+/* The next event on eq must be a trap; false (recorded) if the child went instead. */
+static bool next_trap(long eq, struct warp_event *ev)
+{
+    if (!kh_ok(kh_wait((handle_t)eq, ev, DEADLINE_FOREVER)))
+        return false;
+    return ev->type == EV_MESSAGE && ev->u.msg.type == MSG_TRAP ? true : kh_ok(ERR_PEER_CLOSED);
+}
+
+/* Supervise one child: answer its first trap, kill it at its second. */
+static void prog_supervisor(uint64_t payload)
+{
+    (void)payload;
+    handle_t c[2];
+    long eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0), child;
+    if (!kh_ok(eq) || !kh_ok(kh_channel_create(c)) ||
+        !kh_ok(kh_sys(SYS_EVENTQ_ADD, (uint64_t)eq, c[0], 1, 0, 0, 0)) ||
+        !kh_ok(child = kh_spawn_supervised(prog_supervised, 0, c[1])))
+        return;
+    struct warp_event ev;
+    if (supervise_setup(child) && next_trap(eq, &ev)) {
+        struct warp_msg r = {.type = MSG_TRAP, .flags = MSG_REPLY, .call_id = ev.u.msg.call_id, .status = 42};
+        if (kh_ok(kh_send(c[0], &r)))
+            next_trap(eq, &ev);
+    }
+    kh_ok(kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0));
+}
+
+static void scenario_supervise(void)
+{
+    spawn("supervisor", prog_supervisor, 0);
+    finish();
+}
+
+static void test_faults_supervise(void **state)
+{
+    (void)state;
+    assert_true(kh_fault_sweep(scenario_supervise) > 3);
+}
+
 /* Runs last: every number of the ABI was made during some sweep above (SYS_EXIT by every program
  * that returns). A new system call fails this until a scenario makes it. */
 static void test_every_syscall_swept(void **state)
@@ -294,9 +360,10 @@ static void test_every_syscall_swept(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_faults_procs),  cmocka_unit_test(test_faults_ipc),
-        cmocka_unit_test(test_faults_misc),   cmocka_unit_test(test_faults_rest),
-        cmocka_unit_test(test_faults_device), cmocka_unit_test(test_every_syscall_swept),
+        cmocka_unit_test(test_faults_procs),        cmocka_unit_test(test_faults_ipc),
+        cmocka_unit_test(test_faults_misc),         cmocka_unit_test(test_faults_rest),
+        cmocka_unit_test(test_faults_device),       cmocka_unit_test(test_faults_supervise),
+        cmocka_unit_test(test_every_syscall_swept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@ struct arch_cpu {
 struct arch_thread {
     uint64_t rsp;                                  /* kernel stack pointer saved by the context switch */
     uint64_t kstack_top;                           /* highest address of the kernel stack */
+    uint64_t fs_base;                              /* the user's FS base (TLS), loaded by the switch */
     uint8_t fpu[512] __attribute__((aligned(16))); /* x87/SSE state (fxsave image), switched eagerly */
 };
 

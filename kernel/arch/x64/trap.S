@@ -90,7 +90,7 @@ trap_return_user:
 /* A new thread's first switch returns here: finish the switch in C, then enter user mode. */
     .global thread_start
 thread_start:
-    call sched_thread_started
+    call proc_thread_started
     jmp trap_return_user
 
 /*
@@ -116,10 +116,14 @@ syscall_entry:
     mov %rsp, %rdi
     cld
     call syscall_handle
-    /* sysret to a non-canonical rip would fault in ring 0: take the iret path for those. */
+    /* sysret to a non-canonical rip would fault in ring 0, and sysret overwrites rcx and r11, which
+     * a supervisor may have set (arch_thread_set_regs marks the frame's error code): take the iret
+     * path for those. */
     movabs $0x00007fffffffffff, %rax
     cmp %rax, 17*8(%rsp)         /* trap_frame.rip */
     ja trap_return_user
+    cmpq $0, 16*8(%rsp)          /* trap_frame.error_code */
+    jne trap_return_user
     RESTORE_GPRS
     add $16, %rsp
     /* sysretq takes rip from rcx and rflags from r11, and forces the user cs and ss from STAR. */

@@ -170,9 +170,10 @@ void trap_handle(struct trap_frame *tf)
     kernel_lock();
     if (tf->vector < 32) {
         struct fault_info f = trap_decode(tf);
-        proc_fault(&f);
+        proc_fault(&f); /* returns only if a supervisor resumes the process */
+    } else {
+        trap_interrupt(tf);
     }
-    trap_interrupt(tf);
     if (from_user)
         proc_user_return();
     kernel_unlock();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ucontext.h>
+#include <warp/abi.h>
 #include <warp/types.h>
 
 #define KERNEL_STACK_PAGES 4          /* as on x86-64; the host stack itself is larger (below) */
@@ -14,8 +15,9 @@ struct arch_cpu {
 /* A kernel thread is a ucontext on a stack of its own (tests/unit/karch/host_thread.c). */
 struct arch_thread {
     ucontext_t ctx;
-    uint64_t kstack_top; /* top of its host stack (arch_kstack_alloc), 0 for the test's own thread */
-    void *fake_stack;    /* ASan's bookkeeping across stack switches */
+    uint64_t kstack_top;  /* top of its host stack (arch_kstack_alloc), 0 for the test's own thread */
+    void *fake_stack;     /* ASan's bookkeeping across stack switches */
+    struct cpu_regs regs; /* the user registers a supervisor reads and sets; nothing runs them */
 };
 
 /* A simulated address space: a 4-level table in simulated RAM (host_vm.c). */

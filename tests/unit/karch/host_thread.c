@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sched_thread_started(void);
-
 /* The test's own thread (the kernel's idle thread here): its stack, for ASan's switch hooks. The
  * first switch of all leaves it, so the first thread to start learns its bounds from ASan. */
 static const void *main_stack_bottom;
@@ -45,7 +43,7 @@ static void thread_entry(unsigned hi, unsigned lo, unsigned a0_hi, unsigned a0_l
         main_stack_size = from_size;
     }
     (void)t;
-    sched_thread_started();
+    proc_thread_started();
     kh_user_main(((uint64_t)a0_hi << 32) | a0_lo);
 }
 
@@ -60,6 +58,22 @@ void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, 
     uintptr_t self = (uintptr_t)t;
     makecontext(&t->ctx, (void (*)(void))thread_entry, 4, (unsigned)(self >> 32), (unsigned)self,
                 (unsigned)(a0 >> 32), (unsigned)a0);
+}
+
+/* Kept, not used: the host's programs are C functions (kharness.c). */
+void arch_thread_get_regs(const struct arch_thread *t, struct cpu_regs *out)
+{
+    *out = t->regs;
+}
+
+/* The same check as the x86-64 port's: user-half addresses, the user's flags only. */
+long arch_thread_set_regs(struct arch_thread *t, const struct cpu_regs *in)
+{
+    if (in->pc >= USER_TOP || in->sp > USER_TOP || in->tls >= USER_TOP)
+        return ERR_INVALID_ARG;
+    t->regs = *in;
+    t->regs.flags = (in->flags & CPU_FLAGS_USER) | 0x202;
+    return 0;
 }
 
 void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, const struct arch_vm *next_vm)

@@ -222,6 +222,22 @@ long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const hand
     return kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
 }
 
+/* The spawn argument reaches the child's first argument register, which the host port runs. */
+long kh_spawn_supervised(kh_prog prog, uint64_t payload, handle_t end)
+{
+    uaddr_t uname = kh_ualloc(4), uargs = kh_ualloc(sizeof(struct spawn_args)), uh = kh_ualloc(sizeof(end));
+    kh_uput(uname, "supd", 4);
+    kh_uput(uh, &end, sizeof(end));
+    uint64_t arg = kh_prog_arg(prog, payload);
+    struct spawn_args sa = {
+        .name = uname, .name_len = 4, .arg = arg, .flags = SPAWN_SUPERVISED, .handles = uh, .nhandles = 1};
+    kh_uput(uargs, &sa, sizeof(sa));
+    long child = kh_sys(SYS_SPAWN, uargs, 0, 0, 0, 0, 0);
+    if (child < 0)
+        kh_prog_arg_drop(arg);
+    return child;
+}
+
 long kh_channel_create(handle_t out[2])
 {
     uaddr_t u = USCRATCH;

@@ -49,6 +49,11 @@ void kh_prog_arg_drop(uint64_t arg);
  * child's process handle or an error. */
 long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const handle_t *handles, unsigned n);
 
+/* From a user program: SYS_SPAWN an empty child supervised through channel end `end`, which runs
+ * prog(payload) once started (its system calls then reach the supervisor as traps); the child's
+ * process handle or an error. */
+long kh_spawn_supervised(kh_prog prog, uint64_t payload, handle_t end);
+
 /* Wrappers: user-memory marshalling around the calls the tests make most (through a scratch page
  * of the process's user memory). */
 long kh_channel_create(handle_t out[2]);

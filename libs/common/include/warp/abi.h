@@ -50,6 +50,16 @@ enum {
     SYS_SEND_WAIT = 34,   /* (handle_t ch, const struct warp_msg *msg, handle_t eq, struct warp_event *out,
                                uint64_t deadline_ns) -> 0; SYS_CHANNEL_SEND, then SYS_EVENTQ_WAIT */
     SYS_ENTROPY = 35,     /* (void *buf, size_t len) -> len; random bytes, len <= ENTROPY_MAX */
+    /* A supervised process (SPAWN_SUPERVISED), through a handle with RIGHT_MANAGE (docs/syscalls.md). */
+    SYS_PROC_START = 36,      /* (handle_t proc) -> 0; it runs from the registers set */
+    SYS_PROC_GET_REGS = 37,   /* (handle_t proc, struct cpu_regs *out) -> 0; it must be stopped */
+    SYS_PROC_SET_REGS = 38,   /* (handle_t proc, const struct cpu_regs *regs) -> 0; it must be stopped */
+    SYS_PROC_VM_MAP = 39,     /* (handle_t proc, uaddr_t addr, size_t len, unsigned prot) -> address */
+    SYS_PROC_VM_UNMAP = 40,   /* (handle_t proc, uaddr_t addr, size_t len) -> 0 */
+    SYS_PROC_VM_PROTECT = 41, /* (handle_t proc, uaddr_t addr, size_t len, unsigned prot) -> 0 */
+    SYS_PROC_VM_READ = 42,    /* (handle_t proc, uaddr_t addr, void *dst, size_t len) -> len */
+    SYS_PROC_VM_WRITE = 43,   /* (handle_t proc, uaddr_t addr, const void *src, size_t len) -> len */
+    SYS_PROC_INTERRUPT = 44,  /* (handle_t proc) -> 0; a running one stops with a TRAP_INTERRUPT */
     SYS_COUNT
 };
 
@@ -63,7 +73,10 @@ enum {
 /* SYS_SPAWN flags. */
 #define SPAWN_SHARE_INITFS 1ull /* the child also gets the initfs mapped; caller must have it */
 #define SPAWN_RESERVE 2ull      /* the child may use the kernel's reserve; caller must hold it */
-#define SPAWN_FLAGS_ALL (SPAWN_SHARE_INITFS | SPAWN_RESERVE)
+/* The child has no image and waits for SYS_PROC_START; its system calls and CPU exceptions come to the
+ * spawner as MSG_TRAP calls on the channel end that is its one listed handle (docs/linux-compat.md). */
+#define SPAWN_SUPERVISED 4ull
+#define SPAWN_FLAGS_ALL (SPAWN_SHARE_INITFS | SPAWN_RESERVE | SPAWN_SUPERVISED)
 
 /* Per-process quotas (docs/security.md), the index into spawn_args.limits. */
 enum limit_kind {
@@ -122,6 +135,36 @@ struct exit_info {
     uint64_t rip;        /* EXIT_FAULT: the faulting instruction */
     uint64_t fault_addr; /* EXIT_FAULT: the address a memory fault was about (x86-64: CR2) */
     uint64_t error_code; /* EXIT_FAULT: the architecture's extra word (x86-64: the error code) */
+};
+
+/* The user registers of a stopped supervised process (x86-64). Every architecture's has pc and sp. */
+struct cpu_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t pc;    /* rip */
+    uint64_t sp;    /* rsp */
+    uint64_t flags; /* rflags: only CPU_FLAGS_USER can be set; IF is always on */
+    uint64_t tls;   /* the FS base (what arch_prctl(ARCH_SET_FS) sets on Linux) */
+};
+/* The rflags bits a supervisor may set: CF, PF, AF, ZF, SF, DF, OF. */
+#define CPU_FLAGS_USER 0xcd5ul
+
+/* What a supervised process did: the data of a MSG_TRAP call (docs/linux-compat.md). */
+enum trap_kind {
+    TRAP_SYSCALL = 1,   /* it ran the system-call instruction: nr and args hold its registers */
+    TRAP_FAULT = 2,     /* it took a CPU exception: fault_* say which, as exit_info would */
+    TRAP_INTERRUPT = 3, /* its supervisor asked (SYS_PROC_INTERRUPT): pc and sp say where it was */
+};
+
+struct trap_info {
+    uint32_t kind;       /* enum trap_kind */
+    uint32_t fault_kind; /* TRAP_FAULT: enum fault_kind */
+    uint64_t nr;         /* TRAP_SYSCALL: the number (rax) */
+    uint64_t args[6];    /* TRAP_SYSCALL: rdi, rsi, rdx, r10, r8, r9 */
+    uint64_t pc;         /* after the system-call instruction, the faulting instruction, or the next */
+    uint64_t sp;
+    uint64_t fault_vector; /* TRAP_FAULT: the architecture's number (x86-64: the vector) */
+    uint64_t fault_addr;   /* TRAP_FAULT: the address a memory fault was about */
+    uint64_t error_code;   /* TRAP_FAULT: the architecture's extra word */
 };
 
 struct sysinfo {

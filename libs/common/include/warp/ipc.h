@@ -10,6 +10,9 @@
 #define RIGHT_WRITE 2u    /* send and reply, add to an event queue, set a timer, kill a process */
 #define RIGHT_TRANSFER 4u /* may be moved to another process (in a message or at spawn) */
 #define RIGHTS_ALL (RIGHT_READ | RIGHT_WRITE | RIGHT_TRANSFER)
+/* Of a supervised process only: its memory and registers, and starting it (docs/linux-compat.md). */
+#define RIGHT_MANAGE 8u
+#define RIGHTS_KNOWN (RIGHTS_ALL | RIGHT_MANAGE)
 
 enum obj_type {
     OBJ_CHANNEL = 1, /* one end of a connected pair */
@@ -42,6 +45,7 @@ enum msg_type {
     MSG_SETATTR = 5,  /* data: "name=value"; reply status: 0 or ERR_* */
     MSG_CLOSE = 6,    /* ends a session or a stream */
     MSG_ERROR = 7,    /* a reply only: status holds the ERR_* */
+    MSG_TRAP = 8,     /* from the kernel: data is a struct trap_info; reply status: the result */
     MSG_USER = 0x100, /* first type free for program-specific messages (tests, demos) */
 };
 

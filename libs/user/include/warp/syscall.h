@@ -38,6 +38,20 @@ long warp_entropy(void *buf, size_t len);
 /* Powers the machine off reporting code (0..255); returns only with an error (only init may). */
 long warp_shutdown(int code);
 
+/* A supervised process (SPAWN_SUPERVISED; docs/linux-compat.md), through its handle (RIGHT_MANAGE). */
+long warp_proc_start(handle_t proc);
+/* Stops a running supervised process with a TRAP_INTERRUPT before it runs user code again. */
+long warp_proc_interrupt(handle_t proc);
+long warp_proc_get_regs(handle_t proc, struct cpu_regs *out);
+long warp_proc_set_regs(handle_t proc, const struct cpu_regs *regs);
+/* Maps zeroed memory in proc at addr, or (addr 0) where the kernel picks; returns the address. */
+long warp_proc_vm_map(handle_t proc, uaddr_t addr, size_t len, unsigned prot);
+long warp_proc_vm_unmap(handle_t proc, uaddr_t addr, size_t len);
+long warp_proc_vm_protect(handle_t proc, uaddr_t addr, size_t len, unsigned prot);
+/* Copies len bytes between proc's memory at addr and ours; returns len. */
+long warp_proc_vm_read(handle_t proc, uaddr_t addr, void *dst, size_t len);
+long warp_proc_vm_write(handle_t proc, uaddr_t addr, const void *src, size_t len);
+
 /* IPC (docs/ipc.md): handles, channels, calls, memory copies, event queues, timers. */
 long warp_handle_close(handle_t h);
 long warp_handle_info(handle_t h, struct handle_info *out);

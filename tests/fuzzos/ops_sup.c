@@ -1,0 +1,164 @@
+/* ops_sup.c: the fuzzer's generator for supervised processes: a child's whole life, its memory,
+ * registers and traps handled with generated arguments (ops.h). */
+#include "ops.h"
+#include "pool.h"
+#include "report.h"
+
+#include <warp/string.h>
+#include <warp/syscall.h>
+
+#define SUP_MAPS 8                /* mappings of the child this op remembers */
+#define SUP_MAP_MAX (64ul << 10)  /* its mappings stay small */
+#define SUP_FIXED 0x400000ul      /* where fixed mappings go, mostly */
+#define SUP_COPY_MAX (64ul << 10) /* SYS_PROC_VM_READ/WRITE's limit */
+
+/* One supervised child and what this op knows of it. */
+static struct {
+    handle_t proc, ch;
+    uint64_t map[SUP_MAPS], len[SUP_MAPS];
+    unsigned nmaps;
+} sup;
+
+/* A range for an unmap, protect or copy: mostly in or around a mapping we made, else anywhere. */
+static uint64_t sup_addr(uint64_t *len, uint64_t max)
+{
+    if (!sup.nmaps || gen_one_in(4)) {
+        *len = gen_len(max);
+        return gen_below(2) ? gen_edge() : SUP_FIXED + gen_below(64) * PAGE_SIZE;
+    }
+    unsigned i = (unsigned)gen_below(sup.nmaps);
+    uint64_t off =
+        gen_below(3) ? gen_below(sup.len[i] / PAGE_SIZE + 1) * PAGE_SIZE : gen_below(sup.len[i] + 1);
+    *len = gen_below(4) ? gen_below(sup.len[i] + PAGE_SIZE) : gen_len(max);
+    return sup.map[i] + off;
+}
+
+/* A map at a fixed or kernel-chosen address: refused for a bad length or protection (W^X). */
+static void sup_map(void)
+{
+    uint64_t addr = gen_below(2) ? 0 : gen_below(4) ? SUP_FIXED + gen_below(64) * PAGE_SIZE : gen_edge();
+    uint64_t len = gen_below(4) ? 1 + gen_below(SUP_MAP_MAX) : gen_len(SUP_MAP_MAX);
+    uint64_t prot = gen_below(8) ? 1 + gen_below(7) : gen_edge();
+    bool refused = len == 0 || len > (1ul << 30) || prot == 0 || (prot & ~7ull) ||
+                   (prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC) ||
+                   (addr & (PAGE_SIZE - 1)) || (addr && (addr < USER_BASE || addr >= USER_TOP));
+    long r = fz_sys(SYS_PROC_VM_MAP, sup.proc, addr, len, prot, 0, 0);
+    fz_check(r < 0 || !refused, "SYS_PROC_VM_MAP refuses bad addresses, lengths and protections");
+    fz_check(r < 0 ||
+                 ((r & (PAGE_SIZE - 1)) == 0 && (uint64_t)r < USER_TOP && (!addr || (uint64_t)r == addr)),
+             "a mapping in a supervised child is where it was asked, in the user half");
+    if (r > 0 && sup.nmaps < SUP_MAPS) {
+        sup.map[sup.nmaps] = (uint64_t)r;
+        sup.len[sup.nmaps++] = len;
+    }
+}
+
+/* Unmaps and protections of any range: whatever the kernel accepts must keep W^X. */
+static void sup_unmap_protect(void)
+{
+    uint64_t len, addr = sup_addr(&len, SUP_MAP_MAX);
+    if (gen_below(2)) {
+        fz_sys(SYS_PROC_VM_UNMAP, sup.proc, addr, len, 0, 0, 0);
+        return;
+    }
+    uint64_t prot = gen_below(8) ? 1 + gen_below(7) : gen_edge();
+    long r = fz_sys(SYS_PROC_VM_PROTECT, sup.proc, addr, len, prot, 0, 0);
+    fz_check(r < 0 ||
+                 (prot && !(prot & ~7ull) && (prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC)),
+             "SYS_PROC_VM_PROTECT keeps W^X");
+}
+
+/* Copies both ways: a bad pointer of ours or a length over the limit is refused; random bytes
+ * written become the child's code when it runs. */
+static void sup_copy(void)
+{
+    enum gen_kind kind;
+    bool out = gen_below(2);
+    uint64_t len, addr = sup_addr(&len, SUP_COPY_MAX + 1);
+    uint64_t ours = gen_ptr(len, out, &kind);
+    long r = fz_sys(out ? SYS_PROC_VM_READ : SYS_PROC_VM_WRITE, sup.proc, addr, ours, len, 0, 0);
+    fz_check(r < 0 || ((kind != GEN_BAD || len == 0) && len <= SUP_COPY_MAX && (uint64_t)r == len),
+             "SYS_PROC_VM_READ/WRITE copy all or nothing, from and to valid memory");
+}
+
+/* Registers read and set: whatever is accepted has its pc, sp and TLS base in the user half, and
+ * only the user's flags. */
+static void sup_regs(void)
+{
+    enum gen_kind kind;
+    struct cpu_regs *r = (struct cpu_regs *)gen_scratch();
+    long got = fz_sys(SYS_PROC_GET_REGS, sup.proc, (uint64_t)r, 0, 0, 0, 0);
+    fz_check(got < 0 || (r->flags & ~CPU_FLAGS_USER) == 0, "a supervised child's flags are the user's");
+    uint64_t *words = (uint64_t *)r;
+    for (unsigned i = 0; i < sizeof(*r) / sizeof(uint64_t); i++)
+        if (gen_one_in(3))
+            words[i] = gen_below(2) ? gen_edge() : SUP_FIXED + gen_below(64 * PAGE_SIZE);
+    uint64_t p = gen_below(8) ? (uint64_t)r : gen_ptr(sizeof(*r), false, &kind);
+    long set = fz_sys(SYS_PROC_SET_REGS, sup.proc, p, 0, 0, 0, 0);
+    fz_check(set < 0 || p != (uint64_t)r || (r->pc < USER_TOP && r->sp <= USER_TOP && r->tls < USER_TOP),
+             "SYS_PROC_SET_REGS keeps pc, sp and the TLS base in the user half");
+}
+
+/* Answers what the child sent (traps) with a random status, sometimes after moving its pc. */
+static void sup_answer(void)
+{
+    struct warp_msg *m = (struct warp_msg *)gen_scratch();
+    if (fz_sys(SYS_CHANNEL_RECV, sup.ch, (uint64_t)m, 0, 0, 0, 0) < 0)
+        return;
+    fz_check(m->type == MSG_TRAP && m->flags == MSG_CALL && m->data_len == sizeof(struct trap_info),
+             "a supervised child sends only MSG_TRAP calls");
+    struct warp_msg rep = {
+        .type = MSG_TRAP, .flags = MSG_REPLY, .call_id = m->call_id, .status = (int64_t)gen_edge()};
+    if (gen_one_in(2))
+        sup_regs(); /* overwrites the scratch buffer, m with it */
+    fz_sys(SYS_CHANNEL_SEND, sup.ch, (uint64_t)&rep, 0, 0, 0, 0);
+}
+
+/* One step of the session. */
+static void sup_step(void)
+{
+    switch (gen_below(8)) {
+    case 0: sup_map(); break;
+    case 1: sup_unmap_protect(); break;
+    case 2: sup_copy(); break;
+    case 3: sup_regs(); break;
+    case 4: fz_sys(SYS_PROC_START, sup.proc, 0, 0, 0, 0, 0); break;
+    case 5: fz_sys(SYS_PROC_INTERRUPT, sup.proc, 0, 0, 0, 0, 0); break;
+    case 6: fz_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0); break;
+    default: sup_answer(); break;
+    }
+}
+
+/* A supervised child (on a fresh channel) through up to 32 steps, then killed or left to its
+ * supervisor's close, waited for and released: nothing of it outlives the op. */
+void fz_op_supervise(void)
+{
+    handle_t c[2];
+    pool_make_room_for_child();
+    if (warp_channel_create(c) < 0)
+        return;
+    struct spawn_args a = {.name = (uaddr_t) "supervised",
+                           .name_len = 10,
+                           .flags = SPAWN_SUPERVISED,
+                           .handles = (uaddr_t)&c[1],
+                           .nhandles = 1};
+    long r = fz_sys(SYS_SPAWN, (uint64_t)&a, 0, 0, 0, 0, 0);
+    if (r < 0) {
+        warp_handle_close(c[0]);
+        warp_handle_close(c[1]);
+        return;
+    }
+    fz_stats.spawned++;
+    sup.proc = (handle_t)r;
+    sup.ch = c[0];
+    sup.nmaps = 0;
+    for (unsigned n = 1 + (unsigned)gen_below(32); n > 0; n--)
+        sup_step();
+    if (gen_below(2))
+        warp_kill(sup.proc);
+    warp_handle_close(sup.ch); /* kills it, if the kill did not */
+    struct exit_info ei;
+    fz_check(warp_wait(sup.proc, &ei) == 0 && ei.reason >= EXIT_NORMAL && ei.reason <= EXIT_KILLED,
+             "a supervised child ends when its supervisor lets go");
+    warp_handle_close(sup.proc);
+}
