@@ -46,6 +46,7 @@ FETCH_TIMEOUT = 300
 STATS = re.compile(r"^fs: stats (.*)$")
 STATS_PERIOD = 10  # fs logs its stats line this often (seconds) when it changed
 STATS_WAIT = 25
+STATS_QUIET = STATS_PERIOD + 5  # seconds without a stats line after which fs's last one is current
 BIG = "files/sixty-four-mib.bin"
 CACHED = "files/sixteen-mib.bin"
 
@@ -175,13 +176,20 @@ def parse_stats(match):
     return {k: int(v) for k, v in fields.items() if v.isdigit()}
 
 
-def stats_after(boot, index):
-    """The fields of the first fs stats line after line `index` (waits for it), or None."""
-    found = boot.wait_for(STATS, timeout=STATS_WAIT, after=index)
-    if found is None:
-        return None, index
-    line, match = found
-    return parse_stats(match), line.index + 1
+def settled_stats(boot, index):
+    """(fields, index after it) of fs's counters once they have settled: the last stats line from
+    line `index` on after fs printed none for STATS_QUIET seconds, or, if it printed none at all, the
+    last one before `index`. fs prints a line every 10 s when its counters changed, so once it has
+    been quiet that long the last line is current; the first line after a transfer may have been
+    printed in the middle of it. (None, index) if fs never printed one or never went quiet."""
+    last, deadline = None, time.monotonic() + 2 * STATS_WAIT
+    while time.monotonic() < deadline:
+        found = boot.wait_for(STATS, timeout=STATS_QUIET, after=index)
+        if found is None:
+            return (last if last is not None else last_stats(boot)), index
+        line, match = found
+        last, index = parse_stats(match), line.index + 1
+    return None, index
 
 
 def last_stats(boot):
@@ -198,11 +206,11 @@ def check_cache(boot, port, served):
     lines around it the misses stay and the hits grow by the file's pages at least."""
     name = "cache: a second read of a 16 MiB file is served from the page cache"
     status, _, digest, _ = curl(port, "/" + CACHED)
-    before, index = stats_after(boot, len(boot.all_lines()))
+    before, index = settled_stats(boot, len(boot.all_lines()))
     if before is None:
-        return Result(name, False, f"no fs stats line within {STATS_WAIT} s")
+        return Result(name, False, f"no settled fs stats line within {2 * STATS_WAIT} s")
     status, _, digest, _ = curl(port, "/" + CACHED)
-    after, _ = stats_after(boot, index)
+    after, _ = settled_stats(boot, index)
     if status != 200 or digest != sha256_file(served["/" + CACHED]) or after is None:
         return Result(name, False, f"GET -> {status}, stats line after it: {after}")
     pages = (16 << 20) // 4096
