@@ -1,0 +1,57 @@
+/* lxproc.c: the table of supervised Linux process records, replies to their traps, their end. */
+#include "lxproc.h"
+
+#include <warp/msg.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+#include "lxsys.h"
+
+static struct lxproc lxprocs[LXPROC_MAX];
+static uint64_t lxproc_next_pid = 2; /* 1 would be init's */
+
+unsigned lxproc_live(void)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < LXPROC_MAX; i++)
+        n += lxprocs[i].used;
+    return n;
+}
+
+void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result)
+{
+    struct warp_msg m;
+    msg_reply(&m, MSG_TRAP, call_id, result);
+    long r = loop_send(p->loop, p->ch, &m);
+    if (r < 0 && r != ERR_PEER_CLOSED)
+        printf("linux: %s: reply failed: %s\n", p->name, err_str(r));
+}
+
+void lxproc_exit(struct lxproc *p, int code)
+{
+    p->exited = true;
+    p->exit_code = code & 0xff;
+    lxsys_flush(p);
+    warp_kill(p->proc); /* cancels the trap; the exit event cleans up */
+}
+
+struct lxproc *lxproc_alloc(struct loop *loop)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *p = &lxprocs[i];
+        if (!p->used) {
+            memset(p, 0, sizeof(*p));
+            p->used = true;
+            p->loop = loop;
+            p->pid = lxproc_next_pid++;
+            lxvm_init(&p->vm);
+            return p;
+        }
+    }
+    return NULL;
+}
+
+void lxproc_free(struct lxproc *p)
+{
+    p->used = false;
+}

@@ -1,0 +1,19 @@
+/* lxproc.h: the table of Linux process records, the answers to their traps and their end. */
+#pragma once
+
+#include "lxstate.h"
+
+/* A free record, zeroed and marked used (pid, loop set), or NULL when LXPROC_MAX are supervised. */
+struct lxproc *lxproc_alloc(struct loop *loop);
+
+/* Gives the record back. */
+void lxproc_free(struct lxproc *p);
+
+/* Answers the trap call_id with a Linux result (a value, or -errno). */
+void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result);
+
+/* Ends p with Linux exit code code (exit, exit_group): its output is flushed and it is killed. */
+void lxproc_exit(struct lxproc *p, int code);
+
+/* The processes still supervised. */
+unsigned lxproc_live(void);

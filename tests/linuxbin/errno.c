@@ -1,0 +1,35 @@
+/* errno: failing calls give Linux's errno values. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Prints what a call returned and its errno. */
+static void show(const char *what, long r)
+{
+    printf("%s: %ld errno %d (%s)\n", what, r, r < 0 ? errno : 0, r < 0 ? strerror(errno) : "-");
+    errno = 0;
+}
+
+int main(void)
+{
+    struct timespec ts;
+    show("clock_gettime(12345)", clock_gettime(12345, &ts));
+    show("clock_gettime(MONOTONIC, bad pointer)", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)16));
+    show("write(99)", write(99, "x", 1));
+    show("write(1, bad pointer)", write(1, (void *)16, 5));
+    show("mmap(len 0)", (long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    show("mmap(no type)", (long)mmap(NULL, 4096, PROT_READ, MAP_ANONYMOUS, -1, 0));
+    show("munmap(unaligned)", munmap((void *)4097, 4096));
+    show("getrandom(bad flags)", getrandom(&ts, 8, 0x100));
+    show("nanosleep(bad nsec)", nanosleep(&(struct timespec){0, 2000000000}, NULL));
+    show("sigaction(SIGKILL)", sigaction(SIGKILL, &(struct sigaction){.sa_handler = SIG_IGN}, NULL));
+    show("ioctl(5)", syscall(SYS_ioctl, 5, 0x5413, &ts));
+    show("arch_prctl(bad code)", syscall(SYS_arch_prctl, 0x9999, 0));
+    return 0;
+}
