@@ -30,6 +30,7 @@
 #define LX_SYS_rt_sigaction 13
 #define LX_SYS_rt_sigprocmask 14
 #define LX_SYS_ioctl 16
+#define LX_SYS_madvise 28
 #define LX_SYS_writev 20
 #define LX_SYS_nanosleep 35
 #define LX_SYS_getpid 39
@@ -62,6 +63,13 @@
 #define LX_MAP_FIXED 0x10
 #define LX_MAP_ANONYMOUS 0x20
 #define LX_MAP_FIXED_NOREPLACE 0x100000
+
+/* madvise advice */
+#define LX_MADV_WILLNEED 3
+#define LX_MADV_DONTNEED 4
+#define LX_MADV_FREE 8
+#define LX_MADV_REMOVE 9
+#define LX_MADV_PAGEOUT 21
 
 /* arch_prctl codes */
 #define LX_ARCH_SET_FS 0x1002

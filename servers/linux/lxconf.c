@@ -88,10 +88,10 @@ static void lxconf_section(struct lxconf_parser *p, char *s)
 {
     lxconf_finish(p);
     size_t n = strlen(s);
-    if (n < 2 || s[n - 1] != ']' || strncmp(s, "[linux", 6) != 0 || !lxconf_blank(s[6]))
+    if (n < 7 || s[n - 1] != ']' || strncmp(s, "[linux", 6) != 0 || !(lxconf_blank(s[6]) || s[6] == ']'))
         return; /* init's section, or a malformed one init reports */
     s[n - 1] = '\0';
-    char *name = lxconf_trim(s + 7);
+    char *name = lxconf_trim(s + 6);
     memset(&p->cur, 0, sizeof(p->cur));
     p->in_prog = true;
     p->keys = 0;

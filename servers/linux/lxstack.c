@@ -20,6 +20,16 @@ static uint64_t lxstack_push(struct lxstack_pen *p, const void *data, uint64_t l
     return p->top - (p->cap - p->pos);
 }
 
+/* Moves pos down until its stack address is 16-byte aligned; false if that leaves the buffer. */
+static bool lxstack_align(struct lxstack_pen *p)
+{
+    uint64_t drop = (p->top - (p->cap - p->pos)) % 16;
+    if (drop > p->pos)
+        return false;
+    p->pos -= drop;
+    return true;
+}
+
 /* Pushes strs[0..n) as NUL-terminated strings, their addresses into addrs; false if they do not fit. */
 static bool lxstack_push_strings(struct lxstack_pen *p, const char *const *strs, uint32_t n, uint64_t *addrs)
 {
@@ -44,16 +54,17 @@ long lxstack_build(const struct lxstack_args *a, uint64_t top, uint8_t *buf, uin
     if (execfn == 0 || !lxstack_push_strings(&p, a->envp, a->envc, str + a->argc) ||
         !lxstack_push_strings(&p, a->argv, a->argc, str))
         return ERR_TOO_LARGE;
-    p.pos &= ~15ull; /* the random bytes 16-byte aligned (top and cap are) */
-    uint64_t random = lxstack_push(&p, a->random, 16);
+    uint64_t random = lxstack_align(&p) ? lxstack_push(&p, a->random, 16) : 0; /* 16-byte aligned */
     if (random == 0)
         return ERR_TOO_LARGE;
     /* The words: argc, argv, NULL, envp, NULL, the caller's aux, AT_EXECFN, AT_RANDOM, AT_NULL. */
     uint64_t words = 1 + a->argc + 1 + a->envc + 1 + 2 * ((uint64_t)a->naux + 3);
-    if (words * 8 + 15 > p.pos)
-        return ERR_TOO_LARGE;
     uint64_t below_random = p.pos;
-    p.pos = (p.pos - words * 8) & ~15ull;
+    if (words * 8 > p.pos)
+        return ERR_TOO_LARGE;
+    p.pos -= words * 8;
+    if (!lxstack_align(&p))
+        return ERR_TOO_LARGE;
     memset(p.buf + p.pos, 0, below_random - p.pos);
     uint64_t w[1 + LXSTACK_STRINGS_MAX + 2 + 2 * (LXSTACK_AUX_MAX + 3)];
     uint64_t n = 0;

@@ -27,6 +27,7 @@ int64_t lxsys_brk(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_munmap(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_mprotect(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_madvise(struct lxproc *p, const struct trap_info *t);
 
 /* lxsys_time.c: clocks and sleeping */
 int64_t lxsys_clock_gettime(struct lxproc *p, const struct trap_info *t);

@@ -118,3 +118,38 @@ int64_t lxsys_mprotect(struct lxproc *p, const struct trap_info *t)
         return -LX_ENOMEM;
     return lxmem_protect(p, addr, addr + len, (uint32_t)prot);
 }
+
+/* Gives the pages of [start, end) back as zeros (MADV_DONTNEED on private anonymous memory): each
+ * mapped piece is unmapped and mapped again with its protection. */
+static int64_t lxmm_zero(struct lxproc *p, uint64_t start, uint64_t end)
+{
+    struct lxvm_area piece;
+    while (start < end && lxvm_first_piece(&p->vm, start, end, &piece)) {
+        int64_t r = lxmem_unmap(p, piece.start, piece.end);
+        if (r == 0)
+            r = lxmem_map(p, piece.start, piece.end - piece.start, piece.prot);
+        if (r < 0)
+            return r;
+        start = piece.end;
+    }
+    return 0;
+}
+
+/* madvise: hints are taken and ignored; MADV_DONTNEED and MADV_FREE zero the range (Linux may keep
+ * MADV_FREE's pages as they were: zeros are one of its outcomes). */
+int64_t lxsys_madvise(struct lxproc *p, const struct trap_info *t)
+{
+    uint64_t addr = t->args[0], len = lxmm_pages(t->args[1]), advice = t->args[2];
+    if (addr % LXMEM_PAGE != 0 || (t->args[1] != 0 && len == 0))
+        return -LX_EINVAL;
+    bool zero = advice == LX_MADV_DONTNEED || advice == LX_MADV_FREE;
+    if (!zero && advice > LX_MADV_PAGEOUT) /* unknown */
+        return -LX_EINVAL;
+    if (advice == LX_MADV_REMOVE || (advice > LX_MADV_DONTNEED && advice < LX_MADV_FREE))
+        return -LX_EINVAL; /* 5-7 are no advice; REMOVE is for shared memory only */
+    if (len == 0)
+        return 0;
+    if (addr > USER_TOP || len > USER_TOP - addr || !lxvm_is_covered(&p->vm, addr, addr + len))
+        return -LX_ENOMEM;
+    return zero ? lxmm_zero(p, addr, addr + len) : 0;
+}

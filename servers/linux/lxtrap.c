@@ -21,6 +21,7 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_mmap] = lxsys_mmap,
     [LX_SYS_munmap] = lxsys_munmap,
     [LX_SYS_mprotect] = lxsys_mprotect,
+    [LX_SYS_madvise] = lxsys_madvise,
     [LX_SYS_clock_gettime] = lxsys_clock_gettime,
     [LX_SYS_clock_getres] = lxsys_clock_getres,
     [LX_SYS_gettimeofday] = lxsys_gettimeofday,

@@ -16,8 +16,10 @@ int main(int argc, char **argv)
            getauxval(AT_PHENT), getauxval(AT_SECURE), getauxval(AT_BASE));
     printf("AT_PHDR set: %d, AT_ENTRY set: %d, AT_RANDOM set: %d, AT_CLKTCK=%lu\n", getauxval(AT_PHDR) != 0,
            getauxval(AT_ENTRY) != 0, getauxval(AT_RANDOM) != 0, getauxval(AT_CLKTCK));
-    const char *fn = (const char *)getauxval(AT_EXECFN);
-    printf("AT_EXECFN is argv[0]: %d\n", fn && strcmp(fn, argv[0]) == 0);
+    /* AT_EXECFN is the path execve was given (the host's differs from argv[0]); its last part is not. */
+    const char *fn = (const char *)getauxval(AT_EXECFN), *base = strrchr(argv[0], '/');
+    const char *fnbase = fn ? strrchr(fn, '/') : NULL;
+    printf("AT_EXECFN names the program: %d\n", base && fnbase && strcmp(fnbase, base) == 0);
     printf("stack aligned: %d\n", ((unsigned long)argv & 7) == 0);
     return 0;
 }

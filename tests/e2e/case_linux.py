@@ -1,0 +1,130 @@
+"""tests/e2e/case_linux.py: the linux server runs static Linux binaries as the host does.
+
+warp-linux.iso starts the linux server with the Linux programs of tests/linuxbin/linux.manifest
+(its [linux NAME] sections), static musl binaries built into build/linuxbin/. Each program is also
+run here, on the host, with the same argv (argv[0] is the manifest's path), environment and an empty
+stdin; what it wrote to stdout and stderr and its exit code must be the same under Warp, where the
+server logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
+NAME exited with code N`. The hostile programs are checked by what the server says instead: a
+binary cut short and a file that is no ELF are refused, an unimplemented system call is ENOSYS and
+logged once by name, a fault ends only the program, and a program started after them all runs.
+"""
+
+import os
+import re
+import subprocess
+
+from harness import ROOT, Boot, Job, Result
+
+GROUP = "linux"
+NAME = "linux server"
+TIMEOUT = 120
+MANIFEST = os.path.join(ROOT, "tests", "linuxbin", "linux.manifest")
+DONE = "linux: no Linux process left"
+FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
+# Programs whose outcome is the server's refusal or log, not a comparison with the host.
+HOSTILE = {"truncated", "garbage", "enosys", "segv"}
+
+
+def read_programs():
+    """The [linux NAME] sections of the manifest: {name: {"linux": path, "args": [...], "env": {...}}}."""
+    progs, cur = {}, None
+    with open(MANIFEST, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.split("#", 1)[0].strip()
+            section = re.match(r"^\[(\w+)\s+([^\]]+)\]$", line)
+            if section:
+                cur = progs.setdefault(section.group(2).strip(), {"args": [], "env": {}}) \
+                    if section.group(1) == "linux" else None
+            elif cur is not None and "=" in line:
+                key, value = (s.strip() for s in line.split("=", 1))
+                if key == "linux":
+                    cur["linux"] = value
+                elif key == "args":
+                    cur["args"] = value.split()
+                elif key == "env":
+                    cur["env"] = dict(w.split("=", 1) for w in value.split())
+    return progs
+
+
+def host_run(ctx, prog):
+    """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
+    binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
+    done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
+    return (done.stdout.decode(errors="replace").splitlines(),
+            done.stderr.decode(errors="replace").splitlines(), done.returncode)
+
+
+def guest_run(lines, name):
+    """What the server logged of one program: (stdout lines, stderr lines, exit code or None)."""
+    out, err, code = [], [], None
+    for line in lines:
+        if line.tag != "linux":
+            continue
+        if line.text.startswith(f"{name}/1: "):
+            out.append(line.text[len(name) + 4:])
+        elif line.text.startswith(f"{name}/2: "):
+            err.append(line.text[len(name) + 4:])
+        ended = re.match(rf"^linux: {re.escape(name)} exited with code (\d+)$", line.text)
+        if ended:
+            code = int(ended.group(1))
+    return out, err, code
+
+
+def compare(ctx, lines, name, prog):
+    """One program's differential result."""
+    title = f"linux: {name} ({prog['linux']}) matches the host run"
+    want = host_run(ctx, prog)
+    got = guest_run(lines, name)
+    for what, w, g in zip(("stdout", "stderr", "exit code"), want, got):
+        if w != g:
+            return Result(title, False, reason=f"{what} differs: host {w!r}, Warp {g!r}")
+    return Result(title, True, notes=[f"{len(want[0])} stdout lines, exit code {want[2]}"])
+
+
+def hostile(lines):
+    """The server's answers to the hostile programs."""
+    texts = [line.text for line in lines if line.tag == "linux"]
+    checks = [
+        ("a binary cut short is refused", "linux: cannot start truncated (linux/truncated): malformed data"),
+        ("a file that is no ELF is refused", "linux: cannot start garbage (linux/garbage): malformed data"),
+        ("an unimplemented call is ENOSYS to the program", "enosys/1: sysinfo: -1 errno 38, again: -1 errno 38"),
+        ("a faulting program ends alone", None),
+    ]
+    results = []
+    for title, text in checks:
+        if text is None:
+            ok = any(t.startswith("linux: segv faulted: memory fault") for t in texts)
+        else:
+            ok = text in texts
+        results.append(Result(f"linux: {title}", ok, reason="" if ok else f"no line {text!r}"))
+    logged = [t for t in texts if t == "linux: enosys: system call sysinfo (99) is not implemented: ENOSYS"]
+    results.append(Result("linux: the unimplemented call is logged once, by name", len(logged) == 1,
+                          reason=f"logged {len(logged)} times"))
+    return results
+
+
+def jobs(ctx):
+    yield Job(NAME, run)
+
+
+def run(ctx):
+    """Boots warp-linux.iso, waits until every Linux program ended, compares each with the host."""
+    progs = read_programs()
+    with Boot(ctx, NAME, ctx.image("warp-linux.iso"), mem="256M", net=False) as boot:
+        timeout = ctx.timeout(TIMEOUT)
+        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+        if hit is None or hit[0].text != DONE:
+            why = hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s"
+            return [boot.fail(NAME, why)]
+        lines = boot.all_lines()
+        if any(FATAL.search(line.text) for line in lines):
+            return [boot.fail(NAME, "the server or the kernel failed")]
+        results = [compare(ctx, lines, name, prog) for name, prog in progs.items() if name not in HOSTILE]
+        results += hostile(lines)
+        bad = [r for r in results if not r.ok]
+        if bad:
+            for r in bad:
+                r.tail = boot.tail()
+        return results
