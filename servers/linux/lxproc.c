@@ -9,6 +9,21 @@
 
 static struct lxproc lxprocs[LXPROC_MAX];
 static uint64_t lxproc_next_pid = 2; /* 1 would be init's */
+static struct lxbinary lxproc_binaries[LXPROC_BINARIES_MAX];
+static unsigned lxproc_nbinaries;
+
+/* The record of the binary at path, made on its first run; NULL when the table is full. */
+static struct lxbinary *lxproc_binary(const char *path)
+{
+    for (unsigned i = 0; i < lxproc_nbinaries; i++)
+        if (strcmp(lxproc_binaries[i].path, path) == 0)
+            return &lxproc_binaries[i];
+    if (lxproc_nbinaries == LXPROC_BINARIES_MAX || strlen(path) > LXCONF_TEXT_MAX)
+        return NULL;
+    struct lxbinary *b = &lxproc_binaries[lxproc_nbinaries++];
+    memcpy(b->path, path, strlen(path) + 1);
+    return b;
+}
 
 unsigned lxproc_live(void)
 {
@@ -35,14 +50,16 @@ void lxproc_exit(struct lxproc *p, int code)
     warp_kill(p->proc); /* cancels the trap; the exit event cleans up */
 }
 
-struct lxproc *lxproc_alloc(struct loop *loop)
+struct lxproc *lxproc_alloc(struct loop *loop, const char *path)
 {
-    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+    struct lxbinary *b = lxproc_binary(path);
+    for (unsigned i = 0; i < LXPROC_MAX && b; i++) {
         struct lxproc *p = &lxprocs[i];
         if (!p->used) {
             memset(p, 0, sizeof(*p));
             p->used = true;
             p->loop = loop;
+            p->binary = b;
             p->pid = lxproc_next_pid++;
             lxvm_init(&p->vm);
             return p;

@@ -3,8 +3,11 @@
 
 #include "lxstate.h"
 
-/* A free record, zeroed and marked used (pid, loop set), or NULL when LXPROC_MAX are supervised. */
-struct lxproc *lxproc_alloc(struct loop *loop);
+#define LXPROC_BINARIES_MAX 32 /* distinct binaries run since the server started */
+
+/* A free record for a process running the binary at path, zeroed and marked used (pid, loop and
+ * binary set), or NULL when LXPROC_MAX are supervised or LXPROC_BINARIES_MAX binaries were run. */
+struct lxproc *lxproc_alloc(struct loop *loop, const char *path);
 
 /* Gives the record back. */
 void lxproc_free(struct lxproc *p);

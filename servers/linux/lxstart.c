@@ -76,7 +76,7 @@ static long lxstart_load(struct lxproc *p, const struct lxconf_prog *prog, const
 long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *initfs, size_t initfs_size)
 {
     struct tar_file f;
-    struct lxproc *p = lxproc_alloc(loop);
+    struct lxproc *p = lxproc_alloc(loop, prog->path);
     long r = p ? tar_find(initfs, initfs_size, prog->path, &f) : ERR_NO_RESOURCES;
     if (r == 0) {
         memcpy(p->name, prog->name, strlen(prog->name) + 1);

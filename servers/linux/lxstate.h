@@ -22,6 +22,13 @@ struct lxsigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
+/* A binary the server ran: the unimplemented calls are logged once per binary, whichever of its
+ * processes made them first. */
+struct lxbinary {
+    char path[LXCONF_TEXT_MAX + 1];
+    uint8_t enosys_logged[(LX_SYSCALLS + 8) / 8]; /* numbers logged as unimplemented; the last bit: others */
+};
+
 /* One supervised Linux process. */
 struct lxproc {
     bool used;
@@ -36,9 +43,9 @@ struct lxproc {
     uint64_t tid_address;    /* set_tid_address's pointer (kept; cleared at thread exit once threads exist) */
     bool exited;             /* exit or exit_group was called */
     int exit_code;
-    uint64_t call_id;                             /* the trap being served */
-    struct lxout out[2];                          /* fd 1 and 2 */
-    uint8_t enosys_logged[(LX_SYSCALLS + 8) / 8]; /* numbers logged as unimplemented; the last bit: others */
+    uint64_t call_id;        /* the trap being served */
+    struct lxout out[2];     /* fd 1 and 2 */
+    struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */
     struct lxsigaction sigs[LXPROC_NSIG];
     uint64_t sigmask;
     struct loop_timeout sleep; /* nanosleep: the process stays stopped until it fires */

@@ -50,10 +50,11 @@ int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t)
     if (t->nr < LX_SYSCALLS && lxsys_table[t->nr])
         return lxsys_table[t->nr](p, t);
     uint64_t bit = t->nr < LX_SYSCALLS ? t->nr : LX_SYSCALLS; /* every other number shares one bit */
-    if (!(p->enosys_logged[bit / 8] & (1u << (bit % 8)))) {
-        p->enosys_logged[bit / 8] |= (uint8_t)(1u << (bit % 8));
-        printf("linux: %s: system call %s (%llu) is not implemented: ENOSYS\n", p->name, sysnames_name(t->nr),
-               (unsigned long long)t->nr);
+    uint8_t *logged = p->binary->enosys_logged;
+    if (!(logged[bit / 8] & (1u << (bit % 8)))) {
+        logged[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        printf("linux: %s (%s): system call %s (%llu) is not implemented: ENOSYS\n", p->name, p->binary->path,
+               sysnames_name(t->nr), (unsigned long long)t->nr);
     }
     return -LX_ENOSYS;
 }

@@ -31,5 +31,18 @@ int main(void)
     show("sigaction(SIGKILL)", sigaction(SIGKILL, &(struct sigaction){.sa_handler = SIG_IGN}, NULL));
     show("ioctl(5)", syscall(SYS_ioctl, 5, 0x5413, &ts));
     show("arch_prctl(bad code)", syscall(SYS_arch_prctl, 0x9999, 0));
+    unsigned long set = 0;
+    show("rt_sigprocmask(bad how)", syscall(SYS_rt_sigprocmask, 99, &set, NULL, 8));
+    show("rt_sigprocmask(bad size)", syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 4));
+    show("rt_sigprocmask(block SIGUSR1)",
+         syscall(SYS_rt_sigprocmask, SIG_BLOCK, &(unsigned long){1ul << 9}, NULL, 8));
+    show("rt_sigprocmask(read back)", syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &set, 8));
+    printf("mask has SIGUSR1: %d\n", (int)((set >> 9) & 1));
+    char buf[16];
+    show("read(0) at the end of input", read(0, buf, sizeof(buf)));
+    show("read(7)", read(7, buf, sizeof(buf)));
+    show("clock_getres(MONOTONIC)", clock_getres(CLOCK_MONOTONIC, &ts));
+    printf("resolution: %ld ns\n", ts.tv_nsec);
+    printf("getpid is gettid: %d, getppid > 0: %d\n", getpid() == syscall(SYS_gettid), getppid() > 0);
     return 0;
 }
