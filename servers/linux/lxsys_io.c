@@ -1,4 +1,5 @@
 /* lxsys_io.c: read, write, writev and ioctl on the console streams (fd 0: empty, fd 1 and 2: the log). */
+#include <warp/string.h>
 #include <warp/user.h>
 
 #include "lxabi.h"
@@ -9,11 +10,22 @@
 #define LXIO_IOV_MAX 1024            /* Linux's UIO_MAXIOV */
 #define LXIO_CHUNK 4096ull
 
-/* Logs fd's collected line as "NAME/fd: text" and empties it. */
+/* Logs fd's collected line as "NAME/fd: text" in one console write (any byte, NUL included, goes
+ * out as the console shows it) and empties it. */
 static void lxio_emit(struct lxproc *p, int fd)
 {
     struct lxout *o = &p->out[fd - 1];
-    printf("%s/%d: %.*s\n", p->name, fd, (int)o->len, o->buf);
+    char line[LXCONF_NAME_MAX + 4 + LXPROC_LINE_MAX + 1];
+    size_t n = strlen(p->name);
+    memcpy(line, p->name, n);
+    line[n++] = '/';
+    line[n++] = (char)('0' + fd);
+    line[n++] = ':';
+    line[n++] = ' ';
+    memcpy(line + n, o->buf, o->len);
+    n += o->len;
+    line[n++] = '\n';
+    warp_console_write(line, n);
     o->len = 0;
 }
 
@@ -58,13 +70,13 @@ static int64_t lxio_copy_out(struct lxproc *p, int fd, uint64_t buf, uint64_t le
 /* fd 1 and 2 are the console; fd 0 is an empty input; nothing else is open yet. */
 static int64_t lxio_check_out_fd(uint64_t fd)
 {
-    return fd == 1 || fd == 2 ? 0 : -LX_EBADF;
+    return (uint32_t)fd == 1 || (uint32_t)fd == 2 ? 0 : -LX_EBADF; /* Linux takes an unsigned int */
 }
 
 int64_t lxsys_read(struct lxproc *p, const struct trap_info *t)
 {
     (void)p;
-    if (t->args[0] != 0)
+    if ((uint32_t)t->args[0] != 0)
         return -LX_EBADF;
     return 0; /* stdin reads as the end of input (/dev/null) */
 }
@@ -75,7 +87,7 @@ int64_t lxsys_write(struct lxproc *p, const struct trap_info *t)
     if (r < 0)
         return r;
     uint64_t len = t->args[2] < LXIO_WRITE_MAX ? t->args[2] : LXIO_WRITE_MAX;
-    return lxio_copy_out(p, (int)t->args[0], t->args[1], len);
+    return lxio_copy_out(p, (int)(uint32_t)t->args[0], t->args[1], len);
 }
 
 int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t)
@@ -97,7 +109,7 @@ int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t)
             if ((int64_t)iov[j].len < 0)
                 return done ? (int64_t)done : -LX_EINVAL;
             uint64_t want = iov[j].len < LXIO_WRITE_MAX - done ? iov[j].len : LXIO_WRITE_MAX - done;
-            int64_t n = lxio_copy_out(p, (int)t->args[0], iov[j].base, want);
+            int64_t n = lxio_copy_out(p, (int)(uint32_t)t->args[0], iov[j].base, want);
             if (n < 0)
                 return done ? (int64_t)done : n;
             done += (uint64_t)n;
@@ -111,7 +123,7 @@ int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t)
 int64_t lxsys_ioctl(struct lxproc *p, const struct trap_info *t)
 {
     (void)p;
-    if (t->args[0] > 2)
+    if ((uint32_t)t->args[0] > 2)
         return -LX_EBADF;
     /* The streams are no terminal: TCGETS and TIOCGWINSZ fail as on a pipe, so musl's stdio buffers
      * stdout fully (as it does on the host when the output is a pipe or file), and isatty() is 0. */

@@ -5,7 +5,8 @@
 #include "lxmem.h"
 #include "lxsys.h"
 
-#define LXMM_HEAP_MAX (1ull << 30) /* brk grows at most this far past the image */
+#define LXMM_HEAP_MAX (1ull << 30)  /* brk grows at most this far past the image */
+#define LXMM_BRK_STEP (64ull << 10) /* the heap's mappings grow by this much at least */
 
 /* Rounds len up to pages; 0 on overflow. */
 static uint64_t lxmm_pages(uint64_t len)
@@ -26,19 +27,27 @@ static int64_t lxmm_prot(uint64_t prot)
 
 int64_t lxsys_brk(struct lxproc *p, const struct trap_info *t)
 {
-    uint64_t want = t->args[0];
+    uint64_t want = t->args[0], end = lxmm_pages(want);
     if (want < p->brk_start || want - p->brk_start > LXMM_HEAP_MAX)
         return (int64_t)p->brk; /* Linux answers a refused brk with the current break */
-    uint64_t end = lxmm_pages(want);
     if (end > p->brk_end) {
-        if (!lxvm_is_free(&p->vm, p->brk_end, end) ||
-            lxmem_map(p, p->brk_end, end - p->brk_end, PROT_READ | PROT_WRITE) < 0)
+        /* Grow by LXMM_BRK_STEP at least, so that a heap growing a page at a time does not use up
+         * the process's 256 mappings; the step is cut short by whatever is mapped above. */
+        uint64_t step =
+            p->brk_start + (end - p->brk_start + LXMM_BRK_STEP - 1) / LXMM_BRK_STEP * LXMM_BRK_STEP;
+        if (!lxvm_is_free(&p->vm, p->brk_end, end))
             return (int64_t)p->brk;
-    } else if (end < p->brk_end) {
+        if (!lxvm_is_free(&p->vm, end, step))
+            step = end;
+        if (lxmem_map(p, p->brk_end, step - p->brk_end, PROT_READ | PROT_WRITE) < 0)
+            return (int64_t)p->brk;
+        p->brk_end = step;
+    } else if (want < p->brk && end < p->brk_end) {
+        /* A shrink gives the pages above the new break back: grown again, they read as zeros. */
         if (lxmem_unmap(p, end, p->brk_end) < 0)
             return (int64_t)p->brk;
+        p->brk_end = end;
     }
-    p->brk_end = end;
     p->brk = want;
     return (int64_t)want;
 }
@@ -52,7 +61,7 @@ static int64_t lxmm_check(const struct trap_info *t)
     if (t->args[1] == 0 || t->args[5] % LXMEM_PAGE != 0)
         return -LX_EINVAL;
     if (!(flags & LX_MAP_ANONYMOUS)) /* no files yet: fds 0-2 are the console (no mmap), others closed */
-        return (int32_t)t->args[4] >= 0 && (int32_t)t->args[4] <= 2 ? -LX_ENODEV : -LX_EBADF;
+        return (uint32_t)t->args[4] <= 2 ? -LX_ENODEV : -LX_EBADF;
     return 0;
 }
 

@@ -85,6 +85,12 @@ static void heap(void)
           sys_brk(b0 + 100000) == b0 + 100000 && all((unsigned char *)b0 + 45056, 100000 - 45056, 0));
     check("brk below its start is refused", sys_brk(b0 - PAGE) == b0 + 100000);
     check("brk back to its start", sys_brk(b0) == b0);
+    int grown = 1;
+    for (long i = 1; i <= 1000 && grown; i++) {
+        grown = sys_brk(b0 + i * PAGE) == b0 + i * PAGE;
+        b0[i * PAGE - 1] = 1;
+    }
+    check("brk grows a page at a time, 1000 times", grown && sys_brk(b0) == b0);
 }
 
 int main(void)
