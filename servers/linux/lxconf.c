@@ -3,6 +3,7 @@
 
 #include <warp/fmt.h>
 #include <warp/string.h>
+#include <warp/text.h>
 
 #define LXCONF_LINE_MAX 256
 
@@ -95,6 +96,7 @@ static void lxconf_section(struct lxconf_parser *p, char *s)
     memset(&p->cur, 0, sizeof(p->cur));
     p->in_prog = true;
     p->keys = 0;
+    p->cur.pages = LXCONF_PAGES_DEFAULT;
     p->bad = !lxconf_valid_name(name);
     if (p->bad)
         lxconf_log(p, "bad [linux] name (1-31 of A-Z a-z 0-9 . _ -); section left out");
@@ -113,10 +115,21 @@ static void lxconf_key(struct lxconf_parser *p, char *s)
     }
     *eq = '\0';
     char *key = lxconf_trim(s), *value = lxconf_trim(eq + 1);
-    unsigned bit = strcmp(key, "linux") == 0  ? 1
-                   : strcmp(key, "args") == 0 ? 2
-                   : strcmp(key, "env") == 0  ? 4
-                                              : 0;
+    unsigned bit = strcmp(key, "linux") == 0   ? 1
+                   : strcmp(key, "args") == 0  ? 2
+                   : strcmp(key, "env") == 0   ? 4
+                   : strcmp(key, "pages") == 0 ? 8
+                                               : 0;
+    if (bit == 8 && !(p->keys & 8)) {
+        long pages = text_decimal(value, 1, LXCONF_PAGES_MAX);
+        if (pages < 0) {
+            lxconf_log(p, "pages is not a number from 1 to 2^24; section left out");
+            p->bad = true;
+        }
+        p->cur.pages = (uint64_t)pages;
+        p->keys |= bit;
+        return;
+    }
     char *dst = bit == 1 ? p->cur.path : bit == 2 ? p->cur.args : p->cur.env;
     if (bit == 0 || (p->keys & bit) || strlen(value) > LXCONF_TEXT_MAX || (bit == 1 && *value == '\0')) {
         lxconf_log(p, bit == 0          ? "unknown key; section left out"

@@ -44,6 +44,7 @@ static long lxstart_spawn(struct lxproc *p)
                            .flags = SPAWN_SUPERVISED,
                            .handles = (uaddr_t)&c[1],
                            .nhandles = 1};
+    a.limits[LIMIT_PAGES] = p->pages; /* one program's memory cannot starve the others' */
     r = warp_spawn(&a);
     if (r < 0) {
         warp_handle_close(c[0]);
@@ -80,6 +81,7 @@ long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *
     long r = p ? tar_find(initfs, initfs_size, prog->path, &f) : ERR_NO_RESOURCES;
     if (r == 0) {
         memcpy(p->name, prog->name, strlen(prog->name) + 1);
+        p->pages = prog->pages;
         r = lxstart_spawn(p);
     }
     if (r == 0 && (r = lxstart_load(p, prog, &f)) == 0 &&

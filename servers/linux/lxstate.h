@@ -7,7 +7,7 @@
 #include "lxvm.h"
 #include "sysnames.h"
 
-#define LXPROC_MAX 16       /* Linux processes supervised at once */
+#define LXPROC_MAX 32       /* Linux processes supervised at once */
 #define LXPROC_LINE_MAX 200 /* an output line longer than this goes to the log in pieces */
 #define LXPROC_NSIG 64
 
@@ -36,6 +36,7 @@ struct lxproc {
     struct loop *loop;
     handle_t proc, ch;       /* its process handle (RIGHT_MANAGE) and our end of its supervision channel */
     uint64_t pid;            /* the pid it sees (and its tid: one thread) */
+    uint64_t pages;          /* its memory quota (the spawn's LIMIT_PAGES) */
     uint64_t start_ns;       /* SYS_CLOCK when it started */
     struct lxvm vm;          /* its mappings */
     uint64_t brk_start, brk; /* the heap: brk's range [brk_start, brk) */

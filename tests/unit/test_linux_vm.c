@@ -117,6 +117,9 @@ static void test_conf(void **state)
     assert_string_equal(C.progs[0].args, "");
     assert_string_equal(C.progs[1].args, "a  b c");
     assert_string_equal(C.progs[1].env, "A=1 B=2");
+    assert_int_equal(C.progs[0].pages, LXCONF_PAGES_DEFAULT);
+    assert_int_equal(parse("[linux a]\nlinux = x\npages = 300\n"), 1);
+    assert_int_equal(C.progs[0].pages, 300);
     assert_string_equal(logbuf, "");
     char *words[4];
     char text[] = "  a  b c ";
@@ -140,6 +143,10 @@ static void test_conf_refusals(void **state)
         "[linux a]\nlinux = x\njunk\n",
         "[linux a]\nlinux = x\nargs = \001\n",
         "[linux aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nlinux = x\n",
+        "[linux a]\nlinux = x\npages = 0\n",
+        "[linux a]\nlinux = x\npages = 16777217\n",
+        "[linux a]\nlinux = x\npages = 12k\n",
+        "[linux a]\nlinux = x\npages = 1\npages = 2\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[512];
