@@ -23,6 +23,9 @@
 /* System-call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define LX_SYS_read 0
 #define LX_SYS_write 1
+#define LX_SYS_close 3
+#define LX_SYS_fstat 5
+#define LX_SYS_lseek 8
 #define LX_SYS_mmap 9
 #define LX_SYS_mprotect 10
 #define LX_SYS_munmap 11
@@ -32,9 +35,11 @@
 #define LX_SYS_ioctl 16
 #define LX_SYS_madvise 28
 #define LX_SYS_writev 20
+#define LX_SYS_sched_yield 24
 #define LX_SYS_nanosleep 35
 #define LX_SYS_getpid 39
 #define LX_SYS_exit 60
+#define LX_SYS_fcntl 72
 #define LX_SYS_uname 63
 #define LX_SYS_gettimeofday 96
 #define LX_SYS_getuid 102
@@ -74,6 +79,15 @@
 /* arch_prctl codes */
 #define LX_ARCH_SET_FS 0x1002
 #define LX_ARCH_GET_FS 0x1003
+
+/* fcntl commands and file modes */
+#define LX_F_GETFD 1
+#define LX_F_SETFD 2
+#define LX_F_GETFL 3
+#define LX_O_RDONLY 0
+#define LX_O_WRONLY 1
+#define LX_S_IFIFO 0010000
+#define LX_S_IFCHR 0020000
 
 /* ioctl requests on a terminal */
 #define LX_TCGETS 0x5401

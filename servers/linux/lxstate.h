@@ -45,6 +45,8 @@ struct lxproc {
     bool exited;             /* exit or exit_group was called */
     int exit_code;
     uint64_t call_id;        /* the trap being served */
+    uint8_t fds_closed;      /* bit fd: fd 0, 1 or 2 was closed */
+    uint8_t fds_cloexec;     /* bit fd: FD_CLOEXEC of fd 0, 1 or 2 */
     struct lxout out[2];     /* fd 1 and 2 */
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */
     struct lxsigaction sigs[LXPROC_NSIG];

@@ -14,11 +14,15 @@ typedef int64_t (*lxsys_fn)(struct lxproc *p, const struct trap_info *t);
 /* Carries out one system-call trap; an unimplemented one gives -ENOSYS, logged once per process. */
 int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t);
 
-/* lxsys_io.c: the console streams */
+/* lxsys_io.c: the console streams: fd 0 reads as /dev/null, fds 1 and 2 are pipes to the log */
 int64_t lxsys_read(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_write(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_ioctl(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_close(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t);
 /* Sends what fd 1 and 2 hold of an unfinished line to the log (at exit). */
 void lxsys_flush(struct lxproc *p);
 
@@ -39,6 +43,7 @@ int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t);
 
 /* lxsys_task.c: identity, the system, randomness, TLS, signals, exit */
 int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t);

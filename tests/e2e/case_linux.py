@@ -2,9 +2,10 @@
 
 warp-linux.iso starts the linux server with the Linux programs of tests/linuxbin/linux.manifest
 (its [linux NAME] sections), static musl binaries built into build/linuxbin/. Each program is also
-run here, on the host, with the same argv (argv[0] is the manifest's path), environment and an empty
-stdin; what it wrote to stdout and stderr and its exit code must be the same under Warp, where the
-server logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
+run here, on the host, with the same argv (argv[0] is the manifest's path), environment, stdin
+from /dev/null (read-only) and stdout and stderr to pipes, which is what the server gives it: what
+it wrote to stdout and stderr and its exit code must be the same under Warp, where the server
+logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
 NAME exited with code N`. The hostile programs are checked by what the server says instead: a
 binary cut short and a file that is no ELF are refused, an unimplemented system call is ENOSYS and
 logged once by name, a fault ends only the program, 20,000 random system calls (tests/linuxbin/
@@ -51,8 +52,9 @@ def read_programs():
 def host_run(ctx, prog):
     """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
     binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
-    done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
-                          stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
+    with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
+        done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
+                              stdin=null, capture_output=True, timeout=60, check=False)
     return (done.stdout.decode(errors="replace").splitlines(),
             done.stderr.decode(errors="replace").splitlines(), done.returncode)
 
