@@ -82,9 +82,9 @@ int main(void)
 {
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out. */
-    static const long nrs[] = {0,   1,   9,   10,  11,  12,  13,  14,  16,  20,  28,  39,  63,      96,
-                               102, 104, 107, 108, 110, 158, 186, 201, 218, 228, 229, 318, 2,       3,
-                               5,   7,   15,  41,  56,  57,  62,  99,  202, 291, 451, 500, 1000000, -1};
+    static const long nrs[] = {0,  1,  3,  5,   8,   9,   10,  11,  12,  13,  14,  16,  20,  24,      28,  39,
+                               63, 72, 96, 102, 104, 107, 108, 110, 158, 186, 201, 218, 228, 229,     318, 2,
+                               4,  6,  7,  15,  41,  56,  57,  62,  99,  202, 291, 451, 500, 1000000, -1};
     area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == (uint64_t)MAP_FAILED)
         return 1;
@@ -96,11 +96,13 @@ int main(void)
             a[0] = target();
         if (nr == 9 && (a[3] & 0x10)) /* MAP_FIXED: never over this program */
             a[0] = target() & ~0xfffl;
-        if ((nr == 0 || nr == 1 || nr == 20 || nr == 16) && (a[0] == 1 || a[0] == 2)) /* the console */
+        if ((nr == 0 || nr == 1 || nr == 3 || nr == 20 || nr == 16) &&
+            (a[0] == 1 || a[0] == 2)) /* the console */
             a[0] = nr == 1 && rnd() % 8 == 0 ? 2 : 7, a[2] = a[2] & 7;
         if (nr == 158 && a[0] == 0x1002) /* ARCH_SET_FS: musl's TLS stays */
             a[0] = 0x1003;
-        if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 || nr == 96)
+        if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 ||
+            nr == 96 || nr == 5)
             a[1] = (long)(buf + rnd() % 4096), a[2] = nr == 318 ? a[2] % 65536 : (long)(buf + rnd() % 4096);
         errors += raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0;
     }
