@@ -53,7 +53,8 @@ void lxsys_flush(struct lxproc *p)
 }
 
 /* Copies up to len bytes from the process's buf to fd's stream; returns the bytes taken or -EFAULT
- * if none could be read (Linux's partial-write rule). */
+ * if none could be read. As Linux's pipe_write, the bytes go in 4 KiB pieces counted from the
+ * write's start, and a piece that cannot be read whole is not taken. */
 static int64_t lxio_copy_out(struct lxproc *p, int fd, uint64_t buf, uint64_t len)
 {
     static char chunk[LXIO_CHUNK];

@@ -23,6 +23,14 @@ int main(void)
     show("clock_gettime(MONOTONIC, bad pointer)", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)16));
     show("write(99)", write(99, "x", 1));
     show("write(1, bad pointer)", write(1, (void *)16, 5));
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(two + 4096 - 6, "tail!\n", 6);
+    munmap(two + 4096, 4096);
+    show("write(1) running into an unmapped page", write(1, two + 4096 - 6, 100));
+    for (int i = 0; i < 4096; i++)
+        two[i] = i % 64 == 63 ? '\n' : (char)('a' + i / 64 % 26);
+    fflush(stdout);
+    show("write(1) of 8 KiB whose second page is unmapped", write(1, two, 8192));
     show("mmap(len 0)", (long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     show("mmap(no type)", (long)mmap(NULL, 4096, PROT_READ, MAP_ANONYMOUS, -1, 0));
     show("munmap(unaligned)", munmap((void *)4097, 4096));
