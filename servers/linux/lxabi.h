@@ -39,6 +39,7 @@
 #define LX_SYS_nanosleep 35
 #define LX_SYS_getpid 39
 #define LX_SYS_exit 60
+#define LX_SYS_kill 62
 #define LX_SYS_fcntl 72
 #define LX_SYS_uname 63
 #define LX_SYS_gettimeofday 96
@@ -47,14 +48,17 @@
 #define LX_SYS_geteuid 107
 #define LX_SYS_getegid 108
 #define LX_SYS_getppid 110
+#define LX_SYS_rt_sigpending 127
 #define LX_SYS_arch_prctl 158
 #define LX_SYS_gettid 186
+#define LX_SYS_tkill 200
 #define LX_SYS_time 201
 #define LX_SYS_set_tid_address 218
 #define LX_SYS_clock_gettime 228
 #define LX_SYS_clock_getres 229
 #define LX_SYS_clock_nanosleep 230
 #define LX_SYS_exit_group 231
+#define LX_SYS_tgkill 234
 #define LX_SYS_getrandom 318
 
 /* mmap's flags and prot */

@@ -50,6 +50,25 @@ void lxproc_exit(struct lxproc *p, int code)
     warp_kill(p->proc); /* cancels the trap; the exit event cleans up */
 }
 
+void lxproc_kill(struct lxproc *p, int sig)
+{
+    p->killed_by = sig;
+    lxsys_flush(p);
+    warp_kill(p->proc);
+}
+
+/* A signal's name, for the log. */
+const char *lxproc_signame(int sig)
+{
+    static const char *const names[] = {
+        "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",  "SIGFPE",
+        "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT",
+        "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",  "SIGXCPU",
+        "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS",
+    };
+    return sig >= 1 && sig <= 31 ? names[sig - 1] : "a real-time signal";
+}
+
 struct lxproc *lxproc_alloc(struct loop *loop, const char *path)
 {
     struct lxbinary *b = lxproc_binary(path);

@@ -18,5 +18,11 @@ void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result);
 /* Ends p with Linux exit code code (exit, exit_group): its output is flushed and it is killed. */
 void lxproc_exit(struct lxproc *p, int code);
 
+/* Ends p as killed by signal sig (its default action): its output is flushed and it is killed. */
+void lxproc_kill(struct lxproc *p, int sig);
+
+/* A signal's name (SIGSEGV), for the log. */
+const char *lxproc_signame(int sig);
+
 /* The processes still supervised. */
 unsigned lxproc_live(void);

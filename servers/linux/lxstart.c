@@ -19,6 +19,8 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
     lxsys_flush(p);
     if (p->exited)
         printf("linux: %s exited with code %d\n", p->name, p->exit_code);
+    else if (p->killed_by)
+        printf("linux: %s killed by signal %d (%s)\n", p->name, p->killed_by, lxproc_signame(p->killed_by));
     else {
         exitinfo_describe(how, sizeof(how), info);
         printf("linux: %s %s\n", p->name, how);

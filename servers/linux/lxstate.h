@@ -51,6 +51,8 @@ struct lxproc {
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */
     struct lxsigaction sigs[LXPROC_NSIG];
     uint64_t sigmask;
+    uint64_t sigpending;       /* raised, not yet acted on: blocked, or waiting for a handler to be run */
+    int killed_by;             /* the signal whose default action ended it (0: none) */
     struct loop_timeout sleep; /* nanosleep: the process stays stopped until it fires */
     uint64_t sleep_call;
 };

@@ -41,7 +41,7 @@ int64_t lxsys_time(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_nanosleep(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t);
 
-/* lxsys_task.c: identity, the system, randomness, TLS, signals, exit */
+/* lxsys_task.c: identity, the system, randomness, TLS, exit */
 int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t);
@@ -50,6 +50,12 @@ int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_signal.c: dispositions, the mask, signals to itself */
 int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_rt_sigprocmask(struct lxproc *p, const struct trap_info *t);
-int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rt_sigpending(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_kill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_tkill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t);

@@ -1,4 +1,4 @@
-/* lxsys_task.c: ids, uname, getrandom, arch_prctl, set_tid_address, signal bookkeeping, exit. */
+/* lxsys_task.c: ids, uname, getrandom, arch_prctl, set_tid_address, exit. */
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -82,51 +82,6 @@ int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t)
 {
     p->tid_address = t->args[0];
     return (int64_t)p->pid;
-}
-
-/* rt_sigaction: recorded, never delivered yet (no signal is ever raised in a process). */
-int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t)
-{
-    uint64_t sig = t->args[0];
-    struct lxsigaction act;
-    if (t->args[3] != 8 || sig < 1 || sig > LXPROC_NSIG)
-        return -LX_EINVAL;
-    if (t->args[1] && (sig == LX_SIGKILL || sig == LX_SIGSTOP))
-        return -LX_EINVAL;
-    if (t->args[1] && lxmem_read(p, t->args[1], &act, sizeof(act)) < 0)
-        return -LX_EFAULT;
-    if (t->args[2] && lxmem_write(p, t->args[2], &p->sigs[sig - 1], sizeof(act)) < 0)
-        return -LX_EFAULT;
-    if (t->args[1])
-        p->sigs[sig - 1] = act;
-    return 0;
-}
-
-/* rt_sigprocmask: the mask is kept (SIGKILL and SIGSTOP never in it), as Linux does. */
-int64_t lxsys_rt_sigprocmask(struct lxproc *p, const struct trap_info *t)
-{
-    static const uint64_t unblockable = (1ull << (LX_SIGKILL - 1)) | (1ull << (LX_SIGSTOP - 1));
-    uint64_t set = 0, old = p->sigmask;
-    if (t->args[3] != 8)
-        return -LX_EINVAL;
-    if (t->args[1]) {
-        if (t->args[0] > LX_SIG_SETMASK)
-            return -LX_EINVAL;
-        if (lxmem_read(p, t->args[1], &set, sizeof(set)) < 0)
-            return -LX_EFAULT;
-    }
-    if (t->args[2] && lxmem_write(p, t->args[2], &old, sizeof(old)) < 0)
-        return -LX_EFAULT;
-    if (t->args[1]) {
-        if (t->args[0] == LX_SIG_BLOCK)
-            p->sigmask |= set;
-        else if (t->args[0] == LX_SIG_UNBLOCK)
-            p->sigmask &= ~set;
-        else
-            p->sigmask = set;
-        p->sigmask &= ~unblockable;
-    }
-    return 0;
 }
 
 /* exit and exit_group: one thread, so both end the process with the code's low 8 bits. */

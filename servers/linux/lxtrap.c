@@ -46,6 +46,10 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_set_tid_address] = lxsys_set_tid_address,
     [LX_SYS_rt_sigaction] = lxsys_rt_sigaction,
     [LX_SYS_rt_sigprocmask] = lxsys_rt_sigprocmask,
+    [LX_SYS_rt_sigpending] = lxsys_rt_sigpending,
+    [LX_SYS_kill] = lxsys_kill,
+    [LX_SYS_tkill] = lxsys_tkill,
+    [LX_SYS_tgkill] = lxsys_tgkill,
     [LX_SYS_exit] = lxsys_exit_group,
     [LX_SYS_exit_group] = lxsys_exit_group,
 };
@@ -62,6 +66,21 @@ int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t)
                sysnames_name(t->nr), (unsigned long long)t->nr);
     }
     return -LX_ENOSYS;
+}
+
+/* The signal Linux raises for a CPU exception (arch/x86/kernel/traps.c): memory and protection
+ * faults SIGSEGV (an alignment check, vector 17, SIGBUS), undefined instructions SIGILL, arithmetic
+ * SIGFPE, breakpoints and debug traps SIGTRAP, anything else SIGBUS. */
+static int lxtrap_fault_signal(uint32_t kind, uint64_t vector)
+{
+    switch (kind) {
+    case FAULT_MEMORY: return 11;
+    case FAULT_PROTECTION: return vector == 17 ? 7 : 11;
+    case FAULT_ILLEGAL: return 4;
+    case FAULT_ARITHMETIC: return 8;
+    case FAULT_DEBUG: return 5;
+    default: return 7;
+    }
 }
 
 /* A message on a supervision channel: a MSG_TRAP call from the kernel (nothing else is sent there). */
@@ -82,7 +101,11 @@ static void lxtrap_on_message(struct loop *l, handle_t ch, struct warp_msg *m, v
         if (r != LXSYS_NO_REPLY)
             lxproc_reply(p, m->call_id, r);
     } else if (t.kind == TRAP_FAULT) {
-        lxproc_reply(p, m->call_id, ERR_BAD_STATE); /* no signal delivery yet: it ends with EXIT_FAULT */
+        int sig = lxtrap_fault_signal(t.fault_kind, t.fault_vector);
+        printf("linux: %s: CPU exception %llu at pc 0x%llx (address 0x%llx, error 0x%llx): %s\n", p->name,
+               (unsigned long long)t.fault_vector, (unsigned long long)t.pc, (unsigned long long)t.fault_addr,
+               (unsigned long long)t.error_code, lxproc_signame(sig));
+        lxproc_kill(p, sig); /* its default action: no handler can be run yet */
     } else {
         lxproc_reply(p, m->call_id, 0); /* an interrupt: the server asks for none yet */
     }
