@@ -111,6 +111,29 @@ def hostile(lines):
 
 def jobs(ctx):
     yield Job(NAME, run)
+    yield Job(APP_NAME, run_app)
+
+
+APP_NAME = "linux: make run APP="
+APP_ARGS = ["one", "two"]
+
+
+def run_app(ctx):
+    """Builds warp-app.iso as `make run APP=... ARGS=...` does, boots it, compares with the host."""
+    app = os.path.join(ctx.build, "linuxbin", "args")
+    built = subprocess.run(["make", "--no-print-directory", f"BUILD={ctx.build}",
+                            os.path.join(ctx.build, "warp-app.iso"), f"APP={app}", f"ARGS={' '.join(APP_ARGS)}"],
+                           cwd=ROOT, capture_output=True, timeout=300, check=False)
+    if built.returncode != 0:
+        return [Result(APP_NAME, False, reason="make failed: " + built.stderr.decode(errors="replace")[-300:])]
+    with Boot(ctx, APP_NAME, ctx.image("warp-app.iso"), mem="128M", net=False) as boot:
+        timeout = ctx.timeout(TIMEOUT)
+        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+        if hit is None or hit[0].text != DONE:
+            return [boot.fail(APP_NAME, hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s")]
+        result = compare(ctx, boot.all_lines(), "args", {"linux": "linux/args", "args": APP_ARGS, "env": {}})
+        result.name = f"{APP_NAME}build/linuxbin/args ARGS=\"{' '.join(APP_ARGS)}\" matches the host run"
+        return [result]
 
 
 def run(ctx):
