@@ -25,6 +25,15 @@ static struct lxbinary *lxproc_binary(const char *path)
     return b;
 }
 
+void lxproc_report_idle(void)
+{
+    struct sysinfo si;
+    if (warp_sysinfo(&si) == 0)
+        printf("linux: no Linux process left (%llu pages free)\n", (unsigned long long)si.free_pages);
+    else
+        printf("linux: no Linux process left\n");
+}
+
 unsigned lxproc_live(void)
 {
     unsigned n = 0;

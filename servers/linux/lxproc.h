@@ -24,5 +24,9 @@ void lxproc_kill(struct lxproc *p, int sig);
 /* A signal's name (SIGSEGV), for the log. */
 const char *lxproc_signame(int sig);
 
+/* Logs that no Linux process is left, with the machine's free pages: once every process has
+ * ended they are back where they were before the first started (the e2e test compares). */
+void lxproc_report_idle(void);
+
 /* The processes still supervised. */
 unsigned lxproc_live(void);

@@ -31,7 +31,7 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
         loop_close(l, p->ch);
     lxproc_free(p);
     if (lxproc_live() == 0)
-        printf("linux: no Linux process left\n");
+        lxproc_report_idle();
 }
 
 /* Spawns the empty supervised process for p (p->proc, p->ch). */

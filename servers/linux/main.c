@@ -34,12 +34,15 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("linux: %s\n", err_str(r));
         return 1;
     }
+    struct sysinfo si;
+    if (warp_sysinfo(&si) == 0)
+        printf("linux: %llu pages free before the programs\n", (unsigned long long)si.free_pages);
     uint32_t n = lxconf_parse(f.data, f.size, &linux_conf, linux_log, NULL);
     printf("linux: %u Linux program%s in the manifest\n", n, n == 1 ? "" : "s");
     for (uint32_t i = 0; i < n; i++)
         lxstart_run(&linux_loop, &linux_conf.progs[i], initfs, initfs_size);
     if (lxproc_live() == 0)
-        printf("linux: no Linux process left\n");
+        lxproc_report_idle();
     r = loop_run(&linux_loop);
     printf("linux: %s\n", err_str(r));
     return 1;
