@@ -7,8 +7,8 @@ from /dev/null (read-only) and stdout and stderr to pipes, which is what the ser
 it wrote to stdout and stderr and its exit code must be the same under Warp, where the server
 logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
 NAME exited with code N` or `linux: NAME killed by signal N (...)` (abort, a null pointer write).
-The hostile programs are checked by what the server says instead: a binary cut short and a file
-that is no ELF are refused, an unimplemented system call is ENOSYS and logged once by name, 20,000
+The hostile programs are checked by what the server says instead: a binary cut short, a file
+that is no ELF, a dynamically linked binary and one whose bss is past its quota are refused, an unimplemented system call is ENOSYS and logged once by name, 20,000
 random system calls (tests/linuxbin/
 chaos.c) are all answered, and a program started after them all runs.
 """
@@ -32,7 +32,7 @@ AFTER = re.compile(r"^linux: no Linux process left \((\d+) pages free\)$")
 SERVER_SLACK = 64
 FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
 # Programs whose outcome is the server's refusal or log, not a comparison with the host.
-HOSTILE = {"truncated", "garbage", "enosys", "enosys2", "chaos"}
+HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos"}
 
 
 def read_programs():
@@ -100,6 +100,8 @@ def hostile(lines):
     checks = [
         ("a binary cut short is refused", "linux: cannot start truncated (linux/truncated): malformed data"),
         ("a file that is no ELF is refused", "linux: cannot start garbage (linux/garbage): malformed data"),
+        ("a dynamically linked binary is refused", "linux: cannot start dynamic (linux/dynamic): not supported"),
+        ("a binary past its memory quota is refused", "linux: cannot start bigbss (linux/bigbss): out of memory"),
         ("an unimplemented call is ENOSYS to the program", "enosys/1: sysinfo: -1 errno 38, again: -1 errno 38"),
         ("and to a second process of its binary", "enosys2/1: sysinfo: -1 errno 38, again: -1 errno 38"),
         ("20,000 random system calls are all answered", "linux: chaos exited with code 0"),

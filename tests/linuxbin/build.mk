@@ -3,14 +3,15 @@
 # same binary run on the host).
 #
 # Each tests/linuxbin/<name>.c becomes $(BUILD)/linuxbin/<name> (static ET_EXEC); hello is also
-# built as a static PIE (hello-pie: ET_DYN, musl's rcrt1.o relocates it). Two hostile files go in
-# beside them: truncated (hello cut at 1000 bytes) and garbage (not an ELF file).
+# built as a static PIE (hello-pie: ET_DYN, musl's rcrt1.o relocates it). Three hostile files go in
+# beside them: truncated (hello cut at 1000 bytes), garbage (not an ELF file) and dynamic (hello
+# linked dynamically against the host's glibc).
 LINUXBIN_DIR := $(BUILD)/linuxbin
 LINUXBIN_CC := musl-gcc
 LINUXBIN_CFLAGS := -O2 -Wall -Wextra -Werror
 LINUXBIN_MUSL := /usr/lib/x86_64-linux-musl
 LINUXBIN_NAMES := $(patsubst tests/linuxbin/%.c,%,$(sort $(wildcard tests/linuxbin/*.c)))
-LINUXBINS := $(addprefix $(LINUXBIN_DIR)/,$(LINUXBIN_NAMES) hello-pie truncated garbage)
+LINUXBINS := $(addprefix $(LINUXBIN_DIR)/,$(LINUXBIN_NAMES) hello-pie truncated garbage dynamic)
 
 $(LINUXBIN_DIR)/%: tests/linuxbin/%.c
 	@mkdir -p $(@D)
@@ -24,6 +25,11 @@ $(LINUXBIN_DIR)/hello-pie: tests/linuxbin/hello.c
 	$(Q)$(LINUXBIN_CC) -fPIE $(LINUXBIN_CFLAGS) -c -o $@.o $<
 	$(Q)gcc -nostdlib -static-pie -Wl,--no-dynamic-linker -o $@ $(LINUXBIN_MUSL)/rcrt1.o \
 		$(LINUXBIN_MUSL)/crti.o $@.o $(LINUXBIN_MUSL)/libc.a $(LINUXBIN_MUSL)/crtn.o
+
+# A dynamically linked binary (the host's gcc and glibc): refused, as there is no dynamic loader.
+$(LINUXBIN_DIR)/dynamic: tests/linuxbin/hello.c
+	@mkdir -p $(@D)
+	$(Q)gcc -O2 -o $@ $<
 
 $(LINUXBIN_DIR)/truncated: $(LINUXBIN_DIR)/hello
 	$(Q)head -c 1000 $< > $@
