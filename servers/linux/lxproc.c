@@ -45,6 +45,8 @@ unsigned lxproc_live(void)
 void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result)
 {
     struct warp_msg m;
+    if (p->ch == 0)
+        return; /* the process is ending (its end closed before its exit event came) */
     msg_reply(&m, MSG_TRAP, call_id, result);
     long r = loop_send(p->loop, p->ch, &m);
     if (r < 0 && r != ERR_PEER_CLOSED)
