@@ -35,6 +35,9 @@
 #   QEMU_EXTRA=...  extra QEMU arguments for `make run`
 #   PCAP=file       `make run` and `make debug` write every frame of the guest's NIC to this pcap file
 #                   (open it with `tcpdump -nr file` or Wireshark)
+#   APP=file        `make run` boots build/warp-app.iso instead: init, the linux server and this static
+#                   x86-64 Linux binary, which it runs (docs/linux-compat.md)
+#   ARGS="a b"      `make run APP=...`: the program's arguments (blank-separated words, no quotes)
 #   SERVER=name     `make debug` also loads build/user/name.elf and breaks in that program's main
 #   GDB_PORT=1234   port of QEMU's gdb stub on 127.0.0.1 for `make debug`
 #   FUZZ_SECONDS=600      how long `make fuzz` and `make test-long` run each fuzz harness

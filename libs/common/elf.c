@@ -5,39 +5,6 @@
 
 #define ELF_PAGE 4096u
 
-/* The file header (gABI "ELF Header"), 64 bytes. */
-struct elf_ehdr {
-    uint8_t e_ident[16];
-    uint16_t e_type;
-    uint16_t e_machine;
-    uint32_t e_version;
-    uint64_t e_entry;
-    uint64_t e_phoff;
-    uint64_t e_shoff;
-    uint32_t e_flags;
-    uint16_t e_ehsize;
-    uint16_t e_phentsize;
-    uint16_t e_phnum;
-    uint16_t e_shentsize;
-    uint16_t e_shnum;
-    uint16_t e_shstrndx;
-};
-
-/* A program header (gABI "Program Header"), 56 bytes. */
-struct elf_phdr {
-    uint32_t p_type;
-    uint32_t p_flags;
-    uint64_t p_offset;
-    uint64_t p_vaddr;
-    uint64_t p_paddr;
-    uint64_t p_filesz;
-    uint64_t p_memsz;
-    uint64_t p_align;
-};
-
-_Static_assert(sizeof(struct elf_ehdr) == 64, "Elf64_Ehdr layout");
-_Static_assert(sizeof(struct elf_phdr) == 56, "Elf64_Phdr layout");
-
 /* e_ident indexes and values. */
 #define ELF_EI_CLASS 4
 #define ELF_EI_DATA 5

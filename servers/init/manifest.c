@@ -176,7 +176,10 @@ static void manifest_section(struct manifest_parser *p, char *s)
     if (*name)
         *name++ = '\0';
     name = manifest_trim(name);
-    if (strcmp(kind, "service") != 0) {
+    if (strcmp(kind, "linux") == 0) {
+        p->state =
+            MANIFEST_IN_IGNORED; /* a Linux program: the linux server reads it (docs/linux-compat.md) */
+    } else if (strcmp(kind, "service") != 0) {
         manifest_log(p, "unknown section kind '%s'; its keys are ignored", kind);
         p->state = MANIFEST_IN_IGNORED;
     } else if (!manifest_valid_name(name)) {

@@ -48,6 +48,9 @@ test_part_SRCS     := servers/fs/part.c
 test_fs_cache_SRCS := servers/fs/cache.c
 test_fs_tmpfs_SRCS := servers/fs/tmpfs.c
 test_fs_vfs_SRCS   := servers/fs/vfs.c servers/fs/icache.c servers/fs/tmpfs.c servers/fs/ext4.c servers/fs/cache.c
+test_linux_elf_SRCS := servers/linux/lxelf.c
+test_linux_stack_SRCS := servers/linux/lxstack.c
+test_linux_vm_SRCS := servers/linux/lxvm.c servers/linux/lxconf.c servers/linux/sysnames.c
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).

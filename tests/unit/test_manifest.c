@@ -149,6 +149,20 @@ static void test_sections(void **state)
     assert_true(logged("line 10: malformed section header"));
 }
 
+/* [linux NAME] sections are the linux server's: skipped without a word, their keys (blanks in values
+ * and all) never taken for a service's. */
+static void test_linux_sections(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[service linux]\nbinary = bin/linux\n"
+                           "[linux hello]\nlinux = linux/hello\nargs = a b c\nbinary = bin/nope\n"
+                           "[service after]\nbinary = bin/after\n"),
+                     2);
+    assert_string_equal(M.services[0].binary, "bin/linux");
+    assert_string_equal(M.services[1].name, "after");
+    assert_int_equal(nlogs, 0);
+}
+
 /* Lines: CRLF endings, tabs, a missing final newline, control characters, overlong lines. */
 static void test_lines(void **state)
 {
@@ -443,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_restart_policies),
         cmocka_unit_test(test_errors_skip_one_service),
         cmocka_unit_test(test_sections),
+        cmocka_unit_test(test_linux_sections),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_binary_length),
         cmocka_unit_test(test_limits),

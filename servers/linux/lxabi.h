@@ -1,0 +1,122 @@
+/* lxabi.h: the Linux x86-64 ABI values the server uses: errno codes, system-call numbers, flags. */
+#pragma once
+
+/* errno values (Linux's include/uapi/asm-generic/errno-base.h and errno.h); calls return -E. */
+#define LX_EPERM 1
+#define LX_ENOENT 2
+#define LX_ESRCH 3
+#define LX_EINTR 4
+#define LX_EIO 5
+#define LX_EBADF 9
+#define LX_EAGAIN 11
+#define LX_ENOMEM 12
+#define LX_EACCES 13
+#define LX_EFAULT 14
+#define LX_EEXIST 17
+#define LX_ENODEV 19
+#define LX_EINVAL 22
+#define LX_ENOTTY 25
+#define LX_ESPIPE 29
+#define LX_ERANGE 34
+#define LX_ENOSYS 38
+
+/* System-call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+#define LX_SYS_read 0
+#define LX_SYS_write 1
+#define LX_SYS_close 3
+#define LX_SYS_fstat 5
+#define LX_SYS_lseek 8
+#define LX_SYS_mmap 9
+#define LX_SYS_mprotect 10
+#define LX_SYS_munmap 11
+#define LX_SYS_brk 12
+#define LX_SYS_rt_sigaction 13
+#define LX_SYS_rt_sigprocmask 14
+#define LX_SYS_ioctl 16
+#define LX_SYS_madvise 28
+#define LX_SYS_writev 20
+#define LX_SYS_sched_yield 24
+#define LX_SYS_nanosleep 35
+#define LX_SYS_getpid 39
+#define LX_SYS_exit 60
+#define LX_SYS_kill 62
+#define LX_SYS_fcntl 72
+#define LX_SYS_uname 63
+#define LX_SYS_gettimeofday 96
+#define LX_SYS_getuid 102
+#define LX_SYS_getgid 104
+#define LX_SYS_geteuid 107
+#define LX_SYS_getegid 108
+#define LX_SYS_getppid 110
+#define LX_SYS_rt_sigpending 127
+#define LX_SYS_arch_prctl 158
+#define LX_SYS_gettid 186
+#define LX_SYS_tkill 200
+#define LX_SYS_time 201
+#define LX_SYS_set_tid_address 218
+#define LX_SYS_clock_gettime 228
+#define LX_SYS_clock_getres 229
+#define LX_SYS_clock_nanosleep 230
+#define LX_SYS_exit_group 231
+#define LX_SYS_tgkill 234
+#define LX_SYS_getrandom 318
+
+/* mmap's flags and prot */
+#define LX_PROT_READ 1
+#define LX_PROT_WRITE 2
+#define LX_PROT_EXEC 4
+#define LX_MAP_SHARED 0x01
+#define LX_MAP_PRIVATE 0x02
+#define LX_MAP_SHARED_VALIDATE 0x03
+#define LX_MAP_TYPE 0x0f
+#define LX_MAP_FIXED 0x10
+#define LX_MAP_ANONYMOUS 0x20
+#define LX_MAP_FIXED_NOREPLACE 0x100000
+
+/* madvise advice */
+#define LX_MADV_WILLNEED 3
+#define LX_MADV_DONTNEED 4
+#define LX_MADV_FREE 8
+#define LX_MADV_REMOVE 9
+#define LX_MADV_PAGEOUT 21
+
+/* arch_prctl codes */
+#define LX_ARCH_SET_FS 0x1002
+#define LX_ARCH_GET_FS 0x1003
+
+/* fcntl commands and file modes */
+#define LX_F_GETFD 1
+#define LX_F_SETFD 2
+#define LX_F_GETFL 3
+#define LX_O_RDONLY 0
+#define LX_O_WRONLY 1
+#define LX_S_IFIFO 0010000
+#define LX_S_IFCHR 0020000
+
+/* ioctl requests on a terminal */
+#define LX_TCGETS 0x5401
+#define LX_TIOCGWINSZ 0x5413
+
+/* clocks */
+#define LX_CLOCK_REALTIME 0
+#define LX_CLOCK_MONOTONIC 1
+#define LX_CLOCK_PROCESS_CPUTIME_ID 2
+#define LX_CLOCK_THREAD_CPUTIME_ID 3
+#define LX_CLOCK_MONOTONIC_RAW 4
+#define LX_CLOCK_REALTIME_COARSE 5
+#define LX_CLOCK_MONOTONIC_COARSE 6
+#define LX_CLOCK_BOOTTIME 7
+#define LX_TIMER_ABSTIME 1
+
+/* getrandom flags */
+#define LX_GRND_NONBLOCK 1
+#define LX_GRND_RANDOM 2
+#define LX_GRND_INSECURE 4
+
+/* signals */
+#define LX_NSIG 64
+#define LX_SIGKILL 9
+#define LX_SIGSTOP 19
+#define LX_SIG_BLOCK 0
+#define LX_SIG_UNBLOCK 1
+#define LX_SIG_SETMASK 2

@@ -1,0 +1,32 @@
+/* lxproc.h: the table of Linux process records, the answers to their traps and their end. */
+#pragma once
+
+#include "lxstate.h"
+
+#define LXPROC_BINARIES_MAX 32 /* distinct binaries run since the server started */
+
+/* A free record for a process running the binary at path, zeroed and marked used (pid, loop and
+ * binary set), or NULL when LXPROC_MAX are supervised or LXPROC_BINARIES_MAX binaries were run. */
+struct lxproc *lxproc_alloc(struct loop *loop, const char *path);
+
+/* Gives the record back. */
+void lxproc_free(struct lxproc *p);
+
+/* Answers the trap call_id with a Linux result (a value, or -errno). */
+void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result);
+
+/* Ends p with Linux exit code code (exit, exit_group): its output is flushed and it is killed. */
+void lxproc_exit(struct lxproc *p, int code);
+
+/* Ends p as killed by signal sig (its default action): its output is flushed and it is killed. */
+void lxproc_kill(struct lxproc *p, int sig);
+
+/* A signal's name (SIGSEGV), for the log. */
+const char *lxproc_signame(int sig);
+
+/* Logs that no Linux process is left, with the machine's free pages: once every process has
+ * ended they are back where they were before the first started (the e2e test compares). */
+void lxproc_report_idle(void);
+
+/* The processes still supervised. */
+unsigned lxproc_live(void);

@@ -1,0 +1,58 @@
+/* lxstate.h: the record of one supervised Linux process (what every system call works on). */
+#pragma once
+
+#include <warp/loop.h>
+
+#include "lxconf.h"
+#include "lxvm.h"
+#include "sysnames.h"
+
+#define LXPROC_MAX 32       /* Linux processes supervised at once */
+#define LXPROC_LINE_MAX 200 /* an output line longer than this goes to the log in pieces */
+#define LXPROC_NSIG 64
+
+/* A console stream (fd 1 or 2) collecting bytes until a line is whole. */
+struct lxout {
+    uint32_t len;
+    char buf[LXPROC_LINE_MAX];
+};
+
+/* What rt_sigaction recorded for one signal (struct k_sigaction's layout on x86-64). */
+struct lxsigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+/* A binary the server ran: the unimplemented calls are logged once per binary, whichever of its
+ * processes made them first. */
+struct lxbinary {
+    char path[LXCONF_TEXT_MAX + 1];
+    uint8_t enosys_logged[(LX_SYSCALLS + 8) / 8]; /* numbers logged as unimplemented; the last bit: others */
+};
+
+/* One supervised Linux process. */
+struct lxproc {
+    bool used;
+    char name[LXCONF_NAME_MAX + 1];
+    struct loop *loop;
+    handle_t proc, ch;       /* its process handle (RIGHT_MANAGE) and our end of its supervision channel */
+    uint64_t pid;            /* the pid it sees (and its tid: one thread) */
+    uint64_t pages;          /* its memory quota (the spawn's LIMIT_PAGES) */
+    uint64_t start_ns;       /* SYS_CLOCK when it started */
+    struct lxvm vm;          /* its mappings */
+    uint64_t brk_start, brk; /* the heap: brk's range [brk_start, brk) */
+    uint64_t brk_end;        /* pages mapped for the heap end here (page-aligned, >= brk) */
+    uint64_t tid_address;    /* set_tid_address's pointer (kept; cleared at thread exit once threads exist) */
+    bool exited;             /* exit or exit_group was called */
+    int exit_code;
+    uint64_t call_id;        /* the trap being served */
+    uint8_t fds_closed;      /* bit fd: fd 0, 1 or 2 was closed */
+    uint8_t fds_cloexec;     /* bit fd: FD_CLOEXEC of fd 0, 1 or 2 */
+    struct lxout out[2];     /* fd 1 and 2 */
+    struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */
+    struct lxsigaction sigs[LXPROC_NSIG];
+    uint64_t sigmask;
+    uint64_t sigpending;       /* raised, not yet acted on: blocked, or waiting for a handler to be run */
+    int killed_by;             /* the signal whose default action ended it (0: none) */
+    struct loop_timeout sleep; /* nanosleep: the process stays stopped until it fires */
+    uint64_t sleep_call;
+};

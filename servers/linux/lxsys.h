@@ -1,0 +1,61 @@
+/* lxsys.h: the Linux system calls the server carries out, one handler each (docs/linux-compat.md). */
+#pragma once
+
+#include <warp/abi.h>
+
+#include "lxstate.h"
+
+/* A handler's result that is no result yet: the trap is answered later (nanosleep) or never (exit). */
+#define LXSYS_NO_REPLY INT64_MIN
+
+/* A handler: the call's arguments are in t->args; returns the result (value or -errno). */
+typedef int64_t (*lxsys_fn)(struct lxproc *p, const struct trap_info *t);
+
+/* Carries out one system-call trap; an unimplemented one gives -ENOSYS, logged once per process. */
+int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_io.c: the console streams: fd 0 reads as /dev/null, fds 1 and 2 are pipes to the log */
+int64_t lxsys_read(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_write(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_ioctl(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_close(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t);
+/* Sends what fd 1 and 2 hold of an unfinished line to the log (at exit). */
+void lxsys_flush(struct lxproc *p);
+
+/* lxsys_mem.c: memory */
+int64_t lxsys_brk(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_munmap(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_mprotect(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_madvise(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_time.c: clocks and sleeping */
+int64_t lxsys_clock_gettime(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_clock_getres(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_gettimeofday(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_time(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_nanosleep(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_task.c: identity, the system, randomness, TLS, exit */
+int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_signal.c: dispositions, the mask, signals to itself */
+int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rt_sigprocmask(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rt_sigpending(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_kill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_tkill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t);

@@ -1,0 +1,92 @@
+/* lxsys_task.c: ids, uname, getrandom, arch_prctl, set_tid_address, exit. */
+#include <warp/string.h>
+#include <warp/user.h>
+
+#include "lxabi.h"
+#include "lxproc.h"
+#include "lxload.h"
+#include "lxmem.h"
+#include "lxsys.h"
+
+#define LXTASK_RANDOM_MAX (64u << 10) /* getrandom's bytes per call (a short read past it) */
+
+int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t)
+{
+    (void)t;
+    return (int64_t)p->pid; /* and gettid: one thread per process */
+}
+
+int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    (void)t;
+    return 0; /* the process was stopped for the call: others have run meanwhile */
+}
+
+int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    (void)t;
+    return 1; /* its parent is the system */
+}
+
+int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    (void)t;
+    return LXLOAD_UID; /* getuid, geteuid, getgid, getegid alike */
+}
+
+int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t)
+{
+    static const char fields[6][16] = {"Linux", "warp", "6.1.0-warp", "#1 Warp", "x86_64", "(none)"};
+    char uts[6][65]; /* struct utsname: sysname, nodename, release, version, machine, domainname */
+    memset(uts, 0, sizeof(uts));
+    for (int i = 0; i < 6; i++)
+        memcpy(uts[i], fields[i], strlen(fields[i]));
+    return lxmem_write(p, t->args[0], uts, sizeof(uts));
+}
+
+int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t)
+{
+    uint8_t buf[ENTROPY_MAX];
+    if (t->args[2] & ~(uint64_t)(LX_GRND_NONBLOCK | LX_GRND_RANDOM | LX_GRND_INSECURE) ||
+        (t->args[2] & (LX_GRND_RANDOM | LX_GRND_INSECURE)) == (LX_GRND_RANDOM | LX_GRND_INSECURE))
+        return -LX_EINVAL;
+    uint64_t len = t->args[1] < LXTASK_RANDOM_MAX ? t->args[1] : LXTASK_RANDOM_MAX, done = 0;
+    while (done < len) {
+        uint64_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
+        if (warp_entropy(buf, n) < 0 || lxmem_write(p, t->args[0] + done, buf, n) < 0)
+            return done ? (int64_t)done : -LX_EFAULT;
+        done += n;
+    }
+    return (int64_t)done;
+}
+
+int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t)
+{
+    struct cpu_regs regs;
+    if (t->args[0] != LX_ARCH_SET_FS && t->args[0] != LX_ARCH_GET_FS)
+        return -LX_EINVAL;
+    if (warp_proc_get_regs(p->proc, &regs) < 0)
+        return -LX_EINVAL;
+    if (t->args[0] == LX_ARCH_GET_FS)
+        return lxmem_write(p, t->args[1], &regs.tls, sizeof(regs.tls));
+    if (t->args[1] >= USER_TOP)
+        return -LX_EPERM; /* Linux: a base outside the user half */
+    regs.tls = t->args[1];
+    return warp_proc_set_regs(p->proc, &regs) < 0 ? -LX_EINVAL : 0;
+}
+
+int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t)
+{
+    p->tid_address = t->args[0];
+    return (int64_t)p->pid;
+}
+
+/* exit and exit_group: one thread, so both end the process with the code's low 8 bits. */
+int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t)
+{
+    lxproc_exit(p, (int)(t->args[0] & 0xff));
+    return LXSYS_NO_REPLY;
+}

@@ -1,0 +1,125 @@
+/* lxtrap.c: the supervision channel's traps: system calls dispatched by number, faults end the process. */
+#include "lxtrap.h"
+
+#include <warp/msg.h>
+#include <warp/service.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+#include "lxabi.h"
+#include "lxproc.h"
+#include "lxsys.h"
+#include "sysnames.h"
+
+/* The handlers by Linux number; a hole is ENOSYS. */
+static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
+    [LX_SYS_read] = lxsys_read,
+    [LX_SYS_write] = lxsys_write,
+    [LX_SYS_writev] = lxsys_writev,
+    [LX_SYS_ioctl] = lxsys_ioctl,
+    [LX_SYS_close] = lxsys_close,
+    [LX_SYS_fstat] = lxsys_fstat,
+    [LX_SYS_lseek] = lxsys_lseek,
+    [LX_SYS_fcntl] = lxsys_fcntl,
+    [LX_SYS_sched_yield] = lxsys_sched_yield,
+    [LX_SYS_brk] = lxsys_brk,
+    [LX_SYS_mmap] = lxsys_mmap,
+    [LX_SYS_munmap] = lxsys_munmap,
+    [LX_SYS_mprotect] = lxsys_mprotect,
+    [LX_SYS_madvise] = lxsys_madvise,
+    [LX_SYS_clock_gettime] = lxsys_clock_gettime,
+    [LX_SYS_clock_getres] = lxsys_clock_getres,
+    [LX_SYS_gettimeofday] = lxsys_gettimeofday,
+    [LX_SYS_time] = lxsys_time,
+    [LX_SYS_nanosleep] = lxsys_nanosleep,
+    [LX_SYS_clock_nanosleep] = lxsys_clock_nanosleep,
+    [LX_SYS_getpid] = lxsys_getpid,
+    [LX_SYS_gettid] = lxsys_getpid,
+    [LX_SYS_getppid] = lxsys_getppid,
+    [LX_SYS_getuid] = lxsys_getuid,
+    [LX_SYS_geteuid] = lxsys_getuid,
+    [LX_SYS_getgid] = lxsys_getuid,
+    [LX_SYS_getegid] = lxsys_getuid,
+    [LX_SYS_uname] = lxsys_uname,
+    [LX_SYS_getrandom] = lxsys_getrandom,
+    [LX_SYS_arch_prctl] = lxsys_arch_prctl,
+    [LX_SYS_set_tid_address] = lxsys_set_tid_address,
+    [LX_SYS_rt_sigaction] = lxsys_rt_sigaction,
+    [LX_SYS_rt_sigprocmask] = lxsys_rt_sigprocmask,
+    [LX_SYS_rt_sigpending] = lxsys_rt_sigpending,
+    [LX_SYS_kill] = lxsys_kill,
+    [LX_SYS_tkill] = lxsys_tkill,
+    [LX_SYS_tgkill] = lxsys_tgkill,
+    [LX_SYS_exit] = lxsys_exit_group,
+    [LX_SYS_exit_group] = lxsys_exit_group,
+};
+
+int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t)
+{
+    if (t->nr < LX_SYSCALLS && lxsys_table[t->nr])
+        return lxsys_table[t->nr](p, t);
+    uint64_t bit = t->nr < LX_SYSCALLS ? t->nr : LX_SYSCALLS; /* every other number shares one bit */
+    uint8_t *logged = p->binary->enosys_logged;
+    if (!(logged[bit / 8] & (1u << (bit % 8)))) {
+        logged[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        printf("linux: %s (%s): system call %s (%llu) is not implemented: ENOSYS\n", p->name, p->binary->path,
+               sysnames_name(t->nr), (unsigned long long)t->nr);
+    }
+    return -LX_ENOSYS;
+}
+
+/* The signal Linux raises for a CPU exception (arch/x86/kernel/traps.c): memory and protection
+ * faults SIGSEGV (an alignment check, vector 17, SIGBUS), undefined instructions SIGILL, arithmetic
+ * SIGFPE, breakpoints and debug traps SIGTRAP, anything else SIGBUS. */
+static int lxtrap_fault_signal(uint32_t kind, uint64_t vector)
+{
+    switch (kind) {
+    case FAULT_MEMORY: return 11;
+    case FAULT_PROTECTION: return vector == 17 ? 7 : 11;
+    case FAULT_ILLEGAL: return 4;
+    case FAULT_ARITHMETIC: return 8;
+    case FAULT_DEBUG: return 5;
+    default: return 7;
+    }
+}
+
+/* A message on a supervision channel: a MSG_TRAP call from the kernel (nothing else is sent there). */
+static void lxtrap_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct lxproc *p = ctx;
+    struct trap_info t;
+    service_drop_handles(l, m);
+    if (m->type != MSG_TRAP || !msg_is_call(m) || m->data_len != sizeof(t)) {
+        if (msg_is_call(m))
+            loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
+        return;
+    }
+    memcpy(&t, m->data, sizeof(t));
+    if (t.kind == TRAP_SYSCALL) {
+        p->call_id = m->call_id;
+        int64_t r = lxsys_dispatch(p, &t);
+        if (r != LXSYS_NO_REPLY)
+            lxproc_reply(p, m->call_id, r);
+    } else if (t.kind == TRAP_FAULT) {
+        int sig = lxtrap_fault_signal(t.fault_kind, t.fault_vector);
+        printf("linux: %s: CPU exception %llu at pc 0x%llx (address 0x%llx, error 0x%llx): %s\n", p->name,
+               (unsigned long long)t.fault_vector, (unsigned long long)t.pc, (unsigned long long)t.fault_addr,
+               (unsigned long long)t.error_code, lxproc_signame(sig));
+        lxproc_kill(p, sig); /* its default action: no handler can be run yet */
+    } else {
+        lxproc_reply(p, m->call_id, 0); /* an interrupt: the server asks for none yet */
+    }
+}
+
+/* The kernel's end went: the process is ending; its exit event cleans up. */
+static void lxtrap_on_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    struct lxproc *p = ctx;
+    loop_close(l, ch);
+    p->ch = 0;
+}
+
+const struct loop_channel_handlers lxtrap_handlers = {
+    .on_message = lxtrap_on_message,
+    .on_peer_closed = lxtrap_on_closed,
+};

@@ -1,0 +1,182 @@
+"""tests/e2e/case_linux.py: the linux server runs static Linux binaries as the host does.
+
+warp-linux.iso starts the linux server with the Linux programs of tests/linuxbin/linux.manifest
+(its [linux NAME] sections), static musl binaries built into build/linuxbin/. Each program is also
+run here, on the host, with the same argv (argv[0] is the manifest's path), environment, stdin
+from /dev/null (read-only) and stdout and stderr to pipes, which is what the server gives it: what
+it wrote to stdout and stderr and its exit code must be the same under Warp, where the server
+logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
+NAME exited with code N` or `linux: NAME killed by signal N (...)` (abort, a null pointer write).
+The hostile programs are checked by what the server says instead: a binary cut short, a file
+that is no ELF, a dynamically linked binary and one whose bss is past its quota are refused, an unimplemented system call is ENOSYS and logged once by name, 20,000
+random system calls (tests/linuxbin/
+chaos.c) are all answered, and a program started after them all runs.
+"""
+
+import os
+import re
+import subprocess
+
+from harness import ROOT, Boot, Job, Result
+
+GROUP = "linux"
+NAME = "linux server"
+TIMEOUT = 120
+MANIFEST = os.path.join(ROOT, "tests", "linuxbin", "linux.manifest")
+DONE = "linux: no Linux process left"
+BEFORE = re.compile(r"^linux: (\d+) pages free before the programs$")
+AFTER = re.compile(r"^linux: no Linux process left \((\d+) pages free\)$")
+# The pages the server itself may have taken meanwhile: its event loop's tables grow on the heap
+# (a 128 KiB arena and its page tables). One Linux process that was not given back holds more
+# (its 1 MiB stack alone is 256 pages).
+SERVER_SLACK = 64
+FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
+# Programs whose outcome is the server's refusal or log, not a comparison with the host.
+HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos"}
+
+
+def read_programs():
+    """The [linux NAME] sections of the manifest: {name: {"linux": path, "args": [...], "env": {...}}}."""
+    progs, cur = {}, None
+    with open(MANIFEST, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.split("#", 1)[0].strip()
+            section = re.match(r"^\[(\w+)\s+([^\]]+)\]$", line)
+            if section:
+                cur = progs.setdefault(section.group(2).strip(), {"args": [], "env": {}}) \
+                    if section.group(1) == "linux" else None
+            elif cur is not None and "=" in line:
+                key, value = (s.strip() for s in line.split("=", 1))
+                if key == "linux":
+                    cur["linux"] = value
+                elif key == "args":
+                    cur["args"] = value.split()
+                elif key == "env":
+                    cur["env"] = dict(w.split("=", 1) for w in value.split())
+    return progs
+
+
+def host_run(ctx, prog):
+    """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
+    binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
+    with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
+        done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
+                              stdin=null, capture_output=True, timeout=60, check=False)
+    return (done.stdout.decode(errors="replace").splitlines(),
+            done.stderr.decode(errors="replace").splitlines(), done.returncode)
+
+
+def guest_run(lines, name):
+    """What the server logged of one program: (stdout lines, stderr lines, exit code or None; minus
+    the signal for a program a signal ended, as subprocess gives the host's)."""
+    out, err, code = [], [], None
+    for line in lines:
+        if line.tag != "linux":
+            continue
+        if line.text.startswith(f"{name}/1: "):
+            out.append(line.text[len(name) + 4:])
+        elif line.text.startswith(f"{name}/2: "):
+            err.append(line.text[len(name) + 4:])
+        ended = re.match(rf"^linux: {re.escape(name)} (exited with code|killed by signal) (\d+)\b", line.text)
+        if ended:  # as Python reports the host run: the code, or minus the signal
+            code = int(ended.group(2)) * (1 if ended.group(1).startswith("exited") else -1)
+    return out, err, code
+
+
+def compare(ctx, lines, name, prog):
+    """One program's differential result."""
+    title = f"linux: {name} ({prog['linux']}) matches the host run"
+    want = host_run(ctx, prog)
+    got = guest_run(lines, name)
+    for what, w, g in zip(("stdout", "stderr", "exit code"), want, got):
+        if w != g:
+            return Result(title, False, reason=f"{what} differs: host {w!r}, Warp {g!r}")
+    return Result(title, True, notes=[f"{len(want[0])} stdout lines, exit code {want[2]}"])
+
+
+def hostile(lines):
+    """The server's answers to the hostile programs."""
+    texts = [line.text for line in lines if line.tag == "linux"]
+    checks = [
+        ("a binary cut short is refused", "linux: cannot start truncated (linux/truncated): malformed data"),
+        ("a file that is no ELF is refused", "linux: cannot start garbage (linux/garbage): malformed data"),
+        ("a dynamically linked binary is refused", "linux: cannot start dynamic (linux/dynamic): not supported"),
+        ("a binary past its memory quota is refused", "linux: cannot start bigbss (linux/bigbss): out of memory"),
+        ("an unimplemented call is ENOSYS to the program", "enosys/1: sysinfo: -1 errno 38, again: -1 errno 38"),
+        ("and to a second process of its binary", "enosys2/1: sysinfo: -1 errno 38, again: -1 errno 38"),
+        ("20,000 random system calls are all answered", "linux: chaos exited with code 0"),
+    ]
+    results = []
+    for title, text in checks:
+        ok = text in texts
+        results.append(Result(f"linux: {title}", ok, reason="" if ok else f"no line {text!r}"))
+    logged = [t for t in texts if re.match(r"linux: enosys2? \(linux/enosys\): system call sysinfo \(99\) "
+                                           r"is not implemented: ENOSYS$", t)]
+    results.append(Result("linux: the unimplemented call is logged once per binary, by name", len(logged) == 1,
+                          reason=f"logged {len(logged)} times"))
+    return results
+
+
+def memory_back(lines):
+    """Every Linux process's memory is back once they all ended (up to the server's own growth)."""
+    texts = [line.text for line in lines if line.tag == "linux"]
+    before = [int(m.group(1)) for m in map(BEFORE.match, texts) if m]
+    after = [int(m.group(1)) for m in map(AFTER.match, texts) if m]
+    title = "linux: the memory of every Linux process is back when they have ended"
+    if not before or not after:
+        return Result(title, False, reason="no free-page counts in the log")
+    lost = before[0] - after[-1]
+    return Result(title, lost <= SERVER_SLACK, reason=f"{lost} pages fewer than before",
+                  notes=[f"{before[0]} pages free before, {after[-1]} after"])
+
+
+def jobs(ctx):
+    yield Job(NAME, run)
+    yield Job(APP_NAME, run_app)
+
+
+APP_NAME = "linux: make run APP="
+APP_ARGS = ["one", "two"]
+
+
+def run_app(ctx):
+    """Builds warp-app.iso as `make run APP=... ARGS=...` does, boots it, compares with the host."""
+    app = os.path.join(ctx.build, "linuxbin", "args")
+    built = subprocess.run(["make", "--no-print-directory", f"BUILD={ctx.build}",
+                            os.path.join(ctx.build, "warp-app.iso"), f"APP={app}", f"ARGS={' '.join(APP_ARGS)}"],
+                           cwd=ROOT, capture_output=True, timeout=300, check=False)
+    if built.returncode != 0:
+        return [Result(APP_NAME, False, reason="make failed: " + built.stderr.decode(errors="replace")[-300:])]
+    with Boot(ctx, APP_NAME, ctx.image("warp-app.iso"), mem="128M", net=False) as boot:
+        timeout = ctx.timeout(TIMEOUT)
+        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+        if hit is None or not hit[0].text.startswith(DONE):
+            return [boot.fail(APP_NAME, hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s")]
+        result = compare(ctx, boot.all_lines(), "args", {"linux": "linux/args", "args": APP_ARGS, "env": {}})
+        result.name = f"{APP_NAME}build/linuxbin/args ARGS=\"{' '.join(APP_ARGS)}\" matches the host run"
+        return [result]
+
+
+def run(ctx):
+    """Boots warp-linux.iso, waits until every Linux program ended, compares each with the host."""
+    progs = read_programs()
+    with Boot(ctx, NAME, ctx.image("warp-linux.iso"), mem="256M", net=False) as boot:
+        timeout = ctx.timeout(TIMEOUT)
+        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+        if hit is None or not hit[0].text.startswith(DONE):
+            why = hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s"
+            return [boot.fail(NAME, why)]
+        lines = boot.all_lines()
+        if any(FATAL.search(line.text) for line in lines):
+            return [boot.fail(NAME, "the server or the kernel failed")]
+        results = [compare(ctx, lines, name, prog) for name, prog in progs.items() if name not in HOSTILE]
+        results += hostile(lines)
+        results.append(memory_back(lines))
+        diagnostics = [line.text for line in lines if line.text.startswith("linux: manifest line")]
+        results.append(Result("linux: every [linux] section of the manifest is taken", not diagnostics,
+                              reason="; ".join(diagnostics)))
+        bad = [r for r in results if not r.ok]
+        if bad:
+            for r in bad:
+                r.tail = boot.tail()
+        return results

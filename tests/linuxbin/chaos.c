@@ -1,0 +1,117 @@
+/* chaos: 20,000 system calls with random numbers and arguments from a fixed seed, made with the raw
+ * instruction (no libc between). Only what would end this program at once is steered: memory
+ * calls aim at a region of their own, exit and the sleeps are left out, signals to itself are
+ * harmless ones, the console gets a few bytes at a time. The server must answer every call and go on serving the other programs. */
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#define CALLS 20000
+#define AREA (1ul << 20)
+
+static uint64_t seed = 0x9e3779b97f4a7c15ull;
+static unsigned char buf[128 << 10]; /* where the pointers that may be written to point */
+static uint64_t area;                /* the memory calls' own region */
+
+/* xorshift64*: the next pseudo-random number. */
+static uint64_t rnd(void)
+{
+    seed ^= seed >> 12;
+    seed ^= seed << 25;
+    seed ^= seed >> 27;
+    return seed * 0x2545f4914f6cdd1dull;
+}
+
+/* The system call instruction itself. */
+static long raw(long nr, long a, long b, long c, long d, long e, long f)
+{
+    register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
+    long ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* An argument: a boundary value, a pointer into buf, a small number or anything. */
+static long arg(void)
+{
+    static const uint64_t pool[] = {
+        0,
+        1,
+        2,
+        3,
+        8,
+        16,
+        64,
+        4095,
+        4096,
+        65536,
+        1ul << 20,
+        1ul << 30,
+        1ul << 40,
+        UINT64_MAX,
+        UINT64_MAX - 4095,
+        0x7ffffffff000,
+        0x800000000000,
+        0xffff800000000000,
+        0x400000,
+        0x401000,
+    };
+    switch (rnd() % 4) {
+    case 0: return (long)pool[rnd() % (sizeof(pool) / sizeof(pool[0]))];
+    case 1: return (long)(buf + rnd() % 4096);
+    case 2: return (long)(rnd() % 1024);
+    default: return (long)rnd();
+    }
+}
+
+/* An address for a call that changes memory: inside the region, just outside it, or nowhere. */
+static long target(void)
+{
+    switch (rnd() % 4) {
+    case 0: return (long)(area + (rnd() % (AREA / 4096)) * 4096);
+    case 1: return (long)(area + rnd() % AREA);
+    case 2: return (long)(0x100000000000ull + (rnd() % 4096) * 4096);
+    default: return (long)(rnd() | 0x800000000000ull);
+    }
+}
+
+int main(void)
+{
+    /* The calls the server implements, then some it does not (each logged once), then numbers
+     * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
+     * ones whose default action is to do nothing. */
+    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,      14,  16,  20,
+                               24,  28,  39,  62,  63,  72,  96,  102, 104, 107,     108, 110, 127,
+                               158, 186, 200, 201, 218, 228, 229, 234, 318, 2,       4,   6,   7,
+                               15,  41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
+    area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == (uint64_t)MAP_FAILED)
+        return 1;
+    long errors = 0;
+    for (long i = 0; i < CALLS; i++) {
+        long nr = nrs[rnd() % (sizeof(nrs) / sizeof(nrs[0]))];
+        long a[6] = {arg(), arg(), arg(), arg(), arg(), arg()};
+        if (nr == 9 || nr == 10 || nr == 11 || nr == 28) /* mmap, mprotect, munmap, madvise */
+            a[0] = target();
+        if (nr == 9 && (a[3] & 0x10)) /* MAP_FIXED: never over this program */
+            a[0] = target() & ~0xfffl;
+        if ((nr == 0 || nr == 1 || nr == 3 || nr == 20 || nr == 16) &&
+            (a[0] == 1 || a[0] == 2)) /* the console */
+            a[0] = nr == 1 && rnd() % 8 == 0 ? 2 : 7, a[2] = a[2] & 7;
+        if (nr == 158 && a[0] == 0x1002) /* ARCH_SET_FS: musl's TLS stays */
+            a[0] = 0x1003;
+        if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 ||
+            nr == 96 || nr == 5)
+            a[1] = (long)(buf + rnd() % 4096), a[2] = nr == 318 ? a[2] % 65536 : (long)(buf + rnd() % 4096);
+        if (nr == 62 || nr == 200) /* kill, tkill: only signals whose default is to do nothing */
+            a[1] = (long[]){0, 17, 28}[rnd() % 3];
+        if (nr == 234) /* tgkill */
+            a[2] = (long[]){0, 17, 28}[rnd() % 3];
+        errors += raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0;
+    }
+    printf("chaos: %d calls, %ld refused\n", CALLS, errors);
+    return 0;
+}
