@@ -26,10 +26,11 @@ MANIFEST = os.path.join(ROOT, "tests", "linuxbin", "linux.manifest")
 DONE = "linux: no Linux process left"
 BEFORE = re.compile(r"^linux: (\d+) pages free before the programs$")
 AFTER = re.compile(r"^linux: no Linux process left \((\d+) pages free\)$")
-# The pages the server itself may have taken meanwhile: its event loop's tables grow on the heap
-# (a 128 KiB arena and its page tables). One Linux process that was not given back holds more
-# (its 1 MiB stack alone is 256 pages).
-SERVER_SLACK = 64
+# The pages the system may have taken meanwhile: the server's event loop tables grow on its heap (a
+# 128 KiB arena and its page tables), and the kernel's own heap (call records, queued messages)
+# keeps what it grew to; the count is the whole machine's. 35 to 70 pages were seen. One Linux
+# process that was not given back holds far more (its 1 MiB stack alone is 256 pages).
+SERVER_SLACK = 128
 FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
 # Programs whose outcome is the server's refusal or log, not a comparison with the host.
 HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos"}
