@@ -1,6 +1,7 @@
 /* ktimer.h: the kernel's deadline timers: a callback runs once the monotonic clock passes a deadline. */
 #pragma once
 
+#include <warp/pheap.h>
 #include <warp/types.h>
 
 struct ktimer;
@@ -12,7 +13,7 @@ struct ktimer {
     uint64_t deadline;
     ktimer_fn fire;
     bool armed;
-    struct ktimer *child, *next, *prev; /* pairing-heap links; prev is the parent for a first child */
+    struct pheap_node node; /* in the armed timers' heap (warp/pheap.h) */
 };
 
 /* Set kt up, disarmed, to call fire when it expires. */

@@ -323,78 +323,30 @@ void loop_timeout_init(struct loop_timeout *t, loop_timeout_fn fn, void *ctx)
 }
 
 /*
- * The armed timeouts are a pairing heap ordered by (deadline, seq), linked through the timeouts
- * themselves: arming is O(1), cancelling and firing O(log n) amortized. A server re-arms a timeout
- * per connection on every request (http_server has a thousand); the sorted list this replaces
- * walked all of them each time, 7% of the guest's time under wrk's thousand connections.
+ * The armed timeouts are a pairing heap (warp/pheap.h) ordered by (deadline, seq): arming is O(1),
+ * cancelling and firing O(log n) amortized. A server re-arms a timeout per connection on every
+ * request (http_server has a thousand); the sorted list this replaced walked all of them each
+ * time, 7% of the guest's time under wrk's thousand connections.
  */
 
+/* The timeout a heap node belongs to. */
+static struct loop_timeout *timeout_of(struct pheap_node *n)
+{
+    return container_of(n, struct loop_timeout, node);
+}
+
 /* Whether a comes before b: the earlier deadline, then the earlier arming. */
-static bool timeout_before(const struct loop_timeout *a, const struct loop_timeout *b)
+static bool timeout_before(const struct pheap_node *na, const struct pheap_node *nb)
 {
+    const struct loop_timeout *a = container_of(na, struct loop_timeout, node);
+    const struct loop_timeout *b = container_of(nb, struct loop_timeout, node);
     return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
-}
-
-/* Melds two heaps (roots without siblings or parents, or NULL) into one; its root. */
-static struct loop_timeout *timeout_meld(struct loop_timeout *a, struct loop_timeout *b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
-    if (timeout_before(b, a)) {
-        struct loop_timeout *x = a;
-        a = b;
-        b = x;
-    }
-    b->prev = a;
-    b->sibling = a->child;
-    if (a->child)
-        a->child->prev = b;
-    a->child = b;
-    return a;
-}
-
-/* Melds a list of sibling heaps into one: pairs from the left, then the pairs from the right. */
-static struct loop_timeout *timeout_meld_siblings(struct loop_timeout *first)
-{
-    struct loop_timeout *pairs = NULL; /* the melded pairs, latest first, through sibling */
-    while (first) {
-        struct loop_timeout *a = first, *b = a->sibling;
-        first = b ? b->sibling : NULL;
-        a->sibling = a->prev = NULL;
-        if (b)
-            b->sibling = b->prev = NULL;
-        struct loop_timeout *ab = timeout_meld(a, b);
-        ab->sibling = pairs;
-        pairs = ab;
-    }
-    struct loop_timeout *root = NULL;
-    while (pairs) {
-        struct loop_timeout *next = pairs->sibling;
-        pairs->sibling = NULL;
-        root = timeout_meld(root, pairs);
-        pairs = next;
-    }
-    return root;
 }
 
 /* Takes armed t out of the heap and disarms it. */
 static void loop_timeout_unlink(struct loop *l, struct loop_timeout *t)
 {
-    struct loop_timeout *children = timeout_meld_siblings(t->child);
-    if (t == l->timeouts) {
-        l->timeouts = children;
-    } else {
-        if (t->prev->child == t)
-            t->prev->child = t->sibling; /* t is its parent's first child */
-        else
-            t->prev->sibling = t->sibling;
-        if (t->sibling)
-            t->sibling->prev = t->prev;
-        l->timeouts = timeout_meld(l->timeouts, children);
-    }
-    t->child = t->sibling = t->prev = NULL;
+    pheap_remove(&l->timeouts, &t->node, timeout_before);
     t->armed = false;
 }
 
@@ -406,8 +358,7 @@ void loop_timeout_set(struct loop *l, struct loop_timeout *t, uint64_t deadline)
     t->deadline = deadline;
     t->seq = ++l->timeout_seq;
     t->armed = true;
-    t->child = t->sibling = t->prev = NULL;
-    l->timeouts = timeout_meld(l->timeouts, t);
+    pheap_add(&l->timeouts, &t->node, timeout_before);
 }
 
 /* Arms t ns from now (saturating). */
@@ -427,7 +378,7 @@ void loop_timeout_cancel(struct loop *l, struct loop_timeout *t)
 /* Earliest deadline. */
 uint64_t loop_next_deadline(const struct loop *l)
 {
-    return l->timeouts ? l->timeouts->deadline : DEADLINE_FOREVER;
+    return l->timeouts ? timeout_of(l->timeouts)->deadline : DEADLINE_FOREVER;
 }
 
 /*
@@ -440,7 +391,7 @@ unsigned loop_fire_timeouts(struct loop *l, uint64_t now)
     uint64_t pass = l->timeout_seq;
     unsigned fired = 0;
     while (!l->stopped) {
-        struct loop_timeout *t = l->timeouts;
+        struct loop_timeout *t = l->timeouts ? timeout_of(l->timeouts) : NULL;
         if (!t || t->deadline > now || t->seq > pass)
             break;
         loop_timeout_unlink(l, t);

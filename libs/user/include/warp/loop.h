@@ -3,6 +3,7 @@
 
 #include <warp/error.h>
 #include <warp/ipc.h>
+#include <warp/pheap.h>
 
 /*
  * A server is one thread running one loop. The loop owns one event queue (SYS_EVENTQ_*); the program
@@ -64,11 +65,9 @@ struct loop_ops {
 
 /* One-shot timeout. Initialise with loop_timeout_init; the storage must outlive its arming. */
 struct loop_timeout {
-    /* In the loop's pairing heap, ordered by (deadline, seq): the first child, the next sibling,
-     * and the parent (for a first child) or the left sibling. */
-    struct loop_timeout *child, *sibling, *prev;
-    uint64_t deadline; /* absolute, SYS_CLOCK nanoseconds */
-    uint64_t seq;      /* when it was armed: ties go in arming order, and a pass never fires one
+    struct pheap_node node; /* in the loop's heap of armed timeouts, by (deadline, seq) */
+    uint64_t deadline;      /* absolute, SYS_CLOCK nanoseconds */
+    uint64_t seq;           /* when it was armed: ties go in arming order, and a pass never fires one
                         * armed during it */
     loop_timeout_fn fn;
     void *ctx;
@@ -123,7 +122,7 @@ struct loop {
     struct loop_call *calls; /* pending loop_calls, unordered */
     unsigned ncalls;
     unsigned calls_cap;
-    struct loop_timeout *timeouts; /* the root of the armed ones' heap: the earliest */
+    struct pheap_node *timeouts; /* the root of the armed timeouts' heap (warp/pheap.h): the earliest */
     uint64_t timeout_seq;
     struct loop_idle *idle;      /* armed idle work, newest first */
     struct loop_idle *idle_runs; /* what loop_run_idle has yet to run of the batch it took */
