@@ -108,10 +108,7 @@ void eventq_notify(struct eq_link *link)
     waitq_wake_all(&eq->waiters);
 }
 
-/* One event from the first ready source that has one; 1, 0 (nothing ready) or an error. EV_F_MORE
- * tells the waiter whether another source (or this one again) is ready, a hint (a ready source may
- * have nothing after all): it can finish what a burst of events left to do once the burst is over,
- * without a wait to find out. */
+/* One event from the first ready source that has one; 1, 0 (nothing ready) or an error. */
 static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct warp_event *ev)
 {
     while (eq->ready_head) {
@@ -123,7 +120,7 @@ static long eventq_take(struct eventq *eq, struct handle_table *receiver, struct
         if (r < 0 || more)
             eventq_notify(link); /* round-robin: back to the tail */
         if (r != 0) {
-            ev->flags = eq->ready_head ? EV_F_MORE : 0;
+            ev->reserved = 0;
             ev->handle = link->handle;
             ev->cookie = link->cookie;
             return r;

@@ -419,89 +419,18 @@ void loop_destroy(struct loop *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* Sets up idle work; see loop.h. */
-void loop_idle_init(struct loop_idle *w, loop_idle_fn fn, void *ctx)
-{
-    w->next = NULL;
-    w->fn = fn;
-    w->ctx = ctx;
-    w->armed = false;
-}
-
-/* Arms idle work; see loop.h. */
-void loop_idle_arm(struct loop *l, struct loop_idle *w)
-{
-    if (w->armed)
-        return;
-    w->armed = true;
-    w->next = l->idle;
-    l->idle = w;
-}
-
-/* Takes w out of list *head if it is there; true if it was. */
-static bool loop_idle_unlink(struct loop_idle **head, struct loop_idle *w)
-{
-    for (struct loop_idle **pp = head; *pp; pp = &(*pp)->next)
-        if (*pp == w) {
-            *pp = w->next;
-            return true;
-        }
-    return false;
-}
-
-/* Disarms idle work, armed or about to run; see loop.h. */
-void loop_idle_cancel(struct loop *l, struct loop_idle *w)
-{
-    if (!w->armed)
-        return;
-    if (!loop_idle_unlink(&l->idle, w))
-        loop_idle_unlink(&l->idle_runs, w);
-    w->armed = false;
-    w->next = NULL;
-    if (!l->idle)
-        l->idle_events = 0;
-}
-
-/* Runs the idle work armed so far; what it arms runs at the next idle point. */
-static void loop_run_idle(struct loop *l)
-{
-    l->idle_runs = l->idle;
-    l->idle = NULL;
-    l->idle_events = 0;
-    while (l->idle_runs) {
-        struct loop_idle *w = l->idle_runs;
-        l->idle_runs = w->next;
-        w->next = NULL;
-        w->armed = false;
-        w->fn(l, w, w->ctx);
-    }
-}
-
-/*
- * One pass: the timeouts due; the idle work, if the last event said no other source was ready (or
- * LOOP_IDLE_EVENTS went by); one wait (a poll while idle work waits, so that a hint that was wrong
- * costs one poll, never a block with the work undone); one dispatch.
- */
+/* One pass: timeouts, one wait, one dispatch. */
 long loop_run_once(struct loop *l)
 {
     loop_fire_timeouts(l, l->ops->clock());
     if (l->stopped)
         return 0;
-    if (l->idle && (!l->more || l->idle_events >= LOOP_IDLE_EVENTS))
-        loop_run_idle(l);
     struct warp_event ev;
-    long r = l->ops->eventq_wait(l->eq, &ev, l->idle ? DEADLINE_NONE : loop_next_deadline(l));
-    if (r == ERR_TIMED_OUT || r == ERR_WOULD_BLOCK) {
-        l->more = false;
-        if (l->idle)
-            loop_run_idle(l);
+    long r = l->ops->eventq_wait(l->eq, &ev, loop_next_deadline(l));
+    if (r == ERR_TIMED_OUT || r == ERR_WOULD_BLOCK)
         return 0;
-    }
     if (r < 0)
         return r;
-    l->more = (ev.flags & EV_F_MORE) != 0;
-    if (l->idle)
-        l->idle_events++;
     loop_dispatch(l, &ev);
     return 0;
 }

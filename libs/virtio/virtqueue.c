@@ -118,13 +118,6 @@ bool virtq_publish(struct virtq *vq)
     return (vq->used->flags & VIRTQ_USED_F_NO_NOTIFY) == 0;
 }
 
-/* Whether the device wants a notification; see virtqueue.h. */
-bool virtq_wants_notify(const struct virtq *vq)
-{
-    VIRTQ_MB();
-    return (vq->used->flags & VIRTQ_USED_F_NO_NOTIFY) == 0;
-}
-
 /* Used entries not yet collected. */
 uint16_t virtq_pending_used(const struct virtq *vq)
 {

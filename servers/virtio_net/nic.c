@@ -176,25 +176,13 @@ long nic_send_from_call(handle_t ch, uint64_t call_id, const uint32_t *lens, uns
     return total;
 }
 
-/* The loop has no event waiting: one notification for every frame queued since the last, if the
- * device still wants it (busy with the queue, it finds them itself). */
-static void nic_tx_notify(struct loop *l, struct loop_idle *w, void *ctx)
+/* One notification for everything queued since the last. */
+void nic_tx_kick(void)
 {
-    (void)l;
-    (void)w;
-    (void)ctx;
-    if (virtq_wants_notify(&nic_g.tx)) {
+    if (virtq_publish(&nic_g.tx)) {
         virtio_notify(&nic_g.vdev, &nic_g.tx);
         nic_g.tx_kicks++;
     }
-}
-
-/* Shows the device what was queued; its notification waits for the loop to be idle, so a burst of
- * WRITEs (tcpip sends a burst's frames four to a call) costs one device exit, not one each. */
-void nic_tx_kick(void)
-{
-    if (virtq_publish(&nic_g.tx))
-        loop_idle_arm(nic_g.loop, &nic_g.tx_notify);
 }
 
 /* Collects finished tx slots and reports them to the client. */
@@ -385,7 +373,6 @@ long nic_init(handle_t dev, struct loop *l, const struct nic_client *client)
     for (unsigned i = 0; i < nic_g.rx_bufs; i++)
         nic_rx_post(i);
     loop_timeout_init(&nic_g.rx_more, nic_rx_more, NULL);
-    loop_idle_init(&nic_g.tx_notify, nic_tx_notify, NULL);
     loop_timeout_init(&nic_g.tx_more, nic_tx_more, NULL);
     virtq_set_interrupts(&nic_g.tx, false); /* until a WRITE waits for a slot */
     virtio_driver_ok(&nic_g.vdev);

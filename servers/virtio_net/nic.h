@@ -59,7 +59,6 @@ struct nic {
     handle_t irq_rx, irq_tx;     /* irq_tx == irq_rx without MSI-X */
     struct loop_timeout rx_more; /* armed when a receive batch left frames behind, or was held back */
     struct loop_timeout tx_more; /* armed when tx slots came free before the tx interrupt was on */
-    struct loop_idle tx_notify;  /* the device's notification, put off until the loop is idle */
     bool tx_space_wanted;        /* the client waits for slots: the tx interrupt is on */
     uint64_t rx_frames, rx_bad, tx_frames, tx_kicks, irqs;
 };
@@ -82,7 +81,7 @@ bool nic_tx_room(unsigned n);
  * length ETHERNET_HDR_LEN..ETHERNET_FRAME_MAX.
  */
 long nic_send_from_call(handle_t ch, uint64_t call_id, const uint32_t *lens, unsigned n);
-/* Publishes the queued frames; the device is notified once the loop is idle (if it still asks). */
+/* Publishes the queued frames and notifies the device once (if it asks for notifications). */
 void nic_tx_kick(void);
 /*
  * Whether the client waits for tx slots. Off (the normal case), the device raises no tx interrupt

@@ -38,9 +38,7 @@ static long fake_remove(handle_t eq, handle_t h)
     return 0;
 }
 
-/* SYS_EVENTQ_WAIT: the next scripted event, with EV_F_MORE while more are scripted (as the kernel
- * sets it; a test may set it on an event itself, for a hint that turns out wrong); with none left,
- * a timeout at the deadline. */
+/* SYS_EVENTQ_WAIT: the next scripted event; with none left, a timeout at the deadline. */
 static long fake_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
 {
     assert_int_equal(eq, FAKE_EQ);
@@ -48,8 +46,6 @@ static long fake_wait(handle_t eq, struct warp_event *out, uint64_t deadline)
     fake.deadlines[fake.nwaits++] = deadline;
     if (fake.next_event < fake.nevents) {
         *out = fake.events[fake.next_event++];
-        if (fake.next_event < fake.nevents)
-            out->flags |= EV_F_MORE;
         return 0;
     }
     if (deadline == DEADLINE_FOREVER)

@@ -87,13 +87,11 @@ enum ev_type {
     EV_IRQ = 6,         /* IRQ `handle` fired; it stays masked until SYS_IRQ_ACK; u.deadline: when */
 };
 
-#define EV_F_MORE 1u /* warp_event.flags: the queue had another ready source when this event was taken */
-
 struct warp_event {
-    uint32_t type;   /* enum ev_type */
-    uint32_t flags;  /* EV_F_MORE or 0 (set by the kernel: never stack bytes) */
-    handle_t handle; /* the source, as added to the event queue */
-    uint64_t cookie; /* given to SYS_EVENTQ_ADD */
+    uint32_t type;     /* enum ev_type */
+    uint32_t reserved; /* 0: named so that the kernel writes it (it was padding copied out unset) */
+    handle_t handle;   /* the source, as added to the event queue */
+    uint64_t cookie;   /* given to SYS_EVENTQ_ADD */
     union {
         struct warp_msg msg;
         struct exit_info exit;

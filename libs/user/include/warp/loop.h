@@ -43,8 +43,6 @@ typedef void (*loop_exit_fn)(struct loop *l, handle_t proc, const struct exit_in
 /* A driver's interrupt fired (EV_IRQ); the source stays masked until the handler's SYS_IRQ_ACK. */
 typedef void (*loop_irq_fn)(struct loop *l, handle_t irq, void *ctx);
 typedef void (*loop_timeout_fn)(struct loop *l, struct loop_timeout *t, void *ctx);
-struct loop_idle;
-typedef void (*loop_idle_fn)(struct loop *l, struct loop_idle *w, void *ctx);
 
 /* A channel's handlers; any may be NULL (see the defaults above). Usually a static const. */
 struct loop_channel_handlers {
@@ -70,22 +68,6 @@ struct loop_timeout {
     uint64_t seq;           /* when it was armed: ties go in arming order, and a pass never fires one
                         * armed during it */
     loop_timeout_fn fn;
-    void *ctx;
-    bool armed;
-};
-
-/*
- * Work put off until the loop has no event waiting: a driver's one device notification after a
- * burst of calls. It runs after an event the kernel marked as the last one ready (no EV_F_MORE),
- * when a wait finds nothing, or after LOOP_IDLE_EVENTS events at the latest, so a steady stream of
- * events cannot hold it off. While any is armed the loop polls instead of blocking. Work armed while
- * idle work runs waits for the next such point. Initialise with loop_idle_init; the storage must
- * outlive its arming.
- */
-#define LOOP_IDLE_EVENTS 16
-struct loop_idle {
-    struct loop_idle *next; /* in the loop's list */
-    loop_idle_fn fn;
     void *ctx;
     bool armed;
 };
@@ -124,10 +106,6 @@ struct loop {
     unsigned calls_cap;
     struct pheap_node *timeouts; /* the root of the armed timeouts' heap (warp/pheap.h): the earliest */
     uint64_t timeout_seq;
-    struct loop_idle *idle;      /* armed idle work, newest first */
-    struct loop_idle *idle_runs; /* what loop_run_idle has yet to run of the batch it took */
-    unsigned idle_events;        /* events dispatched since idle work was last run */
-    bool more;                   /* the last event came with EV_F_MORE: others were ready */
     uint64_t next_call_id;
     bool stopped;
 };
@@ -189,12 +167,6 @@ void loop_timeout_set(struct loop *l, struct loop_timeout *t, uint64_t deadline)
 void loop_timeout_after(struct loop *l, struct loop_timeout *t, uint64_t ns);
 /* Disarms t; harmless if it is not armed. */
 void loop_timeout_cancel(struct loop *l, struct loop_timeout *t);
-/* Sets up idle work w (unarmed) that calls fn(l, w, ctx). */
-void loop_idle_init(struct loop_idle *w, loop_idle_fn fn, void *ctx);
-/* Arms w to run once the loop has no event waiting (see struct loop_idle); harmless if armed. */
-void loop_idle_arm(struct loop *l, struct loop_idle *w);
-/* Disarms w; harmless if it is not armed. */
-void loop_idle_cancel(struct loop *l, struct loop_idle *w);
 /* Deadline of the earliest armed timeout, DEADLINE_FOREVER if none. */
 uint64_t loop_next_deadline(const struct loop *l);
 /* Fires the timeouts due at now that were armed before this call, earliest first (one armed during

@@ -104,9 +104,6 @@ long virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, void 
  * the device asked to be notified (no VIRTQ_USED_F_NO_NOTIFY). False when nothing was added.
  */
 bool virtq_publish(struct virtq *vq);
-/* True if the device asks to be notified of new chains now (a driver that put a notification off
- * after virtq_publish asks again before making it: a device busy with the queue sees them anyway). */
-bool virtq_wants_notify(const struct virtq *vq);
 
 /*
  * Collects the next chain the device is done with: its cookie and the bytes the device wrote, and
