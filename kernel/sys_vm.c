@@ -108,21 +108,30 @@ long sys_proc_vm_map(const struct syscall_args *a)
     return err < 0 ? err : (long)addr;
 }
 
+/* The pages of [addr, addr + len) for a call on part of a mapping: ERR_INVALID_ARG if addr is not
+ * page-aligned, ERR_NOT_FOUND if len is 0 or past VM_MAP_MAX (as SYS_VM_UNMAP says). */
+static long part_pages(uaddr_t addr, uint64_t len, uint64_t *npages)
+{
+    if (addr & (PAGE_SIZE - 1))
+        return ERR_INVALID_ARG;
+    if (len == 0 || len > VM_MAP_MAX)
+        return ERR_NOT_FOUND;
+    *npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
+    return 0;
+}
+
 /* Linux's munmap: any page range inside one mapping, which may split it. */
 long sys_proc_vm_unmap(const struct syscall_args *a)
 {
     uaddr_t addr = a->a2;
     uint64_t len = a->a3;
     struct proc *p;
+    uint64_t npages;
     long err = managed_vm(a->a1, &p);
-    if (err < 0)
+    if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
-    if (addr & (PAGE_SIZE - 1))
-        return ERR_INVALID_ARG;
-    if (len == 0 || len > VM_MAP_MAX)
-        return ERR_NOT_FOUND;
     p->vm_busy = true;
-    err = vm_unmap_part(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
+    err = vm_unmap_part(&p->vm, addr, npages, sched_preempt_point);
     p->vm_busy = false;
     return err;
 }
@@ -134,16 +143,12 @@ long sys_proc_vm_protect(const struct syscall_args *a)
     uaddr_t addr = a->a2;
     uint64_t len = a->a3, prot = a->a4;
     struct proc *p;
+    uint64_t npages;
     long err = prot_valid(prot) ? managed_vm(a->a1, &p) : ERR_INVALID_ARG;
-    if (err < 0)
+    if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
-    if (addr & (PAGE_SIZE - 1))
-        return ERR_INVALID_ARG;
-    if (len == 0 || len > VM_MAP_MAX)
-        return ERR_NOT_FOUND;
     p->vm_busy = true;
-    err = vm_protect_part(&p->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, (unsigned)(prot | PROT_READ),
-                          sched_preempt_point);
+    err = vm_protect_part(&p->vm, addr, npages, (unsigned)(prot | PROT_READ), sched_preempt_point);
     p->vm_busy = false;
     return err;
 }
