@@ -210,8 +210,8 @@ void lxsig_fault(struct lxproc *p, uint64_t call_id, int sig, const struct trap_
     if ((p->sigmask & LXSIG_BIT(sig)) || a->handler == LXSIG_IGN || a->handler == LXSIG_DFL ||
         warp_proc_get_regs(p->proc, &r) < 0) {
         printf("linux: %s: CPU exception %llu at pc 0x%llx (address 0x%llx, error 0x%llx): %s\n", p->name,
-               (unsigned long long)t->fault_vector, (unsigned long long)t->pc, (unsigned long long)t->fault_addr,
-               (unsigned long long)t->error_code, lxproc_signame(sig));
+               (unsigned long long)t->fault_vector, (unsigned long long)t->pc,
+               (unsigned long long)t->fault_addr, (unsigned long long)t->error_code, lxproc_signame(sig));
         lxproc_kill(p, sig); /* forced: a blocked or ignored fault signal kills, as on Linux */
         return;
     }

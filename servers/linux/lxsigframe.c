@@ -6,9 +6,9 @@
 
 #include <warp/string.h>
 
-#define LXSF_REDZONE 128                 /* the System V ABI's red zone below rsp, which a frame skips */
-#define LXSF_EFLAGS_FIXED 0x202ull       /* IF and the always-set bit 1, as a program sees its rflags */
-#define LXSF_DF 0x400ull                 /* the direction flag, cleared for a handler */
+#define LXSF_REDZONE 128           /* the System V ABI's red zone below rsp, which a frame skips */
+#define LXSF_EFLAGS_FIXED 0x202ull /* IF and the always-set bit 1, as a program sees its rflags */
+#define LXSF_DF 0x400ull           /* the direction flag, cleared for a handler */
 
 bool lxsf_on_stack(const struct lxsf_stack *st, uint64_t sp)
 {
@@ -55,7 +55,8 @@ void lxsf_build(struct lxsf_frame *f, const struct lxsf_context *c, uint64_t res
     f->info = c->info;
 }
 
-void lxsf_enter(struct cpu_regs *out, const struct cpu_regs *from, uint64_t frame_addr, uint64_t handler, int sig)
+void lxsf_enter(struct cpu_regs *out, const struct cpu_regs *from, uint64_t frame_addr, uint64_t handler,
+                int sig)
 {
     *out = *from;
     out->pc = handler;

@@ -87,9 +87,9 @@ _Static_assert(sizeof(struct lxsf_frame) == 440, "struct rt_sigframe is 440 byte
 
 /* What a frame is made of: the interrupted registers and the rest of the context. */
 struct lxsf_context {
-    struct cpu_regs regs;     /* where the process was (rax: what it would have seen) */
-    uint64_t oldmask;         /* the mask to restore at rt_sigreturn */
-    struct lxsf_stack stack;  /* the sigaltstack setting to save (ss_flags as sigaltstack reports) */
+    struct cpu_regs regs;      /* where the process was (rax: what it would have seen) */
+    uint64_t oldmask;          /* the mask to restore at rt_sigreturn */
+    struct lxsf_stack stack;   /* the sigaltstack setting to save (ss_flags as sigaltstack reports) */
     uint64_t trapno, err, cr2; /* a CPU exception's vector, error code and address (else 0) */
     struct lxsf_siginfo info;
 };
@@ -109,7 +109,8 @@ void lxsf_build(struct lxsf_frame *f, const struct lxsf_context *c, uint64_t res
 /* The registers to enter handler for sig with frame f at frame_addr: rip the handler, rdi the
  * signal, rsi &info, rdx &uc, rsp the frame, rax 0, the direction flag clear (the ABI's rule);
  * every other register and the TLS as in `from`. */
-void lxsf_enter(struct cpu_regs *out, const struct cpu_regs *from, uint64_t frame_addr, uint64_t handler, int sig);
+void lxsf_enter(struct cpu_regs *out, const struct cpu_regs *from, uint64_t frame_addr, uint64_t handler,
+                int sig);
 
 /*
  * Reads a frame back at rt_sigreturn. The registers come from the frame, except the TLS, which

@@ -108,7 +108,8 @@ int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t)
     int32_t tgid = (int32_t)t->args[0], tid = (int32_t)t->args[1];
     if (tgid <= 0 || tid <= 0 || t->args[2] > LXPROC_NSIG)
         return -LX_EINVAL;
-    return tgid == (int32_t)p->pid && tid == (int32_t)p->pid ? lxs_send(p, t->args[2], LXSF_SI_TKILL) : -LX_ESRCH;
+    return tgid == (int32_t)p->pid && tid == (int32_t)p->pid ? lxs_send(p, t->args[2], LXSF_SI_TKILL)
+                                                             : -LX_ESRCH;
 }
 
 /*
@@ -148,7 +149,8 @@ int64_t lxsys_sigaltstack(struct lxproc *p, const struct trap_info *t)
 {
     struct lxsf_stack cur = {.ss_sp = p->sig.alt_sp, .ss_size = p->sig.alt_size}, ss;
     bool on = lxsf_on_stack(&cur, t->sp);
-    cur.ss_flags = cur.ss_size == 0 ? LXSF_SS_DISABLE : (int32_t)((on ? LXSF_SS_ONSTACK : 0) | p->sig.alt_flags);
+    cur.ss_flags =
+        cur.ss_size == 0 ? LXSF_SS_DISABLE : (int32_t)((on ? LXSF_SS_ONSTACK : 0) | p->sig.alt_flags);
     if (t->args[0]) {
         if (lxmem_read(p, t->args[0], &ss, sizeof(ss)) < 0)
             return -LX_EFAULT;
@@ -249,8 +251,9 @@ static int64_t lxs_tv_ns(int64_t sec, int64_t usec)
 static struct lxs_itimerval lxs_itimer_now(const struct lxproc *p)
 {
     uint64_t left = lxs_alarm_left(p);
-    return (struct lxs_itimerval){(int64_t)(p->sig.alarm_every / LXS_NS), (int64_t)(p->sig.alarm_every % LXS_NS / 1000),
-                                  (int64_t)(left / LXS_NS), (int64_t)(left % LXS_NS / 1000)};
+    return (struct lxs_itimerval){(int64_t)(p->sig.alarm_every / LXS_NS),
+                                  (int64_t)(p->sig.alarm_every % LXS_NS / 1000), (int64_t)(left / LXS_NS),
+                                  (int64_t)(left % LXS_NS / 1000)};
 }
 
 /* getitimer: ITIMER_REAL only (ITIMER_VIRTUAL and ITIMER_PROF would need CPU time: EINVAL). */
