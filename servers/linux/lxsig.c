@@ -71,7 +71,8 @@ static struct lxsf_stack lxsig_altstack(const struct lxproc *p, uint64_t sp)
 /*
  * Writes sig's frame for its handler below r (the registers it interrupts; c, when a CPU exception
  * raised it, has the exception's details) and turns r into the handler's entry. False if no frame
- * could be written (no SA_RESTORER, as on Linux x86-64, or a stack that is not writable memory):
+ * could be written (no SA_RESTORER, as on Linux x86-64; a stack that is not writable memory; a
+ * frame that would leave the alternate stack it is on):
  * then SIGSEGV is forced, as Linux's force_sigsegv does, and r is unchanged.
  */
 static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, int sig, struct lxsf_context *c)
@@ -84,10 +85,12 @@ static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, int sig, struct lx
     if (!(a->flags & LX_SA_SIGINFO))
         memset(&c->info, 0, sizeof(c->info)); /* Linux leaves it unwritten then */
     struct lxsf_stack alt = {.ss_sp = p->sig.alt_sp, .ss_size = p->sig.alt_size};
-    bool use_alt = (a->flags & LX_SA_ONSTACK) && alt.ss_size && !lxsf_on_stack(&alt, r->sp);
+    bool on_alt = lxsf_on_stack(&alt, r->sp);
+    bool use_alt = (a->flags & LX_SA_ONSTACK) && alt.ss_size && !on_alt;
     uint64_t at = lxsf_place(r->sp, use_alt, &alt);
+    bool overflow = (use_alt || on_alt) && !lxsf_on_stack(&alt, at); /* ran off the alternate stack */
     lxsf_build(&f, c, a->restorer);
-    if (!(a->flags & LX_SA_RESTORER) || at == 0 || lxmem_write(p, at, &f, sizeof(f)) < 0) {
+    if (!(a->flags & LX_SA_RESTORER) || at == 0 || overflow || lxmem_write(p, at, &f, sizeof(f)) < 0) {
         if (sig == LX_SIGSEGV)
             a->handler = LXSIG_DFL;
         lxsig_force(p, LX_SIGSEGV);
@@ -179,25 +182,30 @@ void lxsig_interrupt(struct lxproc *p, uint64_t call_id)
     lxsig_resume(p, call_id, 0, false);
 }
 
-/* The siginfo and sigcontext details of a CPU exception (arch/x86/kernel/traps.c, fault.c). */
+/* The siginfo and sigcontext details of a CPU exception, as arch/x86/kernel/traps.c and mm/fault.c
+ * give them: a page fault's address and whether the page was there; the instruction for a divide
+ * error and an undefined opcode; nothing for the others (SI_KERNEL). */
 static void lxsig_fault_context(int sig, const struct trap_info *t, struct lxsf_context *c)
 {
     c->info.si_signo = sig;
     c->trapno = t->fault_vector;
     c->err = t->error_code;
-    if (t->fault_vector == 14) { /* a page fault: its address, and whether the page was there */
+    switch (t->fault_vector) {
+    case 14:
         c->cr2 = t->fault_addr;
         c->info.si_code = (t->error_code & 1) ? LXSF_SEGV_ACCERR : LXSF_SEGV_MAPERR;
         c->info.u.addr = t->fault_addr;
-    } else if (t->fault_vector == 13 || t->fault_vector == 12) { /* #GP, #SS: no address */
-        c->info.si_code = LXSF_SI_KERNEL;
-    } else {
-        c->info.si_code = sig == 7   ? LXSF_BUS_ADRALN
-                          : sig == 4 ? LXSF_ILL_ILLOPN
-                          : sig == 8 ? LXSF_FPE_INTDIV
-                          : sig == 5 ? LXSF_TRAP_BRKPT
-                                     : LXSF_SI_KERNEL;
+        break;
+    case 0:
+        c->info.si_code = LXSF_FPE_INTDIV;
         c->info.u.addr = t->pc;
+        break;
+    case 6:
+        c->info.si_code = LXSF_ILL_ILLOPN;
+        c->info.u.addr = t->pc;
+        break;
+    case 17: c->info.si_code = LXSF_BUS_ADRALN; break;
+    default: c->info.si_code = LXSF_SI_KERNEL; break;
     }
 }
 

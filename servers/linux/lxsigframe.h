@@ -32,7 +32,6 @@
 #define LXSF_BUS_ADRALN 1
 #define LXSF_ILL_ILLOPN 2
 #define LXSF_FPE_INTDIV 1
-#define LXSF_TRAP_BRKPT 1
 
 /* stack_t */
 struct lxsf_stack {
