@@ -27,7 +27,8 @@ bool lxsig_ignored(const struct lxproc *p, int sig)
 
 void lxsig_raise(struct lxproc *p, int sig, int32_t code)
 {
-    if (lxsig_ignored(p, sig))
+    /* A blocked signal is never ignored at once: its disposition may change before it is unblocked. */
+    if (!(p->sigmask & LXSIG_BIT(sig)) && lxsig_ignored(p, sig))
         return;
     p->sigpending |= LXSIG_BIT(sig);
     p->sig.code[sig - 1] = code;
