@@ -1,7 +1,8 @@
 /* chaos: 20,000 system calls with random numbers and arguments from a fixed seed, made with the raw
  * instruction (no libc between). Only what would end this program at once is steered: memory
- * calls aim at a region of their own, exit and the sleeps are left out, signals to itself are
- * harmless ones, the console gets a few bytes at a time. The server must answer every call and go on serving the other programs. */
+ * calls aim at a region of their own, exit and the sleeps are left out (and rt_sigreturn, pause,
+ * rt_sigsuspend, alarm and setitimer, which would end it or wait for ever), signals to itself are
+ * harmless ones and rt_sigaction only reads (no random handler), the console gets a few bytes at a time. The server must answer every call and go on serving the other programs. */
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -83,10 +84,10 @@ int main(void)
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
      * ones whose default action is to do nothing. */
-    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,      14,  16,  20,
-                               24,  28,  39,  62,  63,  72,  96,  102, 104, 107,     108, 110, 127,
-                               158, 186, 200, 201, 218, 228, 229, 234, 318, 2,       4,   6,   7,
-                               15,  41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
+    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,      20,
+                               24,  28,  39,  62,  63,  72,  96,  102, 104, 107, 108, 110,     127,
+                               158, 186, 200, 201, 218, 228, 229, 234, 318, 131, 36,  2,       4,
+                               6,   7,   153, 41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
     area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == (uint64_t)MAP_FAILED)
         return 1;
@@ -104,8 +105,12 @@ int main(void)
         if (nr == 158 && a[0] == 0x1002) /* ARCH_SET_FS: musl's TLS stays */
             a[0] = 0x1003;
         if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 ||
-            nr == 96 || nr == 5)
+            nr == 96 || nr == 5 || nr == 36)
             a[1] = (long)(buf + rnd() % 4096), a[2] = nr == 318 ? a[2] % 65536 : (long)(buf + rnd() % 4096);
+        if (nr == 131) /* sigaltstack: set and read within the buffer */
+            a[0] = rnd() % 2 ? (long)(buf + rnd() % 4096) : 0, a[1] = (long)(buf + rnd() % 4096);
+        if (nr == 13) /* rt_sigaction: read only, so that no random handler is installed and run */
+            a[1] = 0;
         if (nr == 62 || nr == 200) /* kill, tkill: only signals whose default is to do nothing */
             a[1] = (long[]){0, 17, 28}[rnd() % 3];
         if (nr == 234) /* tgkill */
