@@ -134,6 +134,44 @@ def memory_back(lines):
 def jobs(ctx):
     yield Job(NAME, run)
     yield Job(APP_NAME, run_app)
+    if ctx.long:
+        yield Job(CHAOS_NAME, run_chaos)
+
+
+CHAOS_NAME = "linux: system-call fuzzer, long run"
+CHAOS_TIMEOUT = 3600
+CHAOS_SEED = re.compile(r"^(chaos\d+)/1: chaos: seed (0x[0-9a-f]+)$")
+CHAOS_DONE = re.compile(r"^(chaos\d+)/1: chaos: (\d+) calls, (\d+) refused$")
+
+
+def run_chaos(ctx):
+    """Boots warp-linux-chaos.iso (tests/linuxbin/build.mk: LINUX_CHAOS_PROCS fuzzers at once, then
+    hello): every fuzzer makes all its calls and exits 0, hello runs after them, the server and the
+    kernel stand, and the memory of every process is back."""
+    with Boot(ctx, CHAOS_NAME, ctx.image("warp-linux-chaos.iso"), mem="256M", net=False) as boot:
+        timeout = ctx.timeout(CHAOS_TIMEOUT)
+        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+        if hit is None or not hit[0].text.startswith(DONE):
+            return [boot.fail(CHAOS_NAME, hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s")]
+        lines = boot.all_lines()
+        texts = [line.text for line in lines if line.tag == "linux"]
+        seeds = dict(m.groups() for m in map(CHAOS_SEED.match, texts) if m)
+        done = {m.group(1): (int(m.group(2)), int(m.group(3))) for m in map(CHAOS_DONE.match, texts) if m}
+        exited = {name for name in seeds if f"linux: {name} exited with code 0" in texts}
+        problems = [f"{name} (seed {seed}) did not finish its calls and exit 0"
+                    for name, seed in sorted(seeds.items()) if name not in done or name not in exited]
+        if not seeds:
+            problems.append("no fuzzer printed its seed")
+        if "linux: last exited with code 0" not in texts:
+            problems.append("hello, started after the fuzzers, did not exit 0")
+        back = memory_back(lines)
+        if not back.ok:
+            problems.append(back.reason)
+        calls = sum(c for c, _ in done.values())
+        notes = [f"{calls} calls by {len(done)} processes in {boot.elapsed_ms() / 1000:.0f} s, "
+                 f"{sum(r for _, r in done.values())} refused; seeds {', '.join(sorted(seeds.values()))}"] + back.notes
+        return [Result(CHAOS_NAME, not problems, reason="; ".join(problems), notes=notes,
+                       tail=boot.tail() if problems else [])]
 
 
 APP_NAME = "linux: make run APP="

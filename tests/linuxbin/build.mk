@@ -46,3 +46,27 @@ $(BUILD)/initfs-linux.tar: tests/linuxbin/linux.manifest $(USER_BUILD)/init.elf 
 
 .PHONY: linuxbins
 linuxbins: $(LINUXBINS)
+
+# The Linux system-call fuzzer's long run (`make fuzz-os`, `make test-long`): warp-linux-chaos.iso
+# runs LINUX_CHAOS_PROCS chaos processes at once, each making LINUX_CHAOS_CALLS random calls from its
+# own seed (LINUX_CHAOS_SEED + its index from 0; 0: fresh ones, printed), then hello
+# (tests/e2e/case_linux.py's long job). The manifest is generated, and rewritten only when it changes.
+LINUX_CHAOS_CALLS ?= 1000000
+LINUX_CHAOS_PROCS ?= 4
+LINUX_CHAOS_SEED  ?= 0
+
+$(BUILD)/linuxbin/chaos.manifest: FORCE
+	@mkdir -p $(@D)
+	$(Q){ printf '[service linux]\nbinary = bin/linux\ninitfs = yes\nrestart = never\npages = 32768\nchildren = 32\n'; \
+		for i in $$(seq 1 $(LINUX_CHAOS_PROCS)); do \
+			seed=$$(( $(LINUX_CHAOS_SEED) ? $(LINUX_CHAOS_SEED) + i - 1 : 0 )); \
+			printf '\n[linux chaos%s]\nlinux = linux/chaos\nargs = %s %s\npages = 2048\n' $$i $(LINUX_CHAOS_CALLS) $$seed; \
+		done; \
+		printf '\n[linux last]\nlinux = linux/hello\n'; } > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/initfs-linux-chaos.tar: $(BUILD)/linuxbin/chaos.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
+		$(LINUXBIN_DIR)/chaos $(LINUXBIN_DIR)/hello tools/mkinitfs
+	@echo "  INITFS  $@"
+	$(Q)tools/mkinitfs $@ $(BUILD)/linuxbin/chaos.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
+		--file $(LINUXBIN_DIR)/chaos:linux/chaos --file $(LINUXBIN_DIR)/hello:linux/hello

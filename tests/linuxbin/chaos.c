@@ -1,11 +1,16 @@
-/* chaos: 20,000 system calls with random numbers and arguments from a fixed seed, made with the raw
- * instruction (no libc between). Only what would end this program at once is steered: memory
- * calls aim at a region of their own, exit and the sleeps are left out (and rt_sigreturn, pause,
- * rt_sigsuspend, alarm and setitimer, which would end it or wait for ever), signals to itself are
- * harmless ones and rt_sigaction only reads (no random handler), the console gets a few bytes at a time. The server must answer every call and go on serving the other programs. */
+/* chaos [CALLS [SEED]]: system calls with random numbers and arguments (20,000 from a fixed seed
+ * without arguments, as `make test` runs it; `make fuzz-os` gives a count and a seed, 0 for a fresh
+ * one from getrandom, printed first so that a run can be repeated), made with the raw instruction (no
+ * libc between). Only what would end this program at once is steered: memory calls aim at a region
+ * of their own, exit and the sleeps are left out (and rt_sigreturn, pause, rt_sigsuspend, alarm and
+ * setitimer, which would end it or wait for ever), signals to itself are harmless ones and
+ * rt_sigaction only reads (no random handler), the console gets a few bytes at a time. The server
+ * must answer every call and go on serving the other programs. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #define CALLS 20000
 #define AREA (1ul << 20)
@@ -79,8 +84,20 @@ static long target(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    long calls = CALLS;
+    if (argc > 1) {
+        char *end;
+        calls = strtol(argv[1], &end, 10);
+        if (*end || calls <= 0)
+            return 2;
+        seed = argc > 2 ? strtoull(argv[2], &end, 0) : 0;
+        while (seed == 0 && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+            ;
+        printf("chaos: seed %#llx\n", (unsigned long long)seed);
+        fflush(stdout);
+    }
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
      * ones whose default action is to do nothing. */
@@ -92,7 +109,7 @@ int main(void)
     if (area == (uint64_t)MAP_FAILED)
         return 1;
     long errors = 0;
-    for (long i = 0; i < CALLS; i++) {
+    for (long i = 0; i < calls; i++) {
         long nr = nrs[rnd() % (sizeof(nrs) / sizeof(nrs[0]))];
         long a[6] = {arg(), arg(), arg(), arg(), arg(), arg()};
         if (nr == 9 || nr == 10 || nr == 11 || nr == 28) /* mmap, mprotect, munmap, madvise */
@@ -117,6 +134,6 @@ int main(void)
             a[2] = (long[]){0, 17, 28}[rnd() % 3];
         errors += raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0;
     }
-    printf("chaos: %d calls, %ld refused\n", CALLS, errors);
+    printf("chaos: %ld calls, %ld refused\n", calls, errors);
     return 0;
 }
