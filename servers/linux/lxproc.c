@@ -5,6 +5,7 @@
 #include <warp/string.h>
 #include <warp/user.h>
 
+#include "lxfiles.h"
 #include "lxsys.h"
 
 static struct lxproc lxprocs[LXPROC_MAX];
@@ -92,13 +93,23 @@ struct lxproc *lxproc_alloc(struct loop *loop, const char *path)
             p->binary = b;
             p->pid = lxproc_next_pid++;
             lxvm_init(&p->vm);
+            if (lxfiles_start(p) < 0) {
+                p->used = false;
+                return NULL;
+            }
             return p;
         }
     }
     return NULL;
 }
 
+struct lxproc *lxproc_at(unsigned i)
+{
+    return i < LXPROC_MAX && lxprocs[i].used ? &lxprocs[i] : NULL;
+}
+
 void lxproc_free(struct lxproc *p)
 {
+    lxfiles_end(p);
     p->used = false;
 }

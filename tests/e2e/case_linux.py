@@ -15,7 +15,10 @@ chaos.c) are all answered, and a program started after them all runs.
 
 import os
 import re
+import resource
+import shutil
 import subprocess
+import tempfile
 
 from harness import ROOT, Boot, Job, Result
 
@@ -57,12 +60,31 @@ def read_programs():
     return progs
 
 
+# The descriptor limit a Linux process has under Warp (servers/linux/lxfd.h, LXFD_MAX).
+FD_LIMIT = 256
+# A program's scratch directory: /tmp under Warp (fs's tmpfs), a fresh directory on the host.
+SCRATCH_ENV = "LXTEST_DIR"
+
+
+def host_limits():
+    """In the host's child: the descriptor limit the server gives (EMFILE at the same count)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+
 def host_run(ctx, prog):
     """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
     binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
-    with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
-        done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
-                              stdin=null, capture_output=True, timeout=60, check=False)
+    env = dict(prog["env"])
+    scratch = tempfile.mkdtemp(prefix="warp-lxtest-") if SCRATCH_ENV in env else None
+    if scratch:
+        env[SCRATCH_ENV] = scratch
+    try:
+        with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
+            done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=env, stdin=null,
+                                  capture_output=True, timeout=60, check=False, preexec_fn=host_limits)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     return (done.stdout.decode(errors="replace").splitlines(),
             done.stderr.decode(errors="replace").splitlines(), done.returncode)
 

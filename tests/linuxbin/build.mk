@@ -13,7 +13,7 @@ LINUXBIN_MUSL := /usr/lib/x86_64-linux-musl
 LINUXBIN_NAMES := $(patsubst tests/linuxbin/%.c,%,$(sort $(wildcard tests/linuxbin/*.c)))
 LINUXBINS := $(addprefix $(LINUXBIN_DIR)/,$(LINUXBIN_NAMES) hello-pie truncated garbage dynamic)
 
-$(LINUXBIN_DIR)/%: tests/linuxbin/%.c
+$(LINUXBIN_DIR)/%: tests/linuxbin/%.c $(wildcard tests/linuxbin/*.h)
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	$(Q)$(LINUXBIN_CC) -static $(LINUXBIN_CFLAGS) -o $@ $<
@@ -39,9 +39,10 @@ $(LINUXBIN_DIR)/garbage: tests/linuxbin/build.mk
 	$(Q)printf '\177ELF this is no executable, only a header-sized lie\n%.0s' 1 2 3 4 > $@
 
 $(BUILD)/initfs-linux.tar: tests/linuxbin/linux.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
-		$(LINUXBINS) tools/mkinitfs
+		$(USER_BUILD)/fs.elf $(LINUXBINS) tools/mkinitfs
 	@echo "  INITFS  $@"
 	$(Q)tools/mkinitfs $@ tests/linuxbin/linux.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
+		$(USER_BUILD)/fs.elf \
 		$(foreach b,$(LINUXBINS),--file $(b):linux/$(notdir $(b)))
 
 .PHONY: linuxbins
