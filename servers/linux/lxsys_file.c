@@ -13,6 +13,7 @@
 #include "lxfiles.h"
 #include "lxload.h"
 #include "lxmem.h"
+#include "lxpath.h"
 #include "lxproc.h"
 #include "lxsys.h"
 
@@ -250,34 +251,6 @@ static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool e
         done += n;
     }
     return -LX_ENAMETOOLONG;
-}
-
-/* Lexically normal form of an absolute path, in place: no empty, "." or ".." names ("/" for none). */
-static void lxpath_normalize(char *path)
-{
-    char *w = path;
-    const char *r = path;
-    while (*r) {
-        while (*r == '/')
-            r++;
-        const char *name = r;
-        while (*r && *r != '/')
-            r++;
-        size_t n = (size_t)(r - name);
-        if (n == 0 || (n == 1 && name[0] == '.'))
-            continue;
-        if (n == 2 && name[0] == '.' && name[1] == '.') {
-            while (w > path && *--w != '/')
-                ;
-            continue;
-        }
-        *w++ = '/';
-        memmove(w, name, n);
-        w += n;
-    }
-    if (w == path)
-        *w++ = '/';
-    *w = '\0';
 }
 
 /* Where an OPEN of a path goes: the path to send and the channel (and description) to call. */

@@ -32,12 +32,11 @@ static void list(const char *dir)
     }
     closedir(d);
     qsort(names, (size_t)n, sizeof(names[0]), cmp);
-    printf("%d entries:", n);
-    for (int i = 0; i < n; i++) {
-        printf(" %s", names[i]);
+    printf("%d entries\n", n);
+    for (int i = 0; i < n; i++) { /* a few a line: the server logs a line of 200 bytes in pieces */
+        printf("%s%s", names[i], i % 6 == 5 || i == n - 1 ? "\n" : " ");
         free(names[i]);
     }
-    printf("\n");
 }
 
 int main(void)
