@@ -60,7 +60,7 @@ void lxfd_set_cloexec(struct lxfdtab *t, uint32_t fd, bool on)
     if (on)
         t->cloexec[fd / 8] |= (uint8_t)(1u << (fd % 8));
     else
-        t->cloexec[fd / 8] &= (uint8_t)~(1u << (fd % 8));
+        t->cloexec[fd / 8] &= (uint8_t) ~(1u << (fd % 8));
 }
 
 void lxfd_install_at(struct lxfdtab *t, uint32_t fd, struct lxfile *f, bool cloexec)

@@ -4,10 +4,10 @@
 
 #include <warp/abi.h>
 
-#define LXFD_MAX 256           /* descriptors per process (RLIMIT_NOFILE): the next open is EMFILE */
-#define LXFILE_MAX 1024        /* open file descriptions in the server, all processes together */
+#define LXFD_MAX 256            /* descriptors per process (RLIMIT_NOFILE): the next open is EMFILE */
+#define LXFILE_MAX 1024         /* open file descriptions in the server, all processes together */
 #define LXPIPE_SIZE (64u << 10) /* a pipe's buffer, as Linux's default (16 pages) */
-#define LXPIPE_ATOMIC 4096u    /* PIPE_BUF: a write of at most this much is never split */
+#define LXPIPE_ATOMIC 4096u     /* PIPE_BUF: a write of at most this much is never split */
 
 /* What an open file description is. */
 enum lxfile_kind {

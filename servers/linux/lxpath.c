@@ -29,4 +29,3 @@ void lxpath_normalize(char *path)
         *w++ = '/';
     *w = '\0';
 }
-

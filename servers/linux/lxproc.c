@@ -5,7 +5,6 @@
 #include <warp/string.h>
 #include <warp/user.h>
 
-#include "lxfiles.h"
 #include "lxsys.h"
 
 static struct lxproc lxprocs[LXPROC_MAX];
@@ -93,10 +92,6 @@ struct lxproc *lxproc_alloc(struct loop *loop, const char *path)
             p->binary = b;
             p->pid = lxproc_next_pid++;
             lxvm_init(&p->vm);
-            if (lxfiles_start(p) < 0) {
-                p->used = false;
-                return NULL;
-            }
             return p;
         }
     }
@@ -110,6 +105,5 @@ struct lxproc *lxproc_at(unsigned i)
 
 void lxproc_free(struct lxproc *p)
 {
-    lxfiles_end(p);
     p->used = false;
 }

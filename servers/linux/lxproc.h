@@ -6,14 +6,13 @@
 #define LXPROC_BINARIES_MAX 32 /* distinct binaries run since the server started */
 
 /* A free record for a process running the binary at path, zeroed and marked used (pid, loop and
- * binary set, fds 0-2 open), or NULL when LXPROC_MAX are supervised, LXPROC_BINARIES_MAX binaries
- * were run or the server's open file descriptions are used up. */
+ * binary set), or NULL when LXPROC_MAX are supervised or LXPROC_BINARIES_MAX binaries were run. */
 struct lxproc *lxproc_alloc(struct loop *loop, const char *path);
 
 /* The record in slot i (< LXPROC_MAX) if it is in use, else NULL. */
 struct lxproc *lxproc_at(unsigned i);
 
-/* Gives the record back (closing its descriptors). */
+/* Gives the record back (its descriptors closed first: lxfiles_end). */
 void lxproc_free(struct lxproc *p);
 
 /* Answers the trap call_id with a Linux result (a value, or -errno). */

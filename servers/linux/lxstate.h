@@ -47,10 +47,10 @@ struct lxproc {
     uint64_t tid_address;    /* set_tid_address's pointer (kept; cleared at thread exit once threads exist) */
     bool exited;             /* exit or exit_group was called */
     int exit_code;
-    uint64_t call_id;        /* the trap being served */
-    struct lxfdtab fds;      /* its file descriptors (lxfd.h) */
+    uint64_t call_id;            /* the trap being served */
+    struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
     struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
-    char *cwd;               /* its working directory: an absolute path, lexically normal (malloc'd) */
+    char *cwd;                   /* its working directory: an absolute path, lexically normal (malloc'd) */
     uint32_t umask;
     struct lxout out[2];     /* fd 1 and 2 */
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */

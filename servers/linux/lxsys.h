@@ -50,6 +50,12 @@ int64_t lxsys_mkdirat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t);
+/* read and write of an fs node at offset (-1: the description's, which then moves): LXSYS_NO_REPLY
+ * (the trap is answered with fs's reply) or -errno. */
+struct lxfile;
+struct lxxfer;
+int64_t lxsys_file_read(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset);
+int64_t lxsys_file_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset);
 /* Sends what fd 1 and 2 hold of an unfinished line to the log (at exit). */
 void lxsys_flush(struct lxproc *p);
 

@@ -11,6 +11,7 @@
 
 #include "lxabi.h"
 #include "lxfiles.h"
+#include "lxnode.h"
 #include "lxload.h"
 #include "lxmem.h"
 #include "lxpath.h"
@@ -18,9 +19,6 @@
 #include "lxsys.h"
 
 #define LXPATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
-
-static struct loop *lxfs_loop;
-static handle_t lxfs_session; /* 0: no service/fs (or it ended) */
 
 /* What an fs call was made for. */
 enum lxop_kind {
@@ -70,91 +68,6 @@ struct lxstat {
 };
 _Static_assert(sizeof(struct lxstat) == 144, "struct stat layout");
 
-int64_t lxfs_errno(long err, bool what_open)
-{
-    switch (err) {
-    case ERR_NOT_FOUND: return -LX_ENOENT;
-    case ERR_NOT_DIR: return -LX_ENOTDIR;
-    case ERR_IS_DIR: return -LX_EISDIR;
-    case ERR_PERMISSION: return -LX_EACCES;
-    case ERR_NAME_TOO_LONG: return -LX_ENAMETOOLONG;
-    case ERR_LOOP: return -LX_ELOOP;
-    case ERR_ALREADY_EXISTS: return -LX_EEXIST;
-    case ERR_READ_ONLY: return -LX_EROFS;
-    case ERR_INVALID_ARG: return -LX_EINVAL;
-    case ERR_TOO_LARGE: return -LX_EINVAL;
-    case ERR_NO_MEMORY: return -LX_ENOMEM;
-    case ERR_NO_RESOURCES: return what_open ? -LX_ENFILE : -LX_ENOSPC; /* fs's node table, tmpfs full */
-    case ERR_NOT_SUPPORTED: return what_open ? -LX_ENXIO : -LX_EINVAL; /* a device, fifo or socket */
-    default: return -LX_EIO; /* the device, a corrupt image, fs gone (ERR_PEER_CLOSED) */
-    }
-}
-
-/* Messages fs sends unasked on the session: none are expected. */
-static void lxfs_on_message(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
-{
-    (void)ctx;
-    loop_close_handles(l, m, 0);
-    if (msg_is_call(m))
-        loop_reply_error(l, ch, m->call_id, ERR_NOT_SUPPORTED);
-}
-
-/* fs ended: its calls in flight fail (the loop answers them ERR_PEER_CLOSED: EIO), new opens get
- * ENOENT. (Reopening a restarted fs is not done yet: docs/linux-compat.md.) */
-static void lxfs_on_closed(struct loop *l, handle_t ch, void *ctx)
-{
-    (void)ctx;
-    loop_close(l, ch);
-    lxfs_session = 0;
-    printf("linux: %s closed: Linux programs see no files from now on\n", FS_URI);
-}
-
-static const struct loop_channel_handlers lxfs_session_handlers = {
-    .on_message = lxfs_on_message,
-    .on_peer_closed = lxfs_on_closed,
-};
-
-/* A node's fs end closed (fs ended): out of the loop; the handle stays until the description goes. */
-static void lxnode_on_closed(struct loop *l, handle_t ch, void *ctx)
-{
-    (void)ctx;
-    loop_remove(l, ch);
-}
-
-static const struct loop_channel_handlers lxnode_handlers = {
-    .on_message = lxfs_on_message,
-    .on_peer_closed = lxnode_on_closed,
-};
-
-void lxfs_init(struct loop *l)
-{
-    lxfs_loop = l;
-    long r = ipc_open_sync(SERVICE_INIT_CH, FS_URI);
-    if (r < 0) {
-        printf("linux: no %s (%s): Linux programs see no files\n", FS_URI, err_str(r));
-        return;
-    }
-    handle_t s = (handle_t)r;
-    r = loop_add_channel(l, s, &lxfs_session_handlers, NULL);
-    if (r < 0) {
-        warp_handle_close(s);
-        printf("linux: %s: %s: Linux programs see no files\n", FS_URI, err_str(r));
-        return;
-    }
-    lxfs_session = s;
-}
-
-void lxnode_release(struct lxfile *f)
-{
-    if (!f->node)
-        return;
-    if (loop_has(lxfs_loop, f->node))
-        loop_close(lxfs_loop, f->node);
-    else
-        warp_handle_close(f->node);
-    f->node = 0;
-}
-
 /* A record for a call of p with extra bytes of data; takes a reference to file (may be NULL). */
 static struct lxop *lxop_new(struct lxproc *p, uint32_t kind, struct lxfile *file, uint64_t extra)
 {
@@ -193,7 +106,7 @@ static void lxop_finish(struct lxop *op, int64_t r)
 /* Sends m as a call on ch for op; LXSYS_NO_REPLY, or -errno (op freed) if it could not be sent. */
 static int64_t lxop_call(struct lxop *op, handle_t ch, struct warp_msg *m, loop_msg_fn fn)
 {
-    long r = ch ? loop_call(lxfs_loop, ch, m, fn, op) : ERR_PEER_CLOSED;
+    long r = ch ? loop_call(lxnode_loop(), ch, m, fn, op) : ERR_PEER_CLOSED;
     if (r < 0) {
         if (op->file)
             lxfile_unref(NULL, op->file);
@@ -206,7 +119,9 @@ static int64_t lxop_call(struct lxop *op, handle_t ch, struct warp_msg *m, loop_
 /* Fills a Linux stat from fs's attributes. */
 static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
 {
-    static const uint32_t types[] = {[FS_TYPE_OTHER] = 0, [FS_TYPE_FILE] = LX_S_IFREG, [FS_TYPE_DIR] = LX_S_IFDIR,
+    static const uint32_t types[] = {[FS_TYPE_OTHER] = 0,
+                                     [FS_TYPE_FILE] = LX_S_IFREG,
+                                     [FS_TYPE_DIR] = LX_S_IFDIR,
                                      [FS_TYPE_SYMLINK] = LX_S_IFLNK};
     memset(st, 0, sizeof(*st));
     st->dev = a->mount + 1; /* a device number per mount */
@@ -256,8 +171,8 @@ static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool e
 /* Where an OPEN of a path goes: the path to send and the channel (and description) to call. */
 struct lxpath {
     uint32_t len;
-    bool dir_only;       /* it ends in '/': it must be a directory */
-    struct lxfile *dir;  /* the directory it is relative to (dirfd), or NULL: the session */
+    bool dir_only;      /* it ends in '/': it must be a directory */
+    struct lxfile *dir; /* the directory it is relative to (dirfd), or NULL: the session */
 };
 
 /*
@@ -315,8 +230,8 @@ static uint32_t lxpath_trim(char *path, uint32_t len)
 static handle_t lxpath_channel(const struct lxpath *res)
 {
     if (!res->dir)
-        return lxfs_session;
-    return res->dir->node && loop_has(lxfs_loop, res->dir->node) ? res->dir->node : 0;
+        return lxnode_session();
+    return res->dir->node && loop_has(lxnode_loop(), res->dir->node) ? res->dir->node : 0;
 }
 
 /* Whether the "others" permission bits of mode allow the access mode asks (R_OK, W_OK, X_OK). */
@@ -339,7 +254,7 @@ static void lxop_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
     if (r < 0) {
         if (h)
             warp_handle_close(h);
-        lxop_finish(op, lxfs_errno(r, op->kind == LXOP_OPEN));
+        lxop_finish(op, lxnode_errno(r, op->kind == LXOP_OPEN));
         return;
     }
     memcpy(&a, m->data, sizeof(a));
@@ -396,7 +311,7 @@ static int64_t lxop_open(struct lxop *op, const struct lxpath *res, uint32_t fsf
     msg_init(&m, MSG_OPEN, MSG_CALL);
     msg_set_data(&m, &o, sizeof(o));
     msg_add_buf(&m, op->data, op->len, BUF_READ);
-    if (!lxfs_session && !res->dir) {
+    if (!lxnode_session() && !res->dir) {
         lxop_finish(op, LXSYS_NO_REPLY);
         return -LX_ENOENT; /* no file system at all */
     }
@@ -616,12 +531,6 @@ int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t)
 
 /* ---- calls on a node ---- */
 
-/* The node's channel if fs still serves it. */
-static handle_t lxnode_channel(const struct lxfile *f)
-{
-    return f->node && loop_has(lxfs_loop, f->node) ? f->node : 0;
-}
-
 /* GETATTR's reply: the attributes, for fstat, lseek(SEEK_END) or an O_APPEND write's offset. */
 static int64_t lxop_write_at(struct lxop *op, uint64_t at);
 static void lxop_on_attr(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
@@ -635,7 +544,7 @@ static void lxop_on_attr(struct loop *l, handle_t ch, struct warp_msg *m, void *
         r = ERR_BAD_FORMAT;
     struct lxproc *p = lxop_proc(op);
     if (r < 0 || !p) {
-        lxop_finish(op, r < 0 ? lxfs_errno(r, false) : LXSYS_NO_REPLY);
+        lxop_finish(op, r < 0 ? lxnode_errno(r, false) : LXSYS_NO_REPLY);
         return;
     }
     memcpy(&a, m->data, sizeof(a));
@@ -743,7 +652,7 @@ int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t)
  * cookie moves past the records given. */
 static int64_t lxdents_convert(struct lxproc *p, struct lxop *op, uint64_t n)
 {
-    static uint8_t out[LXIO_MAX];
+    static uint8_t out[LXXFER_MAX];
     uint64_t in = 0, o = 0, next = op->file->offset;
     while (in < n) {
         struct fs_dirent d;
@@ -786,14 +695,14 @@ static void lxop_on_read(struct loop *l, handle_t ch, struct warp_msg *m, void *
         r = ERR_BAD_FORMAT; /* more than asked */
     struct lxproc *p = lxop_proc(op);
     if (r < 0 || !p) {
-        lxop_finish(op, r < 0 ? lxfs_errno(r, false) : LXSYS_NO_REPLY);
+        lxop_finish(op, r < 0 ? lxnode_errno(r, false) : LXSYS_NO_REPLY);
         return;
     }
     int64_t res;
     if (op->kind == LXOP_GETDENTS) {
         res = lxdents_convert(p, op, (uint64_t)r);
     } else {
-        res = lxio_scatter(p, &op->x, op->data, (uint64_t)r);
+        res = lxxfer_scatter(p, &op->x, op->data, (uint64_t)r);
         if (res == 0) {
             res = r;
             if (op->offset < 0)
@@ -813,7 +722,7 @@ static int64_t lxop_read(struct lxop *op, uint64_t offset)
     return lxop_call(op, lxnode_channel(op->file), &m, lxop_on_read);
 }
 
-int64_t lxnode_read(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset)
+int64_t lxsys_file_read(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset)
 {
     uint64_t at = offset >= 0 ? (uint64_t)offset : f->offset;
     if (at > INT64_MAX)
@@ -837,7 +746,7 @@ static void lxop_on_write(struct loop *l, handle_t ch, struct warp_msg *m, void 
     if (r > (long)op->len)
         r = ERR_BAD_FORMAT;
     if (r < 0) {
-        lxop_finish(op, lxfs_errno(r, false));
+        lxop_finish(op, lxnode_errno(r, false));
         return;
     }
     if (op->offset < 0 && lxop_proc(op))
@@ -860,14 +769,14 @@ static int64_t lxop_write_at(struct lxop *op, uint64_t at)
     return lxop_call(op, lxnode_channel(op->file), &m, lxop_on_write);
 }
 
-int64_t lxnode_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset)
+int64_t lxsys_file_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset)
 {
     if (f->type == FS_TYPE_DIR)
         return -LX_EISDIR; /* not reached: a directory never opens for writing */
     struct lxop *op = lxop_new(p, LXOP_WRITE, f, x->len);
     if (!op)
         return -LX_ENOMEM;
-    int64_t n = lxio_gather(p, x, op->data);
+    int64_t n = lxxfer_gather(p, x, op->data);
     if (n < 0) {
         lxop_finish(op, LXSYS_NO_REPLY);
         return n;
@@ -890,7 +799,7 @@ int64_t lxsys_getdents64(struct lxproc *p, const struct trap_info *t)
         return -LX_EBADF;
     if (f->kind != LXFILE_NODE || f->type != FS_TYPE_DIR)
         return -LX_ENOTDIR;
-    uint64_t len = count < LXIO_MAX ? count : LXIO_MAX;
+    uint64_t len = count < LXXFER_MAX ? count : LXXFER_MAX;
     struct lxop *op = lxop_new(p, LXOP_GETDENTS, f, len);
     if (!op)
         return -LX_ENOMEM;
@@ -905,7 +814,7 @@ static void lxop_on_status(struct loop *l, handle_t ch, struct warp_msg *m, void
     (void)ch;
     loop_close_handles(l, m, 0);
     long r = msg_result(m, MSG_SETATTR);
-    lxop_finish(ctx, r < 0 ? lxfs_errno(r, false) : 0);
+    lxop_finish(ctx, r < 0 ? lxnode_errno(r, false) : 0);
 }
 
 /* ftruncate: a regular file open for writing is cut or grown to length (SETATTR size). */

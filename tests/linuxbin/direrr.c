@@ -27,7 +27,10 @@ static void list(const char *dir)
     struct dirent *e;
     while ((e = readdir(d)) && n < 64) {
         char *s = malloc(300);
-        snprintf(s, 300, "%s:%s", e->d_name, e->d_type == DT_DIR ? "dir" : e->d_type == DT_REG ? "file" : "?");
+        snprintf(s, 300, "%s:%s", e->d_name,
+                 e->d_type == DT_DIR   ? "dir"
+                 : e->d_type == DT_REG ? "file"
+                                       : "?");
         names[n++] = s;
     }
     closedir(d);
@@ -120,7 +123,8 @@ int main(void)
     printf("directory %d\n", S_ISDIR(st.st_mode));
     show("chdir sub/../sub/.", chdir("sub/../sub/."));
     getcwd(cwd, sizeof(cwd));
-    printf("cwd ends in /direrr/sub: %d\n", strlen(cwd) > 11 && strcmp(cwd + strlen(cwd) - 11, "/direrr/sub") == 0);
+    printf("cwd ends in /direrr/sub: %d\n",
+           strlen(cwd) > 11 && strcmp(cwd + strlen(cwd) - 11, "/direrr/sub") == 0);
     show("chdir ..", chdir(".."));
     getcwd(cwd, sizeof(cwd));
     printf("cwd ends in /direrr: %d\n", strcmp(cwd + strlen(cwd) - 7, "/direrr") == 0);
