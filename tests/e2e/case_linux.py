@@ -7,6 +7,8 @@ from /dev/null (read-only) and stdout and stderr to pipes, which is what the ser
 it wrote to stdout and stderr and its exit code must be the same under Warp, where the server
 logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
 NAME exited with code N` or `linux: NAME killed by signal N (...)` (abort, a null pointer write).
+The file programs (files, dupfd, direrr) work under $LXTEST_DIR: /tmp (fs's tmpfs) under Warp, a
+fresh directory here for each host run; the host run's descriptor limit is Warp's (256).
 The hostile programs are checked by what the server says instead: a binary cut short, a file
 that is no ELF, a dynamically linked binary and one whose bss is past its quota are refused, an unimplemented system call is ENOSYS and logged once by name, 20,000
 random system calls (tests/linuxbin/
