@@ -361,11 +361,13 @@ static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint
         return -LX_EOPNOTSUPP; /* unnamed files: fs has no unlinked nodes */
     if ((flags & (LX_O_CREAT | LX_O_DIRECTORY)) == (LX_O_CREAT | LX_O_DIRECTORY))
         return -LX_EINVAL; /* as Linux since 6.4 */
-    if (lxfd_count(&p->fds) == LXFD_MAX)
-        return -LX_EMFILE; /* Linux takes the number first */
     int64_t r = lxop_path(p, LXOP_OPEN, dirfd, path, false, &res, &op);
     if (r < 0)
         return r;
+    if (lxfd_count(&p->fds) == LXFD_MAX) { /* Linux takes a number after the path, before the lookup */
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return -LX_EMFILE;
+    }
     uint32_t acc = (uint32_t)flags & LX_O_ACCMODE;
     uint32_t fsflags = 0;
     if (!(flags & LX_O_PATH)) {
@@ -391,7 +393,7 @@ static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint
         fsflags |= FS_O_NOFOLLOW;
     op->arg = (uint32_t)flags;
     if (flags & LX_O_PATH)
-        op->arg &= ~(uint32_t)LX_O_ACCMODE; /* neither read nor write */
+        op->arg |= LX_O_ACCMODE; /* neither read nor write: both are EBADF */
     op->cloexec = (flags & LX_O_CLOEXEC) != 0;
     return lxop_open(op, &res, fsflags, lxfile_create_mode(p, mode));
 }
