@@ -419,14 +419,18 @@ void loop_destroy(struct loop *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* One pass: timeouts, one wait, one dispatch. */
+/*
+ * One pass: timeouts, one wait, one dispatch. When a timeout fired, the wait only looks (deadline 0)
+ * instead of blocking: the caller gets to see what the callback changed (a flag its own loop tests)
+ * before anything sleeps, and an event already queued is still taken, so timeouts cannot starve events.
+ */
 long loop_run_once(struct loop *l)
 {
-    loop_fire_timeouts(l, l->ops->clock());
+    unsigned fired = loop_fire_timeouts(l, l->ops->clock());
     if (l->stopped)
         return 0;
     struct warp_event ev;
-    long r = l->ops->eventq_wait(l->eq, &ev, loop_next_deadline(l));
+    long r = l->ops->eventq_wait(l->eq, &ev, fired ? 0 : loop_next_deadline(l));
     if (r == ERR_TIMED_OUT || r == ERR_WOULD_BLOCK)
         return 0;
     if (r < 0)

@@ -44,11 +44,16 @@
 #define LX_SYS_brk 12
 #define LX_SYS_rt_sigaction 13
 #define LX_SYS_rt_sigprocmask 14
+#define LX_SYS_rt_sigreturn 15
 #define LX_SYS_ioctl 16
 #define LX_SYS_madvise 28
 #define LX_SYS_writev 20
 #define LX_SYS_sched_yield 24
+#define LX_SYS_pause 34
 #define LX_SYS_nanosleep 35
+#define LX_SYS_getitimer 36
+#define LX_SYS_alarm 37
+#define LX_SYS_setitimer 38
 #define LX_SYS_getpid 39
 #define LX_SYS_exit 60
 #define LX_SYS_kill 62
@@ -61,6 +66,8 @@
 #define LX_SYS_getegid 108
 #define LX_SYS_getppid 110
 #define LX_SYS_rt_sigpending 127
+#define LX_SYS_rt_sigsuspend 130
+#define LX_SYS_sigaltstack 131
 #define LX_SYS_arch_prctl 158
 #define LX_SYS_gettid 186
 #define LX_SYS_tkill 200
@@ -196,3 +203,16 @@
 #define LX_SIG_BLOCK 0
 #define LX_SIG_UNBLOCK 1
 #define LX_SIG_SETMASK 2
+#define LX_SIGSEGV 11
+#define LX_SIGALRM 14
+
+/* sa_flags */
+#define LX_SA_SIGINFO 0x00000004u
+#define LX_SA_RESTORER 0x04000000u
+#define LX_SA_ONSTACK 0x08000000u
+#define LX_SA_RESTART 0x10000000u
+#define LX_SA_NODEFER 0x40000000u
+#define LX_SA_RESETHAND 0x80000000u
+
+/* interval timers */
+#define LX_ITIMER_REAL 0

@@ -10,10 +10,8 @@
 #include "lxconsole.h"
 #include "lxnode.h"
 #include "lxproc.h"
+#include "lxsig.h"
 #include "lxsys.h"
-
-#define LXSIG_DFL 0 /* sa_handler values (lxsys_signal.c) */
-#define LXSIG_IGN 1
 
 struct lxfilepool lxfile_pool;
 
@@ -164,21 +162,13 @@ int64_t lxpipe_read(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
     return lxpipe_wait(p, f, NULL, x);
 }
 
-/* SIGPIPE for a write to a pipe without readers: with SIG_DFL and not blocked it ends the process
- * (true: no answer); ignored, blocked or handled, the write answers EPIPE (blocked or handled, the
- * signal stays pending, as lxsys_signal.c keeps signals whose handlers cannot be run yet). */
-static bool lxpipe_sigpipe(struct lxproc *p)
+/* SIGPIPE for a write to a pipe without readers, as Linux's pipe_write (SI_USER): raised here, it
+ * acts when the trap is answered (lxsig_reply): its default ends the process, a handler runs with
+ * the write's EPIPE in the frame, ignored or blocked the write is just EPIPE. */
+static int64_t lxpipe_epipe(struct lxproc *p)
 {
-    uint64_t bit = 1ull << (LX_SIGPIPE - 1);
-    uint64_t handler = p->sigs[LX_SIGPIPE - 1].handler;
-    if (handler == LXSIG_IGN)
-        return false;
-    if (handler == LXSIG_DFL && !(p->sigmask & bit)) {
-        lxproc_kill(p, LX_SIGPIPE);
-        return true;
-    }
-    p->sigpending |= bit;
-    return false;
+    lxsig_raise(p, LX_SIGPIPE, 0);
+    return -LX_EPIPE;
 }
 
 /* Puts what fits of w's bytes; the result to answer, or LXSYS_NO_REPLY while some must wait. */
@@ -188,7 +178,7 @@ static int64_t lxpipe_push(struct lxproc *p, struct lxfile *f, struct lxpipewait
     if (pipe->readers == 0) {
         if (w->done > 0)
             return (int64_t)w->done; /* the part written stands */
-        return lxpipe_sigpipe(p) ? LXSYS_NO_REPLY : -LX_EPIPE;
+        return lxpipe_epipe(p);
     }
     uint64_t left = w->len - w->done;
     uint32_t space = lxpipe_space(pipe);
@@ -207,7 +197,7 @@ static int64_t lxpipe_push(struct lxproc *p, struct lxfile *f, struct lxpipewait
 int64_t lxpipe_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
 {
     if (f->pipe->readers == 0)
-        return lxpipe_sigpipe(p) ? LXSYS_NO_REPLY : -LX_EPIPE;
+        return lxpipe_epipe(p);
     if (x->len == 0)
         return 0;
     struct lxpipewait *w = malloc(sizeof(*w) + x->len);
@@ -222,7 +212,7 @@ int64_t lxpipe_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
     }
     w->len = (uint64_t)n;
     int64_t r = lxpipe_push(p, f, w);
-    if (r != LXSYS_NO_REPLY || p->killed_by) {
+    if (r != LXSYS_NO_REPLY) {
         free(w);
         return r;
     }
@@ -244,12 +234,11 @@ static void lxpipe_wake(struct lxpipe *pipe)
             r = LXSYS_NO_REPLY;
         else
             r = pipe->len ? lxpipe_take(p, pipe, &w->x) : 0;
-        if (r == LXSYS_NO_REPLY && !p->killed_by)
+        if (r == LXSYS_NO_REPLY)
             continue;
         uint64_t trap = w->trap;
         lxpipe_unwait(p); /* may free the pipe when it held the last end: pipe is not used after */
-        if (r != LXSYS_NO_REPLY)
-            lxproc_reply(p, trap, r);
+        lxsig_reply(p, trap, r);
         return; /* the pipe may be gone; a pipe is held by one process, so one waiter at most */
     }
 }

@@ -9,6 +9,7 @@
 #include "lxfiles.h"
 #include "lxload.h"
 #include "lxproc.h"
+#include "lxsig.h"
 #include "lxsys.h"
 #include "lxtrap.h"
 
@@ -26,7 +27,7 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
         exitinfo_describe(how, sizeof(how), info);
         printf("linux: %s %s\n", p->name, how);
     }
-    loop_timeout_cancel(l, &p->sleep);
+    lxsig_release(p);
     loop_close(l, proc);
     if (p->ch)
         loop_close(l, p->ch);

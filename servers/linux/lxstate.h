@@ -23,6 +23,22 @@ struct lxsigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
+/* Signal delivery's state (lxsig.c): where a stopped process waits, its alternate stack, the
+ * SIGALRM timer, and who sent each pending signal. */
+struct lxsigstate {
+    uint8_t wait;    /* LXSIG_WAIT_*: the trap sleep_call is answered by a signal (or timeout) */
+    bool mask_saved; /* rt_sigsuspend: saved_mask goes back after the wait */
+    uint64_t saved_mask;
+    uint64_t sleep_deadline;   /* nanosleep: when it ends (SYS_CLOCK) */
+    uint64_t sleep_rem;        /* nanosleep: where the time left goes when interrupted (0: nowhere) */
+    uint64_t alt_sp, alt_size; /* sigaltstack (alt_size 0: none) */
+    uint32_t alt_flags;        /* SS_AUTODISARM, kept as set */
+    struct loop_timeout alarm; /* ITIMER_REAL */
+    uint64_t alarm_at;         /* its deadline (0: disarmed) */
+    uint64_t alarm_every;      /* its interval (0: once) */
+    int32_t code[LXPROC_NSIG]; /* each pending signal's si_code (SI_USER, SI_TKILL, SI_KERNEL) */
+};
+
 /* A binary the server ran: the unimplemented calls are logged once per binary, whichever of its
  * processes made them first. */
 struct lxbinary {
@@ -60,4 +76,5 @@ struct lxproc {
     int killed_by;             /* the signal whose default action ended it (0: none) */
     struct loop_timeout sleep; /* nanosleep: the process stays stopped until it fires */
     uint64_t sleep_call;
+    struct lxsigstate sig; /* signal delivery (lxsig.c) */
 };

@@ -85,10 +85,17 @@ int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
 
-/* lxsys_signal.c: dispositions, the mask, signals to itself */
+/* lxsys_signal.c: dispositions, the mask, signals to itself, rt_sigreturn, waits, SIGALRM's timer */
 int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_rt_sigprocmask(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_rt_sigpending(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_kill(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_tkill(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rt_sigreturn(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sigaltstack(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_pause(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rt_sigsuspend(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_alarm(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getitimer(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setitimer(struct lxproc *p, const struct trap_info *t);

@@ -16,6 +16,7 @@
 #include "lxmem.h"
 #include "lxpath.h"
 #include "lxproc.h"
+#include "lxsig.h"
 #include "lxsys.h"
 
 #define LXPATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
@@ -97,7 +98,7 @@ static void lxop_finish(struct lxop *op, int64_t r)
 {
     struct lxproc *p = lxop_proc(op);
     if (p && r != LXSYS_NO_REPLY)
-        lxproc_reply(p, op->trap, r);
+        lxsig_reply(p, op->trap, r); /* pending signals act first */
     if (op->file)
         lxfile_unref(NULL, op->file);
     free(op);
@@ -566,7 +567,7 @@ static void lxop_on_attr(struct loop *l, handle_t ch, struct warp_msg *m, void *
         op->kind = LXOP_WRITE;
         res = lxop_write_at(op, a.size); /* op goes on, or was freed */
         if (res != LXSYS_NO_REPLY)
-            lxproc_reply(p, trap, res);
+            lxsig_reply(p, trap, res);
         return;
     }
     lxop_finish(op, res);

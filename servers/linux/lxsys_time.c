@@ -5,6 +5,7 @@
 #include "lxabi.h"
 #include "lxproc.h"
 #include "lxmem.h"
+#include "lxsig.h"
 #include "lxsys.h"
 
 #define LXT_NS 1000000000ull
@@ -75,15 +76,6 @@ int64_t lxsys_time(struct lxproc *p, const struct trap_info *t)
     return sec;
 }
 
-/* The sleep is over: answer the trap the process has been stopped in. */
-static void lxt_wake(struct loop *l, struct loop_timeout *to, void *ctx)
-{
-    struct lxproc *p = ctx;
-    (void)l;
-    (void)to;
-    lxproc_reply(p, p->sleep_call, 0);
-}
-
 /* Reads the timespec at addr into nanoseconds (saturated); -EFAULT or -EINVAL (bad fields). */
 static int64_t lxt_get(struct lxproc *p, uint64_t addr, uint64_t *ns)
 {
@@ -97,20 +89,18 @@ static int64_t lxt_get(struct lxproc *p, uint64_t addr, uint64_t *ns)
     return 0;
 }
 
-/* Keeps the process stopped until deadline (a SYS_CLOCK time); its trap is answered 0 then. */
-static int64_t lxt_sleep_until(struct lxproc *p, uint64_t deadline)
+/* Keeps the process stopped until deadline (a SYS_CLOCK time); its trap is answered 0 then, or
+ * -EINTR (the time left to rem, when nonzero) if a signal acts first. */
+static int64_t lxt_sleep_until(struct lxproc *p, uint64_t deadline, uint64_t rem)
 {
-    p->sleep_call = p->call_id;
-    loop_timeout_init(&p->sleep, lxt_wake, p);
-    loop_timeout_set(p->loop, &p->sleep, deadline);
-    return LXSYS_NO_REPLY;
+    return lxsig_wait(p, LXSIG_WAIT_SLEEP, deadline, rem);
 }
 
 int64_t lxsys_nanosleep(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t ns;
     int64_t r = lxt_get(p, t->args[0], &ns);
-    return r < 0 ? r : lxt_sleep_until(p, warp_clock() + ns);
+    return r < 0 ? r : lxt_sleep_until(p, warp_clock() + ns, t->args[1]);
 }
 
 int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t)
@@ -125,7 +115,7 @@ int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t)
     if (r < 0)
         return r;
     if (!(t->args[1] & LX_TIMER_ABSTIME))
-        return lxt_sleep_until(p, warp_clock() + ns);
+        return lxt_sleep_until(p, warp_clock() + ns, t->args[3]);
     uint64_t offset = warp_clock() - (uint64_t)now; /* the clock's zero on SYS_CLOCK's scale */
-    return lxt_sleep_until(p, ns + offset);
+    return lxt_sleep_until(p, ns + offset, 0);
 }

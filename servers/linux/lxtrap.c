@@ -1,4 +1,5 @@
-/* lxtrap.c: the supervision channel's traps: system calls dispatched by number, faults end the process. */
+/* lxtrap.c: the supervision channel's traps: system calls dispatched by number, faults and
+ * interrupts turned into signals (lxsig.c). */
 #include "lxtrap.h"
 
 #include <warp/msg.h>
@@ -8,6 +9,7 @@
 
 #include "lxabi.h"
 #include "lxproc.h"
+#include "lxsig.h"
 #include "lxsys.h"
 #include "sysnames.h"
 
@@ -50,6 +52,13 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_kill] = lxsys_kill,
     [LX_SYS_tkill] = lxsys_tkill,
     [LX_SYS_tgkill] = lxsys_tgkill,
+    [LX_SYS_rt_sigreturn] = lxsys_rt_sigreturn,
+    [LX_SYS_sigaltstack] = lxsys_sigaltstack,
+    [LX_SYS_pause] = lxsys_pause,
+    [LX_SYS_rt_sigsuspend] = lxsys_rt_sigsuspend,
+    [LX_SYS_alarm] = lxsys_alarm,
+    [LX_SYS_getitimer] = lxsys_getitimer,
+    [LX_SYS_setitimer] = lxsys_setitimer,
     [LX_SYS_exit] = lxsys_exit_group,
     [LX_SYS_exit_group] = lxsys_exit_group,
     /* files, pipes, descriptors (lxsys_fd.c, lxsys_file.c) */
@@ -123,15 +132,11 @@ static void lxtrap_on_message(struct loop *l, handle_t ch, struct warp_msg *m, v
         p->call_id = m->call_id;
         int64_t r = lxsys_dispatch(p, &t);
         if (r != LXSYS_NO_REPLY)
-            lxproc_reply(p, m->call_id, r);
+            lxsig_reply(p, m->call_id, r); /* pending signals act first, as on Linux's way out */
     } else if (t.kind == TRAP_FAULT) {
-        int sig = lxtrap_fault_signal(t.fault_kind, t.fault_vector);
-        printf("linux: %s: CPU exception %llu at pc 0x%llx (address 0x%llx, error 0x%llx): %s\n", p->name,
-               (unsigned long long)t.fault_vector, (unsigned long long)t.pc, (unsigned long long)t.fault_addr,
-               (unsigned long long)t.error_code, lxproc_signame(sig));
-        lxproc_kill(p, sig); /* its default action: no handler can be run yet */
+        lxsig_fault(p, m->call_id, lxtrap_fault_signal(t.fault_kind, t.fault_vector), &t);
     } else {
-        lxproc_reply(p, m->call_id, 0); /* an interrupt: the server asks for none yet */
+        lxsig_interrupt(p, m->call_id); /* the stop lxsig_kick asked for: a signal to act on */
     }
 }
 

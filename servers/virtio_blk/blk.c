@@ -223,7 +223,7 @@ static void blk_setattr(handle_t ch, const struct warp_msg *m)
         blk_start_or_wait(&c);
 }
 
-/* GETATTR "geometry": struct block_geometry; "stats": counters as text. */
+/* GETATTR "geometry": struct block_geometry; "stats": counters as text, and the slots in flight now. */
 static void blk_getattr(handle_t ch, const struct warp_msg *m)
 {
     char name[MSG_DATA_MAX + 1], text[MSG_DATA_MAX + 1];
@@ -238,8 +238,8 @@ static void blk_getattr(handle_t ch, const struct warp_msg *m)
     } else if (strcmp(name, "stats") == 0) {
         blkdev_stats(text, sizeof(text));
         size_t len = strlen(text);
-        fmt_snprintf(text + len, sizeof(text) - len, " waited %llu forgotten %llu",
-                     (unsigned long long)waited, (unsigned long long)forgotten);
+        fmt_snprintf(text + len, sizeof(text) - len, " waited %llu forgotten %llu busy %u",
+                     (unsigned long long)waited, (unsigned long long)forgotten, d->nslots - nfree);
         msg_reply_text(&r, MSG_GETATTR, m->call_id, text);
     } else {
         msg_reply_error(&r, m->call_id, ERR_NOT_FOUND);

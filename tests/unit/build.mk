@@ -50,6 +50,7 @@ test_fs_tmpfs_SRCS := servers/fs/tmpfs.c
 test_fs_vfs_SRCS   := servers/fs/vfs.c servers/fs/icache.c servers/fs/tmpfs.c servers/fs/ext4.c servers/fs/cache.c
 test_linux_elf_SRCS := servers/linux/lxelf.c
 test_linux_stack_SRCS := servers/linux/lxstack.c
+test_linux_sigframe_SRCS := servers/linux/lxsigframe.c
 test_linux_vm_SRCS := servers/linux/lxvm.c servers/linux/lxconf.c servers/linux/sysnames.c
 test_linux_fd_SRCS := servers/linux/lxfd.c servers/linux/lxpath.c
 

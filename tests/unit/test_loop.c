@@ -687,12 +687,51 @@ static void test_run_waits_for_timeouts(void **state)
     assert_int_equal(a.deadline, 1500);
     assert_int_equal(loop_run(&L), 0);
     assert_int_equal(nfired, 2);
-    assert_int_equal(fake.nwaits, 2);
+    assert_int_equal(fake.nwaits, 3);
     assert_int_equal(fake.deadlines[0], 1500);
-    assert_int_equal(fake.deadlines[1], 1800);
+    assert_int_equal(fake.deadlines[1], 0); /* a fires: the pass only looks for events */
+    assert_int_equal(fake.deadlines[2], 1800);
     loop_timeout_after(&L, &a, UINT64_MAX); /* saturates */
     assert_int_equal(a.deadline, UINT64_MAX);
     loop_timeout_cancel(&L, &a);
+}
+
+/* A caller waiting for a flag its timeout sets, with nothing else to wake it: the pass in which the
+ * timeout fires returns without blocking, so the caller sees the flag (a blocking wait there would
+ * never return). */
+static bool flag_set;
+static void flag_fn(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    (void)l;
+    (void)t;
+    (void)ctx;
+    flag_set = true;
+}
+
+static void test_run_once_returns_after_a_timeout(void **state)
+{
+    (void)state;
+    struct loop_timeout t;
+    fake.now = 1000;
+    fake.wait_err_when_empty = ERR_INTERRUPTED; /* a wait without deadline would be a hang */
+    flag_set = false;
+    loop_timeout_init(&t, flag_fn, NULL);
+    loop_timeout_after(&L, &t, 100);
+    unsigned passes = 0;
+    long r = 0;
+    while (!flag_set && (r = loop_run_once(&L)) >= 0)
+        passes++;
+    assert_int_equal(r, 0);
+    assert_true(flag_set);
+    assert_int_equal(passes, 2);
+    assert_int_equal(fake.nwaits, 2);
+    assert_int_equal(fake.deadlines[0], 1100);
+    assert_int_equal(fake.deadlines[1], 0);
+    /* an event already queued is still taken in that pass */
+    loop_timeout_after(&L, &t, 0);
+    fake.events[fake.nevents++] = (struct warp_event){.type = EV_IRQ, .cookie = 12345};
+    assert_int_equal(loop_run_once(&L), 0);
+    assert_int_equal(fake.next_event, fake.nevents);
 }
 
 /* A handler's loop_stop ends loop_run after that event; a failed wait ends it with the error. */
@@ -743,6 +782,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeouts_rearm_and_cancel_in_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_heap_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_waits_for_timeouts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_once_returns_after_a_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_handler, setup, teardown),
     };
     return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
