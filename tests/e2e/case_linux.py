@@ -7,6 +7,8 @@ from /dev/null (read-only) and stdout and stderr to pipes, which is what the ser
 it wrote to stdout and stderr and its exit code must be the same under Warp, where the server
 logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
 NAME exited with code N` or `linux: NAME killed by signal N (...)` (abort, a null pointer write).
+The file programs (files, dupfd, direrr) work under $LXTEST_DIR: /tmp (fs's tmpfs) under Warp, a
+fresh directory here for each host run; the host run's descriptor limit is Warp's (256).
 The hostile programs are checked by what the server says instead: a binary cut short, a file
 that is no ELF, a dynamically linked binary and one whose bss is past its quota are refused, an unimplemented system call is ENOSYS and logged once by name, 20,000
 random system calls (tests/linuxbin/
@@ -15,7 +17,10 @@ chaos.c) are all answered, and a program started after them all runs.
 
 import os
 import re
+import resource
+import shutil
 import subprocess
+import tempfile
 
 from harness import ROOT, Boot, Job, Result
 
@@ -57,12 +62,31 @@ def read_programs():
     return progs
 
 
+# The descriptor limit a Linux process has under Warp (servers/linux/lxfd.h, LXFD_MAX).
+FD_LIMIT = 256
+# A program's scratch directory: /tmp under Warp (fs's tmpfs), a fresh directory on the host.
+SCRATCH_ENV = "LXTEST_DIR"
+
+
+def host_limits():
+    """In the host's child: the descriptor limit the server gives (EMFILE at the same count)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+
 def host_run(ctx, prog):
     """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
     binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
-    with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
-        done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
-                              stdin=null, capture_output=True, timeout=60, check=False)
+    env = dict(prog["env"])
+    scratch = tempfile.mkdtemp(prefix="warp-lxtest-") if SCRATCH_ENV in env else None
+    if scratch:
+        env[SCRATCH_ENV] = scratch
+    try:
+        with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
+            done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=env, stdin=null,
+                                  capture_output=True, timeout=60, check=False, preexec_fn=host_limits)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     return (done.stdout.decode(errors="replace").splitlines(),
             done.stderr.decode(errors="replace").splitlines(), done.returncode)
 

@@ -4,8 +4,11 @@
  * libc between). Only what would end this program at once is steered: memory calls aim at a region
  * of their own, exit and the sleeps are left out (and rt_sigreturn, pause, rt_sigsuspend, alarm and
  * setitimer, which would end it or wait for ever), signals to itself are harmless ones and
- * rt_sigaction only reads (no random handler), the console gets a few bytes at a time. The server
- * must answer every call and go on serving the other programs. */
+ * rt_sigaction only reads (no random handler), the console gets a few bytes at a time, its pipes
+ * never block it and SIGPIPE is ignored. The server must answer every call and go on serving the
+ * other programs. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +104,12 @@ int main(int argc, char **argv)
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
      * ones whose default action is to do nothing. */
-    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,      20,
-                               24,  28,  39,  62,  63,  72,  96,  102, 104, 107, 108, 110,     127,
-                               158, 186, 200, 201, 218, 228, 229, 234, 318, 131, 36,  2,       4,
-                               6,   7,   153, 41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
+    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,      16,  20,  24,  28,
+                               39,  62,  63,  72,  96,  102, 104, 107, 108, 110, 127,     158, 186, 200, 201,
+                               218, 228, 229, 234, 318, 131, 36,  2,   4,   6,   17,      18,  19,  21,  22,
+                               32,  33,  77,  79,  80,  83,  95,  217, 257, 258, 262,     269, 292, 293, 439,
+                               7,   153, 41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
+    signal(SIGPIPE, SIG_IGN); /* a write to a pipe whose reader it closed is EPIPE, not its end */
     area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == (uint64_t)MAP_FAILED)
         return 1;
@@ -124,9 +129,19 @@ int main(int argc, char **argv)
         if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 ||
             nr == 96 || nr == 5 || nr == 36)
             a[1] = (long)(buf + rnd() % 4096), a[2] = nr == 318 ? a[2] % 65536 : (long)(buf + rnd() % 4096);
+        /* files and pipes: nothing may block it for good or end it, nor take the console away */
+        if (nr == 22) /* pipe: as pipe2 with O_NONBLOCK, so that no read of its own pipe waits */
+            nr = 293, a[1] = 0;
+        if (nr == 293) /* pipe2 */
+            a[1] |= O_NONBLOCK;
+        if (nr == 72 && a[1] == F_SETFL) /* fcntl: O_NONBLOCK stays */
+            a[2] |= O_NONBLOCK;
+        if ((nr == 33 || nr == 292) && (a[1] == 1 || a[1] == 2)) /* dup2, dup3 over the console */
+            a[1] = 7;
         if (nr == 131) /* sigaltstack: set and read within the buffer */
             a[0] = rnd() % 2 ? (long)(buf + rnd() % 4096) : 0, a[1] = (long)(buf + rnd() % 4096);
-        if (nr == 13) /* rt_sigaction: read only, so that no random handler is installed and run */
+        if (nr == 13) /* rt_sigaction: read only, so that no random handler is installed and run (and
+                       * SIGPIPE stays ignored) */
             a[1] = 0;
         if (nr == 62 || nr == 200) /* kill, tkill: only signals whose default is to do nothing */
             a[1] = (long[]){0, 17, 28}[rnd() % 3];
