@@ -121,9 +121,8 @@ int main(int argc, char **argv)
             a[0] = target();
         if (nr == 9 && (a[3] & 0x10)) /* MAP_FIXED: never over this program */
             a[0] = target() & ~0xfffl;
-        if ((nr == 0 || nr == 1 || nr == 3 || nr == 20 || nr == 16) &&
-            (a[0] == 1 || a[0] == 2)) /* the console */
-            a[0] = nr == 1 && rnd() % 8 == 0 ? 2 : 7, a[2] = a[2] & 7;
+        if (a[0] == 1 || a[0] == 2) /* the console: only a few bytes at a time, never dup'd or closed */
+            a[0] = nr == 1 && rnd() % 8 == 0 ? 2 : 7, a[2] = nr == 1 ? a[2] & 7 : a[2];
         if (nr == 158 && a[0] == 0x1002) /* ARCH_SET_FS: musl's TLS stays */
             a[0] = 0x1003;
         if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 ||
