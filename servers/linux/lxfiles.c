@@ -31,16 +31,17 @@ struct lxpipewait {
     uint8_t data[];
 };
 
-long lxfiles_start(struct lxproc *p)
+long lxfiles_start(struct lxproc *p, const char *cwd)
 {
     static const uint32_t kinds[3] = {LXFILE_NULL, LXFILE_CONSOLE, LXFILE_CONSOLE};
     static const uint32_t flags[3] = {LX_O_RDONLY, LX_O_WRONLY, LX_O_WRONLY};
     lxfd_init(&p->fds);
     p->umask = 022;
-    p->cwd = malloc(2);
+    size_t n = strlen(cwd) + 1;
+    p->cwd = malloc(n);
     if (!p->cwd)
         return ERR_NO_MEMORY;
-    memcpy(p->cwd, "/", 2);
+    memcpy(p->cwd, cwd, n);
     for (uint32_t fd = 0; fd < 3; fd++) {
         struct lxfile *f = lxfile_new(&lxfile_pool, kinds[fd], flags[fd]);
         if (!f) {

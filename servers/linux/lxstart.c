@@ -83,12 +83,14 @@ long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *
 {
     struct tar_file f;
     struct lxproc *p = lxproc_alloc(loop, prog->path);
-    long r = p ? lxfiles_start(p) : ERR_NO_RESOURCES;
+    long r = p ? lxfiles_start(p, prog->cwd) : ERR_NO_RESOURCES;
     if (r == 0)
         r = tar_find(initfs, initfs_size, prog->path, &f);
     if (r == 0) {
         memcpy(p->name, prog->name, strlen(prog->name) + 1);
         p->pages = prog->pages;
+        memcpy(p->ports, prog->ports, sizeof(p->ports));
+        p->nports = prog->nports;
         r = lxstart_spawn(p);
     }
     if (r == 0 && (r = lxstart_load(p, prog, &f)) == 0 &&

@@ -67,6 +67,8 @@ struct lxproc {
     struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
     struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
     char *cwd;                   /* its working directory: an absolute path, lexically normal (malloc'd) */
+    uint16_t ports[LXCONF_PORTS_MAX]; /* the TCP ports it may listen on (the manifest's ports) */
+    uint32_t nports;
     uint32_t umask;
     struct lxout out[2];     /* fd 1 and 2 */
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */
