@@ -41,7 +41,7 @@ void pit_wait_us(uint32_t us)
  * error near 0.04%); the median is kept, so one that a pause over 55 ms made wrap is outvoted. Log
  * lines before this use the 1 GHz guess. Boot time is a feature: this costs about 6 ms.
  */
-#define PIT_LATCH_CH2 0x80 /* counter latch command for channel 2 */
+#define PIT_LATCH_CH2 0x80      /* counter latch command for channel 2 */
 #define TSC_CAL_PIT_TICKS 2387u /* 2 ms of the PIT */
 #define TSC_CAL_RUNS 3
 #define TSC_CAL_TRIES 5
@@ -79,7 +79,7 @@ static struct pit_reading pit_read_best(void)
 static uint64_t tsc_measure(void)
 {
     outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, speaker off */
-    outb(PIT_CMD, 0xb0);                             /* channel 2, lo/hi byte, mode 0 */
+    outb(PIT_CMD, 0xb0);                            /* channel 2, lo/hi byte, mode 0 */
     outb(PIT_CH2, 0xff);
     outb(PIT_CH2, 0xff);
     struct pit_reading a = pit_read_best();
@@ -112,8 +112,8 @@ void tsc_calibrate(void)
     }
     tsc_per_ms = per_ms;
     log_printf("time: TSC at %llu.%03llu MHz (the PIT's measurements: %llu, %llu, %llu kHz)",
-               (unsigned long long)(per_ms / 1000), (unsigned long long)(per_ms % 1000), (unsigned long long)m[0],
-               (unsigned long long)m[1], (unsigned long long)m[2]);
+               (unsigned long long)(per_ms / 1000), (unsigned long long)(per_ms % 1000),
+               (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2]);
 }
 
 /* Monotonic as long as the TSC is: one CPU, and a TSC that keeps its rate (invariant TSC). */
