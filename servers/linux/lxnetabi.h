@@ -76,6 +76,10 @@
 #define LX_SO_PROTOCOL 38
 #define LX_SO_DOMAIN 39
 #define LX_TCP_NODELAY 1
+#define LX_TCP_CORK 3
+#define LX_TCP_KEEPIDLE 4
+#define LX_TCP_KEEPINTVL 5
+#define LX_TCP_KEEPCNT 6
 #define LX_TCP_DEFER_ACCEPT 9
 #define LX_TCP_FASTOPEN 23
 

@@ -46,6 +46,9 @@ struct lxsock *lxsock_new(void)
     memset(s, 0, sizeof(*s));
     s->rcvbuf = 131072; /* Linux's defaults (tcp_rmem[1], tcp_wmem[1]) */
     s->sndbuf = 16384;
+    s->keepidle = 7200; /* Linux's defaults (tcp_keepalive_time, _intvl, _probes) */
+    s->keepintvl = 75;
+    s->keepcnt = 9;
     s->next = lxsock_all;
     lxsock_all = s;
     return s;

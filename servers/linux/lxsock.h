@@ -38,6 +38,7 @@ struct lxsock {
     int32_t error; /* SO_ERROR: a pending error (positive errno), reported once */
     bool reuseaddr, keepalive, nodelay;
     uint32_t rcvbuf, sndbuf, defer_accept, fastopen; /* as getsockopt reports them */
+    int32_t cork, keepidle, keepintvl, keepcnt;      /* TCP options taken and reported, not acted on */
     uint32_t gen;                                    /* bumped at every change of readiness: epoll's edges */
     handle_t ch; /* the listener or connection channel (0: none, or tcpip closed it) */
     /* listening */

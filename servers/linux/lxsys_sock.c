@@ -234,6 +234,18 @@ int64_t lxsys_setsockopt(struct lxproc *p, const struct trap_info *t)
         case LX_TCP_NODELAY: s->nodelay = v != 0; return 0; /* tcpip sends each WRITE at once anyway */
         case LX_TCP_DEFER_ACCEPT: s->defer_accept = v < 0 ? 0 : (uint32_t)v; return 0;
         case LX_TCP_FASTOPEN: s->fastopen = v < 0 ? 0 : (uint32_t)v; return 0;
+        case LX_TCP_CORK: s->cork = v != 0; return 0; /* each WRITE goes out as it comes all the same */
+        case LX_TCP_KEEPIDLE:
+        case LX_TCP_KEEPINTVL:
+        case LX_TCP_KEEPCNT: {
+            int32_t *o = name == LX_TCP_KEEPIDLE    ? &s->keepidle
+                         : name == LX_TCP_KEEPINTVL ? &s->keepintvl
+                                                    : &s->keepcnt;
+            if (v < 1 || v > (name == LX_TCP_KEEPCNT ? 127 : 32767))
+                return -LX_EINVAL;
+            *o = v; /* tcpip's own keepalive timing stays (docs/tcpip.md) */
+            return 0;
+        }
         default: return -LX_ENOPROTOOPT;
         }
     }
@@ -275,6 +287,10 @@ int64_t lxsys_getsockopt(struct lxproc *p, const struct trap_info *t)
         case LX_TCP_NODELAY: v[0] = s->nodelay; break;
         case LX_TCP_DEFER_ACCEPT: v[0] = (int32_t)s->defer_accept; break;
         case LX_TCP_FASTOPEN: v[0] = (int32_t)s->fastopen; break;
+        case LX_TCP_CORK: v[0] = s->cork; break;
+        case LX_TCP_KEEPIDLE: v[0] = s->keepidle; break;
+        case LX_TCP_KEEPINTVL: v[0] = s->keepintvl; break;
+        case LX_TCP_KEEPCNT: v[0] = s->keepcnt; break;
         default: return -LX_ENOPROTOOPT;
         }
     } else {

@@ -9,12 +9,13 @@
 #include "lxproc.h"
 #include "lxsig.h"
 
-/* A waiting call: the trap as it came, and its handler. */
+/* A waiting call: the trap as it came, its handler and its timeout. */
 struct lxwait {
     struct trap_info t;
     lxsys_fn fn;
     uint64_t trap;
     bool retrying, again;
+    struct loop_timeout timeout; /* armed when the call has a deadline */
 };
 
 /* True if signal delivery still holds w's trap (not ended by a signal or its timeout). */
@@ -25,8 +26,40 @@ static bool lxwait_live(const struct lxproc *p, const struct lxwait *w)
 
 void lxwait_end(struct lxproc *p)
 {
+    if (!p->wait)
+        return;
+    loop_timeout_cancel(p->loop, &p->wait->timeout);
     free(p->wait);
     p->wait = NULL;
+}
+
+/* Ends p's wait: signal delivery lets the trap go and, with a result, it is answered. The mask of
+ * epoll_pwait or ppoll goes back first, so a signal it held acts as the call returns (Linux's
+ * restore_saved_sigmask_unless: the result is not EINTR here, signal delivery answers those). */
+static void lxwait_finish(struct lxproc *p, uint64_t trap, int64_t r)
+{
+    p->sig.wait = LXSIG_WAIT_NONE;
+    if (p->sig.mask_saved) {
+        p->sigmask = p->sig.saved_mask;
+        p->sig.mask_saved = false;
+    }
+    if (r != LXSYS_NO_REPLY)
+        lxsig_reply(p, trap, r);
+}
+
+/* The deadline passed: the call returns 0 (nothing became ready). */
+static void lxwait_on_timeout(struct loop *l, struct loop_timeout *to, void *ctx)
+{
+    struct lxproc *p = ctx;
+    (void)l;
+    (void)to;
+    if (!p->wait)
+        return;
+    uint64_t trap = p->wait->trap;
+    bool live = lxwait_live(p, p->wait);
+    lxwait_end(p);
+    if (live)
+        lxwait_finish(p, trap, 0);
 }
 
 bool lxwait_retrying(const struct lxproc *p)
@@ -49,24 +82,13 @@ int64_t lxwait_block(struct lxproc *p, const struct trap_info *t, lxsys_fn fn, u
     w->fn = fn;
     w->trap = p->call_id;
     p->wait = w;
-    (void)lxsig_wait(p, deadline ? LXSIG_WAIT_SLEEP : LXSIG_WAIT_SIGNAL, deadline, 0);
+    loop_timeout_init(&w->timeout, lxwait_on_timeout, p);
+    (void)lxsig_wait(p, LXSIG_WAIT_SIGNAL, 0, 0); /* a signal that acts ends it: EINTR */
     if (!lxwait_live(p, w))
-        lxwait_end(p); /* a pending signal ended it at once (EINTR) */
+        lxwait_end(p); /* a pending signal ended it at once */
+    else if (deadline)
+        loop_timeout_set(p->loop, &w->timeout, deadline);
     return LXSYS_NO_REPLY;
-}
-
-/* Ends p's wait: signal delivery lets the trap go (its timeout cancelled) and, with a result,
- * answers it as lxsig's own waits end (pending signals act first, a ppoll mask goes after). */
-static void lxwait_finish(struct lxproc *p, uint64_t trap, int64_t r)
-{
-    p->sig.wait = LXSIG_WAIT_NONE;
-    loop_timeout_cancel(p->loop, &p->sleep);
-    if (r != LXSYS_NO_REPLY)
-        lxsig_reply(p, trap, r);
-    if (p->sig.mask_saved) {
-        p->sigmask = p->sig.saved_mask;
-        p->sig.mask_saved = false;
-    }
 }
 
 /* Tries p's waiting call again. */

@@ -6,12 +6,14 @@ and with poll on port 81, both with non-blocking sockets and accept4. The host c
 127.0.0.1, through QEMU's forwarded ports, and checks every byte of each answer: one written with
 writev, one sent with sendfile from a file netserv made in /tmp, 300,000 bytes of write()s taken in
 part, the addresses getpeername and getsockname give (QEMU's user network: the peer 10.0.2.2, the
-guest 10.0.2.15), a 404, a request arriving in two pieces, and three connections at once. Each
-netserv exits 0 after its connections.
+guest 10.0.2.15), a 404, a request arriving in two pieces, three connections at once, and a
+connection the client resets while netserv writes (its write fails with ECONNRESET or EPIPE, and
+it goes on serving). Each netserv exits 0 after its connections.
 """
 
 import re
 import socket
+import struct
 import threading
 import time
 
@@ -50,6 +52,19 @@ def fetch(port, path, pieces=1, timeout=60):
             if not chunk:
                 return data
             data += chunk
+
+
+def reset_midway(port):
+    """Asks for /endless, reads 100 KB of it, then resets the connection (SO_LINGER 0)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(b"GET /endless HTTP/1.0\r\n\r\n")
+        got = 0
+        while got < 100000:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("/endless ended early")
+            got += len(chunk)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def jobs(ctx):
@@ -94,6 +109,13 @@ def run(ctx):
             check(results, "linuxnet: 404 (epoll)", got.get("/nope", b""),
                   b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
             check(results, "linuxnet: a request in two pieces (epoll)", fetch(p80, "/small", pieces=2),
+                  ok_answer(SMALL))
+            reset_midway(p80)
+            hit = boot.wait_for(re.compile(r"netserv-epoll/1: netserv: the peer went away"), ctx.timeout(30))
+            results.append(Result("linuxnet: a connection the client resets: ECONNRESET or EPIPE (epoll)",
+                                  bool(hit) and hit[0].text.endswith("ECONNRESET or EPIPE"),
+                                  reason=hit[0].text if hit else "netserv said nothing"))
+            check(results, "linuxnet: the next connection after a reset (epoll)", fetch(p80, "/small"),
                   ok_answer(SMALL))
             check(results, "linuxnet: writev answer (poll)", fetch(p81, "/small"), ok_answer(SMALL))
             check(results, "linuxnet: sendfile answer (poll)", fetch(p81, "/file"), ok_answer(file_body))

@@ -14,6 +14,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "lxtest.h"
@@ -48,13 +49,18 @@ static void sockets(void)
     show("SO_REUSEADDR", setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
     show("SO_KEEPALIVE", setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)));
     show("TCP_NODELAY", setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+    v = 0;
+    show("TCP_KEEPIDLE 0", setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)));
+    v = 30;
+    show("TCP_KEEPIDLE", setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v)));
     v = 8192;
     show("SO_RCVBUF", setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
     show("SO_SNDBUF", setsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)));
-    static const int opts[][2] = {{SOL_SOCKET, SO_REUSEADDR}, {SOL_SOCKET, SO_KEEPALIVE},
-                                  {IPPROTO_TCP, TCP_NODELAY}, {SOL_SOCKET, SO_RCVBUF},
-                                  {SOL_SOCKET, SO_SNDBUF},    {SOL_SOCKET, SO_TYPE},
-                                  {SOL_SOCKET, SO_ERROR},     {SOL_SOCKET, SO_ACCEPTCONN}};
+    static const int opts[][2] = {
+        {SOL_SOCKET, SO_REUSEADDR}, {SOL_SOCKET, SO_KEEPALIVE},  {IPPROTO_TCP, TCP_NODELAY},
+        {SOL_SOCKET, SO_RCVBUF},    {SOL_SOCKET, SO_SNDBUF},     {SOL_SOCKET, SO_TYPE},
+        {SOL_SOCKET, SO_ERROR},     {SOL_SOCKET, SO_ACCEPTCONN}, {IPPROTO_TCP, TCP_KEEPIDLE},
+        {IPPROTO_TCP, TCP_KEEPCNT}, {IPPROTO_TCP, TCP_CORK}};
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
         v = -1;
         len = sizeof(v);
@@ -222,11 +228,49 @@ static void polls(void)
     close(fd);
 }
 
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+/* Waits a signal ends: epoll_wait and poll with EINTR; epoll_pwait's mask holds SIGALRM until its
+ * timeout, and the handler runs as it returns. */
+static void interrupts(void)
+{
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: EINTR */
+    struct itimerval soon = {.it_value = {0, 30000}};
+    struct epoll_event out[1];
+    int p[2];
+    sigaction(SIGALRM, &sa, NULL);
+    int ep = epoll_create1(0);
+    show("pipe", pipe(p));
+    setitimer(ITIMER_REAL, &soon, NULL);
+    show("epoll_wait interrupted", epoll_wait(ep, out, 1, -1));
+    printf("alarms %d\n", alarms);
+    struct pollfd f = {.fd = p[0], .events = POLLIN};
+    setitimer(ITIMER_REAL, &soon, NULL);
+    show("poll interrupted", poll(&f, 1, 5000));
+    printf("alarms %d\n", alarms);
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    setitimer(ITIMER_REAL, &soon, NULL);
+    show("epoll_pwait with SIGALRM held", epoll_pwait(ep, out, 1, 200, &block));
+    printf("alarms %d\n", alarms);
+    close(p[0]);
+    close(p[1]);
+    close(ep);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     sockets();
     epolls();
     polls();
+    interrupts();
     return 0;
 }

@@ -1,7 +1,8 @@
 /* netserv: a small HTTP-like server over Linux sockets, as an event-driven server is written:
  * non-blocking sockets, accept4, and epoll (argv[3] "epoll", edge-triggered connections) or poll.
  * GET /small answers with writev, /file with sendfile from a file it made under $LXTEST_DIR,
- * /big with 300,000 bytes of write()s taken in part; /peer tells the peer's and its own address.
+ * /big with 300,000 bytes of write()s taken in part; /peer tells the peer's and its own address;
+ * /endless writes until the client resets the connection (ECONNRESET, then EPIPE).
  * Every answer ends with close; after argv[2] connections it prints its count and exits 0.
  * Usage: netserv PORT CONNECTIONS epoll|poll. (tests/e2e/case_linuxnet.py drives it.) */
 #define _GNU_SOURCE
@@ -31,7 +32,7 @@ struct conn {
     size_t got;
     char head[512];
     size_t head_len, head_sent;
-    int kind; /* 0 reading, 1 writev done, 2 sendfile, 3 big */
+    int kind; /* 0 reading, 1 writev done, 2 sendfile, 3 big, 4 endless */
     off_t off;
     size_t body_sent;
 };
@@ -114,6 +115,18 @@ static int push(struct conn *c)
                 return errno == EAGAIN ? 0 : -1;
             c->body_sent += (size_t)n;
         }
+    } else if (c->kind == 4) { /* until the client resets the connection */
+        for (;;) {
+            ssize_t n = write(c->fd, big + c->body_sent % BIG_SIZE, BIG_SIZE - c->body_sent % BIG_SIZE);
+            if (n < 0 && errno == EAGAIN)
+                return 0;
+            if (n < 0) {
+                printf("netserv: the peer went away: %s\n",
+                       errno == ECONNRESET || errno == EPIPE ? "ECONNRESET or EPIPE" : strerror(errno));
+                return -1;
+            }
+            c->body_sent += (size_t)n;
+        }
     }
     return 1;
 }
@@ -155,6 +168,9 @@ static void answer(struct conn *c)
         c->head_len = (size_t)snprintf(c->head, sizeof(c->head),
                                        "HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n", BIG_SIZE);
         c->kind = 3;
+    } else if (strcmp(path, "/endless") == 0) {
+        c->head_len = (size_t)snprintf(c->head, sizeof(c->head), "HTTP/1.0 200 OK\r\n\r\n");
+        c->kind = 4;
     } else {
         c->head_len =
             (size_t)snprintf(c->head, sizeof(c->head), "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n");
