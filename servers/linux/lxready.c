@@ -12,6 +12,7 @@
 #define LXREADY_OUT (LX_EPOLLOUT | LX_EPOLLWRNORM)
 
 static struct lxepoll *lxepoll_all; /* every instance (lxepoll_forget) */
+static uint32_t lxepoll_watches;    /* their entries together */
 
 uint32_t lxsock_tx_space(const struct lxsock *s)
 {
@@ -94,6 +95,7 @@ void lxepoll_free(struct lxepoll *ep)
         lxepoll_all = ep->next;
     if (ep->next)
         ep->next->prev = ep->prev;
+    lxepoll_watches -= ep->n;
     free(ep->ents);
     free(ep);
 }
@@ -111,7 +113,7 @@ int64_t lxepoll_add(struct lxepoll *ep, int32_t fd, struct lxfile *file, uint32_
 {
     if (lxepoll_find(ep, fd, file))
         return -LX_EEXIST;
-    if (ep->n >= LXEPOLL_MAX_ENTRIES)
+    if (ep->n >= LXEPOLL_MAX_ENTRIES || lxepoll_watches >= LXEPOLL_MAX_WATCHES)
         return -LX_ENOSPC;
     if (ep->n == ep->cap) {
         uint32_t cap = ep->cap ? ep->cap * 2 : 8;
@@ -122,6 +124,7 @@ int64_t lxepoll_add(struct lxepoll *ep, int32_t fd, struct lxfile *file, uint32_
         ep->cap = cap;
     }
     struct lxepent *e = &ep->ents[ep->n++];
+    lxepoll_watches++;
     memset(e, 0, sizeof(*e));
     e->fd = fd;
     e->file = file;
@@ -148,6 +151,7 @@ int64_t lxepoll_mod(struct lxepoll *ep, int32_t fd, struct lxfile *file, uint32_
 static void lxepoll_remove_at(struct lxepoll *ep, uint32_t i)
 {
     ep->ents[i] = ep->ents[--ep->n];
+    lxepoll_watches--;
     if (ep->cursor > ep->n)
         ep->cursor = 0;
 }

@@ -5,7 +5,8 @@
 #include "lxfd.h"
 #include "lxnetabi.h"
 
-#define LXEPOLL_MAX_ENTRIES 4096 /* descriptors one epoll instance watches; one more: ENOSPC */
+#define LXEPOLL_MAX_ENTRIES 4096  /* descriptors one epoll instance watches; one more: ENOSPC */
+#define LXEPOLL_MAX_WATCHES 65536 /* entries of all instances together (Linux's max_user_watches) */
 
 /* What poll and epoll see of f now (EPOLLIN, OUT, HUP, ERR, RDHUP, RDNORM, WRNORM), as Linux's
  * f_op->poll of the same kind of file. */

@@ -131,10 +131,10 @@ static bool lxsock_port_taken(const struct lxsock *s, uint16_t port, uint32_t ad
 
 int64_t lxsock_bind(struct lxsock *s, uint32_t addr, uint16_t port)
 {
+    if (addr != 0 && addr != lxsock_local_addr())
+        return -LX_EADDRNOTAVAIL; /* before "already bound", as Linux's __inet_bind */
     if (s->bound || s->state != LXSOCK_NEW)
         return -LX_EINVAL;
-    if (addr != 0 && addr != lxsock_local_addr())
-        return -LX_EADDRNOTAVAIL;
     if (port == 0) {
         for (uint32_t i = 0; i <= LXSOCK_EPHEMERAL_HI - LXSOCK_EPHEMERAL_LO && port == 0; i++) {
             uint16_t c = lxsock_next_port;
