@@ -19,6 +19,7 @@
 static struct loop *lxsock_loop;
 static handle_t lxsock_ctl;       /* tcpip's control channel (0: not open yet, or tcpip went) */
 static bool lxsock_ctl_logged;    /* "no service/tcpip" said once */
+static bool lxsock_ctl_refused;   /* init refused it for good (not in uses) */
 static struct lxsock *lxsock_all; /* every socket, orphans included */
 static uint32_t lxsock_addr;      /* the machine's address as last asked (0: not known) */
 static uint16_t lxsock_next_port = LXSOCK_EPHEMERAL_LO;
@@ -80,13 +81,15 @@ static void lxsock_close_channel(struct lxsock *s)
 /* The control channel of tcpip, opened through init the first time (0: none). */
 static handle_t lxsock_control(void)
 {
-    if (lxsock_ctl)
+    if (lxsock_ctl || lxsock_ctl_refused)
         return lxsock_ctl;
     long r = ipc_open_sync(SERVICE_INIT_CH, TCPIP_URI);
     if (r < 0) {
         if (!lxsock_ctl_logged)
             printf("linux: no %s (%s): Linux sockets cannot listen\n", TCPIP_URI, err_str(r));
         lxsock_ctl_logged = true;
+        /* Not in our manifest's uses, or no such service: that stays so; not asked again. */
+        lxsock_ctl_refused = r == ERR_PERMISSION || r == ERR_NOT_FOUND;
         return 0;
     }
     lxsock_ctl = (handle_t)r;
