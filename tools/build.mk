@@ -22,6 +22,8 @@
 #                            over TCP port 81), for tests/e2e/case_adversary.py
 #   $(BUILD)/warp-linux.iso  the linux server and static Linux test programs (tests/linuxbin/build.mk),
 #                            for tests/e2e/case_linux.py's comparison with the same binaries on the host
+#   $(BUILD)/warp-linuxnet.iso  the network stack, fs and the linux server running a Linux TCP server
+#                            (tests/linuxbin/netserv.c), for tests/e2e/case_linuxnet.py
 #   $(BUILD)/warp-operator.iso   the normal system (boot.manifest) plus tests/adversary as an admin
 #                            operator on TCP port 82 (tests/adversary/operator.manifest), for
 #                            tests/e2e/case_site.py's driver kill during a download
@@ -66,7 +68,8 @@ SITE_IMAGE     := $(BUILD)/site.img
 
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
-	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso $(BUILD)/warp-operator.iso $(BUILD)/warp-linux.iso
+	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso $(BUILD)/warp-operator.iso $(BUILD)/warp-linux.iso \
+	$(BUILD)/warp-linuxnet.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -141,6 +144,7 @@ $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-operator,operator,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-linux,linux,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-linuxnet,linuxnet,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-app,app,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-linux-chaos,linux-chaos,$(KERNEL_CMDLINE)))

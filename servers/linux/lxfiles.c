@@ -10,8 +10,11 @@
 #include "lxconsole.h"
 #include "lxnode.h"
 #include "lxproc.h"
+#include "lxready.h"
 #include "lxsig.h"
+#include "lxsock.h"
 #include "lxsys.h"
+#include "lxwait.h"
 
 struct lxfilepool lxfile_pool;
 
@@ -100,6 +103,7 @@ void lxfile_unref(struct lxproc *p, struct lxfile *f)
 {
     if (!lxfile_put(f))
         return;
+    lxepoll_forget(f); /* epoll instances watching it let go, as Linux's eventpoll_release */
     switch (f->kind) {
     case LXFILE_CONSOLE:
         if (p)
@@ -108,6 +112,8 @@ void lxfile_unref(struct lxproc *p, struct lxfile *f)
     case LXFILE_NODE: lxnode_release(f); break;
     case LXFILE_PIPE_R:
     case LXFILE_PIPE_W: lxpipe_release(f); break;
+    case LXFILE_SOCKET: lxsock_release(f->sock); break;
+    case LXFILE_EPOLL: lxepoll_free(f->epoll); break;
     default: break;
     }
     lxfile_free(f);
@@ -223,6 +229,7 @@ int64_t lxpipe_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
 /* Tries again the waits on pipe whose condition may have changed; answers those that are done. */
 static void lxpipe_wake(struct lxpipe *pipe)
 {
+    lxwait_wake(); /* poll and epoll waits watching it */
     for (unsigned i = 0; i < LXPROC_MAX; i++) {
         struct lxproc *p = lxproc_at(i);
         struct lxpipewait *w = p ? p->pipewait : NULL;

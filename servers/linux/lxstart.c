@@ -12,6 +12,7 @@
 #include "lxsig.h"
 #include "lxsys.h"
 #include "lxtrap.h"
+#include "lxwait.h"
 
 /* The process ended (exit_group, a fault, a kill): report how and free its record. */
 static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_info *info, void *ctx)
@@ -28,6 +29,7 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
         printf("linux: %s %s\n", p->name, how);
     }
     lxsig_release(p);
+    lxwait_end(p);
     loop_close(l, proc);
     if (p->ch)
         loop_close(l, p->ch);
