@@ -327,11 +327,13 @@ static void sup_fpu(void)
     f.mxcsr_mask = 0;
     tap_eq(warp_proc_set_fpu(p, &f), 0, "proc_set_fpu of a trapped child returns 0");
     tap_ok(warp_proc_get_fpu(p, &back) == 0 && memcmp(back.xmm[0], f.xmm[0], 16) == 0 &&
-               back.mxcsr == f.mxcsr && sup_all(back.reserved, sizeof(back.reserved), 0) && back.mxcsr_mask != 0,
+               back.mxcsr == f.mxcsr && sup_all(back.reserved, sizeof(back.reserved), 0) &&
+               back.mxcsr_mask != 0,
            "... read back: xmm0 and MXCSR as set, the reserved bytes 0, mxcsr_mask the CPU's");
     struct cpu_fpu bad = f;
     bad.mxcsr |= 1u << 16;
-    tap_eq(warp_proc_set_fpu(p, &bad), ERR_INVALID_ARG, "proc_set_fpu with MXCSR bit 16 set gives ERR_INVALID_ARG");
+    tap_eq(warp_proc_set_fpu(p, &bad), ERR_INVALID_ARG,
+           "proc_set_fpu with MXCSR bit 16 set gives ERR_INVALID_ARG");
     bad.mxcsr = 0xffffffffu;
     tap_eq(warp_proc_set_fpu(p, &bad), ERR_INVALID_ARG, "proc_set_fpu with MXCSR ~0 gives ERR_INVALID_ARG");
     if ((~back.mxcsr_mask & 0xffff) != 0) {

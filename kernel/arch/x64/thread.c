@@ -33,7 +33,8 @@ void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, 
     sf->ret = (uint64_t)thread_start;
     t->rsp = (uint64_t)sf;
     /* The x87/SSE state of a fresh process: default control word, all exceptions masked. */
-    struct cpu_fpu init = {.fcw = CPU_FPU_FCW_INIT, .mxcsr = CPU_FPU_MXCSR_INIT, .mxcsr_mask = fpu_mxcsr_mask};
+    struct cpu_fpu init = {
+        .fcw = CPU_FPU_FCW_INIT, .mxcsr = CPU_FPU_MXCSR_INIT, .mxcsr_mask = fpu_mxcsr_mask};
     memcpy(t->fpu, &init, sizeof(t->fpu));
     t->fs_base = 0;
 }

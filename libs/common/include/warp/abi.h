@@ -169,8 +169,8 @@ struct cpu_fpu {
     uint8_t reserved[96]; /* read as 0 */
 };
 _Static_assert(sizeof(struct cpu_fpu) == 512, "struct cpu_fpu is the 512-byte fxsave image");
-#define CPU_FPU_FCW_INIT 0x37fu     /* x87 control word after finit: all exceptions masked, 64-bit precision */
-#define CPU_FPU_MXCSR_INIT 0x1f80u  /* MXCSR at reset: all exceptions masked, round to nearest */
+#define CPU_FPU_FCW_INIT 0x37fu    /* x87 control word after finit: all exceptions masked, 64-bit precision */
+#define CPU_FPU_MXCSR_INIT 0x1f80u /* MXCSR at reset: all exceptions masked, round to nearest */
 #define CPU_FPU_MXCSR_MASK_DEF 0xffbfu /* mxcsr_mask when a CPU reports 0 (all but DAZ) */
 
 /* What a supervised process did: the data of a MSG_TRAP call (docs/linux-compat.md). */
