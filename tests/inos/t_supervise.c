@@ -365,6 +365,37 @@ static void sup_fpu(void)
     sup_close(&s);
 }
 
+/* syscall; fwait; jmp $ */
+static const uint8_t prog_fwait[] = {0x0f, 0x05, 0x9b, 0xeb, 0xfe};
+
+/* An image the kernel takes but whose x87 exception is pending and unmasked: it fires in the child,
+ * at its next waiting x87 instruction, as its own fault (#MF), never in the kernel's fxrstor. */
+static void sup_fpu_pending(void)
+{
+    struct sup s;
+    struct trap_info ti;
+    uint64_t id;
+    struct cpu_fpu f;
+    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, prog_fwait, sizeof(prog_fwait), 1) < 0 ||
+        warp_proc_start((handle_t)s.proc) < 0 || !sup_trap(&s, &ti, &id, "the fwait child's syscall") ||
+        warp_proc_get_fpu((handle_t)s.proc, &f) < 0) {
+        tap_ok(false, "a trapped supervised child for a pending x87 exception");
+        return sup_close(&s);
+    }
+    f.fcw = CPU_FPU_FCW_INIT & ~1u; /* invalid-operation exception unmasked */
+    f.fsw = 0x81;                   /* ... and pending: IE and the summary bit ES */
+    tap_eq(warp_proc_set_fpu((handle_t)s.proc, &f), 0,
+           "proc_set_fpu with an unmasked x87 exception pending returns 0");
+    sup_reply(&s, id, 0);
+    if (sup_trap(&s, &ti, &id, "the child's fwait"))
+        tap_ok(ti.kind == TRAP_FAULT && ti.fault_kind == FAULT_ARITHMETIC && ti.fault_vector == 16 &&
+                   ti.pc == SUP_CODE + 2,
+               "... the child's fwait takes it: TRAP_FAULT, FAULT_ARITHMETIC, vector 16 (#MF), at the fwait");
+    struct exit_info ei;
+    tap_ok(sup_exit(&s, true, &ei) && ei.reason == EXIT_KILLED, "the child is killed");
+    sup_close(&s);
+}
+
 /* Bad pointers for the FPU calls: nothing read or written, the state unchanged. */
 static void sup_fpu_refused(void)
 {
@@ -641,6 +672,7 @@ void test_supervise(void)
     sup_states();
     sup_regs_refused();
     sup_fpu();
+    sup_fpu_pending();
     sup_fpu_refused();
     sup_spawn_refused();
     sup_handles_refused();

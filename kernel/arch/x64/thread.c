@@ -59,10 +59,10 @@ long arch_thread_set_fpu(struct arch_thread *t, const struct cpu_fpu *in)
 {
     if (in->mxcsr & ~fpu_mxcsr_mask)
         return ERR_INVALID_ARG;
-    struct cpu_fpu img = *in;
-    img.mxcsr_mask = fpu_mxcsr_mask;
-    memset(img.reserved, 0, sizeof(img.reserved));
-    memcpy(t->fpu, &img, sizeof(t->fpu));
+    struct cpu_fpu *img = (struct cpu_fpu *)t->fpu;
+    *img = *in;
+    img->mxcsr_mask = fpu_mxcsr_mask;
+    memset(img->reserved, 0, sizeof(img->reserved));
     return 0;
 }
 
