@@ -124,7 +124,7 @@ static bool lxsys_restore_fpu(struct lxproc *p, uint64_t addr)
     lxsf_fp_init(&fp);
     bool ok = lxsf_fp_addr_ok(addr);
     if (ok && addr) {
-        ok = lxmem_read(p, addr, &in, sizeof(in)) == 0;
+        ok = lxmem_read(p, addr, &in, sizeof(in)) >= 0;
         if (ok)
             lxsf_fp_save(&fp, &in);
     }
