@@ -15,7 +15,8 @@
 #                   warp-crash-stack.iso (panic reports), warp-net.iso (driver tests)
 #   make fuzz       every libFuzzer harness (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each
 #   make fuzz-test  every harness for FUZZ_TEST_SECONDS each (the fuzz layer of make test)
-#   make fuzz-os    the in-OS system-call fuzzer (tests/fuzzos) for FUZZ_OS_CALLS calls in one boot
+#   make fuzz-os    the in-OS system-call fuzzer (tests/fuzzos) for FUZZ_OS_CALLS calls in one boot,
+#                   then the Linux system-call fuzzer (tests/linuxbin/chaos.c) under the linux server
 #   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
 #   make bench      IPC and network benchmarks against a Linux guest under the same QEMU; updates
 #                   docs/benchmarks.md
@@ -46,6 +47,8 @@
 #   FUZZ_OS_CALLS=1000000     fuzzed system calls of `make fuzz-os` and `make test-long`
 #   FUZZ_OS_TEST_CALLS=20000  fuzzed system calls in `make test`
 #   FUZZ_OS_SEED=0  the fuzz-os seed (0: a fresh one each boot, printed first; set it to repeat a run)
+#   LINUX_CHAOS_CALLS=1000000 LINUX_CHAOS_PROCS=4 LINUX_CHAOS_SEED=0   the Linux fuzzer's long run:
+#                   processes at once, random Linux calls each, first seed (0: fresh ones, printed)
 #   KERNEL_CMDLINE= extra kernel command line for every image
 #   PROJECT= BUCKET= ZONE= MACHINE_TYPE= DRY_RUN=1   for `make deploy-gce` (docs/gce.md)
 #   RELEASE=1       build without debug information (`make debug` then has symbols but no source lines)

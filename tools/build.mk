@@ -71,7 +71,7 @@ IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUI
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
 IMAGES += $(BUILD)/warp-fuzzos.iso
-LONG_IMAGES := $(BUILD)/warp-fuzzos-long.iso
+LONG_IMAGES := $(BUILD)/warp-fuzzos-long.iso $(BUILD)/warp-linux-chaos.iso
 
 images: $(IMAGES)
 
@@ -143,6 +143,7 @@ $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-linux,linux,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-app,app,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos-long,fuzzos-long,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-linux-chaos,linux-chaos,$(KERNEL_CMDLINE)))
 
 FORCE:
 

@@ -19,6 +19,18 @@
 #define LX_ESPIPE 29
 #define LX_ERANGE 34
 #define LX_ENOSYS 38
+#define LX_ENXIO 6
+#define LX_ENOTDIR 20
+#define LX_EISDIR 21
+#define LX_ENFILE 23
+#define LX_EFBIG 27
+#define LX_EMFILE 24
+#define LX_ENOSPC 28
+#define LX_EROFS 30
+#define LX_EPIPE 32
+#define LX_ENAMETOOLONG 36
+#define LX_ELOOP 40
+#define LX_EOPNOTSUPP 95
 
 /* System-call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define LX_SYS_read 0
@@ -67,6 +79,31 @@
 #define LX_SYS_exit_group 231
 #define LX_SYS_tgkill 234
 #define LX_SYS_getrandom 318
+/* files, directories, pipes, descriptors */
+#define LX_SYS_open 2
+#define LX_SYS_stat 4
+#define LX_SYS_lstat 6
+#define LX_SYS_pread64 17
+#define LX_SYS_pwrite64 18
+#define LX_SYS_readv 19
+#define LX_SYS_access 21
+#define LX_SYS_pipe 22
+#define LX_SYS_dup 32
+#define LX_SYS_dup2 33
+#define LX_SYS_ftruncate 77
+#define LX_SYS_getcwd 79
+#define LX_SYS_chdir 80
+#define LX_SYS_fchdir 81
+#define LX_SYS_mkdir 83
+#define LX_SYS_umask 95
+#define LX_SYS_getdents64 217
+#define LX_SYS_openat 257
+#define LX_SYS_mkdirat 258
+#define LX_SYS_newfstatat 262
+#define LX_SYS_faccessat 269
+#define LX_SYS_dup3 292
+#define LX_SYS_pipe2 293
+#define LX_SYS_faccessat2 439
 
 /* mmap's flags and prot */
 #define LX_PROT_READ 1
@@ -95,6 +132,44 @@
 #define LX_F_GETFD 1
 #define LX_F_SETFD 2
 #define LX_F_GETFL 3
+#define LX_F_DUPFD 0
+#define LX_F_SETFL 4
+#define LX_F_DUPFD_CLOEXEC 1030
+#define LX_FD_CLOEXEC 1
+#define LX_O_RDWR 2
+#define LX_O_ACCMODE 3
+#define LX_O_CREAT 0100
+#define LX_O_EXCL 0200
+#define LX_O_NOCTTY 0400
+#define LX_O_TRUNC 01000
+#define LX_O_APPEND 02000
+#define LX_O_NONBLOCK 04000
+#define LX_O_DIRECT 040000
+#define LX_O_LARGEFILE 0100000
+#define LX_O_DIRECTORY 0200000
+#define LX_O_NOFOLLOW 0400000
+#define LX_O_CLOEXEC 02000000
+#define LX_O_PATH 010000000
+#define LX_O_TMPFILE 020000000 /* with O_DIRECTORY */
+#define LX_AT_FDCWD (-100)
+#define LX_AT_SYMLINK_NOFOLLOW 0x100
+#define LX_AT_EACCESS 0x200
+#define LX_AT_NO_AUTOMOUNT 0x800
+#define LX_AT_EMPTY_PATH 0x1000
+#define LX_SEEK_SET 0
+#define LX_SEEK_CUR 1
+#define LX_SEEK_END 2
+#define LX_R_OK 4
+#define LX_W_OK 2
+#define LX_X_OK 1
+#define LX_S_IFMT 0170000
+#define LX_S_IFDIR 0040000
+#define LX_S_IFREG 0100000
+#define LX_S_IFLNK 0120000
+#define LX_DT_UNKNOWN 0
+#define LX_DT_DIR 4
+#define LX_DT_REG 8
+#define LX_DT_LNK 10
 #define LX_O_RDONLY 0
 #define LX_O_WRONLY 1
 #define LX_S_IFIFO 0010000
@@ -124,6 +199,7 @@
 #define LX_NSIG 64
 #define LX_SIGKILL 9
 #define LX_SIGSTOP 19
+#define LX_SIGPIPE 13
 #define LX_SIG_BLOCK 0
 #define LX_SIG_UNBLOCK 1
 #define LX_SIG_SETMASK 2

@@ -98,6 +98,11 @@ struct lxproc *lxproc_alloc(struct loop *loop, const char *path)
     return NULL;
 }
 
+struct lxproc *lxproc_at(unsigned i)
+{
+    return i < LXPROC_MAX && lxprocs[i].used ? &lxprocs[i] : NULL;
+}
+
 void lxproc_free(struct lxproc *p)
 {
     p->used = false;

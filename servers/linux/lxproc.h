@@ -9,7 +9,10 @@
  * binary set), or NULL when LXPROC_MAX are supervised or LXPROC_BINARIES_MAX binaries were run. */
 struct lxproc *lxproc_alloc(struct loop *loop, const char *path);
 
-/* Gives the record back. */
+/* The record in slot i (< LXPROC_MAX) if it is in use, else NULL. */
+struct lxproc *lxproc_at(unsigned i);
+
+/* Gives the record back (its descriptors closed first: lxfiles_end). */
 void lxproc_free(struct lxproc *p);
 
 /* Answers the trap call_id with a Linux result (a value, or -errno). */

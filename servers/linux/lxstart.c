@@ -6,6 +6,7 @@
 #include <warp/tar.h>
 #include <warp/user.h>
 
+#include "lxfiles.h"
 #include "lxload.h"
 #include "lxproc.h"
 #include "lxsig.h"
@@ -30,6 +31,7 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
     loop_close(l, proc);
     if (p->ch)
         loop_close(l, p->ch);
+    lxfiles_end(p);
     lxproc_free(p);
     if (lxproc_live() == 0)
         lxproc_report_idle();
@@ -81,7 +83,9 @@ long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *
 {
     struct tar_file f;
     struct lxproc *p = lxproc_alloc(loop, prog->path);
-    long r = p ? tar_find(initfs, initfs_size, prog->path, &f) : ERR_NO_RESOURCES;
+    long r = p ? lxfiles_start(p) : ERR_NO_RESOURCES;
+    if (r == 0)
+        r = tar_find(initfs, initfs_size, prog->path, &f);
     if (r == 0) {
         memcpy(p->name, prog->name, strlen(prog->name) + 1);
         p->pages = prog->pages;
@@ -108,7 +112,9 @@ long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *
         warp_handle_close(p->proc);
         warp_handle_close(p->ch);
     }
-    if (p)
+    if (p) {
+        lxfiles_end(p);
         lxproc_free(p);
+    }
     return r;
 }

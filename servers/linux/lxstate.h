@@ -4,6 +4,7 @@
 #include <warp/loop.h>
 
 #include "lxconf.h"
+#include "lxfd.h"
 #include "lxvm.h"
 #include "sysnames.h"
 
@@ -45,6 +46,8 @@ struct lxbinary {
     uint8_t enosys_logged[(LX_SYSCALLS + 8) / 8]; /* numbers logged as unimplemented; the last bit: others */
 };
 
+struct lxpipewait;
+
 /* One supervised Linux process. */
 struct lxproc {
     bool used;
@@ -60,9 +63,11 @@ struct lxproc {
     uint64_t tid_address;    /* set_tid_address's pointer (kept; cleared at thread exit once threads exist) */
     bool exited;             /* exit or exit_group was called */
     int exit_code;
-    uint64_t call_id;        /* the trap being served */
-    uint8_t fds_closed;      /* bit fd: fd 0, 1 or 2 was closed */
-    uint8_t fds_cloexec;     /* bit fd: FD_CLOEXEC of fd 0, 1 or 2 */
+    uint64_t call_id;            /* the trap being served */
+    struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
+    struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
+    char *cwd;                   /* its working directory: an absolute path, lexically normal (malloc'd) */
+    uint32_t umask;
     struct lxout out[2];     /* fd 1 and 2 */
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */
     struct lxsigaction sigs[LXPROC_NSIG];

@@ -14,15 +14,48 @@ typedef int64_t (*lxsys_fn)(struct lxproc *p, const struct trap_info *t);
 /* Carries out one system-call trap; an unimplemented one gives -ENOSYS, logged once per process. */
 int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t);
 
-/* lxsys_io.c: the console streams: fd 0 reads as /dev/null, fds 1 and 2 are pipes to the log */
+/* lxsys_io.c: reads and writes by what the descriptor is; the console streams */
 int64_t lxsys_read(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_write(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_readv(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_pread64(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_pwrite64(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_ioctl(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_fd.c: descriptors and pipes */
 int64_t lxsys_close(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_dup(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_dup2(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_dup3(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_umask(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_pipe(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_pipe2(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_file.c: files and directories through service/fs */
+int64_t lxsys_open(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_openat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_stat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_lstat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_newfstatat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t);
-int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getdents64(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_access(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_faccessat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_faccessat2(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_mkdir(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_mkdirat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t);
+/* read and write of an fs node at offset (-1: the description's, which then moves): LXSYS_NO_REPLY
+ * (the trap is answered with fs's reply) or -errno. */
+struct lxfile;
+struct lxxfer;
+int64_t lxsys_file_read(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset);
+int64_t lxsys_file_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset);
 /* Sends what fd 1 and 2 hold of an unfinished line to the log (at exit). */
 void lxsys_flush(struct lxproc *p);
 

@@ -1,202 +1,144 @@
-/* lxsys_io.c: read, write, writev and ioctl on the console streams (fd 0: empty, fd 1 and 2: the log). */
+/* lxsys_io.c: read, write, readv, writev, pread64, pwrite64 and ioctl, by what the descriptor is:
+ * /dev/null (fd 0 at the start), a console stream (fds 1 and 2), a pipe end, an fs node. */
+#include <warp/proto/fs.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
 #include "lxabi.h"
-#include "lxload.h"
+#include "lxconsole.h"
+#include "lxfiles.h"
 #include "lxmem.h"
 #include "lxsys.h"
 
-#define LXIO_WRITE_MAX (64ull << 10) /* bytes one write or writev takes at most (a short write) */
-#define LXIO_IOV_MAX 1024            /* Linux's UIO_MAXIOV */
-#define LXIO_CHUNK 4096ull
-
-/* Logs fd's collected line as "NAME/fd: text" in one console write (any byte, NUL included, goes
- * out as the console shows it) and empties it. */
-static void lxio_emit(struct lxproc *p, int fd)
+/* Writes the transfer to a console stream with a pipe's partial-write rule: what could be read
+ * (4 KiB pieces) goes out; none is -EFAULT. */
+static int64_t lxio_console_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
 {
-    struct lxout *o = &p->out[fd - 1];
-    char line[LXCONF_NAME_MAX + 4 + LXPROC_LINE_MAX + 1];
-    size_t n = strlen(p->name);
-    memcpy(line, p->name, n);
-    line[n++] = '/';
-    line[n++] = (char)('0' + fd);
-    line[n++] = ':';
-    line[n++] = ' ';
-    memcpy(line + n, o->buf, o->len);
-    n += o->len;
-    line[n++] = '\n';
-    warp_console_write(line, n);
-    o->len = 0;
+    static uint8_t buf[LXXFER_MAX];
+    int64_t n = lxxfer_gather(p, x, buf);
+    if (n > 0)
+        lxconsole_put(p, f->stream, (const char *)buf, (uint64_t)n);
+    return n;
 }
 
-/* Adds n bytes to fd's stream: each whole line goes to the log (a line past LXPROC_LINE_MAX in pieces). */
-static void lxio_put(struct lxproc *p, int fd, const char *data, uint64_t n)
+/* True if f was opened for reading (writing). */
+static bool lxio_readable(const struct lxfile *f)
 {
-    struct lxout *o = &p->out[fd - 1];
-    for (uint64_t i = 0; i < n; i++) {
-        if (data[i] == '\n') {
-            lxio_emit(p, fd);
-            continue;
-        }
-        o->buf[o->len++] = data[i];
-        if (o->len == LXPROC_LINE_MAX)
-            lxio_emit(p, fd);
+    uint32_t acc = f->flags & LX_O_ACCMODE;
+    return acc == LX_O_RDONLY || acc == LX_O_RDWR;
+}
+
+static bool lxio_writable(const struct lxfile *f)
+{
+    uint32_t acc = f->flags & LX_O_ACCMODE;
+    return acc == LX_O_WRONLY || acc == LX_O_RDWR;
+}
+
+/* read, readv, pread64 (offset >= 0) and preadv-like calls on fd. */
+static int64_t lxio_read(struct lxproc *p, uint64_t fd, struct lxxfer *x, int64_t offset)
+{
+    struct lxfile *f = lxfd_get(&p->fds, fd);
+    if (!f || !lxio_readable(f))
+        return -LX_EBADF;
+    bool positioned = offset >= 0;
+    switch (f->kind) {
+    case LXFILE_NULL: return 0; /* the end of input */
+    case LXFILE_PIPE_R: return positioned ? -LX_ESPIPE : lxpipe_read(p, f, x);
+    case LXFILE_NODE:
+        if (f->type == FS_TYPE_DIR)
+            return -LX_EISDIR;
+        if (x->len == 0)
+            return 0;
+        return lxsys_file_read(p, f, x, offset);
+    default: return -LX_EBADF;
     }
 }
 
-void lxsys_flush(struct lxproc *p)
+/* write, writev, pwrite64 (offset >= 0) on fd. */
+static int64_t lxio_write(struct lxproc *p, uint64_t fd, struct lxxfer *x, int64_t offset)
 {
-    for (int fd = 1; fd <= 2; fd++)
-        if (p->out[fd - 1].len > 0)
-            lxio_emit(p, fd);
-}
-
-/* Copies up to len bytes from the process's buf to fd's stream; returns the bytes taken or -EFAULT
- * if none could be read. As Linux's pipe_write, the bytes go in 4 KiB pieces counted from the
- * write's start, and a piece that cannot be read whole is not taken. */
-static int64_t lxio_copy_out(struct lxproc *p, int fd, uint64_t buf, uint64_t len)
-{
-    static char chunk[LXIO_CHUNK];
-    uint64_t done = 0;
-    while (done < len) {
-        uint64_t n = len - done < LXIO_CHUNK ? len - done : LXIO_CHUNK;
-        if (lxmem_read(p, buf + done, chunk, n) < 0)
-            return done ? (int64_t)done : -LX_EFAULT;
-        lxio_put(p, fd, chunk, n);
-        done += n;
+    struct lxfile *f = lxfd_get(&p->fds, fd);
+    if (!f || !lxio_writable(f))
+        return -LX_EBADF;
+    bool positioned = offset >= 0;
+    switch (f->kind) {
+    case LXFILE_CONSOLE: return positioned ? -LX_ESPIPE : lxio_console_write(p, f, x);
+    case LXFILE_PIPE_W: return positioned ? -LX_ESPIPE : lxpipe_write(p, f, x);
+    case LXFILE_NODE:
+        if (x->len == 0)
+            return 0;
+        return lxsys_file_write(p, f, x, offset);
+    default: return -LX_EBADF;
     }
-    return (int64_t)done;
-}
-
-/* fd (Linux takes an unsigned int) as 0, 1 or 2 while it is open, else -EBADF: nothing else is open
- * yet. */
-static int64_t lxio_fd(struct lxproc *p, uint64_t fd)
-{
-    uint32_t n = (uint32_t)fd;
-    return n <= 2 && !(p->fds_closed & (1u << n)) ? (int64_t)n : -LX_EBADF;
-}
-
-/* fd 1 and 2 are the console; fd 0 is an empty input. */
-static int64_t lxio_check_out_fd(struct lxproc *p, uint64_t fd)
-{
-    int64_t n = lxio_fd(p, fd);
-    return n == 1 || n == 2 ? 0 : -LX_EBADF;
 }
 
 int64_t lxsys_read(struct lxproc *p, const struct trap_info *t)
 {
-    if (lxio_fd(p, t->args[0]) != 0)
-        return -LX_EBADF;
-    return 0; /* stdin reads as the end of input (/dev/null) */
+    struct lxxfer x;
+    if ((int64_t)t->args[2] < 0)
+        return lxfd_get(&p->fds, t->args[0]) ? -LX_EINVAL : -LX_EBADF;
+    lxxfer_one(&x, t->args[1], t->args[2]);
+    return lxio_read(p, t->args[0], &x, -1);
 }
 
 int64_t lxsys_write(struct lxproc *p, const struct trap_info *t)
 {
-    int64_t r = lxio_check_out_fd(p, t->args[0]);
-    if (r < 0)
-        return r;
-    uint64_t len = t->args[2] < LXIO_WRITE_MAX ? t->args[2] : LXIO_WRITE_MAX;
-    return lxio_copy_out(p, (int)(uint32_t)t->args[0], t->args[1], len);
+    struct lxxfer x;
+    if ((int64_t)t->args[2] < 0)
+        return lxfd_get(&p->fds, t->args[0]) ? -LX_EINVAL : -LX_EBADF;
+    lxxfer_one(&x, t->args[1], t->args[2]);
+    return lxio_write(p, t->args[0], &x, -1);
+}
+
+int64_t lxsys_pread64(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxxfer x;
+    if ((int64_t)t->args[3] < 0)
+        return -LX_EINVAL; /* before the descriptor, as Linux */
+    if (!lxfd_get(&p->fds, t->args[0]))
+        return -LX_EBADF;
+    if ((int64_t)t->args[2] < 0)
+        return -LX_EINVAL;
+    lxxfer_one(&x, t->args[1], t->args[2]);
+    return lxio_read(p, t->args[0], &x, (int64_t)t->args[3]);
+}
+
+int64_t lxsys_pwrite64(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxxfer x;
+    if ((int64_t)t->args[3] < 0)
+        return -LX_EINVAL; /* before the descriptor, as Linux */
+    if (!lxfd_get(&p->fds, t->args[0]))
+        return -LX_EBADF;
+    if ((int64_t)t->args[2] < 0)
+        return -LX_EINVAL;
+    lxxfer_one(&x, t->args[1], t->args[2]);
+    return lxio_write(p, t->args[0], &x, (int64_t)t->args[3]);
+}
+
+int64_t lxsys_readv(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxxfer x;
+    if (!lxfd_get(&p->fds, t->args[0]))
+        return -LX_EBADF;
+    int64_t r = lxxfer_vec(p, &x, t->args[1], t->args[2]);
+    return r < 0 ? r : lxio_read(p, t->args[0], &x, -1);
 }
 
 int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t)
 {
-    struct {
-        uint64_t base, len;
-    } iov[16];
-    int64_t r = lxio_check_out_fd(p, t->args[0]);
-    uint64_t cnt = t->args[2], done = 0;
-    if (r < 0)
-        return r;
-    if (cnt > LXIO_IOV_MAX)
-        return -LX_EINVAL;
-    for (uint64_t i = 0; i < cnt; i += 16) {
-        uint64_t k = cnt - i < 16 ? cnt - i : 16;
-        if (lxmem_read(p, t->args[1] + i * sizeof(iov[0]), iov, k * sizeof(iov[0])) < 0)
-            return done ? (int64_t)done : -LX_EFAULT;
-        for (uint64_t j = 0; j < k; j++) {
-            if ((int64_t)iov[j].len < 0)
-                return done ? (int64_t)done : -LX_EINVAL;
-            uint64_t want = iov[j].len < LXIO_WRITE_MAX - done ? iov[j].len : LXIO_WRITE_MAX - done;
-            int64_t n = lxio_copy_out(p, (int)(uint32_t)t->args[0], iov[j].base, want);
-            if (n < 0)
-                return done ? (int64_t)done : n;
-            done += (uint64_t)n;
-            if ((uint64_t)n < iov[j].len)
-                return (int64_t)done; /* short: a bad page, or the cap */
-        }
-    }
-    return (int64_t)done;
+    struct lxxfer x;
+    if (!lxfd_get(&p->fds, t->args[0]))
+        return -LX_EBADF;
+    int64_t r = lxxfer_vec(p, &x, t->args[1], t->args[2]);
+    return r < 0 ? r : lxio_write(p, t->args[0], &x, -1);
 }
 
 int64_t lxsys_ioctl(struct lxproc *p, const struct trap_info *t)
 {
-    if (lxio_fd(p, t->args[0]) < 0)
+    if (!lxfd_get(&p->fds, t->args[0]))
         return -LX_EBADF;
-    /* The streams are no terminal: TCGETS and TIOCGWINSZ fail as on a pipe, so musl's stdio buffers
-     * stdout fully (as it does on the host when the output is a pipe or file), and isatty() is 0. */
+    /* Nothing is a terminal: TCGETS and TIOCGWINSZ fail as on a pipe or file, so musl's stdio
+     * buffers stdout fully (as on the host when the output is a pipe), and isatty() is 0. */
     return -LX_ENOTTY;
-}
-
-int64_t lxsys_close(struct lxproc *p, const struct trap_info *t)
-{
-    int64_t fd = lxio_fd(p, t->args[0]);
-    if (fd < 0)
-        return fd;
-    if (fd > 0 && p->out[fd - 1].len > 0)
-        lxio_emit(p, (int)fd); /* what the stream held goes out: nothing can be written after */
-    p->fds_closed |= (uint8_t)(1u << fd);
-    return 0;
-}
-
-/* fstat: fd 0 is a character device (as /dev/null), fds 1 and 2 are pipes (to the log). */
-int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t)
-{
-    struct {
-        uint64_t dev, ino, nlink;
-        uint32_t mode, uid, gid, pad;
-        uint64_t rdev;
-        int64_t size, blksize, blocks;
-        int64_t times[6]; /* atime, mtime, ctime: seconds and nanoseconds */
-        int64_t reserved[3];
-    } st; /* struct stat on x86-64: 144 bytes */
-    _Static_assert(sizeof(st) == 144, "struct stat layout");
-    int64_t fd = lxio_fd(p, t->args[0]);
-    if (fd < 0)
-        return fd;
-    memset(&st, 0, sizeof(st));
-    st.ino = (uint64_t)fd + 1;
-    st.nlink = 1;
-    st.mode = fd == 0 ? LX_S_IFCHR | 0666 : LX_S_IFIFO | 0600;
-    st.uid = st.gid = LXLOAD_UID;
-    st.rdev = fd == 0 ? (1u << 8) | 3 : 0; /* /dev/null's device number, 1:3 */
-    st.blksize = 4096;
-    return lxmem_write(p, t->args[1], &st, sizeof(st));
-}
-
-int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t)
-{
-    int64_t fd = lxio_fd(p, t->args[0]);
-    if (fd < 0)
-        return fd;
-    if (fd > 0)
-        return -LX_ESPIPE;                   /* a pipe */
-    return t->args[2] <= 2 ? 0 : -LX_EINVAL; /* /dev/null: every seek lands at 0 */
-}
-
-/* fcntl: the descriptor flags (FD_CLOEXEC, kept for exec to come) and the access mode. */
-int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t)
-{
-    int64_t fd = lxio_fd(p, t->args[0]);
-    if (fd < 0)
-        return fd;
-    switch (t->args[1]) {
-    case LX_F_GETFD: return (p->fds_cloexec >> fd) & 1;
-    case LX_F_SETFD:
-        p->fds_cloexec = (uint8_t)((p->fds_cloexec & ~(1u << fd)) | ((t->args[2] & 1) << fd));
-        return 0;
-    case LX_F_GETFL: return fd == 0 ? LX_O_RDONLY : LX_O_WRONLY;
-    default: return -LX_EINVAL;
-    }
 }

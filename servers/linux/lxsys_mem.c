@@ -53,15 +53,15 @@ int64_t lxsys_brk(struct lxproc *p, const struct trap_info *t)
 }
 
 /* Checks mmap's flags, fd and offset; 0 for an anonymous mapping we serve, else -errno. */
-static int64_t lxmm_check(const struct trap_info *t)
+static int64_t lxmm_check(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t flags = t->args[3], type = flags & LX_MAP_TYPE;
     if (type != LX_MAP_SHARED && type != LX_MAP_PRIVATE && type != LX_MAP_SHARED_VALIDATE)
         return -LX_EINVAL;
     if (t->args[1] == 0 || t->args[5] % LXMEM_PAGE != 0)
         return -LX_EINVAL;
-    if (!(flags & LX_MAP_ANONYMOUS)) /* no files yet: fds 0-2 are the console (no mmap), others closed */
-        return (uint32_t)t->args[4] <= 2 ? -LX_ENODEV : -LX_EBADF;
+    if (!(flags & LX_MAP_ANONYMOUS)) /* no file mappings yet: as a file system that has none */
+        return lxfd_get(&p->fds, t->args[4]) ? -LX_ENODEV : -LX_EBADF;
     return 0;
 }
 
@@ -69,7 +69,7 @@ static int64_t lxmm_check(const struct trap_info *t)
 int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t addr = t->args[0], flags = t->args[3];
-    int64_t r = lxmm_check(t);
+    int64_t r = lxmm_check(p, t);
     if (r < 0)
         return r;
     int64_t prot = lxmm_prot(t->args[2]);

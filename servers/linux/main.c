@@ -4,6 +4,7 @@
 #include <warp/user.h>
 
 #include "lxconf.h"
+#include "lxnode.h"
 #include "lxproc.h"
 #include "lxstart.h"
 
@@ -34,6 +35,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("linux: %s\n", err_str(r));
         return 1;
     }
+    lxnode_init(&linux_loop); /* before the programs: their first open may come at once */
     struct sysinfo si;
     if (warp_sysinfo(&si) == 0)
         printf("linux: %llu pages free before the programs\n", (unsigned long long)si.free_pages);

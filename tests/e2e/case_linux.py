@@ -7,6 +7,8 @@ from /dev/null (read-only) and stdout and stderr to pipes, which is what the ser
 it wrote to stdout and stderr and its exit code must be the same under Warp, where the server
 logs each line as `NAME/1: text` (stdout) or `NAME/2: text` (stderr) and the end as `linux:
 NAME exited with code N` or `linux: NAME killed by signal N (...)` (abort, a null pointer write).
+The file programs (files, dupfd, direrr) work under $LXTEST_DIR: /tmp (fs's tmpfs) under Warp, a
+fresh directory here for each host run; the host run's descriptor limit is Warp's (256).
 The hostile programs are checked by what the server says instead: a binary cut short, a file
 that is no ELF, a dynamically linked binary and one whose bss is past its quota are refused, an unimplemented system call is ENOSYS and logged once by name, 20,000
 random system calls (tests/linuxbin/
@@ -15,7 +17,10 @@ chaos.c) are all answered, and a program started after them all runs.
 
 import os
 import re
+import resource
+import shutil
 import subprocess
+import tempfile
 
 from harness import ROOT, Boot, Job, Result
 
@@ -57,12 +62,31 @@ def read_programs():
     return progs
 
 
+# The descriptor limit a Linux process has under Warp (servers/linux/lxfd.h, LXFD_MAX).
+FD_LIMIT = 256
+# A program's scratch directory: /tmp under Warp (fs's tmpfs), a fresh directory on the host.
+SCRATCH_ENV = "LXTEST_DIR"
+
+
+def host_limits():
+    """In the host's child: the descriptor limit the server gives (EMFILE at the same count)."""
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+
 def host_run(ctx, prog):
     """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
     binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
-    with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
-        done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=prog["env"],
-                              stdin=null, capture_output=True, timeout=60, check=False)
+    env = dict(prog["env"])
+    scratch = tempfile.mkdtemp(prefix="warp-lxtest-") if SCRATCH_ENV in env else None
+    if scratch:
+        env[SCRATCH_ENV] = scratch
+    try:
+        with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
+            done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=env, stdin=null,
+                                  capture_output=True, timeout=60, check=False, preexec_fn=host_limits)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     return (done.stdout.decode(errors="replace").splitlines(),
             done.stderr.decode(errors="replace").splitlines(), done.returncode)
 
@@ -134,6 +158,44 @@ def memory_back(lines):
 def jobs(ctx):
     yield Job(NAME, run)
     yield Job(APP_NAME, run_app)
+    if ctx.long:
+        yield Job(CHAOS_NAME, run_chaos)
+
+
+CHAOS_NAME = "linux: system-call fuzzer, long run"
+CHAOS_TIMEOUT = 3600
+CHAOS_SEED = re.compile(r"^(chaos\d+)/1: chaos: seed (0x[0-9a-f]+)$")
+CHAOS_DONE = re.compile(r"^(chaos\d+)/1: chaos: (\d+) calls, (\d+) refused$")
+
+
+def run_chaos(ctx):
+    """Boots warp-linux-chaos.iso (tests/linuxbin/build.mk: LINUX_CHAOS_PROCS fuzzers at once, then
+    hello): every fuzzer makes all its calls and exits 0, hello runs after them, the server and the
+    kernel stand, and the memory of every process is back."""
+    with Boot(ctx, CHAOS_NAME, ctx.image("warp-linux-chaos.iso"), mem="256M", net=False) as boot:
+        timeout = ctx.timeout(CHAOS_TIMEOUT)
+        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+        if hit is None or not hit[0].text.startswith(DONE):
+            return [boot.fail(CHAOS_NAME, hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s")]
+        lines = boot.all_lines()
+        texts = [line.text for line in lines if line.tag == "linux"]
+        seeds = dict(m.groups() for m in map(CHAOS_SEED.match, texts) if m)
+        done = {m.group(1): (int(m.group(2)), int(m.group(3))) for m in map(CHAOS_DONE.match, texts) if m}
+        exited = {name for name in seeds if f"linux: {name} exited with code 0" in texts}
+        problems = [f"{name} (seed {seed}) did not finish its calls and exit 0"
+                    for name, seed in sorted(seeds.items()) if name not in done or name not in exited]
+        if not seeds:
+            problems.append("no fuzzer printed its seed")
+        if "linux: last exited with code 0" not in texts:
+            problems.append("hello, started after the fuzzers, did not exit 0")
+        back = memory_back(lines)
+        if not back.ok:
+            problems.append(back.reason)
+        calls = sum(c for c, _ in done.values())
+        notes = [f"{calls} calls by {len(done)} processes in {boot.elapsed_ms() / 1000:.0f} s, "
+                 f"{sum(r for _, r in done.values())} refused; seeds {', '.join(sorted(seeds.values()))}"] + back.notes
+        return [Result(CHAOS_NAME, not problems, reason="; ".join(problems), notes=notes,
+                       tail=boot.tail() if problems else [])]
 
 
 APP_NAME = "linux: make run APP="

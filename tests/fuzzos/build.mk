@@ -25,9 +25,11 @@ endef
 $(eval $(call fuzzos_initfs,fuzzos,$(FUZZ_OS_TEST_CALLS)))
 $(eval $(call fuzzos_initfs,fuzzos-long,$(FUZZ_OS_CALLS)))
 
-# The long run alone: FUZZ_OS_CALLS fuzzed calls in one boot (tests/e2e/case_fuzzos.py, long level).
+# The long runs alone: FUZZ_OS_CALLS fuzzed Warp calls in one boot (tests/e2e/case_fuzzos.py, long
+# level), then the Linux system-call fuzzer (LINUX_CHAOS_PROCS x LINUX_CHAOS_CALLS, tests/linuxbin).
 .PHONY: fuzz-os
 fuzz-os:
 	$(Q)BUILD=$(BUILD) tools/setup
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-fuzzos-long.iso
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-fuzzos-long.iso $(BUILD)/warp-linux-chaos.iso
 	$(Q)BUILD=$(BUILD) WARP_FUZZOS=long tests/e2e/run --long --label fuzz-os fuzzos
+	$(Q)BUILD=$(BUILD) tests/e2e/run --long --label fuzz-os-linux --match "system-call fuzzer" linux

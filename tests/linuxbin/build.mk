@@ -13,7 +13,7 @@ LINUXBIN_MUSL := /usr/lib/x86_64-linux-musl
 LINUXBIN_NAMES := $(patsubst tests/linuxbin/%.c,%,$(sort $(wildcard tests/linuxbin/*.c)))
 LINUXBINS := $(addprefix $(LINUXBIN_DIR)/,$(LINUXBIN_NAMES) hello-pie truncated garbage dynamic)
 
-$(LINUXBIN_DIR)/%: tests/linuxbin/%.c
+$(LINUXBIN_DIR)/%: tests/linuxbin/%.c $(wildcard tests/linuxbin/*.h)
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	$(Q)$(LINUXBIN_CC) -static $(LINUXBIN_CFLAGS) -o $@ $<
@@ -39,10 +39,37 @@ $(LINUXBIN_DIR)/garbage: tests/linuxbin/build.mk
 	$(Q)printf '\177ELF this is no executable, only a header-sized lie\n%.0s' 1 2 3 4 > $@
 
 $(BUILD)/initfs-linux.tar: tests/linuxbin/linux.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
-		$(LINUXBINS) tools/mkinitfs
+		$(USER_BUILD)/fs.elf $(LINUXBINS) tools/mkinitfs
 	@echo "  INITFS  $@"
 	$(Q)tools/mkinitfs $@ tests/linuxbin/linux.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
+		$(USER_BUILD)/fs.elf \
 		$(foreach b,$(LINUXBINS),--file $(b):linux/$(notdir $(b)))
 
 .PHONY: linuxbins
 linuxbins: $(LINUXBINS)
+
+# The Linux system-call fuzzer's long run (`make fuzz-os`, `make test-long`): warp-linux-chaos.iso
+# runs LINUX_CHAOS_PROCS chaos processes at once, each making LINUX_CHAOS_CALLS random calls from its
+# own seed (LINUX_CHAOS_SEED + its index from 0; 0: fresh ones, printed), then hello
+# (tests/e2e/case_linux.py's long job). The manifest is generated, and rewritten only when it changes.
+LINUX_CHAOS_CALLS ?= 1000000
+LINUX_CHAOS_PROCS ?= 4
+LINUX_CHAOS_SEED  ?= 0
+
+# Its services (fs, linux) are linux.manifest's: what comes before that file's first [linux] section.
+$(BUILD)/linuxbin/chaos.manifest: tests/linuxbin/linux.manifest FORCE
+	@mkdir -p $(@D)
+	$(Q){ sed '/^\[linux /,$$d' $<; \
+		for i in $$(seq 1 $(LINUX_CHAOS_PROCS)); do \
+			seed=$$(( $(LINUX_CHAOS_SEED) ? $(LINUX_CHAOS_SEED) + i - 1 : 0 )); \
+			printf '\n[linux chaos%s]\nlinux = linux/chaos\nargs = %s %s\npages = 2048\n' $$i $(LINUX_CHAOS_CALLS) $$seed; \
+		done; \
+		printf '\n[linux last]\nlinux = linux/hello\n'; } > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/initfs-linux-chaos.tar: $(BUILD)/linuxbin/chaos.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
+		$(USER_BUILD)/fs.elf $(LINUXBIN_DIR)/chaos $(LINUXBIN_DIR)/hello tools/mkinitfs
+	@echo "  INITFS  $@"
+	$(Q)tools/mkinitfs $@ $(BUILD)/linuxbin/chaos.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
+		$(USER_BUILD)/fs.elf \
+		--file $(LINUXBIN_DIR)/chaos:linux/chaos --file $(LINUXBIN_DIR)/hello:linux/hello

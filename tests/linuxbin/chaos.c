@@ -1,11 +1,19 @@
-/* chaos: 20,000 system calls with random numbers and arguments from a fixed seed, made with the raw
- * instruction (no libc between). Only what would end this program at once is steered: memory
- * calls aim at a region of their own, exit and the sleeps are left out (and rt_sigreturn, pause,
- * rt_sigsuspend, alarm and setitimer, which would end it or wait for ever), signals to itself are
- * harmless ones and rt_sigaction only reads (no random handler), the console gets a few bytes at a time. The server must answer every call and go on serving the other programs. */
+/* chaos [CALLS [SEED]]: system calls with random numbers and arguments (20,000 from a fixed seed
+ * without arguments, as `make test` runs it; `make fuzz-os` gives a count and a seed, 0 for a fresh
+ * one from getrandom, printed first so that a run can be repeated), made with the raw instruction (no
+ * libc between). Only what would end this program at once is steered: memory calls aim at a region
+ * of their own, exit and the sleeps are left out (and rt_sigreturn, pause, rt_sigsuspend, alarm and
+ * setitimer, which would end it or wait for ever), signals to itself are harmless ones and
+ * rt_sigaction only reads (no random handler), the console gets a few bytes at a time, its pipes
+ * never block it and SIGPIPE is ignored. The server must answer every call and go on serving the
+ * other programs. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #define CALLS 20000
 #define AREA (1ul << 20)
@@ -79,37 +87,60 @@ static long target(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    long calls = CALLS;
+    if (argc > 1) {
+        char *end;
+        calls = strtol(argv[1], &end, 10);
+        if (*end || calls <= 0)
+            return 2;
+        seed = argc > 2 ? strtoull(argv[2], &end, 0) : 0;
+        while (seed == 0 && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+            ;
+        printf("chaos: seed %#llx\n", (unsigned long long)seed);
+        fflush(stdout);
+    }
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
      * ones whose default action is to do nothing. */
-    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,      20,
-                               24,  28,  39,  62,  63,  72,  96,  102, 104, 107, 108, 110,     127,
-                               158, 186, 200, 201, 218, 228, 229, 234, 318, 131, 36,  2,       4,
-                               6,   7,   153, 41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
+    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,      16,  20,  24,  28,
+                               39,  62,  63,  72,  96,  102, 104, 107, 108, 110, 127,     158, 186, 200, 201,
+                               218, 228, 229, 234, 318, 131, 36,  2,   4,   6,   17,      18,  19,  21,  22,
+                               32,  33,  77,  79,  80,  83,  95,  217, 257, 258, 262,     269, 292, 293, 439,
+                               7,   153, 41,  56,  57,  99,  202, 291, 451, 500, 1000000, -1};
+    signal(SIGPIPE, SIG_IGN); /* a write to a pipe whose reader it closed is EPIPE, not its end */
     area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == (uint64_t)MAP_FAILED)
         return 1;
     long errors = 0;
-    for (long i = 0; i < CALLS; i++) {
+    for (long i = 0; i < calls; i++) {
         long nr = nrs[rnd() % (sizeof(nrs) / sizeof(nrs[0]))];
         long a[6] = {arg(), arg(), arg(), arg(), arg(), arg()};
         if (nr == 9 || nr == 10 || nr == 11 || nr == 28) /* mmap, mprotect, munmap, madvise */
             a[0] = target();
         if (nr == 9 && (a[3] & 0x10)) /* MAP_FIXED: never over this program */
             a[0] = target() & ~0xfffl;
-        if ((nr == 0 || nr == 1 || nr == 3 || nr == 20 || nr == 16) &&
-            (a[0] == 1 || a[0] == 2)) /* the console */
-            a[0] = nr == 1 && rnd() % 8 == 0 ? 2 : 7, a[2] = a[2] & 7;
+        if (a[0] == 1 || a[0] == 2) /* the console: only a few bytes at a time, never dup'd or closed */
+            a[0] = nr == 1 && rnd() % 8 == 0 ? 2 : 7, a[2] = nr == 1 ? a[2] & 7 : a[2];
         if (nr == 158 && a[0] == 0x1002) /* ARCH_SET_FS: musl's TLS stays */
             a[0] = 0x1003;
         if (nr == 218 || nr == 13 || nr == 14 || nr == 228 || nr == 229 || nr == 63 || nr == 318 ||
             nr == 96 || nr == 5 || nr == 36)
             a[1] = (long)(buf + rnd() % 4096), a[2] = nr == 318 ? a[2] % 65536 : (long)(buf + rnd() % 4096);
+        /* files and pipes: nothing may block it for good or end it, nor take the console away */
+        if (nr == 22) /* pipe: as pipe2 with O_NONBLOCK, so that no read of its own pipe waits */
+            nr = 293, a[1] = 0;
+        if (nr == 293) /* pipe2 */
+            a[1] |= O_NONBLOCK;
+        if (nr == 72 && a[1] == F_SETFL) /* fcntl: O_NONBLOCK stays */
+            a[2] |= O_NONBLOCK;
+        if ((nr == 33 || nr == 292) && (a[1] == 1 || a[1] == 2)) /* dup2, dup3 over the console */
+            a[1] = 7;
         if (nr == 131) /* sigaltstack: set and read within the buffer */
             a[0] = rnd() % 2 ? (long)(buf + rnd() % 4096) : 0, a[1] = (long)(buf + rnd() % 4096);
-        if (nr == 13) /* rt_sigaction: read only, so that no random handler is installed and run */
+        if (nr == 13) /* rt_sigaction: read only, so that no random handler is installed and run (and
+                       * SIGPIPE stays ignored) */
             a[1] = 0;
         if (nr == 62 || nr == 200) /* kill, tkill: only signals whose default is to do nothing */
             a[1] = (long[]){0, 17, 28}[rnd() % 3];
@@ -117,6 +148,6 @@ int main(void)
             a[2] = (long[]){0, 17, 28}[rnd() % 3];
         errors += raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0;
     }
-    printf("chaos: %d calls, %ld refused\n", CALLS, errors);
+    printf("chaos: %ld calls, %ld refused\n", calls, errors);
     return 0;
 }

@@ -52,6 +52,7 @@ test_linux_elf_SRCS := servers/linux/lxelf.c
 test_linux_stack_SRCS := servers/linux/lxstack.c
 test_linux_sigframe_SRCS := servers/linux/lxsigframe.c
 test_linux_vm_SRCS := servers/linux/lxvm.c servers/linux/lxconf.c servers/linux/sysnames.c
+test_linux_fd_SRCS := servers/linux/lxfd.c servers/linux/lxpath.c
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).

@@ -1,0 +1,843 @@
+/* lxsys_file.c: files and directories through service/fs: open, stat, getdents64, access, mkdir,
+ * chdir, lseek, ftruncate, and the reads and writes of fs nodes. Every fs call is asynchronous:
+ * the process stays stopped in its trap until fs answers (LXSYS_NO_REPLY), the server goes on. */
+#include <warp/fmt.h>
+#include <warp/malloc.h>
+#include <warp/msg.h>
+#include <warp/proto/fs.h>
+#include <warp/service.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+#include "lxabi.h"
+#include "lxfiles.h"
+#include "lxnode.h"
+#include "lxload.h"
+#include "lxmem.h"
+#include "lxpath.h"
+#include "lxproc.h"
+#include "lxsig.h"
+#include "lxsys.h"
+
+#define LXPATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
+
+/* What an fs call was made for. */
+enum lxop_kind {
+    LXOP_OPEN,
+    LXOP_STAT,
+    LXOP_ACCESS,
+    LXOP_CHDIR,
+    LXOP_MKDIR,
+    LXOP_READ,
+    LXOP_WRITE,
+    LXOP_APPEND, /* a GETATTR for an O_APPEND write's offset; the WRITE follows */
+    LXOP_FSTAT,
+    LXOP_SEEK_END,
+    LXOP_GETDENTS,
+    LXOP_TRUNCATE,
+};
+
+/*
+ * One fs call in flight for a stopped process. It holds a reference to the description it calls
+ * on, so the node channel outlives a process killed meanwhile (closing a channel drops its pending
+ * calls unanswered, and this record would leak); the reply finds the process by slot and pid and
+ * answers only if it is still the one that asked.
+ */
+struct lxop {
+    struct lxproc *p;
+    uint64_t pid, trap;
+    uint32_t kind;
+    uint32_t arg;        /* open: Linux's flags; access: the mode asked */
+    bool cloexec;        /* open */
+    struct lxfile *file; /* a reference, or NULL (a call on the session) */
+    uint64_t uaddr;      /* stat's buffer, getdents64's */
+    struct lxxfer x;     /* read: where the bytes go */
+    int64_t offset;      /* read, write: where (-1: the description's, which moves); seek: the offset */
+    uint64_t at;         /* write: where it goes */
+    uint64_t len;        /* bytes of data: a write's, a read's room, a path's */
+    uint8_t data[];
+};
+
+/* Linux's struct stat on x86-64 (144 bytes). */
+struct lxstat {
+    uint64_t dev, ino, nlink;
+    uint32_t mode, uid, gid, pad;
+    uint64_t rdev;
+    int64_t size, blksize, blocks;
+    int64_t times[6]; /* atime, mtime, ctime: seconds and nanoseconds */
+    int64_t reserved[3];
+};
+_Static_assert(sizeof(struct lxstat) == 144, "struct stat layout");
+
+/* A record for a call of p with extra bytes of data; takes a reference to file (may be NULL). */
+static struct lxop *lxop_new(struct lxproc *p, uint32_t kind, struct lxfile *file, uint64_t extra)
+{
+    struct lxop *op = malloc(sizeof(*op) + extra);
+    if (!op)
+        return NULL;
+    memset(op, 0, sizeof(*op));
+    op->p = p;
+    op->pid = p->pid;
+    op->trap = p->call_id;
+    op->kind = kind;
+    op->file = file;
+    op->offset = -1;
+    if (file)
+        lxfile_get(file);
+    return op;
+}
+
+/* The process op was made for, if it still lives. */
+static struct lxproc *lxop_proc(const struct lxop *op)
+{
+    return op->p->used && op->p->pid == op->pid ? op->p : NULL;
+}
+
+/* Answers op's trap with r (if its process lives) and frees op. */
+static void lxop_finish(struct lxop *op, int64_t r)
+{
+    struct lxproc *p = lxop_proc(op);
+    if (p && r != LXSYS_NO_REPLY)
+        lxsig_reply(p, op->trap, r); /* pending signals act first */
+    if (op->file)
+        lxfile_unref(NULL, op->file);
+    free(op);
+}
+
+/* Sends m as a call on ch for op; LXSYS_NO_REPLY, or -errno (op freed) if it could not be sent. */
+static int64_t lxop_call(struct lxop *op, handle_t ch, struct warp_msg *m, loop_msg_fn fn)
+{
+    long r = ch ? loop_call(lxnode_loop(), ch, m, fn, op) : ERR_PEER_CLOSED;
+    if (r < 0) {
+        if (op->file)
+            lxfile_unref(NULL, op->file);
+        free(op);
+        return r == ERR_QUEUE_FULL || r == ERR_NO_MEMORY ? -LX_ENOMEM : -LX_EIO;
+    }
+    return LXSYS_NO_REPLY;
+}
+
+/* Fills a Linux stat from fs's attributes. */
+static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
+{
+    static const uint32_t types[] = {[FS_TYPE_OTHER] = 0,
+                                     [FS_TYPE_FILE] = LX_S_IFREG,
+                                     [FS_TYPE_DIR] = LX_S_IFDIR,
+                                     [FS_TYPE_SYMLINK] = LX_S_IFLNK};
+    memset(st, 0, sizeof(*st));
+    st->dev = a->mount + 1; /* a device number per mount */
+    st->ino = a->ino;
+    st->nlink = a->type == FS_TYPE_DIR ? 2 : 1;
+    st->mode = a->mode;
+    if (!(st->mode & LX_S_IFMT) && a->type <= FS_TYPE_SYMLINK)
+        st->mode |= types[a->type];
+    st->uid = st->gid = 0; /* owned by nobody the program is: it is always "others" (docs/fs.md) */
+    st->size = (int64_t)a->size;
+    st->blksize = 4096;
+    st->blocks = (int64_t)((a->size + 511) / 512);
+    for (int i = 0; i < 3; i++) {
+        st->times[2 * i] = a->mtime;
+        st->times[2 * i + 1] = a->mtime_nsec;
+    }
+}
+
+/* ---- paths ---- */
+
+/*
+ * Copies the NUL-terminated path at uaddr into out (LXPATH_MAX bytes): its length, -EFAULT,
+ * -ENAMETOOLONG (no NUL in the first LXPATH_MAX bytes), or -ENOENT for an empty one unless
+ * empty_ok. Reads a page at a time, so a path that ends just before an unmapped page is fine.
+ */
+static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool empty_ok)
+{
+    uint64_t done = 0;
+    while (done < LXPATH_MAX) {
+        uint64_t a = uaddr + done;
+        uint64_t n = LXMEM_PAGE - (a % LXMEM_PAGE);
+        if (n > LXPATH_MAX - done)
+            n = LXPATH_MAX - done;
+        if (a < uaddr || lxmem_read(p, a, out + done, n) < 0)
+            return -LX_EFAULT;
+        for (uint64_t i = 0; i < n; i++) {
+            if (out[done + i] == '\0') {
+                uint64_t len = done + i;
+                return len == 0 && !empty_ok ? -LX_ENOENT : (int64_t)len;
+            }
+        }
+        done += n;
+    }
+    return -LX_ENAMETOOLONG;
+}
+
+/* Where an OPEN of a path goes: the path to send and the channel (and description) to call. */
+struct lxpath {
+    uint32_t len;
+    bool dir_only;      /* it ends in '/': it must be a directory */
+    struct lxfile *dir; /* the directory it is relative to (dirfd), or NULL: the session */
+};
+
+/*
+ * Reads the path at uaddr for a call relative to dirfd (Linux's int; AT_FDCWD the cwd) into out
+ * (LXPATH_MAX + 2 bytes): absolute ones as they are, relative ones joined to the cwd, or left
+ * relative to dirfd's directory node. 0 or -errno, in Linux's order (the path first, then dirfd).
+ */
+static int64_t lxpath_get(struct lxproc *p, uint64_t dirfd, uint64_t uaddr, char *out, struct lxpath *res,
+                          bool empty_ok)
+{
+    static char raw[LXPATH_MAX];
+    int64_t n = lxpath_copyin(p, uaddr, raw, empty_ok);
+    if (n < 0)
+        return n;
+    memset(res, 0, sizeof(*res));
+    res->dir_only = n > 1 && raw[n - 1] == '/';
+    if (n > 0 && raw[0] == '/') {
+        memcpy(out, raw, (size_t)n + 1);
+        res->len = (uint32_t)n;
+        return 0;
+    }
+    if ((int32_t)dirfd != LX_AT_FDCWD) {
+        struct lxfile *f = lxfd_get(&p->fds, (uint32_t)(int32_t)dirfd);
+        if (!f || (int32_t)dirfd < 0)
+            return -LX_EBADF;
+        if (f->kind != LXFILE_NODE || f->type != FS_TYPE_DIR)
+            return -LX_ENOTDIR;
+        memcpy(out, raw, (size_t)n + 1);
+        res->len = (uint32_t)n;
+        res->dir = f;
+        return 0;
+    }
+    size_t c = strlen(p->cwd);
+    if (c + 1 + (size_t)n > LXPATH_MAX)
+        return -LX_ENAMETOOLONG;
+    memcpy(out, p->cwd, c);
+    if (c > 1)
+        out[c++] = '/';
+    memcpy(out + c, raw, (size_t)n + 1);
+    res->len = (uint32_t)(c + (size_t)n);
+    return 0;
+}
+
+/* Drops the trailing slashes of a path of len bytes (not the root's); the new length. */
+static uint32_t lxpath_trim(char *path, uint32_t len)
+{
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    return len;
+}
+
+/* ---- OPEN and what is built on it ---- */
+
+/* The channel a path's OPEN goes to. */
+static handle_t lxpath_channel(const struct lxpath *res)
+{
+    if (!res->dir)
+        return lxnode_session();
+    return res->dir->node && loop_has(lxnode_loop(), res->dir->node) ? res->dir->node : 0;
+}
+
+/* Whether the "others" permission bits of mode allow the access mode asks (R_OK, W_OK, X_OK). */
+static bool lxaccess_ok(uint32_t mode, uint32_t want)
+{
+    return ((mode & 07) & want) == want;
+}
+
+/* OPEN's reply: the node and its attributes, then what op was made for. */
+static void lxop_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct lxop *op = ctx;
+    struct fs_attr a;
+    (void)ch;
+    long r = msg_result(m, MSG_OPEN);
+    handle_t h = r >= 0 && m->nhandles >= 1 ? m->handles[0] : 0;
+    loop_close_handles(l, m, h ? 1 : 0);
+    if (r >= 0 && (!h || m->data_len < sizeof(a)))
+        r = ERR_BAD_FORMAT;
+    if (r < 0) {
+        if (h)
+            warp_handle_close(h);
+        lxop_finish(op, lxnode_errno(r, op->kind == LXOP_OPEN));
+        return;
+    }
+    memcpy(&a, m->data, sizeof(a));
+    struct lxproc *p = lxop_proc(op);
+    if (op->kind != LXOP_OPEN || !p) {
+        warp_handle_close(h); /* only the attributes were wanted (or nobody waits) */
+        h = 0;
+    }
+    int64_t res = 0;
+    if (!p) {
+        res = LXSYS_NO_REPLY;
+    } else if (op->kind == LXOP_OPEN) {
+        uint32_t flags = op->arg & (LX_O_ACCMODE | LX_O_APPEND | LX_O_NONBLOCK);
+        struct lxfile *f = lxfile_new(&lxfile_pool, LXFILE_NODE, flags | LX_O_LARGEFILE);
+        if (!f || loop_add_channel(l, h, &lxnode_handlers, f) < 0) {
+            if (f)
+                lxfile_free(f);
+            warp_handle_close(h);
+            res = -LX_ENFILE;
+        } else {
+            f->node = h;
+            f->type = a.type;
+            res = lxfd_install(&p->fds, 0, f, op->cloexec);
+            lxfile_unref(p, f); /* the table's reference stays, or the node closes (EMFILE) */
+        }
+    } else if (op->kind == LXOP_STAT) {
+        struct lxstat st;
+        lxstat_fill(&st, &a);
+        res = lxmem_write(p, op->uaddr, &st, sizeof(st));
+    } else if (op->kind == LXOP_ACCESS) {
+        if ((op->arg & LX_W_OK) && a.mount == 1)
+            res = -LX_EROFS; /* /disk0 is mounted read-only */
+        else
+            res = lxaccess_ok(a.mode, op->arg) ? 0 : -LX_EACCES;
+    } else if (op->kind == LXOP_CHDIR) {
+        char *cwd = malloc(op->len + 1);
+        if (!cwd) {
+            res = -LX_ENOMEM;
+        } else {
+            memcpy(cwd, op->data, op->len + 1);
+            lxpath_normalize(cwd);
+            free(p->cwd);
+            p->cwd = cwd;
+        }
+    }
+    lxop_finish(op, res);
+}
+
+/* Sends the OPEN of the path prepared in op->data (op->len bytes) with fs flags and mode. */
+static int64_t lxop_open(struct lxop *op, const struct lxpath *res, uint32_t fsflags, uint32_t mode)
+{
+    struct fs_open o = {.flags = fsflags, .mode = mode, .path_len = op->len};
+    struct warp_msg m;
+    msg_init(&m, MSG_OPEN, MSG_CALL);
+    msg_set_data(&m, &o, sizeof(o));
+    msg_add_buf(&m, op->data, op->len, BUF_READ);
+    if (!lxnode_session() && !res->dir) {
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return -LX_ENOENT; /* no file system at all */
+    }
+    return lxop_call(op, lxpath_channel(res), &m, lxop_on_open);
+}
+
+/* A record for a call on the path at uaddr relative to dirfd: the path in op->data, op->len; the
+ * record holds the directory's description. */
+static int64_t lxop_path(struct lxproc *p, uint32_t kind, uint64_t dirfd, uint64_t uaddr, bool empty_ok,
+                         struct lxpath *res, struct lxop **out)
+{
+    struct lxop *op = lxop_new(p, kind, NULL, LXPATH_MAX + 2);
+    if (!op)
+        return -LX_ENOMEM;
+    int64_t r = lxpath_get(p, dirfd, uaddr, (char *)op->data, res, empty_ok);
+    if (r < 0) {
+        free(op);
+        return r;
+    }
+    op->len = res->len;
+    if (res->dir) {
+        op->file = res->dir;
+        lxfile_get(res->dir);
+    }
+    *out = op;
+    return 0;
+}
+
+/*
+ * The mode fs is asked to give a node a Linux process creates. fs has no owners yet: every client
+ * is "others" to it (docs/fs.md), so a program would lose the rights it gave itself as the owner
+ * (a file made 0644 could not be opened for writing again). The others bits get the owner's added:
+ * 0644 becomes 0646, which is what stat shows (docs/linux-compat.md, Files).
+ */
+static uint32_t lxfile_create_mode(const struct lxproc *p, uint64_t mode)
+{
+    uint32_t m = (uint32_t)mode & 07777 & ~p->umask;
+    return m | ((m >> 6) & 07);
+}
+
+/* open and openat: Linux's flags onto fs's (creation, truncation, directory, no-follow). */
+static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode)
+{
+    struct lxpath res;
+    struct lxop *op;
+    if (flags & LX_O_TMPFILE)
+        return -LX_EOPNOTSUPP; /* unnamed files: fs has no unlinked nodes */
+    if ((flags & (LX_O_CREAT | LX_O_DIRECTORY)) == (LX_O_CREAT | LX_O_DIRECTORY))
+        return -LX_EINVAL; /* as Linux since 6.4 */
+    int64_t r = lxop_path(p, LXOP_OPEN, dirfd, path, false, &res, &op);
+    if (r < 0)
+        return r;
+    if (lxfd_count(&p->fds) == LXFD_MAX) { /* Linux takes a number after the path, before the lookup */
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return -LX_EMFILE;
+    }
+    uint32_t acc = (uint32_t)flags & LX_O_ACCMODE;
+    uint32_t fsflags = 0;
+    if (!(flags & LX_O_PATH)) {
+        if (acc == LX_O_RDONLY || acc == LX_O_RDWR)
+            fsflags |= FS_O_READ;
+        if (acc == LX_O_WRONLY || acc == LX_O_RDWR)
+            fsflags |= FS_O_WRITE;
+    }
+    if (flags & LX_O_CREAT) {
+        if (res.dir_only) {
+            lxop_finish(op, LXSYS_NO_REPLY);
+            return -LX_EISDIR; /* "name/" cannot be created as a file */
+        }
+        fsflags |= FS_O_CREATE;
+        if (flags & LX_O_EXCL)
+            fsflags |= FS_O_EXCL;
+    }
+    if ((flags & LX_O_TRUNC) && (fsflags & FS_O_WRITE))
+        fsflags |= FS_O_TRUNC;
+    if ((flags & LX_O_DIRECTORY) || res.dir_only)
+        fsflags |= FS_O_DIRECTORY;
+    if ((flags & LX_O_NOFOLLOW) && !(flags & LX_O_PATH))
+        fsflags |= FS_O_NOFOLLOW;
+    op->arg = (uint32_t)flags;
+    if (flags & LX_O_PATH)
+        op->arg |= LX_O_ACCMODE; /* neither read nor write: both are EBADF */
+    op->cloexec = (flags & LX_O_CLOEXEC) != 0;
+    return lxop_open(op, &res, fsflags, lxfile_create_mode(p, mode));
+}
+
+int64_t lxsys_open(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_open(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], t->args[2]);
+}
+
+int64_t lxsys_openat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_open(p, t->args[0], t->args[1], t->args[2], t->args[3]);
+}
+
+static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf);
+
+/* stat, lstat and newfstatat: an OPEN that reads or writes nothing, for its attributes. */
+static int64_t lxfile_stat(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t flags)
+{
+    struct lxpath res;
+    struct lxop *op;
+    if (flags & ~(uint64_t)(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | LX_AT_NO_AUTOMOUNT))
+        return -LX_EINVAL;
+    int64_t r = lxop_path(p, LXOP_STAT, dirfd, path, (flags & LX_AT_EMPTY_PATH) != 0, &res, &op);
+    if (r < 0)
+        return r;
+    if (op->len == 0 && (int32_t)dirfd != LX_AT_FDCWD) { /* AT_EMPTY_PATH: dirfd itself */
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return lxfile_fstat(p, (uint32_t)dirfd, buf);
+    }
+    if (op->len == 0) { /* AT_EMPTY_PATH and AT_FDCWD: the cwd */
+        op->len = (uint32_t)strlen(p->cwd);
+        memcpy(op->data, p->cwd, op->len + 1);
+    }
+    op->uaddr = buf;
+    /* lstat of a symlink is not told apart: fs cannot open a link itself (docs/linux-compat.md). */
+    return lxop_open(op, &res, res.dir_only ? FS_O_DIRECTORY : 0, 0);
+}
+
+int64_t lxsys_stat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_stat(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], 0);
+}
+
+int64_t lxsys_lstat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_stat(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], LX_AT_SYMLINK_NOFOLLOW);
+}
+
+int64_t lxsys_newfstatat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_stat(p, t->args[0], t->args[1], t->args[2], t->args[3]);
+}
+
+/* access, faccessat, faccessat2: the node must exist and its "others" bits allow mode. */
+static int64_t lxfile_access(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t mode, uint64_t flags)
+{
+    struct lxpath res;
+    struct lxop *op;
+    if (mode & ~(uint64_t)(LX_R_OK | LX_W_OK | LX_X_OK))
+        return -LX_EINVAL;
+    if (flags & ~(uint64_t)(LX_AT_EACCESS | LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH))
+        return -LX_EINVAL;
+    int64_t r = lxop_path(p, LXOP_ACCESS, dirfd, path, (flags & LX_AT_EMPTY_PATH) != 0, &res, &op);
+    if (r < 0)
+        return r;
+    if (op->len == 0) { /* AT_EMPTY_PATH: "." of dirfd (or the cwd) */
+        op->len = 1;
+        memcpy(op->data, ".", 2);
+        if (!res.dir) {
+            op->len = (uint32_t)strlen(p->cwd);
+            memcpy(op->data, p->cwd, op->len + 1);
+        }
+    }
+    op->arg = (uint32_t)mode;
+    return lxop_open(op, &res, res.dir_only ? FS_O_DIRECTORY : 0, 0);
+}
+
+int64_t lxsys_access(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_access(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], 0);
+}
+
+int64_t lxsys_faccessat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_access(p, t->args[0], t->args[1], t->args[2], 0);
+}
+
+int64_t lxsys_faccessat2(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_access(p, t->args[0], t->args[1], t->args[2], t->args[3]);
+}
+
+/* mkdir and mkdirat: an OPEN that creates a directory and must not find one. */
+static int64_t lxfile_mkdir(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t mode)
+{
+    struct lxpath res;
+    struct lxop *op;
+    int64_t r = lxop_path(p, LXOP_MKDIR, dirfd, path, false, &res, &op);
+    if (r < 0)
+        return r;
+    op->len = lxpath_trim((char *)op->data, op->len);
+    return lxop_open(op, &res, FS_O_CREATE | FS_O_EXCL | FS_O_DIRECTORY, lxfile_create_mode(p, mode));
+}
+
+int64_t lxsys_mkdir(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_mkdir(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1]);
+}
+
+int64_t lxsys_mkdirat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_mkdir(p, t->args[0], t->args[1], t->args[2]);
+}
+
+/* chdir: the directory must open as one; the cwd becomes its absolute path, lexically normal. */
+int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxpath res;
+    struct lxop *op;
+    int64_t r = lxop_path(p, LXOP_CHDIR, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], false, &res, &op);
+    if (r < 0)
+        return r;
+    return lxop_open(op, &res, FS_O_DIRECTORY, 0);
+}
+
+/* getcwd: the path and its NUL; ERANGE if size cannot hold them. Returns the length with the NUL,
+ * as the system call does (the C function returns the buffer). */
+int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t)
+{
+    uint64_t len = strlen(p->cwd) + 1;
+    if (t->args[1] < len)
+        return -LX_ERANGE;
+    int64_t r = lxmem_write(p, t->args[0], p->cwd, len);
+    return r < 0 ? r : (int64_t)len;
+}
+
+/* ---- calls on a node ---- */
+
+/* GETATTR's reply: the attributes, for fstat, lseek(SEEK_END) or an O_APPEND write's offset. */
+static int64_t lxop_write_at(struct lxop *op, uint64_t at);
+static void lxop_on_attr(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct lxop *op = ctx;
+    struct fs_attr a;
+    (void)ch;
+    loop_close_handles(l, m, 0);
+    long r = msg_result(m, MSG_GETATTR);
+    if (r >= 0 && m->data_len < sizeof(a))
+        r = ERR_BAD_FORMAT;
+    struct lxproc *p = lxop_proc(op);
+    if (r < 0 || !p) {
+        lxop_finish(op, r < 0 ? lxnode_errno(r, false) : LXSYS_NO_REPLY);
+        return;
+    }
+    memcpy(&a, m->data, sizeof(a));
+    int64_t res = 0;
+    if (op->kind == LXOP_FSTAT) {
+        struct lxstat st;
+        lxstat_fill(&st, &a);
+        res = lxmem_write(p, op->uaddr, &st, sizeof(st));
+    } else if (op->kind == LXOP_SEEK_END) {
+        if (a.size > INT64_MAX || (op->offset > 0 && (int64_t)a.size > INT64_MAX - op->offset) ||
+            (int64_t)a.size + op->offset < 0)
+            res = -LX_EINVAL;
+        else
+            res = op->file->offset = (uint64_t)((int64_t)a.size + op->offset);
+    } else { /* LXOP_APPEND: the write goes at the end */
+        uint64_t trap = op->trap;
+        op->kind = LXOP_WRITE;
+        res = lxop_write_at(op, a.size); /* op goes on, or was freed */
+        if (res != LXSYS_NO_REPLY)
+            lxsig_reply(p, trap, res);
+        return;
+    }
+    lxop_finish(op, res);
+}
+
+/* Sends GETATTR "attr" on op's node. */
+static int64_t lxop_getattr(struct lxop *op)
+{
+    struct warp_msg m;
+    msg_getattr(&m, FS_ATTR_NODE);
+    return lxop_call(op, lxnode_channel(op->file), &m, lxop_on_attr);
+}
+
+/* fstat: fd 0 at the start is a character device (as /dev/null), the log streams and pipes are
+ * pipes, an fs node is what fs says. */
+static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf)
+{
+    struct lxfile *f = lxfd_get(&p->fds, fd);
+    struct lxstat st;
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind == LXFILE_NODE) {
+        struct lxop *op = lxop_new(p, LXOP_FSTAT, f, 0);
+        if (!op)
+            return -LX_ENOMEM;
+        op->uaddr = buf;
+        return lxop_getattr(op);
+    }
+    memset(&st, 0, sizeof(st));
+    st.ino = (uint64_t)(f - lxfile_pool.files) + 1;
+    if (f->pipe)
+        st.ino = ((uint64_t)(uintptr_t)f->pipe >> 4) & 0xffffffffull; /* both ends of a pipe alike */
+    st.nlink = 1;
+    st.mode = f->kind == LXFILE_NULL ? LX_S_IFCHR | 0666 : LX_S_IFIFO | 0600;
+    st.uid = st.gid = LXLOAD_UID;
+    st.rdev = f->kind == LXFILE_NULL ? (1u << 8) | 3 : 0; /* /dev/null's device number, 1:3 */
+    st.blksize = 4096;
+    return lxmem_write(p, buf, &st, sizeof(st));
+}
+
+int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t)
+{
+    return lxfile_fstat(p, t->args[0], t->args[1]);
+}
+
+/* lseek: files by SEEK_SET, SEEK_CUR, SEEK_END (a GETATTR for the size); directories back to a
+ * cookie getdents64 gave (SEEK_SET) or where they are (SEEK_CUR 0); /dev/null always 0; pipes ESPIPE. */
+int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    int64_t off = (int64_t)t->args[1];
+    uint64_t whence = t->args[2];
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind == LXFILE_NULL)
+        return whence <= LX_SEEK_END ? 0 : -LX_EINVAL;
+    if (f->kind != LXFILE_NODE)
+        return -LX_ESPIPE;
+    if (whence > LX_SEEK_END)
+        return -LX_EINVAL; /* SEEK_DATA and SEEK_HOLE are not offered */
+    if (f->type == FS_TYPE_DIR && !(whence == LX_SEEK_SET || (whence == LX_SEEK_CUR && off == 0)))
+        return -LX_EINVAL;
+    if (whence == LX_SEEK_SET) {
+        if (off < 0)
+            return -LX_EINVAL;
+        f->offset = (uint64_t)off;
+        return off;
+    }
+    if (whence == LX_SEEK_CUR) {
+        int64_t cur = (int64_t)f->offset;
+        if ((off > 0 && cur > INT64_MAX - off) || cur + off < 0)
+            return -LX_EINVAL;
+        f->offset = (uint64_t)(cur + off);
+        return cur + off;
+    }
+    struct lxop *op = lxop_new(p, LXOP_SEEK_END, f, 0);
+    if (!op)
+        return -LX_ENOMEM;
+    op->offset = off;
+    return lxop_getattr(op);
+}
+
+/* Turns a directory READ's fs_dirent records (n bytes in op->data) into linux_dirent64s at the
+ * process's buffer; the bytes written, -EIO for a malformed record, -EFAULT. The description's
+ * cookie moves past the records given. */
+static int64_t lxdents_convert(struct lxproc *p, struct lxop *op, uint64_t n)
+{
+    static uint8_t out[LXXFER_MAX];
+    uint64_t in = 0, o = 0, next = op->file->offset;
+    while (in < n) {
+        struct fs_dirent d;
+        if (n - in < sizeof(d))
+            return -LX_EIO;
+        memcpy(&d, op->data + in, sizeof(d));
+        if (d.name_len == 0 || d.reclen < FS_DIRENT_SIZE(d.name_len) || d.reclen > n - in)
+            return -LX_EIO;
+        /* d_ino, d_off, d_reclen, d_type, the name and its NUL, padded to 8 bytes: never longer
+         * than fs's record, so the records fit the buffer fs filled. */
+        uint16_t reclen = (uint16_t)((19 + d.name_len + 1 + 7) & ~7u);
+        uint8_t type = d.type == FS_TYPE_FILE      ? LX_DT_REG
+                       : d.type == FS_TYPE_DIR     ? LX_DT_DIR
+                       : d.type == FS_TYPE_SYMLINK ? LX_DT_LNK
+                                                   : LX_DT_UNKNOWN;
+        memset(out + o, 0, reclen);
+        memcpy(out + o, &d.ino, 8);
+        memcpy(out + o + 8, &d.next, 8);
+        memcpy(out + o + 16, &reclen, 2);
+        out[o + 18] = type;
+        memcpy(out + o + 19, op->data + in + sizeof(d), d.name_len);
+        o += reclen;
+        in += d.reclen;
+        next = d.next;
+    }
+    if (o && lxmem_write(p, op->uaddr, out, o) < 0)
+        return -LX_EFAULT;
+    op->file->offset = next;
+    return (int64_t)o;
+}
+
+/* READ's reply: a file's bytes to the process, or a directory's records as linux_dirent64s. */
+static void lxop_on_read(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct lxop *op = ctx;
+    (void)ch;
+    loop_close_handles(l, m, 0);
+    long r = msg_result(m, MSG_READ);
+    if (r > (long)op->len)
+        r = ERR_BAD_FORMAT; /* more than asked */
+    struct lxproc *p = lxop_proc(op);
+    if (r < 0 || !p) {
+        lxop_finish(op, r < 0 ? lxnode_errno(r, false) : LXSYS_NO_REPLY);
+        return;
+    }
+    int64_t res;
+    if (op->kind == LXOP_GETDENTS) {
+        res = lxdents_convert(p, op, (uint64_t)r);
+    } else {
+        res = lxxfer_scatter(p, &op->x, op->data, (uint64_t)r);
+        if (res == 0) {
+            res = r;
+            if (op->offset < 0)
+                op->file->offset += (uint64_t)r;
+        }
+    }
+    lxop_finish(op, res);
+}
+
+/* Sends a READ of op->len bytes at offset into op->data. */
+static int64_t lxop_read(struct lxop *op, uint64_t offset)
+{
+    struct fs_io io = {.offset = offset};
+    struct warp_msg m;
+    msg_read(&m, op->data, op->len);
+    msg_set_data(&m, &io, sizeof(io));
+    return lxop_call(op, lxnode_channel(op->file), &m, lxop_on_read);
+}
+
+int64_t lxsys_file_read(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset)
+{
+    uint64_t at = offset >= 0 ? (uint64_t)offset : f->offset;
+    if (at > INT64_MAX)
+        return 0;
+    struct lxop *op = lxop_new(p, LXOP_READ, f, x->len);
+    if (!op)
+        return -LX_ENOMEM;
+    op->x = *x;
+    op->len = x->len;
+    op->offset = offset;
+    return lxop_read(op, at);
+}
+
+/* WRITE's reply: the bytes written; the description's offset moves past them. */
+static void lxop_on_write(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct lxop *op = ctx;
+    (void)ch;
+    loop_close_handles(l, m, 0);
+    long r = msg_result(m, MSG_WRITE);
+    if (r > (long)op->len)
+        r = ERR_BAD_FORMAT;
+    if (r < 0) {
+        lxop_finish(op, lxnode_errno(r, false));
+        return;
+    }
+    if (op->offset < 0 && lxop_proc(op))
+        op->file->offset = op->at + (uint64_t)r;
+    lxop_finish(op, r);
+}
+
+/* Sends the WRITE of op's data at at. */
+static int64_t lxop_write_at(struct lxop *op, uint64_t at)
+{
+    struct fs_io io = {.offset = at};
+    struct warp_msg m;
+    if (at > INT64_MAX - op->len) {
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return -LX_EFBIG;
+    }
+    op->at = at;
+    msg_write(&m, op->data, op->len);
+    msg_set_data(&m, &io, sizeof(io));
+    return lxop_call(op, lxnode_channel(op->file), &m, lxop_on_write);
+}
+
+int64_t lxsys_file_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, int64_t offset)
+{
+    if (f->type == FS_TYPE_DIR)
+        return -LX_EISDIR; /* not reached: a directory never opens for writing */
+    struct lxop *op = lxop_new(p, LXOP_WRITE, f, x->len);
+    if (!op)
+        return -LX_ENOMEM;
+    int64_t n = lxxfer_gather(p, x, op->data);
+    if (n < 0) {
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return n;
+    }
+    op->len = (uint64_t)n;
+    op->offset = offset;
+    if (f->flags & LX_O_APPEND) { /* at the end, even for pwrite64 (as Linux) */
+        op->kind = LXOP_APPEND;
+        return lxop_getattr(op);
+    }
+    return lxop_write_at(op, offset >= 0 ? (uint64_t)offset : f->offset);
+}
+
+/* getdents64: the directory's entries from where the description stands, as many as fit. */
+int64_t lxsys_getdents64(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    uint32_t count = (uint32_t)t->args[2]; /* an unsigned int */
+    if (!f)
+        return -LX_EBADF;
+    if (f->kind != LXFILE_NODE || f->type != FS_TYPE_DIR)
+        return -LX_ENOTDIR;
+    uint64_t len = count < LXXFER_MAX ? count : LXXFER_MAX;
+    struct lxop *op = lxop_new(p, LXOP_GETDENTS, f, len);
+    if (!op)
+        return -LX_ENOMEM;
+    op->uaddr = t->args[1];
+    op->len = len;
+    return lxop_read(op, f->offset);
+}
+
+/* SETATTR's reply (ftruncate). */
+static void lxop_on_status(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    (void)ch;
+    loop_close_handles(l, m, 0);
+    long r = msg_result(m, MSG_SETATTR);
+    lxop_finish(ctx, r < 0 ? lxnode_errno(r, false) : 0);
+}
+
+/* ftruncate: a regular file open for writing is cut or grown to length (SETATTR size). */
+int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t)
+{
+    int64_t length = (int64_t)t->args[1];
+    char value[24];
+    struct warp_msg m;
+    if (length < 0)
+        return -LX_EINVAL;
+    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    if (!f)
+        return -LX_EBADF;
+    uint32_t acc = f->flags & LX_O_ACCMODE;
+    if (f->kind != LXFILE_NODE || f->type != FS_TYPE_FILE || (acc != LX_O_WRONLY && acc != LX_O_RDWR))
+        return -LX_EINVAL;
+    struct lxop *op = lxop_new(p, LXOP_TRUNCATE, f, 0);
+    if (!op)
+        return -LX_ENOMEM;
+    fmt_snprintf(value, sizeof(value), "%lld", (long long)length);
+    msg_setattr(&m, FS_ATTR_SIZE, value);
+    return lxop_call(op, lxnode_channel(f), &m, lxop_on_status);
+}
