@@ -19,6 +19,7 @@
 struct boot_info;
 struct cpu;
 struct cpu_regs;
+struct cpu_fpu;
 
 /* --- console, time and randomness --- */
 /* Write bytes to the console, polled: returns once the device has taken them (boot, panics). */
@@ -106,6 +107,11 @@ void arch_thread_get_regs(const struct arch_thread *t, struct cpu_regs *out);
 /* Set them (same condition), for its return to user mode; ERR_INVALID_ARG for a pc, sp or TLS
  * base outside the user half. Flags the user may not set keep their fixed values. */
 long arch_thread_set_regs(struct arch_thread *t, const struct cpu_regs *in);
+/* The FPU state of a thread that is not running (same condition as the registers). */
+void arch_thread_get_fpu(const struct arch_thread *t, struct cpu_fpu *out);
+/* Set it, for its next run; ERR_INVALID_ARG for a state the CPU would refuse to load (on x86-64 an
+ * MXCSR with bits outside its mask), leaving t's unchanged. */
+long arch_thread_set_fpu(struct arch_thread *t, const struct cpu_fpu *in);
 /* Switch from prev to next (registers, kernel stack, FPU, address space next_vm; NULL: kernel
  * only); returns when prev runs again. Kernel lock held, interrupts off. */
 void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, const struct arch_vm *next_vm);

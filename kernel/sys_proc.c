@@ -1,5 +1,5 @@
 /* sys_proc.c: the process system calls: exit, spawn, wait, kill, yield, and starting a supervised
- * process and its registers (docs/syscalls.md). */
+ * process and its registers and FPU state (docs/syscalls.md). */
 #include <log.h>
 #include <mm/mm.h>
 #include <proc.h>
@@ -265,4 +265,34 @@ long sys_proc_set_regs(const struct syscall_args *a)
     if (!supervise_stopped(p))
         return ERR_BAD_STATE;
     return arch_thread_set_regs(&p->thread->arch, &r);
+}
+
+/* The x87/SSE state is read only while the process is stopped, as its registers are. */
+long sys_proc_get_fpu(const struct syscall_args *a)
+{
+    struct proc *p;
+    long err = managed_proc(a->a1, &p);
+    if (err < 0)
+        return err;
+    if (!supervise_stopped(p))
+        return ERR_BAD_STATE;
+    struct cpu_fpu f;
+    arch_thread_get_fpu(&p->thread->arch, &f);
+    return copy_to_user(a->a2, &f, sizeof(f));
+}
+
+/* It is loaded when the process next runs. The image is copied in and checked before anything
+ * changes; a state the CPU would refuse to load (arch_thread_set_fpu) is ERR_INVALID_ARG. */
+long sys_proc_set_fpu(const struct syscall_args *a)
+{
+    struct proc *p;
+    long err = managed_proc(a->a1, &p);
+    if (err < 0)
+        return err;
+    if (!supervise_stopped(p))
+        return ERR_BAD_STATE;
+    struct cpu_fpu f;
+    if ((err = copy_from_user(&f, a->a2, sizeof(f))) < 0)
+        return err;
+    return arch_thread_set_fpu(&p->thread->arch, &f);
 }

@@ -216,6 +216,18 @@ long warp_proc_set_regs(handle_t proc, const struct cpu_regs *regs)
     return syscall3(SYS_PROC_SET_REGS, proc, (long)regs, 0);
 }
 
+/* SYS_PROC_GET_FPU: a stopped supervised process's x87/SSE state. */
+long warp_proc_get_fpu(handle_t proc, struct cpu_fpu *out)
+{
+    return syscall3(SYS_PROC_GET_FPU, proc, (long)out, 0);
+}
+
+/* SYS_PROC_SET_FPU: sets it, for when it next runs. */
+long warp_proc_set_fpu(handle_t proc, const struct cpu_fpu *fpu)
+{
+    return syscall3(SYS_PROC_SET_FPU, proc, (long)fpu, 0);
+}
+
 /* SYS_PROC_VM_MAP: zeroed pages in a supervised process. */
 long warp_proc_vm_map(handle_t proc, uaddr_t addr, size_t len, unsigned prot)
 {

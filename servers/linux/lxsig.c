@@ -70,13 +70,15 @@ static struct lxsf_stack lxsig_altstack(const struct lxproc *p, uint64_t sp)
 }
 
 /*
- * Writes sig's frame for its handler below r (the registers it interrupts; c, when a CPU exception
- * raised it, has the exception's details) and turns r into the handler's entry. False if no frame
- * could be written (no SA_RESTORER, as on Linux x86-64; a stack that is not writable memory; a
- * frame that would leave the alternate stack it is on):
- * then SIGSEGV is forced, as Linux's force_sigsegv does, and r is unchanged.
+ * Writes sig's frame for its handler below r and fp (the registers and FPU state it interrupts; c,
+ * when a CPU exception raised it, has the exception's details): the FPU state as the frame's
+ * fpstate above it. Turns r into the handler's entry and fp into the init state it starts with.
+ * False if no frame could be written (no SA_RESTORER, as on Linux x86-64; a stack that is not
+ * writable memory; a frame that would leave the alternate stack it is on): then SIGSEGV is forced,
+ * as Linux's force_sigsegv does, and r and fp are unchanged.
  */
-static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, int sig, struct lxsf_context *c)
+static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, struct cpu_fpu *fp, int sig,
+                        struct lxsf_context *c)
 {
     struct lxsigaction *a = &p->sigs[sig - 1];
     struct lxsf_frame f;
@@ -88,10 +90,13 @@ static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, int sig, struct lx
     struct lxsf_stack alt = {.ss_sp = p->sig.alt_sp, .ss_size = p->sig.alt_size};
     bool on_alt = lxsf_on_stack(&alt, r->sp);
     bool use_alt = (a->flags & LX_SA_ONSTACK) && alt.ss_size && !on_alt;
-    uint64_t at = lxsf_place(r->sp, use_alt, &alt);
+    uint64_t at = lxsf_place(r->sp, use_alt, &alt, &c->fpstate);
     bool overflow = (use_alt || on_alt) && !lxsf_on_stack(&alt, at); /* ran off the alternate stack */
     lxsf_build(&f, c, a->restorer);
-    if (!(a->flags & LX_SA_RESTORER) || at == 0 || overflow || lxmem_write(p, at, &f, sizeof(f)) < 0) {
+    struct cpu_fpu saved;
+    lxsf_fp_save(&saved, fp);
+    if (!(a->flags & LX_SA_RESTORER) || at == 0 || overflow ||
+        lxmem_write(p, c->fpstate, &saved, sizeof(saved)) < 0 || lxmem_write(p, at, &f, sizeof(f)) < 0) {
         if (sig == LX_SIGSEGV)
             a->handler = LXSIG_DFL;
         lxsig_force(p, LX_SIGSEGV);
@@ -100,6 +105,7 @@ static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, int sig, struct lx
     if (use_alt && (p->sig.alt_flags & LXSF_SS_AUTODISARM))
         p->sig.alt_sp = p->sig.alt_size = 0;
     lxsf_enter(r, r, at, a->handler, sig);
+    lxsf_fp_init(fp);
     p->sigmask |= a->mask | (a->flags & LX_SA_NODEFER ? 0 : LXSIG_BIT(sig));
     p->sigmask &= ~LXSIG_UNBLOCKABLE;
     p->sig.mask_saved = false;
@@ -121,11 +127,11 @@ static void lxsig_info(const struct lxproc *p, int sig, struct lxsf_siginfo *inf
 }
 
 /*
- * Acts on every pending signal the mask lets through, on r (stacking frames as Linux does when
- * several are deliverable: the last one's handler runs first). Returns false if one ended the
- * process (SIG_DFL), true otherwise; *changed says whether r was changed.
+ * Acts on every pending signal the mask lets through, on r and fp (stacking frames as Linux does
+ * when several are deliverable: the last one's handler runs first). Returns false if one ended the
+ * process (SIG_DFL), true otherwise; *changed says whether r and fp were changed.
  */
-static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, bool *changed)
+static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, struct cpu_fpu *fp, bool *changed)
 {
     /* Each pass delivers (and clears) one pending signal or forces SIGSEGV, which a second failure
      * makes SIG_DFL: a bounded number of passes. */
@@ -140,7 +146,7 @@ static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, bool *changed)
         p->sigpending &= ~LXSIG_BIT(sig);
         struct lxsf_context c = {0};
         lxsig_info(p, sig, &c.info);
-        *changed |= lxsig_frame(p, r, sig, &c);
+        *changed |= lxsig_frame(p, r, fp, sig, &c);
     }
     lxproc_kill(p, LX_SIGSEGV);
     return false;
@@ -151,6 +157,7 @@ static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, bool *changed)
 static void lxsig_resume(struct lxproc *p, uint64_t call_id, int64_t status, bool syscall)
 {
     struct cpu_regs r;
+    struct cpu_fpu fp;
     bool changed = false;
     if (p->exited || p->killed_by)
         return;
@@ -158,15 +165,15 @@ static void lxsig_resume(struct lxproc *p, uint64_t call_id, int64_t status, boo
         lxproc_reply(p, call_id, status);
         return;
     }
-    if (warp_proc_get_regs(p->proc, &r) < 0) {
+    if (warp_proc_get_regs(p->proc, &r) < 0 || warp_proc_get_fpu(p->proc, &fp) < 0) {
         lxproc_kill(p, LX_SIGKILL); /* it is stopped in a trap: only its end refuses */
         return;
     }
     if (syscall)
         r.rax = (uint64_t)status;
-    if (!lxsig_act(p, &r, &changed))
+    if (!lxsig_act(p, &r, &fp, &changed))
         return;
-    if (changed && warp_proc_set_regs(p->proc, &r) < 0) {
+    if (changed && (warp_proc_set_regs(p->proc, &r) < 0 || warp_proc_set_fpu(p->proc, &fp) < 0)) {
         lxproc_kill(p, LX_SIGSEGV); /* lxsf_place keeps the frame in the user half: not expected */
         return;
     }
@@ -214,10 +221,11 @@ void lxsig_fault(struct lxproc *p, uint64_t call_id, int sig, const struct trap_
 {
     struct lxsigaction *a = &p->sigs[sig - 1];
     struct cpu_regs r;
+    struct cpu_fpu fp;
     struct lxsf_context c = {0};
     bool changed = false;
     if ((p->sigmask & LXSIG_BIT(sig)) || a->handler == LXSIG_IGN || a->handler == LXSIG_DFL ||
-        warp_proc_get_regs(p->proc, &r) < 0) {
+        warp_proc_get_regs(p->proc, &r) < 0 || warp_proc_get_fpu(p->proc, &fp) < 0) {
         printf("linux: %s: CPU exception %llu at pc 0x%llx (address 0x%llx, error 0x%llx): %s\n", p->name,
                (unsigned long long)t->fault_vector, (unsigned long long)t->pc,
                (unsigned long long)t->fault_addr, (unsigned long long)t->error_code, lxproc_signame(sig));
@@ -225,10 +233,10 @@ void lxsig_fault(struct lxproc *p, uint64_t call_id, int sig, const struct trap_
         return;
     }
     lxsig_fault_context(sig, t, &c);
-    changed = lxsig_frame(p, &r, sig, &c);
-    if (!lxsig_act(p, &r, &changed))
+    changed = lxsig_frame(p, &r, &fp, sig, &c);
+    if (!lxsig_act(p, &r, &fp, &changed))
         return;
-    if (!changed || warp_proc_set_regs(p->proc, &r) < 0) {
+    if (!changed || warp_proc_set_regs(p->proc, &r) < 0 || warp_proc_set_fpu(p->proc, &fp) < 0) {
         lxproc_kill(p, sig); /* it would fault again at once */
         return;
     }

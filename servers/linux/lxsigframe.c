@@ -15,7 +15,7 @@ bool lxsf_on_stack(const struct lxsf_stack *st, uint64_t sp)
     return st->ss_size != 0 && sp > st->ss_sp && sp - st->ss_sp <= st->ss_size;
 }
 
-uint64_t lxsf_place(uint64_t sp, bool use_alt, const struct lxsf_stack *st)
+uint64_t lxsf_place(uint64_t sp, bool use_alt, const struct lxsf_stack *st, uint64_t *fpstate)
 {
     if (use_alt)
         sp = st->ss_sp + st->ss_size; /* may wrap or leave the user half: checked below */
@@ -23,10 +23,14 @@ uint64_t lxsf_place(uint64_t sp, bool use_alt, const struct lxsf_stack *st)
         sp -= LXSF_REDZONE;
     else
         return 0;
-    if (sp > USER_TOP || sp < sizeof(struct lxsf_frame) + 16)
+    if (sp > USER_TOP || sp < LXSF_FPSTATE_SIZE + LXSF_FPSTATE_ALIGN + sizeof(struct lxsf_frame) + 16)
         return 0;
-    sp = ((sp - sizeof(struct lxsf_frame)) & ~15ull) - 8;
-    return sp >= USER_BASE ? sp : 0;
+    uint64_t fp = (sp - LXSF_FPSTATE_SIZE) & ~(uint64_t)(LXSF_FPSTATE_ALIGN - 1);
+    sp = ((fp - sizeof(struct lxsf_frame)) & ~15ull) - 8;
+    if (sp < USER_BASE)
+        return 0;
+    *fpstate = fp;
+    return sp;
 }
 
 void lxsf_build(struct lxsf_frame *f, const struct lxsf_context *c, uint64_t restorer)
@@ -50,9 +54,28 @@ void lxsf_build(struct lxsf_frame *f, const struct lxsf_context *c, uint64_t res
     sc->trapno = c->trapno;
     sc->oldmask = c->oldmask;
     sc->cr2 = c->cr2;
-    sc->fpstate = 0;
+    sc->fpstate = c->fpstate;
     f->uc.uc_sigmask = c->oldmask;
     f->info = c->info;
+}
+
+void lxsf_fp_save(struct cpu_fpu *out, const struct cpu_fpu *cur)
+{
+    *out = *cur;
+    memset(out->reserved, 0, sizeof(out->reserved));
+}
+
+void lxsf_fp_init(struct cpu_fpu *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->fcw = CPU_FPU_FCW_INIT;
+    out->mxcsr = CPU_FPU_MXCSR_INIT;
+}
+
+bool lxsf_fp_addr_ok(uint64_t addr)
+{
+    return addr == 0 ||
+           (addr % LXSF_FXSAVE_ALIGN == 0 && addr >= USER_BASE && addr <= USER_TOP - LXSF_FPSTATE_SIZE);
 }
 
 void lxsf_enter(struct cpu_regs *out, const struct cpu_regs *from, uint64_t frame_addr, uint64_t handler,

@@ -13,7 +13,8 @@
 #define LXSF_USER_CS 0x33
 #define LXSF_USER_SS 0x2b
 
-/* uc_flags: ss is saved, and restored strictly (what Linux sets for every 64-bit frame). */
+/* uc_flags: ss is saved, and restored strictly (what Linux sets for every 64-bit frame on a CPU
+ * without XSAVE: no UC_FP_XSTATE, as Warp leaves XSAVE off). */
 #define LXSF_UC_SIGCONTEXT_SS 0x2
 #define LXSF_UC_STRICT_RESTORE_SS 0x4
 
@@ -47,7 +48,7 @@ struct lxsf_sigcontext {
     uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
     uint16_t cs, gs, fs, ss;
     uint64_t err, trapno, oldmask, cr2;
-    uint64_t fpstate; /* always 0 here: no FPU state is saved (docs/linux-compat.md) */
+    uint64_t fpstate; /* the saved FPU state (struct _fpstate: lxsf_fpstate); 0: none */
     uint64_t reserved1[8];
 };
 
@@ -79,6 +80,17 @@ struct lxsf_frame {
     struct lxsf_siginfo info;
 };
 
+/*
+ * struct _fpstate (64-bit): the 512-byte fxsave image, which is Warp's whole FPU state (struct
+ * cpu_fpu: fcw at 0, mxcsr at 24, st(i) at 32 + 16i, xmm(i) at 160 + 16i), the last 48 bytes being
+ * sw_reserved, where a frame with xstate would carry FP_XSTATE_MAGIC1: 0 here, as without XSAVE.
+ * Linux puts it above the rt_sigframe, 64-byte aligned (fpu__alloc_mathframe).
+ */
+#define LXSF_FPSTATE_SIZE 512
+#define LXSF_FPSTATE_ALIGN 64
+#define LXSF_FXSAVE_ALIGN 16 /* fxrstor's: an fpstate off it is refused, as fxrstor faults on Linux */
+_Static_assert(sizeof(struct cpu_fpu) == LXSF_FPSTATE_SIZE, "struct _fpstate is the fxsave image");
+
 _Static_assert(sizeof(struct lxsf_sigcontext) == 256, "struct sigcontext is 256 bytes");
 _Static_assert(sizeof(struct lxsf_ucontext) == 304, "struct ucontext is 304 bytes");
 _Static_assert(sizeof(struct lxsf_siginfo) == 128, "siginfo_t is 128 bytes");
@@ -90,20 +102,34 @@ struct lxsf_context {
     uint64_t oldmask;          /* the mask to restore at rt_sigreturn */
     struct lxsf_stack stack;   /* the sigaltstack setting to save (ss_flags as sigaltstack reports) */
     uint64_t trapno, err, cr2; /* a CPU exception's vector, error code and address (else 0) */
+    uint64_t fpstate;          /* where the FPU state goes (lxsf_place), for sigcontext.fpstate */
     struct lxsf_siginfo info;
 };
 
 /* True if sp lies on the alternate stack st (Linux's on_sig_stack: (ss_sp, ss_sp + ss_size]). */
 bool lxsf_on_stack(const struct lxsf_stack *st, uint64_t sp);
 
-/* The frame's address for a handler of a process at sp: below the 128-byte red zone, or at the top
- * of the alternate stack st when use_alt (SA_ONSTACK with one set, and not on it already); then
- * aligned as Linux does, so that rsp % 16 == 8 at the handler's entry (as after a call). 0 when
- * the frame would not fit in the user half. */
-uint64_t lxsf_place(uint64_t sp, bool use_alt, const struct lxsf_stack *st);
+/* The frame's address for a handler of a process at sp, as Linux's get_sigframe: from below the
+ * 128-byte red zone, or from the top of the alternate stack st when use_alt (SA_ONSTACK with one
+ * set, and not on it already), first the FPU state (*fpstate, 64-byte aligned), then below it the
+ * frame, aligned so that rsp % 16 == 8 at the handler's entry (as after a call). 0 when they would
+ * not fit in the user half. */
+uint64_t lxsf_place(uint64_t sp, bool use_alt, const struct lxsf_stack *st, uint64_t *fpstate);
 
 /* Fills f for signal sig with the handler's return address restorer. */
 void lxsf_build(struct lxsf_frame *f, const struct lxsf_context *c, uint64_t restorer);
+
+/* The fpstate to write for a process whose FPU state is cur: its image, with the reserved bytes
+ * and sw_reserved 0 (no FP_XSTATE_MAGIC1: the frame has no xstate). */
+void lxsf_fp_save(struct cpu_fpu *out, const struct cpu_fpu *cur);
+
+/* The FPU state a handler starts with, and what rt_sigreturn of a frame without fpstate leaves,
+ * as Linux's fpu__clear_user_states: the init state (FCW 0x37f, MXCSR 0x1f80, all else 0). */
+void lxsf_fp_init(struct cpu_fpu *out);
+
+/* False if rt_sigreturn must refuse the fpstate address: not 16-byte aligned (fxrstor's rule) or
+ * outside the user half. 0 is valid (no state saved: lxsf_fp_init). */
+bool lxsf_fp_addr_ok(uint64_t addr);
 
 /* The registers to enter handler for sig with frame f at frame_addr: rip the handler, rdi the
  * signal, rsi &info, rdx &uc, rsp the frame, rax 0, the direction flag clear (the ABI's rule);

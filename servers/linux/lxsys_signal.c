@@ -113,10 +113,34 @@ int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t)
 }
 
 /*
+ * The FPU state rt_sigreturn restores: the frame's fpstate (read from the process, 16-byte aligned
+ * in the user half), or with none the init state, as Linux's fpu__restore_sig. The kernel refuses
+ * an MXCSR the CPU would fault on (ERR_INVALID_ARG), which makes this fail too: then, as Linux, the
+ * state is reset to the init one (and the caller raises SIGSEGV).
+ */
+static bool lxsys_restore_fpu(struct lxproc *p, uint64_t addr)
+{
+    struct cpu_fpu in, fp;
+    lxsf_fp_init(&fp);
+    bool ok = lxsf_fp_addr_ok(addr);
+    if (ok && addr) {
+        ok = lxmem_read(p, addr, &in, sizeof(in)) >= 0;
+        if (ok)
+            lxsf_fp_save(&fp, &in);
+    }
+    if (ok && warp_proc_set_fpu(p->proc, &fp) == 0)
+        return true;
+    lxsf_fp_init(&fp);
+    (void)warp_proc_set_fpu(p->proc, &fp);
+    return false;
+}
+
+/*
  * rt_sigreturn: the frame the handler's return popped pretcode off (at rsp - 8) is read back and
  * checked: registers (flags limited to what a program may set, rip and rsp user addresses), the
- * mask (never SIGKILL or SIGSTOP), the alternate stack (when not on it). A frame that cannot be
- * read or is refused raises SIGSEGV, as on Linux. The answer's status is the restored rax.
+ * FPU state (lxsys_restore_fpu), the mask (never SIGKILL or SIGSTOP), the alternate stack (when
+ * not on it). A frame that cannot be read or is refused raises SIGSEGV, as on Linux, with the
+ * registers left as they were. The answer's status is the restored rax.
  */
 int64_t lxsys_rt_sigreturn(struct lxproc *p, const struct trap_info *t)
 {
@@ -125,7 +149,8 @@ int64_t lxsys_rt_sigreturn(struct lxproc *p, const struct trap_info *t)
     struct cpu_regs cur = {0}, r;
     uint64_t mask;
     if (warp_proc_get_regs(p->proc, &cur) < 0 || t->sp < 8 || lxmem_read(p, t->sp - 8, &f, sizeof(f)) < 0 ||
-        !lxsf_parse(&f, &cur, &r, &mask, &st) || warp_proc_set_regs(p->proc, &r) < 0) {
+        !lxsf_parse(&f, &cur, &r, &mask, &st) || !lxsys_restore_fpu(p, f.uc.uc_mcontext.fpstate) ||
+        warp_proc_set_regs(p->proc, &r) < 0) {
         lxsig_force(p, LX_SIGSEGV);
         lxsig_reply(p, p->call_id, (int64_t)cur.rax);
         return LXSYS_NO_REPLY;

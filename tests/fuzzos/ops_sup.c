@@ -1,5 +1,5 @@
 /* ops_sup.c: the fuzzer's generator for supervised processes: a child's whole life, its memory,
- * registers and traps handled with generated arguments (ops.h). */
+ * registers, FPU state and traps handled with generated arguments (ops.h). */
 #include "ops.h"
 #include "pool.h"
 #include "report.h"
@@ -99,6 +99,29 @@ static void sup_regs(void)
              "SYS_PROC_SET_REGS keeps pc, sp and the TLS base in the user half");
 }
 
+/* The FPU state read and set: random bytes anywhere in the image, MXCSR often among them (edge
+ * values, bits outside the CPU's mask). Whatever is accepted had an MXCSR within the mask the read
+ * reported; the child then runs on it (an unmasked exception it raises is its own fault). */
+static void sup_fpu(void)
+{
+    enum gen_kind kind;
+    struct cpu_fpu *f = (struct cpu_fpu *)gen_scratch();
+    long got = fz_sys(SYS_PROC_GET_FPU, sup.proc, (uint64_t)f, 0, 0, 0, 0);
+    uint32_t mask = f->mxcsr_mask;
+    fz_check(got < 0 || (mask != 0 && (f->mxcsr & ~mask) == 0),
+             "a supervised child's MXCSR is within the mask");
+    uint8_t *bytes = (uint8_t *)f;
+    for (unsigned n = (unsigned)gen_below(8); n > 0; n--)
+        bytes[gen_below(sizeof(*f))] = (uint8_t)gen_next();
+    if (gen_one_in(2))
+        f->mxcsr = gen_below(2) ? (uint32_t)gen_edge() : CPU_FPU_MXCSR_INIT ^ (1u << gen_below(32));
+    uint32_t mxcsr = f->mxcsr;
+    uint64_t p = gen_below(8) ? (uint64_t)f : gen_ptr(sizeof(*f), false, &kind);
+    long set = fz_sys(SYS_PROC_SET_FPU, sup.proc, p, 0, 0, 0, 0);
+    fz_check(set < 0 || p != (uint64_t)f || got < 0 || (mxcsr & ~mask) == 0,
+             "SYS_PROC_SET_FPU takes only an MXCSR within the CPU's mask");
+}
+
 /* Answers what the child sent (traps) with a random status, sometimes after moving its pc. */
 static void sup_answer(void)
 {
@@ -111,13 +134,15 @@ static void sup_answer(void)
         .type = MSG_TRAP, .flags = MSG_REPLY, .call_id = m->call_id, .status = (int64_t)gen_edge()};
     if (gen_one_in(2))
         sup_regs(); /* overwrites the scratch buffer, m with it */
+    if (gen_one_in(3))
+        sup_fpu();
     fz_sys(SYS_CHANNEL_SEND, sup.ch, (uint64_t)&rep, 0, 0, 0, 0);
 }
 
 /* One step of the session. */
 static void sup_step(void)
 {
-    switch (gen_below(8)) {
+    switch (gen_below(9)) {
     case 0: sup_map(); break;
     case 1: sup_unmap_protect(); break;
     case 2: sup_copy(); break;
@@ -125,6 +150,7 @@ static void sup_step(void)
     case 4: fz_sys(SYS_PROC_START, sup.proc, 0, 0, 0, 0, 0); break;
     case 5: fz_sys(SYS_PROC_INTERRUPT, sup.proc, 0, 0, 0, 0, 0); break;
     case 6: fz_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0); break;
+    case 7: sup_fpu(); break;
     default: sup_answer(); break;
     }
 }

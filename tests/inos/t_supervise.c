@@ -1,5 +1,5 @@
 /* t_supervise.c: tests of supervised processes: machine code written into an empty child, its system
- * calls and faults answered as MSG_TRAP calls, its registers, and what ends it. */
+ * calls and faults answered as MSG_TRAP calls, its registers and FPU state, and what ends it. */
 #include "tests.h"
 
 #include <warp/string.h>
@@ -279,6 +279,160 @@ static void sup_regs_refused(void)
     sup_close(&s);
 }
 
+/* syscall; movdqu [SUP_STACK],xmm0; stmxcsr [SUP_STACK+16]; pcmpeqd xmm1,xmm1; mov eax,2; syscall;
+ * jmp $ */
+static const uint8_t prog_fpu[] = {0x0f, 0x05, 0xf3, 0x0f, 0x7f, 0x04, 0x25, 0,    0,    0x80, 0,
+                                   0x0f, 0xae, 0x1c, 0x25, 0x10, 0,    0x80, 0,    0x66, 0x0f, 0x76,
+                                   0xc9, 0xb8, 2,    0,    0,    0,    0x0f, 0x05, 0xeb, 0xfe};
+
+/* True if every byte of b[0..n) is v. */
+static bool sup_all(const uint8_t *b, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != v)
+            return false;
+    return true;
+}
+
+/* The FPU state of a new child is the initial one; set before the start or while trapped, it is what
+ * the child's SSE code sees, and what it does shows in the next read. */
+static void sup_fpu(void)
+{
+    struct sup s;
+    struct trap_info ti;
+    uint64_t id;
+    struct cpu_fpu f, back;
+    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, prog_fpu, sizeof(prog_fpu), 1) < 0) {
+        tap_ok(false, "a supervised child for the FPU tests");
+        return sup_close(&s);
+    }
+    handle_t p = (handle_t)s.proc;
+    tap_eq(warp_proc_get_fpu(p, &f), 0, "proc_get_fpu of a new child returns 0");
+    tap_ok(f.fcw == CPU_FPU_FCW_INIT && f.mxcsr == CPU_FPU_MXCSR_INIT && f.fsw == 0 && f.ftw == 0 &&
+               sup_all(f.xmm[0], sizeof(f.xmm), 0) && sup_all(f.st[0], sizeof(f.st), 0) &&
+               (f.mxcsr_mask & 0xffbf) == 0xffbf,
+           "... the initial state: FCW 0x37f, MXCSR 0x1f80, registers 0 (FCW 0x%x, MXCSR 0x%x, mask 0x%x)",
+           f.fcw, f.mxcsr, f.mxcsr_mask);
+    memset(f.xmm[0], 0x5a, 16);
+    tap_eq(warp_proc_set_fpu(p, &f), 0, "proc_set_fpu of a new child returns 0");
+    warp_proc_start(p);
+    if (!sup_trap(&s, &ti, &id, "the FPU child's first syscall"))
+        return sup_close(&s);
+    tap_ok(warp_proc_get_fpu(p, &back) == 0 && sup_all(back.xmm[0], 16, 0x5a),
+           "proc_get_fpu of the trapped child: xmm0 as set before the start");
+    for (int i = 0; i < 16; i++)
+        f.xmm[0][i] = (uint8_t)(0x10 + i);
+    f.mxcsr = CPU_FPU_MXCSR_INIT | 0x6000; /* round toward zero */
+    memset(f.reserved, 0xa5, sizeof(f.reserved));
+    f.mxcsr_mask = 0;
+    tap_eq(warp_proc_set_fpu(p, &f), 0, "proc_set_fpu of a trapped child returns 0");
+    tap_ok(warp_proc_get_fpu(p, &back) == 0 && memcmp(back.xmm[0], f.xmm[0], 16) == 0 &&
+               back.mxcsr == f.mxcsr && sup_all(back.reserved, sizeof(back.reserved), 0) &&
+               back.mxcsr_mask != 0,
+           "... read back: xmm0 and MXCSR as set, the reserved bytes 0, mxcsr_mask the CPU's");
+    struct cpu_fpu bad = f;
+    bad.mxcsr |= 1u << 16;
+    tap_eq(warp_proc_set_fpu(p, &bad), ERR_INVALID_ARG,
+           "proc_set_fpu with MXCSR bit 16 set gives ERR_INVALID_ARG");
+    bad.mxcsr = 0xffffffffu;
+    tap_eq(warp_proc_set_fpu(p, &bad), ERR_INVALID_ARG, "proc_set_fpu with MXCSR ~0 gives ERR_INVALID_ARG");
+    if ((~back.mxcsr_mask & 0xffff) != 0) {
+        bad.mxcsr = CPU_FPU_MXCSR_INIT | (~back.mxcsr_mask & 0xffff);
+        tap_eq(warp_proc_set_fpu(p, &bad), ERR_INVALID_ARG,
+               "proc_set_fpu with an MXCSR bit outside the CPU's mask gives ERR_INVALID_ARG");
+    }
+    tap_ok(warp_proc_get_fpu(p, &back) == 0 && back.mxcsr == f.mxcsr, "... and the state stays as it was");
+    sup_reply(&s, id, 0);
+    uint8_t mem[20];
+    if (sup_trap(&s, &ti, &id, "the FPU child's second syscall")) {
+        uint32_t mxcsr;
+        tap_ok(warp_proc_vm_read(p, SUP_STACK, mem, sizeof(mem)) == sizeof(mem) &&
+                   memcmp(mem, f.xmm[0], 16) == 0 && (memcpy(&mxcsr, mem + 16, 4), mxcsr == f.mxcsr),
+               "the child stored the xmm0 and MXCSR its supervisor set");
+        tap_ok(warp_proc_get_fpu(p, &back) == 0 && sup_all(back.xmm[1], 16, 0xff),
+               "... and proc_get_fpu shows the xmm1 it set (pcmpeqd)");
+        sup_reply(&s, id, 0);
+    }
+    tests_sleep_ms(20);
+    tap_eq(warp_proc_get_fpu(p, &back), ERR_BAD_STATE, "proc_get_fpu of a running child gives ERR_BAD_STATE");
+    tap_eq(warp_proc_set_fpu(p, &f), ERR_BAD_STATE, "proc_set_fpu of a running child gives ERR_BAD_STATE");
+    tap_eq(warp_proc_set_fpu(p, &bad), ERR_BAD_STATE,
+           "... even with a bad MXCSR: the state is checked before the image");
+    struct exit_info ei;
+    tap_ok(sup_exit(&s, true, &ei) && ei.reason == EXIT_KILLED, "the spinning FPU child is killed");
+    tap_eq(warp_proc_get_fpu(p, &back), ERR_BAD_STATE, "proc_get_fpu of an ended child gives ERR_BAD_STATE");
+    tap_eq(warp_proc_set_fpu(p, &f), ERR_BAD_STATE, "proc_set_fpu of an ended child gives ERR_BAD_STATE");
+    sup_close(&s);
+}
+
+/* syscall; fwait; jmp $ */
+static const uint8_t prog_fwait[] = {0x0f, 0x05, 0x9b, 0xeb, 0xfe};
+
+/* An image the kernel takes but whose x87 exception is pending and unmasked: it fires in the child,
+ * at its next waiting x87 instruction, as its own fault (#MF), never in the kernel's fxrstor. */
+static void sup_fpu_pending(void)
+{
+    struct sup s;
+    struct trap_info ti;
+    uint64_t id;
+    struct cpu_fpu f;
+    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, prog_fwait, sizeof(prog_fwait), 1) < 0 ||
+        warp_proc_start((handle_t)s.proc) < 0 || !sup_trap(&s, &ti, &id, "the fwait child's syscall") ||
+        warp_proc_get_fpu((handle_t)s.proc, &f) < 0) {
+        tap_ok(false, "a trapped supervised child for a pending x87 exception");
+        return sup_close(&s);
+    }
+    f.fcw = CPU_FPU_FCW_INIT & ~1u; /* invalid-operation exception unmasked */
+    f.fsw = 0x81;                   /* ... and pending: IE and the summary bit ES */
+    tap_eq(warp_proc_set_fpu((handle_t)s.proc, &f), 0,
+           "proc_set_fpu with an unmasked x87 exception pending returns 0");
+    sup_reply(&s, id, 0);
+    if (sup_trap(&s, &ti, &id, "the child's fwait"))
+        tap_ok(ti.kind == TRAP_FAULT && ti.fault_kind == FAULT_ARITHMETIC && ti.fault_vector == 16 &&
+                   ti.pc == SUP_CODE + 2,
+               "... the child's fwait takes it: TRAP_FAULT, FAULT_ARITHMETIC, vector 16 (#MF), at the fwait");
+    struct exit_info ei;
+    tap_ok(sup_exit(&s, true, &ei) && ei.reason == EXIT_KILLED, "the child is killed");
+    sup_close(&s);
+}
+
+/* Bad pointers for the FPU calls: nothing read or written, the state unchanged. */
+static void sup_fpu_refused(void)
+{
+    struct sup s;
+    struct cpu_fpu f;
+    if (sup_spawn(&s, NULL) < 0 || warp_proc_get_fpu((handle_t)s.proc, &f) < 0) {
+        tap_ok(false, "a supervised child for the FPU refusals");
+        return sup_close(&s);
+    }
+    handle_t p = (handle_t)s.proc;
+    for (unsigned i = 0; i < tests_bad_ptr_count; i++) {
+        tap_eq(warp_proc_get_fpu(p, (struct cpu_fpu *)tests_bad_ptrs[i].addr), ERR_BAD_ADDRESS,
+               "proc_get_fpu into %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
+        tap_eq(warp_proc_set_fpu(p, (const struct cpu_fpu *)tests_bad_ptrs[i].addr), ERR_BAD_ADDRESS,
+               "proc_set_fpu from %s gives ERR_BAD_ADDRESS", tests_bad_ptrs[i].what);
+    }
+    tap_eq(warp_proc_get_fpu(p, (struct cpu_fpu *)(uintptr_t)sup_fpu_refused), ERR_BAD_ADDRESS,
+           "proc_get_fpu into our read-only code gives ERR_BAD_ADDRESS");
+    /* The image's second half on the unmapped page after a one-page mapping (as t_channel relies on):
+     * all or nothing, the child's state unchanged. */
+    long page = warp_vm_map(PAGE_SIZE, PROT_READ | PROT_WRITE);
+    if (page > 0) {
+        struct cpu_fpu *edge = (struct cpu_fpu *)(page + PAGE_SIZE - 256);
+        memcpy(edge, &f, 256);
+        edge->xmm[0][0] = 0x77;
+        tap_eq(warp_proc_set_fpu(p, edge), ERR_BAD_ADDRESS,
+               "proc_set_fpu from an image running into an unmapped page gives ERR_BAD_ADDRESS");
+        tap_eq(warp_proc_get_fpu(p, edge), ERR_BAD_ADDRESS,
+               "proc_get_fpu into an image running into an unmapped page gives ERR_BAD_ADDRESS");
+        struct cpu_fpu back;
+        tap_ok(warp_proc_get_fpu(p, &back) == 0 && memcmp(&back, &f, sizeof(f)) == 0,
+               "... and the child's state is unchanged");
+        warp_vm_unmap((void *)page, PAGE_SIZE);
+    }
+    sup_close(&s);
+}
+
 /* SYS_SPAWN's refusals of SPAWN_SUPERVISED, and the handle it gives. */
 static void sup_spawn_refused(void)
 {
@@ -352,6 +506,18 @@ static long h_set_regs(long h, void *ctx)
 {
     return warp_syscall6(SYS_PROC_SET_REGS, h, (long)ctx, 0, 0, 0, 0);
 }
+static long h_get_fpu(long h, void *ctx)
+{
+    (void)ctx;
+    static struct cpu_fpu f;
+    return warp_syscall6(SYS_PROC_GET_FPU, h, (long)&f, 0, 0, 0, 0);
+}
+static long h_set_fpu(long h, void *ctx)
+{
+    (void)ctx;
+    static struct cpu_fpu f = {.fcw = CPU_FPU_FCW_INIT, .mxcsr = CPU_FPU_MXCSR_INIT};
+    return warp_syscall6(SYS_PROC_SET_FPU, h, (long)&f, 0, 0, 0, 0);
+}
 static long h_map(long h, void *ctx)
 {
     (void)ctx;
@@ -386,6 +552,7 @@ static void sup_handles_refused(void)
         {"proc_start", h_start},        {"proc_interrupt", h_interrupt}, {"proc_get_regs", h_get_regs},
         {"proc_set_regs", h_set_regs},  {"proc_vm_map", h_map},          {"proc_vm_unmap", h_unmap},
         {"proc_vm_protect", h_protect}, {"proc_vm_read", h_read},        {"proc_vm_write", h_write},
+        {"proc_get_fpu", h_get_fpu},    {"proc_set_fpu", h_set_fpu},
     };
     struct sup s;
     struct tests_objs o;
@@ -504,6 +671,9 @@ void test_supervise(void)
     sup_interrupt();
     sup_states();
     sup_regs_refused();
+    sup_fpu();
+    sup_fpu_pending();
+    sup_fpu_refused();
     sup_spawn_refused();
     sup_handles_refused();
     sup_supervisor_gone();

@@ -289,10 +289,11 @@ static void prog_supervised(uint64_t payload)
     kh_ok(r == 42 ? 0 : ERR_INVALID_ARG);
 }
 
-/* Every call on the child's memory and registers, then its start. */
+/* Every call on the child's memory, registers and FPU state, then its start. */
 static bool supervise_setup(long child)
 {
-    uaddr_t regs = kh_ualloc(sizeof(struct cpu_regs)), buf = kh_ualloc(16);
+    uaddr_t regs = kh_ualloc(sizeof(struct cpu_regs)), buf = kh_ualloc(16),
+            fpu = kh_ualloc(sizeof(struct cpu_fpu));
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)child, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0);
     return kh_ok(addr) && kh_ok(kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, (uint64_t)addr, buf, 16, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_VM_READ, (uint64_t)child, (uint64_t)addr, buf, 16, 0, 0)) &&
@@ -301,6 +302,8 @@ static bool supervise_setup(long child)
            kh_ok(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)addr, 2 * PAGE_SIZE, 0, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_GET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_SET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
+           kh_ok(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, fpu, 0, 0, 0, 0)) &&
+           kh_ok(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, fpu, 0, 0, 0, 0)) &&
            expect_error(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE) &&
            kh_ok(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0));
 }

@@ -1,5 +1,5 @@
 /* test_kcore_supervise.c: supervised processes in the kernel core: a fault resumed by the supervisor,
- * the ends of a child whose supervisor closes its channel or exits, split mappings, interrupts,
+ * the ends of a child whose supervisor closes its channel or exits, split mappings, interrupts, FPU state,
  * with nothing left behind. */
 #include "karch/kharness.h"
 
@@ -205,6 +205,52 @@ static void test_interrupt(void **state)
     kh_run_program(prog_interrupt, 0);
 }
 
+/* SYS_PROC_GET_FPU/SET_FPU: the initial state; a state set is read back (the reserved bytes 0);
+ * an MXCSR outside the mask is refused and changes nothing; only while stopped (new or trapped);
+ * a bad buffer is ERR_BAD_ADDRESS; nothing once ended. */
+static void prog_fpu(uint64_t payload)
+{
+    (void)payload;
+    handle_t ch;
+    long eq, child = supervise(prog_spin, &ch, &eq);
+    uaddr_t buf = kh_ualloc(sizeof(struct cpu_fpu));
+    struct cpu_fpu f, back;
+    KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), 0);
+    kh_uget(&f, buf, sizeof(f));
+    KH_CHECK(f.fcw == CPU_FPU_FCW_INIT && f.mxcsr == CPU_FPU_MXCSR_INIT && f.xmm[0][0] == 0);
+    memset(f.xmm[0], 0x42, 16);
+    memset(f.reserved, 0xee, sizeof(f.reserved));
+    kh_uput(buf, &f, sizeof(f));
+    KH_CHECK_EQ(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), 0);
+    f.mxcsr = CPU_FPU_MXCSR_INIT | (1u << 6); /* DAZ: outside the mask of a CPU reporting 0 */
+    kh_uput(buf, &f, sizeof(f));
+    KH_CHECK_EQ(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), ERR_INVALID_ARG);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, 0xffff800000000000ull, 0, 0, 0, 0),
+                ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), 0);
+    kh_uget(&back, buf, sizeof(back));
+    KH_CHECK(back.xmm[0][15] == 0x42 && back.mxcsr == CPU_FPU_MXCSR_INIT && back.reserved[0] == 0);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(kh_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0), 0); /* the child runs */
+    KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), ERR_BAD_STATE);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), ERR_BAD_STATE);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+    struct trap_info ti;
+    expect_trap(eq, TRAP_INTERRUPT, &ti);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(exit_reason(child), EXIT_KILLED);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), ERR_BAD_STATE);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), ERR_BAD_STATE);
+}
+
+static void test_fpu(void **state)
+{
+    (void)state;
+    kh_run_program(prog_fpu, 0);
+}
+
 /* The child's process behind a handle of ours (a peek the host allows). */
 static struct proc *child_proc(long h)
 {
@@ -260,7 +306,7 @@ int main(void)
         cmocka_unit_test(test_fault_resumed),       cmocka_unit_test(test_fault_refused),
         cmocka_unit_test(test_close_kills_trapped), cmocka_unit_test(test_close_kills_new),
         cmocka_unit_test(test_supervisor_exit),     cmocka_unit_test(test_split),
-        cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_interrupt),           cmocka_unit_test(test_fpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* test_linux_sigframe.c: the x86-64 Linux rt signal frame the linux server builds and reads back
- * (servers/linux/lxsigframe.c): Linux's offsets, placement and alignment, the handler's entry, and
- * rt_sigreturn's checks. */
+ * (servers/linux/lxsigframe.c): Linux's offsets, placement and alignment (the FPU state's too), the
+ * handler's entry and FPU state, and rt_sigreturn's checks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,29 +38,89 @@ static void test_offsets(void **state)
     assert_int_equal(offsetof(struct lxsf_stack, ss_size), 16);
 }
 
-/* Below the red zone, aligned so that rsp % 16 == 8 at entry, for every starting sp. */
+/* struct _fpstate: the fxsave image at Linux's offsets (struct _fpstate_64, struct _libc_fpstate). */
+static void test_fpstate_offsets(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(struct cpu_fpu), 512);
+    assert_int_equal(offsetof(struct cpu_fpu, fcw), 0);  /* cwd */
+    assert_int_equal(offsetof(struct cpu_fpu, fsw), 2);  /* swd */
+    assert_int_equal(offsetof(struct cpu_fpu, ftw), 4);  /* twd */
+    assert_int_equal(offsetof(struct cpu_fpu, fop), 6);  /* fop */
+    assert_int_equal(offsetof(struct cpu_fpu, fip), 8);  /* rip */
+    assert_int_equal(offsetof(struct cpu_fpu, fdp), 16); /* rdp */
+    assert_int_equal(offsetof(struct cpu_fpu, mxcsr), 24);
+    assert_int_equal(offsetof(struct cpu_fpu, mxcsr_mask), 28);
+    assert_int_equal(offsetof(struct cpu_fpu, st), 32);   /* st_space */
+    assert_int_equal(offsetof(struct cpu_fpu, xmm), 160); /* xmm_space */
+    assert_int_equal(offsetof(struct cpu_fpu, reserved), 416);
+    /* sw_reserved (struct _fpx_sw_bytes) is the last 48 bytes: magic1 at 464 */
+    assert_int_equal(offsetof(struct cpu_fpu, reserved) + 48, 464);
+}
+
+/* The FPU state goes first, 64-byte aligned, entirely below the red zone; the frame below it,
+ * aligned so that rsp % 16 == 8 at entry, for every starting sp; nothing overlaps. */
 static void test_place(void **state)
 {
     (void)state;
     struct lxsf_stack none = {0};
-    for (uint64_t sp = 0x7fff0000; sp < 0x7fff0000 + 64; sp++) {
-        uint64_t at = lxsf_place(sp, false, &none);
+    uint64_t fp;
+    for (uint64_t sp = 0x7fff0000; sp < 0x7fff0000 + 128; sp++) {
+        uint64_t at = lxsf_place(sp, false, &none, &fp);
         assert_int_equal(at % 16, 8);
-        assert_true(at + sizeof(struct lxsf_frame) <= sp - 128);
-        assert_true(at + sizeof(struct lxsf_frame) + 24 > sp - 128); /* no more than alignment lost */
+        assert_int_equal(fp % 64, 0);
+        assert_true(fp + 512 <= sp - 128);
+        assert_true(fp + 512 + 64 > sp - 128); /* no more than alignment lost */
+        assert_true(at + sizeof(struct lxsf_frame) <= fp);
+        assert_true(at + sizeof(struct lxsf_frame) + 24 > fp);
     }
     struct lxsf_stack alt = {.ss_sp = 0x500000, .ss_size = 0x10000};
-    uint64_t at = lxsf_place(0x7fff0000, true, &alt);
+    uint64_t at = lxsf_place(0x7fff0000, true, &alt, &fp);
     assert_int_equal(at % 16, 8);
-    assert_true(at >= alt.ss_sp && at + sizeof(struct lxsf_frame) <= alt.ss_sp + alt.ss_size);
+    assert_true(at >= alt.ss_sp && fp + 512 <= alt.ss_sp + alt.ss_size);
     /* No room: near 0, past the user half, a wrapping alternate stack. */
-    assert_int_equal(lxsf_place(100, false, &none), 0);
-    assert_int_equal(lxsf_place(USER_BASE + 200, false, &none), 0);
-    assert_int_equal(lxsf_place(UINT64_MAX, false, &none), 0);
+    assert_int_equal(lxsf_place(100, false, &none, &fp), 0);
+    assert_int_equal(lxsf_place(USER_BASE + 200, false, &none, &fp), 0);
+    assert_int_equal(lxsf_place(USER_BASE + 1000, false, &none, &fp),
+                     0); /* the frame fits, not the FPU too */
+    assert_int_equal(lxsf_place(UINT64_MAX, false, &none, &fp), 0);
     struct lxsf_stack wrap = {.ss_sp = UINT64_MAX - 100, .ss_size = 0x1000};
-    assert_int_equal(lxsf_place(0x7fff0000, true, &wrap), 0);
+    assert_int_equal(lxsf_place(0x7fff0000, true, &wrap, &fp), 0);
     struct lxsf_stack high = {.ss_sp = USER_TOP, .ss_size = 0x1000};
-    assert_int_equal(lxsf_place(0x7fff0000, true, &high), 0);
+    assert_int_equal(lxsf_place(0x7fff0000, true, &high, &fp), 0);
+}
+
+/* The saved image keeps the state and clears sw_reserved (no FP_XSTATE_MAGIC1); the handler's is
+ * Linux's init state; rt_sigreturn's address rule. */
+static void test_fp(void **state)
+{
+    (void)state;
+    struct cpu_fpu cur, out;
+    memset(&cur, 0xab, sizeof(cur));
+    cur.mxcsr = 0x1f80 | 0x6000;
+    lxsf_fp_save(&out, &cur);
+    assert_memory_equal(&out, &cur, 416);
+    for (size_t i = 0; i < sizeof(out.reserved); i++)
+        assert_int_equal(out.reserved[i], 0);
+    lxsf_fp_init(&out);
+    assert_int_equal(out.fcw, 0x37f);
+    assert_int_equal(out.mxcsr, 0x1f80);
+    assert_int_equal(out.fsw, 0);
+    assert_int_equal(out.ftw, 0);
+    const uint8_t *b = (const uint8_t *)&out;
+    for (size_t i = 32; i < sizeof(out); i++)
+        assert_int_equal(b[i], 0);
+    assert_true(lxsf_fp_addr_ok(0));
+    assert_true(lxsf_fp_addr_ok(0x7fff0000));
+    assert_true(lxsf_fp_addr_ok(0x7fff0010));
+    assert_true(lxsf_fp_addr_ok(USER_TOP - 512));
+    assert_false(lxsf_fp_addr_ok(0x7fff0008));
+    assert_false(lxsf_fp_addr_ok(0x7fff0001));
+    assert_false(lxsf_fp_addr_ok(16));
+    assert_false(lxsf_fp_addr_ok(USER_TOP - 496));
+    assert_false(lxsf_fp_addr_ok(USER_TOP));
+    assert_false(lxsf_fp_addr_ok(0xffff800000000000ull));
+    assert_false(lxsf_fp_addr_ok(~0ull & ~15ull));
 }
 
 static void test_on_stack(void **state)
@@ -93,6 +153,7 @@ static void test_round_trip(void **state)
     c.info.si_code = LXSF_SEGV_MAPERR;
     c.info.u.addr = 0x10;
     c.stack.ss_flags = LXSF_SS_DISABLE;
+    c.fpstate = 0x7fffec00;
     struct lxsf_frame f;
     lxsf_build(&f, &c, 0x401000);
     assert_int_equal(f.pretcode, 0x401000);
@@ -104,7 +165,7 @@ static void test_round_trip(void **state)
     assert_int_equal(f.uc.uc_mcontext.eflags, 0x8d5 | 0x202);
     assert_int_equal(f.uc.uc_mcontext.cs, LXSF_USER_CS);
     assert_int_equal(f.uc.uc_mcontext.ss, LXSF_USER_SS);
-    assert_int_equal(f.uc.uc_mcontext.fpstate, 0);
+    assert_int_equal(f.uc.uc_mcontext.fpstate, 0x7fffec00);
     assert_int_equal(f.uc.uc_mcontext.cr2, 0x10);
     assert_int_equal(f.uc.uc_mcontext.trapno, 14);
     assert_int_equal(f.uc.uc_mcontext.oldmask, c.oldmask);
@@ -114,7 +175,8 @@ static void test_round_trip(void **state)
     assert_int_equal(f.info.u.addr, 0x10);
 
     struct cpu_regs in, cur = {.tls = 0x6000, .flags = 0x400}, out;
-    uint64_t at = lxsf_place(c.regs.sp, false, &c.stack);
+    uint64_t fp;
+    uint64_t at = lxsf_place(c.regs.sp, false, &c.stack, &fp);
     lxsf_enter(&in, &cur, at, 0x402000, 11);
     assert_int_equal(in.pc, 0x402000);
     assert_int_equal(in.sp, at);
@@ -192,9 +254,10 @@ static void test_random_frames(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_offsets),        cmocka_unit_test(test_place),
-        cmocka_unit_test(test_on_stack),       cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_parse_refusals), cmocka_unit_test(test_random_frames),
+        cmocka_unit_test(test_offsets),         cmocka_unit_test(test_place),
+        cmocka_unit_test(test_on_stack),        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_parse_refusals),  cmocka_unit_test(test_random_frames),
+        cmocka_unit_test(test_fpstate_offsets), cmocka_unit_test(test_fp),
     };
     return cmocka_run_group_tests_name("linux_sigframe", tests, NULL, NULL);
 }

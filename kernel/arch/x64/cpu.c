@@ -124,6 +124,19 @@ void cpu_set_kernel_stack(uint64_t top)
     c->tss->rsp0 = top;
 }
 
+uint32_t fpu_mxcsr_mask;
+
+/* The MXCSR bits this CPU implements, from an fxsave image (0 there: an early CPU's 0xffbf, all
+ * but DAZ). fxrstor of an MXCSR with others set raises #GP, so SYS_PROC_SET_FPU checks with it. */
+static void fpu_read_mxcsr_mask(void)
+{
+    static uint8_t image[512] __attribute__((aligned(16)));
+    __asm__ volatile("fxsave %0" : "=m"(image));
+    uint32_t mask;
+    memcpy(&mask, &image[28], sizeof(mask));
+    fpu_mxcsr_mask = mask ? mask : CPU_FPU_MXCSR_MASK_DEF;
+}
+
 /* Let user code use x87 and SSE (saved with fxsave on every switch); AVX stays off (no XSAVE yet). */
 static void fpu_enable(void)
 {
@@ -135,6 +148,7 @@ static void fpu_enable(void)
     cr4 |= (1ull << 9) | (1ull << 10); /* OSFXSR, OSXMMEXCPT */
     __asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
     __asm__ volatile("fninit");
+    fpu_read_mxcsr_mask();
 }
 
 /* Per-CPU data for the boot CPU: GS points at cpus[0] while in the kernel. */

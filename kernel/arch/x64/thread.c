@@ -33,12 +33,37 @@ void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, 
     sf->ret = (uint64_t)thread_start;
     t->rsp = (uint64_t)sf;
     /* The x87/SSE state of a fresh process: default control word, all exceptions masked. */
-    memset(t->fpu, 0, sizeof(t->fpu));
-    uint16_t fcw = 0x37f;
-    uint32_t mxcsr = 0x1f80;
-    memcpy(&t->fpu[0], &fcw, sizeof(fcw));
-    memcpy(&t->fpu[24], &mxcsr, sizeof(mxcsr));
+    struct cpu_fpu init = {
+        .fcw = CPU_FPU_FCW_INIT, .mxcsr = CPU_FPU_MXCSR_INIT, .mxcsr_mask = fpu_mxcsr_mask};
+    memcpy(t->fpu, &init, sizeof(t->fpu));
     t->fs_base = 0;
+}
+
+_Static_assert(sizeof(struct cpu_fpu) == sizeof(((struct arch_thread *)0)->fpu), "the fxsave image");
+
+/* The image the last switch away from t saved (or the initial one): a stopped thread's own. */
+void arch_thread_get_fpu(const struct arch_thread *t, struct cpu_fpu *out)
+{
+    memcpy(out, t->fpu, sizeof(*out));
+}
+
+/*
+ * fxrstor (on the next switch to t, in the kernel) raises #GP for an MXCSR with a bit outside
+ * fpu_mxcsr_mask, and for nothing else in the image's contents (the SDM's FXRSTOR exceptions: the
+ * rest are memory-operand faults): so that is the one check. An x87 or SSE exception left pending
+ * and unmasked in the image is raised only by the thread's next x87/SSE instruction, in user mode,
+ * a user fault like any other (fxsave and fxrstor never raise one). mxcsr_mask is the CPU's, and
+ * the last 96 bytes (reserved, and free for software) are kept 0, so a read gives back only state.
+ */
+long arch_thread_set_fpu(struct arch_thread *t, const struct cpu_fpu *in)
+{
+    if (in->mxcsr & ~fpu_mxcsr_mask)
+        return ERR_INVALID_ARG;
+    struct cpu_fpu *img = (struct cpu_fpu *)t->fpu;
+    *img = *in;
+    img->mxcsr_mask = fpu_mxcsr_mask;
+    memset(img->reserved, 0, sizeof(img->reserved));
+    return 0;
 }
 
 /* The user's registers of a thread in the kernel: the trap frame at the top of its kernel stack,

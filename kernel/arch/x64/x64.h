@@ -18,6 +18,8 @@ struct cpu_features {
     char vendor[13];
 };
 extern struct cpu_features cpu_features;
+/* The MXCSR bits the CPU implements (fxsave's mxcsr_mask), read at boot: fxrstor refuses others. */
+extern uint32_t fpu_mxcsr_mask;
 
 /* --- port and MSR access --- */
 static inline void outb(uint16_t port, uint8_t v)

@@ -18,6 +18,7 @@ struct arch_thread {
     uint64_t kstack_top;  /* top of its host stack (arch_kstack_alloc), 0 for the test's own thread */
     void *fake_stack;     /* ASan's bookkeeping across stack switches */
     struct cpu_regs regs; /* the user registers a supervisor reads and sets; nothing runs them */
+    uint8_t fpu[512];     /* its FPU image, likewise */
 };
 
 /* A simulated address space: a 4-level table in simulated RAM (host_vm.c). */

@@ -51,6 +51,9 @@ void arch_thread_init_user(struct arch_thread *t, uaddr_t entry, uaddr_t stack, 
                            uint64_t a2)
 {
     (void)entry, (void)stack, (void)a1, (void)a2; /* the program is a C function chosen by a0 */
+    struct cpu_fpu init = {
+        .fcw = CPU_FPU_FCW_INIT, .mxcsr = CPU_FPU_MXCSR_INIT, .mxcsr_mask = CPU_FPU_MXCSR_MASK_DEF};
+    memcpy(t->fpu, &init, sizeof(t->fpu));
     getcontext(&t->ctx);
     t->ctx.uc_stack.ss_sp = (char *)t->kstack_top - HOST_KSTACK_SIZE;
     t->ctx.uc_stack.ss_size = HOST_KSTACK_SIZE;
@@ -73,6 +76,23 @@ long arch_thread_set_regs(struct arch_thread *t, const struct cpu_regs *in)
         return ERR_INVALID_ARG;
     t->regs = *in;
     t->regs.flags = (in->flags & CPU_FLAGS_USER) | 0x202;
+    return 0;
+}
+
+/* The x86-64 port's rule with the mask of a CPU that reports 0 (all but DAZ). */
+void arch_thread_get_fpu(const struct arch_thread *t, struct cpu_fpu *out)
+{
+    memcpy(out, t->fpu, sizeof(*out));
+}
+
+long arch_thread_set_fpu(struct arch_thread *t, const struct cpu_fpu *in)
+{
+    if (in->mxcsr & ~CPU_FPU_MXCSR_MASK_DEF)
+        return ERR_INVALID_ARG;
+    struct cpu_fpu img = *in;
+    img.mxcsr_mask = CPU_FPU_MXCSR_MASK_DEF;
+    memset(img.reserved, 0, sizeof(img.reserved));
+    memcpy(t->fpu, &img, sizeof(t->fpu));
     return 0;
 }
 

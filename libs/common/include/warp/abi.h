@@ -60,6 +60,8 @@ enum {
     SYS_PROC_VM_READ = 42,    /* (handle_t proc, uaddr_t addr, void *dst, size_t len) -> len */
     SYS_PROC_VM_WRITE = 43,   /* (handle_t proc, uaddr_t addr, const void *src, size_t len) -> len */
     SYS_PROC_INTERRUPT = 44,  /* (handle_t proc) -> 0; a running one stops with a TRAP_INTERRUPT */
+    SYS_PROC_GET_FPU = 45,    /* (handle_t proc, struct cpu_fpu *out) -> 0; it must be stopped */
+    SYS_PROC_SET_FPU = 46,    /* (handle_t proc, const struct cpu_fpu *fpu) -> 0; it must be stopped */
     SYS_COUNT
 };
 
@@ -147,6 +149,29 @@ struct cpu_regs {
 };
 /* The rflags bits a supervisor may set: CF, PF, AF, ZF, SF, DF, OF. */
 #define CPU_FLAGS_USER 0xcd5ul
+
+/*
+ * The x87/SSE state of a stopped supervised process (SYS_PROC_GET_FPU/SET_FPU): on x86-64 the
+ * 512-byte fxsave image in its 64-bit layout without REX.W (fip/fdp hold a 32-bit offset and a
+ * selector each), which is the whole user FPU state while Warp leaves AVX (XSAVE) off. Set refuses
+ * an mxcsr with bits outside the CPU's mxcsr_mask; it ignores mxcsr_mask and the last 96 bytes.
+ */
+struct cpu_fpu {
+    uint16_t fcw, fsw; /* x87 control and status words */
+    uint8_t ftw;       /* abridged tag word: bit i set = st(i) holds a value */
+    uint8_t reserved0;
+    uint16_t fop;         /* last x87 opcode */
+    uint64_t fip, fdp;    /* last x87 instruction and operand pointers */
+    uint32_t mxcsr;       /* SSE control and status */
+    uint32_t mxcsr_mask;  /* the MXCSR bits this CPU has (read only) */
+    uint8_t st[8][16];    /* st(0)-st(7) / mm0-mm7: 10 bytes each, padded */
+    uint8_t xmm[16][16];  /* xmm0-xmm15 */
+    uint8_t reserved[96]; /* read as 0 */
+};
+_Static_assert(sizeof(struct cpu_fpu) == 512, "struct cpu_fpu is the 512-byte fxsave image");
+#define CPU_FPU_FCW_INIT 0x37fu    /* x87 control word after finit: all exceptions masked, 64-bit precision */
+#define CPU_FPU_MXCSR_INIT 0x1f80u /* MXCSR at reset: all exceptions masked, round to nearest */
+#define CPU_FPU_MXCSR_MASK_DEF 0xffbfu /* mxcsr_mask when a CPU reports 0 (all but DAZ) */
 
 /* What a supervised process did: the data of a MSG_TRAP call (docs/linux-compat.md). */
 enum trap_kind {
