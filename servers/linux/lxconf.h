@@ -3,7 +3,7 @@
 
 #include <warp/types.h>
 
-#define LXCONF_PROGS_MAX 32
+#define LXCONF_PROGS_MAX 64
 #define LXCONF_NAME_MAX 31          /* a program's name: 1 to 31 of A-Z a-z 0-9 . _ - (its process name) */
 #define LXCONF_TEXT_MAX 200         /* a path, an args or an env value */
 #define LXCONF_WORDS_MAX 32         /* words of args (argv[1..]) or env */

@@ -3,7 +3,7 @@
 
 #include "lxstate.h"
 
-#define LXPROC_BINARIES_MAX 32 /* distinct binaries run since the server started */
+#define LXPROC_BINARIES_MAX 64 /* distinct binaries run since the server started */
 
 /* A free record for a process running the binary at path, zeroed and marked used (pid, loop and
  * binary set), or NULL when LXPROC_MAX are supervised or LXPROC_BINARIES_MAX binaries were run. */

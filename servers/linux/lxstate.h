@@ -8,7 +8,7 @@
 #include "lxvm.h"
 #include "sysnames.h"
 
-#define LXPROC_MAX 32       /* Linux processes supervised at once */
+#define LXPROC_MAX 64       /* Linux processes supervised at once */
 #define LXPROC_LINE_MAX 200 /* an output line longer than this goes to the log in pieces */
 #define LXPROC_NSIG 64
 
