@@ -423,10 +423,11 @@ void loop_destroy(struct loop *l)
  * One pass: timeouts, one wait, one dispatch. When a timeout fired, the wait only looks (deadline 0)
  * instead of blocking: the caller gets to see what the callback changed (a flag its own loop tests)
  * before anything sleeps, and an event already queued is still taken, so timeouts cannot starve events.
+ * With no timeout armed the clock is not read (a system call on every pass of a busy server).
  */
 long loop_run_once(struct loop *l)
 {
-    unsigned fired = loop_fire_timeouts(l, l->ops->clock());
+    unsigned fired = l->timeouts ? loop_fire_timeouts(l, l->ops->clock()) : 0;
     if (l->stopped)
         return 0;
     struct warp_event ev;

@@ -48,9 +48,9 @@ void lxsig_force(struct lxproc *p, int sig)
 static int lxsig_next(struct lxproc *p)
 {
     uint64_t ready = p->sigpending & ~p->sigmask;
-    for (int sig = 1; sig <= LXPROC_NSIG; sig++) {
-        if (!(ready & LXSIG_BIT(sig)))
-            continue;
+    while (ready) { /* lowest number first; nothing to scan on the usual reply, with none pending */
+        int sig = __builtin_ctzll(ready) + 1;
+        ready &= ready - 1;
         if (!lxsig_ignored(p, sig))
             return sig;
         p->sigpending &= ~LXSIG_BIT(sig);

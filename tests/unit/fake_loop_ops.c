@@ -88,6 +88,7 @@ static long fake_close(handle_t h)
 /* SYS_CLOCK. */
 static uint64_t fake_clock(void)
 {
+    fake.clock_reads++;
     return fake.now;
 }
 

@@ -32,7 +32,8 @@ struct fake_kernel {
     handle_t sent_on[FAKE_SENT];     /* the channel each went on */
     bool call_pending[FAKE_SENT];    /* a call not yet answered (the test clears it) nor dropped */
     unsigned nsent;
-    uint64_t now; /* the clock; a wait that times out moves it to its deadline */
+    uint64_t now;         /* the clock; a wait that times out moves it to its deadline */
+    unsigned clock_reads; /* how often the loop read it */
 };
 
 extern struct fake_kernel fake;

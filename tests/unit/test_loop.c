@@ -727,11 +727,18 @@ static void test_run_once_returns_after_a_timeout(void **state)
     assert_int_equal(fake.nwaits, 2);
     assert_int_equal(fake.deadlines[0], 1100);
     assert_int_equal(fake.deadlines[1], 0);
-    /* an event already queued is still taken in that pass */
+    /* with no timeout armed a pass waits without a deadline and does not read the clock */
+    unsigned reads = fake.clock_reads;
+    fake.events[fake.nevents++] = (struct warp_event){.type = EV_IRQ, .cookie = 12345};
+    assert_int_equal(loop_run_once(&L), 0);
+    assert_int_equal(fake.clock_reads, reads);
+    assert_int_equal(fake.deadlines[fake.nwaits - 1], DEADLINE_FOREVER);
+    /* an event already queued is still taken in a pass where a timeout fired */
     loop_timeout_after(&L, &t, 0);
     fake.events[fake.nevents++] = (struct warp_event){.type = EV_IRQ, .cookie = 12345};
     assert_int_equal(loop_run_once(&L), 0);
     assert_int_equal(fake.next_event, fake.nevents);
+    assert_int_equal(fake.deadlines[fake.nwaits - 1], 0);
 }
 
 /* A handler's loop_stop ends loop_run after that event; a failed wait ends it with the error. */
