@@ -1,0 +1,62 @@
+# ports/lighttpd/build.mk: lighttpd 1.4.69 as one static x86-64 Linux binary (musl), for the linux server.
+#
+#   make lighttpd        fetch (tools/fetch-lighttpd), configure and build $(BUILD)/lighttpd/lighttpd
+#   make lighttpd-test   that, then ports/lighttpd/test-host: the binary serves a small site on
+#                        127.0.0.1 on the host, and curl's bytes are compared with the files
+#   make lighttpd-image  $(BUILD)/warp-lighttpd.iso: virtio_net, tcpip, fs, the linux server and
+#                        lighttpd with ports/lighttpd/lighttpd.conf (not yet tested: the linux server
+#                        has no sockets yet)
+#
+# Nothing here is part of `make`, `make images` or `make test`: the source comes from Debian's source
+# package (checksum-verified, under $(BUILD)/lighttpd/src, never committed). The build is upstream's
+# autotools one, from the tarball's generated configure (no autoconf needed), with LIGHTTPD_STATIC=yes:
+# the modules of ports/lighttpd/plugin-static.h are linked in, no dlopen. Everything that would need a
+# library musl does not have is off (pcre2, zlib and the other compressors, TLS, lua, ...).
+# ports/lighttpd/include holds the one header musl lacks (<sys/queue.h>, for ls-hpack).
+# The configure step reruns only when this file or the fetched tree changes; `make` in the
+# configured tree is incremental.
+LIGHTTPD_ROOT  := $(BUILD)/lighttpd
+LIGHTTPD_SRC   := $(LIGHTTPD_ROOT)/src
+LIGHTTPD_OBJ   := $(LIGHTTPD_ROOT)/obj
+LIGHTTPD_STAMP := $(LIGHTTPD_ROOT)/.fetched
+LIGHTTPD_BIN   := $(LIGHTTPD_ROOT)/lighttpd
+LIGHTTPD_PORT  := $(CURDIR)/ports/lighttpd
+
+# Without: each needs a library that is not part of musl (or a feature Warp lacks, like FAM).
+LIGHTTPD_CONFIGURE_FLAGS := --disable-shared --enable-static --disable-ipv6 \
+	--without-pcre2 --without-pcre --without-zlib --without-zstd --without-bzip2 --without-brotli \
+	--without-libdeflate --without-openssl --without-wolfssl --without-mbedtls --without-gnutls \
+	--without-nss --without-nettle --without-xxhash --without-lua --without-maxminddb --without-fam \
+	--without-libev --without-attr --without-libunwind --without-mysql --without-pgsql --without-dbi \
+	--without-sasl --without-ldap --without-pam --without-krb5 --without-libxml --without-sqlite \
+	--without-uuid --without-valgrind
+
+$(LIGHTTPD_STAMP): tools/fetch-lighttpd
+	$(Q)BUILD=$(BUILD) tools/fetch-lighttpd
+
+# PKG_CONFIG=false: pkg-config would hand musl-gcc the host's glibc-built libraries. -static at
+# configure time makes its link tests static too; the link of lighttpd itself gets libtool's
+# -all-static (libtool drops a plain -static for programs).
+$(LIGHTTPD_OBJ)/config.status: $(LIGHTTPD_STAMP) ports/lighttpd/build.mk
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@echo "  CONFIG  lighttpd (log: $(@D)/configure.log)"
+	$(Q)cd $(@D) && LIGHTTPD_STATIC=yes $(abspath $(LIGHTTPD_SRC))/configure CC=musl-gcc CFLAGS=-O2 \
+		CPPFLAGS="-I$(LIGHTTPD_PORT) -I$(LIGHTTPD_PORT)/include" LDFLAGS=-static PKG_CONFIG=false \
+		$(LIGHTTPD_CONFIGURE_FLAGS) > configure.log 2>&1 || { tail -n 30 configure.log; exit 1; }
+
+$(LIGHTTPD_BIN): $(LIGHTTPD_OBJ)/config.status ports/lighttpd/plugin-static.h \
+		ports/lighttpd/include/sys/queue.h
+	@echo "  MAKE    lighttpd (log: $(LIGHTTPD_OBJ)/make.log)"
+	$(Q)$(MAKE) --no-print-directory -C $(LIGHTTPD_OBJ)/src versionstamp lighttpd LDFLAGS=-all-static \
+		> $(LIGHTTPD_OBJ)/make.log 2>&1 || { tail -n 30 $(LIGHTTPD_OBJ)/make.log; exit 1; }
+	$(Q)strip -o $@ $(LIGHTTPD_OBJ)/src/lighttpd
+	$(Q)if readelf -lW $@ | grep -q INTERP; then echo "$@: not static (has PT_INTERP)" >&2; exit 1; fi
+
+.PHONY: lighttpd lighttpd-test lighttpd-image
+# As `make run` does: tools/setup first (musl-tools, xz-utils, curl), then the build in a second make.
+lighttpd:
+	$(Q)BUILD=$(BUILD) tools/setup
+	$(Q)$(MAKE) --no-print-directory $(LIGHTTPD_BIN)
+
+lighttpd-test: lighttpd
+	$(Q)ports/lighttpd/test-host $(LIGHTTPD_BIN)
