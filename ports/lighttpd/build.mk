@@ -6,8 +6,9 @@
 #   make lighttpd-image  $(BUILD)/warp-lighttpd.iso (virtio_net, tcpip, the block drivers, fs, the
 #                        linux server and lighttpd: ports/lighttpd/lighttpd.manifest) and its site
 #                        disk $(BUILD)/lighttpd/site.img (lighttpd.conf and www/, at /disk0)
-#   make lighttpd-run    boots them as `make run SITE=...` does (same variables); not yet tested:
-#                        the linux server has no sockets yet, so lighttpd stops at socket()
+#   make lighttpd-run    boots them as `make run SITE=...` does (same variables); no test boots them
+#                        yet: lighttpd reads its configuration, then stops, as the linux server has
+#                        no /dev/null path, sockets or epoll yet (docs/linux-compat.md)
 #
 # Nothing here is part of `make`, `make images` or `make test`: the source comes from Debian's source
 # package (checksum-verified, under $(BUILD)/lighttpd/src, never committed). The build is upstream's
@@ -36,17 +37,26 @@ LIGHTTPD_CONFIGURE_FLAGS := --disable-shared --enable-static --disable-ipv6 \
 $(LIGHTTPD_STAMP): tools/fetch-lighttpd
 	$(Q)BUILD=$(BUILD) tools/fetch-lighttpd
 
+# The configure command, written to a file rewritten only when its text changes: configure (slow)
+# reruns when the command or the fetched tree does, not for every edit of this file.
 # PKG_CONFIG=false: pkg-config would hand musl-gcc the host's glibc-built libraries. The macro prefix
 # map makes log lines name src/server.c rather than this machine's build path. -static at
 # configure time makes its link tests static too; the link of lighttpd itself gets libtool's
 # -all-static (libtool drops a plain -static for programs).
-$(LIGHTTPD_OBJ)/config.status: $(LIGHTTPD_STAMP) ports/lighttpd/build.mk
+LIGHTTPD_CONFIGURE := LIGHTTPD_STATIC=yes $(abspath $(LIGHTTPD_SRC))/configure CC=musl-gcc \
+	CFLAGS="-O2 -fmacro-prefix-map=$(abspath $(LIGHTTPD_SRC))/=" \
+	CPPFLAGS="-I$(LIGHTTPD_PORT) -I$(LIGHTTPD_PORT)/include" LDFLAGS=-static PKG_CONFIG=false \
+	$(LIGHTTPD_CONFIGURE_FLAGS)
+
+$(LIGHTTPD_ROOT)/configure.cmd: FORCE
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' '$(subst ','\'',$(LIGHTTPD_CONFIGURE))' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(LIGHTTPD_OBJ)/config.status: $(LIGHTTPD_STAMP) $(LIGHTTPD_ROOT)/configure.cmd
 	@rm -rf $(@D) && mkdir -p $(@D)
 	@echo "  CONFIG  lighttpd (log: $(@D)/configure.log)"
-	$(Q)cd $(@D) && LIGHTTPD_STATIC=yes $(abspath $(LIGHTTPD_SRC))/configure CC=musl-gcc \
-		CFLAGS="-O2 -fmacro-prefix-map=$(abspath $(LIGHTTPD_SRC))/=" \
-		CPPFLAGS="-I$(LIGHTTPD_PORT) -I$(LIGHTTPD_PORT)/include" LDFLAGS=-static PKG_CONFIG=false \
-		$(LIGHTTPD_CONFIGURE_FLAGS) > configure.log 2>&1 || { tail -n 30 configure.log; exit 1; }
+	$(Q)cd $(@D) && $(LIGHTTPD_CONFIGURE) > configure.log 2>&1 || { tail -n 30 configure.log; exit 1; }
 
 $(LIGHTTPD_BIN): $(LIGHTTPD_OBJ)/config.status ports/lighttpd/plugin-static.h \
 		ports/lighttpd/include/sys/queue.h
