@@ -67,7 +67,7 @@ $(LIGHTTPD_BIN): $(LIGHTTPD_OBJ)/config.status ports/lighttpd/plugin-static.h \
 	$(Q)if readelf -lW $@ | grep -q INTERP; then echo "$@: not static (has PT_INTERP)" >&2; exit 1; fi
 
 .PHONY: lighttpd lighttpd-test lighttpd-image lighttpd-run
-# A plain `make lighttpd` compiles lighttpd's 100 files in parallel; `make -jN` keeps its own N.
+# A plain `make lighttpd` compiles lighttpd's 74 files in parallel; `make -jN` keeps its own N.
 LIGHTTPD_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 
 # As `make run` does: tools/setup first (musl-tools, xz-utils, curl), then the build in a second make.
