@@ -12,7 +12,8 @@
 #   make unit-test  host unit tests only (ASan + UBSan)
 #   make e2e-test   the boot-based layers only (in-OS tests and end-to-end)
 #   make images     the boot images: warp.iso, warp-test.iso (in-OS tests), warp-crash.iso and
-#                   warp-crash-stack.iso (panic reports), warp-net.iso (driver tests)
+#                   warp-crash-stack.iso (panic reports), warp-net.iso (driver tests), and the
+#                   others tools/build.mk lists (warp-linux.iso, warp-linuxnet.iso, ...)
 #   make fuzz       every libFuzzer harness (tests/fuzz/fuzz_*.c) for FUZZ_SECONDS each
 #   make fuzz-test  every harness for FUZZ_TEST_SECONDS each (the fuzz layer of make test)
 #   make fuzz-os    the in-OS system-call fuzzer (tests/fuzzos) for FUZZ_OS_CALLS calls in one boot,

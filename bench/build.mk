@@ -2,12 +2,15 @@
 #
 #   $(BUILD)/warp-bench.iso   initfs with bench/bench.manifest: init starts bin/ipcbench (bench/ipcbench),
 #                             which prints `bench: ...` lines and powers the machine off
+#   $(BUILD)/warp-lxbench.iso init, the linux server and bench/lxbench's static musl programs
+#                             (bench/lxbench/build.mk): the null Linux system call, the same binary
+#                             as in the Linux guest
 #   $(BUILD)/warp-files.iso   warp.iso's services with the fs server's cache set to BENCH_FS_CACHE_MIB
 #                             (bench/manifest-set writes $(BUILD)/files.manifest: servers/init/
 #                             boot.manifest with `arg = N` in [service fs] and its pages quota
 #                             raised by BENCH_FS_EXTRA_PAGES)
-#   make bench                runs tools/setup, builds warp-bench.iso, warp.iso, warp-files.iso and the
-#                             Linux guest (tools/linux-guest), then bench/run (IPC: both guests under
+#   make bench                runs tools/setup, builds warp-bench.iso, warp-lxbench.iso, warp.iso,
+#                             warp-files.iso and the Linux guest (tools/linux-guest), then bench/run (IPC: both guests under
 #                             the same QEMU flags, a table with the Linux/Warp ratios), bench/net
 #                             (network: boot to the first HTTP 200, keep-alive req/s and the RAM floor
 #                             of warp.iso against Linux + busybox httpd / nginx) and bench/files (files
@@ -44,6 +47,7 @@ BENCH_FS_EXTRA_PAGES = $(shell echo $$(( ($(BENCH_FS_CACHE_MIB) > $(BENCH_FS_BOO
 
 $(eval $(call warp_initfs,bench,bench/bench.manifest))
 $(eval $(call warp_iso,warp-bench,bench,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-lxbench,lxbench,$(KERNEL_CMDLINE)))
 
 # Rewritten only when its text changes (a new BENCH_FS_CACHE_MIB or boot.manifest rebuilds the ISO).
 $(BUILD)/files.manifest: servers/init/boot.manifest bench/manifest-set FORCE
@@ -56,7 +60,8 @@ $(eval $(call warp_iso,warp-files,files,$(KERNEL_CMDLINE)))
 # As for `make test`: setup first, then a second make that parses the Makefile with the tools installed.
 bench:
 	$(Q)BUILD=$(BUILD) tools/setup
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-bench.iso $(BUILD)/warp.iso $(BUILD)/warp-files.iso
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-bench.iso $(BUILD)/warp-lxbench.iso $(BUILD)/warp.iso \
+		$(BUILD)/warp-files.iso
 	$(Q)BUILD=$(BUILD) tools/linux-guest
 	$(Q)status=0; \
 	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == ipc ]]; then \

@@ -8,7 +8,7 @@
 #                        disk $(BUILD)/lighttpd/site.img (lighttpd.conf and www/, at /disk0)
 #   make lighttpd-run    boots them as `make run SITE=...` does (same variables); no test boots them
 #                        yet: lighttpd reads its configuration, then stops, as the linux server has
-#                        no /dev/null path, sockets or epoll yet (docs/linux-compat.md)
+#                        no /dev/null path yet (docs/linux-compat.md, lighttpd)
 #
 # Nothing here is part of `make`, `make images` or `make test`: the source comes from Debian's source
 # package (checksum-verified, under $(BUILD)/lighttpd/src, never committed). The build is upstream's

@@ -1,11 +1,23 @@
 /* lxconf.c: parser of the manifest's [linux NAME] sections. */
 #include "lxconf.h"
 
+#include "lxpath.h"
+
 #include <warp/fmt.h>
 #include <warp/string.h>
 #include <warp/text.h>
 
 #define LXCONF_LINE_MAX 256
+
+/* The keys of a [linux] section, one bit each. */
+enum {
+    LXCONF_KEY_LINUX = 1,
+    LXCONF_KEY_ARGS = 2,
+    LXCONF_KEY_ENV = 4,
+    LXCONF_KEY_PAGES = 8,
+    LXCONF_KEY_CWD = 16,
+    LXCONF_KEY_PORTS = 32
+};
 
 /* Where the parser is. */
 struct lxconf_parser {
@@ -15,7 +27,7 @@ struct lxconf_parser {
     uint32_t line;
     bool in_prog;  /* inside a [linux NAME] section being read */
     bool bad;      /* that section is refused */
-    unsigned keys; /* bit 0 linux, 1 args, 2 env: seen */
+    unsigned keys; /* the LXCONF_KEY_ bits seen */
     struct lxconf_prog cur;
 };
 
@@ -36,7 +48,7 @@ static void lxconf_finish(struct lxconf_parser *p)
     p->in_prog = false;
     if (p->bad)
         return;
-    if (!(p->keys & 1)) {
+    if (!(p->keys & LXCONF_KEY_LINUX)) {
         lxconf_log(p, "a [linux] section without 'linux = PATH' is left out");
         return;
     }
@@ -97,11 +109,70 @@ static void lxconf_section(struct lxconf_parser *p, char *s)
     p->in_prog = true;
     p->keys = 0;
     p->cur.pages = LXCONF_PAGES_DEFAULT;
+    p->cur.cwd[0] = '/';
     p->bad = !lxconf_valid_name(name);
     if (p->bad)
         lxconf_log(p, "bad [linux] name (1-31 of A-Z a-z 0-9 . _ -); section left out");
     else
         memcpy(p->cur.name, name, strlen(name) + 1);
+}
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} lxconf_keys[] = {{"linux", LXCONF_KEY_LINUX}, {"args", LXCONF_KEY_ARGS}, {"env", LXCONF_KEY_ENV},
+                   {"pages", LXCONF_KEY_PAGES}, {"cwd", LXCONF_KEY_CWD},   {"ports", LXCONF_KEY_PORTS}};
+
+/* ports = N ...: into prog; false if a word is no port, one repeats, or there are too many. */
+static bool lxconf_ports(char *value, struct lxconf_prog *prog)
+{
+    char *words[LXCONF_PORTS_MAX];
+    int n = lxconf_words(value, words, LXCONF_PORTS_MAX);
+    if (n <= 0)
+        return false;
+    for (int i = 0; i < n; i++) {
+        long port = text_decimal(words[i], 1, 65535);
+        if (port < 0)
+            return false;
+        for (int j = 0; j < i; j++)
+            if (prog->ports[j] == port)
+                return false;
+        prog->ports[i] = (uint16_t)port;
+    }
+    prog->nports = (uint32_t)n;
+    return true;
+}
+
+/* Stores one key's value in prog; the reason it cannot, or NULL. */
+static const char *lxconf_value(unsigned bit, char *value, struct lxconf_prog *prog)
+{
+    if (strlen(value) > LXCONF_TEXT_MAX)
+        return "bad or too long a value; section left out";
+    switch (bit) {
+    case LXCONF_KEY_PAGES: {
+        long pages = text_decimal(value, 1, LXCONF_PAGES_MAX);
+        if (pages < 0)
+            return "pages is not a number from 1 to 2^24; section left out";
+        prog->pages = (uint64_t)pages;
+        return NULL;
+    }
+    case LXCONF_KEY_PORTS:
+        return lxconf_ports(value, prog)
+                   ? NULL
+                   : "ports are 1 to 8 distinct numbers from 1 to 65535; section left out";
+    case LXCONF_KEY_CWD:
+        if (value[0] != '/')
+            return "cwd is not an absolute path; section left out";
+        memcpy(prog->cwd, value, strlen(value) + 1);
+        lxpath_normalize(prog->cwd);
+        return NULL;
+    case LXCONF_KEY_LINUX:
+        if (*value == '\0')
+            return "bad or too long a value; section left out";
+        memcpy(prog->path, value, strlen(value) + 1);
+        return NULL;
+    default: memcpy(bit == LXCONF_KEY_ARGS ? prog->args : prog->env, value, strlen(value) + 1); return NULL;
+    }
 }
 
 /* A "key = value" line inside a [linux] section. */
@@ -115,31 +186,19 @@ static void lxconf_key(struct lxconf_parser *p, char *s)
     }
     *eq = '\0';
     char *key = lxconf_trim(s), *value = lxconf_trim(eq + 1);
-    unsigned bit = strcmp(key, "linux") == 0   ? 1
-                   : strcmp(key, "args") == 0  ? 2
-                   : strcmp(key, "env") == 0   ? 4
-                   : strcmp(key, "pages") == 0 ? 8
-                                               : 0;
-    if (bit == 8 && !(p->keys & 8)) {
-        long pages = text_decimal(value, 1, LXCONF_PAGES_MAX);
-        if (pages < 0) {
-            lxconf_log(p, "pages is not a number from 1 to 2^24; section left out");
-            p->bad = true;
-        }
-        p->cur.pages = (uint64_t)pages;
-        p->keys |= bit;
-        return;
-    }
-    char *dst = bit == 1 ? p->cur.path : bit == 2 ? p->cur.args : p->cur.env;
-    if (bit == 0 || (p->keys & bit) || strlen(value) > LXCONF_TEXT_MAX || (bit == 1 && *value == '\0')) {
-        lxconf_log(p, bit == 0          ? "unknown key; section left out"
+    unsigned bit = 0;
+    for (size_t i = 0; i < sizeof(lxconf_keys) / sizeof(lxconf_keys[0]); i++)
+        if (strcmp(key, lxconf_keys[i].name) == 0)
+            bit = lxconf_keys[i].bit;
+    const char *why = bit == 0          ? "unknown key; section left out"
                       : (p->keys & bit) ? "key given twice; section left out"
-                                        : "bad or too long a value; section left out");
+                                        : lxconf_value(bit, value, &p->cur);
+    if (why) {
+        lxconf_log(p, why);
         p->bad = true;
         return;
     }
     p->keys |= bit;
-    memcpy(dst, value, strlen(value) + 1);
 }
 
 /* One line (NUL-terminated, writable). */

@@ -7,7 +7,10 @@
 #define LXFD_MAX 256            /* descriptors per process (RLIMIT_NOFILE): the next open is EMFILE */
 #define LXFILE_MAX 1024         /* open file descriptions in the server, all processes together */
 #define LXPIPE_SIZE (64u << 10) /* a pipe's buffer, as Linux's default (16 pages) */
-#define LXPIPE_ATOMIC 4096u     /* PIPE_BUF: a write of at most this much is never split */
+struct lxsock;
+struct lxepoll;
+
+#define LXPIPE_ATOMIC 4096u /* PIPE_BUF: a write of at most this much is never split */
 
 /* What an open file description is. */
 enum lxfile_kind {
@@ -17,6 +20,8 @@ enum lxfile_kind {
     LXFILE_NODE,    /* a file or directory of service/fs (a node channel) */
     LXFILE_PIPE_R,  /* a pipe's read end */
     LXFILE_PIPE_W,  /* a pipe's write end */
+    LXFILE_SOCKET,  /* a TCP socket (lxsock.h) */
+    LXFILE_EPOLL,   /* an epoll instance (lxready.h) */
 };
 
 /* A pipe's bytes: a ring of LXPIPE_SIZE, and how many ends of each kind are open. */
@@ -37,6 +42,8 @@ struct lxfile {
     handle_t node;   /* LXFILE_NODE: our end of its node channel (0 once fs closed it) */
     uint32_t stream; /* LXFILE_CONSOLE: 1 or 2 */
     struct lxpipe *pipe;
+    struct lxsock *sock;   /* LXFILE_SOCKET */
+    struct lxepoll *epoll; /* LXFILE_EPOLL */
 };
 
 /* The descriptors of one process. */

@@ -10,8 +10,11 @@
 #include "lxconsole.h"
 #include "lxnode.h"
 #include "lxproc.h"
+#include "lxready.h"
 #include "lxsig.h"
+#include "lxsock.h"
 #include "lxsys.h"
+#include "lxwait.h"
 
 struct lxfilepool lxfile_pool;
 
@@ -31,16 +34,17 @@ struct lxpipewait {
     uint8_t data[];
 };
 
-long lxfiles_start(struct lxproc *p)
+long lxfiles_start(struct lxproc *p, const char *cwd)
 {
     static const uint32_t kinds[3] = {LXFILE_NULL, LXFILE_CONSOLE, LXFILE_CONSOLE};
     static const uint32_t flags[3] = {LX_O_RDONLY, LX_O_WRONLY, LX_O_WRONLY};
     lxfd_init(&p->fds);
     p->umask = 022;
-    p->cwd = malloc(2);
+    size_t n = strlen(cwd) + 1;
+    p->cwd = malloc(n);
     if (!p->cwd)
         return ERR_NO_MEMORY;
-    memcpy(p->cwd, "/", 2);
+    memcpy(p->cwd, cwd, n);
     for (uint32_t fd = 0; fd < 3; fd++) {
         struct lxfile *f = lxfile_new(&lxfile_pool, kinds[fd], flags[fd]);
         if (!f) {
@@ -99,6 +103,7 @@ void lxfile_unref(struct lxproc *p, struct lxfile *f)
 {
     if (!lxfile_put(f))
         return;
+    lxepoll_forget(f); /* epoll instances watching it let go, as Linux's eventpoll_release */
     switch (f->kind) {
     case LXFILE_CONSOLE:
         if (p)
@@ -107,6 +112,8 @@ void lxfile_unref(struct lxproc *p, struct lxfile *f)
     case LXFILE_NODE: lxnode_release(f); break;
     case LXFILE_PIPE_R:
     case LXFILE_PIPE_W: lxpipe_release(f); break;
+    case LXFILE_SOCKET: lxsock_release(f->sock); break;
+    case LXFILE_EPOLL: lxepoll_free(f->epoll); break;
     default: break;
     }
     lxfile_free(f);
@@ -222,6 +229,7 @@ int64_t lxpipe_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
 /* Tries again the waits on pipe whose condition may have changed; answers those that are done. */
 static void lxpipe_wake(struct lxpipe *pipe)
 {
+    lxwait_wake(); /* poll and epoll waits watching it */
     for (unsigned i = 0; i < LXPROC_MAX; i++) {
         struct lxproc *p = lxproc_at(i);
         struct lxpipewait *w = p ? p->pipewait : NULL;

@@ -12,6 +12,7 @@
 #include "lxsig.h"
 #include "lxsys.h"
 #include "lxtrap.h"
+#include "lxwait.h"
 
 /* The process ended (exit_group, a fault, a kill): report how and free its record. */
 static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_info *info, void *ctx)
@@ -28,6 +29,7 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
         printf("linux: %s %s\n", p->name, how);
     }
     lxsig_release(p);
+    lxwait_end(p);
     loop_close(l, proc);
     if (p->ch)
         loop_close(l, p->ch);
@@ -83,12 +85,14 @@ long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *
 {
     struct tar_file f;
     struct lxproc *p = lxproc_alloc(loop, prog->path);
-    long r = p ? lxfiles_start(p) : ERR_NO_RESOURCES;
+    long r = p ? lxfiles_start(p, prog->cwd) : ERR_NO_RESOURCES;
     if (r == 0)
         r = tar_find(initfs, initfs_size, prog->path, &f);
     if (r == 0) {
         memcpy(p->name, prog->name, strlen(prog->name) + 1);
         p->pages = prog->pages;
+        memcpy(p->ports, prog->ports, sizeof(p->ports));
+        p->nports = prog->nports;
         r = lxstart_spawn(p);
     }
     if (r == 0 && (r = lxstart_load(p, prog, &f)) == 0 &&

@@ -47,6 +47,7 @@ struct lxbinary {
 };
 
 struct lxpipewait;
+struct lxwait;
 
 /* One supervised Linux process. */
 struct lxproc {
@@ -66,7 +67,10 @@ struct lxproc {
     uint64_t call_id;            /* the trap being served */
     struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
     struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
+    struct lxwait *wait;         /* a call waiting for readiness (lxwait.c), or NULL */
     char *cwd;                   /* its working directory: an absolute path, lexically normal (malloc'd) */
+    uint16_t ports[LXCONF_PORTS_MAX]; /* the TCP ports it may listen on (the manifest's ports) */
+    uint32_t nports;
     uint32_t umask;
     struct lxout out[2];     /* fd 1 and 2 */
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */

@@ -59,6 +59,40 @@ int64_t lxsys_file_write(struct lxproc *p, struct lxfile *f, const struct lxxfer
 /* Sends what fd 1 and 2 hold of an unfinished line to the log (at exit). */
 void lxsys_flush(struct lxproc *p);
 
+/* lxsys_sock.c: sockets (lxsock.c) and sendfile */
+int64_t lxsys_socket(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_bind(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_listen(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_accept(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_accept4(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_connect(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getsockname(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getpeername(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setsockopt(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getsockopt(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_recvfrom(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sendto(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_recvmsg(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sendmsg(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_shutdown(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sendfile(struct lxproc *p, const struct trap_info *t);
+/* read and write of a socket with send/recv flags: the bytes, -errno, -EAGAIN when nothing can
+ * move yet (the caller waits, or not: lxsys_sock_io_wait). */
+int64_t lxsys_sock_recv(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, uint64_t flags);
+int64_t lxsys_sock_send(struct lxproc *p, struct lxfile *f, const struct lxxfer *x, uint64_t flags);
+/* read, write, readv, writev: result r of the call on t->args[0]; a blocking socket's -EAGAIN
+ * becomes a wait that runs fn again. */
+int64_t lxsys_sock_io_wait(struct lxproc *p, const struct trap_info *t, lxsys_fn fn, int64_t r);
+
+/* lxsys_poll.c: epoll and poll */
+int64_t lxsys_epoll_create(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_epoll_create1(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_epoll_ctl(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_epoll_wait(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_epoll_pwait(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_poll(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_ppoll(struct lxproc *p, const struct trap_info *t);
+
 /* lxsys_mem.c: memory */
 int64_t lxsys_brk(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t);

@@ -602,6 +602,8 @@ static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf)
         st.ino = ((uint64_t)(uintptr_t)f->pipe >> 4) & 0xffffffffull; /* both ends of a pipe alike */
     st.nlink = 1;
     st.mode = f->kind == LXFILE_NULL ? LX_S_IFCHR | 0666 : LX_S_IFIFO | 0600;
+    if (f->kind == LXFILE_SOCKET || f->kind == LXFILE_EPOLL) /* a socket inode; epoll's anonymous one */
+        st.mode = f->kind == LXFILE_SOCKET ? 0140000 | 0777 : 0600;
     st.uid = st.gid = LXLOAD_UID;
     st.rdev = f->kind == LXFILE_NULL ? (1u << 8) | 3 : 0; /* /dev/null's device number, 1:3 */
     st.blksize = 4096;

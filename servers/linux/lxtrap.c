@@ -8,6 +8,7 @@
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxnetabi.h"
 #include "lxproc.h"
 #include "lxsig.h"
 #include "lxsys.h"
@@ -85,6 +86,30 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_dup3] = lxsys_dup3,
     [LX_SYS_pipe] = lxsys_pipe,
     [LX_SYS_pipe2] = lxsys_pipe2,
+    /* sockets, sendfile, readiness (lxsys_sock.c, lxsys_poll.c) */
+    [LX_SYS_socket] = lxsys_socket,
+    [LX_SYS_bind] = lxsys_bind,
+    [LX_SYS_listen] = lxsys_listen,
+    [LX_SYS_accept] = lxsys_accept,
+    [LX_SYS_accept4] = lxsys_accept4,
+    [LX_SYS_connect] = lxsys_connect,
+    [LX_SYS_getsockname] = lxsys_getsockname,
+    [LX_SYS_getpeername] = lxsys_getpeername,
+    [LX_SYS_setsockopt] = lxsys_setsockopt,
+    [LX_SYS_getsockopt] = lxsys_getsockopt,
+    [LX_SYS_recvfrom] = lxsys_recvfrom,
+    [LX_SYS_sendto] = lxsys_sendto,
+    [LX_SYS_recvmsg] = lxsys_recvmsg,
+    [LX_SYS_sendmsg] = lxsys_sendmsg,
+    [LX_SYS_shutdown] = lxsys_shutdown,
+    [LX_SYS_sendfile] = lxsys_sendfile,
+    [LX_SYS_epoll_create] = lxsys_epoll_create,
+    [LX_SYS_epoll_create1] = lxsys_epoll_create1,
+    [LX_SYS_epoll_ctl] = lxsys_epoll_ctl,
+    [LX_SYS_epoll_wait] = lxsys_epoll_wait,
+    [LX_SYS_epoll_pwait] = lxsys_epoll_pwait,
+    [LX_SYS_poll] = lxsys_poll,
+    [LX_SYS_ppoll] = lxsys_ppoll,
 };
 
 int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t)

@@ -6,6 +6,7 @@
 #include "lxconf.h"
 #include "lxnode.h"
 #include "lxproc.h"
+#include "lxsock.h"
 #include "lxstart.h"
 
 #define LINUX_MANIFEST "etc/init.manifest"
@@ -36,6 +37,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         return 1;
     }
     lxnode_init(&linux_loop); /* before the programs: their first open may come at once */
+    lxsock_init(&linux_loop);
     struct sysinfo si;
     if (warp_sysinfo(&si) == 0)
         printf("linux: %llu pages free before the programs\n", (unsigned long long)si.free_pages);

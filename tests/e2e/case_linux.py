@@ -59,6 +59,8 @@ def read_programs():
                     cur["args"] = value.split()
                 elif key == "env":
                     cur["env"] = dict(w.split("=", 1) for w in value.split())
+                elif key == "cwd":
+                    cur["cwd"] = value
     return progs
 
 
@@ -73,6 +75,17 @@ def host_limits():
     resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
 
 
+def host_cwd(prog, scratch):
+    """The host run's working directory: its scratch directory where the manifest's cwd is the
+    scratch directory under Warp ($LXTEST_DIR's value there), else this one."""
+    cwd = prog.get("cwd")
+    if cwd is None:
+        return None
+    if scratch is None or cwd != prog["env"].get(SCRATCH_ENV):
+        raise ValueError(f"cwd = {cwd}: the host run can only start in the scratch directory")
+    return scratch
+
+
 def host_run(ctx, prog):
     """Runs the binary on the host as the server runs it: (stdout lines, stderr lines, exit code)."""
     binary = os.path.join(ctx.build, "linuxbin", os.path.basename(prog["linux"]))
@@ -83,7 +96,8 @@ def host_run(ctx, prog):
     try:
         with open(os.devnull, "rb") as null:  # read-only, as a shell's `< /dev/null` (DEVNULL is read-write)
             done = subprocess.run([prog["linux"]] + prog["args"], executable=binary, env=env, stdin=null,
-                                  capture_output=True, timeout=60, check=False, preexec_fn=host_limits)
+                                  capture_output=True, timeout=60, check=False, preexec_fn=host_limits,
+                                  cwd=host_cwd(prog, scratch))
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -198,26 +212,54 @@ def run_chaos(ctx):
                        tail=boot.tail() if problems else [])]
 
 
-APP_NAME = "linux: make run APP="
-APP_ARGS = ["one", "two"]
+APP_NAME = "linux: make run APP= SITE="
+APP_FILES = {"hello.txt": b"hello from the site\n", "big.bin": bytes(range(256)) * 1200}
+# readfile's arguments, relative to the site: two files, one missing, a directory (read: EISDIR)
+APP_PATHS = ["hello.txt", "big.bin", "missing.txt", "sub"]
+
+
+def app_site(tmp):
+    """The site of the APP job in tmp/site (readable by others, as fs requires), and its ext4 image."""
+    site = os.path.join(tmp, "site")
+    os.makedirs(os.path.join(site, "sub"))
+    for name, data in APP_FILES.items():
+        with open(os.path.join(site, name), "wb") as f:
+            f.write(data)
+    for top, dirs, files in os.walk(site):
+        os.chmod(top, 0o755)
+        for name in files:
+            os.chmod(os.path.join(top, name), 0o644)
+    image = os.path.join(tmp, "site.img")
+    subprocess.run([os.path.join(ROOT, "tools", "mksite"), site, image], check=True, capture_output=True,
+                   timeout=120)
+    return site, image
 
 
 def run_app(ctx):
-    """Builds warp-app.iso as `make run APP=... ARGS=...` does, boots it, compares with the host."""
-    app = os.path.join(ctx.build, "linuxbin", "args")
+    """Builds warp-app.iso as `make run APP=... ARGS=... SITE=...` does and boots it with the site's
+    disk: the program reads the site's files under /disk0 as the host run reads the same tree."""
+    app = os.path.join(ctx.build, "linuxbin", "readfile")
+    args = [f"/disk0/{p}" for p in APP_PATHS]
     built = subprocess.run(["make", "--no-print-directory", f"BUILD={ctx.build}",
-                            os.path.join(ctx.build, "warp-app.iso"), f"APP={app}", f"ARGS={' '.join(APP_ARGS)}"],
+                            os.path.join(ctx.build, "warp-app.iso"), f"APP={app}", f"ARGS={' '.join(args)}"],
                            cwd=ROOT, capture_output=True, timeout=300, check=False)
     if built.returncode != 0:
         return [Result(APP_NAME, False, reason="make failed: " + built.stderr.decode(errors="replace")[-300:])]
-    with Boot(ctx, APP_NAME, ctx.image("warp-app.iso"), mem="128M", net=False) as boot:
-        timeout = ctx.timeout(TIMEOUT)
-        hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
-        if hit is None or not hit[0].text.startswith(DONE):
-            return [boot.fail(APP_NAME, hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s")]
-        result = compare(ctx, boot.all_lines(), "args", {"linux": "linux/args", "args": APP_ARGS, "env": {}})
-        result.name = f"{APP_NAME}build/linuxbin/args ARGS=\"{' '.join(APP_ARGS)}\" matches the host run"
-        return [result]
+    with tempfile.TemporaryDirectory(prefix="warp-app-site-") as tmp:
+        site, image = app_site(tmp)
+        with Boot(ctx, APP_NAME, ctx.image("warp-app.iso"), mem="256M", net=False, site=image,
+                  site_if="virtio-blk") as boot:
+            timeout = ctx.timeout(TIMEOUT)
+            hit = boot.wait_for(re.compile(f"{re.escape(DONE)}|{FATAL.pattern}"), timeout)
+            if hit is None or not hit[0].text.startswith(DONE):
+                return [boot.fail(APP_NAME, hit[0].text if hit else f"no '{DONE}' within {timeout:.0f} s")]
+            host_args = [os.path.join(site, p) for p in APP_PATHS]
+            result = compare(ctx, boot.all_lines(), "readfile",
+                             {"linux": "linux/readfile", "args": host_args, "env": {}})
+            result.name = f"{APP_NAME}dir: the program reads the site under /disk0 as the host reads it"
+            if not result.ok:
+                result.tail = boot.tail()
+            return [result]
 
 
 def run(ctx):

@@ -51,8 +51,9 @@ test_fs_vfs_SRCS   := servers/fs/vfs.c servers/fs/icache.c servers/fs/tmpfs.c se
 test_linux_elf_SRCS := servers/linux/lxelf.c
 test_linux_stack_SRCS := servers/linux/lxstack.c
 test_linux_sigframe_SRCS := servers/linux/lxsigframe.c
-test_linux_vm_SRCS := servers/linux/lxvm.c servers/linux/lxconf.c servers/linux/sysnames.c
+test_linux_vm_SRCS := servers/linux/lxvm.c servers/linux/lxconf.c servers/linux/lxpath.c servers/linux/sysnames.c
 test_linux_fd_SRCS := servers/linux/lxfd.c servers/linux/lxpath.c
+test_linux_ready_SRCS := servers/linux/lxready.c servers/linux/lxaddr.c servers/linux/lxfd.c
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).

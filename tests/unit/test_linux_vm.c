@@ -120,6 +120,18 @@ static void test_conf(void **state)
     assert_int_equal(C.progs[0].pages, LXCONF_PAGES_DEFAULT);
     assert_int_equal(parse("[linux a]\nlinux = x\npages = 300\n"), 1);
     assert_int_equal(C.progs[0].pages, 300);
+    assert_string_equal(C.progs[0].cwd, "/");
+    assert_int_equal(C.progs[0].nports, 0);
+    assert_int_equal(parse("[linux a]\nlinux = x\ncwd = /disk0/./www//../site/\nports = 80  8080 65535\n"),
+                     1);
+    assert_string_equal(C.progs[0].cwd, "/disk0/site");
+    assert_int_equal(C.progs[0].nports, 3);
+    assert_int_equal(C.progs[0].ports[0], 80);
+    assert_int_equal(C.progs[0].ports[1], 8080);
+    assert_int_equal(C.progs[0].ports[2], 65535);
+    assert_int_equal(parse("[linux a]\nlinux = x\ncwd = /../..\nports = 1 2 3 4 5 6 7 8\n"), 1);
+    assert_string_equal(C.progs[0].cwd, "/");
+    assert_int_equal(C.progs[0].nports, 8);
     assert_string_equal(logbuf, "");
     char *words[4];
     char text[] = "  a  b c ";
@@ -147,6 +159,15 @@ static void test_conf_refusals(void **state)
         "[linux a]\nlinux = x\npages = 16777217\n",
         "[linux a]\nlinux = x\npages = 12k\n",
         "[linux a]\nlinux = x\npages = 1\npages = 2\n",
+        "[linux a]\nlinux = x\ncwd = relative\n",
+        "[linux a]\nlinux = x\ncwd =\n",
+        "[linux a]\nlinux = x\ncwd = /a\ncwd = /b\n",
+        "[linux a]\nlinux = x\nports =\n",
+        "[linux a]\nlinux = x\nports = 0\n",
+        "[linux a]\nlinux = x\nports = 65536\n",
+        "[linux a]\nlinux = x\nports = 80 http\n",
+        "[linux a]\nlinux = x\nports = 80 81 80\n",
+        "[linux a]\nlinux = x\nports = 1 2 3 4 5 6 7 8 9\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[512];

@@ -30,32 +30,90 @@ void pit_wait_us(uint32_t us)
 }
 
 /*
- * Measure the TSC rate against the PIT: TSC ticks across a 2 ms one-shot window, three times, and
- * keep the smallest. Under emulation the host may deschedule the virtual CPU, and a pause between
- * the PIT's terminal count and our seeing it only ever lengthens a window (a 65 ms pause once made
- * the clock run 14x slow and every deadline late); three pauses in a row are far less likely. The
- * PIT's 0.84 us tick keeps the error near 0.04%. Log lines before this use the 1 GHz guess. Boot
- * time is a feature: this costs 6 ms.
+ * The TSC's rate, measured against PIT channel 2 counting down (mode 0, from 0xffff: 55 ms before it
+ * wraps). Both clocks run in real time, so the rate is the TSC's ticks between two readings of the
+ * PIT's count divided by the PIT's ticks between them: a pause of the virtual CPU anywhere between the
+ * readings lengthens both alike and changes nothing (measuring the TSC across a PIT wait instead,
+ * as this did, counted the pause between the terminal count and our seeing it: under a loaded host
+ * the clock ran 2x slow and deadlines fired late). Only a pause inside one reading (between the
+ * TSC reads around the latch) matters, so each reading is the one with the smallest such spread of
+ * a few tries, taken at its midpoint. Three measurements of 2 ms (the PIT's 0.84 us tick keeps the
+ * error near 0.04%); the median is kept, so one that a pause over 55 ms made wrap is outvoted. Log
+ * lines before this use the 1 GHz guess. Boot time is a feature: this costs about 6 ms.
  */
-#define TSC_CAL_WINDOW_US 2000
-#define TSC_CAL_WINDOWS 3
+#define PIT_LATCH_CH2 0x80      /* counter latch command for channel 2 */
+#define TSC_CAL_PIT_TICKS 2387u /* 2 ms of the PIT */
+#define TSC_CAL_RUNS 3
+#define TSC_CAL_TRIES 5
+
+struct pit_reading {
+    uint16_t count;
+    uint64_t tsc;    /* the TSC at the reading (midpoint of the two around it) */
+    uint64_t spread; /* TSC ticks between those two */
+};
+
+/* One reading of channel 2's count with the TSC around it. */
+static struct pit_reading pit_read(void)
+{
+    uint64_t t0 = rdtsc();
+    outb(PIT_CMD, PIT_LATCH_CH2);
+    uint16_t lo = inb(PIT_CH2);
+    uint16_t hi = inb(PIT_CH2);
+    uint64_t t1 = rdtsc();
+    return (struct pit_reading){(uint16_t)(lo | hi << 8), t0 + (t1 - t0) / 2, t1 - t0};
+}
+
+/* The reading with the smallest spread of TSC_CAL_TRIES. */
+static struct pit_reading pit_read_best(void)
+{
+    struct pit_reading best = pit_read();
+    for (int i = 1; i < TSC_CAL_TRIES; i++) {
+        struct pit_reading r = pit_read();
+        if (r.spread < best.spread)
+            best = r;
+    }
+    return best;
+}
+
+/* TSC ticks per ms over one measurement; 0 if the PIT did not count. */
+static uint64_t tsc_measure(void)
+{
+    outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01); /* gate on, speaker off */
+    outb(PIT_CMD, 0xb0);                            /* channel 2, lo/hi byte, mode 0 */
+    outb(PIT_CH2, 0xff);
+    outb(PIT_CH2, 0xff);
+    struct pit_reading a = pit_read_best();
+    uint16_t ticks = 0;
+    for (uint64_t spins = 0; spins < 50000000 && ticks < TSC_CAL_PIT_TICKS; spins++)
+        ticks = (uint16_t)(a.count - pit_read().count);
+    if (ticks < TSC_CAL_PIT_TICKS)
+        return 0;
+    struct pit_reading b = pit_read_best();
+    ticks = (uint16_t)(a.count - b.count);
+    return (b.tsc - a.tsc) * PIT_HZ / ((uint64_t)ticks * 1000);
+}
+
 void tsc_calibrate(void)
 {
     tsc_at_boot = rdtsc();
-    uint64_t best = UINT64_MAX;
-    for (int i = 0; i < TSC_CAL_WINDOWS; i++) {
-        uint64_t t0 = rdtsc();
-        pit_wait_us(TSC_CAL_WINDOW_US);
-        uint64_t d = rdtsc() - t0;
-        if (d < best)
-            best = d;
-    }
-    uint64_t per_ms = best * 1000 / TSC_CAL_WINDOW_US;
+    uint64_t m[TSC_CAL_RUNS];
+    for (int i = 0; i < TSC_CAL_RUNS; i++)
+        m[i] = tsc_measure();
+    for (int i = 1; i < TSC_CAL_RUNS; i++) /* sort the few measurements */
+        for (int j = i; j > 0 && m[j] < m[j - 1]; j--) {
+            uint64_t t = m[j];
+            m[j] = m[j - 1];
+            m[j - 1] = t;
+        }
+    uint64_t per_ms = m[TSC_CAL_RUNS / 2];
     if (per_ms < 1000) {
         log_printf("time: PIT calibration failed, assuming a 1 GHz TSC");
         return;
     }
     tsc_per_ms = per_ms;
+    log_printf("time: TSC at %llu.%03llu MHz (the PIT's measurements: %llu, %llu, %llu kHz)",
+               (unsigned long long)(per_ms / 1000), (unsigned long long)(per_ms % 1000),
+               (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2]);
 }
 
 /* Monotonic as long as the TSC is: one CPU, and a TSC that keeps its rate (invariant TSC). */

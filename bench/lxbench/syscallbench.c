@@ -1,0 +1,138 @@
+/* syscallbench.c: the cost of a null Linux system call, one static musl binary run on Warp and on Linux. */
+
+/*
+ * Built once with `musl-gcc -static` (bench/lxbench/build.mk); the same file runs under Warp's
+ * linux server (build/warp-lxbench.iso) and in the Linux guest (tools/linux-guest copies it into
+ * the initramfs, bench/linux/rc/55-syscallbench runs it). bench/run compares the two.
+ *
+ *   linux_getpid          syscall(SYS_getpid): straight through the system call instruction, so
+ *                         no library cache can answer it. On Linux a kernel entry and exit; on
+ *                         Warp a trap the kernel turns into a message to the linux server, which
+ *                         answers with a reply: two messages and two switches.
+ *   linux_clock_gettime   clock_gettime(CLOCK_MONOTONIC) through musl: on Linux musl calls the
+ *                         vDSO when the kernel offers one (no kernel entry when the clock source
+ *                         can be read from user mode); Warp offers no vDSO, so musl falls back to
+ *                         the system call, which takes the getpid path.
+ *
+ * Each sample times BATCH calls between two rdtsc and is divided by BATCH (rdtsc's own cost
+ * spread over the batch); WARMUP batches are run first, then ROUNDS timed ones. Under QEMU
+ * `-icount shift=0` one guest instruction advances the TSC by one, so a sample is guest
+ * instructions per call; without icount it is the host's TSC cycles under TCG.
+ *
+ * Output, one line each (parsed by bench/run):
+ *   bench: linux_getpid median=<n> min=<n> p90=<n> n=<ROUNDS> mean=<n>
+ *   bench: linux_clock_gettime median=<n> min=<n> p90=<n> n=<ROUNDS> mean=<n>
+ * or `bench: error: <what>` and exit status 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 8
+#define WARMUP 50
+#define ROUNDS 1000
+
+static uint64_t samples[ROUNDS];
+
+/* The time-stamp counter (guest instructions under -icount shift=0). */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Ascending order for qsort. */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts the samples and prints the bench line for `name`. */
+static void report(const char *name, uint64_t *s, size_t n)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += s[i];
+    qsort(s, n, sizeof *s, cmp_u64);
+    printf("bench: %s median=%llu min=%llu p90=%llu n=%zu mean=%llu\n", name, (unsigned long long)s[n / 2],
+           (unsigned long long)s[0], (unsigned long long)s[n * 9 / 10], n, (unsigned long long)(sum / n));
+    fflush(stdout);
+}
+
+/* Exits with a message naming what failed. */
+static void die(const char *what)
+{
+    printf("bench: error: %s: %s\n", what, strerror(errno));
+    fflush(stdout);
+    exit(1);
+}
+
+/* BATCH getpid system calls; the pid they return must be the first one's. */
+static void getpid_batch(long pid)
+{
+    for (int i = 0; i < BATCH; i++)
+        if (syscall(SYS_getpid) != pid) {
+            errno = ESRCH;
+            die("getpid changed its answer");
+        }
+}
+
+/* BATCH reads of the monotonic clock through the C library; the clock must not go back. */
+static void clock_batch(struct timespec *last)
+{
+    struct timespec ts;
+    for (int i = 0; i < BATCH; i++) {
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+            die("clock_gettime");
+        if (ts.tv_sec < last->tv_sec || (ts.tv_sec == last->tv_sec && ts.tv_nsec < last->tv_nsec)) {
+            errno = ERANGE;
+            die("CLOCK_MONOTONIC went back");
+        }
+        *last = ts;
+    }
+}
+
+/* Times ROUNDS batches of getpid; per call. Not inlined: bench/profile --lx finds its two rdtsc. */
+__attribute__((noinline)) static void bench_getpid(void)
+{
+    long pid = syscall(SYS_getpid);
+    if (pid <= 0)
+        die("getpid");
+    for (int i = 0; i < WARMUP; i++)
+        getpid_batch(pid);
+    for (int i = 0; i < ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        getpid_batch(pid);
+        samples[i] = (rdtsc() - t0) / BATCH;
+    }
+    report("linux_getpid", samples, ROUNDS);
+}
+
+/* Times ROUNDS batches of clock_gettime(CLOCK_MONOTONIC); per call. */
+static void bench_clock(void)
+{
+    struct timespec last = {0, 0};
+    for (int i = 0; i < WARMUP; i++)
+        clock_batch(&last);
+    for (int i = 0; i < ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        clock_batch(&last);
+        samples[i] = (rdtsc() - t0) / BATCH;
+    }
+    report("linux_clock_gettime", samples, ROUNDS);
+}
+
+int main(void)
+{
+    bench_getpid();
+    bench_clock();
+    return 0;
+}
