@@ -21,6 +21,9 @@
 #   make http-host  http_server on Linux sockets (a stand-in for tcpip), for debugging
 #   make bench      IPC and network benchmarks against a Linux guest under the same QEMU; updates
 #                   docs/benchmarks.md
+#   make lighttpd   lighttpd 1.4.69 from Debian's source package as a static musl binary,
+#                   build/lighttpd/lighttpd (ports/lighttpd/build.mk; lighttpd-test runs it on the
+#                   host, lighttpd-image makes build/warp-lighttpd.iso)
 #   make clean      remove build/
 # make test's lint layer runs every tools/check-*: check-includes, check-modules (no cycles), and
 # check-format (the C style of .clang-format).
@@ -93,6 +96,9 @@ include kernel/build.mk
 # host-side test builds, each directory with its own build.mk.
 include $(sort $(wildcard servers/*/build.mk tests/*/build.mk bench/*/build.mk))
 include tools/build.mk
+# Third-party programs built from Debian source packages for Warp (ports/: only on request, never by
+# make, make images or make test); after tools/build.mk, whose image macros they use.
+include $(sort $(wildcard ports/*/build.mk))
 -include bench/build.mk
 
 clean:
