@@ -353,6 +353,35 @@ static uint32_t lxfile_create_mode(const struct lxproc *p, uint64_t mode)
     return m | ((m >> 6) & 07);
 }
 
+/*
+ * /dev/null by its path: the server's null description, the one fd 0 starts with (fs has no /dev).
+ * Returns the fd, -errno, or 1 when path is not /dev/null (then fs is asked). Linux's refusals of a
+ * character device: O_DIRECTORY is ENOTDIR, O_CREAT|O_EXCL EEXIST.
+ */
+static int64_t lxfile_open_null(struct lxproc *p, const struct lxpath *res, char *path, uint64_t flags)
+{
+    static char norm[LXPATH_MAX + 2];
+    if (res->dir || res->dir_only || res->len > LXPATH_MAX)
+        return 1;
+    memcpy(norm, path, res->len + 1);
+    lxpath_normalize(norm);
+    if (strcmp(norm, "/dev/null") != 0)
+        return 1;
+    if (flags & LX_O_DIRECTORY)
+        return -LX_ENOTDIR;
+    if ((flags & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL))
+        return -LX_EEXIST;
+    uint32_t keep = (uint32_t)flags & (LX_O_ACCMODE | LX_O_APPEND | LX_O_NONBLOCK);
+    if (flags & LX_O_PATH)
+        keep = LX_O_ACCMODE; /* neither read nor write: both are EBADF */
+    struct lxfile *f = lxfile_new(&lxfile_pool, LXFILE_NULL, keep);
+    if (!f)
+        return -LX_ENFILE;
+    int64_t fd = lxfd_install(&p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    lxfile_unref(p, f); /* the table holds it now, or nothing does */
+    return fd;
+}
+
 /* open and openat: Linux's flags onto fs's (creation, truncation, directory, no-follow). */
 static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode)
 {
@@ -368,6 +397,10 @@ static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint
     if (lxfd_count(&p->fds) == LXFD_MAX) { /* Linux takes a number after the path, before the lookup */
         lxop_finish(op, LXSYS_NO_REPLY);
         return -LX_EMFILE;
+    }
+    if ((r = lxfile_open_null(p, &res, (char *)op->data, flags)) != 1) {
+        lxop_finish(op, LXSYS_NO_REPLY);
+        return r;
     }
     uint32_t acc = (uint32_t)flags & LX_O_ACCMODE;
     uint32_t fsflags = 0;

@@ -65,6 +65,7 @@ static int64_t lxio_write(struct lxproc *p, uint64_t fd, struct lxxfer *x, int64
         return -LX_EBADF;
     bool positioned = offset >= 0;
     switch (f->kind) {
+    case LXFILE_NULL: return (int64_t)x->len; /* /dev/null takes everything */
     case LXFILE_CONSOLE: return positioned ? -LX_ESPIPE : lxio_console_write(p, f, x);
     case LXFILE_PIPE_W: return positioned ? -LX_ESPIPE : lxpipe_write(p, f, x);
     case LXFILE_SOCKET: return positioned ? -LX_ESPIPE : lxsys_sock_send(p, f, x, 0);
