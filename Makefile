@@ -96,8 +96,8 @@ include kernel/build.mk
 # host-side test builds, each directory with its own build.mk.
 include $(sort $(wildcard servers/*/build.mk tests/*/build.mk bench/*/build.mk))
 include tools/build.mk
-# Third-party programs built from Debian source packages for Warp (ports/: only on request, never by
-# make, make images or make test); after tools/build.mk, whose image macros they use.
+# Third-party programs built from Debian source packages for Warp (ports/: not by a plain make; make
+# images and make test build the images that hold them); after tools/build.mk, whose image macros they use.
 include $(sort $(wildcard ports/*/build.mk))
 -include bench/build.mk
 

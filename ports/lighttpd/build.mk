@@ -6,12 +6,11 @@
 #   make lighttpd-image  $(BUILD)/warp-lighttpd.iso (virtio_net, tcpip, the block drivers, fs, the
 #                        linux server and lighttpd: ports/lighttpd/lighttpd.manifest) and its site
 #                        disk $(BUILD)/lighttpd/site.img (lighttpd.conf and www/, at /disk0)
-#   make lighttpd-run    boots them as `make run SITE=...` does (same variables); no test boots them
-#                        yet: lighttpd reads its configuration, then stops, as the linux server has
-#                        no /dev/null path yet (docs/linux-compat.md, lighttpd)
+#   make lighttpd-run    boots them as `make run SITE=...` does (same variables); make test boots the
+#                        ISO with a site of its own (tests/e2e/case_lighttpd.py)
 #
-# Nothing here is part of `make`, `make images` or `make test`: the source comes from Debian's source
-# package (checksum-verified, under $(BUILD)/lighttpd/src, never committed). The build is upstream's
+# `make images` and `make test` build warp-lighttpd.iso (a plain `make` does not): the source comes
+# from Debian's source package (checksum-verified, under $(BUILD)/lighttpd/src, never committed). The build is upstream's
 # autotools one, from the tarball's generated configure (no autoconf needed), with LIGHTTPD_STATIC=yes:
 # the modules of ports/lighttpd/plugin-static.h are linked in, no dlopen. Everything that would need a
 # library musl does not have is off (pcre2, zlib and the other compressors, TLS, lua, ...).
@@ -96,6 +95,11 @@ $(LIGHTTPD_SITE_IMG): ports/lighttpd/lighttpd.conf $(wildcard ports/lighttpd/www
 	$(Q)install -m 0644 ports/lighttpd/lighttpd.conf $(LIGHTTPD_SITE)/lighttpd.conf
 	$(Q)install -m 0644 $(wildcard ports/lighttpd/www/*) $(LIGHTTPD_SITE)/www/
 	$(Q)tools/mksite $(LIGHTTPD_SITE) $@
+
+# make test boots warp-lighttpd.iso (tests/e2e/case_lighttpd.py, with a site of its own): the image
+# is one of the images make test and make images build.
+IMAGES += $(BUILD)/warp-lighttpd.iso
+images: $(BUILD)/warp-lighttpd.iso
 
 lighttpd-image: lighttpd
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-lighttpd.iso $(LIGHTTPD_SITE_IMG)

@@ -104,6 +104,9 @@
 #define LX_SYS_dup3 292
 #define LX_SYS_pipe2 293
 #define LX_SYS_faccessat2 439
+#define LX_SYS_getrlimit 97
+#define LX_SYS_setrlimit 160
+#define LX_SYS_prlimit64 302
 
 /* mmap's flags and prot */
 #define LX_PROT_READ 1

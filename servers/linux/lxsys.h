@@ -118,6 +118,9 @@ int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_prlimit64(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getrlimit(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setrlimit(struct lxproc *p, const struct trap_info *t);
 
 /* lxsys_signal.c: dispositions, the mask, signals to itself, rt_sigreturn, waits, SIGALRM's timer */
 int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t);

@@ -1,8 +1,9 @@
-/* lxsys_task.c: ids, uname, getrandom, arch_prctl, set_tid_address, exit. */
+/* lxsys_task.c: ids, uname, getrandom, arch_prctl, set_tid_address, resource limits, exit. */
 #include <warp/string.h>
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxfd.h"
 #include "lxproc.h"
 #include "lxload.h"
 #include "lxmem.h"
@@ -89,4 +90,72 @@ int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t)
 {
     lxproc_exit(p, (int)(t->args[0] & 0xff));
     return LXSYS_NO_REPLY;
+}
+
+/* ---- resource limits: what Warp enforces, readable; a change only where it changes nothing ---- */
+
+#define LX_RLIM_NLIMITS 16
+#define LX_RLIM_INFINITY UINT64_MAX
+enum { LX_RLIMIT_DATA = 2, LX_RLIMIT_STACK = 3, LX_RLIMIT_CORE = 4, LX_RLIMIT_NPROC = 6, LX_RLIMIT_NOFILE = 7,
+       LX_RLIMIT_AS = 9 };
+
+/* The limit (soft = hard) Warp holds p to for resource (< LX_RLIM_NLIMITS). */
+static uint64_t lxlimit_of(const struct lxproc *p, uint32_t resource)
+{
+    switch (resource) {
+    case LX_RLIMIT_NOFILE: return LXFD_MAX;
+    case LX_RLIMIT_STACK: return LXLOAD_STACK_SIZE;
+    case LX_RLIMIT_DATA:
+    case LX_RLIMIT_AS: return p->pages * 4096; /* its memory quota */
+    case LX_RLIMIT_CORE: return 0;             /* no core dumps */
+    case LX_RLIMIT_NPROC: return 1;            /* no fork or threads yet */
+    default: return LX_RLIM_INFINITY;
+    }
+}
+
+/*
+ * prlimit64(pid, resource, new, old) and what getrlimit and setrlimit are made of: old receives the
+ * limit; new may only restate it (the limits are the server's and the kernel's quotas, which a process
+ * cannot move: raising one is EPERM as for an unprivileged process past its hard limit, and so is
+ * lowering one, which Linux would allow: told apart in docs/linux-compat.md).
+ */
+static int64_t lxlimit(struct lxproc *p, uint64_t pid, uint64_t resource, uint64_t new_addr, uint64_t old_addr)
+{
+    if ((uint32_t)resource >= LX_RLIM_NLIMITS || resource >> 32)
+        return -LX_EINVAL;
+    if (pid != 0 && pid != p->pid)
+        return -LX_ESRCH; /* it sees no other process */
+    uint64_t limit = lxlimit_of(p, (uint32_t)resource);
+    if (new_addr) {
+        uint64_t want[2];
+        if (lxmem_read(p, new_addr, want, sizeof(want)) < 0)
+            return -LX_EFAULT;
+        if (want[0] > want[1])
+            return -LX_EINVAL;
+        if (want[0] != limit || want[1] != limit)
+            return -LX_EPERM;
+    }
+    uint64_t have[2] = {limit, limit};
+    if (old_addr && lxmem_write(p, old_addr, have, sizeof(have)) < 0)
+        return -LX_EFAULT;
+    return 0;
+}
+
+int64_t lxsys_prlimit64(struct lxproc *p, const struct trap_info *t)
+{
+    return lxlimit(p, t->args[0], t->args[1], t->args[2], t->args[3]);
+}
+
+int64_t lxsys_getrlimit(struct lxproc *p, const struct trap_info *t)
+{
+    if (!t->args[1])
+        return -LX_EFAULT;
+    return lxlimit(p, 0, t->args[0], 0, t->args[1]);
+}
+
+int64_t lxsys_setrlimit(struct lxproc *p, const struct trap_info *t)
+{
+    if (!t->args[1])
+        return -LX_EFAULT;
+    return lxlimit(p, 0, t->args[0], t->args[1], 0);
 }

@@ -38,7 +38,13 @@ AFTER = re.compile(r"^linux: no Linux process left \((\d+) pages free\)$")
 SERVER_SLACK = 128
 FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
 # Programs whose outcome is the server's refusal or log, not a comparison with the host.
-HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos"}
+HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos", "rlimit"}
+# rlimit's lines under Warp: the limits it enforces, a change that changes nothing taken, any other EPERM.
+RLIMIT_LINES = ["getrlimit NOFILE: 0", "NOFILE 256 256", "STACK 1048576 1048576", "FSIZE infinite 1",
+                "setrlimit NOFILE to what it is: 0", "setrlimit NOFILE lower: -1 errno 1",
+                "setrlimit NOFILE soft above hard: -1 errno 22", "getrlimit resource 99: -1 errno 22",
+                "getrlimit to NULL: -1 errno 14", "getrlimit to a bad address: -1 errno 14",
+                "prlimit64 of pid 12345: -1 errno 3", "prlimit64 of itself: 0"]
 
 
 def read_programs():
@@ -149,6 +155,9 @@ def hostile(lines):
     for title, text in checks:
         ok = text in texts
         results.append(Result(f"linux: {title}", ok, reason="" if ok else f"no line {text!r}"))
+    got = [t[len("rlimit/1: "):] for t in texts if t.startswith("rlimit/1: ")]
+    results.append(Result("linux: resource limits read as enforced; a change that changes nothing is taken",
+                          got == RLIMIT_LINES, reason=f"rlimit printed {got!r}"))
     logged = [t for t in texts if re.match(r"linux: enosys2? \(linux/enosys\): system call sysinfo \(99\) "
                                            r"is not implemented: ENOSYS$", t)]
     results.append(Result("linux: the unimplemented call is logged once per binary, by name", len(logged) == 1,
