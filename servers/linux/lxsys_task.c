@@ -96,8 +96,14 @@ int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t)
 
 #define LX_RLIM_NLIMITS 16
 #define LX_RLIM_INFINITY UINT64_MAX
-enum { LX_RLIMIT_DATA = 2, LX_RLIMIT_STACK = 3, LX_RLIMIT_CORE = 4, LX_RLIMIT_NPROC = 6, LX_RLIMIT_NOFILE = 7,
-       LX_RLIMIT_AS = 9 };
+enum {
+    LX_RLIMIT_DATA = 2,
+    LX_RLIMIT_STACK = 3,
+    LX_RLIMIT_CORE = 4,
+    LX_RLIMIT_NPROC = 6,
+    LX_RLIMIT_NOFILE = 7,
+    LX_RLIMIT_AS = 9
+};
 
 /* The limit (soft = hard) Warp holds p to for resource (< LX_RLIM_NLIMITS). */
 static uint64_t lxlimit_of(const struct lxproc *p, uint32_t resource)
@@ -119,7 +125,8 @@ static uint64_t lxlimit_of(const struct lxproc *p, uint32_t resource)
  * cannot move: raising one is EPERM as for an unprivileged process past its hard limit, and so is
  * lowering one, which Linux would allow: told apart in docs/linux-compat.md).
  */
-static int64_t lxlimit(struct lxproc *p, uint64_t pid, uint64_t resource, uint64_t new_addr, uint64_t old_addr)
+static int64_t lxlimit(struct lxproc *p, uint64_t pid, uint64_t resource, uint64_t new_addr,
+                       uint64_t old_addr)
 {
     if ((uint32_t)resource >= LX_RLIM_NLIMITS || resource >> 32)
         return -LX_EINVAL;
