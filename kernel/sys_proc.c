@@ -240,15 +240,22 @@ long sys_proc_interrupt(const struct syscall_args *a)
     return err < 0 ? err : supervise_interrupt(p);
 }
 
+/* managed_proc, for a process that is stopped (not started, or in a trap): else ERR_BAD_STATE. */
+static long stopped_proc(uint64_t h, struct proc **out)
+{
+    long err = managed_proc(h, out);
+    if (err < 0)
+        return err;
+    return supervise_stopped(*out) ? 0 : ERR_BAD_STATE;
+}
+
 /* Registers are read only while the process is stopped: a running one's are changing. */
 long sys_proc_get_regs(const struct syscall_args *a)
 {
     struct proc *p;
-    long err = managed_proc(a->a1, &p);
+    long err = stopped_proc(a->a1, &p);
     if (err < 0)
         return err;
-    if (!supervise_stopped(p))
-        return ERR_BAD_STATE;
     struct cpu_regs r;
     arch_thread_get_regs(&p->thread->arch, &r);
     return copy_to_user(a->a2, &r, sizeof(r));
@@ -260,10 +267,8 @@ long sys_proc_set_regs(const struct syscall_args *a)
     struct cpu_regs r;
     long err = copy_from_user(&r, a->a2, sizeof(r));
     struct proc *p;
-    if (err < 0 || (err = managed_proc(a->a1, &p)) < 0)
+    if (err < 0 || (err = stopped_proc(a->a1, &p)) < 0)
         return err;
-    if (!supervise_stopped(p))
-        return ERR_BAD_STATE;
     return arch_thread_set_regs(&p->thread->arch, &r);
 }
 
@@ -271,11 +276,9 @@ long sys_proc_set_regs(const struct syscall_args *a)
 long sys_proc_get_fpu(const struct syscall_args *a)
 {
     struct proc *p;
-    long err = managed_proc(a->a1, &p);
+    long err = stopped_proc(a->a1, &p);
     if (err < 0)
         return err;
-    if (!supervise_stopped(p))
-        return ERR_BAD_STATE;
     struct cpu_fpu f;
     arch_thread_get_fpu(&p->thread->arch, &f);
     return copy_to_user(a->a2, &f, sizeof(f));
@@ -286,11 +289,9 @@ long sys_proc_get_fpu(const struct syscall_args *a)
 long sys_proc_set_fpu(const struct syscall_args *a)
 {
     struct proc *p;
-    long err = managed_proc(a->a1, &p);
+    long err = stopped_proc(a->a1, &p);
     if (err < 0)
         return err;
-    if (!supervise_stopped(p))
-        return ERR_BAD_STATE;
     struct cpu_fpu f;
     if ((err = copy_from_user(&f, a->a2, sizeof(f))) < 0)
         return err;
