@@ -20,7 +20,7 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import ROOT, Boot, Job, Result
+from harness import ROOT, Boot, Job, Result, readable_site_image
 
 GROUP = "lighttpd"
 NAME = "lighttpd"
@@ -53,13 +53,8 @@ def make_site(tmp):
         os.makedirs(os.path.dirname(os.path.join(www, path)), exist_ok=True)
         with open(os.path.join(www, path), "w", encoding="utf-8") as f:
             f.write(text)
-    for top, _, files in os.walk(site):
-        os.chmod(top, 0o755)
-        for name in files:
-            os.chmod(os.path.join(top, name), 0o644)
     image = os.path.join(tmp, "site.img")
-    subprocess.run([os.path.join(ROOT, "tools", "mksite"), site, image], check=True, capture_output=True,
-                   timeout=300)
+    readable_site_image(site, image)
     return www, image
 
 

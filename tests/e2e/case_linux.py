@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import ROOT, Boot, Job, Result
+from harness import ROOT, Boot, Job, Result, readable_site_image
 
 GROUP = "linux"
 NAME = "linux server"
@@ -234,13 +234,8 @@ def app_site(tmp):
     for name, data in APP_FILES.items():
         with open(os.path.join(site, name), "wb") as f:
             f.write(data)
-    for top, dirs, files in os.walk(site):
-        os.chmod(top, 0o755)
-        for name in files:
-            os.chmod(os.path.join(top, name), 0o644)
     image = os.path.join(tmp, "site.img")
-    subprocess.run([os.path.join(ROOT, "tools", "mksite"), site, image], check=True, capture_output=True,
-                   timeout=120)
+    readable_site_image(site, image)
     return site, image
 
 

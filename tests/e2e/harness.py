@@ -144,6 +144,17 @@ _live_lock = threading.Lock()
 _stopping = False
 
 
+def readable_site_image(tree, image):
+    """Makes tree readable by others, as fs requires of what it serves (directories 0755, files
+    0644), and its ext4 image with tools/mksite; raises CalledProcessError if that fails."""
+    for top, _, files in os.walk(tree):
+        os.chmod(top, 0o755)
+        for name in files:
+            os.chmod(os.path.join(top, name), 0o644)
+    subprocess.run([os.path.join(ROOT, "tools", "mksite"), tree, image], check=True, capture_output=True,
+                   timeout=300)
+
+
 def kill_all_boots():
     """Kills every QEMU this harness started and lets no new one start (used on Ctrl-C)."""
     global _stopping
