@@ -90,6 +90,8 @@
 #define LX_SYS_pipe 22
 #define LX_SYS_dup 32
 #define LX_SYS_dup2 33
+#define LX_SYS_fsync 74
+#define LX_SYS_fdatasync 75
 #define LX_SYS_ftruncate 77
 #define LX_SYS_getcwd 79
 #define LX_SYS_chdir 80
@@ -105,6 +107,7 @@
 #define LX_SYS_pipe2 293
 #define LX_SYS_faccessat2 439
 #define LX_SYS_getrlimit 97
+#define LX_SYS_sysinfo 99
 #define LX_SYS_setrlimit 160
 #define LX_SYS_prlimit64 302
 

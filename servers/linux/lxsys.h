@@ -49,6 +49,7 @@ int64_t lxsys_mkdir(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_mkdirat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_fsync(struct lxproc *p, const struct trap_info *t); /* and fdatasync */
 int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t);
 /* read and write of an fs node at offset (-1: the description's, which then moves): LXSYS_NO_REPLY
  * (the trap is answered with fs's reply) or -errno. */
@@ -119,6 +120,7 @@ int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_prlimit64(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sysinfo(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getrlimit(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_setrlimit(struct lxproc *p, const struct trap_info *t);
 

@@ -876,3 +876,16 @@ int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t)
     msg_setattr(&m, FS_ATTR_SIZE, value);
     return lxop_call(op, lxnode_channel(f), &m, lxop_on_status);
 }
+
+/*
+ * fsync and fdatasync: a file or directory of fs has nothing to write back (its disk file system is
+ * mounted read-only, tmpfs lives in memory), so they succeed at once; on a pipe, socket, the
+ * console or /dev/null they are EINVAL, as Linux says for a file that cannot be synced.
+ */
+int64_t lxsys_fsync(struct lxproc *p, const struct trap_info *t)
+{
+    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    if (!f || (f->flags & LX_O_ACCMODE) == LX_O_ACCMODE) /* none, or an O_PATH one */
+        return -LX_EBADF;
+    return f->kind == LXFILE_NODE ? 0 : -LX_EINVAL;
+}

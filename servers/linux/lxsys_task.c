@@ -1,4 +1,4 @@
-/* lxsys_task.c: ids, uname, getrandom, arch_prctl, set_tid_address, resource limits, exit. */
+/* lxsys_task.c: ids, uname, sysinfo, getrandom, arch_prctl, set_tid_address, resource limits, exit. */
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -165,4 +165,32 @@ int64_t lxsys_setrlimit(struct lxproc *p, const struct trap_info *t)
     if (!t->args[1])
         return -LX_EFAULT;
     return lxlimit(p, 0, t->args[0], t->args[1], 0);
+}
+
+/* struct sysinfo of x86-64 Linux (112 bytes). */
+struct lx_sysinfo {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+};
+_Static_assert(sizeof(struct lx_sysinfo) == 112, "struct sysinfo's size on x86-64 Linux");
+
+/* The machine's uptime (rounded up to whole seconds, as Linux), memory and processes; no load
+ * averages (Warp keeps none: 0), no swap, shared or buffer memory. */
+int64_t lxsys_sysinfo(struct lxproc *p, const struct trap_info *t)
+{
+    struct sysinfo si;
+    if (warp_sysinfo(&si) < 0)
+        return -LX_EAGAIN;
+    struct lx_sysinfo out = {
+        .uptime = (int64_t)((si.uptime_ns + 999999999u) / 1000000000u),
+        .totalram = si.total_pages * 4096,
+        .freeram = si.free_pages * 4096,
+        .procs = si.nprocs > UINT16_MAX ? UINT16_MAX : (uint16_t)si.nprocs,
+        .mem_unit = 1,
+    };
+    return lxmem_write(p, t->args[0], &out, sizeof(out));
 }

@@ -38,13 +38,16 @@ AFTER = re.compile(r"^linux: no Linux process left \((\d+) pages free\)$")
 SERVER_SLACK = 128
 FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
 # Programs whose outcome is the server's refusal or log, not a comparison with the host.
-HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos", "rlimit"}
+HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos", "rlimit", "sysinfo"}
 # rlimit's lines under Warp: the limits it enforces, a change that changes nothing taken, any other EPERM.
 RLIMIT_LINES = ["getrlimit NOFILE: 0", "NOFILE 256 256", "STACK 1048576 1048576", "FSIZE infinite 1",
                 "setrlimit NOFILE to what it is: 0", "setrlimit NOFILE lower: -1 errno 1",
                 "setrlimit NOFILE soft above hard: -1 errno 22", "getrlimit resource 99: -1 errno 22",
                 "getrlimit to NULL: -1 errno 14", "getrlimit to a bad address: -1 errno 14",
                 "prlimit64 of pid 12345: -1 errno 3", "prlimit64 of itself: 0"]
+# sysinfo's lines under Warp: the machine's figures, no load averages.
+SYSINFO_LINES = ["sysinfo: 0", "uptime at least a second: 1", "mem_unit 1, some RAM: 1, free at most total: 1",
+                 "processes: 1, loads 0 0 0, swap 0", "sysinfo to a bad address: -1 errno 14"]
 
 
 def read_programs():
@@ -147,18 +150,20 @@ def hostile(lines):
         ("a file that is no ELF is refused", "linux: cannot start garbage (linux/garbage): malformed data"),
         ("a dynamically linked binary is refused", "linux: cannot start dynamic (linux/dynamic): not supported"),
         ("a binary past its memory quota is refused", "linux: cannot start bigbss (linux/bigbss): out of memory"),
-        ("an unimplemented call is ENOSYS to the program", "enosys/1: sysinfo: -1 errno 38, again: -1 errno 38"),
-        ("and to a second process of its binary", "enosys2/1: sysinfo: -1 errno 38, again: -1 errno 38"),
+        ("an unimplemented call is ENOSYS to the program", "enosys/1: vhangup: -1 errno 38, again: -1 errno 38"),
+        ("and to a second process of its binary", "enosys2/1: vhangup: -1 errno 38, again: -1 errno 38"),
         ("20,000 random system calls are all answered", "linux: chaos exited with code 0"),
     ]
     results = []
     for title, text in checks:
         ok = text in texts
         results.append(Result(f"linux: {title}", ok, reason="" if ok else f"no line {text!r}"))
-    got = [t[len("rlimit/1: "):] for t in texts if t.startswith("rlimit/1: ")]
-    results.append(Result("linux: resource limits read as enforced; a change that changes nothing is taken",
-                          got == RLIMIT_LINES, reason=f"rlimit printed {got!r}"))
-    logged = [t for t in texts if re.match(r"linux: enosys2? \(linux/enosys\): system call sysinfo \(99\) "
+    for name, want, title in (("rlimit", RLIMIT_LINES,
+                               "resource limits read as enforced; a change that changes nothing is taken"),
+                              ("sysinfo", SYSINFO_LINES, "sysinfo gives the machine's uptime, memory and processes")):
+        got = [t[len(name) + 4:] for t in texts if t.startswith(f"{name}/1: ")]
+        results.append(Result(f"linux: {title}", got == want, reason=f"{name} printed {got!r}"))
+    logged = [t for t in texts if re.match(r"linux: enosys2? \(linux/enosys\): system call vhangup \(153\) "
                                            r"is not implemented: ENOSYS$", t)]
     results.append(Result("linux: the unimplemented call is logged once per binary, by name", len(logged) == 1,
                           reason=f"logged {len(logged)} times"))

@@ -1,13 +1,15 @@
-/* enosys: a system call the server does not implement (sysinfo) gives ENOSYS, logged once by name. */
+/* enosys: a system call the server does not implement (vhangup) gives ENOSYS, logged once by name. */
 #include <errno.h>
 #include <stdio.h>
-#include <sys/sysinfo.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int main(void)
 {
-    struct sysinfo si;
-    int a = sysinfo(&si), ea = errno;
-    int b = sysinfo(&si), eb = errno;
-    printf("sysinfo: %d errno %d, again: %d errno %d\n", a, ea, b, eb);
+    long a = syscall(SYS_vhangup);
+    int ea = errno;
+    long b = syscall(SYS_vhangup);
+    int eb = errno;
+    printf("vhangup: %ld errno %d, again: %ld errno %d\n", a, ea, b, eb);
     return 0;
 }
