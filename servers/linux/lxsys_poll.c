@@ -147,7 +147,7 @@ int64_t lxsys_epoll_pwait(struct lxproc *p, const struct trap_info *t)
     return lxpoll_epoll(p, t, t->args[4], lxsys_epoll_pwait);
 }
 
-/* poll's pass over the array: revents written back; the count ready, or -errno. */
+/* poll's pass over the array: every revents written back; the count ready, or -errno. */
 static int64_t lxpoll_scan(struct lxproc *p, uint64_t addr, uint32_t nfds)
 {
     static struct lx_pollfd fds[LXFD_MAX];
@@ -163,7 +163,9 @@ static int64_t lxpoll_scan(struct lxproc *p, uint64_t addr, uint32_t nfds)
         fds[i].revents = (int16_t)m;
         ready += m != 0;
     }
-    if (ready && lxmem_write(p, addr, fds, nfds * sizeof(fds[0])) < 0)
+    /* Every revents goes back, 0 where nothing is ready, as Linux's poll writes them: a call that
+     * then waits and times out leaves these zeros (the process cannot look meanwhile). */
+    if (nfds && lxmem_write(p, addr, fds, nfds * sizeof(fds[0])) < 0)
         return -LX_EFAULT;
     return ready;
 }

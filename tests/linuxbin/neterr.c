@@ -213,7 +213,12 @@ static void polls(void)
     for (int i = 0; i < 4; i++)
         printf("revents %d: %x\n", i, fds[i].revents);
     fds[3].fd = -1;
+    fds[0].revents = 0x7777; /* a timeout writes every revents back too: 0 */
     show("poll 20 ms", poll(fds, 1, 20));
+    printf("revents after the timeout %x\n", fds[0].revents);
+    fds[0].revents = 0x7777;
+    show("poll nothing ready, no wait", poll(fds, 1, 0));
+    printf("revents %x\n", fds[0].revents);
     show("write", write(p[1], "x", 1));
     show("poll readable", poll(fds, 1, -1));
     printf("revents %x\n", fds[0].revents);
