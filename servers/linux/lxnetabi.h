@@ -42,6 +42,7 @@
 #define LX_SYS_epoll_create 213
 #define LX_SYS_epoll_wait 232
 #define LX_SYS_epoll_ctl 233
+#define LX_SYS_pselect6 270
 #define LX_SYS_ppoll 271
 #define LX_SYS_epoll_pwait 281
 #define LX_SYS_accept4 288

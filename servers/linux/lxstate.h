@@ -49,6 +49,13 @@ struct lxbinary {
 struct lxpipewait;
 struct lxwait;
 
+/* select's sets while it waits, as the process gave them (read, write, except; nfds bits each): its
+ * own copies are zeroed for the wait, so that a timeout leaves them empty, as Linux does. */
+struct lxselect {
+    uint64_t in[3][LXFD_MAX / 64];
+    uint32_t nfds;
+};
+
 /* One supervised Linux process. */
 struct lxproc {
     bool used;
@@ -68,6 +75,7 @@ struct lxproc {
     struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
     struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
     struct lxwait *wait;         /* a call waiting for readiness (lxwait.c), or NULL */
+    struct lxselect sel;         /* what a waiting select watches */
     char *cwd;                   /* its working directory: an absolute path, lexically normal (malloc'd) */
     uint16_t ports[LXCONF_PORTS_MAX]; /* the TCP ports it may listen on (the manifest's ports) */
     uint32_t nports;

@@ -92,6 +92,8 @@ int64_t lxsys_epoll_ctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_epoll_wait(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_epoll_pwait(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_poll(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_select(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_pselect6(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_ppoll(struct lxproc *p, const struct trap_info *t);
 
 /* lxsys_mem.c: memory */

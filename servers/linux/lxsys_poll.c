@@ -1,4 +1,5 @@
-/* lxsys_poll.c: epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, poll and ppoll.
+/* lxsys_poll.c: epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, poll, ppoll, select
+ * and pselect6.
  * Readiness is computed in the server from what it keeps (lxready.c); a wait is tried again at each
  * change of a socket or pipe (lxwait.c). */
 #include <warp/string.h>
@@ -208,4 +209,132 @@ int64_t lxsys_ppoll(struct lxproc *p, const struct trap_info *t)
         deadline = warp_clock() + ns;
     }
     return lxpoll_poll(p, t, no_wait, deadline, t->args[3], lxsys_ppoll);
+}
+
+/* ---- select and pselect6 ---- */
+
+#define LXSEL_WORDS (LXFD_MAX / 64)
+
+/* What makes a descriptor count in select's read, write and except sets (Linux's POLLIN_SET,
+ * POLLOUT_SET, POLLEX_SET). */
+static const uint32_t lxsel_events[3] = {LX_EPOLLIN | LX_EPOLLRDNORM | LX_EPOLLHUP | LX_EPOLLERR,
+                                         LX_EPOLLOUT | LX_EPOLLWRNORM | LX_EPOLLERR, LX_EPOLLPRI};
+
+/* Reads the three sets at addr (0: none) into p->sel: whole 64-bit words, bits from nfds on
+ * ignored; 0, -EFAULT, or -EBADF for a bit that names no descriptor. */
+static int64_t lxsel_read(struct lxproc *p, const uint64_t addr[3], uint32_t nfds)
+{
+    uint32_t words = (nfds + 63) / 64;
+    memset(p->sel.in, 0, sizeof(p->sel.in));
+    p->sel.nfds = nfds;
+    for (int i = 0; i < 3; i++) {
+        if (addr[i] && words && lxmem_read(p, addr[i], p->sel.in[i], words * 8) < 0)
+            return -LX_EFAULT;
+        if (nfds % 64)
+            p->sel.in[i][words - 1] &= (1ull << (nfds % 64)) - 1;
+    }
+    for (uint32_t fd = 0; fd < nfds; fd++) {
+        bool asked = (p->sel.in[0][fd / 64] | p->sel.in[1][fd / 64] | p->sel.in[2][fd / 64]) >> (fd % 64) & 1;
+        if (asked && !lxfd_get(&p->fds, fd))
+            return -LX_EBADF;
+    }
+    return 0;
+}
+
+/* The ready subsets of p->sel into out; how many bits are set in all. A descriptor closed since the
+ * call began counts as not ready. */
+static int64_t lxsel_scan(struct lxproc *p, uint64_t out[3][LXSEL_WORDS])
+{
+    int64_t ready = 0;
+    memset(out, 0, 3 * LXSEL_WORDS * 8);
+    for (uint32_t fd = 0; fd < p->sel.nfds; fd++) {
+        uint64_t bit = 1ull << (fd % 64);
+        if (!((p->sel.in[0][fd / 64] | p->sel.in[1][fd / 64] | p->sel.in[2][fd / 64]) & bit))
+            continue;
+        struct lxfile *f = lxfd_get(&p->fds, fd);
+        uint32_t mask = f ? lxready_mask(f) : 0;
+        for (int i = 0; i < 3; i++)
+            if ((p->sel.in[i][fd / 64] & bit) && (mask & lxsel_events[i])) {
+                out[i][fd / 64] |= bit;
+                ready++;
+            }
+    }
+    return ready;
+}
+
+/* Writes sets (nfds bits each) to the non-null addr; 0 or -EFAULT. */
+static int64_t lxsel_write(struct lxproc *p, const uint64_t addr[3], uint64_t sets[3][LXSEL_WORDS])
+{
+    uint32_t words = (p->sel.nfds + 63) / 64;
+    for (int i = 0; i < 3; i++)
+        if (addr[i] && words && lxmem_write(p, addr[i], sets[i], words * 8) < 0)
+            return -LX_EFAULT;
+    return 0;
+}
+
+/* select and pselect6 once the timeout is read: deadline 0 waits without end, no_wait not at all. */
+static int64_t lxsel_select(struct lxproc *p, const struct trap_info *t, bool no_wait, uint64_t deadline,
+                            uint64_t sigmask, uint64_t sigsize, lxsys_fn fn)
+{
+    static uint64_t sets[3][LXSEL_WORDS];
+    int32_t n = (int32_t)t->args[0];
+    const uint64_t addr[3] = {t->args[1], t->args[2], t->args[3]};
+    if (n < 0)
+        return -LX_EINVAL;
+    int64_t r;
+    if (!lxwait_retrying(p) && (r = lxsel_read(p, addr, n > LXFD_MAX ? LXFD_MAX : (uint32_t)n)) < 0)
+        return r;
+    int64_t ready = lxsel_scan(p, sets);
+    if (ready || no_wait)
+        return (r = lxsel_write(p, addr, sets)) < 0 ? r : ready;
+    if ((r = lxsel_write(p, addr, sets)) < 0) /* all empty: what a timeout leaves */
+        return r;
+    if ((r = lxpoll_mask(p, sigmask, sigsize)) < 0)
+        return r;
+    return lxpoll_block(p, t, fn, deadline);
+}
+
+/* The deadline for a wait of sec seconds and ns nanoseconds (already checked not negative). */
+static uint64_t lxsel_deadline(int64_t sec, int64_t ns)
+{
+    uint64_t total = (uint64_t)sec > 1000000000ull * 1000000ull ? UINT64_MAX / 2
+                                                               : (uint64_t)sec * 1000000000ull + (uint64_t)ns;
+    return warp_clock() + total;
+}
+
+int64_t lxsys_select(struct lxproc *p, const struct trap_info *t)
+{
+    int64_t tv[2];
+    if (!t->args[4])
+        return lxsel_select(p, t, false, 0, 0, 0, lxsys_select);
+    if (lxmem_read(p, t->args[4], tv, sizeof(tv)) < 0)
+        return -LX_EFAULT;
+    if (tv[0] < 0 || tv[1] < 0)
+        return -LX_EINVAL; /* microseconds past a second carry over, as Linux takes them */
+    int64_t sec = tv[0] + tv[1] / 1000000, ns = tv[1] % 1000000 * 1000;
+    return lxsel_select(p, t, sec == 0 && ns == 0, lxsel_deadline(sec, ns), 0, 0, lxsys_select);
+}
+
+int64_t lxsys_pselect6(struct lxproc *p, const struct trap_info *t)
+{
+    int64_t ts[2];
+    uint64_t sig[2] = {0, 0}; /* { const sigset_t *ss; size_t ss_len } */
+    bool no_wait = false;
+    uint64_t deadline = 0;
+    if (t->args[4]) {
+        if (lxmem_read(p, t->args[4], ts, sizeof(ts)) < 0)
+            return -LX_EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -LX_EINVAL;
+        no_wait = ts[0] == 0 && ts[1] == 0;
+        deadline = lxsel_deadline(ts[0], ts[1]);
+    }
+    uint64_t mask;
+    if (t->args[5] && lxmem_read(p, t->args[5], sig, sizeof(sig)) < 0)
+        return -LX_EFAULT;
+    if (sig[0] && sig[1] != sizeof(mask))
+        return -LX_EINVAL; /* the mask is checked before the sets, as Linux's set_user_sigmask does */
+    if (sig[0] && lxmem_read(p, sig[0], &mask, sizeof(mask)) < 0)
+        return -LX_EFAULT;
+    return lxsel_select(p, t, no_wait, deadline, sig[0], sig[1], lxsys_pselect6);
 }

@@ -115,6 +115,8 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_epoll_wait] = lxsys_epoll_wait,
     [LX_SYS_epoll_pwait] = lxsys_epoll_pwait,
     [LX_SYS_poll] = lxsys_poll,
+    [LX_SYS_select] = lxsys_select,
+    [LX_SYS_pselect6] = lxsys_pselect6,
     [LX_SYS_ppoll] = lxsys_ppoll,
 };
 

@@ -5,7 +5,7 @@
  * of their own, exit and the sleeps are left out (and rt_sigreturn, pause, rt_sigsuspend, alarm and
  * setitimer, which would end it or wait for ever), signals to itself are harmless ones and
  * rt_sigaction only reads (no random handler), the console gets a few bytes at a time, its pipes
- * never block it and SIGPIPE is ignored; poll and epoll_wait never wait, socket calls never block. The server must answer every call and go on serving the
+ * never block it and SIGPIPE is ignored; poll, select and epoll_wait never wait, socket calls never block. The server must answer every call and go on serving the
  * other programs. */
 #include <fcntl.h>
 #include <signal.h>
@@ -104,12 +104,13 @@ int main(int argc, char **argv)
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
      * ones whose default action is to do nothing. */
-    static const long nrs[] = {
-        0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,  20,  24,      28,  39,  62,  63,  72,
-        96,  102, 104, 107, 108, 110, 127, 158, 186, 200, 201, 218, 228, 229,     234, 318, 131, 36,  2,
-        4,   6,   17,  18,  19,  21,  22,  32,  33,  77,  79,  80,  83,  95,      217, 257, 258, 262, 269,
-        292, 293, 439, 7,   41,  40,  42,  44,  45,  46,  47,  48,  49,  50,      51,  52,  54,  55,  213,
-        232, 233, 271, 281, 291, 153, 56,  57,  99,  202, 23,  451, 500, 1000000, -1};
+    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,      20,  24,
+                               28,  39,  62,  63,  72,  96,  102, 104, 107, 108, 110, 127,     158, 186,
+                               200, 201, 218, 228, 229, 234, 318, 131, 36,  2,   4,   6,       17,  18,
+                               19,  21,  22,  32,  33,  77,  79,  80,  83,  95,  217, 257,     258, 262,
+                               269, 292, 293, 439, 7,   41,  40,  42,  44,  45,  46,  47,      48,  49,
+                               50,  51,  52,  54,  55,  213, 232, 233, 271, 281, 291, 23,      270, 99,
+                               74,  75,  97,  160, 302, 153, 56,  57,  202, 451, 500, 1000000, -1};
     static const long zero_time[2] = {0, 0};
     signal(SIGPIPE, SIG_IGN); /* a write to a pipe whose reader it closed is EPIPE, not its end */
     area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -156,6 +157,14 @@ int main(int argc, char **argv)
             a[3] = 0;
         if (nr == 271) /* ppoll: a zero timeout */
             a[2] = (long)zero_time;
+        if (nr == 23 || nr == 270) /* select, pselect6: a zero timeout (a timeval or a timespec) */
+            a[4] = (long)zero_time;
+        if (nr == 99) /* sysinfo: into the buffer */
+            a[0] = (long)(buf + rnd() % 4096);
+        if (nr == 97 || nr == 160) /* getrlimit, setrlimit */
+            a[1] = (long)(buf + rnd() % 4096);
+        if (nr == 302) /* prlimit64 */
+            a[2] = rnd() % 2 ? (long)(buf + rnd() % 4096) : 0, a[3] = (long)(buf + rnd() % 4096);
         if (nr == 44 || nr == 45 || nr == 46 || nr == 47) /* sendto, recvfrom, sendmsg, recvmsg */
             a[nr <= 45 ? 3 : 2] |= 0x40;                  /* MSG_DONTWAIT */
         if (nr == 16 && (a[1] & 0xffffffff) == 0x5421)    /* ioctl FIONBIO: O_NONBLOCK stays */
