@@ -297,8 +297,9 @@ static int64_t lxsel_select(struct lxproc *p, const struct trap_info *t, bool no
 /* The deadline for a wait of sec seconds and ns nanoseconds (already checked not negative). */
 static uint64_t lxsel_deadline(int64_t sec, int64_t ns)
 {
-    uint64_t total = (uint64_t)sec > 1000000000ull * 1000000ull ? UINT64_MAX / 2
-                                                               : (uint64_t)sec * 1000000000ull + (uint64_t)ns;
+    uint64_t total = (uint64_t)sec > 1000000000ull * 1000000ull
+                         ? UINT64_MAX / 2
+                         : (uint64_t)sec * 1000000000ull + (uint64_t)ns;
     return warp_clock() + total;
 }
 
