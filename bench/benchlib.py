@@ -4,11 +4,14 @@ share. Standard library only.
 - GuestBoot: a tests/e2e/harness.py Boot with a ready-made QEMU argv (the Linux guest boots with
   -kernel, not an image), COM1 captured line by line and stamped with ms since QEMU started
 - fatal_line, first_200: a serial line saying the guest cannot serve; the first HTTP 200 of a boot
-- run_wrk, parse_wrk: one wrk run and its figures
+- run_wrk, parse_wrk: one wrk run and its figures; wrk_checked: a warm-up, then a measured run
+  whose validity (no error, every byte) is checked
+- checked_fetch: one file fetched whole, its length and sha256 compared
 - rel_argv, tool_version, host_cpu, read_info: the bits of the generated docs sections
 - write_section: replaces one generated section of docs/benchmarks.md between its markers
 """
 
+import hashlib
 import os
 import re
 import subprocess
@@ -219,3 +222,38 @@ def run_wrk(url, seconds, connections, latency=False):
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     out = proc.stdout + proc.stderr
     return parse_wrk(out), out
+
+
+def wrk_checked(url, size, seconds, connections, warmup):
+    """A `warmup`-second wrk run, then the measured one (with --latency) on keep-alive connections;
+    returns (figures, raw output, None or why the figure is invalid: no figures, a socket error or
+    non-2xx response, fewer than requests x size bytes)."""
+    run_wrk(url, warmup, connections)
+    fig, out = run_wrk(url, seconds, connections, latency=True)
+    if "rps" not in fig or "read_bytes" not in fig:
+        return fig, out, "wrk gave no figures: " + " | ".join(out.strip().splitlines()[-3:])
+    if fig["errors"]:
+        return fig, out, "wrk: " + ", ".join(f"{k} {fig[k]}" for k in WRK_ERRORS if fig[k])
+    if fig["read_bytes"] < fig["requests"] * size * 0.99:  # wrk's figure is rounded
+        return fig, out, (f"wrk read {fig['read_bytes']:.0f} bytes for {fig['requests']} responses "
+                          f"of {size} bytes")
+    return fig, out, None
+
+
+def checked_fetch(url, size, digest, timeout):
+    """Fetches url whole and compares its length and sha256; returns None or why not."""
+    h = hashlib.sha256()
+    got = 0
+    with subprocess.Popen(["curl", "-s", "-f", "--max-time", str(timeout), url],
+                          stdout=subprocess.PIPE, stdin=subprocess.DEVNULL) as proc:
+        for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
+            h.update(chunk)
+            got += len(chunk)
+        status = proc.wait()
+    if status != 0:
+        return f"{url}: curl exit {status} after {got} bytes"
+    if got != size:
+        return f"{url}: {got} bytes, not {size}"
+    if h.hexdigest() != digest:
+        return f"{url}: sha256 {h.hexdigest()} is not the file's {digest}"
+    return None
