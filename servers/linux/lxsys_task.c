@@ -128,9 +128,10 @@ static uint64_t lxlimit_of(const struct lxproc *p, uint32_t resource)
 static int64_t lxlimit(struct lxproc *p, uint64_t pid, uint64_t resource, uint64_t new_addr,
                        uint64_t old_addr)
 {
-    if ((uint32_t)resource >= LX_RLIM_NLIMITS || resource >> 32)
+    /* Both are C ints in Linux's prototypes: the upper halves of the registers are not looked at. */
+    if ((uint32_t)resource >= LX_RLIM_NLIMITS)
         return -LX_EINVAL;
-    if (pid != 0 && pid != p->pid)
+    if ((uint32_t)pid != 0 && (uint32_t)pid != (uint32_t)p->pid)
         return -LX_ESRCH; /* it sees no other process */
     uint64_t limit = lxlimit_of(p, (uint32_t)resource);
     if (new_addr) {
