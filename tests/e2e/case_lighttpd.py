@@ -20,7 +20,8 @@ import tempfile
 import time
 import urllib.parse
 
-from harness import ROOT, Boot, Job, Result, readable_site_image
+import load
+from harness import ROOT, Boot, Job, Result, http_header, readable_site_image
 
 GROUP = "lighttpd"
 NAME = "lighttpd"
@@ -70,15 +71,6 @@ def curl(port, path, *args):
             return int(run.stdout), head.read(), f.read()
 
 
-def header(headers, name):
-    """A header's value in a curl -D dump, or None."""
-    for line in headers.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == name.lower():
-            return value.strip()
-    return None
-
-
 def fatal(boot):
     """The first serial line saying lighttpd, the linux server or the kernel ended, or None."""
     return next((line.text for line in boot.all_lines() if FATAL.search(line.text)), None)
@@ -123,8 +115,8 @@ def check_files(port, www):
             kind = TYPES[os.path.splitext(path)[1]]
             if status != 200 or hashlib.sha256(body).digest() != hashlib.sha256(want).digest():
                 wrong.append(f"/{path}: status {status}, {len(body)} of {len(want)} bytes")
-            elif header(headers, "Content-Type") != kind:
-                wrong.append(f"/{path}: Content-Type {header(headers, 'Content-Type')!r}, want {kind!r}")
+            elif http_header(headers, "Content-Type") != kind:
+                wrong.append(f"/{path}: Content-Type {http_header(headers, 'Content-Type')!r}, want {kind!r}")
     return Result("lighttpd: every file of the site is served byte for byte with its Content-Type", not wrong,
                   reason="; ".join(wrong[:5]), notes=[f"{sum(len(f) for _, _, f in os.walk(www)) - 1} files"])
 
@@ -147,7 +139,7 @@ def check_requests(port, www):
         want = f.read(5000)
     status, headers, body = curl(port, "/big.bin", "-r", "1000000-1004999")
     expect("a Range request is 206 with those bytes", (status, headers), status == 206 and body == want,
-           lambda g: f"status {g[0]}, Content-Range {header(g[1], 'Content-Range')!r}, {len(body)} bytes")
+           lambda g: f"status {g[0]}, Content-Range {http_header(g[1], 'Content-Range')!r}, {len(body)} bytes")
     head = raw_request(port, b"HEAD /odd.bin HTTP/1.0\r\n\r\n")
     headers, _, body = head.partition(b"\r\n\r\n")
     expect("HEAD gives the length and no body", head,
@@ -158,33 +150,18 @@ def check_requests(port, www):
     status, _, _ = curl(port, "/secret.txt~")
     expect("url.access-deny refuses a ~ file (403)", status, status == 403, lambda g: f"status {g}")
     status, headers, _ = curl(port, "/style.css")
-    expect("setenv adds its response header", headers, header(headers, "X-Served-By") == "lighttpd on Warp",
-           lambda g: f"X-Served-By {header(g, 'X-Served-By')!r}")
+    expect("setenv adds its response header", headers, http_header(headers, "X-Served-By") == "lighttpd on Warp",
+           lambda g: f"X-Served-By {http_header(g, 'X-Served-By')!r}")
     return results
 
 
 def check_wrk(port, seconds):
     """wrk on keep-alive connections to the 4 KiB file: requests answered, no error, only 200s."""
-    title = f"lighttpd: wrk -c4 for {seconds} s on /4k.bin: no socket error, every answer 200"
-    if shutil.which("wrk") is None:
-        return Result(title, False, reason="wrk not found (tools/setup installs it)")
-    run = subprocess.run(["wrk", "-t1", "-c4", f"-d{seconds}s", "--timeout", "10s",
-                          f"http://127.0.0.1:{port}/4k.bin"], capture_output=True, text=True,
-                         timeout=seconds + 60, check=False)
-    text = run.stdout
-    requests = re.search(r"(\d+) requests in", text)
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", text)
-    problems = []
-    if run.returncode != 0 or not requests or int(requests.group(1)) == 0:
-        problems.append(f"no requests answered (exit {run.returncode}: {run.stderr.strip()})")
-    for what in (r"Socket errors: (.*)", r"Non-2xx or 3xx responses: (\d+)"):
-        found = re.search(what, text)
-        if found:
-            problems.append(found.group(0))
-    return Result(title, not problems, reason="; ".join(problems),
-                  notes=[f"{requests.group(1) if requests else 0} requests, "
-                         f"{rps.group(1) if rps else 0} requests/s (TCG)"],
-                  data={"rps": float(rps.group(1)) if rps else 0.0})
+    problems, _, data = load.wrk(("127.0.0.1", port), 4, seconds, tail=False, path="/4k.bin", threads=1)
+    return Result(f"lighttpd: wrk -c4 for {seconds} s on /4k.bin: no socket error, every answer 200", not problems,
+                  reason="; ".join(problems),
+                  notes=[f"{data.get('requests', 0)} requests, {data.get('rps', 0.0):.0f} requests/s (TCG)"],
+                  data=data)
 
 
 def run(ctx):

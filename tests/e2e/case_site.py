@@ -35,7 +35,7 @@ import time
 import urllib.parse
 
 from case_adversary import command  # one command line to the operator, its answer
-from harness import ROOT, Boot, Job, Result, qemu
+from harness import ROOT, Boot, Job, Result, http_header, qemu
 
 GROUP = "site"
 KILL_NAME = "site driver kill: a 64 MiB download survives two kills of the disk driver, byte for byte"
@@ -148,15 +148,6 @@ def curl(port, path, *args):
         return int(run.stdout), head.read(), sha256_file(body.name), os.path.getsize(body.name)
 
 
-def header(headers, name):
-    """The value of header `name` in a curl -D dump, or None."""
-    for line in headers.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == name.lower():
-            return value.strip()
-    return None
-
-
 def wait_serving(boot, port, ctx):
     """Waits until http_server answers /; None or why not."""
     deadline = time.monotonic() + ctx.timeout(BOOT_TIMEOUT)
@@ -233,7 +224,7 @@ def head_request(port, path):
             data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    length = header("\n".join(lines[1:]), "Content-Length")
+    length = http_header("\n".join(lines[1:]), "Content-Length")
     return lines[0], length, rest
 
 
@@ -309,13 +300,13 @@ def check_answers(name, port, served):
                           digest == sha256_file(served["/index.html"]), f"status {status}"))
     status, head, _, _ = curl(port, "/sub")
     results.append(Result(f"site {name}: a directory without its slash is 301 to it",
-                          status == 301 and (header(head, "Location") or "").endswith("/sub/"), f"status {status}"))
+                          status == 301 and (http_header(head, "Location") or "").endswith("/sub/"), f"status {status}"))
     checks = [("/missing.html", 404), ("/private.txt", 403), ("/files/size-1.bin/x", 404)]
     for path, want in checks:
         status, _, _, _ = curl(port, path)
         results.append(Result(f"site {name}: {path} is {want}", status == want, f"status {status}"))
     status, head, _, _ = curl(port, "/style.css")
-    ctype = header(head, "Content-Type") or ""
+    ctype = http_header(head, "Content-Type") or ""
     results.append(Result(f"site {name}: .css is text/css", status == 200 and ctype.startswith("text/css"), ctype))
     status, length, rest = head_request(port, "/" + CACHED)
     results.append(Result(f"site {name}: HEAD gives the length and no body",

@@ -144,6 +144,15 @@ _live_lock = threading.Lock()
 _stopping = False
 
 
+def http_header(headers, name):
+    """The value of header `name` in a curl -D dump, or None."""
+    for line in headers.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
 def readable_site_image(tree, image):
     """Makes tree readable by others, as fs requires of what it serves (directories 0755, files
     0644), and its ext4 image with tools/mksite; raises CalledProcessError if that fails."""

@@ -19,12 +19,12 @@ import time
 TAIL = 5  # p99 latency at most this many times the median
 
 
-def wrk(addr, conns, seconds, tail):
-    """wrk -t2 -c<conns> --latency for `seconds` against http://host:port/."""
+def wrk(addr, conns, seconds, tail, path="/", threads=2):
+    """wrk -t<threads> -c<conns> --latency for `seconds` against http://host:port<path>."""
     if shutil.which("wrk") is None:
         return ["wrk not found (tools/setup installs it)"], [], {}
-    argv = ["wrk", "-t2", f"-c{conns}", "--latency", f"-d{seconds}s", "--timeout", "10s",
-            f"http://{addr[0]}:{addr[1]}/"]
+    argv = ["wrk", f"-t{threads}", f"-c{conns}", "--latency", f"-d{seconds}s", "--timeout", "10s",
+            f"http://{addr[0]}:{addr[1]}{path}"]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     text = proc.stdout
     requests = re.search(r"(\d+) requests in", text)
