@@ -40,11 +40,11 @@ FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
 # Programs whose outcome is the server's refusal or log, not a comparison with the host.
 HOSTILE = {"truncated", "garbage", "dynamic", "bigbss", "enosys", "enosys2", "chaos", "rlimit", "sysinfo"}
 # rlimit's lines under Warp: the limits it enforces, a change that changes nothing taken, any other EPERM.
-RLIMIT_LINES = ["getrlimit NOFILE: 0", "NOFILE 256 256", "STACK 1048576 1048576", "FSIZE infinite 1",
-                "setrlimit NOFILE to what it is: 0", "setrlimit NOFILE lower: -1 errno 1",
+RLIMIT_LINES = ["getrlimit NOFILE: 0 errno 0", "NOFILE 256 256", "STACK 1048576 1048576", "FSIZE infinite 1",
+                "setrlimit NOFILE to what it is: 0 errno 0", "setrlimit NOFILE lower: -1 errno 1",
                 "setrlimit NOFILE soft above hard: -1 errno 22", "getrlimit resource 99: -1 errno 22",
                 "getrlimit to NULL: -1 errno 14", "getrlimit to a bad address: -1 errno 14",
-                "prlimit64 of pid 12345: -1 errno 3", "prlimit64 of itself: 0"]
+                "prlimit64 of pid 12345: -1 errno 3", "prlimit64 of itself: 0 errno 0"]
 # sysinfo's lines under Warp: the machine's figures, no load averages.
 SYSINFO_LINES = ["sysinfo: 0", "uptime at least a second: 1", "mem_unit 1, some RAM: 1, free at most total: 1",
                  "processes: 1, loads 0 0 0, swap 0", "sysinfo to a bad address: -1 errno 14"]

@@ -6,14 +6,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-/* Prints a call's result: the value, or -1 and errno. */
-static void show(const char *what, long r)
-{
-    printf("%s: %ld", what, r);
-    if (r < 0)
-        printf(" errno %d", errno);
-    printf("\n");
-}
+#include "lxtest.h"
 
 int main(void)
 {

@@ -7,14 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Prints a call's result: 0, or -1 and errno. */
-static void show(const char *what, int r)
-{
-    printf("%s: %d", what, r);
-    if (r < 0)
-        printf(" errno %d", errno);
-    printf("\n");
-}
+#include "lxtest.h"
 
 int main(void)
 {

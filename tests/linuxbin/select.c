@@ -9,14 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Prints a call's result: the value, or -1 and errno. */
-static void show(const char *what, long r)
-{
-    printf("%s: %ld", what, r);
-    if (r < 0)
-        printf(" errno %d", errno);
-    printf("\n");
-}
+#include "lxtest.h"
 
 /* Prints which of fds 0..7 a set holds (a set of FD_SETSIZE bits). */
 static void bits(const char *name, fd_set *s)
@@ -30,13 +23,10 @@ static void bits(const char *name, fd_set *s)
 
 int main(void)
 {
-    const char *dir = getenv("LXTEST_DIR");
-    char path[4200];
     int p[2];
-    if (!dir || pipe(p) != 0)
+    if (pipe(p) != 0)
         return 1;
-    snprintf(path, sizeof(path), "%s/select-%d.txt", dir, (int)getpid());
-    int file = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int file = open(scratch("select.txt"), O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (file < 0)
         return 2;
     printf("fds: pipe %d %d, file %d\n", p[0], p[1], file);
