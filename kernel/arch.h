@@ -9,8 +9,9 @@
  * (kernel/arch/x64/ for x86-64; tests/unit/karch/ is a host port for unit tests). The port in turn
  * calls into the portable kernel only through these entry points: kernel_main (boot.h) once the
  * console and clock work; syscall_dispatch (syscall.h) per system call; sched_tick (sched.h) per
- * timer interrupt; irq_dispatch (irq.h) per device interrupt; proc_fault (proc.h) for a user-mode
- * exception; proc_user_return (proc.h) before every return to user mode; proc_thread_started
+ * timer interrupt; irq_dispatch (irq.h) per device interrupt; vm_fault (vm.h) first for a page
+ * fault on user memory, from user mode or a user copy, and proc_fault (proc.h) for a user-mode
+ * exception it did not resolve; proc_user_return (proc.h) before every return to user mode; proc_thread_started
  * (proc.h) when a new thread first runs; kernel_lock/kernel_unlock (lock.h) around each entry;
  * conring_peek/conring_consume (conring.h) to drain the console ring, and conring_sync before a
  * fatal report of its own.
@@ -65,7 +66,9 @@ void *arch_mmio_map(paddr_t pa, size_t len);
 #define ARCH_PROT_DEVICE 0x100u /* arch_vm_map: uncached device registers; arch_vm_lookup: accept them */
 long arch_vm_create(struct arch_vm *avm);  /* empty user half sharing the kernel half; ERR_NO_MEMORY */
 void arch_vm_destroy(struct arch_vm *avm); /* free the page tables and port grants (not the mapped pages) */
-/* Map one user page; ERR_NO_MEMORY (page tables). */
+/* Map one user page; ERR_NO_MEMORY (page tables). A prot without PROT_READ (PROT_NONE) makes an
+ * entry that allows no access at all, from user mode or through a user copy, but keeps the frame
+ * (arch_vm_frame, arch_vm_unmap see it). */
 long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot);
 /* Page-table pages avm holds, its root included: they only grow, until arch_vm_destroy frees them all
  * (vm.c charges them to the space's owner). */
@@ -74,6 +77,8 @@ uint64_t arch_vm_tables(const struct arch_vm *avm);
  * so that vm.c can charge them before it maps. */
 uint64_t arch_vm_tables_needed(const struct arch_vm *avm, uaddr_t va, uint64_t npages);
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va); /* unmap one page; its frame, or 0 */
+/* The frame va's entry holds, whatever access it allows (PROT_NONE included), else 0. */
+paddr_t arch_vm_frame(const struct arch_vm *avm, uaddr_t va);
 /* The frame behind a user page mapped with all of `prot`, else 0. Device mappings count only when
  * prot has ARCH_PROT_DEVICE: the kernel never copies through them (they may not be RAM). */
 paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot);

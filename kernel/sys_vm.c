@@ -2,6 +2,7 @@
  * process's memory (docs/syscalls.md). */
 #include <proc.h>
 #include <sched.h>
+#include <supervise.h>
 #include <syscall.h>
 #include <vm.h>
 #include <warp/error.h>
@@ -13,19 +14,38 @@
 /* Bytes SYS_PROC_VM_READ and SYS_PROC_VM_WRITE copy at most: one copy, no preemption point. */
 #define PROC_COPY_MAX (64ul << 10)
 
-/* A protection a mapping may have: not empty, known bits, never writable and executable (W^X). */
-static bool prot_valid(uint64_t prot)
+#define PROT_ACCESS (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+/* A protection a mapping may have: known bits (PROT_LAZY only where `lazy_ok`), never writable and
+ * executable (W^X), and some access unless `none_ok` (PROT_NONE). */
+static bool prot_valid(uint64_t prot, bool lazy_ok, bool none_ok)
 {
-    return prot && !(prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) &&
+    uint64_t known = PROT_ACCESS | (lazy_ok ? PROT_LAZY : 0);
+    return !(prot & ~known) && (none_ok || (prot & PROT_ACCESS)) &&
            !((prot & PROT_WRITE) && (prot & PROT_EXEC));
 }
 
-/* The arguments of a map: a valid protection, a length from 1 byte to VM_MAP_MAX. */
-static long map_args_check(uint64_t len, uint64_t prot)
+/* The access a mapping gets: every one that allows any is readable; PROT_NONE stays none. */
+static unsigned prot_access(uint64_t prot)
 {
-    if (len == 0 || !prot_valid(prot))
+    return prot & PROT_ACCESS ? (unsigned)((prot & PROT_ACCESS) | PROT_READ) : 0;
+}
+
+/* The arguments of a map: a valid protection (PROT_NONE only with PROT_LAZY, where `none_ok`), a
+ * length from 1 byte to VM_MAP_MAX. */
+static long map_args_check(uint64_t len, uint64_t prot, bool none_ok)
+{
+    if (len == 0 || !prot_valid(prot, true, none_ok && (prot & PROT_LAZY)))
         return ERR_INVALID_ARG;
     return len > VM_MAP_MAX ? ERR_TOO_LARGE : 0;
+}
+
+/* Anonymous memory at addr (checked, free): zeroed pages now, or at first touch with PROT_LAZY. */
+static long map_anon(struct vm_space *vs, uaddr_t addr, uint64_t npages, uint64_t prot)
+{
+    if (prot & PROT_LAZY)
+        return vm_map_lazy(vs, addr, npages, prot_access(prot));
+    return vm_map_anon(vs, addr, npages, prot_access(prot), VM_ANON, sched_preempt_point);
 }
 
 /* Zeroed pages at an address the kernel picks, always readable; writable with executable is
@@ -34,7 +54,7 @@ long sys_vm_map(const struct syscall_args *a)
 {
     uint64_t len = a->a1;
     uint64_t prot = a->a2;
-    long check = map_args_check(len, prot);
+    long check = map_args_check(len, prot, false);
     if (check < 0)
         return check;
     struct vm_space *vs = &proc_current()->vm;
@@ -42,7 +62,7 @@ long sys_vm_map(const struct syscall_args *a)
     uaddr_t addr = vm_find_free(vs, npages);
     if (vm_count_user(vs) >= VM_MAX_ANON || !addr)
         return ERR_NO_RESOURCES;
-    long err = vm_map_anon(vs, addr, npages, (unsigned)(prot | PROT_READ), VM_ANON, sched_preempt_point);
+    long err = map_anon(vs, addr, npages, prot);
     return err < 0 ? err : (long)addr;
 }
 
@@ -90,7 +110,7 @@ long sys_proc_vm_map(const struct syscall_args *a)
 {
     uaddr_t addr = a->a2;
     uint64_t len = a->a3, prot = a->a4;
-    long err = map_args_check(len, prot);
+    long err = map_args_check(len, prot, true);
     struct proc *p;
     if (err < 0 || (err = managed_vm(a->a1, &p)) < 0)
         return err;
@@ -103,7 +123,7 @@ long sys_proc_vm_map(const struct syscall_args *a)
     if (vm_count_user(vs) >= VM_MAX_ANON || !addr)
         return ERR_NO_RESOURCES;
     p->vm_busy = true;
-    err = vm_map_anon(vs, addr, npages, (unsigned)(prot | PROT_READ), VM_ANON, sched_preempt_point);
+    err = map_anon(vs, addr, npages, prot);
     p->vm_busy = false;
     return err < 0 ? err : (long)addr;
 }
@@ -137,18 +157,19 @@ long sys_proc_vm_unmap(const struct syscall_args *a)
 }
 
 /* Linux's mprotect: any page range inside one mapping, W^X kept (code is written while writable,
- * then made executable). */
+ * then made executable); PROT_NONE allowed (the pages stay, inaccessible), PROT_LAZY not (it is a
+ * property of a mapping, not of an access). */
 long sys_proc_vm_protect(const struct syscall_args *a)
 {
     uaddr_t addr = a->a2;
     uint64_t len = a->a3, prot = a->a4;
     struct proc *p;
     uint64_t npages;
-    long err = prot_valid(prot) ? managed_vm(a->a1, &p) : ERR_INVALID_ARG;
+    long err = prot_valid(prot, false, true) ? managed_vm(a->a1, &p) : ERR_INVALID_ARG;
     if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
     p->vm_busy = true;
-    err = vm_protect_part(&p->vm, addr, npages, (unsigned)(prot | PROT_READ), sched_preempt_point);
+    err = vm_protect_part(&p->vm, addr, npages, prot_access(prot), sched_preempt_point);
     p->vm_busy = false;
     return err;
 }
@@ -182,4 +203,24 @@ long sys_proc_vm_read(const struct syscall_args *a)
 long sys_proc_vm_write(const struct syscall_args *a)
 {
     return proc_copy(a, true);
+}
+
+/*
+ * A copy-on-write clone of src's memory into dst (the memory side of a fork): src stopped (not
+ * started, or trapped), dst not started and mapping nothing. Both are busy across the clone's
+ * preemption points, so that neither exits nor runs a user instruction (supervise_user_return
+ * waits) nor has its memory changed by another call until it is done.
+ */
+long sys_proc_vm_clone(const struct syscall_args *a)
+{
+    struct proc *src, *dst;
+    long err = managed_vm(a->a1, &src);
+    if (err < 0 || (err = managed_vm(a->a2, &dst)) < 0)
+        return err;
+    if (src == dst || !supervise_stopped(src) || dst->sup->state != SUP_NEW || !vm_empty(&dst->vm))
+        return ERR_BAD_STATE;
+    src->vm_busy = dst->vm_busy = true;
+    err = vm_clone(&dst->vm, &src->vm, sched_preempt_point);
+    src->vm_busy = dst->vm_busy = false;
+    return err;
 }

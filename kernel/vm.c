@@ -2,6 +2,7 @@
 #include <arch.h>
 #include <cpu.h>
 #include <log.h>
+#include <mm/frame_ref.h>
 #include <mm/mm.h>
 #include <object.h>
 #include <quota.h>
@@ -26,7 +27,7 @@ long vm_space_init(struct vm_space *vs, struct quota *quota)
 }
 
 /* True when a region of this kind owns its frames. */
-static bool kind_owns(uint32_t kind)
+bool vm_kind_owns(uint32_t kind)
 {
     return kind != VM_SHARED && kind != VM_DEVICE && kind != VM_DMA;
 }
@@ -58,11 +59,22 @@ static inline paddr_t vm_lookup(struct vm_space *vs, uaddr_t page, unsigned prot
     return vm_lookup_walk(vs, page, prot);
 }
 
-/* Unmap [start, start + npages pages), freeing the frames when the region owns them, with pause()
- * (if any) between chunks of VM_CHUNK_PAGES. It always finishes: a pause that asks to stop is
- * ignored, as a half-freed range helps nobody. */
-static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned, vm_pause_fn pause)
+/* Forget the translations and the checked range remembered for vs: they may allow what a change
+ * of its page tables now refuses, or name a frame it no longer maps. */
+void vm_forget(struct vm_space *vs)
 {
+    memset(vs->tc, 0, sizeof(vs->tc));
+    memset(&vs->checked, 0, sizeof(vs->checked));
+}
+
+/* Unmap [start, start + npages pages), dropping the frames when the region owns them (a frame
+ * shared copy-on-write goes back only with its last holder), with pause() (if any) between chunks
+ * of VM_CHUNK_PAGES; how many frames were mapped. It always finishes: a pause that asks to stop is
+ * ignored, as a half-freed range helps nobody. */
+static uint64_t unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, bool owned,
+                            vm_pause_fn pause)
+{
+    uint64_t found = 0;
     for (uint64_t i = 0; i < npages; i++) {
         /* Forget first, at every chunk: a translation remembered before, or while another thread
          * copied to this space during a pause, would let a later copy write to a frame that is
@@ -70,21 +82,25 @@ static void unmap_pages(struct vm_space *vs, uaddr_t start, uint64_t npages, boo
         if (i % VM_CHUNK_PAGES == 0) {
             if (i && pause)
                 pause();
-            memset(vs->tc, 0, sizeof(vs->tc));
-            memset(&vs->checked, 0, sizeof(vs->checked));
+            vm_forget(vs);
         }
         paddr_t pa = arch_vm_unmap(&vs->arch, start + i * PAGE_SIZE);
+        found += pa != 0;
         if (pa && owned)
-            pmm_free(pa, 1);
+            frame_ref_drop(pa);
     }
+    return found;
 }
 
-/* Unmap a region and free it: its frames if it owns them, its reference on a backing object. */
-static void region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn pause)
+/* Unmap a region and free it: its frames if it owns them (and their charge: every page of an
+ * eager region, the touched ones of a lazy one), its reference on a backing object. Its protection
+ * goes first, so that a fault during the pauses (the process may run) resolves nothing in it. */
+void vm_region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn pause)
 {
-    unmap_pages(vs, r->start, r->npages, kind_owns(r->kind), pause);
-    if (kind_owns(r->kind))
-        quota_uncharge(vs->quota, LIMIT_PAGES, r->npages);
+    r->prot = 0;
+    uint64_t frames = unmap_pages(vs, r->start, r->npages, vm_kind_owns(r->kind), pause);
+    if (vm_kind_owns(r->kind))
+        quota_uncharge(vs->quota, LIMIT_PAGES, frames);
     if (r->backing)
         obj_unref(r->backing);
     *r = (struct vm_region){0};
@@ -96,7 +112,7 @@ void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause)
 {
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind)
-            region_release(vs, &vs->regions[i], pause);
+            vm_region_release(vs, &vs->regions[i], pause);
     quota_uncharge(vs->quota, LIMIT_PAGES, arch_vm_tables(&vs->arch));
     arch_vm_destroy(&vs->arch);
 }
@@ -123,7 +139,7 @@ static bool region_overlaps(const struct vm_space *vs, uaddr_t start, uint64_t n
 
 /* Charge vs->quota, all or nothing, for `frames` pages and the page tables mapping [start, start +
  * npages pages) adds, which it returns in *tables. Pre: the range is free. */
-static long charge_map(struct vm_space *vs, uaddr_t start, uint64_t npages, uint64_t frames, uint64_t *tables)
+long vm_charge_map(struct vm_space *vs, uaddr_t start, uint64_t npages, uint64_t frames, uint64_t *tables)
 {
     *tables = arch_vm_tables_needed(&vs->arch, start, npages);
     return quota_charge(vs->quota, LIMIT_PAGES, frames + *tables);
@@ -131,7 +147,7 @@ static long charge_map(struct vm_space *vs, uaddr_t start, uint64_t npages, uint
 
 /* After a map charged for `charged` tables when the space had `before`, done or undone: give back
  * the charge for the tables a failure part way did not make. */
-static void settle_tables(struct vm_space *vs, uint64_t before, uint64_t charged)
+void vm_settle_tables(struct vm_space *vs, uint64_t before, uint64_t charged)
 {
     uint64_t made = arch_vm_tables(&vs->arch) - before;
     ASSERT(made <= charged);
@@ -139,7 +155,7 @@ static void settle_tables(struct vm_space *vs, uint64_t before, uint64_t charged
 }
 
 /* Map one fresh zeroed frame at va: the page-allocation point of every anonymous page. */
-static long map_fresh_page(struct vm_space *vs, uaddr_t va, unsigned prot)
+long vm_map_fresh_page(struct vm_space *vs, uaddr_t va, unsigned prot)
 {
     paddr_t pa;
     if (pmm_alloc(1, &pa) < 0)
@@ -167,23 +183,33 @@ long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned p
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
     uint64_t tables, before = arch_vm_tables(&vs->arch), done = 0;
-    long err = charge_map(vs, start, npages, npages, &tables);
+    long err = vm_charge_map(vs, start, npages, npages, &tables);
     if (err < 0)
         return err;
     while (done < npages && err == 0) {
         uint64_t end = npages - done > VM_CHUNK_PAGES ? done + VM_CHUNK_PAGES : npages;
-        while (done < end && (err = map_fresh_page(vs, start + done * PAGE_SIZE, prot)) == 0)
+        while (done < end && (err = vm_map_fresh_page(vs, start + done * PAGE_SIZE, prot)) == 0)
             done++;
         if (err == 0 && done < npages && pause)
             err = pause();
     }
-    settle_tables(vs, before, tables);
+    vm_settle_tables(vs, before, tables);
     if (err < 0) {
         unmap_pages(vs, start, done, true, pause);
         quota_uncharge(vs->quota, LIMIT_PAGES, npages);
         return err;
     }
-    *r = (struct vm_region){start, npages, prot, kind, NULL};
+    *r = (struct vm_region){start, npages, prot, kind, NULL, false};
+    return 0;
+}
+
+/* Only the region: its pages and the tables mapping them come, and are charged, at first touch. */
+long vm_map_lazy(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot)
+{
+    struct vm_region *r = region_slot(vs);
+    if (!r || region_overlaps(vs, start, npages))
+        return ERR_NO_RESOURCES;
+    *r = (struct vm_region){start, npages, prot, VM_ANON, NULL, true};
     return 0;
 }
 
@@ -195,18 +221,18 @@ long vm_map_phys(struct vm_space *vs, uaddr_t start, paddr_t pa, uint64_t npages
     if (!r || region_overlaps(vs, start, npages))
         return ERR_NO_RESOURCES;
     uint64_t tables, before = arch_vm_tables(&vs->arch);
-    long err = charge_map(vs, start, npages, 0, &tables);
+    long err = vm_charge_map(vs, start, npages, 0, &tables);
     if (err < 0)
         return err;
     for (uint64_t i = 0; i < npages; i++)
         if (arch_vm_map(&vs->arch, start + i * PAGE_SIZE, pa + i * PAGE_SIZE, prot) < 0) {
             unmap_pages(vs, start, i, false, NULL); /* the caller still owns the frames */
-            settle_tables(vs, before, tables);
+            vm_settle_tables(vs, before, tables);
             return ERR_NO_MEMORY;
         }
-    settle_tables(vs, before, tables);
+    vm_settle_tables(vs, before, tables);
     /* The region records PROT_* only; the device bit lives in the page-table entries. */
-    *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind, backing};
+    *r = (struct vm_region){start, npages, prot & ~ARCH_PROT_DEVICE, kind, backing, false};
     return 0;
 }
 
@@ -220,7 +246,7 @@ long vm_keep(struct vm_space *vs, struct kobj *obj)
     if (!r)
         return ERR_NO_RESOURCES;
     obj_ref(obj);
-    *r = (struct vm_region){0, 0, 0, VM_KEEP, obj};
+    *r = (struct vm_region){0, 0, 0, VM_KEEP, obj, false};
     return 0;
 }
 
@@ -255,6 +281,15 @@ static bool kind_user_mapped(uint32_t kind)
     return kind == VM_ANON || kind == VM_DMA;
 }
 
+/* True when vs maps nothing: no region of any kind. */
+bool vm_empty(const struct vm_space *vs)
+{
+    for (int i = 0; i < VM_MAX_REGIONS; i++)
+        if (vs->regions[i].kind)
+            return false;
+    return true;
+}
+
 /* Exact matches only: unmapping part of a region would split it, and the fixed table may have no
  * slot for the second half. */
 long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause_fn pause)
@@ -262,7 +297,7 @@ long vm_unmap_user(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         struct vm_region *r = &vs->regions[i];
         if (kind_user_mapped(r->kind) && r->start == start && r->npages == npages) {
-            region_release(vs, r, pause);
+            vm_region_release(vs, r, pause);
             return 0;
         }
     }
@@ -300,12 +335,12 @@ static long region_split(struct vm_space *vs, struct vm_region **rp, uaddr_t sta
         return ERR_NO_RESOURCES;
     if (end < r_end) {
         struct vm_region *after = region_slot(vs);
-        *after = (struct vm_region){end, (r_end - end) / PAGE_SIZE, r->prot, VM_ANON, NULL};
+        *after = (struct vm_region){end, (r_end - end) / PAGE_SIZE, r->prot, VM_ANON, NULL, r->lazy};
         r->npages -= after->npages;
     }
     if (start > r->start) {
         struct vm_region *mid = region_slot(vs);
-        *mid = (struct vm_region){start, npages, r->prot, VM_ANON, NULL};
+        *mid = (struct vm_region){start, npages, r->prot, VM_ANON, NULL, r->lazy};
         r->npages -= npages;
         r = mid;
     }
@@ -319,30 +354,35 @@ long vm_unmap_part(struct vm_space *vs, uaddr_t start, uint64_t npages, vm_pause
     struct vm_region *r = region_holding(vs, start, npages);
     long err = r ? region_split(vs, &r, start, npages, 1) : ERR_NOT_FOUND;
     if (err == 0)
-        region_release(vs, r, pause);
+        vm_region_release(vs, r, pause);
     return err;
 }
 
-/* Remapping a present page keeps its frame and finds its page tables in place, so it cannot fail.
- * The translations remembered for the space are forgotten: they may allow what is now refused. */
+/* Remapping a present page keeps its frame and finds its page tables in place, so it cannot fail;
+ * a page of a lazy region not touched yet stays so, and a frame shared copy-on-write stays
+ * read-only (its first write copies it). The region takes the new protection first: a fault
+ * during the pauses (the process may run) then resolves with it. The translations remembered for
+ * the space are forgotten: they may allow what is now refused. */
 long vm_protect_part(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, vm_pause_fn pause)
 {
     struct vm_region *r = region_holding(vs, start, npages);
     long err = r ? region_split(vs, &r, start, npages, 0) : ERR_NOT_FOUND;
     if (err < 0)
         return err;
+    r->prot = prot;
     for (uint64_t i = 0; i < npages; i++) {
         if (i % VM_CHUNK_PAGES == 0) {
             if (i && pause)
                 pause();
-            memset(vs->tc, 0, sizeof(vs->tc));
-            memset(&vs->checked, 0, sizeof(vs->checked));
+            vm_forget(vs);
         }
         uaddr_t va = start + i * PAGE_SIZE;
-        err = arch_vm_map(&vs->arch, va, arch_vm_unmap(&vs->arch, va), prot);
+        paddr_t pa = arch_vm_unmap(&vs->arch, va);
+        if (!pa)
+            continue;
+        err = arch_vm_map(&vs->arch, va, pa, frame_ref_shared(pa) ? prot & ~PROT_WRITE : prot);
         ASSERT(err == 0);
     }
-    r->prot = prot;
     return 0;
 }
 
@@ -361,21 +401,38 @@ uint32_t vm_count_user(const struct vm_space *vs)
     return n;
 }
 
-/* True when every page of [addr, addr + len) is mapped in vs with prot (the range is sane). */
-static inline bool range_mapped(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot)
+/* A page the walk of a kernel copy found refusing prot: resolved as the fault of a user access
+ * would be (vm_fault), then looked up again. 0, or vm_fault's error. */
+static __attribute__((noinline)) long range_fault(struct vm_space *vs, uaddr_t page, unsigned prot)
 {
-    for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE)
-        if (!vm_lookup(vs, page, prot))
-            return false;
-    return true;
+    long err = vm_fault(vs, page, prot & PROT_WRITE);
+    if (err == 0 && !vm_lookup(vs, page, prot))
+        err = ERR_BAD_ADDRESS;
+    return err;
+}
+
+/* 0 when every page of [addr, addr + len) is mapped in vs with prot (the range is sane), after
+ * resolving a lazy or copy-on-write page as a user access would; else ERR_BAD_ADDRESS, or
+ * ERR_NO_MEMORY when such a page could get no frame (or charge). */
+static inline long range_mapped(struct vm_space *vs, uaddr_t addr, size_t len, unsigned prot)
+{
+    for (uaddr_t page = addr & ~(PAGE_SIZE - 1); page < addr + len; page += PAGE_SIZE) {
+        long err = vm_lookup(vs, page, prot) ? 0 : range_fault(vs, page, prot);
+        if (err < 0)
+            return err;
+    }
+    return 0;
 }
 
 /* user_range_check's walk: every page of the range; remembers a range that passes. */
 static __attribute__((noinline)) long user_range_walk(struct vm_space *vs, uaddr_t addr, size_t len,
                                                       unsigned prot)
 {
-    if (!user_range_sane(addr, len) || !range_mapped(vs, addr, len, prot))
+    if (!user_range_sane(addr, len))
         return ERR_BAD_ADDRESS;
+    long err = range_mapped(vs, addr, len, prot);
+    if (err < 0)
+        return err;
     vs->checked.start = addr & ~(PAGE_SIZE - 1);
     vs->checked.end = (addr + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     vs->checked.prot = prot | PROT_READ;
@@ -422,8 +479,9 @@ long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_
     if (!user_range_sane(dst, len) || !user_range_sane(src, len))
         return ERR_BAD_ADDRESS;
     /* All or nothing: check every page of both sides before the first byte moves. */
-    if (!range_mapped(dst_vs, dst, len, PROT_WRITE) || !range_mapped(src_vs, src, len, PROT_READ))
-        return ERR_BAD_ADDRESS;
+    long err = range_mapped(dst_vs, dst, len, PROT_WRITE);
+    if (err < 0 || (err = range_mapped(src_vs, src, len, PROT_READ)) < 0)
+        return err;
     while (len > 0) {
         uint64_t doff = dst & (PAGE_SIZE - 1), soff = src & (PAGE_SIZE - 1);
         /* A chunk ends at the first page boundary on either side. */

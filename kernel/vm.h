@@ -36,6 +36,7 @@ struct vm_region {
     uint32_t prot;        /* PROT_* */
     uint32_t kind;        /* enum vm_kind; 0 = unused slot */
     struct kobj *backing; /* VM_DMA: a reference on the object owning the frames; else NULL */
+    bool lazy;            /* VM_ANON: each page gets its frame (zeroed, charged) at first touch */
 };
 
 struct vm_space {
@@ -64,6 +65,18 @@ void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause);
  * ERR_NO_RESOURCES or pause's error; nothing left behind. */
 long vm_map_anon(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot, enum vm_kind kind,
                  vm_pause_fn pause);
+/* Reserve [start, start + npages pages) for VM_ANON memory allocated page by page at first touch
+ * (vm_fault), charged then: the mapping itself costs nothing. prot may be 0 (PROT_NONE: nothing is
+ * allocated until a protection allows access). ERR_NO_RESOURCES (no slot, or the range is taken). */
+long vm_map_lazy(struct vm_space *vs, uaddr_t start, uint64_t npages, unsigned prot);
+/* Resolve a refused access to addr (vm_cow.c): a lazy page's first touch, a copy-on-write page's
+ * first write. 0 (retry the access), ERR_BAD_ADDRESS (refused) or ERR_NO_MEMORY. */
+long vm_fault(struct vm_space *vs, uaddr_t addr, bool write);
+/* Map every region of src into the empty dst, frames shared copy-on-write (vm_cow.c);
+ * ERR_NOT_SUPPORTED, ERR_NO_MEMORY or pause's error, dst then left mapping nothing. */
+long vm_clone(struct vm_space *dst, struct vm_space *src, vm_pause_fn pause);
+/* True when vs has no region of any kind. */
+bool vm_empty(const struct vm_space *vs);
 /* Map frames [pa, pa + npages pages); the region owns them (frees them on unmap) only for VM_ANON.
  * VM_DMA regions take over a reference on `backing` (the frames' owner), dropped at unmap. The page
  * tables it adds are charged to vs->quota; ERR_NO_MEMORY (out of memory or over the quota). */
@@ -92,10 +105,13 @@ uint32_t vm_count_user(const struct vm_space *vs);
 
 /* Fill mapped pages of a process being built, whatever their protection. */
 long vm_copy_to(struct vm_space *vs, uaddr_t dst, const void *src, size_t len);
-/* Copy between two user address spaces (memory-copy system calls); 0 or ERR_BAD_ADDRESS. */
+/* Copy between two user address spaces (memory-copy system calls), resolving lazy and
+ * copy-on-write pages as user accesses would; 0, ERR_BAD_ADDRESS or ERR_NO_MEMORY (such a page
+ * got no frame). */
 long vm_copy_between(struct vm_space *dst_vs, uaddr_t dst, struct vm_space *src_vs, uaddr_t src, size_t len);
 /* Check that [addr, addr+len) is mapped user-accessible with prot in the current address space
- * (device registers do not count); 0 or ERR_BAD_ADDRESS. */
+ * (device registers do not count), resolving lazy and copy-on-write pages; 0, ERR_BAD_ADDRESS or
+ * ERR_NO_MEMORY. */
 long user_range_check(uaddr_t addr, size_t len, unsigned prot);
 
 /* True when [addr, addr + len) neither wraps nor leaves the user half. */
@@ -107,7 +123,9 @@ static inline bool user_range_sane(uaddr_t addr, size_t len)
 /*
  * Copy between kernel memory and the current process's user memory; 0 or ERR_BAD_ADDRESS. Its
  * address space is the active one, so the copy goes straight through it and the CPU checks each
- * page: a missing or read-only page faults, and the fault ends the copy (arch_copy_from_user).
+ * page: a missing or read-only page faults; the port asks vm_fault first, which may resolve it (a
+ * lazy page, a copy-on-write one: the copy goes on), else the fault ends the copy
+ * (arch_copy_from_user).
  * Only user pages live below USER_TOP.
  */
 static inline long copy_from_user(void *dst, uaddr_t src, size_t len)
@@ -124,3 +142,19 @@ static inline long copy_to_user(uaddr_t dst, const void *src, size_t len)
         return ERR_BAD_ADDRESS;
     return arch_copy_to_user(dst, src, len) ? 0 : ERR_BAD_ADDRESS;
 }
+
+/* --- shared by vm.c and vm_cow.c only --- */
+/* True when a region of this kind owns its frames. */
+bool vm_kind_owns(uint32_t kind);
+/* Forget the translations and the checked range remembered for vs. */
+void vm_forget(struct vm_space *vs);
+/* Unmap region r, drop its frames (and their charge) and its backing reference, and free its slot. */
+void vm_region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn pause);
+/* Charge vs->quota, all or nothing, for `frames` pages and the page tables mapping [start, start +
+ * npages pages) adds, which it returns in *tables. Pre: that range maps nothing yet. */
+long vm_charge_map(struct vm_space *vs, uaddr_t start, uint64_t npages, uint64_t frames, uint64_t *tables);
+/* After a map charged for `charged` tables when the space had `before`: give back the charge for
+ * the tables it did not make. */
+void vm_settle_tables(struct vm_space *vs, uint64_t before, uint64_t charged);
+/* Map one fresh zeroed frame at va; ERR_NO_MEMORY (the frame or a page table), nothing left. */
+long vm_map_fresh_page(struct vm_space *vs, uaddr_t va, unsigned prot);

@@ -2,6 +2,7 @@
 #include <arch.h>
 #include <boot.h>
 #include <log.h>
+#include <mm/frame_ref.h>
 #include <mm/mm.h>
 #include <mm/page_alloc.h>
 #include <warp/abi.h>
@@ -44,13 +45,16 @@ static paddr_t bitmap_place(const struct boot_info *bi, uint64_t bytes)
 }
 
 /* Frames 0 up to the top of usable RAM: free what the map calls usable, then take back what is in
- * use (reserved ranges, the bitmap itself), in the order page_alloc's contract asks. */
+ * use (reserved ranges, the bitmap and the frame counters after it), in the order page_alloc's
+ * contract asks. */
 void pmm_init(const struct boot_info *bi)
 {
     uint64_t npages = usable_top_pfn(bi);
-    uint64_t bytes = page_alloc_bitmap_bytes(npages);
+    uint64_t map_bytes = (page_alloc_bitmap_bytes(npages) + 7) & ~7ull;
+    uint64_t bytes = map_bytes + frame_ref_bytes(npages);
     paddr_t bitmap = bitmap_place(bi, bytes);
     page_alloc_init(&pages, 0, npages, arch_phys_to_virt(bitmap));
+    frame_ref_init((uint16_t *)((char *)arch_phys_to_virt(bitmap) + map_bytes), npages);
     for (uint32_t i = 0; i < bi->nmem; i++) {
         const struct boot_range *r = &bi->mem[i];
         if (r->usable) {

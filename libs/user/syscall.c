@@ -257,3 +257,9 @@ long warp_proc_vm_write(handle_t proc, uaddr_t addr, const void *src, size_t len
 {
     return warp_syscall6(SYS_PROC_VM_WRITE, proc, (long)addr, (long)src, (long)len, 0, 0);
 }
+
+/* SYS_PROC_VM_CLONE: src's memory into dst, shared copy-on-write. */
+long warp_proc_vm_clone(handle_t src, handle_t dst)
+{
+    return syscall3(SYS_PROC_VM_CLONE, src, dst, 0);
+}

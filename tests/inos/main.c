@@ -42,6 +42,7 @@ static int tests_suite(unsigned first)
     test_send_wait();
     test_supervise();
     test_supervise_vm();
+    test_cow();
     test_ipc_leaks();
     test_shutdown();
     return TESTS_SUITE_CODE(tap_passed(), tap_failed());

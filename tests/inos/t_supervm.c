@@ -27,7 +27,10 @@ static void supvm_map(handle_t p)
         long err;
     } bad[] = {
         {"length 0", 0, 0, PROT_READ, ERR_INVALID_ARG},
-        {"prot 0", 0, PAGE_SIZE, 0, ERR_INVALID_ARG},
+        {"prot 0 (PROT_NONE without PROT_LAZY)", 0, PAGE_SIZE, 0, ERR_INVALID_ARG},
+        {"an unknown prot bit with PROT_LAZY", 0, PAGE_SIZE, PROT_LAZY | 0x2000, ERR_INVALID_ARG},
+        {"PROT_WRITE|PROT_EXEC|PROT_LAZY (W^X)", 0, PAGE_SIZE, PROT_WRITE | PROT_EXEC | PROT_LAZY,
+         ERR_INVALID_ARG},
         {"an unknown prot bit", 0, PAGE_SIZE, 8, ERR_INVALID_ARG},
         {"PROT_WRITE|PROT_EXEC (W^X)", 0, PAGE_SIZE, PROT_WRITE | PROT_EXEC, ERR_INVALID_ARG},
         {"length over 1 GiB", 0, (1ul << 30) + 1, PROT_READ, ERR_TOO_LARGE},
@@ -83,16 +86,26 @@ static void supvm_protect(handle_t p)
 {
     long a = warp_proc_vm_map(p, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE);
     uint64_t word = 42;
+    tap_eq(warp_proc_vm_write(p, (uaddr_t)a, &word, 8), 8, "proc_vm_write of a word returns 8");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, PROT_READ), 0,
            "proc_vm_protect to PROT_READ returns 0");
     tap_eq(
         warp_proc_vm_write(p, (uaddr_t)a, &word, 8), ERR_BAD_ADDRESS,
         "... after which proc_vm_write gives ERR_BAD_ADDRESS (read-only is read-only for its supervisor too)");
-    tap_eq(warp_proc_vm_read(p, (uaddr_t)a, &word, 8), 8, "... and proc_vm_read still works");
+    tap_ok(warp_proc_vm_read(p, (uaddr_t)a, &word, 8) == 8 && word == 42, "... and proc_vm_read still works");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, PROT_WRITE | PROT_EXEC), ERR_INVALID_ARG,
            "proc_vm_protect to PROT_WRITE|PROT_EXEC gives ERR_INVALID_ARG (W^X)");
-    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, 0), ERR_INVALID_ARG,
-           "proc_vm_protect to 0 gives ERR_INVALID_ARG");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, 0), 0,
+           "proc_vm_protect to PROT_NONE returns 0");
+    tap_ok(warp_proc_vm_read(p, (uaddr_t)a, &word, 8) == ERR_BAD_ADDRESS &&
+               warp_proc_vm_write(p, (uaddr_t)a + PAGE_SIZE, &word, 8) == ERR_BAD_ADDRESS,
+           "... after which proc_vm_read and proc_vm_write give ERR_BAD_ADDRESS");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, PROT_READ | PROT_LAZY), ERR_INVALID_ARG,
+           "proc_vm_protect with PROT_LAZY gives ERR_INVALID_ARG (laziness belongs to a mapping)");
+    word = 0;
+    tap_ok(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, PROT_READ) == 0 &&
+               warp_proc_vm_read(p, (uaddr_t)a, &word, 8) == 8 && word == 42,
+           "... and back to PROT_READ the page is there with its data");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, 2 * PAGE_SIZE, 8), ERR_INVALID_ARG,
            "proc_vm_protect with an unknown bit gives ERR_INVALID_ARG");
     tap_eq(warp_proc_vm_protect(p, (uaddr_t)a + 1, 2 * PAGE_SIZE, PROT_READ), ERR_INVALID_ARG,

@@ -57,7 +57,7 @@ test_linux_ready_SRCS := servers/linux/lxready.c servers/linux/lxaddr.c servers/
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).
-KHOST_SRCS := $(filter-out kernel/main.c kernel/ksyms.c,$(wildcard kernel/*.c)) \
+KHOST_SRCS := $(filter-out kernel/main.c kernel/ksyms.c,$(wildcard kernel/*.c)) kernel/mm/frame_ref.c \
 	$(wildcard tests/unit/karch/*.c) tests/inos/elfgen.c
 $(foreach t,$(filter test_kcore_%,$(notdir $(UNIT_TESTS))),$(eval $(t)_SRCS := $(KHOST_SRCS)))
 

@@ -347,6 +347,58 @@ static void test_faults_supervise(void **state)
     assert_true(kh_fault_sweep(scenario_supervise) > 3);
 }
 
+/* --- a copy-on-write clone of partly lazy memory, and the first touches on both sides --- */
+
+/* Write 4 bytes of buf at addr of the child; true if done (recorded if not). */
+static bool child_write(long child, long addr, uaddr_t buf)
+{
+    return kh_ok(kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, (uint64_t)addr, buf, 4, 0, 0));
+}
+
+/* Two supervised children: memory of the first (eager and lazy, partly touched, partly PROT_NONE)
+ * cloned into the second, then pages written on both sides (copies, first touches), protected and
+ * unmapped; killing both gives everything back. */
+static void prog_cloner(uint64_t payload)
+{
+    (void)payload;
+    handle_t c[2], d[2];
+    long a, b, eager, lazy;
+    uaddr_t buf = kh_ualloc(16);
+    if (!kh_ok(kh_channel_create(c)) || !kh_ok(kh_channel_create(d)) ||
+        !kh_ok(a = kh_spawn_supervised(prog_supervised, 0, c[1])) ||
+        !kh_ok(b = kh_spawn_supervised(prog_supervised, 0, d[1])))
+        return;
+    if (kh_ok(eager = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0)) &&
+        kh_ok(lazy = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 64 * PAGE_SIZE,
+                            PROT_READ | PROT_WRITE | PROT_LAZY, 0, 0)) &&
+        child_write(a, eager, buf) && child_write(a, lazy + PAGE_SIZE, buf) &&
+        child_write(a, lazy + 40 * PAGE_SIZE, buf) &&
+        kh_ok(
+            kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)lazy + 40 * PAGE_SIZE, PAGE_SIZE, 0, 0, 0)) &&
+        kh_ok(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0)) &&
+        child_write(b, eager, buf) && child_write(a, eager + PAGE_SIZE, buf) &&
+        child_write(b, lazy + PAGE_SIZE, buf) && child_write(b, lazy + 2 * PAGE_SIZE, buf) &&
+        kh_ok(kh_sys(SYS_PROC_VM_READ, (uint64_t)a, (uint64_t)lazy + 30 * PAGE_SIZE, buf, 4, 0, 0)) &&
+        kh_ok(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)b, (uint64_t)lazy + 40 * PAGE_SIZE, PAGE_SIZE,
+                     PROT_READ | PROT_WRITE, 0, 0)) &&
+        child_write(b, lazy + 40 * PAGE_SIZE, buf))
+        kh_ok(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)a, (uint64_t)lazy, 8 * PAGE_SIZE, 0, 0, 0));
+    kh_ok(kh_sys(SYS_KILL, (uint64_t)a, 0, 0, 0, 0, 0));
+    kh_ok(kh_sys(SYS_KILL, (uint64_t)b, 0, 0, 0, 0, 0));
+}
+
+static void scenario_clone(void)
+{
+    spawn("cloner", prog_cloner, 0);
+    finish();
+}
+
+static void test_faults_clone(void **state)
+{
+    (void)state;
+    assert_true(kh_fault_sweep(scenario_clone) > 10);
+}
+
 /* Runs last: every number of the ABI was made during some sweep above (SYS_EXIT by every program
  * that returns). A new system call fails this until a scenario makes it. */
 static void test_every_syscall_swept(void **state)
@@ -363,10 +415,10 @@ static void test_every_syscall_swept(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_faults_procs),        cmocka_unit_test(test_faults_ipc),
-        cmocka_unit_test(test_faults_misc),         cmocka_unit_test(test_faults_rest),
-        cmocka_unit_test(test_faults_device),       cmocka_unit_test(test_faults_supervise),
-        cmocka_unit_test(test_every_syscall_swept),
+        cmocka_unit_test(test_faults_procs),  cmocka_unit_test(test_faults_ipc),
+        cmocka_unit_test(test_faults_misc),   cmocka_unit_test(test_faults_rest),
+        cmocka_unit_test(test_faults_device), cmocka_unit_test(test_faults_supervise),
+        cmocka_unit_test(test_faults_clone),  cmocka_unit_test(test_every_syscall_swept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

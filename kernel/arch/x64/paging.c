@@ -329,12 +329,17 @@ uint64_t arch_vm_tables_needed(const struct arch_vm *avm, uaddr_t va, uint64_t n
     return need;
 }
 
-/* Intermediate tables are user and writable, so the leaf alone decides; NX unless executable. */
+/* Intermediate tables are user and writable, so the leaf alone decides; NX unless executable. A
+ * PROT_NONE entry is not present (the CPU ignores its other bits), and PTE_KEPT says it holds pa. */
 long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
 {
     uint64_t *e = pte_walk(avm->root, va, &avm->tables, PTE_P | PTE_W | PTE_U);
     if (!e)
         return ERR_NO_MEMORY;
+    if (!(prot & PROT_READ)) {
+        *e = pa | PTE_KEPT;
+        return 0;
+    }
     *e = pa | PTE_P | PTE_U | ((prot & PROT_WRITE) ? PTE_W : 0) | ((prot & PROT_EXEC) ? 0 : pte_nx()) |
          ((prot & ARCH_PROT_DEVICE) ? PTE_PCD | PTE_PWT : 0);
     return 0;
@@ -345,7 +350,7 @@ long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va)
 {
     uint64_t *e = pte_walk(avm->root, va, NULL, 0);
-    if (!e || !(*e & PTE_P))
+    if (!e || !(*e & (PTE_P | PTE_KEPT)))
         return 0;
     paddr_t pa = *e & PTE_ADDR;
     *e = 0;
@@ -366,6 +371,13 @@ paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
     if ((*e & PTE_PCD) && !(prot & ARCH_PROT_DEVICE))
         return 0; /* device registers: maybe not RAM, maybe not in the direct map */
     return *e & PTE_ADDR;
+}
+
+/* Present or kept (PROT_NONE): the frame is there either way. */
+paddr_t arch_vm_frame(const struct arch_vm *avm, uaddr_t va)
+{
+    uint64_t *e = va < USER_TOP ? pte_walk(avm->root, va, NULL, 0) : NULL;
+    return e && (*e & (PTE_P | PTE_KEPT)) ? *e & PTE_ADDR : 0;
 }
 
 /* CR3 is written only on a change: each write flushes the TLB. */

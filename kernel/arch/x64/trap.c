@@ -6,6 +6,7 @@
 #include <log.h>
 #include <proc.h>
 #include <sched.h>
+#include <vm.h>
 #include <warp/abi.h>
 #include "x64.h"
 
@@ -115,15 +116,30 @@ struct extable_entry {
 };
 extern const struct extable_entry __extable_start[], __extable_end[];
 
-/* Resume a kernel page fault at its fixup if the faulting instruction is a user copy; false if not. */
-static bool trap_fixup(struct trap_frame *tf)
+/* A kernel page fault at a user copy's instruction: the page is resolved (vm_fault: a lazy or
+ * copy-on-write page) and the instruction runs again, or the copy resumes at its fixup and fails.
+ * The copying path holds the kernel lock (every system call does), which vm_fault needs. */
+static bool trap_user_copy_fault(struct trap_frame *tf)
 {
-    for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
-        if (e->insn == tf->rip) {
-            tf->rip = e->fixup;
-            return true;
-        }
-    return false;
+    const struct extable_entry *e = __extable_start;
+    while (e < __extable_end && e->insn != tf->rip)
+        e++;
+    if (e == __extable_end)
+        return false;
+    if (vm_fault(cpu_self()->vm, read_cr2(), tf->error_code & PF_WRITE) < 0)
+        tf->rip = e->fixup;
+    return true;
+}
+
+/* A user-mode exception; kernel lock held. A page fault vm_fault resolves (a lazy or copy-on-write
+ * page) just runs the instruction again; anything else goes to proc_fault, which returns only if a
+ * supervisor resumes the process. */
+static void trap_user_exception(const struct trap_frame *tf)
+{
+    if (tf->vector == 14 && vm_fault(cpu_self()->vm, read_cr2(), tf->error_code & PF_WRITE) == 0)
+        return;
+    struct fault_info f = trap_decode(tf);
+    proc_fault(&f);
 }
 
 /* Device interrupts; called with the kernel lock held. */
@@ -161,19 +177,17 @@ void trap_handle(struct trap_frame *tf)
     /* An exception in kernel mode is expected only from usercopy.S's page faults; anything else is a
      * bug, reported without the lock (the faulting path may hold it). */
     if (tf->vector < 32 && !from_user) {
-        if (tf->vector == 14 && trap_fixup(tf))
+        if (tf->vector == 14 && trap_user_copy_fault(tf))
             return;
         trap_kernel_fault(tf);
     }
     /* An interrupt from kernel mode can only have hit the idle loop's hlt or a preemption point's
      * window (sched_preempt_point), and both released the lock. */
     kernel_lock();
-    if (tf->vector < 32) {
-        struct fault_info f = trap_decode(tf);
-        proc_fault(&f); /* returns only if a supervisor resumes the process */
-    } else {
+    if (tf->vector < 32)
+        trap_user_exception(tf);
+    else
         trap_interrupt(tf);
-    }
     if (from_user)
         proc_user_return();
     kernel_unlock();

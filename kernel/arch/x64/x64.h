@@ -86,6 +86,7 @@ static inline void write_cr3(uint64_t v)
 #define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
+#define PTE_KEPT (1ull << 9) /* software: a not-present entry keeping its frame (PROT_NONE) */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 

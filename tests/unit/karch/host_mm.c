@@ -2,6 +2,7 @@
 #include "karch.h"
 
 #include <log.h>
+#include <mm/frame_ref.h>
 #include <mm/mm.h>
 #include <mm/page_alloc.h>
 #include <sanitizer/asan_interface.h>
@@ -11,6 +12,7 @@
 
 uint8_t *host_ram;
 static uint64_t bitmap[HOST_RAM_PAGES / 64];
+static uint16_t frame_refs[HOST_RAM_PAGES];
 static struct page_alloc pages;
 long karch_alloc_count, karch_fail_at;
 static long live_blocks;
@@ -30,6 +32,7 @@ void karch_mm_reset(void)
         host_ram = aligned_alloc(PAGE_SIZE, HOST_RAM_PAGES * PAGE_SIZE);
     page_alloc_init(&pages, 0, HOST_RAM_PAGES, bitmap);
     page_alloc_add_free(&pages, 1, HOST_RAM_PAGES - 1);
+    frame_ref_init(frame_refs, HOST_RAM_PAGES);
     /* Free pages are poisoned: the kernel touching one it gave back is a use after free. */
     ASAN_POISON_MEMORY_REGION(host_ram, HOST_RAM_PAGES * PAGE_SIZE);
 }

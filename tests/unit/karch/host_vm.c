@@ -2,15 +2,18 @@
 #include "karch.h"
 
 #include <arch.h>
+#include <cpu.h>
 #include <mm/mm.h>
 #include <stdlib.h>
 #include <string.h>
+#include <vm.h>
 #include <warp/abi.h>
 #include <warp/error.h>
 
 #define E_PRESENT 1ull
 #define E_WRITE 2ull
 #define E_DEVICE 4ull
+#define E_KEPT 8ull /* not present, but holding its frame (PROT_NONE) */
 #define E_ADDR (~0xfffull)
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
@@ -77,6 +80,10 @@ long arch_vm_map(struct arch_vm *avm, uaddr_t va, paddr_t pa, unsigned prot)
     uint64_t *e = walk(avm->root, va, &avm->tables);
     if (!e)
         return ERR_NO_MEMORY;
+    if (!(prot & PROT_READ)) {
+        *e = pa | E_KEPT;
+        return 0;
+    }
     *e = pa | E_PRESENT | ((prot & PROT_WRITE) ? E_WRITE : 0) | ((prot & ARCH_PROT_DEVICE) ? E_DEVICE : 0);
     return 0;
 }
@@ -113,11 +120,17 @@ uint64_t arch_vm_tables_needed(const struct arch_vm *avm, uaddr_t va, uint64_t n
 paddr_t arch_vm_unmap(struct arch_vm *avm, uaddr_t va)
 {
     uint64_t *e = walk(avm->root, va, NULL);
-    if (!e || !(*e & E_PRESENT))
+    if (!e || !(*e & (E_PRESENT | E_KEPT)))
         return 0;
     paddr_t pa = *e & E_ADDR;
     *e = 0;
     return pa;
+}
+
+paddr_t arch_vm_frame(const struct arch_vm *avm, uaddr_t va)
+{
+    uint64_t *e = va < USER_TOP ? walk(avm->root, va, NULL) : NULL;
+    return e && (*e & (E_PRESENT | E_KEPT)) ? *e & E_ADDR : 0;
 }
 
 paddr_t arch_vm_lookup(const struct arch_vm *avm, uaddr_t va, unsigned prot)
@@ -137,14 +150,24 @@ void arch_vm_activate(const struct arch_vm *avm)
     active = avm;
 }
 
-/* Copy between user memory of the active space and the kernel, page by page, stopping at the first
- * page the hardware would refuse (missing, read-only for a write), as a fault would. */
+/* The entry of the active space allowing this access to user page va, or NULL (as the MMU refuses). */
+static uint64_t *user_entry(uaddr_t va, bool write)
+{
+    uint64_t *e = active && va < USER_TOP ? walk(active->root, va, NULL) : NULL;
+    return e && (*e & E_PRESENT) && (!write || (*e & E_WRITE)) ? e : NULL;
+}
+
+/* Copy between user memory of the active space and the kernel, page by page. A page the hardware
+ * would refuse (missing, read-only for a write) faults as on the real port: vm_fault may resolve it
+ * (a lazy page, a copy-on-write one), and the copy goes on; else the copy stops there. */
 static bool user_copy(uaddr_t u, void *k, size_t n, bool to_user)
 {
     while (n > 0) {
         uint64_t off = u & (PAGE_SIZE - 1), chunk = PAGE_SIZE - off < n ? PAGE_SIZE - off : n;
-        uint64_t *e = active && u < USER_TOP ? walk(active->root, u - off, NULL) : NULL;
-        if (!e || !(*e & E_PRESENT) || (to_user && !(*e & E_WRITE)))
+        uint64_t *e = user_entry(u - off, to_user);
+        if (!e && u < USER_TOP && vm_fault(cpu_self()->vm, u, to_user) == 0)
+            e = user_entry(u - off, to_user);
+        if (!e)
             return false;
         if (*e & E_DEVICE)
             abort(); /* the simulated RAM holds no registers: a copy through one is a test bug */

@@ -62,6 +62,7 @@ enum {
     SYS_PROC_INTERRUPT = 44,  /* (handle_t proc) -> 0; a running one stops with a TRAP_INTERRUPT */
     SYS_PROC_GET_FPU = 45,    /* (handle_t proc, struct cpu_fpu *out) -> 0; it must be stopped */
     SYS_PROC_SET_FPU = 46,    /* (handle_t proc, const struct cpu_fpu *fpu) -> 0; it must be stopped */
+    SYS_PROC_VM_CLONE = 47,   /* (handle_t src, handle_t dst) -> 0; dst maps src's memory copy-on-write */
     SYS_COUNT
 };
 
@@ -69,6 +70,9 @@ enum {
 #define PROT_READ 1u
 #define PROT_WRITE 2u
 #define PROT_EXEC 4u
+/* Not an access: SYS_VM_MAP and SYS_PROC_VM_MAP make anonymous memory whose pages are allocated,
+ * zeroed and charged at first touch; with it SYS_PROC_VM_MAP accepts no access at all (PROT_NONE). */
+#define PROT_LAZY 0x1000u
 
 #define ENTROPY_MAX 256 /* bytes per SYS_ENTROPY call */
 

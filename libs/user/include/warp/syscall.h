@@ -53,6 +53,8 @@ long warp_proc_vm_protect(handle_t proc, uaddr_t addr, size_t len, unsigned prot
 /* Copies len bytes between proc's memory at addr and ours; returns len. */
 long warp_proc_vm_read(handle_t proc, uaddr_t addr, void *dst, size_t len);
 long warp_proc_vm_write(handle_t proc, uaddr_t addr, const void *src, size_t len);
+/* Maps all of src's memory into dst (empty, not started) copy-on-write: the start of a fork. */
+long warp_proc_vm_clone(handle_t src, handle_t dst);
 
 /* IPC (docs/ipc.md): handles, channels, calls, memory copies, event queues, timers. */
 long warp_handle_close(handle_t h);
