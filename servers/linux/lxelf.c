@@ -46,7 +46,7 @@ static bool lxelf_header_ok(const struct elf_ehdr *eh, uint64_t len, bool *pie)
     return true;
 }
 
-/* PT_LOAD flags as PROT_* bits (always readable: Warp has no PROT_NONE). */
+/* PT_LOAD flags as PROT_* bits (always readable: a segment is loaded to be used). */
 static uint32_t lxelf_prot(uint32_t flags)
 {
     return PROT_READ | ((flags & LXELF_PF_W) ? PROT_WRITE : 0) | ((flags & LXELF_PF_X) ? PROT_EXEC : 0);

@@ -79,20 +79,22 @@ int64_t lxmem_unmap(struct lxproc *p, uint64_t start, uint64_t end)
     return 0;
 }
 
+/* A piece keeps its PROT_LAZY (a property of the mapping, not of its access) through a protect. */
 int64_t lxmem_protect(struct lxproc *p, uint64_t start, uint64_t end, uint32_t prot)
 {
     if (!lxvm_is_covered(&p->vm, start, end))
         return -LX_ENOMEM;
     struct lxvm_area piece;
     while (start < end && lxvm_first_piece(&p->vm, start, end, &piece)) {
-        if (piece.prot != prot) {
+        uint32_t want = prot | (piece.prot & PROT_LAZY);
+        if (piece.prot != want) {
             int cost = lxvm_split_cost(&p->vm, piece.start, piece.end, true);
             if (p->vm.n + (uint32_t)cost > LXVM_AREAS_MAX)
                 return -LX_ENOMEM;
             long r = warp_proc_vm_protect(p->proc, piece.start, piece.end - piece.start, prot);
             if (r < 0)
                 return lxmem_errno(r);
-            lxvm_protect(&p->vm, piece.start, piece.end, prot);
+            lxvm_protect(&p->vm, piece.start, piece.end, want);
         }
         start = piece.end;
     }

@@ -11,14 +11,16 @@ int64_t lxmem_read(struct lxproc *p, uint64_t addr, void *buf, uint64_t len);
 /* Copies len bytes from buf to the process's addr; 0 or -EFAULT. */
 int64_t lxmem_write(struct lxproc *p, uint64_t addr, const void *buf, uint64_t len);
 
-/* Maps len bytes (page multiple) with Warp PROT_* bits at addr (0: the kernel picks) and records it.
- * Returns the address or a Linux -errno (-ENOMEM, -EEXIST). */
+/* Maps len bytes (page multiple) with Warp PROT_* bits at addr (0: the kernel picks) and records it
+ * with them (PROT_LAZY included: madvise's zeroing maps a piece again as it was). Returns the
+ * address or a Linux -errno (-ENOMEM, -EEXIST). */
 int64_t lxmem_map(struct lxproc *p, uint64_t addr, uint64_t len, uint32_t prot);
 
 /* Unmaps every mapped page of [start, end) (page-aligned), one kernel call per piece; 0 or -ENOMEM. */
 int64_t lxmem_unmap(struct lxproc *p, uint64_t start, uint64_t end);
 
-/* Gives [start, end), which must be mapped, Warp protection prot; 0, -ENOMEM. */
+/* Gives [start, end), which must be mapped, Warp protection prot (an access: 0 is PROT_NONE); 0,
+ * -ENOMEM. */
 int64_t lxmem_protect(struct lxproc *p, uint64_t start, uint64_t end, uint32_t prot);
 
 /* A Warp error as a Linux -errno (memory calls: ERR_NO_MEMORY -> -ENOMEM, ERR_BAD_ADDRESS -> -EFAULT). */

@@ -191,17 +191,22 @@ void lxsig_interrupt(struct lxproc *p, uint64_t call_id)
 }
 
 /* The siginfo and sigcontext details of a CPU exception, as arch/x86/kernel/traps.c and mm/fault.c
- * give them: a page fault's address and whether the page was there; the instruction for a divide
- * error and an undefined opcode; nothing for the others (SI_KERNEL). */
-static void lxsig_fault_context(int sig, const struct trap_info *t, struct lxsf_context *c)
+ * give them: a page fault's address and whether a mapping holds it (SEGV_ACCERR, whether or not its
+ * page was allocated yet: a lazy page refusing a write faults as not present); the instruction for
+ * a divide error and an undefined opcode; nothing for the others (SI_KERNEL). */
+static void lxsig_fault_context(const struct lxproc *p, int sig, const struct trap_info *t,
+                                struct lxsf_context *c)
 {
+    uint64_t page = t->fault_addr & ~(LXMEM_PAGE - 1);
     c->info.si_signo = sig;
     c->trapno = t->fault_vector;
     c->err = t->error_code;
     switch (t->fault_vector) {
     case 14:
         c->cr2 = t->fault_addr;
-        c->info.si_code = (t->error_code & 1) ? LXSF_SEGV_ACCERR : LXSF_SEGV_MAPERR;
+        c->info.si_code = page <= UINT64_MAX - LXMEM_PAGE && lxvm_is_covered(&p->vm, page, page + LXMEM_PAGE)
+                              ? LXSF_SEGV_ACCERR
+                              : LXSF_SEGV_MAPERR;
         c->info.u.addr = t->fault_addr;
         break;
     case 0:
@@ -232,7 +237,7 @@ void lxsig_fault(struct lxproc *p, uint64_t call_id, int sig, const struct trap_
         lxproc_kill(p, sig); /* forced: a blocked or ignored fault signal kills, as on Linux */
         return;
     }
-    lxsig_fault_context(sig, t, &c);
+    lxsig_fault_context(p, sig, t, &c);
     changed = lxsig_frame(p, &r, &fp, sig, &c);
     if (!lxsig_act(p, &r, &fp, &changed))
         return;

@@ -14,14 +14,17 @@ static uint64_t lxmm_pages(uint64_t len)
     return len > UINT64_MAX - (LXMEM_PAGE - 1) ? 0 : (len + LXMEM_PAGE - 1) & ~(LXMEM_PAGE - 1);
 }
 
-/* Linux's PROT_* as Warp's: PROT_NONE becomes read-only (Warp has no inaccessible mappings yet);
- * -EINVAL for unknown bits, -EACCES for writable and executable (W^X holds for Linux programs too). */
+/* Linux's PROT_* as Warp's: PROT_NONE is 0 (no access at all), any other access is readable, as on
+ * x86-64 Linux; -EINVAL for unknown bits, -EACCES for writable and executable (W^X holds for Linux
+ * programs too). */
 static int64_t lxmm_prot(uint64_t prot)
 {
     if (prot & ~(uint64_t)(LX_PROT_READ | LX_PROT_WRITE | LX_PROT_EXEC))
         return -LX_EINVAL;
     if ((prot & (LX_PROT_WRITE | LX_PROT_EXEC)) == (LX_PROT_WRITE | LX_PROT_EXEC))
         return -LX_EACCES;
+    if (prot == 0)
+        return 0;
     return PROT_READ | ((prot & LX_PROT_WRITE) ? PROT_WRITE : 0) | ((prot & LX_PROT_EXEC) ? PROT_EXEC : 0);
 }
 
@@ -65,7 +68,10 @@ static int64_t lxmm_check(struct lxproc *p, const struct trap_info *t)
     return 0;
 }
 
-/* mmap of anonymous memory: MAP_PRIVATE or (with one process, no fork) MAP_SHARED alike. */
+/* mmap of anonymous memory: MAP_PRIVATE or (with one process, no fork) MAP_SHARED alike. The
+ * memory is lazy (PROT_LAZY): each page costs a frame, and counts against the process's quota, only
+ * when first touched, so that a large reservation (Go's PROT_NONE arenas, a big MAP_NORESERVE) is
+ * free; a touch the quota cannot pay for faults (SIGSEGV), as an overcommitted Linux's OOM would. */
 int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t addr = t->args[0], flags = t->args[3];
@@ -75,6 +81,7 @@ int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t)
     int64_t prot = lxmm_prot(t->args[2]);
     if (prot < 0)
         return prot;
+    prot |= PROT_LAZY;
     uint64_t len = lxmm_pages(t->args[1]);
     if (len == 0 || len > USER_TOP)
         return -LX_ENOMEM;

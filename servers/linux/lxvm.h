@@ -5,7 +5,8 @@
 
 #define LXVM_AREAS_MAX 256 /* the kernel's mappings per process */
 
-/* Pages [start, end) with PROT_* bits: exactly one kernel mapping (SYS_PROC_VM_MAP's, or a piece of
+/* Pages [start, end) with PROT_* bits (PROT_LAZY for mmap's, whose pages come at first touch; an
+ * access of 0 is PROT_NONE): exactly one kernel mapping (SYS_PROC_VM_MAP's, or a piece of
  * one that SYS_PROC_VM_UNMAP or SYS_PROC_VM_PROTECT split off). */
 struct lxvm_area {
     uint64_t start, end;

@@ -33,15 +33,23 @@ static uint64_t sup_addr(uint64_t *len, uint64_t max)
     return sup.map[i] + off;
 }
 
-/* A map at a fixed or kernel-chosen address: refused for a bad length or protection (W^X). */
+/* True when a map may take prot: known bits, W^X, some access unless lazy (PROT_NONE). */
+static bool map_prot_ok(uint64_t prot)
+{
+    return !(prot & ~(7ull | PROT_LAZY)) && ((prot & 7) || (prot & PROT_LAZY)) &&
+           (prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC);
+}
+
+/* A map at a fixed or kernel-chosen address, eager or lazy (PROT_LAZY, then also PROT_NONE):
+ * refused for a bad length or protection (W^X). */
 static void sup_map(void)
 {
     uint64_t addr = gen_below(2) ? 0 : gen_below(4) ? SUP_FIXED + gen_below(64) * PAGE_SIZE : gen_edge();
     uint64_t len = gen_below(4) ? 1 + gen_below(SUP_MAP_MAX) : gen_len(SUP_MAP_MAX);
-    uint64_t prot = gen_below(8) ? 1 + gen_below(7) : gen_edge();
-    bool refused = len == 0 || len > (1ul << 30) || prot == 0 || (prot & ~7ull) ||
-                   (prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC) ||
-                   (addr & (PAGE_SIZE - 1)) || (addr && (addr < USER_BASE || addr >= USER_TOP));
+    uint64_t prot =
+        gen_below(8) ? (gen_below(8) ? 1 + gen_below(7) : 0) | (gen_below(2) ? PROT_LAZY : 0) : gen_edge();
+    bool refused = len == 0 || len > (1ul << 30) || !map_prot_ok(prot) || (addr & (PAGE_SIZE - 1)) ||
+                   (addr && (addr < USER_BASE || addr >= USER_TOP));
     long r = fz_sys(SYS_PROC_VM_MAP, sup.proc, addr, len, prot, 0, 0);
     fz_check(r < 0 || !refused, "SYS_PROC_VM_MAP refuses bad addresses, lengths and protections");
     fz_check(r < 0 ||
@@ -53,7 +61,8 @@ static void sup_map(void)
     }
 }
 
-/* Unmaps and protections of any range: whatever the kernel accepts must keep W^X. */
+/* Unmaps and protections of any range (PROT_NONE included): whatever the kernel accepts must keep
+ * W^X and have no bit but the three accesses. */
 static void sup_unmap_protect(void)
 {
     uint64_t len, addr = sup_addr(&len, SUP_MAP_MAX);
@@ -61,11 +70,10 @@ static void sup_unmap_protect(void)
         fz_sys(SYS_PROC_VM_UNMAP, sup.proc, addr, len, 0, 0, 0);
         return;
     }
-    uint64_t prot = gen_below(8) ? 1 + gen_below(7) : gen_edge();
+    uint64_t prot = gen_below(8) ? gen_below(8) | (gen_one_in(8) ? PROT_LAZY : 0) : gen_edge();
     long r = fz_sys(SYS_PROC_VM_PROTECT, sup.proc, addr, len, prot, 0, 0);
-    fz_check(r < 0 ||
-                 (prot && !(prot & ~7ull) && (prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC)),
-             "SYS_PROC_VM_PROTECT keeps W^X");
+    fz_check(r < 0 || (!(prot & ~7ull) && (prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC)),
+             "SYS_PROC_VM_PROTECT keeps W^X and takes no PROT_LAZY");
 }
 
 /* Copies both ways: a bad pointer of ours or a length over the limit is refused; random bytes
@@ -79,6 +87,49 @@ static void sup_copy(void)
     long r = fz_sys(out ? SYS_PROC_VM_READ : SYS_PROC_VM_WRITE, sup.proc, addr, ours, len, 0, 0);
     fz_check(r < 0 || ((kind != GEN_BAD || len == 0) && len <= SUP_COPY_MAX && (uint64_t)r == len),
              "SYS_PROC_VM_READ/WRITE copy all or nothing, from and to valid memory");
+}
+
+/* A copy-on-write clone of the child into a fresh one (or, sometimes, into a wrong handle):
+ * accepted only from a stopped child; then every mapping we know reads the same on both sides, and a
+ * write to the clone leaves the child's bytes alone. The clone is killed and released here. */
+static void sup_clone(void)
+{
+    handle_t c[2];
+    pool_make_room_for_child();
+    if (warp_channel_create(c) < 0)
+        return;
+    struct spawn_args a = {.name = (uaddr_t) "clone",
+                           .name_len = 5,
+                           .flags = SPAWN_SUPERVISED,
+                           .handles = (uaddr_t)&c[1],
+                           .nhandles = 1};
+    long twin = fz_sys(SYS_SPAWN, (uint64_t)&a, 0, 0, 0, 0, 0);
+    if (twin < 0) {
+        warp_handle_close(c[0]);
+        warp_handle_close(c[1]);
+        return;
+    }
+    uint64_t dst = gen_below(8) ? (uint64_t)twin : gen_below(2) ? (uint64_t)sup.proc : gen_edge();
+    long r = fz_sys(SYS_PROC_VM_CLONE, sup.proc, dst, 0, 0, 0, 0);
+    fz_check(r < 0 || dst == (uint64_t)twin, "SYS_PROC_VM_CLONE clones only into an empty, new child");
+    uint8_t *mine = gen_scratch(), *theirs = mine + 64;
+    for (unsigned i = 0; r == 0 && i < sup.nmaps; i++) {
+        uint64_t at = sup.map[i] + gen_below(sup.len[i]);
+        long m = fz_sys(SYS_PROC_VM_READ, sup.proc, at, (uint64_t)mine, 1, 0, 0);
+        long t = fz_sys(SYS_PROC_VM_READ, (uint64_t)twin, at, (uint64_t)theirs, 1, 0, 0);
+        if (m == ERR_NO_MEMORY || t == ERR_NO_MEMORY)
+            continue; /* a first touch found no page: the fuzzer may have used them all */
+        fz_check(m == t && (m < 0 || mine[0] == theirs[0]), "a clone reads what its source reads");
+        theirs[0] = (uint8_t)~mine[0];
+        if (m == 1 && fz_sys(SYS_PROC_VM_WRITE, (uint64_t)twin, at, (uint64_t)theirs, 1, 0, 0) == 1)
+            fz_check(fz_sys(SYS_PROC_VM_READ, sup.proc, at, (uint64_t)theirs, 1, 0, 0) == 1 &&
+                         theirs[0] == mine[0],
+                     "a write to a clone leaves its source's bytes alone");
+    }
+    warp_handle_close(c[0]); /* kills the clone */
+    struct exit_info ei;
+    fz_check(warp_wait((handle_t)twin, &ei) == 0, "a clone ends when its supervisor lets go");
+    warp_handle_close((handle_t)twin);
 }
 
 /* Registers read and set: whatever is accepted has its pc, sp and TLS base in the user half, and
@@ -142,7 +193,7 @@ static void sup_answer(void)
 /* One step of the session. */
 static void sup_step(void)
 {
-    switch (gen_below(9)) {
+    switch (gen_below(10)) {
     case 0: sup_map(); break;
     case 1: sup_unmap_protect(); break;
     case 2: sup_copy(); break;
@@ -151,6 +202,7 @@ static void sup_step(void)
     case 5: fz_sys(SYS_PROC_INTERRUPT, sup.proc, 0, 0, 0, 0, 0); break;
     case 6: fz_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0); break;
     case 7: sup_fpu(); break;
+    case 8: sup_clone(); break;
     default: sup_answer(); break;
     }
 }

@@ -1,5 +1,6 @@
 /* mmap: anonymous mappings with and without a hint, MAP_FIXED and MAP_FIXED_NOREPLACE, partial munmap
- * and mprotect, brk growing and shrinking; every answer compared with the host's. */
+ * and mprotect, PROT_NONE reservations opened piece by piece (as Go's runtime makes them), brk
+ * growing and shrinking; every answer compared with the host's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
@@ -69,6 +70,35 @@ static void maps(void)
           mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 9, 0) == MAP_FAILED && errno == EBADF);
 }
 
+/* A 512 MiB PROT_NONE reservation (on Warp it costs nothing until touched, as on Linux),
+ * a system call reading from it refused with EFAULT, pieces opened read-write and used, closed
+ * again with their contents kept, and the whole given back. */
+static void reserve(void)
+{
+    const long len = 512L << 20;
+    unsigned char *r = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    check("a 512 MiB PROT_NONE reservation", r != MAP_FAILED);
+    int fds[2];
+    errno = 0;
+    check("a system call reading PROT_NONE memory is EFAULT",
+          pipe(fds) == 0 && write(fds[1], r + PAGE, 1) == -1 && errno == EFAULT);
+    unsigned char *piece = r + (300L << 20);
+    check("mprotect of a piece to read-write", mprotect(piece, 64 * PAGE, PROT_READ | PROT_WRITE) == 0);
+    check("its pages read as zeros", all(piece, 64 * PAGE, 0));
+    memset(piece + 8 * PAGE, 5, 4 * PAGE);
+    check("and take writes", all(piece + 8 * PAGE, 4 * PAGE, 5) && all(piece + 12 * PAGE, PAGE, 0));
+    check("a write through a system call lands in it", write(fds[1], "xy", 2) == 2 &&
+                                                           read(fds[0], piece + 20 * PAGE, 2) == 2 &&
+                                                           piece[20 * PAGE + 1] == 'y');
+    check("back to PROT_NONE and then read-only, the data stays",
+          mprotect(piece, 64 * PAGE, PROT_NONE) == 0 && mprotect(piece, 64 * PAGE, PROT_READ) == 0 &&
+              all(piece + 8 * PAGE, 4 * PAGE, 5));
+    errno = 0;
+    check("a read into a read-only piece is EFAULT",
+          write(fds[1], "z", 1) == 1 && read(fds[0], piece, 1) == -1 && errno == EFAULT);
+    check("munmap of the reservation", munmap(r, len) == 0 && close(fds[0]) == 0 && close(fds[1]) == 0);
+}
+
 /* The brk system call itself (musl's brk() and sbrk(n) refuse to move the break). */
 static char *sys_brk(char *to)
 {
@@ -96,6 +126,7 @@ static void heap(void)
 int main(void)
 {
     maps();
+    reserve();
     heap();
     return 0;
 }
