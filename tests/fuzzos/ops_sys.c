@@ -144,8 +144,9 @@ static void op_vm_map(void)
     uint64_t len = gen_below(4) ? 1 + gen_below(8 * PAGE_SIZE) : gen_len(MAP_MAX);
     if (len > MAP_MAX && len <= VM_MAP_LIMIT)
         len = VM_MAP_LIMIT + 1 + gen_below(PAGE_SIZE);
-    uint64_t prot = gen_below(8) ? 1 + gen_below(7) : gen_edge();
-    bool refused = len == 0 || len > VM_MAP_LIMIT || prot == 0 || (prot & ~7ull) ||
+    /* A quarter lazy (PROT_LAZY): their pages come when a later call's copy touches them. */
+    uint64_t prot = gen_below(8) ? (1 + gen_below(7)) | (gen_one_in(4) ? PROT_LAZY : 0) : gen_edge();
+    bool refused = len == 0 || len > VM_MAP_LIMIT || !(prot & 7) || (prot & ~(7ull | PROT_LAZY)) ||
                    (prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC);
     long r = fz_sys(SYS_VM_MAP, len, prot, 0, 0, 0, 0);
     fz_check(r < 0 || !refused, "SYS_VM_MAP refuses bad lengths and protections");
