@@ -373,12 +373,77 @@ static void test_self_lazy(void **state)
     kh_run_program(prog_self_lazy, 0);
 }
 
+/* A clone of 256 pages pauses between its chunks of VM_CHUNK_PAGES, as a map does. */
+static void prog_clone_chunks(uint64_t payload)
+{
+    (void)payload;
+    long eq;
+    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 256 * PAGE_SIZE, RW, 0, 0);
+    KH_CHECK(addr > 0);
+    long before = karch_irq_windows;
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(karch_irq_windows - before, 256 / VM_CHUNK_PAGES - 1);
+    end(a);
+    end(b);
+}
+
+static void test_clone_in_chunks(void **state)
+{
+    (void)state;
+    kh_run_program(prog_clone_chunks, 0);
+}
+
+static long kill_at; /* the preemption point at which kill_caller_at kills the caller (0: none) */
+
+/* karch_irq_window_hook: the process in the system call is killed at preemption point kill_at, as
+ * another CPU or an interrupt's wake-up could do. */
+static void kill_caller_at(long n)
+{
+    if (kill_at && n == kill_at)
+        proc_kill(proc_current());
+}
+
+/* The clone never returns to its program: killed midway, it undoes itself (the frames shared so
+ * far get their counts back), and the children end with their supervisor. */
+static void prog_clone_until_killed(uint64_t payload)
+{
+    (void)payload;
+    long eq;
+    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 256 * PAGE_SIZE, RW, 0, 0);
+    KH_CHECK(addr > 0);
+    kill_at = karch_irq_windows + 5;
+    kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0);
+    KH_CHECK(!"the killed program went on after its clone");
+}
+
+static void test_clone_killed_midway(void **state)
+{
+    (void)state;
+    kh_setup();
+    kh_failed_check[0] = 0;
+    kill_at = 0;
+    karch_irq_window_hook = kill_caller_at;
+    struct proc *p = kh_spawn("cloner", prog_clone_until_killed, 0);
+    assert_non_null(p);
+    kh_run();
+    assert_int_equal(p->state, PROC_DEAD);
+    assert_int_equal(p->exit.reason, EXIT_KILLED);
+    kh_release(p);
+    karch_irq_window_hook = NULL;
+    if (kh_failed_check[0])
+        fail_msg("%s", kh_failed_check);
+    kh_check_clean(); /* every frame, shared or not, and every charge is back */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clone),          cmocka_unit_test(test_clone_chain),
-        cmocka_unit_test(test_clone_refusals), cmocka_unit_test(test_lazy),
-        cmocka_unit_test(test_clone_lazy),     cmocka_unit_test(test_self_lazy),
+        cmocka_unit_test(test_clone),           cmocka_unit_test(test_clone_chain),
+        cmocka_unit_test(test_clone_refusals),  cmocka_unit_test(test_lazy),
+        cmocka_unit_test(test_clone_lazy),      cmocka_unit_test(test_self_lazy),
+        cmocka_unit_test(test_clone_in_chunks), cmocka_unit_test(test_clone_killed_midway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
