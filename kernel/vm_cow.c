@@ -89,56 +89,62 @@ static bool clonable(const struct vm_space *vs)
     return true;
 }
 
+/* A frame for dst: the frame at pa shared (one more holder), or, when it has as many holders as
+ * its counter holds, a copy of it in a fresh frame (*copied); ERR_NO_MEMORY then if none is free. */
+static long share_or_copy(paddr_t *pa, bool *copied)
+{
+    *copied = !frame_ref_share(*pa);
+    if (!*copied)
+        return 0;
+    paddr_t copy;
+    if (pmm_alloc_raw(1, &copy) < 0)
+        return ERR_NO_MEMORY;
+    arch_copy(arch_phys_to_virt(copy), arch_phys_to_virt(*pa), PAGE_SIZE);
+    *pa = copy;
+    return 0;
+}
+
 /*
- * Page va of src's region r into dst, charged to dst: the frame is shared, and read-only on both
- * sides when r is writable (copy-on-write). A frame with as many holders as its counter holds is
- * copied for dst instead. A page of a lazy region not touched yet stays untouched in both.
+ * Page va of src's region r into dst, charged to dst with the page tables it needs there (exactly
+ * those: a huge lazy region with few touched pages costs only their tables): the frame is shared,
+ * and read-only on both sides when r is writable (copy-on-write). A page of a lazy region not
+ * touched yet stays untouched in both. On an error nothing of it is left in dst.
  */
 static long clone_page(struct vm_space *dst, struct vm_space *src, const struct vm_region *r, uaddr_t va)
 {
     paddr_t pa = arch_vm_frame(&src->arch, va);
     if (!pa)
         return 0;
-    long err = quota_charge(dst->quota, LIMIT_PAGES, 1);
+    uint64_t tables, before = arch_vm_tables(&dst->arch);
+    long err = vm_charge_map(dst, va, 1, 1, &tables);
     if (err < 0)
         return err;
+    bool copied;
     unsigned prot = r->prot & ~PROT_WRITE;
-    if (!frame_ref_share(pa)) {
-        paddr_t copy;
-        if (pmm_alloc_raw(1, &copy) < 0) {
-            quota_uncharge(dst->quota, LIMIT_PAGES, 1);
-            return ERR_NO_MEMORY;
-        }
-        arch_copy(arch_phys_to_virt(copy), arch_phys_to_virt(pa), PAGE_SIZE);
-        pa = copy;
-        prot = r->prot;
-    } else if (prot != r->prot) {
+    if ((err = share_or_copy(&pa, &copied)) == 0 && !copied && prot != r->prot) {
         /* arch_vm_unmap flushes the entry from this CPU's TLB when src is active here. */
         arch_vm_unmap(&src->arch, va);
         err = arch_vm_map(&src->arch, va, pa, prot);
         ASSERT(err == 0);
     }
-    if ((err = arch_vm_map(&dst->arch, va, pa, prot)) < 0) {
+    if (err == 0 && (err = arch_vm_map(&dst->arch, va, pa, copied ? r->prot : prot)) < 0)
         frame_ref_drop(pa);
+    vm_settle_tables(dst, before, tables);
+    if (err < 0)
         quota_uncharge(dst->quota, LIMIT_PAGES, 1);
-    }
     return err;
 }
 
 /*
  * Region r of src into the same slot of dst, with pause between chunks of VM_CHUNK_PAGES. The
  * copy's length grows with the pages done, so that a failure part way leaves a region that
- * vm_region_release undoes exactly. The page tables the range needs are charged up front and
- * settled after, as vm_map_anon does.
+ * vm_region_release undoes exactly.
  */
 static long clone_region(struct vm_space *dst, struct vm_space *src, const struct vm_region *r,
                          vm_pause_fn pause)
 {
     struct vm_region *d = &dst->regions[r - src->regions];
-    uint64_t tables, before = arch_vm_tables(&dst->arch);
-    long err = vm_charge_map(dst, r->start, r->npages, 0, &tables);
-    if (err < 0)
-        return err;
+    long err = 0;
     *d = *r;
     d->npages = 0;
     for (uint64_t i = 0; i < r->npages && err == 0; i++) {
@@ -151,7 +157,6 @@ static long clone_region(struct vm_space *dst, struct vm_space *src, const struc
         if (err == 0 && (err = clone_page(dst, src, r, r->start + i * PAGE_SIZE)) == 0)
             d->npages = i + 1;
     }
-    vm_settle_tables(dst, before, tables);
     return err;
 }
 

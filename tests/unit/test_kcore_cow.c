@@ -349,6 +349,33 @@ static void test_clone_lazy(void **state)
     kh_run_program(prog_clone_lazy, 0);
 }
 
+/* A clone of a huge, barely touched lazy mapping is charged for its touched pages and their page
+ * tables only: it fits a quota with room for little more than those. */
+static void prog_clone_sparse(uint64_t payload)
+{
+    (void)payload;
+    long eq;
+    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 512ul << 20, RW | PROT_LAZY, 0, 0);
+    KH_CHECK(addr > 0);
+    KH_CHECK_EQ(put(a, (uint64_t)addr, "first"), 5);
+    KH_CHECK_EQ(put(a, (uint64_t)addr + (500ul << 20), "last"), 4);
+    struct quota *qb = child_proc(b)->quota;
+    uint64_t limit = qb->limit[LIMIT_PAGES];
+    qb->limit[LIMIT_PAGES] = charged(b) + 2 + 8; /* two pages, their tables (at most 3 each), slack */
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), 0);
+    qb->limit[LIMIT_PAGES] = limit;
+    expect(b, (uint64_t)addr + (500ul << 20), "last");
+    end(a);
+    end(b);
+}
+
+static void test_clone_sparse(void **state)
+{
+    (void)state;
+    kh_run_program(prog_clone_sparse, 0);
+}
+
 /* An ordinary process maps lazy memory for itself: free until touched, then a page per page. */
 static void prog_self_lazy(uint64_t payload)
 {
@@ -440,10 +467,15 @@ static void test_clone_killed_midway(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clone),           cmocka_unit_test(test_clone_chain),
-        cmocka_unit_test(test_clone_refusals),  cmocka_unit_test(test_lazy),
-        cmocka_unit_test(test_clone_lazy),      cmocka_unit_test(test_self_lazy),
-        cmocka_unit_test(test_clone_in_chunks), cmocka_unit_test(test_clone_killed_midway),
+        cmocka_unit_test(test_clone),
+        cmocka_unit_test(test_clone_chain),
+        cmocka_unit_test(test_clone_refusals),
+        cmocka_unit_test(test_lazy),
+        cmocka_unit_test(test_clone_lazy),
+        cmocka_unit_test(test_self_lazy),
+        cmocka_unit_test(test_clone_sparse),
+        cmocka_unit_test(test_clone_in_chunks),
+        cmocka_unit_test(test_clone_killed_midway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
