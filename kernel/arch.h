@@ -29,7 +29,11 @@ void arch_console_write(const char *s, size_t len);
 bool arch_console_irq_start(void);
 /* The console ring just went from empty to holding bytes: start the transmitter if it is idle. */
 void arch_console_kick(void);
-uint64_t arch_time_ns(void);              /* monotonic nanoseconds since boot */
+uint64_t arch_time_ns(void); /* monotonic nanoseconds since boot */
+struct clock_page;
+/* How user mode can read arch_time_ns itself (warp/abi.h, struct clock_page); source
+ * CLOCK_SOURCE_NONE if it cannot. */
+void arch_clock_describe(struct clock_page *out);
 static inline uint64_t arch_cycles(void); /* raw cycle counter (scheduling, jitter) */
 uint64_t arch_cycles_per_ms(void);        /* the cycle counter's rate */
 /* One 64-bit value from the CPU's hardware random source; false if it has none (or it keeps failing). */

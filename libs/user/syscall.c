@@ -257,3 +257,9 @@ long warp_proc_vm_write(handle_t proc, uaddr_t addr, const void *src, size_t len
 {
     return warp_syscall6(SYS_PROC_VM_WRITE, proc, (long)addr, (long)src, (long)len, 0, 0);
 }
+
+/* SYS_CLOCK_MAP: the kernel's clock page, read-only, in a supervised process. */
+long warp_clock_map(handle_t proc, uaddr_t addr)
+{
+    return syscall3(SYS_CLOCK_MAP, proc, (long)addr, 0);
+}
