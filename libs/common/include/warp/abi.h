@@ -62,8 +62,9 @@ enum {
     SYS_PROC_INTERRUPT = 44,  /* (handle_t proc) -> 0; a running one stops with a TRAP_INTERRUPT */
     SYS_PROC_GET_FPU = 45,    /* (handle_t proc, struct cpu_fpu *out) -> 0; it must be stopped */
     SYS_PROC_SET_FPU = 46,    /* (handle_t proc, const struct cpu_fpu *fpu) -> 0; it must be stopped */
-    SYS_CLOCK_MAP = 48,       /* (handle_t proc, uaddr_t addr) -> address: the clock page (struct clock_page)
-                           mapped read-only into a supervised process, at addr or (0) anywhere */
+    /* (handle_t proc, uaddr_t addr) -> address: the clock page (struct clock_page) mapped read-only
+     * into a supervised process (RIGHT_MANAGE), at addr or (0) where the kernel picks */
+    SYS_CLOCK_MAP = 48,
     SYS_COUNT
 };
 
