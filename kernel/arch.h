@@ -21,6 +21,7 @@ struct boot_info;
 struct cpu;
 struct cpu_regs;
 struct cpu_fpu;
+struct clock_page;
 
 /* --- console, time and randomness --- */
 /* Write bytes to the console, polled: returns once the device has taken them (boot, panics). */
@@ -33,6 +34,9 @@ void arch_console_kick(void);
 uint64_t arch_time_ns(void);              /* monotonic nanoseconds since boot */
 static inline uint64_t arch_cycles(void); /* raw cycle counter (scheduling, jitter) */
 uint64_t arch_cycles_per_ms(void);        /* the cycle counter's rate */
+/* How user mode can read arch_time_ns itself (warp/abi.h, struct clock_page); source
+ * CLOCK_SOURCE_NONE if it cannot. */
+void arch_clock_describe(struct clock_page *out);
 /* One 64-bit value from the CPU's hardware random source; false if it has none (or it keeps failing). */
 bool arch_random_hw(uint64_t *out);
 

@@ -1,6 +1,7 @@
 /* main.c: the portable boot sequence, from a working console to the first user process. */
 #include <arch.h>
 #include <boot.h>
+#include <clockpage.h>
 #include <conring.h>
 #include <kstat.h>
 #include <cpu.h>
@@ -65,6 +66,7 @@ _Noreturn void kernel_main(struct boot_info *bi)
     log_printf("warp: booting; cmdline \"%s\", initfs %lu KiB", bi->cmdline, bi->initfs_size >> 10);
     kernel_lock();
     pmm_init(bi);
+    clock_page_init();
     arch_mm_init(bi);
     arch_cpu_init();
     arch_irq_init(bi);

@@ -1,5 +1,6 @@
 /* sys_vm.c: the memory system calls: SYS_VM_MAP and SYS_VM_UNMAP, and SYS_PROC_VM_* on a supervised
  * process's memory (docs/syscalls.md). */
+#include <clockpage.h>
 #include <proc.h>
 #include <sched.h>
 #include <supervise.h>
@@ -223,4 +224,20 @@ long sys_proc_vm_clone(const struct syscall_args *a)
     err = vm_clone(&dst->vm, &src->vm, sched_preempt_point);
     src->vm_busy = dst->vm_busy = false;
     return err;
+}
+
+/* The clock page, read-only, in a supervised process (a Linux server's vDSO data), at addr or (addr
+ * 0) where the kernel picks. Each call adds a mapping; the page is not the process's, so no unmap
+ * takes it (it goes with the space). */
+long sys_clock_map(const struct syscall_args *a)
+{
+    uaddr_t addr = a->a2;
+    struct proc *p;
+    long err = managed_vm(a->a1, &p);
+    if (err < 0 || (addr && (err = fixed_check(&p->vm, addr, 1)) < 0))
+        return err;
+    if (!addr && !(addr = vm_find_free(&p->vm, 1)))
+        return ERR_NO_RESOURCES;
+    err = clock_page_map(&p->vm, addr);
+    return err < 0 ? err : (long)addr;
 }

@@ -78,12 +78,14 @@ long vm_fault(struct vm_space *vs, uaddr_t addr, bool write)
 }
 
 /* True when every region of vs is plain owned memory (image, stack, anonymous), which a clone
- * can share: frames of the initfs, a device or a DMA buffer, and kept objects, are not. */
+ * shares copy-on-write, or read-only frames that are nobody's (VM_SHARED: the clock page, the
+ * initfs), which it maps as they are: frames of a device or a DMA buffer, and kept objects, are
+ * neither. */
 static bool clonable(const struct vm_space *vs)
 {
     for (int i = 0; i < VM_MAX_REGIONS; i++) {
         uint32_t kind = vs->regions[i].kind;
-        if (kind && kind != VM_IMAGE && kind != VM_STACK && kind != VM_ANON)
+        if (kind && kind != VM_IMAGE && kind != VM_STACK && kind != VM_ANON && kind != VM_SHARED)
             return false;
     }
     return true;
@@ -135,6 +137,24 @@ static long clone_page(struct vm_space *dst, struct vm_space *src, const struct 
     return err;
 }
 
+/* Page va of src's VM_SHARED region r into dst: the same frame, read-only as in src (it is
+ * nobody's, so there is nothing to share copy-on-write), charged to dst for page tables only, as
+ * vm_map_phys charges such a mapping. */
+static long clone_shared_page(struct vm_space *dst, struct vm_space *src, const struct vm_region *r,
+                              uaddr_t va)
+{
+    paddr_t pa = arch_vm_frame(&src->arch, va);
+    if (!pa)
+        return 0;
+    uint64_t tables, before = arch_vm_tables(&dst->arch);
+    long err = vm_charge_map(dst, va, 1, 0, &tables);
+    if (err < 0)
+        return err;
+    err = arch_vm_map(&dst->arch, va, pa, r->prot);
+    vm_settle_tables(dst, before, tables);
+    return err;
+}
+
 /*
  * Region r of src into the same slot of dst, with pause between chunks of VM_CHUNK_PAGES. The
  * copy's length grows with the pages done, so that a failure part way leaves a region that
@@ -154,7 +174,9 @@ static long clone_region(struct vm_space *dst, struct vm_space *src, const struc
             /* The translations src remembers may allow writes to what is now read-only. */
             vm_forget(src);
         }
-        if (err == 0 && (err = clone_page(dst, src, r, r->start + i * PAGE_SIZE)) == 0)
+        uaddr_t va = r->start + i * PAGE_SIZE;
+        if (err == 0 && (err = r->kind == VM_SHARED ? clone_shared_page(dst, src, r, va)
+                                                    : clone_page(dst, src, r, va)) == 0)
             d->npages = i + 1;
     }
     return err;
@@ -162,8 +184,8 @@ static long clone_region(struct vm_space *dst, struct vm_space *src, const struc
 
 /*
  * Every region of src into dst, which maps nothing yet, at the same addresses with the same
- * protections, sharing the frames copy-on-write. ERR_NOT_SUPPORTED (a region that is not plain
- * owned memory), ERR_NO_MEMORY (out of memory or over dst's quota) or pause's error: then dst is
+ * protections, sharing the frames copy-on-write (VM_SHARED ones as they are). ERR_NOT_SUPPORTED (a
+ * region of a device, DMA memory or a kept object), ERR_NO_MEMORY (out of memory or over dst's quota) or pause's error: then dst is
  * left mapping nothing (the page tables it made stay, charged, until it goes, as after a failed
  * map), and src as it was but for some pages now read-only, whose next write just makes them
  * writable again. Pre: neither space changes but through this call (both processes are busy and

@@ -11,8 +11,8 @@
  *                         answers with a reply: two messages and two switches.
  *   linux_clock_gettime   clock_gettime(CLOCK_MONOTONIC) through musl: on Linux musl calls the
  *                         vDSO when the kernel offers one (no kernel entry when the clock source
- *                         can be read from user mode); Warp offers no vDSO, so musl falls back to
- *                         the system call, which takes the getpid path.
+ *                         can be read from user mode); so it does on Warp, whose linux server
+ *                         maps a vDSO reading the kernel's clock page (docs/linux-compat.md).
  *
  * Each sample times BATCH calls between two rdtsc and is divided by BATCH (rdtsc's own cost
  * spread over the batch); WARMUP batches are run first, then ROUNDS timed ones. Under QEMU

@@ -539,6 +539,37 @@ static void conn_serve_file(struct http_conn *c, size_t pre)
     conn_stream_start(c, (uint8_t *)c->out + at - n, (size_t)n + (size_t)(from - first), from, last + 1);
 }
 
+_Static_assert(HTTP_CACHE_FILE_MAX <= HTTP_OUT_SIZE - HTTP_HEAD_ROOM,
+               "a kept file fits where a prefetch lands");
+
+/* The copies of the current root's files, emptied when the root changed; NULL if none. */
+static struct http_cache *conn_cache(struct http_server *s, bool make)
+{
+    struct http_server_cache *sc = &s->cache;
+    if (sc->files && sc->readies != s->fs.readies)
+        http_cache_clear(sc->files);
+    sc->readies = s->fs.readies;
+    if (!sc->files && make && (sc->files = malloc(sizeof(*sc->files))) != NULL)
+        http_cache_init(sc->files);
+    return sc->files;
+}
+
+/* Answers the request from a copy of its file (filecache.h) as from an OPEN that prefetched all
+ * of it; false (nothing done) when there is none. The copy goes where a prefetch lands. */
+static bool conn_serve_cached(struct http_conn *c)
+{
+    const char *path = c->parser.req.path + 1;
+    struct http_cache *cache = conn_cache(c->srv, false);
+    struct http_cached hit;
+    if (!cache || http_file_busy(&c->file) || !http_cache_find(cache, path, strlen(path), &hit))
+        return false; /* (a given-up OPEN may still write where the copy would go) */
+    http_file_close(&c->file);
+    c->file.attr = hit.attr;
+    memcpy(c->out + HTTP_HEAD_ROOM, hit.data, hit.len);
+    conn_serve_file(c, hit.len);
+    return true;
+}
+
 /* The OPEN of the requested path answered. */
 static void conn_on_open(struct http_file *f, long r, void *ctx)
 {
@@ -568,6 +599,10 @@ static void conn_on_open(struct http_file *f, long r, void *ctx)
         conn_send(c);
         return;
     }
+    struct http_cache *cache = (uint64_t)r == f->attr.size ? conn_cache(c->srv, true) : NULL;
+    if (cache)
+        http_cache_put(cache, req->path + 1, strlen(req->path) - 1, &f->attr, c->out + HTTP_HEAD_ROOM,
+                       (size_t)r);
     conn_serve_file(c, (size_t)r);
 }
 
@@ -642,6 +677,8 @@ static bool conn_respond_fs(struct http_conn *c)
         }
         memcpy(req->path + len, index, sizeof(index));
     }
+    if (conn_serve_cached(c))
+        return false; /* sent from the copy */
     c->state = HTTP_CONN_OPENING;
     loop_timeout_after(s->loop, &c->timeout, HTTP_FS_TIMEOUT_NS);
     if (s->open_head || s->opens.inflight >= HTTP_FILE_OPENS_MAX)

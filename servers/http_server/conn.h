@@ -1,6 +1,7 @@
 /* conn.h: http_server's connections: one explicit state machine per accepted TCP connection. */
 #pragma once
 
+#include "filecache.h"
 #include "fsfile.h"
 #include "fsroot.h"
 #include "http.h"
@@ -164,6 +165,12 @@ struct http_stats {
     uint64_t fs_errors; /* fs OPENs or READs that failed (not found included) */
 };
 
+/* The copies of small files (filecache.h), made at the first one kept; valid for one root. */
+struct http_server_cache {
+    struct http_cache *files; /* NULL until a file is kept (or when memory was short then) */
+    unsigned readies;         /* fs.readies when the copies were made */
+};
+
 struct http_server {
     struct loop *loop;
     handle_t listener;    /* 0 until http_server_listen */
@@ -178,6 +185,7 @@ struct http_server {
     unsigned active;    /* connections in conns[0, HTTP_CONN_MAX) */
     unsigned rejecting; /* in conns[HTTP_CONN_MAX, ...) */
     struct http_stats stats;
+    struct http_server_cache cache;
     struct http_conn conns[HTTP_CONN_MAX + HTTP_REJECT_MAX];
 };
 

@@ -124,6 +124,7 @@ static void fs_on_root(struct loop *l, handle_t ch, struct warp_msg *m, void *ct
     }
     fs->root = root;
     fs->state = HTTP_FS_READY;
+    fs->readies++;
     printf("http_server: serving %s through %s%s\n", FS_DISK_MOUNT, FS_URI, fs->reconnects ? " again" : "");
 }
 

@@ -39,6 +39,7 @@ struct http_fs {
     bool paused;         /* init_ch is off the loop (main's blocking OPENs use it) */
     bool init_call;      /* our OPEN of FS_URI is pending on init_ch */
     unsigned reconnects; /* sessions lost and reopened */
+    unsigned readies;    /* times it became READY: a new count means a new root (maybe another disk) */
     struct loop_timeout retry;
 };
 

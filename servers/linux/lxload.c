@@ -6,6 +6,7 @@
 #include "lxelf.h"
 #include "lxmem.h"
 #include "lxstack.h"
+#include "lxvdso.h"
 
 #define LXLOAD_ARGS_MAX (16ull << 10) /* the bytes of strings, pointers and auxv on the stack */
 
@@ -46,11 +47,11 @@ static long lxload_stack_top(struct lxproc *p, const struct lxelf_image *im, con
     if (warp_entropy(random, sizeof(random)) < 0)
         return ERR_NO_RESOURCES;
     const uint64_t aux[] = {
-        LX_AT_PHDR,   im->phdr,       LX_AT_PHENT,  56,         LX_AT_PHNUM,  im->phnum,
-        LX_AT_PAGESZ, 4096,           LX_AT_BASE,   0,          LX_AT_FLAGS,  0,
-        LX_AT_ENTRY,  im->entry,      LX_AT_UID,    LXLOAD_UID, LX_AT_EUID,   LXLOAD_UID,
-        LX_AT_GID,    LXLOAD_UID,     LX_AT_EGID,   LXLOAD_UID, LX_AT_SECURE, 0,
-        LX_AT_HWCAP,  lxload_hwcap(), LX_AT_CLKTCK, 100,
+        LX_AT_PHDR,   im->phdr,       LX_AT_PHENT,  56,         LX_AT_PHNUM,        im->phnum,
+        LX_AT_PAGESZ, 4096,           LX_AT_BASE,   0,          LX_AT_FLAGS,        0,
+        LX_AT_ENTRY,  im->entry,      LX_AT_UID,    LXLOAD_UID, LX_AT_EUID,         LXLOAD_UID,
+        LX_AT_GID,    LXLOAD_UID,     LX_AT_EGID,   LXLOAD_UID, LX_AT_SECURE,       0,
+        LX_AT_HWCAP,  lxload_hwcap(), LX_AT_CLKTCK, 100,        LX_AT_SYSINFO_EHDR, LXVDSO_BASE,
     };
     struct lxstack_args a = {argv, argc, envp, envc, argv[0], random, aux, sizeof(aux) / sizeof(aux[0]) / 2};
     long n = lxstack_build(&a, LXLOAD_STACK_TOP, lxload_stack, sizeof(lxload_stack), sp);
@@ -73,6 +74,8 @@ long lxload(struct lxproc *p, const void *image, uint64_t len, const char *const
         return r;
     uint64_t sp = 0;
     long err = lxload_segments(p, &im, image);
+    if (err == 0)
+        err = lxvdso_map(p);
     if (err == 0)
         err = lxload_stack_top(p, &im, argv, argc, envp, envc, &sp);
     if (err < 0)

@@ -61,6 +61,19 @@ static void sup_map(void)
     }
 }
 
+/* The clock page at a fixed or kernel-chosen address: refused where a map would be; never a
+ * mapping of the child's own, so unmaps and protections of it keep failing (sup_unmap_protect). */
+static void sup_clock_map(void)
+{
+    uint64_t addr = gen_below(2) ? 0 : gen_below(4) ? SUP_FIXED + gen_below(64) * PAGE_SIZE : gen_edge();
+    bool refused = (addr & (PAGE_SIZE - 1)) || (addr && (addr < USER_BASE || addr >= USER_TOP));
+    long r = fz_sys(SYS_CLOCK_MAP, sup.proc, addr, 0, 0, 0, 0);
+    fz_check(r < 0 || !refused, "SYS_CLOCK_MAP refuses bad addresses");
+    fz_check(r < 0 ||
+                 ((r & (PAGE_SIZE - 1)) == 0 && (uint64_t)r < USER_TOP && (!addr || (uint64_t)r == addr)),
+             "the clock page is mapped where it was asked, in the user half");
+}
+
 /* Unmaps and protections of any range (PROT_NONE included): whatever the kernel accepts must keep
  * W^X and have no bit but the three accesses. */
 static void sup_unmap_protect(void)
@@ -203,6 +216,7 @@ static void sup_step(void)
     case 6: fz_sys(SYS_YIELD, 0, 0, 0, 0, 0, 0); break;
     case 7: sup_fpu(); break;
     case 8: sup_clone(); break;
+    case 9: sup_clock_map(); break;
     default: sup_answer(); break;
     }
 }

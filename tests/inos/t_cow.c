@@ -78,8 +78,38 @@ static void cow_clone_runs(void)
            (unsigned long)tests_free_pages(), (unsigned long)free0);
 }
 
-/* Every refusal of proc_vm_clone. ERR_NOT_SUPPORTED (a source mapping the initfs, a device or DMA
- * memory) needs a mapping no supervised child can have; the host tests cover it. */
+/* A child with the clock page (the vDSO's data) clones: the clone maps the same page, read-only
+ * and not its own, as the parent has it; it costs no frame. */
+static void cow_clone_clock(void)
+{
+    struct sup a, b;
+    uint64_t clock_at = COW_DATA + 16 * PAGE_SIZE;
+    if (sup_spawn(&a, NULL) < 0 || sup_spawn(&b, NULL) < 0 ||
+        warp_clock_map((handle_t)a.proc, clock_at) != (long)clock_at) {
+        tap_ok(false, "two supervised children, the first with the clock page");
+        return;
+    }
+    uint64_t free0 = tests_free_pages();
+    tap_eq(warp_proc_vm_clone((handle_t)a.proc, (handle_t)b.proc), 0,
+           "proc_vm_clone of a child with the clock page returns 0");
+    tap_ok(free0 - tests_free_pages() <= 3, "... and costs page tables only (%lu pages)",
+           (unsigned long)(free0 - tests_free_pages()));
+    struct clock_page pa, pb;
+    memset(&pb, 0, sizeof(pb));
+    tap_ok(warp_proc_vm_read((handle_t)a.proc, clock_at, &pa, sizeof(pa)) == sizeof(pa) &&
+               warp_proc_vm_read((handle_t)b.proc, clock_at, &pb, sizeof(pb)) == sizeof(pb) &&
+               memcmp(&pa, &pb, sizeof(pa)) == 0 && pb.version == CLOCK_PAGE_VERSION,
+           "the clone reads the same clock page at the same address");
+    tap_eq(warp_proc_vm_write((handle_t)b.proc, clock_at, &pb, 8), ERR_BAD_ADDRESS,
+           "... read-only there too");
+    tap_eq(warp_proc_vm_unmap((handle_t)b.proc, clock_at, PAGE_SIZE), ERR_NOT_FOUND,
+           "... and not a mapping of its own (proc_vm_unmap gives ERR_NOT_FOUND)");
+    sup_close(&a);
+    sup_close(&b);
+}
+
+/* Every refusal of proc_vm_clone. ERR_NOT_SUPPORTED (a source mapping a device, DMA memory or a
+ * kept object) needs a mapping no supervised child can have; the host tests cover it. */
 static void cow_clone_refusals(void)
 {
     struct sup a, b, run, small;
@@ -201,6 +231,7 @@ static void cow_prot_none(void)
 void test_cow(void)
 {
     cow_clone_runs();
+    cow_clone_clock();
     cow_clone_refusals();
     cow_lazy_self();
     cow_prot_none();

@@ -541,6 +541,11 @@ static long h_write(long h, void *ctx)
 {
     return warp_syscall6(SYS_PROC_VM_WRITE, h, SUP_STACK, (long)ctx, 8, 0, 0);
 }
+static long h_clock_map(long h, void *ctx)
+{
+    (void)ctx;
+    return warp_syscall6(SYS_CLOCK_MAP, h, 0, 0, 0, 0, 0);
+}
 
 /* Bad handles, wrong types and a missing RIGHT_MANAGE, for every call on a supervised process. */
 static void sup_handles_refused(void)
@@ -552,7 +557,7 @@ static void sup_handles_refused(void)
         {"proc_start", h_start},        {"proc_interrupt", h_interrupt}, {"proc_get_regs", h_get_regs},
         {"proc_set_regs", h_set_regs},  {"proc_vm_map", h_map},          {"proc_vm_unmap", h_unmap},
         {"proc_vm_protect", h_protect}, {"proc_vm_read", h_read},        {"proc_vm_write", h_write},
-        {"proc_get_fpu", h_get_fpu},    {"proc_set_fpu", h_set_fpu},
+        {"proc_get_fpu", h_get_fpu},    {"proc_set_fpu", h_set_fpu},     {"clock_map", h_clock_map},
     };
     struct sup s;
     struct tests_objs o;

@@ -2,6 +2,7 @@
  * mappings too), read and written by its supervisor, and every refusal. */
 #include "tests.h"
 
+#include <warp/clock.h>
 #include <warp/string.h>
 
 /* Maps: fixed and kernel-chosen addresses, zeroed pages, and each bad argument. */
@@ -174,6 +175,49 @@ static void supvm_count(handle_t p, unsigned already)
            "... and so does proc_vm_unmap of its first page (one piece left: no more mappings)");
 }
 
+/* The clock page: mapped read-only where asked, describing the clock SYS_CLOCK reads, never owned. */
+static void supvm_clock(handle_t p)
+{
+    uint64_t free0 = tests_free_pages();
+    long a = warp_clock_map(p, 0);
+    tap_ok(a > 0 && a % PAGE_SIZE == 0 && (uint64_t)a >= USER_VM_BASE && (uint64_t)a < USER_VM_TOP,
+           "clock_map at address 0 picks a page-aligned address in the VM area (0x%lx)", (unsigned long)a);
+    tap_ok(free0 - tests_free_pages() <= 3, "... and costs at most page tables (%lu pages)",
+           (unsigned long)(free0 - tests_free_pages()));
+    struct clock_page cp;
+    memset(&cp, 0, sizeof(cp));
+    tap_eq(warp_proc_vm_read(p, (uaddr_t)a, &cp, sizeof(cp)), (long)sizeof(cp), "the clock page reads");
+    tap_ok(cp.version == CLOCK_PAGE_VERSION && cp.source == CLOCK_SOURCE_TSC && cp.counter_per_ms >= 1000,
+           "... version %u, the TSC as source, %lu ticks per ms", cp.version,
+           (unsigned long)cp.counter_per_ms);
+    uint64_t t0 = warp_clock();
+    uint64_t mine = cp.counter_per_ms ? clock_page_ns(&cp, clock_cycles()) : 0;
+    uint64_t t1 = warp_clock();
+    tap_ok(t0 <= mine && mine <= t1, "the time read from it (%lu) lies between two SYS_CLOCKs (%lu, %lu)",
+           (unsigned long)mine, (unsigned long)t0, (unsigned long)t1);
+    tap_eq(warp_proc_vm_write(p, (uaddr_t)a, &cp, sizeof(cp)), ERR_BAD_ADDRESS,
+           "proc_vm_write into the clock page gives ERR_BAD_ADDRESS (read-only)");
+    tap_eq(warp_proc_vm_unmap(p, (uaddr_t)a, PAGE_SIZE), ERR_NOT_FOUND,
+           "proc_vm_unmap of the clock page gives ERR_NOT_FOUND (not a mapping of its own)");
+    tap_eq(warp_proc_vm_protect(p, (uaddr_t)a, PAGE_SIZE, PROT_READ), ERR_NOT_FOUND,
+           "proc_vm_protect of the clock page gives ERR_NOT_FOUND");
+    tap_eq(warp_clock_map(p, 0x30000000), 0x30000000, "clock_map at a fixed address maps there");
+    const struct {
+        const char *what;
+        uint64_t addr;
+        long err;
+    } bad[] = {
+        {"an address already mapped", 0x30000000, ERR_ALREADY_EXISTS},
+        {"an unaligned address", 0x30001001, ERR_INVALID_ARG},
+        {"an address below USER_BASE", 0x1000, ERR_BAD_ADDRESS},
+        {"USER_TOP", USER_TOP, ERR_BAD_ADDRESS},
+        {"a kernel-half address", 0xffff800000000000ul, ERR_BAD_ADDRESS},
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        tap_eq(warp_clock_map(p, bad[i].addr), bad[i].err, "clock_map at %s gives %s", bad[i].what,
+               tests_err_name(bad[i].err));
+}
+
 void test_supervise_vm(void)
 {
     struct sup s;
@@ -187,6 +231,7 @@ void test_supervise_vm(void)
     supvm_copy(p);    /* leaves none */
     supvm_protect(p); /* leaves none */
     supvm_parts(p);   /* leaves none */
+    supvm_clock(p);   /* two clock pages: not mappings of its own */
     supvm_count(p, 3);
     struct exit_info ei;
     tap_ok(sup_exit(&s, true, &ei) && ei.reason == EXIT_KILLED, "the child with 256 mappings is killed");

@@ -221,6 +221,10 @@ static int teardown(void **state)
         free(srv.conns[i].in);
         free(srv.conns[i].out);
     }
+    if (srv.cache.files) {
+        http_cache_clear(srv.cache.files);
+        free(srv.cache.files);
+    }
     loop_destroy(&L);
     return 0;
 }
@@ -397,13 +401,71 @@ static void test_conditional(void **state)
     assert_string_equal(strstr(r, "\r\n\r\n") + 4, "");
     assert_true(fake.closed[NODE]);
 
-    client_send(CONN, "GET /f HTTP/1.1\r\nHost: w\r\nRange: bytes=6-\r\n\r\n");
+    client_send(CONN, "GET /g HTTP/1.1\r\nHost: w\r\nRange: bytes=6-\r\n\r\n");
     fs_open_file("abcdef", 6, NODE + 1);
     r = collect(0, NULL, 0);
     assert_int_equal(status_of(r), 416);
     assert_non_null(strstr(r, "\r\nContent-Range: bytes */6\r\n"));
     assert_true(fake.closed[NODE + 1]);
     assert_non_null(pending(CONN, MSG_READ));
+}
+
+/* A small file is OPENed once: later requests for its path are answered from the copy kept
+ * (filecache.h), without fs, preconditions and ranges included; a file over the prefetch is not
+ * kept; a new root (fs restarted) drops every copy. */
+static void test_cached(void **state)
+{
+    (void)state;
+    client_send(CONN, GET("/c.txt"));
+    fs_open_file("cached!", 7, NODE);
+    const char *r = collect(0, NULL, 0);
+    assert_int_equal(status_of(r), 200);
+    char first[1024];
+    snprintf(first, sizeof(first), "%s", r);
+
+    client_send(CONN, GET("/c.txt"));
+    assert_null(pending(ROOT, MSG_OPEN));
+    r = collect(0, NULL, 0);
+    assert_string_equal(r, first); /* the same head (ETag, Last-Modified, type) and body */
+    assert_int_equal(rx.writes, 1);
+    assert_int_equal(srv.cache.files->hits, 1);
+
+    client_send(CONN, "GET /c.txt HTTP/1.1\r\nHost: w\r\nRange: bytes=2-3\r\n\r\n");
+    assert_null(pending(ROOT, MSG_OPEN));
+    r = collect(0, NULL, 0);
+    assert_int_equal(status_of(r), 206);
+    assert_non_null(strstr(r, "\r\nContent-Range: bytes 2-3/7\r\n"));
+    assert_string_equal(strstr(r, "\r\n\r\n") + 4, "ch");
+
+    client_send(CONN, "GET /c.txt HTTP/1.1\r\nHost: w\r\nIf-None-Match: \"1-2a-7-2ebc98a1.0\"\r\n\r\n");
+    assert_int_equal(status_of(collect(0, NULL, 0)), 304);
+    client_send(CONN, "HEAD /c.txt HTTP/1.1\r\nHost: w\r\n\r\n");
+    assert_null(pending(ROOT, MSG_OPEN));
+    r = collect(0, NULL, 0);
+    assert_non_null(strstr(r, "\r\nContent-Length: 7\r\n"));
+    assert_string_equal(strstr(r, "\r\n\r\n") + 4, "");
+    assert_int_equal(srv.cache.files->hits, 4);
+
+    /* one byte over what a prefetch holds: streamed, and OPENed again the next time */
+    static uint8_t over[HTTP_CACHE_FILE_MAX + 1];
+    client_send(CONN, GET("/over"));
+    fs_open_file(over, sizeof(over), NODE + 1);
+    collect(NODE + 1, over, sizeof(over));
+    client_send(CONN, GET("/over"));
+    assert_non_null(pending(ROOT, MSG_OPEN));
+    fs_open_file(over, sizeof(over), NODE + 2);
+    collect(NODE + 2, over, sizeof(over));
+
+    /* fs restarts: the copy is of the old root */
+    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = ROOT, .cookie = fake.cookie[ROOT]};
+    loop_dispatch(&L, &ev);
+    fake.closed[ROOT] = false;
+    fs_connect();
+    client_send(CONN, GET("/c.txt"));
+    assert_non_null(pending(ROOT, MSG_OPEN));
+    fs_open_file("fresh!!", 7, NODE + 3);
+    r = collect(0, NULL, 0);
+    assert_string_equal(strstr(r, "\r\n\r\n") + 4, "fresh!!");
 }
 
 /* fs restarts: the OPEN in flight gets 503, requests meanwhile 503, then the new session serves. */
@@ -545,6 +607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conditional, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fs_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cached, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_closes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_queue, setup, teardown),

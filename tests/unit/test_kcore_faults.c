@@ -289,7 +289,7 @@ static void prog_supervised(uint64_t payload)
     kh_ok(r == 42 ? 0 : ERR_INVALID_ARG);
 }
 
-/* Every call on the child's memory, registers and FPU state, then its start. */
+/* Every call on the child's memory (the clock page too), registers and FPU state, then its start. */
 static bool supervise_setup(long child)
 {
     uaddr_t regs = kh_ualloc(sizeof(struct cpu_regs)), buf = kh_ualloc(16),
@@ -304,6 +304,7 @@ static bool supervise_setup(long child)
            kh_ok(kh_sys(SYS_PROC_SET_REGS, (uint64_t)child, regs, 0, 0, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, fpu, 0, 0, 0, 0)) &&
            kh_ok(kh_sys(SYS_PROC_SET_FPU, (uint64_t)child, fpu, 0, 0, 0, 0)) &&
+           kh_ok(kh_sys(SYS_CLOCK_MAP, (uint64_t)child, 0, 0, 0, 0, 0)) &&
            expect_error(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE) &&
            kh_ok(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0));
 }

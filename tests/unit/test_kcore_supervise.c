@@ -300,6 +300,40 @@ static void test_split(void **state)
     kh_run_program(prog_split, 0);
 }
 
+/* The clock page: mapped read-only where asked, what the port describes (the host's simulated
+ * clock has no counter: CLOCK_SOURCE_NONE), no frame of the child's, and gone with it. */
+static void prog_clock_page(uint64_t payload)
+{
+    (void)payload;
+    handle_t ch;
+    long eq, child = supervise(prog_one_call, &ch, &eq);
+    struct quota *q = child_proc(child)->quota;
+    uint64_t used = kh_pages_used(), charged = q->used[LIMIT_PAGES];
+    long a = kh_sys(SYS_CLOCK_MAP, (uint64_t)child, 0, 0, 0, 0, 0);
+    KH_CHECK(a > 0 && a % PAGE_SIZE == 0);
+    KH_CHECK(kh_pages_used() - used == q->used[LIMIT_PAGES] - charged); /* page tables only */
+    KH_CHECK(kh_pages_used() - used <= 3);
+    uaddr_t buf = kh_ualloc(sizeof(struct clock_page));
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)child, (uint64_t)a, buf, sizeof(struct clock_page), 0, 0),
+                (long)sizeof(struct clock_page));
+    struct clock_page cp;
+    kh_uget(&cp, buf, sizeof(cp));
+    KH_CHECK(cp.version == CLOCK_PAGE_VERSION && cp.source == CLOCK_SOURCE_NONE);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, (uint64_t)a, buf, 8, 0, 0), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)a, PAGE_SIZE, 0, 0, 0), ERR_NOT_FOUND);
+    KH_CHECK_EQ(kh_sys(SYS_CLOCK_MAP, (uint64_t)child, (uint64_t)a, 0, 0, 0, 0), ERR_ALREADY_EXISTS);
+    KH_CHECK_EQ(kh_sys(SYS_CLOCK_MAP, (uint64_t)child, (uint64_t)a + PAGE_SIZE, 0, 0, 0, 0),
+                a + (long)PAGE_SIZE);
+    KH_CHECK_EQ(kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(exit_reason(child), EXIT_KILLED);
+}
+
+static void test_clock_page(void **state)
+{
+    (void)state;
+    kh_run_program(prog_clock_page, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_close_kills_trapped), cmocka_unit_test(test_close_kills_new),
         cmocka_unit_test(test_supervisor_exit),     cmocka_unit_test(test_split),
         cmocka_unit_test(test_interrupt),           cmocka_unit_test(test_fpu),
+        cmocka_unit_test(test_clock_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

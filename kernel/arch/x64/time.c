@@ -2,6 +2,7 @@
  * control word format, mode 0), gated through the PC/AT system control port 0x61. */
 #include <arch.h>
 #include <log.h>
+#include <warp/abi.h>
 #include "x64.h"
 
 #define PIT_HZ 1193182u
@@ -9,8 +10,13 @@
 #define PIT_CMD 0x43
 #define PIT_GATE 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
 
-static uint64_t tsc_at_boot;
-static uint64_t tsc_per_ms = 1000000; /* placeholder until calibrated (1 GHz) */
+/* The clock: the TSC from its value at boot, at its calibrated rate (a 1 GHz placeholder until
+ * then); what SYS_CLOCK_MAP's page describes to user space. */
+static struct clock_page tsc_clock = {
+    .version = CLOCK_PAGE_VERSION,
+    .source = CLOCK_SOURCE_TSC,
+    .counter_per_ms = 1000000,
+};
 
 /* Busy-wait us microseconds (at most ~54 ms) with PIT channel 2 in one-shot mode. */
 void pit_wait_us(uint32_t us)
@@ -95,7 +101,7 @@ static uint64_t tsc_measure(void)
 
 void tsc_calibrate(void)
 {
-    tsc_at_boot = rdtsc();
+    tsc_clock.counter_at_zero = rdtsc();
     uint64_t m[TSC_CAL_RUNS];
     for (int i = 0; i < TSC_CAL_RUNS; i++)
         m[i] = tsc_measure();
@@ -110,7 +116,7 @@ void tsc_calibrate(void)
         log_printf("time: PIT calibration failed, assuming a 1 GHz TSC");
         return;
     }
-    tsc_per_ms = per_ms;
+    tsc_clock.counter_per_ms = per_ms;
     log_printf("time: TSC at %llu.%03llu MHz (the PIT's measurements: %llu, %llu, %llu kHz)",
                (unsigned long long)(per_ms / 1000), (unsigned long long)(per_ms % 1000),
                (unsigned long long)m[0], (unsigned long long)m[1], (unsigned long long)m[2]);
@@ -119,18 +125,21 @@ void tsc_calibrate(void)
 /* Monotonic as long as the TSC is: one CPU, and a TSC that keeps its rate (invariant TSC). */
 uint64_t arch_time_ns(void)
 {
-    uint64_t d = rdtsc() - tsc_at_boot;
-    /* Split to avoid overflow: whole milliseconds, then the remainder. */
-    return d / tsc_per_ms * 1000000 + (d % tsc_per_ms) * 1000000 / tsc_per_ms;
+    return clock_page_ns(&tsc_clock, rdtsc());
+}
+
+void arch_clock_describe(struct clock_page *out)
+{
+    *out = tsc_clock;
 }
 
 uint64_t arch_cycles_per_ms(void)
 {
-    return tsc_per_ms;
+    return tsc_clock.counter_per_ms;
 }
 
 /* TSC ticks per millisecond, for calibrating other timers. */
 uint64_t tsc_ticks_per_ms(void)
 {
-    return tsc_per_ms;
+    return tsc_clock.counter_per_ms;
 }

@@ -5,6 +5,7 @@
 #include <conring.h>
 #include <cpu.h>
 #include <stdio.h>
+#include <warp/abi.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,11 @@ const char *karch_log(void)
 uint64_t arch_time_ns(void)
 {
     return karch_now_ns;
+}
+/* Simulated time jumps and no counter follows it: user mode calls SYS_CLOCK. */
+void arch_clock_describe(struct clock_page *out)
+{
+    *out = (struct clock_page){.version = CLOCK_PAGE_VERSION, .source = CLOCK_SOURCE_NONE};
 }
 uint64_t arch_cycles_per_ms(void)
 {

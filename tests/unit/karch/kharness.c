@@ -4,6 +4,7 @@
 #include "../../inos/elfgen.h"
 
 #include <channel.h>
+#include <clockpage.h>
 #include <conring.h>
 #include <device.h>
 #include <mm/mm.h>
@@ -47,6 +48,7 @@ void kh_setup(void)
     karch_console_drain(); /* a test that stalled the console may have left bytes queued */
     karch_log_clear();
     karch_mm_reset();
+    clock_page_init(); /* its page is the kernel's for good, as after a real boot */
     if (!kernel_lock_held())
         kernel_lock();
     sched_init();

@@ -63,6 +63,9 @@ enum {
     SYS_PROC_GET_FPU = 45,    /* (handle_t proc, struct cpu_fpu *out) -> 0; it must be stopped */
     SYS_PROC_SET_FPU = 46,    /* (handle_t proc, const struct cpu_fpu *fpu) -> 0; it must be stopped */
     SYS_PROC_VM_CLONE = 47,   /* (handle_t src, handle_t dst) -> 0; dst maps src's memory copy-on-write */
+    /* (handle_t proc, uaddr_t addr) -> address: the clock page (struct clock_page) mapped read-only
+     * into a supervised process (RIGHT_MANAGE), at addr or (0) where the kernel picks */
+    SYS_CLOCK_MAP = 48,
     SYS_COUNT
 };
 
@@ -195,6 +198,34 @@ struct trap_info {
     uint64_t fault_addr;   /* TRAP_FAULT: the address a memory fault was about */
     uint64_t error_code;   /* TRAP_FAULT: the architecture's extra word */
 };
+
+/*
+ * The clock page (SYS_CLOCK_MAP): what a process needs to read the monotonic clock without entering
+ * the kernel. With source CLOCK_SOURCE_TSC, SYS_CLOCK returns clock_page_ns(page, counter) of the
+ * CPU's time-stamp counter (x86-64: rdtsc, allowed in user mode) read at that moment, so a reader
+ * gets exactly what the call would; with source CLOCK_SOURCE_NONE there is no such counter and
+ * SYS_CLOCK is the way. The kernel fills the page once at boot (the TSC's rate is calibrated before)
+ * and never changes it; a later version (a wall clock that is adjusted) would add fields and a
+ * sequence count, and say so in `version`.
+ */
+enum clock_source {
+    CLOCK_SOURCE_NONE = 0, /* no counter readable from user mode: call SYS_CLOCK */
+    CLOCK_SOURCE_TSC = 1,  /* x86-64's time-stamp counter */
+};
+#define CLOCK_PAGE_VERSION 1
+struct clock_page {
+    uint32_t version;         /* CLOCK_PAGE_VERSION */
+    uint32_t source;          /* enum clock_source */
+    uint64_t counter_at_zero; /* the counter at the clock's zero (boot) */
+    uint64_t counter_per_ms;  /* its ticks per millisecond; nonzero with a source */
+};
+
+/* Nanoseconds since the clock's zero at a counter value (the one formula: the kernel's clock too). */
+static inline uint64_t clock_page_ns(const struct clock_page *c, uint64_t counter)
+{
+    uint64_t d = counter - c->counter_at_zero;
+    return d / c->counter_per_ms * 1000000 + d % c->counter_per_ms * 1000000 / c->counter_per_ms;
+}
 
 struct sysinfo {
     uint64_t total_pages; /* physical pages managed by the kernel */

@@ -46,6 +46,7 @@ long warp_proc_get_regs(handle_t proc, struct cpu_regs *out);
 long warp_proc_set_regs(handle_t proc, const struct cpu_regs *regs);
 long warp_proc_get_fpu(handle_t proc, struct cpu_fpu *out);
 long warp_proc_set_fpu(handle_t proc, const struct cpu_fpu *fpu);
+long warp_clock_map(handle_t proc, uaddr_t addr);
 /* Maps zeroed memory in proc at addr, or (addr 0) where the kernel picks; returns the address. */
 long warp_proc_vm_map(handle_t proc, uaddr_t addr, size_t len, unsigned prot);
 long warp_proc_vm_unmap(handle_t proc, uaddr_t addr, size_t len);
