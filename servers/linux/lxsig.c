@@ -264,8 +264,13 @@ static void lxsig_end_wait(struct lxproc *p, int64_t result)
 
 void lxsig_kick(struct lxproc *p)
 {
-    if (p->exited || p->killed_by || lxsig_next(p) == 0)
+    int sig = p->exited || p->killed_by ? 0 : lxsig_next(p);
+    if (sig == 0)
         return;
+    if (sig == LX_SIGKILL || p->sigs[sig - 1].handler == LXSIG_DFL) {
+        lxproc_kill(p, sig); /* a fatal signal ends any wait at once (a pipe, an fs call) */
+        return;
+    }
     if (p->sig.wait != LXSIG_WAIT_NONE)
         lxsig_end_wait(p, -LX_EINTR);
     else

@@ -63,6 +63,13 @@ struct lxproc {
     struct loop *loop;
     handle_t proc, ch;       /* its process handle (RIGHT_MANAGE) and our end of its supervision channel */
     uint64_t pid;            /* the pid it sees (and its tid: one thread) */
+    uint64_t ppid;           /* its parent's pid; 0: none (a manifest program, or an orphan) */
+    uint64_t pgid, sid;      /* its process group and session */
+    uint64_t tree;           /* the pid of the manifest program it descends from: all it can see */
+    int exit_signal;         /* sent to its parent at its end (clone's low byte; SIGCHLD for fork) */
+    bool forked;             /* made by fork or clone (its end is logged with its pid) */
+    bool execed;             /* it called execve (setpgid by its parent is EACCES then) */
+    char *exe;               /* its binary: an fs path (absolute) or an initfs one (malloc'd) */
     uint64_t pages;          /* its memory quota (the spawn's LIMIT_PAGES) */
     uint64_t start_ns;       /* SYS_CLOCK when it started */
     struct lxvm vm;          /* its mappings */

@@ -19,8 +19,6 @@
 #include "lxsig.h"
 #include "lxsys.h"
 
-#define LXPATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
-
 /* What an fs call was made for. */
 enum lxop_kind {
     LXOP_OPEN,
@@ -169,13 +167,6 @@ static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool e
     return -LX_ENAMETOOLONG;
 }
 
-/* Where an OPEN of a path goes: the path to send and the channel (and description) to call. */
-struct lxpath {
-    uint32_t len;
-    bool dir_only;      /* it ends in '/': it must be a directory */
-    struct lxfile *dir; /* the directory it is relative to (dirfd), or NULL: the session */
-};
-
 /*
  * Reads the path at uaddr for a call relative to dirfd (Linux's int; AT_FDCWD the cwd) into out
  * (LXPATH_MAX + 2 bytes): absolute ones as they are, relative ones joined to the cwd, or left
@@ -215,6 +206,11 @@ static int64_t lxpath_get(struct lxproc *p, uint64_t dirfd, uint64_t uaddr, char
     memcpy(out + c, raw, (size_t)n + 1);
     res->len = (uint32_t)(c + (size_t)n);
     return 0;
+}
+
+int64_t lxsys_path_get(struct lxproc *p, uint64_t uaddr, char *out, struct lxpath *res)
+{
+    return lxpath_get(p, (uint64_t)(int64_t)LX_AT_FDCWD, uaddr, out, res, false);
 }
 
 /* Drops the trailing slashes of a path of len bytes (not the root's); the new length. */

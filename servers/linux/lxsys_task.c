@@ -3,6 +3,7 @@
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxchild.h"
 #include "lxfd.h"
 #include "lxproc.h"
 #include "lxload.h"
@@ -22,13 +23,6 @@ int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t)
     (void)p;
     (void)t;
     return 0; /* the process was stopped for the call: others have run meanwhile */
-}
-
-int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t)
-{
-    (void)p;
-    (void)t;
-    return 1; /* its parent is the system */
 }
 
 int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t)
@@ -112,9 +106,9 @@ static uint64_t lxlimit_of(const struct lxproc *p, uint32_t resource)
     case LX_RLIMIT_NOFILE: return LXFD_MAX;
     case LX_RLIMIT_STACK: return LXLOAD_STACK_SIZE;
     case LX_RLIMIT_DATA:
-    case LX_RLIMIT_AS: return p->pages * 4096; /* its memory quota */
-    case LX_RLIMIT_CORE: return 0;             /* no core dumps */
-    case LX_RLIMIT_NPROC: return 1;            /* no fork or threads yet */
+    case LX_RLIMIT_AS: return p->pages * 4096;     /* its memory quota */
+    case LX_RLIMIT_CORE: return 0;                 /* no core dumps */
+    case LX_RLIMIT_NPROC: return LXCHILD_TREE_MAX; /* processes of its tree */
     default: return LX_RLIM_INFINITY;
     }
 }
