@@ -1,0 +1,189 @@
+/* fork.c: fork, wait4 and waitid statuses, pipes between parent and child, execve and its errors,
+ * SIGCHLD, and a forked copy of a lot of memory (compared with the host run). */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lxtest.h"
+
+static volatile sig_atomic_t chld;
+
+static void on_chld(int sig)
+{
+    (void)sig;
+    chld++;
+}
+
+/* Forks a child that runs how(); the parent waits and prints the decoded status. */
+static void status_of(const char *what, void (*how)(void))
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        how();
+        _exit(99);
+    }
+    int st = 0;
+    pid_t got = waitpid(pid, &st, 0);
+    printf("%s: same pid %d, exited %d code %d, signaled %d sig %d\n", what, got == pid, WIFEXITED(st),
+           WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st), WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+}
+
+static void exit0(void)
+{
+    _exit(0);
+}
+static void exit42(void)
+{
+    exit(42);
+}
+static void exit300(void)
+{
+    _exit(300);
+}
+static void die_kill(void)
+{
+    kill(getpid(), SIGKILL);
+}
+static void die_segv(void)
+{
+    *(volatile int *)0 = 1;
+}
+static void die_term(void)
+{
+    raise(SIGTERM);
+}
+
+/* A child that pauses until its parent kills it. */
+static void killed_child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        pause();
+        _exit(1);
+    }
+    int st = 0;
+    show("waitpid WNOHANG while it runs", waitpid(pid, &st, WNOHANG));
+    show("kill the child", kill(pid, SIGUSR1));
+    int same = waitpid(pid, &st, 0) == pid;
+    printf("killed child: %d sig %d\n", same, WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+}
+
+/* A pipe: the child writes, the parent reads to the end; getppid is the parent. */
+static void piped(void)
+{
+    int fd[2];
+    char buf[64] = {0};
+    show("pipe", pipe(fd));
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        const char *msg = getppid() == parent ? "child knows its parent" : "wrong parent";
+        write(fd[1], msg, strlen(msg));
+        _exit(0);
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fd[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)r;
+    printf("read from the child: %s (end %zd)\n", buf, r);
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+}
+
+/* The child's writes to a large area do not show in the parent. */
+static void big_memory(void)
+{
+    size_t len = 4u << 20;
+    unsigned char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (size_t i = 0; i < len; i += 4096)
+        m[i] = (unsigned char)(i >> 12);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int ok = 1;
+        for (size_t i = 0; i < len; i += 4096) {
+            ok &= m[i] == (unsigned char)(i >> 12);
+            m[i] = 0xee;
+        }
+        _exit(ok ? 7 : 8);
+    }
+    int st = 0, same = 1;
+    waitpid(pid, &st, 0);
+    for (size_t i = 0; i < len; i += 4096)
+        same &= m[i] == (unsigned char)(i >> 12);
+    printf("4 MiB: the child saw the parent's bytes: %d, the parent kept its own: %d\n", WEXITSTATUS(st) == 7,
+           same);
+}
+
+/* execve's refusals (each in a child, which reports by its exit code), then a success. */
+static void execs(char **envp)
+{
+    static char *volatile bad_ptr = (char *)8; /* hidden from the compiler's bounds checks */
+    char *argv[] = {"fork", "exec'd", NULL};
+    show("execve missing", execve("/no/such/file", argv, envp));
+    show("execve a directory", execve("/", argv, envp));
+    char file[512], through[600];
+    snprintf(file, sizeof(file), "%s", scratch("fork-file"));
+    snprintf(through, sizeof(through), "%s/x", file);
+    mkdir(scratch(""), 0755);
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    write(fd, "no program\n", 11);
+    close(fd);
+    show("execve a file without x", execve(file, argv, envp));
+    show("execve through a file", execve(through, argv, envp));
+    snprintf(file, sizeof(file), "%s", scratch("fork-prog"));
+    fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    write(fd, "no program\n", 11);
+    close(fd);
+    show("execve a file that is no ELF", execve(file, argv, envp));
+    show("execve a bad path", execve(bad_ptr, argv, envp));
+    show("execve a bad argv", execve("/proc/self/exe", (char **)bad_ptr, envp));
+    char *bad[] = {"fork", bad_ptr, NULL};
+    show("execve a bad argv string", execve("/proc/self/exe", bad, envp));
+    pid_t pid = fork();
+    if (pid == 0) {
+        execve("/proc/self/exe", argv, envp);
+        _exit(98);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("the exec'd child ended with %d\n", WEXITSTATUS(st));
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    if (argc > 1 && strcmp(argv[1], "exec'd") == 0) {
+        printf("exec'd: argv[0] %s\n", argv[0]);
+        return 5;
+    }
+    setvbuf(stdout, NULL, _IONBF, 0);
+    status_of("_exit(0)", exit0);
+    status_of("exit(42)", exit42);
+    status_of("_exit(300)", exit300);
+    status_of("SIGKILL", die_kill);
+    status_of("SIGSEGV", die_segv);
+    status_of("SIGTERM", die_term);
+    show("wait without children", wait(NULL));
+    show("waitpid of no child", waitpid(1, NULL, 0));
+    show("waitpid bad options", waitpid(-1, NULL, 0x100));
+    killed_child();
+    piped();
+    big_memory();
+    struct sigaction sa = {0};
+    sa.sa_handler = on_chld;
+    sigaction(SIGCHLD, &sa, NULL);
+    status_of("with a SIGCHLD handler", exit0);
+    printf("SIGCHLD handled: %d\n", (int)chld);
+    siginfo_t si = {0};
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(3);
+    show("waitid P_PID", waitid(P_PID, (id_t)pid, &si, WEXITED));
+    printf("waitid: pid %d, code %d (CLD_EXITED %d), status %d\n", si.si_pid == pid, si.si_code, CLD_EXITED,
+           si.si_status);
+    execs(envp);
+    return 0;
+}
