@@ -80,6 +80,9 @@
 #define LX_SYS_getpgid 121
 #define LX_SYS_getsid 124
 #define LX_SYS_waitid 247
+#define LX_SYS_setuid 105
+#define LX_SYS_setgid 106
+#define LX_SYS_set_robust_list 273
 #define LX_SYS_readlinkat 267
 #define LX_SYS_rt_sigpending 127
 #define LX_SYS_rt_sigsuspend 130

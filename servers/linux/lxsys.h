@@ -129,6 +129,8 @@ int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setuid(struct lxproc *p, const struct trap_info *t); /* and setgid */
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_prlimit64(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_sysinfo(struct lxproc *p, const struct trap_info *t);

@@ -79,6 +79,23 @@ int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t)
     return (int64_t)p->pid;
 }
 
+/* set_robust_list: glibc's start registers its list (24-byte head); one thread, nothing walks it. */
+int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    return t->args[1] == 24 ? 0 : -LX_EINVAL;
+}
+
+/* setuid and setgid: the one id is LXLOAD_UID; setting it changes nothing, another is EPERM (an
+ * unprivileged process's answer), -1 EINVAL. */
+int64_t lxsys_setuid(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    if ((uint32_t)t->args[0] == UINT32_MAX)
+        return -LX_EINVAL;
+    return (uint32_t)t->args[0] == LXLOAD_UID ? 0 : -LX_EPERM;
+}
+
 /* exit and exit_group: one thread, so both end the process with the code's low 8 bits. */
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t)
 {

@@ -184,6 +184,11 @@ int main(int argc, char **argv, char **envp)
     show("waitid P_PID", waitid(P_PID, (id_t)pid, &si, WEXITED));
     printf("waitid: pid %d, code %d (CLD_EXITED %d), status %d\n", si.si_pid == pid, si.si_code, CLD_EXITED,
            si.si_status);
+    signal(SIGCHLD, SIG_IGN); /* children are reaped at their end: a wait finds none */
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    show("wait with SIGCHLD ignored", waitpid(pid, NULL, 0));
     execs(envp);
     return 0;
 }
