@@ -49,10 +49,12 @@ void lxexec_init(const void *initfs, size_t initfs_size)
     lxexec_initfs_size = initfs_size;
 }
 
-/* The process x was made for, if it still lives. */
+/* The process x was made for, if it still lives and is not ending (a fatal signal may have killed
+ * it while fs read the binary: its exit event is on its way, and that process must stay its own). */
 static struct lxproc *lxexec_proc(const struct lxexec *x)
 {
-    return x->p->used && x->p->pid == x->pid ? x->p : NULL;
+    struct lxproc *p = x->p;
+    return p->used && p->pid == x->pid && !p->exited && !p->killed_by ? p : NULL;
 }
 
 /* Ends x: the binary's node closed, the buffers freed. */
@@ -345,6 +347,8 @@ int64_t lxsys_execve(struct lxproc *p, const struct trap_info *t)
     lxpath_normalize(norm);
     if (!res.dir_only && strcmp(norm, LXEXEC_SELF) == 0)
         memcpy(x->path, p->exe, strlen(p->exe) + 1);
+    else if (!res.dir_only) /* "dir/" stays as it is, for fs's ENOTDIR */
+        memcpy(x->path, norm, strlen(norm) + 1);
     lxexec_fetch(x);
     return LXSYS_NO_REPLY;
 }
