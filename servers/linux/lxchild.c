@@ -64,7 +64,8 @@ void lxchild_end(struct lxproc *p, int32_t status)
     if (a->handler != LXSIG_IGN && !(a->flags & LX_SA_NOCLDWAIT))
         lxchild_bury(p, status);
     if (p->exit_signal)
-        lxsig_raise(parent, p->exit_signal, (status & 0x7f) ? LX_CLD_KILLED : LX_CLD_EXITED);
+        lxsig_raise_from(parent, p->exit_signal, (status & 0x7f) ? LX_CLD_KILLED : LX_CLD_EXITED,
+                         (uint32_t)p->pid, (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff);
     lxwait_wake();      /* a wait4 that now finds it: its answer acts on the signal too */
     lxsig_kick(parent); /* else the signal acts now (a handler, a wait it interrupts) */
 }
@@ -261,7 +262,7 @@ static void lxchild_send(struct lxproc *from, struct lxproc *q, int sig)
 {
     if (sig == 0)
         return;
-    lxsig_raise(q, sig, LXSF_SI_USER);
+    lxsig_raise_from(q, sig, LXSF_SI_USER, q == from ? 0 : (uint32_t)from->pid, 0);
     if (q != from)
         lxsig_kick(q); /* the sender's own signal acts as its kill returns (lxsig_reply) */
 }

@@ -25,13 +25,22 @@ bool lxsig_ignored(const struct lxproc *p, int sig)
     return handler == LXSIG_IGN || (handler == LXSIG_DFL && (lxsig_default_ignored & LXSIG_BIT(sig)));
 }
 
-void lxsig_raise(struct lxproc *p, int sig, int32_t code)
+void lxsig_raise_from(struct lxproc *p, int sig, int32_t code, uint32_t from, int32_t status)
 {
     /* A blocked signal is never ignored at once: its disposition may change before it is unblocked. */
     if (!(p->sigmask & LXSIG_BIT(sig)) && lxsig_ignored(p, sig))
         return;
+    if (p->sigpending & LXSIG_BIT(sig))
+        return; /* a standard signal is pending once: the first one's siginfo stays, as on Linux */
     p->sigpending |= LXSIG_BIT(sig);
     p->sig.code[sig - 1] = code;
+    p->sig.from[sig - 1] = from;
+    p->sig.status[sig - 1] = status;
+}
+
+void lxsig_raise(struct lxproc *p, int sig, int32_t code)
+{
+    lxsig_raise_from(p, sig, code, 0, 0);
 }
 
 void lxsig_force(struct lxproc *p, int sig)
@@ -120,9 +129,14 @@ static void lxsig_info(const struct lxproc *p, int sig, struct lxsf_siginfo *inf
     memset(info, 0, sizeof(*info));
     info->si_signo = sig;
     info->si_code = p->sig.code[sig - 1];
+    uint32_t from = p->sig.from[sig - 1];
     if (info->si_code == LXSF_SI_USER || info->si_code == LXSF_SI_TKILL) {
-        info->u.kill.pid = (uint32_t)p->pid;
+        info->u.kill.pid = from ? from : (uint32_t)p->pid;
         info->u.kill.uid = LXSIG_UID;
+    } else if (info->si_code == LX_CLD_EXITED || info->si_code == LX_CLD_KILLED) {
+        info->u.kill.pid = from; /* and si_status after si_uid; si_utime and si_stime stay 0 */
+        info->u.kill.uid = LXSIG_UID;
+        memcpy(info->u.bytes + 8, &p->sig.status[sig - 1], sizeof(int32_t));
     }
 }
 

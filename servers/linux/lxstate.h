@@ -29,14 +29,16 @@ struct lxsigstate {
     uint8_t wait;    /* LXSIG_WAIT_*: the trap sleep_call is answered by a signal (or timeout) */
     bool mask_saved; /* rt_sigsuspend: saved_mask goes back after the wait */
     uint64_t saved_mask;
-    uint64_t sleep_deadline;   /* nanosleep: when it ends (SYS_CLOCK) */
-    uint64_t sleep_rem;        /* nanosleep: where the time left goes when interrupted (0: nowhere) */
-    uint64_t alt_sp, alt_size; /* sigaltstack (alt_size 0: none) */
-    uint32_t alt_flags;        /* SS_AUTODISARM, kept as set */
-    struct loop_timeout alarm; /* ITIMER_REAL */
-    uint64_t alarm_at;         /* its deadline (0: disarmed) */
-    uint64_t alarm_every;      /* its interval (0: once) */
-    int32_t code[LXPROC_NSIG]; /* each pending signal's si_code (SI_USER, SI_TKILL, SI_KERNEL) */
+    uint64_t sleep_deadline;     /* nanosleep: when it ends (SYS_CLOCK) */
+    uint64_t sleep_rem;          /* nanosleep: where the time left goes when interrupted (0: nowhere) */
+    uint64_t alt_sp, alt_size;   /* sigaltstack (alt_size 0: none) */
+    uint32_t alt_flags;          /* SS_AUTODISARM, kept as set */
+    struct loop_timeout alarm;   /* ITIMER_REAL */
+    uint64_t alarm_at;           /* its deadline (0: disarmed) */
+    uint64_t alarm_every;        /* its interval (0: once) */
+    int32_t code[LXPROC_NSIG];   /* each pending signal's si_code (SI_USER, SI_TKILL, SI_KERNEL, CLD_*) */
+    uint32_t from[LXPROC_NSIG];  /* its si_pid: the sender (0: itself), or the child that ended */
+    int32_t status[LXPROC_NSIG]; /* CLD_*: the child's exit code or signal (si_status) */
 };
 
 /* A binary the server ran: the unimplemented calls are logged once per binary, whichever of its

@@ -9,12 +9,42 @@
 
 #include "lxtest.h"
 
-static volatile sig_atomic_t chld;
+static volatile sig_atomic_t chld, chld_pid, chld_code, chld_status;
 
-static void on_chld(int sig)
+static void on_chld(int sig, siginfo_t *si, void *uc)
 {
     (void)sig;
+    (void)uc;
     chld++;
+    chld_pid = si->si_pid;
+    chld_code = si->si_code;
+    chld_status = si->si_status;
+}
+
+/* Process groups: a child in a group of its own is killed through it; setsid in a child. */
+static void groups(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        pause();
+        _exit(1);
+    }
+    show("setpgid of the child", setpgid(pid, pid));
+    printf("its group is its pid: %d\n", getpgid(pid) == pid);
+    show("setpgid to a group of no one", setpgid(pid, 1));
+    show("setpgid negative", setpgid(pid, -1));
+    show("kill its group", kill(-pid, SIGTERM));
+    int st = 0, same = waitpid(pid, &st, 0) == pid;
+    printf("group killed: %d sig %d\n", same, WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+    show("kill a group of no one", kill(-pid, SIGTERM));
+    pid = fork();
+    if (pid == 0) {
+        pid_t sid = setsid();
+        _exit(sid == getpid() && getsid(0) == getpid() && getpgrp() == getpid() ? 0 : 1);
+    }
+    waitpid(pid, &st, 0);
+    printf("setsid in a child: %d\n", WEXITSTATUS(st));
+    show("getpgid of no process", getpgid(999999));
 }
 
 /* Forks a child that runs how(); the parent waits and prints the decoded status. */
@@ -172,13 +202,19 @@ int main(int argc, char **argv, char **envp)
     killed_child();
     piped();
     big_memory();
+    groups();
     struct sigaction sa = {0};
-    sa.sa_handler = on_chld;
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO;
     sigaction(SIGCHLD, &sa, NULL);
-    status_of("with a SIGCHLD handler", exit0);
-    printf("SIGCHLD handled: %d\n", (int)chld);
-    siginfo_t si = {0};
     pid_t pid = fork();
+    if (pid == 0)
+        _exit(42);
+    waitpid(pid, NULL, 0);
+    printf("SIGCHLD handled: %d, si_pid the child's %d, code %d, status %d\n", (int)chld, chld_pid == pid,
+           (int)chld_code, (int)chld_status);
+    siginfo_t si = {0};
+    pid = fork();
     if (pid == 0)
         _exit(3);
     show("waitid P_PID", waitid(P_PID, (id_t)pid, &si, WEXITED));
