@@ -124,6 +124,29 @@ static void piped(void)
     waitpid(pid, NULL, 0);
 }
 
+/* A parent's end does not end its child: the grandchild writes after its parent exited. */
+static void orphan(void)
+{
+    int fd[2];
+    char buf[32] = {0};
+    pipe(fd);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fork() == 0) {
+            close(fd[0]);
+            usleep(50000); /* its parent is gone by then */
+            write(fd[1], "orphan alive", 12);
+            _exit(0);
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    waitpid(pid, NULL, 0);
+    ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
+    printf("after its parent's end: %s (%zd)\n", buf, n);
+    close(fd[0]);
+}
+
 /* The child's writes to a large area do not show in the parent. */
 static void big_memory(void)
 {
@@ -201,6 +224,7 @@ int main(int argc, char **argv, char **envp)
     show("waitpid bad options", waitpid(-1, NULL, 0x100));
     killed_child();
     piped();
+    orphan();
     big_memory();
     groups();
     struct sigaction sa = {0};
