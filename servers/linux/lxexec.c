@@ -80,15 +80,15 @@ static void lxexec_fail(struct lxexec *x, int64_t r)
 }
 
 /* The record's reset for the new image: descriptors marked close-on-exec closed, handled signals
- * back to SIG_DFL (ignored ones stay ignored; the mask and pending signals stay), no alternate
+ * back to SIG_DFL (ignored ones stay ignored; every action's flags and mask cleared; the process's
+ * mask and pending signals stay), no alternate
  * stack, no tid address, the binary (for the ENOSYS log) and its path. */
 static void lxexec_reset(struct lxproc *p, char *exe)
 {
     lxfiles_exec(p);
-    for (int i = 0; i < LXPROC_NSIG; i++) {
+    for (int i = 0; i < LXPROC_NSIG; i++) { /* as Linux's flush_signal_handlers: flags and mask go too */
         struct lxsigaction *a = &p->sigs[i];
-        if (a->handler != LXSIG_IGN)
-            *a = (struct lxsigaction){0};
+        *a = (struct lxsigaction){.handler = a->handler == LXSIG_IGN ? LXSIG_IGN : LXSIG_DFL};
     }
     p->sig.alt_sp = p->sig.alt_size = 0;
     p->sig.alt_flags = 0;

@@ -1,5 +1,6 @@
 /* fork.c: fork, wait4 and waitid statuses, pipes between parent and child, execve and its errors,
  * SIGCHLD, and a forked copy of a lot of memory (compared with the host run). */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -19,6 +20,11 @@ static void on_chld(int sig, siginfo_t *si, void *uc)
     chld_pid = si->si_pid;
     chld_code = si->si_code;
     chld_status = si->si_status;
+}
+
+static void on_usr(int sig)
+{
+    (void)sig;
 }
 
 /* Process groups: a child in a group of its own is killed through it; setsid in a child. */
@@ -197,7 +203,19 @@ static void execs(char **envp)
     char *bad[] = {"fork", bad_ptr, NULL};
     show("execve a bad argv string", execve("/proc/self/exe", bad, envp));
     pid_t pid = fork();
-    if (pid == 0) {
+    if (pid == 0) { /* what execve keeps: fds without FD_CLOEXEC, ignored signals, the mask */
+        int keep[2], shut[2];
+        pipe(keep);
+        pipe2(shut, O_CLOEXEC);
+        dup2(keep[0], 20);
+        dup2(shut[0], 21);
+        fcntl(21, F_SETFD, FD_CLOEXEC);
+        signal(SIGUSR1, on_usr);
+        signal(SIGUSR2, SIG_IGN);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGHUP);
+        sigprocmask(SIG_BLOCK, &set, NULL);
         execve("/proc/self/exe", argv, envp);
         _exit(98);
     }
@@ -209,7 +227,15 @@ static void execs(char **envp)
 int main(int argc, char **argv, char **envp)
 {
     if (argc > 1 && strcmp(argv[1], "exec'd") == 0) {
-        printf("exec'd: argv[0] %s\n", argv[0]);
+        struct sigaction usr1, usr2;
+        sigset_t mask;
+        sigaction(SIGUSR1, NULL, &usr1);
+        sigaction(SIGUSR2, NULL, &usr2);
+        sigprocmask(SIG_BLOCK, NULL, &mask);
+        printf("exec'd: argv[0] %s; fd 20 kept %d, fd 21 closed %d; SIGUSR1 default %d, SIGUSR2 ignored %d, "
+               "SIGHUP blocked %d\n",
+               argv[0], fcntl(20, F_GETFD) == 0, fcntl(21, F_GETFD) < 0 && errno == EBADF,
+               usr1.sa_handler == SIG_DFL, usr2.sa_handler == SIG_IGN, sigismember(&mask, SIGHUP));
         return 5;
     }
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -244,11 +270,11 @@ int main(int argc, char **argv, char **envp)
     show("waitid P_PID", waitid(P_PID, (id_t)pid, &si, WEXITED));
     printf("waitid: pid %d, code %d (CLD_EXITED %d), status %d\n", si.si_pid == pid, si.si_code, CLD_EXITED,
            si.si_status);
+    execs(envp);
     signal(SIGCHLD, SIG_IGN); /* children are reaped at their end: a wait finds none */
     pid = fork();
     if (pid == 0)
         _exit(0);
     show("wait with SIGCHLD ignored", waitpid(pid, NULL, 0));
-    execs(envp);
     return 0;
 }
