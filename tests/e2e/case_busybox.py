@@ -2,13 +2,15 @@
 
 warp-busybox.iso (ports/busybox/busybox.manifest) starts /disk0/bin/busybox (Debian bookworm's
 busybox-static, a static glibc binary: tools/fetch-busybox) from a disk made here: bin/busybox,
-applet symlinks (bin/sh, bin/cat, bin/ls, bin/echo), a data directory and script.sh, which runs
+applet symlinks (bin/sh, bin/cat, bin/ls, ...), a data directory and script.sh, which runs
 subshells, command substitution, pipelines of applets (exec'd through /proc/self/exe, as Debian's
 standalone shell does), execs of /disk0/bin/* through the symlinks, a failing command's $?, a
 command not found (127) and a file that is not executable (126), a background child killed and
-waited for (143), a child killed by SIGKILL (137), waits for several children, and ends with
-`exit 3`. The same binary runs the same script on the host in a copy of the tree: stdout (the
-script's, `sh/1:` lines under Warp) and the exit code must be the same.
+waited for (143), a child killed by SIGKILL (137), waits for several children, 30,000 lines
+through a pipe (more than its 64 KiB: the writer waits for the reader), a `while read` loop, a
+here-document, and ends with `exit 3` and its EXIT trap. The same binary runs the same script on
+the host in a copy of the tree: stdout (the script's, `sh/1:` lines under Warp) and the exit code
+must be the same.
 """
 
 import os
@@ -23,7 +25,7 @@ GROUP = "busybox"
 NAME = "busybox sh: fork, pipes, exec and wait"
 TIMEOUT = 240
 BUSYBOX = os.path.join(ROOT, "build", "busybox", "busybox")
-APPLETS = ["sh", "cat", "ls", "echo", "tr", "wc"]
+APPLETS = ["sh", "cat", "ls", "echo", "tr", "wc", "seq", "tail"]
 END = re.compile(r"^linux: sh exited with code (\d+)$|^linux: sh killed by signal")
 FATAL = re.compile(r"KERNEL PANIC|init: linux (exited|faulted|was killed)")
 SCRIPT = r"""echo start
@@ -44,6 +46,13 @@ sh -c 'exit 9'; echo "sh=$?"
 ( echo in a subshell; ./bin/echo exec in a pipe ) | wc -l
 for i in 1 2 3; do (exit $i) & done; wait; echo "waited for three"
 y=$(./bin/cat data/hello.txt | tr a-z A-Z); echo "y=$y"
+seq 1 30000 | wc -l
+seq 1 30000 | tail -n 1
+n=0; seq 1 5 | while read v; do n=$((n + v)); echo "line $v sum $n"; done
+cat <<END | tr a-z A-Z
+a here-document through a pipe
+END
+trap 'echo trap on exit' EXIT
 exit 3
 """
 
