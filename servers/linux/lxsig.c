@@ -7,6 +7,7 @@
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxnetabi.h"
 #include "lxmem.h"
 #include "lxproc.h"
 #include "lxsigframe.h"
@@ -166,6 +167,45 @@ static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, struct cpu_fpu *fp, 
     return false;
 }
 
+/* Linux's ERESTARTSYS calls: interrupted by a signal (EINTR here) while they waited, they are made
+ * again after the handler when its action has SA_RESTART. (poll, select, epoll_wait, pause and
+ * the sleeps are never restarted after a handler, as on Linux.) */
+static bool lxsig_restartable(uint64_t nr)
+{
+    switch (nr) {
+    case LX_SYS_read:
+    case LX_SYS_write:
+    case LX_SYS_readv:
+    case LX_SYS_writev:
+    case LX_SYS_sendfile:
+    case LX_SYS_accept:
+    case LX_SYS_accept4:
+    case LX_SYS_recvfrom:
+    case LX_SYS_sendto:
+    case LX_SYS_recvmsg:
+    case LX_SYS_sendmsg:
+    case LX_SYS_wait4:
+    case LX_SYS_waitid: return true;
+    default: return false;
+    }
+}
+
+/* A system call's result as the registers of the frame a handler for the next signal gets: rax
+ * the result, or (EINTR of a restartable call, the handler's SA_RESTART) the call made again: rax
+ * its number and pc back on the syscall instruction (2 bytes). */
+static void lxsig_result(struct lxproc *p, struct cpu_regs *r, int64_t status)
+{
+    int sig = lxsig_next(p);
+    const struct lxsigaction *a = sig ? &p->sigs[sig - 1] : NULL;
+    if (status == -LX_EINTR && a && a->handler > LXSIG_IGN && (a->flags & LX_SA_RESTART) &&
+        lxsig_restartable(p->call_nr)) {
+        r->rax = p->call_nr;
+        r->pc -= 2;
+        return;
+    }
+    r->rax = (uint64_t)status;
+}
+
 /* Acts on the pending signals of a process stopped in trap call_id, then answers it with status
  * (a system call's: its rax) or, when frames were set up, the handler's rax. */
 static void lxsig_resume(struct lxproc *p, uint64_t call_id, int64_t status, bool syscall)
@@ -184,7 +224,7 @@ static void lxsig_resume(struct lxproc *p, uint64_t call_id, int64_t status, boo
         return;
     }
     if (syscall)
-        r.rax = (uint64_t)status;
+        lxsig_result(p, &r, status);
     if (!lxsig_act(p, &r, &fp, &changed))
         return;
     if (changed && (warp_proc_set_regs(p->proc, &r) < 0 || warp_proc_set_fpu(p->proc, &fp) < 0)) {

@@ -81,6 +81,7 @@ struct lxproc {
     bool exited;             /* exit or exit_group was called */
     int exit_code;
     uint64_t call_id;            /* the trap being served */
+    uint64_t call_nr;            /* its system call's number (a restart makes it again) */
     struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
     struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
     struct lxwait *wait;         /* a call waiting for readiness (lxwait.c), or NULL */

@@ -173,6 +173,7 @@ static void lxtrap_on_message(struct loop *l, handle_t ch, struct warp_msg *m, v
     memcpy(&t, m->data, sizeof(t));
     if (t.kind == TRAP_SYSCALL) {
         p->call_id = m->call_id;
+        p->call_nr = t.nr;
         int64_t r = lxsys_dispatch(p, &t);
         if (r != LXSYS_NO_REPLY)
             lxsig_reply(p, m->call_id, r); /* pending signals act first, as on Linux's way out */

@@ -263,6 +263,26 @@ int main(int argc, char **argv, char **envp)
     waitpid(pid, NULL, 0);
     printf("SIGCHLD handled: %d, si_pid the child's %d, code %d, status %d\n", (int)chld, chld_pid == pid,
            (int)chld_code, (int)chld_status);
+    /* SA_RESTART: a wait a handler interrupts goes on (another child's end raised it) */
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
+    chld = 0;
+    pid_t quick = fork();
+    if (quick == 0) {
+        usleep(50000);
+        _exit(1);
+    }
+    pid_t slow = fork();
+    if (slow == 0) {
+        usleep(300000);
+        _exit(4);
+    }
+    int st = 0;
+    pid_t got = waitpid(slow, &st, 0);
+    printf(
+        "SA_RESTART: waitpid of the slow child through the quick one's SIGCHLD: %d status %d, handled %d\n",
+        got == slow, WEXITSTATUS(st), chld >= 1);
+    waitpid(quick, NULL, 0);
     siginfo_t si = {0};
     pid = fork();
     if (pid == 0)
