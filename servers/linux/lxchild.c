@@ -84,18 +84,17 @@ static bool lxchild_match(const struct lxproc *p, int32_t sel, uint32_t options,
     return sel == -1 || pgid == (uint64_t) - (int64_t)sel;
 }
 
-/* The index of a zombie child of p that sel and options take (>= 0); -1 if only live ones match
- * (a wait goes on); -ECHILD if no child matches. Zombies are not looked at without WEXITED. */
+/* The index of a zombie child of p that sel and options take (>= 0); -1 if live ones match (a
+ * wait goes on); -ECHILD if no child matches. Without WEXITED a zombie is no candidate at all, so
+ * a wait for stops alone with only zombies left is ECHILD, as Linux's wait_consider_task. */
 static int64_t lxchild_find(const struct lxproc *p, int32_t sel, uint32_t options)
 {
     bool live = false;
     for (unsigned i = 0; i < LXPROC_MAX; i++) {
         const struct lxzombie *z = &lxzombies[i];
-        if (z->used && z->ppid == p->pid && lxchild_match(p, sel, options, z->pid, z->pgid, z->exit_signal)) {
-            if (options & LX_WEXITED)
-                return i;
-            live = true; /* only stops and continues were asked for: never reported here */
-        }
+        if (z->used && z->ppid == p->pid && (options & LX_WEXITED) &&
+            lxchild_match(p, sel, options, z->pid, z->pgid, z->exit_signal))
+            return i;
         struct lxproc *q = lxproc_at(i);
         if (q && q->ppid == p->pid && lxchild_match(p, sel, options, q->pid, q->pgid, q->exit_signal))
             live = true;

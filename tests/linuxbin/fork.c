@@ -290,6 +290,13 @@ int main(int argc, char **argv, char **envp)
     show("waitid P_PID", waitid(P_PID, (id_t)pid, &si, WEXITED));
     printf("waitid: pid %d, code %d (CLD_EXITED %d), status %d\n", si.si_pid == pid, si.si_code, CLD_EXITED,
            si.si_status);
+    pid = fork(); /* a zombie is no candidate for a wait for stops: ECHILD, not a wait for ever */
+    if (pid == 0)
+        _exit(0);
+    usleep(100000);
+    show("waitid for stops of a zombie", waitid(P_PID, (id_t)pid, &si, WSTOPPED));
+    show("waitid WNOWAIT", waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT));
+    show("then wait4", waitpid(pid, NULL, 0) == pid ? 0 : -1);
     execs(envp);
     signal(SIGCHLD, SIG_IGN); /* children are reaped at their end: a wait finds none */
     pid = fork();
