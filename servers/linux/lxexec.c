@@ -24,7 +24,8 @@
 #include "lxsys.h"
 
 #define LXEXEC_SELF "/proc/self/exe"
-#define LXEXEC_STRINGS_MAX (16u << 10) /* bytes of argv and envp strings (lxload's stack page) */
+#define LXEXEC_STRINGS_MAX \
+    (60u << 10) /* bytes of argv and envp strings (with their pointers, within lxload's 64 KiB) */
 
 static const void *lxexec_initfs;
 static size_t lxexec_initfs_size;

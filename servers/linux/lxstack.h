@@ -23,8 +23,8 @@
 #define LX_AT_RANDOM 25
 #define LX_AT_EXECFN 31
 
-#define LXSTACK_AUX_MAX 24     /* auxv pairs the caller may give */
-#define LXSTACK_STRINGS_MAX 64 /* argv plus envp entries */
+#define LXSTACK_AUX_MAX 24      /* auxv pairs the caller may give */
+#define LXSTACK_STRINGS_MAX 256 /* argv plus envp entries */
 
 /* What goes on the stack. */
 struct lxstack_args {

@@ -200,6 +200,10 @@ static void execs(char **envp)
     show("execve a file that is no ELF", execve(file, argv, envp));
     show("execve a bad path", execve(bad_ptr, argv, envp));
     show("execve a bad argv", execve("/proc/self/exe", (char **)bad_ptr, envp));
+    static char huge[200 << 10]; /* past Linux's 128 KiB for one string, and Warp's limits */
+    memset(huge, 'a', sizeof(huge) - 1);
+    char *big[] = {"fork", huge, NULL};
+    show("execve an argument too long", execve("/proc/self/exe", big, envp));
     char *bad[] = {"fork", bad_ptr, NULL};
     show("execve a bad argv string", execve("/proc/self/exe", bad, envp));
     pid_t pid = fork();
