@@ -27,6 +27,11 @@
 #define LXEXEC_STRINGS_MAX \
     (60u << 10) /* bytes of argv and envp strings (with their pointers, within lxload's 64 KiB) */
 
+/* Bytes of binaries being read for all execs together: a tree of processes exec'ing large files at
+ * once gets ENOMEM past this rather than the server's whole memory. */
+#define LXEXEC_READING_MAX (64u << 20)
+
+static uint64_t lxexec_reading;
 static const void *lxexec_initfs;
 static size_t lxexec_initfs_size;
 
@@ -63,6 +68,8 @@ static void lxexec_free(struct lxexec *x)
 {
     if (x->node)
         loop_close(lxnode_loop(), x->node);
+    if (x->image)
+        lxexec_reading -= x->size;
     free(x->image);
     free(x);
 }
@@ -234,14 +241,18 @@ static void lxexec_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void
     memcpy(&a, m->data, sizeof(a));
     if (a.type != FS_TYPE_FILE || !(a.mode & LX_X_OK))
         lxexec_fail(x, -LX_EACCES);
-    else if (a.size > LXEXEC_IMAGE_MAX)
+    else if (a.size > LXEXEC_IMAGE_MAX || a.size > LXEXEC_READING_MAX - lxexec_reading)
         lxexec_fail(x, -LX_ENOMEM);
     else if (!(x->image = malloc(a.size ? a.size : 1)))
         lxexec_fail(x, -LX_ENOMEM);
-    else if ((x->size = a.size) == 0)
-        lxexec_loaded(x, x->image, 0); /* an empty file: ENOEXEC */
-    else
-        lxexec_read(x);
+    else {
+        x->size = a.size;
+        lxexec_reading += x->size; /* given back by lxexec_free */
+        if (x->size == 0)
+            lxexec_loaded(x, x->image, 0); /* an empty file: ENOEXEC */
+        else
+            lxexec_read(x);
+    }
 }
 
 /* Gets the binary at x->path: from the initfs (a relative path) at once, else through fs. */

@@ -198,6 +198,9 @@ static void execs(char **envp)
     write(fd, "no program\n", 11);
     close(fd);
     show("execve a file that is no ELF", execve(file, argv, envp));
+    snprintf(file, sizeof(file), "%s", scratch("fork-empty"));
+    close(open(file, O_WRONLY | O_CREAT | O_TRUNC, 0755));
+    show("execve an empty file", execve(file, argv, envp));
     show("execve a bad path", execve(bad_ptr, argv, envp));
     show("execve a bad argv", execve("/proc/self/exe", (char **)bad_ptr, envp));
     static char huge[200 << 10]; /* past Linux's 128 KiB for one string, and Warp's limits */
