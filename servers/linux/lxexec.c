@@ -130,11 +130,7 @@ static long lxexec_load(struct lxexec *x, struct lxproc *p, const void *image, u
     if (r == 0)
         r = lxstart_watch(p);
     if (r < 0) {
-        if (p->proc) {
-            warp_kill(p->proc);
-            warp_handle_close(p->proc);
-            warp_handle_close(p->ch);
-        }
+        lxstart_unspawn(p);
         p->proc = old_proc, p->ch = old_ch, p->vm = old_vm;
         p->brk_start = brk[0], p->brk = brk[1], p->brk_end = brk[2];
         free(exe);
@@ -293,25 +289,13 @@ static struct lxexec *lxexec_new(struct lxproc *p)
 static const char *lxexec_string(struct lxexec *x, struct lxproc *p, uint64_t uaddr, int64_t *err)
 {
     char *out = x->strings + x->used;
-    uint64_t done = 0, room = LXEXEC_STRINGS_MAX - x->used;
-    while (done < room) {
-        uint64_t a = uaddr + done, n = LXMEM_PAGE - (a % LXMEM_PAGE);
-        if (n > room - done)
-            n = room - done;
-        if (a < uaddr || lxmem_read(p, a, out + done, n) < 0) {
-            *err = -LX_EFAULT;
-            return NULL;
-        }
-        for (uint64_t i = 0; i < n; i++) {
-            if (out[done + i] == '\0') {
-                x->used += (uint32_t)(done + i + 1);
-                return out;
-            }
-        }
-        done += n;
+    int64_t len = lxmem_read_string(p, uaddr, out, LXEXEC_STRINGS_MAX - x->used);
+    if (len < 0) {
+        *err = len == -LX_ERANGE ? -LX_E2BIG : len;
+        return NULL;
     }
-    *err = -LX_E2BIG;
-    return NULL;
+    x->used += (uint32_t)len + 1;
+    return out;
 }
 
 /* Copies the NULL-ended array of strings at uaddr (NULL: none) into list; the count or -errno. */

@@ -103,13 +103,19 @@ long lxstart_go(struct lxproc *p)
     return r;
 }
 
+void lxstart_unspawn(struct lxproc *p)
+{
+    if (!p->proc)
+        return;
+    warp_kill(p->proc);
+    warp_handle_close(p->proc);
+    warp_handle_close(p->ch);
+    p->proc = p->ch = 0;
+}
+
 void lxstart_abandon(struct lxproc *p)
 {
-    if (p->proc) {
-        warp_kill(p->proc);
-        warp_handle_close(p->proc);
-        warp_handle_close(p->ch);
-    }
+    lxstart_unspawn(p);
     lxfiles_end(p);
     lxproc_free(p);
 }

@@ -18,6 +18,9 @@ long lxstart_watch(struct lxproc *p);
 /* Starts p (loaded, watched); logs and kills it on failure (its exit event frees the record). */
 long lxstart_go(struct lxproc *p);
 
+/* Kills p's process (spawned, not yet watched) and closes its handles; nothing if none. */
+void lxstart_unspawn(struct lxproc *p);
+
 /* Undoes a start that failed before lxstart_go: the process (if spawned) killed and its handles
  * closed, the record's files freed, the record given back. */
 void lxstart_abandon(struct lxproc *p);

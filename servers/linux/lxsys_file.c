@@ -144,27 +144,14 @@ static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
 /*
  * Copies the NUL-terminated path at uaddr into out (LXPATH_MAX bytes): its length, -EFAULT,
  * -ENAMETOOLONG (no NUL in the first LXPATH_MAX bytes), or -ENOENT for an empty one unless
- * empty_ok. Reads a page at a time, so a path that ends just before an unmapped page is fine.
+ * empty_ok.
  */
 static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool empty_ok)
 {
-    uint64_t done = 0;
-    while (done < LXPATH_MAX) {
-        uint64_t a = uaddr + done;
-        uint64_t n = LXMEM_PAGE - (a % LXMEM_PAGE);
-        if (n > LXPATH_MAX - done)
-            n = LXPATH_MAX - done;
-        if (a < uaddr || lxmem_read(p, a, out + done, n) < 0)
-            return -LX_EFAULT;
-        for (uint64_t i = 0; i < n; i++) {
-            if (out[done + i] == '\0') {
-                uint64_t len = done + i;
-                return len == 0 && !empty_ok ? -LX_ENOENT : (int64_t)len;
-            }
-        }
-        done += n;
-    }
-    return -LX_ENAMETOOLONG;
+    int64_t len = lxmem_read_string(p, uaddr, out, LXPATH_MAX);
+    if (len == -LX_ERANGE)
+        return -LX_ENAMETOOLONG;
+    return len == 0 && !empty_ok ? -LX_ENOENT : len;
 }
 
 /*
