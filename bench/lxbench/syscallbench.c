@@ -14,14 +14,23 @@
  *                         can be read from user mode); so it does on Warp, whose linux server
  *                         maps a vDSO reading the kernel's clock page (docs/linux-compat.md).
  *
+ *   linux_fork_wait       fork, the child's _exit(0), the parent's wait4: a process made and
+ *                         reaped (on Warp a new supervised process with a copy of the memory).
+ *   linux_execve          fork, the child's execve of this binary (/proc/self/exe) that exits at
+ *                         once, wait4: the figure less linux_fork_wait is one execve and the new
+ *                         image's start.
+ *
  * Each sample times BATCH calls between two rdtsc and is divided by BATCH (rdtsc's own cost
- * spread over the batch); WARMUP batches are run first, then ROUNDS timed ones. Under QEMU
+ * spread over the batch); WARMUP batches are run first, then ROUNDS timed ones (the process
+ * benchmarks: one child a sample, PROC_WARMUP and PROC_ROUNDS). Under QEMU
  * `-icount shift=0` one guest instruction advances the TSC by one, so a sample is guest
  * instructions per call; without icount it is the host's TSC cycles under TCG.
  *
  * Output, one line each (parsed by bench/run):
  *   bench: linux_getpid median=<n> min=<n> p90=<n> n=<ROUNDS> mean=<n>
  *   bench: linux_clock_gettime median=<n> min=<n> p90=<n> n=<ROUNDS> mean=<n>
+ *   bench: linux_fork_wait median=<n> min=<n> p90=<n> n=<PROC_ROUNDS> mean=<n>
+ *   bench: linux_execve median=<n> min=<n> p90=<n> n=<PROC_ROUNDS> mean=<n>
  * or `bench: error: <what>` and exit status 1.
  */
 #define _GNU_SOURCE
@@ -30,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +47,8 @@
 #define BATCH 8
 #define WARMUP 50
 #define ROUNDS 1000
+#define PROC_WARMUP 3
+#define PROC_ROUNDS 30
 
 static uint64_t samples[ROUNDS];
 
@@ -130,9 +142,48 @@ static void bench_clock(void)
     report("linux_clock_gettime", samples, ROUNDS);
 }
 
-int main(void)
+/* One child made, run and reaped: it exits at once, or (exec) execs this binary to exit at once. */
+static void child_once(int exec)
 {
+    static char *const argv[] = {"syscallbench", "exit", NULL};
+    static char *const envp[] = {NULL};
+    int st = 0;
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        if (exec)
+            execve("/proc/self/exe", argv, envp);
+        _exit(exec ? 1 : 0);
+    }
+    if (waitpid(pid, &st, 0) != pid)
+        die("waitpid");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        errno = ECHILD;
+        die(exec ? "the exec'd child failed" : "the child failed");
+    }
+}
+
+/* Times PROC_ROUNDS children, each alone; per child. */
+static void bench_children(const char *name, int exec)
+{
+    for (int i = 0; i < PROC_WARMUP; i++)
+        child_once(exec);
+    for (int i = 0; i < PROC_ROUNDS; i++) {
+        uint64_t t0 = rdtsc();
+        child_once(exec);
+        samples[i] = rdtsc() - t0;
+    }
+    report(name, samples, PROC_ROUNDS);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "exit") == 0)
+        return 0; /* linux_execve's new image */
     bench_getpid();
     bench_clock();
+    bench_children("linux_fork_wait", 0);
+    bench_children("linux_execve", 1);
     return 0;
 }

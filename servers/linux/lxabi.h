@@ -31,6 +31,9 @@
 #define LX_ENAMETOOLONG 36
 #define LX_ELOOP 40
 #define LX_EOPNOTSUPP 95
+#define LX_E2BIG 7
+#define LX_ENOEXEC 8
+#define LX_ECHILD 10
 
 /* System-call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define LX_SYS_read 0
@@ -65,6 +68,22 @@
 #define LX_SYS_geteuid 107
 #define LX_SYS_getegid 108
 #define LX_SYS_getppid 110
+#define LX_SYS_clone 56
+#define LX_SYS_fork 57
+#define LX_SYS_vfork 58
+#define LX_SYS_execve 59
+#define LX_SYS_wait4 61
+#define LX_SYS_readlink 89
+#define LX_SYS_setpgid 109
+#define LX_SYS_getpgrp 111
+#define LX_SYS_setsid 112
+#define LX_SYS_getpgid 121
+#define LX_SYS_getsid 124
+#define LX_SYS_waitid 247
+#define LX_SYS_setuid 105
+#define LX_SYS_setgid 106
+#define LX_SYS_set_robust_list 273
+#define LX_SYS_readlinkat 267
 #define LX_SYS_rt_sigpending 127
 #define LX_SYS_rt_sigsuspend 130
 #define LX_SYS_sigaltstack 131
@@ -211,6 +230,39 @@
 #define LX_SIG_SETMASK 2
 #define LX_SIGSEGV 11
 #define LX_SIGALRM 14
+#define LX_SIGCHLD 17
+
+/* clone flags (the exit signal is the low byte: CSIGNAL) */
+#define LX_CSIGNAL 0xffu
+#define LX_CLONE_VM 0x100u
+#define LX_CLONE_FS 0x200u
+#define LX_CLONE_FILES 0x400u
+#define LX_CLONE_SIGHAND 0x800u
+#define LX_CLONE_VFORK 0x4000u
+#define LX_CLONE_PARENT 0x8000u
+#define LX_CLONE_THREAD 0x10000u
+#define LX_CLONE_SETTLS 0x80000u
+#define LX_CLONE_PARENT_SETTID 0x100000u
+#define LX_CLONE_CHILD_CLEARTID 0x200000u
+#define LX_CLONE_DETACHED 0x400000u
+#define LX_CLONE_UNTRACED 0x800000u
+#define LX_CLONE_CHILD_SETTID 0x1000000u
+
+/* wait4 and waitid options, waitid's id types, SIGCHLD's si_code */
+#define LX_WNOHANG 0x1u
+#define LX_WUNTRACED 0x2u /* wait4; waitid's WSTOPPED */
+#define LX_WEXITED 0x4u
+#define LX_WCONTINUED 0x8u
+#define LX_WNOWAIT 0x1000000u
+#define LX_WNOTHREAD 0x20000000u
+#define LX_WALL 0x40000000u
+#define LX_WCLONE 0x80000000u
+#define LX_P_ALL 0
+#define LX_P_PID 1
+#define LX_P_PGID 2
+#define LX_CLD_EXITED 1
+#define LX_CLD_KILLED 2
+#define LX_SA_NOCLDWAIT 0x2u
 
 /* sa_flags */
 #define LX_SA_SIGINFO 0x00000004u

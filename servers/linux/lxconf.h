@@ -14,7 +14,7 @@
 /* One [linux NAME] section. */
 struct lxconf_prog {
     char name[LXCONF_NAME_MAX + 1];
-    char path[LXCONF_TEXT_MAX + 1];   /* linux = PATH: the binary in the initfs */
+    char path[LXCONF_TEXT_MAX + 1];   /* linux = PATH: the binary in the initfs, or (absolute) in fs */
     char args[LXCONF_TEXT_MAX + 1];   /* args = words: argv[1..], blank-separated ("" if none) */
     char env[LXCONF_TEXT_MAX + 1];    /* env = NAME=VALUE words ("" if none) */
     uint64_t pages;                   /* pages = N: its memory quota in pages (LXCONF_PAGES_DEFAULT) */

@@ -21,9 +21,8 @@ struct lxfilepool lxfile_pool;
 /*
  * A read of an empty pipe that still has writers, or a write to a full one that still has readers,
  * and no O_NONBLOCK: the process stays stopped in its trap until another end's call changes the
- * pipe (lxpipe_wake). Today every end of a pipe belongs to the process that made it (no fork, no
- * descriptor passing), so such a wait lasts until the process is killed, as on Linux for a lone
- * thread; the wait is real so that a pipe shared between processes works once they can share one.
+ * pipe (lxpipe_wake): another process's (fork shares the ends), its own never (it is stopped), or
+ * the end of a process holding the other end.
  */
 struct lxpipewait {
     struct lxfile *file; /* the end it waits on (a reference) */
@@ -56,6 +55,31 @@ long lxfiles_start(struct lxproc *p, const char *cwd)
         lxfile_unref(p, f); /* the table holds it now */
     }
     return 0;
+}
+
+long lxfiles_fork(struct lxproc *parent, struct lxproc *child)
+{
+    size_t n = strlen(parent->cwd) + 1;
+    lxfd_init(&child->fds);
+    child->cwd = malloc(n);
+    if (!child->cwd)
+        return ERR_NO_MEMORY;
+    memcpy(child->cwd, parent->cwd, n);
+    child->umask = parent->umask;
+    for (uint32_t fd = 0; fd < LXFD_MAX; fd++) {
+        struct lxfile *f = lxfd_get(&parent->fds, fd);
+        if (f)
+            lxfd_install_at(&child->fds, fd, f, lxfd_cloexec(&parent->fds, fd));
+    }
+    return 0;
+}
+
+void lxfiles_exec(struct lxproc *p)
+{
+    for (uint32_t fd = 0; fd < LXFD_MAX; fd++) {
+        if (lxfd_get(&p->fds, fd) && lxfd_cloexec(&p->fds, fd))
+            lxfile_unref(p, lxfd_take(&p->fds, fd));
+    }
 }
 
 /* Forgets p's pipe wait (its end's reference dropped, its trap left unanswered). */
@@ -226,7 +250,8 @@ int64_t lxpipe_write(struct lxproc *p, struct lxfile *f, const struct lxxfer *x)
     return lxpipe_wait(p, f, w, x);
 }
 
-/* Tries again the waits on pipe whose condition may have changed; answers those that are done. */
+/* Tries again the waits on pipe whose condition may have changed; answers those that are done.
+ * Forked processes share pipes, so several may wait on one: each is tried in turn. */
 static void lxpipe_wake(struct lxpipe *pipe)
 {
     lxwait_wake(); /* poll and epoll waits watching it */
@@ -245,8 +270,11 @@ static void lxpipe_wake(struct lxpipe *pipe)
         if (r == LXSYS_NO_REPLY)
             continue;
         uint64_t trap = w->trap;
-        lxpipe_unwait(p); /* may free the pipe when it held the last end: pipe is not used after */
+        /* The wait's reference may be the pipe's last end: then the pipe goes with it. */
+        bool last = w->file->refs == 1 && pipe->readers + pipe->writers == 1;
+        lxpipe_unwait(p);
         lxsig_reply(p, trap, r);
-        return; /* the pipe may be gone; a pipe is held by one process, so one waiter at most */
+        if (last)
+            return;
     }
 }

@@ -8,7 +8,7 @@
 #include "lxstack.h"
 #include "lxvdso.h"
 
-#define LXLOAD_ARGS_MAX (16ull << 10) /* the bytes of strings, pointers and auxv on the stack */
+#define LXLOAD_ARGS_MAX (64ull << 10) /* the bytes of strings, pointers and auxv on the stack */
 
 static uint8_t lxload_stack[LXLOAD_ARGS_MAX];
 

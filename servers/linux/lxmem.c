@@ -49,6 +49,22 @@ int64_t lxmem_write(struct lxproc *p, uint64_t addr, const void *buf, uint64_t l
     return 0;
 }
 
+int64_t lxmem_read_string(struct lxproc *p, uint64_t addr, char *out, uint64_t cap)
+{
+    for (uint64_t done = 0; done < cap;) {
+        uint64_t a = addr + done, n = LXMEM_PAGE - (a % LXMEM_PAGE);
+        if (n > cap - done)
+            n = cap - done;
+        if (a < addr || lxmem_read(p, a, out + done, n) < 0)
+            return -LX_EFAULT;
+        for (uint64_t i = 0; i < n; i++)
+            if (out[done + i] == '\0')
+                return (int64_t)(done + i);
+        done += n;
+    }
+    return -LX_ERANGE;
+}
+
 int64_t lxmem_map(struct lxproc *p, uint64_t addr, uint64_t len, uint32_t prot)
 {
     if (p->vm.n >= LXVM_AREAS_MAX)

@@ -11,6 +11,10 @@ int64_t lxmem_read(struct lxproc *p, uint64_t addr, void *buf, uint64_t len);
 /* Copies len bytes from buf to the process's addr; 0 or -EFAULT. */
 int64_t lxmem_write(struct lxproc *p, uint64_t addr, const void *buf, uint64_t len);
 
+/* Copies the NUL-terminated string at addr into out (cap bytes), a page at a time (so a string that
+ * ends just before an unmapped page is fine): its length, -EFAULT, or -ERANGE with no NUL in cap bytes. */
+int64_t lxmem_read_string(struct lxproc *p, uint64_t addr, char *out, uint64_t cap);
+
 /* Maps len bytes (page multiple) with Warp PROT_* bits at addr (0: the kernel picks) and records it
  * with them (PROT_LAZY included: madvise's zeroing maps a piece again as it was). Returns the
  * address or a Linux -errno (-ENOMEM, -EEXIST). */

@@ -1,11 +1,14 @@
 /* lxproc.c: the table of supervised Linux process records, replies to their traps, their end. */
 #include "lxproc.h"
 
+#include <warp/malloc.h>
 #include <warp/msg.h>
 #include <warp/string.h>
 #include <warp/user.h>
 
+#include "lxabi.h"
 #include "lxsys.h"
+#include "sysnames.h"
 
 static struct lxproc lxprocs[LXPROC_MAX];
 static uint64_t lxproc_next_pid = 2; /* 1 would be init's */
@@ -105,5 +108,32 @@ struct lxproc *lxproc_at(unsigned i)
 
 void lxproc_free(struct lxproc *p)
 {
+    free(p->exe);
+    p->exe = NULL;
     p->used = false;
+}
+
+struct lxproc *lxproc_find(uint64_t pid)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++)
+        if (lxprocs[i].used && lxprocs[i].pid == pid)
+            return &lxprocs[i];
+    return NULL;
+}
+
+struct lxbinary *lxproc_binary_of(const char *path)
+{
+    return lxproc_binary(path);
+}
+
+int64_t lxproc_enosys(struct lxproc *p, uint64_t nr, const char *why)
+{
+    uint64_t bit = nr < LX_SYSCALLS ? nr : LX_SYSCALLS; /* every other number shares one bit */
+    uint8_t *logged = p->binary->enosys_logged;
+    if (!(logged[bit / 8] & (1u << (bit % 8)))) {
+        logged[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        printf("linux: %s (%s): system call %s (%llu)%s is not implemented: ENOSYS\n", p->name,
+               p->binary->path, sysnames_name(nr), (unsigned long long)nr, why);
+    }
+    return -LX_ENOSYS;
 }

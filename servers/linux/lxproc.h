@@ -12,6 +12,12 @@ struct lxproc *lxproc_alloc(struct loop *loop, const char *path);
 /* The record in slot i (< LXPROC_MAX) if it is in use, else NULL. */
 struct lxproc *lxproc_at(unsigned i);
 
+/* The live record of pid, or NULL. */
+struct lxproc *lxproc_find(uint64_t pid);
+
+/* The record of the binary at path (made on its first run), or NULL when the table is full. */
+struct lxbinary *lxproc_binary_of(const char *path);
+
 /* Gives the record back (its descriptors closed first: lxfiles_end). */
 void lxproc_free(struct lxproc *p);
 
@@ -33,3 +39,6 @@ void lxproc_report_idle(void);
 
 /* The processes still supervised. */
 unsigned lxproc_live(void);
+
+/* Logs once per binary that p's call nr is refused as unimplemented (why: what of it, or ""); -ENOSYS. */
+int64_t lxproc_enosys(struct lxproc *p, uint64_t nr, const char *why);

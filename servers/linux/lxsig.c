@@ -7,6 +7,7 @@
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxnetabi.h"
 #include "lxmem.h"
 #include "lxproc.h"
 #include "lxsigframe.h"
@@ -25,13 +26,22 @@ bool lxsig_ignored(const struct lxproc *p, int sig)
     return handler == LXSIG_IGN || (handler == LXSIG_DFL && (lxsig_default_ignored & LXSIG_BIT(sig)));
 }
 
-void lxsig_raise(struct lxproc *p, int sig, int32_t code)
+void lxsig_raise_from(struct lxproc *p, int sig, int32_t code, uint32_t from, int32_t status)
 {
     /* A blocked signal is never ignored at once: its disposition may change before it is unblocked. */
     if (!(p->sigmask & LXSIG_BIT(sig)) && lxsig_ignored(p, sig))
         return;
+    if (p->sigpending & LXSIG_BIT(sig))
+        return; /* a standard signal is pending once: the first one's siginfo stays, as on Linux */
     p->sigpending |= LXSIG_BIT(sig);
     p->sig.code[sig - 1] = code;
+    p->sig.from[sig - 1] = from;
+    p->sig.status[sig - 1] = status;
+}
+
+void lxsig_raise(struct lxproc *p, int sig, int32_t code)
+{
+    lxsig_raise_from(p, sig, code, 0, 0);
 }
 
 void lxsig_force(struct lxproc *p, int sig)
@@ -120,9 +130,14 @@ static void lxsig_info(const struct lxproc *p, int sig, struct lxsf_siginfo *inf
     memset(info, 0, sizeof(*info));
     info->si_signo = sig;
     info->si_code = p->sig.code[sig - 1];
+    uint32_t from = p->sig.from[sig - 1];
     if (info->si_code == LXSF_SI_USER || info->si_code == LXSF_SI_TKILL) {
-        info->u.kill.pid = (uint32_t)p->pid;
+        info->u.kill.pid = from ? from : (uint32_t)p->pid;
         info->u.kill.uid = LXSIG_UID;
+    } else if (info->si_code == LX_CLD_EXITED || info->si_code == LX_CLD_KILLED) {
+        info->u.kill.pid = from; /* and si_status after si_uid; si_utime and si_stime stay 0 */
+        info->u.kill.uid = LXSIG_UID;
+        memcpy(info->u.bytes + 8, &p->sig.status[sig - 1], sizeof(int32_t));
     }
 }
 
@@ -152,6 +167,45 @@ static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, struct cpu_fpu *fp, 
     return false;
 }
 
+/* Linux's ERESTARTSYS calls: interrupted by a signal (EINTR here) while they waited, they are made
+ * again after the handler when its action has SA_RESTART. (poll, select, epoll_wait, pause and
+ * the sleeps are never restarted after a handler, as on Linux.) */
+static bool lxsig_restartable(uint64_t nr)
+{
+    switch (nr) {
+    case LX_SYS_read:
+    case LX_SYS_write:
+    case LX_SYS_readv:
+    case LX_SYS_writev:
+    case LX_SYS_sendfile:
+    case LX_SYS_accept:
+    case LX_SYS_accept4:
+    case LX_SYS_recvfrom:
+    case LX_SYS_sendto:
+    case LX_SYS_recvmsg:
+    case LX_SYS_sendmsg:
+    case LX_SYS_wait4:
+    case LX_SYS_waitid: return true;
+    default: return false;
+    }
+}
+
+/* A system call's result as the registers of the frame a handler for the next signal gets: rax
+ * the result, or (EINTR of a restartable call, the handler's SA_RESTART) the call made again: rax
+ * its number and pc back on the syscall instruction (2 bytes). */
+static void lxsig_result(struct lxproc *p, struct cpu_regs *r, int64_t status)
+{
+    int sig = lxsig_next(p);
+    const struct lxsigaction *a = sig ? &p->sigs[sig - 1] : NULL;
+    if (status == -LX_EINTR && a && a->handler > LXSIG_IGN && (a->flags & LX_SA_RESTART) &&
+        lxsig_restartable(p->call_nr)) {
+        r->rax = p->call_nr;
+        r->pc -= 2;
+        return;
+    }
+    r->rax = (uint64_t)status;
+}
+
 /* Acts on the pending signals of a process stopped in trap call_id, then answers it with status
  * (a system call's: its rax) or, when frames were set up, the handler's rax. */
 static void lxsig_resume(struct lxproc *p, uint64_t call_id, int64_t status, bool syscall)
@@ -170,7 +224,7 @@ static void lxsig_resume(struct lxproc *p, uint64_t call_id, int64_t status, boo
         return;
     }
     if (syscall)
-        r.rax = (uint64_t)status;
+        lxsig_result(p, &r, status);
     if (!lxsig_act(p, &r, &fp, &changed))
         return;
     if (changed && (warp_proc_set_regs(p->proc, &r) < 0 || warp_proc_set_fpu(p->proc, &fp) < 0)) {
@@ -269,8 +323,13 @@ static void lxsig_end_wait(struct lxproc *p, int64_t result)
 
 void lxsig_kick(struct lxproc *p)
 {
-    if (p->exited || p->killed_by || lxsig_next(p) == 0)
+    int sig = p->exited || p->killed_by ? 0 : lxsig_next(p);
+    if (sig == 0)
         return;
+    if (sig == LX_SIGKILL || p->sigs[sig - 1].handler == LXSIG_DFL) {
+        lxproc_kill(p, sig); /* a fatal signal ends any wait at once (a pipe, an fs call) */
+        return;
+    }
     if (p->sig.wait != LXSIG_WAIT_NONE)
         lxsig_end_wait(p, -LX_EINTR);
     else

@@ -22,6 +22,10 @@ bool lxsig_ignored(const struct lxproc *p, int sig);
  * answer to a trap (lxsig_reply) or, raised from outside a trap, by lxsig_kick. */
 void lxsig_raise(struct lxproc *p, int sig, int32_t code);
 
+/* lxsig_raise with the siginfo's origin: the sender's pid for SI_USER (0: itself), or for CLD_*
+ * the child's pid and its exit code or signal. A signal already pending keeps its first siginfo. */
+void lxsig_raise_from(struct lxproc *p, int sig, int32_t code, uint32_t from, int32_t status);
+
 /* As the kernel's force_sig: sig is unblocked and, if ignored, set back to SIG_DFL, then raised. */
 void lxsig_force(struct lxproc *p, int sig);
 

@@ -24,8 +24,8 @@
 #define LX_AT_EXECFN 31
 #define LX_AT_SYSINFO_EHDR 33 /* the vDSO's ELF header */
 
-#define LXSTACK_AUX_MAX 24     /* auxv pairs the caller may give */
-#define LXSTACK_STRINGS_MAX 64 /* argv plus envp entries */
+#define LXSTACK_AUX_MAX 24      /* auxv pairs the caller may give */
+#define LXSTACK_STRINGS_MAX 256 /* argv plus envp entries */
 
 /* What goes on the stack. */
 struct lxstack_args {

@@ -1,32 +1,46 @@
-/* lxstart.c: a Linux program's start (spawn, load, start) and end (the exit event). */
+/* lxstart.c: a Linux process's Warp side: spawn, watch, start, and its end (the exit event). */
 #include "lxstart.h"
 
 #include <warp/exitinfo.h>
+#include <warp/fmt.h>
+#include <warp/malloc.h>
 #include <warp/string.h>
-#include <warp/tar.h>
 #include <warp/user.h>
 
+#include "lxabi.h"
+#include "lxchild.h"
 #include "lxfiles.h"
-#include "lxload.h"
 #include "lxproc.h"
 #include "lxsig.h"
 #include "lxsys.h"
-#include "lxtrap.h"
 #include "lxwait.h"
 
-/* The process ended (exit_group, a fault, a kill): report how and free its record. */
+/* The wait status of p's end, as Linux encodes it: an exit code in bits 8-15, a signal in 0-6. An
+ * end the server did not ask for (the kernel's: a quota, a fault nobody answered) counts as SIGKILL. */
+static int32_t lxstart_status(const struct lxproc *p)
+{
+    if (p->exited)
+        return (p->exit_code & 0xff) << 8;
+    return p->killed_by ? p->killed_by : LX_SIGKILL;
+}
+
+/* The process ended (exit_group, a fault, a kill): report how, tell its parent, free its record. */
 static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_info *info, void *ctx)
 {
     struct lxproc *p = ctx;
-    char how[160];
+    char how[160], who[LXCONF_NAME_MAX + 32];
     lxsys_flush(p);
+    if (p->forked)
+        fmt_snprintf(who, sizeof(who), "%s (pid %llu)", p->name, (unsigned long long)p->pid);
+    else
+        fmt_snprintf(who, sizeof(who), "%s", p->name);
     if (p->exited)
-        printf("linux: %s exited with code %d\n", p->name, p->exit_code);
+        printf("linux: %s exited with code %d\n", who, p->exit_code);
     else if (p->killed_by)
-        printf("linux: %s killed by signal %d (%s)\n", p->name, p->killed_by, lxproc_signame(p->killed_by));
+        printf("linux: %s killed by signal %d (%s)\n", who, p->killed_by, lxproc_signame(p->killed_by));
     else {
         exitinfo_describe(how, sizeof(how), info);
-        printf("linux: %s %s\n", p->name, how);
+        printf("linux: %s %s\n", who, how);
     }
     lxsig_release(p);
     lxwait_end(p);
@@ -34,13 +48,20 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
     if (p->ch)
         loop_close(l, p->ch);
     lxfiles_end(p);
+    lxchild_end(p, lxstart_status(p));
     lxproc_free(p);
     if (lxproc_live() == 0)
         lxproc_report_idle();
 }
 
-/* Spawns the empty supervised process for p (p->proc, p->ch). */
-static long lxstart_spawn(struct lxproc *p)
+static const struct loop_channel_handlers *lxstart_traps;
+
+void lxstart_init(const struct loop_channel_handlers *traps)
+{
+    lxstart_traps = traps;
+}
+
+long lxstart_spawn(struct lxproc *p)
 {
     handle_t c[2];
     long r = warp_channel_create(c);
@@ -63,62 +84,38 @@ static long lxstart_spawn(struct lxproc *p)
     return 0;
 }
 
-/* Builds argv (the path, then args' words) and envp (env's words) and loads the binary into p. */
-static long lxstart_load(struct lxproc *p, const struct lxconf_prog *prog, const struct tar_file *f)
+long lxstart_watch(struct lxproc *p)
 {
-    static char args[LXCONF_TEXT_MAX + 1], env[LXCONF_TEXT_MAX + 1];
-    const char *argv[LXCONF_WORDS_MAX + 1], *envp[LXCONF_WORDS_MAX];
-    char *words[LXCONF_WORDS_MAX];
-    memcpy(args, prog->args, strlen(prog->args) + 1);
-    memcpy(env, prog->env, strlen(prog->env) + 1);
-    argv[0] = prog->path;
-    int argc = lxconf_words(args, words, LXCONF_WORDS_MAX);
-    for (int i = 0; i < argc; i++)
-        argv[1 + i] = words[i];
-    int envc = argc < 0 ? -1 : lxconf_words(env, (char **)envp, LXCONF_WORDS_MAX);
-    if (argc < 0 || envc < 0)
-        return ERR_TOO_LARGE;
-    return lxload(p, f->data, f->size, argv, (uint32_t)argc + 1, envp, (uint32_t)envc);
+    long r = loop_add_channel(p->loop, p->ch, lxstart_traps, p);
+    if (r == 0 && (r = loop_add_process(p->loop, p->proc, lxstart_on_exit, p)) < 0)
+        loop_remove(p->loop, p->ch);
+    return r;
 }
 
-long lxstart_run(struct loop *loop, const struct lxconf_prog *prog, const void *initfs, size_t initfs_size)
+long lxstart_go(struct lxproc *p)
 {
-    struct tar_file f;
-    struct lxproc *p = lxproc_alloc(loop, prog->path);
-    long r = p ? lxfiles_start(p, prog->cwd) : ERR_NO_RESOURCES;
-    if (r == 0)
-        r = tar_find(initfs, initfs_size, prog->path, &f);
-    if (r == 0) {
-        memcpy(p->name, prog->name, strlen(prog->name) + 1);
-        p->pages = prog->pages;
-        memcpy(p->ports, prog->ports, sizeof(p->ports));
-        p->nports = prog->nports;
-        r = lxstart_spawn(p);
-    }
-    if (r == 0 && (r = lxstart_load(p, prog, &f)) == 0 &&
-        (r = loop_add_channel(loop, p->ch, &lxtrap_handlers, p)) == 0) {
-        if ((r = loop_add_process(loop, p->proc, lxstart_on_exit, p)) < 0)
-            loop_remove(loop, p->ch);
-    }
-    if (r == 0) {
-        p->start_ns = warp_clock();
-        printf("linux: started %s (%s)\n", prog->name, prog->path);
-        r = warp_proc_start(p->proc);
-        if (r < 0) {
-            printf("linux: cannot start %s: %s\n", prog->name, err_str(r));
-            warp_kill(p->proc); /* its exit event frees the record */
-        }
-        return r;
-    }
-    printf("linux: cannot start %s (%s): %s\n", prog->name, prog->path, err_str(r));
-    if (p && p->proc) {
-        warp_kill(p->proc);
-        warp_handle_close(p->proc);
-        warp_handle_close(p->ch);
-    }
-    if (p) {
-        lxfiles_end(p);
-        lxproc_free(p);
+    p->start_ns = warp_clock();
+    long r = warp_proc_start(p->proc);
+    if (r < 0) {
+        printf("linux: cannot start %s: %s\n", p->name, err_str(r));
+        warp_kill(p->proc); /* its exit event frees the record */
     }
     return r;
+}
+
+void lxstart_unspawn(struct lxproc *p)
+{
+    if (!p->proc)
+        return;
+    warp_kill(p->proc);
+    warp_handle_close(p->proc);
+    warp_handle_close(p->ch);
+    p->proc = p->ch = 0;
+}
+
+void lxstart_abandon(struct lxproc *p)
+{
+    lxstart_unspawn(p);
+    lxfiles_end(p);
+    lxproc_free(p);
 }

@@ -29,14 +29,16 @@ struct lxsigstate {
     uint8_t wait;    /* LXSIG_WAIT_*: the trap sleep_call is answered by a signal (or timeout) */
     bool mask_saved; /* rt_sigsuspend: saved_mask goes back after the wait */
     uint64_t saved_mask;
-    uint64_t sleep_deadline;   /* nanosleep: when it ends (SYS_CLOCK) */
-    uint64_t sleep_rem;        /* nanosleep: where the time left goes when interrupted (0: nowhere) */
-    uint64_t alt_sp, alt_size; /* sigaltstack (alt_size 0: none) */
-    uint32_t alt_flags;        /* SS_AUTODISARM, kept as set */
-    struct loop_timeout alarm; /* ITIMER_REAL */
-    uint64_t alarm_at;         /* its deadline (0: disarmed) */
-    uint64_t alarm_every;      /* its interval (0: once) */
-    int32_t code[LXPROC_NSIG]; /* each pending signal's si_code (SI_USER, SI_TKILL, SI_KERNEL) */
+    uint64_t sleep_deadline;     /* nanosleep: when it ends (SYS_CLOCK) */
+    uint64_t sleep_rem;          /* nanosleep: where the time left goes when interrupted (0: nowhere) */
+    uint64_t alt_sp, alt_size;   /* sigaltstack (alt_size 0: none) */
+    uint32_t alt_flags;          /* SS_AUTODISARM, kept as set */
+    struct loop_timeout alarm;   /* ITIMER_REAL */
+    uint64_t alarm_at;           /* its deadline (0: disarmed) */
+    uint64_t alarm_every;        /* its interval (0: once) */
+    int32_t code[LXPROC_NSIG];   /* each pending signal's si_code (SI_USER, SI_TKILL, SI_KERNEL, CLD_*) */
+    uint32_t from[LXPROC_NSIG];  /* its si_pid: the sender (0: itself), or the child that ended */
+    int32_t status[LXPROC_NSIG]; /* CLD_*: the child's exit code or signal (si_status) */
 };
 
 /* A binary the server ran: the unimplemented calls are logged once per binary, whichever of its
@@ -63,6 +65,13 @@ struct lxproc {
     struct loop *loop;
     handle_t proc, ch;       /* its process handle (RIGHT_MANAGE) and our end of its supervision channel */
     uint64_t pid;            /* the pid it sees (and its tid: one thread) */
+    uint64_t ppid;           /* its parent's pid; 0: none (a manifest program, or an orphan) */
+    uint64_t pgid, sid;      /* its process group and session */
+    uint64_t tree;           /* the pid of the manifest program it descends from: all it can see */
+    int exit_signal;         /* sent to its parent at its end (clone's low byte; SIGCHLD for fork) */
+    bool forked;             /* made by fork or clone (its end is logged with its pid) */
+    bool execed;             /* it called execve (setpgid by its parent is EACCES then) */
+    char *exe;               /* its binary: an fs path (absolute) or an initfs one (malloc'd) */
     uint64_t pages;          /* its memory quota (the spawn's LIMIT_PAGES) */
     uint64_t start_ns;       /* SYS_CLOCK when it started */
     struct lxvm vm;          /* its mappings */
@@ -72,6 +81,7 @@ struct lxproc {
     bool exited;             /* exit or exit_group was called */
     int exit_code;
     uint64_t call_id;            /* the trap being served */
+    uint64_t call_nr;            /* its system call's number (a restart makes it again) */
     struct lxfdtab fds;          /* its file descriptors (lxfd.h) */
     struct lxpipewait *pipewait; /* a read or write waiting on a pipe (lxsys_fd.c), or NULL */
     struct lxwait *wait;         /* a call waiting for readiness (lxwait.c), or NULL */

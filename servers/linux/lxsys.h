@@ -51,6 +51,16 @@ int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_fsync(struct lxproc *p, const struct trap_info *t); /* and fdatasync */
 int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t);
+#define LXPATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
+/* Where an OPEN of a path goes: the path to send and the channel (and description) to call. */
+struct lxpath {
+    uint32_t len;
+    bool dir_only;      /* it ends in '/': it must be a directory */
+    struct lxfile *dir; /* the directory it is relative to (dirfd), or NULL: the session */
+};
+/* Reads the path at uaddr (relative ones joined to the cwd) into out (LXPATH_MAX + 2 bytes): 0 or
+ * -EFAULT, -ENAMETOOLONG, -ENOENT (empty). */
+int64_t lxsys_path_get(struct lxproc *p, uint64_t uaddr, char *out, struct lxpath *res);
 /* read and write of an fs node at offset (-1: the description's, which then moves): LXSYS_NO_REPLY
  * (the trap is answered with fs's reply) or -errno. */
 struct lxfile;
@@ -114,12 +124,13 @@ int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t);
 /* lxsys_task.c: identity, the system, randomness, TLS, exit */
 int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t);
-int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setuid(struct lxproc *p, const struct trap_info *t); /* and setgid */
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_prlimit64(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_sysinfo(struct lxproc *p, const struct trap_info *t);
@@ -140,3 +151,22 @@ int64_t lxsys_rt_sigsuspend(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_alarm(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getitimer(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_setitimer(struct lxproc *p, const struct trap_info *t);
+
+/* lxchild.c: the process tree: waits, parents, groups and sessions */
+int64_t lxsys_wait4(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_waitid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getpgrp(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getpgid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_getsid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setpgid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_setsid(struct lxproc *p, const struct trap_info *t);
+
+/* lxfork.c: fork, vfork, clone */
+int64_t lxsys_fork(struct lxproc *p, const struct trap_info *t); /* and vfork */
+int64_t lxsys_clone(struct lxproc *p, const struct trap_info *t);
+
+/* lxexec.c: execve, and readlink of /proc/self/exe */
+int64_t lxsys_execve(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_readlink(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_readlinkat(struct lxproc *p, const struct trap_info *t);

@@ -19,8 +19,6 @@
 #include "lxsig.h"
 #include "lxsys.h"
 
-#define LXPATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
-
 /* What an fs call was made for. */
 enum lxop_kind {
     LXOP_OPEN,
@@ -146,35 +144,15 @@ static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
 /*
  * Copies the NUL-terminated path at uaddr into out (LXPATH_MAX bytes): its length, -EFAULT,
  * -ENAMETOOLONG (no NUL in the first LXPATH_MAX bytes), or -ENOENT for an empty one unless
- * empty_ok. Reads a page at a time, so a path that ends just before an unmapped page is fine.
+ * empty_ok.
  */
 static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool empty_ok)
 {
-    uint64_t done = 0;
-    while (done < LXPATH_MAX) {
-        uint64_t a = uaddr + done;
-        uint64_t n = LXMEM_PAGE - (a % LXMEM_PAGE);
-        if (n > LXPATH_MAX - done)
-            n = LXPATH_MAX - done;
-        if (a < uaddr || lxmem_read(p, a, out + done, n) < 0)
-            return -LX_EFAULT;
-        for (uint64_t i = 0; i < n; i++) {
-            if (out[done + i] == '\0') {
-                uint64_t len = done + i;
-                return len == 0 && !empty_ok ? -LX_ENOENT : (int64_t)len;
-            }
-        }
-        done += n;
-    }
-    return -LX_ENAMETOOLONG;
+    int64_t len = lxmem_read_string(p, uaddr, out, LXPATH_MAX);
+    if (len == -LX_ERANGE)
+        return -LX_ENAMETOOLONG;
+    return len == 0 && !empty_ok ? -LX_ENOENT : len;
 }
-
-/* Where an OPEN of a path goes: the path to send and the channel (and description) to call. */
-struct lxpath {
-    uint32_t len;
-    bool dir_only;      /* it ends in '/': it must be a directory */
-    struct lxfile *dir; /* the directory it is relative to (dirfd), or NULL: the session */
-};
 
 /*
  * Reads the path at uaddr for a call relative to dirfd (Linux's int; AT_FDCWD the cwd) into out
@@ -215,6 +193,11 @@ static int64_t lxpath_get(struct lxproc *p, uint64_t dirfd, uint64_t uaddr, char
     memcpy(out + c, raw, (size_t)n + 1);
     res->len = (uint32_t)(c + (size_t)n);
     return 0;
+}
+
+int64_t lxsys_path_get(struct lxproc *p, uint64_t uaddr, char *out, struct lxpath *res)
+{
+    return lxpath_get(p, (uint64_t)(int64_t)LX_AT_FDCWD, uaddr, out, res, false);
 }
 
 /* Drops the trailing slashes of a path of len bytes (not the root's); the new length. */

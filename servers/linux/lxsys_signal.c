@@ -4,6 +4,7 @@
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxchild.h"
 #include "lxmem.h"
 #include "lxproc.h"
 #include "lxsig.h"
@@ -82,15 +83,12 @@ static int64_t lxs_send(struct lxproc *p, uint64_t sig, int32_t code)
     return 0;
 }
 
-/* kill: its own pid or process group (0, -pid); no other process is visible to it (ESRCH). */
+/* kill: a process, a group or all of its tree (lxchild_kill); its own signal acts as the call returns. */
 int64_t lxsys_kill(struct lxproc *p, const struct trap_info *t)
 {
-    int32_t pid = (int32_t)t->args[0];
     if (t->args[1] > LXPROC_NSIG)
         return -LX_EINVAL;
-    if (pid == (int32_t)p->pid || pid == 0 || pid == -(int32_t)p->pid)
-        return lxs_send(p, t->args[1], LXSF_SI_USER);
-    return -LX_ESRCH;
+    return lxchild_kill(p, (int32_t)t->args[0], (int)t->args[1]);
 }
 
 /* tkill: its own thread id only. */

@@ -3,6 +3,7 @@
 #include <warp/user.h>
 
 #include "lxabi.h"
+#include "lxchild.h"
 #include "lxfd.h"
 #include "lxproc.h"
 #include "lxload.h"
@@ -22,13 +23,6 @@ int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t)
     (void)p;
     (void)t;
     return 0; /* the process was stopped for the call: others have run meanwhile */
-}
-
-int64_t lxsys_getppid(struct lxproc *p, const struct trap_info *t)
-{
-    (void)p;
-    (void)t;
-    return 1; /* its parent is the system */
 }
 
 int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t)
@@ -85,6 +79,23 @@ int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t)
     return (int64_t)p->pid;
 }
 
+/* set_robust_list: glibc's start registers its list (24-byte head); one thread, nothing walks it. */
+int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    return t->args[1] == 24 ? 0 : -LX_EINVAL;
+}
+
+/* setuid and setgid: the one id is LXLOAD_UID; setting it changes nothing, another is EPERM (an
+ * unprivileged process's answer), -1 EINVAL. */
+int64_t lxsys_setuid(struct lxproc *p, const struct trap_info *t)
+{
+    (void)p;
+    if ((uint32_t)t->args[0] == UINT32_MAX)
+        return -LX_EINVAL;
+    return (uint32_t)t->args[0] == LXLOAD_UID ? 0 : -LX_EPERM;
+}
+
 /* exit and exit_group: one thread, so both end the process with the code's low 8 bits. */
 int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t)
 {
@@ -112,9 +123,9 @@ static uint64_t lxlimit_of(const struct lxproc *p, uint32_t resource)
     case LX_RLIMIT_NOFILE: return LXFD_MAX;
     case LX_RLIMIT_STACK: return LXLOAD_STACK_SIZE;
     case LX_RLIMIT_DATA:
-    case LX_RLIMIT_AS: return p->pages * 4096; /* its memory quota */
-    case LX_RLIMIT_CORE: return 0;             /* no core dumps */
-    case LX_RLIMIT_NPROC: return 1;            /* no fork or threads yet */
+    case LX_RLIMIT_AS: return p->pages * 4096;     /* its memory quota */
+    case LX_RLIMIT_CORE: return 0;                 /* no core dumps */
+    case LX_RLIMIT_NPROC: return LXCHILD_TREE_MAX; /* processes of its tree */
     default: return LX_RLIM_INFINITY;
     }
 }

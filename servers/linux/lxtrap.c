@@ -53,6 +53,9 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_getrandom] = lxsys_getrandom,
     [LX_SYS_arch_prctl] = lxsys_arch_prctl,
     [LX_SYS_set_tid_address] = lxsys_set_tid_address,
+    [LX_SYS_set_robust_list] = lxsys_set_robust_list,
+    [LX_SYS_setuid] = lxsys_setuid,
+    [LX_SYS_setgid] = lxsys_setuid,
     [LX_SYS_rt_sigaction] = lxsys_rt_sigaction,
     [LX_SYS_rt_sigprocmask] = lxsys_rt_sigprocmask,
     [LX_SYS_rt_sigpending] = lxsys_rt_sigpending,
@@ -67,6 +70,20 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_getitimer] = lxsys_getitimer,
     [LX_SYS_setitimer] = lxsys_setitimer,
     [LX_SYS_exit] = lxsys_exit_group,
+    /* processes (lxfork.c, lxexec.c, lxchild.c) */
+    [LX_SYS_fork] = lxsys_fork,
+    [LX_SYS_vfork] = lxsys_fork,
+    [LX_SYS_clone] = lxsys_clone,
+    [LX_SYS_execve] = lxsys_execve,
+    [LX_SYS_readlink] = lxsys_readlink,
+    [LX_SYS_readlinkat] = lxsys_readlinkat,
+    [LX_SYS_wait4] = lxsys_wait4,
+    [LX_SYS_waitid] = lxsys_waitid,
+    [LX_SYS_getpgrp] = lxsys_getpgrp,
+    [LX_SYS_getpgid] = lxsys_getpgid,
+    [LX_SYS_getsid] = lxsys_getsid,
+    [LX_SYS_setpgid] = lxsys_setpgid,
+    [LX_SYS_setsid] = lxsys_setsid,
     [LX_SYS_exit_group] = lxsys_exit_group,
     /* files, pipes, descriptors (lxsys_fd.c, lxsys_file.c) */
     [LX_SYS_readv] = lxsys_readv,
@@ -124,14 +141,7 @@ int64_t lxsys_dispatch(struct lxproc *p, const struct trap_info *t)
 {
     if (t->nr < LX_SYSCALLS && lxsys_table[t->nr])
         return lxsys_table[t->nr](p, t);
-    uint64_t bit = t->nr < LX_SYSCALLS ? t->nr : LX_SYSCALLS; /* every other number shares one bit */
-    uint8_t *logged = p->binary->enosys_logged;
-    if (!(logged[bit / 8] & (1u << (bit % 8)))) {
-        logged[bit / 8] |= (uint8_t)(1u << (bit % 8));
-        printf("linux: %s (%s): system call %s (%llu) is not implemented: ENOSYS\n", p->name, p->binary->path,
-               sysnames_name(t->nr), (unsigned long long)t->nr);
-    }
-    return -LX_ENOSYS;
+    return lxproc_enosys(p, t->nr, "");
 }
 
 /* The signal Linux raises for a CPU exception (arch/x86/kernel/traps.c): memory and protection
@@ -163,6 +173,7 @@ static void lxtrap_on_message(struct loop *l, handle_t ch, struct warp_msg *m, v
     memcpy(&t, m->data, sizeof(t));
     if (t.kind == TRAP_SYSCALL) {
         p->call_id = m->call_id;
+        p->call_nr = t.nr;
         int64_t r = lxsys_dispatch(p, &t);
         if (r != LXSYS_NO_REPLY)
             lxsig_reply(p, m->call_id, r); /* pending signals act first, as on Linux's way out */

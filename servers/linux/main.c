@@ -4,10 +4,13 @@
 #include <warp/user.h>
 
 #include "lxconf.h"
+#include "lxexec.h"
 #include "lxnode.h"
 #include "lxproc.h"
 #include "lxsock.h"
+#include "lxprog.h"
 #include "lxstart.h"
+#include "lxtrap.h"
 
 #define LINUX_MANIFEST "etc/init.manifest"
 
@@ -36,6 +39,8 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         printf("linux: %s\n", err_str(r));
         return 1;
     }
+    lxexec_init(initfs, initfs_size);
+    lxstart_init(&lxtrap_handlers);
     lxnode_init(&linux_loop); /* before the programs: their first open may come at once */
     lxsock_init(&linux_loop);
     struct sysinfo si;
@@ -44,7 +49,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     uint32_t n = lxconf_parse(f.data, f.size, &linux_conf, linux_log, NULL);
     printf("linux: %u Linux program%s in the manifest\n", n, n == 1 ? "" : "s");
     for (uint32_t i = 0; i < n; i++)
-        lxstart_run(&linux_loop, &linux_conf.progs[i], initfs, initfs_size);
+        lxprog_run(&linux_loop, &linux_conf.progs[i], initfs, initfs_size);
     if (lxproc_live() == 0)
         lxproc_report_idle();
     r = loop_run(&linux_loop);

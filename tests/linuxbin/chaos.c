@@ -5,8 +5,9 @@
  * of their own, exit and the sleeps are left out (and rt_sigreturn, pause, rt_sigsuspend, alarm and
  * setitimer, which would end it or wait for ever), signals to itself are harmless ones and
  * rt_sigaction only reads (no random handler), the console gets a few bytes at a time, its pipes
- * never block it and SIGPIPE is ignored; poll, select and epoll_wait never wait, socket calls never block. The server must answer every call and go on serving the
- * other programs. */
+ * never block it and SIGPIPE is ignored; poll, select and epoll_wait never wait, socket calls never block;
+ * fork and clone children end at once and waits mostly do not wait. The server must answer every
+ * call and go on serving the other programs. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -104,13 +105,13 @@ int main(int argc, char **argv)
     /* The calls the server implements, then some it does not (each logged once), then numbers
      * that are no call; exit, exit_group and the sleeps are left out, and signals to itself are
      * ones whose default action is to do nothing. */
-    static const long nrs[] = {0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,      20,  24,
-                               28,  39,  62,  63,  72,  96,  102, 104, 107, 108, 110, 127,     158, 186,
-                               200, 201, 218, 228, 229, 234, 318, 131, 36,  2,   4,   6,       17,  18,
-                               19,  21,  22,  32,  33,  77,  79,  80,  83,  95,  217, 257,     258, 262,
-                               269, 292, 293, 439, 7,   41,  40,  42,  44,  45,  46,  47,      48,  49,
-                               50,  51,  52,  54,  55,  213, 232, 233, 271, 281, 291, 23,      270, 99,
-                               74,  75,  97,  160, 302, 153, 56,  57,  202, 451, 500, 1000000, -1};
+    static const long nrs[] = {
+        0,   1,   3,   5,   8,   9,   10,  11,  12,  13,  14,  16,  20,  24,  28,  39,  62,      63,
+        72,  96,  102, 104, 107, 108, 110, 127, 158, 186, 200, 201, 218, 228, 229, 234, 318,     131,
+        36,  2,   4,   6,   17,  18,  19,  21,  22,  32,  33,  77,  79,  80,  83,  95,  217,     257,
+        258, 262, 269, 292, 293, 439, 7,   41,  40,  42,  44,  45,  46,  47,  48,  49,  50,      51,
+        52,  54,  55,  213, 232, 233, 271, 281, 291, 23,  270, 99,  74,  75,  97,  160, 302,     153,
+        56,  57,  58,  59,  61,  247, 109, 111, 112, 121, 124, 89,  267, 202, 451, 500, 1000000, -1};
     static const long zero_time[2] = {0, 0};
     signal(SIGPIPE, SIG_IGN); /* a write to a pipe whose reader it closed is EPIPE, not its end */
     area = (uint64_t)mmap(NULL, AREA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -169,7 +170,24 @@ int main(int argc, char **argv)
             a[nr <= 45 ? 3 : 2] |= 0x40;                  /* MSG_DONTWAIT */
         if (nr == 16 && (a[1] & 0xffffffff) == 0x5421)    /* ioctl FIONBIO: O_NONBLOCK stays */
             a[1] = 0x541b;
-        errors += raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]) < 0;
+        /* processes: a child ends at once with a random code (its tree is bounded: EAGAIN past 32);
+         * the tid pointers and paths point into the buffer, a clone keeps its stack, waits are
+         * answered (the children end) */
+        if (nr == 56) /* clone: its exit signal SIGCHLD or none (a random one could end this program) */
+            a[0] = (a[0] & ~0xffl) | (rnd() % 2 ? 17 : 0), a[1] = 0, a[2] = (long)(buf + rnd() % 4096),
+            a[3] = (long)(buf + rnd() % 4096);
+        if (nr == 59 || nr == 89) /* execve, readlink */
+            a[0] = (long)(buf + rnd() % 4096), a[1] = (long)(buf + rnd() % 4096);
+        if (nr == 267) /* readlinkat */
+            a[1] = (long)(buf + rnd() % 4096), a[2] = (long)(buf + rnd() % 4096);
+        if (nr == 61) /* wait4 */
+            a[1] = rnd() % 2 ? (long)(buf + rnd() % 4096) : 0, a[2] = rnd() % 4 ? 1 : a[2], a[3] = 0;
+        if (nr == 247) /* waitid */
+            a[2] = (long)(buf + rnd() % 4096), a[3] = rnd() % 4 ? 5 : a[3], a[4] = 0;
+        long r = raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        if (r == 0 && (nr == 56 || nr == 57 || nr == 58))
+            raw(231, (long)(rnd() % 256), 0, 0, 0, 0, 0); /* the child: exit_group */
+        errors += r < 0;
     }
     printf("chaos: %ld calls, %ld refused\n", calls, errors);
     return 0;
