@@ -1,6 +1,8 @@
 /* lxabi.h: the Linux x86-64 ABI values the server uses: errno codes, system-call numbers, flags. */
 #pragma once
 
+#include <warp/types.h>
+
 /* errno values (Linux's include/uapi/asm-generic/errno-base.h and errno.h); calls return -E. */
 #define LX_EPERM 1
 #define LX_ENOENT 2
@@ -213,6 +215,15 @@
 #define LX_CLOCK_REALTIME_COARSE 5
 #define LX_CLOCK_MONOTONIC_COARSE 6
 #define LX_CLOCK_BOOTTIME 7
+
+/* The clocks that read Warp's monotonic clock (there is no wall clock yet: CLOCK_REALTIME counts
+ * from boot too), as opposed to the CPU-time clocks and unknown ids: the server's clock calls and
+ * the vDSO (servers/linux/vdso) answer the same ones the same way. */
+static inline bool lx_clock_is_monotonic(uint64_t id)
+{
+    return id == LX_CLOCK_REALTIME || id == LX_CLOCK_MONOTONIC || id == LX_CLOCK_MONOTONIC_RAW ||
+           id == LX_CLOCK_REALTIME_COARSE || id == LX_CLOCK_MONOTONIC_COARSE || id == LX_CLOCK_BOOTTIME;
+}
 #define LX_TIMER_ABSTIME 1
 
 /* getrandom flags */

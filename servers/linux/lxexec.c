@@ -220,21 +220,17 @@ static void lxexec_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void
     struct lxexec *x = ctx;
     struct fs_attr a;
     (void)ch;
-    long r = msg_result(m, MSG_OPEN);
-    handle_t h = r >= 0 && m->nhandles >= 1 ? m->handles[0] : 0;
-    loop_close_handles(l, m, h ? 1 : 0);
-    if (r >= 0 && (!h || m->data_len < sizeof(a)))
-        r = ERR_BAD_FORMAT;
-    if (r >= 0 && loop_add_channel(l, h, &lxexec_node_handlers, x) < 0)
+    handle_t h = 0;
+    long r = lxnode_open_reply(l, m, &h, &a);
+    if (r >= 0 && loop_add_channel(l, h, &lxexec_node_handlers, x) < 0) {
+        warp_handle_close(h);
         r = ERR_NO_MEMORY;
+    }
     if (r < 0) {
-        if (h)
-            warp_handle_close(h);
         lxexec_fail(x, lxnode_errno(r, true));
         return;
     }
     x->node = h;
-    memcpy(&a, m->data, sizeof(a));
     if (a.type != FS_TYPE_FILE || !(a.mode & LX_X_OK))
         lxexec_fail(x, -LX_EACCES);
     else if (a.size > LXEXEC_IMAGE_MAX || a.size > LXEXEC_READING_MAX - lxexec_reading)

@@ -5,12 +5,30 @@
 #include <warp/msg.h>
 #include <warp/proto/fs.h>
 #include <warp/service.h>
+#include <warp/string.h>
 #include <warp/user.h>
 
 #include "lxabi.h"
 
 static struct loop *lxnode_loop_;
 static handle_t lxnode_session_; /* 0: no service/fs (or it ended) */
+
+long lxnode_open_reply(struct loop *l, struct warp_msg *m, handle_t *node, struct fs_attr *a)
+{
+    long r = msg_result(m, MSG_OPEN);
+    handle_t h = r >= 0 && m->nhandles >= 1 ? m->handles[0] : 0;
+    loop_close_handles(l, m, h ? 1 : 0);
+    if (r >= 0 && (!h || m->data_len < sizeof(*a)))
+        r = ERR_BAD_FORMAT;
+    if (r < 0) {
+        if (h)
+            warp_handle_close(h);
+        return r;
+    }
+    memcpy(a, m->data, sizeof(*a));
+    *node = h;
+    return r;
+}
 
 int64_t lxnode_errno(long err, bool what_open)
 {

@@ -230,18 +230,12 @@ static void lxop_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
     struct lxop *op = ctx;
     struct fs_attr a;
     (void)ch;
-    long r = msg_result(m, MSG_OPEN);
-    handle_t h = r >= 0 && m->nhandles >= 1 ? m->handles[0] : 0;
-    loop_close_handles(l, m, h ? 1 : 0);
-    if (r >= 0 && (!h || m->data_len < sizeof(a)))
-        r = ERR_BAD_FORMAT;
+    handle_t h = 0;
+    long r = lxnode_open_reply(l, m, &h, &a);
     if (r < 0) {
-        if (h)
-            warp_handle_close(h);
         lxop_finish(op, lxnode_errno(r, op->kind == LXOP_OPEN));
         return;
     }
-    memcpy(&a, m->data, sizeof(a));
     struct lxproc *p = lxop_proc(op);
     if (op->kind != LXOP_OPEN || !p) {
         warp_handle_close(h); /* only the attributes were wanted (or nobody waits) */

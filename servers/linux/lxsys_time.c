@@ -24,17 +24,11 @@ struct lxt_pair {
 static int64_t lxt_now(struct lxproc *p, uint64_t id)
 {
     uint64_t now = warp_clock();
-    switch (id) {
-    case LX_CLOCK_REALTIME:
-    case LX_CLOCK_MONOTONIC:
-    case LX_CLOCK_MONOTONIC_RAW:
-    case LX_CLOCK_REALTIME_COARSE:
-    case LX_CLOCK_MONOTONIC_COARSE:
-    case LX_CLOCK_BOOTTIME: return (int64_t)now;
-    case LX_CLOCK_PROCESS_CPUTIME_ID:
-    case LX_CLOCK_THREAD_CPUTIME_ID: return (int64_t)(now - p->start_ns);
-    default: return -LX_EINVAL;
-    }
+    if (lx_clock_is_monotonic(id))
+        return (int64_t)now;
+    if (id == LX_CLOCK_PROCESS_CPUTIME_ID || id == LX_CLOCK_THREAD_CPUTIME_ID)
+        return (int64_t)(now - p->start_ns);
+    return -LX_EINVAL;
 }
 
 /* Writes a timespec (unit 1: nanoseconds) or timeval (unit 1000: microseconds) of ns to addr. */

@@ -47,24 +47,10 @@ static bool vdso_now(uint64_t *ns)
     return true;
 }
 
-/* The clocks that read the monotonic clock here, as the server's lxt_now does. */
-static bool vdso_clock_here(long id)
-{
-    switch (id) {
-    case LX_CLOCK_REALTIME:
-    case LX_CLOCK_MONOTONIC:
-    case LX_CLOCK_MONOTONIC_RAW:
-    case LX_CLOCK_REALTIME_COARSE:
-    case LX_CLOCK_MONOTONIC_COARSE:
-    case LX_CLOCK_BOOTTIME: return true;
-    default: return false;
-    }
-}
-
 long __vdso_clock_gettime(long id, struct vdso_timespec *ts)
 {
     uint64_t ns;
-    if (!vdso_clock_here(id) || !vdso_now(&ns))
+    if (!lx_clock_is_monotonic((uint64_t)id) || !vdso_now(&ns))
         return vdso_syscall2(LX_SYS_clock_gettime, id, (long)ts);
     ts->sec = (int64_t)(ns / NS_PER_SEC);
     ts->nsec = (int64_t)(ns % NS_PER_SEC);
@@ -99,7 +85,7 @@ long __vdso_time(int64_t *t)
 /* Resolution 1 ns, as the system call says (the clock counts nanoseconds). */
 long __vdso_clock_getres(long id, struct vdso_timespec *res)
 {
-    if (!vdso_clock_here(id))
+    if (!lx_clock_is_monotonic((uint64_t)id))
         return vdso_syscall2(LX_SYS_clock_getres, id, (long)res);
     if (res)
         *res = (struct vdso_timespec){0, 1};
