@@ -53,6 +53,10 @@ struct vm_space {
     struct vm_region regions[VM_MAX_REGIONS];
     /* Charged (LIMIT_PAGES) for the frames it owns and for its page tables; NULL: nobody. */
     struct quota *quota;
+    /* A call works on it with preemption points (SYS_PROC_VM_*): other memory calls on it are
+     * refused and no process running in it returns to user mode until the call is done. */
+    bool busy;
+    uint32_t sharers; /* processes running in it besides its owner (SYS_PROC_VM_SHARE) */
 };
 
 /* Empty address space charged to quota (kept, not referenced: its owner outlives it) for its page
