@@ -235,7 +235,8 @@ static void start_wait(struct proc *p)
  * in the space, whichever one the call names. */
 static void supervise_user_return(struct proc *p)
 {
-    start_wait(p);
+    if (p->sup->state == SUP_NEW) /* only before the start: every trap's return passes here */
+        start_wait(p);
     while (p->space->busy && !p->killed)
         sched_yield_cpu();
     if (p->sup->ep->peer_closed)
