@@ -292,9 +292,10 @@ static void proc_kill_orphans(const struct proc *dying)
     }
 }
 
-/* Only those still in the table: one that left it is ending already, and leaves the space on its
- * way out. Pre: p is no longer live, so no process joins its space from here on. */
-void proc_kill_sharers(struct proc *p)
+/* p is ending: the processes sharing its space (if it owns one that is shared) end too. Only those
+ * still in the table: one that left it is ending already, and leaves the space on its way out.
+ * Pre: p is no longer live, so no process joins its space from here on. */
+static void proc_kill_sharers(struct proc *p)
 {
     if (p->space != &p->vm || !p->vm.sharers)
         return;

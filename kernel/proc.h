@@ -104,8 +104,6 @@ static inline struct proc *proc_space_owner(const struct proc *p)
  * nothing fails. Pre: both live and supervised, dst not started, mapping nothing, sharing no one's
  * space and shared by none, and src's space owner live and not dst (proc_share.c). */
 void proc_share(struct proc *dst, struct proc *src);
-/* p is ending: the processes sharing its space (if it owns one that is shared) end too. */
-void proc_kill_sharers(struct proc *p);
 /* p is ending and off its page tables: leave the space (a sharer), or, its owner, wait until every
  * sharer and busy call has left it and free it (with preemption points). */
 void proc_space_release(struct proc *p);
