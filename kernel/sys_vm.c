@@ -152,9 +152,10 @@ long sys_proc_vm_unmap(const struct syscall_args *a)
     long err = managed_vm(a->a1, &p);
     if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
-    p->space->busy = true;
-    err = vm_unmap_part(p->space, addr, npages, sched_preempt_point);
-    p->space->busy = false;
+    struct vm_space *vs = p->space; /* a sharer may leave it meanwhile; it stays (the owner waits) */
+    vs->busy = true;
+    err = vm_unmap_part(vs, addr, npages, sched_preempt_point);
+    vs->busy = false;
     return err;
 }
 
@@ -170,9 +171,10 @@ long sys_proc_vm_protect(const struct syscall_args *a)
     long err = prot_valid(prot, false, true) ? managed_vm(a->a1, &p) : ERR_INVALID_ARG;
     if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
-    p->space->busy = true;
-    err = vm_protect_part(p->space, addr, npages, prot_access(prot), sched_preempt_point);
-    p->space->busy = false;
+    struct vm_space *vs = p->space; /* as for an unmap */
+    vs->busy = true;
+    err = vm_protect_part(vs, addr, npages, prot_access(prot), sched_preempt_point);
+    vs->busy = false;
     return err;
 }
 
@@ -228,9 +230,10 @@ long sys_proc_vm_clone(const struct syscall_args *a)
         return err;
     if (src->space == dst->space || !supervise_stopped(src) || !fresh_alone(dst))
         return ERR_BAD_STATE;
-    src->space->busy = dst->space->busy = true;
-    err = vm_clone(dst->space, src->space, sched_preempt_point);
-    src->space->busy = dst->space->busy = false;
+    struct vm_space *from = src->space, *to = dst->space; /* src may be a sharer that ends meanwhile */
+    from->busy = to->busy = true;
+    err = vm_clone(to, from, sched_preempt_point);
+    from->busy = to->busy = false;
     return err;
 }
 

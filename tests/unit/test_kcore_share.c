@@ -327,6 +327,62 @@ static void test_share_busy(void **state)
     kh_run_program(prog_share_busy, 0);
 }
 
+static struct proc *hook_victim; /* killed at the next preemption point (kill_victim) */
+
+/* karch_irq_window_hook: kill hook_victim once, as its supervisor's close on another CPU could. */
+static void kill_victim(long n)
+{
+    (void)n;
+    if (hook_victim)
+        proc_kill(hook_victim);
+    hook_victim = NULL;
+}
+
+/*
+ * A sharer killed, and gone, in the middle of a long call made through its handle (an unmap, a
+ * protect, a clone from it): the call finishes on the space, which stays its owner's, and
+ * nothing of the sharer is touched after it has left.
+ */
+static void prog_sharer_killed_midway(uint64_t payload)
+{
+    (void)payload;
+    long eq;
+    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq),
+         c = supervised(prog_one_call, 0, &eq), d = supervised(prog_one_call, 0, &eq);
+    long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 128 * PAGE_SIZE, RW, 0, 0);
+    KH_CHECK(addr > 0);
+    KH_CHECK_EQ(share(a, b), 0);
+    KH_CHECK_EQ(share(a, c), 0);
+    KH_CHECK_EQ(share(a, d), 0);
+    karch_irq_window_hook = kill_victim;
+    hook_victim = child_proc(b);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)b, (uint64_t)addr, 64 * PAGE_SIZE, 0, 0, 0), 0);
+    KH_CHECK_EQ(child_exit(b), EXIT_KILLED);
+    hook_victim = child_proc(c);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)c, (uint64_t)addr + 64 * PAGE_SIZE, 64 * PAGE_SIZE,
+                       PROT_READ, 0, 0),
+                0);
+    KH_CHECK_EQ(child_exit(c), EXIT_KILLED);
+    long e = supervised(prog_one_call, 0, &eq);
+    hook_victim = child_proc(d);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)d, (uint64_t)e, 0, 0, 0, 0), 0);
+    KH_CHECK_EQ(child_exit(d), EXIT_KILLED);
+    karch_irq_window_hook = NULL;
+    KH_CHECK(!child_proc(a)->vm.busy && child_proc(a)->vm.sharers == 0);
+    KH_CHECK_EQ(put(a, (uint64_t)addr, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(put(a, (uint64_t)addr + 64 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS); /* read-only now */
+    uaddr_t buf = kh_ualloc(16);
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)e, (uint64_t)addr + 64 * PAGE_SIZE, buf, 1, 0, 0), 1);
+    end(a);
+    end(e);
+}
+
+static void test_sharer_killed_midway(void **state)
+{
+    (void)state;
+    kh_run_program(prog_sharer_killed_midway, 0);
+}
+
 /* --- fault sweep: each kernel allocation of a share scenario failing in turn --- */
 
 /* The supervisor of the sweep: three children in one space (a chain), maps and writes through
@@ -373,9 +429,10 @@ static void test_faults_share(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_share),       cmocka_unit_test(test_owner_ends),
-        cmocka_unit_test(test_sharer_ends), cmocka_unit_test(test_share_refusals),
-        cmocka_unit_test(test_share_busy),  cmocka_unit_test(test_faults_share),
+        cmocka_unit_test(test_share),        cmocka_unit_test(test_owner_ends),
+        cmocka_unit_test(test_sharer_ends),  cmocka_unit_test(test_share_refusals),
+        cmocka_unit_test(test_share_busy),   cmocka_unit_test(test_sharer_killed_midway),
+        cmocka_unit_test(test_faults_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
