@@ -575,7 +575,7 @@ long channel_copy(struct proc *p, struct endpoint *ep, uint64_t call_id, uint32_
     if (n > len)
         n = len;
     uaddr_t theirs = c->bufs[buf].addr + offset;
-    long err = to_caller ? vm_copy_between(&c->caller_proc->vm, theirs, &p->vm, uaddr, n)
-                         : vm_copy_between(&p->vm, uaddr, &c->caller_proc->vm, theirs, n);
+    long err = to_caller ? vm_copy_between(c->caller_proc->space, theirs, p->space, uaddr, n)
+                         : vm_copy_between(p->space, uaddr, c->caller_proc->space, theirs, n);
     return err < 0 ? err : (long)n;
 }

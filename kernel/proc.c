@@ -194,6 +194,7 @@ static long proc_alloc(const void *image, uint64_t len, uint64_t arg, bool share
         quota_uncharge(q, LIMIT_PAGES, PROC_RECORD_PAGES);
         return p ? err : ERR_NO_MEMORY;
     }
+    p->space = &p->vm;
     p->has_initfs = share_initfs && initfs_pa;
     p->handles.limit = (uint32_t)q->limit[LIMIT_HANDLES];
     if ((err = handle_reserve(&p->handles, nhandles)) < 0 || (err = proc_build(p, image, len, arg)) < 0) {
@@ -291,6 +292,18 @@ static void proc_kill_orphans(const struct proc *dying)
     }
 }
 
+/* p is ending: the processes sharing its space (if it owns one that is shared) end too. Only those
+ * still in the table: one that left it is ending already, and leaves the space on its way out.
+ * Pre: p is no longer live, so no process joins its space from here on. */
+static void proc_kill_sharers(struct proc *p)
+{
+    if (p->space != &p->vm || !p->vm.sharers)
+        return;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i] && procs[i] != p && procs[i]->space == &p->vm)
+            proc_kill(procs[i]);
+}
+
 /* Runs on the dying thread's kernel stack, which sched_exit hands to the next thread to free. */
 _Noreturn void proc_exit(const struct exit_info *info)
 {
@@ -306,22 +319,21 @@ _Noreturn void proc_exit(const struct exit_info *info)
     /* Exiting before anything is torn down: from here a callee's channel_copy refuses this process's
      * buffers, whose pages are about to go. Dead (for waits and exit events) only once all is freed. */
     p->state = PROC_EXITING;
+    proc_kill_sharers(p);
     handle_close_all(&p->handles, sched_preempt_point);
     if (p->sup_ops)
         p->sup_ops->release(p);
     obj_sweep();
     obj_reap(sched_preempt_point);
     proc_kill_orphans(p);
-    /* A supervisor's call may be working on our memory between its preemption points: it goes
-     * first, and no new one starts (we are no longer live). */
-    while (p->vm_busy)
-        sched_yield_cpu();
     /* Off our page tables before they are freed, for good: the preemption points of the teardown
-     * may switch away and back, and this stack lives in the shared kernel half. */
+     * may switch away and back, and this stack lives in the shared kernel half. A supervisor's
+     * call may be working on our memory between its preemption points, and other processes may
+     * share it: they go first (proc_space_release), and no new one starts (we are no longer live). */
     arch_vm_activate(NULL);
     cpu_self()->vm = NULL;
     p->thread->vm = NULL;
-    vm_space_destroy(&p->vm, sched_preempt_point);
+    proc_space_release(p);
     p->thread = NULL;
     p->state = PROC_DEAD;
     waitq_wake_all(&p->exit_waiters);

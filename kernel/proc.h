@@ -54,7 +54,9 @@ struct proc {
     struct console_bucket console;         /* its console budget (console.h) */
     struct supervision *sup;               /* SPAWN_SUPERVISED only: supervise.h; NULL otherwise */
     const struct supervision_ops *sup_ops; /* set with sup */
-    bool vm_busy; /* a call of its supervisor's works on its memory, with preemption points */
+    /* The address space it runs in: vm, or its owner's when it shares one (proc_share.c); NULL
+     * once it has left it, at exit. */
+    struct vm_space *space;
 };
 
 /* Pages a process record is charged as: struct proc (its region table above all) is over the
@@ -93,6 +95,18 @@ long proc_wait(struct proc *p, struct exit_info *out);
 /* End p at its next return to user mode, waking it from any wait. */
 void proc_kill(struct proc *p);
 uint64_t proc_count(void); /* live processes */
+/* The process whose address space p runs in: p itself, or the owner of the space it shares. */
+static inline struct proc *proc_space_owner(const struct proc *p)
+{
+    return container_of(p->space, struct proc, vm);
+}
+/* Make dst run in src's address space (its owner's) from now on, releasing dst's own empty one;
+ * nothing fails. Pre: both live and supervised, dst not started, mapping nothing, sharing no one's
+ * space and shared by none, and src's space owner live and not dst (proc_share.c). */
+void proc_share(struct proc *dst, struct proc *src);
+/* p is ending and off its page tables: leave the space (a sharer), or, its owner, wait until every
+ * sharer and busy call has left it and free it (with preemption points). */
+void proc_space_release(struct proc *p);
 /* p as a console writer (console.h). */
 static inline struct console_writer proc_console(struct proc *p)
 {

@@ -231,11 +231,13 @@ static void start_wait(struct proc *p)
 /* A kill ends the start wait, and the caller's loop then ends the process; so does the
  * supervisor's close, which kills it here. An interrupt asked for is delivered here. A call
  * working on our memory between its preemption points (a map, a clone) finishes before we run a
- * user instruction: its pages stay as it left them meanwhile. */
+ * user instruction: its pages stay as it left them meanwhile. That holds for every process running
+ * in the space, whichever one the call names. */
 static void supervise_user_return(struct proc *p)
 {
-    start_wait(p);
-    while (p->vm_busy && !p->killed)
+    if (p->sup->state == SUP_NEW) /* only before the start: every trap's return passes here */
+        start_wait(p);
+    while (p->space->busy && !p->killed)
         sched_yield_cpu();
     if (p->sup->ep->peer_closed)
         proc_kill(p);

@@ -109,7 +109,7 @@ long sys_map_bar(const struct syscall_args *a)
         return ERR_NOT_FOUND;
     /* The mapping or port grant keeps the device object (so the grant) alive: init cannot hand the
      * function to another driver while this process can still reach its registers. */
-    struct vm_space *vs = &proc_current()->vm;
+    struct vm_space *vs = proc_current()->space;
     if (b->flags & BAR_IO) {
         if ((err = vm_keep(vs, &dev->obj)) < 0 ||
             (err = arch_io_grant(&vs->arch, (uint32_t)b->base, (uint32_t)b->size)) < 0)
@@ -180,7 +180,7 @@ long sys_dma_alloc(const struct syscall_args *a)
         return ERR_TOO_LARGE;
     if ((err = user_range_check(phys_out, sizeof(paddr_t), PROT_WRITE)) < 0)
         return err;
-    struct vm_space *vs = &proc_current()->vm;
+    struct vm_space *vs = proc_current()->space;
     uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
     uaddr_t addr = vm_find_free(vs, npages);
     if (vm_count_user(vs) >= VM_MAX_ANON || !addr)

@@ -58,7 +58,7 @@ long sys_vm_map(const struct syscall_args *a)
     long check = map_args_check(len, prot, false);
     if (check < 0)
         return check;
-    struct vm_space *vs = &proc_current()->vm;
+    struct vm_space *vs = proc_current()->space;
     uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
     uaddr_t addr = vm_find_free(vs, npages);
     if (vm_count_user(vs) >= VM_MAX_ANON || !addr)
@@ -76,18 +76,19 @@ long sys_vm_unmap(const struct syscall_args *a)
         return ERR_INVALID_ARG;
     if (len == 0 || len > VM_MAP_MAX)
         return ERR_NOT_FOUND;
-    return vm_unmap_user(&proc_current()->vm, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
+    return vm_unmap_user(proc_current()->space, addr, (len + PAGE_SIZE - 1) / PAGE_SIZE, sched_preempt_point);
 }
 
 /* The supervised process behind a register (RIGHT_MANAGE), live, whose memory no other call is
- * working on: a map or unmap has preemption points, between which the space must not change. */
+ * working on: a map or unmap has preemption points, between which the space must not change.
+ * Busy is the space's, so a call through one process sharing it holds off calls through any. */
 static long managed_vm(uint64_t reg, struct proc **out)
 {
     struct proc *p;
     long err = handle_object(proc_handles(), handle_from_reg(reg), OBJ_PROCESS, RIGHT_MANAGE, (void **)&p);
     if (err < 0)
         return err;
-    if (!p->sup || p->state != PROC_LIVE || p->vm_busy)
+    if (!p->sup || p->state != PROC_LIVE || p->space->busy)
         return ERR_BAD_STATE;
     *out = p;
     return 0;
@@ -115,7 +116,7 @@ long sys_proc_vm_map(const struct syscall_args *a)
     struct proc *p;
     if (err < 0 || (err = managed_vm(a->a1, &p)) < 0)
         return err;
-    struct vm_space *vs = &p->vm;
+    struct vm_space *vs = p->space;
     uint64_t npages = (len + PAGE_SIZE - 1) / PAGE_SIZE;
     if (addr && (err = fixed_check(vs, addr, npages)) < 0)
         return err;
@@ -123,9 +124,9 @@ long sys_proc_vm_map(const struct syscall_args *a)
         addr = vm_find_free(vs, npages);
     if (vm_count_user(vs) >= VM_MAX_ANON || !addr)
         return ERR_NO_RESOURCES;
-    p->vm_busy = true;
+    vs->busy = true;
     err = map_anon(vs, addr, npages, prot);
-    p->vm_busy = false;
+    vs->busy = false;
     return err < 0 ? err : (long)addr;
 }
 
@@ -151,9 +152,10 @@ long sys_proc_vm_unmap(const struct syscall_args *a)
     long err = managed_vm(a->a1, &p);
     if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
-    p->vm_busy = true;
-    err = vm_unmap_part(&p->vm, addr, npages, sched_preempt_point);
-    p->vm_busy = false;
+    struct vm_space *vs = p->space; /* a sharer may leave it meanwhile; it stays (the owner waits) */
+    vs->busy = true;
+    err = vm_unmap_part(vs, addr, npages, sched_preempt_point);
+    vs->busy = false;
     return err;
 }
 
@@ -169,9 +171,10 @@ long sys_proc_vm_protect(const struct syscall_args *a)
     long err = prot_valid(prot, false, true) ? managed_vm(a->a1, &p) : ERR_INVALID_ARG;
     if (err < 0 || (err = part_pages(addr, len, &npages)) < 0)
         return err;
-    p->vm_busy = true;
-    err = vm_protect_part(&p->vm, addr, npages, prot_access(prot), sched_preempt_point);
-    p->vm_busy = false;
+    struct vm_space *vs = p->space; /* as for an unmap */
+    vs->busy = true;
+    err = vm_protect_part(vs, addr, npages, prot_access(prot), sched_preempt_point);
+    vs->busy = false;
     return err;
 }
 
@@ -188,9 +191,9 @@ static long proc_copy(const struct syscall_args *a, bool to_proc)
     long err = managed_vm(a->a1, &p);
     if (err < 0)
         return err;
-    struct vm_space *mine = &proc_current()->vm;
-    err = to_proc ? vm_copy_between(&p->vm, theirs, mine, ours, len)
-                  : vm_copy_between(mine, ours, &p->vm, theirs, len);
+    struct vm_space *mine = proc_current()->space;
+    err = to_proc ? vm_copy_between(p->space, theirs, mine, ours, len)
+                  : vm_copy_between(mine, ours, p->space, theirs, len);
     return err < 0 ? err : (long)len;
 }
 
@@ -206,11 +209,18 @@ long sys_proc_vm_write(const struct syscall_args *a)
     return proc_copy(a, true);
 }
 
+/* True when p is new (not started) and alone in an empty address space of its own: neither
+ * sharing another's nor shared. */
+static bool fresh_alone(const struct proc *p)
+{
+    return p->sup->state == SUP_NEW && p->space == &p->vm && !p->vm.sharers && vm_empty(&p->vm);
+}
+
 /*
- * A copy-on-write clone of src's memory into dst (the memory side of a fork): src stopped (not
- * started, or trapped), dst not started and mapping nothing. Both are busy across the clone's
- * preemption points, so that neither exits nor runs a user instruction (supervise_user_return
- * waits) nor has its memory changed by another call until it is done.
+ * A copy-on-write clone of src's memory (its space, shared or not) into dst (the memory side of a
+ * fork): src stopped (not started, or trapped), dst fresh and alone. Both spaces are busy across
+ * the clone's preemption points, so that neither owner exits, no process in them runs a user
+ * instruction (supervise_user_return waits) and no other call changes them until it is done.
  */
 long sys_proc_vm_clone(const struct syscall_args *a)
 {
@@ -218,12 +228,31 @@ long sys_proc_vm_clone(const struct syscall_args *a)
     long err = managed_vm(a->a1, &src);
     if (err < 0 || (err = managed_vm(a->a2, &dst)) < 0)
         return err;
-    if (src == dst || !supervise_stopped(src) || dst->sup->state != SUP_NEW || !vm_empty(&dst->vm))
+    if (src->space == dst->space || !supervise_stopped(src) || !fresh_alone(dst))
         return ERR_BAD_STATE;
-    src->vm_busy = dst->vm_busy = true;
-    err = vm_clone(&dst->vm, &src->vm, sched_preempt_point);
-    src->vm_busy = dst->vm_busy = false;
+    struct vm_space *from = src->space, *to = dst->space; /* src may be a sharer that ends meanwhile */
+    from->busy = to->busy = true;
+    err = vm_clone(to, from, sched_preempt_point);
+    from->busy = to->busy = false;
     return err;
+}
+
+/*
+ * dst, fresh and alone, runs in src's address space from now on (a thread of it: see proc_share
+ * for the lifetime rule). src may be running; a sharer stands for its space's owner, which must
+ * still be live (an owner that is ending ends its sharers, and takes no new one).
+ */
+long sys_proc_vm_share(const struct syscall_args *a)
+{
+    struct proc *src, *dst;
+    long err = managed_vm(a->a1, &src);
+    if (err < 0 || (err = managed_vm(a->a2, &dst)) < 0)
+        return err;
+    struct proc *owner = proc_space_owner(src);
+    if (owner == dst || owner->state != PROC_LIVE || !fresh_alone(dst))
+        return ERR_BAD_STATE;
+    proc_share(dst, src); /* nothing fails */
+    return 0;
 }
 
 /* The clock page, read-only, in a supervised process (a Linux server's vDSO data), at addr or (addr
@@ -234,10 +263,10 @@ long sys_clock_map(const struct syscall_args *a)
     uaddr_t addr = a->a2;
     struct proc *p;
     long err = managed_vm(a->a1, &p);
-    if (err < 0 || (addr && (err = fixed_check(&p->vm, addr, 1)) < 0))
+    if (err < 0 || (addr && (err = fixed_check(p->space, addr, 1)) < 0))
         return err;
-    if (!addr && !(addr = vm_find_free(&p->vm, 1)))
+    if (!addr && !(addr = vm_find_free(p->space, 1)))
         return ERR_NO_RESOURCES;
-    err = clock_page_map(&p->vm, addr);
+    err = clock_page_map(p->space, addr);
     return err < 0 ? err : (long)addr;
 }

@@ -51,6 +51,7 @@ static const syscall_fn syscall_table[SYS_COUNT] = {
     [SYS_PROC_SET_FPU] = sys_proc_set_fpu,
     [SYS_PROC_VM_CLONE] = sys_proc_vm_clone,
     [SYS_CLOCK_MAP] = sys_clock_map,
+    [SYS_PROC_VM_SHARE] = sys_proc_vm_share,
     [SYS_PROC_VM_MAP] = sys_proc_vm_map,
     [SYS_PROC_VM_UNMAP] = sys_proc_vm_unmap,
     [SYS_PROC_VM_PROTECT] = sys_proc_vm_protect,

@@ -33,6 +33,7 @@ long sys_proc_interrupt(const struct syscall_args *a);
 long sys_proc_get_fpu(const struct syscall_args *a);
 long sys_proc_set_fpu(const struct syscall_args *a);
 long sys_proc_vm_clone(const struct syscall_args *a);
+long sys_proc_vm_share(const struct syscall_args *a);
 long sys_clock_map(const struct syscall_args *a);
 /* sys_vm.c: memory */
 long sys_vm_map(const struct syscall_args *a);

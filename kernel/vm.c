@@ -110,6 +110,7 @@ void vm_region_release(struct vm_space *vs, struct vm_region *r, vm_pause_fn pau
  * unmap leaves its tables in place, so they are freed, and uncharged, only here. */
 void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause)
 {
+    ASSERT(!vs->busy && !vs->sharers); /* nobody else works or runs on it (proc_space_release) */
     for (int i = 0; i < VM_MAX_REGIONS; i++)
         if (vs->regions[i].kind)
             vm_region_release(vs, &vs->regions[i], pause);

@@ -53,12 +53,17 @@ struct vm_space {
     struct vm_region regions[VM_MAX_REGIONS];
     /* Charged (LIMIT_PAGES) for the frames it owns and for its page tables; NULL: nobody. */
     struct quota *quota;
+    /* A call works on it with preemption points (SYS_PROC_VM_*): other memory calls on it are
+     * refused and no process running in it returns to user mode until the call is done. */
+    bool busy;
+    uint32_t sharers; /* processes running in it besides its owner (SYS_PROC_VM_SHARE) */
 };
 
 /* Empty address space charged to quota (kept, not referenced: its owner outlives it) for its page
  * tables from the start; ERR_NO_MEMORY (out of memory or over the quota), nothing left behind. */
 long vm_space_init(struct vm_space *vs, struct quota *quota);
-/* Free every owned page (pause, if any, between chunks) and the page tables, and their charges. */
+/* Free every owned page (pause, if any, between chunks) and the page tables, and their charges.
+ * Pre: no call works on vs (busy) and no process but its owner runs in it (sharers). */
 void vm_space_destroy(struct vm_space *vs, vm_pause_fn pause);
 /* Map npages of fresh zeroed memory at start, charged to vs->quota with the page tables it adds,
  * with pause (may be NULL) between chunks; ERR_NO_MEMORY (out of memory or over the quota),

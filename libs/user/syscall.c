@@ -264,6 +264,12 @@ long warp_proc_vm_clone(handle_t src, handle_t dst)
     return syscall3(SYS_PROC_VM_CLONE, src, dst, 0);
 }
 
+/* SYS_PROC_VM_SHARE: dst runs in src's address space (a thread of it). */
+long warp_proc_vm_share(handle_t src, handle_t dst)
+{
+    return syscall3(SYS_PROC_VM_SHARE, src, dst, 0);
+}
+
 /* SYS_CLOCK_MAP: the kernel's clock page, read-only, in a supervised process. */
 long warp_clock_map(handle_t proc, uaddr_t addr)
 {

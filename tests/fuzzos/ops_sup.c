@@ -17,6 +17,7 @@ static struct {
     handle_t proc, ch;
     uint64_t map[SUP_MAPS], len[SUP_MAPS];
     unsigned nmaps;
+    handle_t sharer, sharer_ch; /* a second child sharing its space (SYS_PROC_VM_SHARE), or 0 */
 } sup;
 
 /* A range for an unmap, protect or copy: mostly in or around a mapping we made, else anywhere. */
@@ -102,16 +103,15 @@ static void sup_copy(void)
              "SYS_PROC_VM_READ/WRITE copy all or nothing, from and to valid memory");
 }
 
-/* A copy-on-write clone of the child into a fresh one (or, sometimes, into a wrong handle):
- * accepted only from a stopped child; then every mapping we know reads the same on both sides, and a
- * write to the clone leaves the child's bytes alone. The clone is killed and released here. */
-static void sup_clone(void)
+/* A fresh, empty supervised child named name (5 bytes), *ch our end of its channel; its handle or
+ * the spawn's error (nothing left then). */
+static long sup_spawn_twin(const char *name, handle_t *ch)
 {
     handle_t c[2];
     pool_make_room_for_child();
     if (warp_channel_create(c) < 0)
-        return;
-    struct spawn_args a = {.name = (uaddr_t) "clone",
+        return ERR_NO_MEMORY;
+    struct spawn_args a = {.name = (uaddr_t)name,
                            .name_len = 5,
                            .flags = SPAWN_SUPERVISED,
                            .handles = (uaddr_t)&c[1],
@@ -120,8 +120,20 @@ static void sup_clone(void)
     if (twin < 0) {
         warp_handle_close(c[0]);
         warp_handle_close(c[1]);
-        return;
     }
+    *ch = c[0];
+    return twin;
+}
+
+/* A copy-on-write clone of the child into a fresh one (or, sometimes, into a wrong handle):
+ * accepted only from a stopped child; then every mapping we know reads the same on both sides, and a
+ * write to the clone leaves the child's bytes alone. The clone is killed and released here. */
+static void sup_clone(void)
+{
+    handle_t ch;
+    long twin = sup_spawn_twin("clone", &ch);
+    if (twin < 0)
+        return;
     uint64_t dst = gen_below(8) ? (uint64_t)twin : gen_below(2) ? (uint64_t)sup.proc : gen_edge();
     long r = fz_sys(SYS_PROC_VM_CLONE, sup.proc, dst, 0, 0, 0, 0);
     fz_check(r < 0 || dst == (uint64_t)twin, "SYS_PROC_VM_CLONE clones only into an empty, new child");
@@ -139,10 +151,53 @@ static void sup_clone(void)
                          theirs[0] == mine[0],
                      "a write to a clone leaves its source's bytes alone");
     }
-    warp_handle_close(c[0]); /* kills the clone */
+    warp_handle_close(ch); /* kills the clone */
     struct exit_info ei;
     fz_check(warp_wait((handle_t)twin, &ei) == 0, "a clone ends when its supervisor lets go");
     warp_handle_close((handle_t)twin);
+}
+
+/* A fresh child made to share the child's space (or, sometimes, a wrong handle): accepted only
+ * into the fresh one, once; then every mapping we know reads the same through both, and a write
+ * through the sharer is read through the child. The sharer stays until the op ends: the child's
+ * end must end it. */
+static void sup_share(void)
+{
+    if (sup.sharer) {
+        fz_check(fz_sys(SYS_PROC_VM_SHARE, sup.proc, sup.sharer, 0, 0, 0, 0) < 0,
+                 "SYS_PROC_VM_SHARE refuses a process that shares already");
+        return;
+    }
+    handle_t ch;
+    long twin = sup_spawn_twin("share", &ch);
+    if (twin < 0)
+        return;
+    uint64_t dst = gen_below(8) ? (uint64_t)twin : gen_below(2) ? (uint64_t)sup.proc : gen_edge();
+    long r = fz_sys(SYS_PROC_VM_SHARE, sup.proc, dst, 0, 0, 0, 0);
+    fz_check(r < 0 || dst == (uint64_t)twin, "SYS_PROC_VM_SHARE shares only into an empty, new child");
+    if (r < 0) {
+        warp_handle_close(ch);
+        struct exit_info ei;
+        fz_check(warp_wait((handle_t)twin, &ei) == 0, "a refused sharer ends when its supervisor lets go");
+        warp_handle_close((handle_t)twin);
+        return;
+    }
+    sup.sharer = (handle_t)twin;
+    sup.sharer_ch = ch;
+    uint8_t *mine = gen_scratch(), *theirs = mine + 64;
+    for (unsigned i = 0; i < sup.nmaps; i++) {
+        uint64_t at = sup.map[i] + gen_below(sup.len[i]);
+        long m = fz_sys(SYS_PROC_VM_READ, sup.proc, at, (uint64_t)mine, 1, 0, 0);
+        long t = fz_sys(SYS_PROC_VM_READ, sup.sharer, at, (uint64_t)theirs, 1, 0, 0);
+        if (m == ERR_NO_MEMORY || t == ERR_NO_MEMORY)
+            continue; /* a first touch found no page: the fuzzer may have used them all */
+        fz_check(m == t && (m < 0 || mine[0] == theirs[0]), "a sharer reads what its owner reads");
+        theirs[0] = (uint8_t)~mine[0];
+        if (m == 1 && fz_sys(SYS_PROC_VM_WRITE, sup.sharer, at, (uint64_t)theirs, 1, 0, 0) == 1)
+            fz_check(fz_sys(SYS_PROC_VM_READ, sup.proc, at, (uint64_t)mine, 1, 0, 0) == 1 &&
+                         mine[0] == theirs[0],
+                     "a write through a sharer is read through its owner");
+    }
 }
 
 /* Registers read and set: whatever is accepted has its pc, sp and TLS base in the user half, and
@@ -206,7 +261,7 @@ static void sup_answer(void)
 /* One step of the session. */
 static void sup_step(void)
 {
-    switch (gen_below(10)) {
+    switch (gen_below(12)) {
     case 0: sup_map(); break;
     case 1: sup_unmap_protect(); break;
     case 2: sup_copy(); break;
@@ -217,6 +272,7 @@ static void sup_step(void)
     case 7: sup_fpu(); break;
     case 8: sup_clone(); break;
     case 9: sup_clock_map(); break;
+    case 10: sup_share(); break;
     default: sup_answer(); break;
     }
 }
@@ -244,6 +300,7 @@ void fz_op_supervise(void)
     sup.proc = (handle_t)r;
     sup.ch = c[0];
     sup.nmaps = 0;
+    sup.sharer = 0;
     for (unsigned n = 1 + (unsigned)gen_below(32); n > 0; n--)
         sup_step();
     if (gen_below(2))
@@ -253,4 +310,10 @@ void fz_op_supervise(void)
     fz_check(warp_wait(sup.proc, &ei) == 0 && ei.reason >= EXIT_NORMAL && ei.reason <= EXIT_KILLED,
              "a supervised child ends when its supervisor lets go");
     warp_handle_close(sup.proc);
+    if (!sup.sharer)
+        return;
+    fz_check(warp_wait(sup.sharer, &ei) == 0 && ei.reason == EXIT_KILLED,
+             "a sharer ends with its space's owner");
+    warp_handle_close(sup.sharer_ch);
+    warp_handle_close(sup.sharer);
 }

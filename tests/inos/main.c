@@ -43,6 +43,7 @@ static int tests_suite(unsigned first)
     test_supervise();
     test_supervise_vm();
     test_cow();
+    test_share();
     test_ipc_leaks();
     test_shutdown();
     return TESTS_SUITE_CODE(tap_passed(), tap_failed());

@@ -261,6 +261,7 @@ void test_send_wait(void);
 void test_supervise(void);
 void test_supervise_vm(void);
 void test_cow(void);
+void test_share(void);
 void test_ipc_leaks(void);
 void test_shutdown(void);
 

@@ -356,18 +356,20 @@ static bool child_write(long child, long addr, uaddr_t buf)
     return kh_ok(kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, (uint64_t)addr, buf, 4, 0, 0));
 }
 
-/* Two supervised children: memory of the first (eager and lazy, partly touched, partly PROT_NONE)
+/* Supervised children: memory of the first (eager and lazy, partly touched, partly PROT_NONE)
  * cloned into the second, then pages written on both sides (copies, first touches), protected and
- * unmapped; killing both gives everything back. */
+ * unmapped; a third shares the second's space and writes through it; killing all gives
+ * everything back. */
 static void prog_cloner(uint64_t payload)
 {
     (void)payload;
-    handle_t c[2], d[2];
-    long a, b, eager, lazy;
+    handle_t c[2], d[2], e[2];
+    long a, b, t, eager, lazy;
     uaddr_t buf = kh_ualloc(16);
-    if (!kh_ok(kh_channel_create(c)) || !kh_ok(kh_channel_create(d)) ||
+    if (!kh_ok(kh_channel_create(c)) || !kh_ok(kh_channel_create(d)) || !kh_ok(kh_channel_create(e)) ||
         !kh_ok(a = kh_spawn_supervised(prog_supervised, 0, c[1])) ||
-        !kh_ok(b = kh_spawn_supervised(prog_supervised, 0, d[1])))
+        !kh_ok(b = kh_spawn_supervised(prog_supervised, 0, d[1])) ||
+        !kh_ok(t = kh_spawn_supervised(prog_supervised, 0, e[1])))
         return;
     if (kh_ok(eager = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0)) &&
         kh_ok(lazy = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 64 * PAGE_SIZE,
@@ -382,10 +384,13 @@ static void prog_cloner(uint64_t payload)
         kh_ok(kh_sys(SYS_PROC_VM_READ, (uint64_t)a, (uint64_t)lazy + 30 * PAGE_SIZE, buf, 4, 0, 0)) &&
         kh_ok(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)b, (uint64_t)lazy + 40 * PAGE_SIZE, PAGE_SIZE,
                      PROT_READ | PROT_WRITE, 0, 0)) &&
-        child_write(b, lazy + 40 * PAGE_SIZE, buf))
-        kh_ok(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)a, (uint64_t)lazy, 8 * PAGE_SIZE, 0, 0, 0));
+        child_write(b, lazy + 40 * PAGE_SIZE, buf) &&
+        kh_ok(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)a, (uint64_t)lazy, 8 * PAGE_SIZE, 0, 0, 0)) &&
+        kh_ok(kh_sys(SYS_PROC_VM_SHARE, (uint64_t)b, (uint64_t)t, 0, 0, 0, 0)))
+        child_write(t, lazy + 50 * PAGE_SIZE, buf);
     kh_ok(kh_sys(SYS_KILL, (uint64_t)a, 0, 0, 0, 0, 0));
     kh_ok(kh_sys(SYS_KILL, (uint64_t)b, 0, 0, 0, 0, 0));
+    kh_ok(kh_sys(SYS_KILL, (uint64_t)t, 0, 0, 0, 0, 0));
 }
 
 static void scenario_clone(void)

@@ -136,6 +136,7 @@ void arch_thread_switch(struct arch_thread *prev, struct arch_thread *next, cons
     if (prev->fs_base || next->fs_base)
         wrmsr(MSR_FS_BASE, next->fs_base);
     cpu_set_kernel_stack(next->kstack_top);
+    /* No CR3 write (and no TLB flush) between two threads of one address space: it compares. */
     arch_vm_activate(next_vm);
     /* Most processes have no ports, and then a switch between two of them leaves the TSS alone. */
     if ((next_vm && next_vm->io_bitmap) || cpu_self()->arch.io_granted)

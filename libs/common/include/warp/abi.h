@@ -66,6 +66,9 @@ enum {
     /* (handle_t proc, uaddr_t addr) -> address: the clock page (struct clock_page) mapped read-only
      * into a supervised process (RIGHT_MANAGE), at addr or (0) where the kernel picks */
     SYS_CLOCK_MAP = 48,
+    /* (handle_t src, handle_t dst) -> 0: dst (new, mapping nothing) runs in src's address space from
+     * then on, every mapping shared, present and future (a thread: docs/syscalls.md) */
+    SYS_PROC_VM_SHARE = 49,
     SYS_COUNT
 };
 

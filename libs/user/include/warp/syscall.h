@@ -56,6 +56,8 @@ long warp_proc_vm_read(handle_t proc, uaddr_t addr, void *dst, size_t len);
 long warp_proc_vm_write(handle_t proc, uaddr_t addr, const void *src, size_t len);
 /* Maps all of src's memory into dst (empty, not started) copy-on-write: the start of a fork. */
 long warp_proc_vm_clone(handle_t src, handle_t dst);
+/* Makes dst (empty, not started) run in src's address space, every mapping shared: a thread. */
+long warp_proc_vm_share(handle_t src, handle_t dst);
 
 /* IPC (docs/ipc.md): handles, channels, calls, memory copies, event queues, timers. */
 long warp_handle_close(handle_t h);
