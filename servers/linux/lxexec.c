@@ -315,11 +315,11 @@ static int64_t lxexec_strings(struct lxexec *x, struct lxproc *p, uint64_t uaddr
 
 /* execve(path, argv, envp): the arguments are copied first (EFAULT, E2BIG), then the path is
  * resolved and the binary read (ENOENT, ENOTDIR, EACCES, ENOEXEC...); the answer comes later. Not
- * yet from a process with several threads (Linux ends the others first): ENOSYS. */
+ * yet from a thread, or while other threads run (Linux ends them first): ENOSYS. */
 int64_t lxsys_execve(struct lxproc *p, const struct trap_info *t)
 {
     struct lxpath res;
-    if (lxproc_has_threads(p))
+    if (p->leader != p || lxproc_running_others(p)) /* threads that called exit go with the old process */
         return lxproc_enosys(p, LX_SYS_execve, " from a process with threads");
     struct lxexec *x = lxexec_new(p);
     if (!x)

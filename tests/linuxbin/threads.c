@@ -218,6 +218,24 @@ static void process_ends(void)
            WEXITSTATUS(st));
 }
 
+/* execve once the other threads are joined (their ends may still be on their way). */
+static void exec_after_join(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, square, (void *)2);
+        pthread_join(t, NULL);
+        char *argv[] = {"threads", "after-join", NULL};
+        execv("/proc/self/exe", argv);
+        _exit(1);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("execve after a join: exited %d code %d\n", WIFEXITED(st), WEXITSTATUS(st));
+}
+
 static volatile pid_t handled_by;
 static sem_t ready;
 
@@ -324,14 +342,19 @@ static void clone_refusals(void)
     show("sched_getaffinity, 4 bytes", syscall(SYS_sched_getaffinity, 0, 4, &set));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "after-join") == 0) {
+        printf("the exec'd program runs\n");
+        return 3;
+    }
     create_join();
     mutex_counter();
     condvar();
     detach();
     process_ends();
+    exec_after_join();
     thread_signals();
     futex_errors();
     clone_refusals();
