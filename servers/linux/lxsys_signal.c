@@ -14,7 +14,18 @@
 #define LXS_NS 1000000000ull
 #define LXS_ALARM_MIN_NS 1000000ull /* an interval timer fires at most every millisecond */
 
-/* rt_sigaction: the disposition is recorded; setting SIG_IGN drops the signal if pending, as Linux. */
+/* Drops sig where it is pending in p's group (its disposition now ignores it), as Linux does. */
+static void lxs_drop(struct lxproc *p, uint64_t sig)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *q = lxproc_at(i);
+        if (q && q->leader == p->leader)
+            q->sigpending &= ~LXSIG_BIT(sig);
+    }
+}
+
+/* rt_sigaction: the disposition is recorded (the group's); setting SIG_IGN drops the signal if
+ * pending in any of its threads, as Linux. */
 int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t sig = t->args[0];
@@ -31,7 +42,7 @@ int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t)
         act.mask &= ~LXSIG_UNBLOCKABLE;
         p->leader->sigs[sig - 1] = act;
         if (lxsig_ignored(p, sig))
-            p->sigpending &= ~LXSIG_BIT(sig);
+            lxs_drop(p, sig);
     }
     return 0;
 }

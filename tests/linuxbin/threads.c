@@ -265,6 +265,25 @@ static void *announce_then_wait(void *arg)
     return wait_for(arg);
 }
 
+static sem_t ignored;
+
+/* Blocks SIGUSR2, is sent it, and once main ignores it, reports whether it is still pending. */
+static void *pending_then_ignored(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR2);
+    sigpending(&set);
+    long before = sigismember(&set, SIGUSR2);
+    sem_post(&ready);
+    sem_wait(&ignored);
+    sigpending(&set);
+    return (void *)(before * 10 + sigismember(&set, SIGUSR2));
+}
+
 static void thread_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_signal};
@@ -294,6 +313,13 @@ static void thread_signals(void)
     printf("SIGUSR2 to the process handled by the thread not blocking it: %d; main's mask kept: %d\n",
            handled_by == (pid_t)(long)tid, sigismember(&now, SIGUSR2));
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sem_init(&ignored, 0, 0);
+    pthread_create(&t, NULL, pending_then_ignored, NULL);
+    sem_wait(&ready);
+    signal(SIGUSR2, SIG_IGN); /* by another thread: the pending one goes */
+    sem_post(&ignored);
+    pthread_join(t, &tid);
+    printf("SIGUSR2 pending in a thread (1), then ignored by main (0): %ld\n", (long)tid);
     show("tgkill of no such thread", syscall(SYS_tgkill, getpid(), 0x7ffffff0, SIGUSR1));
     show("tgkill with tgid 0", syscall(SYS_tgkill, 0, getpid(), 0));
     show("tkill of itself with signal 0", syscall(SYS_tkill, syscall(SYS_gettid), 0));
