@@ -170,6 +170,36 @@ static void detach(void)
     printf("8 detached threads ended\n");
 }
 
+static sem_t go;
+
+static void *wait_for_go(void *arg)
+{
+    (void)arg;
+    sem_wait(&go);
+    return NULL;
+}
+
+/* Many threads at once: all of them on the host; under Warp those its tree's bound of 32 allows,
+ * then EAGAIN; every one created is joined. */
+static void many(void)
+{
+    pthread_t t[40];
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 64 << 10);
+    sem_init(&go, 0, 0);
+    int n = 0, e = 0;
+    while (n < 40 && (e = pthread_create(&t[n], &a, wait_for_go, NULL)) == 0)
+        n++;
+    for (int i = 0; i < n; i++)
+        sem_post(&go);
+    int joined = 0;
+    for (int i = 0; i < n; i++)
+        joined += pthread_join(t[i], NULL) == 0;
+    printf("40 threads, or EAGAIN past a bound: %d; all created joined: %d\n",
+           n == 40 || (n >= 16 && e == EAGAIN), joined == n);
+}
+
 static void *exit_seven(void *arg)
 {
     if (arg)
@@ -379,6 +409,7 @@ int main(int argc, char **argv)
     mutex_counter();
     condvar();
     detach();
+    many();
     process_ends();
     exec_after_join();
     thread_signals();
