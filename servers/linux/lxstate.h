@@ -96,7 +96,7 @@ struct lxproc {
     uint64_t brk_start, brk; /* the heap: brk's range [brk_start, brk) */
     uint64_t brk_end;        /* pages mapped for the heap end here (page-aligned, >= brk) */
     uint64_t tid_address;    /* set_tid_address's pointer: 0 written and woken at the thread's end */
-    bool exited;             /* exit or exit_group was called */
+    bool exited;             /* it called exit, or its group ended (the leader's: the group's) */
     int exit_code;
     uint64_t call_id;            /* the trap being served */
     uint64_t call_nr;            /* its system call's number (a restart makes it again) */

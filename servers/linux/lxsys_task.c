@@ -73,7 +73,7 @@ int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t)
     return (int64_t)p->pid;
 }
 
-/* set_robust_list: glibc's start registers its list (24-byte head); one thread, nothing walks it. */
+/* set_robust_list: glibc's start registers its list (24-byte head); nothing walks it at a thread's end. */
 int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t)
 {
     (void)p;
