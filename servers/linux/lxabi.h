@@ -21,6 +21,7 @@
 #define LX_ESPIPE 29
 #define LX_ERANGE 34
 #define LX_ENOSYS 38
+#define LX_ETIMEDOUT 110
 #define LX_ENXIO 6
 #define LX_ENOTDIR 20
 #define LX_EISDIR 21
@@ -92,6 +93,8 @@
 #define LX_SYS_arch_prctl 158
 #define LX_SYS_gettid 186
 #define LX_SYS_tkill 200
+#define LX_SYS_futex 202
+#define LX_SYS_sched_getaffinity 204
 #define LX_SYS_time 201
 #define LX_SYS_set_tid_address 218
 #define LX_SYS_clock_gettime 228
@@ -252,6 +255,7 @@ static inline bool lx_clock_is_monotonic(uint64_t id)
 #define LX_CLONE_VFORK 0x4000u
 #define LX_CLONE_PARENT 0x8000u
 #define LX_CLONE_THREAD 0x10000u
+#define LX_CLONE_SYSVSEM 0x40000u
 #define LX_CLONE_SETTLS 0x80000u
 #define LX_CLONE_PARENT_SETTID 0x100000u
 #define LX_CLONE_CHILD_CLEARTID 0x200000u

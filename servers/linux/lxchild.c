@@ -60,7 +60,8 @@ void lxchild_end(struct lxproc *p, int32_t status)
     struct lxproc *parent = p->ppid ? lxproc_find(p->ppid) : NULL;
     if (!parent)
         return;
-    const struct lxsigaction *a = &parent->sigs[LX_SIGCHLD - 1];
+    parent = lxsig_target(parent, p->exit_signal ? p->exit_signal : LX_SIGCHLD);
+    const struct lxsigaction *a = &parent->leader->sigs[LX_SIGCHLD - 1];
     if (a->handler != LXSIG_IGN && !(a->flags & LX_SA_NOCLDWAIT))
         lxchild_bury(p, status);
     if (p->exit_signal)
@@ -92,11 +93,12 @@ static int64_t lxchild_find(const struct lxproc *p, int32_t sel, uint32_t option
     bool live = false;
     for (unsigned i = 0; i < LXPROC_MAX; i++) {
         const struct lxzombie *z = &lxzombies[i];
-        if (z->used && z->ppid == p->pid && (options & LX_WEXITED) &&
+        if (z->used && z->ppid == p->leader->pid && (options & LX_WEXITED) &&
             lxchild_match(p, sel, options, z->pid, z->pgid, z->exit_signal))
             return i;
         struct lxproc *q = lxproc_at(i);
-        if (q && q->ppid == p->pid && lxchild_match(p, sel, options, q->pid, q->pgid, q->exit_signal))
+        if (q && q->ppid == p->leader->pid && q->leader == q &&
+            lxchild_match(p, sel, options, q->pid, q->pgid, q->exit_signal))
             live = true;
     }
     return live ? -1 : -LX_ECHILD;
@@ -256,12 +258,14 @@ int64_t lxsys_setsid(struct lxproc *p, const struct trap_info *t)
     return (int64_t)p->pid;
 }
 
-/* Raises sig in q (0: nothing) as kill does; another process than the sender is kicked at once. */
+/* Raises sig in q's process (0: nothing) as kill does, in a thread that does not block it; another
+ * thread than the sender is kicked at once. */
 static void lxchild_send(struct lxproc *from, struct lxproc *q, int sig)
 {
     if (sig == 0)
         return;
-    lxsig_raise_from(q, sig, LXSF_SI_USER, q == from ? 0 : (uint32_t)from->pid, 0);
+    q = lxsig_target(q, sig);
+    lxsig_raise_from(q, sig, LXSF_SI_USER, q->leader == from->leader ? 0 : (uint32_t)from->leader->pid, 0);
     if (q != from)
         lxsig_kick(q); /* the sender's own signal acts as its kill returns (lxsig_reply) */
 }
@@ -285,7 +289,7 @@ int64_t lxchild_kill(struct lxproc *p, int32_t pid, int sig)
     bool found = false;
     for (unsigned i = 0; i < LXPROC_MAX; i++) {
         struct lxproc *q = lxproc_at(i);
-        if (!q || q->tree != p->tree || (pid == -1 ? q == p : q->pgid != pgid))
+        if (!q || q->leader != q || q->tree != p->tree || (pid == -1 ? q == p->leader : q->pgid != pgid))
             continue;
         found = true;
         lxchild_send(p, q, sig);

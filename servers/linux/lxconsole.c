@@ -11,7 +11,7 @@
  * goes out as the console shows it) and empties it. */
 static void lxconsole_emit(struct lxproc *p, uint32_t stream)
 {
-    struct lxout *o = &p->out[stream - 1];
+    struct lxout *o = &p->leader->out[stream - 1];
     char line[LXCONF_NAME_MAX + 4 + LXPROC_LINE_MAX + 1];
     size_t n = strlen(p->name);
     memcpy(line, p->name, n);
@@ -29,7 +29,7 @@ static void lxconsole_emit(struct lxproc *p, uint32_t stream)
 /* Adds n bytes to a stream: each whole line goes to the log (a line past LXPROC_LINE_MAX in pieces). */
 void lxconsole_put(struct lxproc *p, uint32_t stream, const char *data, uint64_t n)
 {
-    struct lxout *o = &p->out[stream - 1];
+    struct lxout *o = &p->leader->out[stream - 1];
     for (uint64_t i = 0; i < n; i++) {
         if (data[i] == '\n') {
             lxconsole_emit(p, stream);
@@ -43,7 +43,7 @@ void lxconsole_put(struct lxproc *p, uint32_t stream, const char *data, uint64_t
 
 void lxconsole_flush(struct lxproc *p, uint32_t stream)
 {
-    if (stream >= 1 && stream <= 2 && p->out[stream - 1].len > 0)
+    if (stream >= 1 && stream <= 2 && p->leader->out[stream - 1].len > 0)
         lxconsole_emit(p, stream);
 }
 

@@ -95,7 +95,7 @@ static void lxexec_reset(struct lxproc *p, char *exe)
 {
     lxfiles_exec(p);
     for (int i = 0; i < LXPROC_NSIG; i++) { /* as Linux's flush_signal_handlers: flags and mask go too */
-        struct lxsigaction *a = &p->sigs[i];
+        struct lxsigaction *a = &p->leader->sigs[i];
         *a = (struct lxsigaction){.handler = a->handler == LXSIG_IGN ? LXSIG_IGN : LXSIG_DFL};
     }
     p->sig.alt_sp = p->sig.alt_size = 0;
@@ -105,8 +105,8 @@ static void lxexec_reset(struct lxproc *p, char *exe)
     struct lxbinary *b = lxproc_binary_of(exe);
     if (b)
         p->binary = b; /* a full table keeps the old one's log */
-    free(p->exe);
-    p->exe = exe;
+    free(p->leader->exe);
+    p->leader->exe = exe;
 }
 
 /* The load: a fresh process for p with the image and x's arguments; on success the old one (if
@@ -115,14 +115,14 @@ static long lxexec_load(struct lxexec *x, struct lxproc *p, const void *image, u
 {
     static struct lxvm old_vm;
     handle_t old_proc = p->proc, old_ch = p->ch;
-    uint64_t brk[3] = {p->brk_start, p->brk, p->brk_end};
+    uint64_t brk[3] = {p->leader->brk_start, p->leader->brk, p->leader->brk_end};
     size_t n = strlen(x->path) + 1;
     char *exe = malloc(n);
     if (!exe)
         return ERR_NO_MEMORY;
     memcpy(exe, x->path, n);
-    old_vm = p->vm;
-    lxvm_init(&p->vm);
+    old_vm = p->leader->vm;
+    lxvm_init(&p->leader->vm);
     p->proc = p->ch = 0;
     long r = lxstart_spawn(p);
     if (r == 0)
@@ -131,8 +131,8 @@ static long lxexec_load(struct lxexec *x, struct lxproc *p, const void *image, u
         r = lxstart_watch(p);
     if (r < 0) {
         lxstart_unspawn(p);
-        p->proc = old_proc, p->ch = old_ch, p->vm = old_vm;
-        p->brk_start = brk[0], p->brk = brk[1], p->brk_end = brk[2];
+        p->proc = old_proc, p->ch = old_ch, p->leader->vm = old_vm;
+        p->leader->brk_start = brk[0], p->leader->brk = brk[1], p->leader->brk_end = brk[2];
         free(exe);
         return r;
     }
@@ -144,7 +144,7 @@ static long lxexec_load(struct lxexec *x, struct lxproc *p, const void *image, u
     }
     lxexec_reset(p, exe);
     if (x->start)
-        printf("linux: started %s (%s)\n", p->name, p->exe);
+        printf("linux: started %s (%s)\n", p->name, p->leader->exe);
     lxstart_go(p);
     return 0;
 }
@@ -314,10 +314,13 @@ static int64_t lxexec_strings(struct lxexec *x, struct lxproc *p, uint64_t uaddr
 }
 
 /* execve(path, argv, envp): the arguments are copied first (EFAULT, E2BIG), then the path is
- * resolved and the binary read (ENOENT, ENOTDIR, EACCES, ENOEXEC...); the answer comes later. */
+ * resolved and the binary read (ENOENT, ENOTDIR, EACCES, ENOEXEC...); the answer comes later. Not
+ * yet from a thread, or while other threads run (Linux ends them first): ENOSYS. */
 int64_t lxsys_execve(struct lxproc *p, const struct trap_info *t)
 {
     struct lxpath res;
+    if (p->leader != p || lxproc_running_others(p)) /* threads that called exit go with the old process */
+        return lxproc_enosys(p, LX_SYS_execve, " from a process with threads");
     struct lxexec *x = lxexec_new(p);
     if (!x)
         return -LX_ENOMEM;
@@ -338,7 +341,7 @@ int64_t lxsys_execve(struct lxproc *p, const struct trap_info *t)
     memcpy(norm, x->path, res.len + 1);
     lxpath_normalize(norm);
     if (!res.dir_only && strcmp(norm, LXEXEC_SELF) == 0)
-        memcpy(x->path, p->exe, strlen(p->exe) + 1);
+        memcpy(x->path, p->leader->exe, strlen(p->leader->exe) + 1);
     else if (!res.dir_only) /* "dir/" stays as it is, for fs's ENOTDIR */
         memcpy(x->path, norm, strlen(norm) + 1);
     lxexec_fetch(x);
@@ -369,7 +372,7 @@ void lxexec_start(struct lxproc *p, const struct lxexec_args *args)
         return;
     }
     x->start = true;
-    memcpy(x->path, p->exe, strlen(p->exe) + 1);
+    memcpy(x->path, p->leader->exe, strlen(p->leader->exe) + 1);
     for (uint32_t i = 0; i < args->argc && err == 0; i++)
         x->args.argv[i] = lxexec_string_local(x, args->argv[i], &err);
     for (uint32_t i = 0; i < args->envc && err == 0; i++)
@@ -396,10 +399,10 @@ static int64_t lxexec_readlink(struct lxproc *p, uint64_t nr, uint64_t path, uin
     lxpath_normalize(name);
     if (strcmp(name, LXEXEC_SELF) != 0)
         return lxproc_enosys(p, nr, " of anything but /proc/self/exe");
-    uint64_t n = strlen(p->exe);
+    uint64_t n = strlen(p->leader->exe);
     if (n > size)
         n = size;
-    return lxmem_write(p, buf, p->exe, n) < 0 ? -LX_EFAULT : (int64_t)n;
+    return lxmem_write(p, buf, p->leader->exe, n) < 0 ? -LX_EFAULT : (int64_t)n;
 }
 
 int64_t lxsys_readlink(struct lxproc *p, const struct trap_info *t)

@@ -37,13 +37,13 @@ long lxfiles_start(struct lxproc *p, const char *cwd)
 {
     static const uint32_t kinds[3] = {LXFILE_NULL, LXFILE_CONSOLE, LXFILE_CONSOLE};
     static const uint32_t flags[3] = {LX_O_RDONLY, LX_O_WRONLY, LX_O_WRONLY};
-    lxfd_init(&p->fds);
-    p->umask = 022;
+    lxfd_init(&p->leader->fds);
+    p->leader->umask = 022;
     size_t n = strlen(cwd) + 1;
-    p->cwd = malloc(n);
-    if (!p->cwd)
+    p->leader->cwd = malloc(n);
+    if (!p->leader->cwd)
         return ERR_NO_MEMORY;
-    memcpy(p->cwd, cwd, n);
+    memcpy(p->leader->cwd, cwd, n);
     for (uint32_t fd = 0; fd < 3; fd++) {
         struct lxfile *f = lxfile_new(&lxfile_pool, kinds[fd], flags[fd]);
         if (!f) {
@@ -51,7 +51,7 @@ long lxfiles_start(struct lxproc *p, const char *cwd)
             return ERR_NO_RESOURCES;
         }
         f->stream = fd;
-        lxfd_install_at(&p->fds, fd, f, false);
+        lxfd_install_at(&p->leader->fds, fd, f, false);
         lxfile_unref(p, f); /* the table holds it now */
     }
     return 0;
@@ -59,17 +59,17 @@ long lxfiles_start(struct lxproc *p, const char *cwd)
 
 long lxfiles_fork(struct lxproc *parent, struct lxproc *child)
 {
-    size_t n = strlen(parent->cwd) + 1;
-    lxfd_init(&child->fds);
-    child->cwd = malloc(n);
-    if (!child->cwd)
+    size_t n = strlen(parent->leader->cwd) + 1;
+    lxfd_init(&child->leader->fds);
+    child->leader->cwd = malloc(n);
+    if (!child->leader->cwd)
         return ERR_NO_MEMORY;
-    memcpy(child->cwd, parent->cwd, n);
-    child->umask = parent->umask;
+    memcpy(child->leader->cwd, parent->leader->cwd, n);
+    child->leader->umask = parent->leader->umask;
     for (uint32_t fd = 0; fd < LXFD_MAX; fd++) {
-        struct lxfile *f = lxfd_get(&parent->fds, fd);
+        struct lxfile *f = lxfd_get(&parent->leader->fds, fd);
         if (f)
-            lxfd_install_at(&child->fds, fd, f, lxfd_cloexec(&parent->fds, fd));
+            lxfd_install_at(&child->leader->fds, fd, f, lxfd_cloexec(&parent->leader->fds, fd));
     }
     return 0;
 }
@@ -77,8 +77,8 @@ long lxfiles_fork(struct lxproc *parent, struct lxproc *child)
 void lxfiles_exec(struct lxproc *p)
 {
     for (uint32_t fd = 0; fd < LXFD_MAX; fd++) {
-        if (lxfd_get(&p->fds, fd) && lxfd_cloexec(&p->fds, fd))
-            lxfile_unref(p, lxfd_take(&p->fds, fd));
+        if (lxfd_get(&p->leader->fds, fd) && lxfd_cloexec(&p->leader->fds, fd))
+            lxfile_unref(p, lxfd_take(&p->leader->fds, fd));
     }
 }
 
@@ -96,13 +96,15 @@ static void lxpipe_unwait(struct lxproc *p)
 void lxfiles_end(struct lxproc *p)
 {
     lxpipe_unwait(p);
+    if (p->leader != p)
+        return; /* a thread: the descriptors and cwd are its group's, closed at the leader's end */
     for (uint32_t fd = 0; fd < LXFD_MAX; fd++) {
-        struct lxfile *f = lxfd_take(&p->fds, fd);
+        struct lxfile *f = lxfd_take(&p->leader->fds, fd);
         if (f)
             lxfile_unref(p, f);
     }
-    free(p->cwd);
-    p->cwd = NULL;
+    free(p->leader->cwd);
+    p->leader->cwd = NULL;
 }
 
 static void lxpipe_wake(struct lxpipe *pipe);

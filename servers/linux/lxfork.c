@@ -8,17 +8,11 @@
 #include "lxabi.h"
 #include "lxchild.h"
 #include "lxfiles.h"
+#include "lxfork.h"
 #include "lxmem.h"
 #include "lxproc.h"
 #include "lxstart.h"
 #include "lxsys.h"
-
-/* The clone flags a process (not a thread) may ask for: the exit signal, the tid writes, TLS, and
- * CLONE_VM only with CLONE_VFORK (posix_spawn's), which is served as a fork. DETACHED and UNTRACED
- * are ignored by Linux too. */
-#define LXFORK_FLAGS                                                                        \
-    (LX_CSIGNAL | LX_CLONE_VFORK | LX_CLONE_VM | LX_CLONE_SETTLS | LX_CLONE_PARENT_SETTID | \
-     LX_CLONE_CHILD_SETTID | LX_CLONE_CHILD_CLEARTID | LX_CLONE_DETACHED | LX_CLONE_UNTRACED)
 
 /*
  * Gives child (spawned, no mappings) parent's memory: the kernel clones the whole address space
@@ -31,10 +25,10 @@ static int64_t lxfork_copy_memory(struct lxproc *parent, struct lxproc *child)
     long r = warp_proc_vm_clone(parent->proc, child->proc);
     if (r < 0)
         return lxmem_errno(r);
-    child->vm = parent->vm;
-    child->brk_start = parent->brk_start;
-    child->brk = parent->brk;
-    child->brk_end = parent->brk_end;
+    child->leader->vm = parent->leader->vm;
+    child->leader->brk_start = parent->leader->brk_start;
+    child->leader->brk = parent->leader->brk;
+    child->leader->brk_end = parent->leader->brk_end;
     return 0;
 }
 
@@ -46,29 +40,27 @@ static long lxfork_record(struct lxproc *p, struct lxproc *c, int exit_signal)
     c->pages = p->pages;
     memcpy(c->ports, p->ports, sizeof(c->ports));
     c->nports = p->nports;
-    c->ppid = p->pid;
+    c->ppid = p->leader->pid; /* a thread's child is its process's */
     c->pgid = p->pgid;
     c->sid = p->sid;
     c->tree = p->tree;
     c->exit_signal = exit_signal;
     c->forked = true;
     c->binary = p->binary;
-    memcpy(c->sigs, p->sigs, sizeof(c->sigs));
+    memcpy(c->leader->sigs, p->leader->sigs, sizeof(c->leader->sigs));
     c->sigmask = p->sigmask;
     c->sig.alt_sp = p->sig.alt_sp;
     c->sig.alt_size = p->sig.alt_size;
     c->sig.alt_flags = p->sig.alt_flags;
-    size_t n = strlen(p->exe) + 1;
-    c->exe = malloc(n);
-    if (!c->exe)
+    size_t n = strlen(p->leader->exe) + 1;
+    c->leader->exe = malloc(n);
+    if (!c->leader->exe)
         return ERR_NO_MEMORY;
-    memcpy(c->exe, p->exe, n);
+    memcpy(c->leader->exe, p->leader->exe, n);
     return lxfiles_fork(p, c);
 }
 
-/* The child's registers: the parent's at its trap with rax 0, a new stack and TLS if clone gave
- * them; and its FPU state. */
-static long lxfork_registers(struct lxproc *p, struct lxproc *c, uint64_t flags, uint64_t sp, uint64_t tls)
+long lxfork_registers(struct lxproc *p, struct lxproc *c, uint64_t flags, uint64_t sp, uint64_t tls)
 {
     struct cpu_regs r;
     struct cpu_fpu fp;
@@ -86,10 +78,8 @@ static long lxfork_registers(struct lxproc *p, struct lxproc *c, uint64_t flags,
     return e == 0 ? warp_proc_set_fpu(c->proc, &fp) : e;
 }
 
-/* Makes the child of p and starts it; its pid, or -EAGAIN (tables full), -ENOMEM, -EINVAL (a stack
- * or TLS outside the user half). */
-static int64_t lxfork(struct lxproc *p, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ctid,
-                      uint64_t tls)
+int64_t lxfork_process(struct lxproc *p, uint64_t flags, uint64_t sp, uint64_t ptid, uint64_t ctid,
+                       uint64_t tls)
 {
     if (!lxchild_room(p))
         return -LX_EAGAIN;
@@ -124,23 +114,5 @@ static int64_t lxfork(struct lxproc *p, uint64_t flags, uint64_t sp, uint64_t pt
 int64_t lxsys_fork(struct lxproc *p, const struct trap_info *t)
 {
     (void)t;
-    return lxfork(p, LX_SIGCHLD, 0, 0, 0, 0);
-}
-
-/* clone(flags, stack, parent_tid, child_tid, tls): a new process; thread-style flags are refused:
- * the combinations Linux refuses with its errno, the rest ENOSYS (threads are a later milestone). */
-int64_t lxsys_clone(struct lxproc *p, const struct trap_info *t)
-{
-    uint64_t flags = t->args[0];
-    if ((flags & LX_CLONE_THREAD) && !(flags & LX_CLONE_SIGHAND))
-        return -LX_EINVAL;
-    if ((flags & LX_CLONE_SIGHAND) && !(flags & LX_CLONE_VM))
-        return -LX_EINVAL;
-    if ((flags & LX_CSIGNAL) > LXPROC_NSIG)
-        return -LX_EINVAL;
-    if ((flags & ~(uint64_t)LXFORK_FLAGS) || ((flags & LX_CLONE_VM) && !(flags & LX_CLONE_VFORK)))
-        return lxproc_enosys(p, LX_SYS_clone, " with thread or sharing flags");
-    if (t->args[1] >= USER_TOP || ((flags & LX_CLONE_SETTLS) && t->args[4] >= USER_TOP))
-        return -LX_EINVAL;
-    return lxfork(p, flags, t->args[1], t->args[2], t->args[3], t->args[4]);
+    return lxfork_process(p, LX_SIGCHLD, 0, 0, 0, 0);
 }

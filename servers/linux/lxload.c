@@ -80,7 +80,7 @@ long lxload(struct lxproc *p, const void *image, uint64_t len, const char *const
         err = lxload_stack_top(p, &im, argv, argc, envp, envc, &sp);
     if (err < 0)
         return err;
-    p->brk_start = p->brk = p->brk_end = im.end;
+    p->leader->brk_start = p->leader->brk = p->leader->brk_end = im.end;
     /* psABI: rsp at argc, rdx 0 (no function for atexit), the rest unspecified: zero. */
     struct cpu_regs regs = {0};
     regs.pc = im.entry;

@@ -67,12 +67,12 @@ int64_t lxmem_read_string(struct lxproc *p, uint64_t addr, char *out, uint64_t c
 
 int64_t lxmem_map(struct lxproc *p, uint64_t addr, uint64_t len, uint32_t prot)
 {
-    if (p->vm.n >= LXVM_AREAS_MAX)
+    if (p->leader->vm.n >= LXVM_AREAS_MAX)
         return -LX_ENOMEM;
     long r = warp_proc_vm_map(p->proc, addr, len, prot);
     if (r < 0)
         return lxmem_errno(r);
-    if (lxvm_insert(&p->vm, (uint64_t)r, (uint64_t)r + len, prot) < 0) {
+    if (lxvm_insert(&p->leader->vm, (uint64_t)r, (uint64_t)r + len, prot) < 0) {
         warp_proc_vm_unmap(p->proc, (uint64_t)r, len); /* cannot happen while the tables agree */
         return -LX_ENOMEM;
     }
@@ -82,14 +82,14 @@ int64_t lxmem_map(struct lxproc *p, uint64_t addr, uint64_t len, uint32_t prot)
 int64_t lxmem_unmap(struct lxproc *p, uint64_t start, uint64_t end)
 {
     struct lxvm_area piece;
-    while (lxvm_first_piece(&p->vm, start, end, &piece)) {
-        int cost = lxvm_split_cost(&p->vm, piece.start, piece.end, false);
-        if (p->vm.n + (uint32_t)cost > LXVM_AREAS_MAX)
+    while (lxvm_first_piece(&p->leader->vm, start, end, &piece)) {
+        int cost = lxvm_split_cost(&p->leader->vm, piece.start, piece.end, false);
+        if (p->leader->vm.n + (uint32_t)cost > LXVM_AREAS_MAX)
             return -LX_ENOMEM;
         long r = warp_proc_vm_unmap(p->proc, piece.start, piece.end - piece.start);
         if (r < 0)
             return lxmem_errno(r);
-        lxvm_remove(&p->vm, piece.start, piece.end);
+        lxvm_remove(&p->leader->vm, piece.start, piece.end);
         start = piece.end;
     }
     return 0;
@@ -98,19 +98,19 @@ int64_t lxmem_unmap(struct lxproc *p, uint64_t start, uint64_t end)
 /* A piece keeps its PROT_LAZY (a property of the mapping, not of its access) through a protect. */
 int64_t lxmem_protect(struct lxproc *p, uint64_t start, uint64_t end, uint32_t prot)
 {
-    if (!lxvm_is_covered(&p->vm, start, end))
+    if (!lxvm_is_covered(&p->leader->vm, start, end))
         return -LX_ENOMEM;
     struct lxvm_area piece;
-    while (start < end && lxvm_first_piece(&p->vm, start, end, &piece)) {
+    while (start < end && lxvm_first_piece(&p->leader->vm, start, end, &piece)) {
         uint32_t want = prot | (piece.prot & PROT_LAZY);
         if (piece.prot != want) {
-            int cost = lxvm_split_cost(&p->vm, piece.start, piece.end, true);
-            if (p->vm.n + (uint32_t)cost > LXVM_AREAS_MAX)
+            int cost = lxvm_split_cost(&p->leader->vm, piece.start, piece.end, true);
+            if (p->leader->vm.n + (uint32_t)cost > LXVM_AREAS_MAX)
                 return -LX_ENOMEM;
             long r = warp_proc_vm_protect(p->proc, piece.start, piece.end - piece.start, prot);
             if (r < 0)
                 return lxmem_errno(r);
-            lxvm_protect(&p->vm, piece.start, piece.end, want);
+            lxvm_protect(&p->leader->vm, piece.start, piece.end, want);
         }
         start = piece.end;
     }

@@ -56,19 +56,32 @@ void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result)
         printf("linux: %s: reply failed: %s\n", p->name, err_str(r));
 }
 
+/* Marks every thread of l's group other than l as ending with the group: none is answered or
+ * retried any more (the kernel kills them with l's Warp process, the owner of their space). */
+static void lxproc_end_threads(struct lxproc *l)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++)
+        if (lxprocs[i].used && lxprocs[i].leader == l && &lxprocs[i] != l)
+            lxprocs[i].exited = true;
+}
+
 void lxproc_exit(struct lxproc *p, int code)
 {
-    p->exited = true;
-    p->exit_code = code & 0xff;
-    lxsys_flush(p);
-    warp_kill(p->proc); /* cancels the trap; the exit event cleans up */
+    struct lxproc *l = p->leader;
+    l->exited = true;
+    l->exit_code = code & 0xff;
+    lxproc_end_threads(l);
+    lxsys_flush(l);
+    warp_kill(l->proc); /* cancels the traps; the exit events clean up */
 }
 
 void lxproc_kill(struct lxproc *p, int sig)
 {
-    p->killed_by = sig;
-    lxsys_flush(p);
-    warp_kill(p->proc);
+    struct lxproc *l = p->leader;
+    l->killed_by = sig;
+    lxproc_end_threads(l);
+    lxsys_flush(l);
+    warp_kill(l->proc);
 }
 
 /* A signal's name, for the log. */
@@ -91,6 +104,7 @@ struct lxproc *lxproc_alloc(struct loop *loop, const char *path)
         if (!p->used) {
             memset(p, 0, sizeof(*p));
             p->used = true;
+            p->leader = p;
             p->loop = loop;
             p->binary = b;
             p->pid = lxproc_next_pid++;
@@ -108,7 +122,7 @@ struct lxproc *lxproc_at(unsigned i)
 
 void lxproc_free(struct lxproc *p)
 {
-    free(p->exe);
+    free(p->exe); /* a thread's is NULL: the binary is its leader's */
     p->exe = NULL;
     p->used = false;
 }
@@ -136,4 +150,30 @@ int64_t lxproc_enosys(struct lxproc *p, uint64_t nr, const char *why)
                p->binary->path, sysnames_name(nr), (unsigned long long)nr, why);
     }
     return -LX_ENOSYS;
+}
+
+unsigned lxproc_running_others(const struct lxproc *p)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *q = lxproc_at(i);
+        n += q && q != p && q->leader == p->leader && !q->exited;
+    }
+    return n;
+}
+
+bool lxproc_has_threads(const struct lxproc *p)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *q = lxproc_at(i);
+        if (q && q->leader == p->leader && q != p->leader)
+            return true;
+    }
+    return false;
+}
+
+void lxproc_thread_gone(struct lxproc *l)
+{
+    if (l->exited && !l->killed_by && lxproc_running_others(l) == 0 && !lxproc_has_threads(l))
+        lxproc_exit(l, l->exit_code);
 }

@@ -24,10 +24,11 @@ void lxproc_free(struct lxproc *p);
 /* Answers the trap call_id with a Linux result (a value, or -errno). */
 void lxproc_reply(struct lxproc *p, uint64_t call_id, int64_t result);
 
-/* Ends p with Linux exit code code (exit, exit_group): its output is flushed and it is killed. */
+/* Ends p's whole thread group with Linux exit code code (exit_group; the last thread's exit): its
+ * output is flushed and the leader's Warp process killed, which kills every thread with it. */
 void lxproc_exit(struct lxproc *p, int code);
 
-/* Ends p as killed by signal sig (its default action): its output is flushed and it is killed. */
+/* Ends p's whole thread group as killed by signal sig (its default action), as lxproc_exit. */
 void lxproc_kill(struct lxproc *p, int sig);
 
 /* A signal's name (SIGSEGV), for the log. */
@@ -42,3 +43,13 @@ unsigned lxproc_live(void);
 
 /* Logs once per binary that p's call nr is refused as unimplemented (why: what of it, or ""); -ENOSYS. */
 int64_t lxproc_enosys(struct lxproc *p, uint64_t nr, const char *why);
+
+/* The threads of p's group other than p that have not called exit (nor been ended with it). */
+unsigned lxproc_running_others(const struct lxproc *p);
+
+/* True if threads other than p's leader are still in p's group (their records still there). */
+bool lxproc_has_threads(const struct lxproc *p);
+
+/* A thread other than the leader l ended (its record is gone): if l had called exit and no other
+ * thread is left, the process ends with l's code. */
+void lxproc_thread_gone(struct lxproc *l);

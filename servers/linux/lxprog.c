@@ -41,10 +41,10 @@ static long lxprog_record(struct lxproc *p, const struct lxconf_prog *prog)
     p->pgid = p->sid = p->tree = p->pid;
     p->exit_signal = LX_SIGCHLD;
     size_t n = strlen(prog->path) + 1;
-    p->exe = malloc(n);
-    if (!p->exe)
+    p->leader->exe = malloc(n);
+    if (!p->leader->exe)
         return ERR_NO_MEMORY;
-    memcpy(p->exe, prog->path, n);
+    memcpy(p->leader->exe, prog->path, n);
     return lxfiles_start(p, prog->cwd);
 }
 

@@ -22,7 +22,7 @@ static const uint64_t lxsig_default_ignored = LXSIG_BIT(17) | LXSIG_BIT(18) | LX
 
 bool lxsig_ignored(const struct lxproc *p, int sig)
 {
-    uint64_t handler = sig == LX_SIGKILL ? LXSIG_DFL : p->sigs[sig - 1].handler;
+    uint64_t handler = sig == LX_SIGKILL ? LXSIG_DFL : p->leader->sigs[sig - 1].handler;
     return handler == LXSIG_IGN || (handler == LXSIG_DFL && (lxsig_default_ignored & LXSIG_BIT(sig)));
 }
 
@@ -39,6 +39,23 @@ void lxsig_raise_from(struct lxproc *p, int sig, int32_t code, uint32_t from, in
     p->sig.status[sig - 1] = status;
 }
 
+struct lxproc *lxsig_target(struct lxproc *p, int sig)
+{
+    struct lxproc *l = p->leader, *running = NULL;
+    if (!l->exited && !(l->sigmask & LXSIG_BIT(sig)))
+        return l;
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *q = lxproc_at(i);
+        if (!q || q->leader != l || q->exited)
+            continue;
+        if (!(q->sigmask & LXSIG_BIT(sig)))
+            return q;
+        if (!running)
+            running = q;
+    }
+    return running ? running : l;
+}
+
 void lxsig_raise(struct lxproc *p, int sig, int32_t code)
 {
     lxsig_raise_from(p, sig, code, 0, 0);
@@ -47,8 +64,8 @@ void lxsig_raise(struct lxproc *p, int sig, int32_t code)
 void lxsig_force(struct lxproc *p, int sig)
 {
     p->sigmask &= ~LXSIG_BIT(sig);
-    if (p->sigs[sig - 1].handler == LXSIG_IGN)
-        p->sigs[sig - 1].handler = LXSIG_DFL;
+    if (p->leader->sigs[sig - 1].handler == LXSIG_IGN)
+        p->leader->sigs[sig - 1].handler = LXSIG_DFL;
     p->sigpending |= LXSIG_BIT(sig);
     p->sig.code[sig - 1] = LXSF_SI_KERNEL;
 }
@@ -90,7 +107,7 @@ static struct lxsf_stack lxsig_altstack(const struct lxproc *p, uint64_t sp)
 static bool lxsig_frame(struct lxproc *p, struct cpu_regs *r, struct cpu_fpu *fp, int sig,
                         struct lxsf_context *c)
 {
-    struct lxsigaction *a = &p->sigs[sig - 1];
+    struct lxsigaction *a = &p->leader->sigs[sig - 1];
     struct lxsf_frame f;
     c->regs = *r;
     c->oldmask = p->sig.mask_saved ? p->sig.saved_mask : p->sigmask;
@@ -132,7 +149,7 @@ static void lxsig_info(const struct lxproc *p, int sig, struct lxsf_siginfo *inf
     info->si_code = p->sig.code[sig - 1];
     uint32_t from = p->sig.from[sig - 1];
     if (info->si_code == LXSF_SI_USER || info->si_code == LXSF_SI_TKILL) {
-        info->u.kill.pid = from ? from : (uint32_t)p->pid;
+        info->u.kill.pid = from ? from : (uint32_t)p->leader->pid;
         info->u.kill.uid = LXSIG_UID;
     } else if (info->si_code == LX_CLD_EXITED || info->si_code == LX_CLD_KILLED) {
         info->u.kill.pid = from; /* and si_status after si_uid; si_utime and si_stime stay 0 */
@@ -154,7 +171,7 @@ static bool lxsig_act(struct lxproc *p, struct cpu_regs *r, struct cpu_fpu *fp, 
         int sig = lxsig_next(p);
         if (sig == 0)
             return true;
-        if (sig == LX_SIGKILL || p->sigs[sig - 1].handler == LXSIG_DFL) {
+        if (sig == LX_SIGKILL || p->leader->sigs[sig - 1].handler == LXSIG_DFL) {
             lxproc_kill(p, sig);
             return false;
         }
@@ -196,7 +213,7 @@ static bool lxsig_restartable(uint64_t nr)
 static void lxsig_result(struct lxproc *p, struct cpu_regs *r, int64_t status)
 {
     int sig = lxsig_next(p);
-    const struct lxsigaction *a = sig ? &p->sigs[sig - 1] : NULL;
+    const struct lxsigaction *a = sig ? &p->leader->sigs[sig - 1] : NULL;
     if (status == -LX_EINTR && a && a->handler > LXSIG_IGN && (a->flags & LX_SA_RESTART) &&
         lxsig_restartable(p->call_nr)) {
         r->rax = p->call_nr;
@@ -258,9 +275,10 @@ static void lxsig_fault_context(const struct lxproc *p, int sig, const struct tr
     switch (t->fault_vector) {
     case 14:
         c->cr2 = t->fault_addr;
-        c->info.si_code = page <= UINT64_MAX - LXMEM_PAGE && lxvm_is_covered(&p->vm, page, page + LXMEM_PAGE)
-                              ? LXSF_SEGV_ACCERR
-                              : LXSF_SEGV_MAPERR;
+        c->info.si_code =
+            page <= UINT64_MAX - LXMEM_PAGE && lxvm_is_covered(&p->leader->vm, page, page + LXMEM_PAGE)
+                ? LXSF_SEGV_ACCERR
+                : LXSF_SEGV_MAPERR;
         c->info.u.addr = t->fault_addr;
         break;
     case 0:
@@ -278,7 +296,7 @@ static void lxsig_fault_context(const struct lxproc *p, int sig, const struct tr
 
 void lxsig_fault(struct lxproc *p, uint64_t call_id, int sig, const struct trap_info *t)
 {
-    struct lxsigaction *a = &p->sigs[sig - 1];
+    struct lxsigaction *a = &p->leader->sigs[sig - 1];
     struct cpu_regs r;
     struct cpu_fpu fp;
     struct lxsf_context c = {0};
@@ -326,7 +344,7 @@ void lxsig_kick(struct lxproc *p)
     int sig = p->exited || p->killed_by ? 0 : lxsig_next(p);
     if (sig == 0)
         return;
-    if (sig == LX_SIGKILL || p->sigs[sig - 1].handler == LXSIG_DFL) {
+    if (sig == LX_SIGKILL || p->leader->sigs[sig - 1].handler == LXSIG_DFL) {
         lxproc_kill(p, sig); /* a fatal signal ends any wait at once (a pipe, an fs call) */
         return;
     }

@@ -18,6 +18,10 @@
 /* True if sig's current disposition ignores it (SIG_IGN, or SIG_DFL with a default of nothing). */
 bool lxsig_ignored(const struct lxproc *p, int sig);
 
+/* The thread of p's group that takes a process-directed signal sig: one that does not block it
+ * (the leader first), else one still running, else the leader. */
+struct lxproc *lxsig_target(struct lxproc *p, int sig);
+
 /* Makes sig (1-64) pending with si_code code; an ignored one that is not blocked is dropped. Acted on at the next
  * answer to a trap (lxsig_reply) or, raised from outside a trap, by lxsig_kick. */
 void lxsig_raise(struct lxproc *p, int sig, int32_t code);

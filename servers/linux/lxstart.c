@@ -10,6 +10,7 @@
 #include "lxabi.h"
 #include "lxchild.h"
 #include "lxfiles.h"
+#include "lxfutex.h"
 #include "lxproc.h"
 #include "lxsig.h"
 #include "lxsys.h"
@@ -24,11 +25,45 @@ static int32_t lxstart_status(const struct lxproc *p)
     return p->killed_by ? p->killed_by : LX_SIGKILL;
 }
 
-/* The process ended (exit_group, a fault, a kill): report how, tell its parent, free its record. */
+/* What goes with any thread's Warp process: its timers and waits, its handles in the loop. */
+static void lxstart_release(struct loop *l, struct lxproc *p)
+{
+    lxsig_release(p);
+    lxwait_end(p);
+    lxfutex_end(p);
+    loop_close(l, p->proc);
+    if (p->ch)
+        loop_close(l, p->ch);
+    lxfiles_end(p);
+}
+
+/* The leader's end: the records of its other threads go with it (the kernel ended their Warp
+ * processes with the leader's, which owns their space; their exit events are not waited for). */
+static void lxstart_end_threads(struct loop *l, struct lxproc *leader)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *q = lxproc_at(i);
+        if (q && q->leader == leader && q != leader) {
+            lxstart_release(l, q);
+            lxproc_free(q);
+        }
+    }
+}
+
+/* A Warp process ended (exit, exit_group, a fault, a kill). A thread's record goes; a leader's end
+ * is its process's: report how, tell its parent, free its records. */
 static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_info *info, void *ctx)
 {
     struct lxproc *p = ctx;
     char how[160], who[LXCONF_NAME_MAX + 32];
+    (void)proc;
+    if (p->leader != p) {
+        struct lxproc *leader = p->leader;
+        lxstart_release(l, p);
+        lxproc_free(p);
+        lxproc_thread_gone(leader);
+        return;
+    }
     lxsys_flush(p);
     if (p->forked)
         fmt_snprintf(who, sizeof(who), "%s (pid %llu)", p->name, (unsigned long long)p->pid);
@@ -42,12 +77,8 @@ static void lxstart_on_exit(struct loop *l, handle_t proc, const struct exit_inf
         exitinfo_describe(how, sizeof(how), info);
         printf("linux: %s %s\n", who, how);
     }
-    lxsig_release(p);
-    lxwait_end(p);
-    loop_close(l, proc);
-    if (p->ch)
-        loop_close(l, p->ch);
-    lxfiles_end(p);
+    lxstart_end_threads(l, p);
+    lxstart_release(l, p);
     lxchild_end(p, lxstart_status(p));
     lxproc_free(p);
     if (lxproc_live() == 0)

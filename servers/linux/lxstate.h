@@ -58,13 +58,31 @@ struct lxselect {
     uint32_t nfds;
 };
 
-/* One supervised Linux process. */
+/* A futex wait (lxfutex.c): the thread's trap stays unanswered until a wake, its timeout or a
+ * signal. One per record at most: a thread waits on one futex at a time, so no table can fill. */
+struct lxfutexwait {
+    bool waiting;
+    uint64_t uaddr;              /* the futex word, in the group's address space */
+    uint32_t bitset;             /* FUTEX_WAIT_BITSET's mask (FUTEX_WAIT: all bits) */
+    uint64_t seq;                /* when it began: wakes go first come, first served */
+    uint64_t trap;               /* the trap kept unanswered */
+    struct loop_timeout timeout; /* armed when the wait has a deadline */
+};
+
+/*
+ * One supervised Linux thread: a process is its thread group, one record a thread. What the group
+ * shares (memory map and brk, descriptors, cwd, umask, signal dispositions, the binary, the console
+ * lines) lives in the leader's record only, reached as p->leader->...: a thread's copies of those
+ * fields are unused. The leader's record (and its Warp process, which owns the address space) lives
+ * until the whole group has ended (docs/linux-compat.md, Threads).
+ */
 struct lxproc {
     bool used;
+    struct lxproc *leader; /* the thread-group leader (itself for the leader) */
     char name[LXCONF_NAME_MAX + 1];
     struct loop *loop;
     handle_t proc, ch;       /* its process handle (RIGHT_MANAGE) and our end of its supervision channel */
-    uint64_t pid;            /* the pid it sees (and its tid: one thread) */
+    uint64_t pid;            /* its tid (the leader's is the group's pid, getpid's) */
     uint64_t ppid;           /* its parent's pid; 0: none (a manifest program, or an orphan) */
     uint64_t pgid, sid;      /* its process group and session */
     uint64_t tree;           /* the pid of the manifest program it descends from: all it can see */
@@ -77,8 +95,8 @@ struct lxproc {
     struct lxvm vm;          /* its mappings */
     uint64_t brk_start, brk; /* the heap: brk's range [brk_start, brk) */
     uint64_t brk_end;        /* pages mapped for the heap end here (page-aligned, >= brk) */
-    uint64_t tid_address;    /* set_tid_address's pointer (kept; cleared at thread exit once threads exist) */
-    bool exited;             /* exit or exit_group was called */
+    uint64_t tid_address;    /* set_tid_address's pointer: 0 written and woken at the thread's end */
+    bool exited;             /* it called exit, or its group ended (the leader's: the group's) */
     int exit_code;
     uint64_t call_id;            /* the trap being served */
     uint64_t call_nr;            /* its system call's number (a restart makes it again) */
@@ -99,4 +117,5 @@ struct lxproc {
     struct loop_timeout sleep; /* nanosleep: the process stays stopped until it fires */
     uint64_t sleep_call;
     struct lxsigstate sig; /* signal delivery (lxsig.c) */
+    struct lxfutexwait futex;
 };

@@ -121,9 +121,19 @@ int64_t lxsys_time(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_nanosleep(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_clock_nanosleep(struct lxproc *p, const struct trap_info *t);
 
-/* lxsys_task.c: identity, the system, randomness, TLS, exit */
+/* lxthread.c, lxfutex.c: clone, threads' ids and ends, signals to one thread, futexes */
+int64_t lxsys_clone(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_exit(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_gettid(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_tkill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_futex(struct lxproc *p, const struct trap_info *t);
+
+/* lxsys_task.c: identity, the system, randomness, TLS */
 int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_sched_getaffinity(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getuid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_uname(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getrandom(struct lxproc *p, const struct trap_info *t);
@@ -131,7 +141,6 @@ int64_t lxsys_arch_prctl(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_setuid(struct lxproc *p, const struct trap_info *t); /* and setgid */
-int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_prlimit64(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_sysinfo(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getrlimit(struct lxproc *p, const struct trap_info *t);
@@ -142,8 +151,6 @@ int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_rt_sigprocmask(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_rt_sigpending(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_kill(struct lxproc *p, const struct trap_info *t);
-int64_t lxsys_tkill(struct lxproc *p, const struct trap_info *t);
-int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_rt_sigreturn(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_sigaltstack(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_pause(struct lxproc *p, const struct trap_info *t);
@@ -162,9 +169,8 @@ int64_t lxsys_getsid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_setpgid(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_setsid(struct lxproc *p, const struct trap_info *t);
 
-/* lxfork.c: fork, vfork, clone */
+/* lxfork.c: fork, vfork */
 int64_t lxsys_fork(struct lxproc *p, const struct trap_info *t); /* and vfork */
-int64_t lxsys_clone(struct lxproc *p, const struct trap_info *t);
 
 /* lxexec.c: execve, and readlink of /proc/self/exe */
 int64_t lxsys_execve(struct lxproc *p, const struct trap_info *t);

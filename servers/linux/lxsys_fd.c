@@ -12,7 +12,7 @@
 
 int64_t lxsys_close(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_take(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_take(&p->leader->fds, t->args[0]);
     if (!f)
         return -LX_EBADF;
     lxfile_unref(p, f);
@@ -21,21 +21,21 @@ int64_t lxsys_close(struct lxproc *p, const struct trap_info *t)
 
 int64_t lxsys_dup(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
-    return f ? lxfd_install(&p->fds, 0, f, false) : -LX_EBADF;
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
+    return f ? lxfd_install(&p->leader->fds, 0, f, false) : -LX_EBADF;
 }
 
 /* dup2 and dup3: newfd becomes oldfd's description, whatever it named before is closed. */
 static int64_t lxfd_dup_to(struct lxproc *p, uint64_t oldfd, uint64_t newfd, bool cloexec)
 {
-    struct lxfile *f = lxfd_get(&p->fds, oldfd);
+    struct lxfile *f = lxfd_get(&p->leader->fds, oldfd);
     if (!f || (uint32_t)newfd >= LXFD_MAX)
         return -LX_EBADF;
     lxfile_get(f); /* kept while newfd's old description is closed */
-    struct lxfile *old = lxfd_take(&p->fds, newfd);
+    struct lxfile *old = lxfd_take(&p->leader->fds, newfd);
     if (old)
         lxfile_unref(p, old);
-    lxfd_install_at(&p->fds, (uint32_t)newfd, f, cloexec);
+    lxfd_install_at(&p->leader->fds, (uint32_t)newfd, f, cloexec);
     lxfile_unref(p, f);
     return (uint32_t)newfd;
 }
@@ -43,7 +43,7 @@ static int64_t lxfd_dup_to(struct lxproc *p, uint64_t oldfd, uint64_t newfd, boo
 int64_t lxsys_dup2(struct lxproc *p, const struct trap_info *t)
 {
     if ((uint32_t)t->args[0] == (uint32_t)t->args[1])
-        return lxfd_get(&p->fds, t->args[0]) ? (int64_t)(uint32_t)t->args[1] : -LX_EBADF;
+        return lxfd_get(&p->leader->fds, t->args[0]) ? (int64_t)(uint32_t)t->args[1] : -LX_EBADF;
     return lxfd_dup_to(p, t->args[0], t->args[1], false);
 }
 
@@ -59,7 +59,7 @@ int64_t lxsys_dup3(struct lxproc *p, const struct trap_info *t)
 /* fcntl: duplicating, the descriptor flag FD_CLOEXEC and the status flags O_APPEND, O_NONBLOCK. */
 int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     uint32_t fd = (uint32_t)t->args[0];
     if (!f)
         return -LX_EBADF;
@@ -69,9 +69,9 @@ int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t)
         /* The lowest number is an int: a negative one, or one past the table, is EINVAL. */
         if ((int32_t)t->args[2] < 0)
             return -LX_EINVAL;
-        return lxfd_install(&p->fds, (uint32_t)t->args[2], f, t->args[1] == LX_F_DUPFD_CLOEXEC);
-    case LX_F_GETFD: return lxfd_cloexec(&p->fds, fd) ? LX_FD_CLOEXEC : 0;
-    case LX_F_SETFD: lxfd_set_cloexec(&p->fds, fd, (t->args[2] & LX_FD_CLOEXEC) != 0); return 0;
+        return lxfd_install(&p->leader->fds, (uint32_t)t->args[2], f, t->args[1] == LX_F_DUPFD_CLOEXEC);
+    case LX_F_GETFD: return lxfd_cloexec(&p->leader->fds, fd) ? LX_FD_CLOEXEC : 0;
+    case LX_F_SETFD: lxfd_set_cloexec(&p->leader->fds, fd, (t->args[2] & LX_FD_CLOEXEC) != 0); return 0;
     case LX_F_GETFL: return f->flags;
     case LX_F_SETFL: {
         /* Only these two change here; the access mode and the creation flags never do, and the
@@ -86,8 +86,8 @@ int64_t lxsys_fcntl(struct lxproc *p, const struct trap_info *t)
 
 int64_t lxsys_umask(struct lxproc *p, const struct trap_info *t)
 {
-    uint32_t old = p->umask;
-    p->umask = (uint32_t)t->args[0] & 0777;
+    uint32_t old = p->leader->umask;
+    p->leader->umask = (uint32_t)t->args[0] & 0777;
     return old;
 }
 
@@ -113,14 +113,14 @@ int64_t lxsys_pipe2(struct lxproc *p, const struct trap_info *t)
     lxpipe_init(pipe, buf);
     pipe->readers = pipe->writers = 1;
     r->pipe = w->pipe = pipe;
-    int64_t fds[2] = {lxfd_install(&p->fds, 0, r, cloexec), 0};
-    fds[1] = fds[0] < 0 ? fds[0] : lxfd_install(&p->fds, 0, w, cloexec);
+    int64_t fds[2] = {lxfd_install(&p->leader->fds, 0, r, cloexec), 0};
+    fds[1] = fds[0] < 0 ? fds[0] : lxfd_install(&p->leader->fds, 0, w, cloexec);
     int32_t out[2] = {(int32_t)fds[0], (int32_t)fds[1]};
     int64_t err = fds[1] < 0 ? fds[1] : lxmem_write(p, t->args[0], out, sizeof(out));
     if (err < 0) { /* nothing stays: the numbers are taken back, the pipe goes with its ends */
         for (int i = 0; i < 2; i++)
             if (fds[i] >= 0)
-                lxfile_unref(p, lxfd_take(&p->fds, (uint64_t)fds[i]));
+                lxfile_unref(p, lxfd_take(&p->leader->fds, (uint64_t)fds[i]));
     }
     lxfile_unref(p, r);
     lxfile_unref(p, w);

@@ -174,7 +174,7 @@ static int64_t lxpath_get(struct lxproc *p, uint64_t dirfd, uint64_t uaddr, char
         return 0;
     }
     if ((int32_t)dirfd != LX_AT_FDCWD) {
-        struct lxfile *f = lxfd_get(&p->fds, (uint32_t)(int32_t)dirfd);
+        struct lxfile *f = lxfd_get(&p->leader->fds, (uint32_t)(int32_t)dirfd);
         if (!f || (int32_t)dirfd < 0)
             return -LX_EBADF;
         if (f->kind != LXFILE_NODE || f->type != FS_TYPE_DIR)
@@ -184,10 +184,10 @@ static int64_t lxpath_get(struct lxproc *p, uint64_t dirfd, uint64_t uaddr, char
         res->dir = f;
         return 0;
     }
-    size_t c = strlen(p->cwd);
+    size_t c = strlen(p->leader->cwd);
     if (c + 1 + (size_t)n > LXPATH_MAX)
         return -LX_ENAMETOOLONG;
-    memcpy(out, p->cwd, c);
+    memcpy(out, p->leader->cwd, c);
     if (c > 1)
         out[c++] = '/';
     memcpy(out + c, raw, (size_t)n + 1);
@@ -255,7 +255,7 @@ static void lxop_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
         } else {
             f->node = h;
             f->type = a.type;
-            res = lxfd_install(&p->fds, 0, f, op->cloexec);
+            res = lxfd_install(&p->leader->fds, 0, f, op->cloexec);
             lxfile_unref(p, f); /* the table's reference stays, or the node closes (EMFILE) */
         }
     } else if (op->kind == LXOP_STAT) {
@@ -274,8 +274,8 @@ static void lxop_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
         } else {
             memcpy(cwd, op->data, op->len + 1);
             lxpath_normalize(cwd);
-            free(p->cwd);
-            p->cwd = cwd;
+            free(p->leader->cwd);
+            p->leader->cwd = cwd;
         }
     }
     lxop_finish(op, res);
@@ -326,7 +326,7 @@ static int64_t lxop_path(struct lxproc *p, uint32_t kind, uint64_t dirfd, uint64
  */
 static uint32_t lxfile_create_mode(const struct lxproc *p, uint64_t mode)
 {
-    uint32_t m = (uint32_t)mode & 07777 & ~p->umask;
+    uint32_t m = (uint32_t)mode & 07777 & ~p->leader->umask;
     return m | ((m >> 6) & 07);
 }
 
@@ -354,7 +354,7 @@ static int64_t lxfile_open_null(struct lxproc *p, const struct lxpath *res, char
     struct lxfile *f = lxfile_new(&lxfile_pool, LXFILE_NULL, keep);
     if (!f)
         return -LX_ENFILE;
-    int64_t fd = lxfd_install(&p->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
+    int64_t fd = lxfd_install(&p->leader->fds, 0, f, (flags & LX_O_CLOEXEC) != 0);
     lxfile_unref(p, f); /* the table holds it now, or nothing does */
     return fd;
 }
@@ -371,7 +371,8 @@ static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint
     int64_t r = lxop_path(p, LXOP_OPEN, dirfd, path, false, &res, &op);
     if (r < 0)
         return r;
-    if (lxfd_count(&p->fds) == LXFD_MAX) { /* Linux takes a number after the path, before the lookup */
+    if (lxfd_count(&p->leader->fds) ==
+        LXFD_MAX) { /* Linux takes a number after the path, before the lookup */
         lxop_finish(op, LXSYS_NO_REPLY);
         return -LX_EMFILE;
     }
@@ -436,8 +437,8 @@ static int64_t lxfile_stat(struct lxproc *p, uint64_t dirfd, uint64_t path, uint
         return lxfile_fstat(p, (uint32_t)dirfd, buf);
     }
     if (op->len == 0) { /* AT_EMPTY_PATH and AT_FDCWD: the cwd */
-        op->len = (uint32_t)strlen(p->cwd);
-        memcpy(op->data, p->cwd, op->len + 1);
+        op->len = (uint32_t)strlen(p->leader->cwd);
+        memcpy(op->data, p->leader->cwd, op->len + 1);
     }
     op->uaddr = buf;
     /* lstat of a symlink is not told apart: fs cannot open a link itself (docs/linux-compat.md). */
@@ -475,8 +476,8 @@ static int64_t lxfile_access(struct lxproc *p, uint64_t dirfd, uint64_t path, ui
         op->len = 1;
         memcpy(op->data, ".", 2);
         if (!res.dir) {
-            op->len = (uint32_t)strlen(p->cwd);
-            memcpy(op->data, p->cwd, op->len + 1);
+            op->len = (uint32_t)strlen(p->leader->cwd);
+            memcpy(op->data, p->leader->cwd, op->len + 1);
         }
     }
     op->arg = (uint32_t)mode;
@@ -535,10 +536,10 @@ int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t)
  * as the system call does (the C function returns the buffer). */
 int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t)
 {
-    uint64_t len = strlen(p->cwd) + 1;
+    uint64_t len = strlen(p->leader->cwd) + 1;
     if (t->args[1] < len)
         return -LX_ERANGE;
-    int64_t r = lxmem_write(p, t->args[0], p->cwd, len);
+    int64_t r = lxmem_write(p, t->args[0], p->leader->cwd, len);
     return r < 0 ? r : (int64_t)len;
 }
 
@@ -595,7 +596,7 @@ static int64_t lxop_getattr(struct lxop *op)
  * pipes, an fs node is what fs says. */
 static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf)
 {
-    struct lxfile *f = lxfd_get(&p->fds, fd);
+    struct lxfile *f = lxfd_get(&p->leader->fds, fd);
     struct lxstat st;
     if (!f)
         return -LX_EBADF;
@@ -629,7 +630,7 @@ int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t)
  * cookie getdents64 gave (SEEK_SET) or where they are (SEEK_CUR 0); /dev/null always 0; pipes ESPIPE. */
 int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     int64_t off = (int64_t)t->args[1];
     uint64_t whence = t->args[2];
     if (!f)
@@ -808,7 +809,7 @@ int64_t lxsys_file_write(struct lxproc *p, struct lxfile *f, const struct lxxfer
 /* getdents64: the directory's entries from where the description stands, as many as fit. */
 int64_t lxsys_getdents64(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     uint32_t count = (uint32_t)t->args[2]; /* an unsigned int */
     if (!f)
         return -LX_EBADF;
@@ -840,7 +841,7 @@ int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t)
     struct warp_msg m;
     if (length < 0)
         return -LX_EINVAL;
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     if (!f)
         return -LX_EBADF;
     uint32_t acc = f->flags & LX_O_ACCMODE;
@@ -861,7 +862,7 @@ int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t)
  */
 int64_t lxsys_fsync(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     if (!f || (f->flags & LX_O_ACCMODE) == LX_O_ACCMODE) /* none, or an O_PATH one */
         return -LX_EBADF;
     return f->kind == LXFILE_NODE ? 0 : -LX_EINVAL;

@@ -39,7 +39,7 @@ static bool lxio_writable(const struct lxfile *f)
 /* read, readv, pread64 (offset >= 0) and preadv-like calls on fd. */
 static int64_t lxio_read(struct lxproc *p, uint64_t fd, struct lxxfer *x, int64_t offset)
 {
-    struct lxfile *f = lxfd_get(&p->fds, fd);
+    struct lxfile *f = lxfd_get(&p->leader->fds, fd);
     if (!f || !lxio_readable(f))
         return -LX_EBADF;
     bool positioned = offset >= 0;
@@ -60,7 +60,7 @@ static int64_t lxio_read(struct lxproc *p, uint64_t fd, struct lxxfer *x, int64_
 /* write, writev, pwrite64 (offset >= 0) on fd. */
 static int64_t lxio_write(struct lxproc *p, uint64_t fd, struct lxxfer *x, int64_t offset)
 {
-    struct lxfile *f = lxfd_get(&p->fds, fd);
+    struct lxfile *f = lxfd_get(&p->leader->fds, fd);
     if (!f || !lxio_writable(f))
         return -LX_EBADF;
     bool positioned = offset >= 0;
@@ -81,7 +81,7 @@ int64_t lxsys_read(struct lxproc *p, const struct trap_info *t)
 {
     struct lxxfer x;
     if ((int64_t)t->args[2] < 0)
-        return lxfd_get(&p->fds, t->args[0]) ? -LX_EINVAL : -LX_EBADF;
+        return lxfd_get(&p->leader->fds, t->args[0]) ? -LX_EINVAL : -LX_EBADF;
     lxxfer_one(&x, t->args[1], t->args[2]);
     return lxsys_sock_io_wait(p, t, lxsys_read, lxio_read(p, t->args[0], &x, -1));
 }
@@ -90,7 +90,7 @@ int64_t lxsys_write(struct lxproc *p, const struct trap_info *t)
 {
     struct lxxfer x;
     if ((int64_t)t->args[2] < 0)
-        return lxfd_get(&p->fds, t->args[0]) ? -LX_EINVAL : -LX_EBADF;
+        return lxfd_get(&p->leader->fds, t->args[0]) ? -LX_EINVAL : -LX_EBADF;
     lxxfer_one(&x, t->args[1], t->args[2]);
     return lxsys_sock_io_wait(p, t, lxsys_write, lxio_write(p, t->args[0], &x, -1));
 }
@@ -100,7 +100,7 @@ int64_t lxsys_pread64(struct lxproc *p, const struct trap_info *t)
     struct lxxfer x;
     if ((int64_t)t->args[3] < 0)
         return -LX_EINVAL; /* before the descriptor, as Linux */
-    if (!lxfd_get(&p->fds, t->args[0]))
+    if (!lxfd_get(&p->leader->fds, t->args[0]))
         return -LX_EBADF;
     if ((int64_t)t->args[2] < 0)
         return -LX_EINVAL;
@@ -113,7 +113,7 @@ int64_t lxsys_pwrite64(struct lxproc *p, const struct trap_info *t)
     struct lxxfer x;
     if ((int64_t)t->args[3] < 0)
         return -LX_EINVAL; /* before the descriptor, as Linux */
-    if (!lxfd_get(&p->fds, t->args[0]))
+    if (!lxfd_get(&p->leader->fds, t->args[0]))
         return -LX_EBADF;
     if ((int64_t)t->args[2] < 0)
         return -LX_EINVAL;
@@ -124,7 +124,7 @@ int64_t lxsys_pwrite64(struct lxproc *p, const struct trap_info *t)
 int64_t lxsys_readv(struct lxproc *p, const struct trap_info *t)
 {
     struct lxxfer x;
-    if (!lxfd_get(&p->fds, t->args[0]))
+    if (!lxfd_get(&p->leader->fds, t->args[0]))
         return -LX_EBADF;
     int64_t r = lxxfer_vec(p, &x, t->args[1], t->args[2]);
     return r < 0 ? r : lxsys_sock_io_wait(p, t, lxsys_readv, lxio_read(p, t->args[0], &x, -1));
@@ -133,7 +133,7 @@ int64_t lxsys_readv(struct lxproc *p, const struct trap_info *t)
 int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t)
 {
     struct lxxfer x;
-    if (!lxfd_get(&p->fds, t->args[0]))
+    if (!lxfd_get(&p->leader->fds, t->args[0]))
         return -LX_EBADF;
     int64_t r = lxxfer_vec(p, &x, t->args[1], t->args[2]);
     return r < 0 ? r : lxsys_sock_io_wait(p, t, lxsys_writev, lxio_write(p, t->args[0], &x, -1));
@@ -141,7 +141,7 @@ int64_t lxsys_writev(struct lxproc *p, const struct trap_info *t)
 
 int64_t lxsys_ioctl(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     int32_t v;
     if (!f)
         return -LX_EBADF;

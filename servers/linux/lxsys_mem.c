@@ -31,27 +31,27 @@ static int64_t lxmm_prot(uint64_t prot)
 int64_t lxsys_brk(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t want = t->args[0], end = lxmm_pages(want);
-    if (want < p->brk_start || want - p->brk_start > LXMM_HEAP_MAX)
-        return (int64_t)p->brk; /* Linux answers a refused brk with the current break */
-    if (end > p->brk_end) {
+    if (want < p->leader->brk_start || want - p->leader->brk_start > LXMM_HEAP_MAX)
+        return (int64_t)p->leader->brk; /* Linux answers a refused brk with the current break */
+    if (end > p->leader->brk_end) {
         /* Grow by LXMM_BRK_STEP at least, so that a heap growing a page at a time does not use up
          * the process's 256 mappings; the step is cut short by whatever is mapped above. */
-        uint64_t step =
-            p->brk_start + (end - p->brk_start + LXMM_BRK_STEP - 1) / LXMM_BRK_STEP * LXMM_BRK_STEP;
-        if (!lxvm_is_free(&p->vm, p->brk_end, end))
-            return (int64_t)p->brk;
-        if (!lxvm_is_free(&p->vm, end, step))
+        uint64_t step = p->leader->brk_start +
+                        (end - p->leader->brk_start + LXMM_BRK_STEP - 1) / LXMM_BRK_STEP * LXMM_BRK_STEP;
+        if (!lxvm_is_free(&p->leader->vm, p->leader->brk_end, end))
+            return (int64_t)p->leader->brk;
+        if (!lxvm_is_free(&p->leader->vm, end, step))
             step = end;
-        if (lxmem_map(p, p->brk_end, step - p->brk_end, PROT_READ | PROT_WRITE) < 0)
-            return (int64_t)p->brk;
-        p->brk_end = step;
-    } else if (want < p->brk && end < p->brk_end) {
+        if (lxmem_map(p, p->leader->brk_end, step - p->leader->brk_end, PROT_READ | PROT_WRITE) < 0)
+            return (int64_t)p->leader->brk;
+        p->leader->brk_end = step;
+    } else if (want < p->leader->brk && end < p->leader->brk_end) {
         /* A shrink gives the pages above the new break back: grown again, they read as zeros. */
-        if (lxmem_unmap(p, end, p->brk_end) < 0)
-            return (int64_t)p->brk;
-        p->brk_end = end;
+        if (lxmem_unmap(p, end, p->leader->brk_end) < 0)
+            return (int64_t)p->leader->brk;
+        p->leader->brk_end = end;
     }
-    p->brk = want;
+    p->leader->brk = want;
     return (int64_t)want;
 }
 
@@ -64,7 +64,7 @@ static int64_t lxmm_check(struct lxproc *p, const struct trap_info *t)
     if (t->args[1] == 0 || t->args[5] % LXMEM_PAGE != 0)
         return -LX_EINVAL;
     if (!(flags & LX_MAP_ANONYMOUS)) /* no file mappings yet: as a file system that has none */
-        return lxfd_get(&p->fds, t->args[4]) ? -LX_ENODEV : -LX_EBADF;
+        return lxfd_get(&p->leader->fds, t->args[4]) ? -LX_ENODEV : -LX_EBADF;
     return 0;
 }
 
@@ -89,7 +89,7 @@ int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t)
     if (fixed && (addr % LXMEM_PAGE != 0 || addr < USER_BASE || addr > USER_TOP - len))
         return addr % LXMEM_PAGE != 0 ? -LX_EINVAL : -LX_ENOMEM;
     if ((flags & LX_MAP_FIXED_NOREPLACE) && !(flags & LX_MAP_FIXED) &&
-        !lxvm_is_free(&p->vm, addr, addr + len))
+        !lxvm_is_free(&p->leader->vm, addr, addr + len))
         return -LX_EEXIST;
     if (flags & LX_MAP_FIXED) { /* replaces what was there */
         r = lxmem_unmap(p, addr, addr + len);
@@ -98,7 +98,7 @@ int64_t lxsys_mmap(struct lxproc *p, const struct trap_info *t)
     if (fixed)
         return lxmem_map(p, addr, len, (uint32_t)prot);
     addr &= ~(LXMEM_PAGE - 1);
-    if (addr >= USER_BASE && addr <= USER_TOP - len && lxvm_is_free(&p->vm, addr, addr + len)) {
+    if (addr >= USER_BASE && addr <= USER_TOP - len && lxvm_is_free(&p->leader->vm, addr, addr + len)) {
         r = lxmem_map(p, addr, len, (uint32_t)prot); /* the hint, if it is free */
         if (r >= 0)
             return r;
@@ -112,10 +112,11 @@ int64_t lxsys_munmap(struct lxproc *p, const struct trap_info *t)
     if (addr % LXMEM_PAGE != 0 || len == 0 || addr > USER_TOP || len > USER_TOP - addr)
         return -LX_EINVAL;
     int64_t r = lxmem_unmap(p, addr, addr + len);
-    if (r == 0 && addr >= p->brk_start && addr < p->brk_end && addr + len >= p->brk_end) {
-        p->brk_end = addr; /* the heap lost its top pages: brk maps them again when it grows */
-        if (p->brk > addr)
-            p->brk = addr;
+    if (r == 0 && addr >= p->leader->brk_start && addr < p->leader->brk_end &&
+        addr + len >= p->leader->brk_end) {
+        p->leader->brk_end = addr; /* the heap lost its top pages: brk maps them again when it grows */
+        if (p->leader->brk > addr)
+            p->leader->brk = addr;
     }
     return r;
 }
@@ -140,7 +141,7 @@ int64_t lxsys_mprotect(struct lxproc *p, const struct trap_info *t)
 static int64_t lxmm_zero(struct lxproc *p, uint64_t start, uint64_t end)
 {
     struct lxvm_area piece;
-    while (start < end && lxvm_first_piece(&p->vm, start, end, &piece)) {
+    while (start < end && lxvm_first_piece(&p->leader->vm, start, end, &piece)) {
         int64_t r = lxmem_unmap(p, piece.start, piece.end);
         if (r == 0)
             r = lxmem_map(p, piece.start, piece.end - piece.start, piece.prot);
@@ -165,7 +166,7 @@ int64_t lxsys_madvise(struct lxproc *p, const struct trap_info *t)
         return -LX_EINVAL; /* 5-7 are no advice; REMOVE is for shared memory only */
     if (len == 0)
         return 0;
-    if (addr > USER_TOP || len > USER_TOP - addr || !lxvm_is_covered(&p->vm, addr, addr + len))
+    if (addr > USER_TOP || len > USER_TOP - addr || !lxvm_is_covered(&p->leader->vm, addr, addr + len))
         return -LX_ENOMEM;
     return zero ? lxmm_zero(p, addr, addr + len) : 0;
 }

@@ -28,7 +28,7 @@ static int64_t lxpoll_create(struct lxproc *p, bool cloexec)
         return -LX_ENFILE;
     }
     f->epoll = ep;
-    int64_t fd = lxfd_install(&p->fds, 0, f, cloexec);
+    int64_t fd = lxfd_install(&p->leader->fds, 0, f, cloexec);
     lxfile_unref(p, f);
     return fd;
 }
@@ -55,8 +55,8 @@ int64_t lxsys_epoll_ctl(struct lxproc *p, const struct trap_info *t)
     int32_t op = (int32_t)t->args[1], fd = (int32_t)t->args[2];
     if (op != LX_EPOLL_CTL_DEL && lxmem_read(p, t->args[3], &ev, sizeof(ev)) < 0)
         return -LX_EFAULT;
-    struct lxfile *ef = lxfd_get(&p->fds, t->args[0]);
-    struct lxfile *tf = lxfd_get(&p->fds, t->args[2]);
+    struct lxfile *ef = lxfd_get(&p->leader->fds, t->args[0]);
+    struct lxfile *tf = lxfd_get(&p->leader->fds, t->args[2]);
     if (!ef || !tf)
         return -LX_EBADF;
     if (!lxready_pollable(tf))
@@ -122,7 +122,7 @@ static int64_t lxpoll_epoll(struct lxproc *p, const struct trap_info *t, uint64_
         return -LX_EINVAL;
     if (t->args[1] >= USER_TOP || (uint64_t)max * sizeof(evs[0]) > USER_TOP - t->args[1])
         return -LX_EFAULT; /* access_ok */
-    struct lxfile *ef = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *ef = lxfd_get(&p->leader->fds, t->args[0]);
     if (!ef)
         return -LX_EBADF;
     if (ef->kind != LXFILE_EPOLL)
@@ -156,7 +156,7 @@ static int64_t lxpoll_scan(struct lxproc *p, uint64_t addr, uint32_t nfds)
     if (nfds && lxmem_read(p, addr, fds, nfds * sizeof(fds[0])) < 0)
         return -LX_EFAULT;
     for (uint32_t i = 0; i < nfds; i++) {
-        struct lxfile *f = fds[i].fd < 0 ? NULL : lxfd_get(&p->fds, (uint64_t)(uint32_t)fds[i].fd);
+        struct lxfile *f = fds[i].fd < 0 ? NULL : lxfd_get(&p->leader->fds, (uint64_t)(uint32_t)fds[i].fd);
         uint32_t m = 0;
         uint32_t want = (uint32_t)(uint16_t)fds[i].events | LX_EPOLLERR | LX_EPOLLHUP;
         if (fds[i].fd >= 0)
@@ -235,7 +235,7 @@ static int64_t lxsel_read(struct lxproc *p, const uint64_t addr[3], uint32_t nfd
     }
     for (uint32_t fd = 0; fd < nfds; fd++) {
         bool asked = (p->sel.in[0][fd / 64] | p->sel.in[1][fd / 64] | p->sel.in[2][fd / 64]) >> (fd % 64) & 1;
-        if (asked && !lxfd_get(&p->fds, fd))
+        if (asked && !lxfd_get(&p->leader->fds, fd))
             return -LX_EBADF;
     }
     return 0;
@@ -251,7 +251,7 @@ static int64_t lxsel_scan(struct lxproc *p, uint64_t out[3][LXSEL_WORDS])
         uint64_t bit = 1ull << (fd % 64);
         if (!((p->sel.in[0][fd / 64] | p->sel.in[1][fd / 64] | p->sel.in[2][fd / 64]) & bit))
             continue;
-        struct lxfile *f = lxfd_get(&p->fds, fd);
+        struct lxfile *f = lxfd_get(&p->leader->fds, fd);
         uint32_t mask = f ? lxready_mask(f) : 0;
         for (int i = 0; i < 3; i++)
             if ((p->sel.in[i][fd / 64] & bit) && (mask & lxsel_events[i])) {

@@ -14,7 +14,18 @@
 #define LXS_NS 1000000000ull
 #define LXS_ALARM_MIN_NS 1000000ull /* an interval timer fires at most every millisecond */
 
-/* rt_sigaction: the disposition is recorded; setting SIG_IGN drops the signal if pending, as Linux. */
+/* Drops sig where it is pending in p's group (its disposition now ignores it), as Linux does. */
+static void lxs_drop(struct lxproc *p, uint64_t sig)
+{
+    for (unsigned i = 0; i < LXPROC_MAX; i++) {
+        struct lxproc *q = lxproc_at(i);
+        if (q && q->leader == p->leader)
+            q->sigpending &= ~LXSIG_BIT(sig);
+    }
+}
+
+/* rt_sigaction: the disposition is recorded (the group's); setting SIG_IGN drops the signal if
+ * pending in any of its threads, as Linux. */
 int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t)
 {
     uint64_t sig = t->args[0];
@@ -25,13 +36,13 @@ int64_t lxsys_rt_sigaction(struct lxproc *p, const struct trap_info *t)
         return -LX_EINVAL;
     if (t->args[1] && lxmem_read(p, t->args[1], &act, sizeof(act)) < 0)
         return -LX_EFAULT;
-    if (t->args[2] && lxmem_write(p, t->args[2], &p->sigs[sig - 1], sizeof(act)) < 0)
+    if (t->args[2] && lxmem_write(p, t->args[2], &p->leader->sigs[sig - 1], sizeof(act)) < 0)
         return -LX_EFAULT;
     if (t->args[1]) {
         act.mask &= ~LXSIG_UNBLOCKABLE;
-        p->sigs[sig - 1] = act;
+        p->leader->sigs[sig - 1] = act;
         if (lxsig_ignored(p, sig))
-            p->sigpending &= ~LXSIG_BIT(sig);
+            lxs_drop(p, sig);
     }
     return 0;
 }
@@ -72,42 +83,12 @@ int64_t lxsys_rt_sigpending(struct lxproc *p, const struct trap_info *t)
     return lxmem_write(p, t->args[0], &pending, t->args[1]);
 }
 
-/* Sends sig (0: only the checks) to the process itself, by kill (SI_USER) or tkill/tgkill
- * (SI_TKILL); it acts before the call returns (lxsig_reply). */
-static int64_t lxs_send(struct lxproc *p, uint64_t sig, int32_t code)
-{
-    if (sig > LXPROC_NSIG)
-        return -LX_EINVAL;
-    if (sig != 0)
-        lxsig_raise(p, (int)sig, code);
-    return 0;
-}
-
 /* kill: a process, a group or all of its tree (lxchild_kill); its own signal acts as the call returns. */
 int64_t lxsys_kill(struct lxproc *p, const struct trap_info *t)
 {
     if (t->args[1] > LXPROC_NSIG)
         return -LX_EINVAL;
     return lxchild_kill(p, (int32_t)t->args[0], (int)t->args[1]);
-}
-
-/* tkill: its own thread id only. */
-int64_t lxsys_tkill(struct lxproc *p, const struct trap_info *t)
-{
-    int32_t tid = (int32_t)t->args[0];
-    if (tid <= 0 || t->args[1] > LXPROC_NSIG)
-        return -LX_EINVAL;
-    return tid == (int32_t)p->pid ? lxs_send(p, t->args[1], LXSF_SI_TKILL) : -LX_ESRCH;
-}
-
-/* tgkill: its own thread in its own group only. */
-int64_t lxsys_tgkill(struct lxproc *p, const struct trap_info *t)
-{
-    int32_t tgid = (int32_t)t->args[0], tid = (int32_t)t->args[1];
-    if (tgid <= 0 || tid <= 0 || t->args[2] > LXPROC_NSIG)
-        return -LX_EINVAL;
-    return tgid == (int32_t)p->pid && tid == (int32_t)p->pid ? lxs_send(p, t->args[2], LXSF_SI_TKILL)
-                                                             : -LX_ESRCH;
 }
 
 /*

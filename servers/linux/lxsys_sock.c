@@ -24,7 +24,7 @@
 /* The socket fd names: NULL with *err -EBADF or -ENOTSOCK. */
 static struct lxsock *lxsys_sock(struct lxproc *p, uint64_t fd, int64_t *err, struct lxfile **file)
 {
-    struct lxfile *f = lxfd_get(&p->fds, fd);
+    struct lxfile *f = lxfd_get(&p->leader->fds, fd);
     *err = !f ? -LX_EBADF : f->kind != LXFILE_SOCKET ? -LX_ENOTSOCK : 0;
     if (file)
         *file = f;
@@ -62,7 +62,7 @@ int64_t lxsys_socket(struct lxproc *p, const struct trap_info *t)
         return -LX_ENFILE;
     }
     f->sock = s;
-    int64_t fd = lxfd_install(&p->fds, 0, f, (flags & LX_SOCK_CLOEXEC) != 0);
+    int64_t fd = lxfd_install(&p->leader->fds, 0, f, (flags & LX_SOCK_CLOEXEC) != 0);
     lxfile_unref(p, f); /* the table holds it, or it goes with its socket */
     return fd;
 }
@@ -154,12 +154,12 @@ int64_t lxsys_accept4(struct lxproc *p, const struct trap_info *t)
         return c ? -LX_ENFILE : -LX_ENOMEM;
     }
     f->sock = c;
-    int64_t fd = lxfd_install(&p->fds, 0, f, (flags & LX_SOCK_CLOEXEC) != 0);
+    int64_t fd = lxfd_install(&p->leader->fds, 0, f, (flags & LX_SOCK_CLOEXEC) != 0);
     err = fd < 0 ? fd : lxsock_accept(s, c);
     if (err == 0 && t->args[1])
         err = lxsys_put_addr(p, t->args[1], t->args[2], c->raddr, c->rport);
     if (err < 0 && fd >= 0)
-        lxfile_unref(p, lxfd_take(&p->fds, (uint64_t)fd)); /* the connection goes, as on Linux */
+        lxfile_unref(p, lxfd_take(&p->leader->fds, (uint64_t)fd)); /* the connection goes, as on Linux */
     lxfile_unref(p, f);
     return err < 0 ? err : fd;
 }
@@ -372,7 +372,7 @@ static int64_t lxsys_sock_wait(struct lxproc *p, struct lxfile *f, const struct 
 
 int64_t lxsys_sock_io_wait(struct lxproc *p, const struct trap_info *t, lxsys_fn fn, int64_t r)
 {
-    struct lxfile *f = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     if (!f || f->kind != LXFILE_SOCKET)
         return r;
     return lxsys_sock_wait(p, f, t, fn, 0, r);
@@ -506,8 +506,8 @@ static void lxsendfile_on_read(struct loop *l, handle_t ch, struct warp_msg *m, 
 
 int64_t lxsys_sendfile(struct lxproc *p, const struct trap_info *t)
 {
-    struct lxfile *in = lxfd_get(&p->fds, t->args[1]);
-    struct lxfile *out = lxfd_get(&p->fds, t->args[0]);
+    struct lxfile *in = lxfd_get(&p->leader->fds, t->args[1]);
+    struct lxfile *out = lxfd_get(&p->leader->fds, t->args[0]);
     uint64_t at;
     if (!in || (in->flags & LX_O_ACCMODE) == LX_O_WRONLY)
         return -LX_EBADF;

@@ -1,4 +1,4 @@
-/* lxsys_task.c: ids, uname, sysinfo, getrandom, arch_prctl, set_tid_address, resource limits, exit. */
+/* lxsys_task.c: ids, sched_getaffinity, uname, sysinfo, getrandom, arch_prctl, set_tid_address, resource limits. */
 #include <warp/string.h>
 #include <warp/user.h>
 
@@ -11,12 +11,6 @@
 #include "lxsys.h"
 
 #define LXTASK_RANDOM_MAX (64u << 10) /* getrandom's bytes per call (a short read past it) */
-
-int64_t lxsys_getpid(struct lxproc *p, const struct trap_info *t)
-{
-    (void)t;
-    return (int64_t)p->pid; /* and gettid: one thread per process */
-}
 
 int64_t lxsys_sched_yield(struct lxproc *p, const struct trap_info *t)
 {
@@ -79,7 +73,7 @@ int64_t lxsys_set_tid_address(struct lxproc *p, const struct trap_info *t)
     return (int64_t)p->pid;
 }
 
-/* set_robust_list: glibc's start registers its list (24-byte head); one thread, nothing walks it. */
+/* set_robust_list: glibc's start registers its list (24-byte head); nothing walks it at a thread's end. */
 int64_t lxsys_set_robust_list(struct lxproc *p, const struct trap_info *t)
 {
     (void)p;
@@ -96,11 +90,19 @@ int64_t lxsys_setuid(struct lxproc *p, const struct trap_info *t)
     return (uint32_t)t->args[0] == LXLOAD_UID ? 0 : -LX_EPERM;
 }
 
-/* exit and exit_group: one thread, so both end the process with the code's low 8 bits. */
-int64_t lxsys_exit_group(struct lxproc *p, const struct trap_info *t)
+/* sched_getaffinity(pid, len, mask): one CPU (Warp runs Linux processes on one), so bit 0; the
+ * mask's size in bytes (8: Linux's for up to 64 CPUs), or EINVAL for a len too short or not a
+ * multiple of 8, ESRCH for a thread not of its tree. */
+int64_t lxsys_sched_getaffinity(struct lxproc *p, const struct trap_info *t)
 {
-    lxproc_exit(p, (int)(t->args[0] & 0xff));
-    return LXSYS_NO_REPLY;
+    uint64_t mask = 1;
+    int32_t pid = (int32_t)t->args[0];
+    if (t->args[1] < sizeof(mask) || (t->args[1] & (sizeof(mask) - 1)))
+        return -LX_EINVAL;
+    struct lxproc *q = pid == 0 ? p : pid > 0 ? lxproc_find((uint64_t)pid) : NULL;
+    if (!q || q->tree != p->tree)
+        return -LX_ESRCH;
+    return lxmem_write(p, t->args[2], &mask, sizeof(mask)) < 0 ? -LX_EFAULT : (int64_t)sizeof(mask);
 }
 
 /* ---- resource limits: what Warp enforces, readable; a change only where it changes nothing ---- */
@@ -142,7 +144,7 @@ static int64_t lxlimit(struct lxproc *p, uint64_t pid, uint64_t resource, uint64
     /* Both are C ints in Linux's prototypes: the upper halves of the registers are not looked at. */
     if ((uint32_t)resource >= LX_RLIM_NLIMITS)
         return -LX_EINVAL;
-    if ((uint32_t)pid != 0 && (uint32_t)pid != (uint32_t)p->pid)
+    if ((uint32_t)pid != 0 && (uint32_t)pid != (uint32_t)p->pid && (uint32_t)pid != (uint32_t)p->leader->pid)
         return -LX_ESRCH; /* it sees no other process */
     uint64_t limit = lxlimit_of(p, (uint32_t)resource);
     if (new_addr) {

@@ -6,7 +6,8 @@
  * setitimer, which would end it or wait for ever), signals to itself are harmless ones and
  * rt_sigaction only reads (no random handler), the console gets a few bytes at a time, its pipes
  * never block it and SIGPIPE is ignored; poll, select and epoll_wait never wait, socket calls never block;
- * fork and clone children end at once and waits mostly do not wait. The server must answer every
+ * fork and clone children end at once, threads too, futex waits time out at once and waits mostly
+ * do not wait. The server must answer every
  * call and go on serving the other programs. */
 #include <fcntl.h>
 #include <signal.h>
@@ -40,6 +41,27 @@ static long raw(long nr, long a, long b, long c, long d, long e, long f)
     __asm__ volatile("syscall"
                      : "=a"(ret)
                      : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* clone with flags meant for a thread (CLONE_VM and the rest of musl's, some left out or added at
+ * random): the new thread exits at once, in the same instructions, touching neither memory nor
+ * its stack; the caller gets the result. */
+static long thread_clone(long flags, long ptid, long ctid, long tls)
+{
+    static long stack[64]; /* never used: the thread makes no call before its exit */
+    register long r10 __asm__("r10") = ctid, r8 __asm__("r8") = tls;
+    long ret;
+    __asm__ volatile("syscall\n\t"
+                     "test %%rax, %%rax\n\t"
+                     "jnz 1f\n\t"
+                     "mov $60, %%eax\n\t" /* the thread: exit(0) */
+                     "xor %%edi, %%edi\n\t"
+                     "syscall\n"
+                     "1:"
+                     : "=a"(ret)
+                     : "a"(56), "D"(flags), "S"(stack + 64), "d"(ptid), "r"(r10), "r"(r8)
                      : "rcx", "r11", "memory");
     return ret;
 }
@@ -176,6 +198,8 @@ int main(int argc, char **argv)
         if (nr == 56) /* clone: its exit signal SIGCHLD or none (a random one could end this program) */
             a[0] = (a[0] & ~0xffl) | (rnd() % 2 ? 17 : 0), a[1] = 0, a[2] = (long)(buf + rnd() % 4096),
             a[3] = (long)(buf + rnd() % 4096);
+        if (nr == 202) /* futex: a wait times out at once (relative or absolute, the epoch) */
+            a[3] = (long)zero_time;
         if (nr == 59 || nr == 89) /* execve, readlink */
             a[0] = (long)(buf + rnd() % 4096), a[1] = (long)(buf + rnd() % 4096);
         if (nr == 267) /* readlinkat */
@@ -184,7 +208,16 @@ int main(int argc, char **argv)
             a[1] = rnd() % 2 ? (long)(buf + rnd() % 4096) : 0, a[2] = rnd() % 4 ? 1 : a[2], a[3] = 0;
         if (nr == 247) /* waitid */
             a[2] = (long)(buf + rnd() % 4096), a[3] = rnd() % 4 ? 5 : a[3], a[4] = 0;
-        long r = raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        long r;
+        if (nr == 56 && rnd() % 2) {                             /* clone: a thread, which exits at once */
+            long flags = 0x10f00 | 0x40000;                      /* VM, FS, FILES, SIGHAND, THREAD; SYSVSEM */
+            flags ^= rnd() % 8 == 0 ? 1l << (8 + rnd() % 9) : 0; /* sometimes one more, or one less */
+            flags |= (long)(rnd() % 16) << 19; /* SETTLS, PARENT_SETTID, CHILD_CLEARTID, DETACHED */
+            r = thread_clone(flags, (long)(buf + rnd() % 4096), (long)(buf + rnd() % 4096), a[4]);
+            errors += r < 0;
+            continue;
+        }
+        r = raw(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
         if (r == 0 && (nr == 56 || nr == 57 || nr == 58))
             raw(231, (long)(rnd() % 256), 0, 0, 0, 0, 0); /* the child: exit_group */
         errors += r < 0;
