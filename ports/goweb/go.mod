@@ -1,0 +1,3 @@
+module goweb
+
+go 1.19
