@@ -31,56 +31,6 @@ static void prog_write_kid(uint64_t payload)
     kh_sys(SYS_CLOCK, 0, 0, 0, 0, 0, 0);
 }
 
-/* A supervised child (not started) running prog(payload) once started; *eq holds our channel end. */
-static long supervised(kh_prog prog, uint64_t payload, long *eq)
-{
-    handle_t c[2];
-    KH_CHECK_EQ(kh_channel_create(c), 0);
-    *eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0);
-    KH_CHECK_EQ(kh_sys(SYS_EVENTQ_ADD, (uint64_t)*eq, c[0], 0, 0, 0, 0), 0);
-    long child = kh_spawn_supervised(prog, payload, c[1]);
-    KH_CHECK(child > 0);
-    return child;
-}
-
-/* The child's process behind a handle of ours (a peek the host allows). */
-static struct proc *child_proc(long h)
-{
-    struct proc *p = NULL;
-    KH_CHECK_EQ(handle_object(proc_handles(), (handle_t)h, OBJ_PROCESS, RIGHT_MANAGE, (void **)&p), 0);
-    return p;
-}
-
-/* Pages the child's account is charged for now. */
-static uint64_t charged(long child)
-{
-    return child_proc(child)->quota->used[LIMIT_PAGES];
-}
-
-/* Write the string s into the child at addr: SYS_PROC_VM_WRITE's result. */
-static long put(long child, uint64_t addr, const char *s)
-{
-    uaddr_t buf = kh_ualloc(16);
-    kh_uput(buf, s, strlen(s));
-    return kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, addr, buf, strlen(s), 0, 0);
-}
-
-/* The child's n bytes at addr must be s's first n. */
-static void expect_n(long child, uint64_t addr, const char *s, size_t n)
-{
-    uaddr_t buf = kh_ualloc(16);
-    char got[16] = "";
-    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)child, addr, buf, n, 0, 0), (long)n);
-    kh_uget(got, buf, n);
-    KH_CHECK(memcmp(got, s, n) == 0);
-}
-
-/* The child's bytes at addr must be the string s. */
-static void expect(long child, uint64_t addr, const char *s)
-{
-    expect_n(child, addr, s, strlen(s));
-}
-
 /* End a child: kill it and wait. */
 static void end(long child)
 {
@@ -107,37 +57,37 @@ static void prog_clone(uint64_t payload)
 {
     (void)payload;
     long eqa, eqb;
-    long a = supervised(prog_one_call, 0, &eqa);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eqa);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 3 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(addr > 0);
     for (int i = 0; i < 3; i++)
-        KH_CHECK_EQ(put(a, (uint64_t)addr + i * PAGE_SIZE, "parent"), 6);
-    long b = supervised(prog_write_kid, (uint64_t)addr + PAGE_SIZE, &eqb);
-    uint64_t used = kh_pages_used(), b_before = charged(b);
+        KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + i * PAGE_SIZE, "parent"), 6);
+    long b = kh_supervised(prog_write_kid, (uint64_t)addr + PAGE_SIZE, NULL, &eqb);
+    uint64_t used = kh_pages_used(), b_before = kh_child_charged(b);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), 0);
-    uint64_t tables = child_proc(b)->vm.arch.tables;
+    uint64_t tables = kh_child_proc(b)->vm.arch.tables;
     KH_CHECK_EQ(kh_pages_used(), used + tables - 1); /* the root table was there */
-    KH_CHECK_EQ(charged(b), b_before + 3 + tables - 1);
-    KH_CHECK_EQ(vm_count_user(&child_proc(b)->vm), 1);
-    expect(b, (uint64_t)addr + 2 * PAGE_SIZE, "parent");
+    KH_CHECK_EQ(kh_child_charged(b), b_before + 3 + tables - 1);
+    KH_CHECK_EQ(vm_count_user(&kh_child_proc(b)->vm), 1);
+    kh_child_expect(b, (uint64_t)addr + 2 * PAGE_SIZE, "parent");
     used = kh_pages_used();
-    KH_CHECK_EQ(put(b, (uint64_t)addr, "child!"), 6); /* a copy for b */
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr, "child!"), 6); /* a copy for b */
     KH_CHECK_EQ(kh_pages_used(), used + 1);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "mother"), 6); /* a's frame is its own again: no copy */
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "mother"), 6); /* a's frame is its own again: no copy */
     KH_CHECK_EQ(kh_pages_used(), used + 1);
-    expect(a, (uint64_t)addr, "mother");
-    expect(b, (uint64_t)addr, "child!");
+    kh_child_expect(a, (uint64_t)addr, "mother");
+    kh_child_expect(b, (uint64_t)addr, "child!");
     /* The clone runs: its own write goes to a copy of its own. */
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)b, 0, 0, 0, 0, 0), 0);
     expect_trap(eqb);
     KH_CHECK_EQ(kh_pages_used(), used + 2);
-    expect(b, (uint64_t)addr + PAGE_SIZE, "kident");
-    expect(a, (uint64_t)addr + PAGE_SIZE, "parent");
+    kh_child_expect(b, (uint64_t)addr + PAGE_SIZE, "kident");
+    kh_child_expect(a, (uint64_t)addr + PAGE_SIZE, "parent");
     /* A page shared until one side unmaps it stays with the other. */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)a, (uint64_t)addr + 2 * PAGE_SIZE, PAGE_SIZE, 0, 0, 0),
                 0);
     KH_CHECK_EQ(kh_pages_used(), used + 2);
-    expect(b, (uint64_t)addr + 2 * PAGE_SIZE, "parent");
+    kh_child_expect(b, (uint64_t)addr + 2 * PAGE_SIZE, "parent");
     end(a);
     end(b);
 }
@@ -153,21 +103,21 @@ static void prog_clone_chain(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq),
-         c = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq),
+         c = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, PAGE_SIZE, RW, 0, 0);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "one"), 3);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "one"), 3);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), 0);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)b, (uint64_t)c, 0, 0, 0, 0), 0);
     uint64_t used = kh_pages_used();
-    KH_CHECK_EQ(put(b, (uint64_t)addr, "two"), 3);
-    KH_CHECK_EQ(put(c, (uint64_t)addr, "three"), 5);
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr, "two"), 3);
+    KH_CHECK_EQ(kh_child_put(c, (uint64_t)addr, "three"), 5);
     KH_CHECK_EQ(kh_pages_used(), used + 2);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "uno"), 3);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "uno"), 3);
     KH_CHECK_EQ(kh_pages_used(), used + 2);
-    expect(a, (uint64_t)addr, "uno");
-    expect(b, (uint64_t)addr, "two");
-    expect(c, (uint64_t)addr, "three");
+    kh_child_expect(a, (uint64_t)addr, "uno");
+    kh_child_expect(b, (uint64_t)addr, "two");
+    kh_child_expect(c, (uint64_t)addr, "three");
     end(b);
     end(a);
     end(c);
@@ -186,7 +136,7 @@ static void prog_clone_refusals(uint64_t payload)
 {
     (void)payload;
     long eq, eqa;
-    long a = supervised(prog_one_call, 0, &eqa), b = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eqa), b = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 4 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(addr > 0);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, 999, (uint64_t)b, 0, 0, 0, 0), ERR_BAD_HANDLE);
@@ -198,28 +148,28 @@ static void prog_clone_refusals(uint64_t payload)
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)weak, 0, 0, 0, 0), ERR_NO_RIGHTS);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)a, 0, 0, 0, 0), ERR_BAD_STATE);
     /* A destination that maps something. */
-    long c = supervised(prog_one_call, 0, &eq);
+    long c = kh_supervised(prog_one_call, 0, NULL, &eq);
     KH_CHECK(kh_sys(SYS_PROC_VM_MAP, (uint64_t)c, 0, PAGE_SIZE, RW | PROT_LAZY, 0, 0) > 0);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)c, 0, 0, 0, 0), ERR_BAD_STATE);
     /* Over the destination's quota: nothing mapped, nothing charged, the source as it was. */
-    struct quota *qb = child_proc(b)->quota;
-    uint64_t b_before = charged(b), limit = qb->limit[LIMIT_PAGES], used = kh_pages_used();
+    struct quota *qb = kh_child_proc(b)->quota;
+    uint64_t b_before = kh_child_charged(b), limit = qb->limit[LIMIT_PAGES], used = kh_pages_used();
     qb->limit[LIMIT_PAGES] = b_before + 3 + 3; /* its tables and 3 of the 4 pages */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), ERR_NO_MEMORY);
     qb->limit[LIMIT_PAGES] = limit;
-    KH_CHECK(vm_empty(&child_proc(b)->vm));
-    KH_CHECK_EQ(charged(b), b_before + child_proc(b)->vm.arch.tables - 1);
-    KH_CHECK_EQ(kh_pages_used(), used + child_proc(b)->vm.arch.tables - 1);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "still"), 5); /* read-only since, writable again in place */
-    KH_CHECK_EQ(kh_pages_used(), used + child_proc(b)->vm.arch.tables - 1);
+    KH_CHECK(vm_empty(&kh_child_proc(b)->vm));
+    KH_CHECK_EQ(kh_child_charged(b), b_before + kh_child_proc(b)->vm.arch.tables - 1);
+    KH_CHECK_EQ(kh_pages_used(), used + kh_child_proc(b)->vm.arch.tables - 1);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "still"), 5); /* read-only since, writable again in place */
+    KH_CHECK_EQ(kh_pages_used(), used + kh_child_proc(b)->vm.arch.tables - 1);
     /* Memory that is not plain: a kept object. */
     struct kobj *obj;
     KH_CHECK_EQ(handle_object(proc_handles(), (handle_t)eq, 0, 0, (void **)&obj), 0);
-    KH_CHECK_EQ(vm_keep(&child_proc(a)->vm, obj), 0);
+    KH_CHECK_EQ(vm_keep(&kh_child_proc(a)->vm, obj), 0);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), ERR_NOT_SUPPORTED);
-    KH_CHECK(vm_empty(&child_proc(b)->vm));
+    KH_CHECK(vm_empty(&kh_child_proc(b)->vm));
     /* A running source, a started destination. */
-    long d = supervised(prog_one_call, 0, &eq);
+    long d = kh_supervised(prog_one_call, 0, NULL, &eq);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)d, 0, 0, 0, 0, 0), 0);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)d, (uint64_t)b, 0, 0, 0, 0), ERR_BAD_STATE);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)c, (uint64_t)d, 0, 0, 0, 0), ERR_BAD_STATE);
@@ -244,60 +194,60 @@ static void prog_lazy(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq);
-    uint64_t used = kh_pages_used(), before = charged(a), big = 64ul << 20;
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq);
+    uint64_t used = kh_pages_used(), before = kh_child_charged(a), big = 64ul << 20;
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, PAGE_SIZE, 0, 0, 0),
                 ERR_INVALID_ARG); /* eager none */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, PAGE_SIZE, RW | 0x2000, 0, 0), ERR_INVALID_ARG);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, big, RW | PROT_LAZY, 0, 0);
     KH_CHECK(addr > 0);
     KH_CHECK_EQ(kh_pages_used(), used);
-    KH_CHECK_EQ(charged(a), before);
-    expect_n(a, (uint64_t)addr + 5 * PAGE_SIZE, "\0\0\0", 3); /* a read allocates a zeroed page */
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 6 * PAGE_SIZE, "six"), 3);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 9 * PAGE_SIZE, "nine"), 4);
-    uint64_t tables = child_proc(a)->vm.arch.tables - 1; /* beyond the root */
+    KH_CHECK_EQ(kh_child_charged(a), before);
+    kh_child_expect_n(a, (uint64_t)addr + 5 * PAGE_SIZE, "\0\0\0", 3); /* a read allocates a zeroed page */
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 6 * PAGE_SIZE, "six"), 3);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 9 * PAGE_SIZE, "nine"), 4);
+    uint64_t tables = kh_child_proc(a)->vm.arch.tables - 1; /* beyond the root */
     KH_CHECK_EQ(kh_pages_used(), used + 3 + tables);
-    KH_CHECK_EQ(charged(a), before + 3 + tables);
+    KH_CHECK_EQ(kh_child_charged(a), before + 3 + tables);
     /* PROT_NONE: nothing gets through, nothing is freed or allocated; back to RW, the data is there. */
     KH_CHECK_EQ(
         kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)addr + 4 * PAGE_SIZE, 4 * PAGE_SIZE, 0, 0, 0), 0);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)addr, PAGE_SIZE, RW | PROT_LAZY, 0, 0),
                 ERR_INVALID_ARG);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 6 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 7 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 6 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 7 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
     uaddr_t buf = kh_ualloc(16);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)a, (uint64_t)addr + 6 * PAGE_SIZE, buf, 1, 0, 0),
                 ERR_BAD_ADDRESS);
     KH_CHECK_EQ(kh_pages_used(), used + 3 + tables);
     KH_CHECK_EQ(
         kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)addr + 4 * PAGE_SIZE, 4 * PAGE_SIZE, RW, 0, 0), 0);
-    expect(a, (uint64_t)addr + 6 * PAGE_SIZE, "six");
+    kh_child_expect(a, (uint64_t)addr + 6 * PAGE_SIZE, "six");
     KH_CHECK_EQ(kh_pages_used(), used + 3 + tables);
     /* Unmap a part holding two touched pages (5, 6) and an untouched one: two frames back. */
     KH_CHECK_EQ(
         kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)a, (uint64_t)addr + 5 * PAGE_SIZE, 3 * PAGE_SIZE, 0, 0, 0), 0);
     KH_CHECK_EQ(kh_pages_used(), used + 1 + tables);
-    KH_CHECK_EQ(charged(a), before + 1 + tables);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 7 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS); /* gone, not lazy */
-    expect(a, (uint64_t)addr + 9 * PAGE_SIZE, "nine");
+    KH_CHECK_EQ(kh_child_charged(a), before + 1 + tables);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 7 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS); /* gone, not lazy */
+    kh_child_expect(a, (uint64_t)addr + 9 * PAGE_SIZE, "nine");
     /* Touching past the quota: the access fails, nothing allocated. */
-    struct quota *q = child_proc(a)->quota;
+    struct quota *q = kh_child_proc(a)->quota;
     uint64_t limit = q->limit[LIMIT_PAGES];
     q->limit[LIMIT_PAGES] = q->used[LIMIT_PAGES];
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 10 * PAGE_SIZE, "x"), ERR_NO_MEMORY);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 10 * PAGE_SIZE, "x"), ERR_NO_MEMORY);
     KH_CHECK_EQ(kh_pages_used(), used + 1 + tables);
     q->limit[LIMIT_PAGES] = limit;
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 10 * PAGE_SIZE, "x"), 1);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 10 * PAGE_SIZE, "x"), 1);
     /* A lazy PROT_NONE mapping, opened later: untouched pages stay unallocated throughout. */
     long none = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, big, PROT_LAZY, 0, 0);
     KH_CHECK(none > 0);
-    KH_CHECK_EQ(put(a, (uint64_t)none, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)none, "x"), ERR_BAD_ADDRESS);
     used = kh_pages_used();
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)none, 16 * PAGE_SIZE, RW, 0, 0), 0);
     KH_CHECK_EQ(kh_pages_used(), used);
-    KH_CHECK_EQ(put(a, (uint64_t)none + 15 * PAGE_SIZE, "x"), 1);
-    KH_CHECK_EQ(put(a, (uint64_t)none + 16 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)none + 15 * PAGE_SIZE, "x"), 1);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)none + 16 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
     end(a);
 }
 
@@ -313,32 +263,32 @@ static void prog_clone_lazy(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 8 * PAGE_SIZE, RW | PROT_LAZY, 0, 0);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "zero"), 4);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 7 * PAGE_SIZE, "seven"), 5);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "zero"), 4);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 7 * PAGE_SIZE, "seven"), 5);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)addr + 7 * PAGE_SIZE, PAGE_SIZE, 0, 0, 0),
                 0);
-    uint64_t b_before = charged(b);
+    uint64_t b_before = kh_child_charged(b);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), 0);
-    uint64_t tables = child_proc(b)->vm.arch.tables - 1;
-    KH_CHECK_EQ(charged(b), b_before + 2 + tables);
+    uint64_t tables = kh_child_proc(b)->vm.arch.tables - 1;
+    KH_CHECK_EQ(kh_child_charged(b), b_before + 2 + tables);
     uint64_t used = kh_pages_used();
-    expect(b, (uint64_t)addr, "zero");
-    KH_CHECK_EQ(put(b, (uint64_t)addr + 7 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
-    KH_CHECK_EQ(put(b, (uint64_t)addr + 3 * PAGE_SIZE, "three"), 5);
+    kh_child_expect(b, (uint64_t)addr, "zero");
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr + 7 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr + 3 * PAGE_SIZE, "three"), 5);
     KH_CHECK_EQ(kh_pages_used(), used + 1);
-    KH_CHECK_EQ(charged(b), b_before + 3 + tables);
-    expect_n(a, (uint64_t)addr + 3 * PAGE_SIZE, "\0\0\0", 3);
+    KH_CHECK_EQ(kh_child_charged(b), b_before + 3 + tables);
+    kh_child_expect_n(a, (uint64_t)addr + 3 * PAGE_SIZE, "\0\0\0", 3);
     /* Made writable again, a shared page stays copy-on-write: b's write copies it. */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)b, (uint64_t)addr + 7 * PAGE_SIZE, PAGE_SIZE, RW, 0, 0),
                 0);
     used = kh_pages_used();
-    KH_CHECK_EQ(put(b, (uint64_t)addr + 7 * PAGE_SIZE, "SEVEN"), 5);
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr + 7 * PAGE_SIZE, "SEVEN"), 5);
     KH_CHECK_EQ(kh_pages_used(), used + 1);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)a, (uint64_t)addr + 7 * PAGE_SIZE, PAGE_SIZE, RW, 0, 0),
                 0);
-    expect(a, (uint64_t)addr + 7 * PAGE_SIZE, "seven");
+    kh_child_expect(a, (uint64_t)addr + 7 * PAGE_SIZE, "seven");
     end(a);
     end(b);
 }
@@ -355,17 +305,18 @@ static void prog_clone_sparse(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 512ul << 20, RW | PROT_LAZY, 0, 0);
     KH_CHECK(addr > 0);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "first"), 5);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + (500ul << 20), "last"), 4);
-    struct quota *qb = child_proc(b)->quota;
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "first"), 5);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + (500ul << 20), "last"), 4);
+    struct quota *qb = kh_child_proc(b)->quota;
     uint64_t limit = qb->limit[LIMIT_PAGES];
-    qb->limit[LIMIT_PAGES] = charged(b) + 2 + 8; /* two pages, their tables (at most 3 each), slack */
+    qb->limit[LIMIT_PAGES] =
+        kh_child_charged(b) + 2 + 8; /* two pages, their tables (at most 3 each), slack */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), 0);
     qb->limit[LIMIT_PAGES] = limit;
-    expect(b, (uint64_t)addr + (500ul << 20), "last");
+    kh_child_expect(b, (uint64_t)addr + (500ul << 20), "last");
     end(a);
     end(b);
 }
@@ -405,7 +356,7 @@ static void prog_clone_chunks(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 256 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(addr > 0);
     long before = karch_irq_windows;
@@ -437,7 +388,7 @@ static void prog_clone_until_killed(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 256 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(addr > 0);
     kill_at = karch_irq_windows + 5;

@@ -33,51 +33,6 @@ static void prog_store(uint64_t payload)
     kh_sys(SYS_CLOCK, 0, 0, 0, 0, 0, 0);
 }
 
-/* A supervised child (not started) running prog(payload) once started; *eq holds our channel end. */
-static long supervised(kh_prog prog, uint64_t payload, long *eq)
-{
-    handle_t c[2];
-    KH_CHECK_EQ(kh_channel_create(c), 0);
-    *eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0);
-    KH_CHECK_EQ(kh_sys(SYS_EVENTQ_ADD, (uint64_t)*eq, c[0], 0, 0, 0, 0), 0);
-    long child = kh_spawn_supervised(prog, payload, c[1]);
-    KH_CHECK(child > 0);
-    return child;
-}
-
-/* The child's process behind a handle of ours (a peek the host allows). */
-static struct proc *child_proc(long h)
-{
-    struct proc *p = NULL;
-    KH_CHECK_EQ(handle_object(proc_handles(), (handle_t)h, OBJ_PROCESS, RIGHT_MANAGE, (void **)&p), 0);
-    return p;
-}
-
-/* Pages the child's account is charged for now. */
-static uint64_t charged(long child)
-{
-    return child_proc(child)->quota->used[LIMIT_PAGES];
-}
-
-/* Write the string s into the child at addr: SYS_PROC_VM_WRITE's result. */
-static long put(long child, uint64_t addr, const char *s)
-{
-    uaddr_t buf = kh_ualloc(16);
-    kh_uput(buf, s, strlen(s));
-    return kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, addr, buf, strlen(s), 0, 0);
-}
-
-/* The child's bytes at addr must be the string s. */
-static void expect(long child, uint64_t addr, const char *s)
-{
-    uaddr_t buf = kh_ualloc(16);
-    char got[16] = "";
-    size_t n = strlen(s);
-    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)child, addr, buf, n, 0, 0), (long)n);
-    kh_uget(got, buf, n);
-    KH_CHECK(memcmp(got, s, n) == 0);
-}
-
 static long share(long src, long dst)
 {
     return kh_sys(SYS_PROC_VM_SHARE, (uint64_t)src, (uint64_t)dst, 0, 0, 0, 0);
@@ -122,37 +77,38 @@ static void prog_share(uint64_t payload)
 {
     (void)payload;
     long eqa, eqb;
-    long a = supervised(prog_store, VA | 'a', &eqa), b = supervised(prog_store, VA | 'b', &eqb);
-    uint64_t used = kh_pages_used(), a_before = charged(a), b_before = charged(b);
+    long a = kh_supervised(prog_store, VA | 'a', NULL, &eqa),
+         b = kh_supervised(prog_store, VA | 'b', NULL, &eqb);
+    uint64_t used = kh_pages_used(), a_before = kh_child_charged(a), b_before = kh_child_charged(b);
     KH_CHECK_EQ(share(a, b), 0);
     KH_CHECK_EQ(kh_pages_used(), used - 1);
-    KH_CHECK_EQ(charged(b), b_before - 1);
-    KH_CHECK(child_proc(b)->space == &child_proc(a)->vm);
-    KH_CHECK_EQ(child_proc(a)->vm.sharers, 1);
+    KH_CHECK_EQ(kh_child_charged(b), b_before - 1);
+    KH_CHECK(kh_child_proc(b)->space == &kh_child_proc(a)->vm);
+    KH_CHECK_EQ(kh_child_proc(a)->vm.sharers, 1);
     /* Maps through the sharer land in the owner's space, on the owner's account. */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_MAP, (uint64_t)b, VA, PAGE_SIZE, RW | PROT_LAZY, 0, 0), (long)VA);
     long more = kh_sys(SYS_PROC_VM_MAP, (uint64_t)b, 0, 2 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(more > 0);
-    KH_CHECK_EQ(charged(b), b_before - 1);
-    KH_CHECK(charged(a) >= a_before + 2);
-    KH_CHECK_EQ(vm_count_user(&child_proc(a)->vm), 2);
-    KH_CHECK_EQ(put(b, (uint64_t)more + PAGE_SIZE, "through b"), 9);
-    expect(a, (uint64_t)more + PAGE_SIZE, "through b");
-    KH_CHECK_EQ(put(a, (uint64_t)more, "through a"), 9);
-    expect(b, (uint64_t)more, "through a");
+    KH_CHECK_EQ(kh_child_charged(b), b_before - 1);
+    KH_CHECK(kh_child_charged(a) >= a_before + 2);
+    KH_CHECK_EQ(vm_count_user(&kh_child_proc(a)->vm), 2);
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)more + PAGE_SIZE, "through b"), 9);
+    kh_child_expect(a, (uint64_t)more + PAGE_SIZE, "through b");
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)more, "through a"), 9);
+    kh_child_expect(b, (uint64_t)more, "through a");
     /* An unmap through one is gone for the other. */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)a, (uint64_t)more, PAGE_SIZE, 0, 0, 0), 0);
-    KH_CHECK_EQ(put(b, (uint64_t)more, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)more, "x"), ERR_BAD_ADDRESS);
     /* Each runs and stores to the same lazy page from user mode; each sees the other's store. */
-    uint64_t a_mid = charged(a);
+    uint64_t a_mid = kh_child_charged(a);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)b, 0, 0, 0, 0, 0), 0);
     expect_trap(eqb);
-    KH_CHECK(charged(a) > a_mid); /* b's first touch charged the owner */
-    KH_CHECK_EQ(charged(b), b_before - 1);
+    KH_CHECK(kh_child_charged(a) > a_mid); /* b's first touch charged the owner */
+    KH_CHECK_EQ(kh_child_charged(b), b_before - 1);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)a, 0, 0, 0, 0, 0), 0);
     expect_trap(eqa);
-    expect(a, VA, "ab");
-    expect(b, VA, "ab");
+    kh_child_expect(a, VA, "ab");
+    kh_child_expect(b, VA, "ab");
     KH_CHECK_EQ(end(a), EXIT_KILLED);
     KH_CHECK_EQ(child_exit(b), EXIT_KILLED);
 }
@@ -172,16 +128,16 @@ static void prog_owner_ends(uint64_t payload)
 {
     (void)payload;
     long eqa, eqb, eqc;
-    long a = supervised(prog_one_call, 0, &eqa), b = supervised(prog_store, VA | 'b', &eqb),
-         c = supervised(prog_one_call, 0, &eqc);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eqa), b = kh_supervised(prog_store, VA | 'b', NULL, &eqb),
+         c = kh_supervised(prog_one_call, 0, NULL, &eqc);
     KH_CHECK(kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, VA, 4 * PAGE_SIZE, RW, 0, 0) > 0);
     KH_CHECK_EQ(share(a, b), 0);
     KH_CHECK_EQ(share(b, c), 0);
-    KH_CHECK(child_proc(c)->space == &child_proc(a)->vm);
-    KH_CHECK_EQ(child_proc(a)->vm.sharers, 2);
+    KH_CHECK(kh_child_proc(c)->space == &kh_child_proc(a)->vm);
+    KH_CHECK_EQ(kh_child_proc(a)->vm.sharers, 2);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)b, 0, 0, 0, 0, 0), 0);
     expect_trap(eqb); /* b waits in its trap, c to be started */
-    struct proc *pb = child_proc(b), *pc = child_proc(c);
+    struct proc *pb = kh_child_proc(b), *pc = kh_child_proc(c);
     KH_CHECK_EQ(end(a), EXIT_KILLED);
     KH_CHECK(pb->state == PROC_DEAD && pc->state == PROC_DEAD);
     KH_CHECK(pb->space == NULL && pc->space == NULL);
@@ -201,21 +157,21 @@ static void prog_sharer_ends(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq),
-         c = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq),
+         c = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 2 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(addr > 0);
     KH_CHECK_EQ(share(a, b), 0);
-    KH_CHECK_EQ(put(b, (uint64_t)addr, "kept"), 4);
-    uint64_t used = kh_pages_used(), a_before = charged(a);
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr, "kept"), 4);
+    uint64_t used = kh_pages_used(), a_before = kh_child_charged(a);
     KH_CHECK_EQ(end(b), EXIT_KILLED);
     KH_CHECK_EQ(kh_pages_used(), used);
-    KH_CHECK_EQ(charged(a), a_before);
-    KH_CHECK_EQ(child_proc(a)->vm.sharers, 0);
-    expect(a, (uint64_t)addr, "kept");
+    KH_CHECK_EQ(kh_child_charged(a), a_before);
+    KH_CHECK_EQ(kh_child_proc(a)->vm.sharers, 0);
+    kh_child_expect(a, (uint64_t)addr, "kept");
     KH_CHECK(kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, PAGE_SIZE, RW, 0, 0) > 0);
     KH_CHECK_EQ(share(a, c), 0);
-    expect(c, (uint64_t)addr, "kept");
+    kh_child_expect(c, (uint64_t)addr, "kept");
     KH_CHECK_EQ(end(c), EXIT_KILLED);
     KH_CHECK_EQ(end(a), EXIT_KILLED);
 }
@@ -236,9 +192,9 @@ static void prog_share_refusals(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq),
-         c = supervised(prog_one_call, 0, &eq), d = supervised(prog_one_call, 0, &eq),
-         e = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq),
+         c = kh_supervised(prog_one_call, 0, NULL, &eq), d = kh_supervised(prog_one_call, 0, NULL, &eq),
+         e = kh_supervised(prog_one_call, 0, NULL, &eq);
     KH_CHECK_EQ(share(999, b), ERR_BAD_HANDLE);
     KH_CHECK_EQ(share(a, 999), ERR_BAD_HANDLE);
     KH_CHECK_EQ(share(eq, b), ERR_WRONG_TYPE);
@@ -257,7 +213,7 @@ static void prog_share_refusals(uint64_t payload)
     KH_CHECK_EQ(share(a, c), ERR_BAD_STATE);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)d, 0, 0, 0, 0, 0), 0);
     KH_CHECK_EQ(share(a, d), ERR_BAD_STATE);
-    KH_CHECK_EQ(child_proc(a)->vm.sharers, 0);
+    KH_CHECK_EQ(kh_child_proc(a)->vm.sharers, 0);
     /* b joins a: it shares already, a is shared, and b's owner is a. */
     KH_CHECK_EQ(share(a, b), 0);
     KH_CHECK_EQ(share(a, b), ERR_BAD_STATE);
@@ -265,17 +221,17 @@ static void prog_share_refusals(uint64_t payload)
     KH_CHECK_EQ(share(e, a), ERR_BAD_STATE);
     KH_CHECK_EQ(share(b, a), ERR_BAD_STATE);
     KH_CHECK_EQ(share(b, b), ERR_BAD_STATE);
-    KH_CHECK_EQ(child_proc(a)->vm.sharers, 1);
+    KH_CHECK_EQ(kh_child_proc(a)->vm.sharers, 1);
     /* The clone: no sharer nor shared owner as destination; a sharer as source clones the space. */
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)e, (uint64_t)b, 0, 0, 0, 0), ERR_BAD_STATE);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)e, (uint64_t)a, 0, 0, 0, 0), ERR_BAD_STATE);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)a, (uint64_t)b, 0, 0, 0, 0), ERR_BAD_STATE);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, PAGE_SIZE, RW, 0, 0);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "forked"), 6);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "forked"), 6);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)b, (uint64_t)e, 0, 0, 0, 0), 0);
-    KH_CHECK_EQ(put(b, (uint64_t)addr, "thread"), 6);
-    expect(e, (uint64_t)addr, "forked");
-    expect(a, (uint64_t)addr, "thread");
+    KH_CHECK_EQ(kh_child_put(b, (uint64_t)addr, "thread"), 6);
+    kh_child_expect(e, (uint64_t)addr, "forked");
+    kh_child_expect(a, (uint64_t)addr, "thread");
     end(plain);
     end(a);
     end(b);
@@ -306,16 +262,16 @@ static void prog_share_busy(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq);
     KH_CHECK_EQ(share(a, b), 0);
     sharer_busy_seen = 0;
-    hook_sharer = child_proc(b);
+    hook_sharer = kh_child_proc(b);
     karch_irq_window_hook = note_sharer_busy;
     KH_CHECK(kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 64 * PAGE_SIZE, RW, 0, 0) > 0);
     karch_irq_window_hook = NULL;
     hook_sharer = NULL;
     KH_CHECK_EQ(sharer_busy_seen, 64 / VM_CHUNK_PAGES - 1);
-    KH_CHECK(!child_proc(b)->space->busy);
+    KH_CHECK(!kh_child_proc(b)->space->busy);
     KH_CHECK(kh_sys(SYS_PROC_VM_MAP, (uint64_t)b, 0, PAGE_SIZE, RW, 0, 0) > 0);
     end(a);
     end(b);
@@ -347,30 +303,30 @@ static void prog_sharer_killed_midway(uint64_t payload)
 {
     (void)payload;
     long eq;
-    long a = supervised(prog_one_call, 0, &eq), b = supervised(prog_one_call, 0, &eq),
-         c = supervised(prog_one_call, 0, &eq), d = supervised(prog_one_call, 0, &eq);
+    long a = kh_supervised(prog_one_call, 0, NULL, &eq), b = kh_supervised(prog_one_call, 0, NULL, &eq),
+         c = kh_supervised(prog_one_call, 0, NULL, &eq), d = kh_supervised(prog_one_call, 0, NULL, &eq);
     long addr = kh_sys(SYS_PROC_VM_MAP, (uint64_t)a, 0, 128 * PAGE_SIZE, RW, 0, 0);
     KH_CHECK(addr > 0);
     KH_CHECK_EQ(share(a, b), 0);
     KH_CHECK_EQ(share(a, c), 0);
     KH_CHECK_EQ(share(a, d), 0);
     karch_irq_window_hook = kill_victim;
-    hook_victim = child_proc(b);
+    hook_victim = kh_child_proc(b);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)b, (uint64_t)addr, 64 * PAGE_SIZE, 0, 0, 0), 0);
     KH_CHECK_EQ(child_exit(b), EXIT_KILLED);
-    hook_victim = child_proc(c);
+    hook_victim = kh_child_proc(c);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)c, (uint64_t)addr + 64 * PAGE_SIZE, 64 * PAGE_SIZE,
                        PROT_READ, 0, 0),
                 0);
     KH_CHECK_EQ(child_exit(c), EXIT_KILLED);
-    long e = supervised(prog_one_call, 0, &eq);
-    hook_victim = child_proc(d);
+    long e = kh_supervised(prog_one_call, 0, NULL, &eq);
+    hook_victim = kh_child_proc(d);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_CLONE, (uint64_t)d, (uint64_t)e, 0, 0, 0, 0), 0);
     KH_CHECK_EQ(child_exit(d), EXIT_KILLED);
     karch_irq_window_hook = NULL;
-    KH_CHECK(!child_proc(a)->vm.busy && child_proc(a)->vm.sharers == 0);
-    KH_CHECK_EQ(put(a, (uint64_t)addr, "x"), ERR_BAD_ADDRESS);
-    KH_CHECK_EQ(put(a, (uint64_t)addr + 64 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS); /* read-only now */
+    KH_CHECK(!kh_child_proc(a)->vm.busy && kh_child_proc(a)->vm.sharers == 0);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr, "x"), ERR_BAD_ADDRESS);
+    KH_CHECK_EQ(kh_child_put(a, (uint64_t)addr + 64 * PAGE_SIZE, "x"), ERR_BAD_ADDRESS); /* read-only now */
     uaddr_t buf = kh_ualloc(16);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)e, (uint64_t)addr + 64 * PAGE_SIZE, buf, 1, 0, 0), 1);
     end(a);

@@ -41,19 +41,6 @@ static void prog_one_call(uint64_t payload)
     kh_sys(SYS_CLOCK, 0, 0, 0, 0, 0, 0);
 }
 
-/* A supervised child running prog; *ch our end of its channel, *eq a queue holding it. */
-static long supervise(kh_prog prog, handle_t *ch, long *eq)
-{
-    handle_t c[2];
-    KH_CHECK_EQ(kh_channel_create(c), 0);
-    *ch = c[0];
-    *eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0);
-    KH_CHECK_EQ(kh_sys(SYS_EVENTQ_ADD, (uint64_t)*eq, c[0], 0, 0, 0, 0), 0);
-    long child = kh_spawn_supervised(prog, 0, c[1]);
-    KH_CHECK(child > 0);
-    return child;
-}
-
 /* The next event of eq must be a trap of this kind: its call id, its data in *ti. */
 static uint64_t expect_trap(long eq, uint32_t kind, struct trap_info *ti)
 {
@@ -81,7 +68,7 @@ static void prog_resume_fault(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_fault_then_call, &ch, &eq);
+    long eq, child = kh_supervised(prog_fault_then_call, 0, &ch, &eq);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
     struct trap_info ti;
     uint64_t id = expect_trap(eq, TRAP_FAULT, &ti);
@@ -106,7 +93,7 @@ static void prog_refuse_fault(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_fault_then_call, &ch, &eq);
+    long eq, child = kh_supervised(prog_fault_then_call, 0, &ch, &eq);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
     struct trap_info ti;
     uint64_t id = expect_trap(eq, TRAP_FAULT, &ti);
@@ -125,7 +112,7 @@ static void test_fault_refused(void **state)
 static void prog_close(uint64_t payload)
 {
     handle_t ch;
-    long eq, child = supervise(prog_one_call, &ch, &eq);
+    long eq, child = kh_supervised(prog_one_call, 0, &ch, &eq);
     struct trap_info ti;
     if (payload) {
         KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
@@ -152,7 +139,7 @@ static void prog_leave_trapped(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_one_call, &ch, &eq);
+    long eq, child = kh_supervised(prog_one_call, 0, &ch, &eq);
     struct trap_info ti;
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
     expect_trap(eq, TRAP_SYSCALL, &ti);
@@ -183,7 +170,7 @@ static void prog_interrupt(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_spin, &ch, &eq);
+    long eq, child = kh_supervised(prog_spin, 0, &ch, &eq);
     KH_CHECK_EQ(kh_sys(SYS_PROC_INTERRUPT, (uint64_t)child, 0, 0, 0, 0, 0), ERR_BAD_STATE);
     KH_CHECK_EQ(kh_sys(SYS_PROC_START, (uint64_t)child, 0, 0, 0, 0, 0), 0);
     struct warp_msg r = {.type = MSG_TRAP, .flags = MSG_REPLY};
@@ -212,7 +199,7 @@ static void prog_fpu(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_spin, &ch, &eq);
+    long eq, child = kh_supervised(prog_spin, 0, &ch, &eq);
     uaddr_t buf = kh_ualloc(sizeof(struct cpu_fpu));
     struct cpu_fpu f, back;
     KH_CHECK_EQ(kh_sys(SYS_PROC_GET_FPU, (uint64_t)child, buf, 0, 0, 0, 0), 0);
@@ -251,14 +238,6 @@ static void test_fpu(void **state)
     kh_run_program(prog_fpu, 0);
 }
 
-/* The child's process behind a handle of ours (a peek the host allows). */
-static struct proc *child_proc(long h)
-{
-    struct proc *p = NULL;
-    KH_CHECK_EQ(handle_object(proc_handles(), (handle_t)h, OBJ_PROCESS, RIGHT_MANAGE, (void **)&p), 0);
-    return p;
-}
-
 /* Parts of a mapping: a page unmapped from its middle returns that page and its charge, a
  * protected part is one more mapping, a range over two pieces is refused, and unmapping every
  * piece gives back every page's charge. */
@@ -266,9 +245,9 @@ static void prog_split(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_one_call, &ch, &eq);
-    struct quota *q = child_proc(child)->quota;
-    uint64_t before = q->used[LIMIT_PAGES], count = vm_count_user(&child_proc(child)->vm);
+    long eq, child = kh_supervised(prog_one_call, 0, &ch, &eq);
+    struct quota *q = kh_child_proc(child)->quota;
+    uint64_t before = q->used[LIMIT_PAGES], count = vm_count_user(&kh_child_proc(child)->vm);
     long a = kh_sys(SYS_PROC_VM_MAP, (uint64_t)child, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0);
     KH_CHECK(a > 0);
     uint64_t mapped = q->used[LIMIT_PAGES], used = kh_pages_used();
@@ -276,11 +255,11 @@ static void prog_split(uint64_t payload)
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)a + PAGE_SIZE, PAGE_SIZE, 0, 0, 0), 0);
     KH_CHECK_EQ(q->used[LIMIT_PAGES], mapped - 1);
     KH_CHECK_EQ(kh_pages_used(), used - 1);
-    KH_CHECK_EQ(vm_count_user(&child_proc(child)->vm), count + 2);
+    KH_CHECK_EQ(vm_count_user(&kh_child_proc(child)->vm), count + 2);
     KH_CHECK_EQ(
         kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)child, (uint64_t)a + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ, 0, 0),
         0);
-    KH_CHECK_EQ(vm_count_user(&child_proc(child)->vm), count + 3);
+    KH_CHECK_EQ(vm_count_user(&kh_child_proc(child)->vm), count + 3);
     KH_CHECK_EQ(kh_sys(SYS_PROC_VM_PROTECT, (uint64_t)child, (uint64_t)a + 2 * PAGE_SIZE, 2 * PAGE_SIZE,
                        PROT_READ, 0, 0),
                 ERR_NOT_FOUND); /* two pieces */
@@ -289,7 +268,7 @@ static void prog_split(uint64_t payload)
         KH_CHECK_EQ(
             kh_sys(SYS_PROC_VM_UNMAP, (uint64_t)child, (uint64_t)a + i * PAGE_SIZE, PAGE_SIZE, 0, 0, 0), 0);
     KH_CHECK_EQ(q->used[LIMIT_PAGES], mapped - 4);
-    KH_CHECK_EQ(vm_count_user(&child_proc(child)->vm), count);
+    KH_CHECK_EQ(vm_count_user(&kh_child_proc(child)->vm), count);
     KH_CHECK_EQ(kh_sys(SYS_KILL, (uint64_t)child, 0, 0, 0, 0, 0), 0);
     KH_CHECK_EQ(exit_reason(child), EXIT_KILLED);
 }
@@ -306,8 +285,8 @@ static void prog_clock_page(uint64_t payload)
 {
     (void)payload;
     handle_t ch;
-    long eq, child = supervise(prog_one_call, &ch, &eq);
-    struct quota *q = child_proc(child)->quota;
+    long eq, child = kh_supervised(prog_one_call, 0, &ch, &eq);
+    struct quota *q = kh_child_proc(child)->quota;
     uint64_t used = kh_pages_used(), charged = q->used[LIMIT_PAGES];
     long a = kh_sys(SYS_CLOCK_MAP, (uint64_t)child, 0, 0, 0, 0, 0);
     KH_CHECK(a > 0 && a % PAGE_SIZE == 0);

@@ -240,6 +240,55 @@ long kh_spawn_supervised(kh_prog prog, uint64_t payload, handle_t end)
     return child;
 }
 
+long kh_supervised(kh_prog prog, uint64_t payload, handle_t *ch, long *eq)
+{
+    handle_t c[2];
+    KH_CHECK_EQ(kh_channel_create(c), 0);
+    if (ch)
+        *ch = c[0];
+    *eq = kh_sys(SYS_EVENTQ_CREATE, 0, 0, 0, 0, 0, 0);
+    KH_CHECK_EQ(kh_sys(SYS_EVENTQ_ADD, (uint64_t)*eq, c[0], 0, 0, 0, 0), 0);
+    long child = kh_spawn_supervised(prog, payload, c[1]);
+    KH_CHECK(child > 0);
+    return child;
+}
+
+struct proc *kh_child_proc(long h)
+{
+    struct proc *p = NULL;
+    KH_CHECK_EQ(handle_object(proc_handles(), (handle_t)h, OBJ_PROCESS, RIGHT_MANAGE, (void **)&p), 0);
+    return p;
+}
+
+uint64_t kh_child_charged(long h)
+{
+    return kh_child_proc(h)->quota->used[LIMIT_PAGES];
+}
+
+long kh_child_put(long child, uint64_t addr, const char *s)
+{
+    size_t n = strlen(s);
+    KH_CHECK(n <= 16);
+    uaddr_t buf = kh_ualloc(16);
+    kh_uput(buf, s, n);
+    return kh_sys(SYS_PROC_VM_WRITE, (uint64_t)child, addr, buf, n, 0, 0);
+}
+
+void kh_child_expect_n(long child, uint64_t addr, const char *s, size_t n)
+{
+    uaddr_t buf = kh_ualloc(16);
+    char got[16] = "";
+    KH_CHECK(n <= sizeof(got));
+    KH_CHECK_EQ(kh_sys(SYS_PROC_VM_READ, (uint64_t)child, addr, buf, n, 0, 0), (long)n);
+    kh_uget(got, buf, n);
+    KH_CHECK(memcmp(got, s, n) == 0);
+}
+
+void kh_child_expect(long child, uint64_t addr, const char *s)
+{
+    kh_child_expect_n(child, addr, s, strlen(s));
+}
+
 long kh_channel_create(handle_t out[2])
 {
     uaddr_t u = USCRATCH;

@@ -54,6 +54,21 @@ long kh_spawn_child(const char *name, kh_prog prog, uint64_t payload, const hand
  * process handle or an error. */
 long kh_spawn_supervised(kh_prog prog, uint64_t payload, handle_t end);
 
+/* From a user program, checked (KH_CHECK): a supervised child, not started, running prog(payload)
+ * once started, on a fresh channel whose other end (*ch, if ch is not NULL) is in a fresh event
+ * queue *eq; the child's process handle. */
+long kh_supervised(kh_prog prog, uint64_t payload, handle_t *ch, long *eq);
+/* The process behind a child's handle of ours (a peek the host allows). */
+struct proc *kh_child_proc(long h);
+/* The pages a child's account is charged for now. */
+uint64_t kh_child_charged(long h);
+/* SYS_PROC_VM_WRITE of the string s into the child at addr (at most 16 bytes): its result. */
+long kh_child_put(long child, uint64_t addr, const char *s);
+/* The child's n bytes at addr (at most 16) must be s's first n (KH_CHECK). */
+void kh_child_expect_n(long child, uint64_t addr, const char *s, size_t n);
+/* The child's bytes at addr must be the string s (at most 16 bytes). */
+void kh_child_expect(long child, uint64_t addr, const char *s);
+
 /* Wrappers: user-memory marshalling around the calls the tests make most (through a scratch page
  * of the process's user memory). */
 long kh_channel_create(handle_t out[2]);
