@@ -108,3 +108,33 @@ void sup_close(struct sup *s)
         warp_handle_close((handle_t)s->eq);
     memset(s, 0, sizeof(*s));
 }
+
+const uint8_t sup_prog_spin[2] = {0xeb, 0xfe};
+const uint8_t sup_prog_store[7] = {0x48, 0x89, 0x37, 0x0f, 0x05, 0xeb, 0xfe};
+
+long sup_set_store(handle_t child, handle_t from, uint64_t addr, uint64_t value)
+{
+    struct cpu_regs r;
+    long err = warp_proc_get_regs(from, &r);
+    if (err < 0)
+        return err;
+    r.rdi = addr;
+    r.rsi = value;
+    return warp_proc_set_regs(child, &r);
+}
+
+uint64_t sup_word(handle_t child, uint64_t addr)
+{
+    uint64_t w = ~0ul;
+    return warp_proc_vm_read(child, addr, &w, 8) == 8 ? w : ~0ul;
+}
+
+bool sup_run_to_syscall(struct sup *s, const char *what)
+{
+    struct trap_info ti;
+    uint64_t id;
+    if (warp_proc_start((handle_t)s->proc) < 0 || !sup_trap(s, &ti, &id, what))
+        return false;
+    tap_ok(ti.kind == TRAP_SYSCALL && ti.nr == SYS_CLOCK, "%s: it stores, then makes its system call", what);
+    return ti.kind == TRAP_SYSCALL;
+}

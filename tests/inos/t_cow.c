@@ -6,41 +6,6 @@
 
 #define COW_DATA 0x900000ul /* a data page of the children, beside SUP_CODE and SUP_STACK */
 
-/* mov [rdi],rsi; syscall; jmp $ : one store, then a trap. */
-static const uint8_t prog_store[] = {0x48, 0x89, 0x37, 0x0f, 0x05, 0xeb, 0xfe};
-/* spin: jmp $ */
-static const uint8_t prog_spin[] = {0xeb, 0xfe};
-
-/* The child's registers: pc, sp and rax as sup_load set them in `from`, rdi = COW_DATA, rsi = value. */
-static long set_store(handle_t child, handle_t from, uint64_t value)
-{
-    struct cpu_regs r;
-    long err = warp_proc_get_regs(from, &r);
-    if (err < 0)
-        return err;
-    r.rdi = COW_DATA;
-    r.rsi = value;
-    return warp_proc_set_regs(child, &r);
-}
-
-/* The word at COW_DATA in the child, or ~0 if it cannot be read. */
-static uint64_t data_word(handle_t child)
-{
-    uint64_t w = ~0ul;
-    return warp_proc_vm_read(child, COW_DATA, &w, 8) == 8 ? w : ~0ul;
-}
-
-/* Start a child and take its first trap, which must be its system call (SYS_CLOCK). */
-static bool run_to_syscall(struct sup *s, const char *what)
-{
-    struct trap_info ti;
-    uint64_t id;
-    if (warp_proc_start((handle_t)s->proc) < 0 || !sup_trap(s, &ti, &id, what))
-        return false;
-    tap_ok(ti.kind == TRAP_SYSCALL && ti.nr == SYS_CLOCK, "%s: it stores, then makes its system call", what);
-    return ti.kind == TRAP_SYSCALL;
-}
-
 /* A parent and its clone each store to the same shared page: each sees its own value; a clone of
  * the trapped parent sees the parent's. Every page comes back when they end. */
 static void cow_clone_runs(void)
@@ -49,7 +14,7 @@ static void cow_clone_runs(void)
     struct sup a, b, c;
     uint64_t orig = 0x0123456789abcdef;
     if (sup_spawn(&a, NULL) < 0 || sup_spawn(&b, NULL) < 0 || sup_spawn(&c, NULL) < 0 ||
-        sup_load(&a, prog_store, sizeof(prog_store), SYS_CLOCK) < 0 ||
+        sup_load(&a, sup_prog_store, sizeof(sup_prog_store), SYS_CLOCK) < 0 ||
         warp_proc_vm_map((handle_t)a.proc, COW_DATA, PAGE_SIZE, PROT_READ | PROT_WRITE) < 0 ||
         warp_proc_vm_write((handle_t)a.proc, COW_DATA, &orig, 8) < 0) {
         tap_ok(false, "three supervised children, the first loaded");
@@ -57,19 +22,20 @@ static void cow_clone_runs(void)
     }
     tap_eq(warp_proc_vm_clone((handle_t)a.proc, (handle_t)b.proc), 0,
            "proc_vm_clone of a loaded child returns 0");
-    tap_eq(data_word((handle_t)b.proc), orig, "... and the clone reads the parent's data");
-    set_store((handle_t)a.proc, (handle_t)a.proc, 0x1111);
-    set_store((handle_t)b.proc, (handle_t)a.proc, 0x2222);
-    if (run_to_syscall(&a, "the parent") && run_to_syscall(&b, "the clone")) {
-        tap_eq(data_word((handle_t)a.proc), 0x1111, "the parent's store landed in its own page");
-        tap_eq(data_word((handle_t)b.proc), 0x2222, "the clone's store landed in its own copy");
+    tap_eq(sup_word((handle_t)b.proc, COW_DATA), orig, "... and the clone reads the parent's data");
+    sup_set_store((handle_t)a.proc, (handle_t)a.proc, COW_DATA, 0x1111);
+    sup_set_store((handle_t)b.proc, (handle_t)a.proc, COW_DATA, 0x2222);
+    if (sup_run_to_syscall(&a, "the parent") && sup_run_to_syscall(&b, "the clone")) {
+        tap_eq(sup_word((handle_t)a.proc, COW_DATA), 0x1111, "the parent's store landed in its own page");
+        tap_eq(sup_word((handle_t)b.proc, COW_DATA), 0x2222, "the clone's store landed in its own copy");
     }
     tap_eq(warp_proc_vm_clone((handle_t)a.proc, (handle_t)c.proc), 0,
            "proc_vm_clone of a trapped child (stopped at a system call) returns 0");
-    tap_eq(data_word((handle_t)c.proc), 0x1111, "... and that clone sees the parent's store");
+    tap_eq(sup_word((handle_t)c.proc, COW_DATA), 0x1111, "... and that clone sees the parent's store");
     uint64_t w = 0x3333;
     tap_ok(warp_proc_vm_write((handle_t)c.proc, COW_DATA, &w, 8) == 8 &&
-               data_word((handle_t)c.proc) == 0x3333 && data_word((handle_t)a.proc) == 0x1111,
+               sup_word((handle_t)c.proc, COW_DATA) == 0x3333 &&
+               sup_word((handle_t)a.proc, COW_DATA) == 0x1111,
            "proc_vm_write into a shared page writes the target's copy only");
     sup_close(&a);
     sup_close(&b);
@@ -115,8 +81,9 @@ static void cow_clone_refusals(void)
     struct sup a, b, run, small;
     uint64_t limits[LIMIT_COUNT] = {[LIMIT_PAGES] = 64};
     if (sup_spawn(&a, NULL) < 0 || sup_spawn(&b, NULL) < 0 || sup_spawn(&run, NULL) < 0 ||
-        sup_spawn(&small, limits) < 0 || sup_load(&a, prog_spin, sizeof(prog_spin), 0) < 0 ||
-        sup_load(&run, prog_spin, sizeof(prog_spin), 0) < 0 || warp_proc_start((handle_t)run.proc) < 0) {
+        sup_spawn(&small, limits) < 0 || sup_load(&a, sup_prog_spin, sizeof(sup_prog_spin), 0) < 0 ||
+        sup_load(&run, sup_prog_spin, sizeof(sup_prog_spin), 0) < 0 ||
+        warp_proc_start((handle_t)run.proc) < 0) {
         tap_ok(false, "four supervised children for the refusals");
         return;
     }
@@ -200,8 +167,8 @@ static void cow_prot_none(void)
     struct sup s;
     struct trap_info ti;
     uint64_t id;
-    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, prog_store, sizeof(prog_store), SYS_CLOCK) < 0 ||
-        set_store((handle_t)s.proc, (handle_t)s.proc, 0x4444) < 0) {
+    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, sup_prog_store, sizeof(sup_prog_store), SYS_CLOCK) < 0 ||
+        sup_set_store((handle_t)s.proc, (handle_t)s.proc, COW_DATA, 0x4444) < 0) {
         tap_ok(false, "a supervised child for PROT_NONE");
         return sup_close(&s);
     }
@@ -221,7 +188,7 @@ static void cow_prot_none(void)
            "proc_vm_protect of its first 16 pages to read-write returns 0");
     tap_eq(sup_reply(&s, id, 0), 0, "the supervisor resumes the store");
     if (sup_trap(&s, &ti, &id, "the resumed store"))
-        tap_ok(ti.kind == TRAP_SYSCALL && data_word(p) == 0x4444,
+        tap_ok(ti.kind == TRAP_SYSCALL && sup_word(p, COW_DATA) == 0x4444,
                "... which went through, into a fresh page");
     tap_eq(warp_proc_vm_unmap(p, COW_DATA + 16 * PAGE_SIZE, 64 * PAGE_SIZE), 0,
            "proc_vm_unmap of an untouched part of it returns 0");

@@ -5,41 +5,6 @@
 
 #define SHARE_DATA 0x900000ul /* a data page of the children, beside SUP_CODE and SUP_STACK */
 
-/* mov [rdi],rsi; syscall; jmp $ : one store, then a trap. */
-static const uint8_t prog_store[] = {0x48, 0x89, 0x37, 0x0f, 0x05, 0xeb, 0xfe};
-/* spin: jmp $ */
-static const uint8_t prog_spin[] = {0xeb, 0xfe};
-
-/* The child's registers: pc, sp and rax as sup_load set them in `from`, rdi = addr, rsi = value. */
-static long set_store(handle_t child, handle_t from, uint64_t addr, uint64_t value)
-{
-    struct cpu_regs r;
-    long err = warp_proc_get_regs(from, &r);
-    if (err < 0)
-        return err;
-    r.rdi = addr;
-    r.rsi = value;
-    return warp_proc_set_regs(child, &r);
-}
-
-/* The word at addr in the child, or ~0 if it cannot be read. */
-static uint64_t word_at(handle_t child, uint64_t addr)
-{
-    uint64_t w = ~0ul;
-    return warp_proc_vm_read(child, addr, &w, 8) == 8 ? w : ~0ul;
-}
-
-/* Start a child and take its first trap, which must be its system call (SYS_CLOCK). */
-static bool run_to_syscall(struct sup *s, const char *what)
-{
-    struct trap_info ti;
-    uint64_t id;
-    if (warp_proc_start((handle_t)s->proc) < 0 || !sup_trap(s, &ti, &id, what))
-        return false;
-    tap_ok(ti.kind == TRAP_SYSCALL && ti.nr == SYS_CLOCK, "%s: it stores, then makes its system call", what);
-    return ti.kind == TRAP_SYSCALL;
-}
-
 /* Two children in one space, each storing a word to the same page from user mode: each sees the
  * other's store; a map through the sharer is the owner's; the sharer's own space was given back;
  * every page comes back when both end. */
@@ -48,7 +13,7 @@ static void share_runs(void)
     uint64_t free0 = tests_free_pages();
     struct sup a, b;
     if (sup_spawn(&a, NULL) < 0 || sup_spawn(&b, NULL) < 0 ||
-        sup_load(&a, prog_store, sizeof(prog_store), SYS_CLOCK) < 0) {
+        sup_load(&a, sup_prog_store, sizeof(sup_prog_store), SYS_CLOCK) < 0) {
         tap_ok(false, "two supervised children, the first loaded");
         return;
     }
@@ -58,15 +23,15 @@ static void share_runs(void)
     tap_ok(tests_free_pages() > free1, "... and gives back the new one's own page tables");
     tap_eq(warp_proc_vm_map(pb, SHARE_DATA, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_LAZY), (long)SHARE_DATA,
            "proc_vm_map through the sharer maps a lazy data page");
-    tap_eq(word_at(pa, SHARE_DATA), 0, "... which the owner reads (zero)");
-    set_store(pa, pa, SHARE_DATA, 0x1111);
-    set_store(pb, pa, SHARE_DATA + 8, 0x2222); /* the same code, seen through the shared space */
-    if (run_to_syscall(&b, "the sharer") && run_to_syscall(&a, "the owner")) {
-        tap_eq(word_at(pa, SHARE_DATA + 8), 0x2222, "the owner sees the sharer's store");
-        tap_eq(word_at(pb, SHARE_DATA), 0x1111, "the sharer sees the owner's store");
+    tap_eq(sup_word(pa, SHARE_DATA), 0, "... which the owner reads (zero)");
+    sup_set_store(pa, pa, SHARE_DATA, 0x1111);
+    sup_set_store(pb, pa, SHARE_DATA + 8, 0x2222); /* the same code, seen through the shared space */
+    if (sup_run_to_syscall(&b, "the sharer") && sup_run_to_syscall(&a, "the owner")) {
+        tap_eq(sup_word(pa, SHARE_DATA + 8), 0x2222, "the owner sees the sharer's store");
+        tap_eq(sup_word(pb, SHARE_DATA), 0x1111, "the sharer sees the owner's store");
     }
     uint64_t w = 0x3333;
-    tap_ok(warp_proc_vm_write(pa, SHARE_DATA + 16, &w, 8) == 8 && word_at(pb, SHARE_DATA + 16) == 0x3333,
+    tap_ok(warp_proc_vm_write(pa, SHARE_DATA + 16, &w, 8) == 8 && sup_word(pb, SHARE_DATA + 16) == 0x3333,
            "proc_vm_write through the owner is read through the sharer");
     tap_eq(warp_proc_vm_unmap(pa, SHARE_DATA, PAGE_SIZE), 0, "proc_vm_unmap through the owner returns 0");
     tap_eq(warp_proc_vm_read(pb, SHARE_DATA, &w, 8), ERR_BAD_ADDRESS,
@@ -85,10 +50,10 @@ static void share_owner_ends(void)
     struct sup a, b, c;
     struct exit_info ei;
     if (sup_spawn(&a, NULL) < 0 || sup_spawn(&b, NULL) < 0 || sup_spawn(&c, NULL) < 0 ||
-        sup_load(&a, prog_spin, sizeof(prog_spin), 0) < 0 ||
+        sup_load(&a, sup_prog_spin, sizeof(sup_prog_spin), 0) < 0 ||
         warp_proc_vm_share((handle_t)a.proc, (handle_t)b.proc) < 0 ||
         warp_proc_vm_share((handle_t)b.proc, (handle_t)c.proc) < 0 ||
-        set_store((handle_t)b.proc, (handle_t)a.proc, SHARE_DATA, 0) < 0 ||
+        sup_set_store((handle_t)b.proc, (handle_t)a.proc, SHARE_DATA, 0) < 0 ||
         warp_proc_start((handle_t)b.proc) < 0) {
         tap_ok(false, "three supervised children in one space, the second running");
         return;
@@ -110,7 +75,8 @@ static void share_refusals(void)
     struct sup a, b, c, run, used;
     if (sup_spawn(&a, NULL) < 0 || sup_spawn(&b, NULL) < 0 || sup_spawn(&c, NULL) < 0 ||
         sup_spawn(&run, NULL) < 0 || sup_spawn(&used, NULL) < 0 ||
-        sup_load(&run, prog_spin, sizeof(prog_spin), 0) < 0 || warp_proc_start((handle_t)run.proc) < 0 ||
+        sup_load(&run, sup_prog_spin, sizeof(sup_prog_spin), 0) < 0 ||
+        warp_proc_start((handle_t)run.proc) < 0 ||
         warp_proc_vm_map((handle_t)used.proc, SHARE_DATA, PAGE_SIZE, PROT_READ | PROT_LAZY) < 0) {
         tap_ok(false, "five supervised children for the refusals");
         return;

@@ -161,8 +161,6 @@ static void sup_fault_resume(void)
     sup_close(&s);
 }
 
-/* spin: jmp $ */
-static const uint8_t prog_spin[] = {0xeb, 0xfe};
 /* syscall with rax 9; jmp $ */
 static const uint8_t prog_one_call[] = {0x0f, 0x05, 0xeb, 0xfe};
 
@@ -213,7 +211,7 @@ static void sup_interrupt(void)
 static void sup_states(void)
 {
     struct sup s;
-    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, prog_spin, sizeof(prog_spin), 0) < 0) {
+    if (sup_spawn(&s, NULL) < 0 || sup_load(&s, sup_prog_spin, sizeof(sup_prog_spin), 0) < 0) {
         tap_ok(false, "a supervised child for the state tests");
         return sup_close(&s);
     }
@@ -599,7 +597,7 @@ static void sup_supervisor_gone(void)
                "closing the supervision channel kills a trapped child");
     }
     sup_close(&s);
-    if (sup_spawn(&s, NULL) == 0 && sup_load(&s, prog_spin, sizeof(prog_spin), 0) == 0 &&
+    if (sup_spawn(&s, NULL) == 0 && sup_load(&s, sup_prog_spin, sizeof(sup_prog_spin), 0) == 0 &&
         warp_proc_start((handle_t)s.proc) == 0) {
         tests_sleep_ms(20);
         warp_handle_close(s.ch);

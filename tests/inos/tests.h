@@ -198,7 +198,8 @@ unsigned tests_handles_free(void);
 bool tests_handle_is(handle_t h, uint32_t type, uint32_t rights);
 long tests_wait_event(handle_t eq, struct warp_event *ev, uint64_t timeout_ms);
 
-/* --- suputil.c: a supervised child (SPAWN_SUPERVISED) for t_supervise.c and t_supervm.c --- */
+/* --- suputil.c: a supervised child (SPAWN_SUPERVISED) for t_supervise.c, t_supervm.c, t_cow.c and
+ * t_share.c --- */
 #define SUP_CODE 0x400000ul  /* where the tests write a child's code (one page) */
 #define SUP_STACK 0x800000ul /* ... and map its stack (one page) */
 
@@ -221,6 +222,17 @@ long sup_reply(struct sup *s, uint64_t call_id, int64_t status);
 bool sup_exit(struct sup *s, bool kill, struct exit_info *ei);
 /* Kills the child if it lives and closes every handle. */
 void sup_close(struct sup *s);
+/* Code for sup_load: spin (jmp $), and store (mov [rdi],rsi; syscall; jmp $: one store, then a trap). */
+extern const uint8_t sup_prog_spin[2];
+extern const uint8_t sup_prog_store[7];
+/* Sets child's registers to those of `from` (where sup_load put pc, sp and rax) with rdi = addr and
+ * rsi = value, for sup_prog_store; the first error. */
+long sup_set_store(handle_t child, handle_t from, uint64_t addr, uint64_t value);
+/* The word at addr in the child, or ~0 if it cannot be read. */
+uint64_t sup_word(handle_t child, uint64_t addr);
+/* Starts the child and takes its first trap, which must be its system call (SYS_CLOCK, reported);
+ * false if it did not trap so. */
+bool sup_run_to_syscall(struct sup *s, const char *what);
 
 /* --- asm.S: assembly probes --- */
 uint64_t asm_syscall_regs(long nr);     /* callee-saved registers changed by a system call: bitmask */
