@@ -30,45 +30,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchlib.h"
+
 #define WARMUP 200
 #define ROUNDS 2000
 
 static uint64_t samples[ROUNDS];
-
-/* The time-stamp counter (guest instructions under -icount shift=0). */
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-/* Ascending order for qsort. */
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Sorts the samples and prints the bench line for `name`. */
-static void report(const char *name, uint64_t *s, size_t n)
-{
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += s[i];
-    qsort(s, n, sizeof *s, cmp_u64);
-    printf("bench: %s median=%llu min=%llu p90=%llu n=%zu mean=%llu\n", name, (unsigned long long)s[n / 2],
-           (unsigned long long)s[0], (unsigned long long)s[n * 9 / 10], n, (unsigned long long)(sum / n));
-    fflush(stdout);
-}
-
-/* Exits with a message naming what failed. */
-static void die(const char *what)
-{
-    printf("bench: error: %s: %s\n", what, strerror(errno));
-    fflush(stdout);
-    exit(1);
-}
 
 /* Writes exactly one byte; retried on EINTR. */
 static void put_byte(int fd, char c)

@@ -10,7 +10,7 @@ LXBENCH_DIR := $(BUILD)/lxbench
 LXBENCH_NAMES := $(patsubst bench/lxbench/%.c,%,$(sort $(wildcard bench/lxbench/*.c)))
 LXBENCH_BINS := $(addprefix $(LXBENCH_DIR)/,$(LXBENCH_NAMES))
 
-$(LXBENCH_DIR)/%: bench/lxbench/%.c
+$(LXBENCH_DIR)/%: bench/lxbench/%.c bench/linux/benchlib.h
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
