@@ -16,10 +16,11 @@
 #                             of warp.iso against Linux + busybox httpd / nginx) and bench/files (files
 #                             from an ext4 disk: req/s of a 4 KiB and a 1 MiB file, MB/s of a 256 MiB
 #                             one, warp-files.iso against Linux + nginx); each rewrites its section of
-#                             docs/benchmarks.md. Then bench/lighttpd (lighttpd keep-alive req/s:
-#                             warp-lighttpd.iso against the same binary in the Linux guest and
-#                             against warp-files.iso's http_server, one site image). All four always
-#                             run; make fails if any does.
+#                             docs/benchmarks.md. Then bench/apps (unmodified Linux programs:
+#                             lighttpd keep-alive req/s of warp-lighttpd.iso against the same binary
+#                             in the Linux guest and against warp-files.iso's http_server, one site
+#                             image; Go net/http req/s of warp-go.iso against the same binary in the
+#                             Linux guest). All four always run; make fails if any does.
 #                             bench/net and bench/files skip Warp (and do not fail) while its image does
 #                             not serve HTTP (or, for bench/files, the disk) yet.
 #
@@ -28,9 +29,9 @@
 #                            bench/net -h)
 #            BENCH_FILES_ARGS=...  extra arguments for bench/files (e.g. --no-docs, --rounds 1;
 #                            bench/files -h)
-#            BENCH_LIGHTTPD_ARGS=...  extra arguments for bench/lighttpd (e.g. --no-docs, --rounds 1;
-#                            bench/lighttpd -h)
-#            BENCH_ONLY=ipc|net|files|lighttpd  run only one of the four
+#            BENCH_APPS_ARGS=...  extra arguments for bench/apps (e.g. --no-docs, --rounds 1;
+#                            bench/apps -h)
+#            BENCH_ONLY=ipc|net|files|apps  run only one of the four
 #            BENCH_FS_CACHE_MIB=64  the fs server's cache of warp-files.iso, MiB (bench/files assumes 64
 #                            unless told with --fs-cache-mib)
 # bench/profile (by hand) attributes one round trip's instructions to kernel and user functions.
@@ -38,7 +39,7 @@
 BENCH_ARGS ?=
 BENCH_NET_ARGS ?=
 BENCH_FILES_ARGS ?=
-BENCH_LIGHTTPD_ARGS ?=
+BENCH_APPS_ARGS ?=
 BENCH_ONLY ?=
 BENCH_FS_CACHE_MIB ?= 64
 # boot.manifest's fs quota covers its own cache (its `arg`, else fs's default of 16 MiB). Each further
@@ -67,7 +68,7 @@ $(eval $(call warp_iso,warp-files,files,$(KERNEL_CMDLINE)))
 bench:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-bench.iso $(BUILD)/warp-lxbench.iso $(BUILD)/warp.iso \
-		$(BUILD)/warp-files.iso $(BUILD)/warp-lighttpd.iso
+		$(BUILD)/warp-files.iso $(BUILD)/warp-lighttpd.iso $(BUILD)/warp-go.iso
 	$(Q)BUILD=$(BUILD) tools/linux-guest
 	$(Q)status=0; \
 	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == ipc ]]; then \
@@ -76,6 +77,6 @@ bench:
 		BUILD=$(BUILD) bench/net $(BENCH_NET_ARGS) || status=1; fi; \
 	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == files ]]; then \
 		BUILD=$(BUILD) bench/files $(BENCH_FILES_ARGS) || status=1; fi; \
-	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == lighttpd ]]; then \
-		BUILD=$(BUILD) bench/lighttpd $(BENCH_LIGHTTPD_ARGS) || status=1; fi; \
+	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == apps ]]; then \
+		BUILD=$(BUILD) bench/apps $(BENCH_APPS_ARGS) || status=1; fi; \
 	exit $$status
