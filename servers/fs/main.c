@@ -39,16 +39,17 @@ static int fs_stats_format(char *buf, size_t size)
     return fmt_snprintf(
         buf, size,
         "hits=%llu misses=%llu disk_bytes=%llu evictions=%llu readahead=%llu pages=%llu "
-        "reopens=%u sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu errors=%llu tmp_bytes=%llu "
+        "reopens=%u sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu names=%llu errors=%llu "
+        "tmp_bytes=%llu "
         "inode_hits=%llu inode_misses=%llu name_hits=%llu name_misses=%llu",
         (unsigned long long)c->hits, (unsigned long long)c->misses, (unsigned long long)c->disk_bytes,
         (unsigned long long)c->evictions, (unsigned long long)c->ra_pages,
         (unsigned long long)fs_cache.npages, fs_disk.bc.reopens + fs_disk.ra.reopens, session_stats.sessions,
         session_stats.nodes, (unsigned long long)session_stats.opens, (unsigned long long)session_stats.reads,
-        (unsigned long long)session_stats.writes, (unsigned long long)session_stats.errors,
-        (unsigned long long)fs_tmp.bytes_used, (unsigned long long)i->inode_hits,
-        (unsigned long long)i->inode_misses, (unsigned long long)i->name_hits,
-        (unsigned long long)i->name_misses);
+        (unsigned long long)session_stats.writes, (unsigned long long)session_stats.names,
+        (unsigned long long)session_stats.errors, (unsigned long long)fs_tmp.bytes_used,
+        (unsigned long long)i->inode_hits, (unsigned long long)i->inode_misses,
+        (unsigned long long)i->name_hits, (unsigned long long)i->name_misses);
 }
 
 /* Every FS_STATS_PERIOD_NS: the stats line, if anything in it changed. */

@@ -1,5 +1,6 @@
 /* session.c: service/fs sessions and node channels: OPEN, READ, WRITE, GETATTR, SETATTR, CLOSE (session.h). */
 #include "session.h"
+#include "names.h"
 
 #include <warp/malloc.h>
 #include <warp/msg.h>
@@ -149,6 +150,7 @@ static void session_open(struct loop *l, handle_t ch, const struct warp_msg *m, 
         r = n->slot = sessions_take(&node_counts, client);
     if (r >= 0)
         r = vfs_open(session_vfs, base, session_path, o.path_len, o.flags, o.mode, &n->vn, &a);
+    bool opened = r >= 0;
     long count = 0, end = 0;
     if (r >= 0) {
         n->flags = o.flags;
@@ -159,6 +161,8 @@ static void session_open(struct loop *l, handle_t ch, const struct warp_msg *m, 
     if (r >= 0)
         r = end = session_node_channel(l, n);
     if (r < 0) {
+        if (opened)
+            vfs_close(session_vfs, &n->vn);
         if (n && n->slot >= 0)
             sessions_put(&node_counts, n->slot);
         free(n);
@@ -198,6 +202,32 @@ static void session_getattr(struct loop *l, handle_t ch, const struct warp_msg *
     session_reply_text(l, ch, m, text);
 }
 
+/* SETATTR of a name call (names.h) on a session (base NULL) or a directory node. */
+static void session_names(struct loop *l, handle_t ch, const struct warp_msg *m, const struct vfs_node *base,
+                          const char *name, const char *value)
+{
+    int r = names_call(session_vfs, ch, m, base, name, value);
+    if (r < 0) {
+        session_error(l, ch, m, r);
+        return;
+    }
+    session_stats.names++;
+    service_reply_status(l, ch, m, 0);
+}
+
+/* SETATTR on a session: the name calls. */
+static void session_setattr(struct loop *l, handle_t ch, const struct warp_msg *m)
+{
+    char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
+    int r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
+    if (r >= 0 && !names_is_call(name))
+        r = ERR_NOT_FOUND;
+    if (r < 0)
+        session_error(l, ch, m, r);
+    else
+        session_names(l, ch, m, NULL, name, value);
+}
+
 /* Ends session s on ch. */
 static void session_end(struct loop *l, handle_t ch, struct fs_session *s)
 {
@@ -217,6 +247,7 @@ static void session_on_message(struct loop *l, handle_t ch, struct warp_msg *m, 
     switch (m->type) {
     case MSG_OPEN: session_open(l, ch, m, NULL, s->client); break;
     case MSG_GETATTR: session_getattr(l, ch, m); break;
+    case MSG_SETATTR: session_setattr(l, ch, m); break;
     case MSG_CLOSE:
         service_reply_status(l, ch, m, 0);
         session_end(l, ch, s);
@@ -347,12 +378,35 @@ static int node_parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-/* SETATTR on a node: "size=N" cuts or grows a file opened for writing. */
+/* SETATTR "sync=" on a node: its data as durable as its mount makes it. */
+static void node_sync(struct loop *l, handle_t ch, const struct warp_msg *m, struct fs_node *n,
+                      const char *value)
+{
+    int r = value[0] != '\0' ? ERR_INVALID_ARG : vfs_sync(session_vfs, &n->vn);
+    if (r < 0)
+        session_error(l, ch, m, r);
+    else
+        service_reply_status(l, ch, m, 0);
+}
+
+/* SETATTR on a node: "size=N" cuts or grows a file opened for writing; "sync="; on a directory,
+ * the name calls. */
 static void node_setattr(struct loop *l, handle_t ch, const struct warp_msg *m, struct fs_node *n)
 {
     char name[MSG_DATA_MAX + 1], value[MSG_DATA_MAX + 1];
     uint64_t size = 0;
     int r = msg_get_setattr(m, name, sizeof(name), value, sizeof(value));
+    if (r >= 0 && names_is_call(name)) {
+        if (n->dir)
+            session_names(l, ch, m, &n->vn, name, value);
+        else
+            session_error(l, ch, m, ERR_NOT_DIR);
+        return;
+    }
+    if (r >= 0 && strcmp(name, FS_ATTR_SYNC) == 0) {
+        node_sync(l, ch, m, n, value);
+        return;
+    }
     if (r >= 0)
         r = strcmp(name, FS_ATTR_SIZE) != 0 ? ERR_NOT_FOUND : node_parse_size(value, &size);
     if (r >= 0)
@@ -369,6 +423,7 @@ static void node_setattr(struct loop *l, handle_t ch, const struct warp_msg *m, 
 static void node_free(struct loop *l, handle_t ch, struct fs_node *n)
 {
     loop_close(l, ch);
+    vfs_close(session_vfs, &n->vn);
     sessions_put(&node_counts, n->slot);
     free(n);
     session_stats.nodes--;

@@ -14,7 +14,7 @@
 struct session_stats {
     unsigned sessions;
     unsigned nodes;
-    uint64_t opens, reads, writes, errors;
+    uint64_t opens, reads, writes, names, errors; /* names: the name calls done (unlink, rmdir, rename) */
 };
 extern struct session_stats session_stats;
 

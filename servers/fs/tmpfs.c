@@ -72,12 +72,59 @@ static void tmpfs_free_tree(struct tmpfs_node *n)
     }
 }
 
-/* Frees every node. */
+/* Frees every node, the orphans too. */
 void tmpfs_destroy(struct tmpfs *t)
 {
     if (t->root)
         tmpfs_free_tree(t->root);
     t->root = NULL;
+    while (t->orphans) {
+        struct tmpfs_node *n = t->orphans;
+        t->orphans = n->next_orphan;
+        tmpfs_free_tree(n); /* removed directories are empty: just n */
+    }
+}
+
+/* Frees one detached node (a file, or an empty directory) and gives back what it was charged. */
+static void tmpfs_node_free(struct tmpfs *t, struct tmpfs_node *n)
+{
+    for (size_t i = 0; i < n->npages; i++)
+        if (n->pages[i])
+            t->bytes_used -= TMPFS_PAGE;
+    t->bytes_used -= sizeof(struct tmpfs_node);
+    n->first = n->last = NULL;
+    tmpfs_free_tree(n);
+}
+
+/* n has lost its last name: freed now, or kept on the orphans list for its holders. */
+static void tmpfs_detach(struct tmpfs *t, struct tmpfs_node *n)
+{
+    n->removed = true;
+    n->parent = n;
+    if (n->holds == 0) {
+        tmpfs_node_free(t, n);
+        return;
+    }
+    n->next_orphan = t->orphans;
+    t->orphans = n;
+}
+
+/* A hold on n; see tmpfs.h. */
+void tmpfs_hold(struct tmpfs_node *n)
+{
+    n->holds++;
+}
+
+/* Drops a hold; an orphan's last one frees it. */
+void tmpfs_release(struct tmpfs *t, struct tmpfs_node *n)
+{
+    if (--n->holds > 0 || !n->removed)
+        return;
+    struct tmpfs_node **pp = &t->orphans;
+    while (*pp != n)
+        pp = &(*pp)->next_orphan;
+    *pp = n->next_orphan;
+    tmpfs_node_free(t, n);
 }
 
 /* Looks a name up in a directory; see tmpfs.h. */
@@ -118,6 +165,8 @@ int tmpfs_create(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size
     int err = tmpfs_name_check(name, len);
     if (err < 0)
         return err;
+    if (dir->removed)
+        return ERR_NOT_FOUND;
     if (tmpfs_lookup(t, dir, name, len))
         return ERR_ALREADY_EXISTS;
     uint32_t type = (mode & TMPFS_S_IFMT) == TMPFS_S_IFDIR ? TMPFS_S_IFDIR : TMPFS_S_IFREG;
@@ -143,6 +192,142 @@ int tmpfs_create(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size
     dir->last = e;
     tmpfs_touch(t, dir);
     *out = n;
+    return 0;
+}
+
+/* The link pointing at dir's entry named name (the one to rewrite to unlink it), or NULL. */
+static struct tmpfs_entry **tmpfs_entry_find(struct tmpfs_node *dir, const char *name, size_t len)
+{
+    for (struct tmpfs_entry **pp = &dir->first; *pp; pp = &(*pp)->next)
+        if ((*pp)->name_len == len && memcmp((*pp)->name, name, len) == 0)
+            return pp;
+    return NULL;
+}
+
+/* Takes the entry *pp points at out of dir's list. */
+static struct tmpfs_entry *tmpfs_entry_unlink(struct tmpfs_node *dir, struct tmpfs_entry **pp)
+{
+    struct tmpfs_entry *e = *pp;
+    *pp = e->next;
+    if (dir->last == e) {
+        dir->last = NULL;
+        for (struct tmpfs_entry *x = dir->first; x; x = x->next)
+            dir->last = x;
+    }
+    e->next = NULL;
+    return e;
+}
+
+/* Whether "." or "..". */
+static bool tmpfs_is_dot(const char *name, size_t len)
+{
+    return (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+/* Whether node n may lose the name it has, to become (dir_wanted) a removed directory or a removed
+ * file: 0 or the error. */
+static int tmpfs_removable(const struct tmpfs_node *n, bool dir_wanted)
+{
+    if (n->mount)
+        return ERR_PERMISSION;
+    if (tmpfs_is_dir(n) != dir_wanted)
+        return dir_wanted ? ERR_NOT_DIR : ERR_IS_DIR;
+    return tmpfs_is_dir(n) && n->first ? ERR_NOT_EMPTY : 0;
+}
+
+/* Removes a name; see tmpfs.h. */
+int tmpfs_remove(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size_t len, bool dir_wanted)
+{
+    if (!tmpfs_is_dir(dir))
+        return ERR_NOT_DIR;
+    if (tmpfs_is_dot(name, len))
+        return ERR_INVALID_ARG;
+    struct tmpfs_entry **pp = tmpfs_entry_find(dir, name, len);
+    if (!pp)
+        return ERR_NOT_FOUND;
+    int err = tmpfs_removable((*pp)->node, dir_wanted);
+    if (err < 0)
+        return err;
+    struct tmpfs_entry *e = tmpfs_entry_unlink(dir, pp);
+    tmpfs_detach(t, e->node);
+    free(e);
+    t->bytes_used -= sizeof(struct tmpfs_entry);
+    tmpfs_touch(t, dir);
+    return 0;
+}
+
+/* Whether directory d is n or lies below it. */
+static bool tmpfs_within(const struct tmpfs_node *d, const struct tmpfs_node *n)
+{
+    for (;;) {
+        if (d == n)
+            return true;
+        if (d->parent == d)
+            return false;
+        d = d->parent;
+    }
+}
+
+/* The checks of a rename of node n over the entry tgt (NULL: none) in ndir: 0 or the error. */
+static int tmpfs_rename_check(const struct tmpfs_node *n, const struct tmpfs_node *ndir,
+                              const struct tmpfs_entry *tgt)
+{
+    if (n->mount)
+        return ERR_PERMISSION;
+    if (tmpfs_is_dir(n) && tmpfs_within(ndir, n))
+        return ERR_INVALID_ARG;
+    if (!tgt || tgt->node == n)
+        return 0;
+    if (tgt->node->mount)
+        return ERR_PERMISSION;
+    if (tmpfs_is_dir(n) && !tmpfs_is_dir(tgt->node))
+        return ERR_NOT_DIR;
+    return tmpfs_removable(tgt->node, tmpfs_is_dir(n));
+}
+
+/* Renames atomically; see tmpfs.h. */
+int tmpfs_rename(struct tmpfs *t, struct tmpfs_node *odir, const char *oname, size_t olen,
+                 struct tmpfs_node *ndir, const char *nname, size_t nlen, bool replace)
+{
+    if (!tmpfs_is_dir(odir) || !tmpfs_is_dir(ndir))
+        return ERR_NOT_DIR;
+    if (tmpfs_is_dot(oname, olen))
+        return ERR_INVALID_ARG;
+    int err = tmpfs_name_check(nname, nlen);
+    if (err < 0)
+        return err;
+    struct tmpfs_entry **opp = tmpfs_entry_find(odir, oname, olen);
+    if (!opp || ndir->removed)
+        return ERR_NOT_FOUND;
+    struct tmpfs_node *n = (*opp)->node;
+    struct tmpfs_entry **tpp = tmpfs_entry_find(ndir, nname, nlen);
+    if (tpp && !replace)
+        return ERR_ALREADY_EXISTS;
+    err = tmpfs_rename_check(n, ndir, tpp ? *tpp : NULL);
+    if (err < 0 || (tpp && (*tpp)->node == n))
+        return err;
+    /* Nothing fails past this point. */
+    struct tmpfs_entry *e = tmpfs_entry_unlink(odir, opp);
+    if (tpp) { /* the old entry goes; the target's keeps its place and cookie and names n now */
+        tpp = tmpfs_entry_find(ndir, nname, nlen); /* the unlink may have moved the link */
+        tmpfs_detach(t, (*tpp)->node);
+        (*tpp)->node = n;
+        free(e);
+        t->bytes_used -= sizeof(struct tmpfs_entry);
+    } else {
+        e->cookie = ndir->next_cookie++;
+        e->name_len = (uint8_t)nlen;
+        memcpy(e->name, nname, nlen);
+        e->name[nlen] = '\0';
+        if (ndir->last)
+            ndir->last->next = e;
+        else
+            ndir->first = e;
+        ndir->last = e;
+    }
+    n->parent = ndir;
+    tmpfs_touch(t, odir);
+    tmpfs_touch(t, ndir);
     return 0;
 }
 

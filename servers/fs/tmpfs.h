@@ -6,8 +6,10 @@
 #include <stdint.h>
 
 /*
- * Nodes are never freed while the file system lives (the protocol has no unlink), so a pointer to a
- * node stays valid. A file's bytes live in TMPFS_PAGE pages made on first write: a gap a write or
+ * A node lives while a directory names it or someone holds it (tmpfs_hold: an open node channel).
+ * Removing its last name (tmpfs_remove, or a rename over it) detaches it: it keeps its bytes for
+ * its holders, nothing can find it any more, and the last tmpfs_release frees it. A removed
+ * directory is empty, is its own parent and takes no new entries. A file's bytes live in TMPFS_PAGE pages made on first write: a gap a write or
  * a truncate leaves reads as zeros and costs nothing. The limit counts the pages, the nodes and
  * the names; past it a create or write fails with ERR_NO_RESOURCES. A directory lists `.` and `..`
  * (cookies 0 and 1), then its entries in the order they were made; an entry's cookie never changes.
@@ -35,6 +37,10 @@ struct tmpfs_node {
     uint64_t size;
     uint8_t **pages; /* npages slots, NULL where nothing was written */
     size_t npages;
+    /* its life */
+    uint32_t holds;                 /* tmpfs_hold minus tmpfs_release */
+    bool removed;                   /* no directory names it */
+    struct tmpfs_node *next_orphan; /* removed and still held: the tmpfs's orphans list */
 };
 
 /* A name in a directory. */
@@ -52,18 +58,42 @@ struct tmpfs {
     uint64_t next_ino;
     uint64_t (*clock)(void); /* nanoseconds for mtime (NULL: always 0) */
     struct tmpfs_node *root;
+    struct tmpfs_node *orphans; /* removed nodes someone still holds */
 };
 
 /* An empty tmpfs of at most bytes_max bytes whose root has permission bits mode: 0 or ERR_NO_MEMORY. */
 int tmpfs_init(struct tmpfs *t, uint64_t bytes_max, uint32_t mode, uint64_t (*clock)(void));
-/* Frees every node. */
+/* Frees every node, held or not. */
 void tmpfs_destroy(struct tmpfs *t);
+/* Keeps n alive past the removal of its names, until tmpfs_release. */
+void tmpfs_hold(struct tmpfs_node *n);
+/* Drops a hold on n; frees it if that was the last and no directory names it. */
+void tmpfs_release(struct tmpfs *t, struct tmpfs_node *n);
 /* The node named name (len bytes) in dir: ".." is the parent, "." dir itself. NULL if missing. */
 struct tmpfs_node *tmpfs_lookup(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size_t len);
 /* Makes a file or directory (mode's type bits) named name in dir: 0 and *out, ERR_ALREADY_EXISTS,
- * ERR_NOT_DIR, ERR_NAME_TOO_LONG, ERR_INVALID_ARG (empty, ".", "..", a '/' or NUL), ERR_NO_RESOURCES. */
+ * ERR_NOT_DIR, ERR_NAME_TOO_LONG, ERR_INVALID_ARG (empty, ".", "..", a '/' or NUL), ERR_NO_RESOURCES,
+ * ERR_NOT_FOUND (dir was removed). */
 int tmpfs_create(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size_t len, uint32_t mode,
                  struct tmpfs_node **out);
+/*
+ * Removes the name name from dir: a file's (dir_wanted false) or an empty directory's (true). 0, or
+ * ERR_NOT_FOUND, ERR_NOT_DIR (dir is not a directory; dir_wanted and the name is a file), ERR_IS_DIR
+ * (not dir_wanted and it is a directory), ERR_NOT_EMPTY, ERR_INVALID_ARG ("." or ".."),
+ * ERR_PERMISSION (a mount point: the VFS's). Nothing changes on an error.
+ */
+int tmpfs_remove(struct tmpfs *t, struct tmpfs_node *dir, const char *name, size_t len, bool dir_wanted);
+/*
+ * Renames odir's entry oname to nname in ndir, atomically: a node already named nname is replaced
+ * (a file by a file, an empty directory by a directory) and detached; unless replace, a taken
+ * nname is ERR_ALREADY_EXISTS instead. Renaming a name onto itself,
+ * or onto another name of the same node, changes nothing. 0, or ERR_NOT_FOUND (no oname; a removed
+ * ndir), ERR_NOT_DIR, ERR_IS_DIR, ERR_NOT_EMPTY, ERR_INVALID_ARG ("." or ".."; a directory into
+ * itself or below itself), ERR_NAME_TOO_LONG, ERR_PERMISSION (a mount point). Nothing changes on an
+ * error.
+ */
+int tmpfs_rename(struct tmpfs *t, struct tmpfs_node *odir, const char *oname, size_t olen,
+                 struct tmpfs_node *ndir, const char *nname, size_t nlen, bool replace);
 /* Copies up to len bytes of file f at off into buf; the count (0 at or past the end). */
 int64_t tmpfs_read(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, void *buf, size_t len);
 /* Writes len bytes at off into file f, growing it: len, or ERR_NO_RESOURCES (nothing written). */

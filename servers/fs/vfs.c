@@ -293,8 +293,112 @@ int vfs_open(struct vfs *v, const struct vfs_node *base, const char *path, size_
     }
     if (err < 0)
         return err;
+    if (v->mounts[w.cur.mount].kind == VFS_TMPFS)
+        tmpfs_hold(w.cur.tn);
     *out = w.cur;
     return 0;
+}
+
+/* Drops OPEN's hold; see vfs.h. */
+void vfs_close(struct vfs *v, const struct vfs_node *n)
+{
+    struct vfs_mount *mt = vfs_mount_of(v, n);
+    if (mt->kind == VFS_TMPFS)
+        tmpfs_release(mt->tmp, n->tn);
+}
+
+/* The last name of a path, and the directory that holds it. */
+struct vfs_parent {
+    struct vfs_node dir;
+    uint32_t mode;    /* the directory's */
+    const char *name; /* in the caller's path */
+    size_t len;
+    bool slash; /* the path ended in '/': the name must be a directory */
+};
+
+/* Splits path into its directory part and last name and resolves the directory: 0 and *out, or the
+ * error. */
+static int vfs_parent(struct vfs *v, const struct vfs_node *base, const char *path, size_t len,
+                      struct vfs_parent *out)
+{
+    if (len == 0 || strnlen(path, len) != len)
+        return ERR_INVALID_ARG;
+    if (len > FS_PATH_MAX)
+        return ERR_NAME_TOO_LONG;
+    size_t end = len, start;
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    if (end == 0)
+        return ERR_PERMISSION; /* the root: no client changes it */
+    for (start = end; start > 0 && path[start - 1] != '/'; start--)
+        ;
+    if (end - start > FS_NAME_MAX)
+        return ERR_NAME_TOO_LONG;
+    struct vfs_walk w;
+    int err =
+        start == 0 ? vfs_resolve(v, base, ".", 1, 0, 0, &w) : vfs_resolve(v, base, path, start, 0, 0, &w);
+    struct fs_attr da;
+    if (err == 0)
+        err = vfs_getattr(v, &w.cur, &da);
+    if (err < 0)
+        return err;
+    if (da.type != FS_TYPE_DIR)
+        return ERR_NOT_DIR;
+    *out = (struct vfs_parent){
+        .dir = w.cur, .mode = da.mode, .name = path + start, .len = end - start, .slash = end < len};
+    return 0;
+}
+
+/* Whether p's directory may change: a tmpfs one (ERR_READ_ONLY, checked first as Linux does) that
+ * others may search and write (ERR_PERMISSION). */
+static int vfs_parent_writable(struct vfs *v, const struct vfs_parent *p)
+{
+    if (v->mounts[p->dir.mount].kind != VFS_TMPFS)
+        return ERR_READ_ONLY;
+    return (p->mode & (VFS_S_IXOTH | VFS_S_IWOTH)) == (VFS_S_IXOTH | VFS_S_IWOTH) ? 0 : ERR_PERMISSION;
+}
+
+/* ERR_NOT_DIR if slash (a path ended in '/') and p names a file, which such a path cannot; else 0. */
+static int vfs_slash_check(struct vfs *v, const struct vfs_parent *p, bool slash)
+{
+    struct tmpfs_node *n = tmpfs_lookup(v->mounts[p->dir.mount].tmp, p->dir.tn, p->name, p->len);
+    return slash && n && !tmpfs_is_dir(n) ? ERR_NOT_DIR : 0;
+}
+
+/* Removes a name; see vfs.h. */
+int vfs_remove(struct vfs *v, const struct vfs_node *base, const char *path, size_t len, bool dir)
+{
+    struct vfs_parent p;
+    int err = vfs_parent(v, base, path, len, &p);
+    if (err == 0)
+        err = vfs_parent_writable(v, &p);
+    if (err == 0)
+        err = vfs_slash_check(v, &p, p.slash);
+    if (err < 0)
+        return err;
+    return tmpfs_remove(v->mounts[p.dir.mount].tmp, p.dir.tn, p.name, p.len, dir);
+}
+
+/* Renames; see vfs.h. */
+int vfs_rename(struct vfs *v, const struct vfs_node *base, const char *old, size_t olen, const char *new,
+               size_t nlen, bool replace)
+{
+    struct vfs_parent op, np;
+    int err = vfs_parent(v, base, old, olen, &op);
+    if (err == 0)
+        err = vfs_parent(v, base, new, nlen, &np);
+    if (err == 0 && op.dir.mount != np.dir.mount)
+        err = ERR_CROSS_DEVICE; /* before read-only and permissions, as Linux does */
+    if (err == 0)
+        err = vfs_parent_writable(v, &op);
+    if (err == 0)
+        err = vfs_parent_writable(v, &np);
+    if (err == 0)
+        err = vfs_slash_check(v, &op, op.slash || np.slash); /* the node moved must be a directory */
+    if (err < 0)
+        return err;
+    return tmpfs_rename(v->mounts[op.dir.mount].tmp, op.dir.tn, op.name, op.len, np.dir.tn, np.name, np.len,
+                        replace);
 }
 
 /* File bytes; see vfs.h. */
@@ -395,6 +499,17 @@ int64_t vfs_write(struct vfs *v, const struct vfs_node *n, uint64_t off, const v
     if (mt->kind != VFS_TMPFS)
         return ERR_READ_ONLY;
     return tmpfs_write(mt->tmp, n->tn, off, buf, len);
+}
+
+/* Durability; see vfs.h. tmpfs keeps its bytes in memory only and ext4 is read-only: neither has
+ * anything to write back. */
+int vfs_sync(struct vfs *v, const struct vfs_node *n)
+{
+    switch (vfs_mount_of(v, n)->kind) {
+    case VFS_TMPFS:
+    case VFS_EXT4: return 0;
+    default: return ERR_NOT_SUPPORTED;
+    }
 }
 
 /* A file cut or grown; see vfs.h. */

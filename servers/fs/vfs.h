@@ -64,10 +64,28 @@ int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs 
 /*
  * OPEN: resolves path (len bytes, not NUL-terminated) from base (NULL or an absolute path: the
  * root) with flags FS_O_* (creating with mode), checks permissions; 0 with *out and *attr, or the
- * protocol's error (fs.h).
+ * protocol's error (fs.h). The node is held (it outlives the removal of its names) until
+ * vfs_close.
  */
 int vfs_open(struct vfs *v, const struct vfs_node *base, const char *path, size_t len, uint32_t flags,
              uint32_t mode, struct vfs_node *out, struct fs_attr *attr);
+/* Drops the hold vfs_open took on n. */
+void vfs_close(struct vfs *v, const struct vfs_node *n);
+/*
+ * Removes the last name of path (resolved from base as OPEN does, the last component not followed):
+ * a file or symlink (dir false) or an empty directory (dir true). The directory holding it must be
+ * searchable and writable by others. 0 or the protocol's error: ERR_IS_DIR, ERR_NOT_DIR,
+ * ERR_NOT_EMPTY, ERR_INVALID_ARG (a last name "." or ".."), ERR_PERMISSION (also for the root and
+ * mount points), ERR_READ_ONLY.
+ */
+int vfs_remove(struct vfs *v, const struct vfs_node *base, const char *path, size_t len, bool dir);
+/*
+ * Renames old (olen bytes) to new (nlen bytes), both from base, atomically: what new named is
+ * replaced (tmpfs_rename's rules; unless replace: ERR_ALREADY_EXISTS). Both directories need search and write permission for others.
+ * 0 or the protocol's error; ERR_CROSS_DEVICE when they lie in different mounts.
+ */
+int vfs_rename(struct vfs *v, const struct vfs_node *base, const char *old, size_t olen, const char *new,
+               size_t nlen, bool replace);
 /* The node's attributes: 0 or an error. */
 int vfs_getattr(struct vfs *v, const struct vfs_node *n, struct fs_attr *attr);
 /* Up to len bytes of file n at off: the count (0 at or past the end), or an error (ERR_IS_DIR). */
@@ -77,6 +95,8 @@ int64_t vfs_read(struct vfs *v, const struct vfs_node *n, uint64_t off, void *bu
 int64_t vfs_readdir(struct vfs *v, const struct vfs_node *n, uint64_t cookie, void *buf, size_t cap);
 /* Writes len bytes at off into file n: the count or an error (ERR_READ_ONLY on ext4). */
 int64_t vfs_write(struct vfs *v, const struct vfs_node *n, uint64_t off, const void *buf, size_t len);
+/* Makes what was written to n as durable as its mount can: 0 or an error. */
+int vfs_sync(struct vfs *v, const struct vfs_node *n);
 /* Cuts or grows file n to size: 0 or an error. */
 int vfs_truncate(struct vfs *v, const struct vfs_node *n, uint64_t size);
 /* The protocol's error for an ext4 reader's (fs.h lists what a client may see). */

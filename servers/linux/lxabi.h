@@ -37,6 +37,8 @@
 #define LX_E2BIG 7
 #define LX_ENOEXEC 8
 #define LX_ECHILD 10
+#define LX_EXDEV 18
+#define LX_ENOTEMPTY 39
 
 /* System-call numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define LX_SYS_read 0
@@ -120,15 +122,21 @@
 #define LX_SYS_getcwd 79
 #define LX_SYS_chdir 80
 #define LX_SYS_fchdir 81
+#define LX_SYS_rename 82
 #define LX_SYS_mkdir 83
+#define LX_SYS_rmdir 84
+#define LX_SYS_unlink 87
 #define LX_SYS_umask 95
 #define LX_SYS_getdents64 217
 #define LX_SYS_openat 257
 #define LX_SYS_mkdirat 258
 #define LX_SYS_newfstatat 262
+#define LX_SYS_unlinkat 263
+#define LX_SYS_renameat 264
 #define LX_SYS_faccessat 269
 #define LX_SYS_dup3 292
 #define LX_SYS_pipe2 293
+#define LX_SYS_renameat2 316
 #define LX_SYS_faccessat2 439
 #define LX_SYS_getrlimit 97
 #define LX_SYS_sysinfo 99
@@ -184,6 +192,8 @@
 #define LX_AT_FDCWD (-100)
 #define LX_AT_SYMLINK_NOFOLLOW 0x100
 #define LX_AT_EACCESS 0x200
+#define LX_AT_REMOVEDIR 0x200   /* unlinkat's: the same bit as faccessat's AT_EACCESS */
+#define LX_RENAME_NOREPLACE 0x1 /* renameat2's */
 #define LX_AT_NO_AUTOMOUNT 0x800
 #define LX_AT_EMPTY_PATH 0x1000
 #define LX_SEEK_SET 0

@@ -40,6 +40,8 @@ int64_t lxnode_errno(long err, bool what_open)
     case ERR_NAME_TOO_LONG: return -LX_ENAMETOOLONG;
     case ERR_LOOP: return -LX_ELOOP;
     case ERR_ALREADY_EXISTS: return -LX_EEXIST;
+    case ERR_NOT_EMPTY: return -LX_ENOTEMPTY;
+    case ERR_CROSS_DEVICE: return -LX_EXDEV;
     case ERR_READ_ONLY: return -LX_EROFS;
     case ERR_INVALID_ARG: return -LX_EINVAL;
     case ERR_TOO_LARGE: return -LX_EINVAL;

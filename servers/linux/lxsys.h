@@ -47,6 +47,13 @@ int64_t lxsys_faccessat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_faccessat2(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_mkdir(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_mkdirat(struct lxproc *p, const struct trap_info *t);
+/* lxsys_names.c */
+int64_t lxsys_unlink(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_unlinkat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rmdir(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_rename(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_renameat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_renameat2(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_chdir(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getcwd(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_fsync(struct lxproc *p, const struct trap_info *t); /* and fdatasync */

@@ -14,47 +14,11 @@
 #include "lxnode.h"
 #include "lxload.h"
 #include "lxmem.h"
+#include "lxop.h"
 #include "lxpath.h"
 #include "lxproc.h"
 #include "lxsig.h"
 #include "lxsys.h"
-
-/* What an fs call was made for. */
-enum lxop_kind {
-    LXOP_OPEN,
-    LXOP_STAT,
-    LXOP_ACCESS,
-    LXOP_CHDIR,
-    LXOP_MKDIR,
-    LXOP_READ,
-    LXOP_WRITE,
-    LXOP_APPEND, /* a GETATTR for an O_APPEND write's offset; the WRITE follows */
-    LXOP_FSTAT,
-    LXOP_SEEK_END,
-    LXOP_GETDENTS,
-    LXOP_TRUNCATE,
-};
-
-/*
- * One fs call in flight for a stopped process. It holds a reference to the description it calls
- * on, so the node channel outlives a process killed meanwhile (closing a channel drops its pending
- * calls unanswered, and this record would leak); the reply finds the process by slot and pid and
- * answers only if it is still the one that asked.
- */
-struct lxop {
-    struct lxproc *p;
-    uint64_t pid, trap;
-    uint32_t kind;
-    uint32_t arg;        /* open: Linux's flags; access: the mode asked */
-    bool cloexec;        /* open */
-    struct lxfile *file; /* a reference, or NULL (a call on the session) */
-    uint64_t uaddr;      /* stat's buffer, getdents64's */
-    struct lxxfer x;     /* read: where the bytes go */
-    int64_t offset;      /* read, write: where (-1: the description's, which moves); seek: the offset */
-    uint64_t at;         /* write: where it goes */
-    uint64_t len;        /* bytes of data: a write's, a read's room, a path's */
-    uint8_t data[];
-};
 
 /* Linux's struct stat on x86-64 (144 bytes). */
 struct lxstat {
@@ -66,54 +30,6 @@ struct lxstat {
     int64_t reserved[3];
 };
 _Static_assert(sizeof(struct lxstat) == 144, "struct stat layout");
-
-/* A record for a call of p with extra bytes of data; takes a reference to file (may be NULL). */
-static struct lxop *lxop_new(struct lxproc *p, uint32_t kind, struct lxfile *file, uint64_t extra)
-{
-    struct lxop *op = malloc(sizeof(*op) + extra);
-    if (!op)
-        return NULL;
-    memset(op, 0, sizeof(*op));
-    op->p = p;
-    op->pid = p->pid;
-    op->trap = p->call_id;
-    op->kind = kind;
-    op->file = file;
-    op->offset = -1;
-    if (file)
-        lxfile_get(file);
-    return op;
-}
-
-/* The process op was made for, if it still lives. */
-static struct lxproc *lxop_proc(const struct lxop *op)
-{
-    return op->p->used && op->p->pid == op->pid ? op->p : NULL;
-}
-
-/* Answers op's trap with r (if its process lives) and frees op. */
-static void lxop_finish(struct lxop *op, int64_t r)
-{
-    struct lxproc *p = lxop_proc(op);
-    if (p && r != LXSYS_NO_REPLY)
-        lxsig_reply(p, op->trap, r); /* pending signals act first */
-    if (op->file)
-        lxfile_unref(NULL, op->file);
-    free(op);
-}
-
-/* Sends m as a call on ch for op; LXSYS_NO_REPLY, or -errno (op freed) if it could not be sent. */
-static int64_t lxop_call(struct lxop *op, handle_t ch, struct warp_msg *m, loop_msg_fn fn)
-{
-    long r = ch ? loop_call(lxnode_loop(), ch, m, fn, op) : ERR_PEER_CLOSED;
-    if (r < 0) {
-        if (op->file)
-            lxfile_unref(NULL, op->file);
-        free(op);
-        return r == ERR_QUEUE_FULL || r == ERR_NO_MEMORY ? -LX_ENOMEM : -LX_EIO;
-    }
-    return LXSYS_NO_REPLY;
-}
 
 /* Fills a Linux stat from fs's attributes. */
 static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
@@ -141,82 +57,7 @@ static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
 
 /* ---- paths ---- */
 
-/*
- * Copies the NUL-terminated path at uaddr into out (LXPATH_MAX bytes): its length, -EFAULT,
- * -ENAMETOOLONG (no NUL in the first LXPATH_MAX bytes), or -ENOENT for an empty one unless
- * empty_ok.
- */
-static int64_t lxpath_copyin(struct lxproc *p, uint64_t uaddr, char *out, bool empty_ok)
-{
-    int64_t len = lxmem_read_string(p, uaddr, out, LXPATH_MAX);
-    if (len == -LX_ERANGE)
-        return -LX_ENAMETOOLONG;
-    return len == 0 && !empty_ok ? -LX_ENOENT : len;
-}
-
-/*
- * Reads the path at uaddr for a call relative to dirfd (Linux's int; AT_FDCWD the cwd) into out
- * (LXPATH_MAX + 2 bytes): absolute ones as they are, relative ones joined to the cwd, or left
- * relative to dirfd's directory node. 0 or -errno, in Linux's order (the path first, then dirfd).
- */
-static int64_t lxpath_get(struct lxproc *p, uint64_t dirfd, uint64_t uaddr, char *out, struct lxpath *res,
-                          bool empty_ok)
-{
-    static char raw[LXPATH_MAX];
-    int64_t n = lxpath_copyin(p, uaddr, raw, empty_ok);
-    if (n < 0)
-        return n;
-    memset(res, 0, sizeof(*res));
-    res->dir_only = n > 1 && raw[n - 1] == '/';
-    if (n > 0 && raw[0] == '/') {
-        memcpy(out, raw, (size_t)n + 1);
-        res->len = (uint32_t)n;
-        return 0;
-    }
-    if ((int32_t)dirfd != LX_AT_FDCWD) {
-        struct lxfile *f = lxfd_get(&p->leader->fds, (uint32_t)(int32_t)dirfd);
-        if (!f || (int32_t)dirfd < 0)
-            return -LX_EBADF;
-        if (f->kind != LXFILE_NODE || f->type != FS_TYPE_DIR)
-            return -LX_ENOTDIR;
-        memcpy(out, raw, (size_t)n + 1);
-        res->len = (uint32_t)n;
-        res->dir = f;
-        return 0;
-    }
-    size_t c = strlen(p->leader->cwd);
-    if (c + 1 + (size_t)n > LXPATH_MAX)
-        return -LX_ENAMETOOLONG;
-    memcpy(out, p->leader->cwd, c);
-    if (c > 1)
-        out[c++] = '/';
-    memcpy(out + c, raw, (size_t)n + 1);
-    res->len = (uint32_t)(c + (size_t)n);
-    return 0;
-}
-
-int64_t lxsys_path_get(struct lxproc *p, uint64_t uaddr, char *out, struct lxpath *res)
-{
-    return lxpath_get(p, (uint64_t)(int64_t)LX_AT_FDCWD, uaddr, out, res, false);
-}
-
-/* Drops the trailing slashes of a path of len bytes (not the root's); the new length. */
-static uint32_t lxpath_trim(char *path, uint32_t len)
-{
-    while (len > 1 && path[len - 1] == '/')
-        path[--len] = '\0';
-    return len;
-}
-
 /* ---- OPEN and what is built on it ---- */
-
-/* The channel a path's OPEN goes to. */
-static handle_t lxpath_channel(const struct lxpath *res)
-{
-    if (!res->dir)
-        return lxnode_session();
-    return res->dir->node && loop_has(lxnode_loop(), res->dir->node) ? res->dir->node : 0;
-}
 
 /* Whether the "others" permission bits of mode allow the access mode asks (R_OK, W_OK, X_OK). */
 static bool lxaccess_ok(uint32_t mode, uint32_t want)
@@ -296,28 +137,6 @@ static int64_t lxop_open(struct lxop *op, const struct lxpath *res, uint32_t fsf
     return lxop_call(op, lxpath_channel(res), &m, lxop_on_open);
 }
 
-/* A record for a call on the path at uaddr relative to dirfd: the path in op->data, op->len; the
- * record holds the directory's description. */
-static int64_t lxop_path(struct lxproc *p, uint32_t kind, uint64_t dirfd, uint64_t uaddr, bool empty_ok,
-                         struct lxpath *res, struct lxop **out)
-{
-    struct lxop *op = lxop_new(p, kind, NULL, LXPATH_MAX + 2);
-    if (!op)
-        return -LX_ENOMEM;
-    int64_t r = lxpath_get(p, dirfd, uaddr, (char *)op->data, res, empty_ok);
-    if (r < 0) {
-        free(op);
-        return r;
-    }
-    op->len = res->len;
-    if (res->dir) {
-        op->file = res->dir;
-        lxfile_get(res->dir);
-    }
-    *out = op;
-    return 0;
-}
-
 /*
  * The mode fs is asked to give a node a Linux process creates. fs has no owners yet: every client
  * is "others" to it (docs/fs.md), so a program would lose the rights it gave itself as the owner
@@ -365,7 +184,7 @@ static int64_t lxfile_open(struct lxproc *p, uint64_t dirfd, uint64_t path, uint
     struct lxpath res;
     struct lxop *op;
     if (flags & LX_O_TMPFILE)
-        return -LX_EOPNOTSUPP; /* unnamed files: fs has no unlinked nodes */
+        return -LX_EOPNOTSUPP; /* O_TMPFILE: fs opens named nodes only */
     if ((flags & (LX_O_CREAT | LX_O_DIRECTORY)) == (LX_O_CREAT | LX_O_DIRECTORY))
         return -LX_EINVAL; /* as Linux since 6.4 */
     int64_t r = lxop_path(p, LXOP_OPEN, dirfd, path, false, &res, &op);
@@ -824,15 +643,6 @@ int64_t lxsys_getdents64(struct lxproc *p, const struct trap_info *t)
     return lxop_read(op, f->offset);
 }
 
-/* SETATTR's reply (ftruncate). */
-static void lxop_on_status(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
-{
-    (void)ch;
-    loop_close_handles(l, m, 0);
-    long r = msg_result(m, MSG_SETATTR);
-    lxop_finish(ctx, r < 0 ? lxnode_errno(r, false) : 0);
-}
-
 /* ftruncate: a regular file open for writing is cut or grown to length (SETATTR size). */
 int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t)
 {
@@ -856,14 +666,21 @@ int64_t lxsys_ftruncate(struct lxproc *p, const struct trap_info *t)
 }
 
 /*
- * fsync and fdatasync: a file or directory of fs has nothing to write back (its disk file system is
- * mounted read-only, tmpfs lives in memory), so they succeed at once; on a pipe, socket, the
- * console or /dev/null they are EINVAL, as Linux says for a file that cannot be synced.
+ * fsync and fdatasync: fs's SETATTR sync= on the node, answered once what was written is as durable
+ * as its mount makes it (docs/fs.md); on a pipe, socket, the console or /dev/null they are EINVAL,
+ * as Linux says for a file that cannot be synced.
  */
 int64_t lxsys_fsync(struct lxproc *p, const struct trap_info *t)
 {
     struct lxfile *f = lxfd_get(&p->leader->fds, t->args[0]);
     if (!f || (f->flags & LX_O_ACCMODE) == LX_O_ACCMODE) /* none, or an O_PATH one */
         return -LX_EBADF;
-    return f->kind == LXFILE_NODE ? 0 : -LX_EINVAL;
+    if (f->kind != LXFILE_NODE)
+        return -LX_EINVAL;
+    struct lxop *op = lxop_new(p, LXOP_SYNC, f, 0);
+    if (!op)
+        return -LX_ENOMEM;
+    struct warp_msg m;
+    msg_setattr(&m, FS_ATTR_SYNC, "");
+    return lxop_call(op, lxnode_channel(f), &m, lxop_on_status);
 }

@@ -1,4 +1,6 @@
 /* fstest: opens service/fs and checks its protocol on /disk0 (the host's ext4 image) and /tmp (tmpfs). */
+#include "ft.h"
+
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/proto/fs.h>
@@ -28,86 +30,12 @@
 #define FT_NODES_CAP 512 /* fs's FS_NODES_PER_CLIENT */
 #define FT_FAR_LEN (4u << 20)
 
-static uint8_t ft_buf[FS_IO_MAX + 4096];
 static handle_t ft_nodes[FT_NODES_CAP + 1];
 
 /* Byte i of big.bin (the e2e case writes the same). */
 static uint8_t ft_big_byte(uint64_t i)
 {
     return (uint8_t)(i * 13 + 7 + (i >> 16));
-}
-
-/* OPEN path (len bytes) on ch with flags and mode and an optional prefetch buffer: the status (bytes
- * prefetched) or an error; *node and *attr from the reply. */
-static long ft_open_len(handle_t ch, const char *path, size_t len, uint32_t flags, uint32_t mode, void *pre,
-                        size_t pre_len, handle_t *node, struct fs_attr *attr)
-{
-    struct warp_msg m, reply;
-    struct fs_open o = {flags, mode, (uint32_t)len, 0};
-    msg_init(&m, MSG_OPEN, MSG_CALL);
-    msg_set_data(&m, &o, sizeof(o));
-    msg_add_buf(&m, path, len, BUF_READ);
-    if (pre)
-        msg_add_buf(&m, pre, pre_len, BUF_WRITE);
-    long r = ipc_call_sync(ch, &m, &reply);
-    if (r < 0)
-        return r;
-    if (reply.nhandles != 1 || reply.data_len != sizeof(struct fs_attr))
-        return ERR_BAD_FORMAT;
-    if (attr)
-        memcpy(attr, reply.data, sizeof(*attr));
-    if (node)
-        *node = reply.handles[0];
-    else
-        warp_handle_close(reply.handles[0]);
-    return r;
-}
-
-/* OPEN of a NUL-terminated path, no prefetch. */
-static long ft_open(handle_t ch, const char *path, uint32_t flags, handle_t *node, struct fs_attr *attr)
-{
-    return ft_open_len(ch, path, strlen(path), flags, 0644, NULL, 0, node, attr);
-}
-
-/* READ of len bytes at off on node into buf: the status. */
-static long ft_read(handle_t node, uint64_t off, void *buf, size_t len)
-{
-    struct warp_msg m;
-    struct fs_io io = {off};
-    msg_read(&m, buf, len);
-    msg_set_data(&m, &io, sizeof(io));
-    return ipc_call_sync(node, &m, NULL);
-}
-
-/* WRITE of len bytes at off on node from buf: the status. */
-static long ft_write(handle_t node, uint64_t off, const void *buf, size_t len)
-{
-    struct warp_msg m;
-    struct fs_io io = {off};
-    msg_write(&m, buf, len);
-    msg_set_data(&m, &io, sizeof(io));
-    return ipc_call_sync(node, &m, NULL);
-}
-
-/* CLOSE of a node (or a session) and its handle: the status. */
-static long ft_close(handle_t h)
-{
-    struct warp_msg m;
-    msg_close(&m);
-    long r = ipc_call_sync(h, &m, NULL);
-    warp_handle_close(h);
-    return r;
-}
-
-/* GETATTR "attr" on node into *a: the status. */
-static long ft_attr(handle_t node, struct fs_attr *a)
-{
-    struct warp_msg m, reply;
-    msg_getattr(&m, FS_ATTR_NODE);
-    long r = ipc_call_sync(node, &m, &reply);
-    if (r == sizeof(*a))
-        memcpy(a, reply.data, sizeof(*a));
-    return r;
 }
 
 /* SETATTR "size=value" on node: the status. */
@@ -354,12 +282,6 @@ static void ft_tmp(handle_t s)
            "a create under a missing directory: ERR_NOT_FOUND");
 }
 
-/* Sends m as a call on ch: its result. */
-static long ft_raw(handle_t ch, struct warp_msg *m)
-{
-    return ipc_call_sync(ch, m, NULL);
-}
-
 /*
  * init kills the disk driver (SETATTR restart=block:0: fstest is admin) and restarts it; fs's next
  * disk read fails on the dead session, and block_call reopens service/block:0 through init (with
@@ -482,6 +404,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
             ft_driver_restart(s);
         }
         ft_tmp(s);
+        ft_names(s);
         ft_bad(s);
         ft_node_cap(s);
         tap_eq(ft_close(s), 0, "CLOSE of the session gives 0");

@@ -146,14 +146,121 @@ static void test_readdir(void **state)
     tmpfs_destroy(&t);
 }
 
+/* Names go: files and empty directories only, and every byte they were charged comes back. */
+static void test_remove(void **state)
+{
+    (void)state;
+    struct tmpfs t;
+    struct tmpfs_node *d, *f, *g;
+    assert_int_equal(tmpfs_init(&t, 1 << 20, 0777, test_clock), 0);
+    uint64_t base = t.bytes_used;
+    assert_int_equal(tmpfs_create(&t, t.root, "d", 1, TMPFS_S_IFDIR | 0755, &d), 0);
+    assert_int_equal(tmpfs_create(&t, d, "f", 1, 0644, &f), 0);
+    assert_int_equal(tmpfs_write(&t, f, 5000, "x", 1), 1);
+    assert_int_equal(tmpfs_remove(&t, t.root, "d", 1, true), ERR_NOT_EMPTY);
+    assert_int_equal(tmpfs_remove(&t, t.root, "d", 1, false), ERR_IS_DIR);
+    assert_int_equal(tmpfs_remove(&t, d, "f", 1, true), ERR_NOT_DIR);
+    assert_int_equal(tmpfs_remove(&t, d, "g", 1, false), ERR_NOT_FOUND);
+    assert_int_equal(tmpfs_remove(&t, d, "..", 2, true), ERR_INVALID_ARG);
+    assert_int_equal(tmpfs_remove(&t, f, "x", 1, false), ERR_NOT_DIR);
+    now_ns = 7000;
+    assert_int_equal(tmpfs_remove(&t, d, "f", 1, false), 0);
+    assert_int_equal(d->mtime_ns, 7000);
+    assert_null(tmpfs_lookup(&t, d, "f", 1));
+    assert_int_equal(tmpfs_remove(&t, t.root, "d", 1, true), 0);
+    assert_int_equal(t.bytes_used, base);
+    /* A held file outlives its name: readable, writable, then freed by its last release. */
+    assert_int_equal(tmpfs_create(&t, t.root, "h", 1, 0644, &f), 0);
+    assert_int_equal(tmpfs_write(&t, f, 0, "held", 4), 4);
+    tmpfs_hold(f);
+    tmpfs_hold(f);
+    assert_int_equal(tmpfs_remove(&t, t.root, "h", 1, false), 0);
+    assert_ptr_equal(t.orphans, f);
+    char buf[8];
+    assert_int_equal(tmpfs_read(&t, f, 0, buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "held", 4);
+    assert_int_equal(tmpfs_create(&t, t.root, "h", 1, 0644, &g), 0); /* the name is free again */
+    tmpfs_release(&t, f);
+    assert_ptr_equal(t.orphans, f);
+    tmpfs_release(&t, f);
+    assert_null(t.orphans);
+    assert_int_equal(tmpfs_remove(&t, t.root, "h", 1, false), 0);
+    assert_int_equal(t.bytes_used, base);
+    /* A removed directory that is held takes no entries; destroy frees held orphans. */
+    assert_int_equal(tmpfs_create(&t, t.root, "e", 1, TMPFS_S_IFDIR | 0755, &d), 0);
+    tmpfs_hold(d);
+    assert_int_equal(tmpfs_remove(&t, t.root, "e", 1, true), 0);
+    assert_int_equal(tmpfs_create(&t, d, "x", 1, 0644, &g), ERR_NOT_FOUND);
+    assert_ptr_equal(tmpfs_lookup(&t, d, "..", 2), d);
+    tmpfs_destroy(&t);
+}
+
+/* Renames move, replace and refuse as POSIX says, atomically. */
+static void test_rename(void **state)
+{
+    (void)state;
+    struct tmpfs t;
+    struct tmpfs_node *a, *b, *f, *g, *e, *n;
+    assert_int_equal(tmpfs_init(&t, 1 << 20, 0777, test_clock), 0);
+    uint64_t base = t.bytes_used;
+    assert_int_equal(tmpfs_create(&t, t.root, "a", 1, TMPFS_S_IFDIR | 0755, &a), 0);
+    assert_int_equal(tmpfs_create(&t, a, "b", 1, TMPFS_S_IFDIR | 0755, &b), 0);
+    assert_int_equal(tmpfs_create(&t, a, "f", 1, 0644, &f), 0);
+    assert_int_equal(tmpfs_create(&t, t.root, "g", 1, 0644, &g), 0);
+    assert_int_equal(tmpfs_create(&t, t.root, "e", 1, TMPFS_S_IFDIR | 0755, &e), 0);
+    /* a file into another directory, under a new name */
+    assert_int_equal(tmpfs_rename(&t, a, "f", 1, b, "f2", 2, true), 0);
+    assert_null(tmpfs_lookup(&t, a, "f", 1));
+    assert_ptr_equal(tmpfs_lookup(&t, b, "f2", 2), f);
+    assert_ptr_equal(f->parent, b);
+    /* over another file: that one is gone, freed (nobody holds it) */
+    assert_int_equal(tmpfs_rename(&t, t.root, "g", 1, b, "f2", 2, true), 0);
+    assert_ptr_equal(tmpfs_lookup(&t, b, "f2", 2), g);
+    assert_null(tmpfs_lookup(&t, t.root, "g", 1));
+    /* not over an existing name when told so */
+    assert_int_equal(tmpfs_rename(&t, b, "f2", 2, t.root, "e", 1, false), ERR_ALREADY_EXISTS);
+    /* onto itself: nothing changes */
+    assert_int_equal(tmpfs_rename(&t, b, "f2", 2, b, "f2", 2, true), 0);
+    assert_ptr_equal(tmpfs_lookup(&t, b, "f2", 2), g);
+    /* the refusals */
+    assert_int_equal(tmpfs_rename(&t, t.root, "a", 1, b, "x", 1, true), ERR_INVALID_ARG); /* into itself */
+    assert_int_equal(tmpfs_rename(&t, t.root, "a", 1, a, "x", 1, true), ERR_INVALID_ARG);
+    assert_int_equal(tmpfs_rename(&t, t.root, "e", 1, b, "f2", 2, true), ERR_NOT_DIR);
+    assert_int_equal(tmpfs_rename(&t, b, "f2", 2, t.root, "e", 1, true), ERR_IS_DIR);
+    assert_int_equal(tmpfs_rename(&t, t.root, "e", 1, t.root, "a", 1, true), ERR_NOT_EMPTY);
+    assert_int_equal(tmpfs_rename(&t, t.root, "zz", 2, b, "x", 1, true), ERR_NOT_FOUND);
+    assert_int_equal(tmpfs_rename(&t, a, "..", 2, b, "x", 1, true), ERR_INVALID_ARG);
+    assert_int_equal(tmpfs_rename(&t, b, "f2", 2, b, "..", 2, true), ERR_INVALID_ARG);
+    assert_int_equal(tmpfs_rename(&t, b, "f2", 2, g, "x", 1, true), ERR_NOT_DIR);
+    assert_ptr_equal(tmpfs_lookup(&t, b, "f2", 2), g);
+    /* a directory over an empty one; its ".." follows */
+    assert_int_equal(tmpfs_create(&t, t.root, "c", 1, TMPFS_S_IFDIR | 0755, &n), 0);
+    assert_int_equal(tmpfs_rename(&t, a, "b", 1, t.root, "c", 1, true), 0);
+    assert_ptr_equal(tmpfs_lookup(&t, t.root, "c", 1), b);
+    assert_ptr_equal(tmpfs_lookup(&t, b, "..", 2), t.root);
+    /* a held target survives being replaced */
+    assert_int_equal(tmpfs_create(&t, t.root, "h", 1, 0644, &n), 0);
+    tmpfs_hold(n);
+    assert_int_equal(tmpfs_rename(&t, b, "f2", 2, t.root, "h", 1, true), 0);
+    assert_true(n->removed);
+    tmpfs_release(&t, n);
+    /* everything gone: back to the start */
+    assert_int_equal(tmpfs_remove(&t, t.root, "h", 1, false), 0);
+    assert_int_equal(tmpfs_remove(&t, t.root, "c", 1, true), 0);
+    assert_int_equal(tmpfs_remove(&t, t.root, "a", 1, true), 0);
+    assert_int_equal(tmpfs_remove(&t, t.root, "e", 1, true), 0);
+    assert_int_equal(t.bytes_used, base);
+    assert_null(t.root->first);
+    tmpfs_destroy(&t);
+}
+
 /* Runs the tests in this file. */
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_lookup),
-        cmocka_unit_test(test_write_read_truncate),
-        cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_readdir),
+        cmocka_unit_test(test_create_lookup), cmocka_unit_test(test_write_read_truncate),
+        cmocka_unit_test(test_limit),         cmocka_unit_test(test_readdir),
+        cmocka_unit_test(test_remove),        cmocka_unit_test(test_rename),
     };
     return cmocka_run_group_tests_name("fs_tmpfs", tests, NULL, NULL);
 }

@@ -285,6 +285,79 @@ static void test_tmp(void **state)
     assert_int_equal(a.mount, 2);
 }
 
+/* vfs_remove of a NUL-terminated path from the root. */
+static int rm(const char *path, bool dir)
+{
+    return vfs_remove(&vfs, NULL, path, strlen(path), dir);
+}
+
+/* vfs_rename of NUL-terminated paths from the root. */
+static int mv(const char *from, const char *to)
+{
+    return vfs_rename(&vfs, NULL, from, strlen(from), to, strlen(to), true);
+}
+
+/* Names go and move under /tmp; the disk, the root, the mounts and other mounts refuse. */
+static void test_names(void **state)
+{
+    (void)state;
+    struct vfs_node n, d, m;
+    struct fs_attr a;
+    char buf[16];
+    assert_int_equal(vfs_open(&vfs, NULL, "/tmp/names", 10, FS_O_CREATE | FS_O_DIRECTORY, 0777, &d, &a), 0);
+    assert_int_equal(vfs_open(&vfs, &d, "f", 1, FS_O_READ | FS_O_WRITE | FS_O_CREATE, 0666, &n, &a), 0);
+    assert_int_equal(vfs_write(&vfs, &n, 0, "kept", 4), 4);
+    assert_int_equal(mv("/tmp/names/f", "/tmp/names/g"), 0);
+    assert_int_equal(op("/tmp/names/f", 0, &m, &a), ERR_NOT_FOUND);
+    assert_int_equal(slurp("/tmp/names/g", buf, sizeof(buf)), 4);
+    assert_int_equal(op("/tmp/names/k", FS_O_CREATE, &m, &a), 0);
+    vfs_close(&vfs, &m);
+    assert_int_equal(vfs_rename(&vfs, &d, "g", 1, "k", 1, false), ERR_ALREADY_EXISTS);
+    assert_int_equal(vfs_rename(&vfs, &d, "g", 1, "h", 1, false), 0); /* relative to a directory node */
+    assert_int_equal(rm("/tmp/names/h/", false), ERR_NOT_DIR);
+    assert_int_equal(mv("/tmp/names/h", "/tmp/names/x/"), ERR_NOT_DIR);
+    assert_int_equal(vfs_remove(&vfs, &d, "h", 1, false), 0);
+    /* the open node still reads and writes; nothing finds it */
+    assert_int_equal(vfs_read(&vfs, &n, 0, buf, sizeof(buf)), 4);
+    assert_int_equal(vfs_write(&vfs, &n, 4, "!", 1), 1);
+    assert_int_equal(op("/tmp/names/h", 0, &m, &a), ERR_NOT_FOUND);
+    vfs_close(&vfs, &n);
+    /* directories */
+    assert_int_equal(vfs_open(&vfs, &d, "sub", 3, FS_O_CREATE | FS_O_DIRECTORY, 0777, &m, &a), 0);
+    vfs_close(&vfs, &m);
+    assert_int_equal(op("/tmp/names/sub/x", FS_O_CREATE, &m, &a), 0);
+    vfs_close(&vfs, &m);
+    assert_int_equal(rm("/tmp/names/sub", true), ERR_NOT_EMPTY);
+    assert_int_equal(rm("/tmp/names/sub", false), ERR_IS_DIR);
+    assert_int_equal(rm("/tmp/names/sub/x", true), ERR_NOT_DIR);
+    assert_int_equal(mv("/tmp/names/sub", "/tmp/names/sub/in"), ERR_INVALID_ARG);
+    assert_int_equal(rm("/tmp/names/sub/x", false), 0);
+    assert_int_equal(mv("/tmp/names/sub/", "/tmp/names/sub2"), 0);
+    assert_int_equal(rm("/tmp/names/sub2/", true), 0);
+    assert_int_equal(rm("/tmp/names/.", true), ERR_INVALID_ARG);
+    assert_int_equal(rm("/tmp/names/..", true), ERR_INVALID_ARG);
+    assert_int_equal(rm("/tmp/names/nothing", false), ERR_NOT_FOUND);
+    assert_int_equal(rm("/tmp/nothing/x", false), ERR_NOT_FOUND);
+    /* what no client may change */
+    assert_int_equal(rm("/", true), ERR_PERMISSION);
+    assert_int_equal(rm("/tmp", true), ERR_PERMISSION);
+    assert_int_equal(mv("/tmp", "/tmp2"), ERR_PERMISSION);
+    assert_int_equal(rm("/disk0/hello.txt", false), ERR_READ_ONLY);
+    assert_int_equal(mv("/disk0/hello.txt", "/disk0/x"), ERR_READ_ONLY);
+    assert_int_equal(op("/tmp/names/y", FS_O_CREATE, &m, &a), 0);
+    vfs_close(&vfs, &m);
+    assert_int_equal(mv("/tmp/names/y", "/disk0/y"), ERR_CROSS_DEVICE);
+    assert_int_equal(mv("/tmp/names/y", "/y"), ERR_CROSS_DEVICE);
+    assert_int_equal(rm("/disk0/private/x", false), ERR_READ_ONLY);
+    assert_int_equal(vfs_open(&vfs, &d, "ro", 2, FS_O_CREATE | FS_O_DIRECTORY, 0755, &m, &a), 0);
+    vfs_close(&vfs, &m);
+    assert_int_equal(rm("/tmp/names/ro/z", false), ERR_PERMISSION); /* 0755: others cannot write */
+    assert_int_equal(mv("/tmp/names/y", "/tmp/names/ro/y"), ERR_PERMISSION);
+    assert_int_equal(rm("", false), ERR_INVALID_ARG);
+    assert_int_equal(vfs_remove(&vfs, NULL, "/tmp/a\0b", 8, false), ERR_INVALID_ARG);
+    vfs_close(&vfs, &d);
+}
+
 /* A device failing under the disk fails that read with ERR_IO; the rest of the tree goes on. */
 static void test_device_error(void **state)
 {
@@ -347,9 +420,10 @@ static void test_icache(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_disk_paths),   cmocka_unit_test(test_disk_errors),
-        cmocka_unit_test(test_listing),      cmocka_unit_test(test_tmp),
-        cmocka_unit_test(test_device_error), cmocka_unit_test(test_icache),
+        cmocka_unit_test(test_disk_paths), cmocka_unit_test(test_disk_errors),
+        cmocka_unit_test(test_listing),    cmocka_unit_test(test_tmp),
+        cmocka_unit_test(test_names),      cmocka_unit_test(test_device_error),
+        cmocka_unit_test(test_icache),
     };
     return cmocka_run_group_tests_name("fs_vfs", tests, setup, teardown);
 }

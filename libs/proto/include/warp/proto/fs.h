@@ -18,6 +18,17 @@
  *                (on a session: at the root). `.`, `..` and symlinks are resolved inside the mount
  *                that holds them: `..` at a mount's root stays there, an absolute symlink target
  *                starts at the mount's root. Nothing resolves to a place outside a mount.
+ * Also on a session or a directory node channel, the changes of names (paths resolved as OPEN's,
+ * the last component never followed; its directory must be searchable and writable by others):
+ *   MSG_SETATTR  "unlink=" bufs[0] BUF_READ: a path, the buffer's whole length (1..FS_PATH_MAX)
+ *                -> status 0: the file's (or symlink's) name is gone (ERR_IS_DIR for a directory)
+ *   MSG_SETATTR  "rmdir=" bufs[0] as unlink -> status 0: the empty directory is gone
+ *   MSG_SETATTR  "rename=" bufs[0] the old path, bufs[1] the new one -> status 0: atomically, the
+ *                node has the new name and not the old; what the new name named (a file for a
+ *                file, an empty directory for a directory) is gone; with "rename=noreplace"
+ *                a new name that exists is ERR_ALREADY_EXISTS instead
+ *                A node whose last name goes stays usable through the node channels open on it;
+ *                nothing can open it again.
  * On a session:
  *   MSG_GETATTR  "stats" -> text: page cache and server counters ("hits=.. misses=.. ...")
  *   MSG_CLOSE    -> status 0; the session ends (its node channels stay valid until closed)
@@ -30,6 +41,8 @@
  *                (tmpfs files opened with FS_O_WRITE; the file grows, a gap reads as zeros)
  *   MSG_GETATTR  "attr" -> struct fs_attr (status = its size)
  *   MSG_SETATTR  "size=N" -> status 0: the file is cut or grown (zeros) to N bytes (FS_O_WRITE)
+ *   MSG_SETATTR  "sync=" -> status 0 once what was written to the node is as durable as its mount
+ *                makes it (tmpfs: in memory; a read-only ext4: nothing to write), an error if not
  *   MSG_CLOSE    -> status 0; the node channel ends (closing the handle does the same)
  *
  * A READ or WRITE moves at most FS_IO_MAX bytes (a larger buffer is used up to that). Errors are
@@ -41,9 +54,12 @@
  *   ERR_NAME_TOO_LONG  a name past FS_NAME_MAX, a path past FS_PATH_MAX (ENAMETOOLONG)
  *   ERR_LOOP           more than FS_SYMLINK_HOPS symlinks, or FS_O_NOFOLLOW on a symlink (ELOOP)
  *   ERR_ALREADY_EXISTS FS_O_CREATE | FS_O_EXCL on an existing name (EEXIST)
+ *   ERR_NOT_EMPTY      rmdir of, or rename over, a directory with entries (ENOTEMPTY)
+ *   ERR_CROSS_DEVICE   rename between two mounts (EXDEV)
  *   ERR_READ_ONLY      a write, create or truncate on a read-only mount (EROFS)
  *   ERR_IO             the device failed, or the image is corrupt (EIO)
- *   ERR_INVALID_ARG    bad flags, a missing or empty path, a negative offset (EINVAL)
+ *   ERR_INVALID_ARG    bad flags, a missing or empty path, a negative offset, a last name "." or
+ *                      "..", a directory renamed into itself (EINVAL)
  *   ERR_NO_RESOURCES   too many open nodes for this client (EMFILE), or tmpfs is full (ENOSPC)
  */
 #define FS_URI "service/fs"
@@ -109,6 +125,11 @@ struct fs_dirent {
 };
 #define FS_DIRENT_SIZE(name_len) ((sizeof(struct fs_dirent) + (name_len) + 1 + 7) & ~(size_t)7)
 
-#define FS_ATTR_STATS "stats" /* a session's counters */
-#define FS_ATTR_NODE "attr"   /* a node's struct fs_attr */
-#define FS_ATTR_SIZE "size"   /* SETATTR size=N */
+#define FS_ATTR_STATS "stats"   /* a session's counters */
+#define FS_ATTR_NODE "attr"     /* a node's struct fs_attr */
+#define FS_ATTR_SIZE "size"     /* SETATTR size=N */
+#define FS_ATTR_SYNC "sync"     /* SETATTR sync= on a node */
+#define FS_ATTR_UNLINK "unlink" /* SETATTR unlink=, rmdir=, rename= on a session or directory */
+#define FS_ATTR_RMDIR "rmdir"
+#define FS_ATTR_RENAME "rename"
+#define FS_RENAME_NOREPLACE "noreplace" /* rename='s value: never over an existing name */
