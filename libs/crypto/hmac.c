@@ -34,7 +34,8 @@ void hmac_sha256_final(struct hmac_sha256 *h, uint8_t out[SHA256_DIGEST_LEN])
     sha256_final(&outer, out);
 }
 
-void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN])
+void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                 uint8_t out[SHA256_DIGEST_LEN])
 {
     struct hmac_sha256 h;
     hmac_sha256_init(&h, key, key_len);

@@ -72,6 +72,7 @@ static long on_md5(struct pg_conn *c, struct rbuf *r)
         return ERR_BAD_FORMAT;
     char answer[36];
     auth_md5_password(c->user, c->password, salt, answer);
+    c->auth = PG_AUTH_MD5;
     return send_password(c, answer);
 }
 
@@ -109,6 +110,7 @@ static long on_sasl(struct pg_conn *c, struct rbuf *r)
         return len;
     struct wbuf w = fe_begin(c);
     fe_sasl_initial(&w, "SCRAM-SHA-256", first, (size_t)len);
+    c->auth = PG_AUTH_SCRAM;
     c->state = PG_STATE_SASL_FIRST;
     return fe_commit(c, &w);
 }
@@ -181,6 +183,7 @@ long auth_handle(struct pg_conn *c, struct rbuf *r)
     case AUTH_CLEARTEXT:
         if (!c->allow_cleartext)
             return refuse(c, "the server asks for a cleartext password, not allowed");
+        c->auth = PG_AUTH_CLEARTEXT;
         return rbuf_done(r) ? send_password(c, c->password) : ERR_BAD_FORMAT;
     case AUTH_MD5: return on_md5(c, r);
     case AUTH_SASL: return on_sasl(c, r);

@@ -159,8 +159,8 @@ static long statement_message(struct pg_conn *c, char type, struct rbuf *r)
     if (c->state != PG_STATE_BUSY)
         return ERR_BAD_FORMAT;
     switch (type) {
-    case '1': /* ParseComplete */
-    case '2': /* BindComplete */
+    case '1':                            /* ParseComplete */
+    case '2':                            /* BindComplete */
     case '3': return on_empty(c, r, -1); /* CloseComplete */
     case 'n': return on_empty(c, r, PG_EV_NO_DATA);
     case 'I': return on_empty(c, r, PG_EV_EMPTY);

@@ -179,6 +179,7 @@ void pg_reset(struct pg_conn *c)
     c->state = PG_STATE_NEW;
     c->in_len = c->out_len = c->out_off = 0;
     c->txstatus = 0;
+    c->auth = PG_AUTH_NONE;
     c->have_columns = false;
     memset(&c->scram, 0, sizeof(c->scram));
 }
@@ -203,6 +204,11 @@ enum pg_state pg_state(const struct pg_conn *c)
 char pg_txstatus(const struct pg_conn *c)
 {
     return c->txstatus;
+}
+
+enum pg_auth pg_auth_method(const struct pg_conn *c)
+{
+    return c->auth;
 }
 
 const struct pg_error *pg_last_error(const struct pg_conn *c)

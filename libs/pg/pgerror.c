@@ -72,8 +72,8 @@ enum pg_errclass pg_errclass_of(const char *s)
         char prefix[3];
         enum pg_errclass cls;
     } by_class[] = {
-        {"23", PG_ERR_CONSTRAINT}, {"22", PG_ERR_DATA},       {"42", PG_ERR_SYNTAX},     {"53", PG_ERR_RESOURCES},
-        {"54", PG_ERR_RESOURCES},  {"28", PG_ERR_AUTH},       {"08", PG_ERR_CONNECTION}, {"57", PG_ERR_CONNECTION},
+        {"23", PG_ERR_CONSTRAINT}, {"22", PG_ERR_DATA}, {"42", PG_ERR_SYNTAX},     {"53", PG_ERR_RESOURCES},
+        {"54", PG_ERR_RESOURCES},  {"28", PG_ERR_AUTH}, {"08", PG_ERR_CONNECTION}, {"57", PG_ERR_CONNECTION},
     };
     for (size_t i = 0; i < sizeof(by_class) / sizeof(by_class[0]); i++)
         if (strncmp(s, by_class[i].prefix, 2) == 0)

@@ -46,7 +46,8 @@ long pg_query(struct pg_conn *c, const char *sql)
     return send_statement(c, &w);
 }
 
-long pg_exec(struct pg_conn *c, const char *sql, const struct pg_param *params, unsigned n, int16_t result_format)
+long pg_exec(struct pg_conn *c, const char *sql, const struct pg_param *params, unsigned n,
+             int16_t result_format)
 {
     if (c->state != PG_STATE_READY)
         return ERR_BAD_STATE;

@@ -175,8 +175,8 @@ static void proofs(struct scram *s, const uint8_t salted[SHA256_DIGEST_LEN], con
     auth_hmac(s, server_key, server_first, sf_len, final, final_len, s->server_signature);
 }
 
-long scram_client_final(struct scram *s, const char *password, const char *server_first, size_t len, char *out,
-                        size_t cap)
+long scram_client_final(struct scram *s, const char *password, const char *server_first, size_t len,
+                        char *out, size_t cap)
 {
     struct server_first f;
     long rc = parse_server_first(server_first, len, &f);

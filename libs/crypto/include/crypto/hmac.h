@@ -16,7 +16,8 @@ void hmac_sha256_update(struct hmac_sha256 *h, const void *data, size_t len);
 /* Writes the MAC to out. */
 void hmac_sha256_final(struct hmac_sha256 *h, uint8_t out[SHA256_DIGEST_LEN]);
 /* The MAC of one message. */
-void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[SHA256_DIGEST_LEN]);
+void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                 uint8_t out[SHA256_DIGEST_LEN]);
 /* PBKDF2 with HMAC-SHA-256: out_len bytes derived from password and salt over iterations rounds. */
 void pbkdf2_sha256(const void *password, size_t password_len, const void *salt, size_t salt_len,
                    uint32_t iterations, uint8_t *out, size_t out_len);

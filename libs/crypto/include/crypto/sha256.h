@@ -9,9 +9,9 @@
 /* A hash in progress: feed it with sha256_update, read it with sha256_final. */
 struct sha256 {
     uint32_t h[8];
-    uint64_t total;                 /* bytes fed so far */
+    uint64_t total;                  /* bytes fed so far */
     uint8_t block[SHA256_BLOCK_LEN]; /* the partial block */
-    size_t fill;                    /* bytes in block */
+    size_t fill;                     /* bytes in block */
 };
 
 /* Starts a new hash. */

@@ -32,17 +32,25 @@
 
 /* Where the connection is; each state says what it waits for. */
 enum pg_state {
-    PG_STATE_NEW,            /* pg_init or pg_reset done: call pg_start */
-    PG_STATE_AUTH,           /* StartupMessage queued: waiting for an authentication request */
-    PG_STATE_PASSWORD_SENT,  /* cleartext or md5 password queued: waiting for AuthenticationOk */
-    PG_STATE_SASL_FIRST,     /* SCRAM client-first queued: waiting for server-first */
-    PG_STATE_SASL_FINAL,     /* SCRAM client-final queued: waiting for the server's signature */
-    PG_STATE_SASL_VERIFIED,  /* server signature checked: waiting for AuthenticationOk */
-    PG_STATE_STARTING,       /* authenticated: parameters and key data until the first ReadyForQuery */
-    PG_STATE_READY,          /* idle: one statement may be queued */
-    PG_STATE_BUSY,           /* a statement in flight until ReadyForQuery */
-    PG_STATE_FAILED,         /* a connection-level error (pg_last_error): pg_reset, reconnect */
-    PG_STATE_CLOSED,         /* Terminate queued: send it and close the transport */
+    PG_STATE_NEW,           /* pg_init or pg_reset done: call pg_start */
+    PG_STATE_AUTH,          /* StartupMessage queued: waiting for an authentication request */
+    PG_STATE_PASSWORD_SENT, /* cleartext or md5 password queued: waiting for AuthenticationOk */
+    PG_STATE_SASL_FIRST,    /* SCRAM client-first queued: waiting for server-first */
+    PG_STATE_SASL_FINAL,    /* SCRAM client-final queued: waiting for the server's signature */
+    PG_STATE_SASL_VERIFIED, /* server signature checked: waiting for AuthenticationOk */
+    PG_STATE_STARTING,      /* authenticated: parameters and key data until the first ReadyForQuery */
+    PG_STATE_READY,         /* idle: one statement may be queued */
+    PG_STATE_BUSY,          /* a statement in flight until ReadyForQuery */
+    PG_STATE_FAILED,        /* a connection-level error (pg_last_error): pg_reset, reconnect */
+    PG_STATE_CLOSED,        /* Terminate queued: send it and close the transport */
+};
+
+/* How the server had the client prove itself. */
+enum pg_auth {
+    PG_AUTH_NONE,      /* no exchange (trust), or not authenticated yet */
+    PG_AUTH_CLEARTEXT, /* the password in clear (only with allow_cleartext) */
+    PG_AUTH_MD5,       /* PostgreSQL's salted md5 */
+    PG_AUTH_SCRAM,     /* SCRAM-SHA-256, the server's signature verified */
 };
 
 /* What kind of trouble an error is, from its SQLSTATE (or the library's own finding). */
@@ -172,6 +180,7 @@ struct pg_conn {
     uint8_t *out; /* bytes to send: out[out_off..out_len) */
     size_t out_cap, out_off, out_len;
     struct scram scram;
+    enum pg_auth auth;
     char txstatus;
     uint32_t backend_pid, backend_key;
     bool have_columns; /* a RowDescription for the current result came */
@@ -207,12 +216,14 @@ long pg_close(struct pg_conn *c);
 enum pg_state pg_state(const struct pg_conn *c);
 /* The server's transaction status at the last ReadyForQuery: 'I', 'T' or 'E' (0 before the first). */
 char pg_txstatus(const struct pg_conn *c);
+/* The authentication method the server asked for (final once connected). */
+enum pg_auth pg_auth_method(const struct pg_conn *c);
 /* The last error recorded (an ErrorResponse or the library's own), cls PG_ERR_NONE if none yet. */
 const struct pg_error *pg_last_error(const struct pg_conn *c);
 
 /* A statement parameter, sent in binary: make one with pg_param_*. */
 struct pg_param {
-    uint32_t oid; /* its type, or 0 to let the server infer it */
+    uint32_t oid;     /* its type, or 0 to let the server infer it */
     const void *data; /* NULL with len 8: the value is in inline_value */
     int32_t len;      /* -1: SQL NULL */
     uint8_t inline_value[8];
@@ -234,7 +245,8 @@ long pg_query(struct pg_conn *c, const char *sql);
  * Execute, Sync of the unnamed statement and portal), its columns in result_format. Needs
  * PG_STATE_READY; returns 0, ERR_INVALID_ARG, ERR_BAD_STATE or ERR_TOO_LARGE (nothing queued then).
  */
-long pg_exec(struct pg_conn *c, const char *sql, const struct pg_param *params, unsigned n, int16_t result_format);
+long pg_exec(struct pg_conn *c, const char *sql, const struct pg_param *params, unsigned n,
+             int16_t result_format);
 /* Queue BEGIN, COMMIT and ROLLBACK. */
 long pg_begin(struct pg_conn *c);
 long pg_commit(struct pg_conn *c);

@@ -3,16 +3,16 @@
 
 #include <crypto/sha256.h>
 
-#define SCRAM_NONCE_MAX 64        /* longest client nonce accepted (printable, no ',') */
-#define SCRAM_MSG_MAX 512         /* longest server-first and client-first-bare message kept */
-#define SCRAM_SALT_MAX 64         /* longest salt (decoded) accepted from a server */
+#define SCRAM_NONCE_MAX 64          /* longest client nonce accepted (printable, no ',') */
+#define SCRAM_MSG_MAX 512           /* longest server-first and client-first-bare message kept */
+#define SCRAM_SALT_MAX 64           /* longest salt (decoded) accepted from a server */
 #define SCRAM_ITERATIONS_MAX 100000 /* more rounds than this is refused: a hostile server's CPU sink */
 
 /* One exchange: what the client sent first, what the server answered, the signature to expect. */
 struct scram {
     char client_first_bare[SCRAM_MSG_MAX];
     size_t client_first_bare_len;
-    size_t nonce_len;                           /* the client nonce starts at client_first_bare + nonce_off */
+    size_t nonce_len; /* the client nonce starts at client_first_bare + nonce_off */
     size_t nonce_off;
     uint8_t server_signature[SHA256_DIGEST_LEN]; /* valid after scram_client_final */
 };
@@ -30,8 +30,8 @@ long scram_client_first(struct scram *s, const char *user, const char *nonce, ch
  * ours, bad salt, iteration count 0 or over SCRAM_ITERATIONS_MAX, a mandatory extension) or
  * ERR_TOO_LARGE.
  */
-long scram_client_final(struct scram *s, const char *password, const char *server_first, size_t len, char *out,
-                        size_t cap);
+long scram_client_final(struct scram *s, const char *password, const char *server_first, size_t len,
+                        char *out, size_t cap);
 
 /*
  * Checks server-final-message "v=<signature>" (len bytes). Returns 0 when the server proved it knows
