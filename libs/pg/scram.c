@@ -49,6 +49,8 @@ long scram_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
                 return ERR_BAD_FORMAT;
             v = v << 6 | (uint32_t)d;
         }
+        if ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff)))
+            return ERR_BAD_FORMAT; /* bits under the padding must be zero: one encoding per value */
         if ((size_t)(3 - pad) > cap - o)
             return ERR_TOO_LARGE;
         for (int k = 0; k < 3 - pad; k++)
