@@ -14,6 +14,7 @@
 #define BUF_SIZE (2u << 20) /* one message: the 1 MiB bytea row and its framing fit */
 #define BIG_LEN (1u << 20)
 #define MAX_ROWS 8
+#define CAPTURE_MAX 16384 /* bytes of each connection's replies kept as a fuzz seed (fuzz_pg's input limit) */
 
 /* One row read back: id, name, data (copied out of the input buffer). */
 struct got_row {
@@ -31,6 +32,8 @@ struct client {
     bool ready_seen;     /* PG_EV_CONNECTED or PG_EV_READY since the last statement */
     bool empty_seen;     /* PG_EV_EMPTY */
     struct pg_error err; /* the last PG_EV_ERROR of the statement (cls NONE: none) */
+    FILE *capture;       /* the server's bytes go here too (PGCHECK_CAPTURE), or NULL */
+    size_t captured;
     uint64_t complete_rows;
     unsigned nrows;
     struct got_row rows[MAX_ROWS];
@@ -99,6 +102,28 @@ static int flush_out(struct client *cl)
     return 0;
 }
 
+/* Keeps the first CAPTURE_MAX bytes the server sent, when capturing. */
+static void capture(struct client *cl, const uint8_t *data, size_t len)
+{
+    if (!cl->capture || cl->captured >= CAPTURE_MAX)
+        return;
+    size_t n = len < CAPTURE_MAX - cl->captured ? len : CAPTURE_MAX - cl->captured;
+    fwrite(data, 1, n, cl->capture);
+    cl->captured += n;
+}
+
+/* Opens the capture file of the next connection in $PGCHECK_CAPTURE (a directory), if set. */
+static FILE *capture_file(const char *user)
+{
+    static int count;
+    const char *dir = getenv("PGCHECK_CAPTURE");
+    if (!dir)
+        return NULL;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%02d-%s.bin", dir, count++, user);
+    return fopen(path, "wb");
+}
+
 /* Runs the exchange until the statement (or the start-up) is done: 0, or the library's error code. */
 static long run(struct client *cl)
 {
@@ -109,6 +134,7 @@ static long run(struct client *cl)
         ssize_t got = recv(cl->fd, chunk, sizeof(chunk), 0);
         if (got <= 0)
             return ERR_PEER_CLOSED;
+        capture(cl, chunk, (size_t)got);
         long rc = pg_feed(&cl->conn, chunk, (size_t)got);
         if (rc < 0)
             return rc;
@@ -131,6 +157,7 @@ static long open_client(struct client *cl, int port, const char *user, const cha
                             .event_ctx = cl};
     if (pg_init(&cl->conn, &cfg, cl->in, BUF_SIZE, cl->out, BUF_SIZE) < 0 || pg_start(&cl->conn) < 0)
         return ERR_INVALID_ARG;
+    cl->capture = capture_file(user);
     cl->fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -145,6 +172,8 @@ static void close_client(struct client *cl)
     if (pg_close(&cl->conn) == 0)
         flush_out(cl);
     close(cl->fd);
+    if (cl->capture)
+        fclose(cl->capture);
     for (unsigned i = 0; i < cl->nrows; i++)
         free(cl->rows[i].data);
     free(cl->in);
