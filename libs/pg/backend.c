@@ -113,7 +113,8 @@ static long on_data_row(struct pg_conn *c, struct rbuf *r)
     return 0;
 }
 
-uint64_t backend_tag_rows(const char *tag)
+/* The row count at the end of a CommandComplete tag ("INSERT 0 5" -> 5), 0 when it has none. */
+static uint64_t tag_rows(const char *tag)
 {
     const char *word = NULL;
     for (const char *p = tag; *p; p++)
@@ -137,7 +138,7 @@ static long on_complete(struct pg_conn *c, struct rbuf *r)
     ev.complete.tag = rbuf_str(r);
     if (!rbuf_done(r))
         return ERR_BAD_FORMAT;
-    ev.complete.rows = backend_tag_rows(ev.complete.tag);
+    ev.complete.rows = tag_rows(ev.complete.tag);
     c->have_columns = false;
     c->on_event(c->event_ctx, &ev);
     return 0;

@@ -6,5 +6,3 @@
 
 /* Handles one message of type `type` after authentication, reporting events. Returns 0 or an ERR_* code. */
 long backend_handle(struct pg_conn *c, char type, struct rbuf *r);
-/* The row count at the end of a CommandComplete tag ("INSERT 0 5" -> 5), 0 when it has none. */
-uint64_t backend_tag_rows(const char *tag);
