@@ -3,14 +3,20 @@
 #include <warp/error.h>
 #include <warp/string.h>
 
+/* A value's length on the wire; one past the protocol's int32 becomes -2, which pg_exec refuses. */
+static int32_t wire_len(size_t len)
+{
+    return len <= INT32_MAX ? (int32_t)len : -2;
+}
+
 struct pg_param pg_param_bytea(const void *data, size_t len)
 {
-    return (struct pg_param){.oid = PG_OID_BYTEA, .data = data, .len = (int32_t)len};
+    return (struct pg_param){.oid = PG_OID_BYTEA, .data = data, .len = wire_len(len)};
 }
 
 struct pg_param pg_param_text(const char *s)
 {
-    return (struct pg_param){.oid = PG_OID_TEXT, .data = s, .len = (int32_t)strlen(s)};
+    return (struct pg_param){.oid = PG_OID_TEXT, .data = s, .len = wire_len(strlen(s))};
 }
 
 struct pg_param pg_param_int8(int64_t v)

@@ -172,6 +172,8 @@ static void test_params_and_limits(void **state)
     assert_int_equal(pg_state(&conn), PG_STATE_READY);
     assert_int_equal(pg_exec(&conn, "S", p, PG_MAX_PARAMS + 1, PG_FORMAT_TEXT), ERR_INVALID_ARG);
     assert_int_equal(pg_exec(&conn, "S", p, 1, 7), ERR_INVALID_ARG);
+    struct pg_param huge = pg_param_bytea("x", (size_t)1 << 32);
+    assert_int_equal(pg_exec(&conn, "S", &huge, 1, PG_FORMAT_TEXT), ERR_INVALID_ARG);
     assert_int_equal(pg_begin(&conn), 0);
     expect_output("Q\0\0\0\x0a"
                   "BEGIN\0",
