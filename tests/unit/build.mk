@@ -15,7 +15,7 @@
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel \
-	-Itests/unit/karch -iquote .
+	-Itests/unit/karch -Ilibs/crypto/include -Ilibs/pg/include -iquote .
 UNIT_MODULE_SRCS := $(filter-out libs/common/string.c,$(COMMON_SRCS)) kernel/mm/page_alloc.c
 UNIT_MODULE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_MODULE_SRCS))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -55,6 +55,9 @@ test_linux_sigframe_SRCS := servers/linux/lxsigframe.c
 test_linux_vm_SRCS := servers/linux/lxvm.c servers/linux/lxconf.c servers/linux/lxpath.c servers/linux/sysnames.c
 test_linux_fd_SRCS := servers/linux/lxfd.c servers/linux/lxpath.c
 test_linux_ready_SRCS := servers/linux/lxready.c servers/linux/lxaddr.c servers/linux/lxfd.c
+test_crypto_SRCS   := $(CRYPTO_SRCS)
+test_pg_scram_SRCS := libs/pg/scram.c $(CRYPTO_SRCS)
+test_pg_conn_SRCS  := $(PG_SRCS) $(CRYPTO_SRCS)
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).
