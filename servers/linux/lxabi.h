@@ -137,6 +137,7 @@
 #define LX_SYS_dup3 292
 #define LX_SYS_pipe2 293
 #define LX_SYS_renameat2 316
+#define LX_SYS_statx 332
 #define LX_SYS_faccessat2 439
 #define LX_SYS_getrlimit 97
 #define LX_SYS_sysinfo 99
@@ -192,8 +193,11 @@
 #define LX_AT_FDCWD (-100)
 #define LX_AT_SYMLINK_NOFOLLOW 0x100
 #define LX_AT_EACCESS 0x200
-#define LX_AT_REMOVEDIR 0x200   /* unlinkat's: the same bit as faccessat's AT_EACCESS */
-#define LX_RENAME_NOREPLACE 0x1 /* renameat2's */
+#define LX_AT_REMOVEDIR 0x200         /* unlinkat's: the same bit as faccessat's AT_EACCESS */
+#define LX_RENAME_NOREPLACE 0x1       /* renameat2's */
+#define LX_AT_STATX_SYNC 0x6000       /* statx's AT_STATX_FORCE_SYNC and AT_STATX_DONT_SYNC */
+#define LX_STATX_BASIC_STATS 0x7ffu   /* type, mode, nlink, uid, gid, the times, ino, size, blocks */
+#define LX_STATX_RESERVED 0x80000000u /* statx mask's reserved bit: EINVAL */
 #define LX_AT_NO_AUTOMOUNT 0x800
 #define LX_AT_EMPTY_PATH 0x1000
 #define LX_SEEK_SET 0

@@ -35,7 +35,7 @@ struct lxop {
     struct lxproc *p;
     uint64_t pid, trap;
     uint32_t kind;
-    uint32_t arg;        /* open: Linux's flags; access: the mode asked */
+    uint32_t arg;        /* open: Linux's flags; access: the mode asked; stat, fstat: 1 for statx's layout */
     bool cloexec;        /* open */
     struct lxfile *file; /* a reference, or NULL (a call on the session) */
     uint64_t uaddr;      /* stat's buffer, getdents64's */

@@ -39,6 +39,7 @@ int64_t lxsys_openat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_stat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_lstat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_newfstatat(struct lxproc *p, const struct trap_info *t);
+int64_t lxsys_statx(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_lseek(struct lxproc *p, const struct trap_info *t);
 int64_t lxsys_getdents64(struct lxproc *p, const struct trap_info *t);

@@ -31,6 +31,51 @@ struct lxstat {
 };
 _Static_assert(sizeof(struct lxstat) == 144, "struct stat layout");
 
+/* Linux's struct statx (256 bytes); its timestamps. */
+struct lxstatx_time {
+    int64_t sec;
+    uint32_t nsec;
+    int32_t pad;
+};
+struct lxstatx {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, pad;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct lxstatx_time atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t spare[14];
+};
+_Static_assert(sizeof(struct lxstatx) == 256, "struct statx layout");
+
+/* Writes st to uaddr as struct stat, or (x) as struct statx with STATX_BASIC_STATS (no birth time:
+ * fs keeps none): 0 or -EFAULT. */
+static int64_t lxstat_write(struct lxproc *p, uint64_t uaddr, const struct lxstat *st, bool x)
+{
+    if (!x)
+        return lxmem_write(p, uaddr, st, sizeof(*st));
+    struct lxstatx sx;
+    memset(&sx, 0, sizeof(sx));
+    sx.mask = LX_STATX_BASIC_STATS;
+    sx.blksize = (uint32_t)st->blksize;
+    sx.nlink = (uint32_t)st->nlink;
+    sx.uid = st->uid;
+    sx.gid = st->gid;
+    sx.mode = (uint16_t)st->mode;
+    sx.ino = st->ino;
+    sx.size = (uint64_t)st->size;
+    sx.blocks = (uint64_t)st->blocks;
+    struct lxstatx_time *t[3] = {&sx.atime, &sx.mtime, &sx.ctime};
+    for (int i = 0; i < 3; i++)
+        *t[i] = (struct lxstatx_time){.sec = st->times[2 * i], .nsec = (uint32_t)st->times[2 * i + 1]};
+    sx.rdev_major = (uint32_t)(st->rdev >> 8);
+    sx.rdev_minor = (uint32_t)(st->rdev & 0xff);
+    sx.dev_major = (uint32_t)(st->dev >> 8);
+    sx.dev_minor = (uint32_t)(st->dev & 0xff);
+    return lxmem_write(p, uaddr, &sx, sizeof(sx));
+}
+
 /* Fills a Linux stat from fs's attributes. */
 static void lxstat_fill(struct lxstat *st, const struct fs_attr *a)
 {
@@ -102,7 +147,7 @@ static void lxop_on_open(struct loop *l, handle_t ch, struct warp_msg *m, void *
     } else if (op->kind == LXOP_STAT) {
         struct lxstat st;
         lxstat_fill(&st, &a);
-        res = lxmem_write(p, op->uaddr, &st, sizeof(st));
+        res = lxstat_write(p, op->uaddr, &st, op->arg != 0);
     } else if (op->kind == LXOP_ACCESS) {
         if ((op->arg & LX_W_OK) && a.mount == 1)
             res = -LX_EROFS; /* /disk0 is mounted read-only */
@@ -149,19 +194,37 @@ static uint32_t lxfile_create_mode(const struct lxproc *p, uint64_t mode)
     return m | ((m >> 6) & 07);
 }
 
+/* Whether an absolute path (len bytes) names /dev/null, the one device the server has (fs has no /dev). */
+static bool lxpath_is_null(const char *path, uint32_t len)
+{
+    static char norm[LXPATH_MAX + 2];
+    if (len > LXPATH_MAX)
+        return false;
+    memcpy(norm, path, len + 1);
+    lxpath_normalize(norm);
+    return strcmp(norm, "/dev/null") == 0;
+}
+
+/* What stat says of /dev/null, by its path or a descriptor: a character device 1:3, one inode. */
+static void lxstat_null(struct lxstat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->ino = 1;
+    st->nlink = 1;
+    st->mode = LX_S_IFCHR | 0666;
+    st->uid = st->gid = LXLOAD_UID;
+    st->rdev = (1u << 8) | 3;
+    st->blksize = 4096;
+}
+
 /*
- * /dev/null by its path: the server's null description, the one fd 0 starts with (fs has no /dev).
+ * /dev/null by its path: the server's null description, the one fd 0 starts with.
  * Returns the fd, -errno, or 1 when path is not /dev/null (then fs is asked). Linux's refusals of a
  * character device: O_DIRECTORY is ENOTDIR, O_CREAT|O_EXCL EEXIST.
  */
 static int64_t lxfile_open_null(struct lxproc *p, const struct lxpath *res, char *path, uint64_t flags)
 {
-    static char norm[LXPATH_MAX + 2];
-    if (res->dir || res->dir_only || res->len > LXPATH_MAX)
-        return 1;
-    memcpy(norm, path, res->len + 1);
-    lxpath_normalize(norm);
-    if (strcmp(norm, "/dev/null") != 0)
+    if (res->dir || res->dir_only || !lxpath_is_null(path, res->len))
         return 1;
     if (flags & LX_O_DIRECTORY)
         return -LX_ENOTDIR;
@@ -239,44 +302,66 @@ int64_t lxsys_openat(struct lxproc *p, const struct trap_info *t)
     return lxfile_open(p, t->args[0], t->args[1], t->args[2], t->args[3]);
 }
 
-static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf);
+static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf, bool x);
 
-/* stat, lstat and newfstatat: an OPEN that reads or writes nothing, for its attributes. */
-static int64_t lxfile_stat(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t flags)
+/* stat, lstat, newfstatat and (x) statx: an OPEN that reads or writes nothing, for its attributes. */
+static int64_t lxfile_stat(struct lxproc *p, uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t flags,
+                           bool x)
 {
     struct lxpath res;
     struct lxop *op;
-    if (flags & ~(uint64_t)(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | LX_AT_NO_AUTOMOUNT))
+    char first;
+    if (flags &
+        ~(uint64_t)(LX_AT_SYMLINK_NOFOLLOW | LX_AT_EMPTY_PATH | LX_AT_NO_AUTOMOUNT | LX_AT_STATX_SYNC))
         return -LX_EINVAL;
+    if ((flags & LX_AT_EMPTY_PATH) && (int32_t)dirfd != LX_AT_FDCWD) { /* an empty path: dirfd itself */
+        if (lxmem_read(p, path, &first, 1) < 0)
+            return -LX_EFAULT;
+        if (first == '\0')
+            return lxfile_fstat(p, (uint32_t)dirfd, buf, x);
+    }
     int64_t r = lxop_path(p, LXOP_STAT, dirfd, path, (flags & LX_AT_EMPTY_PATH) != 0, &res, &op);
     if (r < 0)
         return r;
-    if (op->len == 0 && (int32_t)dirfd != LX_AT_FDCWD) { /* AT_EMPTY_PATH: dirfd itself */
+    if (!res.dir && lxpath_is_null((char *)op->data, op->len)) {
         lxop_finish(op, LXSYS_NO_REPLY);
-        return lxfile_fstat(p, (uint32_t)dirfd, buf);
+        struct lxstat st;
+        lxstat_null(&st);
+        return lxstat_write(p, buf, &st, x);
     }
     if (op->len == 0) { /* AT_EMPTY_PATH and AT_FDCWD: the cwd */
         op->len = (uint32_t)strlen(p->leader->cwd);
         memcpy(op->data, p->leader->cwd, op->len + 1);
     }
     op->uaddr = buf;
+    op->arg = x;
     /* lstat of a symlink is not told apart: fs cannot open a link itself (docs/linux-compat.md). */
     return lxop_open(op, &res, res.dir_only ? FS_O_DIRECTORY : 0, 0);
 }
 
 int64_t lxsys_stat(struct lxproc *p, const struct trap_info *t)
 {
-    return lxfile_stat(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], 0);
+    return lxfile_stat(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], 0, false);
 }
 
 int64_t lxsys_lstat(struct lxproc *p, const struct trap_info *t)
 {
-    return lxfile_stat(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], LX_AT_SYMLINK_NOFOLLOW);
+    return lxfile_stat(p, (uint64_t)(int64_t)LX_AT_FDCWD, t->args[0], t->args[1], LX_AT_SYMLINK_NOFOLLOW,
+                       false);
 }
 
 int64_t lxsys_newfstatat(struct lxproc *p, const struct trap_info *t)
 {
-    return lxfile_stat(p, t->args[0], t->args[1], t->args[2], t->args[3]);
+    return lxfile_stat(p, t->args[0], t->args[1], t->args[2], t->args[3], false);
+}
+
+/* statx: newfstatat's answer in struct statx; the mask asked for is not needed (every basic field
+ * is there), only its reserved bit and both sync flags at once are refused, as Linux does. */
+int64_t lxsys_statx(struct lxproc *p, const struct trap_info *t)
+{
+    if ((t->args[3] & LX_STATX_RESERVED) || (t->args[2] & LX_AT_STATX_SYNC) == LX_AT_STATX_SYNC)
+        return -LX_EINVAL;
+    return lxfile_stat(p, t->args[0], t->args[1], t->args[4], t->args[2], true);
 }
 
 /* access, faccessat, faccessat2: the node must exist and its "others" bits allow mode. */
@@ -385,7 +470,7 @@ static void lxop_on_attr(struct loop *l, handle_t ch, struct warp_msg *m, void *
     if (op->kind == LXOP_FSTAT) {
         struct lxstat st;
         lxstat_fill(&st, &a);
-        res = lxmem_write(p, op->uaddr, &st, sizeof(st));
+        res = lxstat_write(p, op->uaddr, &st, op->arg != 0);
     } else if (op->kind == LXOP_SEEK_END) {
         if (a.size > INT64_MAX || (op->offset > 0 && (int64_t)a.size > INT64_MAX - op->offset) ||
             (int64_t)a.size + op->offset < 0)
@@ -413,7 +498,7 @@ static int64_t lxop_getattr(struct lxop *op)
 
 /* fstat: fd 0 at the start is a character device (as /dev/null), the log streams and pipes are
  * pipes, an fs node is what fs says. */
-static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf)
+static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf, bool x)
 {
     struct lxfile *f = lxfd_get(&p->leader->fds, fd);
     struct lxstat st;
@@ -424,25 +509,29 @@ static int64_t lxfile_fstat(struct lxproc *p, uint64_t fd, uint64_t buf)
         if (!op)
             return -LX_ENOMEM;
         op->uaddr = buf;
+        op->arg = x;
         return lxop_getattr(op);
+    }
+    if (f->kind == LXFILE_NULL) {
+        lxstat_null(&st);
+        return lxstat_write(p, buf, &st, x);
     }
     memset(&st, 0, sizeof(st));
     st.ino = (uint64_t)(f - lxfile_pool.files) + 1;
     if (f->pipe)
         st.ino = ((uint64_t)(uintptr_t)f->pipe >> 4) & 0xffffffffull; /* both ends of a pipe alike */
     st.nlink = 1;
-    st.mode = f->kind == LXFILE_NULL ? LX_S_IFCHR | 0666 : LX_S_IFIFO | 0600;
+    st.mode = LX_S_IFIFO | 0600;
     if (f->kind == LXFILE_SOCKET || f->kind == LXFILE_EPOLL) /* a socket inode; epoll's anonymous one */
         st.mode = f->kind == LXFILE_SOCKET ? 0140000 | 0777 : 0600;
     st.uid = st.gid = LXLOAD_UID;
-    st.rdev = f->kind == LXFILE_NULL ? (1u << 8) | 3 : 0; /* /dev/null's device number, 1:3 */
     st.blksize = 4096;
-    return lxmem_write(p, buf, &st, sizeof(st));
+    return lxstat_write(p, buf, &st, x);
 }
 
 int64_t lxsys_fstat(struct lxproc *p, const struct trap_info *t)
 {
-    return lxfile_fstat(p, t->args[0], t->args[1]);
+    return lxfile_fstat(p, t->args[0], t->args[1], false);
 }
 
 /* lseek: files by SEEK_SET, SEEK_CUR, SEEK_END (a GETATTR for the size); directories back to a

@@ -97,6 +97,7 @@ static const lxsys_fn lxsys_table[LX_SYSCALLS] = {
     [LX_SYS_stat] = lxsys_stat,
     [LX_SYS_lstat] = lxsys_lstat,
     [LX_SYS_newfstatat] = lxsys_newfstatat,
+    [LX_SYS_statx] = lxsys_statx,
     [LX_SYS_getdents64] = lxsys_getdents64,
     [LX_SYS_access] = lxsys_access,
     [LX_SYS_faccessat] = lxsys_faccessat,
