@@ -136,6 +136,14 @@ int addr_resolve_uri_parse(const char *uri, char *name, size_t size)
         if (!addr_label_ok(host + start, end - start))
             return ERR_INVALID_ARG; /* an empty label too: "a..b", ".a", "a." */
     }
+    /* No top-level domain is all digits: such a name is an address, and only a dotted quad is one
+     * ("1.2.3" or "010.0.0.1" would mean other addresses to inet_aton, and to lwIP). */
+    bool numeric = true;
+    for (size_t i = len; i > 0 && host[i - 1] != '.'; i--)
+        numeric = numeric && host[i - 1] >= '0' && host[i - 1] <= '9';
+    uint32_t ip;
+    if (numeric && addr_ipv4_parse(host, &ip) < 0)
+        return ERR_INVALID_ARG;
     memcpy(name, host, len + 1);
     return (int)len;
 }

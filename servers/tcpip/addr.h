@@ -33,7 +33,7 @@ int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port);
 int addr_connect_uri_parse(const char *uri, uint32_t *ip, uint16_t *port);
 /* TCPIP_RESOLVE_PREFIX "<name>": a host name of at most TCPIP_NAME_MAX characters, dot-separated
  * labels of letters, digits and '-' (1..63 each, no '-' at either end, no empty label: no trailing
- * dot). A dotted quad is such a name too. Copies it into name (size bytes); its length or
+ * dot). A dotted quad is such a name too, and the only one whose last label is all digits. Copies it into name (size bytes); its length or
  * ERR_INVALID_ARG (also when it does not fit). */
 int addr_resolve_uri_parse(const char *uri, char *name, size_t size);
 /* TCPIP_CONN_PREFIX "<addr>:<port>", what a listener channel's OPEN carries for an accepted connection. */

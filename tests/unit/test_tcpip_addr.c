@@ -206,6 +206,11 @@ static void test_resolve_uri(void **state)
         "Resolve:a",
         "resolvea",
         "resolve:a\x80",
+        "resolve:1.2.3",
+        "resolve:010.0.0.1",
+        "resolve:0x7f.1",
+        "resolve:80",
+        "resolve:1.2.3.4.5",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         strcpy(name, "untouched");
