@@ -20,7 +20,8 @@ long grant_format(const struct grant *g, char *buf, size_t size)
     if (name == 0 || name > GRANT_NAME_MAX || g->nports > GRANT_PORTS_MAX)
         return ERR_INVALID_ARG;
     char text[GRANT_TEXT_MAX + 1];
-    int n = fmt_snprintf(text, sizeof(text), "client=%s admin=%s ports=", g->client, g->admin ? "yes" : "no");
+    int n = fmt_snprintf(text, sizeof(text), "client=%s admin=%s%s ports=", g->client,
+                         g->admin ? "yes" : "no", g->connect ? " connect=yes" : "");
     for (unsigned i = 0; i < g->nports; i++) {
         if (g->ports[i] == 0)
             return ERR_INVALID_ARG;
@@ -90,8 +91,9 @@ long grant_parse(const struct warp_msg *m, struct grant *g)
         memcpy(g->client, name, len);
         s = blank;
         g->admin = grant_expect(&s, " admin=yes");
-        ok = (g->admin || grant_expect(&s, " admin=no")) && grant_expect(&s, " ports=") &&
-             grant_parse_ports(s, g);
+        ok = g->admin || grant_expect(&s, " admin=no");
+        g->connect = ok && grant_expect(&s, " connect=yes");
+        ok = ok && grant_expect(&s, " ports=") && grant_parse_ports(s, g);
     }
     if (!ok) {
         memset(g, 0, sizeof(*g));

@@ -18,7 +18,7 @@ enum {
     MANIFEST_KEY_WEIGHT = 1u << 6,
     MANIFEST_KEY_ARG = 1u << 7,
     MANIFEST_KEY_LIMIT0 = 1u << 8,      /* the quota keys: this bit shifted by their limit_kind (8..13) */
-    MANIFEST_KEY_PER_DEVICE = 1u << 19, /* past the access keys (16..18) */
+    MANIFEST_KEY_PER_DEVICE = 1u << 19, /* between the access keys (16..18, 20) */
 };
 
 /* Where the parser is: outside any section, in a service, or in a section it ignores. */

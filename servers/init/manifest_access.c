@@ -1,4 +1,4 @@
-/* manifest_access.c: the access keys of a manifest service (uses, ports, admin); pure, host-tested. */
+/* manifest_access.c: the access keys of a manifest service (uses, ports, admin, connect); pure, host-tested. */
 #include "manifest_access.h"
 
 #include <warp/fmt.h>
@@ -14,6 +14,8 @@ unsigned manifest_access_key_bit(const char *key)
         return MANIFEST_KEY_PORTS;
     if (strcmp(key, "admin") == 0)
         return MANIFEST_KEY_ADMIN;
+    if (strcmp(key, "connect") == 0)
+        return MANIFEST_KEY_CONNECT;
     return 0;
 }
 
@@ -115,11 +117,12 @@ bool manifest_access_set(struct manifest_access *s, unsigned bit, char *v, unsig
     }
     if (bit == MANIFEST_KEY_PORTS)
         return manifest_access_set_ports(s, v, why, why_size);
+    const char *key = bit == MANIFEST_KEY_ADMIN ? "admin" : "connect";
     if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
-        s->admin = v[0] == 'y';
+        *(bit == MANIFEST_KEY_ADMIN ? &s->admin : &s->connect) = v[0] == 'y';
         return true;
     }
-    fmt_snprintf(why, why_size, "admin = '%s' is not yes or no", v);
+    fmt_snprintf(why, why_size, "%s = '%s' is not yes or no", key, v);
     return false;
 }
 

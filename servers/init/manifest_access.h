@@ -1,4 +1,4 @@
-/* manifest_access.h: the manifest's access keys (uses, ports, admin), parsed and checked by manifest_access.c. */
+/* manifest_access.h: the manifest's access keys (uses, ports, admin, connect), parsed and checked by manifest_access.c. */
 #pragma once
 
 #include <warp/abi.h>
@@ -14,6 +14,7 @@ struct manifest_access {
     uint16_t ports[MANIFEST_PORTS_MAX]; /* TCP ports it may listen on, 1..65535, distinct */
     unsigned nports;
     bool admin;         /* may use privileged operations */
+    bool connect;       /* may open outbound TCP connections and resolve names (tcpip) */
     unsigned uses_line; /* line of its uses = key (diagnostics) */
 };
 
@@ -21,7 +22,9 @@ struct manifest_access {
 #define MANIFEST_KEY_USES (1u << 16)
 #define MANIFEST_KEY_PORTS (1u << 17)
 #define MANIFEST_KEY_ADMIN (1u << 18)
-#define MANIFEST_ACCESS_KEYS (MANIFEST_KEY_USES | MANIFEST_KEY_PORTS | MANIFEST_KEY_ADMIN)
+#define MANIFEST_KEY_CONNECT (1u << 20) /* 19 is manifest.c's per_device */
+#define MANIFEST_ACCESS_KEYS \
+    (MANIFEST_KEY_USES | MANIFEST_KEY_PORTS | MANIFEST_KEY_ADMIN | MANIFEST_KEY_CONNECT)
 
 /* The MANIFEST_KEY_* bit of access key `key`, 0 if it is not one. */
 unsigned manifest_access_key_bit(const char *key);

@@ -72,6 +72,7 @@ static long init_send_grant(struct init_service *s, const struct manifest_servic
     memset(&g, 0, sizeof(g));
     memcpy(g.client, c->name, sizeof(g.client));
     g.admin = c->access.admin;
+    g.connect = c->access.connect;
     g.nports = c->access.nports;
     memcpy(g.ports, c->access.ports, c->access.nports * sizeof(g.ports[0]));
     struct warp_msg m;

@@ -16,7 +16,8 @@ enum {
     LXCONF_KEY_ENV = 4,
     LXCONF_KEY_PAGES = 8,
     LXCONF_KEY_CWD = 16,
-    LXCONF_KEY_PORTS = 32
+    LXCONF_KEY_PORTS = 32,
+    LXCONF_KEY_CONNECT = 64
 };
 
 /* Where the parser is. */
@@ -120,8 +121,9 @@ static void lxconf_section(struct lxconf_parser *p, char *s)
 static const struct {
     const char *name;
     unsigned bit;
-} lxconf_keys[] = {{"linux", LXCONF_KEY_LINUX}, {"args", LXCONF_KEY_ARGS}, {"env", LXCONF_KEY_ENV},
-                   {"pages", LXCONF_KEY_PAGES}, {"cwd", LXCONF_KEY_CWD},   {"ports", LXCONF_KEY_PORTS}};
+} lxconf_keys[] = {{"linux", LXCONF_KEY_LINUX},    {"args", LXCONF_KEY_ARGS}, {"env", LXCONF_KEY_ENV},
+                   {"pages", LXCONF_KEY_PAGES},    {"cwd", LXCONF_KEY_CWD},   {"ports", LXCONF_KEY_PORTS},
+                   {"connect", LXCONF_KEY_CONNECT}};
 
 /* ports = N ...: into prog; false if a word is no port, one repeats, or there are too many. */
 static bool lxconf_ports(char *value, struct lxconf_prog *prog)
@@ -160,6 +162,11 @@ static const char *lxconf_value(unsigned bit, char *value, struct lxconf_prog *p
         return lxconf_ports(value, prog)
                    ? NULL
                    : "ports are 1 to 8 distinct numbers from 1 to 65535; section left out";
+    case LXCONF_KEY_CONNECT:
+        if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+            return "connect is not yes or no; section left out";
+        prog->connect = value[0] == 'y';
+        return NULL;
     case LXCONF_KEY_CWD:
         if (value[0] != '/')
             return "cwd is not an absolute path; section left out";

@@ -21,6 +21,7 @@ struct lxconf_prog {
     char cwd[LXCONF_TEXT_MAX + 1];    /* cwd = /PATH: its working directory, lexically normal ("/") */
     uint16_t ports[LXCONF_PORTS_MAX]; /* ports = N ...: the TCP ports it may listen on (none if absent) */
     uint32_t nports;
+    bool connect; /* connect = yes: it may connect() out (none if absent) */
 };
 
 struct lxconf {
@@ -34,7 +35,8 @@ typedef void (*lxconf_log_fn)(void *ctx, const char *msg);
  * Reads the [linux NAME] sections of manifest text (init's format, docs/userspace.md: '#' starts a
  * comment anywhere, ';' at a line's start, lines of at most 256 bytes); other sections are init's
  * and skipped. Keys: linux (required), args, env (values may hold blanks), pages (a number), cwd (an
- * absolute path), ports (1 to LXCONF_PORTS_MAX distinct numbers from 1 to 65535). A section with a
+ * absolute path), ports (1 to LXCONF_PORTS_MAX distinct numbers from 1 to 65535), connect (yes or
+ * no). A section with a
  * bad name, an unknown or repeated key, a bad or too long value or no linux key is logged through
  * log and left out, as are sections past LXCONF_PROGS_MAX and a name used twice. Returns the programs kept.
  */

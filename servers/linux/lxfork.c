@@ -40,6 +40,7 @@ static long lxfork_record(struct lxproc *p, struct lxproc *c, int exit_signal)
     c->pages = p->pages;
     memcpy(c->ports, p->ports, sizeof(c->ports));
     c->nports = p->nports;
+    c->connect = p->connect;
     c->ppid = p->leader->pid; /* a thread's child is its process's */
     c->pgid = p->pgid;
     c->sid = p->sid;

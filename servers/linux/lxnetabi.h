@@ -20,6 +20,9 @@
 #define LX_ENOBUFS 105
 #define LX_EISCONN 106
 #define LX_ENOTCONN 107
+#define LX_ECONNREFUSED 111
+#define LX_EALREADY 114
+#define LX_EINPROGRESS 115
 
 /* system call numbers */
 #define LX_SYS_poll 7

@@ -38,6 +38,7 @@ static long lxprog_record(struct lxproc *p, const struct lxconf_prog *prog)
     p->pages = prog->pages;
     memcpy(p->ports, prog->ports, sizeof(p->ports));
     p->nports = prog->nports;
+    p->connect = prog->connect;
     p->pgid = p->sid = p->tree = p->pid;
     p->exit_signal = LX_SIGCHLD;
     size_t n = strlen(prog->path) + 1;

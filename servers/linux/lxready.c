@@ -28,6 +28,8 @@ static uint32_t lxready_sock(const struct lxsock *s)
         m |= LX_EPOLLERR;
     if (s->state == LXSOCK_LISTEN)
         return m | (s->qlen ? LXREADY_IN : 0);
+    if (s->state == LXSOCK_DIAL)
+        return m; /* SYN_SENT: nothing yet; writable once connected, or hung up with the error */
     if (s->state == LXSOCK_NEW)
         return m | LXREADY_OUT | LX_EPOLLHUP; /* TCP_CLOSE: hung up, and "writable" (to fail at once) */
     bool rd_done = s->rx_eof || s->shut_rd || s->reset;

@@ -1,6 +1,6 @@
 /* lxsock.c: Linux TCP sockets carried by service/tcpip: a listener channel per listening socket, a
- * connection channel per accepted one with one READ always pending into a server-side buffer and
- * written bytes going out in WRITEs, so readiness is known without asking tcpip. */
+ * connection channel per accepted or connected one with one READ always pending into a server-side
+ * buffer and written bytes going out in WRITEs, so readiness is known without asking tcpip. */
 #include "lxsock.h"
 
 #include <warp/fmt.h>
@@ -18,6 +18,7 @@
 
 static struct loop *lxsock_loop;
 static handle_t lxsock_ctl;       /* tcpip's control channel (0: not open yet, or tcpip went) */
+static handle_t lxsock_dialer;    /* a second one in our loop, for connect()'s OPENs (0: none) */
 static bool lxsock_ctl_logged;    /* "no service/tcpip" said once */
 static bool lxsock_ctl_refused;   /* init refused it for good (not in uses) */
 static struct lxsock *lxsock_all; /* every socket, orphans included */
@@ -298,30 +299,150 @@ static const struct loop_channel_handlers lxsock_conn_handlers = {
     .on_peer_closed = lxsock_on_conn_closed,
 };
 
+/* Makes s a connection on channel ch (tcpip's, accepted or connected): its buffers, its READ. */
+static int64_t lxsock_attach(struct lxsock *s, handle_t ch)
+{
+    s->rx = s->rx ? s->rx : malloc(LXSOCK_RX_SIZE);
+    s->tx = s->tx ? s->tx : malloc(LXSOCK_TX_SIZE);
+    if (!s->rx || !s->tx || loop_add_channel(lxsock_loop, ch, &lxsock_conn_handlers, s) < 0)
+        return -LX_ENOMEM;
+    s->state = LXSOCK_CONN;
+    s->ch = ch;
+    s->keepalive = true; /* tcpip gives its connections keepalive and no Nagle delay */
+    s->nodelay = true;
+    lxsock_post_read(s);
+    return 0;
+}
+
+/* The dialer channel closed (tcpip ended): its pending OPENs fail on their own; the next connect()
+ * opens a fresh one. */
+static void lxsock_on_dialer_closed(struct loop *l, handle_t ch, void *ctx)
+{
+    (void)ctx;
+    loop_close(l, ch);
+    lxsock_dialer = 0;
+}
+
+/* Messages on the dialer channel: tcpip sends none unasked. */
+static void lxsock_on_dialer_msg(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    lxsock_on_conn_msg(l, ch, m, ctx);
+}
+
+static const struct loop_channel_handlers lxsock_dialer_handlers = {
+    .on_message = lxsock_on_dialer_msg,
+    .on_peer_closed = lxsock_on_dialer_closed,
+};
+
+/* The channel connect()'s OPENs go on: a control channel of tcpip's registered in our loop (the
+ * first one is for ipc_call_sync, which a loop's channel cannot take). 0 if there is none. */
+static handle_t lxsock_dial_channel(void)
+{
+    if (lxsock_dialer || !lxsock_control())
+        return lxsock_dialer;
+    long r = ipc_open_sync(SERVICE_INIT_CH, TCPIP_URI);
+    if (r < 0)
+        return 0;
+    if (loop_add_channel(lxsock_loop, (handle_t)r, &lxsock_dialer_handlers, NULL) < 0) {
+        warp_handle_close((handle_t)r);
+        return 0;
+    }
+    lxsock_dialer = (handle_t)r;
+    return lxsock_dialer;
+}
+
+/* tcpip's error for a tcp-connect: OPEN as Linux's connect() errno. */
+static int32_t lxsock_connect_errno(long err)
+{
+    switch (err) {
+    case ERR_REFUSED: return LX_ECONNREFUSED;
+    case ERR_TIMED_OUT: return LX_ETIMEDOUT;
+    case ERR_PERMISSION: return LX_EACCES; /* the linux server's manifest lacks connect = yes */
+    case ERR_INVALID_ARG: return LX_EINVAL;
+    case ERR_NO_RESOURCES:
+    case ERR_NO_MEMORY:
+    case ERR_QUEUE_FULL: return LX_ENOBUFS;
+    default: return LX_ENETUNREACH; /* no address yet, no route, tcpip gone */
+    }
+}
+
+/* The tcp-connect: OPEN's reply: a connection channel, or why not. A socket closed meanwhile (an
+ * orphan) only waited for this: the connection, if any, is closed again. */
+static void lxsock_on_connect(struct loop *l, handle_t ch, struct warp_msg *m, void *ctx)
+{
+    struct lxsock *s = ctx;
+    (void)l;
+    (void)ch;
+    long r = msg_result(m, MSG_OPEN);
+    handle_t conn = r >= 0 && m->nhandles == 1 ? m->handles[0] : 0;
+    if (r >= 0 && !conn)
+        r = ERR_BAD_FORMAT;
+    if (s->orphan) {
+        loop_close_handles(l, m, 0);
+        lxsock_free(s);
+        return;
+    }
+    int64_t e = conn ? lxsock_attach(s, conn) : -lxsock_connect_errno(r);
+    if (e < 0) {
+        loop_close_handles(l, m, 0);
+        s->state = LXSOCK_NEW;
+        s->error = (int32_t)-e;
+    } else {
+        s->laddr = s->laddr ? s->laddr : lxsock_local_addr();
+    }
+    lxsock_changed(s);
+}
+
+int64_t lxsock_connect(struct lxsock *s, uint32_t addr, uint16_t port)
+{
+    if (!s->bound) {
+        int64_t r = lxsock_bind(s, 0, 0, NULL, 0); /* Linux binds an ephemeral port */
+        if (r < 0)
+            return r;
+    }
+    handle_t dialer = lxsock_dial_channel();
+    if (!dialer)
+        return -LX_ENETUNREACH;
+    char uri[64];
+    fmt_snprintf(uri, sizeof(uri), "%s%u.%u.%u.%u:%u", TCPIP_CONNECT_PREFIX, addr >> 24, (addr >> 16) & 255,
+                 (addr >> 8) & 255, addr & 255, port);
+    struct warp_msg m;
+    msg_open(&m, uri);
+    if (loop_call(lxsock_loop, dialer, &m, lxsock_on_connect, s) < 0)
+        return -LX_ENOBUFS;
+    s->state = LXSOCK_DIAL;
+    s->raddr = addr;
+    s->rport = port;
+    lxsock_changed(s);
+    return -LX_EINPROGRESS;
+}
+
+int64_t lxsock_connected(struct lxsock *s)
+{
+    if (s->state == LXSOCK_DIAL)
+        return -LX_EAGAIN;
+    if (s->state == LXSOCK_CONN)
+        return 0;
+    int64_t e = s->error;
+    s->error = 0;
+    return e ? -e : -LX_ECONNABORTED;
+}
+
 int64_t lxsock_accept(struct lxsock *s, struct lxsock *c)
 {
     if (s->qlen == 0)
         return s->down ? -LX_ENETDOWN : -LX_EAGAIN;
-    c->rx = malloc(LXSOCK_RX_SIZE);
-    c->tx = malloc(LXSOCK_TX_SIZE);
-    if (!c->rx || !c->tx)
-        return -LX_ENOMEM;
     struct lxsockq q = s->q[s->qhead];
-    if (loop_add_channel(lxsock_loop, q.ch, &lxsock_conn_handlers, c) < 0)
+    if (lxsock_attach(c, q.ch) < 0)
         return -LX_ENOMEM;
     s->qhead = (s->qhead + 1) % LXSOCK_BACKLOG_MAX;
     s->qlen--;
-    c->state = LXSOCK_CONN;
-    c->ch = q.ch;
     c->raddr = q.addr;
     c->rport = q.port;
     c->laddr = s->laddr ? s->laddr : lxsock_local_addr();
     c->lport = s->lport;
-    c->keepalive = true; /* tcpip gives accepted connections keepalive and no Nagle delay */
-    c->nodelay = true;
     c->rcvbuf = s->rcvbuf;
     c->sndbuf = s->sndbuf;
-    lxsock_post_read(c);
     lxsock_changed(s);
     return 0;
 }
@@ -440,6 +561,8 @@ static void lxsock_post_write(struct lxsock *s)
 
 int64_t lxsock_recv(struct lxsock *s, void *out, uint32_t n, bool peek)
 {
+    if (s->state == LXSOCK_DIAL)
+        return -LX_EAGAIN; /* as Linux's in SYN_SENT: wait for the connection */
     if (s->state != LXSOCK_CONN)
         return -LX_ENOTCONN;
     if (s->rxlen == 0 || s->shut_rd) {
@@ -465,6 +588,8 @@ int64_t lxsock_recv(struct lxsock *s, void *out, uint32_t n, bool peek)
 
 int64_t lxsock_send(struct lxsock *s, const void *data, uint32_t n)
 {
+    if (s->state == LXSOCK_DIAL)
+        return -LX_EAGAIN; /* as Linux's in SYN_SENT: wait for the connection */
     if (s->state != LXSOCK_CONN)
         return -LX_EPIPE;
     if (s->error) {
@@ -515,6 +640,11 @@ int64_t lxsock_shutdown(struct lxsock *s, int how)
 
 void lxsock_release(struct lxsock *s)
 {
+    if (s->state == LXSOCK_DIAL) { /* tcpip's answer frees it (lxsock_on_connect) */
+        s->orphan = true;
+        s->bound = false;
+        return;
+    }
     if (s->state == LXSOCK_LISTEN)
         lxsock_shutdown(s, LX_SHUT_RDWR);
     s->bound = false; /* the port is free again */

@@ -15,7 +15,8 @@
 enum lxsock_state {
     LXSOCK_NEW,    /* made by socket(), maybe bound */
     LXSOCK_LISTEN, /* listen() opened a tcp-listen: channel */
-    LXSOCK_CONN,   /* an accepted connection */
+    LXSOCK_CONN,   /* an accepted connection, or one connect() made */
+    LXSOCK_DIAL,   /* connect() asked tcpip for a tcp-connect: and waits for the answer */
 };
 
 /* A connection tcpip announced, waiting for accept(). */
@@ -70,6 +71,12 @@ void lxsock_release(struct lxsock *s);
 int64_t lxsock_bind(struct lxsock *s, uint32_t addr, uint16_t port, const uint16_t *ports, uint32_t nports);
 /* listen: 0 or -errno. */
 int64_t lxsock_listen(struct lxsock *s, int32_t backlog);
+/* connect: asks tcpip for a connection to addr:port (host order); -EINPROGRESS while it is made
+ * (lxsock_connected then tells), or -errno at once. */
+int64_t lxsock_connect(struct lxsock *s, uint32_t addr, uint16_t port);
+/* How s's connect went: 0 connected, -EAGAIN still under way, or its error (-ECONNREFUSED,
+ * -ETIMEDOUT, -ENETUNREACH, -EACCES ...), reported once as SO_ERROR is. */
+int64_t lxsock_connected(struct lxsock *s);
 /* Takes the oldest waiting connection into c (a fresh socket): 0, or -EAGAIN when none waits. */
 int64_t lxsock_accept(struct lxsock *s, struct lxsock *c);
 /* The machine's IPv4 address (host order) as tcpip reports it, or 0. */

@@ -107,6 +107,7 @@ struct lxproc {
     char *cwd;                   /* its working directory: an absolute path, lexically normal (malloc'd) */
     uint16_t ports[LXCONF_PORTS_MAX]; /* the TCP ports it may listen on (the manifest's ports) */
     uint32_t nports;
+    bool connect; /* its section's connect = yes: connect() may go out (else EACCES) */
     uint32_t umask;
     struct lxout out[2];     /* fd 1 and 2 */
     struct lxbinary *binary; /* the binary it runs (its ENOSYS log) */

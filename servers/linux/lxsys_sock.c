@@ -189,24 +189,45 @@ int64_t lxsys_getpeername(struct lxproc *p, const struct trap_info *t)
     return lxsys_put_addr(p, t->args[1], t->args[2], s->raddr, s->rport);
 }
 
+/* connect() waiting for its connection (a blocking socket): tried again at every change. */
+static int64_t lxsys_connect_wait(struct lxproc *p, const struct trap_info *t)
+{
+    int64_t err;
+    struct lxsock *s = lxsys_sock(p, t->args[0], &err, NULL);
+    if (!s)
+        return err;
+    err = lxsock_connected(s);
+    return err == -LX_EAGAIN ? lxwait_block(p, t, lxsys_connect_wait, 0) : err;
+}
+
+/* connect() on a TCP socket: tcpip's tcp-connect:. A non-blocking socket gets EINPROGRESS, then
+ * becomes writable (connected) or hung up with SO_ERROR set; a blocking one waits for either. */
 int64_t lxsys_connect(struct lxproc *p, const struct trap_info *t)
 {
     int64_t err;
     uint8_t buf[LXSOCK_ADDR_MAX];
     uint32_t addr;
     uint16_t port;
-    struct lxsock *s = lxsys_sock(p, t->args[0], &err, NULL);
+    struct lxfile *lf;
+    struct lxsock *s = lxsys_sock(p, t->args[0], &err, &lf);
     if (!s)
         return err;
     if ((err = lxsys_get_addr(p, t->args[1], t->args[2], buf)) < 0)
         return err;
     if ((int32_t)t->args[2] < 2)
         return -LX_EINVAL;
+    if (s->state == LXSOCK_DIAL)
+        return (lf->flags & LX_O_NONBLOCK) ? -LX_EALREADY : lxwait_block(p, t, lxsys_connect_wait, 0);
     if (s->state != LXSOCK_NEW)
         return -LX_EISCONN;
     if ((err = lxaddr_from_sockaddr(buf, (uint32_t)t->args[2], &addr, &port)) < 0)
         return err;
-    return -LX_ENETUNREACH; /* tcpip offers no outgoing connections yet */
+    if (!p->connect)
+        return -LX_EACCES; /* its manifest section lacks connect = yes, as a bind needs ports */
+    err = lxsock_connect(s, addr, port);
+    if (err != -LX_EINPROGRESS || (lf->flags & LX_O_NONBLOCK))
+        return err;
+    return lxwait_block(p, t, lxsys_connect_wait, 0);
 }
 
 /* An int option's value as given (optlen at least an int). */

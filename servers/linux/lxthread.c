@@ -33,6 +33,7 @@ static void lxthread_record(struct lxproc *p, struct lxproc *c)
     c->pages = p->pages;
     memcpy(c->ports, p->ports, sizeof(c->ports));
     c->nports = p->nports;
+    c->connect = p->connect;
     c->ppid = p->ppid;
     c->pgid = p->pgid;
     c->sid = p->sid;

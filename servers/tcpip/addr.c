@@ -72,10 +72,11 @@ int addr_port_parse(const char *s, uint16_t *out)
     return 0;
 }
 
-int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port)
+/* Parses "<dotted quad>:<port>" after prefix in uri. */
+static int addr_endpoint_parse(const char *uri, const char *prefix, uint32_t *ip, uint16_t *port)
 {
-    size_t plen = strlen(TCPIP_LISTEN_PREFIX);
-    if (strncmp(uri, TCPIP_LISTEN_PREFIX, plen) != 0)
+    size_t plen = strlen(prefix);
+    if (strncmp(uri, prefix, plen) != 0)
         return ERR_INVALID_ARG;
     const char *host = uri + plen;
     const char *colon = strchr(host, ':');
@@ -88,6 +89,63 @@ int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port)
     *ip = a;
     *port = p;
     return 0;
+}
+
+int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port)
+{
+    return addr_endpoint_parse(uri, TCPIP_LISTEN_PREFIX, ip, port);
+}
+
+int addr_connect_uri_parse(const char *uri, uint32_t *ip, uint16_t *port)
+{
+    uint32_t a;
+    uint16_t p;
+    if (addr_endpoint_parse(uri, TCPIP_CONNECT_PREFIX, &a, &p) < 0 || a == 0 || a >= ADDR_MULTICAST_FIRST)
+        return ERR_INVALID_ARG;
+    *ip = a;
+    *port = p;
+    return 0;
+}
+
+/* True if s[0..len) is a host-name label: 1..63 letters, digits and '-', no '-' at either end. */
+static bool addr_label_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > ADDR_LABEL_MAX || s[0] == '-' || s[len - 1] == '-')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+int addr_resolve_uri_parse(const char *uri, char *name, size_t size)
+{
+    size_t plen = strlen(TCPIP_RESOLVE_PREFIX);
+    if (strncmp(uri, TCPIP_RESOLVE_PREFIX, plen) != 0)
+        return ERR_INVALID_ARG;
+    const char *host = uri + plen;
+    size_t len = strlen(host);
+    if (len == 0 || len > TCPIP_NAME_MAX || len >= size)
+        return ERR_INVALID_ARG;
+    for (size_t start = 0, end; start <= len; start = end + 1) {
+        end = start;
+        while (end < len && host[end] != '.')
+            end++;
+        if (!addr_label_ok(host + start, end - start))
+            return ERR_INVALID_ARG; /* an empty label too: "a..b", ".a", "a." */
+    }
+    /* No top-level domain is all digits: such a name is an address, and only a dotted quad is one
+     * ("1.2.3" or "010.0.0.1" would mean other addresses to inet_aton, and to lwIP). */
+    bool numeric = true;
+    for (size_t i = len; i > 0 && host[i - 1] != '.'; i--)
+        numeric = numeric && host[i - 1] >= '0' && host[i - 1] <= '9';
+    uint32_t ip;
+    if (numeric && addr_ipv4_parse(host, &ip) < 0)
+        return ERR_INVALID_ARG;
+    memcpy(name, host, len + 1);
+    return (int)len;
 }
 
 int addr_conn_uri_format(uint32_t ip, uint16_t port, char *buf, size_t size)

@@ -12,8 +12,10 @@
  * whenever size > 0).
  */
 
-#define ADDR_IPV4_TEXT_MAX 16 /* "255.255.255.255" and its NUL */
-#define ADDR_MAC_TEXT_MAX 18  /* "52:54:00:12:34:56" and its NUL */
+#define ADDR_IPV4_TEXT_MAX 16            /* "255.255.255.255" and its NUL */
+#define ADDR_MAC_TEXT_MAX 18             /* "52:54:00:12:34:56" and its NUL */
+#define ADDR_MULTICAST_FIRST 0xe0000000u /* 224.0.0.0: it and all above are no unicast destination */
+#define ADDR_LABEL_MAX 63                /* one label of a host name (RFC 1035) */
 
 /* Dotted quad, exactly four decimal parts 0..255 without leading zeros ("010" is refused, as it
  * would mean 8 to inet_aton). */
@@ -26,6 +28,14 @@ int addr_port_parse(const char *s, uint16_t *out);
 
 /* TCPIP_LISTEN_PREFIX "<addr>:<port>": addr a dotted quad (0.0.0.0 = any), port 1..65535. */
 int addr_listen_uri_parse(const char *uri, uint32_t *ip, uint16_t *port);
+/* TCPIP_CONNECT_PREFIX "<addr>:<port>": a unicast destination (not 0.0.0.0, not 224.0.0.0 and
+ * above: multicast, reserved, broadcast), port 1..65535. */
+int addr_connect_uri_parse(const char *uri, uint32_t *ip, uint16_t *port);
+/* TCPIP_RESOLVE_PREFIX "<name>": a host name of at most TCPIP_NAME_MAX characters, dot-separated
+ * labels of letters, digits and '-' (1..63 each, no '-' at either end, no empty label: no trailing
+ * dot). A dotted quad is such a name too, and the only one whose last label is all digits. Copies it into name (size bytes); its length or
+ * ERR_INVALID_ARG (also when it does not fit). */
+int addr_resolve_uri_parse(const char *uri, char *name, size_t size);
 /* TCPIP_CONN_PREFIX "<addr>:<port>", what a listener channel's OPEN carries for an accepted connection. */
 int addr_conn_uri_format(uint32_t ip, uint16_t port, char *buf, size_t size);
 

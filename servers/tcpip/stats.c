@@ -56,17 +56,18 @@ int stats_format(char *buf, size_t size)
     stats_states_format(states, sizeof(states));
     /* pcbs: connection pcbs alive (TIME_WAIT included, tw of them); pbufs: pool buffers in use (the
      * pending READ holds one) plus reference pbufs; ram: lwIP heap bytes in use (queued output). */
-    return fmt_snprintf(buf, size,
-                        "pcbs=%u tw=%u listen=%u conns=%u listeners=%u ctl=%u pbufs=%u ram=%u segs=%u "
-                        "rx=%llu tx=%llu txw=%llu drop=%u txfull=%llu tcp=%s",
-                        stats_memp_used(MEMP_TCP_PCB), stats_pcb_count(tcp_tw_pcbs),
-                        stats_memp_used(MEMP_TCP_PCB_LISTEN), stats_g.conns, stats_g.listeners, stats_g.ctls,
-                        stats_memp_used(MEMP_PBUF_POOL) + stats_memp_used(MEMP_PBUF),
-                        (unsigned)lwip_stats.mem.used, stats_memp_used(MEMP_TCP_SEG),
-                        (unsigned long long)stats_g.rx_frames, (unsigned long long)stats_g.tx_frames,
-                        (unsigned long long)stats_g.tx_writes,
-                        (unsigned)(lwip_stats.link.drop + lwip_stats.ip.drop + lwip_stats.tcp.drop),
-                        (unsigned long long)stats_g.tx_full, states);
+    return fmt_snprintf(
+        buf, size,
+        "pcbs=%u tw=%u listen=%u conns=%u listeners=%u ctl=%u dials=%u lookups=%u pbufs=%u ram=%u "
+        "segs=%u "
+        "rx=%llu tx=%llu txw=%llu drop=%u txfull=%llu tcp=%s",
+        stats_memp_used(MEMP_TCP_PCB), stats_pcb_count(tcp_tw_pcbs), stats_memp_used(MEMP_TCP_PCB_LISTEN),
+        stats_g.conns, stats_g.listeners, stats_g.ctls, stats_g.dials, stats_g.lookups,
+        stats_memp_used(MEMP_PBUF_POOL) + stats_memp_used(MEMP_PBUF), (unsigned)lwip_stats.mem.used,
+        stats_memp_used(MEMP_TCP_SEG), (unsigned long long)stats_g.rx_frames,
+        (unsigned long long)stats_g.tx_frames, (unsigned long long)stats_g.tx_writes,
+        (unsigned)(lwip_stats.link.drop + lwip_stats.ip.drop + lwip_stats.tcp.drop),
+        (unsigned long long)stats_g.tx_full, states);
 }
 
 /* Logs the stats line and remembers it. */

@@ -8,6 +8,8 @@ struct stats_counts {
     unsigned conns;                /* conn.c: connections that have a channel or a pcb */
     unsigned listeners;            /* listener.c: listeners open */
     unsigned ctls;                 /* ctl.c: control channels open */
+    unsigned dials;                /* dial.c: tcp-connects waiting for their handshake */
+    unsigned lookups;              /* resolve.c: name lookups waiting for their answer */
     uint64_t rx_frames, tx_frames; /* eth.c: frames handed to lwIP / to the driver */
     uint64_t tx_writes;            /* eth.c: WRITE calls that carried the tx frames */
     uint64_t rx_errors, tx_errors; /* eth.c: READ/WRITE calls the driver failed */

@@ -9,6 +9,11 @@ part, the addresses getpeername and getsockname give (QEMU's user network: the p
 guest 10.0.2.15), a 404, a request arriving in two pieces, three connections at once, and a
 connection the client resets while netserv writes (its write fails with ECONNRESET or EPIPE, and
 it goes on serving). Each netserv exits 0 after its connections.
+
+tests/linuxbin/netdial connects out (its section says `connect = yes`, and the linux server's does):
+to an echo server this test runs on the host's 127.0.0.1:ECHO_PORT, which the guest reaches as
+QEMU's 10.0.2.2, blocking and non-blocking (EINPROGRESS, poll, SO_ERROR), and to a closed port
+(ECONNREFUSED both ways); each of its lines is a result. netdial-denied, without the key, gets EACCES.
 """
 
 import re
@@ -67,8 +72,55 @@ def reset_midway(port):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+ECHO_PORT = 30777  # fixed in tests/linuxbin/linuxnet.manifest (netdial's args), with 30778 closed
+
+
 def jobs(ctx):
     yield Job(NAME, run)
+
+
+class EchoServer:
+    """Echoes every connection on 127.0.0.1:ECHO_PORT in threads, until stopped. A context manager."""
+
+    def __enter__(self):
+        self.srv = socket.create_server(("127.0.0.1", ECHO_PORT))
+        threading.Thread(target=self.serve, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.srv.close()
+        return False
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.echo, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def echo(conn):
+        with conn:
+            while data := conn.recv(65536):
+                conn.sendall(data)
+
+
+def dial_results(ctx, boot):
+    """netdial's lines as results, its exit, and netdial-denied's EACCES."""
+    results = []
+    for prog in ("netdial", "netdial-denied"):
+        hit = boot.wait_for(re.compile(rf"linux: {prog} (exited|killed)"), ctx.timeout(60))
+        text = hit[0].text if hit else "no end"
+        lines = [l.text for l in boot.all_lines() if re.match(rf"{re.escape(prog)}/\d+: netdial: (ok|FAIL) ", l.text)]
+        for line in lines:
+            verdict, _, what = line.split(": ", 2)[2].partition(" ")
+            check_name, _, errno_text = what.rpartition(" (")
+            results.append(Result(f"linuxnet: {prog}: {check_name}", verdict == "ok",
+                                  notes=[f"errno: {errno_text.rstrip(')')}"]))
+        results.append(Result(f"linuxnet: {prog} checked connect() and exited 0",
+                              text.endswith("exited with code 0") and bool(lines), reason=text))
+    return results
 
 
 def check(results, title, got, want):
@@ -82,7 +134,8 @@ def check(results, title, got, want):
 def run(ctx):
     """Boots warp-linuxnet.iso and talks to both netserv processes."""
     p81 = qemu.free_port()
-    with Boot(ctx, NAME, ctx.image("warp-linuxnet.iso"), mem="256M", net=True, forward=[(p81, 81)]) as boot:
+    with EchoServer(), Boot(ctx, NAME, ctx.image("warp-linuxnet.iso"), mem="256M", net=True,
+                            forward=[(p81, 81)]) as boot:
         p80 = boot.options["port"]
         timeout = ctx.timeout(TIMEOUT)
         for mode in ("epoll", "poll"):
@@ -133,6 +186,7 @@ def run(ctx):
         results.append(Result("linuxnet: bind of a port the program's manifest section does not grant: EACCES",
                               bool(hit) and hit[0].text.endswith("bind and listen: Permission denied"),
                               reason=hit[0].text if hit else "netserv said nothing"))
+        results += dial_results(ctx, boot)
         bad = [r for r in results if not r.ok]
         for r in bad:
             r.tail = boot.tail()

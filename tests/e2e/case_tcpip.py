@@ -12,7 +12,15 @@
     pbufs and heap as before (no leaked pcb, pbuf or channel). At the long level (make test-long):
     ten rounds of them, each back to rest.
 
-(b) and (c) need root for the namespace; without it they report `# SKIP` with the reason.
+(d) Outbound: warp-tcp.iso (tests/tcptest) on that network with DNS on (dnsmasq answers echo.test.warp
+    = 198.18.0.3 and NXDOMAIN for the rest of test.warp) and an echo server on 198.18.0.3:7777 in the
+    namespace. tcptest resolves the name, connects out, has a line and 48 KiB echoed, is refused by a
+    closed port (ERR_REFUSED), waits out a connect nobody answers (ERR_TIMED_OUT), fills its quota of
+    pending connects and closes their control channel (nothing left behind); tcpdeny, without
+    `connect = yes`, gets ERR_PERMISSION. Each TAP line is a result; the echo server must have seen the
+    bytes too.
+
+(b), (c) and (d) need root for the namespace; without it they report `# SKIP` with the reason.
 """
 
 import os
@@ -22,7 +30,7 @@ import sys
 import time
 
 import netns
-from harness import ROOT, Boot, Job, Result, skipped
+from harness import ROOT, Boot, Job, Result, guest_results, skipped
 
 GROUP = "tcpip"
 BOOT_TIMEOUT = 60   # seconds from QEMU start to the DHCP line under TCG
@@ -55,9 +63,17 @@ MAC_LINE = re.compile(r"tcpip: mac ((?:[0-9a-f]{2}:){5}[0-9a-f]{2})")
 STATS_LINE = re.compile(r"tcpip: stats (.*)")
 
 
+OUT_NAME = "tcpip outbound: tcptest and tcpdeny pass, QEMU exits with tcptest's verdict"
+OUT_ECHO_NAME = "tcpip outbound: the echo server in the namespace saw the guest's bytes"
+OUT_TIMEOUT = 150  # seconds to tcptest's summary under TCG: boot, DHCP, a 15 s connect timeout
+OUT_SUMMARY = re.compile(r"^(tcptest|tcpdeny): (\d+) passed, (\d+) failed")
+ECHO_PORT = 7777
+
+
 def jobs(ctx):
     yield Job(USER_NAMES[0], user_net, also=USER_NAMES[1:])
     yield Job(GCE_NAMES[0], gce_net, also=GCE_NAMES[1:])
+    yield Job(OUT_NAME, outbound, also=[OUT_ECHO_NAME])
 
 
 def stats_fields(text):
@@ -229,3 +245,69 @@ def back_to_rest(ctx, boot, base):
                 and f.get("ram") == base.get("ram"):
             return last, last
     return None, last
+
+
+# Run inside the namespace: echoes every connection on CLIENT:ECHO_PORT, logging each one's byte count.
+ECHO_SCRIPT = r"""
+import socket, sys, threading
+srv = socket.create_server((sys.argv[1], int(sys.argv[2])))
+print("listening", flush=True)
+def serve(c):
+    n = 0
+    with c:
+        while data := c.recv(65536):
+            c.sendall(data)
+            n += len(data)
+    print(f"echoed {n} bytes", flush=True)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""
+
+
+def outbound(ctx):
+    """(d): warp-tcp.iso connects out and resolves names on the namespace's network."""
+    why = "; ".join(netns.GceNetwork.problems())
+    if why:
+        return [skipped(n, why) for n in (OUT_NAME, OUT_ECHO_NAME)]
+    with netns.GceNetwork(ctx.log_dir, label="tcpout", names={"echo.test.warp": netns.CLIENT}) as net:
+        echo = subprocess.Popen(net.prefix() + [sys.executable, "-u", "-c", ECHO_SCRIPT, netns.CLIENT,
+                                                str(ECHO_PORT)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        try:
+            if echo.stdout.readline().strip() != "listening":
+                return [Result(n, False, reason="the echo server did not start") for n in (OUT_NAME, OUT_ECHO_NAME)]
+            with netns.NetnsBoot(ctx, OUT_NAME, ctx.image("warp-tcp.iso"), net, debug_exit=True) as boot:
+                results = outbound_checks(ctx, boot)
+        finally:
+            echo.kill()
+            echoed = echo.communicate()[0]
+    ok = f"echoed {48 * 1024 + 16} bytes" in echoed
+    results.append(Result(OUT_ECHO_NAME, ok, notes=echoed.strip().splitlines()[-3:],
+                          reason="" if ok else f"expected one connection echoing {48 * 1024 + 16} bytes"))
+    return results
+
+
+def outbound_checks(ctx, boot):
+    """tcptest's and tcpdeny's TAP lines as results, and the verdict: both summaries clean, QEMU
+    status 1 (tcptest exited 0)."""
+    timeout = ctx.timeout(OUT_TIMEOUT)
+    end = boot.wait_for(re.compile(r"^tcptest: \d+ passed|KERNEL PANIC"), timeout)
+    status = boot.wait_exit(10) if end is not None else None
+    lines = boot.all_lines()
+    results = guest_results(lines, "tcpip outbound")
+    summaries = {m.group(1): (int(m.group(2)), int(m.group(3)))
+                 for m in (OUT_SUMMARY.match(line.text) for line in lines) if m}
+    problems = [f"no '{p}: N passed, M failed' line" for p in ("tcptest", "tcpdeny") if p not in summaries]
+    problems += [f"{p}: {s[0]} passed, {s[1]} failed" for p, s in sorted(summaries.items()) if s[1] or not s[0]]
+    if end is None:
+        problems.append(f"no tcptest summary within {timeout:.0f} s")
+    elif status != 1:
+        problems.append(f"QEMU exit status {status} (1 = pass)")
+    notes = [f"{p}: {s[0]} passed, {s[1]} failed" for p, s in sorted(summaries.items())]
+    if problems:
+        results.append(boot.fail(OUT_NAME, "; ".join(problems)))
+    else:
+        results.append(Result(OUT_NAME, True, notes=notes + [f"QEMU exited after {boot.elapsed_ms()} ms"]))
+    return results

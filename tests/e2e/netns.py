@@ -6,6 +6,7 @@ rebuilds that in a namespace `warp-gce-<pid>[-<n>]` that nothing else sees:
     namespace warp-gce-<pid>
       tap0  198.18.0.1/16, MTU 1460   QEMU's NIC is the other end; dnsmasq serves DHCP here: GUEST
                                       198.18.0.2, netmask 255.255.255.255, router 198.18.0.1, MTU 1460
+                                      (and, given names=, DNS for them on 198.18.0.1:53)
       lo    198.18.0.3/32             CLIENT: a host that is neither the gateway nor the guest, standing
                                       in for the rest of the world; tests connect from it
 
@@ -22,6 +23,8 @@ Use:
         with NetnsBoot(ctx, name, image, net) as boot:  # a harness.Boot whose QEMU runs in net
             net.wait_lease(timeout)                     # dnsmasq acknowledged GUEST
             net.run(["ping", "-c", "1", GUEST])         # any command inside the namespace
+    with GceNetwork(log_dir, names={"echo.test.warp": CLIENT}) as net:  # DNS on, those names only
+        ...
     with GceNetwork(log_dir) as net:
         offer = net.probe_offer()                      # before QEMU attaches: what dnsmasq offers
     NetnsBoot(..., pcap=PATH)                          # also record every frame (QEMU filter-dump)
@@ -152,10 +155,21 @@ class Namespace:
 class GceNetwork(Namespace):
     """A namespace with tap0 and a dnsmasq that leases GUEST as GCE would. A context manager."""
 
-    def __init__(self, log_dir, label="net"):
+    def __init__(self, log_dir, label="net", names=None):
         super().__init__(log_dir, label)
         self.log_path = os.path.join(self.dir, "dnsmasq.log")
         self.dnsmasq = None
+        self.names = names  # {name: address} dnsmasq answers, with DNS on; None: DNS off
+
+    def dns_args(self):
+        """dnsmasq's DNS arguments: off, or the names in self.names on GATEWAY:53, announced in the
+        lease (option 6), and NXDOMAIN for any other name in their domains (--local: never forwarded)."""
+        if self.names is None:
+            return ["--port=0"]
+        domains = sorted({name.split(".", 1)[1] for name in self.names if "." in name})
+        return [f"--dhcp-option=option:dns-server,{GATEWAY}", "--log-queries"] + \
+            [f"--local=/{d}/" for d in domains] + \
+            [f"--address=/{name}/{addr}" for name, addr in sorted(self.names.items())]
 
     @staticmethod
     def problems():
@@ -182,7 +196,7 @@ class GceNetwork(Namespace):
         leases = os.path.join(self.dir, "leases")
         argv = self.prefix() + [
             "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-            "--port=0", f"--interface={TAP}", "--bind-interfaces", "--user=root", "--group=root",
+            *self.dns_args(), f"--interface={TAP}", "--bind-interfaces", "--user=root", "--group=root",
             f"--dhcp-range={GUEST},{GUEST},255.255.0.0,1h",
             "--dhcp-option=option:netmask,255.255.255.255",
             f"--dhcp-option=option:router,{GATEWAY}",

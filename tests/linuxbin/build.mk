@@ -75,10 +75,12 @@ $(BUILD)/initfs-linux-chaos.tar: $(BUILD)/linuxbin/chaos.manifest $(USER_BUILD)/
 		--file $(LINUXBIN_DIR)/chaos:linux/chaos --file $(LINUXBIN_DIR)/hello:linux/hello
 
 # warp-linuxnet.iso (tests/e2e/case_linuxnet.py): virtio_net, tcpip, fs and the linux server running
-# netserv, a Linux program that serves TCP connections the host makes through forwarded ports.
+# netserv, a Linux program that serves TCP connections the host makes through forwarded ports, and
+# netdial, one that connects out to the host.
 $(BUILD)/initfs-linuxnet.tar: tests/linuxbin/linuxnet.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
-		$(USER_BUILD)/fs.elf $(USER_BUILD)/virtio_net.elf $(USER_BUILD)/tcpip.elf $(LINUXBIN_DIR)/netserv tools/mkinitfs
+		$(USER_BUILD)/fs.elf $(USER_BUILD)/virtio_net.elf $(USER_BUILD)/tcpip.elf $(LINUXBIN_DIR)/netserv \
+		$(LINUXBIN_DIR)/netdial tools/mkinitfs
 	@echo "  INITFS  $@"
 	$(Q)tools/mkinitfs $@ tests/linuxbin/linuxnet.manifest $(USER_BUILD)/init.elf $(USER_BUILD)/linux.elf \
 		$(USER_BUILD)/fs.elf $(USER_BUILD)/virtio_net.elf $(USER_BUILD)/tcpip.elf \
-		--file $(LINUXBIN_DIR)/netserv:linux/netserv
+		--file $(LINUXBIN_DIR)/netserv:linux/netserv --file $(LINUXBIN_DIR)/netdial:linux/netdial

@@ -44,13 +44,24 @@ static void test_grant_round_trip(void **state)
     assert_true(back.admin);
     assert_int_equal(back.nports, 0);
     assert_false(grant_port(&back, 80));
+    assert_false(back.connect);
+
+    /* connect=yes is written only when granted, between admin and ports. */
+    struct grant dialer = {.client = "fs", .connect = true, .ports = {8080}, .nports = 1};
+    assert_int_equal(grant_format(&dialer, text, sizeof(text)),
+                     strlen("client=fs admin=no connect=yes ports=8080"));
+    assert_string_equal(text, "client=fs admin=no connect=yes ports=8080");
+    assert_int_equal(grant_msg(&m, &dialer), 0);
+    assert_int_equal(grant_parse(&m, &back), 0);
+    assert_memory_equal(&dialer, &back, sizeof(dialer));
+    assert_true(back.connect);
 }
 
 /* The longest grant fits one message; grants that cannot be written are refused. */
 static void test_grant_limits(void **state)
 {
     (void)state;
-    struct grant g = {.admin = true, .nports = GRANT_PORTS_MAX};
+    struct grant g = {.admin = true, .connect = true, .nports = GRANT_PORTS_MAX};
     memset(g.client, 'n', GRANT_NAME_MAX);
     for (unsigned i = 0; i < GRANT_PORTS_MAX; i++)
         g.ports[i] = (uint16_t)(65535 - i);
@@ -90,6 +101,10 @@ static void test_grant_parse_refuses(void **state)
         "client=a admin=no ports=123456",
         "client=a admin=no ports=1,2,3,4,5,6,7,8,9",
         "client=a admin=no ports=80 ",
+        "client=a admin=no connect=no ports=",
+        "client=a admin=no connect=yes",
+        "client=a connect=yes admin=no ports=",
+        "client=a admin=yes connect=yesports=",
         "client=a admin=yes ports=80x",
         "admin=yes client=a ports=",
         "client=nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn admin=no ports=",
@@ -101,6 +116,7 @@ static void test_grant_parse_refuses(void **state)
         assert_int_equal(grant_parse(&m, &g), ERR_BAD_FORMAT);
         assert_string_equal(g.client, "");
         assert_false(g.admin);
+        assert_false(g.connect);
         assert_int_equal(g.nports, 0);
     }
     struct warp_msg m = notice("client=a admin=yes ports=80");

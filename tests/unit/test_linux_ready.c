@@ -85,6 +85,11 @@ static void test_ready_sockets(void **state)
     assert_int_equal(lxready_mask(f), IN);
     s.error = LX_ENETDOWN;
     assert_int_equal(lxready_mask(f), IN | LX_EPOLLERR);
+    f = make_sock(&s, LXSOCK_DIAL); /* connect() under way: nothing yet, as in SYN_SENT */
+    assert_int_equal(lxready_mask(f), 0);
+    s.state = LXSOCK_NEW; /* it failed: hung up, "writable", and the error */
+    s.error = LX_ECONNREFUSED;
+    assert_int_equal(lxready_mask(f), OUT | LX_EPOLLHUP | LX_EPOLLERR);
     f = make_sock(&s, LXSOCK_CONN);
     assert_int_equal(lxready_mask(f), OUT);
     assert_int_equal(lxsock_tx_space(&s), LXSOCK_TX_SIZE);

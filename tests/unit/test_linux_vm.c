@@ -122,8 +122,11 @@ static void test_conf(void **state)
     assert_int_equal(C.progs[0].pages, 300);
     assert_string_equal(C.progs[0].cwd, "/");
     assert_int_equal(C.progs[0].nports, 0);
-    assert_int_equal(parse("[linux a]\nlinux = x\ncwd = /disk0/./www//../site/\nports = 80  8080 65535\n"),
+    assert_false(C.progs[0].connect);
+    assert_int_equal(parse("[linux a]\nlinux = x\ncwd = /disk0/./www//../site/\nports = 80  8080 65535\n"
+                           "connect = yes\n"),
                      1);
+    assert_true(C.progs[0].connect);
     assert_string_equal(C.progs[0].cwd, "/disk0/site");
     assert_int_equal(C.progs[0].nports, 3);
     assert_int_equal(C.progs[0].ports[0], 80);
@@ -168,6 +171,9 @@ static void test_conf_refusals(void **state)
         "[linux a]\nlinux = x\nports = 80 http\n",
         "[linux a]\nlinux = x\nports = 80 81 80\n",
         "[linux a]\nlinux = x\nports = 1 2 3 4 5 6 7 8 9\n",
+        "[linux a]\nlinux = x\nconnect = maybe\n",
+        "[linux a]\nlinux = x\nconnect =\n",
+        "[linux a]\nlinux = x\nconnect = no\nconnect = yes\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[512];

@@ -49,6 +49,7 @@ static void test_access_keys_and_defaults(void **state)
                            "uses = net  db\t# later sections are fine\n"
                            "ports = 80 8080 65535 1\n"
                            "admin = yes\n"
+                           "connect = yes\n"
                            "[service net]\nbinary = bin/net\n"
                            "[service db]\nbinary = bin/db\nadmin = no\n"),
                      3);
@@ -67,10 +68,12 @@ static void test_access_keys_and_defaults(void **state)
     assert_int_equal(web->access.ports[2], 65535);
     assert_int_equal(web->access.ports[3], 1);
     assert_true(web->access.admin);
+    assert_true(web->access.connect);
     const struct manifest_service *net = svc("net");
     assert_int_equal(net->access.nuses, 0);
     assert_int_equal(net->access.nports, 0);
     assert_false(net->access.admin);
+    assert_false(net->access.connect);
     assert_false(manifest_access_uses(&net->access, "web"));
     assert_false(svc("db")->access.admin);
 }
@@ -87,10 +90,11 @@ static void test_access_bad_values(void **state)
                            "[service e]\nbinary = bin/e\nports = 80 81 80\n"
                            "[service f]\nbinary = bin/f\nports = 1 2 3 4 5 6 7 8 9\n"
                            "[service g]\nbinary = bin/g\nadmin = maybe\n"
-                           "[service h]\nbinary = bin/h\nuses = ok ok\n"),
+                           "[service h]\nbinary = bin/h\nuses = ok ok\n"
+                           "[service i]\nbinary = bin/i\nconnect = any\n"),
                      1);
     assert_string_equal(M.services[0].name, "ok");
-    assert_int_equal(nlogs, 8);
+    assert_int_equal(nlogs, 9);
     assert_true(strstr(logbuf, "line 5: ports: '0' is not a port from 1 to 65535; service a skipped"));
     assert_true(strstr(logbuf, "line 8: ports: '65536' is not a port"));
     assert_true(strstr(logbuf, "line 11: ports: '080' is not a port"));
@@ -99,6 +103,7 @@ static void test_access_bad_values(void **state)
     assert_true(strstr(logbuf, "line 20: ports lists more than 8 ports; service f skipped"));
     assert_true(strstr(logbuf, "line 23: admin = 'maybe' is not yes or no; service g skipped"));
     assert_true(strstr(logbuf, "line 26: uses: 'ok' listed twice; service h skipped"));
+    assert_true(strstr(logbuf, "line 29: connect = 'any' is not yes or no; service i skipped"));
 }
 
 /* A key given twice or empty is refused like any other key. */

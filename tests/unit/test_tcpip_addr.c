@@ -126,6 +126,99 @@ static void test_listen_uri(void **state)
     }
 }
 
+/* tcp-connect:<addr>:<port>: a unicast destination only. */
+static void test_connect_uri(void **state)
+{
+    (void)state;
+    uint32_t ip = 1;
+    uint16_t port = 1;
+    assert_int_equal(addr_connect_uri_parse("tcp-connect:198.18.0.3:7", &ip, &port), 0);
+    assert_int_equal(ip, 0xc6120003);
+    assert_int_equal(port, 7);
+    assert_int_equal(addr_connect_uri_parse("tcp-connect:223.255.255.255:65535", &ip, &port), 0);
+    assert_int_equal(ip, 0xdfffffff);
+    assert_int_equal(port, 65535);
+    static const char *const bad[] = {
+        "",
+        "tcp-connect:",
+        "tcp-connect:198.18.0.3",
+        "tcp-connect:198.18.0.3:",
+        "tcp-connect:198.18.0.3:0",
+        "tcp-connect:198.18.0.3:65536",
+        "tcp-connect:0.0.0.0:80",
+        "tcp-connect:224.0.0.1:80",
+        "tcp-connect:255.255.255.255:80",
+        "tcp-connect:example.com:80",
+        "tcp-connect:198.18.0.3:80 ",
+        "tcp-connect:198.18.0.03:80",
+        "tcp-listen:198.18.0.3:80",
+        "tcp-connect198.18.0.3:80",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ip = 1;
+        port = 1;
+        assert_int_equal(addr_connect_uri_parse(bad[i], &ip, &port), ERR_INVALID_ARG);
+        assert_int_equal(ip, 1);
+        assert_int_equal(port, 1);
+    }
+}
+
+/* resolve:<name>: host names of letters, digits, '-' and dots, within TCPIP_NAME_MAX. */
+static void test_resolve_uri(void **state)
+{
+    (void)state;
+    char name[TCPIP_NAME_MAX + 1];
+    assert_int_equal(addr_resolve_uri_parse("resolve:echo.test.warp", name, sizeof(name)), 14);
+    assert_string_equal(name, "echo.test.warp");
+    assert_int_equal(addr_resolve_uri_parse("resolve:198.18.0.9", name, sizeof(name)), 10);
+    assert_string_equal(name, "198.18.0.9");
+    assert_int_equal(addr_resolve_uri_parse("resolve:A-1.b2", name, sizeof(name)), 6);
+    char longest[8 + TCPIP_NAME_MAX + 2];
+    memcpy(longest, "resolve:", 8);
+    for (size_t i = 0; i < TCPIP_NAME_MAX; i++)
+        longest[8 + i] = i % 60 == 58 ? '.' : 'a';
+    longest[8 + TCPIP_NAME_MAX] = '\0';
+    assert_int_equal(addr_resolve_uri_parse(longest, name, sizeof(name)), TCPIP_NAME_MAX);
+    assert_int_equal(addr_resolve_uri_parse(longest, name, TCPIP_NAME_MAX), ERR_INVALID_ARG);
+    longest[8 + TCPIP_NAME_MAX] = 'a';
+    longest[8 + TCPIP_NAME_MAX + 1] = '\0';
+    assert_int_equal(addr_resolve_uri_parse(longest, name, sizeof(name)), ERR_INVALID_ARG);
+    char label64[8 + 64 + 1];
+    memcpy(label64, "resolve:", 8);
+    memset(label64 + 8, 'a', 64);
+    label64[8 + 64] = '\0';
+    assert_int_equal(addr_resolve_uri_parse(label64, name, sizeof(name)), ERR_INVALID_ARG);
+    label64[8 + 63] = '\0';
+    assert_int_equal(addr_resolve_uri_parse(label64, name, sizeof(name)), 63);
+    static const char *const bad[] = {
+        "",
+        "resolve:",
+        "resolve:.",
+        "resolve:a.",
+        "resolve:.a",
+        "resolve:a..b",
+        "resolve:-a.b",
+        "resolve:a-.b",
+        "resolve:a_b.c",
+        "resolve:a b",
+        "resolve:a/b",
+        "resolve:a:80",
+        "Resolve:a",
+        "resolvea",
+        "resolve:a\x80",
+        "resolve:1.2.3",
+        "resolve:010.0.0.1",
+        "resolve:0x7f.1",
+        "resolve:80",
+        "resolve:1.2.3.4.5",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        strcpy(name, "untouched");
+        assert_int_equal(addr_resolve_uri_parse(bad[i], name, sizeof(name)), ERR_INVALID_ARG);
+        assert_string_equal(name, "untouched");
+    }
+}
+
 /* tcp:<addr>:<port>, what an accepted connection's OPEN carries. */
 static void test_conn_uri(void **state)
 {
@@ -238,6 +331,8 @@ int main(void)
         cmocka_unit_test(test_ipv4_format),
         cmocka_unit_test(test_port_parse),
         cmocka_unit_test(test_listen_uri),
+        cmocka_unit_test(test_connect_uri),
+        cmocka_unit_test(test_resolve_uri),
         cmocka_unit_test(test_conn_uri),
         cmocka_unit_test(test_mac),
         cmocka_unit_test(test_prefix),

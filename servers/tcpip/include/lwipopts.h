@@ -112,13 +112,32 @@
 /* No raw IP sockets to offer. */
 #define LWIP_RAW 0
 
-/* DHCP runs over UDP; no application UDP yet, so the only UDP pcb is DHCP's. */
+/* DHCP and DNS run over UDP; no application UDP yet. One pcb is DHCP's, and each pending DNS
+ * request has its own (a random source port, below). */
 #define LWIP_UDP 1
-#define MEMP_NUM_UDP_PCB 2
-/* No multicast groups, no name resolution, no link-local addressing: none is needed to serve. */
+#define MEMP_NUM_UDP_PCB (1 + DNS_MAX_REQUESTS)
+/* No multicast groups, no link-local addressing: none is needed to serve or to connect out. */
 #define LWIP_IGMP 0
-#define LWIP_DNS 0
 #define LWIP_AUTOIP 0
+
+/* ---- DNS ---- */
+
+/* OPEN "resolve:<name>" (resolve.c): clients connecting out (tcp-connect) need names looked up.
+ * The servers come from DHCP's option 6 (lwIP's DHCP asks for it and sets them once LWIP_DNS is on,
+ * LWIP_DHCP_MAX_DNS_SERVERS = DNS_MAX_SERVERS) or from an admin's SETATTR "dns=...". */
+#define LWIP_DNS 1
+/* Two servers, as DHCP usually names (lwIP's default); the second is asked when the first is mute. */
+#define DNS_MAX_SERVERS 2
+/* Lookups pending at once (resolve.c's table has as many, and refuses more with ERR_NO_RESOURCES);
+ * lwIP keeps one request and one UDP pcb for each. */
+#define DNS_MAX_REQUESTS 8
+/* Names being asked for plus answers cached for their TTL: a cached name is answered at once. */
+#define DNS_TABLE_SIZE 8
+/* Retries per server: 1+1+2+3 = 7 s of asking (DNS_TMR_INTERVAL 1 s). resolve.c's 5 s deadline
+ * is shorter, which is how it tells a timeout from a negative answer (lwIP reports both alike). */
+#define DNS_MAX_RETRIES 4
+/* lwIP's default LWIP_DNS_SECURE stays: a random id and a random source port per query, and no two
+ * queries for a name outstanding at once, so an off-path attacker cannot easily forge answers. */
 
 /* ---- DHCP ---- */
 

@@ -35,7 +35,8 @@
     X(ERR_READ_ONLY, -27, "read-only file system")                \
     X(ERR_NOT_EMPTY, -28, "directory not empty")                  \
     X(ERR_BAD_STATE, -29, "not in the state the call needs")      \
-    X(ERR_CROSS_DEVICE, -30, "not within one file system")
+    X(ERR_REFUSED, -30, "connection refused")                     \
+    X(ERR_CROSS_DEVICE, -31, "not within one file system")
 
 enum warp_error {
 #define WARP_ERROR_ENUM(name, value, text) name = (value),
@@ -44,7 +45,7 @@ enum warp_error {
 };
 
 /* Lowest (most negative) defined error code. */
-#define ERR_MIN (-30)
+#define ERR_MIN (-31)
 
 /* Human-readable text for an error code; "success" for 0, "unknown error" otherwise. */
 const char *err_str(long err);

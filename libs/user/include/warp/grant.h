@@ -7,20 +7,22 @@
  * Before init hands a server a client's channel (the one-way OPEN on handle 1, warp/service.h), it
  * sends on the same handle a one-way notice of type GRANT_MSG whose data is the text
  *
- *     client=<name> admin=yes|no ports=<port>,<port>...      (ports= with nothing after: none)
+ *     client=<name> admin=yes|no [connect=yes] ports=<port>,<port>...   (ports= alone: none)
  *
- * <name> is the client's manifest service name, admin its `admin` key and the ports its `ports`
- * key (docs/security.md). Only init holds the other end of handle 1, so a server can believe it.
+ * <name> is the client's manifest service name, admin its `admin` key, connect=yes is there when its
+ * `connect` key says yes (absent: no, so notices of clients without it read as before) and the
+ * ports are its `ports` key (docs/security.md). Only init holds the other end of handle 1, so a server can believe it.
  * These functions are pure (tests/unit/test_grant.c).
  */
 #define GRANT_MSG 0xffu    /* below MSG_USER: one of the system's own types, sent by init only */
 #define GRANT_NAME_MAX 31  /* a service name's longest (SERVICE_NAME_MAX) */
 #define GRANT_PORTS_MAX 8  /* ports one client may be granted (the manifest's limit) */
-#define GRANT_TEXT_MAX 104 /* longest notice text: fits MSG_DATA_MAX */
+#define GRANT_TEXT_MAX 116 /* longest notice text: fits MSG_DATA_MAX */
 
 struct grant {
     char client[GRANT_NAME_MAX + 1]; /* "" when no notice came: an unknown client, allowed nothing */
     bool admin;
+    bool connect; /* may open outbound TCP connections and resolve names (tcpip) */
     uint16_t ports[GRANT_PORTS_MAX];
     unsigned nports;
 };

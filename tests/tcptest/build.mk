@@ -1,0 +1,2 @@
+# tests/tcptest/build.mk: tcpip's outbound test client (bin/tcptest), started by tests/tcptest/tcp-test.manifest.
+$(eval $(call user_program,tcptest))
