@@ -92,7 +92,8 @@ int main(int argc, char **argv)
 
     int ev = connect_nonblocking(addr, port, &fd, &so_error, &first);
     check(first == EINPROGRESS, "non-blocking connect gives EINPROGRESS", first);
-    check(ev == POLLOUT && so_error == 0, "then poll gives POLLOUT and SO_ERROR 0", so_error > 0 ? so_error : 0);
+    check(ev == POLLOUT && so_error == 0, "then poll gives POLLOUT and SO_ERROR 0",
+          so_error > 0 ? so_error : 0);
     fcntl(fd, F_SETFL, 0); /* blocking again, for the echo's reads */
     check(echo(fd, "and another, non-blocking\n"), "the non-blocking connection's echo", 0);
     close(fd);
@@ -101,7 +102,8 @@ int main(int argc, char **argv)
     check(err == ECONNREFUSED, "blocking connect to a closed port gives ECONNREFUSED", err);
     close(fd);
     ev = connect_nonblocking(addr, closed, &fd, &so_error, &first);
-    check(first == EINPROGRESS && (ev & (POLLOUT | POLLERR)) == (POLLOUT | POLLERR) && so_error == ECONNREFUSED,
+    check(first == EINPROGRESS && (ev & (POLLOUT | POLLERR)) == (POLLOUT | POLLERR) &&
+              so_error == ECONNREFUSED,
           "non-blocking connect to a closed port: POLLOUT|POLLERR, SO_ERROR ECONNREFUSED",
           so_error > 0 ? so_error : first);
     close(fd);
