@@ -73,10 +73,10 @@ void pgs_row_readdir(struct pgstore *s, struct pgs_req *r, const struct pg_row *
         return;
     }
     s->run.rows++;
+    if (s->run.res.count >= r->max)
+        return; /* the extra row: more entries follow */
     struct pgs_dirent *e = (struct pgs_dirent *)r->buf + s->run.res.count;
     struct pg_value id, ino, type, name;
-    if (s->run.res.count >= r->max)
-        return;
     if (pg_row_get(row, 0, &id) < 0 || pg_row_get(row, 1, &ino) < 0 || pg_row_get(row, 2, &type) < 0 ||
         pg_row_get(row, 3, &name) < 0 || name.null || name.len == 0 || name.len >= PGS_NAME_MAX) {
         s->run.row_error = ERR_BAD_FORMAT;

@@ -10,7 +10,7 @@ static void pgs_forget(struct pgstore *s)
     s->run.cls = PG_ERR_NONE;
     s->run.rows = 0;
     s->run.row_error = 0;
-    for (unsigned i = 0; i < 6; i++) {
+    for (unsigned i = 0; i < PGS_ROW_VALS; i++) {
         s->run.val[i] = 0;
         s->run.null[i] = true;
     }
@@ -60,7 +60,7 @@ void pgs_row_int8(struct pgstore *s, struct pgs_req *r, const struct pg_row *row
     (void)r;
     if (s->run.rows++ > 0)
         return;
-    for (unsigned i = 0; i < row->count && i < 6; i++) {
+    for (unsigned i = 0; i < row->count && i < PGS_ROW_VALS; i++) {
         struct pg_value v;
         if (pg_row_get(row, i, &v) < 0 || v.null)
             continue;

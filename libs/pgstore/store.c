@@ -186,7 +186,7 @@ void pgstore_disconnected(struct pgstore *s, long err)
         pgs_complete(s, err);
 }
 
-/* Takes received bytes; a connection failure completes the running request with its error. Returns pg_feed's. */
+/* Takes received bytes; a connection failure completes the running request and resets the session. */
 long pgstore_feed(struct pgstore *s, const void *data, size_t len)
 {
     long rc = pg_feed(&s->pg, data, len);

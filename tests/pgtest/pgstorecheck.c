@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUF_SIZE (256u << 10) /* each pg buffer: a chunk's INSERT or row with room to spare */
+#define BUF_SIZE PGS_BUF_MIN /* each pg buffer: the least the store accepts (a chunk and its framing) */
 #define MIB (1u << 20)
 #define MAX_CHUNKS 96 /* chunks of the largest file written (5 MiB) */
 

@@ -20,6 +20,7 @@
 #define PGS_NAME_MAX 256           /* a name with its NUL (255 bytes, UTF-8, no '/' or NUL) */
 #define PGS_HOLDER_MAX 64          /* a lease holder id with its NUL */
 #define PGS_READDIR_MAX 64         /* entries of one readdir batch */
+#define PGS_ROW_VALS 6             /* int8 columns of a statement's first row that the store keeps */
 #define PGS_BUF_MIN (PGS_CHUNK_SIZE + 4096) /* pg buffers: a chunk's row or INSERT and its framing fit */
 
 /* What an inode is. */
@@ -122,9 +123,9 @@ struct pgs_run {
     bool ending;    /* a ROLLBACK or COMMIT is in flight: then complete with final */
     bool failed;    /* the last statement got an ErrorResponse */
     enum pg_errclass cls;
-    unsigned rows;  /* rows the last statement returned */
-    int64_t val[6]; /* the first row's int8 columns */
-    bool null[6];
+    unsigned rows;             /* rows the last statement returned */
+    int64_t val[PGS_ROW_VALS]; /* the first row's int8 columns */
+    bool null[PGS_ROW_VALS];
     long row_error;   /* a row refused (hostile bytes, too large): the request fails with it */
     int64_t keep[3];  /* rename: the source's inode and type, the target's inode (0: none) */
     uint8_t hash[32]; /* write: the SHA-256 of the chunk being sent */
@@ -152,7 +153,8 @@ long pgstore_init(struct pgstore *s, const struct pgstore_config *cfg, uint8_t *
 long pgstore_start(struct pgstore *s);
 /* The connection, for pg_output and pg_consume. */
 struct pg_conn *pgstore_pg(struct pgstore *s);
-/* Takes received bytes; a connection failure completes the running request with its error. Returns pg_feed's. */
+/* Takes received bytes; a connection failure completes the running request and resets the session (close the
+ * transport, then a new one and pgstore_start). Returns pg_feed's result. */
 long pgstore_feed(struct pgstore *s, const void *data, size_t len);
 /* The transport is gone or timed out: the running request completes with err, the session is reset. */
 void pgstore_disconnected(struct pgstore *s, long err);
