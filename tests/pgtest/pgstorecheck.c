@@ -303,6 +303,9 @@ static void check_files(struct client *a, struct files *f)
     check(read_equals(a, f->f0, NULL, 0) && read_equals(a, f->f1, (const uint8_t *)"z", 1) &&
               read_equals(a, f->f1m, f->one_mib, MIB) && read_equals(a, f->f5m, f->five_mib, 5 * MIB),
           "read back 0 B, 1 B, 1 MiB, 5 MiB: every byte equal");
+    check(call(a, &(struct pgs_req){.op = PGS_OP_GETATTR, .ino = f->f1m}) == 0 && a->res.attr.size == MIB &&
+              a->res.attr.mtime_ns == 1000 && a->res.attr.type == PGS_FILE,
+          "getattr after the write: its size and mtime");
     long long before = sql_int("SELECT count(*) FROM pgs_chunk");
     check(before == 1 + 16 + 64, "81 chunk rows: the 16 shared chunks stored once");
     check(write_file(a, f->copy, f->one_mib, MIB) == 0 &&
