@@ -49,6 +49,8 @@ static void pgs_complete(struct pgstore *s, long status)
     struct pgs_req req = *pgs_head(s);
     struct pgs_result res = s->run.res;
     res.status = status;
+    if (req.op == PGS_OP_OPEN && status < 0)
+        s->vol = 0, s->root = 0; /* its volume row may have been rolled back: open again first */
     s->head = (s->head + 1) % PGS_QUEUE_MAX;
     s->count--;
     memset(&s->run, 0, sizeof(s->run));

@@ -251,6 +251,9 @@ static void test_open_newer_schema(void **state)
     srv_done("ROLLBACK", 'I');
     assert_int_equal(completions, 1);
     assert_int_equal(last.status, ERR_NOT_SUPPORTED);
+    assert_int_equal(pgstore_root(&store), 0);
+    assert_int_equal(pgstore_submit(&store, &(struct pgs_req){.op = PGS_OP_GETATTR, .ino = 1}), 0);
+    assert_int_equal(last.status, ERR_BAD_STATE); /* no volume: refused without a statement */
 }
 
 /* Acquire: a row back is ours, none is read-only; lookups map a missing parent, a file parent, a missing name. */
