@@ -93,6 +93,7 @@ include libs/user/build.mk
 include libs/virtio/build.mk
 include libs/crypto/build.mk
 include libs/pg/build.mk
+include libs/pgstore/build.mk
 include kernel/build.mk
 # Programs (servers/: what warp.iso ships; tests/ and bench/: test and benchmark programs) and the
 # host-side test builds, each directory with its own build.mk.

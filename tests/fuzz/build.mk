@@ -23,7 +23,7 @@ FUZZ_JOBS         ?= 1
 FUZZ_CC     := clang
 FUZZ_BUILD  := $(BUILD)/fuzz
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/crypto/include -Ilibs/pg/include -iquote .
+	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/crypto/include -Ilibs/pg/include -Ilibs/pgstore/include -iquote .
 
 # Extra sources per harness (fuzz_<name>_SRCS := ...).
 fuzz_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c servers/http_server/date.c
@@ -31,6 +31,7 @@ fuzz_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c ser
 fuzz_ext4_SRCS     := servers/fs/ext4.c servers/fs/part.c
 fuzz_lxelf_SRCS    := servers/linux/lxelf.c servers/linux/lxstack.c
 fuzz_pg_SRCS       := $(PG_SRCS) $(CRYPTO_SRCS)
+fuzz_pgstore_SRCS  := $(PGSTORE_SRCS) $(PG_SRCS) $(CRYPTO_SRCS)
 
 FUZZ_HARNESSES := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_COMMON    := $(filter-out libs/common/string.c,$(COMMON_SRCS))

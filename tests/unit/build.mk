@@ -15,7 +15,7 @@
 
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/user/include -Ilibs/proto/include -Ikernel \
-	-Itests/unit/karch -Ilibs/crypto/include -Ilibs/pg/include -iquote .
+	-Itests/unit/karch -Ilibs/crypto/include -Ilibs/pg/include -Ilibs/pgstore/include -iquote .
 UNIT_MODULE_SRCS := $(filter-out libs/common/string.c,$(COMMON_SRCS)) kernel/mm/page_alloc.c
 UNIT_MODULE_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(UNIT_MODULE_SRCS))
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -58,6 +58,7 @@ test_linux_ready_SRCS := servers/linux/lxready.c servers/linux/lxaddr.c servers/
 test_crypto_SRCS   := $(CRYPTO_SRCS)
 test_pg_scram_SRCS := libs/pg/scram.c $(CRYPTO_SRCS)
 test_pg_conn_SRCS  := $(PG_SRCS) $(CRYPTO_SRCS)
+test_pgstore_SRCS  := $(PGSTORE_SRCS) $(PG_SRCS) $(CRYPTO_SRCS)
 
 # The kernel core on the host (test_kcore_*): every portable kernel file but the boot glue and the
 # page and heap allocators, over the host port of the arch contract (tests/unit/karch/).
