@@ -26,6 +26,8 @@
 #                            (tests/linuxbin/netserv.c), for tests/e2e/case_linuxnet.py
 #   $(BUILD)/warp-tcp.iso    the network stack and tests/tcptest (tests/tcptest/tcp-test.manifest):
 #                            outbound TCP and name lookups, for tests/e2e/case_tcpip.py's namespace
+#   $(BUILD)/warp-pgfs.iso   the network stack, fs with a persistent mount at /data and tests/pgfstest
+#                            (tests/pgfstest/pgfs-test.manifest), for tests/e2e/case_pgfs.py
 #   $(BUILD)/warp-operator.iso   the normal system (boot.manifest) plus tests/adversary as an admin
 #                            operator on TCP port 82 (tests/adversary/operator.manifest), for
 #                            tests/e2e/case_site.py's driver kill during a download
@@ -71,7 +73,7 @@ SITE_IMAGE     := $(BUILD)/site.img
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
 	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso $(BUILD)/warp-operator.iso $(BUILD)/warp-linux.iso \
-	$(BUILD)/warp-linuxnet.iso $(BUILD)/warp-tcp.iso
+	$(BUILD)/warp-linuxnet.iso $(BUILD)/warp-tcp.iso $(BUILD)/warp-pgfs.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -129,6 +131,7 @@ $(eval $(call warp_initfs,nvme,tests/blktest/nvme-test.manifest))
 $(eval $(call warp_initfs,fs,tests/fstest/fs-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 $(eval $(call warp_initfs,tcp,tests/tcptest/tcp-test.manifest))
+$(eval $(call warp_initfs,pgfs,tests/pgfstest/pgfs-test.manifest))
 $(BUILD)/operator.manifest: servers/init/boot.manifest tests/adversary/operator.manifest
 	@mkdir -p $(@D)
 	$(Q)cat $^ > $@
@@ -145,6 +148,7 @@ $(eval $(call warp_iso,warp-nvme,nvme,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fs,fs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-tcp,tcp,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-pgfs,pgfs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-operator,operator,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-linux,linux,$(KERNEL_CMDLINE)))

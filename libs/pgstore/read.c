@@ -56,16 +56,17 @@ long pgs_step_readdir(struct pgstore *s, struct pgs_req *r)
             return ERR_NOT_FOUND;
         if (s->run.val[0] != PGS_DIR)
             return ERR_NOT_DIR;
-        return pgs_exec(
-            s,
-            "SELECT d.id, d.child, c.type, d.name FROM pgs_dirent d JOIN pgs_inode c ON c.ino = d.child "
-            "WHERE d.dir = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
-            p + 1, 3);
+        return pgs_exec(s,
+                        "SELECT d.id, d.child, c.type, d.name, c.mode, c.size, c.mtime_ns FROM pgs_dirent d "
+                        "JOIN pgs_inode c ON c.ino = d.child "
+                        "WHERE d.dir = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
+                        p + 1, 3);
     default: s->run.res.end = s->run.rows <= r->max; return 0;
     }
 }
 
-/* Copies one entry row (cookie, ino, type, name) into the caller's array while it has room. */
+/* Copies one entry row (cookie, ino, type, name, mode, size, mtime) into the caller's array while it
+ * has room. */
 void pgs_row_readdir(struct pgstore *s, struct pgs_req *r, const struct pg_row *row)
 {
     if (s->run.step != 2) { /* the directory's type */
@@ -76,20 +77,26 @@ void pgs_row_readdir(struct pgstore *s, struct pgs_req *r, const struct pg_row *
     if (s->run.res.count >= r->max)
         return; /* the extra row: more entries follow */
     struct pgs_dirent *e = (struct pgs_dirent *)r->buf + s->run.res.count;
-    struct pg_value id, ino, type, name;
-    if (pg_row_get(row, 0, &id) < 0 || pg_row_get(row, 1, &ino) < 0 || pg_row_get(row, 2, &type) < 0 ||
-        pg_row_get(row, 3, &name) < 0 || name.null || name.len == 0 || name.len >= PGS_NAME_MAX) {
-        s->run.row_error = ERR_BAD_FORMAT;
-        return;
+    struct pg_value name, col;
+    int64_t v[7];
+    for (unsigned i = 0; i < 7; i++) {
+        if (i == 3)
+            continue;
+        if (pg_row_get(row, i, &col) < 0 || pg_value_int8(&col, &v[i]) < 0) {
+            s->run.row_error = ERR_BAD_FORMAT;
+            return;
+        }
     }
-    int64_t v[3];
-    if (pg_value_int8(&id, &v[0]) < 0 || pg_value_int8(&ino, &v[1]) < 0 || pg_value_int8(&type, &v[2]) < 0) {
+    if (pg_row_get(row, 3, &name) < 0 || name.null || name.len == 0 || name.len >= PGS_NAME_MAX || v[5] < 0) {
         s->run.row_error = ERR_BAD_FORMAT;
         return;
     }
     e->cookie = (uint64_t)v[0];
     e->ino = (uint64_t)v[1];
     e->type = (enum pgs_type)v[2];
+    e->mode = (uint32_t)v[4];
+    e->size = (uint64_t)v[5];
+    e->mtime_ns = v[6];
     memcpy(e->name, name.data, name.len);
     e->name[name.len] = '\0';
     s->run.res.count++;

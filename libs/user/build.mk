@@ -38,16 +38,17 @@ $(USER_LIB): $(call user_objs,$(USER_LIB_SRCS))
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-# $(eval $(call user_program,NAME[,SOURCES])): build $(BUILD)/user/NAME.elf and add it to USER_PROGRAMS
-# (and to the `user-programs` target). SOURCES defaults to every *.c and *.S in the directory of the
-# build.mk that calls it (the last makefile read so far), so a program is a directory with a build.mk.
+# $(eval $(call user_program,NAME[,SOURCES[,LIBS]])): build $(BUILD)/user/NAME.elf and add it to
+# USER_PROGRAMS (and to the `user-programs` target). SOURCES defaults to every *.c and *.S in the
+# directory of the build.mk that calls it (the last makefile read so far), so a program is a directory
+# with a build.mk. LIBS: archives of libs/ it links before libuser.a (e.g. $(PGSTORE_LIB) $(PG_LIB)).
 define user_program
 USER_PROGRAMS += $(USER_BUILD)/$(1).elf
 USER_$(1)_OBJS := $(call user_objs,$(or $(2),$(call user_dir_sources,$(dir $(lastword $(MAKEFILE_LIST))))))
 
-$(USER_BUILD)/$(1).elf: $$(USER_$(1)_OBJS) $(USER_CRT0) $(USER_LIB) libs/user/user.ld
+$(USER_BUILD)/$(1).elf: $$(USER_$(1)_OBJS) $(USER_CRT0) $(3) $(USER_LIB) libs/user/user.ld
 	$$(if $$(Q),@echo "  LD      $$@")
-	$$(Q)$$(LD) $$(USER_LDFLAGS) -o $$@ $(USER_CRT0) $$(USER_$(1)_OBJS) $(USER_LIB)
+	$$(Q)$$(LD) $$(USER_LDFLAGS) -o $$@ $(USER_CRT0) $$(USER_$(1)_OBJS) $(3) $(USER_LIB)
 
 user-programs: $(USER_BUILD)/$(1).elf
 endef

@@ -1,7 +1,10 @@
-/* fs: the file system server: ext4 of the first disk at /disk0 (read-only), a tmpfs at /tmp (docs/fs.md). */
+/* fs: the file system server: ext4 of the first disk at /disk0 (read-only), a tmpfs at /tmp, and the
+ * manifest's persistent mount kept in PostgreSQL (docs/fs.md, docs/persistence.md). */
 #include "cache.h"
 #include "disk.h"
 #include "part.h"
+#include "pgconf.h"
+#include "pgfs.h"
 #include "session.h"
 #include "vfs.h"
 
@@ -9,6 +12,7 @@
 #include <warp/fmt.h>
 #include <warp/service.h>
 #include <warp/string.h>
+#include <warp/tar.h>
 #include <warp/user.h>
 
 #define FS_CACHE_MAX_MIB 1024      /* a larger arg is cut to this */
@@ -16,6 +20,9 @@
 #define FS_TMP_BYTES (16ull << 20) /* /tmp */
 #define FS_DISK_ID 1               /* mount numbers (struct fs_attr.mount), the same with or without a disk */
 #define FS_TMP_ID 2
+#define FS_PG_ID 3                              /* the persistent mount, once its tree is read */
+#define FS_PG_CACHE_BYTES (32ull << 20)         /* its tree and cached chunks */
+#define FS_MANIFEST "etc/init.manifest"         /* in the initfs: its [fs NAME] section */
 #define FS_STATS_PERIOD_NS (10 * 1000000000ull) /* the stats line, when it changed */
 
 static struct loop fs_loop;
@@ -26,7 +33,9 @@ static struct tmpfs fs_root, fs_tmp;
 static struct vfs fs_vfs;
 static struct loop_timeout fs_stats_timer;
 static struct part fs_volume; /* the bytes of the disk /disk0 is: all of it, or a partition */
-static char fs_stats_last[384];
+static struct pgfs fs_pg;
+static struct pgconf fs_pgconf;
+static char fs_stats_last[512];
 static size_t fs_cache_mib;
 
 /* The counters: the page cache's, then the server's (GETATTR "stats" and the stats line). */
@@ -36,7 +45,7 @@ static int fs_stats_format(char *buf, size_t size)
     static const struct icache_stats none;
     const struct icache *ic = fs_vfs.mounts[FS_DISK_ID].icache;
     const struct icache_stats *i = ic ? &ic->st : &none;
-    return fmt_snprintf(
+    int n = fmt_snprintf(
         buf, size,
         "hits=%llu misses=%llu disk_bytes=%llu evictions=%llu readahead=%llu pages=%llu "
         "reopens=%u sessions=%u nodes=%u opens=%llu reads=%llu writes=%llu names=%llu errors=%llu "
@@ -50,6 +59,12 @@ static int fs_stats_format(char *buf, size_t size)
         (unsigned long long)session_stats.errors, (unsigned long long)fs_tmp.bytes_used,
         (unsigned long long)i->inode_hits, (unsigned long long)i->inode_misses,
         (unsigned long long)i->name_hits, (unsigned long long)i->name_misses);
+    if (fs_pg.state == PGFS_READY && n >= 0 && (size_t)n + 2 < size) {
+        buf[n++] = ' ';
+        pgfs_stats(&fs_pg, buf + n, size - (size_t)n);
+        n += (int)strlen(buf + n);
+    }
+    return n;
 }
 
 /* Every FS_STATS_PERIOD_NS: the stats line, if anything in it changed. */
@@ -141,12 +156,45 @@ static void fs_mount_disk(void)
         printf("fs: cannot mount %s: %s\n", FS_DISK_MOUNT, err_str(r));
 }
 
+/* The persistent mount's tree is read: it is mounted at /NAME and its calls go through pgfs. */
+static void fs_pg_ready(struct pgfs *f)
+{
+    long r = vfs_mount_pg(&fs_vfs, FS_PG_ID, f->conf.name, &f->tree, !f->writer);
+    if (r < 0) {
+        printf("fs: cannot mount /%s: %s\n", f->conf.name, err_str(r));
+        return;
+    }
+    f->read_only = &fs_vfs.mounts[FS_PG_ID].read_only;
+    session_set_pg(f);
+}
+
+/* Logs a diagnostic of the manifest's [fs] section. */
+static void fs_pgconf_log(void *ctx, const char *msg)
+{
+    (void)ctx;
+    printf("fs: %s: %s\n", FS_MANIFEST, msg);
+}
+
+/* Starts the manifest's persistent mount, if it has one (the manifest is in the initfs: initfs = yes). */
+static void fs_start_pg(const void *initfs, size_t initfs_size)
+{
+    struct tar_file f;
+    if (!initfs || tar_find(initfs, initfs_size, FS_MANIFEST, &f) < 0)
+        return;
+    pgconf_parse(f.data, f.size, &fs_pgconf, fs_pgconf_log, NULL);
+    if (!fs_pgconf.present)
+        return;
+    printf("fs: /%s: volume '%s' at %s:%u (database %s, user %s): connecting\n", fs_pgconf.name,
+           fs_pgconf.volume, fs_pgconf.host, (unsigned)fs_pgconf.port, fs_pgconf.database, fs_pgconf.user);
+    long r = pgfs_start(&fs_pg, &fs_loop, &fs_pgconf, FS_PG_CACHE_BYTES, fs_pg_ready);
+    if (r < 0)
+        printf("fs: /%s: cannot start: %s\n", fs_pgconf.name, err_str(r));
+}
+
 /* Entry: the tree, service/fs, the stats line; then the loop, forever. arg: the cache's MiB (0: the
  * default). */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
-    (void)initfs;
-    (void)initfs_size;
     fs_cache_mib = arg == 0 ? CACHE_DEFAULT_MIB : arg > FS_CACHE_MAX_MIB ? FS_CACHE_MAX_MIB : (size_t)arg;
     long r = loop_init(&fs_loop);
     if (r == 0)
@@ -176,6 +224,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
            disk ? FS_DISK_MOUNT " (ext4, read-only), " : "", FS_TMP_MOUNT,
            (unsigned long long)(FS_TMP_BYTES >> 20), (unsigned long long)fs_cache_mib,
            disk ? "" : " (unused: no disk)");
+    fs_start_pg(initfs, initfs_size);
     loop_timeout_init(&fs_stats_timer, fs_on_stats, NULL);
     loop_timeout_after(&fs_loop, &fs_stats_timer, FS_STATS_PERIOD_NS);
     r = loop_run(&fs_loop);

@@ -18,7 +18,11 @@ struct session_stats {
 };
 extern struct session_stats session_stats;
 
+struct pgfs;
+
 /* Sets up the tables: the tree v serves, and the text GETATTR "stats" answers (stats_fn). */
 void session_init(struct vfs *v, int (*stats_fn)(char *buf, size_t size));
+/* The persistent mount, once it is served (its calls may then wait for the database). */
+void session_set_pg(struct pgfs *pg);
 /* service_start's on_connect: a new session, or its refusal past a cap. */
 void session_accept(struct loop *l, handle_t ch, void *ctx);

@@ -52,13 +52,15 @@ int tmpfs_init(struct tmpfs *t, uint64_t bytes_max, uint32_t mode, uint64_t (*cl
 }
 
 /* Frees n and everything under it; no recursion: children are spliced onto a work list. */
-static void tmpfs_free_tree(struct tmpfs_node *n)
+static void tmpfs_free_tree(struct tmpfs *t, struct tmpfs_node *n)
 {
     struct tmpfs_node *work = n;
     n->parent = NULL;
     while (work) {
         struct tmpfs_node *cur = work;
         work = cur->parent; /* the work list reuses parent */
+        if (t->node_gone)
+            t->node_gone(cur);
         for (struct tmpfs_entry *e = cur->first, *next; e; e = next) {
             next = e->next;
             e->node->parent = work;
@@ -76,12 +78,12 @@ static void tmpfs_free_tree(struct tmpfs_node *n)
 void tmpfs_destroy(struct tmpfs *t)
 {
     if (t->root)
-        tmpfs_free_tree(t->root);
+        tmpfs_free_tree(t, t->root);
     t->root = NULL;
     while (t->orphans) {
         struct tmpfs_node *n = t->orphans;
         t->orphans = n->next_orphan;
-        tmpfs_free_tree(n); /* removed directories are empty: just n */
+        tmpfs_free_tree(t, n); /* removed directories are empty: just n */
     }
 }
 
@@ -93,7 +95,7 @@ static void tmpfs_node_free(struct tmpfs *t, struct tmpfs_node *n)
             t->bytes_used -= TMPFS_PAGE;
     t->bytes_used -= sizeof(struct tmpfs_node);
     n->first = n->last = NULL;
-    tmpfs_free_tree(n);
+    tmpfs_free_tree(t, n);
 }
 
 /* n has lost its last name: freed now, or kept on the orphans list for its holders. */
@@ -427,6 +429,19 @@ int64_t tmpfs_write(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, const v
         f->size = off + len;
     tmpfs_touch(t, f);
     return (int64_t)len;
+}
+
+/* Drops whole pages of a range; see tmpfs.h. */
+void tmpfs_drop(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, uint64_t len)
+{
+    uint64_t first = (off + TMPFS_PAGE - 1) / TMPFS_PAGE, end = (off + len) / TMPFS_PAGE;
+    for (uint64_t i = first; i < end && i < f->npages; i++) {
+        if (f->pages[i]) {
+            free(f->pages[i]);
+            f->pages[i] = NULL;
+            t->bytes_used -= TMPFS_PAGE;
+        }
+    }
 }
 
 /* Cuts or grows a file; see tmpfs.h. */

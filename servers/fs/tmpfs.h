@@ -37,6 +37,9 @@ struct tmpfs_node {
     uint64_t size;
     uint8_t **pages; /* npages slots, NULL where nothing was written */
     size_t npages;
+    /* what a mount built on the tmpfs keeps of the node (pgfs: its inode in the database) */
+    uint64_t ext_ino;
+    void *ext;
     /* its life */
     uint32_t holds;                 /* tmpfs_hold minus tmpfs_release */
     bool removed;                   /* no directory names it */
@@ -58,7 +61,8 @@ struct tmpfs {
     uint64_t next_ino;
     uint64_t (*clock)(void); /* nanoseconds for mtime (NULL: always 0) */
     struct tmpfs_node *root;
-    struct tmpfs_node *orphans; /* removed nodes someone still holds */
+    struct tmpfs_node *orphans;              /* removed nodes someone still holds */
+    void (*node_gone)(struct tmpfs_node *n); /* told before a node is freed (NULL: nobody) */
 };
 
 /* An empty tmpfs of at most bytes_max bytes whose root has permission bits mode: 0 or ERR_NO_MEMORY. */
@@ -98,6 +102,9 @@ int tmpfs_rename(struct tmpfs *t, struct tmpfs_node *odir, const char *oname, si
 int64_t tmpfs_read(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, void *buf, size_t len);
 /* Writes len bytes at off into file f, growing it: len, or ERR_NO_RESOURCES (nothing written). */
 int64_t tmpfs_write(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, const void *buf, size_t len);
+/* Frees the pages of file f that lie wholly inside [off, off + len) and gives their bytes back: they
+ * read as zeros until written again; the size and mtime stay (a cache dropping what it can fetch). */
+void tmpfs_drop(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, uint64_t len);
 /* Cuts or grows (zeros) file f to size bytes: 0 or ERR_NO_RESOURCES. */
 int tmpfs_truncate(struct tmpfs *t, struct tmpfs_node *f, uint64_t size);
 /* The entry of dir at cookie *cookie: 1 with *name, *len, *node and *cookie advanced past it, or 0

@@ -25,11 +25,23 @@ static struct vfs_mount *vfs_mount_of(struct vfs *v, const struct vfs_node *n)
     return &v->mounts[n->mount];
 }
 
+/* Whether mount mt's tree is a tmpfs: tmpfs itself, or the persistent mount's mirror. */
+static bool vfs_in_tmpfs(const struct vfs_mount *mt)
+{
+    return mt->kind == VFS_TMPFS || mt->kind == VFS_PG;
+}
+
+/* Whether mount mt takes writes: 0 or ERR_READ_ONLY (ext4; a persistent mount without the lease). */
+static int vfs_writable(const struct vfs_mount *mt)
+{
+    return mt->kind == VFS_TMPFS || (mt->kind == VFS_PG && !mt->read_only) ? 0 : ERR_READ_ONLY;
+}
+
 /* The root node of mount m. */
 static void vfs_root(struct vfs *v, uint32_t m, struct vfs_node *out)
 {
     out->mount = m;
-    if (v->mounts[m].kind == VFS_TMPFS) {
+    if (vfs_in_tmpfs(&v->mounts[m])) {
         out->tn = v->mounts[m].tmp->root;
         out->ino = out->tn->ino;
     } else {
@@ -51,7 +63,7 @@ int vfs_getattr(struct vfs *v, const struct vfs_node *n, struct fs_attr *attr)
     memset(attr, 0, sizeof(*attr));
     attr->mount = n->mount;
     attr->ino = n->ino;
-    if (mt->kind == VFS_TMPFS) {
+    if (vfs_in_tmpfs(mt)) {
         attr->size = tmpfs_is_dir(n->tn) ? 0 : n->tn->size;
         attr->mode = n->tn->mode;
         attr->type = tmpfs_is_dir(n->tn) ? FS_TYPE_DIR : FS_TYPE_FILE;
@@ -76,7 +88,7 @@ static int vfs_lookup(struct vfs *v, const struct vfs_node *dir, const char *nam
 {
     struct vfs_mount *mt = vfs_mount_of(v, dir);
     out->mount = dir->mount;
-    if (mt->kind == VFS_TMPFS) {
+    if (vfs_in_tmpfs(mt)) {
         struct tmpfs_node *tn = tmpfs_lookup(mt->tmp, dir->tn, name, len);
         if (!tn)
             return ERR_NOT_FOUND;
@@ -117,12 +129,17 @@ static int vfs_create(struct vfs *v, const struct vfs_node *dir, const struct fs
                       size_t len, uint32_t flags, uint32_t mode, struct vfs_node *out)
 {
     struct vfs_mount *mt = vfs_mount_of(v, dir);
-    if (mt->kind != VFS_TMPFS)
+    if (vfs_writable(mt) < 0)
         return ERR_READ_ONLY;
     if (!(da->mode & VFS_S_IWOTH))
         return ERR_PERMISSION;
     struct tmpfs_node *tn;
     uint32_t type = flags & FS_O_DIRECTORY ? TMPFS_S_IFDIR : TMPFS_S_IFREG;
+    if (mt->kind == VFS_PG) { /* the database makes it first */
+        v->pending = (struct vfs_pending){
+            .what = VFS_PEND_CREATE, .dir = dir->tn, .name = name, .len = len, .type = type, .mode = mode};
+        return ERR_WOULD_BLOCK;
+    }
     int err = tmpfs_create(mt->tmp, dir->tn, name, len, type | mode, &tn);
     if (err == ERR_INVALID_ARG)
         err = ERR_NOT_FOUND; /* only "." or ".." get here, and they exist: never */
@@ -240,7 +257,7 @@ static int vfs_resolve(struct vfs *v, const struct vfs_node *base, const char *p
 /* The checks of an OPEN's arguments that need no lookup. */
 static int vfs_open_args(const char *path, size_t len, uint32_t flags, uint32_t mode)
 {
-    if ((flags & ~FS_O_ALL) || mode > 07777 || len == 0)
+    if ((flags & ~(FS_O_ALL | VFS_O_MADE)) || mode > 07777 || len == 0)
         return ERR_INVALID_ARG;
     if (((flags & FS_O_TRUNC) && !(flags & FS_O_WRITE)) || ((flags & FS_O_EXCL) && !(flags & FS_O_CREATE)))
         return ERR_INVALID_ARG;
@@ -256,7 +273,8 @@ static int vfs_open_args(const char *path, size_t len, uint32_t flags, uint32_t 
 /* What the opened node allows: 0 or the error. */
 static int vfs_open_check(struct vfs *v, const struct vfs_walk *w, uint32_t flags, const struct fs_attr *a)
 {
-    if ((flags & FS_O_EXCL) && !w->created)
+    bool created = w->created || (flags & VFS_O_MADE);
+    if ((flags & FS_O_EXCL) && !created)
         return ERR_ALREADY_EXISTS;
     if (a->type == FS_TYPE_OTHER)
         return ERR_NOT_SUPPORTED;
@@ -264,9 +282,9 @@ static int vfs_open_check(struct vfs *v, const struct vfs_walk *w, uint32_t flag
         return ERR_NOT_DIR;
     if ((flags & FS_O_WRITE) && a->type == FS_TYPE_DIR)
         return ERR_IS_DIR;
-    if ((flags & FS_O_WRITE) && v->mounts[w->cur.mount].kind != VFS_TMPFS)
+    if ((flags & FS_O_WRITE) && vfs_writable(&v->mounts[w->cur.mount]) < 0)
         return ERR_READ_ONLY;
-    if (w->created) /* its maker may use it as it asked, whatever mode it gave */
+    if (created) /* its maker may use it as it asked, whatever mode it gave */
         return 0;
     if (((flags & FS_O_READ) && !(a->mode & VFS_S_IROTH)) ||
         ((flags & FS_O_WRITE) && !(a->mode & VFS_S_IWOTH)))
@@ -286,14 +304,14 @@ int vfs_open(struct vfs *v, const struct vfs_node *base, const char *path, size_
         err = vfs_getattr(v, &w.cur, attr);
     if (err == 0)
         err = vfs_open_check(v, &w, flags, attr);
-    if (err == 0 && (flags & FS_O_TRUNC) && !w.created) {
+    if (err == 0 && (flags & FS_O_TRUNC) && !w.created && !(flags & VFS_O_MADE)) {
         err = tmpfs_truncate(v->mounts[w.cur.mount].tmp, w.cur.tn, 0);
         if (err == 0)
             err = vfs_getattr(v, &w.cur, attr);
     }
     if (err < 0)
         return err;
-    if (v->mounts[w.cur.mount].kind == VFS_TMPFS)
+    if (vfs_in_tmpfs(&v->mounts[w.cur.mount]))
         tmpfs_hold(w.cur.tn);
     *out = w.cur;
     return 0;
@@ -303,7 +321,7 @@ int vfs_open(struct vfs *v, const struct vfs_node *base, const char *path, size_
 void vfs_close(struct vfs *v, const struct vfs_node *n)
 {
     struct vfs_mount *mt = vfs_mount_of(v, n);
-    if (mt->kind == VFS_TMPFS)
+    if (vfs_in_tmpfs(mt))
         tmpfs_release(mt->tmp, n->tn);
 }
 
@@ -353,7 +371,7 @@ static int vfs_parent(struct vfs *v, const struct vfs_node *base, const char *pa
  * others may search and write (ERR_PERMISSION). */
 static int vfs_parent_writable(struct vfs *v, const struct vfs_parent *p)
 {
-    if (v->mounts[p->dir.mount].kind != VFS_TMPFS)
+    if (vfs_writable(&v->mounts[p->dir.mount]) < 0)
         return ERR_READ_ONLY;
     return (p->mode & (VFS_S_IXOTH | VFS_S_IWOTH)) == (VFS_S_IXOTH | VFS_S_IWOTH) ? 0 : ERR_PERMISSION;
 }
@@ -376,6 +394,11 @@ int vfs_remove(struct vfs *v, const struct vfs_node *base, const char *path, siz
         err = vfs_slash_check(v, &p, p.slash);
     if (err < 0)
         return err;
+    if (v->mounts[p.dir.mount].kind == VFS_PG) { /* the database changes first */
+        v->pending = (struct vfs_pending){
+            .what = VFS_PEND_REMOVE, .dir = p.dir.tn, .name = p.name, .len = p.len, .dir_wanted = dir};
+        return ERR_WOULD_BLOCK;
+    }
     return tmpfs_remove(v->mounts[p.dir.mount].tmp, p.dir.tn, p.name, p.len, dir);
 }
 
@@ -397,6 +420,17 @@ int vfs_rename(struct vfs *v, const struct vfs_node *base, const char *old, size
         err = vfs_slash_check(v, &op, op.slash || np.slash); /* the node moved must be a directory */
     if (err < 0)
         return err;
+    if (v->mounts[op.dir.mount].kind == VFS_PG) {
+        v->pending = (struct vfs_pending){.what = VFS_PEND_RENAME,
+                                          .dir = op.dir.tn,
+                                          .name = op.name,
+                                          .len = op.len,
+                                          .dir2 = np.dir.tn,
+                                          .name2 = np.name,
+                                          .len2 = np.len,
+                                          .replace = replace};
+        return ERR_WOULD_BLOCK;
+    }
     return tmpfs_rename(v->mounts[op.dir.mount].tmp, op.dir.tn, op.name, op.len, np.dir.tn, np.name, np.len,
                         replace);
 }
@@ -405,7 +439,7 @@ int vfs_rename(struct vfs *v, const struct vfs_node *base, const char *old, size
 int64_t vfs_read(struct vfs *v, const struct vfs_node *n, uint64_t off, void *buf, size_t len)
 {
     struct vfs_mount *mt = vfs_mount_of(v, n);
-    if (mt->kind == VFS_TMPFS)
+    if (vfs_in_tmpfs(mt))
         return tmpfs_read(mt->tmp, n->tn, off, buf, len);
     struct ext4_inode in;
     int err = vfs_ext4_inode(mt, n, &in);
@@ -481,7 +515,7 @@ static int64_t vfs_readdir_ext4(struct vfs_mount *mt, const struct ext4_inode *d
 int64_t vfs_readdir(struct vfs *v, const struct vfs_node *n, uint64_t cookie, void *buf, size_t cap)
 {
     struct vfs_mount *mt = vfs_mount_of(v, n);
-    if (mt->kind == VFS_TMPFS)
+    if (vfs_in_tmpfs(mt))
         return tmpfs_is_dir(n->tn) ? vfs_readdir_tmpfs(mt, n->tn, cookie, buf, cap) : ERR_NOT_DIR;
     struct ext4_inode in;
     int err = vfs_ext4_inode(mt, n, &in);
@@ -496,9 +530,8 @@ int64_t vfs_readdir(struct vfs *v, const struct vfs_node *n, uint64_t cookie, vo
 int64_t vfs_write(struct vfs *v, const struct vfs_node *n, uint64_t off, const void *buf, size_t len)
 {
     struct vfs_mount *mt = vfs_mount_of(v, n);
-    if (mt->kind != VFS_TMPFS)
-        return ERR_READ_ONLY;
-    return tmpfs_write(mt->tmp, n->tn, off, buf, len);
+    int err = vfs_writable(mt);
+    return err < 0 ? err : tmpfs_write(mt->tmp, n->tn, off, buf, len);
 }
 
 /* Durability; see vfs.h. tmpfs keeps its bytes in memory only and ext4 is read-only: neither has
@@ -516,9 +549,8 @@ int vfs_sync(struct vfs *v, const struct vfs_node *n)
 int vfs_truncate(struct vfs *v, const struct vfs_node *n, uint64_t size)
 {
     struct vfs_mount *mt = vfs_mount_of(v, n);
-    if (mt->kind != VFS_TMPFS)
-        return ERR_READ_ONLY;
-    return tmpfs_truncate(mt->tmp, n->tn, size);
+    int err = vfs_writable(mt);
+    return err < 0 ? err : tmpfs_truncate(mt->tmp, n->tn, size);
 }
 
 /* The root tmpfs as mount 0. */
@@ -542,6 +574,13 @@ static int vfs_mount_add(struct vfs *v, uint32_t id, const char *name, struct vf
     dir->mount = id;
     v->mounts[id] = m;
     return 0;
+}
+
+/* Mounts the persistent mount's mirror at /name; see vfs.h. */
+int vfs_mount_pg(struct vfs *v, uint32_t id, const char *name, struct tmpfs *mirror, bool read_only)
+{
+    return vfs_mount_add(
+        v, id, name, (struct vfs_mount){.kind = VFS_PG, .tmp = mirror, .path = name, .read_only = read_only});
 }
 
 /* Mounts a tmpfs at /name. */

@@ -25,11 +25,16 @@
 #define VFS_S_IROTH 04u
 #define VFS_S_IWOTH 02u
 #define VFS_S_IXOTH 01u
+#define VFS_O_MADE \
+    0x80000000u /* vfs_open's: the last component was just made for this OPEN (a
+                                * persistent mount's create, done): it opens as a created node */
 
 enum vfs_kind {
     VFS_NONE = 0, /* a free slot */
     VFS_TMPFS,
     VFS_EXT4,
+    VFS_PG, /* the persistent mount: its tree is a tmpfs mirror (pgfs.h); changes of names go to the
+             * database first (ERR_WOULD_BLOCK with v->pending), bytes through pgfs */
 };
 
 /* One mounted file system. */
@@ -39,6 +44,19 @@ struct vfs_mount {
     struct ext4_fs *ext4;
     struct icache *icache; /* ext4: its inodes and names (icache.h) */
     const char *path;      /* where it is mounted ("/" for the root) */
+    bool read_only;        /* VFS_PG: without the lease */
+};
+
+/* A change a VFS_PG mount must make in the database before the tree (the call returned
+ * ERR_WOULD_BLOCK); the names point into the call's path, valid until the next vfs call. */
+struct vfs_pending {
+    enum { VFS_PEND_CREATE, VFS_PEND_REMOVE, VFS_PEND_RENAME } what;
+    struct tmpfs_node *dir, *dir2;
+    const char *name, *name2;
+    size_t len, len2;
+    uint32_t type, mode; /* create: TMPFS_S_IFDIR or TMPFS_S_IFREG, and the permission bits */
+    bool dir_wanted;     /* remove: rmdir */
+    bool replace;        /* rename */
 };
 
 /* A node of the tree, as an opened node channel keeps it. */
@@ -51,6 +69,7 @@ struct vfs_node {
 struct vfs {
     struct vfs_mount mounts[VFS_MOUNTS_MAX];
     char path[2][FS_PATH_MAX + 1]; /* resolution's work buffers */
+    struct vfs_pending pending;    /* what the last ERR_WOULD_BLOCK asks for */
 };
 
 /* The root tmpfs alone (it holds at most a few mount points): 0 or ERR_NO_MEMORY. */
@@ -60,6 +79,8 @@ int vfs_init(struct vfs *v, struct tmpfs *root);
  * number whether or not another is there. An ext4 mount gets its icache (ERR_NO_MEMORY without). */
 int vfs_mount_tmpfs(struct vfs *v, uint32_t id, const char *name, struct tmpfs *t);
 int vfs_mount_ext4(struct vfs *v, uint32_t id, const char *name, struct ext4_fs *fs);
+/* Mounts the persistent mount's mirror tmpfs (read_only: it does not hold the lease). */
+int vfs_mount_pg(struct vfs *v, uint32_t id, const char *name, struct tmpfs *mirror, bool read_only);
 
 /*
  * OPEN: resolves path (len bytes, not NUL-terminated) from base (NULL or an absolute path: the

@@ -179,6 +179,8 @@ static void manifest_section(struct manifest_parser *p, char *s)
     if (strcmp(kind, "linux") == 0) {
         p->state =
             MANIFEST_IN_IGNORED; /* a Linux program: the linux server reads it (docs/linux-compat.md) */
+    } else if (strcmp(kind, "fs") == 0) {
+        p->state = MANIFEST_IN_IGNORED; /* a persistent mount: fs reads it (docs/persistence.md) */
     } else if (strcmp(kind, "service") != 0) {
         manifest_log(p, "unknown section kind '%s'; its keys are ignored", kind);
         p->state = MANIFEST_IN_IGNORED;

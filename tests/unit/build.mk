@@ -48,6 +48,7 @@ test_ext4_SRCS     := servers/fs/ext4.c
 test_part_SRCS     := servers/fs/part.c
 test_fs_cache_SRCS := servers/fs/cache.c
 test_fs_tmpfs_SRCS := servers/fs/tmpfs.c
+test_fs_pgconf_SRCS := servers/fs/pgconf.c
 test_fs_vfs_SRCS   := servers/fs/vfs.c servers/fs/icache.c servers/fs/tmpfs.c servers/fs/ext4.c servers/fs/cache.c
 test_linux_elf_SRCS := servers/linux/lxelf.c
 test_linux_stack_SRCS := servers/linux/lxstack.c

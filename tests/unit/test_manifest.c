@@ -149,13 +149,14 @@ static void test_sections(void **state)
     assert_true(logged("line 10: malformed section header"));
 }
 
-/* [linux NAME] sections are the linux server's: skipped without a word, their keys (blanks in values
- * and all) never taken for a service's. */
+/* [linux NAME] sections are the linux server's, [fs NAME] the fs server's: skipped without a word,
+ * their keys (blanks in values and all) never taken for a service's. */
 static void test_linux_sections(void **state)
 {
     (void)state;
     assert_int_equal(parse("[service linux]\nbinary = bin/linux\n"
                            "[linux hello]\nlinux = linux/hello\nargs = a b c\nbinary = bin/nope\n"
+                           "[fs data]\npg = 10.0.2.2\npassword = secret\nbinary = bin/nope\n"
                            "[service after]\nbinary = bin/after\n"),
                      2);
     assert_string_equal(M.services[0].binary, "bin/linux");

@@ -437,33 +437,46 @@ static void test_readdir_batch(void **state)
     opened();
     struct pgs_dirent ents[2];
     struct pgs_req r = {.op = PGS_OP_READDIR, .ino = 1, .buf = ents, .max = 2};
-    uint8_t id[3][8], ino[8], type[8];
+    uint8_t id[3][8], ino[8], type[8], mode[8], size[8], mtime[8], neg[8];
     for (unsigned i = 0; i < 3; i++)
         put(id[i], 10 + i, 8);
-    put(ino, 4, 8), put(type, PGS_FILE, 8);
+    put(ino, 4, 8), put(type, PGS_FILE, 8), put(mode, 0644, 8), put(size, 12345, 8), put(mtime, 77, 8);
+    put(neg, (uint64_t)-1, 8);
     assert_int_equal(pgstore_submit(&store, &r), 0);
     sent("");
     srv_ints(1, 1, (int64_t[]){PGS_DIR}, 'I');
     assert_true(sent("LIMIT"));
-    srv_head(4);
+    srv_head(7);
     const char *names[] = {"a", "bb", "ccc"};
     for (unsigned i = 0; i < 3; i++)
-        srv_row(4, (const void *[]){id[i], ino, type, names[i]},
-                (int32_t[]){8, 8, 8, (int32_t)strlen(names[i])});
+        srv_row(7, (const void *[]){id[i], ino, type, names[i], mode, size, mtime},
+                (int32_t[]){8, 8, 8, (int32_t)strlen(names[i]), 8, 8, 8});
     srv_done("SELECT 3", 'I');
     assert_int_equal(last.status, 0);
     assert_int_equal(last.count, 2);
     assert_false(last.end);
     assert_string_equal(ents[1].name, "bb");
     assert_int_equal(ents[1].cookie, 11);
+    assert_int_equal(ents[1].mode, 0644);
+    assert_int_equal(ents[1].size, 12345);
+    assert_int_equal(ents[1].mtime_ns, 77);
     static char longname[PGS_NAME_MAX + 1];
     memset(longname, 'x', PGS_NAME_MAX);
     assert_int_equal(pgstore_submit(&store, &r), 0);
     sent("");
     srv_ints(1, 1, (int64_t[]){PGS_DIR}, 'I');
     sent("");
-    srv_head(4);
-    srv_row(4, (const void *[]){id[0], ino, type, longname}, (int32_t[]){8, 8, 8, PGS_NAME_MAX});
+    srv_head(7);
+    srv_row(7, (const void *[]){id[0], ino, type, longname, mode, size, mtime},
+            (int32_t[]){8, 8, 8, PGS_NAME_MAX, 8, 8, 8});
+    srv_done("SELECT 1", 'I');
+    assert_int_equal(last.status, ERR_BAD_FORMAT);
+    assert_int_equal(pgstore_submit(&store, &r), 0); /* a negative size is refused too */
+    sent("");
+    srv_ints(1, 1, (int64_t[]){PGS_DIR}, 'I');
+    sent("");
+    srv_head(7);
+    srv_row(7, (const void *[]){id[0], ino, type, "d", mode, neg, mtime}, (int32_t[]){8, 8, 8, 1, 8, 8, 8});
     srv_done("SELECT 1", 'I');
     assert_int_equal(last.status, ERR_BAD_FORMAT);
 }

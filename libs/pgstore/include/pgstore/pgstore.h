@@ -63,10 +63,14 @@ struct pgs_attr {
     int64_t mtime_ns; /* the caller's clock, nanoseconds since 1970 */
 };
 
-/* One directory entry of a readdir batch. */
+/* One directory entry of a readdir batch, with its inode's attributes (a whole tree loads with
+ * readdirs alone). */
 struct pgs_dirent {
     uint64_t ino;
     enum pgs_type type;
+    uint32_t mode;
+    uint64_t size;
+    int64_t mtime_ns;
     uint64_t cookie; /* pass the last one back to continue after it */
     char name[PGS_NAME_MAX];
 };

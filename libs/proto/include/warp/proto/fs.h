@@ -31,6 +31,8 @@
  *                nothing can open it again.
  * On a session:
  *   MSG_GETATTR  "stats" -> text: page cache and server counters ("hits=.. misses=.. ...")
+ *   MSG_GETATTR  "pgstats" -> text: the persistent mount's ("pg_fetched=.. pg_commits=.. ...";
+ *                ERR_NOT_FOUND while there is none), cut at MSG_DATA_MAX bytes
  *   MSG_CLOSE    -> status 0; the session ends (its node channels stay valid until closed)
  * On a node channel:
  *   MSG_READ     data = struct fs_io; bufs[0] BUF_WRITE -> status = bytes copied
@@ -125,11 +127,12 @@ struct fs_dirent {
 };
 #define FS_DIRENT_SIZE(name_len) ((sizeof(struct fs_dirent) + (name_len) + 1 + 7) & ~(size_t)7)
 
-#define FS_ATTR_STATS "stats"   /* a session's counters */
-#define FS_ATTR_NODE "attr"     /* a node's struct fs_attr */
-#define FS_ATTR_SIZE "size"     /* SETATTR size=N */
-#define FS_ATTR_SYNC "sync"     /* SETATTR sync= on a node */
-#define FS_ATTR_UNLINK "unlink" /* SETATTR unlink=, rmdir=, rename= on a session or directory */
+#define FS_ATTR_PG_STATS "pgstats" /* the persistent mount's counters */
+#define FS_ATTR_STATS "stats"      /* a session's counters */
+#define FS_ATTR_NODE "attr"        /* a node's struct fs_attr */
+#define FS_ATTR_SIZE "size"        /* SETATTR size=N */
+#define FS_ATTR_SYNC "sync"        /* SETATTR sync= on a node */
+#define FS_ATTR_UNLINK "unlink"    /* SETATTR unlink=, rmdir=, rename= on a session or directory */
 #define FS_ATTR_RMDIR "rmdir"
 #define FS_ATTR_RENAME "rename"
 #define FS_RENAME_NOREPLACE "noreplace" /* rename='s value: never over an existing name */

@@ -1,0 +1,116 @@
+"""tests/e2e/case_pgfs.py: the persistent mount keeps a tree in PostgreSQL across machines.
+
+The test starts its own PostgreSQL 15 (tests/pgtest/pgcluster.py: a fresh cluster run as an
+unprivileged user on 127.0.0.1:30543, the port tests/pgfstest/pgfs-test.manifest names as
+10.0.2.2:30543 through QEMU's user networking). warp-pgfs.iso then boots twice:
+
+  write    fs connects, creates the schema and the volume, takes the lease and mounts /data;
+           pgfstest makes a tree (files from 0 bytes to 3 MiB, one rewritten in place, one cut, a copy
+           of another, a subdirectory), renames, unlinks, syncs every file and leaves a mark
+  verify   a new machine with an empty cache: pgfstest finds the mark and reads every file back
+           from the database byte for byte (fs's pgstats show them fetched), then renames the mark,
+           which only the lease holder may: the first machine's 3-second lease has run out
+
+Then the database is asked directly: the volume's names are there, and the copy's chunks are stored
+once (the chunk rows are fewer than the chunk map's rows). The cluster is always stopped.
+"""
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from harness import ROOT, Boot, Job, Result, guest_results
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "pgtest"))
+import pgcluster  # noqa: E402
+
+GROUP = "pgfs"
+TIMEOUT = 300
+PORT = 30543  # as tests/pgfstest/pgfs-test.manifest says
+PANIC = "KERNEL PANIC"
+SUMMARY = re.compile(r"^pgfstest: (\d+) passed, (\d+) failed")
+PHASES = [("write", "pgfstest: written"), ("verify", "pgfstest: verified")]
+
+
+def jobs(ctx):
+    names = [f"pgfs {phase}: verdict" for phase, _ in PHASES] + ["pgfs: the database holds the tree"]
+    yield Job(names[0], functools.partial(run, names=names), also=names[1:])
+
+
+def psql(base, sql):
+    """One query's rows as text (psql -At on the cluster's socket), or None if it failed."""
+    r = subprocess.run([f"{pgcluster.PGBIN}/psql", "-X", "-q", "-At", "-h", os.path.join(base, "sock"), "-p",
+                        str(PORT), "-U", "postgres", "-d", "warp", "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def boot_phase(ctx, name, want):
+    """One boot of warp-pgfs.iso: its TAP lines and a verdict (QEMU status 1, no failure, the phase's
+    line)."""
+    with Boot(ctx, name, ctx.image("warp-pgfs.iso"), mem="256M", net=True, debug_exit=True) as boot:
+        end = boot.wait_for(re.compile(r"^pgfstest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
+        status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
+        lines = boot.all_lines()
+        texts = [l.text for l in lines]
+        results = guest_results(lines, name.split(":")[0])
+        summary = next((m for m in (SUMMARY.match(t) for t in texts) if m), None)
+        problems = []
+        if any(PANIC in t for t in texts):
+            problems.append("the kernel panicked")
+        if summary is None:
+            problems.append("no 'pgfstest: N passed, M failed' line in time")
+        elif int(summary.group(2)):
+            problems.append(summary.group(0))
+        if want not in texts:
+            problems.append(f"no '{want}' line")
+        if status != 1:
+            problems.append(f"QEMU exit status {status} (1 = pass)")
+        if problems:
+            results.append(boot.fail(name, "; ".join(problems), with_state=False))
+        else:
+            results.append(Result(name, True, notes=[summary.group(0), f"{boot.elapsed_ms()} ms"]))
+        return results
+
+
+def database_check(base, name):
+    """The names the machines left, and chunks stored once."""
+    names = psql(base, "SELECT string_agg(name, ',' ORDER BY name) FROM pgs_dirent")
+    chunks = psql(base, "SELECT (SELECT count(*) FROM pgs_chunk) || ' ' || (SELECT count(*) FROM pgs_chunkmap)")
+    problems = []
+    for want in ("pgfstest", "renamed", "verified", "big", "copy"):
+        if names is None or want not in names.split(","):
+            problems.append(f"no name '{want}' in pgs_dirent")
+    if names and ("one" in names.split(",") or "gone" in names.split(",")):
+        problems.append("a renamed or unlinked name is still in pgs_dirent")
+    rows, maps = (int(x) for x in chunks.split()) if chunks else (0, 0)
+    if not rows or rows >= maps:
+        problems.append(f"{rows} chunk rows for {maps} chunk map rows: the copy is not stored once")
+    return Result(name, not problems, reason="; ".join(problems),
+                  notes=[f"{rows} chunks, {maps} chunk map rows"])
+
+
+def run(ctx, names):
+    """The cluster, the two boots, the database's view; the cluster is stopped whatever happens."""
+    if not os.path.exists(f"{pgcluster.PGBIN}/postgres"):
+        return [Result(n, False, reason="no PostgreSQL 15 (tools/setup installs postgresql-15)") for n in names]
+    base = os.path.join(ctx.log_dir, "pgfs-cluster")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    server = None
+    try:
+        server = pgcluster.start_cluster(base, PORT, "nobody")
+        if server is None or server.poll() is not None or not pgcluster.create_roles(base, PORT):
+            return [Result(n, False, reason=f"PostgreSQL did not start on 127.0.0.1:{PORT} (see {base})")
+                    for n in names]
+        results = []
+        for (phase, want), name in zip(PHASES, names):
+            results += boot_phase(ctx, name, want)
+        results.append(database_check(base, names[-1]))
+        return results
+    finally:
+        pgcluster.stop_cluster(server)
+        shutil.rmtree(base, ignore_errors=True)
