@@ -179,6 +179,9 @@ static void manifest_section(struct manifest_parser *p, char *s)
     if (strcmp(kind, "linux") == 0) {
         p->state =
             MANIFEST_IN_IGNORED; /* a Linux program: the linux server reads it (docs/linux-compat.md) */
+    } else if (strcmp(kind, "http") == 0) {
+        p->state =
+            MANIFEST_IN_IGNORED; /* http_server's settings (its token too): it reads them (docs/http.md) */
     } else if (strcmp(kind, "service") != 0) {
         manifest_log(p, "unknown section kind '%s'; its keys are ignored", kind);
         p->state = MANIFEST_IN_IGNORED;
