@@ -24,6 +24,8 @@
 #                            for tests/e2e/case_linux.py's comparison with the same binaries on the host
 #   $(BUILD)/warp-linuxnet.iso  the network stack, fs and the linux server running a Linux TCP server
 #                            (tests/linuxbin/netserv.c), for tests/e2e/case_linuxnet.py
+#   $(BUILD)/warp-upload.iso     the normal system with uploads configured (boot.manifest plus
+#                            tests/e2e/upload.manifest's [http upload]), for tests/e2e/case_upload.py
 #   $(BUILD)/warp-operator.iso   the normal system (boot.manifest) plus tests/adversary as an admin
 #                            operator on TCP port 82 (tests/adversary/operator.manifest), for
 #                            tests/e2e/case_site.py's driver kill during a download
@@ -69,7 +71,7 @@ SITE_IMAGE     := $(BUILD)/site.img
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
 	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso $(BUILD)/warp-operator.iso $(BUILD)/warp-linux.iso \
-	$(BUILD)/warp-linuxnet.iso
+	$(BUILD)/warp-linuxnet.iso $(BUILD)/warp-upload.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -130,6 +132,10 @@ $(BUILD)/operator.manifest: servers/init/boot.manifest tests/adversary/operator.
 	@mkdir -p $(@D)
 	$(Q)cat $^ > $@
 $(eval $(call warp_initfs,operator,$(BUILD)/operator.manifest))
+$(BUILD)/upload.manifest: servers/init/boot.manifest tests/e2e/upload.manifest
+	@mkdir -p $(@D)
+	$(Q)cat $^ > $@
+$(eval $(call warp_initfs,upload,$(BUILD)/upload.manifest))
 
 $(eval $(call warp_iso,warp,boot,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-test,test,$(KERNEL_CMDLINE)))
@@ -142,6 +148,7 @@ $(eval $(call warp_iso,warp-nvme,nvme,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fs,fs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-operator,operator,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-upload,upload,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-linux,linux,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-linuxnet,linuxnet,$(KERNEL_CMDLINE)))

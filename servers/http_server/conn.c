@@ -636,11 +636,9 @@ static void conn_open_send(struct http_conn *c)
     struct http_server *s = c->srv;
     const struct http_request *req = &c->parser.req;
     bool head_only = req->method == HTTP_HEAD;
-    long r = s->fs.state == HTTP_FS_READY ? 0 : ERR_PEER_CLOSED;
     handle_t dir = c->upload_path ? s->fs.session : s->fs.root; /* an upload's path is absolute */
     size_t skip = c->upload_path ? 0 : 1;
-    if (r == 0 && !dir)
-        r = ERR_PEER_CLOSED;
+    long r = dir && (c->upload_path || s->fs.state == HTTP_FS_READY) ? 0 : ERR_PEER_CLOSED;
     if (r == 0)
         r = http_file_open(&c->file, dir, req->path + skip, strlen(req->path) - skip,
                            head_only ? NULL : c->out + HTTP_HEAD_ROOM, HTTP_OUT_SIZE - HTTP_HEAD_ROOM,
@@ -675,7 +673,7 @@ static bool conn_respond_fs(struct http_conn *c)
     struct http_server *s = c->srv;
     struct http_request *req = &c->parser.req;
     bool head_only = req->method == HTTP_HEAD;
-    if (s->fs.state != HTTP_FS_READY) {
+    if (c->upload_path ? !s->fs.session : s->fs.state != HTTP_FS_READY) {
         conn_set_error(c, 503, req->keep_alive, head_only); /* fs is restarting */
         return true;
     }
@@ -726,8 +724,8 @@ static bool conn_respond_upload(struct http_conn *c)
     const struct http_request *req = &c->parser.req;
     long mapped = conn_map_upload(c);
     int status = http_upload_status(&s->upload, req, mapped);
-    if (status == 0 && (s->fs.state != HTTP_FS_READY || !s->fs.session))
-        status = 503;
+    if (status == 0 && !s->fs.session)
+        status = 503; /* no fs, or it is restarting */
     if (status) {
         c->body_unread = req->method == HTTP_PUT && req->content_length > 0;
         conn_set_error(c, status, req->keep_alive && !c->body_unread, false);
@@ -790,9 +788,11 @@ static bool conn_respond(struct http_conn *c)
     c->upload_path = false;
     if (req->method == HTTP_PUT || req->method == HTTP_DELETE)
         return conn_respond_upload(c);
-    if (s->upload.enabled && s->fs.state != HTTP_FS_OFF) {
+    if (s->upload.enabled) {
         long e = conn_map_upload(c);
-        if (e != 0 && e != ERR_NOT_FOUND) {
+        if (e == 0)
+            return conn_respond_fs(c); /* an upload's file, from the session */
+        if (e != ERR_NOT_FOUND) {
             conn_set_error(c, e == ERR_NAME_TOO_LONG ? 414 : 404, req->keep_alive, head_only);
             return true; /* the prefix's directory itself, a name hidden from uploads */
         }

@@ -91,6 +91,7 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         http_die("loop_init", r);
     http_server_init(&http_srv, &http_loop, initfs, initfs_size);
     http_upload_configure(initfs, initfs_size);
+    http_srv.fs.keep_session = http_srv.upload.enabled;
     handle_t listener = http_connect();
     http_fs_start(&http_srv.fs, HTTP_INIT_CH);
     while (http_srv.fs.state == HTTP_FS_CONNECTING) {
