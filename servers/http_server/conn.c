@@ -742,6 +742,7 @@ static bool conn_respond_upload(struct http_conn *c)
         .head = c->in + c->in_pos,
         .head_len = head,
         .ch = c->ch,
+        .expect_continue = req->expect_continue && req->version == 11,
     };
     c->in_pos += head;
     c->state = HTTP_CONN_PUTTING;

@@ -34,6 +34,7 @@ enum {
     HF_TRANSFER_ENCODING,
     HF_CONNECTION,
     HF_AUTHORIZATION, /* kept for uploads (upload.h); never logged */
+    HF_EXPECT,        /* "100-continue" before a PUT's body */
     HF_KEPT,          /* HF_KEPT + enum http_kept_field: a field kept for cond.c */
 };
 
@@ -145,6 +146,8 @@ static unsigned http_field_lookup(const struct http_parser *p)
         return HF_CONNECTION;
     if (strcmp(p->name, "authorization") == 0)
         return HF_AUTHORIZATION;
+    if (strcmp(p->name, "expect") == 0)
+        return HF_EXPECT;
     if (strcmp(p->name, "if-none-match") == 0)
         return HF_KEPT + HTTP_KEPT_IF_NONE_MATCH;
     if (strcmp(p->name, "if-modified-since") == 0)
@@ -244,6 +247,25 @@ static void http_auth_end(struct http_parser *p)
     p->req.authorization[p->auth_len] = '\0';
 }
 
+/* One byte of an Expect value, lower-cased into tok (a longer value is none we know). */
+static void http_expect_byte(struct http_parser *p, uint8_t c)
+{
+    if (p->tok_len < sizeof(p->tok) - 1)
+        p->tok[p->tok_len] = http_lower(c);
+    p->tok_len++;
+}
+
+/* An Expect line ended: "100-continue" (and nothing else; trailing whitespace aside) is noted. */
+static void http_expect_end(struct http_parser *p)
+{
+    static const char want[] = "100-continue";
+    while (p->tok_len > 0 && p->tok_len < sizeof(p->tok) &&
+           (p->tok[p->tok_len - 1] == ' ' || p->tok[p->tok_len - 1] == '\t'))
+        p->tok_len--;
+    if (p->tok_len == sizeof(want) - 1 && memcmp(p->tok, want, p->tok_len) == 0)
+        p->req.expect_continue = true;
+}
+
 /* A field name ended with its colon: note which field it is; a second Host or Content-Length is 400. */
 static enum http_parse_result http_field_begin(struct http_parser *p)
 {
@@ -264,6 +286,7 @@ static enum http_parse_result http_field_begin(struct http_parser *p)
         break;
     case HF_TRANSFER_ENCODING: p->te_seen = true; break;
     case HF_AUTHORIZATION: http_auth_begin(p); break;
+    case HF_EXPECT: p->tok_len = 0; break;
     default:
         if (p->field >= HF_KEPT)
             http_kept_begin(p, p->field - HF_KEPT);
@@ -373,6 +396,7 @@ static enum http_parse_result http_value_byte(struct http_parser *p, uint8_t c)
     case HF_TRANSFER_ENCODING:
     case HF_CONNECTION: return http_list_byte(p, c);
     case HF_AUTHORIZATION: http_auth_byte(p, (char)c); return HTTP_PARSE_MORE;
+    case HF_EXPECT: http_expect_byte(p, c); return HTTP_PARSE_MORE;
     default:
         if (p->field >= HF_KEPT)
             http_kept_byte(p, p->field - HF_KEPT, (char)c);
@@ -391,6 +415,8 @@ static enum http_parse_result http_field_end(struct http_parser *p)
         http_kept_end(p, p->field - HF_KEPT);
     if (p->field == HF_AUTHORIZATION)
         http_auth_end(p);
+    if (p->field == HF_EXPECT)
+        http_expect_end(p);
     p->state = HP_FIELD;
     return HTTP_PARSE_MORE;
 }

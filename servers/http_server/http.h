@@ -93,9 +93,10 @@ enum http_parse_result {
  * DELETE when the parser allows uploads. */
 struct http_request {
     enum http_method method;
-    unsigned version;                      /* 10 or 11 */
-    uint64_t content_length;               /* PUT's body (the bytes after the header block); else 0 */
-    uint8_t auth;                          /* enum http_kept_state of Authorization (repeated: unusable) */
+    unsigned version;        /* 10 or 11 */
+    uint64_t content_length; /* PUT's body (the bytes after the header block); else 0 */
+    uint8_t auth;            /* enum http_kept_state of Authorization (repeated: unusable) */
+    bool expect_continue;    /* "Expect: 100-continue": the client waits for 100 before the body */
     char authorization[HTTP_AUTH_MAX + 1]; /* its value when HTTP_KEPT_OK; never logged */
     bool keep_alive;                       /* 1.1 unless "Connection: close"; 1.0 only with keep-alive */
     char path[HTTP_TARGET_MAX + 1];        /* decoded, starts with '/', no "." or ".." or empty segments,

@@ -171,6 +171,23 @@ static void put_on_temp(struct http_put *p, struct warp_msg *m, long r)
     put_body_next(p);
 }
 
+static const char put_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/* Tells the client to send its body (it asked with "Expect: 100-continue"). */
+static void put_continue(struct http_put *p)
+{
+    struct warp_msg m;
+    p->expect_continue = false;
+    msg_write(&m, put_100, sizeof(put_100) - 1);
+    p->step = HTTP_PUT_CONTINUE;
+    loop_timeout_after(p->pool->loop, &p->timeout, HTTP_PUT_TIMEOUT_NS);
+    if (loop_call(p->pool->loop, p->ch, &m, put_on_reply, p) < 0) {
+        put_done(p, 0, true); /* the connection is broken: its owner ends it (and us) */
+        return;
+    }
+    p->call = m.call_id;
+}
+
 /* The body's next piece: bytes read with the head first, then a READ; all written: SYNC. */
 static void put_body_next(struct http_put *p)
 {
@@ -192,6 +209,10 @@ static void put_body_next(struct http_put *p)
         p->step = HTTP_PUT_BODY_WRITE;
         if (!put_node_call(p, &m))
             put_fail(p, ERR_PEER_CLOSED);
+        return;
+    }
+    if (p->expect_continue) {
+        put_continue(p);
         return;
     }
     size_t want = p->left < HTTP_PUT_CHUNK ? (size_t)p->left : HTTP_PUT_CHUNK;
@@ -297,6 +318,7 @@ static uint32_t put_reply_type(enum http_put_step step)
     case HTTP_PUT_MKDIR:
     case HTTP_PUT_TEMP: return MSG_OPEN;
     case HTTP_PUT_BODY_READ: return MSG_READ;
+    case HTTP_PUT_CONTINUE:
     case HTTP_PUT_BODY_WRITE: return MSG_WRITE;
     default: return MSG_SETATTR;
     }
@@ -326,6 +348,12 @@ static void put_on_reply(struct loop *l, handle_t ch, struct warp_msg *m, void *
             put_mkdir_next(p);
         return;
     case HTTP_PUT_TEMP: put_on_temp(p, m, r); return;
+    case HTTP_PUT_CONTINUE:
+        if (r != (long)sizeof(put_100) - 1)
+            put_done(p, 0, true); /* a short or failed WRITE: the connection is broken */
+        else
+            put_body_next(p);
+        return;
     case HTTP_PUT_BODY_READ: put_on_body_read(p, r); return;
     case HTTP_PUT_BODY_WRITE: put_on_body_write(p, r); return;
     case HTTP_PUT_SYNC: put_on_sync(p, r); return;
@@ -375,6 +403,7 @@ void http_put_start(struct http_put *p, const struct http_put_req *r)
     p->head = r->head;
     p->head_len = r->head_len;
     p->ch = r->ch;
+    p->expect_continue = r->expect_continue && r->head_len == 0;
     p->left = r->is_put ? r->content_length : 0;
     p->off = p->mkdir_len = 0;
     p->temp_made = false;
@@ -396,8 +425,8 @@ void http_put_abort(struct http_put *p)
     loop_timeout_cancel(p->pool->loop, &p->timeout);
     if (p->step == HTTP_PUT_IDLE || p->stale)
         return; /* nothing running, or given up already */
-    bool session_call = p->call && p->step != HTTP_PUT_BODY_READ && p->step != HTTP_PUT_BODY_WRITE &&
-                        p->step != HTTP_PUT_SYNC;
+    bool session_call = p->call && p->step != HTTP_PUT_CONTINUE && p->step != HTTP_PUT_BODY_READ &&
+                        p->step != HTTP_PUT_BODY_WRITE && p->step != HTTP_PUT_SYNC;
     if (session_call) {
         /* It cannot be taken back: what it made or left is cleaned up when its reply comes. */
         p->stale = p->call;

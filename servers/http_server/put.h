@@ -12,6 +12,8 @@
  *   MKDIR   OPEN(FS_O_CREATE | FS_O_DIRECTORY, 0777) of each directory on the way, dir's own
  *           components included (an existing one just opens); the node is closed at once
  *   TEMP    OPEN(FS_O_WRITE | FS_O_CREATE | FS_O_EXCL, 0666) of dir/a/.put-<n>, beside the final name
+ *   (100)   with "Expect: 100-continue" and no body bytes yet, the WRITE of "HTTP/1.1 100 Continue":
+ *           only now does the client send the body, so every refusal before it costs no upload
  *   BODY    the body's bytes: those already read with the head, then READs from the connection of
  *           up to HTTP_PUT_CHUNK into the upload's buffer, each followed by its WRITE (constant
  *           memory, at most HTTP_PUT_CHUNK <= FS_IO_MAX per WRITE)
@@ -58,13 +60,15 @@ struct http_put_req {
     uint64_t content_length;
     const uint8_t *head; /* body bytes read with the header block (at most content_length) */
     size_t head_len;
-    handle_t ch; /* the client's connection: the rest of the body is READ from it */
+    handle_t ch;          /* the client's connection: the rest of the body is READ from it */
+    bool expect_continue; /* send "100 Continue" before READing the body (none came with the head) */
 };
 
 enum http_put_step {
     HTTP_PUT_IDLE,
     HTTP_PUT_MKDIR,
     HTTP_PUT_TEMP,
+    HTTP_PUT_CONTINUE,   /* the WRITE of "100 Continue" to the client is pending */
     HTTP_PUT_BODY_READ,  /* a READ from the client is pending */
     HTTP_PUT_BODY_WRITE, /* a WRITE to the temporary file is pending */
     HTTP_PUT_SYNC,
@@ -101,6 +105,7 @@ struct http_put {
     uint64_t stale;       /* a session call given up: mem is fs's to read until its reply */
     unsigned stale_epoch; /* fs's reconnects when it was given up */
     bool temp_made;       /* the temporary file exists: unlink it if we give up */
+    bool expect_continue; /* "100 Continue" is still to be sent before the first READ */
 };
 
 /* Prepares p (idle); fn(ctx, ...) hears how each upload ends. */

@@ -9,7 +9,8 @@ QEMU's port forward with python's http.client and raw sockets:
   then the new bytes, PUTs into new nested directories, DELETE (204) then GET 404, DELETE of a
   missing name (404) and of a directory (409), no token (401 with WWW-Authenticate: Bearer), a wrong
   token (403), a body over the limit (413 before any body byte), no Content-Length and chunked
-  (411), traversal and hidden names (400/404, never written), a PUT outside the prefix (405), four
+  (411), traversal and hidden names (400/404, never written), a PUT outside the prefix (405),
+  Expect: 100-continue (100 before the body; 413 instead when over the limit), four
   5 MiB bodies cut short by the client (no file under the name, and no temporary file left: /tmp
   holds 16 MiB, so leaked ones would make the next 5 MiB PUT fail with 507), pipelined PUTs on one
   connection, and the server still serving / at the end.
@@ -161,6 +162,29 @@ def refusals(port, results):
           f"{bad} GET hidden {hidden}, /uploads/x/y {normal[0]}")
 
 
+def expect_continue(port, results):
+    """Expect: 100-continue: 100 before the body, then 201; over the limit 413 and no 100."""
+    body = os.urandom(200 << 10)
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(f"PUT /uploads/expect.bin HTTP/1.1\r\nHost: w\r\nAuthorization: Bearer {TOKEN}\r\n"
+                  f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n".encode())
+        first = s.recv(4096)
+        s.sendall(body)
+        final = b""
+        while b"\r\n\r\n" not in final:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            final += chunk
+    back = request(port, "GET", "/uploads/expect.bin")[2]
+    over = raw(port, (f"PUT /uploads/expect.bin HTTP/1.1\r\nHost: w\r\nAuthorization: Bearer {TOKEN}\r\n"
+                      f"Content-Length: {MAX_BODY + 1}\r\nExpect: 100-continue\r\n\r\n").encode())
+    check(results, "tmpfs: Expect: 100-continue gets 100 before the body, then 201; over the limit 413 and no 100",
+          first == b"HTTP/1.1 100 Continue\r\n\r\n" and final.startswith(b"HTTP/1.1 201 ") and back == body
+          and over.startswith(b"HTTP/1.1 413 ") and b" 100 " not in over,
+          f"first {first[:40]!r}, final {final[:20]!r}, {len(back)} bytes back, over {over[:20]!r}")
+
+
 def cut_short(port, results):
     """Four 5 MiB bodies stopped one byte short: no file under the name, no temporary file left."""
     n = 5 << 20
@@ -204,7 +228,7 @@ def run_tmpfs(ctx):
         leaked = [line.text for line in boot.all_lines() if TOKEN in line.text]
         check(results, "tmpfs: the configuration is logged, the token never", configured and not leaked,
               f"configured line: {configured is not None}; lines with the token: {leaked[:2]}")
-        for step in (sizes_round_trip, replace_and_delete, refusals, cut_short, pipelined):
+        for step in (sizes_round_trip, replace_and_delete, refusals, expect_continue, cut_short, pipelined):
             try:
                 step(port, results)
             except OSError as e:

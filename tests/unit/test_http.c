@@ -74,6 +74,7 @@ static struct outcome parse_len(const char *buf, size_t len)
             assert_memory_equal(others[i]->req.kept, whole.req.kept, sizeof(whole.req.kept));
             assert_int_equal(others[i]->req.content_length, whole.req.content_length);
             assert_int_equal(others[i]->req.auth, whole.req.auth);
+            assert_int_equal(others[i]->req.expect_continue, whole.req.expect_continue);
             if (whole.req.auth == HTTP_KEPT_OK)
                 assert_string_equal(others[i]->req.authorization, whole.req.authorization);
             for (int f = 0; f < HTTP_KEPT_COUNT; f++) {
@@ -855,6 +856,18 @@ static void test_upload_authorization(void **state)
     assert_int_equal(o.req.auth, HTTP_KEPT_UNUSABLE);
     o = expect_ok("DELETE /a" H11, "/a");
     assert_int_equal(o.req.auth, HTTP_KEPT_ABSENT);
+    assert_false(o.req.expect_continue);
+    o = expect_ok("PUT /a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nExpect:  100-Continue \r\n\r\n", "/a");
+    assert_true(o.req.expect_continue);
+    static const char *others[] = {"100-continue, x", "100-continuex", "200-continue", "",
+                                   "100-continue-and-more-than-16"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        char req[256];
+        snprintf(req, sizeof(req), "PUT /a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nExpect: %s\r\n\r\n",
+                 others[i]);
+        o = expect_ok(req, "/a");
+        assert_false(o.req.expect_continue);
+    }
     char buf[512];
     for (int n = HTTP_AUTH_MAX; n <= HTTP_AUTH_MAX + 1; n++) {
         snprintf(
