@@ -11,8 +11,9 @@
  * the same buffer: the caller keeps the unconsumed bytes, serves the request, re-initialises the
  * parser and feeds it the rest.
  *
- * The server takes no request bodies. Every decision the parser makes, with its status code
- * (docs/http.md has the same table with the RFC 9110/9112 reasoning):
+ * The server takes no request bodies but a PUT's (uploads: upload.h), whose Content-Length the
+ * parser reads and whose bytes it leaves to the caller. Every decision the parser makes, with its
+ * status code (docs/http.md has the same table with the RFC 9110/9112 reasoning):
  *
  *   400  request line not `method SP target SP HTTP/d.d` (one space each, CRLF or bare LF at the end),
  *        a method or header name that is not a token, a byte outside the target's or a field value's
@@ -37,8 +38,8 @@
  *        HTTP_METHOD_MAX, or a Transfer-Encoding with codings other than chunked (gzip, chunked)
  *   505  an HTTP major version other than 1 (HTTP/2.0, HTTP/0.9 written as a version)
  *
- * 411 is never sent: a request without Content-Length or Transfer-Encoding simply has no body
- * (RFC 9112 section 6.3). HTTP/1.x with a minor version above 1 is served as 1.1. Blank lines
+ * 411 is sent only for a PUT: any other request without Content-Length or Transfer-Encoding has
+ * no body (RFC 9112 section 6.3). HTTP/1.x with a minor version above 1 is served as 1.1. Blank lines
  * before the request line are skipped (RFC 9112 section 2.2); so is a bare LF used as a line end.
  */
 
