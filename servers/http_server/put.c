@@ -18,6 +18,7 @@ static bool put_session_call(struct http_put *p, struct warp_msg *m)
     if (!fs->session || loop_call(p->pool->loop, fs->session, m, put_on_reply, p) < 0)
         return false;
     p->call = m->call_id;
+    p->call_epoch = fs->reconnects;
     loop_timeout_after(p->pool->loop, &p->timeout, HTTP_PUT_TIMEOUT_NS);
     return true;
 }
@@ -64,11 +65,10 @@ static void put_unlink_temp(struct http_put *p)
     p->temp_made = false;
     msg_setattr(&m, FS_ATTR_UNLINK, "");
     msg_add_buf(&m, p->mem->temp, p->temp_len, BUF_READ);
-    if (put_session_call(p, &m)) {
+    if (put_session_call(p, &m))
         p->stale = p->call;
-        p->stale_epoch = p->pool->fs->reconnects;
-    }
     p->call = 0;
+    loop_timeout_cancel(p->pool->loop, &p->timeout); /* not waited for: no step runs */
 }
 
 /* Ends the upload's fs work: the node closed, the temporary file unlinked if it was made. */
@@ -427,10 +427,10 @@ void http_put_abort(struct http_put *p)
         return; /* nothing running, or given up already */
     bool session_call = p->call && p->step != HTTP_PUT_CONTINUE && p->step != HTTP_PUT_BODY_READ &&
                         p->step != HTTP_PUT_BODY_WRITE && p->step != HTTP_PUT_SYNC;
-    if (session_call) {
-        /* It cannot be taken back: what it made or left is cleaned up when its reply comes. */
+    if (session_call && p->call_epoch == p->pool->fs->reconnects) {
+        /* It cannot be taken back: what it made or left is cleaned up when its reply comes. (On a
+         * session closed since, the call was dropped: nothing will come, nothing to wait for.) */
         p->stale = p->call;
-        p->stale_epoch = p->pool->fs->reconnects;
         p->call = 0;
         put_close_node(p);
         return;
@@ -441,7 +441,7 @@ void http_put_abort(struct http_put *p)
 /* A stale call pending on the session we still have. */
 bool http_put_busy(struct http_put *p)
 {
-    if (p->stale && p->stale_epoch != p->pool->fs->reconnects) {
+    if (p->stale && p->call_epoch != p->pool->fs->reconnects) {
         p->stale = 0; /* that session is gone: fs can no longer read our memory */
         p->step = HTTP_PUT_IDLE;
         put_release_mem(p);

@@ -103,7 +103,7 @@ struct http_put {
     size_t chunk_len;     /* bytes of the pending WRITE */
     uint64_t call;        /* the call whose reply we want, 0 if none */
     uint64_t stale;       /* a session call given up: mem is fs's to read until its reply */
-    unsigned stale_epoch; /* fs's reconnects when it was given up */
+    unsigned call_epoch;  /* fs's reconnects when the last session call went (stale's too) */
     bool temp_made;       /* the temporary file exists: unlink it if we give up */
     bool expect_continue; /* "100 Continue" is still to be sent before the first READ */
 };

@@ -307,6 +307,7 @@ static void test_put_cut_short(void **state)
     struct warp_msg *m = expect_setattr(SESSION, "unlink=");
     assert_string_equal(buf_str(m, 0), "/tmp/up/.put-1");
     assert_true(http_put_busy(&srv.conns[0].put)); /* its path is still being read */
+    assert_false(srv.conns[0].put.timeout.armed);  /* and nothing of it will fire */
     reply(SESSION, m, 0);
     assert_false(http_put_busy(&srv.conns[0].put));
     assert_int_equal(srv.puts.count, 0);
@@ -330,9 +331,28 @@ static void test_abort_with_session_call(void **state)
     assert_true(fake.closed[NODE]);
     m = expect_setattr(SESSION, "unlink=");
     assert_string_equal(buf_str(m, 0), "/tmp/up/.put-1");
+    assert_false(srv.conns[0].put.timeout.armed);
     reply(SESSION, m, 0);
     assert_false(http_put_busy(&srv.conns[0].put));
     assert_int_equal(srv.puts.count, 0);
+    assert_false(srv.conns[0].put.timeout.armed);
+}
+
+/* fs restarts while TEMP is pending (the session closed: the call dropped), then the connection
+ * ends: nothing can answer that call, so the slot does not wait for it. */
+static void test_abort_after_fs_restart(void **state)
+{
+    (void)state;
+    client_send(CONN, "PUT /u/t HTTP/1.1\r\nHost: w\r\n" AUTH "Content-Length: 5\r\n\r\n");
+    assert_non_null(expect_open("/tmp/up/.put-1", FS_O_WRITE | FS_O_CREATE | FS_O_EXCL, 0666));
+    struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = ROOT, .cookie = fake.cookie[ROOT]};
+    loop_dispatch(&L, &ev);
+    assert_true(fake.closed[SESSION]);
+    ev = (struct warp_event){.type = EV_PEER_CLOSED, .handle = CONN, .cookie = fake.cookie[CONN]};
+    loop_dispatch(&L, &ev);
+    assert_false(http_put_busy(&srv.conns[0].put));
+    assert_int_equal(srv.puts.count, 0);
+    assert_false(srv.conns[0].put.timeout.armed);
 }
 
 /* fs full mid-body: 507 and the connection closes (the body is not all read); the temporary
@@ -345,6 +365,7 @@ static void test_put_fs_full(void **state)
     reply(NODE, pending(NODE, MSG_WRITE), ERR_NO_RESOURCES);
     assert_true(fake.closed[NODE]);
     assert_non_null(expect_setattr(SESSION, "unlink="));
+    assert_false(srv.conns[0].put.timeout.armed);
     const char *r = response(CONN);
     assert_int_equal(status_of(r), 507);
     assert_non_null(strstr(r, "Connection: close"));
@@ -422,6 +443,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_cut_short, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort_with_session_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort_after_fs_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_fs_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_expect_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
