@@ -717,7 +717,7 @@ static long conn_map_upload(struct http_conn *c)
 }
 
 /* A PUT or DELETE: refused here (405, 401, 403, 400, 414, 413, 503), or started (false: put.c
- * answers through http_conn_put_done). A refused PUT's body is not read: the connection closes. */
+ * answers through conn_put_done). A refused PUT's body is not read: the connection closes. */
 static bool conn_respond_upload(struct http_conn *c)
 {
     struct http_server *s = c->srv;
