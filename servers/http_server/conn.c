@@ -57,6 +57,7 @@ static void conn_free(struct http_conn *c)
 {
     struct http_server *s = c->srv;
     conn_file_release(c);
+    http_put_abort(&c->put);
     loop_timeout_cancel(s->loop, &c->timeout);
     loop_close(s->loop, c->ch);
     if (c->reject)
@@ -123,6 +124,9 @@ static const struct loop_channel_handlers conn_handlers = {
 static void conn_next_request(struct http_conn *c)
 {
     http_parser_init(&c->parser);
+    c->body_unread = false;
+    if (c->srv->upload.enabled)
+        http_parser_allow_uploads(&c->parser);
     loop_timeout_after(c->srv->loop, &c->timeout, HTTP_HEADER_TIMEOUT_NS);
 }
 
@@ -223,7 +227,8 @@ static void conn_read(struct http_conn *c)
  */
 static void conn_finish(struct http_conn *c)
 {
-    bool clean = !c->reject && c->parser.result == HTTP_PARSE_DONE && c->in_pos == c->in_len;
+    bool clean =
+        !c->reject && c->parser.result == HTTP_PARSE_DONE && c->in_pos == c->in_len && !c->body_unread;
     if (clean) {
         conn_shutdown(c);
         return;
@@ -585,7 +590,8 @@ static void conn_on_open(struct http_file *f, long r, void *ctx)
     if (f->attr.type == FS_TYPE_DIR) {
         size_t len = strlen(req->path);
         conn_file_release(c);
-        if (req->path[len - 1] == '/') { /* ".../index.html" is a directory: nothing to serve */
+        if (req->path[len - 1] == '/' || c->upload_path) { /* ".../index.html" is a directory: */
+                                                           /* nothing to serve; no listings of uploads */
             conn_set_error(c, 404, req->keep_alive, head_only);
             conn_send(c);
         } else {
@@ -599,7 +605,8 @@ static void conn_on_open(struct http_file *f, long r, void *ctx)
         conn_send(c);
         return;
     }
-    struct http_cache *cache = (uint64_t)r == f->attr.size ? conn_cache(c->srv, true) : NULL;
+    struct http_cache *cache =
+        (uint64_t)r == f->attr.size && !c->upload_path ? conn_cache(c->srv, true) : NULL;
     if (cache)
         http_cache_put(cache, req->path + 1, strlen(req->path) - 1, &f->attr, c->out + HTTP_HEAD_ROOM,
                        (size_t)r);
@@ -629,9 +636,11 @@ static void conn_open_send(struct http_conn *c)
     struct http_server *s = c->srv;
     const struct http_request *req = &c->parser.req;
     bool head_only = req->method == HTTP_HEAD;
-    long r = s->fs.state == HTTP_FS_READY ? 0 : ERR_PEER_CLOSED;
+    handle_t dir = c->upload_path ? s->fs.session : s->fs.root; /* an upload's path is absolute */
+    size_t skip = c->upload_path ? 0 : 1;
+    long r = dir && (c->upload_path || s->fs.state == HTTP_FS_READY) ? 0 : ERR_PEER_CLOSED;
     if (r == 0)
-        r = http_file_open(&c->file, s->fs.root, req->path + 1, strlen(req->path) - 1,
+        r = http_file_open(&c->file, dir, req->path + skip, strlen(req->path) - skip,
                            head_only ? NULL : c->out + HTTP_HEAD_ROOM, HTTP_OUT_SIZE - HTTP_HEAD_ROOM,
                            conn_on_open, c);
     if (r == ERR_QUEUE_FULL) {
@@ -664,7 +673,7 @@ static bool conn_respond_fs(struct http_conn *c)
     struct http_server *s = c->srv;
     struct http_request *req = &c->parser.req;
     bool head_only = req->method == HTTP_HEAD;
-    if (s->fs.state != HTTP_FS_READY) {
+    if (c->upload_path ? !s->fs.session : s->fs.state != HTTP_FS_READY) {
         conn_set_error(c, 503, req->keep_alive, head_only); /* fs is restarting */
         return true;
     }
@@ -677,7 +686,7 @@ static bool conn_respond_fs(struct http_conn *c)
         }
         memcpy(req->path + len, index, sizeof(index));
     }
-    if (conn_serve_cached(c))
+    if (!c->upload_path && conn_serve_cached(c))
         return false; /* sent from the copy */
     c->state = HTTP_CONN_OPENING;
     loop_timeout_after(s->loop, &c->timeout, HTTP_FS_TIMEOUT_NS);
@@ -686,6 +695,74 @@ static bool conn_respond_fs(struct http_conn *c)
     else
         conn_open_send(c);
     return false;
+}
+
+/*
+ * Maps a path under the upload prefix to its fs path in req.path (upload_path set): for a GET or
+ * HEAD, which then reads it from the session like any file, and for PUT and DELETE. Returns 0 or
+ * http_upload_map's error (ERR_NOT_FOUND: not under the prefix; req.path unchanged).
+ */
+static long conn_map_upload(struct http_conn *c)
+{
+    struct http_request *req = &c->parser.req;
+    static char mapped[HTTP_UP_DIR_MAX + 2 + HTTP_TARGET_MAX]; /* single-threaded: copied at once */
+    long n = http_upload_map(&c->srv->upload, req->path, mapped, sizeof(mapped));
+    if (n >= 0 && (size_t)n >= sizeof(req->path))
+        n = ERR_NAME_TOO_LONG;
+    if (n < 0)
+        return n;
+    memcpy(req->path, mapped, (size_t)n + 1);
+    c->upload_path = true;
+    return 0;
+}
+
+/* A PUT or DELETE: refused here (405, 401, 403, 400, 414, 413, 503), or started (false: put.c
+ * answers through conn_put_done). A refused PUT's body is not read: the connection closes. */
+static bool conn_respond_upload(struct http_conn *c)
+{
+    struct http_server *s = c->srv;
+    const struct http_request *req = &c->parser.req;
+    long mapped = conn_map_upload(c);
+    int status = http_upload_status(&s->upload, req, mapped);
+    if (status == 0 && !s->fs.session)
+        status = 503; /* no fs, or it is restarting */
+    if (status) {
+        c->body_unread = req->method == HTTP_PUT && req->content_length > 0;
+        conn_set_error(c, status, req->keep_alive && !c->body_unread, false);
+        return true;
+    }
+    size_t head = c->in_len - c->in_pos;
+    if (head > req->content_length)
+        head = (size_t)req->content_length; /* the rest is the next request's */
+    struct http_put_req pr = {
+        .is_put = req->method == HTTP_PUT,
+        .path = req->path,
+        .path_len = strlen(req->path),
+        .content_length = req->content_length,
+        .head = c->in + c->in_pos,
+        .head_len = head,
+        .ch = c->ch,
+        .expect_continue = req->expect_continue && req->version == 11,
+    };
+    c->in_pos += head;
+    c->state = HTTP_CONN_PUTTING;
+    loop_timeout_cancel(s->loop, &c->timeout); /* the upload keeps its own time */
+    http_put_start(&c->put, &pr);
+    return false;
+}
+
+/* The upload is over (put.h): its answer, or the end of a connection whose body stopped. */
+static void conn_put_done(void *ctx, int status, bool close)
+{
+    struct http_conn *c = ctx;
+    const struct http_request *req = &c->parser.req;
+    if (status == 0) {
+        conn_free(c);
+        return;
+    }
+    c->body_unread = close;
+    conn_set_error(c, status, req->keep_alive && !close, status == 204);
+    conn_send(c);
 }
 
 /* Finds the file for a decoded path under HTTP_DOC_ROOT ("/" at the end means index.html). */
@@ -709,6 +786,18 @@ static bool conn_respond(struct http_conn *c)
     bool head_only = req->method == HTTP_HEAD;
     struct http_response r = {.status = 200, .keep_alive = req->keep_alive};
     c->close_after = !req->keep_alive;
+    c->upload_path = false;
+    if (req->method == HTTP_PUT || req->method == HTTP_DELETE)
+        return conn_respond_upload(c);
+    if (s->upload.enabled) {
+        long e = conn_map_upload(c);
+        if (e == 0)
+            return conn_respond_fs(c); /* an upload's file, from the session */
+        if (e != ERR_NOT_FOUND) {
+            conn_set_error(c, e == ERR_NAME_TOO_LONG ? 414 : 404, req->keep_alive, head_only);
+            return true; /* the prefix's directory itself, a name hidden from uploads */
+        }
+    }
     if (s->fs.state != HTTP_FS_OFF)
         return conn_respond_fs(c);
     if (strcmp(req->path, "/") == 0 || strcmp(req->path, "/index.html") == 0) {
@@ -761,8 +850,10 @@ static void conn_process(struct http_conn *c)
 static struct http_conn *conn_slot(struct http_server *s, unsigned first, unsigned n)
 {
     for (unsigned i = first; i < first + n; i++)
-        if (s->conns[i].state == HTTP_CONN_FREE && !http_file_busy(&s->conns[i].file))
-            return &s->conns[i]; /* (a busy file: an OPEN given up may still write into out[]) */
+        if (s->conns[i].state == HTTP_CONN_FREE && !http_file_busy(&s->conns[i].file) &&
+            !http_put_busy(&s->conns[i].put))
+            return &s->conns[i]; /* (busy: an OPEN given up may still write into out[], an
+                                    upload's call given up still read its paths) */
     return NULL;
 }
 
@@ -776,8 +867,11 @@ void http_server_init(struct http_server *s, struct loop *l, const void *initfs,
     http_fs_init(&s->fs, l);
     s->opens.on_free = conn_open_next;
     s->opens.ctx = s;
+    s->puts.loop = l;
+    s->puts.fs = &s->fs;
     for (unsigned i = 0; i < HTTP_CONN_MAX + HTTP_REJECT_MAX; i++) {
         http_file_init(&s->conns[i].file, l, &s->opens);
+        http_put_init(&s->conns[i].put, &s->puts, conn_put_done, &s->conns[i]);
         s->conns[i].srv = s;
         s->conns[i].reject = i >= HTTP_CONN_MAX;
     }

@@ -5,6 +5,8 @@
 #include "fsfile.h"
 #include "fsroot.h"
 #include "http.h"
+#include "put.h"
+#include "upload.h"
 
 #include <warp/ipc.h>
 #include <warp/loop.h>
@@ -99,6 +101,7 @@ enum http_conn_state {
     HTTP_CONN_LINGERING, /* READ pending after the last response: bytes are dropped until quiet */
     HTTP_CONN_CLOSING,   /* CLOSE pending: FIN after the last response */
     HTTP_CONN_DRAINING,  /* READ pending after our FIN: bytes are discarded until the client's FIN */
+    HTTP_CONN_PUTTING,   /* a PUT or DELETE under the upload prefix: put.h's steps */
 };
 
 struct http_server;
@@ -148,6 +151,9 @@ struct http_conn {
     bool open_queued;            /* OPENING, waiting for room among the OPENs in flight */
     struct http_conn *open_next; /* the next one waiting */
     struct http_stream st;       /* its body, while STREAMING */
+    bool upload_path;            /* the request's path is an upload's fs path (never cached) */
+    bool body_unread;            /* a PUT refused or failed before its body was all read */
+    struct http_put put;         /* a PUT or DELETE, while PUTTING (and a stale call after it) */
     uint8_t *in; /* HTTP_IN_SIZE bytes; allocated with the slot's first connection, then kept */
     char *out;   /* HTTP_OUT_SIZE bytes, likewise */
 };
@@ -186,6 +192,8 @@ struct http_server {
     unsigned rejecting; /* in conns[HTTP_CONN_MAX, ...) */
     struct http_stats stats;
     struct http_server_cache cache;
+    struct http_upload_conf upload; /* PUT and DELETE (off unless the manifest says: upload.h) */
+    struct http_put_pool puts;      /* what the uploads share */
     struct http_conn conns[HTTP_CONN_MAX + HTTP_REJECT_MAX];
 };
 

@@ -30,9 +30,16 @@ static void fs_close(struct http_fs *fs)
 /* Gives up on service/fs for good: the initfs is served from now on. */
 static void fs_off(struct http_fs *fs, const char *why, long err)
 {
-    fs_close(fs);
+    bool keep = fs->keep_session && fs->session;
+    if (keep && fs->root)
+        loop_close(fs->loop, fs->root);
+    if (keep)
+        fs->root = 0;
+    else
+        fs_close(fs);
     fs->state = HTTP_FS_OFF;
-    printf("http_server: serving the embedded page and the initfs's www/ (%s: %s)\n", why, err_str(err));
+    printf("http_server: serving the embedded page and the initfs's www/ (%s: %s)%s\n", why, err_str(err),
+           keep ? "; uploads through " FS_URI : "");
 }
 
 /* True for the errors a later attempt may not meet (fs or a driver restarting, a table full for
@@ -79,6 +86,12 @@ static void fs_on_session_closed(struct loop *l, handle_t ch, void *ctx)
     struct http_fs *fs = ctx;
     loop_close(l, ch);
     fs->session = 0;
+    if (fs->state == HTTP_FS_OFF && fs->keep_session) {
+        /* Only uploads used it (no FS_DISK_MOUNT): fs ended; open it again for them. */
+        fs->reconnects++;
+        printf("http_server: service/fs closed (restarting?); reopening it for uploads\n");
+        fs_open_session(fs);
+    }
 }
 
 /* init's channel: nothing comes unasked; if init ends, the loop's default closes it. */

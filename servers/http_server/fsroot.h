@@ -37,8 +37,9 @@ struct http_fs {
     handle_t session;    /* the session channel, 0 when none */
     handle_t root;       /* FS_DISK_MOUNT's node channel, 0 when none */
     bool paused;         /* init_ch is off the loop (main's blocking OPENs use it) */
+    bool keep_session;   /* uploads use the session: OFF without FS_DISK_MOUNT keeps it */
     bool init_call;      /* our OPEN of FS_URI is pending on init_ch */
-    unsigned reconnects; /* sessions lost and reopened */
+    unsigned reconnects; /* sessions (or roots) lost and reopened */
     unsigned readies;    /* times it became READY: a new count means a new root (maybe another disk) */
     struct loop_timeout retry;
 };

@@ -33,7 +33,9 @@ enum {
     HF_CONTENT_LENGTH,
     HF_TRANSFER_ENCODING,
     HF_CONNECTION,
-    HF_KEPT, /* HF_KEPT + enum http_kept_field: a field kept for cond.c */
+    HF_AUTHORIZATION, /* kept for uploads (upload.h); never logged */
+    HF_EXPECT,        /* "100-continue" before a PUT's body */
+    HF_KEPT,          /* HF_KEPT + enum http_kept_field: a field kept for cond.c */
 };
 
 /* Where a list element (Connection, Transfer-Encoding) is. */
@@ -94,6 +96,12 @@ void http_parser_init(struct http_parser *p)
     p->result = HTTP_PARSE_MORE;
 }
 
+/* Lets PUT and DELETE through to the caller (it serves uploads: upload.h). */
+void http_parser_allow_uploads(struct http_parser *p)
+{
+    p->uploads = true;
+}
+
 /* True once the request has begun. */
 bool http_parser_started(const struct http_parser *p)
 {
@@ -136,6 +144,10 @@ static unsigned http_field_lookup(const struct http_parser *p)
         return HF_TRANSFER_ENCODING;
     if (strcmp(p->name, "connection") == 0)
         return HF_CONNECTION;
+    if (strcmp(p->name, "authorization") == 0)
+        return HF_AUTHORIZATION;
+    if (strcmp(p->name, "expect") == 0)
+        return HF_EXPECT;
     if (strcmp(p->name, "if-none-match") == 0)
         return HF_KEPT + HTTP_KEPT_IF_NONE_MATCH;
     if (strcmp(p->name, "if-modified-since") == 0)
@@ -207,6 +219,53 @@ const char *http_request_field(const struct http_request *r, enum http_kept_fiel
     return http_kept_buf((struct http_request *)r, f, &size);
 }
 
+/* An Authorization line begins: a second one makes the field unusable (which credentials?). */
+static void http_auth_begin(struct http_parser *p)
+{
+    p->req.auth = p->req.auth == HTTP_KEPT_ABSENT ? HTTP_KEPT_OK : HTTP_KEPT_UNUSABLE;
+    p->auth_len = 0;
+}
+
+/* Appends byte c to the Authorization value; one longer than HTTP_AUTH_MAX is unusable. */
+static void http_auth_byte(struct http_parser *p, char c)
+{
+    if (p->req.auth != HTTP_KEPT_OK)
+        return;
+    if (p->auth_len >= HTTP_AUTH_MAX) {
+        p->req.auth = HTTP_KEPT_UNUSABLE;
+        return;
+    }
+    p->req.authorization[p->auth_len++] = c;
+}
+
+/* The Authorization line ended: trailing whitespace goes, the value is terminated. */
+static void http_auth_end(struct http_parser *p)
+{
+    while (p->auth_len > 0 &&
+           (p->req.authorization[p->auth_len - 1] == ' ' || p->req.authorization[p->auth_len - 1] == '\t'))
+        p->auth_len--;
+    p->req.authorization[p->auth_len] = '\0';
+}
+
+/* One byte of an Expect value, lower-cased into tok (a longer value is none we know). */
+static void http_expect_byte(struct http_parser *p, uint8_t c)
+{
+    if (p->tok_len < sizeof(p->tok) - 1)
+        p->tok[p->tok_len] = http_lower(c);
+    p->tok_len++;
+}
+
+/* An Expect line ended: "100-continue" (and nothing else; trailing whitespace aside) is noted. */
+static void http_expect_end(struct http_parser *p)
+{
+    static const char want[] = "100-continue";
+    while (p->tok_len > 0 && p->tok_len < sizeof(p->tok) &&
+           (p->tok[p->tok_len - 1] == ' ' || p->tok[p->tok_len - 1] == '\t'))
+        p->tok_len--;
+    if (p->tok_len == sizeof(want) - 1 && memcmp(p->tok, want, p->tok_len) == 0)
+        p->req.expect_continue = true;
+}
+
 /* A field name ended with its colon: note which field it is; a second Host or Content-Length is 400. */
 static enum http_parse_result http_field_begin(struct http_parser *p)
 {
@@ -226,6 +285,8 @@ static enum http_parse_result http_field_begin(struct http_parser *p)
         p->cl_digits = false;
         break;
     case HF_TRANSFER_ENCODING: p->te_seen = true; break;
+    case HF_AUTHORIZATION: http_auth_begin(p); break;
+    case HF_EXPECT: p->tok_len = 0; break;
     default:
         if (p->field >= HF_KEPT)
             http_kept_begin(p, p->field - HF_KEPT);
@@ -334,6 +395,8 @@ static enum http_parse_result http_value_byte(struct http_parser *p, uint8_t c)
     case HF_CONTENT_LENGTH: return http_length_byte(p, c);
     case HF_TRANSFER_ENCODING:
     case HF_CONNECTION: return http_list_byte(p, c);
+    case HF_AUTHORIZATION: http_auth_byte(p, (char)c); return HTTP_PARSE_MORE;
+    case HF_EXPECT: http_expect_byte(p, c); return HTTP_PARSE_MORE;
     default:
         if (p->field >= HF_KEPT)
             http_kept_byte(p, p->field - HF_KEPT, (char)c);
@@ -350,6 +413,10 @@ static enum http_parse_result http_field_end(struct http_parser *p)
         return http_fail(p, 400);
     if (p->field >= HF_KEPT)
         http_kept_end(p, p->field - HF_KEPT);
+    if (p->field == HF_AUTHORIZATION)
+        http_auth_end(p);
+    if (p->field == HF_EXPECT)
+        http_expect_end(p);
     p->state = HP_FIELD;
     return HTTP_PARSE_MORE;
 }
@@ -453,6 +520,21 @@ static bool http_resolve_target(struct http_parser *p)
     return http_decode_path(t, p->req.path);
 }
 
+/*
+ * Whether the method may go on with or without a body: GET and HEAD without one; with uploads
+ * allowed (http_parser_allow_uploads), PUT with a Content-Length (chunked: 411) and DELETE without
+ * a body; everything else 405. Returns 0 or the status.
+ */
+static int http_method_status(const struct http_parser *p, bool body)
+{
+    bool upload = p->uploads && (p->req.method == HTTP_PUT || p->req.method == HTTP_DELETE);
+    if (p->req.method != HTTP_GET && p->req.method != HTTP_HEAD && !upload)
+        return 405;
+    if (p->req.method == HTTP_PUT)
+        return p->te_seen || p->cl_count == 0 ? 411 : 0; /* the length decides before any byte */
+    return body ? 413 : 0;
+}
+
 /* The blank line ended the header block: framing, Host, method, body and target decide. */
 static enum http_parse_result http_headers_end(struct http_parser *p)
 {
@@ -472,10 +554,10 @@ static enum http_parse_result http_headers_end(struct http_parser *p)
         return http_fail(p, 400);
     if (p->req.method == HTTP_METHOD_UNKNOWN)
         return http_fail(p, 501);
-    if (p->req.method != HTTP_GET && p->req.method != HTTP_HEAD)
-        return http_fail(p, 405);
-    if (body)
-        return http_fail(p, 413);
+    int status = http_method_status(p, body);
+    if (status)
+        return http_fail(p, status);
+    p->req.content_length = p->content_length;
     p->target[p->target_len] = '\0';
     if (!http_resolve_target(p))
         return http_fail(p, 400);
@@ -661,14 +743,19 @@ const char *http_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
     case 206: return "Partial Content";
     case 301: return "Moved Permanently";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 416: return "Range Not Satisfiable";
@@ -677,6 +764,7 @@ const char *http_reason(int status)
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
     default: return "Unknown";
     }
 }
@@ -754,7 +842,8 @@ static int http_head_extras(char *buf, size_t size, const struct http_response *
 long http_response_head(char *buf, size_t size, const struct http_response *r)
 {
     char length[48] = "";
-    if (r->status != 304) /* RFC 9110 §8.6: a 304 need not say the length of what it does not send */
+    /* RFC 9110 §8.6: a 304 need not say the length of what it does not send; a 204 must not. */
+    if (r->status != 304 && r->status != 204)
         fmt_snprintf(length, sizeof(length), "Content-Length: %llu\r\n",
                      (unsigned long long)r->content_length);
     int n = fmt_snprintf(buf, size,
@@ -762,10 +851,11 @@ long http_response_head(char *buf, size_t size, const struct http_response *r)
                          "Server: warp\r\n"
                          "%s%s%s"
                          "%s"
-                         "%s",
+                         "%s%s",
                          r->status, http_reason(r->status), r->content_type ? "Content-Type: " : "",
                          r->content_type ? r->content_type : "", r->content_type ? "\r\n" : "", length,
-                         r->allow ? "Allow: GET, HEAD\r\n" : "");
+                         r->allow ? "Allow: GET, HEAD\r\n" : "",
+                         r->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "");
     if (n < 0 || (size_t)n >= size)
         return ERR_TOO_LARGE;
     int m = http_head_extras(buf + n, size - (size_t)n, r);

@@ -11,8 +11,9 @@
  * the same buffer: the caller keeps the unconsumed bytes, serves the request, re-initialises the
  * parser and feeds it the rest.
  *
- * The server takes no request bodies. Every decision the parser makes, with its status code
- * (docs/http.md has the same table with the RFC 9110/9112 reasoning):
+ * The server takes no request bodies but a PUT's (uploads: upload.h), whose Content-Length the
+ * parser reads and whose bytes it leaves to the caller. Every decision the parser makes, with its
+ * status code (docs/http.md has the same table with the RFC 9110/9112 reasoning):
  *
  *   400  request line not `method SP target SP HTTP/d.d` (one space each, CRLF or bare LF at the end),
  *        a method or header name that is not a token, a byte outside the target's or a field value's
@@ -26,8 +27,10 @@
  *        a path that decodes to NUL, a control byte or a backslash, a raw backslash or '#', and any
  *        ".." segment (after decoding: %2e%2e counts, and %2f separates segments)
  *   405  a known method other than GET and HEAD (POST, PUT, DELETE, PATCH, OPTIONS, TRACE, CONNECT):
- *        every resource here is static; the response carries Allow: GET, HEAD
- *   413  a request with a body: Content-Length > 0, or Transfer-Encoding: chunked
+ *        every resource here is static; the response carries Allow: GET, HEAD. With uploads
+ *        allowed (http_parser_allow_uploads) PUT and DELETE are accepted, and the caller decides
+ *   411  (uploads allowed) a PUT without Content-Length, or with Transfer-Encoding: chunked
+ *   413  a request with a body: Content-Length > 0, or Transfer-Encoding: chunked (but an allowed PUT)
  *   414  a request-target longer than HTTP_TARGET_MAX bytes (known as soon as byte 2049 arrives)
  *   431  a header block (leading blank lines, request line, fields, final blank line) longer than
  *        HTTP_HEADER_MAX bytes, or more than HTTP_FIELDS_MAX fields
@@ -35,8 +38,8 @@
  *        HTTP_METHOD_MAX, or a Transfer-Encoding with codings other than chunked (gzip, chunked)
  *   505  an HTTP major version other than 1 (HTTP/2.0, HTTP/0.9 written as a version)
  *
- * 411 is never sent: a request without Content-Length or Transfer-Encoding simply has no body
- * (RFC 9112 section 6.3). HTTP/1.x with a minor version above 1 is served as 1.1. Blank lines
+ * 411 is sent only for a PUT: any other request without Content-Length or Transfer-Encoding has
+ * no body (RFC 9112 section 6.3). HTTP/1.x with a minor version above 1 is served as 1.1. Blank lines
  * before the request line are skipped (RFC 9112 section 2.2); so is a bare LF used as a line end.
  */
 
@@ -46,6 +49,7 @@
 #define HTTP_FIELDS_MAX 100  /* header fields per request; more: 431 */
 #define HTTP_INM_MAX 512     /* bytes of If-None-Match kept (its field lines joined by ", ") */
 #define HTTP_KEPT_MAX 128    /* bytes kept of If-Modified-Since, Range and If-Range */
+#define HTTP_AUTH_MAX 160    /* bytes kept of Authorization (uploads' bearer token); more: unusable */
 
 /*
  * Four fields are kept for the file server's conditional and range requests (cond.h), each as its
@@ -86,14 +90,19 @@ enum http_parse_result {
     HTTP_PARSE_ERROR,    /* a bad request: http_parser.status says which 4xx/5xx to answer */
 };
 
-/* A request the parser accepted (HTTP_PARSE_DONE). Only GET and HEAD get this far. */
+/* A request the parser accepted (HTTP_PARSE_DONE). Only GET and HEAD get this far, and PUT and
+ * DELETE when the parser allows uploads. */
 struct http_request {
     enum http_method method;
-    unsigned version;               /* 10 or 11 */
-    bool keep_alive;                /* 1.1 unless "Connection: close"; 1.0 only with keep-alive */
-    char path[HTTP_TARGET_MAX + 1]; /* decoded, starts with '/', no "." or ".." or empty segments,
+    unsigned version;        /* 10 or 11 */
+    uint64_t content_length; /* PUT's body (the bytes after the header block); else 0 */
+    uint8_t auth;            /* enum http_kept_state of Authorization (repeated: unusable) */
+    bool expect_continue;    /* "Expect: 100-continue": the client waits for 100 before the body */
+    char authorization[HTTP_AUTH_MAX + 1]; /* its value when HTTP_KEPT_OK; never logged */
+    bool keep_alive;                       /* 1.1 unless "Connection: close"; 1.0 only with keep-alive */
+    char path[HTTP_TARGET_MAX + 1];        /* decoded, starts with '/', no "." or ".." or empty segments,
                                          no query; NUL-terminated (it holds no other NUL) */
-    uint8_t kept[HTTP_KEPT_COUNT];  /* enum http_kept_state of each kept field */
+    uint8_t kept[HTTP_KEPT_COUNT];         /* enum http_kept_state of each kept field */
     char if_none_match[HTTP_INM_MAX + 1];
     char if_modified_since[HTTP_KEPT_MAX + 1];
     char range[HTTP_KEPT_MAX + 1];
@@ -129,6 +138,8 @@ struct http_parser {
     unsigned te_count, te_chunked;
     bool conn_close, conn_keep_alive;
     unsigned kept_len[HTTP_KEPT_COUNT]; /* bytes in each kept field's buffer */
+    unsigned auth_len;                  /* bytes in req.authorization */
+    bool uploads;                       /* PUT and DELETE are the caller's to answer */
     struct http_request req;
 };
 
@@ -142,6 +153,10 @@ void http_parser_init(struct http_parser *p);
  * again, consuming nothing, until http_parser_init.
  */
 enum http_parse_result http_parse(struct http_parser *p, const void *buf, size_t len, size_t *consumed);
+
+/* Lets PUT (with Content-Length; chunked or none: 411) and DELETE (without a body: 413) through to
+ * the caller instead of 405: call after http_parser_init. */
+void http_parser_allow_uploads(struct http_parser *p);
 
 /* True once any byte of the current request (a leading blank line included) was consumed. */
 bool http_parser_started(const struct http_parser *p);
@@ -165,7 +180,7 @@ const char *http_content_type(const char *path);
 struct http_response {
     int status;
     const char *content_type; /* NULL: no Content-Type field */
-    uint64_t content_length;  /* not sent with 304 (which has no content) */
+    uint64_t content_length;  /* not sent with 304 (which has no content) nor 204 */
     bool keep_alive;          /* Connection: keep-alive, else Connection: close */
     bool allow;               /* add "Allow: GET, HEAD" (405) */
     bool accept_ranges;       /* add "Accept-Ranges: bytes" */

@@ -4,11 +4,13 @@
 #include <warp/loop.h>
 #include <warp/msg.h>
 #include <warp/proto/tcpip.h>
+#include <warp/tar.h>
 #include <warp/user.h>
 
 #define HTTP_INIT_CH 1 /* init's channel, handle 1 (docs/userspace.md) */
 #define HTTP_LISTEN_URI TCPIP_LISTEN_PREFIX "0.0.0.0:80"
-#define HTTP_RETRY_NS 20000000ull /* between attempts to listen while tcpip restarts: 20 ms */
+#define HTTP_RETRY_NS 20000000ull         /* between attempts to listen while tcpip restarts: 20 ms */
+#define HTTP_MANIFEST "etc/init.manifest" /* its [http upload] section configures uploads */
 
 static struct loop http_loop;
 static struct http_server http_srv; /* large (the connections' buffers): in .bss, not on the stack */
@@ -18,6 +20,27 @@ _Noreturn static void http_die(const char *what, long err)
 {
     printf("http_server: %s: %s\n", what, err_str(err));
     warp_exit(1);
+}
+
+/* Logs a diagnostic about the manifest's [http upload] section (it never holds the token). */
+static void http_upload_log(void *ctx, const char *msg)
+{
+    (void)ctx;
+    printf("http_server: %s; uploads off\n", msg);
+}
+
+/* Reads the uploads' configuration from the manifest in the initfs (upload.h) and says what it is. */
+static void http_upload_configure(const void *initfs, size_t initfs_size)
+{
+    struct tar_file f;
+    struct http_upload_conf *u = &http_srv.upload;
+    if (!initfs || tar_find(initfs, initfs_size, HTTP_MANIFEST, &f) < 0)
+        return;
+    http_upload_conf_parse(f.data, f.size, u, http_upload_log, NULL);
+    if (u->enabled)
+        printf(
+            "http_server: PUT and DELETE under %s with the manifest's token, into %s (bodies up to %llu bytes)\n",
+            u->prefix, u->dir, (unsigned long long)u->max_body);
 }
 
 /* Waits ns nanoseconds (on an event queue of its own that nothing will wake). */
@@ -67,6 +90,8 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
     if (r < 0)
         http_die("loop_init", r);
     http_server_init(&http_srv, &http_loop, initfs, initfs_size);
+    http_upload_configure(initfs, initfs_size);
+    http_srv.fs.keep_session = http_srv.upload.enabled;
     handle_t listener = http_connect();
     http_fs_start(&http_srv.fs, HTTP_INIT_CH);
     while (http_srv.fs.state == HTTP_FS_CONNECTING) {

@@ -158,6 +158,17 @@ static void manifest_begin_service(struct manifest_parser *p, const char *name)
     p->state = MANIFEST_IN_SERVICE;
 }
 
+/*
+ * Whether kind is a section other servers read from the manifest themselves, which init skips without
+ * a word: [linux NAME] the linux server's programs (docs/linux-compat.md), [fs NAME] the fs server's
+ * persistent mount (docs/persistence.md), [http NAME] http_server's settings, its upload token among
+ * them (docs/http.md).
+ */
+static bool manifest_foreign_kind(const char *kind)
+{
+    return strcmp(kind, "linux") == 0 || strcmp(kind, "fs") == 0 || strcmp(kind, "http") == 0;
+}
+
 /* Handles a "[kind name]" line (s holds it without the brackets' surroundings). */
 static void manifest_section(struct manifest_parser *p, char *s)
 {
@@ -176,11 +187,8 @@ static void manifest_section(struct manifest_parser *p, char *s)
     if (*name)
         *name++ = '\0';
     name = manifest_trim(name);
-    if (strcmp(kind, "linux") == 0) {
-        p->state =
-            MANIFEST_IN_IGNORED; /* a Linux program: the linux server reads it (docs/linux-compat.md) */
-    } else if (strcmp(kind, "fs") == 0) {
-        p->state = MANIFEST_IN_IGNORED; /* a persistent mount: fs reads it (docs/persistence.md) */
+    if (manifest_foreign_kind(kind)) {
+        p->state = MANIFEST_IN_IGNORED;
     } else if (strcmp(kind, "service") != 0) {
         manifest_log(p, "unknown section kind '%s'; its keys are ignored", kind);
         p->state = MANIFEST_IN_IGNORED;

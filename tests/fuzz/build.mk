@@ -23,10 +23,12 @@ FUZZ_JOBS         ?= 1
 FUZZ_CC     := clang
 FUZZ_BUILD  := $(BUILD)/fuzz
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/crypto/include -Ilibs/pg/include -Ilibs/pgstore/include -iquote .
+	-fno-sanitize-recover=all -Ilibs/common/include -Ilibs/crypto/include -Ilibs/pg/include -Ilibs/pgstore/include \
+	-Ilibs/proto/include -iquote .
 
 # Extra sources per harness (fuzz_<name>_SRCS := ...).
-fuzz_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c servers/http_server/date.c
+fuzz_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c servers/http_server/date.c \
+	servers/http_server/upload.c
 fuzz_manifest_SRCS := servers/init/manifest.c servers/init/manifest_access.c servers/init/manifest_limits.c
 fuzz_ext4_SRCS     := servers/fs/ext4.c servers/fs/part.c
 fuzz_lxelf_SRCS    := servers/linux/lxelf.c servers/linux/lxstack.c

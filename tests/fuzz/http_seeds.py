@@ -3,8 +3,9 @@
 
 Usage: tests/fuzz/http_seeds.py OUTDIR
 
-Each seed is one byte that tells fuzz_http how to cut the input into pieces, then a stream of
-requests: good ones (pipelined too) and one of every kind the parser refuses.
+Each seed is one byte that tells fuzz_http how to cut the input into pieces (and, with its top bit,
+to allow uploads), then a stream of requests: good ones (pipelined too), one of every kind the
+parser refuses, and PUTs and DELETEs.
 """
 
 import hashlib
@@ -47,7 +48,16 @@ REQUESTS = [
     b"GET / HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked\r\n\r\n",
     b"GET / HTTP/2.0\r\n" + H + b"\r\n",
 ]
-PIECES = [0, 1, 7, 64]  # the first byte: 0 = whole, n = n-byte pieces
+# With uploads allowed (the first byte's top bit): PUT and DELETE under the prefix, with a token.
+A = b"Authorization: Bearer 0123456789abcdef\r\n"
+UPLOADS = [
+    b"PUT /u/a/b.txt HTTP/1.1\r\n" + H + A + b"Content-Length: 5\r\n\r\nhelloGET /u/a/b.txt HTTP/1.1\r\n" + H + b"\r\n",
+    b"PUT /u/e HTTP/1.1\r\n" + H + A + b"Content-Length: 2\r\nExpect: 100-continue\r\n\r\nhi",
+    b"DELETE /u/a/b.txt HTTP/1.1\r\n" + H + A + b"\r\n",
+    b"PUT /u/c HTTP/1.1\r\n" + H + A + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"PUT /u/%2e%2e/x HTTP/1.1\r\n" + H + b"Authorization: Basic dTpw\r\nContent-Length: 1\r\n\r\nx",
+]
+PIECES = [0, 1, 7, 64]  # the first byte: 0 = whole, n = n-byte pieces; | 0x80: uploads allowed
 
 
 def main(argv):
@@ -60,6 +70,11 @@ def main(argv):
         seed = bytes([PIECES[i % len(PIECES)]]) + request
         name = hashlib.sha1(seed).hexdigest()
         with open(os.path.join(out, name), "wb") as f:
+            f.write(seed)
+        count += 1
+    for i, request in enumerate(UPLOADS):
+        seed = bytes([0x80 | PIECES[i % len(PIECES)]]) + request
+        with open(os.path.join(out, hashlib.sha1(seed).hexdigest()), "wb") as f:
             f.write(seed)
         count += 1
     print(f"http_seeds: {count} seeds in {out}")

@@ -35,9 +35,13 @@ test_http_SRCS     := servers/http_server/http.c servers/http_server/cond.c serv
 test_http_cond_SRCS := servers/http_server/cond.c servers/http_server/date.c servers/http_server/http.c
 test_http_conn_SRCS := servers/http_server/conn.c servers/http_server/http.c servers/http_server/cond.c \
 	servers/http_server/date.c servers/http_server/fsfile.c servers/http_server/fsroot.c \
-	servers/http_server/filecache.c libs/user/loop.c libs/user/msg.c tests/unit/fake_loop_ops.c
+	servers/http_server/filecache.c servers/http_server/put.c servers/http_server/upload.c libs/user/loop.c \
+	libs/user/msg.c tests/unit/fake_loop_ops.c
 test_http_cache_SRCS := servers/http_server/filecache.c
+test_http_upload_SRCS := servers/http_server/upload.c servers/http_server/http.c servers/http_server/cond.c \
+	servers/http_server/date.c
 test_http_files_SRCS := $(test_http_conn_SRCS)
+test_http_put_SRCS := $(test_http_conn_SRCS)
 test_tcpip_addr_SRCS := servers/tcpip/addr.c
 test_scsi_cdb_SRCS := servers/virtio_scsi/cdb.c
 test_nvme_spec_SRCS := servers/nvme/spec.c

@@ -19,6 +19,8 @@ struct outcome {
     struct http_request req;
 };
 
+static bool uploads; /* parsers allow uploads (http_parser_allow_uploads) */
+
 /* Parses buf fed in pieces of at most `piece` bytes (0: random sizes from seed). */
 static struct outcome parse_pieces(const char *buf, size_t len, size_t piece, unsigned seed)
 {
@@ -26,6 +28,8 @@ static struct outcome parse_pieces(const char *buf, size_t len, size_t piece, un
     struct outcome o;
     memset(&o, 0, sizeof(o));
     http_parser_init(&p);
+    if (uploads)
+        http_parser_allow_uploads(&p);
     size_t off = 0;
     enum http_parse_result r = HTTP_PARSE_MORE;
     while (off < len && r == HTTP_PARSE_MORE) {
@@ -68,6 +72,11 @@ static struct outcome parse_len(const char *buf, size_t len)
             assert_int_equal(others[i]->req.method, whole.req.method);
             assert_int_equal(others[i]->req.version, whole.req.version);
             assert_memory_equal(others[i]->req.kept, whole.req.kept, sizeof(whole.req.kept));
+            assert_int_equal(others[i]->req.content_length, whole.req.content_length);
+            assert_int_equal(others[i]->req.auth, whole.req.auth);
+            assert_int_equal(others[i]->req.expect_continue, whole.req.expect_continue);
+            if (whole.req.auth == HTTP_KEPT_OK)
+                assert_string_equal(others[i]->req.authorization, whole.req.authorization);
             for (int f = 0; f < HTTP_KEPT_COUNT; f++) {
                 const char *a = http_request_field(&others[i]->req, f),
                            *b = http_request_field(&whole.req, f);
@@ -802,10 +811,110 @@ static void test_content_types(void **state)
         assert_string_equal(http_content_type(cases[i][0]), cases[i][1]);
 }
 
+/* --- uploads (http_parser_allow_uploads) --- */
+
+/* Without uploads allowed PUT and DELETE stay 405; with them PUT needs a length (chunked: 411),
+ * DELETE takes no body, and the others are still 405. */
+static void test_upload_methods(void **state)
+{
+    (void)state;
+    uploads = false;
+    expect_status("PUT /u/a HTTP/1.1\r\nHost: w\r\nContent-Length: 3\r\n\r\n", 405);
+    expect_status("DELETE /u/a" H11, 405);
+    uploads = true;
+    struct outcome o = parse("PUT /u/a HTTP/1.1\r\nHost: w\r\nContent-Length: 3\r\n\r\nabc");
+    assert_int_equal(o.result, HTTP_PARSE_DONE);
+    assert_string_equal(o.req.path, "/u/a");
+    assert_int_equal(o.req.method, HTTP_PUT);
+    assert_int_equal(o.req.content_length, 3);
+    assert_int_equal(o.consumed, strlen("PUT /u/a HTTP/1.1\r\nHost: w\r\nContent-Length: 3\r\n\r\n"));
+    o = expect_ok("PUT /u/empty HTTP/1.1\r\nHost: w\r\nContent-Length: 0\r\n\r\n", "/u/empty");
+    assert_int_equal(o.req.content_length, 0);
+    expect_status("PUT /u/a HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n", 411);
+    expect_status("PUT /u/a" H11, 411);
+    o = expect_ok("DELETE /u/a" H11, "/u/a");
+    assert_int_equal(o.req.method, HTTP_DELETE);
+    expect_status("DELETE /u/a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\n\r\nx", 413);
+    expect_status("POST /u/a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\n\r\nx", 405);
+    expect_status("GET /u/a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\n\r\nx", 413);
+    expect_status("PUT /u/../a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\n\r\n", 400);
+    expect_status("PUT /u/%2e%2e/a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\n\r\n", 400);
+    expect_status("PUT /u/a%00 HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\n\r\n", 400);
+    uploads = false;
+}
+
+/* Authorization is kept (trailing whitespace gone); one too long or given twice is unusable. */
+static void test_upload_authorization(void **state)
+{
+    (void)state;
+    uploads = true;
+    struct outcome o =
+        expect_ok("DELETE /a HTTP/1.1\r\nHost: w\r\nAuthorization:  Bearer abc \t\r\n\r\n", "/a");
+    assert_int_equal(o.req.auth, HTTP_KEPT_OK);
+    assert_string_equal(o.req.authorization, "Bearer abc");
+    o = expect_ok("DELETE /a HTTP/1.1\r\nHost: w\r\nAuthorization: a\r\nauthorization: a\r\n\r\n", "/a");
+    assert_int_equal(o.req.auth, HTTP_KEPT_UNUSABLE);
+    o = expect_ok("DELETE /a" H11, "/a");
+    assert_int_equal(o.req.auth, HTTP_KEPT_ABSENT);
+    assert_false(o.req.expect_continue);
+    o = expect_ok("PUT /a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nExpect:  100-Continue \r\n\r\n", "/a");
+    assert_true(o.req.expect_continue);
+    static const char *others[] = {"100-continue, x", "100-continuex", "200-continue", "",
+                                   "100-continue-and-more-than-16"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        char req[256];
+        snprintf(req, sizeof(req), "PUT /a HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nExpect: %s\r\n\r\n",
+                 others[i]);
+        o = expect_ok(req, "/a");
+        assert_false(o.req.expect_continue);
+    }
+    char buf[512];
+    for (int n = HTTP_AUTH_MAX; n <= HTTP_AUTH_MAX + 1; n++) {
+        snprintf(
+            buf, sizeof(buf), "DELETE /a HTTP/1.1\r\nHost: w\r\nAuthorization: %.*s\r\n\r\n", n,
+            "Bearer xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        o = expect_ok(buf, "/a");
+        assert_int_equal(o.req.auth, n == HTTP_AUTH_MAX ? HTTP_KEPT_OK : HTTP_KEPT_UNUSABLE);
+    }
+    uploads = false;
+}
+
+/* 401 carries WWW-Authenticate: Bearer; 204 has no Content-Length and no body; 201 a text body. */
+static void test_upload_responses(void **state)
+{
+    (void)state;
+    char buf[512];
+    long n = http_error_response(buf, sizeof(buf), 401, true, false);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 401 Unauthorized\r\n"));
+    assert_non_null(strstr(buf, "\r\nWWW-Authenticate: Bearer\r\n"));
+    n = http_error_response(buf, sizeof(buf), 204, true, true);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 204 No Content\r\n"));
+    assert_null(strstr(buf, "Content-Length"));
+    assert_string_equal(buf + n - 4, "\r\n\r\n");
+    n = http_error_response(buf, sizeof(buf), 201, true, false);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "HTTP/1.1 201 Created\r\n"));
+    assert_non_null(strstr(buf, "Content-Length: 12\r\n"));
+    assert_string_equal(buf + n - 12, "201 Created\n");
+    n = http_error_response(buf, sizeof(buf), 403, true, false);
+    buf[n] = '\0';
+    assert_null(strstr(buf, "WWW-Authenticate"));
+    for (int st = 409; st <= 411; st += 2)
+        assert_string_not_equal(http_reason(st), "Unknown");
+    assert_string_equal(http_reason(507), "Insufficient Storage");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_get),
+        cmocka_unit_test(test_upload_methods),
+        cmocka_unit_test(test_upload_authorization),
+        cmocka_unit_test(test_upload_responses),
         cmocka_unit_test(test_head),
         cmocka_unit_test(test_http10_defaults_to_close),
         cmocka_unit_test(test_connection_close),

@@ -164,6 +164,21 @@ static void test_linux_sections(void **state)
     assert_int_equal(nlogs, 0);
 }
 
+/* [http upload] is http_server's (its bearer token too): skipped without a word, so init never
+ * prints the token, and its keys are never taken for a service's. */
+static void test_http_sections(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        parse("[service http_server]\nbinary = bin/http_server\n"
+              "[http upload]\nprefix = /uploads/\ntoken = s3cret-s3cret-s3cret\nbinary = bin/nope\n"
+              "colour = blue\n[service after]\nbinary = bin/after\n"),
+        2);
+    assert_string_equal(M.services[0].binary, "bin/http_server");
+    assert_string_equal(M.services[1].name, "after");
+    assert_int_equal(nlogs, 0);
+}
+
 /* Lines: CRLF endings, tabs, a missing final newline, control characters, overlong lines. */
 static void test_lines(void **state)
 {
@@ -459,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_errors_skip_one_service),
         cmocka_unit_test(test_sections),
         cmocka_unit_test(test_linux_sections),
+        cmocka_unit_test(test_http_sections),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_binary_length),
         cmocka_unit_test(test_limits),
