@@ -65,9 +65,11 @@ static bool authenticating(enum pg_state s)
 /* ErrorResponse: reported; fatal before the session or at FATAL severity, else it ends only the statement. */
 static long on_error(struct pg_conn *c, struct rbuf *r)
 {
-    long rc = pgerror_parse(r, &c->error);
+    struct pg_error e; /* a malformed one must not leave half of itself in c->error */
+    long rc = pgerror_parse(r, &e);
     if (rc < 0)
         return rc;
+    c->error = e;
     c->errors++;
     if (authenticating(c->state) || c->state == PG_STATE_STARTING)
         c->error.fatal = true;
@@ -105,10 +107,11 @@ static long dispatch(struct pg_conn *c, char type, const uint8_t *body, size_t l
     return ERR_BAD_STATE;
 }
 
-/* Marks c failed with rc; an error no message explained is recorded as the library's own. */
+/* Marks c failed with rc; an error no fatal message explained (none came, or only a statement's) is
+ * recorded as the library's own. */
 static long fail(struct pg_conn *c, long rc, uint32_t errors_before)
 {
-    if (c->errors == errors_before) {
+    if (c->errors == errors_before || !c->error.fatal) {
         pgerror_local(&c->error, PG_ERR_PROTOCOL, err_str(rc));
         c->errors++;
     }
