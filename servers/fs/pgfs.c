@@ -452,6 +452,8 @@ long pgfs_ready(struct pgfs *f, struct tmpfs_node *n, uint64_t off, uint64_t len
     struct pgfs_file *file = pgfs_file_of(n);
     if (!file || len == 0)
         return 0;
+    if (for_write)
+        pgfs_room(f, len + PGFS_CH, file); /* the write's pages: clean chunks of other files make room */
     uint64_t first = off / PGFS_CH, last = (off + len - 1) / PGFS_CH;
     unsigned sent = 0;
     for (uint64_t i = first; i <= last; i++) {
