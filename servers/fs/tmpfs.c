@@ -60,7 +60,7 @@ static void tmpfs_free_tree(struct tmpfs *t, struct tmpfs_node *n)
         struct tmpfs_node *cur = work;
         work = cur->parent; /* the work list reuses parent */
         if (t->node_gone)
-            t->node_gone(cur);
+            t->node_gone(t->gone_ctx, cur);
         for (struct tmpfs_entry *e = cur->first, *next; e; e = next) {
             next = e->next;
             e->node->parent = work;

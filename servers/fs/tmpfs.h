@@ -61,8 +61,9 @@ struct tmpfs {
     uint64_t next_ino;
     uint64_t (*clock)(void); /* nanoseconds for mtime (NULL: always 0) */
     struct tmpfs_node *root;
-    struct tmpfs_node *orphans;              /* removed nodes someone still holds */
-    void (*node_gone)(struct tmpfs_node *n); /* told before a node is freed (NULL: nobody) */
+    struct tmpfs_node *orphans;                         /* removed nodes someone still holds */
+    void (*node_gone)(void *ctx, struct tmpfs_node *n); /* told before a node is freed (NULL: nobody) */
+    void *gone_ctx;
 };
 
 /* An empty tmpfs of at most bytes_max bytes whose root has permission bits mode: 0 or ERR_NO_MEMORY. */

@@ -1,0 +1,109 @@
+/* pgfs_req.c: the persistent mount's requests to the store and the calls that wait for them (pgfs_req.h). */
+#include "pgfs_req.h"
+
+#include <warp/malloc.h>
+#include <warp/string.h>
+#include <warp/user.h>
+
+/* Logs "fs: /NAME: text". */
+void pgfs_log(const struct pgfs *f, const char *text)
+{
+    printf("fs: /%s: %s\n", f->conf.name, text);
+}
+
+/* The file record of node n (NULL for a directory). */
+struct pgfs_file *pgfs_file_of(const struct tmpfs_node *n)
+{
+    return tmpfs_is_dir(n) ? NULL : n->ext;
+}
+
+/* Sends a request of ours: 0, or the store's refusal (op freed). */
+long pgfs_submit(struct pgfs *f, struct pgfs_op *op)
+{
+    op->req.tag = op;
+    long r = pgstore_submit(&f->store, &op->req);
+    if (r < 0) {
+        free(op);
+        return r;
+    }
+    pglink_pump(&f->link);
+    return 0;
+}
+
+/* A new request record of kind; NULL without memory. */
+struct pgfs_op *pgfs_op_new(enum pgfs_kind kind, enum pgs_op op)
+{
+    struct pgfs_op *o = calloc(1, sizeof(*o));
+    if (o) {
+        o->kind = kind;
+        o->req.op = op;
+    }
+    return o;
+}
+
+/* Adds a wait; NULL without memory. */
+struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, bool for_sync, pgfs_done_fn fn,
+                                void *ctx)
+{
+    struct pgfs_wait *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    *w = (struct pgfs_wait){.next = f->waits, .fn = fn, .ctx = ctx, .node = n, .for_sync = for_sync};
+    f->waits = w;
+    return w;
+}
+
+/* Takes w out of the waits (false if it was forgotten meanwhile). */
+bool pgfs_wait_take(struct pgfs *f, struct pgfs_wait *w)
+{
+    for (struct pgfs_wait **pp = &f->waits; *pp; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Wakes the waits on file n of one kind with result. */
+void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, bool for_sync, long result)
+{
+    struct pgfs_wait **pp = &f->waits;
+    while (*pp) {
+        struct pgfs_wait *w = *pp;
+        if (w->node != n || w->for_sync != for_sync || !w->fn) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->fn(w->ctx, result);
+        free(w);
+        pp = &f->waits; /* the callback may have changed the list */
+    }
+}
+
+/* Forgets ctx's waits; see pgfs.h. A change of names keeps its record (its op points at it) but
+ * never calls back. */
+void pgfs_forget(struct pgfs *f, void *ctx)
+{
+    for (struct pgfs_wait **pp = &f->waits; *pp;) {
+        struct pgfs_wait *w = *pp;
+        if (w->ctx != ctx) {
+            pp = &w->next;
+            continue;
+        }
+        if (!w->node && w->fn) { /* a change of names under way: its op frees the record */
+            w->fn = NULL;
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        free(w);
+    }
+}
+
+/* True for the errors a lost connection gives a request (then it is sent again). */
+bool pgfs_link_error(long err)
+{
+    return err == ERR_PEER_CLOSED || err == ERR_TIMED_OUT;
+}
