@@ -6,7 +6,11 @@ unprivileged user on 127.0.0.1:30543, the port tests/pgfstest/pgfs-test.manifest
 
   write    fs connects, creates the schema and the volume, takes the lease and mounts /data;
            pgfstest makes a tree (files from 0 bytes to 3 MiB, one rewritten in place, one cut, a copy
-           of another, a subdirectory), renames, unlinks, syncs every file and leaves a mark
+           of another, a subdirectory), renames, unlinks, syncs every file and leaves a mark. When it
+           says it is syncing the 3 MiB file, the test stops PostgreSQL at once (SIGQUIT, as a
+           crash) and starts it again: the commit must come through on the new connection. When it
+           says the mark is synced, the test kills QEMU (SIGKILL): nothing after the acknowledged
+           syncs may be needed
   verify   a new machine with an empty cache: pgfstest finds the mark and reads every file back
            from the database byte for byte (fs's pgstats show them fetched), then renames the mark,
            which only the lease holder may: the first machine's 3-second lease has run out
@@ -19,6 +23,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -32,11 +37,10 @@ TIMEOUT = 300
 PORT = 30543  # as tests/pgfstest/pgfs-test.manifest says
 PANIC = "KERNEL PANIC"
 SUMMARY = re.compile(r"^pgfstest: (\d+) passed, (\d+) failed")
-PHASES = [("write", "pgfstest: written"), ("verify", "pgfstest: verified")]
 
 
 def jobs(ctx):
-    names = [f"pgfs {phase}: verdict" for phase, _ in PHASES] + ["pgfs: the database holds the tree"]
+    names = ["pgfs write: verdict", "pgfs verify: verdict", "pgfs: the database holds the tree"]
     yield Job(names[0], functools.partial(run, names=names), also=names[1:])
 
 
@@ -48,9 +52,36 @@ def psql(base, sql):
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def boot_phase(ctx, name, want):
-    """One boot of warp-pgfs.iso: its TAP lines and a verdict (QEMU status 1, no failure, the phase's
-    line)."""
+def write_phase(ctx, name, base, state):
+    """The first boot: the database restarted under the big file's commit, QEMU killed right after the
+    mark's sync; its TAP lines and a verdict (every line so far ok, the restart done, the mark)."""
+    with Boot(ctx, name, ctx.image("warp-pgfs.iso"), mem="256M", net=True, debug_exit=True) as boot:
+        syncing = boot.wait_for(re.compile(r"^pgfstest: syncing big$|" + PANIC), ctx.timeout(TIMEOUT))
+        restarted = syncing is not None and PANIC not in syncing[1].group(0)
+        if restarted:
+            pgcluster.stop_cluster(state["server"], signal.SIGQUIT)
+            state["server"] = pgcluster.start_server(base, PORT, "nobody")
+        end = boot.wait_for(re.compile(r"^pgfstest: written$|^pgfstest: \d+ passed|" + PANIC),
+                            ctx.timeout(TIMEOUT))
+        if boot.proc.poll() is None:
+            os.killpg(boot.proc.pid, signal.SIGKILL)  # a machine lost right after its acknowledged syncs
+        lines = boot.all_lines()
+        texts = [l.text for l in lines]
+        results = guest_results(lines, name.split(":")[0])
+        problems = [f"'{t}'" for t in texts if t.startswith("not ok")][:1]
+        if any(PANIC in t for t in texts):
+            problems.append("the kernel panicked")
+        if not restarted:
+            problems.append("no 'pgfstest: syncing big' line: the database was not restarted")
+        if end is None or end[1].group(0) != "pgfstest: written":
+            problems.append("no 'pgfstest: written' line")
+        if problems:
+            return results + [boot.fail(name, "; ".join(problems), with_state=False)]
+        return results + [Result(name, True, notes=[f"killed after {boot.elapsed_ms()} ms"])]
+
+
+def verify_phase(ctx, name):
+    """The second boot: its TAP lines and a verdict (QEMU status 1, no failure, the verified line)."""
     with Boot(ctx, name, ctx.image("warp-pgfs.iso"), mem="256M", net=True, debug_exit=True) as boot:
         end = boot.wait_for(re.compile(r"^pgfstest: \d+ passed|" + PANIC), ctx.timeout(TIMEOUT))
         status = boot.wait_exit(10 if end is not None and PANIC not in end[1].group(0) else 0)
@@ -65,8 +96,8 @@ def boot_phase(ctx, name, want):
             problems.append("no 'pgfstest: N passed, M failed' line in time")
         elif int(summary.group(2)):
             problems.append(summary.group(0))
-        if want not in texts:
-            problems.append(f"no '{want}' line")
+        if "pgfstest: verified" not in texts:
+            problems.append("no 'pgfstest: verified' line")
         if status != 1:
             problems.append(f"QEMU exit status {status} (1 = pass)")
         if problems:
@@ -100,17 +131,16 @@ def run(ctx, names):
     base = os.path.join(ctx.log_dir, "pgfs-cluster")
     shutil.rmtree(base, ignore_errors=True)
     os.makedirs(base)
-    server = None
+    state = {"server": None}
     try:
-        server = pgcluster.start_cluster(base, PORT, "nobody")
+        state["server"] = server = pgcluster.start_cluster(base, PORT, "nobody")
         if server is None or server.poll() is not None or not pgcluster.create_roles(base, PORT):
             return [Result(n, False, reason=f"PostgreSQL did not start on 127.0.0.1:{PORT} (see {base})")
                     for n in names]
-        results = []
-        for (phase, want), name in zip(PHASES, names):
-            results += boot_phase(ctx, name, want)
+        results = write_phase(ctx, names[0], base, state)
+        results += verify_phase(ctx, names[1])
         results.append(database_check(base, names[-1]))
         return results
     finally:
-        pgcluster.stop_cluster(server)
+        pgcluster.stop_cluster(state["server"])
         shutil.rmtree(base, ignore_errors=True)

@@ -11,7 +11,8 @@
 /*
  * TAP on the console, then `pgfstest: written` or `pgfstest: verified` and the summary; exit code 0 or
  * 1 (the machine's verdict). /data/pgfstest/done decides the phase: missing, this boot writes; there,
- * it verifies what the boot before wrote (and marks it verified).
+ * it verifies what the boot before wrote (and marks it verified). `pgfstest: syncing big` tells the
+ * test when to restart the database; after `pgfstest: written` it may kill the machine at once.
  */
 #define PT_INIT_CH 1
 #define PT_WAIT_NS (120ull * 1000000000) /* for /data to be served */
@@ -156,6 +157,8 @@ static void pt_write_file(handle_t s, unsigned i)
     if (!tap_eq(r, 0, "create %s", path))
         return;
     tap_ok(pt_fill(n, i), "write %s (%u bytes)", path, pt_files[i].size);
+    if (strcmp(pt_files[i].name, "big") == 0)
+        printf("pgfstest: syncing big\n"); /* the test restarts the database now, under the commit */
     tap_eq(pt_setattr(n, FS_ATTR_SYNC, ""), 0, "sync= %s", path);
     if (strcmp(pt_files[i].name, "big") == 0) {
         memset(ft_buf, 'Z', PT_PATCH_LEN);
