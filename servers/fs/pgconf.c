@@ -15,6 +15,7 @@ enum {
     PGCONF_VOLUME = 16,
     PGCONF_LEASE = 32,
     PGCONF_SYNC = 64,
+    PGCONF_TIMEOUT = 128,
     PGCONF_REQUIRED = PGCONF_PG | PGCONF_DATABASE | PGCONF_USER | PGCONF_PASSWORD | PGCONF_VOLUME,
 };
 
@@ -24,7 +25,7 @@ static const struct {
 } pgconf_keys[] = {{"pg", PGCONF_PG},         {"database", PGCONF_DATABASE},
                    {"user", PGCONF_USER},     {"password", PGCONF_PASSWORD},
                    {"volume", PGCONF_VOLUME}, {"lease", PGCONF_LEASE},
-                   {"sync", PGCONF_SYNC}};
+                   {"sync", PGCONF_SYNC},     {"timeout", PGCONF_TIMEOUT}};
 
 /* The reading of the sections. */
 struct pgconf_reader {
@@ -83,10 +84,11 @@ static const char *pgconf_value(unsigned bit, const char *value, struct pgconf *
         return "an empty or too long value";
     switch (bit) {
     case PGCONF_PG: return pgconf_address(value, c);
-    case PGCONF_LEASE: {
+    case PGCONF_LEASE:
+    case PGCONF_TIMEOUT: {
         long s = text_decimal(value, 1, PGCONF_LEASE_MAX);
-        c->lease_s = (uint32_t)s;
-        return s < 0 ? "lease is not a number of seconds from 1 to 3600" : NULL;
+        *(bit == PGCONF_LEASE ? &c->lease_s : &c->timeout_s) = (uint32_t)s;
+        return s < 0 ? "not a number of seconds from 1 to 3600" : NULL;
     }
     case PGCONF_SYNC:
         c->sync = strcmp(value, "yes") == 0;
@@ -132,6 +134,7 @@ static void pgconf_item(void *ctx, const struct mfsection_item *it)
         memset(&r->cur, 0, sizeof(r->cur));
         r->cur.port = PGCONF_PORT_DEFAULT;
         r->cur.lease_s = PGCONF_LEASE_DEFAULT;
+        r->cur.timeout_s = PGCONF_TIMEOUT_DEFAULT;
         r->keys = 0;
         r->bad = !pgconf_valid_name(it->name);
         if (r->bad)

@@ -7,6 +7,7 @@
 #define PGCONF_TEXT_MAX 127 /* host, database, user, password, volume */
 #define PGCONF_LEASE_DEFAULT 30
 #define PGCONF_LEASE_MAX 3600
+#define PGCONF_TIMEOUT_DEFAULT 30
 #define PGCONF_PORT_DEFAULT 5432
 
 /*
@@ -19,6 +20,8 @@
  * volume = site             the volume's name in the database (several VMs may mount one)
  * lease = 30                seconds a writer's lease lasts (renewed at a third of it); 1..3600
  * sync = yes                close of a written file waits for its commit, as fsync does (default no)
+ * timeout = 30              seconds a sync waits for the database before it fails (ERR_TIMED_OUT);
+ *                           1..3600
  */
 struct pgconf {
     bool present; /* a valid section was found */
@@ -28,6 +31,7 @@ struct pgconf {
     char database[PGCONF_TEXT_MAX + 1], user[PGCONF_TEXT_MAX + 1], password[PGCONF_TEXT_MAX + 1];
     char volume[PGCONF_TEXT_MAX + 1];
     uint32_t lease_s;
+    uint32_t timeout_s;
     bool sync;
 };
 

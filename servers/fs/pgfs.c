@@ -119,6 +119,13 @@ static void pgfs_on_lease_timer(struct loop *l, struct loop_timeout *t, void *ct
     loop_timeout_after(l, t, (uint64_t)f->conf.lease_s * 1000000000u / 3);
 }
 
+/* Every second: syncs that waited too long fail. */
+static void pgfs_on_sync_timer(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    pgfs_expire_syncs(ctx);
+    loop_timeout_after(l, t, 1000000000u);
+}
+
 /* The volume opened, the lease answered: the tree's load starts. */
 static void pgfs_on_lease(struct pgfs *f, long status)
 {
@@ -248,6 +255,8 @@ long pgfs_start(struct pgfs *f, struct loop *l, const struct pgconf *conf, uint6
     }
     lease->req.lease_ms = f->conf.lease_s * 1000u;
     loop_timeout_init(&f->lease_timer, pgfs_on_lease_timer, f);
+    loop_timeout_init(&f->sync_timer, pgfs_on_sync_timer, f);
+    loop_timeout_after(l, &f->sync_timer, 1000000000u);
     pglink_start(&f->link, l, &f->store, &f->conf, pgfs_on_link, f);
     r = pgfs_submit(f, open);
     if (r == 0)

@@ -48,7 +48,8 @@ struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, bool for_s
     struct pgfs_wait *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
-    *w = (struct pgfs_wait){.next = f->waits, .fn = fn, .ctx = ctx, .node = n, .for_sync = for_sync};
+    *w = (struct pgfs_wait){
+        .next = f->waits, .fn = fn, .ctx = ctx, .node = n, .for_sync = for_sync, .since_ns = warp_clock()};
     f->waits = w;
     return w;
 }
@@ -99,6 +100,26 @@ void pgfs_forget(struct pgfs *f, void *ctx)
         }
         *pp = w->next;
         free(w);
+    }
+}
+
+/* Fails the syncs that have waited longer than the mount's timeout (the database unreachable): their
+ * callers hear ERR_TIMED_OUT, while the commits stay queued and may still land later. */
+void pgfs_expire_syncs(struct pgfs *f)
+{
+    uint64_t now = warp_clock(), limit = (uint64_t)f->conf.timeout_s * 1000000000u;
+    struct pgfs_wait **pp = &f->waits;
+    while (*pp) {
+        struct pgfs_wait *w = *pp;
+        if (!w->for_sync || !w->fn || now - w->since_ns < limit) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        f->c.errors++;
+        w->fn(w->ctx, ERR_TIMED_OUT);
+        free(w);
+        pp = &f->waits; /* the callback may have changed the list */
     }
 }
 

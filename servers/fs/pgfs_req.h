@@ -31,6 +31,7 @@ struct pgfs_wait {
     void *ctx;
     struct tmpfs_node *node; /* the file it waits on (NULL: a change of names) */
     bool for_sync;           /* it waits for the file's commits; else for its chunks' loads */
+    uint64_t since_ns;       /* when it began (a sync fails after the mount's timeout) */
 };
 
 /* What pgfs keeps of a file of the mount (its tmpfs node's ext). */
@@ -74,7 +75,8 @@ struct pgfs {
     struct pgfs_counters c;
     struct loop *l;
     struct loop_timeout lease_timer;
-    uint8_t chunk[PGS_CHUNK_SIZE]; /* the read being run lands here */
+    struct loop_timeout sync_timer; /* every second: syncs waiting past the timeout fail */
+    uint8_t chunk[PGS_CHUNK_SIZE];  /* the read being run lands here */
     uint8_t pg_in[PGS_BUF_MIN], pg_out[PGS_BUF_MIN];
 };
 
@@ -117,6 +119,8 @@ struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, bool for_s
 bool pgfs_wait_take(struct pgfs *f, struct pgfs_wait *w);
 /* Wakes the waits on file n of one kind with result. */
 void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, bool for_sync, long result);
+/* Fails the syncs waiting longer than the mount's timeout with ERR_TIMED_OUT. */
+void pgfs_expire_syncs(struct pgfs *f);
 /* True for the errors a lost connection gives a request (then it is sent again). */
 bool pgfs_link_error(long err);
 /* Forgets every wait whose ctx is ctx (its caller went): their callbacks never come. */

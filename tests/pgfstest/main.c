@@ -227,6 +227,27 @@ static void pt_verify(handle_t s)
     printf("pgfstest: verified\n");
 }
 
+/* The database goes away (the test stops it): cached bytes are still served, a sync fails after the
+ * mount's timeout (5 s) instead of waiting for ever. */
+static void pt_offline(handle_t s)
+{
+    handle_t n;
+    printf("pgfstest: stop the database\n");
+    pt_pause(3000000000ull);
+    tap_ok(pt_check(s, PT_DIR "/mib", 6), "with the database gone, a cached file still reads right");
+    if (!tap_eq(ft_open(s, PT_DIR "/big", FS_O_WRITE, &n, NULL), 0, "OPEN big for writing"))
+        return;
+    memset(ft_buf, 'Q', 100);
+    tap_eq(ft_write(n, 0, ft_buf, 100), 100, "a write lands in the cache");
+    uint64_t t0 = warp_clock();
+    tap_eq(pt_setattr(n, FS_ATTR_SYNC, ""), ERR_TIMED_OUT, "its sync fails: ERR_TIMED_OUT");
+    uint64_t waited = (warp_clock() - t0) / 1000000u;
+    tap_ok(waited >= 4000 && waited < 30000, "after the mount's timeout (%llu ms)",
+           (unsigned long long)waited);
+    ft_close(n);
+    printf("pgfstest: offline checked\n");
+}
+
 /* Runs the phase the mark calls for; exit code 0 if all passed. */
 int main(uint64_t arg, const void *initfs, size_t initfs_size)
 {
@@ -238,8 +259,10 @@ int main(uint64_t arg, const void *initfs, size_t initfs_size)
         tap_ok(pt_wait_mount((handle_t)s), "/data is served")) {
         if (ft_open(s, PT_DIR "/done", 0, NULL, NULL) == ERR_NOT_FOUND)
             pt_write((handle_t)s);
-        else
+        else {
             pt_verify((handle_t)s);
+            pt_offline((handle_t)s);
+        }
     }
     tap_plan();
     tap_summary("pgfstest");

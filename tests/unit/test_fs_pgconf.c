@@ -32,7 +32,7 @@ static void test_section(void **state)
     (void)state;
     struct pgconf c;
     parse("[service fs]\narg = 1\n[fs data]\npg = 10.0.2.2:6543\ndatabase = warp\nuser = w\n"
-          "password = s3cret pass\nvolume = site\nlease = 12\nsync = yes\n",
+          "password = s3cret pass\nvolume = site\nlease = 12\nsync = yes\ntimeout = 9\n",
           &c);
     assert_true(c.present);
     assert_string_equal(c.name, "data");
@@ -43,6 +43,7 @@ static void test_section(void **state)
     assert_string_equal(c.password, "s3cret pass");
     assert_string_equal(c.volume, "site");
     assert_int_equal(c.lease_s, 12);
+    assert_int_equal(c.timeout_s, 9);
     assert_true(c.sync);
     assert_string_equal(logged, "");
     parse("[fs d]\npg = db.internal\ndatabase = a\nuser = b\npassword = c\nvolume = v\n", &c);
@@ -50,6 +51,7 @@ static void test_section(void **state)
     assert_string_equal(c.host, "db.internal");
     assert_int_equal(c.port, 5432);
     assert_int_equal(c.lease_s, PGCONF_LEASE_DEFAULT);
+    assert_int_equal(c.timeout_s, PGCONF_TIMEOUT_DEFAULT);
     assert_false(c.sync);
     parse("[service x]\n", &c);
     assert_false(c.present);
@@ -67,6 +69,7 @@ static void test_refused(void **state)
         "[fs d]\npg = h\ndatabase = a\nuser = b\npassword = hunter2\nvolume = v\ncolour = red\n",
         "[fs d]\npg = h\ndatabase = a\nuser = b\npassword = hunter2\npassword = hunter3\nvolume = v\n",
         "[fs d]\npg = h\ndatabase = a\nuser = b\npassword = c\nvolume = v\nlease = 0\n",
+        "[fs d]\npg = h\ndatabase = a\nuser = b\npassword = c\nvolume = v\ntimeout = 3601\n",
         "[fs d]\npg = h\ndatabase = a\nuser = b\npassword = c\nvolume = v\nsync = maybe\n",
         "[fs d]\npg = h\ndatabase = a\nuser = b\nvolume = v\n",
         "[fs d]\npg = h\ndatabase =\nuser = b\npassword = c\nvolume = v\n",
