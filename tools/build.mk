@@ -28,6 +28,8 @@
 #                            outbound TCP and name lookups, for tests/e2e/case_tcpip.py's namespace
 #   $(BUILD)/warp-pgfs.iso   the network stack, fs with a persistent mount at /data and tests/pgfstest
 #                            (tests/pgfstest/pgfs-test.manifest), for tests/e2e/case_pgfs.py
+#   $(BUILD)/warp-pgweb.iso  the network stack, fs's /data and http_server's uploads into it
+#                            (tests/pgfstest/pgweb.manifest), for tests/e2e/case_pgfs.py
 #   $(BUILD)/warp-upload.iso     the normal system with uploads configured (boot.manifest plus
 #                            tests/e2e/upload.manifest's [http upload]), for tests/e2e/case_upload.py
 #   $(BUILD)/warp-operator.iso   the normal system (boot.manifest) plus tests/adversary as an admin
@@ -75,7 +77,8 @@ SITE_IMAGE     := $(BUILD)/site.img
 IMAGES := $(BUILD)/warp.iso $(BUILD)/warp-test.iso $(BUILD)/warp-crash.iso $(BUILD)/warp-crash-stack.iso \
 	$(BUILD)/warp-net.iso $(BUILD)/warp-blk.iso $(BUILD)/warp-scsi.iso $(BUILD)/warp-nvme.iso \
 	$(BUILD)/warp-adversary.iso $(BUILD)/warp-fs.iso $(BUILD)/warp-operator.iso $(BUILD)/warp-linux.iso \
-	$(BUILD)/warp-linuxnet.iso $(BUILD)/warp-tcp.iso $(BUILD)/warp-pgfs.iso $(BUILD)/warp-upload.iso
+	$(BUILD)/warp-linuxnet.iso $(BUILD)/warp-tcp.iso $(BUILD)/warp-pgfs.iso $(BUILD)/warp-pgweb.iso \
+	$(BUILD)/warp-upload.iso
 
 # The fuzzing images (tests/fuzzos/build.mk): the short run is part of make test, the long one of
 # make test-long and make fuzz-os.
@@ -134,6 +137,7 @@ $(eval $(call warp_initfs,fs,tests/fstest/fs-test.manifest))
 $(eval $(call warp_initfs,adversary,tests/adversary/adversary.manifest))
 $(eval $(call warp_initfs,tcp,tests/tcptest/tcp-test.manifest))
 $(eval $(call warp_initfs,pgfs,tests/pgfstest/pgfs-test.manifest))
+$(eval $(call warp_initfs,pgweb,tests/pgfstest/pgweb.manifest))
 $(BUILD)/operator.manifest: servers/init/boot.manifest tests/adversary/operator.manifest
 	@mkdir -p $(@D)
 	$(Q)cat $^ > $@
@@ -155,6 +159,7 @@ $(eval $(call warp_iso,warp-fs,fs,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-adversary,adversary,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-tcp,tcp,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-pgfs,pgfs,$(KERNEL_CMDLINE)))
+$(eval $(call warp_iso,warp-pgweb,pgweb,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-operator,operator,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-upload,upload,$(KERNEL_CMDLINE)))
 $(eval $(call warp_iso,warp-fuzzos,fuzzos,$(KERNEL_CMDLINE)))

@@ -18,11 +18,18 @@ unprivileged user on 127.0.0.1:30543, the port tests/pgfstest/pgfs-test.manifest
            mount's 5-second timeout instead of waiting for ever (PostgreSQL is started again after)
 
 Then the database is asked directly: the volume's names are there, and the copy's chunks are stored
-once (the chunk rows are fewer than the chunk map's rows). The cluster is always stopped.
+once (the chunk rows are fewer than the chunk map's rows). Last, uploads kept in the database
+(warp-pgweb.iso: http_server's /uploads/ into /data/uploads, volume pgweb): PUTs of 0 B to 9 MiB
+(201), one replaced (204) and one deleted (204), then QEMU killed (SIGKILL) at once; a new machine
+serves every upload byte for byte (sha256) and 404 for the deleted one. The cluster is always
+stopped.
 """
 
 import functools
+import hashlib
+import http.client
 import os
+import time
 import re
 import shutil
 import signal
@@ -38,11 +45,15 @@ GROUP = "pgfs"
 TIMEOUT = 300
 PORT = 30543  # as tests/pgfstest/pgfs-test.manifest says
 PANIC = "KERNEL PANIC"
+TOKEN = "e2e-pgweb-token-0123456789abcdef"  # tests/pgfstest/pgweb.manifest
+SERVED = re.compile(r"^fs: /data: volume 'pgweb' served")
+UPLOADS = [("empty", 0), ("one", 1), ("dir/page", 4096), ("mib", 1 << 20), ("nine", (9 << 20) + 77)]
 SUMMARY = re.compile(r"^pgfstest: (\d+) passed, (\d+) failed")
 
 
 def jobs(ctx):
-    names = ["pgfs write: verdict", "pgfs verify: verdict", "pgfs: the database holds the tree"]
+    names = ["pgfs write: verdict", "pgfs verify: verdict", "pgfs: the database holds the tree",
+             "pgfs uploads: PUT, the machine killed", "pgfs uploads: a new machine serves them"]
     yield Job(names[0], functools.partial(run, names=names), also=names[1:])
 
 
@@ -148,8 +159,74 @@ def run(ctx, names):
                     for n in names]
         results = write_phase(ctx, names[0], base, state)
         results += verify_phase(ctx, names[1], base, state)
-        results.append(database_check(base, names[-1]))
+        results.append(database_check(base, names[2]))
+        results += upload_phases(ctx, names[3:])
         return results
     finally:
         pgcluster.stop_cluster(state["server"])
         shutil.rmtree(base, ignore_errors=True)
+
+
+def request(port, method, path, body=None, token=True):
+    """(status, body) of one request to the guest on a fresh connection."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        c.request(method, path, body=body, headers={"Authorization": "Bearer " + TOKEN} if token else {})
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def wait_mount(ctx, boot, port):
+    """Waits for fs to serve /data and http_server to answer; None or why not."""
+    if boot.wait_for(SERVED, ctx.timeout(TIMEOUT)) is None:
+        return "fs never served /data"
+    deadline = time.monotonic() + ctx.timeout(60)
+    while time.monotonic() < deadline:
+        try:
+            if request(port, "GET", "/", token=False)[0] == 200:
+                return None
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return "http_server never answered"
+
+
+def upload_phases(ctx, names):
+    """PUTs and a DELETE on one machine, killed at once; a new one serves what was acknowledged."""
+    files = {name: os.urandom(size) for name, size in UPLOADS}
+    files["one"] = os.urandom(1)
+    with Boot(ctx, names[0], ctx.image("warp-pgweb.iso"), mem="256M", net=True) as boot:
+        port = boot.options["port"]
+        why = wait_mount(ctx, boot, port)
+        got = []
+        for name, size in UPLOADS:
+            got.append((name, request(port, "PUT", "/uploads/" + name, os.urandom(1) if name == "one" else
+                                      files[name])[0] if not why else None))
+        if not why:
+            got.append(("one again", request(port, "PUT", "/uploads/one", files["one"])[0]))
+            got.append(("delete dir/page", request(port, "DELETE", "/uploads/dir/page")[0]))
+        if boot.proc.poll() is None:
+            os.killpg(boot.proc.pid, signal.SIGKILL)  # right after the last acknowledgement
+        want = [(n, 201) for n, _ in UPLOADS] + [("one again", 204), ("delete dir/page", 204)]
+        if why or got != want:
+            first = boot.fail(names[0], why or f"statuses {got}, not {want}", with_state=False)
+        else:
+            first = Result(names[0], True, notes=[f"{len(UPLOADS)} PUTs (0 B to 9 MiB), a replace, a DELETE"])
+    with Boot(ctx, names[1], ctx.image("warp-pgweb.iso"), mem="256M", net=True) as boot:
+        port = boot.options["port"]
+        why = wait_mount(ctx, boot, port)
+        bad = []
+        for name, _ in UPLOADS:
+            if why:
+                break
+            status, body = request(port, "GET", "/uploads/" + name, token=False)
+            want = (404, None) if name == "dir/page" else (200, hashlib.sha256(files[name]).hexdigest())
+            if status != want[0] or (want[1] and hashlib.sha256(body).hexdigest() != want[1]):
+                bad.append(f"{name}: {status}, {len(body)} bytes")
+        if why or bad:
+            second = boot.fail(names[1], why or "; ".join(bad), with_state=False)
+        else:
+            second = Result(names[1], True, notes=["every upload byte for byte (sha256), the deleted one 404"])
+    return [first, second]
