@@ -16,16 +16,18 @@ enum {
     PGCONF_LEASE = 32,
     PGCONF_SYNC = 64,
     PGCONF_TIMEOUT = 128,
+    PGCONF_REFRESH = 256,
     PGCONF_REQUIRED = PGCONF_PG | PGCONF_DATABASE | PGCONF_USER | PGCONF_PASSWORD | PGCONF_VOLUME,
 };
 
 static const struct {
     const char *name;
     unsigned bit;
-} pgconf_keys[] = {{"pg", PGCONF_PG},         {"database", PGCONF_DATABASE},
-                   {"user", PGCONF_USER},     {"password", PGCONF_PASSWORD},
-                   {"volume", PGCONF_VOLUME}, {"lease", PGCONF_LEASE},
-                   {"sync", PGCONF_SYNC},     {"timeout", PGCONF_TIMEOUT}};
+} pgconf_keys[] = {{"pg", PGCONF_PG},          {"database", PGCONF_DATABASE},
+                   {"user", PGCONF_USER},      {"password", PGCONF_PASSWORD},
+                   {"volume", PGCONF_VOLUME},  {"lease", PGCONF_LEASE},
+                   {"sync", PGCONF_SYNC},      {"timeout", PGCONF_TIMEOUT},
+                   {"refresh", PGCONF_REFRESH}};
 
 /* The reading of the sections. */
 struct pgconf_reader {
@@ -85,9 +87,12 @@ static const char *pgconf_value(unsigned bit, const char *value, struct pgconf *
     switch (bit) {
     case PGCONF_PG: return pgconf_address(value, c);
     case PGCONF_LEASE:
-    case PGCONF_TIMEOUT: {
+    case PGCONF_TIMEOUT:
+    case PGCONF_REFRESH: {
         long s = text_decimal(value, 1, PGCONF_LEASE_MAX);
-        *(bit == PGCONF_LEASE ? &c->lease_s : &c->timeout_s) = (uint32_t)s;
+        *(bit == PGCONF_LEASE     ? &c->lease_s
+          : bit == PGCONF_TIMEOUT ? &c->timeout_s
+                                  : &c->refresh_s) = (uint32_t)s;
         return s < 0 ? "not a number of seconds from 1 to 3600" : NULL;
     }
     case PGCONF_SYNC:
@@ -135,6 +140,7 @@ static void pgconf_item(void *ctx, const struct mfsection_item *it)
         r->cur.port = PGCONF_PORT_DEFAULT;
         r->cur.lease_s = PGCONF_LEASE_DEFAULT;
         r->cur.timeout_s = PGCONF_TIMEOUT_DEFAULT;
+        r->cur.refresh_s = PGCONF_REFRESH_DEFAULT;
         r->keys = 0;
         r->bad = !pgconf_valid_name(it->name);
         if (r->bad)

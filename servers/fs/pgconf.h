@@ -8,6 +8,7 @@
 #define PGCONF_LEASE_DEFAULT 30
 #define PGCONF_LEASE_MAX 3600
 #define PGCONF_TIMEOUT_DEFAULT 30
+#define PGCONF_REFRESH_DEFAULT 2
 #define PGCONF_PORT_DEFAULT 5432
 
 /*
@@ -22,6 +23,7 @@
  * sync = yes                close of a written file waits for its commit, as fsync does (default no)
  * timeout = 30              seconds a sync waits for the database before it fails (ERR_TIMED_OUT);
  *                           1..3600
+ * refresh = 2               seconds between a read-only mount's refreshes of its tree (1..3600)
  */
 struct pgconf {
     bool present; /* a valid section was found */
@@ -32,6 +34,7 @@ struct pgconf {
     char volume[PGCONF_TEXT_MAX + 1];
     uint32_t lease_s;
     uint32_t timeout_s;
+    uint32_t refresh_s;
     bool sync;
 };
 

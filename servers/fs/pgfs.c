@@ -1,6 +1,7 @@
 /* pgfs.c: the persistent mount over libs/pgstore: its start, the lease, the tree's load into the tmpfs
  * mirror, and the store's answers (pgfs.h; chunks in pgfs_data.c, names in pgfs_names.c). */
 #include "pgfs.h"
+#include "pgfs_scan.h"
 
 #include <warp/clock.h>
 #include <warp/fmt.h>
@@ -41,49 +42,15 @@ static void pgfs_readdir(struct pgfs *f, struct tmpfs_node *dir, uint64_t cookie
         pgfs_log(f, "cannot queue a readdir; the mount is not served");
 }
 
-/* Adds directory d to the load's list of directories to read: 0 or ERR_NO_MEMORY. */
-static long pgfs_dir_push(struct pgfs *f, struct tmpfs_node *d)
-{
-    if (f->ndirs == f->dirs_cap) {
-        uint32_t cap = f->dirs_cap ? f->dirs_cap * 2 : 64;
-        struct tmpfs_node **a = realloc(f->dirs, cap * sizeof(*a));
-        if (!a)
-            return ERR_NO_MEMORY;
-        f->dirs = a;
-        f->dirs_cap = cap;
-    }
-    tmpfs_hold(d);
-    f->dirs[f->ndirs++] = d;
-    return 0;
-}
-
-/* Adds one entry of a readdir batch to directory dir. */
-static void pgfs_add_entry(struct pgfs *f, struct tmpfs_node *dir, const struct pgs_dirent *e)
-{
-    struct tmpfs_node *n;
-    uint32_t type = e->type == PGS_DIR ? TMPFS_S_IFDIR : TMPFS_S_IFREG;
-    long r = f->nodes >= PGFS_NODES_MAX
-                 ? ERR_NO_RESOURCES
-                 : tmpfs_create(&f->tree, dir, e->name, strlen(e->name), type | (e->mode & 07777), &n);
-    if (r == 0)
-        r = type == TMPFS_S_IFREG ? pgfs_file_new(n, e->size) : pgfs_dir_push(f, n);
-    if (r < 0) {
-        char msg[PGS_NAME_MAX + 64];
-        fmt_snprintf(msg, sizeof(msg), "entry '%s' left out: %s", e->name, err_str(r));
-        pgfs_log(f, msg);
-        return;
-    }
-    n->ext_ino = e->ino;
-    n->mtime_ns = (uint64_t)e->mtime_ns;
-    f->nodes++;
-}
-
 /* A readdir batch came: its entries join the tree; then the next batch or directory, or ready. */
 static void pgfs_on_readdir(struct pgfs *f, struct pgfs_op *op, const struct pgs_result *res)
 {
     struct tmpfs_node *dir = op->node;
-    for (unsigned i = 0; i < res->count; i++)
-        pgfs_add_entry(f, dir, &pgfs_dirents[i]);
+    for (unsigned i = 0; i < res->count; i++) {
+        struct tmpfs_node *n = pgfs_add_node(f, dir, &pgfs_dirents[i]);
+        if (n && tmpfs_is_dir(n) && pgfs_dir_push(f, n) < 0)
+            pgfs_log(f, "no memory for the tree's load: a directory is left empty");
+    }
     if (!res->end && res->count > 0) {
         pgfs_readdir(f, dir, pgfs_dirents[res->count - 1].cookie);
         return;
@@ -117,6 +84,15 @@ static void pgfs_on_lease_timer(struct loop *l, struct loop_timeout *t, void *ct
         pgfs_submit(f, op);
     }
     loop_timeout_after(l, t, (uint64_t)f->conf.lease_s * 1000000000u / 3);
+}
+
+/* Every refresh interval: a read-only mount reads its tree again (the writer's changes come in). */
+static void pgfs_on_refresh_timer(struct loop *l, struct loop_timeout *t, void *ctx)
+{
+    struct pgfs *f = ctx;
+    if (!f->writer)
+        pgfs_scan_start(f);
+    loop_timeout_after(l, t, (uint64_t)f->conf.refresh_s * 1000000000u);
 }
 
 /* Every second: syncs that waited too long fail. */
@@ -192,6 +168,7 @@ static void pgfs_on_done(void *ctx, const struct pgs_req *req, const struct pgs_
     case PGFS_OP_RENEW: pgfs_on_renew(f, res->status); break;
     case PGFS_OP_TAKE: pgfs_on_take(f, res->status); break;
     case PGFS_OP_READDIR: pgfs_on_readdir(f, op, res); break;
+    case PGFS_OP_SCAN: pgfs_on_scan(f, op, res); break;
     case PGFS_OP_LOAD: pgfs_on_load(f, op, res); break;
     case PGFS_OP_COMMIT: pgfs_on_commit(f, op, res->status); break;
     case PGFS_OP_NAMES: pgfs_on_names(f, op, res); break;
@@ -256,6 +233,8 @@ long pgfs_start(struct pgfs *f, struct loop *l, const struct pgconf *conf, uint6
     lease->req.lease_ms = f->conf.lease_s * 1000u;
     loop_timeout_init(&f->lease_timer, pgfs_on_lease_timer, f);
     loop_timeout_init(&f->sync_timer, pgfs_on_sync_timer, f);
+    loop_timeout_init(&f->refresh_timer, pgfs_on_refresh_timer, f);
+    loop_timeout_after(l, &f->refresh_timer, (uint64_t)f->conf.refresh_s * 1000000000u);
     loop_timeout_after(l, &f->sync_timer, 1000000000u);
     pglink_start(&f->link, l, &f->store, &f->conf, pgfs_on_link, f);
     r = pgfs_submit(f, open);
@@ -271,9 +250,10 @@ void pgfs_stats(const struct pgfs *f, char *buf, size_t size)
 {
     fmt_snprintf(buf, size,
                  "pg_fetched=%llu pg_commits=%llu pg_committed=%llu pg_hits=%llu pg_misses=%llu "
-                 "pg_evictions=%llu pg_errors=%llu pg_cache=%llu",
+                 "pg_evictions=%llu pg_errors=%llu pg_refreshes=%llu pg_cache=%llu",
                  (unsigned long long)f->c.fetched_bytes, (unsigned long long)f->c.commits,
                  (unsigned long long)f->c.committed_bytes, (unsigned long long)f->c.hits,
                  (unsigned long long)f->c.misses, (unsigned long long)f->c.evictions,
-                 (unsigned long long)f->c.errors, (unsigned long long)f->tree.bytes_used);
+                 (unsigned long long)f->c.errors, (unsigned long long)f->c.refreshes,
+                 (unsigned long long)f->tree.bytes_used);
 }

@@ -75,10 +75,13 @@ void pgfs_lru_touch(struct pgfs *f, struct pgfs_file *file)
 /* The tree frees node n: what pgfs kept of it goes. */
 void pgfs_node_gone(void *ctx, struct tmpfs_node *n)
 {
+    struct pgfs *f = ctx;
     struct pgfs_file *file = pgfs_file_of(n);
+    if (f->nodes > 0)
+        f->nodes--;
     if (!file)
         return;
-    pgfs_lru_out(ctx, file);
+    pgfs_lru_out(f, file);
     free(file->state);
     free(file);
     n->ext = NULL;
@@ -371,4 +374,42 @@ long pgfs_sync(struct pgfs *f, struct tmpfs_node *n, pgfs_done_fn fn, void *ctx)
     if (!pgfs_wait_add(f, n, true, fn, ctx))
         return ERR_NO_MEMORY;
     return PGFS_PENDING;
+}
+
+/* Adds directory d to the load's list of directories to read: 0 or ERR_NO_MEMORY. */
+long pgfs_dir_push(struct pgfs *f, struct tmpfs_node *d)
+{
+    if (f->ndirs == f->dirs_cap) {
+        uint32_t cap = f->dirs_cap ? f->dirs_cap * 2 : 64;
+        struct tmpfs_node **a = realloc(f->dirs, cap * sizeof(*a));
+        if (!a)
+            return ERR_NO_MEMORY;
+        f->dirs = a;
+        f->dirs_cap = cap;
+    }
+    tmpfs_hold(d);
+    f->dirs[f->ndirs++] = d;
+    return 0;
+}
+
+/* Adds entry e of a readdir to directory dir of the mirror; see pgfs_data.h. */
+struct tmpfs_node *pgfs_add_node(struct pgfs *f, struct tmpfs_node *dir, const struct pgs_dirent *e)
+{
+    struct tmpfs_node *n;
+    uint32_t type = e->type == PGS_DIR ? TMPFS_S_IFDIR : TMPFS_S_IFREG;
+    long r = f->nodes >= PGFS_NODES_MAX
+                 ? ERR_NO_RESOURCES
+                 : tmpfs_create(&f->tree, dir, e->name, strlen(e->name), type | (e->mode & 07777), &n);
+    if (r == 0 && type == TMPFS_S_IFREG)
+        r = pgfs_file_new(n, e->size);
+    if (r < 0) {
+        char msg[PGS_NAME_MAX + 64];
+        fmt_snprintf(msg, sizeof(msg), "entry '%s' left out: %s", e->name, err_str(r));
+        pgfs_log(f, msg);
+        return NULL;
+    }
+    n->ext_ino = e->ino;
+    n->mtime_ns = (uint64_t)e->mtime_ns;
+    f->nodes++;
+    return n;
 }

@@ -4,6 +4,11 @@
 
 #include "pgfs_req.h"
 
+/* Adds entry e of a readdir to directory dir of the mirror (a file gets its record): the node, or
+ * NULL (logged: the mirror is full, or no memory). */
+struct tmpfs_node *pgfs_add_node(struct pgfs *f, struct tmpfs_node *dir, const struct pgs_dirent *e);
+/* Adds directory d (held) to the list of directories a load or refresh reads next: 0 or ERR_NO_MEMORY. */
+long pgfs_dir_push(struct pgfs *f, struct tmpfs_node *d);
 /* Makes [off, off + len) of file n readable (for_write: the chunks a write covers only in part):
  * 0 at once, PGFS_PENDING (fn(ctx, result) follows), or an error. */
 long pgfs_ready(struct pgfs *f, struct tmpfs_node *n, uint64_t off, uint64_t len, bool for_write,

@@ -54,7 +54,7 @@ enum pgfs_state {
 };
 
 struct pgfs_counters {
-    uint64_t hits, misses, fetched_bytes, commits, committed_bytes, evictions, errors;
+    uint64_t hits, misses, fetched_bytes, commits, committed_bytes, evictions, errors, refreshes;
 };
 
 struct pgfs {
@@ -75,8 +75,12 @@ struct pgfs {
     struct pgfs_counters c;
     struct loop *l;
     struct loop_timeout lease_timer;
-    struct loop_timeout sync_timer; /* every second: syncs waiting past the timeout fail */
-    uint8_t chunk[PGS_CHUNK_SIZE];  /* the read being run lands here */
+    struct loop_timeout sync_timer;    /* every second: syncs waiting past the timeout fail */
+    struct loop_timeout refresh_timer; /* a read-only mount's refresh */
+    bool scanning;                     /* a refresh runs */
+    struct pgs_dirent *scan;           /* the directory being refreshed: the database's entries */
+    uint32_t nscan, scan_cap;
+    uint8_t chunk[PGS_CHUNK_SIZE]; /* the read being run lands here */
     uint8_t pg_in[PGS_BUF_MIN], pg_out[PGS_BUF_MIN];
 };
 
@@ -89,6 +93,7 @@ enum pgfs_kind {
     PGFS_OP_RENEW,
     PGFS_OP_TAKE, /* a read-only mount asks for the lease again */
     PGFS_OP_READDIR,
+    PGFS_OP_SCAN, /* a read-only mount's refresh */
     PGFS_OP_LOAD,
     PGFS_OP_COMMIT,
     PGFS_OP_NAMES,

@@ -21,8 +21,10 @@ Then the database is asked directly: the volume's names are there, and the copy'
 once (the chunk rows are fewer than the chunk map's rows). Last, uploads kept in the database
 (warp-pgweb.iso: http_server's /uploads/ into /data/uploads, volume pgweb): PUTs of 0 B to 9 MiB
 (201), one replaced (204) and one deleted (204), then QEMU killed (SIGKILL) at once; a new machine
-serves every upload byte for byte (sha256) and 404 for the deleted one. The cluster is always
-stopped.
+serves every upload byte for byte (sha256) and 404 for the deleted one. Then two machines on that
+volume at once: the one holding the lease takes uploads, the other is read-only (its PUT refused)
+and, refreshing its tree every 2 s, serves a new upload, a replaced one's new bytes and a deletion's
+404 within 10 s. The cluster is always stopped.
 """
 
 import functools
@@ -53,7 +55,8 @@ SUMMARY = re.compile(r"^pgfstest: (\d+) passed, (\d+) failed")
 
 def jobs(ctx):
     names = ["pgfs write: verdict", "pgfs verify: verdict", "pgfs: the database holds the tree",
-             "pgfs uploads: PUT, the machine killed", "pgfs uploads: a new machine serves them"]
+             "pgfs uploads: PUT, the machine killed", "pgfs uploads: a new machine serves them",
+             "pgfs replicas: a writer and a read-only machine on one volume"]
     yield Job(names[0], functools.partial(run, names=names), also=names[1:])
 
 
@@ -160,7 +163,8 @@ def run(ctx, names):
         results = write_phase(ctx, names[0], base, state)
         results += verify_phase(ctx, names[1], base, state)
         results.append(database_check(base, names[2]))
-        results += upload_phases(ctx, names[3:])
+        results += upload_phases(ctx, names[3:5])
+        results.append(replicas(ctx, names[5]))
         return results
     finally:
         pgcluster.stop_cluster(state["server"])
@@ -230,3 +234,55 @@ def upload_phases(ctx, names):
         else:
             second = Result(names[1], True, notes=["every upload byte for byte (sha256), the deleted one 404"])
     return [first, second]
+
+
+WRITER = re.compile(r"^fs: /data: (volume 'pgweb' served \(\d+ nodes, writer\)|took the lease)")
+READ_ONLY = re.compile(r"^fs: /data: volume 'pgweb' served \(\d+ nodes, read-only")
+REPLICA_BOUND = 10  # seconds the read-only machine may take to show a change
+
+
+def until_replica(port, path, want_status, want_body, bound):
+    """Polls path on the replica until it answers want_status (with want_body's bytes): seconds taken,
+    or None after bound seconds."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < bound:
+        try:
+            status, body = request(port, "GET", path, token=False)
+            if status == want_status and (want_body is None or body == want_body):
+                return time.monotonic() - t0
+        except (OSError, http.client.HTTPException):
+            pass  # a file replaced while it streams ends short: its old inode is gone from the database
+        time.sleep(0.2)
+    return None
+
+
+def replicas(ctx, name):
+    """A writer and a read-only machine on volume pgweb at once."""
+    fresh, mib = os.urandom(300000), os.urandom(1 << 20)
+    with Boot(ctx, name + " (writer)", ctx.image("warp-pgweb.iso"), mem="256M", net=True) as w:
+        why = wait_mount(ctx, w, w.options["port"])
+        if not why and w.wait_for(WRITER, ctx.timeout(30)) is None:
+            why = "the first machine never became the writer"
+        with Boot(ctx, name + " (replica)", ctx.image("warp-pgweb.iso"), mem="256M", net=True) as r:
+            why = why or wait_mount(ctx, r, r.options["port"])
+            if not why and r.wait_for(READ_ONLY, 1) is None:
+                why = "the second machine is not read-only"
+            wp, rp = w.options["port"], r.options["port"]
+            steps = []
+            if not why:
+                steps.append(("PUT fresh on the writer", request(wp, "PUT", "/uploads/fresh", fresh)[0], 201))
+                steps.append(("fresh on the replica", until_replica(rp, "/uploads/fresh", 200, fresh,
+                                                                    REPLICA_BOUND), "seconds"))
+                steps.append(("PUT on the replica", request(rp, "PUT", "/uploads/other", b"x")[0] >= 400, True))
+                steps.append(("PUT mib again on the writer", request(wp, "PUT", "/uploads/mib", mib)[0], 204))
+                steps.append(("mib's new bytes on the replica", until_replica(rp, "/uploads/mib", 200, mib,
+                                                                             REPLICA_BOUND), "seconds"))
+                steps.append(("DELETE fresh on the writer", request(wp, "DELETE", "/uploads/fresh")[0], 204))
+                steps.append(("fresh gone on the replica", until_replica(rp, "/uploads/fresh", 404, None,
+                                                                        REPLICA_BOUND), "seconds"))
+            bad = [f"{what}: {got}" for what, got, want in steps
+                   if (want == "seconds" and got is None) or (want != "seconds" and got != want)]
+            if why or bad:
+                return r.fail(name, why or "; ".join(bad), with_state=False)
+            return Result(name, True, notes=[f"{what}: {got:.1f} s" for what, got, want in steps
+                                             if want == "seconds"])
