@@ -210,6 +210,7 @@ long pgfs_start(struct pgfs *f, struct loop *l, const struct pgconf *conf, uint6
         return r;
     f->tree.node_gone = pgfs_node_gone;
     f->tree.gone_ctx = f;
+    f->tree.file_max = PGFS_FILE_MAX; /* a file's chunks come and go: it may outgrow the mirror */
     if (pgfs_random(NULL, id, sizeof(id)) < 0)
         return ERR_IO;
     fmt_snprintf(holder, sizeof(holder), "warp-fs-%02x%02x%02x%02x%02x%02x%02x%02x", id[0], id[1], id[2],

@@ -9,6 +9,7 @@
 #include <warp/user.h>
 
 static void pgfs_commit(struct pgfs *f, struct tmpfs_node *n);
+static uint64_t pgfs_dirty_bytes(const struct pgfs_file *file);
 
 /* Chunks a file of size bytes has. */
 uint64_t pgfs_chunks(uint64_t size)
@@ -87,23 +88,31 @@ void pgfs_node_gone(void *ctx, struct tmpfs_node *n)
     n->ext = NULL;
 }
 
-/* Drops the clean cached chunks of files other than keep, least recently used first, until bytes
- * more fit in the tmpfs. True if they do. */
-static bool pgfs_room(struct pgfs *f, uint64_t bytes, struct pgfs_file *keep)
+/*
+ * Drops clean cached chunks, least recently used file first, until bytes more fit in the tmpfs; of
+ * file keep, the chunks keep_first..keep_last (those a read or write in progress needs) stay, so a
+ * file larger than the mirror streams through it. True if the bytes fit.
+ */
+static bool pgfs_room(struct pgfs *f, uint64_t bytes, const struct pgfs_file *keep, uint64_t keep_first,
+                      uint64_t keep_last)
 {
     struct pgfs_file *file = f->lru_head;
     while (f->tree.bytes_used + bytes > f->tree.bytes_max && file) {
         struct pgfs_file *next = file->lru_next;
-        if (file != keep) {
-            for (uint32_t i = 0; i < file->nstate; i++) {
-                if (file->state[i] == PGFS_LOADED && i * (uint64_t)PGFS_CH < file->committed_size) {
-                    tmpfs_drop(&f->tree, file->node, i * (uint64_t)PGFS_CH, PGFS_CH);
-                    file->state[i] = 0;
-                }
+        bool kept = false;
+        for (uint32_t i = 0; i < file->nstate; i++) {
+            if (file->state[i] != PGFS_LOADED || i * (uint64_t)PGFS_CH >= file->committed_size)
+                continue;
+            if (file == keep && i >= keep_first && i <= keep_last) {
+                kept = true;
+                continue;
             }
-            pgfs_lru_out(f, file);
-            f->c.evictions++;
+            tmpfs_drop(&f->tree, file->node, i * (uint64_t)PGFS_CH, PGFS_CH);
+            file->state[i] = 0;
         }
+        if (!kept)
+            pgfs_lru_out(f, file);
+        f->c.evictions++;
         file = next;
     }
     return f->tree.bytes_used + bytes <= f->tree.bytes_max;
@@ -125,7 +134,7 @@ void pgfs_on_load(struct pgfs *f, struct pgfs_op *op, const struct pgs_result *r
     if (r == 0 && file && i < file->nstate && !(file->state[i] & (PGFS_DIRTY | PGFS_LOADED))) {
         size_t len = at >= n->size ? 0 : n->size - at < res->len ? (size_t)(n->size - at) : res->len;
         uint64_t mtime = n->mtime_ns;
-        if (!pgfs_room(f, PGFS_CH, file))
+        if (!pgfs_room(f, PGFS_CH, file, i > PGFS_IO_CHUNKS ? i - PGFS_IO_CHUNKS : 0, i + PGFS_IO_CHUNKS))
             r = ERR_NO_RESOURCES;
         else if (len > 0)
             r = tmpfs_write(&f->tree, n, at, f->chunk, len) < 0 ? ERR_NO_RESOURCES : 0;
@@ -139,7 +148,7 @@ void pgfs_on_load(struct pgfs *f, struct pgfs_op *op, const struct pgs_result *r
     if (r < 0)
         f->c.errors++;
     if (!file || file->loading == 0 || r < 0)
-        pgfs_wake(f, n, false, r);
+        pgfs_wake(f, n, PGFS_WAIT_LOAD, r);
 }
 
 /* Whether chunk i of file (size bytes now) must be read before [off, off + len) is used. */
@@ -178,9 +187,14 @@ long pgfs_ready(struct pgfs *f, struct tmpfs_node *n, uint64_t off, uint64_t len
     struct pgfs_file *file = pgfs_file_of(n);
     if (!file || len == 0)
         return 0;
-    if (for_write)
-        pgfs_room(f, len + PGFS_CH, file); /* the write's pages: clean chunks of other files make room */
+    bool crowded = for_write && pgfs_dirty_bytes(file) >= PGFS_DIRTY_HARD;
     uint64_t first = off / PGFS_CH, last = (off + len - 1) / PGFS_CH;
+    if (for_write && (!pgfs_room(f, len + PGFS_CH, file, first, last) || crowded)) { /* clean chunks go */
+        if (!crowded && !file->flushing && pgfs_dirty_bytes(file) == 0)
+            return ERR_NO_RESOURCES; /* the mirror is full of other files' dirty chunks */
+        pgfs_commit(f, n);           /* its commit makes its chunks clean: then they can go */
+        return pgfs_wait_add(f, n, PGFS_WAIT_ROOM, fn, ctx) ? PGFS_PENDING : ERR_NO_MEMORY;
+    }
     unsigned sent = 0;
     for (uint64_t i = first; i <= last; i++) {
         if (!pgfs_needs(file, i, off, len, for_write))
@@ -210,7 +224,7 @@ long pgfs_ready(struct pgfs *f, struct tmpfs_node *n, uint64_t off, uint64_t len
         pgfs_lru_touch(f, file);
         return 0;
     }
-    if (!pgfs_wait_add(f, n, false, fn, ctx))
+    if (!pgfs_wait_add(f, n, PGFS_WAIT_LOAD, fn, ctx))
         return ERR_NO_MEMORY;
     f->c.misses++;
     return PGFS_PENDING;
@@ -353,11 +367,12 @@ void pgfs_on_commit(struct pgfs *f, struct pgfs_op *op, long status)
     }
     free(op->data);
     free(op->chunks);
+    pgfs_wake(f, n, PGFS_WAIT_ROOM, status == ERR_NOT_FOUND ? 0 : status); /* writes waiting for room retry */
     if (back == 0 && file && !pgfs_clean(file)) {
         pgfs_commit(f, n); /* more was written meanwhile, or more than one commit holds */
         return;
     }
-    pgfs_wake(f, n, true, back == 0 ? 0 : status);
+    pgfs_wake(f, n, PGFS_WAIT_SYNC, back == 0 ? 0 : status);
 }
 
 /* Sync; see pgfs.h. */
@@ -371,7 +386,7 @@ long pgfs_sync(struct pgfs *f, struct tmpfs_node *n, pgfs_done_fn fn, void *ctx)
     pgfs_commit(f, n);
     if (pgfs_clean(file))
         return 0;
-    if (!pgfs_wait_add(f, n, true, fn, ctx))
+    if (!pgfs_wait_add(f, n, PGFS_WAIT_SYNC, fn, ctx))
         return ERR_NO_MEMORY;
     return PGFS_PENDING;
 }

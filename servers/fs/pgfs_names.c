@@ -18,7 +18,7 @@ static long pgfs_names_submit(struct pgfs *f, struct pgfs_op *op, pgfs_done_fn f
         free(op);
         return ERR_READ_ONLY;
     }
-    op->wait = pgfs_wait_add(f, NULL, false, fn, ctx);
+    op->wait = pgfs_wait_add(f, NULL, PGFS_WAIT_LOAD, fn, ctx);
     if (!op->wait) {
         free(op);
         return ERR_NO_MEMORY;

@@ -42,14 +42,14 @@ struct pgfs_op *pgfs_op_new(enum pgfs_kind kind, enum pgs_op op)
 }
 
 /* Adds a wait; NULL without memory. */
-struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, bool for_sync, pgfs_done_fn fn,
-                                void *ctx)
+struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, enum pgfs_wait_kind kind,
+                                pgfs_done_fn fn, void *ctx)
 {
     struct pgfs_wait *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
     *w = (struct pgfs_wait){
-        .next = f->waits, .fn = fn, .ctx = ctx, .node = n, .for_sync = for_sync, .since_ns = warp_clock()};
+        .next = f->waits, .fn = fn, .ctx = ctx, .node = n, .kind = kind, .since_ns = warp_clock()};
     f->waits = w;
     return w;
 }
@@ -67,12 +67,12 @@ bool pgfs_wait_take(struct pgfs *f, struct pgfs_wait *w)
 }
 
 /* Wakes the waits on file n of one kind with result. */
-void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, bool for_sync, long result)
+void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, enum pgfs_wait_kind kind, long result)
 {
     struct pgfs_wait **pp = &f->waits;
     while (*pp) {
         struct pgfs_wait *w = *pp;
-        if (w->node != n || w->for_sync != for_sync || !w->fn) {
+        if (w->node != n || w->kind != kind || !w->fn) {
             pp = &w->next;
             continue;
         }
@@ -111,7 +111,7 @@ void pgfs_expire_syncs(struct pgfs *f)
     struct pgfs_wait **pp = &f->waits;
     while (*pp) {
         struct pgfs_wait *w = *pp;
-        if (!w->for_sync || !w->fn || now - w->since_ns < limit) {
+        if (w->kind == PGFS_WAIT_LOAD || !w->node || !w->fn || now - w->since_ns < limit) {
             pp = &w->next;
             continue;
         }

@@ -7,11 +7,14 @@
 #include "tmpfs.h"
 
 #include <pgstore/pgstore.h>
+#include <warp/proto/fs.h>
 
-#define PGFS_PENDING 1            /* a call's answer waits: its callback comes later */
-#define PGFS_FLUSH_CHUNKS 32      /* chunks (2 MiB) one commit carries at most */
-#define PGFS_DIRTY_MAX (4u << 20) /* dirty bytes of a file that start a commit without a sync */
-#define PGFS_NODES_MAX 65536      /* inodes the mirror holds */
+#define PGFS_PENDING 1             /* a call's answer waits: its callback comes later */
+#define PGFS_FLUSH_CHUNKS 32       /* chunks (2 MiB) one commit carries at most */
+#define PGFS_DIRTY_MAX (4u << 20)  /* dirty bytes of a file that start a commit without a sync */
+#define PGFS_DIRTY_HARD (8u << 20) /* dirty bytes of a file past which its writes wait for a commit */
+#define PGFS_NODES_MAX 65536       /* inodes the mirror holds */
+#define PGFS_FILE_MAX (1ull << 40) /* the largest file of the mount: 1 TiB */
 
 /* A chunk's state in the cache, one byte each. */
 enum {
@@ -24,14 +27,21 @@ enum {
 /* Told when a waiting call can go on (0) or failed (an error). */
 typedef void (*pgfs_done_fn)(void *ctx, long result);
 
+/* What a call waits for. */
+enum pgfs_wait_kind {
+    PGFS_WAIT_LOAD, /* the file's chunk reads */
+    PGFS_WAIT_SYNC, /* the file's commits, all of them */
+    PGFS_WAIT_ROOM, /* a commit of the file: a write waits for the mirror to have room */
+};
+
 /* A call waiting for the mount. */
 struct pgfs_wait {
     struct pgfs_wait *next;
     pgfs_done_fn fn;
     void *ctx;
     struct tmpfs_node *node; /* the file it waits on (NULL: a change of names) */
-    bool for_sync;           /* it waits for the file's commits; else for its chunks' loads */
-    uint64_t since_ns;       /* when it began (a sync fails after the mount's timeout) */
+    enum pgfs_wait_kind kind;
+    uint64_t since_ns; /* when it began (a sync fails after the mount's timeout) */
 };
 
 /* What pgfs keeps of a file of the mount (its tmpfs node's ext). */
@@ -85,6 +95,7 @@ struct pgfs {
 };
 
 #define PGFS_CH PGS_CHUNK_SIZE
+#define PGFS_IO_CHUNKS (FS_IO_MAX / PGS_CHUNK_SIZE + 1) /* chunks one READ or WRITE may span */
 
 /* What a request was sent for. */
 enum pgfs_kind {
@@ -118,13 +129,14 @@ struct pgfs_op *pgfs_op_new(enum pgfs_kind kind, enum pgs_op op);
 /* Sends a request of ours: 0, or the store's refusal (op freed). */
 long pgfs_submit(struct pgfs *f, struct pgfs_op *op);
 /* Adds a wait on file n (NULL: a change of names); NULL without memory. */
-struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, bool for_sync, pgfs_done_fn fn,
-                                void *ctx);
+struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, enum pgfs_wait_kind kind,
+                                pgfs_done_fn fn, void *ctx);
 /* Takes w out of the waits (false if it was forgotten meanwhile). */
 bool pgfs_wait_take(struct pgfs *f, struct pgfs_wait *w);
 /* Wakes the waits on file n of one kind with result. */
-void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, bool for_sync, long result);
-/* Fails the syncs waiting longer than the mount's timeout with ERR_TIMED_OUT. */
+void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, enum pgfs_wait_kind kind, long result);
+/* Fails the syncs (and writes waiting for room) waiting longer than the mount's timeout with
+ * ERR_TIMED_OUT. */
 void pgfs_expire_syncs(struct pgfs *f);
 /* True for the errors a lost connection gives a request (then it is sent again). */
 bool pgfs_link_error(long err);

@@ -45,6 +45,7 @@ int tmpfs_init(struct tmpfs *t, uint64_t bytes_max, uint32_t mode, uint64_t (*cl
 {
     memset(t, 0, sizeof(*t));
     t->bytes_max = bytes_max;
+    t->file_max = bytes_max;
     t->next_ino = 1;
     t->clock = clock;
     t->root = tmpfs_node_new(t, NULL, TMPFS_S_IFDIR | (mode & 07777));
@@ -391,7 +392,7 @@ int64_t tmpfs_write(struct tmpfs *t, struct tmpfs_node *f, uint64_t off, const v
 {
     if (tmpfs_is_dir(f))
         return ERR_IS_DIR;
-    if (off > t->bytes_max || len > t->bytes_max - off)
+    if (off > t->file_max || len > t->file_max - off)
         return ERR_NO_RESOURCES;
     if (len == 0)
         return 0;
@@ -449,7 +450,7 @@ int tmpfs_truncate(struct tmpfs *t, struct tmpfs_node *f, uint64_t size)
 {
     if (tmpfs_is_dir(f))
         return ERR_IS_DIR;
-    if (size > t->bytes_max)
+    if (size > t->file_max)
         return ERR_NO_RESOURCES;
     if (size < f->size)
         tmpfs_cut(t, f, size);

@@ -57,6 +57,7 @@ struct tmpfs_entry {
 
 struct tmpfs {
     uint64_t bytes_max;
+    uint64_t file_max; /* the largest file (bytes_max; a cache whose files' pages come and go sets more) */
     uint64_t bytes_used;
     uint64_t next_ino;
     uint64_t (*clock)(void); /* nanoseconds for mtime (NULL: always 0) */

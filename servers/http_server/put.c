@@ -19,7 +19,7 @@ static bool put_session_call(struct http_put *p, struct warp_msg *m)
         return false;
     p->call = m->call_id;
     p->call_epoch = fs->reconnects;
-    loop_timeout_after(p->pool->loop, &p->timeout, HTTP_PUT_TIMEOUT_NS);
+    loop_timeout_after(p->pool->loop, &p->timeout, HTTP_PUT_FS_TIMEOUT_NS);
     return true;
 }
 
@@ -29,7 +29,7 @@ static bool put_node_call(struct http_put *p, struct warp_msg *m)
     if (loop_call(p->pool->loop, p->node, m, put_on_reply, p) < 0)
         return false;
     p->call = m->call_id;
-    loop_timeout_after(p->pool->loop, &p->timeout, HTTP_PUT_TIMEOUT_NS);
+    loop_timeout_after(p->pool->loop, &p->timeout, HTTP_PUT_FS_TIMEOUT_NS);
     return true;
 }
 

@@ -7,7 +7,7 @@
 
 /*
  * A PUT of /uploads/a/b.txt (upload.h maps it to dir/a/b.txt) runs these fs calls, one at a time,
- * each under HTTP_PUT_TIMEOUT_NS:
+ * each under HTTP_PUT_FS_TIMEOUT_NS (the body's READs under HTTP_PUT_TIMEOUT_NS):
  *
  *   MKDIR   OPEN(FS_O_CREATE | FS_O_DIRECTORY, 0777) of each directory on the way, dir's own
  *           components included (an existing one just opens); the node is closed at once
@@ -33,9 +33,10 @@
  * remembered as stale: the connection's slot is not reused (http_put_busy) and the upload's
  * memory not freed until its reply comes, or the session is gone (fs restarted: its copies fail).
  */
-#define HTTP_PUT_CHUNK (64u << 10)         /* bytes of one READ from the client and of its WRITE to fs */
-#define HTTP_PUTS_MAX 8                    /* uploads at once (each holds HTTP_PUT_CHUNK); more: 503 */
-#define HTTP_PUT_TIMEOUT_NS 10000000000ull /* each step: a READ of the body, an fs call */
+#define HTTP_PUT_CHUNK (64u << 10)            /* bytes of one READ from the client and of its WRITE to fs */
+#define HTTP_PUTS_MAX 8                       /* uploads at once (each holds HTTP_PUT_CHUNK); more: 503 */
+#define HTTP_PUT_TIMEOUT_NS 10000000000ull    /* each READ of the body */
+#define HTTP_PUT_FS_TIMEOUT_NS 60000000000ull /* each fs call: a commit to a database may take a while */
 _Static_assert(HTTP_PUT_CHUNK <= FS_IO_MAX, "one WRITE per chunk");
 
 struct http_fs;
@@ -87,7 +88,7 @@ struct http_put {
     struct http_put_pool *pool;
     http_put_fn fn;
     void *ctx;
-    struct loop_timeout timeout; /* HTTP_PUT_TIMEOUT_NS per step */
+    struct loop_timeout timeout; /* per step: HTTP_PUT_TIMEOUT_NS or HTTP_PUT_FS_TIMEOUT_NS */
     enum http_put_step step;
     struct http_put_mem *mem; /* NULL when idle and nothing stale */
     bool is_put;

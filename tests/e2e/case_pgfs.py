@@ -19,7 +19,7 @@ unprivileged user on 127.0.0.1:30543, the port tests/pgfstest/pgfs-test.manifest
 
 Then the database is asked directly: the volume's names are there, and the copy's chunks are stored
 once (the chunk rows are fewer than the chunk map's rows). Last, uploads kept in the database
-(warp-pgweb.iso: http_server's /uploads/ into /data/uploads, volume pgweb): PUTs of 0 B to 9 MiB
+(warp-pgweb.iso: http_server's /uploads/ into /data/uploads, volume pgweb): PUTs of 0 B to 64 MiB
 (201), one replaced (204) and one deleted (204), then QEMU killed (SIGKILL) at once; a new machine
 serves every upload byte for byte (sha256) and 404 for the deleted one. Then two machines on that
 volume at once: the one holding the lease takes uploads, the other is read-only (its PUT refused)
@@ -49,7 +49,8 @@ PORT = 30543  # as tests/pgfstest/pgfs-test.manifest says
 PANIC = "KERNEL PANIC"
 TOKEN = "e2e-pgweb-token-0123456789abcdef"  # tests/pgfstest/pgweb.manifest
 SERVED = re.compile(r"^fs: /data: volume 'pgweb' served")
-UPLOADS = [("empty", 0), ("one", 1), ("dir/page", 4096), ("mib", 1 << 20), ("nine", (9 << 20) + 77)]
+UPLOADS = [("empty", 0), ("one", 1), ("dir/page", 4096), ("mib", 1 << 20), ("nine", (9 << 20) + 77),
+           ("big", 64 << 20)]
 SUMMARY = re.compile(r"^pgfstest: (\d+) passed, (\d+) failed")
 
 
@@ -217,7 +218,7 @@ def upload_phases(ctx, names):
         if why or got != want:
             first = boot.fail(names[0], why or f"statuses {got}, not {want}", with_state=False)
         else:
-            first = Result(names[0], True, notes=[f"{len(UPLOADS)} PUTs (0 B to 9 MiB), a replace, a DELETE"])
+            first = Result(names[0], True, notes=[f"{len(UPLOADS)} PUTs (0 B to 64 MiB), a replace, a DELETE"])
     with Boot(ctx, names[1], ctx.image("warp-pgweb.iso"), mem="256M", net=True) as boot:
         port = boot.options["port"]
         why = wait_mount(ctx, boot, port)

@@ -214,6 +214,11 @@ static void pt_verify(handle_t s)
     }
     tap_ok(pt_stat(s, "pg_fetched") >= (5l << 20), "the bytes came from the database (pg_fetched %ld)",
            pt_stat(s, "pg_fetched"));
+    long fetched = pt_stat(s, "pg_fetched"), hits = pt_stat(s, "pg_hits");
+    tap_ok(pt_check(s, PT_DIR "/mib", 6), "mib read a second time");
+    tap_ok(pt_stat(s, "pg_fetched") == fetched && pt_stat(s, "pg_hits") > hits,
+           "from the cache: no byte fetched (pg_fetched %ld), pg_hits %ld -> %ld", pt_stat(s, "pg_fetched"),
+           hits, pt_stat(s, "pg_hits"));
     tap_eq(ft_open(s, PT_DIR "/one", 0, NULL, NULL), ERR_NOT_FOUND, "one stays renamed");
     tap_eq(ft_open(s, PT_DIR "/gone", 0, NULL, NULL), ERR_NOT_FOUND, "gone stays unlinked");
     long r = ERR_READ_ONLY;
