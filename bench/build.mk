@@ -20,7 +20,9 @@
 #                             lighttpd keep-alive req/s of warp-lighttpd.iso against the same binary
 #                             in the Linux guest and against warp-files.iso's http_server, one site
 #                             image; Go net/http req/s of warp-go.iso against the same binary in the
-#                             Linux guest). All four always run; make fails if any does.
+#                             Linux guest). Then bench/persist (uploads kept in PostgreSQL by the
+#                             persistent mount of warp-pgweb.iso: PUT and GET rates, cold and warm).
+#                             All five always run; make fails if any does.
 #                             bench/net and bench/files skip Warp (and do not fail) while its image does
 #                             not serve HTTP (or, for bench/files, the disk) yet.
 #
@@ -31,7 +33,7 @@
 #                            bench/files -h)
 #            BENCH_APPS_ARGS=...  extra arguments for bench/apps (e.g. --no-docs, --rounds 1;
 #                            bench/apps -h)
-#            BENCH_ONLY=ipc|net|files|apps  run only one of the four
+#            BENCH_ONLY=ipc|net|files|apps|persist  run only one of the five
 #            BENCH_FS_CACHE_MIB=64  the fs server's cache of warp-files.iso, MiB (bench/files assumes 64
 #                            unless told with --fs-cache-mib)
 # bench/profile (by hand) attributes one round trip's instructions to kernel and user functions.
@@ -68,7 +70,7 @@ $(eval $(call warp_iso,warp-files,files,$(KERNEL_CMDLINE)))
 bench:
 	$(Q)BUILD=$(BUILD) tools/setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/warp-bench.iso $(BUILD)/warp-lxbench.iso $(BUILD)/warp.iso \
-		$(BUILD)/warp-files.iso $(BUILD)/warp-lighttpd.iso $(BUILD)/warp-go.iso
+		$(BUILD)/warp-files.iso $(BUILD)/warp-lighttpd.iso $(BUILD)/warp-go.iso $(BUILD)/warp-pgweb.iso
 	$(Q)BUILD=$(BUILD) tools/linux-guest
 	$(Q)status=0; \
 	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == ipc ]]; then \
@@ -79,4 +81,6 @@ bench:
 		BUILD=$(BUILD) bench/files $(BENCH_FILES_ARGS) || status=1; fi; \
 	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == apps ]]; then \
 		BUILD=$(BUILD) bench/apps $(BENCH_APPS_ARGS) || status=1; fi; \
+	if [[ -z "$(BENCH_ONLY)" || "$(BENCH_ONLY)" == persist ]]; then \
+		BUILD=$(BUILD) bench/persist || status=1; fi; \
 	exit $$status
