@@ -72,15 +72,33 @@ static void pgfs_on_readdir(struct pgfs *f, struct pgfs_op *op, const struct pgs
     f->on_ready(f);
 }
 
+/* The writer becomes read-only (why: logged); it asks for the lease again like any replica. */
+static void pgfs_lose_lease(struct pgfs *f, const char *why)
+{
+    if (!f->writer)
+        return;
+    f->writer = false;
+    if (f->read_only)
+        *f->read_only = true;
+    char msg[160];
+    fmt_snprintf(msg, sizeof(msg), "%s: read-only until the lease is free again", why);
+    pgfs_log(f, msg);
+    pgfs_fail_commits(f, ERR_READ_ONLY); /* what is not committed now cannot be */
+}
+
 /* Every third of the lease: the writer renews it; a read-only mount asks for it, and becomes the
  * writer once the holder has let it expire (a machine replaced by a new one). */
 static void pgfs_on_lease_timer(struct loop *l, struct loop_timeout *t, void *ctx)
 {
     struct pgfs *f = ctx;
+    uint64_t now = warp_clock();
+    if (f->writer && now - f->lease_ok_ns >= (uint64_t)f->conf.lease_s * 1000000000u)
+        pgfs_lose_lease(f, "no renewal came through in time (the database unreachable)");
     struct pgfs_op *op = f->writer ? pgfs_op_new(PGFS_OP_RENEW, PGS_OP_LEASE_RENEW)
                                    : pgfs_op_new(PGFS_OP_TAKE, PGS_OP_LEASE_ACQUIRE);
     if (op) {
         op->req.lease_ms = f->conf.lease_s * 1000u;
+        op->sent_ns = now;
         pgfs_submit(f, op);
     }
     loop_timeout_after(l, t, (uint64_t)f->conf.lease_s * 1000000000u / 3);
@@ -103,9 +121,10 @@ static void pgfs_on_sync_timer(struct loop *l, struct loop_timeout *t, void *ctx
 }
 
 /* The volume opened, the lease answered: the tree's load starts. */
-static void pgfs_on_lease(struct pgfs *f, long status)
+static void pgfs_on_lease(struct pgfs *f, uint64_t op_sent_ns, long status)
 {
     f->writer = status == 0;
+    f->lease_ok_ns = op_sent_ns;
     if (status < 0 && status != ERR_READ_ONLY) {
         char msg[96];
         fmt_snprintf(msg, sizeof(msg), "the lease failed (%s): read-only", err_str(status));
@@ -118,22 +137,21 @@ static void pgfs_on_lease(struct pgfs *f, long status)
 }
 
 /* A renewal's answer: losing the lease makes the mount read-only. */
-static void pgfs_on_renew(struct pgfs *f, long status)
+static void pgfs_on_renew(struct pgfs *f, const struct pgfs_op *op, long status)
 {
-    if (status == ERR_READ_ONLY && f->writer) {
-        f->writer = false;
-        if (f->read_only)
-            *f->read_only = true;
-        pgfs_log(f, "the lease was lost: read-only until it is free again");
-    }
+    if (status == 0 && f->writer && op->sent_ns > f->lease_ok_ns)
+        f->lease_ok_ns = op->sent_ns;
+    if (status == ERR_READ_ONLY)
+        pgfs_lose_lease(f, "the lease was taken");
 }
 
 /* A read-only mount's request for the lease was answered: on success it is the writer now. */
-static void pgfs_on_take(struct pgfs *f, long status)
+static void pgfs_on_take(struct pgfs *f, const struct pgfs_op *op, long status)
 {
     if (status != 0 || f->writer)
         return;
     f->writer = true;
+    f->lease_ok_ns = op->sent_ns;
     if (f->read_only)
         *f->read_only = false;
     pgfs_log(f, "took the lease: writer from now on");
@@ -163,10 +181,10 @@ static void pgfs_on_done(void *ctx, const struct pgs_req *req, const struct pgs_
         break;
     case PGFS_OP_LEASE:
         if (f->store.vol)
-            pgfs_on_lease(f, res->status);
+            pgfs_on_lease(f, op->sent_ns, res->status);
         break;
-    case PGFS_OP_RENEW: pgfs_on_renew(f, res->status); break;
-    case PGFS_OP_TAKE: pgfs_on_take(f, res->status); break;
+    case PGFS_OP_RENEW: pgfs_on_renew(f, op, res->status); break;
+    case PGFS_OP_TAKE: pgfs_on_take(f, op, res->status); break;
     case PGFS_OP_READDIR: pgfs_on_readdir(f, op, res); break;
     case PGFS_OP_SCAN: pgfs_on_scan(f, op, res); break;
     case PGFS_OP_LOAD: pgfs_on_load(f, op, res); break;
@@ -232,6 +250,7 @@ long pgfs_start(struct pgfs *f, struct loop *l, const struct pgconf *conf, uint6
         return r < 0 ? r : ERR_NO_MEMORY;
     }
     lease->req.lease_ms = f->conf.lease_s * 1000u;
+    lease->sent_ns = warp_clock();
     loop_timeout_init(&f->lease_timer, pgfs_on_lease_timer, f);
     loop_timeout_init(&f->sync_timer, pgfs_on_sync_timer, f);
     loop_timeout_init(&f->refresh_timer, pgfs_on_refresh_timer, f);

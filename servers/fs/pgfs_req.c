@@ -123,6 +123,23 @@ void pgfs_expire_syncs(struct pgfs *f)
     }
 }
 
+/* Fails the commits' waiters; see pgfs_req.h. */
+void pgfs_fail_commits(struct pgfs *f, long err)
+{
+    struct pgfs_wait **pp = &f->waits;
+    while (*pp) {
+        struct pgfs_wait *w = *pp;
+        if (w->kind == PGFS_WAIT_LOAD || !w->node || !w->fn) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->fn(w->ctx, err);
+        free(w);
+        pp = &f->waits; /* the callback may have changed the list */
+    }
+}
+
 /* True for the errors a lost connection gives a request (then it is sent again). */
 bool pgfs_link_error(long err)
 {

@@ -73,9 +73,10 @@ struct pgfs {
     struct pgstore store;
     struct pglink link;
     enum pgfs_state state;
-    bool writer;     /* we hold the lease */
-    bool *read_only; /* the VFS mount\'s flag, once mounted: set when the lease is lost */
-    uint32_t mount;  /* the VFS's number, once mounted */
+    bool writer;          /* we hold the lease */
+    bool *read_only;      /* the VFS mount's flag, once mounted: set when the lease is lost */
+    uint64_t lease_ok_ns; /* when the request behind the lease we hold was sent */
+    uint32_t mount;       /* the VFS's number, once mounted */
     void (*on_ready)(struct pgfs *f);
     struct pgfs_wait *waits;
     struct pgfs_file *lru_head, *lru_tail;
@@ -118,6 +119,7 @@ struct pgfs_op {
     struct pgfs_wait *wait;          /* names: the caller's */
     uint8_t *data;                   /* commit: the chunks' bytes */
     struct pgs_chunk *chunks;
+    uint64_t sent_ns; /* lease requests: when asked (the lease runs from no earlier) */
 };
 
 /* Logs "fs: /NAME: text". */
@@ -138,6 +140,8 @@ void pgfs_wake(struct pgfs *f, struct tmpfs_node *n, enum pgfs_wait_kind kind, l
 /* Fails the syncs (and writes waiting for room) waiting longer than the mount's timeout with
  * ERR_TIMED_OUT. */
 void pgfs_expire_syncs(struct pgfs *f);
+/* Fails every sync and every write waiting for room with err (the lease is lost). */
+void pgfs_fail_commits(struct pgfs *f, long err);
 /* True for the errors a lost connection gives a request (then it is sent again). */
 bool pgfs_link_error(long err);
 /* Forgets every wait whose ctx is ctx (its caller went): their callbacks never come. */

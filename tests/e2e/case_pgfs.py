@@ -14,8 +14,9 @@ unprivileged user on 127.0.0.1:30543, the port tests/pgfstest/pgfs-test.manifest
   verify   a new machine with an empty cache: pgfstest finds the mark and reads every file back
            from the database byte for byte (fs's pgstats show them fetched), then renames the mark,
            which only the lease holder may: the first machine's 3-second lease has run out. Then
-           the test stops PostgreSQL: a cached file still reads right, and a sync fails after the
-           mount's 5-second timeout instead of waiting for ever (PostgreSQL is started again after)
+           the test stops PostgreSQL: a cached file still reads right, a sync fails
+           within the 3-second lease (fs gives up the lease it cannot renew) instead of waiting for
+           ever, and a later write is refused (PostgreSQL is started again after)
 
 Then the database is asked directly: the volume's names are there, and the copy's chunks are stored
 once (the chunk rows are fewer than the chunk map's rows). Last, uploads kept in the database
