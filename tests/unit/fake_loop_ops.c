@@ -8,6 +8,8 @@
 
 #include "fake_loop_ops.h"
 
+#include <warp/msg.h>
+
 struct fake_kernel fake;
 
 /* SYS_EVENTQ_ADD: one registration per handle; a handle added again is open again. */
@@ -106,4 +108,39 @@ void fake_loop_init(struct loop *l)
 {
     memset(&fake, 0, sizeof(fake));
     loop_init_ops(l, FAKE_EQ, &fake_ops);
+}
+
+/* The first pending call of type on ch; see fake_loop_ops.h. */
+struct warp_msg *fake_pending(handle_t ch, uint32_t type)
+{
+    for (unsigned i = 0; i < fake.nsent; i++)
+        if (fake.call_pending[i] && fake.sent_on[i] == ch && fake.sent[i].type == type)
+            return &fake.sent[i];
+    return NULL;
+}
+
+/* A reply to a pending call; see fake_loop_ops.h. */
+void fake_reply_msg(struct loop *l, handle_t ch, struct warp_msg *m, struct warp_msg *r)
+{
+    struct warp_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = EV_REPLY;
+    ev.handle = ch;
+    ev.cookie = fake.cookie[ch];
+    r->call_id = m->call_id;
+    r->flags = MSG_REPLY;
+    ev.u.msg = *r;
+    fake.call_pending[m - fake.sent] = false;
+    loop_dispatch(l, &ev);
+}
+
+/* A status reply to a pending call; see fake_loop_ops.h. */
+void fake_reply(struct loop *l, handle_t ch, struct warp_msg *m, int64_t status)
+{
+    struct warp_msg r;
+    if (status < 0)
+        msg_reply_error(&r, m->call_id, status);
+    else
+        msg_reply(&r, m->type, m->call_id, status);
+    fake_reply_msg(l, ch, m, &r);
 }

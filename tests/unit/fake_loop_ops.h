@@ -40,3 +40,9 @@ extern struct fake_kernel fake;
 
 /* Clears the fake kernel and starts l, empty, over it (event queue FAKE_EQ). */
 void fake_loop_init(struct loop *l);
+/* The first pending call of type on ch (a message the loop sent and nobody answered yet), or NULL. */
+struct warp_msg *fake_pending(handle_t ch, uint32_t type);
+/* Hands loop l reply r to call m pending on ch, as the kernel would (m is no longer pending). */
+void fake_reply_msg(struct loop *l, handle_t ch, struct warp_msg *m, struct warp_msg *r);
+/* Answers call m pending on ch with status (an ERROR reply for a negative one). */
+void fake_reply(struct loop *l, handle_t ch, struct warp_msg *m, int64_t status);

@@ -29,41 +29,6 @@ static struct loop L;
 static struct http_server srv;
 static uint8_t big[300000]; /* a file to stream */
 
-/* The pending call of type on ch, or NULL. */
-static struct warp_msg *pending(handle_t ch, uint32_t type)
-{
-    for (unsigned i = 0; i < fake.nsent; i++)
-        if (fake.call_pending[i] && fake.sent_on[i] == ch && fake.sent[i].type == type)
-            return &fake.sent[i];
-    return NULL;
-}
-
-/* Dispatches reply r (its call_id set from m) to the call m pending on ch. */
-static void reply_msg(handle_t ch, struct warp_msg *m, struct warp_msg *r)
-{
-    struct warp_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = EV_REPLY;
-    ev.handle = ch;
-    ev.cookie = fake.cookie[ch];
-    r->call_id = m->call_id;
-    r->flags = MSG_REPLY;
-    ev.u.msg = *r;
-    fake.call_pending[m - fake.sent] = false;
-    loop_dispatch(&L, &ev);
-}
-
-/* Answers m with status (an ERROR reply for a negative one). */
-static void reply(handle_t ch, struct warp_msg *m, int64_t status)
-{
-    struct warp_msg r;
-    if (status < 0)
-        msg_reply_error(&r, m->call_id, status);
-    else
-        msg_reply(&r, m->type, m->call_id, status);
-    reply_msg(ch, m, &r);
-}
-
 /* Answers an OPEN with a node and its attributes (and prefetched bytes already copied). */
 static void reply_open(handle_t ch, struct warp_msg *m, handle_t node, const struct fs_attr *a, size_t pre)
 {
@@ -72,7 +37,7 @@ static void reply_open(handle_t ch, struct warp_msg *m, handle_t node, const str
     msg_set_data(&r, a, sizeof(*a));
     msg_add_handle(&r, node);
     fake.closed[node] = false;
-    reply_msg(ch, m, &r);
+    fake_reply_msg(&L, ch, m, &r);
 }
 
 /* The path an OPEN asks for. */
@@ -97,7 +62,7 @@ static struct fs_attr file_attr(uint64_t size)
 /* Answers the pending OPEN on the root as fs would for a file of data (len bytes). */
 static void fs_open_file(const void *data, size_t len, handle_t node)
 {
-    struct warp_msg *m = pending(ROOT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
     assert_non_null(m);
     size_t pre = 0;
     if (m->nbufs >= 2) {
@@ -112,7 +77,7 @@ static void fs_open_file(const void *data, size_t len, handle_t node)
 /* Answers the pending READ on node from data (len bytes); false if none is pending. */
 static bool fs_read(handle_t node, const uint8_t *data, size_t len)
 {
-    struct warp_msg *m = pending(node, MSG_READ);
+    struct warp_msg *m = fake_pending(node, MSG_READ);
     if (!m)
         return false;
     struct fs_io io;
@@ -121,17 +86,17 @@ static bool fs_read(handle_t node, const uint8_t *data, size_t len)
     if (n > m->bufs[0].len)
         n = m->bufs[0].len;
     memcpy((void *)(uintptr_t)m->bufs[0].addr, data + io.offset, n);
-    reply(node, m, (int64_t)n);
+    fake_reply(&L, node, m, (int64_t)n);
     return true;
 }
 
 /* The client sends a request: it answers the pending READ. */
 static void client_send(handle_t ch, const char *s)
 {
-    struct warp_msg *m = pending(ch, MSG_READ);
+    struct warp_msg *m = fake_pending(ch, MSG_READ);
     assert_non_null(m);
     memcpy((void *)(uintptr_t)m->bufs[0].addr, s, strlen(s));
-    reply(ch, m, (int64_t)strlen(s));
+    fake_reply(&L, ch, m, (int64_t)strlen(s));
 }
 
 static struct {
@@ -143,7 +108,7 @@ static struct {
 /* Answers one pending WRITE on ch; false if none. */
 static bool take_write(handle_t ch)
 {
-    struct warp_msg *m = pending(ch, MSG_WRITE);
+    struct warp_msg *m = fake_pending(ch, MSG_WRITE);
     if (!m)
         return false;
     size_t n = m->bufs[0].len;
@@ -151,7 +116,7 @@ static bool take_write(handle_t ch)
     memcpy(rx.data + rx.len, (const void *)(uintptr_t)m->bufs[0].addr, n);
     rx.len += n;
     rx.writes++;
-    reply(ch, m, (int64_t)n);
+    fake_reply(&L, ch, m, (int64_t)n);
     return true;
 }
 
@@ -179,13 +144,13 @@ static int status_of(const char *resp)
 /* Opens the fake fs's session and root, as main does. */
 static void fs_connect(void)
 {
-    struct warp_msg *m = pending(INIT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(INIT, MSG_OPEN);
     assert_non_null(m);
     struct warp_msg r;
     msg_reply_open(&r, m->call_id, SESSION);
     fake.closed[SESSION] = false;
-    reply_msg(INIT, m, &r);
-    m = pending(SESSION, MSG_OPEN);
+    fake_reply_msg(&L, INIT, m, &r);
+    m = fake_pending(SESSION, MSG_OPEN);
     assert_non_null(m);
     assert_string_equal(open_path(m), FS_DISK_MOUNT);
     struct fs_open o;
@@ -236,7 +201,7 @@ static void test_small_file(void **state)
 {
     (void)state;
     client_send(CONN, GET("/a/b.css"));
-    struct warp_msg *m = pending(ROOT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
     assert_non_null(m);
     assert_string_equal(open_path(m), "a/b.css");
     assert_int_equal(m->nbufs, 2);
@@ -251,11 +216,11 @@ static void test_small_file(void **state)
     assert_non_null(strstr(r, "\r\nAccept-Ranges: bytes\r\n"));
     assert_string_equal(strstr(r, "\r\n\r\n") + 4, "body{}");
     assert_true(fake.closed[NODE]);
-    assert_non_null(pending(CONN, MSG_READ)); /* keep-alive */
+    assert_non_null(fake_pending(CONN, MSG_READ)); /* keep-alive */
 
     /* "/" is the root's index.html; HEAD sends no prefetch buffer and no body. */
     client_send(CONN, "HEAD / HTTP/1.1\r\nHost: w\r\n\r\n");
-    m = pending(ROOT, MSG_OPEN);
+    m = fake_pending(ROOT, MSG_OPEN);
     assert_string_equal(open_path(m), "index.html");
     assert_int_equal(m->nbufs, 1);
     fs_open_file("<p>hi</p>", 9, NODE + 1);
@@ -273,8 +238,8 @@ static void test_stream(void **state)
     client_send(CONN, GET("/big.bin"));
     fs_open_file(big, sizeof(big), NODE);
     /* The head and prefetch are being written while the first READ runs. */
-    assert_non_null(pending(CONN, MSG_WRITE));
-    assert_non_null(pending(NODE, MSG_READ));
+    assert_non_null(fake_pending(CONN, MSG_WRITE));
+    assert_non_null(fake_pending(NODE, MSG_READ));
     assert_int_equal(srv.streams, 1);
     const char *r = collect(NODE, big, sizeof(big));
     assert_int_equal(status_of(r), 200);
@@ -283,7 +248,7 @@ static void test_stream(void **state)
     assert_memory_equal(body, big, sizeof(big));
     assert_true(fake.closed[NODE]);
     assert_int_equal(srv.streams, 0);
-    assert_non_null(pending(CONN, MSG_READ));
+    assert_non_null(fake_pending(CONN, MSG_READ));
 
     /* A range in the middle: READs start at its first byte; Content-Range says which. */
     client_send(CONN, "GET /big.bin HTTP/1.1\r\nHost: w\r\nRange: bytes=100000-250000\r\n\r\n");
@@ -311,8 +276,8 @@ static void test_stream_single_buffer(void **state)
     srv.streams = HTTP_STREAMS_MAX;
     client_send(CONN, GET("/big.bin"));
     fs_open_file(big, sizeof(big), NODE);
-    assert_non_null(pending(CONN, MSG_WRITE));
-    assert_null(pending(NODE, MSG_READ)); /* out[] is busy with the head */
+    assert_non_null(fake_pending(CONN, MSG_WRITE));
+    assert_null(fake_pending(NODE, MSG_READ)); /* out[] is busy with the head */
     const char *r = collect(NODE, big, sizeof(big));
     const char *body = strstr(r, "\r\n\r\n") + 4;
     assert_int_equal(rx.len - (size_t)(body - r), sizeof(big));
@@ -329,9 +294,9 @@ static void test_stream_read_error(void **state)
     fs_open_file(big, sizeof(big), NODE);
     assert_true(take_write(CONN));
     assert_true(fs_read(NODE, big, sizeof(big)));
-    struct warp_msg *m = pending(NODE, MSG_READ);
+    struct warp_msg *m = fake_pending(NODE, MSG_READ);
     assert_non_null(m);
-    reply(NODE, m, ERR_IO);
+    fake_reply(&L, NODE, m, ERR_IO);
     assert_true(fake.closed[CONN]);
     assert_true(fake.closed[NODE]);
     assert_int_equal(srv.streams, 0);
@@ -351,17 +316,17 @@ static void test_errors(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         client_send(CONN, GET("/x"));
-        struct warp_msg *m = pending(ROOT, MSG_OPEN);
+        struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
         assert_non_null(m);
-        reply(ROOT, m, cases[i].err);
+        fake_reply(&L, ROOT, m, cases[i].err);
         const char *r = collect(0, NULL, 0);
         assert_int_equal(status_of(r), cases[i].status);
         assert_non_null(strstr(r, "\r\nConnection: keep-alive\r\n"));
-        assert_non_null(pending(CONN, MSG_READ));
+        assert_non_null(fake_pending(CONN, MSG_READ));
     }
     /* A broken reply (more prefetched than the buffer holds) is 500. */
     client_send(CONN, GET("/x"));
-    struct warp_msg *m = pending(ROOT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
     struct fs_attr a = file_attr(100000);
     reply_open(ROOT, m, NODE, &a, m->bufs[1].len + 1);
     assert_int_equal(status_of(collect(0, NULL, 0)), 500);
@@ -373,7 +338,7 @@ static void test_directory(void **state)
 {
     (void)state;
     client_send(CONN, GET("/docs%20x"));
-    struct warp_msg *m = pending(ROOT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
     assert_string_equal(open_path(m), "docs x");
     struct fs_attr a = {.type = FS_TYPE_DIR, .mode = 040755, .mount = 1, .ino = 9};
     reply_open(ROOT, m, NODE, &a, 0);
@@ -383,9 +348,9 @@ static void test_directory(void **state)
     assert_true(fake.closed[NODE]);
 
     client_send(CONN, GET("/docs/"));
-    m = pending(ROOT, MSG_OPEN);
+    m = fake_pending(ROOT, MSG_OPEN);
     assert_string_equal(open_path(m), "docs/index.html");
-    reply(ROOT, m, ERR_NOT_FOUND);
+    fake_reply(&L, ROOT, m, ERR_NOT_FOUND);
     assert_int_equal(status_of(collect(0, NULL, 0)), 404);
 }
 
@@ -407,7 +372,7 @@ static void test_conditional(void **state)
     assert_int_equal(status_of(r), 416);
     assert_non_null(strstr(r, "\r\nContent-Range: bytes */6\r\n"));
     assert_true(fake.closed[NODE + 1]);
-    assert_non_null(pending(CONN, MSG_READ));
+    assert_non_null(fake_pending(CONN, MSG_READ));
 }
 
 /* A small file is OPENed once: later requests for its path are answered from the copy kept
@@ -424,14 +389,14 @@ static void test_cached(void **state)
     snprintf(first, sizeof(first), "%s", r);
 
     client_send(CONN, GET("/c.txt"));
-    assert_null(pending(ROOT, MSG_OPEN));
+    assert_null(fake_pending(ROOT, MSG_OPEN));
     r = collect(0, NULL, 0);
     assert_string_equal(r, first); /* the same head (ETag, Last-Modified, type) and body */
     assert_int_equal(rx.writes, 1);
     assert_int_equal(srv.cache.files->hits, 1);
 
     client_send(CONN, "GET /c.txt HTTP/1.1\r\nHost: w\r\nRange: bytes=2-3\r\n\r\n");
-    assert_null(pending(ROOT, MSG_OPEN));
+    assert_null(fake_pending(ROOT, MSG_OPEN));
     r = collect(0, NULL, 0);
     assert_int_equal(status_of(r), 206);
     assert_non_null(strstr(r, "\r\nContent-Range: bytes 2-3/7\r\n"));
@@ -440,7 +405,7 @@ static void test_cached(void **state)
     client_send(CONN, "GET /c.txt HTTP/1.1\r\nHost: w\r\nIf-None-Match: \"1-2a-7-2ebc98a1.0\"\r\n\r\n");
     assert_int_equal(status_of(collect(0, NULL, 0)), 304);
     client_send(CONN, "HEAD /c.txt HTTP/1.1\r\nHost: w\r\n\r\n");
-    assert_null(pending(ROOT, MSG_OPEN));
+    assert_null(fake_pending(ROOT, MSG_OPEN));
     r = collect(0, NULL, 0);
     assert_non_null(strstr(r, "\r\nContent-Length: 7\r\n"));
     assert_string_equal(strstr(r, "\r\n\r\n") + 4, "");
@@ -452,7 +417,7 @@ static void test_cached(void **state)
     fs_open_file(over, sizeof(over), NODE + 1);
     collect(NODE + 1, over, sizeof(over));
     client_send(CONN, GET("/over"));
-    assert_non_null(pending(ROOT, MSG_OPEN));
+    assert_non_null(fake_pending(ROOT, MSG_OPEN));
     fs_open_file(over, sizeof(over), NODE + 2);
     collect(NODE + 2, over, sizeof(over));
 
@@ -462,7 +427,7 @@ static void test_cached(void **state)
     fake.closed[ROOT] = false;
     fs_connect();
     client_send(CONN, GET("/c.txt"));
-    assert_non_null(pending(ROOT, MSG_OPEN));
+    assert_non_null(fake_pending(ROOT, MSG_OPEN));
     fs_open_file("fresh!!", 7, NODE + 3);
     r = collect(0, NULL, 0);
     assert_string_equal(strstr(r, "\r\n\r\n") + 4, "fresh!!");
@@ -473,7 +438,7 @@ static void test_fs_restart(void **state)
 {
     (void)state;
     client_send(CONN, GET("/a"));
-    assert_non_null(pending(ROOT, MSG_OPEN));
+    assert_non_null(fake_pending(ROOT, MSG_OPEN));
     struct warp_event ev = {.type = EV_PEER_CLOSED, .handle = ROOT, .cookie = fake.cookie[ROOT]};
     loop_dispatch(&L, &ev); /* the loop fails the OPEN with ERR_PEER_CLOSED first */
     assert_int_equal(srv.fs.state, HTTP_FS_CONNECTING);
@@ -515,7 +480,7 @@ static void test_open_timeout(void **state)
 {
     (void)state;
     client_send(CONN, GET("/slow"));
-    struct warp_msg *m = pending(ROOT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
     assert_non_null(m);
     fake.now += HTTP_FS_TIMEOUT_NS;
     loop_fire_timeouts(&L, fake.now);
@@ -527,9 +492,9 @@ static void test_open_timeout(void **state)
     /* The connection ends (linger, then CLOSE); its slot is not reused while the OPEN is out. */
     fake.now += HTTP_LINGER_TIMEOUT_NS;
     loop_fire_timeouts(&L, fake.now);
-    struct warp_msg *cl = pending(CONN, MSG_CLOSE);
+    struct warp_msg *cl = fake_pending(CONN, MSG_CLOSE);
     if (cl)
-        reply(CONN, cl, ERR_PEER_CLOSED);
+        fake_reply(&L, CONN, cl, ERR_PEER_CLOSED);
     assert_int_equal(c->state, HTTP_CONN_FREE);
     http_server_accept(&srv, CONN + 1);
     assert_int_equal(srv.conns[1].ch, CONN + 1);
@@ -556,8 +521,8 @@ static void test_open_queue(void **state)
     assert_int_equal(opens, HTTP_FILE_OPENS_MAX);
     assert_int_equal(srv.opens.inflight, HTTP_FILE_OPENS_MAX);
     /* One answer lets the first waiting one (the connection after the last sent) go. */
-    struct warp_msg *m = pending(ROOT, MSG_OPEN);
-    reply(ROOT, m, ERR_NOT_FOUND);
+    struct warp_msg *m = fake_pending(ROOT, MSG_OPEN);
+    fake_reply(&L, ROOT, m, ERR_NOT_FOUND);
     assert_int_equal(srv.opens.inflight, HTTP_FILE_OPENS_MAX);
     assert_true(srv.conns[HTTP_FILE_OPENS_MAX].file.open_call != 0);
     assert_true(srv.conns[HTTP_FILE_OPENS_MAX + 1].open_queued);
@@ -579,15 +544,15 @@ static void test_no_fs(void **state)
     assert_non_null(s);
     http_server_init(s, &L, NULL, 0);
     http_fs_start(&s->fs, INIT + 10);
-    struct warp_msg *m = pending(INIT + 10, MSG_OPEN);
+    struct warp_msg *m = fake_pending(INIT + 10, MSG_OPEN);
     assert_non_null(m);
-    reply(INIT + 10, m, ERR_NOT_FOUND);
+    fake_reply(&L, INIT + 10, m, ERR_NOT_FOUND);
     assert_int_equal(s->fs.state, HTTP_FS_OFF);
     http_server_accept(s, CONN + 20);
-    struct warp_msg *rd = pending(CONN + 20, MSG_READ);
+    struct warp_msg *rd = fake_pending(CONN + 20, MSG_READ);
     memcpy((void *)(uintptr_t)rd->bufs[0].addr, GET("/"), strlen(GET("/")));
-    reply(CONN + 20, rd, (int64_t)strlen(GET("/")));
-    struct warp_msg *w = pending(CONN + 20, MSG_WRITE);
+    fake_reply(&L, CONN + 20, rd, (int64_t)strlen(GET("/")));
+    struct warp_msg *w = fake_pending(CONN + 20, MSG_WRITE);
     assert_non_null(w);
     assert_non_null(strstr((const char *)(uintptr_t)w->bufs[0].addr, "microkernel"));
     loop_timeout_cancel(&L, &s->conns[0].timeout);

@@ -34,41 +34,6 @@
 static struct loop L;
 static struct http_server srv;
 
-/* The pending call of type on ch, or NULL. */
-static struct warp_msg *pending(handle_t ch, uint32_t type)
-{
-    for (unsigned i = 0; i < fake.nsent; i++)
-        if (fake.call_pending[i] && fake.sent_on[i] == ch && fake.sent[i].type == type)
-            return &fake.sent[i];
-    return NULL;
-}
-
-/* Dispatches reply r to the call m pending on ch. */
-static void reply_msg(handle_t ch, struct warp_msg *m, struct warp_msg *r)
-{
-    struct warp_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = EV_REPLY;
-    ev.handle = ch;
-    ev.cookie = fake.cookie[ch];
-    r->call_id = m->call_id;
-    r->flags = MSG_REPLY;
-    ev.u.msg = *r;
-    fake.call_pending[m - fake.sent] = false;
-    loop_dispatch(&L, &ev);
-}
-
-/* Answers m with status (an ERROR reply for a negative one). */
-static void reply(handle_t ch, struct warp_msg *m, int64_t status)
-{
-    struct warp_msg r;
-    if (status < 0)
-        msg_reply_error(&r, m->call_id, status);
-    else
-        msg_reply(&r, m->type, m->call_id, status);
-    reply_msg(ch, m, &r);
-}
-
 /* Answers an OPEN with node (a file or directory). */
 static void reply_open(handle_t ch, struct warp_msg *m, handle_t node, uint32_t type)
 {
@@ -79,7 +44,7 @@ static void reply_open(handle_t ch, struct warp_msg *m, handle_t node, uint32_t 
     msg_set_data(&r, &a, sizeof(a));
     msg_add_handle(&r, node);
     fake.closed[node] = false;
-    reply_msg(ch, m, &r);
+    fake_reply_msg(&L, ch, m, &r);
 }
 
 /* Buffer i of m as a string. */
@@ -96,7 +61,7 @@ static const char *buf_str(const struct warp_msg *m, unsigned i)
 /* The pending OPEN on the session: its path, flags and mode checked. */
 static struct warp_msg *expect_open(const char *path, uint32_t flags, uint32_t mode)
 {
-    struct warp_msg *m = pending(SESSION, MSG_OPEN);
+    struct warp_msg *m = fake_pending(SESSION, MSG_OPEN);
     assert_non_null(m);
     struct fs_open o;
     memcpy(&o, m->data, sizeof(o));
@@ -109,7 +74,7 @@ static struct warp_msg *expect_open(const char *path, uint32_t flags, uint32_t m
 /* The pending SETATTR on ch, its "name=value" checked. */
 static struct warp_msg *expect_setattr(handle_t ch, const char *text)
 {
-    struct warp_msg *m = pending(ch, MSG_SETATTR);
+    struct warp_msg *m = fake_pending(ch, MSG_SETATTR);
     assert_non_null(m);
     assert_int_equal(m->data_len, strlen(text));
     assert_memory_equal(m->data, text, strlen(text));
@@ -119,24 +84,24 @@ static struct warp_msg *expect_setattr(handle_t ch, const char *text)
 /* Answers the pending WRITE on NODE, checking its bytes and offset. */
 static void expect_write(const char *bytes, uint64_t offset)
 {
-    struct warp_msg *m = pending(NODE, MSG_WRITE);
+    struct warp_msg *m = fake_pending(NODE, MSG_WRITE);
     assert_non_null(m);
     struct fs_io io;
     memcpy(&io, m->data, sizeof(io));
     assert_int_equal(io.offset, offset);
     assert_int_equal(m->bufs[0].len, strlen(bytes));
     assert_memory_equal((const void *)(uintptr_t)m->bufs[0].addr, bytes, strlen(bytes));
-    reply(NODE, m, (int64_t)strlen(bytes));
+    fake_reply(&L, NODE, m, (int64_t)strlen(bytes));
 }
 
 /* The client sends bytes: it answers the pending READ on ch (at most its size). */
 static void client_send(handle_t ch, const char *s)
 {
-    struct warp_msg *m = pending(ch, MSG_READ);
+    struct warp_msg *m = fake_pending(ch, MSG_READ);
     assert_non_null(m);
     assert_true(strlen(s) <= m->bufs[0].len);
     memcpy((void *)(uintptr_t)m->bufs[0].addr, s, strlen(s));
-    reply(ch, m, (int64_t)strlen(s));
+    fake_reply(&L, ch, m, (int64_t)strlen(s));
 }
 
 /* The response written on ch (answering every pending WRITE), NUL-terminated. */
@@ -145,12 +110,12 @@ static const char *response(handle_t ch)
     static char out[16384];
     size_t len = 0;
     struct warp_msg *m;
-    while ((m = pending(ch, MSG_WRITE)) != NULL) {
+    while ((m = fake_pending(ch, MSG_WRITE)) != NULL) {
         size_t n = m->bufs[0].len;
         assert_true(len + n < sizeof(out));
         memcpy(out + len, (const void *)(uintptr_t)m->bufs[0].addr, n);
         len += n;
-        reply(ch, m, (int64_t)n);
+        fake_reply(&L, ch, m, (int64_t)n);
     }
     out[len] = '\0';
     return out;
@@ -165,13 +130,13 @@ static int status_of(const char *resp)
 /* Opens the fake fs's session and root, as main does. */
 static void fs_connect(void)
 {
-    struct warp_msg *m = pending(INIT, MSG_OPEN);
+    struct warp_msg *m = fake_pending(INIT, MSG_OPEN);
     assert_non_null(m);
     struct warp_msg r;
     msg_reply_open(&r, m->call_id, SESSION);
     fake.closed[SESSION] = false;
-    reply_msg(INIT, m, &r);
-    m = pending(SESSION, MSG_OPEN);
+    fake_reply_msg(&L, INIT, m, &r);
+    m = fake_pending(SESSION, MSG_OPEN);
     assert_non_null(m);
     reply_open(SESSION, m, ROOT, FS_TYPE_DIR);
     assert_int_equal(srv.fs.state, HTTP_FS_READY);
@@ -221,8 +186,8 @@ static void test_put_new(void **state)
 {
     (void)state;
     client_send(CONN, "PUT /u/a/b.txt HTTP/1.1\r\nHost: w\r\n" AUTH "Content-Length: 10\r\n\r\n01234");
-    reply(SESSION, expect_open("/tmp/up/a/.put-1", FS_O_WRITE | FS_O_CREATE | FS_O_EXCL, 0666),
-          ERR_NOT_FOUND);
+    fake_reply(&L, SESSION, expect_open("/tmp/up/a/.put-1", FS_O_WRITE | FS_O_CREATE | FS_O_EXCL, 0666),
+               ERR_NOT_FOUND);
     static const char *dirs[] = {"/tmp", "/tmp/up", "/tmp/up/a"};
     for (unsigned i = 0; i < 3; i++) {
         reply_open(SESSION, expect_open(dirs[i], FS_O_CREATE | FS_O_DIRECTORY, 0777), DIRNODE + i,
@@ -232,24 +197,24 @@ static void test_put_new(void **state)
     temp_made("/tmp/up/a/.put-2"); /* a fresh name for the second try */
     assert_int_equal(srv.puts.count, 1);
     expect_write("01234", 0);
-    assert_null(pending(NODE, MSG_WRITE));
-    assert_int_equal(pending(CONN, MSG_READ)->bufs[0].len, 5); /* no more than the body */
+    assert_null(fake_pending(NODE, MSG_WRITE));
+    assert_int_equal(fake_pending(CONN, MSG_READ)->bufs[0].len, 5); /* no more than the body */
     client_send(CONN, "56789");
     expect_write("56789", 5);
-    assert_null(pending(CONN, MSG_WRITE)); /* nothing answered before the rename */
-    reply(NODE, expect_setattr(NODE, "sync="), 0);
+    assert_null(fake_pending(CONN, MSG_WRITE)); /* nothing answered before the rename */
+    fake_reply(&L, NODE, expect_setattr(NODE, "sync="), 0);
     assert_true(fake.closed[NODE]);
     struct warp_msg *m = expect_setattr(SESSION, "rename=noreplace");
     assert_string_equal(buf_str(m, 0), "/tmp/up/a/.put-2");
     assert_string_equal(buf_str(m, 1), "/tmp/up/a/b.txt");
-    assert_null(pending(CONN, MSG_WRITE));
-    reply(SESSION, m, 0);
+    assert_null(fake_pending(CONN, MSG_WRITE));
+    fake_reply(&L, SESSION, m, 0);
     const char *r = response(CONN);
     assert_int_equal(status_of(r), 201);
     assert_non_null(strstr(r, "Connection: keep-alive"));
     assert_int_equal(srv.puts.count, 0);
     assert_null(srv.conns[0].put.mem);
-    assert_non_null(pending(CONN, MSG_READ)); /* the next request */
+    assert_non_null(fake_pending(CONN, MSG_READ)); /* the next request */
 }
 
 /* Over an existing name: rename=noreplace says so, rename= replaces: 204 without a length; the
@@ -262,18 +227,18 @@ static void test_put_replace_and_pipelining(void **state)
                 "Host: w\r\n" AUTH "\r\n");
     temp_made("/tmp/up/.put-1");
     expect_write("abc", 0);
-    reply(NODE, expect_setattr(NODE, "sync="), 0);
-    reply(SESSION, expect_setattr(SESSION, "rename=noreplace"), ERR_ALREADY_EXISTS);
+    fake_reply(&L, NODE, expect_setattr(NODE, "sync="), 0);
+    fake_reply(&L, SESSION, expect_setattr(SESSION, "rename=noreplace"), ERR_ALREADY_EXISTS);
     struct warp_msg *m = expect_setattr(SESSION, "rename=");
     assert_string_equal(buf_str(m, 1), "/tmp/up/x");
-    reply(SESSION, m, 0);
+    fake_reply(&L, SESSION, m, 0);
     const char *r = response(CONN);
     assert_int_equal(status_of(r), 204);
     assert_null(strstr(r, "Content-Length"));
     assert_string_equal(strstr(r, "\r\n\r\n"), "\r\n\r\n");
     m = expect_setattr(SESSION, "unlink=");
     assert_string_equal(buf_str(m, 0), "/tmp/up/x");
-    reply(SESSION, m, 0);
+    fake_reply(&L, SESSION, m, 0);
     assert_int_equal(status_of(response(CONN)), 204);
 }
 
@@ -282,10 +247,10 @@ static void test_delete_errors(void **state)
 {
     (void)state;
     client_send(CONN, "DELETE /u/gone HTTP/1.1\r\nHost: w\r\n" AUTH "\r\n");
-    reply(SESSION, expect_setattr(SESSION, "unlink="), ERR_NOT_FOUND);
+    fake_reply(&L, SESSION, expect_setattr(SESSION, "unlink="), ERR_NOT_FOUND);
     assert_int_equal(status_of(response(CONN)), 404);
     client_send(CONN, "DELETE /u/dir HTTP/1.1\r\nHost: w\r\n" AUTH "\r\n");
-    reply(SESSION, expect_setattr(SESSION, "unlink="), ERR_IS_DIR);
+    fake_reply(&L, SESSION, expect_setattr(SESSION, "unlink="), ERR_IS_DIR);
     const char *r = response(CONN);
     assert_int_equal(status_of(r), 409);
     assert_non_null(strstr(r, "keep-alive"));
@@ -301,14 +266,14 @@ static void test_put_cut_short(void **state)
     temp_made("/tmp/up/.put-1");
     client_send(CONN, "0123456789");
     expect_write("0123456789", 0);
-    reply(CONN, pending(CONN, MSG_READ), 0); /* FIN */
+    fake_reply(&L, CONN, fake_pending(CONN, MSG_READ), 0); /* FIN */
     assert_true(fake.closed[CONN]);
     assert_true(fake.closed[NODE]);
     struct warp_msg *m = expect_setattr(SESSION, "unlink=");
     assert_string_equal(buf_str(m, 0), "/tmp/up/.put-1");
     assert_true(http_put_busy(&srv.conns[0].put)); /* its path is still being read */
     assert_false(srv.conns[0].put.timeout.armed);  /* and nothing of it will fire */
-    reply(SESSION, m, 0);
+    fake_reply(&L, SESSION, m, 0);
     assert_false(http_put_busy(&srv.conns[0].put));
     assert_int_equal(srv.puts.count, 0);
     assert_null(srv.conns[0].put.mem);
@@ -332,7 +297,7 @@ static void test_abort_with_session_call(void **state)
     m = expect_setattr(SESSION, "unlink=");
     assert_string_equal(buf_str(m, 0), "/tmp/up/.put-1");
     assert_false(srv.conns[0].put.timeout.armed);
-    reply(SESSION, m, 0);
+    fake_reply(&L, SESSION, m, 0);
     assert_false(http_put_busy(&srv.conns[0].put));
     assert_int_equal(srv.puts.count, 0);
     assert_false(srv.conns[0].put.timeout.armed);
@@ -362,7 +327,7 @@ static void test_put_fs_full(void **state)
     (void)state;
     client_send(CONN, "PUT /u/f HTTP/1.1\r\nHost: w\r\n" AUTH "Content-Length: 20\r\n\r\n0123456789");
     temp_made("/tmp/up/.put-1");
-    reply(NODE, pending(NODE, MSG_WRITE), ERR_NO_RESOURCES);
+    fake_reply(&L, NODE, fake_pending(NODE, MSG_WRITE), ERR_NO_RESOURCES);
     assert_true(fake.closed[NODE]);
     assert_non_null(expect_setattr(SESSION, "unlink="));
     assert_false(srv.conns[0].put.timeout.armed);
@@ -377,14 +342,14 @@ static void test_put_expect_continue(void **state)
     (void)state;
     client_send(CONN,
                 "PUT /u/e HTTP/1.1\r\nHost: w\r\n" AUTH "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
-    assert_null(pending(CONN, MSG_WRITE));
+    assert_null(fake_pending(CONN, MSG_WRITE));
     temp_made("/tmp/up/.put-1");
-    assert_null(pending(CONN, MSG_READ));
+    assert_null(fake_pending(CONN, MSG_READ));
     assert_string_equal(response(CONN), "HTTP/1.1 100 Continue\r\n\r\n");
     client_send(CONN, "hi");
     expect_write("hi", 0);
-    reply(NODE, expect_setattr(NODE, "sync="), 0);
-    reply(SESSION, expect_setattr(SESSION, "rename=noreplace"), 0);
+    fake_reply(&L, NODE, expect_setattr(NODE, "sync="), 0);
+    fake_reply(&L, SESSION, expect_setattr(SESSION, "rename=noreplace"), 0);
     assert_int_equal(status_of(response(CONN)), 201);
 }
 
@@ -426,7 +391,7 @@ static void test_get_upload(void **state)
         msg_set_data(&r, &a, sizeof(a));
         msg_add_handle(&r, NODE);
         fake.closed[NODE] = false;
-        reply_msg(SESSION, m, &r);
+        fake_reply_msg(&L, SESSION, m, &r);
         const char *resp = response(CONN);
         assert_int_equal(status_of(resp), 200);
         assert_string_equal(strstr(resp, "\r\n\r\n") + 4, i ? "v2" : "v1");
