@@ -45,8 +45,9 @@ static void mfsection_header(struct mfsection_reader *r, char *s)
         mfsection_emit(r, MFSECTION_END, NULL, NULL, NULL);
     r->inside = false;
     size_t n = strlen(s), k = strlen(r->kind);
-    if (n < k + 3 || s[n - 1] != ']' || strncmp(s + 1, r->kind, k) != 0 || !mfsection_blank(s[k + 1]))
-        return; /* another kind's, or malformed: init reports those */
+    if (n < k + 2 || s[n - 1] != ']' || strncmp(s + 1, r->kind, k) != 0 ||
+        !(mfsection_blank(s[k + 1]) || k + 2 == n))
+        return; /* another kind's, or malformed: init reports those ("[kind]" is ours, nameless) */
     s[n - 1] = '\0';
     char *name = mfsection_trim(s + k + 1);
     memcpy(r->name, name, strlen(name) + 1);
@@ -91,12 +92,17 @@ void mfsection_read(const char *text, uint64_t len, const char *kind, mfsection_
             if (r.inside)
                 mfsection_emit(&r, MFSECTION_BAD, NULL, NULL, "line longer than 256 bytes");
         } else {
-            memcpy(buf, text + at, n);
+            bool control = false;
+            for (uint64_t i = 0; i < n; i++) { /* tabs and CRs read as blanks; other controls refuse */
+                char c = text[at + i];
+                control |= (unsigned char)c < 0x20 && c != '\t' && c != '\r';
+                buf[i] = c == '\t' || c == '\r' ? ' ' : c;
+            }
             buf[n] = '\0';
             char *hash = strchr(buf, '#');
-            if (strnlen(buf, n) != n) {
+            if (control) {
                 if (r.inside)
-                    mfsection_emit(&r, MFSECTION_BAD, NULL, NULL, "a NUL byte in the line");
+                    mfsection_emit(&r, MFSECTION_BAD, NULL, NULL, "a control character in the line");
             } else {
                 if (hash)
                     *hash = '\0';

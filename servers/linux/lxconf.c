@@ -4,10 +4,9 @@
 #include "lxpath.h"
 
 #include <warp/fmt.h>
+#include <warp/mfsection.h>
 #include <warp/string.h>
 #include <warp/text.h>
-
-#define LXCONF_LINE_MAX 256
 
 /* The keys of a [linux] section, one bit each. */
 enum {
@@ -71,17 +70,6 @@ static bool lxconf_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Trims blanks from both ends of s, in place. */
-static char *lxconf_trim(char *s)
-{
-    while (lxconf_blank(*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && lxconf_blank(s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 /* True if name is 1..LXCONF_NAME_MAX of A-Z a-z 0-9 . _ - */
 static bool lxconf_valid_name(const char *name)
 {
@@ -97,15 +85,9 @@ static bool lxconf_valid_name(const char *name)
     return true;
 }
 
-/* A "[kind name]" line. */
-static void lxconf_section(struct lxconf_parser *p, char *s)
+/* A [linux NAME] section begins (its reader ended the one before). */
+static void lxconf_section(struct lxconf_parser *p, const char *name)
 {
-    lxconf_finish(p);
-    size_t n = strlen(s);
-    if (n < 7 || s[n - 1] != ']' || strncmp(s, "[linux", 6) != 0 || !(lxconf_blank(s[6]) || s[6] == ']'))
-        return; /* init's section, or a malformed one init reports */
-    s[n - 1] = '\0';
-    char *name = lxconf_trim(s + 6);
     memset(&p->cur, 0, sizeof(p->cur));
     p->in_prog = true;
     p->keys = 0;
@@ -182,21 +164,17 @@ static const char *lxconf_value(unsigned bit, char *value, struct lxconf_prog *p
     }
 }
 
-/* A "key = value" line inside a [linux] section. */
-static void lxconf_key(struct lxconf_parser *p, char *s)
+/* A key = value line inside a [linux] section. */
+static void lxconf_key(struct lxconf_parser *p, const char *key, const char *text)
 {
-    char *eq = strchr(s, '=');
-    if (!eq) {
-        lxconf_log(p, "expected 'key = value'; section left out");
-        p->bad = true;
-        return;
-    }
-    *eq = '\0';
-    char *key = lxconf_trim(s), *value = lxconf_trim(eq + 1);
+    char value[LXCONF_TEXT_MAX + 2]; /* lxconf_value may split it in place */
     unsigned bit = 0;
     for (size_t i = 0; i < sizeof(lxconf_keys) / sizeof(lxconf_keys[0]); i++)
         if (strcmp(key, lxconf_keys[i].name) == 0)
             bit = lxconf_keys[i].bit;
+    size_t n = strnlen(text, sizeof(value));
+    memcpy(value, text, n < sizeof(value) - 1 ? n : sizeof(value) - 1);
+    value[n < sizeof(value) - 1 ? n : sizeof(value) - 1] = '\0';
     const char *why = bit == 0          ? "unknown key; section left out"
                       : (p->keys & bit) ? "key given twice; section left out"
                                         : lxconf_value(bit, value, &p->cur);
@@ -208,50 +186,34 @@ static void lxconf_key(struct lxconf_parser *p, char *s)
     p->keys |= bit;
 }
 
-/* One line (NUL-terminated, writable). */
-static void lxconf_line(struct lxconf_parser *p, char *s)
+/* One event of mfsection's reading of the [linux] sections. */
+static void lxconf_item(void *ctx, const struct mfsection_item *it)
 {
-    char *hash = strchr(s, '#');
-    if (hash)
-        *hash = '\0';
-    s = lxconf_trim(s);
-    if (*s == '\0' || *s == ';')
-        return;
-    if (*s == '[')
-        lxconf_section(p, s);
-    else if (p->in_prog && !p->bad)
-        lxconf_key(p, s);
+    struct lxconf_parser *p = ctx;
+    p->line = it->line;
+    switch (it->what) {
+    case MFSECTION_BEGIN: lxconf_section(p, it->name); break;
+    case MFSECTION_KEY:
+        if (!p->bad)
+            lxconf_key(p, it->key, it->value);
+        break;
+    case MFSECTION_BAD:
+        if (!p->bad) {
+            char msg[96];
+            fmt_snprintf(msg, sizeof(msg), "%s; section left out", it->why);
+            lxconf_log(p, msg);
+            p->bad = true;
+        }
+        break;
+    case MFSECTION_END: lxconf_finish(p); break;
+    }
 }
 
 uint32_t lxconf_parse(const char *text, uint64_t len, struct lxconf *out, lxconf_log_fn log, void *ctx)
 {
     struct lxconf_parser p = {.out = out, .log = log, .ctx = ctx};
-    char buf[LXCONF_LINE_MAX + 1];
     out->n = 0;
-    uint64_t pos = 0;
-    while (pos < len) {
-        size_t n = 0;
-        bool ok = true;
-        p.line++;
-        for (; pos < len && text[pos] != '\n'; pos++) {
-            char c = text[pos];
-            if ((unsigned char)c < 0x20 && c != '\t' && c != '\r')
-                ok = false;
-            if (n < LXCONF_LINE_MAX)
-                buf[n++] = c == '\r' || c == '\t' ? ' ' : c;
-            else
-                ok = false;
-        }
-        pos++;
-        buf[n] = '\0';
-        if (ok)
-            lxconf_line(&p, buf);
-        else if (p.in_prog && !p.bad) {
-            lxconf_log(&p, "line too long or with a control character; section left out");
-            p.bad = true;
-        }
-    }
-    lxconf_finish(&p);
+    mfsection_read(text, len, "linux", lxconf_item, &p);
     return out->n;
 }
 

@@ -60,8 +60,12 @@ static void test_bad_lines(void **state)
     text[7 + 300] = '\n';
     memcpy(text + 308, "k=v\n", 4);
     memcpy(text + 312, "a\0b=c\n", 6);
-    assert_string_equal(read_events(text, 318, "fs"),
-                        "B a@1;X line longer than 256 bytes@2;K k=v@3;X a NUL byte in the line@4;E a;");
+    assert_string_equal(
+        read_events(text, 318, "fs"),
+        "B a@1;X line longer than 256 bytes@2;K k=v@3;X a control character in the line@4;E a;");
+    static const char tabs[] = "[fs]\nk\t=\ta\tb\r\nx=\001\n";
+    assert_string_equal(read_events(tabs, sizeof(tabs) - 1, "fs"),
+                        "B @1;K k=a b@2;X a control character in the line@3;E ;");
     assert_string_equal(read_events(text + 7, 311, "fs"), "");
 }
 
