@@ -3,6 +3,7 @@
 
 #include <warp/error.h>
 #include <warp/fmt.h>
+#include <warp/mfsection.h>
 #include <warp/proto/fs.h>
 #include <warp/string.h>
 
@@ -28,23 +29,6 @@ static void up_log(struct up_parser *p, const char *why)
     if (p->log)
         p->log(p->ctx, msg);
     p->bad = true;
-}
-
-/* True for blanks inside a manifest line. */
-static bool up_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* s without leading and trailing blanks (in place). */
-static char *up_trim(char *s)
-{
-    while (up_blank(*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && up_blank(s[n - 1]))
-        s[--n] = '\0';
-    return s;
 }
 
 /* True for the characters of a bearer token (RFC 6750 b64token, without its trailing '='s). */
@@ -122,16 +106,9 @@ static bool up_set_max_body(struct up_parser *p, const char *v)
     return n > 0;
 }
 
-/* One "key = value" line of the section; the token's value is never logged. */
-static void up_key(struct up_parser *p, char *line)
+/* One key = value line of the section; the token's value is never logged. */
+static void up_key(struct up_parser *p, const char *key, const char *v)
 {
-    char *eq = strchr(line, '=');
-    if (!eq) {
-        up_log(p, "a line without '='");
-        return;
-    }
-    *eq = '\0';
-    char *key = up_trim(line), *v = up_trim(eq + 1);
     static const struct {
         const char *name;
         unsigned bit;
@@ -156,60 +133,37 @@ static void up_key(struct up_parser *p, char *line)
     up_log(p, "an unknown key");
 }
 
-/* A "[kind name]" line: entering or leaving the section. */
-static void up_section(struct up_parser *p, const char *line)
+/* One event of mfsection's reading of the [http NAME] sections: only [http upload] is known. */
+static void up_item(void *ctx, const struct mfsection_item *it)
 {
-    p->in_section = false;
-    if (strncmp(line, "[http", 5) != 0 || !(up_blank(line[5]) || line[5] == ']'))
-        return;
-    char name[32];
-    size_t n = strlen(line);
-    if (n >= sizeof(name) + 6 || line[n - 1] != ']') {
-        up_log(p, "a malformed section header");
-        return;
+    struct up_parser *p = ctx;
+    p->line = it->line;
+    switch (it->what) {
+    case MFSECTION_BEGIN:
+        p->in_section = strcmp(it->name, "upload") == 0;
+        if (!p->in_section)
+            up_log(p, "an [http] section other than [http upload]");
+        else if (p->seen)
+            up_log(p, "given twice");
+        p->seen = p->seen || p->in_section;
+        break;
+    case MFSECTION_KEY:
+        if (p->in_section)
+            up_key(p, it->key, it->value);
+        break;
+    case MFSECTION_BAD: up_log(p, it->why); break;
+    case MFSECTION_END: p->in_section = false; break;
     }
-    memcpy(name, line + 5, n - 6);
-    name[n - 6] = '\0';
-    if (strcmp(up_trim(name), "upload") != 0) {
-        up_log(p, "an [http] section other than [http upload]");
-        return;
-    }
-    if (p->seen)
-        up_log(p, "given twice");
-    p->seen = p->in_section = true;
 }
 
-/* One line of the manifest (comments and blanks already gone). */
-static void up_line(struct up_parser *p, char *line)
-{
-    if (line[0] == '[')
-        up_section(p, line);
-    else if (p->in_section && line[0])
-        up_key(p, line);
-}
-
-/* Reads the manifest line by line; only [http upload] is looked into. */
+/* Reads the manifest's [http] sections; see upload.h. */
 void http_upload_conf_parse(const char *text, size_t len, struct http_upload_conf *out,
                             http_upload_log_fn log, void *ctx)
 {
     struct up_parser p = {.out = out, .log = log, .ctx = ctx};
     memset(out, 0, sizeof(*out));
     out->max_body = HTTP_UP_BODY_DEFAULT;
-    size_t i = 0;
-    while (i < len) {
-        char line[256];
-        size_t n = 0;
-        bool comment = false;
-        p.line++;
-        for (; i < len && text[i] != '\n'; i++) {
-            comment = comment || text[i] == '#' || (n == 0 && text[i] == ';');
-            if (!comment && n < sizeof(line) - 1)
-                line[n++] = text[i];
-        }
-        i++; /* the newline */
-        line[n] = '\0';
-        up_line(&p, up_trim(line));
-    }
+    mfsection_read(text, len, "http", up_item, &p);
     if (p.seen && !p.bad && (p.keys & UP_KEYS_REQUIRED) != UP_KEYS_REQUIRED)
         up_log(&p, "prefix, dir and token are required");
     out->enabled = p.seen && !p.bad;
