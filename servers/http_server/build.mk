@@ -30,7 +30,7 @@ HTTP_HOST_SRCS := servers/http_server/host/http_host.c servers/http_server/conn.
 	servers/http_server/date.c servers/http_server/fsfile.c servers/http_server/fsroot.c \
 	servers/http_server/filecache.c servers/http_server/put.c servers/http_server/upload.c \
 	servers/http_server/http.c libs/user/loop.c libs/user/msg.c libs/common/tar.c libs/common/fmt.c \
-	libs/common/error.c libs/common/text.c libs/common/pheap.c
+	libs/common/error.c libs/common/text.c libs/common/pheap.c libs/common/mfsection.c
 
 $(HTTP_HOST): $(HTTP_HOST_SRCS) $(wildcard servers/http_server/*.h) servers/http_server/build.mk
 	@mkdir -p $(@D)
