@@ -27,18 +27,7 @@ static struct pgs_dirent pgfs_dirents[PGS_READDIR_MAX];
 /* Asks for the next batch of the directory at the front of the load (cookie after). */
 static void pgfs_readdir(struct pgfs *f, struct tmpfs_node *dir, uint64_t cookie)
 {
-    struct pgfs_op *op = pgfs_op_new(PGFS_OP_READDIR, PGS_OP_READDIR);
-    if (!op) {
-        pgfs_log(f, "no memory to read the tree; the mount is not served");
-        return;
-    }
-    op->node = dir;
-    op->req.ino = dir->ext_ino;
-    op->req.index = cookie;
-    op->req.buf = pgfs_dirents;
-    op->req.max = PGS_READDIR_MAX;
-    tmpfs_hold(dir);
-    if (pgfs_submit(f, op) < 0)
+    if (pgfs_readdir_submit(f, PGFS_OP_READDIR, dir, cookie, pgfs_dirents) < 0)
         pgfs_log(f, "cannot queue a readdir; the mount is not served");
 }
 

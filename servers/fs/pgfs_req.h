@@ -130,6 +130,10 @@ struct pgfs_file *pgfs_file_of(const struct tmpfs_node *n);
 struct pgfs_op *pgfs_op_new(enum pgfs_kind kind, enum pgs_op op);
 /* Sends a request of ours: 0, or the store's refusal (op freed). */
 long pgfs_submit(struct pgfs *f, struct pgfs_op *op);
+/* Queues a readdir of kind (PGFS_OP_READDIR or PGFS_OP_SCAN) of dir after cookie into buf
+ * (PGS_READDIR_MAX entries), holding dir while it runs: 0 or the error (nothing queued). */
+long pgfs_readdir_submit(struct pgfs *f, enum pgfs_kind kind, struct tmpfs_node *dir, uint64_t cookie,
+                         struct pgs_dirent *buf);
 /* Adds a wait on file n (NULL: a change of names); NULL without memory. */
 struct pgfs_wait *pgfs_wait_add(struct pgfs *f, struct tmpfs_node *n, enum pgfs_wait_kind kind,
                                 pgfs_done_fn fn, void *ctx);

@@ -21,19 +21,8 @@ static struct pgs_dirent pgfs_scan_batch[PGS_READDIR_MAX];
 /* Asks for directory dir's entries after cookie. */
 static void pgfs_scan_readdir(struct pgfs *f, struct tmpfs_node *dir, uint64_t cookie)
 {
-    struct pgfs_op *op = pgfs_op_new(PGFS_OP_SCAN, PGS_OP_READDIR);
-    if (op) {
-        op->node = dir;
-        op->req.ino = dir->ext_ino;
-        op->req.index = cookie;
-        op->req.buf = pgfs_scan_batch;
-        op->req.max = PGS_READDIR_MAX;
-        tmpfs_hold(dir);
-        if (pgfs_submit(f, op) == 0)
-            return;
-        tmpfs_release(&f->tree, dir);
-    }
-    f->scanning = false; /* the next refresh starts over */
+    if (pgfs_readdir_submit(f, PGFS_OP_SCAN, dir, cookie, pgfs_scan_batch) < 0)
+        f->scanning = false; /* the next refresh starts over */
 }
 
 /* Starts a refresh unless one runs; see pgfs_scan.h. */
