@@ -86,3 +86,23 @@ long ft_raw(handle_t ch, struct warp_msg *m)
 {
     return ipc_call_sync(ch, m, NULL);
 }
+
+/* The number after "name=" in the session's text attribute attr (0 if missing). */
+uint64_t ft_stat(handle_t session, const char *attr, const char *name)
+{
+    struct warp_msg m, reply;
+    char text[MSG_DATA_MAX + 1];
+    msg_getattr(&m, attr);
+    if (ipc_call_sync(session, &m, &reply) < 0 || msg_get_text(&reply, text, sizeof(text)) < 0)
+        return 0;
+    size_t n = strlen(name);
+    for (const char *p = text; *p; p++) {
+        if ((p == text || p[-1] == ' ') && strncmp(p, name, n) == 0 && p[n] == '=') {
+            uint64_t v = 0;
+            for (p += n + 1; *p >= '0' && *p <= '9'; p++)
+                v = v * 10 + (uint64_t)(*p - '0');
+            return v;
+        }
+    }
+    return 0;
+}

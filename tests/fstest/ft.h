@@ -20,6 +20,8 @@ long ft_write(handle_t node, uint64_t off, const void *buf, size_t len);
 long ft_close(handle_t h);
 /* GETATTR "attr" on node into *a: the status. */
 long ft_attr(handle_t node, struct fs_attr *a);
+/* The number after "name=" in the session's text attribute attr ("stats", "pgstats"), 0 if missing. */
+uint64_t ft_stat(handle_t session, const char *attr, const char *name);
 /* Sends m as a call on ch: its result. */
 long ft_raw(handle_t ch, struct warp_msg *m);
 /* The name calls (unlink=, rmdir=, rename=) and sync= (names.c). */

@@ -46,26 +46,6 @@ static long ft_set_size(handle_t node, const char *value)
     return ipc_call_sync(node, &m, NULL);
 }
 
-/* The number after "name=" in the session's stats text (0 if missing). */
-static uint64_t ft_stat(handle_t session, const char *name)
-{
-    struct warp_msg m, reply;
-    char text[MSG_DATA_MAX + 1];
-    msg_getattr(&m, FS_ATTR_STATS);
-    if (ipc_call_sync(session, &m, &reply) < 0 || msg_get_text(&reply, text, sizeof(text)) < 0)
-        return 0;
-    size_t n = strlen(name);
-    for (const char *p = text; *p; p++) {
-        if ((p == text || p[-1] == ' ') && strncmp(p, name, n) == 0 && p[n] == '=') {
-            uint64_t v = 0;
-            for (p += n + 1; *p >= '0' && *p <= '9'; p++)
-                v = v * 10 + (uint64_t)(*p - '0');
-            return v;
-        }
-    }
-    return 0;
-}
-
 /* Opens path and reads it whole (at most FS_IO_MAX): its length or an error; bytes in ft_buf. */
 static long ft_slurp(handle_t s, const char *path)
 {
@@ -125,14 +105,16 @@ static void ft_disk_files(handle_t s)
     tap_eq(ft_open_len(s, "/disk0/hello.txt", 16, 0, 0, pre, sizeof(pre), NULL, NULL), 0,
            "no prefetch without FS_O_READ");
     tap_eq(ft_slurp(s, "/disk0/nope"), ERR_NOT_FOUND, "a missing file: ERR_NOT_FOUND");
-    uint64_t misses = ft_stat(s, "misses"), hits = ft_stat(s, "hits"), disk = ft_stat(s, "disk_bytes");
+    uint64_t misses = ft_stat(s, FS_ATTR_STATS, "misses"), hits = ft_stat(s, FS_ATTR_STATS, "hits"),
+             disk = ft_stat(s, FS_ATTR_STATS, "disk_bytes");
     tap_ok(ft_read_big(s), "big.bin (300000 bytes) reads right in READs of at most FS_IO_MAX");
-    uint64_t misses2 = ft_stat(s, "misses"), disk2 = ft_stat(s, "disk_bytes");
+    uint64_t misses2 = ft_stat(s, FS_ATTR_STATS, "misses"), disk2 = ft_stat(s, FS_ATTR_STATS, "disk_bytes");
     tap_ok(misses2 > misses && disk2 >= disk + FT_BIG_LEN,
            "the first read missed the cache and read the disk");
-    tap_ok(ft_stat(s, "readahead") > 0, "sequential reads read ahead");
+    tap_ok(ft_stat(s, FS_ATTR_STATS, "readahead") > 0, "sequential reads read ahead");
     tap_ok(ft_read_big(s), "big.bin reads right a second time");
-    tap_ok(ft_stat(s, "misses") == misses2 && ft_stat(s, "disk_bytes") == disk2 && ft_stat(s, "hits") > hits,
+    tap_ok(ft_stat(s, FS_ATTR_STATS, "misses") == misses2 &&
+               ft_stat(s, FS_ATTR_STATS, "disk_bytes") == disk2 && ft_stat(s, FS_ATTR_STATS, "hits") > hits,
            "the second read is all hits: no miss, no disk read");
     tap_diag("stats: misses %llu -> %llu, disk bytes %llu -> %llu", (unsigned long long)misses,
              (unsigned long long)misses2, (unsigned long long)disk, (unsigned long long)disk2);
@@ -294,7 +276,7 @@ static void ft_driver_restart(handle_t s)
     handle_t n;
     msg_setattr(&m, "restart", "block:0");
     tap_eq(ipc_call_sync(FT_INIT_CH, &m, NULL), 0, "init kills the disk driver (SETATTR restart=block:0)");
-    uint64_t disk = ft_stat(s, "disk_bytes");
+    uint64_t disk = ft_stat(s, FS_ATTR_STATS, "disk_bytes");
     tap_eq(ft_open(s, "/disk0/far.bin", FS_O_READ, &n, NULL), 0, "OPEN /disk0/far.bin after the kill");
     uint64_t off = FT_FAR_LEN - 4096;
     long r = ft_read(n, off, ft_buf, 4096);
@@ -302,8 +284,8 @@ static void ft_driver_restart(handle_t s)
     for (long i = 0; right && i < r; i++)
         right = ft_buf[i] == ft_big_byte(off + (uint64_t)i);
     tap_ok(right, "its last page reads right from the restarted driver");
-    tap_ok(ft_stat(s, "disk_bytes") > disk, "it came from the disk");
-    tap_ok(ft_stat(s, "reopens") >= 1, "fs reopened service/block:0");
+    tap_ok(ft_stat(s, FS_ATTR_STATS, "disk_bytes") > disk, "it came from the disk");
+    tap_ok(ft_stat(s, FS_ATTR_STATS, "reopens") >= 1, "fs reopened service/block:0");
     ft_close(n);
 }
 

@@ -68,26 +68,6 @@ static long pt_names(handle_t s, const char *attr, const char *a, const char *b)
     return ft_raw(s, &m);
 }
 
-/* The number after "name=" in the session's "pgstats" text (-1 if missing). */
-static long pt_stat(handle_t s, const char *name)
-{
-    struct warp_msg m, reply;
-    char text[MSG_DATA_MAX + 1];
-    msg_getattr(&m, FS_ATTR_PG_STATS);
-    if (ipc_call_sync(s, &m, &reply) < 0 || msg_get_text(&reply, text, sizeof(text)) < 0)
-        return -1;
-    size_t n = strlen(name);
-    for (const char *p = text; *p; p++) {
-        if ((p == text || p[-1] == ' ') && strncmp(p, name, n) == 0 && p[n] == '=') {
-            long v = 0;
-            for (p += n + 1; *p >= '0' && *p <= '9'; p++)
-                v = v * 10 + (*p - '0');
-            return v;
-        }
-    }
-    return -1;
-}
-
 /* Sleeps ns nanoseconds. */
 static void pt_pause(uint64_t ns)
 {
@@ -198,8 +178,8 @@ static void pt_write(handle_t s)
            0, "create the mark");
     tap_eq(pt_setattr(n, FS_ATTR_SYNC, ""), 0, "sync= the mark");
     ft_close(n);
-    tap_ok(pt_stat(s, "pg_commits") >= (long)PT_NFILES, "fs committed every file (pg_commits %ld)",
-           pt_stat(s, "pg_commits"));
+    tap_ok((long)ft_stat(s, FS_ATTR_PG_STATS, "pg_commits") >= (long)PT_NFILES,
+           "fs committed every file (pg_commits %ld)", (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_commits"));
     printf("pgfstest: written\n");
 }
 
@@ -212,13 +192,17 @@ static void pt_verify(handle_t s)
         fmt_snprintf(path, sizeof(path), "%s/%s", PT_DIR, name);
         tap_ok(pt_check(s, path, i), "%s reads back right on a new machine", path);
     }
-    tap_ok(pt_stat(s, "pg_fetched") >= (5l << 20), "the bytes came from the database (pg_fetched %ld)",
-           pt_stat(s, "pg_fetched"));
-    long fetched = pt_stat(s, "pg_fetched"), hits = pt_stat(s, "pg_hits");
+    tap_ok((long)ft_stat(s, FS_ATTR_PG_STATS, "pg_fetched") >= (5l << 20),
+           "the bytes came from the database (pg_fetched %ld)",
+           (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_fetched"));
+    long fetched = (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_fetched"),
+         hits = (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_hits");
     tap_ok(pt_check(s, PT_DIR "/mib", 6), "mib read a second time");
-    tap_ok(pt_stat(s, "pg_fetched") == fetched && pt_stat(s, "pg_hits") > hits,
-           "from the cache: no byte fetched (pg_fetched %ld), pg_hits %ld -> %ld", pt_stat(s, "pg_fetched"),
-           hits, pt_stat(s, "pg_hits"));
+    tap_ok((long)ft_stat(s, FS_ATTR_PG_STATS, "pg_fetched") == fetched &&
+               (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_hits") > hits,
+           "from the cache: no byte fetched (pg_fetched %ld), pg_hits %ld -> %ld",
+           (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_fetched"), hits,
+           (long)ft_stat(s, FS_ATTR_PG_STATS, "pg_hits"));
     tap_eq(ft_open(s, PT_DIR "/one", 0, NULL, NULL), ERR_NOT_FOUND, "one stays renamed");
     tap_eq(ft_open(s, PT_DIR "/gone", 0, NULL, NULL), ERR_NOT_FOUND, "gone stays unlinked");
     long r = ERR_READ_ONLY;
