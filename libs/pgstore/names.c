@@ -54,10 +54,8 @@ long pgs_step_unlink(struct pgstore *s, struct pgs_req *r)
     case 1: return pgs_lease_check(s);
     case 2: return s->run.rows == 0 ? ERR_READ_ONLY : pgs_probe(s, r->ino, r->name);
     case 3:
-        if ((rc = pgs_probe_parent(s)) < 0)
+        if ((rc = pgs_probe_child(s)) < 0)
             return rc;
-        if (s->run.null[1])
-            return ERR_NOT_FOUND;
         if (r->op == PGS_OP_UNLINK && s->run.val[2] == PGS_DIR)
             return ERR_IS_DIR;
         if (r->op == PGS_OP_RMDIR && s->run.val[2] != PGS_DIR)
@@ -116,10 +114,8 @@ long pgs_step_rename(struct pgstore *s, struct pgs_req *r)
     case 1: return pgs_lease_check(s);
     case 2: return s->run.rows == 0 ? ERR_READ_ONLY : pgs_probe(s, r->ino, r->name);
     case 3:
-        if ((rc = pgs_probe_parent(s)) < 0)
+        if ((rc = pgs_probe_child(s)) < 0)
             return rc;
-        if (s->run.null[1])
-            return ERR_NOT_FOUND;
         s->run.keep[0] = s->run.val[1], s->run.keep[1] = s->run.val[2], s->run.keep[2] = 0;
         return pgs_probe(s, r->ino2, r->name2);
     case 4:

@@ -28,6 +28,8 @@ void pgs_row_int8(struct pgstore *s, struct pgs_req *r, const struct pg_row *row
 long pgs_probe(struct pgstore *s, uint64_t dir, const char *name);
 /* The probe's verdict on the parent: 0, ERR_NOT_FOUND or ERR_NOT_DIR. */
 long pgs_probe_parent(const struct pgstore *s);
+/* The probe's verdict on the name: the parent's, else ERR_NOT_FOUND if the directory has no such name. */
+long pgs_probe_child(const struct pgstore *s);
 /* The attributes in s->run.val[first..first+4] (ino, type, mode, size, mtime). */
 struct pgs_attr pgs_attr_at(const struct pgstore *s, unsigned first);
 

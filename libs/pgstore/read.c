@@ -17,11 +17,9 @@ long pgs_step_lookup(struct pgstore *s, struct pgs_req *r)
                         "LEFT JOIN pgs_inode c ON c.ino = d.child WHERE p.vol = $1 AND p.ino = $2",
                         p, 3);
     default: {
-        long rc = pgs_probe_parent(s);
+        long rc = pgs_probe_child(s);
         if (rc < 0)
             return rc;
-        if (s->run.null[1])
-            return ERR_NOT_FOUND;
         s->run.res.attr = pgs_attr_at(s, 1);
         return 0;
     }

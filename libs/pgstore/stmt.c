@@ -91,6 +91,13 @@ long pgs_probe_parent(const struct pgstore *s)
     return s->run.val[0] == PGS_DIR ? 0 : ERR_NOT_DIR;
 }
 
+/* The probe's verdict on the name; see pgs.h. */
+long pgs_probe_child(const struct pgstore *s)
+{
+    long rc = pgs_probe_parent(s);
+    return rc < 0 ? rc : s->run.null[1] ? ERR_NOT_FOUND : 0;
+}
+
 /* The attributes in s->run.val[first..first+4] (ino, type, mode, size, mtime). */
 struct pgs_attr pgs_attr_at(const struct pgstore *s, unsigned first)
 {
